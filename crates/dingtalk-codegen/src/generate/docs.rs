@@ -1,0 +1,60 @@
+//! Rustdoc text from spec descriptions.
+
+use crate::model::{Field, TypeRef};
+
+/// Splits text into `///` lines (each with the leading space rustdoc expects).
+pub fn lines(text: &str) -> Vec<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Vec::new();
+    }
+    text.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {}", l.trim_end()) }).collect()
+}
+
+/// Joins paragraphs, skipping empty ones.
+pub fn paragraphs(parts: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for part in parts.iter().filter(|p| !p.trim().is_empty()) {
+        if !out.is_empty() {
+            out.push(String::new());
+        }
+        out.extend(lines(part));
+    }
+    out
+}
+
+/// A field's documentation: its description, wire name, constraints and example.
+pub fn field(f: &Field) -> Vec<String> {
+    let mut facts = Vec::new();
+    if f.rust_name.is_some() || crate::names::field_name(&f.name) != f.name {
+        facts.push(format!("Wire name `{}`.", f.name));
+    }
+    if f.required {
+        facts.push("Required.".to_owned());
+    }
+    let c = &f.constraints;
+    match (c.min, c.max) {
+        (Some(min), Some(max)) => facts.push(format!("From {min} to {max}.")),
+        (Some(min), None) => facts.push(format!("At least {min}.")),
+        (None, Some(max)) => facts.push(format!("At most {max}.")),
+        (None, None) => {}
+    }
+    if let Some(n) = c.max_length {
+        facts.push(format!("At most {n} characters."));
+    }
+    if let Some(n) = c.max_items {
+        facts.push(format!("At most {n} items."));
+    }
+    if f.secret {
+        facts.push("Secret: redacted from `Debug` output.".to_owned());
+    }
+    if let Some((_, example)) = &f.example {
+        facts.push(format!("Example: `{example}`."));
+    }
+    let description = if f.description.is_empty() { describe_type(&f.ty) } else { f.description.clone() };
+    paragraphs(&[description, facts.join(" ")])
+}
+
+fn describe_type(ty: &TypeRef) -> String {
+    format!("A `{}` value.", ty.spelling())
+}

@@ -1,0 +1,371 @@
+//! Structs for requests, responses and named object types, with their validation and schemas.
+
+use std::collections::BTreeSet;
+
+use heck::ToShoutySnakeCase;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::docs;
+use crate::model::{Field, NamedType, Spec, TypeRef};
+use crate::names;
+
+/// Whether a struct is sent (every field optional, required ones checked before sending)
+/// or received (lists default to empty, optional fields are `Option`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Input,
+    Output,
+}
+
+/// Names of the named types reachable from any operation's request parameters.
+pub fn input_types(spec: &Spec) -> BTreeSet<String> {
+    let all: Vec<&NamedType> =
+        spec.shared_types.iter().flat_map(|s| &s.types).chain(spec.operations.iter().flat_map(|o| &o.types)).collect();
+    let mut out = BTreeSet::new();
+    let mut stack: Vec<&TypeRef> =
+        spec.operations.iter().flat_map(|o| o.query.iter().chain(&o.body)).map(|f| &f.ty).collect();
+    while let Some(ty) = stack.pop() {
+        match ty {
+            TypeRef::List(inner) => stack.push(inner),
+            TypeRef::Named(n) => {
+                if out.insert(n.clone())
+                    && let Some(t) = all.iter().find(|t| &t.name == n)
+                {
+                    stack.extend(t.fields.iter().map(|f| &f.ty));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Resolves where named types live, relative to the module being generated.
+pub struct Scope<'s> {
+    pub spec: &'s Spec,
+    pub group: &'s str,
+    /// Types declared in the file being generated.
+    pub local: BTreeSet<&'s str>,
+}
+
+impl Scope<'_> {
+    fn type_group(&self, name: &str) -> &str {
+        for s in &self.spec.shared_types {
+            if s.types.iter().any(|t| t.name == name) {
+                return &s.group;
+            }
+        }
+        for o in &self.spec.operations {
+            if o.types.iter().any(|t| t.name == name) {
+                return &o.group;
+            }
+        }
+        self.group
+    }
+
+    pub fn type_path(&self, name: &str) -> TokenStream {
+        let ident = format_ident!("{}", name);
+        if self.local.contains(name) {
+            quote! { #ident }
+        } else if self.type_group(name) == self.group {
+            quote! { super::#ident }
+        } else {
+            let g = format_ident!("{}", self.type_group(name));
+            quote! { crate::generated::#g::#ident }
+        }
+    }
+
+    pub fn schema_path(&self, name: &str) -> TokenStream {
+        let ident = schema_ident(name);
+        if self.local.contains(name) {
+            quote! { #ident }
+        } else if self.type_group(name) == self.group {
+            quote! { super::#ident }
+        } else {
+            let g = format_ident!("{}", self.type_group(name));
+            quote! { crate::generated::#g::#ident }
+        }
+    }
+
+    pub fn rust_type(&self, ty: &TypeRef) -> TokenStream {
+        match ty {
+            TypeRef::String => quote! { String },
+            TypeRef::Bool => quote! { bool },
+            TypeRef::I32 => quote! { i32 },
+            TypeRef::I64 => quote! { i64 },
+            TypeRef::F64 => quote! { f64 },
+            TypeRef::List(inner) => {
+                let inner = self.rust_type(inner);
+                quote! { Vec<#inner> }
+            }
+            TypeRef::Named(n) => self.type_path(n),
+        }
+    }
+
+    /// The schema expression (`crate::ParamType`) of a type.
+    pub fn param_type(&self, ty: &TypeRef) -> TokenStream {
+        match ty {
+            TypeRef::String => quote! { crate::ParamType::String },
+            TypeRef::Bool => quote! { crate::ParamType::Bool },
+            TypeRef::I32 => quote! { crate::ParamType::I32 },
+            TypeRef::I64 => quote! { crate::ParamType::I64 },
+            TypeRef::F64 => quote! { crate::ParamType::F64 },
+            TypeRef::List(inner) => {
+                let inner = self.param_type(inner);
+                quote! { crate::ParamType::List(&#inner) }
+            }
+            TypeRef::Named(n) => {
+                let path = self.schema_path(n);
+                quote! { crate::ParamType::Object(&#path) }
+            }
+        }
+    }
+}
+
+pub fn schema_ident(type_name: &str) -> proc_macro2::Ident {
+    format_ident!("{}_SCHEMA", type_name.to_shouty_snake_case())
+}
+
+pub fn field_ident(f: &Field) -> proc_macro2::Ident {
+    names::ident(&rust_field_name(f))
+}
+
+pub fn rust_field_name(f: &Field) -> String {
+    f.rust_name.clone().unwrap_or_else(|| names::field_name(&f.name))
+}
+
+/// Named types declared in one file (a `types:` file or an operation's `types:`).
+pub fn named_types(types: &[NamedType], group: &str, spec: &Spec) -> TokenStream {
+    let scope = Scope { spec, group, local: types.iter().map(|t| t.name.as_str()).collect() };
+    let inputs = input_types(spec);
+    let items = types.iter().map(|t| {
+        let direction = if inputs.contains(&t.name) { Direction::Input } else { Direction::Output };
+        let doc = docs::lines(if t.description.is_empty() { &t.name } else { &t.description });
+        let ident = format_ident!("{}", t.name);
+        let strukt = struct_item(&ident, &doc, &t.fields, direction, &scope);
+        let schema = schema_static(&t.name, &t.fields, &scope);
+        quote! { #strukt #schema }
+    });
+    quote! { #(#items)* }
+}
+
+/// `pub static X_SCHEMA: crate::ObjectSchema` describing a named type, for the fake server and tools.
+fn schema_static(name: &str, fields: &[Field], scope: &Scope) -> TokenStream {
+    let ident = schema_ident(name);
+    let fields = field_schemas(fields, scope);
+    let doc = format!(" Wire schema of [`{name}`].");
+    quote! {
+        #[doc = #doc]
+        pub static #ident: crate::ObjectSchema = crate::ObjectSchema { name: #name, fields: &[ #(#fields),* ] };
+    }
+}
+
+pub fn field_schemas(fields: &[Field], scope: &Scope) -> Vec<TokenStream> {
+    fields
+        .iter()
+        .map(|f| {
+            let name = &f.name;
+            let ty = scope.param_type(&f.ty);
+            let required = f.required;
+            let secret = f.secret;
+            let opt_u64 = |v: Option<u64>| super::opt_int(v.map(|v| i64::try_from(v).unwrap_or(i64::MAX)));
+            let (min, max) = (super::opt_int(f.constraints.min), super::opt_int(f.constraints.max));
+            let (max_length, max_items) = (opt_u64(f.constraints.max_length), opt_u64(f.constraints.max_items));
+            quote! {
+                crate::FieldSchema {
+                    name: #name, ty: #ty, required: #required, min: #min, max: #max,
+                    max_length: #max_length, max_items: #max_items, secret: #secret,
+                }
+            }
+        })
+        .collect()
+}
+
+/// A struct with serde attributes, builder-style setters, and (for input) validation.
+pub fn struct_item(
+    ident: &proc_macro2::Ident,
+    doc: &[String],
+    fields: &[Field],
+    direction: Direction,
+    scope: &Scope,
+) -> TokenStream {
+    let has_secret = fields.iter().any(|f| f.secret);
+    let derives = if has_secret {
+        quote! { #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)] }
+    } else {
+        quote! { #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)] }
+    };
+    let field_defs = fields.iter().map(|f| {
+        let fdoc = docs::field(f);
+        let ident = field_ident(f);
+        let ty = scope.rust_type(&f.ty);
+        let rename = rename_attr(f);
+        let is_list = matches!(f.ty, TypeRef::List(_));
+        let (ty, serde_attr) = match (direction, f.required, is_list) {
+            (Direction::Input, _, _) => {
+                (quote! { Option<#ty> }, quote! { #[serde(default, skip_serializing_if = "Option::is_none")] })
+            }
+            (Direction::Output, _, true) => (ty, quote! { #[serde(default)] }),
+            (Direction::Output, true, false) => (ty, quote! {}),
+            (Direction::Output, false, false) => {
+                (quote! { Option<#ty> }, quote! { #[serde(default, skip_serializing_if = "Option::is_none")] })
+            }
+        };
+        quote! {
+            #(#[doc = #fdoc])*
+            #rename
+            #serde_attr
+            pub #ident: #ty,
+        }
+    });
+    let setters = fields.iter().map(|f| {
+        let ident = field_ident(f);
+        let ty = scope.rust_type(&f.ty);
+        let is_list = matches!(f.ty, TypeRef::List(_));
+        let doc = format!(" Sets [`{}`](Self::{}).", rust_field_name(f), rust_field_name(f).trim_start_matches("r#"));
+        let wrapped = match (direction, f.required, is_list) {
+            (Direction::Input, _, _) | (Direction::Output, false, false) => quote! { Some(value.into()) },
+            _ => quote! { value.into() },
+        };
+        quote! {
+            #[doc = #doc]
+            pub fn #ident(mut self, value: impl Into<#ty>) -> Self {
+                self.#ident = #wrapped;
+                self
+            }
+        }
+    });
+    let debug_impl = has_secret.then(|| debug_redacting(ident, fields));
+    let validate = (direction == Direction::Input).then(|| validate_impl(ident, fields));
+    quote! {
+        #(#[doc = #doc])*
+        #derives
+        #[non_exhaustive]
+        pub struct #ident {
+            #(#field_defs)*
+        }
+
+        impl #ident {
+            /// An empty value; set fields with the methods below.
+            pub fn new() -> Self {
+                Self::default()
+            }
+            #(#setters)*
+        }
+
+        #debug_impl
+        #validate
+    }
+}
+
+fn rename_attr(f: &Field) -> TokenStream {
+    let rust = names::serde_name(&rust_field_name(f));
+    if rust == f.name {
+        quote! {}
+    } else {
+        let wire = &f.name;
+        quote! { #[serde(rename = #wire)] }
+    }
+}
+
+fn debug_redacting(ident: &proc_macro2::Ident, fields: &[Field]) -> TokenStream {
+    let name = ident.to_string();
+    let entries = fields.iter().map(|f| {
+        let fi = field_ident(f);
+        let label = rust_field_name(f);
+        if f.secret {
+            quote! { .field(#label, &crate::Redacted::of(&self.#fi)) }
+        } else {
+            quote! { .field(#label, &self.#fi) }
+        }
+    });
+    quote! {
+        impl std::fmt::Debug for #ident {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(#name) #(#entries)* .finish()
+            }
+        }
+    }
+}
+
+fn validate_impl(ident: &proc_macro2::Ident, fields: &[Field]) -> TokenStream {
+    let checks: Vec<TokenStream> = fields.iter().filter_map(field_check).collect();
+    let path_param = if checks.is_empty() {
+        quote! { _path }
+    } else {
+        quote! { path }
+    };
+    quote! {
+        impl crate::Validate for #ident {
+            fn validate_at(&self, #path_param: &str) -> Result<(), crate::ValidationError> {
+                #(#checks)*
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The checks of one input field; `None` when the field has nothing to check.
+fn field_check(f: &Field) -> Option<TokenStream> {
+    let ident = field_ident(f);
+    let wire = &f.name;
+    let inner = value_checks(&f.ty, f, quote! { value });
+    match (f.required, inner.is_empty()) {
+        (false, true) => None,
+        (false, false) => Some(quote! {
+            if let Some(value) = &self.#ident {
+                #(#inner)*
+            }
+        }),
+        (true, true) => Some(quote! {
+            crate::validation::require(path, #wire, self.#ident.as_ref())?;
+        }),
+        (true, false) => Some(quote! {
+            let value = crate::validation::require(path, #wire, self.#ident.as_ref())?;
+            #(#inner)*
+        }),
+    }
+}
+
+fn value_checks(ty: &TypeRef, f: &Field, value: TokenStream) -> Vec<TokenStream> {
+    let wire = &f.name;
+    let c = &f.constraints;
+    let mut out = Vec::new();
+    let opt = super::opt_int;
+    match ty {
+        TypeRef::I32 | TypeRef::I64 if c.min.is_some() || c.max.is_some() => {
+            let (min, max) = (opt(c.min), opt(c.max));
+            let widened = if *ty == TypeRef::I32 {
+                quote! { i64::from(*#value) }
+            } else {
+                quote! { *#value }
+            };
+            out.push(quote! { crate::validation::range(path, #wire, #widened, #min, #max)?; });
+        }
+        TypeRef::String => {
+            if let Some(max) = c.max_length {
+                let max = proc_macro2::Literal::u64_unsuffixed(max);
+                out.push(quote! { crate::validation::max_length(path, #wire, #value, #max)?; });
+            }
+        }
+        TypeRef::List(inner) => {
+            if let Some(max) = c.max_items {
+                let max = proc_macro2::Literal::u64_unsuffixed(max);
+                out.push(quote! { crate::validation::max_items(path, #wire, #value.len(), #max)?; });
+            }
+            if matches!(**inner, TypeRef::Named(_)) {
+                out.push(quote! {
+                    for (i, item) in #value.iter().enumerate() {
+                        crate::Validate::validate_at(item, &crate::validation::index(path, #wire, i))?;
+                    }
+                });
+            }
+        }
+        TypeRef::Named(_) => {
+            out.push(quote! { crate::Validate::validate_at(#value, &crate::validation::join(path, #wire))?; });
+        }
+        _ => {}
+    }
+    out
+}

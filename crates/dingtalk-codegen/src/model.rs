@@ -1,0 +1,332 @@
+//! The spec model: what the YAML files say, resolved and checked, ready for the generator.
+//!
+//! Every list here is kept in a fixed order (source order, or sorted where the generator needs
+//! it), never in hash order, so the same spec always gives the same code.
+
+use crate::diag::Location;
+
+/// The whole API: one service file plus its operations and shared types.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spec {
+    pub service: Service,
+    /// Sorted by group, then name.
+    pub operations: Vec<Operation>,
+    /// Named object types declared in `types:` files, shared by the operations of a group.
+    pub shared_types: Vec<SharedTypes>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    pub loc: Location,
+    pub name: String,
+    pub description: String,
+    pub servers: Vec<Server>,
+    pub auth: AuthScheme,
+    pub error_codes: Vec<ErrorCode>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Server {
+    pub loc: Location,
+    /// Short name users pick the server by, e.g. `international`.
+    pub name: String,
+    pub url: String,
+    pub description: String,
+    pub default: bool,
+}
+
+/// How an access token is attached to calls that need one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthScheme {
+    pub loc: Location,
+    /// Query parameter name, `access_token`.
+    pub query_param: String,
+    pub description: String,
+    pub example: Option<String>,
+}
+
+/// How a client should react to an error code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ErrorClass {
+    /// A transient fault; the call may be retried after a backoff.
+    Retryable,
+    /// A rate limit was hit; retry after a longer backoff.
+    RateLimited,
+    /// The access token is invalid or expired; refresh it and retry once.
+    TokenInvalid,
+    /// Retrying cannot help.
+    NotRetryable,
+}
+
+impl ErrorClass {
+    pub const ALL: [(&'static str, ErrorClass); 4] = [
+        ("retryable", ErrorClass::Retryable),
+        ("rate-limited", ErrorClass::RateLimited),
+        ("token-invalid", ErrorClass::TokenInvalid),
+        ("not-retryable", ErrorClass::NotRetryable),
+    ];
+
+    pub fn variant(self) -> &'static str {
+        match self {
+            ErrorClass::Retryable => "Retryable",
+            ErrorClass::RateLimited => "RateLimited",
+            ErrorClass::TokenInvalid => "TokenInvalid",
+            ErrorClass::NotRetryable => "NotRetryable",
+        }
+    }
+}
+
+/// A documented error code, global (service file) or of one endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorCode {
+    pub loc: Location,
+    pub code: i64,
+    /// snake_case name; the enum variant is its UpperCamelCase form.
+    pub name: String,
+    pub message: String,
+    pub solution: String,
+    /// `None` on an endpoint code means "as the global table says, else not retryable".
+    pub class: Option<ErrorClass>,
+    /// Sub-codes (`sub_code` in the response) that change the class, e.g. 15 + `isp.-1`.
+    pub sub_codes: Vec<SubCode>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubCode {
+    pub loc: Location,
+    pub sub_code: String,
+    pub class: ErrorClass,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// How the non-auth parameters of a call travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// A JSON object body.
+    Json,
+    /// An `application/x-www-form-urlencoded` body.
+    Form,
+    /// Everything in the query string (GET).
+    Query,
+}
+
+impl Encoding {
+    pub const ALL: [(&'static str, Encoding); 3] =
+        [("json", Encoding::Json), ("form", Encoding::Form), ("query", Encoding::Query)];
+
+    pub fn variant(self) -> &'static str {
+        match self {
+            Encoding::Json => "Json",
+            Encoding::Form => "Form",
+            Encoding::Query => "Query",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    pub loc: Location,
+    /// UpperCamelCase, e.g. `ListLabelGroups`.
+    pub name: String,
+    /// snake_case module the operation is generated into, e.g. `extcontact`.
+    pub group: String,
+    pub summary: String,
+    pub description: String,
+    pub docs: Option<String>,
+    pub method: Method,
+    pub path: String,
+    pub encoding: Encoding,
+    /// Whether the call carries the service's access token.
+    pub requires_token: bool,
+    pub app_types: Vec<String>,
+    pub permission: Option<Permission>,
+    /// Whether the call may be repeated after it may have reached the server.
+    pub retry_safe: bool,
+    pub query: Vec<Field>,
+    pub body: Vec<Field>,
+    pub pagination: Option<Pagination>,
+    pub response: Vec<Field>,
+    pub types: Vec<NamedType>,
+    pub errors: Vec<ErrorCode>,
+    pub examples: Vec<Example>,
+    /// How the fake server treats the operation.
+    pub mock: Option<MockBehaviour>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Permission {
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pagination {
+    pub loc: Location,
+    pub offset: String,
+    pub size: String,
+    /// Response field holding the page's items (a list).
+    pub items: String,
+    pub max_page_size: i64,
+}
+
+/// What the fake server does for an operation beyond validating it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MockBehaviour {
+    pub loc: Location,
+    /// Name of the in-memory collection the operation works on.
+    pub store: String,
+    pub action: MockAction,
+    /// Field of the stored object that identifies it.
+    pub key: String,
+    /// Request parameter carrying the key (get/delete) or the object (create/update).
+    pub param: Option<String>,
+    /// Response field the result goes into.
+    pub result: Option<String>,
+    /// Error code answered when the key is unknown.
+    pub not_found: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MockAction {
+    List,
+    Get,
+    Create,
+    Update,
+    Delete,
+}
+
+impl MockAction {
+    pub const ALL: [(&'static str, MockAction); 5] = [
+        ("list", MockAction::List),
+        ("get", MockAction::Get),
+        ("create", MockAction::Create),
+        ("update", MockAction::Update),
+        ("delete", MockAction::Delete),
+    ];
+
+    pub fn variant(self) -> &'static str {
+        match self {
+            MockAction::List => "List",
+            MockAction::Get => "Get",
+            MockAction::Create => "Create",
+            MockAction::Update => "Update",
+            MockAction::Delete => "Delete",
+        }
+    }
+}
+
+/// Types that `types:` files declare for a group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedTypes {
+    pub loc: Location,
+    pub group: String,
+    pub types: Vec<NamedType>,
+}
+
+/// A named object type (a Rust struct).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedType {
+    pub loc: Location,
+    pub name: String,
+    pub description: String,
+    pub fields: Vec<Field>,
+}
+
+/// A parameter or object field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub loc: Location,
+    /// Name on the wire.
+    pub name: String,
+    /// Rust name when it must differ from the snake_case of the wire name.
+    pub rust_name: Option<String>,
+    pub ty: TypeRef,
+    pub ty_loc: Location,
+    pub required: bool,
+    pub description: String,
+    pub example: Option<(Location, serde_json::Value)>,
+    pub constraints: Constraints,
+    /// Secrets are redacted from `Debug` output and never logged.
+    pub secret: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Constraints {
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub max_length: Option<u64>,
+    pub max_items: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeRef {
+    String,
+    Bool,
+    I32,
+    I64,
+    F64,
+    List(Box<TypeRef>),
+    Named(String),
+}
+
+impl TypeRef {
+    pub fn is_integer(&self) -> bool {
+        matches!(self, TypeRef::I32 | TypeRef::I64)
+    }
+
+    /// The spec syntax of the type, as written in YAML.
+    pub fn spelling(&self) -> String {
+        match self {
+            TypeRef::String => "string".into(),
+            TypeRef::Bool => "bool".into(),
+            TypeRef::I32 => "i32".into(),
+            TypeRef::I64 => "i64".into(),
+            TypeRef::F64 => "f64".into(),
+            TypeRef::List(inner) => format!("list<{}>", inner.spelling()),
+            TypeRef::Named(n) => n.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    pub loc: Location,
+    pub name: String,
+    pub description: String,
+    pub request: Option<ExampleRequest>,
+    /// A shell command that performs the request, verbatim from the documentation.
+    pub curl: Option<String>,
+    /// The response body, verbatim.
+    pub response: Option<String>,
+    /// Where the response text starts; for a block scalar (`|`), its first line of text.
+    pub response_loc: Location,
+    /// Whether `response` is a block scalar, so that lines inside it map to lines of the file.
+    pub response_block: bool,
+    /// Calls in other languages' official SDKs, verbatim (language, code).
+    pub snippets: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExampleRequest {
+    pub loc: Location,
+    pub encoding: Encoding,
+    pub access_token: Option<String>,
+    /// Query parameters other than the access token.
+    pub query: serde_json::Map<String, serde_json::Value>,
+    pub body: serde_json::Map<String, serde_json::Value>,
+}

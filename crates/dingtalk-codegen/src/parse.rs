@@ -1,0 +1,614 @@
+//! Reads the spanned YAML tree into the spec model.
+//!
+//! Strict: an unknown key, a missing required key or a value of the wrong kind is an error
+//! naming the place and what was expected. Reading goes on after an error, so one run
+//! reports every problem of a file.
+
+use crate::diag::{Diagnostics, Location};
+use crate::model::*;
+use crate::yaml::{Key, Node, Resolved, Value};
+
+/// What a spec file declares.
+#[derive(Debug)]
+pub enum SpecFile {
+    Service(Service),
+    Operation(Box<Operation>),
+    Types(SharedTypes),
+}
+
+/// Reads one file's tree. Returns `None` when nothing useful could be read (the problems are in `d`).
+pub fn read_file(root: &Node, d: &mut Diagnostics) -> Option<SpecFile> {
+    let mut top = MapReader::new(root, "the file", d)?;
+    let service = top.take("service");
+    let operation = top.take("operation");
+    let types = top.take("types");
+    let group = top.take("group");
+    top.finish(d);
+    let result = match (service, operation, types) {
+        (Some(s), None, None) => read_service(s, d).map(SpecFile::Service),
+        (None, Some(o), None) => read_operation(o, d).map(|o| SpecFile::Operation(Box::new(o))),
+        (None, None, Some(t)) => {
+            let Some(group) = group else {
+                d.error(&root.loc, "a `types:` file needs a `group:` key naming the module, e.g. `group: extcontact`");
+                return None;
+            };
+            let group = read_ident(group, d, IdentCase::Snake, "group")?;
+            Some(SpecFile::Types(SharedTypes { loc: t.loc.clone(), group, types: read_types(t, d) }))
+        }
+        (None, None, None) => {
+            d.error(&root.loc, "expected one top-level key: `service:`, `operation:` or `types:`");
+            None
+        }
+        _ => {
+            d.error(&root.loc, "a spec file declares one thing: `service:`, `operation:` or `types:`, not several");
+            None
+        }
+    };
+    if let Some(group) = group.filter(|_| !matches!(result, Some(SpecFile::Types(_)) | None)) {
+        d.error(&group.loc, "`group:` at top level belongs only in `types:` files; put it inside `operation:`");
+    }
+    result
+}
+
+/// Reads a mapping key by key and reports keys nobody asked for.
+pub struct MapReader<'n> {
+    node: &'n Node,
+    what: &'static str,
+    entries: &'n [(Key, Node)],
+    asked: Vec<&'static str>,
+}
+
+impl<'n> MapReader<'n> {
+    pub fn new(node: &'n Node, what: &'static str, d: &mut Diagnostics) -> Option<Self> {
+        match &node.value {
+            Value::Map(entries) => Some(MapReader { node, what, entries, asked: Vec::new() }),
+            other => {
+                d.error(&node.loc, format!("{what} must be a mapping (`key: value` lines), found {}", other.kind()));
+                None
+            }
+        }
+    }
+
+    pub fn take(&mut self, key: &'static str) -> Option<&'n Node> {
+        self.asked.push(key);
+        self.entries.iter().find(|(k, _)| k.name == key).map(|(_, v)| v)
+    }
+
+    pub fn require(&mut self, key: &'static str, d: &mut Diagnostics) -> Option<&'n Node> {
+        let found = self.take(key);
+        if found.is_none() {
+            d.error(&self.node.loc, format!("{} is missing the required key `{key}`", self.what));
+        }
+        found
+    }
+
+    pub fn finish(self, d: &mut Diagnostics) {
+        for (key, _) in self.entries {
+            if !self.asked.contains(&key.name.as_str()) {
+                let hint = closest(&key.name, &self.asked).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
+                d.error(
+                    &key.loc,
+                    format!(
+                        "unknown key `{}` in {}; {hint}expected one of: {}",
+                        key.name,
+                        self.what,
+                        self.asked.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The candidate closest to `word` by edit distance, if it is close enough to be a typo.
+pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(word, c), *c))
+        .filter(|(dist, c)| *dist <= 2.max(c.len() / 3))
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+pub fn read_str(node: &Node, d: &mut Diagnostics, what: &str) -> Option<String> {
+    match &node.value {
+        Value::Scalar(s) => match s.resolve() {
+            Resolved::Str(t) => Some(t.to_owned()),
+            _ => {
+                d.error(
+                    &node.loc,
+                    format!("`{what}` must be a string, found {}; quote it: \"{}\"", node.value.kind(), s.text),
+                );
+                None
+            }
+        },
+        other => {
+            d.error(&node.loc, format!("`{what}` must be a string, found {}", other.kind()));
+            None
+        }
+    }
+}
+
+fn read_bool(node: &Node, d: &mut Diagnostics, what: &str) -> Option<bool> {
+    if let Value::Scalar(s) = &node.value
+        && let Resolved::Bool(b) = s.resolve()
+    {
+        return Some(b);
+    }
+    d.error(&node.loc, format!("`{what}` must be `true` or `false`, found {}", node.value.kind()));
+    None
+}
+
+fn read_int(node: &Node, d: &mut Diagnostics, what: &str) -> Option<i64> {
+    if let Value::Scalar(s) = &node.value
+        && let Resolved::Int(i) = s.resolve()
+    {
+        return Some(i);
+    }
+    d.error(&node.loc, format!("`{what}` must be a whole number, found {}", node.value.kind()));
+    None
+}
+
+fn read_count(node: &Node, d: &mut Diagnostics, what: &str) -> Option<u64> {
+    let v = read_int(node, d, what)?;
+    match u64::try_from(v) {
+        Ok(v) => Some(v),
+        Err(_) => {
+            d.error(&node.loc, format!("`{what}` must be zero or more, found {v}"));
+            None
+        }
+    }
+}
+
+fn read_seq<'n>(node: &'n Node, d: &mut Diagnostics, what: &str) -> &'n [Node] {
+    match &node.value {
+        Value::Seq(items) => items,
+        other => {
+            d.error(&node.loc, format!("`{what}` must be a list (`- item` lines), found {}", other.kind()));
+            &[]
+        }
+    }
+}
+
+fn opt_str(m: &mut MapReader, key: &'static str, d: &mut Diagnostics) -> Option<String> {
+    m.take(key).and_then(|n| read_str(n, d, key))
+}
+
+fn req_str(m: &mut MapReader, key: &'static str, d: &mut Diagnostics) -> Option<String> {
+    m.require(key, d).and_then(|n| read_str(n, d, key))
+}
+
+fn read_choice<T: Copy>(node: &Node, d: &mut Diagnostics, what: &str, choices: &[(&'static str, T)]) -> Option<T> {
+    let text = read_str(node, d, what)?;
+    if let Some((_, v)) = choices.iter().find(|(name, _)| *name == text) {
+        return Some(*v);
+    }
+    let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+    let hint = closest(&text, &names).map(|c| format!(" (did you mean `{c}`?)")).unwrap_or_default();
+    d.error(
+        &node.loc,
+        format!(
+            "`{what}` cannot be `{text}`{hint}; expected one of: {}",
+            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+        ),
+    );
+    None
+}
+
+#[derive(Clone, Copy, PartialEq)]
+pub enum IdentCase {
+    Snake,
+    UpperCamel,
+}
+
+/// Reads a name that must already be in the given case and be usable as a Rust identifier.
+fn read_ident(node: &Node, d: &mut Diagnostics, case: IdentCase, what: &str) -> Option<String> {
+    let text = read_str(node, d, what)?;
+    let ok = match case {
+        IdentCase::Snake => crate::names::is_snake_ident(&text),
+        IdentCase::UpperCamel => crate::names::is_upper_camel_ident(&text),
+    };
+    if ok {
+        Some(text)
+    } else {
+        let want = match case {
+            IdentCase::Snake => format!("snake_case, e.g. `{}`", crate::names::snake(&text)),
+            IdentCase::UpperCamel => format!("UpperCamelCase, e.g. `{}`", crate::names::upper_camel(&text)),
+        };
+        d.error(&node.loc, format!("`{what}` `{text}` must be {want}"));
+        None
+    }
+}
+
+fn read_service(node: &Node, d: &mut Diagnostics) -> Option<Service> {
+    let mut m = MapReader::new(node, "`service`", d)?;
+    let name = req_str(&mut m, "name", d);
+    let description = opt_str(&mut m, "description", d).unwrap_or_default();
+    let servers = m.require("servers", d).map(|n| read_servers(n, d)).unwrap_or_default();
+    let auth = m.require("auth", d).and_then(|n| read_auth(n, d));
+    let error_codes = m.take("error_codes").map(|n| read_error_codes(n, d, true)).unwrap_or_default();
+    m.finish(d);
+    Some(Service { loc: node.loc.clone(), name: name?, description, servers, auth: auth?, error_codes })
+}
+
+fn read_servers(node: &Node, d: &mut Diagnostics) -> Vec<Server> {
+    let mut out = Vec::new();
+    for item in read_seq(node, d, "servers") {
+        let Some(mut m) = MapReader::new(item, "a server", d) else { continue };
+        let name = m.require("name", d).and_then(|n| read_ident(n, d, IdentCase::Snake, "name"));
+        let url = req_str(&mut m, "url", d);
+        let description = opt_str(&mut m, "description", d).unwrap_or_default();
+        let default = m.take("default").and_then(|n| read_bool(n, d, "default")).unwrap_or(false);
+        m.finish(d);
+        if let (Some(name), Some(url)) = (name, url) {
+            out.push(Server { loc: item.loc.clone(), name, url, description, default });
+        }
+    }
+    out
+}
+
+fn read_auth(node: &Node, d: &mut Diagnostics) -> Option<AuthScheme> {
+    let mut m = MapReader::new(node, "`auth`", d)?;
+    let query_param = req_str(&mut m, "query_param", d);
+    let description = opt_str(&mut m, "description", d).unwrap_or_default();
+    let example = opt_str(&mut m, "example", d);
+    m.finish(d);
+    Some(AuthScheme { loc: node.loc.clone(), query_param: query_param?, description, example })
+}
+
+fn read_error_codes(node: &Node, d: &mut Diagnostics, global: bool) -> Vec<ErrorCode> {
+    let mut out = Vec::new();
+    for item in read_seq(node, d, "error_codes") {
+        let Some(mut m) = MapReader::new(item, "an error code", d) else { continue };
+        let code = m.require("code", d).and_then(|n| read_int(n, d, "code"));
+        let name = m.require("name", d).and_then(|n| read_ident(n, d, IdentCase::Snake, "name"));
+        let message = req_str(&mut m, "message", d);
+        let solution = opt_str(&mut m, "solution", d).unwrap_or_default();
+        let class = m.take("class").and_then(|n| read_choice(n, d, "class", &ErrorClass::ALL));
+        let sub_codes = m.take("sub_codes").map(|n| read_sub_codes(n, d)).unwrap_or_default();
+        m.finish(d);
+        if global && class.is_none() && item_has_no_key(item, "class") {
+            d.error(
+                &item.loc,
+                "a global error code needs a `class:` (retryable, rate-limited, token-invalid or not-retryable)",
+            );
+        }
+        if let (Some(code), Some(name), Some(message)) = (code, name, message) {
+            out.push(ErrorCode { loc: item.loc.clone(), code, name, message, solution, class, sub_codes });
+        }
+    }
+    out
+}
+
+fn item_has_no_key(node: &Node, key: &str) -> bool {
+    match &node.value {
+        Value::Map(entries) => !entries.iter().any(|(k, _)| k.name == key),
+        _ => true,
+    }
+}
+
+fn read_sub_codes(node: &Node, d: &mut Diagnostics) -> Vec<SubCode> {
+    let mut out = Vec::new();
+    for item in read_seq(node, d, "sub_codes") {
+        let Some(mut m) = MapReader::new(item, "a sub-code", d) else { continue };
+        let sub_code = req_str(&mut m, "sub_code", d);
+        let class = m.require("class", d).and_then(|n| read_choice(n, d, "class", &ErrorClass::ALL));
+        let description = opt_str(&mut m, "description", d).unwrap_or_default();
+        m.finish(d);
+        if let (Some(sub_code), Some(class)) = (sub_code, class) {
+            out.push(SubCode { loc: item.loc.clone(), sub_code, class, description });
+        }
+    }
+    out
+}
+
+fn read_operation(node: &Node, d: &mut Diagnostics) -> Option<Operation> {
+    let mut m = MapReader::new(node, "`operation`", d)?;
+    let name = m.require("name", d).and_then(|n| read_ident(n, d, IdentCase::UpperCamel, "name"));
+    let group = m.require("group", d).and_then(|n| read_ident(n, d, IdentCase::Snake, "group"));
+    let summary = req_str(&mut m, "summary", d);
+    let description = opt_str(&mut m, "description", d).unwrap_or_default();
+    let docs = opt_str(&mut m, "docs", d);
+    let method = m
+        .require("method", d)
+        .and_then(|n| read_choice(n, d, "method", &[("GET", Method::Get), ("POST", Method::Post)]));
+    let path = req_str(&mut m, "path", d);
+    let encoding = m.require("encoding", d).and_then(|n| read_choice(n, d, "encoding", &Encoding::ALL));
+    let requires_token =
+        m.require("auth", d).and_then(|n| read_choice(n, d, "auth", &[("access_token", true), ("none", false)]));
+    let app_types = m
+        .take("app_types")
+        .map(|n| {
+            read_seq(n, d, "app_types").iter().filter_map(|i| read_ident(i, d, IdentCase::Snake, "app_types")).collect()
+        })
+        .unwrap_or_default();
+    let permission = m.take("permission").and_then(|n| {
+        let mut p = MapReader::new(n, "`permission`", d)?;
+        let name = req_str(&mut p, "name", d);
+        let description = opt_str(&mut p, "description", d).unwrap_or_default();
+        p.finish(d);
+        Some(Permission { name: name?, description })
+    });
+    let retry_safe = m.require("retry_safe", d).and_then(|n| read_bool(n, d, "retry_safe"));
+    let query = m.take("query").map(|n| read_fields(n, d, "query")).unwrap_or_default();
+    let body = m.take("body").map(|n| read_fields(n, d, "body")).unwrap_or_default();
+    let pagination = m.take("pagination").and_then(|n| read_pagination(n, d));
+    let response = m.require("response", d).map(|n| read_fields(n, d, "response")).unwrap_or_default();
+    let types = m.take("types").map(|n| read_types(n, d)).unwrap_or_default();
+    let errors = m.take("error_codes").map(|n| read_error_codes(n, d, false)).unwrap_or_default();
+    let examples = m.take("examples").map(|n| read_examples(n, d)).unwrap_or_default();
+    let mock = m.take("mock").and_then(|n| read_mock(n, d));
+    m.finish(d);
+    Some(Operation {
+        loc: node.loc.clone(),
+        name: name?,
+        group: group?,
+        summary: summary?,
+        description,
+        docs,
+        method: method?,
+        path: path?,
+        encoding: encoding?,
+        requires_token: requires_token?,
+        app_types,
+        permission,
+        retry_safe: retry_safe?,
+        query,
+        body,
+        pagination,
+        response,
+        types,
+        errors,
+        examples,
+        mock,
+    })
+}
+
+fn read_pagination(node: &Node, d: &mut Diagnostics) -> Option<Pagination> {
+    let mut m = MapReader::new(node, "`pagination`", d)?;
+    let style = m.require("style", d).and_then(|n| read_choice(n, d, "style", &[("offset", ())]));
+    let offset = req_str(&mut m, "offset", d);
+    let size = req_str(&mut m, "size", d);
+    let items = req_str(&mut m, "items", d);
+    let max_page_size = m.require("max_page_size", d).and_then(|n| read_int(n, d, "max_page_size"));
+    m.finish(d);
+    style?;
+    Some(Pagination {
+        loc: node.loc.clone(),
+        offset: offset?,
+        size: size?,
+        items: items?,
+        max_page_size: max_page_size?,
+    })
+}
+
+fn read_mock(node: &Node, d: &mut Diagnostics) -> Option<MockBehaviour> {
+    let mut m = MapReader::new(node, "`mock`", d)?;
+    let store = m.require("store", d).and_then(|n| read_ident(n, d, IdentCase::Snake, "store"));
+    let action = m.require("action", d).and_then(|n| read_choice(n, d, "action", &MockAction::ALL));
+    let key = req_str(&mut m, "key", d);
+    let param = opt_str(&mut m, "param", d);
+    let result = opt_str(&mut m, "result", d);
+    let not_found = m.take("not_found").and_then(|n| read_int(n, d, "not_found"));
+    m.finish(d);
+    Some(MockBehaviour { loc: node.loc.clone(), store: store?, action: action?, key: key?, param, result, not_found })
+}
+
+fn read_types(node: &Node, d: &mut Diagnostics) -> Vec<NamedType> {
+    let mut out = Vec::new();
+    let Value::Map(entries) = &node.value else {
+        d.error(&node.loc, format!("`types` must be a mapping of type names to types, found {}", node.value.kind()));
+        return out;
+    };
+    for (key, value) in entries {
+        let name_ok = crate::names::is_upper_camel_ident(&key.name);
+        if !name_ok {
+            d.error(
+                &key.loc,
+                format!(
+                    "type name `{}` must be UpperCamelCase, e.g. `{}`",
+                    key.name,
+                    crate::names::upper_camel(&key.name)
+                ),
+            );
+        }
+        let Some(mut m) = MapReader::new(value, "a type", d) else { continue };
+        let description = opt_str(&mut m, "description", d).unwrap_or_default();
+        let fields = m.require("fields", d).map(|n| read_fields(n, d, "fields")).unwrap_or_default();
+        m.finish(d);
+        if name_ok {
+            out.push(NamedType { loc: key.loc.clone(), name: key.name.clone(), description, fields });
+        }
+    }
+    out
+}
+
+fn read_fields(node: &Node, d: &mut Diagnostics, what: &str) -> Vec<Field> {
+    let mut out = Vec::new();
+    for item in read_seq(node, d, what) {
+        if let Some(f) = read_field(item, d) {
+            out.push(f);
+        }
+    }
+    out
+}
+
+fn read_field(node: &Node, d: &mut Diagnostics) -> Option<Field> {
+    let mut m = MapReader::new(node, "a field", d)?;
+    let name = req_str(&mut m, "name", d);
+    let rust_name = m.take("rust_name").and_then(|n| read_ident(n, d, IdentCase::Snake, "rust_name"));
+    let ty_node = m.require("type", d);
+    let ty = ty_node.and_then(|n| {
+        let text = read_str(n, d, "type")?;
+        match parse_type(&text) {
+            Ok(t) => Some(t),
+            Err(msg) => {
+                d.error(&n.loc, msg);
+                None
+            }
+        }
+    });
+    let required = m.take("required").and_then(|n| read_bool(n, d, "required")).unwrap_or(false);
+    let description = opt_str(&mut m, "description", d).unwrap_or_default();
+    let example = m.take("example").and_then(|n| to_json(n, d).map(|v| (n.loc.clone(), v)));
+    let constraints = Constraints {
+        min: m.take("min").and_then(|n| read_int(n, d, "min")),
+        max: m.take("max").and_then(|n| read_int(n, d, "max")),
+        max_length: m.take("max_length").and_then(|n| read_count(n, d, "max_length")),
+        max_items: m.take("max_items").and_then(|n| read_count(n, d, "max_items")),
+    };
+    let secret = m.take("secret").and_then(|n| read_bool(n, d, "secret")).unwrap_or(false);
+    m.finish(d);
+    Some(Field {
+        loc: node.loc.clone(),
+        name: name?,
+        rust_name,
+        ty: ty?,
+        ty_loc: ty_node.map(|n| n.loc.clone()).unwrap_or_else(|| node.loc.clone()),
+        required,
+        description,
+        example,
+        constraints,
+        secret,
+    })
+}
+
+/// Parses the type syntax: `string`, `bool`, `i32`, `i64`, `f64`, `list<T>` or a type name.
+pub fn parse_type(text: &str) -> Result<TypeRef, String> {
+    let t = text.trim();
+    Ok(match t {
+        "string" => TypeRef::String,
+        "bool" => TypeRef::Bool,
+        "i32" => TypeRef::I32,
+        "i64" => TypeRef::I64,
+        "f64" => TypeRef::F64,
+        _ => {
+            if let Some(inner) = t.strip_prefix("list<").and_then(|r| r.strip_suffix('>')) {
+                TypeRef::List(Box::new(parse_type(inner)?))
+            } else if crate::names::is_upper_camel_ident(t) {
+                TypeRef::Named(t.to_owned())
+            } else {
+                let hint = match t {
+                    "int" | "integer" | "long" | "number" | "Number" => " (`i64` for DingTalk's Number)",
+                    "str" | "String" => " (`string`)",
+                    "float" | "double" => " (`f64`)",
+                    "boolean" | "Boolean" => " (`bool`)",
+                    _ => "",
+                };
+                return Err(format!(
+                    "unknown type `{t}`{hint}; expected `string`, `bool`, `i32`, `i64`, `f64`, `list<T>` or an UpperCamelCase type name"
+                ));
+            }
+        }
+    })
+}
+
+/// Converts a YAML value to JSON (for examples), by the core schema.
+pub fn to_json(node: &Node, d: &mut Diagnostics) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    Some(match &node.value {
+        Value::Scalar(s) => match s.resolve() {
+            Resolved::Null => J::Null,
+            Resolved::Bool(b) => J::Bool(b),
+            Resolved::Int(i) => J::from(i),
+            Resolved::Float(f) => match serde_json::Number::from_f64(f) {
+                Some(n) => J::Number(n),
+                None => {
+                    d.error(&node.loc, "examples cannot hold NaN or infinity");
+                    return None;
+                }
+            },
+            Resolved::Str(t) => J::String(t.to_owned()),
+        },
+        Value::Seq(items) => J::Array(items.iter().map(|i| to_json(i, d)).collect::<Option<_>>()?),
+        Value::Map(entries) => {
+            let mut map = serde_json::Map::new();
+            for (k, v) in entries {
+                map.insert(k.name.clone(), to_json(v, d)?);
+            }
+            J::Object(map)
+        }
+    })
+}
+
+fn read_examples(node: &Node, d: &mut Diagnostics) -> Vec<Example> {
+    let mut out = Vec::new();
+    for item in read_seq(node, d, "examples") {
+        let Some(mut m) = MapReader::new(item, "an example", d) else { continue };
+        let name = m.require("name", d).and_then(|n| read_ident(n, d, IdentCase::Snake, "name"));
+        let description = opt_str(&mut m, "description", d).unwrap_or_default();
+        let request = m.take("request").and_then(|n| read_example_request(n, d));
+        let curl = opt_str(&mut m, "curl", d);
+        let response_node = m.take("response");
+        let response = response_node.and_then(|n| read_str(n, d, "response"));
+        let response_loc = response_node.map(text_start).unwrap_or_else(|| item.loc.clone());
+        let response_block = matches!(response_node.map(|n| &n.value), Some(Value::Scalar(s)) if s.block.is_some());
+        let snippets = m
+            .take("snippets")
+            .and_then(|n| {
+                let Value::Map(entries) = &n.value else {
+                    d.error(&n.loc, "`snippets` must map a language name to its code, e.g. `java: |`");
+                    return None;
+                };
+                Some(entries.iter().filter_map(|(k, v)| Some((k.name.clone(), read_str(v, d, "snippet")?))).collect())
+            })
+            .unwrap_or_default();
+        m.finish(d);
+        if let Some(name) = name {
+            out.push(Example {
+                loc: item.loc.clone(),
+                name,
+                description,
+                request,
+                curl,
+                response,
+                response_loc,
+                response_block,
+                snippets,
+            });
+        }
+    }
+    out
+}
+
+fn read_example_request(node: &Node, d: &mut Diagnostics) -> Option<ExampleRequest> {
+    let mut m = MapReader::new(node, "an example request", d)?;
+    let encoding = m.require("encoding", d).and_then(|n| read_choice(n, d, "encoding", &Encoding::ALL));
+    let access_token = opt_str(&mut m, "access_token", d);
+    let object =
+        |key: &'static str, m: &mut MapReader, d: &mut Diagnostics| match m.take(key).map(|n| (n, to_json(n, d))) {
+            Some((_, Some(serde_json::Value::Object(map)))) => map,
+            Some((n, Some(_))) => {
+                d.error(&n.loc, format!("`{key}` must be a mapping of parameter names to values"));
+                serde_json::Map::new()
+            }
+            _ => serde_json::Map::new(),
+        };
+    let query = object("query", &mut m, d);
+    let body = object("body", &mut m, d);
+    m.finish(d);
+    Some(ExampleRequest { loc: node.loc.clone(), encoding: encoding?, access_token, query, body })
+}
+
+/// Where a scalar's text starts: for block scalars the first line of the text, else the scalar.
+fn text_start(node: &Node) -> Location {
+    match &node.value {
+        Value::Scalar(crate::yaml::Scalar { block: Some((line, column)), .. }) => {
+            Location::new(&node.loc.path, *line, *column)
+        }
+        _ => node.loc.clone(),
+    }
+}

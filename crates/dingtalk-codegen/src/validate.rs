@@ -1,0 +1,549 @@
+//! Semantic checks over the whole spec, after every file has been read.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value as J;
+
+use crate::diag::{Diagnostics, Location};
+use crate::model::*;
+use crate::names;
+
+/// Envelope keys every DingTalk response may carry without the endpoint declaring them.
+pub const ENVELOPE_KEYS: &[&str] = &["errcode", "errmsg", "request_id", "sub_code", "sub_msg", "success"];
+
+/// Where named types are declared: name → (group, location, fields).
+pub struct TypeTable<'s> {
+    pub types: BTreeMap<&'s str, (&'s str, &'s NamedType)>,
+}
+
+impl<'s> TypeTable<'s> {
+    pub fn get(&self, name: &str) -> Option<&'s NamedType> {
+        self.types.get(name).map(|(_, t)| *t)
+    }
+}
+
+pub fn validate(spec: &Spec, d: &mut Diagnostics) {
+    check_service(&spec.service, d);
+
+    // Type names are global: a response type in one group may be used by another.
+    let mut types: BTreeMap<&str, (&str, &NamedType)> = BTreeMap::new();
+    let mut all_types: Vec<(&str, &NamedType)> = Vec::new();
+    for shared in &spec.shared_types {
+        all_types.extend(shared.types.iter().map(|t| (shared.group.as_str(), t)));
+    }
+    for op in &spec.operations {
+        all_types.extend(op.types.iter().map(|t| (op.group.as_str(), t)));
+    }
+    let mut generated_names: BTreeMap<String, &Location> = BTreeMap::new();
+    for op in &spec.operations {
+        for suffix in ["", "Request", "Response", "ErrorCode"] {
+            generated_names.insert(format!("{}{suffix}", op.name), &op.loc);
+        }
+    }
+    for (group, t) in all_types {
+        if let Some((_, first)) = types.get(t.name.as_str()) {
+            d.error(&t.loc, format!("type `{}` is declared twice (first at {}); rename one", t.name, first.loc));
+            continue;
+        }
+        if let Some(loc) = generated_names.get(&t.name) {
+            d.error(
+                &t.loc,
+                format!(
+                    "type name `{}` clashes with a name generated for the operation at {loc}; rename the type",
+                    t.name
+                ),
+            );
+        }
+        types.insert(&t.name, (group, t));
+    }
+    let table = TypeTable { types };
+
+    let mut used: BTreeSet<&str> = BTreeSet::new();
+    for t in table.types.values() {
+        check_fields(&t.1.fields, &table, d, &format!("type `{}`", t.1.name), &mut used);
+    }
+    check_recursion(&table, d);
+
+    let mut op_names: BTreeMap<&str, &Location> = BTreeMap::new();
+    let mut paths: BTreeMap<&str, &Location> = BTreeMap::new();
+    for op in &spec.operations {
+        if let Some(first) = op_names.insert(&op.name, &op.loc) {
+            d.error(&op.loc, format!("operation `{}` is declared twice (first at {first}); rename one", op.name));
+        }
+        if let Some(first) = paths.insert(&op.path, &op.loc) {
+            d.error(&op.loc, format!("path `{}` is used by two operations (first at {first})", op.path));
+        }
+        check_operation(op, &spec.service, &table, d, &mut used);
+    }
+    for (name, (_, t)) in &table.types {
+        if !used.contains(name) {
+            d.error(&t.loc, format!("type `{name}` is never used; use it in a field or remove it"));
+        }
+    }
+}
+
+fn check_service(service: &Service, d: &mut Diagnostics) {
+    let defaults = service.servers.iter().filter(|s| s.default).count();
+    if service.servers.is_empty() {
+        d.error(&service.loc, "`servers` must list at least one server");
+    } else if defaults != 1 {
+        d.error(&service.loc, format!("exactly one server must have `default: true`, found {defaults}"));
+    }
+    let mut names = BTreeSet::new();
+    for s in &service.servers {
+        if !names.insert(&s.name) {
+            d.error(&s.loc, format!("server name `{}` is used twice", s.name));
+        }
+        check_base_url(&s.url, &s.loc, d);
+    }
+    check_error_codes(&service.error_codes, d, "the service");
+}
+
+fn check_base_url(url: &str, loc: &Location, d: &mut Diagnostics) {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(['/', ' ', '?', '#']) => {}
+        _ => d.error(
+            loc,
+            format!("server url `{url}` must be `https://host` with no path, e.g. `https://oapi.dingtalk.com`"),
+        ),
+    }
+}
+
+fn check_error_codes(codes: &[ErrorCode], d: &mut Diagnostics, owner: &str) {
+    let mut by_code: BTreeMap<i64, &Location> = BTreeMap::new();
+    let mut by_name: BTreeMap<String, &Location> = BTreeMap::new();
+    for c in codes {
+        if c.code == 0 {
+            d.error(&c.loc, "errcode 0 means success and cannot be an error code");
+        }
+        if let Some(first) = by_code.insert(c.code, &c.loc) {
+            d.error(&c.loc, format!("error code {} is listed twice in {owner} (first at {first})", c.code));
+        }
+        let variant = names::upper_camel(&c.name);
+        if variant == "Unknown" {
+            d.error(&c.loc, "`unknown` is reserved for the catch-all variant; pick another name");
+        }
+        if let Some(first) = by_name.insert(variant, &c.loc) {
+            d.error(&c.loc, format!("error name `{}` is used twice in {owner} (first at {first})", c.name,));
+        }
+        let mut subs = BTreeSet::new();
+        for s in &c.sub_codes {
+            if !subs.insert(&s.sub_code) {
+                d.error(&s.loc, format!("sub-code `{}` is listed twice for error {}", s.sub_code, c.code));
+            }
+        }
+    }
+}
+
+fn check_operation<'s>(
+    op: &'s Operation,
+    service: &Service,
+    table: &TypeTable<'s>,
+    d: &mut Diagnostics,
+    used: &mut BTreeSet<&'s str>,
+) {
+    if !op.path.starts_with('/') || op.path.contains(['?', '#', ' ']) {
+        d.error(
+            &op.loc,
+            format!("path `{}` must start with `/` and hold no query, e.g. `/topapi/extcontact/list`", op.path),
+        );
+    }
+    match (op.method, op.encoding) {
+        (Method::Get, Encoding::Json | Encoding::Form) => {
+            d.error(&op.loc, "a GET operation sends its parameters in the query: use `encoding: query`")
+        }
+        (Method::Get, Encoding::Query) if !op.body.is_empty() => {
+            d.error(&op.body[0].loc, "a GET operation has no body; move these parameters to `query:`")
+        }
+        (Method::Post, Encoding::Query) if !op.body.is_empty() => d.error(
+            &op.loc,
+            "`encoding: query` sends no body; use `json` or `form`, or move the parameters to `query:`",
+        ),
+        _ => {}
+    }
+    let what = format!("operation `{}`", op.name);
+    let mut params: Vec<&Field> = op.query.iter().collect();
+    params.extend(&op.body);
+    check_field_list(&params, table, d, &what, used);
+    for f in &op.query {
+        if f.name == service.auth.query_param {
+            d.error(&f.loc, format!("`{}` is added by `auth: access_token`; do not list it as a parameter", f.name));
+        }
+        if matches!(f.ty, TypeRef::Named(_) | TypeRef::List(_)) {
+            d.error(&f.ty_loc, "query parameters must be scalars (string, bool, i32, i64, f64)");
+        }
+    }
+    if op.encoding == Encoding::Form {
+        for f in &op.body {
+            if matches!(f.ty, TypeRef::Named(_)) {
+                d.error(&f.ty_loc, "a form-encoded body cannot carry an object; use `encoding: json`");
+            }
+        }
+    }
+    check_fields(&op.response, table, d, &format!("the response of `{}`", op.name), used);
+    check_error_codes(&op.errors, d, &what);
+
+    if let Some(p) = &op.pagination {
+        check_pagination(op, p, table, d);
+    }
+    if let Some(m) = &op.mock {
+        check_mock(op, m, d);
+    }
+    let mut example_names = BTreeSet::new();
+    for ex in &op.examples {
+        if !example_names.insert(&ex.name) {
+            d.error(&ex.loc, format!("example `{}` is declared twice", ex.name));
+        }
+        if let Some(req) = &ex.request {
+            check_example_params(&req.query, &op.query, &req.loc, table, d, "query");
+            check_example_params(&req.body, &op.body, &req.loc, table, d, "body");
+        }
+        if let Some(text) = &ex.response {
+            check_response_example(text, ex, op, table, d);
+        }
+    }
+}
+
+fn check_pagination(op: &Operation, p: &Pagination, table: &TypeTable, d: &mut Diagnostics) {
+    let find = |name: &str| op.query.iter().chain(&op.body).find(|f| f.name == name);
+    for (role, name) in [("offset", &p.offset), ("size", &p.size)] {
+        match find(name) {
+            None => d.error(
+                &p.loc,
+                format!("pagination `{role}` names `{name}`, which is not a parameter of `{}`", op.name),
+            ),
+            Some(f) if !f.ty.is_integer() => d.error(
+                &f.ty_loc,
+                format!("pagination `{role}` parameter `{name}` must be an integer, not `{}`", f.ty.spelling()),
+            ),
+            Some(f) if role == "size" => {
+                if let Some(max) = f.constraints.max
+                    && p.max_page_size > max
+                {
+                    d.error(
+                        &p.loc,
+                        format!("`max_page_size` {} exceeds the `max: {max}` of `{name}`", p.max_page_size),
+                    );
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    if p.max_page_size < 1 {
+        d.error(&p.loc, format!("`max_page_size` must be at least 1, found {}", p.max_page_size));
+    }
+    match op.response.iter().find(|f| f.name == p.items) {
+        None => d.error(
+            &p.loc,
+            format!("pagination `items` names `{}`, which is not a response field of `{}`", p.items, op.name),
+        ),
+        Some(f) if !matches!(f.ty, TypeRef::List(_)) => d.error(
+            &f.ty_loc,
+            format!("pagination `items` field `{}` must be a list, not `{}`", f.name, f.ty.spelling()),
+        ),
+        Some(_) => {}
+    }
+    let _ = table;
+}
+
+fn check_mock(op: &Operation, m: &MockBehaviour, d: &mut Diagnostics) {
+    let params: Vec<&Field> = op.query.iter().chain(&op.body).collect();
+    if let Some(p) = &m.param {
+        if !params.iter().any(|f| &f.name == p) {
+            d.error(&m.loc, format!("mock `param` names `{p}`, which is not a parameter of `{}`", op.name));
+        }
+    } else if matches!(m.action, MockAction::Get | MockAction::Delete | MockAction::Create | MockAction::Update) {
+        d.error(&m.loc, "mock actions get, delete, create and update need `param:` naming the key or object parameter");
+    }
+    if let Some(r) = &m.result
+        && !op.response.iter().any(|f| &f.name == r)
+    {
+        d.error(&m.loc, format!("mock `result` names `{r}`, which is not a response field of `{}`", op.name));
+    }
+    if let Some(code) = m.not_found
+        && !op.errors.iter().any(|e| e.code == code)
+    {
+        d.error(&m.loc, format!("mock `not_found` is {code}, which is not among the operation's `error_codes`"));
+    }
+    if m.action == MockAction::List && op.pagination.is_none() {
+        d.error(&m.loc, "mock action `list` needs the operation's `pagination:`");
+    }
+}
+
+fn check_fields<'s>(
+    fields: &'s [Field],
+    table: &TypeTable<'s>,
+    d: &mut Diagnostics,
+    owner: &str,
+    used: &mut BTreeSet<&'s str>,
+) {
+    let refs: Vec<&Field> = fields.iter().collect();
+    check_field_list(&refs, table, d, owner, used);
+}
+
+fn check_field_list<'s>(
+    fields: &[&'s Field],
+    table: &TypeTable<'s>,
+    d: &mut Diagnostics,
+    owner: &str,
+    used: &mut BTreeSet<&'s str>,
+) {
+    let mut wire: BTreeMap<&str, &Location> = BTreeMap::new();
+    let mut rust: BTreeMap<String, &Location> = BTreeMap::new();
+    for f in fields {
+        if let Some(first) = wire.insert(&f.name, &f.loc) {
+            d.error(&f.loc, format!("field `{}` is declared twice in {owner} (first at {first})", f.name));
+        }
+        let rname = f.rust_name.clone().unwrap_or_else(|| names::field_name(&f.name));
+        if let Some(first) = rust.insert(rname.clone(), &f.loc)
+            && fields.iter().filter(|g| g.name == f.name).count() == 1
+        {
+            d.error(
+                &f.loc,
+                format!(
+                    "field `{}` becomes Rust name `{rname}`, already used in {owner} (at {first}); set `rust_name:`",
+                    f.name
+                ),
+            );
+        }
+        if f.name.is_empty() || f.name.chars().any(|c| c.is_control() || c == '"') {
+            d.error(&f.loc, format!("field name `{}` cannot be sent on the wire; use letters, digits and `_`", f.name));
+        }
+        check_type(&f.ty, &f.ty_loc, table, d, used);
+        check_constraints(f, d);
+        if let Some((loc, value)) = &f.example {
+            let mut problems = Vec::new();
+            check_value(value, &f.ty, Some(&f.constraints), table, &f.name, &mut problems);
+            for p in problems {
+                d.error(loc, format!("example does not fit field `{}`: {p}", f.name));
+            }
+        }
+    }
+}
+
+fn check_type<'s>(
+    ty: &'s TypeRef,
+    loc: &Location,
+    table: &TypeTable<'s>,
+    d: &mut Diagnostics,
+    used: &mut BTreeSet<&'s str>,
+) {
+    match ty {
+        TypeRef::List(inner) => check_type(inner, loc, table, d, used),
+        TypeRef::Named(name) => {
+            if table.get(name).is_some() {
+                used.insert(name);
+            } else {
+                let known: Vec<&str> = table.types.keys().copied().collect();
+                let hint =
+                    crate::parse::closest(name, &known).map(|c| format!(" (did you mean `{c}`?)")).unwrap_or_default();
+                d.error(
+                    loc,
+                    format!("unknown type `{name}`{hint}; declare it under `types:` or use string, bool, i32, i64, f64 or list<T>"),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+fn check_constraints(f: &Field, d: &mut Diagnostics) {
+    let c = &f.constraints;
+    if (c.min.is_some() || c.max.is_some()) && !f.ty.is_integer() {
+        d.error(&f.loc, format!("`min`/`max` apply to integers, but `{}` is `{}`", f.name, f.ty.spelling()));
+    }
+    if let (Some(min), Some(max)) = (c.min, c.max)
+        && min > max
+    {
+        d.error(&f.loc, format!("`min` {min} is greater than `max` {max} for `{}`; swap them", f.name));
+    }
+    if c.max_length.is_some() && f.ty != TypeRef::String {
+        d.error(&f.loc, format!("`max_length` applies to strings, but `{}` is `{}`", f.name, f.ty.spelling()));
+    }
+    if c.max_items.is_some() && !matches!(f.ty, TypeRef::List(_)) {
+        d.error(&f.loc, format!("`max_items` applies to lists, but `{}` is `{}`", f.name, f.ty.spelling()));
+    }
+    if f.ty == TypeRef::I32 {
+        for (k, v) in [("min", c.min), ("max", c.max)] {
+            if let Some(v) = v
+                && i32::try_from(v).is_err()
+            {
+                d.error(&f.loc, format!("`{k}` {v} does not fit the i32 field `{}`", f.name));
+            }
+        }
+    }
+}
+
+/// A named type that holds itself without a list in between would have infinite size.
+fn check_recursion(table: &TypeTable, d: &mut Diagnostics) {
+    for (name, (_, t)) in &table.types {
+        let mut stack: Vec<&str> = t.fields.iter().filter_map(|f| direct_named(&f.ty)).collect();
+        let mut seen = BTreeSet::new();
+        while let Some(n) = stack.pop() {
+            if n == *name {
+                d.error(&t.loc, format!("type `{name}` contains itself; wrap the field in `list<…>`"));
+                break;
+            }
+            if seen.insert(n)
+                && let Some(inner) = table.get(n)
+            {
+                stack.extend(inner.fields.iter().filter_map(|f| direct_named(&f.ty)));
+            }
+        }
+    }
+}
+
+fn direct_named(ty: &TypeRef) -> Option<&str> {
+    match ty {
+        TypeRef::Named(n) => Some(n),
+        _ => None,
+    }
+}
+
+/// Checks a JSON value against a type and its constraints, collecting problems with a JSON path.
+pub fn check_value(
+    value: &J,
+    ty: &TypeRef,
+    constraints: Option<&Constraints>,
+    table: &TypeTable,
+    path: &str,
+    out: &mut Vec<String>,
+) {
+    if out.len() >= 20 {
+        return;
+    }
+    let found = json_kind(value);
+    match ty {
+        TypeRef::String => match value.as_str() {
+            Some(s) => {
+                if let Some(max) = constraints.and_then(|c| c.max_length) {
+                    let n = s.chars().count() as u64;
+                    if n > max {
+                        out.push(format!("`{path}` is {n} characters long, more than `max_length` {max}"));
+                    }
+                }
+            }
+            None => out.push(format!("`{path}` should be a string, found {found}")),
+        },
+        TypeRef::Bool => {
+            if !value.is_boolean() {
+                out.push(format!("`{path}` should be true or false, found {found}"));
+            }
+        }
+        TypeRef::I32 | TypeRef::I64 => match value.as_i64() {
+            Some(i) => {
+                if *ty == TypeRef::I32 && i32::try_from(i).is_err() {
+                    out.push(format!("`{path}` is {i}, which does not fit in i32"));
+                }
+                if let Some(c) = constraints {
+                    if let Some(min) = c.min.filter(|m| i < *m) {
+                        out.push(format!("`{path}` is {i}, less than `min` {min}"));
+                    }
+                    if let Some(max) = c.max.filter(|m| i > *m) {
+                        out.push(format!("`{path}` is {i}, more than `max` {max}"));
+                    }
+                }
+            }
+            None => out.push(format!("`{path}` should be a whole number, found {found}")),
+        },
+        TypeRef::F64 => {
+            if !value.is_number() {
+                out.push(format!("`{path}` should be a number, found {found}"));
+            }
+        }
+        TypeRef::List(inner) => match value.as_array() {
+            Some(items) => {
+                if let Some(max) = constraints.and_then(|c| c.max_items)
+                    && items.len() as u64 > max
+                {
+                    out.push(format!("`{path}` has {} items, more than `max_items` {max}", items.len()));
+                }
+                for (i, item) in items.iter().enumerate() {
+                    check_value(item, inner, None, table, &format!("{path}[{i}]"), out);
+                }
+            }
+            None => out.push(format!("`{path}` should be a list, found {found}")),
+        },
+        TypeRef::Named(name) => {
+            let Some(t) = table.get(name) else { return };
+            match value.as_object() {
+                Some(obj) => check_object(obj, &t.fields, table, path, &[], out),
+                None => out.push(format!("`{path}` should be a `{name}` object, found {found}")),
+            }
+        }
+    }
+}
+
+fn check_object(
+    obj: &serde_json::Map<String, J>,
+    fields: &[Field],
+    table: &TypeTable,
+    path: &str,
+    allowed_extra: &[&str],
+    out: &mut Vec<String>,
+) {
+    for (key, value) in obj {
+        let sub = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+        match fields.iter().find(|f| &f.name == key) {
+            Some(f) => check_value(value, &f.ty, Some(&f.constraints), table, &sub, out),
+            None if allowed_extra.contains(&key.as_str()) => {}
+            None => out.push(format!("`{sub}` is not a declared field; add it to the spec or fix the name")),
+        }
+    }
+}
+
+fn json_kind(v: &J) -> &'static str {
+    match v {
+        J::Null => "null",
+        J::Bool(_) => "a boolean",
+        J::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+        J::Number(_) => "a number",
+        J::String(_) => "a string",
+        J::Array(_) => "a list",
+        J::Object(_) => "an object",
+    }
+}
+
+fn check_example_params(
+    given: &serde_json::Map<String, J>,
+    params: &[Field],
+    loc: &Location,
+    table: &TypeTable,
+    d: &mut Diagnostics,
+    what: &str,
+) {
+    let mut problems = Vec::new();
+    check_object(given, params, table, "", &[], &mut problems);
+    for p in problems {
+        d.error(loc, format!("example request {what}: {p}"));
+    }
+}
+
+fn check_response_example(text: &str, ex: &Example, op: &Operation, table: &TypeTable, d: &mut Diagnostics) {
+    let value: J = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let loc = if ex.response_block {
+                Location::new(
+                    &ex.response_loc.path,
+                    ex.response_loc.line + e.line() - 1,
+                    ex.response_loc.column + e.column().saturating_sub(1),
+                )
+            } else {
+                ex.response_loc.clone()
+            };
+            d.error(&loc, format!("example response is not valid JSON: {e}"));
+            return;
+        }
+    };
+    let Some(obj) = value.as_object() else {
+        d.error(&ex.response_loc, "example response must be a JSON object");
+        return;
+    };
+    let mut problems = Vec::new();
+    check_object(obj, &op.response, table, "", ENVELOPE_KEYS, &mut problems);
+    for p in problems {
+        d.error(&ex.response_loc, format!("example response: {p}"));
+    }
+}

@@ -1,0 +1,276 @@
+//! Typed errors: every way a call can fail, each with one actionable line of `Display`.
+
+use std::fmt;
+
+use crate::operation::{ApiErrorCode, ErrorClass};
+use crate::validation::ValidationError;
+
+/// The error of an operation whose documented error codes are `C`.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error<C> {
+    /// DingTalk answered with a non-zero `errcode`.
+    Api(ApiError<C>),
+    /// The request breaks a constraint of the spec; nothing was sent.
+    Validation(ValidationError),
+    /// No access token could be had.
+    Auth(AuthError),
+    /// The server could not be reached, or did not answer in time.
+    Transport(TransportError),
+    /// The server answered with an HTTP error status.
+    Http(HttpError),
+    /// The server's answer is not a DingTalk response.
+    Decode(DecodeError),
+    /// A paginator stopped at its page cap before the last page.
+    PageLimit { operation: &'static str, pages: usize },
+}
+
+impl<C: ApiErrorCode> Error<C> {
+    /// The typed code of an API error.
+    pub fn code(&self) -> Option<C> {
+        match self {
+            Error::Api(e) => Some(e.code),
+            _ => None,
+        }
+    }
+
+    /// The API error, if this is one.
+    pub fn as_api(&self) -> Option<&ApiError<C>> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The request id DingTalk gave, for support tickets.
+    pub fn request_id(&self) -> Option<&str> {
+        self.as_api().and_then(|e| e.request_id.as_deref())
+    }
+}
+
+impl<C: ApiErrorCode> fmt::Display for Error<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api(e) => e.fmt(f),
+            Error::Validation(e) => e.fmt(f),
+            Error::Auth(e) => e.fmt(f),
+            Error::Transport(e) => e.fmt(f),
+            Error::Http(e) => e.fmt(f),
+            Error::Decode(e) => e.fmt(f),
+            Error::PageLimit { operation, pages } => write!(
+                f,
+                "{operation}: stopped after {pages} pages without reaching the last one; raise `max_pages` if the data is really this large"
+            ),
+        }
+    }
+}
+
+impl<C: ApiErrorCode> std::error::Error for Error<C> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Validation(e) => Some(e),
+            Error::Transport(e) => e.source.as_deref().map(|s| s as _),
+            _ => None,
+        }
+    }
+}
+
+/// DingTalk answered with a non-zero `errcode`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ApiError<C> {
+    pub operation: &'static str,
+    pub code: C,
+    pub errmsg: String,
+    pub request_id: Option<String>,
+    pub sub_code: Option<String>,
+    pub sub_msg: Option<String>,
+}
+
+impl<C: ApiErrorCode> ApiError<C> {
+    /// How a client should react: the sub-code's class where the spec gives one, else the code's.
+    pub fn class(&self) -> ErrorClass {
+        self.sub_code
+            .as_deref()
+            .and_then(|s| crate::generated::service::sub_code_class(self.code.code(), s))
+            .unwrap_or_else(|| self.code.class())
+    }
+
+    /// The documented fix.
+    pub fn solution(&self) -> Option<&'static str> {
+        self.code.solution()
+    }
+}
+
+impl<C: ApiErrorCode> fmt::Display for ApiError<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed: DingTalk errcode {}", self.operation, self.code.code())?;
+        if !self.errmsg.is_empty() {
+            write!(f, " \"{}\"", self.errmsg)?;
+        } else if let Some(m) = self.code.message() {
+            write!(f, " \"{m}\"")?;
+        }
+        if let Some(sub) = &self.sub_code {
+            write!(f, ", sub_code {sub}")?;
+            if let Some(msg) = &self.sub_msg {
+                write!(f, " \"{msg}\"")?;
+            }
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, ", request_id {id}")?;
+        }
+        if let Some(s) = self.solution() {
+            write!(f, "; fix: {s}")?;
+        }
+        Ok(())
+    }
+}
+
+/// No access token could be had (the token request failed, or no provider is set).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthError {
+    /// One line, already free of secrets.
+    pub message: String,
+    /// The errcode of the token request, when DingTalk answered one.
+    pub errcode: Option<i64>,
+    /// Whether asking again later may help (the token endpoint was busy or unreachable).
+    pub retryable: bool,
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "could not get an access token: {}", self.message)
+    }
+}
+
+impl std::error::Error for AuthError {}
+
+/// The server could not be reached or did not answer in time. Never holds the URL's query.
+#[derive(Debug)]
+pub struct TransportError {
+    pub operation: &'static str,
+    pub kind: TransportErrorKind,
+    /// Method and URL without its query string (where the token travels).
+    pub target: String,
+    /// What the HTTP stack said, with any URL removed.
+    pub detail: String,
+    /// Whether the request may have reached the server (false only when connecting failed).
+    pub maybe_sent: bool,
+    pub(crate) source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    Connect,
+    Timeout,
+    /// The connection broke while sending or receiving.
+    Connection,
+    /// The overall deadline of the call (all attempts) ran out.
+    Deadline,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            TransportErrorKind::Connect => "could not connect to",
+            TransportErrorKind::Timeout => "timed out waiting for",
+            TransportErrorKind::Connection => "lost the connection to",
+            TransportErrorKind::Deadline => "ran out of time calling",
+        };
+        write!(f, "{} failed: {what} {}", self.operation, self.target)?;
+        if !self.detail.is_empty() {
+            write!(f, " ({})", self.detail)?;
+        }
+        match self.kind {
+            TransportErrorKind::Connect => write!(f, "; check the base URL and the network"),
+            TransportErrorKind::Timeout | TransportErrorKind::Deadline => {
+                write!(f, "; raise the timeout or try again later")
+            }
+            TransportErrorKind::Connection if self.maybe_sent => {
+                write!(f, "; the request may have reached DingTalk, check before repeating a write")
+            }
+            TransportErrorKind::Connection => Ok(()),
+        }
+    }
+}
+
+/// The server answered with an HTTP error status (other than 200 and 400).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpError {
+    pub operation: &'static str,
+    pub status: u16,
+    pub content_type: Option<String>,
+    /// The start of the body, on one line, secrets scrubbed.
+    pub snippet: String,
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed: HTTP {}", self.operation, self.status)?;
+        if let Some(ct) = &self.content_type {
+            write!(f, " ({ct})")?;
+        }
+        if !self.snippet.is_empty() {
+            write!(f, ": {}", self.snippet)?;
+        }
+        if self.status == 429 || self.status >= 500 {
+            write!(f, "; DingTalk is overloaded or failing, try again later")?;
+        }
+        Ok(())
+    }
+}
+
+/// The answer is not a DingTalk response the spec describes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodeError {
+    pub operation: &'static str,
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub kind: DecodeErrorKind,
+    /// The start of the body, on one line, secrets scrubbed.
+    pub snippet: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum DecodeErrorKind {
+    /// The body is not JSON (an HTML error page, a truncated body).
+    NotJson(String),
+    /// JSON without an `errcode`.
+    NoErrcode,
+    /// Per-IP flood protection answered `{"status":1111,"wait":N}`.
+    FloodProtection { wait_seconds: Option<u64> },
+    /// `errcode` was 0 but the fields do not match the spec's types.
+    Shape(String),
+    /// The body was larger than the client's cap.
+    TooLarge { limit: usize },
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed: unusable response (HTTP {}", self.operation, self.status)?;
+        if let Some(ct) = &self.content_type {
+            write!(f, ", {ct}")?;
+        }
+        f.write_str("): ")?;
+        match &self.kind {
+            DecodeErrorKind::NotJson(e) => write!(f, "not JSON ({e})")?,
+            DecodeErrorKind::NoErrcode => f.write_str("JSON without an errcode")?,
+            DecodeErrorKind::FloodProtection { wait_seconds } => {
+                f.write_str("DingTalk's flood protection refused the call")?;
+                if let Some(w) = wait_seconds {
+                    write!(f, "; wait {w} s before calling again")?;
+                }
+            }
+            DecodeErrorKind::Shape(e) => write!(f, "fields do not match the spec ({e})")?,
+            DecodeErrorKind::TooLarge { limit } => {
+                write!(f, "body larger than the {limit}-byte cap; raise `max_response_bytes` if this is expected")?
+            }
+        }
+        if !self.snippet.is_empty() {
+            write!(f, "; body starts: {}", self.snippet)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,114 @@
+//! Offset/size pagination over any operation the spec marks paginated.
+
+use futures_core::Stream;
+use futures_util::{StreamExt, TryStreamExt, stream};
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::operation::{Operation, Paginated};
+
+/// Default cap on pages one paginator fetches, so that a server that never sends a short
+/// page cannot keep it going forever.
+pub const DEFAULT_MAX_PAGES: usize = 10_000;
+
+/// Walks the pages of a paginated operation.
+///
+/// Starts at the request's offset (or 0) with the request's size (or the spec's maximum page
+/// size); stops after an empty or short page, when the offset would not advance, or at the
+/// page cap (an [`Error::PageLimit`]).
+pub struct Paginator<O: Paginated> {
+    client: Client,
+    request: O::Request,
+    page_size: Option<i64>,
+    max_pages: usize,
+}
+
+struct State<O: Paginated> {
+    client: Client,
+    request: O::Request,
+    offset: i64,
+    size: i64,
+    pages: usize,
+    max_pages: usize,
+    done: bool,
+}
+
+type PageResult<O> = Result<<O as Operation>::Response, Error<<O as Operation>::ErrorCode>>;
+type ItemResult<O> = Result<<O as Paginated>::Item, Error<<O as Operation>::ErrorCode>>;
+
+impl<O: Paginated> Paginator<O> {
+    pub(crate) fn new(client: Client, request: O::Request) -> Self {
+        Paginator { client, request, page_size: None, max_pages: DEFAULT_MAX_PAGES }
+    }
+
+    /// Items per page (default: the request's size, else the spec's maximum).
+    pub fn page_size(mut self, size: i64) -> Self {
+        self.page_size = Some(size);
+        self
+    }
+
+    /// Stop with [`Error::PageLimit`] after this many pages (default 10,000).
+    pub fn max_pages(mut self, pages: usize) -> Self {
+        self.max_pages = pages;
+        self
+    }
+
+    /// A lazy stream of pages.
+    pub fn send(self) -> impl Stream<Item = PageResult<O>> + Send {
+        let (offset, size) = O::page(&self.request);
+        let max = O::DESCRIPTOR.pagination.map_or(100, |p| p.max_page_size);
+        let state = State::<O> {
+            client: self.client,
+            request: self.request,
+            offset: offset.unwrap_or(0),
+            size: self.page_size.or(size).unwrap_or(max),
+            pages: 0,
+            max_pages: self.max_pages,
+            done: false,
+        };
+        stream::unfold(state, |mut state| async move {
+            if state.done {
+                return None;
+            }
+            if state.pages >= state.max_pages {
+                state.done = true;
+                let error = Error::PageLimit { operation: O::DESCRIPTOR.name, pages: state.pages };
+                return Some((Err(error), state));
+            }
+            let mut request = state.request.clone();
+            O::set_page(&mut request, state.offset, state.size);
+            match state.client.send::<O>(request).await {
+                Err(e) => {
+                    state.done = true;
+                    Some((Err(e), state))
+                }
+                Ok(page) => {
+                    state.pages += 1;
+                    let count = i64::try_from(O::item_count(&page)).unwrap_or(i64::MAX);
+                    let next = state.offset.saturating_add(count);
+                    if count == 0 || count < state.size || next <= state.offset {
+                        state.done = true;
+                    } else {
+                        state.offset = next;
+                    }
+                    Some((Ok(page), state))
+                }
+            }
+        })
+    }
+
+    /// A lazy stream of the items of every page.
+    pub fn items(self) -> impl Stream<Item = ItemResult<O>> + Send {
+        self.send().flat_map(|page| {
+            stream::iter(match page {
+                Ok(page) => O::into_items(page).into_iter().map(Ok).collect::<Vec<_>>(),
+                Err(e) => vec![Err(e)],
+            })
+        })
+    }
+
+    /// Every item of every page, or the first error.
+    pub async fn collect_all(self) -> Result<Vec<O::Item>, Error<O::ErrorCode>> {
+        self.items().try_collect().await
+    }
+}
