@@ -87,6 +87,9 @@ pub struct ErrorCode {
     pub solution: String,
     /// `None` on an endpoint code means "as the global table says, else not retryable".
     pub class: Option<ErrorClass>,
+    /// The parameter whose invalid value this code reports (e.g. 41101 for `size`); the fake
+    /// server answers it when that parameter breaks its constraints.
+    pub param: Option<String>,
     /// Sub-codes (`sub_code` in the response) that change the class, e.g. 15 + `isp.-1`.
     pub sub_codes: Vec<SubCode>,
 }

@@ -278,6 +278,7 @@ fn read_error_codes(node: &Node, d: &mut Diagnostics, global: bool) -> Vec<Error
         let message = req_str(&mut m, "message", d);
         let solution = opt_str(&mut m, "solution", d).unwrap_or_default();
         let class = m.take("class").and_then(|n| read_choice(n, d, "class", &ErrorClass::ALL));
+        let param = opt_str(&mut m, "param", d);
         let sub_codes = m.take("sub_codes").map(|n| read_sub_codes(n, d)).unwrap_or_default();
         m.finish(d);
         if global && class.is_none() && item_has_no_key(item, "class") {
@@ -287,7 +288,7 @@ fn read_error_codes(node: &Node, d: &mut Diagnostics, global: bool) -> Vec<Error
             );
         }
         if let (Some(code), Some(name), Some(message)) = (code, name, message) {
-            out.push(ErrorCode { loc: item.loc.clone(), code, name, message, solution, class, sub_codes });
+            out.push(ErrorCode { loc: item.loc.clone(), code, name, message, solution, class, param, sub_codes });
         }
     }
     out

@@ -114,6 +114,11 @@ fn check_error_codes(codes: &[ErrorCode], d: &mut Diagnostics, owner: &str) {
     let mut by_code: BTreeMap<i64, &Location> = BTreeMap::new();
     let mut by_name: BTreeMap<String, &Location> = BTreeMap::new();
     for c in codes {
+        if owner == "the service"
+            && let Some(p) = &c.param
+        {
+            d.error(&c.loc, format!("`param: {p}` belongs on an operation's error code, not a global one"));
+        }
         if c.code == 0 {
             d.error(&c.loc, "errcode 0 means success and cannot be an error code");
         }
@@ -183,6 +188,13 @@ fn check_operation<'s>(
     }
     check_fields(&op.response, table, d, &format!("the response of `{}`", op.name), used);
     check_error_codes(&op.errors, d, &what);
+    for e in &op.errors {
+        if let Some(p) = &e.param
+            && !params.iter().any(|f| &f.name == p)
+        {
+            d.error(&e.loc, format!("error {} names `param: {p}`, which is not a parameter of `{}`", e.code, op.name));
+        }
+    }
 
     if let Some(p) = &op.pagination {
         check_pagination(op, p, table, d);

@@ -110,6 +110,8 @@ pub struct ErrorCodeInfo {
     pub message: &'static str,
     pub solution: &'static str,
     pub class: ErrorClass,
+    /// The parameter whose invalid value this code reports, if the spec ties it to one.
+    pub param: Option<&'static str>,
 }
 
 /// Offset/size pagination of an operation.

@@ -305,7 +305,8 @@ fn descriptor(op: &Operation, scope: &Scope) -> TokenStream {
     let errors = op.errors.iter().map(|e| {
         let (code, ename, message, solution) = (super::int(e.code), &e.name, &e.message, &e.solution);
         let class = format_ident!("{}", effective_class(e, scope.spec).variant());
-        quote! { crate::ErrorCodeInfo { code: #code, name: #ename, message: #message, solution: #solution, class: crate::ErrorClass::#class } }
+        let param = opt_str(e.param.as_deref());
+        quote! { crate::ErrorCodeInfo { code: #code, name: #ename, message: #message, solution: #solution, class: crate::ErrorClass::#class, param: #param } }
     });
     let examples = op.examples.iter().map(|ex| {
         let ename = &ex.name;

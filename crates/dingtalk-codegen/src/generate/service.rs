@@ -16,7 +16,7 @@ pub fn generate(service: &Service) -> TokenStream {
     let codes = service.error_codes.iter().map(|e| {
         let (code, name, message, solution) = (super::int(e.code), &e.name, &e.message, &e.solution);
         let class = class_tokens(e.class.unwrap_or(ErrorClass::NotRetryable));
-        quote! { crate::ErrorCodeInfo { code: #code, name: #name, message: #message, solution: #solution, class: #class } }
+        quote! { crate::ErrorCodeInfo { code: #code, name: #name, message: #message, solution: #solution, class: #class, param: None } }
     });
     let mut sub_arms = Vec::new();
     let mut sub_some = Vec::new();

@@ -36,6 +36,7 @@ pub static GLOBAL_ERROR_CODES: &[crate::ErrorCodeInfo] = &[
         message: "System busy",
         solution: "Try again later (at most 3 times).",
         class: crate::ErrorClass::Retryable,
+        param: None,
     },
     crate::ErrorCodeInfo {
         code: 15,
@@ -43,6 +44,7 @@ pub static GLOBAL_ERROR_CODES: &[crate::ErrorCodeInfo] = &[
         message: "Remote service error; see `sub_code`",
         solution: "Check `sub_code` and `sub_msg`.",
         class: crate::ErrorClass::NotRetryable,
+        param: None,
     },
     crate::ErrorCodeInfo {
         code: 88,
@@ -50,6 +52,7 @@ pub static GLOBAL_ERROR_CODES: &[crate::ErrorCodeInfo] = &[
         message: "Business error; see `sub_code`",
         solution: "Check `sub_code` and `sub_msg`.",
         class: crate::ErrorClass::NotRetryable,
+        param: None,
     },
     crate::ErrorCodeInfo {
         code: 33001,
@@ -57,6 +60,7 @@ pub static GLOBAL_ERROR_CODES: &[crate::ErrorCodeInfo] = &[
         message: "Invalid corp access token",
         solution: "Get a new access_token.",
         class: crate::ErrorClass::TokenInvalid,
+        param: None,
     },
     crate::ErrorCodeInfo {
         code: 33009,
@@ -64,6 +68,7 @@ pub static GLOBAL_ERROR_CODES: &[crate::ErrorCodeInfo] = &[
         message: "Invalid tokenGrantType",
         solution: "Check whether the access_token is correct.",
         class: crate::ErrorClass::TokenInvalid,
+        param: None,
     },
     crate::ErrorCodeInfo {
         code: 40001,
@@ -71,6 +76,7 @@ pub static GLOBAL_ERROR_CODES: &[crate::ErrorCodeInfo] = &[
         message: "Invalid credential",
         solution: "Get a new access_token; check the app key and secret.",
         class: crate::ErrorClass::TokenInvalid,
+        param: None,
     },
     crate::ErrorCodeInfo {
         code: 40014,
@@ -78,6 +84,7 @@ pub static GLOBAL_ERROR_CODES: &[crate::ErrorCodeInfo] = &[
         message: "Invalid access_token",
         solution: "Get a new access_token (an expired token also returns this code).",
         class: crate::ErrorClass::TokenInvalid,
+        param: None,
     },
     crate::ErrorCodeInfo {
         code: 42001,
@@ -85,6 +92,15 @@ pub static GLOBAL_ERROR_CODES: &[crate::ErrorCodeInfo] = &[
         message: "access_token expired",
         solution: "Get a new access_token.",
         class: crate::ErrorClass::TokenInvalid,
+        param: None,
+    },
+    crate::ErrorCodeInfo {
+        code: 40035,
+        name: "invalid_parameter",
+        message: "Invalid parameter",
+        solution: "Check the parameters against the API's documentation.",
+        class: crate::ErrorClass::NotRetryable,
+        param: None,
     },
     crate::ErrorCodeInfo {
         code: 90002,
@@ -92,6 +108,7 @@ pub static GLOBAL_ERROR_CODES: &[crate::ErrorCodeInfo] = &[
         message: "The API's global rate limit was hit",
         solution: "Back off exponentially (1 s, 2 s, 4 s) and retry.",
         class: crate::ErrorClass::RateLimited,
+        param: None,
     },
     crate::ErrorCodeInfo {
         code: 90019,
@@ -99,6 +116,7 @@ pub static GLOBAL_ERROR_CODES: &[crate::ErrorCodeInfo] = &[
         message: "A third-party app exceeded 40 calls per second per organization for this API",
         solution: "Back off exponentially (1 s, 2 s, 4 s) and retry.",
         class: crate::ErrorClass::RateLimited,
+        param: None,
     },
     crate::ErrorCodeInfo {
         code: 90020,
@@ -106,6 +124,7 @@ pub static GLOBAL_ERROR_CODES: &[crate::ErrorCodeInfo] = &[
         message: "The monthly call quota is used up",
         solution: "Do not retry; wait for the next month or raise the quota.",
         class: crate::ErrorClass::NotRetryable,
+        param: None,
     },
 ];
 /// The documented entry of a global error code.

@@ -279,6 +279,7 @@ pub static GET_TOKEN: crate::OperationDescriptor = crate::OperationDescriptor {
             message: "Invalid appkey or appsecret",
             solution: "Check the app key and app secret of the app.",
             class: crate::ErrorClass::NotRetryable,
+            param: None,
         },
     ],
     examples: &[

@@ -408,6 +408,7 @@ pub static LIST_LABEL_GROUPS: crate::OperationDescriptor = crate::OperationDescr
             message: "Invalid tokenGrantType",
             solution: "Check whether the access_token is correct.",
             class: crate::ErrorClass::TokenInvalid,
+            param: None,
         },
         crate::ErrorCodeInfo {
             code: 400043,
@@ -415,6 +416,7 @@ pub static LIST_LABEL_GROUPS: crate::OperationDescriptor = crate::OperationDescr
             message: "Invalid orgId",
             solution: "Check whether the access_token is correct.",
             class: crate::ErrorClass::NotRetryable,
+            param: None,
         },
         crate::ErrorCodeInfo {
             code: 41101,
@@ -422,6 +424,7 @@ pub static LIST_LABEL_GROUPS: crate::OperationDescriptor = crate::OperationDescr
             message: "Invalid size",
             solution: "Check whether the page size is valid.",
             class: crate::ErrorClass::NotRetryable,
+            param: Some("size"),
         },
         crate::ErrorCodeInfo {
             code: 40068,
@@ -429,6 +432,7 @@ pub static LIST_LABEL_GROUPS: crate::OperationDescriptor = crate::OperationDescr
             message: "Invalid offset",
             solution: "Adjust the offset.",
             class: crate::ErrorClass::NotRetryable,
+            param: Some("offset"),
         },
         crate::ErrorCodeInfo {
             code: -1,
@@ -436,6 +440,7 @@ pub static LIST_LABEL_GROUPS: crate::OperationDescriptor = crate::OperationDescr
             message: "System busy",
             solution: "Try again later.",
             class: crate::ErrorClass::Retryable,
+            param: None,
         },
     ],
     examples: &[
