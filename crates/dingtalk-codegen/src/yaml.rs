@@ -166,7 +166,6 @@ pub fn parse(path: &str, text: &str) -> Result<Node, Vec<Diagnostic>> {
     let mut root: Option<Node> = None;
     let mut nodes = 0usize;
     let mut documents = 0usize;
-    let text_lines: Vec<&str> = text.lines().collect();
 
     for event in Parser::new_from_str(text) {
         let (event, span) = match event {
@@ -248,10 +247,11 @@ pub fn parse(path: &str, text: &str) -> Result<Node, Vec<Diagnostic>> {
                     Cow::Owned(s) => s,
                 };
                 let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded).then(|| {
-                    // The text starts on the line after the `|` or `>` indicator.
-                    let line = here.line + 1;
-                    let indent = text_lines.get(line - 1).map_or(0, |l| l.len() - l.trim_start_matches(' ').len());
-                    (line, indent + 1)
+                    // saphyr-parser starts a block scalar's span at its first non-blank line of
+                    // text, at the block's indentation (not at the `|` or `>` indicator); blank
+                    // lines before it are the leading newlines of the text.
+                    let blank = text.bytes().take_while(|&b| b == b'\n').count();
+                    (here.line.saturating_sub(blank).max(1), here.column)
                 });
                 Node { loc: here, value: Value::Scalar(Scalar { text, plain: style == ScalarStyle::Plain, block }) }
             }

@@ -451,6 +451,7 @@ impl Client {
         if let Some((content_type, body)) = &encoded.body {
             request = request.header(CONTENT_TYPE, HeaderValue::from_static(content_type)).body(body.clone());
         }
+        tracing::debug!(method = d.method.as_str(), path = d.path, "sending request");
         let response = request
             .send()
             .await
@@ -603,6 +604,13 @@ pub(crate) fn decode<O: Operation>(
             content_type: content_type.clone(),
             snippet: snippet(body, SNIPPET_CHARS, secrets),
         }));
+    }
+    // serde reads a JSON array into a struct field by field: only an object is a response.
+    if !body.trim_ascii_start().starts_with(b"{") {
+        return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+            Ok(_) => decode_error(DecodeErrorKind::NoErrcode),
+            Err(e) => decode_error(DecodeErrorKind::NotJson(scrub(&e.to_string(), secrets))),
+        });
     }
     let envelope: Envelope = match serde_json::from_slice(body) {
         Ok(e) => e,

@@ -38,7 +38,9 @@ pub mod validation;
 
 pub use auth::{AccessToken, AppCredentials, StaticToken, SuiteCredentials, TokenProvider};
 pub use client::{BuildError, Client, ClientBuilder, RequestBuilder};
-pub use error::{ApiError, AuthError, DecodeError, DecodeErrorKind, Error, HttpError, TransportError};
+pub use error::{
+    ApiError, AuthError, DecodeError, DecodeErrorKind, Error, HttpError, TransportError, TransportErrorKind,
+};
 pub use generated::prelude::*;
 pub use operation::*;
 pub use paginate::Paginator;

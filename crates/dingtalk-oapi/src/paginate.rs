@@ -1,6 +1,6 @@
 //! Offset/size pagination over any operation the spec marks paginated.
 
-use futures_core::Stream;
+use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt, stream};
 
 use crate::client::Client;
@@ -53,8 +53,8 @@ impl<O: Paginated> Paginator<O> {
         self
     }
 
-    /// A lazy stream of pages.
-    pub fn send(self) -> impl Stream<Item = PageResult<O>> + Send {
+    /// A lazy stream of pages (boxed, so it can be polled as it is).
+    pub fn send(self) -> BoxStream<'static, PageResult<O>> {
         let (offset, size) = O::page(&self.request);
         let max = O::DESCRIPTOR.pagination.map_or(100, |p| p.max_page_size);
         let state = State::<O> {
@@ -66,7 +66,7 @@ impl<O: Paginated> Paginator<O> {
             max_pages: self.max_pages,
             done: false,
         };
-        stream::unfold(state, |mut state| async move {
+        let pages = stream::unfold(state, |mut state| async move {
             if state.done {
                 return None;
             }
@@ -94,17 +94,20 @@ impl<O: Paginated> Paginator<O> {
                     Some((Ok(page), state))
                 }
             }
-        })
+        });
+        pages.boxed()
     }
 
-    /// A lazy stream of the items of every page.
-    pub fn items(self) -> impl Stream<Item = ItemResult<O>> + Send {
-        self.send().flat_map(|page| {
-            stream::iter(match page {
-                Ok(page) => O::into_items(page).into_iter().map(Ok).collect::<Vec<_>>(),
-                Err(e) => vec![Err(e)],
+    /// A lazy stream of the items of every page (boxed, so it can be polled as it is).
+    pub fn items(self) -> BoxStream<'static, ItemResult<O>> {
+        self.send()
+            .flat_map(|page| {
+                stream::iter(match page {
+                    Ok(page) => O::into_items(page).into_iter().map(Ok).collect::<Vec<_>>(),
+                    Err(e) => vec![Err(e)],
+                })
             })
-        })
+            .boxed()
     }
 
     /// Every item of every page, or the first error.

@@ -83,11 +83,11 @@ pub fn generate(op: &Operation, spec: &Spec) -> TokenStream {
 
     let fluent_setters = params.iter().map(|f| {
         let ident = field_ident(f);
-        let ty = scope.rust_type(&f.ty);
+        let (param, _) = super::types::setter_param(&f.ty, scope.rust_type(&f.ty));
         let doc = docs::field(f);
         quote! {
             #(#[doc = #doc])*
-            pub fn #ident(mut self, value: impl Into<#ty>) -> Self {
+            pub fn #ident(mut self, value: #param) -> Self {
                 self.request = self.request.#ident(value);
                 self
             }

@@ -224,13 +224,14 @@ pub fn struct_item(
         let ty = scope.rust_type(&f.ty);
         let is_list = matches!(f.ty, TypeRef::List(_));
         let doc = format!(" Sets [`{}`](Self::{}).", rust_field_name(f), rust_field_name(f).trim_start_matches("r#"));
+        let (param, value) = setter_param(&f.ty, ty);
         let wrapped = match (direction, f.required, is_list) {
-            (Direction::Input, _, _) | (Direction::Output, false, false) => quote! { Some(value.into()) },
-            _ => quote! { value.into() },
+            (Direction::Input, _, _) | (Direction::Output, false, false) => quote! { Some(#value) },
+            _ => value,
         };
         quote! {
             #[doc = #doc]
-            pub fn #ident(mut self, value: impl Into<#ty>) -> Self {
+            pub fn #ident(mut self, value: #param) -> Self {
                 self.#ident = #wrapped;
                 self
             }
@@ -256,6 +257,16 @@ pub fn struct_item(
 
         #debug_impl
         #validate
+    }
+}
+
+/// A setter's parameter type and how it becomes the field's type: strings and lists take
+/// anything that converts; numbers, booleans and objects take the type itself, so that
+/// `.size(20)` needs no suffix.
+pub fn setter_param(ty: &TypeRef, rust: TokenStream) -> (TokenStream, TokenStream) {
+    match ty {
+        TypeRef::String | TypeRef::List(_) => (quote! { impl Into<#rust> }, quote! { value.into() }),
+        _ => (rust, quote! { value }),
     }
 }
 

@@ -70,8 +70,8 @@ impl GetCorpTokenRequest {
         self
     }
     /// Sets [`timestamp`](Self::timestamp).
-    pub fn timestamp(mut self, value: impl Into<i64>) -> Self {
-        self.timestamp = Some(value.into());
+    pub fn timestamp(mut self, value: i64) -> Self {
+        self.timestamp = Some(value);
         self
     }
     /// Sets [`suite_ticket`](Self::suite_ticket).
@@ -147,13 +147,13 @@ impl GetCorpTokenResponse {
         self
     }
     /// Sets [`expires_in`](Self::expires_in).
-    pub fn expires_in(mut self, value: impl Into<i64>) -> Self {
-        self.expires_in = Some(value.into());
+    pub fn expires_in(mut self, value: i64) -> Self {
+        self.expires_in = Some(value);
         self
     }
     /// Sets [`errcode`](Self::errcode).
-    pub fn errcode(mut self, value: impl Into<i64>) -> Self {
-        self.errcode = Some(value.into());
+    pub fn errcode(mut self, value: i64) -> Self {
+        self.errcode = Some(value);
         self
     }
     /// Sets [`errmsg`](Self::errmsg).
@@ -373,7 +373,7 @@ impl<C> crate::RequestBuilder<GetCorpToken, C> {
     /// Milliseconds since the Unix epoch, used in the signature.
     ///
     /// Required. Example: `1527130370219`.
-    pub fn timestamp(mut self, value: impl Into<i64>) -> Self {
+    pub fn timestamp(mut self, value: i64) -> Self {
         self.request = self.request.timestamp(value);
         self
     }

@@ -115,13 +115,13 @@ impl GetTokenResponse {
         self
     }
     /// Sets [`expires_in`](Self::expires_in).
-    pub fn expires_in(mut self, value: impl Into<i64>) -> Self {
-        self.expires_in = Some(value.into());
+    pub fn expires_in(mut self, value: i64) -> Self {
+        self.expires_in = Some(value);
         self
     }
     /// Sets [`errcode`](Self::errcode).
-    pub fn errcode(mut self, value: impl Into<i64>) -> Self {
-        self.errcode = Some(value.into());
+    pub fn errcode(mut self, value: i64) -> Self {
+        self.errcode = Some(value);
         self
     }
     /// Sets [`errmsg`](Self::errmsg).

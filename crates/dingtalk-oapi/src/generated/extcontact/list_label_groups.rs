@@ -54,13 +54,13 @@ impl ListLabelGroupsRequest {
         Self::default()
     }
     /// Sets [`size`](Self::size).
-    pub fn size(mut self, value: impl Into<i64>) -> Self {
-        self.size = Some(value.into());
+    pub fn size(mut self, value: i64) -> Self {
+        self.size = Some(value);
         self
     }
     /// Sets [`offset`](Self::offset).
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
-        self.offset = Some(value.into());
+    pub fn offset(mut self, value: i64) -> Self {
+        self.offset = Some(value);
         self
     }
 }
@@ -104,8 +104,8 @@ impl ListLabelGroupsResponse {
         self
     }
     /// Sets [`errcode`](Self::errcode).
-    pub fn errcode(mut self, value: impl Into<i64>) -> Self {
-        self.errcode = Some(value.into());
+    pub fn errcode(mut self, value: i64) -> Self {
+        self.errcode = Some(value);
         self
     }
     /// Sets [`request_id`](Self::request_id).
@@ -143,8 +143,8 @@ impl OpenLabelGroup {
         self
     }
     /// Sets [`color`](Self::color).
-    pub fn color(mut self, value: impl Into<i64>) -> Self {
-        self.color = Some(value.into());
+    pub fn color(mut self, value: i64) -> Self {
+        self.color = Some(value);
         self
     }
     /// Sets [`labels`](Self::labels).
@@ -215,8 +215,8 @@ impl OpenLabel {
         self
     }
     /// Sets [`id`](Self::id).
-    pub fn id(mut self, value: impl Into<i64>) -> Self {
-        self.id = Some(value.into());
+    pub fn id(mut self, value: i64) -> Self {
+        self.id = Some(value);
         self
     }
 }
@@ -514,7 +514,7 @@ impl<C> crate::RequestBuilder<ListLabelGroups, C> {
     /// This parameter indicates the page size, with a maximum of 100.
     ///
     /// From 1 to 100. Example: `20`.
-    pub fn size(mut self, value: impl Into<i64>) -> Self {
+    pub fn size(mut self, value: i64) -> Self {
         self.request = self.request.size(value);
         self
     }
@@ -522,7 +522,7 @@ impl<C> crate::RequestBuilder<ListLabelGroups, C> {
     /// This parameter indicates the offset, which starts from 0.
     ///
     /// At least 0. Example: `0`.
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+    pub fn offset(mut self, value: i64) -> Self {
         self.request = self.request.offset(value);
         self
     }

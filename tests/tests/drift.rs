@@ -1,0 +1,66 @@
+//! The checked-in generated code matches spec/, and editing the spec is caught until regenerated.
+
+use std::path::Path;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn checked_in_code_matches_the_spec() {
+    let root = xtask::workspace_root();
+    if let Err(e) = xtask::codegen(&root, true) {
+        panic!("{e}");
+    }
+}
+
+#[test]
+fn a_spec_edit_fails_the_check_until_codegen_runs() {
+    let root = xtask::workspace_root();
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&root.join(xtask::SPEC_DIR), &tmp.path().join(xtask::SPEC_DIR));
+    copy_dir(&root.join(xtask::GENERATED_DIR), &tmp.path().join(xtask::GENERATED_DIR));
+    xtask::codegen(tmp.path(), true).expect("a faithful copy is in sync");
+
+    let spec = tmp.path().join("spec/extcontact/listlabelgroups.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(&spec, text.replace("The name of the tag group.", "The tag group's name.")).unwrap();
+    let err = xtask::codegen(tmp.path(), true).expect_err("drift is detected").to_string();
+    assert!(err.contains("extcontact/list_label_groups.rs: differs"), "{err}");
+    assert!(err.contains("run `cargo xtask codegen`"), "{err}");
+
+    // A stale file left behind is reported too.
+    std::fs::write(tmp.path().join(xtask::GENERATED_DIR).join("extcontact/old_endpoint.rs"), "// old\n").unwrap();
+    let err = xtask::codegen(tmp.path(), true).expect_err("stale file").to_string();
+    assert!(err.contains("extcontact/old_endpoint.rs: stale"), "{err}");
+
+    let changes = xtask::codegen(tmp.path(), false).expect("regenerates");
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert!(!tmp.path().join(xtask::GENERATED_DIR).join("extcontact/old_endpoint.rs").exists());
+    xtask::codegen(tmp.path(), true).expect("in sync after codegen");
+    let regenerated =
+        std::fs::read_to_string(tmp.path().join(xtask::GENERATED_DIR).join("extcontact/list_label_groups.rs")).unwrap();
+    assert!(regenerated.contains("The tag group's name."));
+}
+
+#[test]
+fn check_spec_reports_locations_for_a_broken_copy() {
+    let root = xtask::workspace_root();
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&root.join(xtask::SPEC_DIR), &tmp.path().join(xtask::SPEC_DIR));
+    let spec = tmp.path().join("spec/extcontact/listlabelgroups.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(&spec, text.replacen("      max: 100\n", "      max: 100\n      maxx: 3\n", 1)).unwrap();
+    let err = xtask::check_spec(tmp.path(), &tmp.path().join("spec")).expect_err("unknown key").to_string();
+    assert!(err.contains("spec/extcontact/listlabelgroups.yaml:"), "{err}");
+    assert!(err.contains("unknown key `maxx`") && err.contains("did you mean `max`"), "{err}");
+}
