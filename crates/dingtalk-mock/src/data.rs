@@ -1,0 +1,141 @@
+//! Store contents: the defaults from the spec's examples, and data given by the user.
+
+use std::collections::{BTreeSet, HashMap};
+
+use dingtalk_oapi::{MockAction, OperationDescriptor};
+use serde_json::Value;
+
+use crate::DEFAULT_STORE;
+
+/// The stores named by the operations' `mock:` behaviour.
+pub(crate) fn known_stores(ops: &[&'static OperationDescriptor]) -> BTreeSet<&'static str> {
+    ops.iter().filter_map(|op| op.mock.map(|m| m.store)).collect()
+}
+
+/// Every known store, filled from the first example response of the operation that lists it
+/// (its pagination items field), else of one that gets one object (its `result` field), else empty.
+pub(crate) fn default_stores(ops: &[&'static OperationDescriptor]) -> HashMap<String, Vec<Value>> {
+    let mut stores: HashMap<String, Vec<Value>> = HashMap::new();
+    let mut seeded: BTreeSet<&str> = BTreeSet::new();
+    for pass in [MockAction::List, MockAction::Get] {
+        for op in ops {
+            let Some(m) = op.mock.filter(|m| m.action == pass) else { continue };
+            if seeded.contains(m.store) {
+                continue;
+            }
+            let Some(example) = first_example(op) else { continue };
+            let items = match pass {
+                MockAction::List => {
+                    let field = op.pagination.map(|p| p.items).or(m.result).unwrap_or("results");
+                    match example.get(field) {
+                        Some(Value::Array(items)) => items.clone(),
+                        _ => continue,
+                    }
+                }
+                _ => match m.result.and_then(|r| example.get(r)) {
+                    Some(obj @ Value::Object(_)) => vec![obj.clone()],
+                    _ => continue,
+                },
+            };
+            seeded.insert(m.store);
+            stores.insert(m.store.to_owned(), items);
+        }
+    }
+    for store in known_stores(ops) {
+        stores.entry(store.to_owned()).or_default();
+    }
+    stores
+}
+
+/// The operation's first example response, parsed as a JSON object.
+pub(crate) fn first_example(op: &OperationDescriptor) -> Option<serde_json::Map<String, Value>> {
+    let text = op.examples.first()?.response?;
+    match serde_json::from_str(text) {
+        Ok(Value::Object(map)) => Some(map),
+        _ => None,
+    }
+}
+
+/// The `access_token=` values printed in the operations' curl examples.
+pub(crate) fn example_tokens(ops: &[&'static OperationDescriptor]) -> Vec<String> {
+    let needle = format!("{}=", dingtalk_oapi::generated::service::ACCESS_TOKEN_PARAM);
+    let mut tokens = Vec::new();
+    for curl in ops.iter().flat_map(|op| op.examples).filter_map(|e| e.curl) {
+        let mut rest = curl;
+        while let Some(at) = rest.find(&needle) {
+            rest = &rest[at + needle.len()..];
+            let end = rest.find(|c: char| c.is_whitespace() || "'\"&\\".contains(c)).unwrap_or(rest.len());
+            let token = &rest[..end];
+            if !token.is_empty() && !tokens.iter().any(|t| t == token) {
+                tokens.push(token.to_owned());
+            }
+        }
+    }
+    tokens
+}
+
+/// User data: `{"store": [objects], ...}` or a bare array of objects for the default store.
+pub(crate) fn parse_data(value: Value) -> Result<Vec<(String, Vec<Value>)>, String> {
+    let stores = match value {
+        Value::Array(items) => vec![(DEFAULT_STORE.to_owned(), items)],
+        Value::Object(map) => map
+            .into_iter()
+            .map(|(store, items)| match items {
+                Value::Array(items) => Ok((store, items)),
+                other => Err(format!("store `{store}` must be an array of objects, not {}", kind(&other))),
+            })
+            .collect::<Result<_, _>>()?,
+        other => {
+            return Err(format!(
+                "expected a JSON object keyed by store name (or an array of `{DEFAULT_STORE}`), not {}",
+                kind(&other)
+            ));
+        }
+    };
+    for (store, items) in &stores {
+        if let Some((i, item)) = items.iter().enumerate().find(|(_, item)| !item.is_object()) {
+            return Err(format!("store `{store}`: item {i} is {}, not an object", kind(item)));
+        }
+    }
+    Ok(stores)
+}
+
+pub(crate) fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn default_label_groups_come_from_the_example() {
+        let stores = default_stores(dingtalk_oapi::generated::OPERATIONS);
+        let groups = &stores["label_groups"];
+        assert_eq!(groups.len(), 4);
+        assert_eq!(groups[0]["name"], "Type");
+        assert_eq!(groups[3]["name"], "Recruitment status");
+    }
+
+    #[test]
+    fn curl_tokens_are_found() {
+        assert!(example_tokens(dingtalk_oapi::generated::OPERATIONS).contains(&"e6eaxxxxa401".to_owned()));
+    }
+
+    #[test]
+    fn data_shapes() {
+        assert_eq!(parse_data(json!([{"name": "a"}])).unwrap()[0].0, "label_groups");
+        assert_eq!(parse_data(json!({"x": []})).unwrap(), vec![("x".to_owned(), vec![])]);
+        assert!(parse_data(json!("nope")).unwrap_err().contains("not a string"));
+        assert!(parse_data(json!({"x": 1})).unwrap_err().contains("`x` must be an array"));
+        assert!(parse_data(json!({"x": [{}, 3]})).unwrap_err().contains("item 1 is a number"));
+    }
+}

@@ -1,0 +1,293 @@
+//! The one axum handler: reads a request the way the real server does, records it, applies an
+//! injected fault and answers.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use dingtalk_oapi::OperationDescriptor;
+use dingtalk_oapi::generated::service::ACCESS_TOKEN_PARAM;
+use serde_json::{Map, Value, json};
+
+use crate::server::ConnectionKill;
+use crate::state::{Route, Shared, api_error, message};
+use crate::{Fault, MAX_BODY_BYTES, RecordedRequest};
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new().fallback(handle).with_state(shared)
+}
+
+/// What to send back.
+enum Reply {
+    Json(StatusCode, Value),
+    Text(StatusCode, &'static str, &'static str),
+    MethodNotAllowed(String, Value),
+    /// Close the connection without answering.
+    Drop,
+}
+
+const BAD_GATEWAY_PAGE: &str = "<!DOCTYPE html>\n<html>\n<head><title>502 Bad Gateway</title></head>\n<body>\n\
+<center><h1>502 Bad Gateway</h1></center>\n<hr><center>Tengine</center>\n</body>\n</html>\n";
+
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let kill = parts.extensions.get::<ConnectionKill>().cloned();
+    let path = parts.uri.path().to_owned();
+    let route = shared.route(parts.method.as_str(), &path);
+    let mut record = RecordedRequest {
+        method: parts.method.as_str().to_owned(),
+        path: path.clone(),
+        query: parse_pairs(parts.uri.query().unwrap_or_default().as_bytes()),
+        content_type: parts.headers.get(header::CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into()),
+        body: String::new(),
+        operation: match route {
+            Route::Op(op) => Some(op.name.to_owned()),
+            _ => None,
+        },
+        params: Map::new(),
+        access_token: None,
+    };
+    let op_name = record.operation.clone();
+    let log = |reply: &Reply, fault: Option<Fault>| {
+        log_line(&record_line(&parts.method, &path, &op_name), reply, fault, started)
+    };
+
+    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            shared.record(record);
+            let message = format!("request body larger than {MAX_BODY_BYTES} bytes");
+            let reply = Reply::Json(StatusCode::PAYLOAD_TOO_LARGE, json!({"errcode": 413, "errmsg": message}));
+            log(&reply, None);
+            return into_response(reply, kill).await;
+        }
+    };
+
+    let (body_params, body_token, body_error) = match parse_body(record.content_type.as_deref(), &bytes) {
+        Ok(ParsedBody::Empty) => (Map::new(), None, None),
+        Ok(ParsedBody::Form(pairs)) => (pairs_to_map(&pairs), token_of(&pairs), None),
+        Ok(ParsedBody::Json(mut map)) => {
+            map.remove(ACCESS_TOKEN_PARAM);
+            (map, None, None)
+        }
+        Err(why) => (Map::new(), None, Some(why)),
+    };
+    let token = token_of(&record.query).or(body_token);
+    let mut params = pairs_to_map(&record.query);
+    params.extend(body_params);
+    record.body = String::from_utf8_lossy(&bytes).into_owned();
+    record.params = params.clone();
+    record.access_token = token.clone();
+    shared.record(record);
+
+    let (reply, fault) = match route {
+        Route::NotFound => (
+            Reply::Json(StatusCode::NOT_FOUND, json!({"errcode": 404, "errmsg": format!("no such API: {path}")})),
+            None,
+        ),
+        Route::WrongMethod(allowed) => {
+            let allowed = allowed.join(", ");
+            let errmsg = format!("method {} not allowed for {path} (use {allowed})", parts.method);
+            (Reply::MethodNotAllowed(allowed, json!({"errcode": 405, "errmsg": errmsg})), None)
+        }
+        Route::Op(op) => respond(&shared, op, token.as_deref(), &params, body_error.as_deref()).await,
+    };
+    log(&reply, fault);
+    into_response(reply, kill).await
+}
+
+/// The answer to a routed call: an injected fault, else the operation's normal answer.
+async fn respond(
+    shared: &Shared,
+    op: &'static OperationDescriptor,
+    token: Option<&str>,
+    params: &Map<String, Value>,
+    body_error: Option<&str>,
+) -> (Reply, Option<Fault>) {
+    let fault = shared.take_fault(op.name);
+    let ok = |body| Reply::Json(StatusCode::OK, body);
+    let faulted = match fault {
+        None => None,
+        Some(Fault::SystemBusy) => Some(ok(api_error(-1, message(op, -1, "System busy")))),
+        Some(Fault::IspBusy) => {
+            let mut body = api_error(15, "Remote service error");
+            body["sub_code"] = json!("isp.-1");
+            body["sub_msg"] = json!("system busy");
+            Some(ok(body))
+        }
+        Some(Fault::RateLimited) => {
+            Some(ok(api_error(90002, message(op, 90002, "The API's global rate limit was hit"))))
+        }
+        Some(Fault::Http500) => {
+            Some(Reply::Text(StatusCode::INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", "Internal Server Error\n"))
+        }
+        Some(Fault::Http502Html) => {
+            Some(Reply::Text(StatusCode::BAD_GATEWAY, "text/html; charset=utf-8", BAD_GATEWAY_PAGE))
+        }
+        Some(Fault::Delay(delay)) => {
+            tokio::time::sleep(delay).await;
+            None
+        }
+        Some(Fault::TokenExpired) => {
+            shared.revoke(token);
+            Some(ok(api_error(40014, message(op, 40014, "Invalid access_token"))))
+        }
+        Some(Fault::DropConnection) => Some(Reply::Drop),
+        Some(Fault::FloodProtection) => Some(ok(json!({"status": 1111, "wait": 5}))),
+    };
+    let reply = faulted.unwrap_or_else(|| ok(shared.answer(op, token, params, body_error)));
+    (reply, fault)
+}
+
+async fn into_response(reply: Reply, kill: Option<ConnectionKill>) -> Response {
+    let (status, content_type, body) = match reply {
+        Reply::Json(status, body) => (status, "application/json;charset=UTF-8", Body::from(body.to_string())),
+        Reply::Text(status, content_type, body) => (status, content_type, Body::from(body)),
+        Reply::MethodNotAllowed(allowed, body) => {
+            let mut response = Response::new(Body::from(body.to_string()));
+            *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json;charset=UTF-8"));
+            if let Ok(allowed) = HeaderValue::from_str(&allowed) {
+                headers.insert(header::ALLOW, allowed);
+            }
+            return response;
+        }
+        Reply::Drop => match kill {
+            Some(ConnectionKill(kill)) => {
+                kill.notify_one();
+                // The connection, and this future with it, is dropped before anything is sent.
+                return std::future::pending().await;
+            }
+            None => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "text/plain; charset=utf-8",
+                Body::from("this server cannot drop connections\n"),
+            ),
+        },
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+fn record_line(method: &axum::http::Method, path: &str, op: &Option<String>) -> String {
+    const MAX_PATH: usize = 200;
+    let path = match path.char_indices().nth(MAX_PATH) {
+        Some((cut, _)) => format!("{}…", &path[..cut]),
+        None => path.to_owned(),
+    };
+    match op {
+        Some(op) => format!("{method} {path} ({op})"),
+        None => format!("{method} {path}"),
+    }
+}
+
+/// One line per request; never the query string or the body (they carry tokens and secrets).
+fn log_line(request: &str, reply: &Reply, fault: Option<Fault>, started: Instant) {
+    let outcome = match reply {
+        Reply::Json(status, body) => match body.get("errcode") {
+            Some(code) => format!("{} errcode {code}", status.as_u16()),
+            None => status.as_u16().to_string(),
+        },
+        Reply::Text(status, ..) => status.as_u16().to_string(),
+        Reply::MethodNotAllowed(..) => "405".to_owned(),
+        Reply::Drop => "connection dropped".to_owned(),
+    };
+    let fault = fault.map(|f| format!(" [fault {f:?}]")).unwrap_or_default();
+    let elapsed = started.elapsed();
+    let elapsed =
+        if elapsed < Duration::from_millis(1) { "<1 ms".to_owned() } else { format!("{} ms", elapsed.as_millis()) };
+    tracing::info!("{request} -> {outcome}{fault} in {elapsed}");
+}
+
+#[derive(Debug)]
+enum ParsedBody {
+    Empty,
+    Json(Map<String, Value>),
+    Form(Vec<(String, String)>),
+}
+
+/// A JSON object or form pairs, by the content type (sniffed when it is neither).
+fn parse_body(content_type: Option<&str>, bytes: &[u8]) -> Result<ParsedBody, String> {
+    let Some(first) = bytes.iter().find(|b| !b.is_ascii_whitespace()) else { return Ok(ParsedBody::Empty) };
+    let essence = content_type.and_then(|ct| ct.split(';').next()).unwrap_or_default().trim().to_ascii_lowercase();
+    let json = if essence == "application/json" || essence.ends_with("+json") {
+        true
+    } else if essence == "application/x-www-form-urlencoded" {
+        false
+    } else {
+        matches!(first, b'{' | b'[')
+    };
+    if !json {
+        return Ok(ParsedBody::Form(parse_pairs(bytes)));
+    }
+    match serde_json::from_slice(bytes) {
+        Ok(Value::Object(map)) => Ok(ParsedBody::Json(map)),
+        Ok(other) => Err(format!("the JSON body must be an object, not {}", crate::data::kind(&other))),
+        Err(e) => Err(format!("the body is not valid JSON ({e})")),
+    }
+}
+
+fn parse_pairs(bytes: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(bytes).into_owned().collect()
+}
+
+/// The first non-empty `access_token` of the pairs.
+fn token_of(pairs: &[(String, String)]) -> Option<String> {
+    pairs.iter().find(|(k, v)| k == ACCESS_TOKEN_PARAM && !v.is_empty()).map(|(_, v)| v.clone())
+}
+
+/// Pairs as parameters (a repeated name becomes an array), without `access_token`.
+fn pairs_to_map(pairs: &[(String, String)]) -> Map<String, Value> {
+    let mut map = Map::new();
+    for (name, value) in pairs.iter().filter(|(name, _)| name != ACCESS_TOKEN_PARAM) {
+        let value = Value::String(value.clone());
+        match map.get_mut(name) {
+            None => {
+                map.insert(name.clone(), value);
+            }
+            Some(Value::Array(values)) => values.push(value),
+            Some(first) => *first = Value::Array(vec![first.take(), value]),
+        }
+    }
+    map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies() {
+        let form = parse_body(Some("application/x-www-form-urlencoded;charset=utf-8"), b"a=1&b=x+y").unwrap();
+        assert!(matches!(form, ParsedBody::Form(p) if p == [("a".into(), "1".into()), ("b".into(), "x y".into())]));
+        assert!(matches!(parse_body(Some("application/json;charset=UTF-8"), b"{\"a\":1}"), Ok(ParsedBody::Json(_))));
+        assert!(matches!(parse_body(None, b" {\"a\":1}"), Ok(ParsedBody::Json(_))));
+        assert!(matches!(parse_body(None, b"a=1"), Ok(ParsedBody::Form(_))));
+        assert!(matches!(parse_body(Some("application/json"), b"  "), Ok(ParsedBody::Empty)));
+        assert!(parse_body(Some("application/json"), b"a=1").unwrap_err().contains("not valid JSON"));
+        assert!(parse_body(Some("application/json"), b"[1]").unwrap_err().contains("not an array"));
+    }
+
+    #[test]
+    fn repeated_pairs_become_arrays() {
+        let pairs: Vec<(String, String)> = [("x", "1"), ("access_token", "t"), ("x", "2"), ("x", "3"), ("y", "")]
+            .map(|(a, b)| (a.into(), b.into()))
+            .into();
+        let map = pairs_to_map(&pairs);
+        assert_eq!(Value::Object(map), json!({"x": ["1", "2", "3"], "y": ""}));
+        assert_eq!(token_of(&pairs).as_deref(), Some("t"));
+    }
+
+    #[test]
+    fn request_id_is_fresh() {
+        assert_ne!(crate::state::request_id(), crate::state::request_id());
+    }
+}

@@ -1,0 +1,366 @@
+//! A faithful fake DingTalk OAPI server, for tests.
+//!
+//! Every operation of the spec is served from its generated [`OperationDescriptor`] (the
+//! `dingtalk_oapi::generated::OPERATIONS` list): its method and path, where its parameters travel,
+//! their types and constraints, its documented error codes, its examples and its `mock:` behaviour.
+//! A new operation in the spec is served as soon as the code is regenerated; nothing here names an
+//! endpoint except the two that issue tokens (`GetToken`, `GetCorpToken`).
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), dingtalk_mock::MockError> {
+//! use dingtalk_mock::{Fault, MockServer};
+//!
+//! let server = MockServer::builder().app("dingkey", "secret").access_token("t0ken").start().await?;
+//! server.inject("ListLabelGroups", Fault::SystemBusy, 1);
+//! // ... point a client at server.url() ...
+//! assert!(server.requests().iter().all(|r| r.operation.is_some()));
+//! server.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! How the server answers, in order:
+//! 1. An unknown path gets HTTP 404 `{"errcode":404,"errmsg":"no such API: <path>"}`; a known path
+//!    with another method HTTP 405. A body over [`MAX_BODY_BYTES`] gets HTTP 413.
+//! 2. The request is recorded (see [`MockServer::requests`]).
+//! 3. A fault injected for the operation is consumed (see [`Fault`]).
+//! 4. Operations that require a token check it: missing or unknown → 33009, expired or
+//!    invalidated → 40014.
+//! 5. Parameters are checked against the descriptor (required, types, min/max, max_length,
+//!    max_items, nested objects); a failure answers the operation's error code tied to that
+//!    parameter, else 40035.
+//! 6. The operation's `mock:` action runs over the in-memory stores, or, without one, the
+//!    operation's first example response is answered with a fresh `request_id`.
+
+mod data;
+mod handler;
+mod server;
+mod state;
+mod store;
+mod validate;
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use dingtalk_oapi::OperationDescriptor;
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::state::{Config, Shared};
+
+/// `expires_in` of issued tokens unless [`MockBuilder::token_ttl`] says otherwise.
+pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(7200);
+/// Largest request body accepted; a larger one gets HTTP 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// How many requests [`MockServer::requests`] keeps (the most recent ones).
+pub const MAX_RECORDED_REQUESTS: usize = 10_000;
+/// The store a bare JSON array given to [`MockBuilder::data`] fills.
+pub const DEFAULT_STORE: &str = "label_groups";
+
+/// A fault to answer instead of (or before) the normal response; see [`MockServer::inject`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// HTTP 200 `{"errcode":-1,"errmsg":"System busy","request_id":…}`.
+    SystemBusy,
+    /// HTTP 200 `{"errcode":15,"errmsg":…,"sub_code":"isp.-1","sub_msg":"system busy","request_id":…}`.
+    IspBusy,
+    /// HTTP 200 `{"errcode":90002,"errmsg":…,"request_id":…}`.
+    RateLimited,
+    /// HTTP 500 with a short `text/plain` body.
+    Http500,
+    /// HTTP 502 with a `text/html` error page, as a gateway in front of the API answers.
+    Http502Html,
+    /// Waits this long, then answers normally.
+    Delay(Duration),
+    /// HTTP 200 errcode 40014 whatever the token; an issued token is also invalidated, so the
+    /// client must get a new one (a token configured with [`MockBuilder::access_token`] is not).
+    TokenExpired,
+    /// Closes the TCP connection without sending any response.
+    DropConnection,
+    /// HTTP 200 `{"status":1111,"wait":5}`: the per-IP flood protection, with no `errcode`.
+    FloodProtection,
+}
+
+/// One request as the server received it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RecordedRequest {
+    pub method: String,
+    /// The path, without the query string.
+    pub path: String,
+    /// The query string's pairs, decoded, in order (including `access_token` if it was there).
+    pub query: Vec<(String, String)>,
+    pub content_type: Option<String>,
+    /// The body, as text (invalid UTF-8 replaced); empty for a body over [`MAX_BODY_BYTES`].
+    pub body: String,
+    /// The descriptor name of the operation the path and method matched.
+    pub operation: Option<String>,
+    /// Query and body parameters merged (the body wins), as parsed and before any coercion:
+    /// form and query values are strings, a parameter repeated is an array; `access_token` left out.
+    pub params: serde_json::Map<String, Value>,
+    /// The access token from the query string or a form body.
+    pub access_token: Option<String>,
+}
+
+/// Why the server could not be set up.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MockError {
+    #[error("cannot read data file {}: {source}", path.display())]
+    ReadDataFile { path: PathBuf, source: std::io::Error },
+    #[error("bad data file {}: {reason}", path.display())]
+    DataFile { path: PathBuf, reason: String },
+    #[error("bad mock data: {reason}")]
+    Data { reason: String },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: String, source: std::io::Error },
+}
+
+/// Contents given to [`MockBuilder::data`] for one store, and where they came from.
+struct StoreData {
+    origin: Option<PathBuf>,
+    store: String,
+    items: Vec<Value>,
+}
+
+/// Sets up a [`MockServer`].
+#[must_use]
+pub struct MockBuilder {
+    port: u16,
+    tokens: Vec<String>,
+    apps: Vec<(String, String)>,
+    suites: Vec<(String, String)>,
+    ttl: Duration,
+    data: Vec<StoreData>,
+    operations: &'static [&'static OperationDescriptor],
+}
+
+impl fmt::Debug for MockBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockBuilder")
+            .field("port", &self.port)
+            .field("access_tokens", &self.tokens.len())
+            .field("apps", &self.apps.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field("suites", &self.suites.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field("token_ttl", &self.ttl)
+            .field("stores", &self.data.iter().map(|d| (&d.store, d.items.len())).collect::<Vec<_>>())
+            .field("operations", &self.operations.len())
+            .finish()
+    }
+}
+
+impl Default for MockBuilder {
+    fn default() -> Self {
+        MockBuilder {
+            port: 0,
+            tokens: Vec::new(),
+            apps: Vec::new(),
+            suites: Vec::new(),
+            ttl: DEFAULT_TOKEN_TTL,
+            data: Vec::new(),
+            operations: dingtalk_oapi::generated::OPERATIONS,
+        }
+    }
+}
+
+impl MockBuilder {
+    /// The port to listen on (on 127.0.0.1); 0, the default, picks a free one.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// A token accepted forever; may be called several times.
+    ///
+    /// Without any, the tokens printed in the spec's curl examples are accepted, so a documented
+    /// example works verbatim.
+    pub fn access_token(mut self, token: impl Into<String>) -> Self {
+        self.tokens.push(token.into());
+        self
+    }
+
+    /// App credentials `GET /gettoken` accepts; may be called several times.
+    pub fn app(mut self, app_key: impl Into<String>, app_secret: impl Into<String>) -> Self {
+        self.apps.push((app_key.into(), app_secret.into()));
+        self
+    }
+
+    /// A third-party suite whose signature `POST /service/get_corp_token` then checks. Without
+    /// any suite, that call issues a token for any `accessKey` and `signature`.
+    pub fn suite(mut self, suite_key: impl Into<String>, suite_secret: impl Into<String>) -> Self {
+        self.suites.push((suite_key.into(), suite_secret.into()));
+        self
+    }
+
+    /// How long issued tokens live (`expires_in`, in whole seconds); default 7200 s.
+    /// An issued token past it is rejected with 40014.
+    pub fn token_ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    /// Replaces the contents of the stores named: a JSON object keyed by store name, each an
+    /// array of objects (e.g. `{"label_groups": [...]}`), or a bare array for the
+    /// [`DEFAULT_STORE`]. Stores not named keep their defaults (the items of the first example
+    /// response of the operation that lists them).
+    pub fn data(mut self, data: Value) -> Result<Self, MockError> {
+        let stores = data::parse_data(data).map_err(|reason| MockError::Data { reason })?;
+        self.data.extend(stores.into_iter().map(|(store, items)| StoreData { origin: None, store, items }));
+        Ok(self)
+    }
+
+    /// [`data`](Self::data) read from a JSON file.
+    pub fn data_file(mut self, path: impl AsRef<Path>) -> Result<Self, MockError> {
+        let path = path.as_ref();
+        let text = std::fs::read(path).map_err(|source| MockError::ReadDataFile { path: path.to_owned(), source })?;
+        let value: Value = serde_json::from_slice(&text)
+            .map_err(|e| MockError::DataFile { path: path.to_owned(), reason: format!("not valid JSON: {e}") })?;
+        let stores = data::parse_data(value).map_err(|reason| MockError::DataFile { path: path.to_owned(), reason })?;
+        self.data.extend(stores.into_iter().map(|(store, items)| StoreData {
+            origin: Some(path.to_owned()),
+            store,
+            items,
+        }));
+        Ok(self)
+    }
+
+    /// Serves these operations instead of the spec's (`dingtalk_oapi::generated::OPERATIONS`),
+    /// e.g. hand-made descriptors in a test.
+    pub fn operations(mut self, operations: &'static [&'static OperationDescriptor]) -> Self {
+        self.operations = operations;
+        self
+    }
+
+    /// Binds 127.0.0.1 and starts serving on the current Tokio runtime.
+    pub async fn start(self) -> Result<MockServer, MockError> {
+        let known: BTreeSet<&str> = data::known_stores(self.operations);
+        let mut stores = data::default_stores(self.operations);
+        for d in self.data {
+            if !known.contains(d.store.as_str()) {
+                let known: Vec<&str> = known.iter().copied().collect();
+                let reason = format!(
+                    "unknown store `{}` (the operations' stores are: {})",
+                    d.store,
+                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                );
+                return Err(match d.origin {
+                    Some(path) => MockError::DataFile { path, reason },
+                    None => MockError::Data { reason },
+                });
+            }
+            stores.insert(d.store, d.items);
+        }
+        let static_tokens = if self.tokens.is_empty() { data::example_tokens(self.operations) } else { self.tokens };
+        let config = Config {
+            operations: self.operations,
+            static_tokens: static_tokens.into_iter().collect(),
+            apps: self.apps.into_iter().collect(),
+            suites: self.suites.into_iter().collect(),
+            ttl: self.ttl,
+        };
+        let shared = Arc::new(Shared::new(config, stores));
+
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        let listener =
+            TcpListener::bind(addr).await.map_err(|source| MockError::Bind { addr: addr.to_string(), source })?;
+        let addr = listener.local_addr().map_err(|source| MockError::Bind { addr: addr.to_string(), source })?;
+        let (stop, stop_rx) = watch::channel(false);
+        let task = tokio::spawn(server::serve(listener, handler::router(shared.clone()), stop_rx));
+        Ok(MockServer { addr, shared, stop, task: Some(task) })
+    }
+}
+
+/// A running fake server; it stops when dropped or on [`shutdown`](Self::shutdown).
+pub struct MockServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockServer").field("addr", &self.addr).finish_non_exhaustive()
+    }
+}
+
+impl MockServer {
+    /// A server with the defaults, on a free port of 127.0.0.1.
+    ///
+    /// # Panics
+    /// If it cannot listen (use [`builder`](Self::builder) to get the error instead).
+    pub async fn start() -> MockServer {
+        match MockServer::builder().start().await {
+            Ok(server) => server,
+            Err(e) => panic!("dingtalk-mock: {e}"),
+        }
+    }
+
+    pub fn builder() -> MockBuilder {
+        MockBuilder::default()
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:41234` (no trailing slash).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Answers the next `times` calls of `operation` (a descriptor name, e.g. `ListLabelGroups`)
+    /// with `fault`, after the call is routed and recorded and before anything is checked.
+    /// Faults injected for the same operation are consumed in the order they were injected.
+    ///
+    /// # Panics
+    /// If no served operation has that name (a typo would otherwise inject nothing).
+    pub fn inject(&self, operation: &str, fault: Fault, times: usize) {
+        if let Err(known) = self.shared.inject(operation, fault, times) {
+            panic!("dingtalk-mock: inject: no operation named `{operation}` (known: {})", known.join(", "));
+        }
+    }
+
+    /// The requests received, in arrival order (the last [`MAX_RECORDED_REQUESTS`] at most, and
+    /// fewer if their bodies are very large).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.requests()
+    }
+
+    pub fn clear_requests(&self) {
+        self.shared.clear_requests();
+    }
+
+    /// How many tokens `/gettoken` and `/service/get_corp_token` issued: every successful answer
+    /// counts, including one that hands out the same still-valid token again.
+    pub fn issued_tokens(&self) -> usize {
+        self.shared.issued_tokens()
+    }
+
+    /// The current contents of a store, or `None` if no operation uses it.
+    pub fn store(&self, name: &str) -> Option<Vec<Value>> {
+        self.shared.store(name)
+    }
+
+    /// Stops accepting connections, lets requests in flight finish (for up to a few seconds)
+    /// and waits until everything has stopped.
+    pub async fn shutdown(mut self) {
+        self.stop.send_replace(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        self.stop.send_replace(true);
+    }
+}

@@ -1,0 +1,378 @@
+//! What the server knows and remembers: its operations, tokens, stores, faults and requests.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use dingtalk_oapi::OperationDescriptor;
+use dingtalk_oapi::generated::service::global_error;
+use hmac::{Hmac, Mac};
+use rand::Rng as _;
+use serde_json::{Map, Value, json};
+use sha2::Sha256;
+
+use crate::validate::{self, Invalid};
+use crate::{Fault, MAX_RECORDED_REQUESTS, RecordedRequest, store};
+
+/// Most tokens remembered at once; past it, expired and invalidated ones are forgotten first.
+const MAX_TOKENS: usize = 10_000;
+/// Rough cap on the memory the recorded requests take.
+const MAX_RECORDED_BYTES: usize = 64 * 1024 * 1024;
+
+pub(crate) const GET_TOKEN: &str = "GetToken";
+pub(crate) const GET_CORP_TOKEN: &str = "GetCorpToken";
+
+pub(crate) struct Config {
+    pub operations: &'static [&'static OperationDescriptor],
+    pub static_tokens: HashSet<String>,
+    pub apps: HashMap<String, String>,
+    pub suites: HashMap<String, String>,
+    pub ttl: Duration,
+}
+
+pub(crate) struct Shared {
+    config: Config,
+    routes: HashMap<&'static str, Vec<&'static OperationDescriptor>>,
+    state: Mutex<State>,
+}
+
+struct State {
+    stores: HashMap<String, Vec<Value>>,
+    tokens: HashMap<String, Issued>,
+    /// The token last issued for an app or a (suite, corp).
+    grants: HashMap<String, String>,
+    faults: HashMap<&'static str, VecDeque<(Fault, usize)>>,
+    requests: VecDeque<(RecordedRequest, usize)>,
+    request_bytes: usize,
+    issued: usize,
+}
+
+struct Issued {
+    expires_at: Instant,
+    revoked: bool,
+}
+
+/// Where a method and path lead.
+pub(crate) enum Route {
+    Op(&'static OperationDescriptor),
+    /// The path exists with these methods only.
+    WrongMethod(Vec<&'static str>),
+    NotFound,
+}
+
+impl Shared {
+    pub(crate) fn new(config: Config, stores: HashMap<String, Vec<Value>>) -> Shared {
+        let mut routes: HashMap<&'static str, Vec<&'static OperationDescriptor>> = HashMap::new();
+        for op in config.operations {
+            routes.entry(op.path).or_default().push(op);
+        }
+        let state = State {
+            stores,
+            tokens: HashMap::new(),
+            grants: HashMap::new(),
+            faults: HashMap::new(),
+            requests: VecDeque::new(),
+            request_bytes: 0,
+            issued: 0,
+        };
+        Shared { config, routes, state: Mutex::new(state) }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn route(&self, method: &str, path: &str) -> Route {
+        let Some(ops) = self.routes.get(path) else { return Route::NotFound };
+        match ops.iter().find(|op| op.method.as_str() == method) {
+            Some(op) => Route::Op(op),
+            None => Route::WrongMethod(ops.iter().map(|op| op.method.as_str()).collect()),
+        }
+    }
+
+    /// Queues a fault; `Err` lists the operation names if `name` is none of them.
+    pub(crate) fn inject(&self, name: &str, fault: Fault, times: usize) -> Result<(), Vec<&'static str>> {
+        let Some(op) = self.config.operations.iter().find(|op| op.name == name) else {
+            return Err(self.config.operations.iter().map(|op| op.name).collect());
+        };
+        if times == 0 {
+            return Ok(());
+        }
+        let mut state = self.lock();
+        let queue = state.faults.entry(op.name).or_default();
+        match queue.back_mut() {
+            Some((last, n)) if *last == fault => *n = n.saturating_add(times),
+            _ => queue.push_back((fault, times)),
+        }
+        Ok(())
+    }
+
+    pub(crate) fn take_fault(&self, name: &str) -> Option<Fault> {
+        let mut state = self.lock();
+        let queue = state.faults.get_mut(name)?;
+        let (fault, n) = queue.front_mut()?;
+        let fault = *fault;
+        *n -= 1;
+        if *n == 0 {
+            queue.pop_front();
+        }
+        Some(fault)
+    }
+
+    pub(crate) fn record(&self, request: RecordedRequest) {
+        let size = 256
+            + request.path.len()
+            + 2 * request.body.len()
+            + request.query.iter().map(|(k, v)| k.len() + v.len() + 32).sum::<usize>();
+        let mut state = self.lock();
+        state.requests.push_back((request, size));
+        state.request_bytes += size;
+        while state.requests.len() > MAX_RECORDED_REQUESTS
+            || (state.request_bytes > MAX_RECORDED_BYTES && state.requests.len() > 1)
+        {
+            if let Some((_, size)) = state.requests.pop_front() {
+                state.request_bytes -= size;
+            }
+        }
+    }
+
+    pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
+        self.lock().requests.iter().map(|(r, _)| r.clone()).collect()
+    }
+
+    pub(crate) fn clear_requests(&self) {
+        let mut state = self.lock();
+        state.requests.clear();
+        state.request_bytes = 0;
+    }
+
+    pub(crate) fn issued_tokens(&self) -> usize {
+        self.lock().issued
+    }
+
+    pub(crate) fn store(&self, name: &str) -> Option<Vec<Value>> {
+        self.lock().stores.get(name).cloned()
+    }
+
+    /// Invalidates an issued token (a configured one stays valid).
+    pub(crate) fn revoke(&self, token: Option<&str>) {
+        if let Some(token) = token
+            && let Some(issued) = self.lock().tokens.get_mut(token)
+        {
+            issued.revoked = true;
+        }
+    }
+
+    /// `Err(errcode)` unless the token is configured, or issued and still valid.
+    fn check_token(&self, token: Option<&str>) -> Result<(), i64> {
+        let Some(token) = token.filter(|t| !t.is_empty()) else { return Err(33009) };
+        if self.config.static_tokens.contains(token) {
+            return Ok(());
+        }
+        match self.lock().tokens.get(token) {
+            None => Err(33009),
+            Some(t) if t.revoked || Instant::now() >= t.expires_at => Err(40014),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// The token of `grant`: the same one while it is valid (its life renewed), else a new one.
+    fn issue(&self, grant: String) -> String {
+        let now = Instant::now();
+        let expires_at = now.checked_add(self.config.ttl).unwrap_or(now + Duration::from_secs(100 * 365 * 86_400));
+        let mut state = self.lock();
+        state.issued += 1;
+        if let Some(token) = state.grants.get(&grant).cloned()
+            && let Some(issued) = state.tokens.get_mut(&token)
+            && !issued.revoked
+            && now < issued.expires_at
+        {
+            issued.expires_at = expires_at;
+            return token;
+        }
+        if state.tokens.len() >= MAX_TOKENS {
+            state.prune(now);
+        }
+        let token = random_id(32);
+        state.tokens.insert(token.clone(), Issued { expires_at, revoked: false });
+        state.grants.insert(grant, token.clone());
+        token
+    }
+
+    /// The answer (HTTP 200, JSON) to a call of `op`, once routed and past any fault.
+    pub(crate) fn answer(
+        &self,
+        op: &'static OperationDescriptor,
+        token: Option<&str>,
+        params: &Map<String, Value>,
+        body_error: Option<&str>,
+    ) -> Value {
+        if op.requires_token
+            && let Err(code) = self.check_token(token)
+        {
+            let fallback = if code == 33009 { "Invalid tokenGrantType" } else { "Invalid access_token" };
+            return api_error(code, message(op, code, fallback));
+        }
+        if let Some(why) = body_error {
+            return invalid_parameter(why);
+        }
+        let params = match validate::check_params(op, params) {
+            Ok(params) => params,
+            Err(invalid) => return param_error(op, &invalid),
+        };
+        match op.name {
+            GET_TOKEN => self.get_token(op, &params),
+            GET_CORP_TOKEN => self.get_corp_token(&params),
+            _ => match op.mock {
+                Some(mock) => {
+                    let mut state = self.lock();
+                    let items = state.stores.entry(mock.store.to_owned()).or_default();
+                    match store::apply(op, &mock, &params, items) {
+                        Ok(fields) => {
+                            let mut out = Map::new();
+                            out.insert("errcode".into(), json!(0));
+                            out.extend(fields);
+                            out.insert("request_id".into(), json!(request_id()));
+                            Value::Object(out)
+                        }
+                        Err(failure) => api_error(failure.code, failure.message),
+                    }
+                }
+                None => example_response(op),
+            },
+        }
+    }
+
+    fn token_response(&self, token: String) -> Value {
+        json!({"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": self.config.ttl.as_secs()})
+    }
+
+    fn get_token(&self, op: &OperationDescriptor, params: &Map<String, Value>) -> Value {
+        let key = text(params, "appkey");
+        let secret = text(params, "appsecret");
+        if self.config.apps.get(&key).is_some_and(|s| *s == secret) {
+            self.token_response(self.issue(format!("app\n{key}")))
+        } else {
+            api_error(40089, message(op, 40089, "Invalid appkey or appsecret"))
+        }
+    }
+
+    fn get_corp_token(&self, params: &Map<String, Value>) -> Value {
+        let suite = text(params, "accessKey");
+        let corp = text(params, "auth_corpid");
+        if !self.config.suites.is_empty() {
+            let Some(secret) = self.config.suites.get(&suite) else {
+                return invalid_parameter("accessKey names no known suite");
+            };
+            let expected = signature(secret, &text(params, "timestamp"), &text(params, "suiteTicket"));
+            if text(params, "signature") != expected {
+                return invalid_parameter("signature does not match");
+            }
+        }
+        self.token_response(self.issue(format!("corp\n{suite}\n{corp}")))
+    }
+}
+
+impl State {
+    /// Forgets expired and invalidated tokens and, if still full, the one closest to expiry.
+    fn prune(&mut self, now: Instant) {
+        self.tokens.retain(|_, t| !t.revoked && now < t.expires_at);
+        while self.tokens.len() >= MAX_TOKENS {
+            let Some(oldest) = self.tokens.iter().min_by_key(|(_, t)| t.expires_at).map(|(k, _)| k.clone()) else {
+                break;
+            };
+            self.tokens.remove(&oldest);
+        }
+        let tokens = &self.tokens;
+        self.grants.retain(|_, token| tokens.contains_key(token));
+    }
+}
+
+/// A string parameter as text (a number as its decimal text); empty if absent.
+fn text(params: &Map<String, Value>, name: &str) -> String {
+    match params.get(name) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Base64 of HMAC-SHA256 over `timestamp + "\n" + suiteTicket` with the suite secret.
+pub(crate) fn signature(secret: &str, timestamp: &str, ticket: &str) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { return String::new() };
+    mac.update(format!("{timestamp}\n{ticket}").as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// `len` random lowercase letters and digits.
+pub(crate) fn random_id(len: usize) -> String {
+    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..len).map(|_| char::from(CHARS[rng.random_range(0..CHARS.len())])).collect()
+}
+
+/// A request id like the real server's: 12 lowercase letters and digits.
+pub(crate) fn request_id() -> String {
+    random_id(12)
+}
+
+/// The documented message of `code` for `op` (its own list, else the global table).
+pub(crate) fn message(op: &OperationDescriptor, code: i64, fallback: &'static str) -> &'static str {
+    op.error(code).map_or(fallback, |e| e.message)
+}
+
+/// `{"errcode":code,"errmsg":message,"request_id":…}`.
+pub(crate) fn api_error(code: i64, message: impl Into<String>) -> Value {
+    json!({"errcode": code, "errmsg": message.into(), "request_id": request_id()})
+}
+
+/// 40035 with the global message and the detail.
+fn invalid_parameter(detail: &str) -> Value {
+    let message = global_error(40035).map_or("Invalid parameter", |e| e.message);
+    api_error(40035, format!("{message}: {detail}"))
+}
+
+/// The operation's error code tied to the parameter, else 40035 naming it.
+fn param_error(op: &OperationDescriptor, invalid: &Invalid) -> Value {
+    let tied = |name: &str| op.errors.iter().find(|e| e.param == Some(name));
+    match tied(&invalid.path).or_else(|| tied(&invalid.param)) {
+        Some(e) => api_error(e.code, e.message),
+        None => invalid_parameter(&format!("{} {}", invalid.path, invalid.problem)),
+    }
+}
+
+/// The first example response with a fresh `request_id`, else `{"errcode":0,"request_id":…}`.
+fn example_response(op: &OperationDescriptor) -> Value {
+    match crate::data::first_example(op) {
+        Some(mut example) => {
+            example.insert("request_id".into(), json!(request_id()));
+            Value::Object(example)
+        }
+        None => json!({"errcode": 0, "request_id": request_id()}),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_matches_the_java_sdk() {
+        assert_eq!(
+            signature("suiteSecretXYZ", "1527130370219", "ticketABC"),
+            "pRujL2FiQkc6m5rLILHYm95n7beB4yKbuHWYDHw5efI="
+        );
+        assert_eq!(
+            signature("suiteSecretXYZ", "1795504935237", "ticketABC"),
+            "2hqL8Fb6NOpySNY/S/spV5wFsKP3EcxBN0dGRrI1HPE="
+        );
+    }
+
+    #[test]
+    fn request_ids_look_real() {
+        let id = request_id();
+        assert_eq!(id.len(), 12);
+        assert!(id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    }
+}

@@ -1,0 +1,252 @@
+//! The `mock:` actions over one store: list (paginated), get, create, update and delete.
+
+use dingtalk_oapi::{MockAction, MockInfo, OperationDescriptor};
+use serde_json::{Map, Value};
+
+use crate::validate::is_absent;
+
+/// Most objects one store holds; a create beyond it fails.
+pub(crate) const MAX_STORE_ITEMS: usize = 1_000_000;
+
+/// An API error the action answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub code: i64,
+    pub message: String,
+}
+
+fn invalid(detail: impl std::fmt::Display) -> Failure {
+    let message = dingtalk_oapi::generated::service::global_error(40035).map_or("Invalid parameter", |e| e.message);
+    Failure { code: 40035, message: format!("{message}: {detail}") }
+}
+
+/// Runs the action over `items` with checked parameters; returns the response fields besides
+/// `errcode` and `request_id`.
+pub(crate) fn apply(
+    op: &OperationDescriptor,
+    mock: &MockInfo,
+    params: &Map<String, Value>,
+    items: &mut Vec<Value>,
+) -> Result<Map<String, Value>, Failure> {
+    let mut out = Map::new();
+    match mock.action {
+        MockAction::List => {
+            let (offset_param, size_param, items_field, max_page) = match op.pagination {
+                Some(p) => (p.offset, p.size, p.items, p.max_page_size),
+                None => ("offset", "size", mock.result.unwrap_or("results"), i64::MAX),
+            };
+            let offset = params.get(offset_param).and_then(Value::as_i64).unwrap_or(0);
+            let size = params.get(size_param).and_then(Value::as_i64).unwrap_or(max_page);
+            let start = usize::try_from(offset).unwrap_or(0).min(items.len());
+            let end = start.saturating_add(usize::try_from(size).unwrap_or(0)).min(items.len());
+            out.insert(items_field.to_owned(), Value::Array(items[start..end].to_vec()));
+        }
+        MockAction::Get => {
+            let (_, index) = find_by_param(op, mock, params, items)?;
+            if let Some(result) = mock.result {
+                out.insert(result.to_owned(), items[index].clone());
+            }
+        }
+        MockAction::Delete => {
+            let (key, index) = find_by_param(op, mock, params, items)?;
+            items.remove(index);
+            insert_result(&mut out, mock, key);
+        }
+        MockAction::Create => {
+            let mut object = object_param(mock, params)?;
+            let key = match object.get(mock.key).filter(|v| !is_absent(v)) {
+                Some(key) => {
+                    let key = key.clone();
+                    if find(items, mock.key, &key).is_some() {
+                        return Err(invalid(format_args!("{} {} already exists", mock.key, key)));
+                    }
+                    key
+                }
+                None => {
+                    let key = Value::String(crate::state::random_id(16));
+                    object.insert(mock.key.to_owned(), key.clone());
+                    key
+                }
+            };
+            if items.len() >= MAX_STORE_ITEMS {
+                return Err(invalid(format_args!("the store `{}` is full ({MAX_STORE_ITEMS} objects)", mock.store)));
+            }
+            items.push(Value::Object(object));
+            insert_result(&mut out, mock, key);
+        }
+        MockAction::Update => {
+            let mut object = object_param(mock, params)?;
+            let key_field = key_field(&object, mock.key);
+            let Some(key) = object.remove(&key_field).filter(|v| !is_absent(v)) else {
+                let param = mock.param.map_or(String::new(), |p| format!("{p}."));
+                return Err(invalid(format_args!("{param}{key_field} is required")));
+            };
+            let Some(index) = find(items, mock.key, &key) else { return Err(not_found(op, mock, &key)) };
+            if let Value::Object(stored) = &mut items[index] {
+                for (name, value) in object {
+                    if !value.is_null() {
+                        stored.insert(name, value);
+                    }
+                }
+            }
+            insert_result(&mut out, mock, key);
+        }
+    }
+    Ok(out)
+}
+
+fn insert_result(out: &mut Map<String, Value>, mock: &MockInfo, key: Value) {
+    if let Some(result) = mock.result {
+        out.insert(result.to_owned(), key);
+    }
+}
+
+/// The field of an update's object that carries the key: `key` itself, else a field spelled the
+/// same but for underscores and case (the spec's contact update sends `user_id` for a stored
+/// `userid`, and `MockInfo` has no way to say so).
+fn key_field(object: &Map<String, Value>, key: &str) -> String {
+    let squash = |name: &str| name.replace('_', "").to_ascii_lowercase();
+    if object.contains_key(key) {
+        return key.to_owned();
+    }
+    let wanted = squash(key);
+    object.keys().find(|name| squash(name) == wanted).cloned().unwrap_or_else(|| key.to_owned())
+}
+
+/// The key named by the request, and the index of the object it names.
+fn find_by_param(
+    op: &OperationDescriptor,
+    mock: &MockInfo,
+    params: &Map<String, Value>,
+    items: &[Value],
+) -> Result<(Value, usize), Failure> {
+    let param = mock.param.unwrap_or(mock.key);
+    let key = match params.get(param).filter(|v| !is_absent(v)) {
+        Some(key @ (Value::String(_) | Value::Number(_))) => key.clone(),
+        Some(_) => return Err(invalid(format_args!("{param} must be a string or a number"))),
+        None => return Err(invalid(format_args!("{param} is required"))),
+    };
+    match find(items, mock.key, &key) {
+        Some(index) => Ok((key, index)),
+        None => Err(not_found(op, mock, &key)),
+    }
+}
+
+/// The object a create or update carries: the parameter `mock.param`, or all parameters.
+fn object_param(mock: &MockInfo, params: &Map<String, Value>) -> Result<Map<String, Value>, Failure> {
+    match mock.param {
+        None => Ok(params.clone()),
+        Some(param) => match params.get(param) {
+            Some(Value::Object(object)) => Ok(object.clone()),
+            Some(v) if !is_absent(v) => Err(invalid(format_args!("{param} must be a JSON object"))),
+            _ => Err(invalid(format_args!("{param} is required"))),
+        },
+    }
+}
+
+fn not_found(op: &OperationDescriptor, mock: &MockInfo, key: &Value) -> Failure {
+    match mock.not_found {
+        Some(code) => Failure {
+            code,
+            message: op
+                .error(code)
+                .map_or_else(|| format!("no object with {} {key}", mock.key), |e| e.message.to_owned()),
+        },
+        None => invalid(format_args!("no object with {} {key}", mock.key)),
+    }
+}
+
+/// The index of the object whose `key` field equals `wanted` (a number and its decimal text match).
+pub(crate) fn find(items: &[Value], key: &str, wanted: &Value) -> Option<usize> {
+    let wanted = key_text(wanted)?;
+    items.iter().position(|item| item.get(key).and_then(key_text).as_deref() == Some(wanted.as_str()))
+}
+
+fn key_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dingtalk_oapi::{Encoding, ErrorClass, ErrorCodeInfo, HttpMethod};
+    use serde_json::json;
+
+    fn op(action: MockAction, param: Option<&'static str>, result: Option<&'static str>) -> OperationDescriptor {
+        OperationDescriptor {
+            name: "Test",
+            group: "test",
+            summary: "",
+            method: HttpMethod::Post,
+            path: "/test",
+            encoding: Encoding::Json,
+            requires_token: true,
+            retry_safe: false,
+            permission: None,
+            app_types: &[],
+            query: &[],
+            body: &[],
+            response: &[],
+            pagination: None,
+            errors: &[ErrorCodeInfo {
+                code: 33012,
+                name: "invalid_user_id",
+                message: "Invalid userId",
+                solution: "",
+                class: ErrorClass::NotRetryable,
+                param: None,
+            }],
+            examples: &[],
+            mock: Some(MockInfo { store: "contacts", action, key: "userid", param, result, not_found: Some(33012) }),
+        }
+    }
+
+    fn run(op: &OperationDescriptor, params: Value, items: &mut Vec<Value>) -> Result<Map<String, Value>, Failure> {
+        apply(op, &op.mock.unwrap(), params.as_object().unwrap(), items)
+    }
+
+    #[test]
+    fn crud() {
+        let mut items = vec![json!({"userid": "u1", "name": "One"}), json!({"userid": 7, "name": "Seven"})];
+        let get = op(MockAction::Get, Some("user_id"), Some("result"));
+        assert_eq!(run(&get, json!({"user_id": "7"}), &mut items).unwrap()["result"]["name"], "Seven");
+        let e = run(&get, json!({"user_id": "nope"}), &mut items).unwrap_err();
+        assert_eq!(e, Failure { code: 33012, message: "Invalid userId".into() });
+        assert_eq!(run(&get, json!({}), &mut items).unwrap_err().code, 40035);
+
+        let create = op(MockAction::Create, Some("contact"), Some("userid"));
+        let out = run(&create, json!({"contact": {"name": "New"}}), &mut items).unwrap();
+        let key = out["userid"].as_str().unwrap().to_owned();
+        assert_eq!(key.len(), 16);
+        assert_eq!(items[2], json!({"userid": key, "name": "New"}));
+        let out = run(&create, json!({"contact": {"userid": "mine", "name": "Mine"}}), &mut items).unwrap();
+        assert_eq!(out["userid"], "mine");
+        assert_eq!(run(&create, json!({"contact": {"userid": "mine"}}), &mut items).unwrap_err().code, 40035);
+
+        let update = op(MockAction::Update, Some("contact"), None);
+        let out = run(&update, json!({"contact": {"userid": "u1", "title": "Boss", "name": null}}), &mut items);
+        assert!(out.unwrap().is_empty());
+        assert_eq!(items[0], json!({"userid": "u1", "name": "One", "title": "Boss"}));
+        assert_eq!(run(&update, json!({"contact": {"userid": "zz"}}), &mut items).unwrap_err().code, 33012);
+        assert_eq!(run(&update, json!({"contact": {"name": "x"}}), &mut items).unwrap_err().code, 40035);
+        // The key under another spelling (the contact update's `user_id` for `userid`).
+        run(&update, json!({"contact": {"user_id": 7, "title": "Seven up"}}), &mut items).unwrap();
+        assert_eq!(items[1], json!({"userid": 7, "name": "Seven", "title": "Seven up"}));
+
+        let delete = op(MockAction::Delete, Some("user_id"), None);
+        run(&delete, json!({"user_id": "u1"}), &mut items).unwrap();
+        assert_eq!(items.len(), 3);
+        assert_eq!(run(&delete, json!({"user_id": "u1"}), &mut items).unwrap_err().code, 33012);
+    }
+
+    #[test]
+    fn list_without_pagination_returns_everything() {
+        let mut items = vec![json!({"userid": "a"}), json!({"userid": "b"})];
+        let list = op(MockAction::List, None, Some("list"));
+        assert_eq!(run(&list, json!({}), &mut items).unwrap()["list"].as_array().unwrap().len(), 2);
+    }
+}

@@ -1,0 +1,257 @@
+//! The get/create/update/delete mock actions and example answers, through hand-made descriptors
+//! served over real HTTP (no operation of the spec uses them yet).
+
+mod common;
+
+use common::*;
+use dingtalk_mock::{Fault, MockServer};
+use dingtalk_oapi::{
+    Encoding, ErrorClass, ErrorCodeInfo, ExampleInfo, FieldSchema, HttpMethod, MockAction, MockInfo, ObjectSchema,
+    OperationDescriptor, PaginationInfo, ParamType,
+};
+use serde_json::{Value, json};
+
+const fn field(name: &'static str, ty: ParamType, required: bool) -> FieldSchema {
+    FieldSchema { name, ty, required, min: None, max: None, max_length: None, max_items: None, secret: false }
+}
+
+static CONTACT: ObjectSchema = ObjectSchema {
+    name: "Contact",
+    fields: &[
+        field("userid", ParamType::String, false),
+        FieldSchema { max_length: Some(8), ..field("name", ParamType::String, true) },
+        FieldSchema { max_items: Some(3), ..field("label_ids", ParamType::List(&ParamType::I64), true) },
+        field("title", ParamType::String, false),
+    ],
+};
+
+static CONTACT_UPDATE: ObjectSchema = ObjectSchema {
+    name: "ContactUpdate",
+    fields: &[
+        field("userid", ParamType::String, true),
+        field("name", ParamType::String, false),
+        field("label_ids", ParamType::List(&ParamType::I64), false),
+        field("title", ParamType::String, false),
+    ],
+};
+
+const ERRORS: &[ErrorCodeInfo] = &[ErrorCodeInfo {
+    code: 33012,
+    name: "invalid_user_id",
+    message: "Invalid userId",
+    solution: "Check the userid.",
+    class: ErrorClass::NotRetryable,
+    param: None,
+}];
+
+const USER_ID: &[FieldSchema] = &[FieldSchema { max_length: Some(64), ..field("user_id", ParamType::String, true) }];
+
+const fn op(
+    name: &'static str,
+    path: &'static str,
+    body: &'static [FieldSchema],
+    mock: Option<MockInfo>,
+) -> OperationDescriptor {
+    OperationDescriptor {
+        name,
+        group: "contact",
+        summary: "",
+        method: HttpMethod::Post,
+        path,
+        encoding: Encoding::Json,
+        requires_token: true,
+        retry_safe: false,
+        permission: None,
+        app_types: &[],
+        query: &[],
+        body,
+        response: &[],
+        pagination: None,
+        errors: ERRORS,
+        examples: &[],
+        mock,
+    }
+}
+
+const fn mock(action: MockAction, param: &'static str, result: Option<&'static str>) -> Option<MockInfo> {
+    Some(MockInfo { store: "contacts", action, key: "userid", param: Some(param), result, not_found: Some(33012) })
+}
+
+static LIST_CONTACTS: OperationDescriptor = OperationDescriptor {
+    pagination: Some(PaginationInfo { offset: "offset", size: "size", items: "results", max_page_size: 2 }),
+    examples: &[ExampleInfo {
+        name: "page",
+        request_body: None,
+        curl: None,
+        response: Some(r#"{"errcode":0,"results":[{"userid":"ex1","name":"Example"}],"request_id":"abc"}"#),
+    }],
+    mock: Some(MockInfo {
+        store: "contacts",
+        action: MockAction::List,
+        key: "userid",
+        param: None,
+        result: None,
+        not_found: None,
+    }),
+    ..op(
+        "ListContacts",
+        "/topapi/test/list",
+        &[
+            FieldSchema { min: Some(0), ..field("offset", ParamType::I64, false) },
+            FieldSchema { min: Some(1), max: Some(2), ..field("size", ParamType::I64, false) },
+        ],
+        None,
+    )
+};
+static GET_CONTACT: OperationDescriptor =
+    op("GetContact", "/topapi/test/get", USER_ID, mock(MockAction::Get, "user_id", Some("result")));
+static CREATE_CONTACT: OperationDescriptor = op(
+    "CreateContact",
+    "/topapi/test/create",
+    &[field("contact", ParamType::Object(&CONTACT), true)],
+    mock(MockAction::Create, "contact", Some("userid")),
+);
+static UPDATE_CONTACT: OperationDescriptor = op(
+    "UpdateContact",
+    "/topapi/test/update",
+    &[field("contact", ParamType::Object(&CONTACT_UPDATE), true)],
+    mock(MockAction::Update, "contact", None),
+);
+static DELETE_CONTACT: OperationDescriptor =
+    op("DeleteContact", "/topapi/test/delete", USER_ID, mock(MockAction::Delete, "user_id", None));
+static ECHO: OperationDescriptor = OperationDescriptor {
+    method: HttpMethod::Get,
+    encoding: Encoding::Query,
+    requires_token: false,
+    examples: &[ExampleInfo {
+        name: "echo",
+        request_body: None,
+        curl: None,
+        response: Some("{\"errcode\":0,\"errmsg\":\"ok\",\"value\":{\"n\":1},\"request_id\":\"51jof1jt5f4t\"}"),
+    }],
+    ..op("Echo", "/test/echo", &[field("q", ParamType::I32, false)], None)
+};
+static BARE: OperationDescriptor = op("Bare", "/test/bare", &[], None);
+
+static OPS: &[&OperationDescriptor] =
+    &[&LIST_CONTACTS, &GET_CONTACT, &CREATE_CONTACT, &UPDATE_CONTACT, &DELETE_CONTACT, &ECHO, &BARE];
+
+async fn call(server: &MockServer, name: &str, body: Value) -> Value {
+    post(&server.url(), &format!("/topapi/test/{name}?access_token=tok"), JSON, body.to_string()).await.json()
+}
+
+#[tokio::test]
+async fn the_store_defaults_to_the_list_example() {
+    let server = MockServer::builder().operations(OPS).access_token("tok").start().await.unwrap();
+    assert_eq!(server.store("contacts").unwrap(), [json!({"userid": "ex1", "name": "Example"})]);
+    let got = call(&server, "get", json!({"user_id": "ex1"})).await;
+    assert_eq!(got["result"]["name"], "Example");
+    assert!(server.store("label_groups").is_none());
+}
+
+#[tokio::test]
+async fn create_get_update_delete() {
+    let server = MockServer::builder()
+        .operations(OPS)
+        .access_token("tok")
+        .data(json!({"contacts": [{"userid": "u1", "name": "One", "label_ids": [1]}]}))
+        .unwrap()
+        .start()
+        .await
+        .unwrap();
+
+    // Create: a new key is assigned and returned; numbers sent as strings are stored as numbers.
+    let created = call(&server, "create", json!({"contact": {"name": "Two", "label_ids": ["2", 3]}})).await;
+    assert_eq!(created["errcode"], 0, "{created}");
+    assert!(is_request_id(&created["request_id"]));
+    let id = created["userid"].as_str().unwrap().to_owned();
+    assert!(!id.is_empty() && id != "u1");
+    let got = call(&server, "get", json!({"user_id": id})).await;
+    assert_eq!(got["errcode"], 0);
+    assert_eq!(got["result"], json!({"userid": id, "name": "Two", "label_ids": [2, 3]}));
+
+    // A key given by the caller is kept; a duplicate is refused.
+    let mine = call(&server, "create", json!({"contact": {"userid": "me", "name": "Me", "label_ids": [1]}})).await;
+    assert_eq!(mine["userid"], "me");
+    let dup = call(&server, "create", json!({"contact": {"userid": "me", "name": "Me", "label_ids": [1]}})).await;
+    assert_eq!(dup["errcode"], 40035);
+
+    // Nested validation: required fields, max_items, max_length, types.
+    for contact in [
+        json!({"label_ids": [1]}),
+        json!({"name": "x", "label_ids": [1, 2, 3, 4]}),
+        json!({"name": "much too long", "label_ids": [1]}),
+        json!({"name": "x", "label_ids": ["one"]}),
+        json!("not an object"),
+    ] {
+        let answer = call(&server, "create", json!({"contact": contact})).await;
+        assert_eq!(answer["errcode"], 40035, "{contact}: {answer}");
+        assert!(answer["errmsg"].as_str().unwrap().starts_with("Invalid parameter: contact"), "{answer}");
+    }
+    assert_eq!(call(&server, "create", json!({})).await["errmsg"], "Invalid parameter: contact is required");
+
+    // Update merges fields.
+    let updated = call(&server, "update", json!({"contact": {"userid": "u1", "title": "Boss"}})).await;
+    assert_eq!(updated["errcode"], 0, "{updated}");
+    assert_eq!(
+        call(&server, "get", json!({"user_id": "u1"})).await["result"],
+        json!({"userid": "u1", "name": "One", "label_ids": [1], "title": "Boss"})
+    );
+    let missing = call(&server, "update", json!({"contact": {"userid": "nobody", "title": "x"}})).await;
+    assert_eq!((missing["errcode"].as_i64(), missing["errmsg"].as_str()), (Some(33012), Some("Invalid userId")));
+
+    // List pages over the store in order.
+    let page = call(&server, "list", json!({"offset": 0})).await;
+    assert_eq!(page["results"].as_array().unwrap().len(), 2);
+    let page = call(&server, "list", json!({"offset": "2", "size": "2"})).await;
+    assert_eq!(page["results"][0]["userid"], "me");
+
+    // Delete removes it.
+    assert_eq!(call(&server, "delete", json!({"user_id": "u1"})).await["errcode"], 0);
+    assert_eq!(call(&server, "get", json!({"user_id": "u1"})).await["errcode"], 33012);
+    assert_eq!(call(&server, "delete", json!({"user_id": "u1"})).await["errcode"], 33012);
+    assert_eq!(server.store("contacts").unwrap().len(), 2);
+
+    // Form bodies carry objects as JSON text.
+    let form = post(
+        &server.url(),
+        "/topapi/test/create",
+        FORM,
+        "access_token=tok&contact=%7B%22name%22%3A%22F%22%2C%22label_ids%22%3A%5B7%5D%7D",
+    )
+    .await
+    .json();
+    assert_eq!(form["errcode"], 0, "{form}");
+    assert_eq!(server.store("contacts").unwrap().len(), 3);
+
+    // Faults work for hand-made operations too.
+    server.inject("GetContact", Fault::SystemBusy, 1);
+    assert_eq!(call(&server, "get", json!({"user_id": "me"})).await["errcode"], -1);
+}
+
+#[tokio::test]
+async fn operations_without_mock_answer_their_example() {
+    let server = MockServer::builder().operations(OPS).start().await.unwrap();
+    let base = server.url();
+    let answer = get(&base, "/test/echo?q=5").await.json();
+    assert_eq!(answer["value"], json!({"n": 1}));
+    assert_eq!(answer["errmsg"], "ok");
+    assert!(is_request_id(&answer["request_id"]));
+    assert_ne!(answer["request_id"], "51jof1jt5f4t");
+    // Still validated.
+    let answer = get(&base, "/test/echo?q=99999999999").await.json();
+    assert_eq!(answer["errcode"], 40035);
+    assert!(answer["errmsg"].as_str().unwrap().contains("q "), "{answer}");
+
+    // Neither mock nor example: a bare success.
+    let answer = post(&base, "/test/bare", FORM, "access_token=e").await.json();
+    assert_eq!(answer["errcode"], 33009);
+    let server = MockServer::builder().operations(OPS).access_token("e").start().await.unwrap();
+    let answer = post(&server.url(), "/test/bare", FORM, "access_token=e").await.json();
+    assert_eq!(answer.as_object().unwrap().len(), 2);
+    assert_eq!(answer["errcode"], 0);
+    assert!(is_request_id(&answer["request_id"]));
+
+    // The spec's operations are not served.
+    assert_eq!(post(&server.url(), LIST, FORM, "access_token=e").await.status, 404);
+}
