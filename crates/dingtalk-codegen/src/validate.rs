@@ -11,6 +11,20 @@ use crate::names;
 /// Envelope keys every DingTalk response may carry without the endpoint declaring them.
 pub const ENVELOPE_KEYS: &[&str] = &["errcode", "errmsg", "request_id", "sub_code", "sub_msg", "success"];
 
+/// Rust names a field cannot have: every generated struct has a `new()` constructor, and its
+/// setters are named after its fields.
+const STRUCT_METHODS: &[&str] = &["new"];
+/// Methods of the runtime's `RequestBuilder` (crates/dingtalk-oapi/src/client.rs, blocking.rs)
+/// besides `new`; the fluent setters generated for an operation's parameters live on that type.
+const BUILDER_METHODS: &[&str] = &["request", "set_request", "send", "into_paginator", "collect_all"];
+
+/// Names the generated code uses unqualified (`Option<T>`, `Result<T, E>`, `Vec<T>`, `String`,
+/// `impl Into<T>`) or that are keywords: a type or operation named so would shadow them.
+const RESERVED_TYPE_NAMES: &[&str] = &["Option", "Result", "Vec", "String", "Into", "Self"];
+
+/// Modules the generator puts beside the group modules (`generated::service`, `generated::prelude`).
+const RESERVED_GROUPS: &[&str] = &["service", "prelude"];
+
 /// Where named types are declared: name → (group, location, fields).
 pub struct TypeTable<'s> {
     pub types: BTreeMap<&'s str, (&'s str, &'s NamedType)>,
@@ -24,6 +38,12 @@ impl<'s> TypeTable<'s> {
 
 pub fn validate(spec: &Spec, d: &mut Diagnostics) {
     check_service(&spec.service, d);
+    let groups = spec.operations.iter().map(|o| (&o.group, &o.loc));
+    for (group, loc) in groups.chain(spec.shared_types.iter().map(|t| (&t.group, &t.loc))) {
+        if RESERVED_GROUPS.contains(&group.as_str()) {
+            d.error(loc, format!("group `{group}` would clash with the generated `{group}` module; pick another name"));
+        }
+    }
 
     // Type names are global: a response type in one group may be used by another.
     let mut types: BTreeMap<&str, (&str, &NamedType)> = BTreeMap::new();
@@ -36,7 +56,7 @@ pub fn validate(spec: &Spec, d: &mut Diagnostics) {
     }
     let mut generated_names: BTreeMap<String, &Location> = BTreeMap::new();
     for op in &spec.operations {
-        for suffix in ["", "Request", "Response", "ErrorCode"] {
+        for suffix in ["", "Request", "Response", "Error", "ErrorCode"] {
             generated_names.insert(format!("{}{suffix}", op.name), &op.loc);
         }
     }
@@ -44,6 +64,12 @@ pub fn validate(spec: &Spec, d: &mut Diagnostics) {
         if let Some((_, first)) = types.get(t.name.as_str()) {
             d.error(&t.loc, format!("type `{}` is declared twice (first at {}); rename one", t.name, first.loc));
             continue;
+        }
+        if RESERVED_TYPE_NAMES.contains(&t.name.as_str()) {
+            d.error(
+                &t.loc,
+                format!("type name `{}` would shadow Rust's `{}` in generated code; rename it", t.name, t.name),
+            );
         }
         if let Some(loc) = generated_names.get(&t.name) {
             d.error(
@@ -67,6 +93,12 @@ pub fn validate(spec: &Spec, d: &mut Diagnostics) {
     let mut op_names: BTreeMap<&str, &Location> = BTreeMap::new();
     let mut paths: BTreeMap<&str, &Location> = BTreeMap::new();
     for op in &spec.operations {
+        if RESERVED_TYPE_NAMES.contains(&op.name.as_str()) {
+            d.error(
+                &op.loc,
+                format!("operation name `{}` would shadow Rust's `{}` in generated code", op.name, op.name),
+            );
+        }
         if let Some(first) = op_names.insert(&op.name, &op.loc) {
             d.error(&op.loc, format!("operation `{}` is declared twice (first at {first}); rename one", op.name));
         }
@@ -171,6 +203,18 @@ fn check_operation<'s>(
     let mut params: Vec<&Field> = op.query.iter().collect();
     params.extend(&op.body);
     check_field_list(&params, table, d, &what, used);
+    for f in &params {
+        let rname = f.rust_name.clone().unwrap_or_else(|| names::field_name(&f.name));
+        if BUILDER_METHODS.contains(&rname.as_str()) {
+            d.error(
+                &f.loc,
+                format!(
+                    "parameter `{}` becomes Rust name `{rname}`, a method of the request builder; set `rust_name:`",
+                    f.name
+                ),
+            );
+        }
+    }
     for f in &op.query {
         if f.name == service.auth.query_param {
             d.error(&f.loc, format!("`{}` is added by `auth: access_token`; do not list it as a parameter", f.name));
@@ -319,6 +363,15 @@ fn check_field_list<'s>(
                 ),
             );
         }
+        if STRUCT_METHODS.contains(&rname.as_str()) {
+            d.error(
+                &f.loc,
+                format!(
+                    "field `{}` becomes Rust name `{rname}`, the generated constructor's name; set `rust_name:`",
+                    f.name
+                ),
+            );
+        }
         if f.name.is_empty() || f.name.chars().any(|c| c.is_control() || c == '"') {
             d.error(&f.loc, format!("field name `{}` cannot be sent on the wire; use letters, digits and `_`", f.name));
         }
@@ -372,6 +425,10 @@ fn check_constraints(f: &Field, d: &mut Diagnostics) {
     }
     if c.max_length.is_some() && f.ty != TypeRef::String {
         d.error(&f.loc, format!("`max_length` applies to strings, but `{}` is `{}`", f.name, f.ty.spelling()));
+    }
+    if f.secret && f.ty != TypeRef::String {
+        // `Redacted` (the runtime's redacting `Debug`) covers strings and optional values only.
+        d.error(&f.loc, format!("`secret` applies to strings, but `{}` is `{}`", f.name, f.ty.spelling()));
     }
     if c.max_items.is_some() && !matches!(f.ty, TypeRef::List(_)) {
         d.error(&f.loc, format!("`max_items` applies to lists, but `{}` is `{}`", f.name, f.ty.spelling()));

@@ -1,0 +1,331 @@
+//! The code generated from the codegen test fixture, used for real: fluent setters,
+//! validation, the wire format, decoding responses, redaction of secrets, descriptors,
+//! pagination, and whole calls through the runtime to a loopback server.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::mpsc;
+
+use dingtalk_fixtures::generated::{OPERATIONS, fixture, service};
+use dingtalk_fixtures::validation::Problem;
+use dingtalk_fixtures::{
+    Address, ApiErrorCode, Client, Contact, ContactDetail, CountContacts, CountContactsErrorCode, CountContactsRequest,
+    CreateContactRequest, Encoding, ErrorClass, GetContactErrorCode, GetContactRequest, GetContactResponse, HttpMethod,
+    ListContactIds, ListContactIdsRequest, ListContactIdsResponse, Operation, Paginated, Phone, Validate,
+    ValidationError,
+};
+use serde_json::json;
+
+fn contact() -> Contact {
+    Contact::new().name("Alice").user_id("user123").r#type(1).label_ids(vec![1026002, 1026003])
+}
+
+fn problem(result: Result<(), ValidationError>) -> (String, Problem) {
+    let e = result.expect_err("the request breaks a constraint");
+    (e.field, e.problem)
+}
+
+#[test]
+fn fluent_setters_build_requests() {
+    let request = CreateContactRequest::new()
+        .contact(contact().address(Address::new().city("Hangzhou")))
+        .notify(true)
+        .signature("sig");
+    let c = request.contact.as_ref().expect("contact is set");
+    assert_eq!(c.name.as_deref(), Some("Alice"));
+    assert_eq!(c.r#type, Some(1));
+    assert_eq!(c.label_ids.as_deref(), Some(&[1026002, 1026003][..]));
+    assert_eq!(c.address.as_ref().and_then(|a| a.city.as_deref()), Some("Hangzhou"));
+    assert_eq!(request.notify, Some(true));
+    assert_eq!(request.validate(), Ok(()));
+
+    // The same through the client's request builder.
+    let client = Client::builder().base_url("http://127.0.0.1:9").access_token("tok").build().expect("client");
+    let builder = client.get_contact().user_id("user123").r#type(2).verbose(false);
+    assert_eq!(builder.request(), &GetContactRequest::new().user_id("user123").r#type(2).verbose(false));
+    let builder = client.count_contacts().label_id(7).keyword(String::from("Ali"));
+    assert_eq!(builder.request().label_id, Some(7));
+    assert_eq!(builder.request().keyword.as_deref(), Some("Ali"));
+}
+
+#[test]
+fn missing_required_fields_are_reported_with_their_wire_path() {
+    assert_eq!(problem(CreateContactRequest::new().validate()), ("contact".to_owned(), Problem::Missing));
+    let nameless = CreateContactRequest::new().contact(Contact::new().user_id("u1"));
+    assert_eq!(problem(nameless.validate()), ("contact.name".to_owned(), Problem::Missing));
+    let cityless = CreateContactRequest::new().contact(contact().address(Address::new().zip("310000")));
+    assert_eq!(problem(cityless.validate()), ("contact.address.city".to_owned(), Problem::Missing));
+    let numberless = CreateContactRequest::new()
+        .contact(contact().phones(vec![Phone::new().number("1"), Phone::new().primary(true)]));
+    assert_eq!(problem(numberless.validate()), ("contact.phones[1].number".to_owned(), Problem::Missing));
+    assert_eq!(problem(GetContactRequest::new().validate()), ("userId".to_owned(), Problem::Missing));
+    assert_eq!(problem(CountContactsRequest::new().validate()), ("label_id".to_owned(), Problem::Missing));
+
+    // The error says what is wrong and that nothing was sent.
+    let e = GetContactRequest::new().validate().expect_err("missing userId");
+    assert_eq!(e.to_string(), "invalid request: `userId` is required but was not set (nothing was sent)");
+}
+
+#[test]
+fn list_limits_string_lengths_and_ranges_are_checked() {
+    let too_many = CreateContactRequest::new().contact(contact().label_ids(vec![1, 2, 3, 4]));
+    assert_eq!(
+        problem(too_many.validate()),
+        ("contact.label_ids".to_owned(), Problem::TooManyItems { count: 4, max: 3 })
+    );
+    let emails =
+        CreateContactRequest::new().contact(contact().emails(vec!["a@x".to_owned(), "b@x".into(), "c@x".into()]));
+    assert_eq!(problem(emails.validate()), ("contact.emails".to_owned(), Problem::TooManyItems { count: 3, max: 2 }));
+
+    // Length counts characters, not bytes: 16 Chinese characters fit, 17 do not.
+    let fits = CreateContactRequest::new().contact(Contact::new().name("联".repeat(16)));
+    assert_eq!(fits.validate(), Ok(()));
+    let long = CreateContactRequest::new().contact(Contact::new().name("联".repeat(17)));
+    assert_eq!(problem(long.validate()), ("contact.name".to_owned(), Problem::TooLong { length: 17, max: 16 }));
+    let secret = CreateContactRequest::new().contact(contact()).signature("s".repeat(65));
+    assert_eq!(problem(secret.validate()), ("signature".to_owned(), Problem::TooLong { length: 65, max: 64 }));
+
+    // i32 ranges, in a nested object and at the top.
+    let kind = CreateContactRequest::new().contact(contact().r#type(4));
+    assert_eq!(problem(kind.validate()), ("contact.type".to_owned(), Problem::AboveMax { value: 4, max: 3 }));
+    let page = ListContactIdsRequest::new().offset(-1);
+    assert_eq!(problem(page.validate()), ("offset".to_owned(), Problem::BelowMin { value: -1, min: 0 }));
+    let page = ListContactIdsRequest::new().size(51);
+    assert_eq!(problem(page.validate()), ("size".to_owned(), Problem::AboveMax { value: 51, max: 50 }));
+    assert_eq!(ListContactIdsRequest::new().offset(0).size(50).validate(), Ok(()));
+    let label = CountContactsRequest::new().label_id(0);
+    assert_eq!(problem(label.validate()), ("label_id".to_owned(), Problem::BelowMin { value: 0, min: 1 }));
+}
+
+#[test]
+fn requests_serialize_to_their_wire_names() {
+    let request = CreateContactRequest::new()
+        .contact(contact().address(Address::new().city("Hangzhou")).phones(vec![Phone::new().number("1")]))
+        .notify(false);
+    assert_eq!(
+        serde_json::to_value(&request).expect("serializes"),
+        json!({
+            "contact": {
+                "name": "Alice",
+                "userId": "user123",
+                "type": 1,
+                "label_ids": [1026002, 1026003],
+                "address": {"city": "Hangzhou"},
+                "phones": [{"number": "1"}]
+            },
+            "notify": false
+        })
+    );
+    let query = GetContactRequest::new().user_id("user123").r#type(0);
+    assert_eq!(serde_json::to_value(&query).expect("serializes"), json!({"userId": "user123", "type": 0}));
+    // And back: the wire names are read too.
+    let back: GetContactRequest = serde_json::from_value(json!({"userId": "u9", "type": 3})).expect("deserializes");
+    assert_eq!(back, GetContactRequest::new().user_id("u9").r#type(3));
+}
+
+#[test]
+fn responses_deserialize_from_the_documented_examples() {
+    // Every example response of the fixture decodes into its operation's response type.
+    for op in OPERATIONS.iter().filter(|op| op.group == "fixture") {
+        for example in op.examples {
+            let text = example.response.expect("every fixture example has a response");
+            let decoded = match op.name {
+                "CreateContact" => serde_json::from_str::<dingtalk_fixtures::CreateContactResponse>(text).map(drop),
+                "GetContact" => serde_json::from_str::<GetContactResponse>(text).map(drop),
+                "CountContacts" => serde_json::from_str::<dingtalk_fixtures::CountContactsResponse>(text).map(drop),
+                "ListContactIds" => serde_json::from_str::<ListContactIdsResponse>(text).map(drop),
+                other => panic!("no response type listed for {other}"),
+            };
+            decoded.unwrap_or_else(|e| panic!("{} example `{}`: {e}", op.name, example.name));
+        }
+    }
+
+    let response: GetContactResponse = serde_json::from_str(fixture::GET_CONTACT.examples[0].response.expect("one"))
+        .expect("the GetContact example decodes");
+    let detail = &response.result;
+    assert_eq!((detail.name.as_str(), detail.user_id.as_str()), ("Alice", "user123"));
+    assert_eq!((detail.level, detail.score, detail.vip), (Some(2), Some(0.5), Some(true)));
+    assert_eq!(detail.label_ids, [1026002]);
+    assert_eq!(detail.tags, ["a", "b"]);
+    assert_eq!(detail.address.as_ref().and_then(|a| a.city.as_deref()), Some("Hangzhou"));
+    assert_eq!(detail.private_note, "shh");
+    assert_eq!(response.errcode, Some(0));
+
+    // Optional fields and lists may be absent; required ones may not.
+    let minimal: GetContactResponse =
+        serde_json::from_value(json!({"result": {"name": "B", "userId": "u2", "private_note": ""}})).expect("minimal");
+    assert_eq!(minimal.result.tags, Vec::<String>::new());
+    assert_eq!(minimal.result.score, None);
+    let e = serde_json::from_value::<GetContactResponse>(json!({"errcode": 0})).expect_err("`result` is required");
+    assert!(e.to_string().contains("missing field `result`"), "{e}");
+    let e = serde_json::from_value::<ListContactIdsResponse>(json!({"userids": [1]})).expect_err("ids are strings");
+    assert!(e.to_string().contains("invalid type"), "{e}");
+
+    let count: dingtalk_fixtures::CountContactsResponse =
+        serde_json::from_str(r#"{"errcode":0,"count":3}"#).expect("count");
+    assert_eq!(count.count, 3);
+}
+
+#[test]
+fn debug_output_hides_secrets() {
+    let request = CreateContactRequest::new().contact(contact()).signature("very-secret-signature");
+    let shown = format!("{request:?}");
+    assert!(!shown.contains("very-secret-signature"), "{shown}");
+    assert!(shown.contains("signature: Some(<redacted>)"), "{shown}");
+    assert!(shown.contains("Alice"), "the other fields are shown: {shown}");
+    assert!(format!("{:?}", CreateContactRequest::new()).contains("signature: None"));
+
+    let detail = ContactDetail::new().name("Alice").private_note("the-private-note");
+    let shown = format!("{detail:?}");
+    assert!(!shown.contains("the-private-note"), "{shown}");
+    assert!(shown.contains("private_note: <redacted>"), "{shown}");
+    assert!(shown.contains("user_id"), "{shown}");
+
+    // Through the request builder too.
+    let client = Client::builder().base_url("http://127.0.0.1:9").access_token("tok").build().expect("client");
+    let builder = client.create_contact().contact(contact()).signature("very-secret-signature");
+    assert!(!format!("{builder:?}").contains("very-secret-signature"));
+}
+
+#[test]
+fn descriptors_describe_the_operations() {
+    let names: Vec<&str> = OPERATIONS.iter().map(|o| o.name).collect();
+    assert_eq!(
+        names,
+        ["GetCorpToken", "GetToken", "CountContacts", "CreateContact", "GetContact", "ListContactIds"],
+        "sorted by group, then name"
+    );
+    let get = <dingtalk_fixtures::GetContact as Operation>::DESCRIPTOR;
+    assert_eq!((get.method, get.encoding, get.requires_token), (HttpMethod::Get, Encoding::Query, true));
+    assert_eq!(get.query.iter().map(|f| f.name).collect::<Vec<_>>(), ["userId", "type", "verbose"]);
+    assert_eq!(get.param("userId").and_then(|f| f.max_length), Some(64));
+    assert_eq!(get.error(60011).and_then(|e| e.param), Some("userId"));
+    assert_eq!(get.error(-1).map(|e| e.name), Some("system_busy"), "global codes are found too");
+
+    let count = <CountContacts as Operation>::DESCRIPTOR;
+    assert_eq!((count.method, count.encoding), (HttpMethod::Post, Encoding::Form));
+    assert_eq!(count.error(41102).and_then(|e| e.param), Some("keyword"));
+    assert!(!fixture::CREATE_CONTACT.retry_safe);
+    assert_eq!(fixture::CREATE_CONTACT.permission, Some("qyapi_ext_write"));
+    assert!(fixture::CREATE_CONTACT.body.iter().any(|f| f.name == "signature" && f.secret));
+    assert_eq!(fixture::CONTACT_SCHEMA.fields.len(), 7);
+    assert_eq!(service::SERVERS.iter().filter(|s| s.default).count(), 1);
+
+    // Error codes: documented ones by name, others as `Unknown`, classes from the global table.
+    assert_eq!(CountContactsErrorCode::from_code(41102), CountContactsErrorCode::InvalidKeyword);
+    assert_eq!(CountContactsErrorCode::InvalidKeyword.to_string(), "41102 (Invalid keyword)");
+    assert_eq!(CountContactsErrorCode::SystemBusy.class(), ErrorClass::Retryable, "class of -1 from the service");
+    assert_eq!(CountContactsErrorCode::from_code(90002).class(), ErrorClass::RateLimited);
+    assert_eq!(GetContactErrorCode::from_code(12345), GetContactErrorCode::Unknown(12345));
+    assert_eq!(GetContactErrorCode::ContactNotFound.solution(), Some("Check the user ID."));
+}
+
+#[test]
+fn pagination_converts_i32_parameters() {
+    let mut request = ListContactIdsRequest::new();
+    assert_eq!(<ListContactIds as Paginated>::page(&request), (None, None));
+    <ListContactIds as Paginated>::set_page(&mut request, 40, 20);
+    assert_eq!((request.offset, request.size), (Some(40), Some(20)));
+    assert_eq!(<ListContactIds as Paginated>::page(&request), (Some(40), Some(20)));
+    <ListContactIds as Paginated>::set_page(&mut request, i64::MAX, 20);
+    assert_eq!(request.offset, Some(i32::MAX), "saturates instead of wrapping");
+    let page = ListContactIdsResponse::new().userids(vec!["a".to_owned(), "b".to_owned()]);
+    assert_eq!(<ListContactIds as Paginated>::item_count(&page), 2);
+    assert_eq!(<ListContactIds as Paginated>::into_items(page), ["a", "b"]);
+}
+
+/// What a loopback server saw of one request.
+struct Seen {
+    head: String,
+    body: String,
+}
+
+/// Serves one canned JSON answer per expected request on a loopback port; returns its URL.
+fn serve(answers: Vec<&'static str>) -> (String, mpsc::Receiver<Seen>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for answer in answers {
+            let Ok((stream, _)) = listener.accept() else { return };
+            let mut reader = BufReader::new(stream);
+            let mut head = String::new();
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                head.push_str(&line);
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let mut stream = reader.into_inner();
+            let response = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+            let _ = stream.write_all(response.as_bytes());
+            let _ = tx.send(Seen { head, body: String::from_utf8_lossy(&body).into_owned() });
+        }
+    });
+    (url, rx)
+}
+
+#[tokio::test]
+async fn calls_go_through_the_runtime_with_the_generated_types() {
+    let (url, seen) = serve(vec![
+        r#"{"errcode":0,"result":{"name":"Alice","userId":"user123","private_note":"x","score":0.25}}"#,
+        r#"{"errcode":0,"count":3}"#,
+        r#"{"errcode":0,"userid":"user123"}"#,
+        r#"{"errcode":41102,"errmsg":"bad keyword"}"#,
+    ]);
+    let client = Client::builder().base_url(url).access_token("tok-123").build().expect("client");
+
+    // GET: every parameter in the query, with its wire name.
+    let got = client.get_contact().user_id("user123").r#type(2).send().await.expect("GetContact");
+    assert_eq!((got.result.user_id.as_str(), got.result.score), ("user123", Some(0.25)));
+    let request = seen.recv().expect("the GET arrived");
+    let first_line = request.head.lines().next().unwrap_or_default().to_owned();
+    assert!(first_line.starts_with("GET /topapi/fixture/contact/get?"), "{first_line}");
+    for pair in ["access_token=tok-123", "userId=user123", "type=2"] {
+        assert!(first_line.contains(pair), "`{pair}` in {first_line}");
+    }
+    assert!(request.body.is_empty());
+
+    // Form-encoded body.
+    let count = client.count_contacts().label_id(1026002).keyword("Ali").send().await.expect("CountContacts");
+    assert_eq!(count.count, 3);
+    let request = seen.recv().expect("the POST arrived");
+    assert!(
+        request.head.to_ascii_lowercase().contains("content-type: application/x-www-form-urlencoded"),
+        "{}",
+        request.head
+    );
+    let mut pairs: Vec<&str> = request.body.split('&').collect();
+    pairs.sort_unstable();
+    assert_eq!(pairs, ["keyword=Ali", "label_id=1026002"]);
+
+    // JSON body with a nested object, a keyword and a camelCase name.
+    let created = client.create_contact().contact(contact()).send().await.expect("CreateContact");
+    assert_eq!(created.userid.as_deref(), Some("user123"));
+    let request = seen.recv().expect("the POST arrived");
+    let body: serde_json::Value = serde_json::from_str(&request.body).expect("a JSON body");
+    assert_eq!(
+        body,
+        json!({"contact": {"name": "Alice", "userId": "user123", "type": 1, "label_ids": [1026002, 1026003]}})
+    );
+
+    // An API error carries the operation's typed error code.
+    let err = client.count_contacts().label_id(1).keyword("x").send().await.expect_err("errcode 41102");
+    let dingtalk_fixtures::Error::Api(api) = &err else { panic!("an API error, got {err:?}") };
+    assert_eq!(api.code, CountContactsErrorCode::InvalidKeyword);
+
+    // An invalid request is refused before anything is sent.
+    let err = client.get_contact().send().await.expect_err("userId is required");
+    let dingtalk_fixtures::Error::Validation(v) = &err else { panic!("a validation error, got {err:?}") };
+    assert_eq!((v.operation, v.field.as_str()), (Some("GetContact"), "userId"));
+}
