@@ -198,6 +198,8 @@ pub struct MockBehaviour {
     pub key: String,
     /// Request parameter carrying the key (get/delete) or the object (create/update).
     pub param: Option<String>,
+    /// The key's name inside the request object (update), when it differs from `key`.
+    pub object_key: Option<String>,
     /// Response field the result goes into.
     pub result: Option<String>,
     /// Error code answered when the key is unknown.

@@ -402,10 +402,20 @@ fn read_mock(node: &Node, d: &mut Diagnostics) -> Option<MockBehaviour> {
     let action = m.require("action", d).and_then(|n| read_choice(n, d, "action", &MockAction::ALL));
     let key = req_str(&mut m, "key", d);
     let param = opt_str(&mut m, "param", d);
+    let object_key = opt_str(&mut m, "object_key", d);
     let result = opt_str(&mut m, "result", d);
     let not_found = m.take("not_found").and_then(|n| read_int(n, d, "not_found"));
     m.finish(d);
-    Some(MockBehaviour { loc: node.loc.clone(), store: store?, action: action?, key: key?, param, result, not_found })
+    Some(MockBehaviour {
+        loc: node.loc.clone(),
+        store: store?,
+        action: action?,
+        key: key?,
+        param,
+        object_key,
+        result,
+        not_found,
+    })
 }
 
 fn read_types(node: &Node, d: &mut Diagnostics) -> Vec<NamedType> {

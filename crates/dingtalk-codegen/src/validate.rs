@@ -234,9 +234,15 @@ fn check_operation<'s>(
     check_error_codes(&op.errors, d, &what);
     for e in &op.errors {
         if let Some(p) = &e.param
-            && !params.iter().any(|f| &f.name == p)
+            && !param_path_exists(p, &params, table)
         {
-            d.error(&e.loc, format!("error {} names `param: {p}`, which is not a parameter of `{}`", e.code, op.name));
+            d.error(
+                &e.loc,
+                format!(
+                    "error {} names `param: {p}`, which is not a parameter of `{}` (a nested field is written `contact.user_id`)",
+                    e.code, op.name
+                ),
+            );
         }
     }
 
@@ -244,7 +250,7 @@ fn check_operation<'s>(
         check_pagination(op, p, table, d);
     }
     if let Some(m) = &op.mock {
-        check_mock(op, m, d);
+        check_mock(op, m, table, d);
     }
     let mut example_names = BTreeSet::new();
     for ex in &op.examples {
@@ -259,6 +265,25 @@ fn check_operation<'s>(
             check_response_example(text, ex, op, table, d);
         }
     }
+}
+
+/// Whether a dotted path (`contact.user_id`) names a parameter or a field nested in one.
+fn param_path_exists(path: &str, params: &[&Field], table: &TypeTable) -> bool {
+    let mut segments = path.split('.');
+    let Some(first) = segments.next() else { return false };
+    let Some(mut field) = params.iter().copied().find(|f| f.name == first) else { return false };
+    for segment in segments {
+        let mut ty = &field.ty;
+        while let TypeRef::List(inner) = ty {
+            ty = inner;
+        }
+        let TypeRef::Named(name) = ty else { return false };
+        let Some(next) = table.get(name).and_then(|t| t.fields.iter().find(|f| f.name == segment)) else {
+            return false;
+        };
+        field = next;
+    }
+    true
 }
 
 fn check_pagination(op: &Operation, p: &Pagination, table: &TypeTable, d: &mut Diagnostics) {
@@ -303,7 +328,7 @@ fn check_pagination(op: &Operation, p: &Pagination, table: &TypeTable, d: &mut D
     let _ = table;
 }
 
-fn check_mock(op: &Operation, m: &MockBehaviour, d: &mut Diagnostics) {
+fn check_mock(op: &Operation, m: &MockBehaviour, table: &TypeTable, d: &mut Diagnostics) {
     let params: Vec<&Field> = op.query.iter().chain(&op.body).collect();
     if let Some(p) = &m.param {
         if !params.iter().any(|f| &f.name == p) {
@@ -321,6 +346,14 @@ fn check_mock(op: &Operation, m: &MockBehaviour, d: &mut Diagnostics) {
         && !op.errors.iter().any(|e| e.code == code)
     {
         d.error(&m.loc, format!("mock `not_found` is {code}, which is not among the operation's `error_codes`"));
+    }
+    if let Some(k) = &m.object_key {
+        let object_field = m.param.as_ref().map(|p| format!("{p}.{k}"));
+        if !matches!(m.action, MockAction::Create | MockAction::Update) {
+            d.error(&m.loc, "mock `object_key` applies to create and update, whose parameter is an object");
+        } else if object_field.is_some_and(|path| !param_path_exists(&path, &params, table)) {
+            d.error(&m.loc, format!("mock `object_key` names `{k}`, which is not a field of the object parameter"));
+        }
     }
     if m.action == MockAction::List && op.pagination.is_none() {
         d.error(&m.loc, "mock action `list` needs the operation's `pagination:`");

@@ -76,7 +76,7 @@ pub(crate) fn apply(
         }
         MockAction::Update => {
             let mut object = object_param(mock, params)?;
-            let key_field = key_field(&object, mock.key);
+            let key_field = mock.object_key.unwrap_or(mock.key).to_owned();
             let Some(key) = object.remove(&key_field).filter(|v| !is_absent(v)) else {
                 let param = mock.param.map_or(String::new(), |p| format!("{p}."));
                 return Err(invalid(format_args!("{param}{key_field} is required")));
@@ -99,18 +99,6 @@ fn insert_result(out: &mut Map<String, Value>, mock: &MockInfo, key: Value) {
     if let Some(result) = mock.result {
         out.insert(result.to_owned(), key);
     }
-}
-
-/// The field of an update's object that carries the key: `key` itself, else a field spelled the
-/// same but for underscores and case (the spec's contact update sends `user_id` for a stored
-/// `userid`, and `MockInfo` has no way to say so).
-fn key_field(object: &Map<String, Value>, key: &str) -> String {
-    let squash = |name: &str| name.replace('_', "").to_ascii_lowercase();
-    if object.contains_key(key) {
-        return key.to_owned();
-    }
-    let wanted = squash(key);
-    object.keys().find(|name| squash(name) == wanted).cloned().unwrap_or_else(|| key.to_owned())
 }
 
 /// The key named by the request, and the index of the object it names.
@@ -201,7 +189,15 @@ mod tests {
                 param: None,
             }],
             examples: &[],
-            mock: Some(MockInfo { store: "contacts", action, key: "userid", param, result, not_found: Some(33012) }),
+            mock: Some(MockInfo {
+                store: "contacts",
+                action,
+                key: "userid",
+                param,
+                object_key: None,
+                result,
+                not_found: Some(33012),
+            }),
         }
     }
 
@@ -233,8 +229,11 @@ mod tests {
         assert_eq!(items[0], json!({"userid": "u1", "name": "One", "title": "Boss"}));
         assert_eq!(run(&update, json!({"contact": {"userid": "zz"}}), &mut items).unwrap_err().code, 33012);
         assert_eq!(run(&update, json!({"contact": {"name": "x"}}), &mut items).unwrap_err().code, 40035);
-        // The key under another spelling (the contact update's `user_id` for `userid`).
-        run(&update, json!({"contact": {"user_id": 7, "title": "Seven up"}}), &mut items).unwrap();
+        // The key under another name inside the object (the contact update's `user_id` for `userid`).
+        let mut renamed = op(MockAction::Update, Some("contact"), None);
+        renamed.mock = renamed.mock.map(|m| MockInfo { object_key: Some("user_id"), ..m });
+        run(&renamed, json!({"contact": {"user_id": 7, "title": "Seven up"}}), &mut items).unwrap();
+        assert_eq!(run(&renamed, json!({"contact": {"userid": 7}}), &mut items).unwrap_err().code, 40035);
         assert_eq!(items[1], json!({"userid": 7, "name": "Seven", "title": "Seven up"}));
 
         let delete = op(MockAction::Delete, Some("user_id"), None);

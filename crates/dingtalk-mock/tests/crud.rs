@@ -74,7 +74,15 @@ const fn op(
 }
 
 const fn mock(action: MockAction, param: &'static str, result: Option<&'static str>) -> Option<MockInfo> {
-    Some(MockInfo { store: "contacts", action, key: "userid", param: Some(param), result, not_found: Some(33012) })
+    Some(MockInfo {
+        store: "contacts",
+        action,
+        key: "userid",
+        param: Some(param),
+        object_key: None,
+        result,
+        not_found: Some(33012),
+    })
 }
 
 static LIST_CONTACTS: OperationDescriptor = OperationDescriptor {
@@ -91,6 +99,7 @@ static LIST_CONTACTS: OperationDescriptor = OperationDescriptor {
         key: "userid",
         param: None,
         result: None,
+        object_key: None,
         not_found: None,
     }),
     ..op(

@@ -154,6 +154,8 @@ pub struct MockInfo {
     pub action: MockAction,
     pub key: &'static str,
     pub param: Option<&'static str>,
+    /// The key's name inside the request object (update), when it differs from `key`.
+    pub object_key: Option<&'static str>,
     pub result: Option<&'static str>,
     pub not_found: Option<i64>,
 }

@@ -321,9 +321,10 @@ fn descriptor(op: &Operation, scope: &Scope) -> TokenStream {
             let action = format_ident!("{}", m.action.variant());
             let (store, key) = (&m.store, &m.key);
             let param = opt_str(m.param.as_deref());
+            let object_key = opt_str(m.object_key.as_deref());
             let result = opt_str(m.result.as_deref());
             let not_found = super::opt_int(m.not_found);
-            quote! { Some(crate::MockInfo { store: #store, action: crate::MockAction::#action, key: #key, param: #param, result: #result, not_found: #not_found }) }
+            quote! { Some(crate::MockInfo { store: #store, action: crate::MockAction::#action, key: #key, param: #param, object_key: #object_key, result: #result, not_found: #not_found }) }
         }
         None => quote! { None },
     };

@@ -13,5 +13,10 @@ pub mod prelude {
 pub static OPERATIONS: &[&crate::OperationDescriptor] = &[
     &auth::GET_CORP_TOKEN,
     &auth::GET_TOKEN,
+    &extcontact::CREATE_CONTACT,
+    &extcontact::DELETE_CONTACT,
+    &extcontact::GET_CONTACT,
+    &extcontact::LIST_CONTACTS,
     &extcontact::LIST_LABEL_GROUPS,
+    &extcontact::UPDATE_CONTACT,
 ];

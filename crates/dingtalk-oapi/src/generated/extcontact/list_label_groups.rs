@@ -460,6 +460,7 @@ pub static LIST_LABEL_GROUPS: crate::OperationDescriptor = crate::OperationDescr
         action: crate::MockAction::List,
         key: "name",
         param: None,
+        object_key: None,
         result: None,
         not_found: None,
     }),
