@@ -10,7 +10,8 @@ fn reference_response_example_decodes_with_every_value() {
 
     assert_eq!(response.errcode, Some(0));
     assert_eq!(response.request_id.as_deref(), Some("51jof1jt5f4t"));
-    let expected: [(&str, i64, &[(&str, i64)]); 4] = [
+    type Group<'a> = (&'a str, i64, &'a [(&'a str, i64)]);
+    let expected: [Group; 4] = [
         (
             "Type",
             -15220075,

@@ -579,6 +579,17 @@ fn scalar_text(value: serde_json::Value) -> String {
     }
 }
 
+/// Turns a raw DingTalk answer (HTTP status, content type, body) into the operation's typed
+/// response or typed error, exactly as [`Client`] does after each attempt. Useful for answers
+/// obtained some other way (a proxy, a recorded fixture). Never panics, whatever the bytes.
+pub fn decode_response<O: Operation>(
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<O::Response, Error<O::ErrorCode>> {
+    decode::<O>(status, content_type.map(str::to_owned), body, &[])
+}
+
 /// Turns a response into the typed response or the typed error.
 pub(crate) fn decode<O: Operation>(
     status: u16,

@@ -37,7 +37,7 @@ pub mod retry;
 pub mod validation;
 
 pub use auth::{AccessToken, AppCredentials, StaticToken, SuiteCredentials, TokenProvider};
-pub use client::{BuildError, Client, ClientBuilder, RequestBuilder};
+pub use client::{BuildError, Client, ClientBuilder, RequestBuilder, decode_response};
 pub use error::{
     ApiError, AuthError, DecodeError, DecodeErrorKind, Error, HttpError, TransportError, TransportErrorKind,
 };

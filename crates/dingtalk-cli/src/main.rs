@@ -1,0 +1,162 @@
+//! `dingtalk`: DingTalk's server API from the shell.
+//!
+//! ```text
+//! dingtalk [--base-url URL] [--access-token TOKEN] [--app-key KEY --app-secret SECRET] [--sandbox]
+//!          [--output table|json] [--timeout SECS] [--max-attempts N] [-v]
+//!          ext-contact list-label-groups [--size N] [--offset N] [--all]
+//! dingtalk completions <shell>
+//! ```
+//!
+//! Exit codes: 0 success; 2 usage or validation error (nothing sent); 3 DingTalk API error;
+//! 4 transport, HTTP or decode error.
+
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use dingtalk_oapi::{Client, RetryPolicy};
+
+/// Exit codes, part of the command's contract.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const USAGE: u8 = 2;
+    pub const API: u8 = 3;
+    pub const TRANSPORT: u8 = 4;
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "dingtalk", version, about = "Call DingTalk's server API (OAPI) from the shell")]
+pub struct Cli {
+    /// Base URL of the API (default: the spec's default server).
+    #[arg(long, global = true, env = "DINGTALK_BASE_URL")]
+    base_url: Option<String>,
+    /// Access token to call with.
+    #[arg(long, global = true, env = "DINGTALK_ACCESS_TOKEN", hide_env_values = true)]
+    access_token: Option<String>,
+    /// App key of an internal app; tokens are fetched with the app secret.
+    #[arg(long, global = true, env = "DINGTALK_APP_KEY", requires = "app_secret")]
+    app_key: Option<String>,
+    /// App secret of an internal app (prefer the environment variable: arguments show in `ps`).
+    #[arg(long, global = true, env = "DINGTALK_APP_SECRET", hide_env_values = true, requires = "app_key")]
+    app_secret: Option<String>,
+    /// Run against a built-in fake DingTalk server holding the documentation's example data.
+    #[arg(long, global = true)]
+    sandbox: bool,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Output::Table)]
+    output: Output,
+    /// Seconds one attempt may take.
+    #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    timeout: Option<u64>,
+    /// Attempts per call, the first included (1 disables retries).
+    #[arg(long, global = true, value_parser = clap::value_parser!(u32).range(1..=10))]
+    max_attempts: Option<u32>,
+    /// Log each request and response summary to stderr (never tokens or secrets).
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Table,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// External contacts.
+    #[command(subcommand)]
+    ExtContact(commands::ExtContact),
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// A failure with the exit code it maps to; the message is one line for stderr.
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure { code: exit::USAGE, message: message.into() }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if cli.verbose {
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_env_filter(tracing_subscriber::EnvFilter::new("dingtalk_oapi=debug,dingtalk=debug"))
+            .with_target(false)
+            .init();
+    }
+    if let Command::Completions { shell } = cli.command {
+        clap_complete::generate(shell, &mut Cli::command(), "dingtalk", &mut std::io::stdout());
+        return ExitCode::SUCCESS;
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::TRANSPORT);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    // Keeps the sandbox server alive for the whole command.
+    let mut _sandbox = None;
+    let mut builder = Client::builder();
+    if cli.sandbox {
+        const SANDBOX_TOKEN: &str = "sandbox-access-token";
+        let server = dingtalk_mock::MockServer::builder()
+            .access_token(SANDBOX_TOKEN)
+            .start()
+            .await
+            .map_err(|e| Failure { code: exit::TRANSPORT, message: format!("cannot start the sandbox: {e}") })?;
+        builder = builder.base_url(server.url()).access_token(SANDBOX_TOKEN);
+        _sandbox = Some(server);
+    } else {
+        if let Some(url) = &cli.base_url {
+            builder = builder.base_url(url);
+        }
+        builder = match (&cli.access_token, &cli.app_key, &cli.app_secret) {
+            (Some(token), _, _) => builder.access_token(token),
+            (None, Some(key), Some(secret)) => builder.app_credentials(key, secret),
+            _ => {
+                return Err(Failure::usage(
+                    "no credentials: pass --access-token (or DINGTALK_ACCESS_TOKEN), --app-key and --app-secret \
+                     (or DINGTALK_APP_KEY and DINGTALK_APP_SECRET), or use --sandbox",
+                ));
+            }
+        };
+    }
+    if let Some(secs) = cli.timeout {
+        builder = builder.timeout(Duration::from_secs(secs));
+    }
+    if let Some(n) = cli.max_attempts {
+        builder = builder.retry(RetryPolicy::default().max_attempts(n));
+    }
+    let client = builder.build().map_err(|e| Failure::usage(e.to_string()))?;
+    match cli.command {
+        Command::ExtContact(cmd) => commands::ext_contact(&client, cmd, cli.output).await,
+        Command::Completions { .. } => unreachable!("handled before the runtime starts"),
+    }
+}

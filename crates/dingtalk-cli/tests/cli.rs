@@ -1,0 +1,301 @@
+//! End-to-end: the `dingtalk` binary against the fake server (in sandbox mode and as a
+//! separate `dingtalk-mock` process), checking stdout, stderr and exit codes.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+
+const TOKEN: &str = "cli-test-token-8c1f";
+
+fn dingtalk(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dingtalk"))
+        .args(args)
+        .env_remove("DINGTALK_BASE_URL")
+        .env_remove("DINGTALK_ACCESS_TOKEN")
+        .env_remove("DINGTALK_APP_KEY")
+        .env_remove("DINGTALK_APP_SECRET")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run dingtalk")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The `dingtalk-mock` binary, built next to `dingtalk` (built on demand when only this
+/// package's tests were built).
+fn mock_binary() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_BIN_EXE_dingtalk")).parent().unwrap().to_path_buf();
+    let path = dir.join(format!("dingtalk-mock{}", std::env::consts::EXE_SUFFIX));
+    if !path.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "dingtalk-mock", "--bin", "dingtalk-mock"])
+            .status()
+            .expect("cargo build dingtalk-mock");
+        assert!(status.success(), "building dingtalk-mock failed");
+    }
+    path
+}
+
+struct MockProcess {
+    child: Child,
+    url: String,
+}
+
+impl MockProcess {
+    fn start(extra: &[&str]) -> MockProcess {
+        let mut child = Command::new(mock_binary())
+            .args(["--port", "0", "--access-token", TOKEN])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dingtalk-mock");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("read the URL");
+        let url = line.trim().to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "first line is the base URL: {url:?}");
+        MockProcess { child, url }
+    }
+}
+
+impl Drop for MockProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn sandbox_lists_every_example_group_as_a_table() {
+    let out = dingtalk(&["--sandbox", "ext-contact", "list-label-groups", "--all"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for needle in [
+        "Type  color -15220075 #17C295",
+        "Level  color -11687445 #4DA9EB",
+        "Status  color -543394 #F7B55E",
+        "Recruitment status  color -543394 #F7B55E",
+        "1561077310  Customer",
+        "1561077331  Onboarded",
+    ] {
+        assert!(stdout.contains(needle), "missing {needle:?} in\n{stdout}");
+    }
+}
+
+#[test]
+fn sandbox_json_is_exactly_the_api_shape() {
+    let out = dingtalk(&["--sandbox", "--output", "json", "ext-contact", "list-label-groups", "--all"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let groups: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let groups = groups.as_array().expect("an array");
+    assert_eq!(groups.len(), 4);
+    assert_eq!(
+        groups[1],
+        serde_json::json!({"name": "Level", "color": -11687445, "labels": [
+            {"name": "General", "id": 1561077317}, {"name": "Important", "id": 1561077318}, {"name": "Core", "id": 1561077319}
+        ]})
+    );
+}
+
+#[test]
+fn one_page_with_size_and_offset() {
+    let out = dingtalk(&[
+        "--sandbox",
+        "--output",
+        "json",
+        "ext-contact",
+        "list-label-groups",
+        "--size",
+        "2",
+        "--offset",
+        "1",
+    ]);
+    assert!(out.status.success());
+    let groups: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<_> = groups.iter().map(|g| g["name"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(names, ["Level", "Status"]);
+}
+
+#[test]
+fn validation_errors_exit_2_before_any_request() {
+    let mock = MockProcess::start(&[]);
+    let out = dingtalk(&[
+        "--base-url",
+        &mock.url,
+        "--access-token",
+        TOKEN,
+        "ext-contact",
+        "list-label-groups",
+        "--size",
+        "101",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("`size` is 101, above the maximum of 100 (nothing was sent)"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = dingtalk(&["ext-contact", "list-label-groups"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no credentials"), "{}", text(&out.stderr));
+    let out = dingtalk(&["--sandbox", "ext-contact", "no-such-command"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out =
+        dingtalk(&["--base-url", "http://example.com", "--access-token", "t", "ext-contact", "list-label-groups"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("refusing plain http"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn api_errors_exit_3_with_code_message_request_id_and_solution() {
+    let mock = MockProcess::start(&[]);
+    let out =
+        dingtalk(&["--base-url", &mock.url, "--access-token", "wrong-token-123", "ext-contact", "list-label-groups"]);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("errcode 33009"), "{stderr}");
+    assert!(stderr.contains("request_id"), "{stderr}");
+    assert!(stderr.contains("fix: Check whether the access_token is correct."), "{stderr}");
+    assert!(!stderr.contains("wrong-token-123"), "the token is never printed: {stderr}");
+}
+
+#[test]
+fn transport_errors_exit_4() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let out = dingtalk(&[
+        "--base-url",
+        &url,
+        "--access-token",
+        TOKEN,
+        "--max-attempts",
+        "1",
+        "ext-contact",
+        "list-label-groups",
+    ]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(text(&out.stderr).contains("could not connect"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn environment_variables_and_app_credentials_work_against_the_mock_binary() {
+    let mock = MockProcess::start(&["--app-key", "cli-app", "--app-secret", "cli-app-secret-42"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_dingtalk"))
+        .args(["-v", "--output", "json", "ext-contact", "list-label-groups", "--all"])
+        .env("DINGTALK_BASE_URL", &mock.url)
+        .env("DINGTALK_APP_KEY", "cli-app")
+        .env("DINGTALK_APP_SECRET", "cli-app-secret-42")
+        .env_remove("DINGTALK_ACCESS_TOKEN")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let groups: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(groups.len(), 4);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("/gettoken") && stderr.contains("/topapi/extcontact/listlabelgroups"),
+        "-v logs calls: {stderr}"
+    );
+    assert!(!stderr.contains("cli-app-secret-42"), "secret in -v output: {stderr}");
+    assert!(!stderr.contains("access_token="), "token in -v output: {stderr}");
+}
+
+#[test]
+fn completions_are_printed() {
+    let out = dingtalk(&["completions", "bash"]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("list-label-groups"));
+}
+
+fn with_mock(mock: &MockProcess, args: &[&str]) -> Output {
+    let mut all = vec!["--base-url", mock.url.as_str(), "--access-token", TOKEN];
+    all.extend_from_slice(args);
+    dingtalk(&all)
+}
+
+#[test]
+fn contacts_round_trip_through_the_cli() {
+    let mock = MockProcess::start(&[]);
+    let out = with_mock(
+        &mock,
+        &[
+            "--output",
+            "json",
+            "ext-contact",
+            "create",
+            "--name",
+            "Wang Wu",
+            "--mobile",
+            "13700000000",
+            "--state-code",
+            "86",
+            "--follower-user-id",
+            "manager01",
+            "--label-id",
+            "1561077310",
+            "--label-id",
+            "1561077317",
+            "--company-name",
+            "Acme",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let user_id = created["userid"].as_str().expect("userid").to_owned();
+
+    let out = with_mock(&mock, &["--output", "json", "ext-contact", "get", "--user-id", &user_id]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let contact: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(contact["name"], "Wang Wu");
+    assert_eq!(contact["label_ids"], serde_json::json!([1561077310, 1561077317]));
+
+    let file = std::env::temp_dir().join(format!("dingtalk-cli-update-{}.json", std::process::id()));
+    std::fs::write(
+        &file,
+        format!(
+            r#"{{"user_id":"{user_id}","name":"Wang Wu","follower_user_id":"manager02","label_ids":[1561077318]}}"#
+        ),
+    )
+    .unwrap();
+    let out = with_mock(&mock, &["ext-contact", "update", "--json", file.to_str().unwrap(), "--title", "CTO"]);
+    std::fs::remove_file(&file).unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(&format!("updated external contact {user_id}")));
+
+    let out = with_mock(&mock, &["ext-contact", "list", "--all", "--label-id", "1561077318"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(table.starts_with("USERID") && table.contains("Wang Wu") && table.contains("1561077318"), "{table}");
+    let out = with_mock(&mock, &["--output", "json", "ext-contact", "list", "--all", "--label-id", "1561077310"]);
+    let none: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(none.iter().all(|c| c["userid"] != user_id.as_str()), "the update replaced the labels");
+
+    let out = with_mock(&mock, &["ext-contact", "get", "--user-id", &user_id]);
+    assert!(text(&out.stdout).contains("title             CTO"), "{}", text(&out.stdout));
+
+    let out = with_mock(&mock, &["ext-contact", "delete", "--user-id", &user_id]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = with_mock(&mock, &["ext-contact", "get", "--user-id", &user_id]);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("errcode 33012") && stderr.contains("fix: Check that the contact exists"), "{stderr}");
+}
+
+#[test]
+fn contact_validation_failures_exit_2() {
+    let mock = MockProcess::start(&[]);
+    let out = with_mock(&mock, &["ext-contact", "create", "--name", "No Mobile", "--state-code", "86"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("`contact.mobile` is required"), "{}", text(&out.stderr));
+    let long = "x".repeat(65);
+    let out = with_mock(&mock, &["ext-contact", "get", "--user-id", &long]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = with_mock(&mock, &["ext-contact", "update", "--json", "/nonexistent/contact.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot read /nonexistent/contact.json"), "{}", text(&out.stderr));
+}

@@ -1,0 +1,153 @@
+//! Client benchmarks, each against a baseline in the same run (see BENCHMARKS.md):
+//! call overhead vs a minimal reqwest + serde call, decoding vs hand-written structs and
+//! `serde_json::Value`, and pagination vs a hand-written page loop.
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use dingtalk_mock::MockServer;
+use dingtalk_oapi::{Client, ListLabelGroups, ListLabelGroupsResponse, RetryPolicy, decode_response};
+use serde::Deserialize;
+
+const TOKEN: &str = "bench-token";
+
+/// What a careful hand-written client would declare for the same endpoint.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct HandPage {
+    errcode: i64,
+    #[serde(default)]
+    errmsg: Option<String>,
+    #[serde(default)]
+    results: Vec<HandGroup>,
+    #[serde(default)]
+    request_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct HandGroup {
+    name: Option<String>,
+    color: Option<i64>,
+    #[serde(default)]
+    labels: Vec<HandLabel>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct HandLabel {
+    name: Option<String>,
+    id: Option<i64>,
+}
+
+fn groups(n: usize) -> serde_json::Value {
+    let items: Vec<_> = (0..n)
+        .map(|i| {
+            let labels: Vec<_> = (0..5).map(|j| serde_json::json!({"name": format!("label {i}.{j}"), "id": 1_561_077_310i64 + (i * 5 + j) as i64})).collect();
+            serde_json::json!({"name": format!("group {i}"), "color": -15220075, "labels": labels})
+        })
+        .collect();
+    serde_json::json!({ "label_groups": items })
+}
+
+fn page_body(n: usize) -> Vec<u8> {
+    let mut page = serde_json::json!({"errcode": 0, "request_id": "51jof1jt5f4t"});
+    page["results"] = groups(n)["label_groups"].clone();
+    serde_json::to_vec(&page).unwrap()
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+/// A minimal hand-written call: one POST with reqwest, one serde decode, no retries.
+async fn hand_call(http: &reqwest::Client, url: &str, offset: i64, size: i64) -> HandPage {
+    let body = format!("{{\"offset\":{offset},\"size\":{size}}}");
+    let response = http
+        .post(format!("{url}/topapi/extcontact/listlabelgroups?access_token={TOKEN}"))
+        .header("content-type", "application/json;charset=UTF-8")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let bytes = response.bytes().await.unwrap();
+    let page: HandPage = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(page.errcode, 0);
+    page
+}
+
+fn call_overhead(c: &mut Criterion) {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::builder().access_token(TOKEN).start()).unwrap();
+    let url = server.url();
+    let client = Client::builder().base_url(&url).access_token(TOKEN).retry(RetryPolicy::none()).build().unwrap();
+    let http = reqwest::Client::new();
+    let mut group = c.benchmark_group("call_overhead");
+    group.bench_function("baseline_reqwest_serde", |b| b.to_async(&rt).iter(|| hand_call(&http, &url, 0, 20)));
+    group.bench_function("generated_client", |b| {
+        b.to_async(&rt)
+            .iter(|| async { black_box(client.list_label_groups().size(20).offset(0).send().await.unwrap()) })
+    });
+    group.finish();
+}
+
+fn decode(c: &mut Criterion) {
+    let reference = dingtalk_oapi::LIST_LABEL_GROUPS.examples[0].response.unwrap().as_bytes().to_vec();
+    for (name, body) in [("reference", reference), ("page_100", page_body(100))] {
+        let mut group = c.benchmark_group(format!("decode_{name}"));
+        group.throughput(Throughput::Bytes(body.len() as u64));
+        group.bench_function("baseline_hand_written_structs", |b| {
+            b.iter(|| black_box(serde_json::from_slice::<HandPage>(black_box(&body)).unwrap()))
+        });
+        group.bench_function("generated_types", |b| {
+            b.iter(|| black_box(serde_json::from_slice::<ListLabelGroupsResponse>(black_box(&body)).unwrap()))
+        });
+        group.bench_function("serde_json_value", |b| {
+            b.iter(|| black_box(serde_json::from_slice::<serde_json::Value>(black_box(&body)).unwrap()))
+        });
+        group.bench_function("generated_full_decode_path", |b| {
+            b.iter(|| {
+                black_box(decode_response::<ListLabelGroups>(200, Some("application/json"), black_box(&body)).unwrap())
+            })
+        });
+        group.finish();
+    }
+}
+
+fn pagination(c: &mut Criterion) {
+    let rt = runtime();
+    let server = rt
+        .block_on(async { MockServer::builder().access_token(TOKEN).data(groups(10_000)).unwrap().start().await })
+        .unwrap();
+    let url = server.url();
+    let client = Client::builder().base_url(&url).access_token(TOKEN).retry(RetryPolicy::none()).build().unwrap();
+    let http = reqwest::Client::new();
+    let mut group = c.benchmark_group("pagination_10k_groups");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(10_000));
+    group.bench_function("baseline_hand_written_loop", |b| {
+        b.to_async(&rt).iter(|| async {
+            let (mut offset, mut all) = (0, Vec::new());
+            loop {
+                let page = hand_call(&http, &url, offset, 100).await;
+                let n = page.results.len() as i64;
+                all.extend(page.results);
+                if n < 100 {
+                    break;
+                }
+                offset += n;
+            }
+            assert_eq!(all.len(), 10_000);
+        })
+    });
+    group.bench_function(BenchmarkId::new("generated_paginator", "collect_all"), |b| {
+        b.to_async(&rt).iter(|| async {
+            let all = client.list_label_groups().into_paginator().collect_all().await.unwrap();
+            assert_eq!(all.len(), 10_000);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, call_overhead, decode, pagination);
+criterion_main!(benches);

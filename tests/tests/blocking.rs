@@ -1,0 +1,25 @@
+//! The blocking facade runs the same generated operations without an async runtime.
+
+use dingtalk_mock::MockServer;
+use dingtalk_oapi::{Error, ListLabelGroupsRequest, blocking};
+
+#[test]
+fn blocking_calls_paginate_and_report_errors() {
+    // The fake server needs a runtime of its own; the client under test does not.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(async { MockServer::builder().access_token("tok-blocking").start().await.unwrap() });
+
+    let client = blocking::Client::new(
+        dingtalk_oapi::Client::builder().base_url(server.url()).access_token("tok-blocking").build().unwrap(),
+    )
+    .unwrap();
+    let page = client.list_label_groups().size(3).send().unwrap();
+    assert_eq!(page.results.len(), 3);
+    let all = client.list_label_groups().size(1).collect_all().unwrap();
+    assert_eq!(all.len(), 4);
+    let one = client.execute(ListLabelGroupsRequest::new().offset(3)).unwrap();
+    assert_eq!(one.results[0].name.as_deref(), Some("Recruitment status"));
+    let err = client.list_label_groups().size(0).send().unwrap_err();
+    assert!(matches!(err, Error::Validation(_)));
+    drop(server);
+}
