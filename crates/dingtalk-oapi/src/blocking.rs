@@ -3,12 +3,14 @@
 //! It runs the very same generated operations and runtime on a private current-thread Tokio
 //! runtime. Do not use it from inside an async runtime (it would block that runtime's thread).
 //!
-//! ```no_run
+//! ```
+//! # let runtime = tokio::runtime::Runtime::new()?;
+//! # let server = runtime.block_on(dingtalk_mock::MockServer::builder().access_token("token").start())?;
 //! let client = dingtalk_oapi::blocking::Client::new(
-//!     dingtalk_oapi::Client::builder().access_token("token").build()?,
+//!     dingtalk_oapi::Client::builder().base_url(server.url()).access_token("token").build()?,
 //! )?;
 //! let page = client.list_label_groups().size(20).send()?;
-//! println!("{} groups", page.results.len());
+//! assert_eq!(page.results.len(), 4);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

@@ -5,12 +5,14 @@
 //! emits: one HTTP path for all operations, with authentication, retries, pagination, typed
 //! errors and redaction of secrets.
 //!
-//! ```no_run
-//! use dingtalk_oapi::{Client, AppCredentials};
+//! ```
+//! use dingtalk_oapi::{AppCredentials, Client};
 //!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = dingtalk_mock::MockServer::builder().app("dingxxxx", "app-secret").start().await?;
 //! let client = Client::builder()
-//!     .server("mainland")
+//!     .base_url(server.url()) // or .server("mainland"), or nothing for the default server
 //!     .token_provider(AppCredentials::new("dingxxxx", "app-secret"))
 //!     .build()?;
 //! let page = client.list_label_groups().size(20).offset(0).send().await?;
@@ -18,7 +20,7 @@
 //!     println!("{:?}: {} labels", group.name, group.labels.len());
 //! }
 //! let all = client.list_label_groups().into_paginator().collect_all().await?;
-//! println!("{} groups in all", all.len());
+//! assert_eq!(all.len(), 4);
 //! # Ok(())
 //! # }
 //! ```

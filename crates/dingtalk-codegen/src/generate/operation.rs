@@ -169,22 +169,34 @@ fn operation_doc(op: &Operation) -> Vec<String> {
 
 fn client_method_doc(op: &Operation, method: &Ident) -> Vec<String> {
     let mut call = format!("client.{method}()");
+    // The example runs (against the fake server) when every required parameter has an example.
+    let mut runnable = true;
     for f in op.query.iter().chain(&op.body) {
-        if let Some((_, example)) = &f.example {
-            let arg = match (&f.ty, example) {
-                (TypeRef::String, serde_json::Value::String(s)) => format!("{s:?}"),
-                (TypeRef::I32 | TypeRef::I64 | TypeRef::F64 | TypeRef::Bool, v) => v.to_string(),
-                _ => continue,
-            };
-            call.push_str(&format!(".{}({arg})", super::types::rust_field_name(f)));
-        }
+        let arg = match (&f.ty, f.example.as_ref().map(|(_, v)| v)) {
+            (TypeRef::String, Some(serde_json::Value::String(s))) => format!("{s:?}"),
+            (TypeRef::I32 | TypeRef::I64 | TypeRef::F64 | TypeRef::Bool, Some(v)) => v.to_string(),
+            _ => {
+                runnable &= !f.required;
+                continue;
+            }
+        };
+        call.push_str(&format!(".{}({arg})", super::types::rust_field_name(f)));
     }
+    let setup = if runnable {
+        "```\n# #[tokio::main(flavor = \"current_thread\")]\n# async fn main() -> Result<(), Box<dyn std::error::Error>> {\n\
+         # let server = dingtalk_mock::MockServer::builder().access_token(\"doc-token\").start().await?;\n\
+         # let client = dingtalk_oapi::Client::builder().base_url(server.url()).access_token(\"doc-token\").build()?;\n"
+    } else {
+        "```no_run\n# async fn example(client: dingtalk_oapi::Client) -> Result<(), Box<dyn std::error::Error>> {\n"
+    };
     let mut text = format!(
-        "{}\n\nSee [`{}Request`] for the parameters; [`{}Error`] for what can go wrong.\n\n```no_run\n# async fn example(client: dingtalk_oapi::Client) -> Result<(), Box<dyn std::error::Error>> {{\nlet response = {call}.send().await?;\nprintln!(\"{{response:?}}\");\n",
+        "{}\n\nSee [`{}Request`] for the parameters; [`{}Error`] for what can go wrong.\n\n{setup}let response = {call}.send().await?;\nprintln!(\"{{response:?}}\");\n",
         op.summary, op.name, op.name
     );
     if op.pagination.is_some() {
-        text.push_str(&format!("\n// Or every item, page by page:\nlet all = client.{method}().into_paginator().collect_all().await?;\nprintln!(\"{{}} items\", all.len());\n"));
+        text.push_str(&format!(
+            "\n// Or every item, page by page:\nlet all = client.{method}().into_paginator().collect_all().await?;\nprintln!(\"{{}} items\", all.len());\n"
+        ));
     }
     text.push_str("# Ok(())\n# }\n```");
     docs::lines(&text)

@@ -247,8 +247,11 @@ impl crate::Client {
     ///
     /// See [`GetContactRequest`] for the parameters; [`GetContactError`] for what can go wrong.
     ///
-    /// ```no_run
-    /// # async fn example(client: dingtalk_oapi::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = dingtalk_mock::MockServer::builder().access_token("doc-token").start().await?;
+    /// # let client = dingtalk_oapi::Client::builder().base_url(server.url()).access_token("doc-token").build()?;
     /// let response = client.get_contact().user_id("012345").send().await?;
     /// println!("{response:?}");
     /// # Ok(())

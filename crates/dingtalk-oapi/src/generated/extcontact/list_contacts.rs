@@ -316,8 +316,11 @@ impl crate::Client {
     ///
     /// See [`ListContactsRequest`] for the parameters; [`ListContactsError`] for what can go wrong.
     ///
-    /// ```no_run
-    /// # async fn example(client: dingtalk_oapi::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = dingtalk_mock::MockServer::builder().access_token("doc-token").start().await?;
+    /// # let client = dingtalk_oapi::Client::builder().base_url(server.url()).access_token("doc-token").build()?;
     /// let response = client.list_contacts().size(20).offset(0).send().await?;
     /// println!("{response:?}");
     ///
