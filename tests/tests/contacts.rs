@@ -170,3 +170,22 @@ async fn a_refused_connection_is_known_not_to_have_reached_the_server() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn label_ids_must_name_labels_of_the_label_groups() {
+    let (server, client) = setup().await;
+    let err = client
+        .create_contact()
+        .contact(new_contact().label_ids([1561077310, 999]))
+        .send()
+        .await
+        .expect_err("no label 999");
+    let api = err.as_api().expect("an API error from the server");
+    assert_eq!(dingtalk_oapi::ApiErrorCode::code(&api.code), 40035);
+    assert!(
+        api.errmsg.contains("contact.label_ids[1]") && api.errmsg.contains("label_groups.labels.id"),
+        "{}",
+        api.errmsg
+    );
+    assert_eq!(server.store("contacts").map(|c| c.len()), Some(1), "nothing was stored beyond the example contact");
+}

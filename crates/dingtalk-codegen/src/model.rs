@@ -268,6 +268,8 @@ pub struct Field {
     pub constraints: Constraints,
     /// Secrets are redacted from `Debug` output and never logged.
     pub secret: bool,
+    /// Values must exist in a mock store: `store.field(.field)*`, e.g. `label_groups.labels.id`.
+    pub references: Option<(Location, String)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -482,6 +482,7 @@ fn read_field(node: &Node, d: &mut Diagnostics) -> Option<Field> {
         max_items: m.take("max_items").and_then(|n| read_count(n, d, "max_items")),
     };
     let secret = m.take("secret").and_then(|n| read_bool(n, d, "secret")).unwrap_or(false);
+    let references = m.take("references").and_then(|n| read_str(n, d, "references").map(|r| (n.loc.clone(), r)));
     m.finish(d);
     Some(Field {
         loc: node.loc.clone(),
@@ -494,6 +495,7 @@ fn read_field(node: &Node, d: &mut Diagnostics) -> Option<Field> {
         example,
         constraints,
         secret,
+        references,
     })
 }
 

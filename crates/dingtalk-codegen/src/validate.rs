@@ -107,6 +107,28 @@ pub fn validate(spec: &Spec, d: &mut Diagnostics) {
         }
         check_operation(op, &spec.service, &table, d, &mut used);
     }
+    let stores: BTreeSet<&str> =
+        spec.operations.iter().filter_map(|o| o.mock.as_ref()).map(|m| m.store.as_str()).collect();
+    let all_fields = spec
+        .operations
+        .iter()
+        .flat_map(|o| o.query.iter().chain(&o.body))
+        .chain(table.types.values().flat_map(|(_, t)| &t.fields));
+    for f in all_fields {
+        if let Some((loc, reference)) = &f.references
+            && let Some(store) = reference.split('.').next()
+            && !stores.contains(store)
+        {
+            let known: Vec<&str> = stores.iter().copied().collect();
+            d.error(
+                loc,
+                format!(
+                    "`references` names store `{store}`, which no operation's `mock:` uses; known: {}",
+                    known.join(", ")
+                ),
+            );
+        }
+    }
     for (name, (_, t)) in &table.types {
         if !used.contains(name) {
             d.error(&t.loc, format!("type `{name}` is never used; use it in a field or remove it"));
@@ -410,6 +432,22 @@ fn check_field_list<'s>(
         }
         check_type(&f.ty, &f.ty_loc, table, d, used);
         check_constraints(f, d);
+        if let Some((loc, reference)) = &f.references {
+            let scalar = |t: &TypeRef| matches!(t, TypeRef::String | TypeRef::I32 | TypeRef::I64);
+            let ok_type = match &f.ty {
+                TypeRef::List(inner) => scalar(inner),
+                t => scalar(t),
+            };
+            if !ok_type {
+                d.error(
+                    loc,
+                    format!("`references` applies to strings, integers and lists of them, not `{}`", f.ty.spelling()),
+                );
+            }
+            if reference.split('.').count() < 2 || reference.split('.').any(|s| !crate::names::is_snake_ident(s)) {
+                d.error(loc, format!("`references: {reference}` must be `store.field`, e.g. `label_groups.labels.id`"));
+            }
+        }
         if let Some((loc, value)) = &f.example {
             let mut problems = Vec::new();
             check_value(value, &f.ty, Some(&f.constraints), table, &f.name, &mut problems);

@@ -221,6 +221,13 @@ impl Shared {
             Ok(params) => params,
             Err(invalid) => return param_error(op, &invalid),
         };
+        {
+            let state = self.lock();
+            let store = |name: &str| state.stores.get(name).map(Vec::as_slice);
+            if let Err(invalid) = validate::check_references(op, &params, &store) {
+                return param_error(op, &invalid);
+            }
+        }
         match op.name {
             GET_TOKEN => self.get_token(op, &params),
             GET_CORP_TOKEN => self.get_corp_token(&params),

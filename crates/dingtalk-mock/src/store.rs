@@ -150,6 +150,11 @@ pub(crate) fn find(items: &[Value], key: &str, wanted: &Value) -> Option<usize> 
     items.iter().position(|item| item.get(key).and_then(key_text).as_deref() == Some(wanted.as_str()))
 }
 
+/// Whether two keys are equal (a number and its decimal text match).
+pub(crate) fn same_key(a: &Value, b: &Value) -> bool {
+    key_text(a).is_some_and(|a| Some(a) == key_text(b))
+}
+
 fn key_text(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),

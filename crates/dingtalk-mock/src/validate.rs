@@ -37,6 +37,76 @@ pub(crate) fn check_params(
     Ok(out)
 }
 
+/// Checks values whose schema says `references: store.path` against the stores: every value
+/// must appear at that path in some stored object (e.g. a contact's label ids among the labels
+/// of the label groups).
+pub(crate) fn check_references<'s>(
+    op: &OperationDescriptor,
+    params: &Map<String, Value>,
+    store: &dyn Fn(&str) -> Option<&'s [Value]>,
+) -> Result<(), Invalid> {
+    for field in op.query.iter().chain(op.body) {
+        if let Some(value) = params.get(field.name) {
+            references_in(field, value, field.name, store).map_err(|(path, problem)| Invalid {
+                path,
+                param: field.name.to_owned(),
+                problem,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn references_in<'s>(
+    field: &FieldSchema,
+    value: &Value,
+    path: &str,
+    store: &dyn Fn(&str) -> Option<&'s [Value]>,
+) -> Result<(), Failure> {
+    let mut ty = &field.ty;
+    while let ParamType::List(inner) = ty {
+        ty = inner;
+    }
+    if let ParamType::Object(schema) = ty {
+        let objects: Vec<&Value> = match value {
+            Value::Array(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        for object in objects {
+            for inner in schema.fields {
+                if let Some(v) = object.get(inner.name) {
+                    references_in(inner, v, &format!("{path}.{}", inner.name), store)?;
+                }
+            }
+        }
+        return Ok(());
+    }
+    let Some(reference) = field.references else { return Ok(()) };
+    let mut segments = reference.split('.');
+    let items = segments.next().and_then(store).unwrap_or(&[]);
+    let mut known: Vec<&Value> = items.iter().collect();
+    for segment in segments {
+        known = known
+            .into_iter()
+            .filter_map(|v| v.get(segment))
+            .flat_map(|v| match v {
+                Value::Array(items) => items.iter().collect::<Vec<_>>(),
+                other => vec![other],
+            })
+            .collect();
+    }
+    let wanted: Vec<(String, &Value)> = match value {
+        Value::Array(items) => items.iter().enumerate().map(|(i, v)| (format!("{path}[{i}]"), v)).collect(),
+        other => vec![(path.to_owned(), other)],
+    };
+    for (at, v) in wanted {
+        if !known.iter().any(|k| crate::store::same_key(k, v)) {
+            return fail(&at, format!("is {v}, which is not a known {reference}"));
+        }
+    }
+    Ok(())
+}
+
 type Failure = (String, String);
 
 fn fail<T>(path: &str, problem: impl Into<String>) -> Result<T, Failure> {
@@ -187,7 +257,17 @@ mod tests {
     use serde_json::json;
 
     const fn field(name: &'static str, ty: ParamType, required: bool) -> FieldSchema {
-        FieldSchema { name, ty, required, min: None, max: None, max_length: None, max_items: None, secret: false }
+        FieldSchema {
+            name,
+            ty,
+            required,
+            min: None,
+            max: None,
+            max_length: None,
+            max_items: None,
+            secret: false,
+            references: None,
+        }
     }
 
     static INNER: ObjectSchema = ObjectSchema {

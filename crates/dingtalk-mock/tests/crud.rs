@@ -12,7 +12,17 @@ use dingtalk_oapi::{
 use serde_json::{Value, json};
 
 const fn field(name: &'static str, ty: ParamType, required: bool) -> FieldSchema {
-    FieldSchema { name, ty, required, min: None, max: None, max_length: None, max_items: None, secret: false }
+    FieldSchema {
+        name,
+        ty,
+        required,
+        min: None,
+        max: None,
+        max_length: None,
+        max_items: None,
+        secret: false,
+        references: None,
+    }
 }
 
 static CONTACT: ObjectSchema = ObjectSchema {

@@ -100,6 +100,8 @@ pub struct FieldSchema {
     pub max_items: Option<i64>,
     /// Never logged; redacted from `Debug`.
     pub secret: bool,
+    /// Values must exist in the fake server's store: `store.field(.field)*`.
+    pub references: Option<&'static str>,
 }
 
 /// A documented error code.

@@ -169,13 +169,17 @@ pub fn field_schemas(fields: &[Field], scope: &Scope) -> Vec<TokenStream> {
             let ty = scope.param_type(&f.ty);
             let required = f.required;
             let secret = f.secret;
+            let references = match &f.references {
+                Some((_, r)) => quote! { Some(#r) },
+                None => quote! { None },
+            };
             let opt_u64 = |v: Option<u64>| super::opt_int(v.map(|v| i64::try_from(v).unwrap_or(i64::MAX)));
             let (min, max) = (super::opt_int(f.constraints.min), super::opt_int(f.constraints.max));
             let (max_length, max_items) = (opt_u64(f.constraints.max_length), opt_u64(f.constraints.max_items));
             quote! {
                 crate::FieldSchema {
                     name: #name, ty: #ty, required: #required, min: #min, max: #max,
-                    max_length: #max_length, max_items: #max_items, secret: #secret,
+                    max_length: #max_length, max_items: #max_items, secret: #secret, references: #references,
                 }
             }
         })

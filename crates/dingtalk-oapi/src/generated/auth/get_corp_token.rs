@@ -237,6 +237,7 @@ pub static GET_CORP_TOKEN: crate::OperationDescriptor = crate::OperationDescript
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "timestamp",
@@ -247,6 +248,7 @@ pub static GET_CORP_TOKEN: crate::OperationDescriptor = crate::OperationDescript
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "suiteTicket",
@@ -257,6 +259,7 @@ pub static GET_CORP_TOKEN: crate::OperationDescriptor = crate::OperationDescript
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "signature",
@@ -267,6 +270,7 @@ pub static GET_CORP_TOKEN: crate::OperationDescriptor = crate::OperationDescript
             max_length: None,
             max_items: None,
             secret: true,
+            references: None,
         },
     ],
     body: &[
@@ -279,6 +283,7 @@ pub static GET_CORP_TOKEN: crate::OperationDescriptor = crate::OperationDescript
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
     ],
     response: &[
@@ -291,6 +296,7 @@ pub static GET_CORP_TOKEN: crate::OperationDescriptor = crate::OperationDescript
             max_length: None,
             max_items: None,
             secret: true,
+            references: None,
         },
         crate::FieldSchema {
             name: "expires_in",
@@ -301,6 +307,7 @@ pub static GET_CORP_TOKEN: crate::OperationDescriptor = crate::OperationDescript
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "errcode",
@@ -311,6 +318,7 @@ pub static GET_CORP_TOKEN: crate::OperationDescriptor = crate::OperationDescript
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "errmsg",
@@ -321,6 +329,7 @@ pub static GET_CORP_TOKEN: crate::OperationDescriptor = crate::OperationDescript
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
     ],
     pagination: None,

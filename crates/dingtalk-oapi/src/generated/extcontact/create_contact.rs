@@ -246,6 +246,7 @@ pub static NEW_EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "mobile",
@@ -256,6 +257,7 @@ pub static NEW_EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "state_code",
@@ -266,6 +268,7 @@ pub static NEW_EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "follower_user_id",
@@ -276,6 +279,7 @@ pub static NEW_EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "label_ids",
@@ -286,6 +290,7 @@ pub static NEW_EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: Some(20),
             secret: false,
+            references: Some("label_groups.labels.id"),
         },
         crate::FieldSchema {
             name: "title",
@@ -296,6 +301,7 @@ pub static NEW_EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "share_dept_ids",
@@ -306,6 +312,7 @@ pub static NEW_EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: Some(20),
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "share_user_ids",
@@ -316,6 +323,7 @@ pub static NEW_EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: Some(20),
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "remark",
@@ -326,6 +334,7 @@ pub static NEW_EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "address",
@@ -336,6 +345,7 @@ pub static NEW_EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "company_name",
@@ -346,6 +356,7 @@ pub static NEW_EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
     ],
 };
@@ -424,6 +435,7 @@ pub static CREATE_CONTACT: crate::OperationDescriptor = crate::OperationDescript
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
     ],
     response: &[
@@ -436,6 +448,7 @@ pub static CREATE_CONTACT: crate::OperationDescriptor = crate::OperationDescript
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "errcode",
@@ -446,6 +459,7 @@ pub static CREATE_CONTACT: crate::OperationDescriptor = crate::OperationDescript
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "request_id",
@@ -456,6 +470,7 @@ pub static CREATE_CONTACT: crate::OperationDescriptor = crate::OperationDescript
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
     ],
     pagination: None,

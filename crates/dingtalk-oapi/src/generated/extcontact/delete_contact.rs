@@ -192,6 +192,7 @@ pub static DELETE_CONTACT: crate::OperationDescriptor = crate::OperationDescript
             max_length: Some(64),
             max_items: None,
             secret: false,
+            references: None,
         },
     ],
     response: &[
@@ -204,6 +205,7 @@ pub static DELETE_CONTACT: crate::OperationDescriptor = crate::OperationDescript
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "request_id",
@@ -214,6 +216,7 @@ pub static DELETE_CONTACT: crate::OperationDescriptor = crate::OperationDescript
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
     ],
     pagination: None,

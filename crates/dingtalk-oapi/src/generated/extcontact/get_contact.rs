@@ -178,6 +178,7 @@ pub static GET_CONTACT: crate::OperationDescriptor = crate::OperationDescriptor 
             max_length: Some(64),
             max_items: None,
             secret: false,
+            references: None,
         },
     ],
     response: &[
@@ -190,6 +191,7 @@ pub static GET_CONTACT: crate::OperationDescriptor = crate::OperationDescriptor 
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "errcode",
@@ -200,6 +202,7 @@ pub static GET_CONTACT: crate::OperationDescriptor = crate::OperationDescriptor 
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "request_id",
@@ -210,6 +213,7 @@ pub static GET_CONTACT: crate::OperationDescriptor = crate::OperationDescriptor 
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
     ],
     pagination: None,

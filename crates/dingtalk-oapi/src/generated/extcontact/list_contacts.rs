@@ -197,6 +197,7 @@ pub static LIST_CONTACTS: crate::OperationDescriptor = crate::OperationDescripto
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "offset",
@@ -207,6 +208,7 @@ pub static LIST_CONTACTS: crate::OperationDescriptor = crate::OperationDescripto
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
     ],
     response: &[
@@ -221,6 +223,7 @@ pub static LIST_CONTACTS: crate::OperationDescriptor = crate::OperationDescripto
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "errcode",
@@ -231,6 +234,7 @@ pub static LIST_CONTACTS: crate::OperationDescriptor = crate::OperationDescripto
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "request_id",
@@ -241,6 +245,7 @@ pub static LIST_CONTACTS: crate::OperationDescriptor = crate::OperationDescripto
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
     ],
     pagination: Some(crate::PaginationInfo {

@@ -166,6 +166,7 @@ pub static OPEN_LABEL_GROUP_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "color",
@@ -176,6 +177,7 @@ pub static OPEN_LABEL_GROUP_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "labels",
@@ -186,6 +188,7 @@ pub static OPEN_LABEL_GROUP_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
     ],
 };
@@ -233,6 +236,7 @@ pub static OPEN_LABEL_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "id",
@@ -243,6 +247,7 @@ pub static OPEN_LABEL_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
     ],
 };
@@ -349,6 +354,7 @@ pub static LIST_LABEL_GROUPS: crate::OperationDescriptor = crate::OperationDescr
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "offset",
@@ -359,6 +365,7 @@ pub static LIST_LABEL_GROUPS: crate::OperationDescriptor = crate::OperationDescr
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
     ],
     response: &[
@@ -373,6 +380,7 @@ pub static LIST_LABEL_GROUPS: crate::OperationDescriptor = crate::OperationDescr
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "errcode",
@@ -383,6 +391,7 @@ pub static LIST_LABEL_GROUPS: crate::OperationDescriptor = crate::OperationDescr
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "request_id",
@@ -393,6 +402,7 @@ pub static LIST_LABEL_GROUPS: crate::OperationDescriptor = crate::OperationDescr
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
     ],
     pagination: Some(crate::PaginationInfo {

@@ -149,6 +149,7 @@ pub static EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "name",
@@ -159,6 +160,7 @@ pub static EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "mobile",
@@ -169,6 +171,7 @@ pub static EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "state_code",
@@ -179,6 +182,7 @@ pub static EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "follower_user_id",
@@ -189,6 +193,7 @@ pub static EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "label_ids",
@@ -199,6 +204,7 @@ pub static EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "share_dept_ids",
@@ -209,6 +215,7 @@ pub static EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "share_user_ids",
@@ -219,6 +226,7 @@ pub static EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "title",
@@ -229,6 +237,7 @@ pub static EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "address",
@@ -239,6 +248,7 @@ pub static EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "remark",
@@ -249,6 +259,7 @@ pub static EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "company_name",
@@ -259,6 +270,7 @@ pub static EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "email",
@@ -269,6 +281,7 @@ pub static EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
     ],
 };

@@ -104,7 +104,7 @@ pub struct ExtContactUpdate {
     /// Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follower_user_id: Option<String>,
-    /// The IDs of the contact's tags, at most 20.
+    /// The IDs of the contact's tags (see `ListLabelGroups`), at most 20.
     ///
     /// Required. At most 20 items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -226,6 +226,7 @@ pub static EXT_CONTACT_UPDATE_SCHEMA: crate::ObjectSchema = crate::ObjectSchema 
             max_length: Some(64),
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "name",
@@ -236,6 +237,7 @@ pub static EXT_CONTACT_UPDATE_SCHEMA: crate::ObjectSchema = crate::ObjectSchema 
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "follower_user_id",
@@ -246,6 +248,7 @@ pub static EXT_CONTACT_UPDATE_SCHEMA: crate::ObjectSchema = crate::ObjectSchema 
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "label_ids",
@@ -256,6 +259,7 @@ pub static EXT_CONTACT_UPDATE_SCHEMA: crate::ObjectSchema = crate::ObjectSchema 
             max_length: None,
             max_items: Some(20),
             secret: false,
+            references: Some("label_groups.labels.id"),
         },
         crate::FieldSchema {
             name: "title",
@@ -266,6 +270,7 @@ pub static EXT_CONTACT_UPDATE_SCHEMA: crate::ObjectSchema = crate::ObjectSchema 
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "share_dept_ids",
@@ -276,6 +281,7 @@ pub static EXT_CONTACT_UPDATE_SCHEMA: crate::ObjectSchema = crate::ObjectSchema 
             max_length: None,
             max_items: Some(20),
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "share_user_ids",
@@ -286,6 +292,7 @@ pub static EXT_CONTACT_UPDATE_SCHEMA: crate::ObjectSchema = crate::ObjectSchema 
             max_length: None,
             max_items: Some(20),
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "remark",
@@ -296,6 +303,7 @@ pub static EXT_CONTACT_UPDATE_SCHEMA: crate::ObjectSchema = crate::ObjectSchema 
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "address",
@@ -306,6 +314,7 @@ pub static EXT_CONTACT_UPDATE_SCHEMA: crate::ObjectSchema = crate::ObjectSchema 
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "company_name",
@@ -316,6 +325,7 @@ pub static EXT_CONTACT_UPDATE_SCHEMA: crate::ObjectSchema = crate::ObjectSchema 
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
     ],
 };
@@ -405,6 +415,7 @@ pub static UPDATE_CONTACT: crate::OperationDescriptor = crate::OperationDescript
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
     ],
     response: &[
@@ -417,6 +428,7 @@ pub static UPDATE_CONTACT: crate::OperationDescriptor = crate::OperationDescript
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "request_id",
@@ -427,6 +439,7 @@ pub static UPDATE_CONTACT: crate::OperationDescriptor = crate::OperationDescript
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
     ],
     pagination: None,

@@ -216,6 +216,7 @@ pub static GET_TOKEN: crate::OperationDescriptor = crate::OperationDescriptor {
             max_length: Some(128),
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "appsecret",
@@ -226,6 +227,7 @@ pub static GET_TOKEN: crate::OperationDescriptor = crate::OperationDescriptor {
             max_length: Some(256),
             max_items: None,
             secret: true,
+            references: None,
         },
     ],
     body: &[],
@@ -239,6 +241,7 @@ pub static GET_TOKEN: crate::OperationDescriptor = crate::OperationDescriptor {
             max_length: None,
             max_items: None,
             secret: true,
+            references: None,
         },
         crate::FieldSchema {
             name: "expires_in",
@@ -249,6 +252,7 @@ pub static GET_TOKEN: crate::OperationDescriptor = crate::OperationDescriptor {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "errcode",
@@ -259,6 +263,7 @@ pub static GET_TOKEN: crate::OperationDescriptor = crate::OperationDescriptor {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
         crate::FieldSchema {
             name: "errmsg",
@@ -269,6 +274,7 @@ pub static GET_TOKEN: crate::OperationDescriptor = crate::OperationDescriptor {
             max_length: None,
             max_items: None,
             secret: false,
+            references: None,
         },
     ],
     pagination: None,
