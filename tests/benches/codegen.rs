@@ -40,6 +40,15 @@ fn generate(c: &mut Criterion) {
     }
     group.finish();
 
+    // The two phases apart, at the largest size, to see where the time goes.
+    let mut group = c.benchmark_group("codegen_phases_1000");
+    group.sample_size(10);
+    let sources = synthetic(1000);
+    let spec = dingtalk_codegen::load(&sources).expect("valid synthetic spec");
+    group.bench_function("load_and_validate", |b| b.iter(|| black_box(dingtalk_codegen::load(black_box(&sources)))));
+    group.bench_function("generate_and_format", |b| b.iter(|| black_box(dingtalk_codegen::generate(black_box(&spec)))));
+    group.finish();
+
     let mut group = c.benchmark_group("xtask_codegen_check");
     group.sample_size(20);
     let root = xtask::workspace_root();

@@ -11,28 +11,11 @@ use crate::{Failure, Output, exit, output};
 #[derive(Subcommand, Debug)]
 pub enum ExtContact {
     /// List the tag groups of external contacts.
-    ListLabelGroups {
-        /// Page size (1..=100).
-        #[arg(long)]
-        size: Option<i64>,
-        /// Offset of the first group (from 0).
-        #[arg(long)]
-        offset: Option<i64>,
-        /// Walk every page.
-        #[arg(long)]
-        all: bool,
-    },
+    ListLabelGroups(PageArgs),
     /// List external contacts.
     List {
-        /// Page size (1..=100).
-        #[arg(long)]
-        size: Option<i64>,
-        /// Offset of the first contact (from 0).
-        #[arg(long)]
-        offset: Option<i64>,
-        /// Walk every page.
-        #[arg(long)]
-        all: bool,
+        #[command(flatten)]
+        page: PageArgs,
         /// Only contacts that carry this tag id.
         #[arg(long)]
         label_id: Option<i64>,
@@ -51,6 +34,20 @@ pub enum ExtContact {
         #[arg(long)]
         user_id: String,
     },
+}
+
+/// Paging flags of the list commands.
+#[derive(Args, Debug)]
+pub struct PageArgs {
+    /// Page size (1..=100).
+    #[arg(long)]
+    size: Option<i64>,
+    /// Offset of the first item (from 0).
+    #[arg(long)]
+    offset: Option<i64>,
+    /// Walk every page.
+    #[arg(long)]
+    all: bool,
 }
 
 /// Fields both `create` and `update` take.
@@ -158,7 +155,7 @@ macro_rules! apply_fields {
 
 pub async fn ext_contact(client: &Client, cmd: ExtContact, out: Output) -> Result<(), Failure> {
     match cmd {
-        ExtContact::ListLabelGroups { size, offset, all } => {
+        ExtContact::ListLabelGroups(PageArgs { size, offset, all }) => {
             let mut call = client.list_label_groups();
             if let Some(s) = size {
                 call = call.size(s);
@@ -176,7 +173,7 @@ pub async fn ext_contact(client: &Client, cmd: ExtContact, out: Output) -> Resul
                 Output::Table => output::table(&output::label_groups_table(&groups)),
             }
         }
-        ExtContact::List { size, offset, all, label_id } => {
+        ExtContact::List { page: PageArgs { size, offset, all }, label_id } => {
             let mut call = client.list_contacts();
             if let Some(s) = size {
                 call = call.size(s);

@@ -14,7 +14,9 @@ use url::Url;
 use crate::auth::{AccessToken, AppCredentials, StaticToken, TokenProvider};
 use crate::error::*;
 use crate::generated::service;
-use crate::operation::{ApiErrorCode, Encoding, ErrorClass, HttpMethod, Operation, OperationRequest, Paginated};
+use crate::operation::{
+    ApiErrorCode, Encoding, ErrorClass, HttpMethod, Operation, OperationRequest, Paginated, ResponseEnvelope,
+};
 use crate::paginate::Paginator;
 use crate::redact::{scrub, snippet};
 use crate::retry::{RetryPolicy, RetryReason};
@@ -622,6 +624,13 @@ pub(crate) fn decode<O: Operation>(
             Ok(_) => decode_error(DecodeErrorKind::NoErrcode),
             Err(e) => decode_error(DecodeErrorKind::NotJson(scrub(&e.to_string(), secrets))),
         });
+    }
+    // The common case in one pass: a success whose type declares `errcode`. Anything else
+    // (an API error, a shape mismatch) is read again below to tell which it is.
+    if let Ok(response) = serde_json::from_slice::<O::Response>(body)
+        && response.errcode() == Some(0)
+    {
+        return Ok(response);
     }
     let envelope: Envelope = match serde_json::from_slice(body) {
         Ok(e) => e,

@@ -219,10 +219,18 @@ pub trait ApiErrorCode: Copy + fmt::Debug + fmt::Display + PartialEq + Send + Sy
     }
 }
 
+/// Implemented by generated responses: the `errcode` they carry, when the spec declares one, so
+/// that a successful answer is decoded in a single pass.
+pub trait ResponseEnvelope {
+    fn errcode(&self) -> Option<i64> {
+        None
+    }
+}
+
 /// One generated operation: its request, response and error-code types and its descriptor.
 pub trait Operation: Send + Sync + 'static {
     type Request: Serialize + Validate + Clone + Default + fmt::Debug + Send + Sync + 'static;
-    type Response: DeserializeOwned + fmt::Debug + Send + 'static;
+    type Response: DeserializeOwned + ResponseEnvelope + fmt::Debug + Send + 'static;
     type ErrorCode: ApiErrorCode;
     const DESCRIPTOR: &'static OperationDescriptor;
 }

@@ -28,6 +28,7 @@ pub struct GeneratedFile {
 
 /// Generates every file of the generated folder, in a stable order.
 pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
+    let ctx = types::Context::new(spec);
     let mut files = Vec::new();
     let mut groups: BTreeMap<&str, Vec<String>> = BTreeMap::new();
 
@@ -39,7 +40,7 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
 
     for shared in &spec.shared_types {
         let module = "types".to_owned();
-        let body = types::named_types(&shared.types, &shared.group, spec);
+        let body = types::named_types(&shared.types, &shared.group, &ctx);
         files.push(file(
             &format!("{}/{module}.rs", shared.group),
             "Types shared by the operations of this group.",
@@ -51,11 +52,9 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
         }
     }
     for op in &spec.operations {
-        let module = names::snake(&op.name);
-        let doc = format!("`{} {}`: {}", op.method.as_str(), op.path, op.summary);
-        files.push(file(&format!("{}/{module}.rs", op.group), &doc, operation::generate(op, spec)));
-        groups.entry(&op.group).or_default().push(module);
+        groups.entry(&op.group).or_default().push(names::snake(&op.name));
     }
+    files.extend(operation_files(&spec.operations, &ctx));
 
     for (group, modules) in &groups {
         let mods = modules.iter().map(|m| format_ident!("{}", m));
@@ -109,6 +108,26 @@ pub(crate) fn opt_int(value: Option<i64>) -> TokenStream {
         }
         None => quote! { None },
     }
+}
+
+/// One file per operation. Formatting dominates generation time, so the operations are split
+/// among threads; each thread builds and formats its own files (token streams never cross
+/// threads) and the results are put back in spec order.
+fn operation_files(operations: &[crate::model::Operation], ctx: &types::Context) -> Vec<GeneratedFile> {
+    let one = |op: &crate::model::Operation| {
+        let doc = format!("`{} {}`: {}", op.method.as_str(), op.path, op.summary);
+        file(&format!("{}/{}.rs", op.group, names::snake(&op.name)), &doc, operation::generate(op, ctx))
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(operations.len() / 8).max(1);
+    if threads == 1 {
+        return operations.iter().map(one).collect();
+    }
+    let chunk = operations.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> =
+            operations.chunks(chunk).map(|ops| scope.spawn(move || ops.iter().map(one).collect::<Vec<_>>())).collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    })
 }
 
 fn file(path: &str, module_doc: &str, body: TokenStream) -> GeneratedFile {

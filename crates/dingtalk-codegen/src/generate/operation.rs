@@ -5,7 +5,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::docs;
-use super::types::{Direction, Scope, field_ident, field_schemas, named_types, struct_item};
+use super::types::{Context, Direction, Scope, field_ident, field_schemas, named_types, struct_item};
 use crate::model::{ErrorClass, ErrorCode, Field, Operation, Spec, TypeRef};
 use crate::names;
 
@@ -13,8 +13,9 @@ pub fn descriptor_ident(op: &Operation) -> Ident {
     format_ident!("{}", op.name.to_shouty_snake_case())
 }
 
-pub fn generate(op: &Operation, spec: &Spec) -> TokenStream {
-    let scope = Scope { spec, group: &op.group, local: op.types.iter().map(|t| t.name.as_str()).collect() };
+pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
+    let spec = ctx.spec;
+    let scope = Scope { ctx, group: &op.group, local: op.types.iter().map(|t| t.name.as_str()).collect() };
     let name = &op.name;
     let op_ident = format_ident!("{}", name);
     let request_ident = format_ident!("{}Request", name);
@@ -31,7 +32,26 @@ pub fn generate(op: &Operation, spec: &Spec) -> TokenStream {
     let request = struct_item(&request_ident, &request_doc, &params, Direction::Input, &scope);
     let response_doc = docs::paragraphs(&[format!("The response of [`{name}`].")]);
     let response = struct_item(&response_ident, &response_doc, &op.response, Direction::Output, &scope);
-    let types = named_types(&op.types, &op.group, spec);
+    let envelope = match op.response.iter().find(|f| f.name == "errcode" && f.ty.is_integer()) {
+        Some(f) => {
+            let field = field_ident(f);
+            let value = match (f.required, &f.ty) {
+                (true, TypeRef::I32) => quote! { Some(i64::from(self.#field)) },
+                (true, _) => quote! { Some(self.#field) },
+                (false, TypeRef::I32) => quote! { self.#field.map(i64::from) },
+                (false, _) => quote! { self.#field },
+            };
+            quote! {
+                impl crate::ResponseEnvelope for #response_ident {
+                    fn errcode(&self) -> Option<i64> {
+                        #value
+                    }
+                }
+            }
+        }
+        None => quote! { impl crate::ResponseEnvelope for #response_ident {} },
+    };
+    let types = named_types(&op.types, &op.group, ctx);
     let error_enum = error_enum(op, spec, &code_ident);
     let descriptor = descriptor(op, &scope);
     let desc_ident = descriptor_ident(op);
@@ -117,6 +137,7 @@ pub fn generate(op: &Operation, spec: &Spec) -> TokenStream {
 
         #request
         #response
+        #envelope
         #types
         #error_enum
         #descriptor
@@ -316,7 +337,7 @@ fn descriptor(op: &Operation, scope: &Scope) -> TokenStream {
     };
     let errors = op.errors.iter().map(|e| {
         let (code, ename, message, solution) = (super::int(e.code), &e.name, &e.message, &e.solution);
-        let class = format_ident!("{}", effective_class(e, scope.spec).variant());
+        let class = format_ident!("{}", effective_class(e, scope.ctx.spec).variant());
         let param = opt_str(e.param.as_deref());
         quote! { crate::ErrorCodeInfo { code: #code, name: #ename, message: #message, solution: #solution, class: crate::ErrorClass::#class, param: #param } }
     });

@@ -1,6 +1,6 @@
 //! Structs for requests, responses and named object types, with their validation and schemas.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
@@ -41,9 +41,31 @@ pub fn input_types(spec: &Spec) -> BTreeSet<String> {
     out
 }
 
+/// What every file's generation needs to know about the whole spec, computed once.
+pub struct Context<'s> {
+    pub spec: &'s Spec,
+    /// Named types reachable from request parameters (generated as input structs).
+    pub inputs: BTreeSet<String>,
+    /// The group each named type is declared in.
+    pub groups: BTreeMap<&'s str, &'s str>,
+}
+
+impl<'s> Context<'s> {
+    pub fn new(spec: &'s Spec) -> Self {
+        let mut groups = BTreeMap::new();
+        for s in &spec.shared_types {
+            groups.extend(s.types.iter().map(|t| (t.name.as_str(), s.group.as_str())));
+        }
+        for o in &spec.operations {
+            groups.extend(o.types.iter().map(|t| (t.name.as_str(), o.group.as_str())));
+        }
+        Context { spec, inputs: input_types(spec), groups }
+    }
+}
+
 /// Resolves where named types live, relative to the module being generated.
 pub struct Scope<'s> {
-    pub spec: &'s Spec,
+    pub ctx: &'s Context<'s>,
     pub group: &'s str,
     /// Types declared in the file being generated.
     pub local: BTreeSet<&'s str>,
@@ -51,41 +73,27 @@ pub struct Scope<'s> {
 
 impl Scope<'_> {
     fn type_group(&self, name: &str) -> &str {
-        for s in &self.spec.shared_types {
-            if s.types.iter().any(|t| t.name == name) {
-                return &s.group;
-            }
+        self.ctx.groups.get(name).copied().unwrap_or(self.group)
+    }
+
+    /// The path to an item generated beside the named type `name` (the type or its schema).
+    fn path_of(&self, name: &str, item: proc_macro2::Ident) -> TokenStream {
+        if self.local.contains(name) {
+            quote! { #item }
+        } else if self.type_group(name) == self.group {
+            quote! { super::#item }
+        } else {
+            let g = format_ident!("{}", self.type_group(name));
+            quote! { crate::generated::#g::#item }
         }
-        for o in &self.spec.operations {
-            if o.types.iter().any(|t| t.name == name) {
-                return &o.group;
-            }
-        }
-        self.group
     }
 
     pub fn type_path(&self, name: &str) -> TokenStream {
-        let ident = format_ident!("{}", name);
-        if self.local.contains(name) {
-            quote! { #ident }
-        } else if self.type_group(name) == self.group {
-            quote! { super::#ident }
-        } else {
-            let g = format_ident!("{}", self.type_group(name));
-            quote! { crate::generated::#g::#ident }
-        }
+        self.path_of(name, format_ident!("{}", name))
     }
 
     pub fn schema_path(&self, name: &str) -> TokenStream {
-        let ident = schema_ident(name);
-        if self.local.contains(name) {
-            quote! { #ident }
-        } else if self.type_group(name) == self.group {
-            quote! { super::#ident }
-        } else {
-            let g = format_ident!("{}", self.type_group(name));
-            quote! { crate::generated::#g::#ident }
-        }
+        self.path_of(name, schema_ident(name))
     }
 
     pub fn rust_type(&self, ty: &TypeRef) -> TokenStream {
@@ -136,11 +144,10 @@ pub fn rust_field_name(f: &Field) -> String {
 }
 
 /// Named types declared in one file (a `types:` file or an operation's `types:`).
-pub fn named_types(types: &[NamedType], group: &str, spec: &Spec) -> TokenStream {
-    let scope = Scope { spec, group, local: types.iter().map(|t| t.name.as_str()).collect() };
-    let inputs = input_types(spec);
+pub fn named_types<'s>(types: &'s [NamedType], group: &'s str, ctx: &'s Context<'s>) -> TokenStream {
+    let scope = Scope { ctx, group, local: types.iter().map(|t| t.name.as_str()).collect() };
     let items = types.iter().map(|t| {
-        let direction = if inputs.contains(&t.name) { Direction::Input } else { Direction::Output };
+        let direction = if ctx.inputs.contains(&t.name) { Direction::Input } else { Direction::Output };
         let doc = docs::lines(if t.description.is_empty() { &t.name } else { &t.description });
         let ident = format_ident!("{}", t.name);
         let strukt = struct_item(&ident, &doc, &t.fields, direction, &scope);

@@ -95,6 +95,11 @@ impl CreateContactResponse {
         self
     }
 }
+impl crate::ResponseEnvelope for CreateContactResponse {
+    fn errcode(&self) -> Option<i64> {
+        self.errcode
+    }
+}
 /// The fields of a new external contact.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]

@@ -84,6 +84,11 @@ impl DeleteContactResponse {
         self
     }
 }
+impl crate::ResponseEnvelope for DeleteContactResponse {
+    fn errcode(&self) -> Option<i64> {
+        self.errcode
+    }
+}
 /// Error codes documented for [`DeleteContact`], plus [`Unknown`](Self::Unknown) for any other code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -92,6 +92,11 @@ impl GetContactResponse {
         self
     }
 }
+impl crate::ResponseEnvelope for GetContactResponse {
+    fn errcode(&self) -> Option<i64> {
+        self.errcode
+    }
+}
 /// Error codes documented for [`GetContact`], plus [`Unknown`](Self::Unknown) for any other code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

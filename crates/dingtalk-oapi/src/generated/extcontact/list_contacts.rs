@@ -108,6 +108,11 @@ impl ListContactsResponse {
         self
     }
 }
+impl crate::ResponseEnvelope for ListContactsResponse {
+    fn errcode(&self) -> Option<i64> {
+        self.errcode
+    }
+}
 /// Error codes documented for [`ListContacts`], plus [`Unknown`](Self::Unknown) for any other code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -114,6 +114,11 @@ impl ListLabelGroupsResponse {
         self
     }
 }
+impl crate::ResponseEnvelope for ListLabelGroupsResponse {
+    fn errcode(&self) -> Option<i64> {
+        self.errcode
+    }
+}
 /// A tag group of external contacts.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]

@@ -85,6 +85,11 @@ impl UpdateContactResponse {
         self
     }
 }
+impl crate::ResponseEnvelope for UpdateContactResponse {
+    fn errcode(&self) -> Option<i64> {
+        self.errcode
+    }
+}
 /// The fields of an external contact to update (no mobile or state code).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]

@@ -172,6 +172,11 @@ impl std::fmt::Debug for GetCorpTokenResponse {
             .finish()
     }
 }
+impl crate::ResponseEnvelope for GetCorpTokenResponse {
+    fn errcode(&self) -> Option<i64> {
+        self.errcode
+    }
+}
 /// Error codes documented for [`GetCorpToken`], plus [`Unknown`](Self::Unknown) for any other code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -140,6 +140,11 @@ impl std::fmt::Debug for GetTokenResponse {
             .finish()
     }
 }
+impl crate::ResponseEnvelope for GetTokenResponse {
+    fn errcode(&self) -> Option<i64> {
+        self.errcode
+    }
+}
 /// Error codes documented for [`GetToken`], plus [`Unknown`](Self::Unknown) for any other code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
