@@ -440,3 +440,15 @@ fn error_codes_know_their_class_message_and_solution() {
     assert_eq!(error_class(15, Some("isp.-1")), ErrorClass::Retryable);
     assert_eq!(error_class(15, Some("isp.other")), ErrorClass::NotRetryable);
 }
+
+#[test]
+fn clients_are_send_sync_and_clone() {
+    fn assert_send_sync_clone<T: Send + Sync + Clone + 'static>() {}
+    assert_send_sync_clone::<Client>();
+    assert_send_sync_clone::<dingtalk_oapi::blocking::Client>();
+    assert_send_sync_clone::<dingtalk_oapi::ListLabelGroupsRequest>();
+    fn assert_send<T: Send>(_: &T) {}
+    let client = Client::default();
+    assert_send(&client.list_label_groups().send());
+    assert_send(&client.list_label_groups().into_paginator().collect_all());
+}

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use heck::ToShoutySnakeCase;
 use serde_json::Value as J;
 
 use crate::diag::{Diagnostics, Location};
@@ -81,6 +82,25 @@ pub fn validate(spec: &Spec, d: &mut Diagnostics) {
             );
         }
         types.insert(&t.name, (group, t));
+    }
+    // Statics: an operation's descriptor is SHOUTY_NAME, a type's schema SHOUTY_NAME_SCHEMA.
+    let mut statics: BTreeMap<String, (&str, &Location)> = BTreeMap::new();
+    for op in &spec.operations {
+        statics.insert(op.name.to_shouty_snake_case(), (op.name.as_str(), &op.loc));
+        if crate::names::snake(&op.name) == "types" {
+            d.error(&op.loc, "an operation named `Types` would clash with a group's `types` module; rename it");
+        }
+    }
+    for (name, (_, t)) in &types {
+        let schema = format!("{}_SCHEMA", name.to_shouty_snake_case());
+        if let Some((op, loc)) = statics.get(&schema) {
+            d.error(
+                &t.loc,
+                format!(
+                    "type `{name}` and operation `{op}` (at {loc}) both generate the static `{schema}`; rename one"
+                ),
+            );
+        }
     }
     let table = TypeTable { types };
 
