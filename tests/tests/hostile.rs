@@ -147,3 +147,19 @@ async fn nothing_listening_is_a_connect_error() {
     assert!(!text.contains("access_token"), "no query string in errors: {text}");
     assert_clean(&err, &text);
 }
+
+#[tokio::test]
+async fn a_token_in_an_unusable_token_answer_is_not_shown() {
+    // errcode 0 with a token, but `expires_in` of the wrong type: a decode error whose snippet
+    // would otherwise show the freshly issued token.
+    let body = br#"{"errcode":0,"access_token":"LEAKEDTOKEN123","expires_in":"7200"}"#;
+    let server = RawServer::respond("200 OK", "application/json", body).await;
+    let c = Client::builder().base_url(&server.url).app_credentials("key", "app-secret-xyz").build().unwrap();
+    let err = c.list_label_groups().send().await.expect_err("unusable token answer");
+    assert!(matches!(err, Error::Auth(_)), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("\"access_token\":\"<redacted>\""), "{text}");
+    for shown in [text, format!("{err:?}")] {
+        assert!(!shown.contains("LEAKEDTOKEN123") && !shown.contains("app-secret-xyz"), "{shown}");
+    }
+}

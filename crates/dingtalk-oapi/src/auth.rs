@@ -132,7 +132,7 @@ fn auth_error<C: ApiErrorCode>(e: Error<C>, secrets: &[&str]) -> AuthError {
         Error::Http(h) => (None, h.status == 429 || h.status >= 500),
         _ => (None, false),
     };
-    AuthError { message: scrub(&e.to_string(), secrets), errcode, retryable }
+    AuthError { message: scrub(&e.to_string(), secrets, &[]), errcode, retryable }
 }
 
 fn expiry(expires_in: Option<i64>) -> Duration {

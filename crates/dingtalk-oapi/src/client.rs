@@ -204,7 +204,7 @@ impl ClientBuilder {
 }
 
 fn check_base_url(text: &str, allow_insecure: bool) -> Result<Url, BuildError> {
-    let invalid = |reason: &str| BuildError::InvalidUrl { url: scrub(text, &[]), reason: reason.to_owned() };
+    let invalid = |reason: &str| BuildError::InvalidUrl { url: scrub(text, &[], &[]), reason: reason.to_owned() };
     let url = Url::parse(text).map_err(|e| invalid(&e.to_string()))?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid("a base URL has no query or fragment"));
@@ -466,7 +466,7 @@ impl Client {
                 status,
                 content_type: content_type.clone(),
                 kind: DecodeErrorKind::TooLarge { limit: self.inner.max_response_bytes },
-                snippet: snippet(&partial, SNIPPET_CHARS, secrets),
+                snippet: snippet(&partial, SNIPPET_CHARS, secrets, &d.secret_names()),
             }),
             ReadError::Transport(e) => Error::Transport(self.transport_error(d.name, d.method, d.path, e, secrets)),
         })?;
@@ -506,7 +506,7 @@ impl Client {
             operation,
             kind,
             target: self.target(method, path),
-            detail: scrub(&detail, secrets),
+            detail: scrub(&detail, secrets, &[]),
             maybe_sent,
             source: None,
         }
@@ -600,13 +600,14 @@ pub(crate) fn decode<O: Operation>(
     secrets: &[&str],
 ) -> Result<O::Response, Error<O::ErrorCode>> {
     let d = O::DESCRIPTOR;
+    let keys = d.secret_names();
     let decode_error = |kind| {
         Error::Decode(DecodeError {
             operation: d.name,
             status,
             content_type: content_type.clone(),
             kind,
-            snippet: snippet(body, SNIPPET_CHARS, secrets),
+            snippet: snippet(body, SNIPPET_CHARS, secrets, &keys),
         })
     };
     // DingTalk answers API errors with 200; 400 bodies are read like normal ones.
@@ -615,14 +616,14 @@ pub(crate) fn decode<O: Operation>(
             operation: d.name,
             status,
             content_type: content_type.clone(),
-            snippet: snippet(body, SNIPPET_CHARS, secrets),
+            snippet: snippet(body, SNIPPET_CHARS, secrets, &keys),
         }));
     }
     // serde reads a JSON array into a struct field by field: only an object is a response.
     if !body.trim_ascii_start().starts_with(b"{") {
         return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
             Ok(_) => decode_error(DecodeErrorKind::NoErrcode),
-            Err(e) => decode_error(DecodeErrorKind::NotJson(scrub(&e.to_string(), secrets))),
+            Err(e) => decode_error(DecodeErrorKind::NotJson(scrub(&e.to_string(), secrets, &keys))),
         });
     }
     // The common case in one pass: a success whose type declares `errcode`. Anything else
@@ -635,7 +636,7 @@ pub(crate) fn decode<O: Operation>(
     let envelope: Envelope = match serde_json::from_slice(body) {
         Ok(e) => e,
         Err(e) if e.is_data() => return Err(decode_error(DecodeErrorKind::NoErrcode)),
-        Err(e) => return Err(decode_error(DecodeErrorKind::NotJson(scrub(&e.to_string(), secrets)))),
+        Err(e) => return Err(decode_error(DecodeErrorKind::NotJson(scrub(&e.to_string(), secrets, &keys)))),
     };
     let Some(errcode) = envelope.errcode.as_ref().and_then(int_of) else {
         if envelope.status.is_some() {
@@ -645,7 +646,7 @@ pub(crate) fn decode<O: Operation>(
         return Err(decode_error(DecodeErrorKind::NoErrcode));
     };
     if errcode != 0 {
-        let clean = |v: Option<serde_json::Value>| text_of(v).map(|t| scrub(&t, secrets));
+        let clean = |v: Option<serde_json::Value>| text_of(v).map(|t| scrub(&t, secrets, &keys));
         return Err(Error::Api(ApiError {
             operation: d.name,
             code: O::ErrorCode::from_code(errcode),
@@ -655,7 +656,8 @@ pub(crate) fn decode<O: Operation>(
             sub_msg: clean(envelope.sub_msg),
         }));
     }
-    serde_json::from_slice(body).map_err(|e| decode_error(DecodeErrorKind::Shape(scrub(&e.to_string(), secrets))))
+    serde_json::from_slice(body)
+        .map_err(|e| decode_error(DecodeErrorKind::Shape(scrub(&e.to_string(), secrets, &keys))))
 }
 
 fn retry_reason<C: ApiErrorCode>(e: &Error<C>, retry_safe: bool) -> Option<RetryReason> {

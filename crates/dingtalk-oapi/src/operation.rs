@@ -193,6 +193,11 @@ impl OperationDescriptor {
         self.query.iter().chain(self.body).find(|f| f.name == name)
     }
 
+    /// Wire names of the parameters and response fields the spec marks secret.
+    pub fn secret_names(&self) -> Vec<&'static str> {
+        self.query.iter().chain(self.body).chain(self.response).filter(|f| f.secret).map(|f| f.name).collect()
+    }
+
     /// The documented error code, from this operation's list or else the global table.
     pub fn error(&self, code: i64) -> Option<&'static ErrorCodeInfo> {
         self.errors.iter().find(|e| e.code == code).or_else(|| crate::generated::service::global_error(code))
