@@ -16,7 +16,7 @@ pub enum ExtContact {
     List {
         #[command(flatten)]
         page: PageArgs,
-        /// Only contacts that carry this tag id.
+        /// Only contacts that carry this tag id (filters every page, as if `--all` were given).
         #[arg(long)]
         label_id: Option<i64>,
     },
@@ -40,10 +40,10 @@ pub enum ExtContact {
 #[derive(Args, Debug)]
 pub struct PageArgs {
     /// Page size (1..=100).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     size: Option<i64>,
     /// Offset of the first item (from 0).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     offset: Option<i64>,
     /// Walk every page.
     #[arg(long)]
@@ -111,6 +111,14 @@ pub fn failure<C: ApiErrorCode>(e: Error<C>) -> Failure {
         _ => exit::TRANSPORT,
     };
     Failure { code, message: e.to_string() }
+}
+
+/// DingTalk answered errcode 0 without the field the command prints.
+fn missing(operation: &str, field: &str) -> Failure {
+    Failure {
+        code: exit::TRANSPORT,
+        message: format!("{operation} failed: DingTalk answered errcode 0 without `{field}`; nothing to print"),
+    }
 }
 
 /// Reads a `contact` object from a JSON file.
@@ -181,7 +189,7 @@ pub async fn ext_contact(client: &Client, cmd: ExtContact, out: Output) -> Resul
             if let Some(o) = offset {
                 call = call.offset(o);
             }
-            let mut contacts = if all {
+            let mut contacts = if all || label_id.is_some() {
                 call.into_paginator().items().try_collect::<Vec<_>>().await.map_err(failure)?
             } else {
                 call.send().await.map_err(failure)?.results
@@ -196,7 +204,7 @@ pub async fn ext_contact(client: &Client, cmd: ExtContact, out: Output) -> Resul
         }
         ExtContact::Get { user_id } => {
             let response = client.get_contact().user_id(user_id).send().await.map_err(failure)?;
-            let contact = response.result.unwrap_or_default();
+            let contact = response.result.ok_or_else(|| missing("GetContact", "result"))?;
             match out {
                 Output::Json => output::json(&contact),
                 Output::Table => output::table(&output::contact_details(&contact)),
@@ -216,7 +224,8 @@ pub async fn ext_contact(client: &Client, cmd: ExtContact, out: Output) -> Resul
             }
             apply_fields!(contact, args.fields);
             let response = client.create_contact().contact(contact).send().await.map_err(failure)?;
-            let user_id = response.userid.unwrap_or_default();
+            let user_id =
+                response.userid.filter(|id| !id.is_empty()).ok_or_else(|| missing("CreateContact", "userid"))?;
             match out {
                 Output::Json => output::json(&serde_json::json!({ "userid": user_id })),
                 Output::Table => output::table(&format!("created external contact {user_id}")),

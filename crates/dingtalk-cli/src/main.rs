@@ -13,6 +13,7 @@
 mod commands;
 mod output;
 
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -27,7 +28,8 @@ pub mod exit {
     pub const TRANSPORT: u8 = 4;
 }
 
-#[derive(Parser, Debug)]
+/// Not `Debug`: it holds the access token and app secret.
+#[derive(Parser)]
 #[command(name = "dingtalk", version, about = "Call DingTalk's server API (OAPI) from the shell")]
 pub struct Cli {
     /// Base URL of the API (default: the spec's default server).
@@ -42,8 +44,9 @@ pub struct Cli {
     /// App secret of an internal app (prefer the environment variable: arguments show in `ps`).
     #[arg(long, global = true, env = "DINGTALK_APP_SECRET", hide_env_values = true, requires = "app_key")]
     app_secret: Option<String>,
-    /// Run against a built-in fake DingTalk server holding the documentation's example data.
-    #[arg(long, global = true)]
+    /// Run against a built-in fake DingTalk server holding the documentation's example data
+    /// (no credentials or base URL needed, and none taken).
+    #[arg(long, global = true, conflicts_with_all = ["base_url", "access_token", "app_key"])]
     sandbox: bool,
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Output::Table)]
@@ -98,10 +101,14 @@ fn main() -> ExitCode {
             .with_writer(std::io::stderr)
             .with_env_filter(tracing_subscriber::EnvFilter::new("dingtalk_oapi=debug,dingtalk=debug"))
             .with_target(false)
+            .with_ansi(std::io::stderr().is_terminal())
             .init();
     }
     if let Command::Completions { shell } = cli.command {
-        clap_complete::generate(shell, &mut Cli::command(), "dingtalk", &mut std::io::stdout());
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut Cli::command(), "dingtalk", &mut script);
+        // A closed pipe (`| head`) is not an error worth a message.
+        let _ = std::io::stdout().write_all(&script);
         return ExitCode::SUCCESS;
     }
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {

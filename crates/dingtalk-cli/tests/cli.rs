@@ -120,21 +120,47 @@ fn one_page_with_size_and_offset() {
 
 #[test]
 fn validation_errors_exit_2_before_any_request() {
-    let mock = MockProcess::start(&[]);
-    let out = dingtalk(&[
-        "--base-url",
-        &mock.url,
-        "--access-token",
-        TOKEN,
-        "ext-contact",
-        "list-label-groups",
-        "--size",
-        "101",
-    ]);
+    // A listener nobody accepts on: any connection attempt would be queued and seen below.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    for (flag, value, message) in [
+        ("--size", "101", "`size` is 101, above the maximum of 100 (nothing was sent)"),
+        ("--offset", "-1", "`offset` is -1, below the minimum of 0 (nothing was sent)"),
+    ] {
+        let out =
+            dingtalk(&["--base-url", &url, "--access-token", TOKEN, "ext-contact", "list-label-groups", flag, value]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(message), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    assert!(listener.accept().is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock), "no connection was made");
+}
+
+#[test]
+fn all_walks_every_page_of_a_data_file() {
+    let groups: Vec<serde_json::Value> = (0..250)
+        .map(|i| serde_json::json!({"name": format!("group {i}"), "color": -1, "labels": [{"name": "l", "id": i}]}))
+        .collect();
+    let file = std::env::temp_dir().join(format!("dingtalk-cli-groups-{}.json", std::process::id()));
+    std::fs::write(&file, serde_json::to_vec(&serde_json::json!({"label_groups": groups})).unwrap()).unwrap();
+    let mock = MockProcess::start(&["--data", file.to_str().unwrap()]);
+    for size in ["100", "7"] {
+        let out = with_mock(&mock, &["--output", "json", "ext-contact", "list-label-groups", "--all", "--size", size]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let got: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(got.len(), 250, "page size {size}");
+        assert_eq!(got[249]["name"], "group 249");
+    }
+    std::fs::remove_file(&file).unwrap();
+}
+
+#[test]
+fn sandbox_takes_no_server_or_credentials() {
+    let out = dingtalk(&["--sandbox", "--base-url", "http://127.0.0.1:9", "ext-contact", "list-label-groups"]);
     assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
-    assert!(stderr.contains("`size` is 101, above the maximum of 100 (nothing was sent)"), "{stderr}");
-    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).contains("cannot be used with"), "{}", text(&out.stderr));
 }
 
 #[test]
@@ -203,6 +229,13 @@ fn environment_variables_and_app_credentials_work_against_the_mock_binary() {
     );
     assert!(!stderr.contains("cli-app-secret-42"), "secret in -v output: {stderr}");
     assert!(!stderr.contains("access_token="), "token in -v output: {stderr}");
+    assert!(!stderr.contains('\u{1b}'), "no colour codes when stderr is not a terminal");
+
+    let out = with_mock(&mock, &["-v", "ext-contact", "list-label-groups"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("sending request"), "{stderr}");
+    assert!(!stderr.contains(TOKEN), "the access token in -v output: {stderr}");
 }
 
 #[test]

@@ -27,7 +27,7 @@ struct Args {
     /// App secret that GET /gettoken accepts (with --app-key).
     #[arg(long, value_name = "SECRET", requires = "app_key", env = "DINGTALK_MOCK_APP_SECRET", hide_env_values = true)]
     app_secret: Option<String>,
-    /// A token accepted forever (may be repeated). Without any, the spec's example tokens are.
+    /// A token accepted forever (may be repeated). Without one, the tokens of the spec's examples are accepted.
     #[arg(long, value_name = "TOKEN")]
     access_token: Vec<String>,
     /// Lifetime of issued tokens, in seconds.

@@ -37,6 +37,8 @@ pub type ListLabelGroupsError = crate::Error<ListLabelGroupsErrorCode>;
 pub struct ListLabelGroupsRequest {
     /// Supports pagination. Takes effect only when set together with the offset parameter.
     /// This parameter indicates the page size, with a maximum of 100.
+    /// (The page states only the maximum; the minimum of 1 is this spec's, since a page of
+    /// no items cannot advance a paginator.)
     ///
     /// From 1 to 100. Example: `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -531,6 +533,8 @@ impl crate::blocking::Client {
 impl<C> crate::RequestBuilder<ListLabelGroups, C> {
     /// Supports pagination. Takes effect only when set together with the offset parameter.
     /// This parameter indicates the page size, with a maximum of 100.
+    /// (The page states only the maximum; the minimum of 1 is this spec's, since a page of
+    /// no items cannot advance a paginator.)
     ///
     /// From 1 to 100. Example: `20`.
     pub fn size(mut self, value: i64) -> Self {
