@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use dingtalk_oapi::{MockAction, OperationDescriptor};
+use dingtalk_oapi::{MockAction, ObjectSchema, OperationDescriptor, ParamType};
 use serde_json::Value;
 
 use crate::DEFAULT_STORE;
@@ -75,6 +75,82 @@ pub(crate) fn example_tokens(ops: &[&'static OperationDescriptor]) -> Vec<String
 }
 
 /// User data: `{"store": [objects], ...}` or a bare array of objects for the default store.
+/// The schema of the objects a store holds: the item type of the response list its `list`
+/// operation pages over, or the `result` of its `get`.
+fn item_schema(ops: &[&'static OperationDescriptor], store: &str) -> Option<&'static ObjectSchema> {
+    ops.iter().filter(|op| op.mock.is_some_and(|m| m.store == store)).find_map(|op| {
+        let mock = op.mock?;
+        let field = match mock.action {
+            MockAction::List => op.pagination.map(|p| p.items).or(mock.result)?,
+            _ => mock.result?,
+        };
+        let mut ty = op.response.iter().find(|f| f.name == field)?.ty;
+        while let ParamType::List(inner) = ty {
+            ty = *inner;
+        }
+        match ty {
+            ParamType::Object(schema) => Some(schema),
+            _ => None,
+        }
+    })
+}
+
+/// Checks data for a store against the spec's types, so that a bad data file is refused when
+/// the server starts rather than answered to clients as malformed responses.
+pub(crate) fn check_items(ops: &[&'static OperationDescriptor], store: &str, items: &[Value]) -> Result<(), String> {
+    let Some(schema) = item_schema(ops, store) else { return Ok(()) };
+    for (i, item) in items.iter().enumerate() {
+        check_object(schema, item, &format!("{store}[{i}]"))?;
+    }
+    Ok(())
+}
+
+fn check_object(schema: &ObjectSchema, value: &Value, path: &str) -> Result<(), String> {
+    let Value::Object(map) = value else {
+        return Err(format!("{path} is {}, expected a `{}` object", kind(value), schema.name));
+    };
+    for field in schema.fields {
+        match map.get(field.name) {
+            None | Some(Value::Null) => {}
+            Some(v) => check_typed(&field.ty, v, &format!("{path}.{}", field.name))?,
+        }
+    }
+    Ok(())
+}
+
+fn check_typed(ty: &ParamType, value: &Value, path: &str) -> Result<(), String> {
+    let ok = match ty {
+        ParamType::String => value.is_string(),
+        ParamType::Bool => value.is_boolean(),
+        ParamType::I32 => value.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+        ParamType::I64 => value.is_i64(),
+        ParamType::F64 => value.is_number(),
+        ParamType::List(inner) => {
+            let Value::Array(items) = value else {
+                return Err(format!("{path} is {}, expected a list", kind(value)));
+            };
+            for (i, item) in items.iter().enumerate() {
+                check_typed(inner, item, &format!("{path}[{i}]"))?;
+            }
+            true
+        }
+        ParamType::Object(schema) => return check_object(schema, value, path),
+    };
+    if ok { Ok(()) } else { Err(format!("{path} is {}, expected {}", kind(value), type_name(ty))) }
+}
+
+fn type_name(ty: &ParamType) -> &'static str {
+    match ty {
+        ParamType::String => "a string",
+        ParamType::Bool => "true or false",
+        ParamType::I32 => "a 32-bit integer",
+        ParamType::I64 => "an integer",
+        ParamType::F64 => "a number",
+        ParamType::List(_) => "a list",
+        ParamType::Object(_) => "an object",
+    }
+}
+
 pub(crate) fn parse_data(value: Value) -> Result<Vec<(String, Vec<Value>)>, String> {
     let stores = match value {
         Value::Array(items) => vec![(DEFAULT_STORE.to_owned(), items)],
@@ -128,6 +204,27 @@ mod tests {
     #[test]
     fn curl_tokens_are_found() {
         assert!(example_tokens(dingtalk_oapi::generated::OPERATIONS).contains(&"e6eaxxxxa401".to_owned()));
+    }
+
+    #[test]
+    fn data_is_checked_against_the_spec_types() {
+        let ops = dingtalk_oapi::generated::OPERATIONS;
+        let good = serde_json::json!([{"name": "G", "color": -1, "labels": [{"name": "l", "id": 1}]}]);
+        assert_eq!(check_items(ops, "label_groups", good.as_array().unwrap()), Ok(()));
+        let bad = serde_json::json!([{"name": "G"}, {"name": 5}]);
+        assert_eq!(
+            check_items(ops, "label_groups", bad.as_array().unwrap()),
+            Err("label_groups[1].name is a number, expected a string".to_owned())
+        );
+        let bad = serde_json::json!([{"labels": [{"id": "x"}]}]);
+        let err = check_items(ops, "label_groups", bad.as_array().unwrap()).unwrap_err();
+        assert!(err.starts_with("label_groups[0].labels[0].id is a string, expected an integer"), "{err}");
+        let bad = serde_json::json!([7]);
+        assert!(
+            check_items(ops, "label_groups", bad.as_array().unwrap())
+                .unwrap_err()
+                .contains("expected a `OpenLabelGroup` object")
+        );
     }
 
     #[test]

@@ -254,6 +254,12 @@ impl MockBuilder {
                     None => MockError::Data { reason },
                 });
             }
+            if let Err(reason) = data::check_items(self.operations, &d.store, &d.items) {
+                return Err(match d.origin {
+                    Some(path) => MockError::DataFile { path, reason },
+                    None => MockError::Data { reason },
+                });
+            }
             stores.insert(d.store, d.items);
         }
         let static_tokens = if self.tokens.is_empty() { data::example_tokens(self.operations) } else { self.tokens };
