@@ -13,6 +13,8 @@
 /// App types: internal.
 ///
 /// Not retried once it may have reached the server.
+///
+/// Documentation: <https://help.dingtalk.io/open/development/add-enterprise-external-contacts>
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CreateContact;
 impl crate::Operation for CreateContact {

@@ -12,6 +12,8 @@
 /// App types: internal.
 ///
 /// Not retried once it may have reached the server.
+///
+/// Documentation: <https://help.dingtalk.io/open/development/delete-external-contact>
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DeleteContact;
 impl crate::Operation for DeleteContact {
@@ -95,11 +97,11 @@ impl crate::ResponseEnvelope for DeleteContactResponse {
 pub enum DeleteContactErrorCode {
     /// `33009` Invalid tokenGrantType. Check whether the access_token is correct.
     InvalidToken,
-    /// `33012` Invalid userId. Check that the contact exists (list the contacts to find its user ID).
+    /// `33012` Invalid userId. Check whether the userId is correct.
     InvalidUserId,
-    /// `43007` Permission required. Grant the app the qyapi_ext_write permission for external contacts.
+    /// `43007` Operation permission is required. Check whether the access_token has the required operation permissions.
     PermissionRequired,
-    /// `400001` System error. Try again later; if it persists, contact DingTalk support with the request_id.
+    /// `400001` System error. Try again later.
     SystemError,
     /// A code this operation does not document; see the global table in [`crate::generated::service`].
     Unknown(i64),
@@ -127,7 +129,7 @@ impl crate::ApiErrorCode for DeleteContactErrorCode {
         match self {
             Self::InvalidToken => Some("Invalid tokenGrantType"),
             Self::InvalidUserId => Some("Invalid userId"),
-            Self::PermissionRequired => Some("Permission required"),
+            Self::PermissionRequired => Some("Operation permission is required"),
             Self::SystemError => Some("System error"),
             Self::Unknown(code) => {
                 crate::generated::service::global_error(*code).map(|e| e.message)
@@ -137,21 +139,13 @@ impl crate::ApiErrorCode for DeleteContactErrorCode {
     fn solution(&self) -> Option<&'static str> {
         match self {
             Self::InvalidToken => Some("Check whether the access_token is correct."),
-            Self::InvalidUserId => {
-                Some(
-                    "Check that the contact exists (list the contacts to find its user ID).",
-                )
-            }
+            Self::InvalidUserId => Some("Check whether the userId is correct."),
             Self::PermissionRequired => {
                 Some(
-                    "Grant the app the qyapi_ext_write permission for external contacts.",
+                    "Check whether the access_token has the required operation permissions.",
                 )
             }
-            Self::SystemError => {
-                Some(
-                    "Try again later; if it persists, contact DingTalk support with the request_id.",
-                )
-            }
+            Self::SystemError => Some("Try again later."),
             Self::Unknown(code) => {
                 crate::generated::service::global_error(*code)
                     .map(|e| e.solution)
@@ -238,15 +232,15 @@ pub static DELETE_CONTACT: crate::OperationDescriptor = crate::OperationDescript
             code: 33012,
             name: "invalid_user_id",
             message: "Invalid userId",
-            solution: "Check that the contact exists (list the contacts to find its user ID).",
+            solution: "Check whether the userId is correct.",
             class: crate::ErrorClass::NotRetryable,
             param: Some("user_id"),
         },
         crate::ErrorCodeInfo {
             code: 43007,
             name: "permission_required",
-            message: "Permission required",
-            solution: "Grant the app the qyapi_ext_write permission for external contacts.",
+            message: "Operation permission is required",
+            solution: "Check whether the access_token has the required operation permissions.",
             class: crate::ErrorClass::NotRetryable,
             param: None,
         },
@@ -254,7 +248,7 @@ pub static DELETE_CONTACT: crate::OperationDescriptor = crate::OperationDescript
             code: 400001,
             name: "system_error",
             message: "System error",
-            solution: "Try again later; if it persists, contact DingTalk support with the request_id.",
+            solution: "Try again later.",
             class: crate::ErrorClass::NotRetryable,
             param: None,
         },

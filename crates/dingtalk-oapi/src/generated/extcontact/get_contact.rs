@@ -12,6 +12,8 @@
 /// App types: internal, third_party_enterprise.
 ///
 /// Safe to retry.
+///
+/// Documentation: <https://help.dingtalk.io/open/development/obtains-the-external-contact-details-of-an-enterprise>
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GetContact;
 impl crate::Operation for GetContact {

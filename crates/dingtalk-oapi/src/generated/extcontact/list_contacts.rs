@@ -14,6 +14,8 @@
 /// Safe to retry.
 ///
 /// Paginated by `offset`/`size` over `results`, at most 100 per page.
+///
+/// Documentation: <https://help.dingtalk.io/open/development/obtain-the-external-contact-list>
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ListContacts;
 impl crate::Operation for ListContacts {

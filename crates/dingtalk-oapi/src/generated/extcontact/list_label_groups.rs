@@ -16,6 +16,8 @@
 /// Safe to retry.
 ///
 /// Paginated by `offset`/`size` over `results`, at most 100 per page.
+///
+/// Documentation: <https://help.dingtalk.io/open/development/obtains-a-list-of-external-contact-tags>
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ListLabelGroups;
 impl crate::Operation for ListLabelGroups {

@@ -13,6 +13,8 @@
 /// App types: internal.
 ///
 /// Not retried once it may have reached the server.
+///
+/// Documentation: <https://help.dingtalk.io/open/development/update-enterprise-external-contacts>
 #[derive(Debug, Clone, Copy, Default)]
 pub struct UpdateContact;
 impl crate::Operation for UpdateContact {
