@@ -163,3 +163,22 @@ async fn a_token_in_an_unusable_token_answer_is_not_shown() {
         assert!(!shown.contains("LEAKEDTOKEN123") && !shown.contains("app-secret-xyz"), "{shown}");
     }
 }
+
+#[tokio::test]
+async fn absurd_flood_protection_waits_and_deadlines_do_not_overflow() {
+    let server =
+        RawServer::respond("200 OK", "application/json", br#"{"status":1111,"wait":9223372036854775807}"#).await;
+    let err = client(&server.url).list_label_groups().send().await.expect_err("flood protection");
+    assert!(
+        matches!(&err, Error::Decode(d) if d.kind == DecodeErrorKind::FloodProtection { wait_seconds: Some(9223372036854775807) })
+    );
+    assert_eq!(server.hits(), 1, "a wait past the deadline is not waited for");
+
+    let c = Client::builder()
+        .base_url(&server.url)
+        .access_token(SECRET_TOKEN)
+        .retry(RetryPolicy::default().deadline(Duration::MAX).max_attempts(1))
+        .build()
+        .unwrap();
+    assert!(c.list_label_groups().send().await.is_err());
+}

@@ -135,8 +135,12 @@ fn auth_error<C: ApiErrorCode>(e: Error<C>, secrets: &[&str]) -> AuthError {
     AuthError { message: scrub(&e.to_string(), secrets, &[]), errcode, retryable }
 }
 
+/// A token's lifetime from `expires_in`: 7200 s when absent (DingTalk's documented life), none
+/// when negative, and at most 30 days whatever the server says.
 fn expiry(expires_in: Option<i64>) -> Duration {
-    Duration::from_secs(expires_in.and_then(|s| u64::try_from(s).ok()).unwrap_or(7200))
+    const MAX: u64 = 30 * 24 * 3600;
+    let secs = expires_in.map_or(7200, |s| u64::try_from(s).unwrap_or(0).min(MAX));
+    Duration::from_secs(secs)
 }
 
 /// An internal app's credentials: tokens from `GET /gettoken`, cached per app.
@@ -315,6 +319,13 @@ mod tests {
             corp_token_signature("suiteSecretXYZ", 1795504935237, "ticketABC"),
             "2hqL8Fb6NOpySNY/S/spV5wFsKP3EcxBN0dGRrI1HPE="
         );
+    }
+
+    #[test]
+    fn server_lifetimes_are_bounded() {
+        assert_eq!(expiry(None), Duration::from_secs(7200));
+        assert_eq!(expiry(Some(-5)), Duration::ZERO);
+        assert_eq!(expiry(Some(i64::MAX)), Duration::from_secs(30 * 24 * 3600));
     }
 
     #[test]

@@ -349,7 +349,9 @@ impl Client {
         let encoded = encode::<O>(&request)?;
         let retry = &self.inner.retry;
         let started = Instant::now();
-        let deadline = started + retry.deadline;
+        // A deadline too far to represent is as good as none: about a century.
+        let deadline =
+            started.checked_add(retry.deadline).unwrap_or_else(|| started + Duration::from_secs(100 * 365 * 24 * 3600));
         let (mut attempt, mut counted, mut refreshed) = (0u32, 0u32, false);
         let span = tracing::Span::current();
         loop {
@@ -410,9 +412,10 @@ impl Client {
                 kind: DecodeErrorKind::FloodProtection { wait_seconds: Some(s) }, ..
             }) = &err
             {
-                wait = wait.max(Duration::from_secs(*s));
+                // The server's hint, bounded: a hostile `wait` must not overflow the clock.
+                wait = wait.max(Duration::from_secs((*s).min(retry.deadline.as_secs().saturating_add(1))));
             }
-            if Instant::now() + wait >= deadline {
+            if Instant::now().checked_add(wait).is_none_or(|at| at >= deadline) {
                 tracing::debug!(attempt, "giving up: the next wait would pass the deadline");
                 return Err(err);
             }
