@@ -19,6 +19,11 @@ fn blocking_calls_paginate_and_report_errors() {
     assert_eq!(all.len(), 4);
     let one = client.execute(ListLabelGroupsRequest::new().offset(3)).unwrap();
     assert_eq!(one.results[0].name.as_deref(), Some("Recruitment status"));
+    let pages: Vec<_> = client.list_label_groups().size(3).pages().collect::<Result<_, _>>().unwrap();
+    assert_eq!(pages.iter().map(|p| p.results.len()).collect::<Vec<_>>(), [3, 1]);
+    let mut items = client.list_label_groups().size(2).items();
+    assert_eq!(items.next().unwrap().unwrap().name.as_deref(), Some("Type"));
+    assert_eq!(items.count(), 3);
     let err = client.list_label_groups().size(0).send().unwrap_err();
     assert!(matches!(err, Error::Validation(_)));
     drop(server);

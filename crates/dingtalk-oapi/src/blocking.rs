@@ -16,6 +16,8 @@
 
 use std::sync::Arc;
 
+use futures_util::StreamExt;
+
 use crate::client::RequestBuilder;
 use crate::error::Error;
 use crate::operation::{Operation, OperationRequest, Paginated};
@@ -55,11 +57,29 @@ impl<O: Operation> RequestBuilder<O, Client> {
 }
 
 impl<O: Paginated> RequestBuilder<O, Client> {
+    fn paginator(self) -> (crate::Paginator<O>, Arc<tokio::runtime::Runtime>) {
+        let runtime = self.client.runtime.clone();
+        let builder = RequestBuilder::<O, crate::Client>::new(self.client.inner).set_request(self.request);
+        (builder.into_paginator(), runtime)
+    }
+
     /// Every item of every page, or the first error.
     pub fn collect_all(self) -> Result<Vec<O::Item>, Error<O::ErrorCode>> {
-        let paginator = RequestBuilder::<O, crate::Client>::new(self.client.inner.clone())
-            .set_request(self.request)
-            .into_paginator();
-        self.client.runtime.block_on(paginator.collect_all())
+        let (paginator, runtime) = self.paginator();
+        runtime.block_on(paginator.collect_all())
+    }
+
+    /// The pages, fetched one at a time as the iterator is advanced.
+    pub fn pages(self) -> impl Iterator<Item = Result<O::Response, Error<O::ErrorCode>>> {
+        let (paginator, runtime) = self.paginator();
+        let mut pages = paginator.send();
+        std::iter::from_fn(move || runtime.block_on(pages.next()))
+    }
+
+    /// The items of every page, fetched a page at a time as the iterator is advanced.
+    pub fn items(self) -> impl Iterator<Item = Result<O::Item, Error<O::ErrorCode>>> {
+        let (paginator, runtime) = self.paginator();
+        let mut items = paginator.items();
+        std::iter::from_fn(move || runtime.block_on(items.next()))
     }
 }
