@@ -8,7 +8,7 @@ use dingtalk_codegen::Source;
 
 /// The real service file plus `n` endpoints shaped like `listlabelgroups`, each with its own types.
 fn synthetic(n: usize) -> Vec<Source> {
-    let root = xtask::workspace_root();
+    let root = xtask::workspace_root().unwrap();
     let service = std::fs::read(root.join("spec/service.yaml")).unwrap();
     let template = std::fs::read_to_string(root.join("spec/extcontact/listlabelgroups.yaml")).unwrap();
     let mut sources = vec![Source::new("spec/service.yaml", service)];
@@ -51,7 +51,7 @@ fn generate(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("xtask_codegen_check");
     group.sample_size(20);
-    let root = xtask::workspace_root();
+    let root = xtask::workspace_root().unwrap();
     group.bench_function("real_spec", |b| b.iter(|| xtask::codegen(&root, true).expect("in sync")));
     group.finish();
 }

@@ -13,9 +13,33 @@ pub const GENERATED_DIR: &str = "crates/dingtalk-oapi/src/generated";
 /// Where the spec lives, relative to the workspace root.
 pub const SPEC_DIR: &str = "spec";
 
-/// The workspace root (the parent of this crate's folder).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+/// The workspace this run works on, found at run time.
+///
+/// `cargo xtask …` (an alias of `cargo run -p xtask`) sets `CARGO_MANIFEST_DIR` to the xtask
+/// folder of the checkout it runs in; its parent is the root. Without it (the binary run by
+/// hand), the nearest folder at or above the current directory whose `Cargo.toml` declares a
+/// `[workspace]`. Never the path the binary was compiled in: with one target directory shared
+/// by two checkouts, the binary of one is reused by the other, and must check the other's spec.
+pub fn workspace_root() -> Result<PathBuf, TaskError> {
+    if let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR") {
+        let dir = PathBuf::from(dir);
+        return dir.parent().map(Path::to_path_buf).ok_or_else(|| {
+            TaskError::Io(format!("CARGO_MANIFEST_DIR is `{}`, which has no parent folder", dir.display()))
+        });
+    }
+    let cwd = std::env::current_dir().map_err(|e| TaskError::Io(format!("cannot read the current directory: {e}")))?;
+    cwd.ancestors()
+        .find(|dir| {
+            std::fs::read_to_string(dir.join("Cargo.toml"))
+                .is_ok_and(|manifest| manifest.lines().any(|l| l.trim() == "[workspace]"))
+        })
+        .map(Path::to_path_buf)
+        .ok_or_else(|| {
+            TaskError::Io(format!(
+                "no workspace found at or above {}: run `cargo xtask …` inside a checkout",
+                cwd.display()
+            ))
+        })
 }
 
 #[derive(Debug)]

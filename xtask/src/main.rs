@@ -29,7 +29,13 @@ enum Task {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let root = xtask::workspace_root();
+    let root = match xtask::workspace_root() {
+        Ok(root) => root,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let result = match cli.task {
         Task::Codegen { check } => xtask::codegen(&root, check).map(|changes| {
             if check {

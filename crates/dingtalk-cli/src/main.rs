@@ -10,6 +10,7 @@
 //! Exit codes: 0 success; 2 usage or validation error (nothing sent); 3 DingTalk API error;
 //! 4 transport, HTTP or decode error.
 
+mod call;
 mod commands;
 mod output;
 
@@ -46,6 +47,7 @@ pub struct Cli {
     app_secret: Option<String>,
     /// Run against a built-in fake DingTalk server holding the documentation's example data
     /// (no credentials or base URL needed, and none taken).
+    #[cfg(feature = "sandbox")]
     #[arg(long, global = true, conflicts_with_all = ["base_url", "access_token", "app_key"])]
     sandbox: bool,
     /// Output format.
@@ -72,7 +74,9 @@ pub enum Output {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// External contacts.
+    /// Any operation in the spec, by name: `call --list`, `call NAME --param k=v [--all]`.
+    Call(call::CallArgs),
+    /// External contacts (friendly aliases of `call`).
     #[command(subcommand)]
     ExtContact(commands::ExtContact),
     /// Print shell completions.
@@ -111,6 +115,11 @@ fn main() -> ExitCode {
         let _ = std::io::stdout().write_all(&script);
         return ExitCode::SUCCESS;
     }
+    if let Command::Call(args) = &cli.command
+        && !call::needs_client(args)
+    {
+        return finish(call::list_only(cli.output));
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -118,7 +127,11 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::TRANSPORT);
         }
     };
-    match runtime.block_on(run(cli)) {
+    finish(runtime.block_on(run(cli)))
+}
+
+fn finish(result: Result<(), Failure>) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             eprintln!("error: {}", f.message);
@@ -127,18 +140,52 @@ fn main() -> ExitCode {
     }
 }
 
+#[cfg(feature = "sandbox")]
+macro_rules! sandbox_hint {
+    () => {
+        ", or use --sandbox"
+    };
+}
+#[cfg(not(feature = "sandbox"))]
+macro_rules! sandbox_hint {
+    () => {
+        ""
+    };
+}
+
+/// The built-in fake server, and a builder pointed at it.
+#[cfg(feature = "sandbox")]
+async fn start_sandbox(
+    builder: dingtalk_oapi::ClientBuilder,
+) -> Result<(dingtalk_oapi::ClientBuilder, Box<dyn std::any::Any>), Failure> {
+    const SANDBOX_TOKEN: &str = "sandbox-access-token";
+    let server = dingtalk_mock::MockServer::builder()
+        .access_token(SANDBOX_TOKEN)
+        .start()
+        .await
+        .map_err(|e| Failure { code: exit::TRANSPORT, message: format!("cannot start the sandbox: {e}") })?;
+    let builder = builder.base_url(server.url()).access_token(SANDBOX_TOKEN);
+    Ok((builder, Box::new(server)))
+}
+
+#[cfg(not(feature = "sandbox"))]
+async fn start_sandbox(
+    _: dingtalk_oapi::ClientBuilder,
+) -> Result<(dingtalk_oapi::ClientBuilder, Box<dyn std::any::Any>), Failure> {
+    unreachable!("--sandbox exists only with the sandbox feature")
+}
+
 async fn run(cli: Cli) -> Result<(), Failure> {
     // Keeps the sandbox server alive for the whole command.
     let mut _sandbox = None;
     let mut builder = Client::builder();
-    if cli.sandbox {
-        const SANDBOX_TOKEN: &str = "sandbox-access-token";
-        let server = dingtalk_mock::MockServer::builder()
-            .access_token(SANDBOX_TOKEN)
-            .start()
-            .await
-            .map_err(|e| Failure { code: exit::TRANSPORT, message: format!("cannot start the sandbox: {e}") })?;
-        builder = builder.base_url(server.url()).access_token(SANDBOX_TOKEN);
+    #[cfg(feature = "sandbox")]
+    let sandbox = cli.sandbox;
+    #[cfg(not(feature = "sandbox"))]
+    let sandbox = false;
+    if sandbox {
+        let (b, server) = start_sandbox(builder).await?;
+        builder = b;
         _sandbox = Some(server);
     } else {
         if let Some(url) = &cli.base_url {
@@ -148,10 +195,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             (Some(token), _, _) => builder.access_token(token),
             (None, Some(key), Some(secret)) => builder.app_credentials(key, secret),
             _ => {
-                return Err(Failure::usage(
-                    "no credentials: pass --access-token (or DINGTALK_ACCESS_TOKEN), --app-key and --app-secret \
-                     (or DINGTALK_APP_KEY and DINGTALK_APP_SECRET), or use --sandbox",
-                ));
+                return Err(Failure::usage(concat!(
+                    "no credentials: pass --access-token (or DINGTALK_ACCESS_TOKEN), --app-key and --app-secret ",
+                    "(or DINGTALK_APP_KEY and DINGTALK_APP_SECRET)",
+                    sandbox_hint!()
+                )));
             }
         };
     }
@@ -164,6 +212,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let client = builder.build().map_err(|e| Failure::usage(e.to_string()))?;
     match cli.command {
         Command::ExtContact(cmd) => commands::ext_contact(&client, cmd, cli.output).await,
+        Command::Call(args) => call::run(&client, args, cli.output).await,
         Command::Completions { .. } => unreachable!("handled before the runtime starts"),
     }
 }

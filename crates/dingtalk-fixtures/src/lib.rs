@@ -14,6 +14,8 @@ pub mod auth;
 pub mod blocking;
 #[path = "../../dingtalk-oapi/src/client.rs"]
 mod client;
+#[path = "../../dingtalk-oapi/src/dynamic.rs"]
+mod dynamic;
 #[path = "../../dingtalk-oapi/src/error.rs"]
 mod error;
 #[path = "../../dingtalk-codegen/tests/snapshots/shapes/mod.rs"]
@@ -27,11 +29,14 @@ mod paginate;
 mod redact;
 #[path = "../../dingtalk-oapi/src/retry.rs"]
 pub mod retry;
+#[path = "../../dingtalk-oapi/src/schema.rs"]
+pub mod schema;
 #[path = "../../dingtalk-oapi/src/validation.rs"]
 pub mod validation;
 
 pub use auth::{AccessToken, AppCredentials, StaticToken, SuiteCredentials, TokenProvider};
 pub use client::{BuildError, Client, ClientBuilder, RequestBuilder, decode_response};
+pub use dynamic::{AnyErrorCode, CallError, find_operation, parse_param_value};
 pub use error::{
     ApiError, AuthError, DecodeError, DecodeErrorKind, Error, HttpError, TransportError, TransportErrorKind,
 };

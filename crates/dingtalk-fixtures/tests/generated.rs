@@ -63,7 +63,7 @@ fn missing_required_fields_are_reported_with_their_wire_path() {
 
     // The error says what is wrong and that nothing was sent.
     let e = GetContactRequest::new().validate().expect_err("missing userId");
-    assert_eq!(e.to_string(), "invalid request: `userId` is required but was not set (nothing was sent)");
+    assert_eq!(e.to_string(), "invalid request to GetContact: `userId` is required (nothing was sent)");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use dingtalk_oapi::schema::Mode;
 use dingtalk_oapi::{MockAction, ObjectSchema, OperationDescriptor, ParamType};
 use serde_json::Value;
 
@@ -100,55 +101,14 @@ fn item_schema(ops: &[&'static OperationDescriptor], store: &str) -> Option<&'st
 pub(crate) fn check_items(ops: &[&'static OperationDescriptor], store: &str, items: &[Value]) -> Result<(), String> {
     let Some(schema) = item_schema(ops, store) else { return Ok(()) };
     for (i, item) in items.iter().enumerate() {
-        check_object(schema, item, &format!("{store}[{i}]"))?;
+        let path = format!("{store}[{i}]");
+        if !item.is_object() {
+            return Err(format!("`{path}` is {}, expected a `{}` object", kind(item), schema.name));
+        }
+        dingtalk_oapi::schema::check_value(&ParamType::Object(schema), item, &path, Mode::Decode)
+            .map_err(|e| format!("`{}` {}", e.field, e.problem))?;
     }
     Ok(())
-}
-
-fn check_object(schema: &ObjectSchema, value: &Value, path: &str) -> Result<(), String> {
-    let Value::Object(map) = value else {
-        return Err(format!("{path} is {}, expected a `{}` object", kind(value), schema.name));
-    };
-    for field in schema.fields {
-        match map.get(field.name) {
-            None | Some(Value::Null) => {}
-            Some(v) => check_typed(&field.ty, v, &format!("{path}.{}", field.name))?,
-        }
-    }
-    Ok(())
-}
-
-fn check_typed(ty: &ParamType, value: &Value, path: &str) -> Result<(), String> {
-    let ok = match ty {
-        ParamType::String => value.is_string(),
-        ParamType::Bool => value.is_boolean(),
-        ParamType::I32 => value.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
-        ParamType::I64 => value.is_i64(),
-        ParamType::F64 => value.is_number(),
-        ParamType::List(inner) => {
-            let Value::Array(items) = value else {
-                return Err(format!("{path} is {}, expected a list", kind(value)));
-            };
-            for (i, item) in items.iter().enumerate() {
-                check_typed(inner, item, &format!("{path}[{i}]"))?;
-            }
-            true
-        }
-        ParamType::Object(schema) => return check_object(schema, value, path),
-    };
-    if ok { Ok(()) } else { Err(format!("{path} is {}, expected {}", kind(value), type_name(ty))) }
-}
-
-fn type_name(ty: &ParamType) -> &'static str {
-    match ty {
-        ParamType::String => "a string",
-        ParamType::Bool => "true or false",
-        ParamType::I32 => "a 32-bit integer",
-        ParamType::I64 => "an integer",
-        ParamType::F64 => "a number",
-        ParamType::List(_) => "a list",
-        ParamType::Object(_) => "an object",
-    }
 }
 
 pub(crate) fn parse_data(value: Value) -> Result<Vec<(String, Vec<Value>)>, String> {
@@ -214,11 +174,11 @@ mod tests {
         let bad = serde_json::json!([{"name": "G"}, {"name": 5}]);
         assert_eq!(
             check_items(ops, "label_groups", bad.as_array().unwrap()),
-            Err("label_groups[1].name is a number, expected a string".to_owned())
+            Err("`label_groups[1].name` must be a string".to_owned())
         );
         let bad = serde_json::json!([{"labels": [{"id": "x"}]}]);
         let err = check_items(ops, "label_groups", bad.as_array().unwrap()).unwrap_err();
-        assert!(err.starts_with("label_groups[0].labels[0].id is a string, expected an integer"), "{err}");
+        assert_eq!(err, "`label_groups[0].labels[0].id` must be an integer");
         let bad = serde_json::json!([7]);
         assert!(
             check_items(ops, "label_groups", bad.as_array().unwrap())

@@ -15,12 +15,15 @@ use crate::auth::{AccessToken, AppCredentials, StaticToken, TokenProvider};
 use crate::error::*;
 use crate::generated::service;
 use crate::operation::{
-    ApiErrorCode, Encoding, ErrorClass, HttpMethod, Operation, OperationRequest, Paginated, ResponseEnvelope,
+    ApiErrorCode, Encoding, ErrorClass, HttpMethod, Operation, OperationDescriptor, OperationRequest, Paginated,
+    ResponseEnvelope,
 };
 use crate::paginate::Paginator;
 use crate::redact::{scrub, snippet};
 use crate::retry::{RetryPolicy, RetryReason};
-use crate::validation::Validate;
+use crate::schema;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
 /// Default cap on a response body: far above any documented page, far below harm.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
@@ -325,9 +328,23 @@ impl Client {
         }
     }
 
-    /// The generic call: every generated operation ends here.
+    /// The typed call: every generated operation ends here.
     pub(crate) async fn send<O: Operation>(&self, request: O::Request) -> Result<O::Response, Error<O::ErrorCode>> {
-        let d = O::DESCRIPTOR;
+        let params = to_params::<O::ErrorCode>(O::DESCRIPTOR, &request)?;
+        self.send_params(O::DESCRIPTOR, params).await
+    }
+
+    /// The one generic path: the parameters as JSON, checked against the descriptor's schema,
+    /// encoded, sent with retries and decoded into `R`.
+    pub(crate) async fn send_params<R, C>(
+        &self,
+        d: &'static OperationDescriptor,
+        params: Map<String, Value>,
+    ) -> Result<R, Error<C>>
+    where
+        R: DeserializeOwned + ResponseEnvelope,
+        C: ApiErrorCode,
+    {
         let span = tracing::info_span!(
             "dingtalk_call",
             operation = d.name,
@@ -337,16 +354,23 @@ impl Client {
             request_id = Empty,
             elapsed_ms = Empty
         );
-        self.send_in_span::<O>(request).instrument(span).await
+        self.send_in_span(d, params).instrument(span).await
     }
 
-    async fn send_in_span<O: Operation>(&self, request: O::Request) -> Result<O::Response, Error<O::ErrorCode>> {
-        let d = O::DESCRIPTOR;
-        request.validate().map_err(|mut e| {
+    async fn send_in_span<R, C>(
+        &self,
+        d: &'static OperationDescriptor,
+        params: Map<String, Value>,
+    ) -> Result<R, Error<C>>
+    where
+        R: DeserializeOwned + ResponseEnvelope,
+        C: ApiErrorCode,
+    {
+        let params = schema::check_params(d, &params, schema::Mode::Strict).map_err(|mut e| {
             e.operation = Some(d.name);
             Error::Validation(e)
         })?;
-        let encoded = encode::<O>(&request)?;
+        let encoded = encode(d, params)?;
         let retry = &self.inner.retry;
         let started = Instant::now();
         // A deadline too far to represent is as good as none: about a century.
@@ -360,20 +384,22 @@ impl Client {
             span.record("attempt", attempt);
             let token = if d.requires_token { Some(self.access_token().await.map_err(Error::Auth)?) } else { None };
             let secrets: Vec<&str> = token.iter().map(|t| t.secret()).collect();
-            let outcome =
-                match tokio::time::timeout_at(deadline.into(), self.attempt::<O>(&encoded, token.as_ref(), &secrets))
-                    .await
-                {
-                    Ok(outcome) => outcome,
-                    Err(_) => Err(Error::Transport(TransportError {
-                        operation: d.name,
-                        kind: TransportErrorKind::Deadline,
-                        target: self.target(d.method, d.path),
-                        detail: format!("the call's deadline of {:?} passed", retry.deadline),
-                        maybe_sent: true,
-                        source: None,
-                    })),
-                };
+            let outcome = match tokio::time::timeout_at(
+                deadline.into(),
+                self.attempt::<R, C>(d, &encoded, token.as_ref(), &secrets),
+            )
+            .await
+            {
+                Ok(outcome) => outcome,
+                Err(_) => Err(Error::Transport(TransportError {
+                    operation: d.name,
+                    kind: TransportErrorKind::Deadline,
+                    target: self.target(d.method, d.path),
+                    detail: format!("the call's deadline of {:?} passed", retry.deadline),
+                    maybe_sent: true,
+                    source: None,
+                })),
+            };
             span.record("elapsed_ms", started.elapsed().as_millis() as u64);
             let err = match outcome {
                 Ok(response) => {
@@ -429,13 +455,17 @@ impl Client {
         format!("{} {base}{path}", method.as_str())
     }
 
-    async fn attempt<O: Operation>(
+    async fn attempt<R, C>(
         &self,
+        d: &'static OperationDescriptor,
         encoded: &Encoded,
         token: Option<&AccessToken>,
         secrets: &[&str],
-    ) -> Result<O::Response, Error<O::ErrorCode>> {
-        let d = O::DESCRIPTOR;
+    ) -> Result<R, Error<C>>
+    where
+        R: DeserializeOwned + ResponseEnvelope,
+        C: ApiErrorCode,
+    {
         let mut url = self.inner.base_url.clone();
         let base_path = url.path().trim_end_matches('/').to_owned();
         url.set_path(&format!("{base_path}{}", d.path));
@@ -474,7 +504,7 @@ impl Client {
             ReadError::Transport(e) => Error::Transport(self.transport_error(d.name, d.method, d.path, e, secrets)),
         })?;
         tracing::debug!(status, bytes = body.len(), "response received");
-        decode::<O>(status, content_type, &body, secrets)
+        decode(d, status, content_type, &body, secrets)
     }
 
     fn transport_error(
@@ -536,20 +566,28 @@ async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<
     Ok(body)
 }
 
-/// Splits the request's parameters into query and body as the descriptor says.
-fn encode<O: Operation>(request: &O::Request) -> Result<Encoded, Error<O::ErrorCode>> {
-    let d = O::DESCRIPTOR;
-    let invalid = |why: String| {
-        Error::Validation(crate::validation::ValidationError {
-            operation: Some(d.name),
-            field: String::new(),
-            problem: crate::validation::Problem::Invalid(why),
-        })
-    };
-    let value = serde_json::to_value(request).map_err(|e| invalid(format!("cannot be serialized: {e}")))?;
-    let serde_json::Value::Object(params) = value else {
-        return Err(invalid("is not an object".into()));
-    };
+/// A request as the JSON object of its wire parameters.
+pub(crate) fn to_params<C: ApiErrorCode>(
+    d: &'static OperationDescriptor,
+    request: &impl serde::Serialize,
+) -> Result<Map<String, Value>, Error<C>> {
+    match serde_json::to_value(request) {
+        Ok(Value::Object(params)) => Ok(params),
+        Ok(_) => Err(invalid_request(d, "is not an object".into())),
+        Err(e) => Err(invalid_request(d, format!("cannot be serialized: {e}"))),
+    }
+}
+
+fn invalid_request<C: ApiErrorCode>(d: &'static OperationDescriptor, why: String) -> Error<C> {
+    Error::Validation(crate::validation::ValidationError {
+        operation: Some(d.name),
+        field: String::new(),
+        problem: crate::validation::Problem::Invalid(why),
+    })
+}
+
+/// Splits the (checked) parameters into query and body as the descriptor says.
+fn encode<C: ApiErrorCode>(d: &'static OperationDescriptor, params: Map<String, Value>) -> Result<Encoded, Error<C>> {
     let mut query = Vec::new();
     let mut body = serde_json::Map::new();
     for (name, value) in params {
@@ -563,7 +601,7 @@ fn encode<O: Operation>(request: &O::Request) -> Result<Encoded, Error<O::ErrorC
         Encoding::Query => None,
         Encoding::Json => Some((
             "application/json;charset=UTF-8",
-            serde_json::to_vec(&body).map_err(|e| invalid(format!("cannot be serialized: {e}")))?,
+            serde_json::to_vec(&body).map_err(|e| invalid_request(d, format!("cannot be serialized: {e}")))?,
         )),
         Encoding::Form => {
             let mut form = url::form_urlencoded::Serializer::new(String::new());
@@ -592,17 +630,21 @@ pub fn decode_response<O: Operation>(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Result<O::Response, Error<O::ErrorCode>> {
-    decode::<O>(status, content_type.map(str::to_owned), body, &[])
+    decode(O::DESCRIPTOR, status, content_type.map(str::to_owned), body, &[])
 }
 
 /// Turns a response into the typed response or the typed error.
-pub(crate) fn decode<O: Operation>(
+pub(crate) fn decode<R, C>(
+    d: &'static OperationDescriptor,
     status: u16,
     content_type: Option<String>,
     body: &[u8],
     secrets: &[&str],
-) -> Result<O::Response, Error<O::ErrorCode>> {
-    let d = O::DESCRIPTOR;
+) -> Result<R, Error<C>>
+where
+    R: DeserializeOwned + ResponseEnvelope,
+    C: ApiErrorCode,
+{
     let keys = d.secret_names();
     let decode_error = |kind| {
         Error::Decode(DecodeError {
@@ -631,7 +673,7 @@ pub(crate) fn decode<O: Operation>(
     }
     // The common case in one pass: a success whose type declares `errcode`. Anything else
     // (an API error, a shape mismatch) is read again below to tell which it is.
-    if let Ok(response) = serde_json::from_slice::<O::Response>(body)
+    if let Ok(response) = serde_json::from_slice::<R>(body)
         && response.errcode() == Some(0)
     {
         return Ok(response);
@@ -652,7 +694,7 @@ pub(crate) fn decode<O: Operation>(
         let clean = |v: Option<serde_json::Value>| text_of(v).map(|t| scrub(&t, secrets, &keys));
         return Err(Error::Api(ApiError {
             operation: d.name,
-            code: O::ErrorCode::from_code(errcode),
+            code: C::from_descriptor(errcode, d),
             errmsg: clean(envelope.errmsg).unwrap_or_default(),
             request_id: clean(envelope.request_id),
             sub_code: clean(envelope.sub_code),

@@ -29,6 +29,7 @@ pub mod auth;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod client;
+mod dynamic;
 mod error;
 #[rustfmt::skip]
 pub mod generated;
@@ -36,10 +37,12 @@ mod operation;
 mod paginate;
 mod redact;
 pub mod retry;
+pub mod schema;
 pub mod validation;
 
 pub use auth::{AccessToken, AppCredentials, StaticToken, SuiteCredentials, TokenProvider};
 pub use client::{BuildError, Client, ClientBuilder, RequestBuilder, decode_response};
+pub use dynamic::{AnyErrorCode, CallError, find_operation, parse_param_value};
 pub use error::{
     ApiError, AuthError, DecodeError, DecodeErrorKind, Error, HttpError, TransportError, TransportErrorKind,
 };

@@ -6,8 +6,6 @@ use std::fmt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::validation::Validate;
-
 /// HTTP method of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HttpMethod {
@@ -102,6 +100,59 @@ pub struct FieldSchema {
     pub secret: bool,
     /// Values must exist in the fake server's store: `store.field(.field)*`.
     pub references: Option<&'static str>,
+}
+
+impl FieldSchema {
+    /// An optional field with no constraints; chain the methods below to add them.
+    pub const fn new(name: &'static str, ty: ParamType) -> Self {
+        FieldSchema {
+            name,
+            ty,
+            required: false,
+            min: None,
+            max: None,
+            max_length: None,
+            max_items: None,
+            secret: false,
+            references: None,
+        }
+    }
+
+    pub const fn required(mut self, required: bool) -> Self {
+        self.required = required;
+        self
+    }
+
+    /// Inclusive bounds of an integer.
+    pub const fn range(mut self, min: Option<i64>, max: Option<i64>) -> Self {
+        self.min = min;
+        self.max = max;
+        self
+    }
+
+    /// Most characters of a string.
+    pub const fn max_length(mut self, max: i64) -> Self {
+        self.max_length = Some(max);
+        self
+    }
+
+    /// Most items of a list.
+    pub const fn max_items(mut self, max: i64) -> Self {
+        self.max_items = Some(max);
+        self
+    }
+
+    /// Never logged; redacted from `Debug` and error snippets.
+    pub const fn secret(mut self) -> Self {
+        self.secret = true;
+        self
+    }
+
+    /// Values must name objects in the fake server's store (`store.field(.field)*`).
+    pub const fn references(mut self, path: &'static str) -> Self {
+        self.references = Some(path);
+        self
+    }
 }
 
 /// A documented error code.
@@ -207,6 +258,12 @@ impl OperationDescriptor {
 /// An error-code enum generated for one operation.
 pub trait ApiErrorCode: Copy + fmt::Debug + fmt::Display + PartialEq + Send + Sync + 'static {
     fn from_code(code: i64) -> Self;
+    /// The code as `op` answered it. Generated enums know their operation already; an error
+    /// code of a call chosen at run time (`Client::call`) looks its entry up in `op`.
+    fn from_descriptor(code: i64, op: &'static OperationDescriptor) -> Self {
+        let _ = op;
+        Self::from_code(code)
+    }
     fn code(&self) -> i64;
     /// The documented message, if the code is documented.
     fn message(&self) -> Option<&'static str>;
@@ -232,9 +289,16 @@ pub trait ResponseEnvelope {
     }
 }
 
+/// A response read without a generated type (`Client::call`).
+impl ResponseEnvelope for serde_json::Value {
+    fn errcode(&self) -> Option<i64> {
+        self.get("errcode").and_then(serde_json::Value::as_i64)
+    }
+}
+
 /// One generated operation: its request, response and error-code types and its descriptor.
 pub trait Operation: Send + Sync + 'static {
-    type Request: Serialize + Validate + Clone + Default + fmt::Debug + Send + Sync + 'static;
+    type Request: Serialize + Clone + Default + fmt::Debug + Send + Sync + 'static;
     type Response: DeserializeOwned + ResponseEnvelope + fmt::Debug + Send + 'static;
     type ErrorCode: ApiErrorCode;
     const DESCRIPTOR: &'static OperationDescriptor;

@@ -11,6 +11,14 @@ use crate::operation::{Operation, Paginated};
 /// page cannot keep it going forever.
 pub const DEFAULT_MAX_PAGES: usize = 10_000;
 
+/// The offset of the page after one of `count` items fetched at `offset` with `size`, or
+/// `None` when the walk is over: the page was empty or short, or the offset would not advance.
+pub(crate) fn next_offset(offset: i64, size: i64, count: usize) -> Option<i64> {
+    let count = i64::try_from(count).unwrap_or(i64::MAX);
+    let next = offset.saturating_add(count);
+    (count > 0 && count >= size && next > offset).then_some(next)
+}
+
 /// Walks the pages of a paginated operation.
 ///
 /// Starts at the request's offset (or 0) with the request's size (or the spec's maximum page
@@ -84,12 +92,9 @@ impl<O: Paginated> Paginator<O> {
                 }
                 Ok(page) => {
                     state.pages += 1;
-                    let count = i64::try_from(O::item_count(&page)).unwrap_or(i64::MAX);
-                    let next = state.offset.saturating_add(count);
-                    if count == 0 || count < state.size || next <= state.offset {
-                        state.done = true;
-                    } else {
-                        state.offset = next;
+                    match next_offset(state.offset, state.size, O::item_count(&page)) {
+                        Some(next) => state.offset = next,
+                        None => state.done = true,
                     }
                     Some((Ok(page), state))
                 }

@@ -2,14 +2,35 @@
 
 use std::fmt;
 
-/// Implemented by generated requests and the object types they carry.
-pub trait Validate {
-    /// Checks the value; `path` is the wire path of the value within the request (`""` at the top).
-    fn validate_at(&self, path: &str) -> Result<(), ValidationError>;
+use serde::Serialize;
 
-    /// Checks the value as a whole request.
+use crate::operation::{Operation, OperationRequest};
+use crate::schema;
+
+/// Checks a request against its operation's spec before anything is sent; the client runs it
+/// on every call, through the one [schema checker](crate::schema).
+pub trait Validate {
+    fn validate(&self) -> Result<(), ValidationError>;
+}
+
+impl<R: OperationRequest + Serialize> Validate for R {
     fn validate(&self) -> Result<(), ValidationError> {
-        self.validate_at("")
+        let d = <R::Operation as Operation>::DESCRIPTOR;
+        let fail = |why: String| ValidationError {
+            operation: Some(d.name),
+            field: String::new(),
+            problem: Problem::Invalid(why),
+        };
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(params)) => {
+                schema::check_params(d, &params, schema::Mode::Strict).map(drop).map_err(|mut e| {
+                    e.operation = Some(d.name);
+                    e
+                })
+            }
+            Ok(_) => Err(fail("is not an object".into())),
+            Err(e) => Err(fail(format!("cannot be serialized: {e}"))),
+        }
     }
 }
 
@@ -41,68 +62,32 @@ impl ValidationError {
     }
 }
 
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Missing => f.write_str("is required"),
+            Problem::BelowMin { value, min } => write!(f, "is {value}, below the minimum of {min}"),
+            Problem::AboveMax { value, max } => write!(f, "is {value}, above the maximum of {max}"),
+            Problem::TooLong { length, max } => write!(f, "is {length} characters long, more than the {max} allowed"),
+            Problem::TooManyItems { count, max } => write!(f, "has {count} items, more than the {max} allowed"),
+            Problem::Invalid(why) => f.write_str(why),
+        }
+    }
+}
+
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("invalid request")?;
         if let Some(op) = self.operation {
             write!(f, " to {op}")?;
         }
-        let field = &self.field;
-        match &self.problem {
-            Problem::Missing => write!(f, ": `{field}` is required but was not set"),
-            Problem::BelowMin { value, min } => write!(f, ": `{field}` is {value}, below the minimum of {min}"),
-            Problem::AboveMax { value, max } => write!(f, ": `{field}` is {value}, above the maximum of {max}"),
-            Problem::TooLong { length, max } => {
-                write!(f, ": `{field}` is {length} characters long, more than the {max} allowed")
-            }
-            Problem::TooManyItems { count, max } => {
-                write!(f, ": `{field}` has {count} items, more than the {max} allowed")
-            }
-            Problem::Invalid(why) => write!(f, ": `{field}` {why}"),
-        }?;
+        if self.field.is_empty() {
+            write!(f, ": {}", self.problem)?;
+        } else {
+            write!(f, ": `{}` {}", self.field, self.problem)?;
+        }
         f.write_str(" (nothing was sent)")
     }
 }
 
 impl std::error::Error for ValidationError {}
-
-/// `parent.name`, or `name` at the top.
-pub fn join(parent: &str, name: &str) -> String {
-    if parent.is_empty() { name.to_owned() } else { format!("{parent}.{name}") }
-}
-
-/// `parent.name[i]`.
-pub fn index(parent: &str, name: &str, i: usize) -> String {
-    format!("{}[{i}]", join(parent, name))
-}
-
-/// The value of a required parameter, or a `Missing` error.
-pub fn require<'v, T>(parent: &str, name: &str, value: Option<&'v T>) -> Result<&'v T, ValidationError> {
-    value.ok_or_else(|| ValidationError::new(join(parent, name), Problem::Missing))
-}
-
-pub fn range(parent: &str, name: &str, value: i64, min: Option<i64>, max: Option<i64>) -> Result<(), ValidationError> {
-    if let Some(min) = min.filter(|m| value < *m) {
-        return Err(ValidationError::new(join(parent, name), Problem::BelowMin { value, min }));
-    }
-    if let Some(max) = max.filter(|m| value > *m) {
-        return Err(ValidationError::new(join(parent, name), Problem::AboveMax { value, max }));
-    }
-    Ok(())
-}
-
-pub fn max_length(parent: &str, name: &str, value: &str, max: u64) -> Result<(), ValidationError> {
-    let length = value.chars().count() as u64;
-    if length > max {
-        return Err(ValidationError::new(join(parent, name), Problem::TooLong { length, max }));
-    }
-    Ok(())
-}
-
-pub fn max_items(parent: &str, name: &str, count: usize, max: u64) -> Result<(), ValidationError> {
-    let count = count as u64;
-    if count > max {
-        return Err(ValidationError::new(join(parent, name), Problem::TooManyItems { count, max }));
-    }
-    Ok(())
-}

@@ -168,27 +168,37 @@ fn schema_static(name: &str, fields: &[Field], scope: &Scope) -> TokenStream {
     }
 }
 
+/// `crate::FieldSchema::new("size", ty).required(true).range(Some(1), Some(100))`: only
+/// what differs from the defaults is spelled out.
 pub fn field_schemas(fields: &[Field], scope: &Scope) -> Vec<TokenStream> {
     fields
         .iter()
         .map(|f| {
             let name = &f.name;
             let ty = scope.param_type(&f.ty);
-            let required = f.required;
-            let secret = f.secret;
-            let references = match &f.references {
-                Some((_, r)) => quote! { Some(#r) },
-                None => quote! { None },
-            };
-            let opt_u64 = |v: Option<u64>| super::opt_int(v.map(|v| i64::try_from(v).unwrap_or(i64::MAX)));
-            let (min, max) = (super::opt_int(f.constraints.min), super::opt_int(f.constraints.max));
-            let (max_length, max_items) = (opt_u64(f.constraints.max_length), opt_u64(f.constraints.max_items));
-            quote! {
-                crate::FieldSchema {
-                    name: #name, ty: #ty, required: #required, min: #min, max: #max,
-                    max_length: #max_length, max_items: #max_items, secret: #secret, references: #references,
-                }
+            let mut calls = Vec::new();
+            if f.required {
+                calls.push(quote! { .required(true) });
             }
+            let c = &f.constraints;
+            if c.min.is_some() || c.max.is_some() {
+                let (min, max) = (super::opt_int(c.min), super::opt_int(c.max));
+                calls.push(quote! { .range(#min, #max) });
+            }
+            let int = |v: u64| proc_macro2::Literal::i64_unsuffixed(i64::try_from(v).unwrap_or(i64::MAX));
+            if let Some(max) = c.max_length.map(int) {
+                calls.push(quote! { .max_length(#max) });
+            }
+            if let Some(max) = c.max_items.map(int) {
+                calls.push(quote! { .max_items(#max) });
+            }
+            if f.secret {
+                calls.push(quote! { .secret() });
+            }
+            if let Some((_, r)) = &f.references {
+                calls.push(quote! { .references(#r) });
+            }
+            quote! { crate::FieldSchema::new(#name, #ty) #(#calls)* }
         })
         .collect()
 }
@@ -249,7 +259,6 @@ pub fn struct_item(
         }
     });
     let debug_impl = has_secret.then(|| debug_redacting(ident, fields));
-    let validate = (direction == Direction::Input).then(|| validate_impl(ident, fields));
     quote! {
         #(#[doc = #doc])*
         #derives
@@ -267,7 +276,6 @@ pub fn struct_item(
         }
 
         #debug_impl
-        #validate
     }
 }
 
@@ -309,85 +317,4 @@ fn debug_redacting(ident: &proc_macro2::Ident, fields: &[Field]) -> TokenStream 
             }
         }
     }
-}
-
-fn validate_impl(ident: &proc_macro2::Ident, fields: &[Field]) -> TokenStream {
-    let checks: Vec<TokenStream> = fields.iter().filter_map(field_check).collect();
-    let path_param = if checks.is_empty() {
-        quote! { _path }
-    } else {
-        quote! { path }
-    };
-    quote! {
-        impl crate::Validate for #ident {
-            fn validate_at(&self, #path_param: &str) -> Result<(), crate::ValidationError> {
-                #(#checks)*
-                Ok(())
-            }
-        }
-    }
-}
-
-/// The checks of one input field; `None` when the field has nothing to check.
-fn field_check(f: &Field) -> Option<TokenStream> {
-    let ident = field_ident(f);
-    let wire = &f.name;
-    let inner = value_checks(&f.ty, f, quote! { value });
-    match (f.required, inner.is_empty()) {
-        (false, true) => None,
-        (false, false) => Some(quote! {
-            if let Some(value) = &self.#ident {
-                #(#inner)*
-            }
-        }),
-        (true, true) => Some(quote! {
-            crate::validation::require(path, #wire, self.#ident.as_ref())?;
-        }),
-        (true, false) => Some(quote! {
-            let value = crate::validation::require(path, #wire, self.#ident.as_ref())?;
-            #(#inner)*
-        }),
-    }
-}
-
-fn value_checks(ty: &TypeRef, f: &Field, value: TokenStream) -> Vec<TokenStream> {
-    let wire = &f.name;
-    let c = &f.constraints;
-    let mut out = Vec::new();
-    let opt = super::opt_int;
-    match ty {
-        TypeRef::I32 | TypeRef::I64 if c.min.is_some() || c.max.is_some() => {
-            let (min, max) = (opt(c.min), opt(c.max));
-            let widened = if *ty == TypeRef::I32 {
-                quote! { i64::from(*#value) }
-            } else {
-                quote! { *#value }
-            };
-            out.push(quote! { crate::validation::range(path, #wire, #widened, #min, #max)?; });
-        }
-        TypeRef::String => {
-            if let Some(max) = c.max_length {
-                let max = proc_macro2::Literal::u64_unsuffixed(max);
-                out.push(quote! { crate::validation::max_length(path, #wire, #value, #max)?; });
-            }
-        }
-        TypeRef::List(inner) => {
-            if let Some(max) = c.max_items {
-                let max = proc_macro2::Literal::u64_unsuffixed(max);
-                out.push(quote! { crate::validation::max_items(path, #wire, #value.len(), #max)?; });
-            }
-            if matches!(**inner, TypeRef::Named(_)) {
-                out.push(quote! {
-                    for (i, item) in #value.iter().enumerate() {
-                        crate::Validate::validate_at(item, &crate::validation::index(path, #wire, i))?;
-                    }
-                });
-            }
-        }
-        TypeRef::Named(_) => {
-            out.push(quote! { crate::Validate::validate_at(#value, &crate::validation::join(path, #wire))?; });
-        }
-        _ => {}
-    }
-    out
 }

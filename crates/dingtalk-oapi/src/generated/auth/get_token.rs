@@ -66,19 +66,6 @@ impl std::fmt::Debug for GetTokenRequest {
             .finish()
     }
 }
-impl crate::Validate for GetTokenRequest {
-    fn validate_at(&self, path: &str) -> Result<(), crate::ValidationError> {
-        let value = crate::validation::require(path, "appkey", self.appkey.as_ref())?;
-        crate::validation::max_length(path, "appkey", value, 128)?;
-        let value = crate::validation::require(
-            path,
-            "appsecret",
-            self.appsecret.as_ref(),
-        )?;
-        crate::validation::max_length(path, "appsecret", value, 256)?;
-        Ok(())
-    }
-}
 /// The response of [`GetToken`].
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -212,75 +199,20 @@ pub static GET_TOKEN: crate::OperationDescriptor = crate::OperationDescriptor {
     permission: None,
     app_types: &["internal"],
     query: &[
-        crate::FieldSchema {
-            name: "appkey",
-            ty: crate::ParamType::String,
-            required: true,
-            min: None,
-            max: None,
-            max_length: Some(128),
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "appsecret",
-            ty: crate::ParamType::String,
-            required: true,
-            min: None,
-            max: None,
-            max_length: Some(256),
-            max_items: None,
-            secret: true,
-            references: None,
-        },
+        crate::FieldSchema::new("appkey", crate::ParamType::String)
+            .required(true)
+            .max_length(128),
+        crate::FieldSchema::new("appsecret", crate::ParamType::String)
+            .required(true)
+            .max_length(256)
+            .secret(),
     ],
     body: &[],
     response: &[
-        crate::FieldSchema {
-            name: "access_token",
-            ty: crate::ParamType::String,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: true,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "expires_in",
-            ty: crate::ParamType::I64,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "errcode",
-            ty: crate::ParamType::I64,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "errmsg",
-            ty: crate::ParamType::String,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
+        crate::FieldSchema::new("access_token", crate::ParamType::String).secret(),
+        crate::FieldSchema::new("expires_in", crate::ParamType::I64),
+        crate::FieldSchema::new("errcode", crate::ParamType::I64),
+        crate::FieldSchema::new("errmsg", crate::ParamType::String),
     ],
     pagination: None,
     errors: &[

@@ -51,13 +51,6 @@ impl CreateContactRequest {
         self
     }
 }
-impl crate::Validate for CreateContactRequest {
-    fn validate_at(&self, path: &str) -> Result<(), crate::ValidationError> {
-        let value = crate::validation::require(path, "contact", self.contact.as_ref())?;
-        crate::Validate::validate_at(value, &crate::validation::join(path, "contact"))?;
-        Ok(())
-    }
-}
 /// The response of [`CreateContact`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -215,156 +208,36 @@ impl NewExtContact {
         self
     }
 }
-impl crate::Validate for NewExtContact {
-    fn validate_at(&self, path: &str) -> Result<(), crate::ValidationError> {
-        crate::validation::require(path, "name", self.name.as_ref())?;
-        crate::validation::require(path, "mobile", self.mobile.as_ref())?;
-        crate::validation::require(path, "state_code", self.state_code.as_ref())?;
-        crate::validation::require(
-            path,
-            "follower_user_id",
-            self.follower_user_id.as_ref(),
-        )?;
-        let value = crate::validation::require(
-            path,
-            "label_ids",
-            self.label_ids.as_ref(),
-        )?;
-        crate::validation::max_items(path, "label_ids", value.len(), 20)?;
-        if let Some(value) = &self.share_dept_ids {
-            crate::validation::max_items(path, "share_dept_ids", value.len(), 20)?;
-        }
-        if let Some(value) = &self.share_user_ids {
-            crate::validation::max_items(path, "share_user_ids", value.len(), 20)?;
-        }
-        Ok(())
-    }
-}
 /// Wire schema of [`NewExtContact`].
 pub static NEW_EXT_CONTACT_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
     name: "NewExtContact",
     fields: &[
-        crate::FieldSchema {
-            name: "name",
-            ty: crate::ParamType::String,
-            required: true,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "mobile",
-            ty: crate::ParamType::String,
-            required: true,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "state_code",
-            ty: crate::ParamType::String,
-            required: true,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "follower_user_id",
-            ty: crate::ParamType::String,
-            required: true,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "label_ids",
-            ty: crate::ParamType::List(&crate::ParamType::I64),
-            required: true,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: Some(20),
-            secret: false,
-            references: Some("label_groups.labels.id"),
-        },
-        crate::FieldSchema {
-            name: "title",
-            ty: crate::ParamType::String,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "share_dept_ids",
-            ty: crate::ParamType::List(&crate::ParamType::I64),
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: Some(20),
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "share_user_ids",
-            ty: crate::ParamType::List(&crate::ParamType::String),
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: Some(20),
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "remark",
-            ty: crate::ParamType::String,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "address",
-            ty: crate::ParamType::String,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "company_name",
-            ty: crate::ParamType::String,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
+        crate::FieldSchema::new("name", crate::ParamType::String).required(true),
+        crate::FieldSchema::new("mobile", crate::ParamType::String).required(true),
+        crate::FieldSchema::new("state_code", crate::ParamType::String).required(true),
+        crate::FieldSchema::new("follower_user_id", crate::ParamType::String)
+            .required(true),
+        crate::FieldSchema::new(
+                "label_ids",
+                crate::ParamType::List(&crate::ParamType::I64),
+            )
+            .required(true)
+            .max_items(20)
+            .references("label_groups.labels.id"),
+        crate::FieldSchema::new("title", crate::ParamType::String),
+        crate::FieldSchema::new(
+                "share_dept_ids",
+                crate::ParamType::List(&crate::ParamType::I64),
+            )
+            .max_items(20),
+        crate::FieldSchema::new(
+                "share_user_ids",
+                crate::ParamType::List(&crate::ParamType::String),
+            )
+            .max_items(20),
+        crate::FieldSchema::new("remark", crate::ParamType::String),
+        crate::FieldSchema::new("address", crate::ParamType::String),
+        crate::FieldSchema::new("company_name", crate::ParamType::String),
     ],
 };
 /// Error codes documented for [`CreateContact`], plus [`Unknown`](Self::Unknown) for any other code.
@@ -433,52 +306,16 @@ pub static CREATE_CONTACT: crate::OperationDescriptor = crate::OperationDescript
     app_types: &["internal"],
     query: &[],
     body: &[
-        crate::FieldSchema {
-            name: "contact",
-            ty: crate::ParamType::Object(&NEW_EXT_CONTACT_SCHEMA),
-            required: true,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
+        crate::FieldSchema::new(
+                "contact",
+                crate::ParamType::Object(&NEW_EXT_CONTACT_SCHEMA),
+            )
+            .required(true),
     ],
     response: &[
-        crate::FieldSchema {
-            name: "userid",
-            ty: crate::ParamType::String,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "errcode",
-            ty: crate::ParamType::I64,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "request_id",
-            ty: crate::ParamType::String,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
+        crate::FieldSchema::new("userid", crate::ParamType::String),
+        crate::FieldSchema::new("errcode", crate::ParamType::I64),
+        crate::FieldSchema::new("request_id", crate::ParamType::String),
     ],
     pagination: None,
     errors: &[
@@ -495,7 +332,7 @@ pub static CREATE_CONTACT: crate::OperationDescriptor = crate::OperationDescript
         crate::ExampleInfo {
             name: "new_contact",
             request_body: Some(
-                "{\"contact\":{\"follower_user_id\":\"manager01\",\"label_ids\":[1561077310],\"mobile\":\"13800000000\",\"name\":\"Zhang San\",\"state_code\":\"86\"}}",
+                "{\"contact\":{\"name\":\"Zhang San\",\"mobile\":\"13800000000\",\"state_code\":\"86\",\"follower_user_id\":\"manager01\",\"label_ids\":[1561077310]}}",
             ),
             curl: None,
             response: Some(

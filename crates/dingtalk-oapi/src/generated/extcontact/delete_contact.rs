@@ -50,13 +50,6 @@ impl DeleteContactRequest {
         self
     }
 }
-impl crate::Validate for DeleteContactRequest {
-    fn validate_at(&self, path: &str) -> Result<(), crate::ValidationError> {
-        let value = crate::validation::require(path, "user_id", self.user_id.as_ref())?;
-        crate::validation::max_length(path, "user_id", value, 64)?;
-        Ok(())
-    }
-}
 /// The response of [`DeleteContact`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -182,41 +175,13 @@ pub static DELETE_CONTACT: crate::OperationDescriptor = crate::OperationDescript
     app_types: &["internal"],
     query: &[],
     body: &[
-        crate::FieldSchema {
-            name: "user_id",
-            ty: crate::ParamType::String,
-            required: true,
-            min: None,
-            max: None,
-            max_length: Some(64),
-            max_items: None,
-            secret: false,
-            references: None,
-        },
+        crate::FieldSchema::new("user_id", crate::ParamType::String)
+            .required(true)
+            .max_length(64),
     ],
     response: &[
-        crate::FieldSchema {
-            name: "errcode",
-            ty: crate::ParamType::I64,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "request_id",
-            ty: crate::ParamType::String,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
+        crate::FieldSchema::new("errcode", crate::ParamType::I64),
+        crate::FieldSchema::new("request_id", crate::ParamType::String),
     ],
     pagination: None,
     errors: &[

@@ -62,17 +62,6 @@ impl ListContactsRequest {
         self
     }
 }
-impl crate::Validate for ListContactsRequest {
-    fn validate_at(&self, path: &str) -> Result<(), crate::ValidationError> {
-        if let Some(value) = &self.size {
-            crate::validation::range(path, "size", *value, Some(1), Some(100))?;
-        }
-        if let Some(value) = &self.offset {
-            crate::validation::range(path, "offset", *value, Some(0), None)?;
-        }
-        Ok(())
-    }
-}
 /// The response of [`ListContacts`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -195,65 +184,16 @@ pub static LIST_CONTACTS: crate::OperationDescriptor = crate::OperationDescripto
     app_types: &["internal", "third_party_enterprise"],
     query: &[],
     body: &[
-        crate::FieldSchema {
-            name: "size",
-            ty: crate::ParamType::I64,
-            required: false,
-            min: Some(1),
-            max: Some(100),
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "offset",
-            ty: crate::ParamType::I64,
-            required: false,
-            min: Some(0),
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
+        crate::FieldSchema::new("size", crate::ParamType::I64).range(Some(1), Some(100)),
+        crate::FieldSchema::new("offset", crate::ParamType::I64).range(Some(0), None),
     ],
     response: &[
-        crate::FieldSchema {
-            name: "results",
-            ty: crate::ParamType::List(
-                &crate::ParamType::Object(&super::EXT_CONTACT_SCHEMA),
-            ),
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "errcode",
-            ty: crate::ParamType::I64,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "request_id",
-            ty: crate::ParamType::String,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
+        crate::FieldSchema::new(
+            "results",
+            crate::ParamType::List(&crate::ParamType::Object(&super::EXT_CONTACT_SCHEMA)),
+        ),
+        crate::FieldSchema::new("errcode", crate::ParamType::I64),
+        crate::FieldSchema::new("request_id", crate::ParamType::String),
     ],
     pagination: Some(crate::PaginationInfo {
         offset: "offset",

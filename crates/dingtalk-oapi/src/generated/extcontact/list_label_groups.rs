@@ -68,17 +68,6 @@ impl ListLabelGroupsRequest {
         self
     }
 }
-impl crate::Validate for ListLabelGroupsRequest {
-    fn validate_at(&self, path: &str) -> Result<(), crate::ValidationError> {
-        if let Some(value) = &self.size {
-            crate::validation::range(path, "size", *value, Some(1), Some(100))?;
-        }
-        if let Some(value) = &self.offset {
-            crate::validation::range(path, "offset", *value, Some(0), None)?;
-        }
-        Ok(())
-    }
-}
 /// The response of [`ListLabelGroups`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -166,39 +155,12 @@ impl OpenLabelGroup {
 pub static OPEN_LABEL_GROUP_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
     name: "OpenLabelGroup",
     fields: &[
-        crate::FieldSchema {
-            name: "name",
-            ty: crate::ParamType::String,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "color",
-            ty: crate::ParamType::I64,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "labels",
-            ty: crate::ParamType::List(&crate::ParamType::Object(&OPEN_LABEL_SCHEMA)),
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
+        crate::FieldSchema::new("name", crate::ParamType::String),
+        crate::FieldSchema::new("color", crate::ParamType::I64),
+        crate::FieldSchema::new(
+            "labels",
+            crate::ParamType::List(&crate::ParamType::Object(&OPEN_LABEL_SCHEMA)),
+        ),
     ],
 };
 /// A tag of external contacts.
@@ -236,28 +198,8 @@ impl OpenLabel {
 pub static OPEN_LABEL_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
     name: "OpenLabel",
     fields: &[
-        crate::FieldSchema {
-            name: "name",
-            ty: crate::ParamType::String,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "id",
-            ty: crate::ParamType::I64,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
+        crate::FieldSchema::new("name", crate::ParamType::String),
+        crate::FieldSchema::new("id", crate::ParamType::I64),
     ],
 };
 /// Error codes documented for [`ListLabelGroups`], plus [`Unknown`](Self::Unknown) for any other code.
@@ -354,65 +296,16 @@ pub static LIST_LABEL_GROUPS: crate::OperationDescriptor = crate::OperationDescr
     app_types: &["internal", "third_party_enterprise"],
     query: &[],
     body: &[
-        crate::FieldSchema {
-            name: "size",
-            ty: crate::ParamType::I64,
-            required: false,
-            min: Some(1),
-            max: Some(100),
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "offset",
-            ty: crate::ParamType::I64,
-            required: false,
-            min: Some(0),
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
+        crate::FieldSchema::new("size", crate::ParamType::I64).range(Some(1), Some(100)),
+        crate::FieldSchema::new("offset", crate::ParamType::I64).range(Some(0), None),
     ],
     response: &[
-        crate::FieldSchema {
-            name: "results",
-            ty: crate::ParamType::List(
-                &crate::ParamType::Object(&OPEN_LABEL_GROUP_SCHEMA),
-            ),
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "errcode",
-            ty: crate::ParamType::I64,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "request_id",
-            ty: crate::ParamType::String,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
+        crate::FieldSchema::new(
+            "results",
+            crate::ParamType::List(&crate::ParamType::Object(&OPEN_LABEL_GROUP_SCHEMA)),
+        ),
+        crate::FieldSchema::new("errcode", crate::ParamType::I64),
+        crate::FieldSchema::new("request_id", crate::ParamType::String),
     ],
     pagination: Some(crate::PaginationInfo {
         offset: "offset",

@@ -51,13 +51,6 @@ impl UpdateContactRequest {
         self
     }
 }
-impl crate::Validate for UpdateContactRequest {
-    fn validate_at(&self, path: &str) -> Result<(), crate::ValidationError> {
-        let value = crate::validation::require(path, "contact", self.contact.as_ref())?;
-        crate::Validate::validate_at(value, &crate::validation::join(path, "contact"))?;
-        Ok(())
-    }
-}
 /// The response of [`UpdateContact`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -195,145 +188,37 @@ impl ExtContactUpdate {
         self
     }
 }
-impl crate::Validate for ExtContactUpdate {
-    fn validate_at(&self, path: &str) -> Result<(), crate::ValidationError> {
-        let value = crate::validation::require(path, "user_id", self.user_id.as_ref())?;
-        crate::validation::max_length(path, "user_id", value, 64)?;
-        crate::validation::require(path, "name", self.name.as_ref())?;
-        crate::validation::require(
-            path,
-            "follower_user_id",
-            self.follower_user_id.as_ref(),
-        )?;
-        let value = crate::validation::require(
-            path,
-            "label_ids",
-            self.label_ids.as_ref(),
-        )?;
-        crate::validation::max_items(path, "label_ids", value.len(), 20)?;
-        if let Some(value) = &self.share_dept_ids {
-            crate::validation::max_items(path, "share_dept_ids", value.len(), 20)?;
-        }
-        if let Some(value) = &self.share_user_ids {
-            crate::validation::max_items(path, "share_user_ids", value.len(), 20)?;
-        }
-        Ok(())
-    }
-}
 /// Wire schema of [`ExtContactUpdate`].
 pub static EXT_CONTACT_UPDATE_SCHEMA: crate::ObjectSchema = crate::ObjectSchema {
     name: "ExtContactUpdate",
     fields: &[
-        crate::FieldSchema {
-            name: "user_id",
-            ty: crate::ParamType::String,
-            required: true,
-            min: None,
-            max: None,
-            max_length: Some(64),
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "name",
-            ty: crate::ParamType::String,
-            required: true,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "follower_user_id",
-            ty: crate::ParamType::String,
-            required: true,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "label_ids",
-            ty: crate::ParamType::List(&crate::ParamType::I64),
-            required: true,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: Some(20),
-            secret: false,
-            references: Some("label_groups.labels.id"),
-        },
-        crate::FieldSchema {
-            name: "title",
-            ty: crate::ParamType::String,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "share_dept_ids",
-            ty: crate::ParamType::List(&crate::ParamType::I64),
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: Some(20),
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "share_user_ids",
-            ty: crate::ParamType::List(&crate::ParamType::String),
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: Some(20),
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "remark",
-            ty: crate::ParamType::String,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "address",
-            ty: crate::ParamType::String,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "company_name",
-            ty: crate::ParamType::String,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
+        crate::FieldSchema::new("user_id", crate::ParamType::String)
+            .required(true)
+            .max_length(64),
+        crate::FieldSchema::new("name", crate::ParamType::String).required(true),
+        crate::FieldSchema::new("follower_user_id", crate::ParamType::String)
+            .required(true),
+        crate::FieldSchema::new(
+                "label_ids",
+                crate::ParamType::List(&crate::ParamType::I64),
+            )
+            .required(true)
+            .max_items(20)
+            .references("label_groups.labels.id"),
+        crate::FieldSchema::new("title", crate::ParamType::String),
+        crate::FieldSchema::new(
+                "share_dept_ids",
+                crate::ParamType::List(&crate::ParamType::I64),
+            )
+            .max_items(20),
+        crate::FieldSchema::new(
+                "share_user_ids",
+                crate::ParamType::List(&crate::ParamType::String),
+            )
+            .max_items(20),
+        crate::FieldSchema::new("remark", crate::ParamType::String),
+        crate::FieldSchema::new("address", crate::ParamType::String),
+        crate::FieldSchema::new("company_name", crate::ParamType::String),
     ],
 };
 /// Error codes documented for [`UpdateContact`], plus [`Unknown`](Self::Unknown) for any other code.
@@ -413,41 +298,15 @@ pub static UPDATE_CONTACT: crate::OperationDescriptor = crate::OperationDescript
     app_types: &["internal"],
     query: &[],
     body: &[
-        crate::FieldSchema {
-            name: "contact",
-            ty: crate::ParamType::Object(&EXT_CONTACT_UPDATE_SCHEMA),
-            required: true,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
+        crate::FieldSchema::new(
+                "contact",
+                crate::ParamType::Object(&EXT_CONTACT_UPDATE_SCHEMA),
+            )
+            .required(true),
     ],
     response: &[
-        crate::FieldSchema {
-            name: "errcode",
-            ty: crate::ParamType::I64,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "request_id",
-            ty: crate::ParamType::String,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
+        crate::FieldSchema::new("errcode", crate::ParamType::I64),
+        crate::FieldSchema::new("request_id", crate::ParamType::String),
     ],
     pagination: None,
     errors: &[

@@ -101,16 +101,6 @@ impl std::fmt::Debug for GetCorpTokenRequest {
             .finish()
     }
 }
-impl crate::Validate for GetCorpTokenRequest {
-    fn validate_at(&self, path: &str) -> Result<(), crate::ValidationError> {
-        crate::validation::require(path, "accessKey", self.access_key.as_ref())?;
-        crate::validation::require(path, "timestamp", self.timestamp.as_ref())?;
-        crate::validation::require(path, "suiteTicket", self.suite_ticket.as_ref())?;
-        crate::validation::require(path, "signature", self.signature.as_ref())?;
-        crate::validation::require(path, "auth_corpid", self.auth_corpid.as_ref())?;
-        Ok(())
-    }
-}
 /// The response of [`GetCorpToken`].
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -233,109 +223,21 @@ pub static GET_CORP_TOKEN: crate::OperationDescriptor = crate::OperationDescript
     permission: None,
     app_types: &["third_party_enterprise"],
     query: &[
-        crate::FieldSchema {
-            name: "accessKey",
-            ty: crate::ParamType::String,
-            required: true,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "timestamp",
-            ty: crate::ParamType::I64,
-            required: true,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "suiteTicket",
-            ty: crate::ParamType::String,
-            required: true,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "signature",
-            ty: crate::ParamType::String,
-            required: true,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: true,
-            references: None,
-        },
+        crate::FieldSchema::new("accessKey", crate::ParamType::String).required(true),
+        crate::FieldSchema::new("timestamp", crate::ParamType::I64).required(true),
+        crate::FieldSchema::new("suiteTicket", crate::ParamType::String).required(true),
+        crate::FieldSchema::new("signature", crate::ParamType::String)
+            .required(true)
+            .secret(),
     ],
     body: &[
-        crate::FieldSchema {
-            name: "auth_corpid",
-            ty: crate::ParamType::String,
-            required: true,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
+        crate::FieldSchema::new("auth_corpid", crate::ParamType::String).required(true),
     ],
     response: &[
-        crate::FieldSchema {
-            name: "access_token",
-            ty: crate::ParamType::String,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: true,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "expires_in",
-            ty: crate::ParamType::I64,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "errcode",
-            ty: crate::ParamType::I64,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
-        crate::FieldSchema {
-            name: "errmsg",
-            ty: crate::ParamType::String,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            max_items: None,
-            secret: false,
-            references: None,
-        },
+        crate::FieldSchema::new("access_token", crate::ParamType::String).secret(),
+        crate::FieldSchema::new("expires_in", crate::ParamType::I64),
+        crate::FieldSchema::new("errcode", crate::ParamType::I64),
+        crate::FieldSchema::new("errmsg", crate::ParamType::String),
     ],
     pagination: None,
     errors: &[],

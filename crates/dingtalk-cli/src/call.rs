@@ -1,0 +1,162 @@
+//! `dingtalk call`: every operation in the spec, driven by its descriptor; no per-operation code.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::Args;
+use dingtalk_oapi::generated::OPERATIONS;
+use dingtalk_oapi::{Client, OperationDescriptor, find_operation, parse_param_value};
+use serde_json::{Map, Value, json};
+
+use crate::commands::failure;
+use crate::{Failure, Output, output};
+
+/// `dingtalk call --list` or `dingtalk call OPERATION [--param NAME=VALUE]... [--json FILE|-] [--all]`.
+#[derive(Args, Debug)]
+pub struct CallArgs {
+    /// The operation, by its name in `dingtalk call --list` (e.g. `ListLabelGroups`).
+    #[arg(required_unless_present = "list", conflicts_with = "list")]
+    operation: Option<String>,
+    /// List the operations (name, group, method, path, summary) and exit.
+    #[arg(long)]
+    list: bool,
+    /// A parameter by its wire name, its value read by the spec's type (numbers, true/false,
+    /// JSON for lists and objects). Repeatable; wins over `--json`.
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+    params: Vec<String>,
+    /// The whole request (every parameter, by wire name) as a JSON object, from a file or `-`
+    /// for standard input.
+    #[arg(long = "json", value_name = "FILE|-")]
+    json: Option<PathBuf>,
+    /// Walk every page of a paginated operation and print the items of all pages.
+    #[arg(long)]
+    all: bool,
+}
+
+/// `call --list`: needs no client, credentials or network.
+pub fn list_only(out: Output) -> Result<(), Failure> {
+    list(out)
+}
+
+pub async fn run(client: &Client, args: CallArgs, out: Output) -> Result<(), Failure> {
+    if args.list {
+        return list(out);
+    }
+    let name = args.operation.as_deref().unwrap_or_default();
+    let op = find_operation(OPERATIONS, name).ok_or_else(|| {
+        let known: Vec<&str> = OPERATIONS.iter().map(|d| d.name).collect();
+        Failure::usage(format!("unknown operation `{name}`; known: {} (see `dingtalk call --list`)", known.join(", ")))
+    })?;
+    if args.all && op.pagination.is_none() {
+        return Err(Failure::usage(format!("{} is not paginated; drop --all", op.name)));
+    }
+    let params = params(op, &args)?;
+    if args.all {
+        let items = client.call_all(op, params).await.map_err(failure)?;
+        return match out {
+            Output::Json => output::json(&items),
+            Output::Table => output::print(&output::value_table(&Value::Array(items))),
+        };
+    }
+    let response = client.call(op, params).await.map_err(failure)?;
+    match out {
+        Output::Json => output::json(&response),
+        Output::Table => output::print(&output::value_table(&response)),
+    }
+}
+
+/// Whether the command needs a client (and so credentials).
+pub fn needs_client(args: &CallArgs) -> bool {
+    !args.list
+}
+
+fn list(out: Output) -> Result<(), Failure> {
+    let rows: Vec<Value> = OPERATIONS
+        .iter()
+        .map(|d| {
+            json!({
+                "name": d.name,
+                "group": d.group,
+                "method": d.method.as_str(),
+                "path": d.path,
+                "summary": d.summary,
+                "paginated": d.pagination.is_some(),
+            })
+        })
+        .collect();
+    match out {
+        Output::Json => output::json(&rows),
+        Output::Table => {
+            let width = |key: &str| rows.iter().map(|r| r[key].as_str().map_or(0, str::len)).max().unwrap_or(0);
+            let (wn, wg, wm, wp) = (width("name"), width("group"), width("method").max(6), width("path"));
+            let mut text = format!("{:<wn$}  {:<wg$}  {:<wm$}  {:<wp$}  SUMMARY\n", "NAME", "GROUP", "METHOD", "PATH");
+            for r in &rows {
+                let s = |k: &str| r[k].as_str().unwrap_or_default().to_owned();
+                text.push_str(&format!(
+                    "{:<wn$}  {:<wg$}  {:<wm$}  {:<wp$}  {}\n",
+                    s("name"),
+                    s("group"),
+                    s("method"),
+                    s("path"),
+                    s("summary")
+                ));
+            }
+            output::print(&text)
+        }
+    }
+}
+
+/// The request: `--json` first, then each `--param` parsed by its declared type. Unknown
+/// names are refused here (with the known ones listed); values are checked by the client.
+fn params(op: &'static OperationDescriptor, args: &CallArgs) -> Result<Map<String, Value>, Failure> {
+    let mut params = match &args.json {
+        None => Map::new(),
+        Some(path) => {
+            let (text, source) = if path.as_os_str() == "-" {
+                let mut text = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut text)
+                    .map_err(|e| Failure::usage(format!("cannot read standard input: {e}")))?;
+                (text, "standard input".to_owned())
+            } else {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
+                (text, path.display().to_string())
+            };
+            match serde_json::from_str(&text) {
+                Ok(Value::Object(map)) => map,
+                Ok(_) => return Err(Failure::usage(format!("{source}: the request must be a JSON object"))),
+                Err(e) => return Err(Failure::usage(format!("{source} is not JSON: {e}"))),
+            }
+        }
+    };
+    for pair in &args.params {
+        let Some((name, text)) = pair.split_once('=') else {
+            return Err(Failure::usage(format!("--param `{pair}`: expected NAME=VALUE")));
+        };
+        let Some(field) = op.param(name) else {
+            let known: Vec<&str> = op.query.iter().chain(op.body).map(|f| f.name).collect();
+            let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
+            return Err(Failure::usage(format!("{} has no parameter `{name}`; known: {known}", op.name)));
+        };
+        let value = parse_param_value(&field.ty, text)
+            .map_err(|why| Failure::usage(format!("--param {name}: {why} (the spec says {})", type_name(field))))?;
+        params.insert(name.to_owned(), value);
+    }
+    Ok(params)
+}
+
+fn type_name(field: &dingtalk_oapi::FieldSchema) -> String {
+    fn name(ty: &dingtalk_oapi::ParamType) -> String {
+        use dingtalk_oapi::ParamType::*;
+        match ty {
+            String => "a string".into(),
+            Bool => "true or false".into(),
+            I32 | I64 => "an integer".into(),
+            F64 => "a number".into(),
+            List(inner) => format!("a JSON list, each item {}", name(inner)),
+            Object(schema) => format!("a JSON `{}` object", schema.name),
+        }
+    }
+    name(&field.ty)
+}

@@ -1,0 +1,231 @@
+//! `dingtalk call`: every spec operation from the shell, against the sandbox and against the
+//! fake server as a separate process (a real base URL), checking stdout, stderr and exit codes.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::{Value, json};
+
+const TOKEN: &str = "call-test-token-51d2";
+
+fn command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dingtalk"));
+    for var in ["DINGTALK_BASE_URL", "DINGTALK_ACCESS_TOKEN", "DINGTALK_APP_KEY", "DINGTALK_APP_SECRET"] {
+        cmd.env_remove(var);
+    }
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+fn dingtalk(args: &[&str]) -> Output {
+    command().args(args).output().expect("run dingtalk")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn json_out(out: &Output) -> Value {
+    assert!(out.status.success(), "exit {:?}: {}", out.status.code(), text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(&out.stdout)))
+}
+
+struct Mock {
+    child: Child,
+    url: String,
+}
+
+impl Mock {
+    fn start() -> Mock {
+        let dir = PathBuf::from(env!("CARGO_BIN_EXE_dingtalk")).parent().unwrap().to_path_buf();
+        let binary = dir.join(format!("dingtalk-mock{}", std::env::consts::EXE_SUFFIX));
+        if !binary.exists() {
+            let status = Command::new(env!("CARGO"))
+                .args(["build", "-p", "dingtalk-mock", "--bin", "dingtalk-mock"])
+                .status()
+                .expect("cargo build dingtalk-mock");
+            assert!(status.success());
+        }
+        let mut child = Command::new(binary)
+            .args(["--port", "0", "--access-token", TOKEN])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dingtalk-mock");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        Mock { child, url: line.trim().to_owned() }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        command().args(["--base-url", &self.url, "--access-token", TOKEN]).args(args).output().unwrap()
+    }
+}
+
+impl Drop for Mock {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn list_names_every_operation_with_group_method_and_path() {
+    let ops = json_out(&dingtalk(&["call", "--list", "--output", "json"]));
+    let ops = ops.as_array().expect("an array");
+    assert!(ops.len() >= 8, "{ops:?}");
+    let list = ops.iter().find(|o| o["name"] == "ListLabelGroups").expect("ListLabelGroups is listed");
+    assert_eq!(list["group"], "extcontact");
+    assert_eq!(list["method"], "POST");
+    assert_eq!(list["path"], "/topapi/extcontact/listlabelgroups");
+    assert_eq!(list["paginated"], true);
+    for op in ops {
+        for key in ["name", "group", "method", "path"] {
+            assert!(op[key].as_str().is_some_and(|s| !s.is_empty()), "{key} of {op}");
+        }
+    }
+    let table = dingtalk(&["call", "--list"]);
+    assert!(table.status.success());
+    let table = text(&table.stdout);
+    assert!(table.starts_with("NAME") && table.contains("GetContact") && table.contains("/topapi/extcontact/get"));
+}
+
+#[test]
+fn one_page_and_every_page_in_the_sandbox() {
+    let page = json_out(&dingtalk(&[
+        "--sandbox",
+        "--output",
+        "json",
+        "call",
+        "ListLabelGroups",
+        "--param",
+        "size=2",
+        "--param",
+        "offset=1",
+    ]));
+    let names: Vec<&str> = page["results"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Level", "Status"]);
+    assert_eq!(page["errcode"], 0);
+
+    let all =
+        json_out(&dingtalk(&["--sandbox", "--output", "json", "call", "ListLabelGroups", "--all", "-p", "size=3"]));
+    let all = all.as_array().expect("--all prints the items");
+    assert_eq!(all.len(), 4);
+    assert_eq!(
+        all[1],
+        json!({"name": "Level", "color": -11687445, "labels": [
+            {"name": "General", "id": 1561077317}, {"name": "Important", "id": 1561077318}, {"name": "Core", "id": 1561077319}
+        ]})
+    );
+
+    let table = dingtalk(&["--sandbox", "call", "ListLabelGroups", "--all"]);
+    assert!(table.status.success(), "{}", text(&table.stderr));
+    let table = text(&table.stdout);
+    for needle in [
+        "[3]\n  name: Recruitment status\n  color: -543394\n  labels: 5 item(s)\n",
+        "    NAME                    ID\n",
+        "    Onboarded               1561077331\n",
+    ] {
+        assert!(table.contains(needle), "missing {needle:?} in\n{table}");
+    }
+}
+
+#[test]
+fn bad_values_and_unknown_parameters_exit_2_and_send_nothing() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    for (args, message) in [
+        (vec!["ListLabelGroups", "--param", "size=101"], "`size` is 101, above the maximum of 100 (nothing was sent)"),
+        (vec!["ListLabelGroups", "--param", "offset=-1"], "`offset` is -1, below the minimum of 0"),
+        (vec!["ListLabelGroups", "--param", "size=abc"], "--param size: `abc` is not an integer"),
+        (vec!["ListLabelGroups", "--param", "sise=1"], "ListLabelGroups has no parameter `sise`; known: size, offset"),
+        (vec!["ListLabelGroups", "--param", "size"], "expected NAME=VALUE"),
+        (vec!["GetContact"], "`user_id` is required"),
+        (vec!["GetContact", "--all"], "GetContact is not paginated"),
+        (vec!["NoSuchOperation"], "unknown operation `NoSuchOperation`"),
+        (vec!["CreateContact", "--param", "contact={\"name\":\"x\"}"], "`contact.mobile` is required"),
+        (vec!["CreateContact", "--param", "contact=[1]"], "`contact` must be a JSON object"),
+    ] {
+        let out = dingtalk(&[&["--base-url", &url, "--access-token", TOKEN, "call"], args.as_slice()].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    assert!(listener.accept().is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock), "no connection was made");
+}
+
+#[test]
+fn contacts_round_trip_through_call_against_a_real_base_url() {
+    let mock = Mock::start();
+    let contact = json!({"contact": {
+        "name": "Zhao Liu", "mobile": "13800000000", "state_code": "86",
+        "follower_user_id": "manager01", "label_ids": [1561077310]
+    }});
+    // The whole request from standard input.
+    let mut child = command()
+        .args([
+            "--base-url",
+            &mock.url,
+            "--access-token",
+            TOKEN,
+            "--output",
+            "json",
+            "call",
+            "CreateContact",
+            "--json",
+            "-",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(contact.to_string().as_bytes()).unwrap();
+    let created = json_out(&child.wait_with_output().unwrap());
+    let user_id = created["userid"].as_str().expect("userid").to_owned();
+
+    let got =
+        json_out(&mock.run(&["--output", "json", "call", "GetContact", "--param", &format!("user_id={user_id}")]));
+    assert_eq!(got["result"]["name"], "Zhao Liu");
+    assert_eq!(got["result"]["label_ids"], json!([1561077310]));
+
+    // A file for the body, a flag on top of it.
+    let file = std::env::temp_dir().join(format!("dingtalk-call-update-{}.json", std::process::id()));
+    let update = json!({"contact": {"user_id": user_id, "name": "Zhao Liu", "follower_user_id": "manager02",
+        "label_ids": [1561077318], "title": "CFO"}});
+    std::fs::write(&file, update.to_string()).unwrap();
+    let out = mock.run(&["--output", "json", "call", "UpdateContact", "--json", file.to_str().unwrap()]);
+    std::fs::remove_file(&file).unwrap();
+    json_out(&out);
+
+    let all = json_out(&mock.run(&["--output", "json", "call", "ListContacts", "--all", "--param", "size=1"]));
+    let mine = all.as_array().unwrap().iter().find(|c| c["userid"] == user_id.as_str()).expect("listed");
+    assert_eq!(mine["title"], "CFO");
+
+    json_out(&mock.run(&["--output", "json", "call", "DeleteContact", "--param", &format!("user_id={user_id}")]));
+    let out = mock.run(&["call", "GetContact", "--param", &format!("user_id={user_id}")]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("errcode 33012"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_bad_token_is_an_api_error_and_an_unreachable_server_a_transport_error() {
+    let mock = Mock::start();
+    let out = command()
+        .args(["--base-url", &mock.url, "--access-token", "wrong-token", "call", "ListLabelGroups"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("ListLabelGroups failed: DingTalk errcode"), "{stderr}");
+    assert!(!stderr.contains("wrong-token"), "the token leaked: {stderr}");
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let url = format!("http://{closed}");
+    let out =
+        dingtalk(&["--base-url", &url, "--access-token", TOKEN, "--max-attempts", "1", "call", "ListLabelGroups"]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+}

@@ -1,0 +1,169 @@
+//! Calls chosen at run time: an operation named by its descriptor, parameters and response as
+//! JSON. The same path as the typed calls (the one schema checker, retries, token refresh,
+//! typed errors); what `dingtalk call` is built on.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::generated::service;
+use crate::operation::{ApiErrorCode, ErrorClass, ErrorCodeInfo, OperationDescriptor, ParamType};
+use crate::paginate::{DEFAULT_MAX_PAGES, next_offset};
+use crate::schema;
+
+/// The error code of a call made through [`Client::call`]: the number, and its entry in the
+/// operation's (or the global) table when the spec documents it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnyErrorCode {
+    code: i64,
+    info: Option<&'static ErrorCodeInfo>,
+}
+
+impl AnyErrorCode {
+    /// The spec's entry for the code, if documented.
+    pub fn info(&self) -> Option<&'static ErrorCodeInfo> {
+        self.info
+    }
+}
+
+impl ApiErrorCode for AnyErrorCode {
+    fn from_code(code: i64) -> Self {
+        AnyErrorCode { code, info: service::global_error(code) }
+    }
+
+    fn from_descriptor(code: i64, op: &'static OperationDescriptor) -> Self {
+        AnyErrorCode { code, info: op.error(code) }
+    }
+
+    fn code(&self) -> i64 {
+        self.code
+    }
+
+    fn message(&self) -> Option<&'static str> {
+        self.info.map(|e| e.message)
+    }
+
+    fn solution(&self) -> Option<&'static str> {
+        self.info.map(|e| e.solution).filter(|s| !s.is_empty())
+    }
+
+    fn class(&self) -> ErrorClass {
+        self.info.map_or_else(|| service::error_class(self.code, None), |e| e.class)
+    }
+}
+
+impl fmt::Display for AnyErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_code(f)
+    }
+}
+
+/// The error of a [`Client::call`].
+pub type CallError = Error<AnyErrorCode>;
+
+/// The operation in `operations` with this name (as the spec writes it, e.g. `ListLabelGroups`).
+pub fn find_operation(operations: &[&'static OperationDescriptor], name: &str) -> Option<&'static OperationDescriptor> {
+    operations.iter().copied().find(|d| d.name == name)
+}
+
+impl Client {
+    /// Calls `op` with `params` (wire names, JSON values) and returns the response as JSON,
+    /// reduced to the fields the spec declares (as a typed response would re-encode it).
+    ///
+    /// Parameters are checked exactly as a typed request is: an unknown name, a wrong type or
+    /// a broken constraint is an [`Error::Validation`] and nothing is sent.
+    pub async fn call(&self, op: &'static OperationDescriptor, params: Map<String, Value>) -> Result<Value, CallError> {
+        let response: Value = self.send_params(op, params).await?;
+        project_response(op, response).map_err(|why| {
+            Error::Decode(crate::error::DecodeError {
+                operation: op.name,
+                status: 200,
+                content_type: None,
+                kind: crate::error::DecodeErrorKind::Shape(why),
+                snippet: String::new(),
+            })
+        })
+    }
+
+    /// Walks every page of a paginated `op` from the parameters' offset (or 0) and returns the
+    /// items of all pages, with the stopping rules of [`Paginator`](crate::Paginator): an
+    /// empty or short page ends the walk, an offset that would not advance ends it, and
+    /// more than 10,000 pages is an [`Error::PageLimit`].
+    pub async fn call_all(
+        &self,
+        op: &'static OperationDescriptor,
+        params: Map<String, Value>,
+    ) -> Result<Vec<Value>, CallError> {
+        let Some(pagination) = op.pagination else {
+            return Err(invalid(op, format!("{} is not paginated", op.name)));
+        };
+        let number = |name: &str| params.get(name).and_then(Value::as_i64);
+        let mut offset = number(pagination.offset).unwrap_or(0);
+        let size = number(pagination.size).unwrap_or(pagination.max_page_size);
+        let mut items = Vec::new();
+        for _ in 0..DEFAULT_MAX_PAGES {
+            let mut page_params = params.clone();
+            page_params.insert(pagination.offset.to_owned(), Value::from(offset));
+            page_params.insert(pagination.size.to_owned(), Value::from(size));
+            let page = self.call(op, page_params).await?;
+            let page_items = match page.get(pagination.items) {
+                Some(Value::Array(list)) => list.clone(),
+                _ => Vec::new(),
+            };
+            let count = page_items.len();
+            items.extend(page_items);
+            match next_offset(offset, size, count) {
+                Some(next) => offset = next,
+                None => return Ok(items),
+            }
+        }
+        Err(Error::PageLimit { operation: op.name, pages: DEFAULT_MAX_PAGES })
+    }
+}
+
+fn invalid(op: &'static OperationDescriptor, why: String) -> CallError {
+    Error::Validation(crate::validation::ValidationError {
+        operation: Some(op.name),
+        field: String::new(),
+        problem: crate::validation::Problem::Invalid(why),
+    })
+}
+
+/// Keeps the declared fields of a successful response, each of the declared type; anything
+/// else is what a decode error of the generated type would say.
+fn project_response(op: &'static OperationDescriptor, response: Value) -> Result<Value, String> {
+    let Value::Object(object) = response else {
+        return Err("the response is not a JSON object".into());
+    };
+    schema::check_fields(op.response, &object, "", schema::Mode::Decode)
+        .map(Value::Object)
+        .map_err(|e| format!("`{}` {}", e.field, e.problem))
+}
+
+/// Parses a command-line value (`--param NAME=VALUE`) by the parameter's spec type: numbers
+/// and booleans as such, strings as they are, lists and objects as JSON.
+pub fn parse_param_value(ty: &ParamType, text: &str) -> Result<Value, String> {
+    match ty {
+        ParamType::String => Ok(Value::String(text.to_owned())),
+        ParamType::Bool => match text {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(format!("`{text}` is not true or false")),
+        },
+        ParamType::I32 | ParamType::I64 => {
+            text.trim().parse::<i64>().map(Value::from).map_err(|_| format!("`{text}` is not an integer"))
+        }
+        ParamType::F64 => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .ok_or_else(|| format!("`{text}` is not a number")),
+        ParamType::List(_) | ParamType::Object(_) => {
+            serde_json::from_str(text).map_err(|e| format!("`{text}` is not JSON: {e}"))
+        }
+    }
+}

@@ -1,0 +1,333 @@
+//! The one schema checker: a JSON value against the spec's [`FieldSchema`]s.
+//!
+//! Client validation (typed requests and `dingtalk call`), the fake server's parameter checks
+//! and its `--data` check all run this code, so a rule has one wording and one implementation.
+//! Two modes:
+//! - [`Mode::Strict`], what the client sends: JSON types must match the spec exactly, `null`
+//!   is absent, and a name the spec does not declare is refused.
+//! - [`Mode::Lenient`], what DingTalk's server accepts: numbers as numeric strings, lists and
+//!   objects as JSON text (a list also comma-separated), `null` and `""` as absent; undeclared
+//!   names are kept as they are. Values come back normalised (numeric strings made numbers).
+//! - [`Mode::Decode`], what a generated response type accepts: JSON types exactly, `null` as
+//!   absent; undeclared names are dropped, and neither `required` nor constraints apply (a
+//!   response is read, not judged).
+
+use serde_json::{Map, Number, Value};
+
+use crate::operation::{FieldSchema, OperationDescriptor, ParamType};
+use crate::validation::{Problem, ValidationError};
+
+/// How strictly values are read; see the [module documentation](self).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Strict,
+    Lenient,
+    Decode,
+}
+
+/// Checks an operation's parameters (query and body together) and returns them normalised.
+/// The error names the wire path of the first offending value (`contact.label_ids[2]`).
+pub fn check_params(
+    op: &OperationDescriptor,
+    params: &Map<String, Value>,
+    mode: Mode,
+) -> Result<Map<String, Value>, ValidationError> {
+    let fields: Vec<&FieldSchema> = op.query.iter().chain(op.body).collect();
+    check_object(&fields, params, "", mode)
+}
+
+/// Checks one object's members against `fields`; `path` is the object's wire path (`""` at
+/// the top).
+pub fn check_fields(
+    fields: &[FieldSchema],
+    object: &Map<String, Value>,
+    path: &str,
+    mode: Mode,
+) -> Result<Map<String, Value>, ValidationError> {
+    let fields: Vec<&FieldSchema> = fields.iter().collect();
+    check_object(&fields, object, path, mode)
+}
+
+/// Checks one value of type `ty` (a `--data` record, a list item).
+pub fn check_value(ty: &ParamType, raw: &Value, path: &str, mode: Mode) -> Result<Value, ValidationError> {
+    value(ty, raw, path, mode)
+}
+
+/// `null` (and, leniently, the empty string) count as absent.
+pub fn is_absent(value: &Value, mode: Mode) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => mode == Mode::Lenient && s.is_empty(),
+        _ => false,
+    }
+}
+
+/// `parent.name`, or `name` at the top.
+pub fn join(parent: &str, name: &str) -> String {
+    if parent.is_empty() { name.to_owned() } else { format!("{parent}.{name}") }
+}
+
+fn fail<T>(path: &str, problem: Problem) -> Result<T, ValidationError> {
+    Err(ValidationError::new(path, problem))
+}
+
+fn invalid<T>(path: &str, why: &str) -> Result<T, ValidationError> {
+    fail(path, Problem::Invalid(why.to_owned()))
+}
+
+fn check_object(
+    fields: &[&FieldSchema],
+    object: &Map<String, Value>,
+    path: &str,
+    mode: Mode,
+) -> Result<Map<String, Value>, ValidationError> {
+    if mode == Mode::Strict
+        && let Some(unknown) = object.keys().find(|k| !fields.iter().any(|f| f.name == k.as_str()))
+    {
+        let known: Vec<&str> = fields.iter().map(|f| f.name).collect();
+        let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
+        return fail(&join(path, unknown), Problem::Invalid(format!("is not a known name; known: {known}")));
+    }
+    let mut out = if mode == Mode::Decode { Map::new() } else { object.clone() };
+    for field in fields {
+        let at = join(path, field.name);
+        match check_field(field, object.get(field.name), &at, mode)? {
+            Some(v) => out.insert(field.name.to_owned(), v),
+            None => out.remove(field.name),
+        };
+    }
+    Ok(out)
+}
+
+fn check_field(
+    field: &FieldSchema,
+    raw: Option<&Value>,
+    path: &str,
+    mode: Mode,
+) -> Result<Option<Value>, ValidationError> {
+    let Some(raw) = raw.filter(|v| !is_absent(v, mode)) else {
+        return if field.required && mode != Mode::Decode { fail(path, Problem::Missing) } else { Ok(None) };
+    };
+    let value = match field.ty {
+        ParamType::List(inner) => {
+            let items = as_list(raw, path, mode)?;
+            let count = items.len() as u64;
+            if let Some(max) =
+                field.max_items.filter(|max| mode != Mode::Decode && count > u64::try_from(*max).unwrap_or(0))
+            {
+                return fail(path, Problem::TooManyItems { count, max: max as u64 });
+            }
+            let items = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| value(inner, item, &format!("{path}[{i}]"), mode))
+                .collect::<Result<Vec<_>, _>>()?;
+            Value::Array(items)
+        }
+        ty => value(&ty, raw, path, mode)?,
+    };
+    if mode == Mode::Decode {
+        return Ok(Some(value));
+    }
+    if let Some(n) = value.as_i64().filter(|_| matches!(field.ty, ParamType::I32 | ParamType::I64)) {
+        if let Some(min) = field.min.filter(|min| n < *min) {
+            return fail(path, Problem::BelowMin { value: n, min });
+        }
+        if let Some(max) = field.max.filter(|max| n > *max) {
+            return fail(path, Problem::AboveMax { value: n, max });
+        }
+    }
+    if let (Value::String(s), Some(max)) = (&value, field.max_length) {
+        let length = s.chars().count() as u64;
+        if length > u64::try_from(max).unwrap_or(0) {
+            return fail(path, Problem::TooLong { length, max: max as u64 });
+        }
+    }
+    Ok(Some(value))
+}
+
+fn value(ty: &ParamType, raw: &Value, path: &str, mode: Mode) -> Result<Value, ValidationError> {
+    let lenient = mode == Mode::Lenient;
+    match ty {
+        ParamType::String => match raw {
+            Value::String(_) => Ok(raw.clone()),
+            Value::Number(n) if lenient => Ok(Value::String(n.to_string())),
+            Value::Bool(b) if lenient => Ok(Value::String(b.to_string())),
+            _ => invalid(path, "must be a string"),
+        },
+        ParamType::Bool => match raw {
+            Value::Bool(_) => Ok(raw.clone()),
+            Value::String(s) if lenient && s.trim().eq_ignore_ascii_case("true") => Ok(Value::Bool(true)),
+            Value::String(s) if lenient && s.trim().eq_ignore_ascii_case("false") => Ok(Value::Bool(false)),
+            _ => invalid(path, "must be true or false"),
+        },
+        ParamType::I32 => integer(raw, path, i64::from(i32::MIN), i64::from(i32::MAX), mode),
+        ParamType::I64 => integer(raw, path, i64::MIN, i64::MAX, mode),
+        ParamType::F64 => {
+            let n = match raw {
+                Value::Number(n) => n.as_f64(),
+                Value::String(s) if lenient => s.trim().parse::<f64>().ok(),
+                _ => None,
+            };
+            match n.filter(|n| n.is_finite()).and_then(Number::from_f64) {
+                Some(n) => Ok(Value::Number(n)),
+                None => invalid(path, "must be a number"),
+            }
+        }
+        ParamType::List(inner) => {
+            let items = as_list(raw, path, mode)?;
+            let items = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| value(inner, item, &format!("{path}[{i}]"), mode))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Value::Array(items))
+        }
+        ParamType::Object(schema) => {
+            let parsed;
+            let object = match raw {
+                Value::Object(object) => object,
+                Value::String(s) if lenient && s.trim_start().starts_with('{') => match serde_json::from_str(s) {
+                    Ok(Value::Object(object)) => {
+                        parsed = object;
+                        &parsed
+                    }
+                    _ => return invalid(path, "must be a JSON object"),
+                },
+                _ => return invalid(path, "must be a JSON object"),
+            };
+            let fields: Vec<&FieldSchema> = schema.fields.iter().collect();
+            Ok(Value::Object(check_object(&fields, object, path, mode)?))
+        }
+    }
+}
+
+/// A list: a JSON array; leniently also JSON text of one, comma-separated text or one scalar.
+fn as_list(raw: &Value, path: &str, mode: Mode) -> Result<Vec<Value>, ValidationError> {
+    match (raw, mode) {
+        (Value::Array(items), _) => Ok(items.clone()),
+        (Value::String(s), Mode::Lenient) if s.trim_start().starts_with('[') => match serde_json::from_str(s) {
+            Ok(Value::Array(items)) => Ok(items),
+            _ => invalid(path, "must be a list"),
+        },
+        (Value::String(s), Mode::Lenient) => {
+            Ok(s.split(',').map(|part| Value::String(part.trim().to_owned())).collect())
+        }
+        (Value::Number(_) | Value::Bool(_), Mode::Lenient) => Ok(vec![raw.clone()]),
+        _ => invalid(path, "must be a list"),
+    }
+}
+
+fn integer(raw: &Value, path: &str, min: i64, max: i64, mode: Mode) -> Result<Value, ValidationError> {
+    let n = match raw {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64().filter(|f| f.fract() == 0.0 && *f >= i64::MIN as f64 && *f < i64::MAX as f64).map(|f| f as i64)
+        }),
+        Value::String(s) if mode == Mode::Lenient => s.trim().parse::<i64>().ok(),
+        _ => None,
+    };
+    match n {
+        Some(n) if (min..=max).contains(&n) => Ok(Value::from(n)),
+        Some(_) => invalid(path, "is out of range"),
+        None if matches!(raw, Value::Number(_)) => invalid(path, "is out of range"),
+        None => invalid(path, "must be an integer"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operation::ObjectSchema;
+    use serde_json::json;
+
+    const fn field(name: &'static str, ty: ParamType, required: bool) -> FieldSchema {
+        FieldSchema::new(name, ty).required(required)
+    }
+
+    static INNER: ObjectSchema = ObjectSchema {
+        name: "Inner",
+        fields: &[
+            field("name", ParamType::String, true),
+            field("ids", ParamType::List(&ParamType::I64), false).max_items(2),
+            field("code", ParamType::String, false).max_length(3),
+            field("flag", ParamType::Bool, false),
+            field("small", ParamType::I32, false),
+        ],
+    };
+
+    static PAGE: [FieldSchema; 2] = [
+        field("size", ParamType::I64, false).range(Some(1), Some(100)),
+        field("offset", ParamType::I64, false).range(Some(0), None),
+    ];
+
+    fn check(raw: Value, mode: Mode) -> Result<Value, (String, String)> {
+        let f = field("obj", ParamType::Object(&INNER), true);
+        check_field(&f, Some(&raw), "obj", mode).map(Option::unwrap).map_err(|e| (e.field, e.problem.to_string()))
+    }
+
+    fn page(v: Value, mode: Mode) -> Result<Map<String, Value>, ValidationError> {
+        check_fields(&PAGE, v.as_object().unwrap(), "", mode)
+    }
+
+    #[test]
+    fn lenient_numbers_and_numeric_strings() {
+        let ok = page(json!({"offset": "0", "size": "20"}), Mode::Lenient).unwrap();
+        assert_eq!((&ok["offset"], &ok["size"]), (&json!(0), &json!(20)));
+        let ok = page(json!({"offset": 5, "size": 20.0}), Mode::Lenient).unwrap();
+        assert_eq!(ok["size"], json!(20));
+        assert!(page(json!({"offset": null, "size": ""}), Mode::Lenient).unwrap().is_empty());
+    }
+
+    #[test]
+    fn strict_refuses_what_lenient_coerces() {
+        let e = page(json!({"size": "20"}), Mode::Strict).unwrap_err();
+        assert_eq!(e.to_string(), "invalid request: `size` must be an integer (nothing was sent)");
+        let e = page(json!({"sise": 20}), Mode::Strict).unwrap_err();
+        assert_eq!(e.field, "sise");
+        assert_eq!(e.problem.to_string(), "is not a known name; known: size, offset");
+        assert!(page(json!({"sise": 20}), Mode::Lenient).is_ok());
+        assert_eq!(check(json!({"name": "x", "ids": "3,4"}), Mode::Strict).unwrap_err().1, "must be a list");
+        assert_eq!(check(json!({"name": ""}), Mode::Strict), Ok(json!({"name": ""})));
+    }
+
+    #[test]
+    fn range_and_type_failures() {
+        for mode in [Mode::Strict, Mode::Lenient] {
+            let e = page(json!({"size": 101}), mode).unwrap_err();
+            assert_eq!(
+                (e.field.as_str(), e.problem.to_string().as_str()),
+                ("size", "is 101, above the maximum of 100")
+            );
+            let e = page(json!({"offset": -1}), mode).unwrap_err();
+            assert_eq!(e.problem, Problem::BelowMin { value: -1, min: 0 });
+            assert_eq!(page(json!({"size": 1.5}), mode).unwrap_err().problem.to_string(), "is out of range");
+            assert_eq!(page(json!({"size": true}), mode).unwrap_err().problem.to_string(), "must be an integer");
+        }
+    }
+
+    #[test]
+    fn nested_objects() {
+        let m = Mode::Lenient;
+        let ok = check(json!({"name": "x", "ids": ["1", 2], "flag": "true", "small": "7", "extra": 1}), m).unwrap();
+        assert_eq!(ok, json!({"name": "x", "ids": [1, 2], "flag": true, "small": 7, "extra": 1}));
+        let ok = check(json!("{\"name\":\"x\",\"ids\":\"3,4\"}"), m).unwrap();
+        assert_eq!(ok, json!({"name": "x", "ids": [3, 4]}));
+        assert_eq!(check(json!({"ids": [1]}), m).unwrap_err(), ("obj.name".into(), "is required".into()));
+        assert_eq!(check(json!({"name": ""}), m).unwrap_err().1, "is required");
+        assert_eq!(check(json!({"name": "x", "ids": [1, 2, 3]}), m).unwrap_err().0, "obj.ids");
+        assert_eq!(check(json!({"name": "x", "ids": [1, "z"]}), m).unwrap_err().0, "obj.ids[1]");
+        assert_eq!(check(json!({"name": "x", "code": "四五六七"}), m).unwrap_err().0, "obj.code");
+        assert!(check(json!({"name": "x", "code": "四五六"}), m).is_ok());
+        assert_eq!(check(json!({"name": "x", "small": 3_000_000_000_i64}), m).unwrap_err().1, "is out of range");
+        assert_eq!(check(json!({"name": "x", "flag": "yes"}), m).unwrap_err().1, "must be true or false");
+        assert_eq!(check(json!([1]), m).unwrap_err().1, "must be a JSON object");
+    }
+
+    #[test]
+    fn decode_keeps_declared_fields_of_the_right_type() {
+        let m = Mode::Decode;
+        let ok = check(json!({"ids": [1, 2, 3], "extra": 1, "small": null, "code": "toolong"}), m).unwrap();
+        assert_eq!(ok, json!({"ids": [1, 2, 3], "code": "toolong"}));
+        assert_eq!(check(json!({"ids": ["1"]}), m).unwrap_err(), ("obj.ids[0]".into(), "must be an integer".into()));
+    }
+}
