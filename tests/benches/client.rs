@@ -92,7 +92,11 @@ fn call_overhead(c: &mut Criterion) {
 }
 
 fn decode(c: &mut Criterion) {
-    let reference = dingtalk_oapi::LIST_LABEL_GROUPS.examples[0].response.unwrap().as_bytes().to_vec();
+    let reference = dingtalk_oapi::generated::mock::extcontact::LIST_LABEL_GROUPS_MOCK.examples[0]
+        .response
+        .unwrap()
+        .as_bytes()
+        .to_vec();
     for (name, body) in [("reference", reference), ("page_100", page_body(100))] {
         let mut group = c.benchmark_group(format!("decode_{name}"));
         group.throughput(Throughput::Bytes(body.len() as u64));

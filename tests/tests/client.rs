@@ -350,7 +350,11 @@ async fn wrong_app_credentials_are_an_auth_error_without_the_secret() {
 #[tokio::test]
 async fn apps_do_not_share_tokens() {
     let server = MockServer::builder().app("app-a", "secret-a").app("app-b", "secret-b").start().await.unwrap();
-    let a = Client::builder().base_url(server.url()).app_credentials("app-a", "secret-a").build().unwrap();
+    let a = Client::builder()
+        .base_url(server.url())
+        .token_provider(AppCredentials::new("app-a", "secret-a"))
+        .build()
+        .unwrap();
     let b = a.with_token_provider(AppCredentials::new("app-b", "secret-b"));
     a.list_label_groups().send().await.unwrap();
     b.list_label_groups().send().await.unwrap();
@@ -435,10 +439,10 @@ fn error_codes_know_their_class_message_and_solution() {
         assert_eq!(C::from_code(code).class(), class, "class of {code}");
     }
     assert_eq!(C::from_code(90020).solution(), Some("Do not retry; wait for the next month or raise the quota."));
-    use dingtalk_oapi::generated::service::error_class;
-    assert_eq!(error_class(88, Some("40014")), ErrorClass::TokenInvalid);
-    assert_eq!(error_class(15, Some("isp.-1")), ErrorClass::Retryable);
-    assert_eq!(error_class(15, Some("isp.other")), ErrorClass::NotRetryable);
+    let service = &dingtalk_oapi::generated::service::SERVICE;
+    assert_eq!(service.error_class(88, Some("40014")), ErrorClass::TokenInvalid);
+    assert_eq!(service.error_class(15, Some("isp.-1")), ErrorClass::Retryable);
+    assert_eq!(service.error_class(15, Some("isp.other")), ErrorClass::NotRetryable);
 }
 
 #[test]

@@ -154,7 +154,11 @@ async fn a_token_in_an_unusable_token_answer_is_not_shown() {
     // would otherwise show the freshly issued token.
     let body = br#"{"errcode":0,"access_token":"LEAKEDTOKEN123","expires_in":"7200"}"#;
     let server = RawServer::respond("200 OK", "application/json", body).await;
-    let c = Client::builder().base_url(&server.url).app_credentials("key", "app-secret-xyz").build().unwrap();
+    let c = Client::builder()
+        .base_url(&server.url)
+        .token_provider(dingtalk_oapi::AppCredentials::new("key", "app-secret-xyz"))
+        .build()
+        .unwrap();
     let err = c.list_label_groups().send().await.expect_err("unusable token answer");
     assert!(matches!(err, Error::Auth(_)), "{err:?}");
     let text = err.to_string();

@@ -1,10 +1,11 @@
 //! The reference page's response example decodes into the generated types, value by value.
 
-use dingtalk_oapi::{LIST_LABEL_GROUPS, ListLabelGroupsResponse, Operation};
+use dingtalk_oapi::generated::mock::extcontact::LIST_LABEL_GROUPS_MOCK;
+use dingtalk_oapi::{ListLabelGroupsResponse, Operation};
 
 #[test]
 fn reference_response_example_decodes_with_every_value() {
-    let example = LIST_LABEL_GROUPS.examples.first().expect("the spec carries the page's example");
+    let example = LIST_LABEL_GROUPS_MOCK.examples.first().expect("the spec carries the page's example");
     let text = example.response.expect("a response example");
     let response: ListLabelGroupsResponse = serde_json::from_str(text).expect("decodes into the generated types");
 
@@ -61,10 +62,8 @@ fn reference_response_example_decodes_with_every_value() {
 #[test]
 fn the_descriptor_matches_the_reference_page() {
     let d = <dingtalk_oapi::ListLabelGroups as Operation>::DESCRIPTOR;
-    assert_eq!(d.method, dingtalk_oapi::HttpMethod::Post);
+    assert_eq!(d.method, dingtalk_oapi::runtime::HttpMethod::Post);
     assert_eq!(d.path, "/topapi/extcontact/listlabelgroups");
-    assert_eq!(d.permission, Some("qyapi_ext_read"));
-    assert_eq!(d.app_types, &["internal", "third_party_enterprise"]);
     let size = d.param("size").expect("size");
     assert_eq!((size.required, size.max), (false, Some(100)));
     let offset = d.param("offset").expect("offset");
@@ -84,6 +83,21 @@ fn the_descriptor_matches_the_reference_page() {
         d.pagination.map(|p| (p.offset, p.size, p.items, p.max_page_size)),
         Some(("offset", "size", "results", 100))
     );
-    let curl = d.examples[0].curl.expect("curl example");
+    let curl = LIST_LABEL_GROUPS_MOCK.examples[0].curl.expect("curl example");
     assert!(curl.contains("-d 'access_token=e6eaxxxxa401'") && curl.contains("-d 'size=20'"));
+}
+
+/// Facts of the page the client does not read stay in the spec (and the generated docs).
+#[test]
+fn the_spec_keeps_the_page_s_permission_and_app_types() {
+    let root = xtask::workspace_root().unwrap();
+    let sources = xtask::read_sources(&root, &root.join(xtask::SPEC_DIR)).unwrap();
+    let spec = dingtalk_codegen::load(&sources).unwrap_or_else(|d| panic!("{d:?}"));
+    let op = spec.operations.iter().find(|o| o.name == "ListLabelGroups").expect("ListLabelGroups");
+    let permission = op.permission.as_ref().expect("a permission");
+    assert_eq!(permission.name, "qyapi_ext_read");
+    assert_eq!(op.app_types, ["internal", "third_party_enterprise"]);
+    let docs =
+        std::fs::read_to_string(root.join(xtask::GENERATED_DIR).join("extcontact/list_label_groups.rs")).unwrap();
+    assert!(docs.contains("Permission: `qyapi_ext_read`"), "the generated docs name the permission");
 }

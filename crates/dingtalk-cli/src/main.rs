@@ -156,8 +156,8 @@ macro_rules! sandbox_hint {
 /// The built-in fake server, and a builder pointed at it.
 #[cfg(feature = "sandbox")]
 async fn start_sandbox(
-    builder: dingtalk_oapi::ClientBuilder,
-) -> Result<(dingtalk_oapi::ClientBuilder, Box<dyn std::any::Any>), Failure> {
+    builder: dingtalk_oapi::ClientBuilder<Client>,
+) -> Result<(dingtalk_oapi::ClientBuilder<Client>, Box<dyn std::any::Any>), Failure> {
     const SANDBOX_TOKEN: &str = "sandbox-access-token";
     let server = dingtalk_mock::MockServer::builder()
         .access_token(SANDBOX_TOKEN)
@@ -170,8 +170,8 @@ async fn start_sandbox(
 
 #[cfg(not(feature = "sandbox"))]
 async fn start_sandbox(
-    _: dingtalk_oapi::ClientBuilder,
-) -> Result<(dingtalk_oapi::ClientBuilder, Box<dyn std::any::Any>), Failure> {
+    _: dingtalk_oapi::ClientBuilder<Client>,
+) -> Result<(dingtalk_oapi::ClientBuilder<Client>, Box<dyn std::any::Any>), Failure> {
     unreachable!("--sandbox exists only with the sandbox feature")
 }
 
@@ -193,7 +193,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         builder = match (&cli.access_token, &cli.app_key, &cli.app_secret) {
             (Some(token), _, _) => builder.access_token(token),
-            (None, Some(key), Some(secret)) => builder.app_credentials(key, secret),
+            (None, Some(key), Some(secret)) => builder.token_provider(dingtalk_oapi::AppCredentials::new(key, secret)),
             _ => {
                 return Err(Failure::usage(concat!(
                     "no credentials: pass --access-token (or DINGTALK_ACCESS_TOKEN), --app-key and --app-secret ",

@@ -2,32 +2,34 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use dingtalk_oapi::ParamType;
+use dingtalk_oapi::generated::service::SERVICE;
+use dingtalk_oapi::runtime::{MockAction, MockDescriptor, ObjectSchema};
 use dingtalk_oapi::schema::Mode;
-use dingtalk_oapi::{MockAction, ObjectSchema, OperationDescriptor, ParamType};
 use serde_json::Value;
 
 use crate::DEFAULT_STORE;
 
 /// The stores named by the operations' `mock:` behaviour.
-pub(crate) fn known_stores(ops: &[&'static OperationDescriptor]) -> BTreeSet<&'static str> {
-    ops.iter().filter_map(|op| op.mock.map(|m| m.store)).collect()
+pub(crate) fn known_stores(ops: &[&'static MockDescriptor]) -> BTreeSet<&'static str> {
+    ops.iter().filter_map(|m| m.behaviour.map(|b| b.store)).collect()
 }
 
 /// Every known store, filled from the first example response of the operation that lists it
 /// (its pagination items field), else of one that gets one object (its `result` field), else empty.
-pub(crate) fn default_stores(ops: &[&'static OperationDescriptor]) -> HashMap<String, Vec<Value>> {
+pub(crate) fn default_stores(ops: &[&'static MockDescriptor]) -> HashMap<String, Vec<Value>> {
     let mut stores: HashMap<String, Vec<Value>> = HashMap::new();
     let mut seeded: BTreeSet<&str> = BTreeSet::new();
     for pass in [MockAction::List, MockAction::Get] {
         for op in ops {
-            let Some(m) = op.mock.filter(|m| m.action == pass) else { continue };
+            let Some(m) = op.behaviour.filter(|m| m.action == pass) else { continue };
             if seeded.contains(m.store) {
                 continue;
             }
             let Some(example) = first_example(op) else { continue };
             let items = match pass {
                 MockAction::List => {
-                    let field = op.pagination.map(|p| p.items).or(m.result).unwrap_or("results");
+                    let field = op.operation.pagination.map(|p| p.items).or(m.result).unwrap_or("results");
                     match example.get(field) {
                         Some(Value::Array(items)) => items.clone(),
                         _ => continue,
@@ -49,7 +51,7 @@ pub(crate) fn default_stores(ops: &[&'static OperationDescriptor]) -> HashMap<St
 }
 
 /// The operation's first example response, parsed as a JSON object.
-pub(crate) fn first_example(op: &OperationDescriptor) -> Option<serde_json::Map<String, Value>> {
+pub(crate) fn first_example(op: &MockDescriptor) -> Option<serde_json::Map<String, Value>> {
     let text = op.examples.first()?.response?;
     match serde_json::from_str(text) {
         Ok(Value::Object(map)) => Some(map),
@@ -58,8 +60,8 @@ pub(crate) fn first_example(op: &OperationDescriptor) -> Option<serde_json::Map<
 }
 
 /// The `access_token=` values printed in the operations' curl examples.
-pub(crate) fn example_tokens(ops: &[&'static OperationDescriptor]) -> Vec<String> {
-    let needle = format!("{}=", dingtalk_oapi::generated::service::ACCESS_TOKEN_PARAM);
+pub(crate) fn example_tokens(ops: &[&'static MockDescriptor]) -> Vec<String> {
+    let needle = format!("{}=", SERVICE.access_token_param);
     let mut tokens = Vec::new();
     for curl in ops.iter().flat_map(|op| op.examples).filter_map(|e| e.curl) {
         let mut rest = curl;
@@ -78,14 +80,14 @@ pub(crate) fn example_tokens(ops: &[&'static OperationDescriptor]) -> Vec<String
 /// User data: `{"store": [objects], ...}` or a bare array of objects for the default store.
 /// The schema of the objects a store holds: the item type of the response list its `list`
 /// operation pages over, or the `result` of its `get`.
-fn item_schema(ops: &[&'static OperationDescriptor], store: &str) -> Option<&'static ObjectSchema> {
-    ops.iter().filter(|op| op.mock.is_some_and(|m| m.store == store)).find_map(|op| {
-        let mock = op.mock?;
+fn item_schema(ops: &[&'static MockDescriptor], store: &str) -> Option<&'static ObjectSchema> {
+    ops.iter().filter(|op| op.behaviour.is_some_and(|m| m.store == store)).find_map(|op| {
+        let mock = op.behaviour?;
         let field = match mock.action {
-            MockAction::List => op.pagination.map(|p| p.items).or(mock.result)?,
+            MockAction::List => op.operation.pagination.map(|p| p.items).or(mock.result)?,
             _ => mock.result?,
         };
-        let mut ty = op.response.iter().find(|f| f.name == field)?.ty;
+        let mut ty = op.operation.response.iter().find(|f| f.name == field)?.ty;
         while let ParamType::List(inner) = ty {
             ty = *inner;
         }
@@ -98,7 +100,7 @@ fn item_schema(ops: &[&'static OperationDescriptor], store: &str) -> Option<&'st
 
 /// Checks data for a store against the spec's types, so that a bad data file is refused when
 /// the server starts rather than answered to clients as malformed responses.
-pub(crate) fn check_items(ops: &[&'static OperationDescriptor], store: &str, items: &[Value]) -> Result<(), String> {
+pub(crate) fn check_items(ops: &[&'static MockDescriptor], store: &str, items: &[Value]) -> Result<(), String> {
     let Some(schema) = item_schema(ops, store) else { return Ok(()) };
     for (i, item) in items.iter().enumerate() {
         let path = format!("{store}[{i}]");
@@ -154,7 +156,7 @@ mod tests {
 
     #[test]
     fn default_label_groups_come_from_the_example() {
-        let stores = default_stores(dingtalk_oapi::generated::OPERATIONS);
+        let stores = default_stores(dingtalk_oapi::generated::mock::OPERATIONS);
         let groups = &stores["label_groups"];
         assert_eq!(groups.len(), 4);
         assert_eq!(groups[0]["name"], "Type");
@@ -163,12 +165,12 @@ mod tests {
 
     #[test]
     fn curl_tokens_are_found() {
-        assert!(example_tokens(dingtalk_oapi::generated::OPERATIONS).contains(&"e6eaxxxxa401".to_owned()));
+        assert!(example_tokens(dingtalk_oapi::generated::mock::OPERATIONS).contains(&"e6eaxxxxa401".to_owned()));
     }
 
     #[test]
     fn data_is_checked_against_the_spec_types() {
-        let ops = dingtalk_oapi::generated::OPERATIONS;
+        let ops = dingtalk_oapi::generated::mock::OPERATIONS;
         let good = serde_json::json!([{"name": "G", "color": -1, "labels": [{"name": "l", "id": 1}]}]);
         assert_eq!(check_items(ops, "label_groups", good.as_array().unwrap()), Ok(()));
         let bad = serde_json::json!([{"name": "G"}, {"name": 5}]);

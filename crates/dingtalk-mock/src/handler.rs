@@ -9,8 +9,8 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use dingtalk_oapi::OperationDescriptor;
-use dingtalk_oapi::generated::service::ACCESS_TOKEN_PARAM;
+use dingtalk_oapi::generated::service::SERVICE;
+use dingtalk_oapi::runtime::MockDescriptor;
 use serde_json::{Map, Value, json};
 
 use crate::server::ConnectionKill;
@@ -46,7 +46,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         content_type: parts.headers.get(header::CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into()),
         body: String::new(),
         operation: match route {
-            Route::Op(op) => Some(op.name.to_owned()),
+            Route::Op(m) => Some(m.operation.name.to_owned()),
             _ => None,
         },
         params: Map::new(),
@@ -72,7 +72,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         Ok(ParsedBody::Empty) => (Map::new(), None, None),
         Ok(ParsedBody::Form(pairs)) => (pairs_to_map(&pairs), token_of(&pairs), None),
         Ok(ParsedBody::Json(mut map)) => {
-            map.remove(ACCESS_TOKEN_PARAM);
+            map.remove(SERVICE.access_token_param);
             (map, None, None)
         }
         Err(why) => (Map::new(), None, Some(why)),
@@ -104,11 +104,12 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
 /// The answer to a routed call: an injected fault, else the operation's normal answer.
 async fn respond(
     shared: &Shared,
-    op: &'static OperationDescriptor,
+    m: &'static MockDescriptor,
     token: Option<&str>,
     params: &Map<String, Value>,
     body_error: Option<&str>,
 ) -> (Reply, Option<Fault>) {
+    let op = m.operation;
     let fault = shared.take_fault(op.name);
     let ok = |body| Reply::Json(StatusCode::OK, body);
     let faulted = match fault {
@@ -140,7 +141,7 @@ async fn respond(
         Some(Fault::DropConnection) => Some(Reply::Drop),
         Some(Fault::FloodProtection) => Some(ok(json!({"status": 1111, "wait": 5}))),
     };
-    let reply = faulted.unwrap_or_else(|| ok(shared.answer(op, token, params, body_error)));
+    let reply = faulted.unwrap_or_else(|| ok(shared.answer(m, token, params, body_error)));
     (reply, fault)
 }
 
@@ -241,13 +242,13 @@ fn parse_pairs(bytes: &[u8]) -> Vec<(String, String)> {
 
 /// The first non-empty `access_token` of the pairs.
 fn token_of(pairs: &[(String, String)]) -> Option<String> {
-    pairs.iter().find(|(k, v)| k == ACCESS_TOKEN_PARAM && !v.is_empty()).map(|(_, v)| v.clone())
+    pairs.iter().find(|(k, v)| k == SERVICE.access_token_param && !v.is_empty()).map(|(_, v)| v.clone())
 }
 
 /// Pairs as parameters (a repeated name becomes an array), without `access_token`.
 fn pairs_to_map(pairs: &[(String, String)]) -> Map<String, Value> {
     let mut map = Map::new();
-    for (name, value) in pairs.iter().filter(|(name, _)| name != ACCESS_TOKEN_PARAM) {
+    for (name, value) in pairs.iter().filter(|(name, _)| name != SERVICE.access_token_param) {
         let value = Value::String(value.clone());
         match map.get_mut(name) {
             None => {

@@ -46,7 +46,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use dingtalk_oapi::OperationDescriptor;
+use dingtalk_oapi::runtime::MockDescriptor;
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -138,7 +138,7 @@ pub struct MockBuilder {
     suites: Vec<(String, String)>,
     ttl: Duration,
     data: Vec<StoreData>,
-    operations: &'static [&'static OperationDescriptor],
+    operations: &'static [&'static MockDescriptor],
 }
 
 impl fmt::Debug for MockBuilder {
@@ -164,7 +164,7 @@ impl Default for MockBuilder {
             suites: Vec::new(),
             ttl: DEFAULT_TOKEN_TTL,
             data: Vec::new(),
-            operations: dingtalk_oapi::generated::OPERATIONS,
+            operations: dingtalk_oapi::generated::mock::OPERATIONS,
         }
     }
 }
@@ -230,9 +230,9 @@ impl MockBuilder {
         Ok(self)
     }
 
-    /// Serves these operations instead of the spec's (`dingtalk_oapi::generated::OPERATIONS`),
+    /// Serves these operations instead of the spec's (`dingtalk_oapi::generated::mock::OPERATIONS`),
     /// e.g. hand-made descriptors in a test.
-    pub fn operations(mut self, operations: &'static [&'static OperationDescriptor]) -> Self {
+    pub fn operations(mut self, operations: &'static [&'static MockDescriptor]) -> Self {
         self.operations = operations;
         self
     }

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use dingtalk_oapi::OperationDescriptor;
-use dingtalk_oapi::generated::service::global_error;
+use dingtalk_oapi::generated::service::SERVICE;
+use dingtalk_oapi::runtime::MockDescriptor;
 use hmac::{Hmac, Mac};
 use rand::Rng as _;
 use serde_json::{Map, Value, json};
@@ -24,7 +25,7 @@ pub(crate) const GET_TOKEN: &str = "GetToken";
 pub(crate) const GET_CORP_TOKEN: &str = "GetCorpToken";
 
 pub(crate) struct Config {
-    pub operations: &'static [&'static OperationDescriptor],
+    pub operations: &'static [&'static MockDescriptor],
     pub static_tokens: HashSet<String>,
     pub apps: HashMap<String, String>,
     pub suites: HashMap<String, String>,
@@ -33,7 +34,7 @@ pub(crate) struct Config {
 
 pub(crate) struct Shared {
     config: Config,
-    routes: HashMap<&'static str, Vec<&'static OperationDescriptor>>,
+    routes: HashMap<&'static str, Vec<&'static MockDescriptor>>,
     state: Mutex<State>,
 }
 
@@ -55,7 +56,7 @@ struct Issued {
 
 /// Where a method and path lead.
 pub(crate) enum Route {
-    Op(&'static OperationDescriptor),
+    Op(&'static MockDescriptor),
     /// The path exists with these methods only.
     WrongMethod(Vec<&'static str>),
     NotFound,
@@ -63,9 +64,9 @@ pub(crate) enum Route {
 
 impl Shared {
     pub(crate) fn new(config: Config, stores: HashMap<String, Vec<Value>>) -> Shared {
-        let mut routes: HashMap<&'static str, Vec<&'static OperationDescriptor>> = HashMap::new();
-        for op in config.operations {
-            routes.entry(op.path).or_default().push(op);
+        let mut routes: HashMap<&'static str, Vec<&'static MockDescriptor>> = HashMap::new();
+        for m in config.operations {
+            routes.entry(m.operation.path).or_default().push(m);
         }
         let state = State {
             stores,
@@ -85,16 +86,16 @@ impl Shared {
 
     pub(crate) fn route(&self, method: &str, path: &str) -> Route {
         let Some(ops) = self.routes.get(path) else { return Route::NotFound };
-        match ops.iter().find(|op| op.method.as_str() == method) {
-            Some(op) => Route::Op(op),
-            None => Route::WrongMethod(ops.iter().map(|op| op.method.as_str()).collect()),
+        match ops.iter().find(|m| m.operation.method.as_str() == method) {
+            Some(m) => Route::Op(m),
+            None => Route::WrongMethod(ops.iter().map(|m| m.operation.method.as_str()).collect()),
         }
     }
 
     /// Queues a fault; `Err` lists the operation names if `name` is none of them.
     pub(crate) fn inject(&self, name: &str, fault: Fault, times: usize) -> Result<(), Vec<&'static str>> {
-        let Some(op) = self.config.operations.iter().find(|op| op.name == name) else {
-            return Err(self.config.operations.iter().map(|op| op.name).collect());
+        let Some(op) = self.config.operations.iter().map(|m| m.operation).find(|op| op.name == name) else {
+            return Err(self.config.operations.iter().map(|m| m.operation.name).collect());
         };
         if times == 0 {
             return Ok(());
@@ -203,11 +204,12 @@ impl Shared {
     /// The answer (HTTP 200, JSON) to a call of `op`, once routed and past any fault.
     pub(crate) fn answer(
         &self,
-        op: &'static OperationDescriptor,
+        m: &'static MockDescriptor,
         token: Option<&str>,
         params: &Map<String, Value>,
         body_error: Option<&str>,
     ) -> Value {
+        let op = m.operation;
         if op.requires_token
             && let Err(code) = self.check_token(token)
         {
@@ -231,7 +233,7 @@ impl Shared {
         match op.name {
             GET_TOKEN => self.get_token(op, &params),
             GET_CORP_TOKEN => self.get_corp_token(&params),
-            _ => match op.mock {
+            _ => match m.behaviour {
                 Some(mock) => {
                     let mut state = self.lock();
                     let items = state.stores.entry(mock.store.to_owned()).or_default();
@@ -246,7 +248,7 @@ impl Shared {
                         Err(failure) => api_error(failure.code, failure.message),
                     }
                 }
-                None => example_response(op),
+                None => example_response(m),
             },
         }
     }
@@ -336,7 +338,7 @@ pub(crate) fn api_error(code: i64, message: impl Into<String>) -> Value {
 
 /// 40035 with the global message and the detail.
 fn invalid_parameter(detail: &str) -> Value {
-    let message = global_error(40035).map_or("Invalid parameter", |e| e.message);
+    let message = SERVICE.global_error(40035).map_or("Invalid parameter", |e| e.message);
     api_error(40035, format!("{message}: {detail}"))
 }
 
@@ -350,8 +352,8 @@ fn param_error(op: &OperationDescriptor, invalid: &Invalid) -> Value {
 }
 
 /// The first example response with a fresh `request_id`, else `{"errcode":0,"request_id":…}`.
-fn example_response(op: &OperationDescriptor) -> Value {
-    match crate::data::first_example(op) {
+fn example_response(m: &MockDescriptor) -> Value {
+    match crate::data::first_example(m) {
         Some(mut example) => {
             example.insert("request_id".into(), json!(request_id()));
             Value::Object(example)

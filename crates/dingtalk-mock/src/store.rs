@@ -1,6 +1,7 @@
 //! The `mock:` actions over one store: list (paginated), get, create, update and delete.
 
-use dingtalk_oapi::{MockAction, MockInfo, OperationDescriptor};
+use dingtalk_oapi::OperationDescriptor;
+use dingtalk_oapi::runtime::{MockAction, MockInfo};
 use serde_json::{Map, Value};
 
 use crate::validate::is_absent;
@@ -16,7 +17,8 @@ pub(crate) struct Failure {
 }
 
 fn invalid(detail: impl std::fmt::Display) -> Failure {
-    let message = dingtalk_oapi::generated::service::global_error(40035).map_or("Invalid parameter", |e| e.message);
+    let message =
+        dingtalk_oapi::generated::service::SERVICE.global_error(40035).map_or("Invalid parameter", |e| e.message);
     Failure { code: 40035, message: format!("{message}: {detail}") }
 }
 
@@ -166,48 +168,39 @@ fn key_text(value: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dingtalk_oapi::{Encoding, ErrorClass, ErrorCodeInfo, HttpMethod};
+    use dingtalk_oapi::runtime::{Encoding, ErrorClass, ErrorCodeInfo, HttpMethod};
     use serde_json::json;
 
-    fn op(action: MockAction, param: Option<&'static str>, result: Option<&'static str>) -> OperationDescriptor {
-        OperationDescriptor {
-            name: "Test",
-            group: "test",
-            summary: "",
-            method: HttpMethod::Post,
-            path: "/test",
-            encoding: Encoding::Json,
-            requires_token: true,
-            retry_safe: false,
-            permission: None,
-            app_types: &[],
-            query: &[],
-            body: &[],
-            response: &[],
-            pagination: None,
-            errors: &[ErrorCodeInfo {
-                code: 33012,
-                name: "invalid_user_id",
-                message: "Invalid userId",
-                solution: "",
-                class: ErrorClass::NotRetryable,
-                param: None,
-            }],
-            examples: &[],
-            mock: Some(MockInfo {
-                store: "contacts",
-                action,
-                key: "userid",
-                param,
-                object_key: None,
-                result,
-                not_found: Some(33012),
-            }),
-        }
+    static TEST: OperationDescriptor = OperationDescriptor {
+        name: "Test",
+        group: "test",
+        summary: "",
+        service: &dingtalk_oapi::generated::service::SERVICE,
+        method: HttpMethod::Post,
+        path: "/test",
+        encoding: Encoding::Json,
+        requires_token: true,
+        retry_safe: false,
+        query: &[],
+        body: &[],
+        response: &[],
+        pagination: None,
+        errors: &[ErrorCodeInfo {
+            code: 33012,
+            name: "invalid_user_id",
+            message: "Invalid userId",
+            solution: "",
+            class: ErrorClass::NotRetryable,
+            param: None,
+        }],
+    };
+
+    fn op(action: MockAction, param: Option<&'static str>, result: Option<&'static str>) -> MockInfo {
+        MockInfo { store: "contacts", action, key: "userid", param, object_key: None, result, not_found: Some(33012) }
     }
 
-    fn run(op: &OperationDescriptor, params: Value, items: &mut Vec<Value>) -> Result<Map<String, Value>, Failure> {
-        apply(op, &op.mock.unwrap(), params.as_object().unwrap(), items)
+    fn run(mock: &MockInfo, params: Value, items: &mut Vec<Value>) -> Result<Map<String, Value>, Failure> {
+        apply(&TEST, mock, params.as_object().unwrap(), items)
     }
 
     #[test]
@@ -235,8 +228,7 @@ mod tests {
         assert_eq!(run(&update, json!({"contact": {"userid": "zz"}}), &mut items).unwrap_err().code, 33012);
         assert_eq!(run(&update, json!({"contact": {"name": "x"}}), &mut items).unwrap_err().code, 40035);
         // The key under another name inside the object (the contact update's `user_id` for `userid`).
-        let mut renamed = op(MockAction::Update, Some("contact"), None);
-        renamed.mock = renamed.mock.map(|m| MockInfo { object_key: Some("user_id"), ..m });
+        let renamed = MockInfo { object_key: Some("user_id"), ..op(MockAction::Update, Some("contact"), None) };
         run(&renamed, json!({"contact": {"user_id": 7, "title": "Seven up"}}), &mut items).unwrap();
         assert_eq!(run(&renamed, json!({"contact": {"userid": 7}}), &mut items).unwrap_err().code, 40035);
         assert_eq!(items[1], json!({"userid": 7, "name": "Seven", "title": "Seven up"}));

@@ -5,32 +5,23 @@ mod common;
 
 use common::*;
 use dingtalk_mock::{Fault, MockServer};
-use dingtalk_oapi::{
-    Encoding, ErrorClass, ErrorCodeInfo, ExampleInfo, FieldSchema, HttpMethod, MockAction, MockInfo, ObjectSchema,
-    OperationDescriptor, PaginationInfo, ParamType,
+use dingtalk_oapi::generated::service::SERVICE;
+use dingtalk_oapi::runtime::{
+    Encoding, ErrorClass, ErrorCodeInfo, ExampleInfo, FieldSchema, HttpMethod, MockAction, MockDescriptor, MockInfo,
+    ObjectSchema, OperationDescriptor, Pagination, ParamType,
 };
 use serde_json::{Value, json};
 
 const fn field(name: &'static str, ty: ParamType, required: bool) -> FieldSchema {
-    FieldSchema {
-        name,
-        ty,
-        required,
-        min: None,
-        max: None,
-        max_length: None,
-        max_items: None,
-        secret: false,
-        references: None,
-    }
+    FieldSchema::new(name, ty).required(required)
 }
 
 static CONTACT: ObjectSchema = ObjectSchema {
     name: "Contact",
     fields: &[
         field("userid", ParamType::String, false),
-        FieldSchema { max_length: Some(8), ..field("name", ParamType::String, true) },
-        FieldSchema { max_items: Some(3), ..field("label_ids", ParamType::List(&ParamType::I64), true) },
+        field("name", ParamType::String, true).max_length(8),
+        field("label_ids", ParamType::List(&ParamType::I64), true).max_items(3),
         field("title", ParamType::String, false),
     ],
 };
@@ -54,32 +45,24 @@ const ERRORS: &[ErrorCodeInfo] = &[ErrorCodeInfo {
     param: None,
 }];
 
-const USER_ID: &[FieldSchema] = &[FieldSchema { max_length: Some(64), ..field("user_id", ParamType::String, true) }];
+const USER_ID: &[FieldSchema] = &[field("user_id", ParamType::String, true).max_length(64)];
 
-const fn op(
-    name: &'static str,
-    path: &'static str,
-    body: &'static [FieldSchema],
-    mock: Option<MockInfo>,
-) -> OperationDescriptor {
+const fn op(name: &'static str, path: &'static str, body: &'static [FieldSchema]) -> OperationDescriptor {
     OperationDescriptor {
         name,
         group: "contact",
         summary: "",
+        service: &SERVICE,
         method: HttpMethod::Post,
         path,
         encoding: Encoding::Json,
         requires_token: true,
         retry_safe: false,
-        permission: None,
-        app_types: &[],
         query: &[],
         body,
         response: &[],
         pagination: None,
         errors: ERRORS,
-        examples: &[],
-        mock,
     }
 }
 
@@ -95,65 +78,70 @@ const fn mock(action: MockAction, param: &'static str, result: Option<&'static s
     })
 }
 
+const fn served(operation: &'static OperationDescriptor, behaviour: Option<MockInfo>) -> MockDescriptor {
+    MockDescriptor { operation, examples: &[], behaviour }
+}
+
 static LIST_CONTACTS: OperationDescriptor = OperationDescriptor {
-    pagination: Some(PaginationInfo { offset: "offset", size: "size", items: "results", max_page_size: 2 }),
-    examples: &[ExampleInfo {
-        name: "page",
-        request_body: None,
-        curl: None,
-        response: Some(r#"{"errcode":0,"results":[{"userid":"ex1","name":"Example"}],"request_id":"abc"}"#),
-    }],
-    mock: Some(MockInfo {
-        store: "contacts",
-        action: MockAction::List,
-        key: "userid",
-        param: None,
-        result: None,
-        object_key: None,
-        not_found: None,
-    }),
+    pagination: Some(Pagination { offset: "offset", size: "size", items: "results", max_page_size: 2 }),
     ..op(
         "ListContacts",
         "/topapi/test/list",
         &[
-            FieldSchema { min: Some(0), ..field("offset", ParamType::I64, false) },
-            FieldSchema { min: Some(1), max: Some(2), ..field("size", ParamType::I64, false) },
+            field("offset", ParamType::I64, false).range(Some(0), None),
+            field("size", ParamType::I64, false).range(Some(1), Some(2)),
         ],
-        None,
     )
 };
-static GET_CONTACT: OperationDescriptor =
-    op("GetContact", "/topapi/test/get", USER_ID, mock(MockAction::Get, "user_id", Some("result")));
-static CREATE_CONTACT: OperationDescriptor = op(
-    "CreateContact",
-    "/topapi/test/create",
-    &[field("contact", ParamType::Object(&CONTACT), true)],
-    mock(MockAction::Create, "contact", Some("userid")),
-);
-static UPDATE_CONTACT: OperationDescriptor = op(
-    "UpdateContact",
-    "/topapi/test/update",
-    &[field("contact", ParamType::Object(&CONTACT_UPDATE), true)],
-    mock(MockAction::Update, "contact", None),
-);
-static DELETE_CONTACT: OperationDescriptor =
-    op("DeleteContact", "/topapi/test/delete", USER_ID, mock(MockAction::Delete, "user_id", None));
+static GET_CONTACT: OperationDescriptor = op("GetContact", "/topapi/test/get", USER_ID);
+static CREATE_CONTACT: OperationDescriptor =
+    op("CreateContact", "/topapi/test/create", &[field("contact", ParamType::Object(&CONTACT), true)]);
+static UPDATE_CONTACT: OperationDescriptor =
+    op("UpdateContact", "/topapi/test/update", &[field("contact", ParamType::Object(&CONTACT_UPDATE), true)]);
+static DELETE_CONTACT: OperationDescriptor = op("DeleteContact", "/topapi/test/delete", USER_ID);
 static ECHO: OperationDescriptor = OperationDescriptor {
     method: HttpMethod::Get,
     encoding: Encoding::Query,
     requires_token: false,
-    examples: &[ExampleInfo {
-        name: "echo",
-        request_body: None,
-        curl: None,
-        response: Some("{\"errcode\":0,\"errmsg\":\"ok\",\"value\":{\"n\":1},\"request_id\":\"51jof1jt5f4t\"}"),
-    }],
-    ..op("Echo", "/test/echo", &[field("q", ParamType::I32, false)], None)
+    ..op("Echo", "/test/echo", &[field("q", ParamType::I32, false)])
 };
-static BARE: OperationDescriptor = op("Bare", "/test/bare", &[], None);
+static BARE: OperationDescriptor = op("Bare", "/test/bare", &[]);
 
-static OPS: &[&OperationDescriptor] =
-    &[&LIST_CONTACTS, &GET_CONTACT, &CREATE_CONTACT, &UPDATE_CONTACT, &DELETE_CONTACT, &ECHO, &BARE];
+static OPS: &[&MockDescriptor] = &[
+    &MockDescriptor {
+        operation: &LIST_CONTACTS,
+        examples: &[ExampleInfo {
+            name: "page",
+            request_body: None,
+            curl: None,
+            response: Some(r#"{"errcode":0,"results":[{"userid":"ex1","name":"Example"}],"request_id":"abc"}"#),
+        }],
+        behaviour: Some(MockInfo {
+            store: "contacts",
+            action: MockAction::List,
+            key: "userid",
+            param: None,
+            result: None,
+            object_key: None,
+            not_found: None,
+        }),
+    },
+    &served(&GET_CONTACT, mock(MockAction::Get, "user_id", Some("result"))),
+    &served(&CREATE_CONTACT, mock(MockAction::Create, "contact", Some("userid"))),
+    &served(&UPDATE_CONTACT, mock(MockAction::Update, "contact", None)),
+    &served(&DELETE_CONTACT, mock(MockAction::Delete, "user_id", None)),
+    &MockDescriptor {
+        operation: &ECHO,
+        examples: &[ExampleInfo {
+            name: "echo",
+            request_body: None,
+            curl: None,
+            response: Some("{\"errcode\":0,\"errmsg\":\"ok\",\"value\":{\"n\":1},\"request_id\":\"51jof1jt5f4t\"}"),
+        }],
+        behaviour: None,
+    },
+    &served(&BARE, None),
+];
 
 async fn call(server: &MockServer, name: &str, body: Value) -> Value {
     post(&server.url(), &format!("/topapi/test/{name}?access_token=tok"), JSON, body.to_string()).await.json()

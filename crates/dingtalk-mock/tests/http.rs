@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 /// The reference page's example groups, from the spec.
 fn example_groups() -> Value {
-    let example = dingtalk_oapi::generated::extcontact::LIST_LABEL_GROUPS.examples[0].response.unwrap();
+    let example = dingtalk_oapi::generated::mock::extcontact::LIST_LABEL_GROUPS_MOCK.examples[0].response.unwrap();
     serde_json::from_str::<Value>(example).unwrap()["results"].clone()
 }
 
@@ -378,8 +378,8 @@ async fn every_operation_of_the_spec_is_served() {
     for op in dingtalk_oapi::generated::OPERATIONS {
         let url = format!("{base}{}?access_token=tok", op.path);
         let request = match op.method {
-            dingtalk_oapi::HttpMethod::Get => client.get(url),
-            dingtalk_oapi::HttpMethod::Post => client.post(url).header("content-type", JSON).body("{}"),
+            dingtalk_oapi::runtime::HttpMethod::Get => client.get(url),
+            dingtalk_oapi::runtime::HttpMethod::Post => client.post(url).header("content-type", JSON).body("{}"),
         };
         let answer = send(request).await;
         assert_eq!(answer.status, 200, "{}: {}", op.name, answer.text);

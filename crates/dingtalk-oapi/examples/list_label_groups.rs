@@ -18,7 +18,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     builder = match (env("DINGTALK_ACCESS_TOKEN"), env("DINGTALK_APP_KEY"), env("DINGTALK_APP_SECRET")) {
         (Some(token), _, _) => builder.access_token(token),
-        (None, Some(key), Some(secret)) => builder.app_credentials(key, secret),
+        (None, Some(key), Some(secret)) => builder.token_provider(dingtalk_oapi::AppCredentials::new(key, secret)),
         _ => return Err("set DINGTALK_ACCESS_TOKEN, or DINGTALK_APP_KEY and DINGTALK_APP_SECRET".into()),
     };
     let client = builder.build()?;

@@ -1,9 +1,13 @@
 //! A typed client for DingTalk's server API (OAPI).
 //!
-//! Every operation is generated from the YAML spec in `spec/` into [`generated`]; the
-//! hand-written runtime beside it is generic over the [`OperationDescriptor`] the generator
-//! emits: one HTTP path for all operations, with authentication, retries, pagination, typed
-//! errors and redaction of secrets.
+//! Every operation is generated from the YAML spec in `spec/` into [`generated`]: request,
+//! response and error-code types, a slim [`OperationDescriptor`], and a fluent method on
+//! [`Client`]. The generic [`runtime`] (`dingtalk-runtime`) runs them all through one HTTP path
+//! with authentication, retries, pagination, typed errors and redaction of secrets. This crate
+//! adds the token providers DingTalk's apps need ([`AppCredentials`], [`SuiteCredentials`]).
+//!
+//! Each spec group is a cargo feature (all on by default): with
+//! `default-features = false, features = ["extcontact"]` only that group is compiled.
 //!
 //! ```
 //! use dingtalk_oapi::{AppCredentials, Client};
@@ -25,30 +29,25 @@
 //! # }
 //! ```
 
+#[cfg(feature = "auth")]
 pub mod auth;
-#[cfg(feature = "blocking")]
-pub mod blocking;
-mod client;
-mod dynamic;
-mod error;
 #[rustfmt::skip]
 pub mod generated;
-mod operation;
-mod paginate;
-mod redact;
-pub mod retry;
-pub mod schema;
-pub mod validation;
 
-pub use auth::{AccessToken, AppCredentials, StaticToken, SuiteCredentials, TokenProvider};
-pub use client::{BuildError, Client, ClientBuilder, RequestBuilder, decode_response};
-pub use dynamic::{AnyErrorCode, CallError, find_operation, parse_param_value};
-pub use error::{
-    ApiError, AuthError, DecodeError, DecodeErrorKind, Error, HttpError, TransportError, TransportErrorKind,
-};
+#[cfg(feature = "auth")]
+pub use auth::{AppCredentials, CorpToken, SuiteCredentials, SuiteTicketSource, corp_token_signature};
+#[cfg(feature = "blocking")]
+pub use generated::blocking;
 pub use generated::prelude::*;
-pub use operation::*;
-pub use paginate::Paginator;
-pub use redact::Redacted;
-pub use retry::RetryPolicy;
-pub use validation::{Validate, ValidationError};
+pub use generated::{Client, GROUPS, OPERATIONS, RequestBuilder};
+
+// The runtime's vocabulary, so that users need one dependency.
+/// The generic runtime every operation runs on.
+pub use dingtalk_runtime as runtime;
+pub use dingtalk_runtime::{
+    AccessToken, AnyErrorCode, ApiError, ApiErrorCode, AuthError, BuildError, CallError, ClientBuilder, DecodeError,
+    DecodeErrorKind, Error, ErrorClass, ErrorCodeInfo, FieldSchema, HttpError, Operation, OperationDescriptor,
+    OperationRequest, Paginated, Paginator, ParamType, Redacted, RetryPolicy, ServiceDescriptor, StaticToken,
+    TokenProvider, TransportError, TransportErrorKind, Validate, ValidationError, decode_response, find_operation,
+    parse_param_value, retry, schema, validation,
+};

@@ -40,7 +40,11 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
 
     for shared in &spec.shared_types {
         let module = "types".to_owned();
-        let body = types::named_types(&shared.types, &shared.group, &ctx);
+        let types = types::named_types(&shared.types, &shared.group, &ctx);
+        let body = quote! {
+            use dingtalk_runtime as rt;
+            #types
+        };
         files.push(file(
             &format!("{}/{module}.rs", shared.group),
             "Types shared by the operations of this group.",
@@ -64,27 +68,71 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
             #( pub use #mods2::*; )*
         };
         files.push(file(&format!("{group}/mod.rs"), &format!("Operations and types of the `{group}` group."), body));
+        let mocks = spec.operations.iter().filter(|op| op.group == *group).map(operation::mock_descriptor);
+        let body = quote! {
+            use dingtalk_runtime as rt;
+            #(#mocks)*
+        };
+        files.push(file(
+            &format!("mock/{group}.rs"),
+            &format!("The fake server's view of the `{group}` group (compiled with the `mock` feature only)."),
+            body,
+        ));
     }
 
     let group_idents: Vec<_> = groups.keys().map(|g| format_ident!("{}", g)).collect();
-    let descriptors = spec.operations.iter().map(|op| {
-        let group = format_ident!("{}", op.group);
-        let stat = operation::descriptor_ident(op);
-        quote! { &#group::#stat }
-    });
+    let group_names: Vec<&str> = groups.keys().copied().collect();
+    let entries = |suffix: &str, module: TokenStream| {
+        let suffix = suffix.to_owned();
+        spec.operations
+            .iter()
+            .map(move |op| {
+                let group = format_ident!("{}", op.group);
+                let feature = &op.group;
+                let stat = format_ident!("{}{suffix}", operation::descriptor_ident(op));
+                quote! { #[cfg(feature = #feature)] &#group #module::#stat }
+            })
+            .collect::<Vec<_>>()
+    };
+    let descriptors = entries("", quote! {});
+    let mocks = entries("_MOCK", quote! {});
     let root = quote! {
-        pub mod service;
-        #( pub mod #group_idents; )*
+        use dingtalk_runtime as rt;
 
-        /// Every generated operation and type, whatever its group (names are unique across groups).
+        pub mod service;
+        #( #[cfg(feature = #group_names)] pub mod #group_idents; )*
+
+        rt::client_facade!(service::SERVICE);
+
+        /// Every generated operation and type of the enabled groups (names are unique across
+        /// groups).
         pub mod prelude {
-            #( pub use super::#group_idents::*; )*
+            #( #[cfg(feature = #group_names)] pub use super::#group_idents::*; )*
         }
 
-        /// Every operation in the spec, sorted by group and name.
-        pub static OPERATIONS: &[&crate::OperationDescriptor] = &[ #( #descriptors ),* ];
+        /// Every operation of the enabled groups, sorted by group and name.
+        pub static OPERATIONS: &[&rt::OperationDescriptor] = &[ #( #descriptors ),* ];
+
+        /// What only the fake server and the sandbox read: each operation's examples and store
+        /// behaviour, compiled with the `mock` feature only.
+        #[cfg(feature = "mock")]
+        pub mod mock {
+            use dingtalk_runtime as rt;
+
+            #( #[cfg(feature = #group_names)] pub mod #group_idents; )*
+
+            /// The fake server's view of every operation of the enabled groups.
+            pub static OPERATIONS: &[&rt::MockDescriptor] = &[ #( #mocks ),* ];
+        }
+
+        /// The groups of the spec, each a cargo feature of this crate.
+        pub const GROUPS: &[&str] = &[ #( #group_names ),* ];
     };
-    files.push(file("mod.rs", "Code generated from `spec/`: one module per group of operations.", root));
+    files.push(file(
+        "mod.rs",
+        "Code generated from `spec/`: one module per group of operations, each behind the cargo feature of the same name.",
+        root,
+    ));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
 }

@@ -14,7 +14,6 @@ pub fn descriptor_ident(op: &Operation) -> Ident {
 }
 
 pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
-    let spec = ctx.spec;
     let scope = Scope { ctx, group: &op.group, local: op.types.iter().map(|t| t.name.as_str()).collect() };
     let name = &op.name;
     let op_ident = format_ident!("{}", name);
@@ -42,17 +41,17 @@ pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
                 (false, _) => quote! { self.#field },
             };
             quote! {
-                impl crate::ResponseEnvelope for #response_ident {
+                impl rt::ResponseEnvelope for #response_ident {
                     fn errcode(&self) -> Option<i64> {
                         #value
                     }
                 }
             }
         }
-        None => quote! { impl crate::ResponseEnvelope for #response_ident {} },
+        None => quote! { impl rt::ResponseEnvelope for #response_ident {} },
     };
     let types = named_types(&op.types, &op.group, ctx);
-    let error_enum = error_enum(op, spec, &code_ident);
+    let error_enum = error_enum(op, &code_ident);
     let descriptor = descriptor(op, &scope);
     let desc_ident = descriptor_ident(op);
 
@@ -78,7 +77,7 @@ pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
         let (ro, rs) = (read(offset, &oi), read(size, &si));
         let (wo, ws) = (write(offset, &oi, quote! { offset }), write(size, &si, quote! { size }));
         quote! {
-            impl crate::Paginated for #op_ident {
+            impl rt::Paginated for #op_ident {
                 type Item = #item_ty;
 
                 fn page(request: &Self::Request) -> (Option<i64>, Option<i64>) {
@@ -114,26 +113,28 @@ pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
         }
     });
     let method_doc = client_method_doc(op, &method_ident);
-    let blocking_doc = format!(" {} Blocking; see [`crate::Client::{method_ident}`].", op.summary);
+    let blocking_doc = format!(" {} Blocking; see [`crate::generated::Client::{method_ident}`].", op.summary);
 
     quote! {
+        use dingtalk_runtime as rt;
+
         #(#[doc = #op_doc])*
         #[derive(Debug, Clone, Copy, Default)]
         pub struct #op_ident;
 
-        impl crate::Operation for #op_ident {
+        impl rt::Operation for #op_ident {
             type Request = #request_ident;
             type Response = #response_ident;
             type ErrorCode = #code_ident;
-            const DESCRIPTOR: &'static crate::OperationDescriptor = &#desc_ident;
+            const DESCRIPTOR: &'static rt::OperationDescriptor = &#desc_ident;
         }
 
-        impl crate::OperationRequest for #request_ident {
+        impl rt::OperationRequest for #request_ident {
             type Operation = #op_ident;
         }
 
         #[doc = #error_doc]
-        pub type #error_alias = crate::Error<#code_ident>;
+        pub type #error_alias = rt::Error<#code_ident>;
 
         #request
         #response
@@ -143,22 +144,22 @@ pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
         #descriptor
         #pagination
 
-        impl crate::Client {
+        impl crate::generated::Client {
             #(#[doc = #method_doc])*
-            pub fn #method_ident(&self) -> crate::RequestBuilder<#op_ident> {
-                crate::RequestBuilder::new(self.clone())
+            pub fn #method_ident(&self) -> crate::generated::RequestBuilder<#op_ident> {
+                crate::generated::RequestBuilder::new(self.clone())
             }
         }
 
         #[cfg(feature = "blocking")]
-        impl crate::blocking::Client {
+        impl crate::generated::blocking::Client {
             #[doc = #blocking_doc]
-            pub fn #method_ident(&self) -> crate::RequestBuilder<#op_ident, crate::blocking::Client> {
-                crate::RequestBuilder::new(self.clone())
+            pub fn #method_ident(&self) -> crate::generated::RequestBuilder<#op_ident, crate::generated::blocking::Client> {
+                crate::generated::RequestBuilder::new(self.clone())
             }
         }
 
-        impl<C> crate::RequestBuilder<#op_ident, C> {
+        impl<C> crate::generated::RequestBuilder<#op_ident, C> {
             #(#fluent_setters)*
         }
     }
@@ -230,38 +231,36 @@ fn effective_class(code: &ErrorCode, spec: &Spec) -> ErrorClass {
         .unwrap_or(ErrorClass::NotRetryable)
 }
 
-fn error_enum(op: &Operation, spec: &Spec, ident: &Ident) -> TokenStream {
-    let doc =
-        format!(" Error codes documented for [`{}`], plus [`Unknown`](Self::Unknown) for any other code.", op.name);
+fn error_enum(op: &Operation, ident: &Ident) -> TokenStream {
+    let doc = format!(
+        " Error codes documented for [`{}`], plus [`Unknown`](Self::Unknown) for any other code.\n\n\
+         Message, fix and class of each come from the operation's descriptor (`ApiErrorCode`).",
+        op.name
+    );
     let variants: Vec<Ident> = op.errors.iter().map(|e| format_ident!("{}", names::upper_camel(&e.name))).collect();
     let variant_docs = op.errors.iter().map(|e| {
         let solution = if e.solution.is_empty() { String::new() } else { format!(" {}", e.solution) };
         format!(" `{}` {}.{solution}", e.code, e.message.trim_end_matches('.'))
     });
     let codes: Vec<TokenStream> = op.errors.iter().map(|e| super::int(e.code)).collect();
-    let messages = op.errors.iter().map(|e| e.message.as_str());
-    let solutions = op.errors.iter().map(|e| {
-        let global = spec.service.error_codes.iter().find(|g| g.code == e.code).map(|g| g.solution.as_str());
-        let s = if e.solution.is_empty() { global.unwrap_or("") } else { &e.solution };
-        if s.is_empty() {
-            quote! { None }
-        } else {
-            quote! { Some(#s) }
-        }
-    });
-    let classes = op.errors.iter().map(|e| {
-        let v = format_ident!("{}", effective_class(e, spec).variant());
-        quote! { crate::ErrorClass::#v }
-    });
-    let (v1, v2, v3, v4, v5) = (&variants, &variants, &variants, &variants, &variants);
-    let (c1, c2) = (&codes, &codes);
+    let desc = descriptor_ident(op);
     let from_code = if codes.is_empty() {
         quote! { Self::Unknown(code) }
     } else {
         quote! {
             match code {
-                #( #c1 => Self::#v2, )*
+                #( #codes => Self::#variants, )*
                 other => Self::Unknown(other),
+            }
+        }
+    };
+    let code_of = if codes.is_empty() {
+        quote! { let Self::Unknown(code) = self; *code }
+    } else {
+        quote! {
+            match self {
+                #( Self::#variants => #codes, )*
+                Self::Unknown(code) => *code,
             }
         }
     };
@@ -270,50 +269,35 @@ fn error_enum(op: &Operation, spec: &Spec, ident: &Ident) -> TokenStream {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum #ident {
-            #( #[doc = #variant_docs] #v1, )*
-            /// A code this operation does not document; see the global table in [`crate::generated::service`].
+            #( #[doc = #variant_docs] #variants, )*
+            /// A code this operation does not document (the service's global table may).
             Unknown(i64),
         }
 
-        impl crate::ApiErrorCode for #ident {
-            fn from_code(code: i64) -> Self {
+        impl #ident {
+            /// The variant of a numeric code.
+            pub fn from_code(code: i64) -> Self {
                 #from_code
+            }
+        }
+
+        impl rt::ApiErrorCode for #ident {
+            fn from_descriptor(code: i64, _: &'static rt::OperationDescriptor) -> Self {
+                Self::from_code(code)
             }
 
             fn code(&self) -> i64 {
-                match self {
-                    #( Self::#v3 => #c2, )*
-                    Self::Unknown(code) => *code,
-                }
+                #code_of
             }
 
-            fn message(&self) -> Option<&'static str> {
-                match self {
-                    #( Self::#v4 => Some(#messages), )*
-                    Self::Unknown(code) => crate::generated::service::global_error(*code).map(|e| e.message),
-                }
-            }
-
-            fn solution(&self) -> Option<&'static str> {
-                match self {
-                    #( Self::#v5 => #solutions, )*
-                    Self::Unknown(code) => crate::generated::service::global_error(*code)
-                        .map(|e| e.solution)
-                        .filter(|s| !s.is_empty()),
-                }
-            }
-
-            fn class(&self) -> crate::ErrorClass {
-                match self {
-                    #( Self::#variants => #classes, )*
-                    Self::Unknown(code) => crate::generated::service::error_class(*code, None),
-                }
+            fn operation(&self) -> &'static rt::OperationDescriptor {
+                &#desc
             }
         }
 
         impl std::fmt::Display for #ident {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                crate::ApiErrorCode::fmt_code(self, f)
+                rt::ApiErrorCode::fmt_code(self, f)
             }
         }
     }
@@ -331,25 +315,57 @@ fn descriptor(op: &Operation, scope: &Scope) -> TokenStream {
     let pagination = match &op.pagination {
         Some(p) => {
             let (o, s, i, m) = (&p.offset, &p.size, &p.items, super::int(p.max_page_size));
-            quote! { Some(crate::PaginationInfo { offset: #o, size: #s, items: #i, max_page_size: #m }) }
+            quote! { Some(rt::Pagination { offset: #o, size: #s, items: #i, max_page_size: #m }) }
         }
         None => quote! { None },
     };
+    let spec = scope.ctx.spec;
     let errors = op.errors.iter().map(|e| {
-        let (code, ename, message, solution) = (super::int(e.code), &e.name, &e.message, &e.solution);
-        let class = format_ident!("{}", effective_class(e, scope.ctx.spec).variant());
-        let param = opt_str(e.param.as_deref());
-        quote! { crate::ErrorCodeInfo { code: #code, name: #ename, message: #message, solution: #solution, class: crate::ErrorClass::#class, param: #param } }
+        // What the client shows: the code's own class and fix, else the global table's.
+        let global = spec.service.error_codes.iter().find(|g| g.code == e.code);
+        let mut entry = e.clone();
+        entry.class = Some(effective_class(e, spec));
+        if entry.solution.is_empty() {
+            entry.solution = global.map(|g| g.solution.clone()).unwrap_or_default();
+        }
+        super::service::error_info(&entry, &e.param)
     });
+    let doc = format!(" How [`{name}`] is called: everything the generic runtime needs.");
+    quote! {
+        #[doc = #doc]
+        pub static #ident: rt::OperationDescriptor = rt::OperationDescriptor {
+            name: #name,
+            group: #group,
+            summary: #summary,
+            service: &crate::generated::service::SERVICE,
+            method: rt::HttpMethod::#method,
+            path: #path,
+            encoding: rt::Encoding::#encoding,
+            requires_token: #requires_token,
+            retry_safe: #retry_safe,
+            query: &[ #(#query),* ],
+            body: &[ #(#body),* ],
+            response: &[ #(#response),* ],
+            pagination: #pagination,
+            errors: &[ #(#errors),* ],
+        };
+    }
+}
+
+/// The fake server's view of an operation: examples and store behaviour (`<group>/mock.rs`).
+pub fn mock_descriptor(op: &Operation) -> TokenStream {
+    let desc = descriptor_ident(op);
+    let group = format_ident!("{}", op.group);
+    let ident = format_ident!("{}_MOCK", desc);
     let examples = op.examples.iter().map(|ex| {
         let ename = &ex.name;
         let response = opt_str(ex.response.as_deref());
         let body =
             opt_str(ex.request.as_ref().map(|r| serde_json::Value::Object(r.body.clone()).to_string()).as_deref());
         let curl = opt_str(ex.curl.as_deref());
-        quote! { crate::ExampleInfo { name: #ename, request_body: #body, curl: #curl, response: #response } }
+        quote! { rt::ExampleInfo { name: #ename, request_body: #body, curl: #curl, response: #response } }
     });
-    let mock = match &op.mock {
+    let behaviour = match &op.mock {
         Some(m) => {
             let action = format_ident!("{}", m.action.variant());
             let (store, key) = (&m.store, &m.key);
@@ -357,33 +373,20 @@ fn descriptor(op: &Operation, scope: &Scope) -> TokenStream {
             let object_key = opt_str(m.object_key.as_deref());
             let result = opt_str(m.result.as_deref());
             let not_found = super::opt_int(m.not_found);
-            quote! { Some(crate::MockInfo { store: #store, action: crate::MockAction::#action, key: #key, param: #param, object_key: #object_key, result: #result, not_found: #not_found }) }
+            quote! { Some(rt::MockInfo { store: #store, action: rt::MockAction::#action, key: #key, param: #param, object_key: #object_key, result: #result, not_found: #not_found }) }
         }
         None => quote! { None },
     };
-    let permission = opt_str(op.permission.as_ref().map(|p| p.name.as_str()));
-    let app_types = &op.app_types;
-    let doc = format!(" How [`{name}`] is called: everything the generic runtime and the fake server need.");
+    let doc = format!(
+        " The documentation's examples of [`{0}`](crate::generated::{1}::{0}) and how the fake server stores its objects.",
+        op.name, op.group
+    );
     quote! {
         #[doc = #doc]
-        pub static #ident: crate::OperationDescriptor = crate::OperationDescriptor {
-            name: #name,
-            group: #group,
-            summary: #summary,
-            method: crate::HttpMethod::#method,
-            path: #path,
-            encoding: crate::Encoding::#encoding,
-            requires_token: #requires_token,
-            retry_safe: #retry_safe,
-            permission: #permission,
-            app_types: &[ #(#app_types),* ],
-            query: &[ #(#query),* ],
-            body: &[ #(#body),* ],
-            response: &[ #(#response),* ],
-            pagination: #pagination,
-            errors: &[ #(#errors),* ],
+        pub static #ident: rt::MockDescriptor = rt::MockDescriptor {
+            operation: &crate::generated::#group::#desc,
             examples: &[ #(#examples),* ],
-            mock: #mock,
+            behaviour: #behaviour,
         };
     }
 }

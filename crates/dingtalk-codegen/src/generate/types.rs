@@ -111,21 +111,21 @@ impl Scope<'_> {
         }
     }
 
-    /// The schema expression (`crate::ParamType`) of a type.
+    /// The schema expression (`rt::ParamType`) of a type.
     pub fn param_type(&self, ty: &TypeRef) -> TokenStream {
         match ty {
-            TypeRef::String => quote! { crate::ParamType::String },
-            TypeRef::Bool => quote! { crate::ParamType::Bool },
-            TypeRef::I32 => quote! { crate::ParamType::I32 },
-            TypeRef::I64 => quote! { crate::ParamType::I64 },
-            TypeRef::F64 => quote! { crate::ParamType::F64 },
+            TypeRef::String => quote! { rt::ParamType::String },
+            TypeRef::Bool => quote! { rt::ParamType::Bool },
+            TypeRef::I32 => quote! { rt::ParamType::I32 },
+            TypeRef::I64 => quote! { rt::ParamType::I64 },
+            TypeRef::F64 => quote! { rt::ParamType::F64 },
             TypeRef::List(inner) => {
                 let inner = self.param_type(inner);
-                quote! { crate::ParamType::List(&#inner) }
+                quote! { rt::ParamType::List(&#inner) }
             }
             TypeRef::Named(n) => {
                 let path = self.schema_path(n);
-                quote! { crate::ParamType::Object(&#path) }
+                quote! { rt::ParamType::Object(&#path) }
             }
         }
     }
@@ -157,18 +157,18 @@ pub fn named_types<'s>(types: &'s [NamedType], group: &'s str, ctx: &'s Context<
     quote! { #(#items)* }
 }
 
-/// `pub static X_SCHEMA: crate::ObjectSchema` describing a named type, for the fake server and tools.
+/// `pub static X_SCHEMA: rt::ObjectSchema` describing a named type, for the fake server and tools.
 fn schema_static(name: &str, fields: &[Field], scope: &Scope) -> TokenStream {
     let ident = schema_ident(name);
     let fields = field_schemas(fields, scope);
     let doc = format!(" Wire schema of [`{name}`].");
     quote! {
         #[doc = #doc]
-        pub static #ident: crate::ObjectSchema = crate::ObjectSchema { name: #name, fields: &[ #(#fields),* ] };
+        pub static #ident: rt::ObjectSchema = rt::ObjectSchema { name: #name, fields: &[ #(#fields),* ] };
     }
 }
 
-/// `crate::FieldSchema::new("size", ty).required(true).range(Some(1), Some(100))`: only
+/// `rt::FieldSchema::new("size", ty).required(true).range(Some(1), Some(100))`: only
 /// what differs from the defaults is spelled out.
 pub fn field_schemas(fields: &[Field], scope: &Scope) -> Vec<TokenStream> {
     fields
@@ -198,7 +198,7 @@ pub fn field_schemas(fields: &[Field], scope: &Scope) -> Vec<TokenStream> {
             if let Some((_, r)) = &f.references {
                 calls.push(quote! { .references(#r) });
             }
-            quote! { crate::FieldSchema::new(#name, #ty) #(#calls)* }
+            quote! { rt::FieldSchema::new(#name, #ty) #(#calls)* }
         })
         .collect()
 }
@@ -305,7 +305,7 @@ fn debug_redacting(ident: &proc_macro2::Ident, fields: &[Field]) -> TokenStream 
         let fi = field_ident(f);
         let label = rust_field_name(f);
         if f.secret {
-            quote! { .field(#label, &crate::Redacted::of(&self.#fi)) }
+            quote! { .field(#label, &rt::Redacted::of(&self.#fi)) }
         } else {
             quote! { .field(#label, &self.#fi) }
         }

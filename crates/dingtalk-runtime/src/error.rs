@@ -92,7 +92,7 @@ impl<C: ApiErrorCode> ApiError<C> {
     pub fn class(&self) -> ErrorClass {
         self.sub_code
             .as_deref()
-            .and_then(|s| crate::generated::service::sub_code_class(self.code.code(), s))
+            .and_then(|s| self.code.operation().service.sub_code_class(self.code.code(), s))
             .unwrap_or_else(|| self.code.class())
     }
 

@@ -45,7 +45,8 @@ type PageResult<O> = Result<<O as Operation>::Response, Error<<O as Operation>::
 type ItemResult<O> = Result<<O as Paginated>::Item, Error<<O as Operation>::ErrorCode>>;
 
 impl<O: Paginated> Paginator<O> {
-    pub(crate) fn new(client: Client, request: O::Request) -> Self {
+    /// A paginator starting from `request`'s offset and size.
+    pub fn new(client: Client, request: O::Request) -> Self {
         Paginator { client, request, page_size: None, max_pages: DEFAULT_MAX_PAGES }
     }
 

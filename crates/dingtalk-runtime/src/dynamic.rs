@@ -8,49 +8,37 @@ use serde_json::{Map, Value};
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::generated::service;
-use crate::operation::{ApiErrorCode, ErrorClass, ErrorCodeInfo, OperationDescriptor, ParamType};
+use crate::operation::{ApiErrorCode, OperationDescriptor, ParamType};
 use crate::paginate::{DEFAULT_MAX_PAGES, next_offset};
 use crate::schema;
 
-/// The error code of a call made through [`Client::call`]: the number, and its entry in the
-/// operation's (or the global) table when the spec documents it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The error code of a call made through [`Client::call`]: the number, looked up in the
+/// operation's (or the service's) table of the spec.
+#[derive(Debug, Clone, Copy)]
 pub struct AnyErrorCode {
     code: i64,
-    info: Option<&'static ErrorCodeInfo>,
+    operation: &'static OperationDescriptor,
 }
 
-impl AnyErrorCode {
-    /// The spec's entry for the code, if documented.
-    pub fn info(&self) -> Option<&'static ErrorCodeInfo> {
-        self.info
+impl PartialEq for AnyErrorCode {
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code && std::ptr::eq(self.operation, other.operation)
     }
 }
+
+impl Eq for AnyErrorCode {}
 
 impl ApiErrorCode for AnyErrorCode {
-    fn from_code(code: i64) -> Self {
-        AnyErrorCode { code, info: service::global_error(code) }
-    }
-
-    fn from_descriptor(code: i64, op: &'static OperationDescriptor) -> Self {
-        AnyErrorCode { code, info: op.error(code) }
+    fn from_descriptor(code: i64, operation: &'static OperationDescriptor) -> Self {
+        AnyErrorCode { code, operation }
     }
 
     fn code(&self) -> i64 {
         self.code
     }
 
-    fn message(&self) -> Option<&'static str> {
-        self.info.map(|e| e.message)
-    }
-
-    fn solution(&self) -> Option<&'static str> {
-        self.info.map(|e| e.solution).filter(|s| !s.is_empty())
-    }
-
-    fn class(&self) -> ErrorClass {
-        self.info.map_or_else(|| service::error_class(self.code, None), |e| e.class)
+    fn operation(&self) -> &'static OperationDescriptor {
+        self.operation
     }
 }
 

@@ -169,7 +169,7 @@ pub struct ErrorCodeInfo {
 
 /// Offset/size pagination of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PaginationInfo {
+pub struct Pagination {
     /// Parameter carrying the offset of the first item.
     pub offset: &'static str,
     /// Parameter carrying the page size.
@@ -200,6 +200,62 @@ pub enum MockAction {
     Delete,
 }
 
+/// What only the fake server and the sandbox read about an operation: the documentation's
+/// examples and how it stores objects. A generated crate emits these behind its `mock`
+/// feature, so the shipped client carries none of it.
+#[derive(Debug)]
+pub struct MockDescriptor {
+    pub operation: &'static OperationDescriptor,
+    pub examples: &'static [ExampleInfo],
+    pub behaviour: Option<MockInfo>,
+}
+
+/// A code whose `sub_code` changes its class (DingTalk's 88 and 15 wrap other codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubCodeClass {
+    pub code: i64,
+    pub sub_code: &'static str,
+    pub class: ErrorClass,
+}
+
+/// What a spec says of the whole service, shared by its operations: where it is served, how
+/// the access token travels, and the error codes any operation may return.
+#[derive(Debug)]
+pub struct ServiceDescriptor {
+    pub name: &'static str,
+    /// The servers, exactly one of them the default.
+    pub servers: &'static [Server],
+    /// The query parameter carrying the access token.
+    pub access_token_param: &'static str,
+    /// Error codes any operation may return.
+    pub errors: &'static [ErrorCodeInfo],
+    pub sub_code_classes: &'static [SubCodeClass],
+}
+
+impl ServiceDescriptor {
+    /// The server used when the user names none.
+    pub fn default_server(&self) -> Option<&'static Server> {
+        self.servers.iter().find(|s| s.default).or(self.servers.first())
+    }
+
+    /// The documented entry of a global error code.
+    pub fn global_error(&self, code: i64) -> Option<&'static ErrorCodeInfo> {
+        self.errors.iter().find(|e| e.code == code)
+    }
+
+    /// The class `sub_code` gives `code`, when the spec says it changes it.
+    pub fn sub_code_class(&self, code: i64, sub_code: &str) -> Option<ErrorClass> {
+        self.sub_code_classes.iter().find(|s| s.code == code && s.sub_code == sub_code).map(|s| s.class)
+    }
+
+    /// How a client should react to `code` (and its `sub_code`).
+    pub fn error_class(&self, code: i64, sub_code: Option<&str>) -> ErrorClass {
+        sub_code
+            .and_then(|s| self.sub_code_class(code, s))
+            .unwrap_or_else(|| self.global_error(code).map_or(ErrorClass::NotRetryable, |e| e.class))
+    }
+}
+
 /// How the fake server stores an operation's objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MockInfo {
@@ -213,13 +269,14 @@ pub struct MockInfo {
     pub not_found: Option<i64>,
 }
 
-/// Everything about how an operation is called, generated from the spec.
+/// Everything the client needs to call an operation, generated from the spec.
 #[derive(Debug)]
 pub struct OperationDescriptor {
     /// UpperCamelCase operation name, e.g. `ListLabelGroups`.
     pub name: &'static str,
     pub group: &'static str,
     pub summary: &'static str,
+    pub service: &'static ServiceDescriptor,
     pub method: HttpMethod,
     pub path: &'static str,
     pub encoding: Encoding,
@@ -227,15 +284,11 @@ pub struct OperationDescriptor {
     pub requires_token: bool,
     /// Whether the call may be repeated after it may have reached the server.
     pub retry_safe: bool,
-    pub permission: Option<&'static str>,
-    pub app_types: &'static [&'static str],
     pub query: &'static [FieldSchema],
     pub body: &'static [FieldSchema],
     pub response: &'static [FieldSchema],
-    pub pagination: Option<PaginationInfo>,
+    pub pagination: Option<Pagination>,
     pub errors: &'static [ErrorCodeInfo],
-    pub examples: &'static [ExampleInfo],
-    pub mock: Option<MockInfo>,
 }
 
 impl OperationDescriptor {
@@ -249,28 +302,38 @@ impl OperationDescriptor {
         self.query.iter().chain(self.body).chain(self.response).filter(|f| f.secret).map(|f| f.name).collect()
     }
 
-    /// The documented error code, from this operation's list or else the global table.
+    /// The documented error code, from this operation's list or else the service's table.
     pub fn error(&self, code: i64) -> Option<&'static ErrorCodeInfo> {
-        self.errors.iter().find(|e| e.code == code).or_else(|| crate::generated::service::global_error(code))
+        self.errors.iter().find(|e| e.code == code).or_else(|| self.service.global_error(code))
     }
 }
 
-/// An error-code enum generated for one operation.
+/// An error-code enum generated for one operation (or [`AnyErrorCode`](crate::AnyErrorCode)
+/// for calls chosen at run time). Only the number and the operation are per type; message,
+/// fix and class come from the operation's table in the descriptor.
 pub trait ApiErrorCode: Copy + fmt::Debug + fmt::Display + PartialEq + Send + Sync + 'static {
-    fn from_code(code: i64) -> Self;
-    /// The code as `op` answered it. Generated enums know their operation already; an error
-    /// code of a call chosen at run time (`Client::call`) looks its entry up in `op`.
-    fn from_descriptor(code: i64, op: &'static OperationDescriptor) -> Self {
-        let _ = op;
-        Self::from_code(code)
-    }
+    /// The code as `op` answered it.
+    fn from_descriptor(code: i64, op: &'static OperationDescriptor) -> Self;
     fn code(&self) -> i64;
+    /// The operation that answered the code.
+    fn operation(&self) -> &'static OperationDescriptor;
+
+    /// The spec's entry for the code: the operation's own, else the service's global one.
+    fn info(&self) -> Option<&'static ErrorCodeInfo> {
+        self.operation().error(self.code())
+    }
     /// The documented message, if the code is documented.
-    fn message(&self) -> Option<&'static str>;
+    fn message(&self) -> Option<&'static str> {
+        self.info().map(|e| e.message)
+    }
     /// The documented fix, if any.
-    fn solution(&self) -> Option<&'static str>;
+    fn solution(&self) -> Option<&'static str> {
+        self.info().map(|e| e.solution).filter(|s| !s.is_empty())
+    }
     /// How a client should react, as the spec says.
-    fn class(&self) -> ErrorClass;
+    fn class(&self) -> ErrorClass {
+        self.info().map_or(ErrorClass::NotRetryable, |e| e.class)
+    }
 
     /// `41101 (Invalid size)`: the code and its documented message.
     fn fmt_code(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

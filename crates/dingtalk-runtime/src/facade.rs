@@ -1,0 +1,159 @@
+//! The client types of a generated crate.
+//!
+//! Generated operations add fluent methods (`client.list_label_groups().size(20)`) to a
+//! `Client` and a `RequestBuilder`. Rust lets a crate add methods only to its own types, so
+//! each generated crate declares them with [`client_facade!`]: thin wrappers over this
+//! runtime's [`Client`](crate::Client), written once here instead of by hand in every crate.
+
+/// Declares `Client`, `RequestBuilder` and (with the invoking crate's `blocking` feature)
+/// `blocking::Client` for the service `$service` (a `ServiceDescriptor` static).
+///
+/// The generator invokes it in the generated root module; nothing else should.
+#[macro_export]
+macro_rules! client_facade {
+    ($service:path) => {
+        /// A client of this service. Cheap to clone: clones share one connection pool and token
+        /// cache. Every operation has a method here; calls chosen at run time go through
+        /// [`call`](dingtalk_runtime::Client::call) of the runtime client it dereferences to.
+        #[derive(Clone, Debug)]
+        pub struct Client($crate::Client);
+
+        impl Client {
+            /// Configures a client: a server by name or any base URL, a token provider,
+            /// timeouts, retries, a body cap.
+            pub fn builder() -> $crate::ClientBuilder<Client> {
+                $crate::ClientBuilder::new(&$service)
+            }
+
+            /// The runtime client underneath.
+            pub fn runtime(&self) -> &$crate::Client {
+                &self.0
+            }
+
+            /// The same client (same connection pool) with another token provider, e.g. for
+            /// another organization of a third-party app.
+            pub fn with_token_provider(&self, provider: impl $crate::TokenProvider) -> Client {
+                Client(self.0.with_token_provider(provider))
+            }
+        }
+
+        impl Default for Client {
+            /// A client for the service's default server, with no token provider.
+            fn default() -> Self {
+                Client::builder().build().expect("the spec's default server is a valid https URL")
+            }
+        }
+
+        impl From<$crate::Client> for Client {
+            fn from(client: $crate::Client) -> Self {
+                Client(client)
+            }
+        }
+
+        impl std::ops::Deref for Client {
+            type Target = $crate::Client;
+
+            fn deref(&self) -> &$crate::Client {
+                &self.0
+            }
+        }
+
+        /// A call being put together: `client.list_label_groups().size(20).send().await`.
+        ///
+        /// `C` is the client flavour: [`Client`] (async) or `blocking::Client`.
+        pub struct RequestBuilder<O: $crate::Operation, C = Client> {
+            client: C,
+            request: O::Request,
+        }
+
+        impl<O: $crate::Operation, C> RequestBuilder<O, C> {
+            pub fn new(client: C) -> Self {
+                RequestBuilder { client, request: Default::default() }
+            }
+
+            /// The request as built so far.
+            pub fn request(&self) -> &O::Request {
+                &self.request
+            }
+
+            /// Replaces the whole request.
+            pub fn set_request(mut self, request: O::Request) -> Self {
+                self.request = request;
+                self
+            }
+        }
+
+        impl<O: $crate::Operation, C> std::fmt::Debug for RequestBuilder<O, C> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct("RequestBuilder")
+                    .field("operation", &O::DESCRIPTOR.name)
+                    .field("request", &self.request)
+                    .finish()
+            }
+        }
+
+        impl<O: $crate::Operation> RequestBuilder<O, Client> {
+            /// Sends the call.
+            pub async fn send(self) -> Result<O::Response, $crate::Error<O::ErrorCode>> {
+                self.client.0.send::<O>(self.request).await
+            }
+        }
+
+        impl<O: $crate::Paginated> RequestBuilder<O, Client> {
+            /// Walks every page, starting from this request's offset and size.
+            pub fn into_paginator(self) -> $crate::Paginator<O> {
+                $crate::Paginator::new(self.client.0, self.request)
+            }
+        }
+
+        /// A blocking facade over [`Client`], for programs without an async runtime.
+        #[cfg(feature = "blocking")]
+        pub mod blocking {
+            /// A blocking client. Cheap to clone; clones share the runtime and the pool.
+            #[derive(Clone, Debug)]
+            pub struct Client(pub(super) $crate::blocking::Client);
+
+            impl Client {
+                /// A blocking client over `inner`, on a private current-thread runtime. Do not
+                /// use it from inside an async runtime (it would block that runtime's thread).
+                pub fn new(inner: super::Client) -> std::io::Result<Self> {
+                    Ok(Client($crate::blocking::Client::new(inner.0)?))
+                }
+            }
+
+            impl std::ops::Deref for Client {
+                type Target = $crate::blocking::Client;
+
+                fn deref(&self) -> &$crate::blocking::Client {
+                    &self.0
+                }
+            }
+        }
+
+        #[cfg(feature = "blocking")]
+        impl<O: $crate::Operation> RequestBuilder<O, blocking::Client> {
+            /// Sends the call and waits for the answer.
+            pub fn send(self) -> Result<O::Response, $crate::Error<O::ErrorCode>> {
+                self.client.0.send::<O>(self.request)
+            }
+        }
+
+        #[cfg(feature = "blocking")]
+        impl<O: $crate::Paginated> RequestBuilder<O, blocking::Client> {
+            /// Every item of every page, or the first error.
+            pub fn collect_all(self) -> Result<Vec<O::Item>, $crate::Error<O::ErrorCode>> {
+                self.client.0.collect_all::<O>(self.request)
+            }
+
+            /// The pages, fetched one at a time as the iterator is advanced.
+            pub fn pages(self) -> impl Iterator<Item = Result<O::Response, $crate::Error<O::ErrorCode>>> {
+                self.client.0.pages::<O>(self.request)
+            }
+
+            /// The items of every page, fetched a page at a time as the iterator is advanced.
+            pub fn items(self) -> impl Iterator<Item = Result<O::Item, $crate::Error<O::ErrorCode>>> {
+                self.client.0.items::<O>(self.request)
+            }
+        }
+    };
+}

@@ -1,0 +1,333 @@
+//! The one generic path every call takes: check, encode, attach the token, send, read
+//! (capped), decode, classify, retry.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{CONTENT_TYPE, HeaderValue};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use tracing::Instrument;
+use tracing::field::Empty;
+
+use crate::auth::AccessToken;
+use crate::client::Client;
+use crate::decode::{SNIPPET_CHARS, decode};
+use crate::error::*;
+use crate::operation::{ApiErrorCode, Encoding, ErrorClass, HttpMethod, OperationDescriptor, ResponseEnvelope};
+use crate::redact::{scrub, snippet};
+use crate::retry::RetryReason;
+use crate::schema;
+
+/// The parameters of a call, encoded once and reused by every attempt.
+struct Encoded {
+    query: Vec<(String, String)>,
+    body: Option<(&'static str, Vec<u8>)>,
+}
+
+impl Client {
+    /// The one generic path: the parameters as JSON, checked against the descriptor's schema,
+    /// encoded, sent with retries and decoded into `R`.
+    pub(crate) async fn send_params<R, C>(
+        &self,
+        d: &'static OperationDescriptor,
+        params: Map<String, Value>,
+    ) -> Result<R, Error<C>>
+    where
+        R: DeserializeOwned + ResponseEnvelope,
+        C: ApiErrorCode,
+    {
+        let span = tracing::info_span!(
+            "dingtalk_call",
+            operation = d.name,
+            path = d.path,
+            attempt = Empty,
+            errcode = Empty,
+            request_id = Empty,
+            elapsed_ms = Empty
+        );
+        self.send_in_span(d, params).instrument(span).await
+    }
+
+    async fn send_in_span<R, C>(
+        &self,
+        d: &'static OperationDescriptor,
+        params: Map<String, Value>,
+    ) -> Result<R, Error<C>>
+    where
+        R: DeserializeOwned + ResponseEnvelope,
+        C: ApiErrorCode,
+    {
+        let params = schema::check_params(d, &params, schema::Mode::Strict).map_err(|mut e| {
+            e.operation = Some(d.name);
+            Error::Validation(e)
+        })?;
+        let encoded = encode(d, params)?;
+        let retry = &self.inner.retry;
+        let started = Instant::now();
+        // A deadline too far to represent is as good as none: about a century.
+        let deadline =
+            started.checked_add(retry.deadline).unwrap_or_else(|| started + Duration::from_secs(100 * 365 * 24 * 3600));
+        let (mut attempt, mut counted, mut refreshed) = (0u32, 0u32, false);
+        let span = tracing::Span::current();
+        loop {
+            attempt += 1;
+            counted += 1;
+            span.record("attempt", attempt);
+            let token = if d.requires_token { Some(self.access_token().await.map_err(Error::Auth)?) } else { None };
+            let secrets: Vec<&str> = token.iter().map(|t| t.secret()).collect();
+            let outcome = match tokio::time::timeout_at(
+                deadline.into(),
+                self.attempt::<R, C>(d, &encoded, token.as_ref(), &secrets),
+            )
+            .await
+            {
+                Ok(outcome) => outcome,
+                Err(_) => Err(Error::Transport(TransportError {
+                    operation: d.name,
+                    kind: TransportErrorKind::Deadline,
+                    target: self.target(d.method, d.path),
+                    detail: format!("the call's deadline of {:?} passed", retry.deadline),
+                    maybe_sent: true,
+                    source: None,
+                })),
+            };
+            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+            let err = match outcome {
+                Ok(response) => {
+                    tracing::debug!(attempt, "call succeeded");
+                    return Ok(response);
+                }
+                Err(e) => e,
+            };
+            if let Error::Api(api) = &err {
+                span.record("errcode", api.code.code());
+                if let Some(id) = &api.request_id {
+                    span.record("request_id", id.as_str());
+                }
+                if api.class() == ErrorClass::TokenInvalid
+                    && !refreshed
+                    && let (Some(tok), Some(p)) = (&token, &self.inner.tokens)
+                {
+                    refreshed = true;
+                    if p.invalidate(tok).await {
+                        tracing::info!(
+                            errcode = api.code.code(),
+                            "access token rejected; refreshing it and retrying once"
+                        );
+                        counted -= 1;
+                        continue;
+                    }
+                }
+            }
+            let Some(reason) = retry_reason(&err, d.retry_safe) else { return Err(err) };
+            if counted >= retry.max_attempts {
+                tracing::debug!(attempt, "giving up: no attempts left");
+                return Err(err);
+            }
+            let mut wait = retry.backoff(counted, reason, &mut rand::rng());
+            if let Error::Decode(DecodeError {
+                kind: DecodeErrorKind::FloodProtection { wait_seconds: Some(s) }, ..
+            }) = &err
+            {
+                // The server's hint, bounded: a hostile `wait` must not overflow the clock.
+                wait = wait.max(Duration::from_secs((*s).min(retry.deadline.as_secs().saturating_add(1))));
+            }
+            if Instant::now().checked_add(wait).is_none_or(|at| at >= deadline) {
+                tracing::debug!(attempt, "giving up: the next wait would pass the deadline");
+                return Err(err);
+            }
+            tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, reason = ?reason, error = %err, "retrying");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    pub(crate) fn target(&self, method: HttpMethod, path: &str) -> String {
+        let base = self.inner.base_url.as_str().trim_end_matches('/');
+        format!("{} {base}{path}", method.as_str())
+    }
+
+    async fn attempt<R, C>(
+        &self,
+        d: &'static OperationDescriptor,
+        encoded: &Encoded,
+        token: Option<&AccessToken>,
+        secrets: &[&str],
+    ) -> Result<R, Error<C>>
+    where
+        R: DeserializeOwned + ResponseEnvelope,
+        C: ApiErrorCode,
+    {
+        let mut url = self.inner.base_url.clone();
+        let base_path = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&format!("{base_path}{}", d.path));
+        if token.is_some() || !encoded.query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            if let Some(t) = token {
+                pairs.append_pair(d.service.access_token_param, t.secret());
+            }
+            for (k, v) in &encoded.query {
+                pairs.append_pair(k, v);
+            }
+        }
+        let method = match d.method {
+            HttpMethod::Get => reqwest::Method::GET,
+            HttpMethod::Post => reqwest::Method::POST,
+        };
+        let mut request = self.inner.http.request(method, url);
+        if let Some((content_type, body)) = &encoded.body {
+            request = request.header(CONTENT_TYPE, HeaderValue::from_static(content_type)).body(body.clone());
+        }
+        tracing::debug!(method = d.method.as_str(), path = d.path, "sending request");
+        let response = request
+            .send()
+            .await
+            .map_err(|e| Error::Transport(self.transport_error(d.name, d.method, d.path, e, secrets)))?;
+        let status = response.status().as_u16();
+        let content_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let body = read_capped(response, self.inner.max_response_bytes).await.map_err(|e| match e {
+            ReadError::TooLarge(partial) => Error::Decode(DecodeError {
+                operation: d.name,
+                status,
+                content_type: content_type.clone(),
+                kind: DecodeErrorKind::TooLarge { limit: self.inner.max_response_bytes },
+                snippet: snippet(&partial, SNIPPET_CHARS, secrets, &d.secret_names()),
+            }),
+            ReadError::Transport(e) => Error::Transport(self.transport_error(d.name, d.method, d.path, e, secrets)),
+        })?;
+        tracing::debug!(status, bytes = body.len(), "response received");
+        decode(d, status, content_type, &body, secrets)
+    }
+
+    fn transport_error(
+        &self,
+        operation: &'static str,
+        method: HttpMethod,
+        path: &str,
+        e: reqwest::Error,
+        secrets: &[&str],
+    ) -> TransportError {
+        let (kind, maybe_sent) = if e.is_connect() {
+            (TransportErrorKind::Connect, false)
+        } else if e.is_timeout() {
+            (TransportErrorKind::Timeout, true)
+        } else {
+            (TransportErrorKind::Connection, true)
+        };
+        let e = e.without_url();
+        let mut detail = String::new();
+        let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&e);
+        while let Some(s) = source {
+            if !detail.is_empty() {
+                detail.push_str(": ");
+            }
+            detail.push_str(&s.to_string());
+            source = s.source();
+        }
+        if detail.is_empty() {
+            detail = e.to_string();
+        }
+        TransportError {
+            operation,
+            kind,
+            target: self.target(method, path),
+            detail: scrub(&detail, secrets, &[]),
+            maybe_sent,
+            source: None,
+        }
+    }
+}
+
+enum ReadError {
+    TooLarge(Vec<u8>),
+    Transport(reqwest::Error),
+}
+
+async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<u8>, ReadError> {
+    if response.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(ReadError::TooLarge(Vec::new()));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(ReadError::Transport)? {
+        if body.len() + chunk.len() > cap {
+            body.extend_from_slice(&chunk[..cap.saturating_sub(body.len()).min(chunk.len())]);
+            return Err(ReadError::TooLarge(body));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// A request as the JSON object of its wire parameters.
+pub(crate) fn to_params<C: ApiErrorCode>(
+    d: &'static OperationDescriptor,
+    request: &impl serde::Serialize,
+) -> Result<Map<String, Value>, Error<C>> {
+    match serde_json::to_value(request) {
+        Ok(Value::Object(params)) => Ok(params),
+        Ok(_) => Err(invalid_request(d, "is not an object".into())),
+        Err(e) => Err(invalid_request(d, format!("cannot be serialized: {e}"))),
+    }
+}
+
+fn invalid_request<C: ApiErrorCode>(d: &'static OperationDescriptor, why: String) -> Error<C> {
+    Error::Validation(crate::validation::ValidationError {
+        operation: Some(d.name),
+        field: String::new(),
+        problem: crate::validation::Problem::Invalid(why),
+    })
+}
+
+/// Splits the (checked) parameters into query and body as the descriptor says.
+fn encode<C: ApiErrorCode>(d: &'static OperationDescriptor, params: Map<String, Value>) -> Result<Encoded, Error<C>> {
+    let mut query = Vec::new();
+    let mut body = serde_json::Map::new();
+    for (name, value) in params {
+        if d.encoding == Encoding::Query || d.query.iter().any(|f| f.name == name) {
+            query.push((name, scalar_text(value)));
+        } else {
+            body.insert(name, value);
+        }
+    }
+    let body = match d.encoding {
+        Encoding::Query => None,
+        Encoding::Json => Some((
+            "application/json;charset=UTF-8",
+            serde_json::to_vec(&body).map_err(|e| invalid_request(d, format!("cannot be serialized: {e}")))?,
+        )),
+        Encoding::Form => {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            for (k, v) in body {
+                form.append_pair(&k, &scalar_text(v));
+            }
+            Some(("application/x-www-form-urlencoded;charset=utf-8", form.finish().into_bytes()))
+        }
+    };
+    Ok(Encoded { query, body })
+}
+
+/// A parameter as query or form text: strings as they are, anything else as JSON.
+fn scalar_text(value: serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    }
+}
+
+fn retry_reason<C: ApiErrorCode>(e: &Error<C>, retry_safe: bool) -> Option<RetryReason> {
+    match e {
+        Error::Api(api) => match api.class() {
+            ErrorClass::Retryable => Some(RetryReason::Transient),
+            ErrorClass::RateLimited => Some(RetryReason::RateLimited),
+            _ => None,
+        },
+        Error::Http(h) if retry_safe && h.status == 429 => Some(RetryReason::RateLimited),
+        Error::Http(h) if retry_safe && h.status >= 500 => Some(RetryReason::Transient),
+        Error::Transport(t) if t.kind == TransportErrorKind::Deadline => None,
+        // A write is repeated only when it cannot have reached the server.
+        Error::Transport(t) if retry_safe || !t.maybe_sent => Some(RetryReason::Transient),
+        Error::Decode(DecodeError { kind: DecodeErrorKind::FloodProtection { .. }, .. }) => {
+            Some(RetryReason::RateLimited)
+        }
+        _ => None,
+    }
+}
