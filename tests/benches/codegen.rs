@@ -10,7 +10,7 @@ use dingtalk_codegen::Source;
 fn synthetic(n: usize) -> Vec<Source> {
     let root = xtask::workspace_root().unwrap();
     let service = std::fs::read(root.join("spec/service.yaml")).unwrap();
-    let template = std::fs::read_to_string(root.join("spec/extcontact/listlabelgroups.yaml")).unwrap();
+    let template = std::fs::read_to_string(root.join("spec/extcontact/list_label_groups.yaml")).unwrap();
     let mut sources = vec![Source::new("spec/service.yaml", service)];
     for i in 0..n {
         let text = template

@@ -31,7 +31,7 @@ fn a_spec_edit_fails_the_check_until_codegen_runs() {
     copy_dir(&root.join(xtask::GENERATED_DIR), &tmp.path().join(xtask::GENERATED_DIR));
     xtask::codegen(tmp.path(), true).expect("a faithful copy is in sync");
 
-    let spec = tmp.path().join("spec/extcontact/listlabelgroups.yaml");
+    let spec = tmp.path().join("spec/extcontact/list_label_groups.yaml");
     let text = std::fs::read_to_string(&spec).unwrap();
     std::fs::write(&spec, text.replace("The name of the tag group.", "The tag group's name.")).unwrap();
     let err = xtask::codegen(tmp.path(), true).expect_err("drift is detected").to_string();
@@ -57,10 +57,27 @@ fn check_spec_reports_locations_for_a_broken_copy() {
     let root = xtask::workspace_root().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&root.join(xtask::SPEC_DIR), &tmp.path().join(xtask::SPEC_DIR));
-    let spec = tmp.path().join("spec/extcontact/listlabelgroups.yaml");
+    let spec = tmp.path().join("spec/extcontact/list_label_groups.yaml");
     let text = std::fs::read_to_string(&spec).unwrap();
     std::fs::write(&spec, text.replacen("      max: 100\n", "      max: 100\n      maxx: 3\n", 1)).unwrap();
     let err = xtask::check_spec(tmp.path(), &tmp.path().join("spec")).expect_err("unknown key").to_string();
-    assert!(err.contains("spec/extcontact/listlabelgroups.yaml:"), "{err}");
+    assert!(err.contains("spec/extcontact/list_label_groups.yaml:"), "{err}");
     assert!(err.contains("unknown key `maxx`") && err.contains("did you mean `max`"), "{err}");
+}
+
+#[test]
+fn a_misnamed_spec_file_is_refused_with_where_it_belongs() {
+    let root = xtask::workspace_root().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&root.join(xtask::SPEC_DIR), &tmp.path().join(xtask::SPEC_DIR));
+    copy_dir(&root.join(xtask::GENERATED_DIR), &tmp.path().join(xtask::GENERATED_DIR));
+    let spec = tmp.path().join("spec/extcontact");
+    std::fs::rename(spec.join("list_contacts.yaml"), spec.join("list.yaml")).unwrap();
+    for err in [
+        xtask::check_spec(tmp.path(), &tmp.path().join("spec")).expect_err("misnamed").to_string(),
+        xtask::codegen(tmp.path(), true).expect_err("misnamed").to_string(),
+    ] {
+        assert!(err.contains("spec/extcontact/list.yaml:"), "{err}");
+        assert!(err.contains("move this file to `spec/extcontact/list_contacts.yaml`"), "{err}");
+    }
 }

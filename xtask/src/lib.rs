@@ -130,6 +130,10 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, TaskError> {
     let sources = read_sources(root, &root.join(SPEC_DIR))?;
     let spec = dingtalk_codegen::load(&sources).map_err(TaskError::Spec)?;
+    let layout = dingtalk_codegen::layout::file_names(&spec);
+    if !layout.is_empty() {
+        return Err(TaskError::Spec(layout));
+    }
     Ok(dingtalk_codegen::generate(&spec))
 }
 
@@ -227,7 +231,11 @@ pub fn check_spec(root: &Path, path: &Path) -> Result<usize, TaskError> {
             }
         }
     }
-    match dingtalk_codegen::load(&sources) {
+    let loaded = dingtalk_codegen::load(&sources).and_then(|spec| {
+        let layout = dingtalk_codegen::layout::file_names(&spec);
+        if layout.is_empty() { Ok(spec) } else { Err(layout) }
+    });
+    match loaded {
         Ok(_) => Ok(given.len()),
         Err(diags) => {
             let ours: Vec<Diagnostic> = if standalone {

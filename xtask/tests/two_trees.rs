@@ -44,7 +44,7 @@ fn text(out: &Output) -> String {
 }
 
 fn break_spec(tree: &Path) {
-    let spec = tree.join("spec/extcontact/listlabelgroups.yaml");
+    let spec = tree.join("spec/extcontact/list_label_groups.yaml");
     let text = std::fs::read_to_string(&spec).unwrap();
     let edited = text.replacen("Invalid offset", "Offset out of range", 1);
     assert_ne!(text, edited, "the spec names the error message this test edits");

@@ -10,6 +10,7 @@
 
 pub mod diag;
 pub mod generate;
+pub mod layout;
 pub mod model;
 pub mod names;
 pub mod parse;

@@ -103,16 +103,16 @@ pub struct SubCode {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
+pub enum HttpMethod {
     Get,
     Post,
 }
 
-impl Method {
+impl HttpMethod {
     pub fn as_str(self) -> &'static str {
         match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
         }
     }
 }
@@ -151,7 +151,7 @@ pub struct Operation {
     pub summary: String,
     pub description: String,
     pub docs: Option<String>,
-    pub method: Method,
+    pub method: HttpMethod,
     pub path: String,
     pub encoding: Encoding,
     /// Whether the call carries the service's access token.
@@ -260,7 +260,7 @@ pub struct Field {
     pub name: String,
     /// Rust name when it must differ from the snake_case of the wire name.
     pub rust_name: Option<String>,
-    pub ty: TypeRef,
+    pub ty: ParamType,
     pub ty_loc: Location,
     pub required: bool,
     pub description: String,
@@ -281,31 +281,31 @@ pub struct Constraints {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TypeRef {
+pub enum ParamType {
     String,
     Bool,
     I32,
     I64,
     F64,
-    List(Box<TypeRef>),
+    List(Box<ParamType>),
     Named(String),
 }
 
-impl TypeRef {
+impl ParamType {
     pub fn is_integer(&self) -> bool {
-        matches!(self, TypeRef::I32 | TypeRef::I64)
+        matches!(self, ParamType::I32 | ParamType::I64)
     }
 
     /// The spec syntax of the type, as written in YAML.
     pub fn spelling(&self) -> String {
         match self {
-            TypeRef::String => "string".into(),
-            TypeRef::Bool => "bool".into(),
-            TypeRef::I32 => "i32".into(),
-            TypeRef::I64 => "i64".into(),
-            TypeRef::F64 => "f64".into(),
-            TypeRef::List(inner) => format!("list<{}>", inner.spelling()),
-            TypeRef::Named(n) => n.clone(),
+            ParamType::String => "string".into(),
+            ParamType::Bool => "bool".into(),
+            ParamType::I32 => "i32".into(),
+            ParamType::I64 => "i64".into(),
+            ParamType::F64 => "f64".into(),
+            ParamType::List(inner) => format!("list<{}>", inner.spelling()),
+            ParamType::Named(n) => n.clone(),
         }
     }
 }

@@ -325,7 +325,7 @@ fn read_operation(node: &Node, d: &mut Diagnostics) -> Option<Operation> {
     let docs = opt_str(&mut m, "docs", d);
     let method = m
         .require("method", d)
-        .and_then(|n| read_choice(n, d, "method", &[("GET", Method::Get), ("POST", Method::Post)]));
+        .and_then(|n| read_choice(n, d, "method", &[("GET", HttpMethod::Get), ("POST", HttpMethod::Post)]));
     let path = req_str(&mut m, "path", d);
     let encoding = m.require("encoding", d).and_then(|n| read_choice(n, d, "encoding", &Encoding::ALL));
     let requires_token =
@@ -500,19 +500,19 @@ fn read_field(node: &Node, d: &mut Diagnostics) -> Option<Field> {
 }
 
 /// Parses the type syntax: `string`, `bool`, `i32`, `i64`, `f64`, `list<T>` or a type name.
-pub fn parse_type(text: &str) -> Result<TypeRef, String> {
+pub fn parse_type(text: &str) -> Result<ParamType, String> {
     let t = text.trim();
     Ok(match t {
-        "string" => TypeRef::String,
-        "bool" => TypeRef::Bool,
-        "i32" => TypeRef::I32,
-        "i64" => TypeRef::I64,
-        "f64" => TypeRef::F64,
+        "string" => ParamType::String,
+        "bool" => ParamType::Bool,
+        "i32" => ParamType::I32,
+        "i64" => ParamType::I64,
+        "f64" => ParamType::F64,
         _ => {
             if let Some(inner) = t.strip_prefix("list<").and_then(|r| r.strip_suffix('>')) {
-                TypeRef::List(Box::new(parse_type(inner)?))
+                ParamType::List(Box::new(parse_type(inner)?))
             } else if crate::names::is_upper_camel_ident(t) {
-                TypeRef::Named(t.to_owned())
+                ParamType::Named(t.to_owned())
             } else {
                 let hint = match t {
                     "int" | "integer" | "long" | "number" | "Number" => " (`i64` for DingTalk's Number)",

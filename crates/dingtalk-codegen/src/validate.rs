@@ -229,13 +229,13 @@ fn check_operation<'s>(
         );
     }
     match (op.method, op.encoding) {
-        (Method::Get, Encoding::Json | Encoding::Form) => {
+        (HttpMethod::Get, Encoding::Json | Encoding::Form) => {
             d.error(&op.loc, "a GET operation sends its parameters in the query: use `encoding: query`")
         }
-        (Method::Get, Encoding::Query) if !op.body.is_empty() => {
+        (HttpMethod::Get, Encoding::Query) if !op.body.is_empty() => {
             d.error(&op.body[0].loc, "a GET operation has no body; move these parameters to `query:`")
         }
-        (Method::Post, Encoding::Query) if !op.body.is_empty() => d.error(
+        (HttpMethod::Post, Encoding::Query) if !op.body.is_empty() => d.error(
             &op.loc,
             "`encoding: query` sends no body; use `json` or `form`, or move the parameters to `query:`",
         ),
@@ -261,13 +261,13 @@ fn check_operation<'s>(
         if f.name == service.auth.query_param {
             d.error(&f.loc, format!("`{}` is added by `auth: access_token`; do not list it as a parameter", f.name));
         }
-        if matches!(f.ty, TypeRef::Named(_) | TypeRef::List(_)) {
+        if matches!(f.ty, ParamType::Named(_) | ParamType::List(_)) {
             d.error(&f.ty_loc, "query parameters must be scalars (string, bool, i32, i64, f64)");
         }
     }
     if op.encoding == Encoding::Form {
         for f in &op.body {
-            if matches!(f.ty, TypeRef::Named(_)) {
+            if matches!(f.ty, ParamType::Named(_)) {
                 d.error(&f.ty_loc, "a form-encoded body cannot carry an object; use `encoding: json`");
             }
         }
@@ -316,10 +316,10 @@ fn param_path_exists(path: &str, params: &[&Field], table: &TypeTable) -> bool {
     let Some(mut field) = params.iter().copied().find(|f| f.name == first) else { return false };
     for segment in segments {
         let mut ty = &field.ty;
-        while let TypeRef::List(inner) = ty {
+        while let ParamType::List(inner) = ty {
             ty = inner;
         }
-        let TypeRef::Named(name) = ty else { return false };
+        let ParamType::Named(name) = ty else { return false };
         let Some(next) = table.get(name).and_then(|t| t.fields.iter().find(|f| f.name == segment)) else {
             return false;
         };
@@ -361,7 +361,7 @@ fn check_pagination(op: &Operation, p: &Pagination, table: &TypeTable, d: &mut D
             &p.loc,
             format!("pagination `items` names `{}`, which is not a response field of `{}`", p.items, op.name),
         ),
-        Some(f) if !matches!(f.ty, TypeRef::List(_)) => d.error(
+        Some(f) if !matches!(f.ty, ParamType::List(_)) => d.error(
             &f.ty_loc,
             format!("pagination `items` field `{}` must be a list, not `{}`", f.name, f.ty.spelling()),
         ),
@@ -453,9 +453,9 @@ fn check_field_list<'s>(
         check_type(&f.ty, &f.ty_loc, table, d, used);
         check_constraints(f, d);
         if let Some((loc, reference)) = &f.references {
-            let scalar = |t: &TypeRef| matches!(t, TypeRef::String | TypeRef::I32 | TypeRef::I64);
+            let scalar = |t: &ParamType| matches!(t, ParamType::String | ParamType::I32 | ParamType::I64);
             let ok_type = match &f.ty {
-                TypeRef::List(inner) => scalar(inner),
+                ParamType::List(inner) => scalar(inner),
                 t => scalar(t),
             };
             if !ok_type {
@@ -479,15 +479,15 @@ fn check_field_list<'s>(
 }
 
 fn check_type<'s>(
-    ty: &'s TypeRef,
+    ty: &'s ParamType,
     loc: &Location,
     table: &TypeTable<'s>,
     d: &mut Diagnostics,
     used: &mut BTreeSet<&'s str>,
 ) {
     match ty {
-        TypeRef::List(inner) => check_type(inner, loc, table, d, used),
-        TypeRef::Named(name) => {
+        ParamType::List(inner) => check_type(inner, loc, table, d, used),
+        ParamType::Named(name) => {
             if table.get(name).is_some() {
                 used.insert(name);
             } else {
@@ -514,17 +514,17 @@ fn check_constraints(f: &Field, d: &mut Diagnostics) {
     {
         d.error(&f.loc, format!("`min` {min} is greater than `max` {max} for `{}`; swap them", f.name));
     }
-    if c.max_length.is_some() && f.ty != TypeRef::String {
+    if c.max_length.is_some() && f.ty != ParamType::String {
         d.error(&f.loc, format!("`max_length` applies to strings, but `{}` is `{}`", f.name, f.ty.spelling()));
     }
-    if f.secret && f.ty != TypeRef::String {
+    if f.secret && f.ty != ParamType::String {
         // `Redacted` (the runtime's redacting `Debug`) covers strings and optional values only.
         d.error(&f.loc, format!("`secret` applies to strings, but `{}` is `{}`", f.name, f.ty.spelling()));
     }
-    if c.max_items.is_some() && !matches!(f.ty, TypeRef::List(_)) {
+    if c.max_items.is_some() && !matches!(f.ty, ParamType::List(_)) {
         d.error(&f.loc, format!("`max_items` applies to lists, but `{}` is `{}`", f.name, f.ty.spelling()));
     }
-    if f.ty == TypeRef::I32 {
+    if f.ty == ParamType::I32 {
         for (k, v) in [("min", c.min), ("max", c.max)] {
             if let Some(v) = v
                 && i32::try_from(v).is_err()
@@ -554,9 +554,9 @@ fn check_recursion(table: &TypeTable, d: &mut Diagnostics) {
     }
 }
 
-fn direct_named(ty: &TypeRef) -> Option<&str> {
+fn direct_named(ty: &ParamType) -> Option<&str> {
     match ty {
-        TypeRef::Named(n) => Some(n),
+        ParamType::Named(n) => Some(n),
         _ => None,
     }
 }
@@ -564,7 +564,7 @@ fn direct_named(ty: &TypeRef) -> Option<&str> {
 /// Checks a JSON value against a type and its constraints, collecting problems with a JSON path.
 pub fn check_value(
     value: &J,
-    ty: &TypeRef,
+    ty: &ParamType,
     constraints: Option<&Constraints>,
     table: &TypeTable,
     path: &str,
@@ -575,7 +575,7 @@ pub fn check_value(
     }
     let found = json_kind(value);
     match ty {
-        TypeRef::String => match value.as_str() {
+        ParamType::String => match value.as_str() {
             Some(s) => {
                 if let Some(max) = constraints.and_then(|c| c.max_length) {
                     let n = s.chars().count() as u64;
@@ -586,14 +586,14 @@ pub fn check_value(
             }
             None => out.push(format!("`{path}` should be a string, found {found}")),
         },
-        TypeRef::Bool => {
+        ParamType::Bool => {
             if !value.is_boolean() {
                 out.push(format!("`{path}` should be true or false, found {found}"));
             }
         }
-        TypeRef::I32 | TypeRef::I64 => match value.as_i64() {
+        ParamType::I32 | ParamType::I64 => match value.as_i64() {
             Some(i) => {
-                if *ty == TypeRef::I32 && i32::try_from(i).is_err() {
+                if *ty == ParamType::I32 && i32::try_from(i).is_err() {
                     out.push(format!("`{path}` is {i}, which does not fit in i32"));
                 }
                 if let Some(c) = constraints {
@@ -607,12 +607,12 @@ pub fn check_value(
             }
             None => out.push(format!("`{path}` should be a whole number, found {found}")),
         },
-        TypeRef::F64 => {
+        ParamType::F64 => {
             if !value.is_number() {
                 out.push(format!("`{path}` should be a number, found {found}"));
             }
         }
-        TypeRef::List(inner) => match value.as_array() {
+        ParamType::List(inner) => match value.as_array() {
             Some(items) => {
                 if let Some(max) = constraints.and_then(|c| c.max_items)
                     && items.len() as u64 > max
@@ -625,7 +625,7 @@ pub fn check_value(
             }
             None => out.push(format!("`{path}` should be a list, found {found}")),
         },
-        TypeRef::Named(name) => {
+        ParamType::Named(name) => {
             let Some(t) = table.get(name) else { return };
             match value.as_object() {
                 Some(obj) => check_object(obj, &t.fields, table, path, &[], out),

@@ -167,6 +167,25 @@ pub struct ErrorCodeInfo {
     pub param: Option<&'static str>,
 }
 
+impl ErrorCodeInfo {
+    /// A documented code tied to no parameter.
+    pub const fn new(
+        code: i64,
+        name: &'static str,
+        message: &'static str,
+        solution: &'static str,
+        class: ErrorClass,
+    ) -> Self {
+        ErrorCodeInfo { code, name, message, solution, class, param: None }
+    }
+
+    /// Ties the code to the parameter whose invalid value it reports.
+    pub const fn param(mut self, param: &'static str) -> Self {
+        self.param = Some(param);
+        self
+    }
+}
+
 /// Offset/size pagination of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pagination {
@@ -177,6 +196,12 @@ pub struct Pagination {
     /// Response field holding the page's items.
     pub items: &'static str,
     pub max_page_size: i64,
+}
+
+impl Pagination {
+    pub const fn new(offset: &'static str, size: &'static str, items: &'static str, max_page_size: i64) -> Self {
+        Pagination { offset, size, items, max_page_size }
+    }
 }
 
 /// An example from the documentation.

@@ -1,6 +1,6 @@
 //! Rustdoc text from spec descriptions.
 
-use crate::model::{Field, TypeRef};
+use crate::model::{Field, ParamType};
 
 /// Splits text into `///` lines (each with the leading space rustdoc expects).
 pub fn lines(text: &str) -> Vec<String> {
@@ -55,6 +55,6 @@ pub fn field(f: &Field) -> Vec<String> {
     paragraphs(&[description, facts.join(" ")])
 }
 
-fn describe_type(ty: &TypeRef) -> String {
+fn describe_type(ty: &ParamType) -> String {
     format!("A `{}` value.", ty.spelling())
 }

@@ -45,11 +45,8 @@ pub fn generate(service: &Service) -> TokenStream {
 pub fn error_info(e: &crate::model::ErrorCode, param: &Option<String>) -> TokenStream {
     let (code, name, message, solution) = (super::int(e.code), &e.name, &e.message, &e.solution);
     let class = class_tokens(e.class.unwrap_or(ErrorClass::NotRetryable));
-    let param = match param {
-        Some(p) => quote! { Some(#p) },
-        None => quote! { None },
-    };
-    quote! { rt::ErrorCodeInfo { code: #code, name: #name, message: #message, solution: #solution, class: #class, param: #param } }
+    let param = param.as_ref().map(|p| quote! { .param(#p) });
+    quote! { rt::ErrorCodeInfo::new(#code, #name, #message, #solution, #class) #param }
 }
 
 pub fn class_tokens(class: ErrorClass) -> TokenStream {

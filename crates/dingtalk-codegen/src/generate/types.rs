@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::docs;
-use crate::model::{Field, NamedType, Spec, TypeRef};
+use crate::model::{Field, NamedType, ParamType, Spec};
 use crate::names;
 
 /// Whether a struct is sent (every field optional, required ones checked before sending)
@@ -23,12 +23,12 @@ pub fn input_types(spec: &Spec) -> BTreeSet<String> {
     let all: Vec<&NamedType> =
         spec.shared_types.iter().flat_map(|s| &s.types).chain(spec.operations.iter().flat_map(|o| &o.types)).collect();
     let mut out = BTreeSet::new();
-    let mut stack: Vec<&TypeRef> =
+    let mut stack: Vec<&ParamType> =
         spec.operations.iter().flat_map(|o| o.query.iter().chain(&o.body)).map(|f| &f.ty).collect();
     while let Some(ty) = stack.pop() {
         match ty {
-            TypeRef::List(inner) => stack.push(inner),
-            TypeRef::Named(n) => {
+            ParamType::List(inner) => stack.push(inner),
+            ParamType::Named(n) => {
                 if out.insert(n.clone())
                     && let Some(t) = all.iter().find(|t| &t.name == n)
                 {
@@ -96,34 +96,34 @@ impl Scope<'_> {
         self.path_of(name, schema_ident(name))
     }
 
-    pub fn rust_type(&self, ty: &TypeRef) -> TokenStream {
+    pub fn rust_type(&self, ty: &ParamType) -> TokenStream {
         match ty {
-            TypeRef::String => quote! { String },
-            TypeRef::Bool => quote! { bool },
-            TypeRef::I32 => quote! { i32 },
-            TypeRef::I64 => quote! { i64 },
-            TypeRef::F64 => quote! { f64 },
-            TypeRef::List(inner) => {
+            ParamType::String => quote! { String },
+            ParamType::Bool => quote! { bool },
+            ParamType::I32 => quote! { i32 },
+            ParamType::I64 => quote! { i64 },
+            ParamType::F64 => quote! { f64 },
+            ParamType::List(inner) => {
                 let inner = self.rust_type(inner);
                 quote! { Vec<#inner> }
             }
-            TypeRef::Named(n) => self.type_path(n),
+            ParamType::Named(n) => self.type_path(n),
         }
     }
 
     /// The schema expression (`rt::ParamType`) of a type.
-    pub fn param_type(&self, ty: &TypeRef) -> TokenStream {
+    pub fn param_type(&self, ty: &ParamType) -> TokenStream {
         match ty {
-            TypeRef::String => quote! { rt::ParamType::String },
-            TypeRef::Bool => quote! { rt::ParamType::Bool },
-            TypeRef::I32 => quote! { rt::ParamType::I32 },
-            TypeRef::I64 => quote! { rt::ParamType::I64 },
-            TypeRef::F64 => quote! { rt::ParamType::F64 },
-            TypeRef::List(inner) => {
+            ParamType::String => quote! { rt::ParamType::String },
+            ParamType::Bool => quote! { rt::ParamType::Bool },
+            ParamType::I32 => quote! { rt::ParamType::I32 },
+            ParamType::I64 => quote! { rt::ParamType::I64 },
+            ParamType::F64 => quote! { rt::ParamType::F64 },
+            ParamType::List(inner) => {
                 let inner = self.param_type(inner);
                 quote! { rt::ParamType::List(&#inner) }
             }
-            TypeRef::Named(n) => {
+            ParamType::Named(n) => {
                 let path = self.schema_path(n);
                 quote! { rt::ParamType::Object(&#path) }
             }
@@ -222,7 +222,7 @@ pub fn struct_item(
         let ident = field_ident(f);
         let ty = scope.rust_type(&f.ty);
         let rename = rename_attr(f);
-        let is_list = matches!(f.ty, TypeRef::List(_));
+        let is_list = matches!(f.ty, ParamType::List(_));
         let (ty, serde_attr) = match (direction, f.required, is_list) {
             (Direction::Input, _, _) => {
                 (quote! { Option<#ty> }, quote! { #[serde(default, skip_serializing_if = "Option::is_none")] })
@@ -243,7 +243,7 @@ pub fn struct_item(
     let setters = fields.iter().map(|f| {
         let ident = field_ident(f);
         let ty = scope.rust_type(&f.ty);
-        let is_list = matches!(f.ty, TypeRef::List(_));
+        let is_list = matches!(f.ty, ParamType::List(_));
         let doc = format!(" Sets [`{}`](Self::{}).", rust_field_name(f), rust_field_name(f).trim_start_matches("r#"));
         let (param, value) = setter_param(&f.ty, ty);
         let wrapped = match (direction, f.required, is_list) {
@@ -282,9 +282,9 @@ pub fn struct_item(
 /// A setter's parameter type and how it becomes the field's type: strings and lists take
 /// anything that converts; numbers, booleans and objects take the type itself, so that
 /// `.size(20)` needs no suffix.
-pub fn setter_param(ty: &TypeRef, rust: TokenStream) -> (TokenStream, TokenStream) {
+pub fn setter_param(ty: &ParamType, rust: TokenStream) -> (TokenStream, TokenStream) {
     match ty {
-        TypeRef::String | TypeRef::List(_) => (quote! { impl Into<#rust> }, quote! { value.into() }),
+        ParamType::String | ParamType::List(_) => (quote! { impl Into<#rust> }, quote! { value.into() }),
         _ => (rust, quote! { value }),
     }
 }

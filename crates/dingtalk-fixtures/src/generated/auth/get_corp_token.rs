@@ -230,15 +230,7 @@ pub static GET_CORP_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
 impl crate::generated::Client {
     /// Get the access token of an organization that authorized a third-party enterprise app.
     ///
-    /// See [`GetCorpTokenRequest`] for the parameters; [`GetCorpTokenError`] for what can go wrong.
-    ///
-    /// ```no_run
-    /// # async fn example(client: dingtalk_oapi::Client) -> Result<(), Box<dyn std::error::Error>> {
-    /// let response = client.get_corp_token().access_key("suitexxxxxxxx").timestamp(1527130370219).suite_ticket("ticketABC").auth_corpid("dingxxxxxxxx").send().await?;
-    /// println!("{response:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// See [`GetCorpTokenRequest`] for the parameters and [`GetCorpTokenError`] for what can go wrong: `client.get_corp_token().access_key("suitexxxxxxxx").timestamp(1527130370219).suite_ticket("ticketABC").auth_corpid("dingxxxxxxxx").send().await?`.
     pub fn get_corp_token(&self) -> crate::generated::RequestBuilder<GetCorpToken> {
         crate::generated::RequestBuilder::new(self.clone())
     }
@@ -256,37 +248,27 @@ impl crate::generated::blocking::Client {
     }
 }
 impl<C> crate::generated::RequestBuilder<GetCorpToken, C> {
-    /// The suite key of the third-party app.
-    ///
-    /// Wire name `accessKey`. Required. Example: `"suitexxxxxxxx"`.
+    /// Sets [`accessKey`](GetCorpTokenRequest::access_key).
     pub fn access_key(mut self, value: impl Into<String>) -> Self {
         self.request = self.request.access_key(value);
         self
     }
-    /// Milliseconds since the Unix epoch, used in the signature.
-    ///
-    /// Required. Example: `1527130370219`.
+    /// Sets [`timestamp`](GetCorpTokenRequest::timestamp).
     pub fn timestamp(mut self, value: i64) -> Self {
         self.request = self.request.timestamp(value);
         self
     }
-    /// The suite ticket DingTalk pushes to the app's callback every few hours.
-    ///
-    /// Wire name `suiteTicket`. Required. Example: `"ticketABC"`.
+    /// Sets [`suiteTicket`](GetCorpTokenRequest::suite_ticket).
     pub fn suite_ticket(mut self, value: impl Into<String>) -> Self {
         self.request = self.request.suite_ticket(value);
         self
     }
-    /// Base64 HMAC-SHA256 of `timestamp + "\n" + suiteTicket` with the suite secret.
-    ///
-    /// Required. Secret: redacted from `Debug` output.
+    /// Sets [`signature`](GetCorpTokenRequest::signature).
     pub fn signature(mut self, value: impl Into<String>) -> Self {
         self.request = self.request.signature(value);
         self
     }
-    /// The corp ID of the organization that authorized the app.
-    ///
-    /// Required. Example: `"dingxxxxxxxx"`.
+    /// Sets [`auth_corpid`](GetCorpTokenRequest::auth_corpid).
     pub fn auth_corpid(mut self, value: impl Into<String>) -> Self {
         self.request = self.request.auth_corpid(value);
         self

@@ -201,28 +201,19 @@ pub static GET_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     ],
     pagination: None,
     errors: &[
-        rt::ErrorCodeInfo {
-            code: 40089,
-            name: "invalid_app_key_or_secret",
-            message: "Invalid appkey or appsecret",
-            solution: "Check the app key and app secret of the app.",
-            class: rt::ErrorClass::NotRetryable,
-            param: None,
-        },
+        rt::ErrorCodeInfo::new(
+            40089,
+            "invalid_app_key_or_secret",
+            "Invalid appkey or appsecret",
+            "Check the app key and app secret of the app.",
+            rt::ErrorClass::NotRetryable,
+        ),
     ],
 };
 impl crate::generated::Client {
     /// Get the access token of an internal app from its app key and app secret.
     ///
-    /// See [`GetTokenRequest`] for the parameters; [`GetTokenError`] for what can go wrong.
-    ///
-    /// ```no_run
-    /// # async fn example(client: dingtalk_oapi::Client) -> Result<(), Box<dyn std::error::Error>> {
-    /// let response = client.get_token().appkey("dingxxxxxxxx").send().await?;
-    /// println!("{response:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// See [`GetTokenRequest`] for the parameters and [`GetTokenError`] for what can go wrong: `client.get_token().appkey("dingxxxxxxxx").send().await?`.
     pub fn get_token(&self) -> crate::generated::RequestBuilder<GetToken> {
         crate::generated::RequestBuilder::new(self.clone())
     }
@@ -237,16 +228,12 @@ impl crate::generated::blocking::Client {
     }
 }
 impl<C> crate::generated::RequestBuilder<GetToken, C> {
-    /// The app key of the internal app.
-    ///
-    /// Required. At most 128 characters. Example: `"dingxxxxxxxx"`.
+    /// Sets [`appkey`](GetTokenRequest::appkey).
     pub fn appkey(mut self, value: impl Into<String>) -> Self {
         self.request = self.request.appkey(value);
         self
     }
-    /// The app secret of the internal app. Never logged.
-    ///
-    /// Required. At most 256 characters. Secret: redacted from `Debug` output.
+    /// Sets [`appsecret`](GetTokenRequest::appsecret).
     pub fn appsecret(mut self, value: impl Into<String>) -> Self {
         self.request = self.request.appsecret(value);
         self

@@ -296,28 +296,19 @@ pub static CREATE_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
     ],
     pagination: None,
     errors: &[
-        rt::ErrorCodeInfo {
-            code: 33009,
-            name: "invalid_token",
-            message: "Invalid tokenGrantType",
-            solution: "Check whether the access_token is correct.",
-            class: rt::ErrorClass::TokenInvalid,
-            param: None,
-        },
+        rt::ErrorCodeInfo::new(
+            33009,
+            "invalid_token",
+            "Invalid tokenGrantType",
+            "Check whether the access_token is correct.",
+            rt::ErrorClass::TokenInvalid,
+        ),
     ],
 };
 impl crate::generated::Client {
     /// Add an external contact.
     ///
-    /// See [`CreateContactRequest`] for the parameters; [`CreateContactError`] for what can go wrong.
-    ///
-    /// ```no_run
-    /// # async fn example(client: dingtalk_oapi::Client) -> Result<(), Box<dyn std::error::Error>> {
-    /// let response = client.create_contact().send().await?;
-    /// println!("{response:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// See [`CreateContactRequest`] for the parameters and [`CreateContactError`] for what can go wrong: `client.create_contact().send().await?`.
     pub fn create_contact(&self) -> crate::generated::RequestBuilder<CreateContact> {
         crate::generated::RequestBuilder::new(self.clone())
     }
@@ -335,9 +326,7 @@ impl crate::generated::blocking::Client {
     }
 }
 impl<C> crate::generated::RequestBuilder<CreateContact, C> {
-    /// The contact to add.
-    ///
-    /// Required.
+    /// Sets [`contact`](CreateContactRequest::contact).
     pub fn contact(mut self, value: NewExtContact) -> Self {
         self.request = self.request.contact(value);
         self

@@ -159,55 +159,41 @@ pub static DELETE_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
     ],
     pagination: None,
     errors: &[
-        rt::ErrorCodeInfo {
-            code: 33009,
-            name: "invalid_token",
-            message: "Invalid tokenGrantType",
-            solution: "Check whether the access_token is correct.",
-            class: rt::ErrorClass::TokenInvalid,
-            param: None,
-        },
-        rt::ErrorCodeInfo {
-            code: 33012,
-            name: "invalid_user_id",
-            message: "Invalid userId",
-            solution: "Check whether the userId is correct.",
-            class: rt::ErrorClass::NotRetryable,
-            param: Some("user_id"),
-        },
-        rt::ErrorCodeInfo {
-            code: 43007,
-            name: "permission_required",
-            message: "Operation permission is required",
-            solution: "Check whether the access_token has the required operation permissions.",
-            class: rt::ErrorClass::NotRetryable,
-            param: None,
-        },
-        rt::ErrorCodeInfo {
-            code: 400001,
-            name: "system_error",
-            message: "System error",
-            solution: "Try again later.",
-            class: rt::ErrorClass::NotRetryable,
-            param: None,
-        },
+        rt::ErrorCodeInfo::new(
+            33009,
+            "invalid_token",
+            "Invalid tokenGrantType",
+            "Check whether the access_token is correct.",
+            rt::ErrorClass::TokenInvalid,
+        ),
+        rt::ErrorCodeInfo::new(
+                33012,
+                "invalid_user_id",
+                "Invalid userId",
+                "Check whether the userId is correct.",
+                rt::ErrorClass::NotRetryable,
+            )
+            .param("user_id"),
+        rt::ErrorCodeInfo::new(
+            43007,
+            "permission_required",
+            "Operation permission is required",
+            "Check whether the access_token has the required operation permissions.",
+            rt::ErrorClass::NotRetryable,
+        ),
+        rt::ErrorCodeInfo::new(
+            400001,
+            "system_error",
+            "System error",
+            "Try again later.",
+            rt::ErrorClass::NotRetryable,
+        ),
     ],
 };
 impl crate::generated::Client {
     /// Delete an external contact.
     ///
-    /// See [`DeleteContactRequest`] for the parameters; [`DeleteContactError`] for what can go wrong.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = dingtalk_mock::MockServer::builder().access_token("doc-token").start().await?;
-    /// # let client = dingtalk_oapi::Client::builder().base_url(server.url()).access_token("doc-token").build()?;
-    /// let response = client.delete_contact().user_id("012345").send().await?;
-    /// println!("{response:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// See [`DeleteContactRequest`] for the parameters and [`DeleteContactError`] for what can go wrong: `client.delete_contact().user_id("012345").send().await?`.
     pub fn delete_contact(&self) -> crate::generated::RequestBuilder<DeleteContact> {
         crate::generated::RequestBuilder::new(self.clone())
     }
@@ -225,9 +211,7 @@ impl crate::generated::blocking::Client {
     }
 }
 impl<C> crate::generated::RequestBuilder<DeleteContact, C> {
-    /// The user ID of the external contact to delete.
-    ///
-    /// Required. At most 64 characters. Example: `"012345"`.
+    /// Sets [`user_id`](DeleteContactRequest::user_id).
     pub fn user_id(mut self, value: impl Into<String>) -> Self {
         self.request = self.request.user_id(value);
         self

@@ -163,39 +163,27 @@ pub static GET_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
     ],
     pagination: None,
     errors: &[
-        rt::ErrorCodeInfo {
-            code: 33009,
-            name: "invalid_token",
-            message: "Invalid tokenGrantType",
-            solution: "Check whether the access_token is correct.",
-            class: rt::ErrorClass::TokenInvalid,
-            param: None,
-        },
-        rt::ErrorCodeInfo {
-            code: 33012,
-            name: "invalid_user_id",
-            message: "Invalid userId",
-            solution: "Check that the contact exists (list the contacts to find its user ID).",
-            class: rt::ErrorClass::NotRetryable,
-            param: Some("user_id"),
-        },
+        rt::ErrorCodeInfo::new(
+            33009,
+            "invalid_token",
+            "Invalid tokenGrantType",
+            "Check whether the access_token is correct.",
+            rt::ErrorClass::TokenInvalid,
+        ),
+        rt::ErrorCodeInfo::new(
+                33012,
+                "invalid_user_id",
+                "Invalid userId",
+                "Check that the contact exists (list the contacts to find its user ID).",
+                rt::ErrorClass::NotRetryable,
+            )
+            .param("user_id"),
     ],
 };
 impl crate::generated::Client {
     /// Get the details of one external contact.
     ///
-    /// See [`GetContactRequest`] for the parameters; [`GetContactError`] for what can go wrong.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = dingtalk_mock::MockServer::builder().access_token("doc-token").start().await?;
-    /// # let client = dingtalk_oapi::Client::builder().base_url(server.url()).access_token("doc-token").build()?;
-    /// let response = client.get_contact().user_id("012345").send().await?;
-    /// println!("{response:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// See [`GetContactRequest`] for the parameters and [`GetContactError`] for what can go wrong: `client.get_contact().user_id("012345").send().await?`.
     pub fn get_contact(&self) -> crate::generated::RequestBuilder<GetContact> {
         crate::generated::RequestBuilder::new(self.clone())
     }
@@ -213,9 +201,7 @@ impl crate::generated::blocking::Client {
     }
 }
 impl<C> crate::generated::RequestBuilder<GetContact, C> {
-    /// The user ID of the external contact.
-    ///
-    /// Required. At most 64 characters. Example: `"012345"`.
+    /// Sets [`user_id`](GetContactRequest::user_id).
     pub fn user_id(mut self, value: impl Into<String>) -> Self {
         self.request = self.request.user_id(value);
         self

@@ -176,37 +176,31 @@ pub static LIST_CONTACTS: rt::OperationDescriptor = rt::OperationDescriptor {
         rt::FieldSchema::new("errcode", rt::ParamType::I64),
         rt::FieldSchema::new("request_id", rt::ParamType::String),
     ],
-    pagination: Some(rt::Pagination {
-        offset: "offset",
-        size: "size",
-        items: "results",
-        max_page_size: 100,
-    }),
+    pagination: Some(rt::Pagination::new("offset", "size", "results", 100)),
     errors: &[
-        rt::ErrorCodeInfo {
-            code: 33009,
-            name: "invalid_token",
-            message: "Invalid tokenGrantType",
-            solution: "Check whether the access_token is correct.",
-            class: rt::ErrorClass::TokenInvalid,
-            param: None,
-        },
-        rt::ErrorCodeInfo {
-            code: 41101,
-            name: "invalid_size",
-            message: "Invalid size",
-            solution: "Check whether the page size is valid.",
-            class: rt::ErrorClass::NotRetryable,
-            param: Some("size"),
-        },
-        rt::ErrorCodeInfo {
-            code: 40068,
-            name: "invalid_offset",
-            message: "Invalid offset",
-            solution: "Adjust the offset.",
-            class: rt::ErrorClass::NotRetryable,
-            param: Some("offset"),
-        },
+        rt::ErrorCodeInfo::new(
+            33009,
+            "invalid_token",
+            "Invalid tokenGrantType",
+            "Check whether the access_token is correct.",
+            rt::ErrorClass::TokenInvalid,
+        ),
+        rt::ErrorCodeInfo::new(
+                41101,
+                "invalid_size",
+                "Invalid size",
+                "Check whether the page size is valid.",
+                rt::ErrorClass::NotRetryable,
+            )
+            .param("size"),
+        rt::ErrorCodeInfo::new(
+                40068,
+                "invalid_offset",
+                "Invalid offset",
+                "Adjust the offset.",
+                rt::ErrorClass::NotRetryable,
+            )
+            .param("offset"),
     ],
 };
 impl rt::Paginated for ListContacts {
@@ -228,22 +222,7 @@ impl rt::Paginated for ListContacts {
 impl crate::generated::Client {
     /// List the external contacts of the organization.
     ///
-    /// See [`ListContactsRequest`] for the parameters; [`ListContactsError`] for what can go wrong.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = dingtalk_mock::MockServer::builder().access_token("doc-token").start().await?;
-    /// # let client = dingtalk_oapi::Client::builder().base_url(server.url()).access_token("doc-token").build()?;
-    /// let response = client.list_contacts().size(20).offset(0).send().await?;
-    /// println!("{response:?}");
-    ///
-    /// // Or every item, page by page:
-    /// let all = client.list_contacts().into_paginator().collect_all().await?;
-    /// println!("{} items", all.len());
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// See [`ListContactsRequest`] for the parameters and [`ListContactsError`] for what can go wrong: `client.list_contacts().size(20).offset(0).send().await?`; every item: `client.list_contacts().into_paginator().collect_all().await?`.
     pub fn list_contacts(&self) -> crate::generated::RequestBuilder<ListContacts> {
         crate::generated::RequestBuilder::new(self.clone())
     }
@@ -261,16 +240,12 @@ impl crate::generated::blocking::Client {
     }
 }
 impl<C> crate::generated::RequestBuilder<ListContacts, C> {
-    /// The page size, from 1 to 100.
-    ///
-    /// From 1 to 100. Example: `20`.
+    /// Sets [`size`](ListContactsRequest::size).
     pub fn size(mut self, value: i64) -> Self {
         self.request = self.request.size(value);
         self
     }
-    /// The offset of the first contact, from 0.
-    ///
-    /// At least 0. Example: `0`.
+    /// Sets [`offset`](ListContactsRequest::offset).
     pub fn offset(mut self, value: i64) -> Self {
         self.request = self.request.offset(value);
         self

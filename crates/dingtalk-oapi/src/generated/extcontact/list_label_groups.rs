@@ -282,53 +282,45 @@ pub static LIST_LABEL_GROUPS: rt::OperationDescriptor = rt::OperationDescriptor 
         rt::FieldSchema::new("errcode", rt::ParamType::I64),
         rt::FieldSchema::new("request_id", rt::ParamType::String),
     ],
-    pagination: Some(rt::Pagination {
-        offset: "offset",
-        size: "size",
-        items: "results",
-        max_page_size: 100,
-    }),
+    pagination: Some(rt::Pagination::new("offset", "size", "results", 100)),
     errors: &[
-        rt::ErrorCodeInfo {
-            code: 33009,
-            name: "invalid_token",
-            message: "Invalid tokenGrantType",
-            solution: "Check whether the access_token is correct.",
-            class: rt::ErrorClass::TokenInvalid,
-            param: None,
-        },
-        rt::ErrorCodeInfo {
-            code: 400043,
-            name: "invalid_org_id",
-            message: "Invalid orgId",
-            solution: "Check whether the access_token is correct.",
-            class: rt::ErrorClass::NotRetryable,
-            param: None,
-        },
-        rt::ErrorCodeInfo {
-            code: 41101,
-            name: "invalid_size",
-            message: "Invalid size",
-            solution: "Check whether the page size is valid.",
-            class: rt::ErrorClass::NotRetryable,
-            param: Some("size"),
-        },
-        rt::ErrorCodeInfo {
-            code: 40068,
-            name: "invalid_offset",
-            message: "Invalid offset",
-            solution: "Adjust the offset.",
-            class: rt::ErrorClass::NotRetryable,
-            param: Some("offset"),
-        },
-        rt::ErrorCodeInfo {
-            code: -1,
-            name: "system_busy",
-            message: "System busy",
-            solution: "Try again later.",
-            class: rt::ErrorClass::Retryable,
-            param: None,
-        },
+        rt::ErrorCodeInfo::new(
+            33009,
+            "invalid_token",
+            "Invalid tokenGrantType",
+            "Check whether the access_token is correct.",
+            rt::ErrorClass::TokenInvalid,
+        ),
+        rt::ErrorCodeInfo::new(
+            400043,
+            "invalid_org_id",
+            "Invalid orgId",
+            "Check whether the access_token is correct.",
+            rt::ErrorClass::NotRetryable,
+        ),
+        rt::ErrorCodeInfo::new(
+                41101,
+                "invalid_size",
+                "Invalid size",
+                "Check whether the page size is valid.",
+                rt::ErrorClass::NotRetryable,
+            )
+            .param("size"),
+        rt::ErrorCodeInfo::new(
+                40068,
+                "invalid_offset",
+                "Invalid offset",
+                "Adjust the offset.",
+                rt::ErrorClass::NotRetryable,
+            )
+            .param("offset"),
+        rt::ErrorCodeInfo::new(
+            -1,
+            "system_busy",
+            "System busy",
+            "Try again later.",
+            rt::ErrorClass::Retryable,
+        ),
     ],
 };
 impl rt::Paginated for ListLabelGroups {
@@ -350,22 +342,7 @@ impl rt::Paginated for ListLabelGroups {
 impl crate::generated::Client {
     /// List the tag groups of external contacts in the organization.
     ///
-    /// See [`ListLabelGroupsRequest`] for the parameters; [`ListLabelGroupsError`] for what can go wrong.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = dingtalk_mock::MockServer::builder().access_token("doc-token").start().await?;
-    /// # let client = dingtalk_oapi::Client::builder().base_url(server.url()).access_token("doc-token").build()?;
-    /// let response = client.list_label_groups().size(20).offset(0).send().await?;
-    /// println!("{response:?}");
-    ///
-    /// // Or every item, page by page:
-    /// let all = client.list_label_groups().into_paginator().collect_all().await?;
-    /// println!("{} items", all.len());
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// See [`ListLabelGroupsRequest`] for the parameters and [`ListLabelGroupsError`] for what can go wrong: `client.list_label_groups().size(20).offset(0).send().await?`; every item: `client.list_label_groups().into_paginator().collect_all().await?`.
     pub fn list_label_groups(
         &self,
     ) -> crate::generated::RequestBuilder<ListLabelGroups> {
@@ -385,20 +362,12 @@ impl crate::generated::blocking::Client {
     }
 }
 impl<C> crate::generated::RequestBuilder<ListLabelGroups, C> {
-    /// Supports pagination. Takes effect only when set together with the offset parameter.
-    /// This parameter indicates the page size, with a maximum of 100.
-    /// (The page states only the maximum; the minimum of 1 is this spec's, since a page of
-    /// no items cannot advance a paginator.)
-    ///
-    /// From 1 to 100. Example: `20`.
+    /// Sets [`size`](ListLabelGroupsRequest::size).
     pub fn size(mut self, value: i64) -> Self {
         self.request = self.request.size(value);
         self
     }
-    /// Supports pagination. Takes effect only when set together with the size parameter.
-    /// This parameter indicates the offset, which starts from 0.
-    ///
-    /// At least 0. Example: `0`.
+    /// Sets [`offset`](ListLabelGroupsRequest::offset).
     pub fn offset(mut self, value: i64) -> Self {
         self.request = self.request.offset(value);
         self

@@ -283,36 +283,27 @@ pub static UPDATE_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
     ],
     pagination: None,
     errors: &[
-        rt::ErrorCodeInfo {
-            code: 33009,
-            name: "invalid_token",
-            message: "Invalid tokenGrantType",
-            solution: "Check whether the access_token is correct.",
-            class: rt::ErrorClass::TokenInvalid,
-            param: None,
-        },
-        rt::ErrorCodeInfo {
-            code: 33012,
-            name: "invalid_user_id",
-            message: "Invalid userId",
-            solution: "Check that the contact exists (list the contacts to find its user ID).",
-            class: rt::ErrorClass::NotRetryable,
-            param: Some("contact.user_id"),
-        },
+        rt::ErrorCodeInfo::new(
+            33009,
+            "invalid_token",
+            "Invalid tokenGrantType",
+            "Check whether the access_token is correct.",
+            rt::ErrorClass::TokenInvalid,
+        ),
+        rt::ErrorCodeInfo::new(
+                33012,
+                "invalid_user_id",
+                "Invalid userId",
+                "Check that the contact exists (list the contacts to find its user ID).",
+                rt::ErrorClass::NotRetryable,
+            )
+            .param("contact.user_id"),
     ],
 };
 impl crate::generated::Client {
     /// Update an external contact.
     ///
-    /// See [`UpdateContactRequest`] for the parameters; [`UpdateContactError`] for what can go wrong.
-    ///
-    /// ```no_run
-    /// # async fn example(client: dingtalk_oapi::Client) -> Result<(), Box<dyn std::error::Error>> {
-    /// let response = client.update_contact().send().await?;
-    /// println!("{response:?}");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// See [`UpdateContactRequest`] for the parameters and [`UpdateContactError`] for what can go wrong: `client.update_contact().send().await?`.
     pub fn update_contact(&self) -> crate::generated::RequestBuilder<UpdateContact> {
         crate::generated::RequestBuilder::new(self.clone())
     }
@@ -330,9 +321,7 @@ impl crate::generated::blocking::Client {
     }
 }
 impl<C> crate::generated::RequestBuilder<UpdateContact, C> {
-    /// The contact's new fields.
-    ///
-    /// Required.
+    /// Sets [`contact`](UpdateContactRequest::contact).
     pub fn contact(mut self, value: ExtContactUpdate) -> Self {
         self.request = self.request.contact(value);
         self
