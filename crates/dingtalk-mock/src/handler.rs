@@ -289,6 +289,6 @@ mod tests {
 
     #[test]
     fn request_id_is_fresh() {
-        assert_ne!(crate::state::request_id(), crate::state::request_id());
+        assert_ne!(crate::ids::request_id(), crate::ids::request_id());
     }
 }

@@ -34,6 +34,7 @@
 
 mod data;
 mod handler;
+mod ids;
 mod server;
 mod state;
 mod store;

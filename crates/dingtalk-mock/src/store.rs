@@ -4,7 +4,8 @@ use dingtalk_oapi::OperationDescriptor;
 use dingtalk_oapi::runtime::{MockAction, MockInfo};
 use serde_json::{Map, Value};
 
-use crate::validate::is_absent;
+use crate::ids::random_id;
+use crate::validate::{is_absent, key_text};
 
 /// Most objects one store holds; a create beyond it fails.
 pub(crate) const MAX_STORE_ITEMS: usize = 1_000_000;
@@ -65,7 +66,7 @@ pub(crate) fn apply(
                     key
                 }
                 None => {
-                    let key = Value::String(crate::state::random_id(16));
+                    let key = Value::String(random_id(16));
                     object.insert(mock.key.to_owned(), key.clone());
                     key
                 }
@@ -150,19 +151,6 @@ fn not_found(op: &OperationDescriptor, mock: &MockInfo, key: &Value) -> Failure 
 pub(crate) fn find(items: &[Value], key: &str, wanted: &Value) -> Option<usize> {
     let wanted = key_text(wanted)?;
     items.iter().position(|item| item.get(key).and_then(key_text).as_deref() == Some(wanted.as_str()))
-}
-
-/// Whether two keys are equal (a number and its decimal text match).
-pub(crate) fn same_key(a: &Value, b: &Value) -> bool {
-    key_text(a).is_some_and(|a| Some(a) == key_text(b))
-}
-
-fn key_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -92,7 +92,7 @@ fn references_in<'s>(
         other => vec![(path.to_owned(), other)],
     };
     for (at, v) in wanted {
-        if !known.iter().any(|k| crate::store::same_key(k, v)) {
+        if !known.iter().any(|k| same_key(k, v)) {
             return fail(&at, format!("is {v}, which is not a known {reference}"));
         }
     }
@@ -108,6 +108,19 @@ fn fail<T>(path: &str, problem: impl Into<String>) -> Result<T, Failure> {
 /// Null and the empty string count as absent.
 pub(crate) fn is_absent(value: &Value) -> bool {
     schema::is_absent(value, Mode::Lenient)
+}
+
+/// Whether two keys are equal (a number and its decimal text match).
+pub(crate) fn same_key(a: &Value, b: &Value) -> bool {
+    key_text(a).is_some_and(|a| Some(a) == key_text(b))
+}
+
+pub(crate) fn key_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
