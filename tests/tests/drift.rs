@@ -29,6 +29,7 @@ fn a_spec_edit_fails_the_check_until_codegen_runs() {
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&root.join(xtask::SPEC_DIR), &tmp.path().join(xtask::SPEC_DIR));
     copy_dir(&root.join(xtask::GENERATED_DIR), &tmp.path().join(xtask::GENERATED_DIR));
+    std::fs::copy(root.join(xtask::GENERATED_MANIFEST), tmp.path().join(xtask::GENERATED_MANIFEST)).unwrap();
     xtask::codegen(tmp.path(), true).expect("a faithful copy is in sync");
 
     let spec = tmp.path().join("spec/extcontact/list_label_groups.yaml");
@@ -71,6 +72,7 @@ fn a_misnamed_spec_file_is_refused_with_where_it_belongs() {
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&root.join(xtask::SPEC_DIR), &tmp.path().join(xtask::SPEC_DIR));
     copy_dir(&root.join(xtask::GENERATED_DIR), &tmp.path().join(xtask::GENERATED_DIR));
+    std::fs::copy(root.join(xtask::GENERATED_MANIFEST), tmp.path().join(xtask::GENERATED_MANIFEST)).unwrap();
     let spec = tmp.path().join("spec/extcontact");
     std::fs::rename(spec.join("list_contacts.yaml"), spec.join("list.yaml")).unwrap();
     for err in [
@@ -80,4 +82,30 @@ fn a_misnamed_spec_file_is_refused_with_where_it_belongs() {
         assert!(err.contains("spec/extcontact/list.yaml:"), "{err}");
         assert!(err.contains("move this file to `spec/extcontact/list_contacts.yaml`"), "{err}");
     }
+}
+
+#[test]
+fn a_new_group_gets_its_cargo_feature() {
+    let root = xtask::workspace_root().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&root.join(xtask::SPEC_DIR), &tmp.path().join(xtask::SPEC_DIR));
+    copy_dir(&root.join(xtask::GENERATED_DIR), &tmp.path().join(xtask::GENERATED_DIR));
+    let manifest = tmp.path().join(xtask::GENERATED_MANIFEST);
+    std::fs::copy(root.join(xtask::GENERATED_MANIFEST), &manifest).unwrap();
+    // The external-contact group's `get` moved into a group of its own.
+    let text = std::fs::read_to_string(tmp.path().join("spec/extcontact/get_contact.yaml")).unwrap();
+    std::fs::create_dir_all(tmp.path().join("spec/lookup")).unwrap();
+    std::fs::write(tmp.path().join("spec/lookup/get_contact.yaml"), text.replace("group: extcontact", "group: lookup"))
+        .unwrap();
+    std::fs::remove_file(tmp.path().join("spec/extcontact/get_contact.yaml")).unwrap();
+
+    let err = xtask::codegen(tmp.path(), true).expect_err("the group has no feature").to_string();
+    assert!(err.contains("crates/dingtalk-oapi/Cargo.toml: spec group(s) `lookup` need a cargo feature"), "{err}");
+    xtask::codegen(tmp.path(), false).expect("codegen adds the feature");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains("lookup = []"), "{text}");
+    assert!(text.contains("default = [\"auth\", \"extcontact\", \"lookup\"]"), "{text}");
+    assert!(text.contains("# One feature per spec group"), "comments are kept: {text}");
+    xtask::codegen(tmp.path(), true).expect("in sync after codegen");
+    assert!(tmp.path().join(xtask::GENERATED_DIR).join("lookup/get_contact.rs").exists());
 }

@@ -10,6 +10,8 @@ use dingtalk_codegen::{Diagnostic, GeneratedFile, Source};
 
 /// Where the generated code lives, relative to the workspace root.
 pub const GENERATED_DIR: &str = "crates/dingtalk-oapi/src/generated";
+/// The manifest of the crate that holds the generated code: one cargo feature per spec group.
+pub const GENERATED_MANIFEST: &str = "crates/dingtalk-oapi/Cargo.toml";
 /// Where the spec lives, relative to the workspace root.
 pub const SPEC_DIR: &str = "spec";
 
@@ -77,6 +79,8 @@ pub enum Drift {
     Differs(String),
     Missing(String),
     Stale(String),
+    /// Spec groups without a cargo feature (on by default) in the generated crate's manifest.
+    Features(Vec<String>),
 }
 
 impl fmt::Display for Drift {
@@ -85,6 +89,11 @@ impl fmt::Display for Drift {
             Drift::Differs(p) => write!(f, "{GENERATED_DIR}/{p}: differs from what spec/ generates"),
             Drift::Missing(p) => write!(f, "{GENERATED_DIR}/{p}: missing; spec/ generates it"),
             Drift::Stale(p) => write!(f, "{GENERATED_DIR}/{p}: stale; spec/ no longer generates it"),
+            Drift::Features(groups) => write!(
+                f,
+                "{GENERATED_MANIFEST}: spec group(s) `{}` need a cargo feature of the same name, on by default",
+                groups.join("`, `")
+            ),
         }
     }
 }
@@ -128,13 +137,55 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 /// Generates the code for the spec under `root`.
 pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, TaskError> {
+    Ok(load_and_generate(root)?.0)
+}
+
+/// The generated files and the spec's groups.
+fn load_and_generate(root: &Path) -> Result<(Vec<GeneratedFile>, Vec<String>), TaskError> {
     let sources = read_sources(root, &root.join(SPEC_DIR))?;
     let spec = dingtalk_codegen::load(&sources).map_err(TaskError::Spec)?;
     let layout = dingtalk_codegen::layout::file_names(&spec);
     if !layout.is_empty() {
         return Err(TaskError::Spec(layout));
     }
-    Ok(dingtalk_codegen::generate(&spec))
+    let groups: std::collections::BTreeSet<String> = spec
+        .operations
+        .iter()
+        .map(|op| op.group.clone())
+        .chain(spec.shared_types.iter().map(|t| t.group.clone()))
+        .collect();
+    Ok((dingtalk_codegen::generate(&spec), groups.into_iter().collect()))
+}
+
+/// The manifest with a feature `group = []` for every group, each in `default`; and the groups
+/// that were missing. The rest of the file is kept as it is, comments and order included.
+pub fn manifest_features(manifest: &str, groups: &[String]) -> Result<(String, Vec<String>), String> {
+    let mut doc: toml_edit::DocumentMut = manifest.parse().map_err(|e| format!("{GENERATED_MANIFEST}: {e}"))?;
+    let features = doc
+        .entry("features")
+        .or_insert_with(toml_edit::table)
+        .as_table_mut()
+        .ok_or_else(|| format!("{GENERATED_MANIFEST}: `features` is not a table"))?;
+    let mut missing = Vec::new();
+    for group in groups {
+        let declared = features.contains_key(group);
+        let default = features
+            .entry("default")
+            .or_insert_with(|| toml_edit::value(toml_edit::Array::new()))
+            .as_array_mut()
+            .ok_or_else(|| format!("{GENERATED_MANIFEST}: `features.default` is not an array"))?;
+        let on = default.iter().any(|v| v.as_str() == Some(group.as_str()));
+        if !on {
+            default.push(group.as_str());
+        }
+        if !declared {
+            features.insert(group, toml_edit::value(toml_edit::Array::new()));
+        }
+        if !declared || !on {
+            missing.push(group.clone());
+        }
+    }
+    Ok((doc.to_string(), missing))
 }
 
 fn existing_files(dir: &Path) -> Result<BTreeMap<String, String>, TaskError> {
@@ -185,9 +236,16 @@ pub fn drift(generated: &[GeneratedFile], existing: &BTreeMap<String, String>) -
 /// `cargo xtask codegen [--check]`. With `check`, writes nothing and fails on any drift;
 /// without, writes files that differ and removes stale ones. Returns what changed.
 pub fn codegen(root: &Path, check: bool) -> Result<Vec<Drift>, TaskError> {
-    let generated = generate(root)?;
+    let (generated, groups) = load_and_generate(root)?;
     let dir = root.join(GENERATED_DIR);
-    let changes = drift(&generated, &existing_files(&dir)?);
+    let mut changes = drift(&generated, &existing_files(&dir)?);
+    let manifest_path = root.join(GENERATED_MANIFEST);
+    let manifest = std::fs::read_to_string(&manifest_path)
+        .map_err(|e| TaskError::Io(format!("cannot read {}: {e}", manifest_path.display())))?;
+    let (updated, missing) = manifest_features(&manifest, &groups).map_err(TaskError::Io)?;
+    if !missing.is_empty() {
+        changes.push(Drift::Features(missing));
+    }
     if check {
         return if changes.is_empty() { Ok(changes) } else { Err(TaskError::Drift(changes)) };
     }
@@ -201,6 +259,9 @@ pub fn codegen(root: &Path, check: bool) -> Result<Vec<Drift>, TaskError> {
                     std::fs::create_dir_all(parent).map_err(|e| io(e, parent))?;
                 }
                 std::fs::write(&target, &file.contents).map_err(|e| io(e, &target))?;
+            }
+            Drift::Features(_) => {
+                std::fs::write(&manifest_path, &updated).map_err(|e| io(e, &manifest_path))?;
             }
             Drift::Stale(p) => {
                 let target = dir.join(p);

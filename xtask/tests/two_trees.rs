@@ -24,6 +24,7 @@ fn second_tree() -> tempfile::TempDir {
     copy_dir(&here.join(xtask::SPEC_DIR), &tree.path().join(xtask::SPEC_DIR));
     copy_dir(&here.join(xtask::GENERATED_DIR), &tree.path().join(xtask::GENERATED_DIR));
     std::fs::create_dir_all(tree.path().join("xtask")).unwrap();
+    std::fs::copy(here.join(xtask::GENERATED_MANIFEST), tree.path().join(xtask::GENERATED_MANIFEST)).unwrap();
     std::fs::write(tree.path().join("Cargo.toml"), "[workspace]\nmembers = [\"xtask\"]\n").unwrap();
     tree
 }
