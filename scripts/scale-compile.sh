@@ -64,7 +64,7 @@ measure() {
   local tree="$work/$name"
   git -C "$repo" worktree add --detach "$tree" "$commit" >/dev/null 2>&1
   export CARGO_TARGET_DIR="$tree/target"
-  (cd "$tree" && cargo build -q -p dingtalk-oapi && cargo build -q --release -p dingtalk-oapi && cargo build -q -p xtask)
+  (cd "$tree" && cargo check -q -p dingtalk-oapi && cargo build -q --release -p dingtalk-oapi && cargo build -q -p xtask)
   local ops_before lines_before
   ops_before=$(find "$tree/spec" -name '*.yaml' ! -name service.yaml ! -name types.yaml | wc -l)
   lines_before=$(generated_lines "$tree")

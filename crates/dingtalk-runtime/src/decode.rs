@@ -1,11 +1,12 @@
 //! Reading an answer: the typed response, or the typed error it stands for.
 
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 
+use crate::dynamic::AnyErrorCode;
 use crate::error::*;
 use crate::operation::{ApiErrorCode, Operation, OperationDescriptor, ResponseEnvelope};
 use crate::redact::{scrub, snippet};
+use crate::send::Decoder;
 
 /// How much of a body an error quotes.
 pub(crate) const SNIPPET_CHARS: usize = 160;
@@ -18,21 +19,39 @@ pub fn decode_response<O: Operation>(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Result<O::Response, Error<O::ErrorCode>> {
-    decode(O::DESCRIPTOR, status, content_type.map(str::to_owned), body, &[])
+    let d = O::DESCRIPTOR;
+    let mut slot = None;
+    let cell = std::sync::Mutex::new(&mut slot);
+    let decoder = |body: &[u8]| {
+        let response = serde_json::from_slice::<O::Response>(body)?;
+        let errcode = response.errcode();
+        **cell.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(response);
+        Ok(errcode)
+    };
+    decode(d, status, content_type.map(str::to_owned), body, &[], &decoder)
+        .map_err(|e| e.map_code(|code| O::ErrorCode::from_descriptor(code.code(), d)))?;
+    drop(cell);
+    slot.ok_or_else(|| {
+        Error::Decode(DecodeError {
+            operation: d.name,
+            status,
+            content_type: content_type.map(str::to_owned),
+            kind: DecodeErrorKind::Shape("no response was decoded".into()),
+            snippet: String::new(),
+        })
+    })
 }
 
 /// Turns a response into the typed response or the typed error.
-pub(crate) fn decode<R, C>(
+/// `decoder` reads (and keeps) the typed response; this function decides what the answer is.
+pub(crate) fn decode(
     d: &'static OperationDescriptor,
     status: u16,
     content_type: Option<String>,
     body: &[u8],
     secrets: &[&str],
-) -> Result<R, Error<C>>
-where
-    R: DeserializeOwned + ResponseEnvelope,
-    C: ApiErrorCode,
-{
+    decoder: Decoder<'_>,
+) -> Result<(), Error<AnyErrorCode>> {
     let keys = d.secret_names();
     let decode_error = |kind| {
         Error::Decode(DecodeError {
@@ -61,10 +80,8 @@ where
     }
     // The common case in one pass: a success whose type declares `errcode`. Anything else
     // (an API error, a shape mismatch) is read again below to tell which it is.
-    if let Ok(response) = serde_json::from_slice::<R>(body)
-        && response.errcode() == Some(0)
-    {
-        return Ok(response);
+    if let Ok(Some(0)) = decoder(body) {
+        return Ok(());
     }
     let envelope: Envelope = match serde_json::from_slice(body) {
         Ok(e) => e,
@@ -82,15 +99,14 @@ where
         let clean = |v: Option<serde_json::Value>| text_of(v).map(|t| scrub(&t, secrets, &keys));
         return Err(Error::Api(ApiError {
             operation: d.name,
-            code: C::from_descriptor(errcode, d),
+            code: AnyErrorCode::from_descriptor(errcode, d),
             errmsg: clean(envelope.errmsg).unwrap_or_default(),
             request_id: clean(envelope.request_id),
             sub_code: clean(envelope.sub_code),
             sub_msg: clean(envelope.sub_msg),
         }));
     }
-    serde_json::from_slice(body)
-        .map_err(|e| decode_error(DecodeErrorKind::Shape(scrub(&e.to_string(), secrets, &keys))))
+    decoder(body).map(drop).map_err(|e| decode_error(DecodeErrorKind::Shape(scrub(&e.to_string(), secrets, &keys))))
 }
 
 #[derive(Deserialize)]

@@ -48,6 +48,29 @@ impl<C: ApiErrorCode> Error<C> {
     }
 }
 
+impl<C> Error<C> {
+    /// The same error with the API error's code converted (the send loop works with
+    /// [`AnyErrorCode`](crate::AnyErrorCode); each call hands back its own code type).
+    pub fn map_code<D>(self, f: impl FnOnce(C) -> D) -> Error<D> {
+        match self {
+            Error::Api(e) => Error::Api(ApiError {
+                operation: e.operation,
+                code: f(e.code),
+                errmsg: e.errmsg,
+                request_id: e.request_id,
+                sub_code: e.sub_code,
+                sub_msg: e.sub_msg,
+            }),
+            Error::Validation(e) => Error::Validation(e),
+            Error::Auth(e) => Error::Auth(e),
+            Error::Transport(e) => Error::Transport(e),
+            Error::Http(e) => Error::Http(e),
+            Error::Decode(e) => Error::Decode(e),
+            Error::PageLimit { operation, pages } => Error::PageLimit { operation, pages },
+        }
+    }
+}
+
 impl<C: ApiErrorCode> fmt::Display for Error<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -1,6 +1,7 @@
 //! The one generic path every call takes: check, encode, attach the token, send, read
 //! (capped), decode, classify, retry.
 
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
@@ -12,6 +13,7 @@ use tracing::field::Empty;
 use crate::auth::AccessToken;
 use crate::client::Client;
 use crate::decode::{SNIPPET_CHARS, decode};
+use crate::dynamic::AnyErrorCode;
 use crate::error::*;
 use crate::operation::{ApiErrorCode, Encoding, ErrorClass, HttpMethod, OperationDescriptor, ResponseEnvelope};
 use crate::redact::{scrub, snippet};
@@ -24,18 +26,52 @@ struct Encoded {
     body: Option<(&'static str, Vec<u8>)>,
 }
 
+/// Decodes a body into the call's response type, keeps it, and returns the `errcode` the
+/// response declares. The send loop knows no response type: it is compiled once for all
+/// operations, and each operation contributes only this small function.
+pub(crate) type Decoder<'a> = &'a (dyn Fn(&[u8]) -> Result<Option<i64>, serde_json::Error> + Sync);
+
 impl Client {
-    /// The one generic path: the parameters as JSON, checked against the descriptor's schema,
-    /// encoded, sent with retries and decoded into `R`.
+    /// The one path every call takes: the parameters as JSON, checked against the descriptor's
+    /// schema, encoded, sent with retries and decoded into `R`.
     pub(crate) async fn send_params<R, C>(
         &self,
         d: &'static OperationDescriptor,
         params: Map<String, Value>,
     ) -> Result<R, Error<C>>
     where
-        R: DeserializeOwned + ResponseEnvelope,
+        R: DeserializeOwned + ResponseEnvelope + Send,
         C: ApiErrorCode,
     {
+        let slot: Mutex<Option<R>> = Mutex::new(None);
+        let decoder = |body: &[u8]| {
+            let response = serde_json::from_slice::<R>(body)?;
+            let errcode = response.errcode();
+            *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(response);
+            Ok(errcode)
+        };
+        self.send_erased(d, params, &decoder)
+            .await
+            .map_err(|e| e.map_code(|code| C::from_descriptor(code.code(), d)))?;
+        slot.into_inner().unwrap_or_else(PoisonError::into_inner).ok_or_else(|| {
+            // Unreachable: a success has gone through the decoder. Reported, not panicked.
+            Error::Decode(DecodeError {
+                operation: d.name,
+                status: 200,
+                content_type: None,
+                kind: DecodeErrorKind::Shape("no response was decoded".into()),
+                snippet: String::new(),
+            })
+        })
+    }
+
+    /// [`send_params`](Self::send_params) without the types: the send loop itself.
+    async fn send_erased(
+        &self,
+        d: &'static OperationDescriptor,
+        params: Map<String, Value>,
+        decoder: Decoder<'_>,
+    ) -> Result<(), Error<AnyErrorCode>> {
         let span = tracing::info_span!(
             "dingtalk_call",
             operation = d.name,
@@ -45,18 +81,15 @@ impl Client {
             request_id = Empty,
             elapsed_ms = Empty
         );
-        self.send_in_span(d, params).instrument(span).await
+        self.send_in_span(d, params, decoder).instrument(span).await
     }
 
-    async fn send_in_span<R, C>(
+    async fn send_in_span(
         &self,
         d: &'static OperationDescriptor,
         params: Map<String, Value>,
-    ) -> Result<R, Error<C>>
-    where
-        R: DeserializeOwned + ResponseEnvelope,
-        C: ApiErrorCode,
-    {
+        decoder: Decoder<'_>,
+    ) -> Result<(), Error<AnyErrorCode>> {
         let params = schema::check_params(d, &params, schema::Mode::Strict).map_err(|mut e| {
             e.operation = Some(d.name);
             Error::Validation(e)
@@ -77,7 +110,7 @@ impl Client {
             let secrets: Vec<&str> = token.iter().map(|t| t.secret()).collect();
             let outcome = match tokio::time::timeout_at(
                 deadline.into(),
-                self.attempt::<R, C>(d, &encoded, token.as_ref(), &secrets),
+                self.attempt(d, &encoded, token.as_ref(), &secrets, decoder),
             )
             .await
             {
@@ -146,17 +179,14 @@ impl Client {
         format!("{} {base}{path}", method.as_str())
     }
 
-    async fn attempt<R, C>(
+    async fn attempt(
         &self,
         d: &'static OperationDescriptor,
         encoded: &Encoded,
         token: Option<&AccessToken>,
         secrets: &[&str],
-    ) -> Result<R, Error<C>>
-    where
-        R: DeserializeOwned + ResponseEnvelope,
-        C: ApiErrorCode,
-    {
+        decoder: Decoder<'_>,
+    ) -> Result<(), Error<AnyErrorCode>> {
         let mut url = self.inner.base_url.clone();
         let base_path = url.path().trim_end_matches('/').to_owned();
         url.set_path(&format!("{base_path}{}", d.path));
@@ -195,7 +225,7 @@ impl Client {
             ReadError::Transport(e) => Error::Transport(self.transport_error(d.name, d.method, d.path, e, secrets)),
         })?;
         tracing::debug!(status, bytes = body.len(), "response received");
-        decode(d, status, content_type, &body, secrets)
+        decode(d, status, content_type, &body, secrets, decoder)
     }
 
     fn transport_error(
@@ -278,7 +308,7 @@ fn invalid_request<C: ApiErrorCode>(d: &'static OperationDescriptor, why: String
 }
 
 /// Splits the (checked) parameters into query and body as the descriptor says.
-fn encode<C: ApiErrorCode>(d: &'static OperationDescriptor, params: Map<String, Value>) -> Result<Encoded, Error<C>> {
+fn encode(d: &'static OperationDescriptor, params: Map<String, Value>) -> Result<Encoded, Error<AnyErrorCode>> {
     let mut query = Vec::new();
     let mut body = serde_json::Map::new();
     for (name, value) in params {
@@ -313,7 +343,7 @@ fn scalar_text(value: serde_json::Value) -> String {
     }
 }
 
-fn retry_reason<C: ApiErrorCode>(e: &Error<C>, retry_safe: bool) -> Option<RetryReason> {
+fn retry_reason(e: &Error<AnyErrorCode>, retry_safe: bool) -> Option<RetryReason> {
     match e {
         Error::Api(api) => match api.class() {
             ErrorClass::Retryable => Some(RetryReason::Transient),
