@@ -20,18 +20,16 @@ pub fn decode_response<O: Operation>(
     body: &[u8],
 ) -> Result<O::Response, Error<O::ErrorCode>> {
     let d = O::DESCRIPTOR;
-    let mut slot = None;
-    let cell = std::sync::Mutex::new(&mut slot);
+    let slot = std::sync::Mutex::new(None);
     let decoder = |body: &[u8]| {
         let response = serde_json::from_slice::<O::Response>(body)?;
         let errcode = response.errcode();
-        **cell.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(response);
+        *slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(response);
         Ok(errcode)
     };
     decode(d, status, content_type.map(str::to_owned), body, &[], &decoder)
         .map_err(|e| e.map_code(|code| O::ErrorCode::from_descriptor(code.code(), d)))?;
-    drop(cell);
-    slot.ok_or_else(|| {
+    slot.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner).ok_or_else(|| {
         Error::Decode(DecodeError {
             operation: d.name,
             status,
@@ -44,6 +42,8 @@ pub fn decode_response<O: Operation>(
 
 /// Turns a response into the typed response or the typed error.
 /// `decoder` reads (and keeps) the typed response; this function decides what the answer is.
+// The error every call returns, built once per attempt: its size does not matter here.
+#[allow(clippy::result_large_err)]
 pub(crate) fn decode(
     d: &'static OperationDescriptor,
     status: u16,

@@ -94,7 +94,7 @@ impl Client {
             e.operation = Some(d.name);
             Error::Validation(e)
         })?;
-        let encoded = encode(d, params)?;
+        let encoded = encode(d, params).map_err(|why| invalid_request(d, why))?;
         let retry = &self.inner.retry;
         let started = Instant::now();
         // A deadline too far to represent is as good as none: about a century.
@@ -308,7 +308,8 @@ fn invalid_request<C: ApiErrorCode>(d: &'static OperationDescriptor, why: String
 }
 
 /// Splits the (checked) parameters into query and body as the descriptor says.
-fn encode(d: &'static OperationDescriptor, params: Map<String, Value>) -> Result<Encoded, Error<AnyErrorCode>> {
+/// `Err` says why the body cannot be written (it cannot happen for JSON values).
+fn encode(d: &'static OperationDescriptor, params: Map<String, Value>) -> Result<Encoded, String> {
     let mut query = Vec::new();
     let mut body = serde_json::Map::new();
     for (name, value) in params {
@@ -322,7 +323,7 @@ fn encode(d: &'static OperationDescriptor, params: Map<String, Value>) -> Result
         Encoding::Query => None,
         Encoding::Json => Some((
             "application/json;charset=UTF-8",
-            serde_json::to_vec(&body).map_err(|e| invalid_request(d, format!("cannot be serialized: {e}")))?,
+            serde_json::to_vec(&body).map_err(|e| format!("cannot be serialized: {e}"))?,
         )),
         Encoding::Form => {
             let mut form = url::form_urlencoded::Serializer::new(String::new());
