@@ -41,6 +41,7 @@ pub fn load(sources: &[Source]) -> Result<Spec, Vec<Diagnostic>> {
     let mut service: Option<(model::Service, String)> = None;
     let mut operations = Vec::new();
     let mut shared_types = Vec::new();
+    let mut sandboxes = Vec::new();
     for source in sources {
         let text = match yaml::decode_text(&source.path, &source.bytes) {
             Ok(t) => t,
@@ -66,6 +67,7 @@ pub fn load(sources: &[Source]) -> Result<Spec, Vec<Diagnostic>> {
             }
             Some(parse::SpecFile::Operation(op)) => operations.push(*op),
             Some(parse::SpecFile::Types(t)) => shared_types.push(t),
+            Some(parse::SpecFile::Sandbox(s)) => sandboxes.push(s),
             None => {}
         }
     }
@@ -76,7 +78,8 @@ pub fn load(sources: &[Source]) -> Result<Spec, Vec<Diagnostic>> {
     };
     operations.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));
     shared_types.sort_by(|a, b| (&a.group, &a.loc).cmp(&(&b.group, &b.loc)));
-    let spec = Spec { service, operations, shared_types };
+    sandboxes.sort_by(|a, b| (&a.group, &a.loc).cmp(&(&b.group, &b.loc)));
+    let spec = Spec { service, operations, shared_types, sandboxes };
     validate::validate(&spec, &mut d);
     if d.is_empty() { Ok(spec) } else { Err(d.into_sorted()) }
 }

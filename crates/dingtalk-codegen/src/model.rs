@@ -13,6 +13,25 @@ pub struct Spec {
     pub operations: Vec<Operation>,
     /// Named object types declared in `types:` files, shared by the operations of a group.
     pub shared_types: Vec<SharedTypes>,
+    /// Data the fake server (and the CLI's sandbox) starts with, from `sandbox:` files.
+    pub sandboxes: Vec<Sandbox>,
+}
+
+/// A `sandbox:` file: objects the fake server's stores hold when it starts, for one group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sandbox {
+    pub loc: Location,
+    pub group: String,
+    pub description: String,
+    pub stores: Vec<SandboxStore>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SandboxStore {
+    pub loc: Location,
+    pub name: String,
+    /// The objects (a JSON array in the file).
+    pub items: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -180,11 +199,31 @@ pub struct Permission {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pagination {
     pub loc: Location,
-    pub offset: String,
+    pub style: PageStyle,
     pub size: String,
-    /// Response field holding the page's items (a list).
+    /// Response path (`results`, `result.list`) of the page's items (a list).
     pub items: String,
     pub max_page_size: i64,
+}
+
+/// Where the next page starts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageStyle {
+    /// The parameter `offset` is the index of the page's first item.
+    Offset { offset: String },
+    /// The parameter `cursor` comes from the previous page's `next_cursor` (a response path)
+    /// while its `has_more` (a response path) is true.
+    Cursor { cursor: String, next_cursor: String, has_more: String },
+}
+
+impl Pagination {
+    /// The parameter carrying the page's position: the offset or the cursor.
+    pub fn position(&self) -> &str {
+        match &self.style {
+            PageStyle::Offset { offset } => offset,
+            PageStyle::Cursor { cursor, .. } => cursor,
+        }
+    }
 }
 
 /// What the fake server does for an operation beyond validating it.
@@ -204,6 +243,16 @@ pub struct MockBehaviour {
     pub result: Option<String>,
     /// Error code answered when the key is unknown.
     pub not_found: Option<i64>,
+    /// List and count: keep objects whose `field` matches the parameter `param`.
+    pub filter: Option<MockFilter>,
+    /// List: each object replaced by the value of this field.
+    pub project: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MockFilter {
+    pub param: String,
+    pub field: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,15 +262,17 @@ pub enum MockAction {
     Create,
     Update,
     Delete,
+    Count,
 }
 
 impl MockAction {
-    pub const ALL: [(&'static str, MockAction); 5] = [
+    pub const ALL: [(&'static str, MockAction); 6] = [
         ("list", MockAction::List),
         ("get", MockAction::Get),
         ("create", MockAction::Create),
         ("update", MockAction::Update),
         ("delete", MockAction::Delete),
+        ("count", MockAction::Count),
     ];
 
     pub fn variant(self) -> &'static str {
@@ -231,6 +282,7 @@ impl MockAction {
             MockAction::Create => "Create",
             MockAction::Update => "Update",
             MockAction::Delete => "Delete",
+            MockAction::Count => "Count",
         }
     }
 }

@@ -14,6 +14,7 @@ pub enum SpecFile {
     Service(Service),
     Operation(Box<Operation>),
     Types(SharedTypes),
+    Sandbox(Sandbox),
 }
 
 /// Reads one file's tree. Returns `None` when nothing useful could be read (the problems are in `d`).
@@ -22,8 +23,22 @@ pub fn read_file(root: &Node, d: &mut Diagnostics) -> Option<SpecFile> {
     let service = top.take("service");
     let operation = top.take("operation");
     let types = top.take("types");
+    let sandbox = top.take("sandbox");
     let group = top.take("group");
     top.finish(d);
+    if let Some(node) = sandbox {
+        if service.is_some() || operation.is_some() || types.is_some() {
+            d.error(
+                &root.loc,
+                "a spec file declares one thing: `service:`, `operation:`, `types:` or `sandbox:`, not several",
+            );
+            return None;
+        }
+        if let Some(group) = group {
+            d.error(&group.loc, "`group:` at top level belongs only in `types:` files; put it inside `sandbox:`");
+        }
+        return read_sandbox(node, d).map(SpecFile::Sandbox);
+    }
     let result = match (service, operation, types) {
         (Some(s), None, None) => read_service(s, d).map(SpecFile::Service),
         (None, Some(o), None) => read_operation(o, d).map(|o| SpecFile::Operation(Box::new(o))),
@@ -36,7 +51,7 @@ pub fn read_file(root: &Node, d: &mut Diagnostics) -> Option<SpecFile> {
             Some(SpecFile::Types(SharedTypes { loc: t.loc.clone(), group, types: read_types(t, d) }))
         }
         (None, None, None) => {
-            d.error(&root.loc, "expected one top-level key: `service:`, `operation:` or `types:`");
+            d.error(&root.loc, "expected one top-level key: `service:`, `operation:`, `types:` or `sandbox:`");
             None
         }
         _ => {
@@ -378,22 +393,37 @@ fn read_operation(node: &Node, d: &mut Diagnostics) -> Option<Operation> {
     })
 }
 
+#[derive(Clone, Copy)]
+enum Style {
+    Offset,
+    Cursor,
+}
+
 fn read_pagination(node: &Node, d: &mut Diagnostics) -> Option<Pagination> {
     let mut m = MapReader::new(node, "`pagination`", d)?;
-    let style = m.require("style", d).and_then(|n| read_choice(n, d, "style", &[("offset", ())]));
-    let offset = req_str(&mut m, "offset", d);
+    let style = m
+        .require("style", d)
+        .and_then(|n| read_choice(n, d, "style", &[("offset", Style::Offset), ("cursor", Style::Cursor)]));
+    let style = match style {
+        Some(Style::Offset) => req_str(&mut m, "offset", d).map(|offset| PageStyle::Offset { offset }),
+        Some(Style::Cursor) => {
+            let cursor = req_str(&mut m, "cursor", d);
+            let next_cursor = req_str(&mut m, "next_cursor", d);
+            let has_more = req_str(&mut m, "has_more", d);
+            match (cursor, next_cursor, has_more) {
+                (Some(cursor), Some(next_cursor), Some(has_more)) => {
+                    Some(PageStyle::Cursor { cursor, next_cursor, has_more })
+                }
+                _ => None,
+            }
+        }
+        None => None,
+    };
     let size = req_str(&mut m, "size", d);
     let items = req_str(&mut m, "items", d);
     let max_page_size = m.require("max_page_size", d).and_then(|n| read_int(n, d, "max_page_size"));
     m.finish(d);
-    style?;
-    Some(Pagination {
-        loc: node.loc.clone(),
-        offset: offset?,
-        size: size?,
-        items: items?,
-        max_page_size: max_page_size?,
-    })
+    Some(Pagination { loc: node.loc.clone(), style: style?, size: size?, items: items?, max_page_size: max_page_size? })
 }
 
 fn read_mock(node: &Node, d: &mut Diagnostics) -> Option<MockBehaviour> {
@@ -405,6 +435,14 @@ fn read_mock(node: &Node, d: &mut Diagnostics) -> Option<MockBehaviour> {
     let object_key = opt_str(&mut m, "object_key", d);
     let result = opt_str(&mut m, "result", d);
     let not_found = m.take("not_found").and_then(|n| read_int(n, d, "not_found"));
+    let filter = m.take("filter").and_then(|n| {
+        let mut f = MapReader::new(n, "mock `filter`", d)?;
+        let param = req_str(&mut f, "param", d);
+        let field = req_str(&mut f, "field", d);
+        f.finish(d);
+        Some(MockFilter { param: param?, field: field? })
+    });
+    let project = opt_str(&mut m, "project", d);
     m.finish(d);
     Some(MockBehaviour {
         loc: node.loc.clone(),
@@ -415,6 +453,8 @@ fn read_mock(node: &Node, d: &mut Diagnostics) -> Option<MockBehaviour> {
         object_key,
         result,
         not_found,
+        filter,
+        project,
     })
 }
 
@@ -614,6 +654,60 @@ fn read_example_request(node: &Node, d: &mut Diagnostics) -> Option<ExampleReque
     let body = object("body", &mut m, d);
     m.finish(d);
     Some(ExampleRequest { loc: node.loc.clone(), encoding: encoding?, access_token, query, body })
+}
+
+/// `sandbox: { group, description, stores: { <store>: <JSON array of objects> } }`.
+fn read_sandbox(node: &Node, d: &mut Diagnostics) -> Option<Sandbox> {
+    let mut m = MapReader::new(node, "`sandbox`", d)?;
+    let group = m.require("group", d).and_then(|n| read_ident(n, d, IdentCase::Snake, "group"));
+    let description = opt_str(&mut m, "description", d).unwrap_or_default();
+    let mut stores = Vec::new();
+    if let Some(n) = m.require("stores", d) {
+        match &n.value {
+            Value::Map(entries) => {
+                for (key, value) in entries {
+                    let Some(text) = read_str(value, d, "a store's objects") else { continue };
+                    let start = text_start(value);
+                    let block = matches!(&value.value, Value::Scalar(s) if s.block.is_some());
+                    match serde_json::from_str::<serde_json::Value>(&text) {
+                        Ok(serde_json::Value::Array(items)) => {
+                            stores.push(SandboxStore { loc: key.loc.clone(), name: key.name.clone(), items })
+                        }
+                        Ok(other) => d.error(
+                            &start,
+                            format!("store `{}` must be a JSON array of objects, not {}", key.name, json_kind(&other)),
+                        ),
+                        Err(e) => {
+                            let at = if block {
+                                Location::new(
+                                    &start.path,
+                                    start.line + e.line() - 1,
+                                    start.column + e.column().saturating_sub(1),
+                                )
+                            } else {
+                                start
+                            };
+                            d.error(&at, format!("store `{}` is not valid JSON: {e}", key.name));
+                        }
+                    }
+                }
+            }
+            other => d.error(&n.loc, format!("`stores` must map store names to JSON arrays, found {}", other.kind())),
+        }
+    }
+    m.finish(d);
+    Some(Sandbox { loc: node.loc.clone(), group: group?, description, stores })
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
 }
 
 /// Where a scalar's text starts: for block scalars the first line of the text, else the scalar.

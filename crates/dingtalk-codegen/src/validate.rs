@@ -154,6 +154,89 @@ pub fn validate(spec: &Spec, d: &mut Diagnostics) {
             d.error(&t.loc, format!("type `{name}` is never used; use it in a field or remove it"));
         }
     }
+    let mut seen_groups: BTreeMap<&str, &Location> = BTreeMap::new();
+    for sandbox in &spec.sandboxes {
+        if let Some(first) = seen_groups.insert(&sandbox.group, &sandbox.loc) {
+            d.error(&sandbox.loc, format!("group `{}` has a second `sandbox:` (first at {first})", sandbox.group));
+        }
+        check_sandbox(sandbox, spec, &table, d);
+    }
+}
+
+/// The object type a store holds, from an operation of `group` that reads it: the `result` of a
+/// `get`, or the items of a `list` that returns whole objects. With the store's key field.
+fn store_item_type<'s>(spec: &'s Spec, group: &str, store: &str, table: &TypeTable<'s>) -> Option<(&'s str, &'s str)> {
+    spec.operations.iter().filter(|o| o.group == group).find_map(|op| {
+        let m = op.mock.as_ref().filter(|m| m.store == store)?;
+        let path = match m.action {
+            MockAction::Get => m.result.as_deref()?,
+            MockAction::List if m.project.is_none() => {
+                op.pagination.as_ref().map(|p| p.items.as_str()).or(m.result.as_deref())?
+            }
+            _ => return None,
+        };
+        let mut ty = &response_path(op, path, table).ok()?.ty;
+        while let ParamType::List(inner) = ty {
+            ty = inner;
+        }
+        match ty {
+            ParamType::Named(name) => Some((name.as_str(), m.key.as_str())),
+            _ => None,
+        }
+    })
+}
+
+fn check_sandbox(sandbox: &Sandbox, spec: &Spec, table: &TypeTable, d: &mut Diagnostics) {
+    let group_stores: BTreeSet<&str> = spec
+        .operations
+        .iter()
+        .filter(|o| o.group == sandbox.group)
+        .filter_map(|o| o.mock.as_ref())
+        .map(|m| m.store.as_str())
+        .collect();
+    if !spec.operations.iter().any(|o| o.group == sandbox.group) {
+        d.error(&sandbox.loc, format!("`sandbox:` names group `{}`, which has no operations", sandbox.group));
+        return;
+    }
+    for store in &sandbox.stores {
+        if !group_stores.contains(store.name.as_str()) {
+            let known: Vec<&str> = group_stores.iter().copied().collect();
+            d.error(
+                &store.loc,
+                format!(
+                    "store `{}` is used by no `mock:` of group `{}`; known: {}",
+                    store.name,
+                    sandbox.group,
+                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                ),
+            );
+            continue;
+        }
+        let Some((type_name, key)) = store_item_type(spec, &sandbox.group, &store.name, table) else {
+            d.error(
+                &store.loc,
+                format!(
+                    "no `get` or whole-object `list` of group `{}` says what store `{}` holds",
+                    sandbox.group, store.name
+                ),
+            );
+            continue;
+        };
+        let mut keys = BTreeSet::new();
+        let mut problems = Vec::new();
+        for (i, item) in store.items.iter().enumerate() {
+            let at = format!("{}[{i}]", store.name);
+            check_value(item, &ParamType::Named(type_name.to_owned()), None, table, &at, &mut problems);
+            match item.get(key).map(|k| k.to_string()) {
+                None => problems.push(format!("`{at}` has no key field `{key}`")),
+                Some(k) if !keys.insert(k.clone()) => problems.push(format!("`{at}` repeats the key `{key}` {k}")),
+                Some(_) => {}
+            }
+        }
+        for p in problems {
+            d.error(&store.loc, format!("sandbox {p}"));
+        }
+    }
 }
 
 fn check_service(service: &Service, d: &mut Diagnostics) {
@@ -328,9 +411,38 @@ fn param_path_exists(path: &str, params: &[&Field], table: &TypeTable) -> bool {
     true
 }
 
+/// The response field at a dotted path through object fields (`result.list`), or why not.
+pub fn response_path<'s>(op: &'s Operation, path: &str, table: &TypeTable<'s>) -> Result<&'s Field, String> {
+    let mut segments = path.split('.');
+    let first = segments.next().unwrap_or_default();
+    let mut field = op
+        .response
+        .iter()
+        .find(|f| f.name == first)
+        .ok_or_else(|| format!("`{first}` is not a response field of `{}`", op.name))?;
+    for segment in segments {
+        let ParamType::Named(name) = &field.ty else {
+            return Err(format!(
+                "`{}` is `{}`, not an object with a field `{segment}`",
+                field.name,
+                field.ty.spelling()
+            ));
+        };
+        field = table
+            .get(name)
+            .and_then(|t| t.fields.iter().find(|f| f.name == segment))
+            .ok_or_else(|| format!("type `{name}` has no field `{segment}`"))?;
+    }
+    Ok(field)
+}
+
 fn check_pagination(op: &Operation, p: &Pagination, table: &TypeTable, d: &mut Diagnostics) {
     let find = |name: &str| op.query.iter().chain(&op.body).find(|f| f.name == name);
-    for (role, name) in [("offset", &p.offset), ("size", &p.size)] {
+    let position = match &p.style {
+        PageStyle::Offset { offset } => ("offset", offset),
+        PageStyle::Cursor { cursor, .. } => ("cursor", cursor),
+    };
+    for (role, name) in [position, ("size", &p.size)] {
         match find(name) {
             None => d.error(
                 &p.loc,
@@ -356,18 +468,29 @@ fn check_pagination(op: &Operation, p: &Pagination, table: &TypeTable, d: &mut D
     if p.max_page_size < 1 {
         d.error(&p.loc, format!("`max_page_size` must be at least 1, found {}", p.max_page_size));
     }
-    match op.response.iter().find(|f| f.name == p.items) {
-        None => d.error(
-            &p.loc,
-            format!("pagination `items` names `{}`, which is not a response field of `{}`", p.items, op.name),
-        ),
-        Some(f) if !matches!(f.ty, ParamType::List(_)) => d.error(
+    match response_path(op, &p.items, table) {
+        Err(why) => d.error(&p.loc, format!("pagination `items` names `{}`: {why}", p.items)),
+        Ok(f) if !matches!(f.ty, ParamType::List(_)) => d.error(
             &f.ty_loc,
             format!("pagination `items` field `{}` must be a list, not `{}`", f.name, f.ty.spelling()),
         ),
-        Some(_) => {}
+        Ok(_) => {}
     }
-    let _ = table;
+    if let PageStyle::Cursor { next_cursor, has_more, .. } = &p.style {
+        for (role, path, wanted, ok) in [
+            ("next_cursor", next_cursor, "an integer", (|t: &ParamType| t.is_integer()) as fn(&ParamType) -> bool),
+            ("has_more", has_more, "a bool", |t: &ParamType| *t == ParamType::Bool),
+        ] {
+            match response_path(op, path, table) {
+                Err(why) => d.error(&p.loc, format!("pagination `{role}` names `{path}`: {why}")),
+                Ok(f) if !ok(&f.ty) => d.error(
+                    &f.ty_loc,
+                    format!("pagination `{role}` field `{}` must be {wanted}, not `{}`", f.name, f.ty.spelling()),
+                ),
+                Ok(_) => {}
+            }
+        }
+    }
 }
 
 fn check_mock(op: &Operation, m: &MockBehaviour, table: &TypeTable, d: &mut Diagnostics) {
@@ -379,10 +502,30 @@ fn check_mock(op: &Operation, m: &MockBehaviour, table: &TypeTable, d: &mut Diag
     } else if matches!(m.action, MockAction::Get | MockAction::Delete | MockAction::Create | MockAction::Update) {
         d.error(&m.loc, "mock actions get, delete, create and update need `param:` naming the key or object parameter");
     }
-    if let Some(r) = &m.result
-        && !op.response.iter().any(|f| &f.name == r)
-    {
-        d.error(&m.loc, format!("mock `result` names `{r}`, which is not a response field of `{}`", op.name));
+    if let Some(r) = &m.result {
+        match response_path(op, r, table) {
+            Err(why) => d.error(&m.loc, format!("mock `result` names `{r}`: {why}")),
+            Ok(f) if m.action == MockAction::Count && !f.ty.is_integer() => {
+                d.error(&m.loc, format!("mock action `count` puts a number in `{r}`, which is `{}`", f.ty.spelling()))
+            }
+            Ok(_) => {}
+        }
+    } else if m.action == MockAction::Count {
+        d.error(&m.loc, "mock action `count` needs `result:` naming the response field for the number");
+    }
+    if let Some(filter) = &m.filter {
+        if !params.iter().any(|f| f.name == filter.param) {
+            d.error(
+                &m.loc,
+                format!("mock `filter.param` names `{}`, which is not a parameter of `{}`", filter.param, op.name),
+            );
+        }
+        if !matches!(m.action, MockAction::List | MockAction::Count) {
+            d.error(&m.loc, "mock `filter` applies to the list and count actions");
+        }
+    }
+    if m.project.is_some() && m.action != MockAction::List {
+        d.error(&m.loc, "mock `project` applies to the list action");
     }
     if let Some(code) = m.not_found
         && !op.errors.iter().any(|e| e.code == code)
@@ -397,8 +540,11 @@ fn check_mock(op: &Operation, m: &MockBehaviour, table: &TypeTable, d: &mut Diag
             d.error(&m.loc, format!("mock `object_key` names `{k}`, which is not a field of the object parameter"));
         }
     }
-    if m.action == MockAction::List && op.pagination.is_none() {
-        d.error(&m.loc, "mock action `list` needs the operation's `pagination:`");
+    if m.action == MockAction::List && op.pagination.is_none() && m.result.is_none() {
+        d.error(
+            &m.loc,
+            "mock action `list` needs the operation's `pagination:` or `result:` naming where the list goes",
+        );
     }
 }
 

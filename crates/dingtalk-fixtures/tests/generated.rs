@@ -140,6 +140,7 @@ fn responses_deserialize_from_the_documented_examples() {
                 "GetContact" => serde_json::from_str::<GetContactResponse>(text).map(drop),
                 "CountContacts" => serde_json::from_str::<dingtalk_fixtures::CountContactsResponse>(text).map(drop),
                 "ListContactIds" => serde_json::from_str::<ListContactIdsResponse>(text).map(drop),
+                "ListMembers" => serde_json::from_str::<dingtalk_fixtures::ListMembersResponse>(text).map(drop),
                 other => panic!("no response type listed for {other}"),
             };
             decoded.unwrap_or_else(|e| panic!("{} example `{}`: {e}", op.name, example.name));
@@ -199,7 +200,7 @@ fn descriptors_describe_the_operations() {
     let names: Vec<&str> = OPERATIONS.iter().map(|o| o.name).collect();
     assert_eq!(
         names,
-        ["GetCorpToken", "GetToken", "CountContacts", "CreateContact", "GetContact", "ListContactIds"],
+        ["GetCorpToken", "GetToken", "CountContacts", "CreateContact", "GetContact", "ListContactIds", "ListMembers"],
         "sorted by group, then name"
     );
     let get = <dingtalk_fixtures::GetContact as Operation>::DESCRIPTOR;
@@ -335,4 +336,44 @@ async fn calls_go_through_the_runtime_with_the_generated_types() {
     let err = client.get_contact().send().await.expect_err("userId is required");
     let dingtalk_runtime::Error::Validation(v) = &err else { panic!("a validation error, got {err:?}") };
     assert_eq!((v.operation, v.field.as_str()), (Some("GetContact"), "userId"));
+}
+
+#[tokio::test]
+async fn cursor_pagination_follows_next_cursor_and_refuses_a_repeated_one() {
+    use dingtalk_fixtures::ListMembers;
+    let page = |ids: &[&str], next: Option<i64>, more: bool| {
+        let list: Vec<_> = ids.iter().map(|id| json!({"member_id": id, "team_ids": [7]})).collect();
+        let mut result = json!({"list": list, "has_more": more});
+        if let Some(next) = next {
+            result["next_cursor"] = json!(next);
+        }
+        // The canned server takes `'static` answers; a test leaks a few bytes.
+        &*json!({"errcode": 0, "result": result}).to_string().leak()
+    };
+    let (a, b, c) =
+        (page(&["m1", "m2"], Some(2), true), page(&["m3", "m4"], Some(4), true), page(&["m5"], None, false));
+    let (url, seen) = serve(vec![a, b, c]);
+    let client = Client::builder().base_url(url).access_token("tok").build().unwrap();
+    let all = client.list_members().team_id(7).size(2).into_paginator().collect_all().await.expect("three pages");
+    let ids: Vec<&str> = all.iter().map(|m| m.member_id.as_str()).collect();
+    assert_eq!(ids, ["m1", "m2", "m3", "m4", "m5"]);
+    let cursors: Vec<serde_json::Value> = (0..3)
+        .map(|_| serde_json::from_str::<serde_json::Value>(&seen.recv().unwrap().body).unwrap()["cursor"].clone())
+        .collect();
+    assert_eq!(cursors, [json!(0), json!(2), json!(4)], "the first page starts at 0, the next ones at next_cursor");
+
+    // A server that hands out cursor 2 again would loop forever: an error after the repeat.
+    let (a, b) = (page(&["m1", "m2"], Some(2), true), page(&["m3", "m4"], Some(2), true));
+    let (url, _seen) = serve(vec![a, b]);
+    let client = Client::builder().base_url(url).access_token("tok").build().unwrap();
+    let err = client.list_members().team_id(7).size(2).into_paginator().collect_all().await.expect_err("repeat");
+    assert!(matches!(err, dingtalk_runtime::Error::RepeatedCursor { cursor: 2, pages: 2, .. }), "{err:?}");
+    assert!(err.to_string().contains("returned cursor 2 a second time"), "{err}");
+
+    // has_more false ends the walk even when a next_cursor is present.
+    assert_eq!(
+        <ListMembers as Paginated>::next_cursor(&serde_json::from_str(page(&["x"], Some(9), false)).unwrap()),
+        None
+    );
+    assert_eq!(<ListMembers as Paginated>::next_cursor(&serde_json::from_str("{\"errcode\":0}").unwrap()), None);
 }

@@ -15,11 +15,23 @@ pub(crate) fn known_stores(ops: &[&'static MockDescriptor]) -> BTreeSet<&'static
     ops.iter().filter_map(|m| m.behaviour.map(|b| b.store)).collect()
 }
 
-/// Every known store, filled from the first example response of the operation that lists it
-/// (its pagination items field), else of one that gets one object (its `result` field), else empty.
-pub(crate) fn default_stores(ops: &[&'static MockDescriptor]) -> HashMap<String, Vec<Value>> {
+/// Every known store, filled from the spec's `sandbox:` data for it, else from the first example
+/// response of the operation that lists it (its pagination items field), else of one that gets
+/// one object (its `result` field), else empty.
+pub(crate) fn default_stores(
+    ops: &[&'static MockDescriptor],
+    sandbox: &[(&'static str, &str)],
+) -> HashMap<String, Vec<Value>> {
     let mut stores: HashMap<String, Vec<Value>> = HashMap::new();
     let mut seeded: BTreeSet<&str> = BTreeSet::new();
+    let known = known_stores(ops);
+    for (store, json) in sandbox {
+        // Checked against the spec when generated; a store this server does not serve is skipped.
+        if let (true, Ok(Value::Array(items))) = (known.contains(store), serde_json::from_str(json)) {
+            seeded.insert(store);
+            stores.insert((*store).to_owned(), items);
+        }
+    }
     for pass in [MockAction::List, MockAction::Get] {
         for op in ops {
             let Some(m) = op.behaviour.filter(|m| m.action == pass) else { continue };
@@ -28,14 +40,16 @@ pub(crate) fn default_stores(ops: &[&'static MockDescriptor]) -> HashMap<String,
             }
             let Some(example) = first_example(op) else { continue };
             let items = match pass {
-                MockAction::List => {
+                // A projected list holds field values, not the stored objects.
+                MockAction::List if m.project.is_none() => {
                     let field = op.operation.pagination.map(|p| p.items).or(m.result).unwrap_or("results");
-                    match example.get(field) {
+                    match path(&example, field) {
                         Some(Value::Array(items)) => items.clone(),
                         _ => continue,
                     }
                 }
-                _ => match m.result.and_then(|r| example.get(r)) {
+                MockAction::List => continue,
+                _ => match m.result.and_then(|r| path(&example, r)) {
                     Some(obj @ Value::Object(_)) => vec![obj.clone()],
                     _ => continue,
                 },
@@ -48,6 +62,13 @@ pub(crate) fn default_stores(ops: &[&'static MockDescriptor]) -> HashMap<String,
         stores.entry(store.to_owned()).or_default();
     }
     stores
+}
+
+/// The value at a dotted path of a response object.
+fn path<'v>(object: &'v serde_json::Map<String, Value>, dotted: &str) -> Option<&'v Value> {
+    let mut segments = dotted.split('.');
+    let first = object.get(segments.next()?)?;
+    segments.try_fold(first, |v, segment| v.get(segment))
 }
 
 /// The operation's first example response, parsed as a JSON object.
@@ -84,10 +105,16 @@ fn item_schema(ops: &[&'static MockDescriptor], store: &str) -> Option<&'static 
     ops.iter().filter(|op| op.behaviour.is_some_and(|m| m.store == store)).find_map(|op| {
         let mock = op.behaviour?;
         let field = match mock.action {
-            MockAction::List => op.operation.pagination.map(|p| p.items).or(mock.result)?,
-            _ => mock.result?,
+            MockAction::List if mock.project.is_none() => op.operation.pagination.map(|p| p.items).or(mock.result)?,
+            MockAction::Get => mock.result?,
+            _ => return None,
         };
-        let mut ty = op.operation.response.iter().find(|f| f.name == field)?.ty;
+        let mut segments = field.split('.');
+        let mut ty = op.operation.response.iter().find(|f| Some(f.name) == segments.next())?.ty;
+        for segment in segments {
+            let ParamType::Object(schema) = ty else { return None };
+            ty = schema.fields.iter().find(|f| f.name == segment)?.ty;
+        }
         while let ParamType::List(inner) = ty {
             ty = *inner;
         }
@@ -156,7 +183,8 @@ mod tests {
 
     #[test]
     fn default_label_groups_come_from_the_example() {
-        let stores = default_stores(dingtalk_oapi::generated::mock::OPERATIONS);
+        let stores =
+            default_stores(dingtalk_oapi::generated::mock::OPERATIONS, dingtalk_oapi::generated::mock::SANDBOX);
         let groups = &stores["label_groups"];
         assert_eq!(groups.len(), 4);
         assert_eq!(groups[0]["name"], "Type");

@@ -241,7 +241,7 @@ impl MockBuilder {
     /// Binds 127.0.0.1 and starts serving on the current Tokio runtime.
     pub async fn start(self) -> Result<MockServer, MockError> {
         let known: BTreeSet<&str> = data::known_stores(self.operations);
-        let mut stores = data::default_stores(self.operations);
+        let mut stores = data::default_stores(self.operations, dingtalk_oapi::generated::mock::SANDBOX);
         for d in self.data {
             if !known.contains(d.store.as_str()) {
                 let known: Vec<&str> = known.iter().copied().collect();

@@ -1,11 +1,12 @@
-//! The `mock:` actions over one store: list (paginated), get, create, update and delete.
+//! The `mock:` actions over one store: list (filtered, projected, paginated by offset or
+//! cursor), count, get, create, update and delete.
 
 use dingtalk_oapi::OperationDescriptor;
-use dingtalk_oapi::runtime::{MockAction, MockInfo};
+use dingtalk_oapi::runtime::{MockAction, MockInfo, PageStyle};
 use serde_json::{Map, Value};
 
 use crate::ids::random_id;
-use crate::validate::{is_absent, key_text};
+use crate::validate::{is_absent, key_text, same_key};
 
 /// Most objects one store holds; a create beyond it fails.
 pub(crate) const MAX_STORE_ITEMS: usize = 1_000_000;
@@ -23,6 +24,35 @@ fn invalid(detail: impl std::fmt::Display) -> Failure {
     Failure { code: 40035, message: format!("{message}: {detail}") }
 }
 
+/// Whether a stored object passes the action's filter (every object does without one): its
+/// field equals the parameter's value or, when the field is a list, contains it. A filter whose
+/// parameter is absent keeps everything.
+fn passes(mock: &MockInfo, params: &Map<String, Value>, item: &Value) -> bool {
+    let Some(filter) = mock.filter else { return true };
+    let Some(wanted) = params.get(filter.param).filter(|v| !is_absent(v)) else { return true };
+    match item.get(filter.field) {
+        Some(Value::Array(values)) => values.iter().any(|v| same_key(v, wanted)),
+        Some(value) => same_key(value, wanted),
+        None => false,
+    }
+}
+
+/// Puts `value` at a dotted path of the response, making the objects on the way.
+pub(crate) fn put(out: &mut Map<String, Value>, path: &str, value: Value) {
+    let mut segments: Vec<&str> = path.split('.').collect();
+    let last = segments.pop().unwrap_or(path);
+    let mut map = out;
+    for segment in segments {
+        let entry = map.entry(segment.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+        if !entry.is_object() {
+            *entry = Value::Object(Map::new());
+        }
+        let Value::Object(next) = entry else { return };
+        map = next;
+    }
+    map.insert(last.to_owned(), value);
+}
+
 /// Runs the action over `items` with checked parameters; returns the response fields besides
 /// `errcode` and `request_id`.
 pub(crate) fn apply(
@@ -34,20 +64,38 @@ pub(crate) fn apply(
     let mut out = Map::new();
     match mock.action {
         MockAction::List => {
-            let (offset_param, size_param, items_field, max_page) = match op.pagination {
-                Some(p) => (p.offset, p.size, p.items, p.max_page_size),
-                None => ("offset", "size", mock.result.unwrap_or("results"), i64::MAX),
+            let kept: Vec<&Value> = items.iter().filter(|item| passes(mock, params, item)).collect();
+            let project = |item: &Value| match mock.project {
+                Some(field) => item.get(field).cloned().unwrap_or(Value::Null),
+                None => item.clone(),
             };
-            let offset = params.get(offset_param).and_then(Value::as_i64).unwrap_or(0);
-            let size = params.get(size_param).and_then(Value::as_i64).unwrap_or(max_page);
-            let start = usize::try_from(offset).unwrap_or(0).min(items.len());
-            let end = start.saturating_add(usize::try_from(size).unwrap_or(0)).min(items.len());
-            out.insert(items_field.to_owned(), Value::Array(items[start..end].to_vec()));
+            let Some(p) = op.pagination else {
+                let all = kept.iter().map(|item| project(item)).collect();
+                put(&mut out, mock.result.unwrap_or("results"), Value::Array(all));
+                return Ok(out);
+            };
+            // The position is an offset, or a cursor that is the offset of the page's first item.
+            let position = params.get(p.position()).and_then(Value::as_i64).unwrap_or(0);
+            let size = params.get(p.size).and_then(Value::as_i64).unwrap_or(p.max_page_size);
+            let start = usize::try_from(position).unwrap_or(0).min(kept.len());
+            let end = start.saturating_add(usize::try_from(size).unwrap_or(0)).min(kept.len());
+            put(&mut out, p.items, Value::Array(kept[start..end].iter().map(|item| project(item)).collect()));
+            if let PageStyle::Cursor { next_cursor, has_more, .. } = p.style {
+                let more = end < kept.len();
+                put(&mut out, has_more, Value::Bool(more));
+                if more {
+                    put(&mut out, next_cursor, Value::from(end as u64));
+                }
+            }
+        }
+        MockAction::Count => {
+            let count = items.iter().filter(|item| passes(mock, params, item)).count();
+            put(&mut out, mock.result.unwrap_or("count"), Value::from(count as u64));
         }
         MockAction::Get => {
             let (_, index) = find_by_param(op, mock, params, items)?;
             if let Some(result) = mock.result {
-                out.insert(result.to_owned(), items[index].clone());
+                put(&mut out, result, items[index].clone());
             }
         }
         MockAction::Delete => {
@@ -184,7 +232,17 @@ mod tests {
     };
 
     fn op(action: MockAction, param: Option<&'static str>, result: Option<&'static str>) -> MockInfo {
-        MockInfo { store: "contacts", action, key: "userid", param, object_key: None, result, not_found: Some(33012) }
+        MockInfo {
+            store: "contacts",
+            action,
+            key: "userid",
+            param,
+            object_key: None,
+            result,
+            not_found: Some(33012),
+            filter: None,
+            project: None,
+        }
     }
 
     fn run(mock: &MockInfo, params: Value, items: &mut Vec<Value>) -> Result<Map<String, Value>, Failure> {

@@ -75,6 +75,8 @@ const fn mock(action: MockAction, param: &'static str, result: Option<&'static s
         object_key: None,
         result,
         not_found: Some(33012),
+        filter: None,
+        project: None,
     })
 }
 
@@ -83,7 +85,7 @@ const fn served(operation: &'static OperationDescriptor, behaviour: Option<MockI
 }
 
 static LIST_CONTACTS: OperationDescriptor = OperationDescriptor {
-    pagination: Some(Pagination { offset: "offset", size: "size", items: "results", max_page_size: 2 }),
+    pagination: Some(Pagination::offset("offset", "size", "results", 2)),
     ..op(
         "ListContacts",
         "/topapi/test/list",
@@ -124,6 +126,8 @@ static OPS: &[&MockDescriptor] = &[
             result: None,
             object_key: None,
             not_found: None,
+            filter: None,
+            project: None,
         }),
     },
     &served(&GET_CONTACT, mock(MockAction::Get, "user_id", Some("result"))),

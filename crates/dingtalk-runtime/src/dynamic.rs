@@ -4,11 +4,13 @@
 
 use std::fmt;
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value};
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::operation::{ApiErrorCode, OperationDescriptor, ParamType};
+use crate::operation::{ApiErrorCode, OperationDescriptor, PageStyle, ParamType};
 use crate::paginate::{DEFAULT_MAX_PAGES, next_offset};
 use crate::schema;
 
@@ -75,10 +77,12 @@ impl Client {
         })
     }
 
-    /// Walks every page of a paginated `op` from the parameters' offset (or 0) and returns the
-    /// items of all pages, with the stopping rules of [`Paginator`](crate::Paginator): an
-    /// empty or short page ends the walk, an offset that would not advance ends it, and
-    /// more than 10,000 pages is an [`Error::PageLimit`].
+    /// Walks every page of a paginated `op` from the parameters' offset or cursor (or 0) and
+    /// returns the items of all pages, with the stopping rules of
+    /// [`Paginator`](crate::Paginator): offset style ends on an empty or short page or an
+    /// offset that would not advance; cursor style ends when a page says there is no more, and
+    /// a cursor handed out twice is an [`Error::RepeatedCursor`]; more than 10,000 pages is an
+    /// [`Error::PageLimit`].
     pub async fn call_all(
         &self,
         op: &'static OperationDescriptor,
@@ -88,27 +92,46 @@ impl Client {
             return Err(invalid(op, format!("{} is not paginated", op.name)));
         };
         let number = |name: &str| params.get(name).and_then(Value::as_i64);
-        let mut offset = number(pagination.offset).unwrap_or(0);
+        let mut position = number(pagination.position()).unwrap_or(0);
         let size = number(pagination.size).unwrap_or(pagination.max_page_size);
+        let mut seen = HashSet::new();
         let mut items = Vec::new();
-        for _ in 0..DEFAULT_MAX_PAGES {
+        for pages in 1..=DEFAULT_MAX_PAGES {
             let mut page_params = params.clone();
-            page_params.insert(pagination.offset.to_owned(), Value::from(offset));
+            page_params.insert(pagination.position().to_owned(), Value::from(position));
             page_params.insert(pagination.size.to_owned(), Value::from(size));
             let page = self.call(op, page_params).await?;
-            let page_items = match page.get(pagination.items) {
+            let page_items = match path(&page, pagination.items) {
                 Some(Value::Array(list)) => list.clone(),
                 _ => Vec::new(),
             };
             let count = page_items.len();
             items.extend(page_items);
-            match next_offset(offset, size, count) {
-                Some(next) => offset = next,
+            let next = match pagination.style {
+                PageStyle::Offset { .. } => next_offset(position, size, count),
+                PageStyle::Cursor { next_cursor, has_more, .. } => {
+                    seen.insert(position);
+                    let more = path(&page, has_more).and_then(Value::as_bool) == Some(true);
+                    match path(&page, next_cursor).and_then(Value::as_i64).filter(|_| more) {
+                        Some(next) if seen.contains(&next) => {
+                            return Err(Error::RepeatedCursor { operation: op.name, cursor: next, pages });
+                        }
+                        other => other,
+                    }
+                }
+            };
+            match next {
+                Some(next) => position = next,
                 None => return Ok(items),
             }
         }
         Err(Error::PageLimit { operation: op.name, pages: DEFAULT_MAX_PAGES })
     }
+}
+
+/// The value at a dotted path through objects (`result.list`).
+pub fn path<'v>(value: &'v Value, dotted: &str) -> Option<&'v Value> {
+    dotted.split('.').try_fold(value, |v, segment| v.get(segment))
 }
 
 fn invalid(op: &'static OperationDescriptor, why: String) -> CallError {

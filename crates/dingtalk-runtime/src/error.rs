@@ -23,6 +23,8 @@ pub enum Error<C> {
     Decode(DecodeError),
     /// A paginator stopped at its page cap before the last page.
     PageLimit { operation: &'static str, pages: usize },
+    /// The server handed out a cursor it had handed out before: walking on would loop forever.
+    RepeatedCursor { operation: &'static str, cursor: i64, pages: usize },
 }
 
 impl<C: ApiErrorCode> Error<C> {
@@ -67,6 +69,7 @@ impl<C> Error<C> {
             Error::Http(e) => Error::Http(e),
             Error::Decode(e) => Error::Decode(e),
             Error::PageLimit { operation, pages } => Error::PageLimit { operation, pages },
+            Error::RepeatedCursor { operation, cursor, pages } => Error::RepeatedCursor { operation, cursor, pages },
         }
     }
 }
@@ -80,6 +83,10 @@ impl<C: ApiErrorCode> fmt::Display for Error<C> {
             Error::Transport(e) => e.fmt(f),
             Error::Http(e) => e.fmt(f),
             Error::Decode(e) => e.fmt(f),
+            Error::RepeatedCursor { operation, cursor, pages } => write!(
+                f,
+                "{operation}: after {pages} pages the server returned cursor {cursor} a second time; stopped rather than loop forever"
+            ),
             Error::PageLimit { operation, pages } => write!(
                 f,
                 "{operation}: stopped after {pages} pages without reaching the last one; raise `max_pages` if the data is really this large"

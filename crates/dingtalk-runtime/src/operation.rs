@@ -186,21 +186,51 @@ impl ErrorCodeInfo {
     }
 }
 
-/// Offset/size pagination of an operation.
+/// How an operation's pages are walked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pagination {
-    /// Parameter carrying the offset of the first item.
-    pub offset: &'static str,
+    pub style: PageStyle,
     /// Parameter carrying the page size.
     pub size: &'static str,
-    /// Response field holding the page's items.
+    /// Response field holding the page's items: a dotted path through objects (`result.list`).
     pub items: &'static str,
     pub max_page_size: i64,
 }
 
+/// Where the next page starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageStyle {
+    /// `offset` is the index of a page's first item: the next page starts after this one's items.
+    Offset { offset: &'static str },
+    /// `cursor` (0 for the first page) comes from the previous page's `next_cursor` while its
+    /// `has_more` is true (both dotted response paths).
+    Cursor { cursor: &'static str, next_cursor: &'static str, has_more: &'static str },
+}
+
 impl Pagination {
-    pub const fn new(offset: &'static str, size: &'static str, items: &'static str, max_page_size: i64) -> Self {
-        Pagination { offset, size, items, max_page_size }
+    /// Offset/size pagination.
+    pub const fn offset(offset: &'static str, size: &'static str, items: &'static str, max_page_size: i64) -> Self {
+        Pagination { style: PageStyle::Offset { offset }, size, items, max_page_size }
+    }
+
+    /// Cursor pagination.
+    pub const fn cursor(
+        cursor: &'static str,
+        size: &'static str,
+        items: &'static str,
+        next_cursor: &'static str,
+        has_more: &'static str,
+        max_page_size: i64,
+    ) -> Self {
+        Pagination { style: PageStyle::Cursor { cursor, next_cursor, has_more }, size, items, max_page_size }
+    }
+
+    /// The parameter carrying the page's position: the offset or the cursor.
+    pub fn position(&self) -> &'static str {
+        match self.style {
+            PageStyle::Offset { offset } => offset,
+            PageStyle::Cursor { cursor, .. } => cursor,
+        }
     }
 }
 
@@ -223,6 +253,8 @@ pub enum MockAction {
     Create,
     Update,
     Delete,
+    /// How many stored objects (pass the filter).
+    Count,
 }
 
 /// What only the fake server and the sandbox read about an operation: the documentation's
@@ -290,8 +322,21 @@ pub struct MockInfo {
     pub param: Option<&'static str>,
     /// The key's name inside the request object (update), when it differs from `key`.
     pub object_key: Option<&'static str>,
+    /// Where the result goes in the response: a dotted path (`result.list`).
     pub result: Option<&'static str>,
     pub not_found: Option<i64>,
+    /// List and count: keep objects whose `field` equals (or, for a list field, contains) the
+    /// value of the parameter `param`.
+    pub filter: Option<MockFilter>,
+    /// List: each object replaced by the value of this field (`userid_list`).
+    pub project: Option<&'static str>,
+}
+
+/// Keeps stored objects whose `field` matches the parameter `param`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MockFilter {
+    pub param: &'static str,
+    pub field: &'static str,
 }
 
 /// Everything the client needs to call an operation, generated from the spec.
@@ -400,10 +445,16 @@ pub trait OperationRequest: Sized {
 /// An operation paginated by offset and size.
 pub trait Paginated: Operation {
     type Item: Send + 'static;
-    /// The request's (offset, size).
+    /// The request's (position, size): the position is the offset or the cursor, as the
+    /// descriptor's [`PageStyle`] says.
     fn page(request: &Self::Request) -> (Option<i64>, Option<i64>);
-    fn set_page(request: &mut Self::Request, offset: i64, size: i64);
+    fn set_page(request: &mut Self::Request, position: i64, size: i64);
     fn into_items(response: Self::Response) -> Vec<Self::Item>;
     /// How many items a page holds, without taking them out.
     fn item_count(response: &Self::Response) -> usize;
+    /// Cursor style: the next page's cursor when the page says there is more.
+    fn next_cursor(response: &Self::Response) -> Option<i64> {
+        let _ = response;
+        None
+    }
 }

@@ -1,4 +1,7 @@
-//! Offset/size pagination over any operation the spec marks paginated.
+//! Pagination over any operation the spec marks paginated: by offset and size, or by a cursor
+//! the server hands out with each page.
+
+use std::collections::HashSet;
 
 use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt, stream};
@@ -21,9 +24,11 @@ pub(crate) fn next_offset(offset: i64, size: i64, count: usize) -> Option<i64> {
 
 /// Walks the pages of a paginated operation.
 ///
-/// Starts at the request's offset (or 0) with the request's size (or the spec's maximum page
-/// size); stops after an empty or short page, when the offset would not advance, or at the
-/// page cap (an [`Error::PageLimit`]).
+/// Starts at the request's offset or cursor (or 0) with the request's size (or the spec's
+/// maximum page size). Offset style: stops after an empty or short page, or when the offset
+/// would not advance. Cursor style: stops when a page says there is no more; a cursor the
+/// server already handed out is an [`Error::RepeatedCursor`]. Either way, at most
+/// `max_pages` pages (an [`Error::PageLimit`]).
 pub struct Paginator<O: Paginated> {
     client: Client,
     request: O::Request,
@@ -34,7 +39,10 @@ pub struct Paginator<O: Paginated> {
 struct State<O: Paginated> {
     client: Client,
     request: O::Request,
+    /// The offset or the cursor of the next page.
     offset: i64,
+    /// Cursors already fetched (cursor style), at most `max_pages` of them.
+    seen: HashSet<i64>,
     size: i64,
     pages: usize,
     max_pages: usize,
@@ -70,6 +78,7 @@ impl<O: Paginated> Paginator<O> {
             client: self.client,
             request: self.request,
             offset: offset.unwrap_or(0),
+            seen: HashSet::new(),
             size: self.page_size.or(size).unwrap_or(max),
             pages: 0,
             max_pages: self.max_pages,
@@ -93,9 +102,30 @@ impl<O: Paginated> Paginator<O> {
                 }
                 Ok(page) => {
                     state.pages += 1;
-                    match next_offset(state.offset, state.size, O::item_count(&page)) {
-                        Some(next) => state.offset = next,
-                        None => state.done = true,
+                    let cursor_style = matches!(
+                        O::DESCRIPTOR.pagination.map(|p| p.style),
+                        Some(crate::operation::PageStyle::Cursor { .. })
+                    );
+                    if cursor_style {
+                        state.seen.insert(state.offset);
+                        match O::next_cursor(&page) {
+                            Some(next) if state.seen.contains(&next) => {
+                                state.done = true;
+                                let error = Error::RepeatedCursor {
+                                    operation: O::DESCRIPTOR.name,
+                                    cursor: next,
+                                    pages: state.pages,
+                                };
+                                return Some((Err(error), state));
+                            }
+                            Some(next) => state.offset = next,
+                            None => state.done = true,
+                        }
+                    } else {
+                        match next_offset(state.offset, state.size, O::item_count(&page)) {
+                            Some(next) => state.offset = next,
+                            None => state.done = true,
+                        }
                     }
                     Some((Ok(page), state))
                 }

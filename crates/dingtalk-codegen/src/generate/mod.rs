@@ -94,6 +94,14 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
             })
             .collect::<Vec<_>>()
     };
+    let sandbox = spec.sandboxes.iter().flat_map(|sb| {
+        let feature = &sb.group;
+        sb.stores.iter().map(move |store| {
+            let name = &store.name;
+            let json = serde_json::Value::Array(store.items.clone()).to_string();
+            quote! { #[cfg(feature = #feature)] (#name, #json) }
+        })
+    });
     let descriptors = entries("", quote! {});
     let mocks = entries("_MOCK", quote! {});
     let root = quote! {
@@ -123,6 +131,10 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
 
             /// The fake server's view of every operation of the enabled groups.
             pub static OPERATIONS: &[&rt::MockDescriptor] = &[ #( #mocks ),* ];
+
+            /// What the fake server's stores hold when it starts (the spec's `sandbox:` files):
+            /// (store, its objects as a JSON array).
+            pub static SANDBOX: &[(&str, &str)] = &[ #( #sandbox ),* ];
         }
 
         /// The groups of the spec, each a cargo feature of this crate.

@@ -57,48 +57,7 @@ pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
 
     let op_doc = operation_doc(op);
     let error_doc = format!(" The error of [`{name}`]: an API error carries a [`{code_ident}`].");
-    let pagination = op.pagination.as_ref().map(|p| {
-        let offset = op.query.iter().chain(&op.body).find(|f| f.name == p.offset).expect("validated");
-        let size = op.query.iter().chain(&op.body).find(|f| f.name == p.size).expect("validated");
-        let items = op.response.iter().find(|f| f.name == p.items).expect("validated");
-        let (oi, si, ii) = (field_ident(offset), field_ident(size), field_ident(items));
-        let item_ty = match &items.ty {
-            ParamType::List(inner) => scope.rust_type(inner),
-            _ => unreachable!("validated: pagination items is a list"),
-        };
-        let read = |f: &Field, i: &Ident| match f.ty {
-            ParamType::I32 => quote! { request.#i.map(i64::from) },
-            _ => quote! { request.#i },
-        };
-        let write = |f: &Field, i: &Ident, v: TokenStream| match f.ty {
-            ParamType::I32 => quote! { request.#i = Some(i32::try_from(#v).unwrap_or(i32::MAX)); },
-            _ => quote! { request.#i = Some(#v); },
-        };
-        let (ro, rs) = (read(offset, &oi), read(size, &si));
-        let (wo, ws) = (write(offset, &oi, quote! { offset }), write(size, &si, quote! { size }));
-        quote! {
-            impl rt::Paginated for #op_ident {
-                type Item = #item_ty;
-
-                fn page(request: &Self::Request) -> (Option<i64>, Option<i64>) {
-                    (#ro, #rs)
-                }
-
-                fn set_page(request: &mut Self::Request, offset: i64, size: i64) {
-                    #wo
-                    #ws
-                }
-
-                fn into_items(response: Self::Response) -> Vec<Self::Item> {
-                    response.#ii
-                }
-
-                fn item_count(response: &Self::Response) -> usize {
-                    response.#ii.len()
-                }
-            }
-        }
-    });
+    let pagination = op.pagination.as_ref().map(|p| paginated_impl(op, p, &op_ident, &scope));
 
     let fluent_setters = params.iter().map(|f| {
         let ident = field_ident(f);
@@ -166,6 +125,170 @@ pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
     }
 }
 
+/// A response field on a path, and whether its Rust field is an `Option`.
+struct Step<'s> {
+    field: &'s Field,
+    optional: bool,
+}
+
+/// The fields along a dotted response path (`result.list`), validated to exist.
+fn response_steps<'s>(op: &'s Operation, path: &str, ctx: &'s Context<'s>) -> Vec<Step<'s>> {
+    let named = |name: &str| {
+        ctx.spec
+            .shared_types
+            .iter()
+            .flat_map(|s| &s.types)
+            .chain(ctx.spec.operations.iter().flat_map(|o| &o.types))
+            .find(|t| t.name == name)
+    };
+    let mut steps = Vec::new();
+    // The response struct is an output type: required scalars and objects are not `Option`.
+    let mut fields: &[Field] = &op.response;
+    let mut output = true;
+    for segment in path.split('.') {
+        let field = fields.iter().find(|f| f.name == segment).expect("validated: the path exists");
+        let optional = !(matches!(field.ty, ParamType::List(_)) || output && field.required);
+        steps.push(Step { field, optional });
+        if let ParamType::Named(name) = &field.ty
+            && let Some(t) = named(name)
+        {
+            fields = &t.fields;
+            output = !ctx.inputs.contains(name);
+        }
+    }
+    steps
+}
+
+/// Reads the value at the end of `steps` from `response` (a reference) as an `Option` of it.
+fn read_path(steps: &[Step]) -> TokenStream {
+    let (last, intermediate) = steps.split_last().expect("a path has a field");
+    let mut expr = quote! { response };
+    let mut in_option = false;
+    for step in intermediate {
+        let f = field_ident(step.field);
+        expr = match (in_option, step.optional) {
+            (false, false) => quote! { #expr.#f },
+            (false, true) => quote! { #expr.#f.as_ref() },
+            (true, false) => quote! { #expr.map(|v| &v.#f) },
+            (true, true) => quote! { #expr.and_then(|v| v.#f.as_ref()) },
+        };
+        in_option |= step.optional;
+    }
+    let f = field_ident(last.field);
+    let widen = if last.field.ty == ParamType::I32 {
+        quote! { .map(i64::from) }
+    } else {
+        quote! {}
+    };
+    match (in_option, last.optional) {
+        (false, false) => quote! { Some(#expr.#f) #widen },
+        (false, true) => quote! { #expr.#f #widen },
+        (true, false) => quote! { #expr.map(|v| v.#f)#widen },
+        (true, true) => quote! { #expr.and_then(|v| v.#f)#widen },
+    }
+}
+
+/// `impl Paginated`: position and size in the request, the items (and, for a cursor, the next
+/// cursor) in the response.
+fn paginated_impl(op: &Operation, p: &crate::model::Pagination, op_ident: &Ident, scope: &Scope) -> TokenStream {
+    let param = |name: &str| op.query.iter().chain(&op.body).find(|f| f.name == name).expect("validated");
+    let (position, size) = (param(p.position()), param(&p.size));
+    let (pi, si) = (field_ident(position), field_ident(size));
+    let steps = response_steps(op, &p.items, scope.ctx);
+    let item_ty = match &steps.last().expect("a path").field.ty {
+        ParamType::List(inner) => scope.rust_type(inner),
+        _ => unreachable!("validated: pagination items is a list"),
+    };
+    let read = |f: &Field, i: &Ident| match f.ty {
+        ParamType::I32 => quote! { request.#i.map(i64::from) },
+        _ => quote! { request.#i },
+    };
+    let write = |f: &Field, i: &Ident, v: TokenStream| match f.ty {
+        ParamType::I32 => quote! { request.#i = Some(i32::try_from(#v).unwrap_or(i32::MAX)); },
+        _ => quote! { request.#i = Some(#v); },
+    };
+    let (rp, rs) = (read(position, &pi), read(size, &si));
+    let (wp, ws) = (write(position, &pi, quote! { position }), write(size, &si, quote! { size }));
+    let (items, count) = if steps.len() == 1 {
+        let ii = field_ident(steps[0].field);
+        (quote! { response.#ii }, quote! { response.#ii.len() })
+    } else {
+        // The owned walk for the items; intermediate objects may be absent.
+        let (last, intermediate) = steps.split_last().expect("a path");
+        let mut owned = quote! { response };
+        let mut in_option = false;
+        for step in intermediate {
+            let f = field_ident(step.field);
+            owned = match (in_option, step.optional) {
+                (false, _) => quote! { #owned.#f },
+                (true, false) => quote! { #owned.map(|v| v.#f) },
+                (true, true) => quote! { #owned.and_then(|v| v.#f) },
+            };
+            in_option |= step.optional;
+        }
+        let li = field_ident(last.field);
+        let items = if in_option {
+            quote! { #owned.map(|v| v.#li).unwrap_or_default() }
+        } else {
+            quote! { #owned.#li }
+        };
+        let mut by_ref = quote! { response };
+        let mut in_option = false;
+        for step in intermediate {
+            let f = field_ident(step.field);
+            by_ref = match (in_option, step.optional) {
+                (false, false) => quote! { #by_ref.#f },
+                (false, true) => quote! { #by_ref.#f.as_ref() },
+                (true, false) => quote! { #by_ref.map(|v| &v.#f) },
+                (true, true) => quote! { #by_ref.and_then(|v| v.#f.as_ref()) },
+            };
+            in_option |= step.optional;
+        }
+        let count = if in_option {
+            quote! { #by_ref.map_or(0, |v| v.#li.len()) }
+        } else {
+            quote! { #by_ref.#li.len() }
+        };
+        (items, count)
+    };
+    let next_cursor = match &p.style {
+        crate::model::PageStyle::Offset { .. } => quote! {},
+        crate::model::PageStyle::Cursor { next_cursor, has_more, .. } => {
+            let next = read_path(&response_steps(op, next_cursor, scope.ctx));
+            let more = read_path(&response_steps(op, has_more, scope.ctx));
+            quote! {
+                fn next_cursor(response: &Self::Response) -> Option<i64> {
+                    if #more == Some(true) { #next } else { None }
+                }
+            }
+        }
+    };
+    quote! {
+        impl rt::Paginated for #op_ident {
+            type Item = #item_ty;
+
+            fn page(request: &Self::Request) -> (Option<i64>, Option<i64>) {
+                (#rp, #rs)
+            }
+
+            fn set_page(request: &mut Self::Request, position: i64, size: i64) {
+                #wp
+                #ws
+            }
+
+            fn into_items(response: Self::Response) -> Vec<Self::Item> {
+                #items
+            }
+
+            fn item_count(response: &Self::Response) -> usize {
+                #count
+            }
+
+            #next_cursor
+        }
+    }
+}
+
 fn operation_doc(op: &Operation) -> Vec<String> {
     let mut facts = vec![format!("`{} {}`", op.method.as_str(), op.path)];
     if let Some(p) = &op.permission {
@@ -178,10 +301,16 @@ fn operation_doc(op: &Operation) -> Vec<String> {
         if op.retry_safe { "Safe to retry." } else { "Not retried once it may have reached the server." }.to_owned(),
     );
     if let Some(p) = &op.pagination {
-        facts.push(format!(
-            "Paginated by `{}`/`{}` over `{}`, at most {} per page.",
-            p.offset, p.size, p.items, p.max_page_size
-        ));
+        facts.push(match &p.style {
+            crate::model::PageStyle::Offset { offset } => format!(
+                "Paginated by `{offset}`/`{}` over `{}`, at most {} per page.",
+                p.size, p.items, p.max_page_size
+            ),
+            crate::model::PageStyle::Cursor { cursor, next_cursor, has_more } => format!(
+                "Paginated by cursor: `{cursor}` (0 first) takes `{next_cursor}` while `{has_more}` is true; `{}` items per page, at most {}, in `{}`.",
+                p.size, p.max_page_size, p.items
+            ),
+        });
     }
     let mut parts = vec![op.summary.clone(), op.description.clone(), facts.join("\n\n")];
     if let Some(link) = &op.docs {
@@ -304,8 +433,15 @@ fn descriptor(op: &Operation, scope: &Scope) -> TokenStream {
     let response = field_schemas(&op.response, scope);
     let pagination = match &op.pagination {
         Some(p) => {
-            let (o, s, i, m) = (&p.offset, &p.size, &p.items, super::int(p.max_page_size));
-            quote! { Some(rt::Pagination::new(#o, #s, #i, #m)) }
+            let (s, i, m) = (&p.size, &p.items, super::int(p.max_page_size));
+            match &p.style {
+                crate::model::PageStyle::Offset { offset } => {
+                    quote! { Some(rt::Pagination::offset(#offset, #s, #i, #m)) }
+                }
+                crate::model::PageStyle::Cursor { cursor, next_cursor, has_more } => {
+                    quote! { Some(rt::Pagination::cursor(#cursor, #s, #i, #next_cursor, #has_more, #m)) }
+                }
+            }
         }
         None => quote! { None },
     };
@@ -363,7 +499,15 @@ pub fn mock_descriptor(op: &Operation) -> TokenStream {
             let object_key = opt_str(m.object_key.as_deref());
             let result = opt_str(m.result.as_deref());
             let not_found = super::opt_int(m.not_found);
-            quote! { Some(rt::MockInfo { store: #store, action: rt::MockAction::#action, key: #key, param: #param, object_key: #object_key, result: #result, not_found: #not_found }) }
+            let filter = match &m.filter {
+                Some(f) => {
+                    let (p, fld) = (&f.param, &f.field);
+                    quote! { Some(rt::MockFilter { param: #p, field: #fld }) }
+                }
+                None => quote! { None },
+            };
+            let project = opt_str(m.project.as_deref());
+            quote! { Some(rt::MockInfo { store: #store, action: rt::MockAction::#action, key: #key, param: #param, object_key: #object_key, result: #result, not_found: #not_found, filter: #filter, project: #project }) }
         }
         None => quote! { None },
     };

@@ -30,6 +30,8 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &fixture::GET_CONTACT,
     #[cfg(feature = "fixture")]
     &fixture::LIST_CONTACT_IDS,
+    #[cfg(feature = "fixture")]
+    &fixture::LIST_MEMBERS,
 ];
 /// What only the fake server and the sandbox read: each operation's examples and store
 /// behaviour, compiled with the `mock` feature only.
@@ -54,7 +56,12 @@ pub mod mock {
         &fixture::GET_CONTACT_MOCK,
         #[cfg(feature = "fixture")]
         &fixture::LIST_CONTACT_IDS_MOCK,
+        #[cfg(feature = "fixture")]
+        &fixture::LIST_MEMBERS_MOCK,
     ];
+    /// What the fake server's stores hold when it starts (the spec's `sandbox:` files):
+    /// (store, its objects as a JSON array).
+    pub static SANDBOX: &[(&str, &str)] = &[];
 }
 /// The groups of the spec, each a cargo feature of this crate.
 pub const GROUPS: &[&str] = &["auth", "fixture"];

@@ -5,6 +5,8 @@ use dingtalk_runtime as rt;
 pub mod service;
 #[cfg(feature = "auth")]
 pub mod auth;
+#[cfg(feature = "directory")]
+pub mod directory;
 #[cfg(feature = "extcontact")]
 pub mod extcontact;
 rt::client_facade!(service::SERVICE);
@@ -13,6 +15,8 @@ rt::client_facade!(service::SERVICE);
 pub mod prelude {
     #[cfg(feature = "auth")]
     pub use super::auth::*;
+    #[cfg(feature = "directory")]
+    pub use super::directory::*;
     #[cfg(feature = "extcontact")]
     pub use super::extcontact::*;
 }
@@ -22,6 +26,24 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &auth::GET_CORP_TOKEN,
     #[cfg(feature = "auth")]
     &auth::GET_TOKEN,
+    #[cfg(feature = "directory")]
+    &directory::COUNT_USERS,
+    #[cfg(feature = "directory")]
+    &directory::GET_DEPARTMENT,
+    #[cfg(feature = "directory")]
+    &directory::GET_USER,
+    #[cfg(feature = "directory")]
+    &directory::GET_USER_BY_MOBILE,
+    #[cfg(feature = "directory")]
+    &directory::LIST_SUB_DEPARTMENT_IDS,
+    #[cfg(feature = "directory")]
+    &directory::LIST_SUB_DEPARTMENTS,
+    #[cfg(feature = "directory")]
+    &directory::LIST_USER_IDS,
+    #[cfg(feature = "directory")]
+    &directory::LIST_USERS,
+    #[cfg(feature = "directory")]
+    &directory::LIST_USERS_SIMPLE,
     #[cfg(feature = "extcontact")]
     &extcontact::CREATE_CONTACT,
     #[cfg(feature = "extcontact")]
@@ -42,6 +64,8 @@ pub mod mock {
     use dingtalk_runtime as rt;
     #[cfg(feature = "auth")]
     pub mod auth;
+    #[cfg(feature = "directory")]
+    pub mod directory;
     #[cfg(feature = "extcontact")]
     pub mod extcontact;
     /// The fake server's view of every operation of the enabled groups.
@@ -50,6 +74,24 @@ pub mod mock {
         &auth::GET_CORP_TOKEN_MOCK,
         #[cfg(feature = "auth")]
         &auth::GET_TOKEN_MOCK,
+        #[cfg(feature = "directory")]
+        &directory::COUNT_USERS_MOCK,
+        #[cfg(feature = "directory")]
+        &directory::GET_DEPARTMENT_MOCK,
+        #[cfg(feature = "directory")]
+        &directory::GET_USER_MOCK,
+        #[cfg(feature = "directory")]
+        &directory::GET_USER_BY_MOBILE_MOCK,
+        #[cfg(feature = "directory")]
+        &directory::LIST_SUB_DEPARTMENT_IDS_MOCK,
+        #[cfg(feature = "directory")]
+        &directory::LIST_SUB_DEPARTMENTS_MOCK,
+        #[cfg(feature = "directory")]
+        &directory::LIST_USER_IDS_MOCK,
+        #[cfg(feature = "directory")]
+        &directory::LIST_USERS_MOCK,
+        #[cfg(feature = "directory")]
+        &directory::LIST_USERS_SIMPLE_MOCK,
         #[cfg(feature = "extcontact")]
         &extcontact::CREATE_CONTACT_MOCK,
         #[cfg(feature = "extcontact")]
@@ -63,6 +105,20 @@ pub mod mock {
         #[cfg(feature = "extcontact")]
         &extcontact::UPDATE_CONTACT_MOCK,
     ];
+    /// What the fake server's stores hold when it starts (the spec's `sandbox:` files):
+    /// (store, its objects as a JSON array).
+    pub static SANDBOX: &[(&str, &str)] = &[
+        #[cfg(feature = "directory")]
+        (
+            "departments",
+            "[{\"dept_id\":1,\"name\":\"Acme Trading\",\"create_dept_group\":true,\"auto_add_user\":true,\"order\":0,\"group_contain_sub_dept\":true,\"dept_manager_userid_list\":[\"boss01\"],\"outer_dept\":false},{\"dept_id\":2,\"name\":\"Sales\",\"parent_id\":1,\"create_dept_group\":true,\"auto_add_user\":true,\"order\":1,\"group_contain_sub_dept\":false,\"dept_manager_userid_list\":[\"manager01\"],\"outer_dept\":false},{\"dept_id\":3,\"name\":\"Purchasing\",\"parent_id\":1,\"create_dept_group\":true,\"auto_add_user\":true,\"order\":2,\"group_contain_sub_dept\":false,\"dept_manager_userid_list\":[\"manager02\"],\"outer_dept\":false},{\"dept_id\":4,\"name\":\"Finance\",\"parent_id\":1,\"create_dept_group\":false,\"auto_add_user\":false,\"order\":3,\"group_contain_sub_dept\":false,\"dept_manager_userid_list\":[\"manager03\"],\"outer_dept\":false},{\"dept_id\":5,\"name\":\"Key Accounts\",\"parent_id\":2,\"create_dept_group\":false,\"auto_add_user\":false,\"order\":1,\"group_contain_sub_dept\":false,\"dept_manager_userid_list\":[\"user04\"],\"outer_dept\":false}]",
+        ),
+        #[cfg(feature = "directory")]
+        (
+            "users",
+            "[{\"userid\":\"boss01\",\"unionid\":\"iSZboss01xxxx\",\"name\":\"Zhao Lei\",\"state_code\":\"86\",\"mobile\":\"13800000000\",\"hide_mobile\":false,\"job_number\":\"1000\",\"title\":\"Chief Executive Officer\",\"email\":\"zhao.lei@acme.example\",\"dept_id_list\":[1],\"dept_order_list\":[{\"dept_id\":1,\"order\":1}],\"hired_date\":1420070400000,\"active\":true,\"real_authed\":true,\"senior\":true,\"admin\":true,\"boss\":true,\"leader_in_dept\":[{\"dept_id\":1,\"leader\":true}],\"exclusive_account\":false},{\"userid\":\"manager01\",\"unionid\":\"iSZmanager01xxxx\",\"name\":\"Li Wei\",\"state_code\":\"86\",\"mobile\":\"13800000001\",\"hide_mobile\":false,\"job_number\":\"1001\",\"title\":\"Sales Manager\",\"email\":\"li.wei@acme.example\",\"dept_id_list\":[2],\"dept_order_list\":[{\"dept_id\":2,\"order\":1}],\"hired_date\":1597573616828,\"active\":true,\"real_authed\":true,\"senior\":false,\"admin\":true,\"boss\":false,\"leader_in_dept\":[{\"dept_id\":2,\"leader\":true}],\"exclusive_account\":false,\"manager_userid\":\"boss01\"},{\"userid\":\"manager02\",\"unionid\":\"iSZmanager02xxxx\",\"name\":\"Chen Jing\",\"state_code\":\"86\",\"mobile\":\"13800000002\",\"hide_mobile\":false,\"job_number\":\"1002\",\"title\":\"Purchasing Manager\",\"email\":\"chen.jing@acme.example\",\"dept_id_list\":[3],\"dept_order_list\":[{\"dept_id\":3,\"order\":1}],\"hired_date\":1601510400000,\"active\":true,\"real_authed\":true,\"senior\":false,\"admin\":false,\"boss\":false,\"leader_in_dept\":[{\"dept_id\":3,\"leader\":true}],\"exclusive_account\":false,\"manager_userid\":\"boss01\"},{\"userid\":\"manager03\",\"unionid\":\"iSZmanager03xxxx\",\"name\":\"Sun Hui\",\"state_code\":\"86\",\"mobile\":\"13800000003\",\"hide_mobile\":false,\"job_number\":\"1003\",\"title\":\"Finance Manager\",\"email\":\"sun.hui@acme.example\",\"dept_id_list\":[4],\"dept_order_list\":[{\"dept_id\":4,\"order\":1}],\"hired_date\":1609459200000,\"active\":true,\"real_authed\":true,\"senior\":false,\"admin\":false,\"boss\":false,\"leader_in_dept\":[{\"dept_id\":4,\"leader\":true}],\"exclusive_account\":false,\"manager_userid\":\"boss01\"},{\"userid\":\"user01\",\"unionid\":\"iSZuser01xxxx\",\"name\":\"Zhang Min\",\"state_code\":\"86\",\"mobile\":\"13800000011\",\"hide_mobile\":false,\"job_number\":\"2001\",\"title\":\"Sales Representative\",\"email\":\"zhang.min@acme.example\",\"dept_id_list\":[2,5],\"dept_order_list\":[{\"dept_id\":2,\"order\":2},{\"dept_id\":5,\"order\":2}],\"hired_date\":1625097600000,\"active\":true,\"real_authed\":true,\"senior\":false,\"admin\":false,\"boss\":false,\"leader_in_dept\":[{\"dept_id\":2,\"leader\":false},{\"dept_id\":5,\"leader\":false}],\"exclusive_account\":false,\"manager_userid\":\"manager01\"},{\"userid\":\"user02\",\"unionid\":\"iSZuser02xxxx\",\"name\":\"Wang Fang\",\"state_code\":\"86\",\"mobile\":\"13800000012\",\"hide_mobile\":false,\"job_number\":\"2002\",\"title\":\"Purchasing Assistant\",\"email\":\"wang.fang@acme.example\",\"dept_id_list\":[3],\"dept_order_list\":[{\"dept_id\":3,\"order\":2}],\"hired_date\":1633046400000,\"active\":true,\"real_authed\":true,\"senior\":false,\"admin\":false,\"boss\":false,\"leader_in_dept\":[{\"dept_id\":3,\"leader\":false}],\"exclusive_account\":false,\"manager_userid\":\"manager02\"},{\"userid\":\"user03\",\"unionid\":\"iSZuser03xxxx\",\"name\":\"Liu Yang\",\"state_code\":\"86\",\"mobile\":\"13800000013\",\"hide_mobile\":false,\"job_number\":\"2003\",\"title\":\"Accountant\",\"email\":\"liu.yang@acme.example\",\"dept_id_list\":[4],\"dept_order_list\":[{\"dept_id\":4,\"order\":2}],\"hired_date\":1640995200000,\"active\":true,\"real_authed\":true,\"senior\":false,\"admin\":false,\"boss\":false,\"leader_in_dept\":[{\"dept_id\":4,\"leader\":false}],\"exclusive_account\":false,\"manager_userid\":\"manager03\"},{\"userid\":\"user04\",\"unionid\":\"iSZuser04xxxx\",\"name\":\"Zhou Qiang\",\"state_code\":\"86\",\"mobile\":\"13800000014\",\"hide_mobile\":false,\"job_number\":\"2004\",\"title\":\"Key Account Manager\",\"email\":\"zhou.qiang@acme.example\",\"dept_id_list\":[5],\"dept_order_list\":[{\"dept_id\":5,\"order\":1}],\"hired_date\":1648771200000,\"active\":true,\"real_authed\":true,\"senior\":false,\"admin\":false,\"boss\":false,\"leader_in_dept\":[{\"dept_id\":5,\"leader\":true}],\"exclusive_account\":false,\"manager_userid\":\"manager01\"}]",
+        ),
+    ];
 }
 /// The groups of the spec, each a cargo feature of this crate.
-pub const GROUPS: &[&str] = &["auth", "extcontact"];
+pub const GROUPS: &[&str] = &["auth", "directory", "extcontact"];

@@ -68,5 +68,35 @@ pub static LIST_CONTACT_IDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
         object_key: None,
         result: None,
         not_found: None,
+        filter: None,
+        project: None,
+    }),
+};
+/// The documentation's examples of [`ListMembers`](crate::generated::fixture::ListMembers) and how the fake server stores its objects.
+pub static LIST_MEMBERS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::fixture::LIST_MEMBERS,
+    examples: &[
+        rt::ExampleInfo {
+            name: "first_page",
+            request_body: Some("{\"team_id\":7,\"cursor\":0,\"size\":2}"),
+            curl: None,
+            response: Some(
+                "{\"errcode\":0,\"result\":{\"list\":[{\"member_id\":\"m1\",\"team_ids\":[7]},{\"member_id\":\"m2\",\"team_ids\":[7,8]}],\"next_cursor\":2,\"has_more\":true}}\n",
+            ),
+        },
+    ],
+    behaviour: Some(rt::MockInfo {
+        store: "members",
+        action: rt::MockAction::List,
+        key: "member_id",
+        param: None,
+        object_key: None,
+        result: None,
+        not_found: None,
+        filter: Some(rt::MockFilter {
+            param: "team_id",
+            field: "team_ids",
+        }),
+        project: None,
     }),
 };

@@ -115,7 +115,7 @@ pub struct NewExtContact {
     /// Required. Example: `"86"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_code: Option<String>,
-    /// The user ID of the staff member who follows up the contact.
+    /// The user ID of the staff member who follows up the contact (see `GetUserByMobile`).
     ///
     /// Required. Example: `"manager01"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -128,7 +128,7 @@ pub struct NewExtContact {
     /// The contact's job title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// The departments the contact is shared with, at most 20.
+    /// The departments the contact is shared with, at most 20 (see `ListSubDepartmentIds`).
     ///
     /// At most 20 items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -216,19 +216,23 @@ pub static NEW_EXT_CONTACT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
         rt::FieldSchema::new("name", rt::ParamType::String).required(true),
         rt::FieldSchema::new("mobile", rt::ParamType::String).required(true),
         rt::FieldSchema::new("state_code", rt::ParamType::String).required(true),
-        rt::FieldSchema::new("follower_user_id", rt::ParamType::String).required(true),
+        rt::FieldSchema::new("follower_user_id", rt::ParamType::String)
+            .required(true)
+            .references("users.userid"),
         rt::FieldSchema::new("label_ids", rt::ParamType::List(&rt::ParamType::I64))
             .required(true)
             .max_items(20)
             .references("label_groups.labels.id"),
         rt::FieldSchema::new("title", rt::ParamType::String),
         rt::FieldSchema::new("share_dept_ids", rt::ParamType::List(&rt::ParamType::I64))
-            .max_items(20),
+            .max_items(20)
+            .references("departments.dept_id"),
         rt::FieldSchema::new(
                 "share_user_ids",
                 rt::ParamType::List(&rt::ParamType::String),
             )
-            .max_items(20),
+            .max_items(20)
+            .references("users.userid"),
         rt::FieldSchema::new("remark", rt::ParamType::String),
         rt::FieldSchema::new("address", rt::ParamType::String),
         rt::FieldSchema::new("company_name", rt::ParamType::String),

@@ -282,7 +282,7 @@ pub static LIST_LABEL_GROUPS: rt::OperationDescriptor = rt::OperationDescriptor 
         rt::FieldSchema::new("errcode", rt::ParamType::I64),
         rt::FieldSchema::new("request_id", rt::ParamType::String),
     ],
-    pagination: Some(rt::Pagination::new("offset", "size", "results", 100)),
+    pagination: Some(rt::Pagination::offset("offset", "size", "results", 100)),
     errors: &[
         rt::ErrorCodeInfo::new(
             33009,
@@ -328,8 +328,8 @@ impl rt::Paginated for ListLabelGroups {
     fn page(request: &Self::Request) -> (Option<i64>, Option<i64>) {
         (request.offset, request.size)
     }
-    fn set_page(request: &mut Self::Request, offset: i64, size: i64) {
-        request.offset = Some(offset);
+    fn set_page(request: &mut Self::Request, position: i64, size: i64) {
+        request.offset = Some(position);
         request.size = Some(size);
     }
     fn into_items(response: Self::Response) -> Vec<Self::Item> {

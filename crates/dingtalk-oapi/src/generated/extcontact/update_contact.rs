@@ -100,7 +100,7 @@ pub struct ExtContactUpdate {
     /// Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The user ID of the staff member who follows up the contact.
+    /// The user ID of the staff member who follows up the contact (see `GetUserByMobile`).
     ///
     /// Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -113,7 +113,7 @@ pub struct ExtContactUpdate {
     /// The contact's job title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// The departments the contact is shared with, at most 20.
+    /// The departments the contact is shared with, at most 20 (see `ListSubDepartmentIds`).
     ///
     /// At most 20 items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -197,19 +197,23 @@ pub static EXT_CONTACT_UPDATE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
             .required(true)
             .max_length(64),
         rt::FieldSchema::new("name", rt::ParamType::String).required(true),
-        rt::FieldSchema::new("follower_user_id", rt::ParamType::String).required(true),
+        rt::FieldSchema::new("follower_user_id", rt::ParamType::String)
+            .required(true)
+            .references("users.userid"),
         rt::FieldSchema::new("label_ids", rt::ParamType::List(&rt::ParamType::I64))
             .required(true)
             .max_items(20)
             .references("label_groups.labels.id"),
         rt::FieldSchema::new("title", rt::ParamType::String),
         rt::FieldSchema::new("share_dept_ids", rt::ParamType::List(&rt::ParamType::I64))
-            .max_items(20),
+            .max_items(20)
+            .references("departments.dept_id"),
         rt::FieldSchema::new(
                 "share_user_ids",
                 rt::ParamType::List(&rt::ParamType::String),
             )
-            .max_items(20),
+            .max_items(20)
+            .references("users.userid"),
         rt::FieldSchema::new("remark", rt::ParamType::String),
         rt::FieldSchema::new("address", rt::ParamType::String),
         rt::FieldSchema::new("company_name", rt::ParamType::String),

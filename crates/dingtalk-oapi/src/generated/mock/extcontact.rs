@@ -25,6 +25,8 @@ pub static CREATE_CONTACT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
         object_key: None,
         result: Some("userid"),
         not_found: None,
+        filter: None,
+        project: None,
     }),
 };
 /// The documentation's examples of [`DeleteContact`](crate::generated::extcontact::DeleteContact) and how the fake server stores its objects.
@@ -39,6 +41,8 @@ pub static DELETE_CONTACT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
         object_key: None,
         result: None,
         not_found: Some(33012),
+        filter: None,
+        project: None,
     }),
 };
 /// The documentation's examples of [`GetContact`](crate::generated::extcontact::GetContact) and how the fake server stores its objects.
@@ -53,6 +57,8 @@ pub static GET_CONTACT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
         object_key: None,
         result: Some("result"),
         not_found: Some(33012),
+        filter: None,
+        project: None,
     }),
 };
 /// The documentation's examples of [`ListContacts`](crate::generated::extcontact::ListContacts) and how the fake server stores its objects.
@@ -76,6 +82,8 @@ pub static LIST_CONTACTS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
         object_key: None,
         result: None,
         not_found: None,
+        filter: None,
+        project: None,
     }),
 };
 /// The documentation's examples of [`ListLabelGroups`](crate::generated::extcontact::ListLabelGroups) and how the fake server stores its objects.
@@ -101,6 +109,8 @@ pub static LIST_LABEL_GROUPS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
         object_key: None,
         result: None,
         not_found: None,
+        filter: None,
+        project: None,
     }),
 };
 /// The documentation's examples of [`UpdateContact`](crate::generated::extcontact::UpdateContact) and how the fake server stores its objects.
@@ -115,5 +125,7 @@ pub static UPDATE_CONTACT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
         object_key: Some("user_id"),
         result: None,
         not_found: Some(33012),
+        filter: None,
+        project: None,
     }),
 };
