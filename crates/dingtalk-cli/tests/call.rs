@@ -38,6 +38,10 @@ struct Mock {
 
 impl Mock {
     fn start() -> Mock {
+        Mock::start_with(&[])
+    }
+
+    fn start_with(extra: &[&str]) -> Mock {
         let dir = PathBuf::from(env!("CARGO_BIN_EXE_dingtalk")).parent().unwrap().to_path_buf();
         let binary = dir.join(format!("dingtalk-mock{}", std::env::consts::EXE_SUFFIX));
         if !binary.exists() {
@@ -49,6 +53,7 @@ impl Mock {
         }
         let mut child = Command::new(binary)
             .args(["--port", "0", "--access-token", TOKEN])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -228,4 +233,79 @@ fn a_bad_token_is_an_api_error_and_an_unreachable_server_a_transport_error() {
     let out =
         dingtalk(&["--base-url", &url, "--access-token", TOKEN, "--max-attempts", "1", "call", "ListLabelGroups"]);
     assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+}
+
+#[test]
+fn directory_walks_cursor_pages_in_the_sandbox_and_over_a_data_file() {
+    let all = json_out(&dingtalk(&[
+        "--sandbox",
+        "--output",
+        "json",
+        "call",
+        "ListUsers",
+        "--param",
+        "dept_id=2",
+        "--param",
+        "size=1",
+        "--all",
+    ]));
+    let ids: Vec<&str> = all.as_array().unwrap().iter().map(|u| u["userid"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["manager01", "user01"]);
+
+    let user = json_out(&dingtalk(&["--sandbox", "--output", "json", "call", "GetUser", "-p", "userid=user04"]));
+    assert_eq!(user["result"]["dept_id_list"], json!([5]));
+    let subs =
+        json_out(&dingtalk(&["--sandbox", "--output", "json", "call", "ListSubDepartmentIds", "-p", "dept_id=1"]));
+    assert_eq!(subs["result"]["dept_id_list"], json!([2, 3, 4]));
+
+    // 25 users in department 1 through a data file: five pages of six, the last short.
+    let departments = json!([{"dept_id": 1, "name": "Root"}]);
+    let users: Vec<Value> = (0..25)
+        .map(|i| json!({"userid": format!("u{i:02}"), "name": format!("User {i}"), "dept_id_list": [1]}))
+        .collect();
+    let file = std::env::temp_dir().join(format!("dingtalk-call-users-{}.json", std::process::id()));
+    std::fs::write(&file, json!({"departments": departments, "users": users}).to_string()).unwrap();
+    let mock = Mock::start_with(&["--data", file.to_str().unwrap()]);
+    std::fs::remove_file(&file).unwrap();
+    for op in ["ListUsers", "ListUsersSimple"] {
+        let all = json_out(&mock.run(&["--output", "json", "call", op, "-p", "dept_id=1", "-p", "size=6", "--all"]));
+        let all = all.as_array().unwrap();
+        assert_eq!(all.len(), 25, "{op}");
+        assert_eq!(all[24]["userid"], "u24");
+    }
+    let table = mock.run(&["call", "ListUsersSimple", "-p", "dept_id=1", "-p", "size=100", "--all"]);
+    assert!(table.status.success());
+    assert!(text(&table.stdout).starts_with("USERID"), "{}", text(&table.stdout));
+}
+
+#[test]
+fn a_server_that_repeats_a_cursor_is_an_error_not_an_endless_walk() {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    // Every page says: more to come, from cursor 1.
+    let server = std::thread::spawn(move || {
+        let mut served = 0;
+        while served < 10 {
+            let Ok((mut stream, _)) = listener.accept() else { return served };
+            let mut buf = [0u8; 65536];
+            let _ = stream.read(&mut buf);
+            let body = r#"{"errcode":0,"result":{"list":[{"userid":"a","name":"A"}],"has_more":true,"next_cursor":1}}"#;
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(reply.as_bytes());
+            served += 1;
+            if served == 2 {
+                return served;
+            }
+        }
+        served
+    });
+    let out =
+        dingtalk(&["--base-url", &url, "--access-token", TOKEN, "call", "ListUsersSimple", "-p", "dept_id=1", "--all"]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("returned cursor 1 a second time"), "{}", text(&out.stderr));
+    assert_eq!(server.join().unwrap(), 2, "two pages, then the repeat is caught");
 }

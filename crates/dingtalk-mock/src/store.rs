@@ -291,4 +291,48 @@ mod tests {
         let list = op(MockAction::List, None, Some("list"));
         assert_eq!(run(&list, json!({}), &mut items).unwrap()["list"].as_array().unwrap().len(), 2);
     }
+
+    #[test]
+    fn filters_projections_counts_and_cursor_pages() {
+        use dingtalk_oapi::runtime::{MockFilter, Pagination};
+        static PAGED: OperationDescriptor = OperationDescriptor {
+            pagination: Some(Pagination::cursor(
+                "cursor",
+                "size",
+                "result.list",
+                "result.next_cursor",
+                "result.has_more",
+                10,
+            )),
+            ..TEST
+        };
+        let mut items = vec![
+            json!({"userid": "a", "dept_id_list": [1, 2]}),
+            json!({"userid": "b", "dept_id_list": [2]}),
+            json!({"userid": "c", "dept_id_list": [3]}),
+        ];
+        let in_dept = MockInfo {
+            filter: Some(MockFilter { param: "dept_id", field: "dept_id_list" }),
+            ..op(MockAction::List, None, Some("result.list"))
+        };
+        let page = |cursor: i64, items: &mut Vec<Value>| {
+            apply(&PAGED, &in_dept, json!({"dept_id": 2, "cursor": cursor, "size": 1}).as_object().unwrap(), items)
+                .unwrap()
+        };
+        let first = page(0, &mut items);
+        assert_eq!(Value::Object(first), json!({"result": {"list": [items[0]], "has_more": true, "next_cursor": 1}}));
+        let last = page(1, &mut items);
+        assert_eq!(Value::Object(last), json!({"result": {"list": [items[1]], "has_more": false}}));
+
+        let ids = MockInfo { project: Some("userid"), ..in_dept };
+        let out = apply(&TEST, &ids, json!({"dept_id": "2"}).as_object().unwrap(), &mut items).unwrap();
+        assert_eq!(Value::Object(out), json!({"result": {"list": ["a", "b"]}}), "numeric strings match numbers");
+
+        let count = MockInfo { result: Some("result.count"), ..op(MockAction::Count, None, None) };
+        let out = apply(&TEST, &count, &Map::new(), &mut items).unwrap();
+        assert_eq!(out["result"]["count"], 3);
+        let count = MockInfo { filter: in_dept.filter, ..count };
+        let out = apply(&TEST, &count, json!({"dept_id": 3}).as_object().unwrap(), &mut items).unwrap();
+        assert_eq!(out["result"]["count"], 1);
+    }
 }
