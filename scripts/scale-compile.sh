@@ -10,6 +10,8 @@
 # timed runs, so (with - without) / N * 100 is the cost of 100 operations. Also prints the generated
 # lines per operation. Writes nothing in this checkout; prints a Markdown table.
 set -euo pipefail
+# Every timed build starts from scratch for the crate: no incremental cache to flatter a baseline.
+export CARGO_INCREMENTAL=0
 before=${1:?usage: scale-compile.sh BEFORE_COMMIT [AFTER_COMMIT] [N]}
 after=${2:-HEAD}
 n=${3:-300}

@@ -11,6 +11,7 @@
 //! 4 transport, HTTP or decode error.
 
 mod call;
+mod callback;
 mod commands;
 mod output;
 
@@ -79,6 +80,9 @@ enum Command {
     /// External contacts (friendly aliases of `call`).
     #[command(subcommand)]
     ExtContact(commands::ExtContact),
+    /// Decrypt or encrypt callback (event push) bodies, for debugging a callback URL.
+    #[command(subcommand)]
+    Callback(callback::Callback),
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]
@@ -119,6 +123,9 @@ fn main() -> ExitCode {
         && !call::needs_client(args)
     {
         return finish(call::list_only(cli.output));
+    }
+    if let Command::Callback(cmd) = cli.command {
+        return finish(callback::run(cmd));
     }
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -213,6 +220,6 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::ExtContact(cmd) => commands::ext_contact(&client, cmd, cli.output).await,
         Command::Call(args) => call::run(&client, args, cli.output).await,
-        Command::Completions { .. } => unreachable!("handled before the runtime starts"),
+        Command::Completions { .. } | Command::Callback(_) => unreachable!("handled before the runtime starts"),
     }
 }

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use dingtalk_oapi::OperationDescriptor;
 use dingtalk_oapi::generated::service::SERVICE;
 use dingtalk_oapi::runtime::MockDescriptor;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
 

@@ -16,7 +16,7 @@ use dingtalk_runtime::auth::{AccessToken, TokenCache, TokenProvider, auth_error,
 use dingtalk_runtime::redact::Secret;
 use dingtalk_runtime::{AuthError, Client};
 use futures_util::future::BoxFuture;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 use crate::generated::auth::{GetCorpTokenRequest, GetTokenRequest};

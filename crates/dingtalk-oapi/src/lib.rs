@@ -31,6 +31,7 @@
 
 #[cfg(feature = "auth")]
 pub mod auth;
+pub mod callback;
 #[rustfmt::skip]
 pub mod generated;
 
