@@ -110,6 +110,10 @@ async fn respond(
     body_error: Option<&str>,
 ) -> (Reply, Option<Fault>) {
     let op = m.operation;
+    if op.requires_token && shared.over_rate_limit(token, op.path) {
+        let reply = Reply::Json(StatusCode::OK, api_error(90018, message(op, 90018, "App rate limit exceeded")));
+        return (reply, None);
+    }
     let fault = shared.take_fault(op.name);
     let ok = |body| Reply::Json(StatusCode::OK, body);
     let faulted = match fault {

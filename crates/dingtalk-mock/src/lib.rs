@@ -138,6 +138,7 @@ pub struct MockBuilder {
     apps: Vec<(String, String)>,
     suites: Vec<(String, String)>,
     ttl: Duration,
+    qps_limit: Option<u32>,
     data: Vec<StoreData>,
     operations: &'static [&'static MockDescriptor],
 }
@@ -164,6 +165,7 @@ impl Default for MockBuilder {
             apps: Vec::new(),
             suites: Vec::new(),
             ttl: DEFAULT_TOKEN_TTL,
+            qps_limit: None,
             data: Vec::new(),
             operations: dingtalk_oapi::generated::mock::OPERATIONS,
         }
@@ -196,6 +198,13 @@ impl MockBuilder {
     /// any suite, that call issues a token for any `accessKey` and `signature`.
     pub fn suite(mut self, suite_key: impl Into<String>, suite_secret: impl Into<String>) -> Self {
         self.suites.push((suite_key.into(), suite_secret.into()));
+        self
+    }
+
+    /// Refuses calls past `limit` per second for one token and path with errcode 90018, as
+    /// DingTalk does past an app's per-API rate limit (counted per wall-clock second).
+    pub fn qps_limit(mut self, limit: u32) -> Self {
+        self.qps_limit = Some(limit);
         self
     }
 
@@ -270,6 +279,7 @@ impl MockBuilder {
             apps: self.apps.into_iter().collect(),
             suites: self.suites.into_iter().collect(),
             ttl: self.ttl,
+            qps_limit: self.qps_limit,
         };
         let shared = Arc::new(Shared::new(config, stores));
 

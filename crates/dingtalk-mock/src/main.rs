@@ -33,6 +33,9 @@ struct Args {
     /// Lifetime of issued tokens, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 7200, env = "DINGTALK_MOCK_TOKEN_TTL")]
     token_ttl: u64,
+    /// Refuse calls past N per second per token and path with errcode 90018, as DingTalk does.
+    #[arg(long, value_name = "N", env = "DINGTALK_MOCK_QPS_LIMIT")]
+    qps_limit: Option<u32>,
 }
 
 fn main() -> ExitCode {
@@ -83,6 +86,9 @@ async fn run(args: Args) -> ExitCode {
 
 async fn build(args: Args) -> Result<MockServer, MockError> {
     let mut builder = MockServer::builder().port(args.port).token_ttl(Duration::from_secs(args.token_ttl));
+    if let Some(limit) = args.qps_limit {
+        builder = builder.qps_limit(limit);
+    }
     if let Some(path) = &args.data {
         builder = builder.data_file(path)?;
     }

@@ -30,12 +30,18 @@ pub(crate) struct Config {
     pub apps: HashMap<String, String>,
     pub suites: HashMap<String, String>,
     pub ttl: Duration,
+    /// Calls accepted per token per path in each wall-clock second; more are answered 90018.
+    pub qps_limit: Option<u32>,
 }
+
+/// (token, path) of the per-second call counters: each maps to (the Unix second, calls in it).
+type RateKey = (String, &'static str);
 
 pub(crate) struct Shared {
     config: Config,
     routes: HashMap<&'static str, Vec<&'static MockDescriptor>>,
     state: Mutex<State>,
+    rates: Mutex<HashMap<RateKey, (u64, u32)>>,
 }
 
 struct State {
@@ -77,7 +83,7 @@ impl Shared {
             request_bytes: 0,
             issued: 0,
         };
-        Shared { config, routes, state: Mutex::new(state) }
+        Shared { config, routes, state: Mutex::new(state), rates: Mutex::new(HashMap::new()) }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -90,6 +96,23 @@ impl Shared {
             Some(m) => Route::Op(m),
             None => Route::WrongMethod(ops.iter().map(|m| m.operation.method.as_str()).collect()),
         }
+    }
+
+    /// Whether this call goes over `--qps-limit` for its token and path in the current
+    /// wall-clock second (DingTalk counts per second, per app, per API).
+    pub(crate) fn over_rate_limit(&self, token: Option<&str>, path: &'static str) -> bool {
+        let Some(limit) = self.config.qps_limit else { return false };
+        let second = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let mut rates = self.rates.lock().unwrap_or_else(PoisonError::into_inner);
+        if rates.len() > 10_000 {
+            rates.retain(|_, (s, _)| *s == second);
+        }
+        let entry = rates.entry((token.unwrap_or_default().to_owned(), path)).or_insert((second, 0));
+        if entry.0 != second {
+            *entry = (second, 0);
+        }
+        entry.1 += 1;
+        entry.1 > limit
     }
 
     /// Queues a fault; `Err` lists the operation names if `name` is none of them.

@@ -62,6 +62,10 @@ impl TokenProvider for AppCredentials {
     fn invalidate<'a>(&'a self, stale: &'a AccessToken) -> BoxFuture<'a, bool> {
         Box::pin(self.cache.invalidate(stale))
     }
+
+    fn identity(&self) -> String {
+        format!("app-{}", self.app_key)
+    }
 }
 
 /// Where the suite ticket comes from: DingTalk pushes it to the app's callback every few
@@ -172,6 +176,10 @@ impl TokenProvider for CorpToken {
 
     fn invalidate<'a>(&'a self, stale: &'a AccessToken) -> BoxFuture<'a, bool> {
         Box::pin(self.cache.invalidate(stale))
+    }
+
+    fn identity(&self) -> String {
+        format!("suite-{}-{}", self.suite.suite_key, self.corp_id)
     }
 }
 

@@ -47,8 +47,8 @@ pub use generated::{Client, GROUPS, OPERATIONS, RequestBuilder};
 pub use dingtalk_runtime as runtime;
 pub use dingtalk_runtime::{
     AccessToken, AnyErrorCode, ApiError, ApiErrorCode, AuthError, BuildError, CallError, ClientBuilder, DecodeError,
-    DecodeErrorKind, Error, ErrorClass, ErrorCodeInfo, FieldSchema, HttpError, Operation, OperationDescriptor,
-    OperationRequest, Paginated, Paginator, ParamType, Redacted, RetryPolicy, ServiceDescriptor, StaticToken,
-    TokenProvider, TransportError, TransportErrorKind, Validate, ValidationError, decode_response, find_operation,
-    parse_param_value, retry, schema, validation,
+    DecodeErrorKind, Error, ErrorClass, ErrorCodeInfo, FieldSchema, HttpError, LimitStore, Limits, MemoryStore,
+    Operation, OperationDescriptor, OperationRequest, Paginated, Paginator, ParamType, Redacted, RetryPolicy,
+    ServiceDescriptor, StaticToken, TokenProvider, TransportError, TransportErrorKind, Validate, ValidationError,
+    decode_response, find_operation, parse_param_value, retry, schema, validation,
 };

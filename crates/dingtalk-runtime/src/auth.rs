@@ -50,6 +50,12 @@ pub trait TokenProvider: Send + Sync + fmt::Debug + 'static {
         let _ = stale;
         Box::pin(async { false })
     }
+
+    /// Whose calls these are, for the rate limiter: DingTalk counts per app (or per app and
+    /// authorised organization). Never a secret.
+    fn identity(&self) -> String {
+        "default".to_owned()
+    }
 }
 
 /// A fixed access token, e.g. from your own token service.
@@ -66,6 +72,14 @@ impl TokenProvider for StaticToken {
     fn token<'a>(&'a self, _client: &'a Client) -> BoxFuture<'a, Result<AccessToken, AuthError>> {
         let token = self.0.clone();
         Box::pin(async move { Ok(token) })
+    }
+
+    /// A fingerprint of the token (not the token): calls with one token share one limit.
+    fn identity(&self) -> String {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.0.secret().hash(&mut h);
+        format!("token-{:016x}", h.finish())
     }
 }
 

@@ -9,6 +9,7 @@ use url::Url;
 
 use crate::auth::{AccessToken, StaticToken, TokenProvider};
 use crate::error::*;
+use crate::limit::{LimitStore, Limiter, Limits, MemoryStore};
 use crate::operation::{Operation, OperationRequest, ServiceDescriptor};
 use crate::redact::scrub;
 use crate::retry::RetryPolicy;
@@ -30,6 +31,7 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) tokens: Option<Arc<dyn TokenProvider>>,
     pub(crate) max_response_bytes: usize,
+    pub(crate) limiter: Arc<Limiter>,
 }
 
 impl fmt::Debug for Client {
@@ -40,6 +42,7 @@ impl fmt::Debug for Client {
             .field("retry", &self.inner.retry)
             .field("tokens", &self.inner.tokens)
             .field("max_response_bytes", &self.inner.max_response_bytes)
+            .field("limits", self.inner.limiter.limits())
             .finish()
     }
 }
@@ -74,6 +77,8 @@ pub struct ClientBuilder<T = Client> {
     tokens: Option<Arc<dyn TokenProvider>>,
     max_response_bytes: usize,
     allow_insecure_http: bool,
+    limits: Limits,
+    limit_store: Option<Arc<dyn LimitStore>>,
 }
 
 impl<T: From<Client>> ClientBuilder<T> {
@@ -92,7 +97,23 @@ impl<T: From<Client>> ClientBuilder<T> {
             tokens: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             allow_insecure_http: false,
+            limits: Limits::default(),
+            limit_store: None,
         }
+    }
+
+    /// Client-side rate limits (default: 20 per second per app per operation, 10,000 per 20 s
+    /// per process; see [`crate::limit`]). `Limits::off()` turns them off.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Where the limiter counts (default: in this process). A store shared by several processes
+    /// (e.g. `RedisStore`, feature `redis`) makes the limits hold across all of them.
+    pub fn limit_store(mut self, store: Arc<dyn LimitStore>) -> Self {
+        self.limit_store = Some(store);
+        self
     }
 
     /// A server from the spec by name (DingTalk's OAPI: `international`, the default, or
@@ -198,6 +219,10 @@ impl<T: From<Client>> ClientBuilder<T> {
                 retry: self.retry,
                 tokens: self.tokens,
                 max_response_bytes: self.max_response_bytes,
+                limiter: Arc::new(Limiter::new(
+                    self.limits,
+                    self.limit_store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+                )),
             }),
         }))
     }
@@ -255,6 +280,7 @@ impl Client {
                 retry: self.inner.retry.clone(),
                 tokens: Some(Arc::new(provider)),
                 max_response_bytes: self.inner.max_response_bytes,
+                limiter: self.inner.limiter.clone(),
             }),
         }
     }

@@ -23,6 +23,8 @@ pub enum Error<C> {
     Decode(DecodeError),
     /// A paginator stopped at its page cap before the last page.
     PageLimit { operation: &'static str, pages: usize },
+    /// The client-side rate limit would have held the call past its deadline; nothing was sent.
+    Throttled { operation: &'static str, permits: u32, window: std::time::Duration, wait: std::time::Duration },
     /// The server handed out a cursor it had handed out before: walking on would loop forever.
     RepeatedCursor { operation: &'static str, cursor: i64, pages: usize },
 }
@@ -70,6 +72,9 @@ impl<C> Error<C> {
             Error::Decode(e) => Error::Decode(e),
             Error::PageLimit { operation, pages } => Error::PageLimit { operation, pages },
             Error::RepeatedCursor { operation, cursor, pages } => Error::RepeatedCursor { operation, cursor, pages },
+            Error::Throttled { operation, permits, window, wait } => {
+                Error::Throttled { operation, permits, window, wait }
+            }
         }
     }
 }
@@ -83,6 +88,10 @@ impl<C: ApiErrorCode> fmt::Display for Error<C> {
             Error::Transport(e) => e.fmt(f),
             Error::Http(e) => e.fmt(f),
             Error::Decode(e) => e.fmt(f),
+            Error::Throttled { operation, permits, window, wait } => write!(
+                f,
+                "{operation}: the client-side rate limit ({permits} per {window:?}) would hold this call {wait:?}, past its deadline; nothing was sent (raise the limit or the deadline)"
+            ),
             Error::RepeatedCursor { operation, cursor, pages } => write!(
                 f,
                 "{operation}: after {pages} pages the server returned cursor {cursor} a second time; stopped rather than loop forever"

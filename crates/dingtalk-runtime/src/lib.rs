@@ -25,6 +25,7 @@ mod decode;
 mod dynamic;
 mod error;
 mod facade;
+pub mod limit;
 mod operation;
 mod paginate;
 pub mod redact;
@@ -40,6 +41,7 @@ pub use dynamic::{AnyErrorCode, CallError, find_operation, parse_param_value};
 pub use error::{
     ApiError, AuthError, DecodeError, DecodeErrorKind, Error, HttpError, TransportError, TransportErrorKind,
 };
+pub use limit::{LimitStore, Limits, MemoryStore};
 pub use operation::*;
 pub use paginate::{DEFAULT_MAX_PAGES, Paginator};
 pub use redact::Redacted;

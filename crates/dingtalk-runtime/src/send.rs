@@ -107,6 +107,15 @@ impl Client {
             counted += 1;
             span.record("attempt", attempt);
             let token = if d.requires_token { Some(self.access_token().await.map_err(Error::Auth)?) } else { None };
+            let identity = self.inner.tokens.as_ref().map_or_else(|| "default".to_owned(), |p| p.identity());
+            if let Err(t) = self.inner.limiter.acquire(&identity, d.name, deadline).await {
+                return Err(Error::Throttled {
+                    operation: d.name,
+                    permits: t.rule.permits,
+                    window: t.rule.window,
+                    wait: t.wait,
+                });
+            }
             let secrets: Vec<&str> = token.iter().map(|t| t.secret()).collect();
             let outcome = match tokio::time::timeout_at(
                 deadline.into(),

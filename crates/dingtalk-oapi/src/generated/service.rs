@@ -102,6 +102,13 @@ pub static SERVICE: rt::ServiceDescriptor = rt::ServiceDescriptor {
             rt::ErrorClass::RateLimited,
         ),
         rt::ErrorCodeInfo::new(
+            90018,
+            "app_rate_limited",
+            "The app exceeded its calls per second for this API",
+            "Back off and retry; keep under the limit (20 per second for a standard organization) with the client's rate limiter.",
+            rt::ErrorClass::RateLimited,
+        ),
+        rt::ErrorCodeInfo::new(
             90019,
             "third_party_rate_limited",
             "A third-party app exceeded 40 calls per second per organization for this API",

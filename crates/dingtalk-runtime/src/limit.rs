@@ -1,0 +1,295 @@
+//! Client-side rate limits, so that DingTalk never has to refuse a call.
+//!
+//! DingTalk counts calls per app (or per app and authorised organization) per API in each
+//! wall-clock second (20 for a standard organization), and per IP in 20-second windows (10,000).
+//! The limiter counts the same way, before each attempt: a permit is the increment of a counter
+//! keyed by (app, operation, second). The first `permits` increments of a window are granted;
+//! later callers sleep until the next window starts and try again.
+//!
+//! **Why at most N calls start in any wall-clock second, even at window edges.** Windows are
+//! aligned to the Unix clock (`floor(now / window)`), not to the first call, so two adjacent
+//! windows never overlap and each has its own counter: whatever the timing, a window grants at
+//! most N. A caller refused near the end of a window waits for the next boundary and competes
+//! there like everyone else. Grants are not given in the last [`Limits::edge_margin`] of a
+//! window (default 50 ms): a request granted at 0.99 s could reach DingTalk at 1.01 s and be
+//! counted with the next second's N. With a [`LimitStore`] shared by several processes (Redis),
+//! the counter is shared too, so the bound holds across all of them, as long as their clocks
+//! agree to within the margin (NTP).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures_util::future::BoxFuture;
+
+/// At most `permits` calls start in each aligned window of `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub permits: u32,
+    pub window: Duration,
+}
+
+impl Rule {
+    /// `permits` per second.
+    pub const fn per_second(permits: u32) -> Self {
+        Rule { permits, window: Duration::from_secs(1) }
+    }
+}
+
+/// The limits a client keeps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Per app (or app and organization) per operation; DingTalk's default is 20 per second.
+    pub per_api: Option<Rule>,
+    /// Overrides of `per_api` for some operations, by operation name (paid packs raise a limit).
+    pub per_operation: HashMap<String, Rule>,
+    /// Per process, all operations together: DingTalk's per-IP rule, 10,000 per 20 s.
+    pub per_process: Option<Rule>,
+    /// No grant this close to the end of a window (default 50 ms); see the module docs.
+    pub edge_margin: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            per_api: Some(Rule::per_second(20)),
+            per_operation: HashMap::new(),
+            per_process: Some(Rule { permits: 10_000, window: Duration::from_secs(20) }),
+            edge_margin: Duration::from_millis(50),
+        }
+    }
+}
+
+impl Limits {
+    /// No client-side limits at all.
+    pub fn off() -> Self {
+        Limits { per_api: None, per_operation: HashMap::new(), per_process: None, edge_margin: Duration::ZERO }
+    }
+
+    /// `permits` per second per app per operation (the per-process rule stays).
+    pub fn per_api(mut self, permits: u32) -> Self {
+        self.per_api = Some(Rule::per_second(permits));
+        self
+    }
+
+    /// `permits` per second for the operation named `name` (e.g. `ListUsers`).
+    pub fn operation(mut self, name: impl Into<String>, permits: u32) -> Self {
+        self.per_operation.insert(name.into(), Rule::per_second(permits));
+        self
+    }
+
+    fn rule_for(&self, operation: &str) -> Option<Rule> {
+        self.per_operation.get(operation).copied().or(self.per_api)
+    }
+}
+
+/// A store could not be reached or answered nonsense; the limiter falls back to counting in
+/// process. Never holds a password.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct StoreError(pub String);
+
+/// Where counters (and shared values such as a suite ticket) live: in this process, or in a
+/// server several processes share.
+pub trait LimitStore: Send + Sync + fmt::Debug + 'static {
+    /// Counts one start for `key` in its current window (the key names the window) and returns
+    /// the count, this one included. The counter may be forgotten after `ttl`.
+    fn hit<'a>(&'a self, key: &'a str, ttl: Duration) -> BoxFuture<'a, Result<u64, StoreError>>;
+    /// A shared value, if set and not expired.
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<String>, StoreError>>;
+    /// Sets a shared value, forgotten after `ttl` when given.
+    fn set<'a>(&'a self, key: &'a str, value: &'a str, ttl: Option<Duration>) -> BoxFuture<'a, Result<(), StoreError>>;
+}
+
+/// Counters in this process: the default store.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    counters: Mutex<HashMap<String, (u64, SystemTime)>>,
+    values: Mutex<HashMap<String, (String, Option<SystemTime>)>>,
+}
+
+/// Most counters kept before expired ones are swept.
+const SWEEP_AT: usize = 10_000;
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The count after one more start (synchronous: the fallback of a remote store uses it).
+    pub fn hit_now(&self, key: &str, ttl: Duration) -> u64 {
+        let now = SystemTime::now();
+        let mut counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        if counters.len() >= SWEEP_AT {
+            counters.retain(|_, (_, expires)| *expires > now);
+        }
+        let entry = counters.entry(key.to_owned()).or_insert((0, now + ttl));
+        entry.0 += 1;
+        entry.0
+    }
+
+    fn get_now(&self, key: &str) -> Option<String> {
+        let values = self.values.lock().unwrap_or_else(|p| p.into_inner());
+        values.get(key).filter(|(_, expires)| expires.is_none_or(|at| at > SystemTime::now())).map(|(v, _)| v.clone())
+    }
+
+    fn set_now(&self, key: &str, value: &str, ttl: Option<Duration>) {
+        let expires = ttl.map(|t| SystemTime::now() + t);
+        self.values.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_owned(), (value.to_owned(), expires));
+    }
+}
+
+impl LimitStore for MemoryStore {
+    fn hit<'a>(&'a self, key: &'a str, ttl: Duration) -> BoxFuture<'a, Result<u64, StoreError>> {
+        let count = self.hit_now(key, ttl);
+        Box::pin(async move { Ok(count) })
+    }
+
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
+        let value = self.get_now(key);
+        Box::pin(async move { Ok(value) })
+    }
+
+    fn set<'a>(&'a self, key: &'a str, value: &'a str, ttl: Option<Duration>) -> BoxFuture<'a, Result<(), StoreError>> {
+        self.set_now(key, value, ttl);
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// Why a call did not get a permit in time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Throttled {
+    pub rule: Rule,
+    /// How long the call would have had to wait.
+    pub wait: Duration,
+}
+
+/// The window a moment falls in and how long until it ends.
+fn window_of(now: Duration, window: Duration) -> (u64, Duration) {
+    let w = window.as_millis().max(1);
+    let ms = now.as_millis();
+    let id = u64::try_from(ms / w).unwrap_or(u64::MAX);
+    let left = Duration::from_millis(u64::try_from(w - ms % w).unwrap_or(0));
+    (id, left)
+}
+
+/// The limiter: rules and the store that counts them. Cheap to share.
+#[derive(Debug)]
+pub struct Limiter {
+    limits: Limits,
+    store: std::sync::Arc<dyn LimitStore>,
+    process: MemoryStore,
+}
+
+impl Limiter {
+    pub fn new(limits: Limits, store: std::sync::Arc<dyn LimitStore>) -> Self {
+        Limiter { limits, store, process: MemoryStore::new() }
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Waits for a permit to start a call of `operation` for `identity` (an app or an app and
+    /// organization), or fails when the wait would end after `deadline`.
+    pub async fn acquire(
+        &self,
+        identity: &str,
+        operation: &str,
+        deadline: std::time::Instant,
+    ) -> Result<(), Throttled> {
+        let api = self.limits.rule_for(operation);
+        let process = self.limits.per_process;
+        loop {
+            let mut wait = Duration::ZERO;
+            let mut refused = None;
+            for (rule, shared) in [(api, true), (process, false)] {
+                let Some(rule) = rule else { continue };
+                let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+                let (id, left) = window_of(now, rule.window);
+                if left <= self.limits.edge_margin && rule.window > self.limits.edge_margin {
+                    wait = wait.max(left);
+                    refused = Some(rule);
+                    break;
+                }
+                let ttl = rule.window * 2;
+                let count = if shared {
+                    let key = format!("dingtalk:limit:{identity}:{operation}:{}:{id}", rule.window.as_millis());
+                    self.store.hit(&key, ttl).await.unwrap_or_else(|_| self.process.hit_now(&key, ttl))
+                } else {
+                    self.process.hit_now(&format!("process:{}:{id}", rule.window.as_millis()), ttl)
+                };
+                if count > u64::from(rule.permits) {
+                    wait = wait.max(left);
+                    refused = Some(rule);
+                    break;
+                }
+            }
+            let Some(rule) = refused else { return Ok(()) };
+            if std::time::Instant::now().checked_add(wait).is_none_or(|at| at > deadline) {
+                return Err(Throttled { rule, wait });
+            }
+            tracing::debug!(operation, wait_ms = wait.as_millis() as u64, "waiting for a rate-limit permit");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// The store (for shared values such as suite tickets).
+    pub fn store(&self) -> &std::sync::Arc<dyn LimitStore> {
+        &self.store
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    #[test]
+    fn windows_are_aligned_to_the_clock() {
+        assert_eq!(window_of(Duration::from_millis(12_345), Duration::from_secs(1)), (12, Duration::from_millis(655)));
+        assert_eq!(window_of(Duration::from_millis(40_000), Duration::from_secs(20)), (2, Duration::from_secs(20)));
+    }
+
+    #[tokio::test]
+    async fn no_second_ever_starts_more_than_the_limit() {
+        let limiter = Arc::new(Limiter::new(Limits::default().per_api(10), Arc::new(MemoryStore::new())));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let tasks: Vec<_> = (0..35)
+            .map(|_| {
+                let limiter = limiter.clone();
+                tokio::spawn(async move {
+                    limiter.acquire("app", "ListUsers", deadline).await.unwrap();
+                    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+                })
+            })
+            .collect();
+        let mut per_second: HashMap<u64, u32> = HashMap::new();
+        for t in tasks {
+            *per_second.entry(t.await.unwrap()).or_default() += 1;
+        }
+        assert!(per_second.values().all(|n| *n <= 10), "{per_second:?}");
+        assert_eq!(per_second.values().sum::<u32>(), 35);
+    }
+
+    #[tokio::test]
+    async fn a_wait_past_the_deadline_is_refused_and_other_keys_are_free() {
+        let limiter = Limiter::new(Limits::default().per_api(2).operation("GetUser", 1), Arc::new(MemoryStore::new()));
+        let soon = Instant::now() + Duration::from_millis(1);
+        let far = Instant::now() + Duration::from_secs(5);
+        // Align to the start of a second so that no window edge falls inside the test.
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+        tokio::time::sleep(window_of(now, Duration::from_secs(1)).1).await;
+        limiter.acquire("app", "GetUser", far).await.unwrap();
+        let err = limiter.acquire("app", "GetUser", soon).await.unwrap_err();
+        assert_eq!(err.rule, Rule::per_second(1));
+        limiter.acquire("other-app", "GetUser", soon).await.expect("another app has its own counter");
+        limiter.acquire("app", "ListUsers", soon).await.expect("another operation has its own counter");
+        let off = Limiter::new(Limits::off(), Arc::new(MemoryStore::new()));
+        for _ in 0..1000 {
+            off.acquire("app", "GetUser", soon).await.unwrap();
+        }
+    }
+}
