@@ -60,6 +60,14 @@ pub struct Cli {
     /// Attempts per call, the first included (1 disables retries).
     #[arg(long, global = true, value_parser = clap::value_parser!(u32).range(1..=10))]
     max_attempts: Option<u32>,
+    /// Client-side rate limit: calls per second per app per API (DingTalk's default limit is
+    /// 20; paid packs raise it). 0 turns the limiter off.
+    #[arg(long, global = true, value_name = "N", env = "DINGTALK_QPS")]
+    qps: Option<u32>,
+    /// Share the rate limit with every process using this Redis (`redis://[:password@]host[:port][/db]`).
+    /// When Redis cannot be reached, the limit is kept in this process and the call goes ahead.
+    #[arg(long, global = true, value_name = "URL", env = "DINGTALK_REDIS_URL", hide_env_values = true)]
+    redis_url: Option<String>,
     /// Log each request and response summary to stderr (never tokens or secrets).
     #[arg(short, long, global = true)]
     verbose: bool,
@@ -212,6 +220,18 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     }
     if let Some(secs) = cli.timeout {
         builder = builder.timeout(Duration::from_secs(secs));
+    }
+    match cli.qps {
+        Some(0) => builder = builder.limits(dingtalk_oapi::Limits::off()),
+        Some(n) => builder = builder.limits(dingtalk_oapi::Limits::default().per_api(n)),
+        None => {}
+    }
+    if let Some(url) = &cli.redis_url {
+        match dingtalk_oapi::RedisStore::connect(url, Duration::from_millis(200)).await {
+            Ok(store) => builder = builder.limit_store(std::sync::Arc::new(store)),
+            // Never a reason to fail the call: the limit is kept in this process instead.
+            Err(e) => eprintln!("warning: {e}; the rate limit is kept in this process"),
+        }
     }
     if let Some(n) = cli.max_attempts {
         builder = builder.retry(RetryPolicy::default().max_attempts(n));

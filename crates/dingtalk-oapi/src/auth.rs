@@ -14,6 +14,9 @@ use std::sync::{Arc, Mutex};
 use base64::Engine;
 use dingtalk_runtime::auth::{AccessToken, TokenCache, TokenProvider, auth_error, expiry};
 use dingtalk_runtime::redact::Secret;
+use std::time::Duration;
+
+use dingtalk_runtime::limit::{LimitStore, StoreError};
 use dingtalk_runtime::{AuthError, Client};
 use futures_util::future::BoxFuture;
 use hmac::{Hmac, KeyInit, Mac};
@@ -94,8 +97,30 @@ pub fn corp_token_signature(suite_secret: &str, timestamp_ms: i64, suite_ticket:
 pub struct SuiteCredentials {
     suite_key: String,
     suite_secret: Secret,
-    tickets: Box<dyn SuiteTicketSource>,
+    tickets: Tickets,
     caches: Mutex<BTreeMap<String, Arc<TokenCache>>>,
+}
+
+/// Where a suite's tickets come from, and where corp tokens are shared.
+enum Tickets {
+    Source(Box<dyn SuiteTicketSource>),
+    /// A store several processes share: the ticket DingTalk pushed to one of them, and the corp
+    /// tokens any of them fetched.
+    Store(Arc<dyn LimitStore>),
+}
+
+/// The store key of a suite's latest ticket.
+fn ticket_key(suite_key: &str) -> String {
+    format!("dingtalk:suite_ticket:{suite_key}")
+}
+
+/// The store key of an organization's token for a suite: `token\nexpires-at (Unix ms)`.
+fn corp_token_key(suite_key: &str, corp_id: &str) -> String {
+    format!("dingtalk:corp_token:{suite_key}:{corp_id}")
+}
+
+fn unix_ms() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis())
 }
 
 impl fmt::Debug for SuiteCredentials {
@@ -116,9 +141,49 @@ impl SuiteCredentials {
         Arc::new(SuiteCredentials {
             suite_key: suite_key.into(),
             suite_secret: Secret::new(suite_secret),
-            tickets: Box::new(tickets),
+            tickets: Tickets::Source(Box::new(tickets)),
             caches: Mutex::new(BTreeMap::new()),
         })
+    }
+
+    /// A suite whose ticket and corp tokens live in `store` (e.g. a `RedisStore` every
+    /// instance shares): the instance DingTalk pushes the ticket to calls
+    /// [`set_ticket`](Self::set_ticket), and every instance can sign `get_corp_token` and reuse
+    /// the tokens any of them fetched.
+    pub fn with_store(
+        suite_key: impl Into<String>,
+        suite_secret: impl Into<String>,
+        store: Arc<dyn LimitStore>,
+    ) -> Arc<Self> {
+        Arc::new(SuiteCredentials {
+            suite_key: suite_key.into(),
+            suite_secret: Secret::new(suite_secret),
+            tickets: Tickets::Store(store),
+            caches: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    /// Records the ticket DingTalk pushed (a `suite_ticket` event) in the shared store. Without
+    /// a store (`SuiteCredentials::new`), the ticket source supplies tickets and this does nothing.
+    pub async fn set_ticket(&self, ticket: &str) -> Result<(), StoreError> {
+        match &self.tickets {
+            Tickets::Store(store) => store.set(&ticket_key(&self.suite_key), ticket, None).await,
+            Tickets::Source(_) => Ok(()),
+        }
+    }
+
+    async fn ticket(&self) -> Option<String> {
+        match &self.tickets {
+            Tickets::Source(source) => source.suite_ticket(),
+            Tickets::Store(store) => store.get(&ticket_key(&self.suite_key)).await.ok().flatten(),
+        }
+    }
+
+    fn store(&self) -> Option<&Arc<dyn LimitStore>> {
+        match &self.tickets {
+            Tickets::Store(store) => Some(store),
+            Tickets::Source(_) => None,
+        }
     }
 
     /// The token provider for one authorizing organization.
@@ -147,7 +212,18 @@ impl TokenProvider for CorpToken {
     fn token<'a>(&'a self, client: &'a Client) -> BoxFuture<'a, Result<AccessToken, AuthError>> {
         Box::pin(self.cache.get_or_fetch(move || async move {
             let suite = &self.suite;
-            let ticket = suite.tickets.suite_ticket().ok_or_else(|| AuthError {
+            // Another instance may have fetched this organization's token already.
+            let shared_key = corp_token_key(&suite.suite_key, &self.corp_id);
+            if let Some(store) = suite.store()
+                && let Ok(Some(shared)) = store.get(&shared_key).await
+                && let Some((token, expires)) = shared.split_once('\n')
+                && let Ok(expires) = expires.parse::<u128>()
+                && expires > unix_ms()
+            {
+                let left = Duration::from_millis(u64::try_from(expires - unix_ms()).unwrap_or(0));
+                return Ok((AccessToken::new(token), left));
+            }
+            let ticket = suite.ticket().await.ok_or_else(|| AuthError {
                 message: "no suite ticket yet; DingTalk pushes it to the app's callback, pass it to the ticket source"
                     .into(),
                 errcode: None,
@@ -170,7 +246,16 @@ impl TokenProvider for CorpToken {
                 errcode: None,
                 retryable: false,
             })?;
-            Ok((AccessToken::new(token), expiry(response.expires_in)))
+            let life = expiry(response.expires_in);
+            if let Some(store) = suite.store() {
+                // Shared until a little before it expires, like the local cache.
+                let shared_for = life.saturating_sub((life / 10).min(Duration::from_secs(300)));
+                let value = format!("{token}\n{}", unix_ms() + shared_for.as_millis());
+                if let Err(e) = store.set(&shared_key, &value, Some(shared_for)).await {
+                    tracing::debug!(error = %e, "the corp token is cached in this process only");
+                }
+            }
+            Ok((AccessToken::new(token), life))
         }))
     }
 

@@ -45,6 +45,8 @@ pub use generated::{Client, GROUPS, OPERATIONS, RequestBuilder};
 // The runtime's vocabulary, so that users need one dependency.
 /// The generic runtime every operation runs on.
 pub use dingtalk_runtime as runtime;
+#[cfg(feature = "redis")]
+pub use dingtalk_runtime::limit::RedisStore;
 pub use dingtalk_runtime::{
     AccessToken, AnyErrorCode, ApiError, ApiErrorCode, AuthError, BuildError, CallError, ClientBuilder, DecodeError,
     DecodeErrorKind, Error, ErrorClass, ErrorCodeInfo, FieldSchema, HttpError, LimitStore, Limits, MemoryStore,

@@ -23,6 +23,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::future::BoxFuture;
 
+#[cfg(feature = "redis")]
+mod redis;
+#[cfg(feature = "redis")]
+pub use self::redis::{RedisStore, redact_url};
+
 /// At most `permits` calls start in each aligned window of `window`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
