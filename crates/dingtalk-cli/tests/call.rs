@@ -309,3 +309,25 @@ fn a_server_that_repeats_a_cursor_is_an_error_not_an_endless_walk() {
     assert!(text(&out.stderr).contains("returned cursor 1 a second time"), "{}", text(&out.stderr));
     assert_eq!(server.join().unwrap(), 2, "two pages, then the repeat is caught");
 }
+
+#[test]
+fn every_directory_operation_round_trips_through_call_in_the_sandbox() {
+    let run = |args: &[&str]| json_out(&dingtalk(&[&["--sandbox", "--output", "json", "call"], args].concat()));
+    assert_eq!(run(&["GetUser", "-p", "userid=manager02"])["result"]["name"], "Chen Jing");
+    assert_eq!(run(&["GetUserByMobile", "-p", "mobile=13800000011"])["result"]["userid"], "user01");
+    assert_eq!(run(&["ListUserIds", "-p", "dept_id=5"])["result"]["userid_list"], json!(["user01", "user04"]));
+    let page = run(&["ListUsersSimple", "-p", "dept_id=2", "-p", "cursor=0", "-p", "size=1"]);
+    assert_eq!((page["result"]["has_more"].clone(), page["result"]["next_cursor"].clone()), (json!(true), json!(1)));
+    assert_eq!(page["result"]["list"][0], json!({"userid": "manager01", "name": "Li Wei"}), "only the spec's fields");
+    assert_eq!(run(&["ListUsers", "-p", "dept_id=4", "--all"]).as_array().unwrap().len(), 2);
+    assert_eq!(run(&["CountUsers", "-p", "only_active=true"])["result"]["count"], 8);
+    assert_eq!(run(&["GetDepartment", "-p", "dept_id=3"])["result"]["name"], "Purchasing");
+    let subs = run(&["ListSubDepartments", "-p", "dept_id=2"]);
+    assert_eq!(subs["result"].as_array().map(|a| a.len()), Some(1));
+    assert_eq!(run(&["ListSubDepartmentIds", "-p", "dept_id=1"])["result"]["dept_id_list"], json!([2, 3, 4]));
+
+    // The directory's own error codes reach the shell: exit 3 with the code.
+    let out = dingtalk(&["--sandbox", "call", "GetDepartment", "-p", "dept_id=404"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("60003"), "{}", text(&out.stderr));
+}
