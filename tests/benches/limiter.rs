@@ -115,7 +115,9 @@ fn efficiency(_c: &mut Criterion) {
         // the server (counting per token) would see both in one second.
         std::thread::sleep(Duration::from_millis(1100));
         let (efficiency, span) = efficiency_of(&rt, &server, callers, 200);
-        println!("limiter_efficiency/{callers}_callers: 200 calls over {span} wall-clock seconds = {efficiency:.3} of the allowed rate");
+        println!(
+            "limiter_efficiency/{callers}_callers: 200 calls over {span} wall-clock seconds = {efficiency:.3} of the allowed rate"
+        );
     }
 }
 

@@ -153,6 +153,7 @@ fn load_and_generate(root: &Path) -> Result<(Vec<GeneratedFile>, Vec<String>), T
         .iter()
         .map(|op| op.group.clone())
         .chain(spec.shared_types.iter().map(|t| t.group.clone()))
+        .chain(spec.events.iter().map(|e| e.group.clone()))
         .collect();
     Ok((dingtalk_codegen::generate(&spec), groups.into_iter().collect()))
 }

@@ -12,6 +12,21 @@ use crate::names;
 /// Every operation whose file is not `<group>/<snake_case name>.yaml`, with what to rename it to.
 pub fn file_names(spec: &Spec) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    for e in &spec.events {
+        let path = Path::new(&e.loc.path);
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let folder = path.parent().and_then(Path::file_name).and_then(|s| s.to_str()).unwrap_or_default();
+        let module = names::snake(&e.name);
+        if stem != module || folder != e.group {
+            out.push(Diagnostic::new(
+                e.loc.clone(),
+                format!(
+                    "event `{}` of group `{}` is generated into `{}/{module}.rs`; name this file `{}/{module}.yaml`",
+                    e.name, e.group, e.group, e.group
+                ),
+            ));
+        }
+    }
     for op in &spec.operations {
         let path = Path::new(&op.loc.path);
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();

@@ -42,6 +42,7 @@ pub fn load(sources: &[Source]) -> Result<Spec, Vec<Diagnostic>> {
     let mut operations = Vec::new();
     let mut shared_types = Vec::new();
     let mut sandboxes = Vec::new();
+    let mut events = Vec::new();
     for source in sources {
         let text = match yaml::decode_text(&source.path, &source.bytes) {
             Ok(t) => t,
@@ -68,6 +69,7 @@ pub fn load(sources: &[Source]) -> Result<Spec, Vec<Diagnostic>> {
             Some(parse::SpecFile::Operation(op)) => operations.push(*op),
             Some(parse::SpecFile::Types(t)) => shared_types.push(t),
             Some(parse::SpecFile::Sandbox(s)) => sandboxes.push(s),
+            Some(parse::SpecFile::Event(e)) => events.push(*e),
             None => {}
         }
     }
@@ -79,7 +81,8 @@ pub fn load(sources: &[Source]) -> Result<Spec, Vec<Diagnostic>> {
     operations.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));
     shared_types.sort_by(|a, b| (&a.group, &a.loc).cmp(&(&b.group, &b.loc)));
     sandboxes.sort_by(|a, b| (&a.group, &a.loc).cmp(&(&b.group, &b.loc)));
-    let spec = Spec { service, operations, shared_types, sandboxes };
+    events.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));
+    let spec = Spec { service, operations, shared_types, sandboxes, events };
     validate::validate(&spec, &mut d);
     if d.is_empty() { Ok(spec) } else { Err(d.into_sorted()) }
 }

@@ -15,6 +15,26 @@ pub struct Spec {
     pub shared_types: Vec<SharedTypes>,
     /// Data the fake server (and the CLI's sandbox) starts with, from `sandbox:` files.
     pub sandboxes: Vec<Sandbox>,
+    /// Callback events (what DingTalk pushes), from `event:` files, sorted by group and name.
+    pub events: Vec<Event>,
+}
+
+/// An `event:` file: one type of callback DingTalk pushes, told apart by its `EventType`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub loc: Location,
+    /// UpperCamelCase, e.g. `SuiteTicket`.
+    pub name: String,
+    pub group: String,
+    /// The `EventType` value, e.g. `suite_ticket`.
+    pub event_type: String,
+    pub event_type_loc: Location,
+    pub summary: String,
+    pub docs: Option<String>,
+    /// The payload's members besides `EventType`.
+    pub fields: Vec<Field>,
+    /// A payload as DingTalk sends it, checked against the fields.
+    pub example: Option<(Location, bool, String)>,
 }
 
 /// A `sandbox:` file: objects the fake server's stores hold when it starts, for one group.

@@ -15,6 +15,7 @@ pub enum SpecFile {
     Operation(Box<Operation>),
     Types(SharedTypes),
     Sandbox(Sandbox),
+    Event(Box<Event>),
 }
 
 /// Reads one file's tree. Returns `None` when nothing useful could be read (the problems are in `d`).
@@ -24,8 +25,19 @@ pub fn read_file(root: &Node, d: &mut Diagnostics) -> Option<SpecFile> {
     let operation = top.take("operation");
     let types = top.take("types");
     let sandbox = top.take("sandbox");
+    let event = top.take("event");
     let group = top.take("group");
     top.finish(d);
+    if let Some(node) = event {
+        if service.is_some() || operation.is_some() || types.is_some() || sandbox.is_some() {
+            d.error(&root.loc, "a spec file declares one thing: `service:`, `operation:`, `types:`, `sandbox:` or `event:`, not several");
+            return None;
+        }
+        if let Some(group) = group {
+            d.error(&group.loc, "`group:` at top level belongs only in `types:` files; put it inside `event:`");
+        }
+        return read_event(node, d).map(|e| SpecFile::Event(Box::new(e)));
+    }
     if let Some(node) = sandbox {
         if service.is_some() || operation.is_some() || types.is_some() {
             d.error(
@@ -51,7 +63,10 @@ pub fn read_file(root: &Node, d: &mut Diagnostics) -> Option<SpecFile> {
             Some(SpecFile::Types(SharedTypes { loc: t.loc.clone(), group, types: read_types(t, d) }))
         }
         (None, None, None) => {
-            d.error(&root.loc, "expected one top-level key: `service:`, `operation:`, `types:` or `sandbox:`");
+            d.error(
+                &root.loc,
+                "expected one top-level key: `service:`, `operation:`, `types:`, `sandbox:` or `event:`",
+            );
             None
         }
         _ => {
@@ -654,6 +669,36 @@ fn read_example_request(node: &Node, d: &mut Diagnostics) -> Option<ExampleReque
     let body = object("body", &mut m, d);
     m.finish(d);
     Some(ExampleRequest { loc: node.loc.clone(), encoding: encoding?, access_token, query, body })
+}
+
+/// `event: { name, group, event_type, summary, docs, fields, example }`.
+fn read_event(node: &Node, d: &mut Diagnostics) -> Option<Event> {
+    let mut m = MapReader::new(node, "`event`", d)?;
+    let name = m.require("name", d).and_then(|n| read_ident(n, d, IdentCase::UpperCamel, "name"));
+    let group = m.require("group", d).and_then(|n| read_ident(n, d, IdentCase::Snake, "group"));
+    let event_type_node = m.require("event_type", d);
+    let event_type = event_type_node.and_then(|n| read_str(n, d, "event_type"));
+    let summary = req_str(&mut m, "summary", d);
+    let docs = opt_str(&mut m, "docs", d);
+    let fields = m.take("fields").map(|n| read_fields(n, d, "fields")).unwrap_or_default();
+    let example_node = m.take("example");
+    let example = example_node.and_then(|n| {
+        let text = read_str(n, d, "example")?;
+        let block = matches!(&n.value, Value::Scalar(s) if s.block.is_some());
+        Some((text_start(n), block, text))
+    });
+    m.finish(d);
+    Some(Event {
+        loc: node.loc.clone(),
+        name: name?,
+        group: group?,
+        event_type_loc: event_type_node.map(|n| n.loc.clone()).unwrap_or_else(|| node.loc.clone()),
+        event_type: event_type?,
+        summary: summary?,
+        docs,
+        fields,
+        example,
+    })
 }
 
 /// `sandbox: { group, description, stores: { <store>: <JSON array of objects> } }`.

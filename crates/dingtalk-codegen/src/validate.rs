@@ -154,12 +154,87 @@ pub fn validate(spec: &Spec, d: &mut Diagnostics) {
             d.error(&t.loc, format!("type `{name}` is never used; use it in a field or remove it"));
         }
     }
+    check_events(spec, &table, d, &op_names, &mut used);
     let mut seen_groups: BTreeMap<&str, &Location> = BTreeMap::new();
     for sandbox in &spec.sandboxes {
         if let Some(first) = seen_groups.insert(&sandbox.group, &sandbox.loc) {
             d.error(&sandbox.loc, format!("group `{}` has a second `sandbox:` (first at {first})", sandbox.group));
         }
         check_sandbox(sandbox, spec, &table, d);
+    }
+}
+
+/// Events: unique names (also against operations and types) and event types, checked fields,
+/// and examples that fit them.
+fn check_events<'s>(
+    spec: &'s Spec,
+    table: &TypeTable<'s>,
+    d: &mut Diagnostics,
+    op_names: &BTreeMap<&str, &Location>,
+    used: &mut BTreeSet<&'s str>,
+) {
+    let mut names: BTreeMap<&str, &Location> = BTreeMap::new();
+    let mut types: BTreeMap<&str, &Location> = BTreeMap::new();
+    if let Some(first) = spec.events.first() {
+        for e in spec.events.iter().filter(|e| e.group != first.group) {
+            d.error(
+                &e.loc,
+                format!(
+                    "events all belong to one group, whose `Event` enum tells them apart; `{}` (at {}) is in `{}`",
+                    first.name, first.loc, first.group
+                ),
+            );
+        }
+    }
+    for e in &spec.events {
+        if let Some(first) = names.insert(&e.name, &e.loc).or_else(|| op_names.get(e.name.as_str()).copied()) {
+            d.error(&e.loc, format!("`{}` is already declared (at {first}); rename the event", e.name));
+        } else if table.types.contains_key(e.name.as_str()) || e.name == "Event" {
+            d.error(&e.loc, format!("event `{}` would clash with a type of the same name; rename it", e.name));
+        }
+        if let Some(first) = types.insert(&e.event_type, &e.event_type_loc) {
+            d.error(&e.event_type_loc, format!("event type `{}` is declared twice (first at {first})", e.event_type));
+        }
+        if e.event_type.is_empty() || !e.event_type.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            d.error(&e.event_type_loc, format!("event type `{}` must be letters, digits and `_`", e.event_type));
+        }
+        if e.fields.iter().any(|f| f.name == "EventType") {
+            d.error(&e.loc, "`EventType` is implied; list only the other members of the payload");
+        }
+        for f in &e.fields {
+            let scalar = |t: &ParamType| !matches!(t, ParamType::Named(_) | ParamType::List(_));
+            let ok = match &f.ty {
+                ParamType::List(inner) => scalar(inner),
+                t => scalar(t),
+            };
+            if !ok {
+                d.error(&f.ty_loc, format!("event fields are scalars or lists of scalars, not `{}`", f.ty.spelling()));
+            }
+        }
+        check_fields(&e.fields, table, d, &format!("event `{}`", e.name), used);
+        if let Some((loc, block, text)) = &e.example {
+            match serde_json::from_str::<J>(text) {
+                Err(err) => {
+                    let at = if *block {
+                        Location::new(&loc.path, loc.line + err.line() - 1, loc.column + err.column().saturating_sub(1))
+                    } else {
+                        loc.clone()
+                    };
+                    d.error(&at, format!("event example is not valid JSON: {err}"));
+                }
+                Ok(J::Object(obj)) => {
+                    if obj.get("EventType").and_then(J::as_str) != Some(e.event_type.as_str()) {
+                        d.error(loc, format!("event example's `EventType` must be `{}`", e.event_type));
+                    }
+                    let mut problems = Vec::new();
+                    check_object(&obj, &e.fields, table, "", &["EventType"], &mut problems);
+                    for p in problems {
+                        d.error(loc, format!("event example: {p}"));
+                    }
+                }
+                Ok(_) => d.error(loc, "event example must be a JSON object"),
+            }
+        }
     }
 }
 

@@ -377,3 +377,27 @@ async fn cursor_pagination_follows_next_cursor_and_refuses_a_repeated_one() {
     );
     assert_eq!(<ListMembers as Paginated>::next_cursor(&serde_json::from_str("{\"errcode\":0}").unwrap()), None);
 }
+
+#[test]
+fn events_are_told_apart_by_event_type_and_unknown_ones_keep_their_json() {
+    use dingtalk_fixtures::{Event, MemberJoined};
+    let event =
+        Event::parse(r#"{"EventType":"member_joined","MemberId":"m9","TeamIds":[7,8],"TimeStamp":"1"}"#).unwrap();
+    assert_eq!(event.event_type(), MemberJoined::EVENT_TYPE);
+    let Event::MemberJoined(joined) = event else { panic!("a MemberJoined") };
+    assert_eq!((joined.member_id.as_str(), joined.team_ids.as_slice()), ("m9", [7, 8].as_slice()));
+
+    let other = Event::parse(r#"{"EventType":"something_new","X":1}"#).unwrap();
+    assert_eq!(other.event_type(), "something_new");
+    let Event::Unknown { raw, .. } = other else { panic!("unknown") };
+    assert_eq!(raw["X"], 1);
+    // Read as leniently as DingTalk writes: a number where text is declared is its text…
+    let Event::MemberJoined(lenient) = Event::parse(r#"{"EventType":"member_joined","MemberId":5}"#).unwrap() else {
+        panic!("a MemberJoined")
+    };
+    assert_eq!(lenient.member_id, "5");
+    // …but a declared type whose payload does not fit is an error, not an Unknown.
+    assert!(Event::parse(r#"{"EventType":"member_joined","MemberId":{"id":5}}"#).is_err());
+    assert!(Event::parse(r#"{"EventType":"member_joined"}"#).is_err(), "MemberId is required");
+    assert!(Event::parse("not json").is_err());
+}

@@ -24,6 +24,7 @@ mod client;
 mod decode;
 mod dynamic;
 mod error;
+mod events;
 mod facade;
 pub mod limit;
 mod operation;
@@ -41,6 +42,7 @@ pub use dynamic::{AnyErrorCode, CallError, find_operation, parse_param_value};
 pub use error::{
     ApiError, AuthError, DecodeError, DecodeErrorKind, Error, HttpError, TransportError, TransportErrorKind,
 };
+pub use events::EventError;
 pub use limit::{LimitStore, Limits, MemoryStore};
 pub use operation::*;
 pub use paginate::{DEFAULT_MAX_PAGES, Paginator};
@@ -53,4 +55,5 @@ pub use validation::{Validate, ValidationError};
 #[doc(hidden)]
 pub mod __private {
     pub use futures_util;
+    pub use serde_json;
 }

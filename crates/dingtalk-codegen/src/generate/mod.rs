@@ -4,6 +4,7 @@
 //! name), nothing is iterated in hash order, and every file is formatted by prettyplease.
 
 mod docs;
+mod events;
 mod operation;
 mod service;
 mod types;
@@ -60,6 +61,23 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
     }
     files.extend(operation_files(&spec.operations, &ctx));
 
+    let mut event_groups: BTreeMap<&str, Vec<&crate::model::Event>> = BTreeMap::new();
+    for e in &spec.events {
+        let module = names::snake(&e.name);
+        let body = events::event_file(e, &ctx);
+        files.push(file(&format!("{}/{module}.rs", e.group), &format!("The `{}` callback event.", e.event_type), body));
+        groups.entry(&e.group).or_default().push(module);
+        event_groups.entry(&e.group).or_default().push(e);
+    }
+    for (group, list) in &event_groups {
+        files.push(file(
+            &format!("{group}/event.rs"),
+            "The callback events of this group, told apart by `EventType`.",
+            events::event_enum(list),
+        ));
+        groups.entry(group).or_default().push("event".to_owned());
+    }
+
     for (group, modules) in &groups {
         let mods = modules.iter().map(|m| format_ident!("{}", m));
         let mods2 = mods.clone();
@@ -68,6 +86,9 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
             #( pub use #mods2::*; )*
         };
         files.push(file(&format!("{group}/mod.rs"), &format!("Operations and types of the `{group}` group."), body));
+        if !spec.operations.iter().any(|op| op.group == *group) {
+            continue;
+        }
         let mocks = spec.operations.iter().filter(|op| op.group == *group).map(operation::mock_descriptor);
         let body = quote! {
             use dingtalk_runtime as rt;
@@ -81,6 +102,9 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
     }
 
     let group_idents: Vec<_> = groups.keys().map(|g| format_ident!("{}", g)).collect();
+    let op_groups: std::collections::BTreeSet<&str> = spec.operations.iter().map(|op| op.group.as_str()).collect();
+    let op_group_names: Vec<&str> = op_groups.iter().copied().collect();
+    let op_group_idents: Vec<_> = op_groups.iter().map(|g| format_ident!("{}", g)).collect();
     let group_names: Vec<&str> = groups.keys().copied().collect();
     let entries = |suffix: &str, module: TokenStream| {
         let suffix = suffix.to_owned();
@@ -127,7 +151,7 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
         pub mod mock {
             use dingtalk_runtime as rt;
 
-            #( #[cfg(feature = #group_names)] pub mod #group_idents; )*
+            #( #[cfg(feature = #op_group_names)] pub mod #op_group_idents; )*
 
             /// The fake server's view of every operation of the enabled groups.
             pub static OPERATIONS: &[&rt::MockDescriptor] = &[ #( #mocks ),* ];

@@ -7,6 +7,8 @@ pub mod service;
 pub mod auth;
 #[cfg(feature = "directory")]
 pub mod directory;
+#[cfg(feature = "events")]
+pub mod events;
 #[cfg(feature = "extcontact")]
 pub mod extcontact;
 rt::client_facade!(service::SERVICE);
@@ -17,6 +19,8 @@ pub mod prelude {
     pub use super::auth::*;
     #[cfg(feature = "directory")]
     pub use super::directory::*;
+    #[cfg(feature = "events")]
+    pub use super::events::*;
     #[cfg(feature = "extcontact")]
     pub use super::extcontact::*;
 }
@@ -121,4 +125,4 @@ pub mod mock {
     ];
 }
 /// The groups of the spec, each a cargo feature of this crate.
-pub const GROUPS: &[&str] = &["auth", "directory", "extcontact"];
+pub const GROUPS: &[&str] = &["auth", "directory", "events", "extcontact"];

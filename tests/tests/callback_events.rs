@@ -1,0 +1,58 @@
+//! Typed callback events from the spec, read from messages decrypted with DingTalk's crypto.
+
+use dingtalk_oapi::callback::CallbackCrypto;
+use dingtalk_oapi::{CheckCreateSuiteUrl, Event, SuiteTicket, UserAddOrg};
+
+#[test]
+fn the_published_message_is_a_typed_suite_url_check() {
+    let crypto =
+        CallbackCrypto::new("123456", "4g5j64qlyl3zvetqxz5jiocdr586fn2zvjpa8zls3ij", "suite4xxxxxxxxxxxxxxx").unwrap();
+    let message = crypto
+        .decrypt_verified(
+            "5a65ceeef9aab2d149439f82dc191dd6c5cbe2c0",
+            "1445827045067",
+            "nEXhMP4r",
+            "1a3NBxmCFwkCJvfoQ7WhJHB+iX3qHPsc9JbaDznE1i03peOk1LaOQoRz3+nlyGNhwmwJ3vDMG+OzrHMeiZI7gTRWVdUBmfxjZ8Ej23JVYa9VrYeJ5as7XM/ZpulX8NEQis44w53h1qAgnC3PRzM7Zc/D6Ibr0rgUathB6zRHP8PYrfgnNOS9PhSBdHlegK+AGGanfwjXuQ9+0pZcy0w9lQ==",
+        )
+        .unwrap();
+    let event = Event::parse(&message).unwrap();
+    assert_eq!(event.event_type(), CheckCreateSuiteUrl::EVENT_TYPE);
+    let Event::CheckCreateSuiteUrl(check) = event else { panic!("{event:?}") };
+    assert_eq!(check.random.as_deref(), Some("LPIdSnlF"));
+    assert_eq!(check.test_suite_key.as_deref(), Some("suite4xxxxxxxxxxxxxxx"));
+}
+
+#[test]
+fn numbers_where_text_is_declared_are_read_as_dingtalk_writes_them() {
+    // The docs show TimeStamp as a number, real pushes send text: both read.
+    for stamp in ["1602504015012", "\"1602504015012\""] {
+        let message =
+            format!(r#"{{"EventType":"suite_ticket","SuiteKey":"suite1","SuiteTicket":"t-1","TimeStamp":{stamp}}}"#);
+        let Event::SuiteTicket(ticket) = Event::parse(&message).unwrap() else { panic!("a suite ticket") };
+        assert_eq!(ticket.time_stamp.as_deref(), Some("1602504015012"));
+        assert_eq!(ticket.suite_ticket.as_deref(), Some("t-1"));
+    }
+    assert_eq!(SuiteTicket::EVENT_TYPE, "suite_ticket");
+    let Event::UserAddOrg(added) =
+        Event::parse(r#"{"EventType":"user_add_org","CorpId":"dingcorp","UserId":["u1","u2"],"TimeStamp":1}"#).unwrap()
+    else {
+        panic!("user_add_org")
+    };
+    assert_eq!(added.user_id, ["u1", "u2"]);
+    assert_eq!(UserAddOrg::EVENT_TYPE, "user_add_org");
+}
+
+#[test]
+fn unknown_types_keep_their_json_and_broken_payloads_are_errors() {
+    let Event::Unknown { event_type, raw } =
+        Event::parse(r#"{"EventType":"bpms_task_change","processInstanceId":"p1"}"#).unwrap()
+    else {
+        panic!("unknown")
+    };
+    assert_eq!((event_type.as_str(), raw["processInstanceId"].as_str()), ("bpms_task_change", Some("p1")));
+    let err = Event::parse(r#"{"EventType":"user_add_org","UserId":"not-a-list-of-one"}"#);
+    assert!(err.is_ok(), "a single value where a list is declared is read as a list of one: {err:?}");
+    let err = Event::parse(r#"{"EventType":"suite_ticket","SuiteTicket":{"nested":true}}"#).unwrap_err();
+    assert!(err.to_string().contains("callback event `suite_ticket` does not fit the spec"), "{err}");
+    assert!(Event::parse("<xml/>").unwrap_err().to_string().contains("unreadable callback message"));
+}
