@@ -56,3 +56,57 @@ fn unknown_types_keep_their_json_and_broken_payloads_are_errors() {
     assert!(err.to_string().contains("callback event `suite_ticket` does not fit the spec"), "{err}");
     assert!(Event::parse("<xml/>").unwrap_err().to_string().contains("unreadable callback message"));
 }
+
+/// The fake server pushes events exactly as DingTalk does to a real axum endpoint on loopback.
+#[tokio::test]
+async fn the_callback_service_answers_checks_records_tickets_and_hands_over_events() {
+    use std::sync::{Arc, Mutex};
+
+    use dingtalk_mock::{PushError, push_event};
+    use dingtalk_oapi::callback::CallbackService;
+    use dingtalk_oapi::{LimitStore, MemoryStore, SuiteCredentials};
+
+    const KEY: &str = "4g5j64qlyl3zvetqxz5jiocdr586fn2zvjpa8zls3ij";
+    let crypto = CallbackCrypto::new("callback-token", KEY, "suite-xyz").unwrap();
+    let store: Arc<dyn LimitStore> = Arc::new(MemoryStore::new());
+    let suite = SuiteCredentials::with_store("suite-xyz", "suite-secret", store.clone());
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let handler_seen = seen.clone();
+    let router = CallbackService::new(crypto.clone(), move |event: Event| {
+        let seen = handler_seen.clone();
+        async move {
+            seen.lock().unwrap().push(event.event_type().to_owned());
+        }
+    })
+    .suite(suite)
+    .router();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let check = r#"{"EventType":"check_create_suite_url","Random":"LPIdSnlF","TestSuiteKey":"suite-xyz"}"#;
+    assert_eq!(push_event(&url, &crypto, check).await.unwrap(), "success");
+    let ticket =
+        r#"{"EventType":"suite_ticket","SuiteKey":"suite-xyz","SuiteTicket":"ticket-77","TimeStamp":1602504015012}"#;
+    assert_eq!(push_event(&url, &crypto, ticket).await.unwrap(), "success");
+    assert_eq!(store.get("dingtalk:suite_ticket:suite-xyz").await.unwrap().as_deref(), Some("ticket-77"));
+    let added = r#"{"EventType":"user_add_org","CorpId":"dingcorp","UserId":["u1"],"TimeStamp":"1"}"#;
+    assert_eq!(push_event(&url, &crypto, added).await.unwrap(), "success");
+    let unknown = r#"{"EventType":"bpms_instance_change","processInstanceId":"p1"}"#;
+    assert_eq!(push_event(&url, &crypto, unknown).await.unwrap(), "success");
+
+    // A push signed with another token is refused before anything reaches the handler.
+    let forged = CallbackCrypto::new("other-token", KEY, "suite-xyz").unwrap();
+    let err = push_event(&url, &forged, added).await.unwrap_err();
+    assert!(matches!(err, PushError::Status { status: 403, ref body } if body.contains("900005")), "{err}");
+    // Another owner's frame (a suite key mix-up) too.
+    let other_owner = CallbackCrypto::new("callback-token", KEY, "dingcorp0001").unwrap();
+    let err = push_event(&url, &other_owner, added).await.unwrap_err();
+    assert!(matches!(err, PushError::Status { status: 400, ref body } if body.contains("900010")), "{err}");
+
+    assert_eq!(
+        *seen.lock().unwrap(),
+        ["check_create_suite_url", "suite_ticket", "user_add_org", "bpms_instance_change"]
+    );
+    server.abort();
+}

@@ -35,6 +35,7 @@
 mod data;
 mod handler;
 mod ids;
+mod push;
 mod server;
 mod state;
 mod store;
@@ -54,6 +55,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::state::{Config, Shared};
+
+pub use push::{PushError, push_event};
 
 /// `expires_in` of issued tokens unless [`MockBuilder::token_ttl`] says otherwise.
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(7200);

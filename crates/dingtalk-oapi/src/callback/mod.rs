@@ -1,5 +1,6 @@
 //! Receiving DingTalk's callbacks (event pushes): the crypto every callback request and reply
-//! goes through. See [`CallbackCrypto`].
+//! goes through ([`CallbackCrypto`]), and with the `callback-server` feature a ready axum
+//! endpoint (`CallbackService`) that hands typed events (`Event`) to your code.
 //!
 //! ```
 //! use dingtalk_oapi::callback::CallbackCrypto;
@@ -15,5 +16,9 @@
 //! ```
 
 mod crypto;
+#[cfg(feature = "callback-server")]
+mod server;
 
 pub use crypto::{CallbackCrypto, CryptoError, EncryptedReply, MAX_ENCRYPTED_LEN, random_nonce};
+#[cfg(feature = "callback-server")]
+pub use server::{CallbackService, MAX_CALLBACK_BODY};
