@@ -159,12 +159,12 @@ fn response_steps<'s>(op: &'s Operation, path: &str, ctx: &'s Context<'s>) -> Ve
     steps
 }
 
-/// Reads the value at the end of `steps` from `response` (a reference) as an `Option` of it.
-fn read_path(steps: &[Step]) -> TokenStream {
-    let (last, intermediate) = steps.split_last().expect("a path has a field");
+/// `response` walked by reference through the objects of `steps`: the expression, and whether
+/// it is an `Option` (an optional object on the way).
+fn walk_by_ref(steps: &[Step]) -> (TokenStream, bool) {
     let mut expr = quote! { response };
     let mut in_option = false;
-    for step in intermediate {
+    for step in steps {
         let f = field_ident(step.field);
         expr = match (in_option, step.optional) {
             (false, false) => quote! { #expr.#f },
@@ -174,6 +174,13 @@ fn read_path(steps: &[Step]) -> TokenStream {
         };
         in_option |= step.optional;
     }
+    (expr, in_option)
+}
+
+/// Reads the value at the end of `steps` from `response` (a reference) as an `Option` of it.
+fn read_path(steps: &[Step]) -> TokenStream {
+    let (last, intermediate) = steps.split_last().expect("a path has a field");
+    let (expr, in_option) = walk_by_ref(intermediate);
     let f = field_ident(last.field);
     let widen = if last.field.ty == ParamType::I32 {
         quote! { .map(i64::from) }
@@ -183,8 +190,8 @@ fn read_path(steps: &[Step]) -> TokenStream {
     match (in_option, last.optional) {
         (false, false) => quote! { Some(#expr.#f) #widen },
         (false, true) => quote! { #expr.#f #widen },
-        (true, false) => quote! { #expr.map(|v| v.#f)#widen },
-        (true, true) => quote! { #expr.and_then(|v| v.#f)#widen },
+        (true, false) => quote! { #expr.map(|v| v.#f) #widen },
+        (true, true) => quote! { #expr.and_then(|v| v.#f) #widen },
     }
 }
 
@@ -232,18 +239,7 @@ fn paginated_impl(op: &Operation, p: &crate::model::Pagination, op_ident: &Ident
         } else {
             quote! { #owned.#li }
         };
-        let mut by_ref = quote! { response };
-        let mut in_option = false;
-        for step in intermediate {
-            let f = field_ident(step.field);
-            by_ref = match (in_option, step.optional) {
-                (false, false) => quote! { #by_ref.#f },
-                (false, true) => quote! { #by_ref.#f.as_ref() },
-                (true, false) => quote! { #by_ref.map(|v| &v.#f) },
-                (true, true) => quote! { #by_ref.and_then(|v| v.#f.as_ref()) },
-            };
-            in_option |= step.optional;
-        }
+        let (by_ref, in_option) = walk_by_ref(intermediate);
         let count = if in_option {
             quote! { #by_ref.map_or(0, |v| v.#li.len()) }
         } else {
