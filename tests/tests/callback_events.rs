@@ -84,8 +84,10 @@ async fn the_callback_service_answers_checks_records_tickets_and_hands_over_even
     let url = format!("http://{}/", listener.local_addr().unwrap());
     let server = tokio::spawn(async move { axum::serve(listener, router).await });
 
+    // The fake server, configured with the callback URL, pushes the URL check.
+    let dingtalk = dingtalk_mock::MockServer::builder().callback(url.clone(), crypto.clone()).start().await.unwrap();
     let check = r#"{"EventType":"check_create_suite_url","Random":"LPIdSnlF","TestSuiteKey":"suite-xyz"}"#;
-    assert_eq!(push_event(&url, &crypto, check).await.unwrap(), "success");
+    assert_eq!(dingtalk.push_event(check).await.unwrap(), "success");
     let ticket =
         r#"{"EventType":"suite_ticket","SuiteKey":"suite-xyz","SuiteTicket":"ticket-77","TimeStamp":1602504015012}"#;
     assert_eq!(push_event(&url, &crypto, ticket).await.unwrap(), "success");
@@ -99,14 +101,22 @@ async fn the_callback_service_answers_checks_records_tickets_and_hands_over_even
     let forged = CallbackCrypto::new("other-token", KEY, "suite-xyz").unwrap();
     let err = push_event(&url, &forged, added).await.unwrap_err();
     assert!(matches!(err, PushError::Status { status: 403, ref body } if body.contains("900005")), "{err}");
+    assert!(!err.to_string().contains("signature does not match"), "details stay in the log: {err}");
     // Another owner's frame (a suite key mix-up) too.
     let other_owner = CallbackCrypto::new("callback-token", KEY, "dingcorp0001").unwrap();
     let err = push_event(&url, &other_owner, added).await.unwrap_err();
-    assert!(matches!(err, PushError::Status { status: 400, ref body } if body.contains("900010")), "{err}");
+    assert!(
+        matches!(err, PushError::Status { status: 400, ref body } if body.contains("invalid callback request")),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("dingcorp0001"), "nothing decrypted is echoed: {err}");
+    // A declared type whose payload does not fit still reaches the handler, as Unknown.
+    let misfit = r#"{"EventType":"suite_ticket","SuiteTicket":{"nested":true}}"#;
+    assert_eq!(push_event(&url, &crypto, misfit).await.unwrap(), "success");
 
     assert_eq!(
         *seen.lock().unwrap(),
-        ["check_create_suite_url", "suite_ticket", "user_add_org", "bpms_instance_change"]
+        ["check_create_suite_url", "suite_ticket", "user_add_org", "bpms_instance_change", "suite_ticket"]
     );
     server.abort();
 }

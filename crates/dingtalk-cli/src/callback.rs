@@ -17,11 +17,12 @@ pub enum Callback {
 /// What a callback registration is made of.
 #[derive(Args, Debug)]
 pub struct Registration {
-    /// The callback token registered with DingTalk.
-    #[arg(long)]
+    /// The callback token registered with DingTalk (prefer the environment variable: arguments
+    /// show in `ps`).
+    #[arg(long, env = "DINGTALK_CALLBACK_TOKEN", hide_env_values = true)]
     token: String,
     /// The 43-character EncodingAESKey registered with DingTalk.
-    #[arg(long = "aes-key")]
+    #[arg(long = "aes-key", env = "DINGTALK_CALLBACK_AES_KEY", hide_env_values = true)]
     aes_key: String,
     /// The corpId (internal app, registered callback), appKey (internal app, event
     /// subscription) or suiteKey (third-party app) the frames carry.

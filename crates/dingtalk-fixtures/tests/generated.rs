@@ -362,20 +362,34 @@ async fn cursor_pagination_follows_next_cursor_and_refuses_a_repeated_one() {
         .collect();
     assert_eq!(cursors, [json!(0), json!(2), json!(4)], "the first page starts at 0, the next ones at next_cursor");
 
-    // A server that hands out cursor 2 again would loop forever: an error after the repeat.
+    // A server that hands out cursor 2 again would loop forever: the page that repeats it is
+    // handed out, then the walk ends with an error.
     let (a, b) = (page(&["m1", "m2"], Some(2), true), page(&["m3", "m4"], Some(2), true));
     let (url, _seen) = serve(vec![a, b]);
     let client = Client::builder().base_url(url).access_token("tok").build().unwrap();
-    let err = client.list_members().team_id(7).size(2).into_paginator().collect_all().await.expect_err("repeat");
+    let mut items = client.list_members().team_id(7).size(2).into_paginator().items();
+    let mut got = Vec::new();
+    let err = loop {
+        match futures_util::StreamExt::next(&mut items).await {
+            Some(Ok(member)) => got.push(member.member_id),
+            Some(Err(e)) => break e,
+            None => panic!("the walk must end with an error"),
+        }
+    };
+    assert_eq!(got, ["m1", "m2", "m3", "m4"], "no page's items are lost");
     assert!(matches!(err, dingtalk_runtime::Error::RepeatedCursor { cursor: 2, pages: 2, .. }), "{err:?}");
     assert!(err.to_string().contains("returned cursor 2 a second time"), "{err}");
 
+    // More pages promised without a cursor to fetch them: an error, not a silently short list.
+    let (url, _seen) = serve(vec![page(&["m1"], None, true)]);
+    let client = Client::builder().base_url(url).access_token("tok").build().unwrap();
+    let err = client.list_members().team_id(7).into_paginator().collect_all().await.expect_err("no cursor");
+    assert!(err.to_string().contains("gives no next cursor"), "{err}");
+
     // has_more false ends the walk even when a next_cursor is present.
-    assert_eq!(
-        <ListMembers as Paginated>::next_cursor(&serde_json::from_str(page(&["x"], Some(9), false)).unwrap()),
-        None
-    );
-    assert_eq!(<ListMembers as Paginated>::next_cursor(&serde_json::from_str("{\"errcode\":0}").unwrap()), None);
+    let last: dingtalk_fixtures::ListMembersResponse = serde_json::from_str(page(&["x"], Some(9), false)).unwrap();
+    assert!(!<ListMembers as Paginated>::has_more(&last));
+    assert!(!<ListMembers as Paginated>::has_more(&serde_json::from_str("{\"errcode\":0}").unwrap()));
 }
 
 #[test]

@@ -143,6 +143,7 @@ pub struct MockBuilder {
     ttl: Duration,
     qps_limit: Option<u32>,
     data: Vec<StoreData>,
+    callback: Option<(String, dingtalk_oapi::callback::CallbackCrypto)>,
     operations: &'static [&'static MockDescriptor],
 }
 
@@ -170,6 +171,7 @@ impl Default for MockBuilder {
             ttl: DEFAULT_TOKEN_TTL,
             qps_limit: None,
             data: Vec::new(),
+            callback: None,
             operations: dingtalk_oapi::generated::mock::OPERATIONS,
         }
     }
@@ -201,6 +203,13 @@ impl MockBuilder {
     /// any suite, that call issues a token for any `accessKey` and `signature`.
     pub fn suite(mut self, suite_key: impl Into<String>, suite_secret: impl Into<String>) -> Self {
         self.suites.push((suite_key.into(), suite_secret.into()));
+        self
+    }
+
+    /// The callback URL events are pushed to ([`MockServer::push_event`]), with the
+    /// registration's token, EncodingAESKey and owner key in `crypto`.
+    pub fn callback(mut self, url: impl Into<String>, crypto: dingtalk_oapi::callback::CallbackCrypto) -> Self {
+        self.callback = Some((url.into(), crypto));
         self
     }
 
@@ -292,7 +301,7 @@ impl MockBuilder {
         let addr = listener.local_addr().map_err(|source| MockError::Bind { addr: addr.to_string(), source })?;
         let (stop, stop_rx) = watch::channel(false);
         let task = tokio::spawn(server::serve(listener, handler::router(shared.clone()), stop_rx));
-        Ok(MockServer { addr, shared, stop, task: Some(task) })
+        Ok(MockServer { addr, shared, stop, task: Some(task), callback: self.callback })
     }
 }
 
@@ -302,6 +311,7 @@ pub struct MockServer {
     shared: Arc<Shared>,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
+    callback: Option<(String, dingtalk_oapi::callback::CallbackCrypto)>,
 }
 
 impl fmt::Debug for MockServer {
@@ -350,6 +360,15 @@ impl MockServer {
 
     /// The requests received, in arrival order (the last [`MAX_RECORDED_REQUESTS`] at most, and
     /// fewer if their bodies are very large).
+    /// Pushes an event (its JSON message) to the configured callback URL as DingTalk does, and
+    /// returns the decrypted reply (`success` from a well-behaved endpoint).
+    pub async fn push_event(&self, message: &str) -> Result<String, PushError> {
+        let Some((url, crypto)) = &self.callback else {
+            return Err(PushError::NotConfigured);
+        };
+        push::push_event(url, crypto, message).await
+    }
+
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.requests()
     }

@@ -11,6 +11,8 @@ use dingtalk_oapi::callback::{CallbackCrypto, EncryptedReply, random_nonce};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PushError {
+    #[error("no callback URL is configured; set one with MockBuilder::callback")]
+    NotConfigured,
     #[error("cannot encrypt the event: {0}")]
     Encrypt(String),
     #[error("cannot reach the callback URL: {0}")]

@@ -91,6 +91,15 @@ impl Client {
         let Some(pagination) = op.pagination else {
             return Err(invalid(op, format!("{} is not paginated", op.name)));
         };
+        // The parameters are checked as the first page's would be (a cursor given as text is
+        // refused here rather than silently replaced).
+        let mut first = params;
+        first.entry(pagination.position().to_owned()).or_insert(Value::from(0));
+        first.entry(pagination.size.to_owned()).or_insert(Value::from(pagination.max_page_size));
+        let params = schema::check_params(op, &first, schema::Mode::Strict).map_err(|mut e| {
+            e.operation = Some(op.name);
+            Error::Validation(e)
+        })?;
         let number = |name: &str| params.get(name).and_then(Value::as_i64);
         let mut position = number(pagination.position()).unwrap_or(0);
         let size = number(pagination.size).unwrap_or(pagination.max_page_size);
@@ -112,11 +121,13 @@ impl Client {
                 PageStyle::Cursor { next_cursor, has_more, .. } => {
                     seen.insert(position);
                     let more = path(&page, has_more).and_then(Value::as_bool) == Some(true);
-                    match path(&page, next_cursor).and_then(Value::as_i64).filter(|_| more) {
-                        Some(next) if seen.contains(&next) => {
+                    match (more, path(&page, next_cursor).and_then(Value::as_i64)) {
+                        (false, _) => None,
+                        (true, Some(next)) if seen.contains(&next) => {
                             return Err(Error::RepeatedCursor { operation: op.name, cursor: next, pages });
                         }
-                        other => other,
+                        (true, Some(next)) => Some(next),
+                        (true, None) => return Err(crate::paginate::missing_cursor(op.name)),
                     }
                 }
             };

@@ -452,7 +452,12 @@ pub trait Paginated: Operation {
     fn into_items(response: Self::Response) -> Vec<Self::Item>;
     /// How many items a page holds, without taking them out.
     fn item_count(response: &Self::Response) -> usize;
-    /// Cursor style: the next page's cursor when the page says there is more.
+    /// Cursor style: whether the page says another one follows.
+    fn has_more(response: &Self::Response) -> bool {
+        let _ = response;
+        false
+    }
+    /// Cursor style: the cursor of the next page, as the page gives it.
     fn next_cursor(response: &Self::Response) -> Option<i64> {
         let _ = response;
         None

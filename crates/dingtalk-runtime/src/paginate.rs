@@ -22,6 +22,19 @@ pub(crate) fn next_offset(offset: i64, size: i64, count: usize) -> Option<i64> {
     (count > 0 && count >= size && next > offset).then_some(next)
 }
 
+/// The error when a page says more follow but gives no cursor to fetch them with.
+pub(crate) fn missing_cursor<C>(operation: &'static str) -> Error<C> {
+    Error::Decode(crate::error::DecodeError {
+        operation,
+        status: 200,
+        content_type: None,
+        kind: crate::error::DecodeErrorKind::Shape(
+            "the page says more follow (has_more) but gives no next cursor; the walk cannot go on".into(),
+        ),
+        snippet: String::new(),
+    })
+}
+
 /// Walks the pages of a paginated operation.
 ///
 /// Starts at the request's offset or cursor (or 0) with the request's size (or the spec's
@@ -43,6 +56,8 @@ struct State<O: Paginated> {
     offset: i64,
     /// Cursors already fetched (cursor style), at most `max_pages` of them.
     seen: HashSet<i64>,
+    /// An error to end the walk with, after the page that revealed it.
+    pending: Option<Error<<O as Operation>::ErrorCode>>,
     size: i64,
     pages: usize,
     max_pages: usize,
@@ -79,12 +94,17 @@ impl<O: Paginated> Paginator<O> {
             request: self.request,
             offset: offset.unwrap_or(0),
             seen: HashSet::new(),
+            pending: None,
             size: self.page_size.or(size).unwrap_or(max),
             pages: 0,
             max_pages: self.max_pages,
             done: false,
         };
         let pages = stream::unfold(state, |mut state| async move {
+            if let Some(error) = state.pending.take() {
+                state.done = true;
+                return Some((Err(error), state));
+            }
             if state.done {
                 return None;
             }
@@ -108,18 +128,18 @@ impl<O: Paginated> Paginator<O> {
                     );
                     if cursor_style {
                         state.seen.insert(state.offset);
-                        match O::next_cursor(&page) {
-                            Some(next) if state.seen.contains(&next) => {
-                                state.done = true;
-                                let error = Error::RepeatedCursor {
+                        // The page's items are handed out first; a bad cursor ends the walk after them.
+                        match (O::has_more(&page), O::next_cursor(&page)) {
+                            (false, _) => state.done = true,
+                            (true, Some(next)) if state.seen.contains(&next) => {
+                                state.pending = Some(Error::RepeatedCursor {
                                     operation: O::DESCRIPTOR.name,
                                     cursor: next,
                                     pages: state.pages,
-                                };
-                                return Some((Err(error), state));
+                                });
                             }
-                            Some(next) => state.offset = next,
-                            None => state.done = true,
+                            (true, Some(next)) => state.offset = next,
+                            (true, None) => state.pending = Some(missing_cursor(O::DESCRIPTOR.name)),
                         }
                     } else {
                         match next_offset(state.offset, state.size, O::item_count(&page)) {

@@ -253,8 +253,12 @@ fn paginated_impl(op: &Operation, p: &crate::model::Pagination, op_ident: &Ident
             let next = read_path(&response_steps(op, next_cursor, scope.ctx));
             let more = read_path(&response_steps(op, has_more, scope.ctx));
             quote! {
+                fn has_more(response: &Self::Response) -> bool {
+                    #more == Some(true)
+                }
+
                 fn next_cursor(response: &Self::Response) -> Option<i64> {
-                    if #more == Some(true) { #next } else { None }
+                    #next
                 }
             }
         }

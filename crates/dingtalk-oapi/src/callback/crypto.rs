@@ -120,9 +120,9 @@ impl CallbackCrypto {
         encoding_aes_key: &str,
         owner_key: impl Into<String>,
     ) -> Result<Self, CryptoError> {
-        if encoding_aes_key.len() != 43 {
+        if encoding_aes_key.len() != 43 || !encoding_aes_key.is_ascii() {
             return Err(CryptoError::Key(format!(
-                "it has {} characters; DingTalk's keys have 43",
+                "it has {} characters; DingTalk's keys have 43 base64 characters",
                 encoding_aes_key.chars().count()
             )));
         }
@@ -187,9 +187,15 @@ impl CallbackCrypto {
         if !(1..=PAD_BLOCK).contains(&pad) || pad > plain.len() {
             return Err(CryptoError::Decrypt(format!("padding byte {pad} is outside 1..={PAD_BLOCK}")));
         }
-        let frame = &plain[..plain.len() - pad];
+        let (frame, padding) = plain.split_at(plain.len() - pad);
+        if padding.iter().any(|b| usize::from(*b) != pad) {
+            return Err(CryptoError::Decrypt(format!("the last {pad} bytes are not all {pad}: bad padding")));
+        }
         if frame.len() < 20 {
-            return Err(CryptoError::Length { claimed: 20, available: frame.len() });
+            return Err(CryptoError::Decrypt(format!(
+                "{} bytes cannot hold the frame's 16 random bytes and 4-byte length",
+                frame.len()
+            )));
         }
         let claimed = u32::from_be_bytes([frame[16], frame[17], frame[18], frame[19]]);
         let rest = &frame[20..];
@@ -366,7 +372,12 @@ mod tests {
         assert!(err.to_string().contains("`suite4xxxxxxxxxxxxxxx`, not `dingcorp0001`"), "{err}");
         // A frame too short to hold its header.
         let err = c.decrypt(&encrypt_raw(&c, &[16u8; 32])).unwrap_err();
-        assert!(matches!(err, CryptoError::Length { .. }), "{err}");
+        assert!(matches!(err, CryptoError::Decrypt(ref m) if m.contains("cannot hold")), "{err}");
+        // Padding bytes that disagree with the last one.
+        let mut bad_pad = frame(5, &body, 6, 64);
+        bad_pad[60] = 9;
+        let err = c.decrypt(&encrypt_raw(&c, &bad_pad)).unwrap_err();
+        assert!(matches!(err, CryptoError::Decrypt(ref m) if m.contains("bad padding")), "{err}");
         // A 10 MB body is refused before it is decoded.
         let huge = "A".repeat(10 * 1024 * 1024);
         assert!(matches!(c.decrypt(&huge), Err(CryptoError::Decrypt(m)) if m.contains("more than")));

@@ -605,12 +605,11 @@ impl rt::Paginated for ListUsers {
     fn item_count(response: &Self::Response) -> usize {
         response.result.as_ref().map_or(0, |v| v.list.len())
     }
+    fn has_more(response: &Self::Response) -> bool {
+        response.result.as_ref().and_then(|v| v.has_more) == Some(true)
+    }
     fn next_cursor(response: &Self::Response) -> Option<i64> {
-        if response.result.as_ref().and_then(|v| v.has_more) == Some(true) {
-            response.result.as_ref().and_then(|v| v.next_cursor)
-        } else {
-            None
-        }
+        response.result.as_ref().and_then(|v| v.next_cursor)
     }
 }
 impl crate::generated::Client {
