@@ -105,3 +105,21 @@ async fn contacts_must_name_known_owners_and_departments() {
         assert!(api.errmsg.contains(what), "{what}: {}", api.errmsg);
     }
 }
+
+#[tokio::test]
+async fn answers_carry_only_what_the_endpoint_returns() {
+    let (server, _client) = setup().await;
+    let body = reqwest::Client::new()
+        .post(format!("{}/topapi/v2/user/getbymobile?access_token={TOKEN}", server.url()))
+        .header("content-type", "application/json")
+        .body(r#"{"mobile":"13800000001"}"#)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["result"]["userid"], "manager01");
+    assert!(answer["result"].get("mobile").is_none() && answer["result"].get("name").is_none(), "{answer}");
+}

@@ -266,7 +266,7 @@ impl Shared {
                             out.insert("errcode".into(), json!(0));
                             out.extend(fields);
                             out.insert("request_id".into(), json!(request_id()));
-                            Value::Object(out)
+                            Value::Object(trim_to_spec(op, out))
                         }
                         Err(failure) => api_error(failure.code, failure.message),
                     }
@@ -335,6 +335,28 @@ pub(crate) fn signature(secret: &str, timestamp: &str, ticket: &str) -> String {
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { return String::new() };
     mac.update(format!("{timestamp}\n{ticket}").as_bytes());
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// The answer with only the fields the spec declares for the response, as DingTalk answers:
+/// a store holds whole objects (a user), an answer carries what the endpoint returns (its
+/// `userid`). Operations that declare no response fields answer as stored.
+fn trim_to_spec(op: &OperationDescriptor, out: Map<String, Value>) -> Map<String, Value> {
+    if op.response.is_empty() {
+        return out;
+    }
+    let mut trimmed =
+        match dingtalk_oapi::schema::check_fields(op.response, &out, "", dingtalk_oapi::schema::Mode::Decode) {
+            Ok(trimmed) => trimmed,
+            // Data that does not fit the response type is answered as it is (a test may want that).
+            Err(_) => return out,
+        };
+    // The envelope DingTalk always sends, declared or not.
+    for key in ["errcode", "request_id"] {
+        if let Some(v) = out.get(key) {
+            trimmed.insert(key.to_owned(), v.clone());
+        }
+    }
+    trimmed
 }
 
 /// The documented message of `code` for `op` (its own list, else the global table).
