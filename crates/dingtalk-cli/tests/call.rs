@@ -331,3 +331,49 @@ fn every_directory_operation_round_trips_through_call_in_the_sandbox() {
     assert_eq!(out.status.code(), Some(3));
     assert!(text(&out.stderr).contains("60003"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn qps_paces_the_calls_and_an_unreachable_redis_is_only_a_warning() {
+    // Three cursor pages of one user each (department 5 holds user01 and user04, 2 pages; 1
+    // holds boss01): with --qps 1 the second page waits for the next wall-clock second.
+    let started = std::time::Instant::now();
+    let paced = dingtalk(&[
+        "--sandbox",
+        "--qps",
+        "1",
+        "--output",
+        "json",
+        "call",
+        "ListUsers",
+        "-p",
+        "dept_id=5",
+        "-p",
+        "size=1",
+        "--all",
+    ]);
+    let elapsed = started.elapsed();
+    assert_eq!(json_out(&paced).as_array().map(Vec::len), Some(2));
+    assert!(elapsed >= std::time::Duration::from_millis(50), "the second call waited for a new second: {elapsed:?}");
+
+    // A Redis that cannot be reached: a warning without the password, and the call goes ahead.
+    let out = dingtalk(&[
+        "--sandbox",
+        "--redis-url",
+        "redis://:hunter2@127.0.0.1:1/0",
+        "--output",
+        "json",
+        "call",
+        "CountUsers",
+        "-p",
+        "only_active=true",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("warning: cannot connect to Redis at redis://:***@127.0.0.1:1/0"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "the password leaked: {stderr}");
+
+    // --qps 0 turns the limiter off; a negative or non-numeric value is a usage error.
+    let out = dingtalk(&["--sandbox", "--qps", "0", "call", "CountUsers", "-p", "only_active=true"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(dingtalk(&["--sandbox", "--qps", "x", "call", "CountUsers"]).status.code(), Some(2));
+}
