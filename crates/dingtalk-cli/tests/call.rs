@@ -1,78 +1,19 @@
 //! `dingtalk call`: every spec operation from the shell, against the sandbox and against the
 //! fake server as a separate process (a real base URL), checking stdout, stderr and exit codes.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+mod common;
 
+use std::io::Write;
+use std::process::{Output, Stdio};
+
+use common::{MockProcess, command, dingtalk, text};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "call-test-token-51d2";
 
-fn command() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dingtalk"));
-    for var in ["DINGTALK_BASE_URL", "DINGTALK_ACCESS_TOKEN", "DINGTALK_APP_KEY", "DINGTALK_APP_SECRET"] {
-        cmd.env_remove(var);
-    }
-    cmd.stdin(Stdio::null());
-    cmd
-}
-
-fn dingtalk(args: &[&str]) -> Output {
-    command().args(args).output().expect("run dingtalk")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 fn json_out(out: &Output) -> Value {
     assert!(out.status.success(), "exit {:?}: {}", out.status.code(), text(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(&out.stdout)))
-}
-
-struct Mock {
-    child: Child,
-    url: String,
-}
-
-impl Mock {
-    fn start() -> Mock {
-        Mock::start_with(&[])
-    }
-
-    fn start_with(extra: &[&str]) -> Mock {
-        let dir = PathBuf::from(env!("CARGO_BIN_EXE_dingtalk")).parent().unwrap().to_path_buf();
-        let binary = dir.join(format!("dingtalk-mock{}", std::env::consts::EXE_SUFFIX));
-        if !binary.exists() {
-            let status = Command::new(env!("CARGO"))
-                .args(["build", "-p", "dingtalk-mock", "--bin", "dingtalk-mock"])
-                .status()
-                .expect("cargo build dingtalk-mock");
-            assert!(status.success());
-        }
-        let mut child = Command::new(binary)
-            .args(["--port", "0", "--access-token", TOKEN])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start dingtalk-mock");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        Mock { child, url: line.trim().to_owned() }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        command().args(["--base-url", &self.url, "--access-token", TOKEN]).args(args).output().unwrap()
-    }
-}
-
-impl Drop for Mock {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]
@@ -164,7 +105,7 @@ fn bad_values_and_unknown_parameters_exit_2_and_send_nothing() {
 
 #[test]
 fn contacts_round_trip_through_call_against_a_real_base_url() {
-    let mock = Mock::start();
+    let mock = MockProcess::start(TOKEN, &[]);
     let contact = json!({"contact": {
         "name": "Zhao Liu", "mobile": "13800000000", "state_code": "86",
         "follower_user_id": "manager01", "label_ids": [1561077310]
@@ -218,7 +159,7 @@ fn contacts_round_trip_through_call_against_a_real_base_url() {
 
 #[test]
 fn a_bad_token_is_an_api_error_and_an_unreachable_server_a_transport_error() {
-    let mock = Mock::start();
+    let mock = MockProcess::start(TOKEN, &[]);
     let out = command()
         .args(["--base-url", &mock.url, "--access-token", "wrong-token", "call", "ListLabelGroups"])
         .output()
@@ -265,7 +206,7 @@ fn directory_walks_cursor_pages_in_the_sandbox_and_over_a_data_file() {
         .collect();
     let file = std::env::temp_dir().join(format!("dingtalk-call-users-{}.json", std::process::id()));
     std::fs::write(&file, json!({"departments": departments, "users": users}).to_string()).unwrap();
-    let mock = Mock::start_with(&["--data", file.to_str().unwrap()]);
+    let mock = MockProcess::start(TOKEN, &["--data", file.to_str().unwrap()]);
     std::fs::remove_file(&file).unwrap();
     for op in ["ListUsers", "ListUsersSimple"] {
         let all = json_out(&mock.run(&["--output", "json", "call", op, "-p", "dept_id=1", "-p", "size=6", "--all"]));

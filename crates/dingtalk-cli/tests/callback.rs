@@ -1,19 +1,15 @@
 //! `dingtalk callback decrypt|encrypt` with DingTalk's published vector and hostile inputs.
 
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::process::Output;
+
+use common::{dingtalk, text};
 
 const TOKEN: &str = "123456";
 const AES_KEY: &str = "4g5j64qlyl3zvetqxz5jiocdr586fn2zvjpa8zls3ij";
 const OWNER: &str = "suite4xxxxxxxxxxxxxxx";
 const ENCRYPT: &str = "1a3NBxmCFwkCJvfoQ7WhJHB+iX3qHPsc9JbaDznE1i03peOk1LaOQoRz3+nlyGNhwmwJ3vDMG+OzrHMeiZI7gTRWVdUBmfxjZ8Ej23JVYa9VrYeJ5as7XM/ZpulX8NEQis44w53h1qAgnC3PRzM7Zc/D6Ibr0rgUathB6zRHP8PYrfgnNOS9PhSBdHlegK+AGGanfwjXuQ9+0pZcy0w9lQ==";
-
-fn dingtalk(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dingtalk")).args(args).stdin(Stdio::null()).output().expect("run dingtalk")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn decrypt(token: &str, key: &str, owner: &str, signature: &str, encrypt: &str) -> Output {
     dingtalk(&[

@@ -1,71 +1,13 @@
 //! End-to-end: the `dingtalk` binary against the fake server (in sandbox mode and as a
 //! separate `dingtalk-mock` process), checking stdout, stderr and exit codes.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+mod common;
+
+use std::process::Command;
+
+use common::{MockProcess, dingtalk, text};
 
 const TOKEN: &str = "cli-test-token-8c1f";
-
-fn dingtalk(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dingtalk"))
-        .args(args)
-        .env_remove("DINGTALK_BASE_URL")
-        .env_remove("DINGTALK_ACCESS_TOKEN")
-        .env_remove("DINGTALK_APP_KEY")
-        .env_remove("DINGTALK_APP_SECRET")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run dingtalk")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// The `dingtalk-mock` binary, built next to `dingtalk` (built on demand when only this
-/// package's tests were built).
-fn mock_binary() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_BIN_EXE_dingtalk")).parent().unwrap().to_path_buf();
-    let path = dir.join(format!("dingtalk-mock{}", std::env::consts::EXE_SUFFIX));
-    if !path.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "dingtalk-mock", "--bin", "dingtalk-mock"])
-            .status()
-            .expect("cargo build dingtalk-mock");
-        assert!(status.success(), "building dingtalk-mock failed");
-    }
-    path
-}
-
-struct MockProcess {
-    child: Child,
-    url: String,
-}
-
-impl MockProcess {
-    fn start(extra: &[&str]) -> MockProcess {
-        let mut child = Command::new(mock_binary())
-            .args(["--port", "0", "--access-token", TOKEN])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start dingtalk-mock");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("read the URL");
-        let url = line.trim().to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "first line is the base URL: {url:?}");
-        MockProcess { child, url }
-    }
-}
-
-impl Drop for MockProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 #[test]
 fn sandbox_lists_every_example_group_as_a_table() {
@@ -145,7 +87,7 @@ fn all_walks_every_page_of_a_data_file() {
         .collect();
     let file = std::env::temp_dir().join(format!("dingtalk-cli-groups-{}.json", std::process::id()));
     std::fs::write(&file, serde_json::to_vec(&serde_json::json!({"label_groups": groups})).unwrap()).unwrap();
-    let mock = MockProcess::start(&["--data", file.to_str().unwrap()]);
+    let mock = MockProcess::start(TOKEN, &["--data", file.to_str().unwrap()]);
     for size in ["100", "7"] {
         let out = with_mock(&mock, &["--output", "json", "ext-contact", "list-label-groups", "--all", "--size", size]);
         assert!(out.status.success(), "{}", text(&out.stderr));
@@ -178,7 +120,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn api_errors_exit_3_with_code_message_request_id_and_solution() {
-    let mock = MockProcess::start(&[]);
+    let mock = MockProcess::start(TOKEN, &[]);
     let out =
         dingtalk(&["--base-url", &mock.url, "--access-token", "wrong-token-123", "ext-contact", "list-label-groups"]);
     assert_eq!(out.status.code(), Some(3));
@@ -210,7 +152,7 @@ fn transport_errors_exit_4() {
 
 #[test]
 fn environment_variables_and_app_credentials_work_against_the_mock_binary() {
-    let mock = MockProcess::start(&["--app-key", "cli-app", "--app-secret", "cli-app-secret-42"]);
+    let mock = MockProcess::start(TOKEN, &["--app-key", "cli-app", "--app-secret", "cli-app-secret-42"]);
     let out = Command::new(env!("CARGO_BIN_EXE_dingtalk"))
         .args(["-v", "--output", "json", "ext-contact", "list-label-groups", "--all"])
         .env("DINGTALK_BASE_URL", &mock.url)
@@ -245,15 +187,13 @@ fn completions_are_printed() {
     assert!(text(&out.stdout).contains("list-label-groups"));
 }
 
-fn with_mock(mock: &MockProcess, args: &[&str]) -> Output {
-    let mut all = vec!["--base-url", mock.url.as_str(), "--access-token", TOKEN];
-    all.extend_from_slice(args);
-    dingtalk(&all)
+fn with_mock(mock: &MockProcess, args: &[&str]) -> std::process::Output {
+    mock.run(args)
 }
 
 #[test]
 fn contacts_round_trip_through_the_cli() {
-    let mock = MockProcess::start(&[]);
+    let mock = MockProcess::start(TOKEN, &[]);
     let out = with_mock(
         &mock,
         &[
@@ -321,7 +261,7 @@ fn contacts_round_trip_through_the_cli() {
 
 #[test]
 fn contact_validation_failures_exit_2() {
-    let mock = MockProcess::start(&[]);
+    let mock = MockProcess::start(TOKEN, &[]);
     let out = with_mock(&mock, &["ext-contact", "create", "--name", "No Mobile", "--state-code", "86"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("`contact.mobile` is required"), "{}", text(&out.stderr));

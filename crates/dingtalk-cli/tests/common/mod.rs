@@ -1,0 +1,86 @@
+//! What the CLI's end-to-end tests share: running the `dingtalk` binary with a clean
+//! environment, and the fake server as a separate `dingtalk-mock` process.
+
+#![allow(dead_code)] // Each test binary uses a different part of this module.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+
+/// The `dingtalk` command with none of the environment's DingTalk settings and no stdin.
+pub fn command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dingtalk"));
+    for var in [
+        "DINGTALK_BASE_URL",
+        "DINGTALK_ACCESS_TOKEN",
+        "DINGTALK_APP_KEY",
+        "DINGTALK_APP_SECRET",
+        "DINGTALK_QPS",
+        "DINGTALK_REDIS_URL",
+        "DINGTALK_CALLBACK_TOKEN",
+        "DINGTALK_CALLBACK_AES_KEY",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+pub fn dingtalk(args: &[&str]) -> Output {
+    command().args(args).output().expect("run dingtalk")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The `dingtalk-mock` binary, built next to `dingtalk` (built on demand when only this
+/// package's tests were built).
+pub fn mock_binary() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_BIN_EXE_dingtalk")).parent().unwrap().to_path_buf();
+    let path = dir.join(format!("dingtalk-mock{}", std::env::consts::EXE_SUFFIX));
+    if !path.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "dingtalk-mock", "--bin", "dingtalk-mock"])
+            .status()
+            .expect("cargo build dingtalk-mock");
+        assert!(status.success(), "building dingtalk-mock failed");
+    }
+    path
+}
+
+/// A `dingtalk-mock` process on a free port, accepting `token`; killed when dropped.
+pub struct MockProcess {
+    child: Child,
+    pub url: String,
+    token: String,
+}
+
+impl MockProcess {
+    pub fn start(token: &str, extra: &[&str]) -> MockProcess {
+        let mut child = Command::new(mock_binary())
+            .args(["--port", "0", "--access-token", token])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dingtalk-mock");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("read the URL");
+        let url = line.trim().to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "first line is the base URL: {url:?}");
+        MockProcess { child, url, token: token.to_owned() }
+    }
+
+    /// `dingtalk --base-url <this server> --access-token <its token> ARGS…`.
+    pub fn run(&self, args: &[&str]) -> Output {
+        command().args(["--base-url", &self.url, "--access-token", &self.token]).args(args).output().unwrap()
+    }
+}
+
+impl Drop for MockProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
