@@ -183,26 +183,19 @@ async fn start_sandbox(
     Ok((builder, Box::new(server)))
 }
 
-#[cfg(not(feature = "sandbox"))]
-async fn start_sandbox(
-    _: dingtalk_oapi::ClientBuilder<Client>,
-) -> Result<(dingtalk_oapi::ClientBuilder<Client>, Box<dyn std::any::Any>), Failure> {
-    unreachable!("--sandbox exists only with the sandbox feature")
-}
-
 async fn run(cli: Cli) -> Result<(), Failure> {
     // Keeps the sandbox server alive for the whole command.
-    let mut _sandbox = None;
+    let mut _sandbox: Option<Box<dyn std::any::Any>> = None;
     let mut builder = Client::builder();
     #[cfg(feature = "sandbox")]
-    let sandbox = cli.sandbox;
-    #[cfg(not(feature = "sandbox"))]
-    let sandbox = false;
-    if sandbox {
-        let (b, server) = start_sandbox(builder).await?;
-        builder = b;
-        _sandbox = Some(server);
-    } else {
+    {
+        if cli.sandbox {
+            let (b, server) = start_sandbox(builder).await?;
+            builder = b;
+            _sandbox = Some(server);
+        }
+    }
+    if _sandbox.is_none() {
         if let Some(url) = &cli.base_url {
             builder = builder.base_url(url);
         }
