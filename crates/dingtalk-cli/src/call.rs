@@ -44,11 +44,19 @@ pub async fn run(client: &Client, args: CallArgs, out: Output) -> Result<(), Fai
     }
     let name = args.operation.as_deref().unwrap_or_default();
     let op = find_operation(OPERATIONS, name).ok_or_else(|| {
-        let known: Vec<&str> = OPERATIONS.iter().map(|d| d.name).collect();
-        Failure::usage(format!("unknown operation `{name}`; known: {} (see `dingtalk call --list`)", known.join(", ")))
+        // The names that share the given one's last part (`GetUser` in several groups), else all
+        // of them when they are few.
+        let bare = name.rsplit('.').next().unwrap_or(name);
+        let mut known: Vec<String> =
+            OPERATIONS.iter().filter(|d| d.name == bare).map(|d| d.qualified_name().into_owned()).collect();
+        if known.is_empty() && OPERATIONS.len() <= 40 {
+            known = OPERATIONS.iter().map(|d| d.qualified_name().into_owned()).collect();
+        }
+        let hint = if known.is_empty() { String::new() } else { format!("; known: {}", known.join(", ")) };
+        Failure::usage(format!("unknown operation `{name}`{hint} (see `dingtalk call --list`)"))
     })?;
     if args.all && op.pagination.is_none() {
-        return Err(Failure::usage(format!("{} is not paginated; drop --all", op.name)));
+        return Err(Failure::usage(format!("{} is not paginated; drop --all", op.qualified_name())));
     }
     let params = params(op, &args)?;
     if args.all {
@@ -75,7 +83,7 @@ fn list(out: Output) -> Result<(), Failure> {
         .iter()
         .map(|d| {
             json!({
-                "name": d.name,
+                "name": d.qualified_name(),
                 "group": d.group,
                 "method": d.method.as_str(),
                 "path": d.path,
@@ -135,7 +143,7 @@ fn params(op: &'static OperationDescriptor, args: &CallArgs) -> Result<Map<Strin
             return Err(Failure::usage(format!("--param `{pair}`: expected NAME=VALUE")));
         };
         let Some(field) = op.param(name) else {
-            let known: Vec<&str> = op.query.iter().chain(op.body).map(|f| f.name).collect();
+            let known: Vec<&str> = op.params().map(|f| f.name).collect();
             let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
             return Err(Failure::usage(format!("{} has no parameter `{name}`; known: {known}", op.name)));
         };
@@ -156,6 +164,7 @@ fn type_name(field: &dingtalk_oapi::FieldSchema) -> String {
             F64 => "a number".into(),
             List(inner) => format!("a JSON list, each item {}", name(inner)),
             Object(schema) => format!("a JSON `{}` object", schema.name),
+            Json => "any JSON value".into(),
         }
     }
     name(&field.ty)

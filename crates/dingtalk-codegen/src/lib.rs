@@ -38,7 +38,7 @@ impl Source {
 /// `types:` files. Returns every problem found, sorted by place.
 pub fn load(sources: &[Source]) -> Result<Spec, Vec<Diagnostic>> {
     let mut d = diag::Diagnostics::default();
-    let mut service: Option<(model::Service, String)> = None;
+    let mut services: Vec<model::Service> = Vec::new();
     let mut operations = Vec::new();
     let mut shared_types = Vec::new();
     let mut sandboxes = Vec::new();
@@ -60,10 +60,16 @@ pub fn load(sources: &[Source]) -> Result<Spec, Vec<Diagnostic>> {
         };
         match parse::read_file(&root, &mut d) {
             Some(parse::SpecFile::Service(s)) => {
-                if let Some((_, first)) = &service {
-                    d.error(&s.loc, format!("a second `service:` file; the spec has exactly one (first: {first})"));
+                if let Some(first) = services.iter().find(|f| f.id == s.id) {
+                    d.error(
+                        &s.loc,
+                        format!(
+                            "a second `service:` file with id `{}` (first at {}); give each service its own `id:`",
+                            s.id, first.loc
+                        ),
+                    );
                 } else {
-                    service = Some((s, source.path.clone()));
+                    services.push(s);
                 }
             }
             Some(parse::SpecFile::Operation(op)) => operations.push(*op),
@@ -73,16 +79,67 @@ pub fn load(sources: &[Source]) -> Result<Spec, Vec<Diagnostic>> {
             None => {}
         }
     }
-    let Some((service, _)) = service else {
+    if services.is_empty() {
         let at = sources.first().map_or_else(|| Location::new("spec", 1, 1), |s| Location::new(&s.path, 1, 1));
         d.error(&at, "no `service:` file found; the spec needs one (servers, auth and global error codes)");
         return Err(d.into_sorted());
-    };
+    }
+    // The primary service (the one the generated `Client` is built for) first: `oapi`, else
+    // the first file's; the rest by id.
+    services.sort_by(|a, b| (a.id != model::DEFAULT_SERVICE, &a.id).cmp(&(b.id != model::DEFAULT_SERVICE, &b.id)));
     operations.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));
     shared_types.sort_by(|a, b| (&a.group, &a.loc).cmp(&(&b.group, &b.loc)));
     sandboxes.sort_by(|a, b| (&a.group, &a.loc).cmp(&(&b.group, &b.loc)));
     events.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));
-    let spec = Spec { service, operations, shared_types, sandboxes, events };
+    let mut spec = Spec { services, operations, shared_types, sandboxes, events };
+    scope_names(&mut spec);
     validate::validate(&spec, &mut d);
     if d.is_empty() { Ok(spec) } else { Err(d.into_sorted()) }
+}
+
+/// Qualifies the type names of `by_group` groups as `group::Name`, in declarations and in
+/// references from the same group, so that groups may repeat names (the new API does: every
+/// group has its `GetUser…` types) while one table keeps every type.
+fn scope_names(spec: &mut Spec) {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut local: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let groups: BTreeSet<String> =
+        spec.operations.iter().filter(|op| spec.by_group(&op.group)).map(|op| op.group.clone()).collect();
+    for op in spec.operations.iter().filter(|op| groups.contains(&op.group)) {
+        local.entry(op.group.clone()).or_default().extend(op.types.iter().map(|t| t.name.clone()));
+    }
+    for shared in spec.shared_types.iter().filter(|s| groups.contains(&s.group)) {
+        local.entry(shared.group.clone()).or_default().extend(shared.types.iter().map(|t| t.name.clone()));
+    }
+    fn qualify(ty: &mut model::ParamType, group: &str, names: &BTreeSet<String>) {
+        match ty {
+            model::ParamType::List(inner) => qualify(inner, group, names),
+            model::ParamType::Named(n) if names.contains(n.as_str()) => *n = format!("{group}::{n}"),
+            _ => {}
+        }
+    }
+    let fix_fields = |fields: &mut Vec<model::Field>, group: &str, names: &BTreeSet<String>| {
+        for f in fields {
+            qualify(&mut f.ty, group, names);
+        }
+    };
+    let fix_types = |types: &mut Vec<model::NamedType>, group: &str, names: &BTreeSet<String>| {
+        for t in types {
+            t.name = format!("{group}::{}", t.name);
+            fix_fields(&mut t.fields, group, names);
+        }
+    };
+    for op in &mut spec.operations {
+        let Some(names) = local.get(&op.group) else { continue };
+        let group = op.group.clone();
+        for list in [&mut op.path_params, &mut op.query, &mut op.body, &mut op.response] {
+            fix_fields(list, &group, names);
+        }
+        fix_types(&mut op.types, &group, names);
+    }
+    for shared in &mut spec.shared_types {
+        let Some(names) = local.get(&shared.group) else { continue };
+        let group = shared.group.clone();
+        fix_types(&mut shared.types, &group, names);
+    }
 }

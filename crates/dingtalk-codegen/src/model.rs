@@ -8,7 +8,8 @@ use crate::diag::Location;
 /// The whole API: one service file plus its operations and shared types.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Spec {
-    pub service: Service,
+    /// The services, the primary one (`oapi`, whose client the generated `Client` wraps) first.
+    pub services: Vec<Service>,
     /// Sorted by group, then name.
     pub operations: Vec<Operation>,
     /// Named object types declared in `types:` files, shared by the operations of a group.
@@ -18,6 +19,32 @@ pub struct Spec {
     /// Callback events (what DingTalk pushes), from `event:` files, sorted by group and name.
     pub events: Vec<Event>,
 }
+
+impl Spec {
+    /// The service the generated `Client` is built for (its `base_url` is this one's).
+    pub fn primary(&self) -> &Service {
+        &self.services[0]
+    }
+
+    /// The service with this id.
+    pub fn service(&self, id: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.id == id)
+    }
+
+    /// The service of an operation (validated to exist; the primary one otherwise).
+    pub fn service_of(&self, op: &Operation) -> &Service {
+        self.service(&op.service).unwrap_or_else(|| self.primary())
+    }
+
+    /// Whether the operations of `group` are reached through the group (`client.contact_1_0()`)
+    /// rather than directly on the client; their names and types are then scoped to the group.
+    pub fn by_group(&self, group: &str) -> bool {
+        self.operations.iter().any(|op| op.group == group && self.service_of(op).by_group)
+    }
+}
+
+/// The service id operations and service files name when they name none.
+pub const DEFAULT_SERVICE: &str = "oapi";
 
 /// An `event:` file: one type of callback DingTalk pushes, told apart by its `EventType`.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,11 +84,38 @@ pub struct SandboxStore {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Service {
     pub loc: Location,
+    /// Short name operations refer to it by (`service: api`); `oapi` when the file names none.
+    pub id: String,
     pub name: String,
     pub description: String,
     pub servers: Vec<Server>,
     pub auth: AuthScheme,
+    pub envelope: ErrorEnvelope,
+    /// Operations are reached through their group (`client_methods: by_group`), and their
+    /// names and types are scoped to it: the new API repeats names across groups.
+    pub by_group: bool,
     pub error_codes: Vec<ErrorCode>,
+}
+
+/// How a service answers an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorEnvelope {
+    /// HTTP 200 with a non-zero `errcode` (the old OAPI); codes are numbers.
+    Errcode,
+    /// An HTTP error status with `{"code", "message", "requestid"}` (the new API); codes are strings.
+    HttpStatus,
+}
+
+impl ErrorEnvelope {
+    pub const ALL: [(&'static str, ErrorEnvelope); 2] =
+        [("errcode", ErrorEnvelope::Errcode), ("http_status", ErrorEnvelope::HttpStatus)];
+}
+
+/// Where the access token travels.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokenPlacement {
+    Query(String),
+    Header(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -78,8 +132,8 @@ pub struct Server {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthScheme {
     pub loc: Location,
-    /// Query parameter name, `access_token`.
-    pub query_param: String,
+    /// The query parameter `access_token` (old OAPI) or the header `x-acs-dingtalk-access-token`.
+    pub placement: TokenPlacement,
     pub description: String,
     pub example: Option<String>,
 }
@@ -119,7 +173,9 @@ impl ErrorClass {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ErrorCode {
     pub loc: Location,
-    pub code: i64,
+    pub code: CodeValue,
+    /// The HTTP status the code comes with (string codes of the new API).
+    pub status: Option<u16>,
     /// snake_case name; the enum variant is its UpperCamelCase form.
     pub name: String,
     pub message: String,
@@ -131,6 +187,22 @@ pub struct ErrorCode {
     pub param: Option<String>,
     /// Sub-codes (`sub_code` in the response) that change the class, e.g. 15 + `isp.-1`.
     pub sub_codes: Vec<SubCode>,
+}
+
+/// An error code: a number (`errcode`) or a string (the new API's `code`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CodeValue {
+    Num(i64),
+    Str(String),
+}
+
+impl std::fmt::Display for CodeValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CodeValue::Num(n) => write!(f, "{n}"),
+            CodeValue::Str(s) => f.write_str(s),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -145,13 +217,38 @@ pub struct SubCode {
 pub enum HttpMethod {
     Get,
     Post,
+    Put,
+    Delete,
+    Patch,
 }
 
 impl HttpMethod {
+    pub const ALL: [(&'static str, HttpMethod); 5] = [
+        ("GET", HttpMethod::Get),
+        ("POST", HttpMethod::Post),
+        ("PUT", HttpMethod::Put),
+        ("DELETE", HttpMethod::Delete),
+        ("PATCH", HttpMethod::Patch),
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             HttpMethod::Get => "GET",
             HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Delete => "DELETE",
+            HttpMethod::Patch => "PATCH",
+        }
+    }
+
+    /// The runtime's variant name.
+    pub fn variant(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "Get",
+            HttpMethod::Post => "Post",
+            HttpMethod::Put => "Put",
+            HttpMethod::Delete => "Delete",
+            HttpMethod::Patch => "Patch",
         }
     }
 }
@@ -187,6 +284,10 @@ pub struct Operation {
     pub name: String,
     /// snake_case module the operation is generated into, e.g. `extcontact`.
     pub group: String,
+    /// Id of the service the operation belongs to (`oapi` unless the file says `service:`).
+    pub service: String,
+    /// Where the facts come from when imported (`alibabacloud-dingtalk 2.2.65`).
+    pub source: Option<String>,
     pub summary: String,
     pub description: String,
     pub docs: Option<String>,
@@ -199,6 +300,8 @@ pub struct Operation {
     pub permission: Option<Permission>,
     /// Whether the call may be repeated after it may have reached the server.
     pub retry_safe: bool,
+    /// Parameters filling `{name}` segments of the path.
+    pub path_params: Vec<Field>,
     pub query: Vec<Field>,
     pub body: Vec<Field>,
     pub pagination: Option<Pagination>,
@@ -359,7 +462,11 @@ pub enum ParamType {
     I32,
     I64,
     F64,
+    /// Any JSON value (the new API's free-form maps).
+    Json,
     List(Box<ParamType>),
+    /// A named object type. In a group whose names are scoped to it (`by_group`), the loader
+    /// qualifies the name as `group::Name`; [`crate::names::bare`] gives the Rust name.
     Named(String),
 }
 
@@ -376,6 +483,7 @@ impl ParamType {
             ParamType::I32 => "i32".into(),
             ParamType::I64 => "i64".into(),
             ParamType::F64 => "f64".into(),
+            ParamType::Json => "json".into(),
             ParamType::List(inner) => format!("list<{}>", inner.spelling()),
             ParamType::Named(n) => n.clone(),
         }

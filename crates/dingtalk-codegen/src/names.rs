@@ -12,6 +12,12 @@ const KEYWORDS: &[&str] = &[
 ];
 const NOT_RAW: &[&str] = &["crate", "self", "Self", "super", "_"];
 
+/// A type name without the group qualifier the loader gives types of `by_group` groups
+/// (`contact_1_0::GetUserResponseBody` → `GetUserResponseBody`).
+pub fn bare(name: &str) -> &str {
+    name.rsplit("::").next().unwrap_or(name)
+}
+
 pub fn snake(text: &str) -> String {
     sanitize(&text.to_snake_case())
 }

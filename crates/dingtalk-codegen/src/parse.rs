@@ -265,13 +265,32 @@ fn read_ident(node: &Node, d: &mut Diagnostics, case: IdentCase, what: &str) -> 
 
 fn read_service(node: &Node, d: &mut Diagnostics) -> Option<Service> {
     let mut m = MapReader::new(node, "`service`", d)?;
+    let id = m.take("id").and_then(|n| read_ident(n, d, IdentCase::Snake, "id"));
     let name = req_str(&mut m, "name", d);
     let description = opt_str(&mut m, "description", d).unwrap_or_default();
     let servers = m.require("servers", d).map(|n| read_servers(n, d)).unwrap_or_default();
     let auth = m.require("auth", d).and_then(|n| read_auth(n, d));
+    let envelope = m
+        .take("error_envelope")
+        .and_then(|n| read_choice(n, d, "error_envelope", &ErrorEnvelope::ALL))
+        .unwrap_or(ErrorEnvelope::Errcode);
+    let by_group = m
+        .take("client_methods")
+        .and_then(|n| read_choice(n, d, "client_methods", &[("flat", false), ("by_group", true)]))
+        .unwrap_or(false);
     let error_codes = m.take("error_codes").map(|n| read_error_codes(n, d, true)).unwrap_or_default();
     m.finish(d);
-    Some(Service { loc: node.loc.clone(), name: name?, description, servers, auth: auth?, error_codes })
+    Some(Service {
+        loc: node.loc.clone(),
+        id: id.unwrap_or_else(|| DEFAULT_SERVICE.to_owned()),
+        name: name?,
+        description,
+        servers,
+        auth: auth?,
+        envelope,
+        by_group,
+        error_codes,
+    })
 }
 
 fn read_servers(node: &Node, d: &mut Diagnostics) -> Vec<Server> {
@@ -292,18 +311,31 @@ fn read_servers(node: &Node, d: &mut Diagnostics) -> Vec<Server> {
 
 fn read_auth(node: &Node, d: &mut Diagnostics) -> Option<AuthScheme> {
     let mut m = MapReader::new(node, "`auth`", d)?;
-    let query_param = req_str(&mut m, "query_param", d);
+    let query_param = opt_str(&mut m, "query_param", d);
+    let header = opt_str(&mut m, "header", d);
     let description = opt_str(&mut m, "description", d).unwrap_or_default();
     let example = opt_str(&mut m, "example", d);
     m.finish(d);
-    Some(AuthScheme { loc: node.loc.clone(), query_param: query_param?, description, example })
+    let placement = match (query_param, header) {
+        (Some(q), None) => TokenPlacement::Query(q),
+        (None, Some(h)) => TokenPlacement::Header(h),
+        _ => {
+            d.error(
+                &node.loc,
+                "`auth` needs exactly one of `query_param:` (e.g. `access_token`) or `header:` (e.g. `x-acs-dingtalk-access-token`)",
+            );
+            return None;
+        }
+    };
+    Some(AuthScheme { loc: node.loc.clone(), placement, description, example })
 }
 
 fn read_error_codes(node: &Node, d: &mut Diagnostics, global: bool) -> Vec<ErrorCode> {
     let mut out = Vec::new();
     for item in read_seq(node, d, "error_codes") {
         let Some(mut m) = MapReader::new(item, "an error code", d) else { continue };
-        let code = m.require("code", d).and_then(|n| read_int(n, d, "code"));
+        let code = m.require("code", d).and_then(|n| read_code(n, d));
+        let status = m.take("status").and_then(|n| read_int(n, d, "status")).and_then(|s| u16::try_from(s).ok());
         let name = m.require("name", d).and_then(|n| read_ident(n, d, IdentCase::Snake, "name"));
         let message = req_str(&mut m, "message", d);
         let solution = opt_str(&mut m, "solution", d).unwrap_or_default();
@@ -318,10 +350,39 @@ fn read_error_codes(node: &Node, d: &mut Diagnostics, global: bool) -> Vec<Error
             );
         }
         if let (Some(code), Some(name), Some(message)) = (code, name, message) {
-            out.push(ErrorCode { loc: item.loc.clone(), code, name, message, solution, class, param, sub_codes });
+            out.push(ErrorCode {
+                loc: item.loc.clone(),
+                code,
+                status,
+                name,
+                message,
+                solution,
+                class,
+                param,
+                sub_codes,
+            });
         }
     }
     out
+}
+
+/// An error code: a whole number (`errcode`) or a string (the new API's `code`).
+fn read_code(node: &Node, d: &mut Diagnostics) -> Option<CodeValue> {
+    if let Value::Scalar(s) = &node.value {
+        match s.resolve() {
+            Resolved::Int(i) => return Some(CodeValue::Num(i)),
+            Resolved::Str(t) if !t.is_empty() => return Some(CodeValue::Str(t.to_owned())),
+            _ => {}
+        }
+    }
+    d.error(
+        &node.loc,
+        format!(
+            "`code` must be a whole number (`40014`) or a string (`InvalidAuthentication`), found {}",
+            node.value.kind()
+        ),
+    );
+    None
 }
 
 fn item_has_no_key(node: &Node, key: &str) -> bool {
@@ -350,12 +411,12 @@ fn read_operation(node: &Node, d: &mut Diagnostics) -> Option<Operation> {
     let mut m = MapReader::new(node, "`operation`", d)?;
     let name = m.require("name", d).and_then(|n| read_ident(n, d, IdentCase::UpperCamel, "name"));
     let group = m.require("group", d).and_then(|n| read_ident(n, d, IdentCase::Snake, "group"));
+    let service = m.take("service").and_then(|n| read_ident(n, d, IdentCase::Snake, "service"));
+    let source = opt_str(&mut m, "source", d);
     let summary = req_str(&mut m, "summary", d);
     let description = opt_str(&mut m, "description", d).unwrap_or_default();
     let docs = opt_str(&mut m, "docs", d);
-    let method = m
-        .require("method", d)
-        .and_then(|n| read_choice(n, d, "method", &[("GET", HttpMethod::Get), ("POST", HttpMethod::Post)]));
+    let method = m.require("method", d).and_then(|n| read_choice(n, d, "method", &HttpMethod::ALL));
     let path = req_str(&mut m, "path", d);
     let encoding = m.require("encoding", d).and_then(|n| read_choice(n, d, "encoding", &Encoding::ALL));
     let requires_token =
@@ -374,6 +435,7 @@ fn read_operation(node: &Node, d: &mut Diagnostics) -> Option<Operation> {
         Some(Permission { name: name?, description })
     });
     let retry_safe = m.require("retry_safe", d).and_then(|n| read_bool(n, d, "retry_safe"));
+    let path_params = m.take("path_params").map(|n| read_fields(n, d, "path_params")).unwrap_or_default();
     let query = m.take("query").map(|n| read_fields(n, d, "query")).unwrap_or_default();
     let body = m.take("body").map(|n| read_fields(n, d, "body")).unwrap_or_default();
     let pagination = m.take("pagination").and_then(|n| read_pagination(n, d));
@@ -387,6 +449,8 @@ fn read_operation(node: &Node, d: &mut Diagnostics) -> Option<Operation> {
         loc: node.loc.clone(),
         name: name?,
         group: group?,
+        service: service.unwrap_or_else(|| DEFAULT_SERVICE.to_owned()),
+        source,
         summary: summary?,
         description,
         docs,
@@ -397,6 +461,7 @@ fn read_operation(node: &Node, d: &mut Diagnostics) -> Option<Operation> {
         app_types,
         permission,
         retry_safe: retry_safe?,
+        path_params,
         query,
         body,
         pagination,
@@ -563,6 +628,7 @@ pub fn parse_type(text: &str) -> Result<ParamType, String> {
         "i32" => ParamType::I32,
         "i64" => ParamType::I64,
         "f64" => ParamType::F64,
+        "json" => ParamType::Json,
         _ => {
             if let Some(inner) = t.strip_prefix("list<").and_then(|r| r.strip_suffix('>')) {
                 ParamType::List(Box::new(parse_type(inner)?))
@@ -577,7 +643,7 @@ pub fn parse_type(text: &str) -> Result<ParamType, String> {
                     _ => "",
                 };
                 return Err(format!(
-                    "unknown type `{t}`{hint}; expected `string`, `bool`, `i32`, `i64`, `f64`, `list<T>` or an UpperCamelCase type name"
+                    "unknown type `{t}`{hint}; expected `string`, `bool`, `i32`, `i64`, `f64`, `json`, `list<T>` or an UpperCamelCase type name"
                 ));
             }
         }

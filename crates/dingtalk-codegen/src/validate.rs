@@ -38,7 +38,33 @@ impl<'s> TypeTable<'s> {
 }
 
 pub fn validate(spec: &Spec, d: &mut Diagnostics) {
-    check_service(&spec.service, d);
+    for service in &spec.services {
+        check_service(service, d);
+    }
+    for op in &spec.operations {
+        if spec.service(&op.service).is_none() {
+            let known: Vec<&str> = spec.services.iter().map(|s| s.id.as_str()).collect();
+            d.error(&op.loc, format!("`service: {}` names no service file; known: {}", op.service, known.join(", ")));
+        }
+    }
+    let mut group_services: BTreeMap<&str, (&str, &Location)> = BTreeMap::new();
+    for op in &spec.operations {
+        match group_services.get(op.group.as_str()) {
+            Some((service, first)) if *service != op.service => d.error(
+                &op.loc,
+                format!(
+                    "group `{}` mixes services: this operation is `{}`, the one at {first} is `{service}`; a group belongs to one service",
+                    op.group, op.service
+                ),
+            ),
+            Some(_) => {}
+            None => {
+                group_services.insert(&op.group, (&op.service, &op.loc));
+            }
+        }
+    }
+    // Names of a `by_group` group are scoped to it (`group::Name`); the others share one scope.
+    let scope = |group: &str| if spec.by_group(group) { format!("{group}::") } else { String::new() };
     let groups = spec.operations.iter().map(|o| (&o.group, &o.loc));
     for (group, loc) in groups.chain(spec.shared_types.iter().map(|t| (&t.group, &t.loc))) {
         if RESERVED_GROUPS.contains(&group.as_str()) {
@@ -58,7 +84,10 @@ pub fn validate(spec: &Spec, d: &mut Diagnostics) {
     let mut generated_names: BTreeMap<String, &Location> = BTreeMap::new();
     for op in &spec.operations {
         for suffix in ["", "Request", "Response", "Error", "ErrorCode"] {
-            generated_names.insert(format!("{}{suffix}", op.name), &op.loc);
+            generated_names.insert(format!("{}{}{suffix}", scope(&op.group), op.name), &op.loc);
+        }
+        if spec.by_group(&op.group) {
+            generated_names.insert(format!("{}Operations", scope(&op.group)), &op.loc);
         }
     }
     for (group, t) in all_types {
@@ -66,7 +95,7 @@ pub fn validate(spec: &Spec, d: &mut Diagnostics) {
             d.error(&t.loc, format!("type `{}` is declared twice (first at {}); rename one", t.name, first.loc));
             continue;
         }
-        if RESERVED_TYPE_NAMES.contains(&t.name.as_str()) {
+        if RESERVED_TYPE_NAMES.contains(&names::bare(&t.name)) {
             d.error(
                 &t.loc,
                 format!("type name `{}` would shadow Rust's `{}` in generated code; rename it", t.name, t.name),
@@ -86,13 +115,13 @@ pub fn validate(spec: &Spec, d: &mut Diagnostics) {
     // Statics: an operation's descriptor is SHOUTY_NAME, a type's schema SHOUTY_NAME_SCHEMA.
     let mut statics: BTreeMap<String, (&str, &Location)> = BTreeMap::new();
     for op in &spec.operations {
-        statics.insert(op.name.to_shouty_snake_case(), (op.name.as_str(), &op.loc));
+        statics.insert(format!("{}{}", scope(&op.group), op.name.to_shouty_snake_case()), (op.name.as_str(), &op.loc));
         if crate::names::snake(&op.name) == "types" {
             d.error(&op.loc, "an operation named `Types` would clash with a group's `types` module; rename it");
         }
     }
-    for (name, (_, t)) in &types {
-        let schema = format!("{}_SCHEMA", name.to_shouty_snake_case());
+    for (name, (group, t)) in &types {
+        let schema = format!("{}{}_SCHEMA", scope(group), names::bare(name).to_shouty_snake_case());
         if let Some((op, loc)) = statics.get(&schema) {
             d.error(
                 &t.loc,
@@ -111,7 +140,8 @@ pub fn validate(spec: &Spec, d: &mut Diagnostics) {
     check_recursion(&table, d);
 
     let mut op_names: BTreeMap<&str, &Location> = BTreeMap::new();
-    let mut paths: BTreeMap<&str, &Location> = BTreeMap::new();
+    let mut scoped_names: BTreeMap<String, &Location> = BTreeMap::new();
+    let mut paths: BTreeMap<(&str, &str, &str), &Location> = BTreeMap::new();
     for op in &spec.operations {
         if RESERVED_TYPE_NAMES.contains(&op.name.as_str()) {
             d.error(
@@ -119,13 +149,26 @@ pub fn validate(spec: &Spec, d: &mut Diagnostics) {
                 format!("operation name `{}` would shadow Rust's `{}` in generated code", op.name, op.name),
             );
         }
-        if let Some(first) = op_names.insert(&op.name, &op.loc) {
+        if spec.by_group(&op.group) {
+            if let Some(first) = scoped_names.insert(format!("{}{}", scope(&op.group), op.name), &op.loc) {
+                d.error(
+                    &op.loc,
+                    format!(
+                        "operation `{}` is declared twice in group `{}` (first at {first}); rename one",
+                        op.name, op.group
+                    ),
+                );
+            }
+        } else if let Some(first) = op_names.insert(&op.name, &op.loc) {
             d.error(&op.loc, format!("operation `{}` is declared twice (first at {first}); rename one", op.name));
         }
-        if let Some(first) = paths.insert(&op.path, &op.loc) {
-            d.error(&op.loc, format!("path `{}` is used by two operations (first at {first})", op.path));
+        if let Some(first) = paths.insert((&op.service, op.method.as_str(), &op.path), &op.loc) {
+            d.error(
+                &op.loc,
+                format!("`{} {}` is used by two operations (first at {first})", op.method.as_str(), op.path),
+            );
         }
-        check_operation(op, &spec.service, &table, d, &mut used);
+        check_operation(op, spec.service_of(op), &table, d, &mut used);
     }
     let stores: BTreeSet<&str> =
         spec.operations.iter().filter_map(|o| o.mock.as_ref()).map(|m| m.store.as_str()).collect();
@@ -329,6 +372,28 @@ fn check_service(service: &Service, d: &mut Diagnostics) {
         check_base_url(&s.url, &s.loc, d);
     }
     check_error_codes(&service.error_codes, d, "the service");
+    for c in &service.error_codes {
+        match (service.envelope, &c.code, c.status) {
+            (ErrorEnvelope::Errcode, CodeValue::Str(code), _) => d.error(&c.loc, numeric_code_wanted(code)),
+            (ErrorEnvelope::Errcode, _, Some(_)) => {
+                d.error(&c.loc, "`status:` belongs to codes of a service with `error_envelope: http_status`")
+            }
+            (ErrorEnvelope::HttpStatus, CodeValue::Num(n), _) => d.error(
+                &c.loc,
+                format!("{n}: a service with `error_envelope: http_status` answers string codes, e.g. `InvalidAuthentication`"),
+            ),
+            (ErrorEnvelope::HttpStatus, _, None) => {
+                d.error(&c.loc, "a string code needs the HTTP `status:` it comes with (400 to 599), e.g. `status: 401`")
+            }
+            (ErrorEnvelope::HttpStatus, _, Some(s)) if !(400..=599).contains(&s) => {
+                d.error(&c.loc, format!("`status: {s}` is not an HTTP error status (400 to 599)"))
+            }
+            _ => {}
+        }
+        if service.envelope == ErrorEnvelope::HttpStatus && !c.sub_codes.is_empty() {
+            d.error(&c.sub_codes[0].loc, "`sub_codes` belong to `errcode` services (DingTalk's 15 and 88)");
+        }
+    }
 }
 
 fn check_base_url(url: &str, loc: &Location, d: &mut Diagnostics) {
@@ -342,8 +407,15 @@ fn check_base_url(url: &str, loc: &Location, d: &mut Diagnostics) {
     }
 }
 
+fn numeric_code_wanted(code: &str) -> String {
+    format!(
+        "`code` must be a whole number in a service with `error_envelope: errcode`, found the string `{code}`; write {}",
+        code.trim()
+    )
+}
+
 fn check_error_codes(codes: &[ErrorCode], d: &mut Diagnostics, owner: &str) {
-    let mut by_code: BTreeMap<i64, &Location> = BTreeMap::new();
+    let mut by_code: BTreeMap<&CodeValue, &Location> = BTreeMap::new();
     let mut by_name: BTreeMap<String, &Location> = BTreeMap::new();
     for c in codes {
         if owner == "the service"
@@ -351,10 +423,10 @@ fn check_error_codes(codes: &[ErrorCode], d: &mut Diagnostics, owner: &str) {
         {
             d.error(&c.loc, format!("`param: {p}` belongs on an operation's error code, not a global one"));
         }
-        if c.code == 0 {
+        if c.code == CodeValue::Num(0) {
             d.error(&c.loc, "errcode 0 means success and cannot be an error code");
         }
-        if let Some(first) = by_code.insert(c.code, &c.loc) {
+        if let Some(first) = by_code.insert(&c.code, &c.loc) {
             d.error(&c.loc, format!("error code {} is listed twice in {owner} (first at {first})", c.code));
         }
         let variant = names::upper_camel(&c.name);
@@ -393,14 +465,34 @@ fn check_operation<'s>(
         (HttpMethod::Get, Encoding::Query) if !op.body.is_empty() => {
             d.error(&op.body[0].loc, "a GET operation has no body; move these parameters to `query:`")
         }
-        (HttpMethod::Post, Encoding::Query) if !op.body.is_empty() => d.error(
+        (_, Encoding::Query) if !op.body.is_empty() => d.error(
             &op.loc,
             "`encoding: query` sends no body; use `json` or `form`, or move the parameters to `query:`",
         ),
         _ => {}
     }
+    check_path_params(op, d);
+    if service.envelope == ErrorEnvelope::Errcode {
+        for e in &op.errors {
+            if let CodeValue::Str(code) = &e.code {
+                d.error(&e.loc, numeric_code_wanted(code));
+            }
+        }
+    }
+    if service.envelope == ErrorEnvelope::HttpStatus
+        && let Some(e) = op.errors.first()
+    {
+        d.error(
+            &e.loc,
+            "operations of an `http_status` service take their codes from the service's table; list string codes there",
+        );
+    }
+    if service.envelope == ErrorEnvelope::HttpStatus && op.mock.is_some() {
+        d.error(&op.loc, "`mock:` store behaviour is for `errcode` services; the fake server answers this operation from its response schema");
+    }
     let what = format!("operation `{}`", op.name);
-    let mut params: Vec<&Field> = op.query.iter().collect();
+    let mut params: Vec<&Field> = op.path_params.iter().collect();
+    params.extend(&op.query);
     params.extend(&op.body);
     check_field_list(&params, table, d, &what, used);
     for f in &params {
@@ -416,10 +508,13 @@ fn check_operation<'s>(
         }
     }
     for f in &op.query {
-        if f.name == service.auth.query_param {
+        if service.auth.placement == TokenPlacement::Query(f.name.clone()) {
             d.error(&f.loc, format!("`{}` is added by `auth: access_token`; do not list it as a parameter", f.name));
         }
-        if matches!(f.ty, ParamType::Named(_) | ParamType::List(_)) {
+        // The new API takes lists and objects in the query as JSON text; the old one does not.
+        if service.envelope == ErrorEnvelope::Errcode
+            && matches!(f.ty, ParamType::Named(_) | ParamType::List(_) | ParamType::Json)
+        {
             d.error(&f.ty_loc, "query parameters must be scalars (string, bool, i32, i64, f64)");
         }
     }
@@ -603,7 +698,7 @@ fn check_mock(op: &Operation, m: &MockBehaviour, table: &TypeTable, d: &mut Diag
         d.error(&m.loc, "mock `project` applies to the list action");
     }
     if let Some(code) = m.not_found
-        && !op.errors.iter().any(|e| e.code == code)
+        && !op.errors.iter().any(|e| e.code == CodeValue::Num(code))
     {
         d.error(&m.loc, format!("mock `not_found` is {code}, which is not among the operation's `error_codes`"));
     }
@@ -620,6 +715,41 @@ fn check_mock(op: &Operation, m: &MockBehaviour, table: &TypeTable, d: &mut Diag
             &m.loc,
             "mock action `list` needs the operation's `pagination:` or `result:` naming where the list goes",
         );
+    }
+}
+
+/// Every `{name}` of the path is a path parameter, and every path parameter is in the path:
+/// a required scalar.
+fn check_path_params(op: &Operation, d: &mut Diagnostics) {
+    let mut in_path = BTreeSet::new();
+    for segment in op.path.split('/') {
+        let (open, close) = (segment.find('{'), segment.find('}'));
+        match (open, close) {
+            (None, None) => {}
+            (Some(0), Some(end)) if end == segment.len() - 1 && end > 1 => {
+                in_path.insert(&segment[1..end]);
+            }
+            _ => d.error(
+                &op.loc,
+                format!("path segment `{segment}` must be plain text or one whole `{{name}}`, e.g. `/v1.0/contact/users/{{unionId}}`"),
+            ),
+        }
+    }
+    for name in &in_path {
+        if !op.path_params.iter().any(|f| f.name == *name) {
+            d.error(&op.loc, format!("the path names `{{{name}}}`; declare it under `path_params:`"));
+        }
+    }
+    for f in &op.path_params {
+        if !in_path.contains(f.name.as_str()) {
+            d.error(&f.loc, format!("path parameter `{}` is not in the path `{}`", f.name, op.path));
+        }
+        if !f.required {
+            d.error(&f.loc, format!("path parameter `{}` must be `required: true`", f.name));
+        }
+        if !matches!(f.ty, ParamType::String | ParamType::I32 | ParamType::I64 | ParamType::Bool) {
+            d.error(&f.ty_loc, "path parameters are strings, integers or booleans");
+        }
     }
 }
 
@@ -833,6 +963,7 @@ pub fn check_value(
                 out.push(format!("`{path}` should be a number, found {found}"));
             }
         }
+        ParamType::Json => {}
         ParamType::List(inner) => match value.as_array() {
             Some(items) => {
                 if let Some(max) = constraints.and_then(|c| c.max_items)

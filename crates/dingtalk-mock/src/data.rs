@@ -82,7 +82,8 @@ pub(crate) fn first_example(op: &MockDescriptor) -> Option<serde_json::Map<Strin
 
 /// The `access_token=` values printed in the operations' curl examples.
 pub(crate) fn example_tokens(ops: &[&'static MockDescriptor]) -> Vec<String> {
-    let needle = format!("{}=", SERVICE.access_token_param);
+    let dingtalk_oapi::runtime::TokenPlacement::Query(param) = SERVICE.token else { return Vec::new() };
+    let needle = format!("{param}=");
     let mut tokens = Vec::new();
     for curl in ops.iter().flat_map(|op| op.examples).filter_map(|e| e.curl) {
         let mut rest = curl;
@@ -174,6 +175,46 @@ pub(crate) fn kind(value: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
+}
+
+/// A response object made from the spec's fields, for operations with no example (the new
+/// API's, imported without any): a field named like a request parameter echoes its value,
+/// else strings are `"<field>"`, numbers 1, booleans true, lists one item; objects nest up to
+/// three levels.
+pub(crate) fn sample_object(
+    fields: &[dingtalk_oapi::FieldSchema],
+    params: &serde_json::Map<String, Value>,
+    depth: usize,
+) -> serde_json::Map<String, Value> {
+    fields
+        .iter()
+        .filter_map(|f| {
+            let value = match params.get(f.name) {
+                Some(v) if depth == 0 => v.clone(),
+                _ => sample_value(&f.ty, f.name, params, depth)?,
+            };
+            Some((f.name.to_owned(), value))
+        })
+        .collect()
+}
+
+fn sample_value(
+    ty: &dingtalk_oapi::ParamType,
+    name: &str,
+    params: &serde_json::Map<String, Value>,
+    depth: usize,
+) -> Option<Value> {
+    use dingtalk_oapi::ParamType as T;
+    Some(match ty {
+        T::String => Value::String(format!("<{name}>")),
+        T::Bool => Value::Bool(true),
+        T::I32 | T::I64 => Value::from(1),
+        T::F64 => Value::from(1.5),
+        T::Json => Value::Object(serde_json::Map::new()),
+        T::List(inner) => Value::Array(sample_value(inner, name, params, depth).into_iter().collect()),
+        T::Object(_) if depth >= 3 => return None,
+        T::Object(schema) => Value::Object(sample_object(schema.fields, params, depth + 1)),
+    })
 }
 
 #[cfg(test)]

@@ -10,11 +10,11 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use dingtalk_oapi::generated::service::SERVICE;
-use dingtalk_oapi::runtime::MockDescriptor;
+use dingtalk_oapi::runtime::{ErrorEnvelope, MockDescriptor, TokenPlacement};
 use serde_json::{Map, Value, json};
 
 use crate::server::ConnectionKill;
-use crate::state::{Route, Shared, api_error, message};
+use crate::state::{Route, Shared, api_error, api_status_error, message};
 use crate::{Fault, MAX_BODY_BYTES, RecordedRequest};
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -45,8 +45,8 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         query: parse_pairs(parts.uri.query().unwrap_or_default().as_bytes()),
         content_type: parts.headers.get(header::CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into()),
         body: String::new(),
-        operation: match route {
-            Route::Op(m) => Some(m.operation.name.to_owned()),
+        operation: match &route {
+            Route::Op(m, _) => Some(m.operation.qualified_name().into_owned()),
             _ => None,
         },
         params: Map::new(),
@@ -72,14 +72,24 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         Ok(ParsedBody::Empty) => (Map::new(), None, None),
         Ok(ParsedBody::Form(pairs)) => (pairs_to_map(&pairs), token_of(&pairs), None),
         Ok(ParsedBody::Json(mut map)) => {
-            map.remove(SERVICE.access_token_param);
+            map.remove(query_token_param());
             (map, None, None)
         }
         Err(why) => (Map::new(), None, Some(why)),
     };
-    let token = token_of(&record.query).or(body_token);
+    // The new API's token travels in a header; the old one's in the query or a form body.
+    let token = match &route {
+        Route::Op(m, _) if matches!(m.operation.service.token, TokenPlacement::Header(_)) => {
+            let TokenPlacement::Header(name) = m.operation.service.token else { unreachable!() };
+            parts.headers.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty()).map(str::to_owned)
+        }
+        _ => token_of(&record.query).or(body_token),
+    };
     let mut params = pairs_to_map(&record.query);
     params.extend(body_params);
+    if let Route::Op(_, path_params) = &route {
+        params.extend(path_params.clone());
+    }
     record.body = String::from_utf8_lossy(&bytes).into_owned();
     record.params = params.clone();
     record.access_token = token.clone();
@@ -95,7 +105,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             let errmsg = format!("method {} not allowed for {path} (use {allowed})", parts.method);
             (Reply::MethodNotAllowed(allowed, json!({"errcode": 405, "errmsg": errmsg})), None)
         }
-        Route::Op(op) => respond(&shared, op, token.as_deref(), &params, body_error.as_deref()).await,
+        Route::Op(op, _) => respond(&shared, op, token.as_deref(), &params, body_error.as_deref()).await,
     };
     log(&reply, fault);
     into_response(reply, kill).await
@@ -110,11 +120,14 @@ async fn respond(
     body_error: Option<&str>,
 ) -> (Reply, Option<Fault>) {
     let op = m.operation;
+    if op.service.envelope == ErrorEnvelope::HttpStatus {
+        return respond_api(shared, m, token, params, body_error).await;
+    }
     if op.requires_token && shared.over_rate_limit(token, op.path) {
         let reply = Reply::Json(StatusCode::OK, api_error(90018, message(op, 90018, "App rate limit exceeded")));
         return (reply, None);
     }
-    let fault = shared.take_fault(op.name);
+    let fault = shared.take_fault(op);
     let ok = |body| Reply::Json(StatusCode::OK, body);
     let faulted = match fault {
         None => None,
@@ -144,9 +157,69 @@ async fn respond(
         }
         Some(Fault::DropConnection) => Some(Reply::Drop),
         Some(Fault::FloodProtection) => Some(ok(json!({"status": 1111, "wait": 5}))),
+        Some(Fault::QuotaExhausted) => {
+            Some(ok(api_error(90020, message(op, 90020, "The monthly call quota is used up"))))
+        }
     };
     let reply = faulted.unwrap_or_else(|| ok(shared.answer(m, token, params, body_error)));
     (reply, fault)
+}
+
+/// [`respond`] for the new API: its faults and errors as HTTP statuses with `{"code", …}`.
+async fn respond_api(
+    shared: &Shared,
+    m: &'static MockDescriptor,
+    token: Option<&str>,
+    params: &Map<String, Value>,
+    body_error: Option<&str>,
+) -> (Reply, Option<Fault>) {
+    let op = m.operation;
+    let status_reply = |(status, body): (u16, Value)| {
+        Reply::Json(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), body)
+    };
+    if op.requires_token && shared.over_rate_limit(token, op.path) {
+        return (status_reply(api_status_error(op, "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi", "")), None);
+    }
+    let fault = shared.take_fault(op);
+    let faulted = match fault {
+        None => None,
+        Some(Fault::SystemBusy | Fault::IspBusy) => Some(Reply::Json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"code": "ServiceUnavailable", "message": "System busy", "requestid": crate::ids::request_id()}),
+        )),
+        Some(Fault::RateLimited) => {
+            Some(status_reply(api_status_error(op, "Forbidden.AccessDenied.QpsLimitForApi", "")))
+        }
+        Some(Fault::QuotaExhausted) => {
+            Some(status_reply(api_status_error(op, "Forbidden.AccessDenied.ApiCountLimitForOrg", "")))
+        }
+        Some(Fault::TokenExpired) => {
+            shared.revoke(token);
+            Some(status_reply(api_status_error(op, "InvalidAuthentication", "")))
+        }
+        Some(Fault::Http500) => {
+            Some(Reply::Text(StatusCode::INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", "Internal Server Error\n"))
+        }
+        Some(Fault::Http502Html) => {
+            Some(Reply::Text(StatusCode::BAD_GATEWAY, "text/html; charset=utf-8", BAD_GATEWAY_PAGE))
+        }
+        Some(Fault::Delay(delay)) => {
+            tokio::time::sleep(delay).await;
+            None
+        }
+        Some(Fault::DropConnection) => Some(Reply::Drop),
+        Some(Fault::FloodProtection) => Some(Reply::Json(StatusCode::OK, json!({"status": 1111, "wait": 5}))),
+    };
+    let reply = faulted.unwrap_or_else(|| status_reply(shared.answer_api(m, token, params, body_error)));
+    (reply, fault)
+}
+
+/// The query parameter the old OAPI's token travels in.
+fn query_token_param() -> &'static str {
+    match SERVICE.token {
+        TokenPlacement::Query(name) => name,
+        TokenPlacement::Header(_) => "access_token",
+    }
 }
 
 async fn into_response(reply: Reply, kill: Option<ConnectionKill>) -> Response {
@@ -197,9 +270,10 @@ fn record_line(method: &axum::http::Method, path: &str, op: &Option<String>) -> 
 /// One line per request; never the query string or the body (they carry tokens and secrets).
 fn log_line(request: &str, reply: &Reply, fault: Option<Fault>, started: Instant) {
     let outcome = match reply {
-        Reply::Json(status, body) => match body.get("errcode") {
-            Some(code) => format!("{} errcode {code}", status.as_u16()),
-            None => status.as_u16().to_string(),
+        Reply::Json(status, body) => match (body.get("errcode"), body.get("code")) {
+            (Some(code), _) => format!("{} errcode {code}", status.as_u16()),
+            (None, Some(code)) => format!("{} code {code}", status.as_u16()),
+            _ => status.as_u16().to_string(),
         },
         Reply::Text(status, ..) => status.as_u16().to_string(),
         Reply::MethodNotAllowed(..) => "405".to_owned(),
@@ -246,13 +320,13 @@ fn parse_pairs(bytes: &[u8]) -> Vec<(String, String)> {
 
 /// The first non-empty `access_token` of the pairs.
 fn token_of(pairs: &[(String, String)]) -> Option<String> {
-    pairs.iter().find(|(k, v)| k == SERVICE.access_token_param && !v.is_empty()).map(|(_, v)| v.clone())
+    pairs.iter().find(|(k, v)| k == query_token_param() && !v.is_empty()).map(|(_, v)| v.clone())
 }
 
 /// Pairs as parameters (a repeated name becomes an array), without `access_token`.
 fn pairs_to_map(pairs: &[(String, String)]) -> Map<String, Value> {
     let mut map = Map::new();
-    for (name, value) in pairs.iter().filter(|(name, _)| name != SERVICE.access_token_param) {
+    for (name, value) in pairs.iter().filter(|(name, _)| name != query_token_param()) {
         let value = Value::String(value.clone());
         match map.get_mut(name) {
             None => {

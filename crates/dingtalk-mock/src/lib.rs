@@ -72,6 +72,11 @@ pub const DEFAULT_STORE: &str = "label_groups";
 #[non_exhaustive]
 pub enum Fault {
     /// HTTP 200 `{"errcode":-1,"errmsg":"System busy","request_id":…}`.
+    ///
+    /// Operations of the new API answer each fault in its own envelope: `SystemBusy` and
+    /// `IspBusy` as HTTP 503 `{"code":"ServiceUnavailable",…}` (this server's choice: our sources
+    /// name no code for it), `RateLimited` as HTTP 403 `Forbidden.AccessDenied.QpsLimitForApi`,
+    /// `TokenExpired` as HTTP 401 `InvalidAuthentication`.
     SystemBusy,
     /// HTTP 200 `{"errcode":15,"errmsg":…,"sub_code":"isp.-1","sub_msg":"system busy","request_id":…}`.
     IspBusy,
@@ -90,6 +95,9 @@ pub enum Fault {
     DropConnection,
     /// HTTP 200 `{"status":1111,"wait":5}`: the per-IP flood protection, with no `errcode`.
     FloodProtection,
+    /// The monthly call quota is used up: HTTP 200 errcode 90020 (old OAPI), HTTP 403
+    /// `Forbidden.AccessDenied.ApiCountLimitForOrg` (new API). Never worth retrying.
+    QuotaExhausted,
 }
 
 /// One request as the server received it.

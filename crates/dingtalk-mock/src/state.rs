@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use dingtalk_oapi::OperationDescriptor;
 use dingtalk_oapi::generated::service::SERVICE;
-use dingtalk_oapi::runtime::MockDescriptor;
+use dingtalk_oapi::runtime::{Code, MockDescriptor};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
@@ -40,6 +40,8 @@ type RateKey = (String, &'static str);
 pub(crate) struct Shared {
     config: Config,
     routes: HashMap<&'static str, Vec<&'static MockDescriptor>>,
+    /// Operations whose path has `{name}` segments, with the path split into segments.
+    templates: Vec<(Vec<&'static str>, &'static MockDescriptor)>,
     state: Mutex<State>,
     rates: Mutex<HashMap<RateKey, (u64, u32)>>,
 }
@@ -49,7 +51,8 @@ struct State {
     tokens: HashMap<String, Issued>,
     /// The token last issued for an app or a (suite, corp).
     grants: HashMap<String, String>,
-    faults: HashMap<&'static str, VecDeque<(Fault, usize)>>,
+    /// By (group, name): the new API repeats names across groups.
+    faults: HashMap<(&'static str, &'static str), VecDeque<(Fault, usize)>>,
     requests: VecDeque<(RecordedRequest, usize)>,
     request_bytes: usize,
     issued: usize,
@@ -62,7 +65,8 @@ struct Issued {
 
 /// Where a method and path lead.
 pub(crate) enum Route {
-    Op(&'static MockDescriptor),
+    /// The operation, with the path parameters the path carried (percent-decoded).
+    Op(&'static MockDescriptor, Map<String, Value>),
     /// The path exists with these methods only.
     WrongMethod(Vec<&'static str>),
     NotFound,
@@ -71,8 +75,13 @@ pub(crate) enum Route {
 impl Shared {
     pub(crate) fn new(config: Config, stores: HashMap<String, Vec<Value>>) -> Shared {
         let mut routes: HashMap<&'static str, Vec<&'static MockDescriptor>> = HashMap::new();
+        let mut templates = Vec::new();
         for m in config.operations {
-            routes.entry(m.operation.path).or_default().push(m);
+            if m.operation.path_params.is_empty() {
+                routes.entry(m.operation.path).or_default().push(m);
+            } else {
+                templates.push((m.operation.path.trim_start_matches('/').split('/').collect(), *m));
+            }
         }
         let state = State {
             stores,
@@ -83,7 +92,7 @@ impl Shared {
             request_bytes: 0,
             issued: 0,
         };
-        Shared { config, routes, state: Mutex::new(state), rates: Mutex::new(HashMap::new()) }
+        Shared { config, routes, templates, state: Mutex::new(state), rates: Mutex::new(HashMap::new()) }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -91,11 +100,22 @@ impl Shared {
     }
 
     pub(crate) fn route(&self, method: &str, path: &str) -> Route {
-        let Some(ops) = self.routes.get(path) else { return Route::NotFound };
-        match ops.iter().find(|m| m.operation.method.as_str() == method) {
-            Some(m) => Route::Op(m),
-            None => Route::WrongMethod(ops.iter().map(|m| m.operation.method.as_str()).collect()),
+        let mut allowed = Vec::new();
+        if let Some(ops) = self.routes.get(path) {
+            match ops.iter().find(|m| m.operation.method.as_str() == method) {
+                Some(m) => return Route::Op(m, Map::new()),
+                None => allowed.extend(ops.iter().map(|m| m.operation.method.as_str())),
+            }
         }
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        for (template, m) in &self.templates {
+            let Some(params) = match_template(template, &segments) else { continue };
+            if m.operation.method.as_str() == method {
+                return Route::Op(m, params);
+            }
+            allowed.push(m.operation.method.as_str());
+        }
+        if allowed.is_empty() { Route::NotFound } else { Route::WrongMethod(allowed) }
     }
 
     /// Whether this call goes over `--qps-limit` for its token and path in the current
@@ -117,14 +137,15 @@ impl Shared {
 
     /// Queues a fault; `Err` lists the operation names if `name` is none of them.
     pub(crate) fn inject(&self, name: &str, fault: Fault, times: usize) -> Result<(), Vec<&'static str>> {
-        let Some(op) = self.config.operations.iter().map(|m| m.operation).find(|op| op.name == name) else {
+        let ops: Vec<&'static OperationDescriptor> = self.config.operations.iter().map(|m| m.operation).collect();
+        let Some(op) = dingtalk_oapi::find_operation(&ops, name) else {
             return Err(self.config.operations.iter().map(|m| m.operation.name).collect());
         };
         if times == 0 {
             return Ok(());
         }
         let mut state = self.lock();
-        let queue = state.faults.entry(op.name).or_default();
+        let queue = state.faults.entry((op.group, op.name)).or_default();
         match queue.back_mut() {
             Some((last, n)) if *last == fault => *n = n.saturating_add(times),
             _ => queue.push_back((fault, times)),
@@ -132,9 +153,9 @@ impl Shared {
         Ok(())
     }
 
-    pub(crate) fn take_fault(&self, name: &str) -> Option<Fault> {
+    pub(crate) fn take_fault(&self, op: &OperationDescriptor) -> Option<Fault> {
         let mut state = self.lock();
-        let queue = state.faults.get_mut(name)?;
+        let queue = state.faults.get_mut(&(op.group, op.name))?;
         let (fault, n) = queue.front_mut()?;
         let fault = *fault;
         *n -= 1;
@@ -276,6 +297,56 @@ impl Shared {
         }
     }
 
+    /// The answer of a new-API operation (HTTP status, JSON), once routed and past any fault.
+    pub(crate) fn answer_api(
+        &self,
+        m: &'static MockDescriptor,
+        token: Option<&str>,
+        params: &Map<String, Value>,
+        body_error: Option<&str>,
+    ) -> (u16, Value) {
+        let op = m.operation;
+        if op.requires_token && self.check_token(token).is_err() {
+            return api_status_error(op, "InvalidAuthentication", "the access token is invalid or expired");
+        }
+        if let Some(why) = body_error {
+            return api_status_error(op, "InvalidParameter", why);
+        }
+        let params = match validate::check_params(op, params) {
+            Ok(params) => params,
+            Err(invalid) => {
+                return api_status_error(op, "InvalidParameter", &format!("{} {}", invalid.path, invalid.problem));
+            }
+        };
+        match op.path {
+            APP_TOKEN_PATH => {
+                let (key, secret) = (text(&params, "appKey"), text(&params, "appSecret"));
+                if self.config.apps.get(&key).is_some_and(|s| *s == secret) {
+                    (200, self.api_token_response(self.issue(format!("app\n{key}"))))
+                } else {
+                    api_status_error(op, "InvalidParameter", "unknown appKey or wrong appSecret")
+                }
+            }
+            CORP_TOKEN_PATH => {
+                let (suite, corp) = (text(&params, "suiteKey"), text(&params, "authCorpId"));
+                if !self.config.suites.is_empty()
+                    && self.config.suites.get(&suite).is_none_or(|s| *s != text(&params, "suiteSecret"))
+                {
+                    return api_status_error(op, "InvalidParameter", "unknown suiteKey or wrong suiteSecret");
+                }
+                (200, self.api_token_response(self.issue(format!("corp\n{suite}\n{corp}"))))
+            }
+            _ => match crate::data::first_example(m) {
+                Some(example) => (200, Value::Object(example)),
+                None => (200, Value::Object(crate::data::sample_object(op.response, &params, 0))),
+            },
+        }
+    }
+
+    fn api_token_response(&self, token: String) -> Value {
+        json!({"accessToken": token, "expireIn": self.config.ttl.as_secs()})
+    }
+
     fn token_response(&self, token: String) -> Value {
         json!({"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": self.config.ttl.as_secs()})
     }
@@ -359,9 +430,46 @@ fn trim_to_spec(op: &OperationDescriptor, out: Map<String, Value>) -> Map<String
     trimmed
 }
 
+/// The new API's token endpoints, answered like `GetToken` and `GetCorpToken`.
+const APP_TOKEN_PATH: &str = "/v1.0/oauth2/accessToken";
+const CORP_TOKEN_PATH: &str = "/v1.0/oauth2/corpAccessToken";
+
+/// Path parameters when `segments` fit `template` (`{name}` takes any non-empty segment).
+fn match_template(template: &[&'static str], segments: &[&str]) -> Option<Map<String, Value>> {
+    if template.len() != segments.len() {
+        return None;
+    }
+    let mut params = Map::new();
+    for (t, s) in template.iter().zip(segments) {
+        match t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+            Some(name) if !s.is_empty() => {
+                let value = percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+                params.insert(name.to_owned(), Value::String(value));
+            }
+            Some(_) => return None,
+            None if t != s => return None,
+            None => {}
+        }
+    }
+    Some(params)
+}
+
+/// A new-API error: `(status, {"code", "message", "requestid"})`, the status from the spec's
+/// table (400 for a code it does not list).
+pub(crate) fn api_status_error(op: &OperationDescriptor, code: &str, detail: &str) -> (u16, Value) {
+    let info = op.error(Code::Str(code));
+    let status = info.and_then(|e| e.status).unwrap_or(400);
+    let message = match info {
+        Some(e) if !detail.is_empty() => format!("{}: {detail}", e.message),
+        Some(e) => e.message.to_owned(),
+        None => detail.to_owned(),
+    };
+    (status, json!({"code": code, "message": message, "requestid": request_id()}))
+}
+
 /// The documented message of `code` for `op` (its own list, else the global table).
 pub(crate) fn message(op: &OperationDescriptor, code: i64, fallback: &'static str) -> &'static str {
-    op.error(code).map_or(fallback, |e| e.message)
+    op.error(Code::Num(code)).map_or(fallback, |e| e.message)
 }
 
 /// `{"errcode":code,"errmsg":message,"request_id":…}`.
@@ -371,7 +479,7 @@ pub(crate) fn api_error(code: i64, message: impl Into<String>) -> Value {
 
 /// 40035 with the global message and the detail.
 fn invalid_parameter(detail: &str) -> Value {
-    let message = SERVICE.global_error(40035).map_or("Invalid parameter", |e| e.message);
+    let message = SERVICE.global_error(Code::Num(40035)).map_or("Invalid parameter", |e| e.message);
     api_error(40035, format!("{message}: {detail}"))
 }
 
@@ -379,7 +487,7 @@ fn invalid_parameter(detail: &str) -> Value {
 fn param_error(op: &OperationDescriptor, invalid: &Invalid) -> Value {
     let tied = |name: &str| op.errors.iter().find(|e| e.param == Some(name));
     match tied(&invalid.path).or_else(|| tied(&invalid.param)) {
-        Some(e) => api_error(e.code, e.message),
+        Some(e) => api_error(e.code.as_i64().unwrap_or(40035), e.message),
         None => invalid_parameter(&format!("{} {}", invalid.path, invalid.problem)),
     }
 }

@@ -19,8 +19,9 @@ pub(crate) struct Failure {
 }
 
 fn invalid(detail: impl std::fmt::Display) -> Failure {
-    let message =
-        dingtalk_oapi::generated::service::SERVICE.global_error(40035).map_or("Invalid parameter", |e| e.message);
+    let message = dingtalk_oapi::generated::service::SERVICE
+        .global_error(dingtalk_oapi::runtime::Code::Num(40035))
+        .map_or("Invalid parameter", |e| e.message);
     Failure { code: 40035, message: format!("{message}: {detail}") }
 }
 
@@ -188,7 +189,7 @@ fn not_found(op: &OperationDescriptor, mock: &MockInfo, key: &Value) -> Failure 
         Some(code) => Failure {
             code,
             message: op
-                .error(code)
+                .error(dingtalk_oapi::runtime::Code::Num(code))
                 .map_or_else(|| format!("no object with {} {key}", mock.key), |e| e.message.to_owned()),
         },
         None => invalid(format_args!("no object with {} {key}", mock.key)),
@@ -217,18 +218,12 @@ mod tests {
         encoding: Encoding::Json,
         requires_token: true,
         retry_safe: false,
+        path_params: &[],
         query: &[],
         body: &[],
         response: &[],
         pagination: None,
-        errors: &[ErrorCodeInfo {
-            code: 33012,
-            name: "invalid_user_id",
-            message: "Invalid userId",
-            solution: "",
-            class: ErrorClass::NotRetryable,
-            param: None,
-        }],
+        errors: &[ErrorCodeInfo::new(33012, "invalid_user_id", "Invalid userId", "", ErrorClass::NotRetryable)],
     };
 
     fn op(action: MockAction, param: Option<&'static str>, result: Option<&'static str>) -> MockInfo {

@@ -36,14 +36,8 @@ static CONTACT_UPDATE: ObjectSchema = ObjectSchema {
     ],
 };
 
-const ERRORS: &[ErrorCodeInfo] = &[ErrorCodeInfo {
-    code: 33012,
-    name: "invalid_user_id",
-    message: "Invalid userId",
-    solution: "Check the userid.",
-    class: ErrorClass::NotRetryable,
-    param: None,
-}];
+const ERRORS: &[ErrorCodeInfo] =
+    &[ErrorCodeInfo::new(33012, "invalid_user_id", "Invalid userId", "Check the userid.", ErrorClass::NotRetryable)];
 
 const USER_ID: &[FieldSchema] = &[field("user_id", ParamType::String, true).max_length(64)];
 
@@ -58,6 +52,7 @@ const fn op(name: &'static str, path: &'static str, body: &'static [FieldSchema]
         encoding: Encoding::Json,
         requires_token: true,
         retry_safe: false,
+        path_params: &[],
         query: &[],
         body,
         response: &[],

@@ -15,7 +15,7 @@ use futures_util::future::BoxFuture;
 
 use crate::client::Client;
 use crate::error::{AuthError, Error};
-use crate::operation::{ApiErrorCode, ErrorClass};
+use crate::operation::{ApiErrorCode, ErrorClass, ServiceDescriptor};
 use crate::redact::scrub;
 
 /// An access token. `Debug` and `Display` never show it.
@@ -43,6 +43,18 @@ impl fmt::Debug for AccessToken {
 pub trait TokenProvider: Send + Sync + fmt::Debug + 'static {
     /// A valid token, fetched through `client` when none is cached.
     fn token<'a>(&'a self, client: &'a Client) -> BoxFuture<'a, Result<AccessToken, AuthError>>;
+
+    /// A valid token for calls of `service`. A provider whose app gets one token per API
+    /// generation (the old OAPI's `/gettoken`, the new API's `/v1.0/oauth2/accessToken`)
+    /// answers by service; the default is [`token`](Self::token) for every service.
+    fn token_for<'a>(
+        &'a self,
+        client: &'a Client,
+        service: &'static ServiceDescriptor,
+    ) -> BoxFuture<'a, Result<AccessToken, AuthError>> {
+        let _ = service;
+        self.token(client)
+    }
 
     /// DingTalk said `stale` is invalid: drop it if it is still the cached one. Returns whether
     /// asking again can give a different token (`false` for a fixed token).
@@ -134,7 +146,7 @@ impl TokenCache {
 pub fn auth_error<C: ApiErrorCode>(e: Error<C>, secrets: &[&str]) -> AuthError {
     let (errcode, retryable) = match &e {
         Error::Api(api) => {
-            (Some(api.code.code()), matches!(api.class(), ErrorClass::Retryable | ErrorClass::RateLimited))
+            (api.code.code().as_i64(), matches!(api.class(), ErrorClass::Retryable | ErrorClass::RateLimited))
         }
         Error::Transport(_) => (None, true),
         Error::Http(h) => (None, h.status == 429 || h.status >= 500),

@@ -28,6 +28,8 @@ pub(crate) struct Inner {
     pub(crate) service: &'static ServiceDescriptor,
     pub(crate) http: reqwest::Client,
     pub(crate) base_url: Url,
+    /// Base URLs of other services (by service id) set on the builder.
+    pub(crate) service_urls: Vec<(String, Url)>,
     pub(crate) retry: RetryPolicy,
     pub(crate) tokens: Option<Arc<dyn TokenProvider>>,
     pub(crate) max_response_bytes: usize,
@@ -39,6 +41,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("service", &self.inner.service.name)
             .field("base_url", &self.inner.base_url.as_str())
+            .field("service_urls", &self.inner.service_urls.iter().map(|(id, u)| (id, u.as_str())).collect::<Vec<_>>())
             .field("retry", &self.inner.retry)
             .field("tokens", &self.inner.tokens)
             .field("max_response_bytes", &self.inner.max_response_bytes)
@@ -70,6 +73,7 @@ pub struct ClientBuilder<T = Client> {
     output: PhantomData<fn() -> T>,
     server: Option<String>,
     base_url: Option<String>,
+    service_urls: Vec<(String, String)>,
     connect_timeout: Duration,
     timeout: Duration,
     retry: RetryPolicy,
@@ -90,6 +94,7 @@ impl<T: From<Client>> ClientBuilder<T> {
             output: PhantomData,
             server: None,
             base_url: None,
+            service_urls: Vec::new(),
             connect_timeout: Duration::from_secs(15),
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
@@ -127,6 +132,22 @@ impl<T: From<Client>> ClientBuilder<T> {
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
+    }
+
+    /// The base URL of another service of the spec, by its id: operations of that service go
+    /// there instead of its default server.
+    pub fn service_base_url(mut self, service_id: impl Into<String>, url: impl Into<String>) -> Self {
+        let id = service_id.into();
+        self.service_urls.retain(|(s, _)| *s != id);
+        self.service_urls.push((id, url.into()));
+        self
+    }
+
+    /// The base URL of DingTalk's new API (the service `api`, default
+    /// `https://api.dingtalk.com`), as [`base_url`](Self::base_url) sets the old OAPI's:
+    /// shorthand for `service_base_url("api", url)`.
+    pub fn api_base_url(self, url: impl Into<String>) -> Self {
+        self.service_base_url("api", url)
     }
 
     /// Time to establish a connection (default 15 s).
@@ -203,6 +224,11 @@ impl<T: From<Client>> ClientBuilder<T> {
             },
         };
         let base_url = check_base_url(&url_text, self.allow_insecure_http)?;
+        let service_urls = self
+            .service_urls
+            .iter()
+            .map(|(id, url)| Ok((id.clone(), check_base_url(url, self.allow_insecure_http)?)))
+            .collect::<Result<Vec<_>, BuildError>>()?;
         let http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
@@ -216,6 +242,7 @@ impl<T: From<Client>> ClientBuilder<T> {
                 service: self.service,
                 http,
                 base_url,
+                service_urls,
                 retry: self.retry,
                 tokens: self.tokens,
                 max_response_bytes: self.max_response_bytes,
@@ -264,6 +291,19 @@ impl Client {
         self.inner.base_url.as_str()
     }
 
+    /// Where calls of `service` go: the base URL set for it, or (for the service the client was
+    /// built for) the chosen server, else the service's default server.
+    pub fn base_url_for(&self, service: &'static ServiceDescriptor) -> Url {
+        if std::ptr::eq(service, self.inner.service) || service.id == self.inner.service.id {
+            return self.inner.base_url.clone();
+        }
+        if let Some((_, url)) = self.inner.service_urls.iter().find(|(id, _)| id == service.id) {
+            return url.clone();
+        }
+        // The spec's default server; the generator checks it is an absolute https URL.
+        service.default_server().and_then(|s| Url::parse(s.url).ok()).unwrap_or_else(|| self.inner.base_url.clone())
+    }
+
     /// The service the client was built for.
     pub fn service(&self) -> &'static ServiceDescriptor {
         self.inner.service
@@ -277,6 +317,7 @@ impl Client {
                 service: self.inner.service,
                 http: self.inner.http.clone(),
                 base_url: self.inner.base_url.clone(),
+                service_urls: self.inner.service_urls.clone(),
                 retry: self.inner.retry.clone(),
                 tokens: Some(Arc::new(provider)),
                 max_response_bytes: self.inner.max_response_bytes,
@@ -302,8 +343,13 @@ impl Client {
 
     /// The access token calls use now (fetching one if needed).
     pub async fn access_token(&self) -> Result<AccessToken, AuthError> {
+        self.access_token_for(self.inner.service).await
+    }
+
+    /// The access token calls of `service` use now (fetching one if needed).
+    pub async fn access_token_for(&self, service: &'static ServiceDescriptor) -> Result<AccessToken, AuthError> {
         match &self.inner.tokens {
-            Some(p) => p.token(self).await,
+            Some(p) => p.token_for(self, service).await,
             None => Err(AuthError {
                 message:
                     "no token provider is configured; set `access_token` or `token_provider` on the client builder"

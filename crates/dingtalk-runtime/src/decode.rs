@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use crate::dynamic::AnyErrorCode;
 use crate::error::*;
-use crate::operation::{ApiErrorCode, Operation, OperationDescriptor, ResponseEnvelope};
+use crate::operation::{ApiErrorCode, Code, ErrorEnvelope, Operation, OperationDescriptor, ResponseEnvelope};
 use crate::redact::{scrub, snippet};
 use crate::send::Decoder;
 
@@ -62,6 +62,9 @@ pub(crate) fn decode(
             snippet: snippet(body, SNIPPET_CHARS, secrets, &keys),
         })
     };
+    if d.service.envelope == ErrorEnvelope::HttpStatus {
+        return decode_status(d, status, content_type, body, secrets, decoder);
+    }
     // DingTalk answers API errors with 200; 400 bodies are read like normal ones.
     if status != 200 && status != 400 {
         return Err(Error::Http(HttpError {
@@ -99,7 +102,13 @@ pub(crate) fn decode(
         let clean = |v: Option<serde_json::Value>| text_of(v).map(|t| scrub(&t, secrets, &keys));
         return Err(Error::Api(ApiError {
             operation: d.name,
-            code: AnyErrorCode::from_descriptor(errcode, d),
+            code: AnyErrorCode::from_descriptor(Code::Num(errcode), d),
+            status,
+            sub_class: envelope
+                .sub_code
+                .as_ref()
+                .and_then(|s| text_of(Some(s.clone())))
+                .and_then(|s| d.service.sub_code_class(errcode, &s)),
             errmsg: clean(envelope.errmsg).unwrap_or_default(),
             request_id: clean(envelope.request_id),
             sub_code: clean(envelope.sub_code),
@@ -107,6 +116,98 @@ pub(crate) fn decode(
         }));
     }
     decoder(body).map(drop).map_err(|e| decode_error(DecodeErrorKind::Shape(scrub(&e.to_string(), secrets, &keys))))
+}
+
+/// The new API's answers: a 2xx carries the response object (or nothing); an error status
+/// carries `{"code", "message", "requestid"}`.
+#[allow(clippy::result_large_err)]
+fn decode_status(
+    d: &'static OperationDescriptor,
+    status: u16,
+    content_type: Option<String>,
+    body: &[u8],
+    secrets: &[&str],
+    decoder: Decoder<'_>,
+) -> Result<(), Error<AnyErrorCode>> {
+    let keys = d.secret_names();
+    let decode_error = |kind| {
+        Error::Decode(DecodeError {
+            operation: d.name,
+            status,
+            content_type: content_type.clone(),
+            kind,
+            snippet: snippet(body, SNIPPET_CHARS, secrets, &keys),
+        })
+    };
+    let trimmed = body.trim_ascii();
+    if (200..300).contains(&status) {
+        // Some writes answer 200 or 204 with no body: an empty response object.
+        let object: &[u8] = if trimmed.is_empty() { b"{}" } else { trimmed };
+        // Per-IP flood protection answers `{"status":1111,"wait":N}` with a 2xx too.
+        if object.len() < 256
+            && object.windows(6).any(|w| w == b"\"wait\"")
+            && let Ok(StatusEnvelope { status: Some(_), wait, code: None, .. }) = serde_json::from_slice(object)
+        {
+            let wait_seconds = wait.as_ref().and_then(int_of).and_then(|w| u64::try_from(w).ok());
+            return Err(decode_error(DecodeErrorKind::FloodProtection { wait_seconds }));
+        }
+        if !object.starts_with(b"{") {
+            return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(object) {
+                Ok(_) => decode_error(DecodeErrorKind::Shape("the response is not a JSON object".into())),
+                Err(e) => decode_error(DecodeErrorKind::NotJson(scrub(&e.to_string(), secrets, &keys))),
+            });
+        }
+        return decoder(object).map(drop).map_err(|e| {
+            let text = scrub(&e.to_string(), secrets, &keys);
+            decode_error(if e.is_syntax() || e.is_eof() {
+                DecodeErrorKind::NotJson(text)
+            } else {
+                DecodeErrorKind::Shape(text)
+            })
+        });
+    }
+    let envelope = trimmed.starts_with(b"{").then(|| serde_json::from_slice::<StatusEnvelope>(trimmed).ok()).flatten();
+    match envelope {
+        Some(StatusEnvelope { code: Some(serde_json::Value::String(code)), message, requestid, .. })
+            if !code.is_empty() =>
+        {
+            let clean = |v: Option<serde_json::Value>| text_of(v).map(|t| scrub(&t, secrets, &keys));
+            Err(Error::Api(ApiError {
+                operation: d.name,
+                code: AnyErrorCode::from_descriptor(Code::Str(&code), d),
+                status,
+                sub_class: None,
+                errmsg: clean(message).unwrap_or_default(),
+                request_id: clean(requestid),
+                sub_code: None,
+                sub_msg: None,
+            }))
+        }
+        Some(StatusEnvelope { status: Some(_), wait, .. }) => {
+            let wait_seconds = wait.as_ref().and_then(int_of).and_then(|w| u64::try_from(w).ok());
+            Err(decode_error(DecodeErrorKind::FloodProtection { wait_seconds }))
+        }
+        _ => Err(Error::Http(HttpError {
+            operation: d.name,
+            status,
+            content_type: content_type.clone(),
+            snippet: snippet(body, SNIPPET_CHARS, secrets, &keys),
+        })),
+    }
+}
+
+#[derive(Deserialize)]
+struct StatusEnvelope {
+    #[serde(default)]
+    code: Option<serde_json::Value>,
+    #[serde(default)]
+    message: Option<serde_json::Value>,
+    #[serde(default)]
+    requestid: Option<serde_json::Value>,
+    #[serde(default)]
+    status: Option<serde_json::Value>,
+    #[serde(default)]
+    wait: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]

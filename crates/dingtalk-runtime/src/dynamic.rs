@@ -10,16 +10,29 @@ use serde_json::{Map, Value};
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::operation::{ApiErrorCode, OperationDescriptor, PageStyle, ParamType};
+use crate::operation::{ApiErrorCode, Code, OperationDescriptor, PageStyle, ParamType};
 use crate::paginate::{DEFAULT_MAX_PAGES, next_offset};
 use crate::schema;
 
-/// The error code of a call made through [`Client::call`]: the number, looked up in the
-/// operation's (or the service's) table of the spec.
-#[derive(Debug, Clone, Copy)]
+/// The error code of a call made through [`Client::call`]: the number or string, looked up in
+/// the operation's (or the service's) table of the spec.
+#[derive(Debug, Clone)]
 pub struct AnyErrorCode {
-    code: i64,
+    code: OwnedCode,
     operation: &'static OperationDescriptor,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum OwnedCode {
+    Num(i64),
+    Str(Box<str>),
+}
+
+impl AnyErrorCode {
+    /// The operation that answered the code.
+    pub fn operation(&self) -> &'static OperationDescriptor {
+        self.operation
+    }
 }
 
 impl PartialEq for AnyErrorCode {
@@ -31,16 +44,23 @@ impl PartialEq for AnyErrorCode {
 impl Eq for AnyErrorCode {}
 
 impl ApiErrorCode for AnyErrorCode {
-    fn from_descriptor(code: i64, operation: &'static OperationDescriptor) -> Self {
+    fn from_descriptor(code: Code<'_>, operation: &'static OperationDescriptor) -> Self {
+        let code = match code {
+            Code::Num(n) => OwnedCode::Num(n),
+            Code::Str(s) => OwnedCode::Str(s.into()),
+        };
         AnyErrorCode { code, operation }
     }
 
-    fn code(&self) -> i64 {
-        self.code
+    fn code(&self) -> Code<'_> {
+        match &self.code {
+            OwnedCode::Num(n) => Code::Num(*n),
+            OwnedCode::Str(s) => Code::Str(s),
+        }
     }
 
-    fn operation(&self) -> &'static OperationDescriptor {
-        self.operation
+    fn info(&self) -> Option<&'static crate::operation::ErrorCodeInfo> {
+        self.operation.error(self.code())
     }
 }
 
@@ -54,8 +74,18 @@ impl fmt::Display for AnyErrorCode {
 pub type CallError = Error<AnyErrorCode>;
 
 /// The operation in `operations` with this name (as the spec writes it, e.g. `ListLabelGroups`).
+///
+/// The new API's operations are named `group.Name` (`contact_1_0.GetUser`); the bare `Name`
+/// finds one too when no other operation has it.
 pub fn find_operation(operations: &[&'static OperationDescriptor], name: &str) -> Option<&'static OperationDescriptor> {
-    operations.iter().copied().find(|d| d.name == name)
+    if let Some(d) = operations.iter().copied().find(|d| d.qualified_name() == name) {
+        return Some(d);
+    }
+    let mut bare = operations.iter().copied().filter(|d| d.name == name);
+    match (bare.next(), bare.next()) {
+        (Some(d), None) => Some(d),
+        _ => None,
+    }
 }
 
 impl Client {
@@ -187,5 +217,7 @@ pub fn parse_param_value(ty: &ParamType, text: &str) -> Result<Value, String> {
         ParamType::List(_) | ParamType::Object(_) => {
             serde_json::from_str(text).map_err(|e| format!("`{text}` is not JSON: {e}"))
         }
+        // Free-form: JSON when it parses, else the text as a string.
+        ParamType::Json => Ok(serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))),
     }
 }

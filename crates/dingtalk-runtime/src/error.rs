@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::operation::{ApiErrorCode, ErrorClass};
+use crate::operation::{ApiErrorCode, Code, ErrorClass};
 use crate::validation::ValidationError;
 
 /// The error of an operation whose documented error codes are `C`.
@@ -33,7 +33,7 @@ impl<C: ApiErrorCode> Error<C> {
     /// The typed code of an API error.
     pub fn code(&self) -> Option<C> {
         match self {
-            Error::Api(e) => Some(e.code),
+            Error::Api(e) => Some(e.code.clone()),
             _ => None,
         }
     }
@@ -60,6 +60,8 @@ impl<C> Error<C> {
             Error::Api(e) => Error::Api(ApiError {
                 operation: e.operation,
                 code: f(e.code),
+                status: e.status,
+                sub_class: e.sub_class,
                 errmsg: e.errmsg,
                 request_id: e.request_id,
                 sub_code: e.sub_code,
@@ -114,12 +116,18 @@ impl<C: ApiErrorCode> std::error::Error for Error<C> {
     }
 }
 
-/// DingTalk answered with a non-zero `errcode`.
+/// DingTalk answered with an error code: a non-zero `errcode` (old OAPI) or an HTTP error
+/// status with a string `code` (new API).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ApiError<C> {
     pub operation: &'static str,
     pub code: C,
+    /// The HTTP status (200 for the old OAPI's `errcode` answers).
+    pub status: u16,
+    /// The class the service's table gives the `sub_code`, where it gives one.
+    pub sub_class: Option<ErrorClass>,
+    /// `errmsg` (old OAPI) or `message` (new API).
     pub errmsg: String,
     pub request_id: Option<String>,
     pub sub_code: Option<String>,
@@ -129,10 +137,7 @@ pub struct ApiError<C> {
 impl<C: ApiErrorCode> ApiError<C> {
     /// How a client should react: the sub-code's class where the spec gives one, else the code's.
     pub fn class(&self) -> ErrorClass {
-        self.sub_code
-            .as_deref()
-            .and_then(|s| self.code.operation().service.sub_code_class(self.code.code(), s))
-            .unwrap_or_else(|| self.code.class())
+        self.sub_class.unwrap_or_else(|| self.code.class())
     }
 
     /// The documented fix.
@@ -143,7 +148,10 @@ impl<C: ApiErrorCode> ApiError<C> {
 
 impl<C: ApiErrorCode> fmt::Display for ApiError<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed: DingTalk errcode {}", self.operation, self.code.code())?;
+        match self.code.code() {
+            Code::Num(n) => write!(f, "{} failed: DingTalk errcode {n}", self.operation)?,
+            Code::Str(s) => write!(f, "{} failed: DingTalk error {s} (HTTP {})", self.operation, self.status)?,
+        }
         if !self.errmsg.is_empty() {
             write!(f, " \"{}\"", self.errmsg)?;
         } else if let Some(m) = self.code.message() {

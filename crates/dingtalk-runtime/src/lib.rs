@@ -50,6 +50,9 @@ pub use redact::Redacted;
 pub use retry::RetryPolicy;
 pub use validation::{Validate, ValidationError};
 
+/// A free-form JSON value: the type of `json` fields (the new API's open maps).
+pub use serde_json::Value as JsonValue;
+
 /// Re-exports the generated code's macros rely on, so a generated crate needs no dependency
 /// list of its own beyond this crate and serde.
 #[doc(hidden)]

@@ -11,6 +11,9 @@ use serde::de::DeserializeOwned;
 pub enum HttpMethod {
     Get,
     Post,
+    Put,
+    Delete,
+    Patch,
 }
 
 impl HttpMethod {
@@ -18,7 +21,61 @@ impl HttpMethod {
         match self {
             HttpMethod::Get => "GET",
             HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Delete => "DELETE",
+            HttpMethod::Patch => "PATCH",
         }
+    }
+}
+
+/// An error code as a service answers it: a number in an `errcode` body (the old OAPI) or a
+/// string in an HTTP error envelope (the new API: `InvalidAuthentication`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Code<'a> {
+    Num(i64),
+    Str(&'a str),
+}
+
+impl Code<'_> {
+    /// The number, for a numeric code.
+    pub fn as_i64(self) -> Option<i64> {
+        match self {
+            Code::Num(n) => Some(n),
+            Code::Str(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Code<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Code::Num(n) => write!(f, "{n}"),
+            Code::Str(s) => f.write_str(s),
+        }
+    }
+}
+
+impl From<i64> for Code<'_> {
+    fn from(n: i64) -> Self {
+        Code::Num(n)
+    }
+}
+
+impl<'a> From<&'a str> for Code<'a> {
+    fn from(s: &'a str) -> Self {
+        Code::Str(s)
+    }
+}
+
+impl PartialEq<i64> for Code<'_> {
+    fn eq(&self, other: &i64) -> bool {
+        *self == Code::Num(*other)
+    }
+}
+
+impl PartialEq<&str> for Code<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        matches!(self, Code::Str(s) if s == other)
     }
 }
 
@@ -76,6 +133,8 @@ pub enum ParamType {
     F64,
     List(&'static ParamType),
     Object(&'static ObjectSchema),
+    /// Any JSON value (the new API's free-form maps and `Any`).
+    Json,
 }
 
 /// The wire shape of a named object type.
@@ -158,13 +217,15 @@ impl FieldSchema {
 /// A documented error code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ErrorCodeInfo {
-    pub code: i64,
+    pub code: Code<'static>,
     pub name: &'static str,
     pub message: &'static str,
     pub solution: &'static str,
     pub class: ErrorClass,
     /// The parameter whose invalid value this code reports, if the spec ties it to one.
     pub param: Option<&'static str>,
+    /// The HTTP status the code comes with (the new API's error envelope).
+    pub status: Option<u16>,
 }
 
 impl ErrorCodeInfo {
@@ -176,7 +237,19 @@ impl ErrorCodeInfo {
         solution: &'static str,
         class: ErrorClass,
     ) -> Self {
-        ErrorCodeInfo { code, name, message, solution, class, param: None }
+        ErrorCodeInfo { code: Code::Num(code), name, message, solution, class, param: None, status: None }
+    }
+
+    /// A documented string code of the new API, answered with HTTP `status`.
+    pub const fn named(
+        code: &'static str,
+        status: u16,
+        name: &'static str,
+        message: &'static str,
+        solution: &'static str,
+        class: ErrorClass,
+    ) -> Self {
+        ErrorCodeInfo { code: Code::Str(code), name, message, solution, class, param: None, status: Some(status) }
     }
 
     /// Ties the code to the parameter whose invalid value it reports.
@@ -275,15 +348,39 @@ pub struct SubCodeClass {
     pub class: ErrorClass,
 }
 
+/// Where a service expects the access token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPlacement {
+    /// A query parameter (the old OAPI: `access_token`).
+    Query(&'static str),
+    /// A request header (the new API: `x-acs-dingtalk-access-token`).
+    Header(&'static str),
+}
+
+/// How a service reports an API error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorEnvelope {
+    /// HTTP 200 with a non-zero numeric `errcode`, `errmsg` and `request_id` (the old OAPI).
+    Errcode,
+    /// An HTTP error status with `{"code": "...", "message": "...", "requestid": "..."}` (the
+    /// new API); a success is any 2xx with the response object.
+    HttpStatus,
+}
+
 /// What a spec says of the whole service, shared by its operations: where it is served, how
 /// the access token travels, and the error codes any operation may return.
 #[derive(Debug)]
 pub struct ServiceDescriptor {
+    /// Short name of the service in the spec (`oapi`, `api`); a client's base URL for the
+    /// service is set by it.
+    pub id: &'static str,
     pub name: &'static str,
     /// The servers, exactly one of them the default.
     pub servers: &'static [Server],
-    /// The query parameter carrying the access token.
-    pub access_token_param: &'static str,
+    /// Where the access token travels.
+    pub token: TokenPlacement,
+    /// How errors are answered.
+    pub envelope: ErrorEnvelope,
     /// Error codes any operation may return.
     pub errors: &'static [ErrorCodeInfo],
     pub sub_code_classes: &'static [SubCodeClass],
@@ -296,7 +393,8 @@ impl ServiceDescriptor {
     }
 
     /// The documented entry of a global error code.
-    pub fn global_error(&self, code: i64) -> Option<&'static ErrorCodeInfo> {
+    pub fn global_error<'c>(&self, code: impl Into<Code<'c>>) -> Option<&'static ErrorCodeInfo> {
+        let code = code.into();
         self.errors.iter().find(|e| e.code == code)
     }
 
@@ -306,9 +404,11 @@ impl ServiceDescriptor {
     }
 
     /// How a client should react to `code` (and its `sub_code`).
-    pub fn error_class(&self, code: i64, sub_code: Option<&str>) -> ErrorClass {
+    pub fn error_class<'c>(&self, code: impl Into<Code<'c>>, sub_code: Option<&str>) -> ErrorClass {
+        let code = code.into();
         sub_code
-            .and_then(|s| self.sub_code_class(code, s))
+            .zip(code.as_i64())
+            .and_then(|(s, n)| self.sub_code_class(n, s))
             .unwrap_or_else(|| self.global_error(code).map_or(ErrorClass::NotRetryable, |e| e.class))
     }
 }
@@ -348,12 +448,14 @@ pub struct OperationDescriptor {
     pub summary: &'static str,
     pub service: &'static ServiceDescriptor,
     pub method: HttpMethod,
+    /// The path; `{name}` segments are filled from `path_params`, each percent-encoded.
     pub path: &'static str,
     pub encoding: Encoding,
     /// Whether the call carries an access token.
     pub requires_token: bool,
     /// Whether the call may be repeated after it may have reached the server.
     pub retry_safe: bool,
+    pub path_params: &'static [FieldSchema],
     pub query: &'static [FieldSchema],
     pub body: &'static [FieldSchema],
     pub response: &'static [FieldSchema],
@@ -362,18 +464,33 @@ pub struct OperationDescriptor {
 }
 
 impl OperationDescriptor {
-    /// The parameter with this wire name, in the query or the body.
+    /// Every parameter: path, query, body.
+    pub fn params(&self) -> impl Iterator<Item = &'static FieldSchema> {
+        self.path_params.iter().chain(self.query).chain(self.body)
+    }
+
+    /// The parameter with this wire name, in the path, the query or the body.
     pub fn param(&self, name: &str) -> Option<&'static FieldSchema> {
-        self.query.iter().chain(self.body).find(|f| f.name == name)
+        self.params().find(|f| f.name == name)
     }
 
     /// Wire names of the parameters and response fields the spec marks secret.
     pub fn secret_names(&self) -> Vec<&'static str> {
-        self.query.iter().chain(self.body).chain(self.response).filter(|f| f.secret).map(|f| f.name).collect()
+        self.params().chain(self.response).filter(|f| f.secret).map(|f| f.name).collect()
+    }
+
+    /// The name `dingtalk call` and [`find_operation`](crate::find_operation) know it by:
+    /// `group.Name` for the new API's operations (names repeat across its groups), else `Name`.
+    pub fn qualified_name(&self) -> std::borrow::Cow<'static, str> {
+        match self.service.envelope {
+            ErrorEnvelope::Errcode => std::borrow::Cow::Borrowed(self.name),
+            ErrorEnvelope::HttpStatus => std::borrow::Cow::Owned(format!("{}.{}", self.group, self.name)),
+        }
     }
 
     /// The documented error code, from this operation's list or else the service's table.
-    pub fn error(&self, code: i64) -> Option<&'static ErrorCodeInfo> {
+    pub fn error<'c>(&self, code: impl Into<Code<'c>>) -> Option<&'static ErrorCodeInfo> {
+        let code = code.into();
         self.errors.iter().find(|e| e.code == code).or_else(|| self.service.global_error(code))
     }
 }
@@ -381,17 +498,13 @@ impl OperationDescriptor {
 /// An error-code enum generated for one operation (or [`AnyErrorCode`](crate::AnyErrorCode)
 /// for calls chosen at run time). Only the number and the operation are per type; message,
 /// fix and class come from the operation's table in the descriptor.
-pub trait ApiErrorCode: Copy + fmt::Debug + fmt::Display + PartialEq + Send + Sync + 'static {
+pub trait ApiErrorCode: Clone + fmt::Debug + fmt::Display + PartialEq + Send + Sync + 'static {
     /// The code as `op` answered it.
-    fn from_descriptor(code: i64, op: &'static OperationDescriptor) -> Self;
-    fn code(&self) -> i64;
-    /// The operation that answered the code.
-    fn operation(&self) -> &'static OperationDescriptor;
-
+    fn from_descriptor(code: Code<'_>, op: &'static OperationDescriptor) -> Self;
+    fn code(&self) -> Code<'_>;
     /// The spec's entry for the code: the operation's own, else the service's global one.
-    fn info(&self) -> Option<&'static ErrorCodeInfo> {
-        self.operation().error(self.code())
-    }
+    fn info(&self) -> Option<&'static ErrorCodeInfo>;
+
     /// The documented message, if the code is documented.
     fn message(&self) -> Option<&'static str> {
         self.info().map(|e| e.message)

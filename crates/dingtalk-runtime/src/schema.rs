@@ -32,7 +32,7 @@ pub fn check_params(
     params: &Map<String, Value>,
     mode: Mode,
 ) -> Result<Map<String, Value>, ValidationError> {
-    let fields: Vec<&FieldSchema> = op.query.iter().chain(op.body).collect();
+    let fields: Vec<&FieldSchema> = op.params().collect();
     check_object(&fields, params, "", mode)
 }
 
@@ -183,6 +183,12 @@ fn value(ty: &ParamType, raw: &Value, path: &str, mode: Mode) -> Result<Value, V
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(Value::Array(items))
         }
+        ParamType::Json => match raw {
+            Value::String(s) if lenient && (s.trim_start().starts_with('{') || s.trim_start().starts_with('[')) => {
+                serde_json::from_str(s).or_else(|_| invalid(path, "must be JSON"))
+            }
+            _ => Ok(raw.clone()),
+        },
         ParamType::Object(schema) => {
             let parsed;
             let object = match raw {

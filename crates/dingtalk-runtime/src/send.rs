@@ -15,13 +15,17 @@ use crate::client::Client;
 use crate::decode::{SNIPPET_CHARS, decode};
 use crate::dynamic::AnyErrorCode;
 use crate::error::*;
-use crate::operation::{ApiErrorCode, Encoding, ErrorClass, HttpMethod, OperationDescriptor, ResponseEnvelope};
+use crate::operation::{
+    ApiErrorCode, Encoding, ErrorClass, HttpMethod, OperationDescriptor, ResponseEnvelope, TokenPlacement,
+};
 use crate::redact::{scrub, snippet};
 use crate::retry::RetryReason;
 use crate::schema;
 
 /// The parameters of a call, encoded once and reused by every attempt.
 struct Encoded {
+    /// The path's segments with the path parameters filled in (not yet percent-encoded).
+    segments: Vec<String>,
     query: Vec<(String, String)>,
     body: Option<(&'static str, Vec<u8>)>,
 }
@@ -106,7 +110,11 @@ impl Client {
             attempt += 1;
             counted += 1;
             span.record("attempt", attempt);
-            let token = if d.requires_token { Some(self.access_token().await.map_err(Error::Auth)?) } else { None };
+            let token = if d.requires_token {
+                Some(self.access_token_for(d.service).await.map_err(Error::Auth)?)
+            } else {
+                None
+            };
             let identity = self.inner.tokens.as_ref().map_or_else(|| "default".to_owned(), |p| p.identity());
             if let Err(t) = self.inner.limiter.acquire(&identity, d.name, deadline).await {
                 return Err(Error::Throttled {
@@ -127,7 +135,7 @@ impl Client {
                 Err(_) => Err(Error::Transport(TransportError {
                     operation: d.name,
                     kind: TransportErrorKind::Deadline,
-                    target: self.target(d.method, d.path),
+                    target: self.target(d, d.path),
                     detail: format!("the call's deadline of {:?} passed", retry.deadline),
                     maybe_sent: true,
                     source: None,
@@ -142,7 +150,7 @@ impl Client {
                 Err(e) => e,
             };
             if let Error::Api(api) = &err {
-                span.record("errcode", api.code.code());
+                span.record("errcode", tracing::field::display(api.code.code()));
                 if let Some(id) = &api.request_id {
                     span.record("request_id", id.as_str());
                 }
@@ -153,7 +161,7 @@ impl Client {
                     refreshed = true;
                     if p.invalidate(tok).await {
                         tracing::info!(
-                            errcode = api.code.code(),
+                            errcode = %api.code.code(),
                             "access token rejected; refreshing it and retrying once"
                         );
                         counted -= 1;
@@ -183,9 +191,10 @@ impl Client {
         }
     }
 
-    pub(crate) fn target(&self, method: HttpMethod, path: &str) -> String {
-        let base = self.inner.base_url.as_str().trim_end_matches('/');
-        format!("{} {base}{path}", method.as_str())
+    /// `METHOD base/path` for messages: never the query (where a token may travel).
+    pub(crate) fn target(&self, d: &'static OperationDescriptor, path: &str) -> String {
+        let base = self.base_url_for(d.service);
+        format!("{} {}{path}", d.method.as_str(), base.as_str().trim_end_matches('/'))
     }
 
     async fn attempt(
@@ -196,13 +205,19 @@ impl Client {
         secrets: &[&str],
         decoder: Decoder<'_>,
     ) -> Result<(), Error<AnyErrorCode>> {
-        let mut url = self.inner.base_url.clone();
-        let base_path = url.path().trim_end_matches('/').to_owned();
-        url.set_path(&format!("{base_path}{}", d.path));
-        if token.is_some() || !encoded.query.is_empty() {
+        let mut url = self.base_url_for(d.service);
+        if let Ok(mut path) = url.path_segments_mut() {
+            // Each segment percent-encoded on its own: a `/` in a path parameter stays inside it.
+            path.pop_if_empty().extend(&encoded.segments);
+        }
+        let query_token = match (token, d.service.token) {
+            (Some(t), TokenPlacement::Query(name)) => Some((name, t.secret())),
+            _ => None,
+        };
+        if query_token.is_some() || !encoded.query.is_empty() {
             let mut pairs = url.query_pairs_mut();
-            if let Some(t) = token {
-                pairs.append_pair(d.service.access_token_param, t.secret());
+            if let Some((name, secret)) = query_token {
+                pairs.append_pair(name, secret);
             }
             for (k, v) in &encoded.query {
                 pairs.append_pair(k, v);
@@ -211,16 +226,27 @@ impl Client {
         let method = match d.method {
             HttpMethod::Get => reqwest::Method::GET,
             HttpMethod::Post => reqwest::Method::POST,
+            HttpMethod::Put => reqwest::Method::PUT,
+            HttpMethod::Delete => reqwest::Method::DELETE,
+            HttpMethod::Patch => reqwest::Method::PATCH,
         };
         let mut request = self.inner.http.request(method, url);
+        if let (Some(t), TokenPlacement::Header(name)) = (token, d.service.token) {
+            let mut value = HeaderValue::from_str(t.secret()).map_err(|_| {
+                Error::Auth(AuthError {
+                    message: "the access token holds characters a header cannot carry".into(),
+                    errcode: None,
+                    retryable: false,
+                })
+            })?;
+            value.set_sensitive(true);
+            request = request.header(name, value);
+        }
         if let Some((content_type, body)) = &encoded.body {
             request = request.header(CONTENT_TYPE, HeaderValue::from_static(content_type)).body(body.clone());
         }
         tracing::debug!(method = d.method.as_str(), path = d.path, "sending request");
-        let response = request
-            .send()
-            .await
-            .map_err(|e| Error::Transport(self.transport_error(d.name, d.method, d.path, e, secrets)))?;
+        let response = request.send().await.map_err(|e| Error::Transport(self.transport_error(d, e, secrets)))?;
         let status = response.status().as_u16();
         let content_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let body = read_capped(response, self.inner.max_response_bytes).await.map_err(|e| match e {
@@ -231,20 +257,13 @@ impl Client {
                 kind: DecodeErrorKind::TooLarge { limit: self.inner.max_response_bytes },
                 snippet: snippet(&partial, SNIPPET_CHARS, secrets, &d.secret_names()),
             }),
-            ReadError::Transport(e) => Error::Transport(self.transport_error(d.name, d.method, d.path, e, secrets)),
+            ReadError::Transport(e) => Error::Transport(self.transport_error(d, e, secrets)),
         })?;
         tracing::debug!(status, bytes = body.len(), "response received");
         decode(d, status, content_type, &body, secrets, decoder)
     }
 
-    fn transport_error(
-        &self,
-        operation: &'static str,
-        method: HttpMethod,
-        path: &str,
-        e: reqwest::Error,
-        secrets: &[&str],
-    ) -> TransportError {
+    fn transport_error(&self, d: &'static OperationDescriptor, e: reqwest::Error, secrets: &[&str]) -> TransportError {
         let (kind, maybe_sent) = if e.is_connect() {
             (TransportErrorKind::Connect, false)
         } else if e.is_timeout() {
@@ -266,9 +285,9 @@ impl Client {
             detail = e.to_string();
         }
         TransportError {
-            operation,
+            operation: d.name,
             kind,
-            target: self.target(method, path),
+            target: self.target(d, d.path),
             detail: scrub(&detail, secrets, &[]),
             maybe_sent,
             source: None,
@@ -318,7 +337,24 @@ fn invalid_request<C: ApiErrorCode>(d: &'static OperationDescriptor, why: String
 
 /// Splits the (checked) parameters into query and body as the descriptor says.
 /// `Err` says why the body cannot be written (it cannot happen for JSON values).
-fn encode(d: &'static OperationDescriptor, params: Map<String, Value>) -> Result<Encoded, String> {
+fn encode(d: &'static OperationDescriptor, mut params: Map<String, Value>) -> Result<Encoded, String> {
+    let mut segments = Vec::new();
+    for segment in d.path.trim_start_matches('/').split('/') {
+        let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) else {
+            segments.push(segment.to_owned());
+            continue;
+        };
+        match params.remove(name) {
+            Some(value) => match scalar_text(value) {
+                // `.` and `..` would be read as "this" and "the parent" folder: another endpoint.
+                text if text.is_empty() || text == "." || text == ".." => {
+                    return Err(format!("path parameter `{name}` cannot be `{text}`"));
+                }
+                text => segments.push(text),
+            },
+            None => return Err(format!("needs the path parameter `{name}`")),
+        }
+    }
     let mut query = Vec::new();
     let mut body = serde_json::Map::new();
     for (name, value) in params {
@@ -342,7 +378,7 @@ fn encode(d: &'static OperationDescriptor, params: Map<String, Value>) -> Result
             Some(("application/x-www-form-urlencoded;charset=utf-8", form.finish().into_bytes()))
         }
     };
-    Ok(Encoded { query, body })
+    Ok(Encoded { segments, query, body })
 }
 
 /// A parameter as query or form text: strings as they are, anything else as JSON.
@@ -358,6 +394,10 @@ fn retry_reason(e: &Error<AnyErrorCode>, retry_safe: bool) -> Option<RetryReason
         Error::Api(api) => match api.class() {
             ErrorClass::Retryable => Some(RetryReason::Transient),
             ErrorClass::RateLimited => Some(RetryReason::RateLimited),
+            // A code the spec does not know, with a status that says "try later" (the new API):
+            // read like the same status without a code.
+            _ if retry_safe && api.code.info().is_none() && api.status == 429 => Some(RetryReason::RateLimited),
+            _ if retry_safe && api.code.info().is_none() && api.status >= 500 => Some(RetryReason::Transient),
             _ => None,
         },
         Error::Http(h) if retry_safe && h.status == 429 => Some(RetryReason::RateLimited),

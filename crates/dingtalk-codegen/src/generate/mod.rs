@@ -35,8 +35,8 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
 
     files.push(file(
         "service.rs",
-        "The service: servers, authentication and global error codes.",
-        service::generate(&spec.service),
+        "The services: servers, authentication and global error codes.",
+        service::generate(spec),
     ));
 
     for shared in &spec.shared_types {
@@ -81,9 +81,37 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
     for (group, modules) in &groups {
         let mods = modules.iter().map(|m| format_ident!("{}", m));
         let mods2 = mods.clone();
+        let handle = spec.by_group(group).then(|| {
+            let accessor = format_ident!("{}", group);
+            let doc = format!(" The operations of the `{group}` group: `client.{group}().get_user()`.");
+            let accessor_doc = format!(" The operations of the `{group}` group.");
+            quote! {
+                #[doc = #doc]
+                #[derive(Clone, Debug)]
+                pub struct Operations<C = crate::generated::Client> {
+                    client: C,
+                }
+
+                impl crate::generated::Client {
+                    #[doc = #accessor_doc]
+                    pub fn #accessor(&self) -> Operations {
+                        Operations { client: self.clone() }
+                    }
+                }
+
+                #[cfg(feature = "blocking")]
+                impl crate::generated::blocking::Client {
+                    #[doc = #accessor_doc]
+                    pub fn #accessor(&self) -> Operations<crate::generated::blocking::Client> {
+                        Operations { client: self.clone() }
+                    }
+                }
+            }
+        });
         let body = quote! {
             #( mod #mods; )*
             #( pub use #mods2::*; )*
+            #handle
         };
         files.push(file(&format!("{group}/mod.rs"), &format!("Operations and types of the `{group}` group."), body));
         if !spec.operations.iter().any(|op| op.group == *group) {
@@ -106,6 +134,9 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
     let op_group_names: Vec<&str> = op_groups.iter().copied().collect();
     let op_group_idents: Vec<_> = op_groups.iter().map(|g| format_ident!("{}", g)).collect();
     let group_names: Vec<&str> = groups.keys().copied().collect();
+    let (scoped, flat): (Vec<&str>, Vec<&str>) = group_names.iter().partition(|g| spec.by_group(g));
+    let flat_idents: Vec<_> = flat.iter().map(|g| format_ident!("{}", g)).collect();
+    let scoped_idents: Vec<_> = scoped.iter().map(|g| format_ident!("{}", g)).collect();
     let entries = |suffix: &str, module: TokenStream| {
         let suffix = suffix.to_owned();
         spec.operations
@@ -136,10 +167,16 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
 
         rt::client_facade!(service::SERVICE);
 
-        /// Every generated operation and type of the enabled groups (names are unique across
-        /// groups).
+        /// Every generated operation and type of the enabled groups whose names are unique
+        /// across groups (the old OAPI's).
         pub mod prelude {
-            #( #[cfg(feature = #group_names)] pub use super::#group_idents::*; )*
+            #( #[cfg(feature = #flat)] pub use super::#flat_idents::*; )*
+        }
+
+        /// The groups whose names are scoped to them (the new API's: `contact_1_0::GetUserRequest`),
+        /// as modules.
+        pub mod groups {
+            #( #[cfg(feature = #scoped)] pub use super::#scoped_idents; )*
         }
 
         /// Every operation of the enabled groups, sorted by group and name.

@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 
 use super::docs;
 use super::types::{Context, Direction, Scope, field_ident, field_schemas, named_types, struct_item};
-use crate::model::{ErrorClass, ErrorCode, Field, Operation, ParamType, Spec};
+use crate::model::{CodeValue, ErrorClass, ErrorCode, Field, Operation, ParamType, Service};
 use crate::names;
 
 pub fn descriptor_ident(op: &Operation) -> Ident {
@@ -22,7 +22,10 @@ pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
     let code_ident = format_ident!("{}ErrorCode", name);
     let error_alias = format_ident!("{}Error", name);
     let method_ident = names::ident(&names::snake(name));
-    let params: Vec<Field> = op.query.iter().chain(&op.body).cloned().collect();
+    let params: Vec<Field> = op.path_params.iter().chain(&op.query).chain(&op.body).cloned().collect();
+    let service = ctx.spec.service_of(op);
+    let by_group = service.by_group;
+    let status_codes = service.envelope == crate::model::ErrorEnvelope::HttpStatus;
 
     let request_doc = docs::paragraphs(&[format!(
         "Parameters of [`{name}`]: {}\n\nChecked against the spec's constraints before anything is sent.",
@@ -51,12 +54,27 @@ pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
         None => quote! { impl rt::ResponseEnvelope for #response_ident {} },
     };
     let types = named_types(&op.types, &op.group, ctx);
-    let error_enum = error_enum(op, &code_ident);
+    // A service with string codes has one code enum for all its operations (no operation
+    // documents codes of its own).
+    let (error_enum, code_type) = if status_codes {
+        let service_enum = super::service::code_enum_ident(service);
+        (quote! {}, quote! { crate::generated::service::#service_enum })
+    } else {
+        (error_enum(op, &code_ident), quote! { #code_ident })
+    };
     let descriptor = descriptor(op, &scope);
     let desc_ident = descriptor_ident(op);
 
     let op_doc = operation_doc(op);
-    let error_doc = format!(" The error of [`{name}`]: an API error carries a [`{code_ident}`].");
+    let error_doc = if status_codes {
+        format!(
+            " The error of [`{name}`]: an API error carries the service's [`{}`](crate::generated::service::{}).",
+            super::service::code_enum_ident(service),
+            super::service::code_enum_ident(service)
+        )
+    } else {
+        format!(" The error of [`{name}`]: an API error carries a [`{code_ident}`].")
+    };
     let pagination = op.pagination.as_ref().map(|p| paginated_impl(op, p, &op_ident, &scope));
 
     let fluent_setters = params.iter().map(|f| {
@@ -72,8 +90,36 @@ pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
             }
         }
     });
-    let method_doc = client_method_doc(op, &method_ident);
+    let method_doc = client_method_doc(op, &method_ident, by_group);
     let blocking_doc = format!(" {} Blocking; see [`crate::generated::Client::{method_ident}`].", op.summary);
+    let client_methods = if by_group {
+        // Reached through the group: `client.contact_1_0().get_user()`, for either client flavour.
+        quote! {
+            impl<C: Clone> super::Operations<C> {
+                #(#[doc = #method_doc])*
+                pub fn #method_ident(&self) -> crate::generated::RequestBuilder<#op_ident, C> {
+                    crate::generated::RequestBuilder::new(self.client.clone())
+                }
+            }
+        }
+    } else {
+        quote! {
+            impl crate::generated::Client {
+                #(#[doc = #method_doc])*
+                pub fn #method_ident(&self) -> crate::generated::RequestBuilder<#op_ident> {
+                    crate::generated::RequestBuilder::new(self.clone())
+                }
+            }
+
+            #[cfg(feature = "blocking")]
+            impl crate::generated::blocking::Client {
+                #[doc = #blocking_doc]
+                pub fn #method_ident(&self) -> crate::generated::RequestBuilder<#op_ident, crate::generated::blocking::Client> {
+                    crate::generated::RequestBuilder::new(self.clone())
+                }
+            }
+        }
+    };
 
     quote! {
         use dingtalk_runtime as rt;
@@ -85,7 +131,7 @@ pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
         impl rt::Operation for #op_ident {
             type Request = #request_ident;
             type Response = #response_ident;
-            type ErrorCode = #code_ident;
+            type ErrorCode = #code_type;
             const DESCRIPTOR: &'static rt::OperationDescriptor = &#desc_ident;
         }
 
@@ -94,7 +140,7 @@ pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
         }
 
         #[doc = #error_doc]
-        pub type #error_alias = rt::Error<#code_ident>;
+        pub type #error_alias = rt::Error<#code_type>;
 
         #request
         #response
@@ -104,20 +150,7 @@ pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
         #descriptor
         #pagination
 
-        impl crate::generated::Client {
-            #(#[doc = #method_doc])*
-            pub fn #method_ident(&self) -> crate::generated::RequestBuilder<#op_ident> {
-                crate::generated::RequestBuilder::new(self.clone())
-            }
-        }
-
-        #[cfg(feature = "blocking")]
-        impl crate::generated::blocking::Client {
-            #[doc = #blocking_doc]
-            pub fn #method_ident(&self) -> crate::generated::RequestBuilder<#op_ident, crate::generated::blocking::Client> {
-                crate::generated::RequestBuilder::new(self.clone())
-            }
-        }
+        #client_methods
 
         impl<C> crate::generated::RequestBuilder<#op_ident, C> {
             #(#fluent_setters)*
@@ -322,9 +355,10 @@ fn operation_doc(op: &Operation) -> Vec<String> {
 /// The method's doc: what it does, where the parameters and errors are, and a call with the
 /// spec's example values. (Not a doctest: thousands of operations would mean thousands of test
 /// binaries; the generator's compiled snapshot and the crate example prove such calls build.)
-fn client_method_doc(op: &Operation, method: &Ident) -> Vec<String> {
-    let mut call = format!("client.{method}()");
-    for f in op.query.iter().chain(&op.body) {
+fn client_method_doc(op: &Operation, method: &Ident, by_group: bool) -> Vec<String> {
+    let base = if by_group { format!("client.{}().{method}()", op.group) } else { format!("client.{method}()") };
+    let mut call = base.clone();
+    for f in op.path_params.iter().chain(&op.query).chain(&op.body) {
         let arg = match (&f.ty, f.example.as_ref().map(|(_, v)| v)) {
             (ParamType::String, Some(serde_json::Value::String(s))) => format!("{s:?}"),
             (ParamType::I32 | ParamType::I64 | ParamType::F64 | ParamType::Bool, Some(v)) => v.to_string(),
@@ -337,16 +371,16 @@ fn client_method_doc(op: &Operation, method: &Ident) -> Vec<String> {
         op.summary, op.name, op.name
     );
     if op.pagination.is_some() {
-        text.push_str(&format!("; every item: `client.{method}().into_paginator().collect_all().await?`"));
+        text.push_str(&format!("; every item: `{base}.into_paginator().collect_all().await?`"));
     }
     text.push('.');
     docs::lines(&text)
 }
 
 /// The class of a code: the endpoint's own, else the service's, else not retryable.
-fn effective_class(code: &ErrorCode, spec: &Spec) -> ErrorClass {
+fn effective_class(code: &ErrorCode, service: &Service) -> ErrorClass {
     code.class
-        .or_else(|| spec.service.error_codes.iter().find(|g| g.code == code.code).and_then(|g| g.class))
+        .or_else(|| service.error_codes.iter().find(|g| g.code == code.code).and_then(|g| g.class))
         .unwrap_or(ErrorClass::NotRetryable)
 }
 
@@ -361,7 +395,15 @@ fn error_enum(op: &Operation, ident: &Ident) -> TokenStream {
         let solution = if e.solution.is_empty() { String::new() } else { format!(" {}", e.solution) };
         format!(" `{}` {}.{solution}", e.code, e.message.trim_end_matches('.'))
     });
-    let codes: Vec<TokenStream> = op.errors.iter().map(|e| super::int(e.code)).collect();
+    let codes: Vec<TokenStream> = op
+        .errors
+        .iter()
+        .map(|e| match &e.code {
+            CodeValue::Num(n) => super::int(*n),
+            // Validated: an `errcode` operation's codes are numbers.
+            CodeValue::Str(s) => quote! { #s },
+        })
+        .collect();
     let desc = descriptor_ident(op);
     let from_code = if codes.is_empty() {
         quote! { Self::Unknown(code) }
@@ -374,13 +416,13 @@ fn error_enum(op: &Operation, ident: &Ident) -> TokenStream {
         }
     };
     let code_of = if codes.is_empty() {
-        quote! { let Self::Unknown(code) = self; *code }
+        quote! { let Self::Unknown(code) = self; rt::Code::Num(*code) }
     } else {
         quote! {
-            match self {
+            rt::Code::Num(match self {
                 #( Self::#variants => #codes, )*
                 Self::Unknown(code) => *code,
-            }
+            })
         }
     };
     quote! {
@@ -401,16 +443,17 @@ fn error_enum(op: &Operation, ident: &Ident) -> TokenStream {
         }
 
         impl rt::ApiErrorCode for #ident {
-            fn from_descriptor(code: i64, _: &'static rt::OperationDescriptor) -> Self {
-                Self::from_code(code)
+            fn from_descriptor(code: rt::Code<'_>, _: &'static rt::OperationDescriptor) -> Self {
+                // An `errcode` service answers numbers only.
+                Self::from_code(code.as_i64().unwrap_or_default())
             }
 
-            fn code(&self) -> i64 {
+            fn code(&self) -> rt::Code<'_> {
                 #code_of
             }
 
-            fn operation(&self) -> &'static rt::OperationDescriptor {
-                &#desc
+            fn info(&self) -> Option<&'static rt::ErrorCodeInfo> {
+                #desc.error(self.code())
             }
         }
 
@@ -425,7 +468,10 @@ fn error_enum(op: &Operation, ident: &Ident) -> TokenStream {
 fn descriptor(op: &Operation, scope: &Scope) -> TokenStream {
     let ident = descriptor_ident(op);
     let (name, group, summary, path) = (&op.name, &op.group, &op.summary, &op.path);
-    let method = format_ident!("{}", if op.method == crate::model::HttpMethod::Get { "Get" } else { "Post" });
+    let method = format_ident!("{}", op.method.variant());
+    let service = scope.ctx.spec.service_of(op);
+    let service_static = super::service::static_ident(scope.ctx.spec, service);
+    let path_params = field_schemas(&op.path_params, scope);
     let encoding = format_ident!("{}", op.encoding.variant());
     let (requires_token, retry_safe) = (op.requires_token, op.retry_safe);
     let query = field_schemas(&op.query, scope);
@@ -445,12 +491,11 @@ fn descriptor(op: &Operation, scope: &Scope) -> TokenStream {
         }
         None => quote! { None },
     };
-    let spec = scope.ctx.spec;
     let errors = op.errors.iter().map(|e| {
         // What the client shows: the code's own class and fix, else the global table's.
-        let global = spec.service.error_codes.iter().find(|g| g.code == e.code);
+        let global = service.error_codes.iter().find(|g| g.code == e.code);
         let mut entry = e.clone();
-        entry.class = Some(effective_class(e, spec));
+        entry.class = Some(effective_class(e, service));
         if entry.solution.is_empty() {
             entry.solution = global.map(|g| g.solution.clone()).unwrap_or_default();
         }
@@ -463,12 +508,13 @@ fn descriptor(op: &Operation, scope: &Scope) -> TokenStream {
             name: #name,
             group: #group,
             summary: #summary,
-            service: &crate::generated::service::SERVICE,
+            service: &crate::generated::service::#service_static,
             method: rt::HttpMethod::#method,
             path: #path,
             encoding: rt::Encoding::#encoding,
             requires_token: #requires_token,
             retry_safe: #retry_safe,
+            path_params: &[ #(#path_params),* ],
             query: &[ #(#query),* ],
             body: &[ #(#body),* ],
             response: &[ #(#response),* ],

@@ -1,52 +1,165 @@
-//! The service module: servers, the access-token parameter and the global error-code table.
+//! The service module: each service's servers, token placement and global error-code table,
+//! and for a service with string codes (the new API) its error-code enum.
 
-use proc_macro2::TokenStream;
+use heck::ToShoutySnakeCase;
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::model::{ErrorClass, Service};
+use crate::model::{CodeValue, ErrorClass, ErrorEnvelope, Service, Spec, TokenPlacement};
+use crate::names;
 
-pub fn generate(service: &Service) -> TokenStream {
+/// The static of a service: `SERVICE` for the primary one, `<ID>_SERVICE` for the others.
+pub fn static_ident(spec: &Spec, service: &Service) -> Ident {
+    if service.id == spec.primary().id {
+        format_ident!("SERVICE")
+    } else {
+        format_ident!("{}_SERVICE", service.id.to_shouty_snake_case())
+    }
+}
+
+/// The error-code enum of a service with string codes: `<Id>ErrorCode` (`ApiErrorCode` would
+/// shadow the runtime's trait, so the id's own name is used: `api` → `ApiCode`).
+pub fn code_enum_ident(service: &Service) -> Ident {
+    format_ident!("{}Code", names::upper_camel(&service.id))
+}
+
+pub fn generate(spec: &Spec) -> TokenStream {
+    let services = spec.services.iter().map(|s| one(spec, s));
+    quote! {
+        use dingtalk_runtime as rt;
+        #(#services)*
+    }
+}
+
+fn one(spec: &Spec, service: &Service) -> TokenStream {
     let servers = service.servers.iter().map(|s| {
         let (name, url, description, default) = (&s.name, &s.url, &s.description, s.default);
         quote! { rt::Server { name: #name, url: #url, description: #description, default: #default } }
     });
-    let token_param = &service.auth.query_param;
-    let token_doc = super::docs::lines(&format!(
-        "The access token travels as the `{token_param}` query parameter.\n\n{}",
-        service.auth.description
-    ));
+    let (token, token_text) = match &service.auth.placement {
+        TokenPlacement::Query(p) => (quote! { rt::TokenPlacement::Query(#p) }, format!("the `{p}` query parameter")),
+        TokenPlacement::Header(h) => (quote! { rt::TokenPlacement::Header(#h) }, format!("the `{h}` header")),
+    };
+    let token_doc =
+        super::docs::lines(&format!("The access token travels as {token_text}.\n\n{}", service.auth.description));
+    let envelope = match service.envelope {
+        ErrorEnvelope::Errcode => quote! { rt::ErrorEnvelope::Errcode },
+        ErrorEnvelope::HttpStatus => quote! { rt::ErrorEnvelope::HttpStatus },
+    };
     let codes = service.error_codes.iter().map(|e| error_info(e, &None));
     let sub_codes = service.error_codes.iter().flat_map(|e| {
-        e.sub_codes.iter().map(move |s| {
-            let (code, sub) = (super::int(e.code), &s.sub_code);
+        e.sub_codes.iter().filter_map(move |s| {
+            let CodeValue::Num(n) = e.code else { return None };
+            let (code, sub) = (super::int(n), &s.sub_code);
             let class = class_tokens(s.class);
-            quote! { rt::SubCodeClass { code: #code, sub_code: #sub, class: #class } }
+            Some(quote! { rt::SubCodeClass { code: #code, sub_code: #sub, class: #class } })
         })
     });
-    let service_name = &service.name;
+    let (id, service_name) = (&service.id, &service.name);
     let service_doc = super::docs::lines(&format!("{}\n\n{}", service.name, service.description));
+    let ident = static_ident(spec, service);
+    let code_enum = (service.envelope == ErrorEnvelope::HttpStatus).then(|| code_enum(service, &ident));
     quote! {
-        use dingtalk_runtime as rt;
-
         #(#[doc = #service_doc])*
         ///
         #(#[doc = #token_doc])*
-        pub static SERVICE: rt::ServiceDescriptor = rt::ServiceDescriptor {
+        pub static #ident: rt::ServiceDescriptor = rt::ServiceDescriptor {
+            id: #id,
             name: #service_name,
             servers: &[ #(#servers),* ],
-            access_token_param: #token_param,
+            token: #token,
+            envelope: #envelope,
             errors: &[ #(#codes),* ],
             sub_code_classes: &[ #(#sub_codes),* ],
         };
+
+        #code_enum
+    }
+}
+
+/// The string codes of a service as an enum, with [`Unknown`] keeping any other code.
+fn code_enum(service: &Service, service_static: &Ident) -> TokenStream {
+    let ident = code_enum_ident(service);
+    let doc = format!(
+        " The error codes of {}, plus `Unknown` keeping any other code as DingTalk sent it.\n\n\
+         Message, fix, HTTP status and class of each come from the service's table (`ApiErrorCode`).",
+        service.name
+    );
+    let variants: Vec<Ident> =
+        service.error_codes.iter().map(|e| format_ident!("{}", names::upper_camel(&e.name))).collect();
+    let codes: Vec<String> = service.error_codes.iter().map(|e| e.code.to_string()).collect();
+    let variant_docs = service.error_codes.iter().map(|e| {
+        let status = e.status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
+        format!(" `{}`{status}: {}.", e.code, e.message.trim_end_matches('.'))
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #ident {
+            #( #[doc = #variant_docs] #variants, )*
+            /// A code the spec does not list, as DingTalk sent it.
+            Unknown(String),
+        }
+
+        impl #ident {
+            /// The variant of a code.
+            pub fn from_code(code: &str) -> Self {
+                match code {
+                    #( #codes => Self::#variants, )*
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+
+            /// The code as DingTalk sends it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( Self::#variants => #codes, )*
+                    Self::Unknown(code) => code,
+                }
+            }
+        }
+
+        impl rt::ApiErrorCode for #ident {
+            fn from_descriptor(code: rt::Code<'_>, _: &'static rt::OperationDescriptor) -> Self {
+                match code {
+                    rt::Code::Str(code) => Self::from_code(code),
+                    rt::Code::Num(code) => Self::Unknown(code.to_string()),
+                }
+            }
+
+            fn code(&self) -> rt::Code<'_> {
+                rt::Code::Str(self.as_str())
+            }
+
+            fn info(&self) -> Option<&'static rt::ErrorCodeInfo> {
+                #service_static.global_error(self.code())
+            }
+        }
+
+        impl std::fmt::Display for #ident {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                rt::ApiErrorCode::fmt_code(self, f)
+            }
+        }
     }
 }
 
 /// `rt::ErrorCodeInfo { .. }` of one documented code.
 pub fn error_info(e: &crate::model::ErrorCode, param: &Option<String>) -> TokenStream {
-    let (code, name, message, solution) = (super::int(e.code), &e.name, &e.message, &e.solution);
+    let (name, message, solution) = (&e.name, &e.message, &e.solution);
     let class = class_tokens(e.class.unwrap_or(ErrorClass::NotRetryable));
     let param = param.as_ref().map(|p| quote! { .param(#p) });
-    quote! { rt::ErrorCodeInfo::new(#code, #name, #message, #solution, #class) #param }
+    match &e.code {
+        CodeValue::Num(n) => {
+            let code = super::int(*n);
+            quote! { rt::ErrorCodeInfo::new(#code, #name, #message, #solution, #class) #param }
+        }
+        CodeValue::Str(code) => {
+            let status = proc_macro2::Literal::u16_unsuffixed(e.status.unwrap_or(400));
+            quote! { rt::ErrorCodeInfo::named(#code, #status, #name, #message, #solution, #class) #param }
+        }
+    }
 }
 
 pub fn class_tokens(class: ErrorClass) -> TokenStream {

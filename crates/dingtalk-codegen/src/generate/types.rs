@@ -89,7 +89,7 @@ impl Scope<'_> {
     }
 
     pub fn type_path(&self, name: &str) -> TokenStream {
-        self.path_of(name, format_ident!("{}", name))
+        self.path_of(name, format_ident!("{}", names::bare(name)))
     }
 
     pub fn schema_path(&self, name: &str) -> TokenStream {
@@ -103,6 +103,7 @@ impl Scope<'_> {
             ParamType::I32 => quote! { i32 },
             ParamType::I64 => quote! { i64 },
             ParamType::F64 => quote! { f64 },
+            ParamType::Json => quote! { rt::JsonValue },
             ParamType::List(inner) => {
                 let inner = self.rust_type(inner);
                 quote! { Vec<#inner> }
@@ -119,6 +120,7 @@ impl Scope<'_> {
             ParamType::I32 => quote! { rt::ParamType::I32 },
             ParamType::I64 => quote! { rt::ParamType::I64 },
             ParamType::F64 => quote! { rt::ParamType::F64 },
+            ParamType::Json => quote! { rt::ParamType::Json },
             ParamType::List(inner) => {
                 let inner = self.param_type(inner);
                 quote! { rt::ParamType::List(&#inner) }
@@ -132,7 +134,7 @@ impl Scope<'_> {
 }
 
 pub fn schema_ident(type_name: &str) -> proc_macro2::Ident {
-    format_ident!("{}_SCHEMA", type_name.to_shouty_snake_case())
+    format_ident!("{}_SCHEMA", names::bare(type_name).to_shouty_snake_case())
 }
 
 pub fn field_ident(f: &Field) -> proc_macro2::Ident {
@@ -148,8 +150,9 @@ pub fn named_types<'s>(types: &'s [NamedType], group: &'s str, ctx: &'s Context<
     let scope = Scope { ctx, group, local: types.iter().map(|t| t.name.as_str()).collect() };
     let items = types.iter().map(|t| {
         let direction = if ctx.inputs.contains(&t.name) { Direction::Input } else { Direction::Output };
-        let doc = docs::lines(if t.description.is_empty() { &t.name } else { &t.description });
-        let ident = format_ident!("{}", t.name);
+        let bare = names::bare(&t.name);
+        let doc = docs::lines(if t.description.is_empty() { bare } else { &t.description });
+        let ident = format_ident!("{}", bare);
         let strukt = struct_item(&ident, &doc, &t.fields, direction, &scope);
         let schema = schema_static(&t.name, &t.fields, &scope);
         quote! { #strukt #schema }
@@ -160,6 +163,7 @@ pub fn named_types<'s>(types: &'s [NamedType], group: &'s str, ctx: &'s Context<
 /// `pub static X_SCHEMA: rt::ObjectSchema` describing a named type, for the fake server and tools.
 fn schema_static(name: &str, fields: &[Field], scope: &Scope) -> TokenStream {
     let ident = schema_ident(name);
+    let name = names::bare(name);
     let fields = field_schemas(fields, scope);
     let doc = format!(" Wire schema of [`{name}`].");
     quote! {

@@ -12,8 +12,8 @@ pub mod events;
 #[cfg(feature = "extcontact")]
 pub mod extcontact;
 rt::client_facade!(service::SERVICE);
-/// Every generated operation and type of the enabled groups (names are unique across
-/// groups).
+/// Every generated operation and type of the enabled groups whose names are unique
+/// across groups (the old OAPI's).
 pub mod prelude {
     #[cfg(feature = "auth")]
     pub use super::auth::*;
@@ -24,6 +24,9 @@ pub mod prelude {
     #[cfg(feature = "extcontact")]
     pub use super::extcontact::*;
 }
+/// The groups whose names are scoped to them (the new API's: `contact_1_0::GetUserRequest`),
+/// as modules.
+pub mod groups {}
 /// Every operation of the enabled groups, sorted by group and name.
 pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     #[cfg(feature = "auth")]

@@ -184,15 +184,15 @@ impl GetCorpTokenErrorCode {
     }
 }
 impl rt::ApiErrorCode for GetCorpTokenErrorCode {
-    fn from_descriptor(code: i64, _: &'static rt::OperationDescriptor) -> Self {
-        Self::from_code(code)
+    fn from_descriptor(code: rt::Code<'_>, _: &'static rt::OperationDescriptor) -> Self {
+        Self::from_code(code.as_i64().unwrap_or_default())
     }
-    fn code(&self) -> i64 {
+    fn code(&self) -> rt::Code<'_> {
         let Self::Unknown(code) = self;
-        *code
+        rt::Code::Num(*code)
     }
-    fn operation(&self) -> &'static rt::OperationDescriptor {
-        &GET_CORP_TOKEN
+    fn info(&self) -> Option<&'static rt::ErrorCodeInfo> {
+        GET_CORP_TOKEN.error(self.code())
     }
 }
 impl std::fmt::Display for GetCorpTokenErrorCode {
@@ -211,6 +211,7 @@ pub static GET_CORP_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: false,
     retry_safe: true,
+    path_params: &[],
     query: &[
         rt::FieldSchema::new("accessKey", rt::ParamType::String).required(true),
         rt::FieldSchema::new("timestamp", rt::ParamType::I64).required(true),

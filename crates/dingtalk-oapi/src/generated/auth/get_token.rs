@@ -154,17 +154,19 @@ impl GetTokenErrorCode {
     }
 }
 impl rt::ApiErrorCode for GetTokenErrorCode {
-    fn from_descriptor(code: i64, _: &'static rt::OperationDescriptor) -> Self {
-        Self::from_code(code)
+    fn from_descriptor(code: rt::Code<'_>, _: &'static rt::OperationDescriptor) -> Self {
+        Self::from_code(code.as_i64().unwrap_or_default())
     }
-    fn code(&self) -> i64 {
-        match self {
-            Self::InvalidAppKeyOrSecret => 40089,
-            Self::Unknown(code) => *code,
-        }
+    fn code(&self) -> rt::Code<'_> {
+        rt::Code::Num(
+            match self {
+                Self::InvalidAppKeyOrSecret => 40089,
+                Self::Unknown(code) => *code,
+            },
+        )
     }
-    fn operation(&self) -> &'static rt::OperationDescriptor {
-        &GET_TOKEN
+    fn info(&self) -> Option<&'static rt::ErrorCodeInfo> {
+        GET_TOKEN.error(self.code())
     }
 }
 impl std::fmt::Display for GetTokenErrorCode {
@@ -183,6 +185,7 @@ pub static GET_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: false,
     retry_safe: true,
+    path_params: &[],
     query: &[
         rt::FieldSchema::new("appkey", rt::ParamType::String)
             .required(true)

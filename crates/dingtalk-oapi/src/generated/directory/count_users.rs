@@ -149,19 +149,21 @@ impl CountUsersErrorCode {
     }
 }
 impl rt::ApiErrorCode for CountUsersErrorCode {
-    fn from_descriptor(code: i64, _: &'static rt::OperationDescriptor) -> Self {
-        Self::from_code(code)
+    fn from_descriptor(code: rt::Code<'_>, _: &'static rt::OperationDescriptor) -> Self {
+        Self::from_code(code.as_i64().unwrap_or_default())
     }
-    fn code(&self) -> i64 {
-        match self {
-            Self::MissingParameter => 400002,
-            Self::InvalidParameter => 40035,
-            Self::SystemBusy => -1,
-            Self::Unknown(code) => *code,
-        }
+    fn code(&self) -> rt::Code<'_> {
+        rt::Code::Num(
+            match self {
+                Self::MissingParameter => 400002,
+                Self::InvalidParameter => 40035,
+                Self::SystemBusy => -1,
+                Self::Unknown(code) => *code,
+            },
+        )
     }
-    fn operation(&self) -> &'static rt::OperationDescriptor {
-        &COUNT_USERS
+    fn info(&self) -> Option<&'static rt::ErrorCodeInfo> {
+        COUNT_USERS.error(self.code())
     }
 }
 impl std::fmt::Display for CountUsersErrorCode {
@@ -180,6 +182,7 @@ pub static COUNT_USERS: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: true,
+    path_params: &[],
     query: &[],
     body: &[rt::FieldSchema::new("only_active", rt::ParamType::Bool).required(true)],
     response: &[

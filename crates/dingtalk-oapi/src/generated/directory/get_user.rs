@@ -692,19 +692,21 @@ impl GetUserErrorCode {
     }
 }
 impl rt::ApiErrorCode for GetUserErrorCode {
-    fn from_descriptor(code: i64, _: &'static rt::OperationDescriptor) -> Self {
-        Self::from_code(code)
+    fn from_descriptor(code: rt::Code<'_>, _: &'static rt::OperationDescriptor) -> Self {
+        Self::from_code(code.as_i64().unwrap_or_default())
     }
-    fn code(&self) -> i64 {
-        match self {
-            Self::UserNotFound => 60121,
-            Self::InvalidParameter => 400002,
-            Self::SystemBusy => -1,
-            Self::Unknown(code) => *code,
-        }
+    fn code(&self) -> rt::Code<'_> {
+        rt::Code::Num(
+            match self {
+                Self::UserNotFound => 60121,
+                Self::InvalidParameter => 400002,
+                Self::SystemBusy => -1,
+                Self::Unknown(code) => *code,
+            },
+        )
     }
-    fn operation(&self) -> &'static rt::OperationDescriptor {
-        &GET_USER
+    fn info(&self) -> Option<&'static rt::ErrorCodeInfo> {
+        GET_USER.error(self.code())
     }
 }
 impl std::fmt::Display for GetUserErrorCode {
@@ -723,6 +725,7 @@ pub static GET_USER: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: true,
+    path_params: &[],
     query: &[],
     body: &[
         rt::FieldSchema::new("userid", rt::ParamType::String)

@@ -182,20 +182,22 @@ impl GetUserByMobileErrorCode {
     }
 }
 impl rt::ApiErrorCode for GetUserByMobileErrorCode {
-    fn from_descriptor(code: i64, _: &'static rt::OperationDescriptor) -> Self {
-        Self::from_code(code)
+    fn from_descriptor(code: rt::Code<'_>, _: &'static rt::OperationDescriptor) -> Self {
+        Self::from_code(code.as_i64().unwrap_or_default())
     }
-    fn code(&self) -> i64 {
-        match self {
-            Self::InvalidParameter => 400002,
-            Self::InvalidMobile => 40104,
-            Self::UserNotFound => 60121,
-            Self::SystemBusy => -1,
-            Self::Unknown(code) => *code,
-        }
+    fn code(&self) -> rt::Code<'_> {
+        rt::Code::Num(
+            match self {
+                Self::InvalidParameter => 400002,
+                Self::InvalidMobile => 40104,
+                Self::UserNotFound => 60121,
+                Self::SystemBusy => -1,
+                Self::Unknown(code) => *code,
+            },
+        )
     }
-    fn operation(&self) -> &'static rt::OperationDescriptor {
-        &GET_USER_BY_MOBILE
+    fn info(&self) -> Option<&'static rt::ErrorCodeInfo> {
+        GET_USER_BY_MOBILE.error(self.code())
     }
 }
 impl std::fmt::Display for GetUserByMobileErrorCode {
@@ -214,6 +216,7 @@ pub static GET_USER_BY_MOBILE: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: true,
+    path_params: &[],
     query: &[],
     body: &[
         rt::FieldSchema::new("mobile", rt::ParamType::String).required(true),

@@ -151,19 +151,21 @@ impl ListSubDepartmentIdsErrorCode {
     }
 }
 impl rt::ApiErrorCode for ListSubDepartmentIdsErrorCode {
-    fn from_descriptor(code: i64, _: &'static rt::OperationDescriptor) -> Self {
-        Self::from_code(code)
+    fn from_descriptor(code: rt::Code<'_>, _: &'static rt::OperationDescriptor) -> Self {
+        Self::from_code(code.as_i64().unwrap_or_default())
     }
-    fn code(&self) -> i64 {
-        match self {
-            Self::DepartmentNotFound => 60003,
-            Self::InvalidParameter => 400002,
-            Self::SystemBusy => -1,
-            Self::Unknown(code) => *code,
-        }
+    fn code(&self) -> rt::Code<'_> {
+        rt::Code::Num(
+            match self {
+                Self::DepartmentNotFound => 60003,
+                Self::InvalidParameter => 400002,
+                Self::SystemBusy => -1,
+                Self::Unknown(code) => *code,
+            },
+        )
     }
-    fn operation(&self) -> &'static rt::OperationDescriptor {
-        &LIST_SUB_DEPARTMENT_IDS
+    fn info(&self) -> Option<&'static rt::ErrorCodeInfo> {
+        LIST_SUB_DEPARTMENT_IDS.error(self.code())
     }
 }
 impl std::fmt::Display for ListSubDepartmentIdsErrorCode {
@@ -182,6 +184,7 @@ pub static LIST_SUB_DEPARTMENT_IDS: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: true,
+    path_params: &[],
     query: &[],
     body: &[
         rt::FieldSchema::new("dept_id", rt::ParamType::I64)

@@ -205,19 +205,21 @@ impl ListSubDepartmentsErrorCode {
     }
 }
 impl rt::ApiErrorCode for ListSubDepartmentsErrorCode {
-    fn from_descriptor(code: i64, _: &'static rt::OperationDescriptor) -> Self {
-        Self::from_code(code)
+    fn from_descriptor(code: rt::Code<'_>, _: &'static rt::OperationDescriptor) -> Self {
+        Self::from_code(code.as_i64().unwrap_or_default())
     }
-    fn code(&self) -> i64 {
-        match self {
-            Self::DepartmentNotFound => 60003,
-            Self::InvalidParameter => 400002,
-            Self::SystemBusy => -1,
-            Self::Unknown(code) => *code,
-        }
+    fn code(&self) -> rt::Code<'_> {
+        rt::Code::Num(
+            match self {
+                Self::DepartmentNotFound => 60003,
+                Self::InvalidParameter => 400002,
+                Self::SystemBusy => -1,
+                Self::Unknown(code) => *code,
+            },
+        )
     }
-    fn operation(&self) -> &'static rt::OperationDescriptor {
-        &LIST_SUB_DEPARTMENTS
+    fn info(&self) -> Option<&'static rt::ErrorCodeInfo> {
+        LIST_SUB_DEPARTMENTS.error(self.code())
     }
 }
 impl std::fmt::Display for ListSubDepartmentsErrorCode {
@@ -236,6 +238,7 @@ pub static LIST_SUB_DEPARTMENTS: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: true,
+    path_params: &[],
     query: &[],
     body: &[
         rt::FieldSchema::new("dept_id", rt::ParamType::I64)

@@ -504,19 +504,21 @@ impl ListUsersErrorCode {
     }
 }
 impl rt::ApiErrorCode for ListUsersErrorCode {
-    fn from_descriptor(code: i64, _: &'static rt::OperationDescriptor) -> Self {
-        Self::from_code(code)
+    fn from_descriptor(code: rt::Code<'_>, _: &'static rt::OperationDescriptor) -> Self {
+        Self::from_code(code.as_i64().unwrap_or_default())
     }
-    fn code(&self) -> i64 {
-        match self {
-            Self::DepartmentNotFound => 60003,
-            Self::InvalidParameter => 400002,
-            Self::SystemBusy => -1,
-            Self::Unknown(code) => *code,
-        }
+    fn code(&self) -> rt::Code<'_> {
+        rt::Code::Num(
+            match self {
+                Self::DepartmentNotFound => 60003,
+                Self::InvalidParameter => 400002,
+                Self::SystemBusy => -1,
+                Self::Unknown(code) => *code,
+            },
+        )
     }
-    fn operation(&self) -> &'static rt::OperationDescriptor {
-        &LIST_USERS
+    fn info(&self) -> Option<&'static rt::ErrorCodeInfo> {
+        LIST_USERS.error(self.code())
     }
 }
 impl std::fmt::Display for ListUsersErrorCode {
@@ -535,6 +537,7 @@ pub static LIST_USERS: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: true,
+    path_params: &[],
     query: &[],
     body: &[
         rt::FieldSchema::new("dept_id", rt::ParamType::I64)

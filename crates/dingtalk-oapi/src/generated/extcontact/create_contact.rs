@@ -259,17 +259,19 @@ impl CreateContactErrorCode {
     }
 }
 impl rt::ApiErrorCode for CreateContactErrorCode {
-    fn from_descriptor(code: i64, _: &'static rt::OperationDescriptor) -> Self {
-        Self::from_code(code)
+    fn from_descriptor(code: rt::Code<'_>, _: &'static rt::OperationDescriptor) -> Self {
+        Self::from_code(code.as_i64().unwrap_or_default())
     }
-    fn code(&self) -> i64 {
-        match self {
-            Self::InvalidToken => 33009,
-            Self::Unknown(code) => *code,
-        }
+    fn code(&self) -> rt::Code<'_> {
+        rt::Code::Num(
+            match self {
+                Self::InvalidToken => 33009,
+                Self::Unknown(code) => *code,
+            },
+        )
     }
-    fn operation(&self) -> &'static rt::OperationDescriptor {
-        &CREATE_CONTACT
+    fn info(&self) -> Option<&'static rt::ErrorCodeInfo> {
+        CREATE_CONTACT.error(self.code())
     }
 }
 impl std::fmt::Display for CreateContactErrorCode {
@@ -288,6 +290,7 @@ pub static CREATE_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    path_params: &[],
     query: &[],
     body: &[
         rt::FieldSchema::new("contact", rt::ParamType::Object(&NEW_EXT_CONTACT_SCHEMA))

@@ -115,20 +115,22 @@ impl DeleteContactErrorCode {
     }
 }
 impl rt::ApiErrorCode for DeleteContactErrorCode {
-    fn from_descriptor(code: i64, _: &'static rt::OperationDescriptor) -> Self {
-        Self::from_code(code)
+    fn from_descriptor(code: rt::Code<'_>, _: &'static rt::OperationDescriptor) -> Self {
+        Self::from_code(code.as_i64().unwrap_or_default())
     }
-    fn code(&self) -> i64 {
-        match self {
-            Self::InvalidToken => 33009,
-            Self::InvalidUserId => 33012,
-            Self::PermissionRequired => 43007,
-            Self::SystemError => 400001,
-            Self::Unknown(code) => *code,
-        }
+    fn code(&self) -> rt::Code<'_> {
+        rt::Code::Num(
+            match self {
+                Self::InvalidToken => 33009,
+                Self::InvalidUserId => 33012,
+                Self::PermissionRequired => 43007,
+                Self::SystemError => 400001,
+                Self::Unknown(code) => *code,
+            },
+        )
     }
-    fn operation(&self) -> &'static rt::OperationDescriptor {
-        &DELETE_CONTACT
+    fn info(&self) -> Option<&'static rt::ErrorCodeInfo> {
+        DELETE_CONTACT.error(self.code())
     }
 }
 impl std::fmt::Display for DeleteContactErrorCode {
@@ -147,6 +149,7 @@ pub static DELETE_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    path_params: &[],
     query: &[],
     body: &[
         rt::FieldSchema::new("user_id", rt::ParamType::String)

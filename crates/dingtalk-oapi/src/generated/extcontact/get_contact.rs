@@ -117,18 +117,20 @@ impl GetContactErrorCode {
     }
 }
 impl rt::ApiErrorCode for GetContactErrorCode {
-    fn from_descriptor(code: i64, _: &'static rt::OperationDescriptor) -> Self {
-        Self::from_code(code)
+    fn from_descriptor(code: rt::Code<'_>, _: &'static rt::OperationDescriptor) -> Self {
+        Self::from_code(code.as_i64().unwrap_or_default())
     }
-    fn code(&self) -> i64 {
-        match self {
-            Self::InvalidToken => 33009,
-            Self::InvalidUserId => 33012,
-            Self::Unknown(code) => *code,
-        }
+    fn code(&self) -> rt::Code<'_> {
+        rt::Code::Num(
+            match self {
+                Self::InvalidToken => 33009,
+                Self::InvalidUserId => 33012,
+                Self::Unknown(code) => *code,
+            },
+        )
     }
-    fn operation(&self) -> &'static rt::OperationDescriptor {
-        &GET_CONTACT
+    fn info(&self) -> Option<&'static rt::ErrorCodeInfo> {
+        GET_CONTACT.error(self.code())
     }
 }
 impl std::fmt::Display for GetContactErrorCode {
@@ -147,6 +149,7 @@ pub static GET_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: true,
+    path_params: &[],
     query: &[],
     body: &[
         rt::FieldSchema::new("user_id", rt::ParamType::String)

@@ -132,19 +132,21 @@ impl ListContactsErrorCode {
     }
 }
 impl rt::ApiErrorCode for ListContactsErrorCode {
-    fn from_descriptor(code: i64, _: &'static rt::OperationDescriptor) -> Self {
-        Self::from_code(code)
+    fn from_descriptor(code: rt::Code<'_>, _: &'static rt::OperationDescriptor) -> Self {
+        Self::from_code(code.as_i64().unwrap_or_default())
     }
-    fn code(&self) -> i64 {
-        match self {
-            Self::InvalidToken => 33009,
-            Self::InvalidSize => 41101,
-            Self::InvalidOffset => 40068,
-            Self::Unknown(code) => *code,
-        }
+    fn code(&self) -> rt::Code<'_> {
+        rt::Code::Num(
+            match self {
+                Self::InvalidToken => 33009,
+                Self::InvalidSize => 41101,
+                Self::InvalidOffset => 40068,
+                Self::Unknown(code) => *code,
+            },
+        )
     }
-    fn operation(&self) -> &'static rt::OperationDescriptor {
-        &LIST_CONTACTS
+    fn info(&self) -> Option<&'static rt::ErrorCodeInfo> {
+        LIST_CONTACTS.error(self.code())
     }
 }
 impl std::fmt::Display for ListContactsErrorCode {
@@ -163,6 +165,7 @@ pub static LIST_CONTACTS: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: true,
+    path_params: &[],
     query: &[],
     body: &[
         rt::FieldSchema::new("size", rt::ParamType::I64).range(Some(1), Some(100)),

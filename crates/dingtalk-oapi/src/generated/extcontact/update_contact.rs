@@ -243,18 +243,20 @@ impl UpdateContactErrorCode {
     }
 }
 impl rt::ApiErrorCode for UpdateContactErrorCode {
-    fn from_descriptor(code: i64, _: &'static rt::OperationDescriptor) -> Self {
-        Self::from_code(code)
+    fn from_descriptor(code: rt::Code<'_>, _: &'static rt::OperationDescriptor) -> Self {
+        Self::from_code(code.as_i64().unwrap_or_default())
     }
-    fn code(&self) -> i64 {
-        match self {
-            Self::InvalidToken => 33009,
-            Self::InvalidUserId => 33012,
-            Self::Unknown(code) => *code,
-        }
+    fn code(&self) -> rt::Code<'_> {
+        rt::Code::Num(
+            match self {
+                Self::InvalidToken => 33009,
+                Self::InvalidUserId => 33012,
+                Self::Unknown(code) => *code,
+            },
+        )
     }
-    fn operation(&self) -> &'static rt::OperationDescriptor {
-        &UPDATE_CONTACT
+    fn info(&self) -> Option<&'static rt::ErrorCodeInfo> {
+        UPDATE_CONTACT.error(self.code())
     }
 }
 impl std::fmt::Display for UpdateContactErrorCode {
@@ -273,6 +275,7 @@ pub static UPDATE_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    path_params: &[],
     query: &[],
     body: &[
         rt::FieldSchema::new(
