@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use dingtalk_codegen::{Diagnostic, GeneratedFile, Source};
 
+pub mod import_v1;
+
 /// Where the generated code lives, relative to the workspace root.
 pub const GENERATED_DIR: &str = "crates/dingtalk-oapi/src/generated";
 /// The manifest of the crate that holds the generated code: one cargo feature per spec group.

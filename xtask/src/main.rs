@@ -25,6 +25,18 @@ enum Task {
         /// A spec file or folder (default: spec/).
         path: Option<PathBuf>,
     },
+    /// Write spec/<group>/<operation>.yaml files from the official Python SDK `alibabacloud_dingtalk`.
+    #[command(name = "import-v1")]
+    ImportV1 {
+        /// The unpacked package: the folder holding `alibabacloud_dingtalk/`, or that folder itself.
+        package_dir: PathBuf,
+        /// A group to import (a package folder such as `contact_1_0`); repeatable (default: all groups).
+        #[arg(long = "group", value_name = "GROUP")]
+        groups: Vec<String>,
+        /// The folder the group folders go in (default: spec/).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -51,6 +63,20 @@ fn main() -> ExitCode {
         Task::CheckSpec { path } => {
             let path = path.unwrap_or_else(|| root.join(xtask::SPEC_DIR));
             xtask::check_spec(&root, &path).map(|n| println!("{n} spec file(s) OK"))
+        }
+        Task::ImportV1 { package_dir, groups, out } => {
+            let out = out.unwrap_or_else(|| root.join(xtask::SPEC_DIR));
+            xtask::import_v1::import(&package_dir, &groups, &out)
+                .map(|report| {
+                    for skipped in &report.skipped {
+                        eprintln!("{skipped}");
+                    }
+                    for note in &report.notes {
+                        eprintln!("{note}");
+                    }
+                    eprintln!("{}", report.summary());
+                })
+                .map_err(xtask::TaskError::Io)
         }
     };
     match result {
