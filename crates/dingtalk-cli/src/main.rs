@@ -34,9 +34,12 @@ pub mod exit {
 #[derive(Parser)]
 #[command(name = "dingtalk", version, about = "Call DingTalk's server API (OAPI) from the shell")]
 pub struct Cli {
-    /// Base URL of the API (default: the spec's default server).
+    /// Base URL of the old API, OAPI (default: the spec's default server).
     #[arg(long, global = true, env = "DINGTALK_BASE_URL")]
     base_url: Option<String>,
+    /// Base URL of the new API, `api.dingtalk.com` (default: that host).
+    #[arg(long, global = true, env = "DINGTALK_API_BASE_URL")]
+    api_base_url: Option<String>,
     /// Access token to call with.
     #[arg(long, global = true, env = "DINGTALK_ACCESS_TOKEN", hide_env_values = true)]
     access_token: Option<String>,
@@ -49,7 +52,7 @@ pub struct Cli {
     /// Run against a built-in fake DingTalk server holding the documentation's example data
     /// (no credentials or base URL needed, and none taken).
     #[cfg(feature = "sandbox")]
-    #[arg(long, global = true, conflicts_with_all = ["base_url", "access_token", "app_key"])]
+    #[arg(long, global = true, conflicts_with_all = ["base_url", "api_base_url", "access_token", "app_key"])]
     sandbox: bool,
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Output::Table)]
@@ -179,7 +182,7 @@ async fn start_sandbox(
         .start()
         .await
         .map_err(|e| Failure { code: exit::TRANSPORT, message: format!("cannot start the sandbox: {e}") })?;
-    let builder = builder.base_url(server.url()).access_token(SANDBOX_TOKEN);
+    let builder = builder.base_url(server.url()).api_base_url(server.url()).access_token(SANDBOX_TOKEN);
     Ok((builder, Box::new(server)))
 }
 
@@ -198,6 +201,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     if _sandbox.is_none() {
         if let Some(url) = &cli.base_url {
             builder = builder.base_url(url);
+        }
+        if let Some(url) = &cli.api_base_url {
+            builder = builder.api_base_url(url);
         }
         builder = match (&cli.access_token, &cli.app_key, &cli.app_secret) {
             (Some(token), _, _) => builder.access_token(token),

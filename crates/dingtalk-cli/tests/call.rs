@@ -318,3 +318,79 @@ fn qps_paces_the_calls_and_an_unreachable_redis_is_only_a_warning() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(dingtalk(&["--sandbox", "--qps", "x", "call", "CountUsers"]).status.code(), Some(2));
 }
+
+/// The new API from the shell: listed by `group.Name`, path parameters by wire name, the base
+/// URL from `--api-base-url` (or `DINGTALK_API_BASE_URL`), the response with its wire names.
+#[test]
+fn new_api_operations_are_called_by_group_and_name() {
+    let ops = json_out(&dingtalk(&["call", "--list", "--output", "json"]));
+    let get_user = ops
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "contact_1_0.GetUser")
+        .expect("contact_1_0.GetUser is listed");
+    assert_eq!(get_user["method"], "GET");
+    assert_eq!(get_user["path"], "/v1.0/contact/users/{unionId}");
+
+    let server = MockProcess::start(TOKEN, &[]);
+    let user = json_out(
+        &command()
+            .args(["--api-base-url", &server.url, "--access-token", TOKEN, "--output", "json"])
+            .args(["call", "contact_1_0.GetUser", "--param", "unionId=u-42"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(user["unionId"], "u-42", "wire names: {user}");
+    assert!(user.get("union_id").is_none(), "{user}");
+
+    // The environment variable works too, and a bare name finds the one operation that has it.
+    let found = json_out(
+        &command()
+            .env("DINGTALK_API_BASE_URL", &server.url)
+            .args(["--access-token", TOKEN, "--output", "json", "call", "SearchUser"])
+            .args(["-p", "queryWord=li", "-p", "offset=0", "-p", "size=5"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(found["hasMore"], true, "{found}");
+
+    // A bare name is the old OAPI's (its names are unique); the new API's need their group.
+    let out =
+        command().args(["--api-base-url", &server.url, "--access-token", TOKEN, "call", "GetUser"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("`userid` is required"), "{}", text(&out.stderr));
+    let out = command().args(["--access-token", TOKEN, "call", "crm_1_0.GetUser"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("unknown operation `crm_1_0.GetUser`") && err.contains("contact_1_0.GetUser"), "{err}");
+}
+
+#[test]
+fn a_bad_token_on_the_new_api_is_exit_3_with_the_string_code() {
+    let server = MockProcess::start(TOKEN, &[]);
+    let out = command()
+        .args(["--api-base-url", &server.url, "--access-token", "not-the-token"])
+        .args(["call", "contact_1_0.GetUser", "--param", "unionId=u1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(err.contains("InvalidAuthentication"), "{err}");
+    assert!(!err.contains("not-the-token"), "{err}");
+}
+
+#[test]
+fn new_api_calls_with_app_credentials_fetch_the_new_token() {
+    let server = MockProcess::start(TOKEN, &["--app-key", "dingcli", "--app-secret", "cli-secret-7"]);
+    let out = command()
+        .args(["--api-base-url", &server.url, "--base-url", &server.url])
+        .env("DINGTALK_APP_KEY", "dingcli")
+        .env("DINGTALK_APP_SECRET", "cli-secret-7")
+        .args(["--output", "json", "call", "contact_1_0.GetUser", "-p", "unionId=u7"])
+        .output()
+        .unwrap();
+    assert_eq!(json_out(&out)["unionId"], "u7");
+    assert!(!text(&out.stderr).contains("cli-secret-7"));
+}

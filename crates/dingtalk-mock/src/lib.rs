@@ -116,7 +116,8 @@ pub struct RecordedRequest {
     /// Query and body parameters merged (the body wins), as parsed and before any coercion:
     /// form and query values are strings, a parameter repeated is an array; `access_token` left out.
     pub params: serde_json::Map<String, Value>,
-    /// The access token from the query string or a form body.
+    /// The access token: from the query string or a form body (old OAPI), from the
+    /// `x-acs-dingtalk-access-token` header (new API).
     pub access_token: Option<String>,
 }
 

@@ -23,17 +23,28 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 use crate::generated::auth::{GetCorpTokenRequest, GetTokenRequest};
+use crate::generated::oauth2_1_0::{GetAccessTokenRequest, GetCorpAccessTokenRequest};
+use dingtalk_runtime::ServiceDescriptor;
 
-/// An internal app's credentials: tokens from `GET /gettoken`, cached per app.
+/// An internal app's credentials, for both API generations: the old OAPI's tokens from
+/// `GET /gettoken`, the new API's from `POST /v1.0/oauth2/accessToken`, each fetched once and
+/// cached per app (DingTalk's pages do not promise that one generation's token works for the
+/// other, so each gets its own).
 pub struct AppCredentials {
     app_key: String,
     app_secret: Secret,
     cache: TokenCache,
+    api_cache: TokenCache,
 }
 
 impl AppCredentials {
     pub fn new(app_key: impl Into<String>, app_secret: impl Into<String>) -> Self {
-        AppCredentials { app_key: app_key.into(), app_secret: Secret::new(app_secret), cache: TokenCache::default() }
+        AppCredentials {
+            app_key: app_key.into(),
+            app_secret: Secret::new(app_secret),
+            cache: TokenCache::default(),
+            api_cache: TokenCache::default(),
+        }
     }
 
     pub fn app_key(&self) -> &str {
@@ -62,13 +73,45 @@ impl TokenProvider for AppCredentials {
         }))
     }
 
+    /// The new API's token for its operations, the old OAPI's for the rest.
+    fn token_for<'a>(
+        &'a self,
+        client: &'a Client,
+        service: &'static ServiceDescriptor,
+    ) -> BoxFuture<'a, Result<AccessToken, AuthError>> {
+        if !new_api(service) {
+            return self.token(client);
+        }
+        Box::pin(self.api_cache.get_or_fetch(move || async move {
+            let secret = self.app_secret.expose();
+            let request = GetAccessTokenRequest::new().app_key(self.app_key.as_str()).app_secret(secret);
+            let response = client.execute(request).await.map_err(|e| auth_error(e, &[secret]))?;
+            let token = response.access_token.filter(|t| !t.is_empty()).ok_or_else(|| AuthError {
+                message: "oauth2_1_0.GetAccessToken answered without an accessToken".into(),
+                errcode: None,
+                retryable: false,
+            })?;
+            Ok((AccessToken::new(token), expiry(response.expire_in)))
+        }))
+    }
+
     fn invalidate<'a>(&'a self, stale: &'a AccessToken) -> BoxFuture<'a, bool> {
-        Box::pin(self.cache.invalidate(stale))
+        Box::pin(async move {
+            let old = self.cache.invalidate(stale).await;
+            let new = self.api_cache.invalidate(stale).await;
+            old || new
+        })
     }
 
     fn identity(&self) -> String {
         format!("app-{}", self.app_key)
     }
+}
+
+/// Whether `service` is the new API (its token comes from its own endpoint).
+fn new_api(service: &'static ServiceDescriptor) -> bool {
+    std::ptr::eq(service, &crate::generated::service::API_SERVICE)
+        || service.id == crate::generated::service::API_SERVICE.id
 }
 
 /// Where the suite ticket comes from: DingTalk pushes it to the app's callback every few
@@ -189,8 +232,11 @@ impl SuiteCredentials {
     /// The token provider for one authorizing organization.
     pub fn corp(self: &Arc<Self>, corp_id: impl Into<String>) -> CorpToken {
         let corp_id = corp_id.into();
-        let cache = self.caches.lock().unwrap_or_else(|p| p.into_inner()).entry(corp_id.clone()).or_default().clone();
-        CorpToken { suite: self.clone(), corp_id, cache }
+        let mut caches = self.caches.lock().unwrap_or_else(|p| p.into_inner());
+        let cache = caches.entry(corp_id.clone()).or_default().clone();
+        let api_cache = caches.entry(format!("api\n{corp_id}")).or_default().clone();
+        drop(caches);
+        CorpToken { suite: self.clone(), corp_id, cache, api_cache }
     }
 }
 
@@ -200,6 +246,8 @@ pub struct CorpToken {
     suite: Arc<SuiteCredentials>,
     corp_id: String,
     cache: Arc<TokenCache>,
+    /// The new API's token (`POST /v1.0/oauth2/corpAccessToken`), cached in this process.
+    api_cache: Arc<TokenCache>,
 }
 
 impl fmt::Debug for CorpToken {
@@ -259,8 +307,46 @@ impl TokenProvider for CorpToken {
         }))
     }
 
+    /// The new API's token for its operations (from `POST /v1.0/oauth2/corpAccessToken`, with
+    /// the suite's key, secret and latest ticket), the old OAPI's for the rest.
+    fn token_for<'a>(
+        &'a self,
+        client: &'a Client,
+        service: &'static ServiceDescriptor,
+    ) -> BoxFuture<'a, Result<AccessToken, AuthError>> {
+        if !new_api(service) {
+            return self.token(client);
+        }
+        Box::pin(self.api_cache.get_or_fetch(move || async move {
+            let suite = &self.suite;
+            let ticket = suite.ticket().await.ok_or_else(|| AuthError {
+                message: "no suite ticket yet; DingTalk pushes it to the app's callback, pass it to the ticket source"
+                    .into(),
+                errcode: None,
+                retryable: false,
+            })?;
+            let secret = suite.suite_secret.expose();
+            let request = GetCorpAccessTokenRequest::new()
+                .suite_key(suite.suite_key.as_str())
+                .suite_secret(secret)
+                .auth_corp_id(self.corp_id.as_str())
+                .suite_ticket(ticket.as_str());
+            let response = client.execute(request).await.map_err(|e| auth_error(e, &[secret, &ticket]))?;
+            let token = response.access_token.filter(|t| !t.is_empty()).ok_or_else(|| AuthError {
+                message: "oauth2_1_0.GetCorpAccessToken answered without an accessToken".into(),
+                errcode: None,
+                retryable: false,
+            })?;
+            Ok((AccessToken::new(token), expiry(response.expire_in)))
+        }))
+    }
+
     fn invalidate<'a>(&'a self, stale: &'a AccessToken) -> BoxFuture<'a, bool> {
-        Box::pin(self.cache.invalidate(stale))
+        Box::pin(async move {
+            let old = self.cache.invalidate(stale).await;
+            let new = self.api_cache.invalidate(stale).await;
+            old || new
+        })
     }
 
     fn identity(&self) -> String {

@@ -39,7 +39,10 @@ pub mod generated;
 pub use auth::{AppCredentials, CorpToken, SuiteCredentials, SuiteTicketSource, corp_token_signature};
 #[cfg(feature = "blocking")]
 pub use generated::blocking;
+pub use generated::groups::*;
 pub use generated::prelude::*;
+/// The new API's error codes (`InvalidAuthentication`, `Forbidden.AccessDenied.…`).
+pub use generated::service::ApiCode;
 pub use generated::{Client, GROUPS, OPERATIONS, RequestBuilder};
 
 // The runtime's vocabulary, so that users need one dependency.

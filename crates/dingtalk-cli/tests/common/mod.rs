@@ -34,18 +34,19 @@ pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// The `dingtalk-mock` binary, built next to `dingtalk` (built on demand when only this
-/// package's tests were built).
+/// The `dingtalk-mock` binary, built next to `dingtalk`. Built (or found up to date) once per
+/// test process: a binary left over from an older build would answer with older code.
 pub fn mock_binary() -> PathBuf {
+    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
     let dir = PathBuf::from(env!("CARGO_BIN_EXE_dingtalk")).parent().unwrap().to_path_buf();
     let path = dir.join(format!("dingtalk-mock{}", std::env::consts::EXE_SUFFIX));
-    if !path.exists() {
+    BUILT.get_or_init(|| {
         let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "dingtalk-mock", "--bin", "dingtalk-mock"])
+            .args(["build", "-q", "-p", "dingtalk-mock", "--bin", "dingtalk-mock"])
             .status()
             .expect("cargo build dingtalk-mock");
         assert!(status.success(), "building dingtalk-mock failed");
-    }
+    });
     path
 }
 

@@ -5,12 +5,18 @@ use dingtalk_runtime as rt;
 pub mod service;
 #[cfg(feature = "auth")]
 pub mod auth;
+#[cfg(feature = "contact_1_0")]
+pub mod contact_1_0;
+#[cfg(feature = "crm_1_0")]
+pub mod crm_1_0;
 #[cfg(feature = "directory")]
 pub mod directory;
 #[cfg(feature = "events")]
 pub mod events;
 #[cfg(feature = "extcontact")]
 pub mod extcontact;
+#[cfg(feature = "oauth2_1_0")]
+pub mod oauth2_1_0;
 rt::client_facade!(service::SERVICE);
 /// Every generated operation and type of the enabled groups whose names are unique
 /// across groups (the old OAPI's).
@@ -26,13 +32,390 @@ pub mod prelude {
 }
 /// The groups whose names are scoped to them (the new API's: `contact_1_0::GetUserRequest`),
 /// as modules.
-pub mod groups {}
+pub mod groups {
+    #[cfg(feature = "contact_1_0")]
+    pub use super::contact_1_0;
+    #[cfg(feature = "crm_1_0")]
+    pub use super::crm_1_0;
+    #[cfg(feature = "oauth2_1_0")]
+    pub use super::oauth2_1_0;
+}
 /// Every operation of the enabled groups, sorted by group and name.
 pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     #[cfg(feature = "auth")]
     &auth::GET_CORP_TOKEN,
     #[cfg(feature = "auth")]
     &auth::GET_TOKEN,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::ADD_ACCOUNT_MAPPING,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::ADD_CONTACT_HIDE_BY_SCENE_SETTING,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::ADD_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::ADD_ORG_ACCOUNT_OWNNESS,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::ANNUAL_CERTIFICATION_AUDIT,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::BATCH_GET_USER,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::BATCH_UPDATE_EXTERNAL_TITLE,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::CHANGE_DING_TALK_ID,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::CHANGE_MAIN_ADMIN,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::CHANGE_MAIN_ORG,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::COURSE_FINISH_COURSE,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::CREATE_COOPERATE_ORG,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::CREATE_MANAGEMENT_GROUP,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::CREATE_SECONDARY_MANAGEMENT_GROUP,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::CREATE_USER_GROUP,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::DEL_ACCOUNT_MAPPING,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::DEL_ORG_ACC_USER_OWNNESS,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::DELETE_CONTACT_HIDE_BY_SCENE_SETTING,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::DELETE_CONTACT_HIDE_SETTING,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::DELETE_CONTACT_RESTRICT_SETTING,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::DELETE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::DELETE_EMP_ATTRIBUTE_VISIBILITY,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::DELETE_MANAGEMENT_GROUP,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::DELETE_USER_GROUP,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::DEPT_GROUP_SETTING_UPDATE,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::GET_ACCOUNT_MAPPING,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::GET_APPLY_INVITE_INFO,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::GET_BRANCH_AUTH_DATA,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::GET_CARD_IN_USER_HOLDER,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::GET_CARD_INFO,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::GET_CONTACT_HIDE_BY_SCENE_SETTING,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::GET_COOPERATE_ORG_INVITE_INFO,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::GET_CORP_CARD_STYLE_LIST,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::GET_DING_ID_BY_MIGRATION_DING_ID,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::GET_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::GET_LATEST_DING_INDEX,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::GET_MIGRATION_DING_ID_BY_DING_ID,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::GET_MIGRATION_UNION_ID_BY_UNION_ID,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::GET_ORG_AUTH_INFO,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::GET_TRANSLATE_FILE_JOB_RESULT,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::GET_UNION_ID_BY_MIGRATION_UNION_ID,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::GET_USER,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::GET_USER_BY_DING_TALK_ID,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::GET_USER_CARD_HOLDER_LIST,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::GET_USER_GROUP,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::INIT_VERIFY_EVENT,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::IS_FRIEND,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::ISV_CARD_EVENT_PUSH,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::LIST_BASIC_ROLE_IN_PAGE,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::LIST_CONTACT_HIDE_SETTINGS,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::LIST_CONTACT_RESTRICT_SETTING,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::LIST_EMP_ATTRIBUTE_VISIBILITY,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::LIST_EMP_LEAVE_RECORDS,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::LIST_MANAGEMENT_GROUPS,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::LIST_OWNED_ORG_BY_STAFF_ID,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::LIST_SENIOR_SETTINGS,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::LIST_USER_GROUP_MEMBERS,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::LIST_USER_GROUPS,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::MODIFY_ORG_ACC_USER_OWNNESS,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::MULTI_ORG_PERMISSION_GRANT,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::ORG_ACCOUNT_MOBILE_VISIBLE_IN_OTHER_ORG,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::ORG_INFO,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::PUSH_VERIFY_EVENT,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::QUERY_CARD_VISITOR_STATISTIC_DATA,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::QUERY_CORP_STATISTIC_DATA,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::QUERY_CORP_USER_STATISTIC,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::QUERY_RESOURCE_MANAGEMENT_MEMBERS,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::QUERY_STATUS,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::QUERY_USER_MANAGEMENT_RESOURCES,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::QUERY_VERIFY_RESULT,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::RECALL_TEAM_INVITE,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::SEARCH_DEPARTMENT,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::SEARCH_USER,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::SEPARATE_BRANCH_ORG,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::SET_DISABLE,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::SET_ENABLE,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::SIGN_OUT,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::SORT_USER,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::SUBMIT_HANDOVER_RESOURCE,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::TALENT_ADD_CUSTOM_TAG,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::TALENT_ADD_OBJECTIVE_TAG,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::TALENT_ADD_PERSONALITY_TAG,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::TALENT_DELETE_CUSTOM_TAG,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::TALENT_DELETE_OBJECTIVE_TAG,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::TALENT_DELETE_PERSONALITY_TAG,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::TALENT_LIKE_TAG,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::TALENT_QUERY_CUSTOM_TAG,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::TALENT_QUERY_OBJECTIVE_TAG,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::TALENT_QUERY_PERSONALITY_TAG,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::TALENT_QUERY_TAG_LIKE_DETAIL_LIST,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::TALENT_QUERY_TAG_LIKE_LIST,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::TRANSFORM_TO_EXCLUSIVE_ACCOUNT,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::TRANSFORM_TO_NORMAL_ACCOUNT,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::TRANSLATE_FILE,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::UNIQUE_QUERY_USER_CARD,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::UPDATE_CONTACT_HIDE_BY_SCENE_SETTING,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::UPDATE_CONTACT_HIDE_SETTING,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::UPDATE_CONTACT_RESTRICT_SETTING,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::UPDATE_DEPT_SETTNG_TAIL_FIRST,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::UPDATE_EMP_ATTRBUTE_VISIBILITY_SETTING,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::UPDATE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::UPDATE_MANAGEMENT_GROUP,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::UPDATE_SENIOR_SETTING,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::UPDATE_TITLE_AUDIT_STATUS,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::UPDATE_USER_OWNNESS,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::USER_GROUP_ADD_STATIC_GROUP_MEMBERS,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::USER_GROUP_REMOVE_STATIC_GROUP_MEMBERS,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::USER_PROFILE,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::ABANDON_CUSTOMER,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::ADD_CRM_PERSONAL_CUSTOMER,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::ADD_CUSTOMER_TRACK,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::ADD_LEADS,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::ADD_META_MODEL_FIELD,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::ADD_RELATION_META_FIELD,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::APPEND_CUSTOMER_DATA_AUTH,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::BATCH_ADD_CONTACTS,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::BATCH_ADD_FOLLOW_RECORDS,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::BATCH_ADD_RELATION_DATAS,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::BATCH_CREATE_CLUE_DATA,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::BATCH_REMOVE_FOLLOW_RECORDS,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::BATCH_UPDATE_CONTACTS,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::BATCH_UPDATE_FOLLOW_RECORDS,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::BATCH_UPDATE_RELATION_DATAS,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::CONSUME_BENEFIT_INVENTORY,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::CREATE_CUSTOMER,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::CREATE_GROUP,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::CREATE_GROUP_SET,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::CREATE_RELATION_META,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::DELETE_CRM_CUSTOM_OBJECT_DATA,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::DELETE_CRM_FORM_INSTANCE,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::DELETE_CRM_PERSONAL_CUSTOMER,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::DELETE_LEADS,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::DELETE_RELATION_META_FIELD,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::DESCRIBE_META_MODEL,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::DESCRIBE_RELATION_META,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::FIND_TARGET_RELATED_FOLLOW_RECORDS,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::GET_ALL_CUSTOMER_RECYCLES,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::GET_CONTACTS,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::GET_CRM_GROUP_CHAT,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::GET_CRM_GROUP_CHAT_MULTI,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::GET_CRM_GROUP_CHAT_SINGLE,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::GET_CRM_ROLE_PERMISSION,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::GET_CUSTOMER_TRACKS_BY_RELATION_ID,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::GET_GROUP_SET,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::GET_IN_APP_PURCHASE_GOODS,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::GET_NAVIGATION_CATALOG,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::GET_OBJECT_DATA,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::GET_OFFICIAL_ACCOUNT_CONTACT_INFO,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::GET_OFFICIAL_ACCOUNT_CONTACTS,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::GET_OFFICIAL_ACCOUNT_OTO_MESSAGE_RESULT,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::GET_RELATED_VIEW_TAB_DATA,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::GET_RELATED_VIEW_TAB_META,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::GET_RELATION_UK_SETTING,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::JOIN_GROUP_SET,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::LIST_AVAILABLE_BENEFIT,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::LIST_BENEFIT_LICENSE,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::LIST_CLUE_TAG,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::LIST_GROUP_SET,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::OVERRIDE_UPDATE_CUSTOMER_DATA_AUTH,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::QUERY_ALL_CUSTOMER,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::QUERY_ALL_TRACKS,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::QUERY_APP_MANAGER,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::QUERY_BENEFIT_INVENTORY,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::QUERY_CLUE_FOLLOW_STATUS,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::QUERY_CRM_GROUP_CHATS,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::QUERY_CRM_PERSONAL_CUSTOMER,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::QUERY_CUSTOMER_BIZ_TYPE,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::QUERY_GLOBAL_INFO,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::QUERY_HAS_APP_PERMISSION,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::QUERY_OFFICIAL_ACCOUNT_USER_BASIC_INFO,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::QUERY_RELATION_DATAS_BY_TARGET_ID,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::RECALL_OFFICIAL_ACCOUNT_OTO_MESSAGE,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::SAVE_BENEFIT_LICENSE,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::SERVICE_WINDOW_MESSAGE_BATCH_PUSH,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::SET_USER_VERSION_TO_FREE,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::TWO_PHASE_COMMIT_INVENTORY,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::UPDATE_CRM_PERSONAL_CUSTOMER,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::UPDATE_CUSTOMER_BIZ_TYPE,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::UPDATE_MENU_DATA,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::UPDATE_META_MODEL_FIELD,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::UPDATE_RELATION_META_FIELD,
     #[cfg(feature = "directory")]
     &directory::COUNT_USERS,
     #[cfg(feature = "directory")]
@@ -63,6 +446,28 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &extcontact::LIST_LABEL_GROUPS,
     #[cfg(feature = "extcontact")]
     &extcontact::UPDATE_CONTACT,
+    #[cfg(feature = "oauth2_1_0")]
+    &oauth2_1_0::CREATE_JSAPI_TICKET,
+    #[cfg(feature = "oauth2_1_0")]
+    &oauth2_1_0::GET_ACCESS_TOKEN,
+    #[cfg(feature = "oauth2_1_0")]
+    &oauth2_1_0::GET_AUTH_INFO,
+    #[cfg(feature = "oauth2_1_0")]
+    &oauth2_1_0::GET_CORP_ACCESS_TOKEN,
+    #[cfg(feature = "oauth2_1_0")]
+    &oauth2_1_0::GET_PERSONAL_AUTH_RULE,
+    #[cfg(feature = "oauth2_1_0")]
+    &oauth2_1_0::GET_SSO_ACCESS_TOKEN,
+    #[cfg(feature = "oauth2_1_0")]
+    &oauth2_1_0::GET_SSO_USER_INFO,
+    #[cfg(feature = "oauth2_1_0")]
+    &oauth2_1_0::GET_SUITE_ACCESS_TOKEN,
+    #[cfg(feature = "oauth2_1_0")]
+    &oauth2_1_0::GET_TOKEN,
+    #[cfg(feature = "oauth2_1_0")]
+    &oauth2_1_0::GET_USER_TOKEN,
+    #[cfg(feature = "oauth2_1_0")]
+    &oauth2_1_0::KICKOFF_BY_DEVICE_ID,
 ];
 /// What only the fake server and the sandbox read: each operation's examples and store
 /// behaviour, compiled with the `mock` feature only.
@@ -71,16 +476,392 @@ pub mod mock {
     use dingtalk_runtime as rt;
     #[cfg(feature = "auth")]
     pub mod auth;
+    #[cfg(feature = "contact_1_0")]
+    pub mod contact_1_0;
+    #[cfg(feature = "crm_1_0")]
+    pub mod crm_1_0;
     #[cfg(feature = "directory")]
     pub mod directory;
     #[cfg(feature = "extcontact")]
     pub mod extcontact;
+    #[cfg(feature = "oauth2_1_0")]
+    pub mod oauth2_1_0;
     /// The fake server's view of every operation of the enabled groups.
     pub static OPERATIONS: &[&rt::MockDescriptor] = &[
         #[cfg(feature = "auth")]
         &auth::GET_CORP_TOKEN_MOCK,
         #[cfg(feature = "auth")]
         &auth::GET_TOKEN_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::ADD_ACCOUNT_MAPPING_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::ADD_CONTACT_HIDE_BY_SCENE_SETTING_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::ADD_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::ADD_ORG_ACCOUNT_OWNNESS_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::ANNUAL_CERTIFICATION_AUDIT_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::BATCH_GET_USER_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::BATCH_UPDATE_EXTERNAL_TITLE_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::CHANGE_DING_TALK_ID_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::CHANGE_MAIN_ADMIN_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::CHANGE_MAIN_ORG_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::COURSE_FINISH_COURSE_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::CREATE_COOPERATE_ORG_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::CREATE_MANAGEMENT_GROUP_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::CREATE_SECONDARY_MANAGEMENT_GROUP_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::CREATE_USER_GROUP_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::DEL_ACCOUNT_MAPPING_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::DEL_ORG_ACC_USER_OWNNESS_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::DELETE_CONTACT_HIDE_BY_SCENE_SETTING_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::DELETE_CONTACT_HIDE_SETTING_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::DELETE_CONTACT_RESTRICT_SETTING_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::DELETE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::DELETE_EMP_ATTRIBUTE_VISIBILITY_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::DELETE_MANAGEMENT_GROUP_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::DELETE_USER_GROUP_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::DEPT_GROUP_SETTING_UPDATE_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::GET_ACCOUNT_MAPPING_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::GET_APPLY_INVITE_INFO_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::GET_BRANCH_AUTH_DATA_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::GET_CARD_IN_USER_HOLDER_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::GET_CARD_INFO_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::GET_CONTACT_HIDE_BY_SCENE_SETTING_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::GET_COOPERATE_ORG_INVITE_INFO_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::GET_CORP_CARD_STYLE_LIST_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::GET_DING_ID_BY_MIGRATION_DING_ID_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::GET_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::GET_LATEST_DING_INDEX_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::GET_MIGRATION_DING_ID_BY_DING_ID_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::GET_MIGRATION_UNION_ID_BY_UNION_ID_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::GET_ORG_AUTH_INFO_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::GET_TRANSLATE_FILE_JOB_RESULT_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::GET_UNION_ID_BY_MIGRATION_UNION_ID_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::GET_USER_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::GET_USER_BY_DING_TALK_ID_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::GET_USER_CARD_HOLDER_LIST_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::GET_USER_GROUP_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::INIT_VERIFY_EVENT_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::IS_FRIEND_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::ISV_CARD_EVENT_PUSH_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::LIST_BASIC_ROLE_IN_PAGE_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::LIST_CONTACT_HIDE_SETTINGS_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::LIST_CONTACT_RESTRICT_SETTING_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::LIST_EMP_ATTRIBUTE_VISIBILITY_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::LIST_EMP_LEAVE_RECORDS_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::LIST_MANAGEMENT_GROUPS_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::LIST_OWNED_ORG_BY_STAFF_ID_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::LIST_SENIOR_SETTINGS_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::LIST_USER_GROUP_MEMBERS_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::LIST_USER_GROUPS_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::MODIFY_ORG_ACC_USER_OWNNESS_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::MULTI_ORG_PERMISSION_GRANT_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::ORG_ACCOUNT_MOBILE_VISIBLE_IN_OTHER_ORG_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::ORG_INFO_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::PUSH_VERIFY_EVENT_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::QUERY_CARD_VISITOR_STATISTIC_DATA_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::QUERY_CORP_STATISTIC_DATA_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::QUERY_CORP_USER_STATISTIC_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::QUERY_RESOURCE_MANAGEMENT_MEMBERS_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::QUERY_STATUS_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::QUERY_USER_MANAGEMENT_RESOURCES_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::QUERY_VERIFY_RESULT_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::RECALL_TEAM_INVITE_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::SEARCH_DEPARTMENT_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::SEARCH_USER_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::SEPARATE_BRANCH_ORG_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::SET_DISABLE_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::SET_ENABLE_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::SIGN_OUT_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::SORT_USER_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::SUBMIT_HANDOVER_RESOURCE_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::TALENT_ADD_CUSTOM_TAG_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::TALENT_ADD_OBJECTIVE_TAG_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::TALENT_ADD_PERSONALITY_TAG_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::TALENT_DELETE_CUSTOM_TAG_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::TALENT_DELETE_OBJECTIVE_TAG_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::TALENT_DELETE_PERSONALITY_TAG_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::TALENT_LIKE_TAG_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::TALENT_QUERY_CUSTOM_TAG_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::TALENT_QUERY_OBJECTIVE_TAG_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::TALENT_QUERY_PERSONALITY_TAG_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::TALENT_QUERY_TAG_LIKE_DETAIL_LIST_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::TALENT_QUERY_TAG_LIKE_LIST_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::TRANSFORM_TO_EXCLUSIVE_ACCOUNT_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::TRANSFORM_TO_NORMAL_ACCOUNT_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::TRANSLATE_FILE_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::UNIQUE_QUERY_USER_CARD_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::UPDATE_CONTACT_HIDE_BY_SCENE_SETTING_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::UPDATE_CONTACT_HIDE_SETTING_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::UPDATE_CONTACT_RESTRICT_SETTING_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::UPDATE_DEPT_SETTNG_TAIL_FIRST_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::UPDATE_EMP_ATTRBUTE_VISIBILITY_SETTING_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::UPDATE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::UPDATE_MANAGEMENT_GROUP_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::UPDATE_SENIOR_SETTING_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::UPDATE_TITLE_AUDIT_STATUS_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::UPDATE_USER_OWNNESS_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::USER_GROUP_ADD_STATIC_GROUP_MEMBERS_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::USER_GROUP_REMOVE_STATIC_GROUP_MEMBERS_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::USER_PROFILE_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::ABANDON_CUSTOMER_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::ADD_CRM_PERSONAL_CUSTOMER_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::ADD_CUSTOMER_TRACK_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::ADD_LEADS_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::ADD_META_MODEL_FIELD_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::ADD_RELATION_META_FIELD_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::APPEND_CUSTOMER_DATA_AUTH_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::BATCH_ADD_CONTACTS_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::BATCH_ADD_FOLLOW_RECORDS_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::BATCH_ADD_RELATION_DATAS_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::BATCH_CREATE_CLUE_DATA_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::BATCH_REMOVE_FOLLOW_RECORDS_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::BATCH_UPDATE_CONTACTS_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::BATCH_UPDATE_FOLLOW_RECORDS_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::BATCH_UPDATE_RELATION_DATAS_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::CONSUME_BENEFIT_INVENTORY_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::CREATE_CUSTOMER_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::CREATE_GROUP_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::CREATE_GROUP_SET_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::CREATE_RELATION_META_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::DELETE_CRM_CUSTOM_OBJECT_DATA_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::DELETE_CRM_FORM_INSTANCE_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::DELETE_CRM_PERSONAL_CUSTOMER_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::DELETE_LEADS_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::DELETE_RELATION_META_FIELD_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::DESCRIBE_META_MODEL_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::DESCRIBE_RELATION_META_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::FIND_TARGET_RELATED_FOLLOW_RECORDS_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::GET_ALL_CUSTOMER_RECYCLES_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::GET_CONTACTS_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::GET_CRM_GROUP_CHAT_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::GET_CRM_GROUP_CHAT_MULTI_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::GET_CRM_GROUP_CHAT_SINGLE_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::GET_CRM_ROLE_PERMISSION_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::GET_CUSTOMER_TRACKS_BY_RELATION_ID_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::GET_GROUP_SET_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::GET_IN_APP_PURCHASE_GOODS_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::GET_NAVIGATION_CATALOG_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::GET_OBJECT_DATA_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::GET_OFFICIAL_ACCOUNT_CONTACT_INFO_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::GET_OFFICIAL_ACCOUNT_CONTACTS_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::GET_OFFICIAL_ACCOUNT_OTO_MESSAGE_RESULT_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::GET_RELATED_VIEW_TAB_DATA_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::GET_RELATED_VIEW_TAB_META_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::GET_RELATION_UK_SETTING_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::JOIN_GROUP_SET_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::LIST_AVAILABLE_BENEFIT_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::LIST_BENEFIT_LICENSE_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::LIST_CLUE_TAG_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::LIST_GROUP_SET_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::OVERRIDE_UPDATE_CUSTOMER_DATA_AUTH_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::QUERY_ALL_CUSTOMER_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::QUERY_ALL_TRACKS_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::QUERY_APP_MANAGER_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::QUERY_BENEFIT_INVENTORY_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::QUERY_CLUE_FOLLOW_STATUS_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::QUERY_CRM_GROUP_CHATS_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::QUERY_CRM_PERSONAL_CUSTOMER_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::QUERY_CUSTOMER_BIZ_TYPE_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::QUERY_GLOBAL_INFO_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::QUERY_HAS_APP_PERMISSION_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::QUERY_OFFICIAL_ACCOUNT_USER_BASIC_INFO_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::QUERY_RELATION_DATAS_BY_TARGET_ID_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::RECALL_OFFICIAL_ACCOUNT_OTO_MESSAGE_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::SAVE_BENEFIT_LICENSE_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::SERVICE_WINDOW_MESSAGE_BATCH_PUSH_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::SET_USER_VERSION_TO_FREE_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::TWO_PHASE_COMMIT_INVENTORY_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::UPDATE_CRM_PERSONAL_CUSTOMER_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::UPDATE_CUSTOMER_BIZ_TYPE_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::UPDATE_MENU_DATA_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::UPDATE_META_MODEL_FIELD_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::UPDATE_RELATION_META_FIELD_MOCK,
         #[cfg(feature = "directory")]
         &directory::COUNT_USERS_MOCK,
         #[cfg(feature = "directory")]
@@ -111,6 +892,28 @@ pub mod mock {
         &extcontact::LIST_LABEL_GROUPS_MOCK,
         #[cfg(feature = "extcontact")]
         &extcontact::UPDATE_CONTACT_MOCK,
+        #[cfg(feature = "oauth2_1_0")]
+        &oauth2_1_0::CREATE_JSAPI_TICKET_MOCK,
+        #[cfg(feature = "oauth2_1_0")]
+        &oauth2_1_0::GET_ACCESS_TOKEN_MOCK,
+        #[cfg(feature = "oauth2_1_0")]
+        &oauth2_1_0::GET_AUTH_INFO_MOCK,
+        #[cfg(feature = "oauth2_1_0")]
+        &oauth2_1_0::GET_CORP_ACCESS_TOKEN_MOCK,
+        #[cfg(feature = "oauth2_1_0")]
+        &oauth2_1_0::GET_PERSONAL_AUTH_RULE_MOCK,
+        #[cfg(feature = "oauth2_1_0")]
+        &oauth2_1_0::GET_SSO_ACCESS_TOKEN_MOCK,
+        #[cfg(feature = "oauth2_1_0")]
+        &oauth2_1_0::GET_SSO_USER_INFO_MOCK,
+        #[cfg(feature = "oauth2_1_0")]
+        &oauth2_1_0::GET_SUITE_ACCESS_TOKEN_MOCK,
+        #[cfg(feature = "oauth2_1_0")]
+        &oauth2_1_0::GET_TOKEN_MOCK,
+        #[cfg(feature = "oauth2_1_0")]
+        &oauth2_1_0::GET_USER_TOKEN_MOCK,
+        #[cfg(feature = "oauth2_1_0")]
+        &oauth2_1_0::KICKOFF_BY_DEVICE_ID_MOCK,
     ];
     /// What the fake server's stores hold when it starts (the spec's `sandbox:` files):
     /// (store, its objects as a JSON array).
@@ -128,4 +931,12 @@ pub mod mock {
     ];
 }
 /// The groups of the spec, each a cargo feature of this crate.
-pub const GROUPS: &[&str] = &["auth", "directory", "events", "extcontact"];
+pub const GROUPS: &[&str] = &[
+    "auth",
+    "contact_1_0",
+    "crm_1_0",
+    "directory",
+    "events",
+    "extcontact",
+    "oauth2_1_0",
+];

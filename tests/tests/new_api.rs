@@ -1,0 +1,223 @@
+//! DingTalk's new API (api.dingtalk.com) through the same client, against the fake server over
+//! real HTTP: path parameters, the header token, the HTTP-status error envelope, token refresh,
+//! rate-limit backoff and the monthly quota.
+
+use std::time::Duration;
+
+use dingtalk_mock::{Fault, MockServer};
+use dingtalk_oapi::{ApiCode, ApiErrorCode, AppCredentials, Client, Error, ErrorClass, RetryPolicy};
+
+const TOKEN: &str = "test-access-token-0123456789";
+
+fn fast_retry() -> RetryPolicy {
+    RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(5))
+        .rate_limit_backoff(Duration::from_millis(10))
+        .max_backoff(Duration::from_millis(50))
+}
+
+async fn mock() -> MockServer {
+    MockServer::builder().access_token(TOKEN).app("dingkey", "app-secret-xyz").start().await.expect("mock starts")
+}
+
+fn client(server: &MockServer) -> Client {
+    Client::builder()
+        .base_url(server.url())
+        .api_base_url(server.url())
+        .access_token(TOKEN)
+        .retry(fast_retry())
+        .build()
+        .expect("client")
+}
+
+#[tokio::test]
+async fn path_parameters_travel_percent_encoded_and_the_token_in_a_header() {
+    let server = mock().await;
+    let user = client(&server).contact_1_0().get_user().union_id("a/b c?").send().await.expect("call succeeds");
+    // The fake server echoes request values into the response fields of the same name.
+    assert_eq!(user.union_id.as_deref(), Some("a/b c?"));
+
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    let r = &requests[0];
+    assert_eq!(r.method, "GET");
+    assert_eq!(r.path, "/v1.0/contact/users/a%2Fb%20c%3F");
+    assert_eq!(r.operation.as_deref(), Some("contact_1_0.GetUser"));
+    assert!(r.query.is_empty(), "the token is never in the query: {:?}", r.query);
+    // The fake server reads the new API's token from the header only.
+    assert_eq!(r.access_token.as_deref(), Some(TOKEN));
+}
+
+#[tokio::test]
+async fn a_body_is_json_with_wire_names() {
+    let server = mock().await;
+    let found = client(&server)
+        .contact_1_0()
+        .search_user()
+        .query_word("li")
+        .offset(0)
+        .size(10)
+        .send()
+        .await
+        .expect("call succeeds");
+    assert_eq!(found.has_more, Some(true));
+    let r = &server.requests()[0];
+    assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/v1.0/contact/users/search"));
+    let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(body, serde_json::json!({"queryWord": "li", "offset": 0, "size": 10}));
+}
+
+#[tokio::test]
+async fn a_missing_path_parameter_is_a_validation_error_and_nothing_is_sent() {
+    let server = mock().await;
+    let err = client(&server).contact_1_0().get_user().send().await.expect_err("unionId is required");
+    assert!(matches!(err, Error::Validation(_)), "{err:?}");
+    assert!(err.to_string().contains("unionId"), "{err}");
+    let err = client(&server).contact_1_0().get_user().union_id("..").send().await.expect_err("`..` is refused");
+    assert!(err.to_string().contains("cannot be `..`"), "{err}");
+    assert!(server.requests().is_empty());
+}
+
+#[tokio::test]
+async fn a_bad_token_is_a_typed_error_with_the_string_code() {
+    let server = mock().await;
+    let c =
+        Client::builder().api_base_url(server.url()).access_token("wrong-token").retry(fast_retry()).build().unwrap();
+    let err = c.contact_1_0().get_user().union_id("u1").send().await.expect_err("refused");
+    assert_eq!(err.code(), Some(ApiCode::InvalidAuthentication));
+    let api = err.as_api().expect("an API error");
+    assert_eq!(api.status, 401);
+    assert_eq!(api.class(), ErrorClass::TokenInvalid);
+    assert!(api.request_id.as_deref().is_some_and(|id| !id.is_empty()));
+    let line = err.to_string();
+    assert!(line.contains("DingTalk error InvalidAuthentication (HTTP 401)"), "{line}");
+    assert!(!line.contains("wrong-token"), "the token never shows: {line}");
+    // A fixed token cannot be refreshed: one attempt.
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn one_app_credentials_serves_both_generations_each_token_fetched_once() {
+    let server = mock().await;
+    let c = Client::builder()
+        .base_url(server.url())
+        .api_base_url(server.url())
+        .token_provider(AppCredentials::new("dingkey", "app-secret-xyz"))
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        c.contact_1_0().get_user().union_id("u1").send().await.expect("new API call");
+        c.list_label_groups().send().await.expect("old API call");
+    }
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    let count = |p: &str| paths.iter().filter(|x| *x == p).count();
+    assert_eq!(count("/gettoken"), 1, "{paths:?}");
+    assert_eq!(count("/v1.0/oauth2/accessToken"), 1, "{paths:?}");
+    // The new API's token went in the header of the new API's calls only.
+    let fetch = server.requests().into_iter().find(|r| r.path == "/v1.0/oauth2/accessToken").unwrap();
+    assert!(fetch.body.contains("\"appKey\":\"dingkey\""), "{}", fetch.body);
+    assert!(!format!("{c:?}").contains("app-secret-xyz"));
+}
+
+#[tokio::test]
+async fn invalid_authentication_refreshes_the_token_once_and_retries() {
+    let server = mock().await;
+    let c = Client::builder()
+        .api_base_url(server.url())
+        .base_url(server.url())
+        .token_provider(AppCredentials::new("dingkey", "app-secret-xyz"))
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    c.contact_1_0().get_user().union_id("u1").send().await.expect("first call");
+    server.inject("contact_1_0.GetUser", Fault::TokenExpired, 1);
+    c.contact_1_0().get_user().union_id("u1").send().await.expect("refreshed and retried");
+    let fetches = server.requests().iter().filter(|r| r.path == "/v1.0/oauth2/accessToken").count();
+    assert_eq!(fetches, 2, "one fetch, one refresh");
+
+    // Expired again on the retry too: refreshed once only, then the error.
+    server.inject("contact_1_0.GetUser", Fault::TokenExpired, 2);
+    let err = c.contact_1_0().get_user().union_id("u1").send().await.expect_err("second rejection is final");
+    assert_eq!(err.code(), Some(ApiCode::InvalidAuthentication));
+}
+
+#[tokio::test]
+async fn rate_limits_back_off_and_retry_the_monthly_quota_does_not() {
+    let server = mock().await;
+    let c = client(&server);
+    server.inject("contact_1_0.SearchUser", Fault::RateLimited, 2);
+    c.contact_1_0().search_user().query_word("x").offset(0).size(1).send().await.expect("third attempt succeeds");
+    assert_eq!(server.requests().len(), 3, "a rate limit is retried even for a write");
+
+    server.clear_requests();
+    server.inject("contact_1_0.GetUser", Fault::QuotaExhausted, 5);
+    let err = c.contact_1_0().get_user().union_id("u1").send().await.expect_err("quota is final");
+    assert_eq!(err.code(), Some(ApiCode::ApiCountLimitForOrg));
+    assert_eq!(err.as_api().map(|a| a.status), Some(403));
+    assert_eq!(server.requests().len(), 1, "never retried");
+}
+
+#[tokio::test]
+async fn an_unknown_code_is_kept_and_a_5xx_is_retried_only_when_safe() {
+    let server = mock().await;
+    let c = client(&server);
+    // GET: safe to repeat.
+    server.inject("contact_1_0.GetUser", Fault::SystemBusy, 1);
+    c.contact_1_0().get_user().union_id("u1").send().await.expect("retried");
+    assert_eq!(server.requests().len(), 2);
+
+    // POST: may have been done; not repeated. The code DingTalk sent is kept as it is.
+    server.clear_requests();
+    server.inject("contact_1_0.SearchUser", Fault::SystemBusy, 1);
+    let err = c.contact_1_0().search_user().query_word("x").offset(0).size(1).send().await.expect_err("503");
+    assert_eq!(err.code(), Some(ApiCode::Unknown("ServiceUnavailable".into())));
+    assert_eq!(err.code().map(|c| c.code().to_string()), Some("ServiceUnavailable".into()));
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn the_fake_server_enforces_the_per_second_limit_with_403() {
+    let server = MockServer::builder().access_token(TOKEN).qps_limit(2).start().await.unwrap();
+    let c = Client::builder()
+        .api_base_url(server.url())
+        .access_token(TOKEN)
+        .limits(dingtalk_oapi::Limits::off())
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let mut refused = 0;
+    for _ in 0..6 {
+        match c.contact_1_0().get_user().union_id("u1").send().await {
+            Ok(_) => {}
+            Err(e) => {
+                assert_eq!(e.code(), Some(ApiCode::QpsLimitForAppkeyAndApi), "{e}");
+                refused += 1;
+            }
+        }
+    }
+    assert!(refused >= 2, "6 calls at once against a limit of 2 per second: {refused} refused");
+}
+
+#[test]
+fn decode_response_reads_the_new_envelope() {
+    use dingtalk_oapi::contact_1_0::GetUser;
+    let ok = dingtalk_oapi::decode_response::<GetUser>(200, Some("application/json"), b"{\"unionId\":\"u\"}").unwrap();
+    assert_eq!(ok.union_id.as_deref(), Some("u"));
+    let empty = dingtalk_oapi::decode_response::<GetUser>(204, None, b"").unwrap();
+    assert_eq!(empty.union_id, None);
+    let err = dingtalk_oapi::decode_response::<GetUser>(
+        403,
+        Some("application/json"),
+        br#"{"code":"Forbidden.AccessDenied.QpsLimitForApi","message":"slow down","requestid":"r1"}"#,
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), Some(ApiCode::QpsLimitForApi));
+    assert_eq!(err.as_api().unwrap().class(), ErrorClass::RateLimited);
+    assert_eq!(err.request_id(), Some("r1"));
+    let html =
+        dingtalk_oapi::decode_response::<GetUser>(502, Some("text/html"), b"<html>bad gateway</html>").unwrap_err();
+    assert!(matches!(html, Error::Http(ref h) if h.status == 502 && h.snippet.contains("bad gateway")), "{html:?}");
+    let flood = dingtalk_oapi::decode_response::<GetUser>(200, None, br#"{"status":1111,"wait":5}"#).unwrap_err();
+    assert!(flood.to_string().contains("flood protection"), "{flood}");
+}
