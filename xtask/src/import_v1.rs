@@ -109,7 +109,7 @@ pub fn import(package_dir: &Path, groups: &[String], out: &Path) -> Result<Impor
     let mut planned: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for (group, planned_group) in selected.iter().zip(plan_groups(&package, &selected)) {
         let PlannedGroup { files, skipped, notes } = planned_group?;
-        report.imported += files.len();
+        report.imported += files.keys().filter(|f| *f != SHARED_TYPES_FILE).count();
         report.skipped.extend(skipped);
         report.notes.extend(notes);
         planned.insert(group.clone(), files);

@@ -447,3 +447,59 @@ fn credentials_are_marked_secret_and_builder_names_get_a_suffix() {
     assert!(text.contains("- name: appSecret\n      type: string\n      secret: true"), "{text}");
     assert!(!text.contains("name: openId\n      type: string\n      secret"), "{text}");
 }
+
+/// The whole-package proof (not run in CI: the package is not checked in). Download and unpack
+/// it, then run this with the folder in `ALIBABACLOUD_DINGTALK_DIR`:
+///
+/// ```text
+/// pip download --no-deps alibabacloud-dingtalk==2.2.65 -d /tmp/pkg
+/// unzip -q /tmp/pkg/alibabacloud_dingtalk-2.2.65-py3-none-any.whl -d /tmp/pkg/unpacked
+/// ALIBABACLOUD_DINGTALK_DIR=/tmp/pkg/unpacked \
+///     cargo test --release -p xtask --test import_v1 -- --ignored --nocapture whole_package
+/// ```
+///
+/// Imports every group beside the project's spec, validates and generates the lot, and prints
+/// the operation count and the seconds of each step (BENCHMARKS.md keeps the figures).
+#[test]
+#[ignore = "needs the unpacked alibabacloud-dingtalk package in ALIBABACLOUD_DINGTALK_DIR"]
+fn whole_package_imports_validates_and_generates() {
+    let package = std::env::var_os("ALIBABACLOUD_DINGTALK_DIR")
+        .map(PathBuf::from)
+        .expect("set ALIBABACLOUD_DINGTALK_DIR to the unpacked alibabacloud-dingtalk package");
+    let out = tempfile::tempdir().unwrap();
+    let spec = out.path().join("spec");
+    let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
+    copy_dir(&project, &spec);
+
+    let started = std::time::Instant::now();
+    let groups: Vec<String> = Vec::new();
+    let report = import(&package, &groups, &spec).unwrap_or_else(|e| panic!("import failed: {e}"));
+    let imported = started.elapsed();
+
+    let started = std::time::Instant::now();
+    let sources = xtask::read_sources(out.path(), &spec).unwrap();
+    let loaded = dingtalk_codegen::load(&sources).unwrap_or_else(|diagnostics| {
+        let shown: Vec<String> = diagnostics.iter().take(20).map(|d| d.to_string()).collect();
+        panic!("{} problems, first: {}", diagnostics.len(), shown.join("\n"))
+    });
+    let validated = started.elapsed();
+
+    let started = std::time::Instant::now();
+    let files = dingtalk_codegen::generate(&loaded);
+    let generated = started.elapsed();
+    let lines: usize = files.iter().map(|f| f.contents.lines().count()).sum();
+
+    println!("{}", report.summary());
+    println!(
+        "whole package: {} operations ({} groups) imported in {:.2} s, read and validated in {:.2} s, \
+         generated ({} files, {lines} lines) in {:.2} s; {:.2} s in all",
+        loaded.operations.len(),
+        dingtalk_codegen::model::Spec::groups(&loaded).len(),
+        imported.as_secs_f64(),
+        validated.as_secs_f64(),
+        files.len(),
+        generated.as_secs_f64(),
+        (imported + validated + generated).as_secs_f64(),
+    );
+    assert!(loaded.operations.len() > 3000, "{} operations", loaded.operations.len());
+}

@@ -36,6 +36,12 @@ impl Spec {
         self.service(&op.service).unwrap_or_else(|| self.primary())
     }
 
+    /// The groups that have operations, sorted.
+    pub fn groups(&self) -> Vec<&str> {
+        let groups: std::collections::BTreeSet<&str> = self.operations.iter().map(|o| o.group.as_str()).collect();
+        groups.into_iter().collect()
+    }
+
     /// Whether the operations of `group` are reached through the group (`client.contact_1_0()`)
     /// rather than directly on the client; their names and types are then scoped to the group.
     pub fn by_group(&self, group: &str) -> bool {

@@ -39,7 +39,10 @@ pub mod generated;
 pub use auth::{AppCredentials, CorpToken, SuiteCredentials, SuiteTicketSource, corp_token_signature};
 #[cfg(feature = "blocking")]
 pub use generated::blocking;
+// Either may be empty, with only the old OAPI's groups or only the new API's enabled.
+#[allow(unused_imports)]
 pub use generated::groups::*;
+#[allow(unused_imports)]
 pub use generated::prelude::*;
 /// The new API's error codes (`InvalidAuthentication`, `Forbidden.AccessDenied.…`).
 pub use generated::service::ApiCode;

@@ -116,7 +116,7 @@ impl Client {
                 None
             };
             let identity = self.inner.tokens.as_ref().map_or_else(|| "default".to_owned(), |p| p.identity());
-            if let Err(t) = self.inner.limiter.acquire(&identity, d.name, deadline).await {
+            if let Err(t) = self.inner.limiter.acquire(&identity, &d.qualified_name(), deadline).await {
                 return Err(Error::Throttled {
                     operation: d.name,
                     permits: t.rule.permits,

@@ -78,7 +78,8 @@ impl Limits {
         self
     }
 
-    /// `permits` per second for the operation named `name` (e.g. `ListUsers`).
+    /// `permits` per second for the operation named `name` (e.g. `ListUsers`; the new API's by
+    /// group and name, `contact_1_0.GetUser`).
     pub fn operation(mut self, name: impl Into<String>, permits: u32) -> Self {
         self.per_operation.insert(name.into(), Rule::per_second(permits));
         self
