@@ -221,3 +221,51 @@ fn decode_response_reads_the_new_envelope() {
     let flood = dingtalk_oapi::decode_response::<GetUser>(200, None, br#"{"status":1111,"wait":5}"#).unwrap_err();
     assert!(flood.to_string().contains("flood protection"), "{flood}");
 }
+
+#[tokio::test]
+async fn a_third_party_app_gets_the_new_api_token_of_each_organization() {
+    let server = MockServer::builder().suite("suitekey1", "suite-secret-9").start().await.unwrap();
+    let suite = dingtalk_oapi::SuiteCredentials::new("suitekey1", "suite-secret-9", || Some("ticket-abc".to_owned()));
+    let c = Client::builder()
+        .base_url(server.url())
+        .api_base_url(server.url())
+        .token_provider(suite.corp("corp-1"))
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        c.contact_1_0().get_user().union_id("u1").send().await.expect("new API call with a corp token");
+    }
+    let fetches: Vec<_> = server.requests().into_iter().filter(|r| r.path == "/v1.0/oauth2/corpAccessToken").collect();
+    assert_eq!(fetches.len(), 1, "fetched once, then cached");
+    let body: serde_json::Value = serde_json::from_str(&fetches[0].body).unwrap();
+    assert_eq!(body["suiteKey"], "suitekey1");
+    assert_eq!(body["authCorpId"], "corp-1");
+    assert_eq!(body["suiteTicket"], "ticket-abc");
+
+    // A wrong secret is an auth error that names no secret.
+    let wrong = dingtalk_oapi::SuiteCredentials::new("suitekey1", "not-the-secret", || Some("ticket-abc".to_owned()));
+    let c = Client::builder().api_base_url(server.url()).token_provider(wrong.corp("corp-1")).build().unwrap();
+    let err = c.contact_1_0().get_user().union_id("u1").send().await.expect_err("refused");
+    assert!(matches!(err, Error::Auth(_)), "{err:?}");
+    assert!(!err.to_string().contains("not-the-secret") && !err.to_string().contains("ticket-abc"), "{err}");
+}
+
+#[tokio::test]
+async fn the_client_side_limiter_keeps_new_api_calls_under_the_servers_limit() {
+    let server = MockServer::builder().access_token(TOKEN).qps_limit(5).start().await.unwrap();
+    let c = Client::builder()
+        .api_base_url(server.url())
+        .access_token(TOKEN)
+        .limits(dingtalk_oapi::Limits::default().per_api(5))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let calls = (0..12).map(|_| {
+        let c = c.clone();
+        tokio::spawn(async move { c.contact_1_0().get_user().union_id("u1").send().await })
+    });
+    for call in calls.collect::<Vec<_>>() {
+        call.await.unwrap().expect("no call is refused: the limiter waits instead");
+    }
+}

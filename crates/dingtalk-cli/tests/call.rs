@@ -394,3 +394,10 @@ fn new_api_calls_with_app_credentials_fetch_the_new_token() {
     assert_eq!(json_out(&out)["unionId"], "u7");
     assert!(!text(&out.stderr).contains("cli-secret-7"));
 }
+
+#[test]
+fn the_sandbox_serves_the_new_api_too() {
+    let user =
+        json_out(&dingtalk(&["--sandbox", "--output", "json", "call", "contact_1_0.GetUser", "-p", "unionId=s1"]));
+    assert_eq!(user["unionId"], "s1");
+}

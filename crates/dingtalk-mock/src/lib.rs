@@ -222,8 +222,9 @@ impl MockBuilder {
         self
     }
 
-    /// Refuses calls past `limit` per second for one token and path with errcode 90018, as
-    /// DingTalk does past an app's per-API rate limit (counted per wall-clock second).
+    /// Refuses calls past `limit` per second for one token and path, as DingTalk does past an
+    /// app's per-API rate limit (counted per wall-clock second): errcode 90018 on the old OAPI,
+    /// HTTP 403 `Forbidden.AccessDenied.QpsLimitForAppkeyAndApi` on the new API.
     pub fn qps_limit(mut self, limit: u32) -> Self {
         self.qps_limit = Some(limit);
         self

@@ -21,7 +21,7 @@ struct Args {
     /// JSON file with the stores' contents: {"label_groups": [...]} or a bare array of label groups.
     #[arg(long, value_name = "FILE", env = "DINGTALK_MOCK_DATA")]
     data: Option<PathBuf>,
-    /// App key that GET /gettoken accepts (with --app-secret).
+    /// App key that GET /gettoken and POST /v1.0/oauth2/accessToken accept (with --app-secret).
     #[arg(long, value_name = "KEY", requires = "app_secret", env = "DINGTALK_MOCK_APP_KEY")]
     app_key: Option<String>,
     /// App secret that GET /gettoken accepts (with --app-key).
@@ -33,7 +33,8 @@ struct Args {
     /// Lifetime of issued tokens, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 7200, env = "DINGTALK_MOCK_TOKEN_TTL")]
     token_ttl: u64,
-    /// Refuse calls past N per second per token and path with errcode 90018, as DingTalk does.
+    /// Refuse calls past N per second per token and path, as DingTalk does: errcode 90018 (old
+    /// OAPI), HTTP 403 `Forbidden.AccessDenied.QpsLimitForAppkeyAndApi` (new API).
     #[arg(long, value_name = "N", env = "DINGTALK_MOCK_QPS_LIMIT")]
     qps_limit: Option<u32>,
 }

@@ -30,7 +30,8 @@ pub(crate) struct Config {
     pub apps: HashMap<String, String>,
     pub suites: HashMap<String, String>,
     pub ttl: Duration,
-    /// Calls accepted per token per path in each wall-clock second; more are answered 90018.
+    /// Calls accepted per token per path in each wall-clock second; more are answered 90018
+    /// (old OAPI) or 403 (new API).
     pub qps_limit: Option<u32>,
 }
 
