@@ -228,8 +228,10 @@ fn keyword_wire_name_is_accepted_and_escaped() {
     // serde strips `r#`, so the field already has its wire name: no rename.
     assert!(!code.contains("rename = \"type\""), "{code}");
     assert!(!code.contains("rename = \"match\""), "{code}");
-    // A camelCase wire name does need one.
-    assert!(code.contains("#[serde(rename = \"userId\")]"), "{code}");
+    // A camelCase wire name does need one: here one `rename_all` for the whole struct, since
+    // every field's wire name is the camelCase of its Rust name.
+    assert!(code.contains("#[serde(rename_all = \"camelCase\")]"), "{code}");
+    assert!(!code.contains("rename = \"userId\""), "{code}");
     assert!(code.contains("pub user_id: Option<String>,"), "{code}");
     syn::parse_file(code).expect("generated code parses");
 }

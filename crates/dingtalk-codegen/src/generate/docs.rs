@@ -51,10 +51,24 @@ pub fn field(f: &Field) -> Vec<String> {
     if let Some((_, example)) = &f.example {
         facts.push(format!("Example: `{example}`."));
     }
-    let description = if f.description.is_empty() { describe_type(&f.ty) } else { f.description.clone() };
-    paragraphs(&[description, facts.join(" ")])
+    if f.description.is_empty() {
+        // No prose to keep apart: the type and the facts on one line.
+        facts.insert(0, describe_type(&f.ty));
+        return lines(&facts.join(" "));
+    }
+    paragraphs(&[f.description.clone(), facts.join(" ")])
 }
 
 fn describe_type(ty: &ParamType) -> String {
-    format!("A `{}` value.", ty.spelling())
+    format!("A `{}` value.", spelling(ty))
+}
+
+/// The spec spelling with bare type names: types of a `by_group` group are qualified in the
+/// model (`crm_1_0::X`), and the docs are read inside the group, where `X` is the type.
+fn spelling(ty: &ParamType) -> String {
+    match ty {
+        ParamType::List(inner) => format!("list<{}>", spelling(inner)),
+        ParamType::Named(name) => crate::names::bare(name).to_owned(),
+        other => other.spelling(),
+    }
 }

@@ -221,11 +221,20 @@ pub fn struct_item(
     } else {
         quote! { #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)] }
     };
+    // The new API's wire names are camelCase: one `rename_all` instead of a rename per field,
+    // when it gives every field its wire name.
+    let camel = fields.iter().any(|f| names::serde_name(&rust_field_name(f)) != f.name)
+        && fields.iter().all(|f| camel_case(&names::serde_name(&rust_field_name(f))) == f.name);
+    let rename_all = camel.then(|| quote! { #[serde(rename_all = "camelCase")] });
     let field_defs = fields.iter().map(|f| {
         let fdoc = docs::field(f);
         let ident = field_ident(f);
         let ty = scope.rust_type(&f.ty);
-        let rename = rename_attr(f);
+        let rename = if camel {
+            quote! {}
+        } else {
+            rename_attr(f)
+        };
         let is_list = matches!(f.ty, ParamType::List(_));
         let (ty, serde_attr) = match (direction, f.required, is_list) {
             (Direction::Input, _, _) => {
@@ -266,6 +275,7 @@ pub fn struct_item(
     quote! {
         #(#[doc = #doc])*
         #derives
+        #rename_all
         #[non_exhaustive]
         pub struct #ident {
             #(#field_defs)*
@@ -291,6 +301,23 @@ pub fn setter_param(ty: &ParamType, rust: TokenStream) -> (TokenStream, TokenStr
         ParamType::String | ParamType::List(_) => (quote! { impl Into<#rust> }, quote! { value.into() }),
         _ => (rust, quote! { value }),
     }
+}
+
+/// What serde's `rename_all = "camelCase"` makes of a field name: `state_code` → `stateCode`.
+fn camel_case(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut upper = false;
+    for c in field.chars() {
+        if c == '_' {
+            upper = !out.is_empty();
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn rename_attr(f: &Field) -> TokenStream {

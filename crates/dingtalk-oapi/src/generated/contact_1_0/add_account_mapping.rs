@@ -24,32 +24,22 @@ pub type AddAccountMappingError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddAccountMappingRequest {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// A `json` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<rt::JsonValue>,
-    /// A `string` value.
-    ///
-    /// Wire name `outId`. Required.
-    #[serde(rename = "outId")]
+    /// A `string` value. Wire name `outId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `outTenantId`. Required.
-    #[serde(rename = "outTenantId")]
+    /// A `string` value. Wire name `outTenantId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_tenant_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -88,9 +78,7 @@ impl AddAccountMappingRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct AddAccountMappingResponse {
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub result: bool,
 }
 impl AddAccountMappingResponse {

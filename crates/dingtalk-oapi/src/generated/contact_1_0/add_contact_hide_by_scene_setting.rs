@@ -26,70 +26,44 @@ pub type AddContactHideBySceneSettingError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddContactHideBySceneSettingRequest {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeDeptIds`.
-    #[serde(rename = "excludeDeptIds")]
+    /// A `list<i64>` value. Wire name `excludeDeptIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_dept_ids: Option<Vec<i64>>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeTagIds`.
-    #[serde(rename = "excludeTagIds")]
+    /// A `list<i64>` value. Wire name `excludeTagIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_tag_ids: Option<Vec<i64>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `excludeUserIds`.
-    #[serde(rename = "excludeUserIds")]
+    /// A `list<string>` value. Wire name `excludeUserIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_user_ids: Option<Vec<String>>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `contact_1_0::AddContactHideBySceneSettingRequestNodeListSceneConfig` value.
-    ///
-    /// Wire name `nodeListSceneConfig`.
-    #[serde(rename = "nodeListSceneConfig")]
+    /// A `AddContactHideBySceneSettingRequestNodeListSceneConfig` value. Wire name `nodeListSceneConfig`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_list_scene_config: Option<
         AddContactHideBySceneSettingRequestNodeListSceneConfig,
     >,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `objectDeptIds`.
-    #[serde(rename = "objectDeptIds")]
+    /// A `list<i64>` value. Wire name `objectDeptIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_dept_ids: Option<Vec<i64>>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `objectTagIds`.
-    #[serde(rename = "objectTagIds")]
+    /// A `list<i64>` value. Wire name `objectTagIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_tag_ids: Option<Vec<i64>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `objectUserIds`.
-    #[serde(rename = "objectUserIds")]
+    /// A `list<string>` value. Wire name `objectUserIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_user_ids: Option<Vec<String>>,
-    /// A `contact_1_0::AddContactHideBySceneSettingRequestProfileSceneConfig` value.
-    ///
-    /// Wire name `profileSceneConfig`.
-    #[serde(rename = "profileSceneConfig")]
+    /// A `AddContactHideBySceneSettingRequestProfileSceneConfig` value. Wire name `profileSceneConfig`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_scene_config: Option<
         AddContactHideBySceneSettingRequestProfileSceneConfig,
     >,
-    /// A `contact_1_0::AddContactHideBySceneSettingRequestSearchSceneConfig` value.
-    ///
-    /// Wire name `searchSceneConfig`.
-    #[serde(rename = "searchSceneConfig")]
+    /// A `AddContactHideBySceneSettingRequestSearchSceneConfig` value. Wire name `searchSceneConfig`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_scene_config: Option<
         AddContactHideBySceneSettingRequestSearchSceneConfig,
@@ -167,12 +141,10 @@ impl AddContactHideBySceneSettingRequest {
 }
 /// The response of [`AddContactHideBySceneSetting`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddContactHideBySceneSettingResponse {
-    /// A `i64` value.
-    ///
-    /// Wire name `settingId`.
-    #[serde(rename = "settingId")]
+    /// A `i64` value. Wire name `settingId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<i64>,
 }
@@ -190,15 +162,13 @@ impl AddContactHideBySceneSettingResponse {
 impl rt::ResponseEnvelope for AddContactHideBySceneSettingResponse {}
 /// AddContactHideBySceneSettingRequestNodeListSceneConfig
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddContactHideBySceneSettingRequestNodeListSceneConfig {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// A `bool` value.
-    ///
-    /// Wire name `deptObjectIncludeEmp`.
-    #[serde(rename = "deptObjectIncludeEmp")]
+    /// A `bool` value. Wire name `deptObjectIncludeEmp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_object_include_emp: Option<bool>,
 }
@@ -252,15 +222,13 @@ pub static ADD_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_PROFILE_SCENE_CONFIG_SCHEMA
 };
 /// AddContactHideBySceneSettingRequestSearchSceneConfig
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddContactHideBySceneSettingRequestSearchSceneConfig {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// A `bool` value.
-    ///
-    /// Wire name `deptObjectIncludeEmp`.
-    #[serde(rename = "deptObjectIncludeEmp")]
+    /// A `bool` value. Wire name `deptObjectIncludeEmp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_object_include_emp: Option<bool>,
 }

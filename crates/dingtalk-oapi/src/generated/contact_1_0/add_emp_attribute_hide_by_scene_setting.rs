@@ -26,12 +26,10 @@ pub type AddEmpAttributeHideBySceneSettingError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddEmpAttributeHideBySceneSettingRequest {
-    /// A `contact_1_0::AddEmpAttributeHideBySceneSettingRequestChatSubtitleConfig` value.
-    ///
-    /// Wire name `chatSubtitleConfig`.
-    #[serde(rename = "chatSubtitleConfig")]
+    /// A `AddEmpAttributeHideBySceneSettingRequestChatSubtitleConfig` value. Wire name `chatSubtitleConfig`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_subtitle_config: Option<
         AddEmpAttributeHideBySceneSettingRequestChatSubtitleConfig,
@@ -39,63 +37,36 @@ pub struct AddEmpAttributeHideBySceneSettingRequest {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeDeptIds`.
-    #[serde(rename = "excludeDeptIds")]
+    /// A `list<i64>` value. Wire name `excludeDeptIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_dept_ids: Option<Vec<i64>>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeTagIds`.
-    #[serde(rename = "excludeTagIds")]
+    /// A `list<i64>` value. Wire name `excludeTagIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_tag_ids: Option<Vec<i64>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `excludeUserIds`.
-    #[serde(rename = "excludeUserIds")]
+    /// A `list<string>` value. Wire name `excludeUserIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_user_ids: Option<Vec<String>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `hideFields`.
-    #[serde(rename = "hideFields")]
+    /// A `list<string>` value. Wire name `hideFields`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_fields: Option<Vec<String>>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `objectDeptIds`.
-    #[serde(rename = "objectDeptIds")]
+    /// A `list<i64>` value. Wire name `objectDeptIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_dept_ids: Option<Vec<i64>>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `objectTagIds`.
-    #[serde(rename = "objectTagIds")]
+    /// A `list<i64>` value. Wire name `objectTagIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_tag_ids: Option<Vec<i64>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `objectUserIds`.
-    #[serde(rename = "objectUserIds")]
+    /// A `list<string>` value. Wire name `objectUserIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_user_ids: Option<Vec<String>>,
-    /// A `contact_1_0::AddEmpAttributeHideBySceneSettingRequestProfileSceneConfig` value.
-    ///
-    /// Wire name `profileSceneConfig`.
-    #[serde(rename = "profileSceneConfig")]
+    /// A `AddEmpAttributeHideBySceneSettingRequestProfileSceneConfig` value. Wire name `profileSceneConfig`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_scene_config: Option<
         AddEmpAttributeHideBySceneSettingRequestProfileSceneConfig,
     >,
-    /// A `contact_1_0::AddEmpAttributeHideBySceneSettingRequestSearchSceneConfig` value.
-    ///
-    /// Wire name `searchSceneConfig`.
-    #[serde(rename = "searchSceneConfig")]
+    /// A `AddEmpAttributeHideBySceneSettingRequestSearchSceneConfig` value. Wire name `searchSceneConfig`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_scene_config: Option<
         AddEmpAttributeHideBySceneSettingRequestSearchSceneConfig,
@@ -178,12 +149,10 @@ impl AddEmpAttributeHideBySceneSettingRequest {
 }
 /// The response of [`AddEmpAttributeHideBySceneSetting`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddEmpAttributeHideBySceneSettingResponse {
-    /// A `i64` value.
-    ///
-    /// Wire name `settingId`.
-    #[serde(rename = "settingId")]
+    /// A `i64` value. Wire name `settingId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<i64>,
 }

@@ -24,41 +24,25 @@ pub type AddOrgAccountOwnnessError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddOrgAccountOwnnessRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `endTime`. Required.
-    #[serde(rename = "endTime")]
+    /// A `i64` value. Wire name `endTime`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `ownenssType`. Required.
-    #[serde(rename = "ownenssType")]
+    /// A `i64` value. Wire name `ownenssType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ownenss_type: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `ownnessId`. Required.
-    #[serde(rename = "ownnessId")]
+    /// A `i64` value. Wire name `ownnessId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ownness_id: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `startTime`. Required.
-    #[serde(rename = "startTime")]
+    /// A `i64` value. Wire name `startTime`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }

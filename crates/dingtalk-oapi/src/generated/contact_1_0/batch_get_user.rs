@@ -24,18 +24,13 @@ pub type BatchGetUserError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchGetUserRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `permissionCode`.
-    #[serde(rename = "permissionCode")]
+    /// A `string` value. Wire name `permissionCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission_code: Option<String>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `userIdList`. Required.
-    #[serde(rename = "userIdList")]
+    /// A `list<string>` value. Wire name `userIdList`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id_list: Option<Vec<String>>,
 }
@@ -57,18 +52,13 @@ impl BatchGetUserRequest {
 }
 /// The response of [`BatchGetUser`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchGetUserResponse {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `unauthorizedUserIdList`.
-    #[serde(rename = "unauthorizedUserIdList")]
+    /// A `list<string>` value. Wire name `unauthorizedUserIdList`.
     #[serde(default)]
     pub unauthorized_user_id_list: Vec<String>,
-    /// A `list<contact_1_0::BatchGetUserResponseBodyUserList>` value.
-    ///
-    /// Wire name `userList`.
-    #[serde(rename = "userList")]
+    /// A `list<BatchGetUserResponseBodyUserList>` value. Wire name `userList`.
     #[serde(default)]
     pub user_list: Vec<BatchGetUserResponseBodyUserList>,
 }

@@ -24,18 +24,13 @@ pub type BatchUpdateExternalTitleError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateExternalTitleRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`.
-    #[serde(rename = "operatorUserId")]
+    /// A `string` value. Wire name `operatorUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
-    /// A `list<contact_1_0::BatchUpdateExternalTitleRequestUpdateTitleModelList>` value.
-    ///
-    /// Wire name `updateTitleModelList`.
-    #[serde(rename = "updateTitleModelList")]
+    /// A `list<BatchUpdateExternalTitleRequestUpdateTitleModelList>` value. Wire name `updateTitleModelList`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_title_model_list: Option<
         Vec<BatchUpdateExternalTitleRequestUpdateTitleModelList>,
@@ -64,7 +59,7 @@ impl BatchUpdateExternalTitleRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct BatchUpdateExternalTitleResponse {
-    /// A `contact_1_0::BatchUpdateExternalTitleResponseBodyResult` value.
+    /// A `BatchUpdateExternalTitleResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<BatchUpdateExternalTitleResponseBodyResult>,
     /// A `bool` value.
@@ -90,15 +85,13 @@ impl BatchUpdateExternalTitleResponse {
 impl rt::ResponseEnvelope for BatchUpdateExternalTitleResponse {}
 /// BatchUpdateExternalTitleRequestUpdateTitleModelList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateExternalTitleRequestUpdateTitleModelList {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -128,24 +121,16 @@ pub static BATCH_UPDATE_EXTERNAL_TITLE_REQUEST_UPDATE_TITLE_MODEL_LIST_SCHEMA: r
 };
 /// BatchUpdateExternalTitleResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateExternalTitleResponseBodyResult {
-    /// A `list<contact_1_0::BatchUpdateExternalTitleResponseBodyResultFailedList>` value.
-    ///
-    /// Wire name `failedList`.
-    #[serde(rename = "failedList")]
+    /// A `list<BatchUpdateExternalTitleResponseBodyResultFailedList>` value. Wire name `failedList`.
     #[serde(default)]
     pub failed_list: Vec<BatchUpdateExternalTitleResponseBodyResultFailedList>,
-    /// A `list<contact_1_0::BatchUpdateExternalTitleResponseBodyResultModifyList>` value.
-    ///
-    /// Wire name `modifyList`.
-    #[serde(rename = "modifyList")]
+    /// A `list<BatchUpdateExternalTitleResponseBodyResultModifyList>` value. Wire name `modifyList`.
     #[serde(default)]
     pub modify_list: Vec<BatchUpdateExternalTitleResponseBodyResultModifyList>,
-    /// A `string` value.
-    ///
-    /// Wire name `modifyUser`.
-    #[serde(rename = "modifyUser")]
+    /// A `string` value. Wire name `modifyUser`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modify_user: Option<String>,
 }
@@ -201,15 +186,13 @@ pub static BATCH_UPDATE_EXTERNAL_TITLE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSc
 };
 /// BatchUpdateExternalTitleResponseBodyResultFailedList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateExternalTitleResponseBodyResultFailedList {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -239,15 +222,13 @@ pub static BATCH_UPDATE_EXTERNAL_TITLE_RESPONSE_BODY_RESULT_FAILED_LIST_SCHEMA: 
 };
 /// BatchUpdateExternalTitleResponseBodyResultModifyList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateExternalTitleResponseBodyResultModifyList {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }

@@ -24,24 +24,16 @@ pub type ChangeMainAdminError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChangeMainAdminRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `effectCorpId`. Required.
-    #[serde(rename = "effectCorpId")]
+    /// A `string` value. Wire name `effectCorpId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effect_corp_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `sourceUserId`. Required.
-    #[serde(rename = "sourceUserId")]
+    /// A `string` value. Wire name `sourceUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `targetUserId`. Required.
-    #[serde(rename = "targetUserId")]
+    /// A `string` value. Wire name `targetUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_user_id: Option<String>,
 }

@@ -24,33 +24,22 @@ pub type CourseFinishCourseError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CourseFinishCourseRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `certId`.
-    #[serde(rename = "certId")]
+    /// A `string` value. Wire name `certId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cert_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `certMediaBase64`.
-    #[serde(rename = "certMediaBase64")]
+    /// A `string` value. Wire name `certMediaBase64`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cert_media_base_64: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `courseId`.
-    #[serde(rename = "courseId")]
+    /// A `string` value. Wire name `courseId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub course_id: Option<String>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -89,9 +78,7 @@ impl CourseFinishCourseRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct CourseFinishCourseResponse {
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub result: bool,
 }
 impl CourseFinishCourseResponse {

@@ -24,24 +24,16 @@ pub type CreateCooperateOrgError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCooperateOrgRequest {
-    /// A `i64` value.
-    ///
-    /// Wire name `industryCode`.
-    #[serde(rename = "industryCode")]
+    /// A `i64` value. Wire name `industryCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub industry_code: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `logoMediaId`.
-    #[serde(rename = "logoMediaId")]
+    /// A `string` value. Wire name `logoMediaId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_media_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `orgName`. Required.
-    #[serde(rename = "orgName")]
+    /// A `string` value. Wire name `orgName`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_name: Option<String>,
 }
@@ -68,12 +60,10 @@ impl CreateCooperateOrgRequest {
 }
 /// The response of [`CreateCooperateOrg`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCooperateOrgResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `cooperateCorpId`.
-    #[serde(rename = "cooperateCorpId")]
+    /// A `string` value. Wire name `cooperateCorpId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cooperate_corp_id: Option<String>,
 }

@@ -24,28 +24,19 @@ pub type CreateManagementGroupError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateManagementGroupRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `groupName`. Required.
-    #[serde(rename = "groupName")]
+    /// A `string` value. Wire name `groupName`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
-    /// A `list<contact_1_0::CreateManagementGroupRequestMembers>` value.
-    ///
-    /// Required.
+    /// A `list<CreateManagementGroupRequestMembers>` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<CreateManagementGroupRequestMembers>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `resourceIds`. Required.
-    #[serde(rename = "resourceIds")]
+    /// A `list<string>` value. Wire name `resourceIds`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_ids: Option<Vec<String>>,
-    /// A `contact_1_0::CreateManagementGroupRequestScope` value.
-    ///
-    /// Required.
+    /// A `CreateManagementGroupRequestScope` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<CreateManagementGroupRequestScope>,
 }
@@ -80,12 +71,10 @@ impl CreateManagementGroupRequest {
 }
 /// The response of [`CreateManagementGroup`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateManagementGroupResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `groupId`. Required.
-    #[serde(rename = "groupId")]
+    /// A `string` value. Wire name `groupId`. Required.
     pub group_id: String,
 }
 impl CreateManagementGroupResponse {
@@ -102,18 +91,13 @@ impl CreateManagementGroupResponse {
 impl rt::ResponseEnvelope for CreateManagementGroupResponse {}
 /// CreateManagementGroupRequestMembers
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateManagementGroupRequestMembers {
-    /// A `string` value.
-    ///
-    /// Wire name `memberId`. Required.
-    #[serde(rename = "memberId")]
+    /// A `string` value. Wire name `memberId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `memberType`. Required.
-    #[serde(rename = "memberType")]
+    /// A `string` value. Wire name `memberType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_type: Option<String>,
 }
@@ -143,18 +127,13 @@ pub static CREATE_MANAGEMENT_GROUP_REQUEST_MEMBERS_SCHEMA: rt::ObjectSchema = rt
 };
 /// CreateManagementGroupRequestScope
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateManagementGroupRequestScope {
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `deptIds`.
-    #[serde(rename = "deptIds")]
+    /// A `list<i64>` value. Wire name `deptIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_ids: Option<Vec<i64>>,
-    /// A `i64` value.
-    ///
-    /// Wire name `scopeType`. Required.
-    #[serde(rename = "scopeType")]
+    /// A `i64` value. Wire name `scopeType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope_type: Option<i64>,
 }

@@ -26,34 +26,22 @@ pub type CreateSecondaryManagementGroupError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateSecondaryManagementGroupRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `groupName`. Required.
-    #[serde(rename = "groupName")]
+    /// A `string` value. Wire name `groupName`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
-    /// A `list<contact_1_0::CreateSecondaryManagementGroupRequestMembers>` value.
-    ///
-    /// Required.
+    /// A `list<CreateSecondaryManagementGroupRequestMembers>` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<CreateSecondaryManagementGroupRequestMembers>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `resourceIds`. Required.
-    #[serde(rename = "resourceIds")]
+    /// A `list<string>` value. Wire name `resourceIds`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_ids: Option<Vec<String>>,
-    /// A `contact_1_0::CreateSecondaryManagementGroupRequestScope` value.
-    ///
-    /// Required.
+    /// A `CreateSecondaryManagementGroupRequestScope` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<CreateSecondaryManagementGroupRequestScope>,
 }
@@ -93,12 +81,10 @@ impl CreateSecondaryManagementGroupRequest {
 }
 /// The response of [`CreateSecondaryManagementGroup`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateSecondaryManagementGroupResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `groupId`. Required.
-    #[serde(rename = "groupId")]
+    /// A `string` value. Wire name `groupId`. Required.
     pub group_id: String,
 }
 impl CreateSecondaryManagementGroupResponse {
@@ -115,18 +101,13 @@ impl CreateSecondaryManagementGroupResponse {
 impl rt::ResponseEnvelope for CreateSecondaryManagementGroupResponse {}
 /// CreateSecondaryManagementGroupRequestMembers
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateSecondaryManagementGroupRequestMembers {
-    /// A `string` value.
-    ///
-    /// Wire name `memberId`. Required.
-    #[serde(rename = "memberId")]
+    /// A `string` value. Wire name `memberId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `memberType`. Required.
-    #[serde(rename = "memberType")]
+    /// A `string` value. Wire name `memberType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_type: Option<String>,
 }
@@ -156,18 +137,13 @@ pub static CREATE_SECONDARY_MANAGEMENT_GROUP_REQUEST_MEMBERS_SCHEMA: rt::ObjectS
 };
 /// CreateSecondaryManagementGroupRequestScope
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateSecondaryManagementGroupRequestScope {
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `deptIds`.
-    #[serde(rename = "deptIds")]
+    /// A `list<i64>` value. Wire name `deptIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_ids: Option<Vec<i64>>,
-    /// A `i64` value.
-    ///
-    /// Wire name `scopeType`. Required.
-    #[serde(rename = "scopeType")]
+    /// A `i64` value. Wire name `scopeType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope_type: Option<i64>,
 }

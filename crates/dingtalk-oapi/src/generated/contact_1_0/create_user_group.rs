@@ -24,22 +24,16 @@ pub type CreateUserGroupError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateUserGroupRequest {
-    /// A `bool` value.
-    ///
-    /// Wire name `clientShow`.
-    #[serde(rename = "clientShow")]
+    /// A `bool` value. Wire name `clientShow`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_show: Option<bool>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -68,7 +62,7 @@ impl CreateUserGroupRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct CreateUserGroupResponse {
-    /// A `contact_1_0::CreateUserGroupResponseBodyResult` value.
+    /// A `CreateUserGroupResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<CreateUserGroupResponseBodyResult>,
 }
@@ -86,12 +80,10 @@ impl CreateUserGroupResponse {
 impl rt::ResponseEnvelope for CreateUserGroupResponse {}
 /// CreateUserGroupResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateUserGroupResponseBodyResult {
-    /// A `string` value.
-    ///
-    /// Wire name `groupCode`.
-    #[serde(rename = "groupCode")]
+    /// A `string` value. Wire name `groupCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_code: Option<String>,
 }

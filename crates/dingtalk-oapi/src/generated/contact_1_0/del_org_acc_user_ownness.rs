@@ -24,24 +24,16 @@ pub type DelOrgAccUserOwnnessError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DelOrgAccUserOwnnessRequest {
-    /// A `i64` value.
-    ///
-    /// Wire name `ownenssType`. Required.
-    #[serde(rename = "ownenssType")]
+    /// A `i64` value. Wire name `ownenssType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ownenss_type: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `ownnessId`. Required.
-    #[serde(rename = "ownnessId")]
+    /// A `i64` value. Wire name `ownnessId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ownness_id: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -70,9 +62,7 @@ impl DelOrgAccUserOwnnessRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DelOrgAccUserOwnnessResponse {
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub result: bool,
 }
 impl DelOrgAccUserOwnnessResponse {

@@ -24,12 +24,10 @@ pub type DeleteContactHideSettingError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteContactHideSettingRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `settingId`. Required.
-    #[serde(rename = "settingId")]
+    /// A `string` value. Wire name `settingId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
 }

@@ -26,12 +26,10 @@ pub type DeleteEmpAttributeHideBySceneSettingError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteEmpAttributeHideBySceneSettingRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `settingId`. Required.
-    #[serde(rename = "settingId")]
+    /// A `string` value. Wire name `settingId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
 }

@@ -24,12 +24,10 @@ pub type DeleteManagementGroupError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteManagementGroupRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `groupId`. Required.
-    #[serde(rename = "groupId")]
+    /// A `string` value. Wire name `groupId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
 }

@@ -24,12 +24,10 @@ pub type DeleteUserGroupError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteUserGroupRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `groupCode`. Required.
-    #[serde(rename = "groupCode")]
+    /// A `string` value. Wire name `groupCode`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_code: Option<String>,
 }
@@ -48,7 +46,7 @@ impl DeleteUserGroupRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DeleteUserGroupResponse {
-    /// A `contact_1_0::DeleteUserGroupResponseBodyResult` value.
+    /// A `DeleteUserGroupResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<DeleteUserGroupResponseBodyResult>,
 }

@@ -24,48 +24,28 @@ pub type DeptGroupSettingUpdateError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeptGroupSettingUpdateRequest {
-    /// A `i64` value.
-    ///
-    /// Wire name `deptId`. Required.
-    #[serde(rename = "deptId")]
+    /// A `i64` value. Wire name `deptId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_id: Option<i64>,
-    /// A `bool` value.
-    ///
-    /// Wire name `groupContainHiddenDept`.
-    #[serde(rename = "groupContainHiddenDept")]
+    /// A `bool` value. Wire name `groupContainHiddenDept`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_contain_hidden_dept: Option<bool>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `groupContainHrmEmployeeTypeLabels`.
-    #[serde(rename = "groupContainHrmEmployeeTypeLabels")]
+    /// A `list<string>` value. Wire name `groupContainHrmEmployeeTypeLabels`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_contain_hrm_employee_type_labels: Option<Vec<String>>,
-    /// A `bool` value.
-    ///
-    /// Wire name `groupContainOuterDept`.
-    #[serde(rename = "groupContainOuterDept")]
+    /// A `bool` value. Wire name `groupContainOuterDept`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_contain_outer_dept: Option<bool>,
-    /// A `bool` value.
-    ///
-    /// Wire name `groupContainSubDept`.
-    #[serde(rename = "groupContainSubDept")]
+    /// A `bool` value. Wire name `groupContainSubDept`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_contain_sub_dept: Option<bool>,
-    /// A `string` value.
-    ///
-    /// Wire name `permissionCode`.
-    #[serde(rename = "permissionCode")]
+    /// A `string` value. Wire name `permissionCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission_code: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Wire name `syncMembers`.
-    #[serde(rename = "syncMembers")]
+    /// A `bool` value. Wire name `syncMembers`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync_members: Option<bool>,
 }

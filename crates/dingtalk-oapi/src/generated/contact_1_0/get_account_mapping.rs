@@ -24,17 +24,13 @@ pub type GetAccountMappingError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccountMappingRequest {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -58,7 +54,7 @@ impl GetAccountMappingRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetAccountMappingResponse {
-    /// A `contact_1_0::GetAccountMappingResponseBodyResult` value.
+    /// A `GetAccountMappingResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<GetAccountMappingResponseBodyResult>,
 }
@@ -76,31 +72,21 @@ impl GetAccountMappingResponse {
 impl rt::ResponseEnvelope for GetAccountMappingResponse {}
 /// GetAccountMappingResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccountMappingResponseBodyResult {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub domain: String,
     /// A `json` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<rt::JsonValue>,
-    /// A `string` value.
-    ///
-    /// Wire name `outId`.
-    #[serde(rename = "outId")]
+    /// A `string` value. Wire name `outId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `outTenantId`.
-    #[serde(rename = "outTenantId")]
+    /// A `string` value. Wire name `outTenantId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_tenant_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     pub user_id: String,
 }
 impl GetAccountMappingResponseBodyResult {

@@ -24,18 +24,13 @@ pub type GetApplyInviteInfoError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetApplyInviteInfoRequest {
-    /// A `i64` value.
-    ///
-    /// Wire name `deptId`.
-    #[serde(rename = "deptId")]
+    /// A `i64` value. Wire name `deptId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_id: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `inviterUserId`.
-    #[serde(rename = "inviterUserId")]
+    /// A `string` value. Wire name `inviterUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inviter_user_id: Option<String>,
 }
@@ -57,43 +52,23 @@ impl GetApplyInviteInfoRequest {
 }
 /// The response of [`GetApplyInviteInfo`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetApplyInviteInfoResponse {
-    /// A `i64` value.
-    ///
-    /// Wire name `auditType`. Required.
-    #[serde(rename = "auditType")]
+    /// A `i64` value. Wire name `auditType`. Required.
     pub audit_type: i64,
-    /// A `bool` value.
-    ///
-    /// Wire name `empApplyJoinDept`. Required.
-    #[serde(rename = "empApplyJoinDept")]
+    /// A `bool` value. Wire name `empApplyJoinDept`. Required.
     pub emp_apply_join_dept: bool,
-    /// A `bool` value.
-    ///
-    /// Wire name `inviteSwitch`. Required.
-    #[serde(rename = "inviteSwitch")]
+    /// A `bool` value. Wire name `inviteSwitch`. Required.
     pub invite_switch: bool,
-    /// A `string` value.
-    ///
-    /// Wire name `inviteUrl`.
-    #[serde(rename = "inviteUrl")]
+    /// A `string` value. Wire name `inviteUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invite_url: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Wire name `linkInvite`. Required.
-    #[serde(rename = "linkInvite")]
+    /// A `bool` value. Wire name `linkInvite`. Required.
     pub link_invite: bool,
-    /// A `bool` value.
-    ///
-    /// Wire name `orgApplyCodeInvite`. Required.
-    #[serde(rename = "orgApplyCodeInvite")]
+    /// A `bool` value. Wire name `orgApplyCodeInvite`. Required.
     pub org_apply_code_invite: bool,
-    /// A `bool` value.
-    ///
-    /// Wire name `searchNameInvite`. Required.
-    #[serde(rename = "searchNameInvite")]
+    /// A `bool` value. Wire name `searchNameInvite`. Required.
     pub search_name_invite: bool,
 }
 impl GetApplyInviteInfoResponse {

@@ -24,17 +24,13 @@ pub type GetBranchAuthDataError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetBranchAuthDataRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `branchCorpId`. Required.
-    #[serde(rename = "branchCorpId")]
+    /// A `string` value. Wire name `branchCorpId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch_corp_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// A `json` value.
@@ -66,7 +62,7 @@ impl GetBranchAuthDataRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetBranchAuthDataResponse {
-    /// A `list<contact_1_0::GetBranchAuthDataResponseBodyResult>` value.
+    /// A `list<GetBranchAuthDataResponseBodyResult>` value.
     #[serde(default)]
     pub result: Vec<GetBranchAuthDataResponseBodyResult>,
 }
@@ -87,24 +83,16 @@ impl GetBranchAuthDataResponse {
 impl rt::ResponseEnvelope for GetBranchAuthDataResponse {}
 /// GetBranchAuthDataResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetBranchAuthDataResponseBodyResult {
-    /// A `string` value.
-    ///
-    /// Wire name `fieldCode`.
-    #[serde(rename = "fieldCode")]
+    /// A `string` value. Wire name `fieldCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `fieldName`.
-    #[serde(rename = "fieldName")]
+    /// A `string` value. Wire name `fieldName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `fieldValue`.
-    #[serde(rename = "fieldValue")]
+    /// A `string` value. Wire name `fieldValue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
 }

@@ -24,12 +24,10 @@ pub type GetCardInUserHolderError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInUserHolderRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `cardId`. Required.
-    #[serde(rename = "cardId")]
+    /// A `string` value. Wire name `cardId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
 }
@@ -46,61 +44,36 @@ impl GetCardInUserHolderRequest {
 }
 /// The response of [`GetCardInUserHolder`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInUserHolderResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `avatarUrl`. Required.
-    #[serde(rename = "avatarUrl")]
+    /// A `string` value. Wire name `avatarUrl`. Required.
     pub avatar_url: String,
-    /// A `i64` value.
-    ///
-    /// Wire name `cardAcceptStatus`.
-    #[serde(rename = "cardAcceptStatus")]
+    /// A `i64` value. Wire name `cardAcceptStatus`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_accept_status: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `cardAcceptTimeLong`.
-    #[serde(rename = "cardAcceptTimeLong")]
+    /// A `i64` value. Wire name `cardAcceptTimeLong`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_accept_time_long: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `cardId`. Required.
-    #[serde(rename = "cardId")]
+    /// A `string` value. Wire name `cardId`. Required.
     pub card_id: String,
-    /// A `i64` value.
-    ///
-    /// Wire name `cardSource`.
-    #[serde(rename = "cardSource")]
+    /// A `i64` value. Wire name `cardSource`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_source: Option<i64>,
     /// A `json` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<rt::JsonValue>,
-    /// A `string` value.
-    ///
-    /// Wire name `industryName`.
-    #[serde(rename = "industryName")]
+    /// A `string` value. Wire name `industryName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub industry_name: Option<String>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub introduce: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub name: String,
-    /// A `string` value.
-    ///
-    /// Wire name `orgName`. Required.
-    #[serde(rename = "orgName")]
+    /// A `string` value. Wire name `orgName`. Required.
     pub org_name: String,
-    /// A `string` value.
-    ///
-    /// Wire name `templateId`.
-    #[serde(rename = "templateId")]
+    /// A `string` value. Wire name `templateId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     /// A `string` value.

@@ -24,12 +24,10 @@ pub type GetCardInfoError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInfoRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `cardId`. Required.
-    #[serde(rename = "cardId")]
+    /// A `string` value. Wire name `cardId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
 }
@@ -46,52 +44,33 @@ impl GetCardInfoRequest {
 }
 /// The response of [`GetCardInfo`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInfoResponse {
-    /// A `i64` value.
-    ///
-    /// Wire name `adminRole`.
-    #[serde(rename = "adminRole")]
+    /// A `i64` value. Wire name `adminRole`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin_role: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `avatarUrl`. Required.
-    #[serde(rename = "avatarUrl")]
+    /// A `string` value. Wire name `avatarUrl`. Required.
     pub avatar_url: String,
-    /// A `string` value.
-    ///
-    /// Wire name `cardId`. Required.
-    #[serde(rename = "cardId")]
+    /// A `string` value. Wire name `cardId`. Required.
     pub card_id: String,
-    /// A `contact_1_0::GetCardInfoResponseBodyExtension` value.
+    /// A `GetCardInfoResponseBodyExtension` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<GetCardInfoResponseBodyExtension>,
-    /// A `string` value.
-    ///
-    /// Wire name `industryName`.
-    #[serde(rename = "industryName")]
+    /// A `string` value. Wire name `industryName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub industry_name: Option<String>,
     /// A `json` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub introduce: Option<rt::JsonValue>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub name: String,
-    /// A `string` value.
-    ///
-    /// Wire name `orgName`. Required.
-    #[serde(rename = "orgName")]
+    /// A `string` value. Wire name `orgName`. Required.
     pub org_name: String,
     /// A `json` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<rt::JsonValue>,
-    /// A `string` value.
-    ///
-    /// Wire name `templateId`.
-    #[serde(rename = "templateId")]
+    /// A `string` value. Wire name `templateId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     /// A `string` value.
@@ -162,69 +141,40 @@ impl GetCardInfoResponse {
 impl rt::ResponseEnvelope for GetCardInfoResponse {}
 /// GetCardInfoResponseBodyExtension
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInfoResponseBodyExtension {
-    /// A `contact_1_0::GetCardInfoResponseBodyExtensionCardContactInfo` value.
-    ///
-    /// Wire name `cardContactInfo`.
-    #[serde(rename = "cardContactInfo")]
+    /// A `GetCardInfoResponseBodyExtensionCardContactInfo` value. Wire name `cardContactInfo`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_contact_info: Option<GetCardInfoResponseBodyExtensionCardContactInfo>,
-    /// A `string` value.
-    ///
-    /// Wire name `corpId`.
-    #[serde(rename = "corpId")]
+    /// A `string` value. Wire name `corpId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corp_id: Option<String>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Wire name `orgAuthed`.
-    #[serde(rename = "orgAuthed")]
+    /// A `bool` value. Wire name `orgAuthed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_authed: Option<bool>,
-    /// A `string` value.
-    ///
-    /// Wire name `orgLogo`.
-    #[serde(rename = "orgLogo")]
+    /// A `string` value. Wire name `orgLogo`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_logo: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `originCardUrl`.
-    #[serde(rename = "originCardUrl")]
+    /// A `string` value. Wire name `originCardUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_card_url: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `shareContent`.
-    #[serde(rename = "shareContent")]
+    /// A `string` value. Wire name `shareContent`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_content: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `thumbnailUrl`.
-    #[serde(rename = "thumbnailUrl")]
+    /// A `string` value. Wire name `thumbnailUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail_url: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `videoFileName`.
-    #[serde(rename = "videoFileName")]
+    /// A `string` value. Wire name `videoFileName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_file_name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `videoTitle`.
-    #[serde(rename = "videoTitle")]
+    /// A `string` value. Wire name `videoTitle`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_title: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `videoUrl`.
-    #[serde(rename = "videoUrl")]
+    /// A `string` value. Wire name `videoUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_url: Option<String>,
 }
@@ -316,24 +266,22 @@ pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_SCHEMA: rt::ObjectSchema = rt::
 };
 /// GetCardInfoResponseBodyExtensionCardContactInfo
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInfoResponseBodyExtensionCardContactInfo {
-    /// A `list<contact_1_0::GetCardInfoResponseBodyExtensionCardContactInfoAddress>` value.
+    /// A `list<GetCardInfoResponseBodyExtensionCardContactInfoAddress>` value.
     #[serde(default)]
     pub address: Vec<GetCardInfoResponseBodyExtensionCardContactInfoAddress>,
-    /// A `list<contact_1_0::GetCardInfoResponseBodyExtensionCardContactInfoEmail>` value.
+    /// A `list<GetCardInfoResponseBodyExtensionCardContactInfoEmail>` value.
     #[serde(default)]
     pub email: Vec<GetCardInfoResponseBodyExtensionCardContactInfoEmail>,
-    /// A `list<contact_1_0::GetCardInfoResponseBodyExtensionCardContactInfoLink>` value.
+    /// A `list<GetCardInfoResponseBodyExtensionCardContactInfoLink>` value.
     #[serde(default)]
     pub link: Vec<GetCardInfoResponseBodyExtensionCardContactInfoLink>,
-    /// A `list<contact_1_0::GetCardInfoResponseBodyExtensionCardContactInfoTelephone>` value.
+    /// A `list<GetCardInfoResponseBodyExtensionCardContactInfoTelephone>` value.
     #[serde(default)]
     pub telephone: Vec<GetCardInfoResponseBodyExtensionCardContactInfoTelephone>,
-    /// A `list<contact_1_0::GetCardInfoResponseBodyExtensionCardContactInfoWorkPhone>` value.
-    ///
-    /// Wire name `workPhone`.
-    #[serde(rename = "workPhone")]
+    /// A `list<GetCardInfoResponseBodyExtensionCardContactInfoWorkPhone>` value. Wire name `workPhone`.
     #[serde(default)]
     pub work_phone: Vec<GetCardInfoResponseBodyExtensionCardContactInfoWorkPhone>,
 }
@@ -433,7 +381,7 @@ pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_SCHEMA: rt::O
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetCardInfoResponseBodyExtensionCardContactInfoAddress {
-    /// A `contact_1_0::GetCardInfoResponseBodyExtensionCardContactInfoAddressArea` value.
+    /// A `GetCardInfoResponseBodyExtensionCardContactInfoAddressArea` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub area: Option<GetCardInfoResponseBodyExtensionCardContactInfoAddressArea>,
     /// A `string` value.
@@ -474,15 +422,13 @@ pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_ADDRESS_SCHEM
 };
 /// GetCardInfoResponseBodyExtensionCardContactInfoAddressArea
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInfoResponseBodyExtensionCardContactInfoAddressArea {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `regionFullName`.
-    #[serde(rename = "regionFullName")]
+    /// A `string` value. Wire name `regionFullName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region_full_name: Option<String>,
 }

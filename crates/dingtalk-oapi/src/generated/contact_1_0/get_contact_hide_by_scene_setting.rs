@@ -26,12 +26,10 @@ pub type GetContactHideBySceneSettingError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactHideBySceneSettingRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `settingId`. Required.
-    #[serde(rename = "settingId")]
+    /// A `string` value. Wire name `settingId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
 }
@@ -48,27 +46,19 @@ impl GetContactHideBySceneSettingRequest {
 }
 /// The response of [`GetContactHideBySceneSetting`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactHideBySceneSettingResponse {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeDeptIds`.
-    #[serde(rename = "excludeDeptIds")]
+    /// A `list<i64>` value. Wire name `excludeDeptIds`.
     #[serde(default)]
     pub exclude_dept_ids: Vec<i64>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeTagIds`.
-    #[serde(rename = "excludeTagIds")]
+    /// A `list<i64>` value. Wire name `excludeTagIds`.
     #[serde(default)]
     pub exclude_tag_ids: Vec<i64>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `excludeUserIds`.
-    #[serde(rename = "excludeUserIds")]
+    /// A `list<string>` value. Wire name `excludeUserIds`.
     #[serde(default)]
     pub exclude_user_ids: Vec<String>,
     /// A `i64` value.
@@ -77,44 +67,26 @@ pub struct GetContactHideBySceneSettingResponse {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `contact_1_0::GetContactHideBySceneSettingResponseBodyNodeListSceneConfig` value.
-    ///
-    /// Wire name `nodeListSceneConfig`.
-    #[serde(rename = "nodeListSceneConfig")]
+    /// A `GetContactHideBySceneSettingResponseBodyNodeListSceneConfig` value. Wire name `nodeListSceneConfig`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_list_scene_config: Option<
         GetContactHideBySceneSettingResponseBodyNodeListSceneConfig,
     >,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `objectDeptIds`.
-    #[serde(rename = "objectDeptIds")]
+    /// A `list<i64>` value. Wire name `objectDeptIds`.
     #[serde(default)]
     pub object_dept_ids: Vec<i64>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `objectTagIds`.
-    #[serde(rename = "objectTagIds")]
+    /// A `list<i64>` value. Wire name `objectTagIds`.
     #[serde(default)]
     pub object_tag_ids: Vec<i64>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `objectUserIds`.
-    #[serde(rename = "objectUserIds")]
+    /// A `list<string>` value. Wire name `objectUserIds`.
     #[serde(default)]
     pub object_user_ids: Vec<String>,
-    /// A `contact_1_0::GetContactHideBySceneSettingResponseBodyProfileSceneConfig` value.
-    ///
-    /// Wire name `profileSceneConfig`.
-    #[serde(rename = "profileSceneConfig")]
+    /// A `GetContactHideBySceneSettingResponseBodyProfileSceneConfig` value. Wire name `profileSceneConfig`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_scene_config: Option<
         GetContactHideBySceneSettingResponseBodyProfileSceneConfig,
     >,
-    /// A `contact_1_0::GetContactHideBySceneSettingResponseBodySearchSceneConfig` value.
-    ///
-    /// Wire name `searchSceneConfig`.
-    #[serde(rename = "searchSceneConfig")]
+    /// A `GetContactHideBySceneSettingResponseBodySearchSceneConfig` value. Wire name `searchSceneConfig`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_scene_config: Option<
         GetContactHideBySceneSettingResponseBodySearchSceneConfig,
@@ -198,15 +170,13 @@ impl GetContactHideBySceneSettingResponse {
 impl rt::ResponseEnvelope for GetContactHideBySceneSettingResponse {}
 /// GetContactHideBySceneSettingResponseBodyNodeListSceneConfig
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactHideBySceneSettingResponseBodyNodeListSceneConfig {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// A `bool` value.
-    ///
-    /// Wire name `deptObjectIncludeEmp`.
-    #[serde(rename = "deptObjectIncludeEmp")]
+    /// A `bool` value. Wire name `deptObjectIncludeEmp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_object_include_emp: Option<bool>,
 }
@@ -260,15 +230,13 @@ pub static GET_CONTACT_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_PROFILE_SCENE_CONFIG_
 };
 /// GetContactHideBySceneSettingResponseBodySearchSceneConfig
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactHideBySceneSettingResponseBodySearchSceneConfig {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// A `bool` value.
-    ///
-    /// Wire name `deptObjectIncludeEmp`.
-    #[serde(rename = "deptObjectIncludeEmp")]
+    /// A `bool` value. Wire name `deptObjectIncludeEmp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_object_include_emp: Option<bool>,
 }

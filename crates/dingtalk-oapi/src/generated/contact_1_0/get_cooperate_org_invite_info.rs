@@ -24,12 +24,10 @@ pub type GetCooperateOrgInviteInfoError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCooperateOrgInviteInfoRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `cooperateCorpId`. Required.
-    #[serde(rename = "cooperateCorpId")]
+    /// A `string` value. Wire name `cooperateCorpId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cooperate_corp_id: Option<String>,
 }
@@ -46,12 +44,10 @@ impl GetCooperateOrgInviteInfoRequest {
 }
 /// The response of [`GetCooperateOrgInviteInfo`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCooperateOrgInviteInfoResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `inviteUrl`. Required.
-    #[serde(rename = "inviteUrl")]
+    /// A `string` value. Wire name `inviteUrl`. Required.
     pub invite_url: String,
 }
 impl GetCooperateOrgInviteInfoResponse {

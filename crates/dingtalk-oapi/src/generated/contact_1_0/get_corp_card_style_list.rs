@@ -36,9 +36,7 @@ impl GetCorpCardStyleListRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetCorpCardStyleListResponse {
-    /// A `list<json>` value.
-    ///
-    /// Required.
+    /// A `list<json>` value. Required.
     #[serde(default)]
     pub result: Vec<rt::JsonValue>,
 }

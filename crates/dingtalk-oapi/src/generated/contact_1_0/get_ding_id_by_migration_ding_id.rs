@@ -24,12 +24,10 @@ pub type GetDingIdByMigrationDingIdError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetDingIdByMigrationDingIdRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `migrationDingId`. Required.
-    #[serde(rename = "migrationDingId")]
+    /// A `string` value. Wire name `migrationDingId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migration_ding_id: Option<String>,
 }
@@ -46,12 +44,10 @@ impl GetDingIdByMigrationDingIdRequest {
 }
 /// The response of [`GetDingIdByMigrationDingId`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetDingIdByMigrationDingIdResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `dingId`.
-    #[serde(rename = "dingId")]
+    /// A `string` value. Wire name `dingId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ding_id: Option<String>,
 }

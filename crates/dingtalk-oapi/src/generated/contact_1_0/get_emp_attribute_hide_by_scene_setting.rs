@@ -26,12 +26,10 @@ pub type GetEmpAttributeHideBySceneSettingError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetEmpAttributeHideBySceneSettingRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `settingId`. Required.
-    #[serde(rename = "settingId")]
+    /// A `string` value. Wire name `settingId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
 }
@@ -48,12 +46,10 @@ impl GetEmpAttributeHideBySceneSettingRequest {
 }
 /// The response of [`GetEmpAttributeHideBySceneSetting`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetEmpAttributeHideBySceneSettingResponse {
-    /// A `contact_1_0::GetEmpAttributeHideBySceneSettingResponseBodyChatSubtitleConfig` value.
-    ///
-    /// Wire name `chatSubtitleConfig`.
-    #[serde(rename = "chatSubtitleConfig")]
+    /// A `GetEmpAttributeHideBySceneSettingResponseBodyChatSubtitleConfig` value. Wire name `chatSubtitleConfig`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_subtitle_config: Option<
         GetEmpAttributeHideBySceneSettingResponseBodyChatSubtitleConfig,
@@ -61,28 +57,16 @@ pub struct GetEmpAttributeHideBySceneSettingResponse {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeDeptIds`.
-    #[serde(rename = "excludeDeptIds")]
+    /// A `list<i64>` value. Wire name `excludeDeptIds`.
     #[serde(default)]
     pub exclude_dept_ids: Vec<i64>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeTagIds`.
-    #[serde(rename = "excludeTagIds")]
+    /// A `list<i64>` value. Wire name `excludeTagIds`.
     #[serde(default)]
     pub exclude_tag_ids: Vec<i64>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `excludeUserIds`.
-    #[serde(rename = "excludeUserIds")]
+    /// A `list<string>` value. Wire name `excludeUserIds`.
     #[serde(default)]
     pub exclude_user_ids: Vec<String>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `hideFields`.
-    #[serde(rename = "hideFields")]
+    /// A `list<string>` value. Wire name `hideFields`.
     #[serde(default)]
     pub hide_fields: Vec<String>,
     /// A `i64` value.
@@ -91,36 +75,21 @@ pub struct GetEmpAttributeHideBySceneSettingResponse {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `objectDeptIds`.
-    #[serde(rename = "objectDeptIds")]
+    /// A `list<i64>` value. Wire name `objectDeptIds`.
     #[serde(default)]
     pub object_dept_ids: Vec<i64>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `objectTagIds`.
-    #[serde(rename = "objectTagIds")]
+    /// A `list<i64>` value. Wire name `objectTagIds`.
     #[serde(default)]
     pub object_tag_ids: Vec<i64>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `objectUserIds`.
-    #[serde(rename = "objectUserIds")]
+    /// A `list<string>` value. Wire name `objectUserIds`.
     #[serde(default)]
     pub object_user_ids: Vec<String>,
-    /// A `contact_1_0::GetEmpAttributeHideBySceneSettingResponseBodyProfileSceneConfig` value.
-    ///
-    /// Wire name `profileSceneConfig`.
-    #[serde(rename = "profileSceneConfig")]
+    /// A `GetEmpAttributeHideBySceneSettingResponseBodyProfileSceneConfig` value. Wire name `profileSceneConfig`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_scene_config: Option<
         GetEmpAttributeHideBySceneSettingResponseBodyProfileSceneConfig,
     >,
-    /// A `contact_1_0::GetEmpAttributeHideBySceneSettingResponseBodySearchSceneConfig` value.
-    ///
-    /// Wire name `searchSceneConfig`.
-    #[serde(rename = "searchSceneConfig")]
+    /// A `GetEmpAttributeHideBySceneSettingResponseBodySearchSceneConfig` value. Wire name `searchSceneConfig`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_scene_config: Option<
         GetEmpAttributeHideBySceneSettingResponseBodySearchSceneConfig,

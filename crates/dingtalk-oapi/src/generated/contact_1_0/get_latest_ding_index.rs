@@ -34,32 +34,18 @@ impl GetLatestDingIndexRequest {
 }
 /// The response of [`GetLatestDingIndex`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLatestDingIndexResponse {
-    /// A `f64` value.
-    ///
-    /// Wire name `idxCarbon`. Required.
-    #[serde(rename = "idxCarbon")]
+    /// A `f64` value. Wire name `idxCarbon`. Required.
     pub idx_carbon: f64,
-    /// A `f64` value.
-    ///
-    /// Wire name `idxEfficiency`. Required.
-    #[serde(rename = "idxEfficiency")]
+    /// A `f64` value. Wire name `idxEfficiency`. Required.
     pub idx_efficiency: f64,
-    /// A `f64` value.
-    ///
-    /// Wire name `idxMonthlyAvg`. Required.
-    #[serde(rename = "idxMonthlyAvg")]
+    /// A `f64` value. Wire name `idxMonthlyAvg`. Required.
     pub idx_monthly_avg: f64,
-    /// A `f64` value.
-    ///
-    /// Wire name `idxTotal`. Required.
-    #[serde(rename = "idxTotal")]
+    /// A `f64` value. Wire name `idxTotal`. Required.
     pub idx_total: f64,
-    /// A `string` value.
-    ///
-    /// Wire name `statDate`. Required.
-    #[serde(rename = "statDate")]
+    /// A `string` value. Wire name `statDate`. Required.
     pub stat_date: String,
 }
 impl GetLatestDingIndexResponse {

@@ -24,12 +24,10 @@ pub type GetMigrationDingIdByDingIdError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMigrationDingIdByDingIdRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `dingId`. Required.
-    #[serde(rename = "dingId")]
+    /// A `string` value. Wire name `dingId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ding_id: Option<String>,
 }
@@ -46,12 +44,10 @@ impl GetMigrationDingIdByDingIdRequest {
 }
 /// The response of [`GetMigrationDingIdByDingId`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMigrationDingIdByDingIdResponse {
-    /// A `json` value.
-    ///
-    /// Wire name `migrationDingIdList`.
-    #[serde(rename = "migrationDingIdList")]
+    /// A `json` value. Wire name `migrationDingIdList`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migration_ding_id_list: Option<rt::JsonValue>,
 }

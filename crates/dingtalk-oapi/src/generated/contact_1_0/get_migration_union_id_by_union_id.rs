@@ -26,12 +26,10 @@ pub type GetMigrationUnionIdByUnionIdError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMigrationUnionIdByUnionIdRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `unionId`. Required.
-    #[serde(rename = "unionId")]
+    /// A `string` value. Wire name `unionId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
@@ -48,12 +46,10 @@ impl GetMigrationUnionIdByUnionIdRequest {
 }
 /// The response of [`GetMigrationUnionIdByUnionId`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMigrationUnionIdByUnionIdResponse {
-    /// A `json` value.
-    ///
-    /// Wire name `migrationUnionIdList`.
-    #[serde(rename = "migrationUnionIdList")]
+    /// A `json` value. Wire name `migrationUnionIdList`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migration_union_id_list: Option<rt::JsonValue>,
 }

@@ -24,12 +24,10 @@ pub type GetOrgAuthInfoError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOrgAuthInfoRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `targetCorpId`.
-    #[serde(rename = "targetCorpId")]
+    /// A `string` value. Wire name `targetCorpId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_corp_id: Option<String>,
 }
@@ -46,51 +44,28 @@ impl GetOrgAuthInfoRequest {
 }
 /// The response of [`GetOrgAuthInfo`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOrgAuthInfoResponse {
-    /// A `i64` value.
-    ///
-    /// Wire name `authLevel`. Required.
-    #[serde(rename = "authLevel")]
+    /// A `i64` value. Wire name `authLevel`. Required.
     pub auth_level: i64,
-    /// A `string` value.
-    ///
-    /// Wire name `legalPerson`.
-    #[serde(rename = "legalPerson")]
+    /// A `string` value. Wire name `legalPerson`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_person: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `licenseOrgName`. Required.
-    #[serde(rename = "licenseOrgName")]
+    /// A `string` value. Wire name `licenseOrgName`. Required.
     pub license_org_name: String,
-    /// A `string` value.
-    ///
-    /// Wire name `licenseUrl`.
-    #[serde(rename = "licenseUrl")]
+    /// A `string` value. Wire name `licenseUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_url: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `orgName`. Required.
-    #[serde(rename = "orgName")]
+    /// A `string` value. Wire name `orgName`. Required.
     pub org_name: String,
-    /// A `string` value.
-    ///
-    /// Wire name `organizationCode`.
-    #[serde(rename = "organizationCode")]
+    /// A `string` value. Wire name `organizationCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `registrationNum`.
-    #[serde(rename = "registrationNum")]
+    /// A `string` value. Wire name `registrationNum`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration_num: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `unifiedSocialCredit`.
-    #[serde(rename = "unifiedSocialCredit")]
+    /// A `string` value. Wire name `unifiedSocialCredit`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unified_social_credit: Option<String>,
 }

@@ -24,12 +24,10 @@ pub type GetTranslateFileJobResultError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTranslateFileJobResultRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `jobId`. Required.
-    #[serde(rename = "jobId")]
+    /// A `string` value. Wire name `jobId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<String>,
 }
@@ -48,9 +46,7 @@ impl GetTranslateFileJobResultRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetTranslateFileJobResultResponse {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub status: String,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -26,12 +26,10 @@ pub type GetUnionIdByMigrationUnionIdError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUnionIdByMigrationUnionIdRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `migrationUnionId`. Required.
-    #[serde(rename = "migrationUnionId")]
+    /// A `string` value. Wire name `migrationUnionId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migration_union_id: Option<String>,
 }
@@ -48,12 +46,10 @@ impl GetUnionIdByMigrationUnionIdRequest {
 }
 /// The response of [`GetUnionIdByMigrationUnionId`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUnionIdByMigrationUnionIdResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `unionId`.
-    #[serde(rename = "unionId")]
+    /// A `string` value. Wire name `unionId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }

@@ -24,12 +24,10 @@ pub type GetUserError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `unionId`. Required.
-    #[serde(rename = "unionId")]
+    /// A `string` value. Wire name `unionId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
@@ -46,21 +44,16 @@ impl GetUserRequest {
 }
 /// The response of [`GetUser`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `avatarUrl`.
-    #[serde(rename = "avatarUrl")]
+    /// A `string` value. Wire name `avatarUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `loginEmail`.
-    #[serde(rename = "loginEmail")]
+    /// A `string` value. Wire name `loginEmail`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_email: Option<String>,
     /// A `string` value.
@@ -69,22 +62,13 @@ pub struct GetUserResponse {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nick: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `openId`.
-    #[serde(rename = "openId")]
+    /// A `string` value. Wire name `openId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `stateCode`.
-    #[serde(rename = "stateCode")]
+    /// A `string` value. Wire name `stateCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `unionId`.
-    #[serde(rename = "unionId")]
+    /// A `string` value. Wire name `unionId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
     /// A `bool` value.

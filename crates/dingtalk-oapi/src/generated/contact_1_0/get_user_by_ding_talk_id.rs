@@ -24,12 +24,10 @@ pub type GetUserByDingTalkIdError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserByDingTalkIdRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `dingtalkId`.
-    #[serde(rename = "dingtalkId")]
+    /// A `string` value. Wire name `dingtalkId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dingtalk_id: Option<String>,
 }
@@ -46,12 +44,10 @@ impl GetUserByDingTalkIdRequest {
 }
 /// The response of [`GetUserByDingTalkId`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserByDingTalkIdResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `userId`.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }

@@ -24,18 +24,13 @@ pub type GetUserCardHolderListError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserCardHolderListRequest {
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`. Required.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `i64` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
@@ -57,28 +52,18 @@ impl GetUserCardHolderListRequest {
 }
 /// The response of [`GetUserCardHolderList`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserCardHolderListResponse {
-    /// A `bool` value.
-    ///
-    /// Wire name `hasMore`.
-    #[serde(rename = "hasMore")]
+    /// A `bool` value. Wire name `hasMore`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-    /// A `list<contact_1_0::GetUserCardHolderListResponseBodyList>` value.
-    ///
-    /// Required.
+    /// A `list<GetUserCardHolderListResponseBodyList>` value. Required.
     #[serde(default)]
     pub list: Vec<GetUserCardHolderListResponseBodyList>,
-    /// A `i64` value.
-    ///
-    /// Wire name `nextToken`. Required.
-    #[serde(rename = "nextToken")]
+    /// A `i64` value. Wire name `nextToken`. Required.
     pub next_token: i64,
-    /// A `i64` value.
-    ///
-    /// Wire name `totalCount`.
-    #[serde(rename = "totalCount")]
+    /// A `i64` value. Wire name `totalCount`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
@@ -114,66 +99,35 @@ impl GetUserCardHolderListResponse {
 impl rt::ResponseEnvelope for GetUserCardHolderListResponse {}
 /// GetUserCardHolderListResponseBodyList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserCardHolderListResponseBodyList {
-    /// A `string` value.
-    ///
-    /// Wire name `avatarUrl`. Required.
-    #[serde(rename = "avatarUrl")]
+    /// A `string` value. Wire name `avatarUrl`. Required.
     pub avatar_url: String,
-    /// A `i64` value.
-    ///
-    /// Wire name `cardAcceptStatus`.
-    #[serde(rename = "cardAcceptStatus")]
+    /// A `i64` value. Wire name `cardAcceptStatus`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_accept_status: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `cardAcceptTimeLong`.
-    #[serde(rename = "cardAcceptTimeLong")]
+    /// A `i64` value. Wire name `cardAcceptTimeLong`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_accept_time_long: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `cardId`. Required.
-    #[serde(rename = "cardId")]
+    /// A `string` value. Wire name `cardId`. Required.
     pub card_id: String,
-    /// A `i64` value.
-    ///
-    /// Wire name `cardSource`.
-    #[serde(rename = "cardSource")]
+    /// A `i64` value. Wire name `cardSource`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_source: Option<i64>,
-    /// A `json` value.
-    ///
-    /// Required.
+    /// A `json` value. Required.
     pub extension: rt::JsonValue,
-    /// A `string` value.
-    ///
-    /// Wire name `industryName`. Required.
-    #[serde(rename = "industryName")]
+    /// A `string` value. Wire name `industryName`. Required.
     pub industry_name: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub introduce: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub name: String,
-    /// A `string` value.
-    ///
-    /// Wire name `orgName`. Required.
-    #[serde(rename = "orgName")]
+    /// A `string` value. Wire name `orgName`. Required.
     pub org_name: String,
-    /// A `string` value.
-    ///
-    /// Wire name `templateId`. Required.
-    #[serde(rename = "templateId")]
+    /// A `string` value. Wire name `templateId`. Required.
     pub template_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub title: String,
 }
 impl GetUserCardHolderListResponseBodyList {

@@ -24,12 +24,10 @@ pub type GetUserGroupError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserGroupRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `groupCode`. Required.
-    #[serde(rename = "groupCode")]
+    /// A `string` value. Wire name `groupCode`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_code: Option<String>,
 }
@@ -48,7 +46,7 @@ impl GetUserGroupRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetUserGroupResponse {
-    /// A `contact_1_0::GetUserGroupResponseBodyResult` value.
+    /// A `GetUserGroupResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<GetUserGroupResponseBodyResult>,
 }
@@ -66,39 +64,25 @@ impl GetUserGroupResponse {
 impl rt::ResponseEnvelope for GetUserGroupResponse {}
 /// GetUserGroupResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserGroupResponseBodyResult {
-    /// A `bool` value.
-    ///
-    /// Wire name `clientShow`.
-    #[serde(rename = "clientShow")]
+    /// A `bool` value. Wire name `clientShow`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_show: Option<bool>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `gmtCreate`.
-    #[serde(rename = "gmtCreate")]
+    /// A `i64` value. Wire name `gmtCreate`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `gmtModified`.
-    #[serde(rename = "gmtModified")]
+    /// A `i64` value. Wire name `gmtModified`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_modified: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `groupCode`.
-    #[serde(rename = "groupCode")]
+    /// A `string` value. Wire name `groupCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `groupType`.
-    #[serde(rename = "groupType")]
+    /// A `string` value. Wire name `groupType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_type: Option<String>,
     /// A `string` value.

@@ -24,18 +24,13 @@ pub type IsFriendError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IsFriendRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `mobileNo`.
-    #[serde(rename = "mobileNo")]
+    /// A `string` value. Wire name `mobileNo`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile_no: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -57,12 +52,10 @@ impl IsFriendRequest {
 }
 /// The response of [`IsFriend`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IsFriendResponse {
-    /// A `bool` value.
-    ///
-    /// Wire name `isFriend`.
-    #[serde(rename = "isFriend")]
+    /// A `bool` value. Wire name `isFriend`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_friend: Option<bool>,
 }

@@ -24,36 +24,22 @@ pub type IsvCardEventPushError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IsvCardEventPushRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `isvCardId`. Required.
-    #[serde(rename = "isvCardId")]
+    /// A `string` value. Wire name `isvCardId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isv_card_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `isvToken`. Required.
-    #[serde(rename = "isvToken")]
+    /// A `string` value. Wire name `isvToken`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isv_token: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `isvUid`. Required.
-    #[serde(rename = "isvUid")]
+    /// A `string` value. Wire name `isvUid`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isv_uid: Option<String>,
-    /// A `json` value.
-    ///
-    /// Wire name `eventParams`. Required.
-    #[serde(rename = "eventParams")]
+    /// A `json` value. Wire name `eventParams`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_params: Option<rt::JsonValue>,
-    /// A `string` value.
-    ///
-    /// Wire name `eventType`. Required.
-    #[serde(rename = "eventType")]
+    /// A `string` value. Wire name `eventType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_type: Option<String>,
 }
@@ -92,9 +78,7 @@ impl IsvCardEventPushRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct IsvCardEventPushResponse {
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub success: bool,
 }
 impl IsvCardEventPushResponse {

@@ -24,24 +24,16 @@ pub type ListBasicRoleInPageError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBasicRoleInPageRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `agentId`.
-    #[serde(rename = "agentId")]
+    /// A `string` value. Wire name `agentId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `i64` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
@@ -68,21 +60,16 @@ impl ListBasicRoleInPageRequest {
 }
 /// The response of [`ListBasicRoleInPage`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBasicRoleInPageResponse {
-    /// A `bool` value.
-    ///
-    /// Wire name `hasMore`.
-    #[serde(rename = "hasMore")]
+    /// A `bool` value. Wire name `hasMore`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-    /// A `list<contact_1_0::ListBasicRoleInPageResponseBodyList>` value.
+    /// A `list<ListBasicRoleInPageResponseBodyList>` value.
     #[serde(default)]
     pub list: Vec<ListBasicRoleInPageResponseBodyList>,
-    /// A `i64` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `i64` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
@@ -113,36 +100,22 @@ impl ListBasicRoleInPageResponse {
 impl rt::ResponseEnvelope for ListBasicRoleInPageResponse {}
 /// ListBasicRoleInPageResponseBodyList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBasicRoleInPageResponseBodyList {
-    /// A `contact_1_0::ListBasicRoleInPageResponseBodyListOpenAction` value.
-    ///
-    /// Wire name `openAction`.
-    #[serde(rename = "openAction")]
+    /// A `ListBasicRoleInPageResponseBodyListOpenAction` value. Wire name `openAction`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_action: Option<ListBasicRoleInPageResponseBodyListOpenAction>,
-    /// A `list<contact_1_0::ListBasicRoleInPageResponseBodyListOpenMembers>` value.
-    ///
-    /// Wire name `openMembers`.
-    #[serde(rename = "openMembers")]
+    /// A `list<ListBasicRoleInPageResponseBodyListOpenMembers>` value. Wire name `openMembers`.
     #[serde(default)]
     pub open_members: Vec<ListBasicRoleInPageResponseBodyListOpenMembers>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `openResources`.
-    #[serde(rename = "openResources")]
+    /// A `list<string>` value. Wire name `openResources`.
     #[serde(default)]
     pub open_resources: Vec<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `openRoleId`.
-    #[serde(rename = "openRoleId")]
+    /// A `string` value. Wire name `openRoleId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_role_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `openRoleName`.
-    #[serde(rename = "openRoleName")]
+    /// A `string` value. Wire name `openRoleName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_role_name: Option<String>,
 }
@@ -211,18 +184,13 @@ pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema =
 };
 /// ListBasicRoleInPageResponseBodyListOpenAction
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBasicRoleInPageResponseBodyListOpenAction {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `actionIds`.
-    #[serde(rename = "actionIds")]
+    /// A `list<string>` value. Wire name `actionIds`.
     #[serde(default)]
     pub action_ids: Vec<String>,
-    /// A `contact_1_0::ListBasicRoleInPageResponseBodyListOpenActionOpenCondition` value.
-    ///
-    /// Wire name `openCondition`.
-    #[serde(rename = "openCondition")]
+    /// A `ListBasicRoleInPageResponseBodyListOpenActionOpenCondition` value. Wire name `openCondition`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_condition: Option<
         ListBasicRoleInPageResponseBodyListOpenActionOpenCondition,
@@ -262,12 +230,10 @@ pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_OPEN_ACTION_SCHEMA: rt::Ob
 };
 /// ListBasicRoleInPageResponseBodyListOpenActionOpenCondition
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBasicRoleInPageResponseBodyListOpenActionOpenCondition {
-    /// A `contact_1_0::ListBasicRoleInPageResponseBodyListOpenActionOpenConditionOpenContactScope` value.
-    ///
-    /// Wire name `openContactScope`.
-    #[serde(rename = "openContactScope")]
+    /// A `ListBasicRoleInPageResponseBodyListOpenActionOpenConditionOpenContactScope` value. Wire name `openContactScope`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_contact_scope: Option<
         ListBasicRoleInPageResponseBodyListOpenActionOpenConditionOpenContactScope,
@@ -301,30 +267,19 @@ pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_OPEN_ACTION_OPEN_CONDITION
 };
 /// ListBasicRoleInPageResponseBodyListOpenActionOpenConditionOpenContactScope
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBasicRoleInPageResponseBodyListOpenActionOpenConditionOpenContactScope {
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `deptIds`.
-    #[serde(rename = "deptIds")]
+    /// A `list<i64>` value. Wire name `deptIds`.
     #[serde(default)]
     pub dept_ids: Vec<i64>,
-    /// A `bool` value.
-    ///
-    /// Wire name `includeMemberDepts`.
-    #[serde(rename = "includeMemberDepts")]
+    /// A `bool` value. Wire name `includeMemberDepts`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_member_depts: Option<bool>,
-    /// A `bool` value.
-    ///
-    /// Wire name `includeSelfManageDepts`.
-    #[serde(rename = "includeSelfManageDepts")]
+    /// A `bool` value. Wire name `includeSelfManageDepts`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_self_manage_depts: Option<bool>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `userIds`.
-    #[serde(rename = "userIds")]
+    /// A `list<string>` value. Wire name `userIds`.
     #[serde(default)]
     pub user_ids: Vec<String>,
 }
@@ -366,30 +321,19 @@ pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_OPEN_ACTION_OPEN_CONDITION
 };
 /// ListBasicRoleInPageResponseBodyListOpenMembers
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBasicRoleInPageResponseBodyListOpenMembers {
-    /// A `string` value.
-    ///
-    /// Wire name `belongCorpId`.
-    #[serde(rename = "belongCorpId")]
+    /// A `string` value. Wire name `belongCorpId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub belong_corp_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `memberId`.
-    #[serde(rename = "memberId")]
+    /// A `string` value. Wire name `memberId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `memberType`.
-    #[serde(rename = "memberType")]
+    /// A `string` value. Wire name `memberType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `operateUserId`.
-    #[serde(rename = "operateUserId")]
+    /// A `string` value. Wire name `operateUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operate_user_id: Option<String>,
 }

@@ -24,18 +24,13 @@ pub type ListContactHideSettingsError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListContactHideSettingsRequest {
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `i64` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
@@ -57,21 +52,16 @@ impl ListContactHideSettingsRequest {
 }
 /// The response of [`ListContactHideSettings`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListContactHideSettingsResponse {
-    /// A `bool` value.
-    ///
-    /// Wire name `hasMore`.
-    #[serde(rename = "hasMore")]
+    /// A `bool` value. Wire name `hasMore`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-    /// A `list<contact_1_0::ListContactHideSettingsResponseBodyList>` value.
+    /// A `list<ListContactHideSettingsResponseBodyList>` value.
     #[serde(default)]
     pub list: Vec<ListContactHideSettingsResponseBodyList>,
-    /// A `i64` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `i64` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
@@ -102,6 +92,7 @@ impl ListContactHideSettingsResponse {
 impl rt::ResponseEnvelope for ListContactHideSettingsResponse {}
 /// ListContactHideSettingsResponseBodyList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListContactHideSettingsResponseBodyList {
     /// A `bool` value.
@@ -110,22 +101,13 @@ pub struct ListContactHideSettingsResponseBodyList {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeDeptIds`.
-    #[serde(rename = "excludeDeptIds")]
+    /// A `list<i64>` value. Wire name `excludeDeptIds`.
     #[serde(default)]
     pub exclude_dept_ids: Vec<i64>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `excludeStaffIds`.
-    #[serde(rename = "excludeStaffIds")]
+    /// A `list<string>` value. Wire name `excludeStaffIds`.
     #[serde(default)]
     pub exclude_staff_ids: Vec<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeTagIds`.
-    #[serde(rename = "excludeTagIds")]
+    /// A `list<i64>` value. Wire name `excludeTagIds`.
     #[serde(default)]
     pub exclude_tag_ids: Vec<i64>,
     /// A `i64` value.
@@ -134,22 +116,13 @@ pub struct ListContactHideSettingsResponseBodyList {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `objectDeptIds`.
-    #[serde(rename = "objectDeptIds")]
+    /// A `list<i64>` value. Wire name `objectDeptIds`.
     #[serde(default)]
     pub object_dept_ids: Vec<i64>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `objectStaffIds`.
-    #[serde(rename = "objectStaffIds")]
+    /// A `list<string>` value. Wire name `objectStaffIds`.
     #[serde(default)]
     pub object_staff_ids: Vec<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `objectTagIds`.
-    #[serde(rename = "objectTagIds")]
+    /// A `list<i64>` value. Wire name `objectTagIds`.
     #[serde(default)]
     pub object_tag_ids: Vec<i64>,
 }

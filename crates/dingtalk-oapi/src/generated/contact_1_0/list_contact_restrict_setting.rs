@@ -24,18 +24,13 @@ pub type ListContactRestrictSettingError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListContactRestrictSettingRequest {
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `i64` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
@@ -57,21 +52,16 @@ impl ListContactRestrictSettingRequest {
 }
 /// The response of [`ListContactRestrictSetting`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListContactRestrictSettingResponse {
-    /// A `bool` value.
-    ///
-    /// Wire name `hasMore`.
-    #[serde(rename = "hasMore")]
+    /// A `bool` value. Wire name `hasMore`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-    /// A `list<contact_1_0::ListContactRestrictSettingResponseBodyList>` value.
+    /// A `list<ListContactRestrictSettingResponseBodyList>` value.
     #[serde(default)]
     pub list: Vec<ListContactRestrictSettingResponseBodyList>,
-    /// A `i64` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `i64` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
@@ -102,6 +92,7 @@ impl ListContactRestrictSettingResponse {
 impl rt::ResponseEnvelope for ListContactRestrictSettingResponse {}
 /// ListContactRestrictSettingResponseBodyList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListContactRestrictSettingResponseBodyList {
     /// A `bool` value.
@@ -110,22 +101,13 @@ pub struct ListContactRestrictSettingResponseBodyList {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeDeptIds`.
-    #[serde(rename = "excludeDeptIds")]
+    /// A `list<i64>` value. Wire name `excludeDeptIds`.
     #[serde(default)]
     pub exclude_dept_ids: Vec<i64>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeTagIds`.
-    #[serde(rename = "excludeTagIds")]
+    /// A `list<i64>` value. Wire name `excludeTagIds`.
     #[serde(default)]
     pub exclude_tag_ids: Vec<i64>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `excludeUserIds`.
-    #[serde(rename = "excludeUserIds")]
+    /// A `list<string>` value. Wire name `excludeUserIds`.
     #[serde(default)]
     pub exclude_user_ids: Vec<String>,
     /// A `i64` value.
@@ -134,34 +116,19 @@ pub struct ListContactRestrictSettingResponseBodyList {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Wire name `restrictInSearch`.
-    #[serde(rename = "restrictInSearch")]
+    /// A `bool` value. Wire name `restrictInSearch`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restrict_in_search: Option<bool>,
-    /// A `bool` value.
-    ///
-    /// Wire name `restrictInUserProfile`.
-    #[serde(rename = "restrictInUserProfile")]
+    /// A `bool` value. Wire name `restrictInUserProfile`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restrict_in_user_profile: Option<bool>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `subjectDeptIds`.
-    #[serde(rename = "subjectDeptIds")]
+    /// A `list<i64>` value. Wire name `subjectDeptIds`.
     #[serde(default)]
     pub subject_dept_ids: Vec<i64>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `subjectTagIds`.
-    #[serde(rename = "subjectTagIds")]
+    /// A `list<i64>` value. Wire name `subjectTagIds`.
     #[serde(default)]
     pub subject_tag_ids: Vec<i64>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `subjectUserIds`.
-    #[serde(rename = "subjectUserIds")]
+    /// A `list<string>` value. Wire name `subjectUserIds`.
     #[serde(default)]
     pub subject_user_ids: Vec<String>,
     /// A `string` value.

@@ -24,18 +24,13 @@ pub type ListEmpAttributeVisibilityError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEmpAttributeVisibilityRequest {
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `i64` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
@@ -57,20 +52,15 @@ impl ListEmpAttributeVisibilityRequest {
 }
 /// The response of [`ListEmpAttributeVisibility`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEmpAttributeVisibilityResponse {
-    /// A `bool` value.
-    ///
-    /// Wire name `hasMore`. Required.
-    #[serde(rename = "hasMore")]
+    /// A `bool` value. Wire name `hasMore`. Required.
     pub has_more: bool,
-    /// A `list<contact_1_0::ListEmpAttributeVisibilityResponseBodyList>` value.
+    /// A `list<ListEmpAttributeVisibilityResponseBodyList>` value.
     #[serde(default)]
     pub list: Vec<ListEmpAttributeVisibilityResponseBodyList>,
-    /// A `i64` value.
-    ///
-    /// Wire name `nextCursor`. Required.
-    #[serde(rename = "nextCursor")]
+    /// A `i64` value. Wire name `nextCursor`. Required.
     pub next_cursor: i64,
 }
 impl ListEmpAttributeVisibilityResponse {
@@ -100,6 +90,7 @@ impl ListEmpAttributeVisibilityResponse {
 impl rt::ResponseEnvelope for ListEmpAttributeVisibilityResponse {}
 /// ListEmpAttributeVisibilityResponseBodyList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEmpAttributeVisibilityResponseBodyList {
     /// A `bool` value.
@@ -108,40 +99,22 @@ pub struct ListEmpAttributeVisibilityResponseBodyList {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeDeptIds`.
-    #[serde(rename = "excludeDeptIds")]
+    /// A `list<i64>` value. Wire name `excludeDeptIds`.
     #[serde(default)]
     pub exclude_dept_ids: Vec<i64>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `excludeStaffIds`.
-    #[serde(rename = "excludeStaffIds")]
+    /// A `list<string>` value. Wire name `excludeStaffIds`.
     #[serde(default)]
     pub exclude_staff_ids: Vec<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeTagIds`.
-    #[serde(rename = "excludeTagIds")]
+    /// A `list<i64>` value. Wire name `excludeTagIds`.
     #[serde(default)]
     pub exclude_tag_ids: Vec<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `gmtCreate`.
-    #[serde(rename = "gmtCreate")]
+    /// A `string` value. Wire name `gmtCreate`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `gmtModified`.
-    #[serde(rename = "gmtModified")]
+    /// A `string` value. Wire name `gmtModified`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_modified: Option<String>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `hideFields`.
-    #[serde(rename = "hideFields")]
+    /// A `list<string>` value. Wire name `hideFields`.
     #[serde(default)]
     pub hide_fields: Vec<String>,
     /// A `i64` value.
@@ -150,22 +123,13 @@ pub struct ListEmpAttributeVisibilityResponseBodyList {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `objectDeptIds`.
-    #[serde(rename = "objectDeptIds")]
+    /// A `list<i64>` value. Wire name `objectDeptIds`.
     #[serde(default)]
     pub object_dept_ids: Vec<i64>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `objectStaffIds`.
-    #[serde(rename = "objectStaffIds")]
+    /// A `list<string>` value. Wire name `objectStaffIds`.
     #[serde(default)]
     pub object_staff_ids: Vec<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `objectTagIds`.
-    #[serde(rename = "objectTagIds")]
+    /// A `list<i64>` value. Wire name `objectTagIds`.
     #[serde(default)]
     pub object_tag_ids: Vec<i64>,
 }

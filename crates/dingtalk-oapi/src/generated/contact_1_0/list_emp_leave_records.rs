@@ -24,30 +24,19 @@ pub type ListEmpLeaveRecordsError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEmpLeaveRecordsRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `endTime`.
-    #[serde(rename = "endTime")]
+    /// A `string` value. Wire name `endTime`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`. Required.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `startTime`. Required.
-    #[serde(rename = "startTime")]
+    /// A `string` value. Wire name `startTime`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
 }
@@ -79,17 +68,13 @@ impl ListEmpLeaveRecordsRequest {
 }
 /// The response of [`ListEmpLeaveRecords`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEmpLeaveRecordsResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// A `list<contact_1_0::ListEmpLeaveRecordsResponseBodyRecords>` value.
-    ///
-    /// Required.
+    /// A `list<ListEmpLeaveRecordsResponseBodyRecords>` value. Required.
     #[serde(default)]
     pub records: Vec<ListEmpLeaveRecordsResponseBodyRecords>,
 }
@@ -115,35 +100,20 @@ impl ListEmpLeaveRecordsResponse {
 impl rt::ResponseEnvelope for ListEmpLeaveRecordsResponse {}
 /// ListEmpLeaveRecordsResponseBodyRecords
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEmpLeaveRecordsResponseBodyRecords {
-    /// A `string` value.
-    ///
-    /// Wire name `leaveReason`. Required.
-    #[serde(rename = "leaveReason")]
+    /// A `string` value. Wire name `leaveReason`. Required.
     pub leave_reason: String,
-    /// A `string` value.
-    ///
-    /// Wire name `leaveTime`. Required.
-    #[serde(rename = "leaveTime")]
+    /// A `string` value. Wire name `leaveTime`. Required.
     pub leave_time: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub mobile: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub name: String,
-    /// A `string` value.
-    ///
-    /// Wire name `stateCode`. Required.
-    #[serde(rename = "stateCode")]
+    /// A `string` value. Wire name `stateCode`. Required.
     pub state_code: String,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     pub user_id: String,
 }
 impl ListEmpLeaveRecordsResponseBodyRecords {

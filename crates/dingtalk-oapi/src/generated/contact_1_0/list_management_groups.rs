@@ -24,18 +24,13 @@ pub type ListManagementGroupsError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListManagementGroupsRequest {
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`. Required.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `nextToken`. Required.
-    #[serde(rename = "nextToken")]
+    /// A `i64` value. Wire name `nextToken`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
@@ -57,22 +52,15 @@ impl ListManagementGroupsRequest {
 }
 /// The response of [`ListManagementGroups`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListManagementGroupsResponse {
-    /// A `list<contact_1_0::ListManagementGroupsResponseBodyGroups>` value.
-    ///
-    /// Required.
+    /// A `list<ListManagementGroupsResponseBodyGroups>` value. Required.
     #[serde(default)]
     pub groups: Vec<ListManagementGroupsResponseBodyGroups>,
-    /// A `bool` value.
-    ///
-    /// Wire name `hasMore`. Required.
-    #[serde(rename = "hasMore")]
+    /// A `bool` value. Wire name `hasMore`. Required.
     pub has_more: bool,
-    /// A `i64` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `i64` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
@@ -103,31 +91,21 @@ impl ListManagementGroupsResponse {
 impl rt::ResponseEnvelope for ListManagementGroupsResponse {}
 /// ListManagementGroupsResponseBodyGroups
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListManagementGroupsResponseBodyGroups {
-    /// A `string` value.
-    ///
-    /// Wire name `groupId`. Required.
-    #[serde(rename = "groupId")]
+    /// A `string` value. Wire name `groupId`. Required.
     pub group_id: String,
-    /// A `string` value.
-    ///
-    /// Wire name `groupName`.
-    #[serde(rename = "groupName")]
+    /// A `string` value. Wire name `groupName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
-    /// A `list<contact_1_0::ListManagementGroupsResponseBodyGroupsMembers>` value.
+    /// A `list<ListManagementGroupsResponseBodyGroupsMembers>` value.
     #[serde(default)]
     pub members: Vec<ListManagementGroupsResponseBodyGroupsMembers>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `resourceIds`.
-    #[serde(rename = "resourceIds")]
+    /// A `list<string>` value. Wire name `resourceIds`.
     #[serde(default)]
     pub resource_ids: Vec<String>,
-    /// A `contact_1_0::ListManagementGroupsResponseBodyGroupsScope` value.
-    ///
-    /// Required.
+    /// A `ListManagementGroupsResponseBodyGroupsScope` value. Required.
     pub scope: ListManagementGroupsResponseBodyGroupsScope,
 }
 impl ListManagementGroupsResponseBodyGroups {
@@ -190,17 +168,12 @@ pub static LIST_MANAGEMENT_GROUPS_RESPONSE_BODY_GROUPS_SCHEMA: rt::ObjectSchema 
 };
 /// ListManagementGroupsResponseBodyGroupsMembers
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListManagementGroupsResponseBodyGroupsMembers {
-    /// A `string` value.
-    ///
-    /// Wire name `memberId`. Required.
-    #[serde(rename = "memberId")]
+    /// A `string` value. Wire name `memberId`. Required.
     pub member_id: String,
-    /// A `string` value.
-    ///
-    /// Wire name `memberType`. Required.
-    #[serde(rename = "memberType")]
+    /// A `string` value. Wire name `memberType`. Required.
     pub member_type: String,
 }
 impl ListManagementGroupsResponseBodyGroupsMembers {
@@ -229,18 +202,13 @@ pub static LIST_MANAGEMENT_GROUPS_RESPONSE_BODY_GROUPS_MEMBERS_SCHEMA: rt::Objec
 };
 /// ListManagementGroupsResponseBodyGroupsScope
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListManagementGroupsResponseBodyGroupsScope {
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `deptIds`.
-    #[serde(rename = "deptIds")]
+    /// A `list<i64>` value. Wire name `deptIds`.
     #[serde(default)]
     pub dept_ids: Vec<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `scopeType`. Required.
-    #[serde(rename = "scopeType")]
+    /// A `i64` value. Wire name `scopeType`. Required.
     pub scope_type: i64,
 }
 impl ListManagementGroupsResponseBodyGroupsScope {

@@ -24,12 +24,10 @@ pub type ListOwnedOrgByStaffIdError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListOwnedOrgByStaffIdRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -46,12 +44,10 @@ impl ListOwnedOrgByStaffIdRequest {
 }
 /// The response of [`ListOwnedOrgByStaffId`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListOwnedOrgByStaffIdResponse {
-    /// A `list<contact_1_0::ListOwnedOrgByStaffIdResponseBodyOrgList>` value.
-    ///
-    /// Wire name `orgList`.
-    #[serde(rename = "orgList")]
+    /// A `list<ListOwnedOrgByStaffIdResponseBodyOrgList>` value. Wire name `orgList`.
     #[serde(default)]
     pub org_list: Vec<ListOwnedOrgByStaffIdResponseBodyOrgList>,
 }
@@ -72,17 +68,12 @@ impl ListOwnedOrgByStaffIdResponse {
 impl rt::ResponseEnvelope for ListOwnedOrgByStaffIdResponse {}
 /// ListOwnedOrgByStaffIdResponseBodyOrgList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListOwnedOrgByStaffIdResponseBodyOrgList {
-    /// A `string` value.
-    ///
-    /// Wire name `corpId`. Required.
-    #[serde(rename = "corpId")]
+    /// A `string` value. Wire name `corpId`. Required.
     pub corp_id: String,
-    /// A `string` value.
-    ///
-    /// Wire name `corpName`. Required.
-    #[serde(rename = "corpName")]
+    /// A `string` value. Wire name `corpName`. Required.
     pub corp_name: String,
 }
 impl ListOwnedOrgByStaffIdResponseBodyOrgList {

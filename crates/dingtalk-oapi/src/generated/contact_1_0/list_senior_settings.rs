@@ -24,18 +24,13 @@ pub type ListSeniorSettingsError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListSeniorSettingsRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `permissionCode`.
-    #[serde(rename = "permissionCode")]
+    /// A `string` value. Wire name `permissionCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `seniorStaffId`. Required.
-    #[serde(rename = "seniorStaffId")]
+    /// A `string` value. Wire name `seniorStaffId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub senior_staff_id: Option<String>,
 }
@@ -57,24 +52,16 @@ impl ListSeniorSettingsRequest {
 }
 /// The response of [`ListSeniorSettings`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListSeniorSettingsResponse {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `protectScenes`.
-    #[serde(rename = "protectScenes")]
+    /// A `list<string>` value. Wire name `protectScenes`.
     #[serde(default)]
     pub protect_scenes: Vec<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `seniorStaffId`.
-    #[serde(rename = "seniorStaffId")]
+    /// A `string` value. Wire name `seniorStaffId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub senior_staff_id: Option<String>,
-    /// A `list<contact_1_0::ListSeniorSettingsResponseBodySeniorWhiteList>` value.
-    ///
-    /// Wire name `seniorWhiteList`.
-    #[serde(rename = "seniorWhiteList")]
+    /// A `list<ListSeniorSettingsResponseBodySeniorWhiteList>` value. Wire name `seniorWhiteList`.
     #[serde(default)]
     pub senior_white_list: Vec<ListSeniorSettingsResponseBodySeniorWhiteList>,
 }

@@ -24,20 +24,16 @@ pub type ListUserGroupMembersError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListUserGroupMembersRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `groupCode`. Required.
-    #[serde(rename = "groupCode")]
+    /// A `string` value. Wire name `groupCode`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_code: Option<String>,
     /// A `i64` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
 }
@@ -66,7 +62,7 @@ impl ListUserGroupMembersRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListUserGroupMembersResponse {
-    /// A `contact_1_0::ListUserGroupMembersResponseBodyResult` value.
+    /// A `ListUserGroupMembersResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<ListUserGroupMembersResponseBodyResult>,
 }
@@ -84,21 +80,16 @@ impl ListUserGroupMembersResponse {
 impl rt::ResponseEnvelope for ListUserGroupMembersResponse {}
 /// ListUserGroupMembersResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListUserGroupMembersResponseBodyResult {
-    /// A `bool` value.
-    ///
-    /// Wire name `hasMore`.
-    #[serde(rename = "hasMore")]
+    /// A `bool` value. Wire name `hasMore`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-    /// A `list<contact_1_0::ListUserGroupMembersResponseBodyResultMembers>` value.
+    /// A `list<ListUserGroupMembersResponseBodyResultMembers>` value.
     #[serde(default)]
     pub members: Vec<ListUserGroupMembersResponseBodyResultMembers>,
-    /// A `i64` value.
-    ///
-    /// Wire name `nextOffset`.
-    #[serde(rename = "nextOffset")]
+    /// A `i64` value. Wire name `nextOffset`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_offset: Option<i64>,
 }
@@ -144,15 +135,13 @@ pub static LIST_USER_GROUP_MEMBERS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema
 };
 /// ListUserGroupMembersResponseBodyResultMembers
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListUserGroupMembersResponseBodyResultMembers {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }

@@ -24,20 +24,16 @@ pub type ListUserGroupsError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListUserGroupsRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `groupType`.
-    #[serde(rename = "groupType")]
+    /// A `string` value. Wire name `groupType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_type: Option<String>,
     /// A `i64` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
 }
@@ -66,7 +62,7 @@ impl ListUserGroupsRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListUserGroupsResponse {
-    /// A `contact_1_0::ListUserGroupsResponseBodyResult` value.
+    /// A `ListUserGroupsResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<ListUserGroupsResponseBodyResult>,
 }
@@ -84,21 +80,16 @@ impl ListUserGroupsResponse {
 impl rt::ResponseEnvelope for ListUserGroupsResponse {}
 /// ListUserGroupsResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListUserGroupsResponseBodyResult {
-    /// A `list<contact_1_0::ListUserGroupsResponseBodyResultGroups>` value.
+    /// A `list<ListUserGroupsResponseBodyResultGroups>` value.
     #[serde(default)]
     pub groups: Vec<ListUserGroupsResponseBodyResultGroups>,
-    /// A `bool` value.
-    ///
-    /// Wire name `hasMore`.
-    #[serde(rename = "hasMore")]
+    /// A `bool` value. Wire name `hasMore`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-    /// A `i64` value.
-    ///
-    /// Wire name `nextOffset`.
-    #[serde(rename = "nextOffset")]
+    /// A `i64` value. Wire name `nextOffset`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_offset: Option<i64>,
 }
@@ -144,24 +135,16 @@ pub static LIST_USER_GROUPS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::
 };
 /// ListUserGroupsResponseBodyResultGroups
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListUserGroupsResponseBodyResultGroups {
-    /// A `i64` value.
-    ///
-    /// Wire name `gmtModified`.
-    #[serde(rename = "gmtModified")]
+    /// A `i64` value. Wire name `gmtModified`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_modified: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `groupCode`.
-    #[serde(rename = "groupCode")]
+    /// A `string` value. Wire name `groupCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `groupType`.
-    #[serde(rename = "groupType")]
+    /// A `string` value. Wire name `groupType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_type: Option<String>,
     /// A `string` value.

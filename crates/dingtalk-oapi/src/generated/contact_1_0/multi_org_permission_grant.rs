@@ -24,18 +24,13 @@ pub type MultiOrgPermissionGrantError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MultiOrgPermissionGrantRequest {
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `grantDeptIdList`.
-    #[serde(rename = "grantDeptIdList")]
+    /// A `list<i64>` value. Wire name `grantDeptIdList`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant_dept_id_list: Option<Vec<i64>>,
-    /// A `string` value.
-    ///
-    /// Wire name `joinCorpId`. Required.
-    #[serde(rename = "joinCorpId")]
+    /// A `string` value. Wire name `joinCorpId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub join_corp_id: Option<String>,
 }

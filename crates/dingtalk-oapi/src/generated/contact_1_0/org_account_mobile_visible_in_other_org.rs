@@ -26,21 +26,16 @@ pub type OrgAccountMobileVisibleInOtherOrgError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OrgAccountMobileVisibleInOtherOrgRequest {
     /// A `list<string>` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<String>>,
-    /// A `string` value.
-    ///
-    /// Wire name `optUserId`. Required.
-    #[serde(rename = "optUserId")]
+    /// A `string` value. Wire name `optUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opt_user_id: Option<String>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `toCorpIds`. Required.
-    #[serde(rename = "toCorpIds")]
+    /// A `list<string>` value. Wire name `toCorpIds`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_corp_ids: Option<Vec<String>>,
 }

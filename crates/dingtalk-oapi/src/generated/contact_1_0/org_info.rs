@@ -24,12 +24,10 @@ pub type OrgInfoError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OrgInfoRequest {
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `orgIds`.
-    #[serde(rename = "orgIds")]
+    /// A `list<i64>` value. Wire name `orgIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_ids: Option<Vec<i64>>,
 }
@@ -48,7 +46,7 @@ impl OrgInfoRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct OrgInfoResponse {
-    /// A `list<contact_1_0::OrgInfoResponseBodyResult>` value.
+    /// A `list<OrgInfoResponseBodyResult>` value.
     #[serde(default)]
     pub result: Vec<OrgInfoResponseBodyResult>,
 }

@@ -24,27 +24,19 @@ pub type PushVerifyEventError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PushVerifyEventRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `callerDeviceId`.
-    #[serde(rename = "callerDeviceId")]
+    /// A `string` value. Wire name `callerDeviceId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller_device_id: Option<String>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `factorCodeList`. Required.
-    #[serde(rename = "factorCodeList")]
+    /// A `list<string>` value. Wire name `factorCodeList`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor_code_list: Option<Vec<String>>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -76,12 +68,10 @@ impl PushVerifyEventRequest {
 }
 /// The response of [`PushVerifyEvent`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PushVerifyEventResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `verifyId`.
-    #[serde(rename = "verifyId")]
+    /// A `string` value. Wire name `verifyId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_id: Option<String>,
 }

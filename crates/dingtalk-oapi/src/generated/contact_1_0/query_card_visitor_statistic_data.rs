@@ -26,12 +26,10 @@ pub type QueryCardVisitorStatisticDataError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCardVisitorStatisticDataRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `unionId`. Required.
-    #[serde(rename = "unionId")]
+    /// A `string` value. Wire name `unionId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
@@ -48,60 +46,34 @@ impl QueryCardVisitorStatisticDataRequest {
 }
 /// The response of [`QueryCardVisitorStatisticData`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCardVisitorStatisticDataResponse {
-    /// A `i64` value.
-    ///
-    /// Wire name `cardSendCnt`.
-    #[serde(rename = "cardSendCnt")]
+    /// A `i64` value. Wire name `cardSendCnt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_send_cnt: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `todayVisitAddCnt`.
-    #[serde(rename = "todayVisitAddCnt")]
+    /// A `i64` value. Wire name `todayVisitAddCnt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub today_visit_add_cnt: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `todayVisitCnt`.
-    #[serde(rename = "todayVisitCnt")]
+    /// A `i64` value. Wire name `todayVisitCnt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub today_visit_cnt: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `totalVisitAddCnt`.
-    #[serde(rename = "totalVisitAddCnt")]
+    /// A `i64` value. Wire name `totalVisitAddCnt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_visit_add_cnt: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `totalVisitCnt`.
-    #[serde(rename = "totalVisitCnt")]
+    /// A `i64` value. Wire name `totalVisitCnt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_visit_cnt: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `wechatTodayVisitAddCnt`.
-    #[serde(rename = "wechatTodayVisitAddCnt")]
+    /// A `i64` value. Wire name `wechatTodayVisitAddCnt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wechat_today_visit_add_cnt: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `wechatTodayVisitCnt`.
-    #[serde(rename = "wechatTodayVisitCnt")]
+    /// A `i64` value. Wire name `wechatTodayVisitCnt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wechat_today_visit_cnt: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `wechatTotalVisitAddCnt`.
-    #[serde(rename = "wechatTotalVisitAddCnt")]
+    /// A `i64` value. Wire name `wechatTotalVisitAddCnt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wechat_total_visit_add_cnt: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `wechatTotalVisitCnt`.
-    #[serde(rename = "wechatTotalVisitCnt")]
+    /// A `i64` value. Wire name `wechatTotalVisitCnt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wechat_total_visit_cnt: Option<i64>,
 }

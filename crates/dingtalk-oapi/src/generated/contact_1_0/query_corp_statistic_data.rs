@@ -24,30 +24,19 @@ pub type QueryCorpStatisticDataError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCorpStatisticDataRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `endTime`. Required.
-    #[serde(rename = "endTime")]
+    /// A `string` value. Wire name `endTime`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `startTime`. Required.
-    #[serde(rename = "startTime")]
+    /// A `string` value. Wire name `startTime`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `templateIds`.
-    #[serde(rename = "templateIds")]
+    /// A `list<string>` value. Wire name `templateIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_ids: Option<Vec<String>>,
-    /// A `string` value.
-    ///
-    /// Wire name `unionId`. Required.
-    #[serde(rename = "unionId")]
+    /// A `string` value. Wire name `unionId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
@@ -81,7 +70,7 @@ impl QueryCorpStatisticDataRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct QueryCorpStatisticDataResponse {
-    /// A `list<contact_1_0::QueryCorpStatisticDataResponseBodyResult>` value.
+    /// A `list<QueryCorpStatisticDataResponseBodyResult>` value.
     #[serde(default)]
     pub result: Vec<QueryCorpStatisticDataResponseBodyResult>,
 }
@@ -102,48 +91,28 @@ impl QueryCorpStatisticDataResponse {
 impl rt::ResponseEnvelope for QueryCorpStatisticDataResponse {}
 /// QueryCorpStatisticDataResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCorpStatisticDataResponseBodyResult {
-    /// A `i64` value.
-    ///
-    /// Wire name `cardBeReceivedTotalCnt`.
-    #[serde(rename = "cardBeReceivedTotalCnt")]
+    /// A `i64` value. Wire name `cardBeReceivedTotalCnt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_be_received_total_cnt: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `cardReceiveTotalCnt`.
-    #[serde(rename = "cardReceiveTotalCnt")]
+    /// A `i64` value. Wire name `cardReceiveTotalCnt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_receive_total_cnt: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `cardTotalBeVisitedCnt`.
-    #[serde(rename = "cardTotalBeVisitedCnt")]
+    /// A `i64` value. Wire name `cardTotalBeVisitedCnt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_total_be_visited_cnt: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `dataDate`.
-    #[serde(rename = "dataDate")]
+    /// A `string` value. Wire name `dataDate`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_date: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `dingTotalShareCnt`.
-    #[serde(rename = "dingTotalShareCnt")]
+    /// A `i64` value. Wire name `dingTotalShareCnt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ding_total_share_cnt: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `totalSendCnt`.
-    #[serde(rename = "totalSendCnt")]
+    /// A `i64` value. Wire name `totalSendCnt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_send_cnt: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `wechatTotalShareCnt`.
-    #[serde(rename = "wechatTotalShareCnt")]
+    /// A `i64` value. Wire name `wechatTotalShareCnt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wechat_total_share_cnt: Option<i64>,
 }

@@ -24,42 +24,25 @@ pub type QueryCorpUserStatisticError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCorpUserStatisticRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `endTime`. Required.
-    #[serde(rename = "endTime")]
+    /// A `string` value. Wire name `endTime`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`. Required.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `nextToken`. Required.
-    #[serde(rename = "nextToken")]
+    /// A `i64` value. Wire name `nextToken`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `startTime`. Required.
-    #[serde(rename = "startTime")]
+    /// A `string` value. Wire name `startTime`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `templateIds`.
-    #[serde(rename = "templateIds")]
+    /// A `list<string>` value. Wire name `templateIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_ids: Option<Vec<String>>,
-    /// A `string` value.
-    ///
-    /// Wire name `unionId`. Required.
-    #[serde(rename = "unionId")]
+    /// A `string` value. Wire name `unionId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
@@ -101,27 +84,19 @@ impl QueryCorpUserStatisticRequest {
 }
 /// The response of [`QueryCorpUserStatistic`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCorpUserStatisticResponse {
-    /// A `bool` value.
-    ///
-    /// Wire name `hasMore`.
-    #[serde(rename = "hasMore")]
+    /// A `bool` value. Wire name `hasMore`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-    /// A `list<contact_1_0::QueryCorpUserStatisticResponseBodyList>` value.
+    /// A `list<QueryCorpUserStatisticResponseBodyList>` value.
     #[serde(default)]
     pub list: Vec<QueryCorpUserStatisticResponseBodyList>,
-    /// A `i64` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `i64` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `totalCount`.
-    #[serde(rename = "totalCount")]
+    /// A `i64` value. Wire name `totalCount`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
@@ -157,33 +132,22 @@ impl QueryCorpUserStatisticResponse {
 impl rt::ResponseEnvelope for QueryCorpUserStatisticResponse {}
 /// QueryCorpUserStatisticResponseBodyList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCorpUserStatisticResponseBodyList {
-    /// A `string` value.
-    ///
-    /// Wire name `avatarUrl`.
-    #[serde(rename = "avatarUrl")]
+    /// A `string` value. Wire name `avatarUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `receiveCnt`.
-    #[serde(rename = "receiveCnt")]
+    /// A `i64` value. Wire name `receiveCnt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receive_cnt: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `sendCnt`.
-    #[serde(rename = "sendCnt")]
+    /// A `i64` value. Wire name `sendCnt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_cnt: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `unionId`.
-    #[serde(rename = "unionId")]
+    /// A `string` value. Wire name `unionId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }

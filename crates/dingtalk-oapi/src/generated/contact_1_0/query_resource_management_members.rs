@@ -26,12 +26,10 @@ pub type QueryResourceManagementMembersError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryResourceManagementMembersRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `resourceId`. Required.
-    #[serde(rename = "resourceId")]
+    /// A `string` value. Wire name `resourceId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
 }
@@ -50,7 +48,7 @@ impl QueryResourceManagementMembersRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct QueryResourceManagementMembersResponse {
-    /// A `list<contact_1_0::QueryResourceManagementMembersResponseBodyMembers>` value.
+    /// A `list<QueryResourceManagementMembersResponseBodyMembers>` value.
     #[serde(default)]
     pub members: Vec<QueryResourceManagementMembersResponseBodyMembers>,
 }
@@ -71,18 +69,13 @@ impl QueryResourceManagementMembersResponse {
 impl rt::ResponseEnvelope for QueryResourceManagementMembersResponse {}
 /// QueryResourceManagementMembersResponseBodyMembers
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryResourceManagementMembersResponseBodyMembers {
-    /// A `string` value.
-    ///
-    /// Wire name `memberId`.
-    #[serde(rename = "memberId")]
+    /// A `string` value. Wire name `memberId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `memberType`.
-    #[serde(rename = "memberType")]
+    /// A `string` value. Wire name `memberType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_type: Option<String>,
 }

@@ -26,12 +26,10 @@ pub type QueryUserManagementResourcesError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryUserManagementResourcesRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -48,12 +46,10 @@ impl QueryUserManagementResourcesRequest {
 }
 /// The response of [`QueryUserManagementResources`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryUserManagementResourcesResponse {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `resourceIds`.
-    #[serde(rename = "resourceIds")]
+    /// A `list<string>` value. Wire name `resourceIds`.
     #[serde(default)]
     pub resource_ids: Vec<String>,
 }

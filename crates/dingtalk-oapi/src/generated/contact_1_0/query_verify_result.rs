@@ -24,12 +24,10 @@ pub type QueryVerifyResultError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryVerifyResultRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `verifyId`. Required.
-    #[serde(rename = "verifyId")]
+    /// A `string` value. Wire name `verifyId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_id: Option<String>,
 }
@@ -46,51 +44,31 @@ impl QueryVerifyResultRequest {
 }
 /// The response of [`QueryVerifyResult`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryVerifyResultResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `corpId`.
-    #[serde(rename = "corpId")]
+    /// A `string` value. Wire name `corpId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corp_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `factorCode`.
-    #[serde(rename = "factorCode")]
+    /// A `string` value. Wire name `factorCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `factorDesc`.
-    #[serde(rename = "factorDesc")]
+    /// A `string` value. Wire name `factorDesc`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor_desc: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `resultCode`.
-    #[serde(rename = "resultCode")]
+    /// A `string` value. Wire name `resultCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `resultDesc`.
-    #[serde(rename = "resultDesc")]
+    /// A `string` value. Wire name `resultDesc`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_desc: Option<String>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `verifyTimestamp`.
-    #[serde(rename = "verifyTimestamp")]
+    /// A `i64` value. Wire name `verifyTimestamp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_timestamp: Option<i64>,
 }

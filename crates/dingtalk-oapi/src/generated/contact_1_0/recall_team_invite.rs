@@ -24,15 +24,13 @@ pub type RecallTeamInviteError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecallTeamInviteRequest {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `optUserId`.
-    #[serde(rename = "optUserId")]
+    /// A `string` value. Wire name `optUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opt_user_id: Option<String>,
 }

@@ -24,22 +24,16 @@ pub type SearchDepartmentError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchDepartmentRequest {
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `queryWord`. Required.
-    #[serde(rename = "queryWord")]
+    /// A `string` value. Wire name `queryWord`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_word: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
 }
@@ -66,20 +60,15 @@ impl SearchDepartmentRequest {
 }
 /// The response of [`SearchDepartment`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchDepartmentResponse {
-    /// A `bool` value.
-    ///
-    /// Wire name `hasMore`. Required.
-    #[serde(rename = "hasMore")]
+    /// A `bool` value. Wire name `hasMore`. Required.
     pub has_more: bool,
     /// A `list<i64>` value.
     #[serde(default)]
     pub list: Vec<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `totalCount`. Required.
-    #[serde(rename = "totalCount")]
+    /// A `i64` value. Wire name `totalCount`. Required.
     pub total_count: i64,
 }
 impl SearchDepartmentResponse {

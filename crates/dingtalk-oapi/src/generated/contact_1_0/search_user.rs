@@ -24,28 +24,19 @@ pub type SearchUserError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchUserRequest {
-    /// A `i64` value.
-    ///
-    /// Wire name `fullMatchField`.
-    #[serde(rename = "fullMatchField")]
+    /// A `i64` value. Wire name `fullMatchField`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_match_field: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `queryWord`. Required.
-    #[serde(rename = "queryWord")]
+    /// A `string` value. Wire name `queryWord`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_word: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
 }
@@ -77,21 +68,16 @@ impl SearchUserRequest {
 }
 /// The response of [`SearchUser`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchUserResponse {
-    /// A `bool` value.
-    ///
-    /// Wire name `hasMore`.
-    #[serde(rename = "hasMore")]
+    /// A `bool` value. Wire name `hasMore`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// A `list<string>` value.
     #[serde(default)]
     pub list: Vec<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `totalCount`.
-    #[serde(rename = "totalCount")]
+    /// A `i64` value. Wire name `totalCount`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }

@@ -24,12 +24,10 @@ pub type SeparateBranchOrgError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SeparateBranchOrgRequest {
-    /// A `i64` value.
-    ///
-    /// Wire name `attachDeptId`. Required.
-    #[serde(rename = "attachDeptId")]
+    /// A `i64` value. Wire name `attachDeptId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attach_dept_id: Option<i64>,
 }
@@ -48,9 +46,7 @@ impl SeparateBranchOrgRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SeparateBranchOrgResponse {
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub result: bool,
 }
 impl SeparateBranchOrgResponse {

@@ -24,18 +24,13 @@ pub type SetEnableError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetEnableRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `permissionCode`.
-    #[serde(rename = "permissionCode")]
+    /// A `string` value. Wire name `permissionCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }

@@ -24,18 +24,13 @@ pub type SortUserError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SortUserRequest {
-    /// A `i64` value.
-    ///
-    /// Wire name `sortType`.
-    #[serde(rename = "sortType")]
+    /// A `i64` value. Wire name `sortType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort_type: Option<i64>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `userIdList`. Required.
-    #[serde(rename = "userIdList")]
+    /// A `list<string>` value. Wire name `userIdList`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id_list: Option<Vec<String>>,
 }
@@ -57,12 +52,10 @@ impl SortUserRequest {
 }
 /// The response of [`SortUser`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SortUserResponse {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `userIdList`. Required.
-    #[serde(rename = "userIdList")]
+    /// A `list<string>` value. Wire name `userIdList`. Required.
     #[serde(default)]
     pub user_id_list: Vec<String>,
 }

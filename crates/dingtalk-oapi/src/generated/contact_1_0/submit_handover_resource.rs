@@ -24,17 +24,13 @@ pub type SubmitHandoverResourceError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SubmitHandoverResourceRequest {
-    /// A `list<contact_1_0::SubmitHandoverResourceRequestTasks>` value.
-    ///
-    /// Required.
+    /// A `list<SubmitHandoverResourceRequestTasks>` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<SubmitHandoverResourceRequestTasks>>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -79,24 +75,16 @@ impl SubmitHandoverResourceResponse {
 impl rt::ResponseEnvelope for SubmitHandoverResourceResponse {}
 /// SubmitHandoverResourceRequestTasks
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SubmitHandoverResourceRequestTasks {
-    /// A `string` value.
-    ///
-    /// Wire name `actionType`. Required.
-    #[serde(rename = "actionType")]
+    /// A `string` value. Wire name `actionType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `receiverStaffId`.
-    #[serde(rename = "receiverStaffId")]
+    /// A `string` value. Wire name `receiverStaffId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receiver_staff_id: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `resourceTypeId`. Required.
-    #[serde(rename = "resourceTypeId")]
+    /// A `i64` value. Wire name `resourceTypeId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_type_id: Option<i64>,
 }

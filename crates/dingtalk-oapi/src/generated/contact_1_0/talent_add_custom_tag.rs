@@ -24,30 +24,19 @@ pub type TalentAddCustomTagError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentAddCustomTagRequest {
-    /// A `i64` value.
-    ///
-    /// Wire name `sortOrder`.
-    #[serde(rename = "sortOrder")]
+    /// A `i64` value. Wire name `sortOrder`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort_order: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `tagCode`.
-    #[serde(rename = "tagCode")]
+    /// A `string` value. Wire name `tagCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `tagName`. Required.
-    #[serde(rename = "tagName")]
+    /// A `string` value. Wire name `tagName`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -81,7 +70,7 @@ impl TalentAddCustomTagRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TalentAddCustomTagResponse {
-    /// A `contact_1_0::TalentAddCustomTagResponseBodyResult` value.
+    /// A `TalentAddCustomTagResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentAddCustomTagResponseBodyResult>,
 }
@@ -99,18 +88,13 @@ impl TalentAddCustomTagResponse {
 impl rt::ResponseEnvelope for TalentAddCustomTagResponse {}
 /// TalentAddCustomTagResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentAddCustomTagResponseBodyResult {
-    /// A `string` value.
-    ///
-    /// Wire name `tagCode`.
-    #[serde(rename = "tagCode")]
+    /// A `string` value. Wire name `tagCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `tagName`.
-    #[serde(rename = "tagName")]
+    /// A `string` value. Wire name `tagName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
 }

@@ -24,30 +24,19 @@ pub type TalentAddObjectiveTagError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentAddObjectiveTagRequest {
-    /// A `i64` value.
-    ///
-    /// Wire name `sortOrder`.
-    #[serde(rename = "sortOrder")]
+    /// A `i64` value. Wire name `sortOrder`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort_order: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `tagCode`.
-    #[serde(rename = "tagCode")]
+    /// A `string` value. Wire name `tagCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `tagName`. Required.
-    #[serde(rename = "tagName")]
+    /// A `string` value. Wire name `tagName`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -81,7 +70,7 @@ impl TalentAddObjectiveTagRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TalentAddObjectiveTagResponse {
-    /// A `contact_1_0::TalentAddObjectiveTagResponseBodyResult` value.
+    /// A `TalentAddObjectiveTagResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentAddObjectiveTagResponseBodyResult>,
 }
@@ -99,18 +88,13 @@ impl TalentAddObjectiveTagResponse {
 impl rt::ResponseEnvelope for TalentAddObjectiveTagResponse {}
 /// TalentAddObjectiveTagResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentAddObjectiveTagResponseBodyResult {
-    /// A `string` value.
-    ///
-    /// Wire name `tagCode`.
-    #[serde(rename = "tagCode")]
+    /// A `string` value. Wire name `tagCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `tagName`.
-    #[serde(rename = "tagName")]
+    /// A `string` value. Wire name `tagName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
 }

@@ -24,42 +24,25 @@ pub type TalentAddPersonalityTagError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentAddPersonalityTagRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `categoryCode`.
-    #[serde(rename = "categoryCode")]
+    /// A `string` value. Wire name `categoryCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `categoryName`. Required.
-    #[serde(rename = "categoryName")]
+    /// A `string` value. Wire name `categoryName`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_name: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `categorySortOrder`.
-    #[serde(rename = "categorySortOrder")]
+    /// A `i64` value. Wire name `categorySortOrder`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_sort_order: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `sortOrder`.
-    #[serde(rename = "sortOrder")]
+    /// A `i64` value. Wire name `sortOrder`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort_order: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `tagCode`.
-    #[serde(rename = "tagCode")]
+    /// A `string` value. Wire name `tagCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `tagName`. Required.
-    #[serde(rename = "tagName")]
+    /// A `string` value. Wire name `tagName`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
 }
@@ -103,7 +86,7 @@ impl TalentAddPersonalityTagRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TalentAddPersonalityTagResponse {
-    /// A `contact_1_0::TalentAddPersonalityTagResponseBodyResult` value.
+    /// A `TalentAddPersonalityTagResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentAddPersonalityTagResponseBodyResult>,
 }
@@ -121,30 +104,19 @@ impl TalentAddPersonalityTagResponse {
 impl rt::ResponseEnvelope for TalentAddPersonalityTagResponse {}
 /// TalentAddPersonalityTagResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentAddPersonalityTagResponseBodyResult {
-    /// A `string` value.
-    ///
-    /// Wire name `categoryCode`.
-    #[serde(rename = "categoryCode")]
+    /// A `string` value. Wire name `categoryCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `categoryName`.
-    #[serde(rename = "categoryName")]
+    /// A `string` value. Wire name `categoryName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `tagCode`.
-    #[serde(rename = "tagCode")]
+    /// A `string` value. Wire name `tagCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `tagName`.
-    #[serde(rename = "tagName")]
+    /// A `string` value. Wire name `tagName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
 }

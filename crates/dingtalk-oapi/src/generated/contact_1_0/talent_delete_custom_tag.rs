@@ -24,18 +24,13 @@ pub type TalentDeleteCustomTagError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentDeleteCustomTagRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `tagCode`. Required.
-    #[serde(rename = "tagCode")]
+    /// A `string` value. Wire name `tagCode`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -59,7 +54,7 @@ impl TalentDeleteCustomTagRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TalentDeleteCustomTagResponse {
-    /// A `contact_1_0::TalentDeleteCustomTagResponseBodyResult` value.
+    /// A `TalentDeleteCustomTagResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentDeleteCustomTagResponseBodyResult>,
 }

@@ -24,18 +24,13 @@ pub type TalentDeleteObjectiveTagError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentDeleteObjectiveTagRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `tagCode`. Required.
-    #[serde(rename = "tagCode")]
+    /// A `string` value. Wire name `tagCode`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -59,7 +54,7 @@ impl TalentDeleteObjectiveTagRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TalentDeleteObjectiveTagResponse {
-    /// A `contact_1_0::TalentDeleteObjectiveTagResponseBodyResult` value.
+    /// A `TalentDeleteObjectiveTagResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentDeleteObjectiveTagResponseBodyResult>,
 }

@@ -24,12 +24,10 @@ pub type TalentDeletePersonalityTagError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentDeletePersonalityTagRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `tagCode`. Required.
-    #[serde(rename = "tagCode")]
+    /// A `string` value. Wire name `tagCode`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
 }
@@ -48,7 +46,7 @@ impl TalentDeletePersonalityTagRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TalentDeletePersonalityTagResponse {
-    /// A `contact_1_0::TalentDeletePersonalityTagResponseBodyResult` value.
+    /// A `TalentDeletePersonalityTagResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentDeletePersonalityTagResponseBodyResult>,
 }

@@ -24,30 +24,19 @@ pub type TalentLikeTagError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentLikeTagRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `actionType`. Required.
-    #[serde(rename = "actionType")]
+    /// A `string` value. Wire name `actionType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`. Required.
-    #[serde(rename = "operatorUserId")]
+    /// A `string` value. Wire name `operatorUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `tagCode`. Required.
-    #[serde(rename = "tagCode")]
+    /// A `string` value. Wire name `tagCode`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -81,7 +70,7 @@ impl TalentLikeTagRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TalentLikeTagResponse {
-    /// A `contact_1_0::TalentLikeTagResponseBodyResult` value.
+    /// A `TalentLikeTagResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentLikeTagResponseBodyResult>,
 }

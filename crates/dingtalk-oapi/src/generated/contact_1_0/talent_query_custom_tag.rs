@@ -24,12 +24,10 @@ pub type TalentQueryCustomTagError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryCustomTagRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -48,7 +46,7 @@ impl TalentQueryCustomTagRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TalentQueryCustomTagResponse {
-    /// A `contact_1_0::TalentQueryCustomTagResponseBodyResult` value.
+    /// A `TalentQueryCustomTagResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentQueryCustomTagResponseBodyResult>,
 }
@@ -68,7 +66,7 @@ impl rt::ResponseEnvelope for TalentQueryCustomTagResponse {}
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TalentQueryCustomTagResponseBodyResult {
-    /// A `list<contact_1_0::TalentQueryCustomTagResponseBodyResultTags>` value.
+    /// A `list<TalentQueryCustomTagResponseBodyResultTags>` value.
     #[serde(default)]
     pub tags: Vec<TalentQueryCustomTagResponseBodyResultTags>,
 }
@@ -102,24 +100,16 @@ pub static TALENT_QUERY_CUSTOM_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema
 };
 /// TalentQueryCustomTagResponseBodyResultTags
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryCustomTagResponseBodyResultTags {
-    /// A `i64` value.
-    ///
-    /// Wire name `sortOrder`.
-    #[serde(rename = "sortOrder")]
+    /// A `i64` value. Wire name `sortOrder`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort_order: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `tagCode`.
-    #[serde(rename = "tagCode")]
+    /// A `string` value. Wire name `tagCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `tagName`.
-    #[serde(rename = "tagName")]
+    /// A `string` value. Wire name `tagName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
 }

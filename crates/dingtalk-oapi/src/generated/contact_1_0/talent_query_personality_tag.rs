@@ -36,7 +36,7 @@ impl TalentQueryPersonalityTagRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TalentQueryPersonalityTagResponse {
-    /// A `contact_1_0::TalentQueryPersonalityTagResponseBodyResult` value.
+    /// A `TalentQueryPersonalityTagResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentQueryPersonalityTagResponseBodyResult>,
 }
@@ -56,7 +56,7 @@ impl rt::ResponseEnvelope for TalentQueryPersonalityTagResponse {}
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TalentQueryPersonalityTagResponseBodyResult {
-    /// A `list<contact_1_0::TalentQueryPersonalityTagResponseBodyResultTags>` value.
+    /// A `list<TalentQueryPersonalityTagResponseBodyResultTags>` value.
     #[serde(default)]
     pub tags: Vec<TalentQueryPersonalityTagResponseBodyResultTags>,
 }
@@ -90,42 +90,25 @@ pub static TALENT_QUERY_PERSONALITY_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectS
 };
 /// TalentQueryPersonalityTagResponseBodyResultTags
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryPersonalityTagResponseBodyResultTags {
-    /// A `string` value.
-    ///
-    /// Wire name `categoryCode`.
-    #[serde(rename = "categoryCode")]
+    /// A `string` value. Wire name `categoryCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `categoryName`.
-    #[serde(rename = "categoryName")]
+    /// A `string` value. Wire name `categoryName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_name: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `categorySortOrder`.
-    #[serde(rename = "categorySortOrder")]
+    /// A `i64` value. Wire name `categorySortOrder`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_sort_order: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `sortOrder`.
-    #[serde(rename = "sortOrder")]
+    /// A `i64` value. Wire name `sortOrder`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort_order: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `tagCode`.
-    #[serde(rename = "tagCode")]
+    /// A `string` value. Wire name `tagCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `tagName`.
-    #[serde(rename = "tagName")]
+    /// A `string` value. Wire name `tagName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
 }

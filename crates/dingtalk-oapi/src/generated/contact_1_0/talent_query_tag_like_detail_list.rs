@@ -26,6 +26,7 @@ pub type TalentQueryTagLikeDetailListError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeDetailListRequest {
     /// A `i64` value.
@@ -34,16 +35,10 @@ pub struct TalentQueryTagLikeDetailListRequest {
     /// A `i64` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `tagCode`. Required.
-    #[serde(rename = "tagCode")]
+    /// A `string` value. Wire name `tagCode`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -77,7 +72,7 @@ impl TalentQueryTagLikeDetailListRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeDetailListResponse {
-    /// A `contact_1_0::TalentQueryTagLikeDetailListResponseBodyResult` value.
+    /// A `TalentQueryTagLikeDetailListResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentQueryTagLikeDetailListResponseBodyResult>,
 }
@@ -98,24 +93,16 @@ impl TalentQueryTagLikeDetailListResponse {
 impl rt::ResponseEnvelope for TalentQueryTagLikeDetailListResponse {}
 /// TalentQueryTagLikeDetailListResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeDetailListResponseBodyResult {
-    /// A `bool` value.
-    ///
-    /// Wire name `hasMore`.
-    #[serde(rename = "hasMore")]
+    /// A `bool` value. Wire name `hasMore`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-    /// A `list<contact_1_0::TalentQueryTagLikeDetailListResponseBodyResultLikeDetails>` value.
-    ///
-    /// Wire name `likeDetails`.
-    #[serde(rename = "likeDetails")]
+    /// A `list<TalentQueryTagLikeDetailListResponseBodyResultLikeDetails>` value. Wire name `likeDetails`.
     #[serde(default)]
     pub like_details: Vec<TalentQueryTagLikeDetailListResponseBodyResultLikeDetails>,
-    /// A `i64` value.
-    ///
-    /// Wire name `nextCursor`.
-    #[serde(rename = "nextCursor")]
+    /// A `i64` value. Wire name `nextCursor`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<i64>,
 }
@@ -161,18 +148,13 @@ pub static TALENT_QUERY_TAG_LIKE_DETAIL_LIST_RESPONSE_BODY_RESULT_SCHEMA: rt::Ob
 };
 /// TalentQueryTagLikeDetailListResponseBodyResultLikeDetails
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeDetailListResponseBodyResultLikeDetails {
-    /// A `i64` value.
-    ///
-    /// Wire name `likeTimestamp`.
-    #[serde(rename = "likeTimestamp")]
+    /// A `i64` value. Wire name `likeTimestamp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub like_timestamp: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`.
-    #[serde(rename = "operatorUserId")]
+    /// A `string` value. Wire name `operatorUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }

@@ -24,18 +24,13 @@ pub type TalentQueryTagLikeListError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeListRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`.
-    #[serde(rename = "operatorUserId")]
+    /// A `string` value. Wire name `operatorUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -59,7 +54,7 @@ impl TalentQueryTagLikeListRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeListResponse {
-    /// A `contact_1_0::TalentQueryTagLikeListResponseBodyResult` value.
+    /// A `TalentQueryTagLikeListResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentQueryTagLikeListResponseBodyResult>,
 }
@@ -77,12 +72,10 @@ impl TalentQueryTagLikeListResponse {
 impl rt::ResponseEnvelope for TalentQueryTagLikeListResponse {}
 /// TalentQueryTagLikeListResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeListResponseBodyResult {
-    /// A `list<contact_1_0::TalentQueryTagLikeListResponseBodyResultTagLikes>` value.
-    ///
-    /// Wire name `tagLikes`.
-    #[serde(rename = "tagLikes")]
+    /// A `list<TalentQueryTagLikeListResponseBodyResultTagLikes>` value. Wire name `tagLikes`.
     #[serde(default)]
     pub tag_likes: Vec<TalentQueryTagLikeListResponseBodyResultTagLikes>,
 }
@@ -116,30 +109,19 @@ pub static TALENT_QUERY_TAG_LIKE_LIST_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSch
 };
 /// TalentQueryTagLikeListResponseBodyResultTagLikes
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeListResponseBodyResultTagLikes {
-    /// A `bool` value.
-    ///
-    /// Wire name `hasLiked`.
-    #[serde(rename = "hasLiked")]
+    /// A `bool` value. Wire name `hasLiked`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_liked: Option<bool>,
-    /// A `i64` value.
-    ///
-    /// Wire name `likeCount`.
-    #[serde(rename = "likeCount")]
+    /// A `i64` value. Wire name `likeCount`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub like_count: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `tagCode`.
-    #[serde(rename = "tagCode")]
+    /// A `string` value. Wire name `tagCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `tagName`.
-    #[serde(rename = "tagName")]
+    /// A `string` value. Wire name `tagName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
 }

@@ -26,36 +26,22 @@ pub type TransformToExclusiveAccountError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TransformToExclusiveAccountRequest {
-    /// A `bool` value.
-    ///
-    /// Wire name `idpDingTalk`.
-    #[serde(rename = "idpDingTalk")]
+    /// A `bool` value. Wire name `idpDingTalk`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idp_ding_talk: Option<bool>,
-    /// A `string` value.
-    ///
-    /// Wire name `initPassword`. Secret: redacted from `Debug` output.
-    #[serde(rename = "initPassword")]
+    /// A `string` value. Wire name `initPassword`. Secret: redacted from `Debug` output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_password: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `loginId`.
-    #[serde(rename = "loginId")]
+    /// A `string` value. Wire name `loginId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `transformType`. Required.
-    #[serde(rename = "transformType")]
+    /// A `string` value. Wire name `transformType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transform_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }

@@ -24,23 +24,16 @@ pub type TranslateFileError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TranslateFileRequest {
-    /// A `json` value.
-    ///
-    /// Required.
+    /// A `json` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medias: Option<rt::JsonValue>,
-    /// A `string` value.
-    ///
-    /// Wire name `outputFileName`.
-    #[serde(rename = "outputFileName")]
+    /// A `string` value. Wire name `outputFileName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_file_name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `unionId`. Required.
-    #[serde(rename = "unionId")]
+    /// A `string` value. Wire name `unionId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
@@ -67,12 +60,10 @@ impl TranslateFileRequest {
 }
 /// The response of [`TranslateFile`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TranslateFileResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `jobId`.
-    #[serde(rename = "jobId")]
+    /// A `string` value. Wire name `jobId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<String>,
 }

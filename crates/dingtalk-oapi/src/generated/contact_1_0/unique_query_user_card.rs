@@ -24,18 +24,13 @@ pub type UniqueQueryUserCardError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UniqueQueryUserCardRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `templateId`.
-    #[serde(rename = "templateId")]
+    /// A `string` value. Wire name `templateId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `unionId`. Required.
-    #[serde(rename = "unionId")]
+    /// A `string` value. Wire name `unionId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
@@ -57,27 +52,19 @@ impl UniqueQueryUserCardRequest {
 }
 /// The response of [`UniqueQueryUserCard`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UniqueQueryUserCardResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `avatarUrl`.
-    #[serde(rename = "avatarUrl")]
+    /// A `string` value. Wire name `avatarUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `cardId`.
-    #[serde(rename = "cardId")]
+    /// A `string` value. Wire name `cardId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// A `json` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<rt::JsonValue>,
-    /// A `string` value.
-    ///
-    /// Wire name `industryName`.
-    #[serde(rename = "industryName")]
+    /// A `string` value. Wire name `industryName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub industry_name: Option<String>,
     /// A `string` value.
@@ -86,19 +73,13 @@ pub struct UniqueQueryUserCardResponse {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `orgName`.
-    #[serde(rename = "orgName")]
+    /// A `string` value. Wire name `orgName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_name: Option<String>,
     /// A `json` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<rt::JsonValue>,
-    /// A `string` value.
-    ///
-    /// Wire name `templateId`.
-    #[serde(rename = "templateId")]
+    /// A `string` value. Wire name `templateId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     /// A `string` value.

@@ -26,76 +26,47 @@ pub type UpdateContactHideBySceneSettingError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactHideBySceneSettingRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `settingId`. Required.
-    #[serde(rename = "settingId")]
+    /// A `string` value. Wire name `settingId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeDeptIds`.
-    #[serde(rename = "excludeDeptIds")]
+    /// A `list<i64>` value. Wire name `excludeDeptIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_dept_ids: Option<Vec<i64>>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeTagIds`.
-    #[serde(rename = "excludeTagIds")]
+    /// A `list<i64>` value. Wire name `excludeTagIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_tag_ids: Option<Vec<i64>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `excludeUserIds`.
-    #[serde(rename = "excludeUserIds")]
+    /// A `list<string>` value. Wire name `excludeUserIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_user_ids: Option<Vec<String>>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `contact_1_0::UpdateContactHideBySceneSettingRequestNodeListSceneConfig` value.
-    ///
-    /// Wire name `nodeListSceneConfig`.
-    #[serde(rename = "nodeListSceneConfig")]
+    /// A `UpdateContactHideBySceneSettingRequestNodeListSceneConfig` value. Wire name `nodeListSceneConfig`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_list_scene_config: Option<
         UpdateContactHideBySceneSettingRequestNodeListSceneConfig,
     >,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `objectDeptIds`.
-    #[serde(rename = "objectDeptIds")]
+    /// A `list<i64>` value. Wire name `objectDeptIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_dept_ids: Option<Vec<i64>>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `objectTagIds`.
-    #[serde(rename = "objectTagIds")]
+    /// A `list<i64>` value. Wire name `objectTagIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_tag_ids: Option<Vec<i64>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `objectUserIds`.
-    #[serde(rename = "objectUserIds")]
+    /// A `list<string>` value. Wire name `objectUserIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_user_ids: Option<Vec<String>>,
-    /// A `contact_1_0::UpdateContactHideBySceneSettingRequestProfileSceneConfig` value.
-    ///
-    /// Wire name `profileSceneConfig`.
-    #[serde(rename = "profileSceneConfig")]
+    /// A `UpdateContactHideBySceneSettingRequestProfileSceneConfig` value. Wire name `profileSceneConfig`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_scene_config: Option<
         UpdateContactHideBySceneSettingRequestProfileSceneConfig,
     >,
-    /// A `contact_1_0::UpdateContactHideBySceneSettingRequestSearchSceneConfig` value.
-    ///
-    /// Wire name `searchSceneConfig`.
-    #[serde(rename = "searchSceneConfig")]
+    /// A `UpdateContactHideBySceneSettingRequestSearchSceneConfig` value. Wire name `searchSceneConfig`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_scene_config: Option<
         UpdateContactHideBySceneSettingRequestSearchSceneConfig,
@@ -198,15 +169,13 @@ impl UpdateContactHideBySceneSettingResponse {
 impl rt::ResponseEnvelope for UpdateContactHideBySceneSettingResponse {}
 /// UpdateContactHideBySceneSettingRequestNodeListSceneConfig
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactHideBySceneSettingRequestNodeListSceneConfig {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// A `bool` value.
-    ///
-    /// Wire name `deptObjectIncludeEmp`.
-    #[serde(rename = "deptObjectIncludeEmp")]
+    /// A `bool` value. Wire name `deptObjectIncludeEmp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_object_include_emp: Option<bool>,
 }
@@ -260,15 +229,13 @@ pub static UPDATE_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_PROFILE_SCENE_CONFIG_SCH
 };
 /// UpdateContactHideBySceneSettingRequestSearchSceneConfig
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactHideBySceneSettingRequestSearchSceneConfig {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// A `bool` value.
-    ///
-    /// Wire name `deptObjectIncludeEmp`.
-    #[serde(rename = "deptObjectIncludeEmp")]
+    /// A `bool` value. Wire name `deptObjectIncludeEmp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_object_include_emp: Option<bool>,
 }

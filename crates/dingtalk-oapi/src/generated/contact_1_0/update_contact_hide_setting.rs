@@ -24,6 +24,7 @@ pub type UpdateContactHideSettingError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactHideSettingRequest {
     /// A `bool` value.
@@ -32,34 +33,19 @@ pub struct UpdateContactHideSettingRequest {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeDeptIds`.
-    #[serde(rename = "excludeDeptIds")]
+    /// A `list<i64>` value. Wire name `excludeDeptIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_dept_ids: Option<Vec<i64>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `excludeStaffIds`.
-    #[serde(rename = "excludeStaffIds")]
+    /// A `list<string>` value. Wire name `excludeStaffIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_staff_ids: Option<Vec<String>>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeTagIds`.
-    #[serde(rename = "excludeTagIds")]
+    /// A `list<i64>` value. Wire name `excludeTagIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_tag_ids: Option<Vec<i64>>,
-    /// A `bool` value.
-    ///
-    /// Wire name `hideInSearch`.
-    #[serde(rename = "hideInSearch")]
+    /// A `bool` value. Wire name `hideInSearch`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_in_search: Option<bool>,
-    /// A `bool` value.
-    ///
-    /// Wire name `hideInUserProfile`.
-    #[serde(rename = "hideInUserProfile")]
+    /// A `bool` value. Wire name `hideInUserProfile`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_in_user_profile: Option<bool>,
     /// A `i64` value.
@@ -68,22 +54,13 @@ pub struct UpdateContactHideSettingRequest {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `objectDeptIds`.
-    #[serde(rename = "objectDeptIds")]
+    /// A `list<i64>` value. Wire name `objectDeptIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_dept_ids: Option<Vec<i64>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `objectStaffIds`.
-    #[serde(rename = "objectStaffIds")]
+    /// A `list<string>` value. Wire name `objectStaffIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_staff_ids: Option<Vec<String>>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `objectTagIds`.
-    #[serde(rename = "objectTagIds")]
+    /// A `list<i64>` value. Wire name `objectTagIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_tag_ids: Option<Vec<i64>>,
 }

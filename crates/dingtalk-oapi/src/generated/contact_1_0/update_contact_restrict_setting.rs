@@ -26,6 +26,7 @@ pub type UpdateContactRestrictSettingError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactRestrictSettingRequest {
     /// A `bool` value.
@@ -34,22 +35,13 @@ pub struct UpdateContactRestrictSettingRequest {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeDeptIds`.
-    #[serde(rename = "excludeDeptIds")]
+    /// A `list<i64>` value. Wire name `excludeDeptIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_dept_ids: Option<Vec<i64>>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeTagIds`.
-    #[serde(rename = "excludeTagIds")]
+    /// A `list<i64>` value. Wire name `excludeTagIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_tag_ids: Option<Vec<i64>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `excludeUserIds`.
-    #[serde(rename = "excludeUserIds")]
+    /// A `list<string>` value. Wire name `excludeUserIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_user_ids: Option<Vec<String>>,
     /// A `i64` value.
@@ -58,39 +50,22 @@ pub struct UpdateContactRestrictSettingRequest {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Wire name `restrictInSearch`.
-    #[serde(rename = "restrictInSearch")]
+    /// A `bool` value. Wire name `restrictInSearch`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restrict_in_search: Option<bool>,
-    /// A `bool` value.
-    ///
-    /// Wire name `restrictInUserProfile`.
-    #[serde(rename = "restrictInUserProfile")]
+    /// A `bool` value. Wire name `restrictInUserProfile`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restrict_in_user_profile: Option<bool>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `subjectDeptIds`.
-    #[serde(rename = "subjectDeptIds")]
+    /// A `list<i64>` value. Wire name `subjectDeptIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_dept_ids: Option<Vec<i64>>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `subjectTagIds`.
-    #[serde(rename = "subjectTagIds")]
+    /// A `list<i64>` value. Wire name `subjectTagIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_tag_ids: Option<Vec<i64>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `subjectUserIds`.
-    #[serde(rename = "subjectUserIds")]
+    /// A `list<string>` value. Wire name `subjectUserIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_user_ids: Option<Vec<String>>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }

@@ -26,9 +26,7 @@ pub type UpdateDeptSettngTailFirstError = rt::Error<crate::generated::service::A
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct UpdateDeptSettngTailFirstRequest {
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
 }

@@ -26,6 +26,7 @@ pub type UpdateEmpAttrbuteVisibilitySettingError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateEmpAttrbuteVisibilitySettingRequest {
     /// A `bool` value.
@@ -34,28 +35,16 @@ pub struct UpdateEmpAttrbuteVisibilitySettingRequest {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeDeptIds`.
-    #[serde(rename = "excludeDeptIds")]
+    /// A `list<i64>` value. Wire name `excludeDeptIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_dept_ids: Option<Vec<i64>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `excludeStaffIds`.
-    #[serde(rename = "excludeStaffIds")]
+    /// A `list<string>` value. Wire name `excludeStaffIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_staff_ids: Option<Vec<String>>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeTagIds`.
-    #[serde(rename = "excludeTagIds")]
+    /// A `list<i64>` value. Wire name `excludeTagIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_tag_ids: Option<Vec<i64>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `hideFields`.
-    #[serde(rename = "hideFields")]
+    /// A `list<string>` value. Wire name `hideFields`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_fields: Option<Vec<String>>,
     /// A `i64` value.
@@ -64,22 +53,13 @@ pub struct UpdateEmpAttrbuteVisibilitySettingRequest {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `objectDeptIds`.
-    #[serde(rename = "objectDeptIds")]
+    /// A `list<i64>` value. Wire name `objectDeptIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_dept_ids: Option<Vec<i64>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `objectStaffIds`.
-    #[serde(rename = "objectStaffIds")]
+    /// A `list<string>` value. Wire name `objectStaffIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_staff_ids: Option<Vec<String>>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `objectTagIds`.
-    #[serde(rename = "objectTagIds")]
+    /// A `list<i64>` value. Wire name `objectTagIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_tag_ids: Option<Vec<i64>>,
 }

@@ -26,18 +26,13 @@ pub type UpdateEmpAttributeHideBySceneSettingError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateEmpAttributeHideBySceneSettingRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `settingId`. Required.
-    #[serde(rename = "settingId")]
+    /// A `string` value. Wire name `settingId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
-    /// A `contact_1_0::UpdateEmpAttributeHideBySceneSettingRequestChatSubtitleConfig` value.
-    ///
-    /// Wire name `chatSubtitleConfig`.
-    #[serde(rename = "chatSubtitleConfig")]
+    /// A `UpdateEmpAttributeHideBySceneSettingRequestChatSubtitleConfig` value. Wire name `chatSubtitleConfig`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_subtitle_config: Option<
         UpdateEmpAttributeHideBySceneSettingRequestChatSubtitleConfig,
@@ -45,63 +40,36 @@ pub struct UpdateEmpAttributeHideBySceneSettingRequest {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeDeptIds`.
-    #[serde(rename = "excludeDeptIds")]
+    /// A `list<i64>` value. Wire name `excludeDeptIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_dept_ids: Option<Vec<i64>>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `excludeTagIds`.
-    #[serde(rename = "excludeTagIds")]
+    /// A `list<i64>` value. Wire name `excludeTagIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_tag_ids: Option<Vec<i64>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `excludeUserIds`.
-    #[serde(rename = "excludeUserIds")]
+    /// A `list<string>` value. Wire name `excludeUserIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_user_ids: Option<Vec<String>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `hideFields`.
-    #[serde(rename = "hideFields")]
+    /// A `list<string>` value. Wire name `hideFields`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_fields: Option<Vec<String>>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `objectDeptIds`.
-    #[serde(rename = "objectDeptIds")]
+    /// A `list<i64>` value. Wire name `objectDeptIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_dept_ids: Option<Vec<i64>>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `objectTagIds`.
-    #[serde(rename = "objectTagIds")]
+    /// A `list<i64>` value. Wire name `objectTagIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_tag_ids: Option<Vec<i64>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `objectUserIds`.
-    #[serde(rename = "objectUserIds")]
+    /// A `list<string>` value. Wire name `objectUserIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_user_ids: Option<Vec<String>>,
-    /// A `contact_1_0::UpdateEmpAttributeHideBySceneSettingRequestProfileSceneConfig` value.
-    ///
-    /// Wire name `profileSceneConfig`.
-    #[serde(rename = "profileSceneConfig")]
+    /// A `UpdateEmpAttributeHideBySceneSettingRequestProfileSceneConfig` value. Wire name `profileSceneConfig`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_scene_config: Option<
         UpdateEmpAttributeHideBySceneSettingRequestProfileSceneConfig,
     >,
-    /// A `contact_1_0::UpdateEmpAttributeHideBySceneSettingRequestSearchSceneConfig` value.
-    ///
-    /// Wire name `searchSceneConfig`.
-    #[serde(rename = "searchSceneConfig")]
+    /// A `UpdateEmpAttributeHideBySceneSettingRequestSearchSceneConfig` value. Wire name `searchSceneConfig`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_scene_config: Option<
         UpdateEmpAttributeHideBySceneSettingRequestSearchSceneConfig,

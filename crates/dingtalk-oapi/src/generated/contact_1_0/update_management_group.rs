@@ -24,34 +24,22 @@ pub type UpdateManagementGroupError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateManagementGroupRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `groupId`. Required.
-    #[serde(rename = "groupId")]
+    /// A `string` value. Wire name `groupId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `groupName`. Required.
-    #[serde(rename = "groupName")]
+    /// A `string` value. Wire name `groupName`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
-    /// A `list<contact_1_0::UpdateManagementGroupRequestMembers>` value.
-    ///
-    /// Required.
+    /// A `list<UpdateManagementGroupRequestMembers>` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<UpdateManagementGroupRequestMembers>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `resourceIds`. Required.
-    #[serde(rename = "resourceIds")]
+    /// A `list<string>` value. Wire name `resourceIds`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_ids: Option<Vec<String>>,
-    /// A `contact_1_0::UpdateManagementGroupRequestScope` value.
-    ///
-    /// Required.
+    /// A `UpdateManagementGroupRequestScope` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<UpdateManagementGroupRequestScope>,
 }
@@ -102,18 +90,13 @@ impl UpdateManagementGroupResponse {
 impl rt::ResponseEnvelope for UpdateManagementGroupResponse {}
 /// UpdateManagementGroupRequestMembers
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateManagementGroupRequestMembers {
-    /// A `string` value.
-    ///
-    /// Wire name `memberId`. Required.
-    #[serde(rename = "memberId")]
+    /// A `string` value. Wire name `memberId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `memberType`. Required.
-    #[serde(rename = "memberType")]
+    /// A `string` value. Wire name `memberType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_type: Option<String>,
 }
@@ -143,18 +126,13 @@ pub static UPDATE_MANAGEMENT_GROUP_REQUEST_MEMBERS_SCHEMA: rt::ObjectSchema = rt
 };
 /// UpdateManagementGroupRequestScope
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateManagementGroupRequestScope {
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `deptIds`.
-    #[serde(rename = "deptIds")]
+    /// A `list<i64>` value. Wire name `deptIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_ids: Option<Vec<i64>>,
-    /// A `i64` value.
-    ///
-    /// Wire name `scopeType`. Required.
-    #[serde(rename = "scopeType")]
+    /// A `i64` value. Wire name `scopeType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope_type: Option<i64>,
 }

@@ -24,41 +24,25 @@ pub type UpdateSeniorSettingError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateSeniorSettingRequest {
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open: Option<bool>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `permitDeptIds`.
-    #[serde(rename = "permitDeptIds")]
+    /// A `list<i64>` value. Wire name `permitDeptIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permit_dept_ids: Option<Vec<i64>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `permitStaffIds`.
-    #[serde(rename = "permitStaffIds")]
+    /// A `list<string>` value. Wire name `permitStaffIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permit_staff_ids: Option<Vec<String>>,
-    /// A `list<i64>` value.
-    ///
-    /// Wire name `permitTagIds`.
-    #[serde(rename = "permitTagIds")]
+    /// A `list<i64>` value. Wire name `permitTagIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permit_tag_ids: Option<Vec<i64>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `protectScenes`.
-    #[serde(rename = "protectScenes")]
+    /// A `list<string>` value. Wire name `protectScenes`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protect_scenes: Option<Vec<String>>,
-    /// A `string` value.
-    ///
-    /// Wire name `seniorStaffId`. Required.
-    #[serde(rename = "seniorStaffId")]
+    /// A `string` value. Wire name `seniorStaffId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub senior_staff_id: Option<String>,
 }

@@ -24,18 +24,13 @@ pub type UpdateTitleAuditStatusError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTitleAuditStatusRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `authStatus`.
-    #[serde(rename = "authStatus")]
+    /// A `string` value. Wire name `authStatus`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_status: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `educationLevel`.
-    #[serde(rename = "educationLevel")]
+    /// A `string` value. Wire name `educationLevel`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub education_level: Option<String>,
     /// A `string` value.
@@ -47,16 +42,10 @@ pub struct UpdateTitleAuditStatusRequest {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `reasonCode`.
-    #[serde(rename = "reasonCode")]
+    /// A `string` value. Wire name `reasonCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `reasonMsg`.
-    #[serde(rename = "reasonMsg")]
+    /// A `string` value. Wire name `reasonMsg`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason_msg: Option<String>,
     /// A `string` value.
@@ -65,10 +54,7 @@ pub struct UpdateTitleAuditStatusRequest {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `unionId`.
-    #[serde(rename = "unionId")]
+    /// A `string` value. Wire name `unionId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
     /// A `string` value.

@@ -26,18 +26,13 @@ pub type UserGroupAddStaticGroupMembersError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserGroupAddStaticGroupMembersRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `groupCode`. Required.
-    #[serde(rename = "groupCode")]
+    /// A `string` value. Wire name `groupCode`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_code: Option<String>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `userIds`. Required.
-    #[serde(rename = "userIds")]
+    /// A `list<string>` value. Wire name `userIds`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_ids: Option<Vec<String>>,
 }
@@ -61,7 +56,7 @@ impl UserGroupAddStaticGroupMembersRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct UserGroupAddStaticGroupMembersResponse {
-    /// A `contact_1_0::UserGroupAddStaticGroupMembersResponseBodyResult` value.
+    /// A `UserGroupAddStaticGroupMembersResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<UserGroupAddStaticGroupMembersResponseBodyResult>,
 }

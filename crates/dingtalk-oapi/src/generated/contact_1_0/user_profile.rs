@@ -45,7 +45,7 @@ impl UserProfileRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct UserProfileResponse {
-    /// A `list<contact_1_0::UserProfileResponseBodyResult>` value.
+    /// A `list<UserProfileResponseBodyResult>` value.
     #[serde(default)]
     pub result: Vec<UserProfileResponseBodyResult>,
 }
@@ -66,6 +66,7 @@ impl UserProfileResponse {
 impl rt::ResponseEnvelope for UserProfileResponse {}
 /// UserProfileResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserProfileResponseBodyResult {
     /// A `string` value.
@@ -74,16 +75,10 @@ pub struct UserProfileResponseBodyResult {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nick: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `orgIds`.
-    #[serde(rename = "orgIds")]
+    /// A `string` value. Wire name `orgIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_ids: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `stateCode`.
-    #[serde(rename = "stateCode")]
+    /// A `string` value. Wire name `stateCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_code: Option<String>,
 }

@@ -24,30 +24,19 @@ pub type AbandonCustomerError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AbandonCustomerRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `customTrackDesc`.
-    #[serde(rename = "customTrackDesc")]
+    /// A `string` value. Wire name `customTrackDesc`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_track_desc: Option<String>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `instanceIdList`. Required.
-    #[serde(rename = "instanceIdList")]
+    /// A `list<string>` value. Wire name `instanceIdList`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id_list: Option<Vec<String>>,
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`. Required.
-    #[serde(rename = "operatorUserId")]
+    /// A `string` value. Wire name `operatorUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `optType`.
-    #[serde(rename = "optType")]
+    /// A `string` value. Wire name `optType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opt_type: Option<String>,
 }
@@ -79,12 +68,10 @@ impl AbandonCustomerRequest {
 }
 /// The response of [`AbandonCustomer`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AbandonCustomerResponse {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `instanceIdList`.
-    #[serde(rename = "instanceIdList")]
+    /// A `list<string>` value. Wire name `instanceIdList`.
     #[serde(default)]
     pub instance_id_list: Vec<String>,
 }

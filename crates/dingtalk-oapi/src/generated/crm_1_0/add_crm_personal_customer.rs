@@ -24,47 +24,31 @@ pub type AddCrmPersonalCustomerError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddCrmPersonalCustomerRequest {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `creatorNick`.
-    #[serde(rename = "creatorNick")]
+    /// A `string` value. Wire name `creatorNick`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_nick: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `creatorUserId`. Required.
-    #[serde(rename = "creatorUserId")]
+    /// A `string` value. Wire name `creatorUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_user_id: Option<String>,
-    /// A `json` value.
-    ///
-    /// Required.
+    /// A `json` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<rt::JsonValue>,
-    /// A `json` value.
-    ///
-    /// Wire name `extendData`.
-    #[serde(rename = "extendData")]
+    /// A `json` value. Wire name `extendData`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_data: Option<rt::JsonValue>,
-    /// A `crm_1_0::AddCrmPersonalCustomerRequestPermission` value.
+    /// A `AddCrmPersonalCustomerRequestPermission` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<AddCrmPersonalCustomerRequestPermission>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Wire name `skipDuplicateCheck`.
-    #[serde(rename = "skipDuplicateCheck")]
+    /// A `bool` value. Wire name `skipDuplicateCheck`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_duplicate_check: Option<bool>,
 }
@@ -116,12 +100,10 @@ impl AddCrmPersonalCustomerRequest {
 }
 /// The response of [`AddCrmPersonalCustomer`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddCrmPersonalCustomerResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `instanceId`. Required.
-    #[serde(rename = "instanceId")]
+    /// A `string` value. Wire name `instanceId`. Required.
     pub instance_id: String,
 }
 impl AddCrmPersonalCustomerResponse {
@@ -138,18 +120,13 @@ impl AddCrmPersonalCustomerResponse {
 impl rt::ResponseEnvelope for AddCrmPersonalCustomerResponse {}
 /// AddCrmPersonalCustomerRequestPermission
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddCrmPersonalCustomerRequestPermission {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `ownerStaffIds`.
-    #[serde(rename = "ownerStaffIds")]
+    /// A `list<string>` value. Wire name `ownerStaffIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_staff_ids: Option<Vec<String>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `participantStaffIds`.
-    #[serde(rename = "participantStaffIds")]
+    /// A `list<string>` value. Wire name `participantStaffIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant_staff_ids: Option<Vec<String>>,
 }

@@ -24,57 +24,34 @@ pub type AddCustomerTrackError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddCustomerTrackRequest {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `customerId`. Required.
-    #[serde(rename = "customerId")]
+    /// A `string` value. Wire name `customerId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `extraBizInfo`.
-    #[serde(rename = "extraBizInfo")]
+    /// A `string` value. Wire name `extraBizInfo`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra_biz_info: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `idempotentKey`.
-    #[serde(rename = "idempotentKey")]
+    /// A `string` value. Wire name `idempotentKey`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotent_key: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `maskedContent`.
-    #[serde(rename = "maskedContent")]
+    /// A `string` value. Wire name `maskedContent`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub masked_content: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`. Required.
-    #[serde(rename = "operatorUserId")]
+    /// A `string` value. Wire name `operatorUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`. Required.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<i64>,
 }
@@ -133,9 +110,7 @@ impl AddCustomerTrackRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct AddCustomerTrackResponse {
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub success: bool,
 }
 impl AddCustomerTrackResponse {

@@ -24,35 +24,22 @@ pub type AddLeadsError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddLeadsRequest {
-    /// A `i64` value.
-    ///
-    /// Wire name `assignTimestamp`.
-    #[serde(rename = "assignTimestamp")]
+    /// A `i64` value. Wire name `assignTimestamp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assign_timestamp: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `assignUserId`. Required.
-    #[serde(rename = "assignUserId")]
+    /// A `string` value. Wire name `assignUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assign_user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `assignedUserId`. Required.
-    #[serde(rename = "assignedUserId")]
+    /// A `string` value. Wire name `assignedUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_user_id: Option<String>,
-    /// A `list<crm_1_0::AddLeadsRequestLeads>` value.
-    ///
-    /// Required.
+    /// A `list<AddLeadsRequestLeads>` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leads: Option<Vec<AddLeadsRequestLeads>>,
-    /// A `string` value.
-    ///
-    /// Wire name `outTaskId`. Required.
-    #[serde(rename = "outTaskId")]
+    /// A `string` value. Wire name `outTaskId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_task_id: Option<String>,
 }
@@ -89,12 +76,10 @@ impl AddLeadsRequest {
 }
 /// The response of [`AddLeads`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddLeadsResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `outTaskId`.
-    #[serde(rename = "outTaskId")]
+    /// A `string` value. Wire name `outTaskId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_task_id: Option<String>,
 }
@@ -112,18 +97,13 @@ impl AddLeadsResponse {
 impl rt::ResponseEnvelope for AddLeadsResponse {}
 /// AddLeadsRequestLeads
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddLeadsRequestLeads {
-    /// A `string` value.
-    ///
-    /// Wire name `leadsName`. Required.
-    #[serde(rename = "leadsName")]
+    /// A `string` value. Wire name `leadsName`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leads_name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `outLeadsId`. Required.
-    #[serde(rename = "outLeadsId")]
+    /// A `string` value. Wire name `outLeadsId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_leads_id: Option<String>,
 }

@@ -26,27 +26,19 @@ pub type AddMetaModelFieldError = rt::Error<crate::generated::service::ApiCode>;
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct AddMetaModelFieldRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `bizType`. Required.
+    /// A `string` value. Wire name `bizType`. Required.
     #[serde(rename = "bizType")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_type: Option<String>,
-    /// A `list<crm_1_0::AddMetaModelFieldRequestFieldDtoList>` value.
-    ///
-    /// Wire name `fieldDTOList`. Required.
+    /// A `list<AddMetaModelFieldRequestFieldDtoList>` value. Wire name `fieldDTOList`. Required.
     #[serde(rename = "fieldDTOList")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_dtolist: Option<Vec<AddMetaModelFieldRequestFieldDtoList>>,
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`. Required.
+    /// A `string` value. Wire name `operatorUserId`. Required.
     #[serde(rename = "operatorUserId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
 }
@@ -81,12 +73,10 @@ impl AddMetaModelFieldRequest {
 }
 /// The response of [`AddMetaModelField`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddMetaModelFieldResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `bizType`. Required.
-    #[serde(rename = "bizType")]
+    /// A `string` value. Wire name `bizType`. Required.
     pub biz_type: String,
 }
 impl AddMetaModelFieldResponse {
@@ -103,17 +93,13 @@ impl AddMetaModelFieldResponse {
 impl rt::ResponseEnvelope for AddMetaModelFieldResponse {}
 /// AddMetaModelFieldRequestFieldDtoList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddMetaModelFieldRequestFieldDtoList {
-    /// A `string` value.
-    ///
-    /// Wire name `componentName`. Required.
-    #[serde(rename = "componentName")]
+    /// A `string` value. Wire name `componentName`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub component_name: Option<String>,
-    /// A `crm_1_0::AddMetaModelFieldRequestFieldDtoListProps` value.
-    ///
-    /// Required.
+    /// A `AddMetaModelFieldRequestFieldDtoListProps` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub props: Option<AddMetaModelFieldRequestFieldDtoListProps>,
 }
@@ -149,15 +135,13 @@ pub static ADD_META_MODEL_FIELD_REQUEST_FIELD_DTO_LIST_SCHEMA: rt::ObjectSchema 
 };
 /// AddMetaModelFieldRequestFieldDtoListProps
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddMetaModelFieldRequestFieldDtoListProps {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub align: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `bizAlias`.
-    #[serde(rename = "bizAlias")]
+    /// A `string` value. Wire name `bizAlias`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_alias: Option<String>,
     /// A `i64` value.
@@ -172,10 +156,7 @@ pub struct AddMetaModelFieldRequestFieldDtoListProps {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<bool>,
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_id: Option<String>,
     /// A `string` value.
@@ -184,59 +165,37 @@ pub struct AddMetaModelFieldRequestFieldDtoListProps {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invisible: Option<bool>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Wire name `labelEditableFreeze`.
-    #[serde(rename = "labelEditableFreeze")]
+    /// A `bool` value. Wire name `labelEditableFreeze`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label_editable_freeze: Option<bool>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `needDetail`.
-    #[serde(rename = "needDetail")]
+    /// A `string` value. Wire name `needDetail`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub need_detail: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `notPrint`.
-    #[serde(rename = "notPrint")]
+    /// A `string` value. Wire name `notPrint`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_print: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `notUpper`.
-    #[serde(rename = "notUpper")]
+    /// A `string` value. Wire name `notUpper`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_upper: Option<String>,
-    /// A `list<crm_1_0::AddMetaModelFieldRequestFieldDtoListPropsOptions>` value.
+    /// A `list<AddMetaModelFieldRequestFieldDtoListPropsOptions>` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<AddMetaModelFieldRequestFieldDtoListPropsOptions>>,
-    /// A `bool` value.
-    ///
-    /// Wire name `payEnable`.
-    #[serde(rename = "payEnable")]
+    /// A `bool` value. Wire name `payEnable`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pay_enable: Option<bool>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// A `bool` value.
-    ///
-    /// Wire name `requiredEditableFreeze`.
-    #[serde(rename = "requiredEditableFreeze")]
+    /// A `bool` value. Wire name `requiredEditableFreeze`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required_editable_freeze: Option<bool>,
     /// A `bool` value.

@@ -24,42 +24,25 @@ pub type AppendCustomerDataAuthError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppendCustomerDataAuthRequest {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `customerIds`. Required.
-    #[serde(rename = "customerIds")]
+    /// A `list<string>` value. Wire name `customerIds`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_ids: Option<Vec<String>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `dataAuthUserIds`. Required.
-    #[serde(rename = "dataAuthUserIds")]
+    /// A `list<string>` value. Wire name `dataAuthUserIds`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_auth_user_ids: Option<Vec<String>>,
-    /// A `string` value.
-    ///
-    /// Wire name `formCode`.
-    #[serde(rename = "formCode")]
+    /// A `string` value. Wire name `formCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `operateUserId`. Required.
-    #[serde(rename = "operateUserId")]
+    /// A `string` value. Wire name `operateUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operate_user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `roleType`. Required.
-    #[serde(rename = "roleType")]
+    /// A `string` value. Wire name `roleType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_type: Option<String>,
 }

@@ -24,18 +24,13 @@ pub type BatchAddContactsError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddContactsRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`. Required.
-    #[serde(rename = "operatorUserId")]
+    /// A `string` value. Wire name `operatorUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
-    /// A `list<crm_1_0::BatchAddContactsRequestRelationList>` value.
-    ///
-    /// Wire name `relationList`. Required.
-    #[serde(rename = "relationList")]
+    /// A `list<BatchAddContactsRequestRelationList>` value. Wire name `relationList`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_list: Option<Vec<BatchAddContactsRequestRelationList>>,
 }
@@ -62,7 +57,7 @@ impl BatchAddContactsRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct BatchAddContactsResponse {
-    /// A `list<crm_1_0::BatchAddContactsResponseBodyResults>` value.
+    /// A `list<BatchAddContactsResponseBodyResults>` value.
     #[serde(default)]
     pub results: Vec<BatchAddContactsResponseBodyResults>,
 }
@@ -83,24 +78,16 @@ impl BatchAddContactsResponse {
 impl rt::ResponseEnvelope for BatchAddContactsResponse {}
 /// BatchAddContactsRequestRelationList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddContactsRequestRelationList {
-    /// A `list<crm_1_0::BatchAddContactsRequestRelationListBizDataList>` value.
-    ///
-    /// Wire name `bizDataList`. Required.
-    #[serde(rename = "bizDataList")]
+    /// A `list<BatchAddContactsRequestRelationListBizDataList>` value. Wire name `bizDataList`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_data_list: Option<Vec<BatchAddContactsRequestRelationListBizDataList>>,
-    /// A `json` value.
-    ///
-    /// Wire name `bizExtMap`.
-    #[serde(rename = "bizExtMap")]
+    /// A `json` value. Wire name `bizExtMap`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_ext_map: Option<rt::JsonValue>,
-    /// A `string` value.
-    ///
-    /// Wire name `sourceDataId`.
-    #[serde(rename = "sourceDataId")]
+    /// A `string` value. Wire name `sourceDataId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_data_id: Option<String>,
 }
@@ -147,22 +134,16 @@ pub static BATCH_ADD_CONTACTS_REQUEST_RELATION_LIST_SCHEMA: rt::ObjectSchema = r
 };
 /// BatchAddContactsRequestRelationListBizDataList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddContactsRequestRelationListBizDataList {
-    /// A `string` value.
-    ///
-    /// Wire name `extendValue`.
-    #[serde(rename = "extendValue")]
+    /// A `string` value. Wire name `extendValue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_value: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
@@ -198,24 +179,16 @@ pub static BATCH_ADD_CONTACTS_REQUEST_RELATION_LIST_BIZ_DATA_LIST_SCHEMA: rt::Ob
 };
 /// BatchAddContactsResponseBodyResults
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddContactsResponseBodyResults {
-    /// A `string` value.
-    ///
-    /// Wire name `errorCode`.
-    #[serde(rename = "errorCode")]
+    /// A `string` value. Wire name `errorCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `errorMsg`.
-    #[serde(rename = "errorMsg")]
+    /// A `string` value. Wire name `errorMsg`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationId`.
-    #[serde(rename = "relationId")]
+    /// A `string` value. Wire name `relationId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_id: Option<String>,
     /// A `bool` value.

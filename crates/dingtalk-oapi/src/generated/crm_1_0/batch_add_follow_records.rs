@@ -24,18 +24,13 @@ pub type BatchAddFollowRecordsError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddFollowRecordsRequest {
-    /// A `list<crm_1_0::BatchAddFollowRecordsRequestInstanceList>` value.
-    ///
-    /// Wire name `instanceList`. Required.
-    #[serde(rename = "instanceList")]
+    /// A `list<BatchAddFollowRecordsRequestInstanceList>` value. Wire name `instanceList`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_list: Option<Vec<BatchAddFollowRecordsRequestInstanceList>>,
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`. Required.
-    #[serde(rename = "operatorUserId")]
+    /// A `string` value. Wire name `operatorUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
@@ -62,7 +57,7 @@ impl BatchAddFollowRecordsRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct BatchAddFollowRecordsResponse {
-    /// A `list<crm_1_0::BatchAddFollowRecordsResponseBodyResults>` value.
+    /// A `list<BatchAddFollowRecordsResponseBodyResults>` value.
     #[serde(default)]
     pub results: Vec<BatchAddFollowRecordsResponseBodyResults>,
 }
@@ -83,18 +78,13 @@ impl BatchAddFollowRecordsResponse {
 impl rt::ResponseEnvelope for BatchAddFollowRecordsResponse {}
 /// BatchAddFollowRecordsRequestInstanceList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddFollowRecordsRequestInstanceList {
-    /// A `json` value.
-    ///
-    /// Wire name `bizExtMap`.
-    #[serde(rename = "bizExtMap")]
+    /// A `json` value. Wire name `bizExtMap`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_ext_map: Option<rt::JsonValue>,
-    /// A `list<crm_1_0::BatchAddFollowRecordsRequestInstanceListDataArray>` value.
-    ///
-    /// Wire name `dataArray`. Required.
-    #[serde(rename = "dataArray")]
+    /// A `list<BatchAddFollowRecordsRequestInstanceListDataArray>` value. Wire name `dataArray`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_array: Option<Vec<BatchAddFollowRecordsRequestInstanceListDataArray>>,
 }
@@ -135,22 +125,16 @@ pub static BATCH_ADD_FOLLOW_RECORDS_REQUEST_INSTANCE_LIST_SCHEMA: rt::ObjectSche
 };
 /// BatchAddFollowRecordsRequestInstanceListDataArray
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddFollowRecordsRequestInstanceListDataArray {
-    /// A `string` value.
-    ///
-    /// Wire name `extendValue`.
-    #[serde(rename = "extendValue")]
+    /// A `string` value. Wire name `extendValue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_value: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
@@ -186,24 +170,16 @@ pub static BATCH_ADD_FOLLOW_RECORDS_REQUEST_INSTANCE_LIST_DATA_ARRAY_SCHEMA: rt:
 };
 /// BatchAddFollowRecordsResponseBodyResults
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddFollowRecordsResponseBodyResults {
-    /// A `string` value.
-    ///
-    /// Wire name `errorCode`.
-    #[serde(rename = "errorCode")]
+    /// A `string` value. Wire name `errorCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `errorMsg`.
-    #[serde(rename = "errorMsg")]
+    /// A `string` value. Wire name `errorMsg`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `instanceId`.
-    #[serde(rename = "instanceId")]
+    /// A `string` value. Wire name `instanceId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// A `bool` value.

@@ -24,30 +24,19 @@ pub type BatchAddRelationDatasError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddRelationDatasRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`. Required.
-    #[serde(rename = "operatorUserId")]
+    /// A `string` value. Wire name `operatorUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
-    /// A `list<crm_1_0::BatchAddRelationDatasRequestRelationList>` value.
-    ///
-    /// Wire name `relationList`. Required.
-    #[serde(rename = "relationList")]
+    /// A `list<BatchAddRelationDatasRequestRelationList>` value. Wire name `relationList`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_list: Option<Vec<BatchAddRelationDatasRequestRelationList>>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`. Required.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Wire name `skipDuplicateCheck`.
-    #[serde(rename = "skipDuplicateCheck")]
+    /// A `bool` value. Wire name `skipDuplicateCheck`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_duplicate_check: Option<bool>,
 }
@@ -84,7 +73,7 @@ impl BatchAddRelationDatasRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct BatchAddRelationDatasResponse {
-    /// A `list<crm_1_0::BatchAddRelationDatasResponseBodyResults>` value.
+    /// A `list<BatchAddRelationDatasResponseBodyResults>` value.
     #[serde(default)]
     pub results: Vec<BatchAddRelationDatasResponseBodyResults>,
 }
@@ -107,29 +96,21 @@ impl rt::ResponseEnvelope for BatchAddRelationDatasResponse {}
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct BatchAddRelationDatasRequestRelationList {
-    /// A `list<crm_1_0::BatchAddRelationDatasRequestRelationListBizDataList>` value.
-    ///
-    /// Wire name `bizDataList`. Required.
+    /// A `list<BatchAddRelationDatasRequestRelationListBizDataList>` value. Wire name `bizDataList`. Required.
     #[serde(rename = "bizDataList")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_data_list: Option<Vec<BatchAddRelationDatasRequestRelationListBizDataList>>,
-    /// A `json` value.
-    ///
-    /// Wire name `bizExtMap`.
+    /// A `json` value. Wire name `bizExtMap`.
     #[serde(rename = "bizExtMap")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_ext_map: Option<rt::JsonValue>,
-    /// A `crm_1_0::BatchAddRelationDatasRequestRelationListRelationPermissionDto` value.
-    ///
-    /// Wire name `relationPermissionDTO`.
+    /// A `BatchAddRelationDatasRequestRelationListRelationPermissionDto` value. Wire name `relationPermissionDTO`.
     #[serde(rename = "relationPermissionDTO")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_permission_dto: Option<
         BatchAddRelationDatasRequestRelationListRelationPermissionDto,
     >,
-    /// A `string` value.
-    ///
-    /// Wire name `sourceDataId`.
+    /// A `string` value. Wire name `sourceDataId`.
     #[serde(rename = "sourceDataId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_data_id: Option<String>,
@@ -191,22 +172,16 @@ pub static BATCH_ADD_RELATION_DATAS_REQUEST_RELATION_LIST_SCHEMA: rt::ObjectSche
 };
 /// BatchAddRelationDatasRequestRelationListBizDataList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddRelationDatasRequestRelationListBizDataList {
-    /// A `string` value.
-    ///
-    /// Wire name `extendValue`.
-    #[serde(rename = "extendValue")]
+    /// A `string` value. Wire name `extendValue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_value: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
@@ -242,18 +217,13 @@ pub static BATCH_ADD_RELATION_DATAS_REQUEST_RELATION_LIST_BIZ_DATA_LIST_SCHEMA: 
 };
 /// BatchAddRelationDatasRequestRelationListRelationPermissionDto
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddRelationDatasRequestRelationListRelationPermissionDto {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `participantUserIds`.
-    #[serde(rename = "participantUserIds")]
+    /// A `list<string>` value. Wire name `participantUserIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant_user_ids: Option<Vec<String>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `principalUserIds`.
-    #[serde(rename = "principalUserIds")]
+    /// A `list<string>` value. Wire name `principalUserIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_user_ids: Option<Vec<String>>,
 }
@@ -289,30 +259,19 @@ pub static BATCH_ADD_RELATION_DATAS_REQUEST_RELATION_LIST_RELATION_PERMISSION_DT
 };
 /// BatchAddRelationDatasResponseBodyResults
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddRelationDatasResponseBodyResults {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `duplicatedRelationIds`.
-    #[serde(rename = "duplicatedRelationIds")]
+    /// A `list<string>` value. Wire name `duplicatedRelationIds`.
     #[serde(default)]
     pub duplicated_relation_ids: Vec<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `errorCode`.
-    #[serde(rename = "errorCode")]
+    /// A `string` value. Wire name `errorCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `errorMsg`.
-    #[serde(rename = "errorMsg")]
+    /// A `string` value. Wire name `errorMsg`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationId`.
-    #[serde(rename = "relationId")]
+    /// A `string` value. Wire name `relationId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_id: Option<String>,
     /// A `bool` value.

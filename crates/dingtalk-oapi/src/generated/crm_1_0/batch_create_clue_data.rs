@@ -24,24 +24,16 @@ pub type BatchCreateClueDataError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreateClueDataRequest {
-    /// A `list<crm_1_0::BatchCreateClueDataRequestDataList>` value.
-    ///
-    /// Wire name `dataList`.
-    #[serde(rename = "dataList")]
+    /// A `list<BatchCreateClueDataRequestDataList>` value. Wire name `dataList`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_list: Option<Vec<BatchCreateClueDataRequestDataList>>,
-    /// A `bool` value.
-    ///
-    /// Wire name `privateSeas`.
-    #[serde(rename = "privateSeas")]
+    /// A `bool` value. Wire name `privateSeas`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_seas: Option<bool>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -71,15 +63,13 @@ impl BatchCreateClueDataRequest {
 }
 /// The response of [`BatchCreateClueData`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreateClueDataResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `requestId`.
-    #[serde(rename = "requestId")]
+    /// A `string` value. Wire name `requestId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-    /// A `list<crm_1_0::BatchCreateClueDataResponseBodyResult>` value.
+    /// A `list<BatchCreateClueDataResponseBodyResult>` value.
     #[serde(default)]
     pub result: Vec<BatchCreateClueDataResponseBodyResult>,
 }
@@ -105,38 +95,25 @@ impl BatchCreateClueDataResponse {
 impl rt::ResponseEnvelope for BatchCreateClueDataResponse {}
 /// BatchCreateClueDataRequestDataList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreateClueDataRequestDataList {
-    /// A `list<crm_1_0::BatchCreateClueDataRequestDataListContactList>` value.
-    ///
-    /// Wire name `contactList`. Required.
-    #[serde(rename = "contactList")]
+    /// A `list<BatchCreateClueDataRequestDataListContactList>` value. Wire name `contactList`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_list: Option<Vec<BatchCreateClueDataRequestDataListContactList>>,
-    /// A `crm_1_0::BatchCreateClueDataRequestDataListEnterprise` value.
+    /// A `BatchCreateClueDataRequestDataListEnterprise` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enterprise: Option<BatchCreateClueDataRequestDataListEnterprise>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `sourceId`. Required.
-    #[serde(rename = "sourceId")]
+    /// A `string` value. Wire name `sourceId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `sourceType`. Required.
-    #[serde(rename = "sourceType")]
+    /// A `string` value. Wire name `sourceType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_type: Option<String>,
-    /// A `list<crm_1_0::BatchCreateClueDataRequestDataListTagIdList>` value.
-    ///
-    /// Wire name `tagIdList`.
-    #[serde(rename = "tagIdList")]
+    /// A `list<BatchCreateClueDataRequestDataListTagIdList>` value. Wire name `tagIdList`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_id_list: Option<Vec<BatchCreateClueDataRequestDataListTagIdList>>,
 }
@@ -219,16 +196,13 @@ pub static BATCH_CREATE_CLUE_DATA_REQUEST_DATA_LIST_SCHEMA: rt::ObjectSchema = r
 };
 /// BatchCreateClueDataRequestDataListContactList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreateClueDataRequestDataListContactList {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value.
@@ -237,16 +211,10 @@ pub struct BatchCreateClueDataRequestDataListContactList {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qq: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `wangWang`.
-    #[serde(rename = "wangWang")]
+    /// A `string` value. Wire name `wangWang`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wang_wang: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `weChat`.
-    #[serde(rename = "weChat")]
+    /// A `string` value. Wire name `weChat`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub we_chat: Option<String>,
 }
@@ -300,29 +268,22 @@ pub static BATCH_CREATE_CLUE_DATA_REQUEST_DATA_LIST_CONTACT_LIST_SCHEMA: rt::Obj
 };
 /// BatchCreateClueDataRequestDataListEnterprise
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreateClueDataRequestDataListEnterprise {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `industryCode`.
-    #[serde(rename = "industryCode")]
+    /// A `string` value. Wire name `industryCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub industry_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `unifiedSocialCreditCode`.
-    #[serde(rename = "unifiedSocialCreditCode")]
+    /// A `string` value. Wire name `unifiedSocialCreditCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unified_social_credit_code: Option<String>,
 }
@@ -370,18 +331,13 @@ pub static BATCH_CREATE_CLUE_DATA_REQUEST_DATA_LIST_ENTERPRISE_SCHEMA: rt::Objec
 };
 /// BatchCreateClueDataRequestDataListTagIdList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreateClueDataRequestDataListTagIdList {
-    /// A `string` value.
-    ///
-    /// Wire name `tagId`. Required.
-    #[serde(rename = "tagId")]
+    /// A `string` value. Wire name `tagId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `tagName`.
-    #[serde(rename = "tagName")]
+    /// A `string` value. Wire name `tagName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
 }
@@ -411,24 +367,16 @@ pub static BATCH_CREATE_CLUE_DATA_REQUEST_DATA_LIST_TAG_ID_LIST_SCHEMA: rt::Obje
 };
 /// BatchCreateClueDataResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreateClueDataResponseBodyResult {
-    /// A `string` value.
-    ///
-    /// Wire name `clueId`.
-    #[serde(rename = "clueId")]
+    /// A `string` value. Wire name `clueId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clue_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `dataId`.
-    #[serde(rename = "dataId")]
+    /// A `string` value. Wire name `dataId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `resultCode`.
-    #[serde(rename = "resultCode")]
+    /// A `string` value. Wire name `resultCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_code: Option<String>,
 }

@@ -24,18 +24,13 @@ pub type BatchRemoveFollowRecordsError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchRemoveFollowRecordsRequest {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `instanceIds`. Required.
-    #[serde(rename = "instanceIds")]
+    /// A `list<string>` value. Wire name `instanceIds`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_ids: Option<Vec<String>>,
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`. Required.
-    #[serde(rename = "operatorUserId")]
+    /// A `string` value. Wire name `operatorUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
@@ -59,7 +54,7 @@ impl BatchRemoveFollowRecordsRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct BatchRemoveFollowRecordsResponse {
-    /// A `list<crm_1_0::BatchRemoveFollowRecordsResponseBodyResults>` value.
+    /// A `list<BatchRemoveFollowRecordsResponseBodyResults>` value.
     #[serde(default)]
     pub results: Vec<BatchRemoveFollowRecordsResponseBodyResults>,
 }
@@ -80,24 +75,16 @@ impl BatchRemoveFollowRecordsResponse {
 impl rt::ResponseEnvelope for BatchRemoveFollowRecordsResponse {}
 /// BatchRemoveFollowRecordsResponseBodyResults
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchRemoveFollowRecordsResponseBodyResults {
-    /// A `string` value.
-    ///
-    /// Wire name `errorCode`.
-    #[serde(rename = "errorCode")]
+    /// A `string` value. Wire name `errorCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `errorMsg`.
-    #[serde(rename = "errorMsg")]
+    /// A `string` value. Wire name `errorMsg`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `instanceId`.
-    #[serde(rename = "instanceId")]
+    /// A `string` value. Wire name `instanceId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// A `bool` value.

@@ -26,23 +26,16 @@ pub type BatchSendOfficialAccountOtoMessageError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `accountId`.
-    #[serde(rename = "accountId")]
+    /// A `string` value. Wire name `accountId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `bizId`.
-    #[serde(rename = "bizId")]
+    /// A `string` value. Wire name `bizId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_id: Option<String>,
-    /// A `crm_1_0::BatchSendOfficialAccountOtoMessageRequestDetail` value.
-    ///
-    /// Required.
+    /// A `BatchSendOfficialAccountOtoMessageRequestDetail` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<BatchSendOfficialAccountOtoMessageRequestDetail>,
 }
@@ -72,15 +65,13 @@ impl BatchSendOfficialAccountOtoMessageRequest {
 }
 /// The response of [`BatchSendOfficialAccountOtoMessage`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `requestId`.
-    #[serde(rename = "requestId")]
+    /// A `string` value. Wire name `requestId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-    /// A `crm_1_0::BatchSendOfficialAccountOtoMessageResponseBodyResult` value.
+    /// A `BatchSendOfficialAccountOtoMessageResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<BatchSendOfficialAccountOtoMessageResponseBodyResult>,
 }
@@ -106,41 +97,25 @@ impl BatchSendOfficialAccountOtoMessageResponse {
 impl rt::ResponseEnvelope for BatchSendOfficialAccountOtoMessageResponse {}
 /// BatchSendOfficialAccountOtoMessageRequestDetail
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequestDetail {
-    /// A `string` value.
-    ///
-    /// Wire name `bizRequestId`.
-    #[serde(rename = "bizRequestId")]
+    /// A `string` value. Wire name `bizRequestId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_request_id: Option<String>,
-    /// A `crm_1_0::BatchSendOfficialAccountOtoMessageRequestDetailMessageBody` value.
-    ///
-    /// Wire name `messageBody`. Required.
-    #[serde(rename = "messageBody")]
+    /// A `BatchSendOfficialAccountOtoMessageRequestDetailMessageBody` value. Wire name `messageBody`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_body: Option<BatchSendOfficialAccountOtoMessageRequestDetailMessageBody>,
-    /// A `string` value.
-    ///
-    /// Wire name `msgType`. Required.
-    #[serde(rename = "msgType")]
+    /// A `string` value. Wire name `msgType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msg_type: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Wire name `sendToAll`.
-    #[serde(rename = "sendToAll")]
+    /// A `bool` value. Wire name `sendToAll`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_to_all: Option<bool>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `userIdList`.
-    #[serde(rename = "userIdList")]
+    /// A `list<string>` value. Wire name `userIdList`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id_list: Option<Vec<String>>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
@@ -203,25 +178,23 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_SCHEMA: rt::Ob
 };
 /// BatchSendOfficialAccountOtoMessageRequestDetailMessageBody
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBody {
-    /// A `crm_1_0::BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard` value.
-    ///
-    /// Wire name `actionCard`.
-    #[serde(rename = "actionCard")]
+    /// A `BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard` value. Wire name `actionCard`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_card: Option<
         BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard,
     >,
-    /// A `crm_1_0::BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyLink` value.
+    /// A `BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyLink` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyLink>,
-    /// A `crm_1_0::BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown` value.
+    /// A `BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub markdown: Option<
         BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown,
     >,
-    /// A `crm_1_0::BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyText` value.
+    /// A `BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyText` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyText>,
 }
@@ -295,42 +268,29 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_S
 };
 /// BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard {
-    /// A `list<crm_1_0::BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList>` value.
-    ///
-    /// Wire name `buttonList`.
-    #[serde(rename = "buttonList")]
+    /// A `list<BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList>` value. Wire name `buttonList`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub button_list: Option<
         Vec<
             BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList,
         >,
     >,
-    /// A `string` value.
-    ///
-    /// Wire name `buttonOrientation`.
-    #[serde(rename = "buttonOrientation")]
+    /// A `string` value. Wire name `buttonOrientation`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub button_orientation: Option<String>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub markdown: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `singleTitle`.
-    #[serde(rename = "singleTitle")]
+    /// A `string` value. Wire name `singleTitle`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_title: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `singleUrl`.
-    #[serde(rename = "singleUrl")]
+    /// A `string` value. Wire name `singleUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_url: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
@@ -398,17 +358,13 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_A
 };
 /// BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList {
-    /// A `string` value.
-    ///
-    /// Wire name `actionUrl`. Required.
-    #[serde(rename = "actionUrl")]
+    /// A `string` value. Wire name `actionUrl`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_url: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
@@ -438,28 +394,19 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_A
 };
 /// BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyLink
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyLink {
-    /// A `string` value.
-    ///
-    /// Wire name `messageUrl`. Required.
-    #[serde(rename = "messageUrl")]
+    /// A `string` value. Wire name `messageUrl`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_url: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `picUrl`. Required.
-    #[serde(rename = "picUrl")]
+    /// A `string` value. Wire name `picUrl`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pic_url: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
@@ -503,14 +450,10 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_L
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
@@ -542,9 +485,7 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_M
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyText {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
@@ -566,12 +507,10 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_T
 };
 /// BatchSendOfficialAccountOtoMessageResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageResponseBodyResult {
-    /// A `string` value.
-    ///
-    /// Wire name `openPushId`. Required.
-    #[serde(rename = "openPushId")]
+    /// A `string` value. Wire name `openPushId`. Required.
     pub open_push_id: String,
 }
 impl BatchSendOfficialAccountOtoMessageResponseBodyResult {

@@ -24,18 +24,13 @@ pub type BatchUpdateContactsError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateContactsRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`. Required.
-    #[serde(rename = "operatorUserId")]
+    /// A `string` value. Wire name `operatorUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
-    /// A `list<crm_1_0::BatchUpdateContactsRequestRelationList>` value.
-    ///
-    /// Wire name `relationList`. Required.
-    #[serde(rename = "relationList")]
+    /// A `list<BatchUpdateContactsRequestRelationList>` value. Wire name `relationList`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_list: Option<Vec<BatchUpdateContactsRequestRelationList>>,
 }
@@ -62,7 +57,7 @@ impl BatchUpdateContactsRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct BatchUpdateContactsResponse {
-    /// A `list<crm_1_0::BatchUpdateContactsResponseBodyResults>` value.
+    /// A `list<BatchUpdateContactsResponseBodyResults>` value.
     #[serde(default)]
     pub results: Vec<BatchUpdateContactsResponseBodyResults>,
 }
@@ -83,24 +78,16 @@ impl BatchUpdateContactsResponse {
 impl rt::ResponseEnvelope for BatchUpdateContactsResponse {}
 /// BatchUpdateContactsRequestRelationList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateContactsRequestRelationList {
-    /// A `list<crm_1_0::BatchUpdateContactsRequestRelationListBizDataList>` value.
-    ///
-    /// Wire name `bizDataList`.
-    #[serde(rename = "bizDataList")]
+    /// A `list<BatchUpdateContactsRequestRelationListBizDataList>` value. Wire name `bizDataList`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_data_list: Option<Vec<BatchUpdateContactsRequestRelationListBizDataList>>,
-    /// A `json` value.
-    ///
-    /// Wire name `bizExtMap`.
-    #[serde(rename = "bizExtMap")]
+    /// A `json` value. Wire name `bizExtMap`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_ext_map: Option<rt::JsonValue>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationId`. Required.
-    #[serde(rename = "relationId")]
+    /// A `string` value. Wire name `relationId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_id: Option<String>,
 }
@@ -146,22 +133,16 @@ pub static BATCH_UPDATE_CONTACTS_REQUEST_RELATION_LIST_SCHEMA: rt::ObjectSchema 
 };
 /// BatchUpdateContactsRequestRelationListBizDataList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateContactsRequestRelationListBizDataList {
-    /// A `string` value.
-    ///
-    /// Wire name `extendValue`.
-    #[serde(rename = "extendValue")]
+    /// A `string` value. Wire name `extendValue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_value: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
@@ -197,24 +178,16 @@ pub static BATCH_UPDATE_CONTACTS_REQUEST_RELATION_LIST_BIZ_DATA_LIST_SCHEMA: rt:
 };
 /// BatchUpdateContactsResponseBodyResults
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateContactsResponseBodyResults {
-    /// A `string` value.
-    ///
-    /// Wire name `errorCode`.
-    #[serde(rename = "errorCode")]
+    /// A `string` value. Wire name `errorCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `errorMsg`.
-    #[serde(rename = "errorMsg")]
+    /// A `string` value. Wire name `errorMsg`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationId`.
-    #[serde(rename = "relationId")]
+    /// A `string` value. Wire name `relationId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_id: Option<String>,
     /// A `bool` value.

@@ -24,18 +24,13 @@ pub type BatchUpdateFollowRecordsError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateFollowRecordsRequest {
-    /// A `list<crm_1_0::BatchUpdateFollowRecordsRequestInstanceList>` value.
-    ///
-    /// Wire name `instanceList`. Required.
-    #[serde(rename = "instanceList")]
+    /// A `list<BatchUpdateFollowRecordsRequestInstanceList>` value. Wire name `instanceList`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_list: Option<Vec<BatchUpdateFollowRecordsRequestInstanceList>>,
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`. Required.
-    #[serde(rename = "operatorUserId")]
+    /// A `string` value. Wire name `operatorUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
@@ -62,7 +57,7 @@ impl BatchUpdateFollowRecordsRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct BatchUpdateFollowRecordsResponse {
-    /// A `list<crm_1_0::BatchUpdateFollowRecordsResponseBodyResults>` value.
+    /// A `list<BatchUpdateFollowRecordsResponseBodyResults>` value.
     #[serde(default)]
     pub results: Vec<BatchUpdateFollowRecordsResponseBodyResults>,
 }
@@ -83,18 +78,13 @@ impl BatchUpdateFollowRecordsResponse {
 impl rt::ResponseEnvelope for BatchUpdateFollowRecordsResponse {}
 /// BatchUpdateFollowRecordsRequestInstanceList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateFollowRecordsRequestInstanceList {
-    /// A `list<crm_1_0::BatchUpdateFollowRecordsRequestInstanceListDataArray>` value.
-    ///
-    /// Wire name `dataArray`. Required.
-    #[serde(rename = "dataArray")]
+    /// A `list<BatchUpdateFollowRecordsRequestInstanceListDataArray>` value. Wire name `dataArray`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_array: Option<Vec<BatchUpdateFollowRecordsRequestInstanceListDataArray>>,
-    /// A `string` value.
-    ///
-    /// Wire name `instanceId`. Required.
-    #[serde(rename = "instanceId")]
+    /// A `string` value. Wire name `instanceId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
 }
@@ -135,22 +125,16 @@ pub static BATCH_UPDATE_FOLLOW_RECORDS_REQUEST_INSTANCE_LIST_SCHEMA: rt::ObjectS
 };
 /// BatchUpdateFollowRecordsRequestInstanceListDataArray
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateFollowRecordsRequestInstanceListDataArray {
-    /// A `string` value.
-    ///
-    /// Wire name `extendValue`.
-    #[serde(rename = "extendValue")]
+    /// A `string` value. Wire name `extendValue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_value: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
@@ -186,24 +170,16 @@ pub static BATCH_UPDATE_FOLLOW_RECORDS_REQUEST_INSTANCE_LIST_DATA_ARRAY_SCHEMA: 
 };
 /// BatchUpdateFollowRecordsResponseBodyResults
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateFollowRecordsResponseBodyResults {
-    /// A `string` value.
-    ///
-    /// Wire name `errorCode`.
-    #[serde(rename = "errorCode")]
+    /// A `string` value. Wire name `errorCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `errorMsg`.
-    #[serde(rename = "errorMsg")]
+    /// A `string` value. Wire name `errorMsg`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `instanceId`.
-    #[serde(rename = "instanceId")]
+    /// A `string` value. Wire name `instanceId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// A `bool` value.

@@ -24,30 +24,19 @@ pub type BatchUpdateRelationDatasError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateRelationDatasRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`. Required.
-    #[serde(rename = "operatorUserId")]
+    /// A `string` value. Wire name `operatorUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
-    /// A `list<crm_1_0::BatchUpdateRelationDatasRequestRelationList>` value.
-    ///
-    /// Wire name `relationList`. Required.
-    #[serde(rename = "relationList")]
+    /// A `list<BatchUpdateRelationDatasRequestRelationList>` value. Wire name `relationList`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_list: Option<Vec<BatchUpdateRelationDatasRequestRelationList>>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`. Required.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Wire name `skipDuplicateCheck`.
-    #[serde(rename = "skipDuplicateCheck")]
+    /// A `bool` value. Wire name `skipDuplicateCheck`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_duplicate_check: Option<bool>,
 }
@@ -84,7 +73,7 @@ impl BatchUpdateRelationDatasRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct BatchUpdateRelationDatasResponse {
-    /// A `list<crm_1_0::BatchUpdateRelationDatasResponseBodyResults>` value.
+    /// A `list<BatchUpdateRelationDatasResponseBodyResults>` value.
     #[serde(default)]
     pub results: Vec<BatchUpdateRelationDatasResponseBodyResults>,
 }
@@ -105,26 +94,18 @@ impl BatchUpdateRelationDatasResponse {
 impl rt::ResponseEnvelope for BatchUpdateRelationDatasResponse {}
 /// BatchUpdateRelationDatasRequestRelationList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateRelationDatasRequestRelationList {
-    /// A `list<crm_1_0::BatchUpdateRelationDatasRequestRelationListBizDataList>` value.
-    ///
-    /// Wire name `bizDataList`.
-    #[serde(rename = "bizDataList")]
+    /// A `list<BatchUpdateRelationDatasRequestRelationListBizDataList>` value. Wire name `bizDataList`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_data_list: Option<
         Vec<BatchUpdateRelationDatasRequestRelationListBizDataList>,
     >,
-    /// A `json` value.
-    ///
-    /// Wire name `bizExtMap`.
-    #[serde(rename = "bizExtMap")]
+    /// A `json` value. Wire name `bizExtMap`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_ext_map: Option<rt::JsonValue>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationId`. Required.
-    #[serde(rename = "relationId")]
+    /// A `string` value. Wire name `relationId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_id: Option<String>,
 }
@@ -170,22 +151,16 @@ pub static BATCH_UPDATE_RELATION_DATAS_REQUEST_RELATION_LIST_SCHEMA: rt::ObjectS
 };
 /// BatchUpdateRelationDatasRequestRelationListBizDataList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateRelationDatasRequestRelationListBizDataList {
-    /// A `string` value.
-    ///
-    /// Wire name `extendValue`.
-    #[serde(rename = "extendValue")]
+    /// A `string` value. Wire name `extendValue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_value: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
@@ -221,30 +196,19 @@ pub static BATCH_UPDATE_RELATION_DATAS_REQUEST_RELATION_LIST_BIZ_DATA_LIST_SCHEM
 };
 /// BatchUpdateRelationDatasResponseBodyResults
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateRelationDatasResponseBodyResults {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `duplicatedRelationIds`.
-    #[serde(rename = "duplicatedRelationIds")]
+    /// A `list<string>` value. Wire name `duplicatedRelationIds`.
     #[serde(default)]
     pub duplicated_relation_ids: Vec<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `errorCode`.
-    #[serde(rename = "errorCode")]
+    /// A `string` value. Wire name `errorCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `errorMsg`.
-    #[serde(rename = "errorMsg")]
+    /// A `string` value. Wire name `errorMsg`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationId`.
-    #[serde(rename = "relationId")]
+    /// A `string` value. Wire name `relationId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_id: Option<String>,
     /// A `bool` value.

@@ -24,30 +24,19 @@ pub type ConsumeBenefitInventoryError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConsumeBenefitInventoryRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `benefitCode`. Required.
-    #[serde(rename = "benefitCode")]
+    /// A `string` value. Wire name `benefitCode`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub benefit_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `bizRequestId`. Required.
-    #[serde(rename = "bizRequestId")]
+    /// A `string` value. Wire name `bizRequestId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_request_id: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `consumeQuota`. Required.
-    #[serde(rename = "consumeQuota")]
+    /// A `i64` value. Wire name `consumeQuota`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consume_quota: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `optUserId`. Required.
-    #[serde(rename = "optUserId")]
+    /// A `string` value. Wire name `optUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opt_user_id: Option<String>,
 }

@@ -24,47 +24,31 @@ pub type CreateCustomerError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomerRequest {
-    /// A `list<crm_1_0::CreateCustomerRequestContacts>` value.
+    /// A `list<CreateCustomerRequestContacts>` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<CreateCustomerRequestContacts>>,
-    /// A `string` value.
-    ///
-    /// Wire name `creatorUserId`. Required.
-    #[serde(rename = "creatorUserId")]
+    /// A `string` value. Wire name `creatorUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_user_id: Option<String>,
-    /// A `json` value.
-    ///
-    /// Required.
+    /// A `json` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<rt::JsonValue>,
-    /// A `json` value.
-    ///
-    /// Wire name `extendData`.
-    #[serde(rename = "extendData")]
+    /// A `json` value. Wire name `extendData`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_data: Option<rt::JsonValue>,
-    /// A `string` value.
-    ///
-    /// Wire name `instanceId`.
-    #[serde(rename = "instanceId")]
+    /// A `string` value. Wire name `instanceId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `objectType`.
-    #[serde(rename = "objectType")]
+    /// A `string` value. Wire name `objectType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_type: Option<String>,
-    /// A `crm_1_0::CreateCustomerRequestPermission` value.
+    /// A `CreateCustomerRequestPermission` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<CreateCustomerRequestPermission>,
-    /// A `crm_1_0::CreateCustomerRequestSaveOption` value.
-    ///
-    /// Wire name `saveOption`. Required.
-    #[serde(rename = "saveOption")]
+    /// A `CreateCustomerRequestSaveOption` value. Wire name `saveOption`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub save_option: Option<CreateCustomerRequestSaveOption>,
 }
@@ -119,20 +103,15 @@ impl CreateCustomerRequest {
 }
 /// The response of [`CreateCustomer`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomerResponse {
-    /// A `list<crm_1_0::CreateCustomerResponseBodyContacts>` value.
+    /// A `list<CreateCustomerResponseBodyContacts>` value.
     #[serde(default)]
     pub contacts: Vec<CreateCustomerResponseBodyContacts>,
-    /// A `string` value.
-    ///
-    /// Wire name `customerInstanceId`. Required.
-    #[serde(rename = "customerInstanceId")]
+    /// A `string` value. Wire name `customerInstanceId`. Required.
     pub customer_instance_id: String,
-    /// A `string` value.
-    ///
-    /// Wire name `objectType`.
-    #[serde(rename = "objectType")]
+    /// A `string` value. Wire name `objectType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_type: Option<String>,
 }
@@ -163,17 +142,13 @@ impl CreateCustomerResponse {
 impl rt::ResponseEnvelope for CreateCustomerResponse {}
 /// CreateCustomerRequestContacts
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomerRequestContacts {
-    /// A `json` value.
-    ///
-    /// Required.
+    /// A `json` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<rt::JsonValue>,
-    /// A `json` value.
-    ///
-    /// Wire name `extendData`.
-    #[serde(rename = "extendData")]
+    /// A `json` value. Wire name `extendData`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_data: Option<rt::JsonValue>,
 }
@@ -203,18 +178,13 @@ pub static CREATE_CUSTOMER_REQUEST_CONTACTS_SCHEMA: rt::ObjectSchema = rt::Objec
 };
 /// CreateCustomerRequestPermission
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomerRequestPermission {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `ownerStaffIds`.
-    #[serde(rename = "ownerStaffIds")]
+    /// A `list<string>` value. Wire name `ownerStaffIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_staff_ids: Option<Vec<String>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `participantStaffIds`.
-    #[serde(rename = "participantStaffIds")]
+    /// A `list<string>` value. Wire name `participantStaffIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant_staff_ids: Option<Vec<String>>,
 }
@@ -250,30 +220,19 @@ pub static CREATE_CUSTOMER_REQUEST_PERMISSION_SCHEMA: rt::ObjectSchema = rt::Obj
 };
 /// CreateCustomerRequestSaveOption
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomerRequestSaveOption {
-    /// A `string` value.
-    ///
-    /// Wire name `customerExistedPolicy`.
-    #[serde(rename = "customerExistedPolicy")]
+    /// A `string` value. Wire name `customerExistedPolicy`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_existed_policy: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Wire name `skipDuplicateCheck`.
-    #[serde(rename = "skipDuplicateCheck")]
+    /// A `bool` value. Wire name `skipDuplicateCheck`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_duplicate_check: Option<bool>,
-    /// A `i64` value.
-    ///
-    /// Wire name `subscribePolicy`.
-    #[serde(rename = "subscribePolicy")]
+    /// A `i64` value. Wire name `subscribePolicy`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscribe_policy: Option<i64>,
-    /// A `bool` value.
-    ///
-    /// Wire name `throwExceptionWhileSavingContactFailed`.
-    #[serde(rename = "throwExceptionWhileSavingContactFailed")]
+    /// A `bool` value. Wire name `throwExceptionWhileSavingContactFailed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub throw_exception_while_saving_contact_failed: Option<bool>,
 }
@@ -318,12 +277,10 @@ pub static CREATE_CUSTOMER_REQUEST_SAVE_OPTION_SCHEMA: rt::ObjectSchema = rt::Ob
 };
 /// CreateCustomerResponseBodyContacts
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomerResponseBodyContacts {
-    /// A `string` value.
-    ///
-    /// Wire name `contactInstanceId`.
-    #[serde(rename = "contactInstanceId")]
+    /// A `string` value. Wire name `contactInstanceId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_instance_id: Option<String>,
 }

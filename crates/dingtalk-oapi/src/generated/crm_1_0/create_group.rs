@@ -24,30 +24,19 @@ pub type CreateGroupError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `groupName`. Required.
-    #[serde(rename = "groupName")]
+    /// A `string` value. Wire name `groupName`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `memberUserIds`.
-    #[serde(rename = "memberUserIds")]
+    /// A `string` value. Wire name `memberUserIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_user_ids: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `ownerUserId`. Required.
-    #[serde(rename = "ownerUserId")]
+    /// A `string` value. Wire name `ownerUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`. Required.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
@@ -79,12 +68,10 @@ impl CreateGroupRequest {
 }
 /// The response of [`CreateGroup`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `openConversationId`. Required.
-    #[serde(rename = "openConversationId")]
+    /// A `string` value. Wire name `openConversationId`. Required.
     pub open_conversation_id: String,
 }
 impl CreateGroupResponse {

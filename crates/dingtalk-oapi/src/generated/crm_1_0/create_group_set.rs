@@ -24,56 +24,34 @@ pub type CreateGroupSetError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupSetRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `creatorUserId`. Required.
-    #[serde(rename = "creatorUserId")]
+    /// A `string` value. Wire name `creatorUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `managerUserIds`.
-    #[serde(rename = "managerUserIds")]
+    /// A `string` value. Wire name `managerUserIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager_user_ids: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `memberQuota`.
-    #[serde(rename = "memberQuota")]
+    /// A `i64` value. Wire name `memberQuota`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_quota: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `noticeToped`.
-    #[serde(rename = "noticeToped")]
+    /// A `i64` value. Wire name `noticeToped`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice_toped: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `ownerUserId`. Required.
-    #[serde(rename = "ownerUserId")]
+    /// A `string` value. Wire name `ownerUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`. Required.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `templateId`.
-    #[serde(rename = "templateId")]
+    /// A `string` value. Wire name `templateId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     /// A `string` value.
@@ -138,52 +116,30 @@ impl CreateGroupSetRequest {
 }
 /// The response of [`CreateGroupSet`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupSetResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `gmtCreate`.
-    #[serde(rename = "gmtCreate")]
+    /// A `string` value. Wire name `gmtCreate`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `gmtModified`.
-    #[serde(rename = "gmtModified")]
+    /// A `string` value. Wire name `gmtModified`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_modified: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `inviteLink`.
-    #[serde(rename = "inviteLink")]
+    /// A `string` value. Wire name `inviteLink`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invite_link: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `lastOpenConversationId`. Required.
-    #[serde(rename = "lastOpenConversationId")]
+    /// A `string` value. Wire name `lastOpenConversationId`. Required.
     pub last_open_conversation_id: String,
-    /// A `list<crm_1_0::CreateGroupSetResponseBodyManager>` value.
-    ///
-    /// Required.
+    /// A `list<CreateGroupSetResponseBodyManager>` value. Required.
     #[serde(default)]
     pub manager: Vec<CreateGroupSetResponseBodyManager>,
-    /// A `string` value.
-    ///
-    /// Wire name `managerUserIds`.
-    #[serde(rename = "managerUserIds")]
+    /// A `string` value. Wire name `managerUserIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager_user_ids: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `memberCount`.
-    #[serde(rename = "memberCount")]
+    /// A `i64` value. Wire name `memberCount`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_count: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `memberQuota`.
-    #[serde(rename = "memberQuota")]
+    /// A `i64` value. Wire name `memberQuota`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_quota: Option<i64>,
     /// A `string` value.
@@ -192,38 +148,21 @@ pub struct CreateGroupSetResponse {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `noticeToped`.
-    #[serde(rename = "noticeToped")]
+    /// A `i64` value. Wire name `noticeToped`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice_toped: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `openGroupSetId`.
-    #[serde(rename = "openGroupSetId")]
+    /// A `string` value. Wire name `openGroupSetId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_group_set_id: Option<String>,
-    /// A `crm_1_0::CreateGroupSetResponseBodyOwner` value.
-    ///
-    /// Required.
+    /// A `CreateGroupSetResponseBodyOwner` value. Required.
     pub owner: CreateGroupSetResponseBodyOwner,
-    /// A `string` value.
-    ///
-    /// Wire name `ownerUserId`.
-    #[serde(rename = "ownerUserId")]
+    /// A `string` value. Wire name `ownerUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `templateId`.
-    #[serde(rename = "templateId")]
+    /// A `string` value. Wire name `templateId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
 }
@@ -319,15 +258,13 @@ impl CreateGroupSetResponse {
 impl rt::ResponseEnvelope for CreateGroupSetResponse {}
 /// CreateGroupSetResponseBodyManager
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupSetResponseBodyManager {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -357,15 +294,13 @@ pub static CREATE_GROUP_SET_RESPONSE_BODY_MANAGER_SCHEMA: rt::ObjectSchema = rt:
 };
 /// CreateGroupSetResponseBodyOwner
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupSetResponseBodyOwner {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }

@@ -26,21 +26,15 @@ pub type CreateRelationMetaError = rt::Error<crate::generated::service::ApiCode>
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct CreateRelationMetaRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`. Required.
+    /// A `string` value. Wire name `operatorUserId`. Required.
     #[serde(rename = "operatorUserId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
-    /// A `crm_1_0::CreateRelationMetaRequestRelationMetaDto` value.
-    ///
-    /// Wire name `relationMetaDTO`. Required.
+    /// A `CreateRelationMetaRequestRelationMetaDto` value. Wire name `relationMetaDTO`. Required.
     #[serde(rename = "relationMetaDTO")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_meta_dto: Option<CreateRelationMetaRequestRelationMetaDto>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
 }
@@ -70,12 +64,10 @@ impl CreateRelationMetaRequest {
 }
 /// The response of [`CreateRelationMeta`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateRelationMetaResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`. Required.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`. Required.
     pub relation_type: String,
 }
 impl CreateRelationMetaResponse {
@@ -92,27 +84,19 @@ impl CreateRelationMetaResponse {
 impl rt::ResponseEnvelope for CreateRelationMetaResponse {}
 /// CreateRelationMetaRequestRelationMetaDto
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateRelationMetaRequestRelationMetaDto {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desc: Option<String>,
-    /// A `list<crm_1_0::CreateRelationMetaRequestRelationMetaDtoItems>` value.
-    ///
-    /// Required.
+    /// A `list<CreateRelationMetaRequestRelationMetaDtoItems>` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<CreateRelationMetaRequestRelationMetaDtoItems>>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`. Required.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
@@ -165,17 +149,13 @@ pub static CREATE_RELATION_META_REQUEST_RELATION_META_DTO_SCHEMA: rt::ObjectSche
 };
 /// CreateRelationMetaRequestRelationMetaDtoItems
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateRelationMetaRequestRelationMetaDtoItems {
-    /// A `string` value.
-    ///
-    /// Wire name `componentName`. Required.
-    #[serde(rename = "componentName")]
+    /// A `string` value. Wire name `componentName`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub component_name: Option<String>,
-    /// A `crm_1_0::CreateRelationMetaRequestRelationMetaDtoItemsProps` value.
-    ///
-    /// Required.
+    /// A `CreateRelationMetaRequestRelationMetaDtoItemsProps` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub props: Option<CreateRelationMetaRequestRelationMetaDtoItemsProps>,
 }
@@ -214,15 +194,13 @@ pub static CREATE_RELATION_META_REQUEST_RELATION_META_DTO_ITEMS_SCHEMA: rt::Obje
 };
 /// CreateRelationMetaRequestRelationMetaDtoItemsProps
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateRelationMetaRequestRelationMetaDtoItemsProps {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub align: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `bizAlias`. Required.
-    #[serde(rename = "bizAlias")]
+    /// A `string` value. Wire name `bizAlias`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_alias: Option<String>,
     /// A `i64` value.
@@ -237,10 +215,7 @@ pub struct CreateRelationMetaRequestRelationMetaDtoItemsProps {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<bool>,
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_id: Option<String>,
     /// A `string` value.
@@ -249,59 +224,37 @@ pub struct CreateRelationMetaRequestRelationMetaDtoItemsProps {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invisible: Option<bool>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Wire name `labelEditableFreeze`.
-    #[serde(rename = "labelEditableFreeze")]
+    /// A `bool` value. Wire name `labelEditableFreeze`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label_editable_freeze: Option<bool>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `needDetail`.
-    #[serde(rename = "needDetail")]
+    /// A `string` value. Wire name `needDetail`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub need_detail: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `notPrint`.
-    #[serde(rename = "notPrint")]
+    /// A `string` value. Wire name `notPrint`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_print: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `notUpper`.
-    #[serde(rename = "notUpper")]
+    /// A `string` value. Wire name `notUpper`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_upper: Option<String>,
-    /// A `list<crm_1_0::CreateRelationMetaRequestRelationMetaDtoItemsPropsOptions>` value.
+    /// A `list<CreateRelationMetaRequestRelationMetaDtoItemsPropsOptions>` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<CreateRelationMetaRequestRelationMetaDtoItemsPropsOptions>>,
-    /// A `bool` value.
-    ///
-    /// Wire name `payEnable`.
-    #[serde(rename = "payEnable")]
+    /// A `bool` value. Wire name `payEnable`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pay_enable: Option<bool>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// A `bool` value.
-    ///
-    /// Wire name `requiredEditableFreeze`.
-    #[serde(rename = "requiredEditableFreeze")]
+    /// A `bool` value. Wire name `requiredEditableFreeze`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required_editable_freeze: Option<bool>,
     /// A `bool` value.

@@ -24,18 +24,13 @@ pub type DeleteCrmCustomObjectDataError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCrmCustomObjectDataRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `instanceId`. Required.
-    #[serde(rename = "instanceId")]
+    /// A `string` value. Wire name `instanceId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `formCode`. Required.
-    #[serde(rename = "formCode")]
+    /// A `string` value. Wire name `formCode`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_code: Option<String>,
 }
@@ -57,12 +52,10 @@ impl DeleteCrmCustomObjectDataRequest {
 }
 /// The response of [`DeleteCrmCustomObjectData`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCrmCustomObjectDataResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `instanceId`. Required.
-    #[serde(rename = "instanceId")]
+    /// A `string` value. Wire name `instanceId`. Required.
     pub instance_id: String,
 }
 impl DeleteCrmCustomObjectDataResponse {

@@ -24,23 +24,16 @@ pub type DeleteCrmFormInstanceError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCrmFormInstanceRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `instanceId`. Required.
-    #[serde(rename = "instanceId")]
+    /// A `string` value. Wire name `instanceId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `currentOperatorUserId`. Required.
-    #[serde(rename = "currentOperatorUserId")]
+    /// A `string` value. Wire name `currentOperatorUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_operator_user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -67,12 +60,10 @@ impl DeleteCrmFormInstanceRequest {
 }
 /// The response of [`DeleteCrmFormInstance`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCrmFormInstanceResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `instanceId`.
-    #[serde(rename = "instanceId")]
+    /// A `string` value. Wire name `instanceId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
 }

@@ -24,24 +24,16 @@ pub type DeleteCrmPersonalCustomerError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCrmPersonalCustomerRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `dataId`. Required.
-    #[serde(rename = "dataId")]
+    /// A `string` value. Wire name `dataId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `currentOperatorUserId`. Required.
-    #[serde(rename = "currentOperatorUserId")]
+    /// A `string` value. Wire name `currentOperatorUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_operator_user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
@@ -68,12 +60,10 @@ impl DeleteCrmPersonalCustomerRequest {
 }
 /// The response of [`DeleteCrmPersonalCustomer`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCrmPersonalCustomerResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `instanceId`. Required.
-    #[serde(rename = "instanceId")]
+    /// A `string` value. Wire name `instanceId`. Required.
     pub instance_id: String,
 }
 impl DeleteCrmPersonalCustomerResponse {

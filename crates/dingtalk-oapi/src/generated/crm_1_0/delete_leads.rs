@@ -24,12 +24,10 @@ pub type DeleteLeadsError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteLeadsRequest {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `outLeadsIds`. Required.
-    #[serde(rename = "outLeadsIds")]
+    /// A `list<string>` value. Wire name `outLeadsIds`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_leads_ids: Option<Vec<String>>,
 }
@@ -46,12 +44,10 @@ impl DeleteLeadsRequest {
 }
 /// The response of [`DeleteLeads`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteLeadsResponse {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `outLeadsIds`.
-    #[serde(rename = "outLeadsIds")]
+    /// A `list<string>` value. Wire name `outLeadsIds`.
     #[serde(default)]
     pub out_leads_ids: Vec<String>,
 }

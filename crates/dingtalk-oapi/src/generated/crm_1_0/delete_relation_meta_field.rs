@@ -24,29 +24,19 @@ pub type DeleteRelationMetaFieldError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteRelationMetaFieldRequest {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `fieldIdList`. Required.
-    #[serde(rename = "fieldIdList")]
+    /// A `list<string>` value. Wire name `fieldIdList`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_id_list: Option<Vec<String>>,
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`. Required.
-    #[serde(rename = "operatorUserId")]
+    /// A `string` value. Wire name `operatorUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`. Required.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
 }
@@ -78,12 +68,10 @@ impl DeleteRelationMetaFieldRequest {
 }
 /// The response of [`DeleteRelationMetaField`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteRelationMetaFieldResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`. Required.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`. Required.
     pub relation_type: String,
 }
 impl DeleteRelationMetaFieldResponse {

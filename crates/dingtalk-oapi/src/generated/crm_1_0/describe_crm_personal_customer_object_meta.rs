@@ -26,12 +26,10 @@ pub type DescribeCrmPersonalCustomerObjectMetaError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeCrmPersonalCustomerObjectMetaRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
@@ -56,7 +54,7 @@ pub struct DescribeCrmPersonalCustomerObjectMetaResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customized: Option<bool>,
-    /// A `list<crm_1_0::DescribeCrmPersonalCustomerObjectMetaResponseBodyFields>` value.
+    /// A `list<DescribeCrmPersonalCustomerObjectMetaResponseBodyFields>` value.
     #[serde(default)]
     pub fields: Vec<DescribeCrmPersonalCustomerObjectMetaResponseBodyFields>,
     /// A `string` value.
@@ -103,6 +101,7 @@ impl DescribeCrmPersonalCustomerObjectMetaResponse {
 impl rt::ResponseEnvelope for DescribeCrmPersonalCustomerObjectMetaResponse {}
 /// DescribeCrmPersonalCustomerObjectMetaResponseBodyFields
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFields {
     /// A `bool` value.
@@ -123,32 +122,20 @@ pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFields {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quote: Option<bool>,
-    /// A `list<crm_1_0::DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFields>` value.
-    ///
-    /// Wire name `referenceFields`.
-    #[serde(rename = "referenceFields")]
+    /// A `list<DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFields>` value. Wire name `referenceFields`.
     #[serde(default)]
     pub reference_fields: Vec<
         DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFields,
     >,
-    /// A `string` value.
-    ///
-    /// Wire name `referenceTo`.
-    #[serde(rename = "referenceTo")]
+    /// A `string` value. Wire name `referenceTo`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_to: Option<String>,
-    /// A `list<crm_1_0::DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsRollUpSummaryFields>` value.
-    ///
-    /// Wire name `rollUpSummaryFields`.
-    #[serde(rename = "rollUpSummaryFields")]
+    /// A `list<DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsRollUpSummaryFields>` value. Wire name `rollUpSummaryFields`.
     #[serde(default)]
     pub roll_up_summary_fields: Vec<
         DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsRollUpSummaryFields,
     >,
-    /// A `list<crm_1_0::DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsSelectOptions>` value.
-    ///
-    /// Wire name `selectOptions`.
-    #[serde(rename = "selectOptions")]
+    /// A `list<DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsSelectOptions>` value. Wire name `selectOptions`.
     #[serde(default)]
     pub select_options: Vec<
         DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsSelectOptions,
@@ -284,6 +271,7 @@ pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_RESPONSE_BODY_FIELDS_SCHEM
 };
 /// DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFields
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFields {
     /// A `string` value.
@@ -298,10 +286,7 @@ pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceField
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nillable: Option<bool>,
-    /// A `list<crm_1_0::DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFieldsSelectOptions>` value.
-    ///
-    /// Wire name `selectOptions`.
-    #[serde(rename = "selectOptions")]
+    /// A `list<DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFieldsSelectOptions>` value. Wire name `selectOptions`.
     #[serde(default)]
     pub select_options: Vec<
         DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFieldsSelectOptions,
@@ -420,13 +405,9 @@ pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_RESPONSE_BODY_FIELDS_REFER
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsRollUpSummaryFields {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub aggregator: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub name: String,
 }
 impl DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsRollUpSummaryFields {

@@ -24,23 +24,16 @@ pub type DescribeMetaModelError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelRequest {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `bizTypes`. Required.
-    #[serde(rename = "bizTypes")]
+    /// A `list<string>` value. Wire name `bizTypes`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_types: Option<Vec<String>>,
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`. Required.
-    #[serde(rename = "operatorUserId")]
+    /// A `string` value. Wire name `operatorUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
 }
@@ -69,9 +62,7 @@ impl DescribeMetaModelRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponse {
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoList>` value.
-    ///
-    /// Wire name `metaModelDTOList`. Required.
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoList>` value. Wire name `metaModelDTOList`. Required.
     #[serde(rename = "metaModelDTOList")]
     #[serde(default)]
     pub meta_model_dtolist: Vec<DescribeMetaModelResponseBodyMetaModelDtoList>,
@@ -93,50 +84,27 @@ impl DescribeMetaModelResponse {
 impl rt::ResponseEnvelope for DescribeMetaModelResponse {}
 /// DescribeMetaModelResponseBodyMetaModelDtoList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoList {
-    /// A `string` value.
-    ///
-    /// Wire name `creatorUserId`. Required.
-    #[serde(rename = "creatorUserId")]
+    /// A `string` value. Wire name `creatorUserId`. Required.
     pub creator_user_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub desc: String,
-    /// A `string` value.
-    ///
-    /// Wire name `gmtCreate`. Required.
-    #[serde(rename = "gmtCreate")]
+    /// A `string` value. Wire name `gmtCreate`. Required.
     pub gmt_create: String,
-    /// A `string` value.
-    ///
-    /// Wire name `gmtModified`. Required.
-    #[serde(rename = "gmtModified")]
+    /// A `string` value. Wire name `gmtModified`. Required.
     pub gmt_modified: String,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItems>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItems>` value. Required.
     #[serde(default)]
     pub items: Vec<DescribeMetaModelResponseBodyMetaModelDtoListItems>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub name: String,
-    /// A `string` value.
-    ///
-    /// Wire name `relationMetaCode`. Required.
-    #[serde(rename = "relationMetaCode")]
+    /// A `string` value. Wire name `relationMetaCode`. Required.
     pub relation_meta_code: String,
-    /// A `string` value.
-    ///
-    /// Wire name `relationMetaStatus`. Required.
-    #[serde(rename = "relationMetaStatus")]
+    /// A `string` value. Wire name `relationMetaStatus`. Required.
     pub relation_meta_status: String,
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`. Required.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`. Required.
     pub relation_type: String,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoList {
@@ -218,21 +186,15 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_SCHEMA: rt::Obj
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItems
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItems {
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildren>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildren>` value. Required.
     #[serde(default)]
     pub children: Vec<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildren>,
-    /// A `string` value.
-    ///
-    /// Wire name `componentName`. Required.
-    #[serde(rename = "componentName")]
+    /// A `string` value. Wire name `componentName`. Required.
     pub component_name: String,
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsProps` value.
-    ///
-    /// Required.
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsProps` value. Required.
     pub props: DescribeMetaModelResponseBodyMetaModelDtoListItemsProps,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItems {
@@ -287,16 +249,12 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_SCHEMA: r
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildren
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildren {
-    /// A `string` value.
-    ///
-    /// Wire name `componentName`. Required.
-    #[serde(rename = "componentName")]
+    /// A `string` value. Wire name `componentName`. Required.
     pub component_name: String,
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps` value.
-    ///
-    /// Required.
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps` value. Required.
     pub props: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildren {
@@ -334,203 +292,108 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps {
-    /// A `string` value.
-    ///
-    /// Wire name `actionName`. Required.
-    #[serde(rename = "actionName")]
+    /// A `string` value. Wire name `actionName`. Required.
     pub action_name: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub align: String,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsAvailableTemplates>` value.
-    ///
-    /// Wire name `availableTemplates`.
-    #[serde(rename = "availableTemplates")]
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsAvailableTemplates>` value. Wire name `availableTemplates`.
     #[serde(default)]
     pub available_templates: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsAvailableTemplates,
     >,
-    /// A `string` value.
-    ///
-    /// Wire name `bizAlias`. Required.
-    #[serde(rename = "bizAlias")]
+    /// A `string` value. Wire name `bizAlias`. Required.
     pub biz_alias: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub choice: i64,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub content: String,
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSource` value.
-    ///
-    /// Wire name `dataSource`.
-    #[serde(rename = "dataSource")]
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSource` value. Wire name `dataSource`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_source: Option<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSource,
     >,
-    /// A `string` value.
-    ///
-    /// Wire name `defaultColor`.
-    #[serde(rename = "defaultColor")]
+    /// A `string` value. Wire name `defaultColor`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_color: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub disabled: bool,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub duration: bool,
-    /// A `string` value.
-    ///
-    /// Wire name `durationLabel`. Required.
-    #[serde(rename = "durationLabel")]
+    /// A `string` value. Wire name `durationLabel`. Required.
     pub duration_label: String,
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields>` value. Required.
     #[serde(default)]
     pub fields: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields,
     >,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub format: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub formula: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub invisible: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `labelEditableFreeze`. Required.
-    #[serde(rename = "labelEditableFreeze")]
+    /// A `bool` value. Wire name `labelEditableFreeze`. Required.
     pub label_editable_freeze: bool,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub limit: i64,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub link: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub mode: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub multiple: bool,
-    /// A `string` value.
-    ///
-    /// Wire name `notPrint`. Required.
-    #[serde(rename = "notPrint")]
+    /// A `string` value. Wire name `notPrint`. Required.
     pub not_print: String,
-    /// A `string` value.
-    ///
-    /// Wire name `notUpper`. Required.
-    #[serde(rename = "notUpper")]
+    /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptions>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptions>` value. Required.
     #[serde(default)]
     pub options: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptions,
     >,
-    /// A `bool` value.
-    ///
-    /// Wire name `payEnable`. Required.
-    #[serde(rename = "payEnable")]
+    /// A `bool` value. Wire name `payEnable`. Required.
     pub pay_enable: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub placeholder: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub quote: i64,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub ratio: i64,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSource>` value.
-    ///
-    /// Wire name `relateSource`. Required.
-    #[serde(rename = "relateSource")]
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSource>` value. Wire name `relateSource`. Required.
     #[serde(default)]
     pub relate_source: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSource,
     >,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub required: bool,
-    /// A `bool` value.
-    ///
-    /// Wire name `requiredEditableFreeze`. Required.
-    #[serde(rename = "requiredEditableFreeze")]
+    /// A `bool` value. Wire name `requiredEditableFreeze`. Required.
     pub required_editable_freeze: bool,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRule>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRule>` value. Required.
     #[serde(default)]
     pub rule: Vec<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRule>,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub sortable: bool,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub spread: bool,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsStatField>` value.
-    ///
-    /// Wire name `statField`. Required.
-    #[serde(rename = "statField")]
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsStatField>` value. Wire name `statField`. Required.
     #[serde(default)]
     pub stat_field: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsStatField,
     >,
-    /// A `string` value.
-    ///
-    /// Wire name `tableViewMode`. Required.
-    #[serde(rename = "tableViewMode")]
+    /// A `string` value. Wire name `tableViewMode`. Required.
     pub table_view_mode: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `verticalPrint`. Required.
-    #[serde(rename = "verticalPrint")]
+    /// A `bool` value. Wire name `verticalPrint`. Required.
     pub vertical_print: bool,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub watermark: bool,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps {
@@ -914,17 +777,11 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSource {
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParams` value.
-    ///
-    /// Required.
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParams` value. Required.
     pub params: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParams,
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceTarget` value.
-    ///
-    /// Required.
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceTarget` value. Required.
     pub target: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceTarget,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub r#type: String,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSource {
@@ -979,9 +836,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParams {
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParamsFilters>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParamsFilters>` value. Required.
     #[serde(default)]
     pub filters: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParamsFilters,
@@ -1022,26 +877,16 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParamsFilters
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParamsFilters {
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Wire name `filterType`. Required.
-    #[serde(rename = "filterType")]
+    /// A `string` value. Wire name `filterType`. Required.
     pub filter_type: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
-    /// A `string` value.
-    ///
-    /// Wire name `valueType`. Required.
-    #[serde(rename = "valueType")]
+    /// A `string` value. Wire name `valueType`. Required.
     pub value_type: String,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParamsFilters {
@@ -1082,27 +927,16 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceTarget
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceTarget {
-    /// A `i64` value.
-    ///
-    /// Wire name `appType`. Required.
-    #[serde(rename = "appType")]
+    /// A `i64` value. Wire name `appType`. Required.
     pub app_type: i64,
-    /// A `string` value.
-    ///
-    /// Wire name `appUuid`. Required.
-    #[serde(rename = "appUuid")]
+    /// A `string` value. Wire name `appUuid`. Required.
     pub app_uuid: String,
-    /// A `string` value.
-    ///
-    /// Wire name `bizType`. Required.
-    #[serde(rename = "bizType")]
+    /// A `string` value. Wire name `bizType`. Required.
     pub biz_type: String,
-    /// A `string` value.
-    ///
-    /// Wire name `formCode`. Required.
-    #[serde(rename = "formCode")]
+    /// A `string` value. Wire name `formCode`. Required.
     pub form_code: String,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceTarget {
@@ -1143,17 +977,12 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields {
-    /// A `string` value.
-    ///
-    /// Wire name `componentName`. Required.
-    #[serde(rename = "componentName")]
+    /// A `string` value. Wire name `componentName`. Required.
     pub component_name: String,
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelateProps` value.
-    ///
-    /// Wire name `relateProps`. Required.
-    #[serde(rename = "relateProps")]
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelateProps` value. Wire name `relateProps`. Required.
     pub relate_props: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelateProps,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields {
@@ -1191,134 +1020,70 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelateProps
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelateProps {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub align: String,
-    /// A `string` value.
-    ///
-    /// Wire name `bizAlias`. Required.
-    #[serde(rename = "bizAlias")]
+    /// A `string` value. Wire name `bizAlias`. Required.
     pub biz_alias: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub choice: i64,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub content: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub disabled: bool,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub duration: bool,
-    /// A `string` value.
-    ///
-    /// Wire name `durationLabel`. Required.
-    #[serde(rename = "durationLabel")]
+    /// A `string` value. Wire name `durationLabel`. Required.
     pub duration_label: String,
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub format: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub formula: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub invisible: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `labelEditableFreeze`. Required.
-    #[serde(rename = "labelEditableFreeze")]
+    /// A `bool` value. Wire name `labelEditableFreeze`. Required.
     pub label_editable_freeze: bool,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub limit: i64,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub link: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub mode: String,
-    /// A `string` value.
-    ///
-    /// Wire name `notUpper`. Required.
-    #[serde(rename = "notUpper")]
+    /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptions>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptions>` value. Required.
     #[serde(default)]
     pub options: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptions,
     >,
-    /// A `bool` value.
-    ///
-    /// Wire name `payEnable`. Required.
-    #[serde(rename = "payEnable")]
+    /// A `bool` value. Wire name `payEnable`. Required.
     pub pay_enable: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub placeholder: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub ratio: i64,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub required: bool,
-    /// A `bool` value.
-    ///
-    /// Wire name `requiredEditableFreeze`. Required.
-    #[serde(rename = "requiredEditableFreeze")]
+    /// A `bool` value. Wire name `requiredEditableFreeze`. Required.
     pub required_editable_freeze: bool,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub spread: bool,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsStatField>` value.
-    ///
-    /// Wire name `statField`. Required.
-    #[serde(rename = "statField")]
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsStatField>` value. Wire name `statField`. Required.
     #[serde(default)]
     pub stat_field: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsStatField,
     >,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `verticalPrint`. Required.
-    #[serde(rename = "verticalPrint")]
+    /// A `bool` value. Wire name `verticalPrint`. Required.
     pub vertical_print: bool,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub watermark: bool,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelateProps {
@@ -1536,17 +1301,11 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptions {
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension` value.
-    ///
-    /// Required.
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension` value. Required.
     pub extension: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub key: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptions {
@@ -1590,12 +1349,10 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension {
-    /// A `bool` value.
-    ///
-    /// Wire name `editFreeze`. Required.
-    #[serde(rename = "editFreeze")]
+    /// A `bool` value. Wire name `editFreeze`. Required.
     pub edit_freeze: bool,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension {
@@ -1616,24 +1373,16 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsStatField
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsStatField {
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub upper: bool,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsStatField {
@@ -1676,17 +1425,11 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptions {
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptionsExtension` value.
-    ///
-    /// Required.
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptionsExtension` value. Required.
     pub extension: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptionsExtension,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub key: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptions {
@@ -1730,12 +1473,10 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptionsExtension
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptionsExtension {
-    /// A `bool` value.
-    ///
-    /// Wire name `editFreeze`. Required.
-    #[serde(rename = "editFreeze")]
+    /// A `bool` value. Wire name `editFreeze`. Required.
     pub edit_freeze: bool,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptionsExtension {
@@ -1756,24 +1497,17 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSource
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSource {
-    /// A `string` value.
-    ///
-    /// Wire name `bizType`. Required.
-    #[serde(rename = "bizType")]
+    /// A `string` value. Wire name `bizType`. Required.
     pub biz_type: String,
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSource` value.
-    ///
-    /// Wire name `dataSource`.
-    #[serde(rename = "dataSource")]
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSource` value. Wire name `dataSource`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_source: Option<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSource,
     >,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFields>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFields>` value. Required.
     #[serde(default)]
     pub fields: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFields,
@@ -1836,17 +1570,11 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSource {
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParams` value.
-    ///
-    /// Required.
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParams` value. Required.
     pub params: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParams,
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceTarget` value.
-    ///
-    /// Required.
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceTarget` value. Required.
     pub target: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceTarget,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub r#type: String,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSource {
@@ -1901,9 +1629,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParams {
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters>` value. Required.
     #[serde(default)]
     pub filters: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters,
@@ -1944,26 +1670,16 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters {
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Wire name `filterType`. Required.
-    #[serde(rename = "filterType")]
+    /// A `string` value. Wire name `filterType`. Required.
     pub filter_type: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
-    /// A `string` value.
-    ///
-    /// Wire name `valueType`. Required.
-    #[serde(rename = "valueType")]
+    /// A `string` value. Wire name `valueType`. Required.
     pub value_type: String,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters {
@@ -2004,27 +1720,16 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceTarget
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceTarget {
-    /// A `i64` value.
-    ///
-    /// Wire name `appType`. Required.
-    #[serde(rename = "appType")]
+    /// A `i64` value. Wire name `appType`. Required.
     pub app_type: i64,
-    /// A `string` value.
-    ///
-    /// Wire name `appUuid`. Required.
-    #[serde(rename = "appUuid")]
+    /// A `string` value. Wire name `appUuid`. Required.
     pub app_uuid: String,
-    /// A `string` value.
-    ///
-    /// Wire name `bizType`. Required.
-    #[serde(rename = "bizType")]
+    /// A `string` value. Wire name `bizType`. Required.
     pub biz_type: String,
-    /// A `string` value.
-    ///
-    /// Wire name `formCode`. Required.
-    #[serde(rename = "formCode")]
+    /// A `string` value. Wire name `formCode`. Required.
     pub form_code: String,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceTarget {
@@ -2065,17 +1770,12 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFields
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFields {
-    /// A `string` value.
-    ///
-    /// Wire name `componentName`. Required.
-    #[serde(rename = "componentName")]
+    /// A `string` value. Wire name `componentName`. Required.
     pub component_name: String,
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelateProps` value.
-    ///
-    /// Wire name `relateProps`. Required.
-    #[serde(rename = "relateProps")]
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelateProps` value. Wire name `relateProps`. Required.
     pub relate_props: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelateProps,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFields {
@@ -2113,117 +1813,62 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelateProps
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelateProps {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub align: String,
-    /// A `string` value.
-    ///
-    /// Wire name `bizAlias`. Required.
-    #[serde(rename = "bizAlias")]
+    /// A `string` value. Wire name `bizAlias`. Required.
     pub biz_alias: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub choice: i64,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub content: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub disabled: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub duration: String,
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub format: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub formula: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub invisible: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `labelEditableFreeze`. Required.
-    #[serde(rename = "labelEditableFreeze")]
+    /// A `bool` value. Wire name `labelEditableFreeze`. Required.
     pub label_editable_freeze: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub link: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub multi: i64,
-    /// A `string` value.
-    ///
-    /// Wire name `notUpper`. Required.
-    #[serde(rename = "notUpper")]
+    /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions>` value. Required.
     #[serde(default)]
     pub options: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions,
     >,
-    /// A `bool` value.
-    ///
-    /// Wire name `payEnable`. Required.
-    #[serde(rename = "payEnable")]
+    /// A `bool` value. Wire name `payEnable`. Required.
     pub pay_enable: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub placeholder: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub quote: i64,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub required: bool,
-    /// A `bool` value.
-    ///
-    /// Wire name `requiredEditableFreeze`. Required.
-    #[serde(rename = "requiredEditableFreeze")]
+    /// A `bool` value. Wire name `requiredEditableFreeze`. Required.
     pub required_editable_freeze: bool,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField>` value.
-    ///
-    /// Wire name `statField`. Required.
-    #[serde(rename = "statField")]
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField>` value. Wire name `statField`. Required.
     #[serde(default)]
     pub stat_field: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField,
     >,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `verticalPrint`. Required.
-    #[serde(rename = "verticalPrint")]
+    /// A `bool` value. Wire name `verticalPrint`. Required.
     pub vertical_print: bool,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelateProps {
@@ -2417,13 +2062,9 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub key: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions {
@@ -2452,24 +2093,16 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField {
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub upper: bool,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField {
@@ -2512,13 +2145,9 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRule {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub r#type: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRule {
@@ -2547,24 +2176,16 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsStatField
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsStatField {
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub upper: bool,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsStatField {
@@ -2605,216 +2226,113 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsProps
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsProps {
-    /// A `string` value.
-    ///
-    /// Wire name `actionName`. Required.
-    #[serde(rename = "actionName")]
+    /// A `string` value. Wire name `actionName`. Required.
     pub action_name: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub align: String,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsAvailableTemplates>` value.
-    ///
-    /// Wire name `availableTemplates`.
-    #[serde(rename = "availableTemplates")]
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsAvailableTemplates>` value. Wire name `availableTemplates`.
     #[serde(default)]
     pub available_templates: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsAvailableTemplates,
     >,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkage>` value.
-    ///
-    /// Wire name `behaviorLinkage`.
-    #[serde(rename = "behaviorLinkage")]
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkage>` value. Wire name `behaviorLinkage`.
     #[serde(default)]
     pub behavior_linkage: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkage,
     >,
-    /// A `string` value.
-    ///
-    /// Wire name `bizAlias`. Required.
-    #[serde(rename = "bizAlias")]
+    /// A `string` value. Wire name `bizAlias`. Required.
     pub biz_alias: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub choice: i64,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub content: String,
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSource` value.
-    ///
-    /// Wire name `dataSource`.
-    #[serde(rename = "dataSource")]
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSource` value. Wire name `dataSource`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_source: Option<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSource,
     >,
-    /// A `string` value.
-    ///
-    /// Wire name `defaultColor`.
-    #[serde(rename = "defaultColor")]
+    /// A `string` value. Wire name `defaultColor`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_color: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub disabled: bool,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub duration: bool,
-    /// A `string` value.
-    ///
-    /// Wire name `durationLabel`. Required.
-    #[serde(rename = "durationLabel")]
+    /// A `string` value. Wire name `durationLabel`. Required.
     pub duration_label: String,
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFields>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFields>` value. Required.
     #[serde(default)]
     pub fields: Vec<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFields>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub format: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub formula: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub invisible: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `labelEditableFreeze`. Required.
-    #[serde(rename = "labelEditableFreeze")]
+    /// A `bool` value. Wire name `labelEditableFreeze`. Required.
     pub label_editable_freeze: bool,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub limit: i64,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub link: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub mode: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub multi: i64,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub multiple: bool,
-    /// A `string` value.
-    ///
-    /// Wire name `needDetail`. Required.
-    #[serde(rename = "needDetail")]
+    /// A `string` value. Wire name `needDetail`. Required.
     pub need_detail: String,
-    /// A `string` value.
-    ///
-    /// Wire name `notPrint`. Required.
-    #[serde(rename = "notPrint")]
+    /// A `string` value. Wire name `notPrint`. Required.
     pub not_print: String,
-    /// A `string` value.
-    ///
-    /// Wire name `notUpper`. Required.
-    #[serde(rename = "notUpper")]
+    /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptions>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptions>` value. Required.
     #[serde(default)]
     pub options: Vec<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptions>,
-    /// A `bool` value.
-    ///
-    /// Wire name `payEnable`. Required.
-    #[serde(rename = "payEnable")]
+    /// A `bool` value. Wire name `payEnable`. Required.
     pub pay_enable: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub placeholder: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub quote: i64,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub ratio: i64,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSource>` value.
-    ///
-    /// Wire name `relateSource`. Required.
-    #[serde(rename = "relateSource")]
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSource>` value. Wire name `relateSource`. Required.
     #[serde(default)]
     pub relate_source: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSource,
     >,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub required: bool,
-    /// A `bool` value.
-    ///
-    /// Wire name `requiredEditableFreeze`. Required.
-    #[serde(rename = "requiredEditableFreeze")]
+    /// A `bool` value. Wire name `requiredEditableFreeze`. Required.
     pub required_editable_freeze: bool,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRule>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRule>` value. Required.
     #[serde(default)]
     pub rule: Vec<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRule>,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub sortable: bool,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub spread: bool,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsStatField>` value.
-    ///
-    /// Wire name `statField`. Required.
-    #[serde(rename = "statField")]
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsStatField>` value. Wire name `statField`. Required.
     #[serde(default)]
     pub stat_field: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsStatField,
     >,
-    /// A `string` value.
-    ///
-    /// Wire name `tableViewMode`. Required.
-    #[serde(rename = "tableViewMode")]
+    /// A `string` value. Wire name `tableViewMode`. Required.
     pub table_view_mode: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `verticalPrint`. Required.
-    #[serde(rename = "verticalPrint")]
+    /// A `bool` value. Wire name `verticalPrint`. Required.
     pub vertical_print: bool,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub watermark: bool,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsProps {
@@ -3224,15 +2742,13 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_AVA
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkage
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkage {
-    /// A `string` value.
-    ///
-    /// Wire name `optionKey`.
-    #[serde(rename = "optionKey")]
+    /// A `string` value. Wire name `optionKey`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub option_key: Option<String>,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkageTargets>` value.
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkageTargets>` value.
     #[serde(default)]
     pub targets: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkageTargets,
@@ -3278,15 +2794,13 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_BEH
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkageTargets
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkageTargets {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub behavior: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_id: Option<String>,
 }
@@ -3318,11 +2832,9 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_BEH
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSource {
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParams` value.
-    ///
-    /// Required.
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParams` value. Required.
     pub params: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParams,
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceTarget` value.
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceTarget` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceTarget,
@@ -3382,9 +2894,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_DAT
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParams {
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParamsFilters>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParamsFilters>` value. Required.
     #[serde(default)]
     pub filters: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParamsFilters,
@@ -3425,26 +2935,16 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_DAT
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParamsFilters
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParamsFilters {
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Wire name `filterType`. Required.
-    #[serde(rename = "filterType")]
+    /// A `string` value. Wire name `filterType`. Required.
     pub filter_type: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
-    /// A `string` value.
-    ///
-    /// Wire name `valueType`. Required.
-    #[serde(rename = "valueType")]
+    /// A `string` value. Wire name `valueType`. Required.
     pub value_type: String,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParamsFilters {
@@ -3485,30 +2985,19 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_DAT
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceTarget
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceTarget {
-    /// A `i64` value.
-    ///
-    /// Wire name `appType`.
-    #[serde(rename = "appType")]
+    /// A `i64` value. Wire name `appType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_type: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `appUuid`.
-    #[serde(rename = "appUuid")]
+    /// A `string` value. Wire name `appUuid`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_uuid: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `bizType`.
-    #[serde(rename = "bizType")]
+    /// A `string` value. Wire name `bizType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `formCode`.
-    #[serde(rename = "formCode")]
+    /// A `string` value. Wire name `formCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_code: Option<String>,
 }
@@ -3550,17 +3039,12 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_DAT
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFields
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFields {
-    /// A `string` value.
-    ///
-    /// Wire name `componentName`. Required.
-    #[serde(rename = "componentName")]
+    /// A `string` value. Wire name `componentName`. Required.
     pub component_name: String,
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelateProps` value.
-    ///
-    /// Wire name `relateProps`. Required.
-    #[serde(rename = "relateProps")]
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelateProps` value. Wire name `relateProps`. Required.
     pub relate_props: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelateProps,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFields {
@@ -3598,134 +3082,70 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIE
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelateProps
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelateProps {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub align: String,
-    /// A `string` value.
-    ///
-    /// Wire name `bizAlias`. Required.
-    #[serde(rename = "bizAlias")]
+    /// A `string` value. Wire name `bizAlias`. Required.
     pub biz_alias: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub choice: i64,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub content: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub disabled: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub duration: String,
-    /// A `string` value.
-    ///
-    /// Wire name `durationLabel`. Required.
-    #[serde(rename = "durationLabel")]
+    /// A `string` value. Wire name `durationLabel`. Required.
     pub duration_label: String,
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub format: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub formula: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub invisible: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `labelEditableFreeze`. Required.
-    #[serde(rename = "labelEditableFreeze")]
+    /// A `bool` value. Wire name `labelEditableFreeze`. Required.
     pub label_editable_freeze: bool,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub limit: i64,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub link: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub mode: String,
-    /// A `string` value.
-    ///
-    /// Wire name `notUpper`. Required.
-    #[serde(rename = "notUpper")]
+    /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptions>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptions>` value. Required.
     #[serde(default)]
     pub options: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptions,
     >,
-    /// A `bool` value.
-    ///
-    /// Wire name `payEnable`. Required.
-    #[serde(rename = "payEnable")]
+    /// A `bool` value. Wire name `payEnable`. Required.
     pub pay_enable: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub placeholder: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub ratio: i64,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub required: bool,
-    /// A `bool` value.
-    ///
-    /// Wire name `requiredEditableFreeze`. Required.
-    #[serde(rename = "requiredEditableFreeze")]
+    /// A `bool` value. Wire name `requiredEditableFreeze`. Required.
     pub required_editable_freeze: bool,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub spread: bool,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsStatField>` value.
-    ///
-    /// Wire name `statField`. Required.
-    #[serde(rename = "statField")]
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsStatField>` value. Wire name `statField`. Required.
     #[serde(default)]
     pub stat_field: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsStatField,
     >,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `verticalPrint`. Required.
-    #[serde(rename = "verticalPrint")]
+    /// A `bool` value. Wire name `verticalPrint`. Required.
     pub vertical_print: bool,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub watermark: bool,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelateProps {
@@ -3943,17 +3363,11 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIE
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptions {
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptionsExtension` value.
-    ///
-    /// Required.
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptionsExtension` value. Required.
     pub extension: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptionsExtension,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub key: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptions {
@@ -3997,12 +3411,10 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIE
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptionsExtension
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptionsExtension {
-    /// A `bool` value.
-    ///
-    /// Wire name `editFreeze`. Required.
-    #[serde(rename = "editFreeze")]
+    /// A `bool` value. Wire name `editFreeze`. Required.
     pub edit_freeze: bool,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptionsExtension {
@@ -4023,24 +3435,16 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIE
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsStatField
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsStatField {
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub upper: bool,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsStatField {
@@ -4083,21 +3487,13 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIE
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptions {
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptionsExtension` value.
-    ///
-    /// Required.
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptionsExtension` value. Required.
     pub extension: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptionsExtension,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub key: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub warn: bool,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptions {
@@ -4147,12 +3543,10 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_OPT
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptionsExtension
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptionsExtension {
-    /// A `bool` value.
-    ///
-    /// Wire name `editFreeze`. Required.
-    #[serde(rename = "editFreeze")]
+    /// A `bool` value. Wire name `editFreeze`. Required.
     pub edit_freeze: bool,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptionsExtension {
@@ -4173,24 +3567,17 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_OPT
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSource
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSource {
-    /// A `string` value.
-    ///
-    /// Wire name `bizType`. Required.
-    #[serde(rename = "bizType")]
+    /// A `string` value. Wire name `bizType`. Required.
     pub biz_type: String,
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSource` value.
-    ///
-    /// Wire name `dataSource`.
-    #[serde(rename = "dataSource")]
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSource` value. Wire name `dataSource`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_source: Option<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSource,
     >,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFields>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFields>` value. Required.
     #[serde(default)]
     pub fields: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFields,
@@ -4253,17 +3640,11 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSource {
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParams` value.
-    ///
-    /// Required.
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParams` value. Required.
     pub params: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParams,
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceTarget` value.
-    ///
-    /// Required.
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceTarget` value. Required.
     pub target: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceTarget,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub r#type: String,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSource {
@@ -4318,9 +3699,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParams {
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParamsFilters>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParamsFilters>` value. Required.
     #[serde(default)]
     pub filters: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParamsFilters,
@@ -4361,26 +3740,16 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParamsFilters
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParamsFilters {
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Wire name `filterType`. Required.
-    #[serde(rename = "filterType")]
+    /// A `string` value. Wire name `filterType`. Required.
     pub filter_type: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
-    /// A `string` value.
-    ///
-    /// Wire name `valueType`. Required.
-    #[serde(rename = "valueType")]
+    /// A `string` value. Wire name `valueType`. Required.
     pub value_type: String,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParamsFilters {
@@ -4421,27 +3790,16 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceTarget
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceTarget {
-    /// A `i64` value.
-    ///
-    /// Wire name `appType`. Required.
-    #[serde(rename = "appType")]
+    /// A `i64` value. Wire name `appType`. Required.
     pub app_type: i64,
-    /// A `string` value.
-    ///
-    /// Wire name `appUuid`. Required.
-    #[serde(rename = "appUuid")]
+    /// A `string` value. Wire name `appUuid`. Required.
     pub app_uuid: String,
-    /// A `string` value.
-    ///
-    /// Wire name `bizType`. Required.
-    #[serde(rename = "bizType")]
+    /// A `string` value. Wire name `bizType`. Required.
     pub biz_type: String,
-    /// A `string` value.
-    ///
-    /// Wire name `formCode`. Required.
-    #[serde(rename = "formCode")]
+    /// A `string` value. Wire name `formCode`. Required.
     pub form_code: String,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceTarget {
@@ -4482,17 +3840,12 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFields
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFields {
-    /// A `string` value.
-    ///
-    /// Wire name `componentName`. Required.
-    #[serde(rename = "componentName")]
+    /// A `string` value. Wire name `componentName`. Required.
     pub component_name: String,
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelateProps` value.
-    ///
-    /// Wire name `relateProps`. Required.
-    #[serde(rename = "relateProps")]
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelateProps` value. Wire name `relateProps`. Required.
     pub relate_props: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelateProps,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFields {
@@ -4530,117 +3883,62 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelateProps
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelateProps {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub align: String,
-    /// A `string` value.
-    ///
-    /// Wire name `bizAlias`. Required.
-    #[serde(rename = "bizAlias")]
+    /// A `string` value. Wire name `bizAlias`. Required.
     pub biz_alias: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub choice: i64,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub content: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub disabled: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub duration: String,
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub format: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub formula: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub invisible: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `labelEditableFreeze`. Required.
-    #[serde(rename = "labelEditableFreeze")]
+    /// A `bool` value. Wire name `labelEditableFreeze`. Required.
     pub label_editable_freeze: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub link: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub multi: i64,
-    /// A `string` value.
-    ///
-    /// Wire name `notUpper`. Required.
-    #[serde(rename = "notUpper")]
+    /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptions>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptions>` value. Required.
     #[serde(default)]
     pub options: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptions,
     >,
-    /// A `bool` value.
-    ///
-    /// Wire name `payEnable`. Required.
-    #[serde(rename = "payEnable")]
+    /// A `bool` value. Wire name `payEnable`. Required.
     pub pay_enable: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub placeholder: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub quote: i64,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub required: bool,
-    /// A `bool` value.
-    ///
-    /// Wire name `requiredEditableFreeze`. Required.
-    #[serde(rename = "requiredEditableFreeze")]
+    /// A `bool` value. Wire name `requiredEditableFreeze`. Required.
     pub required_editable_freeze: bool,
-    /// A `list<crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsStatField>` value.
-    ///
-    /// Wire name `statField`. Required.
-    #[serde(rename = "statField")]
+    /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsStatField>` value. Wire name `statField`. Required.
     #[serde(default)]
     pub stat_field: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsStatField,
     >,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `verticalPrint`. Required.
-    #[serde(rename = "verticalPrint")]
+    /// A `bool` value. Wire name `verticalPrint`. Required.
     pub vertical_print: bool,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelateProps {
@@ -4834,17 +4132,11 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptions {
-    /// A `crm_1_0::DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension` value.
-    ///
-    /// Required.
+    /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension` value. Required.
     pub extension: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub key: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptions {
@@ -4888,12 +4180,10 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension {
-    /// A `bool` value.
-    ///
-    /// Wire name `editFreeze`. Required.
-    #[serde(rename = "editFreeze")]
+    /// A `bool` value. Wire name `editFreeze`. Required.
     pub edit_freeze: bool,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension {
@@ -4914,24 +4204,16 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsStatField
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsStatField {
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub upper: bool,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsStatField {
@@ -4974,13 +4256,9 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRule {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub r#type: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRule {
@@ -5009,24 +4287,16 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RUL
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsStatField
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsStatField {
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub upper: bool,
 }
 impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsStatField {

@@ -24,23 +24,16 @@ pub type DescribeRelationMetaError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`. Required.
-    #[serde(rename = "operatorUserId")]
+    /// A `string` value. Wire name `operatorUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `relationTypes`. Required.
-    #[serde(rename = "relationTypes")]
+    /// A `list<string>` value. Wire name `relationTypes`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_types: Option<Vec<String>>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
 }
@@ -69,9 +62,7 @@ impl DescribeRelationMetaRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponse {
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoList>` value.
-    ///
-    /// Wire name `relationMetaDTOList`. Required.
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoList>` value. Wire name `relationMetaDTOList`. Required.
     #[serde(rename = "relationMetaDTOList")]
     #[serde(default)]
     pub relation_meta_dtolist: Vec<DescribeRelationMetaResponseBodyRelationMetaDtoList>,
@@ -93,50 +84,27 @@ impl DescribeRelationMetaResponse {
 impl rt::ResponseEnvelope for DescribeRelationMetaResponse {}
 /// DescribeRelationMetaResponseBodyRelationMetaDtoList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoList {
-    /// A `string` value.
-    ///
-    /// Wire name `creatorUserId`. Required.
-    #[serde(rename = "creatorUserId")]
+    /// A `string` value. Wire name `creatorUserId`. Required.
     pub creator_user_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub desc: String,
-    /// A `string` value.
-    ///
-    /// Wire name `gmtCreate`. Required.
-    #[serde(rename = "gmtCreate")]
+    /// A `string` value. Wire name `gmtCreate`. Required.
     pub gmt_create: String,
-    /// A `string` value.
-    ///
-    /// Wire name `gmtModified`. Required.
-    #[serde(rename = "gmtModified")]
+    /// A `string` value. Wire name `gmtModified`. Required.
     pub gmt_modified: String,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItems>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItems>` value. Required.
     #[serde(default)]
     pub items: Vec<DescribeRelationMetaResponseBodyRelationMetaDtoListItems>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub name: String,
-    /// A `string` value.
-    ///
-    /// Wire name `relationMetaCode`. Required.
-    #[serde(rename = "relationMetaCode")]
+    /// A `string` value. Wire name `relationMetaCode`. Required.
     pub relation_meta_code: String,
-    /// A `string` value.
-    ///
-    /// Wire name `relationMetaStatus`. Required.
-    #[serde(rename = "relationMetaStatus")]
+    /// A `string` value. Wire name `relationMetaStatus`. Required.
     pub relation_meta_status: String,
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`. Required.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`. Required.
     pub relation_type: String,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoList {
@@ -218,21 +186,15 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_SCHEMA: r
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItems
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItems {
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildren>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildren>` value. Required.
     #[serde(default)]
     pub children: Vec<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildren>,
-    /// A `string` value.
-    ///
-    /// Wire name `componentName`. Required.
-    #[serde(rename = "componentName")]
+    /// A `string` value. Wire name `componentName`. Required.
     pub component_name: String,
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps` value.
-    ///
-    /// Required.
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps` value. Required.
     pub props: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItems {
@@ -289,16 +251,12 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_SCH
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildren
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildren {
-    /// A `string` value.
-    ///
-    /// Wire name `componentName`. Required.
-    #[serde(rename = "componentName")]
+    /// A `string` value. Wire name `componentName`. Required.
     pub component_name: String,
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps` value.
-    ///
-    /// Required.
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps` value. Required.
     pub props: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildren {
@@ -336,205 +294,110 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps {
-    /// A `string` value.
-    ///
-    /// Wire name `actionName`. Required.
-    #[serde(rename = "actionName")]
+    /// A `string` value. Wire name `actionName`. Required.
     pub action_name: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub align: String,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsAvailableTemplates>` value.
-    ///
-    /// Wire name `availableTemplates`.
-    #[serde(rename = "availableTemplates")]
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsAvailableTemplates>` value. Wire name `availableTemplates`.
     #[serde(default)]
     pub available_templates: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsAvailableTemplates,
     >,
-    /// A `string` value.
-    ///
-    /// Wire name `bizAlias`. Required.
-    #[serde(rename = "bizAlias")]
+    /// A `string` value. Wire name `bizAlias`. Required.
     pub biz_alias: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub choice: i64,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub content: String,
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSource` value.
-    ///
-    /// Wire name `dataSource`.
-    #[serde(rename = "dataSource")]
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSource` value. Wire name `dataSource`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_source: Option<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSource,
     >,
-    /// A `string` value.
-    ///
-    /// Wire name `defaultColor`.
-    #[serde(rename = "defaultColor")]
+    /// A `string` value. Wire name `defaultColor`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_color: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub disabled: bool,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub duration: bool,
-    /// A `string` value.
-    ///
-    /// Wire name `durationLabel`. Required.
-    #[serde(rename = "durationLabel")]
+    /// A `string` value. Wire name `durationLabel`. Required.
     pub duration_label: String,
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFields>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFields>` value. Required.
     #[serde(default)]
     pub fields: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFields,
     >,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub format: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub formula: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub invisible: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `labelEditableFreeze`. Required.
-    #[serde(rename = "labelEditableFreeze")]
+    /// A `bool` value. Wire name `labelEditableFreeze`. Required.
     pub label_editable_freeze: bool,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub limit: i64,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub link: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub mode: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub multiple: bool,
-    /// A `string` value.
-    ///
-    /// Wire name `notPrint`. Required.
-    #[serde(rename = "notPrint")]
+    /// A `string` value. Wire name `notPrint`. Required.
     pub not_print: String,
-    /// A `string` value.
-    ///
-    /// Wire name `notUpper`. Required.
-    #[serde(rename = "notUpper")]
+    /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptions>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptions>` value. Required.
     #[serde(default)]
     pub options: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptions,
     >,
-    /// A `bool` value.
-    ///
-    /// Wire name `payEnable`. Required.
-    #[serde(rename = "payEnable")]
+    /// A `bool` value. Wire name `payEnable`. Required.
     pub pay_enable: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub placeholder: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub quote: i64,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub ratio: i64,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSource>` value.
-    ///
-    /// Wire name `relateSource`. Required.
-    #[serde(rename = "relateSource")]
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSource>` value. Wire name `relateSource`. Required.
     #[serde(default)]
     pub relate_source: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSource,
     >,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub required: bool,
-    /// A `bool` value.
-    ///
-    /// Wire name `requiredEditableFreeze`. Required.
-    #[serde(rename = "requiredEditableFreeze")]
+    /// A `bool` value. Wire name `requiredEditableFreeze`. Required.
     pub required_editable_freeze: bool,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRule>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRule>` value. Required.
     #[serde(default)]
     pub rule: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRule,
     >,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub sortable: bool,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub spread: bool,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsStatField>` value.
-    ///
-    /// Wire name `statField`. Required.
-    #[serde(rename = "statField")]
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsStatField>` value. Wire name `statField`. Required.
     #[serde(default)]
     pub stat_field: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsStatField,
     >,
-    /// A `string` value.
-    ///
-    /// Wire name `tableViewMode`. Required.
-    #[serde(rename = "tableViewMode")]
+    /// A `string` value. Wire name `tableViewMode`. Required.
     pub table_view_mode: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `verticalPrint`. Required.
-    #[serde(rename = "verticalPrint")]
+    /// A `bool` value. Wire name `verticalPrint`. Required.
     pub vertical_print: bool,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub watermark: bool,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps {
@@ -926,17 +789,11 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSource {
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParams` value.
-    ///
-    /// Required.
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParams` value. Required.
     pub params: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParams,
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceTarget` value.
-    ///
-    /// Required.
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceTarget` value. Required.
     pub target: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceTarget,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub r#type: String,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSource {
@@ -991,9 +848,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParams {
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParamsFilters>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParamsFilters>` value. Required.
     #[serde(default)]
     pub filters: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParamsFilters,
@@ -1034,26 +889,16 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParamsFilters
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParamsFilters {
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Wire name `filterType`. Required.
-    #[serde(rename = "filterType")]
+    /// A `string` value. Wire name `filterType`. Required.
     pub filter_type: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
-    /// A `string` value.
-    ///
-    /// Wire name `valueType`. Required.
-    #[serde(rename = "valueType")]
+    /// A `string` value. Wire name `valueType`. Required.
     pub value_type: String,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParamsFilters {
@@ -1094,27 +939,16 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceTarget
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceTarget {
-    /// A `i64` value.
-    ///
-    /// Wire name `appType`. Required.
-    #[serde(rename = "appType")]
+    /// A `i64` value. Wire name `appType`. Required.
     pub app_type: i64,
-    /// A `string` value.
-    ///
-    /// Wire name `appUuid`. Required.
-    #[serde(rename = "appUuid")]
+    /// A `string` value. Wire name `appUuid`. Required.
     pub app_uuid: String,
-    /// A `string` value.
-    ///
-    /// Wire name `bizType`. Required.
-    #[serde(rename = "bizType")]
+    /// A `string` value. Wire name `bizType`. Required.
     pub biz_type: String,
-    /// A `string` value.
-    ///
-    /// Wire name `formCode`. Required.
-    #[serde(rename = "formCode")]
+    /// A `string` value. Wire name `formCode`. Required.
     pub form_code: String,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceTarget {
@@ -1155,17 +989,12 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFields
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFields {
-    /// A `string` value.
-    ///
-    /// Wire name `componentName`. Required.
-    #[serde(rename = "componentName")]
+    /// A `string` value. Wire name `componentName`. Required.
     pub component_name: String,
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelateProps` value.
-    ///
-    /// Wire name `relateProps`. Required.
-    #[serde(rename = "relateProps")]
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelateProps` value. Wire name `relateProps`. Required.
     pub relate_props: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelateProps,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFields {
@@ -1203,134 +1032,70 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelateProps
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelateProps {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub align: String,
-    /// A `string` value.
-    ///
-    /// Wire name `bizAlias`. Required.
-    #[serde(rename = "bizAlias")]
+    /// A `string` value. Wire name `bizAlias`. Required.
     pub biz_alias: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub choice: i64,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub content: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub disabled: bool,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub duration: bool,
-    /// A `string` value.
-    ///
-    /// Wire name `durationLabel`. Required.
-    #[serde(rename = "durationLabel")]
+    /// A `string` value. Wire name `durationLabel`. Required.
     pub duration_label: String,
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub format: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub formula: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub invisible: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `labelEditableFreeze`. Required.
-    #[serde(rename = "labelEditableFreeze")]
+    /// A `bool` value. Wire name `labelEditableFreeze`. Required.
     pub label_editable_freeze: bool,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub limit: i64,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub link: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub mode: String,
-    /// A `string` value.
-    ///
-    /// Wire name `notUpper`. Required.
-    #[serde(rename = "notUpper")]
+    /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptions>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptions>` value. Required.
     #[serde(default)]
     pub options: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptions,
     >,
-    /// A `bool` value.
-    ///
-    /// Wire name `payEnable`. Required.
-    #[serde(rename = "payEnable")]
+    /// A `bool` value. Wire name `payEnable`. Required.
     pub pay_enable: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub placeholder: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub ratio: i64,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub required: bool,
-    /// A `bool` value.
-    ///
-    /// Wire name `requiredEditableFreeze`. Required.
-    #[serde(rename = "requiredEditableFreeze")]
+    /// A `bool` value. Wire name `requiredEditableFreeze`. Required.
     pub required_editable_freeze: bool,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub spread: bool,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsStatField>` value.
-    ///
-    /// Wire name `statField`. Required.
-    #[serde(rename = "statField")]
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsStatField>` value. Wire name `statField`. Required.
     #[serde(default)]
     pub stat_field: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsStatField,
     >,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `verticalPrint`. Required.
-    #[serde(rename = "verticalPrint")]
+    /// A `bool` value. Wire name `verticalPrint`. Required.
     pub vertical_print: bool,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub watermark: bool,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelateProps {
@@ -1548,17 +1313,11 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptions {
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension` value.
-    ///
-    /// Required.
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension` value. Required.
     pub extension: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub key: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptions {
@@ -1602,12 +1361,10 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension {
-    /// A `bool` value.
-    ///
-    /// Wire name `editFreeze`. Required.
-    #[serde(rename = "editFreeze")]
+    /// A `bool` value. Wire name `editFreeze`. Required.
     pub edit_freeze: bool,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension {
@@ -1628,24 +1385,16 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsStatField
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsStatField {
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub upper: bool,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsStatField {
@@ -1688,17 +1437,11 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptions {
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptionsExtension` value.
-    ///
-    /// Required.
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptionsExtension` value. Required.
     pub extension: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptionsExtension,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub key: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptions {
@@ -1742,12 +1485,10 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptionsExtension
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptionsExtension {
-    /// A `bool` value.
-    ///
-    /// Wire name `editFreeze`. Required.
-    #[serde(rename = "editFreeze")]
+    /// A `bool` value. Wire name `editFreeze`. Required.
     pub edit_freeze: bool,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptionsExtension {
@@ -1768,24 +1509,17 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSource
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSource {
-    /// A `string` value.
-    ///
-    /// Wire name `bizType`. Required.
-    #[serde(rename = "bizType")]
+    /// A `string` value. Wire name `bizType`. Required.
     pub biz_type: String,
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSource` value.
-    ///
-    /// Wire name `dataSource`.
-    #[serde(rename = "dataSource")]
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSource` value. Wire name `dataSource`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_source: Option<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSource,
     >,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFields>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFields>` value. Required.
     #[serde(default)]
     pub fields: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFields,
@@ -1848,17 +1582,11 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSource {
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParams` value.
-    ///
-    /// Required.
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParams` value. Required.
     pub params: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParams,
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceTarget` value.
-    ///
-    /// Required.
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceTarget` value. Required.
     pub target: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceTarget,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub r#type: String,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSource {
@@ -1913,9 +1641,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParams {
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters>` value. Required.
     #[serde(default)]
     pub filters: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters,
@@ -1956,26 +1682,16 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters {
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Wire name `filterType`. Required.
-    #[serde(rename = "filterType")]
+    /// A `string` value. Wire name `filterType`. Required.
     pub filter_type: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
-    /// A `string` value.
-    ///
-    /// Wire name `valueType`. Required.
-    #[serde(rename = "valueType")]
+    /// A `string` value. Wire name `valueType`. Required.
     pub value_type: String,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters {
@@ -2016,27 +1732,16 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceTarget
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceTarget {
-    /// A `i64` value.
-    ///
-    /// Wire name `appType`. Required.
-    #[serde(rename = "appType")]
+    /// A `i64` value. Wire name `appType`. Required.
     pub app_type: i64,
-    /// A `string` value.
-    ///
-    /// Wire name `appUuid`. Required.
-    #[serde(rename = "appUuid")]
+    /// A `string` value. Wire name `appUuid`. Required.
     pub app_uuid: String,
-    /// A `string` value.
-    ///
-    /// Wire name `bizType`. Required.
-    #[serde(rename = "bizType")]
+    /// A `string` value. Wire name `bizType`. Required.
     pub biz_type: String,
-    /// A `string` value.
-    ///
-    /// Wire name `formCode`. Required.
-    #[serde(rename = "formCode")]
+    /// A `string` value. Wire name `formCode`. Required.
     pub form_code: String,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceTarget {
@@ -2077,17 +1782,12 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFields
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFields {
-    /// A `string` value.
-    ///
-    /// Wire name `componentName`. Required.
-    #[serde(rename = "componentName")]
+    /// A `string` value. Wire name `componentName`. Required.
     pub component_name: String,
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelateProps` value.
-    ///
-    /// Wire name `relateProps`. Required.
-    #[serde(rename = "relateProps")]
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelateProps` value. Wire name `relateProps`. Required.
     pub relate_props: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelateProps,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFields {
@@ -2125,117 +1825,62 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelateProps
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelateProps {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub align: String,
-    /// A `string` value.
-    ///
-    /// Wire name `bizAlias`. Required.
-    #[serde(rename = "bizAlias")]
+    /// A `string` value. Wire name `bizAlias`. Required.
     pub biz_alias: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub choice: i64,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub content: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub disabled: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub duration: String,
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub format: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub formula: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub invisible: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `labelEditableFreeze`. Required.
-    #[serde(rename = "labelEditableFreeze")]
+    /// A `bool` value. Wire name `labelEditableFreeze`. Required.
     pub label_editable_freeze: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub link: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub multi: i64,
-    /// A `string` value.
-    ///
-    /// Wire name `notUpper`. Required.
-    #[serde(rename = "notUpper")]
+    /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions>` value. Required.
     #[serde(default)]
     pub options: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions,
     >,
-    /// A `bool` value.
-    ///
-    /// Wire name `payEnable`. Required.
-    #[serde(rename = "payEnable")]
+    /// A `bool` value. Wire name `payEnable`. Required.
     pub pay_enable: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub placeholder: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub quote: i64,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub required: bool,
-    /// A `bool` value.
-    ///
-    /// Wire name `requiredEditableFreeze`. Required.
-    #[serde(rename = "requiredEditableFreeze")]
+    /// A `bool` value. Wire name `requiredEditableFreeze`. Required.
     pub required_editable_freeze: bool,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField>` value.
-    ///
-    /// Wire name `statField`. Required.
-    #[serde(rename = "statField")]
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField>` value. Wire name `statField`. Required.
     #[serde(default)]
     pub stat_field: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField,
     >,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `verticalPrint`. Required.
-    #[serde(rename = "verticalPrint")]
+    /// A `bool` value. Wire name `verticalPrint`. Required.
     pub vertical_print: bool,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelateProps {
@@ -2429,13 +2074,9 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub key: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions {
@@ -2464,24 +2105,16 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField {
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub upper: bool,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField {
@@ -2524,13 +2157,9 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRule {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub r#type: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRule {
@@ -2559,24 +2188,16 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsStatField
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsStatField {
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub upper: bool,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsStatField {
@@ -2617,218 +2238,115 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps {
-    /// A `string` value.
-    ///
-    /// Wire name `actionName`. Required.
-    #[serde(rename = "actionName")]
+    /// A `string` value. Wire name `actionName`. Required.
     pub action_name: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub align: String,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsAvailableTemplates>` value.
-    ///
-    /// Wire name `availableTemplates`.
-    #[serde(rename = "availableTemplates")]
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsAvailableTemplates>` value. Wire name `availableTemplates`.
     #[serde(default)]
     pub available_templates: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsAvailableTemplates,
     >,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkage>` value.
-    ///
-    /// Wire name `behaviorLinkage`.
-    #[serde(rename = "behaviorLinkage")]
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkage>` value. Wire name `behaviorLinkage`.
     #[serde(default)]
     pub behavior_linkage: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkage,
     >,
-    /// A `string` value.
-    ///
-    /// Wire name `bizAlias`. Required.
-    #[serde(rename = "bizAlias")]
+    /// A `string` value. Wire name `bizAlias`. Required.
     pub biz_alias: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub choice: i64,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub content: String,
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSource` value.
-    ///
-    /// Wire name `dataSource`.
-    #[serde(rename = "dataSource")]
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSource` value. Wire name `dataSource`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_source: Option<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSource,
     >,
-    /// A `string` value.
-    ///
-    /// Wire name `defaultColor`.
-    #[serde(rename = "defaultColor")]
+    /// A `string` value. Wire name `defaultColor`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_color: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub disabled: bool,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub duration: bool,
-    /// A `string` value.
-    ///
-    /// Wire name `durationLabel`. Required.
-    #[serde(rename = "durationLabel")]
+    /// A `string` value. Wire name `durationLabel`. Required.
     pub duration_label: String,
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFields>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFields>` value. Required.
     #[serde(default)]
     pub fields: Vec<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFields>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub format: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub formula: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub invisible: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `labelEditableFreeze`. Required.
-    #[serde(rename = "labelEditableFreeze")]
+    /// A `bool` value. Wire name `labelEditableFreeze`. Required.
     pub label_editable_freeze: bool,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub limit: i64,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub link: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub mode: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub multi: i64,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub multiple: bool,
-    /// A `string` value.
-    ///
-    /// Wire name `needDetail`. Required.
-    #[serde(rename = "needDetail")]
+    /// A `string` value. Wire name `needDetail`. Required.
     pub need_detail: String,
-    /// A `string` value.
-    ///
-    /// Wire name `notPrint`. Required.
-    #[serde(rename = "notPrint")]
+    /// A `string` value. Wire name `notPrint`. Required.
     pub not_print: String,
-    /// A `string` value.
-    ///
-    /// Wire name `notUpper`. Required.
-    #[serde(rename = "notUpper")]
+    /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptions>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptions>` value. Required.
     #[serde(default)]
     pub options: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptions,
     >,
-    /// A `bool` value.
-    ///
-    /// Wire name `payEnable`. Required.
-    #[serde(rename = "payEnable")]
+    /// A `bool` value. Wire name `payEnable`. Required.
     pub pay_enable: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub placeholder: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub quote: i64,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub ratio: i64,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSource>` value.
-    ///
-    /// Wire name `relateSource`. Required.
-    #[serde(rename = "relateSource")]
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSource>` value. Wire name `relateSource`. Required.
     #[serde(default)]
     pub relate_source: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSource,
     >,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub required: bool,
-    /// A `bool` value.
-    ///
-    /// Wire name `requiredEditableFreeze`. Required.
-    #[serde(rename = "requiredEditableFreeze")]
+    /// A `bool` value. Wire name `requiredEditableFreeze`. Required.
     pub required_editable_freeze: bool,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRule>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRule>` value. Required.
     #[serde(default)]
     pub rule: Vec<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRule>,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub sortable: bool,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub spread: bool,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsStatField>` value.
-    ///
-    /// Wire name `statField`. Required.
-    #[serde(rename = "statField")]
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsStatField>` value. Wire name `statField`. Required.
     #[serde(default)]
     pub stat_field: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsStatField,
     >,
-    /// A `string` value.
-    ///
-    /// Wire name `tableViewMode`. Required.
-    #[serde(rename = "tableViewMode")]
+    /// A `string` value. Wire name `tableViewMode`. Required.
     pub table_view_mode: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `verticalPrint`. Required.
-    #[serde(rename = "verticalPrint")]
+    /// A `bool` value. Wire name `verticalPrint`. Required.
     pub vertical_print: bool,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub watermark: bool,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps {
@@ -3242,15 +2760,13 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkage
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkage {
-    /// A `string` value.
-    ///
-    /// Wire name `optionKey`.
-    #[serde(rename = "optionKey")]
+    /// A `string` value. Wire name `optionKey`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub option_key: Option<String>,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkageTargets>` value.
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkageTargets>` value.
     #[serde(default)]
     pub targets: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkageTargets,
@@ -3296,15 +2812,13 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkageTargets
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkageTargets {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub behavior: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_id: Option<String>,
 }
@@ -3336,11 +2850,9 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSource {
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParams` value.
-    ///
-    /// Required.
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParams` value. Required.
     pub params: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParams,
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceTarget` value.
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceTarget` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceTarget,
@@ -3400,9 +2912,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParams {
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParamsFilters>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParamsFilters>` value. Required.
     #[serde(default)]
     pub filters: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParamsFilters,
@@ -3443,26 +2953,16 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParamsFilters
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParamsFilters {
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Wire name `filterType`. Required.
-    #[serde(rename = "filterType")]
+    /// A `string` value. Wire name `filterType`. Required.
     pub filter_type: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
-    /// A `string` value.
-    ///
-    /// Wire name `valueType`. Required.
-    #[serde(rename = "valueType")]
+    /// A `string` value. Wire name `valueType`. Required.
     pub value_type: String,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParamsFilters {
@@ -3503,30 +3003,19 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceTarget
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceTarget {
-    /// A `i64` value.
-    ///
-    /// Wire name `appType`.
-    #[serde(rename = "appType")]
+    /// A `i64` value. Wire name `appType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_type: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `appUuid`.
-    #[serde(rename = "appUuid")]
+    /// A `string` value. Wire name `appUuid`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_uuid: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `bizType`.
-    #[serde(rename = "bizType")]
+    /// A `string` value. Wire name `bizType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `formCode`.
-    #[serde(rename = "formCode")]
+    /// A `string` value. Wire name `formCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_code: Option<String>,
 }
@@ -3568,17 +3057,12 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFields
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFields {
-    /// A `string` value.
-    ///
-    /// Wire name `componentName`. Required.
-    #[serde(rename = "componentName")]
+    /// A `string` value. Wire name `componentName`. Required.
     pub component_name: String,
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelateProps` value.
-    ///
-    /// Wire name `relateProps`. Required.
-    #[serde(rename = "relateProps")]
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelateProps` value. Wire name `relateProps`. Required.
     pub relate_props: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelateProps,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFields {
@@ -3616,134 +3100,70 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelateProps
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelateProps {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub align: String,
-    /// A `string` value.
-    ///
-    /// Wire name `bizAlias`. Required.
-    #[serde(rename = "bizAlias")]
+    /// A `string` value. Wire name `bizAlias`. Required.
     pub biz_alias: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub choice: i64,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub content: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub disabled: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub duration: String,
-    /// A `string` value.
-    ///
-    /// Wire name `durationLabel`. Required.
-    #[serde(rename = "durationLabel")]
+    /// A `string` value. Wire name `durationLabel`. Required.
     pub duration_label: String,
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub format: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub formula: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub invisible: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `labelEditableFreeze`. Required.
-    #[serde(rename = "labelEditableFreeze")]
+    /// A `bool` value. Wire name `labelEditableFreeze`. Required.
     pub label_editable_freeze: bool,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub limit: i64,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub link: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub mode: String,
-    /// A `string` value.
-    ///
-    /// Wire name `notUpper`. Required.
-    #[serde(rename = "notUpper")]
+    /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptions>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptions>` value. Required.
     #[serde(default)]
     pub options: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptions,
     >,
-    /// A `bool` value.
-    ///
-    /// Wire name `payEnable`. Required.
-    #[serde(rename = "payEnable")]
+    /// A `bool` value. Wire name `payEnable`. Required.
     pub pay_enable: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub placeholder: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub ratio: i64,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub required: bool,
-    /// A `bool` value.
-    ///
-    /// Wire name `requiredEditableFreeze`. Required.
-    #[serde(rename = "requiredEditableFreeze")]
+    /// A `bool` value. Wire name `requiredEditableFreeze`. Required.
     pub required_editable_freeze: bool,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub spread: bool,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsStatField>` value.
-    ///
-    /// Wire name `statField`. Required.
-    #[serde(rename = "statField")]
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsStatField>` value. Wire name `statField`. Required.
     #[serde(default)]
     pub stat_field: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsStatField,
     >,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `verticalPrint`. Required.
-    #[serde(rename = "verticalPrint")]
+    /// A `bool` value. Wire name `verticalPrint`. Required.
     pub vertical_print: bool,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub watermark: bool,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelateProps {
@@ -3961,17 +3381,11 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptions {
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptionsExtension` value.
-    ///
-    /// Required.
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptionsExtension` value. Required.
     pub extension: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptionsExtension,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub key: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptions {
@@ -4015,12 +3429,10 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptionsExtension
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptionsExtension {
-    /// A `bool` value.
-    ///
-    /// Wire name `editFreeze`. Required.
-    #[serde(rename = "editFreeze")]
+    /// A `bool` value. Wire name `editFreeze`. Required.
     pub edit_freeze: bool,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptionsExtension {
@@ -4041,24 +3453,16 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsStatField
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsStatField {
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub upper: bool,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsStatField {
@@ -4101,21 +3505,13 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptions {
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptionsExtension` value.
-    ///
-    /// Required.
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptionsExtension` value. Required.
     pub extension: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptionsExtension,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub key: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub warn: bool,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptions {
@@ -4165,12 +3561,10 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptionsExtension
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptionsExtension {
-    /// A `bool` value.
-    ///
-    /// Wire name `editFreeze`. Required.
-    #[serde(rename = "editFreeze")]
+    /// A `bool` value. Wire name `editFreeze`. Required.
     pub edit_freeze: bool,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptionsExtension {
@@ -4191,24 +3585,17 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSource
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSource {
-    /// A `string` value.
-    ///
-    /// Wire name `bizType`. Required.
-    #[serde(rename = "bizType")]
+    /// A `string` value. Wire name `bizType`. Required.
     pub biz_type: String,
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSource` value.
-    ///
-    /// Wire name `dataSource`.
-    #[serde(rename = "dataSource")]
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSource` value. Wire name `dataSource`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_source: Option<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSource,
     >,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFields>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFields>` value. Required.
     #[serde(default)]
     pub fields: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFields,
@@ -4271,17 +3658,11 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSource {
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParams` value.
-    ///
-    /// Required.
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParams` value. Required.
     pub params: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParams,
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceTarget` value.
-    ///
-    /// Required.
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceTarget` value. Required.
     pub target: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceTarget,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub r#type: String,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSource {
@@ -4336,9 +3717,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParams {
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParamsFilters>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParamsFilters>` value. Required.
     #[serde(default)]
     pub filters: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParamsFilters,
@@ -4379,26 +3758,16 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParamsFilters
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParamsFilters {
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Wire name `filterType`. Required.
-    #[serde(rename = "filterType")]
+    /// A `string` value. Wire name `filterType`. Required.
     pub filter_type: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
-    /// A `string` value.
-    ///
-    /// Wire name `valueType`. Required.
-    #[serde(rename = "valueType")]
+    /// A `string` value. Wire name `valueType`. Required.
     pub value_type: String,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParamsFilters {
@@ -4439,27 +3808,16 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceTarget
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceTarget {
-    /// A `i64` value.
-    ///
-    /// Wire name `appType`. Required.
-    #[serde(rename = "appType")]
+    /// A `i64` value. Wire name `appType`. Required.
     pub app_type: i64,
-    /// A `string` value.
-    ///
-    /// Wire name `appUuid`. Required.
-    #[serde(rename = "appUuid")]
+    /// A `string` value. Wire name `appUuid`. Required.
     pub app_uuid: String,
-    /// A `string` value.
-    ///
-    /// Wire name `bizType`. Required.
-    #[serde(rename = "bizType")]
+    /// A `string` value. Wire name `bizType`. Required.
     pub biz_type: String,
-    /// A `string` value.
-    ///
-    /// Wire name `formCode`. Required.
-    #[serde(rename = "formCode")]
+    /// A `string` value. Wire name `formCode`. Required.
     pub form_code: String,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceTarget {
@@ -4500,17 +3858,12 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFields
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFields {
-    /// A `string` value.
-    ///
-    /// Wire name `componentName`. Required.
-    #[serde(rename = "componentName")]
+    /// A `string` value. Wire name `componentName`. Required.
     pub component_name: String,
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelateProps` value.
-    ///
-    /// Wire name `relateProps`. Required.
-    #[serde(rename = "relateProps")]
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelateProps` value. Wire name `relateProps`. Required.
     pub relate_props: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelateProps,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFields {
@@ -4548,117 +3901,62 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelateProps
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelateProps {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub align: String,
-    /// A `string` value.
-    ///
-    /// Wire name `bizAlias`. Required.
-    #[serde(rename = "bizAlias")]
+    /// A `string` value. Wire name `bizAlias`. Required.
     pub biz_alias: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub choice: i64,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub content: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub disabled: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub duration: String,
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub format: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub formula: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub invisible: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `labelEditableFreeze`. Required.
-    #[serde(rename = "labelEditableFreeze")]
+    /// A `bool` value. Wire name `labelEditableFreeze`. Required.
     pub label_editable_freeze: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub link: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub multi: i64,
-    /// A `string` value.
-    ///
-    /// Wire name `notUpper`. Required.
-    #[serde(rename = "notUpper")]
+    /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptions>` value.
-    ///
-    /// Required.
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptions>` value. Required.
     #[serde(default)]
     pub options: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptions,
     >,
-    /// A `bool` value.
-    ///
-    /// Wire name `payEnable`. Required.
-    #[serde(rename = "payEnable")]
+    /// A `bool` value. Wire name `payEnable`. Required.
     pub pay_enable: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub placeholder: String,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub quote: i64,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub required: bool,
-    /// A `bool` value.
-    ///
-    /// Wire name `requiredEditableFreeze`. Required.
-    #[serde(rename = "requiredEditableFreeze")]
+    /// A `bool` value. Wire name `requiredEditableFreeze`. Required.
     pub required_editable_freeze: bool,
-    /// A `list<crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsStatField>` value.
-    ///
-    /// Wire name `statField`. Required.
-    #[serde(rename = "statField")]
+    /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsStatField>` value. Wire name `statField`. Required.
     #[serde(default)]
     pub stat_field: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsStatField,
     >,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `verticalPrint`. Required.
-    #[serde(rename = "verticalPrint")]
+    /// A `bool` value. Wire name `verticalPrint`. Required.
     pub vertical_print: bool,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelateProps {
@@ -4852,17 +4150,11 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptions {
-    /// A `crm_1_0::DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension` value.
-    ///
-    /// Required.
+    /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension` value. Required.
     pub extension: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub key: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptions {
@@ -4906,12 +4198,10 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension {
-    /// A `bool` value.
-    ///
-    /// Wire name `editFreeze`. Required.
-    #[serde(rename = "editFreeze")]
+    /// A `bool` value. Wire name `editFreeze`. Required.
     pub edit_freeze: bool,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension {
@@ -4932,24 +4222,16 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsStatField
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsStatField {
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub upper: bool,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsStatField {
@@ -4992,13 +4274,9 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRule {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub r#type: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRule {
@@ -5027,24 +4305,16 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsStatField
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsStatField {
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub label: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub unit: String,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub upper: bool,
 }
 impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsStatField {

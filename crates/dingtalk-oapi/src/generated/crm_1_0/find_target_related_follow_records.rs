@@ -26,30 +26,19 @@ pub type FindTargetRelatedFollowRecordsError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FindTargetRelatedFollowRecordsRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `followTargetDataId`. Required.
-    #[serde(rename = "followTargetDataId")]
+    /// A `string` value. Wire name `followTargetDataId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_target_data_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `followTargetType`. Required.
-    #[serde(rename = "followTargetType")]
+    /// A `string` value. Wire name `followTargetType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_target_type: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`. Required.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -83,7 +72,7 @@ impl FindTargetRelatedFollowRecordsRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct FindTargetRelatedFollowRecordsResponse {
-    /// A `crm_1_0::FindTargetRelatedFollowRecordsResponseBodyResult` value.
+    /// A `FindTargetRelatedFollowRecordsResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<FindTargetRelatedFollowRecordsResponseBodyResult>,
 }
@@ -104,24 +93,16 @@ impl FindTargetRelatedFollowRecordsResponse {
 impl rt::ResponseEnvelope for FindTargetRelatedFollowRecordsResponse {}
 /// FindTargetRelatedFollowRecordsResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FindTargetRelatedFollowRecordsResponseBodyResult {
-    /// A `bool` value.
-    ///
-    /// Wire name `hasMore`.
-    #[serde(rename = "hasMore")]
+    /// A `bool` value. Wire name `hasMore`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// A `list<crm_1_0::FindTargetRelatedFollowRecordsResponseBodyResultResultList>` value.
-    ///
-    /// Wire name `resultList`.
-    #[serde(rename = "resultList")]
+    /// A `list<FindTargetRelatedFollowRecordsResponseBodyResultResultList>` value. Wire name `resultList`.
     #[serde(default)]
     pub result_list: Vec<FindTargetRelatedFollowRecordsResponseBodyResultResultList>,
 }
@@ -167,56 +148,33 @@ pub static FIND_TARGET_RELATED_FOLLOW_RECORDS_RESPONSE_BODY_RESULT_SCHEMA: rt::O
 };
 /// FindTargetRelatedFollowRecordsResponseBodyResultResultList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FindTargetRelatedFollowRecordsResponseBodyResultResultList {
-    /// A `string` value.
-    ///
-    /// Wire name `creatorUserId`.
-    #[serde(rename = "creatorUserId")]
+    /// A `string` value. Wire name `creatorUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_user_id: Option<String>,
-    /// A `list<crm_1_0::FindTargetRelatedFollowRecordsResponseBodyResultResultListFollowContent>` value.
-    ///
-    /// Wire name `followContent`.
-    #[serde(rename = "followContent")]
+    /// A `list<FindTargetRelatedFollowRecordsResponseBodyResultResultListFollowContent>` value. Wire name `followContent`.
     #[serde(default)]
     pub follow_content: Vec<
         FindTargetRelatedFollowRecordsResponseBodyResultResultListFollowContent,
     >,
-    /// A `string` value.
-    ///
-    /// Wire name `followTargetDataId`.
-    #[serde(rename = "followTargetDataId")]
+    /// A `string` value. Wire name `followTargetDataId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_target_data_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `followTargetType`.
-    #[serde(rename = "followTargetType")]
+    /// A `string` value. Wire name `followTargetType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_target_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `gmtCreateMilliseconds`.
-    #[serde(rename = "gmtCreateMilliseconds")]
+    /// A `string` value. Wire name `gmtCreateMilliseconds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create_milliseconds: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `gmtModifiedMilliseconds`.
-    #[serde(rename = "gmtModifiedMilliseconds")]
+    /// A `string` value. Wire name `gmtModifiedMilliseconds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_modified_milliseconds: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `modifierUserId`.
-    #[serde(rename = "modifierUserId")]
+    /// A `string` value. Wire name `modifierUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modifier_user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `recordInstId`. Required.
-    #[serde(rename = "recordInstId")]
+    /// A `string` value. Wire name `recordInstId`. Required.
     pub record_inst_id: String,
 }
 impl FindTargetRelatedFollowRecordsResponseBodyResultResultList {
@@ -293,18 +251,13 @@ pub static FIND_TARGET_RELATED_FOLLOW_RECORDS_RESPONSE_BODY_RESULT_RESULT_LIST_S
 };
 /// FindTargetRelatedFollowRecordsResponseBodyResultResultListFollowContent
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FindTargetRelatedFollowRecordsResponseBodyResultResultListFollowContent {
-    /// A `string` value.
-    ///
-    /// Wire name `bizAlias`.
-    #[serde(rename = "bizAlias")]
+    /// A `string` value. Wire name `bizAlias`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_alias: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `extendValue`.
-    #[serde(rename = "extendValue")]
+    /// A `string` value. Wire name `extendValue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_value: Option<String>,
     /// A `string` value.

@@ -24,18 +24,13 @@ pub type GetAllCustomerRecyclesError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAllCustomerRecyclesRequest {
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -57,22 +52,14 @@ impl GetAllCustomerRecyclesRequest {
 }
 /// The response of [`GetAllCustomerRecycles`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAllCustomerRecyclesResponse {
-    /// A `bool` value.
-    ///
-    /// Wire name `hasMore`. Required.
-    #[serde(rename = "hasMore")]
+    /// A `bool` value. Wire name `hasMore`. Required.
     pub has_more: bool,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`. Required.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`. Required.
     pub next_token: String,
-    /// A `list<crm_1_0::GetAllCustomerRecyclesResponseBodyResultList>` value.
-    ///
-    /// Wire name `resultList`.
-    #[serde(rename = "resultList")]
+    /// A `list<GetAllCustomerRecyclesResponseBodyResultList>` value. Wire name `resultList`.
     #[serde(default)]
     pub result_list: Vec<GetAllCustomerRecyclesResponseBodyResultList>,
 }
@@ -103,40 +90,23 @@ impl GetAllCustomerRecyclesResponse {
 impl rt::ResponseEnvelope for GetAllCustomerRecyclesResponse {}
 /// GetAllCustomerRecyclesResponseBodyResultList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAllCustomerRecyclesResponseBodyResultList {
-    /// A `string` value.
-    ///
-    /// Wire name `customerId`. Required.
-    #[serde(rename = "customerId")]
+    /// A `string` value. Wire name `customerId`. Required.
     pub customer_id: String,
-    /// A `string` value.
-    ///
-    /// Wire name `followUpActionTime`. Required.
-    #[serde(rename = "followUpActionTime")]
+    /// A `string` value. Wire name `followUpActionTime`. Required.
     pub follow_up_action_time: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `isDeleted`.
-    #[serde(rename = "isDeleted")]
+    /// A `bool` value. Wire name `isDeleted`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_deleted: Option<bool>,
-    /// A `string` value.
-    ///
-    /// Wire name `notifyTime`.
-    #[serde(rename = "notifyTime")]
+    /// A `string` value. Wire name `notifyTime`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_time: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `recycleRuleId`.
-    #[serde(rename = "recycleRuleId")]
+    /// A `i64` value. Wire name `recycleRuleId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recycle_rule_id: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `recycleTime`.
-    #[serde(rename = "recycleTime")]
+    /// A `string` value. Wire name `recycleTime`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recycle_time: Option<String>,
 }

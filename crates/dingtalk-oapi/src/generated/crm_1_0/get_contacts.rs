@@ -24,42 +24,25 @@ pub type GetContactsError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactsRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `currentOperatorUserId`.
-    #[serde(rename = "currentOperatorUserId")]
+    /// A `string` value. Wire name `currentOperatorUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_operator_user_id: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`. Required.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `objectType`.
-    #[serde(rename = "objectType")]
+    /// A `string` value. Wire name `objectType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `providerCorpId`.
-    #[serde(rename = "providerCorpId")]
+    /// A `string` value. Wire name `providerCorpId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_corp_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `queryDsl`.
-    #[serde(rename = "queryDsl")]
+    /// A `string` value. Wire name `queryDsl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_dsl: Option<String>,
 }
@@ -103,7 +86,7 @@ impl GetContactsRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetContactsResponse {
-    /// A `crm_1_0::GetContactsResponseBodyResult` value.
+    /// A `GetContactsResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<GetContactsResponseBodyResult>,
 }
@@ -121,27 +104,19 @@ impl GetContactsResponse {
 impl rt::ResponseEnvelope for GetContactsResponse {}
 /// GetContactsResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactsResponseBodyResult {
-    /// A `bool` value.
-    ///
-    /// Wire name `hasMore`.
-    #[serde(rename = "hasMore")]
+    /// A `bool` value. Wire name `hasMore`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// A `list<crm_1_0::GetContactsResponseBodyResultValues>` value.
+    /// A `list<GetContactsResponseBodyResultValues>` value.
     #[serde(default)]
     pub values: Vec<GetContactsResponseBodyResultValues>,
 }
@@ -191,48 +166,31 @@ pub static GET_CONTACTS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::Obje
 };
 /// GetContactsResponseBodyResultValues
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactsResponseBodyResultValues {
-    /// A `string` value.
-    ///
-    /// Wire name `creatorUserId`.
-    #[serde(rename = "creatorUserId")]
+    /// A `string` value. Wire name `creatorUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_user_id: Option<String>,
     /// A `json` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<rt::JsonValue>,
-    /// A `json` value.
-    ///
-    /// Wire name `extendData`.
-    #[serde(rename = "extendData")]
+    /// A `json` value. Wire name `extendData`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_data: Option<rt::JsonValue>,
-    /// A `string` value.
-    ///
-    /// Wire name `gmtCreate`.
-    #[serde(rename = "gmtCreate")]
+    /// A `string` value. Wire name `gmtCreate`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `gmtModified`.
-    #[serde(rename = "gmtModified")]
+    /// A `string` value. Wire name `gmtModified`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_modified: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `instanceId`.
-    #[serde(rename = "instanceId")]
+    /// A `string` value. Wire name `instanceId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `objectType`.
-    #[serde(rename = "objectType")]
+    /// A `string` value. Wire name `objectType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_type: Option<String>,
-    /// A `crm_1_0::GetContactsResponseBodyResultValuesPermission` value.
+    /// A `GetContactsResponseBodyResultValuesPermission` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<GetContactsResponseBodyResultValuesPermission>,
 }
@@ -306,18 +264,13 @@ pub static GET_CONTACTS_RESPONSE_BODY_RESULT_VALUES_SCHEMA: rt::ObjectSchema = r
 };
 /// GetContactsResponseBodyResultValuesPermission
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactsResponseBodyResultValuesPermission {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `ownerUserIds`.
-    #[serde(rename = "ownerUserIds")]
+    /// A `list<string>` value. Wire name `ownerUserIds`.
     #[serde(default)]
     pub owner_user_ids: Vec<String>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `participantUserIds`.
-    #[serde(rename = "participantUserIds")]
+    /// A `list<string>` value. Wire name `participantUserIds`.
     #[serde(default)]
     pub participant_user_ids: Vec<String>,
 }

@@ -24,12 +24,10 @@ pub type GetCrmGroupChatMultiError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmGroupChatMultiRequest {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `openConversationIds`.
-    #[serde(rename = "openConversationIds")]
+    /// A `list<string>` value. Wire name `openConversationIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_conversation_ids: Option<Vec<String>>,
 }
@@ -48,7 +46,7 @@ impl GetCrmGroupChatMultiRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetCrmGroupChatMultiResponse {
-    /// A `list<crm_1_0::GetCrmGroupChatMultiResponseBodyResult>` value.
+    /// A `list<GetCrmGroupChatMultiResponseBodyResult>` value.
     #[serde(default)]
     pub result: Vec<GetCrmGroupChatMultiResponseBodyResult>,
 }
@@ -69,51 +67,31 @@ impl GetCrmGroupChatMultiResponse {
 impl rt::ResponseEnvelope for GetCrmGroupChatMultiResponse {}
 /// GetCrmGroupChatMultiResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmGroupChatMultiResponseBodyResult {
-    /// A `i64` value.
-    ///
-    /// Wire name `gmtCreate`.
-    #[serde(rename = "gmtCreate")]
+    /// A `i64` value. Wire name `gmtCreate`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `iconUrl`.
-    #[serde(rename = "iconUrl")]
+    /// A `string` value. Wire name `iconUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon_url: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `memberCount`.
-    #[serde(rename = "memberCount")]
+    /// A `i64` value. Wire name `memberCount`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_count: Option<i64>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `openConversationId`.
-    #[serde(rename = "openConversationId")]
+    /// A `string` value. Wire name `openConversationId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_conversation_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `openGroupSetId`.
-    #[serde(rename = "openGroupSetId")]
+    /// A `string` value. Wire name `openGroupSetId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_group_set_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `ownerUserId`.
-    #[serde(rename = "ownerUserId")]
+    /// A `string` value. Wire name `ownerUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `ownerUserName`.
-    #[serde(rename = "ownerUserName")]
+    /// A `string` value. Wire name `ownerUserName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_name: Option<String>,
 }

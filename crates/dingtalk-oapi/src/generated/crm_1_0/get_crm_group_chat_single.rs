@@ -24,12 +24,10 @@ pub type GetCrmGroupChatSingleError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmGroupChatSingleRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `openConversationId`. Required.
-    #[serde(rename = "openConversationId")]
+    /// A `string` value. Wire name `openConversationId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_conversation_id: Option<String>,
 }
@@ -46,51 +44,31 @@ impl GetCrmGroupChatSingleRequest {
 }
 /// The response of [`GetCrmGroupChatSingle`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmGroupChatSingleResponse {
-    /// A `i64` value.
-    ///
-    /// Wire name `gmtCreate`.
-    #[serde(rename = "gmtCreate")]
+    /// A `i64` value. Wire name `gmtCreate`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `iconUrl`.
-    #[serde(rename = "iconUrl")]
+    /// A `string` value. Wire name `iconUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon_url: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `memberCount`.
-    #[serde(rename = "memberCount")]
+    /// A `i64` value. Wire name `memberCount`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_count: Option<i64>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `openConversationId`.
-    #[serde(rename = "openConversationId")]
+    /// A `string` value. Wire name `openConversationId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_conversation_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `openGroupSetId`.
-    #[serde(rename = "openGroupSetId")]
+    /// A `string` value. Wire name `openGroupSetId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_group_set_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `ownerUserId`.
-    #[serde(rename = "ownerUserId")]
+    /// A `string` value. Wire name `ownerUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `ownerUserName`.
-    #[serde(rename = "ownerUserName")]
+    /// A `string` value. Wire name `ownerUserName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_name: Option<String>,
 }

@@ -24,18 +24,13 @@ pub type GetCrmRolePermissionError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `bizType`.
-    #[serde(rename = "bizType")]
+    /// A `string` value. Wire name `bizType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `resourceId`.
-    #[serde(rename = "resourceId")]
+    /// A `string` value. Wire name `resourceId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
 }
@@ -59,9 +54,7 @@ impl GetCrmRolePermissionRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionResponse {
-    /// A `list<crm_1_0::GetCrmRolePermissionResponseBodyPermissions>` value.
-    ///
-    /// Required.
+    /// A `list<GetCrmRolePermissionResponseBodyPermissions>` value. Required.
     #[serde(default)]
     pub permissions: Vec<GetCrmRolePermissionResponseBodyPermissions>,
 }
@@ -82,53 +75,30 @@ impl GetCrmRolePermissionResponse {
 impl rt::ResponseEnvelope for GetCrmRolePermissionResponse {}
 /// GetCrmRolePermissionResponseBodyPermissions
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionResponseBodyPermissions {
-    /// A `bool` value.
-    ///
-    /// Wire name `defaultRole`. Required.
-    #[serde(rename = "defaultRole")]
+    /// A `bool` value. Wire name `defaultRole`. Required.
     pub default_role: bool,
-    /// A `list<crm_1_0::GetCrmRolePermissionResponseBodyPermissionsFieldScopes>` value.
-    ///
-    /// Wire name `fieldScopes`. Required.
-    #[serde(rename = "fieldScopes")]
+    /// A `list<GetCrmRolePermissionResponseBodyPermissionsFieldScopes>` value. Wire name `fieldScopes`. Required.
     #[serde(default)]
     pub field_scopes: Vec<GetCrmRolePermissionResponseBodyPermissionsFieldScopes>,
-    /// A `list<crm_1_0::GetCrmRolePermissionResponseBodyPermissionsManagingScopeList>` value.
-    ///
-    /// Wire name `managingScopeList`. Required.
-    #[serde(rename = "managingScopeList")]
+    /// A `list<GetCrmRolePermissionResponseBodyPermissionsManagingScopeList>` value. Wire name `managingScopeList`. Required.
     #[serde(default)]
     pub managing_scope_list: Vec<
         GetCrmRolePermissionResponseBodyPermissionsManagingScopeList,
     >,
-    /// A `list<crm_1_0::GetCrmRolePermissionResponseBodyPermissionsOperateScopes>` value.
-    ///
-    /// Wire name `operateScopes`. Required.
-    #[serde(rename = "operateScopes")]
+    /// A `list<GetCrmRolePermissionResponseBodyPermissionsOperateScopes>` value. Wire name `operateScopes`. Required.
     #[serde(default)]
     pub operate_scopes: Vec<GetCrmRolePermissionResponseBodyPermissionsOperateScopes>,
-    /// A `string` value.
-    ///
-    /// Wire name `resourceId`. Required.
-    #[serde(rename = "resourceId")]
+    /// A `string` value. Wire name `resourceId`. Required.
     pub resource_id: String,
-    /// A `f64` value.
-    ///
-    /// Wire name `roleId`. Required.
-    #[serde(rename = "roleId")]
+    /// A `f64` value. Wire name `roleId`. Required.
     pub role_id: f64,
-    /// A `list<crm_1_0::GetCrmRolePermissionResponseBodyPermissionsRoleMemberList>` value.
-    ///
-    /// Wire name `roleMemberList`. Required.
-    #[serde(rename = "roleMemberList")]
+    /// A `list<GetCrmRolePermissionResponseBodyPermissionsRoleMemberList>` value. Wire name `roleMemberList`. Required.
     #[serde(default)]
     pub role_member_list: Vec<GetCrmRolePermissionResponseBodyPermissionsRoleMemberList>,
-    /// A `string` value.
-    ///
-    /// Wire name `roleName`. Required.
-    #[serde(rename = "roleName")]
+    /// A `string` value. Wire name `roleName`. Required.
     pub role_name: String,
 }
 impl GetCrmRolePermissionResponseBodyPermissions {
@@ -239,18 +209,13 @@ pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_SCHEMA: rt::ObjectS
 };
 /// GetCrmRolePermissionResponseBodyPermissionsFieldScopes
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionResponseBodyPermissionsFieldScopes {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `fieldActions`. Required.
-    #[serde(rename = "fieldActions")]
+    /// A `list<string>` value. Wire name `fieldActions`. Required.
     #[serde(default)]
     pub field_actions: Vec<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
 }
 impl GetCrmRolePermissionResponseBodyPermissionsFieldScopes {
@@ -282,17 +247,11 @@ pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_FIELD_SCOPES_SCHEMA
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionResponseBodyPermissionsManagingScopeList {
-    /// A `crm_1_0::GetCrmRolePermissionResponseBodyPermissionsManagingScopeListExt` value.
-    ///
-    /// Required.
+    /// A `GetCrmRolePermissionResponseBodyPermissionsManagingScopeListExt` value. Required.
     pub ext: GetCrmRolePermissionResponseBodyPermissionsManagingScopeListExt,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     pub manager: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub r#type: String,
 }
 impl GetCrmRolePermissionResponseBodyPermissionsManagingScopeList {
@@ -336,18 +295,13 @@ pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_MANAGING_SCOPE_LIST
 };
 /// GetCrmRolePermissionResponseBodyPermissionsManagingScopeListExt
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionResponseBodyPermissionsManagingScopeListExt {
-    /// A `list<f64>` value.
-    ///
-    /// Wire name `deptIdList`. Required.
-    #[serde(rename = "deptIdList")]
+    /// A `list<f64>` value. Wire name `deptIdList`. Required.
     #[serde(default)]
     pub dept_id_list: Vec<f64>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `userIdList`. Required.
-    #[serde(rename = "userIdList")]
+    /// A `list<string>` value. Wire name `userIdList`. Required.
     #[serde(default)]
     pub user_id_list: Vec<String>,
 }
@@ -379,16 +333,12 @@ pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_MANAGING_SCOPE_LIST
 };
 /// GetCrmRolePermissionResponseBodyPermissionsOperateScopes
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionResponseBodyPermissionsOperateScopes {
-    /// A `bool` value.
-    ///
-    /// Wire name `hasAuth`. Required.
-    #[serde(rename = "hasAuth")]
+    /// A `bool` value. Wire name `hasAuth`. Required.
     pub has_auth: bool,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub r#type: String,
 }
 impl GetCrmRolePermissionResponseBodyPermissionsOperateScopes {
@@ -417,25 +367,16 @@ pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_OPERATE_SCOPES_SCHE
 };
 /// GetCrmRolePermissionResponseBodyPermissionsRoleMemberList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionResponseBodyPermissionsRoleMemberList {
-    /// A `string` value.
-    ///
-    /// Wire name `memberId`. Required.
-    #[serde(rename = "memberId")]
+    /// A `string` value. Wire name `memberId`. Required.
     pub member_id: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub name: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub r#type: String,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }

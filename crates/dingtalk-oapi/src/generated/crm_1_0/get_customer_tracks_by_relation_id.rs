@@ -26,30 +26,19 @@ pub type GetCustomerTracksByRelationIdError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCustomerTracksByRelationIdRequest {
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationId`. Required.
-    #[serde(rename = "relationId")]
+    /// A `string` value. Wire name `relationId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_id: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `typeGroup`.
-    #[serde(rename = "typeGroup")]
+    /// A `i64` value. Wire name `typeGroup`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_group: Option<i64>,
 }
@@ -81,22 +70,14 @@ impl GetCustomerTracksByRelationIdRequest {
 }
 /// The response of [`GetCustomerTracksByRelationId`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCustomerTracksByRelationIdResponse {
-    /// A `bool` value.
-    ///
-    /// Wire name `hasMore`. Required.
-    #[serde(rename = "hasMore")]
+    /// A `bool` value. Wire name `hasMore`. Required.
     pub has_more: bool,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`. Required.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`. Required.
     pub next_token: String,
-    /// A `list<crm_1_0::GetCustomerTracksByRelationIdResponseBodyResultList>` value.
-    ///
-    /// Wire name `resultList`.
-    #[serde(rename = "resultList")]
+    /// A `list<GetCustomerTracksByRelationIdResponseBodyResultList>` value. Wire name `resultList`.
     #[serde(default)]
     pub result_list: Vec<GetCustomerTracksByRelationIdResponseBodyResultList>,
 }
@@ -127,49 +108,32 @@ impl GetCustomerTracksByRelationIdResponse {
 impl rt::ResponseEnvelope for GetCustomerTracksByRelationIdResponse {}
 /// GetCustomerTracksByRelationIdResponseBodyResultList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCustomerTracksByRelationIdResponseBodyResultList {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub content: String,
-    /// A `string` value.
-    ///
-    /// Wire name `creatorName`. Required.
-    #[serde(rename = "creatorName")]
+    /// A `string` value. Wire name `creatorName`. Required.
     pub creator_name: String,
     /// A `json` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<rt::JsonValue>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub format: String,
-    /// A `string` value.
-    ///
-    /// Wire name `gmtCreate`. Required.
-    #[serde(rename = "gmtCreate")]
+    /// A `string` value. Wire name `gmtCreate`. Required.
     pub gmt_create: String,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// A `crm_1_0::GetCustomerTracksByRelationIdResponseBodyResultListIsvInfo` value.
-    ///
-    /// Wire name `isvInfo`.
-    #[serde(rename = "isvInfo")]
+    /// A `GetCustomerTracksByRelationIdResponseBodyResultListIsvInfo` value. Wire name `isvInfo`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isv_info: Option<GetCustomerTracksByRelationIdResponseBodyResultListIsvInfo>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub r#type: i64,
-    /// A `i64` value.
-    ///
-    /// Wire name `typeGroup`. Required.
-    #[serde(rename = "typeGroup")]
+    /// A `i64` value. Wire name `typeGroup`. Required.
     pub type_group: i64,
 }
 impl GetCustomerTracksByRelationIdResponseBodyResultList {
@@ -254,18 +218,13 @@ pub static GET_CUSTOMER_TRACKS_BY_RELATION_ID_RESPONSE_BODY_RESULT_LIST_SCHEMA: 
 };
 /// GetCustomerTracksByRelationIdResponseBodyResultListIsvInfo
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCustomerTracksByRelationIdResponseBodyResultListIsvInfo {
-    /// A `string` value.
-    ///
-    /// Wire name `appName`.
-    #[serde(rename = "appName")]
+    /// A `string` value. Wire name `appName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `orgName`.
-    #[serde(rename = "orgName")]
+    /// A `string` value. Wire name `orgName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_name: Option<String>,
 }

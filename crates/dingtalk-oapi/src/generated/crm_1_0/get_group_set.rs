@@ -24,12 +24,10 @@ pub type GetGroupSetError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetGroupSetRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `openGroupSetId`. Required.
-    #[serde(rename = "openGroupSetId")]
+    /// A `string` value. Wire name `openGroupSetId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_group_set_id: Option<String>,
 }
@@ -46,59 +44,34 @@ impl GetGroupSetRequest {
 }
 /// The response of [`GetGroupSet`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetGroupSetResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `gmtCreate`.
-    #[serde(rename = "gmtCreate")]
+    /// A `string` value. Wire name `gmtCreate`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `gmtModified`.
-    #[serde(rename = "gmtModified")]
+    /// A `string` value. Wire name `gmtModified`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_modified: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `groupChatCount`.
-    #[serde(rename = "groupChatCount")]
+    /// A `i64` value. Wire name `groupChatCount`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_chat_count: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `inviteLink`.
-    #[serde(rename = "inviteLink")]
+    /// A `string` value. Wire name `inviteLink`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invite_link: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `lastOpenConversationId`.
-    #[serde(rename = "lastOpenConversationId")]
+    /// A `string` value. Wire name `lastOpenConversationId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_open_conversation_id: Option<String>,
-    /// A `list<crm_1_0::GetGroupSetResponseBodyManager>` value.
-    ///
-    /// Required.
+    /// A `list<GetGroupSetResponseBodyManager>` value. Required.
     #[serde(default)]
     pub manager: Vec<GetGroupSetResponseBodyManager>,
-    /// A `string` value.
-    ///
-    /// Wire name `managerUserIds`.
-    #[serde(rename = "managerUserIds")]
+    /// A `string` value. Wire name `managerUserIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager_user_ids: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `memberCount`.
-    #[serde(rename = "memberCount")]
+    /// A `i64` value. Wire name `memberCount`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_count: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `memberQuota`.
-    #[serde(rename = "memberQuota")]
+    /// A `i64` value. Wire name `memberQuota`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_quota: Option<i64>,
     /// A `string` value.
@@ -107,38 +80,21 @@ pub struct GetGroupSetResponse {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `noticeToped`.
-    #[serde(rename = "noticeToped")]
+    /// A `i64` value. Wire name `noticeToped`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice_toped: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `openGroupSetId`.
-    #[serde(rename = "openGroupSetId")]
+    /// A `string` value. Wire name `openGroupSetId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_group_set_id: Option<String>,
-    /// A `crm_1_0::GetGroupSetResponseBodyOwner` value.
-    ///
-    /// Required.
+    /// A `GetGroupSetResponseBodyOwner` value. Required.
     pub owner: GetGroupSetResponseBodyOwner,
-    /// A `string` value.
-    ///
-    /// Wire name `ownerUserId`.
-    #[serde(rename = "ownerUserId")]
+    /// A `string` value. Wire name `ownerUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `templateId`.
-    #[serde(rename = "templateId")]
+    /// A `string` value. Wire name `templateId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
 }
@@ -239,15 +195,13 @@ impl GetGroupSetResponse {
 impl rt::ResponseEnvelope for GetGroupSetResponse {}
 /// GetGroupSetResponseBodyManager
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetGroupSetResponseBodyManager {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -277,15 +231,13 @@ pub static GET_GROUP_SET_RESPONSE_BODY_MANAGER_SCHEMA: rt::ObjectSchema = rt::Ob
 };
 /// GetGroupSetResponseBodyOwner
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetGroupSetResponseBodyOwner {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }

@@ -24,12 +24,10 @@ pub type GetInAppPurchaseGoodsError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInAppPurchaseGoodsRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `userId`.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -48,7 +46,7 @@ impl GetInAppPurchaseGoodsRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetInAppPurchaseGoodsResponse {
-    /// A `crm_1_0::GetInAppPurchaseGoodsResponseBodyResult` value.
+    /// A `GetInAppPurchaseGoodsResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<GetInAppPurchaseGoodsResponseBodyResult>,
 }
@@ -66,18 +64,13 @@ impl GetInAppPurchaseGoodsResponse {
 impl rt::ResponseEnvelope for GetInAppPurchaseGoodsResponse {}
 /// GetInAppPurchaseGoodsResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInAppPurchaseGoodsResponseBodyResult {
-    /// A `string` value.
-    ///
-    /// Wire name `orderVersion`.
-    #[serde(rename = "orderVersion")]
+    /// A `string` value. Wire name `orderVersion`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_version: Option<String>,
-    /// A `list<crm_1_0::GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsList>` value.
-    ///
-    /// Wire name `purchaseGoodsList`.
-    #[serde(rename = "purchaseGoodsList")]
+    /// A `list<GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsList>` value. Wire name `purchaseGoodsList`.
     #[serde(default)]
     pub purchase_goods_list: Vec<
         GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsList,
@@ -119,67 +112,44 @@ pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSche
 };
 /// GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsList {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `applicableVersion`.
-    #[serde(rename = "applicableVersion")]
+    /// A `list<string>` value. Wire name `applicableVersion`.
     #[serde(default)]
     pub applicable_version: Vec<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `applyNum`.
-    #[serde(rename = "applyNum")]
+    /// A `i64` value. Wire name `applyNum`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_num: Option<i64>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `belongIndustry`.
-    #[serde(rename = "belongIndustry")]
+    /// A `list<string>` value. Wire name `belongIndustry`.
     #[serde(default)]
     pub belong_industry: Vec<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `goodsId`.
-    #[serde(rename = "goodsId")]
+    /// A `string` value. Wire name `goodsId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `goodsType`.
-    #[serde(rename = "goodsType")]
+    /// A `string` value. Wire name `goodsType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_type: Option<String>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
-    /// A `crm_1_0::GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMainOperationInfo` value.
-    ///
-    /// Wire name `mainOperationInfo`.
-    #[serde(rename = "mainOperationInfo")]
+    /// A `GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMainOperationInfo` value. Wire name `mainOperationInfo`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub main_operation_info: Option<
         GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMainOperationInfo,
     >,
-    /// A `list<crm_1_0::GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMedia>` value.
+    /// A `list<GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMedia>` value.
     #[serde(default)]
     pub media: Vec<GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMedia>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price: Option<String>,
-    /// A `crm_1_0::GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListSubOperationInfo` value.
-    ///
-    /// Wire name `subOperationInfo`.
-    #[serde(rename = "subOperationInfo")]
+    /// A `GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListSubOperationInfo` value. Wire name `subOperationInfo`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_operation_info: Option<
         GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListSubOperationInfo,
     >,
-    /// A `string` value.
-    ///
-    /// Wire name `subTitle`.
-    #[serde(rename = "subTitle")]
+    /// A `string` value. Wire name `subTitle`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_title: Option<String>,
     /// A `list<string>` value.
@@ -315,18 +285,13 @@ pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_PURCHASE_GOODS_LIST_SC
 };
 /// GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMainOperationInfo
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMainOperationInfo {
-    /// A `string` value.
-    ///
-    /// Wire name `goodsCode`.
-    #[serde(rename = "goodsCode")]
+    /// A `string` value. Wire name `goodsCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `originalUrl`.
-    #[serde(rename = "originalUrl")]
+    /// A `string` value. Wire name `originalUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_url: Option<String>,
     /// A `string` value.
@@ -365,12 +330,10 @@ pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_PURCHASE_GOODS_LIST_MA
 };
 /// GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMedia
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMedia {
-    /// A `string` value.
-    ///
-    /// Wire name `mediaType`.
-    #[serde(rename = "mediaType")]
+    /// A `string` value. Wire name `mediaType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
     /// A `string` value.
@@ -403,18 +366,13 @@ pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_PURCHASE_GOODS_LIST_ME
 };
 /// GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListSubOperationInfo
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListSubOperationInfo {
-    /// A `string` value.
-    ///
-    /// Wire name `goodsCode`.
-    #[serde(rename = "goodsCode")]
+    /// A `string` value. Wire name `goodsCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `originalUrl`.
-    #[serde(rename = "originalUrl")]
+    /// A `string` value. Wire name `originalUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_url: Option<String>,
     /// A `string` value.

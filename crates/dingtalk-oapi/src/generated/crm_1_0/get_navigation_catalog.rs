@@ -24,23 +24,16 @@ pub type GetNavigationCatalogError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetNavigationCatalogRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `bizTraceId`. Required.
-    #[serde(rename = "bizTraceId")]
+    /// A `string` value. Wire name `bizTraceId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_trace_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub module: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`. Required.
-    #[serde(rename = "operatorUserId")]
+    /// A `string` value. Wire name `operatorUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
@@ -69,7 +62,7 @@ impl GetNavigationCatalogRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetNavigationCatalogResponse {
-    /// A `crm_1_0::GetNavigationCatalogResponseBodyResult` value.
+    /// A `GetNavigationCatalogResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<GetNavigationCatalogResponseBodyResult>,
 }
@@ -87,21 +80,16 @@ impl GetNavigationCatalogResponse {
 impl rt::ResponseEnvelope for GetNavigationCatalogResponse {}
 /// GetNavigationCatalogResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetNavigationCatalogResponseBodyResult {
-    /// A `string` value.
-    ///
-    /// Wire name `bizTraceId`.
-    #[serde(rename = "bizTraceId")]
+    /// A `string` value. Wire name `bizTraceId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_trace_id: Option<String>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub module: Option<String>,
-    /// A `list<crm_1_0::GetNavigationCatalogResponseBodyResultNavCatalog>` value.
-    ///
-    /// Wire name `navCatalog`.
-    #[serde(rename = "navCatalog")]
+    /// A `list<GetNavigationCatalogResponseBodyResultNavCatalog>` value. Wire name `navCatalog`.
     #[serde(default)]
     pub nav_catalog: Vec<GetNavigationCatalogResponseBodyResultNavCatalog>,
 }
@@ -147,33 +135,22 @@ pub static GET_NAVIGATION_CATALOG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema 
 };
 /// GetNavigationCatalogResponseBodyResultNavCatalog
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetNavigationCatalogResponseBodyResultNavCatalog {
     /// A `json` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<rt::JsonValue>,
-    /// A `string` value.
-    ///
-    /// Wire name `navCode`.
-    #[serde(rename = "navCode")]
+    /// A `string` value. Wire name `navCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `navId`.
-    #[serde(rename = "navId")]
+    /// A `string` value. Wire name `navId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `navName`.
-    #[serde(rename = "navName")]
+    /// A `string` value. Wire name `navName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `navType`.
-    #[serde(rename = "navType")]
+    /// A `string` value. Wire name `navType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_type: Option<String>,
 }

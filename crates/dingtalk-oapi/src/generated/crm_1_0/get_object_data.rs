@@ -24,35 +24,22 @@ pub type GetObjectDataError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetObjectDataRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `currentOperatorUserId`.
-    #[serde(rename = "currentOperatorUserId")]
+    /// A `string` value. Wire name `currentOperatorUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_operator_user_id: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`. Required.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `queryDsl`.
-    #[serde(rename = "queryDsl")]
+    /// A `string` value. Wire name `queryDsl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_dsl: Option<String>,
 }
@@ -91,7 +78,7 @@ impl GetObjectDataRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetObjectDataResponse {
-    /// A `crm_1_0::GetObjectDataResponseBodyResult` value.
+    /// A `GetObjectDataResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<GetObjectDataResponseBodyResult>,
 }
@@ -109,27 +96,19 @@ impl GetObjectDataResponse {
 impl rt::ResponseEnvelope for GetObjectDataResponse {}
 /// GetObjectDataResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetObjectDataResponseBodyResult {
-    /// A `bool` value.
-    ///
-    /// Wire name `hasMore`.
-    #[serde(rename = "hasMore")]
+    /// A `bool` value. Wire name `hasMore`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// A `list<crm_1_0::GetObjectDataResponseBodyResultValues>` value.
+    /// A `list<GetObjectDataResponseBodyResultValues>` value.
     #[serde(default)]
     pub values: Vec<GetObjectDataResponseBodyResultValues>,
 }
@@ -181,66 +160,40 @@ pub static GET_OBJECT_DATA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::O
 };
 /// GetObjectDataResponseBodyResultValues
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetObjectDataResponseBodyResultValues {
-    /// A `string` value.
-    ///
-    /// Wire name `creatorNick`.
-    #[serde(rename = "creatorNick")]
+    /// A `string` value. Wire name `creatorNick`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_nick: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `creatorUserId`.
-    #[serde(rename = "creatorUserId")]
+    /// A `string` value. Wire name `creatorUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_user_id: Option<String>,
     /// A `json` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<rt::JsonValue>,
-    /// A `json` value.
-    ///
-    /// Wire name `extendData`.
-    #[serde(rename = "extendData")]
+    /// A `json` value. Wire name `extendData`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_data: Option<rt::JsonValue>,
-    /// A `string` value.
-    ///
-    /// Wire name `gmtCreate`.
-    #[serde(rename = "gmtCreate")]
+    /// A `string` value. Wire name `gmtCreate`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `gmtModified`.
-    #[serde(rename = "gmtModified")]
+    /// A `string` value. Wire name `gmtModified`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_modified: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `instanceId`.
-    #[serde(rename = "instanceId")]
+    /// A `string` value. Wire name `instanceId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `objectType`.
-    #[serde(rename = "objectType")]
+    /// A `string` value. Wire name `objectType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_type: Option<String>,
-    /// A `crm_1_0::GetObjectDataResponseBodyResultValuesPermission` value.
+    /// A `GetObjectDataResponseBodyResultValuesPermission` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<GetObjectDataResponseBodyResultValuesPermission>,
-    /// A `string` value.
-    ///
-    /// Wire name `procInstStatus`.
-    #[serde(rename = "procInstStatus")]
+    /// A `string` value. Wire name `procInstStatus`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proc_inst_status: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `procOutResult`.
-    #[serde(rename = "procOutResult")]
+    /// A `string` value. Wire name `procOutResult`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proc_out_result: Option<String>,
 }
@@ -332,18 +285,13 @@ pub static GET_OBJECT_DATA_RESPONSE_BODY_RESULT_VALUES_SCHEMA: rt::ObjectSchema 
 };
 /// GetObjectDataResponseBodyResultValuesPermission
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetObjectDataResponseBodyResultValuesPermission {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `ownerUserIds`.
-    #[serde(rename = "ownerUserIds")]
+    /// A `list<string>` value. Wire name `ownerUserIds`.
     #[serde(default)]
     pub owner_user_ids: Vec<String>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `participantUserIds`.
-    #[serde(rename = "participantUserIds")]
+    /// A `list<string>` value. Wire name `participantUserIds`.
     #[serde(default)]
     pub participant_user_ids: Vec<String>,
 }

@@ -26,12 +26,10 @@ pub type GetOfficialAccountContactInfoError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactInfoRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -48,39 +46,25 @@ impl GetOfficialAccountContactInfoRequest {
 }
 /// The response of [`GetOfficialAccountContactInfo`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactInfoResponse {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `authItems`.
-    #[serde(rename = "authItems")]
+    /// A `list<string>` value. Wire name `authItems`.
     #[serde(default)]
     pub auth_items: Vec<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `corpName`.
-    #[serde(rename = "corpName")]
+    /// A `string` value. Wire name `corpName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corp_name: Option<String>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `stateCode`.
-    #[serde(rename = "stateCode")]
+    /// A `string` value. Wire name `stateCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `unionId`.
-    #[serde(rename = "unionId")]
+    /// A `string` value. Wire name `unionId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `userInfos`.
-    #[serde(rename = "userInfos")]
+    /// A `list<string>` value. Wire name `userInfos`.
     #[serde(default)]
     pub user_infos: Vec<String>,
 }

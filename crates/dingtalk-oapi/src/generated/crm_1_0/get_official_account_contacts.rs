@@ -24,18 +24,13 @@ pub type GetOfficialAccountContactsError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactsRequest {
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`. Required.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`. Required.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -57,21 +52,16 @@ impl GetOfficialAccountContactsRequest {
 }
 /// The response of [`GetOfficialAccountContacts`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactsResponse {
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// A `list<crm_1_0::GetOfficialAccountContactsResponseBodyValues>` value.
+    /// A `list<GetOfficialAccountContactsResponseBodyValues>` value.
     #[serde(default)]
     pub values: Vec<GetOfficialAccountContactsResponseBodyValues>,
 }
@@ -102,15 +92,13 @@ impl GetOfficialAccountContactsResponse {
 impl rt::ResponseEnvelope for GetOfficialAccountContactsResponse {}
 /// GetOfficialAccountContactsResponseBodyValues
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactsResponseBodyValues {
-    /// A `list<crm_1_0::GetOfficialAccountContactsResponseBodyValuesContacts>` value.
+    /// A `list<GetOfficialAccountContactsResponseBodyValuesContacts>` value.
     #[serde(default)]
     pub contacts: Vec<GetOfficialAccountContactsResponseBodyValuesContacts>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -150,48 +138,31 @@ pub static GET_OFFICIAL_ACCOUNT_CONTACTS_RESPONSE_BODY_VALUES_SCHEMA: rt::Object
 };
 /// GetOfficialAccountContactsResponseBodyValuesContacts
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactsResponseBodyValuesContacts {
-    /// A `string` value.
-    ///
-    /// Wire name `createTime`.
-    #[serde(rename = "createTime")]
+    /// A `string` value. Wire name `createTime`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `creatorNick`.
-    #[serde(rename = "creatorNick")]
+    /// A `string` value. Wire name `creatorNick`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_nick: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `creatorUserId`.
-    #[serde(rename = "creatorUserId")]
+    /// A `string` value. Wire name `creatorUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_user_id: Option<String>,
     /// A `json` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<rt::JsonValue>,
-    /// A `json` value.
-    ///
-    /// Wire name `extendData`.
-    #[serde(rename = "extendData")]
+    /// A `json` value. Wire name `extendData`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_data: Option<rt::JsonValue>,
-    /// A `string` value.
-    ///
-    /// Wire name `instanceId`.
-    #[serde(rename = "instanceId")]
+    /// A `string` value. Wire name `instanceId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `modifyTime`.
-    #[serde(rename = "modifyTime")]
+    /// A `string` value. Wire name `modifyTime`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modify_time: Option<String>,
-    /// A `crm_1_0::GetOfficialAccountContactsResponseBodyValuesContactsPermission` value.
+    /// A `GetOfficialAccountContactsResponseBodyValuesContactsPermission` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<
         GetOfficialAccountContactsResponseBodyValuesContactsPermission,
@@ -267,18 +238,13 @@ pub static GET_OFFICIAL_ACCOUNT_CONTACTS_RESPONSE_BODY_VALUES_CONTACTS_SCHEMA: r
 };
 /// GetOfficialAccountContactsResponseBodyValuesContactsPermission
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactsResponseBodyValuesContactsPermission {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `ownerStaffIds`.
-    #[serde(rename = "ownerStaffIds")]
+    /// A `list<string>` value. Wire name `ownerStaffIds`.
     #[serde(default)]
     pub owner_staff_ids: Vec<String>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `participantStaffIds`.
-    #[serde(rename = "participantStaffIds")]
+    /// A `list<string>` value. Wire name `participantStaffIds`.
     #[serde(default)]
     pub participant_staff_ids: Vec<String>,
 }

@@ -26,18 +26,13 @@ pub type GetOfficialAccountOtoMessageResultError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountOtoMessageResultRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `accountId`.
-    #[serde(rename = "accountId")]
+    /// A `string` value. Wire name `accountId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `openPushId`. Required.
-    #[serde(rename = "openPushId")]
+    /// A `string` value. Wire name `openPushId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_push_id: Option<String>,
 }
@@ -59,17 +54,13 @@ impl GetOfficialAccountOtoMessageResultRequest {
 }
 /// The response of [`GetOfficialAccountOtoMessageResult`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountOtoMessageResultResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `requestId`.
-    #[serde(rename = "requestId")]
+    /// A `string` value. Wire name `requestId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-    /// A `crm_1_0::GetOfficialAccountOtoMessageResultResponseBodyResult` value.
-    ///
-    /// Required.
+    /// A `GetOfficialAccountOtoMessageResultResponseBodyResult` value. Required.
     pub result: GetOfficialAccountOtoMessageResultResponseBodyResult,
 }
 impl GetOfficialAccountOtoMessageResultResponse {
@@ -94,17 +85,13 @@ impl GetOfficialAccountOtoMessageResultResponse {
 impl rt::ResponseEnvelope for GetOfficialAccountOtoMessageResultResponse {}
 /// GetOfficialAccountOtoMessageResultResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountOtoMessageResultResponseBodyResult {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `readUserIdList`. Required.
-    #[serde(rename = "readUserIdList")]
+    /// A `list<string>` value. Wire name `readUserIdList`. Required.
     #[serde(default)]
     pub read_user_id_list: Vec<String>,
-    /// A `i64` value.
-    ///
-    /// Required.
+    /// A `i64` value. Required.
     pub status: i64,
 }
 impl GetOfficialAccountOtoMessageResultResponseBodyResult {

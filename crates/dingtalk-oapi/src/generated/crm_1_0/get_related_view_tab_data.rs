@@ -24,42 +24,25 @@ pub type GetRelatedViewTabDataError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelatedViewTabDataRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `formCode`.
-    #[serde(rename = "formCode")]
+    /// A `string` value. Wire name `formCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_code: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `i64` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `relatedField`.
-    #[serde(rename = "relatedField")]
+    /// A `string` value. Wire name `relatedField`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub related_field: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relatedInstId`.
-    #[serde(rename = "relatedInstId")]
+    /// A `string` value. Wire name `relatedInstId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub related_inst_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `viewUserId`.
-    #[serde(rename = "viewUserId")]
+    /// A `string` value. Wire name `viewUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_user_id: Option<String>,
 }
@@ -103,7 +86,7 @@ impl GetRelatedViewTabDataRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetRelatedViewTabDataResponse {
-    /// A `crm_1_0::GetRelatedViewTabDataResponseBodyResult` value.
+    /// A `GetRelatedViewTabDataResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<GetRelatedViewTabDataResponseBodyResult>,
 }
@@ -123,7 +106,7 @@ impl rt::ResponseEnvelope for GetRelatedViewTabDataResponse {}
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetRelatedViewTabDataResponseBodyResult {
-    /// A `crm_1_0::GetRelatedViewTabDataResponseBodyResultPage` value.
+    /// A `GetRelatedViewTabDataResponseBodyResultPage` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<GetRelatedViewTabDataResponseBodyResultPage>,
 }
@@ -152,27 +135,19 @@ pub static GET_RELATED_VIEW_TAB_DATA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSche
 };
 /// GetRelatedViewTabDataResponseBodyResultPage
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelatedViewTabDataResponseBodyResultPage {
-    /// A `bool` value.
-    ///
-    /// Wire name `hasMore`.
-    #[serde(rename = "hasMore")]
+    /// A `bool` value. Wire name `hasMore`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-    /// A `list<crm_1_0::GetRelatedViewTabDataResponseBodyResultPageList>` value.
+    /// A `list<GetRelatedViewTabDataResponseBodyResultPageList>` value.
     #[serde(default)]
     pub list: Vec<GetRelatedViewTabDataResponseBodyResultPageList>,
-    /// A `i64` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `i64` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `totalCount`.
-    #[serde(rename = "totalCount")]
+    /// A `i64` value. Wire name `totalCount`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
@@ -224,18 +199,13 @@ pub static GET_RELATED_VIEW_TAB_DATA_RESPONSE_BODY_RESULT_PAGE_SCHEMA: rt::Objec
 };
 /// GetRelatedViewTabDataResponseBodyResultPageList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelatedViewTabDataResponseBodyResultPageList {
-    /// A `string` value.
-    ///
-    /// Wire name `abstractMessage`.
-    #[serde(rename = "abstractMessage")]
+    /// A `string` value. Wire name `abstractMessage`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub abstract_message: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `createTime`.
-    #[serde(rename = "createTime")]
+    /// A `i64` value. Wire name `createTime`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<i64>,
     /// A `string` value.

@@ -24,18 +24,13 @@ pub type GetRelatedViewTabMetaError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelatedViewTabMetaRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `formCode`. Required.
-    #[serde(rename = "formCode")]
+    /// A `string` value. Wire name `formCode`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `viewUserId`. Required.
-    #[serde(rename = "viewUserId")]
+    /// A `string` value. Wire name `viewUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_user_id: Option<String>,
 }
@@ -59,7 +54,7 @@ impl GetRelatedViewTabMetaRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetRelatedViewTabMetaResponse {
-    /// A `list<crm_1_0::GetRelatedViewTabMetaResponseBodyResults>` value.
+    /// A `list<GetRelatedViewTabMetaResponseBodyResults>` value.
     #[serde(default)]
     pub results: Vec<GetRelatedViewTabMetaResponseBodyResults>,
 }
@@ -80,24 +75,16 @@ impl GetRelatedViewTabMetaResponse {
 impl rt::ResponseEnvelope for GetRelatedViewTabMetaResponse {}
 /// GetRelatedViewTabMetaResponseBodyResults
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelatedViewTabMetaResponseBodyResults {
-    /// A `string` value.
-    ///
-    /// Wire name `formCode`.
-    #[serde(rename = "formCode")]
+    /// A `string` value. Wire name `formCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relateComponentId`.
-    #[serde(rename = "relateComponentId")]
+    /// A `string` value. Wire name `relateComponentId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relate_component_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `tabTitle`.
-    #[serde(rename = "tabTitle")]
+    /// A `string` value. Wire name `tabTitle`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tab_title: Option<String>,
 }

@@ -24,12 +24,10 @@ pub type GetRelationUkSettingError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelationUkSettingRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`. Required.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
@@ -48,7 +46,7 @@ impl GetRelationUkSettingRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetRelationUkSettingResponse {
-    /// A `list<crm_1_0::GetRelationUkSettingResponseBodyResult>` value.
+    /// A `list<GetRelationUkSettingResponseBodyResult>` value.
     #[serde(default)]
     pub result: Vec<GetRelationUkSettingResponseBodyResult>,
 }
@@ -69,18 +67,13 @@ impl GetRelationUkSettingResponse {
 impl rt::ResponseEnvelope for GetRelationUkSettingResponse {}
 /// GetRelationUkSettingResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelationUkSettingResponseBodyResult {
-    /// A `string` value.
-    ///
-    /// Wire name `bizAlias`.
-    #[serde(rename = "bizAlias")]
+    /// A `string` value. Wire name `bizAlias`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_alias: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
 }
 impl GetRelationUkSettingResponseBodyResult {

@@ -24,30 +24,19 @@ pub type JoinGroupSetError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct JoinGroupSetRequest {
-    /// A `list<crm_1_0::JoinGroupSetRequestBizDataList>` value.
-    ///
-    /// Wire name `bizDataList`.
-    #[serde(rename = "bizDataList")]
+    /// A `list<JoinGroupSetRequestBizDataList>` value. Wire name `bizDataList`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_data_list: Option<Vec<JoinGroupSetRequestBizDataList>>,
-    /// A `string` value.
-    ///
-    /// Wire name `corpId`. Required.
-    #[serde(rename = "corpId")]
+    /// A `string` value. Wire name `corpId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corp_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `openGroupSetId`. Required.
-    #[serde(rename = "openGroupSetId")]
+    /// A `string` value. Wire name `openGroupSetId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_group_set_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `unionId`. Required.
-    #[serde(rename = "unionId")]
+    /// A `string` value. Wire name `unionId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
@@ -82,17 +71,12 @@ impl JoinGroupSetRequest {
 }
 /// The response of [`JoinGroupSet`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct JoinGroupSetResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `chatId`. Required.
-    #[serde(rename = "chatId")]
+    /// A `string` value. Wire name `chatId`. Required.
     pub chat_id: String,
-    /// A `string` value.
-    ///
-    /// Wire name `openConversationId`. Required.
-    #[serde(rename = "openConversationId")]
+    /// A `string` value. Wire name `openConversationId`. Required.
     pub open_conversation_id: String,
 }
 impl JoinGroupSetResponse {
@@ -114,12 +98,10 @@ impl JoinGroupSetResponse {
 impl rt::ResponseEnvelope for JoinGroupSetResponse {}
 /// JoinGroupSetRequestBizDataList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct JoinGroupSetRequestBizDataList {
-    /// A `string` value.
-    ///
-    /// Wire name `extendValue`.
-    #[serde(rename = "extendValue")]
+    /// A `string` value. Wire name `extendValue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_value: Option<String>,
     /// A `string` value.

@@ -24,12 +24,10 @@ pub type ListAvailableBenefitError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListAvailableBenefitRequest {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `benefitCodeList`. Required.
-    #[serde(rename = "benefitCodeList")]
+    /// A `list<string>` value. Wire name `benefitCodeList`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub benefit_code_list: Option<Vec<String>>,
 }
@@ -48,9 +46,7 @@ impl ListAvailableBenefitRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListAvailableBenefitResponse {
-    /// A `list<crm_1_0::ListAvailableBenefitResponseBodyResult>` value.
-    ///
-    /// Required.
+    /// A `list<ListAvailableBenefitResponseBodyResult>` value. Required.
     #[serde(default)]
     pub result: Vec<ListAvailableBenefitResponseBodyResult>,
 }
@@ -71,41 +67,27 @@ impl ListAvailableBenefitResponse {
 impl rt::ResponseEnvelope for ListAvailableBenefitResponse {}
 /// ListAvailableBenefitResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListAvailableBenefitResponseBodyResult {
-    /// A `string` value.
-    ///
-    /// Wire name `benefitCode`. Required.
-    #[serde(rename = "benefitCode")]
+    /// A `string` value. Wire name `benefitCode`. Required.
     pub benefit_code: String,
-    /// A `i64` value.
-    ///
-    /// Wire name `endTime`.
-    #[serde(rename = "endTime")]
+    /// A `i64` value. Wire name `endTime`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
     /// A `i64` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `startTime`.
-    #[serde(rename = "startTime")]
+    /// A `i64` value. Wire name `startTime`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `usedQuota`.
-    #[serde(rename = "usedQuota")]
+    /// A `i64` value. Wire name `usedQuota`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used_quota: Option<i64>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `versionName`.
-    #[serde(rename = "versionName")]
+    /// A `string` value. Wire name `versionName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_name: Option<String>,
 }

@@ -26,9 +26,7 @@ pub type ListBenefitLicenseError = rt::Error<crate::generated::service::ApiCode>
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListBenefitLicenseRequest {
-    /// A `list<string>` value.
-    ///
-    /// Required.
+    /// A `list<string>` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domains: Option<Vec<String>>,
 }
@@ -47,9 +45,7 @@ impl ListBenefitLicenseRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListBenefitLicenseResponse {
-    /// A `list<crm_1_0::ListBenefitLicenseResponseBodyResult>` value.
-    ///
-    /// Required.
+    /// A `list<ListBenefitLicenseResponseBodyResult>` value. Required.
     #[serde(default)]
     pub result: Vec<ListBenefitLicenseResponseBodyResult>,
 }
@@ -72,13 +68,9 @@ impl rt::ResponseEnvelope for ListBenefitLicenseResponse {}
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListBenefitLicenseResponseBodyResult {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub domain: String,
-    /// A `list<crm_1_0::ListBenefitLicenseResponseBodyResultLicenses>` value.
-    ///
-    /// Required.
+    /// A `list<ListBenefitLicenseResponseBodyResultLicenses>` value. Required.
     #[serde(default)]
     pub licenses: Vec<ListBenefitLicenseResponseBodyResultLicenses>,
 }
@@ -119,12 +111,10 @@ pub static LIST_BENEFIT_LICENSE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = 
 };
 /// ListBenefitLicenseResponseBodyResultLicenses
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBenefitLicenseResponseBodyResultLicenses {
-    /// A `string` value.
-    ///
-    /// Wire name `licenseUserId`. Required.
-    #[serde(rename = "licenseUserId")]
+    /// A `string` value. Wire name `licenseUserId`. Required.
     pub license_user_id: String,
 }
 impl ListBenefitLicenseResponseBodyResultLicenses {

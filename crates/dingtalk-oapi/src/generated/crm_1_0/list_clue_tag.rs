@@ -36,7 +36,7 @@ impl ListClueTagRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListClueTagResponse {
-    /// A `list<crm_1_0::ListClueTagResponseBodyResult>` value.
+    /// A `list<ListClueTagResponseBodyResult>` value.
     #[serde(default)]
     pub result: Vec<ListClueTagResponseBodyResult>,
 }
@@ -57,15 +57,13 @@ impl ListClueTagResponse {
 impl rt::ResponseEnvelope for ListClueTagResponse {}
 /// ListClueTagResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListClueTagResponseBodyResult {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `tagId`.
-    #[serde(rename = "tagId")]
+    /// A `string` value. Wire name `tagId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_id: Option<String>,
 }

@@ -24,30 +24,19 @@ pub type ListGroupSetError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListGroupSetRequest {
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `queryDsl`.
-    #[serde(rename = "queryDsl")]
+    /// A `string` value. Wire name `queryDsl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_dsl: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`. Required.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
@@ -79,30 +68,19 @@ impl ListGroupSetRequest {
 }
 /// The response of [`ListGroupSet`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListGroupSetResponse {
-    /// A `bool` value.
-    ///
-    /// Wire name `hasMore`.
-    #[serde(rename = "hasMore")]
+    /// A `bool` value. Wire name `hasMore`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// A `list<crm_1_0::ListGroupSetResponseBodyResultList>` value.
-    ///
-    /// Wire name `resultList`. Required.
-    #[serde(rename = "resultList")]
+    /// A `list<ListGroupSetResponseBodyResultList>` value. Wire name `resultList`. Required.
     #[serde(default)]
     pub result_list: Vec<ListGroupSetResponseBodyResultList>,
-    /// A `i64` value.
-    ///
-    /// Wire name `totalCount`.
-    #[serde(rename = "totalCount")]
+    /// A `i64` value. Wire name `totalCount`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
@@ -138,52 +116,30 @@ impl ListGroupSetResponse {
 impl rt::ResponseEnvelope for ListGroupSetResponse {}
 /// ListGroupSetResponseBodyResultList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListGroupSetResponseBodyResultList {
-    /// A `string` value.
-    ///
-    /// Wire name `gmtCreate`.
-    #[serde(rename = "gmtCreate")]
+    /// A `string` value. Wire name `gmtCreate`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `gmtModified`.
-    #[serde(rename = "gmtModified")]
+    /// A `string` value. Wire name `gmtModified`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_modified: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `groupChatCount`.
-    #[serde(rename = "groupChatCount")]
+    /// A `i64` value. Wire name `groupChatCount`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_chat_count: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `lastOpenConversationId`. Required.
-    #[serde(rename = "lastOpenConversationId")]
+    /// A `string` value. Wire name `lastOpenConversationId`. Required.
     pub last_open_conversation_id: String,
-    /// A `list<crm_1_0::ListGroupSetResponseBodyResultListManager>` value.
-    ///
-    /// Required.
+    /// A `list<ListGroupSetResponseBodyResultListManager>` value. Required.
     #[serde(default)]
     pub manager: Vec<ListGroupSetResponseBodyResultListManager>,
-    /// A `string` value.
-    ///
-    /// Wire name `managerUserIds`.
-    #[serde(rename = "managerUserIds")]
+    /// A `string` value. Wire name `managerUserIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager_user_ids: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `memberCount`.
-    #[serde(rename = "memberCount")]
+    /// A `i64` value. Wire name `memberCount`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_count: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `memberQuota`.
-    #[serde(rename = "memberQuota")]
+    /// A `i64` value. Wire name `memberQuota`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_quota: Option<i64>,
     /// A `string` value.
@@ -192,38 +148,21 @@ pub struct ListGroupSetResponseBodyResultList {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `noticeToped`.
-    #[serde(rename = "noticeToped")]
+    /// A `i64` value. Wire name `noticeToped`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice_toped: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `openGroupSetId`.
-    #[serde(rename = "openGroupSetId")]
+    /// A `string` value. Wire name `openGroupSetId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_group_set_id: Option<String>,
-    /// A `crm_1_0::ListGroupSetResponseBodyResultListOwner` value.
-    ///
-    /// Required.
+    /// A `ListGroupSetResponseBodyResultListOwner` value. Required.
     pub owner: ListGroupSetResponseBodyResultListOwner,
-    /// A `string` value.
-    ///
-    /// Wire name `ownerUserId`.
-    #[serde(rename = "ownerUserId")]
+    /// A `string` value. Wire name `ownerUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `templateId`.
-    #[serde(rename = "templateId")]
+    /// A `string` value. Wire name `templateId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
 }
@@ -355,15 +294,13 @@ pub static LIST_GROUP_SET_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = r
 };
 /// ListGroupSetResponseBodyResultListManager
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListGroupSetResponseBodyResultListManager {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -393,15 +330,13 @@ pub static LIST_GROUP_SET_RESPONSE_BODY_RESULT_LIST_MANAGER_SCHEMA: rt::ObjectSc
 };
 /// ListGroupSetResponseBodyResultListOwner
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListGroupSetResponseBodyResultListOwner {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }

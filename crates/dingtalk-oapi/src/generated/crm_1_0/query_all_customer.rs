@@ -24,30 +24,19 @@ pub type QueryAllCustomerError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllCustomerRequest {
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `objectType`.
-    #[serde(rename = "objectType")]
+    /// A `string` value. Wire name `objectType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`.
-    #[serde(rename = "operatorUserId")]
+    /// A `string` value. Wire name `operatorUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
@@ -81,7 +70,7 @@ impl QueryAllCustomerRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct QueryAllCustomerResponse {
-    /// A `crm_1_0::QueryAllCustomerResponseBodyResult` value.
+    /// A `QueryAllCustomerResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<QueryAllCustomerResponseBodyResult>,
 }
@@ -99,21 +88,16 @@ impl QueryAllCustomerResponse {
 impl rt::ResponseEnvelope for QueryAllCustomerResponse {}
 /// QueryAllCustomerResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllCustomerResponseBodyResult {
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// A `list<crm_1_0::QueryAllCustomerResponseBodyResultValues>` value.
+    /// A `list<QueryAllCustomerResponseBodyResultValues>` value.
     #[serde(default)]
     pub values: Vec<QueryAllCustomerResponseBodyResultValues>,
 }
@@ -159,66 +143,40 @@ pub static QUERY_ALL_CUSTOMER_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt
 };
 /// QueryAllCustomerResponseBodyResultValues
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllCustomerResponseBodyResultValues {
-    /// A `string` value.
-    ///
-    /// Wire name `createTime`.
-    #[serde(rename = "createTime")]
+    /// A `string` value. Wire name `createTime`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `creatorNick`.
-    #[serde(rename = "creatorNick")]
+    /// A `string` value. Wire name `creatorNick`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_nick: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `creatorUserId`.
-    #[serde(rename = "creatorUserId")]
+    /// A `string` value. Wire name `creatorUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_user_id: Option<String>,
     /// A `json` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<rt::JsonValue>,
-    /// A `json` value.
-    ///
-    /// Wire name `extendData`.
-    #[serde(rename = "extendData")]
+    /// A `json` value. Wire name `extendData`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_data: Option<rt::JsonValue>,
-    /// A `string` value.
-    ///
-    /// Wire name `instanceId`.
-    #[serde(rename = "instanceId")]
+    /// A `string` value. Wire name `instanceId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `modifyTime`.
-    #[serde(rename = "modifyTime")]
+    /// A `string` value. Wire name `modifyTime`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modify_time: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `objectType`.
-    #[serde(rename = "objectType")]
+    /// A `string` value. Wire name `objectType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_type: Option<String>,
-    /// A `crm_1_0::QueryAllCustomerResponseBodyResultValuesPermission` value.
+    /// A `QueryAllCustomerResponseBodyResultValuesPermission` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<QueryAllCustomerResponseBodyResultValuesPermission>,
-    /// A `string` value.
-    ///
-    /// Wire name `processInstanceStatus`.
-    #[serde(rename = "processInstanceStatus")]
+    /// A `string` value. Wire name `processInstanceStatus`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process_instance_status: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `processOutResult`.
-    #[serde(rename = "processOutResult")]
+    /// A `string` value. Wire name `processOutResult`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process_out_result: Option<String>,
 }
@@ -310,18 +268,13 @@ pub static QUERY_ALL_CUSTOMER_RESPONSE_BODY_RESULT_VALUES_SCHEMA: rt::ObjectSche
 };
 /// QueryAllCustomerResponseBodyResultValuesPermission
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllCustomerResponseBodyResultValuesPermission {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `ownerStaffIds`.
-    #[serde(rename = "ownerStaffIds")]
+    /// A `list<string>` value. Wire name `ownerStaffIds`.
     #[serde(default)]
     pub owner_staff_ids: Vec<String>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `participantStaffIds`.
-    #[serde(rename = "participantStaffIds")]
+    /// A `list<string>` value. Wire name `participantStaffIds`.
     #[serde(default)]
     pub participant_staff_ids: Vec<String>,
 }

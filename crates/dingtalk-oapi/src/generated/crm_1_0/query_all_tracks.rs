@@ -24,18 +24,13 @@ pub type QueryAllTracksError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllTracksRequest {
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`. Required.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// A `string` value.
@@ -65,27 +60,19 @@ impl QueryAllTracksRequest {
 }
 /// The response of [`QueryAllTracks`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllTracksResponse {
-    /// A `bool` value.
-    ///
-    /// Wire name `hasMore`.
-    #[serde(rename = "hasMore")]
+    /// A `bool` value. Wire name `hasMore`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// A `list<crm_1_0::QueryAllTracksResponseBodyValues>` value.
+    /// A `list<QueryAllTracksResponseBodyValues>` value.
     #[serde(default)]
     pub values: Vec<QueryAllTracksResponseBodyValues>,
 }
@@ -121,37 +108,24 @@ impl QueryAllTracksResponse {
 impl rt::ResponseEnvelope for QueryAllTracksResponse {}
 /// QueryAllTracksResponseBodyValues
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllTracksResponseBodyValues {
-    /// A `string` value.
-    ///
-    /// Wire name `bizId`.
-    #[serde(rename = "bizId")]
+    /// A `string` value. Wire name `bizId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_id: Option<String>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `customerId`.
-    #[serde(rename = "customerId")]
+    /// A `string` value. Wire name `customerId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `gmtCreate`.
-    #[serde(rename = "gmtCreate")]
+    /// A `i64` value. Wire name `gmtCreate`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub id: String,
-    /// A `i64` value.
-    ///
-    /// Wire name `subType`.
-    #[serde(rename = "subType")]
+    /// A `i64` value. Wire name `subType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_type: Option<i64>,
     /// A `i64` value.

@@ -24,12 +24,10 @@ pub type QueryAppManagerError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAppManagerRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`. Required.
-    #[serde(rename = "operatorUserId")]
+    /// A `string` value. Wire name `operatorUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
@@ -48,7 +46,7 @@ impl QueryAppManagerRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct QueryAppManagerResponse {
-    /// A `list<crm_1_0::QueryAppManagerResponseBodyResult>` value.
+    /// A `list<QueryAppManagerResponseBodyResult>` value.
     #[serde(default)]
     pub result: Vec<QueryAppManagerResponseBodyResult>,
 }
@@ -69,21 +67,16 @@ impl QueryAppManagerResponse {
 impl rt::ResponseEnvelope for QueryAppManagerResponse {}
 /// QueryAppManagerResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAppManagerResponseBodyResult {
-    /// A `string` value.
-    ///
-    /// Wire name `avatarUrl`.
-    #[serde(rename = "avatarUrl")]
+    /// A `string` value. Wire name `avatarUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }

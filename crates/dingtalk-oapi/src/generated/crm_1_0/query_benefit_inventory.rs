@@ -24,12 +24,10 @@ pub type QueryBenefitInventoryError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryBenefitInventoryRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `benefitCode`. Required.
-    #[serde(rename = "benefitCode")]
+    /// A `string` value. Wire name `benefitCode`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub benefit_code: Option<String>,
 }
@@ -48,7 +46,7 @@ impl QueryBenefitInventoryRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct QueryBenefitInventoryResponse {
-    /// A `crm_1_0::QueryBenefitInventoryResponseBodyResult` value.
+    /// A `QueryBenefitInventoryResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<QueryBenefitInventoryResponseBodyResult>,
 }
@@ -66,18 +64,13 @@ impl QueryBenefitInventoryResponse {
 impl rt::ResponseEnvelope for QueryBenefitInventoryResponse {}
 /// QueryBenefitInventoryResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryBenefitInventoryResponseBodyResult {
-    /// A `i64` value.
-    ///
-    /// Wire name `totalQuota`.
-    #[serde(rename = "totalQuota")]
+    /// A `i64` value. Wire name `totalQuota`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_quota: Option<i64>,
-    /// A `i64` value.
-    ///
-    /// Wire name `usedQuota`.
-    #[serde(rename = "usedQuota")]
+    /// A `i64` value. Wire name `usedQuota`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used_quota: Option<i64>,
 }

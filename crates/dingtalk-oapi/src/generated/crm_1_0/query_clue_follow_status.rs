@@ -24,12 +24,10 @@ pub type QueryClueFollowStatusError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryClueFollowStatusRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `clueId`.
-    #[serde(rename = "clueId")]
+    /// A `string` value. Wire name `clueId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clue_id: Option<String>,
 }
@@ -48,7 +46,7 @@ impl QueryClueFollowStatusRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct QueryClueFollowStatusResponse {
-    /// A `list<crm_1_0::QueryClueFollowStatusResponseBodyResult>` value.
+    /// A `list<QueryClueFollowStatusResponseBodyResult>` value.
     #[serde(default)]
     pub result: Vec<QueryClueFollowStatusResponseBodyResult>,
 }
@@ -69,12 +67,10 @@ impl QueryClueFollowStatusResponse {
 impl rt::ResponseEnvelope for QueryClueFollowStatusResponse {}
 /// QueryClueFollowStatusResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryClueFollowStatusResponseBodyResult {
-    /// A `string` value.
-    ///
-    /// Wire name `clueId`.
-    #[serde(rename = "clueId")]
+    /// A `string` value. Wire name `clueId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clue_id: Option<String>,
     /// A `string` value.

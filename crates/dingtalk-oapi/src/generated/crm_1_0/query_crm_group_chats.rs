@@ -24,30 +24,19 @@ pub type QueryCrmGroupChatsError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmGroupChatsRequest {
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`. Required.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `queryDsl`.
-    #[serde(rename = "queryDsl")]
+    /// A `string` value. Wire name `queryDsl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_dsl: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`. Required.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
@@ -79,29 +68,18 @@ impl QueryCrmGroupChatsRequest {
 }
 /// The response of [`QueryCrmGroupChats`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmGroupChatsResponse {
-    /// A `bool` value.
-    ///
-    /// Wire name `hasMore`. Required.
-    #[serde(rename = "hasMore")]
+    /// A `bool` value. Wire name `hasMore`. Required.
     pub has_more: bool,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// A `list<crm_1_0::QueryCrmGroupChatsResponseBodyResultList>` value.
-    ///
-    /// Wire name `resultList`.
-    #[serde(rename = "resultList")]
+    /// A `list<QueryCrmGroupChatsResponseBodyResultList>` value. Wire name `resultList`.
     #[serde(default)]
     pub result_list: Vec<QueryCrmGroupChatsResponseBodyResultList>,
-    /// A `i64` value.
-    ///
-    /// Wire name `totalCount`.
-    #[serde(rename = "totalCount")]
+    /// A `i64` value. Wire name `totalCount`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
@@ -137,42 +115,23 @@ impl QueryCrmGroupChatsResponse {
 impl rt::ResponseEnvelope for QueryCrmGroupChatsResponse {}
 /// QueryCrmGroupChatsResponseBodyResultList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmGroupChatsResponseBodyResultList {
-    /// A `i64` value.
-    ///
-    /// Wire name `gmtCreate`. Required.
-    #[serde(rename = "gmtCreate")]
+    /// A `i64` value. Wire name `gmtCreate`. Required.
     pub gmt_create: i64,
-    /// A `i64` value.
-    ///
-    /// Wire name `memberCount`. Required.
-    #[serde(rename = "memberCount")]
+    /// A `i64` value. Wire name `memberCount`. Required.
     pub member_count: i64,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub name: String,
-    /// A `string` value.
-    ///
-    /// Wire name `openConversationId`. Required.
-    #[serde(rename = "openConversationId")]
+    /// A `string` value. Wire name `openConversationId`. Required.
     pub open_conversation_id: String,
-    /// A `string` value.
-    ///
-    /// Wire name `openGroupSetId`.
-    #[serde(rename = "openGroupSetId")]
+    /// A `string` value. Wire name `openGroupSetId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_group_set_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `ownerUserId`. Required.
-    #[serde(rename = "ownerUserId")]
+    /// A `string` value. Wire name `ownerUserId`. Required.
     pub owner_user_id: String,
-    /// A `string` value.
-    ///
-    /// Wire name `ownerUserName`. Required.
-    #[serde(rename = "ownerUserName")]
+    /// A `string` value. Wire name `ownerUserName`. Required.
     pub owner_user_name: String,
 }
 impl QueryCrmGroupChatsResponseBodyResultList {

@@ -24,36 +24,22 @@ pub type QueryCrmPersonalCustomerError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmPersonalCustomerRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `currentOperatorUserId`.
-    #[serde(rename = "currentOperatorUserId")]
+    /// A `string` value. Wire name `currentOperatorUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_operator_user_id: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`. Required.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `queryDsl`.
-    #[serde(rename = "queryDsl")]
+    /// A `string` value. Wire name `queryDsl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_dsl: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
@@ -90,33 +76,22 @@ impl QueryCrmPersonalCustomerRequest {
 }
 /// The response of [`QueryCrmPersonalCustomer`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmPersonalCustomerResponse {
-    /// A `bool` value.
-    ///
-    /// Wire name `hasMore`.
-    #[serde(rename = "hasMore")]
+    /// A `bool` value. Wire name `hasMore`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-    /// A `i64` value.
-    ///
-    /// Wire name `maxResults`.
-    #[serde(rename = "maxResults")]
+    /// A `i64` value. Wire name `maxResults`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `nextToken`.
-    #[serde(rename = "nextToken")]
+    /// A `string` value. Wire name `nextToken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `totalCount`.
-    #[serde(rename = "totalCount")]
+    /// A `i64` value. Wire name `totalCount`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
-    /// A `list<crm_1_0::QueryCrmPersonalCustomerResponseBodyValues>` value.
+    /// A `list<QueryCrmPersonalCustomerResponseBodyValues>` value.
     #[serde(default)]
     pub values: Vec<QueryCrmPersonalCustomerResponseBodyValues>,
 }
@@ -157,60 +132,30 @@ impl QueryCrmPersonalCustomerResponse {
 impl rt::ResponseEnvelope for QueryCrmPersonalCustomerResponse {}
 /// QueryCrmPersonalCustomerResponseBodyValues
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmPersonalCustomerResponseBodyValues {
-    /// A `string` value.
-    ///
-    /// Wire name `creatorNick`. Required.
-    #[serde(rename = "creatorNick")]
+    /// A `string` value. Wire name `creatorNick`. Required.
     pub creator_nick: String,
-    /// A `string` value.
-    ///
-    /// Wire name `creatorUserId`. Required.
-    #[serde(rename = "creatorUserId")]
+    /// A `string` value. Wire name `creatorUserId`. Required.
     pub creator_user_id: String,
-    /// A `json` value.
-    ///
-    /// Required.
+    /// A `json` value. Required.
     pub data: rt::JsonValue,
-    /// A `json` value.
-    ///
-    /// Wire name `extendData`. Required.
-    #[serde(rename = "extendData")]
+    /// A `json` value. Wire name `extendData`. Required.
     pub extend_data: rt::JsonValue,
-    /// A `string` value.
-    ///
-    /// Wire name `gmtCreate`. Required.
-    #[serde(rename = "gmtCreate")]
+    /// A `string` value. Wire name `gmtCreate`. Required.
     pub gmt_create: String,
-    /// A `string` value.
-    ///
-    /// Wire name `gmtModified`. Required.
-    #[serde(rename = "gmtModified")]
+    /// A `string` value. Wire name `gmtModified`. Required.
     pub gmt_modified: String,
-    /// A `string` value.
-    ///
-    /// Wire name `instanceId`. Required.
-    #[serde(rename = "instanceId")]
+    /// A `string` value. Wire name `instanceId`. Required.
     pub instance_id: String,
-    /// A `string` value.
-    ///
-    /// Wire name `objectType`. Required.
-    #[serde(rename = "objectType")]
+    /// A `string` value. Wire name `objectType`. Required.
     pub object_type: String,
-    /// A `crm_1_0::QueryCrmPersonalCustomerResponseBodyValuesPermission` value.
-    ///
-    /// Required.
+    /// A `QueryCrmPersonalCustomerResponseBodyValuesPermission` value. Required.
     pub permission: QueryCrmPersonalCustomerResponseBodyValuesPermission,
-    /// A `string` value.
-    ///
-    /// Wire name `procInstStatus`. Required.
-    #[serde(rename = "procInstStatus")]
+    /// A `string` value. Wire name `procInstStatus`. Required.
     pub proc_inst_status: String,
-    /// A `string` value.
-    ///
-    /// Wire name `procOutResult`. Required.
-    #[serde(rename = "procOutResult")]
+    /// A `string` value. Wire name `procOutResult`. Required.
     pub proc_out_result: String,
 }
 impl QueryCrmPersonalCustomerResponseBodyValues {
@@ -302,18 +247,13 @@ pub static QUERY_CRM_PERSONAL_CUSTOMER_RESPONSE_BODY_VALUES_SCHEMA: rt::ObjectSc
 };
 /// QueryCrmPersonalCustomerResponseBodyValuesPermission
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmPersonalCustomerResponseBodyValuesPermission {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `ownerStaffIds`. Required.
-    #[serde(rename = "ownerStaffIds")]
+    /// A `list<string>` value. Wire name `ownerStaffIds`. Required.
     #[serde(default)]
     pub owner_staff_ids: Vec<String>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `participantStaffIds`. Required.
-    #[serde(rename = "participantStaffIds")]
+    /// A `list<string>` value. Wire name `participantStaffIds`. Required.
     #[serde(default)]
     pub participant_staff_ids: Vec<String>,
 }

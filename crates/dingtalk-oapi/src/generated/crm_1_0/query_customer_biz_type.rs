@@ -24,12 +24,10 @@ pub type QueryCustomerBizTypeError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCustomerBizTypeRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`. Required.
-    #[serde(rename = "operatorUserId")]
+    /// A `string` value. Wire name `operatorUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
@@ -48,7 +46,7 @@ impl QueryCustomerBizTypeRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct QueryCustomerBizTypeResponse {
-    /// A `crm_1_0::QueryCustomerBizTypeResponseBodyResult` value.
+    /// A `QueryCustomerBizTypeResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<QueryCustomerBizTypeResponseBodyResult>,
 }
@@ -66,12 +64,10 @@ impl QueryCustomerBizTypeResponse {
 impl rt::ResponseEnvelope for QueryCustomerBizTypeResponse {}
 /// QueryCustomerBizTypeResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCustomerBizTypeResponseBodyResult {
-    /// A `string` value.
-    ///
-    /// Wire name `customerBizType`.
-    #[serde(rename = "customerBizType")]
+    /// A `string` value. Wire name `customerBizType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_biz_type: Option<String>,
 }

@@ -24,12 +24,10 @@ pub type QueryGlobalInfoError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryGlobalInfoRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -48,7 +46,7 @@ impl QueryGlobalInfoRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct QueryGlobalInfoResponse {
-    /// A `crm_1_0::QueryGlobalInfoResponseBodyResult` value.
+    /// A `QueryGlobalInfoResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<QueryGlobalInfoResponseBodyResult>,
 }
@@ -68,15 +66,11 @@ impl rt::ResponseEnvelope for QueryGlobalInfoResponse {}
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct QueryGlobalInfoResponseBodyResult {
-    /// A `bool` value.
-    ///
-    /// Wire name `oemEnable`.
+    /// A `bool` value. Wire name `oemEnable`.
     #[serde(rename = "oemEnable")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oem_enable: Option<bool>,
-    /// A `bool` value.
-    ///
-    /// Wire name `t2t3Coexist`.
+    /// A `bool` value. Wire name `t2t3Coexist`.
     #[serde(rename = "t2t3Coexist")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub t_2t_3coexist: Option<bool>,

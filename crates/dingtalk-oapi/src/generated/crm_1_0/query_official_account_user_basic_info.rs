@@ -26,18 +26,13 @@ pub type QueryOfficialAccountUserBasicInfoError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryOfficialAccountUserBasicInfoRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `bindingToken`. Required.
-    #[serde(rename = "bindingToken")]
+    /// A `string` value. Wire name `bindingToken`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binding_token: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `unionId`. Required.
-    #[serde(rename = "unionId")]
+    /// A `string` value. Wire name `unionId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
@@ -59,17 +54,13 @@ impl QueryOfficialAccountUserBasicInfoRequest {
 }
 /// The response of [`QueryOfficialAccountUserBasicInfo`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryOfficialAccountUserBasicInfoResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `requestId`.
-    #[serde(rename = "requestId")]
+    /// A `string` value. Wire name `requestId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-    /// A `crm_1_0::QueryOfficialAccountUserBasicInfoResponseBodyResult` value.
-    ///
-    /// Required.
+    /// A `QueryOfficialAccountUserBasicInfoResponseBodyResult` value. Required.
     pub result: QueryOfficialAccountUserBasicInfoResponseBodyResult,
 }
 impl QueryOfficialAccountUserBasicInfoResponse {
@@ -96,9 +87,7 @@ impl rt::ResponseEnvelope for QueryOfficialAccountUserBasicInfoResponse {}
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct QueryOfficialAccountUserBasicInfoResponseBodyResult {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub status: String,
 }
 impl QueryOfficialAccountUserBasicInfoResponseBodyResult {

@@ -26,18 +26,13 @@ pub type QueryRelationDatasByTargetIdError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryRelationDatasByTargetIdRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `targetId`. Required.
-    #[serde(rename = "targetId")]
+    /// A `string` value. Wire name `targetId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`. Required.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
@@ -61,9 +56,7 @@ impl QueryRelationDatasByTargetIdRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct QueryRelationDatasByTargetIdResponse {
-    /// A `list<crm_1_0::QueryRelationDatasByTargetIdResponseBodyRelations>` value.
-    ///
-    /// Required.
+    /// A `list<QueryRelationDatasByTargetIdResponseBodyRelations>` value. Required.
     #[serde(default)]
     pub relations: Vec<QueryRelationDatasByTargetIdResponseBodyRelations>,
 }
@@ -84,29 +77,18 @@ impl QueryRelationDatasByTargetIdResponse {
 impl rt::ResponseEnvelope for QueryRelationDatasByTargetIdResponse {}
 /// QueryRelationDatasByTargetIdResponseBodyRelations
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryRelationDatasByTargetIdResponseBodyRelations {
-    /// A `list<crm_1_0::QueryRelationDatasByTargetIdResponseBodyRelationsBizDataList>` value.
-    ///
-    /// Wire name `bizDataList`. Required.
-    #[serde(rename = "bizDataList")]
+    /// A `list<QueryRelationDatasByTargetIdResponseBodyRelationsBizDataList>` value. Wire name `bizDataList`. Required.
     #[serde(default)]
     pub biz_data_list: Vec<QueryRelationDatasByTargetIdResponseBodyRelationsBizDataList>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `openConversationIds`. Required.
-    #[serde(rename = "openConversationIds")]
+    /// A `list<string>` value. Wire name `openConversationIds`. Required.
     #[serde(default)]
     pub open_conversation_ids: Vec<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationId`. Required.
-    #[serde(rename = "relationId")]
+    /// A `string` value. Wire name `relationId`. Required.
     pub relation_id: String,
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`. Required.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`. Required.
     pub relation_type: String,
 }
 impl QueryRelationDatasByTargetIdResponseBodyRelations {
@@ -164,20 +146,14 @@ pub static QUERY_RELATION_DATAS_BY_TARGET_ID_RESPONSE_BODY_RELATIONS_SCHEMA: rt:
 };
 /// QueryRelationDatasByTargetIdResponseBodyRelationsBizDataList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryRelationDatasByTargetIdResponseBodyRelationsBizDataList {
-    /// A `string` value.
-    ///
-    /// Wire name `extendValue`. Required.
-    #[serde(rename = "extendValue")]
+    /// A `string` value. Wire name `extendValue`. Required.
     pub extend_value: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub key: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub value: String,
 }
 impl QueryRelationDatasByTargetIdResponseBodyRelationsBizDataList {

@@ -26,18 +26,13 @@ pub type RecallOfficialAccountOtoMessageError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecallOfficialAccountOtoMessageRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `accountId`.
-    #[serde(rename = "accountId")]
+    /// A `string` value. Wire name `accountId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `openPushId`. Required.
-    #[serde(rename = "openPushId")]
+    /// A `string` value. Wire name `openPushId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_push_id: Option<String>,
 }
@@ -59,12 +54,10 @@ impl RecallOfficialAccountOtoMessageRequest {
 }
 /// The response of [`RecallOfficialAccountOtoMessage`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecallOfficialAccountOtoMessageResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `requestId`.
-    #[serde(rename = "requestId")]
+    /// A `string` value. Wire name `requestId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }

@@ -24,22 +24,16 @@ pub type SaveBenefitLicenseError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SaveBenefitLicenseRequest {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// A `list<crm_1_0::SaveBenefitLicenseRequestLicenses>` value.
-    ///
-    /// Required.
+    /// A `list<SaveBenefitLicenseRequestLicenses>` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub licenses: Option<Vec<SaveBenefitLicenseRequestLicenses>>,
-    /// A `string` value.
-    ///
-    /// Wire name `saveUserId`. Required.
-    #[serde(rename = "saveUserId")]
+    /// A `string` value. Wire name `saveUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub save_user_id: Option<String>,
 }
@@ -71,7 +65,7 @@ impl SaveBenefitLicenseRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SaveBenefitLicenseResponse {
-    /// A `crm_1_0::SaveBenefitLicenseResponseBodyResult` value.
+    /// A `SaveBenefitLicenseResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<SaveBenefitLicenseResponseBodyResult>,
 }
@@ -89,12 +83,10 @@ impl SaveBenefitLicenseResponse {
 impl rt::ResponseEnvelope for SaveBenefitLicenseResponse {}
 /// SaveBenefitLicenseRequestLicenses
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SaveBenefitLicenseRequestLicenses {
-    /// A `string` value.
-    ///
-    /// Wire name `licenseUserId`.
-    #[serde(rename = "licenseUserId")]
+    /// A `string` value. Wire name `licenseUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_user_id: Option<String>,
 }
@@ -121,7 +113,7 @@ pub struct SaveBenefitLicenseResponseBodyResult {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// A `list<crm_1_0::SaveBenefitLicenseResponseBodyResultLicenses>` value.
+    /// A `list<SaveBenefitLicenseResponseBodyResultLicenses>` value.
     #[serde(default)]
     pub licenses: Vec<SaveBenefitLicenseResponseBodyResultLicenses>,
 }
@@ -161,12 +153,10 @@ pub static SAVE_BENEFIT_LICENSE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = 
 };
 /// SaveBenefitLicenseResponseBodyResultLicenses
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SaveBenefitLicenseResponseBodyResultLicenses {
-    /// A `string` value.
-    ///
-    /// Wire name `licenseUserId`.
-    #[serde(rename = "licenseUserId")]
+    /// A `string` value. Wire name `licenseUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_user_id: Option<String>,
 }

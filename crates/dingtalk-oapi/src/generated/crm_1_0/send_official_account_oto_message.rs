@@ -26,23 +26,16 @@ pub type SendOfficialAccountOtoMessageError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `accountId`.
-    #[serde(rename = "accountId")]
+    /// A `string` value. Wire name `accountId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `bizId`.
-    #[serde(rename = "bizId")]
+    /// A `string` value. Wire name `bizId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_id: Option<String>,
-    /// A `crm_1_0::SendOfficialAccountOtoMessageRequestDetail` value.
-    ///
-    /// Required.
+    /// A `SendOfficialAccountOtoMessageRequestDetail` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<SendOfficialAccountOtoMessageRequestDetail>,
 }
@@ -69,17 +62,13 @@ impl SendOfficialAccountOtoMessageRequest {
 }
 /// The response of [`SendOfficialAccountOtoMessage`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `requestId`.
-    #[serde(rename = "requestId")]
+    /// A `string` value. Wire name `requestId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-    /// A `crm_1_0::SendOfficialAccountOtoMessageResponseBodyResult` value.
-    ///
-    /// Required.
+    /// A `SendOfficialAccountOtoMessageResponseBodyResult` value. Required.
     pub result: SendOfficialAccountOtoMessageResponseBodyResult,
 }
 impl SendOfficialAccountOtoMessageResponse {
@@ -104,35 +93,22 @@ impl SendOfficialAccountOtoMessageResponse {
 impl rt::ResponseEnvelope for SendOfficialAccountOtoMessageResponse {}
 /// SendOfficialAccountOtoMessageRequestDetail
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetail {
-    /// A `crm_1_0::SendOfficialAccountOtoMessageRequestDetailMessageBody` value.
-    ///
-    /// Wire name `messageBody`. Required.
-    #[serde(rename = "messageBody")]
+    /// A `SendOfficialAccountOtoMessageRequestDetailMessageBody` value. Wire name `messageBody`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_body: Option<SendOfficialAccountOtoMessageRequestDetailMessageBody>,
-    /// A `string` value.
-    ///
-    /// Wire name `msgType`. Required.
-    #[serde(rename = "msgType")]
+    /// A `string` value. Wire name `msgType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msg_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `unionId`.
-    #[serde(rename = "unionId")]
+    /// A `string` value. Wire name `unionId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
@@ -189,26 +165,24 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_SCHEMA: rt::ObjectSc
 };
 /// SendOfficialAccountOtoMessageRequestDetailMessageBody
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetailMessageBody {
-    /// A `crm_1_0::SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard` value.
-    ///
-    /// Wire name `actionCard`.
-    #[serde(rename = "actionCard")]
+    /// A `SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard` value. Wire name `actionCard`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_card: Option<
         SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard,
     >,
-    /// A `crm_1_0::SendOfficialAccountOtoMessageRequestDetailMessageBodyImage` value.
+    /// A `SendOfficialAccountOtoMessageRequestDetailMessageBodyImage` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<SendOfficialAccountOtoMessageRequestDetailMessageBodyImage>,
-    /// A `crm_1_0::SendOfficialAccountOtoMessageRequestDetailMessageBodyLink` value.
+    /// A `SendOfficialAccountOtoMessageRequestDetailMessageBodyLink` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<SendOfficialAccountOtoMessageRequestDetailMessageBodyLink>,
-    /// A `crm_1_0::SendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown` value.
+    /// A `SendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub markdown: Option<SendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown>,
-    /// A `crm_1_0::SendOfficialAccountOtoMessageRequestDetailMessageBodyText` value.
+    /// A `SendOfficialAccountOtoMessageRequestDetailMessageBodyText` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<SendOfficialAccountOtoMessageRequestDetailMessageBodyText>,
 }
@@ -296,40 +270,27 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_SCHEMA:
 };
 /// SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard {
-    /// A `list<crm_1_0::SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList>` value.
-    ///
-    /// Wire name `buttonList`.
-    #[serde(rename = "buttonList")]
+    /// A `list<SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList>` value. Wire name `buttonList`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub button_list: Option<
         Vec<SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList>,
     >,
-    /// A `string` value.
-    ///
-    /// Wire name `buttonOrientation`.
-    #[serde(rename = "buttonOrientation")]
+    /// A `string` value. Wire name `buttonOrientation`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub button_orientation: Option<String>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub markdown: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `singleTitle`.
-    #[serde(rename = "singleTitle")]
+    /// A `string` value. Wire name `singleTitle`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_title: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `singleUrl`.
-    #[serde(rename = "singleUrl")]
+    /// A `string` value. Wire name `singleUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_url: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
@@ -397,17 +358,13 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_
 };
 /// SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList {
-    /// A `string` value.
-    ///
-    /// Wire name `actionUrl`. Required.
-    #[serde(rename = "actionUrl")]
+    /// A `string` value. Wire name `actionUrl`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_url: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
@@ -437,12 +394,10 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_
 };
 /// SendOfficialAccountOtoMessageRequestDetailMessageBodyImage
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyImage {
-    /// A `string` value.
-    ///
-    /// Wire name `mediaId`.
-    #[serde(rename = "mediaId")]
+    /// A `string` value. Wire name `mediaId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_id: Option<String>,
 }
@@ -464,28 +419,19 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_IMAGE_S
 };
 /// SendOfficialAccountOtoMessageRequestDetailMessageBodyLink
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyLink {
-    /// A `string` value.
-    ///
-    /// Wire name `messageUrl`. Required.
-    #[serde(rename = "messageUrl")]
+    /// A `string` value. Wire name `messageUrl`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_url: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `picUrl`. Required.
-    #[serde(rename = "picUrl")]
+    /// A `string` value. Wire name `picUrl`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pic_url: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
@@ -529,14 +475,10 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_LINK_SC
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
@@ -568,9 +510,7 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_MARKDOW
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyText {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
@@ -592,12 +532,10 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_TEXT_SC
 };
 /// SendOfficialAccountOtoMessageResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageResponseBodyResult {
-    /// A `string` value.
-    ///
-    /// Wire name `openPushId`. Required.
-    #[serde(rename = "openPushId")]
+    /// A `string` value. Wire name `openPushId`. Required.
     pub open_push_id: String,
 }
 impl SendOfficialAccountOtoMessageResponseBodyResult {

@@ -26,23 +26,16 @@ pub type SendOfficialAccountSnsMessageError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `bindingToken`. Required.
-    #[serde(rename = "bindingToken")]
+    /// A `string` value. Wire name `bindingToken`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binding_token: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `bizId`.
-    #[serde(rename = "bizId")]
+    /// A `string` value. Wire name `bizId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_id: Option<String>,
-    /// A `crm_1_0::SendOfficialAccountSnsMessageRequestDetail` value.
-    ///
-    /// Required.
+    /// A `SendOfficialAccountSnsMessageRequestDetail` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<SendOfficialAccountSnsMessageRequestDetail>,
 }
@@ -69,17 +62,13 @@ impl SendOfficialAccountSnsMessageRequest {
 }
 /// The response of [`SendOfficialAccountSnsMessage`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `requestId`.
-    #[serde(rename = "requestId")]
+    /// A `string` value. Wire name `requestId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-    /// A `crm_1_0::SendOfficialAccountSnsMessageResponseBodyResult` value.
-    ///
-    /// Required.
+    /// A `SendOfficialAccountSnsMessageResponseBodyResult` value. Required.
     pub result: SendOfficialAccountSnsMessageResponseBodyResult,
 }
 impl SendOfficialAccountSnsMessageResponse {
@@ -104,23 +93,16 @@ impl SendOfficialAccountSnsMessageResponse {
 impl rt::ResponseEnvelope for SendOfficialAccountSnsMessageResponse {}
 /// SendOfficialAccountSnsMessageRequestDetail
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequestDetail {
-    /// A `crm_1_0::SendOfficialAccountSnsMessageRequestDetailMessageBody` value.
-    ///
-    /// Wire name `messageBody`. Required.
-    #[serde(rename = "messageBody")]
+    /// A `SendOfficialAccountSnsMessageRequestDetailMessageBody` value. Wire name `messageBody`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_body: Option<SendOfficialAccountSnsMessageRequestDetailMessageBody>,
-    /// A `string` value.
-    ///
-    /// Wire name `msgType`. Required.
-    #[serde(rename = "msgType")]
+    /// A `string` value. Wire name `msgType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msg_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
@@ -165,23 +147,21 @@ pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_SCHEMA: rt::ObjectSc
 };
 /// SendOfficialAccountSnsMessageRequestDetailMessageBody
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequestDetailMessageBody {
-    /// A `crm_1_0::SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCard` value.
-    ///
-    /// Wire name `actionCard`.
-    #[serde(rename = "actionCard")]
+    /// A `SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCard` value. Wire name `actionCard`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_card: Option<
         SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCard,
     >,
-    /// A `crm_1_0::SendOfficialAccountSnsMessageRequestDetailMessageBodyLink` value.
+    /// A `SendOfficialAccountSnsMessageRequestDetailMessageBodyLink` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<SendOfficialAccountSnsMessageRequestDetailMessageBodyLink>,
-    /// A `crm_1_0::SendOfficialAccountSnsMessageRequestDetailMessageBodyMarkdown` value.
+    /// A `SendOfficialAccountSnsMessageRequestDetailMessageBodyMarkdown` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub markdown: Option<SendOfficialAccountSnsMessageRequestDetailMessageBodyMarkdown>,
-    /// A `crm_1_0::SendOfficialAccountSnsMessageRequestDetailMessageBodyText` value.
+    /// A `SendOfficialAccountSnsMessageRequestDetailMessageBodyText` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<SendOfficialAccountSnsMessageRequestDetailMessageBodyText>,
 }
@@ -255,35 +235,24 @@ pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_SCHEMA:
 };
 /// SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCard
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCard {
-    /// A `list<crm_1_0::SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCardButtonList>` value.
-    ///
-    /// Wire name `buttonList`.
-    #[serde(rename = "buttonList")]
+    /// A `list<SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCardButtonList>` value. Wire name `buttonList`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub button_list: Option<
         Vec<SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCardButtonList>,
     >,
-    /// A `string` value.
-    ///
-    /// Wire name `buttonOrientation`.
-    #[serde(rename = "buttonOrientation")]
+    /// A `string` value. Wire name `buttonOrientation`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub button_orientation: Option<String>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub markdown: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `singleTitle`.
-    #[serde(rename = "singleTitle")]
+    /// A `string` value. Wire name `singleTitle`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_title: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `singleUrl`.
-    #[serde(rename = "singleUrl")]
+    /// A `string` value. Wire name `singleUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_url: Option<String>,
     /// A `string` value.
@@ -354,12 +323,10 @@ pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_
 };
 /// SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCardButtonList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCardButtonList {
-    /// A `string` value.
-    ///
-    /// Wire name `actionUrl`.
-    #[serde(rename = "actionUrl")]
+    /// A `string` value. Wire name `actionUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_url: Option<String>,
     /// A `string` value.
@@ -392,18 +359,13 @@ pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_
 };
 /// SendOfficialAccountSnsMessageRequestDetailMessageBodyLink
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequestDetailMessageBodyLink {
-    /// A `string` value.
-    ///
-    /// Wire name `messageUrl`.
-    #[serde(rename = "messageUrl")]
+    /// A `string` value. Wire name `messageUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_url: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `picUrl`.
-    #[serde(rename = "picUrl")]
+    /// A `string` value. Wire name `picUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pic_url: Option<String>,
     /// A `string` value.
@@ -510,12 +472,10 @@ pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_TEXT_SC
 };
 /// SendOfficialAccountSnsMessageResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageResponseBodyResult {
-    /// A `string` value.
-    ///
-    /// Wire name `openPushId`. Required.
-    #[serde(rename = "openPushId")]
+    /// A `string` value. Wire name `openPushId`. Required.
     pub open_push_id: String,
 }
 impl SendOfficialAccountSnsMessageResponseBodyResult {

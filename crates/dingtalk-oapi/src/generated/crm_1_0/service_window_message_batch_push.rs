@@ -26,17 +26,13 @@ pub type ServiceWindowMessageBatchPushError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `bizId`.
-    #[serde(rename = "bizId")]
+    /// A `string` value. Wire name `bizId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_id: Option<String>,
-    /// A `crm_1_0::ServiceWindowMessageBatchPushRequestDetail` value.
-    ///
-    /// Required.
+    /// A `ServiceWindowMessageBatchPushRequestDetail` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<ServiceWindowMessageBatchPushRequestDetail>,
 }
@@ -58,15 +54,13 @@ impl ServiceWindowMessageBatchPushRequest {
 }
 /// The response of [`ServiceWindowMessageBatchPush`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `requestId`.
-    #[serde(rename = "requestId")]
+    /// A `string` value. Wire name `requestId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-    /// A `crm_1_0::ServiceWindowMessageBatchPushResponseBodyResult` value.
+    /// A `ServiceWindowMessageBatchPushResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<ServiceWindowMessageBatchPushResponseBodyResult>,
 }
@@ -92,41 +86,25 @@ impl ServiceWindowMessageBatchPushResponse {
 impl rt::ResponseEnvelope for ServiceWindowMessageBatchPushResponse {}
 /// ServiceWindowMessageBatchPushRequestDetail
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequestDetail {
-    /// A `string` value.
-    ///
-    /// Wire name `bizRequestId`.
-    #[serde(rename = "bizRequestId")]
+    /// A `string` value. Wire name `bizRequestId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_request_id: Option<String>,
-    /// A `crm_1_0::ServiceWindowMessageBatchPushRequestDetailMessageBody` value.
-    ///
-    /// Wire name `messageBody`. Required.
-    #[serde(rename = "messageBody")]
+    /// A `ServiceWindowMessageBatchPushRequestDetailMessageBody` value. Wire name `messageBody`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_body: Option<ServiceWindowMessageBatchPushRequestDetailMessageBody>,
-    /// A `string` value.
-    ///
-    /// Wire name `msgType`. Required.
-    #[serde(rename = "msgType")]
+    /// A `string` value. Wire name `msgType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msg_type: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Wire name `sendToAll`.
-    #[serde(rename = "sendToAll")]
+    /// A `bool` value. Wire name `sendToAll`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_to_all: Option<bool>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `userIdList`. Required.
-    #[serde(rename = "userIdList")]
+    /// A `list<string>` value. Wire name `userIdList`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id_list: Option<Vec<String>>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
@@ -190,23 +168,21 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_SCHEMA: rt::ObjectSc
 };
 /// ServiceWindowMessageBatchPushRequestDetailMessageBody
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequestDetailMessageBody {
-    /// A `crm_1_0::ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCard` value.
-    ///
-    /// Wire name `actionCard`.
-    #[serde(rename = "actionCard")]
+    /// A `ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCard` value. Wire name `actionCard`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_card: Option<
         ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCard,
     >,
-    /// A `crm_1_0::ServiceWindowMessageBatchPushRequestDetailMessageBodyLink` value.
+    /// A `ServiceWindowMessageBatchPushRequestDetailMessageBodyLink` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<ServiceWindowMessageBatchPushRequestDetailMessageBodyLink>,
-    /// A `crm_1_0::ServiceWindowMessageBatchPushRequestDetailMessageBodyMarkdown` value.
+    /// A `ServiceWindowMessageBatchPushRequestDetailMessageBodyMarkdown` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub markdown: Option<ServiceWindowMessageBatchPushRequestDetailMessageBodyMarkdown>,
-    /// A `crm_1_0::ServiceWindowMessageBatchPushRequestDetailMessageBodyText` value.
+    /// A `ServiceWindowMessageBatchPushRequestDetailMessageBodyText` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<ServiceWindowMessageBatchPushRequestDetailMessageBodyText>,
 }
@@ -280,35 +256,24 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_SCHEMA:
 };
 /// ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCard
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCard {
-    /// A `list<crm_1_0::ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCardButtonList>` value.
-    ///
-    /// Wire name `buttonList`.
-    #[serde(rename = "buttonList")]
+    /// A `list<ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCardButtonList>` value. Wire name `buttonList`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub button_list: Option<
         Vec<ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCardButtonList>,
     >,
-    /// A `string` value.
-    ///
-    /// Wire name `buttonOrientation`.
-    #[serde(rename = "buttonOrientation")]
+    /// A `string` value. Wire name `buttonOrientation`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub button_orientation: Option<String>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub markdown: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `singleTitle`.
-    #[serde(rename = "singleTitle")]
+    /// A `string` value. Wire name `singleTitle`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_title: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `singleUrl`.
-    #[serde(rename = "singleUrl")]
+    /// A `string` value. Wire name `singleUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_url: Option<String>,
     /// A `string` value.
@@ -379,17 +344,13 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_ACTION_
 };
 /// ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCardButtonList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCardButtonList {
-    /// A `string` value.
-    ///
-    /// Wire name `actionUrl`. Required.
-    #[serde(rename = "actionUrl")]
+    /// A `string` value. Wire name `actionUrl`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_url: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
@@ -419,18 +380,13 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_ACTION_
 };
 /// ServiceWindowMessageBatchPushRequestDetailMessageBodyLink
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyLink {
-    /// A `string` value.
-    ///
-    /// Wire name `messageUrl`.
-    #[serde(rename = "messageUrl")]
+    /// A `string` value. Wire name `messageUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_url: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `picUrl`.
-    #[serde(rename = "picUrl")]
+    /// A `string` value. Wire name `picUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pic_url: Option<String>,
     /// A `string` value.
@@ -480,14 +436,10 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_LINK_SC
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyMarkdown {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
@@ -519,9 +471,7 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_MARKDOW
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyText {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
@@ -543,12 +493,10 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_TEXT_SC
 };
 /// ServiceWindowMessageBatchPushResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushResponseBodyResult {
-    /// A `string` value.
-    ///
-    /// Wire name `openPushId`. Required.
-    #[serde(rename = "openPushId")]
+    /// A `string` value. Wire name `openPushId`. Required.
     pub open_push_id: String,
 }
 impl ServiceWindowMessageBatchPushResponseBodyResult {

@@ -24,12 +24,10 @@ pub type SetUserVersionToFreeError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetUserVersionToFreeRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`.
-    #[serde(rename = "operatorUserId")]
+    /// A `string` value. Wire name `operatorUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
     /// A `string` value.

@@ -24,24 +24,16 @@ pub type TwoPhaseCommitInventoryError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TwoPhaseCommitInventoryRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `benefitCode`. Required.
-    #[serde(rename = "benefitCode")]
+    /// A `string` value. Wire name `benefitCode`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub benefit_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `bizRequestId`. Required.
-    #[serde(rename = "bizRequestId")]
+    /// A `string` value. Wire name `bizRequestId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_request_id: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Wire name `executeResult`. Required.
-    #[serde(rename = "executeResult")]
+    /// A `bool` value. Wire name `executeResult`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execute_result: Option<bool>,
     /// A `i64` value.

@@ -24,53 +24,34 @@ pub type UpdateCrmPersonalCustomerError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCrmPersonalCustomerRequest {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
-    /// A `json` value.
-    ///
-    /// Required.
+    /// A `json` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<rt::JsonValue>,
-    /// A `json` value.
-    ///
-    /// Wire name `extendData`.
-    #[serde(rename = "extendData")]
+    /// A `json` value. Wire name `extendData`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_data: Option<rt::JsonValue>,
-    /// A `string` value.
-    ///
-    /// Wire name `instanceId`. Required.
-    #[serde(rename = "instanceId")]
+    /// A `string` value. Wire name `instanceId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `modifierNick`.
-    #[serde(rename = "modifierNick")]
+    /// A `string` value. Wire name `modifierNick`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modifier_nick: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `modifierUserId`. Required.
-    #[serde(rename = "modifierUserId")]
+    /// A `string` value. Wire name `modifierUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modifier_user_id: Option<String>,
-    /// A `crm_1_0::UpdateCrmPersonalCustomerRequestPermission` value.
+    /// A `UpdateCrmPersonalCustomerRequestPermission` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<UpdateCrmPersonalCustomerRequestPermission>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Wire name `skipDuplicateCheck`.
-    #[serde(rename = "skipDuplicateCheck")]
+    /// A `bool` value. Wire name `skipDuplicateCheck`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_duplicate_check: Option<bool>,
 }
@@ -130,12 +111,10 @@ impl UpdateCrmPersonalCustomerRequest {
 }
 /// The response of [`UpdateCrmPersonalCustomer`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCrmPersonalCustomerResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `instanceId`. Required.
-    #[serde(rename = "instanceId")]
+    /// A `string` value. Wire name `instanceId`. Required.
     pub instance_id: String,
 }
 impl UpdateCrmPersonalCustomerResponse {
@@ -152,18 +131,13 @@ impl UpdateCrmPersonalCustomerResponse {
 impl rt::ResponseEnvelope for UpdateCrmPersonalCustomerResponse {}
 /// UpdateCrmPersonalCustomerRequestPermission
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCrmPersonalCustomerRequestPermission {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `ownerStaffIds`.
-    #[serde(rename = "ownerStaffIds")]
+    /// A `list<string>` value. Wire name `ownerStaffIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_staff_ids: Option<Vec<String>>,
-    /// A `list<string>` value.
-    ///
-    /// Wire name `participantStaffIds`.
-    #[serde(rename = "participantStaffIds")]
+    /// A `list<string>` value. Wire name `participantStaffIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant_staff_ids: Option<Vec<String>>,
 }

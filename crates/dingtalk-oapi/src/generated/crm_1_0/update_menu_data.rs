@@ -24,38 +24,25 @@ pub type UpdateMenuDataError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateMenuDataRequest {
     /// A `json` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attr: Option<rt::JsonValue>,
-    /// A `string` value.
-    ///
-    /// Wire name `bizTraceId`. Required.
-    #[serde(rename = "bizTraceId")]
+    /// A `string` value. Wire name `bizTraceId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_trace_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub module: Option<String>,
-    /// A `crm_1_0::UpdateMenuDataRequestNavData` value.
-    ///
-    /// Wire name `navData`. Required.
-    #[serde(rename = "navData")]
+    /// A `UpdateMenuDataRequestNavData` value. Wire name `navData`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_data: Option<UpdateMenuDataRequestNavData>,
-    /// A `string` value.
-    ///
-    /// Wire name `operateType`. Required.
-    #[serde(rename = "operateType")]
+    /// A `string` value. Wire name `operateType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operate_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`. Required.
-    #[serde(rename = "operatorUserId")]
+    /// A `string` value. Wire name `operatorUserId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
@@ -117,96 +104,55 @@ impl UpdateMenuDataResponse {
 impl rt::ResponseEnvelope for UpdateMenuDataResponse {}
 /// UpdateMenuDataRequestNavData
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateMenuDataRequestNavData {
-    /// A `string` value.
-    ///
-    /// Wire name `displayStatus`. Required.
-    #[serde(rename = "displayStatus")]
+    /// A `string` value. Wire name `displayStatus`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_status: Option<String>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `iconBgColor`.
-    #[serde(rename = "iconBgColor")]
+    /// A `string` value. Wire name `iconBgColor`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon_bg_color: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `iconColor`.
-    #[serde(rename = "iconColor")]
+    /// A `string` value. Wire name `iconColor`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon_color: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `integrationProtocol`.
-    #[serde(rename = "integrationProtocol")]
+    /// A `string` value. Wire name `integrationProtocol`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integration_protocol: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `mobileNavName`. Required.
-    #[serde(rename = "mobileNavName")]
+    /// A `string` value. Wire name `mobileNavName`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile_nav_name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `mobileUrl`.
-    #[serde(rename = "mobileUrl")]
+    /// A `string` value. Wire name `mobileUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile_url: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `navCode`. Required.
-    #[serde(rename = "navCode")]
+    /// A `string` value. Wire name `navCode`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_code: Option<String>,
-    /// A `crm_1_0::UpdateMenuDataRequestNavDataNavExtInfo` value.
-    ///
-    /// Wire name `navExtInfo`.
-    #[serde(rename = "navExtInfo")]
+    /// A `UpdateMenuDataRequestNavDataNavExtInfo` value. Wire name `navExtInfo`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_ext_info: Option<UpdateMenuDataRequestNavDataNavExtInfo>,
-    /// A `string` value.
-    ///
-    /// Wire name `navId`. Required.
-    #[serde(rename = "navId")]
+    /// A `string` value. Wire name `navId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `navName`. Required.
-    #[serde(rename = "navName")]
+    /// A `string` value. Wire name `navName`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_name: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `navStatus`. Required.
-    #[serde(rename = "navStatus")]
+    /// A `string` value. Wire name `navStatus`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_status: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `navType`.
-    #[serde(rename = "navType")]
+    /// A `string` value. Wire name `navType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `parentNavId`.
-    #[serde(rename = "parentNavId")]
+    /// A `string` value. Wire name `parentNavId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_nav_id: Option<String>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `sortNum`.
-    #[serde(rename = "sortNum")]
+    /// A `i64` value. Wire name `sortNum`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort_num: Option<i64>,
     /// A `string` value.
@@ -335,12 +281,10 @@ pub static UPDATE_MENU_DATA_REQUEST_NAV_DATA_SCHEMA: rt::ObjectSchema = rt::Obje
 };
 /// UpdateMenuDataRequestNavDataNavExtInfo
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateMenuDataRequestNavDataNavExtInfo {
-    /// A `string` value.
-    ///
-    /// Wire name `productMode`.
-    #[serde(rename = "productMode")]
+    /// A `string` value. Wire name `productMode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_mode: Option<String>,
     /// A `string` value.

@@ -26,27 +26,19 @@ pub type UpdateRelationMetaFieldError = rt::Error<crate::generated::service::Api
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct UpdateRelationMetaFieldRequest {
-    /// A `list<crm_1_0::UpdateRelationMetaFieldRequestFieldDtoList>` value.
-    ///
-    /// Wire name `fieldDTOList`. Required.
+    /// A `list<UpdateRelationMetaFieldRequestFieldDtoList>` value. Wire name `fieldDTOList`. Required.
     #[serde(rename = "fieldDTOList")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_dtolist: Option<Vec<UpdateRelationMetaFieldRequestFieldDtoList>>,
-    /// A `string` value.
-    ///
-    /// Wire name `operatorUserId`. Required.
+    /// A `string` value. Wire name `operatorUserId`. Required.
     #[serde(rename = "operatorUserId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`. Required.
+    /// A `string` value. Wire name `relationType`. Required.
     #[serde(rename = "relationType")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
 }
@@ -81,12 +73,10 @@ impl UpdateRelationMetaFieldRequest {
 }
 /// The response of [`UpdateRelationMetaField`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateRelationMetaFieldResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `relationType`. Required.
-    #[serde(rename = "relationType")]
+    /// A `string` value. Wire name `relationType`. Required.
     pub relation_type: String,
 }
 impl UpdateRelationMetaFieldResponse {
@@ -103,17 +93,13 @@ impl UpdateRelationMetaFieldResponse {
 impl rt::ResponseEnvelope for UpdateRelationMetaFieldResponse {}
 /// UpdateRelationMetaFieldRequestFieldDtoList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateRelationMetaFieldRequestFieldDtoList {
-    /// A `string` value.
-    ///
-    /// Wire name `componentName`. Required.
-    #[serde(rename = "componentName")]
+    /// A `string` value. Wire name `componentName`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub component_name: Option<String>,
-    /// A `crm_1_0::UpdateRelationMetaFieldRequestFieldDtoListProps` value.
-    ///
-    /// Required.
+    /// A `UpdateRelationMetaFieldRequestFieldDtoListProps` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub props: Option<UpdateRelationMetaFieldRequestFieldDtoListProps>,
 }
@@ -152,15 +138,13 @@ pub static UPDATE_RELATION_META_FIELD_REQUEST_FIELD_DTO_LIST_SCHEMA: rt::ObjectS
 };
 /// UpdateRelationMetaFieldRequestFieldDtoListProps
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateRelationMetaFieldRequestFieldDtoListProps {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub align: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `bizAlias`. Required.
-    #[serde(rename = "bizAlias")]
+    /// A `string` value. Wire name `bizAlias`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_alias: Option<String>,
     /// A `i64` value.
@@ -175,10 +159,7 @@ pub struct UpdateRelationMetaFieldRequestFieldDtoListProps {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<bool>,
-    /// A `string` value.
-    ///
-    /// Wire name `fieldId`. Required.
-    #[serde(rename = "fieldId")]
+    /// A `string` value. Wire name `fieldId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_id: Option<String>,
     /// A `string` value.
@@ -187,59 +168,37 @@ pub struct UpdateRelationMetaFieldRequestFieldDtoListProps {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invisible: Option<bool>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Wire name `labelEditableFreeze`.
-    #[serde(rename = "labelEditableFreeze")]
+    /// A `bool` value. Wire name `labelEditableFreeze`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label_editable_freeze: Option<bool>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `needDetail`.
-    #[serde(rename = "needDetail")]
+    /// A `string` value. Wire name `needDetail`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub need_detail: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `notPrint`.
-    #[serde(rename = "notPrint")]
+    /// A `string` value. Wire name `notPrint`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_print: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `notUpper`.
-    #[serde(rename = "notUpper")]
+    /// A `string` value. Wire name `notUpper`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_upper: Option<String>,
-    /// A `list<crm_1_0::UpdateRelationMetaFieldRequestFieldDtoListPropsOptions>` value.
+    /// A `list<UpdateRelationMetaFieldRequestFieldDtoListPropsOptions>` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<UpdateRelationMetaFieldRequestFieldDtoListPropsOptions>>,
-    /// A `bool` value.
-    ///
-    /// Wire name `payEnable`.
-    #[serde(rename = "payEnable")]
+    /// A `bool` value. Wire name `payEnable`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pay_enable: Option<bool>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
-    /// A `bool` value.
-    ///
-    /// Required.
+    /// A `bool` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// A `bool` value.
-    ///
-    /// Wire name `requiredEditableFreeze`.
-    #[serde(rename = "requiredEditableFreeze")]
+    /// A `bool` value. Wire name `requiredEditableFreeze`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required_editable_freeze: Option<bool>,
     /// A `bool` value.

@@ -34,18 +34,13 @@ impl CreateJsapiTicketRequest {
 }
 /// The response of [`CreateJsapiTicket`].
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateJsapiTicketResponse {
-    /// A `i64` value.
-    ///
-    /// Wire name `expireIn`.
-    #[serde(rename = "expireIn")]
+    /// A `i64` value. Wire name `expireIn`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_in: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `jsapiTicket`. Secret: redacted from `Debug` output.
-    #[serde(rename = "jsapiTicket")]
+    /// A `string` value. Wire name `jsapiTicket`. Secret: redacted from `Debug` output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jsapi_ticket: Option<String>,
 }

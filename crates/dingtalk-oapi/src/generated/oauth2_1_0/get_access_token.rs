@@ -24,18 +24,13 @@ pub type GetAccessTokenError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccessTokenRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `appKey`. Required.
-    #[serde(rename = "appKey")]
+    /// A `string` value. Wire name `appKey`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_key: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `appSecret`. Secret: redacted from `Debug` output.
-    #[serde(rename = "appSecret")]
+    /// A `string` value. Wire name `appSecret`. Secret: redacted from `Debug` output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_secret: Option<String>,
 }
@@ -65,18 +60,13 @@ impl std::fmt::Debug for GetAccessTokenRequest {
 }
 /// The response of [`GetAccessToken`].
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccessTokenResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `accessToken`. Secret: redacted from `Debug` output.
-    #[serde(rename = "accessToken")]
+    /// A `string` value. Wire name `accessToken`. Secret: redacted from `Debug` output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `expireIn`.
-    #[serde(rename = "expireIn")]
+    /// A `i64` value. Wire name `expireIn`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_in: Option<i64>,
 }

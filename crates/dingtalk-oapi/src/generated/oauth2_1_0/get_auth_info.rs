@@ -24,12 +24,10 @@ pub type GetAuthInfoError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAuthInfoRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `authCorpId`. Required.
-    #[serde(rename = "authCorpId")]
+    /// A `string` value. Wire name `authCorpId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_corp_id: Option<String>,
 }
@@ -46,22 +44,14 @@ impl GetAuthInfoRequest {
 }
 /// The response of [`GetAuthInfo`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAuthInfoResponse {
-    /// A `oauth2_1_0::GetAuthInfoResponseBodyAuthAppInfo` value.
-    ///
-    /// Wire name `authAppInfo`. Required.
-    #[serde(rename = "authAppInfo")]
+    /// A `GetAuthInfoResponseBodyAuthAppInfo` value. Wire name `authAppInfo`. Required.
     pub auth_app_info: GetAuthInfoResponseBodyAuthAppInfo,
-    /// A `oauth2_1_0::GetAuthInfoResponseBodyAuthCorpInfo` value.
-    ///
-    /// Wire name `authCorpInfo`. Required.
-    #[serde(rename = "authCorpInfo")]
+    /// A `GetAuthInfoResponseBodyAuthCorpInfo` value. Wire name `authCorpInfo`. Required.
     pub auth_corp_info: GetAuthInfoResponseBodyAuthCorpInfo,
-    /// A `oauth2_1_0::GetAuthInfoResponseBodyAuthUserInfo` value.
-    ///
-    /// Wire name `authUserInfo`. Required.
-    #[serde(rename = "authUserInfo")]
+    /// A `GetAuthInfoResponseBodyAuthUserInfo` value. Wire name `authUserInfo`. Required.
     pub auth_user_info: GetAuthInfoResponseBodyAuthUserInfo,
 }
 impl GetAuthInfoResponse {
@@ -88,12 +78,10 @@ impl GetAuthInfoResponse {
 impl rt::ResponseEnvelope for GetAuthInfoResponse {}
 /// GetAuthInfoResponseBodyAuthAppInfo
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAuthInfoResponseBodyAuthAppInfo {
-    /// A `list<oauth2_1_0::GetAuthInfoResponseBodyAuthAppInfoAgentList>` value.
-    ///
-    /// Wire name `agentList`. Required.
-    #[serde(rename = "agentList")]
+    /// A `list<GetAuthInfoResponseBodyAuthAppInfoAgentList>` value. Wire name `agentList`. Required.
     #[serde(default)]
     pub agent_list: Vec<GetAuthInfoResponseBodyAuthAppInfoAgentList>,
 }
@@ -128,28 +116,17 @@ pub static GET_AUTH_INFO_RESPONSE_BODY_AUTH_APP_INFO_SCHEMA: rt::ObjectSchema = 
 };
 /// GetAuthInfoResponseBodyAuthAppInfoAgentList
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAuthInfoResponseBodyAuthAppInfoAgentList {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `adminList`. Required.
-    #[serde(rename = "adminList")]
+    /// A `list<string>` value. Wire name `adminList`. Required.
     #[serde(default)]
     pub admin_list: Vec<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `agentId`. Required.
-    #[serde(rename = "agentId")]
+    /// A `i64` value. Wire name `agentId`. Required.
     pub agent_id: i64,
-    /// A `string` value.
-    ///
-    /// Wire name `agentName`. Required.
-    #[serde(rename = "agentName")]
+    /// A `string` value. Wire name `agentName`. Required.
     pub agent_name: String,
-    /// A `i64` value.
-    ///
-    /// Wire name `appId`. Required.
-    #[serde(rename = "appId")]
+    /// A `i64` value. Wire name `appId`. Required.
     pub app_id: i64,
 }
 impl GetAuthInfoResponseBodyAuthAppInfoAgentList {
@@ -191,51 +168,26 @@ pub static GET_AUTH_INFO_RESPONSE_BODY_AUTH_APP_INFO_AGENT_LIST_SCHEMA: rt::Obje
 };
 /// GetAuthInfoResponseBodyAuthCorpInfo
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAuthInfoResponseBodyAuthCorpInfo {
-    /// A `string` value.
-    ///
-    /// Wire name `authChannel`. Required.
-    #[serde(rename = "authChannel")]
+    /// A `string` value. Wire name `authChannel`. Required.
     pub auth_channel: String,
-    /// A `string` value.
-    ///
-    /// Wire name `authChannelType`. Required.
-    #[serde(rename = "authChannelType")]
+    /// A `string` value. Wire name `authChannelType`. Required.
     pub auth_channel_type: String,
-    /// A `i64` value.
-    ///
-    /// Wire name `authLevel`. Required.
-    #[serde(rename = "authLevel")]
+    /// A `i64` value. Wire name `authLevel`. Required.
     pub auth_level: i64,
-    /// A `string` value.
-    ///
-    /// Wire name `corpLogoUrl`. Required.
-    #[serde(rename = "corpLogoUrl")]
+    /// A `string` value. Wire name `corpLogoUrl`. Required.
     pub corp_logo_url: String,
-    /// A `string` value.
-    ///
-    /// Wire name `corpName`. Required.
-    #[serde(rename = "corpName")]
+    /// A `string` value. Wire name `corpName`. Required.
     pub corp_name: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub industry: String,
-    /// A `string` value.
-    ///
-    /// Wire name `inviteCode`. Required.
-    #[serde(rename = "inviteCode")]
+    /// A `string` value. Wire name `inviteCode`. Required.
     pub invite_code: String,
-    /// A `string` value.
-    ///
-    /// Wire name `inviteUrl`. Required.
-    #[serde(rename = "inviteUrl")]
+    /// A `string` value. Wire name `inviteUrl`. Required.
     pub invite_url: String,
-    /// A `string` value.
-    ///
-    /// Wire name `licenseCode`. Required.
-    #[serde(rename = "licenseCode")]
+    /// A `string` value. Wire name `licenseCode`. Required.
     pub license_code: String,
 }
 impl GetAuthInfoResponseBodyAuthCorpInfo {
@@ -306,12 +258,10 @@ pub static GET_AUTH_INFO_RESPONSE_BODY_AUTH_CORP_INFO_SCHEMA: rt::ObjectSchema =
 };
 /// GetAuthInfoResponseBodyAuthUserInfo
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAuthInfoResponseBodyAuthUserInfo {
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     pub user_id: String,
 }
 impl GetAuthInfoResponseBodyAuthUserInfo {

@@ -36,7 +36,7 @@ impl GetPersonalAuthRuleRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetPersonalAuthRuleResponse {
-    /// A `list<oauth2_1_0::GetPersonalAuthRuleResponseBodyResult>` value.
+    /// A `list<GetPersonalAuthRuleResponseBodyResult>` value.
     #[serde(default)]
     pub result: Vec<GetPersonalAuthRuleResponseBodyResult>,
 }
@@ -57,17 +57,13 @@ impl GetPersonalAuthRuleResponse {
 impl rt::ResponseEnvelope for GetPersonalAuthRuleResponse {}
 /// GetPersonalAuthRuleResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetPersonalAuthRuleResponseBodyResult {
-    /// A `list<string>` value.
-    ///
-    /// Wire name `authItems`. Required.
-    #[serde(rename = "authItems")]
+    /// A `list<string>` value. Wire name `authItems`. Required.
     #[serde(default)]
     pub auth_items: Vec<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub resource: String,
 }
 impl GetPersonalAuthRuleResponseBodyResult {

@@ -24,17 +24,13 @@ pub type GetSsoAccessTokenError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSsoAccessTokenRequest {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corpid: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `ssoSecret`. Required. Secret: redacted from `Debug` output.
-    #[serde(rename = "ssoSecret")]
+    /// A `string` value. Wire name `ssoSecret`. Required. Secret: redacted from `Debug` output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sso_secret: Option<String>,
 }
@@ -64,18 +60,13 @@ impl std::fmt::Debug for GetSsoAccessTokenRequest {
 }
 /// The response of [`GetSsoAccessToken`].
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSsoAccessTokenResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `accessToken`. Secret: redacted from `Debug` output.
-    #[serde(rename = "accessToken")]
+    /// A `string` value. Wire name `accessToken`. Secret: redacted from `Debug` output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `expireIn`.
-    #[serde(rename = "expireIn")]
+    /// A `i64` value. Wire name `expireIn`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_in: Option<i64>,
 }

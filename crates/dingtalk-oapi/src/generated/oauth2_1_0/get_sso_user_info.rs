@@ -26,9 +26,7 @@ pub type GetSsoUserInfoError = rt::Error<crate::generated::service::ApiCode>;
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetSsoUserInfoRequest {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
 }
@@ -45,40 +43,22 @@ impl GetSsoUserInfoRequest {
 }
 /// The response of [`GetSsoUserInfo`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSsoUserInfoResponse {
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub avatar: String,
-    /// A `string` value.
-    ///
-    /// Wire name `corpId`. Required.
-    #[serde(rename = "corpId")]
+    /// A `string` value. Wire name `corpId`. Required.
     pub corp_id: String,
-    /// A `string` value.
-    ///
-    /// Wire name `corpName`. Required.
-    #[serde(rename = "corpName")]
+    /// A `string` value. Wire name `corpName`. Required.
     pub corp_name: String,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     pub email: String,
-    /// A `bool` value.
-    ///
-    /// Wire name `isAdmin`. Required.
-    #[serde(rename = "isAdmin")]
+    /// A `bool` value. Wire name `isAdmin`. Required.
     pub is_admin: bool,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`. Required.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`. Required.
     pub user_id: String,
-    /// A `string` value.
-    ///
-    /// Wire name `userName`. Required.
-    #[serde(rename = "userName")]
+    /// A `string` value. Wire name `userName`. Required.
     pub user_name: String,
 }
 impl GetSsoUserInfoResponse {

@@ -24,24 +24,16 @@ pub type GetSuiteAccessTokenError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSuiteAccessTokenRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `suiteKey`. Required.
-    #[serde(rename = "suiteKey")]
+    /// A `string` value. Wire name `suiteKey`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite_key: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `suiteSecret`. Required. Secret: redacted from `Debug` output.
-    #[serde(rename = "suiteSecret")]
+    /// A `string` value. Wire name `suiteSecret`. Required. Secret: redacted from `Debug` output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite_secret: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `suiteTicket`. Required. Secret: redacted from `Debug` output.
-    #[serde(rename = "suiteTicket")]
+    /// A `string` value. Wire name `suiteTicket`. Required. Secret: redacted from `Debug` output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite_ticket: Option<String>,
 }
@@ -77,18 +69,13 @@ impl std::fmt::Debug for GetSuiteAccessTokenRequest {
 }
 /// The response of [`GetSuiteAccessToken`].
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSuiteAccessTokenResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `accessToken`. Secret: redacted from `Debug` output.
-    #[serde(rename = "accessToken")]
+    /// A `string` value. Wire name `accessToken`. Secret: redacted from `Debug` output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `expireIn`.
-    #[serde(rename = "expireIn")]
+    /// A `i64` value. Wire name `expireIn`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_in: Option<i64>,
 }

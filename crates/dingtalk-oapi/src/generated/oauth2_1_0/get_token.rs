@@ -26,25 +26,17 @@ pub type GetTokenError = rt::Error<crate::generated::service::ApiCode>;
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetTokenRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `corpId`. Required.
+    /// A `string` value. Wire name `corpId`. Required.
     #[serde(rename = "corpId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corp_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required. Secret: redacted from `Debug` output.
+    /// A `string` value. Required. Secret: redacted from `Debug` output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
-    /// A `string` value.
-    ///
-    /// Required.
+    /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant_type: Option<String>,
 }

@@ -24,33 +24,22 @@ pub type GetUserTokenError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserTokenRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `clientId`. Required.
-    #[serde(rename = "clientId")]
+    /// A `string` value. Wire name `clientId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `clientSecret`. Secret: redacted from `Debug` output.
-    #[serde(rename = "clientSecret")]
+    /// A `string` value. Wire name `clientSecret`. Secret: redacted from `Debug` output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `grantType`.
-    #[serde(rename = "grantType")]
+    /// A `string` value. Wire name `grantType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant_type: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `refreshToken`. Secret: redacted from `Debug` output.
-    #[serde(rename = "refreshToken")]
+    /// A `string` value. Wire name `refreshToken`. Secret: redacted from `Debug` output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
 }
@@ -98,30 +87,19 @@ impl std::fmt::Debug for GetUserTokenRequest {
 }
 /// The response of [`GetUserToken`].
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserTokenResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `accessToken`. Secret: redacted from `Debug` output.
-    #[serde(rename = "accessToken")]
+    /// A `string` value. Wire name `accessToken`. Secret: redacted from `Debug` output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `corpId`.
-    #[serde(rename = "corpId")]
+    /// A `string` value. Wire name `corpId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corp_id: Option<String>,
-    /// A `i64` value.
-    ///
-    /// Wire name `expireIn`.
-    #[serde(rename = "expireIn")]
+    /// A `i64` value. Wire name `expireIn`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_in: Option<i64>,
-    /// A `string` value.
-    ///
-    /// Wire name `refreshToken`. Secret: redacted from `Debug` output.
-    #[serde(rename = "refreshToken")]
+    /// A `string` value. Wire name `refreshToken`. Secret: redacted from `Debug` output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
 }

@@ -24,18 +24,13 @@ pub type KickoffByDeviceIdError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct KickoffByDeviceIdRequest {
-    /// A `string` value.
-    ///
-    /// Wire name `openDeviceId`.
-    #[serde(rename = "openDeviceId")]
+    /// A `string` value. Wire name `openDeviceId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_device_id: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `userId`.
-    #[serde(rename = "userId")]
+    /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -57,18 +52,13 @@ impl KickoffByDeviceIdRequest {
 }
 /// The response of [`KickoffByDeviceId`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct KickoffByDeviceIdResponse {
-    /// A `string` value.
-    ///
-    /// Wire name `errorCode`.
-    #[serde(rename = "errorCode")]
+    /// A `string` value. Wire name `errorCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
-    /// A `string` value.
-    ///
-    /// Wire name `errorMsg`.
-    #[serde(rename = "errorMsg")]
+    /// A `string` value. Wire name `errorMsg`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
     /// A `bool` value.
