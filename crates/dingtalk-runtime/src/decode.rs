@@ -53,15 +53,7 @@ pub(crate) fn decode(
     decoder: Decoder<'_>,
 ) -> Result<(), Error<AnyErrorCode>> {
     let keys = d.secret_names();
-    let decode_error = |kind| {
-        Error::Decode(DecodeError {
-            operation: d.name,
-            status,
-            content_type: content_type.clone(),
-            kind,
-            snippet: snippet(body, SNIPPET_CHARS, secrets, &keys),
-        })
-    };
+    let decode_error = |kind| decode_failure(d, status, &content_type, body, secrets, &keys, kind);
     if d.service.envelope == ErrorEnvelope::HttpStatus {
         return decode_status(d, status, content_type, body, secrets, decoder);
     }
@@ -118,6 +110,25 @@ pub(crate) fn decode(
     decoder(body).map(drop).map_err(|e| decode_error(DecodeErrorKind::Shape(scrub(&e.to_string(), secrets, &keys))))
 }
 
+/// An unusable answer, quoted by a short snippet free of secrets.
+fn decode_failure(
+    d: &'static OperationDescriptor,
+    status: u16,
+    content_type: &Option<String>,
+    body: &[u8],
+    secrets: &[&str],
+    keys: &[&str],
+    kind: DecodeErrorKind,
+) -> Error<AnyErrorCode> {
+    Error::Decode(DecodeError {
+        operation: d.name,
+        status,
+        content_type: content_type.clone(),
+        kind,
+        snippet: snippet(body, SNIPPET_CHARS, secrets, keys),
+    })
+}
+
 /// The new API's answers: a 2xx carries the response object (or nothing); an error status
 /// carries `{"code", "message", "requestid"}`.
 #[allow(clippy::result_large_err)]
@@ -130,15 +141,7 @@ fn decode_status(
     decoder: Decoder<'_>,
 ) -> Result<(), Error<AnyErrorCode>> {
     let keys = d.secret_names();
-    let decode_error = |kind| {
-        Error::Decode(DecodeError {
-            operation: d.name,
-            status,
-            content_type: content_type.clone(),
-            kind,
-            snippet: snippet(body, SNIPPET_CHARS, secrets, &keys),
-        })
-    };
+    let decode_error = |kind| decode_failure(d, status, &content_type, body, secrets, &keys, kind);
     let trimmed = body.trim_ascii();
     if (200..300).contains(&status) {
         // Some writes answer 200 or 204 with no body: an empty response object.
