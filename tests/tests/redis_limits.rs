@@ -154,13 +154,29 @@ async fn suite_tickets_and_corp_tokens_are_shared_through_redis() {
     let suite_a = dingtalk_oapi::SuiteCredentials::with_store("suite-key-1", "suite-secret-9", store_a);
     let suite_b = dingtalk_oapi::SuiteCredentials::with_store("suite-key-1", "suite-secret-9", store_b);
     suite_a.set_ticket("ticket-42").await.expect("stored in Redis");
-    let client_b =
-        dingtalk_oapi::Client::builder().base_url(server.url()).token_provider(suite_b.corp("corp-7")).build().unwrap();
+    let client_b = dingtalk_oapi::Client::builder()
+        .base_url(server.url())
+        .api_base_url(server.url())
+        .token_provider(suite_b.corp("corp-7"))
+        .build()
+        .unwrap();
     let token_b = client_b.access_token().await.expect("B signs with A's ticket");
-    let client_a =
-        dingtalk_oapi::Client::builder().base_url(server.url()).token_provider(suite_a.corp("corp-7")).build().unwrap();
+    let client_a = dingtalk_oapi::Client::builder()
+        .base_url(server.url())
+        .api_base_url(server.url())
+        .token_provider(suite_a.corp("corp-7"))
+        .build()
+        .unwrap();
     let token_a = client_a.access_token().await.expect("A reuses B's token");
     assert_eq!(token_a.secret(), token_b.secret());
     let fetched = server.requests().iter().filter(|r| r.path == "/service/get_corp_token").count();
     assert_eq!(fetched, 1, "one instance fetched the corp token, the other reused it");
+
+    // The new API's corp token likewise: fetched by one instance, reused by the other.
+    let api_service = &dingtalk_oapi::generated::service::API_SERVICE;
+    let api_b = client_b.access_token_for(api_service).await.expect("B fetches the new API's token");
+    let api_a = client_a.access_token_for(api_service).await.expect("A reuses it");
+    assert_eq!(api_a.secret(), api_b.secret());
+    let fetched = server.requests().iter().filter(|r| r.path == "/v1.0/oauth2/corpAccessToken").count();
+    assert_eq!(fetched, 1, "one fetch of the new API's corp token for both instances");
 }

@@ -162,6 +162,11 @@ fn corp_token_key(suite_key: &str, corp_id: &str) -> String {
     format!("dingtalk:corp_token:{suite_key}:{corp_id}")
 }
 
+/// The store key of an organization's new-API token for a suite.
+fn api_corp_token_key(suite_key: &str, corp_id: &str) -> String {
+    format!("dingtalk:api_corp_token:{suite_key}:{corp_id}")
+}
+
 fn unix_ms() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis())
 }
@@ -229,6 +234,26 @@ impl SuiteCredentials {
         }
     }
 
+    /// A token another instance fetched and shared in the store, with the life it has left.
+    async fn shared_token(&self, key: &str) -> Option<(AccessToken, Duration)> {
+        let shared = self.store()?.get(key).await.ok()??;
+        let (token, expires) = shared.split_once('\n')?;
+        let expires = expires.parse::<u128>().ok().filter(|e| *e > unix_ms())?;
+        let left = Duration::from_millis(u64::try_from(expires - unix_ms()).unwrap_or(0));
+        Some((AccessToken::new(token), left))
+    }
+
+    /// Shares a fetched token through the store (when there is one) until a little before it
+    /// expires, like the local cache.
+    async fn share_token(&self, key: &str, token: &str, life: Duration) {
+        let Some(store) = self.store() else { return };
+        let shared_for = life.saturating_sub((life / 10).min(Duration::from_secs(300)));
+        let value = format!("{token}\n{}", unix_ms() + shared_for.as_millis());
+        if let Err(e) = store.set(key, &value, Some(shared_for)).await {
+            tracing::debug!(error = %e, "the corp token is cached in this process only");
+        }
+    }
+
     /// The token provider for one authorizing organization.
     pub fn corp(self: &Arc<Self>, corp_id: impl Into<String>) -> CorpToken {
         let corp_id = corp_id.into();
@@ -262,14 +287,8 @@ impl TokenProvider for CorpToken {
             let suite = &self.suite;
             // Another instance may have fetched this organization's token already.
             let shared_key = corp_token_key(&suite.suite_key, &self.corp_id);
-            if let Some(store) = suite.store()
-                && let Ok(Some(shared)) = store.get(&shared_key).await
-                && let Some((token, expires)) = shared.split_once('\n')
-                && let Ok(expires) = expires.parse::<u128>()
-                && expires > unix_ms()
-            {
-                let left = Duration::from_millis(u64::try_from(expires - unix_ms()).unwrap_or(0));
-                return Ok((AccessToken::new(token), left));
+            if let Some(shared) = suite.shared_token(&shared_key).await {
+                return Ok(shared);
             }
             let ticket = suite.ticket().await.ok_or_else(|| AuthError {
                 message: "no suite ticket yet; DingTalk pushes it to the app's callback, pass it to the ticket source"
@@ -295,14 +314,7 @@ impl TokenProvider for CorpToken {
                 retryable: false,
             })?;
             let life = expiry(response.expires_in);
-            if let Some(store) = suite.store() {
-                // Shared until a little before it expires, like the local cache.
-                let shared_for = life.saturating_sub((life / 10).min(Duration::from_secs(300)));
-                let value = format!("{token}\n{}", unix_ms() + shared_for.as_millis());
-                if let Err(e) = store.set(&shared_key, &value, Some(shared_for)).await {
-                    tracing::debug!(error = %e, "the corp token is cached in this process only");
-                }
-            }
+            suite.share_token(&shared_key, &token, life).await;
             Ok((AccessToken::new(token), life))
         }))
     }
@@ -319,6 +331,10 @@ impl TokenProvider for CorpToken {
         }
         Box::pin(self.api_cache.get_or_fetch(move || async move {
             let suite = &self.suite;
+            let shared_key = api_corp_token_key(&suite.suite_key, &self.corp_id);
+            if let Some(shared) = suite.shared_token(&shared_key).await {
+                return Ok(shared);
+            }
             let ticket = suite.ticket().await.ok_or_else(|| AuthError {
                 message: "no suite ticket yet; DingTalk pushes it to the app's callback, pass it to the ticket source"
                     .into(),
@@ -337,7 +353,9 @@ impl TokenProvider for CorpToken {
                 errcode: None,
                 retryable: false,
             })?;
-            Ok((AccessToken::new(token), expiry(response.expire_in)))
+            let life = expiry(response.expire_in);
+            suite.share_token(&shared_key, &token, life).await;
+            Ok((AccessToken::new(token), life))
         }))
     }
 
