@@ -114,7 +114,14 @@ async fn one_app_credentials_serves_both_generations_each_token_fetched_once() {
     let count = |p: &str| paths.iter().filter(|x| *x == p).count();
     assert_eq!(count("/gettoken"), 1, "{paths:?}");
     assert_eq!(count("/v1.0/oauth2/accessToken"), 1, "{paths:?}");
-    // The new API's token went in the header of the new API's calls only.
+    // Each generation's calls carried their own generation's token (the fake server issues the
+    // two apart), the new one in the header.
+    let tokens = |prefix: &str| -> std::collections::BTreeSet<Option<String>> {
+        server.requests().into_iter().filter(|r| r.path.starts_with(prefix)).map(|r| r.access_token).collect()
+    };
+    let (new_tokens, old_tokens) = (tokens("/v1.0/contact/"), tokens("/topapi/"));
+    assert_eq!((new_tokens.len(), old_tokens.len()), (1, 1), "{new_tokens:?} {old_tokens:?}");
+    assert_ne!(new_tokens, old_tokens);
     let fetch = server.requests().into_iter().find(|r| r.path == "/v1.0/oauth2/accessToken").unwrap();
     assert!(fetch.body.contains("\"appKey\":\"dingkey\""), "{}", fetch.body);
     assert!(!format!("{c:?}").contains("app-secret-xyz"));
@@ -268,4 +275,104 @@ async fn the_client_side_limiter_keeps_new_api_calls_under_the_servers_limit() {
     for call in calls.collect::<Vec<_>>() {
         call.await.unwrap().expect("no call is refused: the limiter waits instead");
     }
+}
+
+#[tokio::test]
+async fn hostile_path_parameters_stay_in_their_segment() {
+    let server = mock().await;
+    let c = client(&server);
+    for (value, wire) in [
+        ("a\tb", "a%09b"),
+        (".\t.", ".%09."),
+        ("x;y", "x%3By"),
+        ("%2e%2e", "%252e%252e"),
+        ("é/ü", "%C3%A9%2F%C3%BC"),
+        ("a#b?c", "a%23b%3Fc"),
+        ("-._~", "-._~"),
+    ] {
+        server.clear_requests();
+        let user = c.contact_1_0().get_user().union_id(value).send().await.unwrap_or_else(|e| panic!("{value:?}: {e}"));
+        assert_eq!(user.union_id.as_deref(), Some(value), "the server read the value back");
+        let r = &server.requests()[0];
+        assert_eq!(r.path, format!("/v1.0/contact/users/{wire}"), "{value:?}");
+    }
+}
+
+#[tokio::test]
+async fn put_and_delete_travel_with_their_method() {
+    use dingtalk_oapi::OPERATIONS;
+    use dingtalk_oapi::runtime::{ErrorEnvelope, HttpMethod};
+    let server = mock().await;
+    let c = client(&server);
+    for method in [HttpMethod::Put, HttpMethod::Delete] {
+        let op = OPERATIONS
+            .iter()
+            .find(|d| {
+                d.service.envelope == ErrorEnvelope::HttpStatus
+                    && d.method == method
+                    && d.params().all(|f| !f.required || d.path_params.iter().any(|p| p.name == f.name))
+            })
+            .unwrap_or_else(|| panic!("a {method:?} operation whose only required parameters are in its path"));
+        let params: serde_json::Map<String, serde_json::Value> =
+            op.path_params.iter().map(|f| (f.name.to_owned(), serde_json::json!("p1"))).collect();
+        server.clear_requests();
+        c.call(op, params).await.unwrap_or_else(|e| panic!("{}: {e}", op.qualified_name()));
+        let r = &server.requests()[0];
+        assert_eq!(r.method, method.as_str(), "{}", op.qualified_name());
+        assert_eq!(r.operation.as_deref(), Some(op.qualified_name().as_ref()));
+    }
+}
+
+#[test]
+fn a_hostile_string_code_is_cleaned_before_it_is_kept_or_shown() {
+    use dingtalk_oapi::contact_1_0::GetUser;
+    let body = format!(r#"{{"code":"Bad\nCode {TOKEN} {}","message":"m"}}"#, "x".repeat(300));
+    let err = dingtalk_oapi::decode_response::<GetUser>(400, None, body.as_bytes()).unwrap_err();
+    let code = err.code().expect("an API error").as_str().to_owned();
+    assert!(code.starts_with("Bad?Code?"), "{code}");
+    assert!(code.chars().count() <= 129, "capped: {}", code.len());
+    let line = err.to_string();
+    assert_eq!(line.lines().count(), 1, "{line}");
+}
+
+/// A value of a parameter's type with every required field filled (objects and lists nested).
+fn sample(ty: &dingtalk_oapi::ParamType) -> serde_json::Value {
+    use dingtalk_oapi::ParamType as T;
+    match ty {
+        T::String => serde_json::json!("x1"),
+        T::Bool => serde_json::json!(true),
+        T::I32 | T::I64 => serde_json::json!(1),
+        T::F64 => serde_json::json!(1.5),
+        T::Json => serde_json::json!({}),
+        T::List(inner) => serde_json::json!([sample(inner)]),
+        T::Object(schema) => serde_json::Value::Object(
+            schema.fields.iter().filter(|f| f.required).map(|f| (f.name.to_owned(), sample(&f.ty))).collect(),
+        ),
+    }
+}
+
+/// Every imported operation goes through the path `dingtalk call` takes (`Client::call`: the
+/// schema check, encoding, header token, decode) and the fake server answers it: never a
+/// validation, decode or HTTP failure.
+#[tokio::test]
+async fn every_new_api_operation_is_served_through_call() {
+    use dingtalk_oapi::runtime::ErrorEnvelope;
+    let server = mock().await;
+    let c = client(&server);
+    let (mut ok, mut api_errors) = (0, Vec::new());
+    for op in dingtalk_oapi::OPERATIONS.iter().filter(|d| d.service.envelope == ErrorEnvelope::HttpStatus) {
+        let params = op.params().filter(|f| f.required).map(|f| (f.name.to_owned(), sample(&f.ty))).collect();
+        match c.call(op, params).await {
+            Ok(response) => {
+                assert!(response.is_object(), "{}: {response}", op.qualified_name());
+                ok += 1;
+            }
+            Err(Error::Api(e)) => api_errors.push(format!("{}: {e}", op.qualified_name())),
+            Err(e) => panic!("{}: {e}", op.qualified_name()),
+        }
+    }
+    // Only the token endpoints refuse the made-up credentials.
+    assert!(api_errors.iter().all(|e| e.contains("InvalidParameter")), "{api_errors:#?}");
+    assert!(api_errors.len() <= 3, "{api_errors:#?}");
+    assert!(ok >= 190, "{ok} operations answered");
 }

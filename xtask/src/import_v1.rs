@@ -688,6 +688,8 @@ struct RawOperation {
     returns: Option<String>,
     /// Shrink pattern: `request.<a>_shrink` holds `tmp_req.<a>`.
     shrink: HashMap<String, String>,
+    /// How each shrunk attribute is written (`json`, `simple`, …), by the shrunk attribute.
+    shrink_style: HashMap<String, String>,
     query: Vec<Sent>,
     body: Vec<Sent>,
     /// `body=<expr>` other than the `body` dict: (expr, line).
@@ -793,6 +795,9 @@ fn parse_operation(label: &str, lines: &[&str], start: usize, end: usize, py_nam
         {
             let len = original.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(original.len());
             op.shrink.insert(shrunk.trim().to_owned(), original[..len].to_owned());
+            // `array_to_string_with_specified_style(tmp_req.x, 'x', 'json')`: the last argument.
+            let style = value.trim_end().trim_end_matches(')').rsplit(',').next().and_then(|a| unquote(a.trim()));
+            op.shrink_style.insert(shrunk.trim().to_owned(), style.unwrap_or_default().to_owned());
         } else if let Some(expr) = t.strip_prefix("body=") {
             let expr = expr.strip_suffix(',').unwrap_or(expr);
             if expr != "OpenApiUtilClient.parse_to_map(body)" {
@@ -973,10 +978,11 @@ fn convert(raw: &RawOperation, models: &Models, labels: &Labels<'_>) -> Result<O
         notes.push(format!("takes the argument `{arg}`, which the request never sends; left out ({})", at(*line)));
     }
     if !raw.extra_headers.is_empty() {
-        notes.push(format!(
-            "also sends the header(s) `{}`, which the spec file does not list ({})",
-            raw.extra_headers.join("`, `"),
-            at(raw.line)
+        // The spec cannot carry them and the runtime would not send them: a call would fail.
+        return Err(format!(
+            "{}: also sends the header(s) `{}`, which the spec cannot express",
+            at(raw.line),
+            raw.extra_headers.join("`, `")
         ));
     }
 
@@ -1004,6 +1010,21 @@ fn convert(raw: &RawOperation, models: &Models, labels: &Labels<'_>) -> Result<O
         Ok(fields)
     };
     let query = sent(&raw.query)?;
+    // The runtime writes a list or object in the query as JSON text: exactly what the package
+    // does for shrunk fields of style `json`, and nothing else (it flattens the others).
+    for (field, s) in query.iter().zip(&raw.query) {
+        let scalar = matches!(field.ty.as_str(), "string" | "i64" | "bool" | "f64");
+        let style = raw.shrink_style.get(&s.attr).map(String::as_str);
+        if !scalar && style != Some("json") {
+            let how = style.map_or_else(|| "flattened".to_owned(), |s| format!("in style `{s}`"));
+            return Err(format!(
+                "{}: sends the {} `{}` in the query {how}, which the runtime does not write",
+                at(s.line),
+                field.ty,
+                s.wire
+            ));
+        }
+    }
     let body = sent(&raw.body)?;
     let response = match body_model {
         Some(model) => model_fields(model, models, &mut named, labels)?,

@@ -503,3 +503,28 @@ fn whole_package_imports_validates_and_generates() {
     );
     assert!(loaded.operations.len() > 3000, "{} operations", loaded.operations.len());
 }
+
+/// What the runtime would send wrongly is left out: an extra header it cannot send, a list in
+/// the query written in another style than JSON text.
+#[test]
+fn extra_headers_and_non_json_query_lists_are_skipped() {
+    let package = edited_package("client.py", |text| {
+        let header = "            real_headers['x-acs-dingtalk-access-token'] = UtilClient.to_jsonstring(headers.x_acs_dingtalk_access_token)\n";
+        let with_extra = format!("{header}            real_headers['x-client-token'] = 'abc'\n");
+        text.replacen(header, &with_extra, 1)
+            .replace("tmp_req.user_id_list, 'userIdList', 'json')", "tmp_req.user_id_list, 'userIdList', 'simple')")
+    });
+    let out = tempfile::tempdir().unwrap();
+    let report = import(package.path(), &demo(), out.path()).unwrap();
+    let skipped: Vec<String> = report.skipped.iter().map(ToString::to_string).collect();
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s.contains("AddAccountMapping") && s.contains("`x-client-token`, which the spec cannot express")),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped.iter().any(|s| s.contains("BatchGetUser") && s.contains("`userIdList` in the query in style `simple`")),
+        "{skipped:?}"
+    );
+}

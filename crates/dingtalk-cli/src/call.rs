@@ -38,7 +38,7 @@ pub fn list_only(out: Output) -> Result<(), Failure> {
     list(out)
 }
 
-pub async fn run(client: &Client, args: CallArgs, out: Output) -> Result<(), Failure> {
+pub async fn run(client: &Client, args: CallArgs, out: Output, only_old_url: bool) -> Result<(), Failure> {
     if args.list {
         return list(out);
     }
@@ -55,6 +55,13 @@ pub async fn run(client: &Client, args: CallArgs, out: Output) -> Result<(), Fai
         let hint = if known.is_empty() { String::new() } else { format!("; known: {}", known.join(", ")) };
         Failure::usage(format!("unknown operation `{name}`{hint} (see `dingtalk call --list`)"))
     })?;
+    if only_old_url && op.service.envelope == dingtalk_oapi::runtime::ErrorEnvelope::HttpStatus {
+        return Err(Failure::usage(format!(
+            "{} is an operation of the new API, and --base-url sets the old OAPI's server only; give \
+             --api-base-url (or DINGTALK_API_BASE_URL) too, e.g. https://api.dingtalk.com",
+            op.qualified_name()
+        )));
+    }
     if args.all && op.pagination.is_none() {
         return Err(Failure::usage(format!("{} is not paginated; drop --all", op.qualified_name())));
     }

@@ -107,7 +107,7 @@ pub fn failure<C: ApiErrorCode>(e: Error<C>) -> Failure {
     let code = match &e {
         Error::Validation(_) => exit::USAGE,
         Error::Api(_) => exit::API,
-        Error::Auth(a) if a.errcode.is_some() => exit::API,
+        Error::Auth(a) if a.errcode.is_some() || a.code.is_some() => exit::API,
         _ => exit::TRANSPORT,
     };
     Failure { code, message: e.to_string() }

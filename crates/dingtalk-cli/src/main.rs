@@ -238,7 +238,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let client = builder.build().map_err(|e| Failure::usage(e.to_string()))?;
     match cli.command {
         Command::ExtContact(cmd) => commands::ext_contact(&client, cmd, cli.output).await,
-        Command::Call(args) => call::run(&client, args, cli.output).await,
+        Command::Call(args) => {
+            // `--base-url` alone points the old OAPI at a test server; the new API's calls (and
+            // their token) would still go to api.dingtalk.com. Say so rather than send them.
+            let only_old_url = _sandbox.is_none() && cli.base_url.is_some() && cli.api_base_url.is_none();
+            call::run(&client, args, cli.output, only_old_url).await
+        }
         Command::Completions { .. } | Command::Callback(_) => unreachable!("handled before the runtime starts"),
     }
 }

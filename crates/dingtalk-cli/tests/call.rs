@@ -401,3 +401,11 @@ fn the_sandbox_serves_the_new_api_too() {
         json_out(&dingtalk(&["--sandbox", "--output", "json", "call", "contact_1_0.GetUser", "-p", "unionId=s1"]));
     assert_eq!(user["unionId"], "s1");
 }
+
+#[test]
+fn base_url_alone_does_not_send_new_api_calls_to_the_real_host() {
+    let server = MockProcess::start(TOKEN, &[]);
+    let out = server.run(&["call", "contact_1_0.GetUser", "-p", "unionId=u1"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--api-base-url"), "{}", text(&out.stderr));
+}

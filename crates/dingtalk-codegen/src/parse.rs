@@ -335,7 +335,14 @@ fn read_error_codes(node: &Node, d: &mut Diagnostics, global: bool) -> Vec<Error
     for item in read_seq(node, d, "error_codes") {
         let Some(mut m) = MapReader::new(item, "an error code", d) else { continue };
         let code = m.require("code", d).and_then(|n| read_code(n, d));
-        let status = m.take("status").and_then(|n| read_int(n, d, "status")).and_then(|s| u16::try_from(s).ok());
+        let status = m.take("status").and_then(|n| {
+            let s = read_int(n, d, "status")?;
+            let status = u16::try_from(s).ok().filter(|s| (400..=599).contains(s));
+            if status.is_none() {
+                d.error(&n.loc, format!("`status: {s}` is not an HTTP error status (400 to 599)"));
+            }
+            status
+        });
         let name = m.require("name", d).and_then(|n| read_ident(n, d, IdentCase::Snake, "name"));
         let message = req_str(&mut m, "message", d);
         let solution = opt_str(&mut m, "solution", d).unwrap_or_default();

@@ -24,7 +24,7 @@ const BUILDER_METHODS: &[&str] = &["request", "set_request", "send", "into_pagin
 const RESERVED_TYPE_NAMES: &[&str] = &["Option", "Result", "Vec", "String", "Into", "Self"];
 
 /// Modules the generator puts beside the group modules (`generated::service`, `generated::prelude`).
-const RESERVED_GROUPS: &[&str] = &["service", "prelude"];
+const RESERVED_GROUPS: &[&str] = &["service", "prelude", "groups", "mock"];
 
 /// Where named types are declared: name → (group, location, fields).
 pub struct TypeTable<'s> {
@@ -141,7 +141,7 @@ pub fn validate(spec: &Spec, d: &mut Diagnostics) {
 
     let mut op_names: BTreeMap<&str, &Location> = BTreeMap::new();
     let mut scoped_names: BTreeMap<String, &Location> = BTreeMap::new();
-    let mut paths: BTreeMap<(&str, &str, &str), &Location> = BTreeMap::new();
+    let mut paths: BTreeMap<(&str, &str, String), &Location> = BTreeMap::new();
     for op in &spec.operations {
         if RESERVED_TYPE_NAMES.contains(&op.name.as_str()) {
             d.error(
@@ -162,7 +162,10 @@ pub fn validate(spec: &Spec, d: &mut Diagnostics) {
         } else if let Some(first) = op_names.insert(&op.name, &op.loc) {
             d.error(&op.loc, format!("operation `{}` is declared twice (first at {first}); rename one", op.name));
         }
-        if let Some(first) = paths.insert((&op.service, op.method.as_str(), &op.path), &op.loc) {
+        // `/users/{a}` and `/users/{b}` are one route: parameters compare equal.
+        let route: String =
+            op.path.split('/').map(|s| if s.starts_with('{') { "{}" } else { s }).collect::<Vec<_>>().join("/");
+        if let Some(first) = paths.insert((&op.service, op.method.as_str(), route), &op.loc) {
             d.error(
                 &op.loc,
                 format!("`{} {}` is used by two operations (first at {first})", op.method.as_str(), op.path),

@@ -123,7 +123,7 @@ async fn respond(
     if op.service.envelope == ErrorEnvelope::HttpStatus {
         return respond_api(shared, m, token, params, body_error).await;
     }
-    if op.requires_token && shared.over_rate_limit(token, op.path) {
+    if op.requires_token && shared.over_rate_limit(token, op) {
         let reply = Reply::Json(StatusCode::OK, api_error(90018, message(op, 90018, "App rate limit exceeded")));
         return (reply, None);
     }
@@ -177,7 +177,7 @@ async fn respond_api(
     let status_reply = |(status, body): (u16, Value)| {
         Reply::Json(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), body)
     };
-    if op.requires_token && shared.over_rate_limit(token, op.path) {
+    if op.requires_token && shared.over_rate_limit(token, op) {
         return (status_reply(api_status_error(op, "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi", "")), None);
     }
     let fault = shared.take_fault(op);

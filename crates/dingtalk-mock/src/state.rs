@@ -35,8 +35,9 @@ pub(crate) struct Config {
     pub qps_limit: Option<u32>,
 }
 
-/// (token, path) of the per-second call counters: each maps to (the Unix second, calls in it).
-type RateKey = (String, &'static str);
+/// (token, group, operation) of the per-second call counters: each maps to (the Unix second,
+/// calls in it). DingTalk counts per API: GET and DELETE of one path are two.
+type RateKey = (String, &'static str, &'static str);
 
 pub(crate) struct Shared {
     config: Config,
@@ -81,9 +82,12 @@ impl Shared {
             if m.operation.path_params.is_empty() {
                 routes.entry(m.operation.path).or_default().push(m);
             } else {
-                templates.push((m.operation.path.trim_start_matches('/').split('/').collect(), *m));
+                templates.push((m.operation.path.trim_start_matches('/').split('/').collect::<Vec<_>>(), *m));
             }
         }
+        // A literal segment wins over a parameter at the same place (`/users/search` before
+        // `/users/{unionId}`), whatever the operations' order.
+        templates.sort_by_key(|(segments, _)| segments.iter().map(|s| s.starts_with('{')).collect::<Vec<_>>());
         let state = State {
             stores,
             tokens: HashMap::new(),
@@ -121,14 +125,14 @@ impl Shared {
 
     /// Whether this call goes over `--qps-limit` for its token and path in the current
     /// wall-clock second (DingTalk counts per second, per app, per API).
-    pub(crate) fn over_rate_limit(&self, token: Option<&str>, path: &'static str) -> bool {
+    pub(crate) fn over_rate_limit(&self, token: Option<&str>, op: &'static OperationDescriptor) -> bool {
         let Some(limit) = self.config.qps_limit else { return false };
         let second = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let mut rates = self.rates.lock().unwrap_or_else(PoisonError::into_inner);
         if rates.len() > 10_000 {
             rates.retain(|_, (s, _)| *s == second);
         }
-        let entry = rates.entry((token.unwrap_or_default().to_owned(), path)).or_insert((second, 0));
+        let entry = rates.entry((token.unwrap_or_default().to_owned(), op.group, op.name)).or_insert((second, 0));
         if entry.0 != second {
             *entry = (second, 0);
         }
@@ -137,10 +141,10 @@ impl Shared {
     }
 
     /// Queues a fault; `Err` lists the operation names if `name` is none of them.
-    pub(crate) fn inject(&self, name: &str, fault: Fault, times: usize) -> Result<(), Vec<&'static str>> {
+    pub(crate) fn inject(&self, name: &str, fault: Fault, times: usize) -> Result<(), Vec<String>> {
         let ops: Vec<&'static OperationDescriptor> = self.config.operations.iter().map(|m| m.operation).collect();
         let Some(op) = dingtalk_oapi::find_operation(&ops, name) else {
-            return Err(self.config.operations.iter().map(|m| m.operation.name).collect());
+            return Err(self.config.operations.iter().map(|m| m.operation.qualified_name().into_owned()).collect());
         };
         if times == 0 {
             return Ok(());
@@ -323,7 +327,8 @@ impl Shared {
             APP_TOKEN_PATH => {
                 let (key, secret) = (text(&params, "appKey"), text(&params, "appSecret"));
                 if self.config.apps.get(&key).is_some_and(|s| *s == secret) {
-                    (200, self.api_token_response(self.issue(format!("app\n{key}"))))
+                    // A grant of its own: the new API's token is not the old one's.
+                    (200, self.api_token_response(self.issue(format!("api-app\n{key}"))))
                 } else {
                     api_status_error(op, "InvalidParameter", "unknown appKey or wrong appSecret")
                 }
@@ -335,7 +340,7 @@ impl Shared {
                 {
                     return api_status_error(op, "InvalidParameter", "unknown suiteKey or wrong suiteSecret");
                 }
-                (200, self.api_token_response(self.issue(format!("corp\n{suite}\n{corp}"))))
+                (200, self.api_token_response(self.issue(format!("api-corp\n{suite}\n{corp}"))))
             }
             _ => match crate::data::first_example(m) {
                 Some(example) => (200, Value::Object(example)),

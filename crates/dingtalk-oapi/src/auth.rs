@@ -68,6 +68,7 @@ impl TokenProvider for AppCredentials {
                 message: "GetToken answered errcode 0 without an access_token".into(),
                 errcode: None,
                 retryable: false,
+                code: None,
             })?;
             Ok((AccessToken::new(token), expiry(response.expires_in)))
         }))
@@ -90,6 +91,7 @@ impl TokenProvider for AppCredentials {
                 message: "oauth2_1_0.GetAccessToken answered without an accessToken".into(),
                 errcode: None,
                 retryable: false,
+                code: None,
             })?;
             Ok((AccessToken::new(token), expiry(response.expire_in)))
         }))
@@ -295,6 +297,7 @@ impl TokenProvider for CorpToken {
                     .into(),
                 errcode: None,
                 retryable: false,
+                code: None,
             })?;
             let timestamp = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -312,6 +315,7 @@ impl TokenProvider for CorpToken {
                 message: "GetCorpToken answered errcode 0 without an access_token".into(),
                 errcode: None,
                 retryable: false,
+                code: None,
             })?;
             let life = expiry(response.expires_in);
             suite.share_token(&shared_key, &token, life).await;
@@ -340,6 +344,7 @@ impl TokenProvider for CorpToken {
                     .into(),
                 errcode: None,
                 retryable: false,
+                code: None,
             })?;
             let secret = suite.suite_secret.expose();
             let request = GetCorpAccessTokenRequest::new()
@@ -352,6 +357,7 @@ impl TokenProvider for CorpToken {
                 message: "oauth2_1_0.GetCorpAccessToken answered without an accessToken".into(),
                 errcode: None,
                 retryable: false,
+                code: None,
             })?;
             let life = expiry(response.expire_in);
             suite.share_token(&shared_key, &token, life).await;

@@ -144,15 +144,19 @@ impl TokenCache {
 
 /// Turns a failed token request into an [`AuthError`] free of `secrets`.
 pub fn auth_error<C: ApiErrorCode>(e: Error<C>, secrets: &[&str]) -> AuthError {
-    let (errcode, retryable) = match &e {
+    let (errcode, code, retryable) = match &e {
         Error::Api(api) => {
-            (api.code.code().as_i64(), matches!(api.class(), ErrorClass::Retryable | ErrorClass::RateLimited))
+            let code = match api.code.code() {
+                crate::operation::Code::Num(_) => None,
+                crate::operation::Code::Str(s) => Some(s.to_owned()),
+            };
+            (api.code.code().as_i64(), code, matches!(api.class(), ErrorClass::Retryable | ErrorClass::RateLimited))
         }
-        Error::Transport(_) => (None, true),
-        Error::Http(h) => (None, h.status == 429 || h.status >= 500),
-        _ => (None, false),
+        Error::Transport(_) => (None, None, true),
+        Error::Http(h) => (None, None, h.status == 429 || h.status >= 500),
+        _ => (None, None, false),
     };
-    AuthError { message: scrub(&e.to_string(), secrets, &[]), errcode, retryable }
+    AuthError { message: scrub(&e.to_string(), secrets, &[]), errcode, retryable, code }
 }
 
 /// A token's lifetime from `expires_in`: 7200 s when absent (DingTalk's documented life), none

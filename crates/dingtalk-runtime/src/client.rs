@@ -356,6 +356,7 @@ impl Client {
                         .into(),
                 errcode: None,
                 retryable: false,
+                code: None,
             }),
         }
     }

@@ -175,6 +175,7 @@ fn decode_status(
             if !code.is_empty() =>
         {
             let clean = |v: Option<serde_json::Value>| text_of(v).map(|t| scrub(&t, secrets, &keys));
+            let code = clean_code(&code, secrets, &keys);
             Err(Error::Api(ApiError {
                 operation: d.name,
                 code: AnyErrorCode::from_descriptor(Code::Str(&code), d),
@@ -197,6 +198,22 @@ fn decode_status(
             snippet: snippet(body, SNIPPET_CHARS, secrets, &keys),
         })),
     }
+}
+
+/// A string code as it is kept and shown: DingTalk's codes are letters, digits, `.`, `_` and
+/// `-`; anything else (a newline, an echoed secret) is replaced, and the length is capped.
+fn clean_code(code: &str, secrets: &[&str], keys: &[&str]) -> String {
+    const MAX: usize = 128;
+    let scrubbed = scrub(code, secrets, keys);
+    let mut out: String = scrubbed
+        .chars()
+        .take(MAX)
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '?' })
+        .collect();
+    if scrubbed.chars().count() > MAX {
+        out.push('…');
+    }
+    out
 }
 
 #[derive(Deserialize)]

@@ -182,6 +182,9 @@ pub struct AuthError {
     pub errcode: Option<i64>,
     /// Whether asking again later may help (the token endpoint was busy or unreachable).
     pub retryable: bool,
+    /// The string code of the token request, when the new API answered one
+    /// (`InvalidAuthentication`, …).
+    pub code: Option<String>,
 }
 
 impl fmt::Display for AuthError {

@@ -16,7 +16,8 @@ use crate::decode::{SNIPPET_CHARS, decode};
 use crate::dynamic::AnyErrorCode;
 use crate::error::*;
 use crate::operation::{
-    ApiErrorCode, Encoding, ErrorClass, HttpMethod, OperationDescriptor, ResponseEnvelope, TokenPlacement,
+    ApiErrorCode, Encoding, ErrorClass, ErrorEnvelope, HttpMethod, OperationDescriptor, ResponseEnvelope,
+    TokenPlacement,
 };
 use crate::redact::{scrub, snippet};
 use crate::retry::RetryReason;
@@ -24,8 +25,8 @@ use crate::schema;
 
 /// The parameters of a call, encoded once and reused by every attempt.
 struct Encoded {
-    /// The path's segments with the path parameters filled in (not yet percent-encoded).
-    segments: Vec<String>,
+    /// The path with the path parameters filled in, each percent-encoded.
+    path: String,
     query: Vec<(String, String)>,
     body: Option<(&'static str, Vec<u8>)>,
 }
@@ -154,19 +155,23 @@ impl Client {
                 if let Some(id) = &api.request_id {
                     span.record("request_id", id.as_str());
                 }
-                if api.class() == ErrorClass::TokenInvalid
-                    && !refreshed
-                    && let (Some(tok), Some(p)) = (&token, &self.inner.tokens)
-                {
-                    refreshed = true;
-                    if p.invalidate(tok).await {
-                        tracing::info!(
-                            errcode = %api.code.code(),
-                            "access token rejected; refreshing it and retrying once"
-                        );
-                        counted -= 1;
-                        continue;
-                    }
+            }
+            // The token was refused: a code the spec classes token-invalid, or (the new API) an
+            // HTTP 401 whose body names no code, as a gateway may answer.
+            let rejected = match &err {
+                Error::Api(api) => api.class() == ErrorClass::TokenInvalid,
+                Error::Http(h) => h.status == 401 && d.service.envelope == ErrorEnvelope::HttpStatus,
+                _ => false,
+            };
+            if rejected
+                && !refreshed
+                && let (Some(tok), Some(p)) = (&token, &self.inner.tokens)
+            {
+                refreshed = true;
+                if p.invalidate(tok).await {
+                    tracing::info!(error = %err, "access token rejected; refreshing it and retrying once");
+                    counted -= 1;
+                    continue;
                 }
             }
             let Some(reason) = retry_reason(&err, d.retry_safe) else { return Err(err) };
@@ -206,10 +211,8 @@ impl Client {
         decoder: Decoder<'_>,
     ) -> Result<(), Error<AnyErrorCode>> {
         let mut url = self.base_url_for(d.service);
-        if let Ok(mut path) = url.path_segments_mut() {
-            // Each segment percent-encoded on its own: a `/` in a path parameter stays inside it.
-            path.pop_if_empty().extend(&encoded.segments);
-        }
+        let base_path = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&format!("{base_path}{}", encoded.path));
         let query_token = match (token, d.service.token) {
             (Some(t), TokenPlacement::Query(name)) => Some((name, t.secret())),
             _ => None,
@@ -237,6 +240,7 @@ impl Client {
                     message: "the access token holds characters a header cannot carry".into(),
                     errcode: None,
                     retryable: false,
+                    code: None,
                 })
             })?;
             value.set_sensitive(true);
@@ -338,10 +342,11 @@ fn invalid_request<C: ApiErrorCode>(d: &'static OperationDescriptor, why: String
 /// Splits the (checked) parameters into query and body as the descriptor says.
 /// `Err` says why the body cannot be written (it cannot happen for JSON values).
 fn encode(d: &'static OperationDescriptor, mut params: Map<String, Value>) -> Result<Encoded, String> {
-    let mut segments = Vec::new();
+    let mut path = String::with_capacity(d.path.len() + 16);
     for segment in d.path.trim_start_matches('/').split('/') {
+        path.push('/');
         let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) else {
-            segments.push(segment.to_owned());
+            path.push_str(segment);
             continue;
         };
         match params.remove(name) {
@@ -350,7 +355,9 @@ fn encode(d: &'static OperationDescriptor, mut params: Map<String, Value>) -> Re
                 text if text.is_empty() || text == "." || text == ".." => {
                     return Err(format!("path parameter `{name}` cannot be `{text}`"));
                 }
-                text => segments.push(text),
+                // Everything but RFC 3986's unreserved characters is encoded, so a value stays
+                // one segment whatever it holds (`/`, `?`, `#`, `;`, `%`, controls, non-ASCII).
+                text => path.extend(percent_encoding::utf8_percent_encode(&text, PATH_SEGMENT)),
             },
             None => return Err(format!("needs the path parameter `{name}`")),
         }
@@ -378,8 +385,12 @@ fn encode(d: &'static OperationDescriptor, mut params: Map<String, Value>) -> Re
             Some(("application/x-www-form-urlencoded;charset=utf-8", form.finish().into_bytes()))
         }
     };
-    Ok(Encoded { segments, query, body })
+    Ok(Encoded { path, query, body })
 }
+
+/// What a path parameter's value keeps as it is: RFC 3986's unreserved characters.
+const PATH_SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// A parameter as query or form text: strings as they are, anything else as JSON.
 fn scalar_text(value: serde_json::Value) -> String {

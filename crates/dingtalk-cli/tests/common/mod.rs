@@ -43,6 +43,8 @@ pub fn mock_binary() -> PathBuf {
     BUILT.get_or_init(|| {
         let status = Command::new(env!("CARGO"))
             .args(["build", "-q", "-p", "dingtalk-mock", "--bin", "dingtalk-mock"])
+            // Into the profile the tests were built with (`target/release` under --release).
+            .args(dir.ends_with("release").then_some("--release"))
             .status()
             .expect("cargo build dingtalk-mock");
         assert!(status.success(), "building dingtalk-mock failed");
