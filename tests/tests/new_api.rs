@@ -91,6 +91,7 @@ async fn a_bad_token_is_a_typed_error_with_the_string_code() {
     assert!(api.request_id.as_deref().is_some_and(|id| !id.is_empty()));
     let line = err.to_string();
     assert!(line.contains("DingTalk error InvalidAuthentication (HTTP 401)"), "{line}");
+    assert!(line.starts_with("contact_1_0.GetUser failed"), "named apart from the old directory's GetUser: {line}");
     assert!(!line.contains("wrong-token"), "the token never shows: {line}");
     // A fixed token cannot be refreshed: one attempt.
     assert_eq!(server.requests().len(), 1);

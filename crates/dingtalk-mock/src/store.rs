@@ -210,6 +210,7 @@ mod tests {
 
     static TEST: OperationDescriptor = OperationDescriptor {
         name: "Test",
+        id: "Test",
         group: "test",
         summary: "",
         service: &dingtalk_oapi::generated::service::SERVICE,

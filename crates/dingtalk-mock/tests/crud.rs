@@ -44,6 +44,7 @@ const USER_ID: &[FieldSchema] = &[field("user_id", ParamType::String, true).max_
 const fn op(name: &'static str, path: &'static str, body: &'static [FieldSchema]) -> OperationDescriptor {
     OperationDescriptor {
         name,
+        id: name,
         group: "contact",
         summary: "",
         service: &SERVICE,

@@ -31,7 +31,7 @@ pub fn decode_response<O: Operation>(
         .map_err(|e| e.map_code(|code| O::ErrorCode::from_descriptor(code.code(), d)))?;
     slot.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner).ok_or_else(|| {
         Error::Decode(DecodeError {
-            operation: d.name,
+            operation: d.id,
             status,
             content_type: content_type.map(str::to_owned),
             kind: DecodeErrorKind::Shape("no response was decoded".into()),
@@ -60,7 +60,7 @@ pub(crate) fn decode(
     // DingTalk answers API errors with 200; 400 bodies are read like normal ones.
     if status != 200 && status != 400 {
         return Err(Error::Http(HttpError {
-            operation: d.name,
+            operation: d.id,
             status,
             content_type: content_type.clone(),
             snippet: snippet(body, SNIPPET_CHARS, secrets, &keys),
@@ -93,7 +93,7 @@ pub(crate) fn decode(
     if errcode != 0 {
         let clean = |v: Option<serde_json::Value>| text_of(v).map(|t| scrub(&t, secrets, &keys));
         return Err(Error::Api(ApiError {
-            operation: d.name,
+            operation: d.id,
             code: AnyErrorCode::from_descriptor(Code::Num(errcode), d),
             status,
             sub_class: envelope
@@ -121,7 +121,7 @@ fn decode_failure(
     kind: DecodeErrorKind,
 ) -> Error<AnyErrorCode> {
     Error::Decode(DecodeError {
-        operation: d.name,
+        operation: d.id,
         status,
         content_type: content_type.clone(),
         kind,
@@ -177,7 +177,7 @@ fn decode_status(
             let clean = |v: Option<serde_json::Value>| text_of(v).map(|t| scrub(&t, secrets, &keys));
             let code = clean_code(&code, secrets, &keys);
             Err(Error::Api(ApiError {
-                operation: d.name,
+                operation: d.id,
                 code: AnyErrorCode::from_descriptor(Code::Str(&code), d),
                 status,
                 sub_class: None,
@@ -192,7 +192,7 @@ fn decode_status(
             Err(decode_error(DecodeErrorKind::FloodProtection { wait_seconds }))
         }
         _ => Err(Error::Http(HttpError {
-            operation: d.name,
+            operation: d.id,
             status,
             content_type: content_type.clone(),
             snippet: snippet(body, SNIPPET_CHARS, secrets, &keys),

@@ -98,7 +98,7 @@ impl Client {
         let response: Value = self.send_params(op, params).await?;
         project_response(op, response).map_err(|why| {
             Error::Decode(crate::error::DecodeError {
-                operation: op.name,
+                operation: op.id,
                 status: 200,
                 content_type: None,
                 kind: crate::error::DecodeErrorKind::Shape(why),
@@ -119,7 +119,7 @@ impl Client {
         params: Map<String, Value>,
     ) -> Result<Vec<Value>, CallError> {
         let Some(pagination) = op.pagination else {
-            return Err(invalid(op, format!("{} is not paginated", op.name)));
+            return Err(invalid(op, format!("{} is not paginated", op.id)));
         };
         // The parameters are checked as the first page's would be (a cursor given as text is
         // refused here rather than silently replaced).
@@ -127,7 +127,7 @@ impl Client {
         first.entry(pagination.position().to_owned()).or_insert(Value::from(0));
         first.entry(pagination.size.to_owned()).or_insert(Value::from(pagination.max_page_size));
         let params = schema::check_params(op, &first, schema::Mode::Strict).map_err(|mut e| {
-            e.operation = Some(op.name);
+            e.operation = Some(op.id);
             Error::Validation(e)
         })?;
         let number = |name: &str| params.get(name).and_then(Value::as_i64);
@@ -154,10 +154,10 @@ impl Client {
                     match (more, path(&page, next_cursor).and_then(Value::as_i64)) {
                         (false, _) => None,
                         (true, Some(next)) if seen.contains(&next) => {
-                            return Err(Error::RepeatedCursor { operation: op.name, cursor: next, pages });
+                            return Err(Error::RepeatedCursor { operation: op.id, cursor: next, pages });
                         }
                         (true, Some(next)) => Some(next),
-                        (true, None) => return Err(crate::paginate::missing_cursor(op.name)),
+                        (true, None) => return Err(crate::paginate::missing_cursor(op.id)),
                     }
                 }
             };
@@ -166,7 +166,7 @@ impl Client {
                 None => return Ok(items),
             }
         }
-        Err(Error::PageLimit { operation: op.name, pages: DEFAULT_MAX_PAGES })
+        Err(Error::PageLimit { operation: op.id, pages: DEFAULT_MAX_PAGES })
     }
 }
 
@@ -177,7 +177,7 @@ pub fn path<'v>(value: &'v Value, dotted: &str) -> Option<&'v Value> {
 
 fn invalid(op: &'static OperationDescriptor, why: String) -> CallError {
     Error::Validation(crate::validation::ValidationError {
-        operation: Some(op.name),
+        operation: Some(op.id),
         field: String::new(),
         problem: crate::validation::Problem::Invalid(why),
     })

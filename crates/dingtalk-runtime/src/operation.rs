@@ -444,6 +444,10 @@ pub struct MockFilter {
 pub struct OperationDescriptor {
     /// UpperCamelCase operation name, e.g. `ListLabelGroups`.
     pub name: &'static str,
+    /// The name that tells it apart from every other operation, in messages, logs, the limiter
+    /// and `dingtalk call`: `name` for the old OAPI (its names are unique), `group.Name` for the
+    /// new API (`contact_1_0.GetUser`), whose groups repeat names.
+    pub id: &'static str,
     pub group: &'static str,
     pub summary: &'static str,
     pub service: &'static ServiceDescriptor,
@@ -479,13 +483,10 @@ impl OperationDescriptor {
         self.params().chain(self.response).filter(|f| f.secret).map(|f| f.name).collect()
     }
 
-    /// The name `dingtalk call` and [`find_operation`](crate::find_operation) know it by:
-    /// `group.Name` for the new API's operations (names repeat across its groups), else `Name`.
+    /// The name `dingtalk call` and [`find_operation`](crate::find_operation) know it by: its
+    /// [`id`](Self::id).
     pub fn qualified_name(&self) -> std::borrow::Cow<'static, str> {
-        match self.service.envelope {
-            ErrorEnvelope::Errcode => std::borrow::Cow::Borrowed(self.name),
-            ErrorEnvelope::HttpStatus => std::borrow::Cow::Owned(format!("{}.{}", self.group, self.name)),
-        }
+        std::borrow::Cow::Borrowed(self.id)
     }
 
     /// The documented error code, from this operation's list or else the service's table.

@@ -110,7 +110,7 @@ impl<O: Paginated> Paginator<O> {
             }
             if state.pages >= state.max_pages {
                 state.done = true;
-                let error = Error::PageLimit { operation: O::DESCRIPTOR.name, pages: state.pages };
+                let error = Error::PageLimit { operation: O::DESCRIPTOR.id, pages: state.pages };
                 return Some((Err(error), state));
             }
             let mut request = state.request.clone();
@@ -133,13 +133,13 @@ impl<O: Paginated> Paginator<O> {
                             (false, _) => state.done = true,
                             (true, Some(next)) if state.seen.contains(&next) => {
                                 state.pending = Some(Error::RepeatedCursor {
-                                    operation: O::DESCRIPTOR.name,
+                                    operation: O::DESCRIPTOR.id,
                                     cursor: next,
                                     pages: state.pages,
                                 });
                             }
                             (true, Some(next)) => state.offset = next,
-                            (true, None) => state.pending = Some(missing_cursor(O::DESCRIPTOR.name)),
+                            (true, None) => state.pending = Some(missing_cursor(O::DESCRIPTOR.id)),
                         }
                     } else {
                         match next_offset(state.offset, state.size, O::item_count(&page)) {

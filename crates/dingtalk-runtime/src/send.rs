@@ -61,7 +61,7 @@ impl Client {
         slot.into_inner().unwrap_or_else(PoisonError::into_inner).ok_or_else(|| {
             // Unreachable: a success has gone through the decoder. Reported, not panicked.
             Error::Decode(DecodeError {
-                operation: d.name,
+                operation: d.id,
                 status: 200,
                 content_type: None,
                 kind: DecodeErrorKind::Shape("no response was decoded".into()),
@@ -79,7 +79,7 @@ impl Client {
     ) -> Result<(), Error<AnyErrorCode>> {
         let span = tracing::info_span!(
             "dingtalk_call",
-            operation = d.name,
+            operation = d.id,
             path = d.path,
             attempt = Empty,
             errcode = Empty,
@@ -96,7 +96,7 @@ impl Client {
         decoder: Decoder<'_>,
     ) -> Result<(), Error<AnyErrorCode>> {
         let params = schema::check_params(d, &params, schema::Mode::Strict).map_err(|mut e| {
-            e.operation = Some(d.name);
+            e.operation = Some(d.id);
             Error::Validation(e)
         })?;
         let encoded = encode(d, params).map_err(|why| invalid_request(d, why))?;
@@ -119,7 +119,7 @@ impl Client {
             let identity = self.inner.tokens.as_ref().map_or_else(|| "default".to_owned(), |p| p.identity());
             if let Err(t) = self.inner.limiter.acquire(&identity, &d.qualified_name(), deadline).await {
                 return Err(Error::Throttled {
-                    operation: d.name,
+                    operation: d.id,
                     permits: t.rule.permits,
                     window: t.rule.window,
                     wait: t.wait,
@@ -134,7 +134,7 @@ impl Client {
             {
                 Ok(outcome) => outcome,
                 Err(_) => Err(Error::Transport(TransportError {
-                    operation: d.name,
+                    operation: d.id,
                     kind: TransportErrorKind::Deadline,
                     target: self.target(d, d.path),
                     detail: format!("the call's deadline of {:?} passed", retry.deadline),
@@ -255,7 +255,7 @@ impl Client {
         let content_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let body = read_capped(response, self.inner.max_response_bytes).await.map_err(|e| match e {
             ReadError::TooLarge(partial) => Error::Decode(DecodeError {
-                operation: d.name,
+                operation: d.id,
                 status,
                 content_type: content_type.clone(),
                 kind: DecodeErrorKind::TooLarge { limit: self.inner.max_response_bytes },
@@ -289,7 +289,7 @@ impl Client {
             detail = e.to_string();
         }
         TransportError {
-            operation: d.name,
+            operation: d.id,
             kind,
             target: self.target(d, d.path),
             detail: scrub(&detail, secrets, &[]),
@@ -333,7 +333,7 @@ pub(crate) fn to_params<C: ApiErrorCode>(
 
 fn invalid_request<C: ApiErrorCode>(d: &'static OperationDescriptor, why: String) -> Error<C> {
     Error::Validation(crate::validation::ValidationError {
-        operation: Some(d.name),
+        operation: Some(d.id),
         field: String::new(),
         problem: crate::validation::Problem::Invalid(why),
     })

@@ -17,14 +17,14 @@ impl<R: OperationRequest + Serialize> Validate for R {
     fn validate(&self) -> Result<(), ValidationError> {
         let d = <R::Operation as Operation>::DESCRIPTOR;
         let fail = |why: String| ValidationError {
-            operation: Some(d.name),
+            operation: Some(d.id),
             field: String::new(),
             problem: Problem::Invalid(why),
         };
         match serde_json::to_value(self) {
             Ok(serde_json::Value::Object(params)) => {
                 schema::check_params(d, &params, schema::Mode::Strict).map(drop).map_err(|mut e| {
-                    e.operation = Some(d.name);
+                    e.operation = Some(d.id);
                     e
                 })
             }

@@ -470,6 +470,7 @@ fn descriptor(op: &Operation, scope: &Scope) -> TokenStream {
     let (name, group, summary, path) = (&op.name, &op.group, &op.summary, &op.path);
     let method = format_ident!("{}", op.method.variant());
     let service = scope.ctx.spec.service_of(op);
+    let id = if service.by_group { format!("{}.{}", op.group, op.name) } else { op.name.clone() };
     let service_static = super::service::static_ident(scope.ctx.spec, service);
     let path_params = field_schemas(&op.path_params, scope);
     let encoding = format_ident!("{}", op.encoding.variant());
@@ -506,6 +507,7 @@ fn descriptor(op: &Operation, scope: &Scope) -> TokenStream {
         #[doc = #doc]
         pub static #ident: rt::OperationDescriptor = rt::OperationDescriptor {
             name: #name,
+            id: #id,
             group: #group,
             summary: #summary,
             service: &crate::generated::service::#service_static,

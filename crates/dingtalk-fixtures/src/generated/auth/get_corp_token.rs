@@ -203,6 +203,7 @@ impl std::fmt::Display for GetCorpTokenErrorCode {
 /// How [`GetCorpToken`] is called: everything the generic runtime needs.
 pub static GET_CORP_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCorpToken",
+    id: "GetCorpToken",
     group: "auth",
     summary: "Get the access token of an organization that authorized a third-party enterprise app.",
     service: &crate::generated::service::SERVICE,

@@ -177,6 +177,7 @@ impl std::fmt::Display for GetTokenErrorCode {
 /// How [`GetToken`] is called: everything the generic runtime needs.
 pub static GET_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetToken",
+    id: "GetToken",
     group: "auth",
     summary: "Get the access token of an internal app from its app key and app secret.",
     service: &crate::generated::service::SERVICE,

@@ -96,6 +96,7 @@ impl rt::ResponseEnvelope for AddAccountMappingResponse {}
 /// How [`AddAccountMapping`] is called: everything the generic runtime needs.
 pub static ADD_ACCOUNT_MAPPING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddAccountMapping",
+    id: "contact_1_0.AddAccountMapping",
     group: "contact_1_0",
     summary: "Add account mapping.",
     service: &crate::generated::service::API_SERVICE,

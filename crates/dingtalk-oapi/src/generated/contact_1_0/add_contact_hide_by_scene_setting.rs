@@ -259,6 +259,7 @@ pub static ADD_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_SEARCH_SCENE_CONFIG_SCHEMA:
 /// How [`AddContactHideBySceneSetting`] is called: everything the generic runtime needs.
 pub static ADD_CONTACT_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddContactHideBySceneSetting",
+    id: "contact_1_0.AddContactHideBySceneSetting",
     group: "contact_1_0",
     summary: "Add contact hide by scene setting.",
     service: &crate::generated::service::API_SERVICE,

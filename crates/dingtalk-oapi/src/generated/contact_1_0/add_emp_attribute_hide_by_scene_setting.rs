@@ -243,6 +243,7 @@ pub static ADD_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_REQUEST_SEARCH_SCENE_CONFIG_S
 /// How [`AddEmpAttributeHideBySceneSetting`] is called: everything the generic runtime needs.
 pub static ADD_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddEmpAttributeHideBySceneSetting",
+    id: "contact_1_0.AddEmpAttributeHideBySceneSetting",
     group: "contact_1_0",
     summary: "Add emp attribute hide by scene setting.",
     service: &crate::generated::service::API_SERVICE,

@@ -105,6 +105,7 @@ impl rt::ResponseEnvelope for AddOrgAccountOwnnessResponse {}
 /// How [`AddOrgAccountOwnness`] is called: everything the generic runtime needs.
 pub static ADD_ORG_ACCOUNT_OWNNESS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddOrgAccountOwnness",
+    id: "contact_1_0.AddOrgAccountOwnness",
     group: "contact_1_0",
     summary: "Add org account ownness.",
     service: &crate::generated::service::API_SERVICE,

@@ -185,6 +185,7 @@ impl rt::ResponseEnvelope for AnnualCertificationAuditResponse {}
 /// How [`AnnualCertificationAudit`] is called: everything the generic runtime needs.
 pub static ANNUAL_CERTIFICATION_AUDIT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AnnualCertificationAudit",
+    id: "contact_1_0.AnnualCertificationAudit",
     group: "contact_1_0",
     summary: "Annual certification audit.",
     service: &crate::generated::service::API_SERVICE,

@@ -192,6 +192,7 @@ pub static BATCH_GET_USER_RESPONSE_BODY_USER_LIST_SCHEMA: rt::ObjectSchema = rt:
 /// How [`BatchGetUser`] is called: everything the generic runtime needs.
 pub static BATCH_GET_USER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchGetUser",
+    id: "contact_1_0.BatchGetUser",
     group: "contact_1_0",
     summary: "Batch get user.",
     service: &crate::generated::service::API_SERVICE,

@@ -259,6 +259,7 @@ pub static BATCH_UPDATE_EXTERNAL_TITLE_RESPONSE_BODY_RESULT_MODIFY_LIST_SCHEMA: 
 /// How [`BatchUpdateExternalTitle`] is called: everything the generic runtime needs.
 pub static BATCH_UPDATE_EXTERNAL_TITLE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchUpdateExternalTitle",
+    id: "contact_1_0.BatchUpdateExternalTitle",
     group: "contact_1_0",
     summary: "Batch update external title.",
     service: &crate::generated::service::API_SERVICE,

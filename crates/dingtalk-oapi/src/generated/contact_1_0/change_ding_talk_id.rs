@@ -73,6 +73,7 @@ impl rt::ResponseEnvelope for ChangeDingTalkIdResponse {}
 /// How [`ChangeDingTalkId`] is called: everything the generic runtime needs.
 pub static CHANGE_DING_TALK_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ChangeDingTalkId",
+    id: "contact_1_0.ChangeDingTalkId",
     group: "contact_1_0",
     summary: "Change ding talk id.",
     service: &crate::generated::service::API_SERVICE,

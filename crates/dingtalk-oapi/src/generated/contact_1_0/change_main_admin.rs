@@ -72,6 +72,7 @@ impl rt::ResponseEnvelope for ChangeMainAdminResponse {}
 /// How [`ChangeMainAdmin`] is called: everything the generic runtime needs.
 pub static CHANGE_MAIN_ADMIN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ChangeMainAdmin",
+    id: "contact_1_0.ChangeMainAdmin",
     group: "contact_1_0",
     summary: "Change main admin.",
     service: &crate::generated::service::API_SERVICE,

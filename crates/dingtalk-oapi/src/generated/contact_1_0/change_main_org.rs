@@ -64,6 +64,7 @@ impl rt::ResponseEnvelope for ChangeMainOrgResponse {}
 /// How [`ChangeMainOrg`] is called: everything the generic runtime needs.
 pub static CHANGE_MAIN_ORG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ChangeMainOrg",
+    id: "contact_1_0.ChangeMainOrg",
     group: "contact_1_0",
     summary: "Change main org.",
     service: &crate::generated::service::API_SERVICE,

@@ -96,6 +96,7 @@ impl rt::ResponseEnvelope for CourseFinishCourseResponse {}
 /// How [`CourseFinishCourse`] is called: everything the generic runtime needs.
 pub static COURSE_FINISH_COURSE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CourseFinishCourse",
+    id: "contact_1_0.CourseFinishCourse",
     group: "contact_1_0",
     summary: "Course finish course.",
     service: &crate::generated::service::API_SERVICE,

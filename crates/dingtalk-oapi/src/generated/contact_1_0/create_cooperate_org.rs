@@ -82,6 +82,7 @@ impl rt::ResponseEnvelope for CreateCooperateOrgResponse {}
 /// How [`CreateCooperateOrg`] is called: everything the generic runtime needs.
 pub static CREATE_COOPERATE_ORG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateCooperateOrg",
+    id: "contact_1_0.CreateCooperateOrg",
     group: "contact_1_0",
     summary: "Create cooperate org.",
     service: &crate::generated::service::API_SERVICE,

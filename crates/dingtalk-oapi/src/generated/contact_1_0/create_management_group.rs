@@ -164,6 +164,7 @@ pub static CREATE_MANAGEMENT_GROUP_REQUEST_SCOPE_SCHEMA: rt::ObjectSchema = rt::
 /// How [`CreateManagementGroup`] is called: everything the generic runtime needs.
 pub static CREATE_MANAGEMENT_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateManagementGroup",
+    id: "contact_1_0.CreateManagementGroup",
     group: "contact_1_0",
     summary: "Create management group.",
     service: &crate::generated::service::API_SERVICE,

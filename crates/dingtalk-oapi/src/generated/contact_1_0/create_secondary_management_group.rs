@@ -174,6 +174,7 @@ pub static CREATE_SECONDARY_MANAGEMENT_GROUP_REQUEST_SCOPE_SCHEMA: rt::ObjectSch
 /// How [`CreateSecondaryManagementGroup`] is called: everything the generic runtime needs.
 pub static CREATE_SECONDARY_MANAGEMENT_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateSecondaryManagementGroup",
+    id: "contact_1_0.CreateSecondaryManagementGroup",
     group: "contact_1_0",
     summary: "Create secondary management group.",
     service: &crate::generated::service::API_SERVICE,

@@ -106,6 +106,7 @@ pub static CREATE_USER_GROUP_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt:
 /// How [`CreateUserGroup`] is called: everything the generic runtime needs.
 pub static CREATE_USER_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateUserGroup",
+    id: "contact_1_0.CreateUserGroup",
     group: "contact_1_0",
     summary: "Create user group.",
     service: &crate::generated::service::API_SERVICE,

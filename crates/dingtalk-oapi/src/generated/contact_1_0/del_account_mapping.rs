@@ -73,6 +73,7 @@ impl rt::ResponseEnvelope for DelAccountMappingResponse {}
 /// How [`DelAccountMapping`] is called: everything the generic runtime needs.
 pub static DEL_ACCOUNT_MAPPING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DelAccountMapping",
+    id: "contact_1_0.DelAccountMapping",
     group: "contact_1_0",
     summary: "Del account mapping.",
     service: &crate::generated::service::API_SERVICE,

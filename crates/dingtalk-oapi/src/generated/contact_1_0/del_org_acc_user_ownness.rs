@@ -80,6 +80,7 @@ impl rt::ResponseEnvelope for DelOrgAccUserOwnnessResponse {}
 /// How [`DelOrgAccUserOwnness`] is called: everything the generic runtime needs.
 pub static DEL_ORG_ACC_USER_OWNNESS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DelOrgAccUserOwnness",
+    id: "contact_1_0.DelOrgAccUserOwnness",
     group: "contact_1_0",
     summary: "Del org acc user ownness.",
     service: &crate::generated::service::API_SERVICE,

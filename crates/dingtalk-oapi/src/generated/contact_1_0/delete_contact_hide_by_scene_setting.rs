@@ -67,6 +67,7 @@ impl rt::ResponseEnvelope for DeleteContactHideBySceneSettingResponse {}
 /// How [`DeleteContactHideBySceneSetting`] is called: everything the generic runtime needs.
 pub static DELETE_CONTACT_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteContactHideBySceneSetting",
+    id: "contact_1_0.DeleteContactHideBySceneSetting",
     group: "contact_1_0",
     summary: "Delete contact hide by scene setting.",
     service: &crate::generated::service::API_SERVICE,

@@ -56,6 +56,7 @@ impl rt::ResponseEnvelope for DeleteContactHideSettingResponse {}
 /// How [`DeleteContactHideSetting`] is called: everything the generic runtime needs.
 pub static DELETE_CONTACT_HIDE_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteContactHideSetting",
+    id: "contact_1_0.DeleteContactHideSetting",
     group: "contact_1_0",
     summary: "Delete contact hide setting.",
     service: &crate::generated::service::API_SERVICE,

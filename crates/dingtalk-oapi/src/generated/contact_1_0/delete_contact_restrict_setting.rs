@@ -67,6 +67,7 @@ impl rt::ResponseEnvelope for DeleteContactRestrictSettingResponse {}
 /// How [`DeleteContactRestrictSetting`] is called: everything the generic runtime needs.
 pub static DELETE_CONTACT_RESTRICT_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteContactRestrictSetting",
+    id: "contact_1_0.DeleteContactRestrictSetting",
     group: "contact_1_0",
     summary: "Delete contact restrict setting.",
     service: &crate::generated::service::API_SERVICE,

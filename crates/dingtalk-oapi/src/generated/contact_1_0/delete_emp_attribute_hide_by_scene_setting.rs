@@ -67,6 +67,7 @@ impl rt::ResponseEnvelope for DeleteEmpAttributeHideBySceneSettingResponse {}
 /// How [`DeleteEmpAttributeHideBySceneSetting`] is called: everything the generic runtime needs.
 pub static DELETE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteEmpAttributeHideBySceneSetting",
+    id: "contact_1_0.DeleteEmpAttributeHideBySceneSetting",
     group: "contact_1_0",
     summary: "Delete emp attribute hide by scene setting.",
     service: &crate::generated::service::API_SERVICE,

@@ -58,6 +58,7 @@ impl rt::ResponseEnvelope for DeleteEmpAttributeVisibilityResponse {}
 /// How [`DeleteEmpAttributeVisibility`] is called: everything the generic runtime needs.
 pub static DELETE_EMP_ATTRIBUTE_VISIBILITY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteEmpAttributeVisibility",
+    id: "contact_1_0.DeleteEmpAttributeVisibility",
     group: "contact_1_0",
     summary: "Delete emp attribute visibility.",
     service: &crate::generated::service::API_SERVICE,

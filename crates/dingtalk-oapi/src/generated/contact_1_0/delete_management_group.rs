@@ -56,6 +56,7 @@ impl rt::ResponseEnvelope for DeleteManagementGroupResponse {}
 /// How [`DeleteManagementGroup`] is called: everything the generic runtime needs.
 pub static DELETE_MANAGEMENT_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteManagementGroup",
+    id: "contact_1_0.DeleteManagementGroup",
     group: "contact_1_0",
     summary: "Delete management group.",
     service: &crate::generated::service::API_SERVICE,

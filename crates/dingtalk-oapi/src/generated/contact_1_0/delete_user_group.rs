@@ -89,6 +89,7 @@ pub static DELETE_USER_GROUP_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt:
 /// How [`DeleteUserGroup`] is called: everything the generic runtime needs.
 pub static DELETE_USER_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteUserGroup",
+    id: "contact_1_0.DeleteUserGroup",
     group: "contact_1_0",
     summary: "Delete user group.",
     service: &crate::generated::service::API_SERVICE,

@@ -116,6 +116,7 @@ impl rt::ResponseEnvelope for DeptGroupSettingUpdateResponse {}
 /// How [`DeptGroupSettingUpdate`] is called: everything the generic runtime needs.
 pub static DEPT_GROUP_SETTING_UPDATE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeptGroupSettingUpdate",
+    id: "contact_1_0.DeptGroupSettingUpdate",
     group: "contact_1_0",
     summary: "Dept group setting update.",
     service: &crate::generated::service::API_SERVICE,

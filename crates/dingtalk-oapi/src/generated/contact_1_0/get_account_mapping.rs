@@ -134,6 +134,7 @@ pub static GET_ACCOUNT_MAPPING_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = r
 /// How [`GetAccountMapping`] is called: everything the generic runtime needs.
 pub static GET_ACCOUNT_MAPPING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetAccountMapping",
+    id: "contact_1_0.GetAccountMapping",
     group: "contact_1_0",
     summary: "Get account mapping.",
     service: &crate::generated::service::API_SERVICE,

@@ -116,6 +116,7 @@ impl rt::ResponseEnvelope for GetApplyInviteInfoResponse {}
 /// How [`GetApplyInviteInfo`] is called: everything the generic runtime needs.
 pub static GET_APPLY_INVITE_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetApplyInviteInfo",
+    id: "contact_1_0.GetApplyInviteInfo",
     group: "contact_1_0",
     summary: "Get apply invite info.",
     service: &crate::generated::service::API_SERVICE,

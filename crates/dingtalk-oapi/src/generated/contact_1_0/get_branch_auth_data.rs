@@ -129,6 +129,7 @@ pub static GET_BRANCH_AUTH_DATA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = 
 /// How [`GetBranchAuthData`] is called: everything the generic runtime needs.
 pub static GET_BRANCH_AUTH_DATA: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetBranchAuthData",
+    id: "contact_1_0.GetBranchAuthData",
     group: "contact_1_0",
     summary: "Get branch auth data.",
     service: &crate::generated::service::API_SERVICE,

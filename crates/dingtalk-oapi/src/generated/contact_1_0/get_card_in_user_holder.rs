@@ -150,6 +150,7 @@ impl rt::ResponseEnvelope for GetCardInUserHolderResponse {}
 /// How [`GetCardInUserHolder`] is called: everything the generic runtime needs.
 pub static GET_CARD_IN_USER_HOLDER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCardInUserHolder",
+    id: "contact_1_0.GetCardInUserHolder",
     group: "contact_1_0",
     summary: "Get card in user holder.",
     service: &crate::generated::service::API_SERVICE,

@@ -599,6 +599,7 @@ pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_WORK_PHONE_SC
 /// How [`GetCardInfo`] is called: everything the generic runtime needs.
 pub static GET_CARD_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCardInfo",
+    id: "contact_1_0.GetCardInfo",
     group: "contact_1_0",
     summary: "Get card info.",
     service: &crate::generated::service::API_SERVICE,

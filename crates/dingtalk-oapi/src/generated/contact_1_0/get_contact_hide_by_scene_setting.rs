@@ -267,6 +267,7 @@ pub static GET_CONTACT_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_SEARCH_SCENE_CONFIG_S
 /// How [`GetContactHideBySceneSetting`] is called: everything the generic runtime needs.
 pub static GET_CONTACT_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetContactHideBySceneSetting",
+    id: "contact_1_0.GetContactHideBySceneSetting",
     group: "contact_1_0",
     summary: "Get contact hide by scene setting.",
     service: &crate::generated::service::API_SERVICE,

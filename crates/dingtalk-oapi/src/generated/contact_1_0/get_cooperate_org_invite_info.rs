@@ -65,6 +65,7 @@ impl rt::ResponseEnvelope for GetCooperateOrgInviteInfoResponse {}
 /// How [`GetCooperateOrgInviteInfo`] is called: everything the generic runtime needs.
 pub static GET_COOPERATE_ORG_INVITE_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCooperateOrgInviteInfo",
+    id: "contact_1_0.GetCooperateOrgInviteInfo",
     group: "contact_1_0",
     summary: "Get cooperate org invite info.",
     service: &crate::generated::service::API_SERVICE,

@@ -55,6 +55,7 @@ impl rt::ResponseEnvelope for GetCorpCardStyleListResponse {}
 /// How [`GetCorpCardStyleList`] is called: everything the generic runtime needs.
 pub static GET_CORP_CARD_STYLE_LIST: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCorpCardStyleList",
+    id: "contact_1_0.GetCorpCardStyleList",
     group: "contact_1_0",
     summary: "Get corp card style list.",
     service: &crate::generated::service::API_SERVICE,

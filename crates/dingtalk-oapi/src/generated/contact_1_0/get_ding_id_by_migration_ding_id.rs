@@ -66,6 +66,7 @@ impl rt::ResponseEnvelope for GetDingIdByMigrationDingIdResponse {}
 /// How [`GetDingIdByMigrationDingId`] is called: everything the generic runtime needs.
 pub static GET_DING_ID_BY_MIGRATION_DING_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetDingIdByMigrationDingId",
+    id: "contact_1_0.GetDingIdByMigrationDingId",
     group: "contact_1_0",
     summary: "Get ding id by migration ding id.",
     service: &crate::generated::service::API_SERVICE,

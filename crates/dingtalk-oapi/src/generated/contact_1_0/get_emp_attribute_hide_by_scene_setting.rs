@@ -251,6 +251,7 @@ pub static GET_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_SEARCH_SCENE_CO
 /// How [`GetEmpAttributeHideBySceneSetting`] is called: everything the generic runtime needs.
 pub static GET_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetEmpAttributeHideBySceneSetting",
+    id: "contact_1_0.GetEmpAttributeHideBySceneSetting",
     group: "contact_1_0",
     summary: "Get emp attribute hide by scene setting.",
     service: &crate::generated::service::API_SERVICE,

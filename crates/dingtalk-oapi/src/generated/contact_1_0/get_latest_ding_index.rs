@@ -83,6 +83,7 @@ impl rt::ResponseEnvelope for GetLatestDingIndexResponse {}
 /// How [`GetLatestDingIndex`] is called: everything the generic runtime needs.
 pub static GET_LATEST_DING_INDEX: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetLatestDingIndex",
+    id: "contact_1_0.GetLatestDingIndex",
     group: "contact_1_0",
     summary: "Get latest ding index.",
     service: &crate::generated::service::API_SERVICE,

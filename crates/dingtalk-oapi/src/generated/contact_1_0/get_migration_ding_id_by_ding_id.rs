@@ -66,6 +66,7 @@ impl rt::ResponseEnvelope for GetMigrationDingIdByDingIdResponse {}
 /// How [`GetMigrationDingIdByDingId`] is called: everything the generic runtime needs.
 pub static GET_MIGRATION_DING_ID_BY_DING_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetMigrationDingIdByDingId",
+    id: "contact_1_0.GetMigrationDingIdByDingId",
     group: "contact_1_0",
     summary: "Get migration ding id by ding id.",
     service: &crate::generated::service::API_SERVICE,

@@ -68,6 +68,7 @@ impl rt::ResponseEnvelope for GetMigrationUnionIdByUnionIdResponse {}
 /// How [`GetMigrationUnionIdByUnionId`] is called: everything the generic runtime needs.
 pub static GET_MIGRATION_UNION_ID_BY_UNION_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetMigrationUnionIdByUnionId",
+    id: "contact_1_0.GetMigrationUnionIdByUnionId",
     group: "contact_1_0",
     summary: "Get migration union id by union id.",
     service: &crate::generated::service::API_SERVICE,

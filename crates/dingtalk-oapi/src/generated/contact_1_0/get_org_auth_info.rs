@@ -119,6 +119,7 @@ impl rt::ResponseEnvelope for GetOrgAuthInfoResponse {}
 /// How [`GetOrgAuthInfo`] is called: everything the generic runtime needs.
 pub static GET_ORG_AUTH_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetOrgAuthInfo",
+    id: "contact_1_0.GetOrgAuthInfo",
     group: "contact_1_0",
     summary: "Get org auth info.",
     service: &crate::generated::service::API_SERVICE,

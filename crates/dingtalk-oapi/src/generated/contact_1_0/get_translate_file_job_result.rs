@@ -72,6 +72,7 @@ impl rt::ResponseEnvelope for GetTranslateFileJobResultResponse {}
 /// How [`GetTranslateFileJobResult`] is called: everything the generic runtime needs.
 pub static GET_TRANSLATE_FILE_JOB_RESULT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetTranslateFileJobResult",
+    id: "contact_1_0.GetTranslateFileJobResult",
     group: "contact_1_0",
     summary: "Get translate file job result.",
     service: &crate::generated::service::API_SERVICE,

@@ -68,6 +68,7 @@ impl rt::ResponseEnvelope for GetUnionIdByMigrationUnionIdResponse {}
 /// How [`GetUnionIdByMigrationUnionId`] is called: everything the generic runtime needs.
 pub static GET_UNION_ID_BY_MIGRATION_UNION_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetUnionIdByMigrationUnionId",
+    id: "contact_1_0.GetUnionIdByMigrationUnionId",
     group: "contact_1_0",
     summary: "Get union id by migration union id.",
     service: &crate::generated::service::API_SERVICE,

@@ -130,6 +130,7 @@ impl rt::ResponseEnvelope for GetUserResponse {}
 /// How [`GetUser`] is called: everything the generic runtime needs.
 pub static GET_USER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetUser",
+    id: "contact_1_0.GetUser",
     group: "contact_1_0",
     summary: "Get user.",
     service: &crate::generated::service::API_SERVICE,

@@ -66,6 +66,7 @@ impl rt::ResponseEnvelope for GetUserByDingTalkIdResponse {}
 /// How [`GetUserByDingTalkId`] is called: everything the generic runtime needs.
 pub static GET_USER_BY_DING_TALK_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetUserByDingTalkId",
+    id: "contact_1_0.GetUserByDingTalkId",
     group: "contact_1_0",
     summary: "Get user by ding talk id.",
     service: &crate::generated::service::API_SERVICE,

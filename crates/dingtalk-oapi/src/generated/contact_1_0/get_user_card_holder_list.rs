@@ -217,6 +217,7 @@ pub static GET_USER_CARD_HOLDER_LIST_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema
 /// How [`GetUserCardHolderList`] is called: everything the generic runtime needs.
 pub static GET_USER_CARD_HOLDER_LIST: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetUserCardHolderList",
+    id: "contact_1_0.GetUserCardHolderList",
     group: "contact_1_0",
     summary: "Get user card holder list.",
     service: &crate::generated::service::API_SERVICE,

@@ -155,6 +155,7 @@ pub static GET_USER_GROUP_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::Ob
 /// How [`GetUserGroup`] is called: everything the generic runtime needs.
 pub static GET_USER_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetUserGroup",
+    id: "contact_1_0.GetUserGroup",
     group: "contact_1_0",
     summary: "Get user group.",
     service: &crate::generated::service::API_SERVICE,

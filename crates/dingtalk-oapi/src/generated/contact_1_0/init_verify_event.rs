@@ -90,6 +90,7 @@ impl rt::ResponseEnvelope for InitVerifyEventResponse {}
 /// How [`InitVerifyEvent`] is called: everything the generic runtime needs.
 pub static INIT_VERIFY_EVENT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "InitVerifyEvent",
+    id: "contact_1_0.InitVerifyEvent",
     group: "contact_1_0",
     summary: "Init verify event.",
     service: &crate::generated::service::API_SERVICE,

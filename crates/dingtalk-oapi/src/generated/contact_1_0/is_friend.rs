@@ -74,6 +74,7 @@ impl rt::ResponseEnvelope for IsFriendResponse {}
 /// How [`IsFriend`] is called: everything the generic runtime needs.
 pub static IS_FRIEND: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "IsFriend",
+    id: "contact_1_0.IsFriend",
     group: "contact_1_0",
     summary: "Is friend.",
     service: &crate::generated::service::API_SERVICE,

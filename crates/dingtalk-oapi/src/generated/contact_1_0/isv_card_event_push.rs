@@ -96,6 +96,7 @@ impl rt::ResponseEnvelope for IsvCardEventPushResponse {}
 /// How [`IsvCardEventPush`] is called: everything the generic runtime needs.
 pub static ISV_CARD_EVENT_PUSH: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "IsvCardEventPush",
+    id: "contact_1_0.IsvCardEventPush",
     group: "contact_1_0",
     summary: "Isv card event push.",
     service: &crate::generated::service::API_SERVICE,

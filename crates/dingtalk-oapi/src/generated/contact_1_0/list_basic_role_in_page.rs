@@ -376,6 +376,7 @@ pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_OPEN_MEMBERS_SCHEMA: rt::O
 /// How [`ListBasicRoleInPage`] is called: everything the generic runtime needs.
 pub static LIST_BASIC_ROLE_IN_PAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListBasicRoleInPage",
+    id: "contact_1_0.ListBasicRoleInPage",
     group: "contact_1_0",
     summary: "List basic role in page.",
     service: &crate::generated::service::API_SERVICE,

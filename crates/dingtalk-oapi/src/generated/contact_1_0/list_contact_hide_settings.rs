@@ -207,6 +207,7 @@ pub static LIST_CONTACT_HIDE_SETTINGS_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchem
 /// How [`ListContactHideSettings`] is called: everything the generic runtime needs.
 pub static LIST_CONTACT_HIDE_SETTINGS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListContactHideSettings",
+    id: "contact_1_0.ListContactHideSettings",
     group: "contact_1_0",
     summary: "List contact hide settings.",
     service: &crate::generated::service::API_SERVICE,

@@ -234,6 +234,7 @@ pub static LIST_CONTACT_RESTRICT_SETTING_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSc
 /// How [`ListContactRestrictSetting`] is called: everything the generic runtime needs.
 pub static LIST_CONTACT_RESTRICT_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListContactRestrictSetting",
+    id: "contact_1_0.ListContactRestrictSetting",
     group: "contact_1_0",
     summary: "List contact restrict setting.",
     service: &crate::generated::service::API_SERVICE,

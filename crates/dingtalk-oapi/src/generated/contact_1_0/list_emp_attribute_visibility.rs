@@ -232,6 +232,7 @@ pub static LIST_EMP_ATTRIBUTE_VISIBILITY_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSc
 /// How [`ListEmpAttributeVisibility`] is called: everything the generic runtime needs.
 pub static LIST_EMP_ATTRIBUTE_VISIBILITY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListEmpAttributeVisibility",
+    id: "contact_1_0.ListEmpAttributeVisibility",
     group: "contact_1_0",
     summary: "List emp attribute visibility.",
     service: &crate::generated::service::API_SERVICE,

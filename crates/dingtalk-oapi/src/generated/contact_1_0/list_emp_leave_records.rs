@@ -167,6 +167,7 @@ pub static LIST_EMP_LEAVE_RECORDS_RESPONSE_BODY_RECORDS_SCHEMA: rt::ObjectSchema
 /// How [`ListEmpLeaveRecords`] is called: everything the generic runtime needs.
 pub static LIST_EMP_LEAVE_RECORDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListEmpLeaveRecords",
+    id: "contact_1_0.ListEmpLeaveRecords",
     group: "contact_1_0",
     summary: "List emp leave records.",
     service: &crate::generated::service::API_SERVICE,

@@ -238,6 +238,7 @@ pub static LIST_MANAGEMENT_GROUPS_RESPONSE_BODY_GROUPS_SCOPE_SCHEMA: rt::ObjectS
 /// How [`ListManagementGroups`] is called: everything the generic runtime needs.
 pub static LIST_MANAGEMENT_GROUPS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListManagementGroups",
+    id: "contact_1_0.ListManagementGroups",
     group: "contact_1_0",
     summary: "List management groups.",
     service: &crate::generated::service::API_SERVICE,

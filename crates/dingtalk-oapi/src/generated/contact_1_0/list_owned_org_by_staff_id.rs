@@ -103,6 +103,7 @@ pub static LIST_OWNED_ORG_BY_STAFF_ID_RESPONSE_BODY_ORG_LIST_SCHEMA: rt::ObjectS
 /// How [`ListOwnedOrgByStaffId`] is called: everything the generic runtime needs.
 pub static LIST_OWNED_ORG_BY_STAFF_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListOwnedOrgByStaffId",
+    id: "contact_1_0.ListOwnedOrgByStaffId",
     group: "contact_1_0",
     summary: "List owned org by staff id.",
     service: &crate::generated::service::API_SERVICE,

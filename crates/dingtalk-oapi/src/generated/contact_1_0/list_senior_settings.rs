@@ -137,6 +137,7 @@ pub static LIST_SENIOR_SETTINGS_RESPONSE_BODY_SENIOR_WHITE_LIST_SCHEMA: rt::Obje
 /// How [`ListSeniorSettings`] is called: everything the generic runtime needs.
 pub static LIST_SENIOR_SETTINGS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListSeniorSettings",
+    id: "contact_1_0.ListSeniorSettings",
     group: "contact_1_0",
     summary: "List senior settings.",
     service: &crate::generated::service::API_SERVICE,

@@ -172,6 +172,7 @@ pub static LIST_USER_GROUP_MEMBERS_RESPONSE_BODY_RESULT_MEMBERS_SCHEMA: rt::Obje
 /// How [`ListUserGroupMembers`] is called: everything the generic runtime needs.
 pub static LIST_USER_GROUP_MEMBERS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListUserGroupMembers",
+    id: "contact_1_0.ListUserGroupMembers",
     group: "contact_1_0",
     summary: "List user group members.",
     service: &crate::generated::service::API_SERVICE,

@@ -199,6 +199,7 @@ pub static LIST_USER_GROUPS_RESPONSE_BODY_RESULT_GROUPS_SCHEMA: rt::ObjectSchema
 /// How [`ListUserGroups`] is called: everything the generic runtime needs.
 pub static LIST_USER_GROUPS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListUserGroups",
+    id: "contact_1_0.ListUserGroups",
     group: "contact_1_0",
     summary: "List user groups.",
     service: &crate::generated::service::API_SERVICE,

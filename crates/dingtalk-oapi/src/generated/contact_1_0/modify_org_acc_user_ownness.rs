@@ -105,6 +105,7 @@ impl rt::ResponseEnvelope for ModifyOrgAccUserOwnnessResponse {}
 /// How [`ModifyOrgAccUserOwnness`] is called: everything the generic runtime needs.
 pub static MODIFY_ORG_ACC_USER_OWNNESS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ModifyOrgAccUserOwnness",
+    id: "contact_1_0.ModifyOrgAccUserOwnness",
     group: "contact_1_0",
     summary: "Modify org acc user ownness.",
     service: &crate::generated::service::API_SERVICE,

@@ -64,6 +64,7 @@ impl rt::ResponseEnvelope for MultiOrgPermissionGrantResponse {}
 /// How [`MultiOrgPermissionGrant`] is called: everything the generic runtime needs.
 pub static MULTI_ORG_PERMISSION_GRANT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "MultiOrgPermissionGrant",
+    id: "contact_1_0.MultiOrgPermissionGrant",
     group: "contact_1_0",
     summary: "Multi org permission grant.",
     service: &crate::generated::service::API_SERVICE,

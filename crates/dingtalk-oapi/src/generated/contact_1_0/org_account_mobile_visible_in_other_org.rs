@@ -83,6 +83,7 @@ impl rt::ResponseEnvelope for OrgAccountMobileVisibleInOtherOrgResponse {}
 /// How [`OrgAccountMobileVisibleInOtherOrg`] is called: everything the generic runtime needs.
 pub static ORG_ACCOUNT_MOBILE_VISIBLE_IN_OTHER_ORG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "OrgAccountMobileVisibleInOtherOrg",
+    id: "contact_1_0.OrgAccountMobileVisibleInOtherOrg",
     group: "contact_1_0",
     summary: "Org account mobile visible in other org.",
     service: &crate::generated::service::API_SERVICE,

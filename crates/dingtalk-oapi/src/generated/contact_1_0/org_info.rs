@@ -100,6 +100,7 @@ pub static ORG_INFO_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSc
 /// How [`OrgInfo`] is called: everything the generic runtime needs.
 pub static ORG_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "OrgInfo",
+    id: "contact_1_0.OrgInfo",
     group: "contact_1_0",
     summary: "Org info.",
     service: &crate::generated::service::API_SERVICE,

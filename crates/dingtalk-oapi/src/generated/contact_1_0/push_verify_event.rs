@@ -90,6 +90,7 @@ impl rt::ResponseEnvelope for PushVerifyEventResponse {}
 /// How [`PushVerifyEvent`] is called: everything the generic runtime needs.
 pub static PUSH_VERIFY_EVENT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PushVerifyEvent",
+    id: "contact_1_0.PushVerifyEvent",
     group: "contact_1_0",
     summary: "Push verify event.",
     service: &crate::generated::service::API_SERVICE,

@@ -132,6 +132,7 @@ impl rt::ResponseEnvelope for QueryCardVisitorStatisticDataResponse {}
 /// How [`QueryCardVisitorStatisticData`] is called: everything the generic runtime needs.
 pub static QUERY_CARD_VISITOR_STATISTIC_DATA: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryCardVisitorStatisticData",
+    id: "contact_1_0.QueryCardVisitorStatisticData",
     group: "contact_1_0",
     summary: "Query card visitor statistic data.",
     service: &crate::generated::service::API_SERVICE,

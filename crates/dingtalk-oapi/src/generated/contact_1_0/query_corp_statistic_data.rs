@@ -173,6 +173,7 @@ pub static QUERY_CORP_STATISTIC_DATA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSche
 /// How [`QueryCorpStatisticData`] is called: everything the generic runtime needs.
 pub static QUERY_CORP_STATISTIC_DATA: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryCorpStatisticData",
+    id: "contact_1_0.QueryCorpStatisticData",
     group: "contact_1_0",
     summary: "Query corp statistic data.",
     service: &crate::generated::service::API_SERVICE,

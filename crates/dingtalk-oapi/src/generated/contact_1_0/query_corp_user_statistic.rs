@@ -196,6 +196,7 @@ pub static QUERY_CORP_USER_STATISTIC_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema
 /// How [`QueryCorpUserStatistic`] is called: everything the generic runtime needs.
 pub static QUERY_CORP_USER_STATISTIC: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryCorpUserStatistic",
+    id: "contact_1_0.QueryCorpUserStatistic",
     group: "contact_1_0",
     summary: "Query corp user statistic.",
     service: &crate::generated::service::API_SERVICE,

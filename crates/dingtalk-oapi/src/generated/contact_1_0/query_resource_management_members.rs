@@ -106,6 +106,7 @@ pub static QUERY_RESOURCE_MANAGEMENT_MEMBERS_RESPONSE_BODY_MEMBERS_SCHEMA: rt::O
 /// How [`QueryResourceManagementMembers`] is called: everything the generic runtime needs.
 pub static QUERY_RESOURCE_MANAGEMENT_MEMBERS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryResourceManagementMembers",
+    id: "contact_1_0.QueryResourceManagementMembers",
     group: "contact_1_0",
     summary: "Query resource management members.",
     service: &crate::generated::service::API_SERVICE,

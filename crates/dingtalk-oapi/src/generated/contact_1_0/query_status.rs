@@ -72,6 +72,7 @@ impl rt::ResponseEnvelope for QueryStatusResponse {}
 /// How [`QueryStatus`] is called: everything the generic runtime needs.
 pub static QUERY_STATUS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryStatus",
+    id: "contact_1_0.QueryStatus",
     group: "contact_1_0",
     summary: "Query status.",
     service: &crate::generated::service::API_SERVICE,

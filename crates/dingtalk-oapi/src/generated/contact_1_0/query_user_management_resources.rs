@@ -68,6 +68,7 @@ impl rt::ResponseEnvelope for QueryUserManagementResourcesResponse {}
 /// How [`QueryUserManagementResources`] is called: everything the generic runtime needs.
 pub static QUERY_USER_MANAGEMENT_RESOURCES: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryUserManagementResources",
+    id: "contact_1_0.QueryUserManagementResources",
     group: "contact_1_0",
     summary: "Query user management resources.",
     service: &crate::generated::service::API_SERVICE,

@@ -122,6 +122,7 @@ impl rt::ResponseEnvelope for QueryVerifyResultResponse {}
 /// How [`QueryVerifyResult`] is called: everything the generic runtime needs.
 pub static QUERY_VERIFY_RESULT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryVerifyResult",
+    id: "contact_1_0.QueryVerifyResult",
     group: "contact_1_0",
     summary: "Query verify result.",
     service: &crate::generated::service::API_SERVICE,

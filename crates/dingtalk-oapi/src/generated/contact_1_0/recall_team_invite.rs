@@ -64,6 +64,7 @@ impl rt::ResponseEnvelope for RecallTeamInviteResponse {}
 /// How [`RecallTeamInvite`] is called: everything the generic runtime needs.
 pub static RECALL_TEAM_INVITE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "RecallTeamInvite",
+    id: "contact_1_0.RecallTeamInvite",
     group: "contact_1_0",
     summary: "Recall team invite.",
     service: &crate::generated::service::API_SERVICE,

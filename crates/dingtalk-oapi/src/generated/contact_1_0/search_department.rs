@@ -96,6 +96,7 @@ impl rt::ResponseEnvelope for SearchDepartmentResponse {}
 /// How [`SearchDepartment`] is called: everything the generic runtime needs.
 pub static SEARCH_DEPARTMENT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SearchDepartment",
+    id: "contact_1_0.SearchDepartment",
     group: "contact_1_0",
     summary: "Search department.",
     service: &crate::generated::service::API_SERVICE,

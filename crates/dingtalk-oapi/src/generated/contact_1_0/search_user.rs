@@ -106,6 +106,7 @@ impl rt::ResponseEnvelope for SearchUserResponse {}
 /// How [`SearchUser`] is called: everything the generic runtime needs.
 pub static SEARCH_USER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SearchUser",
+    id: "contact_1_0.SearchUser",
     group: "contact_1_0",
     summary: "Search user.",
     service: &crate::generated::service::API_SERVICE,

@@ -64,6 +64,7 @@ impl rt::ResponseEnvelope for SeparateBranchOrgResponse {}
 /// How [`SeparateBranchOrg`] is called: everything the generic runtime needs.
 pub static SEPARATE_BRANCH_ORG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SeparateBranchOrg",
+    id: "contact_1_0.SeparateBranchOrg",
     group: "contact_1_0",
     summary: "Separate branch org.",
     service: &crate::generated::service::API_SERVICE,

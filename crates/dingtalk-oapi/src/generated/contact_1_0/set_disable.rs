@@ -81,6 +81,7 @@ impl rt::ResponseEnvelope for SetDisableResponse {}
 /// How [`SetDisable`] is called: everything the generic runtime needs.
 pub static SET_DISABLE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SetDisable",
+    id: "contact_1_0.SetDisable",
     group: "contact_1_0",
     summary: "Set disable.",
     service: &crate::generated::service::API_SERVICE,

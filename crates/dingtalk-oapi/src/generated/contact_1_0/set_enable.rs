@@ -73,6 +73,7 @@ impl rt::ResponseEnvelope for SetEnableResponse {}
 /// How [`SetEnable`] is called: everything the generic runtime needs.
 pub static SET_ENABLE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SetEnable",
+    id: "contact_1_0.SetEnable",
     group: "contact_1_0",
     summary: "Set enable.",
     service: &crate::generated::service::API_SERVICE,

@@ -89,6 +89,7 @@ impl rt::ResponseEnvelope for SignOutResponse {}
 /// How [`SignOut`] is called: everything the generic runtime needs.
 pub static SIGN_OUT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SignOut",
+    id: "contact_1_0.SignOut",
     group: "contact_1_0",
     summary: "Sign out.",
     service: &crate::generated::service::API_SERVICE,

@@ -74,6 +74,7 @@ impl rt::ResponseEnvelope for SortUserResponse {}
 /// How [`SortUser`] is called: everything the generic runtime needs.
 pub static SORT_USER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SortUser",
+    id: "contact_1_0.SortUser",
     group: "contact_1_0",
     summary: "Sort user.",
     service: &crate::generated::service::API_SERVICE,

@@ -121,6 +121,7 @@ pub static SUBMIT_HANDOVER_RESOURCE_REQUEST_TASKS_SCHEMA: rt::ObjectSchema = rt:
 /// How [`SubmitHandoverResource`] is called: everything the generic runtime needs.
 pub static SUBMIT_HANDOVER_RESOURCE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SubmitHandoverResource",
+    id: "contact_1_0.SubmitHandoverResource",
     group: "contact_1_0",
     summary: "Submit handover resource.",
     service: &crate::generated::service::API_SERVICE,

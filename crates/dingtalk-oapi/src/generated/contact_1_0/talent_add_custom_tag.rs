@@ -125,6 +125,7 @@ pub static TALENT_ADD_CUSTOM_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema =
 /// How [`TalentAddCustomTag`] is called: everything the generic runtime needs.
 pub static TALENT_ADD_CUSTOM_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentAddCustomTag",
+    id: "contact_1_0.TalentAddCustomTag",
     group: "contact_1_0",
     summary: "Talent add custom tag.",
     service: &crate::generated::service::API_SERVICE,

@@ -125,6 +125,7 @@ pub static TALENT_ADD_OBJECTIVE_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchem
 /// How [`TalentAddObjectiveTag`] is called: everything the generic runtime needs.
 pub static TALENT_ADD_OBJECTIVE_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentAddObjectiveTag",
+    id: "contact_1_0.TalentAddObjectiveTag",
     group: "contact_1_0",
     summary: "Talent add objective tag.",
     service: &crate::generated::service::API_SERVICE,

@@ -159,6 +159,7 @@ pub static TALENT_ADD_PERSONALITY_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSch
 /// How [`TalentAddPersonalityTag`] is called: everything the generic runtime needs.
 pub static TALENT_ADD_PERSONALITY_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentAddPersonalityTag",
+    id: "contact_1_0.TalentAddPersonalityTag",
     group: "contact_1_0",
     summary: "Talent add personality tag.",
     service: &crate::generated::service::API_SERVICE,

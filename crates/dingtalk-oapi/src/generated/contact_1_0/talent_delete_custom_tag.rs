@@ -97,6 +97,7 @@ pub static TALENT_DELETE_CUSTOM_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchem
 /// How [`TalentDeleteCustomTag`] is called: everything the generic runtime needs.
 pub static TALENT_DELETE_CUSTOM_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentDeleteCustomTag",
+    id: "contact_1_0.TalentDeleteCustomTag",
     group: "contact_1_0",
     summary: "Talent delete custom tag.",
     service: &crate::generated::service::API_SERVICE,

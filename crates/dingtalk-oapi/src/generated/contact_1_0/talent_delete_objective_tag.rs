@@ -97,6 +97,7 @@ pub static TALENT_DELETE_OBJECTIVE_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSc
 /// How [`TalentDeleteObjectiveTag`] is called: everything the generic runtime needs.
 pub static TALENT_DELETE_OBJECTIVE_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentDeleteObjectiveTag",
+    id: "contact_1_0.TalentDeleteObjectiveTag",
     group: "contact_1_0",
     summary: "Talent delete objective tag.",
     service: &crate::generated::service::API_SERVICE,

@@ -92,6 +92,7 @@ pub static TALENT_DELETE_PERSONALITY_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::Object
 /// How [`TalentDeletePersonalityTag`] is called: everything the generic runtime needs.
 pub static TALENT_DELETE_PERSONALITY_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentDeletePersonalityTag",
+    id: "contact_1_0.TalentDeletePersonalityTag",
     group: "contact_1_0",
     summary: "Talent delete personality tag.",
     service: &crate::generated::service::API_SERVICE,

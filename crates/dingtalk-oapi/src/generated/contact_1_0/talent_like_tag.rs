@@ -113,6 +113,7 @@ pub static TALENT_LIKE_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::O
 /// How [`TalentLikeTag`] is called: everything the generic runtime needs.
 pub static TALENT_LIKE_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentLikeTag",
+    id: "contact_1_0.TalentLikeTag",
     group: "contact_1_0",
     summary: "Talent like tag.",
     service: &crate::generated::service::API_SERVICE,

@@ -146,6 +146,7 @@ pub static TALENT_QUERY_CUSTOM_TAG_RESPONSE_BODY_RESULT_TAGS_SCHEMA: rt::ObjectS
 /// How [`TalentQueryCustomTag`] is called: everything the generic runtime needs.
 pub static TALENT_QUERY_CUSTOM_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentQueryCustomTag",
+    id: "contact_1_0.TalentQueryCustomTag",
     group: "contact_1_0",
     summary: "Talent query custom tag.",
     service: &crate::generated::service::API_SERVICE,

@@ -146,6 +146,7 @@ pub static TALENT_QUERY_OBJECTIVE_TAG_RESPONSE_BODY_RESULT_TAGS_SCHEMA: rt::Obje
 /// How [`TalentQueryObjectiveTag`] is called: everything the generic runtime needs.
 pub static TALENT_QUERY_OBJECTIVE_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentQueryObjectiveTag",
+    id: "contact_1_0.TalentQueryObjectiveTag",
     group: "contact_1_0",
     summary: "Talent query objective tag.",
     service: &crate::generated::service::API_SERVICE,

@@ -163,6 +163,7 @@ pub static TALENT_QUERY_PERSONALITY_TAG_RESPONSE_BODY_RESULT_TAGS_SCHEMA: rt::Ob
 /// How [`TalentQueryPersonalityTag`] is called: everything the generic runtime needs.
 pub static TALENT_QUERY_PERSONALITY_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentQueryPersonalityTag",
+    id: "contact_1_0.TalentQueryPersonalityTag",
     group: "contact_1_0",
     summary: "Talent query personality tag.",
     service: &crate::generated::service::API_SERVICE,

@@ -185,6 +185,7 @@ pub static TALENT_QUERY_TAG_LIKE_DETAIL_LIST_RESPONSE_BODY_RESULT_LIKE_DETAILS_S
 /// How [`TalentQueryTagLikeDetailList`] is called: everything the generic runtime needs.
 pub static TALENT_QUERY_TAG_LIKE_DETAIL_LIST: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentQueryTagLikeDetailList",
+    id: "contact_1_0.TalentQueryTagLikeDetailList",
     group: "contact_1_0",
     summary: "Talent query tag like detail list.",
     service: &crate::generated::service::API_SERVICE,

@@ -164,6 +164,7 @@ pub static TALENT_QUERY_TAG_LIKE_LIST_RESPONSE_BODY_RESULT_TAG_LIKES_SCHEMA: rt:
 /// How [`TalentQueryTagLikeList`] is called: everything the generic runtime needs.
 pub static TALENT_QUERY_TAG_LIKE_LIST: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentQueryTagLikeList",
+    id: "contact_1_0.TalentQueryTagLikeList",
     group: "contact_1_0",
     summary: "Talent query tag like list.",
     service: &crate::generated::service::API_SERVICE,

@@ -101,6 +101,7 @@ impl rt::ResponseEnvelope for TransformToExclusiveAccountResponse {}
 /// How [`TransformToExclusiveAccount`] is called: everything the generic runtime needs.
 pub static TRANSFORM_TO_EXCLUSIVE_ACCOUNT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TransformToExclusiveAccount",
+    id: "contact_1_0.TransformToExclusiveAccount",
     group: "contact_1_0",
     summary: "Transform to exclusive account.",
     service: &crate::generated::service::API_SERVICE,

@@ -65,6 +65,7 @@ impl rt::ResponseEnvelope for TransformToNormalAccountResponse {}
 /// How [`TransformToNormalAccount`] is called: everything the generic runtime needs.
 pub static TRANSFORM_TO_NORMAL_ACCOUNT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TransformToNormalAccount",
+    id: "contact_1_0.TransformToNormalAccount",
     group: "contact_1_0",
     summary: "Transform to normal account.",
     service: &crate::generated::service::API_SERVICE,

@@ -82,6 +82,7 @@ impl rt::ResponseEnvelope for TranslateFileResponse {}
 /// How [`TranslateFile`] is called: everything the generic runtime needs.
 pub static TRANSLATE_FILE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TranslateFile",
+    id: "contact_1_0.TranslateFile",
     group: "contact_1_0",
     summary: "Translate file.",
     service: &crate::generated::service::API_SERVICE,

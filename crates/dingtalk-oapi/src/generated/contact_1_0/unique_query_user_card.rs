@@ -146,6 +146,7 @@ impl rt::ResponseEnvelope for UniqueQueryUserCardResponse {}
 /// How [`UniqueQueryUserCard`] is called: everything the generic runtime needs.
 pub static UNIQUE_QUERY_USER_CARD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UniqueQueryUserCard",
+    id: "contact_1_0.UniqueQueryUserCard",
     group: "contact_1_0",
     summary: "Unique query user card.",
     service: &crate::generated::service::API_SERVICE,

@@ -266,6 +266,7 @@ pub static UPDATE_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_SEARCH_SCENE_CONFIG_SCHE
 /// How [`UpdateContactHideBySceneSetting`] is called: everything the generic runtime needs.
 pub static UPDATE_CONTACT_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateContactHideBySceneSetting",
+    id: "contact_1_0.UpdateContactHideBySceneSetting",
     group: "contact_1_0",
     summary: "Update contact hide by scene setting.",
     service: &crate::generated::service::API_SERVICE,

@@ -153,6 +153,7 @@ impl rt::ResponseEnvelope for UpdateContactHideSettingResponse {}
 /// How [`UpdateContactHideSetting`] is called: everything the generic runtime needs.
 pub static UPDATE_CONTACT_HIDE_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateContactHideSetting",
+    id: "contact_1_0.UpdateContactHideSetting",
     group: "contact_1_0",
     summary: "Update contact hide setting.",
     service: &crate::generated::service::API_SERVICE,

@@ -163,6 +163,7 @@ impl rt::ResponseEnvelope for UpdateContactRestrictSettingResponse {}
 /// How [`UpdateContactRestrictSetting`] is called: everything the generic runtime needs.
 pub static UPDATE_CONTACT_RESTRICT_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateContactRestrictSetting",
+    id: "contact_1_0.UpdateContactRestrictSetting",
     group: "contact_1_0",
     summary: "Update contact restrict setting.",
     service: &crate::generated::service::API_SERVICE,

@@ -55,6 +55,7 @@ impl rt::ResponseEnvelope for UpdateDeptSettngTailFirstResponse {}
 /// How [`UpdateDeptSettngTailFirst`] is called: everything the generic runtime needs.
 pub static UPDATE_DEPT_SETTNG_TAIL_FIRST: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateDeptSettngTailFirst",
+    id: "contact_1_0.UpdateDeptSettngTailFirst",
     group: "contact_1_0",
     summary: "Update dept settng tail first.",
     service: &crate::generated::service::API_SERVICE,

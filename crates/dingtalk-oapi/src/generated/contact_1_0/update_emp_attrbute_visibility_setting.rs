@@ -147,6 +147,7 @@ impl rt::ResponseEnvelope for UpdateEmpAttrbuteVisibilitySettingResponse {}
 /// How [`UpdateEmpAttrbuteVisibilitySetting`] is called: everything the generic runtime needs.
 pub static UPDATE_EMP_ATTRBUTE_VISIBILITY_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateEmpAttrbuteVisibilitySetting",
+    id: "contact_1_0.UpdateEmpAttrbuteVisibilitySetting",
     group: "contact_1_0",
     summary: "Update emp attrbute visibility setting.",
     service: &crate::generated::service::API_SERVICE,

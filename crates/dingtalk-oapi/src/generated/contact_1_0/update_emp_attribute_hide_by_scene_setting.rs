@@ -250,6 +250,7 @@ pub static UPDATE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_REQUEST_SEARCH_SCENE_CONFI
 /// How [`UpdateEmpAttributeHideBySceneSetting`] is called: everything the generic runtime needs.
 pub static UPDATE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateEmpAttributeHideBySceneSetting",
+    id: "contact_1_0.UpdateEmpAttributeHideBySceneSetting",
     group: "contact_1_0",
     summary: "Update emp attribute hide by scene setting.",
     service: &crate::generated::service::API_SERVICE,

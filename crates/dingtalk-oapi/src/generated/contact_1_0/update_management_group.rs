@@ -163,6 +163,7 @@ pub static UPDATE_MANAGEMENT_GROUP_REQUEST_SCOPE_SCHEMA: rt::ObjectSchema = rt::
 /// How [`UpdateManagementGroup`] is called: everything the generic runtime needs.
 pub static UPDATE_MANAGEMENT_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateManagementGroup",
+    id: "contact_1_0.UpdateManagementGroup",
     group: "contact_1_0",
     summary: "Update management group.",
     service: &crate::generated::service::API_SERVICE,

@@ -96,6 +96,7 @@ impl rt::ResponseEnvelope for UpdateSeniorSettingResponse {}
 /// How [`UpdateSeniorSetting`] is called: everything the generic runtime needs.
 pub static UPDATE_SENIOR_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateSeniorSetting",
+    id: "contact_1_0.UpdateSeniorSetting",
     group: "contact_1_0",
     summary: "Update senior setting.",
     service: &crate::generated::service::API_SERVICE,

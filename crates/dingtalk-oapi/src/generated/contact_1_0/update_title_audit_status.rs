@@ -145,6 +145,7 @@ impl rt::ResponseEnvelope for UpdateTitleAuditStatusResponse {}
 /// How [`UpdateTitleAuditStatus`] is called: everything the generic runtime needs.
 pub static UPDATE_TITLE_AUDIT_STATUS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateTitleAuditStatus",
+    id: "contact_1_0.UpdateTitleAuditStatus",
     group: "contact_1_0",
     summary: "Update title audit status.",
     service: &crate::generated::service::API_SERVICE,

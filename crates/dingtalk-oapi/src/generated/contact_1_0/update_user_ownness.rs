@@ -104,6 +104,7 @@ impl rt::ResponseEnvelope for UpdateUserOwnnessResponse {}
 /// How [`UpdateUserOwnness`] is called: everything the generic runtime needs.
 pub static UPDATE_USER_OWNNESS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateUserOwnness",
+    id: "contact_1_0.UpdateUserOwnness",
     group: "contact_1_0",
     summary: "Update user ownness.",
     service: &crate::generated::service::API_SERVICE,

@@ -102,6 +102,7 @@ pub static USER_GROUP_ADD_STATIC_GROUP_MEMBERS_RESPONSE_BODY_RESULT_SCHEMA: rt::
 /// How [`UserGroupAddStaticGroupMembers`] is called: everything the generic runtime needs.
 pub static USER_GROUP_ADD_STATIC_GROUP_MEMBERS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UserGroupAddStaticGroupMembers",
+    id: "contact_1_0.UserGroupAddStaticGroupMembers",
     group: "contact_1_0",
     summary: "User group add static group members.",
     service: &crate::generated::service::API_SERVICE,

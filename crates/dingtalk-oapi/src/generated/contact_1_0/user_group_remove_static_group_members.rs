@@ -102,6 +102,7 @@ pub static USER_GROUP_REMOVE_STATIC_GROUP_MEMBERS_RESPONSE_BODY_RESULT_SCHEMA: r
 /// How [`UserGroupRemoveStaticGroupMembers`] is called: everything the generic runtime needs.
 pub static USER_GROUP_REMOVE_STATIC_GROUP_MEMBERS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UserGroupRemoveStaticGroupMembers",
+    id: "contact_1_0.UserGroupRemoveStaticGroupMembers",
     group: "contact_1_0",
     summary: "User group remove static group members.",
     service: &crate::generated::service::API_SERVICE,

@@ -121,6 +121,7 @@ pub static USER_PROFILE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::Obje
 /// How [`UserProfile`] is called: everything the generic runtime needs.
 pub static USER_PROFILE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UserProfile",
+    id: "contact_1_0.UserProfile",
     group: "contact_1_0",
     summary: "User profile.",
     service: &crate::generated::service::API_SERVICE,

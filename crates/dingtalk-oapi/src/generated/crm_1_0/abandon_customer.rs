@@ -90,6 +90,7 @@ impl rt::ResponseEnvelope for AbandonCustomerResponse {}
 /// How [`AbandonCustomer`] is called: everything the generic runtime needs.
 pub static ABANDON_CUSTOMER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AbandonCustomer",
+    id: "crm_1_0.AbandonCustomer",
     group: "crm_1_0",
     summary: "Abandon customer.",
     service: &crate::generated::service::API_SERVICE,

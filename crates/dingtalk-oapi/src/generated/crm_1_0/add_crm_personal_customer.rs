@@ -163,6 +163,7 @@ pub static ADD_CRM_PERSONAL_CUSTOMER_REQUEST_PERMISSION_SCHEMA: rt::ObjectSchema
 /// How [`AddCrmPersonalCustomer`] is called: everything the generic runtime needs.
 pub static ADD_CRM_PERSONAL_CUSTOMER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddCrmPersonalCustomer",
+    id: "crm_1_0.AddCrmPersonalCustomer",
     group: "crm_1_0",
     summary: "Add crm personal customer.",
     service: &crate::generated::service::API_SERVICE,

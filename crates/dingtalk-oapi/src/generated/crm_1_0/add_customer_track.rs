@@ -128,6 +128,7 @@ impl rt::ResponseEnvelope for AddCustomerTrackResponse {}
 /// How [`AddCustomerTrack`] is called: everything the generic runtime needs.
 pub static ADD_CUSTOMER_TRACK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddCustomerTrack",
+    id: "crm_1_0.AddCustomerTrack",
     group: "crm_1_0",
     summary: "Add customer track.",
     service: &crate::generated::service::API_SERVICE,

@@ -134,6 +134,7 @@ pub static ADD_LEADS_REQUEST_LEADS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
 /// How [`AddLeads`] is called: everything the generic runtime needs.
 pub static ADD_LEADS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddLeads",
+    id: "crm_1_0.AddLeads",
     group: "crm_1_0",
     summary: "Add leads.",
     service: &crate::generated::service::API_SERVICE,

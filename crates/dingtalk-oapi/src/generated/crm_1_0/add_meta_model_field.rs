@@ -397,6 +397,7 @@ pub static ADD_META_MODEL_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_OPTIONS_SCHEMA: rt:
 /// How [`AddMetaModelField`] is called: everything the generic runtime needs.
 pub static ADD_META_MODEL_FIELD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddMetaModelField",
+    id: "crm_1_0.AddMetaModelField",
     group: "crm_1_0",
     summary: "Add meta model field.",
     service: &crate::generated::service::API_SERVICE,

@@ -397,6 +397,7 @@ pub static ADD_RELATION_META_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_OPTIONS_SCHEMA: 
 /// How [`AddRelationMetaField`] is called: everything the generic runtime needs.
 pub static ADD_RELATION_META_FIELD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddRelationMetaField",
+    id: "crm_1_0.AddRelationMetaField",
     group: "crm_1_0",
     summary: "Add relation meta field.",
     service: &crate::generated::service::API_SERVICE,

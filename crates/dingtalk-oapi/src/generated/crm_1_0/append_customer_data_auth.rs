@@ -105,6 +105,7 @@ impl rt::ResponseEnvelope for AppendCustomerDataAuthResponse {}
 /// How [`AppendCustomerDataAuth`] is called: everything the generic runtime needs.
 pub static APPEND_CUSTOMER_DATA_AUTH: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AppendCustomerDataAuth",
+    id: "crm_1_0.AppendCustomerDataAuth",
     group: "crm_1_0",
     summary: "Append customer data auth.",
     service: &crate::generated::service::API_SERVICE,

@@ -234,6 +234,7 @@ pub static BATCH_ADD_CONTACTS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSchema = r
 /// How [`BatchAddContacts`] is called: everything the generic runtime needs.
 pub static BATCH_ADD_CONTACTS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchAddContacts",
+    id: "crm_1_0.BatchAddContacts",
     group: "crm_1_0",
     summary: "Batch add contacts.",
     service: &crate::generated::service::API_SERVICE,

@@ -225,6 +225,7 @@ pub static BATCH_ADD_FOLLOW_RECORDS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSche
 /// How [`BatchAddFollowRecords`] is called: everything the generic runtime needs.
 pub static BATCH_ADD_FOLLOW_RECORDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchAddFollowRecords",
+    id: "crm_1_0.BatchAddFollowRecords",
     group: "crm_1_0",
     summary: "Batch add follow records.",
     service: &crate::generated::service::API_SERVICE,

@@ -326,6 +326,7 @@ pub static BATCH_ADD_RELATION_DATAS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSche
 /// How [`BatchAddRelationDatas`] is called: everything the generic runtime needs.
 pub static BATCH_ADD_RELATION_DATAS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchAddRelationDatas",
+    id: "crm_1_0.BatchAddRelationDatas",
     group: "crm_1_0",
     summary: "Batch add relation datas.",
     service: &crate::generated::service::API_SERVICE,

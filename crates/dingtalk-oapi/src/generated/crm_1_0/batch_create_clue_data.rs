@@ -413,6 +413,7 @@ pub static BATCH_CREATE_CLUE_DATA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema 
 /// How [`BatchCreateClueData`] is called: everything the generic runtime needs.
 pub static BATCH_CREATE_CLUE_DATA: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchCreateClueData",
+    id: "crm_1_0.BatchCreateClueData",
     group: "crm_1_0",
     summary: "Batch create clue data.",
     service: &crate::generated::service::API_SERVICE,

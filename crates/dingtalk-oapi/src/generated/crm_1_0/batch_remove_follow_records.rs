@@ -130,6 +130,7 @@ pub static BATCH_REMOVE_FOLLOW_RECORDS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectS
 /// How [`BatchRemoveFollowRecords`] is called: everything the generic runtime needs.
 pub static BATCH_REMOVE_FOLLOW_RECORDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchRemoveFollowRecords",
+    id: "crm_1_0.BatchRemoveFollowRecords",
     group: "crm_1_0",
     summary: "Batch remove follow records.",
     service: &crate::generated::service::API_SERVICE,

@@ -532,6 +532,7 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_RESPONSE_BODY_RESULT_SCHEMA: 
 /// How [`BatchSendOfficialAccountOtoMessage`] is called: everything the generic runtime needs.
 pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchSendOfficialAccountOtoMessage",
+    id: "crm_1_0.BatchSendOfficialAccountOtoMessage",
     group: "crm_1_0",
     summary: "Batch send official account oto message.",
     service: &crate::generated::service::API_SERVICE,

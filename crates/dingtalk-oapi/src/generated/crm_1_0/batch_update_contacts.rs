@@ -233,6 +233,7 @@ pub static BATCH_UPDATE_CONTACTS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSchema 
 /// How [`BatchUpdateContacts`] is called: everything the generic runtime needs.
 pub static BATCH_UPDATE_CONTACTS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchUpdateContacts",
+    id: "crm_1_0.BatchUpdateContacts",
     group: "crm_1_0",
     summary: "Batch update contacts.",
     service: &crate::generated::service::API_SERVICE,

@@ -225,6 +225,7 @@ pub static BATCH_UPDATE_FOLLOW_RECORDS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectS
 /// How [`BatchUpdateFollowRecords`] is called: everything the generic runtime needs.
 pub static BATCH_UPDATE_FOLLOW_RECORDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchUpdateFollowRecords",
+    id: "crm_1_0.BatchUpdateFollowRecords",
     group: "crm_1_0",
     summary: "Batch update follow records.",
     service: &crate::generated::service::API_SERVICE,

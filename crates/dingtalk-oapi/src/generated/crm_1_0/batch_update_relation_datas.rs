@@ -263,6 +263,7 @@ pub static BATCH_UPDATE_RELATION_DATAS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectS
 /// How [`BatchUpdateRelationDatas`] is called: everything the generic runtime needs.
 pub static BATCH_UPDATE_RELATION_DATAS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchUpdateRelationDatas",
+    id: "crm_1_0.BatchUpdateRelationDatas",
     group: "crm_1_0",
     summary: "Batch update relation datas.",
     service: &crate::generated::service::API_SERVICE,

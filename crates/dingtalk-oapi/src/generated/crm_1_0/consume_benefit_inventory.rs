@@ -89,6 +89,7 @@ impl rt::ResponseEnvelope for ConsumeBenefitInventoryResponse {}
 /// How [`ConsumeBenefitInventory`] is called: everything the generic runtime needs.
 pub static CONSUME_BENEFIT_INVENTORY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ConsumeBenefitInventory",
+    id: "crm_1_0.ConsumeBenefitInventory",
     group: "crm_1_0",
     summary: "Consume benefit inventory.",
     service: &crate::generated::service::API_SERVICE,

@@ -303,6 +303,7 @@ pub static CREATE_CUSTOMER_RESPONSE_BODY_CONTACTS_SCHEMA: rt::ObjectSchema = rt:
 /// How [`CreateCustomer`] is called: everything the generic runtime needs.
 pub static CREATE_CUSTOMER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateCustomer",
+    id: "crm_1_0.CreateCustomer",
     group: "crm_1_0",
     summary: "Create customer.",
     service: &crate::generated::service::API_SERVICE,

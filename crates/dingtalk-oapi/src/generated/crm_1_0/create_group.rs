@@ -89,6 +89,7 @@ impl rt::ResponseEnvelope for CreateGroupResponse {}
 /// How [`CreateGroup`] is called: everything the generic runtime needs.
 pub static CREATE_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateGroup",
+    id: "crm_1_0.CreateGroup",
     group: "crm_1_0",
     summary: "Create group.",
     service: &crate::generated::service::API_SERVICE,

@@ -331,6 +331,7 @@ pub static CREATE_GROUP_SET_RESPONSE_BODY_OWNER_SCHEMA: rt::ObjectSchema = rt::O
 /// How [`CreateGroupSet`] is called: everything the generic runtime needs.
 pub static CREATE_GROUP_SET: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateGroupSet",
+    id: "crm_1_0.CreateGroupSet",
     group: "crm_1_0",
     summary: "Create group set.",
     service: &crate::generated::service::API_SERVICE,

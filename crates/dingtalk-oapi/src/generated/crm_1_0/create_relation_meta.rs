@@ -456,6 +456,7 @@ pub static CREATE_RELATION_META_REQUEST_RELATION_META_DTO_ITEMS_PROPS_OPTIONS_SC
 /// How [`CreateRelationMeta`] is called: everything the generic runtime needs.
 pub static CREATE_RELATION_META: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateRelationMeta",
+    id: "crm_1_0.CreateRelationMeta",
     group: "crm_1_0",
     summary: "Create relation meta.",
     service: &crate::generated::service::API_SERVICE,

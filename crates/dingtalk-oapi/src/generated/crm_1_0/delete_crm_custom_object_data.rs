@@ -73,6 +73,7 @@ impl rt::ResponseEnvelope for DeleteCrmCustomObjectDataResponse {}
 /// How [`DeleteCrmCustomObjectData`] is called: everything the generic runtime needs.
 pub static DELETE_CRM_CUSTOM_OBJECT_DATA: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteCrmCustomObjectData",
+    id: "crm_1_0.DeleteCrmCustomObjectData",
     group: "crm_1_0",
     summary: "Delete crm custom object data.",
     service: &crate::generated::service::API_SERVICE,

@@ -82,6 +82,7 @@ impl rt::ResponseEnvelope for DeleteCrmFormInstanceResponse {}
 /// How [`DeleteCrmFormInstance`] is called: everything the generic runtime needs.
 pub static DELETE_CRM_FORM_INSTANCE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteCrmFormInstance",
+    id: "crm_1_0.DeleteCrmFormInstance",
     group: "crm_1_0",
     summary: "Delete crm form instance.",
     service: &crate::generated::service::API_SERVICE,

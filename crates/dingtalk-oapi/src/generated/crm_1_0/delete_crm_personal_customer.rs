@@ -81,6 +81,7 @@ impl rt::ResponseEnvelope for DeleteCrmPersonalCustomerResponse {}
 /// How [`DeleteCrmPersonalCustomer`] is called: everything the generic runtime needs.
 pub static DELETE_CRM_PERSONAL_CUSTOMER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteCrmPersonalCustomer",
+    id: "crm_1_0.DeleteCrmPersonalCustomer",
     group: "crm_1_0",
     summary: "Delete crm personal customer.",
     service: &crate::generated::service::API_SERVICE,

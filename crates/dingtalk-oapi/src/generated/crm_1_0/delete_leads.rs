@@ -66,6 +66,7 @@ impl rt::ResponseEnvelope for DeleteLeadsResponse {}
 /// How [`DeleteLeads`] is called: everything the generic runtime needs.
 pub static DELETE_LEADS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteLeads",
+    id: "crm_1_0.DeleteLeads",
     group: "crm_1_0",
     summary: "Delete leads.",
     service: &crate::generated::service::API_SERVICE,

@@ -89,6 +89,7 @@ impl rt::ResponseEnvelope for DeleteRelationMetaFieldResponse {}
 /// How [`DeleteRelationMetaField`] is called: everything the generic runtime needs.
 pub static DELETE_RELATION_META_FIELD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteRelationMetaField",
+    id: "crm_1_0.DeleteRelationMetaField",
     group: "crm_1_0",
     summary: "Delete relation meta field.",
     service: &crate::generated::service::API_SERVICE,

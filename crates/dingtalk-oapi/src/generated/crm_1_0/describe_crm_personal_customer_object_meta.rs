@@ -472,6 +472,7 @@ pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_RESPONSE_BODY_FIELDS_SELEC
 /// How [`DescribeCrmPersonalCustomerObjectMeta`] is called: everything the generic runtime needs.
 pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DescribeCrmPersonalCustomerObjectMeta",
+    id: "crm_1_0.DescribeCrmPersonalCustomerObjectMeta",
     group: "crm_1_0",
     summary: "Describe crm personal customer object meta.",
     service: &crate::generated::service::API_SERVICE,

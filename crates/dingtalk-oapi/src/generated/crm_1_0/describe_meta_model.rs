@@ -4338,6 +4338,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_STA
 /// How [`DescribeMetaModel`] is called: everything the generic runtime needs.
 pub static DESCRIBE_META_MODEL: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DescribeMetaModel",
+    id: "crm_1_0.DescribeMetaModel",
     group: "crm_1_0",
     summary: "Describe meta model.",
     service: &crate::generated::service::API_SERVICE,

@@ -4356,6 +4356,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
 /// How [`DescribeRelationMeta`] is called: everything the generic runtime needs.
 pub static DESCRIBE_RELATION_META: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DescribeRelationMeta",
+    id: "crm_1_0.DescribeRelationMeta",
     group: "crm_1_0",
     summary: "Describe relation meta.",
     service: &crate::generated::service::API_SERVICE,

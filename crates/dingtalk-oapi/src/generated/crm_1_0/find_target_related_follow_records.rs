@@ -306,6 +306,7 @@ pub static FIND_TARGET_RELATED_FOLLOW_RECORDS_RESPONSE_BODY_RESULT_RESULT_LIST_F
 /// How [`FindTargetRelatedFollowRecords`] is called: everything the generic runtime needs.
 pub static FIND_TARGET_RELATED_FOLLOW_RECORDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "FindTargetRelatedFollowRecords",
+    id: "crm_1_0.FindTargetRelatedFollowRecords",
     group: "crm_1_0",
     summary: "Find target related follow records.",
     service: &crate::generated::service::API_SERVICE,

@@ -161,6 +161,7 @@ pub static GET_ALL_CUSTOMER_RECYCLES_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::Objec
 /// How [`GetAllCustomerRecycles`] is called: everything the generic runtime needs.
 pub static GET_ALL_CUSTOMER_RECYCLES: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetAllCustomerRecycles",
+    id: "crm_1_0.GetAllCustomerRecycles",
     group: "crm_1_0",
     summary: "Get all customer recycles.",
     service: &crate::generated::service::API_SERVICE,

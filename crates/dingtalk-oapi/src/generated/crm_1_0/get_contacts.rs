@@ -307,6 +307,7 @@ pub static GET_CONTACTS_RESPONSE_BODY_RESULT_VALUES_PERMISSION_SCHEMA: rt::Objec
 /// How [`GetContacts`] is called: everything the generic runtime needs.
 pub static GET_CONTACTS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetContacts",
+    id: "crm_1_0.GetContacts",
     group: "crm_1_0",
     summary: "Get contacts.",
     service: &crate::generated::service::API_SERVICE,

@@ -130,6 +130,7 @@ impl rt::ResponseEnvelope for GetCrmGroupChatResponse {}
 /// How [`GetCrmGroupChat`] is called: everything the generic runtime needs.
 pub static GET_CRM_GROUP_CHAT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCrmGroupChat",
+    id: "crm_1_0.GetCrmGroupChat",
     group: "crm_1_0",
     summary: "Get crm group chat.",
     service: &crate::generated::service::API_SERVICE,

@@ -158,6 +158,7 @@ pub static GET_CRM_GROUP_CHAT_MULTI_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchem
 /// How [`GetCrmGroupChatMulti`] is called: everything the generic runtime needs.
 pub static GET_CRM_GROUP_CHAT_MULTI: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCrmGroupChatMulti",
+    id: "crm_1_0.GetCrmGroupChatMulti",
     group: "crm_1_0",
     summary: "Get crm group chat multi.",
     service: &crate::generated::service::API_SERVICE,

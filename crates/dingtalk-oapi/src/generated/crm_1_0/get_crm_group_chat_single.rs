@@ -122,6 +122,7 @@ impl rt::ResponseEnvelope for GetCrmGroupChatSingleResponse {}
 /// How [`GetCrmGroupChatSingle`] is called: everything the generic runtime needs.
 pub static GET_CRM_GROUP_CHAT_SINGLE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCrmGroupChatSingle",
+    id: "crm_1_0.GetCrmGroupChatSingle",
     group: "crm_1_0",
     summary: "Get crm group chat single.",
     service: &crate::generated::service::API_SERVICE,

@@ -419,6 +419,7 @@ pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_ROLE_MEMBER_LIST_SC
 /// How [`GetCrmRolePermission`] is called: everything the generic runtime needs.
 pub static GET_CRM_ROLE_PERMISSION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCrmRolePermission",
+    id: "crm_1_0.GetCrmRolePermission",
     group: "crm_1_0",
     summary: "Get crm role permission.",
     service: &crate::generated::service::API_SERVICE,

@@ -255,6 +255,7 @@ pub static GET_CUSTOMER_TRACKS_BY_RELATION_ID_RESPONSE_BODY_RESULT_LIST_ISV_INFO
 /// How [`GetCustomerTracksByRelationId`] is called: everything the generic runtime needs.
 pub static GET_CUSTOMER_TRACKS_BY_RELATION_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCustomerTracksByRelationId",
+    id: "crm_1_0.GetCustomerTracksByRelationId",
     group: "crm_1_0",
     summary: "Get customer tracks by relation id.",
     service: &crate::generated::service::API_SERVICE,

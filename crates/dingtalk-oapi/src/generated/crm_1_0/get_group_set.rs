@@ -268,6 +268,7 @@ pub static GET_GROUP_SET_RESPONSE_BODY_OWNER_SCHEMA: rt::ObjectSchema = rt::Obje
 /// How [`GetGroupSet`] is called: everything the generic runtime needs.
 pub static GET_GROUP_SET: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetGroupSet",
+    id: "crm_1_0.GetGroupSet",
     group: "crm_1_0",
     summary: "Get group set.",
     service: &crate::generated::service::API_SERVICE,

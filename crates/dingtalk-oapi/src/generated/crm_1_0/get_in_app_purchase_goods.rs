@@ -412,6 +412,7 @@ pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_PURCHASE_GOODS_LIST_SU
 /// How [`GetInAppPurchaseGoods`] is called: everything the generic runtime needs.
 pub static GET_IN_APP_PURCHASE_GOODS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetInAppPurchaseGoods",
+    id: "crm_1_0.GetInAppPurchaseGoods",
     group: "crm_1_0",
     summary: "Get in app purchase goods.",
     service: &crate::generated::service::API_SERVICE,

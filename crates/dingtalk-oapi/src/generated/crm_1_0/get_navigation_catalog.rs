@@ -199,6 +199,7 @@ pub static GET_NAVIGATION_CATALOG_RESPONSE_BODY_RESULT_NAV_CATALOG_SCHEMA: rt::O
 /// How [`GetNavigationCatalog`] is called: everything the generic runtime needs.
 pub static GET_NAVIGATION_CATALOG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetNavigationCatalog",
+    id: "crm_1_0.GetNavigationCatalog",
     group: "crm_1_0",
     summary: "Get navigation catalog.",
     service: &crate::generated::service::API_SERVICE,

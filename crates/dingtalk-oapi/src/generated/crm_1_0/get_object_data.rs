@@ -328,6 +328,7 @@ pub static GET_OBJECT_DATA_RESPONSE_BODY_RESULT_VALUES_PERMISSION_SCHEMA: rt::Ob
 /// How [`GetObjectData`] is called: everything the generic runtime needs.
 pub static GET_OBJECT_DATA: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetObjectData",
+    id: "crm_1_0.GetObjectData",
     group: "crm_1_0",
     summary: "Get object data.",
     service: &crate::generated::service::API_SERVICE,

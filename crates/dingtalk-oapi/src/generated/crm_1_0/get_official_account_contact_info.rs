@@ -108,6 +108,7 @@ impl rt::ResponseEnvelope for GetOfficialAccountContactInfoResponse {}
 /// How [`GetOfficialAccountContactInfo`] is called: everything the generic runtime needs.
 pub static GET_OFFICIAL_ACCOUNT_CONTACT_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetOfficialAccountContactInfo",
+    id: "crm_1_0.GetOfficialAccountContactInfo",
     group: "crm_1_0",
     summary: "Get official account contact info.",
     service: &crate::generated::service::API_SERVICE,

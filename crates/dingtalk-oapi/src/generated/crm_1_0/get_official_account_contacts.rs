@@ -281,6 +281,7 @@ pub static GET_OFFICIAL_ACCOUNT_CONTACTS_RESPONSE_BODY_VALUES_CONTACTS_PERMISSIO
 /// How [`GetOfficialAccountContacts`] is called: everything the generic runtime needs.
 pub static GET_OFFICIAL_ACCOUNT_CONTACTS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetOfficialAccountContacts",
+    id: "crm_1_0.GetOfficialAccountContacts",
     group: "crm_1_0",
     summary: "Get official account contacts.",
     service: &crate::generated::service::API_SERVICE,

@@ -125,6 +125,7 @@ pub static GET_OFFICIAL_ACCOUNT_OTO_MESSAGE_RESULT_RESPONSE_BODY_RESULT_SCHEMA: 
 /// How [`GetOfficialAccountOtoMessageResult`] is called: everything the generic runtime needs.
 pub static GET_OFFICIAL_ACCOUNT_OTO_MESSAGE_RESULT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetOfficialAccountOtoMessageResult",
+    id: "crm_1_0.GetOfficialAccountOtoMessageResult",
     group: "crm_1_0",
     summary: "Get official account oto message result.",
     service: &crate::generated::service::API_SERVICE,

@@ -245,6 +245,7 @@ pub static GET_RELATED_VIEW_TAB_DATA_RESPONSE_BODY_RESULT_PAGE_LIST_SCHEMA: rt::
 /// How [`GetRelatedViewTabData`] is called: everything the generic runtime needs.
 pub static GET_RELATED_VIEW_TAB_DATA: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetRelatedViewTabData",
+    id: "crm_1_0.GetRelatedViewTabData",
     group: "crm_1_0",
     summary: "Get related view tab data.",
     service: &crate::generated::service::API_SERVICE,

@@ -121,6 +121,7 @@ pub static GET_RELATED_VIEW_TAB_META_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSch
 /// How [`GetRelatedViewTabMeta`] is called: everything the generic runtime needs.
 pub static GET_RELATED_VIEW_TAB_META: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetRelatedViewTabMeta",
+    id: "crm_1_0.GetRelatedViewTabMeta",
     group: "crm_1_0",
     summary: "Get related view tab meta.",
     service: &crate::generated::service::API_SERVICE,

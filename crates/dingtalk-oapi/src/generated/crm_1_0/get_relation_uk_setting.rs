@@ -103,6 +103,7 @@ pub static GET_RELATION_UK_SETTING_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema
 /// How [`GetRelationUkSetting`] is called: everything the generic runtime needs.
 pub static GET_RELATION_UK_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetRelationUkSetting",
+    id: "crm_1_0.GetRelationUkSetting",
     group: "crm_1_0",
     summary: "Get relation uk setting.",
     service: &crate::generated::service::API_SERVICE,

@@ -144,6 +144,7 @@ pub static JOIN_GROUP_SET_REQUEST_BIZ_DATA_LIST_SCHEMA: rt::ObjectSchema = rt::O
 /// How [`JoinGroupSet`] is called: everything the generic runtime needs.
 pub static JOIN_GROUP_SET: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "JoinGroupSet",
+    id: "crm_1_0.JoinGroupSet",
     group: "crm_1_0",
     summary: "Join group set.",
     service: &crate::generated::service::API_SERVICE,

@@ -148,6 +148,7 @@ pub static LIST_AVAILABLE_BENEFIT_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema 
 /// How [`ListAvailableBenefit`] is called: everything the generic runtime needs.
 pub static LIST_AVAILABLE_BENEFIT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListAvailableBenefit",
+    id: "crm_1_0.ListAvailableBenefit",
     group: "crm_1_0",
     summary: "List available benefit.",
     service: &crate::generated::service::API_SERVICE,

@@ -138,6 +138,7 @@ pub static LIST_BENEFIT_LICENSE_RESPONSE_BODY_RESULT_LICENSES_SCHEMA: rt::Object
 /// How [`ListBenefitLicense`] is called: everything the generic runtime needs.
 pub static LIST_BENEFIT_LICENSE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListBenefitLicense",
+    id: "crm_1_0.ListBenefitLicense",
     group: "crm_1_0",
     summary: "List benefit license.",
     service: &crate::generated::service::API_SERVICE,

@@ -94,6 +94,7 @@ pub static LIST_CLUE_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::Obj
 /// How [`ListClueTag`] is called: everything the generic runtime needs.
 pub static LIST_CLUE_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListClueTag",
+    id: "crm_1_0.ListClueTag",
     group: "crm_1_0",
     summary: "List clue tag.",
     service: &crate::generated::service::API_SERVICE,

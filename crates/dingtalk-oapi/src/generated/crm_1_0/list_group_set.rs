@@ -367,6 +367,7 @@ pub static LIST_GROUP_SET_RESPONSE_BODY_RESULT_LIST_OWNER_SCHEMA: rt::ObjectSche
 /// How [`ListGroupSet`] is called: everything the generic runtime needs.
 pub static LIST_GROUP_SET: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListGroupSet",
+    id: "crm_1_0.ListGroupSet",
     group: "crm_1_0",
     summary: "List group set.",
     service: &crate::generated::service::API_SERVICE,

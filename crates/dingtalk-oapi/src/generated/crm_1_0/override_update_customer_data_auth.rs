@@ -107,6 +107,7 @@ impl rt::ResponseEnvelope for OverrideUpdateCustomerDataAuthResponse {}
 /// How [`OverrideUpdateCustomerDataAuth`] is called: everything the generic runtime needs.
 pub static OVERRIDE_UPDATE_CUSTOMER_DATA_AUTH: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "OverrideUpdateCustomerDataAuth",
+    id: "crm_1_0.OverrideUpdateCustomerDataAuth",
     group: "crm_1_0",
     summary: "Override update customer data auth.",
     service: &crate::generated::service::API_SERVICE,

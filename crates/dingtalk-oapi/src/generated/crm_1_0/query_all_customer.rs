@@ -311,6 +311,7 @@ pub static QUERY_ALL_CUSTOMER_RESPONSE_BODY_RESULT_VALUES_PERMISSION_SCHEMA: rt:
 /// How [`QueryAllCustomer`] is called: everything the generic runtime needs.
 pub static QUERY_ALL_CUSTOMER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryAllCustomer",
+    id: "crm_1_0.QueryAllCustomer",
     group: "crm_1_0",
     summary: "Query all customer.",
     service: &crate::generated::service::API_SERVICE,

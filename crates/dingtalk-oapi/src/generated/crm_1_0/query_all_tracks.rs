@@ -189,6 +189,7 @@ pub static QUERY_ALL_TRACKS_RESPONSE_BODY_VALUES_SCHEMA: rt::ObjectSchema = rt::
 /// How [`QueryAllTracks`] is called: everything the generic runtime needs.
 pub static QUERY_ALL_TRACKS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryAllTracks",
+    id: "crm_1_0.QueryAllTracks",
     group: "crm_1_0",
     summary: "Query all tracks.",
     service: &crate::generated::service::API_SERVICE,

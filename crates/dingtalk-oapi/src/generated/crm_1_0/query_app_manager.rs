@@ -113,6 +113,7 @@ pub static QUERY_APP_MANAGER_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt:
 /// How [`QueryAppManager`] is called: everything the generic runtime needs.
 pub static QUERY_APP_MANAGER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryAppManager",
+    id: "crm_1_0.QueryAppManager",
     group: "crm_1_0",
     summary: "Query app manager.",
     service: &crate::generated::service::API_SERVICE,

@@ -101,6 +101,7 @@ pub static QUERY_BENEFIT_INVENTORY_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema
 /// How [`QueryBenefitInventory`] is called: everything the generic runtime needs.
 pub static QUERY_BENEFIT_INVENTORY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryBenefitInventory",
+    id: "crm_1_0.QueryBenefitInventory",
     group: "crm_1_0",
     summary: "Query benefit inventory.",
     service: &crate::generated::service::API_SERVICE,

@@ -113,6 +113,7 @@ pub static QUERY_CLUE_FOLLOW_STATUS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchem
 /// How [`QueryClueFollowStatus`] is called: everything the generic runtime needs.
 pub static QUERY_CLUE_FOLLOW_STATUS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryClueFollowStatus",
+    id: "crm_1_0.QueryClueFollowStatus",
     group: "crm_1_0",
     summary: "Query clue follow status.",
     service: &crate::generated::service::API_SERVICE,

@@ -191,6 +191,7 @@ pub static QUERY_CRM_GROUP_CHATS_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSch
 /// How [`QueryCrmGroupChats`] is called: everything the generic runtime needs.
 pub static QUERY_CRM_GROUP_CHATS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryCrmGroupChats",
+    id: "crm_1_0.QueryCrmGroupChats",
     group: "crm_1_0",
     summary: "Query crm group chats.",
     service: &crate::generated::service::API_SERVICE,

@@ -292,6 +292,7 @@ pub static QUERY_CRM_PERSONAL_CUSTOMER_RESPONSE_BODY_VALUES_PERMISSION_SCHEMA: r
 /// How [`QueryCrmPersonalCustomer`] is called: everything the generic runtime needs.
 pub static QUERY_CRM_PERSONAL_CUSTOMER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryCrmPersonalCustomer",
+    id: "crm_1_0.QueryCrmPersonalCustomer",
     group: "crm_1_0",
     summary: "Query crm personal customer.",
     service: &crate::generated::service::API_SERVICE,

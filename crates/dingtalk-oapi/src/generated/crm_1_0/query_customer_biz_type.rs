@@ -90,6 +90,7 @@ pub static QUERY_CUSTOMER_BIZ_TYPE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema
 /// How [`QueryCustomerBizType`] is called: everything the generic runtime needs.
 pub static QUERY_CUSTOMER_BIZ_TYPE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryCustomerBizType",
+    id: "crm_1_0.QueryCustomerBizType",
     group: "crm_1_0",
     summary: "Query customer biz type.",
     service: &crate::generated::service::API_SERVICE,

@@ -102,6 +102,7 @@ pub static QUERY_GLOBAL_INFO_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt:
 /// How [`QueryGlobalInfo`] is called: everything the generic runtime needs.
 pub static QUERY_GLOBAL_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryGlobalInfo",
+    id: "crm_1_0.QueryGlobalInfo",
     group: "crm_1_0",
     summary: "Query global info.",
     service: &crate::generated::service::API_SERVICE,

@@ -65,6 +65,7 @@ impl rt::ResponseEnvelope for QueryHasAppPermissionResponse {}
 /// How [`QueryHasAppPermission`] is called: everything the generic runtime needs.
 pub static QUERY_HAS_APP_PERMISSION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryHasAppPermission",
+    id: "crm_1_0.QueryHasAppPermission",
     group: "crm_1_0",
     summary: "Query has app permission.",
     service: &crate::generated::service::API_SERVICE,

@@ -109,6 +109,7 @@ pub static QUERY_OFFICIAL_ACCOUNT_USER_BASIC_INFO_RESPONSE_BODY_RESULT_SCHEMA: r
 /// How [`QueryOfficialAccountUserBasicInfo`] is called: everything the generic runtime needs.
 pub static QUERY_OFFICIAL_ACCOUNT_USER_BASIC_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryOfficialAccountUserBasicInfo",
+    id: "crm_1_0.QueryOfficialAccountUserBasicInfo",
     group: "crm_1_0",
     summary: "Query official account user basic info.",
     service: &crate::generated::service::API_SERVICE,

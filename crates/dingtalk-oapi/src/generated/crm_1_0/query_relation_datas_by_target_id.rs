@@ -189,6 +189,7 @@ pub static QUERY_RELATION_DATAS_BY_TARGET_ID_RESPONSE_BODY_RELATIONS_BIZ_DATA_LI
 /// How [`QueryRelationDatasByTargetId`] is called: everything the generic runtime needs.
 pub static QUERY_RELATION_DATAS_BY_TARGET_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryRelationDatasByTargetId",
+    id: "crm_1_0.QueryRelationDatasByTargetId",
     group: "crm_1_0",
     summary: "Query relation datas by target id.",
     service: &crate::generated::service::API_SERVICE,

@@ -76,6 +76,7 @@ impl rt::ResponseEnvelope for RecallOfficialAccountOtoMessageResponse {}
 /// How [`RecallOfficialAccountOtoMessage`] is called: everything the generic runtime needs.
 pub static RECALL_OFFICIAL_ACCOUNT_OTO_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "RecallOfficialAccountOtoMessage",
+    id: "crm_1_0.RecallOfficialAccountOtoMessage",
     group: "crm_1_0",
     summary: "Recall official account oto message.",
     service: &crate::generated::service::API_SERVICE,

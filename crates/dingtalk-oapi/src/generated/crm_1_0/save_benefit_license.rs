@@ -179,6 +179,7 @@ pub static SAVE_BENEFIT_LICENSE_RESPONSE_BODY_RESULT_LICENSES_SCHEMA: rt::Object
 /// How [`SaveBenefitLicense`] is called: everything the generic runtime needs.
 pub static SAVE_BENEFIT_LICENSE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SaveBenefitLicense",
+    id: "crm_1_0.SaveBenefitLicense",
     group: "crm_1_0",
     summary: "Save benefit license.",
     service: &crate::generated::service::API_SERVICE,

@@ -557,6 +557,7 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_RESPONSE_BODY_RESULT_SCHEMA: rt::Ob
 /// How [`SendOfficialAccountOtoMessage`] is called: everything the generic runtime needs.
 pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SendOfficialAccountOtoMessage",
+    id: "crm_1_0.SendOfficialAccountOtoMessage",
     group: "crm_1_0",
     summary: "Send official account oto message.",
     service: &crate::generated::service::API_SERVICE,

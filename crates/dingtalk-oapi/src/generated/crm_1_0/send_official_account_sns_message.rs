@@ -497,6 +497,7 @@ pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_RESPONSE_BODY_RESULT_SCHEMA: rt::Ob
 /// How [`SendOfficialAccountSnsMessage`] is called: everything the generic runtime needs.
 pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SendOfficialAccountSnsMessage",
+    id: "crm_1_0.SendOfficialAccountSnsMessage",
     group: "crm_1_0",
     summary: "Send official account sns message.",
     service: &crate::generated::service::API_SERVICE,

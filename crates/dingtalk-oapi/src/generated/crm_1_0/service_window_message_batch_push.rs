@@ -518,6 +518,7 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_RESPONSE_BODY_RESULT_SCHEMA: rt::Ob
 /// How [`ServiceWindowMessageBatchPush`] is called: everything the generic runtime needs.
 pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ServiceWindowMessageBatchPush",
+    id: "crm_1_0.ServiceWindowMessageBatchPush",
     group: "crm_1_0",
     summary: "Service window message batch push.",
     service: &crate::generated::service::API_SERVICE,

@@ -73,6 +73,7 @@ impl rt::ResponseEnvelope for SetUserVersionToFreeResponse {}
 /// How [`SetUserVersionToFree`] is called: everything the generic runtime needs.
 pub static SET_USER_VERSION_TO_FREE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SetUserVersionToFree",
+    id: "crm_1_0.SetUserVersionToFree",
     group: "crm_1_0",
     summary: "Set user version to free.",
     service: &crate::generated::service::API_SERVICE,

@@ -89,6 +89,7 @@ impl rt::ResponseEnvelope for TwoPhaseCommitInventoryResponse {}
 /// How [`TwoPhaseCommitInventory`] is called: everything the generic runtime needs.
 pub static TWO_PHASE_COMMIT_INVENTORY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TwoPhaseCommitInventory",
+    id: "crm_1_0.TwoPhaseCommitInventory",
     group: "crm_1_0",
     summary: "Two phase commit inventory.",
     service: &crate::generated::service::API_SERVICE,

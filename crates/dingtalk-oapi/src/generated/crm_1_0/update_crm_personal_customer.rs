@@ -174,6 +174,7 @@ pub static UPDATE_CRM_PERSONAL_CUSTOMER_REQUEST_PERMISSION_SCHEMA: rt::ObjectSch
 /// How [`UpdateCrmPersonalCustomer`] is called: everything the generic runtime needs.
 pub static UPDATE_CRM_PERSONAL_CUSTOMER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateCrmPersonalCustomer",
+    id: "crm_1_0.UpdateCrmPersonalCustomer",
     group: "crm_1_0",
     summary: "Update crm personal customer.",
     service: &crate::generated::service::API_SERVICE,

@@ -73,6 +73,7 @@ impl rt::ResponseEnvelope for UpdateCustomerBizTypeResponse {}
 /// How [`UpdateCustomerBizType`] is called: everything the generic runtime needs.
 pub static UPDATE_CUSTOMER_BIZ_TYPE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateCustomerBizType",
+    id: "crm_1_0.UpdateCustomerBizType",
     group: "crm_1_0",
     summary: "Update customer biz type.",
     service: &crate::generated::service::API_SERVICE,

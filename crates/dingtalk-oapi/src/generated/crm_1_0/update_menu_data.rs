@@ -318,6 +318,7 @@ pub static UPDATE_MENU_DATA_REQUEST_NAV_DATA_NAV_EXT_INFO_SCHEMA: rt::ObjectSche
 /// How [`UpdateMenuData`] is called: everything the generic runtime needs.
 pub static UPDATE_MENU_DATA: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateMenuData",
+    id: "crm_1_0.UpdateMenuData",
     group: "crm_1_0",
     summary: "Update menu data.",
     service: &crate::generated::service::API_SERVICE,

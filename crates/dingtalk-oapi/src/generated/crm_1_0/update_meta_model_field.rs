@@ -397,6 +397,7 @@ pub static UPDATE_META_MODEL_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_OPTIONS_SCHEMA: 
 /// How [`UpdateMetaModelField`] is called: everything the generic runtime needs.
 pub static UPDATE_META_MODEL_FIELD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateMetaModelField",
+    id: "crm_1_0.UpdateMetaModelField",
     group: "crm_1_0",
     summary: "Update meta model field.",
     service: &crate::generated::service::API_SERVICE,

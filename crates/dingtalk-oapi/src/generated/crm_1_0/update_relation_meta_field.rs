@@ -400,6 +400,7 @@ pub static UPDATE_RELATION_META_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_OPTIONS_SCHEM
 /// How [`UpdateRelationMetaField`] is called: everything the generic runtime needs.
 pub static UPDATE_RELATION_META_FIELD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateRelationMetaField",
+    id: "crm_1_0.UpdateRelationMetaField",
     group: "crm_1_0",
     summary: "Update relation meta field.",
     service: &crate::generated::service::API_SERVICE,

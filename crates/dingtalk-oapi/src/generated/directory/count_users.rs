@@ -174,6 +174,7 @@ impl std::fmt::Display for CountUsersErrorCode {
 /// How [`CountUsers`] is called: everything the generic runtime needs.
 pub static COUNT_USERS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CountUsers",
+    id: "CountUsers",
     group: "directory",
     summary: "Get the number of employees in the organization.",
     service: &crate::generated::service::SERVICE,

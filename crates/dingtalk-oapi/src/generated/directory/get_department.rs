@@ -332,6 +332,7 @@ impl std::fmt::Display for GetDepartmentErrorCode {
 /// How [`GetDepartment`] is called: everything the generic runtime needs.
 pub static GET_DEPARTMENT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetDepartment",
+    id: "GetDepartment",
     group: "directory",
     summary: "Get the details of one department.",
     service: &crate::generated::service::SERVICE,

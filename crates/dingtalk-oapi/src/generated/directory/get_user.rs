@@ -717,6 +717,7 @@ impl std::fmt::Display for GetUserErrorCode {
 /// How [`GetUser`] is called: everything the generic runtime needs.
 pub static GET_USER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetUser",
+    id: "GetUser",
     group: "directory",
     summary: "Get the details of one user of the organization.",
     service: &crate::generated::service::SERVICE,

@@ -208,6 +208,7 @@ impl std::fmt::Display for GetUserByMobileErrorCode {
 /// How [`GetUserByMobile`] is called: everything the generic runtime needs.
 pub static GET_USER_BY_MOBILE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetUserByMobile",
+    id: "GetUserByMobile",
     group: "directory",
     summary: "Get the user ID of an active employee by mobile number.",
     service: &crate::generated::service::SERVICE,

@@ -176,6 +176,7 @@ impl std::fmt::Display for ListSubDepartmentIdsErrorCode {
 /// How [`ListSubDepartmentIds`] is called: everything the generic runtime needs.
 pub static LIST_SUB_DEPARTMENT_IDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListSubDepartmentIds",
+    id: "ListSubDepartmentIds",
     group: "directory",
     summary: "List the IDs of a department's direct sub-departments.",
     service: &crate::generated::service::SERVICE,

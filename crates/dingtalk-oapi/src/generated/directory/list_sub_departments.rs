@@ -230,6 +230,7 @@ impl std::fmt::Display for ListSubDepartmentsErrorCode {
 /// How [`ListSubDepartments`] is called: everything the generic runtime needs.
 pub static LIST_SUB_DEPARTMENTS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListSubDepartments",
+    id: "ListSubDepartments",
     group: "directory",
     summary: "List the basic information of a department's direct sub-departments.",
     service: &crate::generated::service::SERVICE,

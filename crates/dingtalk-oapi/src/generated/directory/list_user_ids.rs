@@ -177,6 +177,7 @@ impl std::fmt::Display for ListUserIdsErrorCode {
 /// How [`ListUserIds`] is called: everything the generic runtime needs.
 pub static LIST_USER_IDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListUserIds",
+    id: "ListUserIds",
     group: "directory",
     summary: "List the user IDs of the members of one department.",
     service: &crate::generated::service::SERVICE,

@@ -529,6 +529,7 @@ impl std::fmt::Display for ListUsersErrorCode {
 /// How [`ListUsers`] is called: everything the generic runtime needs.
 pub static LIST_USERS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListUsers",
+    id: "ListUsers",
     group: "directory",
     summary: "List the members of one department with their details, a page at a time.",
     service: &crate::generated::service::SERVICE,

@@ -290,6 +290,7 @@ impl std::fmt::Display for ListUsersSimpleErrorCode {
 /// How [`ListUsersSimple`] is called: everything the generic runtime needs.
 pub static LIST_USERS_SIMPLE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListUsersSimple",
+    id: "ListUsersSimple",
     group: "directory",
     summary: "List the user IDs and names of the members of one department, a page at a time.",
     service: &crate::generated::service::SERVICE,

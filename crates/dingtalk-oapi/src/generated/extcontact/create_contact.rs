@@ -282,6 +282,7 @@ impl std::fmt::Display for CreateContactErrorCode {
 /// How [`CreateContact`] is called: everything the generic runtime needs.
 pub static CREATE_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateContact",
+    id: "CreateContact",
     group: "extcontact",
     summary: "Add an external contact.",
     service: &crate::generated::service::SERVICE,

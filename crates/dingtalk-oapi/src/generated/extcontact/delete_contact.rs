@@ -141,6 +141,7 @@ impl std::fmt::Display for DeleteContactErrorCode {
 /// How [`DeleteContact`] is called: everything the generic runtime needs.
 pub static DELETE_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteContact",
+    id: "DeleteContact",
     group: "extcontact",
     summary: "Delete an external contact.",
     service: &crate::generated::service::SERVICE,

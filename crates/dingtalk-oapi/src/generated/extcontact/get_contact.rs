@@ -141,6 +141,7 @@ impl std::fmt::Display for GetContactErrorCode {
 /// How [`GetContact`] is called: everything the generic runtime needs.
 pub static GET_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetContact",
+    id: "GetContact",
     group: "extcontact",
     summary: "Get the details of one external contact.",
     service: &crate::generated::service::SERVICE,

@@ -157,6 +157,7 @@ impl std::fmt::Display for ListContactsErrorCode {
 /// How [`ListContacts`] is called: everything the generic runtime needs.
 pub static LIST_CONTACTS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListContacts",
+    id: "ListContacts",
     group: "extcontact",
     summary: "List the external contacts of the organization.",
     service: &crate::generated::service::SERVICE,

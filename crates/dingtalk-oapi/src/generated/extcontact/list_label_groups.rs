@@ -263,6 +263,7 @@ impl std::fmt::Display for ListLabelGroupsErrorCode {
 /// How [`ListLabelGroups`] is called: everything the generic runtime needs.
 pub static LIST_LABEL_GROUPS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListLabelGroups",
+    id: "ListLabelGroups",
     group: "extcontact",
     summary: "List the tag groups of external contacts in the organization.",
     service: &crate::generated::service::SERVICE,

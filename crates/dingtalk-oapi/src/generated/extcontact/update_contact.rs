@@ -267,6 +267,7 @@ impl std::fmt::Display for UpdateContactErrorCode {
 /// How [`UpdateContact`] is called: everything the generic runtime needs.
 pub static UPDATE_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateContact",
+    id: "UpdateContact",
     group: "extcontact",
     summary: "Update an external contact.",
     service: &crate::generated::service::SERVICE,

@@ -72,6 +72,7 @@ impl rt::ResponseEnvelope for CreateJsapiTicketResponse {}
 /// How [`CreateJsapiTicket`] is called: everything the generic runtime needs.
 pub static CREATE_JSAPI_TICKET: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateJsapiTicket",
+    id: "oauth2_1_0.CreateJsapiTicket",
     group: "oauth2_1_0",
     summary: "Create jsapi ticket.",
     service: &crate::generated::service::API_SERVICE,

@@ -98,6 +98,7 @@ impl rt::ResponseEnvelope for GetAccessTokenResponse {}
 /// How [`GetAccessToken`] is called: everything the generic runtime needs.
 pub static GET_ACCESS_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetAccessToken",
+    id: "oauth2_1_0.GetAccessToken",
     group: "oauth2_1_0",
     summary: "Get access token.",
     service: &crate::generated::service::API_SERVICE,

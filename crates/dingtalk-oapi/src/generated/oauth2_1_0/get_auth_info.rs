@@ -283,6 +283,7 @@ pub static GET_AUTH_INFO_RESPONSE_BODY_AUTH_USER_INFO_SCHEMA: rt::ObjectSchema =
 /// How [`GetAuthInfo`] is called: everything the generic runtime needs.
 pub static GET_AUTH_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetAuthInfo",
+    id: "oauth2_1_0.GetAuthInfo",
     group: "oauth2_1_0",
     summary: "Get auth info.",
     service: &crate::generated::service::API_SERVICE,

@@ -116,6 +116,7 @@ impl rt::ResponseEnvelope for GetCorpAccessTokenResponse {}
 /// How [`GetCorpAccessToken`] is called: everything the generic runtime needs.
 pub static GET_CORP_ACCESS_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCorpAccessToken",
+    id: "oauth2_1_0.GetCorpAccessToken",
     group: "oauth2_1_0",
     summary: "Get corp access token.",
     service: &crate::generated::service::API_SERVICE,

@@ -94,6 +94,7 @@ pub static GET_PERSONAL_AUTH_RULE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema 
 /// How [`GetPersonalAuthRule`] is called: everything the generic runtime needs.
 pub static GET_PERSONAL_AUTH_RULE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetPersonalAuthRule",
+    id: "oauth2_1_0.GetPersonalAuthRule",
     group: "oauth2_1_0",
     summary: "Get personal auth rule.",
     service: &crate::generated::service::API_SERVICE,

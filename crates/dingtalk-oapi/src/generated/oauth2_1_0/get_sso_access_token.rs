@@ -98,6 +98,7 @@ impl rt::ResponseEnvelope for GetSsoAccessTokenResponse {}
 /// How [`GetSsoAccessToken`] is called: everything the generic runtime needs.
 pub static GET_SSO_ACCESS_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetSsoAccessToken",
+    id: "oauth2_1_0.GetSsoAccessToken",
     group: "oauth2_1_0",
     summary: "Get sso access token.",
     service: &crate::generated::service::API_SERVICE,

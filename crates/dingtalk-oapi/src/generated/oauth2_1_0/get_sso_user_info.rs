@@ -106,6 +106,7 @@ impl rt::ResponseEnvelope for GetSsoUserInfoResponse {}
 /// How [`GetSsoUserInfo`] is called: everything the generic runtime needs.
 pub static GET_SSO_USER_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetSsoUserInfo",
+    id: "oauth2_1_0.GetSsoUserInfo",
     group: "oauth2_1_0",
     summary: "Get sso user info.",
     service: &crate::generated::service::API_SERVICE,

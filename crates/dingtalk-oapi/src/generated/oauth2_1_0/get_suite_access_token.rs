@@ -107,6 +107,7 @@ impl rt::ResponseEnvelope for GetSuiteAccessTokenResponse {}
 /// How [`GetSuiteAccessToken`] is called: everything the generic runtime needs.
 pub static GET_SUITE_ACCESS_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetSuiteAccessToken",
+    id: "oauth2_1_0.GetSuiteAccessToken",
     group: "oauth2_1_0",
     summary: "Get suite access token.",
     service: &crate::generated::service::API_SERVICE,

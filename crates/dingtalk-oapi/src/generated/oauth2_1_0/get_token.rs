@@ -107,6 +107,7 @@ impl rt::ResponseEnvelope for GetTokenResponse {}
 /// How [`GetToken`] is called: everything the generic runtime needs.
 pub static GET_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetToken",
+    id: "oauth2_1_0.GetToken",
     group: "oauth2_1_0",
     summary: "Get token.",
     service: &crate::generated::service::API_SERVICE,

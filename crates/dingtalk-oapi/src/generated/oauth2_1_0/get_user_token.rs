@@ -143,6 +143,7 @@ impl rt::ResponseEnvelope for GetUserTokenResponse {}
 /// How [`GetUserToken`] is called: everything the generic runtime needs.
 pub static GET_USER_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetUserToken",
+    id: "oauth2_1_0.GetUserToken",
     group: "oauth2_1_0",
     summary: "Get user token.",
     service: &crate::generated::service::API_SERVICE,

@@ -90,6 +90,7 @@ impl rt::ResponseEnvelope for KickoffByDeviceIdResponse {}
 /// How [`KickoffByDeviceId`] is called: everything the generic runtime needs.
 pub static KICKOFF_BY_DEVICE_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "KickoffByDeviceId",
+    id: "oauth2_1_0.KickoffByDeviceId",
     group: "oauth2_1_0",
     summary: "Kickoff by device id.",
     service: &crate::generated::service::API_SERVICE,
