@@ -197,10 +197,20 @@ fn debug_output_hides_secrets() {
 
 #[test]
 fn descriptors_describe_the_operations() {
-    let names: Vec<&str> = OPERATIONS.iter().map(|o| o.name).collect();
+    let names: Vec<&str> = OPERATIONS.iter().map(|o| o.id).collect();
     assert_eq!(
         names,
-        ["GetCorpToken", "GetToken", "CountContacts", "CreateContact", "GetContact", "ListContactIds", "ListMembers"],
+        [
+            "GetCorpToken",
+            "GetToken",
+            "CountContacts",
+            "CreateContact",
+            "GetContact",
+            "ListContactIds",
+            "ListMembers",
+            "rest_1_0.GetMember",
+            "rest_1_0.UpdateMember"
+        ],
         "sorted by group, then name"
     );
     let get = <dingtalk_fixtures::GetContact as Operation>::DESCRIPTOR;
@@ -217,7 +227,10 @@ fn descriptors_describe_the_operations() {
     assert!(fixture::CREATE_CONTACT.body.iter().any(|f| f.name == "signature" && f.secret));
     assert_eq!(fixture::CONTACT_SCHEMA.fields.len(), 7);
     assert_eq!(service::SERVICE.servers.iter().filter(|s| s.default).count(), 1);
-    assert!(OPERATIONS.iter().all(|op| std::ptr::eq(op.service, &service::SERVICE)));
+    assert!(OPERATIONS.iter().all(|op| {
+        let service = if op.group == "rest_1_0" { &service::REST_SERVICE } else { &service::SERVICE };
+        std::ptr::eq(op.service, service)
+    }));
 
     // Error codes: documented ones by name, others as `Unknown`, classes from the global table.
     assert_eq!(CountContactsErrorCode::from_code(41102), CountContactsErrorCode::InvalidKeyword);
@@ -272,8 +285,13 @@ fn serve(answers: Vec<&'static str>) -> (String, mpsc::Receiver<Seen>) {
             let mut body = vec![0; length];
             let _ = reader.read_exact(&mut body);
             let mut stream = reader.into_inner();
+            // `403|{…}` answers with that status; a bare body with 200.
+            let (status, answer) = match answer.split_once('|') {
+                Some((status, body)) if status.len() == 3 => (status, body),
+                _ => ("200", answer),
+            };
             let response = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
                 answer.len()
             );
             let _ = stream.write_all(response.as_bytes());
@@ -414,4 +432,50 @@ fn events_are_told_apart_by_event_type_and_unknown_ones_keep_their_json() {
     assert!(Event::parse(r#"{"EventType":"member_joined","MemberId":{"id":5}}"#).is_err());
     assert!(Event::parse(r#"{"EventType":"member_joined"}"#).is_err(), "MemberId is required");
     assert!(Event::parse("not json").is_err());
+}
+
+/// The second service's shape (the new API's): a path parameter percent-encoded, the token in a
+/// header, a JSON body on PUT, a type name scoped to its group, string codes in HTTP statuses.
+#[tokio::test]
+async fn a_by_group_service_with_path_parameters_and_status_errors() {
+    use dingtalk_fixtures::generated::rest_1_0;
+    let (url, seen) = serve(vec![
+        r#"{"memberId":"m1","profile":{"nickName":"N","tags":["t"]},"extension":{"k":[1,2]}}"#,
+        r#"403|{"code":"Forbidden.AccessDenied.QpsLimitForApi","message":"slow","requestid":"r1"}"#,
+        r#"200|{"success":true}"#,
+        r#"401|{"code":"InvalidAuthentication","message":"bad","requestid":"r2"}"#,
+    ]);
+    let retry = dingtalk_runtime::RetryPolicy::default()
+        .rate_limit_backoff(std::time::Duration::from_millis(5))
+        .max_backoff(std::time::Duration::from_millis(20));
+    let client =
+        Client::builder().service_base_url("rest", url).access_token("tok-9").retry(retry).build().expect("client");
+
+    let member = client.rest_1_0().get_member().member_id("m 1/2").fields(vec!["a".to_owned()]).send().await.unwrap();
+    let profile: &rest_1_0::ContactDetail = member.profile.as_ref().expect("the group's own ContactDetail");
+    assert_eq!((profile.nick_name.as_deref(), profile.tags.as_slice()), (Some("N"), &["t".to_owned()][..]));
+    assert_eq!(member.extension, Some(json!({"k": [1, 2]})));
+    let request = seen.recv().unwrap();
+    let first_line = request.head.lines().next().unwrap_or_default().to_owned();
+    assert_eq!(first_line, "GET /v1.0/members/m%201%2F2?fields=%5B%22a%22%5D HTTP/1.1");
+    assert!(request.head.to_ascii_lowercase().contains("x-fixture-token: tok-9"), "{}", request.head);
+
+    // A rate limit is retried (after a backoff) even for a write; the body is JSON.
+    let updated = client.rest_1_0().update_member().member_id("m1").nick_name("Neo").send().await.unwrap();
+    assert_eq!(updated.success, Some(true));
+    for _ in 0..2 {
+        let request = seen.recv().unwrap();
+        assert!(request.head.starts_with("PUT /v1.0/members/m1 HTTP/1.1"), "{}", request.head);
+        assert_eq!(request.body, r#"{"nickName":"Neo"}"#);
+    }
+
+    // A string code in its enum, with its status and class; a static token is not refreshed.
+    let err = client.rest_1_0().get_member().member_id("m1").send().await.expect_err("401");
+    assert_eq!(err.code(), Some(service::RestCode::InvalidAuthentication));
+    let api = err.as_api().unwrap();
+    assert_eq!((api.status, api.class(), api.request_id.as_deref()), (401, ErrorClass::TokenInvalid, Some("r2")));
+    assert!(err.to_string().starts_with("rest_1_0.GetMember failed: DingTalk error InvalidAuthentication (HTTP 401)"));
+
+    let secret = rest_1_0::UpdateMemberRequest::new().nick_name("n").app_secret("s3cr3t-value");
+    assert!(!format!("{secret:?}").contains("s3cr3t-value"));
 }

@@ -7,6 +7,8 @@ pub mod service;
 pub mod auth;
 #[cfg(feature = "fixture")]
 pub mod fixture;
+#[cfg(feature = "rest_1_0")]
+pub mod rest_1_0;
 rt::client_facade!(service::SERVICE);
 /// Every generated operation and type of the enabled groups whose names are unique
 /// across groups (the old OAPI's).
@@ -18,7 +20,10 @@ pub mod prelude {
 }
 /// The groups whose names are scoped to them (the new API's: `contact_1_0::GetUserRequest`),
 /// as modules.
-pub mod groups {}
+pub mod groups {
+    #[cfg(feature = "rest_1_0")]
+    pub use super::rest_1_0;
+}
 /// Every operation of the enabled groups, sorted by group and name.
 pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     #[cfg(feature = "auth")]
@@ -35,6 +40,10 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &fixture::LIST_CONTACT_IDS,
     #[cfg(feature = "fixture")]
     &fixture::LIST_MEMBERS,
+    #[cfg(feature = "rest_1_0")]
+    &rest_1_0::GET_MEMBER,
+    #[cfg(feature = "rest_1_0")]
+    &rest_1_0::UPDATE_MEMBER,
 ];
 /// What only the fake server and the sandbox read: each operation's examples and store
 /// behaviour, compiled with the `mock` feature only.
@@ -45,6 +54,8 @@ pub mod mock {
     pub mod auth;
     #[cfg(feature = "fixture")]
     pub mod fixture;
+    #[cfg(feature = "rest_1_0")]
+    pub mod rest_1_0;
     /// The fake server's view of every operation of the enabled groups.
     pub static OPERATIONS: &[&rt::MockDescriptor] = &[
         #[cfg(feature = "auth")]
@@ -61,10 +72,14 @@ pub mod mock {
         &fixture::LIST_CONTACT_IDS_MOCK,
         #[cfg(feature = "fixture")]
         &fixture::LIST_MEMBERS_MOCK,
+        #[cfg(feature = "rest_1_0")]
+        &rest_1_0::GET_MEMBER_MOCK,
+        #[cfg(feature = "rest_1_0")]
+        &rest_1_0::UPDATE_MEMBER_MOCK,
     ];
     /// What the fake server's stores hold when it starts (the spec's `sandbox:` files):
     /// (store, its objects as a JSON array).
     pub static SANDBOX: &[(&str, &str)] = &[];
 }
 /// The groups of the spec, each a cargo feature of this crate.
-pub const GROUPS: &[&str] = &["auth", "fixture"];
+pub const GROUPS: &[&str] = &["auth", "fixture", "rest_1_0"];

@@ -146,3 +146,89 @@ pub static SERVICE: rt::ServiceDescriptor = rt::ServiceDescriptor {
         },
     ],
 };
+/// Fixture REST service
+///
+/// The access token travels as the `x-fixture-token` header.
+pub static REST_SERVICE: rt::ServiceDescriptor = rt::ServiceDescriptor {
+    id: "rest",
+    name: "Fixture REST service",
+    servers: &[
+        rt::Server {
+            name: "main",
+            url: "https://rest.example.com",
+            description: "",
+            default: true,
+        },
+    ],
+    token: rt::TokenPlacement::Header("x-fixture-token"),
+    envelope: rt::ErrorEnvelope::HttpStatus,
+    errors: &[
+        rt::ErrorCodeInfo::named(
+            "InvalidAuthentication",
+            401,
+            "invalid_authentication",
+            "The token is invalid",
+            "",
+            rt::ErrorClass::TokenInvalid,
+        ),
+        rt::ErrorCodeInfo::named(
+            "Forbidden.AccessDenied.QpsLimitForApi",
+            403,
+            "qps_limit_for_api",
+            "Too many calls",
+            "",
+            rt::ErrorClass::RateLimited,
+        ),
+    ],
+    sub_code_classes: &[],
+};
+/** The error codes of Fixture REST service, plus `Unknown` keeping any other code as DingTalk sent it.
+
+Message, fix, HTTP status and class of each come from the service's table (`ApiErrorCode`).*/
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RestCode {
+    /// `InvalidAuthentication` (HTTP 401): The token is invalid.
+    InvalidAuthentication,
+    /// `Forbidden.AccessDenied.QpsLimitForApi` (HTTP 403): Too many calls.
+    QpsLimitForApi,
+    /// A code the spec does not list, as DingTalk sent it.
+    Unknown(String),
+}
+impl RestCode {
+    /// The variant of a code.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "InvalidAuthentication" => Self::InvalidAuthentication,
+            "Forbidden.AccessDenied.QpsLimitForApi" => Self::QpsLimitForApi,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    /// The code as DingTalk sends it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InvalidAuthentication => "InvalidAuthentication",
+            Self::QpsLimitForApi => "Forbidden.AccessDenied.QpsLimitForApi",
+            Self::Unknown(code) => code,
+        }
+    }
+}
+impl rt::ApiErrorCode for RestCode {
+    fn from_descriptor(code: rt::Code<'_>, _: &'static rt::OperationDescriptor) -> Self {
+        match code {
+            rt::Code::Str(code) => Self::from_code(code),
+            rt::Code::Num(code) => Self::Unknown(code.to_string()),
+        }
+    }
+    fn code(&self) -> rt::Code<'_> {
+        rt::Code::Str(self.as_str())
+    }
+    fn info(&self) -> Option<&'static rt::ErrorCodeInfo> {
+        REST_SERVICE.global_error(self.code())
+    }
+}
+impl std::fmt::Display for RestCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        rt::ApiErrorCode::fmt_code(self, f)
+    }
+}
