@@ -28,3 +28,18 @@ fn blocking_calls_paginate_and_report_errors() {
     assert!(matches!(err, Error::Validation(_)));
     drop(server);
 }
+
+#[test]
+fn blocking_calls_reach_the_new_api_through_its_groups() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(async { MockServer::builder().access_token("tok-blocking").start().await.unwrap() });
+    let client = blocking::Client::new(
+        dingtalk_oapi::Client::builder().api_base_url(server.url()).access_token("tok-blocking").build().unwrap(),
+    )
+    .unwrap();
+    let user = client.contact_1_0().get_user().union_id("b1").send().unwrap();
+    assert_eq!(user.union_id.as_deref(), Some("b1"));
+    let err = client.contact_1_0().get_user().send().unwrap_err();
+    assert!(matches!(err, Error::Validation(_)));
+    drop(server);
+}
