@@ -216,35 +216,27 @@ fn clean_code(code: &str, secrets: &[&str], keys: &[&str]) -> String {
     out
 }
 
-#[derive(Deserialize)]
+/// The new API's error body. Every member may be absent or of any JSON type.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct StatusEnvelope {
-    #[serde(default)]
     code: Option<serde_json::Value>,
-    #[serde(default)]
     message: Option<serde_json::Value>,
-    #[serde(default)]
     requestid: Option<serde_json::Value>,
-    #[serde(default)]
     status: Option<serde_json::Value>,
-    #[serde(default)]
     wait: Option<serde_json::Value>,
 }
 
-#[derive(Deserialize)]
+/// The old OAPI's body around `errcode`, and the flood protection's `{"status", "wait"}`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct Envelope {
-    #[serde(default)]
     errcode: Option<serde_json::Value>,
-    #[serde(default)]
     errmsg: Option<serde_json::Value>,
-    #[serde(default)]
     request_id: Option<serde_json::Value>,
-    #[serde(default)]
     sub_code: Option<serde_json::Value>,
-    #[serde(default)]
     sub_msg: Option<serde_json::Value>,
-    #[serde(default)]
     status: Option<serde_json::Value>,
-    #[serde(default)]
     wait: Option<serde_json::Value>,
 }
 
