@@ -50,6 +50,9 @@ pub use redact::Redacted;
 pub use retry::RetryPolicy;
 pub use validation::{Validate, ValidationError};
 
+/// `#[derive(Setters)]`: the constructor and builder-style setters of generated types.
+pub use dingtalk_derive::Setters;
+
 /// A free-form JSON value: the type of `json` fields (the new API's open maps).
 pub use serde_json::Value as JsonValue;
 

@@ -20,11 +20,13 @@ pub fn event_file(e: &Event, ctx: &Context) -> TokenStream {
         parts.push(format!("Documentation: <{link}>"));
     }
     let doc = docs::paragraphs(&parts);
-    let item = struct_item(&ident, &doc, &e.fields, Direction::Output, &scope);
+    let item = struct_item(&ident, &doc, &e.fields, Direction::Output, &scope, None);
     let event_type = &e.event_type;
     let fields = field_schemas(&e.fields, &scope);
+    let imports = super::types::struct_imports();
     quote! {
         use dingtalk_runtime as rt;
+        #imports
 
         #item
 

@@ -42,8 +42,10 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
     for shared in &spec.shared_types {
         let module = "types".to_owned();
         let types = types::named_types(&shared.types, &shared.group, &ctx);
+        let imports = types::struct_imports();
         let body = quote! {
             use dingtalk_runtime as rt;
+            #imports
             #types
         };
         files.push(file(

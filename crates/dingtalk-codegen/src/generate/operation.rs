@@ -31,9 +31,9 @@ pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
         "Parameters of [`{name}`]: {}\n\nChecked against the spec's constraints before anything is sent.",
         op.summary
     )]);
-    let request = struct_item(&request_ident, &request_doc, &params, Direction::Input, &scope);
+    let request = struct_item(&request_ident, &request_doc, &params, Direction::Input, &scope, Some(&op_ident));
     let response_doc = docs::paragraphs(&[format!("The response of [`{name}`].")]);
-    let response = struct_item(&response_ident, &response_doc, &op.response, Direction::Output, &scope);
+    let response = struct_item(&response_ident, &response_doc, &op.response, Direction::Output, &scope, None);
     let envelope = match op.response.iter().find(|f| f.name == "errcode" && f.ty.is_integer()) {
         Some(f) => {
             let field = field_ident(f);
@@ -77,19 +77,7 @@ pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
     };
     let pagination = op.pagination.as_ref().map(|p| paginated_impl(op, p, &op_ident, &scope));
 
-    let fluent_setters = params.iter().map(|f| {
-        let ident = field_ident(f);
-        let (param, _) = super::types::setter_param(&f.ty, scope.rust_type(&f.ty));
-        let field = super::types::rust_field_name(f);
-        let doc = format!(" Sets [`{0}`]({request_ident}::{1}).", f.name, field.trim_start_matches("r#"));
-        quote! {
-            #[doc = #doc]
-            pub fn #ident(mut self, value: #param) -> Self {
-                self.request = self.request.#ident(value);
-                self
-            }
-        }
-    });
+    let imports = super::types::struct_imports();
     let method_doc = client_method_doc(op, &method_ident, by_group);
     let blocking_doc = format!(" {} Blocking; see [`crate::generated::Client::{method_ident}`].", op.summary);
     let client_methods = if by_group {
@@ -123,6 +111,7 @@ pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
 
     quote! {
         use dingtalk_runtime as rt;
+        #imports
 
         #(#[doc = #op_doc])*
         #[derive(Debug, Clone, Copy, Default)]
@@ -151,10 +140,6 @@ pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
         #pagination
 
         #client_methods
-
-        impl<C> crate::generated::RequestBuilder<#op_ident, C> {
-            #(#fluent_setters)*
-        }
     }
 }
 

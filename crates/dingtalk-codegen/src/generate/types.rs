@@ -153,7 +153,7 @@ pub fn named_types<'s>(types: &'s [NamedType], group: &'s str, ctx: &'s Context<
         let bare = names::bare(&t.name);
         let doc = docs::lines(if t.description.is_empty() { bare } else { &t.description });
         let ident = format_ident!("{}", bare);
-        let strukt = struct_item(&ident, &doc, &t.fields, direction, &scope);
+        let strukt = struct_item(&ident, &doc, &t.fields, direction, &scope, None);
         let schema = schema_static(&t.name, &t.fields, &scope);
         quote! { #strukt #schema }
     });
@@ -207,20 +207,31 @@ pub fn field_schemas(fields: &[Field], scope: &Scope) -> Vec<TokenStream> {
         .collect()
 }
 
-/// A struct with serde attributes, builder-style setters, and (for input) validation.
+/// The imports a file of [`struct_item`]s needs (short derive lists, one line each).
+pub fn struct_imports() -> TokenStream {
+    quote! {
+        use dingtalk_runtime::Setters;
+        use serde::{Deserialize, Serialize};
+    }
+}
+
+/// A struct with serde attributes and builder-style setters (`rt::Setters` writes them; with
+/// `operation`, on the operation's request builder too).
 pub fn struct_item(
     ident: &proc_macro2::Ident,
     doc: &[String],
     fields: &[Field],
     direction: Direction,
     scope: &Scope,
+    operation: Option<&proc_macro2::Ident>,
 ) -> TokenStream {
     let has_secret = fields.iter().any(|f| f.secret);
     let derives = if has_secret {
-        quote! { #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)] }
+        quote! { #[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)] }
     } else {
-        quote! { #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)] }
+        quote! { #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)] }
     };
+    let setters_attr = operation.map(|op| quote! { #[setters(operation = #op)] });
     // The new API's wire names are camelCase: one `rename_all` instead of a rename per field,
     // when it gives every field its wire name.
     let camel = fields.iter().any(|f| names::serde_name(&rust_field_name(f)) != f.name)
@@ -253,53 +264,18 @@ pub fn struct_item(
             pub #ident: #ty,
         }
     });
-    let setters = fields.iter().map(|f| {
-        let ident = field_ident(f);
-        let ty = scope.rust_type(&f.ty);
-        let is_list = matches!(f.ty, ParamType::List(_));
-        let doc = format!(" Sets [`{}`](Self::{}).", rust_field_name(f), rust_field_name(f).trim_start_matches("r#"));
-        let (param, value) = setter_param(&f.ty, ty);
-        let wrapped = match (direction, f.required, is_list) {
-            (Direction::Input, _, _) | (Direction::Output, false, false) => quote! { Some(#value) },
-            _ => value,
-        };
-        quote! {
-            #[doc = #doc]
-            pub fn #ident(mut self, value: #param) -> Self {
-                self.#ident = #wrapped;
-                self
-            }
-        }
-    });
     let debug_impl = has_secret.then(|| debug_redacting(ident, fields));
     quote! {
         #(#[doc = #doc])*
         #derives
+        #setters_attr
         #rename_all
         #[non_exhaustive]
         pub struct #ident {
             #(#field_defs)*
         }
 
-        impl #ident {
-            /// An empty value; set fields with the methods below.
-            pub fn new() -> Self {
-                Self::default()
-            }
-            #(#setters)*
-        }
-
         #debug_impl
-    }
-}
-
-/// A setter's parameter type and how it becomes the field's type: strings and lists take
-/// anything that converts; numbers, booleans and objects take the type itself, so that
-/// `.size(20)` needs no suffix.
-pub fn setter_param(ty: &ParamType, rust: TokenStream) -> (TokenStream, TokenStream) {
-    match ty {
-        ParamType::String | ParamType::List(_) => (quote! { impl Into<#rust> }, quote! { value.into() }),
-        _ => (rust, quote! { value }),
     }
 }
 

@@ -2,6 +2,8 @@
 
 //! `POST /service/get_corp_token`: Get the access token of an organization that authorized a third-party enterprise app.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get the access token of an organization that authorized a third-party enterprise app.
 ///
 /// Signed with the suite secret: `signature` is the URL-encoded Base64 of
@@ -29,7 +31,8 @@ pub type GetCorpTokenError = rt::Error<GetCorpTokenErrorCode>;
 /// Parameters of [`GetCorpToken`]: Get the access token of an organization that authorized a third-party enterprise app.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetCorpToken)]
 #[non_exhaustive]
 pub struct GetCorpTokenRequest {
     /// The suite key of the third-party app.
@@ -60,37 +63,6 @@ pub struct GetCorpTokenRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_corpid: Option<String>,
 }
-impl GetCorpTokenRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`access_key`](Self::access_key).
-    pub fn access_key(mut self, value: impl Into<String>) -> Self {
-        self.access_key = Some(value.into());
-        self
-    }
-    /// Sets [`timestamp`](Self::timestamp).
-    pub fn timestamp(mut self, value: i64) -> Self {
-        self.timestamp = Some(value);
-        self
-    }
-    /// Sets [`suite_ticket`](Self::suite_ticket).
-    pub fn suite_ticket(mut self, value: impl Into<String>) -> Self {
-        self.suite_ticket = Some(value.into());
-        self
-    }
-    /// Sets [`signature`](Self::signature).
-    pub fn signature(mut self, value: impl Into<String>) -> Self {
-        self.signature = Some(value.into());
-        self
-    }
-    /// Sets [`auth_corpid`](Self::auth_corpid).
-    pub fn auth_corpid(mut self, value: impl Into<String>) -> Self {
-        self.auth_corpid = Some(value.into());
-        self
-    }
-}
 impl std::fmt::Debug for GetCorpTokenRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GetCorpTokenRequest")
@@ -103,7 +75,7 @@ impl std::fmt::Debug for GetCorpTokenRequest {
     }
 }
 /// The response of [`GetCorpToken`].
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetCorpTokenResponse {
     /// The organization's access token. Never logged.
@@ -126,32 +98,6 @@ pub struct GetCorpTokenResponse {
     /// Example: `"ok"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errmsg: Option<String>,
-}
-impl GetCorpTokenResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`access_token`](Self::access_token).
-    pub fn access_token(mut self, value: impl Into<String>) -> Self {
-        self.access_token = Some(value.into());
-        self
-    }
-    /// Sets [`expires_in`](Self::expires_in).
-    pub fn expires_in(mut self, value: i64) -> Self {
-        self.expires_in = Some(value);
-        self
-    }
-    /// Sets [`errcode`](Self::errcode).
-    pub fn errcode(mut self, value: i64) -> Self {
-        self.errcode = Some(value);
-        self
-    }
-    /// Sets [`errmsg`](Self::errmsg).
-    pub fn errmsg(mut self, value: impl Into<String>) -> Self {
-        self.errmsg = Some(value.into());
-        self
-    }
 }
 impl std::fmt::Debug for GetCorpTokenResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -247,32 +193,5 @@ impl crate::generated::blocking::Client {
         crate::generated::blocking::Client,
     > {
         crate::generated::RequestBuilder::new(self.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetCorpToken, C> {
-    /// Sets [`accessKey`](GetCorpTokenRequest::access_key).
-    pub fn access_key(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.access_key(value);
-        self
-    }
-    /// Sets [`timestamp`](GetCorpTokenRequest::timestamp).
-    pub fn timestamp(mut self, value: i64) -> Self {
-        self.request = self.request.timestamp(value);
-        self
-    }
-    /// Sets [`suiteTicket`](GetCorpTokenRequest::suite_ticket).
-    pub fn suite_ticket(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.suite_ticket(value);
-        self
-    }
-    /// Sets [`signature`](GetCorpTokenRequest::signature).
-    pub fn signature(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.signature(value);
-        self
-    }
-    /// Sets [`auth_corpid`](GetCorpTokenRequest::auth_corpid).
-    pub fn auth_corpid(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.auth_corpid(value);
-        self
     }
 }

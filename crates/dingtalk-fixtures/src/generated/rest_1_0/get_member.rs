@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/members/{memberId}`: Get one member.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get one member.
 ///
 /// `GET /v1.0/members/{memberId}`
@@ -23,7 +25,8 @@ pub type GetMemberError = rt::Error<crate::generated::service::RestCode>;
 /// Parameters of [`GetMember`]: Get one member.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetMember)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMemberRequest {
@@ -34,24 +37,8 @@ pub struct GetMemberRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<String>>,
 }
-impl GetMemberRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`member_id`](Self::member_id).
-    pub fn member_id(mut self, value: impl Into<String>) -> Self {
-        self.member_id = Some(value.into());
-        self
-    }
-    /// Sets [`fields`](Self::fields).
-    pub fn fields(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.fields = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetMember`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMemberResponse {
@@ -65,30 +52,9 @@ pub struct GetMemberResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<rt::JsonValue>,
 }
-impl GetMemberResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`member_id`](Self::member_id).
-    pub fn member_id(mut self, value: impl Into<String>) -> Self {
-        self.member_id = Some(value.into());
-        self
-    }
-    /// Sets [`profile`](Self::profile).
-    pub fn profile(mut self, value: ContactDetail) -> Self {
-        self.profile = Some(value);
-        self
-    }
-    /// Sets [`extension`](Self::extension).
-    pub fn extension(mut self, value: rt::JsonValue) -> Self {
-        self.extension = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetMemberResponse {}
 /// ContactDetail
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactDetail {
@@ -98,22 +64,6 @@ pub struct ContactDetail {
     /// A `list<string>` value.
     #[serde(default)]
     pub tags: Vec<String>,
-}
-impl ContactDetail {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`nick_name`](Self::nick_name).
-    pub fn nick_name(mut self, value: impl Into<String>) -> Self {
-        self.nick_name = Some(value.into());
-        self
-    }
-    /// Sets [`tags`](Self::tags).
-    pub fn tags(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.tags = value.into();
-        self
-    }
 }
 /// Wire schema of [`ContactDetail`].
 pub static CONTACT_DETAIL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -156,17 +106,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`GetMemberRequest`] for the parameters and [`GetMemberError`] for what can go wrong: `client.rest_1_0().get_member().send().await?`.
     pub fn get_member(&self) -> crate::generated::RequestBuilder<GetMember, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetMember, C> {
-    /// Sets [`memberId`](GetMemberRequest::member_id).
-    pub fn member_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.member_id(value);
-        self
-    }
-    /// Sets [`fields`](GetMemberRequest::fields).
-    pub fn fields(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.fields(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `PUT /v1.0/members/{memberId}`: Update one member.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Update one member.
 ///
 /// `PUT /v1.0/members/{memberId}`
@@ -23,7 +25,8 @@ pub type UpdateMemberError = rt::Error<crate::generated::service::RestCode>;
 /// Parameters of [`UpdateMember`]: Update one member.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = UpdateMember)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateMemberRequest {
@@ -37,27 +40,6 @@ pub struct UpdateMemberRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_secret: Option<String>,
 }
-impl UpdateMemberRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`member_id`](Self::member_id).
-    pub fn member_id(mut self, value: impl Into<String>) -> Self {
-        self.member_id = Some(value.into());
-        self
-    }
-    /// Sets [`nick_name`](Self::nick_name).
-    pub fn nick_name(mut self, value: impl Into<String>) -> Self {
-        self.nick_name = Some(value.into());
-        self
-    }
-    /// Sets [`app_secret`](Self::app_secret).
-    pub fn app_secret(mut self, value: impl Into<String>) -> Self {
-        self.app_secret = Some(value.into());
-        self
-    }
-}
 impl std::fmt::Debug for UpdateMemberRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateMemberRequest")
@@ -68,23 +50,12 @@ impl std::fmt::Debug for UpdateMemberRequest {
     }
 }
 /// The response of [`UpdateMember`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UpdateMemberResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-}
-impl UpdateMemberResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for UpdateMemberResponse {}
 /// How [`UpdateMember`] is called: everything the generic runtime needs.
@@ -117,22 +88,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`UpdateMemberRequest`] for the parameters and [`UpdateMemberError`] for what can go wrong: `client.rest_1_0().update_member().send().await?`.
     pub fn update_member(&self) -> crate::generated::RequestBuilder<UpdateMember, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<UpdateMember, C> {
-    /// Sets [`memberId`](UpdateMemberRequest::member_id).
-    pub fn member_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.member_id(value);
-        self
-    }
-    /// Sets [`nickName`](UpdateMemberRequest::nick_name).
-    pub fn nick_name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.nick_name(value);
-        self
-    }
-    /// Sets [`appSecret`](UpdateMemberRequest::app_secret).
-    pub fn app_secret(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.app_secret(value);
-        self
     }
 }

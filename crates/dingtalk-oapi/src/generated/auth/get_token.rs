@@ -2,6 +2,8 @@
 
 //! `GET /gettoken`: Get the access token of an internal app from its app key and app secret.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get the access token of an internal app from its app key and app secret.
 ///
 /// Returns an access token valid for `expires_in` seconds (7200). Asking again before expiry
@@ -29,7 +31,8 @@ pub type GetTokenError = rt::Error<GetTokenErrorCode>;
 /// Parameters of [`GetToken`]: Get the access token of an internal app from its app key and app secret.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetToken)]
 #[non_exhaustive]
 pub struct GetTokenRequest {
     /// The app key of the internal app.
@@ -43,22 +46,6 @@ pub struct GetTokenRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appsecret: Option<String>,
 }
-impl GetTokenRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`appkey`](Self::appkey).
-    pub fn appkey(mut self, value: impl Into<String>) -> Self {
-        self.appkey = Some(value.into());
-        self
-    }
-    /// Sets [`appsecret`](Self::appsecret).
-    pub fn appsecret(mut self, value: impl Into<String>) -> Self {
-        self.appsecret = Some(value.into());
-        self
-    }
-}
 impl std::fmt::Debug for GetTokenRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GetTokenRequest")
@@ -68,7 +55,7 @@ impl std::fmt::Debug for GetTokenRequest {
     }
 }
 /// The response of [`GetToken`].
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetTokenResponse {
     /// The access token. Never logged.
@@ -91,32 +78,6 @@ pub struct GetTokenResponse {
     /// Example: `"ok"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errmsg: Option<String>,
-}
-impl GetTokenResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`access_token`](Self::access_token).
-    pub fn access_token(mut self, value: impl Into<String>) -> Self {
-        self.access_token = Some(value.into());
-        self
-    }
-    /// Sets [`expires_in`](Self::expires_in).
-    pub fn expires_in(mut self, value: i64) -> Self {
-        self.expires_in = Some(value);
-        self
-    }
-    /// Sets [`errcode`](Self::errcode).
-    pub fn errcode(mut self, value: i64) -> Self {
-        self.errcode = Some(value);
-        self
-    }
-    /// Sets [`errmsg`](Self::errmsg).
-    pub fn errmsg(mut self, value: impl Into<String>) -> Self {
-        self.errmsg = Some(value.into());
-        self
-    }
 }
 impl std::fmt::Debug for GetTokenResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -229,17 +190,5 @@ impl crate::generated::blocking::Client {
         &self,
     ) -> crate::generated::RequestBuilder<GetToken, crate::generated::blocking::Client> {
         crate::generated::RequestBuilder::new(self.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetToken, C> {
-    /// Sets [`appkey`](GetTokenRequest::appkey).
-    pub fn appkey(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.appkey(value);
-        self
-    }
-    /// Sets [`appsecret`](GetTokenRequest::appsecret).
-    pub fn appsecret(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.appsecret(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/accountMappings`: Add account mapping.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Add account mapping.
 ///
 /// `POST /v1.0/contact/accountMappings`
@@ -23,7 +25,8 @@ pub type AddAccountMappingError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`AddAccountMapping`]: Add account mapping.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = AddAccountMapping)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddAccountMappingRequest {
@@ -43,54 +46,12 @@ pub struct AddAccountMappingRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl AddAccountMappingRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`domain`](Self::domain).
-    pub fn domain(mut self, value: impl Into<String>) -> Self {
-        self.domain = Some(value.into());
-        self
-    }
-    /// Sets [`extension`](Self::extension).
-    pub fn extension(mut self, value: rt::JsonValue) -> Self {
-        self.extension = Some(value);
-        self
-    }
-    /// Sets [`out_id`](Self::out_id).
-    pub fn out_id(mut self, value: impl Into<String>) -> Self {
-        self.out_id = Some(value.into());
-        self
-    }
-    /// Sets [`out_tenant_id`](Self::out_tenant_id).
-    pub fn out_tenant_id(mut self, value: impl Into<String>) -> Self {
-        self.out_tenant_id = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`AddAccountMapping`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct AddAccountMappingResponse {
     /// A `bool` value. Required.
     pub result: bool,
-}
-impl AddAccountMappingResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: bool) -> Self {
-        self.result = value;
-        self
-    }
 }
 impl rt::ResponseEnvelope for AddAccountMappingResponse {}
 /// How [`AddAccountMapping`] is called: everything the generic runtime needs.
@@ -126,32 +87,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<AddAccountMapping, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<AddAccountMapping, C> {
-    /// Sets [`domain`](AddAccountMappingRequest::domain).
-    pub fn domain(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.domain(value);
-        self
-    }
-    /// Sets [`extension`](AddAccountMappingRequest::extension).
-    pub fn extension(mut self, value: rt::JsonValue) -> Self {
-        self.request = self.request.extension(value);
-        self
-    }
-    /// Sets [`outId`](AddAccountMappingRequest::out_id).
-    pub fn out_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.out_id(value);
-        self
-    }
-    /// Sets [`outTenantId`](AddAccountMappingRequest::out_tenant_id).
-    pub fn out_tenant_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.out_tenant_id(value);
-        self
-    }
-    /// Sets [`userId`](AddAccountMappingRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/organizations/hides/settings`: Add contact hide by scene setting.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Add contact hide by scene setting.
 ///
 /// `POST /v1.0/contact/organizations/hides/settings`
@@ -25,7 +27,8 @@ pub type AddContactHideBySceneSettingError = rt::Error<
 /// Parameters of [`AddContactHideBySceneSetting`]: Add contact hide by scene setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = AddContactHideBySceneSetting)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddContactHideBySceneSettingRequest {
@@ -69,78 +72,8 @@ pub struct AddContactHideBySceneSettingRequest {
         AddContactHideBySceneSettingRequestSearchSceneConfig,
     >,
 }
-impl AddContactHideBySceneSettingRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`description`](Self::description).
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_dept_ids`](Self::exclude_dept_ids).
-    pub fn exclude_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.exclude_dept_ids = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_tag_ids`](Self::exclude_tag_ids).
-    pub fn exclude_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.exclude_tag_ids = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_user_ids`](Self::exclude_user_ids).
-    pub fn exclude_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.exclude_user_ids = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`node_list_scene_config`](Self::node_list_scene_config).
-    pub fn node_list_scene_config(
-        mut self,
-        value: AddContactHideBySceneSettingRequestNodeListSceneConfig,
-    ) -> Self {
-        self.node_list_scene_config = Some(value);
-        self
-    }
-    /// Sets [`object_dept_ids`](Self::object_dept_ids).
-    pub fn object_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.object_dept_ids = Some(value.into());
-        self
-    }
-    /// Sets [`object_tag_ids`](Self::object_tag_ids).
-    pub fn object_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.object_tag_ids = Some(value.into());
-        self
-    }
-    /// Sets [`object_user_ids`](Self::object_user_ids).
-    pub fn object_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.object_user_ids = Some(value.into());
-        self
-    }
-    /// Sets [`profile_scene_config`](Self::profile_scene_config).
-    pub fn profile_scene_config(
-        mut self,
-        value: AddContactHideBySceneSettingRequestProfileSceneConfig,
-    ) -> Self {
-        self.profile_scene_config = Some(value);
-        self
-    }
-    /// Sets [`search_scene_config`](Self::search_scene_config).
-    pub fn search_scene_config(
-        mut self,
-        value: AddContactHideBySceneSettingRequestSearchSceneConfig,
-    ) -> Self {
-        self.search_scene_config = Some(value);
-        self
-    }
-}
 /// The response of [`AddContactHideBySceneSetting`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddContactHideBySceneSettingResponse {
@@ -148,20 +81,9 @@ pub struct AddContactHideBySceneSettingResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<i64>,
 }
-impl AddContactHideBySceneSettingResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`setting_id`](Self::setting_id).
-    pub fn setting_id(mut self, value: i64) -> Self {
-        self.setting_id = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for AddContactHideBySceneSettingResponse {}
 /// AddContactHideBySceneSettingRequestNodeListSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddContactHideBySceneSettingRequestNodeListSceneConfig {
@@ -172,22 +94,6 @@ pub struct AddContactHideBySceneSettingRequestNodeListSceneConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_object_include_emp: Option<bool>,
 }
-impl AddContactHideBySceneSettingRequestNodeListSceneConfig {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
-    /// Sets [`dept_object_include_emp`](Self::dept_object_include_emp).
-    pub fn dept_object_include_emp(mut self, value: bool) -> Self {
-        self.dept_object_include_emp = Some(value);
-        self
-    }
-}
 /// Wire schema of [`AddContactHideBySceneSettingRequestNodeListSceneConfig`].
 pub static ADD_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_NODE_LIST_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddContactHideBySceneSettingRequestNodeListSceneConfig",
@@ -197,23 +103,12 @@ pub static ADD_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_NODE_LIST_SCENE_CONFIG_SCHE
     ],
 };
 /// AddContactHideBySceneSettingRequestProfileSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct AddContactHideBySceneSettingRequestProfileSceneConfig {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-}
-impl AddContactHideBySceneSettingRequestProfileSceneConfig {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
 }
 /// Wire schema of [`AddContactHideBySceneSettingRequestProfileSceneConfig`].
 pub static ADD_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_PROFILE_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -221,7 +116,7 @@ pub static ADD_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_PROFILE_SCENE_CONFIG_SCHEMA
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
 };
 /// AddContactHideBySceneSettingRequestSearchSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddContactHideBySceneSettingRequestSearchSceneConfig {
@@ -231,22 +126,6 @@ pub struct AddContactHideBySceneSettingRequestSearchSceneConfig {
     /// A `bool` value. Wire name `deptObjectIncludeEmp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_object_include_emp: Option<bool>,
-}
-impl AddContactHideBySceneSettingRequestSearchSceneConfig {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
-    /// Sets [`dept_object_include_emp`](Self::dept_object_include_emp).
-    pub fn dept_object_include_emp(mut self, value: bool) -> Self {
-        self.dept_object_include_emp = Some(value);
-        self
-    }
 }
 /// Wire schema of [`AddContactHideBySceneSettingRequestSearchSceneConfig`].
 pub static ADD_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_SEARCH_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -316,71 +195,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<AddContactHideBySceneSetting, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<AddContactHideBySceneSetting, C> {
-    /// Sets [`description`](AddContactHideBySceneSettingRequest::description).
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.description(value);
-        self
-    }
-    /// Sets [`excludeDeptIds`](AddContactHideBySceneSettingRequest::exclude_dept_ids).
-    pub fn exclude_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.exclude_dept_ids(value);
-        self
-    }
-    /// Sets [`excludeTagIds`](AddContactHideBySceneSettingRequest::exclude_tag_ids).
-    pub fn exclude_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.exclude_tag_ids(value);
-        self
-    }
-    /// Sets [`excludeUserIds`](AddContactHideBySceneSettingRequest::exclude_user_ids).
-    pub fn exclude_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.exclude_user_ids(value);
-        self
-    }
-    /// Sets [`name`](AddContactHideBySceneSettingRequest::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.name(value);
-        self
-    }
-    /// Sets [`nodeListSceneConfig`](AddContactHideBySceneSettingRequest::node_list_scene_config).
-    pub fn node_list_scene_config(
-        mut self,
-        value: AddContactHideBySceneSettingRequestNodeListSceneConfig,
-    ) -> Self {
-        self.request = self.request.node_list_scene_config(value);
-        self
-    }
-    /// Sets [`objectDeptIds`](AddContactHideBySceneSettingRequest::object_dept_ids).
-    pub fn object_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.object_dept_ids(value);
-        self
-    }
-    /// Sets [`objectTagIds`](AddContactHideBySceneSettingRequest::object_tag_ids).
-    pub fn object_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.object_tag_ids(value);
-        self
-    }
-    /// Sets [`objectUserIds`](AddContactHideBySceneSettingRequest::object_user_ids).
-    pub fn object_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.object_user_ids(value);
-        self
-    }
-    /// Sets [`profileSceneConfig`](AddContactHideBySceneSettingRequest::profile_scene_config).
-    pub fn profile_scene_config(
-        mut self,
-        value: AddContactHideBySceneSettingRequestProfileSceneConfig,
-    ) -> Self {
-        self.request = self.request.profile_scene_config(value);
-        self
-    }
-    /// Sets [`searchSceneConfig`](AddContactHideBySceneSettingRequest::search_scene_config).
-    pub fn search_scene_config(
-        mut self,
-        value: AddContactHideBySceneSettingRequestSearchSceneConfig,
-    ) -> Self {
-        self.request = self.request.search_scene_config(value);
-        self
     }
 }

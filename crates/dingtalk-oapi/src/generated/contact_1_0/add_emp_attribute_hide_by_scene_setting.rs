@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/empAttributes/hides/settings`: Add emp attribute hide by scene setting.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Add emp attribute hide by scene setting.
 ///
 /// `POST /v1.0/contact/empAttributes/hides/settings`
@@ -25,7 +27,8 @@ pub type AddEmpAttributeHideBySceneSettingError = rt::Error<
 /// Parameters of [`AddEmpAttributeHideBySceneSetting`]: Add emp attribute hide by scene setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = AddEmpAttributeHideBySceneSetting)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddEmpAttributeHideBySceneSettingRequest {
@@ -72,83 +75,8 @@ pub struct AddEmpAttributeHideBySceneSettingRequest {
         AddEmpAttributeHideBySceneSettingRequestSearchSceneConfig,
     >,
 }
-impl AddEmpAttributeHideBySceneSettingRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`chat_subtitle_config`](Self::chat_subtitle_config).
-    pub fn chat_subtitle_config(
-        mut self,
-        value: AddEmpAttributeHideBySceneSettingRequestChatSubtitleConfig,
-    ) -> Self {
-        self.chat_subtitle_config = Some(value);
-        self
-    }
-    /// Sets [`description`](Self::description).
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_dept_ids`](Self::exclude_dept_ids).
-    pub fn exclude_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.exclude_dept_ids = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_tag_ids`](Self::exclude_tag_ids).
-    pub fn exclude_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.exclude_tag_ids = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_user_ids`](Self::exclude_user_ids).
-    pub fn exclude_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.exclude_user_ids = Some(value.into());
-        self
-    }
-    /// Sets [`hide_fields`](Self::hide_fields).
-    pub fn hide_fields(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.hide_fields = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`object_dept_ids`](Self::object_dept_ids).
-    pub fn object_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.object_dept_ids = Some(value.into());
-        self
-    }
-    /// Sets [`object_tag_ids`](Self::object_tag_ids).
-    pub fn object_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.object_tag_ids = Some(value.into());
-        self
-    }
-    /// Sets [`object_user_ids`](Self::object_user_ids).
-    pub fn object_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.object_user_ids = Some(value.into());
-        self
-    }
-    /// Sets [`profile_scene_config`](Self::profile_scene_config).
-    pub fn profile_scene_config(
-        mut self,
-        value: AddEmpAttributeHideBySceneSettingRequestProfileSceneConfig,
-    ) -> Self {
-        self.profile_scene_config = Some(value);
-        self
-    }
-    /// Sets [`search_scene_config`](Self::search_scene_config).
-    pub fn search_scene_config(
-        mut self,
-        value: AddEmpAttributeHideBySceneSettingRequestSearchSceneConfig,
-    ) -> Self {
-        self.search_scene_config = Some(value);
-        self
-    }
-}
 /// The response of [`AddEmpAttributeHideBySceneSetting`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddEmpAttributeHideBySceneSettingResponse {
@@ -156,36 +84,14 @@ pub struct AddEmpAttributeHideBySceneSettingResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<i64>,
 }
-impl AddEmpAttributeHideBySceneSettingResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`setting_id`](Self::setting_id).
-    pub fn setting_id(mut self, value: i64) -> Self {
-        self.setting_id = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for AddEmpAttributeHideBySceneSettingResponse {}
 /// AddEmpAttributeHideBySceneSettingRequestChatSubtitleConfig
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct AddEmpAttributeHideBySceneSettingRequestChatSubtitleConfig {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-}
-impl AddEmpAttributeHideBySceneSettingRequestChatSubtitleConfig {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
 }
 /// Wire schema of [`AddEmpAttributeHideBySceneSettingRequestChatSubtitleConfig`].
 pub static ADD_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_REQUEST_CHAT_SUBTITLE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -193,23 +99,12 @@ pub static ADD_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_REQUEST_CHAT_SUBTITLE_CONFIG_
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
 };
 /// AddEmpAttributeHideBySceneSettingRequestProfileSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct AddEmpAttributeHideBySceneSettingRequestProfileSceneConfig {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-}
-impl AddEmpAttributeHideBySceneSettingRequestProfileSceneConfig {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
 }
 /// Wire schema of [`AddEmpAttributeHideBySceneSettingRequestProfileSceneConfig`].
 pub static ADD_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_REQUEST_PROFILE_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -217,23 +112,12 @@ pub static ADD_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_REQUEST_PROFILE_SCENE_CONFIG_
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
 };
 /// AddEmpAttributeHideBySceneSettingRequestSearchSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct AddEmpAttributeHideBySceneSettingRequestSearchSceneConfig {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-}
-impl AddEmpAttributeHideBySceneSettingRequestSearchSceneConfig {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
 }
 /// Wire schema of [`AddEmpAttributeHideBySceneSettingRequestSearchSceneConfig`].
 pub static ADD_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_REQUEST_SEARCH_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -301,76 +185,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<AddEmpAttributeHideBySceneSetting, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<AddEmpAttributeHideBySceneSetting, C> {
-    /// Sets [`chatSubtitleConfig`](AddEmpAttributeHideBySceneSettingRequest::chat_subtitle_config).
-    pub fn chat_subtitle_config(
-        mut self,
-        value: AddEmpAttributeHideBySceneSettingRequestChatSubtitleConfig,
-    ) -> Self {
-        self.request = self.request.chat_subtitle_config(value);
-        self
-    }
-    /// Sets [`description`](AddEmpAttributeHideBySceneSettingRequest::description).
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.description(value);
-        self
-    }
-    /// Sets [`excludeDeptIds`](AddEmpAttributeHideBySceneSettingRequest::exclude_dept_ids).
-    pub fn exclude_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.exclude_dept_ids(value);
-        self
-    }
-    /// Sets [`excludeTagIds`](AddEmpAttributeHideBySceneSettingRequest::exclude_tag_ids).
-    pub fn exclude_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.exclude_tag_ids(value);
-        self
-    }
-    /// Sets [`excludeUserIds`](AddEmpAttributeHideBySceneSettingRequest::exclude_user_ids).
-    pub fn exclude_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.exclude_user_ids(value);
-        self
-    }
-    /// Sets [`hideFields`](AddEmpAttributeHideBySceneSettingRequest::hide_fields).
-    pub fn hide_fields(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.hide_fields(value);
-        self
-    }
-    /// Sets [`name`](AddEmpAttributeHideBySceneSettingRequest::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.name(value);
-        self
-    }
-    /// Sets [`objectDeptIds`](AddEmpAttributeHideBySceneSettingRequest::object_dept_ids).
-    pub fn object_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.object_dept_ids(value);
-        self
-    }
-    /// Sets [`objectTagIds`](AddEmpAttributeHideBySceneSettingRequest::object_tag_ids).
-    pub fn object_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.object_tag_ids(value);
-        self
-    }
-    /// Sets [`objectUserIds`](AddEmpAttributeHideBySceneSettingRequest::object_user_ids).
-    pub fn object_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.object_user_ids(value);
-        self
-    }
-    /// Sets [`profileSceneConfig`](AddEmpAttributeHideBySceneSettingRequest::profile_scene_config).
-    pub fn profile_scene_config(
-        mut self,
-        value: AddEmpAttributeHideBySceneSettingRequestProfileSceneConfig,
-    ) -> Self {
-        self.request = self.request.profile_scene_config(value);
-        self
-    }
-    /// Sets [`searchSceneConfig`](AddEmpAttributeHideBySceneSettingRequest::search_scene_config).
-    pub fn search_scene_config(
-        mut self,
-        value: AddEmpAttributeHideBySceneSettingRequestSearchSceneConfig,
-    ) -> Self {
-        self.request = self.request.search_scene_config(value);
-        self
     }
 }

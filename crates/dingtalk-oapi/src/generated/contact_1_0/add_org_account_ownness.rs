@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/orgAccounts/owness`: Add org account ownness.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Add org account ownness.
 ///
 /// `POST /v1.0/contact/orgAccounts/owness`
@@ -23,7 +25,8 @@ pub type AddOrgAccountOwnnessError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`AddOrgAccountOwnness`]: Add org account ownness.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = AddOrgAccountOwnness)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddOrgAccountOwnnessRequest {
@@ -46,60 +49,13 @@ pub struct AddOrgAccountOwnnessRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
-impl AddOrgAccountOwnnessRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-    /// Sets [`end_time`](Self::end_time).
-    pub fn end_time(mut self, value: i64) -> Self {
-        self.end_time = Some(value);
-        self
-    }
-    /// Sets [`ownenss_type`](Self::ownenss_type).
-    pub fn ownenss_type(mut self, value: i64) -> Self {
-        self.ownenss_type = Some(value);
-        self
-    }
-    /// Sets [`ownness_id`](Self::ownness_id).
-    pub fn ownness_id(mut self, value: i64) -> Self {
-        self.ownness_id = Some(value);
-        self
-    }
-    /// Sets [`start_time`](Self::start_time).
-    pub fn start_time(mut self, value: i64) -> Self {
-        self.start_time = Some(value);
-        self
-    }
-    /// Sets [`text`](Self::text).
-    pub fn text(mut self, value: impl Into<String>) -> Self {
-        self.text = Some(value.into());
-        self
-    }
-}
 /// The response of [`AddOrgAccountOwnness`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct AddOrgAccountOwnnessResponse {
     /// A `i64` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<i64>,
-}
-impl AddOrgAccountOwnnessResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: i64) -> Self {
-        self.result = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for AddOrgAccountOwnnessResponse {}
 /// How [`AddOrgAccountOwnness`] is called: everything the generic runtime needs.
@@ -135,37 +91,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<AddOrgAccountOwnness, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<AddOrgAccountOwnness, C> {
-    /// Sets [`userId`](AddOrgAccountOwnnessRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
-    }
-    /// Sets [`endTime`](AddOrgAccountOwnnessRequest::end_time).
-    pub fn end_time(mut self, value: i64) -> Self {
-        self.request = self.request.end_time(value);
-        self
-    }
-    /// Sets [`ownenssType`](AddOrgAccountOwnnessRequest::ownenss_type).
-    pub fn ownenss_type(mut self, value: i64) -> Self {
-        self.request = self.request.ownenss_type(value);
-        self
-    }
-    /// Sets [`ownnessId`](AddOrgAccountOwnnessRequest::ownness_id).
-    pub fn ownness_id(mut self, value: i64) -> Self {
-        self.request = self.request.ownness_id(value);
-        self
-    }
-    /// Sets [`startTime`](AddOrgAccountOwnnessRequest::start_time).
-    pub fn start_time(mut self, value: i64) -> Self {
-        self.request = self.request.start_time(value);
-        self
-    }
-    /// Sets [`text`](AddOrgAccountOwnnessRequest::text).
-    pub fn text(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.text(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/organizations/authorities/audit`: Annual certification audit.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Annual certification audit.
 ///
 /// `POST /v1.0/contact/organizations/authorities/audit`
@@ -23,7 +25,8 @@ pub type AnnualCertificationAuditError = rt::Error<crate::generated::service::Ap
 /// Parameters of [`AnnualCertificationAudit`]: Annual certification audit.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = AnnualCertificationAudit)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AnnualCertificationAuditRequest {
@@ -76,110 +79,13 @@ pub struct AnnualCertificationAuditRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
 }
-impl AnnualCertificationAuditRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`applicant_mobile`](Self::applicant_mobile).
-    pub fn applicant_mobile(mut self, value: impl Into<String>) -> Self {
-        self.applicant_mobile = Some(value.into());
-        self
-    }
-    /// Sets [`applicant_name`](Self::applicant_name).
-    pub fn applicant_name(mut self, value: impl Into<String>) -> Self {
-        self.applicant_name = Some(value.into());
-        self
-    }
-    /// Sets [`application_letter`](Self::application_letter).
-    pub fn application_letter(mut self, value: impl Into<String>) -> Self {
-        self.application_letter = Some(value.into());
-        self
-    }
-    /// Sets [`auth_status`](Self::auth_status).
-    pub fn auth_status(mut self, value: i64) -> Self {
-        self.auth_status = Some(value);
-        self
-    }
-    /// Sets [`certificate_type`](Self::certificate_type).
-    pub fn certificate_type(mut self, value: i64) -> Self {
-        self.certificate_type = Some(value);
-        self
-    }
-    /// Sets [`corp_name`](Self::corp_name).
-    pub fn corp_name(mut self, value: impl Into<String>) -> Self {
-        self.corp_name = Some(value.into());
-        self
-    }
-    /// Sets [`depositary_bank`](Self::depositary_bank).
-    pub fn depositary_bank(mut self, value: impl Into<String>) -> Self {
-        self.depositary_bank = Some(value.into());
-        self
-    }
-    /// Sets [`extension`](Self::extension).
-    pub fn extension(mut self, value: impl Into<String>) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
-    /// Sets [`legal_person`](Self::legal_person).
-    pub fn legal_person(mut self, value: impl Into<String>) -> Self {
-        self.legal_person = Some(value.into());
-        self
-    }
-    /// Sets [`license_number`](Self::license_number).
-    pub fn license_number(mut self, value: impl Into<String>) -> Self {
-        self.license_number = Some(value.into());
-        self
-    }
-    /// Sets [`license_url`](Self::license_url).
-    pub fn license_url(mut self, value: impl Into<String>) -> Self {
-        self.license_url = Some(value.into());
-        self
-    }
-    /// Sets [`order_id`](Self::order_id).
-    pub fn order_id(mut self, value: impl Into<String>) -> Self {
-        self.order_id = Some(value.into());
-        self
-    }
-    /// Sets [`public_account`](Self::public_account).
-    pub fn public_account(mut self, value: impl Into<String>) -> Self {
-        self.public_account = Some(value.into());
-        self
-    }
-    /// Sets [`reason_code`](Self::reason_code).
-    pub fn reason_code(mut self, value: impl Into<String>) -> Self {
-        self.reason_code = Some(value.into());
-        self
-    }
-    /// Sets [`reason_msg`](Self::reason_msg).
-    pub fn reason_msg(mut self, value: impl Into<String>) -> Self {
-        self.reason_msg = Some(value.into());
-        self
-    }
-    /// Sets [`tag`](Self::tag).
-    pub fn tag(mut self, value: impl Into<String>) -> Self {
-        self.tag = Some(value.into());
-        self
-    }
-}
 /// The response of [`AnnualCertificationAudit`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct AnnualCertificationAuditResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
-}
-impl AnnualCertificationAuditResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: bool) -> Self {
-        self.result = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for AnnualCertificationAuditResponse {}
 /// How [`AnnualCertificationAudit`] is called: everything the generic runtime needs.
@@ -226,87 +132,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<AnnualCertificationAudit, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<AnnualCertificationAudit, C> {
-    /// Sets [`applicantMobile`](AnnualCertificationAuditRequest::applicant_mobile).
-    pub fn applicant_mobile(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.applicant_mobile(value);
-        self
-    }
-    /// Sets [`applicantName`](AnnualCertificationAuditRequest::applicant_name).
-    pub fn applicant_name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.applicant_name(value);
-        self
-    }
-    /// Sets [`applicationLetter`](AnnualCertificationAuditRequest::application_letter).
-    pub fn application_letter(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.application_letter(value);
-        self
-    }
-    /// Sets [`authStatus`](AnnualCertificationAuditRequest::auth_status).
-    pub fn auth_status(mut self, value: i64) -> Self {
-        self.request = self.request.auth_status(value);
-        self
-    }
-    /// Sets [`certificateType`](AnnualCertificationAuditRequest::certificate_type).
-    pub fn certificate_type(mut self, value: i64) -> Self {
-        self.request = self.request.certificate_type(value);
-        self
-    }
-    /// Sets [`corpName`](AnnualCertificationAuditRequest::corp_name).
-    pub fn corp_name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.corp_name(value);
-        self
-    }
-    /// Sets [`depositaryBank`](AnnualCertificationAuditRequest::depositary_bank).
-    pub fn depositary_bank(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.depositary_bank(value);
-        self
-    }
-    /// Sets [`extension`](AnnualCertificationAuditRequest::extension).
-    pub fn extension(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.extension(value);
-        self
-    }
-    /// Sets [`legalPerson`](AnnualCertificationAuditRequest::legal_person).
-    pub fn legal_person(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.legal_person(value);
-        self
-    }
-    /// Sets [`licenseNumber`](AnnualCertificationAuditRequest::license_number).
-    pub fn license_number(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.license_number(value);
-        self
-    }
-    /// Sets [`licenseUrl`](AnnualCertificationAuditRequest::license_url).
-    pub fn license_url(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.license_url(value);
-        self
-    }
-    /// Sets [`orderId`](AnnualCertificationAuditRequest::order_id).
-    pub fn order_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.order_id(value);
-        self
-    }
-    /// Sets [`publicAccount`](AnnualCertificationAuditRequest::public_account).
-    pub fn public_account(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.public_account(value);
-        self
-    }
-    /// Sets [`reasonCode`](AnnualCertificationAuditRequest::reason_code).
-    pub fn reason_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.reason_code(value);
-        self
-    }
-    /// Sets [`reasonMsg`](AnnualCertificationAuditRequest::reason_msg).
-    pub fn reason_msg(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.reason_msg(value);
-        self
-    }
-    /// Sets [`tag`](AnnualCertificationAuditRequest::tag).
-    pub fn tag(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.tag(value);
-        self
     }
 }

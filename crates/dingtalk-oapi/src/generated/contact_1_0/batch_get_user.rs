@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/users/batch/get`: Batch get user.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Batch get user.
 ///
 /// `GET /v1.0/contact/users/batch/get`
@@ -23,7 +25,8 @@ pub type BatchGetUserError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`BatchGetUser`]: Batch get user.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = BatchGetUser)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchGetUserRequest {
@@ -34,24 +37,8 @@ pub struct BatchGetUserRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id_list: Option<Vec<String>>,
 }
-impl BatchGetUserRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`permission_code`](Self::permission_code).
-    pub fn permission_code(mut self, value: impl Into<String>) -> Self {
-        self.permission_code = Some(value.into());
-        self
-    }
-    /// Sets [`user_id_list`](Self::user_id_list).
-    pub fn user_id_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.user_id_list = Some(value.into());
-        self
-    }
-}
 /// The response of [`BatchGetUser`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchGetUserResponse {
@@ -62,28 +49,9 @@ pub struct BatchGetUserResponse {
     #[serde(default)]
     pub user_list: Vec<BatchGetUserResponseBodyUserList>,
 }
-impl BatchGetUserResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`unauthorized_user_id_list`](Self::unauthorized_user_id_list).
-    pub fn unauthorized_user_id_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.unauthorized_user_id_list = value.into();
-        self
-    }
-    /// Sets [`user_list`](Self::user_list).
-    pub fn user_list(
-        mut self,
-        value: impl Into<Vec<BatchGetUserResponseBodyUserList>>,
-    ) -> Self {
-        self.user_list = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for BatchGetUserResponse {}
 /// BatchGetUserResponseBodyUserList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct BatchGetUserResponseBodyUserList {
     /// A `string` value.
@@ -116,62 +84,6 @@ pub struct BatchGetUserResponseBodyUserList {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userid: Option<String>,
-}
-impl BatchGetUserResponseBodyUserList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`avatar`](Self::avatar).
-    pub fn avatar(mut self, value: impl Into<String>) -> Self {
-        self.avatar = Some(value.into());
-        self
-    }
-    /// Sets [`job_number`](Self::job_number).
-    pub fn job_number(mut self, value: impl Into<String>) -> Self {
-        self.job_number = Some(value.into());
-        self
-    }
-    /// Sets [`mobile`](Self::mobile).
-    pub fn mobile(mut self, value: impl Into<String>) -> Self {
-        self.mobile = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`nickname`](Self::nickname).
-    pub fn nickname(mut self, value: impl Into<String>) -> Self {
-        self.nickname = Some(value.into());
-        self
-    }
-    /// Sets [`remark`](Self::remark).
-    pub fn remark(mut self, value: impl Into<String>) -> Self {
-        self.remark = Some(value.into());
-        self
-    }
-    /// Sets [`senior`](Self::senior).
-    pub fn senior(mut self, value: bool) -> Self {
-        self.senior = Some(value);
-        self
-    }
-    /// Sets [`state_code`](Self::state_code).
-    pub fn state_code(mut self, value: impl Into<String>) -> Self {
-        self.state_code = Some(value.into());
-        self
-    }
-    /// Sets [`unionid`](Self::unionid).
-    pub fn unionid(mut self, value: impl Into<String>) -> Self {
-        self.unionid = Some(value.into());
-        self
-    }
-    /// Sets [`userid`](Self::userid).
-    pub fn userid(mut self, value: impl Into<String>) -> Self {
-        self.userid = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`BatchGetUserResponseBodyUserList`].
 pub static BATCH_GET_USER_RESPONSE_BODY_USER_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -229,17 +141,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`BatchGetUserRequest`] for the parameters and [`BatchGetUserError`] for what can go wrong: `client.contact_1_0().batch_get_user().send().await?`.
     pub fn batch_get_user(&self) -> crate::generated::RequestBuilder<BatchGetUser, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<BatchGetUser, C> {
-    /// Sets [`permissionCode`](BatchGetUserRequest::permission_code).
-    pub fn permission_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.permission_code(value);
-        self
-    }
-    /// Sets [`userIdList`](BatchGetUserRequest::user_id_list).
-    pub fn user_id_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.user_id_list(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `PUT /v1.0/contact/externalTitles`: Batch update external title.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Batch update external title.
 ///
 /// `PUT /v1.0/contact/externalTitles`
@@ -23,7 +25,8 @@ pub type BatchUpdateExternalTitleError = rt::Error<crate::generated::service::Ap
 /// Parameters of [`BatchUpdateExternalTitle`]: Batch update external title.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = BatchUpdateExternalTitle)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateExternalTitleRequest {
@@ -36,27 +39,8 @@ pub struct BatchUpdateExternalTitleRequest {
         Vec<BatchUpdateExternalTitleRequestUpdateTitleModelList>,
     >,
 }
-impl BatchUpdateExternalTitleRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`update_title_model_list`](Self::update_title_model_list).
-    pub fn update_title_model_list(
-        mut self,
-        value: impl Into<Vec<BatchUpdateExternalTitleRequestUpdateTitleModelList>>,
-    ) -> Self {
-        self.update_title_model_list = Some(value.into());
-        self
-    }
-}
 /// The response of [`BatchUpdateExternalTitle`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct BatchUpdateExternalTitleResponse {
     /// A `BatchUpdateExternalTitleResponseBodyResult` value.
@@ -66,25 +50,9 @@ pub struct BatchUpdateExternalTitleResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
-impl BatchUpdateExternalTitleResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: BatchUpdateExternalTitleResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for BatchUpdateExternalTitleResponse {}
 /// BatchUpdateExternalTitleRequestUpdateTitleModelList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateExternalTitleRequestUpdateTitleModelList {
@@ -95,22 +63,6 @@ pub struct BatchUpdateExternalTitleRequestUpdateTitleModelList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl BatchUpdateExternalTitleRequestUpdateTitleModelList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`BatchUpdateExternalTitleRequestUpdateTitleModelList`].
 pub static BATCH_UPDATE_EXTERNAL_TITLE_REQUEST_UPDATE_TITLE_MODEL_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchUpdateExternalTitleRequestUpdateTitleModelList",
@@ -120,7 +72,7 @@ pub static BATCH_UPDATE_EXTERNAL_TITLE_REQUEST_UPDATE_TITLE_MODEL_LIST_SCHEMA: r
     ],
 };
 /// BatchUpdateExternalTitleResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateExternalTitleResponseBodyResult {
@@ -133,33 +85,6 @@ pub struct BatchUpdateExternalTitleResponseBodyResult {
     /// A `string` value. Wire name `modifyUser`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modify_user: Option<String>,
-}
-impl BatchUpdateExternalTitleResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`failed_list`](Self::failed_list).
-    pub fn failed_list(
-        mut self,
-        value: impl Into<Vec<BatchUpdateExternalTitleResponseBodyResultFailedList>>,
-    ) -> Self {
-        self.failed_list = value.into();
-        self
-    }
-    /// Sets [`modify_list`](Self::modify_list).
-    pub fn modify_list(
-        mut self,
-        value: impl Into<Vec<BatchUpdateExternalTitleResponseBodyResultModifyList>>,
-    ) -> Self {
-        self.modify_list = value.into();
-        self
-    }
-    /// Sets [`modify_user`](Self::modify_user).
-    pub fn modify_user(mut self, value: impl Into<String>) -> Self {
-        self.modify_user = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`BatchUpdateExternalTitleResponseBodyResult`].
 pub static BATCH_UPDATE_EXTERNAL_TITLE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -185,7 +110,7 @@ pub static BATCH_UPDATE_EXTERNAL_TITLE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSc
     ],
 };
 /// BatchUpdateExternalTitleResponseBodyResultFailedList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateExternalTitleResponseBodyResultFailedList {
@@ -196,22 +121,6 @@ pub struct BatchUpdateExternalTitleResponseBodyResultFailedList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl BatchUpdateExternalTitleResponseBodyResultFailedList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`BatchUpdateExternalTitleResponseBodyResultFailedList`].
 pub static BATCH_UPDATE_EXTERNAL_TITLE_RESPONSE_BODY_RESULT_FAILED_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchUpdateExternalTitleResponseBodyResultFailedList",
@@ -221,7 +130,7 @@ pub static BATCH_UPDATE_EXTERNAL_TITLE_RESPONSE_BODY_RESULT_FAILED_LIST_SCHEMA: 
     ],
 };
 /// BatchUpdateExternalTitleResponseBodyResultModifyList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateExternalTitleResponseBodyResultModifyList {
@@ -231,22 +140,6 @@ pub struct BatchUpdateExternalTitleResponseBodyResultModifyList {
     /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-}
-impl BatchUpdateExternalTitleResponseBodyResultModifyList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`BatchUpdateExternalTitleResponseBodyResultModifyList`].
 pub static BATCH_UPDATE_EXTERNAL_TITLE_RESPONSE_BODY_RESULT_MODIFY_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -301,20 +194,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<BatchUpdateExternalTitle, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<BatchUpdateExternalTitle, C> {
-    /// Sets [`operatorUserId`](BatchUpdateExternalTitleRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
-    }
-    /// Sets [`updateTitleModelList`](BatchUpdateExternalTitleRequest::update_title_model_list).
-    pub fn update_title_model_list(
-        mut self,
-        value: impl Into<Vec<BatchUpdateExternalTitleRequestUpdateTitleModelList>>,
-    ) -> Self {
-        self.request = self.request.update_title_model_list(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/orgAccounts/dingTalkIds/change`: Change ding talk id.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Change ding talk id.
 ///
 /// `POST /v1.0/contact/orgAccounts/dingTalkIds/change`
@@ -23,7 +25,8 @@ pub type ChangeDingTalkIdError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`ChangeDingTalkId`]: Change ding talk id.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ChangeDingTalkId)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChangeDingTalkIdRequest {
@@ -34,40 +37,13 @@ pub struct ChangeDingTalkIdRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl ChangeDingTalkIdRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`ding_talk_id`](Self::ding_talk_id).
-    pub fn ding_talk_id(mut self, value: impl Into<String>) -> Self {
-        self.ding_talk_id = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`ChangeDingTalkId`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct ChangeDingTalkIdResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
-}
-impl ChangeDingTalkIdResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: bool) -> Self {
-        self.result = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for ChangeDingTalkIdResponse {}
 /// How [`ChangeDingTalkId`] is called: everything the generic runtime needs.
@@ -100,17 +76,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<ChangeDingTalkId, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ChangeDingTalkId, C> {
-    /// Sets [`dingTalkId`](ChangeDingTalkIdRequest::ding_talk_id).
-    pub fn ding_talk_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.ding_talk_id(value);
-        self
-    }
-    /// Sets [`userId`](ChangeDingTalkIdRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

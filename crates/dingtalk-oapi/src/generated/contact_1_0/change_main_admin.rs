@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/orgAccounts/mainAdministrators/change`: Change main admin.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Change main admin.
 ///
 /// `POST /v1.0/contact/orgAccounts/mainAdministrators/change`
@@ -23,7 +25,8 @@ pub type ChangeMainAdminError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`ChangeMainAdmin`]: Change main admin.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ChangeMainAdmin)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChangeMainAdminRequest {
@@ -37,37 +40,10 @@ pub struct ChangeMainAdminRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_user_id: Option<String>,
 }
-impl ChangeMainAdminRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`effect_corp_id`](Self::effect_corp_id).
-    pub fn effect_corp_id(mut self, value: impl Into<String>) -> Self {
-        self.effect_corp_id = Some(value.into());
-        self
-    }
-    /// Sets [`source_user_id`](Self::source_user_id).
-    pub fn source_user_id(mut self, value: impl Into<String>) -> Self {
-        self.source_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`target_user_id`](Self::target_user_id).
-    pub fn target_user_id(mut self, value: impl Into<String>) -> Self {
-        self.target_user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`ChangeMainAdmin`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct ChangeMainAdminResponse {}
-impl ChangeMainAdminResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
 impl rt::ResponseEnvelope for ChangeMainAdminResponse {}
 /// How [`ChangeMainAdmin`] is called: everything the generic runtime needs.
 pub static CHANGE_MAIN_ADMIN: rt::OperationDescriptor = rt::OperationDescriptor {
@@ -100,22 +76,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<ChangeMainAdmin, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ChangeMainAdmin, C> {
-    /// Sets [`effectCorpId`](ChangeMainAdminRequest::effect_corp_id).
-    pub fn effect_corp_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.effect_corp_id(value);
-        self
-    }
-    /// Sets [`sourceUserId`](ChangeMainAdminRequest::source_user_id).
-    pub fn source_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.source_user_id(value);
-        self
-    }
-    /// Sets [`targetUserId`](ChangeMainAdminRequest::target_user_id).
-    pub fn target_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.target_user_id(value);
-        self
     }
 }

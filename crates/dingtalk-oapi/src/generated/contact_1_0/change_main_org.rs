@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/orgAccounts/mainOrgs/change`: Change main org.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Change main org.
 ///
 /// `POST /v1.0/contact/orgAccounts/mainOrgs/change`
@@ -23,7 +25,8 @@ pub type ChangeMainOrgError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`ChangeMainOrg`]: Change main org.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ChangeMainOrg)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChangeMainOrgRequest {
@@ -34,32 +37,10 @@ pub struct ChangeMainOrgRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl ChangeMainOrgRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`new_main_corp_id`](Self::new_main_corp_id).
-    pub fn new_main_corp_id(mut self, value: impl Into<String>) -> Self {
-        self.new_main_corp_id = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`ChangeMainOrg`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct ChangeMainOrgResponse {}
-impl ChangeMainOrgResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
 impl rt::ResponseEnvelope for ChangeMainOrgResponse {}
 /// How [`ChangeMainOrg`] is called: everything the generic runtime needs.
 pub static CHANGE_MAIN_ORG: rt::OperationDescriptor = rt::OperationDescriptor {
@@ -89,17 +70,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`ChangeMainOrgRequest`] for the parameters and [`ChangeMainOrgError`] for what can go wrong: `client.contact_1_0().change_main_org().send().await?`.
     pub fn change_main_org(&self) -> crate::generated::RequestBuilder<ChangeMainOrg, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ChangeMainOrg, C> {
-    /// Sets [`newMainCorpId`](ChangeMainOrgRequest::new_main_corp_id).
-    pub fn new_main_corp_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.new_main_corp_id(value);
-        self
-    }
-    /// Sets [`userId`](ChangeMainOrgRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

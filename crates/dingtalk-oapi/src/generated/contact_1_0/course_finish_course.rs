@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/course/finishCourse`: Course finish course.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Course finish course.
 ///
 /// `POST /v1.0/contact/course/finishCourse`
@@ -23,7 +25,8 @@ pub type CourseFinishCourseError = rt::Error<crate::generated::service::ApiCode>
 /// Parameters of [`CourseFinishCourse`]: Course finish course.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = CourseFinishCourse)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CourseFinishCourseRequest {
@@ -43,54 +46,12 @@ pub struct CourseFinishCourseRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl CourseFinishCourseRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`cert_id`](Self::cert_id).
-    pub fn cert_id(mut self, value: impl Into<String>) -> Self {
-        self.cert_id = Some(value.into());
-        self
-    }
-    /// Sets [`cert_media_base_64`](Self::cert_media_base_64).
-    pub fn cert_media_base_64(mut self, value: impl Into<String>) -> Self {
-        self.cert_media_base_64 = Some(value.into());
-        self
-    }
-    /// Sets [`course_id`](Self::course_id).
-    pub fn course_id(mut self, value: impl Into<String>) -> Self {
-        self.course_id = Some(value.into());
-        self
-    }
-    /// Sets [`status`](Self::status).
-    pub fn status(mut self, value: impl Into<String>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`CourseFinishCourse`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct CourseFinishCourseResponse {
     /// A `bool` value. Required.
     pub result: bool,
-}
-impl CourseFinishCourseResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: bool) -> Self {
-        self.result = value;
-        self
-    }
 }
 impl rt::ResponseEnvelope for CourseFinishCourseResponse {}
 /// How [`CourseFinishCourse`] is called: everything the generic runtime needs.
@@ -126,32 +87,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<CourseFinishCourse, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<CourseFinishCourse, C> {
-    /// Sets [`certId`](CourseFinishCourseRequest::cert_id).
-    pub fn cert_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.cert_id(value);
-        self
-    }
-    /// Sets [`certMediaBase64`](CourseFinishCourseRequest::cert_media_base_64).
-    pub fn cert_media_base_64(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.cert_media_base_64(value);
-        self
-    }
-    /// Sets [`courseId`](CourseFinishCourseRequest::course_id).
-    pub fn course_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.course_id(value);
-        self
-    }
-    /// Sets [`status`](CourseFinishCourseRequest::status).
-    pub fn status(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.status(value);
-        self
-    }
-    /// Sets [`userId`](CourseFinishCourseRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

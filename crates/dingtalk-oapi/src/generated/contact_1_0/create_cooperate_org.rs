@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/cooperateCorps`: Create cooperate org.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Create cooperate org.
 ///
 /// `POST /v1.0/contact/cooperateCorps`
@@ -23,7 +25,8 @@ pub type CreateCooperateOrgError = rt::Error<crate::generated::service::ApiCode>
 /// Parameters of [`CreateCooperateOrg`]: Create cooperate org.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = CreateCooperateOrg)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCooperateOrgRequest {
@@ -37,46 +40,14 @@ pub struct CreateCooperateOrgRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_name: Option<String>,
 }
-impl CreateCooperateOrgRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`industry_code`](Self::industry_code).
-    pub fn industry_code(mut self, value: i64) -> Self {
-        self.industry_code = Some(value);
-        self
-    }
-    /// Sets [`logo_media_id`](Self::logo_media_id).
-    pub fn logo_media_id(mut self, value: impl Into<String>) -> Self {
-        self.logo_media_id = Some(value.into());
-        self
-    }
-    /// Sets [`org_name`](Self::org_name).
-    pub fn org_name(mut self, value: impl Into<String>) -> Self {
-        self.org_name = Some(value.into());
-        self
-    }
-}
 /// The response of [`CreateCooperateOrg`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCooperateOrgResponse {
     /// A `string` value. Wire name `cooperateCorpId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cooperate_corp_id: Option<String>,
-}
-impl CreateCooperateOrgResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`cooperate_corp_id`](Self::cooperate_corp_id).
-    pub fn cooperate_corp_id(mut self, value: impl Into<String>) -> Self {
-        self.cooperate_corp_id = Some(value.into());
-        self
-    }
 }
 impl rt::ResponseEnvelope for CreateCooperateOrgResponse {}
 /// How [`CreateCooperateOrg`] is called: everything the generic runtime needs.
@@ -110,22 +81,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<CreateCooperateOrg, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<CreateCooperateOrg, C> {
-    /// Sets [`industryCode`](CreateCooperateOrgRequest::industry_code).
-    pub fn industry_code(mut self, value: i64) -> Self {
-        self.request = self.request.industry_code(value);
-        self
-    }
-    /// Sets [`logoMediaId`](CreateCooperateOrgRequest::logo_media_id).
-    pub fn logo_media_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.logo_media_id(value);
-        self
-    }
-    /// Sets [`orgName`](CreateCooperateOrgRequest::org_name).
-    pub fn org_name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.org_name(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/managementGroups`: Create management group.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Create management group.
 ///
 /// `POST /v1.0/contact/managementGroups`
@@ -23,7 +25,8 @@ pub type CreateManagementGroupError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`CreateManagementGroup`]: Create management group.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = CreateManagementGroup)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateManagementGroupRequest {
@@ -40,57 +43,17 @@ pub struct CreateManagementGroupRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<CreateManagementGroupRequestScope>,
 }
-impl CreateManagementGroupRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`group_name`](Self::group_name).
-    pub fn group_name(mut self, value: impl Into<String>) -> Self {
-        self.group_name = Some(value.into());
-        self
-    }
-    /// Sets [`members`](Self::members).
-    pub fn members(
-        mut self,
-        value: impl Into<Vec<CreateManagementGroupRequestMembers>>,
-    ) -> Self {
-        self.members = Some(value.into());
-        self
-    }
-    /// Sets [`resource_ids`](Self::resource_ids).
-    pub fn resource_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.resource_ids = Some(value.into());
-        self
-    }
-    /// Sets [`scope`](Self::scope).
-    pub fn scope(mut self, value: CreateManagementGroupRequestScope) -> Self {
-        self.scope = Some(value);
-        self
-    }
-}
 /// The response of [`CreateManagementGroup`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateManagementGroupResponse {
     /// A `string` value. Wire name `groupId`. Required.
     pub group_id: String,
 }
-impl CreateManagementGroupResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`group_id`](Self::group_id).
-    pub fn group_id(mut self, value: impl Into<String>) -> Self {
-        self.group_id = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for CreateManagementGroupResponse {}
 /// CreateManagementGroupRequestMembers
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateManagementGroupRequestMembers {
@@ -101,22 +64,6 @@ pub struct CreateManagementGroupRequestMembers {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_type: Option<String>,
 }
-impl CreateManagementGroupRequestMembers {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`member_id`](Self::member_id).
-    pub fn member_id(mut self, value: impl Into<String>) -> Self {
-        self.member_id = Some(value.into());
-        self
-    }
-    /// Sets [`member_type`](Self::member_type).
-    pub fn member_type(mut self, value: impl Into<String>) -> Self {
-        self.member_type = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`CreateManagementGroupRequestMembers`].
 pub static CREATE_MANAGEMENT_GROUP_REQUEST_MEMBERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateManagementGroupRequestMembers",
@@ -126,7 +73,7 @@ pub static CREATE_MANAGEMENT_GROUP_REQUEST_MEMBERS_SCHEMA: rt::ObjectSchema = rt
     ],
 };
 /// CreateManagementGroupRequestScope
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateManagementGroupRequestScope {
@@ -136,22 +83,6 @@ pub struct CreateManagementGroupRequestScope {
     /// A `i64` value. Wire name `scopeType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope_type: Option<i64>,
-}
-impl CreateManagementGroupRequestScope {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`dept_ids`](Self::dept_ids).
-    pub fn dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.dept_ids = Some(value.into());
-        self
-    }
-    /// Sets [`scope_type`](Self::scope_type).
-    pub fn scope_type(mut self, value: i64) -> Self {
-        self.scope_type = Some(value);
-        self
-    }
 }
 /// Wire schema of [`CreateManagementGroupRequestScope`].
 pub static CREATE_MANAGEMENT_GROUP_REQUEST_SCOPE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -206,30 +137,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<CreateManagementGroup, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<CreateManagementGroup, C> {
-    /// Sets [`groupName`](CreateManagementGroupRequest::group_name).
-    pub fn group_name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.group_name(value);
-        self
-    }
-    /// Sets [`members`](CreateManagementGroupRequest::members).
-    pub fn members(
-        mut self,
-        value: impl Into<Vec<CreateManagementGroupRequestMembers>>,
-    ) -> Self {
-        self.request = self.request.members(value);
-        self
-    }
-    /// Sets [`resourceIds`](CreateManagementGroupRequest::resource_ids).
-    pub fn resource_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.resource_ids(value);
-        self
-    }
-    /// Sets [`scope`](CreateManagementGroupRequest::scope).
-    pub fn scope(mut self, value: CreateManagementGroupRequestScope) -> Self {
-        self.request = self.request.scope(value);
-        self
     }
 }

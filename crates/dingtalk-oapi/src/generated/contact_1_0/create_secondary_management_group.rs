@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/secondaryAdministrators/managementGroups`: Create secondary management group.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Create secondary management group.
 ///
 /// `POST /v1.0/contact/secondaryAdministrators/managementGroups`
@@ -25,7 +27,8 @@ pub type CreateSecondaryManagementGroupError = rt::Error<
 /// Parameters of [`CreateSecondaryManagementGroup`]: Create secondary management group.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = CreateSecondaryManagementGroup)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateSecondaryManagementGroupRequest {
@@ -45,62 +48,17 @@ pub struct CreateSecondaryManagementGroupRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<CreateSecondaryManagementGroupRequestScope>,
 }
-impl CreateSecondaryManagementGroupRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-    /// Sets [`group_name`](Self::group_name).
-    pub fn group_name(mut self, value: impl Into<String>) -> Self {
-        self.group_name = Some(value.into());
-        self
-    }
-    /// Sets [`members`](Self::members).
-    pub fn members(
-        mut self,
-        value: impl Into<Vec<CreateSecondaryManagementGroupRequestMembers>>,
-    ) -> Self {
-        self.members = Some(value.into());
-        self
-    }
-    /// Sets [`resource_ids`](Self::resource_ids).
-    pub fn resource_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.resource_ids = Some(value.into());
-        self
-    }
-    /// Sets [`scope`](Self::scope).
-    pub fn scope(mut self, value: CreateSecondaryManagementGroupRequestScope) -> Self {
-        self.scope = Some(value);
-        self
-    }
-}
 /// The response of [`CreateSecondaryManagementGroup`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateSecondaryManagementGroupResponse {
     /// A `string` value. Wire name `groupId`. Required.
     pub group_id: String,
 }
-impl CreateSecondaryManagementGroupResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`group_id`](Self::group_id).
-    pub fn group_id(mut self, value: impl Into<String>) -> Self {
-        self.group_id = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for CreateSecondaryManagementGroupResponse {}
 /// CreateSecondaryManagementGroupRequestMembers
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateSecondaryManagementGroupRequestMembers {
@@ -111,22 +69,6 @@ pub struct CreateSecondaryManagementGroupRequestMembers {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_type: Option<String>,
 }
-impl CreateSecondaryManagementGroupRequestMembers {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`member_id`](Self::member_id).
-    pub fn member_id(mut self, value: impl Into<String>) -> Self {
-        self.member_id = Some(value.into());
-        self
-    }
-    /// Sets [`member_type`](Self::member_type).
-    pub fn member_type(mut self, value: impl Into<String>) -> Self {
-        self.member_type = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`CreateSecondaryManagementGroupRequestMembers`].
 pub static CREATE_SECONDARY_MANAGEMENT_GROUP_REQUEST_MEMBERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateSecondaryManagementGroupRequestMembers",
@@ -136,7 +78,7 @@ pub static CREATE_SECONDARY_MANAGEMENT_GROUP_REQUEST_MEMBERS_SCHEMA: rt::ObjectS
     ],
 };
 /// CreateSecondaryManagementGroupRequestScope
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateSecondaryManagementGroupRequestScope {
@@ -146,22 +88,6 @@ pub struct CreateSecondaryManagementGroupRequestScope {
     /// A `i64` value. Wire name `scopeType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope_type: Option<i64>,
-}
-impl CreateSecondaryManagementGroupRequestScope {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`dept_ids`](Self::dept_ids).
-    pub fn dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.dept_ids = Some(value.into());
-        self
-    }
-    /// Sets [`scope_type`](Self::scope_type).
-    pub fn scope_type(mut self, value: i64) -> Self {
-        self.scope_type = Some(value);
-        self
-    }
 }
 /// Wire schema of [`CreateSecondaryManagementGroupRequestScope`].
 pub static CREATE_SECONDARY_MANAGEMENT_GROUP_REQUEST_SCOPE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -218,35 +144,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<CreateSecondaryManagementGroup, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<CreateSecondaryManagementGroup, C> {
-    /// Sets [`userId`](CreateSecondaryManagementGroupRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
-    }
-    /// Sets [`groupName`](CreateSecondaryManagementGroupRequest::group_name).
-    pub fn group_name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.group_name(value);
-        self
-    }
-    /// Sets [`members`](CreateSecondaryManagementGroupRequest::members).
-    pub fn members(
-        mut self,
-        value: impl Into<Vec<CreateSecondaryManagementGroupRequestMembers>>,
-    ) -> Self {
-        self.request = self.request.members(value);
-        self
-    }
-    /// Sets [`resourceIds`](CreateSecondaryManagementGroupRequest::resource_ids).
-    pub fn resource_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.resource_ids(value);
-        self
-    }
-    /// Sets [`scope`](CreateSecondaryManagementGroupRequest::scope).
-    pub fn scope(mut self, value: CreateSecondaryManagementGroupRequestScope) -> Self {
-        self.request = self.request.scope(value);
-        self
     }
 }

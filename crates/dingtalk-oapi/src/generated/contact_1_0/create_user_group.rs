@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/userGroups/create`: Create user group.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Create user group.
 ///
 /// `POST /v1.0/contact/userGroups/create`
@@ -23,7 +25,8 @@ pub type CreateUserGroupError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`CreateUserGroup`]: Create user group.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = CreateUserGroup)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateUserGroupRequest {
@@ -37,66 +40,23 @@ pub struct CreateUserGroupRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl CreateUserGroupRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`client_show`](Self::client_show).
-    pub fn client_show(mut self, value: bool) -> Self {
-        self.client_show = Some(value);
-        self
-    }
-    /// Sets [`description`](Self::description).
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-}
 /// The response of [`CreateUserGroup`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct CreateUserGroupResponse {
     /// A `CreateUserGroupResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<CreateUserGroupResponseBodyResult>,
 }
-impl CreateUserGroupResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: CreateUserGroupResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for CreateUserGroupResponse {}
 /// CreateUserGroupResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateUserGroupResponseBodyResult {
     /// A `string` value. Wire name `groupCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_code: Option<String>,
-}
-impl CreateUserGroupResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`group_code`](Self::group_code).
-    pub fn group_code(mut self, value: impl Into<String>) -> Self {
-        self.group_code = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`CreateUserGroupResponseBodyResult`].
 pub static CREATE_USER_GROUP_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -139,22 +99,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<CreateUserGroup, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<CreateUserGroup, C> {
-    /// Sets [`clientShow`](CreateUserGroupRequest::client_show).
-    pub fn client_show(mut self, value: bool) -> Self {
-        self.request = self.request.client_show(value);
-        self
-    }
-    /// Sets [`description`](CreateUserGroupRequest::description).
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.description(value);
-        self
-    }
-    /// Sets [`name`](CreateUserGroupRequest::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.name(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `DELETE /v1.0/contact/accountMappings`: Del account mapping.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Del account mapping.
 ///
 /// `DELETE /v1.0/contact/accountMappings`
@@ -23,7 +25,8 @@ pub type DelAccountMappingError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`DelAccountMapping`]: Del account mapping.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = DelAccountMapping)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DelAccountMappingRequest {
@@ -34,40 +37,13 @@ pub struct DelAccountMappingRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl DelAccountMappingRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`domain`](Self::domain).
-    pub fn domain(mut self, value: impl Into<String>) -> Self {
-        self.domain = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`DelAccountMapping`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DelAccountMappingResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
-}
-impl DelAccountMappingResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: bool) -> Self {
-        self.result = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for DelAccountMappingResponse {}
 /// How [`DelAccountMapping`] is called: everything the generic runtime needs.
@@ -100,17 +76,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<DelAccountMapping, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<DelAccountMapping, C> {
-    /// Sets [`domain`](DelAccountMappingRequest::domain).
-    pub fn domain(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.domain(value);
-        self
-    }
-    /// Sets [`userId`](DelAccountMappingRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

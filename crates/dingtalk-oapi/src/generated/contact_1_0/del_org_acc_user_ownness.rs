@@ -2,6 +2,8 @@
 
 //! `DELETE /v1.0/contact/orgAccounts/ownness`: Del org acc user ownness.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Del org acc user ownness.
 ///
 /// `DELETE /v1.0/contact/orgAccounts/ownness`
@@ -23,7 +25,8 @@ pub type DelOrgAccUserOwnnessError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`DelOrgAccUserOwnness`]: Del org acc user ownness.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = DelOrgAccUserOwnness)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DelOrgAccUserOwnnessRequest {
@@ -37,44 +40,12 @@ pub struct DelOrgAccUserOwnnessRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl DelOrgAccUserOwnnessRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`ownenss_type`](Self::ownenss_type).
-    pub fn ownenss_type(mut self, value: i64) -> Self {
-        self.ownenss_type = Some(value);
-        self
-    }
-    /// Sets [`ownness_id`](Self::ownness_id).
-    pub fn ownness_id(mut self, value: i64) -> Self {
-        self.ownness_id = Some(value);
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`DelOrgAccUserOwnness`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DelOrgAccUserOwnnessResponse {
     /// A `bool` value. Required.
     pub result: bool,
-}
-impl DelOrgAccUserOwnnessResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: bool) -> Self {
-        self.result = value;
-        self
-    }
 }
 impl rt::ResponseEnvelope for DelOrgAccUserOwnnessResponse {}
 /// How [`DelOrgAccUserOwnness`] is called: everything the generic runtime needs.
@@ -108,22 +79,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<DelOrgAccUserOwnness, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<DelOrgAccUserOwnness, C> {
-    /// Sets [`ownenssType`](DelOrgAccUserOwnnessRequest::ownenss_type).
-    pub fn ownenss_type(mut self, value: i64) -> Self {
-        self.request = self.request.ownenss_type(value);
-        self
-    }
-    /// Sets [`ownnessId`](DelOrgAccUserOwnnessRequest::ownness_id).
-    pub fn ownness_id(mut self, value: i64) -> Self {
-        self.request = self.request.ownness_id(value);
-        self
-    }
-    /// Sets [`userId`](DelOrgAccUserOwnnessRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `DELETE /v1.0/contact/organizations/hides/settings/{settingId}`: Delete contact hide by scene setting.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Delete contact hide by scene setting.
 ///
 /// `DELETE /v1.0/contact/organizations/hides/settings/{settingId}`
@@ -25,7 +27,8 @@ pub type DeleteContactHideBySceneSettingError = rt::Error<
 /// Parameters of [`DeleteContactHideBySceneSetting`]: Delete contact hide by scene setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = DeleteContactHideBySceneSetting)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteContactHideBySceneSettingRequest {
@@ -33,35 +36,13 @@ pub struct DeleteContactHideBySceneSettingRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
 }
-impl DeleteContactHideBySceneSettingRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`setting_id`](Self::setting_id).
-    pub fn setting_id(mut self, value: impl Into<String>) -> Self {
-        self.setting_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`DeleteContactHideBySceneSetting`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DeleteContactHideBySceneSettingResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-}
-impl DeleteContactHideBySceneSettingResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for DeleteContactHideBySceneSettingResponse {}
 /// How [`DeleteContactHideBySceneSetting`] is called: everything the generic runtime needs.
@@ -93,12 +74,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<DeleteContactHideBySceneSetting, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<DeleteContactHideBySceneSetting, C> {
-    /// Sets [`settingId`](DeleteContactHideBySceneSettingRequest::setting_id).
-    pub fn setting_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.setting_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `DELETE /v1.0/contact/contactHideSettings/{settingId}`: Delete contact hide setting.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Delete contact hide setting.
 ///
 /// `DELETE /v1.0/contact/contactHideSettings/{settingId}`
@@ -23,7 +25,8 @@ pub type DeleteContactHideSettingError = rt::Error<crate::generated::service::Ap
 /// Parameters of [`DeleteContactHideSetting`]: Delete contact hide setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = DeleteContactHideSetting)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteContactHideSettingRequest {
@@ -31,27 +34,10 @@ pub struct DeleteContactHideSettingRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
 }
-impl DeleteContactHideSettingRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`setting_id`](Self::setting_id).
-    pub fn setting_id(mut self, value: impl Into<String>) -> Self {
-        self.setting_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`DeleteContactHideSetting`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DeleteContactHideSettingResponse {}
-impl DeleteContactHideSettingResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
 impl rt::ResponseEnvelope for DeleteContactHideSettingResponse {}
 /// How [`DeleteContactHideSetting`] is called: everything the generic runtime needs.
 pub static DELETE_CONTACT_HIDE_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
@@ -82,12 +68,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<DeleteContactHideSetting, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<DeleteContactHideSetting, C> {
-    /// Sets [`settingId`](DeleteContactHideSettingRequest::setting_id).
-    pub fn setting_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.setting_id(value);
-        self
     }
 }

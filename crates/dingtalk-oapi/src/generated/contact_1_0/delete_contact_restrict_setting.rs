@@ -2,6 +2,8 @@
 
 //! `DELETE /v1.0/contact/restrictions/settings/{settingId}`: Delete contact restrict setting.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Delete contact restrict setting.
 ///
 /// `DELETE /v1.0/contact/restrictions/settings/{settingId}`
@@ -25,7 +27,8 @@ pub type DeleteContactRestrictSettingError = rt::Error<
 /// Parameters of [`DeleteContactRestrictSetting`]: Delete contact restrict setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = DeleteContactRestrictSetting)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteContactRestrictSettingRequest {
@@ -33,35 +36,13 @@ pub struct DeleteContactRestrictSettingRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
 }
-impl DeleteContactRestrictSettingRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`setting_id`](Self::setting_id).
-    pub fn setting_id(mut self, value: impl Into<String>) -> Self {
-        self.setting_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`DeleteContactRestrictSetting`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DeleteContactRestrictSettingResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
-}
-impl DeleteContactRestrictSettingResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: bool) -> Self {
-        self.result = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for DeleteContactRestrictSettingResponse {}
 /// How [`DeleteContactRestrictSetting`] is called: everything the generic runtime needs.
@@ -93,12 +74,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<DeleteContactRestrictSetting, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<DeleteContactRestrictSetting, C> {
-    /// Sets [`settingId`](DeleteContactRestrictSettingRequest::setting_id).
-    pub fn setting_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.setting_id(value);
-        self
     }
 }

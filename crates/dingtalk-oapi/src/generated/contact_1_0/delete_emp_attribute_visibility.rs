@@ -2,6 +2,8 @@
 
 //! `DELETE /v1.0/contact/staffAttributes/visibilitySettings/{settingId}`: Delete emp attribute visibility.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Delete emp attribute visibility.
 ///
 /// `DELETE /v1.0/contact/staffAttributes/visibilitySettings/{settingId}`
@@ -25,7 +27,8 @@ pub type DeleteEmpAttributeVisibilityError = rt::Error<
 /// Parameters of [`DeleteEmpAttributeVisibility`]: Delete emp attribute visibility.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = DeleteEmpAttributeVisibility)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteEmpAttributeVisibilityRequest {
@@ -33,27 +36,10 @@ pub struct DeleteEmpAttributeVisibilityRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
 }
-impl DeleteEmpAttributeVisibilityRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`setting_id`](Self::setting_id).
-    pub fn setting_id(mut self, value: impl Into<String>) -> Self {
-        self.setting_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`DeleteEmpAttributeVisibility`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DeleteEmpAttributeVisibilityResponse {}
-impl DeleteEmpAttributeVisibilityResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
 impl rt::ResponseEnvelope for DeleteEmpAttributeVisibilityResponse {}
 /// How [`DeleteEmpAttributeVisibility`] is called: everything the generic runtime needs.
 pub static DELETE_EMP_ATTRIBUTE_VISIBILITY: rt::OperationDescriptor = rt::OperationDescriptor {
@@ -84,12 +70,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<DeleteEmpAttributeVisibility, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<DeleteEmpAttributeVisibility, C> {
-    /// Sets [`settingId`](DeleteEmpAttributeVisibilityRequest::setting_id).
-    pub fn setting_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.setting_id(value);
-        self
     }
 }

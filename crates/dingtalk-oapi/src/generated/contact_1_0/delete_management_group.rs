@@ -2,6 +2,8 @@
 
 //! `DELETE /v1.0/contact/managementGroups/{groupId}`: Delete management group.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Delete management group.
 ///
 /// `DELETE /v1.0/contact/managementGroups/{groupId}`
@@ -23,7 +25,8 @@ pub type DeleteManagementGroupError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`DeleteManagementGroup`]: Delete management group.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = DeleteManagementGroup)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteManagementGroupRequest {
@@ -31,27 +34,10 @@ pub struct DeleteManagementGroupRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
 }
-impl DeleteManagementGroupRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`group_id`](Self::group_id).
-    pub fn group_id(mut self, value: impl Into<String>) -> Self {
-        self.group_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`DeleteManagementGroup`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DeleteManagementGroupResponse {}
-impl DeleteManagementGroupResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
 impl rt::ResponseEnvelope for DeleteManagementGroupResponse {}
 /// How [`DeleteManagementGroup`] is called: everything the generic runtime needs.
 pub static DELETE_MANAGEMENT_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
@@ -82,12 +68,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<DeleteManagementGroup, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<DeleteManagementGroup, C> {
-    /// Sets [`groupId`](DeleteManagementGroupRequest::group_id).
-    pub fn group_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.group_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/userGroups/delete`: Delete user group.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Delete user group.
 ///
 /// `POST /v1.0/contact/userGroups/delete`
@@ -23,7 +25,8 @@ pub type DeleteUserGroupError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`DeleteUserGroup`]: Delete user group.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = DeleteUserGroup)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteUserGroupRequest {
@@ -31,55 +34,22 @@ pub struct DeleteUserGroupRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_code: Option<String>,
 }
-impl DeleteUserGroupRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`group_code`](Self::group_code).
-    pub fn group_code(mut self, value: impl Into<String>) -> Self {
-        self.group_code = Some(value.into());
-        self
-    }
-}
 /// The response of [`DeleteUserGroup`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DeleteUserGroupResponse {
     /// A `DeleteUserGroupResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<DeleteUserGroupResponseBodyResult>,
 }
-impl DeleteUserGroupResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: DeleteUserGroupResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for DeleteUserGroupResponse {}
 /// DeleteUserGroupResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DeleteUserGroupResponseBodyResult {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-}
-impl DeleteUserGroupResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = Some(value);
-        self
-    }
 }
 /// Wire schema of [`DeleteUserGroupResponseBodyResult`].
 pub static DELETE_USER_GROUP_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -118,12 +88,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<DeleteUserGroup, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<DeleteUserGroup, C> {
-    /// Sets [`groupCode`](DeleteUserGroupRequest::group_code).
-    pub fn group_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.group_code(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/departmentGroup/update`: Dept group setting update.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Dept group setting update.
 ///
 /// `POST /v1.0/contact/departmentGroup/update`
@@ -23,7 +25,8 @@ pub type DeptGroupSettingUpdateError = rt::Error<crate::generated::service::ApiC
 /// Parameters of [`DeptGroupSettingUpdate`]: Dept group setting update.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = DeptGroupSettingUpdate)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeptGroupSettingUpdateRequest {
@@ -49,68 +52,13 @@ pub struct DeptGroupSettingUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync_members: Option<bool>,
 }
-impl DeptGroupSettingUpdateRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`dept_id`](Self::dept_id).
-    pub fn dept_id(mut self, value: i64) -> Self {
-        self.dept_id = Some(value);
-        self
-    }
-    /// Sets [`group_contain_hidden_dept`](Self::group_contain_hidden_dept).
-    pub fn group_contain_hidden_dept(mut self, value: bool) -> Self {
-        self.group_contain_hidden_dept = Some(value);
-        self
-    }
-    /// Sets [`group_contain_hrm_employee_type_labels`](Self::group_contain_hrm_employee_type_labels).
-    pub fn group_contain_hrm_employee_type_labels(
-        mut self,
-        value: impl Into<Vec<String>>,
-    ) -> Self {
-        self.group_contain_hrm_employee_type_labels = Some(value.into());
-        self
-    }
-    /// Sets [`group_contain_outer_dept`](Self::group_contain_outer_dept).
-    pub fn group_contain_outer_dept(mut self, value: bool) -> Self {
-        self.group_contain_outer_dept = Some(value);
-        self
-    }
-    /// Sets [`group_contain_sub_dept`](Self::group_contain_sub_dept).
-    pub fn group_contain_sub_dept(mut self, value: bool) -> Self {
-        self.group_contain_sub_dept = Some(value);
-        self
-    }
-    /// Sets [`permission_code`](Self::permission_code).
-    pub fn permission_code(mut self, value: impl Into<String>) -> Self {
-        self.permission_code = Some(value.into());
-        self
-    }
-    /// Sets [`sync_members`](Self::sync_members).
-    pub fn sync_members(mut self, value: bool) -> Self {
-        self.sync_members = Some(value);
-        self
-    }
-}
 /// The response of [`DeptGroupSettingUpdate`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DeptGroupSettingUpdateResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
-}
-impl DeptGroupSettingUpdateResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: bool) -> Self {
-        self.result = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for DeptGroupSettingUpdateResponse {}
 /// How [`DeptGroupSettingUpdate`] is called: everything the generic runtime needs.
@@ -151,45 +99,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<DeptGroupSettingUpdate, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<DeptGroupSettingUpdate, C> {
-    /// Sets [`deptId`](DeptGroupSettingUpdateRequest::dept_id).
-    pub fn dept_id(mut self, value: i64) -> Self {
-        self.request = self.request.dept_id(value);
-        self
-    }
-    /// Sets [`groupContainHiddenDept`](DeptGroupSettingUpdateRequest::group_contain_hidden_dept).
-    pub fn group_contain_hidden_dept(mut self, value: bool) -> Self {
-        self.request = self.request.group_contain_hidden_dept(value);
-        self
-    }
-    /// Sets [`groupContainHrmEmployeeTypeLabels`](DeptGroupSettingUpdateRequest::group_contain_hrm_employee_type_labels).
-    pub fn group_contain_hrm_employee_type_labels(
-        mut self,
-        value: impl Into<Vec<String>>,
-    ) -> Self {
-        self.request = self.request.group_contain_hrm_employee_type_labels(value);
-        self
-    }
-    /// Sets [`groupContainOuterDept`](DeptGroupSettingUpdateRequest::group_contain_outer_dept).
-    pub fn group_contain_outer_dept(mut self, value: bool) -> Self {
-        self.request = self.request.group_contain_outer_dept(value);
-        self
-    }
-    /// Sets [`groupContainSubDept`](DeptGroupSettingUpdateRequest::group_contain_sub_dept).
-    pub fn group_contain_sub_dept(mut self, value: bool) -> Self {
-        self.request = self.request.group_contain_sub_dept(value);
-        self
-    }
-    /// Sets [`permissionCode`](DeptGroupSettingUpdateRequest::permission_code).
-    pub fn permission_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.permission_code(value);
-        self
-    }
-    /// Sets [`syncMembers`](DeptGroupSettingUpdateRequest::sync_members).
-    pub fn sync_members(mut self, value: bool) -> Self {
-        self.request = self.request.sync_members(value);
-        self
     }
 }

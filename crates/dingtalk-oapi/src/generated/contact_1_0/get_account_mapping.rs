@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/accountMappings`: Get account mapping.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get account mapping.
 ///
 /// `GET /v1.0/contact/accountMappings`
@@ -23,7 +25,8 @@ pub type GetAccountMappingError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetAccountMapping`]: Get account mapping.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetAccountMapping)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccountMappingRequest {
@@ -34,44 +37,17 @@ pub struct GetAccountMappingRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl GetAccountMappingRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`domain`](Self::domain).
-    pub fn domain(mut self, value: impl Into<String>) -> Self {
-        self.domain = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetAccountMapping`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetAccountMappingResponse {
     /// A `GetAccountMappingResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<GetAccountMappingResponseBodyResult>,
 }
-impl GetAccountMappingResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: GetAccountMappingResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetAccountMappingResponse {}
 /// GetAccountMappingResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccountMappingResponseBodyResult {
@@ -88,37 +64,6 @@ pub struct GetAccountMappingResponseBodyResult {
     pub out_tenant_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
     pub user_id: String,
-}
-impl GetAccountMappingResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`domain`](Self::domain).
-    pub fn domain(mut self, value: impl Into<String>) -> Self {
-        self.domain = value.into();
-        self
-    }
-    /// Sets [`extension`](Self::extension).
-    pub fn extension(mut self, value: rt::JsonValue) -> Self {
-        self.extension = Some(value);
-        self
-    }
-    /// Sets [`out_id`](Self::out_id).
-    pub fn out_id(mut self, value: impl Into<String>) -> Self {
-        self.out_id = Some(value.into());
-        self
-    }
-    /// Sets [`out_tenant_id`](Self::out_tenant_id).
-    pub fn out_tenant_id(mut self, value: impl Into<String>) -> Self {
-        self.out_tenant_id = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = value.into();
-        self
-    }
 }
 /// Wire schema of [`GetAccountMappingResponseBodyResult`].
 pub static GET_ACCOUNT_MAPPING_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -166,17 +111,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetAccountMapping, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetAccountMapping, C> {
-    /// Sets [`domain`](GetAccountMappingRequest::domain).
-    pub fn domain(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.domain(value);
-        self
-    }
-    /// Sets [`userId`](GetAccountMappingRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/invites/infos`: Get apply invite info.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get apply invite info.
 ///
 /// `GET /v1.0/contact/invites/infos`
@@ -23,7 +25,8 @@ pub type GetApplyInviteInfoError = rt::Error<crate::generated::service::ApiCode>
 /// Parameters of [`GetApplyInviteInfo`]: Get apply invite info.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetApplyInviteInfo)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetApplyInviteInfoRequest {
@@ -34,24 +37,8 @@ pub struct GetApplyInviteInfoRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inviter_user_id: Option<String>,
 }
-impl GetApplyInviteInfoRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`dept_id`](Self::dept_id).
-    pub fn dept_id(mut self, value: i64) -> Self {
-        self.dept_id = Some(value);
-        self
-    }
-    /// Sets [`inviter_user_id`](Self::inviter_user_id).
-    pub fn inviter_user_id(mut self, value: impl Into<String>) -> Self {
-        self.inviter_user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetApplyInviteInfo`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetApplyInviteInfoResponse {
@@ -70,47 +57,6 @@ pub struct GetApplyInviteInfoResponse {
     pub org_apply_code_invite: bool,
     /// A `bool` value. Wire name `searchNameInvite`. Required.
     pub search_name_invite: bool,
-}
-impl GetApplyInviteInfoResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`audit_type`](Self::audit_type).
-    pub fn audit_type(mut self, value: i64) -> Self {
-        self.audit_type = value;
-        self
-    }
-    /// Sets [`emp_apply_join_dept`](Self::emp_apply_join_dept).
-    pub fn emp_apply_join_dept(mut self, value: bool) -> Self {
-        self.emp_apply_join_dept = value;
-        self
-    }
-    /// Sets [`invite_switch`](Self::invite_switch).
-    pub fn invite_switch(mut self, value: bool) -> Self {
-        self.invite_switch = value;
-        self
-    }
-    /// Sets [`invite_url`](Self::invite_url).
-    pub fn invite_url(mut self, value: impl Into<String>) -> Self {
-        self.invite_url = Some(value.into());
-        self
-    }
-    /// Sets [`link_invite`](Self::link_invite).
-    pub fn link_invite(mut self, value: bool) -> Self {
-        self.link_invite = value;
-        self
-    }
-    /// Sets [`org_apply_code_invite`](Self::org_apply_code_invite).
-    pub fn org_apply_code_invite(mut self, value: bool) -> Self {
-        self.org_apply_code_invite = value;
-        self
-    }
-    /// Sets [`search_name_invite`](Self::search_name_invite).
-    pub fn search_name_invite(mut self, value: bool) -> Self {
-        self.search_name_invite = value;
-        self
-    }
 }
 impl rt::ResponseEnvelope for GetApplyInviteInfoResponse {}
 /// How [`GetApplyInviteInfo`] is called: everything the generic runtime needs.
@@ -151,17 +97,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetApplyInviteInfo, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetApplyInviteInfo, C> {
-    /// Sets [`deptId`](GetApplyInviteInfoRequest::dept_id).
-    pub fn dept_id(mut self, value: i64) -> Self {
-        self.request = self.request.dept_id(value);
-        self
-    }
-    /// Sets [`inviterUserId`](GetApplyInviteInfoRequest::inviter_user_id).
-    pub fn inviter_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.inviter_user_id(value);
-        self
     }
 }

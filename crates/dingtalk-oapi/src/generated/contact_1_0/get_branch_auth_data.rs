@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/branchAuthDatas/search`: Get branch auth data.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get branch auth data.
 ///
 /// `POST /v1.0/contact/branchAuthDatas/search`
@@ -23,7 +25,8 @@ pub type GetBranchAuthDataError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetBranchAuthData`]: Get branch auth data.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetBranchAuthData)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetBranchAuthDataRequest {
@@ -37,52 +40,17 @@ pub struct GetBranchAuthDataRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<rt::JsonValue>,
 }
-impl GetBranchAuthDataRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`branch_corp_id`](Self::branch_corp_id).
-    pub fn branch_corp_id(mut self, value: impl Into<String>) -> Self {
-        self.branch_corp_id = Some(value.into());
-        self
-    }
-    /// Sets [`code`](Self::code).
-    pub fn code(mut self, value: impl Into<String>) -> Self {
-        self.code = Some(value.into());
-        self
-    }
-    /// Sets [`body`](Self::body).
-    pub fn body(mut self, value: rt::JsonValue) -> Self {
-        self.body = Some(value);
-        self
-    }
-}
 /// The response of [`GetBranchAuthData`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetBranchAuthDataResponse {
     /// A `list<GetBranchAuthDataResponseBodyResult>` value.
     #[serde(default)]
     pub result: Vec<GetBranchAuthDataResponseBodyResult>,
 }
-impl GetBranchAuthDataResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(
-        mut self,
-        value: impl Into<Vec<GetBranchAuthDataResponseBodyResult>>,
-    ) -> Self {
-        self.result = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetBranchAuthDataResponse {}
 /// GetBranchAuthDataResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetBranchAuthDataResponseBodyResult {
@@ -95,27 +63,6 @@ pub struct GetBranchAuthDataResponseBodyResult {
     /// A `string` value. Wire name `fieldValue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
-}
-impl GetBranchAuthDataResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_code`](Self::field_code).
-    pub fn field_code(mut self, value: impl Into<String>) -> Self {
-        self.field_code = Some(value.into());
-        self
-    }
-    /// Sets [`field_name`](Self::field_name).
-    pub fn field_name(mut self, value: impl Into<String>) -> Self {
-        self.field_name = Some(value.into());
-        self
-    }
-    /// Sets [`field_value`](Self::field_value).
-    pub fn field_value(mut self, value: impl Into<String>) -> Self {
-        self.field_value = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`GetBranchAuthDataResponseBodyResult`].
 pub static GET_BRANCH_AUTH_DATA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -163,22 +110,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetBranchAuthData, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetBranchAuthData, C> {
-    /// Sets [`branchCorpId`](GetBranchAuthDataRequest::branch_corp_id).
-    pub fn branch_corp_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.branch_corp_id(value);
-        self
-    }
-    /// Sets [`code`](GetBranchAuthDataRequest::code).
-    pub fn code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.code(value);
-        self
-    }
-    /// Sets [`body`](GetBranchAuthDataRequest::body).
-    pub fn body(mut self, value: rt::JsonValue) -> Self {
-        self.request = self.request.body(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/cards/holders/infos/{cardId}`: Get card in user holder.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get card in user holder.
 ///
 /// `GET /v1.0/contact/cards/holders/infos/{cardId}`
@@ -23,7 +25,8 @@ pub type GetCardInUserHolderError = rt::Error<crate::generated::service::ApiCode
 /// Parameters of [`GetCardInUserHolder`]: Get card in user holder.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetCardInUserHolder)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInUserHolderRequest {
@@ -31,19 +34,8 @@ pub struct GetCardInUserHolderRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
 }
-impl GetCardInUserHolderRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`card_id`](Self::card_id).
-    pub fn card_id(mut self, value: impl Into<String>) -> Self {
-        self.card_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetCardInUserHolder`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInUserHolderResponse {
@@ -79,72 +71,6 @@ pub struct GetCardInUserHolderResponse {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-}
-impl GetCardInUserHolderResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`avatar_url`](Self::avatar_url).
-    pub fn avatar_url(mut self, value: impl Into<String>) -> Self {
-        self.avatar_url = value.into();
-        self
-    }
-    /// Sets [`card_accept_status`](Self::card_accept_status).
-    pub fn card_accept_status(mut self, value: i64) -> Self {
-        self.card_accept_status = Some(value);
-        self
-    }
-    /// Sets [`card_accept_time_long`](Self::card_accept_time_long).
-    pub fn card_accept_time_long(mut self, value: i64) -> Self {
-        self.card_accept_time_long = Some(value);
-        self
-    }
-    /// Sets [`card_id`](Self::card_id).
-    pub fn card_id(mut self, value: impl Into<String>) -> Self {
-        self.card_id = value.into();
-        self
-    }
-    /// Sets [`card_source`](Self::card_source).
-    pub fn card_source(mut self, value: i64) -> Self {
-        self.card_source = Some(value);
-        self
-    }
-    /// Sets [`extension`](Self::extension).
-    pub fn extension(mut self, value: rt::JsonValue) -> Self {
-        self.extension = Some(value);
-        self
-    }
-    /// Sets [`industry_name`](Self::industry_name).
-    pub fn industry_name(mut self, value: impl Into<String>) -> Self {
-        self.industry_name = Some(value.into());
-        self
-    }
-    /// Sets [`introduce`](Self::introduce).
-    pub fn introduce(mut self, value: impl Into<String>) -> Self {
-        self.introduce = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = value.into();
-        self
-    }
-    /// Sets [`org_name`](Self::org_name).
-    pub fn org_name(mut self, value: impl Into<String>) -> Self {
-        self.org_name = value.into();
-        self
-    }
-    /// Sets [`template_id`](Self::template_id).
-    pub fn template_id(mut self, value: impl Into<String>) -> Self {
-        self.template_id = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
 }
 impl rt::ResponseEnvelope for GetCardInUserHolderResponse {}
 /// How [`GetCardInUserHolder`] is called: everything the generic runtime needs.
@@ -187,12 +113,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetCardInUserHolder, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetCardInUserHolder, C> {
-    /// Sets [`cardId`](GetCardInUserHolderRequest::card_id).
-    pub fn card_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.card_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/cards/infos/{cardId}`: Get card info.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get card info.
 ///
 /// `GET /v1.0/contact/cards/infos/{cardId}`
@@ -23,7 +25,8 @@ pub type GetCardInfoError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetCardInfo`]: Get card info.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetCardInfo)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInfoRequest {
@@ -31,19 +34,8 @@ pub struct GetCardInfoRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
 }
-impl GetCardInfoRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`card_id`](Self::card_id).
-    pub fn card_id(mut self, value: impl Into<String>) -> Self {
-        self.card_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetCardInfo`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInfoResponse {
@@ -77,70 +69,9 @@ pub struct GetCardInfoResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
-impl GetCardInfoResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`admin_role`](Self::admin_role).
-    pub fn admin_role(mut self, value: i64) -> Self {
-        self.admin_role = Some(value);
-        self
-    }
-    /// Sets [`avatar_url`](Self::avatar_url).
-    pub fn avatar_url(mut self, value: impl Into<String>) -> Self {
-        self.avatar_url = value.into();
-        self
-    }
-    /// Sets [`card_id`](Self::card_id).
-    pub fn card_id(mut self, value: impl Into<String>) -> Self {
-        self.card_id = value.into();
-        self
-    }
-    /// Sets [`extension`](Self::extension).
-    pub fn extension(mut self, value: GetCardInfoResponseBodyExtension) -> Self {
-        self.extension = Some(value);
-        self
-    }
-    /// Sets [`industry_name`](Self::industry_name).
-    pub fn industry_name(mut self, value: impl Into<String>) -> Self {
-        self.industry_name = Some(value.into());
-        self
-    }
-    /// Sets [`introduce`](Self::introduce).
-    pub fn introduce(mut self, value: rt::JsonValue) -> Self {
-        self.introduce = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = value.into();
-        self
-    }
-    /// Sets [`org_name`](Self::org_name).
-    pub fn org_name(mut self, value: impl Into<String>) -> Self {
-        self.org_name = value.into();
-        self
-    }
-    /// Sets [`settings`](Self::settings).
-    pub fn settings(mut self, value: rt::JsonValue) -> Self {
-        self.settings = Some(value);
-        self
-    }
-    /// Sets [`template_id`](Self::template_id).
-    pub fn template_id(mut self, value: impl Into<String>) -> Self {
-        self.template_id = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetCardInfoResponse {}
 /// GetCardInfoResponseBodyExtension
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInfoResponseBodyExtension {
@@ -178,70 +109,6 @@ pub struct GetCardInfoResponseBodyExtension {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_url: Option<String>,
 }
-impl GetCardInfoResponseBodyExtension {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`card_contact_info`](Self::card_contact_info).
-    pub fn card_contact_info(
-        mut self,
-        value: GetCardInfoResponseBodyExtensionCardContactInfo,
-    ) -> Self {
-        self.card_contact_info = Some(value);
-        self
-    }
-    /// Sets [`corp_id`](Self::corp_id).
-    pub fn corp_id(mut self, value: impl Into<String>) -> Self {
-        self.corp_id = Some(value.into());
-        self
-    }
-    /// Sets [`department`](Self::department).
-    pub fn department(mut self, value: impl Into<String>) -> Self {
-        self.department = Some(value.into());
-        self
-    }
-    /// Sets [`org_authed`](Self::org_authed).
-    pub fn org_authed(mut self, value: bool) -> Self {
-        self.org_authed = Some(value);
-        self
-    }
-    /// Sets [`org_logo`](Self::org_logo).
-    pub fn org_logo(mut self, value: impl Into<String>) -> Self {
-        self.org_logo = Some(value.into());
-        self
-    }
-    /// Sets [`origin_card_url`](Self::origin_card_url).
-    pub fn origin_card_url(mut self, value: impl Into<String>) -> Self {
-        self.origin_card_url = Some(value.into());
-        self
-    }
-    /// Sets [`share_content`](Self::share_content).
-    pub fn share_content(mut self, value: impl Into<String>) -> Self {
-        self.share_content = Some(value.into());
-        self
-    }
-    /// Sets [`thumbnail_url`](Self::thumbnail_url).
-    pub fn thumbnail_url(mut self, value: impl Into<String>) -> Self {
-        self.thumbnail_url = Some(value.into());
-        self
-    }
-    /// Sets [`video_file_name`](Self::video_file_name).
-    pub fn video_file_name(mut self, value: impl Into<String>) -> Self {
-        self.video_file_name = Some(value.into());
-        self
-    }
-    /// Sets [`video_title`](Self::video_title).
-    pub fn video_title(mut self, value: impl Into<String>) -> Self {
-        self.video_title = Some(value.into());
-        self
-    }
-    /// Sets [`video_url`](Self::video_url).
-    pub fn video_url(mut self, value: impl Into<String>) -> Self {
-        self.video_url = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`GetCardInfoResponseBodyExtension`].
 pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCardInfoResponseBodyExtension",
@@ -265,7 +132,7 @@ pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_SCHEMA: rt::ObjectSchema = rt::
     ],
 };
 /// GetCardInfoResponseBodyExtensionCardContactInfo
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInfoResponseBodyExtensionCardContactInfo {
@@ -284,52 +151,6 @@ pub struct GetCardInfoResponseBodyExtensionCardContactInfo {
     /// A `list<GetCardInfoResponseBodyExtensionCardContactInfoWorkPhone>` value. Wire name `workPhone`.
     #[serde(default)]
     pub work_phone: Vec<GetCardInfoResponseBodyExtensionCardContactInfoWorkPhone>,
-}
-impl GetCardInfoResponseBodyExtensionCardContactInfo {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`address`](Self::address).
-    pub fn address(
-        mut self,
-        value: impl Into<Vec<GetCardInfoResponseBodyExtensionCardContactInfoAddress>>,
-    ) -> Self {
-        self.address = value.into();
-        self
-    }
-    /// Sets [`email`](Self::email).
-    pub fn email(
-        mut self,
-        value: impl Into<Vec<GetCardInfoResponseBodyExtensionCardContactInfoEmail>>,
-    ) -> Self {
-        self.email = value.into();
-        self
-    }
-    /// Sets [`link`](Self::link).
-    pub fn link(
-        mut self,
-        value: impl Into<Vec<GetCardInfoResponseBodyExtensionCardContactInfoLink>>,
-    ) -> Self {
-        self.link = value.into();
-        self
-    }
-    /// Sets [`telephone`](Self::telephone).
-    pub fn telephone(
-        mut self,
-        value: impl Into<Vec<GetCardInfoResponseBodyExtensionCardContactInfoTelephone>>,
-    ) -> Self {
-        self.telephone = value.into();
-        self
-    }
-    /// Sets [`work_phone`](Self::work_phone).
-    pub fn work_phone(
-        mut self,
-        value: impl Into<Vec<GetCardInfoResponseBodyExtensionCardContactInfoWorkPhone>>,
-    ) -> Self {
-        self.work_phone = value.into();
-        self
-    }
 }
 /// Wire schema of [`GetCardInfoResponseBodyExtensionCardContactInfo`].
 pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -378,7 +199,7 @@ pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_SCHEMA: rt::O
     ],
 };
 /// GetCardInfoResponseBodyExtensionCardContactInfoAddress
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetCardInfoResponseBodyExtensionCardContactInfoAddress {
     /// A `GetCardInfoResponseBodyExtensionCardContactInfoAddressArea` value.
@@ -387,25 +208,6 @@ pub struct GetCardInfoResponseBodyExtensionCardContactInfoAddress {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-}
-impl GetCardInfoResponseBodyExtensionCardContactInfoAddress {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`area`](Self::area).
-    pub fn area(
-        mut self,
-        value: GetCardInfoResponseBodyExtensionCardContactInfoAddressArea,
-    ) -> Self {
-        self.area = Some(value);
-        self
-    }
-    /// Sets [`detail`](Self::detail).
-    pub fn detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`GetCardInfoResponseBodyExtensionCardContactInfoAddress`].
 pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_ADDRESS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -421,7 +223,7 @@ pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_ADDRESS_SCHEM
     ],
 };
 /// GetCardInfoResponseBodyExtensionCardContactInfoAddressArea
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInfoResponseBodyExtensionCardContactInfoAddressArea {
@@ -432,22 +234,6 @@ pub struct GetCardInfoResponseBodyExtensionCardContactInfoAddressArea {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region_full_name: Option<String>,
 }
-impl GetCardInfoResponseBodyExtensionCardContactInfoAddressArea {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`region`](Self::region).
-    pub fn region(mut self, value: impl Into<String>) -> Self {
-        self.region = Some(value.into());
-        self
-    }
-    /// Sets [`region_full_name`](Self::region_full_name).
-    pub fn region_full_name(mut self, value: impl Into<String>) -> Self {
-        self.region_full_name = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`GetCardInfoResponseBodyExtensionCardContactInfoAddressArea`].
 pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_ADDRESS_AREA_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCardInfoResponseBodyExtensionCardContactInfoAddressArea",
@@ -457,7 +243,7 @@ pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_ADDRESS_AREA_
     ],
 };
 /// GetCardInfoResponseBodyExtensionCardContactInfoEmail
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetCardInfoResponseBodyExtensionCardContactInfoEmail {
     /// A `string` value.
@@ -466,22 +252,6 @@ pub struct GetCardInfoResponseBodyExtensionCardContactInfoEmail {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-}
-impl GetCardInfoResponseBodyExtensionCardContactInfoEmail {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = Some(value.into());
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`GetCardInfoResponseBodyExtensionCardContactInfoEmail`].
 pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_EMAIL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -492,7 +262,7 @@ pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_EMAIL_SCHEMA:
     ],
 };
 /// GetCardInfoResponseBodyExtensionCardContactInfoLink
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetCardInfoResponseBodyExtensionCardContactInfoLink {
     /// A `string` value.
@@ -501,22 +271,6 @@ pub struct GetCardInfoResponseBodyExtensionCardContactInfoLink {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-}
-impl GetCardInfoResponseBodyExtensionCardContactInfoLink {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = Some(value.into());
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`GetCardInfoResponseBodyExtensionCardContactInfoLink`].
 pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_LINK_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -527,7 +281,7 @@ pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_LINK_SCHEMA: 
     ],
 };
 /// GetCardInfoResponseBodyExtensionCardContactInfoTelephone
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetCardInfoResponseBodyExtensionCardContactInfoTelephone {
     /// A `string` value.
@@ -536,22 +290,6 @@ pub struct GetCardInfoResponseBodyExtensionCardContactInfoTelephone {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-}
-impl GetCardInfoResponseBodyExtensionCardContactInfoTelephone {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = Some(value.into());
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`GetCardInfoResponseBodyExtensionCardContactInfoTelephone`].
 pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_TELEPHONE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -562,7 +300,7 @@ pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_TELEPHONE_SCH
     ],
 };
 /// GetCardInfoResponseBodyExtensionCardContactInfoWorkPhone
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetCardInfoResponseBodyExtensionCardContactInfoWorkPhone {
     /// A `string` value.
@@ -571,22 +309,6 @@ pub struct GetCardInfoResponseBodyExtensionCardContactInfoWorkPhone {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-}
-impl GetCardInfoResponseBodyExtensionCardContactInfoWorkPhone {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = Some(value.into());
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`GetCardInfoResponseBodyExtensionCardContactInfoWorkPhone`].
 pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_WORK_PHONE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -636,12 +358,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`GetCardInfoRequest`] for the parameters and [`GetCardInfoError`] for what can go wrong: `client.contact_1_0().get_card_info().send().await?`.
     pub fn get_card_info(&self) -> crate::generated::RequestBuilder<GetCardInfo, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetCardInfo, C> {
-    /// Sets [`cardId`](GetCardInfoRequest::card_id).
-    pub fn card_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.card_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/organizations/hides/settings/{settingId}`: Get contact hide by scene setting.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get contact hide by scene setting.
 ///
 /// `GET /v1.0/contact/organizations/hides/settings/{settingId}`
@@ -25,7 +27,8 @@ pub type GetContactHideBySceneSettingError = rt::Error<
 /// Parameters of [`GetContactHideBySceneSetting`]: Get contact hide by scene setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetContactHideBySceneSetting)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactHideBySceneSettingRequest {
@@ -33,19 +36,8 @@ pub struct GetContactHideBySceneSettingRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
 }
-impl GetContactHideBySceneSettingRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`setting_id`](Self::setting_id).
-    pub fn setting_id(mut self, value: impl Into<String>) -> Self {
-        self.setting_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetContactHideBySceneSetting`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactHideBySceneSettingResponse {
@@ -92,84 +84,9 @@ pub struct GetContactHideBySceneSettingResponse {
         GetContactHideBySceneSettingResponseBodySearchSceneConfig,
     >,
 }
-impl GetContactHideBySceneSettingResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`description`](Self::description).
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_dept_ids`](Self::exclude_dept_ids).
-    pub fn exclude_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.exclude_dept_ids = value.into();
-        self
-    }
-    /// Sets [`exclude_tag_ids`](Self::exclude_tag_ids).
-    pub fn exclude_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.exclude_tag_ids = value.into();
-        self
-    }
-    /// Sets [`exclude_user_ids`](Self::exclude_user_ids).
-    pub fn exclude_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.exclude_user_ids = value.into();
-        self
-    }
-    /// Sets [`id`](Self::id).
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`node_list_scene_config`](Self::node_list_scene_config).
-    pub fn node_list_scene_config(
-        mut self,
-        value: GetContactHideBySceneSettingResponseBodyNodeListSceneConfig,
-    ) -> Self {
-        self.node_list_scene_config = Some(value);
-        self
-    }
-    /// Sets [`object_dept_ids`](Self::object_dept_ids).
-    pub fn object_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.object_dept_ids = value.into();
-        self
-    }
-    /// Sets [`object_tag_ids`](Self::object_tag_ids).
-    pub fn object_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.object_tag_ids = value.into();
-        self
-    }
-    /// Sets [`object_user_ids`](Self::object_user_ids).
-    pub fn object_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.object_user_ids = value.into();
-        self
-    }
-    /// Sets [`profile_scene_config`](Self::profile_scene_config).
-    pub fn profile_scene_config(
-        mut self,
-        value: GetContactHideBySceneSettingResponseBodyProfileSceneConfig,
-    ) -> Self {
-        self.profile_scene_config = Some(value);
-        self
-    }
-    /// Sets [`search_scene_config`](Self::search_scene_config).
-    pub fn search_scene_config(
-        mut self,
-        value: GetContactHideBySceneSettingResponseBodySearchSceneConfig,
-    ) -> Self {
-        self.search_scene_config = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetContactHideBySceneSettingResponse {}
 /// GetContactHideBySceneSettingResponseBodyNodeListSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactHideBySceneSettingResponseBodyNodeListSceneConfig {
@@ -180,22 +97,6 @@ pub struct GetContactHideBySceneSettingResponseBodyNodeListSceneConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_object_include_emp: Option<bool>,
 }
-impl GetContactHideBySceneSettingResponseBodyNodeListSceneConfig {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
-    /// Sets [`dept_object_include_emp`](Self::dept_object_include_emp).
-    pub fn dept_object_include_emp(mut self, value: bool) -> Self {
-        self.dept_object_include_emp = Some(value);
-        self
-    }
-}
 /// Wire schema of [`GetContactHideBySceneSettingResponseBodyNodeListSceneConfig`].
 pub static GET_CONTACT_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_NODE_LIST_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetContactHideBySceneSettingResponseBodyNodeListSceneConfig",
@@ -205,23 +106,12 @@ pub static GET_CONTACT_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_NODE_LIST_SCENE_CONFI
     ],
 };
 /// GetContactHideBySceneSettingResponseBodyProfileSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetContactHideBySceneSettingResponseBodyProfileSceneConfig {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-}
-impl GetContactHideBySceneSettingResponseBodyProfileSceneConfig {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
 }
 /// Wire schema of [`GetContactHideBySceneSettingResponseBodyProfileSceneConfig`].
 pub static GET_CONTACT_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_PROFILE_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -229,7 +119,7 @@ pub static GET_CONTACT_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_PROFILE_SCENE_CONFIG_
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
 };
 /// GetContactHideBySceneSettingResponseBodySearchSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactHideBySceneSettingResponseBodySearchSceneConfig {
@@ -239,22 +129,6 @@ pub struct GetContactHideBySceneSettingResponseBodySearchSceneConfig {
     /// A `bool` value. Wire name `deptObjectIncludeEmp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_object_include_emp: Option<bool>,
-}
-impl GetContactHideBySceneSettingResponseBodySearchSceneConfig {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
-    /// Sets [`dept_object_include_emp`](Self::dept_object_include_emp).
-    pub fn dept_object_include_emp(mut self, value: bool) -> Self {
-        self.dept_object_include_emp = Some(value);
-        self
-    }
 }
 /// Wire schema of [`GetContactHideBySceneSettingResponseBodySearchSceneConfig`].
 pub static GET_CONTACT_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_SEARCH_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -327,12 +201,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetContactHideBySceneSetting, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetContactHideBySceneSetting, C> {
-    /// Sets [`settingId`](GetContactHideBySceneSettingRequest::setting_id).
-    pub fn setting_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.setting_id(value);
-        self
     }
 }

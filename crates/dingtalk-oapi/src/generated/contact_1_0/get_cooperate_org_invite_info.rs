@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/cooperateCorps/{cooperateCorpId}/inviteInfos`: Get cooperate org invite info.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get cooperate org invite info.
 ///
 /// `GET /v1.0/contact/cooperateCorps/{cooperateCorpId}/inviteInfos`
@@ -23,7 +25,8 @@ pub type GetCooperateOrgInviteInfoError = rt::Error<crate::generated::service::A
 /// Parameters of [`GetCooperateOrgInviteInfo`]: Get cooperate org invite info.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetCooperateOrgInviteInfo)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCooperateOrgInviteInfoRequest {
@@ -31,35 +34,13 @@ pub struct GetCooperateOrgInviteInfoRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cooperate_corp_id: Option<String>,
 }
-impl GetCooperateOrgInviteInfoRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`cooperate_corp_id`](Self::cooperate_corp_id).
-    pub fn cooperate_corp_id(mut self, value: impl Into<String>) -> Self {
-        self.cooperate_corp_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetCooperateOrgInviteInfo`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCooperateOrgInviteInfoResponse {
     /// A `string` value. Wire name `inviteUrl`. Required.
     pub invite_url: String,
-}
-impl GetCooperateOrgInviteInfoResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`invite_url`](Self::invite_url).
-    pub fn invite_url(mut self, value: impl Into<String>) -> Self {
-        self.invite_url = value.into();
-        self
-    }
 }
 impl rt::ResponseEnvelope for GetCooperateOrgInviteInfoResponse {}
 /// How [`GetCooperateOrgInviteInfo`] is called: everything the generic runtime needs.
@@ -91,12 +72,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetCooperateOrgInviteInfo, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetCooperateOrgInviteInfo, C> {
-    /// Sets [`cooperateCorpId`](GetCooperateOrgInviteInfoRequest::cooperate_corp_id).
-    pub fn cooperate_corp_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.cooperate_corp_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/cards/styles/lists`: Get corp card style list.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get corp card style list.
 ///
 /// `GET /v1.0/contact/cards/styles/lists`
@@ -23,33 +25,17 @@ pub type GetCorpCardStyleListError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`GetCorpCardStyleList`]: Get corp card style list.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetCorpCardStyleList)]
 #[non_exhaustive]
 pub struct GetCorpCardStyleListRequest {}
-impl GetCorpCardStyleListRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
 /// The response of [`GetCorpCardStyleList`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetCorpCardStyleListResponse {
     /// A `list<json>` value. Required.
     #[serde(default)]
     pub result: Vec<rt::JsonValue>,
-}
-impl GetCorpCardStyleListResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: impl Into<Vec<rt::JsonValue>>) -> Self {
-        self.result = value.into();
-        self
-    }
 }
 impl rt::ResponseEnvelope for GetCorpCardStyleListResponse {}
 /// How [`GetCorpCardStyleList`] is called: everything the generic runtime needs.
@@ -84,4 +70,3 @@ impl<C: Clone> super::Operations<C> {
         crate::generated::RequestBuilder::new(self.client.clone())
     }
 }
-impl<C> crate::generated::RequestBuilder<GetCorpCardStyleList, C> {}

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/orgAccount/getDingIdByMigrationDingIds`: Get ding id by migration ding id.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get ding id by migration ding id.
 ///
 /// `GET /v1.0/contact/orgAccount/getDingIdByMigrationDingIds`
@@ -23,7 +25,8 @@ pub type GetDingIdByMigrationDingIdError = rt::Error<crate::generated::service::
 /// Parameters of [`GetDingIdByMigrationDingId`]: Get ding id by migration ding id.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetDingIdByMigrationDingId)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetDingIdByMigrationDingIdRequest {
@@ -31,36 +34,14 @@ pub struct GetDingIdByMigrationDingIdRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migration_ding_id: Option<String>,
 }
-impl GetDingIdByMigrationDingIdRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`migration_ding_id`](Self::migration_ding_id).
-    pub fn migration_ding_id(mut self, value: impl Into<String>) -> Self {
-        self.migration_ding_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetDingIdByMigrationDingId`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetDingIdByMigrationDingIdResponse {
     /// A `string` value. Wire name `dingId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ding_id: Option<String>,
-}
-impl GetDingIdByMigrationDingIdResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`ding_id`](Self::ding_id).
-    pub fn ding_id(mut self, value: impl Into<String>) -> Self {
-        self.ding_id = Some(value.into());
-        self
-    }
 }
 impl rt::ResponseEnvelope for GetDingIdByMigrationDingIdResponse {}
 /// How [`GetDingIdByMigrationDingId`] is called: everything the generic runtime needs.
@@ -92,12 +73,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetDingIdByMigrationDingId, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetDingIdByMigrationDingId, C> {
-    /// Sets [`migrationDingId`](GetDingIdByMigrationDingIdRequest::migration_ding_id).
-    pub fn migration_ding_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.migration_ding_id(value);
-        self
     }
 }

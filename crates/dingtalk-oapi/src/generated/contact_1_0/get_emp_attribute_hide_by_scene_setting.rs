@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/empAttributes/hides/settings/{settingId}`: Get emp attribute hide by scene setting.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get emp attribute hide by scene setting.
 ///
 /// `GET /v1.0/contact/empAttributes/hides/settings/{settingId}`
@@ -25,7 +27,8 @@ pub type GetEmpAttributeHideBySceneSettingError = rt::Error<
 /// Parameters of [`GetEmpAttributeHideBySceneSetting`]: Get emp attribute hide by scene setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetEmpAttributeHideBySceneSetting)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetEmpAttributeHideBySceneSettingRequest {
@@ -33,19 +36,8 @@ pub struct GetEmpAttributeHideBySceneSettingRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
 }
-impl GetEmpAttributeHideBySceneSettingRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`setting_id`](Self::setting_id).
-    pub fn setting_id(mut self, value: impl Into<String>) -> Self {
-        self.setting_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetEmpAttributeHideBySceneSetting`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetEmpAttributeHideBySceneSettingResponse {
@@ -95,105 +87,14 @@ pub struct GetEmpAttributeHideBySceneSettingResponse {
         GetEmpAttributeHideBySceneSettingResponseBodySearchSceneConfig,
     >,
 }
-impl GetEmpAttributeHideBySceneSettingResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`chat_subtitle_config`](Self::chat_subtitle_config).
-    pub fn chat_subtitle_config(
-        mut self,
-        value: GetEmpAttributeHideBySceneSettingResponseBodyChatSubtitleConfig,
-    ) -> Self {
-        self.chat_subtitle_config = Some(value);
-        self
-    }
-    /// Sets [`description`](Self::description).
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_dept_ids`](Self::exclude_dept_ids).
-    pub fn exclude_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.exclude_dept_ids = value.into();
-        self
-    }
-    /// Sets [`exclude_tag_ids`](Self::exclude_tag_ids).
-    pub fn exclude_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.exclude_tag_ids = value.into();
-        self
-    }
-    /// Sets [`exclude_user_ids`](Self::exclude_user_ids).
-    pub fn exclude_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.exclude_user_ids = value.into();
-        self
-    }
-    /// Sets [`hide_fields`](Self::hide_fields).
-    pub fn hide_fields(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.hide_fields = value.into();
-        self
-    }
-    /// Sets [`id`](Self::id).
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`object_dept_ids`](Self::object_dept_ids).
-    pub fn object_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.object_dept_ids = value.into();
-        self
-    }
-    /// Sets [`object_tag_ids`](Self::object_tag_ids).
-    pub fn object_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.object_tag_ids = value.into();
-        self
-    }
-    /// Sets [`object_user_ids`](Self::object_user_ids).
-    pub fn object_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.object_user_ids = value.into();
-        self
-    }
-    /// Sets [`profile_scene_config`](Self::profile_scene_config).
-    pub fn profile_scene_config(
-        mut self,
-        value: GetEmpAttributeHideBySceneSettingResponseBodyProfileSceneConfig,
-    ) -> Self {
-        self.profile_scene_config = Some(value);
-        self
-    }
-    /// Sets [`search_scene_config`](Self::search_scene_config).
-    pub fn search_scene_config(
-        mut self,
-        value: GetEmpAttributeHideBySceneSettingResponseBodySearchSceneConfig,
-    ) -> Self {
-        self.search_scene_config = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetEmpAttributeHideBySceneSettingResponse {}
 /// GetEmpAttributeHideBySceneSettingResponseBodyChatSubtitleConfig
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetEmpAttributeHideBySceneSettingResponseBodyChatSubtitleConfig {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-}
-impl GetEmpAttributeHideBySceneSettingResponseBodyChatSubtitleConfig {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
 }
 /// Wire schema of [`GetEmpAttributeHideBySceneSettingResponseBodyChatSubtitleConfig`].
 pub static GET_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_CHAT_SUBTITLE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -201,23 +102,12 @@ pub static GET_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_CHAT_SUBTITLE_C
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
 };
 /// GetEmpAttributeHideBySceneSettingResponseBodyProfileSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetEmpAttributeHideBySceneSettingResponseBodyProfileSceneConfig {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-}
-impl GetEmpAttributeHideBySceneSettingResponseBodyProfileSceneConfig {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
 }
 /// Wire schema of [`GetEmpAttributeHideBySceneSettingResponseBodyProfileSceneConfig`].
 pub static GET_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_PROFILE_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -225,23 +115,12 @@ pub static GET_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_PROFILE_SCENE_C
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
 };
 /// GetEmpAttributeHideBySceneSettingResponseBodySearchSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetEmpAttributeHideBySceneSettingResponseBodySearchSceneConfig {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-}
-impl GetEmpAttributeHideBySceneSettingResponseBodySearchSceneConfig {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
 }
 /// Wire schema of [`GetEmpAttributeHideBySceneSettingResponseBodySearchSceneConfig`].
 pub static GET_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_SEARCH_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -312,12 +191,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetEmpAttributeHideBySceneSetting, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetEmpAttributeHideBySceneSetting, C> {
-    /// Sets [`settingId`](GetEmpAttributeHideBySceneSettingRequest::setting_id).
-    pub fn setting_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.setting_id(value);
-        self
     }
 }

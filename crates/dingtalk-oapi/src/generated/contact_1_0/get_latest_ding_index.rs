@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/dingIndexs`: Get latest ding index.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get latest ding index.
 ///
 /// `GET /v1.0/contact/dingIndexs`
@@ -23,17 +25,12 @@ pub type GetLatestDingIndexError = rt::Error<crate::generated::service::ApiCode>
 /// Parameters of [`GetLatestDingIndex`]: Get latest ding index.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetLatestDingIndex)]
 #[non_exhaustive]
 pub struct GetLatestDingIndexRequest {}
-impl GetLatestDingIndexRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
 /// The response of [`GetLatestDingIndex`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLatestDingIndexResponse {
@@ -47,37 +44,6 @@ pub struct GetLatestDingIndexResponse {
     pub idx_total: f64,
     /// A `string` value. Wire name `statDate`. Required.
     pub stat_date: String,
-}
-impl GetLatestDingIndexResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`idx_carbon`](Self::idx_carbon).
-    pub fn idx_carbon(mut self, value: f64) -> Self {
-        self.idx_carbon = value;
-        self
-    }
-    /// Sets [`idx_efficiency`](Self::idx_efficiency).
-    pub fn idx_efficiency(mut self, value: f64) -> Self {
-        self.idx_efficiency = value;
-        self
-    }
-    /// Sets [`idx_monthly_avg`](Self::idx_monthly_avg).
-    pub fn idx_monthly_avg(mut self, value: f64) -> Self {
-        self.idx_monthly_avg = value;
-        self
-    }
-    /// Sets [`idx_total`](Self::idx_total).
-    pub fn idx_total(mut self, value: f64) -> Self {
-        self.idx_total = value;
-        self
-    }
-    /// Sets [`stat_date`](Self::stat_date).
-    pub fn stat_date(mut self, value: impl Into<String>) -> Self {
-        self.stat_date = value.into();
-        self
-    }
 }
 impl rt::ResponseEnvelope for GetLatestDingIndexResponse {}
 /// How [`GetLatestDingIndex`] is called: everything the generic runtime needs.
@@ -115,4 +81,3 @@ impl<C: Clone> super::Operations<C> {
         crate::generated::RequestBuilder::new(self.client.clone())
     }
 }
-impl<C> crate::generated::RequestBuilder<GetLatestDingIndex, C> {}

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/orgAccount/getMigrationDingIdByDingIds`: Get migration ding id by ding id.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get migration ding id by ding id.
 ///
 /// `GET /v1.0/contact/orgAccount/getMigrationDingIdByDingIds`
@@ -23,7 +25,8 @@ pub type GetMigrationDingIdByDingIdError = rt::Error<crate::generated::service::
 /// Parameters of [`GetMigrationDingIdByDingId`]: Get migration ding id by ding id.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetMigrationDingIdByDingId)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMigrationDingIdByDingIdRequest {
@@ -31,36 +34,14 @@ pub struct GetMigrationDingIdByDingIdRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ding_id: Option<String>,
 }
-impl GetMigrationDingIdByDingIdRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`ding_id`](Self::ding_id).
-    pub fn ding_id(mut self, value: impl Into<String>) -> Self {
-        self.ding_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetMigrationDingIdByDingId`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMigrationDingIdByDingIdResponse {
     /// A `json` value. Wire name `migrationDingIdList`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migration_ding_id_list: Option<rt::JsonValue>,
-}
-impl GetMigrationDingIdByDingIdResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`migration_ding_id_list`](Self::migration_ding_id_list).
-    pub fn migration_ding_id_list(mut self, value: rt::JsonValue) -> Self {
-        self.migration_ding_id_list = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for GetMigrationDingIdByDingIdResponse {}
 /// How [`GetMigrationDingIdByDingId`] is called: everything the generic runtime needs.
@@ -90,12 +71,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetMigrationDingIdByDingId, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetMigrationDingIdByDingId, C> {
-    /// Sets [`dingId`](GetMigrationDingIdByDingIdRequest::ding_id).
-    pub fn ding_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.ding_id(value);
-        self
     }
 }

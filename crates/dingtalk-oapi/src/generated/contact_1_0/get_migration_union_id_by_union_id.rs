@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/orgAccount/getMigrationUnionIdByUnionIds`: Get migration union id by union id.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get migration union id by union id.
 ///
 /// `GET /v1.0/contact/orgAccount/getMigrationUnionIdByUnionIds`
@@ -25,7 +27,8 @@ pub type GetMigrationUnionIdByUnionIdError = rt::Error<
 /// Parameters of [`GetMigrationUnionIdByUnionId`]: Get migration union id by union id.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetMigrationUnionIdByUnionId)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMigrationUnionIdByUnionIdRequest {
@@ -33,36 +36,14 @@ pub struct GetMigrationUnionIdByUnionIdRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
-impl GetMigrationUnionIdByUnionIdRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`union_id`](Self::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.union_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetMigrationUnionIdByUnionId`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMigrationUnionIdByUnionIdResponse {
     /// A `json` value. Wire name `migrationUnionIdList`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migration_union_id_list: Option<rt::JsonValue>,
-}
-impl GetMigrationUnionIdByUnionIdResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`migration_union_id_list`](Self::migration_union_id_list).
-    pub fn migration_union_id_list(mut self, value: rt::JsonValue) -> Self {
-        self.migration_union_id_list = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for GetMigrationUnionIdByUnionIdResponse {}
 /// How [`GetMigrationUnionIdByUnionId`] is called: everything the generic runtime needs.
@@ -92,12 +73,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetMigrationUnionIdByUnionId, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetMigrationUnionIdByUnionId, C> {
-    /// Sets [`unionId`](GetMigrationUnionIdByUnionIdRequest::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.union_id(value);
-        self
     }
 }

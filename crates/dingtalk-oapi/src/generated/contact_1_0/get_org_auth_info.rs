@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/organizations/authInfos`: Get org auth info.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get org auth info.
 ///
 /// `GET /v1.0/contact/organizations/authInfos`
@@ -23,7 +25,8 @@ pub type GetOrgAuthInfoError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetOrgAuthInfo`]: Get org auth info.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetOrgAuthInfo)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOrgAuthInfoRequest {
@@ -31,19 +34,8 @@ pub struct GetOrgAuthInfoRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_corp_id: Option<String>,
 }
-impl GetOrgAuthInfoRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`target_corp_id`](Self::target_corp_id).
-    pub fn target_corp_id(mut self, value: impl Into<String>) -> Self {
-        self.target_corp_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetOrgAuthInfo`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOrgAuthInfoResponse {
@@ -68,52 +60,6 @@ pub struct GetOrgAuthInfoResponse {
     /// A `string` value. Wire name `unifiedSocialCredit`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unified_social_credit: Option<String>,
-}
-impl GetOrgAuthInfoResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`auth_level`](Self::auth_level).
-    pub fn auth_level(mut self, value: i64) -> Self {
-        self.auth_level = value;
-        self
-    }
-    /// Sets [`legal_person`](Self::legal_person).
-    pub fn legal_person(mut self, value: impl Into<String>) -> Self {
-        self.legal_person = Some(value.into());
-        self
-    }
-    /// Sets [`license_org_name`](Self::license_org_name).
-    pub fn license_org_name(mut self, value: impl Into<String>) -> Self {
-        self.license_org_name = value.into();
-        self
-    }
-    /// Sets [`license_url`](Self::license_url).
-    pub fn license_url(mut self, value: impl Into<String>) -> Self {
-        self.license_url = Some(value.into());
-        self
-    }
-    /// Sets [`org_name`](Self::org_name).
-    pub fn org_name(mut self, value: impl Into<String>) -> Self {
-        self.org_name = value.into();
-        self
-    }
-    /// Sets [`organization_code`](Self::organization_code).
-    pub fn organization_code(mut self, value: impl Into<String>) -> Self {
-        self.organization_code = Some(value.into());
-        self
-    }
-    /// Sets [`registration_num`](Self::registration_num).
-    pub fn registration_num(mut self, value: impl Into<String>) -> Self {
-        self.registration_num = Some(value.into());
-        self
-    }
-    /// Sets [`unified_social_credit`](Self::unified_social_credit).
-    pub fn unified_social_credit(mut self, value: impl Into<String>) -> Self {
-        self.unified_social_credit = Some(value.into());
-        self
-    }
 }
 impl rt::ResponseEnvelope for GetOrgAuthInfoResponse {}
 /// How [`GetOrgAuthInfo`] is called: everything the generic runtime needs.
@@ -152,12 +98,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetOrgAuthInfo, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetOrgAuthInfo, C> {
-    /// Sets [`targetCorpId`](GetOrgAuthInfoRequest::target_corp_id).
-    pub fn target_corp_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.target_corp_id(value);
-        self
     }
 }

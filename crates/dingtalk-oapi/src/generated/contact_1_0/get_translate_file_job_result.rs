@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/files/translateResults`: Get translate file job result.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get translate file job result.
 ///
 /// `GET /v1.0/contact/files/translateResults`
@@ -23,7 +25,8 @@ pub type GetTranslateFileJobResultError = rt::Error<crate::generated::service::A
 /// Parameters of [`GetTranslateFileJobResult`]: Get translate file job result.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetTranslateFileJobResult)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTranslateFileJobResultRequest {
@@ -31,19 +34,8 @@ pub struct GetTranslateFileJobResultRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<String>,
 }
-impl GetTranslateFileJobResultRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`job_id`](Self::job_id).
-    pub fn job_id(mut self, value: impl Into<String>) -> Self {
-        self.job_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetTranslateFileJobResult`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetTranslateFileJobResultResponse {
     /// A `string` value. Required.
@@ -51,22 +43,6 @@ pub struct GetTranslateFileJobResultResponse {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-}
-impl GetTranslateFileJobResultResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`status`](Self::status).
-    pub fn status(mut self, value: impl Into<String>) -> Self {
-        self.status = value.into();
-        self
-    }
-    /// Sets [`url`](Self::url).
-    pub fn url(mut self, value: impl Into<String>) -> Self {
-        self.url = Some(value.into());
-        self
-    }
 }
 impl rt::ResponseEnvelope for GetTranslateFileJobResultResponse {}
 /// How [`GetTranslateFileJobResult`] is called: everything the generic runtime needs.
@@ -99,12 +75,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetTranslateFileJobResult, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetTranslateFileJobResult, C> {
-    /// Sets [`jobId`](GetTranslateFileJobResultRequest::job_id).
-    pub fn job_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.job_id(value);
-        self
     }
 }

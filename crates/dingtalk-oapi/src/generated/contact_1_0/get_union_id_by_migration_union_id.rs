@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/orgAccount/getUnionIdByMigrationUnionIds`: Get union id by migration union id.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get union id by migration union id.
 ///
 /// `GET /v1.0/contact/orgAccount/getUnionIdByMigrationUnionIds`
@@ -25,7 +27,8 @@ pub type GetUnionIdByMigrationUnionIdError = rt::Error<
 /// Parameters of [`GetUnionIdByMigrationUnionId`]: Get union id by migration union id.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetUnionIdByMigrationUnionId)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUnionIdByMigrationUnionIdRequest {
@@ -33,36 +36,14 @@ pub struct GetUnionIdByMigrationUnionIdRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migration_union_id: Option<String>,
 }
-impl GetUnionIdByMigrationUnionIdRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`migration_union_id`](Self::migration_union_id).
-    pub fn migration_union_id(mut self, value: impl Into<String>) -> Self {
-        self.migration_union_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetUnionIdByMigrationUnionId`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUnionIdByMigrationUnionIdResponse {
     /// A `string` value. Wire name `unionId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
-}
-impl GetUnionIdByMigrationUnionIdResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`union_id`](Self::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.union_id = Some(value.into());
-        self
-    }
 }
 impl rt::ResponseEnvelope for GetUnionIdByMigrationUnionIdResponse {}
 /// How [`GetUnionIdByMigrationUnionId`] is called: everything the generic runtime needs.
@@ -94,12 +75,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetUnionIdByMigrationUnionId, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetUnionIdByMigrationUnionId, C> {
-    /// Sets [`migrationUnionId`](GetUnionIdByMigrationUnionIdRequest::migration_union_id).
-    pub fn migration_union_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.migration_union_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/users/{unionId}`: Get user.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get user.
 ///
 /// `GET /v1.0/contact/users/{unionId}`
@@ -23,7 +25,8 @@ pub type GetUserError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetUser`]: Get user.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetUser)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserRequest {
@@ -31,19 +34,8 @@ pub struct GetUserRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
-impl GetUserRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`union_id`](Self::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.union_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetUser`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserResponse {
@@ -74,57 +66,6 @@ pub struct GetUserResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor: Option<bool>,
-}
-impl GetUserResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`avatar_url`](Self::avatar_url).
-    pub fn avatar_url(mut self, value: impl Into<String>) -> Self {
-        self.avatar_url = Some(value.into());
-        self
-    }
-    /// Sets [`email`](Self::email).
-    pub fn email(mut self, value: impl Into<String>) -> Self {
-        self.email = Some(value.into());
-        self
-    }
-    /// Sets [`login_email`](Self::login_email).
-    pub fn login_email(mut self, value: impl Into<String>) -> Self {
-        self.login_email = Some(value.into());
-        self
-    }
-    /// Sets [`mobile`](Self::mobile).
-    pub fn mobile(mut self, value: impl Into<String>) -> Self {
-        self.mobile = Some(value.into());
-        self
-    }
-    /// Sets [`nick`](Self::nick).
-    pub fn nick(mut self, value: impl Into<String>) -> Self {
-        self.nick = Some(value.into());
-        self
-    }
-    /// Sets [`open_id`](Self::open_id).
-    pub fn open_id(mut self, value: impl Into<String>) -> Self {
-        self.open_id = Some(value.into());
-        self
-    }
-    /// Sets [`state_code`](Self::state_code).
-    pub fn state_code(mut self, value: impl Into<String>) -> Self {
-        self.state_code = Some(value.into());
-        self
-    }
-    /// Sets [`union_id`](Self::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.union_id = Some(value.into());
-        self
-    }
-    /// Sets [`visitor`](Self::visitor).
-    pub fn visitor(mut self, value: bool) -> Self {
-        self.visitor = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for GetUserResponse {}
 /// How [`GetUser`] is called: everything the generic runtime needs.
@@ -164,12 +105,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`GetUserRequest`] for the parameters and [`GetUserError`] for what can go wrong: `client.contact_1_0().get_user().send().await?`.
     pub fn get_user(&self) -> crate::generated::RequestBuilder<GetUser, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetUser, C> {
-    /// Sets [`unionId`](GetUserRequest::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.union_id(value);
-        self
     }
 }

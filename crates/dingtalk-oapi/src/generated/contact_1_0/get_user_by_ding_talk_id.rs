@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/user/getByDingTalkId`: Get user by ding talk id.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get user by ding talk id.
 ///
 /// `GET /v1.0/contact/user/getByDingTalkId`
@@ -23,7 +25,8 @@ pub type GetUserByDingTalkIdError = rt::Error<crate::generated::service::ApiCode
 /// Parameters of [`GetUserByDingTalkId`]: Get user by ding talk id.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetUserByDingTalkId)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserByDingTalkIdRequest {
@@ -31,36 +34,14 @@ pub struct GetUserByDingTalkIdRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dingtalk_id: Option<String>,
 }
-impl GetUserByDingTalkIdRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`dingtalk_id`](Self::dingtalk_id).
-    pub fn dingtalk_id(mut self, value: impl Into<String>) -> Self {
-        self.dingtalk_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetUserByDingTalkId`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserByDingTalkIdResponse {
     /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-}
-impl GetUserByDingTalkIdResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
 }
 impl rt::ResponseEnvelope for GetUserByDingTalkIdResponse {}
 /// How [`GetUserByDingTalkId`] is called: everything the generic runtime needs.
@@ -90,12 +71,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetUserByDingTalkId, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetUserByDingTalkId, C> {
-    /// Sets [`dingtalkId`](GetUserByDingTalkIdRequest::dingtalk_id).
-    pub fn dingtalk_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.dingtalk_id(value);
-        self
     }
 }

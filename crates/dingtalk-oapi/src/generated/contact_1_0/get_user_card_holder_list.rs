@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/cards/holders/lists`: Get user card holder list.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get user card holder list.
 ///
 /// `GET /v1.0/contact/cards/holders/lists`
@@ -23,7 +25,8 @@ pub type GetUserCardHolderListError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`GetUserCardHolderList`]: Get user card holder list.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetUserCardHolderList)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserCardHolderListRequest {
@@ -34,24 +37,8 @@ pub struct GetUserCardHolderListRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
-impl GetUserCardHolderListRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: i64) -> Self {
-        self.next_token = Some(value);
-        self
-    }
-}
 /// The response of [`GetUserCardHolderList`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserCardHolderListResponse {
@@ -67,38 +54,9 @@ pub struct GetUserCardHolderListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
-impl GetUserCardHolderListResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = Some(value);
-        self
-    }
-    /// Sets [`list`](Self::list).
-    pub fn list(
-        mut self,
-        value: impl Into<Vec<GetUserCardHolderListResponseBodyList>>,
-    ) -> Self {
-        self.list = value.into();
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: i64) -> Self {
-        self.next_token = value;
-        self
-    }
-    /// Sets [`total_count`](Self::total_count).
-    pub fn total_count(mut self, value: i64) -> Self {
-        self.total_count = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetUserCardHolderListResponse {}
 /// GetUserCardHolderListResponseBodyList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserCardHolderListResponseBodyList {
@@ -129,72 +87,6 @@ pub struct GetUserCardHolderListResponseBodyList {
     pub template_id: String,
     /// A `string` value. Required.
     pub title: String,
-}
-impl GetUserCardHolderListResponseBodyList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`avatar_url`](Self::avatar_url).
-    pub fn avatar_url(mut self, value: impl Into<String>) -> Self {
-        self.avatar_url = value.into();
-        self
-    }
-    /// Sets [`card_accept_status`](Self::card_accept_status).
-    pub fn card_accept_status(mut self, value: i64) -> Self {
-        self.card_accept_status = Some(value);
-        self
-    }
-    /// Sets [`card_accept_time_long`](Self::card_accept_time_long).
-    pub fn card_accept_time_long(mut self, value: i64) -> Self {
-        self.card_accept_time_long = Some(value);
-        self
-    }
-    /// Sets [`card_id`](Self::card_id).
-    pub fn card_id(mut self, value: impl Into<String>) -> Self {
-        self.card_id = value.into();
-        self
-    }
-    /// Sets [`card_source`](Self::card_source).
-    pub fn card_source(mut self, value: i64) -> Self {
-        self.card_source = Some(value);
-        self
-    }
-    /// Sets [`extension`](Self::extension).
-    pub fn extension(mut self, value: rt::JsonValue) -> Self {
-        self.extension = value;
-        self
-    }
-    /// Sets [`industry_name`](Self::industry_name).
-    pub fn industry_name(mut self, value: impl Into<String>) -> Self {
-        self.industry_name = value.into();
-        self
-    }
-    /// Sets [`introduce`](Self::introduce).
-    pub fn introduce(mut self, value: impl Into<String>) -> Self {
-        self.introduce = value.into();
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = value.into();
-        self
-    }
-    /// Sets [`org_name`](Self::org_name).
-    pub fn org_name(mut self, value: impl Into<String>) -> Self {
-        self.org_name = value.into();
-        self
-    }
-    /// Sets [`template_id`](Self::template_id).
-    pub fn template_id(mut self, value: impl Into<String>) -> Self {
-        self.template_id = value.into();
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = value.into();
-        self
-    }
 }
 /// Wire schema of [`GetUserCardHolderListResponseBodyList`].
 pub static GET_USER_CARD_HOLDER_LIST_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -257,17 +149,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetUserCardHolderList, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetUserCardHolderList, C> {
-    /// Sets [`maxResults`](GetUserCardHolderListRequest::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.request = self.request.max_results(value);
-        self
-    }
-    /// Sets [`nextToken`](GetUserCardHolderListRequest::next_token).
-    pub fn next_token(mut self, value: i64) -> Self {
-        self.request = self.request.next_token(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/userGroups/getUserGroup`: Get user group.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get user group.
 ///
 /// `GET /v1.0/contact/userGroups/getUserGroup`
@@ -23,7 +25,8 @@ pub type GetUserGroupError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetUserGroup`]: Get user group.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetUserGroup)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserGroupRequest {
@@ -31,39 +34,17 @@ pub struct GetUserGroupRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_code: Option<String>,
 }
-impl GetUserGroupRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`group_code`](Self::group_code).
-    pub fn group_code(mut self, value: impl Into<String>) -> Self {
-        self.group_code = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetUserGroup`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetUserGroupResponse {
     /// A `GetUserGroupResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<GetUserGroupResponseBodyResult>,
 }
-impl GetUserGroupResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: GetUserGroupResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetUserGroupResponse {}
 /// GetUserGroupResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserGroupResponseBodyResult {
@@ -91,52 +72,6 @@ pub struct GetUserGroupResponseBodyResult {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-}
-impl GetUserGroupResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`client_show`](Self::client_show).
-    pub fn client_show(mut self, value: bool) -> Self {
-        self.client_show = Some(value);
-        self
-    }
-    /// Sets [`description`](Self::description).
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = Some(value.into());
-        self
-    }
-    /// Sets [`gmt_create`](Self::gmt_create).
-    pub fn gmt_create(mut self, value: i64) -> Self {
-        self.gmt_create = Some(value);
-        self
-    }
-    /// Sets [`gmt_modified`](Self::gmt_modified).
-    pub fn gmt_modified(mut self, value: i64) -> Self {
-        self.gmt_modified = Some(value);
-        self
-    }
-    /// Sets [`group_code`](Self::group_code).
-    pub fn group_code(mut self, value: impl Into<String>) -> Self {
-        self.group_code = Some(value.into());
-        self
-    }
-    /// Sets [`group_type`](Self::group_type).
-    pub fn group_type(mut self, value: impl Into<String>) -> Self {
-        self.group_type = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`status`](Self::status).
-    pub fn status(mut self, value: impl Into<String>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`GetUserGroupResponseBodyResult`].
 pub static GET_USER_GROUP_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -182,12 +117,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`GetUserGroupRequest`] for the parameters and [`GetUserGroupError`] for what can go wrong: `client.contact_1_0().get_user_group().send().await?`.
     pub fn get_user_group(&self) -> crate::generated::RequestBuilder<GetUserGroup, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetUserGroup, C> {
-    /// Sets [`groupCode`](GetUserGroupRequest::group_code).
-    pub fn group_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.group_code(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/verifyIdentities/verifyEvents/init`: Init verify event.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Init verify event.
 ///
 /// `POST /v1.0/contact/verifyIdentities/verifyEvents/init`
@@ -23,7 +25,8 @@ pub type InitVerifyEventError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`InitVerifyEvent`]: Init verify event.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = InitVerifyEvent)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InitVerifyEventRequest {
@@ -40,51 +43,14 @@ pub struct InitVerifyEventRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl InitVerifyEventRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`caller_device_id`](Self::caller_device_id).
-    pub fn caller_device_id(mut self, value: impl Into<String>) -> Self {
-        self.caller_device_id = Some(value.into());
-        self
-    }
-    /// Sets [`factor_code_list`](Self::factor_code_list).
-    pub fn factor_code_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.factor_code_list = Some(value.into());
-        self
-    }
-    /// Sets [`state`](Self::state).
-    pub fn state(mut self, value: impl Into<String>) -> Self {
-        self.state = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`InitVerifyEvent`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InitVerifyEventResponse {
     /// A `string` value. Wire name `verifyId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_id: Option<String>,
-}
-impl InitVerifyEventResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`verify_id`](Self::verify_id).
-    pub fn verify_id(mut self, value: impl Into<String>) -> Self {
-        self.verify_id = Some(value.into());
-        self
-    }
 }
 impl rt::ResponseEnvelope for InitVerifyEventResponse {}
 /// How [`InitVerifyEvent`] is called: everything the generic runtime needs.
@@ -123,27 +89,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<InitVerifyEvent, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<InitVerifyEvent, C> {
-    /// Sets [`callerDeviceId`](InitVerifyEventRequest::caller_device_id).
-    pub fn caller_device_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.caller_device_id(value);
-        self
-    }
-    /// Sets [`factorCodeList`](InitVerifyEventRequest::factor_code_list).
-    pub fn factor_code_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.factor_code_list(value);
-        self
-    }
-    /// Sets [`state`](InitVerifyEventRequest::state).
-    pub fn state(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.state(value);
-        self
-    }
-    /// Sets [`userId`](InitVerifyEventRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/relationships/friends/judge`: Is friend.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Is friend.
 ///
 /// `POST /v1.0/contact/relationships/friends/judge`
@@ -23,7 +25,8 @@ pub type IsFriendError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`IsFriend`]: Is friend.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = IsFriend)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IsFriendRequest {
@@ -34,41 +37,14 @@ pub struct IsFriendRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl IsFriendRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`mobile_no`](Self::mobile_no).
-    pub fn mobile_no(mut self, value: impl Into<String>) -> Self {
-        self.mobile_no = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`IsFriend`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IsFriendResponse {
     /// A `bool` value. Wire name `isFriend`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_friend: Option<bool>,
-}
-impl IsFriendResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`is_friend`](Self::is_friend).
-    pub fn is_friend(mut self, value: bool) -> Self {
-        self.is_friend = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for IsFriendResponse {}
 /// How [`IsFriend`] is called: everything the generic runtime needs.
@@ -99,17 +75,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`IsFriendRequest`] for the parameters and [`IsFriendError`] for what can go wrong: `client.contact_1_0().is_friend().send().await?`.
     pub fn is_friend(&self) -> crate::generated::RequestBuilder<IsFriend, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<IsFriend, C> {
-    /// Sets [`mobileNo`](IsFriendRequest::mobile_no).
-    pub fn mobile_no(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.mobile_no(value);
-        self
-    }
-    /// Sets [`userId`](IsFriendRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

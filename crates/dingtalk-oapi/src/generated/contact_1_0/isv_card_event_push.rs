@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/cards/events/push`: Isv card event push.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Isv card event push.
 ///
 /// `POST /v1.0/contact/cards/events/push`
@@ -23,7 +25,8 @@ pub type IsvCardEventPushError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`IsvCardEventPush`]: Isv card event push.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = IsvCardEventPush)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IsvCardEventPushRequest {
@@ -43,54 +46,12 @@ pub struct IsvCardEventPushRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_type: Option<String>,
 }
-impl IsvCardEventPushRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`isv_card_id`](Self::isv_card_id).
-    pub fn isv_card_id(mut self, value: impl Into<String>) -> Self {
-        self.isv_card_id = Some(value.into());
-        self
-    }
-    /// Sets [`isv_token`](Self::isv_token).
-    pub fn isv_token(mut self, value: impl Into<String>) -> Self {
-        self.isv_token = Some(value.into());
-        self
-    }
-    /// Sets [`isv_uid`](Self::isv_uid).
-    pub fn isv_uid(mut self, value: impl Into<String>) -> Self {
-        self.isv_uid = Some(value.into());
-        self
-    }
-    /// Sets [`event_params`](Self::event_params).
-    pub fn event_params(mut self, value: rt::JsonValue) -> Self {
-        self.event_params = Some(value);
-        self
-    }
-    /// Sets [`event_type`](Self::event_type).
-    pub fn event_type(mut self, value: impl Into<String>) -> Self {
-        self.event_type = Some(value.into());
-        self
-    }
-}
 /// The response of [`IsvCardEventPush`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct IsvCardEventPushResponse {
     /// A `bool` value. Required.
     pub success: bool,
-}
-impl IsvCardEventPushResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = value;
-        self
-    }
 }
 impl rt::ResponseEnvelope for IsvCardEventPushResponse {}
 /// How [`IsvCardEventPush`] is called: everything the generic runtime needs.
@@ -127,32 +88,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<IsvCardEventPush, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<IsvCardEventPush, C> {
-    /// Sets [`isvCardId`](IsvCardEventPushRequest::isv_card_id).
-    pub fn isv_card_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.isv_card_id(value);
-        self
-    }
-    /// Sets [`isvToken`](IsvCardEventPushRequest::isv_token).
-    pub fn isv_token(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.isv_token(value);
-        self
-    }
-    /// Sets [`isvUid`](IsvCardEventPushRequest::isv_uid).
-    pub fn isv_uid(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.isv_uid(value);
-        self
-    }
-    /// Sets [`eventParams`](IsvCardEventPushRequest::event_params).
-    pub fn event_params(mut self, value: rt::JsonValue) -> Self {
-        self.request = self.request.event_params(value);
-        self
-    }
-    /// Sets [`eventType`](IsvCardEventPushRequest::event_type).
-    pub fn event_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.event_type(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/rbac/administrativeGroups/baseInfos`: List basic role in page.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// List basic role in page.
 ///
 /// `GET /v1.0/contact/rbac/administrativeGroups/baseInfos`
@@ -23,7 +25,8 @@ pub type ListBasicRoleInPageError = rt::Error<crate::generated::service::ApiCode
 /// Parameters of [`ListBasicRoleInPage`]: List basic role in page.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ListBasicRoleInPage)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBasicRoleInPageRequest {
@@ -37,29 +40,8 @@ pub struct ListBasicRoleInPageRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
-impl ListBasicRoleInPageRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`agent_id`](Self::agent_id).
-    pub fn agent_id(mut self, value: impl Into<String>) -> Self {
-        self.agent_id = Some(value.into());
-        self
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: i64) -> Self {
-        self.next_token = Some(value);
-        self
-    }
-}
 /// The response of [`ListBasicRoleInPage`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBasicRoleInPageResponse {
@@ -73,33 +55,9 @@ pub struct ListBasicRoleInPageResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
-impl ListBasicRoleInPageResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = Some(value);
-        self
-    }
-    /// Sets [`list`](Self::list).
-    pub fn list(
-        mut self,
-        value: impl Into<Vec<ListBasicRoleInPageResponseBodyList>>,
-    ) -> Self {
-        self.list = value.into();
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: i64) -> Self {
-        self.next_token = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for ListBasicRoleInPageResponse {}
 /// ListBasicRoleInPageResponseBodyList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBasicRoleInPageResponseBodyList {
@@ -118,43 +76,6 @@ pub struct ListBasicRoleInPageResponseBodyList {
     /// A `string` value. Wire name `openRoleName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_role_name: Option<String>,
-}
-impl ListBasicRoleInPageResponseBodyList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`open_action`](Self::open_action).
-    pub fn open_action(
-        mut self,
-        value: ListBasicRoleInPageResponseBodyListOpenAction,
-    ) -> Self {
-        self.open_action = Some(value);
-        self
-    }
-    /// Sets [`open_members`](Self::open_members).
-    pub fn open_members(
-        mut self,
-        value: impl Into<Vec<ListBasicRoleInPageResponseBodyListOpenMembers>>,
-    ) -> Self {
-        self.open_members = value.into();
-        self
-    }
-    /// Sets [`open_resources`](Self::open_resources).
-    pub fn open_resources(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.open_resources = value.into();
-        self
-    }
-    /// Sets [`open_role_id`](Self::open_role_id).
-    pub fn open_role_id(mut self, value: impl Into<String>) -> Self {
-        self.open_role_id = Some(value.into());
-        self
-    }
-    /// Sets [`open_role_name`](Self::open_role_name).
-    pub fn open_role_name(mut self, value: impl Into<String>) -> Self {
-        self.open_role_name = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`ListBasicRoleInPageResponseBodyList`].
 pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -183,7 +104,7 @@ pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema =
     ],
 };
 /// ListBasicRoleInPageResponseBodyListOpenAction
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBasicRoleInPageResponseBodyListOpenAction {
@@ -195,25 +116,6 @@ pub struct ListBasicRoleInPageResponseBodyListOpenAction {
     pub open_condition: Option<
         ListBasicRoleInPageResponseBodyListOpenActionOpenCondition,
     >,
-}
-impl ListBasicRoleInPageResponseBodyListOpenAction {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`action_ids`](Self::action_ids).
-    pub fn action_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.action_ids = value.into();
-        self
-    }
-    /// Sets [`open_condition`](Self::open_condition).
-    pub fn open_condition(
-        mut self,
-        value: ListBasicRoleInPageResponseBodyListOpenActionOpenCondition,
-    ) -> Self {
-        self.open_condition = Some(value);
-        self
-    }
 }
 /// Wire schema of [`ListBasicRoleInPageResponseBodyListOpenAction`].
 pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_OPEN_ACTION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -229,7 +131,7 @@ pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_OPEN_ACTION_SCHEMA: rt::Ob
     ],
 };
 /// ListBasicRoleInPageResponseBodyListOpenActionOpenCondition
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBasicRoleInPageResponseBodyListOpenActionOpenCondition {
@@ -238,20 +140,6 @@ pub struct ListBasicRoleInPageResponseBodyListOpenActionOpenCondition {
     pub open_contact_scope: Option<
         ListBasicRoleInPageResponseBodyListOpenActionOpenConditionOpenContactScope,
     >,
-}
-impl ListBasicRoleInPageResponseBodyListOpenActionOpenCondition {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`open_contact_scope`](Self::open_contact_scope).
-    pub fn open_contact_scope(
-        mut self,
-        value: ListBasicRoleInPageResponseBodyListOpenActionOpenConditionOpenContactScope,
-    ) -> Self {
-        self.open_contact_scope = Some(value);
-        self
-    }
 }
 /// Wire schema of [`ListBasicRoleInPageResponseBodyListOpenActionOpenCondition`].
 pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_OPEN_ACTION_OPEN_CONDITION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -266,7 +154,7 @@ pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_OPEN_ACTION_OPEN_CONDITION
     ],
 };
 /// ListBasicRoleInPageResponseBodyListOpenActionOpenConditionOpenContactScope
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBasicRoleInPageResponseBodyListOpenActionOpenConditionOpenContactScope {
@@ -283,32 +171,6 @@ pub struct ListBasicRoleInPageResponseBodyListOpenActionOpenConditionOpenContact
     #[serde(default)]
     pub user_ids: Vec<String>,
 }
-impl ListBasicRoleInPageResponseBodyListOpenActionOpenConditionOpenContactScope {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`dept_ids`](Self::dept_ids).
-    pub fn dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.dept_ids = value.into();
-        self
-    }
-    /// Sets [`include_member_depts`](Self::include_member_depts).
-    pub fn include_member_depts(mut self, value: bool) -> Self {
-        self.include_member_depts = Some(value);
-        self
-    }
-    /// Sets [`include_self_manage_depts`](Self::include_self_manage_depts).
-    pub fn include_self_manage_depts(mut self, value: bool) -> Self {
-        self.include_self_manage_depts = Some(value);
-        self
-    }
-    /// Sets [`user_ids`](Self::user_ids).
-    pub fn user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.user_ids = value.into();
-        self
-    }
-}
 /// Wire schema of [`ListBasicRoleInPageResponseBodyListOpenActionOpenConditionOpenContactScope`].
 pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_OPEN_ACTION_OPEN_CONDITION_OPEN_CONTACT_SCOPE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListBasicRoleInPageResponseBodyListOpenActionOpenConditionOpenContactScope",
@@ -320,7 +182,7 @@ pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_OPEN_ACTION_OPEN_CONDITION
     ],
 };
 /// ListBasicRoleInPageResponseBodyListOpenMembers
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBasicRoleInPageResponseBodyListOpenMembers {
@@ -336,32 +198,6 @@ pub struct ListBasicRoleInPageResponseBodyListOpenMembers {
     /// A `string` value. Wire name `operateUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operate_user_id: Option<String>,
-}
-impl ListBasicRoleInPageResponseBodyListOpenMembers {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`belong_corp_id`](Self::belong_corp_id).
-    pub fn belong_corp_id(mut self, value: impl Into<String>) -> Self {
-        self.belong_corp_id = Some(value.into());
-        self
-    }
-    /// Sets [`member_id`](Self::member_id).
-    pub fn member_id(mut self, value: impl Into<String>) -> Self {
-        self.member_id = Some(value.into());
-        self
-    }
-    /// Sets [`member_type`](Self::member_type).
-    pub fn member_type(mut self, value: impl Into<String>) -> Self {
-        self.member_type = Some(value.into());
-        self
-    }
-    /// Sets [`operate_user_id`](Self::operate_user_id).
-    pub fn operate_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operate_user_id = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`ListBasicRoleInPageResponseBodyListOpenMembers`].
 pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_OPEN_MEMBERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -415,22 +251,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<ListBasicRoleInPage, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ListBasicRoleInPage, C> {
-    /// Sets [`agentId`](ListBasicRoleInPageRequest::agent_id).
-    pub fn agent_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.agent_id(value);
-        self
-    }
-    /// Sets [`maxResults`](ListBasicRoleInPageRequest::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.request = self.request.max_results(value);
-        self
-    }
-    /// Sets [`nextToken`](ListBasicRoleInPageRequest::next_token).
-    pub fn next_token(mut self, value: i64) -> Self {
-        self.request = self.request.next_token(value);
-        self
     }
 }

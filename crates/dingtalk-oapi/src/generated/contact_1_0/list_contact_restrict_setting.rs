@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/restrictions/settings`: List contact restrict setting.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// List contact restrict setting.
 ///
 /// `GET /v1.0/contact/restrictions/settings`
@@ -23,7 +25,8 @@ pub type ListContactRestrictSettingError = rt::Error<crate::generated::service::
 /// Parameters of [`ListContactRestrictSetting`]: List contact restrict setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ListContactRestrictSetting)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListContactRestrictSettingRequest {
@@ -34,24 +37,8 @@ pub struct ListContactRestrictSettingRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
-impl ListContactRestrictSettingRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: i64) -> Self {
-        self.next_token = Some(value);
-        self
-    }
-}
 /// The response of [`ListContactRestrictSetting`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListContactRestrictSettingResponse {
@@ -65,33 +52,9 @@ pub struct ListContactRestrictSettingResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
-impl ListContactRestrictSettingResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = Some(value);
-        self
-    }
-    /// Sets [`list`](Self::list).
-    pub fn list(
-        mut self,
-        value: impl Into<Vec<ListContactRestrictSettingResponseBodyList>>,
-    ) -> Self {
-        self.list = value.into();
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: i64) -> Self {
-        self.next_token = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for ListContactRestrictSettingResponse {}
 /// ListContactRestrictSettingResponseBodyList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListContactRestrictSettingResponseBodyList {
@@ -134,77 +97,6 @@ pub struct ListContactRestrictSettingResponseBodyList {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-}
-impl ListContactRestrictSettingResponseBodyList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
-    /// Sets [`description`](Self::description).
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_dept_ids`](Self::exclude_dept_ids).
-    pub fn exclude_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.exclude_dept_ids = value.into();
-        self
-    }
-    /// Sets [`exclude_tag_ids`](Self::exclude_tag_ids).
-    pub fn exclude_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.exclude_tag_ids = value.into();
-        self
-    }
-    /// Sets [`exclude_user_ids`](Self::exclude_user_ids).
-    pub fn exclude_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.exclude_user_ids = value.into();
-        self
-    }
-    /// Sets [`id`](Self::id).
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`restrict_in_search`](Self::restrict_in_search).
-    pub fn restrict_in_search(mut self, value: bool) -> Self {
-        self.restrict_in_search = Some(value);
-        self
-    }
-    /// Sets [`restrict_in_user_profile`](Self::restrict_in_user_profile).
-    pub fn restrict_in_user_profile(mut self, value: bool) -> Self {
-        self.restrict_in_user_profile = Some(value);
-        self
-    }
-    /// Sets [`subject_dept_ids`](Self::subject_dept_ids).
-    pub fn subject_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.subject_dept_ids = value.into();
-        self
-    }
-    /// Sets [`subject_tag_ids`](Self::subject_tag_ids).
-    pub fn subject_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.subject_tag_ids = value.into();
-        self
-    }
-    /// Sets [`subject_user_ids`](Self::subject_user_ids).
-    pub fn subject_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.subject_user_ids = value.into();
-        self
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`ListContactRestrictSettingResponseBodyList`].
 pub static LIST_CONTACT_RESTRICT_SETTING_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -272,17 +164,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<ListContactRestrictSetting, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ListContactRestrictSetting, C> {
-    /// Sets [`maxResults`](ListContactRestrictSettingRequest::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.request = self.request.max_results(value);
-        self
-    }
-    /// Sets [`nextToken`](ListContactRestrictSettingRequest::next_token).
-    pub fn next_token(mut self, value: i64) -> Self {
-        self.request = self.request.next_token(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/staffAttributes/visibilitySettings`: List emp attribute visibility.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// List emp attribute visibility.
 ///
 /// `GET /v1.0/contact/staffAttributes/visibilitySettings`
@@ -23,7 +25,8 @@ pub type ListEmpAttributeVisibilityError = rt::Error<crate::generated::service::
 /// Parameters of [`ListEmpAttributeVisibility`]: List emp attribute visibility.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ListEmpAttributeVisibility)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEmpAttributeVisibilityRequest {
@@ -34,24 +37,8 @@ pub struct ListEmpAttributeVisibilityRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
-impl ListEmpAttributeVisibilityRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: i64) -> Self {
-        self.next_token = Some(value);
-        self
-    }
-}
 /// The response of [`ListEmpAttributeVisibility`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEmpAttributeVisibilityResponse {
@@ -63,33 +50,9 @@ pub struct ListEmpAttributeVisibilityResponse {
     /// A `i64` value. Wire name `nextCursor`. Required.
     pub next_cursor: i64,
 }
-impl ListEmpAttributeVisibilityResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = value;
-        self
-    }
-    /// Sets [`list`](Self::list).
-    pub fn list(
-        mut self,
-        value: impl Into<Vec<ListEmpAttributeVisibilityResponseBodyList>>,
-    ) -> Self {
-        self.list = value.into();
-        self
-    }
-    /// Sets [`next_cursor`](Self::next_cursor).
-    pub fn next_cursor(mut self, value: i64) -> Self {
-        self.next_cursor = value;
-        self
-    }
-}
 impl rt::ResponseEnvelope for ListEmpAttributeVisibilityResponse {}
 /// ListEmpAttributeVisibilityResponseBodyList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEmpAttributeVisibilityResponseBodyList {
@@ -132,77 +95,6 @@ pub struct ListEmpAttributeVisibilityResponseBodyList {
     /// A `list<i64>` value. Wire name `objectTagIds`.
     #[serde(default)]
     pub object_tag_ids: Vec<i64>,
-}
-impl ListEmpAttributeVisibilityResponseBodyList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
-    /// Sets [`description`](Self::description).
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_dept_ids`](Self::exclude_dept_ids).
-    pub fn exclude_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.exclude_dept_ids = value.into();
-        self
-    }
-    /// Sets [`exclude_staff_ids`](Self::exclude_staff_ids).
-    pub fn exclude_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.exclude_staff_ids = value.into();
-        self
-    }
-    /// Sets [`exclude_tag_ids`](Self::exclude_tag_ids).
-    pub fn exclude_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.exclude_tag_ids = value.into();
-        self
-    }
-    /// Sets [`gmt_create`](Self::gmt_create).
-    pub fn gmt_create(mut self, value: impl Into<String>) -> Self {
-        self.gmt_create = Some(value.into());
-        self
-    }
-    /// Sets [`gmt_modified`](Self::gmt_modified).
-    pub fn gmt_modified(mut self, value: impl Into<String>) -> Self {
-        self.gmt_modified = Some(value.into());
-        self
-    }
-    /// Sets [`hide_fields`](Self::hide_fields).
-    pub fn hide_fields(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.hide_fields = value.into();
-        self
-    }
-    /// Sets [`id`](Self::id).
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`object_dept_ids`](Self::object_dept_ids).
-    pub fn object_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.object_dept_ids = value.into();
-        self
-    }
-    /// Sets [`object_staff_ids`](Self::object_staff_ids).
-    pub fn object_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.object_staff_ids = value.into();
-        self
-    }
-    /// Sets [`object_tag_ids`](Self::object_tag_ids).
-    pub fn object_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.object_tag_ids = value.into();
-        self
-    }
 }
 /// Wire schema of [`ListEmpAttributeVisibilityResponseBodyList`].
 pub static LIST_EMP_ATTRIBUTE_VISIBILITY_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -270,17 +162,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<ListEmpAttributeVisibility, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ListEmpAttributeVisibility, C> {
-    /// Sets [`maxResults`](ListEmpAttributeVisibilityRequest::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.request = self.request.max_results(value);
-        self
-    }
-    /// Sets [`nextToken`](ListEmpAttributeVisibilityRequest::next_token).
-    pub fn next_token(mut self, value: i64) -> Self {
-        self.request = self.request.next_token(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/empLeaveRecords`: List emp leave records.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// List emp leave records.
 ///
 /// `GET /v1.0/contact/empLeaveRecords`
@@ -23,7 +25,8 @@ pub type ListEmpLeaveRecordsError = rt::Error<crate::generated::service::ApiCode
 /// Parameters of [`ListEmpLeaveRecords`]: List emp leave records.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ListEmpLeaveRecords)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEmpLeaveRecordsRequest {
@@ -40,34 +43,8 @@ pub struct ListEmpLeaveRecordsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
 }
-impl ListEmpLeaveRecordsRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`end_time`](Self::end_time).
-    pub fn end_time(mut self, value: impl Into<String>) -> Self {
-        self.end_time = Some(value.into());
-        self
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = Some(value.into());
-        self
-    }
-    /// Sets [`start_time`](Self::start_time).
-    pub fn start_time(mut self, value: impl Into<String>) -> Self {
-        self.start_time = Some(value.into());
-        self
-    }
-}
 /// The response of [`ListEmpLeaveRecords`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEmpLeaveRecordsResponse {
@@ -78,28 +55,9 @@ pub struct ListEmpLeaveRecordsResponse {
     #[serde(default)]
     pub records: Vec<ListEmpLeaveRecordsResponseBodyRecords>,
 }
-impl ListEmpLeaveRecordsResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = Some(value.into());
-        self
-    }
-    /// Sets [`records`](Self::records).
-    pub fn records(
-        mut self,
-        value: impl Into<Vec<ListEmpLeaveRecordsResponseBodyRecords>>,
-    ) -> Self {
-        self.records = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for ListEmpLeaveRecordsResponse {}
 /// ListEmpLeaveRecordsResponseBodyRecords
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEmpLeaveRecordsResponseBodyRecords {
@@ -115,42 +73,6 @@ pub struct ListEmpLeaveRecordsResponseBodyRecords {
     pub state_code: String,
     /// A `string` value. Wire name `userId`. Required.
     pub user_id: String,
-}
-impl ListEmpLeaveRecordsResponseBodyRecords {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`leave_reason`](Self::leave_reason).
-    pub fn leave_reason(mut self, value: impl Into<String>) -> Self {
-        self.leave_reason = value.into();
-        self
-    }
-    /// Sets [`leave_time`](Self::leave_time).
-    pub fn leave_time(mut self, value: impl Into<String>) -> Self {
-        self.leave_time = value.into();
-        self
-    }
-    /// Sets [`mobile`](Self::mobile).
-    pub fn mobile(mut self, value: impl Into<String>) -> Self {
-        self.mobile = value.into();
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = value.into();
-        self
-    }
-    /// Sets [`state_code`](Self::state_code).
-    pub fn state_code(mut self, value: impl Into<String>) -> Self {
-        self.state_code = value.into();
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = value.into();
-        self
-    }
 }
 /// Wire schema of [`ListEmpLeaveRecordsResponseBodyRecords`].
 pub static LIST_EMP_LEAVE_RECORDS_RESPONSE_BODY_RECORDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -207,27 +129,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<ListEmpLeaveRecords, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ListEmpLeaveRecords, C> {
-    /// Sets [`endTime`](ListEmpLeaveRecordsRequest::end_time).
-    pub fn end_time(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.end_time(value);
-        self
-    }
-    /// Sets [`maxResults`](ListEmpLeaveRecordsRequest::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.request = self.request.max_results(value);
-        self
-    }
-    /// Sets [`nextToken`](ListEmpLeaveRecordsRequest::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.next_token(value);
-        self
-    }
-    /// Sets [`startTime`](ListEmpLeaveRecordsRequest::start_time).
-    pub fn start_time(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.start_time(value);
-        self
     }
 }

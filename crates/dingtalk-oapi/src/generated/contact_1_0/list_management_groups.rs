@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/managementGroups`: List management groups.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// List management groups.
 ///
 /// `GET /v1.0/contact/managementGroups`
@@ -23,7 +25,8 @@ pub type ListManagementGroupsError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`ListManagementGroups`]: List management groups.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ListManagementGroups)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListManagementGroupsRequest {
@@ -34,24 +37,8 @@ pub struct ListManagementGroupsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
-impl ListManagementGroupsRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: i64) -> Self {
-        self.next_token = Some(value);
-        self
-    }
-}
 /// The response of [`ListManagementGroups`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListManagementGroupsResponse {
@@ -64,33 +51,9 @@ pub struct ListManagementGroupsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
-impl ListManagementGroupsResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`groups`](Self::groups).
-    pub fn groups(
-        mut self,
-        value: impl Into<Vec<ListManagementGroupsResponseBodyGroups>>,
-    ) -> Self {
-        self.groups = value.into();
-        self
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = value;
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: i64) -> Self {
-        self.next_token = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for ListManagementGroupsResponse {}
 /// ListManagementGroupsResponseBodyGroups
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListManagementGroupsResponseBodyGroups {
@@ -107,40 +70,6 @@ pub struct ListManagementGroupsResponseBodyGroups {
     pub resource_ids: Vec<String>,
     /// A `ListManagementGroupsResponseBodyGroupsScope` value. Required.
     pub scope: ListManagementGroupsResponseBodyGroupsScope,
-}
-impl ListManagementGroupsResponseBodyGroups {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`group_id`](Self::group_id).
-    pub fn group_id(mut self, value: impl Into<String>) -> Self {
-        self.group_id = value.into();
-        self
-    }
-    /// Sets [`group_name`](Self::group_name).
-    pub fn group_name(mut self, value: impl Into<String>) -> Self {
-        self.group_name = Some(value.into());
-        self
-    }
-    /// Sets [`members`](Self::members).
-    pub fn members(
-        mut self,
-        value: impl Into<Vec<ListManagementGroupsResponseBodyGroupsMembers>>,
-    ) -> Self {
-        self.members = value.into();
-        self
-    }
-    /// Sets [`resource_ids`](Self::resource_ids).
-    pub fn resource_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.resource_ids = value.into();
-        self
-    }
-    /// Sets [`scope`](Self::scope).
-    pub fn scope(mut self, value: ListManagementGroupsResponseBodyGroupsScope) -> Self {
-        self.scope = value;
-        self
-    }
 }
 /// Wire schema of [`ListManagementGroupsResponseBodyGroups`].
 pub static LIST_MANAGEMENT_GROUPS_RESPONSE_BODY_GROUPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -167,7 +96,7 @@ pub static LIST_MANAGEMENT_GROUPS_RESPONSE_BODY_GROUPS_SCHEMA: rt::ObjectSchema 
     ],
 };
 /// ListManagementGroupsResponseBodyGroupsMembers
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListManagementGroupsResponseBodyGroupsMembers {
@@ -175,22 +104,6 @@ pub struct ListManagementGroupsResponseBodyGroupsMembers {
     pub member_id: String,
     /// A `string` value. Wire name `memberType`. Required.
     pub member_type: String,
-}
-impl ListManagementGroupsResponseBodyGroupsMembers {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`member_id`](Self::member_id).
-    pub fn member_id(mut self, value: impl Into<String>) -> Self {
-        self.member_id = value.into();
-        self
-    }
-    /// Sets [`member_type`](Self::member_type).
-    pub fn member_type(mut self, value: impl Into<String>) -> Self {
-        self.member_type = value.into();
-        self
-    }
 }
 /// Wire schema of [`ListManagementGroupsResponseBodyGroupsMembers`].
 pub static LIST_MANAGEMENT_GROUPS_RESPONSE_BODY_GROUPS_MEMBERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -201,7 +114,7 @@ pub static LIST_MANAGEMENT_GROUPS_RESPONSE_BODY_GROUPS_MEMBERS_SCHEMA: rt::Objec
     ],
 };
 /// ListManagementGroupsResponseBodyGroupsScope
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListManagementGroupsResponseBodyGroupsScope {
@@ -210,22 +123,6 @@ pub struct ListManagementGroupsResponseBodyGroupsScope {
     pub dept_ids: Vec<i64>,
     /// A `i64` value. Wire name `scopeType`. Required.
     pub scope_type: i64,
-}
-impl ListManagementGroupsResponseBodyGroupsScope {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`dept_ids`](Self::dept_ids).
-    pub fn dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.dept_ids = value.into();
-        self
-    }
-    /// Sets [`scope_type`](Self::scope_type).
-    pub fn scope_type(mut self, value: i64) -> Self {
-        self.scope_type = value;
-        self
-    }
 }
 /// Wire schema of [`ListManagementGroupsResponseBodyGroupsScope`].
 pub static LIST_MANAGEMENT_GROUPS_RESPONSE_BODY_GROUPS_SCOPE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -277,17 +174,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<ListManagementGroups, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ListManagementGroups, C> {
-    /// Sets [`maxResults`](ListManagementGroupsRequest::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.request = self.request.max_results(value);
-        self
-    }
-    /// Sets [`nextToken`](ListManagementGroupsRequest::next_token).
-    pub fn next_token(mut self, value: i64) -> Self {
-        self.request = self.request.next_token(value);
-        self
     }
 }

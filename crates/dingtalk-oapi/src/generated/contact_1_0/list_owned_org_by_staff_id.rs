@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/orgAccounts/ownedOrganizations`: List owned org by staff id.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// List owned org by staff id.
 ///
 /// `GET /v1.0/contact/orgAccounts/ownedOrganizations`
@@ -23,7 +25,8 @@ pub type ListOwnedOrgByStaffIdError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`ListOwnedOrgByStaffId`]: List owned org by staff id.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ListOwnedOrgByStaffId)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListOwnedOrgByStaffIdRequest {
@@ -31,19 +34,8 @@ pub struct ListOwnedOrgByStaffIdRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl ListOwnedOrgByStaffIdRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`ListOwnedOrgByStaffId`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListOwnedOrgByStaffIdResponse {
@@ -51,23 +43,9 @@ pub struct ListOwnedOrgByStaffIdResponse {
     #[serde(default)]
     pub org_list: Vec<ListOwnedOrgByStaffIdResponseBodyOrgList>,
 }
-impl ListOwnedOrgByStaffIdResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`org_list`](Self::org_list).
-    pub fn org_list(
-        mut self,
-        value: impl Into<Vec<ListOwnedOrgByStaffIdResponseBodyOrgList>>,
-    ) -> Self {
-        self.org_list = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for ListOwnedOrgByStaffIdResponse {}
 /// ListOwnedOrgByStaffIdResponseBodyOrgList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListOwnedOrgByStaffIdResponseBodyOrgList {
@@ -75,22 +53,6 @@ pub struct ListOwnedOrgByStaffIdResponseBodyOrgList {
     pub corp_id: String,
     /// A `string` value. Wire name `corpName`. Required.
     pub corp_name: String,
-}
-impl ListOwnedOrgByStaffIdResponseBodyOrgList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`corp_id`](Self::corp_id).
-    pub fn corp_id(mut self, value: impl Into<String>) -> Self {
-        self.corp_id = value.into();
-        self
-    }
-    /// Sets [`corp_name`](Self::corp_name).
-    pub fn corp_name(mut self, value: impl Into<String>) -> Self {
-        self.corp_name = value.into();
-        self
-    }
 }
 /// Wire schema of [`ListOwnedOrgByStaffIdResponseBodyOrgList`].
 pub static LIST_OWNED_ORG_BY_STAFF_ID_RESPONSE_BODY_ORG_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -136,12 +98,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<ListOwnedOrgByStaffId, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ListOwnedOrgByStaffId, C> {
-    /// Sets [`userId`](ListOwnedOrgByStaffIdRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

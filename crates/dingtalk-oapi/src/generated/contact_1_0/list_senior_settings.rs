@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/seniorSettings`: List senior settings.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// List senior settings.
 ///
 /// `GET /v1.0/contact/seniorSettings`
@@ -23,7 +25,8 @@ pub type ListSeniorSettingsError = rt::Error<crate::generated::service::ApiCode>
 /// Parameters of [`ListSeniorSettings`]: List senior settings.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ListSeniorSettings)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListSeniorSettingsRequest {
@@ -34,24 +37,8 @@ pub struct ListSeniorSettingsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub senior_staff_id: Option<String>,
 }
-impl ListSeniorSettingsRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`permission_code`](Self::permission_code).
-    pub fn permission_code(mut self, value: impl Into<String>) -> Self {
-        self.permission_code = Some(value.into());
-        self
-    }
-    /// Sets [`senior_staff_id`](Self::senior_staff_id).
-    pub fn senior_staff_id(mut self, value: impl Into<String>) -> Self {
-        self.senior_staff_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`ListSeniorSettings`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListSeniorSettingsResponse {
@@ -65,33 +52,9 @@ pub struct ListSeniorSettingsResponse {
     #[serde(default)]
     pub senior_white_list: Vec<ListSeniorSettingsResponseBodySeniorWhiteList>,
 }
-impl ListSeniorSettingsResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`protect_scenes`](Self::protect_scenes).
-    pub fn protect_scenes(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.protect_scenes = value.into();
-        self
-    }
-    /// Sets [`senior_staff_id`](Self::senior_staff_id).
-    pub fn senior_staff_id(mut self, value: impl Into<String>) -> Self {
-        self.senior_staff_id = Some(value.into());
-        self
-    }
-    /// Sets [`senior_white_list`](Self::senior_white_list).
-    pub fn senior_white_list(
-        mut self,
-        value: impl Into<Vec<ListSeniorSettingsResponseBodySeniorWhiteList>>,
-    ) -> Self {
-        self.senior_white_list = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for ListSeniorSettingsResponse {}
 /// ListSeniorSettingsResponseBodySeniorWhiteList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct ListSeniorSettingsResponseBodySeniorWhiteList {
     /// A `string` value.
@@ -103,27 +66,6 @@ pub struct ListSeniorSettingsResponseBodySeniorWhiteList {
     /// A `i64` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<i64>,
-}
-impl ListSeniorSettingsResponseBodySeniorWhiteList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`id`](Self::id).
-    pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: i64) -> Self {
-        self.r#type = Some(value);
-        self
-    }
 }
 /// Wire schema of [`ListSeniorSettingsResponseBodySeniorWhiteList`].
 pub static LIST_SENIOR_SETTINGS_RESPONSE_BODY_SENIOR_WHITE_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -178,17 +120,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<ListSeniorSettings, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ListSeniorSettings, C> {
-    /// Sets [`permissionCode`](ListSeniorSettingsRequest::permission_code).
-    pub fn permission_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.permission_code(value);
-        self
-    }
-    /// Sets [`seniorStaffId`](ListSeniorSettingsRequest::senior_staff_id).
-    pub fn senior_staff_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.senior_staff_id(value);
-        self
     }
 }

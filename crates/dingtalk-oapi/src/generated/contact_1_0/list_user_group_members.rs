@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/userGroups/listUserGroupMembers`: List user group members.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// List user group members.
 ///
 /// `GET /v1.0/contact/userGroups/listUserGroupMembers`
@@ -23,7 +25,8 @@ pub type ListUserGroupMembersError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`ListUserGroupMembers`]: List user group members.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ListUserGroupMembers)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListUserGroupMembersRequest {
@@ -37,49 +40,17 @@ pub struct ListUserGroupMembersRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
 }
-impl ListUserGroupMembersRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`group_code`](Self::group_code).
-    pub fn group_code(mut self, value: impl Into<String>) -> Self {
-        self.group_code = Some(value.into());
-        self
-    }
-    /// Sets [`offset`](Self::offset).
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
-        self
-    }
-    /// Sets [`size`](Self::size).
-    pub fn size(mut self, value: i64) -> Self {
-        self.size = Some(value);
-        self
-    }
-}
 /// The response of [`ListUserGroupMembers`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct ListUserGroupMembersResponse {
     /// A `ListUserGroupMembersResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<ListUserGroupMembersResponseBodyResult>,
 }
-impl ListUserGroupMembersResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: ListUserGroupMembersResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for ListUserGroupMembersResponse {}
 /// ListUserGroupMembersResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListUserGroupMembersResponseBodyResult {
@@ -92,30 +63,6 @@ pub struct ListUserGroupMembersResponseBodyResult {
     /// A `i64` value. Wire name `nextOffset`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_offset: Option<i64>,
-}
-impl ListUserGroupMembersResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = Some(value);
-        self
-    }
-    /// Sets [`members`](Self::members).
-    pub fn members(
-        mut self,
-        value: impl Into<Vec<ListUserGroupMembersResponseBodyResultMembers>>,
-    ) -> Self {
-        self.members = value.into();
-        self
-    }
-    /// Sets [`next_offset`](Self::next_offset).
-    pub fn next_offset(mut self, value: i64) -> Self {
-        self.next_offset = Some(value);
-        self
-    }
 }
 /// Wire schema of [`ListUserGroupMembersResponseBodyResult`].
 pub static LIST_USER_GROUP_MEMBERS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -134,7 +81,7 @@ pub static LIST_USER_GROUP_MEMBERS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema
     ],
 };
 /// ListUserGroupMembersResponseBodyResultMembers
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListUserGroupMembersResponseBodyResultMembers {
@@ -144,22 +91,6 @@ pub struct ListUserGroupMembersResponseBodyResultMembers {
     /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-}
-impl ListUserGroupMembersResponseBodyResultMembers {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`ListUserGroupMembersResponseBodyResultMembers`].
 pub static LIST_USER_GROUP_MEMBERS_RESPONSE_BODY_RESULT_MEMBERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -205,22 +136,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<ListUserGroupMembers, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ListUserGroupMembers, C> {
-    /// Sets [`groupCode`](ListUserGroupMembersRequest::group_code).
-    pub fn group_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.group_code(value);
-        self
-    }
-    /// Sets [`offset`](ListUserGroupMembersRequest::offset).
-    pub fn offset(mut self, value: i64) -> Self {
-        self.request = self.request.offset(value);
-        self
-    }
-    /// Sets [`size`](ListUserGroupMembersRequest::size).
-    pub fn size(mut self, value: i64) -> Self {
-        self.request = self.request.size(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/userGroups/listUserGroups`: List user groups.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// List user groups.
 ///
 /// `GET /v1.0/contact/userGroups/listUserGroups`
@@ -23,7 +25,8 @@ pub type ListUserGroupsError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`ListUserGroups`]: List user groups.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ListUserGroups)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListUserGroupsRequest {
@@ -37,49 +40,17 @@ pub struct ListUserGroupsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
 }
-impl ListUserGroupsRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`group_type`](Self::group_type).
-    pub fn group_type(mut self, value: impl Into<String>) -> Self {
-        self.group_type = Some(value.into());
-        self
-    }
-    /// Sets [`offset`](Self::offset).
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
-        self
-    }
-    /// Sets [`size`](Self::size).
-    pub fn size(mut self, value: i64) -> Self {
-        self.size = Some(value);
-        self
-    }
-}
 /// The response of [`ListUserGroups`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct ListUserGroupsResponse {
     /// A `ListUserGroupsResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<ListUserGroupsResponseBodyResult>,
 }
-impl ListUserGroupsResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: ListUserGroupsResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for ListUserGroupsResponse {}
 /// ListUserGroupsResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListUserGroupsResponseBodyResult {
@@ -92,30 +63,6 @@ pub struct ListUserGroupsResponseBodyResult {
     /// A `i64` value. Wire name `nextOffset`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_offset: Option<i64>,
-}
-impl ListUserGroupsResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`groups`](Self::groups).
-    pub fn groups(
-        mut self,
-        value: impl Into<Vec<ListUserGroupsResponseBodyResultGroups>>,
-    ) -> Self {
-        self.groups = value.into();
-        self
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = Some(value);
-        self
-    }
-    /// Sets [`next_offset`](Self::next_offset).
-    pub fn next_offset(mut self, value: i64) -> Self {
-        self.next_offset = Some(value);
-        self
-    }
 }
 /// Wire schema of [`ListUserGroupsResponseBodyResult`].
 pub static LIST_USER_GROUPS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -134,7 +81,7 @@ pub static LIST_USER_GROUPS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::
     ],
 };
 /// ListUserGroupsResponseBodyResultGroups
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListUserGroupsResponseBodyResultGroups {
@@ -153,37 +100,6 @@ pub struct ListUserGroupsResponseBodyResultGroups {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-}
-impl ListUserGroupsResponseBodyResultGroups {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`gmt_modified`](Self::gmt_modified).
-    pub fn gmt_modified(mut self, value: i64) -> Self {
-        self.gmt_modified = Some(value);
-        self
-    }
-    /// Sets [`group_code`](Self::group_code).
-    pub fn group_code(mut self, value: impl Into<String>) -> Self {
-        self.group_code = Some(value.into());
-        self
-    }
-    /// Sets [`group_type`](Self::group_type).
-    pub fn group_type(mut self, value: impl Into<String>) -> Self {
-        self.group_type = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`status`](Self::status).
-    pub fn status(mut self, value: impl Into<String>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`ListUserGroupsResponseBodyResultGroups`].
 pub static LIST_USER_GROUPS_RESPONSE_BODY_RESULT_GROUPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -232,22 +148,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<ListUserGroups, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ListUserGroups, C> {
-    /// Sets [`groupType`](ListUserGroupsRequest::group_type).
-    pub fn group_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.group_type(value);
-        self
-    }
-    /// Sets [`offset`](ListUserGroupsRequest::offset).
-    pub fn offset(mut self, value: i64) -> Self {
-        self.request = self.request.offset(value);
-        self
-    }
-    /// Sets [`size`](ListUserGroupsRequest::size).
-    pub fn size(mut self, value: i64) -> Self {
-        self.request = self.request.size(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/orgAccounts/multiOrgPermissions/auth`: Multi org permission grant.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Multi org permission grant.
 ///
 /// `POST /v1.0/contact/orgAccounts/multiOrgPermissions/auth`
@@ -23,7 +25,8 @@ pub type MultiOrgPermissionGrantError = rt::Error<crate::generated::service::Api
 /// Parameters of [`MultiOrgPermissionGrant`]: Multi org permission grant.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = MultiOrgPermissionGrant)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MultiOrgPermissionGrantRequest {
@@ -34,32 +37,10 @@ pub struct MultiOrgPermissionGrantRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub join_corp_id: Option<String>,
 }
-impl MultiOrgPermissionGrantRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`grant_dept_id_list`](Self::grant_dept_id_list).
-    pub fn grant_dept_id_list(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.grant_dept_id_list = Some(value.into());
-        self
-    }
-    /// Sets [`join_corp_id`](Self::join_corp_id).
-    pub fn join_corp_id(mut self, value: impl Into<String>) -> Self {
-        self.join_corp_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`MultiOrgPermissionGrant`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct MultiOrgPermissionGrantResponse {}
-impl MultiOrgPermissionGrantResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
 impl rt::ResponseEnvelope for MultiOrgPermissionGrantResponse {}
 /// How [`MultiOrgPermissionGrant`] is called: everything the generic runtime needs.
 pub static MULTI_ORG_PERMISSION_GRANT: rt::OperationDescriptor = rt::OperationDescriptor {
@@ -94,17 +75,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<MultiOrgPermissionGrant, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<MultiOrgPermissionGrant, C> {
-    /// Sets [`grantDeptIdList`](MultiOrgPermissionGrantRequest::grant_dept_id_list).
-    pub fn grant_dept_id_list(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.grant_dept_id_list(value);
-        self
-    }
-    /// Sets [`joinCorpId`](MultiOrgPermissionGrantRequest::join_corp_id).
-    pub fn join_corp_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.join_corp_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `PUT /v1.0/contact/orgAccounts/mobiles/visibleInOtherOrg`: Org account mobile visible in other org.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Org account mobile visible in other org.
 ///
 /// `PUT /v1.0/contact/orgAccounts/mobiles/visibleInOtherOrg`
@@ -25,7 +27,8 @@ pub type OrgAccountMobileVisibleInOtherOrgError = rt::Error<
 /// Parameters of [`OrgAccountMobileVisibleInOtherOrg`]: Org account mobile visible in other org.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = OrgAccountMobileVisibleInOtherOrg)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OrgAccountMobileVisibleInOtherOrgRequest {
@@ -39,45 +42,13 @@ pub struct OrgAccountMobileVisibleInOtherOrgRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_corp_ids: Option<Vec<String>>,
 }
-impl OrgAccountMobileVisibleInOtherOrgRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`fields`](Self::fields).
-    pub fn fields(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.fields = Some(value.into());
-        self
-    }
-    /// Sets [`opt_user_id`](Self::opt_user_id).
-    pub fn opt_user_id(mut self, value: impl Into<String>) -> Self {
-        self.opt_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`to_corp_ids`](Self::to_corp_ids).
-    pub fn to_corp_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.to_corp_ids = Some(value.into());
-        self
-    }
-}
 /// The response of [`OrgAccountMobileVisibleInOtherOrg`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct OrgAccountMobileVisibleInOtherOrgResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
-}
-impl OrgAccountMobileVisibleInOtherOrgResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: bool) -> Self {
-        self.result = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for OrgAccountMobileVisibleInOtherOrgResponse {}
 /// How [`OrgAccountMobileVisibleInOtherOrg`] is called: everything the generic runtime needs.
@@ -112,22 +83,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<OrgAccountMobileVisibleInOtherOrg, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<OrgAccountMobileVisibleInOtherOrg, C> {
-    /// Sets [`fields`](OrgAccountMobileVisibleInOtherOrgRequest::fields).
-    pub fn fields(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.fields(value);
-        self
-    }
-    /// Sets [`optUserId`](OrgAccountMobileVisibleInOtherOrgRequest::opt_user_id).
-    pub fn opt_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.opt_user_id(value);
-        self
-    }
-    /// Sets [`toCorpIds`](OrgAccountMobileVisibleInOtherOrgRequest::to_corp_ids).
-    pub fn to_corp_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.to_corp_ids(value);
-        self
     }
 }

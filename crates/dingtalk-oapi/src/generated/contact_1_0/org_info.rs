@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/org/info`: Org info.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Org info.
 ///
 /// `POST /v1.0/contact/org/info`
@@ -23,7 +25,8 @@ pub type OrgInfoError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`OrgInfo`]: Org info.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = OrgInfo)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OrgInfoRequest {
@@ -31,39 +34,17 @@ pub struct OrgInfoRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_ids: Option<Vec<i64>>,
 }
-impl OrgInfoRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`org_ids`](Self::org_ids).
-    pub fn org_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.org_ids = Some(value.into());
-        self
-    }
-}
 /// The response of [`OrgInfo`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct OrgInfoResponse {
     /// A `list<OrgInfoResponseBodyResult>` value.
     #[serde(default)]
     pub result: Vec<OrgInfoResponseBodyResult>,
 }
-impl OrgInfoResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: impl Into<Vec<OrgInfoResponseBodyResult>>) -> Self {
-        self.result = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for OrgInfoResponse {}
 /// OrgInfoResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct OrgInfoResponseBodyResult {
     /// A `i64` value.
@@ -72,22 +53,6 @@ pub struct OrgInfoResponseBodyResult {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-}
-impl OrgInfoResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`id`](Self::id).
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`OrgInfoResponseBodyResult`].
 pub static ORG_INFO_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -129,12 +94,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`OrgInfoRequest`] for the parameters and [`OrgInfoError`] for what can go wrong: `client.contact_1_0().org_info().send().await?`.
     pub fn org_info(&self) -> crate::generated::RequestBuilder<OrgInfo, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<OrgInfo, C> {
-    /// Sets [`orgIds`](OrgInfoRequest::org_ids).
-    pub fn org_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.org_ids(value);
-        self
     }
 }

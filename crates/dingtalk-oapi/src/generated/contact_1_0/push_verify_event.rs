@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/verifyIdentities/verifyEvents/push`: Push verify event.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Push verify event.
 ///
 /// `POST /v1.0/contact/verifyIdentities/verifyEvents/push`
@@ -23,7 +25,8 @@ pub type PushVerifyEventError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`PushVerifyEvent`]: Push verify event.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = PushVerifyEvent)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PushVerifyEventRequest {
@@ -40,51 +43,14 @@ pub struct PushVerifyEventRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl PushVerifyEventRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`caller_device_id`](Self::caller_device_id).
-    pub fn caller_device_id(mut self, value: impl Into<String>) -> Self {
-        self.caller_device_id = Some(value.into());
-        self
-    }
-    /// Sets [`factor_code_list`](Self::factor_code_list).
-    pub fn factor_code_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.factor_code_list = Some(value.into());
-        self
-    }
-    /// Sets [`state`](Self::state).
-    pub fn state(mut self, value: impl Into<String>) -> Self {
-        self.state = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`PushVerifyEvent`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PushVerifyEventResponse {
     /// A `string` value. Wire name `verifyId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_id: Option<String>,
-}
-impl PushVerifyEventResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`verify_id`](Self::verify_id).
-    pub fn verify_id(mut self, value: impl Into<String>) -> Self {
-        self.verify_id = Some(value.into());
-        self
-    }
 }
 impl rt::ResponseEnvelope for PushVerifyEventResponse {}
 /// How [`PushVerifyEvent`] is called: everything the generic runtime needs.
@@ -123,27 +89,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<PushVerifyEvent, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<PushVerifyEvent, C> {
-    /// Sets [`callerDeviceId`](PushVerifyEventRequest::caller_device_id).
-    pub fn caller_device_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.caller_device_id(value);
-        self
-    }
-    /// Sets [`factorCodeList`](PushVerifyEventRequest::factor_code_list).
-    pub fn factor_code_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.factor_code_list(value);
-        self
-    }
-    /// Sets [`state`](PushVerifyEventRequest::state).
-    pub fn state(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.state(value);
-        self
-    }
-    /// Sets [`userId`](PushVerifyEventRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/cards/visitors/statistics`: Query card visitor statistic data.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Query card visitor statistic data.
 ///
 /// `GET /v1.0/contact/cards/visitors/statistics`
@@ -25,7 +27,8 @@ pub type QueryCardVisitorStatisticDataError = rt::Error<
 /// Parameters of [`QueryCardVisitorStatisticData`]: Query card visitor statistic data.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = QueryCardVisitorStatisticData)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCardVisitorStatisticDataRequest {
@@ -33,19 +36,8 @@ pub struct QueryCardVisitorStatisticDataRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
-impl QueryCardVisitorStatisticDataRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`union_id`](Self::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.union_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`QueryCardVisitorStatisticData`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCardVisitorStatisticDataResponse {
@@ -76,57 +68,6 @@ pub struct QueryCardVisitorStatisticDataResponse {
     /// A `i64` value. Wire name `wechatTotalVisitCnt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wechat_total_visit_cnt: Option<i64>,
-}
-impl QueryCardVisitorStatisticDataResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`card_send_cnt`](Self::card_send_cnt).
-    pub fn card_send_cnt(mut self, value: i64) -> Self {
-        self.card_send_cnt = Some(value);
-        self
-    }
-    /// Sets [`today_visit_add_cnt`](Self::today_visit_add_cnt).
-    pub fn today_visit_add_cnt(mut self, value: i64) -> Self {
-        self.today_visit_add_cnt = Some(value);
-        self
-    }
-    /// Sets [`today_visit_cnt`](Self::today_visit_cnt).
-    pub fn today_visit_cnt(mut self, value: i64) -> Self {
-        self.today_visit_cnt = Some(value);
-        self
-    }
-    /// Sets [`total_visit_add_cnt`](Self::total_visit_add_cnt).
-    pub fn total_visit_add_cnt(mut self, value: i64) -> Self {
-        self.total_visit_add_cnt = Some(value);
-        self
-    }
-    /// Sets [`total_visit_cnt`](Self::total_visit_cnt).
-    pub fn total_visit_cnt(mut self, value: i64) -> Self {
-        self.total_visit_cnt = Some(value);
-        self
-    }
-    /// Sets [`wechat_today_visit_add_cnt`](Self::wechat_today_visit_add_cnt).
-    pub fn wechat_today_visit_add_cnt(mut self, value: i64) -> Self {
-        self.wechat_today_visit_add_cnt = Some(value);
-        self
-    }
-    /// Sets [`wechat_today_visit_cnt`](Self::wechat_today_visit_cnt).
-    pub fn wechat_today_visit_cnt(mut self, value: i64) -> Self {
-        self.wechat_today_visit_cnt = Some(value);
-        self
-    }
-    /// Sets [`wechat_total_visit_add_cnt`](Self::wechat_total_visit_add_cnt).
-    pub fn wechat_total_visit_add_cnt(mut self, value: i64) -> Self {
-        self.wechat_total_visit_add_cnt = Some(value);
-        self
-    }
-    /// Sets [`wechat_total_visit_cnt`](Self::wechat_total_visit_cnt).
-    pub fn wechat_total_visit_cnt(mut self, value: i64) -> Self {
-        self.wechat_total_visit_cnt = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for QueryCardVisitorStatisticDataResponse {}
 /// How [`QueryCardVisitorStatisticData`] is called: everything the generic runtime needs.
@@ -166,12 +107,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<QueryCardVisitorStatisticData, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<QueryCardVisitorStatisticData, C> {
-    /// Sets [`unionId`](QueryCardVisitorStatisticDataRequest::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.union_id(value);
-        self
     }
 }

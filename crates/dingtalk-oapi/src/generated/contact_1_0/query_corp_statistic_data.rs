@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/cards/templates/statistics/query`: Query corp statistic data.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Query corp statistic data.
 ///
 /// `POST /v1.0/contact/cards/templates/statistics/query`
@@ -23,7 +25,8 @@ pub type QueryCorpStatisticDataError = rt::Error<crate::generated::service::ApiC
 /// Parameters of [`QueryCorpStatisticData`]: Query corp statistic data.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = QueryCorpStatisticData)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCorpStatisticDataRequest {
@@ -40,57 +43,17 @@ pub struct QueryCorpStatisticDataRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
-impl QueryCorpStatisticDataRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`end_time`](Self::end_time).
-    pub fn end_time(mut self, value: impl Into<String>) -> Self {
-        self.end_time = Some(value.into());
-        self
-    }
-    /// Sets [`start_time`](Self::start_time).
-    pub fn start_time(mut self, value: impl Into<String>) -> Self {
-        self.start_time = Some(value.into());
-        self
-    }
-    /// Sets [`template_ids`](Self::template_ids).
-    pub fn template_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.template_ids = Some(value.into());
-        self
-    }
-    /// Sets [`union_id`](Self::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.union_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`QueryCorpStatisticData`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct QueryCorpStatisticDataResponse {
     /// A `list<QueryCorpStatisticDataResponseBodyResult>` value.
     #[serde(default)]
     pub result: Vec<QueryCorpStatisticDataResponseBodyResult>,
 }
-impl QueryCorpStatisticDataResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(
-        mut self,
-        value: impl Into<Vec<QueryCorpStatisticDataResponseBodyResult>>,
-    ) -> Self {
-        self.result = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for QueryCorpStatisticDataResponse {}
 /// QueryCorpStatisticDataResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCorpStatisticDataResponseBodyResult {
@@ -115,47 +78,6 @@ pub struct QueryCorpStatisticDataResponseBodyResult {
     /// A `i64` value. Wire name `wechatTotalShareCnt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wechat_total_share_cnt: Option<i64>,
-}
-impl QueryCorpStatisticDataResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`card_be_received_total_cnt`](Self::card_be_received_total_cnt).
-    pub fn card_be_received_total_cnt(mut self, value: i64) -> Self {
-        self.card_be_received_total_cnt = Some(value);
-        self
-    }
-    /// Sets [`card_receive_total_cnt`](Self::card_receive_total_cnt).
-    pub fn card_receive_total_cnt(mut self, value: i64) -> Self {
-        self.card_receive_total_cnt = Some(value);
-        self
-    }
-    /// Sets [`card_total_be_visited_cnt`](Self::card_total_be_visited_cnt).
-    pub fn card_total_be_visited_cnt(mut self, value: i64) -> Self {
-        self.card_total_be_visited_cnt = Some(value);
-        self
-    }
-    /// Sets [`data_date`](Self::data_date).
-    pub fn data_date(mut self, value: impl Into<String>) -> Self {
-        self.data_date = Some(value.into());
-        self
-    }
-    /// Sets [`ding_total_share_cnt`](Self::ding_total_share_cnt).
-    pub fn ding_total_share_cnt(mut self, value: i64) -> Self {
-        self.ding_total_share_cnt = Some(value);
-        self
-    }
-    /// Sets [`total_send_cnt`](Self::total_send_cnt).
-    pub fn total_send_cnt(mut self, value: i64) -> Self {
-        self.total_send_cnt = Some(value);
-        self
-    }
-    /// Sets [`wechat_total_share_cnt`](Self::wechat_total_share_cnt).
-    pub fn wechat_total_share_cnt(mut self, value: i64) -> Self {
-        self.wechat_total_share_cnt = Some(value);
-        self
-    }
 }
 /// Wire schema of [`QueryCorpStatisticDataResponseBodyResult`].
 pub static QUERY_CORP_STATISTIC_DATA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -211,27 +133,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<QueryCorpStatisticData, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<QueryCorpStatisticData, C> {
-    /// Sets [`endTime`](QueryCorpStatisticDataRequest::end_time).
-    pub fn end_time(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.end_time(value);
-        self
-    }
-    /// Sets [`startTime`](QueryCorpStatisticDataRequest::start_time).
-    pub fn start_time(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.start_time(value);
-        self
-    }
-    /// Sets [`templateIds`](QueryCorpStatisticDataRequest::template_ids).
-    pub fn template_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.template_ids(value);
-        self
-    }
-    /// Sets [`unionId`](QueryCorpStatisticDataRequest::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.union_id(value);
-        self
     }
 }

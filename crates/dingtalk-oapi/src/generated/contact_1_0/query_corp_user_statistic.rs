@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/cards/users/statistics/query`: Query corp user statistic.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Query corp user statistic.
 ///
 /// `POST /v1.0/contact/cards/users/statistics/query`
@@ -23,7 +25,8 @@ pub type QueryCorpUserStatisticError = rt::Error<crate::generated::service::ApiC
 /// Parameters of [`QueryCorpUserStatistic`]: Query corp user statistic.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = QueryCorpUserStatistic)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCorpUserStatisticRequest {
@@ -46,44 +49,8 @@ pub struct QueryCorpUserStatisticRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
-impl QueryCorpUserStatisticRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`end_time`](Self::end_time).
-    pub fn end_time(mut self, value: impl Into<String>) -> Self {
-        self.end_time = Some(value.into());
-        self
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: i64) -> Self {
-        self.next_token = Some(value);
-        self
-    }
-    /// Sets [`start_time`](Self::start_time).
-    pub fn start_time(mut self, value: impl Into<String>) -> Self {
-        self.start_time = Some(value.into());
-        self
-    }
-    /// Sets [`template_ids`](Self::template_ids).
-    pub fn template_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.template_ids = Some(value.into());
-        self
-    }
-    /// Sets [`union_id`](Self::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.union_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`QueryCorpUserStatistic`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCorpUserStatisticResponse {
@@ -100,38 +67,9 @@ pub struct QueryCorpUserStatisticResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
-impl QueryCorpUserStatisticResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = Some(value);
-        self
-    }
-    /// Sets [`list`](Self::list).
-    pub fn list(
-        mut self,
-        value: impl Into<Vec<QueryCorpUserStatisticResponseBodyList>>,
-    ) -> Self {
-        self.list = value.into();
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: i64) -> Self {
-        self.next_token = Some(value);
-        self
-    }
-    /// Sets [`total_count`](Self::total_count).
-    pub fn total_count(mut self, value: i64) -> Self {
-        self.total_count = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for QueryCorpUserStatisticResponse {}
 /// QueryCorpUserStatisticResponseBodyList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCorpUserStatisticResponseBodyList {
@@ -150,37 +88,6 @@ pub struct QueryCorpUserStatisticResponseBodyList {
     /// A `string` value. Wire name `unionId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
-}
-impl QueryCorpUserStatisticResponseBodyList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`avatar_url`](Self::avatar_url).
-    pub fn avatar_url(mut self, value: impl Into<String>) -> Self {
-        self.avatar_url = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`receive_cnt`](Self::receive_cnt).
-    pub fn receive_cnt(mut self, value: i64) -> Self {
-        self.receive_cnt = Some(value);
-        self
-    }
-    /// Sets [`send_cnt`](Self::send_cnt).
-    pub fn send_cnt(mut self, value: i64) -> Self {
-        self.send_cnt = Some(value);
-        self
-    }
-    /// Sets [`union_id`](Self::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.union_id = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`QueryCorpUserStatisticResponseBodyList`].
 pub static QUERY_CORP_USER_STATISTIC_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -239,37 +146,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<QueryCorpUserStatistic, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<QueryCorpUserStatistic, C> {
-    /// Sets [`endTime`](QueryCorpUserStatisticRequest::end_time).
-    pub fn end_time(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.end_time(value);
-        self
-    }
-    /// Sets [`maxResults`](QueryCorpUserStatisticRequest::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.request = self.request.max_results(value);
-        self
-    }
-    /// Sets [`nextToken`](QueryCorpUserStatisticRequest::next_token).
-    pub fn next_token(mut self, value: i64) -> Self {
-        self.request = self.request.next_token(value);
-        self
-    }
-    /// Sets [`startTime`](QueryCorpUserStatisticRequest::start_time).
-    pub fn start_time(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.start_time(value);
-        self
-    }
-    /// Sets [`templateIds`](QueryCorpUserStatisticRequest::template_ids).
-    pub fn template_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.template_ids(value);
-        self
-    }
-    /// Sets [`unionId`](QueryCorpUserStatisticRequest::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.union_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/resources/{resourceId}/managementMembers`: Query resource management members.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Query resource management members.
 ///
 /// `GET /v1.0/contact/resources/{resourceId}/managementMembers`
@@ -25,7 +27,8 @@ pub type QueryResourceManagementMembersError = rt::Error<
 /// Parameters of [`QueryResourceManagementMembers`]: Query resource management members.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = QueryResourceManagementMembers)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryResourceManagementMembersRequest {
@@ -33,42 +36,17 @@ pub struct QueryResourceManagementMembersRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
 }
-impl QueryResourceManagementMembersRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`resource_id`](Self::resource_id).
-    pub fn resource_id(mut self, value: impl Into<String>) -> Self {
-        self.resource_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`QueryResourceManagementMembers`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct QueryResourceManagementMembersResponse {
     /// A `list<QueryResourceManagementMembersResponseBodyMembers>` value.
     #[serde(default)]
     pub members: Vec<QueryResourceManagementMembersResponseBodyMembers>,
 }
-impl QueryResourceManagementMembersResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`members`](Self::members).
-    pub fn members(
-        mut self,
-        value: impl Into<Vec<QueryResourceManagementMembersResponseBodyMembers>>,
-    ) -> Self {
-        self.members = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for QueryResourceManagementMembersResponse {}
 /// QueryResourceManagementMembersResponseBodyMembers
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryResourceManagementMembersResponseBodyMembers {
@@ -78,22 +56,6 @@ pub struct QueryResourceManagementMembersResponseBodyMembers {
     /// A `string` value. Wire name `memberType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_type: Option<String>,
-}
-impl QueryResourceManagementMembersResponseBodyMembers {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`member_id`](Self::member_id).
-    pub fn member_id(mut self, value: impl Into<String>) -> Self {
-        self.member_id = Some(value.into());
-        self
-    }
-    /// Sets [`member_type`](Self::member_type).
-    pub fn member_type(mut self, value: impl Into<String>) -> Self {
-        self.member_type = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`QueryResourceManagementMembersResponseBodyMembers`].
 pub static QUERY_RESOURCE_MANAGEMENT_MEMBERS_RESPONSE_BODY_MEMBERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -141,12 +103,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<QueryResourceManagementMembers, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<QueryResourceManagementMembers, C> {
-    /// Sets [`resourceId`](QueryResourceManagementMembersRequest::resource_id).
-    pub fn resource_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.resource_id(value);
-        self
     }
 }

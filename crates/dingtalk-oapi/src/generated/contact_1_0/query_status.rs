@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/orgAccounts/status`: Query status.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Query status.
 ///
 /// `GET /v1.0/contact/orgAccounts/status`
@@ -23,7 +25,8 @@ pub type QueryStatusError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`QueryStatus`]: Query status.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = QueryStatus)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryStatusRequest {
@@ -34,39 +37,12 @@ pub struct QueryStatusRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl QueryStatusRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`permission_code`](Self::permission_code).
-    pub fn permission_code(mut self, value: impl Into<String>) -> Self {
-        self.permission_code = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`QueryStatus`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct QueryStatusResponse {
     /// A `bool` value. Required.
     pub disable: bool,
-}
-impl QueryStatusResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`disable`](Self::disable).
-    pub fn disable(mut self, value: bool) -> Self {
-        self.disable = value;
-        self
-    }
 }
 impl rt::ResponseEnvelope for QueryStatusResponse {}
 /// How [`QueryStatus`] is called: everything the generic runtime needs.
@@ -97,17 +73,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`QueryStatusRequest`] for the parameters and [`QueryStatusError`] for what can go wrong: `client.contact_1_0().query_status().send().await?`.
     pub fn query_status(&self) -> crate::generated::RequestBuilder<QueryStatus, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<QueryStatus, C> {
-    /// Sets [`permissionCode`](QueryStatusRequest::permission_code).
-    pub fn permission_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.permission_code(value);
-        self
-    }
-    /// Sets [`userId`](QueryStatusRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/users/{userId}/managemementResources`: Query user management resources.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Query user management resources.
 ///
 /// `GET /v1.0/contact/users/{userId}/managemementResources`
@@ -25,7 +27,8 @@ pub type QueryUserManagementResourcesError = rt::Error<
 /// Parameters of [`QueryUserManagementResources`]: Query user management resources.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = QueryUserManagementResources)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryUserManagementResourcesRequest {
@@ -33,36 +36,14 @@ pub struct QueryUserManagementResourcesRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl QueryUserManagementResourcesRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`QueryUserManagementResources`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryUserManagementResourcesResponse {
     /// A `list<string>` value. Wire name `resourceIds`.
     #[serde(default)]
     pub resource_ids: Vec<String>,
-}
-impl QueryUserManagementResourcesResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`resource_ids`](Self::resource_ids).
-    pub fn resource_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.resource_ids = value.into();
-        self
-    }
 }
 impl rt::ResponseEnvelope for QueryUserManagementResourcesResponse {}
 /// How [`QueryUserManagementResources`] is called: everything the generic runtime needs.
@@ -94,12 +75,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<QueryUserManagementResources, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<QueryUserManagementResources, C> {
-    /// Sets [`userId`](QueryUserManagementResourcesRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/verifyIdentities/verifyResults`: Query verify result.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Query verify result.
 ///
 /// `GET /v1.0/contact/verifyIdentities/verifyResults`
@@ -23,7 +25,8 @@ pub type QueryVerifyResultError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`QueryVerifyResult`]: Query verify result.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = QueryVerifyResult)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryVerifyResultRequest {
@@ -31,19 +34,8 @@ pub struct QueryVerifyResultRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_id: Option<String>,
 }
-impl QueryVerifyResultRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`verify_id`](Self::verify_id).
-    pub fn verify_id(mut self, value: impl Into<String>) -> Self {
-        self.verify_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`QueryVerifyResult`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryVerifyResultResponse {
@@ -71,52 +63,6 @@ pub struct QueryVerifyResultResponse {
     /// A `i64` value. Wire name `verifyTimestamp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_timestamp: Option<i64>,
-}
-impl QueryVerifyResultResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`corp_id`](Self::corp_id).
-    pub fn corp_id(mut self, value: impl Into<String>) -> Self {
-        self.corp_id = Some(value.into());
-        self
-    }
-    /// Sets [`factor_code`](Self::factor_code).
-    pub fn factor_code(mut self, value: impl Into<String>) -> Self {
-        self.factor_code = Some(value.into());
-        self
-    }
-    /// Sets [`factor_desc`](Self::factor_desc).
-    pub fn factor_desc(mut self, value: impl Into<String>) -> Self {
-        self.factor_desc = Some(value.into());
-        self
-    }
-    /// Sets [`result_code`](Self::result_code).
-    pub fn result_code(mut self, value: impl Into<String>) -> Self {
-        self.result_code = Some(value.into());
-        self
-    }
-    /// Sets [`result_desc`](Self::result_desc).
-    pub fn result_desc(mut self, value: impl Into<String>) -> Self {
-        self.result_desc = Some(value.into());
-        self
-    }
-    /// Sets [`state`](Self::state).
-    pub fn state(mut self, value: impl Into<String>) -> Self {
-        self.state = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-    /// Sets [`verify_timestamp`](Self::verify_timestamp).
-    pub fn verify_timestamp(mut self, value: i64) -> Self {
-        self.verify_timestamp = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for QueryVerifyResultResponse {}
 /// How [`QueryVerifyResult`] is called: everything the generic runtime needs.
@@ -155,12 +101,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<QueryVerifyResult, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<QueryVerifyResult, C> {
-    /// Sets [`verifyId`](QueryVerifyResultRequest::verify_id).
-    pub fn verify_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.verify_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/invites/recall`: Recall team invite.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Recall team invite.
 ///
 /// `POST /v1.0/contact/invites/recall`
@@ -23,7 +25,8 @@ pub type RecallTeamInviteError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`RecallTeamInvite`]: Recall team invite.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = RecallTeamInvite)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecallTeamInviteRequest {
@@ -34,32 +37,10 @@ pub struct RecallTeamInviteRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opt_user_id: Option<String>,
 }
-impl RecallTeamInviteRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`mobile`](Self::mobile).
-    pub fn mobile(mut self, value: impl Into<String>) -> Self {
-        self.mobile = Some(value.into());
-        self
-    }
-    /// Sets [`opt_user_id`](Self::opt_user_id).
-    pub fn opt_user_id(mut self, value: impl Into<String>) -> Self {
-        self.opt_user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`RecallTeamInvite`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct RecallTeamInviteResponse {}
-impl RecallTeamInviteResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
 impl rt::ResponseEnvelope for RecallTeamInviteResponse {}
 /// How [`RecallTeamInvite`] is called: everything the generic runtime needs.
 pub static RECALL_TEAM_INVITE: rt::OperationDescriptor = rt::OperationDescriptor {
@@ -91,17 +72,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<RecallTeamInvite, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<RecallTeamInvite, C> {
-    /// Sets [`mobile`](RecallTeamInviteRequest::mobile).
-    pub fn mobile(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.mobile(value);
-        self
-    }
-    /// Sets [`optUserId`](RecallTeamInviteRequest::opt_user_id).
-    pub fn opt_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.opt_user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/departments/search`: Search department.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Search department.
 ///
 /// `POST /v1.0/contact/departments/search`
@@ -23,7 +25,8 @@ pub type SearchDepartmentError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`SearchDepartment`]: Search department.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = SearchDepartment)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchDepartmentRequest {
@@ -37,29 +40,8 @@ pub struct SearchDepartmentRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
 }
-impl SearchDepartmentRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`offset`](Self::offset).
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
-        self
-    }
-    /// Sets [`query_word`](Self::query_word).
-    pub fn query_word(mut self, value: impl Into<String>) -> Self {
-        self.query_word = Some(value.into());
-        self
-    }
-    /// Sets [`size`](Self::size).
-    pub fn size(mut self, value: i64) -> Self {
-        self.size = Some(value);
-        self
-    }
-}
 /// The response of [`SearchDepartment`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchDepartmentResponse {
@@ -70,27 +52,6 @@ pub struct SearchDepartmentResponse {
     pub list: Vec<i64>,
     /// A `i64` value. Wire name `totalCount`. Required.
     pub total_count: i64,
-}
-impl SearchDepartmentResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = value;
-        self
-    }
-    /// Sets [`list`](Self::list).
-    pub fn list(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.list = value.into();
-        self
-    }
-    /// Sets [`total_count`](Self::total_count).
-    pub fn total_count(mut self, value: i64) -> Self {
-        self.total_count = value;
-        self
-    }
 }
 impl rt::ResponseEnvelope for SearchDepartmentResponse {}
 /// How [`SearchDepartment`] is called: everything the generic runtime needs.
@@ -128,22 +89,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<SearchDepartment, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<SearchDepartment, C> {
-    /// Sets [`offset`](SearchDepartmentRequest::offset).
-    pub fn offset(mut self, value: i64) -> Self {
-        self.request = self.request.offset(value);
-        self
-    }
-    /// Sets [`queryWord`](SearchDepartmentRequest::query_word).
-    pub fn query_word(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.query_word(value);
-        self
-    }
-    /// Sets [`size`](SearchDepartmentRequest::size).
-    pub fn size(mut self, value: i64) -> Self {
-        self.request = self.request.size(value);
-        self
     }
 }

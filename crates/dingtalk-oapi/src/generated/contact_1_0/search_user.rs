@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/users/search`: Search user.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Search user.
 ///
 /// `POST /v1.0/contact/users/search`
@@ -23,7 +25,8 @@ pub type SearchUserError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`SearchUser`]: Search user.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = SearchUser)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchUserRequest {
@@ -40,34 +43,8 @@ pub struct SearchUserRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
 }
-impl SearchUserRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`full_match_field`](Self::full_match_field).
-    pub fn full_match_field(mut self, value: i64) -> Self {
-        self.full_match_field = Some(value);
-        self
-    }
-    /// Sets [`offset`](Self::offset).
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
-        self
-    }
-    /// Sets [`query_word`](Self::query_word).
-    pub fn query_word(mut self, value: impl Into<String>) -> Self {
-        self.query_word = Some(value.into());
-        self
-    }
-    /// Sets [`size`](Self::size).
-    pub fn size(mut self, value: i64) -> Self {
-        self.size = Some(value);
-        self
-    }
-}
 /// The response of [`SearchUser`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchUserResponse {
@@ -80,27 +57,6 @@ pub struct SearchUserResponse {
     /// A `i64` value. Wire name `totalCount`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
-}
-impl SearchUserResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = Some(value);
-        self
-    }
-    /// Sets [`list`](Self::list).
-    pub fn list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.list = value.into();
-        self
-    }
-    /// Sets [`total_count`](Self::total_count).
-    pub fn total_count(mut self, value: i64) -> Self {
-        self.total_count = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for SearchUserResponse {}
 /// How [`SearchUser`] is called: everything the generic runtime needs.
@@ -137,27 +93,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`SearchUserRequest`] for the parameters and [`SearchUserError`] for what can go wrong: `client.contact_1_0().search_user().send().await?`.
     pub fn search_user(&self) -> crate::generated::RequestBuilder<SearchUser, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<SearchUser, C> {
-    /// Sets [`fullMatchField`](SearchUserRequest::full_match_field).
-    pub fn full_match_field(mut self, value: i64) -> Self {
-        self.request = self.request.full_match_field(value);
-        self
-    }
-    /// Sets [`offset`](SearchUserRequest::offset).
-    pub fn offset(mut self, value: i64) -> Self {
-        self.request = self.request.offset(value);
-        self
-    }
-    /// Sets [`queryWord`](SearchUserRequest::query_word).
-    pub fn query_word(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.query_word(value);
-        self
-    }
-    /// Sets [`size`](SearchUserRequest::size).
-    pub fn size(mut self, value: i64) -> Self {
-        self.request = self.request.size(value);
-        self
     }
 }

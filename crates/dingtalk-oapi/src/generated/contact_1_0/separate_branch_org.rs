@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/cooperateCorps/separate`: Separate branch org.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Separate branch org.
 ///
 /// `POST /v1.0/contact/cooperateCorps/separate`
@@ -23,7 +25,8 @@ pub type SeparateBranchOrgError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`SeparateBranchOrg`]: Separate branch org.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = SeparateBranchOrg)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SeparateBranchOrgRequest {
@@ -31,34 +34,12 @@ pub struct SeparateBranchOrgRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attach_dept_id: Option<i64>,
 }
-impl SeparateBranchOrgRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`attach_dept_id`](Self::attach_dept_id).
-    pub fn attach_dept_id(mut self, value: i64) -> Self {
-        self.attach_dept_id = Some(value);
-        self
-    }
-}
 /// The response of [`SeparateBranchOrg`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct SeparateBranchOrgResponse {
     /// A `bool` value. Required.
     pub result: bool,
-}
-impl SeparateBranchOrgResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: bool) -> Self {
-        self.result = value;
-        self
-    }
 }
 impl rt::ResponseEnvelope for SeparateBranchOrgResponse {}
 /// How [`SeparateBranchOrg`] is called: everything the generic runtime needs.
@@ -88,12 +69,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<SeparateBranchOrg, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<SeparateBranchOrg, C> {
-    /// Sets [`attachDeptId`](SeparateBranchOrgRequest::attach_dept_id).
-    pub fn attach_dept_id(mut self, value: i64) -> Self {
-        self.request = self.request.attach_dept_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/orgAccounts/disable`: Set disable.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Set disable.
 ///
 /// `POST /v1.0/contact/orgAccounts/disable`
@@ -23,7 +25,8 @@ pub type SetDisableError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`SetDisable`]: Set disable.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = SetDisable)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetDisableRequest {
@@ -37,45 +40,13 @@ pub struct SetDisableRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl SetDisableRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`permission_code`](Self::permission_code).
-    pub fn permission_code(mut self, value: impl Into<String>) -> Self {
-        self.permission_code = Some(value.into());
-        self
-    }
-    /// Sets [`reason`](Self::reason).
-    pub fn reason(mut self, value: impl Into<String>) -> Self {
-        self.reason = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`SetDisable`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct SetDisableResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
-}
-impl SetDisableResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: bool) -> Self {
-        self.result = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for SetDisableResponse {}
 /// How [`SetDisable`] is called: everything the generic runtime needs.
@@ -107,22 +78,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`SetDisableRequest`] for the parameters and [`SetDisableError`] for what can go wrong: `client.contact_1_0().set_disable().send().await?`.
     pub fn set_disable(&self) -> crate::generated::RequestBuilder<SetDisable, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<SetDisable, C> {
-    /// Sets [`permissionCode`](SetDisableRequest::permission_code).
-    pub fn permission_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.permission_code(value);
-        self
-    }
-    /// Sets [`reason`](SetDisableRequest::reason).
-    pub fn reason(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.reason(value);
-        self
-    }
-    /// Sets [`userId`](SetDisableRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/orgAccounts/enable`: Set enable.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Set enable.
 ///
 /// `POST /v1.0/contact/orgAccounts/enable`
@@ -23,7 +25,8 @@ pub type SetEnableError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`SetEnable`]: Set enable.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = SetEnable)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetEnableRequest {
@@ -34,40 +37,13 @@ pub struct SetEnableRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl SetEnableRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`permission_code`](Self::permission_code).
-    pub fn permission_code(mut self, value: impl Into<String>) -> Self {
-        self.permission_code = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`SetEnable`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct SetEnableResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
-}
-impl SetEnableResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: bool) -> Self {
-        self.result = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for SetEnableResponse {}
 /// How [`SetEnable`] is called: everything the generic runtime needs.
@@ -98,17 +74,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`SetEnableRequest`] for the parameters and [`SetEnableError`] for what can go wrong: `client.contact_1_0().set_enable().send().await?`.
     pub fn set_enable(&self) -> crate::generated::RequestBuilder<SetEnable, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<SetEnable, C> {
-    /// Sets [`permissionCode`](SetEnableRequest::permission_code).
-    pub fn permission_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.permission_code(value);
-        self
-    }
-    /// Sets [`userId`](SetEnableRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

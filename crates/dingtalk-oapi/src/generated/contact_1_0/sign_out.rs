@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/orgAccounts/signOut`: Sign out.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Sign out.
 ///
 /// `POST /v1.0/contact/orgAccounts/signOut`
@@ -23,7 +25,8 @@ pub type SignOutError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`SignOut`]: Sign out.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = SignOut)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SignOutRequest {
@@ -40,50 +43,13 @@ pub struct SignOutRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl SignOutRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`permission_code`](Self::permission_code).
-    pub fn permission_code(mut self, value: impl Into<String>) -> Self {
-        self.permission_code = Some(value.into());
-        self
-    }
-    /// Sets [`reason`](Self::reason).
-    pub fn reason(mut self, value: impl Into<String>) -> Self {
-        self.reason = Some(value.into());
-        self
-    }
-    /// Sets [`reason_i18n_for_employee`](Self::reason_i18n_for_employee).
-    pub fn reason_i18n_for_employee(mut self, value: rt::JsonValue) -> Self {
-        self.reason_i18n_for_employee = Some(value);
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`SignOut`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct SignOutResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
-}
-impl SignOutResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: bool) -> Self {
-        self.result = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for SignOutResponse {}
 /// How [`SignOut`] is called: everything the generic runtime needs.
@@ -116,27 +82,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`SignOutRequest`] for the parameters and [`SignOutError`] for what can go wrong: `client.contact_1_0().sign_out().send().await?`.
     pub fn sign_out(&self) -> crate::generated::RequestBuilder<SignOut, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<SignOut, C> {
-    /// Sets [`permissionCode`](SignOutRequest::permission_code).
-    pub fn permission_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.permission_code(value);
-        self
-    }
-    /// Sets [`reason`](SignOutRequest::reason).
-    pub fn reason(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.reason(value);
-        self
-    }
-    /// Sets [`reasonI18nForEmployee`](SignOutRequest::reason_i18n_for_employee).
-    pub fn reason_i18n_for_employee(mut self, value: rt::JsonValue) -> Self {
-        self.request = self.request.reason_i18n_for_employee(value);
-        self
-    }
-    /// Sets [`userId`](SignOutRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/users/sort`: Sort user.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Sort user.
 ///
 /// `POST /v1.0/contact/users/sort`
@@ -23,7 +25,8 @@ pub type SortUserError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`SortUser`]: Sort user.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = SortUser)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SortUserRequest {
@@ -34,41 +37,14 @@ pub struct SortUserRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id_list: Option<Vec<String>>,
 }
-impl SortUserRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`sort_type`](Self::sort_type).
-    pub fn sort_type(mut self, value: i64) -> Self {
-        self.sort_type = Some(value);
-        self
-    }
-    /// Sets [`user_id_list`](Self::user_id_list).
-    pub fn user_id_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.user_id_list = Some(value.into());
-        self
-    }
-}
 /// The response of [`SortUser`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SortUserResponse {
     /// A `list<string>` value. Wire name `userIdList`. Required.
     #[serde(default)]
     pub user_id_list: Vec<String>,
-}
-impl SortUserResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`user_id_list`](Self::user_id_list).
-    pub fn user_id_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.user_id_list = value.into();
-        self
-    }
 }
 impl rt::ResponseEnvelope for SortUserResponse {}
 /// How [`SortUser`] is called: everything the generic runtime needs.
@@ -103,17 +79,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`SortUserRequest`] for the parameters and [`SortUserError`] for what can go wrong: `client.contact_1_0().sort_user().send().await?`.
     pub fn sort_user(&self) -> crate::generated::RequestBuilder<SortUser, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<SortUser, C> {
-    /// Sets [`sortType`](SortUserRequest::sort_type).
-    pub fn sort_type(mut self, value: i64) -> Self {
-        self.request = self.request.sort_type(value);
-        self
-    }
-    /// Sets [`userIdList`](SortUserRequest::user_id_list).
-    pub fn user_id_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.user_id_list(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/assets/submitHandoverResource`: Submit handover resource.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Submit handover resource.
 ///
 /// `POST /v1.0/contact/assets/submitHandoverResource`
@@ -23,7 +25,8 @@ pub type SubmitHandoverResourceError = rt::Error<crate::generated::service::ApiC
 /// Parameters of [`SubmitHandoverResource`]: Submit handover resource.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = SubmitHandoverResource)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SubmitHandoverResourceRequest {
@@ -34,47 +37,17 @@ pub struct SubmitHandoverResourceRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl SubmitHandoverResourceRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`tasks`](Self::tasks).
-    pub fn tasks(
-        mut self,
-        value: impl Into<Vec<SubmitHandoverResourceRequestTasks>>,
-    ) -> Self {
-        self.tasks = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`SubmitHandoverResource`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct SubmitHandoverResourceResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
-impl SubmitHandoverResourceResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for SubmitHandoverResourceResponse {}
 /// SubmitHandoverResourceRequestTasks
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SubmitHandoverResourceRequestTasks {
@@ -87,27 +60,6 @@ pub struct SubmitHandoverResourceRequestTasks {
     /// A `i64` value. Wire name `resourceTypeId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_type_id: Option<i64>,
-}
-impl SubmitHandoverResourceRequestTasks {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`action_type`](Self::action_type).
-    pub fn action_type(mut self, value: impl Into<String>) -> Self {
-        self.action_type = Some(value.into());
-        self
-    }
-    /// Sets [`receiver_staff_id`](Self::receiver_staff_id).
-    pub fn receiver_staff_id(mut self, value: impl Into<String>) -> Self {
-        self.receiver_staff_id = Some(value.into());
-        self
-    }
-    /// Sets [`resource_type_id`](Self::resource_type_id).
-    pub fn resource_type_id(mut self, value: i64) -> Self {
-        self.resource_type_id = Some(value);
-        self
-    }
 }
 /// Wire schema of [`SubmitHandoverResourceRequestTasks`].
 pub static SUBMIT_HANDOVER_RESOURCE_REQUEST_TASKS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -156,20 +108,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<SubmitHandoverResource, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<SubmitHandoverResource, C> {
-    /// Sets [`tasks`](SubmitHandoverResourceRequest::tasks).
-    pub fn tasks(
-        mut self,
-        value: impl Into<Vec<SubmitHandoverResourceRequestTasks>>,
-    ) -> Self {
-        self.request = self.request.tasks(value);
-        self
-    }
-    /// Sets [`userId`](SubmitHandoverResourceRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

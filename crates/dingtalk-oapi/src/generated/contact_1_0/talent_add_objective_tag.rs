@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/talentTags/addObjectiveTag`: Talent add objective tag.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Talent add objective tag.
 ///
 /// `POST /v1.0/contact/talentTags/addObjectiveTag`
@@ -23,7 +25,8 @@ pub type TalentAddObjectiveTagError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`TalentAddObjectiveTag`]: Talent add objective tag.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = TalentAddObjectiveTag)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentAddObjectiveTagRequest {
@@ -40,54 +43,17 @@ pub struct TalentAddObjectiveTagRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl TalentAddObjectiveTagRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`sort_order`](Self::sort_order).
-    pub fn sort_order(mut self, value: i64) -> Self {
-        self.sort_order = Some(value);
-        self
-    }
-    /// Sets [`tag_code`](Self::tag_code).
-    pub fn tag_code(mut self, value: impl Into<String>) -> Self {
-        self.tag_code = Some(value.into());
-        self
-    }
-    /// Sets [`tag_name`](Self::tag_name).
-    pub fn tag_name(mut self, value: impl Into<String>) -> Self {
-        self.tag_name = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`TalentAddObjectiveTag`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct TalentAddObjectiveTagResponse {
     /// A `TalentAddObjectiveTagResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentAddObjectiveTagResponseBodyResult>,
 }
-impl TalentAddObjectiveTagResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: TalentAddObjectiveTagResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for TalentAddObjectiveTagResponse {}
 /// TalentAddObjectiveTagResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentAddObjectiveTagResponseBodyResult {
@@ -97,22 +63,6 @@ pub struct TalentAddObjectiveTagResponseBodyResult {
     /// A `string` value. Wire name `tagName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
-}
-impl TalentAddObjectiveTagResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`tag_code`](Self::tag_code).
-    pub fn tag_code(mut self, value: impl Into<String>) -> Self {
-        self.tag_code = Some(value.into());
-        self
-    }
-    /// Sets [`tag_name`](Self::tag_name).
-    pub fn tag_name(mut self, value: impl Into<String>) -> Self {
-        self.tag_name = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`TalentAddObjectiveTagResponseBodyResult`].
 pub static TALENT_ADD_OBJECTIVE_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -159,27 +109,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<TalentAddObjectiveTag, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<TalentAddObjectiveTag, C> {
-    /// Sets [`sortOrder`](TalentAddObjectiveTagRequest::sort_order).
-    pub fn sort_order(mut self, value: i64) -> Self {
-        self.request = self.request.sort_order(value);
-        self
-    }
-    /// Sets [`tagCode`](TalentAddObjectiveTagRequest::tag_code).
-    pub fn tag_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.tag_code(value);
-        self
-    }
-    /// Sets [`tagName`](TalentAddObjectiveTagRequest::tag_name).
-    pub fn tag_name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.tag_name(value);
-        self
-    }
-    /// Sets [`userId`](TalentAddObjectiveTagRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/talentTags/addPersonalityTag`: Talent add personality tag.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Talent add personality tag.
 ///
 /// `POST /v1.0/contact/talentTags/addPersonalityTag`
@@ -23,7 +25,8 @@ pub type TalentAddPersonalityTagError = rt::Error<crate::generated::service::Api
 /// Parameters of [`TalentAddPersonalityTag`]: Talent add personality tag.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = TalentAddPersonalityTag)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentAddPersonalityTagRequest {
@@ -46,64 +49,17 @@ pub struct TalentAddPersonalityTagRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
 }
-impl TalentAddPersonalityTagRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`category_code`](Self::category_code).
-    pub fn category_code(mut self, value: impl Into<String>) -> Self {
-        self.category_code = Some(value.into());
-        self
-    }
-    /// Sets [`category_name`](Self::category_name).
-    pub fn category_name(mut self, value: impl Into<String>) -> Self {
-        self.category_name = Some(value.into());
-        self
-    }
-    /// Sets [`category_sort_order`](Self::category_sort_order).
-    pub fn category_sort_order(mut self, value: i64) -> Self {
-        self.category_sort_order = Some(value);
-        self
-    }
-    /// Sets [`sort_order`](Self::sort_order).
-    pub fn sort_order(mut self, value: i64) -> Self {
-        self.sort_order = Some(value);
-        self
-    }
-    /// Sets [`tag_code`](Self::tag_code).
-    pub fn tag_code(mut self, value: impl Into<String>) -> Self {
-        self.tag_code = Some(value.into());
-        self
-    }
-    /// Sets [`tag_name`](Self::tag_name).
-    pub fn tag_name(mut self, value: impl Into<String>) -> Self {
-        self.tag_name = Some(value.into());
-        self
-    }
-}
 /// The response of [`TalentAddPersonalityTag`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct TalentAddPersonalityTagResponse {
     /// A `TalentAddPersonalityTagResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentAddPersonalityTagResponseBodyResult>,
 }
-impl TalentAddPersonalityTagResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: TalentAddPersonalityTagResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for TalentAddPersonalityTagResponse {}
 /// TalentAddPersonalityTagResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentAddPersonalityTagResponseBodyResult {
@@ -119,32 +75,6 @@ pub struct TalentAddPersonalityTagResponseBodyResult {
     /// A `string` value. Wire name `tagName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
-}
-impl TalentAddPersonalityTagResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`category_code`](Self::category_code).
-    pub fn category_code(mut self, value: impl Into<String>) -> Self {
-        self.category_code = Some(value.into());
-        self
-    }
-    /// Sets [`category_name`](Self::category_name).
-    pub fn category_name(mut self, value: impl Into<String>) -> Self {
-        self.category_name = Some(value.into());
-        self
-    }
-    /// Sets [`tag_code`](Self::tag_code).
-    pub fn tag_code(mut self, value: impl Into<String>) -> Self {
-        self.tag_code = Some(value.into());
-        self
-    }
-    /// Sets [`tag_name`](Self::tag_name).
-    pub fn tag_name(mut self, value: impl Into<String>) -> Self {
-        self.tag_name = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`TalentAddPersonalityTagResponseBodyResult`].
 pub static TALENT_ADD_PERSONALITY_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -197,37 +127,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<TalentAddPersonalityTag, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<TalentAddPersonalityTag, C> {
-    /// Sets [`categoryCode`](TalentAddPersonalityTagRequest::category_code).
-    pub fn category_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.category_code(value);
-        self
-    }
-    /// Sets [`categoryName`](TalentAddPersonalityTagRequest::category_name).
-    pub fn category_name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.category_name(value);
-        self
-    }
-    /// Sets [`categorySortOrder`](TalentAddPersonalityTagRequest::category_sort_order).
-    pub fn category_sort_order(mut self, value: i64) -> Self {
-        self.request = self.request.category_sort_order(value);
-        self
-    }
-    /// Sets [`sortOrder`](TalentAddPersonalityTagRequest::sort_order).
-    pub fn sort_order(mut self, value: i64) -> Self {
-        self.request = self.request.sort_order(value);
-        self
-    }
-    /// Sets [`tagCode`](TalentAddPersonalityTagRequest::tag_code).
-    pub fn tag_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.tag_code(value);
-        self
-    }
-    /// Sets [`tagName`](TalentAddPersonalityTagRequest::tag_name).
-    pub fn tag_name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.tag_name(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/talentTags/deleteCustomTagWithClearLike`: Talent delete custom tag.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Talent delete custom tag.
 ///
 /// `POST /v1.0/contact/talentTags/deleteCustomTagWithClearLike`
@@ -23,7 +25,8 @@ pub type TalentDeleteCustomTagError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`TalentDeleteCustomTag`]: Talent delete custom tag.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = TalentDeleteCustomTag)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentDeleteCustomTagRequest {
@@ -34,60 +37,22 @@ pub struct TalentDeleteCustomTagRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl TalentDeleteCustomTagRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`tag_code`](Self::tag_code).
-    pub fn tag_code(mut self, value: impl Into<String>) -> Self {
-        self.tag_code = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`TalentDeleteCustomTag`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct TalentDeleteCustomTagResponse {
     /// A `TalentDeleteCustomTagResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentDeleteCustomTagResponseBodyResult>,
 }
-impl TalentDeleteCustomTagResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: TalentDeleteCustomTagResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for TalentDeleteCustomTagResponse {}
 /// TalentDeleteCustomTagResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct TalentDeleteCustomTagResponseBodyResult {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-}
-impl TalentDeleteCustomTagResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = Some(value);
-        self
-    }
 }
 /// Wire schema of [`TalentDeleteCustomTagResponseBodyResult`].
 pub static TALENT_DELETE_CUSTOM_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -129,17 +94,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<TalentDeleteCustomTag, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<TalentDeleteCustomTag, C> {
-    /// Sets [`tagCode`](TalentDeleteCustomTagRequest::tag_code).
-    pub fn tag_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.tag_code(value);
-        self
-    }
-    /// Sets [`userId`](TalentDeleteCustomTagRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/talentTags/deleteObjectiveTag`: Talent delete objective tag.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Talent delete objective tag.
 ///
 /// `POST /v1.0/contact/talentTags/deleteObjectiveTag`
@@ -23,7 +25,8 @@ pub type TalentDeleteObjectiveTagError = rt::Error<crate::generated::service::Ap
 /// Parameters of [`TalentDeleteObjectiveTag`]: Talent delete objective tag.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = TalentDeleteObjectiveTag)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentDeleteObjectiveTagRequest {
@@ -34,60 +37,22 @@ pub struct TalentDeleteObjectiveTagRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl TalentDeleteObjectiveTagRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`tag_code`](Self::tag_code).
-    pub fn tag_code(mut self, value: impl Into<String>) -> Self {
-        self.tag_code = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`TalentDeleteObjectiveTag`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct TalentDeleteObjectiveTagResponse {
     /// A `TalentDeleteObjectiveTagResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentDeleteObjectiveTagResponseBodyResult>,
 }
-impl TalentDeleteObjectiveTagResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: TalentDeleteObjectiveTagResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for TalentDeleteObjectiveTagResponse {}
 /// TalentDeleteObjectiveTagResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct TalentDeleteObjectiveTagResponseBodyResult {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-}
-impl TalentDeleteObjectiveTagResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = Some(value);
-        self
-    }
 }
 /// Wire schema of [`TalentDeleteObjectiveTagResponseBodyResult`].
 pub static TALENT_DELETE_OBJECTIVE_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -131,17 +96,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<TalentDeleteObjectiveTag, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<TalentDeleteObjectiveTag, C> {
-    /// Sets [`tagCode`](TalentDeleteObjectiveTagRequest::tag_code).
-    pub fn tag_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.tag_code(value);
-        self
-    }
-    /// Sets [`userId`](TalentDeleteObjectiveTagRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

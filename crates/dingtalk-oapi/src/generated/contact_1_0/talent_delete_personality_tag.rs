@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/talentTags/deletePersonalityTag`: Talent delete personality tag.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Talent delete personality tag.
 ///
 /// `POST /v1.0/contact/talentTags/deletePersonalityTag`
@@ -23,7 +25,8 @@ pub type TalentDeletePersonalityTagError = rt::Error<crate::generated::service::
 /// Parameters of [`TalentDeletePersonalityTag`]: Talent delete personality tag.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = TalentDeletePersonalityTag)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentDeletePersonalityTagRequest {
@@ -31,58 +34,22 @@ pub struct TalentDeletePersonalityTagRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
 }
-impl TalentDeletePersonalityTagRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`tag_code`](Self::tag_code).
-    pub fn tag_code(mut self, value: impl Into<String>) -> Self {
-        self.tag_code = Some(value.into());
-        self
-    }
-}
 /// The response of [`TalentDeletePersonalityTag`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct TalentDeletePersonalityTagResponse {
     /// A `TalentDeletePersonalityTagResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentDeletePersonalityTagResponseBodyResult>,
 }
-impl TalentDeletePersonalityTagResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(
-        mut self,
-        value: TalentDeletePersonalityTagResponseBodyResult,
-    ) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for TalentDeletePersonalityTagResponse {}
 /// TalentDeletePersonalityTagResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct TalentDeletePersonalityTagResponseBodyResult {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-}
-impl TalentDeletePersonalityTagResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = Some(value);
-        self
-    }
 }
 /// Wire schema of [`TalentDeletePersonalityTagResponseBodyResult`].
 pub static TALENT_DELETE_PERSONALITY_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -123,12 +90,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<TalentDeletePersonalityTag, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<TalentDeletePersonalityTag, C> {
-    /// Sets [`tagCode`](TalentDeletePersonalityTagRequest::tag_code).
-    pub fn tag_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.tag_code(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/talentTags/likeTag`: Talent like tag.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Talent like tag.
 ///
 /// `POST /v1.0/contact/talentTags/likeTag`
@@ -23,7 +25,8 @@ pub type TalentLikeTagError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`TalentLikeTag`]: Talent like tag.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = TalentLikeTag)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentLikeTagRequest {
@@ -40,70 +43,22 @@ pub struct TalentLikeTagRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl TalentLikeTagRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`action_type`](Self::action_type).
-    pub fn action_type(mut self, value: impl Into<String>) -> Self {
-        self.action_type = Some(value.into());
-        self
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`tag_code`](Self::tag_code).
-    pub fn tag_code(mut self, value: impl Into<String>) -> Self {
-        self.tag_code = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`TalentLikeTag`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct TalentLikeTagResponse {
     /// A `TalentLikeTagResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentLikeTagResponseBodyResult>,
 }
-impl TalentLikeTagResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: TalentLikeTagResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for TalentLikeTagResponse {}
 /// TalentLikeTagResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct TalentLikeTagResponseBodyResult {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-}
-impl TalentLikeTagResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = Some(value);
-        self
-    }
 }
 /// Wire schema of [`TalentLikeTagResponseBodyResult`].
 pub static TALENT_LIKE_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -145,27 +100,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`TalentLikeTagRequest`] for the parameters and [`TalentLikeTagError`] for what can go wrong: `client.contact_1_0().talent_like_tag().send().await?`.
     pub fn talent_like_tag(&self) -> crate::generated::RequestBuilder<TalentLikeTag, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<TalentLikeTag, C> {
-    /// Sets [`actionType`](TalentLikeTagRequest::action_type).
-    pub fn action_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.action_type(value);
-        self
-    }
-    /// Sets [`operatorUserId`](TalentLikeTagRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
-    }
-    /// Sets [`tagCode`](TalentLikeTagRequest::tag_code).
-    pub fn tag_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.tag_code(value);
-        self
-    }
-    /// Sets [`userId`](TalentLikeTagRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

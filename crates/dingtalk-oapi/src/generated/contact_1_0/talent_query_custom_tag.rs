@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/talentTags/queryCustomTag`: Talent query custom tag.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Talent query custom tag.
 ///
 /// `GET /v1.0/contact/talentTags/queryCustomTag`
@@ -23,7 +25,8 @@ pub type TalentQueryCustomTagError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`TalentQueryCustomTag`]: Talent query custom tag.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = TalentQueryCustomTag)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryCustomTagRequest {
@@ -31,58 +34,22 @@ pub struct TalentQueryCustomTagRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl TalentQueryCustomTagRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`TalentQueryCustomTag`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct TalentQueryCustomTagResponse {
     /// A `TalentQueryCustomTagResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentQueryCustomTagResponseBodyResult>,
 }
-impl TalentQueryCustomTagResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: TalentQueryCustomTagResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for TalentQueryCustomTagResponse {}
 /// TalentQueryCustomTagResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct TalentQueryCustomTagResponseBodyResult {
     /// A `list<TalentQueryCustomTagResponseBodyResultTags>` value.
     #[serde(default)]
     pub tags: Vec<TalentQueryCustomTagResponseBodyResultTags>,
-}
-impl TalentQueryCustomTagResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`tags`](Self::tags).
-    pub fn tags(
-        mut self,
-        value: impl Into<Vec<TalentQueryCustomTagResponseBodyResultTags>>,
-    ) -> Self {
-        self.tags = value.into();
-        self
-    }
 }
 /// Wire schema of [`TalentQueryCustomTagResponseBodyResult`].
 pub static TALENT_QUERY_CUSTOM_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -99,7 +66,7 @@ pub static TALENT_QUERY_CUSTOM_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema
     ],
 };
 /// TalentQueryCustomTagResponseBodyResultTags
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryCustomTagResponseBodyResultTags {
@@ -112,27 +79,6 @@ pub struct TalentQueryCustomTagResponseBodyResultTags {
     /// A `string` value. Wire name `tagName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
-}
-impl TalentQueryCustomTagResponseBodyResultTags {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`sort_order`](Self::sort_order).
-    pub fn sort_order(mut self, value: i64) -> Self {
-        self.sort_order = Some(value);
-        self
-    }
-    /// Sets [`tag_code`](Self::tag_code).
-    pub fn tag_code(mut self, value: impl Into<String>) -> Self {
-        self.tag_code = Some(value.into());
-        self
-    }
-    /// Sets [`tag_name`](Self::tag_name).
-    pub fn tag_name(mut self, value: impl Into<String>) -> Self {
-        self.tag_name = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`TalentQueryCustomTagResponseBodyResultTags`].
 pub static TALENT_QUERY_CUSTOM_TAG_RESPONSE_BODY_RESULT_TAGS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -175,12 +121,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<TalentQueryCustomTag, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<TalentQueryCustomTag, C> {
-    /// Sets [`userId`](TalentQueryCustomTagRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

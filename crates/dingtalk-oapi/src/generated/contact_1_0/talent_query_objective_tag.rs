@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/talentTags/queryObjectiveTag`: Talent query objective tag.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Talent query objective tag.
 ///
 /// `GET /v1.0/contact/talentTags/queryObjectiveTag`
@@ -23,7 +25,8 @@ pub type TalentQueryObjectiveTagError = rt::Error<crate::generated::service::Api
 /// Parameters of [`TalentQueryObjectiveTag`]: Talent query objective tag.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = TalentQueryObjectiveTag)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryObjectiveTagRequest {
@@ -31,58 +34,22 @@ pub struct TalentQueryObjectiveTagRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl TalentQueryObjectiveTagRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`TalentQueryObjectiveTag`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct TalentQueryObjectiveTagResponse {
     /// A `TalentQueryObjectiveTagResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentQueryObjectiveTagResponseBodyResult>,
 }
-impl TalentQueryObjectiveTagResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: TalentQueryObjectiveTagResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for TalentQueryObjectiveTagResponse {}
 /// TalentQueryObjectiveTagResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct TalentQueryObjectiveTagResponseBodyResult {
     /// A `list<TalentQueryObjectiveTagResponseBodyResultTags>` value.
     #[serde(default)]
     pub tags: Vec<TalentQueryObjectiveTagResponseBodyResultTags>,
-}
-impl TalentQueryObjectiveTagResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`tags`](Self::tags).
-    pub fn tags(
-        mut self,
-        value: impl Into<Vec<TalentQueryObjectiveTagResponseBodyResultTags>>,
-    ) -> Self {
-        self.tags = value.into();
-        self
-    }
 }
 /// Wire schema of [`TalentQueryObjectiveTagResponseBodyResult`].
 pub static TALENT_QUERY_OBJECTIVE_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -99,7 +66,7 @@ pub static TALENT_QUERY_OBJECTIVE_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSch
     ],
 };
 /// TalentQueryObjectiveTagResponseBodyResultTags
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryObjectiveTagResponseBodyResultTags {
@@ -112,27 +79,6 @@ pub struct TalentQueryObjectiveTagResponseBodyResultTags {
     /// A `string` value. Wire name `tagName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
-}
-impl TalentQueryObjectiveTagResponseBodyResultTags {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`sort_order`](Self::sort_order).
-    pub fn sort_order(mut self, value: i64) -> Self {
-        self.sort_order = Some(value);
-        self
-    }
-    /// Sets [`tag_code`](Self::tag_code).
-    pub fn tag_code(mut self, value: impl Into<String>) -> Self {
-        self.tag_code = Some(value.into());
-        self
-    }
-    /// Sets [`tag_name`](Self::tag_name).
-    pub fn tag_name(mut self, value: impl Into<String>) -> Self {
-        self.tag_name = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`TalentQueryObjectiveTagResponseBodyResultTags`].
 pub static TALENT_QUERY_OBJECTIVE_TAG_RESPONSE_BODY_RESULT_TAGS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -177,12 +123,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<TalentQueryObjectiveTag, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<TalentQueryObjectiveTag, C> {
-    /// Sets [`userId`](TalentQueryObjectiveTagRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

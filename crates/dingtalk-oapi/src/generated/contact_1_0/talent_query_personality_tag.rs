@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/talentTags/queryPersonalityTag`: Talent query personality tag.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Talent query personality tag.
 ///
 /// `GET /v1.0/contact/talentTags/queryPersonalityTag`
@@ -23,56 +25,26 @@ pub type TalentQueryPersonalityTagError = rt::Error<crate::generated::service::A
 /// Parameters of [`TalentQueryPersonalityTag`]: Talent query personality tag.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = TalentQueryPersonalityTag)]
 #[non_exhaustive]
 pub struct TalentQueryPersonalityTagRequest {}
-impl TalentQueryPersonalityTagRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
 /// The response of [`TalentQueryPersonalityTag`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct TalentQueryPersonalityTagResponse {
     /// A `TalentQueryPersonalityTagResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentQueryPersonalityTagResponseBodyResult>,
 }
-impl TalentQueryPersonalityTagResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: TalentQueryPersonalityTagResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for TalentQueryPersonalityTagResponse {}
 /// TalentQueryPersonalityTagResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct TalentQueryPersonalityTagResponseBodyResult {
     /// A `list<TalentQueryPersonalityTagResponseBodyResultTags>` value.
     #[serde(default)]
     pub tags: Vec<TalentQueryPersonalityTagResponseBodyResultTags>,
-}
-impl TalentQueryPersonalityTagResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`tags`](Self::tags).
-    pub fn tags(
-        mut self,
-        value: impl Into<Vec<TalentQueryPersonalityTagResponseBodyResultTags>>,
-    ) -> Self {
-        self.tags = value.into();
-        self
-    }
 }
 /// Wire schema of [`TalentQueryPersonalityTagResponseBodyResult`].
 pub static TALENT_QUERY_PERSONALITY_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -89,7 +61,7 @@ pub static TALENT_QUERY_PERSONALITY_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectS
     ],
 };
 /// TalentQueryPersonalityTagResponseBodyResultTags
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryPersonalityTagResponseBodyResultTags {
@@ -111,42 +83,6 @@ pub struct TalentQueryPersonalityTagResponseBodyResultTags {
     /// A `string` value. Wire name `tagName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
-}
-impl TalentQueryPersonalityTagResponseBodyResultTags {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`category_code`](Self::category_code).
-    pub fn category_code(mut self, value: impl Into<String>) -> Self {
-        self.category_code = Some(value.into());
-        self
-    }
-    /// Sets [`category_name`](Self::category_name).
-    pub fn category_name(mut self, value: impl Into<String>) -> Self {
-        self.category_name = Some(value.into());
-        self
-    }
-    /// Sets [`category_sort_order`](Self::category_sort_order).
-    pub fn category_sort_order(mut self, value: i64) -> Self {
-        self.category_sort_order = Some(value);
-        self
-    }
-    /// Sets [`sort_order`](Self::sort_order).
-    pub fn sort_order(mut self, value: i64) -> Self {
-        self.sort_order = Some(value);
-        self
-    }
-    /// Sets [`tag_code`](Self::tag_code).
-    pub fn tag_code(mut self, value: impl Into<String>) -> Self {
-        self.tag_code = Some(value.into());
-        self
-    }
-    /// Sets [`tag_name`](Self::tag_name).
-    pub fn tag_name(mut self, value: impl Into<String>) -> Self {
-        self.tag_name = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`TalentQueryPersonalityTagResponseBodyResultTags`].
 pub static TALENT_QUERY_PERSONALITY_TAG_RESPONSE_BODY_RESULT_TAGS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -196,4 +132,3 @@ impl<C: Clone> super::Operations<C> {
         crate::generated::RequestBuilder::new(self.client.clone())
     }
 }
-impl<C> crate::generated::RequestBuilder<TalentQueryPersonalityTag, C> {}

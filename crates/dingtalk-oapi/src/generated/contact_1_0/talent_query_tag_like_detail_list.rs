@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/talentTags/queryTagLikeDetailList`: Talent query tag like detail list.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Talent query tag like detail list.
 ///
 /// `GET /v1.0/contact/talentTags/queryTagLikeDetailList`
@@ -25,7 +27,8 @@ pub type TalentQueryTagLikeDetailListError = rt::Error<
 /// Parameters of [`TalentQueryTagLikeDetailList`]: Talent query tag like detail list.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = TalentQueryTagLikeDetailList)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeDetailListRequest {
@@ -42,57 +45,17 @@ pub struct TalentQueryTagLikeDetailListRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl TalentQueryTagLikeDetailListRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`cursor`](Self::cursor).
-    pub fn cursor(mut self, value: i64) -> Self {
-        self.cursor = Some(value);
-        self
-    }
-    /// Sets [`size`](Self::size).
-    pub fn size(mut self, value: i64) -> Self {
-        self.size = Some(value);
-        self
-    }
-    /// Sets [`tag_code`](Self::tag_code).
-    pub fn tag_code(mut self, value: impl Into<String>) -> Self {
-        self.tag_code = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`TalentQueryTagLikeDetailList`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeDetailListResponse {
     /// A `TalentQueryTagLikeDetailListResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentQueryTagLikeDetailListResponseBodyResult>,
 }
-impl TalentQueryTagLikeDetailListResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(
-        mut self,
-        value: TalentQueryTagLikeDetailListResponseBodyResult,
-    ) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for TalentQueryTagLikeDetailListResponse {}
 /// TalentQueryTagLikeDetailListResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeDetailListResponseBodyResult {
@@ -105,30 +68,6 @@ pub struct TalentQueryTagLikeDetailListResponseBodyResult {
     /// A `i64` value. Wire name `nextCursor`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<i64>,
-}
-impl TalentQueryTagLikeDetailListResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = Some(value);
-        self
-    }
-    /// Sets [`like_details`](Self::like_details).
-    pub fn like_details(
-        mut self,
-        value: impl Into<Vec<TalentQueryTagLikeDetailListResponseBodyResultLikeDetails>>,
-    ) -> Self {
-        self.like_details = value.into();
-        self
-    }
-    /// Sets [`next_cursor`](Self::next_cursor).
-    pub fn next_cursor(mut self, value: i64) -> Self {
-        self.next_cursor = Some(value);
-        self
-    }
 }
 /// Wire schema of [`TalentQueryTagLikeDetailListResponseBodyResult`].
 pub static TALENT_QUERY_TAG_LIKE_DETAIL_LIST_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -147,7 +86,7 @@ pub static TALENT_QUERY_TAG_LIKE_DETAIL_LIST_RESPONSE_BODY_RESULT_SCHEMA: rt::Ob
     ],
 };
 /// TalentQueryTagLikeDetailListResponseBodyResultLikeDetails
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeDetailListResponseBodyResultLikeDetails {
@@ -157,22 +96,6 @@ pub struct TalentQueryTagLikeDetailListResponseBodyResultLikeDetails {
     /// A `string` value. Wire name `operatorUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
-}
-impl TalentQueryTagLikeDetailListResponseBodyResultLikeDetails {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`like_timestamp`](Self::like_timestamp).
-    pub fn like_timestamp(mut self, value: i64) -> Self {
-        self.like_timestamp = Some(value);
-        self
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`TalentQueryTagLikeDetailListResponseBodyResultLikeDetails`].
 pub static TALENT_QUERY_TAG_LIKE_DETAIL_LIST_RESPONSE_BODY_RESULT_LIKE_DETAILS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -221,27 +144,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<TalentQueryTagLikeDetailList, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<TalentQueryTagLikeDetailList, C> {
-    /// Sets [`cursor`](TalentQueryTagLikeDetailListRequest::cursor).
-    pub fn cursor(mut self, value: i64) -> Self {
-        self.request = self.request.cursor(value);
-        self
-    }
-    /// Sets [`size`](TalentQueryTagLikeDetailListRequest::size).
-    pub fn size(mut self, value: i64) -> Self {
-        self.request = self.request.size(value);
-        self
-    }
-    /// Sets [`tagCode`](TalentQueryTagLikeDetailListRequest::tag_code).
-    pub fn tag_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.tag_code(value);
-        self
-    }
-    /// Sets [`userId`](TalentQueryTagLikeDetailListRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/talentTags/queryTagLikeList`: Talent query tag like list.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Talent query tag like list.
 ///
 /// `GET /v1.0/contact/talentTags/queryTagLikeList`
@@ -23,7 +25,8 @@ pub type TalentQueryTagLikeListError = rt::Error<crate::generated::service::ApiC
 /// Parameters of [`TalentQueryTagLikeList`]: Talent query tag like list.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = TalentQueryTagLikeList)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeListRequest {
@@ -34,64 +37,23 @@ pub struct TalentQueryTagLikeListRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl TalentQueryTagLikeListRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`TalentQueryTagLikeList`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeListResponse {
     /// A `TalentQueryTagLikeListResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentQueryTagLikeListResponseBodyResult>,
 }
-impl TalentQueryTagLikeListResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: TalentQueryTagLikeListResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for TalentQueryTagLikeListResponse {}
 /// TalentQueryTagLikeListResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeListResponseBodyResult {
     /// A `list<TalentQueryTagLikeListResponseBodyResultTagLikes>` value. Wire name `tagLikes`.
     #[serde(default)]
     pub tag_likes: Vec<TalentQueryTagLikeListResponseBodyResultTagLikes>,
-}
-impl TalentQueryTagLikeListResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`tag_likes`](Self::tag_likes).
-    pub fn tag_likes(
-        mut self,
-        value: impl Into<Vec<TalentQueryTagLikeListResponseBodyResultTagLikes>>,
-    ) -> Self {
-        self.tag_likes = value.into();
-        self
-    }
 }
 /// Wire schema of [`TalentQueryTagLikeListResponseBodyResult`].
 pub static TALENT_QUERY_TAG_LIKE_LIST_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -108,7 +70,7 @@ pub static TALENT_QUERY_TAG_LIKE_LIST_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSch
     ],
 };
 /// TalentQueryTagLikeListResponseBodyResultTagLikes
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeListResponseBodyResultTagLikes {
@@ -124,32 +86,6 @@ pub struct TalentQueryTagLikeListResponseBodyResultTagLikes {
     /// A `string` value. Wire name `tagName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
-}
-impl TalentQueryTagLikeListResponseBodyResultTagLikes {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_liked`](Self::has_liked).
-    pub fn has_liked(mut self, value: bool) -> Self {
-        self.has_liked = Some(value);
-        self
-    }
-    /// Sets [`like_count`](Self::like_count).
-    pub fn like_count(mut self, value: i64) -> Self {
-        self.like_count = Some(value);
-        self
-    }
-    /// Sets [`tag_code`](Self::tag_code).
-    pub fn tag_code(mut self, value: impl Into<String>) -> Self {
-        self.tag_code = Some(value.into());
-        self
-    }
-    /// Sets [`tag_name`](Self::tag_name).
-    pub fn tag_name(mut self, value: impl Into<String>) -> Self {
-        self.tag_name = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`TalentQueryTagLikeListResponseBodyResultTagLikes`].
 pub static TALENT_QUERY_TAG_LIKE_LIST_RESPONSE_BODY_RESULT_TAG_LIKES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -198,17 +134,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<TalentQueryTagLikeList, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<TalentQueryTagLikeList, C> {
-    /// Sets [`operatorUserId`](TalentQueryTagLikeListRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
-    }
-    /// Sets [`userId`](TalentQueryTagLikeListRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/orgAccount/transformToExclusiveAccounts`: Transform to exclusive account.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Transform to exclusive account.
 ///
 /// `POST /v1.0/contact/orgAccount/transformToExclusiveAccounts`
@@ -25,7 +27,8 @@ pub type TransformToExclusiveAccountError = rt::Error<
 /// Parameters of [`TransformToExclusiveAccount`]: Transform to exclusive account.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = TransformToExclusiveAccount)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TransformToExclusiveAccountRequest {
@@ -45,37 +48,6 @@ pub struct TransformToExclusiveAccountRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl TransformToExclusiveAccountRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`idp_ding_talk`](Self::idp_ding_talk).
-    pub fn idp_ding_talk(mut self, value: bool) -> Self {
-        self.idp_ding_talk = Some(value);
-        self
-    }
-    /// Sets [`init_password`](Self::init_password).
-    pub fn init_password(mut self, value: impl Into<String>) -> Self {
-        self.init_password = Some(value.into());
-        self
-    }
-    /// Sets [`login_id`](Self::login_id).
-    pub fn login_id(mut self, value: impl Into<String>) -> Self {
-        self.login_id = Some(value.into());
-        self
-    }
-    /// Sets [`transform_type`](Self::transform_type).
-    pub fn transform_type(mut self, value: impl Into<String>) -> Self {
-        self.transform_type = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 impl std::fmt::Debug for TransformToExclusiveAccountRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TransformToExclusiveAccountRequest")
@@ -88,15 +60,9 @@ impl std::fmt::Debug for TransformToExclusiveAccountRequest {
     }
 }
 /// The response of [`TransformToExclusiveAccount`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct TransformToExclusiveAccountResponse {}
-impl TransformToExclusiveAccountResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
 impl rt::ResponseEnvelope for TransformToExclusiveAccountResponse {}
 /// How [`TransformToExclusiveAccount`] is called: everything the generic runtime needs.
 pub static TRANSFORM_TO_EXCLUSIVE_ACCOUNT: rt::OperationDescriptor = rt::OperationDescriptor {
@@ -131,32 +97,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<TransformToExclusiveAccount, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<TransformToExclusiveAccount, C> {
-    /// Sets [`idpDingTalk`](TransformToExclusiveAccountRequest::idp_ding_talk).
-    pub fn idp_ding_talk(mut self, value: bool) -> Self {
-        self.request = self.request.idp_ding_talk(value);
-        self
-    }
-    /// Sets [`initPassword`](TransformToExclusiveAccountRequest::init_password).
-    pub fn init_password(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.init_password(value);
-        self
-    }
-    /// Sets [`loginId`](TransformToExclusiveAccountRequest::login_id).
-    pub fn login_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.login_id(value);
-        self
-    }
-    /// Sets [`transformType`](TransformToExclusiveAccountRequest::transform_type).
-    pub fn transform_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.transform_type(value);
-        self
-    }
-    /// Sets [`userId`](TransformToExclusiveAccountRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

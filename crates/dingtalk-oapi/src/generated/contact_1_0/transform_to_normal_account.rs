@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/orgAccounts/transformToNormalAccount`: Transform to normal account.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Transform to normal account.
 ///
 /// `POST /v1.0/contact/orgAccounts/transformToNormalAccount`
@@ -23,7 +25,8 @@ pub type TransformToNormalAccountError = rt::Error<crate::generated::service::Ap
 /// Parameters of [`TransformToNormalAccount`]: Transform to normal account.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = TransformToNormalAccount)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TransformToNormalAccountRequest {
@@ -31,35 +34,13 @@ pub struct TransformToNormalAccountRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl TransformToNormalAccountRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`TransformToNormalAccount`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct TransformToNormalAccountResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-}
-impl TransformToNormalAccountResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for TransformToNormalAccountResponse {}
 /// How [`TransformToNormalAccount`] is called: everything the generic runtime needs.
@@ -89,12 +70,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<TransformToNormalAccount, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<TransformToNormalAccount, C> {
-    /// Sets [`userId`](TransformToNormalAccountRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

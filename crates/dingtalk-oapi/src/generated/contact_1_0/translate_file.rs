@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/files/translate`: Translate file.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Translate file.
 ///
 /// `POST /v1.0/contact/files/translate`
@@ -23,7 +25,8 @@ pub type TranslateFileError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`TranslateFile`]: Translate file.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = TranslateFile)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TranslateFileRequest {
@@ -37,46 +40,14 @@ pub struct TranslateFileRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
-impl TranslateFileRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`medias`](Self::medias).
-    pub fn medias(mut self, value: rt::JsonValue) -> Self {
-        self.medias = Some(value);
-        self
-    }
-    /// Sets [`output_file_name`](Self::output_file_name).
-    pub fn output_file_name(mut self, value: impl Into<String>) -> Self {
-        self.output_file_name = Some(value.into());
-        self
-    }
-    /// Sets [`union_id`](Self::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.union_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`TranslateFile`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TranslateFileResponse {
     /// A `string` value. Wire name `jobId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<String>,
-}
-impl TranslateFileResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`job_id`](Self::job_id).
-    pub fn job_id(mut self, value: impl Into<String>) -> Self {
-        self.job_id = Some(value.into());
-        self
-    }
 }
 impl rt::ResponseEnvelope for TranslateFileResponse {}
 /// How [`TranslateFile`] is called: everything the generic runtime needs.
@@ -108,22 +79,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`TranslateFileRequest`] for the parameters and [`TranslateFileError`] for what can go wrong: `client.contact_1_0().translate_file().send().await?`.
     pub fn translate_file(&self) -> crate::generated::RequestBuilder<TranslateFile, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<TranslateFile, C> {
-    /// Sets [`medias`](TranslateFileRequest::medias).
-    pub fn medias(mut self, value: rt::JsonValue) -> Self {
-        self.request = self.request.medias(value);
-        self
-    }
-    /// Sets [`outputFileName`](TranslateFileRequest::output_file_name).
-    pub fn output_file_name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.output_file_name(value);
-        self
-    }
-    /// Sets [`unionId`](TranslateFileRequest::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.union_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/contact/uniques/cards`: Unique query user card.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Unique query user card.
 ///
 /// `GET /v1.0/contact/uniques/cards`
@@ -23,7 +25,8 @@ pub type UniqueQueryUserCardError = rt::Error<crate::generated::service::ApiCode
 /// Parameters of [`UniqueQueryUserCard`]: Unique query user card.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = UniqueQueryUserCard)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UniqueQueryUserCardRequest {
@@ -34,24 +37,8 @@ pub struct UniqueQueryUserCardRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
-impl UniqueQueryUserCardRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`template_id`](Self::template_id).
-    pub fn template_id(mut self, value: impl Into<String>) -> Self {
-        self.template_id = Some(value.into());
-        self
-    }
-    /// Sets [`union_id`](Self::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.union_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`UniqueQueryUserCard`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UniqueQueryUserCardResponse {
@@ -85,62 +72,6 @@ pub struct UniqueQueryUserCardResponse {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-}
-impl UniqueQueryUserCardResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`avatar_url`](Self::avatar_url).
-    pub fn avatar_url(mut self, value: impl Into<String>) -> Self {
-        self.avatar_url = Some(value.into());
-        self
-    }
-    /// Sets [`card_id`](Self::card_id).
-    pub fn card_id(mut self, value: impl Into<String>) -> Self {
-        self.card_id = Some(value.into());
-        self
-    }
-    /// Sets [`extension`](Self::extension).
-    pub fn extension(mut self, value: rt::JsonValue) -> Self {
-        self.extension = Some(value);
-        self
-    }
-    /// Sets [`industry_name`](Self::industry_name).
-    pub fn industry_name(mut self, value: impl Into<String>) -> Self {
-        self.industry_name = Some(value.into());
-        self
-    }
-    /// Sets [`introduce`](Self::introduce).
-    pub fn introduce(mut self, value: impl Into<String>) -> Self {
-        self.introduce = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`org_name`](Self::org_name).
-    pub fn org_name(mut self, value: impl Into<String>) -> Self {
-        self.org_name = Some(value.into());
-        self
-    }
-    /// Sets [`settings`](Self::settings).
-    pub fn settings(mut self, value: rt::JsonValue) -> Self {
-        self.settings = Some(value);
-        self
-    }
-    /// Sets [`template_id`](Self::template_id).
-    pub fn template_id(mut self, value: impl Into<String>) -> Self {
-        self.template_id = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
 }
 impl rt::ResponseEnvelope for UniqueQueryUserCardResponse {}
 /// How [`UniqueQueryUserCard`] is called: everything the generic runtime needs.
@@ -184,17 +115,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<UniqueQueryUserCard, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<UniqueQueryUserCard, C> {
-    /// Sets [`templateId`](UniqueQueryUserCardRequest::template_id).
-    pub fn template_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.template_id(value);
-        self
-    }
-    /// Sets [`unionId`](UniqueQueryUserCardRequest::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.union_id(value);
-        self
     }
 }

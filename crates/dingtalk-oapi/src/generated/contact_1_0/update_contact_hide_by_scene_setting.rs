@@ -2,6 +2,8 @@
 
 //! `PUT /v1.0/contact/organizations/hides/settings/{settingId}`: Update contact hide by scene setting.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Update contact hide by scene setting.
 ///
 /// `PUT /v1.0/contact/organizations/hides/settings/{settingId}`
@@ -25,7 +27,8 @@ pub type UpdateContactHideBySceneSettingError = rt::Error<
 /// Parameters of [`UpdateContactHideBySceneSetting`]: Update contact hide by scene setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = UpdateContactHideBySceneSetting)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactHideBySceneSettingRequest {
@@ -72,103 +75,17 @@ pub struct UpdateContactHideBySceneSettingRequest {
         UpdateContactHideBySceneSettingRequestSearchSceneConfig,
     >,
 }
-impl UpdateContactHideBySceneSettingRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`setting_id`](Self::setting_id).
-    pub fn setting_id(mut self, value: impl Into<String>) -> Self {
-        self.setting_id = Some(value.into());
-        self
-    }
-    /// Sets [`description`](Self::description).
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_dept_ids`](Self::exclude_dept_ids).
-    pub fn exclude_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.exclude_dept_ids = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_tag_ids`](Self::exclude_tag_ids).
-    pub fn exclude_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.exclude_tag_ids = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_user_ids`](Self::exclude_user_ids).
-    pub fn exclude_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.exclude_user_ids = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`node_list_scene_config`](Self::node_list_scene_config).
-    pub fn node_list_scene_config(
-        mut self,
-        value: UpdateContactHideBySceneSettingRequestNodeListSceneConfig,
-    ) -> Self {
-        self.node_list_scene_config = Some(value);
-        self
-    }
-    /// Sets [`object_dept_ids`](Self::object_dept_ids).
-    pub fn object_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.object_dept_ids = Some(value.into());
-        self
-    }
-    /// Sets [`object_tag_ids`](Self::object_tag_ids).
-    pub fn object_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.object_tag_ids = Some(value.into());
-        self
-    }
-    /// Sets [`object_user_ids`](Self::object_user_ids).
-    pub fn object_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.object_user_ids = Some(value.into());
-        self
-    }
-    /// Sets [`profile_scene_config`](Self::profile_scene_config).
-    pub fn profile_scene_config(
-        mut self,
-        value: UpdateContactHideBySceneSettingRequestProfileSceneConfig,
-    ) -> Self {
-        self.profile_scene_config = Some(value);
-        self
-    }
-    /// Sets [`search_scene_config`](Self::search_scene_config).
-    pub fn search_scene_config(
-        mut self,
-        value: UpdateContactHideBySceneSettingRequestSearchSceneConfig,
-    ) -> Self {
-        self.search_scene_config = Some(value);
-        self
-    }
-}
 /// The response of [`UpdateContactHideBySceneSetting`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UpdateContactHideBySceneSettingResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
-impl UpdateContactHideBySceneSettingResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for UpdateContactHideBySceneSettingResponse {}
 /// UpdateContactHideBySceneSettingRequestNodeListSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactHideBySceneSettingRequestNodeListSceneConfig {
@@ -179,22 +96,6 @@ pub struct UpdateContactHideBySceneSettingRequestNodeListSceneConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_object_include_emp: Option<bool>,
 }
-impl UpdateContactHideBySceneSettingRequestNodeListSceneConfig {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
-    /// Sets [`dept_object_include_emp`](Self::dept_object_include_emp).
-    pub fn dept_object_include_emp(mut self, value: bool) -> Self {
-        self.dept_object_include_emp = Some(value);
-        self
-    }
-}
 /// Wire schema of [`UpdateContactHideBySceneSettingRequestNodeListSceneConfig`].
 pub static UPDATE_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_NODE_LIST_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateContactHideBySceneSettingRequestNodeListSceneConfig",
@@ -204,23 +105,12 @@ pub static UPDATE_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_NODE_LIST_SCENE_CONFIG_S
     ],
 };
 /// UpdateContactHideBySceneSettingRequestProfileSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UpdateContactHideBySceneSettingRequestProfileSceneConfig {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-}
-impl UpdateContactHideBySceneSettingRequestProfileSceneConfig {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
 }
 /// Wire schema of [`UpdateContactHideBySceneSettingRequestProfileSceneConfig`].
 pub static UPDATE_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_PROFILE_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -228,7 +118,7 @@ pub static UPDATE_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_PROFILE_SCENE_CONFIG_SCH
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
 };
 /// UpdateContactHideBySceneSettingRequestSearchSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactHideBySceneSettingRequestSearchSceneConfig {
@@ -238,22 +128,6 @@ pub struct UpdateContactHideBySceneSettingRequestSearchSceneConfig {
     /// A `bool` value. Wire name `deptObjectIncludeEmp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_object_include_emp: Option<bool>,
-}
-impl UpdateContactHideBySceneSettingRequestSearchSceneConfig {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
-    /// Sets [`dept_object_include_emp`](Self::dept_object_include_emp).
-    pub fn dept_object_include_emp(mut self, value: bool) -> Self {
-        self.dept_object_include_emp = Some(value);
-        self
-    }
 }
 /// Wire schema of [`UpdateContactHideBySceneSettingRequestSearchSceneConfig`].
 pub static UPDATE_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_SEARCH_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -325,76 +199,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<UpdateContactHideBySceneSetting, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<UpdateContactHideBySceneSetting, C> {
-    /// Sets [`settingId`](UpdateContactHideBySceneSettingRequest::setting_id).
-    pub fn setting_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.setting_id(value);
-        self
-    }
-    /// Sets [`description`](UpdateContactHideBySceneSettingRequest::description).
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.description(value);
-        self
-    }
-    /// Sets [`excludeDeptIds`](UpdateContactHideBySceneSettingRequest::exclude_dept_ids).
-    pub fn exclude_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.exclude_dept_ids(value);
-        self
-    }
-    /// Sets [`excludeTagIds`](UpdateContactHideBySceneSettingRequest::exclude_tag_ids).
-    pub fn exclude_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.exclude_tag_ids(value);
-        self
-    }
-    /// Sets [`excludeUserIds`](UpdateContactHideBySceneSettingRequest::exclude_user_ids).
-    pub fn exclude_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.exclude_user_ids(value);
-        self
-    }
-    /// Sets [`name`](UpdateContactHideBySceneSettingRequest::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.name(value);
-        self
-    }
-    /// Sets [`nodeListSceneConfig`](UpdateContactHideBySceneSettingRequest::node_list_scene_config).
-    pub fn node_list_scene_config(
-        mut self,
-        value: UpdateContactHideBySceneSettingRequestNodeListSceneConfig,
-    ) -> Self {
-        self.request = self.request.node_list_scene_config(value);
-        self
-    }
-    /// Sets [`objectDeptIds`](UpdateContactHideBySceneSettingRequest::object_dept_ids).
-    pub fn object_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.object_dept_ids(value);
-        self
-    }
-    /// Sets [`objectTagIds`](UpdateContactHideBySceneSettingRequest::object_tag_ids).
-    pub fn object_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.object_tag_ids(value);
-        self
-    }
-    /// Sets [`objectUserIds`](UpdateContactHideBySceneSettingRequest::object_user_ids).
-    pub fn object_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.object_user_ids(value);
-        self
-    }
-    /// Sets [`profileSceneConfig`](UpdateContactHideBySceneSettingRequest::profile_scene_config).
-    pub fn profile_scene_config(
-        mut self,
-        value: UpdateContactHideBySceneSettingRequestProfileSceneConfig,
-    ) -> Self {
-        self.request = self.request.profile_scene_config(value);
-        self
-    }
-    /// Sets [`searchSceneConfig`](UpdateContactHideBySceneSettingRequest::search_scene_config).
-    pub fn search_scene_config(
-        mut self,
-        value: UpdateContactHideBySceneSettingRequestSearchSceneConfig,
-    ) -> Self {
-        self.request = self.request.search_scene_config(value);
-        self
     }
 }

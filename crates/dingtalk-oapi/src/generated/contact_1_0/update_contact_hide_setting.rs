@@ -2,6 +2,8 @@
 
 //! `PUT /v1.0/contact/contactHideSettings`: Update contact hide setting.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Update contact hide setting.
 ///
 /// `PUT /v1.0/contact/contactHideSettings`
@@ -23,7 +25,8 @@ pub type UpdateContactHideSettingError = rt::Error<crate::generated::service::Ap
 /// Parameters of [`UpdateContactHideSetting`]: Update contact hide setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = UpdateContactHideSetting)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactHideSettingRequest {
@@ -64,90 +67,13 @@ pub struct UpdateContactHideSettingRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_tag_ids: Option<Vec<i64>>,
 }
-impl UpdateContactHideSettingRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
-    /// Sets [`description`](Self::description).
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_dept_ids`](Self::exclude_dept_ids).
-    pub fn exclude_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.exclude_dept_ids = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_staff_ids`](Self::exclude_staff_ids).
-    pub fn exclude_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.exclude_staff_ids = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_tag_ids`](Self::exclude_tag_ids).
-    pub fn exclude_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.exclude_tag_ids = Some(value.into());
-        self
-    }
-    /// Sets [`hide_in_search`](Self::hide_in_search).
-    pub fn hide_in_search(mut self, value: bool) -> Self {
-        self.hide_in_search = Some(value);
-        self
-    }
-    /// Sets [`hide_in_user_profile`](Self::hide_in_user_profile).
-    pub fn hide_in_user_profile(mut self, value: bool) -> Self {
-        self.hide_in_user_profile = Some(value);
-        self
-    }
-    /// Sets [`id`](Self::id).
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`object_dept_ids`](Self::object_dept_ids).
-    pub fn object_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.object_dept_ids = Some(value.into());
-        self
-    }
-    /// Sets [`object_staff_ids`](Self::object_staff_ids).
-    pub fn object_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.object_staff_ids = Some(value.into());
-        self
-    }
-    /// Sets [`object_tag_ids`](Self::object_tag_ids).
-    pub fn object_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.object_tag_ids = Some(value.into());
-        self
-    }
-}
 /// The response of [`UpdateContactHideSetting`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UpdateContactHideSettingResponse {
     /// A `i64` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<i64>,
-}
-impl UpdateContactHideSettingResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: i64) -> Self {
-        self.result = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for UpdateContactHideSettingResponse {}
 /// How [`UpdateContactHideSetting`] is called: everything the generic runtime needs.
@@ -196,67 +122,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<UpdateContactHideSetting, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<UpdateContactHideSetting, C> {
-    /// Sets [`active`](UpdateContactHideSettingRequest::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.request = self.request.active(value);
-        self
-    }
-    /// Sets [`description`](UpdateContactHideSettingRequest::description).
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.description(value);
-        self
-    }
-    /// Sets [`excludeDeptIds`](UpdateContactHideSettingRequest::exclude_dept_ids).
-    pub fn exclude_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.exclude_dept_ids(value);
-        self
-    }
-    /// Sets [`excludeStaffIds`](UpdateContactHideSettingRequest::exclude_staff_ids).
-    pub fn exclude_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.exclude_staff_ids(value);
-        self
-    }
-    /// Sets [`excludeTagIds`](UpdateContactHideSettingRequest::exclude_tag_ids).
-    pub fn exclude_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.exclude_tag_ids(value);
-        self
-    }
-    /// Sets [`hideInSearch`](UpdateContactHideSettingRequest::hide_in_search).
-    pub fn hide_in_search(mut self, value: bool) -> Self {
-        self.request = self.request.hide_in_search(value);
-        self
-    }
-    /// Sets [`hideInUserProfile`](UpdateContactHideSettingRequest::hide_in_user_profile).
-    pub fn hide_in_user_profile(mut self, value: bool) -> Self {
-        self.request = self.request.hide_in_user_profile(value);
-        self
-    }
-    /// Sets [`id`](UpdateContactHideSettingRequest::id).
-    pub fn id(mut self, value: i64) -> Self {
-        self.request = self.request.id(value);
-        self
-    }
-    /// Sets [`name`](UpdateContactHideSettingRequest::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.name(value);
-        self
-    }
-    /// Sets [`objectDeptIds`](UpdateContactHideSettingRequest::object_dept_ids).
-    pub fn object_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.object_dept_ids(value);
-        self
-    }
-    /// Sets [`objectStaffIds`](UpdateContactHideSettingRequest::object_staff_ids).
-    pub fn object_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.object_staff_ids(value);
-        self
-    }
-    /// Sets [`objectTagIds`](UpdateContactHideSettingRequest::object_tag_ids).
-    pub fn object_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.object_tag_ids(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `PUT /v1.0/contact/restrictions/settings`: Update contact restrict setting.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Update contact restrict setting.
 ///
 /// `PUT /v1.0/contact/restrictions/settings`
@@ -25,7 +27,8 @@ pub type UpdateContactRestrictSettingError = rt::Error<
 /// Parameters of [`UpdateContactRestrictSetting`]: Update contact restrict setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = UpdateContactRestrictSetting)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactRestrictSettingRequest {
@@ -69,95 +72,13 @@ pub struct UpdateContactRestrictSettingRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
-impl UpdateContactRestrictSettingRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
-    /// Sets [`description`](Self::description).
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_dept_ids`](Self::exclude_dept_ids).
-    pub fn exclude_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.exclude_dept_ids = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_tag_ids`](Self::exclude_tag_ids).
-    pub fn exclude_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.exclude_tag_ids = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_user_ids`](Self::exclude_user_ids).
-    pub fn exclude_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.exclude_user_ids = Some(value.into());
-        self
-    }
-    /// Sets [`id`](Self::id).
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`restrict_in_search`](Self::restrict_in_search).
-    pub fn restrict_in_search(mut self, value: bool) -> Self {
-        self.restrict_in_search = Some(value);
-        self
-    }
-    /// Sets [`restrict_in_user_profile`](Self::restrict_in_user_profile).
-    pub fn restrict_in_user_profile(mut self, value: bool) -> Self {
-        self.restrict_in_user_profile = Some(value);
-        self
-    }
-    /// Sets [`subject_dept_ids`](Self::subject_dept_ids).
-    pub fn subject_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.subject_dept_ids = Some(value.into());
-        self
-    }
-    /// Sets [`subject_tag_ids`](Self::subject_tag_ids).
-    pub fn subject_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.subject_tag_ids = Some(value.into());
-        self
-    }
-    /// Sets [`subject_user_ids`](Self::subject_user_ids).
-    pub fn subject_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.subject_user_ids = Some(value.into());
-        self
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-}
 /// The response of [`UpdateContactRestrictSetting`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UpdateContactRestrictSettingResponse {
     /// A `i64` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<i64>,
-}
-impl UpdateContactRestrictSettingResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: i64) -> Self {
-        self.result = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for UpdateContactRestrictSettingResponse {}
 /// How [`UpdateContactRestrictSetting`] is called: everything the generic runtime needs.
@@ -207,72 +128,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<UpdateContactRestrictSetting, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<UpdateContactRestrictSetting, C> {
-    /// Sets [`active`](UpdateContactRestrictSettingRequest::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.request = self.request.active(value);
-        self
-    }
-    /// Sets [`description`](UpdateContactRestrictSettingRequest::description).
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.description(value);
-        self
-    }
-    /// Sets [`excludeDeptIds`](UpdateContactRestrictSettingRequest::exclude_dept_ids).
-    pub fn exclude_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.exclude_dept_ids(value);
-        self
-    }
-    /// Sets [`excludeTagIds`](UpdateContactRestrictSettingRequest::exclude_tag_ids).
-    pub fn exclude_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.exclude_tag_ids(value);
-        self
-    }
-    /// Sets [`excludeUserIds`](UpdateContactRestrictSettingRequest::exclude_user_ids).
-    pub fn exclude_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.exclude_user_ids(value);
-        self
-    }
-    /// Sets [`id`](UpdateContactRestrictSettingRequest::id).
-    pub fn id(mut self, value: i64) -> Self {
-        self.request = self.request.id(value);
-        self
-    }
-    /// Sets [`name`](UpdateContactRestrictSettingRequest::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.name(value);
-        self
-    }
-    /// Sets [`restrictInSearch`](UpdateContactRestrictSettingRequest::restrict_in_search).
-    pub fn restrict_in_search(mut self, value: bool) -> Self {
-        self.request = self.request.restrict_in_search(value);
-        self
-    }
-    /// Sets [`restrictInUserProfile`](UpdateContactRestrictSettingRequest::restrict_in_user_profile).
-    pub fn restrict_in_user_profile(mut self, value: bool) -> Self {
-        self.request = self.request.restrict_in_user_profile(value);
-        self
-    }
-    /// Sets [`subjectDeptIds`](UpdateContactRestrictSettingRequest::subject_dept_ids).
-    pub fn subject_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.subject_dept_ids(value);
-        self
-    }
-    /// Sets [`subjectTagIds`](UpdateContactRestrictSettingRequest::subject_tag_ids).
-    pub fn subject_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.subject_tag_ids(value);
-        self
-    }
-    /// Sets [`subjectUserIds`](UpdateContactRestrictSettingRequest::subject_user_ids).
-    pub fn subject_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.subject_user_ids(value);
-        self
-    }
-    /// Sets [`type`](UpdateContactRestrictSettingRequest::type).
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.r#type(value);
-        self
     }
 }

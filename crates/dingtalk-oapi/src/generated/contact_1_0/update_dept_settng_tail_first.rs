@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/depts/settings/priorities`: Update dept settng tail first.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Update dept settng tail first.
 ///
 /// `POST /v1.0/contact/depts/settings/priorities`
@@ -23,34 +25,18 @@ pub type UpdateDeptSettngTailFirstError = rt::Error<crate::generated::service::A
 /// Parameters of [`UpdateDeptSettngTailFirst`]: Update dept settng tail first.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = UpdateDeptSettngTailFirst)]
 #[non_exhaustive]
 pub struct UpdateDeptSettngTailFirstRequest {
     /// A `bool` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
 }
-impl UpdateDeptSettngTailFirstRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`enable`](Self::enable).
-    pub fn enable(mut self, value: bool) -> Self {
-        self.enable = Some(value);
-        self
-    }
-}
 /// The response of [`UpdateDeptSettngTailFirst`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UpdateDeptSettngTailFirstResponse {}
-impl UpdateDeptSettngTailFirstResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
 impl rt::ResponseEnvelope for UpdateDeptSettngTailFirstResponse {}
 /// How [`UpdateDeptSettngTailFirst`] is called: everything the generic runtime needs.
 pub static UPDATE_DEPT_SETTNG_TAIL_FIRST: rt::OperationDescriptor = rt::OperationDescriptor {
@@ -79,12 +65,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<UpdateDeptSettngTailFirst, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<UpdateDeptSettngTailFirst, C> {
-    /// Sets [`enable`](UpdateDeptSettngTailFirstRequest::enable).
-    pub fn enable(mut self, value: bool) -> Self {
-        self.request = self.request.enable(value);
-        self
     }
 }

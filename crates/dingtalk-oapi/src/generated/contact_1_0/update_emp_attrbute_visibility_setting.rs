@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/staffAttributes/visibilitySettings`: Update emp attrbute visibility setting.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Update emp attrbute visibility setting.
 ///
 /// `POST /v1.0/contact/staffAttributes/visibilitySettings`
@@ -25,7 +27,8 @@ pub type UpdateEmpAttrbuteVisibilitySettingError = rt::Error<
 /// Parameters of [`UpdateEmpAttrbuteVisibilitySetting`]: Update emp attrbute visibility setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = UpdateEmpAttrbuteVisibilitySetting)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateEmpAttrbuteVisibilitySettingRequest {
@@ -63,85 +66,13 @@ pub struct UpdateEmpAttrbuteVisibilitySettingRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_tag_ids: Option<Vec<i64>>,
 }
-impl UpdateEmpAttrbuteVisibilitySettingRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
-    /// Sets [`description`](Self::description).
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_dept_ids`](Self::exclude_dept_ids).
-    pub fn exclude_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.exclude_dept_ids = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_staff_ids`](Self::exclude_staff_ids).
-    pub fn exclude_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.exclude_staff_ids = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_tag_ids`](Self::exclude_tag_ids).
-    pub fn exclude_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.exclude_tag_ids = Some(value.into());
-        self
-    }
-    /// Sets [`hide_fields`](Self::hide_fields).
-    pub fn hide_fields(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.hide_fields = Some(value.into());
-        self
-    }
-    /// Sets [`id`](Self::id).
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`object_dept_ids`](Self::object_dept_ids).
-    pub fn object_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.object_dept_ids = Some(value.into());
-        self
-    }
-    /// Sets [`object_staff_ids`](Self::object_staff_ids).
-    pub fn object_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.object_staff_ids = Some(value.into());
-        self
-    }
-    /// Sets [`object_tag_ids`](Self::object_tag_ids).
-    pub fn object_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.object_tag_ids = Some(value.into());
-        self
-    }
-}
 /// The response of [`UpdateEmpAttrbuteVisibilitySetting`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UpdateEmpAttrbuteVisibilitySettingResponse {
     /// A `i64` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<i64>,
-}
-impl UpdateEmpAttrbuteVisibilitySettingResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: i64) -> Self {
-        self.result = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for UpdateEmpAttrbuteVisibilitySettingResponse {}
 /// How [`UpdateEmpAttrbuteVisibilitySetting`] is called: everything the generic runtime needs.
@@ -189,62 +120,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<UpdateEmpAttrbuteVisibilitySetting, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<UpdateEmpAttrbuteVisibilitySetting, C> {
-    /// Sets [`active`](UpdateEmpAttrbuteVisibilitySettingRequest::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.request = self.request.active(value);
-        self
-    }
-    /// Sets [`description`](UpdateEmpAttrbuteVisibilitySettingRequest::description).
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.description(value);
-        self
-    }
-    /// Sets [`excludeDeptIds`](UpdateEmpAttrbuteVisibilitySettingRequest::exclude_dept_ids).
-    pub fn exclude_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.exclude_dept_ids(value);
-        self
-    }
-    /// Sets [`excludeStaffIds`](UpdateEmpAttrbuteVisibilitySettingRequest::exclude_staff_ids).
-    pub fn exclude_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.exclude_staff_ids(value);
-        self
-    }
-    /// Sets [`excludeTagIds`](UpdateEmpAttrbuteVisibilitySettingRequest::exclude_tag_ids).
-    pub fn exclude_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.exclude_tag_ids(value);
-        self
-    }
-    /// Sets [`hideFields`](UpdateEmpAttrbuteVisibilitySettingRequest::hide_fields).
-    pub fn hide_fields(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.hide_fields(value);
-        self
-    }
-    /// Sets [`id`](UpdateEmpAttrbuteVisibilitySettingRequest::id).
-    pub fn id(mut self, value: i64) -> Self {
-        self.request = self.request.id(value);
-        self
-    }
-    /// Sets [`name`](UpdateEmpAttrbuteVisibilitySettingRequest::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.name(value);
-        self
-    }
-    /// Sets [`objectDeptIds`](UpdateEmpAttrbuteVisibilitySettingRequest::object_dept_ids).
-    pub fn object_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.object_dept_ids(value);
-        self
-    }
-    /// Sets [`objectStaffIds`](UpdateEmpAttrbuteVisibilitySettingRequest::object_staff_ids).
-    pub fn object_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.object_staff_ids(value);
-        self
-    }
-    /// Sets [`objectTagIds`](UpdateEmpAttrbuteVisibilitySettingRequest::object_tag_ids).
-    pub fn object_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.object_tag_ids(value);
-        self
     }
 }

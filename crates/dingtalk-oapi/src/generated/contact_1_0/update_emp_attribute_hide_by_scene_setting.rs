@@ -2,6 +2,8 @@
 
 //! `PUT /v1.0/contact/empAttributes/hides/settings/{settingId}`: Update emp attribute hide by scene setting.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Update emp attribute hide by scene setting.
 ///
 /// `PUT /v1.0/contact/empAttributes/hides/settings/{settingId}`
@@ -25,7 +27,8 @@ pub type UpdateEmpAttributeHideBySceneSettingError = rt::Error<
 /// Parameters of [`UpdateEmpAttributeHideBySceneSetting`]: Update emp attribute hide by scene setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = UpdateEmpAttributeHideBySceneSetting)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateEmpAttributeHideBySceneSettingRequest {
@@ -75,124 +78,22 @@ pub struct UpdateEmpAttributeHideBySceneSettingRequest {
         UpdateEmpAttributeHideBySceneSettingRequestSearchSceneConfig,
     >,
 }
-impl UpdateEmpAttributeHideBySceneSettingRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`setting_id`](Self::setting_id).
-    pub fn setting_id(mut self, value: impl Into<String>) -> Self {
-        self.setting_id = Some(value.into());
-        self
-    }
-    /// Sets [`chat_subtitle_config`](Self::chat_subtitle_config).
-    pub fn chat_subtitle_config(
-        mut self,
-        value: UpdateEmpAttributeHideBySceneSettingRequestChatSubtitleConfig,
-    ) -> Self {
-        self.chat_subtitle_config = Some(value);
-        self
-    }
-    /// Sets [`description`](Self::description).
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_dept_ids`](Self::exclude_dept_ids).
-    pub fn exclude_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.exclude_dept_ids = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_tag_ids`](Self::exclude_tag_ids).
-    pub fn exclude_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.exclude_tag_ids = Some(value.into());
-        self
-    }
-    /// Sets [`exclude_user_ids`](Self::exclude_user_ids).
-    pub fn exclude_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.exclude_user_ids = Some(value.into());
-        self
-    }
-    /// Sets [`hide_fields`](Self::hide_fields).
-    pub fn hide_fields(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.hide_fields = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`object_dept_ids`](Self::object_dept_ids).
-    pub fn object_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.object_dept_ids = Some(value.into());
-        self
-    }
-    /// Sets [`object_tag_ids`](Self::object_tag_ids).
-    pub fn object_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.object_tag_ids = Some(value.into());
-        self
-    }
-    /// Sets [`object_user_ids`](Self::object_user_ids).
-    pub fn object_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.object_user_ids = Some(value.into());
-        self
-    }
-    /// Sets [`profile_scene_config`](Self::profile_scene_config).
-    pub fn profile_scene_config(
-        mut self,
-        value: UpdateEmpAttributeHideBySceneSettingRequestProfileSceneConfig,
-    ) -> Self {
-        self.profile_scene_config = Some(value);
-        self
-    }
-    /// Sets [`search_scene_config`](Self::search_scene_config).
-    pub fn search_scene_config(
-        mut self,
-        value: UpdateEmpAttributeHideBySceneSettingRequestSearchSceneConfig,
-    ) -> Self {
-        self.search_scene_config = Some(value);
-        self
-    }
-}
 /// The response of [`UpdateEmpAttributeHideBySceneSetting`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UpdateEmpAttributeHideBySceneSettingResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
-impl UpdateEmpAttributeHideBySceneSettingResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for UpdateEmpAttributeHideBySceneSettingResponse {}
 /// UpdateEmpAttributeHideBySceneSettingRequestChatSubtitleConfig
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UpdateEmpAttributeHideBySceneSettingRequestChatSubtitleConfig {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-}
-impl UpdateEmpAttributeHideBySceneSettingRequestChatSubtitleConfig {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
 }
 /// Wire schema of [`UpdateEmpAttributeHideBySceneSettingRequestChatSubtitleConfig`].
 pub static UPDATE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_REQUEST_CHAT_SUBTITLE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -200,23 +101,12 @@ pub static UPDATE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_REQUEST_CHAT_SUBTITLE_CONF
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
 };
 /// UpdateEmpAttributeHideBySceneSettingRequestProfileSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UpdateEmpAttributeHideBySceneSettingRequestProfileSceneConfig {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-}
-impl UpdateEmpAttributeHideBySceneSettingRequestProfileSceneConfig {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
 }
 /// Wire schema of [`UpdateEmpAttributeHideBySceneSettingRequestProfileSceneConfig`].
 pub static UPDATE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_REQUEST_PROFILE_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -224,23 +114,12 @@ pub static UPDATE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_REQUEST_PROFILE_SCENE_CONF
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
 };
 /// UpdateEmpAttributeHideBySceneSettingRequestSearchSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UpdateEmpAttributeHideBySceneSettingRequestSearchSceneConfig {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-}
-impl UpdateEmpAttributeHideBySceneSettingRequestSearchSceneConfig {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
 }
 /// Wire schema of [`UpdateEmpAttributeHideBySceneSettingRequestSearchSceneConfig`].
 pub static UPDATE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_REQUEST_SEARCH_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -310,81 +189,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<UpdateEmpAttributeHideBySceneSetting, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<UpdateEmpAttributeHideBySceneSetting, C> {
-    /// Sets [`settingId`](UpdateEmpAttributeHideBySceneSettingRequest::setting_id).
-    pub fn setting_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.setting_id(value);
-        self
-    }
-    /// Sets [`chatSubtitleConfig`](UpdateEmpAttributeHideBySceneSettingRequest::chat_subtitle_config).
-    pub fn chat_subtitle_config(
-        mut self,
-        value: UpdateEmpAttributeHideBySceneSettingRequestChatSubtitleConfig,
-    ) -> Self {
-        self.request = self.request.chat_subtitle_config(value);
-        self
-    }
-    /// Sets [`description`](UpdateEmpAttributeHideBySceneSettingRequest::description).
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.description(value);
-        self
-    }
-    /// Sets [`excludeDeptIds`](UpdateEmpAttributeHideBySceneSettingRequest::exclude_dept_ids).
-    pub fn exclude_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.exclude_dept_ids(value);
-        self
-    }
-    /// Sets [`excludeTagIds`](UpdateEmpAttributeHideBySceneSettingRequest::exclude_tag_ids).
-    pub fn exclude_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.exclude_tag_ids(value);
-        self
-    }
-    /// Sets [`excludeUserIds`](UpdateEmpAttributeHideBySceneSettingRequest::exclude_user_ids).
-    pub fn exclude_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.exclude_user_ids(value);
-        self
-    }
-    /// Sets [`hideFields`](UpdateEmpAttributeHideBySceneSettingRequest::hide_fields).
-    pub fn hide_fields(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.hide_fields(value);
-        self
-    }
-    /// Sets [`name`](UpdateEmpAttributeHideBySceneSettingRequest::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.name(value);
-        self
-    }
-    /// Sets [`objectDeptIds`](UpdateEmpAttributeHideBySceneSettingRequest::object_dept_ids).
-    pub fn object_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.object_dept_ids(value);
-        self
-    }
-    /// Sets [`objectTagIds`](UpdateEmpAttributeHideBySceneSettingRequest::object_tag_ids).
-    pub fn object_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.object_tag_ids(value);
-        self
-    }
-    /// Sets [`objectUserIds`](UpdateEmpAttributeHideBySceneSettingRequest::object_user_ids).
-    pub fn object_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.object_user_ids(value);
-        self
-    }
-    /// Sets [`profileSceneConfig`](UpdateEmpAttributeHideBySceneSettingRequest::profile_scene_config).
-    pub fn profile_scene_config(
-        mut self,
-        value: UpdateEmpAttributeHideBySceneSettingRequestProfileSceneConfig,
-    ) -> Self {
-        self.request = self.request.profile_scene_config(value);
-        self
-    }
-    /// Sets [`searchSceneConfig`](UpdateEmpAttributeHideBySceneSettingRequest::search_scene_config).
-    pub fn search_scene_config(
-        mut self,
-        value: UpdateEmpAttributeHideBySceneSettingRequestSearchSceneConfig,
-    ) -> Self {
-        self.request = self.request.search_scene_config(value);
-        self
     }
 }

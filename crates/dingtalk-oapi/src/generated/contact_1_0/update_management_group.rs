@@ -2,6 +2,8 @@
 
 //! `PUT /v1.0/contact/managementGroups/{groupId}`: Update management group.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Update management group.
 ///
 /// `PUT /v1.0/contact/managementGroups/{groupId}`
@@ -23,7 +25,8 @@ pub type UpdateManagementGroupError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`UpdateManagementGroup`]: Update management group.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = UpdateManagementGroup)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateManagementGroupRequest {
@@ -43,53 +46,13 @@ pub struct UpdateManagementGroupRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<UpdateManagementGroupRequestScope>,
 }
-impl UpdateManagementGroupRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`group_id`](Self::group_id).
-    pub fn group_id(mut self, value: impl Into<String>) -> Self {
-        self.group_id = Some(value.into());
-        self
-    }
-    /// Sets [`group_name`](Self::group_name).
-    pub fn group_name(mut self, value: impl Into<String>) -> Self {
-        self.group_name = Some(value.into());
-        self
-    }
-    /// Sets [`members`](Self::members).
-    pub fn members(
-        mut self,
-        value: impl Into<Vec<UpdateManagementGroupRequestMembers>>,
-    ) -> Self {
-        self.members = Some(value.into());
-        self
-    }
-    /// Sets [`resource_ids`](Self::resource_ids).
-    pub fn resource_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.resource_ids = Some(value.into());
-        self
-    }
-    /// Sets [`scope`](Self::scope).
-    pub fn scope(mut self, value: UpdateManagementGroupRequestScope) -> Self {
-        self.scope = Some(value);
-        self
-    }
-}
 /// The response of [`UpdateManagementGroup`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UpdateManagementGroupResponse {}
-impl UpdateManagementGroupResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
 impl rt::ResponseEnvelope for UpdateManagementGroupResponse {}
 /// UpdateManagementGroupRequestMembers
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateManagementGroupRequestMembers {
@@ -100,22 +63,6 @@ pub struct UpdateManagementGroupRequestMembers {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_type: Option<String>,
 }
-impl UpdateManagementGroupRequestMembers {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`member_id`](Self::member_id).
-    pub fn member_id(mut self, value: impl Into<String>) -> Self {
-        self.member_id = Some(value.into());
-        self
-    }
-    /// Sets [`member_type`](Self::member_type).
-    pub fn member_type(mut self, value: impl Into<String>) -> Self {
-        self.member_type = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`UpdateManagementGroupRequestMembers`].
 pub static UPDATE_MANAGEMENT_GROUP_REQUEST_MEMBERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateManagementGroupRequestMembers",
@@ -125,7 +72,7 @@ pub static UPDATE_MANAGEMENT_GROUP_REQUEST_MEMBERS_SCHEMA: rt::ObjectSchema = rt
     ],
 };
 /// UpdateManagementGroupRequestScope
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateManagementGroupRequestScope {
@@ -135,22 +82,6 @@ pub struct UpdateManagementGroupRequestScope {
     /// A `i64` value. Wire name `scopeType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope_type: Option<i64>,
-}
-impl UpdateManagementGroupRequestScope {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`dept_ids`](Self::dept_ids).
-    pub fn dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.dept_ids = Some(value.into());
-        self
-    }
-    /// Sets [`scope_type`](Self::scope_type).
-    pub fn scope_type(mut self, value: i64) -> Self {
-        self.scope_type = Some(value);
-        self
-    }
 }
 /// Wire schema of [`UpdateManagementGroupRequestScope`].
 pub static UPDATE_MANAGEMENT_GROUP_REQUEST_SCOPE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -207,35 +138,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<UpdateManagementGroup, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<UpdateManagementGroup, C> {
-    /// Sets [`groupId`](UpdateManagementGroupRequest::group_id).
-    pub fn group_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.group_id(value);
-        self
-    }
-    /// Sets [`groupName`](UpdateManagementGroupRequest::group_name).
-    pub fn group_name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.group_name(value);
-        self
-    }
-    /// Sets [`members`](UpdateManagementGroupRequest::members).
-    pub fn members(
-        mut self,
-        value: impl Into<Vec<UpdateManagementGroupRequestMembers>>,
-    ) -> Self {
-        self.request = self.request.members(value);
-        self
-    }
-    /// Sets [`resourceIds`](UpdateManagementGroupRequest::resource_ids).
-    pub fn resource_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.resource_ids(value);
-        self
-    }
-    /// Sets [`scope`](UpdateManagementGroupRequest::scope).
-    pub fn scope(mut self, value: UpdateManagementGroupRequestScope) -> Self {
-        self.request = self.request.scope(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/seniorSettings`: Update senior setting.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Update senior setting.
 ///
 /// `POST /v1.0/contact/seniorSettings`
@@ -23,7 +25,8 @@ pub type UpdateSeniorSettingError = rt::Error<crate::generated::service::ApiCode
 /// Parameters of [`UpdateSeniorSetting`]: Update senior setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = UpdateSeniorSetting)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateSeniorSettingRequest {
@@ -46,52 +49,10 @@ pub struct UpdateSeniorSettingRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub senior_staff_id: Option<String>,
 }
-impl UpdateSeniorSettingRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`open`](Self::open).
-    pub fn open(mut self, value: bool) -> Self {
-        self.open = Some(value);
-        self
-    }
-    /// Sets [`permit_dept_ids`](Self::permit_dept_ids).
-    pub fn permit_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.permit_dept_ids = Some(value.into());
-        self
-    }
-    /// Sets [`permit_staff_ids`](Self::permit_staff_ids).
-    pub fn permit_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.permit_staff_ids = Some(value.into());
-        self
-    }
-    /// Sets [`permit_tag_ids`](Self::permit_tag_ids).
-    pub fn permit_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.permit_tag_ids = Some(value.into());
-        self
-    }
-    /// Sets [`protect_scenes`](Self::protect_scenes).
-    pub fn protect_scenes(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.protect_scenes = Some(value.into());
-        self
-    }
-    /// Sets [`senior_staff_id`](Self::senior_staff_id).
-    pub fn senior_staff_id(mut self, value: impl Into<String>) -> Self {
-        self.senior_staff_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`UpdateSeniorSetting`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UpdateSeniorSettingResponse {}
-impl UpdateSeniorSettingResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
 impl rt::ResponseEnvelope for UpdateSeniorSettingResponse {}
 /// How [`UpdateSeniorSetting`] is called: everything the generic runtime needs.
 pub static UPDATE_SENIOR_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
@@ -133,37 +94,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<UpdateSeniorSetting, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<UpdateSeniorSetting, C> {
-    /// Sets [`open`](UpdateSeniorSettingRequest::open).
-    pub fn open(mut self, value: bool) -> Self {
-        self.request = self.request.open(value);
-        self
-    }
-    /// Sets [`permitDeptIds`](UpdateSeniorSettingRequest::permit_dept_ids).
-    pub fn permit_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.permit_dept_ids(value);
-        self
-    }
-    /// Sets [`permitStaffIds`](UpdateSeniorSettingRequest::permit_staff_ids).
-    pub fn permit_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.permit_staff_ids(value);
-        self
-    }
-    /// Sets [`permitTagIds`](UpdateSeniorSettingRequest::permit_tag_ids).
-    pub fn permit_tag_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.permit_tag_ids(value);
-        self
-    }
-    /// Sets [`protectScenes`](UpdateSeniorSettingRequest::protect_scenes).
-    pub fn protect_scenes(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.protect_scenes(value);
-        self
-    }
-    /// Sets [`seniorStaffId`](UpdateSeniorSettingRequest::senior_staff_id).
-    pub fn senior_staff_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.senior_staff_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `PUT /v1.0/contact/userTitles/auditStatuses`: Update title audit status.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Update title audit status.
 ///
 /// `PUT /v1.0/contact/userTitles/auditStatuses`
@@ -23,7 +25,8 @@ pub type UpdateTitleAuditStatusError = rt::Error<crate::generated::service::ApiC
 /// Parameters of [`UpdateTitleAuditStatus`]: Update title audit status.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = UpdateTitleAuditStatus)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTitleAuditStatusRequest {
@@ -61,85 +64,13 @@ pub struct UpdateTitleAuditStatusRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
-impl UpdateTitleAuditStatusRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`auth_status`](Self::auth_status).
-    pub fn auth_status(mut self, value: impl Into<String>) -> Self {
-        self.auth_status = Some(value.into());
-        self
-    }
-    /// Sets [`education_level`](Self::education_level).
-    pub fn education_level(mut self, value: impl Into<String>) -> Self {
-        self.education_level = Some(value.into());
-        self
-    }
-    /// Sets [`extension`](Self::extension).
-    pub fn extension(mut self, value: impl Into<String>) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
-    /// Sets [`major`](Self::major).
-    pub fn major(mut self, value: impl Into<String>) -> Self {
-        self.major = Some(value.into());
-        self
-    }
-    /// Sets [`position`](Self::position).
-    pub fn position(mut self, value: impl Into<String>) -> Self {
-        self.position = Some(value.into());
-        self
-    }
-    /// Sets [`reason_code`](Self::reason_code).
-    pub fn reason_code(mut self, value: impl Into<String>) -> Self {
-        self.reason_code = Some(value.into());
-        self
-    }
-    /// Sets [`reason_msg`](Self::reason_msg).
-    pub fn reason_msg(mut self, value: impl Into<String>) -> Self {
-        self.reason_msg = Some(value.into());
-        self
-    }
-    /// Sets [`school`](Self::school).
-    pub fn school(mut self, value: impl Into<String>) -> Self {
-        self.school = Some(value.into());
-        self
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets [`union_id`](Self::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.union_id = Some(value.into());
-        self
-    }
-    /// Sets [`uuid`](Self::uuid).
-    pub fn uuid(mut self, value: impl Into<String>) -> Self {
-        self.uuid = Some(value.into());
-        self
-    }
-}
 /// The response of [`UpdateTitleAuditStatus`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UpdateTitleAuditStatusResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
-}
-impl UpdateTitleAuditStatusResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: bool) -> Self {
-        self.result = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for UpdateTitleAuditStatusResponse {}
 /// How [`UpdateTitleAuditStatus`] is called: everything the generic runtime needs.
@@ -181,62 +112,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<UpdateTitleAuditStatus, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<UpdateTitleAuditStatus, C> {
-    /// Sets [`authStatus`](UpdateTitleAuditStatusRequest::auth_status).
-    pub fn auth_status(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.auth_status(value);
-        self
-    }
-    /// Sets [`educationLevel`](UpdateTitleAuditStatusRequest::education_level).
-    pub fn education_level(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.education_level(value);
-        self
-    }
-    /// Sets [`extension`](UpdateTitleAuditStatusRequest::extension).
-    pub fn extension(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.extension(value);
-        self
-    }
-    /// Sets [`major`](UpdateTitleAuditStatusRequest::major).
-    pub fn major(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.major(value);
-        self
-    }
-    /// Sets [`position`](UpdateTitleAuditStatusRequest::position).
-    pub fn position(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.position(value);
-        self
-    }
-    /// Sets [`reasonCode`](UpdateTitleAuditStatusRequest::reason_code).
-    pub fn reason_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.reason_code(value);
-        self
-    }
-    /// Sets [`reasonMsg`](UpdateTitleAuditStatusRequest::reason_msg).
-    pub fn reason_msg(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.reason_msg(value);
-        self
-    }
-    /// Sets [`school`](UpdateTitleAuditStatusRequest::school).
-    pub fn school(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.school(value);
-        self
-    }
-    /// Sets [`type`](UpdateTitleAuditStatusRequest::type).
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.r#type(value);
-        self
-    }
-    /// Sets [`unionId`](UpdateTitleAuditStatusRequest::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.union_id(value);
-        self
-    }
-    /// Sets [`uuid`](UpdateTitleAuditStatusRequest::uuid).
-    pub fn uuid(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.uuid(value);
-        self
     }
 }

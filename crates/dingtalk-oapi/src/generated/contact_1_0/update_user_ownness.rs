@@ -2,6 +2,8 @@
 
 //! `PUT /v1.0/contact/user/{userId}/ownness`: Update user ownness.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Update user ownness.
 ///
 /// `PUT /v1.0/contact/user/{userId}/ownness`
@@ -23,7 +25,8 @@ pub type UpdateUserOwnnessError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`UpdateUserOwnness`]: Update user ownness.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = UpdateUserOwnness)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateUserOwnnessRequest {
@@ -46,59 +49,12 @@ pub struct UpdateUserOwnnessRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<i64>,
 }
-impl UpdateUserOwnnessRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-    /// Sets [`deleted_flag`](Self::deleted_flag).
-    pub fn deleted_flag(mut self, value: i64) -> Self {
-        self.deleted_flag = Some(value);
-        self
-    }
-    /// Sets [`end_time`](Self::end_time).
-    pub fn end_time(mut self, value: i64) -> Self {
-        self.end_time = Some(value);
-        self
-    }
-    /// Sets [`id`](Self::id).
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = Some(value);
-        self
-    }
-    /// Sets [`ownenss_type`](Self::ownenss_type).
-    pub fn ownenss_type(mut self, value: i64) -> Self {
-        self.ownenss_type = Some(value);
-        self
-    }
-    /// Sets [`start_time`](Self::start_time).
-    pub fn start_time(mut self, value: i64) -> Self {
-        self.start_time = Some(value);
-        self
-    }
-}
 /// The response of [`UpdateUserOwnness`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UpdateUserOwnnessResponse {
     /// A `string` value. Required.
     pub result: String,
-}
-impl UpdateUserOwnnessResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: impl Into<String>) -> Self {
-        self.result = value.into();
-        self
-    }
 }
 impl rt::ResponseEnvelope for UpdateUserOwnnessResponse {}
 /// How [`UpdateUserOwnness`] is called: everything the generic runtime needs.
@@ -134,37 +90,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<UpdateUserOwnness, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<UpdateUserOwnness, C> {
-    /// Sets [`userId`](UpdateUserOwnnessRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
-    }
-    /// Sets [`deletedFlag`](UpdateUserOwnnessRequest::deleted_flag).
-    pub fn deleted_flag(mut self, value: i64) -> Self {
-        self.request = self.request.deleted_flag(value);
-        self
-    }
-    /// Sets [`endTime`](UpdateUserOwnnessRequest::end_time).
-    pub fn end_time(mut self, value: i64) -> Self {
-        self.request = self.request.end_time(value);
-        self
-    }
-    /// Sets [`id`](UpdateUserOwnnessRequest::id).
-    pub fn id(mut self, value: i64) -> Self {
-        self.request = self.request.id(value);
-        self
-    }
-    /// Sets [`ownenssType`](UpdateUserOwnnessRequest::ownenss_type).
-    pub fn ownenss_type(mut self, value: i64) -> Self {
-        self.request = self.request.ownenss_type(value);
-        self
-    }
-    /// Sets [`startTime`](UpdateUserOwnnessRequest::start_time).
-    pub fn start_time(mut self, value: i64) -> Self {
-        self.request = self.request.start_time(value);
-        self
     }
 }

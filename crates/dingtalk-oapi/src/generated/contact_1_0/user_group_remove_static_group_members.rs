@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/userGroups/removeStaticGroupMembers`: User group remove static group members.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// User group remove static group members.
 ///
 /// `POST /v1.0/contact/userGroups/removeStaticGroupMembers`
@@ -25,7 +27,8 @@ pub type UserGroupRemoveStaticGroupMembersError = rt::Error<
 /// Parameters of [`UserGroupRemoveStaticGroupMembers`]: User group remove static group members.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = UserGroupRemoveStaticGroupMembers)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserGroupRemoveStaticGroupMembersRequest {
@@ -36,63 +39,22 @@ pub struct UserGroupRemoveStaticGroupMembersRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_ids: Option<Vec<String>>,
 }
-impl UserGroupRemoveStaticGroupMembersRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`group_code`](Self::group_code).
-    pub fn group_code(mut self, value: impl Into<String>) -> Self {
-        self.group_code = Some(value.into());
-        self
-    }
-    /// Sets [`user_ids`](Self::user_ids).
-    pub fn user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.user_ids = Some(value.into());
-        self
-    }
-}
 /// The response of [`UserGroupRemoveStaticGroupMembers`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UserGroupRemoveStaticGroupMembersResponse {
     /// A `UserGroupRemoveStaticGroupMembersResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<UserGroupRemoveStaticGroupMembersResponseBodyResult>,
 }
-impl UserGroupRemoveStaticGroupMembersResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(
-        mut self,
-        value: UserGroupRemoveStaticGroupMembersResponseBodyResult,
-    ) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for UserGroupRemoveStaticGroupMembersResponse {}
 /// UserGroupRemoveStaticGroupMembersResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UserGroupRemoveStaticGroupMembersResponseBodyResult {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-}
-impl UserGroupRemoveStaticGroupMembersResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = Some(value);
-        self
-    }
 }
 /// Wire schema of [`UserGroupRemoveStaticGroupMembersResponseBodyResult`].
 pub static USER_GROUP_REMOVE_STATIC_GROUP_MEMBERS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -137,17 +99,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<UserGroupRemoveStaticGroupMembers, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<UserGroupRemoveStaticGroupMembers, C> {
-    /// Sets [`groupCode`](UserGroupRemoveStaticGroupMembersRequest::group_code).
-    pub fn group_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.group_code(value);
-        self
-    }
-    /// Sets [`userIds`](UserGroupRemoveStaticGroupMembersRequest::user_ids).
-    pub fn user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.user_ids(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/contact/user/profile`: User profile.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// User profile.
 ///
 /// `POST /v1.0/contact/user/profile`
@@ -23,49 +25,25 @@ pub type UserProfileError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`UserProfile`]: User profile.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = UserProfile)]
 #[non_exhaustive]
 pub struct UserProfileRequest {
     /// A `list<i64>` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uids: Option<Vec<i64>>,
 }
-impl UserProfileRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`uids`](Self::uids).
-    pub fn uids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.uids = Some(value.into());
-        self
-    }
-}
 /// The response of [`UserProfile`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UserProfileResponse {
     /// A `list<UserProfileResponseBodyResult>` value.
     #[serde(default)]
     pub result: Vec<UserProfileResponseBodyResult>,
 }
-impl UserProfileResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(
-        mut self,
-        value: impl Into<Vec<UserProfileResponseBodyResult>>,
-    ) -> Self {
-        self.result = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for UserProfileResponse {}
 /// UserProfileResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserProfileResponseBodyResult {
@@ -81,32 +59,6 @@ pub struct UserProfileResponseBodyResult {
     /// A `string` value. Wire name `stateCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_code: Option<String>,
-}
-impl UserProfileResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`mobile`](Self::mobile).
-    pub fn mobile(mut self, value: impl Into<String>) -> Self {
-        self.mobile = Some(value.into());
-        self
-    }
-    /// Sets [`nick`](Self::nick).
-    pub fn nick(mut self, value: impl Into<String>) -> Self {
-        self.nick = Some(value.into());
-        self
-    }
-    /// Sets [`org_ids`](Self::org_ids).
-    pub fn org_ids(mut self, value: impl Into<String>) -> Self {
-        self.org_ids = Some(value.into());
-        self
-    }
-    /// Sets [`state_code`](Self::state_code).
-    pub fn state_code(mut self, value: impl Into<String>) -> Self {
-        self.state_code = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`UserProfileResponseBodyResult`].
 pub static USER_PROFILE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -150,12 +102,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`UserProfileRequest`] for the parameters and [`UserProfileError`] for what can go wrong: `client.contact_1_0().user_profile().send().await?`.
     pub fn user_profile(&self) -> crate::generated::RequestBuilder<UserProfile, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<UserProfile, C> {
-    /// Sets [`uids`](UserProfileRequest::uids).
-    pub fn uids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.request = self.request.uids(value);
-        self
     }
 }

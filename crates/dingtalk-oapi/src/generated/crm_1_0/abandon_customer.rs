@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/customers/abandon`: Abandon customer.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Abandon customer.
 ///
 /// `POST /v1.0/crm/customers/abandon`
@@ -23,7 +25,8 @@ pub type AbandonCustomerError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`AbandonCustomer`]: Abandon customer.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = AbandonCustomer)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AbandonCustomerRequest {
@@ -40,51 +43,14 @@ pub struct AbandonCustomerRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opt_type: Option<String>,
 }
-impl AbandonCustomerRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`custom_track_desc`](Self::custom_track_desc).
-    pub fn custom_track_desc(mut self, value: impl Into<String>) -> Self {
-        self.custom_track_desc = Some(value.into());
-        self
-    }
-    /// Sets [`instance_id_list`](Self::instance_id_list).
-    pub fn instance_id_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.instance_id_list = Some(value.into());
-        self
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`opt_type`](Self::opt_type).
-    pub fn opt_type(mut self, value: impl Into<String>) -> Self {
-        self.opt_type = Some(value.into());
-        self
-    }
-}
 /// The response of [`AbandonCustomer`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AbandonCustomerResponse {
     /// A `list<string>` value. Wire name `instanceIdList`.
     #[serde(default)]
     pub instance_id_list: Vec<String>,
-}
-impl AbandonCustomerResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`instance_id_list`](Self::instance_id_list).
-    pub fn instance_id_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.instance_id_list = value.into();
-        self
-    }
 }
 impl rt::ResponseEnvelope for AbandonCustomerResponse {}
 /// How [`AbandonCustomer`] is called: everything the generic runtime needs.
@@ -128,27 +94,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<AbandonCustomer, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<AbandonCustomer, C> {
-    /// Sets [`customTrackDesc`](AbandonCustomerRequest::custom_track_desc).
-    pub fn custom_track_desc(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.custom_track_desc(value);
-        self
-    }
-    /// Sets [`instanceIdList`](AbandonCustomerRequest::instance_id_list).
-    pub fn instance_id_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.instance_id_list(value);
-        self
-    }
-    /// Sets [`operatorUserId`](AbandonCustomerRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
-    }
-    /// Sets [`optType`](AbandonCustomerRequest::opt_type).
-    pub fn opt_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.opt_type(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/personalCustomers`: Add crm personal customer.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Add crm personal customer.
 ///
 /// `POST /v1.0/crm/personalCustomers`
@@ -23,7 +25,8 @@ pub type AddCrmPersonalCustomerError = rt::Error<crate::generated::service::ApiC
 /// Parameters of [`AddCrmPersonalCustomer`]: Add crm personal customer.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = AddCrmPersonalCustomer)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddCrmPersonalCustomerRequest {
@@ -52,74 +55,17 @@ pub struct AddCrmPersonalCustomerRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_duplicate_check: Option<bool>,
 }
-impl AddCrmPersonalCustomerRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`action`](Self::action).
-    pub fn action(mut self, value: impl Into<String>) -> Self {
-        self.action = Some(value.into());
-        self
-    }
-    /// Sets [`creator_nick`](Self::creator_nick).
-    pub fn creator_nick(mut self, value: impl Into<String>) -> Self {
-        self.creator_nick = Some(value.into());
-        self
-    }
-    /// Sets [`creator_user_id`](Self::creator_user_id).
-    pub fn creator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.creator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`data`](Self::data).
-    pub fn data(mut self, value: rt::JsonValue) -> Self {
-        self.data = Some(value);
-        self
-    }
-    /// Sets [`extend_data`](Self::extend_data).
-    pub fn extend_data(mut self, value: rt::JsonValue) -> Self {
-        self.extend_data = Some(value);
-        self
-    }
-    /// Sets [`permission`](Self::permission).
-    pub fn permission(mut self, value: AddCrmPersonalCustomerRequestPermission) -> Self {
-        self.permission = Some(value);
-        self
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = Some(value.into());
-        self
-    }
-    /// Sets [`skip_duplicate_check`](Self::skip_duplicate_check).
-    pub fn skip_duplicate_check(mut self, value: bool) -> Self {
-        self.skip_duplicate_check = Some(value);
-        self
-    }
-}
 /// The response of [`AddCrmPersonalCustomer`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddCrmPersonalCustomerResponse {
     /// A `string` value. Wire name `instanceId`. Required.
     pub instance_id: String,
 }
-impl AddCrmPersonalCustomerResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`instance_id`](Self::instance_id).
-    pub fn instance_id(mut self, value: impl Into<String>) -> Self {
-        self.instance_id = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for AddCrmPersonalCustomerResponse {}
 /// AddCrmPersonalCustomerRequestPermission
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddCrmPersonalCustomerRequestPermission {
@@ -129,22 +75,6 @@ pub struct AddCrmPersonalCustomerRequestPermission {
     /// A `list<string>` value. Wire name `participantStaffIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant_staff_ids: Option<Vec<String>>,
-}
-impl AddCrmPersonalCustomerRequestPermission {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`owner_staff_ids`](Self::owner_staff_ids).
-    pub fn owner_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.owner_staff_ids = Some(value.into());
-        self
-    }
-    /// Sets [`participant_staff_ids`](Self::participant_staff_ids).
-    pub fn participant_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.participant_staff_ids = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`AddCrmPersonalCustomerRequestPermission`].
 pub static ADD_CRM_PERSONAL_CUSTOMER_REQUEST_PERMISSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -201,47 +131,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<AddCrmPersonalCustomer, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<AddCrmPersonalCustomer, C> {
-    /// Sets [`action`](AddCrmPersonalCustomerRequest::action).
-    pub fn action(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.action(value);
-        self
-    }
-    /// Sets [`creatorNick`](AddCrmPersonalCustomerRequest::creator_nick).
-    pub fn creator_nick(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.creator_nick(value);
-        self
-    }
-    /// Sets [`creatorUserId`](AddCrmPersonalCustomerRequest::creator_user_id).
-    pub fn creator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.creator_user_id(value);
-        self
-    }
-    /// Sets [`data`](AddCrmPersonalCustomerRequest::data).
-    pub fn data(mut self, value: rt::JsonValue) -> Self {
-        self.request = self.request.data(value);
-        self
-    }
-    /// Sets [`extendData`](AddCrmPersonalCustomerRequest::extend_data).
-    pub fn extend_data(mut self, value: rt::JsonValue) -> Self {
-        self.request = self.request.extend_data(value);
-        self
-    }
-    /// Sets [`permission`](AddCrmPersonalCustomerRequest::permission).
-    pub fn permission(mut self, value: AddCrmPersonalCustomerRequestPermission) -> Self {
-        self.request = self.request.permission(value);
-        self
-    }
-    /// Sets [`relationType`](AddCrmPersonalCustomerRequest::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.relation_type(value);
-        self
-    }
-    /// Sets [`skipDuplicateCheck`](AddCrmPersonalCustomerRequest::skip_duplicate_check).
-    pub fn skip_duplicate_check(mut self, value: bool) -> Self {
-        self.request = self.request.skip_duplicate_check(value);
-        self
     }
 }

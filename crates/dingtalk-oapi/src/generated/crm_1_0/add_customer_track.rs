@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/customerTracks`: Add customer track.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Add customer track.
 ///
 /// `POST /v1.0/crm/customerTracks`
@@ -23,7 +25,8 @@ pub type AddCustomerTrackError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`AddCustomerTrack`]: Add customer track.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = AddCustomerTrack)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddCustomerTrackRequest {
@@ -55,74 +58,12 @@ pub struct AddCustomerTrackRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<i64>,
 }
-impl AddCustomerTrackRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`content`](Self::content).
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.content = Some(value.into());
-        self
-    }
-    /// Sets [`customer_id`](Self::customer_id).
-    pub fn customer_id(mut self, value: impl Into<String>) -> Self {
-        self.customer_id = Some(value.into());
-        self
-    }
-    /// Sets [`extra_biz_info`](Self::extra_biz_info).
-    pub fn extra_biz_info(mut self, value: impl Into<String>) -> Self {
-        self.extra_biz_info = Some(value.into());
-        self
-    }
-    /// Sets [`idempotent_key`](Self::idempotent_key).
-    pub fn idempotent_key(mut self, value: impl Into<String>) -> Self {
-        self.idempotent_key = Some(value.into());
-        self
-    }
-    /// Sets [`masked_content`](Self::masked_content).
-    pub fn masked_content(mut self, value: impl Into<String>) -> Self {
-        self.masked_content = Some(value.into());
-        self
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: i64) -> Self {
-        self.r#type = Some(value);
-        self
-    }
-}
 /// The response of [`AddCustomerTrack`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct AddCustomerTrackResponse {
     /// A `bool` value. Required.
     pub success: bool,
-}
-impl AddCustomerTrackResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = value;
-        self
-    }
 }
 impl rt::ResponseEnvelope for AddCustomerTrackResponse {}
 /// How [`AddCustomerTrack`] is called: everything the generic runtime needs.
@@ -162,52 +103,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<AddCustomerTrack, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<AddCustomerTrack, C> {
-    /// Sets [`content`](AddCustomerTrackRequest::content).
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.content(value);
-        self
-    }
-    /// Sets [`customerId`](AddCustomerTrackRequest::customer_id).
-    pub fn customer_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.customer_id(value);
-        self
-    }
-    /// Sets [`extraBizInfo`](AddCustomerTrackRequest::extra_biz_info).
-    pub fn extra_biz_info(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.extra_biz_info(value);
-        self
-    }
-    /// Sets [`idempotentKey`](AddCustomerTrackRequest::idempotent_key).
-    pub fn idempotent_key(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.idempotent_key(value);
-        self
-    }
-    /// Sets [`maskedContent`](AddCustomerTrackRequest::masked_content).
-    pub fn masked_content(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.masked_content(value);
-        self
-    }
-    /// Sets [`operatorUserId`](AddCustomerTrackRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
-    }
-    /// Sets [`relationType`](AddCustomerTrackRequest::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.relation_type(value);
-        self
-    }
-    /// Sets [`title`](AddCustomerTrackRequest::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.title(value);
-        self
-    }
-    /// Sets [`type`](AddCustomerTrackRequest::type).
-    pub fn r#type(mut self, value: i64) -> Self {
-        self.request = self.request.r#type(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/leads`: Add leads.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Add leads.
 ///
 /// `POST /v1.0/crm/leads`
@@ -23,7 +25,8 @@ pub type AddLeadsError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`AddLeads`]: Add leads.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = AddLeads)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddLeadsRequest {
@@ -43,39 +46,8 @@ pub struct AddLeadsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_task_id: Option<String>,
 }
-impl AddLeadsRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`assign_timestamp`](Self::assign_timestamp).
-    pub fn assign_timestamp(mut self, value: i64) -> Self {
-        self.assign_timestamp = Some(value);
-        self
-    }
-    /// Sets [`assign_user_id`](Self::assign_user_id).
-    pub fn assign_user_id(mut self, value: impl Into<String>) -> Self {
-        self.assign_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`assigned_user_id`](Self::assigned_user_id).
-    pub fn assigned_user_id(mut self, value: impl Into<String>) -> Self {
-        self.assigned_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`leads`](Self::leads).
-    pub fn leads(mut self, value: impl Into<Vec<AddLeadsRequestLeads>>) -> Self {
-        self.leads = Some(value.into());
-        self
-    }
-    /// Sets [`out_task_id`](Self::out_task_id).
-    pub fn out_task_id(mut self, value: impl Into<String>) -> Self {
-        self.out_task_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`AddLeads`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddLeadsResponse {
@@ -83,20 +55,9 @@ pub struct AddLeadsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_task_id: Option<String>,
 }
-impl AddLeadsResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`out_task_id`](Self::out_task_id).
-    pub fn out_task_id(mut self, value: impl Into<String>) -> Self {
-        self.out_task_id = Some(value.into());
-        self
-    }
-}
 impl rt::ResponseEnvelope for AddLeadsResponse {}
 /// AddLeadsRequestLeads
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddLeadsRequestLeads {
@@ -106,22 +67,6 @@ pub struct AddLeadsRequestLeads {
     /// A `string` value. Wire name `outLeadsId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_leads_id: Option<String>,
-}
-impl AddLeadsRequestLeads {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`leads_name`](Self::leads_name).
-    pub fn leads_name(mut self, value: impl Into<String>) -> Self {
-        self.leads_name = Some(value.into());
-        self
-    }
-    /// Sets [`out_leads_id`](Self::out_leads_id).
-    pub fn out_leads_id(mut self, value: impl Into<String>) -> Self {
-        self.out_leads_id = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`AddLeadsRequestLeads`].
 pub static ADD_LEADS_REQUEST_LEADS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -168,32 +113,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`AddLeadsRequest`] for the parameters and [`AddLeadsError`] for what can go wrong: `client.crm_1_0().add_leads().send().await?`.
     pub fn add_leads(&self) -> crate::generated::RequestBuilder<AddLeads, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<AddLeads, C> {
-    /// Sets [`assignTimestamp`](AddLeadsRequest::assign_timestamp).
-    pub fn assign_timestamp(mut self, value: i64) -> Self {
-        self.request = self.request.assign_timestamp(value);
-        self
-    }
-    /// Sets [`assignUserId`](AddLeadsRequest::assign_user_id).
-    pub fn assign_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.assign_user_id(value);
-        self
-    }
-    /// Sets [`assignedUserId`](AddLeadsRequest::assigned_user_id).
-    pub fn assigned_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.assigned_user_id(value);
-        self
-    }
-    /// Sets [`leads`](AddLeadsRequest::leads).
-    pub fn leads(mut self, value: impl Into<Vec<AddLeadsRequestLeads>>) -> Self {
-        self.request = self.request.leads(value);
-        self
-    }
-    /// Sets [`outTaskId`](AddLeadsRequest::out_task_id).
-    pub fn out_task_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.out_task_id(value);
-        self
     }
 }

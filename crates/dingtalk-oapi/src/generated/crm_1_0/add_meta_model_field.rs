@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/metas/models/fields`: Add meta model field.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Add meta model field.
 ///
 /// `POST /v1.0/crm/metas/models/fields`
@@ -23,7 +25,8 @@ pub type AddMetaModelFieldError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`AddMetaModelField`]: Add meta model field.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = AddMetaModelField)]
 #[non_exhaustive]
 pub struct AddMetaModelFieldRequest {
     /// A `string` value. Wire name `bizType`. Required.
@@ -42,57 +45,17 @@ pub struct AddMetaModelFieldRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
 }
-impl AddMetaModelFieldRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_type`](Self::biz_type).
-    pub fn biz_type(mut self, value: impl Into<String>) -> Self {
-        self.biz_type = Some(value.into());
-        self
-    }
-    /// Sets [`field_dtolist`](Self::field_dtolist).
-    pub fn field_dtolist(
-        mut self,
-        value: impl Into<Vec<AddMetaModelFieldRequestFieldDtoList>>,
-    ) -> Self {
-        self.field_dtolist = Some(value.into());
-        self
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`tenant`](Self::tenant).
-    pub fn tenant(mut self, value: impl Into<String>) -> Self {
-        self.tenant = Some(value.into());
-        self
-    }
-}
 /// The response of [`AddMetaModelField`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddMetaModelFieldResponse {
     /// A `string` value. Wire name `bizType`. Required.
     pub biz_type: String,
 }
-impl AddMetaModelFieldResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_type`](Self::biz_type).
-    pub fn biz_type(mut self, value: impl Into<String>) -> Self {
-        self.biz_type = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for AddMetaModelFieldResponse {}
 /// AddMetaModelFieldRequestFieldDtoList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddMetaModelFieldRequestFieldDtoList {
@@ -102,22 +65,6 @@ pub struct AddMetaModelFieldRequestFieldDtoList {
     /// A `AddMetaModelFieldRequestFieldDtoListProps` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub props: Option<AddMetaModelFieldRequestFieldDtoListProps>,
-}
-impl AddMetaModelFieldRequestFieldDtoList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`component_name`](Self::component_name).
-    pub fn component_name(mut self, value: impl Into<String>) -> Self {
-        self.component_name = Some(value.into());
-        self
-    }
-    /// Sets [`props`](Self::props).
-    pub fn props(mut self, value: AddMetaModelFieldRequestFieldDtoListProps) -> Self {
-        self.props = Some(value);
-        self
-    }
 }
 /// Wire schema of [`AddMetaModelFieldRequestFieldDtoList`].
 pub static ADD_META_MODEL_FIELD_REQUEST_FIELD_DTO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -134,7 +81,7 @@ pub static ADD_META_MODEL_FIELD_REQUEST_FIELD_DTO_LIST_SCHEMA: rt::ObjectSchema 
     ],
 };
 /// AddMetaModelFieldRequestFieldDtoListProps
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddMetaModelFieldRequestFieldDtoListProps {
@@ -205,125 +152,6 @@ pub struct AddMetaModelFieldRequestFieldDtoListProps {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
-impl AddMetaModelFieldRequestFieldDtoListProps {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`align`](Self::align).
-    pub fn align(mut self, value: impl Into<String>) -> Self {
-        self.align = Some(value.into());
-        self
-    }
-    /// Sets [`biz_alias`](Self::biz_alias).
-    pub fn biz_alias(mut self, value: impl Into<String>) -> Self {
-        self.biz_alias = Some(value.into());
-        self
-    }
-    /// Sets [`choice`](Self::choice).
-    pub fn choice(mut self, value: i64) -> Self {
-        self.choice = Some(value);
-        self
-    }
-    /// Sets [`content`](Self::content).
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.content = Some(value.into());
-        self
-    }
-    /// Sets [`disabled`](Self::disabled).
-    pub fn disabled(mut self, value: bool) -> Self {
-        self.disabled = Some(value);
-        self
-    }
-    /// Sets [`duration`](Self::duration).
-    pub fn duration(mut self, value: bool) -> Self {
-        self.duration = Some(value);
-        self
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = Some(value.into());
-        self
-    }
-    /// Sets [`format`](Self::format).
-    pub fn format(mut self, value: impl Into<String>) -> Self {
-        self.format = Some(value.into());
-        self
-    }
-    /// Sets [`invisible`](Self::invisible).
-    pub fn invisible(mut self, value: bool) -> Self {
-        self.invisible = Some(value);
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = Some(value.into());
-        self
-    }
-    /// Sets [`label_editable_freeze`](Self::label_editable_freeze).
-    pub fn label_editable_freeze(mut self, value: bool) -> Self {
-        self.label_editable_freeze = Some(value);
-        self
-    }
-    /// Sets [`link`](Self::link).
-    pub fn link(mut self, value: impl Into<String>) -> Self {
-        self.link = Some(value.into());
-        self
-    }
-    /// Sets [`need_detail`](Self::need_detail).
-    pub fn need_detail(mut self, value: impl Into<String>) -> Self {
-        self.need_detail = Some(value.into());
-        self
-    }
-    /// Sets [`not_print`](Self::not_print).
-    pub fn not_print(mut self, value: impl Into<String>) -> Self {
-        self.not_print = Some(value.into());
-        self
-    }
-    /// Sets [`not_upper`](Self::not_upper).
-    pub fn not_upper(mut self, value: impl Into<String>) -> Self {
-        self.not_upper = Some(value.into());
-        self
-    }
-    /// Sets [`options`](Self::options).
-    pub fn options(
-        mut self,
-        value: impl Into<Vec<AddMetaModelFieldRequestFieldDtoListPropsOptions>>,
-    ) -> Self {
-        self.options = Some(value.into());
-        self
-    }
-    /// Sets [`pay_enable`](Self::pay_enable).
-    pub fn pay_enable(mut self, value: bool) -> Self {
-        self.pay_enable = Some(value);
-        self
-    }
-    /// Sets [`placeholder`](Self::placeholder).
-    pub fn placeholder(mut self, value: impl Into<String>) -> Self {
-        self.placeholder = Some(value.into());
-        self
-    }
-    /// Sets [`required`](Self::required).
-    pub fn required(mut self, value: bool) -> Self {
-        self.required = Some(value);
-        self
-    }
-    /// Sets [`required_editable_freeze`](Self::required_editable_freeze).
-    pub fn required_editable_freeze(mut self, value: bool) -> Self {
-        self.required_editable_freeze = Some(value);
-        self
-    }
-    /// Sets [`sortable`](Self::sortable).
-    pub fn sortable(mut self, value: bool) -> Self {
-        self.sortable = Some(value);
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`AddMetaModelFieldRequestFieldDtoListProps`].
 pub static ADD_META_MODEL_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddMetaModelFieldRequestFieldDtoListProps",
@@ -360,7 +188,7 @@ pub static ADD_META_MODEL_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_SCHEMA: rt::ObjectS
     ],
 };
 /// AddMetaModelFieldRequestFieldDtoListPropsOptions
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct AddMetaModelFieldRequestFieldDtoListPropsOptions {
     /// A `string` value.
@@ -369,22 +197,6 @@ pub struct AddMetaModelFieldRequestFieldDtoListPropsOptions {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-}
-impl AddMetaModelFieldRequestFieldDtoListPropsOptions {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`AddMetaModelFieldRequestFieldDtoListPropsOptions`].
 pub static ADD_META_MODEL_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -434,30 +246,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<AddMetaModelField, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<AddMetaModelField, C> {
-    /// Sets [`bizType`](AddMetaModelFieldRequest::biz_type).
-    pub fn biz_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.biz_type(value);
-        self
-    }
-    /// Sets [`fieldDTOList`](AddMetaModelFieldRequest::field_dtolist).
-    pub fn field_dtolist(
-        mut self,
-        value: impl Into<Vec<AddMetaModelFieldRequestFieldDtoList>>,
-    ) -> Self {
-        self.request = self.request.field_dtolist(value);
-        self
-    }
-    /// Sets [`operatorUserId`](AddMetaModelFieldRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
-    }
-    /// Sets [`tenant`](AddMetaModelFieldRequest::tenant).
-    pub fn tenant(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.tenant(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/customers/dataAuth/append`: Append customer data auth.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Append customer data auth.
 ///
 /// `POST /v1.0/crm/customers/dataAuth/append`
@@ -23,7 +25,8 @@ pub type AppendCustomerDataAuthError = rt::Error<crate::generated::service::ApiC
 /// Parameters of [`AppendCustomerDataAuth`]: Append customer data auth.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = AppendCustomerDataAuth)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppendCustomerDataAuthRequest {
@@ -46,60 +49,13 @@ pub struct AppendCustomerDataAuthRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_type: Option<String>,
 }
-impl AppendCustomerDataAuthRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`customer_ids`](Self::customer_ids).
-    pub fn customer_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.customer_ids = Some(value.into());
-        self
-    }
-    /// Sets [`data_auth_user_ids`](Self::data_auth_user_ids).
-    pub fn data_auth_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.data_auth_user_ids = Some(value.into());
-        self
-    }
-    /// Sets [`form_code`](Self::form_code).
-    pub fn form_code(mut self, value: impl Into<String>) -> Self {
-        self.form_code = Some(value.into());
-        self
-    }
-    /// Sets [`operate_user_id`](Self::operate_user_id).
-    pub fn operate_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operate_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = Some(value.into());
-        self
-    }
-    /// Sets [`role_type`](Self::role_type).
-    pub fn role_type(mut self, value: impl Into<String>) -> Self {
-        self.role_type = Some(value.into());
-        self
-    }
-}
 /// The response of [`AppendCustomerDataAuth`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct AppendCustomerDataAuthResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
-}
-impl AppendCustomerDataAuthResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: bool) -> Self {
-        self.result = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for AppendCustomerDataAuthResponse {}
 /// How [`AppendCustomerDataAuth`] is called: everything the generic runtime needs.
@@ -141,37 +97,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<AppendCustomerDataAuth, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<AppendCustomerDataAuth, C> {
-    /// Sets [`customerIds`](AppendCustomerDataAuthRequest::customer_ids).
-    pub fn customer_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.customer_ids(value);
-        self
-    }
-    /// Sets [`dataAuthUserIds`](AppendCustomerDataAuthRequest::data_auth_user_ids).
-    pub fn data_auth_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.data_auth_user_ids(value);
-        self
-    }
-    /// Sets [`formCode`](AppendCustomerDataAuthRequest::form_code).
-    pub fn form_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.form_code(value);
-        self
-    }
-    /// Sets [`operateUserId`](AppendCustomerDataAuthRequest::operate_user_id).
-    pub fn operate_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operate_user_id(value);
-        self
-    }
-    /// Sets [`relationType`](AppendCustomerDataAuthRequest::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.relation_type(value);
-        self
-    }
-    /// Sets [`roleType`](AppendCustomerDataAuthRequest::role_type).
-    pub fn role_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.role_type(value);
-        self
     }
 }

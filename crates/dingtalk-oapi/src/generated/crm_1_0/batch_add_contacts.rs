@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/contacts/batch`: Batch add contacts.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Batch add contacts.
 ///
 /// `POST /v1.0/crm/contacts/batch`
@@ -23,7 +25,8 @@ pub type BatchAddContactsError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`BatchAddContacts`]: Batch add contacts.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = BatchAddContacts)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddContactsRequest {
@@ -34,50 +37,17 @@ pub struct BatchAddContactsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_list: Option<Vec<BatchAddContactsRequestRelationList>>,
 }
-impl BatchAddContactsRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`relation_list`](Self::relation_list).
-    pub fn relation_list(
-        mut self,
-        value: impl Into<Vec<BatchAddContactsRequestRelationList>>,
-    ) -> Self {
-        self.relation_list = Some(value.into());
-        self
-    }
-}
 /// The response of [`BatchAddContacts`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct BatchAddContactsResponse {
     /// A `list<BatchAddContactsResponseBodyResults>` value.
     #[serde(default)]
     pub results: Vec<BatchAddContactsResponseBodyResults>,
 }
-impl BatchAddContactsResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`results`](Self::results).
-    pub fn results(
-        mut self,
-        value: impl Into<Vec<BatchAddContactsResponseBodyResults>>,
-    ) -> Self {
-        self.results = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for BatchAddContactsResponse {}
 /// BatchAddContactsRequestRelationList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddContactsRequestRelationList {
@@ -90,30 +60,6 @@ pub struct BatchAddContactsRequestRelationList {
     /// A `string` value. Wire name `sourceDataId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_data_id: Option<String>,
-}
-impl BatchAddContactsRequestRelationList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_data_list`](Self::biz_data_list).
-    pub fn biz_data_list(
-        mut self,
-        value: impl Into<Vec<BatchAddContactsRequestRelationListBizDataList>>,
-    ) -> Self {
-        self.biz_data_list = Some(value.into());
-        self
-    }
-    /// Sets [`biz_ext_map`](Self::biz_ext_map).
-    pub fn biz_ext_map(mut self, value: rt::JsonValue) -> Self {
-        self.biz_ext_map = Some(value);
-        self
-    }
-    /// Sets [`source_data_id`](Self::source_data_id).
-    pub fn source_data_id(mut self, value: impl Into<String>) -> Self {
-        self.source_data_id = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`BatchAddContactsRequestRelationList`].
 pub static BATCH_ADD_CONTACTS_REQUEST_RELATION_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -133,7 +79,7 @@ pub static BATCH_ADD_CONTACTS_REQUEST_RELATION_LIST_SCHEMA: rt::ObjectSchema = r
     ],
 };
 /// BatchAddContactsRequestRelationListBizDataList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddContactsRequestRelationListBizDataList {
@@ -147,27 +93,6 @@ pub struct BatchAddContactsRequestRelationListBizDataList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl BatchAddContactsRequestRelationListBizDataList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`extend_value`](Self::extend_value).
-    pub fn extend_value(mut self, value: impl Into<String>) -> Self {
-        self.extend_value = Some(value.into());
-        self
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`BatchAddContactsRequestRelationListBizDataList`].
 pub static BATCH_ADD_CONTACTS_REQUEST_RELATION_LIST_BIZ_DATA_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchAddContactsRequestRelationListBizDataList",
@@ -178,7 +103,7 @@ pub static BATCH_ADD_CONTACTS_REQUEST_RELATION_LIST_BIZ_DATA_LIST_SCHEMA: rt::Ob
     ],
 };
 /// BatchAddContactsResponseBodyResults
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddContactsResponseBodyResults {
@@ -194,32 +119,6 @@ pub struct BatchAddContactsResponseBodyResults {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-}
-impl BatchAddContactsResponseBodyResults {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`error_code`](Self::error_code).
-    pub fn error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets [`error_msg`](Self::error_msg).
-    pub fn error_msg(mut self, value: impl Into<String>) -> Self {
-        self.error_msg = Some(value.into());
-        self
-    }
-    /// Sets [`relation_id`](Self::relation_id).
-    pub fn relation_id(mut self, value: impl Into<String>) -> Self {
-        self.relation_id = Some(value.into());
-        self
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = Some(value);
-        self
-    }
 }
 /// Wire schema of [`BatchAddContactsResponseBodyResults`].
 pub static BATCH_ADD_CONTACTS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -276,20 +175,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<BatchAddContacts, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<BatchAddContacts, C> {
-    /// Sets [`operatorUserId`](BatchAddContactsRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
-    }
-    /// Sets [`relationList`](BatchAddContactsRequest::relation_list).
-    pub fn relation_list(
-        mut self,
-        value: impl Into<Vec<BatchAddContactsRequestRelationList>>,
-    ) -> Self {
-        self.request = self.request.relation_list(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/followRecords/batch`: Batch add follow records.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Batch add follow records.
 ///
 /// `POST /v1.0/crm/followRecords/batch`
@@ -23,7 +25,8 @@ pub type BatchAddFollowRecordsError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`BatchAddFollowRecords`]: Batch add follow records.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = BatchAddFollowRecords)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddFollowRecordsRequest {
@@ -34,50 +37,17 @@ pub struct BatchAddFollowRecordsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
-impl BatchAddFollowRecordsRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`instance_list`](Self::instance_list).
-    pub fn instance_list(
-        mut self,
-        value: impl Into<Vec<BatchAddFollowRecordsRequestInstanceList>>,
-    ) -> Self {
-        self.instance_list = Some(value.into());
-        self
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`BatchAddFollowRecords`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct BatchAddFollowRecordsResponse {
     /// A `list<BatchAddFollowRecordsResponseBodyResults>` value.
     #[serde(default)]
     pub results: Vec<BatchAddFollowRecordsResponseBodyResults>,
 }
-impl BatchAddFollowRecordsResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`results`](Self::results).
-    pub fn results(
-        mut self,
-        value: impl Into<Vec<BatchAddFollowRecordsResponseBodyResults>>,
-    ) -> Self {
-        self.results = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for BatchAddFollowRecordsResponse {}
 /// BatchAddFollowRecordsRequestInstanceList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddFollowRecordsRequestInstanceList {
@@ -87,25 +57,6 @@ pub struct BatchAddFollowRecordsRequestInstanceList {
     /// A `list<BatchAddFollowRecordsRequestInstanceListDataArray>` value. Wire name `dataArray`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_array: Option<Vec<BatchAddFollowRecordsRequestInstanceListDataArray>>,
-}
-impl BatchAddFollowRecordsRequestInstanceList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_ext_map`](Self::biz_ext_map).
-    pub fn biz_ext_map(mut self, value: rt::JsonValue) -> Self {
-        self.biz_ext_map = Some(value);
-        self
-    }
-    /// Sets [`data_array`](Self::data_array).
-    pub fn data_array(
-        mut self,
-        value: impl Into<Vec<BatchAddFollowRecordsRequestInstanceListDataArray>>,
-    ) -> Self {
-        self.data_array = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`BatchAddFollowRecordsRequestInstanceList`].
 pub static BATCH_ADD_FOLLOW_RECORDS_REQUEST_INSTANCE_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -124,7 +75,7 @@ pub static BATCH_ADD_FOLLOW_RECORDS_REQUEST_INSTANCE_LIST_SCHEMA: rt::ObjectSche
     ],
 };
 /// BatchAddFollowRecordsRequestInstanceListDataArray
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddFollowRecordsRequestInstanceListDataArray {
@@ -138,27 +89,6 @@ pub struct BatchAddFollowRecordsRequestInstanceListDataArray {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl BatchAddFollowRecordsRequestInstanceListDataArray {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`extend_value`](Self::extend_value).
-    pub fn extend_value(mut self, value: impl Into<String>) -> Self {
-        self.extend_value = Some(value.into());
-        self
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`BatchAddFollowRecordsRequestInstanceListDataArray`].
 pub static BATCH_ADD_FOLLOW_RECORDS_REQUEST_INSTANCE_LIST_DATA_ARRAY_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchAddFollowRecordsRequestInstanceListDataArray",
@@ -169,7 +99,7 @@ pub static BATCH_ADD_FOLLOW_RECORDS_REQUEST_INSTANCE_LIST_DATA_ARRAY_SCHEMA: rt:
     ],
 };
 /// BatchAddFollowRecordsResponseBodyResults
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddFollowRecordsResponseBodyResults {
@@ -185,32 +115,6 @@ pub struct BatchAddFollowRecordsResponseBodyResults {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-}
-impl BatchAddFollowRecordsResponseBodyResults {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`error_code`](Self::error_code).
-    pub fn error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets [`error_msg`](Self::error_msg).
-    pub fn error_msg(mut self, value: impl Into<String>) -> Self {
-        self.error_msg = Some(value.into());
-        self
-    }
-    /// Sets [`instance_id`](Self::instance_id).
-    pub fn instance_id(mut self, value: impl Into<String>) -> Self {
-        self.instance_id = Some(value.into());
-        self
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = Some(value);
-        self
-    }
 }
 /// Wire schema of [`BatchAddFollowRecordsResponseBodyResults`].
 pub static BATCH_ADD_FOLLOW_RECORDS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -269,20 +173,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<BatchAddFollowRecords, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<BatchAddFollowRecords, C> {
-    /// Sets [`instanceList`](BatchAddFollowRecordsRequest::instance_list).
-    pub fn instance_list(
-        mut self,
-        value: impl Into<Vec<BatchAddFollowRecordsRequestInstanceList>>,
-    ) -> Self {
-        self.request = self.request.instance_list(value);
-        self
-    }
-    /// Sets [`operatorUserId`](BatchAddFollowRecordsRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/relationDatas/batch`: Batch add relation datas.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Batch add relation datas.
 ///
 /// `POST /v1.0/crm/relationDatas/batch`
@@ -23,7 +25,8 @@ pub type BatchAddRelationDatasError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`BatchAddRelationDatas`]: Batch add relation datas.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = BatchAddRelationDatas)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddRelationDatasRequest {
@@ -40,60 +43,17 @@ pub struct BatchAddRelationDatasRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_duplicate_check: Option<bool>,
 }
-impl BatchAddRelationDatasRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`relation_list`](Self::relation_list).
-    pub fn relation_list(
-        mut self,
-        value: impl Into<Vec<BatchAddRelationDatasRequestRelationList>>,
-    ) -> Self {
-        self.relation_list = Some(value.into());
-        self
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = Some(value.into());
-        self
-    }
-    /// Sets [`skip_duplicate_check`](Self::skip_duplicate_check).
-    pub fn skip_duplicate_check(mut self, value: bool) -> Self {
-        self.skip_duplicate_check = Some(value);
-        self
-    }
-}
 /// The response of [`BatchAddRelationDatas`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct BatchAddRelationDatasResponse {
     /// A `list<BatchAddRelationDatasResponseBodyResults>` value.
     #[serde(default)]
     pub results: Vec<BatchAddRelationDatasResponseBodyResults>,
 }
-impl BatchAddRelationDatasResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`results`](Self::results).
-    pub fn results(
-        mut self,
-        value: impl Into<Vec<BatchAddRelationDatasResponseBodyResults>>,
-    ) -> Self {
-        self.results = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for BatchAddRelationDatasResponse {}
 /// BatchAddRelationDatasRequestRelationList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct BatchAddRelationDatasRequestRelationList {
     /// A `list<BatchAddRelationDatasRequestRelationListBizDataList>` value. Wire name `bizDataList`. Required.
@@ -114,38 +74,6 @@ pub struct BatchAddRelationDatasRequestRelationList {
     #[serde(rename = "sourceDataId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_data_id: Option<String>,
-}
-impl BatchAddRelationDatasRequestRelationList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_data_list`](Self::biz_data_list).
-    pub fn biz_data_list(
-        mut self,
-        value: impl Into<Vec<BatchAddRelationDatasRequestRelationListBizDataList>>,
-    ) -> Self {
-        self.biz_data_list = Some(value.into());
-        self
-    }
-    /// Sets [`biz_ext_map`](Self::biz_ext_map).
-    pub fn biz_ext_map(mut self, value: rt::JsonValue) -> Self {
-        self.biz_ext_map = Some(value);
-        self
-    }
-    /// Sets [`relation_permission_dto`](Self::relation_permission_dto).
-    pub fn relation_permission_dto(
-        mut self,
-        value: BatchAddRelationDatasRequestRelationListRelationPermissionDto,
-    ) -> Self {
-        self.relation_permission_dto = Some(value);
-        self
-    }
-    /// Sets [`source_data_id`](Self::source_data_id).
-    pub fn source_data_id(mut self, value: impl Into<String>) -> Self {
-        self.source_data_id = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`BatchAddRelationDatasRequestRelationList`].
 pub static BATCH_ADD_RELATION_DATAS_REQUEST_RELATION_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -171,7 +99,7 @@ pub static BATCH_ADD_RELATION_DATAS_REQUEST_RELATION_LIST_SCHEMA: rt::ObjectSche
     ],
 };
 /// BatchAddRelationDatasRequestRelationListBizDataList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddRelationDatasRequestRelationListBizDataList {
@@ -185,27 +113,6 @@ pub struct BatchAddRelationDatasRequestRelationListBizDataList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl BatchAddRelationDatasRequestRelationListBizDataList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`extend_value`](Self::extend_value).
-    pub fn extend_value(mut self, value: impl Into<String>) -> Self {
-        self.extend_value = Some(value.into());
-        self
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`BatchAddRelationDatasRequestRelationListBizDataList`].
 pub static BATCH_ADD_RELATION_DATAS_REQUEST_RELATION_LIST_BIZ_DATA_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchAddRelationDatasRequestRelationListBizDataList",
@@ -216,7 +123,7 @@ pub static BATCH_ADD_RELATION_DATAS_REQUEST_RELATION_LIST_BIZ_DATA_LIST_SCHEMA: 
     ],
 };
 /// BatchAddRelationDatasRequestRelationListRelationPermissionDto
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddRelationDatasRequestRelationListRelationPermissionDto {
@@ -226,22 +133,6 @@ pub struct BatchAddRelationDatasRequestRelationListRelationPermissionDto {
     /// A `list<string>` value. Wire name `principalUserIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_user_ids: Option<Vec<String>>,
-}
-impl BatchAddRelationDatasRequestRelationListRelationPermissionDto {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`participant_user_ids`](Self::participant_user_ids).
-    pub fn participant_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.participant_user_ids = Some(value.into());
-        self
-    }
-    /// Sets [`principal_user_ids`](Self::principal_user_ids).
-    pub fn principal_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.principal_user_ids = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`BatchAddRelationDatasRequestRelationListRelationPermissionDto`].
 pub static BATCH_ADD_RELATION_DATAS_REQUEST_RELATION_LIST_RELATION_PERMISSION_DTO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -258,7 +149,7 @@ pub static BATCH_ADD_RELATION_DATAS_REQUEST_RELATION_LIST_RELATION_PERMISSION_DT
     ],
 };
 /// BatchAddRelationDatasResponseBodyResults
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddRelationDatasResponseBodyResults {
@@ -277,37 +168,6 @@ pub struct BatchAddRelationDatasResponseBodyResults {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-}
-impl BatchAddRelationDatasResponseBodyResults {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`duplicated_relation_ids`](Self::duplicated_relation_ids).
-    pub fn duplicated_relation_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.duplicated_relation_ids = value.into();
-        self
-    }
-    /// Sets [`error_code`](Self::error_code).
-    pub fn error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets [`error_msg`](Self::error_msg).
-    pub fn error_msg(mut self, value: impl Into<String>) -> Self {
-        self.error_msg = Some(value.into());
-        self
-    }
-    /// Sets [`relation_id`](Self::relation_id).
-    pub fn relation_id(mut self, value: impl Into<String>) -> Self {
-        self.relation_id = Some(value.into());
-        self
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = Some(value);
-        self
-    }
 }
 /// Wire schema of [`BatchAddRelationDatasResponseBodyResults`].
 pub static BATCH_ADD_RELATION_DATAS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -372,30 +232,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<BatchAddRelationDatas, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<BatchAddRelationDatas, C> {
-    /// Sets [`operatorUserId`](BatchAddRelationDatasRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
-    }
-    /// Sets [`relationList`](BatchAddRelationDatasRequest::relation_list).
-    pub fn relation_list(
-        mut self,
-        value: impl Into<Vec<BatchAddRelationDatasRequestRelationList>>,
-    ) -> Self {
-        self.request = self.request.relation_list(value);
-        self
-    }
-    /// Sets [`relationType`](BatchAddRelationDatasRequest::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.relation_type(value);
-        self
-    }
-    /// Sets [`skipDuplicateCheck`](BatchAddRelationDatasRequest::skip_duplicate_check).
-    pub fn skip_duplicate_check(mut self, value: bool) -> Self {
-        self.request = self.request.skip_duplicate_check(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/clues/datas/batch`: Batch create clue data.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Batch create clue data.
 ///
 /// `POST /v1.0/crm/clues/datas/batch`
@@ -23,7 +25,8 @@ pub type BatchCreateClueDataError = rt::Error<crate::generated::service::ApiCode
 /// Parameters of [`BatchCreateClueData`]: Batch create clue data.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = BatchCreateClueData)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreateClueDataRequest {
@@ -37,32 +40,8 @@ pub struct BatchCreateClueDataRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl BatchCreateClueDataRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`data_list`](Self::data_list).
-    pub fn data_list(
-        mut self,
-        value: impl Into<Vec<BatchCreateClueDataRequestDataList>>,
-    ) -> Self {
-        self.data_list = Some(value.into());
-        self
-    }
-    /// Sets [`private_seas`](Self::private_seas).
-    pub fn private_seas(mut self, value: bool) -> Self {
-        self.private_seas = Some(value);
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`BatchCreateClueData`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreateClueDataResponse {
@@ -73,28 +52,9 @@ pub struct BatchCreateClueDataResponse {
     #[serde(default)]
     pub result: Vec<BatchCreateClueDataResponseBodyResult>,
 }
-impl BatchCreateClueDataResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`request_id`](Self::request_id).
-    pub fn request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(
-        mut self,
-        value: impl Into<Vec<BatchCreateClueDataResponseBodyResult>>,
-    ) -> Self {
-        self.result = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for BatchCreateClueDataResponse {}
 /// BatchCreateClueDataRequestDataList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreateClueDataRequestDataList {
@@ -116,51 +76,6 @@ pub struct BatchCreateClueDataRequestDataList {
     /// A `list<BatchCreateClueDataRequestDataListTagIdList>` value. Wire name `tagIdList`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_id_list: Option<Vec<BatchCreateClueDataRequestDataListTagIdList>>,
-}
-impl BatchCreateClueDataRequestDataList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`contact_list`](Self::contact_list).
-    pub fn contact_list(
-        mut self,
-        value: impl Into<Vec<BatchCreateClueDataRequestDataListContactList>>,
-    ) -> Self {
-        self.contact_list = Some(value.into());
-        self
-    }
-    /// Sets [`enterprise`](Self::enterprise).
-    pub fn enterprise(
-        mut self,
-        value: BatchCreateClueDataRequestDataListEnterprise,
-    ) -> Self {
-        self.enterprise = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`source_id`](Self::source_id).
-    pub fn source_id(mut self, value: impl Into<String>) -> Self {
-        self.source_id = Some(value.into());
-        self
-    }
-    /// Sets [`source_type`](Self::source_type).
-    pub fn source_type(mut self, value: impl Into<String>) -> Self {
-        self.source_type = Some(value.into());
-        self
-    }
-    /// Sets [`tag_id_list`](Self::tag_id_list).
-    pub fn tag_id_list(
-        mut self,
-        value: impl Into<Vec<BatchCreateClueDataRequestDataListTagIdList>>,
-    ) -> Self {
-        self.tag_id_list = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`BatchCreateClueDataRequestDataList`].
 pub static BATCH_CREATE_CLUE_DATA_REQUEST_DATA_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -195,7 +110,7 @@ pub static BATCH_CREATE_CLUE_DATA_REQUEST_DATA_LIST_SCHEMA: rt::ObjectSchema = r
     ],
 };
 /// BatchCreateClueDataRequestDataListContactList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreateClueDataRequestDataListContactList {
@@ -218,42 +133,6 @@ pub struct BatchCreateClueDataRequestDataListContactList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub we_chat: Option<String>,
 }
-impl BatchCreateClueDataRequestDataListContactList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`mobile`](Self::mobile).
-    pub fn mobile(mut self, value: impl Into<String>) -> Self {
-        self.mobile = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`phone`](Self::phone).
-    pub fn phone(mut self, value: impl Into<String>) -> Self {
-        self.phone = Some(value.into());
-        self
-    }
-    /// Sets [`qq`](Self::qq).
-    pub fn qq(mut self, value: impl Into<String>) -> Self {
-        self.qq = Some(value.into());
-        self
-    }
-    /// Sets [`wang_wang`](Self::wang_wang).
-    pub fn wang_wang(mut self, value: impl Into<String>) -> Self {
-        self.wang_wang = Some(value.into());
-        self
-    }
-    /// Sets [`we_chat`](Self::we_chat).
-    pub fn we_chat(mut self, value: impl Into<String>) -> Self {
-        self.we_chat = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`BatchCreateClueDataRequestDataListContactList`].
 pub static BATCH_CREATE_CLUE_DATA_REQUEST_DATA_LIST_CONTACT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchCreateClueDataRequestDataListContactList",
@@ -267,7 +146,7 @@ pub static BATCH_CREATE_CLUE_DATA_REQUEST_DATA_LIST_CONTACT_LIST_SCHEMA: rt::Obj
     ],
 };
 /// BatchCreateClueDataRequestDataListEnterprise
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreateClueDataRequestDataListEnterprise {
@@ -287,37 +166,6 @@ pub struct BatchCreateClueDataRequestDataListEnterprise {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unified_social_credit_code: Option<String>,
 }
-impl BatchCreateClueDataRequestDataListEnterprise {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`address`](Self::address).
-    pub fn address(mut self, value: impl Into<String>) -> Self {
-        self.address = Some(value.into());
-        self
-    }
-    /// Sets [`industry_code`](Self::industry_code).
-    pub fn industry_code(mut self, value: impl Into<String>) -> Self {
-        self.industry_code = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`region`](Self::region).
-    pub fn region(mut self, value: impl Into<String>) -> Self {
-        self.region = Some(value.into());
-        self
-    }
-    /// Sets [`unified_social_credit_code`](Self::unified_social_credit_code).
-    pub fn unified_social_credit_code(mut self, value: impl Into<String>) -> Self {
-        self.unified_social_credit_code = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`BatchCreateClueDataRequestDataListEnterprise`].
 pub static BATCH_CREATE_CLUE_DATA_REQUEST_DATA_LIST_ENTERPRISE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchCreateClueDataRequestDataListEnterprise",
@@ -330,7 +178,7 @@ pub static BATCH_CREATE_CLUE_DATA_REQUEST_DATA_LIST_ENTERPRISE_SCHEMA: rt::Objec
     ],
 };
 /// BatchCreateClueDataRequestDataListTagIdList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreateClueDataRequestDataListTagIdList {
@@ -341,22 +189,6 @@ pub struct BatchCreateClueDataRequestDataListTagIdList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
 }
-impl BatchCreateClueDataRequestDataListTagIdList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`tag_id`](Self::tag_id).
-    pub fn tag_id(mut self, value: impl Into<String>) -> Self {
-        self.tag_id = Some(value.into());
-        self
-    }
-    /// Sets [`tag_name`](Self::tag_name).
-    pub fn tag_name(mut self, value: impl Into<String>) -> Self {
-        self.tag_name = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`BatchCreateClueDataRequestDataListTagIdList`].
 pub static BATCH_CREATE_CLUE_DATA_REQUEST_DATA_LIST_TAG_ID_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchCreateClueDataRequestDataListTagIdList",
@@ -366,7 +198,7 @@ pub static BATCH_CREATE_CLUE_DATA_REQUEST_DATA_LIST_TAG_ID_LIST_SCHEMA: rt::Obje
     ],
 };
 /// BatchCreateClueDataResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreateClueDataResponseBodyResult {
@@ -379,27 +211,6 @@ pub struct BatchCreateClueDataResponseBodyResult {
     /// A `string` value. Wire name `resultCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_code: Option<String>,
-}
-impl BatchCreateClueDataResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`clue_id`](Self::clue_id).
-    pub fn clue_id(mut self, value: impl Into<String>) -> Self {
-        self.clue_id = Some(value.into());
-        self
-    }
-    /// Sets [`data_id`](Self::data_id).
-    pub fn data_id(mut self, value: impl Into<String>) -> Self {
-        self.data_id = Some(value.into());
-        self
-    }
-    /// Sets [`result_code`](Self::result_code).
-    pub fn result_code(mut self, value: impl Into<String>) -> Self {
-        self.result_code = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`BatchCreateClueDataResponseBodyResult`].
 pub static BATCH_CREATE_CLUE_DATA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -456,25 +267,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<BatchCreateClueData, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<BatchCreateClueData, C> {
-    /// Sets [`dataList`](BatchCreateClueDataRequest::data_list).
-    pub fn data_list(
-        mut self,
-        value: impl Into<Vec<BatchCreateClueDataRequestDataList>>,
-    ) -> Self {
-        self.request = self.request.data_list(value);
-        self
-    }
-    /// Sets [`privateSeas`](BatchCreateClueDataRequest::private_seas).
-    pub fn private_seas(mut self, value: bool) -> Self {
-        self.request = self.request.private_seas(value);
-        self
-    }
-    /// Sets [`userId`](BatchCreateClueDataRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/followRecords/batchRemove`: Batch remove follow records.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Batch remove follow records.
 ///
 /// `POST /v1.0/crm/followRecords/batchRemove`
@@ -23,7 +25,8 @@ pub type BatchRemoveFollowRecordsError = rt::Error<crate::generated::service::Ap
 /// Parameters of [`BatchRemoveFollowRecords`]: Batch remove follow records.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = BatchRemoveFollowRecords)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchRemoveFollowRecordsRequest {
@@ -34,47 +37,17 @@ pub struct BatchRemoveFollowRecordsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
-impl BatchRemoveFollowRecordsRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`instance_ids`](Self::instance_ids).
-    pub fn instance_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.instance_ids = Some(value.into());
-        self
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`BatchRemoveFollowRecords`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct BatchRemoveFollowRecordsResponse {
     /// A `list<BatchRemoveFollowRecordsResponseBodyResults>` value.
     #[serde(default)]
     pub results: Vec<BatchRemoveFollowRecordsResponseBodyResults>,
 }
-impl BatchRemoveFollowRecordsResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`results`](Self::results).
-    pub fn results(
-        mut self,
-        value: impl Into<Vec<BatchRemoveFollowRecordsResponseBodyResults>>,
-    ) -> Self {
-        self.results = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for BatchRemoveFollowRecordsResponse {}
 /// BatchRemoveFollowRecordsResponseBodyResults
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchRemoveFollowRecordsResponseBodyResults {
@@ -90,32 +63,6 @@ pub struct BatchRemoveFollowRecordsResponseBodyResults {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-}
-impl BatchRemoveFollowRecordsResponseBodyResults {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`error_code`](Self::error_code).
-    pub fn error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets [`error_msg`](Self::error_msg).
-    pub fn error_msg(mut self, value: impl Into<String>) -> Self {
-        self.error_msg = Some(value.into());
-        self
-    }
-    /// Sets [`instance_id`](Self::instance_id).
-    pub fn instance_id(mut self, value: impl Into<String>) -> Self {
-        self.instance_id = Some(value.into());
-        self
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = Some(value);
-        self
-    }
 }
 /// Wire schema of [`BatchRemoveFollowRecordsResponseBodyResults`].
 pub static BATCH_REMOVE_FOLLOW_RECORDS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -167,17 +114,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<BatchRemoveFollowRecords, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<BatchRemoveFollowRecords, C> {
-    /// Sets [`instanceIds`](BatchRemoveFollowRecordsRequest::instance_ids).
-    pub fn instance_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.instance_ids(value);
-        self
-    }
-    /// Sets [`operatorUserId`](BatchRemoveFollowRecordsRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
     }
 }

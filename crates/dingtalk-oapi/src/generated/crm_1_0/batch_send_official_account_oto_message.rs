@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/officialAccounts/oToMessages/batchSend`: Batch send official account oto message.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Batch send official account oto message.
 ///
 /// `POST /v1.0/crm/officialAccounts/oToMessages/batchSend`
@@ -25,7 +27,8 @@ pub type BatchSendOfficialAccountOtoMessageError = rt::Error<
 /// Parameters of [`BatchSendOfficialAccountOtoMessage`]: Batch send official account oto message.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = BatchSendOfficialAccountOtoMessage)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequest {
@@ -39,32 +42,8 @@ pub struct BatchSendOfficialAccountOtoMessageRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<BatchSendOfficialAccountOtoMessageRequestDetail>,
 }
-impl BatchSendOfficialAccountOtoMessageRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`account_id`](Self::account_id).
-    pub fn account_id(mut self, value: impl Into<String>) -> Self {
-        self.account_id = Some(value.into());
-        self
-    }
-    /// Sets [`biz_id`](Self::biz_id).
-    pub fn biz_id(mut self, value: impl Into<String>) -> Self {
-        self.biz_id = Some(value.into());
-        self
-    }
-    /// Sets [`detail`](Self::detail).
-    pub fn detail(
-        mut self,
-        value: BatchSendOfficialAccountOtoMessageRequestDetail,
-    ) -> Self {
-        self.detail = Some(value);
-        self
-    }
-}
 /// The response of [`BatchSendOfficialAccountOtoMessage`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageResponse {
@@ -75,28 +54,9 @@ pub struct BatchSendOfficialAccountOtoMessageResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<BatchSendOfficialAccountOtoMessageResponseBodyResult>,
 }
-impl BatchSendOfficialAccountOtoMessageResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`request_id`](Self::request_id).
-    pub fn request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(
-        mut self,
-        value: BatchSendOfficialAccountOtoMessageResponseBodyResult,
-    ) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for BatchSendOfficialAccountOtoMessageResponse {}
 /// BatchSendOfficialAccountOtoMessageRequestDetail
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequestDetail {
@@ -119,45 +79,6 @@ pub struct BatchSendOfficialAccountOtoMessageRequestDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
-impl BatchSendOfficialAccountOtoMessageRequestDetail {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_request_id`](Self::biz_request_id).
-    pub fn biz_request_id(mut self, value: impl Into<String>) -> Self {
-        self.biz_request_id = Some(value.into());
-        self
-    }
-    /// Sets [`message_body`](Self::message_body).
-    pub fn message_body(
-        mut self,
-        value: BatchSendOfficialAccountOtoMessageRequestDetailMessageBody,
-    ) -> Self {
-        self.message_body = Some(value);
-        self
-    }
-    /// Sets [`msg_type`](Self::msg_type).
-    pub fn msg_type(mut self, value: impl Into<String>) -> Self {
-        self.msg_type = Some(value.into());
-        self
-    }
-    /// Sets [`send_to_all`](Self::send_to_all).
-    pub fn send_to_all(mut self, value: bool) -> Self {
-        self.send_to_all = Some(value);
-        self
-    }
-    /// Sets [`user_id_list`](Self::user_id_list).
-    pub fn user_id_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.user_id_list = Some(value.into());
-        self
-    }
-    /// Sets [`uuid`](Self::uuid).
-    pub fn uuid(mut self, value: impl Into<String>) -> Self {
-        self.uuid = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageRequestDetail`].
 pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchSendOfficialAccountOtoMessageRequestDetail",
@@ -177,7 +98,7 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_SCHEMA: rt::Ob
     ],
 };
 /// BatchSendOfficialAccountOtoMessageRequestDetailMessageBody
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBody {
@@ -197,44 +118,6 @@ pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBody {
     /// A `BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyText` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyText>,
-}
-impl BatchSendOfficialAccountOtoMessageRequestDetailMessageBody {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`action_card`](Self::action_card).
-    pub fn action_card(
-        mut self,
-        value: BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard,
-    ) -> Self {
-        self.action_card = Some(value);
-        self
-    }
-    /// Sets [`link`](Self::link).
-    pub fn link(
-        mut self,
-        value: BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyLink,
-    ) -> Self {
-        self.link = Some(value);
-        self
-    }
-    /// Sets [`markdown`](Self::markdown).
-    pub fn markdown(
-        mut self,
-        value: BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown,
-    ) -> Self {
-        self.markdown = Some(value);
-        self
-    }
-    /// Sets [`text`](Self::text).
-    pub fn text(
-        mut self,
-        value: BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyText,
-    ) -> Self {
-        self.text = Some(value);
-        self
-    }
 }
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageRequestDetailMessageBody`].
 pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -267,7 +150,7 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_S
     ],
 };
 /// BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard {
@@ -294,49 +177,6 @@ pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard 
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
-impl BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`button_list`](Self::button_list).
-    pub fn button_list(
-        mut self,
-        value: impl Into<
-            Vec<
-                BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList,
-            >,
-        >,
-    ) -> Self {
-        self.button_list = Some(value.into());
-        self
-    }
-    /// Sets [`button_orientation`](Self::button_orientation).
-    pub fn button_orientation(mut self, value: impl Into<String>) -> Self {
-        self.button_orientation = Some(value.into());
-        self
-    }
-    /// Sets [`markdown`](Self::markdown).
-    pub fn markdown(mut self, value: impl Into<String>) -> Self {
-        self.markdown = Some(value.into());
-        self
-    }
-    /// Sets [`single_title`](Self::single_title).
-    pub fn single_title(mut self, value: impl Into<String>) -> Self {
-        self.single_title = Some(value.into());
-        self
-    }
-    /// Sets [`single_url`](Self::single_url).
-    pub fn single_url(mut self, value: impl Into<String>) -> Self {
-        self.single_url = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard`].
 pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_CARD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard",
@@ -357,7 +197,7 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_A
     ],
 };
 /// BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList {
@@ -368,22 +208,6 @@ pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardB
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
-impl BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`action_url`](Self::action_url).
-    pub fn action_url(mut self, value: impl Into<String>) -> Self {
-        self.action_url = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList`].
 pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_CARD_BUTTON_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList",
@@ -393,7 +217,7 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_A
     ],
 };
 /// BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyLink
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyLink {
@@ -410,32 +234,6 @@ pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyLink {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
-impl BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyLink {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`message_url`](Self::message_url).
-    pub fn message_url(mut self, value: impl Into<String>) -> Self {
-        self.message_url = Some(value.into());
-        self
-    }
-    /// Sets [`pic_url`](Self::pic_url).
-    pub fn pic_url(mut self, value: impl Into<String>) -> Self {
-        self.pic_url = Some(value.into());
-        self
-    }
-    /// Sets [`text`](Self::text).
-    pub fn text(mut self, value: impl Into<String>) -> Self {
-        self.text = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyLink`].
 pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_LINK_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyLink",
@@ -447,7 +245,7 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_L
     ],
 };
 /// BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown {
     /// A `string` value. Required.
@@ -456,22 +254,6 @@ pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown {
     /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-}
-impl BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`text`](Self::text).
-    pub fn text(mut self, value: impl Into<String>) -> Self {
-        self.text = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown`].
 pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_MARKDOWN_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -482,23 +264,12 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_M
     ],
 };
 /// BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyText
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyText {
     /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
-}
-impl BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyText {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`content`](Self::content).
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.content = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyText`].
 pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_TEXT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -506,23 +277,12 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_T
     fields: &[rt::FieldSchema::new("content", rt::ParamType::String).required(true)],
 };
 /// BatchSendOfficialAccountOtoMessageResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageResponseBodyResult {
     /// A `string` value. Wire name `openPushId`. Required.
     pub open_push_id: String,
-}
-impl BatchSendOfficialAccountOtoMessageResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`open_push_id`](Self::open_push_id).
-    pub fn open_push_id(mut self, value: impl Into<String>) -> Self {
-        self.open_push_id = value.into();
-        self
-    }
 }
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageResponseBodyResult`].
 pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -574,25 +334,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<BatchSendOfficialAccountOtoMessage, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<BatchSendOfficialAccountOtoMessage, C> {
-    /// Sets [`accountId`](BatchSendOfficialAccountOtoMessageRequest::account_id).
-    pub fn account_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.account_id(value);
-        self
-    }
-    /// Sets [`bizId`](BatchSendOfficialAccountOtoMessageRequest::biz_id).
-    pub fn biz_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.biz_id(value);
-        self
-    }
-    /// Sets [`detail`](BatchSendOfficialAccountOtoMessageRequest::detail).
-    pub fn detail(
-        mut self,
-        value: BatchSendOfficialAccountOtoMessageRequestDetail,
-    ) -> Self {
-        self.request = self.request.detail(value);
-        self
     }
 }

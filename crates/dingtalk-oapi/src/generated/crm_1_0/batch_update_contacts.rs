@@ -2,6 +2,8 @@
 
 //! `PUT /v1.0/crm/contacts/batch`: Batch update contacts.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Batch update contacts.
 ///
 /// `PUT /v1.0/crm/contacts/batch`
@@ -23,7 +25,8 @@ pub type BatchUpdateContactsError = rt::Error<crate::generated::service::ApiCode
 /// Parameters of [`BatchUpdateContacts`]: Batch update contacts.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = BatchUpdateContacts)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateContactsRequest {
@@ -34,50 +37,17 @@ pub struct BatchUpdateContactsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_list: Option<Vec<BatchUpdateContactsRequestRelationList>>,
 }
-impl BatchUpdateContactsRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`relation_list`](Self::relation_list).
-    pub fn relation_list(
-        mut self,
-        value: impl Into<Vec<BatchUpdateContactsRequestRelationList>>,
-    ) -> Self {
-        self.relation_list = Some(value.into());
-        self
-    }
-}
 /// The response of [`BatchUpdateContacts`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct BatchUpdateContactsResponse {
     /// A `list<BatchUpdateContactsResponseBodyResults>` value.
     #[serde(default)]
     pub results: Vec<BatchUpdateContactsResponseBodyResults>,
 }
-impl BatchUpdateContactsResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`results`](Self::results).
-    pub fn results(
-        mut self,
-        value: impl Into<Vec<BatchUpdateContactsResponseBodyResults>>,
-    ) -> Self {
-        self.results = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for BatchUpdateContactsResponse {}
 /// BatchUpdateContactsRequestRelationList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateContactsRequestRelationList {
@@ -90,30 +60,6 @@ pub struct BatchUpdateContactsRequestRelationList {
     /// A `string` value. Wire name `relationId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_id: Option<String>,
-}
-impl BatchUpdateContactsRequestRelationList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_data_list`](Self::biz_data_list).
-    pub fn biz_data_list(
-        mut self,
-        value: impl Into<Vec<BatchUpdateContactsRequestRelationListBizDataList>>,
-    ) -> Self {
-        self.biz_data_list = Some(value.into());
-        self
-    }
-    /// Sets [`biz_ext_map`](Self::biz_ext_map).
-    pub fn biz_ext_map(mut self, value: rt::JsonValue) -> Self {
-        self.biz_ext_map = Some(value);
-        self
-    }
-    /// Sets [`relation_id`](Self::relation_id).
-    pub fn relation_id(mut self, value: impl Into<String>) -> Self {
-        self.relation_id = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`BatchUpdateContactsRequestRelationList`].
 pub static BATCH_UPDATE_CONTACTS_REQUEST_RELATION_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -132,7 +78,7 @@ pub static BATCH_UPDATE_CONTACTS_REQUEST_RELATION_LIST_SCHEMA: rt::ObjectSchema 
     ],
 };
 /// BatchUpdateContactsRequestRelationListBizDataList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateContactsRequestRelationListBizDataList {
@@ -146,27 +92,6 @@ pub struct BatchUpdateContactsRequestRelationListBizDataList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl BatchUpdateContactsRequestRelationListBizDataList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`extend_value`](Self::extend_value).
-    pub fn extend_value(mut self, value: impl Into<String>) -> Self {
-        self.extend_value = Some(value.into());
-        self
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`BatchUpdateContactsRequestRelationListBizDataList`].
 pub static BATCH_UPDATE_CONTACTS_REQUEST_RELATION_LIST_BIZ_DATA_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchUpdateContactsRequestRelationListBizDataList",
@@ -177,7 +102,7 @@ pub static BATCH_UPDATE_CONTACTS_REQUEST_RELATION_LIST_BIZ_DATA_LIST_SCHEMA: rt:
     ],
 };
 /// BatchUpdateContactsResponseBodyResults
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateContactsResponseBodyResults {
@@ -193,32 +118,6 @@ pub struct BatchUpdateContactsResponseBodyResults {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-}
-impl BatchUpdateContactsResponseBodyResults {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`error_code`](Self::error_code).
-    pub fn error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets [`error_msg`](Self::error_msg).
-    pub fn error_msg(mut self, value: impl Into<String>) -> Self {
-        self.error_msg = Some(value.into());
-        self
-    }
-    /// Sets [`relation_id`](Self::relation_id).
-    pub fn relation_id(mut self, value: impl Into<String>) -> Self {
-        self.relation_id = Some(value.into());
-        self
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = Some(value);
-        self
-    }
 }
 /// Wire schema of [`BatchUpdateContactsResponseBodyResults`].
 pub static BATCH_UPDATE_CONTACTS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -277,20 +176,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<BatchUpdateContacts, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<BatchUpdateContacts, C> {
-    /// Sets [`operatorUserId`](BatchUpdateContactsRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
-    }
-    /// Sets [`relationList`](BatchUpdateContactsRequest::relation_list).
-    pub fn relation_list(
-        mut self,
-        value: impl Into<Vec<BatchUpdateContactsRequestRelationList>>,
-    ) -> Self {
-        self.request = self.request.relation_list(value);
-        self
     }
 }

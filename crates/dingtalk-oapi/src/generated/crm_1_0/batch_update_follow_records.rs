@@ -2,6 +2,8 @@
 
 //! `PUT /v1.0/crm/followRecords/batch`: Batch update follow records.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Batch update follow records.
 ///
 /// `PUT /v1.0/crm/followRecords/batch`
@@ -23,7 +25,8 @@ pub type BatchUpdateFollowRecordsError = rt::Error<crate::generated::service::Ap
 /// Parameters of [`BatchUpdateFollowRecords`]: Batch update follow records.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = BatchUpdateFollowRecords)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateFollowRecordsRequest {
@@ -34,50 +37,17 @@ pub struct BatchUpdateFollowRecordsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
-impl BatchUpdateFollowRecordsRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`instance_list`](Self::instance_list).
-    pub fn instance_list(
-        mut self,
-        value: impl Into<Vec<BatchUpdateFollowRecordsRequestInstanceList>>,
-    ) -> Self {
-        self.instance_list = Some(value.into());
-        self
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`BatchUpdateFollowRecords`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct BatchUpdateFollowRecordsResponse {
     /// A `list<BatchUpdateFollowRecordsResponseBodyResults>` value.
     #[serde(default)]
     pub results: Vec<BatchUpdateFollowRecordsResponseBodyResults>,
 }
-impl BatchUpdateFollowRecordsResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`results`](Self::results).
-    pub fn results(
-        mut self,
-        value: impl Into<Vec<BatchUpdateFollowRecordsResponseBodyResults>>,
-    ) -> Self {
-        self.results = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for BatchUpdateFollowRecordsResponse {}
 /// BatchUpdateFollowRecordsRequestInstanceList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateFollowRecordsRequestInstanceList {
@@ -87,25 +57,6 @@ pub struct BatchUpdateFollowRecordsRequestInstanceList {
     /// A `string` value. Wire name `instanceId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
-}
-impl BatchUpdateFollowRecordsRequestInstanceList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`data_array`](Self::data_array).
-    pub fn data_array(
-        mut self,
-        value: impl Into<Vec<BatchUpdateFollowRecordsRequestInstanceListDataArray>>,
-    ) -> Self {
-        self.data_array = Some(value.into());
-        self
-    }
-    /// Sets [`instance_id`](Self::instance_id).
-    pub fn instance_id(mut self, value: impl Into<String>) -> Self {
-        self.instance_id = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`BatchUpdateFollowRecordsRequestInstanceList`].
 pub static BATCH_UPDATE_FOLLOW_RECORDS_REQUEST_INSTANCE_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -124,7 +75,7 @@ pub static BATCH_UPDATE_FOLLOW_RECORDS_REQUEST_INSTANCE_LIST_SCHEMA: rt::ObjectS
     ],
 };
 /// BatchUpdateFollowRecordsRequestInstanceListDataArray
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateFollowRecordsRequestInstanceListDataArray {
@@ -138,27 +89,6 @@ pub struct BatchUpdateFollowRecordsRequestInstanceListDataArray {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl BatchUpdateFollowRecordsRequestInstanceListDataArray {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`extend_value`](Self::extend_value).
-    pub fn extend_value(mut self, value: impl Into<String>) -> Self {
-        self.extend_value = Some(value.into());
-        self
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`BatchUpdateFollowRecordsRequestInstanceListDataArray`].
 pub static BATCH_UPDATE_FOLLOW_RECORDS_REQUEST_INSTANCE_LIST_DATA_ARRAY_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchUpdateFollowRecordsRequestInstanceListDataArray",
@@ -169,7 +99,7 @@ pub static BATCH_UPDATE_FOLLOW_RECORDS_REQUEST_INSTANCE_LIST_DATA_ARRAY_SCHEMA: 
     ],
 };
 /// BatchUpdateFollowRecordsResponseBodyResults
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateFollowRecordsResponseBodyResults {
@@ -185,32 +115,6 @@ pub struct BatchUpdateFollowRecordsResponseBodyResults {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-}
-impl BatchUpdateFollowRecordsResponseBodyResults {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`error_code`](Self::error_code).
-    pub fn error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets [`error_msg`](Self::error_msg).
-    pub fn error_msg(mut self, value: impl Into<String>) -> Self {
-        self.error_msg = Some(value.into());
-        self
-    }
-    /// Sets [`instance_id`](Self::instance_id).
-    pub fn instance_id(mut self, value: impl Into<String>) -> Self {
-        self.instance_id = Some(value.into());
-        self
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = Some(value);
-        self
-    }
 }
 /// Wire schema of [`BatchUpdateFollowRecordsResponseBodyResults`].
 pub static BATCH_UPDATE_FOLLOW_RECORDS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -269,20 +173,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<BatchUpdateFollowRecords, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<BatchUpdateFollowRecords, C> {
-    /// Sets [`instanceList`](BatchUpdateFollowRecordsRequest::instance_list).
-    pub fn instance_list(
-        mut self,
-        value: impl Into<Vec<BatchUpdateFollowRecordsRequestInstanceList>>,
-    ) -> Self {
-        self.request = self.request.instance_list(value);
-        self
-    }
-    /// Sets [`operatorUserId`](BatchUpdateFollowRecordsRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
     }
 }

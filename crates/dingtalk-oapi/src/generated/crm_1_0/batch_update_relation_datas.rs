@@ -2,6 +2,8 @@
 
 //! `PUT /v1.0/crm/relationDatas/batch`: Batch update relation datas.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Batch update relation datas.
 ///
 /// `PUT /v1.0/crm/relationDatas/batch`
@@ -23,7 +25,8 @@ pub type BatchUpdateRelationDatasError = rt::Error<crate::generated::service::Ap
 /// Parameters of [`BatchUpdateRelationDatas`]: Batch update relation datas.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = BatchUpdateRelationDatas)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateRelationDatasRequest {
@@ -40,60 +43,17 @@ pub struct BatchUpdateRelationDatasRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_duplicate_check: Option<bool>,
 }
-impl BatchUpdateRelationDatasRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`relation_list`](Self::relation_list).
-    pub fn relation_list(
-        mut self,
-        value: impl Into<Vec<BatchUpdateRelationDatasRequestRelationList>>,
-    ) -> Self {
-        self.relation_list = Some(value.into());
-        self
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = Some(value.into());
-        self
-    }
-    /// Sets [`skip_duplicate_check`](Self::skip_duplicate_check).
-    pub fn skip_duplicate_check(mut self, value: bool) -> Self {
-        self.skip_duplicate_check = Some(value);
-        self
-    }
-}
 /// The response of [`BatchUpdateRelationDatas`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct BatchUpdateRelationDatasResponse {
     /// A `list<BatchUpdateRelationDatasResponseBodyResults>` value.
     #[serde(default)]
     pub results: Vec<BatchUpdateRelationDatasResponseBodyResults>,
 }
-impl BatchUpdateRelationDatasResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`results`](Self::results).
-    pub fn results(
-        mut self,
-        value: impl Into<Vec<BatchUpdateRelationDatasResponseBodyResults>>,
-    ) -> Self {
-        self.results = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for BatchUpdateRelationDatasResponse {}
 /// BatchUpdateRelationDatasRequestRelationList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateRelationDatasRequestRelationList {
@@ -108,30 +68,6 @@ pub struct BatchUpdateRelationDatasRequestRelationList {
     /// A `string` value. Wire name `relationId`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_id: Option<String>,
-}
-impl BatchUpdateRelationDatasRequestRelationList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_data_list`](Self::biz_data_list).
-    pub fn biz_data_list(
-        mut self,
-        value: impl Into<Vec<BatchUpdateRelationDatasRequestRelationListBizDataList>>,
-    ) -> Self {
-        self.biz_data_list = Some(value.into());
-        self
-    }
-    /// Sets [`biz_ext_map`](Self::biz_ext_map).
-    pub fn biz_ext_map(mut self, value: rt::JsonValue) -> Self {
-        self.biz_ext_map = Some(value);
-        self
-    }
-    /// Sets [`relation_id`](Self::relation_id).
-    pub fn relation_id(mut self, value: impl Into<String>) -> Self {
-        self.relation_id = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`BatchUpdateRelationDatasRequestRelationList`].
 pub static BATCH_UPDATE_RELATION_DATAS_REQUEST_RELATION_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -150,7 +86,7 @@ pub static BATCH_UPDATE_RELATION_DATAS_REQUEST_RELATION_LIST_SCHEMA: rt::ObjectS
     ],
 };
 /// BatchUpdateRelationDatasRequestRelationListBizDataList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateRelationDatasRequestRelationListBizDataList {
@@ -164,27 +100,6 @@ pub struct BatchUpdateRelationDatasRequestRelationListBizDataList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl BatchUpdateRelationDatasRequestRelationListBizDataList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`extend_value`](Self::extend_value).
-    pub fn extend_value(mut self, value: impl Into<String>) -> Self {
-        self.extend_value = Some(value.into());
-        self
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`BatchUpdateRelationDatasRequestRelationListBizDataList`].
 pub static BATCH_UPDATE_RELATION_DATAS_REQUEST_RELATION_LIST_BIZ_DATA_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchUpdateRelationDatasRequestRelationListBizDataList",
@@ -195,7 +110,7 @@ pub static BATCH_UPDATE_RELATION_DATAS_REQUEST_RELATION_LIST_BIZ_DATA_LIST_SCHEM
     ],
 };
 /// BatchUpdateRelationDatasResponseBodyResults
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateRelationDatasResponseBodyResults {
@@ -214,37 +129,6 @@ pub struct BatchUpdateRelationDatasResponseBodyResults {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-}
-impl BatchUpdateRelationDatasResponseBodyResults {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`duplicated_relation_ids`](Self::duplicated_relation_ids).
-    pub fn duplicated_relation_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.duplicated_relation_ids = value.into();
-        self
-    }
-    /// Sets [`error_code`](Self::error_code).
-    pub fn error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets [`error_msg`](Self::error_msg).
-    pub fn error_msg(mut self, value: impl Into<String>) -> Self {
-        self.error_msg = Some(value.into());
-        self
-    }
-    /// Sets [`relation_id`](Self::relation_id).
-    pub fn relation_id(mut self, value: impl Into<String>) -> Self {
-        self.relation_id = Some(value.into());
-        self
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = Some(value);
-        self
-    }
 }
 /// Wire schema of [`BatchUpdateRelationDatasResponseBodyResults`].
 pub static BATCH_UPDATE_RELATION_DATAS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -309,30 +193,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<BatchUpdateRelationDatas, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<BatchUpdateRelationDatas, C> {
-    /// Sets [`operatorUserId`](BatchUpdateRelationDatasRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
-    }
-    /// Sets [`relationList`](BatchUpdateRelationDatasRequest::relation_list).
-    pub fn relation_list(
-        mut self,
-        value: impl Into<Vec<BatchUpdateRelationDatasRequestRelationList>>,
-    ) -> Self {
-        self.request = self.request.relation_list(value);
-        self
-    }
-    /// Sets [`relationType`](BatchUpdateRelationDatasRequest::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.relation_type(value);
-        self
-    }
-    /// Sets [`skipDuplicateCheck`](BatchUpdateRelationDatasRequest::skip_duplicate_check).
-    pub fn skip_duplicate_check(mut self, value: bool) -> Self {
-        self.request = self.request.skip_duplicate_check(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/benefitInventories/consume`: Consume benefit inventory.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Consume benefit inventory.
 ///
 /// `POST /v1.0/crm/benefitInventories/consume`
@@ -23,7 +25,8 @@ pub type ConsumeBenefitInventoryError = rt::Error<crate::generated::service::Api
 /// Parameters of [`ConsumeBenefitInventory`]: Consume benefit inventory.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ConsumeBenefitInventory)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConsumeBenefitInventoryRequest {
@@ -40,50 +43,13 @@ pub struct ConsumeBenefitInventoryRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opt_user_id: Option<String>,
 }
-impl ConsumeBenefitInventoryRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`benefit_code`](Self::benefit_code).
-    pub fn benefit_code(mut self, value: impl Into<String>) -> Self {
-        self.benefit_code = Some(value.into());
-        self
-    }
-    /// Sets [`biz_request_id`](Self::biz_request_id).
-    pub fn biz_request_id(mut self, value: impl Into<String>) -> Self {
-        self.biz_request_id = Some(value.into());
-        self
-    }
-    /// Sets [`consume_quota`](Self::consume_quota).
-    pub fn consume_quota(mut self, value: i64) -> Self {
-        self.consume_quota = Some(value);
-        self
-    }
-    /// Sets [`opt_user_id`](Self::opt_user_id).
-    pub fn opt_user_id(mut self, value: impl Into<String>) -> Self {
-        self.opt_user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`ConsumeBenefitInventory`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct ConsumeBenefitInventoryResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
-}
-impl ConsumeBenefitInventoryResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: bool) -> Self {
-        self.result = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for ConsumeBenefitInventoryResponse {}
 /// How [`ConsumeBenefitInventory`] is called: everything the generic runtime needs.
@@ -118,27 +84,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<ConsumeBenefitInventory, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ConsumeBenefitInventory, C> {
-    /// Sets [`benefitCode`](ConsumeBenefitInventoryRequest::benefit_code).
-    pub fn benefit_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.benefit_code(value);
-        self
-    }
-    /// Sets [`bizRequestId`](ConsumeBenefitInventoryRequest::biz_request_id).
-    pub fn biz_request_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.biz_request_id(value);
-        self
-    }
-    /// Sets [`consumeQuota`](ConsumeBenefitInventoryRequest::consume_quota).
-    pub fn consume_quota(mut self, value: i64) -> Self {
-        self.request = self.request.consume_quota(value);
-        self
-    }
-    /// Sets [`optUserId`](ConsumeBenefitInventoryRequest::opt_user_id).
-    pub fn opt_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.opt_user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/customers`: Create customer.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Create customer.
 ///
 /// `POST /v1.0/crm/customers`
@@ -23,7 +25,8 @@ pub type CreateCustomerError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`CreateCustomer`]: Create customer.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = CreateCustomer)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomerRequest {
@@ -52,57 +55,8 @@ pub struct CreateCustomerRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub save_option: Option<CreateCustomerRequestSaveOption>,
 }
-impl CreateCustomerRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`contacts`](Self::contacts).
-    pub fn contacts(
-        mut self,
-        value: impl Into<Vec<CreateCustomerRequestContacts>>,
-    ) -> Self {
-        self.contacts = Some(value.into());
-        self
-    }
-    /// Sets [`creator_user_id`](Self::creator_user_id).
-    pub fn creator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.creator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`data`](Self::data).
-    pub fn data(mut self, value: rt::JsonValue) -> Self {
-        self.data = Some(value);
-        self
-    }
-    /// Sets [`extend_data`](Self::extend_data).
-    pub fn extend_data(mut self, value: rt::JsonValue) -> Self {
-        self.extend_data = Some(value);
-        self
-    }
-    /// Sets [`instance_id`](Self::instance_id).
-    pub fn instance_id(mut self, value: impl Into<String>) -> Self {
-        self.instance_id = Some(value.into());
-        self
-    }
-    /// Sets [`object_type`](Self::object_type).
-    pub fn object_type(mut self, value: impl Into<String>) -> Self {
-        self.object_type = Some(value.into());
-        self
-    }
-    /// Sets [`permission`](Self::permission).
-    pub fn permission(mut self, value: CreateCustomerRequestPermission) -> Self {
-        self.permission = Some(value);
-        self
-    }
-    /// Sets [`save_option`](Self::save_option).
-    pub fn save_option(mut self, value: CreateCustomerRequestSaveOption) -> Self {
-        self.save_option = Some(value);
-        self
-    }
-}
 /// The response of [`CreateCustomer`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomerResponse {
@@ -115,33 +69,9 @@ pub struct CreateCustomerResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_type: Option<String>,
 }
-impl CreateCustomerResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`contacts`](Self::contacts).
-    pub fn contacts(
-        mut self,
-        value: impl Into<Vec<CreateCustomerResponseBodyContacts>>,
-    ) -> Self {
-        self.contacts = value.into();
-        self
-    }
-    /// Sets [`customer_instance_id`](Self::customer_instance_id).
-    pub fn customer_instance_id(mut self, value: impl Into<String>) -> Self {
-        self.customer_instance_id = value.into();
-        self
-    }
-    /// Sets [`object_type`](Self::object_type).
-    pub fn object_type(mut self, value: impl Into<String>) -> Self {
-        self.object_type = Some(value.into());
-        self
-    }
-}
 impl rt::ResponseEnvelope for CreateCustomerResponse {}
 /// CreateCustomerRequestContacts
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomerRequestContacts {
@@ -152,22 +82,6 @@ pub struct CreateCustomerRequestContacts {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_data: Option<rt::JsonValue>,
 }
-impl CreateCustomerRequestContacts {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`data`](Self::data).
-    pub fn data(mut self, value: rt::JsonValue) -> Self {
-        self.data = Some(value);
-        self
-    }
-    /// Sets [`extend_data`](Self::extend_data).
-    pub fn extend_data(mut self, value: rt::JsonValue) -> Self {
-        self.extend_data = Some(value);
-        self
-    }
-}
 /// Wire schema of [`CreateCustomerRequestContacts`].
 pub static CREATE_CUSTOMER_REQUEST_CONTACTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateCustomerRequestContacts",
@@ -177,7 +91,7 @@ pub static CREATE_CUSTOMER_REQUEST_CONTACTS_SCHEMA: rt::ObjectSchema = rt::Objec
     ],
 };
 /// CreateCustomerRequestPermission
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomerRequestPermission {
@@ -187,22 +101,6 @@ pub struct CreateCustomerRequestPermission {
     /// A `list<string>` value. Wire name `participantStaffIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant_staff_ids: Option<Vec<String>>,
-}
-impl CreateCustomerRequestPermission {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`owner_staff_ids`](Self::owner_staff_ids).
-    pub fn owner_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.owner_staff_ids = Some(value.into());
-        self
-    }
-    /// Sets [`participant_staff_ids`](Self::participant_staff_ids).
-    pub fn participant_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.participant_staff_ids = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`CreateCustomerRequestPermission`].
 pub static CREATE_CUSTOMER_REQUEST_PERMISSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -219,7 +117,7 @@ pub static CREATE_CUSTOMER_REQUEST_PERMISSION_SCHEMA: rt::ObjectSchema = rt::Obj
     ],
 };
 /// CreateCustomerRequestSaveOption
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomerRequestSaveOption {
@@ -236,32 +134,6 @@ pub struct CreateCustomerRequestSaveOption {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub throw_exception_while_saving_contact_failed: Option<bool>,
 }
-impl CreateCustomerRequestSaveOption {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`customer_existed_policy`](Self::customer_existed_policy).
-    pub fn customer_existed_policy(mut self, value: impl Into<String>) -> Self {
-        self.customer_existed_policy = Some(value.into());
-        self
-    }
-    /// Sets [`skip_duplicate_check`](Self::skip_duplicate_check).
-    pub fn skip_duplicate_check(mut self, value: bool) -> Self {
-        self.skip_duplicate_check = Some(value);
-        self
-    }
-    /// Sets [`subscribe_policy`](Self::subscribe_policy).
-    pub fn subscribe_policy(mut self, value: i64) -> Self {
-        self.subscribe_policy = Some(value);
-        self
-    }
-    /// Sets [`throw_exception_while_saving_contact_failed`](Self::throw_exception_while_saving_contact_failed).
-    pub fn throw_exception_while_saving_contact_failed(mut self, value: bool) -> Self {
-        self.throw_exception_while_saving_contact_failed = Some(value);
-        self
-    }
-}
 /// Wire schema of [`CreateCustomerRequestSaveOption`].
 pub static CREATE_CUSTOMER_REQUEST_SAVE_OPTION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateCustomerRequestSaveOption",
@@ -276,24 +148,13 @@ pub static CREATE_CUSTOMER_REQUEST_SAVE_OPTION_SCHEMA: rt::ObjectSchema = rt::Ob
     ],
 };
 /// CreateCustomerResponseBodyContacts
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomerResponseBodyContacts {
     /// A `string` value. Wire name `contactInstanceId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_instance_id: Option<String>,
-}
-impl CreateCustomerResponseBodyContacts {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`contact_instance_id`](Self::contact_instance_id).
-    pub fn contact_instance_id(mut self, value: impl Into<String>) -> Self {
-        self.contact_instance_id = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`CreateCustomerResponseBodyContacts`].
 pub static CREATE_CUSTOMER_RESPONSE_BODY_CONTACTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -357,50 +218,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<CreateCustomer, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<CreateCustomer, C> {
-    /// Sets [`contacts`](CreateCustomerRequest::contacts).
-    pub fn contacts(
-        mut self,
-        value: impl Into<Vec<CreateCustomerRequestContacts>>,
-    ) -> Self {
-        self.request = self.request.contacts(value);
-        self
-    }
-    /// Sets [`creatorUserId`](CreateCustomerRequest::creator_user_id).
-    pub fn creator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.creator_user_id(value);
-        self
-    }
-    /// Sets [`data`](CreateCustomerRequest::data).
-    pub fn data(mut self, value: rt::JsonValue) -> Self {
-        self.request = self.request.data(value);
-        self
-    }
-    /// Sets [`extendData`](CreateCustomerRequest::extend_data).
-    pub fn extend_data(mut self, value: rt::JsonValue) -> Self {
-        self.request = self.request.extend_data(value);
-        self
-    }
-    /// Sets [`instanceId`](CreateCustomerRequest::instance_id).
-    pub fn instance_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.instance_id(value);
-        self
-    }
-    /// Sets [`objectType`](CreateCustomerRequest::object_type).
-    pub fn object_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.object_type(value);
-        self
-    }
-    /// Sets [`permission`](CreateCustomerRequest::permission).
-    pub fn permission(mut self, value: CreateCustomerRequestPermission) -> Self {
-        self.request = self.request.permission(value);
-        self
-    }
-    /// Sets [`saveOption`](CreateCustomerRequest::save_option).
-    pub fn save_option(mut self, value: CreateCustomerRequestSaveOption) -> Self {
-        self.request = self.request.save_option(value);
-        self
     }
 }

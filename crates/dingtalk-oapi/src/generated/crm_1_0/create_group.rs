@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/groups`: Create group.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Create group.
 ///
 /// `POST /v1.0/crm/groups`
@@ -23,7 +25,8 @@ pub type CreateGroupError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`CreateGroup`]: Create group.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = CreateGroup)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupRequest {
@@ -40,50 +43,13 @@ pub struct CreateGroupRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
-impl CreateGroupRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`group_name`](Self::group_name).
-    pub fn group_name(mut self, value: impl Into<String>) -> Self {
-        self.group_name = Some(value.into());
-        self
-    }
-    /// Sets [`member_user_ids`](Self::member_user_ids).
-    pub fn member_user_ids(mut self, value: impl Into<String>) -> Self {
-        self.member_user_ids = Some(value.into());
-        self
-    }
-    /// Sets [`owner_user_id`](Self::owner_user_id).
-    pub fn owner_user_id(mut self, value: impl Into<String>) -> Self {
-        self.owner_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = Some(value.into());
-        self
-    }
-}
 /// The response of [`CreateGroup`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupResponse {
     /// A `string` value. Wire name `openConversationId`. Required.
     pub open_conversation_id: String,
-}
-impl CreateGroupResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`open_conversation_id`](Self::open_conversation_id).
-    pub fn open_conversation_id(mut self, value: impl Into<String>) -> Self {
-        self.open_conversation_id = value.into();
-        self
-    }
 }
 impl rt::ResponseEnvelope for CreateGroupResponse {}
 /// How [`CreateGroup`] is called: everything the generic runtime needs.
@@ -118,27 +84,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`CreateGroupRequest`] for the parameters and [`CreateGroupError`] for what can go wrong: `client.crm_1_0().create_group().send().await?`.
     pub fn create_group(&self) -> crate::generated::RequestBuilder<CreateGroup, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<CreateGroup, C> {
-    /// Sets [`groupName`](CreateGroupRequest::group_name).
-    pub fn group_name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.group_name(value);
-        self
-    }
-    /// Sets [`memberUserIds`](CreateGroupRequest::member_user_ids).
-    pub fn member_user_ids(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.member_user_ids(value);
-        self
-    }
-    /// Sets [`ownerUserId`](CreateGroupRequest::owner_user_id).
-    pub fn owner_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.owner_user_id(value);
-        self
-    }
-    /// Sets [`relationType`](CreateGroupRequest::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.relation_type(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/groupSets`: Create group set.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Create group set.
 ///
 /// `POST /v1.0/crm/groupSets`
@@ -23,7 +25,8 @@ pub type CreateGroupSetError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`CreateGroupSet`]: Create group set.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = CreateGroupSet)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupSetRequest {
@@ -58,64 +61,8 @@ pub struct CreateGroupSetRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub welcome: Option<String>,
 }
-impl CreateGroupSetRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`creator_user_id`](Self::creator_user_id).
-    pub fn creator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.creator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`manager_user_ids`](Self::manager_user_ids).
-    pub fn manager_user_ids(mut self, value: impl Into<String>) -> Self {
-        self.manager_user_ids = Some(value.into());
-        self
-    }
-    /// Sets [`member_quota`](Self::member_quota).
-    pub fn member_quota(mut self, value: i64) -> Self {
-        self.member_quota = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`notice`](Self::notice).
-    pub fn notice(mut self, value: impl Into<String>) -> Self {
-        self.notice = Some(value.into());
-        self
-    }
-    /// Sets [`notice_toped`](Self::notice_toped).
-    pub fn notice_toped(mut self, value: i64) -> Self {
-        self.notice_toped = Some(value);
-        self
-    }
-    /// Sets [`owner_user_id`](Self::owner_user_id).
-    pub fn owner_user_id(mut self, value: impl Into<String>) -> Self {
-        self.owner_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = Some(value.into());
-        self
-    }
-    /// Sets [`template_id`](Self::template_id).
-    pub fn template_id(mut self, value: impl Into<String>) -> Self {
-        self.template_id = Some(value.into());
-        self
-    }
-    /// Sets [`welcome`](Self::welcome).
-    pub fn welcome(mut self, value: impl Into<String>) -> Self {
-        self.welcome = Some(value.into());
-        self
-    }
-}
 /// The response of [`CreateGroupSet`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupSetResponse {
@@ -166,98 +113,9 @@ pub struct CreateGroupSetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
 }
-impl CreateGroupSetResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`gmt_create`](Self::gmt_create).
-    pub fn gmt_create(mut self, value: impl Into<String>) -> Self {
-        self.gmt_create = Some(value.into());
-        self
-    }
-    /// Sets [`gmt_modified`](Self::gmt_modified).
-    pub fn gmt_modified(mut self, value: impl Into<String>) -> Self {
-        self.gmt_modified = Some(value.into());
-        self
-    }
-    /// Sets [`invite_link`](Self::invite_link).
-    pub fn invite_link(mut self, value: impl Into<String>) -> Self {
-        self.invite_link = Some(value.into());
-        self
-    }
-    /// Sets [`last_open_conversation_id`](Self::last_open_conversation_id).
-    pub fn last_open_conversation_id(mut self, value: impl Into<String>) -> Self {
-        self.last_open_conversation_id = value.into();
-        self
-    }
-    /// Sets [`manager`](Self::manager).
-    pub fn manager(
-        mut self,
-        value: impl Into<Vec<CreateGroupSetResponseBodyManager>>,
-    ) -> Self {
-        self.manager = value.into();
-        self
-    }
-    /// Sets [`manager_user_ids`](Self::manager_user_ids).
-    pub fn manager_user_ids(mut self, value: impl Into<String>) -> Self {
-        self.manager_user_ids = Some(value.into());
-        self
-    }
-    /// Sets [`member_count`](Self::member_count).
-    pub fn member_count(mut self, value: i64) -> Self {
-        self.member_count = Some(value);
-        self
-    }
-    /// Sets [`member_quota`](Self::member_quota).
-    pub fn member_quota(mut self, value: i64) -> Self {
-        self.member_quota = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`notice`](Self::notice).
-    pub fn notice(mut self, value: impl Into<String>) -> Self {
-        self.notice = Some(value.into());
-        self
-    }
-    /// Sets [`notice_toped`](Self::notice_toped).
-    pub fn notice_toped(mut self, value: i64) -> Self {
-        self.notice_toped = Some(value);
-        self
-    }
-    /// Sets [`open_group_set_id`](Self::open_group_set_id).
-    pub fn open_group_set_id(mut self, value: impl Into<String>) -> Self {
-        self.open_group_set_id = Some(value.into());
-        self
-    }
-    /// Sets [`owner`](Self::owner).
-    pub fn owner(mut self, value: CreateGroupSetResponseBodyOwner) -> Self {
-        self.owner = value;
-        self
-    }
-    /// Sets [`owner_user_id`](Self::owner_user_id).
-    pub fn owner_user_id(mut self, value: impl Into<String>) -> Self {
-        self.owner_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = Some(value.into());
-        self
-    }
-    /// Sets [`template_id`](Self::template_id).
-    pub fn template_id(mut self, value: impl Into<String>) -> Self {
-        self.template_id = Some(value.into());
-        self
-    }
-}
 impl rt::ResponseEnvelope for CreateGroupSetResponse {}
 /// CreateGroupSetResponseBodyManager
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupSetResponseBodyManager {
@@ -268,22 +126,6 @@ pub struct CreateGroupSetResponseBodyManager {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl CreateGroupSetResponseBodyManager {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`CreateGroupSetResponseBodyManager`].
 pub static CREATE_GROUP_SET_RESPONSE_BODY_MANAGER_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateGroupSetResponseBodyManager",
@@ -293,7 +135,7 @@ pub static CREATE_GROUP_SET_RESPONSE_BODY_MANAGER_SCHEMA: rt::ObjectSchema = rt:
     ],
 };
 /// CreateGroupSetResponseBodyOwner
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupSetResponseBodyOwner {
@@ -303,22 +145,6 @@ pub struct CreateGroupSetResponseBodyOwner {
     /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-}
-impl CreateGroupSetResponseBodyOwner {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`CreateGroupSetResponseBodyOwner`].
 pub static CREATE_GROUP_SET_RESPONSE_BODY_OWNER_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -396,57 +222,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<CreateGroupSet, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<CreateGroupSet, C> {
-    /// Sets [`creatorUserId`](CreateGroupSetRequest::creator_user_id).
-    pub fn creator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.creator_user_id(value);
-        self
-    }
-    /// Sets [`managerUserIds`](CreateGroupSetRequest::manager_user_ids).
-    pub fn manager_user_ids(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.manager_user_ids(value);
-        self
-    }
-    /// Sets [`memberQuota`](CreateGroupSetRequest::member_quota).
-    pub fn member_quota(mut self, value: i64) -> Self {
-        self.request = self.request.member_quota(value);
-        self
-    }
-    /// Sets [`name`](CreateGroupSetRequest::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.name(value);
-        self
-    }
-    /// Sets [`notice`](CreateGroupSetRequest::notice).
-    pub fn notice(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.notice(value);
-        self
-    }
-    /// Sets [`noticeToped`](CreateGroupSetRequest::notice_toped).
-    pub fn notice_toped(mut self, value: i64) -> Self {
-        self.request = self.request.notice_toped(value);
-        self
-    }
-    /// Sets [`ownerUserId`](CreateGroupSetRequest::owner_user_id).
-    pub fn owner_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.owner_user_id(value);
-        self
-    }
-    /// Sets [`relationType`](CreateGroupSetRequest::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.relation_type(value);
-        self
-    }
-    /// Sets [`templateId`](CreateGroupSetRequest::template_id).
-    pub fn template_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.template_id(value);
-        self
-    }
-    /// Sets [`welcome`](CreateGroupSetRequest::welcome).
-    pub fn welcome(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.welcome(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/relations/metas/create`: Create relation meta.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Create relation meta.
 ///
 /// `POST /v1.0/crm/relations/metas/create`
@@ -23,7 +25,8 @@ pub type CreateRelationMetaError = rt::Error<crate::generated::service::ApiCode>
 /// Parameters of [`CreateRelationMeta`]: Create relation meta.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = CreateRelationMeta)]
 #[non_exhaustive]
 pub struct CreateRelationMetaRequest {
     /// A `string` value. Wire name `operatorUserId`. Required.
@@ -38,52 +41,17 @@ pub struct CreateRelationMetaRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
 }
-impl CreateRelationMetaRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`relation_meta_dto`](Self::relation_meta_dto).
-    pub fn relation_meta_dto(
-        mut self,
-        value: CreateRelationMetaRequestRelationMetaDto,
-    ) -> Self {
-        self.relation_meta_dto = Some(value);
-        self
-    }
-    /// Sets [`tenant`](Self::tenant).
-    pub fn tenant(mut self, value: impl Into<String>) -> Self {
-        self.tenant = Some(value.into());
-        self
-    }
-}
 /// The response of [`CreateRelationMeta`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateRelationMetaResponse {
     /// A `string` value. Wire name `relationType`. Required.
     pub relation_type: String,
 }
-impl CreateRelationMetaResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for CreateRelationMetaResponse {}
 /// CreateRelationMetaRequestRelationMetaDto
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateRelationMetaRequestRelationMetaDto {
@@ -99,35 +67,6 @@ pub struct CreateRelationMetaRequestRelationMetaDto {
     /// A `string` value. Wire name `relationType`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
-}
-impl CreateRelationMetaRequestRelationMetaDto {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`desc`](Self::desc).
-    pub fn desc(mut self, value: impl Into<String>) -> Self {
-        self.desc = Some(value.into());
-        self
-    }
-    /// Sets [`items`](Self::items).
-    pub fn items(
-        mut self,
-        value: impl Into<Vec<CreateRelationMetaRequestRelationMetaDtoItems>>,
-    ) -> Self {
-        self.items = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`CreateRelationMetaRequestRelationMetaDto`].
 pub static CREATE_RELATION_META_REQUEST_RELATION_META_DTO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -148,7 +87,7 @@ pub static CREATE_RELATION_META_REQUEST_RELATION_META_DTO_SCHEMA: rt::ObjectSche
     ],
 };
 /// CreateRelationMetaRequestRelationMetaDtoItems
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateRelationMetaRequestRelationMetaDtoItems {
@@ -158,25 +97,6 @@ pub struct CreateRelationMetaRequestRelationMetaDtoItems {
     /// A `CreateRelationMetaRequestRelationMetaDtoItemsProps` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub props: Option<CreateRelationMetaRequestRelationMetaDtoItemsProps>,
-}
-impl CreateRelationMetaRequestRelationMetaDtoItems {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`component_name`](Self::component_name).
-    pub fn component_name(mut self, value: impl Into<String>) -> Self {
-        self.component_name = Some(value.into());
-        self
-    }
-    /// Sets [`props`](Self::props).
-    pub fn props(
-        mut self,
-        value: CreateRelationMetaRequestRelationMetaDtoItemsProps,
-    ) -> Self {
-        self.props = Some(value);
-        self
-    }
 }
 /// Wire schema of [`CreateRelationMetaRequestRelationMetaDtoItems`].
 pub static CREATE_RELATION_META_REQUEST_RELATION_META_DTO_ITEMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -193,7 +113,7 @@ pub static CREATE_RELATION_META_REQUEST_RELATION_META_DTO_ITEMS_SCHEMA: rt::Obje
     ],
 };
 /// CreateRelationMetaRequestRelationMetaDtoItemsProps
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateRelationMetaRequestRelationMetaDtoItemsProps {
@@ -264,125 +184,6 @@ pub struct CreateRelationMetaRequestRelationMetaDtoItemsProps {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
-impl CreateRelationMetaRequestRelationMetaDtoItemsProps {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`align`](Self::align).
-    pub fn align(mut self, value: impl Into<String>) -> Self {
-        self.align = Some(value.into());
-        self
-    }
-    /// Sets [`biz_alias`](Self::biz_alias).
-    pub fn biz_alias(mut self, value: impl Into<String>) -> Self {
-        self.biz_alias = Some(value.into());
-        self
-    }
-    /// Sets [`choice`](Self::choice).
-    pub fn choice(mut self, value: i64) -> Self {
-        self.choice = Some(value);
-        self
-    }
-    /// Sets [`content`](Self::content).
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.content = Some(value.into());
-        self
-    }
-    /// Sets [`disabled`](Self::disabled).
-    pub fn disabled(mut self, value: bool) -> Self {
-        self.disabled = Some(value);
-        self
-    }
-    /// Sets [`duration`](Self::duration).
-    pub fn duration(mut self, value: bool) -> Self {
-        self.duration = Some(value);
-        self
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = Some(value.into());
-        self
-    }
-    /// Sets [`format`](Self::format).
-    pub fn format(mut self, value: impl Into<String>) -> Self {
-        self.format = Some(value.into());
-        self
-    }
-    /// Sets [`invisible`](Self::invisible).
-    pub fn invisible(mut self, value: bool) -> Self {
-        self.invisible = Some(value);
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = Some(value.into());
-        self
-    }
-    /// Sets [`label_editable_freeze`](Self::label_editable_freeze).
-    pub fn label_editable_freeze(mut self, value: bool) -> Self {
-        self.label_editable_freeze = Some(value);
-        self
-    }
-    /// Sets [`link`](Self::link).
-    pub fn link(mut self, value: impl Into<String>) -> Self {
-        self.link = Some(value.into());
-        self
-    }
-    /// Sets [`need_detail`](Self::need_detail).
-    pub fn need_detail(mut self, value: impl Into<String>) -> Self {
-        self.need_detail = Some(value.into());
-        self
-    }
-    /// Sets [`not_print`](Self::not_print).
-    pub fn not_print(mut self, value: impl Into<String>) -> Self {
-        self.not_print = Some(value.into());
-        self
-    }
-    /// Sets [`not_upper`](Self::not_upper).
-    pub fn not_upper(mut self, value: impl Into<String>) -> Self {
-        self.not_upper = Some(value.into());
-        self
-    }
-    /// Sets [`options`](Self::options).
-    pub fn options(
-        mut self,
-        value: impl Into<Vec<CreateRelationMetaRequestRelationMetaDtoItemsPropsOptions>>,
-    ) -> Self {
-        self.options = Some(value.into());
-        self
-    }
-    /// Sets [`pay_enable`](Self::pay_enable).
-    pub fn pay_enable(mut self, value: bool) -> Self {
-        self.pay_enable = Some(value);
-        self
-    }
-    /// Sets [`placeholder`](Self::placeholder).
-    pub fn placeholder(mut self, value: impl Into<String>) -> Self {
-        self.placeholder = Some(value.into());
-        self
-    }
-    /// Sets [`required`](Self::required).
-    pub fn required(mut self, value: bool) -> Self {
-        self.required = Some(value);
-        self
-    }
-    /// Sets [`required_editable_freeze`](Self::required_editable_freeze).
-    pub fn required_editable_freeze(mut self, value: bool) -> Self {
-        self.required_editable_freeze = Some(value);
-        self
-    }
-    /// Sets [`sortable`](Self::sortable).
-    pub fn sortable(mut self, value: bool) -> Self {
-        self.sortable = Some(value);
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`CreateRelationMetaRequestRelationMetaDtoItemsProps`].
 pub static CREATE_RELATION_META_REQUEST_RELATION_META_DTO_ITEMS_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateRelationMetaRequestRelationMetaDtoItemsProps",
@@ -419,7 +220,7 @@ pub static CREATE_RELATION_META_REQUEST_RELATION_META_DTO_ITEMS_PROPS_SCHEMA: rt
     ],
 };
 /// CreateRelationMetaRequestRelationMetaDtoItemsPropsOptions
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct CreateRelationMetaRequestRelationMetaDtoItemsPropsOptions {
     /// A `string` value.
@@ -428,22 +229,6 @@ pub struct CreateRelationMetaRequestRelationMetaDtoItemsPropsOptions {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-}
-impl CreateRelationMetaRequestRelationMetaDtoItemsPropsOptions {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`CreateRelationMetaRequestRelationMetaDtoItemsPropsOptions`].
 pub static CREATE_RELATION_META_REQUEST_RELATION_META_DTO_ITEMS_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -492,25 +277,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<CreateRelationMeta, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<CreateRelationMeta, C> {
-    /// Sets [`operatorUserId`](CreateRelationMetaRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
-    }
-    /// Sets [`relationMetaDTO`](CreateRelationMetaRequest::relation_meta_dto).
-    pub fn relation_meta_dto(
-        mut self,
-        value: CreateRelationMetaRequestRelationMetaDto,
-    ) -> Self {
-        self.request = self.request.relation_meta_dto(value);
-        self
-    }
-    /// Sets [`tenant`](CreateRelationMetaRequest::tenant).
-    pub fn tenant(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.tenant(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `DELETE /v1.0/crm/customObjectDatas/instances/{instanceId}`: Delete crm custom object data.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Delete crm custom object data.
 ///
 /// `DELETE /v1.0/crm/customObjectDatas/instances/{instanceId}`
@@ -23,7 +25,8 @@ pub type DeleteCrmCustomObjectDataError = rt::Error<crate::generated::service::A
 /// Parameters of [`DeleteCrmCustomObjectData`]: Delete crm custom object data.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = DeleteCrmCustomObjectData)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCrmCustomObjectDataRequest {
@@ -34,40 +37,13 @@ pub struct DeleteCrmCustomObjectDataRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_code: Option<String>,
 }
-impl DeleteCrmCustomObjectDataRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`instance_id`](Self::instance_id).
-    pub fn instance_id(mut self, value: impl Into<String>) -> Self {
-        self.instance_id = Some(value.into());
-        self
-    }
-    /// Sets [`form_code`](Self::form_code).
-    pub fn form_code(mut self, value: impl Into<String>) -> Self {
-        self.form_code = Some(value.into());
-        self
-    }
-}
 /// The response of [`DeleteCrmCustomObjectData`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCrmCustomObjectDataResponse {
     /// A `string` value. Wire name `instanceId`. Required.
     pub instance_id: String,
-}
-impl DeleteCrmCustomObjectDataResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`instance_id`](Self::instance_id).
-    pub fn instance_id(mut self, value: impl Into<String>) -> Self {
-        self.instance_id = value.into();
-        self
-    }
 }
 impl rt::ResponseEnvelope for DeleteCrmCustomObjectDataResponse {}
 /// How [`DeleteCrmCustomObjectData`] is called: everything the generic runtime needs.
@@ -101,17 +77,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<DeleteCrmCustomObjectData, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<DeleteCrmCustomObjectData, C> {
-    /// Sets [`instanceId`](DeleteCrmCustomObjectDataRequest::instance_id).
-    pub fn instance_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.instance_id(value);
-        self
-    }
-    /// Sets [`formCode`](DeleteCrmCustomObjectDataRequest::form_code).
-    pub fn form_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.form_code(value);
-        self
     }
 }

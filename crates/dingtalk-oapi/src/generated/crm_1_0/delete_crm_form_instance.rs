@@ -2,6 +2,8 @@
 
 //! `DELETE /v1.0/crm/formInstances/{instanceId}`: Delete crm form instance.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Delete crm form instance.
 ///
 /// `DELETE /v1.0/crm/formInstances/{instanceId}`
@@ -23,7 +25,8 @@ pub type DeleteCrmFormInstanceError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`DeleteCrmFormInstance`]: Delete crm form instance.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = DeleteCrmFormInstance)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCrmFormInstanceRequest {
@@ -37,46 +40,14 @@ pub struct DeleteCrmFormInstanceRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-impl DeleteCrmFormInstanceRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`instance_id`](Self::instance_id).
-    pub fn instance_id(mut self, value: impl Into<String>) -> Self {
-        self.instance_id = Some(value.into());
-        self
-    }
-    /// Sets [`current_operator_user_id`](Self::current_operator_user_id).
-    pub fn current_operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.current_operator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-}
 /// The response of [`DeleteCrmFormInstance`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCrmFormInstanceResponse {
     /// A `string` value. Wire name `instanceId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
-}
-impl DeleteCrmFormInstanceResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`instance_id`](Self::instance_id).
-    pub fn instance_id(mut self, value: impl Into<String>) -> Self {
-        self.instance_id = Some(value.into());
-        self
-    }
 }
 impl rt::ResponseEnvelope for DeleteCrmFormInstanceResponse {}
 /// How [`DeleteCrmFormInstance`] is called: everything the generic runtime needs.
@@ -112,22 +83,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<DeleteCrmFormInstance, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<DeleteCrmFormInstance, C> {
-    /// Sets [`instanceId`](DeleteCrmFormInstanceRequest::instance_id).
-    pub fn instance_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.instance_id(value);
-        self
-    }
-    /// Sets [`currentOperatorUserId`](DeleteCrmFormInstanceRequest::current_operator_user_id).
-    pub fn current_operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.current_operator_user_id(value);
-        self
-    }
-    /// Sets [`name`](DeleteCrmFormInstanceRequest::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.name(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `DELETE /v1.0/crm/personalCustomers/{dataId}`: Delete crm personal customer.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Delete crm personal customer.
 ///
 /// `DELETE /v1.0/crm/personalCustomers/{dataId}`
@@ -23,7 +25,8 @@ pub type DeleteCrmPersonalCustomerError = rt::Error<crate::generated::service::A
 /// Parameters of [`DeleteCrmPersonalCustomer`]: Delete crm personal customer.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = DeleteCrmPersonalCustomer)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCrmPersonalCustomerRequest {
@@ -37,45 +40,13 @@ pub struct DeleteCrmPersonalCustomerRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
-impl DeleteCrmPersonalCustomerRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`data_id`](Self::data_id).
-    pub fn data_id(mut self, value: impl Into<String>) -> Self {
-        self.data_id = Some(value.into());
-        self
-    }
-    /// Sets [`current_operator_user_id`](Self::current_operator_user_id).
-    pub fn current_operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.current_operator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = Some(value.into());
-        self
-    }
-}
 /// The response of [`DeleteCrmPersonalCustomer`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCrmPersonalCustomerResponse {
     /// A `string` value. Wire name `instanceId`. Required.
     pub instance_id: String,
-}
-impl DeleteCrmPersonalCustomerResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`instance_id`](Self::instance_id).
-    pub fn instance_id(mut self, value: impl Into<String>) -> Self {
-        self.instance_id = value.into();
-        self
-    }
 }
 impl rt::ResponseEnvelope for DeleteCrmPersonalCustomerResponse {}
 /// How [`DeleteCrmPersonalCustomer`] is called: everything the generic runtime needs.
@@ -111,22 +82,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<DeleteCrmPersonalCustomer, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<DeleteCrmPersonalCustomer, C> {
-    /// Sets [`dataId`](DeleteCrmPersonalCustomerRequest::data_id).
-    pub fn data_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.data_id(value);
-        self
-    }
-    /// Sets [`currentOperatorUserId`](DeleteCrmPersonalCustomerRequest::current_operator_user_id).
-    pub fn current_operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.current_operator_user_id(value);
-        self
-    }
-    /// Sets [`relationType`](DeleteCrmPersonalCustomerRequest::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.relation_type(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/leads/remove`: Delete leads.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Delete leads.
 ///
 /// `POST /v1.0/crm/leads/remove`
@@ -23,7 +25,8 @@ pub type DeleteLeadsError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`DeleteLeads`]: Delete leads.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = DeleteLeads)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteLeadsRequest {
@@ -31,36 +34,14 @@ pub struct DeleteLeadsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_leads_ids: Option<Vec<String>>,
 }
-impl DeleteLeadsRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`out_leads_ids`](Self::out_leads_ids).
-    pub fn out_leads_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.out_leads_ids = Some(value.into());
-        self
-    }
-}
 /// The response of [`DeleteLeads`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteLeadsResponse {
     /// A `list<string>` value. Wire name `outLeadsIds`.
     #[serde(default)]
     pub out_leads_ids: Vec<String>,
-}
-impl DeleteLeadsResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`out_leads_ids`](Self::out_leads_ids).
-    pub fn out_leads_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.out_leads_ids = value.into();
-        self
-    }
 }
 impl rt::ResponseEnvelope for DeleteLeadsResponse {}
 /// How [`DeleteLeads`] is called: everything the generic runtime needs.
@@ -93,12 +74,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`DeleteLeadsRequest`] for the parameters and [`DeleteLeadsError`] for what can go wrong: `client.crm_1_0().delete_leads().send().await?`.
     pub fn delete_leads(&self) -> crate::generated::RequestBuilder<DeleteLeads, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<DeleteLeads, C> {
-    /// Sets [`outLeadsIds`](DeleteLeadsRequest::out_leads_ids).
-    pub fn out_leads_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.out_leads_ids(value);
-        self
     }
 }

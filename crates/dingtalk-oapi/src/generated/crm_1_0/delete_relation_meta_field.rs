@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/relations/metas/fields/remove`: Delete relation meta field.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Delete relation meta field.
 ///
 /// `POST /v1.0/crm/relations/metas/fields/remove`
@@ -23,7 +25,8 @@ pub type DeleteRelationMetaFieldError = rt::Error<crate::generated::service::Api
 /// Parameters of [`DeleteRelationMetaField`]: Delete relation meta field.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = DeleteRelationMetaField)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteRelationMetaFieldRequest {
@@ -40,50 +43,13 @@ pub struct DeleteRelationMetaFieldRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
 }
-impl DeleteRelationMetaFieldRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_id_list`](Self::field_id_list).
-    pub fn field_id_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.field_id_list = Some(value.into());
-        self
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = Some(value.into());
-        self
-    }
-    /// Sets [`tenant`](Self::tenant).
-    pub fn tenant(mut self, value: impl Into<String>) -> Self {
-        self.tenant = Some(value.into());
-        self
-    }
-}
 /// The response of [`DeleteRelationMetaField`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteRelationMetaFieldResponse {
     /// A `string` value. Wire name `relationType`. Required.
     pub relation_type: String,
-}
-impl DeleteRelationMetaFieldResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = value.into();
-        self
-    }
 }
 impl rt::ResponseEnvelope for DeleteRelationMetaFieldResponse {}
 /// How [`DeleteRelationMetaField`] is called: everything the generic runtime needs.
@@ -121,27 +87,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<DeleteRelationMetaField, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<DeleteRelationMetaField, C> {
-    /// Sets [`fieldIdList`](DeleteRelationMetaFieldRequest::field_id_list).
-    pub fn field_id_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.field_id_list(value);
-        self
-    }
-    /// Sets [`operatorUserId`](DeleteRelationMetaFieldRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
-    }
-    /// Sets [`relationType`](DeleteRelationMetaFieldRequest::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.relation_type(value);
-        self
-    }
-    /// Sets [`tenant`](DeleteRelationMetaFieldRequest::tenant).
-    pub fn tenant(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.tenant(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/crm/personalCustomers/objectMeta`: Describe crm personal customer object meta.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Describe crm personal customer object meta.
 ///
 /// `GET /v1.0/crm/personalCustomers/objectMeta`
@@ -25,7 +27,8 @@ pub type DescribeCrmPersonalCustomerObjectMetaError = rt::Error<
 /// Parameters of [`DescribeCrmPersonalCustomerObjectMeta`]: Describe crm personal customer object meta.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = DescribeCrmPersonalCustomerObjectMeta)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeCrmPersonalCustomerObjectMetaRequest {
@@ -33,19 +36,8 @@ pub struct DescribeCrmPersonalCustomerObjectMetaRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
-impl DescribeCrmPersonalCustomerObjectMetaRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = Some(value.into());
-        self
-    }
-}
 /// The response of [`DescribeCrmPersonalCustomerObjectMeta`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeCrmPersonalCustomerObjectMetaResponse {
     /// A `string` value.
@@ -64,43 +56,9 @@ pub struct DescribeCrmPersonalCustomerObjectMetaResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
-impl DescribeCrmPersonalCustomerObjectMetaResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`code`](Self::code).
-    pub fn code(mut self, value: impl Into<String>) -> Self {
-        self.code = Some(value.into());
-        self
-    }
-    /// Sets [`customized`](Self::customized).
-    pub fn customized(mut self, value: bool) -> Self {
-        self.customized = Some(value);
-        self
-    }
-    /// Sets [`fields`](Self::fields).
-    pub fn fields(
-        mut self,
-        value: impl Into<Vec<DescribeCrmPersonalCustomerObjectMetaResponseBodyFields>>,
-    ) -> Self {
-        self.fields = value.into();
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`status`](Self::status).
-    pub fn status(mut self, value: impl Into<String>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-}
 impl rt::ResponseEnvelope for DescribeCrmPersonalCustomerObjectMetaResponse {}
 /// DescribeCrmPersonalCustomerObjectMetaResponseBodyFields
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFields {
@@ -147,89 +105,6 @@ pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFields {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
-impl DescribeCrmPersonalCustomerObjectMetaResponseBodyFields {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`customized`](Self::customized).
-    pub fn customized(mut self, value: bool) -> Self {
-        self.customized = Some(value);
-        self
-    }
-    /// Sets [`format`](Self::format).
-    pub fn format(mut self, value: impl Into<String>) -> Self {
-        self.format = Some(value.into());
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`nillable`](Self::nillable).
-    pub fn nillable(mut self, value: bool) -> Self {
-        self.nillable = Some(value);
-        self
-    }
-    /// Sets [`quote`](Self::quote).
-    pub fn quote(mut self, value: bool) -> Self {
-        self.quote = Some(value);
-        self
-    }
-    /// Sets [`reference_fields`](Self::reference_fields).
-    pub fn reference_fields(
-        mut self,
-        value: impl Into<
-            Vec<DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFields>,
-        >,
-    ) -> Self {
-        self.reference_fields = value.into();
-        self
-    }
-    /// Sets [`reference_to`](Self::reference_to).
-    pub fn reference_to(mut self, value: impl Into<String>) -> Self {
-        self.reference_to = Some(value.into());
-        self
-    }
-    /// Sets [`roll_up_summary_fields`](Self::roll_up_summary_fields).
-    pub fn roll_up_summary_fields(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsRollUpSummaryFields,
-            >,
-        >,
-    ) -> Self {
-        self.roll_up_summary_fields = value.into();
-        self
-    }
-    /// Sets [`select_options`](Self::select_options).
-    pub fn select_options(
-        mut self,
-        value: impl Into<
-            Vec<DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsSelectOptions>,
-        >,
-    ) -> Self {
-        self.select_options = value.into();
-        self
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`DescribeCrmPersonalCustomerObjectMetaResponseBodyFields`].
 pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_RESPONSE_BODY_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeCrmPersonalCustomerObjectMetaResponseBodyFields",
@@ -270,7 +145,7 @@ pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_RESPONSE_BODY_FIELDS_SCHEM
     ],
 };
 /// DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFields
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFields {
@@ -298,54 +173,6 @@ pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceField
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
-impl DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFields {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`format`](Self::format).
-    pub fn format(mut self, value: impl Into<String>) -> Self {
-        self.format = Some(value.into());
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`nillable`](Self::nillable).
-    pub fn nillable(mut self, value: bool) -> Self {
-        self.nillable = Some(value);
-        self
-    }
-    /// Sets [`select_options`](Self::select_options).
-    pub fn select_options(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFieldsSelectOptions,
-            >,
-        >,
-    ) -> Self {
-        self.select_options = value.into();
-        self
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFields`].
 pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_RESPONSE_BODY_FIELDS_REFERENCE_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFields",
@@ -367,7 +194,7 @@ pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_RESPONSE_BODY_FIELDS_REFER
     ],
 };
 /// DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFieldsSelectOptions
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFieldsSelectOptions {
     /// A `string` value.
@@ -376,22 +203,6 @@ pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceField
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-}
-impl DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFieldsSelectOptions {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFieldsSelectOptions`].
 pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_RESPONSE_BODY_FIELDS_REFERENCE_FIELDS_SELECT_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -402,29 +213,13 @@ pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_RESPONSE_BODY_FIELDS_REFER
     ],
 };
 /// DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsRollUpSummaryFields
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsRollUpSummaryFields {
     /// A `string` value. Required.
     pub aggregator: String,
     /// A `string` value. Required.
     pub name: String,
-}
-impl DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsRollUpSummaryFields {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`aggregator`](Self::aggregator).
-    pub fn aggregator(mut self, value: impl Into<String>) -> Self {
-        self.aggregator = value.into();
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsRollUpSummaryFields`].
 pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_RESPONSE_BODY_FIELDS_ROLL_UP_SUMMARY_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -435,7 +230,7 @@ pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_RESPONSE_BODY_FIELDS_ROLL_
     ],
 };
 /// DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsSelectOptions
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsSelectOptions {
     /// A `string` value.
@@ -444,22 +239,6 @@ pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsSelectOptions 
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-}
-impl DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsSelectOptions {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsSelectOptions`].
 pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_RESPONSE_BODY_FIELDS_SELECT_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -509,12 +288,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<DescribeCrmPersonalCustomerObjectMeta, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<DescribeCrmPersonalCustomerObjectMeta, C> {
-    /// Sets [`relationType`](DescribeCrmPersonalCustomerObjectMetaRequest::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.relation_type(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/metas/models/query`: Describe meta model.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Describe meta model.
 ///
 /// `POST /v1.0/crm/metas/models/query`
@@ -23,7 +25,8 @@ pub type DescribeMetaModelError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`DescribeMetaModel`]: Describe meta model.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = DescribeMetaModel)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelRequest {
@@ -37,29 +40,8 @@ pub struct DescribeMetaModelRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
 }
-impl DescribeMetaModelRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_types`](Self::biz_types).
-    pub fn biz_types(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.biz_types = Some(value.into());
-        self
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`tenant`](Self::tenant).
-    pub fn tenant(mut self, value: impl Into<String>) -> Self {
-        self.tenant = Some(value.into());
-        self
-    }
-}
 /// The response of [`DescribeMetaModel`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponse {
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoList>` value. Wire name `metaModelDTOList`. Required.
@@ -67,23 +49,9 @@ pub struct DescribeMetaModelResponse {
     #[serde(default)]
     pub meta_model_dtolist: Vec<DescribeMetaModelResponseBodyMetaModelDtoList>,
 }
-impl DescribeMetaModelResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`meta_model_dtolist`](Self::meta_model_dtolist).
-    pub fn meta_model_dtolist(
-        mut self,
-        value: impl Into<Vec<DescribeMetaModelResponseBodyMetaModelDtoList>>,
-    ) -> Self {
-        self.meta_model_dtolist = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for DescribeMetaModelResponse {}
 /// DescribeMetaModelResponseBodyMetaModelDtoList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoList {
@@ -106,60 +74,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoList {
     pub relation_meta_status: String,
     /// A `string` value. Wire name `relationType`. Required.
     pub relation_type: String,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`creator_user_id`](Self::creator_user_id).
-    pub fn creator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.creator_user_id = value.into();
-        self
-    }
-    /// Sets [`desc`](Self::desc).
-    pub fn desc(mut self, value: impl Into<String>) -> Self {
-        self.desc = value.into();
-        self
-    }
-    /// Sets [`gmt_create`](Self::gmt_create).
-    pub fn gmt_create(mut self, value: impl Into<String>) -> Self {
-        self.gmt_create = value.into();
-        self
-    }
-    /// Sets [`gmt_modified`](Self::gmt_modified).
-    pub fn gmt_modified(mut self, value: impl Into<String>) -> Self {
-        self.gmt_modified = value.into();
-        self
-    }
-    /// Sets [`items`](Self::items).
-    pub fn items(
-        mut self,
-        value: impl Into<Vec<DescribeMetaModelResponseBodyMetaModelDtoListItems>>,
-    ) -> Self {
-        self.items = value.into();
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = value.into();
-        self
-    }
-    /// Sets [`relation_meta_code`](Self::relation_meta_code).
-    pub fn relation_meta_code(mut self, value: impl Into<String>) -> Self {
-        self.relation_meta_code = value.into();
-        self
-    }
-    /// Sets [`relation_meta_status`](Self::relation_meta_status).
-    pub fn relation_meta_status(mut self, value: impl Into<String>) -> Self {
-        self.relation_meta_status = value.into();
-        self
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoList`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -185,7 +99,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_SCHEMA: rt::Obj
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItems
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItems {
@@ -196,33 +110,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItems {
     pub component_name: String,
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsProps` value. Required.
     pub props: DescribeMetaModelResponseBodyMetaModelDtoListItemsProps,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItems {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`children`](Self::children).
-    pub fn children(
-        mut self,
-        value: impl Into<Vec<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildren>>,
-    ) -> Self {
-        self.children = value.into();
-        self
-    }
-    /// Sets [`component_name`](Self::component_name).
-    pub fn component_name(mut self, value: impl Into<String>) -> Self {
-        self.component_name = value.into();
-        self
-    }
-    /// Sets [`props`](Self::props).
-    pub fn props(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsProps,
-    ) -> Self {
-        self.props = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItems`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -248,7 +135,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_SCHEMA: r
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildren
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildren {
@@ -256,25 +143,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildren {
     pub component_name: String,
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps` value. Required.
     pub props: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildren {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`component_name`](Self::component_name).
-    pub fn component_name(mut self, value: impl Into<String>) -> Self {
-        self.component_name = value.into();
-        self
-    }
-    /// Sets [`props`](Self::props).
-    pub fn props(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps,
-    ) -> Self {
-        self.props = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildren`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -291,7 +159,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps {
@@ -396,249 +264,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps {
     /// A `bool` value. Required.
     pub watermark: bool,
 }
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`action_name`](Self::action_name).
-    pub fn action_name(mut self, value: impl Into<String>) -> Self {
-        self.action_name = value.into();
-        self
-    }
-    /// Sets [`align`](Self::align).
-    pub fn align(mut self, value: impl Into<String>) -> Self {
-        self.align = value.into();
-        self
-    }
-    /// Sets [`available_templates`](Self::available_templates).
-    pub fn available_templates(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsAvailableTemplates,
-            >,
-        >,
-    ) -> Self {
-        self.available_templates = value.into();
-        self
-    }
-    /// Sets [`biz_alias`](Self::biz_alias).
-    pub fn biz_alias(mut self, value: impl Into<String>) -> Self {
-        self.biz_alias = value.into();
-        self
-    }
-    /// Sets [`choice`](Self::choice).
-    pub fn choice(mut self, value: i64) -> Self {
-        self.choice = value;
-        self
-    }
-    /// Sets [`content`](Self::content).
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.content = value.into();
-        self
-    }
-    /// Sets [`data_source`](Self::data_source).
-    pub fn data_source(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSource,
-    ) -> Self {
-        self.data_source = Some(value);
-        self
-    }
-    /// Sets [`default_color`](Self::default_color).
-    pub fn default_color(mut self, value: impl Into<String>) -> Self {
-        self.default_color = Some(value.into());
-        self
-    }
-    /// Sets [`disabled`](Self::disabled).
-    pub fn disabled(mut self, value: bool) -> Self {
-        self.disabled = value;
-        self
-    }
-    /// Sets [`duration`](Self::duration).
-    pub fn duration(mut self, value: bool) -> Self {
-        self.duration = value;
-        self
-    }
-    /// Sets [`duration_label`](Self::duration_label).
-    pub fn duration_label(mut self, value: impl Into<String>) -> Self {
-        self.duration_label = value.into();
-        self
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`fields`](Self::fields).
-    pub fn fields(
-        mut self,
-        value: impl Into<
-            Vec<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields>,
-        >,
-    ) -> Self {
-        self.fields = value.into();
-        self
-    }
-    /// Sets [`format`](Self::format).
-    pub fn format(mut self, value: impl Into<String>) -> Self {
-        self.format = value.into();
-        self
-    }
-    /// Sets [`formula`](Self::formula).
-    pub fn formula(mut self, value: impl Into<String>) -> Self {
-        self.formula = value.into();
-        self
-    }
-    /// Sets [`invisible`](Self::invisible).
-    pub fn invisible(mut self, value: bool) -> Self {
-        self.invisible = value;
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`label_editable_freeze`](Self::label_editable_freeze).
-    pub fn label_editable_freeze(mut self, value: bool) -> Self {
-        self.label_editable_freeze = value;
-        self
-    }
-    /// Sets [`limit`](Self::limit).
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = value;
-        self
-    }
-    /// Sets [`link`](Self::link).
-    pub fn link(mut self, value: impl Into<String>) -> Self {
-        self.link = value.into();
-        self
-    }
-    /// Sets [`mode`](Self::mode).
-    pub fn mode(mut self, value: impl Into<String>) -> Self {
-        self.mode = value.into();
-        self
-    }
-    /// Sets [`multiple`](Self::multiple).
-    pub fn multiple(mut self, value: bool) -> Self {
-        self.multiple = value;
-        self
-    }
-    /// Sets [`not_print`](Self::not_print).
-    pub fn not_print(mut self, value: impl Into<String>) -> Self {
-        self.not_print = value.into();
-        self
-    }
-    /// Sets [`not_upper`](Self::not_upper).
-    pub fn not_upper(mut self, value: impl Into<String>) -> Self {
-        self.not_upper = value.into();
-        self
-    }
-    /// Sets [`options`](Self::options).
-    pub fn options(
-        mut self,
-        value: impl Into<
-            Vec<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptions>,
-        >,
-    ) -> Self {
-        self.options = value.into();
-        self
-    }
-    /// Sets [`pay_enable`](Self::pay_enable).
-    pub fn pay_enable(mut self, value: bool) -> Self {
-        self.pay_enable = value;
-        self
-    }
-    /// Sets [`placeholder`](Self::placeholder).
-    pub fn placeholder(mut self, value: impl Into<String>) -> Self {
-        self.placeholder = value.into();
-        self
-    }
-    /// Sets [`quote`](Self::quote).
-    pub fn quote(mut self, value: i64) -> Self {
-        self.quote = value;
-        self
-    }
-    /// Sets [`ratio`](Self::ratio).
-    pub fn ratio(mut self, value: i64) -> Self {
-        self.ratio = value;
-        self
-    }
-    /// Sets [`relate_source`](Self::relate_source).
-    pub fn relate_source(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSource,
-            >,
-        >,
-    ) -> Self {
-        self.relate_source = value.into();
-        self
-    }
-    /// Sets [`required`](Self::required).
-    pub fn required(mut self, value: bool) -> Self {
-        self.required = value;
-        self
-    }
-    /// Sets [`required_editable_freeze`](Self::required_editable_freeze).
-    pub fn required_editable_freeze(mut self, value: bool) -> Self {
-        self.required_editable_freeze = value;
-        self
-    }
-    /// Sets [`rule`](Self::rule).
-    pub fn rule(
-        mut self,
-        value: impl Into<
-            Vec<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRule>,
-        >,
-    ) -> Self {
-        self.rule = value.into();
-        self
-    }
-    /// Sets [`sortable`](Self::sortable).
-    pub fn sortable(mut self, value: bool) -> Self {
-        self.sortable = value;
-        self
-    }
-    /// Sets [`spread`](Self::spread).
-    pub fn spread(mut self, value: bool) -> Self {
-        self.spread = value;
-        self
-    }
-    /// Sets [`stat_field`](Self::stat_field).
-    pub fn stat_field(
-        mut self,
-        value: impl Into<
-            Vec<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsStatField>,
-        >,
-    ) -> Self {
-        self.stat_field = value.into();
-        self
-    }
-    /// Sets [`table_view_mode`](Self::table_view_mode).
-    pub fn table_view_mode(mut self, value: impl Into<String>) -> Self {
-        self.table_view_mode = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`vertical_print`](Self::vertical_print).
-    pub fn vertical_print(mut self, value: bool) -> Self {
-        self.vertical_print = value;
-        self
-    }
-    /// Sets [`watermark`](Self::watermark).
-    pub fn watermark(mut self, value: bool) -> Self {
-        self.watermark = value;
-        self
-    }
-}
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps",
@@ -739,7 +364,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsAvailableTemplates
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsAvailableTemplates {
     /// A `string` value.
@@ -748,22 +373,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsAvaila
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsAvailableTemplates {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`id`](Self::id).
-    pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsAvailableTemplates`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_AVAILABLE_TEMPLATES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -774,7 +383,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSource
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSource {
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParams` value. Required.
@@ -783,33 +392,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSo
     pub target: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceTarget,
     /// A `string` value. Required.
     pub r#type: String,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSource {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`params`](Self::params).
-    pub fn params(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParams,
-    ) -> Self {
-        self.params = value;
-        self
-    }
-    /// Sets [`target`](Self::target).
-    pub fn target(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceTarget,
-    ) -> Self {
-        self.target = value;
-        self
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSource`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_DATA_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -833,7 +415,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParams
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParams {
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParamsFilters>` value. Required.
@@ -841,24 +423,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSo
     pub filters: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParamsFilters,
     >,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParams {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`filters`](Self::filters).
-    pub fn filters(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParamsFilters,
-            >,
-        >,
-    ) -> Self {
-        self.filters = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParams`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_DATA_SOURCE_PARAMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -876,7 +440,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParamsFilters
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParamsFilters {
@@ -889,32 +453,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSo
     /// A `string` value. Wire name `valueType`. Required.
     pub value_type: String,
 }
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParamsFilters {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`filter_type`](Self::filter_type).
-    pub fn filter_type(mut self, value: impl Into<String>) -> Self {
-        self.filter_type = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
-    /// Sets [`value_type`](Self::value_type).
-    pub fn value_type(mut self, value: impl Into<String>) -> Self {
-        self.value_type = value.into();
-        self
-    }
-}
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParamsFilters`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_DATA_SOURCE_PARAMS_FILTERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParamsFilters",
@@ -926,7 +464,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceTarget
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceTarget {
@@ -939,32 +477,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSo
     /// A `string` value. Wire name `formCode`. Required.
     pub form_code: String,
 }
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceTarget {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`app_type`](Self::app_type).
-    pub fn app_type(mut self, value: i64) -> Self {
-        self.app_type = value;
-        self
-    }
-    /// Sets [`app_uuid`](Self::app_uuid).
-    pub fn app_uuid(mut self, value: impl Into<String>) -> Self {
-        self.app_uuid = value.into();
-        self
-    }
-    /// Sets [`biz_type`](Self::biz_type).
-    pub fn biz_type(mut self, value: impl Into<String>) -> Self {
-        self.biz_type = value.into();
-        self
-    }
-    /// Sets [`form_code`](Self::form_code).
-    pub fn form_code(mut self, value: impl Into<String>) -> Self {
-        self.form_code = value.into();
-        self
-    }
-}
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceTarget`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_DATA_SOURCE_TARGET_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceTarget",
@@ -976,7 +488,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields {
@@ -984,25 +496,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields
     pub component_name: String,
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelateProps` value. Wire name `relateProps`. Required.
     pub relate_props: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelateProps,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`component_name`](Self::component_name).
-    pub fn component_name(mut self, value: impl Into<String>) -> Self {
-        self.component_name = value.into();
-        self
-    }
-    /// Sets [`relate_props`](Self::relate_props).
-    pub fn relate_props(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelateProps,
-    ) -> Self {
-        self.relate_props = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -1019,7 +512,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelateProps
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelateProps {
@@ -1086,166 +579,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields
     /// A `bool` value. Required.
     pub watermark: bool,
 }
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelateProps {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`align`](Self::align).
-    pub fn align(mut self, value: impl Into<String>) -> Self {
-        self.align = value.into();
-        self
-    }
-    /// Sets [`biz_alias`](Self::biz_alias).
-    pub fn biz_alias(mut self, value: impl Into<String>) -> Self {
-        self.biz_alias = value.into();
-        self
-    }
-    /// Sets [`choice`](Self::choice).
-    pub fn choice(mut self, value: i64) -> Self {
-        self.choice = value;
-        self
-    }
-    /// Sets [`content`](Self::content).
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.content = value.into();
-        self
-    }
-    /// Sets [`disabled`](Self::disabled).
-    pub fn disabled(mut self, value: bool) -> Self {
-        self.disabled = value;
-        self
-    }
-    /// Sets [`duration`](Self::duration).
-    pub fn duration(mut self, value: bool) -> Self {
-        self.duration = value;
-        self
-    }
-    /// Sets [`duration_label`](Self::duration_label).
-    pub fn duration_label(mut self, value: impl Into<String>) -> Self {
-        self.duration_label = value.into();
-        self
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`format`](Self::format).
-    pub fn format(mut self, value: impl Into<String>) -> Self {
-        self.format = value.into();
-        self
-    }
-    /// Sets [`formula`](Self::formula).
-    pub fn formula(mut self, value: impl Into<String>) -> Self {
-        self.formula = value.into();
-        self
-    }
-    /// Sets [`invisible`](Self::invisible).
-    pub fn invisible(mut self, value: bool) -> Self {
-        self.invisible = value;
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`label_editable_freeze`](Self::label_editable_freeze).
-    pub fn label_editable_freeze(mut self, value: bool) -> Self {
-        self.label_editable_freeze = value;
-        self
-    }
-    /// Sets [`limit`](Self::limit).
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = value;
-        self
-    }
-    /// Sets [`link`](Self::link).
-    pub fn link(mut self, value: impl Into<String>) -> Self {
-        self.link = value.into();
-        self
-    }
-    /// Sets [`mode`](Self::mode).
-    pub fn mode(mut self, value: impl Into<String>) -> Self {
-        self.mode = value.into();
-        self
-    }
-    /// Sets [`not_upper`](Self::not_upper).
-    pub fn not_upper(mut self, value: impl Into<String>) -> Self {
-        self.not_upper = value.into();
-        self
-    }
-    /// Sets [`options`](Self::options).
-    pub fn options(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptions,
-            >,
-        >,
-    ) -> Self {
-        self.options = value.into();
-        self
-    }
-    /// Sets [`pay_enable`](Self::pay_enable).
-    pub fn pay_enable(mut self, value: bool) -> Self {
-        self.pay_enable = value;
-        self
-    }
-    /// Sets [`placeholder`](Self::placeholder).
-    pub fn placeholder(mut self, value: impl Into<String>) -> Self {
-        self.placeholder = value.into();
-        self
-    }
-    /// Sets [`ratio`](Self::ratio).
-    pub fn ratio(mut self, value: i64) -> Self {
-        self.ratio = value;
-        self
-    }
-    /// Sets [`required`](Self::required).
-    pub fn required(mut self, value: bool) -> Self {
-        self.required = value;
-        self
-    }
-    /// Sets [`required_editable_freeze`](Self::required_editable_freeze).
-    pub fn required_editable_freeze(mut self, value: bool) -> Self {
-        self.required_editable_freeze = value;
-        self
-    }
-    /// Sets [`spread`](Self::spread).
-    pub fn spread(mut self, value: bool) -> Self {
-        self.spread = value;
-        self
-    }
-    /// Sets [`stat_field`](Self::stat_field).
-    pub fn stat_field(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsStatField,
-            >,
-        >,
-    ) -> Self {
-        self.stat_field = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`vertical_print`](Self::vertical_print).
-    pub fn vertical_print(mut self, value: bool) -> Self {
-        self.vertical_print = value;
-        self
-    }
-    /// Sets [`watermark`](Self::watermark).
-    pub fn watermark(mut self, value: bool) -> Self {
-        self.watermark = value;
-        self
-    }
-}
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelateProps`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_FIELDS_RELATE_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelateProps",
@@ -1298,7 +631,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptions
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptions {
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension` value. Required.
@@ -1307,30 +640,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields
     pub key: String,
     /// A `string` value. Required.
     pub value: String,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptions {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`extension`](Self::extension).
-    pub fn extension(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension,
-    ) -> Self {
-        self.extension = value;
-        self
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptions`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_FIELDS_RELATE_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -1348,23 +657,12 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension {
     /// A `bool` value. Wire name `editFreeze`. Required.
     pub edit_freeze: bool,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`edit_freeze`](Self::edit_freeze).
-    pub fn edit_freeze(mut self, value: bool) -> Self {
-        self.edit_freeze = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_FIELDS_RELATE_PROPS_OPTIONS_EXTENSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -1372,7 +670,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsStatField
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsStatField {
@@ -1385,32 +683,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields
     /// A `bool` value. Required.
     pub upper: bool,
 }
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsStatField {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`upper`](Self::upper).
-    pub fn upper(mut self, value: bool) -> Self {
-        self.upper = value;
-        self
-    }
-}
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsStatField`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_FIELDS_RELATE_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsStatField",
@@ -1422,7 +694,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptions
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptions {
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptionsExtension` value. Required.
@@ -1431,30 +703,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOption
     pub key: String,
     /// A `string` value. Required.
     pub value: String,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptions {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`extension`](Self::extension).
-    pub fn extension(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptionsExtension,
-    ) -> Self {
-        self.extension = value;
-        self
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptions`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -1472,23 +720,12 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptionsExtension
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptionsExtension {
     /// A `bool` value. Wire name `editFreeze`. Required.
     pub edit_freeze: bool,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptionsExtension {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`edit_freeze`](Self::edit_freeze).
-    pub fn edit_freeze(mut self, value: bool) -> Self {
-        self.edit_freeze = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptionsExtension`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_OPTIONS_EXTENSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -1496,7 +733,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSource
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSource {
@@ -1512,37 +749,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelate
     pub fields: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFields,
     >,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSource {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_type`](Self::biz_type).
-    pub fn biz_type(mut self, value: impl Into<String>) -> Self {
-        self.biz_type = value.into();
-        self
-    }
-    /// Sets [`data_source`](Self::data_source).
-    pub fn data_source(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSource,
-    ) -> Self {
-        self.data_source = Some(value);
-        self
-    }
-    /// Sets [`fields`](Self::fields).
-    pub fn fields(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFields,
-            >,
-        >,
-    ) -> Self {
-        self.fields = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSource`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -1567,7 +773,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSource
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSource {
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParams` value. Required.
@@ -1576,33 +782,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelate
     pub target: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceTarget,
     /// A `string` value. Required.
     pub r#type: String,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSource {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`params`](Self::params).
-    pub fn params(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParams,
-    ) -> Self {
-        self.params = value;
-        self
-    }
-    /// Sets [`target`](Self::target).
-    pub fn target(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceTarget,
-    ) -> Self {
-        self.target = value;
-        self
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSource`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_DATA_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -1626,7 +805,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParams
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParams {
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters>` value. Required.
@@ -1634,24 +813,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelate
     pub filters: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters,
     >,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParams {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`filters`](Self::filters).
-    pub fn filters(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters,
-            >,
-        >,
-    ) -> Self {
-        self.filters = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParams`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_DATA_SOURCE_PARAMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -1669,7 +830,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters {
@@ -1682,32 +843,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelate
     /// A `string` value. Wire name `valueType`. Required.
     pub value_type: String,
 }
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`filter_type`](Self::filter_type).
-    pub fn filter_type(mut self, value: impl Into<String>) -> Self {
-        self.filter_type = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
-    /// Sets [`value_type`](Self::value_type).
-    pub fn value_type(mut self, value: impl Into<String>) -> Self {
-        self.value_type = value.into();
-        self
-    }
-}
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_DATA_SOURCE_PARAMS_FILTERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters",
@@ -1719,7 +854,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceTarget
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceTarget {
@@ -1732,32 +867,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelate
     /// A `string` value. Wire name `formCode`. Required.
     pub form_code: String,
 }
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceTarget {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`app_type`](Self::app_type).
-    pub fn app_type(mut self, value: i64) -> Self {
-        self.app_type = value;
-        self
-    }
-    /// Sets [`app_uuid`](Self::app_uuid).
-    pub fn app_uuid(mut self, value: impl Into<String>) -> Self {
-        self.app_uuid = value.into();
-        self
-    }
-    /// Sets [`biz_type`](Self::biz_type).
-    pub fn biz_type(mut self, value: impl Into<String>) -> Self {
-        self.biz_type = value.into();
-        self
-    }
-    /// Sets [`form_code`](Self::form_code).
-    pub fn form_code(mut self, value: impl Into<String>) -> Self {
-        self.form_code = value.into();
-        self
-    }
-}
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceTarget`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_DATA_SOURCE_TARGET_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceTarget",
@@ -1769,7 +878,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFields
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFields {
@@ -1777,25 +886,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelate
     pub component_name: String,
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelateProps` value. Wire name `relateProps`. Required.
     pub relate_props: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelateProps,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFields {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`component_name`](Self::component_name).
-    pub fn component_name(mut self, value: impl Into<String>) -> Self {
-        self.component_name = value.into();
-        self
-    }
-    /// Sets [`relate_props`](Self::relate_props).
-    pub fn relate_props(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelateProps,
-    ) -> Self {
-        self.relate_props = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFields`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -1812,7 +902,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelateProps
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelateProps {
@@ -1871,146 +961,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelate
     /// A `bool` value. Wire name `verticalPrint`. Required.
     pub vertical_print: bool,
 }
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelateProps {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`align`](Self::align).
-    pub fn align(mut self, value: impl Into<String>) -> Self {
-        self.align = value.into();
-        self
-    }
-    /// Sets [`biz_alias`](Self::biz_alias).
-    pub fn biz_alias(mut self, value: impl Into<String>) -> Self {
-        self.biz_alias = value.into();
-        self
-    }
-    /// Sets [`choice`](Self::choice).
-    pub fn choice(mut self, value: i64) -> Self {
-        self.choice = value;
-        self
-    }
-    /// Sets [`content`](Self::content).
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.content = value.into();
-        self
-    }
-    /// Sets [`disabled`](Self::disabled).
-    pub fn disabled(mut self, value: bool) -> Self {
-        self.disabled = value;
-        self
-    }
-    /// Sets [`duration`](Self::duration).
-    pub fn duration(mut self, value: impl Into<String>) -> Self {
-        self.duration = value.into();
-        self
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`format`](Self::format).
-    pub fn format(mut self, value: impl Into<String>) -> Self {
-        self.format = value.into();
-        self
-    }
-    /// Sets [`formula`](Self::formula).
-    pub fn formula(mut self, value: impl Into<String>) -> Self {
-        self.formula = value.into();
-        self
-    }
-    /// Sets [`invisible`](Self::invisible).
-    pub fn invisible(mut self, value: bool) -> Self {
-        self.invisible = value;
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`label_editable_freeze`](Self::label_editable_freeze).
-    pub fn label_editable_freeze(mut self, value: bool) -> Self {
-        self.label_editable_freeze = value;
-        self
-    }
-    /// Sets [`link`](Self::link).
-    pub fn link(mut self, value: impl Into<String>) -> Self {
-        self.link = value.into();
-        self
-    }
-    /// Sets [`multi`](Self::multi).
-    pub fn multi(mut self, value: i64) -> Self {
-        self.multi = value;
-        self
-    }
-    /// Sets [`not_upper`](Self::not_upper).
-    pub fn not_upper(mut self, value: impl Into<String>) -> Self {
-        self.not_upper = value.into();
-        self
-    }
-    /// Sets [`options`](Self::options).
-    pub fn options(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions,
-            >,
-        >,
-    ) -> Self {
-        self.options = value.into();
-        self
-    }
-    /// Sets [`pay_enable`](Self::pay_enable).
-    pub fn pay_enable(mut self, value: bool) -> Self {
-        self.pay_enable = value;
-        self
-    }
-    /// Sets [`placeholder`](Self::placeholder).
-    pub fn placeholder(mut self, value: impl Into<String>) -> Self {
-        self.placeholder = value.into();
-        self
-    }
-    /// Sets [`quote`](Self::quote).
-    pub fn quote(mut self, value: i64) -> Self {
-        self.quote = value;
-        self
-    }
-    /// Sets [`required`](Self::required).
-    pub fn required(mut self, value: bool) -> Self {
-        self.required = value;
-        self
-    }
-    /// Sets [`required_editable_freeze`](Self::required_editable_freeze).
-    pub fn required_editable_freeze(mut self, value: bool) -> Self {
-        self.required_editable_freeze = value;
-        self
-    }
-    /// Sets [`stat_field`](Self::stat_field).
-    pub fn stat_field(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField,
-            >,
-        >,
-    ) -> Self {
-        self.stat_field = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`vertical_print`](Self::vertical_print).
-    pub fn vertical_print(mut self, value: bool) -> Self {
-        self.vertical_print = value;
-        self
-    }
-}
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelateProps`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelateProps",
@@ -2059,29 +1009,13 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions {
     /// A `string` value. Required.
     pub key: String,
     /// A `string` value. Required.
     pub value: String,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -2092,7 +1026,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField {
@@ -2105,32 +1039,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelate
     /// A `bool` value. Required.
     pub upper: bool,
 }
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`upper`](Self::upper).
-    pub fn upper(mut self, value: bool) -> Self {
-        self.upper = value;
-        self
-    }
-}
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField",
@@ -2142,29 +1050,13 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRule
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRule {
     /// A `string` value. Required.
     pub r#type: String,
     /// A `string` value. Required.
     pub value: String,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRule {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRule`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_RULE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -2175,7 +1067,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsStatField
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsStatField {
@@ -2188,32 +1080,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsStatFi
     /// A `bool` value. Required.
     pub upper: bool,
 }
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsStatField {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`upper`](Self::upper).
-    pub fn upper(mut self, value: bool) -> Self {
-        self.upper = value;
-        self
-    }
-}
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsStatField`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsStatField",
@@ -2225,7 +1091,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsProps
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsProps {
@@ -2334,267 +1200,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsProps {
     pub vertical_print: bool,
     /// A `bool` value. Required.
     pub watermark: bool,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsProps {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`action_name`](Self::action_name).
-    pub fn action_name(mut self, value: impl Into<String>) -> Self {
-        self.action_name = value.into();
-        self
-    }
-    /// Sets [`align`](Self::align).
-    pub fn align(mut self, value: impl Into<String>) -> Self {
-        self.align = value.into();
-        self
-    }
-    /// Sets [`available_templates`](Self::available_templates).
-    pub fn available_templates(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsAvailableTemplates,
-            >,
-        >,
-    ) -> Self {
-        self.available_templates = value.into();
-        self
-    }
-    /// Sets [`behavior_linkage`](Self::behavior_linkage).
-    pub fn behavior_linkage(
-        mut self,
-        value: impl Into<
-            Vec<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkage>,
-        >,
-    ) -> Self {
-        self.behavior_linkage = value.into();
-        self
-    }
-    /// Sets [`biz_alias`](Self::biz_alias).
-    pub fn biz_alias(mut self, value: impl Into<String>) -> Self {
-        self.biz_alias = value.into();
-        self
-    }
-    /// Sets [`choice`](Self::choice).
-    pub fn choice(mut self, value: i64) -> Self {
-        self.choice = value;
-        self
-    }
-    /// Sets [`content`](Self::content).
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.content = value.into();
-        self
-    }
-    /// Sets [`data_source`](Self::data_source).
-    pub fn data_source(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSource,
-    ) -> Self {
-        self.data_source = Some(value);
-        self
-    }
-    /// Sets [`default_color`](Self::default_color).
-    pub fn default_color(mut self, value: impl Into<String>) -> Self {
-        self.default_color = Some(value.into());
-        self
-    }
-    /// Sets [`disabled`](Self::disabled).
-    pub fn disabled(mut self, value: bool) -> Self {
-        self.disabled = value;
-        self
-    }
-    /// Sets [`duration`](Self::duration).
-    pub fn duration(mut self, value: bool) -> Self {
-        self.duration = value;
-        self
-    }
-    /// Sets [`duration_label`](Self::duration_label).
-    pub fn duration_label(mut self, value: impl Into<String>) -> Self {
-        self.duration_label = value.into();
-        self
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`fields`](Self::fields).
-    pub fn fields(
-        mut self,
-        value: impl Into<
-            Vec<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFields>,
-        >,
-    ) -> Self {
-        self.fields = value.into();
-        self
-    }
-    /// Sets [`format`](Self::format).
-    pub fn format(mut self, value: impl Into<String>) -> Self {
-        self.format = value.into();
-        self
-    }
-    /// Sets [`formula`](Self::formula).
-    pub fn formula(mut self, value: impl Into<String>) -> Self {
-        self.formula = value.into();
-        self
-    }
-    /// Sets [`invisible`](Self::invisible).
-    pub fn invisible(mut self, value: bool) -> Self {
-        self.invisible = value;
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`label_editable_freeze`](Self::label_editable_freeze).
-    pub fn label_editable_freeze(mut self, value: bool) -> Self {
-        self.label_editable_freeze = value;
-        self
-    }
-    /// Sets [`limit`](Self::limit).
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = value;
-        self
-    }
-    /// Sets [`link`](Self::link).
-    pub fn link(mut self, value: impl Into<String>) -> Self {
-        self.link = value.into();
-        self
-    }
-    /// Sets [`mode`](Self::mode).
-    pub fn mode(mut self, value: impl Into<String>) -> Self {
-        self.mode = value.into();
-        self
-    }
-    /// Sets [`multi`](Self::multi).
-    pub fn multi(mut self, value: i64) -> Self {
-        self.multi = value;
-        self
-    }
-    /// Sets [`multiple`](Self::multiple).
-    pub fn multiple(mut self, value: bool) -> Self {
-        self.multiple = value;
-        self
-    }
-    /// Sets [`need_detail`](Self::need_detail).
-    pub fn need_detail(mut self, value: impl Into<String>) -> Self {
-        self.need_detail = value.into();
-        self
-    }
-    /// Sets [`not_print`](Self::not_print).
-    pub fn not_print(mut self, value: impl Into<String>) -> Self {
-        self.not_print = value.into();
-        self
-    }
-    /// Sets [`not_upper`](Self::not_upper).
-    pub fn not_upper(mut self, value: impl Into<String>) -> Self {
-        self.not_upper = value.into();
-        self
-    }
-    /// Sets [`options`](Self::options).
-    pub fn options(
-        mut self,
-        value: impl Into<
-            Vec<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptions>,
-        >,
-    ) -> Self {
-        self.options = value.into();
-        self
-    }
-    /// Sets [`pay_enable`](Self::pay_enable).
-    pub fn pay_enable(mut self, value: bool) -> Self {
-        self.pay_enable = value;
-        self
-    }
-    /// Sets [`placeholder`](Self::placeholder).
-    pub fn placeholder(mut self, value: impl Into<String>) -> Self {
-        self.placeholder = value.into();
-        self
-    }
-    /// Sets [`quote`](Self::quote).
-    pub fn quote(mut self, value: i64) -> Self {
-        self.quote = value;
-        self
-    }
-    /// Sets [`ratio`](Self::ratio).
-    pub fn ratio(mut self, value: i64) -> Self {
-        self.ratio = value;
-        self
-    }
-    /// Sets [`relate_source`](Self::relate_source).
-    pub fn relate_source(
-        mut self,
-        value: impl Into<
-            Vec<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSource>,
-        >,
-    ) -> Self {
-        self.relate_source = value.into();
-        self
-    }
-    /// Sets [`required`](Self::required).
-    pub fn required(mut self, value: bool) -> Self {
-        self.required = value;
-        self
-    }
-    /// Sets [`required_editable_freeze`](Self::required_editable_freeze).
-    pub fn required_editable_freeze(mut self, value: bool) -> Self {
-        self.required_editable_freeze = value;
-        self
-    }
-    /// Sets [`rule`](Self::rule).
-    pub fn rule(
-        mut self,
-        value: impl Into<
-            Vec<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRule>,
-        >,
-    ) -> Self {
-        self.rule = value.into();
-        self
-    }
-    /// Sets [`sortable`](Self::sortable).
-    pub fn sortable(mut self, value: bool) -> Self {
-        self.sortable = value;
-        self
-    }
-    /// Sets [`spread`](Self::spread).
-    pub fn spread(mut self, value: bool) -> Self {
-        self.spread = value;
-        self
-    }
-    /// Sets [`stat_field`](Self::stat_field).
-    pub fn stat_field(
-        mut self,
-        value: impl Into<
-            Vec<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsStatField>,
-        >,
-    ) -> Self {
-        self.stat_field = value.into();
-        self
-    }
-    /// Sets [`table_view_mode`](Self::table_view_mode).
-    pub fn table_view_mode(mut self, value: impl Into<String>) -> Self {
-        self.table_view_mode = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`vertical_print`](Self::vertical_print).
-    pub fn vertical_print(mut self, value: bool) -> Self {
-        self.vertical_print = value;
-        self
-    }
-    /// Sets [`watermark`](Self::watermark).
-    pub fn watermark(mut self, value: bool) -> Self {
-        self.watermark = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsProps`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -2706,7 +1311,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_SCH
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsAvailableTemplates
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsAvailableTemplates {
     /// A `string` value.
@@ -2715,22 +1320,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsAvailableTempl
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsAvailableTemplates {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`id`](Self::id).
-    pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsAvailableTemplates`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_AVAILABLE_TEMPLATES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -2741,7 +1330,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_AVA
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkage
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkage {
@@ -2753,29 +1342,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkag
     pub targets: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkageTargets,
     >,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkage {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`option_key`](Self::option_key).
-    pub fn option_key(mut self, value: impl Into<String>) -> Self {
-        self.option_key = Some(value.into());
-        self
-    }
-    /// Sets [`targets`](Self::targets).
-    pub fn targets(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkageTargets,
-            >,
-        >,
-    ) -> Self {
-        self.targets = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkage`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_BEHAVIOR_LINKAGE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -2793,7 +1359,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_BEH
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkageTargets
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkageTargets {
@@ -2804,22 +1370,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkag
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_id: Option<String>,
 }
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkageTargets {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`behavior`](Self::behavior).
-    pub fn behavior(mut self, value: impl Into<String>) -> Self {
-        self.behavior = Some(value.into());
-        self
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkageTargets`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_BEHAVIOR_LINKAGE_TARGETS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkageTargets",
@@ -2829,7 +1379,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_BEH
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSource
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSource {
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParams` value. Required.
@@ -2842,33 +1392,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSource {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSource {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`params`](Self::params).
-    pub fn params(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParams,
-    ) -> Self {
-        self.params = value;
-        self
-    }
-    /// Sets [`target`](Self::target).
-    pub fn target(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceTarget,
-    ) -> Self {
-        self.target = Some(value);
-        self
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSource`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_DATA_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -2891,7 +1414,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_DAT
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParams
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParams {
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParamsFilters>` value. Required.
@@ -2899,24 +1422,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourcePara
     pub filters: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParamsFilters,
     >,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParams {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`filters`](Self::filters).
-    pub fn filters(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParamsFilters,
-            >,
-        >,
-    ) -> Self {
-        self.filters = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParams`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_DATA_SOURCE_PARAMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -2934,7 +1439,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_DAT
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParamsFilters
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParamsFilters {
@@ -2947,32 +1452,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourcePara
     /// A `string` value. Wire name `valueType`. Required.
     pub value_type: String,
 }
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParamsFilters {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`filter_type`](Self::filter_type).
-    pub fn filter_type(mut self, value: impl Into<String>) -> Self {
-        self.filter_type = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
-    /// Sets [`value_type`](Self::value_type).
-    pub fn value_type(mut self, value: impl Into<String>) -> Self {
-        self.value_type = value.into();
-        self
-    }
-}
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParamsFilters`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_DATA_SOURCE_PARAMS_FILTERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParamsFilters",
@@ -2984,7 +1463,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_DAT
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceTarget
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceTarget {
@@ -3001,32 +1480,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceTarg
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_code: Option<String>,
 }
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceTarget {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`app_type`](Self::app_type).
-    pub fn app_type(mut self, value: i64) -> Self {
-        self.app_type = Some(value);
-        self
-    }
-    /// Sets [`app_uuid`](Self::app_uuid).
-    pub fn app_uuid(mut self, value: impl Into<String>) -> Self {
-        self.app_uuid = Some(value.into());
-        self
-    }
-    /// Sets [`biz_type`](Self::biz_type).
-    pub fn biz_type(mut self, value: impl Into<String>) -> Self {
-        self.biz_type = Some(value.into());
-        self
-    }
-    /// Sets [`form_code`](Self::form_code).
-    pub fn form_code(mut self, value: impl Into<String>) -> Self {
-        self.form_code = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceTarget`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_DATA_SOURCE_TARGET_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceTarget",
@@ -3038,7 +1491,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_DAT
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFields
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFields {
@@ -3046,25 +1499,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFields {
     pub component_name: String,
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelateProps` value. Wire name `relateProps`. Required.
     pub relate_props: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelateProps,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFields {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`component_name`](Self::component_name).
-    pub fn component_name(mut self, value: impl Into<String>) -> Self {
-        self.component_name = value.into();
-        self
-    }
-    /// Sets [`relate_props`](Self::relate_props).
-    pub fn relate_props(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelateProps,
-    ) -> Self {
-        self.relate_props = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFields`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -3081,7 +1515,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIE
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelateProps
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelateProps {
@@ -3148,166 +1582,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePr
     /// A `bool` value. Required.
     pub watermark: bool,
 }
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelateProps {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`align`](Self::align).
-    pub fn align(mut self, value: impl Into<String>) -> Self {
-        self.align = value.into();
-        self
-    }
-    /// Sets [`biz_alias`](Self::biz_alias).
-    pub fn biz_alias(mut self, value: impl Into<String>) -> Self {
-        self.biz_alias = value.into();
-        self
-    }
-    /// Sets [`choice`](Self::choice).
-    pub fn choice(mut self, value: i64) -> Self {
-        self.choice = value;
-        self
-    }
-    /// Sets [`content`](Self::content).
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.content = value.into();
-        self
-    }
-    /// Sets [`disabled`](Self::disabled).
-    pub fn disabled(mut self, value: bool) -> Self {
-        self.disabled = value;
-        self
-    }
-    /// Sets [`duration`](Self::duration).
-    pub fn duration(mut self, value: impl Into<String>) -> Self {
-        self.duration = value.into();
-        self
-    }
-    /// Sets [`duration_label`](Self::duration_label).
-    pub fn duration_label(mut self, value: impl Into<String>) -> Self {
-        self.duration_label = value.into();
-        self
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`format`](Self::format).
-    pub fn format(mut self, value: impl Into<String>) -> Self {
-        self.format = value.into();
-        self
-    }
-    /// Sets [`formula`](Self::formula).
-    pub fn formula(mut self, value: impl Into<String>) -> Self {
-        self.formula = value.into();
-        self
-    }
-    /// Sets [`invisible`](Self::invisible).
-    pub fn invisible(mut self, value: bool) -> Self {
-        self.invisible = value;
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`label_editable_freeze`](Self::label_editable_freeze).
-    pub fn label_editable_freeze(mut self, value: bool) -> Self {
-        self.label_editable_freeze = value;
-        self
-    }
-    /// Sets [`limit`](Self::limit).
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = value;
-        self
-    }
-    /// Sets [`link`](Self::link).
-    pub fn link(mut self, value: impl Into<String>) -> Self {
-        self.link = value.into();
-        self
-    }
-    /// Sets [`mode`](Self::mode).
-    pub fn mode(mut self, value: impl Into<String>) -> Self {
-        self.mode = value.into();
-        self
-    }
-    /// Sets [`not_upper`](Self::not_upper).
-    pub fn not_upper(mut self, value: impl Into<String>) -> Self {
-        self.not_upper = value.into();
-        self
-    }
-    /// Sets [`options`](Self::options).
-    pub fn options(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptions,
-            >,
-        >,
-    ) -> Self {
-        self.options = value.into();
-        self
-    }
-    /// Sets [`pay_enable`](Self::pay_enable).
-    pub fn pay_enable(mut self, value: bool) -> Self {
-        self.pay_enable = value;
-        self
-    }
-    /// Sets [`placeholder`](Self::placeholder).
-    pub fn placeholder(mut self, value: impl Into<String>) -> Self {
-        self.placeholder = value.into();
-        self
-    }
-    /// Sets [`ratio`](Self::ratio).
-    pub fn ratio(mut self, value: i64) -> Self {
-        self.ratio = value;
-        self
-    }
-    /// Sets [`required`](Self::required).
-    pub fn required(mut self, value: bool) -> Self {
-        self.required = value;
-        self
-    }
-    /// Sets [`required_editable_freeze`](Self::required_editable_freeze).
-    pub fn required_editable_freeze(mut self, value: bool) -> Self {
-        self.required_editable_freeze = value;
-        self
-    }
-    /// Sets [`spread`](Self::spread).
-    pub fn spread(mut self, value: bool) -> Self {
-        self.spread = value;
-        self
-    }
-    /// Sets [`stat_field`](Self::stat_field).
-    pub fn stat_field(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsStatField,
-            >,
-        >,
-    ) -> Self {
-        self.stat_field = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`vertical_print`](Self::vertical_print).
-    pub fn vertical_print(mut self, value: bool) -> Self {
-        self.vertical_print = value;
-        self
-    }
-    /// Sets [`watermark`](Self::watermark).
-    pub fn watermark(mut self, value: bool) -> Self {
-        self.watermark = value;
-        self
-    }
-}
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelateProps`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIELDS_RELATE_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelateProps",
@@ -3360,7 +1634,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIE
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptions
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptions {
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptionsExtension` value. Required.
@@ -3369,30 +1643,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePr
     pub key: String,
     /// A `string` value. Required.
     pub value: String,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptions {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`extension`](Self::extension).
-    pub fn extension(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptionsExtension,
-    ) -> Self {
-        self.extension = value;
-        self
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptions`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIELDS_RELATE_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -3410,23 +1660,12 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIE
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptionsExtension
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptionsExtension {
     /// A `bool` value. Wire name `editFreeze`. Required.
     pub edit_freeze: bool,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptionsExtension {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`edit_freeze`](Self::edit_freeze).
-    pub fn edit_freeze(mut self, value: bool) -> Self {
-        self.edit_freeze = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptionsExtension`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIELDS_RELATE_PROPS_OPTIONS_EXTENSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -3434,7 +1673,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIE
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsStatField
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsStatField {
@@ -3447,32 +1686,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePr
     /// A `bool` value. Required.
     pub upper: bool,
 }
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsStatField {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`upper`](Self::upper).
-    pub fn upper(mut self, value: bool) -> Self {
-        self.upper = value;
-        self
-    }
-}
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsStatField`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIELDS_RELATE_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsStatField",
@@ -3484,7 +1697,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIE
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptions
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptions {
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptionsExtension` value. Required.
@@ -3495,35 +1708,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptions {
     pub value: String,
     /// A `bool` value. Required.
     pub warn: bool,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptions {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`extension`](Self::extension).
-    pub fn extension(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptionsExtension,
-    ) -> Self {
-        self.extension = value;
-        self
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
-    /// Sets [`warn`](Self::warn).
-    pub fn warn(mut self, value: bool) -> Self {
-        self.warn = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptions`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -3542,23 +1726,12 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_OPT
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptionsExtension
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptionsExtension {
     /// A `bool` value. Wire name `editFreeze`. Required.
     pub edit_freeze: bool,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptionsExtension {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`edit_freeze`](Self::edit_freeze).
-    pub fn edit_freeze(mut self, value: bool) -> Self {
-        self.edit_freeze = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptionsExtension`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_OPTIONS_EXTENSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -3566,7 +1739,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_OPT
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSource
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSource {
@@ -3582,37 +1755,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSource {
     pub fields: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFields,
     >,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSource {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_type`](Self::biz_type).
-    pub fn biz_type(mut self, value: impl Into<String>) -> Self {
-        self.biz_type = value.into();
-        self
-    }
-    /// Sets [`data_source`](Self::data_source).
-    pub fn data_source(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSource,
-    ) -> Self {
-        self.data_source = Some(value);
-        self
-    }
-    /// Sets [`fields`](Self::fields).
-    pub fn fields(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFields,
-            >,
-        >,
-    ) -> Self {
-        self.fields = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSource`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -3637,7 +1779,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSource
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSource {
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParams` value. Required.
@@ -3646,33 +1788,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDa
     pub target: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceTarget,
     /// A `string` value. Required.
     pub r#type: String,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSource {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`params`](Self::params).
-    pub fn params(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParams,
-    ) -> Self {
-        self.params = value;
-        self
-    }
-    /// Sets [`target`](Self::target).
-    pub fn target(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceTarget,
-    ) -> Self {
-        self.target = value;
-        self
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSource`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_DATA_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -3696,7 +1811,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParams
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParams {
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParamsFilters>` value. Required.
@@ -3704,24 +1819,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDa
     pub filters: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParamsFilters,
     >,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParams {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`filters`](Self::filters).
-    pub fn filters(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParamsFilters,
-            >,
-        >,
-    ) -> Self {
-        self.filters = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParams`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_DATA_SOURCE_PARAMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -3739,7 +1836,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParamsFilters
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParamsFilters {
@@ -3752,32 +1849,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDa
     /// A `string` value. Wire name `valueType`. Required.
     pub value_type: String,
 }
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParamsFilters {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`filter_type`](Self::filter_type).
-    pub fn filter_type(mut self, value: impl Into<String>) -> Self {
-        self.filter_type = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
-    /// Sets [`value_type`](Self::value_type).
-    pub fn value_type(mut self, value: impl Into<String>) -> Self {
-        self.value_type = value.into();
-        self
-    }
-}
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParamsFilters`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_DATA_SOURCE_PARAMS_FILTERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParamsFilters",
@@ -3789,7 +1860,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceTarget
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceTarget {
@@ -3802,32 +1873,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDa
     /// A `string` value. Wire name `formCode`. Required.
     pub form_code: String,
 }
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceTarget {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`app_type`](Self::app_type).
-    pub fn app_type(mut self, value: i64) -> Self {
-        self.app_type = value;
-        self
-    }
-    /// Sets [`app_uuid`](Self::app_uuid).
-    pub fn app_uuid(mut self, value: impl Into<String>) -> Self {
-        self.app_uuid = value.into();
-        self
-    }
-    /// Sets [`biz_type`](Self::biz_type).
-    pub fn biz_type(mut self, value: impl Into<String>) -> Self {
-        self.biz_type = value.into();
-        self
-    }
-    /// Sets [`form_code`](Self::form_code).
-    pub fn form_code(mut self, value: impl Into<String>) -> Self {
-        self.form_code = value.into();
-        self
-    }
-}
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceTarget`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_DATA_SOURCE_TARGET_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceTarget",
@@ -3839,7 +1884,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFields
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFields {
@@ -3847,25 +1892,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFi
     pub component_name: String,
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelateProps` value. Wire name `relateProps`. Required.
     pub relate_props: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelateProps,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFields {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`component_name`](Self::component_name).
-    pub fn component_name(mut self, value: impl Into<String>) -> Self {
-        self.component_name = value.into();
-        self
-    }
-    /// Sets [`relate_props`](Self::relate_props).
-    pub fn relate_props(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelateProps,
-    ) -> Self {
-        self.relate_props = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFields`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -3882,7 +1908,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelateProps
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelateProps {
@@ -3941,146 +1967,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFi
     /// A `bool` value. Wire name `verticalPrint`. Required.
     pub vertical_print: bool,
 }
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelateProps {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`align`](Self::align).
-    pub fn align(mut self, value: impl Into<String>) -> Self {
-        self.align = value.into();
-        self
-    }
-    /// Sets [`biz_alias`](Self::biz_alias).
-    pub fn biz_alias(mut self, value: impl Into<String>) -> Self {
-        self.biz_alias = value.into();
-        self
-    }
-    /// Sets [`choice`](Self::choice).
-    pub fn choice(mut self, value: i64) -> Self {
-        self.choice = value;
-        self
-    }
-    /// Sets [`content`](Self::content).
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.content = value.into();
-        self
-    }
-    /// Sets [`disabled`](Self::disabled).
-    pub fn disabled(mut self, value: bool) -> Self {
-        self.disabled = value;
-        self
-    }
-    /// Sets [`duration`](Self::duration).
-    pub fn duration(mut self, value: impl Into<String>) -> Self {
-        self.duration = value.into();
-        self
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`format`](Self::format).
-    pub fn format(mut self, value: impl Into<String>) -> Self {
-        self.format = value.into();
-        self
-    }
-    /// Sets [`formula`](Self::formula).
-    pub fn formula(mut self, value: impl Into<String>) -> Self {
-        self.formula = value.into();
-        self
-    }
-    /// Sets [`invisible`](Self::invisible).
-    pub fn invisible(mut self, value: bool) -> Self {
-        self.invisible = value;
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`label_editable_freeze`](Self::label_editable_freeze).
-    pub fn label_editable_freeze(mut self, value: bool) -> Self {
-        self.label_editable_freeze = value;
-        self
-    }
-    /// Sets [`link`](Self::link).
-    pub fn link(mut self, value: impl Into<String>) -> Self {
-        self.link = value.into();
-        self
-    }
-    /// Sets [`multi`](Self::multi).
-    pub fn multi(mut self, value: i64) -> Self {
-        self.multi = value;
-        self
-    }
-    /// Sets [`not_upper`](Self::not_upper).
-    pub fn not_upper(mut self, value: impl Into<String>) -> Self {
-        self.not_upper = value.into();
-        self
-    }
-    /// Sets [`options`](Self::options).
-    pub fn options(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptions,
-            >,
-        >,
-    ) -> Self {
-        self.options = value.into();
-        self
-    }
-    /// Sets [`pay_enable`](Self::pay_enable).
-    pub fn pay_enable(mut self, value: bool) -> Self {
-        self.pay_enable = value;
-        self
-    }
-    /// Sets [`placeholder`](Self::placeholder).
-    pub fn placeholder(mut self, value: impl Into<String>) -> Self {
-        self.placeholder = value.into();
-        self
-    }
-    /// Sets [`quote`](Self::quote).
-    pub fn quote(mut self, value: i64) -> Self {
-        self.quote = value;
-        self
-    }
-    /// Sets [`required`](Self::required).
-    pub fn required(mut self, value: bool) -> Self {
-        self.required = value;
-        self
-    }
-    /// Sets [`required_editable_freeze`](Self::required_editable_freeze).
-    pub fn required_editable_freeze(mut self, value: bool) -> Self {
-        self.required_editable_freeze = value;
-        self
-    }
-    /// Sets [`stat_field`](Self::stat_field).
-    pub fn stat_field(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsStatField,
-            >,
-        >,
-    ) -> Self {
-        self.stat_field = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`vertical_print`](Self::vertical_print).
-    pub fn vertical_print(mut self, value: bool) -> Self {
-        self.vertical_print = value;
-        self
-    }
-}
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelateProps`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelateProps",
@@ -4129,7 +2015,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptions
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptions {
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension` value. Required.
@@ -4138,30 +2024,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFi
     pub key: String,
     /// A `string` value. Required.
     pub value: String,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptions {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`extension`](Self::extension).
-    pub fn extension(
-        mut self,
-        value: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension,
-    ) -> Self {
-        self.extension = value;
-        self
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptions`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -4179,23 +2041,12 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension {
     /// A `bool` value. Wire name `editFreeze`. Required.
     pub edit_freeze: bool,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`edit_freeze`](Self::edit_freeze).
-    pub fn edit_freeze(mut self, value: bool) -> Self {
-        self.edit_freeze = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_OPTIONS_EXTENSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -4203,7 +2054,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsStatField
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsStatField {
@@ -4216,32 +2067,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFi
     /// A `bool` value. Required.
     pub upper: bool,
 }
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsStatField {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`upper`](Self::upper).
-    pub fn upper(mut self, value: bool) -> Self {
-        self.upper = value;
-        self
-    }
-}
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsStatField`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsStatField",
@@ -4253,29 +2078,13 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRule
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRule {
     /// A `string` value. Required.
     pub r#type: String,
     /// A `string` value. Required.
     pub value: String,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRule {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRule`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RULE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -4286,7 +2095,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RUL
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsStatField
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsStatField {
@@ -4298,32 +2107,6 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsStatField {
     pub unit: String,
     /// A `bool` value. Required.
     pub upper: bool,
-}
-impl DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsStatField {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`upper`](Self::upper).
-    pub fn upper(mut self, value: bool) -> Self {
-        self.upper = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsStatField`].
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -4377,22 +2160,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<DescribeMetaModel, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<DescribeMetaModel, C> {
-    /// Sets [`bizTypes`](DescribeMetaModelRequest::biz_types).
-    pub fn biz_types(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.biz_types(value);
-        self
-    }
-    /// Sets [`operatorUserId`](DescribeMetaModelRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
-    }
-    /// Sets [`tenant`](DescribeMetaModelRequest::tenant).
-    pub fn tenant(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.tenant(value);
-        self
     }
 }

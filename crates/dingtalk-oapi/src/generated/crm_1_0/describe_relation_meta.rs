@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/relations/metas/query`: Describe relation meta.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Describe relation meta.
 ///
 /// `POST /v1.0/crm/relations/metas/query`
@@ -23,7 +25,8 @@ pub type DescribeRelationMetaError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`DescribeRelationMeta`]: Describe relation meta.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = DescribeRelationMeta)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaRequest {
@@ -37,29 +40,8 @@ pub struct DescribeRelationMetaRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
 }
-impl DescribeRelationMetaRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`relation_types`](Self::relation_types).
-    pub fn relation_types(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.relation_types = Some(value.into());
-        self
-    }
-    /// Sets [`tenant`](Self::tenant).
-    pub fn tenant(mut self, value: impl Into<String>) -> Self {
-        self.tenant = Some(value.into());
-        self
-    }
-}
 /// The response of [`DescribeRelationMeta`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponse {
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoList>` value. Wire name `relationMetaDTOList`. Required.
@@ -67,23 +49,9 @@ pub struct DescribeRelationMetaResponse {
     #[serde(default)]
     pub relation_meta_dtolist: Vec<DescribeRelationMetaResponseBodyRelationMetaDtoList>,
 }
-impl DescribeRelationMetaResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`relation_meta_dtolist`](Self::relation_meta_dtolist).
-    pub fn relation_meta_dtolist(
-        mut self,
-        value: impl Into<Vec<DescribeRelationMetaResponseBodyRelationMetaDtoList>>,
-    ) -> Self {
-        self.relation_meta_dtolist = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for DescribeRelationMetaResponse {}
 /// DescribeRelationMetaResponseBodyRelationMetaDtoList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoList {
@@ -106,60 +74,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoList {
     pub relation_meta_status: String,
     /// A `string` value. Wire name `relationType`. Required.
     pub relation_type: String,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`creator_user_id`](Self::creator_user_id).
-    pub fn creator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.creator_user_id = value.into();
-        self
-    }
-    /// Sets [`desc`](Self::desc).
-    pub fn desc(mut self, value: impl Into<String>) -> Self {
-        self.desc = value.into();
-        self
-    }
-    /// Sets [`gmt_create`](Self::gmt_create).
-    pub fn gmt_create(mut self, value: impl Into<String>) -> Self {
-        self.gmt_create = value.into();
-        self
-    }
-    /// Sets [`gmt_modified`](Self::gmt_modified).
-    pub fn gmt_modified(mut self, value: impl Into<String>) -> Self {
-        self.gmt_modified = value.into();
-        self
-    }
-    /// Sets [`items`](Self::items).
-    pub fn items(
-        mut self,
-        value: impl Into<Vec<DescribeRelationMetaResponseBodyRelationMetaDtoListItems>>,
-    ) -> Self {
-        self.items = value.into();
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = value.into();
-        self
-    }
-    /// Sets [`relation_meta_code`](Self::relation_meta_code).
-    pub fn relation_meta_code(mut self, value: impl Into<String>) -> Self {
-        self.relation_meta_code = value.into();
-        self
-    }
-    /// Sets [`relation_meta_status`](Self::relation_meta_status).
-    pub fn relation_meta_status(mut self, value: impl Into<String>) -> Self {
-        self.relation_meta_status = value.into();
-        self
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoList`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -185,7 +99,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_SCHEMA: r
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItems
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItems {
@@ -196,35 +110,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItems {
     pub component_name: String,
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps` value. Required.
     pub props: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItems {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`children`](Self::children).
-    pub fn children(
-        mut self,
-        value: impl Into<
-            Vec<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildren>,
-        >,
-    ) -> Self {
-        self.children = value.into();
-        self
-    }
-    /// Sets [`component_name`](Self::component_name).
-    pub fn component_name(mut self, value: impl Into<String>) -> Self {
-        self.component_name = value.into();
-        self
-    }
-    /// Sets [`props`](Self::props).
-    pub fn props(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps,
-    ) -> Self {
-        self.props = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItems`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -250,7 +135,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_SCH
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildren
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildren {
@@ -258,25 +143,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildren {
     pub component_name: String,
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps` value. Required.
     pub props: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildren {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`component_name`](Self::component_name).
-    pub fn component_name(mut self, value: impl Into<String>) -> Self {
-        self.component_name = value.into();
-        self
-    }
-    /// Sets [`props`](Self::props).
-    pub fn props(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps,
-    ) -> Self {
-        self.props = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildren`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -293,7 +159,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps {
@@ -400,257 +266,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     /// A `bool` value. Required.
     pub watermark: bool,
 }
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`action_name`](Self::action_name).
-    pub fn action_name(mut self, value: impl Into<String>) -> Self {
-        self.action_name = value.into();
-        self
-    }
-    /// Sets [`align`](Self::align).
-    pub fn align(mut self, value: impl Into<String>) -> Self {
-        self.align = value.into();
-        self
-    }
-    /// Sets [`available_templates`](Self::available_templates).
-    pub fn available_templates(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsAvailableTemplates,
-            >,
-        >,
-    ) -> Self {
-        self.available_templates = value.into();
-        self
-    }
-    /// Sets [`biz_alias`](Self::biz_alias).
-    pub fn biz_alias(mut self, value: impl Into<String>) -> Self {
-        self.biz_alias = value.into();
-        self
-    }
-    /// Sets [`choice`](Self::choice).
-    pub fn choice(mut self, value: i64) -> Self {
-        self.choice = value;
-        self
-    }
-    /// Sets [`content`](Self::content).
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.content = value.into();
-        self
-    }
-    /// Sets [`data_source`](Self::data_source).
-    pub fn data_source(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSource,
-    ) -> Self {
-        self.data_source = Some(value);
-        self
-    }
-    /// Sets [`default_color`](Self::default_color).
-    pub fn default_color(mut self, value: impl Into<String>) -> Self {
-        self.default_color = Some(value.into());
-        self
-    }
-    /// Sets [`disabled`](Self::disabled).
-    pub fn disabled(mut self, value: bool) -> Self {
-        self.disabled = value;
-        self
-    }
-    /// Sets [`duration`](Self::duration).
-    pub fn duration(mut self, value: bool) -> Self {
-        self.duration = value;
-        self
-    }
-    /// Sets [`duration_label`](Self::duration_label).
-    pub fn duration_label(mut self, value: impl Into<String>) -> Self {
-        self.duration_label = value.into();
-        self
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`fields`](Self::fields).
-    pub fn fields(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFields,
-            >,
-        >,
-    ) -> Self {
-        self.fields = value.into();
-        self
-    }
-    /// Sets [`format`](Self::format).
-    pub fn format(mut self, value: impl Into<String>) -> Self {
-        self.format = value.into();
-        self
-    }
-    /// Sets [`formula`](Self::formula).
-    pub fn formula(mut self, value: impl Into<String>) -> Self {
-        self.formula = value.into();
-        self
-    }
-    /// Sets [`invisible`](Self::invisible).
-    pub fn invisible(mut self, value: bool) -> Self {
-        self.invisible = value;
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`label_editable_freeze`](Self::label_editable_freeze).
-    pub fn label_editable_freeze(mut self, value: bool) -> Self {
-        self.label_editable_freeze = value;
-        self
-    }
-    /// Sets [`limit`](Self::limit).
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = value;
-        self
-    }
-    /// Sets [`link`](Self::link).
-    pub fn link(mut self, value: impl Into<String>) -> Self {
-        self.link = value.into();
-        self
-    }
-    /// Sets [`mode`](Self::mode).
-    pub fn mode(mut self, value: impl Into<String>) -> Self {
-        self.mode = value.into();
-        self
-    }
-    /// Sets [`multiple`](Self::multiple).
-    pub fn multiple(mut self, value: bool) -> Self {
-        self.multiple = value;
-        self
-    }
-    /// Sets [`not_print`](Self::not_print).
-    pub fn not_print(mut self, value: impl Into<String>) -> Self {
-        self.not_print = value.into();
-        self
-    }
-    /// Sets [`not_upper`](Self::not_upper).
-    pub fn not_upper(mut self, value: impl Into<String>) -> Self {
-        self.not_upper = value.into();
-        self
-    }
-    /// Sets [`options`](Self::options).
-    pub fn options(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptions,
-            >,
-        >,
-    ) -> Self {
-        self.options = value.into();
-        self
-    }
-    /// Sets [`pay_enable`](Self::pay_enable).
-    pub fn pay_enable(mut self, value: bool) -> Self {
-        self.pay_enable = value;
-        self
-    }
-    /// Sets [`placeholder`](Self::placeholder).
-    pub fn placeholder(mut self, value: impl Into<String>) -> Self {
-        self.placeholder = value.into();
-        self
-    }
-    /// Sets [`quote`](Self::quote).
-    pub fn quote(mut self, value: i64) -> Self {
-        self.quote = value;
-        self
-    }
-    /// Sets [`ratio`](Self::ratio).
-    pub fn ratio(mut self, value: i64) -> Self {
-        self.ratio = value;
-        self
-    }
-    /// Sets [`relate_source`](Self::relate_source).
-    pub fn relate_source(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSource,
-            >,
-        >,
-    ) -> Self {
-        self.relate_source = value.into();
-        self
-    }
-    /// Sets [`required`](Self::required).
-    pub fn required(mut self, value: bool) -> Self {
-        self.required = value;
-        self
-    }
-    /// Sets [`required_editable_freeze`](Self::required_editable_freeze).
-    pub fn required_editable_freeze(mut self, value: bool) -> Self {
-        self.required_editable_freeze = value;
-        self
-    }
-    /// Sets [`rule`](Self::rule).
-    pub fn rule(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRule,
-            >,
-        >,
-    ) -> Self {
-        self.rule = value.into();
-        self
-    }
-    /// Sets [`sortable`](Self::sortable).
-    pub fn sortable(mut self, value: bool) -> Self {
-        self.sortable = value;
-        self
-    }
-    /// Sets [`spread`](Self::spread).
-    pub fn spread(mut self, value: bool) -> Self {
-        self.spread = value;
-        self
-    }
-    /// Sets [`stat_field`](Self::stat_field).
-    pub fn stat_field(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsStatField,
-            >,
-        >,
-    ) -> Self {
-        self.stat_field = value.into();
-        self
-    }
-    /// Sets [`table_view_mode`](Self::table_view_mode).
-    pub fn table_view_mode(mut self, value: impl Into<String>) -> Self {
-        self.table_view_mode = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`vertical_print`](Self::vertical_print).
-    pub fn vertical_print(mut self, value: bool) -> Self {
-        self.vertical_print = value;
-        self
-    }
-    /// Sets [`watermark`](Self::watermark).
-    pub fn watermark(mut self, value: bool) -> Self {
-        self.watermark = value;
-        self
-    }
-}
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps",
@@ -751,7 +366,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsAvailableTemplates
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsAvailableTemplates {
     /// A `string` value.
@@ -760,22 +375,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsAvailableTemplates {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`id`](Self::id).
-    pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsAvailableTemplates`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_AVAILABLE_TEMPLATES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -786,7 +385,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSource
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSource {
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParams` value. Required.
@@ -795,33 +394,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub target: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceTarget,
     /// A `string` value. Required.
     pub r#type: String,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSource {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`params`](Self::params).
-    pub fn params(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParams,
-    ) -> Self {
-        self.params = value;
-        self
-    }
-    /// Sets [`target`](Self::target).
-    pub fn target(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceTarget,
-    ) -> Self {
-        self.target = value;
-        self
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSource`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_DATA_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -845,7 +417,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParams
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParams {
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParamsFilters>` value. Required.
@@ -853,24 +425,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub filters: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParamsFilters,
     >,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParams {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`filters`](Self::filters).
-    pub fn filters(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParamsFilters,
-            >,
-        >,
-    ) -> Self {
-        self.filters = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParams`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_DATA_SOURCE_PARAMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -888,7 +442,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParamsFilters
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParamsFilters {
@@ -901,32 +455,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     /// A `string` value. Wire name `valueType`. Required.
     pub value_type: String,
 }
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParamsFilters {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`filter_type`](Self::filter_type).
-    pub fn filter_type(mut self, value: impl Into<String>) -> Self {
-        self.filter_type = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
-    /// Sets [`value_type`](Self::value_type).
-    pub fn value_type(mut self, value: impl Into<String>) -> Self {
-        self.value_type = value.into();
-        self
-    }
-}
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParamsFilters`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_DATA_SOURCE_PARAMS_FILTERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParamsFilters",
@@ -938,7 +466,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceTarget
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceTarget {
@@ -951,32 +479,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     /// A `string` value. Wire name `formCode`. Required.
     pub form_code: String,
 }
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceTarget {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`app_type`](Self::app_type).
-    pub fn app_type(mut self, value: i64) -> Self {
-        self.app_type = value;
-        self
-    }
-    /// Sets [`app_uuid`](Self::app_uuid).
-    pub fn app_uuid(mut self, value: impl Into<String>) -> Self {
-        self.app_uuid = value.into();
-        self
-    }
-    /// Sets [`biz_type`](Self::biz_type).
-    pub fn biz_type(mut self, value: impl Into<String>) -> Self {
-        self.biz_type = value.into();
-        self
-    }
-    /// Sets [`form_code`](Self::form_code).
-    pub fn form_code(mut self, value: impl Into<String>) -> Self {
-        self.form_code = value.into();
-        self
-    }
-}
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceTarget`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_DATA_SOURCE_TARGET_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceTarget",
@@ -988,7 +490,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFields
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFields {
@@ -996,25 +498,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub component_name: String,
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelateProps` value. Wire name `relateProps`. Required.
     pub relate_props: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelateProps,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFields {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`component_name`](Self::component_name).
-    pub fn component_name(mut self, value: impl Into<String>) -> Self {
-        self.component_name = value.into();
-        self
-    }
-    /// Sets [`relate_props`](Self::relate_props).
-    pub fn relate_props(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelateProps,
-    ) -> Self {
-        self.relate_props = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFields`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -1031,7 +514,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelateProps
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelateProps {
@@ -1098,166 +581,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     /// A `bool` value. Required.
     pub watermark: bool,
 }
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelateProps {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`align`](Self::align).
-    pub fn align(mut self, value: impl Into<String>) -> Self {
-        self.align = value.into();
-        self
-    }
-    /// Sets [`biz_alias`](Self::biz_alias).
-    pub fn biz_alias(mut self, value: impl Into<String>) -> Self {
-        self.biz_alias = value.into();
-        self
-    }
-    /// Sets [`choice`](Self::choice).
-    pub fn choice(mut self, value: i64) -> Self {
-        self.choice = value;
-        self
-    }
-    /// Sets [`content`](Self::content).
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.content = value.into();
-        self
-    }
-    /// Sets [`disabled`](Self::disabled).
-    pub fn disabled(mut self, value: bool) -> Self {
-        self.disabled = value;
-        self
-    }
-    /// Sets [`duration`](Self::duration).
-    pub fn duration(mut self, value: bool) -> Self {
-        self.duration = value;
-        self
-    }
-    /// Sets [`duration_label`](Self::duration_label).
-    pub fn duration_label(mut self, value: impl Into<String>) -> Self {
-        self.duration_label = value.into();
-        self
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`format`](Self::format).
-    pub fn format(mut self, value: impl Into<String>) -> Self {
-        self.format = value.into();
-        self
-    }
-    /// Sets [`formula`](Self::formula).
-    pub fn formula(mut self, value: impl Into<String>) -> Self {
-        self.formula = value.into();
-        self
-    }
-    /// Sets [`invisible`](Self::invisible).
-    pub fn invisible(mut self, value: bool) -> Self {
-        self.invisible = value;
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`label_editable_freeze`](Self::label_editable_freeze).
-    pub fn label_editable_freeze(mut self, value: bool) -> Self {
-        self.label_editable_freeze = value;
-        self
-    }
-    /// Sets [`limit`](Self::limit).
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = value;
-        self
-    }
-    /// Sets [`link`](Self::link).
-    pub fn link(mut self, value: impl Into<String>) -> Self {
-        self.link = value.into();
-        self
-    }
-    /// Sets [`mode`](Self::mode).
-    pub fn mode(mut self, value: impl Into<String>) -> Self {
-        self.mode = value.into();
-        self
-    }
-    /// Sets [`not_upper`](Self::not_upper).
-    pub fn not_upper(mut self, value: impl Into<String>) -> Self {
-        self.not_upper = value.into();
-        self
-    }
-    /// Sets [`options`](Self::options).
-    pub fn options(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptions,
-            >,
-        >,
-    ) -> Self {
-        self.options = value.into();
-        self
-    }
-    /// Sets [`pay_enable`](Self::pay_enable).
-    pub fn pay_enable(mut self, value: bool) -> Self {
-        self.pay_enable = value;
-        self
-    }
-    /// Sets [`placeholder`](Self::placeholder).
-    pub fn placeholder(mut self, value: impl Into<String>) -> Self {
-        self.placeholder = value.into();
-        self
-    }
-    /// Sets [`ratio`](Self::ratio).
-    pub fn ratio(mut self, value: i64) -> Self {
-        self.ratio = value;
-        self
-    }
-    /// Sets [`required`](Self::required).
-    pub fn required(mut self, value: bool) -> Self {
-        self.required = value;
-        self
-    }
-    /// Sets [`required_editable_freeze`](Self::required_editable_freeze).
-    pub fn required_editable_freeze(mut self, value: bool) -> Self {
-        self.required_editable_freeze = value;
-        self
-    }
-    /// Sets [`spread`](Self::spread).
-    pub fn spread(mut self, value: bool) -> Self {
-        self.spread = value;
-        self
-    }
-    /// Sets [`stat_field`](Self::stat_field).
-    pub fn stat_field(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsStatField,
-            >,
-        >,
-    ) -> Self {
-        self.stat_field = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`vertical_print`](Self::vertical_print).
-    pub fn vertical_print(mut self, value: bool) -> Self {
-        self.vertical_print = value;
-        self
-    }
-    /// Sets [`watermark`](Self::watermark).
-    pub fn watermark(mut self, value: bool) -> Self {
-        self.watermark = value;
-        self
-    }
-}
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelateProps`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_FIELDS_RELATE_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelateProps",
@@ -1310,7 +633,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptions
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptions {
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension` value. Required.
@@ -1319,30 +642,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub key: String,
     /// A `string` value. Required.
     pub value: String,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptions {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`extension`](Self::extension).
-    pub fn extension(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension,
-    ) -> Self {
-        self.extension = value;
-        self
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptions`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_FIELDS_RELATE_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -1360,23 +659,12 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension {
     /// A `bool` value. Wire name `editFreeze`. Required.
     pub edit_freeze: bool,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`edit_freeze`](Self::edit_freeze).
-    pub fn edit_freeze(mut self, value: bool) -> Self {
-        self.edit_freeze = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_FIELDS_RELATE_PROPS_OPTIONS_EXTENSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -1384,7 +672,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsStatField
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsStatField {
@@ -1397,32 +685,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     /// A `bool` value. Required.
     pub upper: bool,
 }
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsStatField {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`upper`](Self::upper).
-    pub fn upper(mut self, value: bool) -> Self {
-        self.upper = value;
-        self
-    }
-}
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsStatField`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_FIELDS_RELATE_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsStatField",
@@ -1434,7 +696,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptions
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptions {
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptionsExtension` value. Required.
@@ -1443,30 +705,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub key: String,
     /// A `string` value. Required.
     pub value: String,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptions {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`extension`](Self::extension).
-    pub fn extension(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptionsExtension,
-    ) -> Self {
-        self.extension = value;
-        self
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptions`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -1484,23 +722,12 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptionsExtension
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptionsExtension {
     /// A `bool` value. Wire name `editFreeze`. Required.
     pub edit_freeze: bool,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptionsExtension {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`edit_freeze`](Self::edit_freeze).
-    pub fn edit_freeze(mut self, value: bool) -> Self {
-        self.edit_freeze = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptionsExtension`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_OPTIONS_EXTENSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -1508,7 +735,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSource
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSource {
@@ -1524,37 +751,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub fields: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFields,
     >,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSource {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_type`](Self::biz_type).
-    pub fn biz_type(mut self, value: impl Into<String>) -> Self {
-        self.biz_type = value.into();
-        self
-    }
-    /// Sets [`data_source`](Self::data_source).
-    pub fn data_source(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSource,
-    ) -> Self {
-        self.data_source = Some(value);
-        self
-    }
-    /// Sets [`fields`](Self::fields).
-    pub fn fields(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFields,
-            >,
-        >,
-    ) -> Self {
-        self.fields = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSource`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -1579,7 +775,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSource
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSource {
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParams` value. Required.
@@ -1588,33 +784,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub target: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceTarget,
     /// A `string` value. Required.
     pub r#type: String,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSource {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`params`](Self::params).
-    pub fn params(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParams,
-    ) -> Self {
-        self.params = value;
-        self
-    }
-    /// Sets [`target`](Self::target).
-    pub fn target(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceTarget,
-    ) -> Self {
-        self.target = value;
-        self
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSource`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_DATA_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -1638,7 +807,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParams
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParams {
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters>` value. Required.
@@ -1646,24 +815,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub filters: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters,
     >,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParams {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`filters`](Self::filters).
-    pub fn filters(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters,
-            >,
-        >,
-    ) -> Self {
-        self.filters = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParams`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_DATA_SOURCE_PARAMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -1681,7 +832,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters {
@@ -1694,32 +845,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     /// A `string` value. Wire name `valueType`. Required.
     pub value_type: String,
 }
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`filter_type`](Self::filter_type).
-    pub fn filter_type(mut self, value: impl Into<String>) -> Self {
-        self.filter_type = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
-    /// Sets [`value_type`](Self::value_type).
-    pub fn value_type(mut self, value: impl Into<String>) -> Self {
-        self.value_type = value.into();
-        self
-    }
-}
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_DATA_SOURCE_PARAMS_FILTERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters",
@@ -1731,7 +856,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceTarget
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceTarget {
@@ -1744,32 +869,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     /// A `string` value. Wire name `formCode`. Required.
     pub form_code: String,
 }
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceTarget {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`app_type`](Self::app_type).
-    pub fn app_type(mut self, value: i64) -> Self {
-        self.app_type = value;
-        self
-    }
-    /// Sets [`app_uuid`](Self::app_uuid).
-    pub fn app_uuid(mut self, value: impl Into<String>) -> Self {
-        self.app_uuid = value.into();
-        self
-    }
-    /// Sets [`biz_type`](Self::biz_type).
-    pub fn biz_type(mut self, value: impl Into<String>) -> Self {
-        self.biz_type = value.into();
-        self
-    }
-    /// Sets [`form_code`](Self::form_code).
-    pub fn form_code(mut self, value: impl Into<String>) -> Self {
-        self.form_code = value.into();
-        self
-    }
-}
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceTarget`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_DATA_SOURCE_TARGET_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceTarget",
@@ -1781,7 +880,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFields
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFields {
@@ -1789,25 +888,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub component_name: String,
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelateProps` value. Wire name `relateProps`. Required.
     pub relate_props: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelateProps,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFields {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`component_name`](Self::component_name).
-    pub fn component_name(mut self, value: impl Into<String>) -> Self {
-        self.component_name = value.into();
-        self
-    }
-    /// Sets [`relate_props`](Self::relate_props).
-    pub fn relate_props(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelateProps,
-    ) -> Self {
-        self.relate_props = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFields`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -1824,7 +904,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelateProps
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelateProps {
@@ -1883,146 +963,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     /// A `bool` value. Wire name `verticalPrint`. Required.
     pub vertical_print: bool,
 }
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelateProps {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`align`](Self::align).
-    pub fn align(mut self, value: impl Into<String>) -> Self {
-        self.align = value.into();
-        self
-    }
-    /// Sets [`biz_alias`](Self::biz_alias).
-    pub fn biz_alias(mut self, value: impl Into<String>) -> Self {
-        self.biz_alias = value.into();
-        self
-    }
-    /// Sets [`choice`](Self::choice).
-    pub fn choice(mut self, value: i64) -> Self {
-        self.choice = value;
-        self
-    }
-    /// Sets [`content`](Self::content).
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.content = value.into();
-        self
-    }
-    /// Sets [`disabled`](Self::disabled).
-    pub fn disabled(mut self, value: bool) -> Self {
-        self.disabled = value;
-        self
-    }
-    /// Sets [`duration`](Self::duration).
-    pub fn duration(mut self, value: impl Into<String>) -> Self {
-        self.duration = value.into();
-        self
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`format`](Self::format).
-    pub fn format(mut self, value: impl Into<String>) -> Self {
-        self.format = value.into();
-        self
-    }
-    /// Sets [`formula`](Self::formula).
-    pub fn formula(mut self, value: impl Into<String>) -> Self {
-        self.formula = value.into();
-        self
-    }
-    /// Sets [`invisible`](Self::invisible).
-    pub fn invisible(mut self, value: bool) -> Self {
-        self.invisible = value;
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`label_editable_freeze`](Self::label_editable_freeze).
-    pub fn label_editable_freeze(mut self, value: bool) -> Self {
-        self.label_editable_freeze = value;
-        self
-    }
-    /// Sets [`link`](Self::link).
-    pub fn link(mut self, value: impl Into<String>) -> Self {
-        self.link = value.into();
-        self
-    }
-    /// Sets [`multi`](Self::multi).
-    pub fn multi(mut self, value: i64) -> Self {
-        self.multi = value;
-        self
-    }
-    /// Sets [`not_upper`](Self::not_upper).
-    pub fn not_upper(mut self, value: impl Into<String>) -> Self {
-        self.not_upper = value.into();
-        self
-    }
-    /// Sets [`options`](Self::options).
-    pub fn options(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions,
-            >,
-        >,
-    ) -> Self {
-        self.options = value.into();
-        self
-    }
-    /// Sets [`pay_enable`](Self::pay_enable).
-    pub fn pay_enable(mut self, value: bool) -> Self {
-        self.pay_enable = value;
-        self
-    }
-    /// Sets [`placeholder`](Self::placeholder).
-    pub fn placeholder(mut self, value: impl Into<String>) -> Self {
-        self.placeholder = value.into();
-        self
-    }
-    /// Sets [`quote`](Self::quote).
-    pub fn quote(mut self, value: i64) -> Self {
-        self.quote = value;
-        self
-    }
-    /// Sets [`required`](Self::required).
-    pub fn required(mut self, value: bool) -> Self {
-        self.required = value;
-        self
-    }
-    /// Sets [`required_editable_freeze`](Self::required_editable_freeze).
-    pub fn required_editable_freeze(mut self, value: bool) -> Self {
-        self.required_editable_freeze = value;
-        self
-    }
-    /// Sets [`stat_field`](Self::stat_field).
-    pub fn stat_field(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField,
-            >,
-        >,
-    ) -> Self {
-        self.stat_field = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`vertical_print`](Self::vertical_print).
-    pub fn vertical_print(mut self, value: bool) -> Self {
-        self.vertical_print = value;
-        self
-    }
-}
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelateProps`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelateProps",
@@ -2071,29 +1011,13 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions {
     /// A `string` value. Required.
     pub key: String,
     /// A `string` value. Required.
     pub value: String,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -2104,7 +1028,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField {
@@ -2117,32 +1041,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     /// A `bool` value. Required.
     pub upper: bool,
 }
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`upper`](Self::upper).
-    pub fn upper(mut self, value: bool) -> Self {
-        self.upper = value;
-        self
-    }
-}
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField",
@@ -2154,29 +1052,13 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRule
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRule {
     /// A `string` value. Required.
     pub r#type: String,
     /// A `string` value. Required.
     pub value: String,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRule {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRule`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_RULE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -2187,7 +1069,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsStatField
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsStatField {
@@ -2200,32 +1082,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     /// A `bool` value. Required.
     pub upper: bool,
 }
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsStatField {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`upper`](Self::upper).
-    pub fn upper(mut self, value: bool) -> Self {
-        self.upper = value;
-        self
-    }
-}
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsStatField`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsStatField",
@@ -2237,7 +1093,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps {
@@ -2349,271 +1205,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps {
     /// A `bool` value. Required.
     pub watermark: bool,
 }
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`action_name`](Self::action_name).
-    pub fn action_name(mut self, value: impl Into<String>) -> Self {
-        self.action_name = value.into();
-        self
-    }
-    /// Sets [`align`](Self::align).
-    pub fn align(mut self, value: impl Into<String>) -> Self {
-        self.align = value.into();
-        self
-    }
-    /// Sets [`available_templates`](Self::available_templates).
-    pub fn available_templates(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsAvailableTemplates,
-            >,
-        >,
-    ) -> Self {
-        self.available_templates = value.into();
-        self
-    }
-    /// Sets [`behavior_linkage`](Self::behavior_linkage).
-    pub fn behavior_linkage(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkage,
-            >,
-        >,
-    ) -> Self {
-        self.behavior_linkage = value.into();
-        self
-    }
-    /// Sets [`biz_alias`](Self::biz_alias).
-    pub fn biz_alias(mut self, value: impl Into<String>) -> Self {
-        self.biz_alias = value.into();
-        self
-    }
-    /// Sets [`choice`](Self::choice).
-    pub fn choice(mut self, value: i64) -> Self {
-        self.choice = value;
-        self
-    }
-    /// Sets [`content`](Self::content).
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.content = value.into();
-        self
-    }
-    /// Sets [`data_source`](Self::data_source).
-    pub fn data_source(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSource,
-    ) -> Self {
-        self.data_source = Some(value);
-        self
-    }
-    /// Sets [`default_color`](Self::default_color).
-    pub fn default_color(mut self, value: impl Into<String>) -> Self {
-        self.default_color = Some(value.into());
-        self
-    }
-    /// Sets [`disabled`](Self::disabled).
-    pub fn disabled(mut self, value: bool) -> Self {
-        self.disabled = value;
-        self
-    }
-    /// Sets [`duration`](Self::duration).
-    pub fn duration(mut self, value: bool) -> Self {
-        self.duration = value;
-        self
-    }
-    /// Sets [`duration_label`](Self::duration_label).
-    pub fn duration_label(mut self, value: impl Into<String>) -> Self {
-        self.duration_label = value.into();
-        self
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`fields`](Self::fields).
-    pub fn fields(
-        mut self,
-        value: impl Into<
-            Vec<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFields>,
-        >,
-    ) -> Self {
-        self.fields = value.into();
-        self
-    }
-    /// Sets [`format`](Self::format).
-    pub fn format(mut self, value: impl Into<String>) -> Self {
-        self.format = value.into();
-        self
-    }
-    /// Sets [`formula`](Self::formula).
-    pub fn formula(mut self, value: impl Into<String>) -> Self {
-        self.formula = value.into();
-        self
-    }
-    /// Sets [`invisible`](Self::invisible).
-    pub fn invisible(mut self, value: bool) -> Self {
-        self.invisible = value;
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`label_editable_freeze`](Self::label_editable_freeze).
-    pub fn label_editable_freeze(mut self, value: bool) -> Self {
-        self.label_editable_freeze = value;
-        self
-    }
-    /// Sets [`limit`](Self::limit).
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = value;
-        self
-    }
-    /// Sets [`link`](Self::link).
-    pub fn link(mut self, value: impl Into<String>) -> Self {
-        self.link = value.into();
-        self
-    }
-    /// Sets [`mode`](Self::mode).
-    pub fn mode(mut self, value: impl Into<String>) -> Self {
-        self.mode = value.into();
-        self
-    }
-    /// Sets [`multi`](Self::multi).
-    pub fn multi(mut self, value: i64) -> Self {
-        self.multi = value;
-        self
-    }
-    /// Sets [`multiple`](Self::multiple).
-    pub fn multiple(mut self, value: bool) -> Self {
-        self.multiple = value;
-        self
-    }
-    /// Sets [`need_detail`](Self::need_detail).
-    pub fn need_detail(mut self, value: impl Into<String>) -> Self {
-        self.need_detail = value.into();
-        self
-    }
-    /// Sets [`not_print`](Self::not_print).
-    pub fn not_print(mut self, value: impl Into<String>) -> Self {
-        self.not_print = value.into();
-        self
-    }
-    /// Sets [`not_upper`](Self::not_upper).
-    pub fn not_upper(mut self, value: impl Into<String>) -> Self {
-        self.not_upper = value.into();
-        self
-    }
-    /// Sets [`options`](Self::options).
-    pub fn options(
-        mut self,
-        value: impl Into<
-            Vec<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptions>,
-        >,
-    ) -> Self {
-        self.options = value.into();
-        self
-    }
-    /// Sets [`pay_enable`](Self::pay_enable).
-    pub fn pay_enable(mut self, value: bool) -> Self {
-        self.pay_enable = value;
-        self
-    }
-    /// Sets [`placeholder`](Self::placeholder).
-    pub fn placeholder(mut self, value: impl Into<String>) -> Self {
-        self.placeholder = value.into();
-        self
-    }
-    /// Sets [`quote`](Self::quote).
-    pub fn quote(mut self, value: i64) -> Self {
-        self.quote = value;
-        self
-    }
-    /// Sets [`ratio`](Self::ratio).
-    pub fn ratio(mut self, value: i64) -> Self {
-        self.ratio = value;
-        self
-    }
-    /// Sets [`relate_source`](Self::relate_source).
-    pub fn relate_source(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSource,
-            >,
-        >,
-    ) -> Self {
-        self.relate_source = value.into();
-        self
-    }
-    /// Sets [`required`](Self::required).
-    pub fn required(mut self, value: bool) -> Self {
-        self.required = value;
-        self
-    }
-    /// Sets [`required_editable_freeze`](Self::required_editable_freeze).
-    pub fn required_editable_freeze(mut self, value: bool) -> Self {
-        self.required_editable_freeze = value;
-        self
-    }
-    /// Sets [`rule`](Self::rule).
-    pub fn rule(
-        mut self,
-        value: impl Into<
-            Vec<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRule>,
-        >,
-    ) -> Self {
-        self.rule = value.into();
-        self
-    }
-    /// Sets [`sortable`](Self::sortable).
-    pub fn sortable(mut self, value: bool) -> Self {
-        self.sortable = value;
-        self
-    }
-    /// Sets [`spread`](Self::spread).
-    pub fn spread(mut self, value: bool) -> Self {
-        self.spread = value;
-        self
-    }
-    /// Sets [`stat_field`](Self::stat_field).
-    pub fn stat_field(
-        mut self,
-        value: impl Into<
-            Vec<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsStatField>,
-        >,
-    ) -> Self {
-        self.stat_field = value.into();
-        self
-    }
-    /// Sets [`table_view_mode`](Self::table_view_mode).
-    pub fn table_view_mode(mut self, value: impl Into<String>) -> Self {
-        self.table_view_mode = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`vertical_print`](Self::vertical_print).
-    pub fn vertical_print(mut self, value: bool) -> Self {
-        self.vertical_print = value;
-        self
-    }
-    /// Sets [`watermark`](Self::watermark).
-    pub fn watermark(mut self, value: bool) -> Self {
-        self.watermark = value;
-        self
-    }
-}
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps",
@@ -2724,7 +1315,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsAvailableTemplates
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsAvailableTemplates {
     /// A `string` value.
@@ -2733,22 +1324,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsAvailabl
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsAvailableTemplates {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`id`](Self::id).
-    pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsAvailableTemplates`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_AVAILABLE_TEMPLATES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -2759,7 +1334,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkage
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkage {
@@ -2771,29 +1346,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehavior
     pub targets: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkageTargets,
     >,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkage {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`option_key`](Self::option_key).
-    pub fn option_key(mut self, value: impl Into<String>) -> Self {
-        self.option_key = Some(value.into());
-        self
-    }
-    /// Sets [`targets`](Self::targets).
-    pub fn targets(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkageTargets,
-            >,
-        >,
-    ) -> Self {
-        self.targets = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkage`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_BEHAVIOR_LINKAGE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -2811,7 +1363,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkageTargets
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkageTargets {
@@ -2822,22 +1374,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehavior
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_id: Option<String>,
 }
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkageTargets {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`behavior`](Self::behavior).
-    pub fn behavior(mut self, value: impl Into<String>) -> Self {
-        self.behavior = Some(value.into());
-        self
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkageTargets`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_BEHAVIOR_LINKAGE_TARGETS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkageTargets",
@@ -2847,7 +1383,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSource
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSource {
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParams` value. Required.
@@ -2860,33 +1396,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSour
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSource {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`params`](Self::params).
-    pub fn params(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParams,
-    ) -> Self {
-        self.params = value;
-        self
-    }
-    /// Sets [`target`](Self::target).
-    pub fn target(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceTarget,
-    ) -> Self {
-        self.target = Some(value);
-        self
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSource`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_DATA_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -2909,7 +1418,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParams
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParams {
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParamsFilters>` value. Required.
@@ -2917,24 +1426,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSour
     pub filters: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParamsFilters,
     >,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParams {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`filters`](Self::filters).
-    pub fn filters(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParamsFilters,
-            >,
-        >,
-    ) -> Self {
-        self.filters = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParams`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_DATA_SOURCE_PARAMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -2952,7 +1443,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParamsFilters
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParamsFilters {
@@ -2965,32 +1456,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSour
     /// A `string` value. Wire name `valueType`. Required.
     pub value_type: String,
 }
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParamsFilters {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`filter_type`](Self::filter_type).
-    pub fn filter_type(mut self, value: impl Into<String>) -> Self {
-        self.filter_type = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
-    /// Sets [`value_type`](Self::value_type).
-    pub fn value_type(mut self, value: impl Into<String>) -> Self {
-        self.value_type = value.into();
-        self
-    }
-}
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParamsFilters`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_DATA_SOURCE_PARAMS_FILTERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParamsFilters",
@@ -3002,7 +1467,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceTarget
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceTarget {
@@ -3019,32 +1484,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSour
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_code: Option<String>,
 }
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceTarget {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`app_type`](Self::app_type).
-    pub fn app_type(mut self, value: i64) -> Self {
-        self.app_type = Some(value);
-        self
-    }
-    /// Sets [`app_uuid`](Self::app_uuid).
-    pub fn app_uuid(mut self, value: impl Into<String>) -> Self {
-        self.app_uuid = Some(value.into());
-        self
-    }
-    /// Sets [`biz_type`](Self::biz_type).
-    pub fn biz_type(mut self, value: impl Into<String>) -> Self {
-        self.biz_type = Some(value.into());
-        self
-    }
-    /// Sets [`form_code`](Self::form_code).
-    pub fn form_code(mut self, value: impl Into<String>) -> Self {
-        self.form_code = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceTarget`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_DATA_SOURCE_TARGET_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceTarget",
@@ -3056,7 +1495,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFields
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFields {
@@ -3064,25 +1503,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFields {
     pub component_name: String,
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelateProps` value. Wire name `relateProps`. Required.
     pub relate_props: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelateProps,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFields {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`component_name`](Self::component_name).
-    pub fn component_name(mut self, value: impl Into<String>) -> Self {
-        self.component_name = value.into();
-        self
-    }
-    /// Sets [`relate_props`](Self::relate_props).
-    pub fn relate_props(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelateProps,
-    ) -> Self {
-        self.relate_props = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFields`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -3099,7 +1519,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelateProps
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelateProps {
@@ -3166,166 +1586,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRe
     /// A `bool` value. Required.
     pub watermark: bool,
 }
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelateProps {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`align`](Self::align).
-    pub fn align(mut self, value: impl Into<String>) -> Self {
-        self.align = value.into();
-        self
-    }
-    /// Sets [`biz_alias`](Self::biz_alias).
-    pub fn biz_alias(mut self, value: impl Into<String>) -> Self {
-        self.biz_alias = value.into();
-        self
-    }
-    /// Sets [`choice`](Self::choice).
-    pub fn choice(mut self, value: i64) -> Self {
-        self.choice = value;
-        self
-    }
-    /// Sets [`content`](Self::content).
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.content = value.into();
-        self
-    }
-    /// Sets [`disabled`](Self::disabled).
-    pub fn disabled(mut self, value: bool) -> Self {
-        self.disabled = value;
-        self
-    }
-    /// Sets [`duration`](Self::duration).
-    pub fn duration(mut self, value: impl Into<String>) -> Self {
-        self.duration = value.into();
-        self
-    }
-    /// Sets [`duration_label`](Self::duration_label).
-    pub fn duration_label(mut self, value: impl Into<String>) -> Self {
-        self.duration_label = value.into();
-        self
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`format`](Self::format).
-    pub fn format(mut self, value: impl Into<String>) -> Self {
-        self.format = value.into();
-        self
-    }
-    /// Sets [`formula`](Self::formula).
-    pub fn formula(mut self, value: impl Into<String>) -> Self {
-        self.formula = value.into();
-        self
-    }
-    /// Sets [`invisible`](Self::invisible).
-    pub fn invisible(mut self, value: bool) -> Self {
-        self.invisible = value;
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`label_editable_freeze`](Self::label_editable_freeze).
-    pub fn label_editable_freeze(mut self, value: bool) -> Self {
-        self.label_editable_freeze = value;
-        self
-    }
-    /// Sets [`limit`](Self::limit).
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = value;
-        self
-    }
-    /// Sets [`link`](Self::link).
-    pub fn link(mut self, value: impl Into<String>) -> Self {
-        self.link = value.into();
-        self
-    }
-    /// Sets [`mode`](Self::mode).
-    pub fn mode(mut self, value: impl Into<String>) -> Self {
-        self.mode = value.into();
-        self
-    }
-    /// Sets [`not_upper`](Self::not_upper).
-    pub fn not_upper(mut self, value: impl Into<String>) -> Self {
-        self.not_upper = value.into();
-        self
-    }
-    /// Sets [`options`](Self::options).
-    pub fn options(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptions,
-            >,
-        >,
-    ) -> Self {
-        self.options = value.into();
-        self
-    }
-    /// Sets [`pay_enable`](Self::pay_enable).
-    pub fn pay_enable(mut self, value: bool) -> Self {
-        self.pay_enable = value;
-        self
-    }
-    /// Sets [`placeholder`](Self::placeholder).
-    pub fn placeholder(mut self, value: impl Into<String>) -> Self {
-        self.placeholder = value.into();
-        self
-    }
-    /// Sets [`ratio`](Self::ratio).
-    pub fn ratio(mut self, value: i64) -> Self {
-        self.ratio = value;
-        self
-    }
-    /// Sets [`required`](Self::required).
-    pub fn required(mut self, value: bool) -> Self {
-        self.required = value;
-        self
-    }
-    /// Sets [`required_editable_freeze`](Self::required_editable_freeze).
-    pub fn required_editable_freeze(mut self, value: bool) -> Self {
-        self.required_editable_freeze = value;
-        self
-    }
-    /// Sets [`spread`](Self::spread).
-    pub fn spread(mut self, value: bool) -> Self {
-        self.spread = value;
-        self
-    }
-    /// Sets [`stat_field`](Self::stat_field).
-    pub fn stat_field(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsStatField,
-            >,
-        >,
-    ) -> Self {
-        self.stat_field = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`vertical_print`](Self::vertical_print).
-    pub fn vertical_print(mut self, value: bool) -> Self {
-        self.vertical_print = value;
-        self
-    }
-    /// Sets [`watermark`](Self::watermark).
-    pub fn watermark(mut self, value: bool) -> Self {
-        self.watermark = value;
-        self
-    }
-}
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelateProps`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_FIELDS_RELATE_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelateProps",
@@ -3378,7 +1638,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptions
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptions {
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptionsExtension` value. Required.
@@ -3387,30 +1647,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRe
     pub key: String,
     /// A `string` value. Required.
     pub value: String,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptions {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`extension`](Self::extension).
-    pub fn extension(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptionsExtension,
-    ) -> Self {
-        self.extension = value;
-        self
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptions`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_FIELDS_RELATE_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -3428,23 +1664,12 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptionsExtension
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptionsExtension {
     /// A `bool` value. Wire name `editFreeze`. Required.
     pub edit_freeze: bool,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptionsExtension {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`edit_freeze`](Self::edit_freeze).
-    pub fn edit_freeze(mut self, value: bool) -> Self {
-        self.edit_freeze = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptionsExtension`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_FIELDS_RELATE_PROPS_OPTIONS_EXTENSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -3452,7 +1677,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsStatField
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsStatField {
@@ -3465,32 +1690,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRe
     /// A `bool` value. Required.
     pub upper: bool,
 }
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsStatField {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`upper`](Self::upper).
-    pub fn upper(mut self, value: bool) -> Self {
-        self.upper = value;
-        self
-    }
-}
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsStatField`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_FIELDS_RELATE_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsStatField",
@@ -3502,7 +1701,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptions
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptions {
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptionsExtension` value. Required.
@@ -3513,35 +1712,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptions 
     pub value: String,
     /// A `bool` value. Required.
     pub warn: bool,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptions {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`extension`](Self::extension).
-    pub fn extension(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptionsExtension,
-    ) -> Self {
-        self.extension = value;
-        self
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
-    /// Sets [`warn`](Self::warn).
-    pub fn warn(mut self, value: bool) -> Self {
-        self.warn = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptions`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -3560,23 +1730,12 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptionsExtension
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptionsExtension {
     /// A `bool` value. Wire name `editFreeze`. Required.
     pub edit_freeze: bool,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptionsExtension {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`edit_freeze`](Self::edit_freeze).
-    pub fn edit_freeze(mut self, value: bool) -> Self {
-        self.edit_freeze = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptionsExtension`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_OPTIONS_EXTENSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -3584,7 +1743,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSource
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSource {
@@ -3600,37 +1759,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSo
     pub fields: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFields,
     >,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSource {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_type`](Self::biz_type).
-    pub fn biz_type(mut self, value: impl Into<String>) -> Self {
-        self.biz_type = value.into();
-        self
-    }
-    /// Sets [`data_source`](Self::data_source).
-    pub fn data_source(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSource,
-    ) -> Self {
-        self.data_source = Some(value);
-        self
-    }
-    /// Sets [`fields`](Self::fields).
-    pub fn fields(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFields,
-            >,
-        >,
-    ) -> Self {
-        self.fields = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSource`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -3655,7 +1783,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSource
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSource {
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParams` value. Required.
@@ -3664,33 +1792,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSo
     pub target: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceTarget,
     /// A `string` value. Required.
     pub r#type: String,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSource {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`params`](Self::params).
-    pub fn params(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParams,
-    ) -> Self {
-        self.params = value;
-        self
-    }
-    /// Sets [`target`](Self::target).
-    pub fn target(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceTarget,
-    ) -> Self {
-        self.target = value;
-        self
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSource`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_DATA_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -3714,7 +1815,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParams
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParams {
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParamsFilters>` value. Required.
@@ -3722,24 +1823,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSo
     pub filters: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParamsFilters,
     >,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParams {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`filters`](Self::filters).
-    pub fn filters(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParamsFilters,
-            >,
-        >,
-    ) -> Self {
-        self.filters = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParams`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_DATA_SOURCE_PARAMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -3757,7 +1840,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParamsFilters
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParamsFilters {
@@ -3770,32 +1853,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSo
     /// A `string` value. Wire name `valueType`. Required.
     pub value_type: String,
 }
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParamsFilters {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`filter_type`](Self::filter_type).
-    pub fn filter_type(mut self, value: impl Into<String>) -> Self {
-        self.filter_type = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
-    /// Sets [`value_type`](Self::value_type).
-    pub fn value_type(mut self, value: impl Into<String>) -> Self {
-        self.value_type = value.into();
-        self
-    }
-}
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParamsFilters`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_DATA_SOURCE_PARAMS_FILTERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParamsFilters",
@@ -3807,7 +1864,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceTarget
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceTarget {
@@ -3820,32 +1877,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSo
     /// A `string` value. Wire name `formCode`. Required.
     pub form_code: String,
 }
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceTarget {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`app_type`](Self::app_type).
-    pub fn app_type(mut self, value: i64) -> Self {
-        self.app_type = value;
-        self
-    }
-    /// Sets [`app_uuid`](Self::app_uuid).
-    pub fn app_uuid(mut self, value: impl Into<String>) -> Self {
-        self.app_uuid = value.into();
-        self
-    }
-    /// Sets [`biz_type`](Self::biz_type).
-    pub fn biz_type(mut self, value: impl Into<String>) -> Self {
-        self.biz_type = value.into();
-        self
-    }
-    /// Sets [`form_code`](Self::form_code).
-    pub fn form_code(mut self, value: impl Into<String>) -> Self {
-        self.form_code = value.into();
-        self
-    }
-}
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceTarget`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_DATA_SOURCE_TARGET_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceTarget",
@@ -3857,7 +1888,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFields
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFields {
@@ -3865,25 +1896,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSo
     pub component_name: String,
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelateProps` value. Wire name `relateProps`. Required.
     pub relate_props: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelateProps,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFields {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`component_name`](Self::component_name).
-    pub fn component_name(mut self, value: impl Into<String>) -> Self {
-        self.component_name = value.into();
-        self
-    }
-    /// Sets [`relate_props`](Self::relate_props).
-    pub fn relate_props(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelateProps,
-    ) -> Self {
-        self.relate_props = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFields`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -3900,7 +1912,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelateProps
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelateProps {
@@ -3959,146 +1971,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSo
     /// A `bool` value. Wire name `verticalPrint`. Required.
     pub vertical_print: bool,
 }
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelateProps {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`align`](Self::align).
-    pub fn align(mut self, value: impl Into<String>) -> Self {
-        self.align = value.into();
-        self
-    }
-    /// Sets [`biz_alias`](Self::biz_alias).
-    pub fn biz_alias(mut self, value: impl Into<String>) -> Self {
-        self.biz_alias = value.into();
-        self
-    }
-    /// Sets [`choice`](Self::choice).
-    pub fn choice(mut self, value: i64) -> Self {
-        self.choice = value;
-        self
-    }
-    /// Sets [`content`](Self::content).
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.content = value.into();
-        self
-    }
-    /// Sets [`disabled`](Self::disabled).
-    pub fn disabled(mut self, value: bool) -> Self {
-        self.disabled = value;
-        self
-    }
-    /// Sets [`duration`](Self::duration).
-    pub fn duration(mut self, value: impl Into<String>) -> Self {
-        self.duration = value.into();
-        self
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`format`](Self::format).
-    pub fn format(mut self, value: impl Into<String>) -> Self {
-        self.format = value.into();
-        self
-    }
-    /// Sets [`formula`](Self::formula).
-    pub fn formula(mut self, value: impl Into<String>) -> Self {
-        self.formula = value.into();
-        self
-    }
-    /// Sets [`invisible`](Self::invisible).
-    pub fn invisible(mut self, value: bool) -> Self {
-        self.invisible = value;
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`label_editable_freeze`](Self::label_editable_freeze).
-    pub fn label_editable_freeze(mut self, value: bool) -> Self {
-        self.label_editable_freeze = value;
-        self
-    }
-    /// Sets [`link`](Self::link).
-    pub fn link(mut self, value: impl Into<String>) -> Self {
-        self.link = value.into();
-        self
-    }
-    /// Sets [`multi`](Self::multi).
-    pub fn multi(mut self, value: i64) -> Self {
-        self.multi = value;
-        self
-    }
-    /// Sets [`not_upper`](Self::not_upper).
-    pub fn not_upper(mut self, value: impl Into<String>) -> Self {
-        self.not_upper = value.into();
-        self
-    }
-    /// Sets [`options`](Self::options).
-    pub fn options(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptions,
-            >,
-        >,
-    ) -> Self {
-        self.options = value.into();
-        self
-    }
-    /// Sets [`pay_enable`](Self::pay_enable).
-    pub fn pay_enable(mut self, value: bool) -> Self {
-        self.pay_enable = value;
-        self
-    }
-    /// Sets [`placeholder`](Self::placeholder).
-    pub fn placeholder(mut self, value: impl Into<String>) -> Self {
-        self.placeholder = value.into();
-        self
-    }
-    /// Sets [`quote`](Self::quote).
-    pub fn quote(mut self, value: i64) -> Self {
-        self.quote = value;
-        self
-    }
-    /// Sets [`required`](Self::required).
-    pub fn required(mut self, value: bool) -> Self {
-        self.required = value;
-        self
-    }
-    /// Sets [`required_editable_freeze`](Self::required_editable_freeze).
-    pub fn required_editable_freeze(mut self, value: bool) -> Self {
-        self.required_editable_freeze = value;
-        self
-    }
-    /// Sets [`stat_field`](Self::stat_field).
-    pub fn stat_field(
-        mut self,
-        value: impl Into<
-            Vec<
-                DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsStatField,
-            >,
-        >,
-    ) -> Self {
-        self.stat_field = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`vertical_print`](Self::vertical_print).
-    pub fn vertical_print(mut self, value: bool) -> Self {
-        self.vertical_print = value;
-        self
-    }
-}
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelateProps`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelateProps",
@@ -4147,7 +2019,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptions
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptions {
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension` value. Required.
@@ -4156,30 +2028,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSo
     pub key: String,
     /// A `string` value. Required.
     pub value: String,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptions {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`extension`](Self::extension).
-    pub fn extension(
-        mut self,
-        value: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension,
-    ) -> Self {
-        self.extension = value;
-        self
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptions`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -4197,23 +2045,12 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension {
     /// A `bool` value. Wire name `editFreeze`. Required.
     pub edit_freeze: bool,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`edit_freeze`](Self::edit_freeze).
-    pub fn edit_freeze(mut self, value: bool) -> Self {
-        self.edit_freeze = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_OPTIONS_EXTENSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -4221,7 +2058,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsStatField
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsStatField {
@@ -4234,32 +2071,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSo
     /// A `bool` value. Required.
     pub upper: bool,
 }
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsStatField {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`upper`](Self::upper).
-    pub fn upper(mut self, value: bool) -> Self {
-        self.upper = value;
-        self
-    }
-}
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsStatField`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsStatField",
@@ -4271,29 +2082,13 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRule
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRule {
     /// A `string` value. Required.
     pub r#type: String,
     /// A `string` value. Required.
     pub value: String,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRule {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRule`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_RULE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -4304,7 +2099,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsStatField
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsStatField {
@@ -4316,32 +2111,6 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsStatFiel
     pub unit: String,
     /// A `bool` value. Required.
     pub upper: bool,
-}
-impl DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsStatField {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = value.into();
-        self
-    }
-    /// Sets [`upper`](Self::upper).
-    pub fn upper(mut self, value: bool) -> Self {
-        self.upper = value;
-        self
-    }
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsStatField`].
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -4398,22 +2167,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<DescribeRelationMeta, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<DescribeRelationMeta, C> {
-    /// Sets [`operatorUserId`](DescribeRelationMetaRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
-    }
-    /// Sets [`relationTypes`](DescribeRelationMetaRequest::relation_types).
-    pub fn relation_types(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.relation_types(value);
-        self
-    }
-    /// Sets [`tenant`](DescribeRelationMetaRequest::tenant).
-    pub fn tenant(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.tenant(value);
-        self
     }
 }

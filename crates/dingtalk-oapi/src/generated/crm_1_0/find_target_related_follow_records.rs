@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/targetFollowRecords/query`: Find target related follow records.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Find target related follow records.
 ///
 /// `POST /v1.0/crm/targetFollowRecords/query`
@@ -25,7 +27,8 @@ pub type FindTargetRelatedFollowRecordsError = rt::Error<
 /// Parameters of [`FindTargetRelatedFollowRecords`]: Find target related follow records.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = FindTargetRelatedFollowRecords)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FindTargetRelatedFollowRecordsRequest {
@@ -42,57 +45,17 @@ pub struct FindTargetRelatedFollowRecordsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
-impl FindTargetRelatedFollowRecordsRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`follow_target_data_id`](Self::follow_target_data_id).
-    pub fn follow_target_data_id(mut self, value: impl Into<String>) -> Self {
-        self.follow_target_data_id = Some(value.into());
-        self
-    }
-    /// Sets [`follow_target_type`](Self::follow_target_type).
-    pub fn follow_target_type(mut self, value: impl Into<String>) -> Self {
-        self.follow_target_type = Some(value.into());
-        self
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = Some(value.into());
-        self
-    }
-}
 /// The response of [`FindTargetRelatedFollowRecords`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct FindTargetRelatedFollowRecordsResponse {
     /// A `FindTargetRelatedFollowRecordsResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<FindTargetRelatedFollowRecordsResponseBodyResult>,
 }
-impl FindTargetRelatedFollowRecordsResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(
-        mut self,
-        value: FindTargetRelatedFollowRecordsResponseBodyResult,
-    ) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for FindTargetRelatedFollowRecordsResponse {}
 /// FindTargetRelatedFollowRecordsResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FindTargetRelatedFollowRecordsResponseBodyResult {
@@ -105,30 +68,6 @@ pub struct FindTargetRelatedFollowRecordsResponseBodyResult {
     /// A `list<FindTargetRelatedFollowRecordsResponseBodyResultResultList>` value. Wire name `resultList`.
     #[serde(default)]
     pub result_list: Vec<FindTargetRelatedFollowRecordsResponseBodyResultResultList>,
-}
-impl FindTargetRelatedFollowRecordsResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = Some(value.into());
-        self
-    }
-    /// Sets [`result_list`](Self::result_list).
-    pub fn result_list(
-        mut self,
-        value: impl Into<Vec<FindTargetRelatedFollowRecordsResponseBodyResultResultList>>,
-    ) -> Self {
-        self.result_list = value.into();
-        self
-    }
 }
 /// Wire schema of [`FindTargetRelatedFollowRecordsResponseBodyResult`].
 pub static FIND_TARGET_RELATED_FOLLOW_RECORDS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -147,7 +86,7 @@ pub static FIND_TARGET_RELATED_FOLLOW_RECORDS_RESPONSE_BODY_RESULT_SCHEMA: rt::O
     ],
 };
 /// FindTargetRelatedFollowRecordsResponseBodyResultResultList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FindTargetRelatedFollowRecordsResponseBodyResultResultList {
@@ -177,57 +116,6 @@ pub struct FindTargetRelatedFollowRecordsResponseBodyResultResultList {
     /// A `string` value. Wire name `recordInstId`. Required.
     pub record_inst_id: String,
 }
-impl FindTargetRelatedFollowRecordsResponseBodyResultResultList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`creator_user_id`](Self::creator_user_id).
-    pub fn creator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.creator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`follow_content`](Self::follow_content).
-    pub fn follow_content(
-        mut self,
-        value: impl Into<
-            Vec<FindTargetRelatedFollowRecordsResponseBodyResultResultListFollowContent>,
-        >,
-    ) -> Self {
-        self.follow_content = value.into();
-        self
-    }
-    /// Sets [`follow_target_data_id`](Self::follow_target_data_id).
-    pub fn follow_target_data_id(mut self, value: impl Into<String>) -> Self {
-        self.follow_target_data_id = Some(value.into());
-        self
-    }
-    /// Sets [`follow_target_type`](Self::follow_target_type).
-    pub fn follow_target_type(mut self, value: impl Into<String>) -> Self {
-        self.follow_target_type = Some(value.into());
-        self
-    }
-    /// Sets [`gmt_create_milliseconds`](Self::gmt_create_milliseconds).
-    pub fn gmt_create_milliseconds(mut self, value: impl Into<String>) -> Self {
-        self.gmt_create_milliseconds = Some(value.into());
-        self
-    }
-    /// Sets [`gmt_modified_milliseconds`](Self::gmt_modified_milliseconds).
-    pub fn gmt_modified_milliseconds(mut self, value: impl Into<String>) -> Self {
-        self.gmt_modified_milliseconds = Some(value.into());
-        self
-    }
-    /// Sets [`modifier_user_id`](Self::modifier_user_id).
-    pub fn modifier_user_id(mut self, value: impl Into<String>) -> Self {
-        self.modifier_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`record_inst_id`](Self::record_inst_id).
-    pub fn record_inst_id(mut self, value: impl Into<String>) -> Self {
-        self.record_inst_id = value.into();
-        self
-    }
-}
 /// Wire schema of [`FindTargetRelatedFollowRecordsResponseBodyResultResultList`].
 pub static FIND_TARGET_RELATED_FOLLOW_RECORDS_RESPONSE_BODY_RESULT_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "FindTargetRelatedFollowRecordsResponseBodyResultResultList",
@@ -250,7 +138,7 @@ pub static FIND_TARGET_RELATED_FOLLOW_RECORDS_RESPONSE_BODY_RESULT_RESULT_LIST_S
     ],
 };
 /// FindTargetRelatedFollowRecordsResponseBodyResultResultListFollowContent
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FindTargetRelatedFollowRecordsResponseBodyResultResultListFollowContent {
@@ -266,32 +154,6 @@ pub struct FindTargetRelatedFollowRecordsResponseBodyResultResultListFollowConte
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-}
-impl FindTargetRelatedFollowRecordsResponseBodyResultResultListFollowContent {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_alias`](Self::biz_alias).
-    pub fn biz_alias(mut self, value: impl Into<String>) -> Self {
-        self.biz_alias = Some(value.into());
-        self
-    }
-    /// Sets [`extend_value`](Self::extend_value).
-    pub fn extend_value(mut self, value: impl Into<String>) -> Self {
-        self.extend_value = Some(value.into());
-        self
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`FindTargetRelatedFollowRecordsResponseBodyResultResultListFollowContent`].
 pub static FIND_TARGET_RELATED_FOLLOW_RECORDS_RESPONSE_BODY_RESULT_RESULT_LIST_FOLLOW_CONTENT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -342,27 +204,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<FindTargetRelatedFollowRecords, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<FindTargetRelatedFollowRecords, C> {
-    /// Sets [`followTargetDataId`](FindTargetRelatedFollowRecordsRequest::follow_target_data_id).
-    pub fn follow_target_data_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.follow_target_data_id(value);
-        self
-    }
-    /// Sets [`followTargetType`](FindTargetRelatedFollowRecordsRequest::follow_target_type).
-    pub fn follow_target_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.follow_target_type(value);
-        self
-    }
-    /// Sets [`maxResults`](FindTargetRelatedFollowRecordsRequest::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.request = self.request.max_results(value);
-        self
-    }
-    /// Sets [`nextToken`](FindTargetRelatedFollowRecordsRequest::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.next_token(value);
-        self
     }
 }

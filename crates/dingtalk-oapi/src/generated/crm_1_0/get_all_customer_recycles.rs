@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/crm/customerRecycles`: Get all customer recycles.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get all customer recycles.
 ///
 /// `GET /v1.0/crm/customerRecycles`
@@ -23,7 +25,8 @@ pub type GetAllCustomerRecyclesError = rt::Error<crate::generated::service::ApiC
 /// Parameters of [`GetAllCustomerRecycles`]: Get all customer recycles.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetAllCustomerRecycles)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAllCustomerRecyclesRequest {
@@ -34,24 +37,8 @@ pub struct GetAllCustomerRecyclesRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
-impl GetAllCustomerRecyclesRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetAllCustomerRecycles`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAllCustomerRecyclesResponse {
@@ -63,33 +50,9 @@ pub struct GetAllCustomerRecyclesResponse {
     #[serde(default)]
     pub result_list: Vec<GetAllCustomerRecyclesResponseBodyResultList>,
 }
-impl GetAllCustomerRecyclesResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = value;
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = value.into();
-        self
-    }
-    /// Sets [`result_list`](Self::result_list).
-    pub fn result_list(
-        mut self,
-        value: impl Into<Vec<GetAllCustomerRecyclesResponseBodyResultList>>,
-    ) -> Self {
-        self.result_list = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetAllCustomerRecyclesResponse {}
 /// GetAllCustomerRecyclesResponseBodyResultList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAllCustomerRecyclesResponseBodyResultList {
@@ -109,42 +72,6 @@ pub struct GetAllCustomerRecyclesResponseBodyResultList {
     /// A `string` value. Wire name `recycleTime`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recycle_time: Option<String>,
-}
-impl GetAllCustomerRecyclesResponseBodyResultList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`customer_id`](Self::customer_id).
-    pub fn customer_id(mut self, value: impl Into<String>) -> Self {
-        self.customer_id = value.into();
-        self
-    }
-    /// Sets [`follow_up_action_time`](Self::follow_up_action_time).
-    pub fn follow_up_action_time(mut self, value: impl Into<String>) -> Self {
-        self.follow_up_action_time = value.into();
-        self
-    }
-    /// Sets [`is_deleted`](Self::is_deleted).
-    pub fn is_deleted(mut self, value: bool) -> Self {
-        self.is_deleted = Some(value);
-        self
-    }
-    /// Sets [`notify_time`](Self::notify_time).
-    pub fn notify_time(mut self, value: impl Into<String>) -> Self {
-        self.notify_time = Some(value.into());
-        self
-    }
-    /// Sets [`recycle_rule_id`](Self::recycle_rule_id).
-    pub fn recycle_rule_id(mut self, value: i64) -> Self {
-        self.recycle_rule_id = Some(value);
-        self
-    }
-    /// Sets [`recycle_time`](Self::recycle_time).
-    pub fn recycle_time(mut self, value: impl Into<String>) -> Self {
-        self.recycle_time = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`GetAllCustomerRecyclesResponseBodyResultList`].
 pub static GET_ALL_CUSTOMER_RECYCLES_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -199,17 +126,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetAllCustomerRecycles, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetAllCustomerRecycles, C> {
-    /// Sets [`maxResults`](GetAllCustomerRecyclesRequest::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.request = self.request.max_results(value);
-        self
-    }
-    /// Sets [`nextToken`](GetAllCustomerRecyclesRequest::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.next_token(value);
-        self
     }
 }

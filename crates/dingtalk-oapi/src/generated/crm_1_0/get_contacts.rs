@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/customObjects/contacts/datas/query`: Get contacts.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get contacts.
 ///
 /// `POST /v1.0/crm/customObjects/contacts/datas/query`
@@ -23,7 +25,8 @@ pub type GetContactsError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetContacts`]: Get contacts.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetContacts)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactsRequest {
@@ -46,64 +49,17 @@ pub struct GetContactsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_dsl: Option<String>,
 }
-impl GetContactsRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`current_operator_user_id`](Self::current_operator_user_id).
-    pub fn current_operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.current_operator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = Some(value.into());
-        self
-    }
-    /// Sets [`object_type`](Self::object_type).
-    pub fn object_type(mut self, value: impl Into<String>) -> Self {
-        self.object_type = Some(value.into());
-        self
-    }
-    /// Sets [`provider_corp_id`](Self::provider_corp_id).
-    pub fn provider_corp_id(mut self, value: impl Into<String>) -> Self {
-        self.provider_corp_id = Some(value.into());
-        self
-    }
-    /// Sets [`query_dsl`](Self::query_dsl).
-    pub fn query_dsl(mut self, value: impl Into<String>) -> Self {
-        self.query_dsl = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetContacts`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetContactsResponse {
     /// A `GetContactsResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<GetContactsResponseBodyResult>,
 }
-impl GetContactsResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: GetContactsResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetContactsResponse {}
 /// GetContactsResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactsResponseBodyResult {
@@ -119,35 +75,6 @@ pub struct GetContactsResponseBodyResult {
     /// A `list<GetContactsResponseBodyResultValues>` value.
     #[serde(default)]
     pub values: Vec<GetContactsResponseBodyResultValues>,
-}
-impl GetContactsResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = Some(value);
-        self
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = Some(value.into());
-        self
-    }
-    /// Sets [`values`](Self::values).
-    pub fn values(
-        mut self,
-        value: impl Into<Vec<GetContactsResponseBodyResultValues>>,
-    ) -> Self {
-        self.values = value.into();
-        self
-    }
 }
 /// Wire schema of [`GetContactsResponseBodyResult`].
 pub static GET_CONTACTS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -165,7 +92,7 @@ pub static GET_CONTACTS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::Obje
     ],
 };
 /// GetContactsResponseBodyResultValues
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactsResponseBodyResultValues {
@@ -194,55 +121,6 @@ pub struct GetContactsResponseBodyResultValues {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<GetContactsResponseBodyResultValuesPermission>,
 }
-impl GetContactsResponseBodyResultValues {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`creator_user_id`](Self::creator_user_id).
-    pub fn creator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.creator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`data`](Self::data).
-    pub fn data(mut self, value: rt::JsonValue) -> Self {
-        self.data = Some(value);
-        self
-    }
-    /// Sets [`extend_data`](Self::extend_data).
-    pub fn extend_data(mut self, value: rt::JsonValue) -> Self {
-        self.extend_data = Some(value);
-        self
-    }
-    /// Sets [`gmt_create`](Self::gmt_create).
-    pub fn gmt_create(mut self, value: impl Into<String>) -> Self {
-        self.gmt_create = Some(value.into());
-        self
-    }
-    /// Sets [`gmt_modified`](Self::gmt_modified).
-    pub fn gmt_modified(mut self, value: impl Into<String>) -> Self {
-        self.gmt_modified = Some(value.into());
-        self
-    }
-    /// Sets [`instance_id`](Self::instance_id).
-    pub fn instance_id(mut self, value: impl Into<String>) -> Self {
-        self.instance_id = Some(value.into());
-        self
-    }
-    /// Sets [`object_type`](Self::object_type).
-    pub fn object_type(mut self, value: impl Into<String>) -> Self {
-        self.object_type = Some(value.into());
-        self
-    }
-    /// Sets [`permission`](Self::permission).
-    pub fn permission(
-        mut self,
-        value: GetContactsResponseBodyResultValuesPermission,
-    ) -> Self {
-        self.permission = Some(value);
-        self
-    }
-}
 /// Wire schema of [`GetContactsResponseBodyResultValues`].
 pub static GET_CONTACTS_RESPONSE_BODY_RESULT_VALUES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetContactsResponseBodyResultValues",
@@ -263,7 +141,7 @@ pub static GET_CONTACTS_RESPONSE_BODY_RESULT_VALUES_SCHEMA: rt::ObjectSchema = r
     ],
 };
 /// GetContactsResponseBodyResultValuesPermission
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactsResponseBodyResultValuesPermission {
@@ -273,22 +151,6 @@ pub struct GetContactsResponseBodyResultValuesPermission {
     /// A `list<string>` value. Wire name `participantUserIds`.
     #[serde(default)]
     pub participant_user_ids: Vec<String>,
-}
-impl GetContactsResponseBodyResultValuesPermission {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`owner_user_ids`](Self::owner_user_ids).
-    pub fn owner_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.owner_user_ids = value.into();
-        self
-    }
-    /// Sets [`participant_user_ids`](Self::participant_user_ids).
-    pub fn participant_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.participant_user_ids = value.into();
-        self
-    }
 }
 /// Wire schema of [`GetContactsResponseBodyResultValuesPermission`].
 pub static GET_CONTACTS_RESPONSE_BODY_RESULT_VALUES_PERMISSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -341,37 +203,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`GetContactsRequest`] for the parameters and [`GetContactsError`] for what can go wrong: `client.crm_1_0().get_contacts().send().await?`.
     pub fn get_contacts(&self) -> crate::generated::RequestBuilder<GetContacts, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetContacts, C> {
-    /// Sets [`currentOperatorUserId`](GetContactsRequest::current_operator_user_id).
-    pub fn current_operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.current_operator_user_id(value);
-        self
-    }
-    /// Sets [`maxResults`](GetContactsRequest::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.request = self.request.max_results(value);
-        self
-    }
-    /// Sets [`nextToken`](GetContactsRequest::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.next_token(value);
-        self
-    }
-    /// Sets [`objectType`](GetContactsRequest::object_type).
-    pub fn object_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.object_type(value);
-        self
-    }
-    /// Sets [`providerCorpId`](GetContactsRequest::provider_corp_id).
-    pub fn provider_corp_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.provider_corp_id(value);
-        self
-    }
-    /// Sets [`queryDsl`](GetContactsRequest::query_dsl).
-    pub fn query_dsl(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.query_dsl(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/crm/crmGroupChats/{openConversationId}`: Get crm group chat.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get crm group chat.
 ///
 /// `GET /v1.0/crm/crmGroupChats/{openConversationId}`
@@ -23,7 +25,8 @@ pub type GetCrmGroupChatError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetCrmGroupChat`]: Get crm group chat.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetCrmGroupChat)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmGroupChatRequest {
@@ -31,19 +34,8 @@ pub struct GetCrmGroupChatRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_conversation_id: Option<String>,
 }
-impl GetCrmGroupChatRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`open_conversation_id`](Self::open_conversation_id).
-    pub fn open_conversation_id(mut self, value: impl Into<String>) -> Self {
-        self.open_conversation_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetCrmGroupChat`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmGroupChatResponse {
@@ -74,57 +66,6 @@ pub struct GetCrmGroupChatResponse {
     /// A `string` value. Wire name `ownerUserName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_name: Option<String>,
-}
-impl GetCrmGroupChatResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`chat_id`](Self::chat_id).
-    pub fn chat_id(mut self, value: impl Into<String>) -> Self {
-        self.chat_id = Some(value.into());
-        self
-    }
-    /// Sets [`gmt_create`](Self::gmt_create).
-    pub fn gmt_create(mut self, value: i64) -> Self {
-        self.gmt_create = Some(value);
-        self
-    }
-    /// Sets [`icon_url`](Self::icon_url).
-    pub fn icon_url(mut self, value: impl Into<String>) -> Self {
-        self.icon_url = Some(value.into());
-        self
-    }
-    /// Sets [`member_count`](Self::member_count).
-    pub fn member_count(mut self, value: i64) -> Self {
-        self.member_count = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`open_conversation_id`](Self::open_conversation_id).
-    pub fn open_conversation_id(mut self, value: impl Into<String>) -> Self {
-        self.open_conversation_id = Some(value.into());
-        self
-    }
-    /// Sets [`open_group_set_id`](Self::open_group_set_id).
-    pub fn open_group_set_id(mut self, value: impl Into<String>) -> Self {
-        self.open_group_set_id = Some(value.into());
-        self
-    }
-    /// Sets [`owner_user_id`](Self::owner_user_id).
-    pub fn owner_user_id(mut self, value: impl Into<String>) -> Self {
-        self.owner_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`owner_user_name`](Self::owner_user_name).
-    pub fn owner_user_name(mut self, value: impl Into<String>) -> Self {
-        self.owner_user_name = Some(value.into());
-        self
-    }
 }
 impl rt::ResponseEnvelope for GetCrmGroupChatResponse {}
 /// How [`GetCrmGroupChat`] is called: everything the generic runtime needs.
@@ -166,12 +107,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetCrmGroupChat, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetCrmGroupChat, C> {
-    /// Sets [`openConversationId`](GetCrmGroupChatRequest::open_conversation_id).
-    pub fn open_conversation_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.open_conversation_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/crmGroupChats/batchQuery`: Get crm group chat multi.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get crm group chat multi.
 ///
 /// `POST /v1.0/crm/crmGroupChats/batchQuery`
@@ -23,7 +25,8 @@ pub type GetCrmGroupChatMultiError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`GetCrmGroupChatMulti`]: Get crm group chat multi.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetCrmGroupChatMulti)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmGroupChatMultiRequest {
@@ -31,42 +34,17 @@ pub struct GetCrmGroupChatMultiRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_conversation_ids: Option<Vec<String>>,
 }
-impl GetCrmGroupChatMultiRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`open_conversation_ids`](Self::open_conversation_ids).
-    pub fn open_conversation_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.open_conversation_ids = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetCrmGroupChatMulti`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetCrmGroupChatMultiResponse {
     /// A `list<GetCrmGroupChatMultiResponseBodyResult>` value.
     #[serde(default)]
     pub result: Vec<GetCrmGroupChatMultiResponseBodyResult>,
 }
-impl GetCrmGroupChatMultiResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(
-        mut self,
-        value: impl Into<Vec<GetCrmGroupChatMultiResponseBodyResult>>,
-    ) -> Self {
-        self.result = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetCrmGroupChatMultiResponse {}
 /// GetCrmGroupChatMultiResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmGroupChatMultiResponseBodyResult {
@@ -94,52 +72,6 @@ pub struct GetCrmGroupChatMultiResponseBodyResult {
     /// A `string` value. Wire name `ownerUserName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_name: Option<String>,
-}
-impl GetCrmGroupChatMultiResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`gmt_create`](Self::gmt_create).
-    pub fn gmt_create(mut self, value: i64) -> Self {
-        self.gmt_create = Some(value);
-        self
-    }
-    /// Sets [`icon_url`](Self::icon_url).
-    pub fn icon_url(mut self, value: impl Into<String>) -> Self {
-        self.icon_url = Some(value.into());
-        self
-    }
-    /// Sets [`member_count`](Self::member_count).
-    pub fn member_count(mut self, value: i64) -> Self {
-        self.member_count = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`open_conversation_id`](Self::open_conversation_id).
-    pub fn open_conversation_id(mut self, value: impl Into<String>) -> Self {
-        self.open_conversation_id = Some(value.into());
-        self
-    }
-    /// Sets [`open_group_set_id`](Self::open_group_set_id).
-    pub fn open_group_set_id(mut self, value: impl Into<String>) -> Self {
-        self.open_group_set_id = Some(value.into());
-        self
-    }
-    /// Sets [`owner_user_id`](Self::owner_user_id).
-    pub fn owner_user_id(mut self, value: impl Into<String>) -> Self {
-        self.owner_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`owner_user_name`](Self::owner_user_name).
-    pub fn owner_user_name(mut self, value: impl Into<String>) -> Self {
-        self.owner_user_name = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`GetCrmGroupChatMultiResponseBodyResult`].
 pub static GET_CRM_GROUP_CHAT_MULTI_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -196,12 +128,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetCrmGroupChatMulti, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetCrmGroupChatMulti, C> {
-    /// Sets [`openConversationIds`](GetCrmGroupChatMultiRequest::open_conversation_ids).
-    pub fn open_conversation_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.open_conversation_ids(value);
-        self
     }
 }

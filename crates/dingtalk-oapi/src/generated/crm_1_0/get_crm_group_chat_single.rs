@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/crmGroupChats/query`: Get crm group chat single.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get crm group chat single.
 ///
 /// `POST /v1.0/crm/crmGroupChats/query`
@@ -23,7 +25,8 @@ pub type GetCrmGroupChatSingleError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`GetCrmGroupChatSingle`]: Get crm group chat single.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetCrmGroupChatSingle)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmGroupChatSingleRequest {
@@ -31,19 +34,8 @@ pub struct GetCrmGroupChatSingleRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_conversation_id: Option<String>,
 }
-impl GetCrmGroupChatSingleRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`open_conversation_id`](Self::open_conversation_id).
-    pub fn open_conversation_id(mut self, value: impl Into<String>) -> Self {
-        self.open_conversation_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetCrmGroupChatSingle`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmGroupChatSingleResponse {
@@ -71,52 +63,6 @@ pub struct GetCrmGroupChatSingleResponse {
     /// A `string` value. Wire name `ownerUserName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_name: Option<String>,
-}
-impl GetCrmGroupChatSingleResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`gmt_create`](Self::gmt_create).
-    pub fn gmt_create(mut self, value: i64) -> Self {
-        self.gmt_create = Some(value);
-        self
-    }
-    /// Sets [`icon_url`](Self::icon_url).
-    pub fn icon_url(mut self, value: impl Into<String>) -> Self {
-        self.icon_url = Some(value.into());
-        self
-    }
-    /// Sets [`member_count`](Self::member_count).
-    pub fn member_count(mut self, value: i64) -> Self {
-        self.member_count = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`open_conversation_id`](Self::open_conversation_id).
-    pub fn open_conversation_id(mut self, value: impl Into<String>) -> Self {
-        self.open_conversation_id = Some(value.into());
-        self
-    }
-    /// Sets [`open_group_set_id`](Self::open_group_set_id).
-    pub fn open_group_set_id(mut self, value: impl Into<String>) -> Self {
-        self.open_group_set_id = Some(value.into());
-        self
-    }
-    /// Sets [`owner_user_id`](Self::owner_user_id).
-    pub fn owner_user_id(mut self, value: impl Into<String>) -> Self {
-        self.owner_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`owner_user_name`](Self::owner_user_name).
-    pub fn owner_user_name(mut self, value: impl Into<String>) -> Self {
-        self.owner_user_name = Some(value.into());
-        self
-    }
 }
 impl rt::ResponseEnvelope for GetCrmGroupChatSingleResponse {}
 /// How [`GetCrmGroupChatSingle`] is called: everything the generic runtime needs.
@@ -157,12 +103,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetCrmGroupChatSingle, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetCrmGroupChatSingle, C> {
-    /// Sets [`openConversationId`](GetCrmGroupChatSingleRequest::open_conversation_id).
-    pub fn open_conversation_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.open_conversation_id(value);
-        self
     }
 }

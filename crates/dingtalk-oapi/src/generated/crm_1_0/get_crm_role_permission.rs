@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/crm/permissions`: Get crm role permission.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get crm role permission.
 ///
 /// `GET /v1.0/crm/permissions`
@@ -23,7 +25,8 @@ pub type GetCrmRolePermissionError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`GetCrmRolePermission`]: Get crm role permission.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetCrmRolePermission)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionRequest {
@@ -34,47 +37,17 @@ pub struct GetCrmRolePermissionRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
 }
-impl GetCrmRolePermissionRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_type`](Self::biz_type).
-    pub fn biz_type(mut self, value: impl Into<String>) -> Self {
-        self.biz_type = Some(value.into());
-        self
-    }
-    /// Sets [`resource_id`](Self::resource_id).
-    pub fn resource_id(mut self, value: impl Into<String>) -> Self {
-        self.resource_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetCrmRolePermission`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionResponse {
     /// A `list<GetCrmRolePermissionResponseBodyPermissions>` value. Required.
     #[serde(default)]
     pub permissions: Vec<GetCrmRolePermissionResponseBodyPermissions>,
 }
-impl GetCrmRolePermissionResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`permissions`](Self::permissions).
-    pub fn permissions(
-        mut self,
-        value: impl Into<Vec<GetCrmRolePermissionResponseBodyPermissions>>,
-    ) -> Self {
-        self.permissions = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetCrmRolePermissionResponse {}
 /// GetCrmRolePermissionResponseBodyPermissions
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionResponseBodyPermissions {
@@ -100,66 +73,6 @@ pub struct GetCrmRolePermissionResponseBodyPermissions {
     pub role_member_list: Vec<GetCrmRolePermissionResponseBodyPermissionsRoleMemberList>,
     /// A `string` value. Wire name `roleName`. Required.
     pub role_name: String,
-}
-impl GetCrmRolePermissionResponseBodyPermissions {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`default_role`](Self::default_role).
-    pub fn default_role(mut self, value: bool) -> Self {
-        self.default_role = value;
-        self
-    }
-    /// Sets [`field_scopes`](Self::field_scopes).
-    pub fn field_scopes(
-        mut self,
-        value: impl Into<Vec<GetCrmRolePermissionResponseBodyPermissionsFieldScopes>>,
-    ) -> Self {
-        self.field_scopes = value.into();
-        self
-    }
-    /// Sets [`managing_scope_list`](Self::managing_scope_list).
-    pub fn managing_scope_list(
-        mut self,
-        value: impl Into<
-            Vec<GetCrmRolePermissionResponseBodyPermissionsManagingScopeList>,
-        >,
-    ) -> Self {
-        self.managing_scope_list = value.into();
-        self
-    }
-    /// Sets [`operate_scopes`](Self::operate_scopes).
-    pub fn operate_scopes(
-        mut self,
-        value: impl Into<Vec<GetCrmRolePermissionResponseBodyPermissionsOperateScopes>>,
-    ) -> Self {
-        self.operate_scopes = value.into();
-        self
-    }
-    /// Sets [`resource_id`](Self::resource_id).
-    pub fn resource_id(mut self, value: impl Into<String>) -> Self {
-        self.resource_id = value.into();
-        self
-    }
-    /// Sets [`role_id`](Self::role_id).
-    pub fn role_id(mut self, value: f64) -> Self {
-        self.role_id = value;
-        self
-    }
-    /// Sets [`role_member_list`](Self::role_member_list).
-    pub fn role_member_list(
-        mut self,
-        value: impl Into<Vec<GetCrmRolePermissionResponseBodyPermissionsRoleMemberList>>,
-    ) -> Self {
-        self.role_member_list = value.into();
-        self
-    }
-    /// Sets [`role_name`](Self::role_name).
-    pub fn role_name(mut self, value: impl Into<String>) -> Self {
-        self.role_name = value.into();
-        self
-    }
 }
 /// Wire schema of [`GetCrmRolePermissionResponseBodyPermissions`].
 pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -208,7 +121,7 @@ pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_SCHEMA: rt::ObjectS
     ],
 };
 /// GetCrmRolePermissionResponseBodyPermissionsFieldScopes
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionResponseBodyPermissionsFieldScopes {
@@ -217,22 +130,6 @@ pub struct GetCrmRolePermissionResponseBodyPermissionsFieldScopes {
     pub field_actions: Vec<String>,
     /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-}
-impl GetCrmRolePermissionResponseBodyPermissionsFieldScopes {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_actions`](Self::field_actions).
-    pub fn field_actions(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.field_actions = value.into();
-        self
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
 }
 /// Wire schema of [`GetCrmRolePermissionResponseBodyPermissionsFieldScopes`].
 pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_FIELD_SCOPES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -244,7 +141,7 @@ pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_FIELD_SCOPES_SCHEMA
     ],
 };
 /// GetCrmRolePermissionResponseBodyPermissionsManagingScopeList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionResponseBodyPermissionsManagingScopeList {
     /// A `GetCrmRolePermissionResponseBodyPermissionsManagingScopeListExt` value. Required.
@@ -253,30 +150,6 @@ pub struct GetCrmRolePermissionResponseBodyPermissionsManagingScopeList {
     pub manager: bool,
     /// A `string` value. Required.
     pub r#type: String,
-}
-impl GetCrmRolePermissionResponseBodyPermissionsManagingScopeList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`ext`](Self::ext).
-    pub fn ext(
-        mut self,
-        value: GetCrmRolePermissionResponseBodyPermissionsManagingScopeListExt,
-    ) -> Self {
-        self.ext = value;
-        self
-    }
-    /// Sets [`manager`](Self::manager).
-    pub fn manager(mut self, value: bool) -> Self {
-        self.manager = value;
-        self
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = value.into();
-        self
-    }
 }
 /// Wire schema of [`GetCrmRolePermissionResponseBodyPermissionsManagingScopeList`].
 pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_MANAGING_SCOPE_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -294,7 +167,7 @@ pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_MANAGING_SCOPE_LIST
     ],
 };
 /// GetCrmRolePermissionResponseBodyPermissionsManagingScopeListExt
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionResponseBodyPermissionsManagingScopeListExt {
@@ -304,22 +177,6 @@ pub struct GetCrmRolePermissionResponseBodyPermissionsManagingScopeListExt {
     /// A `list<string>` value. Wire name `userIdList`. Required.
     #[serde(default)]
     pub user_id_list: Vec<String>,
-}
-impl GetCrmRolePermissionResponseBodyPermissionsManagingScopeListExt {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`dept_id_list`](Self::dept_id_list).
-    pub fn dept_id_list(mut self, value: impl Into<Vec<f64>>) -> Self {
-        self.dept_id_list = value.into();
-        self
-    }
-    /// Sets [`user_id_list`](Self::user_id_list).
-    pub fn user_id_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.user_id_list = value.into();
-        self
-    }
 }
 /// Wire schema of [`GetCrmRolePermissionResponseBodyPermissionsManagingScopeListExt`].
 pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_MANAGING_SCOPE_LIST_EXT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -332,7 +189,7 @@ pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_MANAGING_SCOPE_LIST
     ],
 };
 /// GetCrmRolePermissionResponseBodyPermissionsOperateScopes
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionResponseBodyPermissionsOperateScopes {
@@ -340,22 +197,6 @@ pub struct GetCrmRolePermissionResponseBodyPermissionsOperateScopes {
     pub has_auth: bool,
     /// A `string` value. Required.
     pub r#type: String,
-}
-impl GetCrmRolePermissionResponseBodyPermissionsOperateScopes {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_auth`](Self::has_auth).
-    pub fn has_auth(mut self, value: bool) -> Self {
-        self.has_auth = value;
-        self
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = value.into();
-        self
-    }
 }
 /// Wire schema of [`GetCrmRolePermissionResponseBodyPermissionsOperateScopes`].
 pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_OPERATE_SCOPES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -366,7 +207,7 @@ pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_OPERATE_SCOPES_SCHE
     ],
 };
 /// GetCrmRolePermissionResponseBodyPermissionsRoleMemberList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionResponseBodyPermissionsRoleMemberList {
@@ -379,32 +220,6 @@ pub struct GetCrmRolePermissionResponseBodyPermissionsRoleMemberList {
     /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-}
-impl GetCrmRolePermissionResponseBodyPermissionsRoleMemberList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`member_id`](Self::member_id).
-    pub fn member_id(mut self, value: impl Into<String>) -> Self {
-        self.member_id = value.into();
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = value.into();
-        self
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = value.into();
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`GetCrmRolePermissionResponseBodyPermissionsRoleMemberList`].
 pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_ROLE_MEMBER_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -456,17 +271,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetCrmRolePermission, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetCrmRolePermission, C> {
-    /// Sets [`bizType`](GetCrmRolePermissionRequest::biz_type).
-    pub fn biz_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.biz_type(value);
-        self
-    }
-    /// Sets [`resourceId`](GetCrmRolePermissionRequest::resource_id).
-    pub fn resource_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.resource_id(value);
-        self
     }
 }

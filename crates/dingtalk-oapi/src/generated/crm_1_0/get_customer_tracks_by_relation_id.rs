@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/crm/customerTracks`: Get customer tracks by relation id.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get customer tracks by relation id.
 ///
 /// `GET /v1.0/crm/customerTracks`
@@ -25,7 +27,8 @@ pub type GetCustomerTracksByRelationIdError = rt::Error<
 /// Parameters of [`GetCustomerTracksByRelationId`]: Get customer tracks by relation id.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetCustomerTracksByRelationId)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCustomerTracksByRelationIdRequest {
@@ -42,34 +45,8 @@ pub struct GetCustomerTracksByRelationIdRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_group: Option<i64>,
 }
-impl GetCustomerTracksByRelationIdRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = Some(value.into());
-        self
-    }
-    /// Sets [`relation_id`](Self::relation_id).
-    pub fn relation_id(mut self, value: impl Into<String>) -> Self {
-        self.relation_id = Some(value.into());
-        self
-    }
-    /// Sets [`type_group`](Self::type_group).
-    pub fn type_group(mut self, value: i64) -> Self {
-        self.type_group = Some(value);
-        self
-    }
-}
 /// The response of [`GetCustomerTracksByRelationId`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCustomerTracksByRelationIdResponse {
@@ -81,33 +58,9 @@ pub struct GetCustomerTracksByRelationIdResponse {
     #[serde(default)]
     pub result_list: Vec<GetCustomerTracksByRelationIdResponseBodyResultList>,
 }
-impl GetCustomerTracksByRelationIdResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = value;
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = value.into();
-        self
-    }
-    /// Sets [`result_list`](Self::result_list).
-    pub fn result_list(
-        mut self,
-        value: impl Into<Vec<GetCustomerTracksByRelationIdResponseBodyResultList>>,
-    ) -> Self {
-        self.result_list = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetCustomerTracksByRelationIdResponse {}
 /// GetCustomerTracksByRelationIdResponseBodyResultList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCustomerTracksByRelationIdResponseBodyResultList {
@@ -136,65 +89,6 @@ pub struct GetCustomerTracksByRelationIdResponseBodyResultList {
     /// A `i64` value. Wire name `typeGroup`. Required.
     pub type_group: i64,
 }
-impl GetCustomerTracksByRelationIdResponseBodyResultList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`content`](Self::content).
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.content = value.into();
-        self
-    }
-    /// Sets [`creator_name`](Self::creator_name).
-    pub fn creator_name(mut self, value: impl Into<String>) -> Self {
-        self.creator_name = value.into();
-        self
-    }
-    /// Sets [`detail`](Self::detail).
-    pub fn detail(mut self, value: rt::JsonValue) -> Self {
-        self.detail = Some(value);
-        self
-    }
-    /// Sets [`format`](Self::format).
-    pub fn format(mut self, value: impl Into<String>) -> Self {
-        self.format = value.into();
-        self
-    }
-    /// Sets [`gmt_create`](Self::gmt_create).
-    pub fn gmt_create(mut self, value: impl Into<String>) -> Self {
-        self.gmt_create = value.into();
-        self
-    }
-    /// Sets [`id`](Self::id).
-    pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets [`isv_info`](Self::isv_info).
-    pub fn isv_info(
-        mut self,
-        value: GetCustomerTracksByRelationIdResponseBodyResultListIsvInfo,
-    ) -> Self {
-        self.isv_info = Some(value);
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: i64) -> Self {
-        self.r#type = value;
-        self
-    }
-    /// Sets [`type_group`](Self::type_group).
-    pub fn type_group(mut self, value: i64) -> Self {
-        self.type_group = value;
-        self
-    }
-}
 /// Wire schema of [`GetCustomerTracksByRelationIdResponseBodyResultList`].
 pub static GET_CUSTOMER_TRACKS_BY_RELATION_ID_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCustomerTracksByRelationIdResponseBodyResultList",
@@ -217,7 +111,7 @@ pub static GET_CUSTOMER_TRACKS_BY_RELATION_ID_RESPONSE_BODY_RESULT_LIST_SCHEMA: 
     ],
 };
 /// GetCustomerTracksByRelationIdResponseBodyResultListIsvInfo
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCustomerTracksByRelationIdResponseBodyResultListIsvInfo {
@@ -227,22 +121,6 @@ pub struct GetCustomerTracksByRelationIdResponseBodyResultListIsvInfo {
     /// A `string` value. Wire name `orgName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_name: Option<String>,
-}
-impl GetCustomerTracksByRelationIdResponseBodyResultListIsvInfo {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`app_name`](Self::app_name).
-    pub fn app_name(mut self, value: impl Into<String>) -> Self {
-        self.app_name = Some(value.into());
-        self
-    }
-    /// Sets [`org_name`](Self::org_name).
-    pub fn org_name(mut self, value: impl Into<String>) -> Self {
-        self.org_name = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`GetCustomerTracksByRelationIdResponseBodyResultListIsvInfo`].
 pub static GET_CUSTOMER_TRACKS_BY_RELATION_ID_RESPONSE_BODY_RESULT_LIST_ISV_INFO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -295,27 +173,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetCustomerTracksByRelationId, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetCustomerTracksByRelationId, C> {
-    /// Sets [`maxResults`](GetCustomerTracksByRelationIdRequest::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.request = self.request.max_results(value);
-        self
-    }
-    /// Sets [`nextToken`](GetCustomerTracksByRelationIdRequest::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.next_token(value);
-        self
-    }
-    /// Sets [`relationId`](GetCustomerTracksByRelationIdRequest::relation_id).
-    pub fn relation_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.relation_id(value);
-        self
-    }
-    /// Sets [`typeGroup`](GetCustomerTracksByRelationIdRequest::type_group).
-    pub fn type_group(mut self, value: i64) -> Self {
-        self.request = self.request.type_group(value);
-        self
     }
 }

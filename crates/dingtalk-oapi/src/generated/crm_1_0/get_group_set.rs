@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/crm/groupSets`: Get group set.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get group set.
 ///
 /// `GET /v1.0/crm/groupSets`
@@ -23,7 +25,8 @@ pub type GetGroupSetError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetGroupSet`]: Get group set.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetGroupSet)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetGroupSetRequest {
@@ -31,19 +34,8 @@ pub struct GetGroupSetRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_group_set_id: Option<String>,
 }
-impl GetGroupSetRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`open_group_set_id`](Self::open_group_set_id).
-    pub fn open_group_set_id(mut self, value: impl Into<String>) -> Self {
-        self.open_group_set_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetGroupSet`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetGroupSetResponse {
@@ -98,103 +90,9 @@ pub struct GetGroupSetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
 }
-impl GetGroupSetResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`gmt_create`](Self::gmt_create).
-    pub fn gmt_create(mut self, value: impl Into<String>) -> Self {
-        self.gmt_create = Some(value.into());
-        self
-    }
-    /// Sets [`gmt_modified`](Self::gmt_modified).
-    pub fn gmt_modified(mut self, value: impl Into<String>) -> Self {
-        self.gmt_modified = Some(value.into());
-        self
-    }
-    /// Sets [`group_chat_count`](Self::group_chat_count).
-    pub fn group_chat_count(mut self, value: i64) -> Self {
-        self.group_chat_count = Some(value);
-        self
-    }
-    /// Sets [`invite_link`](Self::invite_link).
-    pub fn invite_link(mut self, value: impl Into<String>) -> Self {
-        self.invite_link = Some(value.into());
-        self
-    }
-    /// Sets [`last_open_conversation_id`](Self::last_open_conversation_id).
-    pub fn last_open_conversation_id(mut self, value: impl Into<String>) -> Self {
-        self.last_open_conversation_id = Some(value.into());
-        self
-    }
-    /// Sets [`manager`](Self::manager).
-    pub fn manager(
-        mut self,
-        value: impl Into<Vec<GetGroupSetResponseBodyManager>>,
-    ) -> Self {
-        self.manager = value.into();
-        self
-    }
-    /// Sets [`manager_user_ids`](Self::manager_user_ids).
-    pub fn manager_user_ids(mut self, value: impl Into<String>) -> Self {
-        self.manager_user_ids = Some(value.into());
-        self
-    }
-    /// Sets [`member_count`](Self::member_count).
-    pub fn member_count(mut self, value: i64) -> Self {
-        self.member_count = Some(value);
-        self
-    }
-    /// Sets [`member_quota`](Self::member_quota).
-    pub fn member_quota(mut self, value: i64) -> Self {
-        self.member_quota = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`notice`](Self::notice).
-    pub fn notice(mut self, value: impl Into<String>) -> Self {
-        self.notice = Some(value.into());
-        self
-    }
-    /// Sets [`notice_toped`](Self::notice_toped).
-    pub fn notice_toped(mut self, value: i64) -> Self {
-        self.notice_toped = Some(value);
-        self
-    }
-    /// Sets [`open_group_set_id`](Self::open_group_set_id).
-    pub fn open_group_set_id(mut self, value: impl Into<String>) -> Self {
-        self.open_group_set_id = Some(value.into());
-        self
-    }
-    /// Sets [`owner`](Self::owner).
-    pub fn owner(mut self, value: GetGroupSetResponseBodyOwner) -> Self {
-        self.owner = value;
-        self
-    }
-    /// Sets [`owner_user_id`](Self::owner_user_id).
-    pub fn owner_user_id(mut self, value: impl Into<String>) -> Self {
-        self.owner_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = Some(value.into());
-        self
-    }
-    /// Sets [`template_id`](Self::template_id).
-    pub fn template_id(mut self, value: impl Into<String>) -> Self {
-        self.template_id = Some(value.into());
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetGroupSetResponse {}
 /// GetGroupSetResponseBodyManager
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetGroupSetResponseBodyManager {
@@ -205,22 +103,6 @@ pub struct GetGroupSetResponseBodyManager {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl GetGroupSetResponseBodyManager {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`GetGroupSetResponseBodyManager`].
 pub static GET_GROUP_SET_RESPONSE_BODY_MANAGER_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetGroupSetResponseBodyManager",
@@ -230,7 +112,7 @@ pub static GET_GROUP_SET_RESPONSE_BODY_MANAGER_SCHEMA: rt::ObjectSchema = rt::Ob
     ],
 };
 /// GetGroupSetResponseBodyOwner
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetGroupSetResponseBodyOwner {
@@ -240,22 +122,6 @@ pub struct GetGroupSetResponseBodyOwner {
     /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-}
-impl GetGroupSetResponseBodyOwner {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`GetGroupSetResponseBodyOwner`].
 pub static GET_GROUP_SET_RESPONSE_BODY_OWNER_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -320,12 +186,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`GetGroupSetRequest`] for the parameters and [`GetGroupSetError`] for what can go wrong: `client.crm_1_0().get_group_set().send().await?`.
     pub fn get_group_set(&self) -> crate::generated::RequestBuilder<GetGroupSet, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetGroupSet, C> {
-    /// Sets [`openGroupSetId`](GetGroupSetRequest::open_group_set_id).
-    pub fn open_group_set_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.open_group_set_id(value);
-        self
     }
 }

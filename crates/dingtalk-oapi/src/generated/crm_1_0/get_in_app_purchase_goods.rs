@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/crm/inAppPurchaseGoods/infos`: Get in app purchase goods.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get in app purchase goods.
 ///
 /// `GET /v1.0/crm/inAppPurchaseGoods/infos`
@@ -23,7 +25,8 @@ pub type GetInAppPurchaseGoodsError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`GetInAppPurchaseGoods`]: Get in app purchase goods.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetInAppPurchaseGoods)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInAppPurchaseGoodsRequest {
@@ -31,39 +34,17 @@ pub struct GetInAppPurchaseGoodsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl GetInAppPurchaseGoodsRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetInAppPurchaseGoods`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetInAppPurchaseGoodsResponse {
     /// A `GetInAppPurchaseGoodsResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<GetInAppPurchaseGoodsResponseBodyResult>,
 }
-impl GetInAppPurchaseGoodsResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: GetInAppPurchaseGoodsResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetInAppPurchaseGoodsResponse {}
 /// GetInAppPurchaseGoodsResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInAppPurchaseGoodsResponseBodyResult {
@@ -75,25 +56,6 @@ pub struct GetInAppPurchaseGoodsResponseBodyResult {
     pub purchase_goods_list: Vec<
         GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsList,
     >,
-}
-impl GetInAppPurchaseGoodsResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`order_version`](Self::order_version).
-    pub fn order_version(mut self, value: impl Into<String>) -> Self {
-        self.order_version = Some(value.into());
-        self
-    }
-    /// Sets [`purchase_goods_list`](Self::purchase_goods_list).
-    pub fn purchase_goods_list(
-        mut self,
-        value: impl Into<Vec<GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsList>>,
-    ) -> Self {
-        self.purchase_goods_list = value.into();
-        self
-    }
 }
 /// Wire schema of [`GetInAppPurchaseGoodsResponseBodyResult`].
 pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -111,7 +73,7 @@ pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSche
     ],
 };
 /// GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsList {
@@ -159,88 +121,6 @@ pub struct GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
-impl GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`applicable_version`](Self::applicable_version).
-    pub fn applicable_version(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.applicable_version = value.into();
-        self
-    }
-    /// Sets [`apply_num`](Self::apply_num).
-    pub fn apply_num(mut self, value: i64) -> Self {
-        self.apply_num = Some(value);
-        self
-    }
-    /// Sets [`belong_industry`](Self::belong_industry).
-    pub fn belong_industry(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.belong_industry = value.into();
-        self
-    }
-    /// Sets [`goods_id`](Self::goods_id).
-    pub fn goods_id(mut self, value: impl Into<String>) -> Self {
-        self.goods_id = Some(value.into());
-        self
-    }
-    /// Sets [`goods_type`](Self::goods_type).
-    pub fn goods_type(mut self, value: impl Into<String>) -> Self {
-        self.goods_type = Some(value.into());
-        self
-    }
-    /// Sets [`icon`](Self::icon).
-    pub fn icon(mut self, value: impl Into<String>) -> Self {
-        self.icon = Some(value.into());
-        self
-    }
-    /// Sets [`main_operation_info`](Self::main_operation_info).
-    pub fn main_operation_info(
-        mut self,
-        value: GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMainOperationInfo,
-    ) -> Self {
-        self.main_operation_info = Some(value);
-        self
-    }
-    /// Sets [`media`](Self::media).
-    pub fn media(
-        mut self,
-        value: impl Into<
-            Vec<GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMedia>,
-        >,
-    ) -> Self {
-        self.media = value.into();
-        self
-    }
-    /// Sets [`price`](Self::price).
-    pub fn price(mut self, value: impl Into<String>) -> Self {
-        self.price = Some(value.into());
-        self
-    }
-    /// Sets [`sub_operation_info`](Self::sub_operation_info).
-    pub fn sub_operation_info(
-        mut self,
-        value: GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListSubOperationInfo,
-    ) -> Self {
-        self.sub_operation_info = Some(value);
-        self
-    }
-    /// Sets [`sub_title`](Self::sub_title).
-    pub fn sub_title(mut self, value: impl Into<String>) -> Self {
-        self.sub_title = Some(value.into());
-        self
-    }
-    /// Sets [`tag`](Self::tag).
-    pub fn tag(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.tag = value.into();
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsList`].
 pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_PURCHASE_GOODS_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsList",
@@ -284,7 +164,7 @@ pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_PURCHASE_GOODS_LIST_SC
     ],
 };
 /// GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMainOperationInfo
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMainOperationInfo {
@@ -298,27 +178,6 @@ pub struct GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMainOperation
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-impl GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMainOperationInfo {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`goods_code`](Self::goods_code).
-    pub fn goods_code(mut self, value: impl Into<String>) -> Self {
-        self.goods_code = Some(value.into());
-        self
-    }
-    /// Sets [`original_url`](Self::original_url).
-    pub fn original_url(mut self, value: impl Into<String>) -> Self {
-        self.original_url = Some(value.into());
-        self
-    }
-    /// Sets [`url`](Self::url).
-    pub fn url(mut self, value: impl Into<String>) -> Self {
-        self.url = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMainOperationInfo`].
 pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_PURCHASE_GOODS_LIST_MAIN_OPERATION_INFO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMainOperationInfo",
@@ -329,7 +188,7 @@ pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_PURCHASE_GOODS_LIST_MA
     ],
 };
 /// GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMedia
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMedia {
@@ -340,22 +199,6 @@ pub struct GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMedia {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-impl GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMedia {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`media_type`](Self::media_type).
-    pub fn media_type(mut self, value: impl Into<String>) -> Self {
-        self.media_type = Some(value.into());
-        self
-    }
-    /// Sets [`url`](Self::url).
-    pub fn url(mut self, value: impl Into<String>) -> Self {
-        self.url = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMedia`].
 pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_PURCHASE_GOODS_LIST_MEDIA_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMedia",
@@ -365,7 +208,7 @@ pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_PURCHASE_GOODS_LIST_ME
     ],
 };
 /// GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListSubOperationInfo
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListSubOperationInfo {
@@ -378,27 +221,6 @@ pub struct GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListSubOperationI
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-}
-impl GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListSubOperationInfo {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`goods_code`](Self::goods_code).
-    pub fn goods_code(mut self, value: impl Into<String>) -> Self {
-        self.goods_code = Some(value.into());
-        self
-    }
-    /// Sets [`original_url`](Self::original_url).
-    pub fn original_url(mut self, value: impl Into<String>) -> Self {
-        self.original_url = Some(value.into());
-        self
-    }
-    /// Sets [`url`](Self::url).
-    pub fn url(mut self, value: impl Into<String>) -> Self {
-        self.url = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListSubOperationInfo`].
 pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_PURCHASE_GOODS_LIST_SUB_OPERATION_INFO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -441,12 +263,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetInAppPurchaseGoods, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetInAppPurchaseGoods, C> {
-    /// Sets [`userId`](GetInAppPurchaseGoodsRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

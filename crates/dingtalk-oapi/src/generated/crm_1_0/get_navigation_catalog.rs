@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/crm/navigations/catalogs`: Get navigation catalog.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get navigation catalog.
 ///
 /// `GET /v1.0/crm/navigations/catalogs`
@@ -23,7 +25,8 @@ pub type GetNavigationCatalogError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`GetNavigationCatalog`]: Get navigation catalog.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetNavigationCatalog)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetNavigationCatalogRequest {
@@ -37,49 +40,17 @@ pub struct GetNavigationCatalogRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
-impl GetNavigationCatalogRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_trace_id`](Self::biz_trace_id).
-    pub fn biz_trace_id(mut self, value: impl Into<String>) -> Self {
-        self.biz_trace_id = Some(value.into());
-        self
-    }
-    /// Sets [`module`](Self::module).
-    pub fn module(mut self, value: impl Into<String>) -> Self {
-        self.module = Some(value.into());
-        self
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetNavigationCatalog`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetNavigationCatalogResponse {
     /// A `GetNavigationCatalogResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<GetNavigationCatalogResponseBodyResult>,
 }
-impl GetNavigationCatalogResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: GetNavigationCatalogResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetNavigationCatalogResponse {}
 /// GetNavigationCatalogResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetNavigationCatalogResponseBodyResult {
@@ -92,30 +63,6 @@ pub struct GetNavigationCatalogResponseBodyResult {
     /// A `list<GetNavigationCatalogResponseBodyResultNavCatalog>` value. Wire name `navCatalog`.
     #[serde(default)]
     pub nav_catalog: Vec<GetNavigationCatalogResponseBodyResultNavCatalog>,
-}
-impl GetNavigationCatalogResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_trace_id`](Self::biz_trace_id).
-    pub fn biz_trace_id(mut self, value: impl Into<String>) -> Self {
-        self.biz_trace_id = Some(value.into());
-        self
-    }
-    /// Sets [`module`](Self::module).
-    pub fn module(mut self, value: impl Into<String>) -> Self {
-        self.module = Some(value.into());
-        self
-    }
-    /// Sets [`nav_catalog`](Self::nav_catalog).
-    pub fn nav_catalog(
-        mut self,
-        value: impl Into<Vec<GetNavigationCatalogResponseBodyResultNavCatalog>>,
-    ) -> Self {
-        self.nav_catalog = value.into();
-        self
-    }
 }
 /// Wire schema of [`GetNavigationCatalogResponseBodyResult`].
 pub static GET_NAVIGATION_CATALOG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -134,7 +81,7 @@ pub static GET_NAVIGATION_CATALOG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema 
     ],
 };
 /// GetNavigationCatalogResponseBodyResultNavCatalog
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetNavigationCatalogResponseBodyResultNavCatalog {
@@ -153,37 +100,6 @@ pub struct GetNavigationCatalogResponseBodyResultNavCatalog {
     /// A `string` value. Wire name `navType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_type: Option<String>,
-}
-impl GetNavigationCatalogResponseBodyResultNavCatalog {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`children`](Self::children).
-    pub fn children(mut self, value: rt::JsonValue) -> Self {
-        self.children = Some(value);
-        self
-    }
-    /// Sets [`nav_code`](Self::nav_code).
-    pub fn nav_code(mut self, value: impl Into<String>) -> Self {
-        self.nav_code = Some(value.into());
-        self
-    }
-    /// Sets [`nav_id`](Self::nav_id).
-    pub fn nav_id(mut self, value: impl Into<String>) -> Self {
-        self.nav_id = Some(value.into());
-        self
-    }
-    /// Sets [`nav_name`](Self::nav_name).
-    pub fn nav_name(mut self, value: impl Into<String>) -> Self {
-        self.nav_name = Some(value.into());
-        self
-    }
-    /// Sets [`nav_type`](Self::nav_type).
-    pub fn nav_type(mut self, value: impl Into<String>) -> Self {
-        self.nav_type = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`GetNavigationCatalogResponseBodyResultNavCatalog`].
 pub static GET_NAVIGATION_CATALOG_RESPONSE_BODY_RESULT_NAV_CATALOG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -232,22 +148,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetNavigationCatalog, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetNavigationCatalog, C> {
-    /// Sets [`bizTraceId`](GetNavigationCatalogRequest::biz_trace_id).
-    pub fn biz_trace_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.biz_trace_id(value);
-        self
-    }
-    /// Sets [`module`](GetNavigationCatalogRequest::module).
-    pub fn module(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.module(value);
-        self
-    }
-    /// Sets [`operatorUserId`](GetNavigationCatalogRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
     }
 }

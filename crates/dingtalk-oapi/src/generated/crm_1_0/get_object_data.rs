@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/customObjects/datas/query`: Get object data.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get object data.
 ///
 /// `POST /v1.0/crm/customObjects/datas/query`
@@ -23,7 +25,8 @@ pub type GetObjectDataError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetObjectData`]: Get object data.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetObjectData)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetObjectDataRequest {
@@ -43,59 +46,17 @@ pub struct GetObjectDataRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_dsl: Option<String>,
 }
-impl GetObjectDataRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`current_operator_user_id`](Self::current_operator_user_id).
-    pub fn current_operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.current_operator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = Some(value.into());
-        self
-    }
-    /// Sets [`query_dsl`](Self::query_dsl).
-    pub fn query_dsl(mut self, value: impl Into<String>) -> Self {
-        self.query_dsl = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetObjectData`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetObjectDataResponse {
     /// A `GetObjectDataResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<GetObjectDataResponseBodyResult>,
 }
-impl GetObjectDataResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: GetObjectDataResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetObjectDataResponse {}
 /// GetObjectDataResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetObjectDataResponseBodyResult {
@@ -111,35 +72,6 @@ pub struct GetObjectDataResponseBodyResult {
     /// A `list<GetObjectDataResponseBodyResultValues>` value.
     #[serde(default)]
     pub values: Vec<GetObjectDataResponseBodyResultValues>,
-}
-impl GetObjectDataResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = Some(value);
-        self
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = Some(value.into());
-        self
-    }
-    /// Sets [`values`](Self::values).
-    pub fn values(
-        mut self,
-        value: impl Into<Vec<GetObjectDataResponseBodyResultValues>>,
-    ) -> Self {
-        self.values = value.into();
-        self
-    }
 }
 /// Wire schema of [`GetObjectDataResponseBodyResult`].
 pub static GET_OBJECT_DATA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -159,7 +91,7 @@ pub static GET_OBJECT_DATA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::O
     ],
 };
 /// GetObjectDataResponseBodyResultValues
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetObjectDataResponseBodyResultValues {
@@ -197,70 +129,6 @@ pub struct GetObjectDataResponseBodyResultValues {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proc_out_result: Option<String>,
 }
-impl GetObjectDataResponseBodyResultValues {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`creator_nick`](Self::creator_nick).
-    pub fn creator_nick(mut self, value: impl Into<String>) -> Self {
-        self.creator_nick = Some(value.into());
-        self
-    }
-    /// Sets [`creator_user_id`](Self::creator_user_id).
-    pub fn creator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.creator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`data`](Self::data).
-    pub fn data(mut self, value: rt::JsonValue) -> Self {
-        self.data = Some(value);
-        self
-    }
-    /// Sets [`extend_data`](Self::extend_data).
-    pub fn extend_data(mut self, value: rt::JsonValue) -> Self {
-        self.extend_data = Some(value);
-        self
-    }
-    /// Sets [`gmt_create`](Self::gmt_create).
-    pub fn gmt_create(mut self, value: impl Into<String>) -> Self {
-        self.gmt_create = Some(value.into());
-        self
-    }
-    /// Sets [`gmt_modified`](Self::gmt_modified).
-    pub fn gmt_modified(mut self, value: impl Into<String>) -> Self {
-        self.gmt_modified = Some(value.into());
-        self
-    }
-    /// Sets [`instance_id`](Self::instance_id).
-    pub fn instance_id(mut self, value: impl Into<String>) -> Self {
-        self.instance_id = Some(value.into());
-        self
-    }
-    /// Sets [`object_type`](Self::object_type).
-    pub fn object_type(mut self, value: impl Into<String>) -> Self {
-        self.object_type = Some(value.into());
-        self
-    }
-    /// Sets [`permission`](Self::permission).
-    pub fn permission(
-        mut self,
-        value: GetObjectDataResponseBodyResultValuesPermission,
-    ) -> Self {
-        self.permission = Some(value);
-        self
-    }
-    /// Sets [`proc_inst_status`](Self::proc_inst_status).
-    pub fn proc_inst_status(mut self, value: impl Into<String>) -> Self {
-        self.proc_inst_status = Some(value.into());
-        self
-    }
-    /// Sets [`proc_out_result`](Self::proc_out_result).
-    pub fn proc_out_result(mut self, value: impl Into<String>) -> Self {
-        self.proc_out_result = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`GetObjectDataResponseBodyResultValues`].
 pub static GET_OBJECT_DATA_RESPONSE_BODY_RESULT_VALUES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetObjectDataResponseBodyResultValues",
@@ -284,7 +152,7 @@ pub static GET_OBJECT_DATA_RESPONSE_BODY_RESULT_VALUES_SCHEMA: rt::ObjectSchema 
     ],
 };
 /// GetObjectDataResponseBodyResultValuesPermission
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetObjectDataResponseBodyResultValuesPermission {
@@ -294,22 +162,6 @@ pub struct GetObjectDataResponseBodyResultValuesPermission {
     /// A `list<string>` value. Wire name `participantUserIds`.
     #[serde(default)]
     pub participant_user_ids: Vec<String>,
-}
-impl GetObjectDataResponseBodyResultValuesPermission {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`owner_user_ids`](Self::owner_user_ids).
-    pub fn owner_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.owner_user_ids = value.into();
-        self
-    }
-    /// Sets [`participant_user_ids`](Self::participant_user_ids).
-    pub fn participant_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.participant_user_ids = value.into();
-        self
-    }
 }
 /// Wire schema of [`GetObjectDataResponseBodyResultValuesPermission`].
 pub static GET_OBJECT_DATA_RESPONSE_BODY_RESULT_VALUES_PERMISSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -361,32 +213,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`GetObjectDataRequest`] for the parameters and [`GetObjectDataError`] for what can go wrong: `client.crm_1_0().get_object_data().send().await?`.
     pub fn get_object_data(&self) -> crate::generated::RequestBuilder<GetObjectData, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetObjectData, C> {
-    /// Sets [`currentOperatorUserId`](GetObjectDataRequest::current_operator_user_id).
-    pub fn current_operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.current_operator_user_id(value);
-        self
-    }
-    /// Sets [`maxResults`](GetObjectDataRequest::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.request = self.request.max_results(value);
-        self
-    }
-    /// Sets [`name`](GetObjectDataRequest::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.name(value);
-        self
-    }
-    /// Sets [`nextToken`](GetObjectDataRequest::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.next_token(value);
-        self
-    }
-    /// Sets [`queryDsl`](GetObjectDataRequest::query_dsl).
-    pub fn query_dsl(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.query_dsl(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/crm/officialAccounts/contacts/{userId}`: Get official account contact info.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get official account contact info.
 ///
 /// `GET /v1.0/crm/officialAccounts/contacts/{userId}`
@@ -25,7 +27,8 @@ pub type GetOfficialAccountContactInfoError = rt::Error<
 /// Parameters of [`GetOfficialAccountContactInfo`]: Get official account contact info.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetOfficialAccountContactInfo)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactInfoRequest {
@@ -33,19 +36,8 @@ pub struct GetOfficialAccountContactInfoRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl GetOfficialAccountContactInfoRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetOfficialAccountContactInfo`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactInfoResponse {
@@ -67,42 +59,6 @@ pub struct GetOfficialAccountContactInfoResponse {
     /// A `list<string>` value. Wire name `userInfos`.
     #[serde(default)]
     pub user_infos: Vec<String>,
-}
-impl GetOfficialAccountContactInfoResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`auth_items`](Self::auth_items).
-    pub fn auth_items(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.auth_items = value.into();
-        self
-    }
-    /// Sets [`corp_name`](Self::corp_name).
-    pub fn corp_name(mut self, value: impl Into<String>) -> Self {
-        self.corp_name = Some(value.into());
-        self
-    }
-    /// Sets [`mobile`](Self::mobile).
-    pub fn mobile(mut self, value: impl Into<String>) -> Self {
-        self.mobile = Some(value.into());
-        self
-    }
-    /// Sets [`state_code`](Self::state_code).
-    pub fn state_code(mut self, value: impl Into<String>) -> Self {
-        self.state_code = Some(value.into());
-        self
-    }
-    /// Sets [`union_id`](Self::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.union_id = Some(value.into());
-        self
-    }
-    /// Sets [`user_infos`](Self::user_infos).
-    pub fn user_infos(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.user_infos = value.into();
-        self
-    }
 }
 impl rt::ResponseEnvelope for GetOfficialAccountContactInfoResponse {}
 /// How [`GetOfficialAccountContactInfo`] is called: everything the generic runtime needs.
@@ -139,12 +95,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetOfficialAccountContactInfo, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetOfficialAccountContactInfo, C> {
-    /// Sets [`userId`](GetOfficialAccountContactInfoRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

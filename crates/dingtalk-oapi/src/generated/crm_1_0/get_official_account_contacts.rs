@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/crm/officialAccounts/contacts`: Get official account contacts.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get official account contacts.
 ///
 /// `GET /v1.0/crm/officialAccounts/contacts`
@@ -23,7 +25,8 @@ pub type GetOfficialAccountContactsError = rt::Error<crate::generated::service::
 /// Parameters of [`GetOfficialAccountContacts`]: Get official account contacts.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetOfficialAccountContacts)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactsRequest {
@@ -34,24 +37,8 @@ pub struct GetOfficialAccountContactsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
-impl GetOfficialAccountContactsRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetOfficialAccountContacts`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactsResponse {
@@ -65,33 +52,9 @@ pub struct GetOfficialAccountContactsResponse {
     #[serde(default)]
     pub values: Vec<GetOfficialAccountContactsResponseBodyValues>,
 }
-impl GetOfficialAccountContactsResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = Some(value.into());
-        self
-    }
-    /// Sets [`values`](Self::values).
-    pub fn values(
-        mut self,
-        value: impl Into<Vec<GetOfficialAccountContactsResponseBodyValues>>,
-    ) -> Self {
-        self.values = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetOfficialAccountContactsResponse {}
 /// GetOfficialAccountContactsResponseBodyValues
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactsResponseBodyValues {
@@ -101,25 +64,6 @@ pub struct GetOfficialAccountContactsResponseBodyValues {
     /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-}
-impl GetOfficialAccountContactsResponseBodyValues {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`contacts`](Self::contacts).
-    pub fn contacts(
-        mut self,
-        value: impl Into<Vec<GetOfficialAccountContactsResponseBodyValuesContacts>>,
-    ) -> Self {
-        self.contacts = value.into();
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`GetOfficialAccountContactsResponseBodyValues`].
 pub static GET_OFFICIAL_ACCOUNT_CONTACTS_RESPONSE_BODY_VALUES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -137,7 +81,7 @@ pub static GET_OFFICIAL_ACCOUNT_CONTACTS_RESPONSE_BODY_VALUES_SCHEMA: rt::Object
     ],
 };
 /// GetOfficialAccountContactsResponseBodyValuesContacts
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactsResponseBodyValuesContacts {
@@ -168,55 +112,6 @@ pub struct GetOfficialAccountContactsResponseBodyValuesContacts {
         GetOfficialAccountContactsResponseBodyValuesContactsPermission,
     >,
 }
-impl GetOfficialAccountContactsResponseBodyValuesContacts {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`create_time`](Self::create_time).
-    pub fn create_time(mut self, value: impl Into<String>) -> Self {
-        self.create_time = Some(value.into());
-        self
-    }
-    /// Sets [`creator_nick`](Self::creator_nick).
-    pub fn creator_nick(mut self, value: impl Into<String>) -> Self {
-        self.creator_nick = Some(value.into());
-        self
-    }
-    /// Sets [`creator_user_id`](Self::creator_user_id).
-    pub fn creator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.creator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`data`](Self::data).
-    pub fn data(mut self, value: rt::JsonValue) -> Self {
-        self.data = Some(value);
-        self
-    }
-    /// Sets [`extend_data`](Self::extend_data).
-    pub fn extend_data(mut self, value: rt::JsonValue) -> Self {
-        self.extend_data = Some(value);
-        self
-    }
-    /// Sets [`instance_id`](Self::instance_id).
-    pub fn instance_id(mut self, value: impl Into<String>) -> Self {
-        self.instance_id = Some(value.into());
-        self
-    }
-    /// Sets [`modify_time`](Self::modify_time).
-    pub fn modify_time(mut self, value: impl Into<String>) -> Self {
-        self.modify_time = Some(value.into());
-        self
-    }
-    /// Sets [`permission`](Self::permission).
-    pub fn permission(
-        mut self,
-        value: GetOfficialAccountContactsResponseBodyValuesContactsPermission,
-    ) -> Self {
-        self.permission = Some(value);
-        self
-    }
-}
 /// Wire schema of [`GetOfficialAccountContactsResponseBodyValuesContacts`].
 pub static GET_OFFICIAL_ACCOUNT_CONTACTS_RESPONSE_BODY_VALUES_CONTACTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetOfficialAccountContactsResponseBodyValuesContacts",
@@ -237,7 +132,7 @@ pub static GET_OFFICIAL_ACCOUNT_CONTACTS_RESPONSE_BODY_VALUES_CONTACTS_SCHEMA: r
     ],
 };
 /// GetOfficialAccountContactsResponseBodyValuesContactsPermission
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactsResponseBodyValuesContactsPermission {
@@ -247,22 +142,6 @@ pub struct GetOfficialAccountContactsResponseBodyValuesContactsPermission {
     /// A `list<string>` value. Wire name `participantStaffIds`.
     #[serde(default)]
     pub participant_staff_ids: Vec<String>,
-}
-impl GetOfficialAccountContactsResponseBodyValuesContactsPermission {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`owner_staff_ids`](Self::owner_staff_ids).
-    pub fn owner_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.owner_staff_ids = value.into();
-        self
-    }
-    /// Sets [`participant_staff_ids`](Self::participant_staff_ids).
-    pub fn participant_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.participant_staff_ids = value.into();
-        self
-    }
 }
 /// Wire schema of [`GetOfficialAccountContactsResponseBodyValuesContactsPermission`].
 pub static GET_OFFICIAL_ACCOUNT_CONTACTS_RESPONSE_BODY_VALUES_CONTACTS_PERMISSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -319,17 +198,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetOfficialAccountContacts, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetOfficialAccountContacts, C> {
-    /// Sets [`maxResults`](GetOfficialAccountContactsRequest::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.request = self.request.max_results(value);
-        self
-    }
-    /// Sets [`nextToken`](GetOfficialAccountContactsRequest::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.next_token(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/crm/officialAccounts/oToMessages/sendResults`: Get official account oto message result.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get official account oto message result.
 ///
 /// `GET /v1.0/crm/officialAccounts/oToMessages/sendResults`
@@ -25,7 +27,8 @@ pub type GetOfficialAccountOtoMessageResultError = rt::Error<
 /// Parameters of [`GetOfficialAccountOtoMessageResult`]: Get official account oto message result.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetOfficialAccountOtoMessageResult)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountOtoMessageResultRequest {
@@ -36,24 +39,8 @@ pub struct GetOfficialAccountOtoMessageResultRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_push_id: Option<String>,
 }
-impl GetOfficialAccountOtoMessageResultRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`account_id`](Self::account_id).
-    pub fn account_id(mut self, value: impl Into<String>) -> Self {
-        self.account_id = Some(value.into());
-        self
-    }
-    /// Sets [`open_push_id`](Self::open_push_id).
-    pub fn open_push_id(mut self, value: impl Into<String>) -> Self {
-        self.open_push_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetOfficialAccountOtoMessageResult`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountOtoMessageResultResponse {
@@ -63,28 +50,9 @@ pub struct GetOfficialAccountOtoMessageResultResponse {
     /// A `GetOfficialAccountOtoMessageResultResponseBodyResult` value. Required.
     pub result: GetOfficialAccountOtoMessageResultResponseBodyResult,
 }
-impl GetOfficialAccountOtoMessageResultResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`request_id`](Self::request_id).
-    pub fn request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(
-        mut self,
-        value: GetOfficialAccountOtoMessageResultResponseBodyResult,
-    ) -> Self {
-        self.result = value;
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetOfficialAccountOtoMessageResultResponse {}
 /// GetOfficialAccountOtoMessageResultResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountOtoMessageResultResponseBodyResult {
@@ -93,22 +61,6 @@ pub struct GetOfficialAccountOtoMessageResultResponseBodyResult {
     pub read_user_id_list: Vec<String>,
     /// A `i64` value. Required.
     pub status: i64,
-}
-impl GetOfficialAccountOtoMessageResultResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`read_user_id_list`](Self::read_user_id_list).
-    pub fn read_user_id_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.read_user_id_list = value.into();
-        self
-    }
-    /// Sets [`status`](Self::status).
-    pub fn status(mut self, value: i64) -> Self {
-        self.status = value;
-        self
-    }
 }
 /// Wire schema of [`GetOfficialAccountOtoMessageResultResponseBodyResult`].
 pub static GET_OFFICIAL_ACCOUNT_OTO_MESSAGE_RESULT_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -161,17 +113,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetOfficialAccountOtoMessageResult, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetOfficialAccountOtoMessageResult, C> {
-    /// Sets [`accountId`](GetOfficialAccountOtoMessageResultRequest::account_id).
-    pub fn account_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.account_id(value);
-        self
-    }
-    /// Sets [`openPushId`](GetOfficialAccountOtoMessageResultRequest::open_push_id).
-    pub fn open_push_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.open_push_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/formRelatedTabs/datas/query`: Get related view tab data.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get related view tab data.
 ///
 /// `POST /v1.0/crm/formRelatedTabs/datas/query`
@@ -23,7 +25,8 @@ pub type GetRelatedViewTabDataError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`GetRelatedViewTabData`]: Get related view tab data.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetRelatedViewTabData)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelatedViewTabDataRequest {
@@ -46,80 +49,22 @@ pub struct GetRelatedViewTabDataRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_user_id: Option<String>,
 }
-impl GetRelatedViewTabDataRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`form_code`](Self::form_code).
-    pub fn form_code(mut self, value: impl Into<String>) -> Self {
-        self.form_code = Some(value.into());
-        self
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: i64) -> Self {
-        self.next_token = Some(value);
-        self
-    }
-    /// Sets [`related_field`](Self::related_field).
-    pub fn related_field(mut self, value: impl Into<String>) -> Self {
-        self.related_field = Some(value.into());
-        self
-    }
-    /// Sets [`related_inst_id`](Self::related_inst_id).
-    pub fn related_inst_id(mut self, value: impl Into<String>) -> Self {
-        self.related_inst_id = Some(value.into());
-        self
-    }
-    /// Sets [`view_user_id`](Self::view_user_id).
-    pub fn view_user_id(mut self, value: impl Into<String>) -> Self {
-        self.view_user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetRelatedViewTabData`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetRelatedViewTabDataResponse {
     /// A `GetRelatedViewTabDataResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<GetRelatedViewTabDataResponseBodyResult>,
 }
-impl GetRelatedViewTabDataResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: GetRelatedViewTabDataResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetRelatedViewTabDataResponse {}
 /// GetRelatedViewTabDataResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetRelatedViewTabDataResponseBodyResult {
     /// A `GetRelatedViewTabDataResponseBodyResultPage` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<GetRelatedViewTabDataResponseBodyResultPage>,
-}
-impl GetRelatedViewTabDataResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`page`](Self::page).
-    pub fn page(mut self, value: GetRelatedViewTabDataResponseBodyResultPage) -> Self {
-        self.page = Some(value);
-        self
-    }
 }
 /// Wire schema of [`GetRelatedViewTabDataResponseBodyResult`].
 pub static GET_RELATED_VIEW_TAB_DATA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -134,7 +79,7 @@ pub static GET_RELATED_VIEW_TAB_DATA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSche
     ],
 };
 /// GetRelatedViewTabDataResponseBodyResultPage
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelatedViewTabDataResponseBodyResultPage {
@@ -150,35 +95,6 @@ pub struct GetRelatedViewTabDataResponseBodyResultPage {
     /// A `i64` value. Wire name `totalCount`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
-}
-impl GetRelatedViewTabDataResponseBodyResultPage {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = Some(value);
-        self
-    }
-    /// Sets [`list`](Self::list).
-    pub fn list(
-        mut self,
-        value: impl Into<Vec<GetRelatedViewTabDataResponseBodyResultPageList>>,
-    ) -> Self {
-        self.list = value.into();
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: i64) -> Self {
-        self.next_token = Some(value);
-        self
-    }
-    /// Sets [`total_count`](Self::total_count).
-    pub fn total_count(mut self, value: i64) -> Self {
-        self.total_count = Some(value);
-        self
-    }
 }
 /// Wire schema of [`GetRelatedViewTabDataResponseBodyResultPage`].
 pub static GET_RELATED_VIEW_TAB_DATA_RESPONSE_BODY_RESULT_PAGE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -198,7 +114,7 @@ pub static GET_RELATED_VIEW_TAB_DATA_RESPONSE_BODY_RESULT_PAGE_SCHEMA: rt::Objec
     ],
 };
 /// GetRelatedViewTabDataResponseBodyResultPageList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelatedViewTabDataResponseBodyResultPageList {
@@ -211,27 +127,6 @@ pub struct GetRelatedViewTabDataResponseBodyResultPageList {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-}
-impl GetRelatedViewTabDataResponseBodyResultPageList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`abstract_message`](Self::abstract_message).
-    pub fn abstract_message(mut self, value: impl Into<String>) -> Self {
-        self.abstract_message = Some(value.into());
-        self
-    }
-    /// Sets [`create_time`](Self::create_time).
-    pub fn create_time(mut self, value: i64) -> Self {
-        self.create_time = Some(value);
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`GetRelatedViewTabDataResponseBodyResultPageList`].
 pub static GET_RELATED_VIEW_TAB_DATA_RESPONSE_BODY_RESULT_PAGE_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -281,37 +176,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetRelatedViewTabData, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetRelatedViewTabData, C> {
-    /// Sets [`formCode`](GetRelatedViewTabDataRequest::form_code).
-    pub fn form_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.form_code(value);
-        self
-    }
-    /// Sets [`maxResults`](GetRelatedViewTabDataRequest::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.request = self.request.max_results(value);
-        self
-    }
-    /// Sets [`nextToken`](GetRelatedViewTabDataRequest::next_token).
-    pub fn next_token(mut self, value: i64) -> Self {
-        self.request = self.request.next_token(value);
-        self
-    }
-    /// Sets [`relatedField`](GetRelatedViewTabDataRequest::related_field).
-    pub fn related_field(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.related_field(value);
-        self
-    }
-    /// Sets [`relatedInstId`](GetRelatedViewTabDataRequest::related_inst_id).
-    pub fn related_inst_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.related_inst_id(value);
-        self
-    }
-    /// Sets [`viewUserId`](GetRelatedViewTabDataRequest::view_user_id).
-    pub fn view_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.view_user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/formRelatedTabs/meta/query`: Get related view tab meta.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get related view tab meta.
 ///
 /// `POST /v1.0/crm/formRelatedTabs/meta/query`
@@ -23,7 +25,8 @@ pub type GetRelatedViewTabMetaError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`GetRelatedViewTabMeta`]: Get related view tab meta.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetRelatedViewTabMeta)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelatedViewTabMetaRequest {
@@ -34,47 +37,17 @@ pub struct GetRelatedViewTabMetaRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_user_id: Option<String>,
 }
-impl GetRelatedViewTabMetaRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`form_code`](Self::form_code).
-    pub fn form_code(mut self, value: impl Into<String>) -> Self {
-        self.form_code = Some(value.into());
-        self
-    }
-    /// Sets [`view_user_id`](Self::view_user_id).
-    pub fn view_user_id(mut self, value: impl Into<String>) -> Self {
-        self.view_user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetRelatedViewTabMeta`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetRelatedViewTabMetaResponse {
     /// A `list<GetRelatedViewTabMetaResponseBodyResults>` value.
     #[serde(default)]
     pub results: Vec<GetRelatedViewTabMetaResponseBodyResults>,
 }
-impl GetRelatedViewTabMetaResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`results`](Self::results).
-    pub fn results(
-        mut self,
-        value: impl Into<Vec<GetRelatedViewTabMetaResponseBodyResults>>,
-    ) -> Self {
-        self.results = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetRelatedViewTabMetaResponse {}
 /// GetRelatedViewTabMetaResponseBodyResults
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelatedViewTabMetaResponseBodyResults {
@@ -87,27 +60,6 @@ pub struct GetRelatedViewTabMetaResponseBodyResults {
     /// A `string` value. Wire name `tabTitle`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tab_title: Option<String>,
-}
-impl GetRelatedViewTabMetaResponseBodyResults {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`form_code`](Self::form_code).
-    pub fn form_code(mut self, value: impl Into<String>) -> Self {
-        self.form_code = Some(value.into());
-        self
-    }
-    /// Sets [`relate_component_id`](Self::relate_component_id).
-    pub fn relate_component_id(mut self, value: impl Into<String>) -> Self {
-        self.relate_component_id = Some(value.into());
-        self
-    }
-    /// Sets [`tab_title`](Self::tab_title).
-    pub fn tab_title(mut self, value: impl Into<String>) -> Self {
-        self.tab_title = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`GetRelatedViewTabMetaResponseBodyResults`].
 pub static GET_RELATED_VIEW_TAB_META_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -157,17 +109,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetRelatedViewTabMeta, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetRelatedViewTabMeta, C> {
-    /// Sets [`formCode`](GetRelatedViewTabMetaRequest::form_code).
-    pub fn form_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.form_code(value);
-        self
-    }
-    /// Sets [`viewUserId`](GetRelatedViewTabMetaRequest::view_user_id).
-    pub fn view_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.view_user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/crm/relationUkSettings`: Get relation uk setting.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get relation uk setting.
 ///
 /// `GET /v1.0/crm/relationUkSettings`
@@ -23,7 +25,8 @@ pub type GetRelationUkSettingError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`GetRelationUkSetting`]: Get relation uk setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetRelationUkSetting)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelationUkSettingRequest {
@@ -31,42 +34,17 @@ pub struct GetRelationUkSettingRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
-impl GetRelationUkSettingRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetRelationUkSetting`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetRelationUkSettingResponse {
     /// A `list<GetRelationUkSettingResponseBodyResult>` value.
     #[serde(default)]
     pub result: Vec<GetRelationUkSettingResponseBodyResult>,
 }
-impl GetRelationUkSettingResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(
-        mut self,
-        value: impl Into<Vec<GetRelationUkSettingResponseBodyResult>>,
-    ) -> Self {
-        self.result = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetRelationUkSettingResponse {}
 /// GetRelationUkSettingResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelationUkSettingResponseBodyResult {
@@ -75,22 +53,6 @@ pub struct GetRelationUkSettingResponseBodyResult {
     pub biz_alias: Option<String>,
     /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
-}
-impl GetRelationUkSettingResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_alias`](Self::biz_alias).
-    pub fn biz_alias(mut self, value: impl Into<String>) -> Self {
-        self.biz_alias = Some(value.into());
-        self
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = value.into();
-        self
-    }
 }
 /// Wire schema of [`GetRelationUkSettingResponseBodyResult`].
 pub static GET_RELATION_UK_SETTING_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -136,12 +98,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetRelationUkSetting, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetRelationUkSetting, C> {
-    /// Sets [`relationType`](GetRelationUkSettingRequest::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.relation_type(value);
-        self
     }
 }

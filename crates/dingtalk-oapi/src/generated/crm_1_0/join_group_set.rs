@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/groupSets/join`: Join group set.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Join group set.
 ///
 /// `POST /v1.0/crm/groupSets/join`
@@ -23,7 +25,8 @@ pub type JoinGroupSetError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`JoinGroupSet`]: Join group set.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = JoinGroupSet)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct JoinGroupSetRequest {
@@ -40,37 +43,8 @@ pub struct JoinGroupSetRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
-impl JoinGroupSetRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_data_list`](Self::biz_data_list).
-    pub fn biz_data_list(
-        mut self,
-        value: impl Into<Vec<JoinGroupSetRequestBizDataList>>,
-    ) -> Self {
-        self.biz_data_list = Some(value.into());
-        self
-    }
-    /// Sets [`corp_id`](Self::corp_id).
-    pub fn corp_id(mut self, value: impl Into<String>) -> Self {
-        self.corp_id = Some(value.into());
-        self
-    }
-    /// Sets [`open_group_set_id`](Self::open_group_set_id).
-    pub fn open_group_set_id(mut self, value: impl Into<String>) -> Self {
-        self.open_group_set_id = Some(value.into());
-        self
-    }
-    /// Sets [`union_id`](Self::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.union_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`JoinGroupSet`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct JoinGroupSetResponse {
@@ -79,25 +53,9 @@ pub struct JoinGroupSetResponse {
     /// A `string` value. Wire name `openConversationId`. Required.
     pub open_conversation_id: String,
 }
-impl JoinGroupSetResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`chat_id`](Self::chat_id).
-    pub fn chat_id(mut self, value: impl Into<String>) -> Self {
-        self.chat_id = value.into();
-        self
-    }
-    /// Sets [`open_conversation_id`](Self::open_conversation_id).
-    pub fn open_conversation_id(mut self, value: impl Into<String>) -> Self {
-        self.open_conversation_id = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for JoinGroupSetResponse {}
 /// JoinGroupSetRequestBizDataList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct JoinGroupSetRequestBizDataList {
@@ -110,27 +68,6 @@ pub struct JoinGroupSetRequestBizDataList {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-}
-impl JoinGroupSetRequestBizDataList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`extend_value`](Self::extend_value).
-    pub fn extend_value(mut self, value: impl Into<String>) -> Self {
-        self.extend_value = Some(value.into());
-        self
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`JoinGroupSetRequestBizDataList`].
 pub static JOIN_GROUP_SET_REQUEST_BIZ_DATA_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -179,30 +116,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`JoinGroupSetRequest`] for the parameters and [`JoinGroupSetError`] for what can go wrong: `client.crm_1_0().join_group_set().send().await?`.
     pub fn join_group_set(&self) -> crate::generated::RequestBuilder<JoinGroupSet, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<JoinGroupSet, C> {
-    /// Sets [`bizDataList`](JoinGroupSetRequest::biz_data_list).
-    pub fn biz_data_list(
-        mut self,
-        value: impl Into<Vec<JoinGroupSetRequestBizDataList>>,
-    ) -> Self {
-        self.request = self.request.biz_data_list(value);
-        self
-    }
-    /// Sets [`corpId`](JoinGroupSetRequest::corp_id).
-    pub fn corp_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.corp_id(value);
-        self
-    }
-    /// Sets [`openGroupSetId`](JoinGroupSetRequest::open_group_set_id).
-    pub fn open_group_set_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.open_group_set_id(value);
-        self
-    }
-    /// Sets [`unionId`](JoinGroupSetRequest::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.union_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/benefits/lists/query`: List available benefit.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// List available benefit.
 ///
 /// `POST /v1.0/crm/benefits/lists/query`
@@ -23,7 +25,8 @@ pub type ListAvailableBenefitError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`ListAvailableBenefit`]: List available benefit.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ListAvailableBenefit)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListAvailableBenefitRequest {
@@ -31,42 +34,17 @@ pub struct ListAvailableBenefitRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub benefit_code_list: Option<Vec<String>>,
 }
-impl ListAvailableBenefitRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`benefit_code_list`](Self::benefit_code_list).
-    pub fn benefit_code_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.benefit_code_list = Some(value.into());
-        self
-    }
-}
 /// The response of [`ListAvailableBenefit`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct ListAvailableBenefitResponse {
     /// A `list<ListAvailableBenefitResponseBodyResult>` value. Required.
     #[serde(default)]
     pub result: Vec<ListAvailableBenefitResponseBodyResult>,
 }
-impl ListAvailableBenefitResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(
-        mut self,
-        value: impl Into<Vec<ListAvailableBenefitResponseBodyResult>>,
-    ) -> Self {
-        self.result = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for ListAvailableBenefitResponse {}
 /// ListAvailableBenefitResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListAvailableBenefitResponseBodyResult {
@@ -90,47 +68,6 @@ pub struct ListAvailableBenefitResponseBodyResult {
     /// A `string` value. Wire name `versionName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_name: Option<String>,
-}
-impl ListAvailableBenefitResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`benefit_code`](Self::benefit_code).
-    pub fn benefit_code(mut self, value: impl Into<String>) -> Self {
-        self.benefit_code = value.into();
-        self
-    }
-    /// Sets [`end_time`](Self::end_time).
-    pub fn end_time(mut self, value: i64) -> Self {
-        self.end_time = Some(value);
-        self
-    }
-    /// Sets [`quota`](Self::quota).
-    pub fn quota(mut self, value: i64) -> Self {
-        self.quota = Some(value);
-        self
-    }
-    /// Sets [`start_time`](Self::start_time).
-    pub fn start_time(mut self, value: i64) -> Self {
-        self.start_time = Some(value);
-        self
-    }
-    /// Sets [`used_quota`](Self::used_quota).
-    pub fn used_quota(mut self, value: i64) -> Self {
-        self.used_quota = Some(value);
-        self
-    }
-    /// Sets [`version`](Self::version).
-    pub fn version(mut self, value: impl Into<String>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
-    /// Sets [`version_name`](Self::version_name).
-    pub fn version_name(mut self, value: impl Into<String>) -> Self {
-        self.version_name = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`ListAvailableBenefitResponseBodyResult`].
 pub static LIST_AVAILABLE_BENEFIT_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -188,12 +125,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<ListAvailableBenefit, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ListAvailableBenefit, C> {
-    /// Sets [`benefitCodeList`](ListAvailableBenefitRequest::benefit_code_list).
-    pub fn benefit_code_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.benefit_code_list(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/benefitLicenses/lists/query`: List benefit license.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// List benefit license.
 ///
 /// `POST /v1.0/crm/benefitLicenses/lists/query`
@@ -23,49 +25,25 @@ pub type ListBenefitLicenseError = rt::Error<crate::generated::service::ApiCode>
 /// Parameters of [`ListBenefitLicense`]: List benefit license.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ListBenefitLicense)]
 #[non_exhaustive]
 pub struct ListBenefitLicenseRequest {
     /// A `list<string>` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domains: Option<Vec<String>>,
 }
-impl ListBenefitLicenseRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`domains`](Self::domains).
-    pub fn domains(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.domains = Some(value.into());
-        self
-    }
-}
 /// The response of [`ListBenefitLicense`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct ListBenefitLicenseResponse {
     /// A `list<ListBenefitLicenseResponseBodyResult>` value. Required.
     #[serde(default)]
     pub result: Vec<ListBenefitLicenseResponseBodyResult>,
 }
-impl ListBenefitLicenseResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(
-        mut self,
-        value: impl Into<Vec<ListBenefitLicenseResponseBodyResult>>,
-    ) -> Self {
-        self.result = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for ListBenefitLicenseResponse {}
 /// ListBenefitLicenseResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct ListBenefitLicenseResponseBodyResult {
     /// A `string` value. Required.
@@ -73,25 +51,6 @@ pub struct ListBenefitLicenseResponseBodyResult {
     /// A `list<ListBenefitLicenseResponseBodyResultLicenses>` value. Required.
     #[serde(default)]
     pub licenses: Vec<ListBenefitLicenseResponseBodyResultLicenses>,
-}
-impl ListBenefitLicenseResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`domain`](Self::domain).
-    pub fn domain(mut self, value: impl Into<String>) -> Self {
-        self.domain = value.into();
-        self
-    }
-    /// Sets [`licenses`](Self::licenses).
-    pub fn licenses(
-        mut self,
-        value: impl Into<Vec<ListBenefitLicenseResponseBodyResultLicenses>>,
-    ) -> Self {
-        self.licenses = value.into();
-        self
-    }
 }
 /// Wire schema of [`ListBenefitLicenseResponseBodyResult`].
 pub static LIST_BENEFIT_LICENSE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -110,23 +69,12 @@ pub static LIST_BENEFIT_LICENSE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = 
     ],
 };
 /// ListBenefitLicenseResponseBodyResultLicenses
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBenefitLicenseResponseBodyResultLicenses {
     /// A `string` value. Wire name `licenseUserId`. Required.
     pub license_user_id: String,
-}
-impl ListBenefitLicenseResponseBodyResultLicenses {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`license_user_id`](Self::license_user_id).
-    pub fn license_user_id(mut self, value: impl Into<String>) -> Self {
-        self.license_user_id = value.into();
-        self
-    }
 }
 /// Wire schema of [`ListBenefitLicenseResponseBodyResultLicenses`].
 pub static LIST_BENEFIT_LICENSE_RESPONSE_BODY_RESULT_LICENSES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -175,12 +123,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<ListBenefitLicense, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ListBenefitLicense, C> {
-    /// Sets [`domains`](ListBenefitLicenseRequest::domains).
-    pub fn domains(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.request = self.request.domains(value);
-        self
     }
 }

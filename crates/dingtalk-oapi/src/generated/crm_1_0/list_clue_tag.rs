@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/crm/clues/tags`: List clue tag.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// List clue tag.
 ///
 /// `GET /v1.0/crm/clues/tags`
@@ -23,40 +25,21 @@ pub type ListClueTagError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`ListClueTag`]: List clue tag.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ListClueTag)]
 #[non_exhaustive]
 pub struct ListClueTagRequest {}
-impl ListClueTagRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
 /// The response of [`ListClueTag`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct ListClueTagResponse {
     /// A `list<ListClueTagResponseBodyResult>` value.
     #[serde(default)]
     pub result: Vec<ListClueTagResponseBodyResult>,
 }
-impl ListClueTagResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(
-        mut self,
-        value: impl Into<Vec<ListClueTagResponseBodyResult>>,
-    ) -> Self {
-        self.result = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for ListClueTagResponse {}
 /// ListClueTagResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListClueTagResponseBodyResult {
@@ -66,22 +49,6 @@ pub struct ListClueTagResponseBodyResult {
     /// A `string` value. Wire name `tagId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_id: Option<String>,
-}
-impl ListClueTagResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`tag_id`](Self::tag_id).
-    pub fn tag_id(mut self, value: impl Into<String>) -> Self {
-        self.tag_id = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`ListClueTagResponseBodyResult`].
 pub static LIST_CLUE_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -125,4 +92,3 @@ impl<C: Clone> super::Operations<C> {
         crate::generated::RequestBuilder::new(self.client.clone())
     }
 }
-impl<C> crate::generated::RequestBuilder<ListClueTag, C> {}

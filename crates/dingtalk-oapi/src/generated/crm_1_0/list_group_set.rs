@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/crm/groupSets/lists`: List group set.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// List group set.
 ///
 /// `GET /v1.0/crm/groupSets/lists`
@@ -23,7 +25,8 @@ pub type ListGroupSetError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`ListGroupSet`]: List group set.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ListGroupSet)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListGroupSetRequest {
@@ -40,34 +43,8 @@ pub struct ListGroupSetRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
-impl ListGroupSetRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = Some(value.into());
-        self
-    }
-    /// Sets [`query_dsl`](Self::query_dsl).
-    pub fn query_dsl(mut self, value: impl Into<String>) -> Self {
-        self.query_dsl = Some(value.into());
-        self
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = Some(value.into());
-        self
-    }
-}
 /// The response of [`ListGroupSet`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListGroupSetResponse {
@@ -84,38 +61,9 @@ pub struct ListGroupSetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
-impl ListGroupSetResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = Some(value.into());
-        self
-    }
-    /// Sets [`result_list`](Self::result_list).
-    pub fn result_list(
-        mut self,
-        value: impl Into<Vec<ListGroupSetResponseBodyResultList>>,
-    ) -> Self {
-        self.result_list = value.into();
-        self
-    }
-    /// Sets [`total_count`](Self::total_count).
-    pub fn total_count(mut self, value: i64) -> Self {
-        self.total_count = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for ListGroupSetResponse {}
 /// ListGroupSetResponseBodyResultList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListGroupSetResponseBodyResultList {
@@ -166,95 +114,6 @@ pub struct ListGroupSetResponseBodyResultList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
 }
-impl ListGroupSetResponseBodyResultList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`gmt_create`](Self::gmt_create).
-    pub fn gmt_create(mut self, value: impl Into<String>) -> Self {
-        self.gmt_create = Some(value.into());
-        self
-    }
-    /// Sets [`gmt_modified`](Self::gmt_modified).
-    pub fn gmt_modified(mut self, value: impl Into<String>) -> Self {
-        self.gmt_modified = Some(value.into());
-        self
-    }
-    /// Sets [`group_chat_count`](Self::group_chat_count).
-    pub fn group_chat_count(mut self, value: i64) -> Self {
-        self.group_chat_count = Some(value);
-        self
-    }
-    /// Sets [`last_open_conversation_id`](Self::last_open_conversation_id).
-    pub fn last_open_conversation_id(mut self, value: impl Into<String>) -> Self {
-        self.last_open_conversation_id = value.into();
-        self
-    }
-    /// Sets [`manager`](Self::manager).
-    pub fn manager(
-        mut self,
-        value: impl Into<Vec<ListGroupSetResponseBodyResultListManager>>,
-    ) -> Self {
-        self.manager = value.into();
-        self
-    }
-    /// Sets [`manager_user_ids`](Self::manager_user_ids).
-    pub fn manager_user_ids(mut self, value: impl Into<String>) -> Self {
-        self.manager_user_ids = Some(value.into());
-        self
-    }
-    /// Sets [`member_count`](Self::member_count).
-    pub fn member_count(mut self, value: i64) -> Self {
-        self.member_count = Some(value);
-        self
-    }
-    /// Sets [`member_quota`](Self::member_quota).
-    pub fn member_quota(mut self, value: i64) -> Self {
-        self.member_quota = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`notice`](Self::notice).
-    pub fn notice(mut self, value: impl Into<String>) -> Self {
-        self.notice = Some(value.into());
-        self
-    }
-    /// Sets [`notice_toped`](Self::notice_toped).
-    pub fn notice_toped(mut self, value: i64) -> Self {
-        self.notice_toped = Some(value);
-        self
-    }
-    /// Sets [`open_group_set_id`](Self::open_group_set_id).
-    pub fn open_group_set_id(mut self, value: impl Into<String>) -> Self {
-        self.open_group_set_id = Some(value.into());
-        self
-    }
-    /// Sets [`owner`](Self::owner).
-    pub fn owner(mut self, value: ListGroupSetResponseBodyResultListOwner) -> Self {
-        self.owner = value;
-        self
-    }
-    /// Sets [`owner_user_id`](Self::owner_user_id).
-    pub fn owner_user_id(mut self, value: impl Into<String>) -> Self {
-        self.owner_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = Some(value.into());
-        self
-    }
-    /// Sets [`template_id`](Self::template_id).
-    pub fn template_id(mut self, value: impl Into<String>) -> Self {
-        self.template_id = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`ListGroupSetResponseBodyResultList`].
 pub static LIST_GROUP_SET_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListGroupSetResponseBodyResultList",
@@ -293,7 +152,7 @@ pub static LIST_GROUP_SET_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = r
     ],
 };
 /// ListGroupSetResponseBodyResultListManager
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListGroupSetResponseBodyResultListManager {
@@ -304,22 +163,6 @@ pub struct ListGroupSetResponseBodyResultListManager {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl ListGroupSetResponseBodyResultListManager {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`ListGroupSetResponseBodyResultListManager`].
 pub static LIST_GROUP_SET_RESPONSE_BODY_RESULT_LIST_MANAGER_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListGroupSetResponseBodyResultListManager",
@@ -329,7 +172,7 @@ pub static LIST_GROUP_SET_RESPONSE_BODY_RESULT_LIST_MANAGER_SCHEMA: rt::ObjectSc
     ],
 };
 /// ListGroupSetResponseBodyResultListOwner
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListGroupSetResponseBodyResultListOwner {
@@ -339,22 +182,6 @@ pub struct ListGroupSetResponseBodyResultListOwner {
     /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-}
-impl ListGroupSetResponseBodyResultListOwner {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`ListGroupSetResponseBodyResultListOwner`].
 pub static LIST_GROUP_SET_RESPONSE_BODY_RESULT_LIST_OWNER_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -407,27 +234,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`ListGroupSetRequest`] for the parameters and [`ListGroupSetError`] for what can go wrong: `client.crm_1_0().list_group_set().send().await?`.
     pub fn list_group_set(&self) -> crate::generated::RequestBuilder<ListGroupSet, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ListGroupSet, C> {
-    /// Sets [`maxResults`](ListGroupSetRequest::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.request = self.request.max_results(value);
-        self
-    }
-    /// Sets [`nextToken`](ListGroupSetRequest::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.next_token(value);
-        self
-    }
-    /// Sets [`queryDsl`](ListGroupSetRequest::query_dsl).
-    pub fn query_dsl(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.query_dsl(value);
-        self
-    }
-    /// Sets [`relationType`](ListGroupSetRequest::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.relation_type(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/customerInstances`: Query all customer.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Query all customer.
 ///
 /// `POST /v1.0/crm/customerInstances`
@@ -23,7 +25,8 @@ pub type QueryAllCustomerError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`QueryAllCustomer`]: Query all customer.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = QueryAllCustomer)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllCustomerRequest {
@@ -40,54 +43,17 @@ pub struct QueryAllCustomerRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
-impl QueryAllCustomerRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = Some(value.into());
-        self
-    }
-    /// Sets [`object_type`](Self::object_type).
-    pub fn object_type(mut self, value: impl Into<String>) -> Self {
-        self.object_type = Some(value.into());
-        self
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`QueryAllCustomer`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct QueryAllCustomerResponse {
     /// A `QueryAllCustomerResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<QueryAllCustomerResponseBodyResult>,
 }
-impl QueryAllCustomerResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: QueryAllCustomerResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for QueryAllCustomerResponse {}
 /// QueryAllCustomerResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllCustomerResponseBodyResult {
@@ -100,30 +66,6 @@ pub struct QueryAllCustomerResponseBodyResult {
     /// A `list<QueryAllCustomerResponseBodyResultValues>` value.
     #[serde(default)]
     pub values: Vec<QueryAllCustomerResponseBodyResultValues>,
-}
-impl QueryAllCustomerResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = Some(value.into());
-        self
-    }
-    /// Sets [`values`](Self::values).
-    pub fn values(
-        mut self,
-        value: impl Into<Vec<QueryAllCustomerResponseBodyResultValues>>,
-    ) -> Self {
-        self.values = value.into();
-        self
-    }
 }
 /// Wire schema of [`QueryAllCustomerResponseBodyResult`].
 pub static QUERY_ALL_CUSTOMER_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -142,7 +84,7 @@ pub static QUERY_ALL_CUSTOMER_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt
     ],
 };
 /// QueryAllCustomerResponseBodyResultValues
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllCustomerResponseBodyResultValues {
@@ -180,70 +122,6 @@ pub struct QueryAllCustomerResponseBodyResultValues {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process_out_result: Option<String>,
 }
-impl QueryAllCustomerResponseBodyResultValues {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`create_time`](Self::create_time).
-    pub fn create_time(mut self, value: impl Into<String>) -> Self {
-        self.create_time = Some(value.into());
-        self
-    }
-    /// Sets [`creator_nick`](Self::creator_nick).
-    pub fn creator_nick(mut self, value: impl Into<String>) -> Self {
-        self.creator_nick = Some(value.into());
-        self
-    }
-    /// Sets [`creator_user_id`](Self::creator_user_id).
-    pub fn creator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.creator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`data`](Self::data).
-    pub fn data(mut self, value: rt::JsonValue) -> Self {
-        self.data = Some(value);
-        self
-    }
-    /// Sets [`extend_data`](Self::extend_data).
-    pub fn extend_data(mut self, value: rt::JsonValue) -> Self {
-        self.extend_data = Some(value);
-        self
-    }
-    /// Sets [`instance_id`](Self::instance_id).
-    pub fn instance_id(mut self, value: impl Into<String>) -> Self {
-        self.instance_id = Some(value.into());
-        self
-    }
-    /// Sets [`modify_time`](Self::modify_time).
-    pub fn modify_time(mut self, value: impl Into<String>) -> Self {
-        self.modify_time = Some(value.into());
-        self
-    }
-    /// Sets [`object_type`](Self::object_type).
-    pub fn object_type(mut self, value: impl Into<String>) -> Self {
-        self.object_type = Some(value.into());
-        self
-    }
-    /// Sets [`permission`](Self::permission).
-    pub fn permission(
-        mut self,
-        value: QueryAllCustomerResponseBodyResultValuesPermission,
-    ) -> Self {
-        self.permission = Some(value);
-        self
-    }
-    /// Sets [`process_instance_status`](Self::process_instance_status).
-    pub fn process_instance_status(mut self, value: impl Into<String>) -> Self {
-        self.process_instance_status = Some(value.into());
-        self
-    }
-    /// Sets [`process_out_result`](Self::process_out_result).
-    pub fn process_out_result(mut self, value: impl Into<String>) -> Self {
-        self.process_out_result = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`QueryAllCustomerResponseBodyResultValues`].
 pub static QUERY_ALL_CUSTOMER_RESPONSE_BODY_RESULT_VALUES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryAllCustomerResponseBodyResultValues",
@@ -267,7 +145,7 @@ pub static QUERY_ALL_CUSTOMER_RESPONSE_BODY_RESULT_VALUES_SCHEMA: rt::ObjectSche
     ],
 };
 /// QueryAllCustomerResponseBodyResultValuesPermission
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllCustomerResponseBodyResultValuesPermission {
@@ -277,22 +155,6 @@ pub struct QueryAllCustomerResponseBodyResultValuesPermission {
     /// A `list<string>` value. Wire name `participantStaffIds`.
     #[serde(default)]
     pub participant_staff_ids: Vec<String>,
-}
-impl QueryAllCustomerResponseBodyResultValuesPermission {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`owner_staff_ids`](Self::owner_staff_ids).
-    pub fn owner_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.owner_staff_ids = value.into();
-        self
-    }
-    /// Sets [`participant_staff_ids`](Self::participant_staff_ids).
-    pub fn participant_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.participant_staff_ids = value.into();
-        self
-    }
 }
 /// Wire schema of [`QueryAllCustomerResponseBodyResultValuesPermission`].
 pub static QUERY_ALL_CUSTOMER_RESPONSE_BODY_RESULT_VALUES_PERMISSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -345,27 +207,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<QueryAllCustomer, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<QueryAllCustomer, C> {
-    /// Sets [`maxResults`](QueryAllCustomerRequest::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.request = self.request.max_results(value);
-        self
-    }
-    /// Sets [`nextToken`](QueryAllCustomerRequest::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.next_token(value);
-        self
-    }
-    /// Sets [`objectType`](QueryAllCustomerRequest::object_type).
-    pub fn object_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.object_type(value);
-        self
-    }
-    /// Sets [`operatorUserId`](QueryAllCustomerRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
     }
 }

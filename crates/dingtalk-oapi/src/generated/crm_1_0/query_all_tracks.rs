@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/crm/customers/tracks`: Query all tracks.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Query all tracks.
 ///
 /// `GET /v1.0/crm/customers/tracks`
@@ -23,7 +25,8 @@ pub type QueryAllTracksError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`QueryAllTracks`]: Query all tracks.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = QueryAllTracks)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllTracksRequest {
@@ -37,29 +40,8 @@ pub struct QueryAllTracksRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<String>,
 }
-impl QueryAllTracksRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = Some(value.into());
-        self
-    }
-    /// Sets [`order`](Self::order).
-    pub fn order(mut self, value: impl Into<String>) -> Self {
-        self.order = Some(value.into());
-        self
-    }
-}
 /// The response of [`QueryAllTracks`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllTracksResponse {
@@ -76,38 +58,9 @@ pub struct QueryAllTracksResponse {
     #[serde(default)]
     pub values: Vec<QueryAllTracksResponseBodyValues>,
 }
-impl QueryAllTracksResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = Some(value);
-        self
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = Some(value.into());
-        self
-    }
-    /// Sets [`values`](Self::values).
-    pub fn values(
-        mut self,
-        value: impl Into<Vec<QueryAllTracksResponseBodyValues>>,
-    ) -> Self {
-        self.values = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for QueryAllTracksResponse {}
 /// QueryAllTracksResponseBodyValues
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllTracksResponseBodyValues {
@@ -131,47 +84,6 @@ pub struct QueryAllTracksResponseBodyValues {
     /// A `i64` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<i64>,
-}
-impl QueryAllTracksResponseBodyValues {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_id`](Self::biz_id).
-    pub fn biz_id(mut self, value: impl Into<String>) -> Self {
-        self.biz_id = Some(value.into());
-        self
-    }
-    /// Sets [`creator`](Self::creator).
-    pub fn creator(mut self, value: impl Into<String>) -> Self {
-        self.creator = Some(value.into());
-        self
-    }
-    /// Sets [`customer_id`](Self::customer_id).
-    pub fn customer_id(mut self, value: impl Into<String>) -> Self {
-        self.customer_id = Some(value.into());
-        self
-    }
-    /// Sets [`gmt_create`](Self::gmt_create).
-    pub fn gmt_create(mut self, value: i64) -> Self {
-        self.gmt_create = Some(value);
-        self
-    }
-    /// Sets [`id`](Self::id).
-    pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = value.into();
-        self
-    }
-    /// Sets [`sub_type`](Self::sub_type).
-    pub fn sub_type(mut self, value: i64) -> Self {
-        self.sub_type = Some(value);
-        self
-    }
-    /// Sets [`type`](Self::type).
-    pub fn r#type(mut self, value: i64) -> Self {
-        self.r#type = Some(value);
-        self
-    }
 }
 /// Wire schema of [`QueryAllTracksResponseBodyValues`].
 pub static QUERY_ALL_TRACKS_RESPONSE_BODY_VALUES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -227,22 +139,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<QueryAllTracks, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<QueryAllTracks, C> {
-    /// Sets [`maxResults`](QueryAllTracksRequest::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.request = self.request.max_results(value);
-        self
-    }
-    /// Sets [`nextToken`](QueryAllTracksRequest::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.next_token(value);
-        self
-    }
-    /// Sets [`order`](QueryAllTracksRequest::order).
-    pub fn order(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.order(value);
-        self
     }
 }

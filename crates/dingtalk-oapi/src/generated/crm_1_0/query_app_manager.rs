@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/apps/managers/query`: Query app manager.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Query app manager.
 ///
 /// `POST /v1.0/crm/apps/managers/query`
@@ -23,7 +25,8 @@ pub type QueryAppManagerError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`QueryAppManager`]: Query app manager.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = QueryAppManager)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAppManagerRequest {
@@ -31,42 +34,17 @@ pub struct QueryAppManagerRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
-impl QueryAppManagerRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`QueryAppManager`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct QueryAppManagerResponse {
     /// A `list<QueryAppManagerResponseBodyResult>` value.
     #[serde(default)]
     pub result: Vec<QueryAppManagerResponseBodyResult>,
 }
-impl QueryAppManagerResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(
-        mut self,
-        value: impl Into<Vec<QueryAppManagerResponseBodyResult>>,
-    ) -> Self {
-        self.result = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for QueryAppManagerResponse {}
 /// QueryAppManagerResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAppManagerResponseBodyResult {
@@ -79,27 +57,6 @@ pub struct QueryAppManagerResponseBodyResult {
     /// A `string` value. Wire name `userId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-}
-impl QueryAppManagerResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`avatar_url`](Self::avatar_url).
-    pub fn avatar_url(mut self, value: impl Into<String>) -> Self {
-        self.avatar_url = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`QueryAppManagerResponseBodyResult`].
 pub static QUERY_APP_MANAGER_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -146,12 +103,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<QueryAppManager, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<QueryAppManager, C> {
-    /// Sets [`operatorUserId`](QueryAppManagerRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/benefitInventories/query`: Query benefit inventory.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Query benefit inventory.
 ///
 /// `POST /v1.0/crm/benefitInventories/query`
@@ -23,7 +25,8 @@ pub type QueryBenefitInventoryError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`QueryBenefitInventory`]: Query benefit inventory.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = QueryBenefitInventory)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryBenefitInventoryRequest {
@@ -31,39 +34,17 @@ pub struct QueryBenefitInventoryRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub benefit_code: Option<String>,
 }
-impl QueryBenefitInventoryRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`benefit_code`](Self::benefit_code).
-    pub fn benefit_code(mut self, value: impl Into<String>) -> Self {
-        self.benefit_code = Some(value.into());
-        self
-    }
-}
 /// The response of [`QueryBenefitInventory`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct QueryBenefitInventoryResponse {
     /// A `QueryBenefitInventoryResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<QueryBenefitInventoryResponseBodyResult>,
 }
-impl QueryBenefitInventoryResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: QueryBenefitInventoryResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for QueryBenefitInventoryResponse {}
 /// QueryBenefitInventoryResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryBenefitInventoryResponseBodyResult {
@@ -73,22 +54,6 @@ pub struct QueryBenefitInventoryResponseBodyResult {
     /// A `i64` value. Wire name `usedQuota`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used_quota: Option<i64>,
-}
-impl QueryBenefitInventoryResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`total_quota`](Self::total_quota).
-    pub fn total_quota(mut self, value: i64) -> Self {
-        self.total_quota = Some(value);
-        self
-    }
-    /// Sets [`used_quota`](Self::used_quota).
-    pub fn used_quota(mut self, value: i64) -> Self {
-        self.used_quota = Some(value);
-        self
-    }
 }
 /// Wire schema of [`QueryBenefitInventoryResponseBodyResult`].
 pub static QUERY_BENEFIT_INVENTORY_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -130,12 +95,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<QueryBenefitInventory, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<QueryBenefitInventory, C> {
-    /// Sets [`benefitCode`](QueryBenefitInventoryRequest::benefit_code).
-    pub fn benefit_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.benefit_code(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/crm/clues/followStatuses`: Query clue follow status.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Query clue follow status.
 ///
 /// `GET /v1.0/crm/clues/followStatuses`
@@ -23,7 +25,8 @@ pub type QueryClueFollowStatusError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`QueryClueFollowStatus`]: Query clue follow status.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = QueryClueFollowStatus)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryClueFollowStatusRequest {
@@ -31,42 +34,17 @@ pub struct QueryClueFollowStatusRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clue_id: Option<String>,
 }
-impl QueryClueFollowStatusRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`clue_id`](Self::clue_id).
-    pub fn clue_id(mut self, value: impl Into<String>) -> Self {
-        self.clue_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`QueryClueFollowStatus`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct QueryClueFollowStatusResponse {
     /// A `list<QueryClueFollowStatusResponseBodyResult>` value.
     #[serde(default)]
     pub result: Vec<QueryClueFollowStatusResponseBodyResult>,
 }
-impl QueryClueFollowStatusResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(
-        mut self,
-        value: impl Into<Vec<QueryClueFollowStatusResponseBodyResult>>,
-    ) -> Self {
-        self.result = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for QueryClueFollowStatusResponse {}
 /// QueryClueFollowStatusResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryClueFollowStatusResponseBodyResult {
@@ -79,27 +57,6 @@ pub struct QueryClueFollowStatusResponseBodyResult {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-}
-impl QueryClueFollowStatusResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`clue_id`](Self::clue_id).
-    pub fn clue_id(mut self, value: impl Into<String>) -> Self {
-        self.clue_id = Some(value.into());
-        self
-    }
-    /// Sets [`scope`](Self::scope).
-    pub fn scope(mut self, value: impl Into<String>) -> Self {
-        self.scope = Some(value.into());
-        self
-    }
-    /// Sets [`status`](Self::status).
-    pub fn status(mut self, value: impl Into<String>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`QueryClueFollowStatusResponseBodyResult`].
 pub static QUERY_CLUE_FOLLOW_STATUS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -146,12 +103,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<QueryClueFollowStatus, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<QueryClueFollowStatus, C> {
-    /// Sets [`clueId`](QueryClueFollowStatusRequest::clue_id).
-    pub fn clue_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.clue_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/crm/crmGroupChats`: Query crm group chats.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Query crm group chats.
 ///
 /// `GET /v1.0/crm/crmGroupChats`
@@ -23,7 +25,8 @@ pub type QueryCrmGroupChatsError = rt::Error<crate::generated::service::ApiCode>
 /// Parameters of [`QueryCrmGroupChats`]: Query crm group chats.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = QueryCrmGroupChats)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmGroupChatsRequest {
@@ -40,34 +43,8 @@ pub struct QueryCrmGroupChatsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
-impl QueryCrmGroupChatsRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = Some(value.into());
-        self
-    }
-    /// Sets [`query_dsl`](Self::query_dsl).
-    pub fn query_dsl(mut self, value: impl Into<String>) -> Self {
-        self.query_dsl = Some(value.into());
-        self
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = Some(value.into());
-        self
-    }
-}
 /// The response of [`QueryCrmGroupChats`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmGroupChatsResponse {
@@ -83,38 +60,9 @@ pub struct QueryCrmGroupChatsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
-impl QueryCrmGroupChatsResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = value;
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = Some(value.into());
-        self
-    }
-    /// Sets [`result_list`](Self::result_list).
-    pub fn result_list(
-        mut self,
-        value: impl Into<Vec<QueryCrmGroupChatsResponseBodyResultList>>,
-    ) -> Self {
-        self.result_list = value.into();
-        self
-    }
-    /// Sets [`total_count`](Self::total_count).
-    pub fn total_count(mut self, value: i64) -> Self {
-        self.total_count = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for QueryCrmGroupChatsResponse {}
 /// QueryCrmGroupChatsResponseBodyResultList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmGroupChatsResponseBodyResultList {
@@ -133,47 +81,6 @@ pub struct QueryCrmGroupChatsResponseBodyResultList {
     pub owner_user_id: String,
     /// A `string` value. Wire name `ownerUserName`. Required.
     pub owner_user_name: String,
-}
-impl QueryCrmGroupChatsResponseBodyResultList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`gmt_create`](Self::gmt_create).
-    pub fn gmt_create(mut self, value: i64) -> Self {
-        self.gmt_create = value;
-        self
-    }
-    /// Sets [`member_count`](Self::member_count).
-    pub fn member_count(mut self, value: i64) -> Self {
-        self.member_count = value;
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = value.into();
-        self
-    }
-    /// Sets [`open_conversation_id`](Self::open_conversation_id).
-    pub fn open_conversation_id(mut self, value: impl Into<String>) -> Self {
-        self.open_conversation_id = value.into();
-        self
-    }
-    /// Sets [`open_group_set_id`](Self::open_group_set_id).
-    pub fn open_group_set_id(mut self, value: impl Into<String>) -> Self {
-        self.open_group_set_id = Some(value.into());
-        self
-    }
-    /// Sets [`owner_user_id`](Self::owner_user_id).
-    pub fn owner_user_id(mut self, value: impl Into<String>) -> Self {
-        self.owner_user_id = value.into();
-        self
-    }
-    /// Sets [`owner_user_name`](Self::owner_user_name).
-    pub fn owner_user_name(mut self, value: impl Into<String>) -> Self {
-        self.owner_user_name = value.into();
-        self
-    }
 }
 /// Wire schema of [`QueryCrmGroupChatsResponseBodyResultList`].
 pub static QUERY_CRM_GROUP_CHATS_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -232,27 +139,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<QueryCrmGroupChats, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<QueryCrmGroupChats, C> {
-    /// Sets [`maxResults`](QueryCrmGroupChatsRequest::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.request = self.request.max_results(value);
-        self
-    }
-    /// Sets [`nextToken`](QueryCrmGroupChatsRequest::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.next_token(value);
-        self
-    }
-    /// Sets [`queryDsl`](QueryCrmGroupChatsRequest::query_dsl).
-    pub fn query_dsl(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.query_dsl(value);
-        self
-    }
-    /// Sets [`relationType`](QueryCrmGroupChatsRequest::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.relation_type(value);
-        self
     }
 }

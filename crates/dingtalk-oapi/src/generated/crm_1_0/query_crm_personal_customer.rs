@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/crm/personalCustomers`: Query crm personal customer.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Query crm personal customer.
 ///
 /// `GET /v1.0/crm/personalCustomers`
@@ -23,7 +25,8 @@ pub type QueryCrmPersonalCustomerError = rt::Error<crate::generated::service::Ap
 /// Parameters of [`QueryCrmPersonalCustomer`]: Query crm personal customer.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = QueryCrmPersonalCustomer)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmPersonalCustomerRequest {
@@ -43,39 +46,8 @@ pub struct QueryCrmPersonalCustomerRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
-impl QueryCrmPersonalCustomerRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`current_operator_user_id`](Self::current_operator_user_id).
-    pub fn current_operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.current_operator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = Some(value.into());
-        self
-    }
-    /// Sets [`query_dsl`](Self::query_dsl).
-    pub fn query_dsl(mut self, value: impl Into<String>) -> Self {
-        self.query_dsl = Some(value.into());
-        self
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = Some(value.into());
-        self
-    }
-}
 /// The response of [`QueryCrmPersonalCustomer`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmPersonalCustomerResponse {
@@ -95,43 +67,9 @@ pub struct QueryCrmPersonalCustomerResponse {
     #[serde(default)]
     pub values: Vec<QueryCrmPersonalCustomerResponseBodyValues>,
 }
-impl QueryCrmPersonalCustomerResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = Some(value);
-        self
-    }
-    /// Sets [`max_results`](Self::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
-        self
-    }
-    /// Sets [`next_token`](Self::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.next_token = Some(value.into());
-        self
-    }
-    /// Sets [`total_count`](Self::total_count).
-    pub fn total_count(mut self, value: i64) -> Self {
-        self.total_count = Some(value);
-        self
-    }
-    /// Sets [`values`](Self::values).
-    pub fn values(
-        mut self,
-        value: impl Into<Vec<QueryCrmPersonalCustomerResponseBodyValues>>,
-    ) -> Self {
-        self.values = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for QueryCrmPersonalCustomerResponse {}
 /// QueryCrmPersonalCustomerResponseBodyValues
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmPersonalCustomerResponseBodyValues {
@@ -158,70 +96,6 @@ pub struct QueryCrmPersonalCustomerResponseBodyValues {
     /// A `string` value. Wire name `procOutResult`. Required.
     pub proc_out_result: String,
 }
-impl QueryCrmPersonalCustomerResponseBodyValues {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`creator_nick`](Self::creator_nick).
-    pub fn creator_nick(mut self, value: impl Into<String>) -> Self {
-        self.creator_nick = value.into();
-        self
-    }
-    /// Sets [`creator_user_id`](Self::creator_user_id).
-    pub fn creator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.creator_user_id = value.into();
-        self
-    }
-    /// Sets [`data`](Self::data).
-    pub fn data(mut self, value: rt::JsonValue) -> Self {
-        self.data = value;
-        self
-    }
-    /// Sets [`extend_data`](Self::extend_data).
-    pub fn extend_data(mut self, value: rt::JsonValue) -> Self {
-        self.extend_data = value;
-        self
-    }
-    /// Sets [`gmt_create`](Self::gmt_create).
-    pub fn gmt_create(mut self, value: impl Into<String>) -> Self {
-        self.gmt_create = value.into();
-        self
-    }
-    /// Sets [`gmt_modified`](Self::gmt_modified).
-    pub fn gmt_modified(mut self, value: impl Into<String>) -> Self {
-        self.gmt_modified = value.into();
-        self
-    }
-    /// Sets [`instance_id`](Self::instance_id).
-    pub fn instance_id(mut self, value: impl Into<String>) -> Self {
-        self.instance_id = value.into();
-        self
-    }
-    /// Sets [`object_type`](Self::object_type).
-    pub fn object_type(mut self, value: impl Into<String>) -> Self {
-        self.object_type = value.into();
-        self
-    }
-    /// Sets [`permission`](Self::permission).
-    pub fn permission(
-        mut self,
-        value: QueryCrmPersonalCustomerResponseBodyValuesPermission,
-    ) -> Self {
-        self.permission = value;
-        self
-    }
-    /// Sets [`proc_inst_status`](Self::proc_inst_status).
-    pub fn proc_inst_status(mut self, value: impl Into<String>) -> Self {
-        self.proc_inst_status = value.into();
-        self
-    }
-    /// Sets [`proc_out_result`](Self::proc_out_result).
-    pub fn proc_out_result(mut self, value: impl Into<String>) -> Self {
-        self.proc_out_result = value.into();
-        self
-    }
-}
 /// Wire schema of [`QueryCrmPersonalCustomerResponseBodyValues`].
 pub static QUERY_CRM_PERSONAL_CUSTOMER_RESPONSE_BODY_VALUES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryCrmPersonalCustomerResponseBodyValues",
@@ -246,7 +120,7 @@ pub static QUERY_CRM_PERSONAL_CUSTOMER_RESPONSE_BODY_VALUES_SCHEMA: rt::ObjectSc
     ],
 };
 /// QueryCrmPersonalCustomerResponseBodyValuesPermission
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmPersonalCustomerResponseBodyValuesPermission {
@@ -256,22 +130,6 @@ pub struct QueryCrmPersonalCustomerResponseBodyValuesPermission {
     /// A `list<string>` value. Wire name `participantStaffIds`. Required.
     #[serde(default)]
     pub participant_staff_ids: Vec<String>,
-}
-impl QueryCrmPersonalCustomerResponseBodyValuesPermission {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`owner_staff_ids`](Self::owner_staff_ids).
-    pub fn owner_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.owner_staff_ids = value.into();
-        self
-    }
-    /// Sets [`participant_staff_ids`](Self::participant_staff_ids).
-    pub fn participant_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.participant_staff_ids = value.into();
-        self
-    }
 }
 /// Wire schema of [`QueryCrmPersonalCustomerResponseBodyValuesPermission`].
 pub static QUERY_CRM_PERSONAL_CUSTOMER_RESPONSE_BODY_VALUES_PERMISSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -335,32 +193,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<QueryCrmPersonalCustomer, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<QueryCrmPersonalCustomer, C> {
-    /// Sets [`currentOperatorUserId`](QueryCrmPersonalCustomerRequest::current_operator_user_id).
-    pub fn current_operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.current_operator_user_id(value);
-        self
-    }
-    /// Sets [`maxResults`](QueryCrmPersonalCustomerRequest::max_results).
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.request = self.request.max_results(value);
-        self
-    }
-    /// Sets [`nextToken`](QueryCrmPersonalCustomerRequest::next_token).
-    pub fn next_token(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.next_token(value);
-        self
-    }
-    /// Sets [`queryDsl`](QueryCrmPersonalCustomerRequest::query_dsl).
-    pub fn query_dsl(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.query_dsl(value);
-        self
-    }
-    /// Sets [`relationType`](QueryCrmPersonalCustomerRequest::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.relation_type(value);
-        self
     }
 }

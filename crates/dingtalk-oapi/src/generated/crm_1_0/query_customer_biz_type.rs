@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/orgSettings/templates/customerBizTypes/query`: Query customer biz type.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Query customer biz type.
 ///
 /// `POST /v1.0/crm/orgSettings/templates/customerBizTypes/query`
@@ -23,7 +25,8 @@ pub type QueryCustomerBizTypeError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`QueryCustomerBizType`]: Query customer biz type.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = QueryCustomerBizType)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCustomerBizTypeRequest {
@@ -31,56 +34,23 @@ pub struct QueryCustomerBizTypeRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
-impl QueryCustomerBizTypeRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`QueryCustomerBizType`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct QueryCustomerBizTypeResponse {
     /// A `QueryCustomerBizTypeResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<QueryCustomerBizTypeResponseBodyResult>,
 }
-impl QueryCustomerBizTypeResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: QueryCustomerBizTypeResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for QueryCustomerBizTypeResponse {}
 /// QueryCustomerBizTypeResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCustomerBizTypeResponseBodyResult {
     /// A `string` value. Wire name `customerBizType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_biz_type: Option<String>,
-}
-impl QueryCustomerBizTypeResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`customer_biz_type`](Self::customer_biz_type).
-    pub fn customer_biz_type(mut self, value: impl Into<String>) -> Self {
-        self.customer_biz_type = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`QueryCustomerBizTypeResponseBodyResult`].
 pub static QUERY_CUSTOMER_BIZ_TYPE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -121,12 +91,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<QueryCustomerBizType, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<QueryCustomerBizType, C> {
-    /// Sets [`operatorUserId`](QueryCustomerBizTypeRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/crm/globalInfos`: Query global info.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Query global info.
 ///
 /// `GET /v1.0/crm/globalInfos`
@@ -23,7 +25,8 @@ pub type QueryGlobalInfoError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`QueryGlobalInfo`]: Query global info.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = QueryGlobalInfo)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryGlobalInfoRequest {
@@ -31,39 +34,17 @@ pub struct QueryGlobalInfoRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl QueryGlobalInfoRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`QueryGlobalInfo`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct QueryGlobalInfoResponse {
     /// A `QueryGlobalInfoResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<QueryGlobalInfoResponseBodyResult>,
 }
-impl QueryGlobalInfoResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: QueryGlobalInfoResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for QueryGlobalInfoResponse {}
 /// QueryGlobalInfoResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct QueryGlobalInfoResponseBodyResult {
     /// A `bool` value. Wire name `oemEnable`.
@@ -74,22 +55,6 @@ pub struct QueryGlobalInfoResponseBodyResult {
     #[serde(rename = "t2t3Coexist")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub t_2t_3coexist: Option<bool>,
-}
-impl QueryGlobalInfoResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`oem_enable`](Self::oem_enable).
-    pub fn oem_enable(mut self, value: bool) -> Self {
-        self.oem_enable = Some(value);
-        self
-    }
-    /// Sets [`t_2t_3coexist`](Self::t_2t_3coexist).
-    pub fn t_2t_3coexist(mut self, value: bool) -> Self {
-        self.t_2t_3coexist = Some(value);
-        self
-    }
 }
 /// Wire schema of [`QueryGlobalInfoResponseBodyResult`].
 pub static QUERY_GLOBAL_INFO_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -131,12 +96,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<QueryGlobalInfo, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<QueryGlobalInfo, C> {
-    /// Sets [`userId`](QueryGlobalInfoRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/apps/adminPermissions/query`: Query has app permission.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Query has app permission.
 ///
 /// `POST /v1.0/crm/apps/adminPermissions/query`
@@ -23,7 +25,8 @@ pub type QueryHasAppPermissionError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`QueryHasAppPermission`]: Query has app permission.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = QueryHasAppPermission)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryHasAppPermissionRequest {
@@ -31,35 +34,13 @@ pub struct QueryHasAppPermissionRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
-impl QueryHasAppPermissionRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`QueryHasAppPermission`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct QueryHasAppPermissionResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
-}
-impl QueryHasAppPermissionResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: bool) -> Self {
-        self.result = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for QueryHasAppPermissionResponse {}
 /// How [`QueryHasAppPermission`] is called: everything the generic runtime needs.
@@ -91,12 +72,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<QueryHasAppPermission, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<QueryHasAppPermission, C> {
-    /// Sets [`operatorUserId`](QueryHasAppPermissionRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/crm/officialAccounts/basics/users`: Query official account user basic info.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Query official account user basic info.
 ///
 /// `GET /v1.0/crm/officialAccounts/basics/users`
@@ -25,7 +27,8 @@ pub type QueryOfficialAccountUserBasicInfoError = rt::Error<
 /// Parameters of [`QueryOfficialAccountUserBasicInfo`]: Query official account user basic info.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = QueryOfficialAccountUserBasicInfo)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryOfficialAccountUserBasicInfoRequest {
@@ -36,24 +39,8 @@ pub struct QueryOfficialAccountUserBasicInfoRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
-impl QueryOfficialAccountUserBasicInfoRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`binding_token`](Self::binding_token).
-    pub fn binding_token(mut self, value: impl Into<String>) -> Self {
-        self.binding_token = Some(value.into());
-        self
-    }
-    /// Sets [`union_id`](Self::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.union_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`QueryOfficialAccountUserBasicInfo`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryOfficialAccountUserBasicInfoResponse {
@@ -63,43 +50,13 @@ pub struct QueryOfficialAccountUserBasicInfoResponse {
     /// A `QueryOfficialAccountUserBasicInfoResponseBodyResult` value. Required.
     pub result: QueryOfficialAccountUserBasicInfoResponseBodyResult,
 }
-impl QueryOfficialAccountUserBasicInfoResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`request_id`](Self::request_id).
-    pub fn request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(
-        mut self,
-        value: QueryOfficialAccountUserBasicInfoResponseBodyResult,
-    ) -> Self {
-        self.result = value;
-        self
-    }
-}
 impl rt::ResponseEnvelope for QueryOfficialAccountUserBasicInfoResponse {}
 /// QueryOfficialAccountUserBasicInfoResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct QueryOfficialAccountUserBasicInfoResponseBodyResult {
     /// A `string` value. Required.
     pub status: String,
-}
-impl QueryOfficialAccountUserBasicInfoResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`status`](Self::status).
-    pub fn status(mut self, value: impl Into<String>) -> Self {
-        self.status = value.into();
-        self
-    }
 }
 /// Wire schema of [`QueryOfficialAccountUserBasicInfoResponseBodyResult`].
 pub static QUERY_OFFICIAL_ACCOUNT_USER_BASIC_INFO_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -145,17 +102,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<QueryOfficialAccountUserBasicInfo, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<QueryOfficialAccountUserBasicInfo, C> {
-    /// Sets [`bindingToken`](QueryOfficialAccountUserBasicInfoRequest::binding_token).
-    pub fn binding_token(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.binding_token(value);
-        self
-    }
-    /// Sets [`unionId`](QueryOfficialAccountUserBasicInfoRequest::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.union_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/crm/relations/datas/targets/{targetId}`: Query relation datas by target id.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Query relation datas by target id.
 ///
 /// `GET /v1.0/crm/relations/datas/targets/{targetId}`
@@ -25,7 +27,8 @@ pub type QueryRelationDatasByTargetIdError = rt::Error<
 /// Parameters of [`QueryRelationDatasByTargetId`]: Query relation datas by target id.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = QueryRelationDatasByTargetId)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryRelationDatasByTargetIdRequest {
@@ -36,47 +39,17 @@ pub struct QueryRelationDatasByTargetIdRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
-impl QueryRelationDatasByTargetIdRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`target_id`](Self::target_id).
-    pub fn target_id(mut self, value: impl Into<String>) -> Self {
-        self.target_id = Some(value.into());
-        self
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = Some(value.into());
-        self
-    }
-}
 /// The response of [`QueryRelationDatasByTargetId`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct QueryRelationDatasByTargetIdResponse {
     /// A `list<QueryRelationDatasByTargetIdResponseBodyRelations>` value. Required.
     #[serde(default)]
     pub relations: Vec<QueryRelationDatasByTargetIdResponseBodyRelations>,
 }
-impl QueryRelationDatasByTargetIdResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`relations`](Self::relations).
-    pub fn relations(
-        mut self,
-        value: impl Into<Vec<QueryRelationDatasByTargetIdResponseBodyRelations>>,
-    ) -> Self {
-        self.relations = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for QueryRelationDatasByTargetIdResponse {}
 /// QueryRelationDatasByTargetIdResponseBodyRelations
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryRelationDatasByTargetIdResponseBodyRelations {
@@ -90,37 +63,6 @@ pub struct QueryRelationDatasByTargetIdResponseBodyRelations {
     pub relation_id: String,
     /// A `string` value. Wire name `relationType`. Required.
     pub relation_type: String,
-}
-impl QueryRelationDatasByTargetIdResponseBodyRelations {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_data_list`](Self::biz_data_list).
-    pub fn biz_data_list(
-        mut self,
-        value: impl Into<
-            Vec<QueryRelationDatasByTargetIdResponseBodyRelationsBizDataList>,
-        >,
-    ) -> Self {
-        self.biz_data_list = value.into();
-        self
-    }
-    /// Sets [`open_conversation_ids`](Self::open_conversation_ids).
-    pub fn open_conversation_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.open_conversation_ids = value.into();
-        self
-    }
-    /// Sets [`relation_id`](Self::relation_id).
-    pub fn relation_id(mut self, value: impl Into<String>) -> Self {
-        self.relation_id = value.into();
-        self
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = value.into();
-        self
-    }
 }
 /// Wire schema of [`QueryRelationDatasByTargetIdResponseBodyRelations`].
 pub static QUERY_RELATION_DATAS_BY_TARGET_ID_RESPONSE_BODY_RELATIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -145,7 +87,7 @@ pub static QUERY_RELATION_DATAS_BY_TARGET_ID_RESPONSE_BODY_RELATIONS_SCHEMA: rt:
     ],
 };
 /// QueryRelationDatasByTargetIdResponseBodyRelationsBizDataList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryRelationDatasByTargetIdResponseBodyRelationsBizDataList {
@@ -155,27 +97,6 @@ pub struct QueryRelationDatasByTargetIdResponseBodyRelationsBizDataList {
     pub key: String,
     /// A `string` value. Required.
     pub value: String,
-}
-impl QueryRelationDatasByTargetIdResponseBodyRelationsBizDataList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`extend_value`](Self::extend_value).
-    pub fn extend_value(mut self, value: impl Into<String>) -> Self {
-        self.extend_value = value.into();
-        self
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = value.into();
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = value.into();
-        self
-    }
 }
 /// Wire schema of [`QueryRelationDatasByTargetIdResponseBodyRelationsBizDataList`].
 pub static QUERY_RELATION_DATAS_BY_TARGET_ID_RESPONSE_BODY_RELATIONS_BIZ_DATA_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -225,17 +146,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<QueryRelationDatasByTargetId, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<QueryRelationDatasByTargetId, C> {
-    /// Sets [`targetId`](QueryRelationDatasByTargetIdRequest::target_id).
-    pub fn target_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.target_id(value);
-        self
-    }
-    /// Sets [`relationType`](QueryRelationDatasByTargetIdRequest::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.relation_type(value);
-        self
     }
 }

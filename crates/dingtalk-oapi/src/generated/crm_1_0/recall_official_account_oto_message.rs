@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/officialAccounts/oToMessages/recall`: Recall official account oto message.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Recall official account oto message.
 ///
 /// `POST /v1.0/crm/officialAccounts/oToMessages/recall`
@@ -25,7 +27,8 @@ pub type RecallOfficialAccountOtoMessageError = rt::Error<
 /// Parameters of [`RecallOfficialAccountOtoMessage`]: Recall official account oto message.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = RecallOfficialAccountOtoMessage)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecallOfficialAccountOtoMessageRequest {
@@ -36,41 +39,14 @@ pub struct RecallOfficialAccountOtoMessageRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_push_id: Option<String>,
 }
-impl RecallOfficialAccountOtoMessageRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`account_id`](Self::account_id).
-    pub fn account_id(mut self, value: impl Into<String>) -> Self {
-        self.account_id = Some(value.into());
-        self
-    }
-    /// Sets [`open_push_id`](Self::open_push_id).
-    pub fn open_push_id(mut self, value: impl Into<String>) -> Self {
-        self.open_push_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`RecallOfficialAccountOtoMessage`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecallOfficialAccountOtoMessageResponse {
     /// A `string` value. Wire name `requestId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-}
-impl RecallOfficialAccountOtoMessageResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`request_id`](Self::request_id).
-    pub fn request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
-    }
 }
 impl rt::ResponseEnvelope for RecallOfficialAccountOtoMessageResponse {}
 /// How [`RecallOfficialAccountOtoMessage`] is called: everything the generic runtime needs.
@@ -103,17 +79,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<RecallOfficialAccountOtoMessage, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<RecallOfficialAccountOtoMessage, C> {
-    /// Sets [`accountId`](RecallOfficialAccountOtoMessageRequest::account_id).
-    pub fn account_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.account_id(value);
-        self
-    }
-    /// Sets [`openPushId`](RecallOfficialAccountOtoMessageRequest::open_push_id).
-    pub fn open_push_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.open_push_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/benefitLicenses/save`: Save benefit license.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Save benefit license.
 ///
 /// `POST /v1.0/crm/benefitLicenses/save`
@@ -23,7 +25,8 @@ pub type SaveBenefitLicenseError = rt::Error<crate::generated::service::ApiCode>
 /// Parameters of [`SaveBenefitLicense`]: Save benefit license.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = SaveBenefitLicense)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SaveBenefitLicenseRequest {
@@ -37,52 +40,17 @@ pub struct SaveBenefitLicenseRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub save_user_id: Option<String>,
 }
-impl SaveBenefitLicenseRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`domain`](Self::domain).
-    pub fn domain(mut self, value: impl Into<String>) -> Self {
-        self.domain = Some(value.into());
-        self
-    }
-    /// Sets [`licenses`](Self::licenses).
-    pub fn licenses(
-        mut self,
-        value: impl Into<Vec<SaveBenefitLicenseRequestLicenses>>,
-    ) -> Self {
-        self.licenses = Some(value.into());
-        self
-    }
-    /// Sets [`save_user_id`](Self::save_user_id).
-    pub fn save_user_id(mut self, value: impl Into<String>) -> Self {
-        self.save_user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`SaveBenefitLicense`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct SaveBenefitLicenseResponse {
     /// A `SaveBenefitLicenseResponseBodyResult` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<SaveBenefitLicenseResponseBodyResult>,
 }
-impl SaveBenefitLicenseResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: SaveBenefitLicenseResponseBodyResult) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for SaveBenefitLicenseResponse {}
 /// SaveBenefitLicenseRequestLicenses
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SaveBenefitLicenseRequestLicenses {
@@ -90,24 +58,13 @@ pub struct SaveBenefitLicenseRequestLicenses {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_user_id: Option<String>,
 }
-impl SaveBenefitLicenseRequestLicenses {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`license_user_id`](Self::license_user_id).
-    pub fn license_user_id(mut self, value: impl Into<String>) -> Self {
-        self.license_user_id = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`SaveBenefitLicenseRequestLicenses`].
 pub static SAVE_BENEFIT_LICENSE_REQUEST_LICENSES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SaveBenefitLicenseRequestLicenses",
     fields: &[rt::FieldSchema::new("licenseUserId", rt::ParamType::String)],
 };
 /// SaveBenefitLicenseResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct SaveBenefitLicenseResponseBodyResult {
     /// A `string` value.
@@ -116,25 +73,6 @@ pub struct SaveBenefitLicenseResponseBodyResult {
     /// A `list<SaveBenefitLicenseResponseBodyResultLicenses>` value.
     #[serde(default)]
     pub licenses: Vec<SaveBenefitLicenseResponseBodyResultLicenses>,
-}
-impl SaveBenefitLicenseResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`domain`](Self::domain).
-    pub fn domain(mut self, value: impl Into<String>) -> Self {
-        self.domain = Some(value.into());
-        self
-    }
-    /// Sets [`licenses`](Self::licenses).
-    pub fn licenses(
-        mut self,
-        value: impl Into<Vec<SaveBenefitLicenseResponseBodyResultLicenses>>,
-    ) -> Self {
-        self.licenses = value.into();
-        self
-    }
 }
 /// Wire schema of [`SaveBenefitLicenseResponseBodyResult`].
 pub static SAVE_BENEFIT_LICENSE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -152,24 +90,13 @@ pub static SAVE_BENEFIT_LICENSE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = 
     ],
 };
 /// SaveBenefitLicenseResponseBodyResultLicenses
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SaveBenefitLicenseResponseBodyResultLicenses {
     /// A `string` value. Wire name `licenseUserId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_user_id: Option<String>,
-}
-impl SaveBenefitLicenseResponseBodyResultLicenses {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`license_user_id`](Self::license_user_id).
-    pub fn license_user_id(mut self, value: impl Into<String>) -> Self {
-        self.license_user_id = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`SaveBenefitLicenseResponseBodyResultLicenses`].
 pub static SAVE_BENEFIT_LICENSE_RESPONSE_BODY_RESULT_LICENSES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -218,25 +145,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<SaveBenefitLicense, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<SaveBenefitLicense, C> {
-    /// Sets [`domain`](SaveBenefitLicenseRequest::domain).
-    pub fn domain(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.domain(value);
-        self
-    }
-    /// Sets [`licenses`](SaveBenefitLicenseRequest::licenses).
-    pub fn licenses(
-        mut self,
-        value: impl Into<Vec<SaveBenefitLicenseRequestLicenses>>,
-    ) -> Self {
-        self.request = self.request.licenses(value);
-        self
-    }
-    /// Sets [`saveUserId`](SaveBenefitLicenseRequest::save_user_id).
-    pub fn save_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.save_user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/officialAccounts/oToMessages/send`: Send official account oto message.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Send official account oto message.
 ///
 /// `POST /v1.0/crm/officialAccounts/oToMessages/send`
@@ -25,7 +27,8 @@ pub type SendOfficialAccountOtoMessageError = rt::Error<
 /// Parameters of [`SendOfficialAccountOtoMessage`]: Send official account oto message.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = SendOfficialAccountOtoMessage)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequest {
@@ -39,29 +42,8 @@ pub struct SendOfficialAccountOtoMessageRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<SendOfficialAccountOtoMessageRequestDetail>,
 }
-impl SendOfficialAccountOtoMessageRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`account_id`](Self::account_id).
-    pub fn account_id(mut self, value: impl Into<String>) -> Self {
-        self.account_id = Some(value.into());
-        self
-    }
-    /// Sets [`biz_id`](Self::biz_id).
-    pub fn biz_id(mut self, value: impl Into<String>) -> Self {
-        self.biz_id = Some(value.into());
-        self
-    }
-    /// Sets [`detail`](Self::detail).
-    pub fn detail(mut self, value: SendOfficialAccountOtoMessageRequestDetail) -> Self {
-        self.detail = Some(value);
-        self
-    }
-}
 /// The response of [`SendOfficialAccountOtoMessage`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageResponse {
@@ -71,28 +53,9 @@ pub struct SendOfficialAccountOtoMessageResponse {
     /// A `SendOfficialAccountOtoMessageResponseBodyResult` value. Required.
     pub result: SendOfficialAccountOtoMessageResponseBodyResult,
 }
-impl SendOfficialAccountOtoMessageResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`request_id`](Self::request_id).
-    pub fn request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(
-        mut self,
-        value: SendOfficialAccountOtoMessageResponseBodyResult,
-    ) -> Self {
-        self.result = value;
-        self
-    }
-}
 impl rt::ResponseEnvelope for SendOfficialAccountOtoMessageResponse {}
 /// SendOfficialAccountOtoMessageRequestDetail
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetail {
@@ -112,40 +75,6 @@ pub struct SendOfficialAccountOtoMessageRequestDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
-impl SendOfficialAccountOtoMessageRequestDetail {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`message_body`](Self::message_body).
-    pub fn message_body(
-        mut self,
-        value: SendOfficialAccountOtoMessageRequestDetailMessageBody,
-    ) -> Self {
-        self.message_body = Some(value);
-        self
-    }
-    /// Sets [`msg_type`](Self::msg_type).
-    pub fn msg_type(mut self, value: impl Into<String>) -> Self {
-        self.msg_type = Some(value.into());
-        self
-    }
-    /// Sets [`union_id`](Self::union_id).
-    pub fn union_id(mut self, value: impl Into<String>) -> Self {
-        self.union_id = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-    /// Sets [`uuid`](Self::uuid).
-    pub fn uuid(mut self, value: impl Into<String>) -> Self {
-        self.uuid = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetail`].
 pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountOtoMessageRequestDetail",
@@ -164,7 +93,7 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_SCHEMA: rt::ObjectSc
     ],
 };
 /// SendOfficialAccountOtoMessageRequestDetailMessageBody
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetailMessageBody {
@@ -185,52 +114,6 @@ pub struct SendOfficialAccountOtoMessageRequestDetailMessageBody {
     /// A `SendOfficialAccountOtoMessageRequestDetailMessageBodyText` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<SendOfficialAccountOtoMessageRequestDetailMessageBodyText>,
-}
-impl SendOfficialAccountOtoMessageRequestDetailMessageBody {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`action_card`](Self::action_card).
-    pub fn action_card(
-        mut self,
-        value: SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard,
-    ) -> Self {
-        self.action_card = Some(value);
-        self
-    }
-    /// Sets [`image`](Self::image).
-    pub fn image(
-        mut self,
-        value: SendOfficialAccountOtoMessageRequestDetailMessageBodyImage,
-    ) -> Self {
-        self.image = Some(value);
-        self
-    }
-    /// Sets [`link`](Self::link).
-    pub fn link(
-        mut self,
-        value: SendOfficialAccountOtoMessageRequestDetailMessageBodyLink,
-    ) -> Self {
-        self.link = Some(value);
-        self
-    }
-    /// Sets [`markdown`](Self::markdown).
-    pub fn markdown(
-        mut self,
-        value: SendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown,
-    ) -> Self {
-        self.markdown = Some(value);
-        self
-    }
-    /// Sets [`text`](Self::text).
-    pub fn text(
-        mut self,
-        value: SendOfficialAccountOtoMessageRequestDetailMessageBodyText,
-    ) -> Self {
-        self.text = Some(value);
-        self
-    }
 }
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetailMessageBody`].
 pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -269,7 +152,7 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_SCHEMA:
     ],
 };
 /// SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard {
@@ -294,49 +177,6 @@ pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
-impl SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`button_list`](Self::button_list).
-    pub fn button_list(
-        mut self,
-        value: impl Into<
-            Vec<
-                SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList,
-            >,
-        >,
-    ) -> Self {
-        self.button_list = Some(value.into());
-        self
-    }
-    /// Sets [`button_orientation`](Self::button_orientation).
-    pub fn button_orientation(mut self, value: impl Into<String>) -> Self {
-        self.button_orientation = Some(value.into());
-        self
-    }
-    /// Sets [`markdown`](Self::markdown).
-    pub fn markdown(mut self, value: impl Into<String>) -> Self {
-        self.markdown = Some(value.into());
-        self
-    }
-    /// Sets [`single_title`](Self::single_title).
-    pub fn single_title(mut self, value: impl Into<String>) -> Self {
-        self.single_title = Some(value.into());
-        self
-    }
-    /// Sets [`single_url`](Self::single_url).
-    pub fn single_url(mut self, value: impl Into<String>) -> Self {
-        self.single_url = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard`].
 pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_CARD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard",
@@ -357,7 +197,7 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_
     ],
 };
 /// SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList {
@@ -368,22 +208,6 @@ pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButton
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
-impl SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`action_url`](Self::action_url).
-    pub fn action_url(mut self, value: impl Into<String>) -> Self {
-        self.action_url = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList`].
 pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_CARD_BUTTON_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList",
@@ -393,7 +217,7 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_
     ],
 };
 /// SendOfficialAccountOtoMessageRequestDetailMessageBodyImage
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyImage {
@@ -401,24 +225,13 @@ pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyImage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_id: Option<String>,
 }
-impl SendOfficialAccountOtoMessageRequestDetailMessageBodyImage {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`media_id`](Self::media_id).
-    pub fn media_id(mut self, value: impl Into<String>) -> Self {
-        self.media_id = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetailMessageBodyImage`].
 pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_IMAGE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountOtoMessageRequestDetailMessageBodyImage",
     fields: &[rt::FieldSchema::new("mediaId", rt::ParamType::String)],
 };
 /// SendOfficialAccountOtoMessageRequestDetailMessageBodyLink
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyLink {
@@ -435,32 +248,6 @@ pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyLink {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
-impl SendOfficialAccountOtoMessageRequestDetailMessageBodyLink {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`message_url`](Self::message_url).
-    pub fn message_url(mut self, value: impl Into<String>) -> Self {
-        self.message_url = Some(value.into());
-        self
-    }
-    /// Sets [`pic_url`](Self::pic_url).
-    pub fn pic_url(mut self, value: impl Into<String>) -> Self {
-        self.pic_url = Some(value.into());
-        self
-    }
-    /// Sets [`text`](Self::text).
-    pub fn text(mut self, value: impl Into<String>) -> Self {
-        self.text = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetailMessageBodyLink`].
 pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_LINK_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountOtoMessageRequestDetailMessageBodyLink",
@@ -472,7 +259,7 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_LINK_SC
     ],
 };
 /// SendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown {
     /// A `string` value. Required.
@@ -481,22 +268,6 @@ pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown {
     /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-}
-impl SendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`text`](Self::text).
-    pub fn text(mut self, value: impl Into<String>) -> Self {
-        self.text = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown`].
 pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_MARKDOWN_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -507,23 +278,12 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_MARKDOW
     ],
 };
 /// SendOfficialAccountOtoMessageRequestDetailMessageBodyText
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyText {
     /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
-}
-impl SendOfficialAccountOtoMessageRequestDetailMessageBodyText {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`content`](Self::content).
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.content = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetailMessageBodyText`].
 pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_TEXT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -531,23 +291,12 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_TEXT_SC
     fields: &[rt::FieldSchema::new("content", rt::ParamType::String).required(true)],
 };
 /// SendOfficialAccountOtoMessageResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageResponseBodyResult {
     /// A `string` value. Wire name `openPushId`. Required.
     pub open_push_id: String,
-}
-impl SendOfficialAccountOtoMessageResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`open_push_id`](Self::open_push_id).
-    pub fn open_push_id(mut self, value: impl Into<String>) -> Self {
-        self.open_push_id = value.into();
-        self
-    }
 }
 /// Wire schema of [`SendOfficialAccountOtoMessageResponseBodyResult`].
 pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -600,22 +349,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<SendOfficialAccountOtoMessage, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<SendOfficialAccountOtoMessage, C> {
-    /// Sets [`accountId`](SendOfficialAccountOtoMessageRequest::account_id).
-    pub fn account_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.account_id(value);
-        self
-    }
-    /// Sets [`bizId`](SendOfficialAccountOtoMessageRequest::biz_id).
-    pub fn biz_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.biz_id(value);
-        self
-    }
-    /// Sets [`detail`](SendOfficialAccountOtoMessageRequest::detail).
-    pub fn detail(mut self, value: SendOfficialAccountOtoMessageRequestDetail) -> Self {
-        self.request = self.request.detail(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/officialAccounts/snsMessages/send`: Send official account sns message.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Send official account sns message.
 ///
 /// `POST /v1.0/crm/officialAccounts/snsMessages/send`
@@ -25,7 +27,8 @@ pub type SendOfficialAccountSnsMessageError = rt::Error<
 /// Parameters of [`SendOfficialAccountSnsMessage`]: Send official account sns message.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = SendOfficialAccountSnsMessage)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequest {
@@ -39,29 +42,8 @@ pub struct SendOfficialAccountSnsMessageRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<SendOfficialAccountSnsMessageRequestDetail>,
 }
-impl SendOfficialAccountSnsMessageRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`binding_token`](Self::binding_token).
-    pub fn binding_token(mut self, value: impl Into<String>) -> Self {
-        self.binding_token = Some(value.into());
-        self
-    }
-    /// Sets [`biz_id`](Self::biz_id).
-    pub fn biz_id(mut self, value: impl Into<String>) -> Self {
-        self.biz_id = Some(value.into());
-        self
-    }
-    /// Sets [`detail`](Self::detail).
-    pub fn detail(mut self, value: SendOfficialAccountSnsMessageRequestDetail) -> Self {
-        self.detail = Some(value);
-        self
-    }
-}
 /// The response of [`SendOfficialAccountSnsMessage`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageResponse {
@@ -71,28 +53,9 @@ pub struct SendOfficialAccountSnsMessageResponse {
     /// A `SendOfficialAccountSnsMessageResponseBodyResult` value. Required.
     pub result: SendOfficialAccountSnsMessageResponseBodyResult,
 }
-impl SendOfficialAccountSnsMessageResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`request_id`](Self::request_id).
-    pub fn request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(
-        mut self,
-        value: SendOfficialAccountSnsMessageResponseBodyResult,
-    ) -> Self {
-        self.result = value;
-        self
-    }
-}
 impl rt::ResponseEnvelope for SendOfficialAccountSnsMessageResponse {}
 /// SendOfficialAccountSnsMessageRequestDetail
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequestDetail {
@@ -105,30 +68,6 @@ pub struct SendOfficialAccountSnsMessageRequestDetail {
     /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
-}
-impl SendOfficialAccountSnsMessageRequestDetail {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`message_body`](Self::message_body).
-    pub fn message_body(
-        mut self,
-        value: SendOfficialAccountSnsMessageRequestDetailMessageBody,
-    ) -> Self {
-        self.message_body = Some(value);
-        self
-    }
-    /// Sets [`msg_type`](Self::msg_type).
-    pub fn msg_type(mut self, value: impl Into<String>) -> Self {
-        self.msg_type = Some(value.into());
-        self
-    }
-    /// Sets [`uuid`](Self::uuid).
-    pub fn uuid(mut self, value: impl Into<String>) -> Self {
-        self.uuid = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`SendOfficialAccountSnsMessageRequestDetail`].
 pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -146,7 +85,7 @@ pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_SCHEMA: rt::ObjectSc
     ],
 };
 /// SendOfficialAccountSnsMessageRequestDetailMessageBody
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequestDetailMessageBody {
@@ -164,44 +103,6 @@ pub struct SendOfficialAccountSnsMessageRequestDetailMessageBody {
     /// A `SendOfficialAccountSnsMessageRequestDetailMessageBodyText` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<SendOfficialAccountSnsMessageRequestDetailMessageBodyText>,
-}
-impl SendOfficialAccountSnsMessageRequestDetailMessageBody {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`action_card`](Self::action_card).
-    pub fn action_card(
-        mut self,
-        value: SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCard,
-    ) -> Self {
-        self.action_card = Some(value);
-        self
-    }
-    /// Sets [`link`](Self::link).
-    pub fn link(
-        mut self,
-        value: SendOfficialAccountSnsMessageRequestDetailMessageBodyLink,
-    ) -> Self {
-        self.link = Some(value);
-        self
-    }
-    /// Sets [`markdown`](Self::markdown).
-    pub fn markdown(
-        mut self,
-        value: SendOfficialAccountSnsMessageRequestDetailMessageBodyMarkdown,
-    ) -> Self {
-        self.markdown = Some(value);
-        self
-    }
-    /// Sets [`text`](Self::text).
-    pub fn text(
-        mut self,
-        value: SendOfficialAccountSnsMessageRequestDetailMessageBodyText,
-    ) -> Self {
-        self.text = Some(value);
-        self
-    }
 }
 /// Wire schema of [`SendOfficialAccountSnsMessageRequestDetailMessageBody`].
 pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -234,7 +135,7 @@ pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_SCHEMA:
     ],
 };
 /// SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCard
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCard {
@@ -259,49 +160,6 @@ pub struct SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCard {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
-impl SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCard {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`button_list`](Self::button_list).
-    pub fn button_list(
-        mut self,
-        value: impl Into<
-            Vec<
-                SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCardButtonList,
-            >,
-        >,
-    ) -> Self {
-        self.button_list = Some(value.into());
-        self
-    }
-    /// Sets [`button_orientation`](Self::button_orientation).
-    pub fn button_orientation(mut self, value: impl Into<String>) -> Self {
-        self.button_orientation = Some(value.into());
-        self
-    }
-    /// Sets [`markdown`](Self::markdown).
-    pub fn markdown(mut self, value: impl Into<String>) -> Self {
-        self.markdown = Some(value.into());
-        self
-    }
-    /// Sets [`single_title`](Self::single_title).
-    pub fn single_title(mut self, value: impl Into<String>) -> Self {
-        self.single_title = Some(value.into());
-        self
-    }
-    /// Sets [`single_url`](Self::single_url).
-    pub fn single_url(mut self, value: impl Into<String>) -> Self {
-        self.single_url = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCard`].
 pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_CARD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCard",
@@ -322,7 +180,7 @@ pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_
     ],
 };
 /// SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCardButtonList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCardButtonList {
@@ -333,22 +191,6 @@ pub struct SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCardButton
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
-impl SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCardButtonList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`action_url`](Self::action_url).
-    pub fn action_url(mut self, value: impl Into<String>) -> Self {
-        self.action_url = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCardButtonList`].
 pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_CARD_BUTTON_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCardButtonList",
@@ -358,7 +200,7 @@ pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_
     ],
 };
 /// SendOfficialAccountSnsMessageRequestDetailMessageBodyLink
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequestDetailMessageBodyLink {
@@ -375,32 +217,6 @@ pub struct SendOfficialAccountSnsMessageRequestDetailMessageBodyLink {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
-impl SendOfficialAccountSnsMessageRequestDetailMessageBodyLink {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`message_url`](Self::message_url).
-    pub fn message_url(mut self, value: impl Into<String>) -> Self {
-        self.message_url = Some(value.into());
-        self
-    }
-    /// Sets [`pic_url`](Self::pic_url).
-    pub fn pic_url(mut self, value: impl Into<String>) -> Self {
-        self.pic_url = Some(value.into());
-        self
-    }
-    /// Sets [`text`](Self::text).
-    pub fn text(mut self, value: impl Into<String>) -> Self {
-        self.text = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`SendOfficialAccountSnsMessageRequestDetailMessageBodyLink`].
 pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_LINK_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountSnsMessageRequestDetailMessageBodyLink",
@@ -412,7 +228,7 @@ pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_LINK_SC
     ],
 };
 /// SendOfficialAccountSnsMessageRequestDetailMessageBodyMarkdown
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequestDetailMessageBodyMarkdown {
     /// A `string` value.
@@ -421,22 +237,6 @@ pub struct SendOfficialAccountSnsMessageRequestDetailMessageBodyMarkdown {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-}
-impl SendOfficialAccountSnsMessageRequestDetailMessageBodyMarkdown {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`text`](Self::text).
-    pub fn text(mut self, value: impl Into<String>) -> Self {
-        self.text = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`SendOfficialAccountSnsMessageRequestDetailMessageBodyMarkdown`].
 pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_MARKDOWN_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -447,23 +247,12 @@ pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_MARKDOW
     ],
 };
 /// SendOfficialAccountSnsMessageRequestDetailMessageBodyText
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequestDetailMessageBodyText {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
-}
-impl SendOfficialAccountSnsMessageRequestDetailMessageBodyText {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`content`](Self::content).
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.content = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`SendOfficialAccountSnsMessageRequestDetailMessageBodyText`].
 pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_TEXT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -471,23 +260,12 @@ pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_TEXT_SC
     fields: &[rt::FieldSchema::new("content", rt::ParamType::String)],
 };
 /// SendOfficialAccountSnsMessageResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageResponseBodyResult {
     /// A `string` value. Wire name `openPushId`. Required.
     pub open_push_id: String,
-}
-impl SendOfficialAccountSnsMessageResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`open_push_id`](Self::open_push_id).
-    pub fn open_push_id(mut self, value: impl Into<String>) -> Self {
-        self.open_push_id = value.into();
-        self
-    }
 }
 /// Wire schema of [`SendOfficialAccountSnsMessageResponseBodyResult`].
 pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -540,22 +318,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<SendOfficialAccountSnsMessage, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<SendOfficialAccountSnsMessage, C> {
-    /// Sets [`bindingToken`](SendOfficialAccountSnsMessageRequest::binding_token).
-    pub fn binding_token(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.binding_token(value);
-        self
-    }
-    /// Sets [`bizId`](SendOfficialAccountSnsMessageRequest::biz_id).
-    pub fn biz_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.biz_id(value);
-        self
-    }
-    /// Sets [`detail`](SendOfficialAccountSnsMessageRequest::detail).
-    pub fn detail(mut self, value: SendOfficialAccountSnsMessageRequestDetail) -> Self {
-        self.request = self.request.detail(value);
-        self
     }
 }

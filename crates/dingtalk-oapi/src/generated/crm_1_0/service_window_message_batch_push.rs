@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/messages/batchSend`: Service window message batch push.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Service window message batch push.
 ///
 /// `POST /v1.0/crm/messages/batchSend`
@@ -25,7 +27,8 @@ pub type ServiceWindowMessageBatchPushError = rt::Error<
 /// Parameters of [`ServiceWindowMessageBatchPush`]: Service window message batch push.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ServiceWindowMessageBatchPush)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequest {
@@ -36,24 +39,8 @@ pub struct ServiceWindowMessageBatchPushRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<ServiceWindowMessageBatchPushRequestDetail>,
 }
-impl ServiceWindowMessageBatchPushRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_id`](Self::biz_id).
-    pub fn biz_id(mut self, value: impl Into<String>) -> Self {
-        self.biz_id = Some(value.into());
-        self
-    }
-    /// Sets [`detail`](Self::detail).
-    pub fn detail(mut self, value: ServiceWindowMessageBatchPushRequestDetail) -> Self {
-        self.detail = Some(value);
-        self
-    }
-}
 /// The response of [`ServiceWindowMessageBatchPush`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushResponse {
@@ -64,28 +51,9 @@ pub struct ServiceWindowMessageBatchPushResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<ServiceWindowMessageBatchPushResponseBodyResult>,
 }
-impl ServiceWindowMessageBatchPushResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`request_id`](Self::request_id).
-    pub fn request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(
-        mut self,
-        value: ServiceWindowMessageBatchPushResponseBodyResult,
-    ) -> Self {
-        self.result = Some(value);
-        self
-    }
-}
 impl rt::ResponseEnvelope for ServiceWindowMessageBatchPushResponse {}
 /// ServiceWindowMessageBatchPushRequestDetail
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequestDetail {
@@ -108,45 +76,6 @@ pub struct ServiceWindowMessageBatchPushRequestDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
-impl ServiceWindowMessageBatchPushRequestDetail {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`biz_request_id`](Self::biz_request_id).
-    pub fn biz_request_id(mut self, value: impl Into<String>) -> Self {
-        self.biz_request_id = Some(value.into());
-        self
-    }
-    /// Sets [`message_body`](Self::message_body).
-    pub fn message_body(
-        mut self,
-        value: ServiceWindowMessageBatchPushRequestDetailMessageBody,
-    ) -> Self {
-        self.message_body = Some(value);
-        self
-    }
-    /// Sets [`msg_type`](Self::msg_type).
-    pub fn msg_type(mut self, value: impl Into<String>) -> Self {
-        self.msg_type = Some(value.into());
-        self
-    }
-    /// Sets [`send_to_all`](Self::send_to_all).
-    pub fn send_to_all(mut self, value: bool) -> Self {
-        self.send_to_all = Some(value);
-        self
-    }
-    /// Sets [`user_id_list`](Self::user_id_list).
-    pub fn user_id_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.user_id_list = Some(value.into());
-        self
-    }
-    /// Sets [`uuid`](Self::uuid).
-    pub fn uuid(mut self, value: impl Into<String>) -> Self {
-        self.uuid = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`ServiceWindowMessageBatchPushRequestDetail`].
 pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ServiceWindowMessageBatchPushRequestDetail",
@@ -167,7 +96,7 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_SCHEMA: rt::ObjectSc
     ],
 };
 /// ServiceWindowMessageBatchPushRequestDetailMessageBody
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequestDetailMessageBody {
@@ -185,44 +114,6 @@ pub struct ServiceWindowMessageBatchPushRequestDetailMessageBody {
     /// A `ServiceWindowMessageBatchPushRequestDetailMessageBodyText` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<ServiceWindowMessageBatchPushRequestDetailMessageBodyText>,
-}
-impl ServiceWindowMessageBatchPushRequestDetailMessageBody {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`action_card`](Self::action_card).
-    pub fn action_card(
-        mut self,
-        value: ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCard,
-    ) -> Self {
-        self.action_card = Some(value);
-        self
-    }
-    /// Sets [`link`](Self::link).
-    pub fn link(
-        mut self,
-        value: ServiceWindowMessageBatchPushRequestDetailMessageBodyLink,
-    ) -> Self {
-        self.link = Some(value);
-        self
-    }
-    /// Sets [`markdown`](Self::markdown).
-    pub fn markdown(
-        mut self,
-        value: ServiceWindowMessageBatchPushRequestDetailMessageBodyMarkdown,
-    ) -> Self {
-        self.markdown = Some(value);
-        self
-    }
-    /// Sets [`text`](Self::text).
-    pub fn text(
-        mut self,
-        value: ServiceWindowMessageBatchPushRequestDetailMessageBodyText,
-    ) -> Self {
-        self.text = Some(value);
-        self
-    }
 }
 /// Wire schema of [`ServiceWindowMessageBatchPushRequestDetailMessageBody`].
 pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -255,7 +146,7 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_SCHEMA:
     ],
 };
 /// ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCard
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCard {
@@ -280,49 +171,6 @@ pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCard {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
-impl ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCard {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`button_list`](Self::button_list).
-    pub fn button_list(
-        mut self,
-        value: impl Into<
-            Vec<
-                ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCardButtonList,
-            >,
-        >,
-    ) -> Self {
-        self.button_list = Some(value.into());
-        self
-    }
-    /// Sets [`button_orientation`](Self::button_orientation).
-    pub fn button_orientation(mut self, value: impl Into<String>) -> Self {
-        self.button_orientation = Some(value.into());
-        self
-    }
-    /// Sets [`markdown`](Self::markdown).
-    pub fn markdown(mut self, value: impl Into<String>) -> Self {
-        self.markdown = Some(value.into());
-        self
-    }
-    /// Sets [`single_title`](Self::single_title).
-    pub fn single_title(mut self, value: impl Into<String>) -> Self {
-        self.single_title = Some(value.into());
-        self
-    }
-    /// Sets [`single_url`](Self::single_url).
-    pub fn single_url(mut self, value: impl Into<String>) -> Self {
-        self.single_url = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCard`].
 pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_ACTION_CARD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCard",
@@ -343,7 +191,7 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_ACTION_
     ],
 };
 /// ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCardButtonList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCardButtonList {
@@ -354,22 +202,6 @@ pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCardButton
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
-impl ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCardButtonList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`action_url`](Self::action_url).
-    pub fn action_url(mut self, value: impl Into<String>) -> Self {
-        self.action_url = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCardButtonList`].
 pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_ACTION_CARD_BUTTON_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCardButtonList",
@@ -379,7 +211,7 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_ACTION_
     ],
 };
 /// ServiceWindowMessageBatchPushRequestDetailMessageBodyLink
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyLink {
@@ -396,32 +228,6 @@ pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyLink {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
-impl ServiceWindowMessageBatchPushRequestDetailMessageBodyLink {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`message_url`](Self::message_url).
-    pub fn message_url(mut self, value: impl Into<String>) -> Self {
-        self.message_url = Some(value.into());
-        self
-    }
-    /// Sets [`pic_url`](Self::pic_url).
-    pub fn pic_url(mut self, value: impl Into<String>) -> Self {
-        self.pic_url = Some(value.into());
-        self
-    }
-    /// Sets [`text`](Self::text).
-    pub fn text(mut self, value: impl Into<String>) -> Self {
-        self.text = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`ServiceWindowMessageBatchPushRequestDetailMessageBodyLink`].
 pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_LINK_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ServiceWindowMessageBatchPushRequestDetailMessageBodyLink",
@@ -433,7 +239,7 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_LINK_SC
     ],
 };
 /// ServiceWindowMessageBatchPushRequestDetailMessageBodyMarkdown
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyMarkdown {
     /// A `string` value. Required.
@@ -442,22 +248,6 @@ pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyMarkdown {
     /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-}
-impl ServiceWindowMessageBatchPushRequestDetailMessageBodyMarkdown {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`text`](Self::text).
-    pub fn text(mut self, value: impl Into<String>) -> Self {
-        self.text = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`ServiceWindowMessageBatchPushRequestDetailMessageBodyMarkdown`].
 pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_MARKDOWN_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -468,23 +258,12 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_MARKDOW
     ],
 };
 /// ServiceWindowMessageBatchPushRequestDetailMessageBodyText
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyText {
     /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
-}
-impl ServiceWindowMessageBatchPushRequestDetailMessageBodyText {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`content`](Self::content).
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.content = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`ServiceWindowMessageBatchPushRequestDetailMessageBodyText`].
 pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_TEXT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -492,23 +271,12 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_TEXT_SC
     fields: &[rt::FieldSchema::new("content", rt::ParamType::String).required(true)],
 };
 /// ServiceWindowMessageBatchPushResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushResponseBodyResult {
     /// A `string` value. Wire name `openPushId`. Required.
     pub open_push_id: String,
-}
-impl ServiceWindowMessageBatchPushResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`open_push_id`](Self::open_push_id).
-    pub fn open_push_id(mut self, value: impl Into<String>) -> Self {
-        self.open_push_id = value.into();
-        self
-    }
 }
 /// Wire schema of [`ServiceWindowMessageBatchPushResponseBodyResult`].
 pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -559,17 +327,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<ServiceWindowMessageBatchPush, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ServiceWindowMessageBatchPush, C> {
-    /// Sets [`bizId`](ServiceWindowMessageBatchPushRequest::biz_id).
-    pub fn biz_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.biz_id(value);
-        self
-    }
-    /// Sets [`detail`](ServiceWindowMessageBatchPushRequest::detail).
-    pub fn detail(mut self, value: ServiceWindowMessageBatchPushRequestDetail) -> Self {
-        self.request = self.request.detail(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/versions/set`: Set user version to free.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Set user version to free.
 ///
 /// `POST /v1.0/crm/versions/set`
@@ -23,7 +25,8 @@ pub type SetUserVersionToFreeError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`SetUserVersionToFree`]: Set user version to free.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = SetUserVersionToFree)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetUserVersionToFreeRequest {
@@ -34,40 +37,13 @@ pub struct SetUserVersionToFreeRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-impl SetUserVersionToFreeRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`version`](Self::version).
-    pub fn version(mut self, value: impl Into<String>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
-}
 /// The response of [`SetUserVersionToFree`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct SetUserVersionToFreeResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
-}
-impl SetUserVersionToFreeResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: bool) -> Self {
-        self.result = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for SetUserVersionToFreeResponse {}
 /// How [`SetUserVersionToFree`] is called: everything the generic runtime needs.
@@ -100,17 +76,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<SetUserVersionToFree, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<SetUserVersionToFree, C> {
-    /// Sets [`operatorUserId`](SetUserVersionToFreeRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
-    }
-    /// Sets [`version`](SetUserVersionToFreeRequest::version).
-    pub fn version(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.version(value);
-        self
     }
 }

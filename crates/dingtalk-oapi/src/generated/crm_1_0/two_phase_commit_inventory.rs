@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/benefitInventories/twoPhases/commit`: Two phase commit inventory.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Two phase commit inventory.
 ///
 /// `POST /v1.0/crm/benefitInventories/twoPhases/commit`
@@ -23,7 +25,8 @@ pub type TwoPhaseCommitInventoryError = rt::Error<crate::generated::service::Api
 /// Parameters of [`TwoPhaseCommitInventory`]: Two phase commit inventory.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = TwoPhaseCommitInventory)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TwoPhaseCommitInventoryRequest {
@@ -40,50 +43,13 @@ pub struct TwoPhaseCommitInventoryRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota: Option<i64>,
 }
-impl TwoPhaseCommitInventoryRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`benefit_code`](Self::benefit_code).
-    pub fn benefit_code(mut self, value: impl Into<String>) -> Self {
-        self.benefit_code = Some(value.into());
-        self
-    }
-    /// Sets [`biz_request_id`](Self::biz_request_id).
-    pub fn biz_request_id(mut self, value: impl Into<String>) -> Self {
-        self.biz_request_id = Some(value.into());
-        self
-    }
-    /// Sets [`execute_result`](Self::execute_result).
-    pub fn execute_result(mut self, value: bool) -> Self {
-        self.execute_result = Some(value);
-        self
-    }
-    /// Sets [`quota`](Self::quota).
-    pub fn quota(mut self, value: i64) -> Self {
-        self.quota = Some(value);
-        self
-    }
-}
 /// The response of [`TwoPhaseCommitInventory`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct TwoPhaseCommitInventoryResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
-}
-impl TwoPhaseCommitInventoryResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: bool) -> Self {
-        self.result = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for TwoPhaseCommitInventoryResponse {}
 /// How [`TwoPhaseCommitInventory`] is called: everything the generic runtime needs.
@@ -118,27 +84,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<TwoPhaseCommitInventory, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<TwoPhaseCommitInventory, C> {
-    /// Sets [`benefitCode`](TwoPhaseCommitInventoryRequest::benefit_code).
-    pub fn benefit_code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.benefit_code(value);
-        self
-    }
-    /// Sets [`bizRequestId`](TwoPhaseCommitInventoryRequest::biz_request_id).
-    pub fn biz_request_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.biz_request_id(value);
-        self
-    }
-    /// Sets [`executeResult`](TwoPhaseCommitInventoryRequest::execute_result).
-    pub fn execute_result(mut self, value: bool) -> Self {
-        self.request = self.request.execute_result(value);
-        self
-    }
-    /// Sets [`quota`](TwoPhaseCommitInventoryRequest::quota).
-    pub fn quota(mut self, value: i64) -> Self {
-        self.request = self.request.quota(value);
-        self
     }
 }

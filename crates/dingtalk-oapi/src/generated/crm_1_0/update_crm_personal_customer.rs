@@ -2,6 +2,8 @@
 
 //! `PUT /v1.0/crm/personalCustomers`: Update crm personal customer.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Update crm personal customer.
 ///
 /// `PUT /v1.0/crm/personalCustomers`
@@ -23,7 +25,8 @@ pub type UpdateCrmPersonalCustomerError = rt::Error<crate::generated::service::A
 /// Parameters of [`UpdateCrmPersonalCustomer`]: Update crm personal customer.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = UpdateCrmPersonalCustomer)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCrmPersonalCustomerRequest {
@@ -55,82 +58,17 @@ pub struct UpdateCrmPersonalCustomerRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_duplicate_check: Option<bool>,
 }
-impl UpdateCrmPersonalCustomerRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`action`](Self::action).
-    pub fn action(mut self, value: impl Into<String>) -> Self {
-        self.action = Some(value.into());
-        self
-    }
-    /// Sets [`data`](Self::data).
-    pub fn data(mut self, value: rt::JsonValue) -> Self {
-        self.data = Some(value);
-        self
-    }
-    /// Sets [`extend_data`](Self::extend_data).
-    pub fn extend_data(mut self, value: rt::JsonValue) -> Self {
-        self.extend_data = Some(value);
-        self
-    }
-    /// Sets [`instance_id`](Self::instance_id).
-    pub fn instance_id(mut self, value: impl Into<String>) -> Self {
-        self.instance_id = Some(value.into());
-        self
-    }
-    /// Sets [`modifier_nick`](Self::modifier_nick).
-    pub fn modifier_nick(mut self, value: impl Into<String>) -> Self {
-        self.modifier_nick = Some(value.into());
-        self
-    }
-    /// Sets [`modifier_user_id`](Self::modifier_user_id).
-    pub fn modifier_user_id(mut self, value: impl Into<String>) -> Self {
-        self.modifier_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`permission`](Self::permission).
-    pub fn permission(
-        mut self,
-        value: UpdateCrmPersonalCustomerRequestPermission,
-    ) -> Self {
-        self.permission = Some(value);
-        self
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = Some(value.into());
-        self
-    }
-    /// Sets [`skip_duplicate_check`](Self::skip_duplicate_check).
-    pub fn skip_duplicate_check(mut self, value: bool) -> Self {
-        self.skip_duplicate_check = Some(value);
-        self
-    }
-}
 /// The response of [`UpdateCrmPersonalCustomer`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCrmPersonalCustomerResponse {
     /// A `string` value. Wire name `instanceId`. Required.
     pub instance_id: String,
 }
-impl UpdateCrmPersonalCustomerResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`instance_id`](Self::instance_id).
-    pub fn instance_id(mut self, value: impl Into<String>) -> Self {
-        self.instance_id = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for UpdateCrmPersonalCustomerResponse {}
 /// UpdateCrmPersonalCustomerRequestPermission
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCrmPersonalCustomerRequestPermission {
@@ -140,22 +78,6 @@ pub struct UpdateCrmPersonalCustomerRequestPermission {
     /// A `list<string>` value. Wire name `participantStaffIds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant_staff_ids: Option<Vec<String>>,
-}
-impl UpdateCrmPersonalCustomerRequestPermission {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`owner_staff_ids`](Self::owner_staff_ids).
-    pub fn owner_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.owner_staff_ids = Some(value.into());
-        self
-    }
-    /// Sets [`participant_staff_ids`](Self::participant_staff_ids).
-    pub fn participant_staff_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.participant_staff_ids = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`UpdateCrmPersonalCustomerRequestPermission`].
 pub static UPDATE_CRM_PERSONAL_CUSTOMER_REQUEST_PERMISSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -215,55 +137,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<UpdateCrmPersonalCustomer, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<UpdateCrmPersonalCustomer, C> {
-    /// Sets [`action`](UpdateCrmPersonalCustomerRequest::action).
-    pub fn action(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.action(value);
-        self
-    }
-    /// Sets [`data`](UpdateCrmPersonalCustomerRequest::data).
-    pub fn data(mut self, value: rt::JsonValue) -> Self {
-        self.request = self.request.data(value);
-        self
-    }
-    /// Sets [`extendData`](UpdateCrmPersonalCustomerRequest::extend_data).
-    pub fn extend_data(mut self, value: rt::JsonValue) -> Self {
-        self.request = self.request.extend_data(value);
-        self
-    }
-    /// Sets [`instanceId`](UpdateCrmPersonalCustomerRequest::instance_id).
-    pub fn instance_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.instance_id(value);
-        self
-    }
-    /// Sets [`modifierNick`](UpdateCrmPersonalCustomerRequest::modifier_nick).
-    pub fn modifier_nick(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.modifier_nick(value);
-        self
-    }
-    /// Sets [`modifierUserId`](UpdateCrmPersonalCustomerRequest::modifier_user_id).
-    pub fn modifier_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.modifier_user_id(value);
-        self
-    }
-    /// Sets [`permission`](UpdateCrmPersonalCustomerRequest::permission).
-    pub fn permission(
-        mut self,
-        value: UpdateCrmPersonalCustomerRequestPermission,
-    ) -> Self {
-        self.request = self.request.permission(value);
-        self
-    }
-    /// Sets [`relationType`](UpdateCrmPersonalCustomerRequest::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.relation_type(value);
-        self
-    }
-    /// Sets [`skipDuplicateCheck`](UpdateCrmPersonalCustomerRequest::skip_duplicate_check).
-    pub fn skip_duplicate_check(mut self, value: bool) -> Self {
-        self.request = self.request.skip_duplicate_check(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `PUT /v1.0/crm/orgSettings/templates/customerBizTypes`: Update customer biz type.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Update customer biz type.
 ///
 /// `PUT /v1.0/crm/orgSettings/templates/customerBizTypes`
@@ -23,7 +25,8 @@ pub type UpdateCustomerBizTypeError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`UpdateCustomerBizType`]: Update customer biz type.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = UpdateCustomerBizType)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomerBizTypeRequest {
@@ -34,40 +37,13 @@ pub struct UpdateCustomerBizTypeRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
-impl UpdateCustomerBizTypeRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`customer_biz_type`](Self::customer_biz_type).
-    pub fn customer_biz_type(mut self, value: impl Into<String>) -> Self {
-        self.customer_biz_type = Some(value.into());
-        self
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`UpdateCustomerBizType`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UpdateCustomerBizTypeResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
-}
-impl UpdateCustomerBizTypeResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: bool) -> Self {
-        self.result = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for UpdateCustomerBizTypeResponse {}
 /// How [`UpdateCustomerBizType`] is called: everything the generic runtime needs.
@@ -100,17 +76,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<UpdateCustomerBizType, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<UpdateCustomerBizType, C> {
-    /// Sets [`customerBizType`](UpdateCustomerBizTypeRequest::customer_biz_type).
-    pub fn customer_biz_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.customer_biz_type(value);
-        self
-    }
-    /// Sets [`operatorUserId`](UpdateCustomerBizTypeRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
     }
 }

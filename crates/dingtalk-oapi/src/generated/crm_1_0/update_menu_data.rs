@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/crm/navigations/menus/sync`: Update menu data.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Update menu data.
 ///
 /// `POST /v1.0/crm/navigations/menus/sync`
@@ -23,7 +25,8 @@ pub type UpdateMenuDataError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`UpdateMenuData`]: Update menu data.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = UpdateMenuData)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateMenuDataRequest {
@@ -46,64 +49,17 @@ pub struct UpdateMenuDataRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
-impl UpdateMenuDataRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`attr`](Self::attr).
-    pub fn attr(mut self, value: rt::JsonValue) -> Self {
-        self.attr = Some(value);
-        self
-    }
-    /// Sets [`biz_trace_id`](Self::biz_trace_id).
-    pub fn biz_trace_id(mut self, value: impl Into<String>) -> Self {
-        self.biz_trace_id = Some(value.into());
-        self
-    }
-    /// Sets [`module`](Self::module).
-    pub fn module(mut self, value: impl Into<String>) -> Self {
-        self.module = Some(value.into());
-        self
-    }
-    /// Sets [`nav_data`](Self::nav_data).
-    pub fn nav_data(mut self, value: UpdateMenuDataRequestNavData) -> Self {
-        self.nav_data = Some(value);
-        self
-    }
-    /// Sets [`operate_type`](Self::operate_type).
-    pub fn operate_type(mut self, value: impl Into<String>) -> Self {
-        self.operate_type = Some(value.into());
-        self
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`UpdateMenuData`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UpdateMenuDataResponse {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
 }
-impl UpdateMenuDataResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: impl Into<String>) -> Self {
-        self.result = Some(value.into());
-        self
-    }
-}
 impl rt::ResponseEnvelope for UpdateMenuDataResponse {}
 /// UpdateMenuDataRequestNavData
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateMenuDataRequestNavData {
@@ -159,100 +115,6 @@ pub struct UpdateMenuDataRequestNavData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-impl UpdateMenuDataRequestNavData {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`display_status`](Self::display_status).
-    pub fn display_status(mut self, value: impl Into<String>) -> Self {
-        self.display_status = Some(value.into());
-        self
-    }
-    /// Sets [`icon`](Self::icon).
-    pub fn icon(mut self, value: impl Into<String>) -> Self {
-        self.icon = Some(value.into());
-        self
-    }
-    /// Sets [`icon_bg_color`](Self::icon_bg_color).
-    pub fn icon_bg_color(mut self, value: impl Into<String>) -> Self {
-        self.icon_bg_color = Some(value.into());
-        self
-    }
-    /// Sets [`icon_color`](Self::icon_color).
-    pub fn icon_color(mut self, value: impl Into<String>) -> Self {
-        self.icon_color = Some(value.into());
-        self
-    }
-    /// Sets [`integration_protocol`](Self::integration_protocol).
-    pub fn integration_protocol(mut self, value: impl Into<String>) -> Self {
-        self.integration_protocol = Some(value.into());
-        self
-    }
-    /// Sets [`mobile_nav_name`](Self::mobile_nav_name).
-    pub fn mobile_nav_name(mut self, value: impl Into<String>) -> Self {
-        self.mobile_nav_name = Some(value.into());
-        self
-    }
-    /// Sets [`mobile_url`](Self::mobile_url).
-    pub fn mobile_url(mut self, value: impl Into<String>) -> Self {
-        self.mobile_url = Some(value.into());
-        self
-    }
-    /// Sets [`nav_code`](Self::nav_code).
-    pub fn nav_code(mut self, value: impl Into<String>) -> Self {
-        self.nav_code = Some(value.into());
-        self
-    }
-    /// Sets [`nav_ext_info`](Self::nav_ext_info).
-    pub fn nav_ext_info(
-        mut self,
-        value: UpdateMenuDataRequestNavDataNavExtInfo,
-    ) -> Self {
-        self.nav_ext_info = Some(value);
-        self
-    }
-    /// Sets [`nav_id`](Self::nav_id).
-    pub fn nav_id(mut self, value: impl Into<String>) -> Self {
-        self.nav_id = Some(value.into());
-        self
-    }
-    /// Sets [`nav_name`](Self::nav_name).
-    pub fn nav_name(mut self, value: impl Into<String>) -> Self {
-        self.nav_name = Some(value.into());
-        self
-    }
-    /// Sets [`nav_status`](Self::nav_status).
-    pub fn nav_status(mut self, value: impl Into<String>) -> Self {
-        self.nav_status = Some(value.into());
-        self
-    }
-    /// Sets [`nav_type`](Self::nav_type).
-    pub fn nav_type(mut self, value: impl Into<String>) -> Self {
-        self.nav_type = Some(value.into());
-        self
-    }
-    /// Sets [`parent_nav_id`](Self::parent_nav_id).
-    pub fn parent_nav_id(mut self, value: impl Into<String>) -> Self {
-        self.parent_nav_id = Some(value.into());
-        self
-    }
-    /// Sets [`provider`](Self::provider).
-    pub fn provider(mut self, value: impl Into<String>) -> Self {
-        self.provider = Some(value.into());
-        self
-    }
-    /// Sets [`sort_num`](Self::sort_num).
-    pub fn sort_num(mut self, value: i64) -> Self {
-        self.sort_num = Some(value);
-        self
-    }
-    /// Sets [`url`](Self::url).
-    pub fn url(mut self, value: impl Into<String>) -> Self {
-        self.url = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`UpdateMenuDataRequestNavData`].
 pub static UPDATE_MENU_DATA_REQUEST_NAV_DATA_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateMenuDataRequestNavData",
@@ -280,7 +142,7 @@ pub static UPDATE_MENU_DATA_REQUEST_NAV_DATA_SCHEMA: rt::ObjectSchema = rt::Obje
     ],
 };
 /// UpdateMenuDataRequestNavDataNavExtInfo
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateMenuDataRequestNavDataNavExtInfo {
@@ -290,22 +152,6 @@ pub struct UpdateMenuDataRequestNavDataNavExtInfo {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
-}
-impl UpdateMenuDataRequestNavDataNavExtInfo {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`product_mode`](Self::product_mode).
-    pub fn product_mode(mut self, value: impl Into<String>) -> Self {
-        self.product_mode = Some(value.into());
-        self
-    }
-    /// Sets [`provider`](Self::provider).
-    pub fn provider(mut self, value: impl Into<String>) -> Self {
-        self.provider = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`UpdateMenuDataRequestNavDataNavExtInfo`].
 pub static UPDATE_MENU_DATA_REQUEST_NAV_DATA_NAV_EXT_INFO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -353,37 +199,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<UpdateMenuData, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<UpdateMenuData, C> {
-    /// Sets [`attr`](UpdateMenuDataRequest::attr).
-    pub fn attr(mut self, value: rt::JsonValue) -> Self {
-        self.request = self.request.attr(value);
-        self
-    }
-    /// Sets [`bizTraceId`](UpdateMenuDataRequest::biz_trace_id).
-    pub fn biz_trace_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.biz_trace_id(value);
-        self
-    }
-    /// Sets [`module`](UpdateMenuDataRequest::module).
-    pub fn module(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.module(value);
-        self
-    }
-    /// Sets [`navData`](UpdateMenuDataRequest::nav_data).
-    pub fn nav_data(mut self, value: UpdateMenuDataRequestNavData) -> Self {
-        self.request = self.request.nav_data(value);
-        self
-    }
-    /// Sets [`operateType`](UpdateMenuDataRequest::operate_type).
-    pub fn operate_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operate_type(value);
-        self
-    }
-    /// Sets [`operatorUserId`](UpdateMenuDataRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
     }
 }

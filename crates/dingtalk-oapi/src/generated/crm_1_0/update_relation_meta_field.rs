@@ -2,6 +2,8 @@
 
 //! `PUT /v1.0/crm/relations/metas/fields`: Update relation meta field.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Update relation meta field.
 ///
 /// `PUT /v1.0/crm/relations/metas/fields`
@@ -23,7 +25,8 @@ pub type UpdateRelationMetaFieldError = rt::Error<crate::generated::service::Api
 /// Parameters of [`UpdateRelationMetaField`]: Update relation meta field.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = UpdateRelationMetaField)]
 #[non_exhaustive]
 pub struct UpdateRelationMetaFieldRequest {
     /// A `list<UpdateRelationMetaFieldRequestFieldDtoList>` value. Wire name `fieldDTOList`. Required.
@@ -42,57 +45,17 @@ pub struct UpdateRelationMetaFieldRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
 }
-impl UpdateRelationMetaFieldRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`field_dtolist`](Self::field_dtolist).
-    pub fn field_dtolist(
-        mut self,
-        value: impl Into<Vec<UpdateRelationMetaFieldRequestFieldDtoList>>,
-    ) -> Self {
-        self.field_dtolist = Some(value.into());
-        self
-    }
-    /// Sets [`operator_user_id`](Self::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.operator_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = Some(value.into());
-        self
-    }
-    /// Sets [`tenant`](Self::tenant).
-    pub fn tenant(mut self, value: impl Into<String>) -> Self {
-        self.tenant = Some(value.into());
-        self
-    }
-}
 /// The response of [`UpdateRelationMetaField`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateRelationMetaFieldResponse {
     /// A `string` value. Wire name `relationType`. Required.
     pub relation_type: String,
 }
-impl UpdateRelationMetaFieldResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`relation_type`](Self::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.relation_type = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for UpdateRelationMetaFieldResponse {}
 /// UpdateRelationMetaFieldRequestFieldDtoList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateRelationMetaFieldRequestFieldDtoList {
@@ -102,25 +65,6 @@ pub struct UpdateRelationMetaFieldRequestFieldDtoList {
     /// A `UpdateRelationMetaFieldRequestFieldDtoListProps` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub props: Option<UpdateRelationMetaFieldRequestFieldDtoListProps>,
-}
-impl UpdateRelationMetaFieldRequestFieldDtoList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`component_name`](Self::component_name).
-    pub fn component_name(mut self, value: impl Into<String>) -> Self {
-        self.component_name = Some(value.into());
-        self
-    }
-    /// Sets [`props`](Self::props).
-    pub fn props(
-        mut self,
-        value: UpdateRelationMetaFieldRequestFieldDtoListProps,
-    ) -> Self {
-        self.props = Some(value);
-        self
-    }
 }
 /// Wire schema of [`UpdateRelationMetaFieldRequestFieldDtoList`].
 pub static UPDATE_RELATION_META_FIELD_REQUEST_FIELD_DTO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -137,7 +81,7 @@ pub static UPDATE_RELATION_META_FIELD_REQUEST_FIELD_DTO_LIST_SCHEMA: rt::ObjectS
     ],
 };
 /// UpdateRelationMetaFieldRequestFieldDtoListProps
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateRelationMetaFieldRequestFieldDtoListProps {
@@ -208,125 +152,6 @@ pub struct UpdateRelationMetaFieldRequestFieldDtoListProps {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
-impl UpdateRelationMetaFieldRequestFieldDtoListProps {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`align`](Self::align).
-    pub fn align(mut self, value: impl Into<String>) -> Self {
-        self.align = Some(value.into());
-        self
-    }
-    /// Sets [`biz_alias`](Self::biz_alias).
-    pub fn biz_alias(mut self, value: impl Into<String>) -> Self {
-        self.biz_alias = Some(value.into());
-        self
-    }
-    /// Sets [`choice`](Self::choice).
-    pub fn choice(mut self, value: i64) -> Self {
-        self.choice = Some(value);
-        self
-    }
-    /// Sets [`content`](Self::content).
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.content = Some(value.into());
-        self
-    }
-    /// Sets [`disabled`](Self::disabled).
-    pub fn disabled(mut self, value: bool) -> Self {
-        self.disabled = Some(value);
-        self
-    }
-    /// Sets [`duration`](Self::duration).
-    pub fn duration(mut self, value: bool) -> Self {
-        self.duration = Some(value);
-        self
-    }
-    /// Sets [`field_id`](Self::field_id).
-    pub fn field_id(mut self, value: impl Into<String>) -> Self {
-        self.field_id = Some(value.into());
-        self
-    }
-    /// Sets [`format`](Self::format).
-    pub fn format(mut self, value: impl Into<String>) -> Self {
-        self.format = Some(value.into());
-        self
-    }
-    /// Sets [`invisible`](Self::invisible).
-    pub fn invisible(mut self, value: bool) -> Self {
-        self.invisible = Some(value);
-        self
-    }
-    /// Sets [`label`](Self::label).
-    pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = Some(value.into());
-        self
-    }
-    /// Sets [`label_editable_freeze`](Self::label_editable_freeze).
-    pub fn label_editable_freeze(mut self, value: bool) -> Self {
-        self.label_editable_freeze = Some(value);
-        self
-    }
-    /// Sets [`link`](Self::link).
-    pub fn link(mut self, value: impl Into<String>) -> Self {
-        self.link = Some(value.into());
-        self
-    }
-    /// Sets [`need_detail`](Self::need_detail).
-    pub fn need_detail(mut self, value: impl Into<String>) -> Self {
-        self.need_detail = Some(value.into());
-        self
-    }
-    /// Sets [`not_print`](Self::not_print).
-    pub fn not_print(mut self, value: impl Into<String>) -> Self {
-        self.not_print = Some(value.into());
-        self
-    }
-    /// Sets [`not_upper`](Self::not_upper).
-    pub fn not_upper(mut self, value: impl Into<String>) -> Self {
-        self.not_upper = Some(value.into());
-        self
-    }
-    /// Sets [`options`](Self::options).
-    pub fn options(
-        mut self,
-        value: impl Into<Vec<UpdateRelationMetaFieldRequestFieldDtoListPropsOptions>>,
-    ) -> Self {
-        self.options = Some(value.into());
-        self
-    }
-    /// Sets [`pay_enable`](Self::pay_enable).
-    pub fn pay_enable(mut self, value: bool) -> Self {
-        self.pay_enable = Some(value);
-        self
-    }
-    /// Sets [`placeholder`](Self::placeholder).
-    pub fn placeholder(mut self, value: impl Into<String>) -> Self {
-        self.placeholder = Some(value.into());
-        self
-    }
-    /// Sets [`required`](Self::required).
-    pub fn required(mut self, value: bool) -> Self {
-        self.required = Some(value);
-        self
-    }
-    /// Sets [`required_editable_freeze`](Self::required_editable_freeze).
-    pub fn required_editable_freeze(mut self, value: bool) -> Self {
-        self.required_editable_freeze = Some(value);
-        self
-    }
-    /// Sets [`sortable`](Self::sortable).
-    pub fn sortable(mut self, value: bool) -> Self {
-        self.sortable = Some(value);
-        self
-    }
-    /// Sets [`unit`](Self::unit).
-    pub fn unit(mut self, value: impl Into<String>) -> Self {
-        self.unit = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`UpdateRelationMetaFieldRequestFieldDtoListProps`].
 pub static UPDATE_RELATION_META_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateRelationMetaFieldRequestFieldDtoListProps",
@@ -363,7 +188,7 @@ pub static UPDATE_RELATION_META_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_SCHEMA: rt::O
     ],
 };
 /// UpdateRelationMetaFieldRequestFieldDtoListPropsOptions
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UpdateRelationMetaFieldRequestFieldDtoListPropsOptions {
     /// A `string` value.
@@ -372,22 +197,6 @@ pub struct UpdateRelationMetaFieldRequestFieldDtoListPropsOptions {
     /// A `string` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-}
-impl UpdateRelationMetaFieldRequestFieldDtoListPropsOptions {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`key`](Self::key).
-    pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets [`value`](Self::value).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`UpdateRelationMetaFieldRequestFieldDtoListPropsOptions`].
 pub static UPDATE_RELATION_META_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -439,30 +248,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<UpdateRelationMetaField, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<UpdateRelationMetaField, C> {
-    /// Sets [`fieldDTOList`](UpdateRelationMetaFieldRequest::field_dtolist).
-    pub fn field_dtolist(
-        mut self,
-        value: impl Into<Vec<UpdateRelationMetaFieldRequestFieldDtoList>>,
-    ) -> Self {
-        self.request = self.request.field_dtolist(value);
-        self
-    }
-    /// Sets [`operatorUserId`](UpdateRelationMetaFieldRequest::operator_user_id).
-    pub fn operator_user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.operator_user_id(value);
-        self
-    }
-    /// Sets [`relationType`](UpdateRelationMetaFieldRequest::relation_type).
-    pub fn relation_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.relation_type(value);
-        self
-    }
-    /// Sets [`tenant`](UpdateRelationMetaFieldRequest::tenant).
-    pub fn tenant(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.tenant(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /topapi/user/count`: Get the number of employees in the organization.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get the number of employees in the organization.
 ///
 /// With `only_active: false` employees who have not activated DingTalk are counted too. Not
@@ -32,7 +34,8 @@ pub type CountUsersError = rt::Error<CountUsersErrorCode>;
 /// Parameters of [`CountUsers`]: Get the number of employees in the organization.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = CountUsers)]
 #[non_exhaustive]
 pub struct CountUsersRequest {
     /// `true` counts only employees who have activated DingTalk; `false` counts everyone.
@@ -41,19 +44,8 @@ pub struct CountUsersRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub only_active: Option<bool>,
 }
-impl CountUsersRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`only_active`](Self::only_active).
-    pub fn only_active(mut self, value: bool) -> Self {
-        self.only_active = Some(value);
-        self
-    }
-}
 /// The response of [`CountUsers`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct CountUsersResponse {
     /// The result.
@@ -70,34 +62,13 @@ pub struct CountUsersResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
-impl CountUsersResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: UserCount) -> Self {
-        self.result = Some(value);
-        self
-    }
-    /// Sets [`errcode`](Self::errcode).
-    pub fn errcode(mut self, value: i64) -> Self {
-        self.errcode = Some(value);
-        self
-    }
-    /// Sets [`request_id`](Self::request_id).
-    pub fn request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
-    }
-}
 impl rt::ResponseEnvelope for CountUsersResponse {
     fn errcode(&self) -> Option<i64> {
         self.errcode
     }
 }
 /// The number of employees.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UserCount {
     /// The number of employees.
@@ -105,17 +76,6 @@ pub struct UserCount {
     /// Example: `8`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
-}
-impl UserCount {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`count`](Self::count).
-    pub fn count(mut self, value: i64) -> Self {
-        self.count = Some(value);
-        self
-    }
 }
 /// Wire schema of [`UserCount`].
 pub static USER_COUNT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -235,12 +195,5 @@ impl crate::generated::blocking::Client {
         crate::generated::blocking::Client,
     > {
         crate::generated::RequestBuilder::new(self.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<CountUsers, C> {
-    /// Sets [`only_active`](CountUsersRequest::only_active).
-    pub fn only_active(mut self, value: bool) -> Self {
-        self.request = self.request.only_active(value);
-        self
     }
 }

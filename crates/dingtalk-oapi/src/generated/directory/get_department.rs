@@ -2,6 +2,8 @@
 
 //! `POST /topapi/v2/department/get`: Get the details of one department.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get the details of one department.
 ///
 /// The root department's ID is 1. `source_identifier`, `tags` and `from_union_org` are not
@@ -32,7 +34,8 @@ pub type GetDepartmentError = rt::Error<GetDepartmentErrorCode>;
 /// Parameters of [`GetDepartment`]: Get the details of one department.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetDepartment)]
 #[non_exhaustive]
 pub struct GetDepartmentRequest {
     /// The department ID; 1 is the root department.
@@ -46,24 +49,8 @@ pub struct GetDepartmentRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
 }
-impl GetDepartmentRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`dept_id`](Self::dept_id).
-    pub fn dept_id(mut self, value: i64) -> Self {
-        self.dept_id = Some(value);
-        self
-    }
-    /// Sets [`language`](Self::language).
-    pub fn language(mut self, value: impl Into<String>) -> Self {
-        self.language = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetDepartment`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetDepartmentResponse {
     /// The department's details.
@@ -80,34 +67,13 @@ pub struct GetDepartmentResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
-impl GetDepartmentResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: DeptDetail) -> Self {
-        self.result = Some(value);
-        self
-    }
-    /// Sets [`errcode`](Self::errcode).
-    pub fn errcode(mut self, value: i64) -> Self {
-        self.errcode = Some(value);
-        self
-    }
-    /// Sets [`request_id`](Self::request_id).
-    pub fn request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetDepartmentResponse {
     fn errcode(&self) -> Option<i64> {
         self.errcode
     }
 }
 /// A department's details, as `GetDepartment` returns them.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DeptDetail {
     /// The department ID.
@@ -180,82 +146,6 @@ pub struct DeptDetail {
     /// Example: `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outer_dept: Option<bool>,
-}
-impl DeptDetail {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`dept_id`](Self::dept_id).
-    pub fn dept_id(mut self, value: i64) -> Self {
-        self.dept_id = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`parent_id`](Self::parent_id).
-    pub fn parent_id(mut self, value: i64) -> Self {
-        self.parent_id = Some(value);
-        self
-    }
-    /// Sets [`source_identifier`](Self::source_identifier).
-    pub fn source_identifier(mut self, value: impl Into<String>) -> Self {
-        self.source_identifier = Some(value.into());
-        self
-    }
-    /// Sets [`create_dept_group`](Self::create_dept_group).
-    pub fn create_dept_group(mut self, value: bool) -> Self {
-        self.create_dept_group = Some(value);
-        self
-    }
-    /// Sets [`auto_add_user`](Self::auto_add_user).
-    pub fn auto_add_user(mut self, value: bool) -> Self {
-        self.auto_add_user = Some(value);
-        self
-    }
-    /// Sets [`tags`](Self::tags).
-    pub fn tags(mut self, value: impl Into<String>) -> Self {
-        self.tags = Some(value.into());
-        self
-    }
-    /// Sets [`from_union_org`](Self::from_union_org).
-    pub fn from_union_org(mut self, value: bool) -> Self {
-        self.from_union_org = Some(value);
-        self
-    }
-    /// Sets [`order`](Self::order).
-    pub fn order(mut self, value: i64) -> Self {
-        self.order = Some(value);
-        self
-    }
-    /// Sets [`dept_group_chat_id`](Self::dept_group_chat_id).
-    pub fn dept_group_chat_id(mut self, value: impl Into<String>) -> Self {
-        self.dept_group_chat_id = Some(value.into());
-        self
-    }
-    /// Sets [`group_contain_sub_dept`](Self::group_contain_sub_dept).
-    pub fn group_contain_sub_dept(mut self, value: bool) -> Self {
-        self.group_contain_sub_dept = Some(value);
-        self
-    }
-    /// Sets [`org_dept_owner`](Self::org_dept_owner).
-    pub fn org_dept_owner(mut self, value: impl Into<String>) -> Self {
-        self.org_dept_owner = Some(value.into());
-        self
-    }
-    /// Sets [`dept_manager_userid_list`](Self::dept_manager_userid_list).
-    pub fn dept_manager_userid_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.dept_manager_userid_list = value.into();
-        self
-    }
-    /// Sets [`outer_dept`](Self::outer_dept).
-    pub fn outer_dept(mut self, value: bool) -> Self {
-        self.outer_dept = Some(value);
-        self
-    }
 }
 /// Wire schema of [`DeptDetail`].
 pub static DEPT_DETAIL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -398,17 +288,5 @@ impl crate::generated::blocking::Client {
         crate::generated::blocking::Client,
     > {
         crate::generated::RequestBuilder::new(self.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetDepartment, C> {
-    /// Sets [`dept_id`](GetDepartmentRequest::dept_id).
-    pub fn dept_id(mut self, value: i64) -> Self {
-        self.request = self.request.dept_id(value);
-        self
-    }
-    /// Sets [`language`](GetDepartmentRequest::language).
-    pub fn language(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.language(value);
-        self
     }
 }

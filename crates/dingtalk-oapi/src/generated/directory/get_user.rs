@@ -2,6 +2,8 @@
 
 //! `POST /topapi/v2/user/get`: Get the details of one user of the organization.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get the details of one user of the organization.
 ///
 /// Returns the profile of the user `userid`. Mobile number and email come back only when the
@@ -33,7 +35,8 @@ pub type GetUserError = rt::Error<GetUserErrorCode>;
 /// Parameters of [`GetUser`]: Get the details of one user of the organization.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetUser)]
 #[non_exhaustive]
 pub struct GetUserRequest {
     /// The user ID of the user.
@@ -47,24 +50,8 @@ pub struct GetUserRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
 }
-impl GetUserRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`userid`](Self::userid).
-    pub fn userid(mut self, value: impl Into<String>) -> Self {
-        self.userid = Some(value.into());
-        self
-    }
-    /// Sets [`language`](Self::language).
-    pub fn language(mut self, value: impl Into<String>) -> Self {
-        self.language = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetUser`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetUserResponse {
     /// The user's details.
@@ -81,34 +68,13 @@ pub struct GetUserResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
-impl GetUserResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: UserDetail) -> Self {
-        self.result = Some(value);
-        self
-    }
-    /// Sets [`errcode`](Self::errcode).
-    pub fn errcode(mut self, value: i64) -> Self {
-        self.errcode = Some(value);
-        self
-    }
-    /// Sets [`request_id`](Self::request_id).
-    pub fn request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetUserResponse {
     fn errcode(&self) -> Option<i64> {
         self.errcode
     }
 }
 /// A user's full profile, as `GetUser` returns it.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UserDetail {
     /// The user ID.
@@ -245,167 +211,6 @@ pub struct UserDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_emp_ext: Option<UnionEmpExt>,
 }
-impl UserDetail {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`userid`](Self::userid).
-    pub fn userid(mut self, value: impl Into<String>) -> Self {
-        self.userid = Some(value.into());
-        self
-    }
-    /// Sets [`unionid`](Self::unionid).
-    pub fn unionid(mut self, value: impl Into<String>) -> Self {
-        self.unionid = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`avatar`](Self::avatar).
-    pub fn avatar(mut self, value: impl Into<String>) -> Self {
-        self.avatar = Some(value.into());
-        self
-    }
-    /// Sets [`state_code`](Self::state_code).
-    pub fn state_code(mut self, value: impl Into<String>) -> Self {
-        self.state_code = Some(value.into());
-        self
-    }
-    /// Sets [`manager_userid`](Self::manager_userid).
-    pub fn manager_userid(mut self, value: impl Into<String>) -> Self {
-        self.manager_userid = Some(value.into());
-        self
-    }
-    /// Sets [`mobile`](Self::mobile).
-    pub fn mobile(mut self, value: impl Into<String>) -> Self {
-        self.mobile = Some(value.into());
-        self
-    }
-    /// Sets [`hide_mobile`](Self::hide_mobile).
-    pub fn hide_mobile(mut self, value: bool) -> Self {
-        self.hide_mobile = Some(value);
-        self
-    }
-    /// Sets [`telephone`](Self::telephone).
-    pub fn telephone(mut self, value: impl Into<String>) -> Self {
-        self.telephone = Some(value.into());
-        self
-    }
-    /// Sets [`job_number`](Self::job_number).
-    pub fn job_number(mut self, value: impl Into<String>) -> Self {
-        self.job_number = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets [`email`](Self::email).
-    pub fn email(mut self, value: impl Into<String>) -> Self {
-        self.email = Some(value.into());
-        self
-    }
-    /// Sets [`work_place`](Self::work_place).
-    pub fn work_place(mut self, value: impl Into<String>) -> Self {
-        self.work_place = Some(value.into());
-        self
-    }
-    /// Sets [`remark`](Self::remark).
-    pub fn remark(mut self, value: impl Into<String>) -> Self {
-        self.remark = Some(value.into());
-        self
-    }
-    /// Sets [`login_id`](Self::login_id).
-    pub fn login_id(mut self, value: impl Into<String>) -> Self {
-        self.login_id = Some(value.into());
-        self
-    }
-    /// Sets [`exclusive_account_type`](Self::exclusive_account_type).
-    pub fn exclusive_account_type(mut self, value: impl Into<String>) -> Self {
-        self.exclusive_account_type = Some(value.into());
-        self
-    }
-    /// Sets [`exclusive_account`](Self::exclusive_account).
-    pub fn exclusive_account(mut self, value: bool) -> Self {
-        self.exclusive_account = Some(value);
-        self
-    }
-    /// Sets [`dept_id_list`](Self::dept_id_list).
-    pub fn dept_id_list(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.dept_id_list = value.into();
-        self
-    }
-    /// Sets [`dept_order_list`](Self::dept_order_list).
-    pub fn dept_order_list(mut self, value: impl Into<Vec<UserDeptOrder>>) -> Self {
-        self.dept_order_list = value.into();
-        self
-    }
-    /// Sets [`extension`](Self::extension).
-    pub fn extension(mut self, value: impl Into<String>) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
-    /// Sets [`hired_date`](Self::hired_date).
-    pub fn hired_date(mut self, value: i64) -> Self {
-        self.hired_date = Some(value);
-        self
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
-    /// Sets [`real_authed`](Self::real_authed).
-    pub fn real_authed(mut self, value: bool) -> Self {
-        self.real_authed = Some(value);
-        self
-    }
-    /// Sets [`org_email`](Self::org_email).
-    pub fn org_email(mut self, value: impl Into<String>) -> Self {
-        self.org_email = Some(value.into());
-        self
-    }
-    /// Sets [`org_email_type`](Self::org_email_type).
-    pub fn org_email_type(mut self, value: impl Into<String>) -> Self {
-        self.org_email_type = Some(value.into());
-        self
-    }
-    /// Sets [`senior`](Self::senior).
-    pub fn senior(mut self, value: bool) -> Self {
-        self.senior = Some(value);
-        self
-    }
-    /// Sets [`admin`](Self::admin).
-    pub fn admin(mut self, value: bool) -> Self {
-        self.admin = Some(value);
-        self
-    }
-    /// Sets [`boss`](Self::boss).
-    pub fn boss(mut self, value: bool) -> Self {
-        self.boss = Some(value);
-        self
-    }
-    /// Sets [`leader_in_dept`](Self::leader_in_dept).
-    pub fn leader_in_dept(mut self, value: impl Into<Vec<UserDeptLeader>>) -> Self {
-        self.leader_in_dept = value.into();
-        self
-    }
-    /// Sets [`role_list`](Self::role_list).
-    pub fn role_list(mut self, value: impl Into<Vec<UserRole>>) -> Self {
-        self.role_list = value.into();
-        self
-    }
-    /// Sets [`union_emp_ext`](Self::union_emp_ext).
-    pub fn union_emp_ext(mut self, value: UnionEmpExt) -> Self {
-        self.union_emp_ext = Some(value);
-        self
-    }
-}
 /// Wire schema of [`UserDetail`].
 pub static USER_DETAIL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UserDetail",
@@ -456,7 +261,7 @@ pub static USER_DETAIL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     ],
 };
 /// The sort order of a user in one department.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UserDeptOrder {
     /// The department ID.
@@ -470,22 +275,6 @@ pub struct UserDeptOrder {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<i64>,
 }
-impl UserDeptOrder {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`dept_id`](Self::dept_id).
-    pub fn dept_id(mut self, value: i64) -> Self {
-        self.dept_id = Some(value);
-        self
-    }
-    /// Sets [`order`](Self::order).
-    pub fn order(mut self, value: i64) -> Self {
-        self.order = Some(value);
-        self
-    }
-}
 /// Wire schema of [`UserDeptOrder`].
 pub static USER_DEPT_ORDER_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UserDeptOrder",
@@ -495,7 +284,7 @@ pub static USER_DEPT_ORDER_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     ],
 };
 /// Whether a user leads one department.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UserDeptLeader {
     /// The department ID.
@@ -509,22 +298,6 @@ pub struct UserDeptLeader {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leader: Option<bool>,
 }
-impl UserDeptLeader {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`dept_id`](Self::dept_id).
-    pub fn dept_id(mut self, value: i64) -> Self {
-        self.dept_id = Some(value);
-        self
-    }
-    /// Sets [`leader`](Self::leader).
-    pub fn leader(mut self, value: bool) -> Self {
-        self.leader = Some(value);
-        self
-    }
-}
 /// Wire schema of [`UserDeptLeader`].
 pub static USER_DEPT_LEADER_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UserDeptLeader",
@@ -534,7 +307,7 @@ pub static USER_DEPT_LEADER_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     ],
 };
 /// A role held by a user.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UserRole {
     /// The role ID.
@@ -553,27 +326,6 @@ pub struct UserRole {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
 }
-impl UserRole {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`id`](Self::id).
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`group_name`](Self::group_name).
-    pub fn group_name(mut self, value: impl Into<String>) -> Self {
-        self.group_name = Some(value.into());
-        self
-    }
-}
 /// Wire schema of [`UserRole`].
 pub static USER_ROLE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UserRole",
@@ -584,7 +336,7 @@ pub static USER_ROLE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     ],
 };
 /// A user's identities in associated organizations.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UnionEmpExt {
     /// The user ID in this organization.
@@ -596,27 +348,6 @@ pub struct UnionEmpExt {
     /// The user's identities in the associated organizations.
     #[serde(default)]
     pub union_emp_map_list: Vec<UnionEmpMap>,
-}
-impl UnionEmpExt {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`userid`](Self::userid).
-    pub fn userid(mut self, value: impl Into<String>) -> Self {
-        self.userid = Some(value.into());
-        self
-    }
-    /// Sets [`corp_id`](Self::corp_id).
-    pub fn corp_id(mut self, value: impl Into<String>) -> Self {
-        self.corp_id = Some(value.into());
-        self
-    }
-    /// Sets [`union_emp_map_list`](Self::union_emp_map_list).
-    pub fn union_emp_map_list(mut self, value: impl Into<Vec<UnionEmpMap>>) -> Self {
-        self.union_emp_map_list = value.into();
-        self
-    }
 }
 /// Wire schema of [`UnionEmpExt`].
 pub static UNION_EMP_EXT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -631,7 +362,7 @@ pub static UNION_EMP_EXT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     ],
 };
 /// A user's identity in one associated organization.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UnionEmpMap {
     /// The user ID in the associated organization.
@@ -640,22 +371,6 @@ pub struct UnionEmpMap {
     /// The corp ID of the associated organization.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corp_id: Option<String>,
-}
-impl UnionEmpMap {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`userid`](Self::userid).
-    pub fn userid(mut self, value: impl Into<String>) -> Self {
-        self.userid = Some(value.into());
-        self
-    }
-    /// Sets [`corp_id`](Self::corp_id).
-    pub fn corp_id(mut self, value: impl Into<String>) -> Self {
-        self.corp_id = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`UnionEmpMap`].
 pub static UNION_EMP_MAP_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -780,17 +495,5 @@ impl crate::generated::blocking::Client {
         &self,
     ) -> crate::generated::RequestBuilder<GetUser, crate::generated::blocking::Client> {
         crate::generated::RequestBuilder::new(self.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetUser, C> {
-    /// Sets [`userid`](GetUserRequest::userid).
-    pub fn userid(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.userid(value);
-        self
-    }
-    /// Sets [`language`](GetUserRequest::language).
-    pub fn language(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.language(value);
-        self
     }
 }

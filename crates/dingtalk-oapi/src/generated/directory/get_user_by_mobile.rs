@@ -2,6 +2,8 @@
 
 //! `POST /topapi/v2/user/getbymobile`: Get the user ID of an active employee by mobile number.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get the user ID of an active employee by mobile number.
 ///
 /// Employees who have left the organization are not found. With
@@ -33,7 +35,8 @@ pub type GetUserByMobileError = rt::Error<GetUserByMobileErrorCode>;
 /// Parameters of [`GetUserByMobile`]: Get the user ID of an active employee by mobile number.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetUserByMobile)]
 #[non_exhaustive]
 pub struct GetUserByMobileRequest {
     /// The user's mobile number.
@@ -47,24 +50,8 @@ pub struct GetUserByMobileRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub support_exclusive_account_search: Option<bool>,
 }
-impl GetUserByMobileRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`mobile`](Self::mobile).
-    pub fn mobile(mut self, value: impl Into<String>) -> Self {
-        self.mobile = Some(value.into());
-        self
-    }
-    /// Sets [`support_exclusive_account_search`](Self::support_exclusive_account_search).
-    pub fn support_exclusive_account_search(mut self, value: bool) -> Self {
-        self.support_exclusive_account_search = Some(value);
-        self
-    }
-}
 /// The response of [`GetUserByMobile`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetUserByMobileResponse {
     /// The result.
@@ -81,34 +68,13 @@ pub struct GetUserByMobileResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
-impl GetUserByMobileResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: UserByMobile) -> Self {
-        self.result = Some(value);
-        self
-    }
-    /// Sets [`errcode`](Self::errcode).
-    pub fn errcode(mut self, value: i64) -> Self {
-        self.errcode = Some(value);
-        self
-    }
-    /// Sets [`request_id`](Self::request_id).
-    pub fn request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetUserByMobileResponse {
     fn errcode(&self) -> Option<i64> {
         self.errcode
     }
 }
 /// The user found by mobile number.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UserByMobile {
     /// The user ID of the employee.
@@ -121,25 +87,6 @@ pub struct UserByMobile {
     /// Example: `["zhangsan"]`.
     #[serde(default)]
     pub exclusive_account_userid_list: Vec<String>,
-}
-impl UserByMobile {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`userid`](Self::userid).
-    pub fn userid(mut self, value: impl Into<String>) -> Self {
-        self.userid = Some(value.into());
-        self
-    }
-    /// Sets [`exclusive_account_userid_list`](Self::exclusive_account_userid_list).
-    pub fn exclusive_account_userid_list(
-        mut self,
-        value: impl Into<Vec<String>>,
-    ) -> Self {
-        self.exclusive_account_userid_list = value.into();
-        self
-    }
 }
 /// Wire schema of [`UserByMobile`].
 pub static USER_BY_MOBILE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -281,17 +228,5 @@ impl crate::generated::blocking::Client {
         crate::generated::blocking::Client,
     > {
         crate::generated::RequestBuilder::new(self.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetUserByMobile, C> {
-    /// Sets [`mobile`](GetUserByMobileRequest::mobile).
-    pub fn mobile(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.mobile(value);
-        self
-    }
-    /// Sets [`support_exclusive_account_search`](GetUserByMobileRequest::support_exclusive_account_search).
-    pub fn support_exclusive_account_search(mut self, value: bool) -> Self {
-        self.request = self.request.support_exclusive_account_search(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /topapi/v2/department/listsubid`: List the IDs of a department's direct sub-departments.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// List the IDs of a department's direct sub-departments.
 ///
 /// Only the next level is returned, not the whole subtree; pass 1 for the root department. Not
@@ -32,7 +34,8 @@ pub type ListSubDepartmentIdsError = rt::Error<ListSubDepartmentIdsErrorCode>;
 /// Parameters of [`ListSubDepartmentIds`]: List the IDs of a department's direct sub-departments.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ListSubDepartmentIds)]
 #[non_exhaustive]
 pub struct ListSubDepartmentIdsRequest {
     /// The parent department's ID; 1 is the root department.
@@ -41,19 +44,8 @@ pub struct ListSubDepartmentIdsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_id: Option<i64>,
 }
-impl ListSubDepartmentIdsRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`dept_id`](Self::dept_id).
-    pub fn dept_id(mut self, value: i64) -> Self {
-        self.dept_id = Some(value);
-        self
-    }
-}
 /// The response of [`ListSubDepartmentIds`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct ListSubDepartmentIdsResponse {
     /// The result.
@@ -70,34 +62,13 @@ pub struct ListSubDepartmentIdsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
-impl ListSubDepartmentIdsResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: SubDeptIds) -> Self {
-        self.result = Some(value);
-        self
-    }
-    /// Sets [`errcode`](Self::errcode).
-    pub fn errcode(mut self, value: i64) -> Self {
-        self.errcode = Some(value);
-        self
-    }
-    /// Sets [`request_id`](Self::request_id).
-    pub fn request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
-    }
-}
 impl rt::ResponseEnvelope for ListSubDepartmentIdsResponse {
     fn errcode(&self) -> Option<i64> {
         self.errcode
     }
 }
 /// The IDs of a department's direct sub-departments.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct SubDeptIds {
     /// The sub-department IDs.
@@ -105,17 +76,6 @@ pub struct SubDeptIds {
     /// Example: `[2,3,4,5]`.
     #[serde(default)]
     pub dept_id_list: Vec<i64>,
-}
-impl SubDeptIds {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`dept_id_list`](Self::dept_id_list).
-    pub fn dept_id_list(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.dept_id_list = value.into();
-        self
-    }
 }
 /// Wire schema of [`SubDeptIds`].
 pub static SUB_DEPT_IDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -243,12 +203,5 @@ impl crate::generated::blocking::Client {
         crate::generated::blocking::Client,
     > {
         crate::generated::RequestBuilder::new(self.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ListSubDepartmentIds, C> {
-    /// Sets [`dept_id`](ListSubDepartmentIdsRequest::dept_id).
-    pub fn dept_id(mut self, value: i64) -> Self {
-        self.request = self.request.dept_id(value);
-        self
     }
 }

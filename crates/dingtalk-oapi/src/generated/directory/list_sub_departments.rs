@@ -2,6 +2,8 @@
 
 //! `POST /topapi/v2/department/listsub`: List the basic information of a department's direct sub-departments.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// List the basic information of a department's direct sub-departments.
 ///
 /// Only the next level is returned, not the whole subtree; walk the tree by calling this for
@@ -32,7 +34,8 @@ pub type ListSubDepartmentsError = rt::Error<ListSubDepartmentsErrorCode>;
 /// Parameters of [`ListSubDepartments`]: List the basic information of a department's direct sub-departments.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ListSubDepartments)]
 #[non_exhaustive]
 pub struct ListSubDepartmentsRequest {
     /// The parent department's ID; the root department (1) when omitted.
@@ -46,24 +49,8 @@ pub struct ListSubDepartmentsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
 }
-impl ListSubDepartmentsRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`dept_id`](Self::dept_id).
-    pub fn dept_id(mut self, value: i64) -> Self {
-        self.dept_id = Some(value);
-        self
-    }
-    /// Sets [`language`](Self::language).
-    pub fn language(mut self, value: impl Into<String>) -> Self {
-        self.language = Some(value.into());
-        self
-    }
-}
 /// The response of [`ListSubDepartments`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct ListSubDepartmentsResponse {
     /// The direct sub-departments.
@@ -80,34 +67,13 @@ pub struct ListSubDepartmentsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
-impl ListSubDepartmentsResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: impl Into<Vec<DeptBase>>) -> Self {
-        self.result = value.into();
-        self
-    }
-    /// Sets [`errcode`](Self::errcode).
-    pub fn errcode(mut self, value: i64) -> Self {
-        self.errcode = Some(value);
-        self
-    }
-    /// Sets [`request_id`](Self::request_id).
-    pub fn request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
-    }
-}
 impl rt::ResponseEnvelope for ListSubDepartmentsResponse {
     fn errcode(&self) -> Option<i64> {
         self.errcode
     }
 }
 /// A department's basic information, as `ListSubDepartments` returns it.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DeptBase {
     /// The department ID.
@@ -135,37 +101,6 @@ pub struct DeptBase {
     /// Example: `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_add_user: Option<bool>,
-}
-impl DeptBase {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`dept_id`](Self::dept_id).
-    pub fn dept_id(mut self, value: i64) -> Self {
-        self.dept_id = Some(value);
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`parent_id`](Self::parent_id).
-    pub fn parent_id(mut self, value: i64) -> Self {
-        self.parent_id = Some(value);
-        self
-    }
-    /// Sets [`create_dept_group`](Self::create_dept_group).
-    pub fn create_dept_group(mut self, value: bool) -> Self {
-        self.create_dept_group = Some(value);
-        self
-    }
-    /// Sets [`auto_add_user`](Self::auto_add_user).
-    pub fn auto_add_user(mut self, value: bool) -> Self {
-        self.auto_add_user = Some(value);
-        self
-    }
 }
 /// Wire schema of [`DeptBase`].
 pub static DEPT_BASE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -300,17 +235,5 @@ impl crate::generated::blocking::Client {
         crate::generated::blocking::Client,
     > {
         crate::generated::RequestBuilder::new(self.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ListSubDepartments, C> {
-    /// Sets [`dept_id`](ListSubDepartmentsRequest::dept_id).
-    pub fn dept_id(mut self, value: i64) -> Self {
-        self.request = self.request.dept_id(value);
-        self
-    }
-    /// Sets [`language`](ListSubDepartmentsRequest::language).
-    pub fn language(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.language(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /topapi/user/listid`: List the user IDs of the members of one department.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// List the user IDs of the members of one department.
 ///
 /// Only direct members of the department are returned, not those of its sub-departments; pass 1
@@ -33,7 +35,8 @@ pub type ListUserIdsError = rt::Error<ListUserIdsErrorCode>;
 /// Parameters of [`ListUserIds`]: List the user IDs of the members of one department.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ListUserIds)]
 #[non_exhaustive]
 pub struct ListUserIdsRequest {
     /// The department ID; 1 is the root department.
@@ -42,19 +45,8 @@ pub struct ListUserIdsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_id: Option<i64>,
 }
-impl ListUserIdsRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`dept_id`](Self::dept_id).
-    pub fn dept_id(mut self, value: i64) -> Self {
-        self.dept_id = Some(value);
-        self
-    }
-}
 /// The response of [`ListUserIds`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct ListUserIdsResponse {
     /// The result.
@@ -71,34 +63,13 @@ pub struct ListUserIdsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
-impl ListUserIdsResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: DeptUserIds) -> Self {
-        self.result = Some(value);
-        self
-    }
-    /// Sets [`errcode`](Self::errcode).
-    pub fn errcode(mut self, value: i64) -> Self {
-        self.errcode = Some(value);
-        self
-    }
-    /// Sets [`request_id`](Self::request_id).
-    pub fn request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
-    }
-}
 impl rt::ResponseEnvelope for ListUserIdsResponse {
     fn errcode(&self) -> Option<i64> {
         self.errcode
     }
 }
 /// The user IDs of a department's members.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DeptUserIds {
     /// The user IDs of the department's members.
@@ -106,17 +77,6 @@ pub struct DeptUserIds {
     /// Example: `["manager01","user01"]`.
     #[serde(default)]
     pub userid_list: Vec<String>,
-}
-impl DeptUserIds {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`userid_list`](Self::userid_list).
-    pub fn userid_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.userid_list = value.into();
-        self
-    }
 }
 /// Wire schema of [`DeptUserIds`].
 pub static DEPT_USER_IDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -242,12 +202,5 @@ impl crate::generated::blocking::Client {
         crate::generated::blocking::Client,
     > {
         crate::generated::RequestBuilder::new(self.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ListUserIds, C> {
-    /// Sets [`dept_id`](ListUserIdsRequest::dept_id).
-    pub fn dept_id(mut self, value: i64) -> Self {
-        self.request = self.request.dept_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /topapi/v2/user/list`: List the members of one department with their details, a page at a time.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// List the members of one department with their details, a page at a time.
 ///
 /// Only direct members of the department are returned, not those of its sub-departments; pass 1
@@ -34,7 +36,8 @@ pub type ListUsersError = rt::Error<ListUsersErrorCode>;
 /// Parameters of [`ListUsers`]: List the members of one department with their details, a page at a time.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ListUsers)]
 #[non_exhaustive]
 pub struct ListUsersRequest {
     /// The department ID; 1 is the root department.
@@ -70,44 +73,8 @@ pub struct ListUsersRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
 }
-impl ListUsersRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`dept_id`](Self::dept_id).
-    pub fn dept_id(mut self, value: i64) -> Self {
-        self.dept_id = Some(value);
-        self
-    }
-    /// Sets [`cursor`](Self::cursor).
-    pub fn cursor(mut self, value: i64) -> Self {
-        self.cursor = Some(value);
-        self
-    }
-    /// Sets [`size`](Self::size).
-    pub fn size(mut self, value: i64) -> Self {
-        self.size = Some(value);
-        self
-    }
-    /// Sets [`order_field`](Self::order_field).
-    pub fn order_field(mut self, value: impl Into<String>) -> Self {
-        self.order_field = Some(value.into());
-        self
-    }
-    /// Sets [`contain_access_limit`](Self::contain_access_limit).
-    pub fn contain_access_limit(mut self, value: bool) -> Self {
-        self.contain_access_limit = Some(value);
-        self
-    }
-    /// Sets [`language`](Self::language).
-    pub fn language(mut self, value: impl Into<String>) -> Self {
-        self.language = Some(value.into());
-        self
-    }
-}
 /// The response of [`ListUsers`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct ListUsersResponse {
     /// One page of members.
@@ -122,34 +89,13 @@ pub struct ListUsersResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
-impl ListUsersResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: UserListPage) -> Self {
-        self.result = Some(value);
-        self
-    }
-    /// Sets [`errcode`](Self::errcode).
-    pub fn errcode(mut self, value: i64) -> Self {
-        self.errcode = Some(value);
-        self
-    }
-    /// Sets [`request_id`](Self::request_id).
-    pub fn request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
-    }
-}
 impl rt::ResponseEnvelope for ListUsersResponse {
     fn errcode(&self) -> Option<i64> {
         self.errcode
     }
 }
 /// One page of `ListUsers`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UserListPage {
     /// Whether there is another page.
@@ -166,27 +112,6 @@ pub struct UserListPage {
     #[serde(default)]
     pub list: Vec<UserListItem>,
 }
-impl UserListPage {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = Some(value);
-        self
-    }
-    /// Sets [`next_cursor`](Self::next_cursor).
-    pub fn next_cursor(mut self, value: i64) -> Self {
-        self.next_cursor = Some(value);
-        self
-    }
-    /// Sets [`list`](Self::list).
-    pub fn list(mut self, value: impl Into<Vec<UserListItem>>) -> Self {
-        self.list = value.into();
-        self
-    }
-}
 /// Wire schema of [`UserListPage`].
 pub static USER_LIST_PAGE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UserListPage",
@@ -200,7 +125,7 @@ pub static USER_LIST_PAGE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     ],
 };
 /// A department member's details, as `ListUsers` returns them.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UserListItem {
     /// The user ID.
@@ -314,137 +239,6 @@ pub struct UserListItem {
     /// The kind of Enterprise Account, for Enterprise Account users.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclusive_account_type: Option<String>,
-}
-impl UserListItem {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`userid`](Self::userid).
-    pub fn userid(mut self, value: impl Into<String>) -> Self {
-        self.userid = Some(value.into());
-        self
-    }
-    /// Sets [`unionid`](Self::unionid).
-    pub fn unionid(mut self, value: impl Into<String>) -> Self {
-        self.unionid = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`avatar`](Self::avatar).
-    pub fn avatar(mut self, value: impl Into<String>) -> Self {
-        self.avatar = Some(value.into());
-        self
-    }
-    /// Sets [`state_code`](Self::state_code).
-    pub fn state_code(mut self, value: impl Into<String>) -> Self {
-        self.state_code = Some(value.into());
-        self
-    }
-    /// Sets [`mobile`](Self::mobile).
-    pub fn mobile(mut self, value: impl Into<String>) -> Self {
-        self.mobile = Some(value.into());
-        self
-    }
-    /// Sets [`hide_mobile`](Self::hide_mobile).
-    pub fn hide_mobile(mut self, value: bool) -> Self {
-        self.hide_mobile = Some(value);
-        self
-    }
-    /// Sets [`telephone`](Self::telephone).
-    pub fn telephone(mut self, value: impl Into<String>) -> Self {
-        self.telephone = Some(value.into());
-        self
-    }
-    /// Sets [`job_number`](Self::job_number).
-    pub fn job_number(mut self, value: impl Into<String>) -> Self {
-        self.job_number = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets [`email`](Self::email).
-    pub fn email(mut self, value: impl Into<String>) -> Self {
-        self.email = Some(value.into());
-        self
-    }
-    /// Sets [`org_email`](Self::org_email).
-    pub fn org_email(mut self, value: impl Into<String>) -> Self {
-        self.org_email = Some(value.into());
-        self
-    }
-    /// Sets [`work_place`](Self::work_place).
-    pub fn work_place(mut self, value: impl Into<String>) -> Self {
-        self.work_place = Some(value.into());
-        self
-    }
-    /// Sets [`remark`](Self::remark).
-    pub fn remark(mut self, value: impl Into<String>) -> Self {
-        self.remark = Some(value.into());
-        self
-    }
-    /// Sets [`dept_id_list`](Self::dept_id_list).
-    pub fn dept_id_list(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.dept_id_list = value.into();
-        self
-    }
-    /// Sets [`dept_order`](Self::dept_order).
-    pub fn dept_order(mut self, value: i64) -> Self {
-        self.dept_order = Some(value);
-        self
-    }
-    /// Sets [`extension`](Self::extension).
-    pub fn extension(mut self, value: impl Into<String>) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
-    /// Sets [`hired_date`](Self::hired_date).
-    pub fn hired_date(mut self, value: i64) -> Self {
-        self.hired_date = Some(value);
-        self
-    }
-    /// Sets [`active`](Self::active).
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = Some(value);
-        self
-    }
-    /// Sets [`admin`](Self::admin).
-    pub fn admin(mut self, value: bool) -> Self {
-        self.admin = Some(value);
-        self
-    }
-    /// Sets [`boss`](Self::boss).
-    pub fn boss(mut self, value: bool) -> Self {
-        self.boss = Some(value);
-        self
-    }
-    /// Sets [`leader`](Self::leader).
-    pub fn leader(mut self, value: bool) -> Self {
-        self.leader = Some(value);
-        self
-    }
-    /// Sets [`exclusive_account`](Self::exclusive_account).
-    pub fn exclusive_account(mut self, value: bool) -> Self {
-        self.exclusive_account = Some(value);
-        self
-    }
-    /// Sets [`login_id`](Self::login_id).
-    pub fn login_id(mut self, value: impl Into<String>) -> Self {
-        self.login_id = Some(value.into());
-        self
-    }
-    /// Sets [`exclusive_account_type`](Self::exclusive_account_type).
-    pub fn exclusive_account_type(mut self, value: impl Into<String>) -> Self {
-        self.exclusive_account_type = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`UserListItem`].
 pub static USER_LIST_ITEM_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -634,37 +428,5 @@ impl crate::generated::blocking::Client {
         crate::generated::blocking::Client,
     > {
         crate::generated::RequestBuilder::new(self.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ListUsers, C> {
-    /// Sets [`dept_id`](ListUsersRequest::dept_id).
-    pub fn dept_id(mut self, value: i64) -> Self {
-        self.request = self.request.dept_id(value);
-        self
-    }
-    /// Sets [`cursor`](ListUsersRequest::cursor).
-    pub fn cursor(mut self, value: i64) -> Self {
-        self.request = self.request.cursor(value);
-        self
-    }
-    /// Sets [`size`](ListUsersRequest::size).
-    pub fn size(mut self, value: i64) -> Self {
-        self.request = self.request.size(value);
-        self
-    }
-    /// Sets [`order_field`](ListUsersRequest::order_field).
-    pub fn order_field(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.order_field(value);
-        self
-    }
-    /// Sets [`contain_access_limit`](ListUsersRequest::contain_access_limit).
-    pub fn contain_access_limit(mut self, value: bool) -> Self {
-        self.request = self.request.contain_access_limit(value);
-        self
-    }
-    /// Sets [`language`](ListUsersRequest::language).
-    pub fn language(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.language(value);
-        self
     }
 }

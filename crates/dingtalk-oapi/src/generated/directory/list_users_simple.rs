@@ -2,6 +2,8 @@
 
 //! `POST /topapi/user/listsimple`: List the user IDs and names of the members of one department, a page at a time.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// List the user IDs and names of the members of one department, a page at a time.
 ///
 /// Only direct members of the department are returned, not those of its sub-departments; pass 1
@@ -34,7 +36,8 @@ pub type ListUsersSimpleError = rt::Error<ListUsersSimpleErrorCode>;
 /// Parameters of [`ListUsersSimple`]: List the user IDs and names of the members of one department, a page at a time.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ListUsersSimple)]
 #[non_exhaustive]
 pub struct ListUsersSimpleRequest {
     /// The department ID; 1 is the root department.
@@ -70,44 +73,8 @@ pub struct ListUsersSimpleRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
 }
-impl ListUsersSimpleRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`dept_id`](Self::dept_id).
-    pub fn dept_id(mut self, value: i64) -> Self {
-        self.dept_id = Some(value);
-        self
-    }
-    /// Sets [`cursor`](Self::cursor).
-    pub fn cursor(mut self, value: i64) -> Self {
-        self.cursor = Some(value);
-        self
-    }
-    /// Sets [`size`](Self::size).
-    pub fn size(mut self, value: i64) -> Self {
-        self.size = Some(value);
-        self
-    }
-    /// Sets [`order_field`](Self::order_field).
-    pub fn order_field(mut self, value: impl Into<String>) -> Self {
-        self.order_field = Some(value.into());
-        self
-    }
-    /// Sets [`contain_access_limit`](Self::contain_access_limit).
-    pub fn contain_access_limit(mut self, value: bool) -> Self {
-        self.contain_access_limit = Some(value);
-        self
-    }
-    /// Sets [`language`](Self::language).
-    pub fn language(mut self, value: impl Into<String>) -> Self {
-        self.language = Some(value.into());
-        self
-    }
-}
 /// The response of [`ListUsersSimple`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct ListUsersSimpleResponse {
     /// One page of members.
@@ -122,34 +89,13 @@ pub struct ListUsersSimpleResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
-impl ListUsersSimpleResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(mut self, value: UserSimplePage) -> Self {
-        self.result = Some(value);
-        self
-    }
-    /// Sets [`errcode`](Self::errcode).
-    pub fn errcode(mut self, value: i64) -> Self {
-        self.errcode = Some(value);
-        self
-    }
-    /// Sets [`request_id`](Self::request_id).
-    pub fn request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
-    }
-}
 impl rt::ResponseEnvelope for ListUsersSimpleResponse {
     fn errcode(&self) -> Option<i64> {
         self.errcode
     }
 }
 /// One page of `ListUsersSimple`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UserSimplePage {
     /// Whether there is another page.
@@ -166,27 +112,6 @@ pub struct UserSimplePage {
     #[serde(default)]
     pub list: Vec<UserSimple>,
 }
-impl UserSimplePage {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`has_more`](Self::has_more).
-    pub fn has_more(mut self, value: bool) -> Self {
-        self.has_more = Some(value);
-        self
-    }
-    /// Sets [`next_cursor`](Self::next_cursor).
-    pub fn next_cursor(mut self, value: i64) -> Self {
-        self.next_cursor = Some(value);
-        self
-    }
-    /// Sets [`list`](Self::list).
-    pub fn list(mut self, value: impl Into<Vec<UserSimple>>) -> Self {
-        self.list = value.into();
-        self
-    }
-}
 /// Wire schema of [`UserSimplePage`].
 pub static USER_SIMPLE_PAGE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UserSimplePage",
@@ -200,7 +125,7 @@ pub static USER_SIMPLE_PAGE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     ],
 };
 /// A department member's user ID and name.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UserSimple {
     /// The user ID.
@@ -213,22 +138,6 @@ pub struct UserSimple {
     /// Example: `"Li Wei"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-}
-impl UserSimple {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`userid`](Self::userid).
-    pub fn userid(mut self, value: impl Into<String>) -> Self {
-        self.userid = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`UserSimple`].
 pub static USER_SIMPLE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -397,37 +306,5 @@ impl crate::generated::blocking::Client {
         crate::generated::blocking::Client,
     > {
         crate::generated::RequestBuilder::new(self.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ListUsersSimple, C> {
-    /// Sets [`dept_id`](ListUsersSimpleRequest::dept_id).
-    pub fn dept_id(mut self, value: i64) -> Self {
-        self.request = self.request.dept_id(value);
-        self
-    }
-    /// Sets [`cursor`](ListUsersSimpleRequest::cursor).
-    pub fn cursor(mut self, value: i64) -> Self {
-        self.request = self.request.cursor(value);
-        self
-    }
-    /// Sets [`size`](ListUsersSimpleRequest::size).
-    pub fn size(mut self, value: i64) -> Self {
-        self.request = self.request.size(value);
-        self
-    }
-    /// Sets [`order_field`](ListUsersSimpleRequest::order_field).
-    pub fn order_field(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.order_field(value);
-        self
-    }
-    /// Sets [`contain_access_limit`](ListUsersSimpleRequest::contain_access_limit).
-    pub fn contain_access_limit(mut self, value: bool) -> Self {
-        self.request = self.request.contain_access_limit(value);
-        self
-    }
-    /// Sets [`language`](ListUsersSimpleRequest::language).
-    pub fn language(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.language(value);
-        self
     }
 }

@@ -2,12 +2,14 @@
 
 //! The `check_update_suite_url` callback event.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// DingTalk checks a third-party suite's (app's) callback URL after it was changed in the developer console.
 ///
 /// `EventType`: `check_update_suite_url`. Read by [`Event::parse`](super::Event::parse).
 ///
 /// Documentation: <https://open.dingtalk.com/document/development/test-callback-url-events>
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct CheckUpdateSuiteUrl {
     /// A random string from DingTalk (the old docs ask for it, encrypted, in the reply).
@@ -22,22 +24,6 @@ pub struct CheckUpdateSuiteUrl {
     #[serde(rename = "TestSuiteKey")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_suite_key: Option<String>,
-}
-impl CheckUpdateSuiteUrl {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`random`](Self::random).
-    pub fn random(mut self, value: impl Into<String>) -> Self {
-        self.random = Some(value.into());
-        self
-    }
-    /// Sets [`test_suite_key`](Self::test_suite_key).
-    pub fn test_suite_key(mut self, value: impl Into<String>) -> Self {
-        self.test_suite_key = Some(value.into());
-        self
-    }
 }
 impl CheckUpdateSuiteUrl {
     /// The `EventType` DingTalk sends with this payload.

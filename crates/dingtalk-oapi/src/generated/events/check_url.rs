@@ -2,20 +2,16 @@
 
 //! The `check_url` callback event.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// DingTalk checks a callback URL when it is registered, before it pushes any event to it.
 ///
 /// `EventType`: `check_url`. Read by [`Event::parse`](super::Event::parse).
 ///
 /// Documentation: <https://open.dingtalk.com/document/development/test-callback-url-events>
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct CheckUrl {}
-impl CheckUrl {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
 impl CheckUrl {
     /// The `EventType` DingTalk sends with this payload.
     pub const EVENT_TYPE: &'static str = "check_url";

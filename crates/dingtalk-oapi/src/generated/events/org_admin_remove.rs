@@ -2,12 +2,14 @@
 
 //! The `org_admin_remove` callback event.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Users stopped being administrators of the organization.
 ///
 /// `EventType`: `org_admin_remove`. Read by [`Event::parse`](super::Event::parse).
 ///
 /// Documentation: <https://open.dingtalk.com/document/development/address-book-user-canceled-setting-administrator>
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct OrgAdminRemove {
     /// The corp ID of the organization the change happened in.
@@ -28,27 +30,6 @@ pub struct OrgAdminRemove {
     #[serde(rename = "UserId")]
     #[serde(default)]
     pub user_id: Vec<String>,
-}
-impl OrgAdminRemove {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`corp_id`](Self::corp_id).
-    pub fn corp_id(mut self, value: impl Into<String>) -> Self {
-        self.corp_id = Some(value.into());
-        self
-    }
-    /// Sets [`time_stamp`](Self::time_stamp).
-    pub fn time_stamp(mut self, value: impl Into<String>) -> Self {
-        self.time_stamp = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.user_id = value.into();
-        self
-    }
 }
 impl OrgAdminRemove {
     /// The `EventType` DingTalk sends with this payload.

@@ -2,12 +2,14 @@
 
 //! The `org_change` callback event.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// The organization's own information changed (call the API to read the new values).
 ///
 /// `EventType`: `org_change`. Read by [`Event::parse`](super::Event::parse).
 ///
 /// Documentation: <https://open.dingtalk.com/document/development/enterprise-information-changes>
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct OrgChange {
     /// The corp ID of the organization the change happened in.
@@ -22,22 +24,6 @@ pub struct OrgChange {
     #[serde(rename = "TimeStamp")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<String>,
-}
-impl OrgChange {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`corp_id`](Self::corp_id).
-    pub fn corp_id(mut self, value: impl Into<String>) -> Self {
-        self.corp_id = Some(value.into());
-        self
-    }
-    /// Sets [`time_stamp`](Self::time_stamp).
-    pub fn time_stamp(mut self, value: impl Into<String>) -> Self {
-        self.time_stamp = Some(value.into());
-        self
-    }
 }
 impl OrgChange {
     /// The `EventType` DingTalk sends with this payload.

@@ -2,12 +2,14 @@
 
 //! The `org_dept_modify` callback event.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Departments of the organization were changed.
 ///
 /// `EventType`: `org_dept_modify`. Read by [`Event::parse`](super::Event::parse).
 ///
 /// Documentation: <https://open.dingtalk.com/document/development/address-book-enterprise-department-modification>
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct OrgDeptModify {
     /// The corp ID of the organization the change happened in.
@@ -28,27 +30,6 @@ pub struct OrgDeptModify {
     #[serde(rename = "TimeStamp")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<String>,
-}
-impl OrgDeptModify {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`corp_id`](Self::corp_id).
-    pub fn corp_id(mut self, value: impl Into<String>) -> Self {
-        self.corp_id = Some(value.into());
-        self
-    }
-    /// Sets [`dept_id`](Self::dept_id).
-    pub fn dept_id(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.dept_id = value.into();
-        self
-    }
-    /// Sets [`time_stamp`](Self::time_stamp).
-    pub fn time_stamp(mut self, value: impl Into<String>) -> Self {
-        self.time_stamp = Some(value.into());
-        self
-    }
 }
 impl OrgDeptModify {
     /// The `EventType` DingTalk sends with this payload.

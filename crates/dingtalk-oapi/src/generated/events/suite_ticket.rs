@@ -2,12 +2,14 @@
 
 //! The `suite_ticket` callback event.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// DingTalk pushes a new suite ticket for a third-party app (periodically; a new ticket replaces the previous one).
 ///
 /// `EventType`: `suite_ticket`. Read by [`Event::parse`](super::Event::parse).
 ///
 /// Documentation: <https://open.dingtalk.com/document/development/test-callback-url-events>
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct SuiteTicket {
     /// The suite key of the third-party app.
@@ -28,27 +30,6 @@ pub struct SuiteTicket {
     #[serde(rename = "TimeStamp")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<String>,
-}
-impl SuiteTicket {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`suite_key`](Self::suite_key).
-    pub fn suite_key(mut self, value: impl Into<String>) -> Self {
-        self.suite_key = Some(value.into());
-        self
-    }
-    /// Sets [`suite_ticket`](Self::suite_ticket).
-    pub fn suite_ticket(mut self, value: impl Into<String>) -> Self {
-        self.suite_ticket = Some(value.into());
-        self
-    }
-    /// Sets [`time_stamp`](Self::time_stamp).
-    pub fn time_stamp(mut self, value: impl Into<String>) -> Self {
-        self.time_stamp = Some(value.into());
-        self
-    }
 }
 impl SuiteTicket {
     /// The `EventType` DingTalk sends with this payload.

@@ -2,12 +2,14 @@
 
 //! The `tmp_auth_code` callback event.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// An organization authorized (opened) the third-party app; DingTalk pushes a temporary auth code to exchange for the permanent code.
 ///
 /// `EventType`: `tmp_auth_code`. Read by [`Event::parse`](super::Event::parse).
 ///
 /// Documentation: <https://open.dingtalk.com/document/development/test-callback-url-events>
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct TmpAuthCode {
     /// The temporary authorization code (for get_permanent_code; usable once).
@@ -34,32 +36,6 @@ pub struct TmpAuthCode {
     #[serde(rename = "TimeStamp")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<String>,
-}
-impl TmpAuthCode {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`auth_code`](Self::auth_code).
-    pub fn auth_code(mut self, value: impl Into<String>) -> Self {
-        self.auth_code = Some(value.into());
-        self
-    }
-    /// Sets [`auth_corp_id`](Self::auth_corp_id).
-    pub fn auth_corp_id(mut self, value: impl Into<String>) -> Self {
-        self.auth_corp_id = Some(value.into());
-        self
-    }
-    /// Sets [`suite_key`](Self::suite_key).
-    pub fn suite_key(mut self, value: impl Into<String>) -> Self {
-        self.suite_key = Some(value.into());
-        self
-    }
-    /// Sets [`time_stamp`](Self::time_stamp).
-    pub fn time_stamp(mut self, value: impl Into<String>) -> Self {
-        self.time_stamp = Some(value.into());
-        self
-    }
 }
 impl TmpAuthCode {
     /// The `EventType` DingTalk sends with this payload.

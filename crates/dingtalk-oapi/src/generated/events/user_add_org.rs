@@ -2,12 +2,14 @@
 
 //! The `user_add_org` callback event.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Users were added to the organization's address book.
 ///
 /// `EventType`: `user_add_org`. Read by [`Event::parse`](super::Event::parse).
 ///
 /// Documentation: <https://open.dingtalk.com/document/development/enterprise-increases-employee-events>
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UserAddOrg {
     /// The corp ID of the organization the change happened in.
@@ -34,32 +36,6 @@ pub struct UserAddOrg {
     #[serde(rename = "UserId")]
     #[serde(default)]
     pub user_id: Vec<String>,
-}
-impl UserAddOrg {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`corp_id`](Self::corp_id).
-    pub fn corp_id(mut self, value: impl Into<String>) -> Self {
-        self.corp_id = Some(value.into());
-        self
-    }
-    /// Sets [`opt_staff_id`](Self::opt_staff_id).
-    pub fn opt_staff_id(mut self, value: impl Into<String>) -> Self {
-        self.opt_staff_id = Some(value.into());
-        self
-    }
-    /// Sets [`time_stamp`](Self::time_stamp).
-    pub fn time_stamp(mut self, value: impl Into<String>) -> Self {
-        self.time_stamp = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.user_id = value.into();
-        self
-    }
 }
 impl UserAddOrg {
     /// The `EventType` DingTalk sends with this payload.

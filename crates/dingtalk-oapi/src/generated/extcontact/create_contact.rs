@@ -2,6 +2,8 @@
 
 //! `POST /topapi/extcontact/create`: Add an external contact.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Add an external contact.
 ///
 /// Returns the new contact's user ID. A write: the client never repeats it once the request
@@ -32,7 +34,8 @@ pub type CreateContactError = rt::Error<CreateContactErrorCode>;
 /// Parameters of [`CreateContact`]: Add an external contact.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = CreateContact)]
 #[non_exhaustive]
 pub struct CreateContactRequest {
     /// The contact to add.
@@ -41,19 +44,8 @@ pub struct CreateContactRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<NewExtContact>,
 }
-impl CreateContactRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`contact`](Self::contact).
-    pub fn contact(mut self, value: NewExtContact) -> Self {
-        self.contact = Some(value);
-        self
-    }
-}
 /// The response of [`CreateContact`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct CreateContactResponse {
     /// The user ID of the new contact.
@@ -70,34 +62,13 @@ pub struct CreateContactResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
-impl CreateContactResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`userid`](Self::userid).
-    pub fn userid(mut self, value: impl Into<String>) -> Self {
-        self.userid = Some(value.into());
-        self
-    }
-    /// Sets [`errcode`](Self::errcode).
-    pub fn errcode(mut self, value: i64) -> Self {
-        self.errcode = Some(value);
-        self
-    }
-    /// Sets [`request_id`](Self::request_id).
-    pub fn request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
-    }
-}
 impl rt::ResponseEnvelope for CreateContactResponse {
     fn errcode(&self) -> Option<i64> {
         self.errcode
     }
 }
 /// The fields of a new external contact.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct NewExtContact {
     /// The contact's name.
@@ -147,67 +118,6 @@ pub struct NewExtContact {
     /// The contact's company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
-}
-impl NewExtContact {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`mobile`](Self::mobile).
-    pub fn mobile(mut self, value: impl Into<String>) -> Self {
-        self.mobile = Some(value.into());
-        self
-    }
-    /// Sets [`state_code`](Self::state_code).
-    pub fn state_code(mut self, value: impl Into<String>) -> Self {
-        self.state_code = Some(value.into());
-        self
-    }
-    /// Sets [`follower_user_id`](Self::follower_user_id).
-    pub fn follower_user_id(mut self, value: impl Into<String>) -> Self {
-        self.follower_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`label_ids`](Self::label_ids).
-    pub fn label_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.label_ids = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets [`share_dept_ids`](Self::share_dept_ids).
-    pub fn share_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.share_dept_ids = Some(value.into());
-        self
-    }
-    /// Sets [`share_user_ids`](Self::share_user_ids).
-    pub fn share_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.share_user_ids = Some(value.into());
-        self
-    }
-    /// Sets [`remark`](Self::remark).
-    pub fn remark(mut self, value: impl Into<String>) -> Self {
-        self.remark = Some(value.into());
-        self
-    }
-    /// Sets [`address`](Self::address).
-    pub fn address(mut self, value: impl Into<String>) -> Self {
-        self.address = Some(value.into());
-        self
-    }
-    /// Sets [`company_name`](Self::company_name).
-    pub fn company_name(mut self, value: impl Into<String>) -> Self {
-        self.company_name = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`NewExtContact`].
 pub static NEW_EXT_CONTACT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -331,12 +241,5 @@ impl crate::generated::blocking::Client {
         crate::generated::blocking::Client,
     > {
         crate::generated::RequestBuilder::new(self.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<CreateContact, C> {
-    /// Sets [`contact`](CreateContactRequest::contact).
-    pub fn contact(mut self, value: NewExtContact) -> Self {
-        self.request = self.request.contact(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /topapi/extcontact/delete`: Delete an external contact.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Delete an external contact.
 ///
 /// A write: never repeated once it may have reached DingTalk.
@@ -31,7 +33,8 @@ pub type DeleteContactError = rt::Error<DeleteContactErrorCode>;
 /// Parameters of [`DeleteContact`]: Delete an external contact.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = DeleteContact)]
 #[non_exhaustive]
 pub struct DeleteContactRequest {
     /// The user ID of the external contact to delete.
@@ -40,19 +43,8 @@ pub struct DeleteContactRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl DeleteContactRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`DeleteContact`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct DeleteContactResponse {
     /// The return code.
@@ -63,22 +55,6 @@ pub struct DeleteContactResponse {
     /// The request ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-}
-impl DeleteContactResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`errcode`](Self::errcode).
-    pub fn errcode(mut self, value: i64) -> Self {
-        self.errcode = Some(value);
-        self
-    }
-    /// Sets [`request_id`](Self::request_id).
-    pub fn request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
-    }
 }
 impl rt::ResponseEnvelope for DeleteContactResponse {
     fn errcode(&self) -> Option<i64> {
@@ -212,12 +188,5 @@ impl crate::generated::blocking::Client {
         crate::generated::blocking::Client,
     > {
         crate::generated::RequestBuilder::new(self.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<DeleteContact, C> {
-    /// Sets [`user_id`](DeleteContactRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /topapi/extcontact/list`: List the external contacts of the organization.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// List the external contacts of the organization.
 ///
 /// Returns external contacts a page at a time; `offset` starts from 0 and `size` is 1 to 100.
@@ -33,7 +35,8 @@ pub type ListContactsError = rt::Error<ListContactsErrorCode>;
 /// Parameters of [`ListContacts`]: List the external contacts of the organization.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ListContacts)]
 #[non_exhaustive]
 pub struct ListContactsRequest {
     /// The page size, from 1 to 100.
@@ -47,24 +50,8 @@ pub struct ListContactsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
 }
-impl ListContactsRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`size`](Self::size).
-    pub fn size(mut self, value: i64) -> Self {
-        self.size = Some(value);
-        self
-    }
-    /// Sets [`offset`](Self::offset).
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
-        self
-    }
-}
 /// The response of [`ListContacts`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct ListContactsResponse {
     /// The external contacts of this page.
@@ -78,27 +65,6 @@ pub struct ListContactsResponse {
     /// The request ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-}
-impl ListContactsResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`results`](Self::results).
-    pub fn results(mut self, value: impl Into<Vec<super::ExtContact>>) -> Self {
-        self.results = value.into();
-        self
-    }
-    /// Sets [`errcode`](Self::errcode).
-    pub fn errcode(mut self, value: i64) -> Self {
-        self.errcode = Some(value);
-        self
-    }
-    /// Sets [`request_id`](Self::request_id).
-    pub fn request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
-    }
 }
 impl rt::ResponseEnvelope for ListContactsResponse {
     fn errcode(&self) -> Option<i64> {
@@ -241,17 +207,5 @@ impl crate::generated::blocking::Client {
         crate::generated::blocking::Client,
     > {
         crate::generated::RequestBuilder::new(self.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ListContacts, C> {
-    /// Sets [`size`](ListContactsRequest::size).
-    pub fn size(mut self, value: i64) -> Self {
-        self.request = self.request.size(value);
-        self
-    }
-    /// Sets [`offset`](ListContactsRequest::offset).
-    pub fn offset(mut self, value: i64) -> Self {
-        self.request = self.request.offset(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /topapi/extcontact/listlabelgroups`: List the tag groups of external contacts in the organization.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// List the tag groups of external contacts in the organization.
 ///
 /// Call this API to get the tags of external contacts in your organization. Use this API to
@@ -35,7 +37,8 @@ pub type ListLabelGroupsError = rt::Error<ListLabelGroupsErrorCode>;
 /// Parameters of [`ListLabelGroups`]: List the tag groups of external contacts in the organization.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = ListLabelGroups)]
 #[non_exhaustive]
 pub struct ListLabelGroupsRequest {
     /// Supports pagination. Takes effect only when set together with the offset parameter.
@@ -53,24 +56,8 @@ pub struct ListLabelGroupsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
 }
-impl ListLabelGroupsRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`size`](Self::size).
-    pub fn size(mut self, value: i64) -> Self {
-        self.size = Some(value);
-        self
-    }
-    /// Sets [`offset`](Self::offset).
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
-        self
-    }
-}
 /// The response of [`ListLabelGroups`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct ListLabelGroupsResponse {
     /// The query results.
@@ -87,34 +74,13 @@ pub struct ListLabelGroupsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
-impl ListLabelGroupsResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`results`](Self::results).
-    pub fn results(mut self, value: impl Into<Vec<OpenLabelGroup>>) -> Self {
-        self.results = value.into();
-        self
-    }
-    /// Sets [`errcode`](Self::errcode).
-    pub fn errcode(mut self, value: i64) -> Self {
-        self.errcode = Some(value);
-        self
-    }
-    /// Sets [`request_id`](Self::request_id).
-    pub fn request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
-    }
-}
 impl rt::ResponseEnvelope for ListLabelGroupsResponse {
     fn errcode(&self) -> Option<i64> {
         self.errcode
     }
 }
 /// A tag group of external contacts.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct OpenLabelGroup {
     /// The name of the tag group.
@@ -131,27 +97,6 @@ pub struct OpenLabelGroup {
     #[serde(default)]
     pub labels: Vec<OpenLabel>,
 }
-impl OpenLabelGroup {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`color`](Self::color).
-    pub fn color(mut self, value: i64) -> Self {
-        self.color = Some(value);
-        self
-    }
-    /// Sets [`labels`](Self::labels).
-    pub fn labels(mut self, value: impl Into<Vec<OpenLabel>>) -> Self {
-        self.labels = value.into();
-        self
-    }
-}
 /// Wire schema of [`OpenLabelGroup`].
 pub static OPEN_LABEL_GROUP_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "OpenLabelGroup",
@@ -165,7 +110,7 @@ pub static OPEN_LABEL_GROUP_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     ],
 };
 /// A tag of external contacts.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct OpenLabel {
     /// The name of the tag.
@@ -178,22 +123,6 @@ pub struct OpenLabel {
     /// Example: `1026002`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-}
-impl OpenLabel {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`id`](Self::id).
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = Some(value);
-        self
-    }
 }
 /// Wire schema of [`OpenLabel`].
 pub static OPEN_LABEL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -363,17 +292,5 @@ impl crate::generated::blocking::Client {
         crate::generated::blocking::Client,
     > {
         crate::generated::RequestBuilder::new(self.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<ListLabelGroups, C> {
-    /// Sets [`size`](ListLabelGroupsRequest::size).
-    pub fn size(mut self, value: i64) -> Self {
-        self.request = self.request.size(value);
-        self
-    }
-    /// Sets [`offset`](ListLabelGroupsRequest::offset).
-    pub fn offset(mut self, value: i64) -> Self {
-        self.request = self.request.offset(value);
-        self
     }
 }

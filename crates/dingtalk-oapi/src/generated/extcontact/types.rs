@@ -2,8 +2,10 @@
 
 //! Types shared by the operations of this group.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// An external contact, as `list` and `get` return it (13 fields).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct ExtContact {
     /// The contact's user ID.
@@ -65,77 +67,6 @@ pub struct ExtContact {
     /// The contact's email address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-}
-impl ExtContact {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`userid`](Self::userid).
-    pub fn userid(mut self, value: impl Into<String>) -> Self {
-        self.userid = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`mobile`](Self::mobile).
-    pub fn mobile(mut self, value: impl Into<String>) -> Self {
-        self.mobile = Some(value.into());
-        self
-    }
-    /// Sets [`state_code`](Self::state_code).
-    pub fn state_code(mut self, value: impl Into<String>) -> Self {
-        self.state_code = Some(value.into());
-        self
-    }
-    /// Sets [`follower_user_id`](Self::follower_user_id).
-    pub fn follower_user_id(mut self, value: impl Into<String>) -> Self {
-        self.follower_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`label_ids`](Self::label_ids).
-    pub fn label_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.label_ids = value.into();
-        self
-    }
-    /// Sets [`share_dept_ids`](Self::share_dept_ids).
-    pub fn share_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.share_dept_ids = value.into();
-        self
-    }
-    /// Sets [`share_user_ids`](Self::share_user_ids).
-    pub fn share_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.share_user_ids = value.into();
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets [`address`](Self::address).
-    pub fn address(mut self, value: impl Into<String>) -> Self {
-        self.address = Some(value.into());
-        self
-    }
-    /// Sets [`remark`](Self::remark).
-    pub fn remark(mut self, value: impl Into<String>) -> Self {
-        self.remark = Some(value.into());
-        self
-    }
-    /// Sets [`company_name`](Self::company_name).
-    pub fn company_name(mut self, value: impl Into<String>) -> Self {
-        self.company_name = Some(value.into());
-        self
-    }
-    /// Sets [`email`](Self::email).
-    pub fn email(mut self, value: impl Into<String>) -> Self {
-        self.email = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`ExtContact`].
 pub static EXT_CONTACT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {

@@ -2,6 +2,8 @@
 
 //! `POST /topapi/extcontact/update`: Update an external contact.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Update an external contact.
 ///
 /// Replaces the given fields of the contact `contact.user_id`; the mobile number and its
@@ -32,7 +34,8 @@ pub type UpdateContactError = rt::Error<UpdateContactErrorCode>;
 /// Parameters of [`UpdateContact`]: Update an external contact.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = UpdateContact)]
 #[non_exhaustive]
 pub struct UpdateContactRequest {
     /// The contact's new fields.
@@ -41,19 +44,8 @@ pub struct UpdateContactRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<ExtContactUpdate>,
 }
-impl UpdateContactRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`contact`](Self::contact).
-    pub fn contact(mut self, value: ExtContactUpdate) -> Self {
-        self.contact = Some(value);
-        self
-    }
-}
 /// The response of [`UpdateContact`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct UpdateContactResponse {
     /// The return code.
@@ -65,29 +57,13 @@ pub struct UpdateContactResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
-impl UpdateContactResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`errcode`](Self::errcode).
-    pub fn errcode(mut self, value: i64) -> Self {
-        self.errcode = Some(value);
-        self
-    }
-    /// Sets [`request_id`](Self::request_id).
-    pub fn request_id(mut self, value: impl Into<String>) -> Self {
-        self.request_id = Some(value.into());
-        self
-    }
-}
 impl rt::ResponseEnvelope for UpdateContactResponse {
     fn errcode(&self) -> Option<i64> {
         self.errcode
     }
 }
 /// The fields of an external contact to update (no mobile or state code).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct ExtContactUpdate {
     /// The user ID of the contact to update.
@@ -132,62 +108,6 @@ pub struct ExtContactUpdate {
     /// The contact's company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
-}
-impl ExtContactUpdate {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-    /// Sets [`name`](Self::name).
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets [`follower_user_id`](Self::follower_user_id).
-    pub fn follower_user_id(mut self, value: impl Into<String>) -> Self {
-        self.follower_user_id = Some(value.into());
-        self
-    }
-    /// Sets [`label_ids`](Self::label_ids).
-    pub fn label_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.label_ids = Some(value.into());
-        self
-    }
-    /// Sets [`title`](Self::title).
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets [`share_dept_ids`](Self::share_dept_ids).
-    pub fn share_dept_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
-        self.share_dept_ids = Some(value.into());
-        self
-    }
-    /// Sets [`share_user_ids`](Self::share_user_ids).
-    pub fn share_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.share_user_ids = Some(value.into());
-        self
-    }
-    /// Sets [`remark`](Self::remark).
-    pub fn remark(mut self, value: impl Into<String>) -> Self {
-        self.remark = Some(value.into());
-        self
-    }
-    /// Sets [`address`](Self::address).
-    pub fn address(mut self, value: impl Into<String>) -> Self {
-        self.address = Some(value.into());
-        self
-    }
-    /// Sets [`company_name`](Self::company_name).
-    pub fn company_name(mut self, value: impl Into<String>) -> Self {
-        self.company_name = Some(value.into());
-        self
-    }
 }
 /// Wire schema of [`ExtContactUpdate`].
 pub static EXT_CONTACT_UPDATE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -326,12 +246,5 @@ impl crate::generated::blocking::Client {
         crate::generated::blocking::Client,
     > {
         crate::generated::RequestBuilder::new(self.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<UpdateContact, C> {
-    /// Sets [`contact`](UpdateContactRequest::contact).
-    pub fn contact(mut self, value: ExtContactUpdate) -> Self {
-        self.request = self.request.contact(value);
-        self
     }
 }

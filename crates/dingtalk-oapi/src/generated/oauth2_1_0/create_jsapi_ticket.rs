@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/oauth2/jsapiTickets`: Create jsapi ticket.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Create jsapi ticket.
 ///
 /// `POST /v1.0/oauth2/jsapiTickets`
@@ -23,17 +25,12 @@ pub type CreateJsapiTicketError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`CreateJsapiTicket`]: Create jsapi ticket.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = CreateJsapiTicket)]
 #[non_exhaustive]
 pub struct CreateJsapiTicketRequest {}
-impl CreateJsapiTicketRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
 /// The response of [`CreateJsapiTicket`].
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateJsapiTicketResponse {
@@ -43,22 +40,6 @@ pub struct CreateJsapiTicketResponse {
     /// A `string` value. Wire name `jsapiTicket`. Secret: redacted from `Debug` output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jsapi_ticket: Option<String>,
-}
-impl CreateJsapiTicketResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`expire_in`](Self::expire_in).
-    pub fn expire_in(mut self, value: i64) -> Self {
-        self.expire_in = Some(value);
-        self
-    }
-    /// Sets [`jsapi_ticket`](Self::jsapi_ticket).
-    pub fn jsapi_ticket(mut self, value: impl Into<String>) -> Self {
-        self.jsapi_ticket = Some(value.into());
-        self
-    }
 }
 impl std::fmt::Debug for CreateJsapiTicketResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -101,4 +82,3 @@ impl<C: Clone> super::Operations<C> {
         crate::generated::RequestBuilder::new(self.client.clone())
     }
 }
-impl<C> crate::generated::RequestBuilder<CreateJsapiTicket, C> {}

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/oauth2/accessToken`: Get access token.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get access token.
 ///
 /// `POST /v1.0/oauth2/accessToken`
@@ -23,7 +25,8 @@ pub type GetAccessTokenError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetAccessToken`]: Get access token.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetAccessToken)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccessTokenRequest {
@@ -34,22 +37,6 @@ pub struct GetAccessTokenRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_secret: Option<String>,
 }
-impl GetAccessTokenRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`app_key`](Self::app_key).
-    pub fn app_key(mut self, value: impl Into<String>) -> Self {
-        self.app_key = Some(value.into());
-        self
-    }
-    /// Sets [`app_secret`](Self::app_secret).
-    pub fn app_secret(mut self, value: impl Into<String>) -> Self {
-        self.app_secret = Some(value.into());
-        self
-    }
-}
 impl std::fmt::Debug for GetAccessTokenRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GetAccessTokenRequest")
@@ -59,7 +46,7 @@ impl std::fmt::Debug for GetAccessTokenRequest {
     }
 }
 /// The response of [`GetAccessToken`].
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccessTokenResponse {
@@ -69,22 +56,6 @@ pub struct GetAccessTokenResponse {
     /// A `i64` value. Wire name `expireIn`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_in: Option<i64>,
-}
-impl GetAccessTokenResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`access_token`](Self::access_token).
-    pub fn access_token(mut self, value: impl Into<String>) -> Self {
-        self.access_token = Some(value.into());
-        self
-    }
-    /// Sets [`expire_in`](Self::expire_in).
-    pub fn expire_in(mut self, value: i64) -> Self {
-        self.expire_in = Some(value);
-        self
-    }
 }
 impl std::fmt::Debug for GetAccessTokenResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -128,17 +99,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetAccessToken, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetAccessToken, C> {
-    /// Sets [`appKey`](GetAccessTokenRequest::app_key).
-    pub fn app_key(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.app_key(value);
-        self
-    }
-    /// Sets [`appSecret`](GetAccessTokenRequest::app_secret).
-    pub fn app_secret(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.app_secret(value);
-        self
     }
 }

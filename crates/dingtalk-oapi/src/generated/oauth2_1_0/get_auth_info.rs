@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/oauth2/apps/authInfo`: Get auth info.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get auth info.
 ///
 /// `GET /v1.0/oauth2/apps/authInfo`
@@ -23,7 +25,8 @@ pub type GetAuthInfoError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetAuthInfo`]: Get auth info.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetAuthInfo)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAuthInfoRequest {
@@ -31,19 +34,8 @@ pub struct GetAuthInfoRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_corp_id: Option<String>,
 }
-impl GetAuthInfoRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`auth_corp_id`](Self::auth_corp_id).
-    pub fn auth_corp_id(mut self, value: impl Into<String>) -> Self {
-        self.auth_corp_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetAuthInfo`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAuthInfoResponse {
@@ -54,50 +46,15 @@ pub struct GetAuthInfoResponse {
     /// A `GetAuthInfoResponseBodyAuthUserInfo` value. Wire name `authUserInfo`. Required.
     pub auth_user_info: GetAuthInfoResponseBodyAuthUserInfo,
 }
-impl GetAuthInfoResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`auth_app_info`](Self::auth_app_info).
-    pub fn auth_app_info(mut self, value: GetAuthInfoResponseBodyAuthAppInfo) -> Self {
-        self.auth_app_info = value;
-        self
-    }
-    /// Sets [`auth_corp_info`](Self::auth_corp_info).
-    pub fn auth_corp_info(mut self, value: GetAuthInfoResponseBodyAuthCorpInfo) -> Self {
-        self.auth_corp_info = value;
-        self
-    }
-    /// Sets [`auth_user_info`](Self::auth_user_info).
-    pub fn auth_user_info(mut self, value: GetAuthInfoResponseBodyAuthUserInfo) -> Self {
-        self.auth_user_info = value;
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetAuthInfoResponse {}
 /// GetAuthInfoResponseBodyAuthAppInfo
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAuthInfoResponseBodyAuthAppInfo {
     /// A `list<GetAuthInfoResponseBodyAuthAppInfoAgentList>` value. Wire name `agentList`. Required.
     #[serde(default)]
     pub agent_list: Vec<GetAuthInfoResponseBodyAuthAppInfoAgentList>,
-}
-impl GetAuthInfoResponseBodyAuthAppInfo {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`agent_list`](Self::agent_list).
-    pub fn agent_list(
-        mut self,
-        value: impl Into<Vec<GetAuthInfoResponseBodyAuthAppInfoAgentList>>,
-    ) -> Self {
-        self.agent_list = value.into();
-        self
-    }
 }
 /// Wire schema of [`GetAuthInfoResponseBodyAuthAppInfo`].
 pub static GET_AUTH_INFO_RESPONSE_BODY_AUTH_APP_INFO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -115,7 +72,7 @@ pub static GET_AUTH_INFO_RESPONSE_BODY_AUTH_APP_INFO_SCHEMA: rt::ObjectSchema = 
     ],
 };
 /// GetAuthInfoResponseBodyAuthAppInfoAgentList
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAuthInfoResponseBodyAuthAppInfoAgentList {
@@ -129,32 +86,6 @@ pub struct GetAuthInfoResponseBodyAuthAppInfoAgentList {
     /// A `i64` value. Wire name `appId`. Required.
     pub app_id: i64,
 }
-impl GetAuthInfoResponseBodyAuthAppInfoAgentList {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`admin_list`](Self::admin_list).
-    pub fn admin_list(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.admin_list = value.into();
-        self
-    }
-    /// Sets [`agent_id`](Self::agent_id).
-    pub fn agent_id(mut self, value: i64) -> Self {
-        self.agent_id = value;
-        self
-    }
-    /// Sets [`agent_name`](Self::agent_name).
-    pub fn agent_name(mut self, value: impl Into<String>) -> Self {
-        self.agent_name = value.into();
-        self
-    }
-    /// Sets [`app_id`](Self::app_id).
-    pub fn app_id(mut self, value: i64) -> Self {
-        self.app_id = value;
-        self
-    }
-}
 /// Wire schema of [`GetAuthInfoResponseBodyAuthAppInfoAgentList`].
 pub static GET_AUTH_INFO_RESPONSE_BODY_AUTH_APP_INFO_AGENT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetAuthInfoResponseBodyAuthAppInfoAgentList",
@@ -167,7 +98,7 @@ pub static GET_AUTH_INFO_RESPONSE_BODY_AUTH_APP_INFO_AGENT_LIST_SCHEMA: rt::Obje
     ],
 };
 /// GetAuthInfoResponseBodyAuthCorpInfo
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAuthInfoResponseBodyAuthCorpInfo {
@@ -190,57 +121,6 @@ pub struct GetAuthInfoResponseBodyAuthCorpInfo {
     /// A `string` value. Wire name `licenseCode`. Required.
     pub license_code: String,
 }
-impl GetAuthInfoResponseBodyAuthCorpInfo {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`auth_channel`](Self::auth_channel).
-    pub fn auth_channel(mut self, value: impl Into<String>) -> Self {
-        self.auth_channel = value.into();
-        self
-    }
-    /// Sets [`auth_channel_type`](Self::auth_channel_type).
-    pub fn auth_channel_type(mut self, value: impl Into<String>) -> Self {
-        self.auth_channel_type = value.into();
-        self
-    }
-    /// Sets [`auth_level`](Self::auth_level).
-    pub fn auth_level(mut self, value: i64) -> Self {
-        self.auth_level = value;
-        self
-    }
-    /// Sets [`corp_logo_url`](Self::corp_logo_url).
-    pub fn corp_logo_url(mut self, value: impl Into<String>) -> Self {
-        self.corp_logo_url = value.into();
-        self
-    }
-    /// Sets [`corp_name`](Self::corp_name).
-    pub fn corp_name(mut self, value: impl Into<String>) -> Self {
-        self.corp_name = value.into();
-        self
-    }
-    /// Sets [`industry`](Self::industry).
-    pub fn industry(mut self, value: impl Into<String>) -> Self {
-        self.industry = value.into();
-        self
-    }
-    /// Sets [`invite_code`](Self::invite_code).
-    pub fn invite_code(mut self, value: impl Into<String>) -> Self {
-        self.invite_code = value.into();
-        self
-    }
-    /// Sets [`invite_url`](Self::invite_url).
-    pub fn invite_url(mut self, value: impl Into<String>) -> Self {
-        self.invite_url = value.into();
-        self
-    }
-    /// Sets [`license_code`](Self::license_code).
-    pub fn license_code(mut self, value: impl Into<String>) -> Self {
-        self.license_code = value.into();
-        self
-    }
-}
 /// Wire schema of [`GetAuthInfoResponseBodyAuthCorpInfo`].
 pub static GET_AUTH_INFO_RESPONSE_BODY_AUTH_CORP_INFO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetAuthInfoResponseBodyAuthCorpInfo",
@@ -257,23 +137,12 @@ pub static GET_AUTH_INFO_RESPONSE_BODY_AUTH_CORP_INFO_SCHEMA: rt::ObjectSchema =
     ],
 };
 /// GetAuthInfoResponseBodyAuthUserInfo
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAuthInfoResponseBodyAuthUserInfo {
     /// A `string` value. Wire name `userId`. Required.
     pub user_id: String,
-}
-impl GetAuthInfoResponseBodyAuthUserInfo {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = value.into();
-        self
-    }
 }
 /// Wire schema of [`GetAuthInfoResponseBodyAuthUserInfo`].
 pub static GET_AUTH_INFO_RESPONSE_BODY_AUTH_USER_INFO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -321,12 +190,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`GetAuthInfoRequest`] for the parameters and [`GetAuthInfoError`] for what can go wrong: `client.oauth2_1_0().get_auth_info().send().await?`.
     pub fn get_auth_info(&self) -> crate::generated::RequestBuilder<GetAuthInfo, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetAuthInfo, C> {
-    /// Sets [`authCorpId`](GetAuthInfoRequest::auth_corp_id).
-    pub fn auth_corp_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.auth_corp_id(value);
-        self
     }
 }

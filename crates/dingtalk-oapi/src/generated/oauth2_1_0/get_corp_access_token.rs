@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/oauth2/corpAccessToken`: Get corp access token.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get corp access token.
 ///
 /// `POST /v1.0/oauth2/corpAccessToken`
@@ -23,7 +25,8 @@ pub type GetCorpAccessTokenError = rt::Error<crate::generated::service::ApiCode>
 /// Parameters of [`GetCorpAccessToken`]: Get corp access token.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetCorpAccessToken)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCorpAccessTokenRequest {
@@ -40,32 +43,6 @@ pub struct GetCorpAccessTokenRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite_ticket: Option<String>,
 }
-impl GetCorpAccessTokenRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`auth_corp_id`](Self::auth_corp_id).
-    pub fn auth_corp_id(mut self, value: impl Into<String>) -> Self {
-        self.auth_corp_id = Some(value.into());
-        self
-    }
-    /// Sets [`suite_key`](Self::suite_key).
-    pub fn suite_key(mut self, value: impl Into<String>) -> Self {
-        self.suite_key = Some(value.into());
-        self
-    }
-    /// Sets [`suite_secret`](Self::suite_secret).
-    pub fn suite_secret(mut self, value: impl Into<String>) -> Self {
-        self.suite_secret = Some(value.into());
-        self
-    }
-    /// Sets [`suite_ticket`](Self::suite_ticket).
-    pub fn suite_ticket(mut self, value: impl Into<String>) -> Self {
-        self.suite_ticket = Some(value.into());
-        self
-    }
-}
 impl std::fmt::Debug for GetCorpAccessTokenRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GetCorpAccessTokenRequest")
@@ -77,7 +54,7 @@ impl std::fmt::Debug for GetCorpAccessTokenRequest {
     }
 }
 /// The response of [`GetCorpAccessToken`].
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCorpAccessTokenResponse {
@@ -87,22 +64,6 @@ pub struct GetCorpAccessTokenResponse {
     /// A `i64` value. Wire name `expireIn`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_in: Option<i64>,
-}
-impl GetCorpAccessTokenResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`access_token`](Self::access_token).
-    pub fn access_token(mut self, value: impl Into<String>) -> Self {
-        self.access_token = Some(value.into());
-        self
-    }
-    /// Sets [`expire_in`](Self::expire_in).
-    pub fn expire_in(mut self, value: i64) -> Self {
-        self.expire_in = Some(value);
-        self
-    }
 }
 impl std::fmt::Debug for GetCorpAccessTokenResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -152,27 +113,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetCorpAccessToken, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetCorpAccessToken, C> {
-    /// Sets [`authCorpId`](GetCorpAccessTokenRequest::auth_corp_id).
-    pub fn auth_corp_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.auth_corp_id(value);
-        self
-    }
-    /// Sets [`suiteKey`](GetCorpAccessTokenRequest::suite_key).
-    pub fn suite_key(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.suite_key(value);
-        self
-    }
-    /// Sets [`suiteSecret`](GetCorpAccessTokenRequest::suite_secret).
-    pub fn suite_secret(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.suite_secret(value);
-        self
-    }
-    /// Sets [`suiteTicket`](GetCorpAccessTokenRequest::suite_ticket).
-    pub fn suite_ticket(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.suite_ticket(value);
-        self
     }
 }

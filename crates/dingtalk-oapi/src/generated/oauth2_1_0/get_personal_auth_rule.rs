@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/oauth2/authRules/user`: Get personal auth rule.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get personal auth rule.
 ///
 /// `GET /v1.0/oauth2/authRules/user`
@@ -23,40 +25,21 @@ pub type GetPersonalAuthRuleError = rt::Error<crate::generated::service::ApiCode
 /// Parameters of [`GetPersonalAuthRule`]: Get personal auth rule.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetPersonalAuthRule)]
 #[non_exhaustive]
 pub struct GetPersonalAuthRuleRequest {}
-impl GetPersonalAuthRuleRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
 /// The response of [`GetPersonalAuthRule`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetPersonalAuthRuleResponse {
     /// A `list<GetPersonalAuthRuleResponseBodyResult>` value.
     #[serde(default)]
     pub result: Vec<GetPersonalAuthRuleResponseBodyResult>,
 }
-impl GetPersonalAuthRuleResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`result`](Self::result).
-    pub fn result(
-        mut self,
-        value: impl Into<Vec<GetPersonalAuthRuleResponseBodyResult>>,
-    ) -> Self {
-        self.result = value.into();
-        self
-    }
-}
 impl rt::ResponseEnvelope for GetPersonalAuthRuleResponse {}
 /// GetPersonalAuthRuleResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetPersonalAuthRuleResponseBodyResult {
@@ -65,22 +48,6 @@ pub struct GetPersonalAuthRuleResponseBodyResult {
     pub auth_items: Vec<String>,
     /// A `string` value. Required.
     pub resource: String,
-}
-impl GetPersonalAuthRuleResponseBodyResult {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`auth_items`](Self::auth_items).
-    pub fn auth_items(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.auth_items = value.into();
-        self
-    }
-    /// Sets [`resource`](Self::resource).
-    pub fn resource(mut self, value: impl Into<String>) -> Self {
-        self.resource = value.into();
-        self
-    }
 }
 /// Wire schema of [`GetPersonalAuthRuleResponseBodyResult`].
 pub static GET_PERSONAL_AUTH_RULE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
@@ -129,4 +96,3 @@ impl<C: Clone> super::Operations<C> {
         crate::generated::RequestBuilder::new(self.client.clone())
     }
 }
-impl<C> crate::generated::RequestBuilder<GetPersonalAuthRule, C> {}

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/oauth2/ssoAccessToken`: Get sso access token.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get sso access token.
 ///
 /// `POST /v1.0/oauth2/ssoAccessToken`
@@ -23,7 +25,8 @@ pub type GetSsoAccessTokenError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetSsoAccessToken`]: Get sso access token.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetSsoAccessToken)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSsoAccessTokenRequest {
@@ -34,22 +37,6 @@ pub struct GetSsoAccessTokenRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sso_secret: Option<String>,
 }
-impl GetSsoAccessTokenRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`corpid`](Self::corpid).
-    pub fn corpid(mut self, value: impl Into<String>) -> Self {
-        self.corpid = Some(value.into());
-        self
-    }
-    /// Sets [`sso_secret`](Self::sso_secret).
-    pub fn sso_secret(mut self, value: impl Into<String>) -> Self {
-        self.sso_secret = Some(value.into());
-        self
-    }
-}
 impl std::fmt::Debug for GetSsoAccessTokenRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GetSsoAccessTokenRequest")
@@ -59,7 +46,7 @@ impl std::fmt::Debug for GetSsoAccessTokenRequest {
     }
 }
 /// The response of [`GetSsoAccessToken`].
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSsoAccessTokenResponse {
@@ -69,22 +56,6 @@ pub struct GetSsoAccessTokenResponse {
     /// A `i64` value. Wire name `expireIn`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_in: Option<i64>,
-}
-impl GetSsoAccessTokenResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`access_token`](Self::access_token).
-    pub fn access_token(mut self, value: impl Into<String>) -> Self {
-        self.access_token = Some(value.into());
-        self
-    }
-    /// Sets [`expire_in`](Self::expire_in).
-    pub fn expire_in(mut self, value: i64) -> Self {
-        self.expire_in = Some(value);
-        self
-    }
 }
 impl std::fmt::Debug for GetSsoAccessTokenResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -128,17 +99,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetSsoAccessToken, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetSsoAccessToken, C> {
-    /// Sets [`corpid`](GetSsoAccessTokenRequest::corpid).
-    pub fn corpid(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.corpid(value);
-        self
-    }
-    /// Sets [`ssoSecret`](GetSsoAccessTokenRequest::sso_secret).
-    pub fn sso_secret(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.sso_secret(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `GET /v1.0/oauth2/ssoUserInfo`: Get sso user info.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get sso user info.
 ///
 /// `GET /v1.0/oauth2/ssoUserInfo`
@@ -23,26 +25,16 @@ pub type GetSsoUserInfoError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetSsoUserInfo`]: Get sso user info.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetSsoUserInfo)]
 #[non_exhaustive]
 pub struct GetSsoUserInfoRequest {
     /// A `string` value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
 }
-impl GetSsoUserInfoRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`code`](Self::code).
-    pub fn code(mut self, value: impl Into<String>) -> Self {
-        self.code = Some(value.into());
-        self
-    }
-}
 /// The response of [`GetSsoUserInfo`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSsoUserInfoResponse {
@@ -60,47 +52,6 @@ pub struct GetSsoUserInfoResponse {
     pub user_id: String,
     /// A `string` value. Wire name `userName`. Required.
     pub user_name: String,
-}
-impl GetSsoUserInfoResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`avatar`](Self::avatar).
-    pub fn avatar(mut self, value: impl Into<String>) -> Self {
-        self.avatar = value.into();
-        self
-    }
-    /// Sets [`corp_id`](Self::corp_id).
-    pub fn corp_id(mut self, value: impl Into<String>) -> Self {
-        self.corp_id = value.into();
-        self
-    }
-    /// Sets [`corp_name`](Self::corp_name).
-    pub fn corp_name(mut self, value: impl Into<String>) -> Self {
-        self.corp_name = value.into();
-        self
-    }
-    /// Sets [`email`](Self::email).
-    pub fn email(mut self, value: impl Into<String>) -> Self {
-        self.email = value.into();
-        self
-    }
-    /// Sets [`is_admin`](Self::is_admin).
-    pub fn is_admin(mut self, value: bool) -> Self {
-        self.is_admin = value;
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = value.into();
-        self
-    }
-    /// Sets [`user_name`](Self::user_name).
-    pub fn user_name(mut self, value: impl Into<String>) -> Self {
-        self.user_name = value.into();
-        self
-    }
 }
 impl rt::ResponseEnvelope for GetSsoUserInfoResponse {}
 /// How [`GetSsoUserInfo`] is called: everything the generic runtime needs.
@@ -138,12 +89,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetSsoUserInfo, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetSsoUserInfo, C> {
-    /// Sets [`code`](GetSsoUserInfoRequest::code).
-    pub fn code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.code(value);
-        self
     }
 }

@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/oauth2/suiteAccessToken`: Get suite access token.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get suite access token.
 ///
 /// `POST /v1.0/oauth2/suiteAccessToken`
@@ -23,7 +25,8 @@ pub type GetSuiteAccessTokenError = rt::Error<crate::generated::service::ApiCode
 /// Parameters of [`GetSuiteAccessToken`]: Get suite access token.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetSuiteAccessToken)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSuiteAccessTokenRequest {
@@ -37,27 +40,6 @@ pub struct GetSuiteAccessTokenRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite_ticket: Option<String>,
 }
-impl GetSuiteAccessTokenRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`suite_key`](Self::suite_key).
-    pub fn suite_key(mut self, value: impl Into<String>) -> Self {
-        self.suite_key = Some(value.into());
-        self
-    }
-    /// Sets [`suite_secret`](Self::suite_secret).
-    pub fn suite_secret(mut self, value: impl Into<String>) -> Self {
-        self.suite_secret = Some(value.into());
-        self
-    }
-    /// Sets [`suite_ticket`](Self::suite_ticket).
-    pub fn suite_ticket(mut self, value: impl Into<String>) -> Self {
-        self.suite_ticket = Some(value.into());
-        self
-    }
-}
 impl std::fmt::Debug for GetSuiteAccessTokenRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GetSuiteAccessTokenRequest")
@@ -68,7 +50,7 @@ impl std::fmt::Debug for GetSuiteAccessTokenRequest {
     }
 }
 /// The response of [`GetSuiteAccessToken`].
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSuiteAccessTokenResponse {
@@ -78,22 +60,6 @@ pub struct GetSuiteAccessTokenResponse {
     /// A `i64` value. Wire name `expireIn`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_in: Option<i64>,
-}
-impl GetSuiteAccessTokenResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`access_token`](Self::access_token).
-    pub fn access_token(mut self, value: impl Into<String>) -> Self {
-        self.access_token = Some(value.into());
-        self
-    }
-    /// Sets [`expire_in`](Self::expire_in).
-    pub fn expire_in(mut self, value: i64) -> Self {
-        self.expire_in = Some(value);
-        self
-    }
 }
 impl std::fmt::Debug for GetSuiteAccessTokenResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -142,22 +108,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<GetSuiteAccessToken, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetSuiteAccessToken, C> {
-    /// Sets [`suiteKey`](GetSuiteAccessTokenRequest::suite_key).
-    pub fn suite_key(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.suite_key(value);
-        self
-    }
-    /// Sets [`suiteSecret`](GetSuiteAccessTokenRequest::suite_secret).
-    pub fn suite_secret(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.suite_secret(value);
-        self
-    }
-    /// Sets [`suiteTicket`](GetSuiteAccessTokenRequest::suite_ticket).
-    pub fn suite_ticket(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.suite_ticket(value);
-        self
     }
 }

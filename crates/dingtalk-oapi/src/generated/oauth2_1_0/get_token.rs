@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/oauth2/{corpId}/token`: Get token.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get token.
 ///
 /// `POST /v1.0/oauth2/{corpId}/token`
@@ -23,7 +25,8 @@ pub type GetTokenError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetToken`]: Get token.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetToken)]
 #[non_exhaustive]
 pub struct GetTokenRequest {
     /// A `string` value. Wire name `corpId`. Required.
@@ -40,32 +43,6 @@ pub struct GetTokenRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant_type: Option<String>,
 }
-impl GetTokenRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`corp_id`](Self::corp_id).
-    pub fn corp_id(mut self, value: impl Into<String>) -> Self {
-        self.corp_id = Some(value.into());
-        self
-    }
-    /// Sets [`client_id`](Self::client_id).
-    pub fn client_id(mut self, value: impl Into<String>) -> Self {
-        self.client_id = Some(value.into());
-        self
-    }
-    /// Sets [`client_secret`](Self::client_secret).
-    pub fn client_secret(mut self, value: impl Into<String>) -> Self {
-        self.client_secret = Some(value.into());
-        self
-    }
-    /// Sets [`grant_type`](Self::grant_type).
-    pub fn grant_type(mut self, value: impl Into<String>) -> Self {
-        self.grant_type = Some(value.into());
-        self
-    }
-}
 impl std::fmt::Debug for GetTokenRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GetTokenRequest")
@@ -77,7 +54,7 @@ impl std::fmt::Debug for GetTokenRequest {
     }
 }
 /// The response of [`GetToken`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[non_exhaustive]
 pub struct GetTokenResponse {
     /// A `string` value.
@@ -86,22 +63,6 @@ pub struct GetTokenResponse {
     /// A `i64` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
-}
-impl GetTokenResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`access_token`](Self::access_token).
-    pub fn access_token(mut self, value: impl Into<String>) -> Self {
-        self.access_token = Some(value.into());
-        self
-    }
-    /// Sets [`expires_in`](Self::expires_in).
-    pub fn expires_in(mut self, value: i64) -> Self {
-        self.expires_in = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for GetTokenResponse {}
 /// How [`GetToken`] is called: everything the generic runtime needs.
@@ -138,27 +99,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`GetTokenRequest`] for the parameters and [`GetTokenError`] for what can go wrong: `client.oauth2_1_0().get_token().send().await?`.
     pub fn get_token(&self) -> crate::generated::RequestBuilder<GetToken, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetToken, C> {
-    /// Sets [`corpId`](GetTokenRequest::corp_id).
-    pub fn corp_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.corp_id(value);
-        self
-    }
-    /// Sets [`client_id`](GetTokenRequest::client_id).
-    pub fn client_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.client_id(value);
-        self
-    }
-    /// Sets [`client_secret`](GetTokenRequest::client_secret).
-    pub fn client_secret(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.client_secret(value);
-        self
-    }
-    /// Sets [`grant_type`](GetTokenRequest::grant_type).
-    pub fn grant_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.grant_type(value);
-        self
     }
 }

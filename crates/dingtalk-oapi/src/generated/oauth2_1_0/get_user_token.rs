@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/oauth2/userAccessToken`: Get user token.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Get user token.
 ///
 /// `POST /v1.0/oauth2/userAccessToken`
@@ -23,7 +25,8 @@ pub type GetUserTokenError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetUserToken`]: Get user token.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = GetUserToken)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserTokenRequest {
@@ -43,37 +46,6 @@ pub struct GetUserTokenRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
 }
-impl GetUserTokenRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`client_id`](Self::client_id).
-    pub fn client_id(mut self, value: impl Into<String>) -> Self {
-        self.client_id = Some(value.into());
-        self
-    }
-    /// Sets [`client_secret`](Self::client_secret).
-    pub fn client_secret(mut self, value: impl Into<String>) -> Self {
-        self.client_secret = Some(value.into());
-        self
-    }
-    /// Sets [`code`](Self::code).
-    pub fn code(mut self, value: impl Into<String>) -> Self {
-        self.code = Some(value.into());
-        self
-    }
-    /// Sets [`grant_type`](Self::grant_type).
-    pub fn grant_type(mut self, value: impl Into<String>) -> Self {
-        self.grant_type = Some(value.into());
-        self
-    }
-    /// Sets [`refresh_token`](Self::refresh_token).
-    pub fn refresh_token(mut self, value: impl Into<String>) -> Self {
-        self.refresh_token = Some(value.into());
-        self
-    }
-}
 impl std::fmt::Debug for GetUserTokenRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GetUserTokenRequest")
@@ -86,7 +58,7 @@ impl std::fmt::Debug for GetUserTokenRequest {
     }
 }
 /// The response of [`GetUserToken`].
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserTokenResponse {
@@ -102,32 +74,6 @@ pub struct GetUserTokenResponse {
     /// A `string` value. Wire name `refreshToken`. Secret: redacted from `Debug` output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
-}
-impl GetUserTokenResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`access_token`](Self::access_token).
-    pub fn access_token(mut self, value: impl Into<String>) -> Self {
-        self.access_token = Some(value.into());
-        self
-    }
-    /// Sets [`corp_id`](Self::corp_id).
-    pub fn corp_id(mut self, value: impl Into<String>) -> Self {
-        self.corp_id = Some(value.into());
-        self
-    }
-    /// Sets [`expire_in`](Self::expire_in).
-    pub fn expire_in(mut self, value: i64) -> Self {
-        self.expire_in = Some(value);
-        self
-    }
-    /// Sets [`refresh_token`](Self::refresh_token).
-    pub fn refresh_token(mut self, value: impl Into<String>) -> Self {
-        self.refresh_token = Some(value.into());
-        self
-    }
 }
 impl std::fmt::Debug for GetUserTokenResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -176,32 +122,5 @@ impl<C: Clone> super::Operations<C> {
     /// See [`GetUserTokenRequest`] for the parameters and [`GetUserTokenError`] for what can go wrong: `client.oauth2_1_0().get_user_token().send().await?`.
     pub fn get_user_token(&self) -> crate::generated::RequestBuilder<GetUserToken, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<GetUserToken, C> {
-    /// Sets [`clientId`](GetUserTokenRequest::client_id).
-    pub fn client_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.client_id(value);
-        self
-    }
-    /// Sets [`clientSecret`](GetUserTokenRequest::client_secret).
-    pub fn client_secret(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.client_secret(value);
-        self
-    }
-    /// Sets [`code`](GetUserTokenRequest::code).
-    pub fn code(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.code(value);
-        self
-    }
-    /// Sets [`grantType`](GetUserTokenRequest::grant_type).
-    pub fn grant_type(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.grant_type(value);
-        self
-    }
-    /// Sets [`refreshToken`](GetUserTokenRequest::refresh_token).
-    pub fn refresh_token(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.refresh_token(value);
-        self
     }
 }

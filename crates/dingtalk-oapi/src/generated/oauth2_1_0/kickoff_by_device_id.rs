@@ -2,6 +2,8 @@
 
 //! `POST /v1.0/oauth2/kickoffByDeviceId`: Kickoff by device id.
 use dingtalk_runtime as rt;
+use dingtalk_runtime::Setters;
+use serde::{Deserialize, Serialize};
 /// Kickoff by device id.
 ///
 /// `POST /v1.0/oauth2/kickoffByDeviceId`
@@ -23,7 +25,8 @@ pub type KickoffByDeviceIdError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`KickoffByDeviceId`]: Kickoff by device id.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[setters(operation = KickoffByDeviceId)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct KickoffByDeviceIdRequest {
@@ -34,24 +37,8 @@ pub struct KickoffByDeviceIdRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-impl KickoffByDeviceIdRequest {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`open_device_id`](Self::open_device_id).
-    pub fn open_device_id(mut self, value: impl Into<String>) -> Self {
-        self.open_device_id = Some(value.into());
-        self
-    }
-    /// Sets [`user_id`](Self::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-}
 /// The response of [`KickoffByDeviceId`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct KickoffByDeviceIdResponse {
@@ -64,27 +51,6 @@ pub struct KickoffByDeviceIdResponse {
     /// A `bool` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-}
-impl KickoffByDeviceIdResponse {
-    /// An empty value; set fields with the methods below.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets [`error_code`](Self::error_code).
-    pub fn error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets [`error_msg`](Self::error_msg).
-    pub fn error_msg(mut self, value: impl Into<String>) -> Self {
-        self.error_msg = Some(value.into());
-        self
-    }
-    /// Sets [`success`](Self::success).
-    pub fn success(mut self, value: bool) -> Self {
-        self.success = Some(value);
-        self
-    }
 }
 impl rt::ResponseEnvelope for KickoffByDeviceIdResponse {}
 /// How [`KickoffByDeviceId`] is called: everything the generic runtime needs.
@@ -121,17 +87,5 @@ impl<C: Clone> super::Operations<C> {
         &self,
     ) -> crate::generated::RequestBuilder<KickoffByDeviceId, C> {
         crate::generated::RequestBuilder::new(self.client.clone())
-    }
-}
-impl<C> crate::generated::RequestBuilder<KickoffByDeviceId, C> {
-    /// Sets [`openDeviceId`](KickoffByDeviceIdRequest::open_device_id).
-    pub fn open_device_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.open_device_id(value);
-        self
-    }
-    /// Sets [`userId`](KickoffByDeviceIdRequest::user_id).
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.request = self.request.user_id(value);
-        self
     }
 }
