@@ -64,12 +64,10 @@ impl TokenProvider for AppCredentials {
             let secret = self.app_secret.expose();
             let request = GetTokenRequest::new().appkey(self.app_key.as_str()).appsecret(secret);
             let response = client.execute(request).await.map_err(|e| auth_error(e, &[secret]))?;
-            let token = response.access_token.filter(|t| !t.is_empty()).ok_or_else(|| AuthError {
-                message: "GetToken answered errcode 0 without an access_token".into(),
-                errcode: None,
-                retryable: false,
-                code: None,
-            })?;
+            let token = response
+                .access_token
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| AuthError::fatal("GetToken answered errcode 0 without an access_token"))?;
             Ok((AccessToken::new(token), expiry(response.expires_in)))
         }))
     }
@@ -87,12 +85,10 @@ impl TokenProvider for AppCredentials {
             let secret = self.app_secret.expose();
             let request = GetAccessTokenRequest::new().app_key(self.app_key.as_str()).app_secret(secret);
             let response = client.execute(request).await.map_err(|e| auth_error(e, &[secret]))?;
-            let token = response.access_token.filter(|t| !t.is_empty()).ok_or_else(|| AuthError {
-                message: "oauth2_1_0.GetAccessToken answered without an accessToken".into(),
-                errcode: None,
-                retryable: false,
-                code: None,
-            })?;
+            let token = response
+                .access_token
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| AuthError::fatal("oauth2_1_0.GetAccessToken answered without an accessToken"))?;
             Ok((AccessToken::new(token), expiry(response.expire_in)))
         }))
     }
@@ -222,6 +218,14 @@ impl SuiteCredentials {
         }
     }
 
+    async fn required_ticket(&self) -> Result<String, AuthError> {
+        self.ticket().await.ok_or_else(|| {
+            AuthError::fatal(
+                "no suite ticket yet; DingTalk pushes it to the app's callback, pass it to the ticket source",
+            )
+        })
+    }
+
     async fn ticket(&self) -> Option<String> {
         match &self.tickets {
             Tickets::Source(source) => source.suite_ticket(),
@@ -292,13 +296,7 @@ impl TokenProvider for CorpToken {
             if let Some(shared) = suite.shared_token(&shared_key).await {
                 return Ok(shared);
             }
-            let ticket = suite.ticket().await.ok_or_else(|| AuthError {
-                message: "no suite ticket yet; DingTalk pushes it to the app's callback, pass it to the ticket source"
-                    .into(),
-                errcode: None,
-                retryable: false,
-                code: None,
-            })?;
+            let ticket = suite.required_ticket().await?;
             let timestamp = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
@@ -311,12 +309,10 @@ impl TokenProvider for CorpToken {
                 .signature(signature.as_str())
                 .auth_corpid(self.corp_id.as_str());
             let response = client.execute(request).await.map_err(|e| auth_error(e, &[secret, &signature, &ticket]))?;
-            let token = response.access_token.filter(|t| !t.is_empty()).ok_or_else(|| AuthError {
-                message: "GetCorpToken answered errcode 0 without an access_token".into(),
-                errcode: None,
-                retryable: false,
-                code: None,
-            })?;
+            let token = response
+                .access_token
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| AuthError::fatal("GetCorpToken answered errcode 0 without an access_token"))?;
             let life = expiry(response.expires_in);
             suite.share_token(&shared_key, &token, life).await;
             Ok((AccessToken::new(token), life))
@@ -339,13 +335,7 @@ impl TokenProvider for CorpToken {
             if let Some(shared) = suite.shared_token(&shared_key).await {
                 return Ok(shared);
             }
-            let ticket = suite.ticket().await.ok_or_else(|| AuthError {
-                message: "no suite ticket yet; DingTalk pushes it to the app's callback, pass it to the ticket source"
-                    .into(),
-                errcode: None,
-                retryable: false,
-                code: None,
-            })?;
+            let ticket = suite.required_ticket().await?;
             let secret = suite.suite_secret.expose();
             let request = GetCorpAccessTokenRequest::new()
                 .suite_key(suite.suite_key.as_str())
@@ -353,12 +343,10 @@ impl TokenProvider for CorpToken {
                 .auth_corp_id(self.corp_id.as_str())
                 .suite_ticket(ticket.as_str());
             let response = client.execute(request).await.map_err(|e| auth_error(e, &[secret, &ticket]))?;
-            let token = response.access_token.filter(|t| !t.is_empty()).ok_or_else(|| AuthError {
-                message: "oauth2_1_0.GetCorpAccessToken answered without an accessToken".into(),
-                errcode: None,
-                retryable: false,
-                code: None,
-            })?;
+            let token = response
+                .access_token
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| AuthError::fatal("oauth2_1_0.GetCorpAccessToken answered without an accessToken"))?;
             let life = expiry(response.expire_in);
             suite.share_token(&shared_key, &token, life).await;
             Ok((AccessToken::new(token), life))

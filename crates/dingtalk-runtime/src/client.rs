@@ -350,14 +350,9 @@ impl Client {
     pub async fn access_token_for(&self, service: &'static ServiceDescriptor) -> Result<AccessToken, AuthError> {
         match &self.inner.tokens {
             Some(p) => p.token_for(self, service).await,
-            None => Err(AuthError {
-                message:
-                    "no token provider is configured; set `access_token` or `token_provider` on the client builder"
-                        .into(),
-                errcode: None,
-                retryable: false,
-                code: None,
-            }),
+            None => Err(AuthError::fatal(
+                "no token provider is configured; set `access_token` or `token_provider` on the client builder",
+            )),
         }
     }
 }

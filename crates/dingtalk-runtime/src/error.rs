@@ -187,6 +187,13 @@ pub struct AuthError {
     pub code: Option<String>,
 }
 
+impl AuthError {
+    /// A failure asking again cannot fix (no provider, a missing ticket, an empty answer).
+    pub fn fatal(message: impl Into<String>) -> Self {
+        AuthError { message: message.into(), errcode: None, retryable: false, code: None }
+    }
+}
+
 impl fmt::Display for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "could not get an access token: {}", self.message)

@@ -236,12 +236,7 @@ impl Client {
         let mut request = self.inner.http.request(method, url);
         if let (Some(t), TokenPlacement::Header(name)) = (token, d.service.token) {
             let mut value = HeaderValue::from_str(t.secret()).map_err(|_| {
-                Error::Auth(AuthError {
-                    message: "the access token holds characters a header cannot carry".into(),
-                    errcode: None,
-                    retryable: false,
-                    code: None,
-                })
+                Error::Auth(AuthError::fatal("the access token holds characters a header cannot carry"))
             })?;
             value.set_sensitive(true);
             request = request.header(name, value);
