@@ -377,3 +377,13 @@ async fn every_new_api_operation_is_served_through_call() {
     assert!(api_errors.len() <= 3, "{api_errors:#?}");
     assert!(ok >= 190, "{ok} operations answered");
 }
+
+#[test]
+fn a_base_url_for_an_unknown_service_is_refused() {
+    let err = Client::builder().service_base_url("apii", "http://127.0.0.1:1").build().expect_err("a typo");
+    let text = err.to_string();
+    assert!(text.contains("no service `apii`") && text.contains("api"), "{text}");
+    let err = Client::builder().service_base_url("oapi", "http://127.0.0.1:1").build().expect_err("the main one");
+    assert!(err.to_string().contains("`base_url`"), "{err}");
+    Client::builder().api_base_url("http://127.0.0.1:1").build().expect("the new API's id is known");
+}

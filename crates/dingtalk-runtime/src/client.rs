@@ -56,6 +56,10 @@ impl fmt::Debug for Client {
 pub enum BuildError {
     #[error("unknown server `{name}`; known servers: {known}; or give a base URL")]
     UnknownServer { name: String, known: String },
+    #[error(
+        "no service `{id}` to set a base URL for; the spec's other services: {known} (the main service's is `base_url`)"
+    )]
+    UnknownService { id: String, known: String },
     #[error("invalid base URL `{url}`: {reason}")]
     InvalidUrl { url: String, reason: String },
     #[error(
@@ -74,6 +78,8 @@ pub struct ClientBuilder<T = Client> {
     server: Option<String>,
     base_url: Option<String>,
     service_urls: Vec<(String, String)>,
+    /// The spec's other services, whose base URLs `service_base_url` may set.
+    other_services: &'static [&'static ServiceDescriptor],
     connect_timeout: Duration,
     timeout: Duration,
     retry: RetryPolicy,
@@ -95,6 +101,7 @@ impl<T: From<Client>> ClientBuilder<T> {
             server: None,
             base_url: None,
             service_urls: Vec::new(),
+            other_services: &[],
             connect_timeout: Duration::from_secs(15),
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
@@ -131,6 +138,13 @@ impl<T: From<Client>> ClientBuilder<T> {
     /// Any base URL, e.g. a fake server's `http://127.0.0.1:PORT`. Wins over [`server`](Self::server).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
+        self
+    }
+
+    /// The spec's other services (a generated `Client::builder()` names them), so that a base
+    /// URL for an id none of them has is an error rather than silently unused.
+    pub fn other_services(mut self, services: &'static [&'static ServiceDescriptor]) -> Self {
+        self.other_services = services;
         self
     }
 
@@ -224,6 +238,17 @@ impl<T: From<Client>> ClientBuilder<T> {
             },
         };
         let base_url = check_base_url(&url_text, self.allow_insecure_http)?;
+        if let Some((id, _)) = self
+            .service_urls
+            .iter()
+            .find(|(id, _)| !self.other_services.is_empty() && !self.other_services.iter().any(|s| s.id == id.as_str()))
+        {
+            let known: Vec<&str> = self.other_services.iter().map(|s| s.id).collect();
+            return Err(BuildError::UnknownService {
+                id: id.clone(),
+                known: if known.is_empty() { "none".to_owned() } else { known.join(", ") },
+            });
+        }
         let service_urls = self
             .service_urls
             .iter()

@@ -12,6 +12,9 @@
 #[macro_export]
 macro_rules! client_facade {
     ($service:path) => {
+        $crate::client_facade!($service, []);
+    };
+    ($service:path, [$($other:path),* $(,)?]) => {
         /// A client of this service. Cheap to clone: clones share one connection pool and token
         /// cache. Every operation has a method here; calls chosen at run time go through
         /// [`call`](dingtalk_runtime::Client::call) of the runtime client it dereferences to.
@@ -22,7 +25,8 @@ macro_rules! client_facade {
             /// Configures a client: a server by name or any base URL, a token provider,
             /// timeouts, retries, a body cap.
             pub fn builder() -> $crate::ClientBuilder<Client> {
-                $crate::ClientBuilder::new(&$service)
+                static OTHERS: &[&$crate::ServiceDescriptor] = &[$(&$other),*];
+                $crate::ClientBuilder::new(&$service).other_services(OTHERS)
             }
 
             /// The runtime client underneath.

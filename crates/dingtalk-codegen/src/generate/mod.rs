@@ -159,6 +159,7 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
             quote! { #[cfg(feature = #feature)] (#name, #json) }
         })
     });
+    let others: Vec<_> = spec.services.iter().skip(1).map(|s| service::static_ident(spec, s)).collect();
     let descriptors = entries("", quote! {});
     let mocks = entries("_MOCK", quote! {});
     let root = quote! {
@@ -167,7 +168,7 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
         pub mod service;
         #( #[cfg(feature = #group_names)] pub mod #group_idents; )*
 
-        rt::client_facade!(service::SERVICE);
+        rt::client_facade!(service::SERVICE, [#(service::#others),*]);
 
         /// Every generated operation and type of the enabled groups whose names are unique
         /// across groups (the old OAPI's).

@@ -9,7 +9,7 @@ pub mod auth;
 pub mod fixture;
 #[cfg(feature = "rest_1_0")]
 pub mod rest_1_0;
-rt::client_facade!(service::SERVICE);
+rt::client_facade!(service::SERVICE, [service::REST_SERVICE]);
 /// Every generated operation and type of the enabled groups whose names are unique
 /// across groups (the old OAPI's).
 pub mod prelude {

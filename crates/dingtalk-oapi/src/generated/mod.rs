@@ -17,7 +17,7 @@ pub mod events;
 pub mod extcontact;
 #[cfg(feature = "oauth2_1_0")]
 pub mod oauth2_1_0;
-rt::client_facade!(service::SERVICE);
+rt::client_facade!(service::SERVICE, [service::API_SERVICE]);
 /// Every generated operation and type of the enabled groups whose names are unique
 /// across groups (the old OAPI's).
 pub mod prelude {
