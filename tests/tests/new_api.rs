@@ -317,10 +317,10 @@ async fn put_and_delete_travel_with_their_method() {
         let params: serde_json::Map<String, serde_json::Value> =
             op.path_params.iter().map(|f| (f.name.to_owned(), serde_json::json!("p1"))).collect();
         server.clear_requests();
-        c.call(op, params).await.unwrap_or_else(|e| panic!("{}: {e}", op.qualified_name()));
+        c.call(op, params).await.unwrap_or_else(|e| panic!("{}: {e}", op.id));
         let r = &server.requests()[0];
-        assert_eq!(r.method, method.as_str(), "{}", op.qualified_name());
-        assert_eq!(r.operation.as_deref(), Some(op.qualified_name().as_ref()));
+        assert_eq!(r.method, method.as_str(), "{}", op.id);
+        assert_eq!(r.operation.as_deref(), Some(op.id));
     }
 }
 
@@ -365,11 +365,11 @@ async fn every_new_api_operation_is_served_through_call() {
         let params = op.params().filter(|f| f.required).map(|f| (f.name.to_owned(), sample(&f.ty))).collect();
         match c.call(op, params).await {
             Ok(response) => {
-                assert!(response.is_object(), "{}: {response}", op.qualified_name());
+                assert!(response.is_object(), "{}: {response}", op.id);
                 ok += 1;
             }
-            Err(Error::Api(e)) => api_errors.push(format!("{}: {e}", op.qualified_name())),
-            Err(e) => panic!("{}: {e}", op.qualified_name()),
+            Err(Error::Api(e)) => api_errors.push(format!("{}: {e}", op.id)),
+            Err(e) => panic!("{}: {e}", op.id),
         }
     }
     // Only the token endpoints refuse the made-up credentials.

@@ -47,10 +47,9 @@ pub async fn run(client: &Client, args: CallArgs, out: Output, only_old_url: boo
         // The names that share the given one's last part (`GetUser` in several groups), else all
         // of them when they are few.
         let bare = name.rsplit('.').next().unwrap_or(name);
-        let mut known: Vec<String> =
-            OPERATIONS.iter().filter(|d| d.name == bare).map(|d| d.qualified_name().into_owned()).collect();
+        let mut known: Vec<String> = OPERATIONS.iter().filter(|d| d.name == bare).map(|d| d.id.to_owned()).collect();
         if known.is_empty() && OPERATIONS.len() <= 40 {
-            known = OPERATIONS.iter().map(|d| d.qualified_name().into_owned()).collect();
+            known = OPERATIONS.iter().map(|d| d.id.to_owned()).collect();
         }
         let hint = if known.is_empty() { String::new() } else { format!("; known: {}", known.join(", ")) };
         Failure::usage(format!("unknown operation `{name}`{hint} (see `dingtalk call --list`)"))
@@ -59,11 +58,11 @@ pub async fn run(client: &Client, args: CallArgs, out: Output, only_old_url: boo
         return Err(Failure::usage(format!(
             "{} is an operation of the new API, and --base-url sets the old OAPI's server only; give \
              --api-base-url (or DINGTALK_API_BASE_URL) too, e.g. https://api.dingtalk.com",
-            op.qualified_name()
+            op.id
         )));
     }
     if args.all && op.pagination.is_none() {
-        return Err(Failure::usage(format!("{} is not paginated; drop --all", op.qualified_name())));
+        return Err(Failure::usage(format!("{} is not paginated; drop --all", op.id)));
     }
     let params = params(op, &args)?;
     if args.all {
@@ -90,7 +89,7 @@ fn list(out: Output) -> Result<(), Failure> {
         .iter()
         .map(|d| {
             json!({
-                "name": d.qualified_name(),
+                "name": d.id,
                 "group": d.group,
                 "method": d.method.as_str(),
                 "path": d.path,

@@ -46,7 +46,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         content_type: parts.headers.get(header::CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into()),
         body: String::new(),
         operation: match &route {
-            Route::Op(m, _) => Some(m.operation.qualified_name().into_owned()),
+            Route::Op(m, _) => Some(m.operation.id.to_owned()),
             _ => None,
         },
         params: Map::new(),
@@ -78,12 +78,18 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         Err(why) => (Map::new(), None, Some(why)),
     };
     // The new API's token travels in a header; the old one's in the query or a form body.
-    let token = match &route {
-        Route::Op(m, _) if matches!(m.operation.service.token, TokenPlacement::Header(_)) => {
-            let TokenPlacement::Header(name) = m.operation.service.token else { unreachable!() };
+    let header = match &route {
+        Route::Op(m, _) => match m.operation.service.token {
+            TokenPlacement::Header(name) => Some(name),
+            TokenPlacement::Query(_) => None,
+        },
+        _ => None,
+    };
+    let token = match header {
+        Some(name) => {
             parts.headers.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty()).map(str::to_owned)
         }
-        _ => token_of(&record.query).or(body_token),
+        None => token_of(&record.query).or(body_token),
     };
     let mut params = pairs_to_map(&record.query);
     params.extend(body_params);

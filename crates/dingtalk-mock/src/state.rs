@@ -144,7 +144,7 @@ impl Shared {
     pub(crate) fn inject(&self, name: &str, fault: Fault, times: usize) -> Result<(), Vec<String>> {
         let ops: Vec<&'static OperationDescriptor> = self.config.operations.iter().map(|m| m.operation).collect();
         let Some(op) = dingtalk_oapi::find_operation(&ops, name) else {
-            return Err(self.config.operations.iter().map(|m| m.operation.qualified_name().into_owned()).collect());
+            return Err(self.config.operations.iter().map(|m| m.operation.id.to_owned()).collect());
         };
         if times == 0 {
             return Ok(());

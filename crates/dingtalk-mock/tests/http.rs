@@ -410,6 +410,6 @@ async fn every_operation_of_the_spec_is_served() {
     }
     let recorded: Vec<Option<String>> = server.requests().into_iter().map(|r| r.operation).collect();
     let names: Vec<Option<String>> =
-        dingtalk_oapi::generated::OPERATIONS.iter().map(|op| Some(op.qualified_name().into_owned())).collect();
+        dingtalk_oapi::generated::OPERATIONS.iter().map(|op| Some(op.id.to_owned())).collect();
     assert_eq!(recorded, names);
 }

@@ -78,7 +78,7 @@ pub type CallError = Error<AnyErrorCode>;
 /// The new API's operations are named `group.Name` (`contact_1_0.GetUser`); the bare `Name`
 /// finds one too when no other operation has it.
 pub fn find_operation(operations: &[&'static OperationDescriptor], name: &str) -> Option<&'static OperationDescriptor> {
-    if let Some(d) = operations.iter().copied().find(|d| d.qualified_name() == name) {
+    if let Some(d) = operations.iter().copied().find(|d| d.id == name) {
         return Some(d);
     }
     let mut bare = operations.iter().copied().filter(|d| d.name == name);

@@ -483,12 +483,6 @@ impl OperationDescriptor {
         self.params().chain(self.response).filter(|f| f.secret).map(|f| f.name).collect()
     }
 
-    /// The name `dingtalk call` and [`find_operation`](crate::find_operation) know it by: its
-    /// [`id`](Self::id).
-    pub fn qualified_name(&self) -> std::borrow::Cow<'static, str> {
-        std::borrow::Cow::Borrowed(self.id)
-    }
-
     /// The documented error code, from this operation's list or else the service's table.
     pub fn error<'c>(&self, code: impl Into<Code<'c>>) -> Option<&'static ErrorCodeInfo> {
         let code = code.into();

@@ -117,7 +117,7 @@ impl Client {
                 None
             };
             let identity = self.inner.tokens.as_ref().map_or_else(|| "default".to_owned(), |p| p.identity());
-            if let Err(t) = self.inner.limiter.acquire(&identity, &d.qualified_name(), deadline).await {
+            if let Err(t) = self.inner.limiter.acquire(&identity, d.id, deadline).await {
                 return Err(Error::Throttled {
                     operation: d.id,
                     permits: t.rule.permits,
