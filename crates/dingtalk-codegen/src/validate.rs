@@ -22,7 +22,7 @@ const BUILDER_METHODS: &[&str] = &["request", "set_request", "send", "into_pagin
 /// Names the generated code uses unqualified (`Option<T>`, `Result<T, E>`, `Vec<T>`, `String`,
 /// `impl Into<T>`) or that are keywords: a type or operation named so would shadow them.
 const RESERVED_TYPE_NAMES: &[&str] =
-    &["Option", "Result", "Vec", "String", "Into", "Self", "Serialize", "Deserialize", "Setters"];
+    &["Option", "Result", "Vec", "String", "Into", "Self", "Serialize", "Deserialize", "Setters", "Wire"];
 
 /// Modules the generator puts beside the group modules (`generated::service`, `generated::prelude`).
 const RESERVED_GROUPS: &[&str] = &["service", "prelude", "groups", "mock"];

@@ -225,13 +225,13 @@ fn keyword_wire_name_is_accepted_and_escaped() {
     assert!(code.contains("pub r#type: Option<String>,"), "{code}");
     assert!(code.contains("pub r#match: Option<bool>,"), "{code}");
     // The setters (`.r#type(…)`) come from `rt::Setters`; dingtalk-fixtures calls one.
-    assert!(code.contains("Deserialize, Setters)]"), "{code}");
-    // serde strips `r#`, so the field already has its wire name: no rename.
+    assert!(code.contains("Wire, Setters)]"), "{code}");
+    // `rt::Wire` strips `r#` (as serde does), so the field already has its wire name: no rename.
     assert!(!code.contains("rename = \"type\""), "{code}");
     assert!(!code.contains("rename = \"match\""), "{code}");
     // A camelCase wire name does need one: here one `rename_all` for the whole struct, since
     // every field's wire name is the camelCase of its Rust name.
-    assert!(code.contains("#[serde(rename_all = \"camelCase\")]"), "{code}");
+    assert!(code.contains("#[wire(rename_all = \"camelCase\")]"), "{code}");
     assert!(!code.contains("rename = \"userId\""), "{code}");
     assert!(code.contains("pub user_id: Option<String>,"), "{code}");
     syn::parse_file(code).expect("generated code parses");

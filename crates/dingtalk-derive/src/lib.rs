@@ -1,6 +1,7 @@
-//! `#[derive(Setters)]`: the constructor and builder-style setters of the SDK's generated
-//! request, response and object types, written once here instead of five lines per field in
-//! every generated file.
+//! Derives for the DingTalk SDK's generated request, response and object types, written once
+//! here instead of in every generated file.
+//!
+//! # `#[derive(Setters)]`
 //!
 //! For a struct with named fields it generates
 //!
@@ -13,106 +14,48 @@
 //!   calls `client.op().size(20).send()`.
 //!
 //! Each setter's documentation links the field it sets.
+//!
+//! # `#[derive(Wire)]`
+//!
+//! `serde::Serialize` and `serde::Deserialize` for a struct whose wire form is a JSON object
+//! of named fields, through `dingtalk_runtime::wire`:
+//!
+//! - a field `Option<T>` may be missing or `null` (`None`) and is left out when `None`;
+//! - a field marked `#[wire(default)]` may be missing (its `Default`) and is always written;
+//! - any other field is required: missing, it is an error naming it;
+//! - the wire name is the field's name, or `#[wire(rename = "wireName")]`, or the struct's
+//!   `#[wire(rename_all = "camelCase")]` applied to it (`state_code` → `stateCode`, as
+//!   serde's rule of that name);
+//! - unknown fields are ignored, a duplicate field is an error, and the struct must be
+//!   `Default` (deserializing starts from it).
+//!
+//! That is what serde's derives write for `#[serde(default, skip_serializing_if =
+//! "Option::is_none")]`, `#[serde(default)]` and `rename`/`rename_all`, in far fewer lines: no
+//! field enum, visitor or sequence visitor per struct (the shared ones are in the runtime).
+//! Anything else in a `#[wire(...)]` attribute is a compile error naming what is accepted.
 
 use proc_macro::TokenStream;
-use proc_macro2::{Ident, TokenStream as TokenStream2};
-use quote::quote;
-use syn::{Data, DeriveInput, Fields, GenericArgument, Path, PathArguments, Type, parse_macro_input};
+use proc_macro2::Ident;
+use syn::{DeriveInput, GenericArgument, PathArguments, Type, parse_macro_input};
+
+mod setters;
+mod wire;
 
 #[proc_macro_derive(Setters, attributes(setters))]
 pub fn derive_setters(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    match expand(&input) {
+    match setters::expand(&input) {
         Ok(tokens) => tokens.into(),
         Err(e) => e.to_compile_error().into(),
     }
 }
 
-fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
-    let ident = &input.ident;
-    let Data::Struct(data) = &input.data else {
-        return Err(syn::Error::new_spanned(ident, "Setters applies to structs with named fields"));
-    };
-    let Fields::Named(fields) = &data.fields else {
-        return Err(syn::Error::new_spanned(ident, "Setters applies to structs with named fields"));
-    };
-    let operation = operation(input)?;
-    let mut own = Vec::new();
-    let mut fluent = Vec::new();
-    for field in &fields.named {
-        let name = field.ident.as_ref().expect("named fields have names");
-        let shown = name.to_string().trim_start_matches("r#").to_owned();
-        let (param, value) = setter(&field.ty);
-        let doc = format!(" Sets [`{shown}`](Self::{shown}).");
-        own.push(quote! {
-            #[doc = #doc]
-            pub fn #name(mut self, value: #param) -> Self {
-                self.#name = #value;
-                self
-            }
-        });
-        if operation.is_some() {
-            let doc = format!(" Sets [`{shown}`]({ident}::{shown}).");
-            fluent.push(quote! {
-                #[doc = #doc]
-                pub fn #name(mut self, value: #param) -> Self {
-                    self.request = self.request.#name(value);
-                    self
-                }
-            });
-        }
-    }
-    let fluent = operation.map(|op| {
-        quote! {
-            impl<C> crate::generated::RequestBuilder<#op, C> {
-                #(#fluent)*
-            }
-        }
-    });
-    Ok(quote! {
-        impl #ident {
-            /// An empty value; set fields with the methods below.
-            pub fn new() -> Self {
-                Self::default()
-            }
-            #(#own)*
-        }
-        #fluent
-    })
-}
-
-/// The `operation = Op` of a `#[setters(...)]` attribute, if any.
-fn operation(input: &DeriveInput) -> syn::Result<Option<Path>> {
-    let mut found = None;
-    for attr in input.attrs.iter().filter(|a| a.path().is_ident("setters")) {
-        attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("operation") {
-                found = Some(meta.value()?.parse::<Path>()?);
-                Ok(())
-            } else {
-                Err(meta.error("expected `operation = Name`"))
-            }
-        })?;
-    }
-    Ok(found)
-}
-
-/// A setter's parameter type and the expression assigned to the field.
-fn setter(ty: &Type) -> (TokenStream2, TokenStream2) {
-    match inner_of(ty, "Option") {
-        Some(inner) => {
-            let (param, value) = plain(inner);
-            (param, quote! { Some(#value) })
-        }
-        None => plain(ty),
-    }
-}
-
-fn plain(ty: &Type) -> (TokenStream2, TokenStream2) {
-    if last_ident(ty).is_some_and(|i| i == "String" || i == "Vec") {
-        (quote! { impl Into<#ty> }, quote! { value.into() })
-    } else {
-        (quote! { #ty }, quote! { value })
+#[proc_macro_derive(Wire, attributes(wire))]
+pub fn derive_wire(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    match wire::expand(&input) {
+        Ok(tokens) => tokens.into(),
+        Err(e) => e.to_compile_error().into(),
     }
 }
 

@@ -9,8 +9,8 @@ use std::sync::mpsc;
 use dingtalk_fixtures::generated::{OPERATIONS, fixture, service};
 use dingtalk_fixtures::{
     Address, Client, Contact, ContactDetail, CountContacts, CountContactsErrorCode, CountContactsRequest,
-    CreateContactRequest, GetContactErrorCode, GetContactRequest, GetContactResponse, ListContactIds,
-    ListContactIdsRequest, ListContactIdsResponse, Phone,
+    CreateContactRequest, GetContactErrorCode, GetContactRequest, ListContactIds, ListContactIdsRequest,
+    ListContactIdsResponse, Phone,
 };
 use dingtalk_runtime::validation::Problem;
 use dingtalk_runtime::{
@@ -129,6 +129,7 @@ fn requests_serialize_to_their_wire_names() {
 #[cfg(feature = "mock")]
 #[test]
 fn responses_deserialize_from_the_documented_examples() {
+    use dingtalk_fixtures::GetContactResponse;
     use dingtalk_fixtures::generated::mock;
     // Every example response of the fixture decodes into its operation's response type.
     for m in mock::OPERATIONS.iter().filter(|m| m.operation.group == "fixture") {

@@ -34,6 +34,7 @@ pub mod retry;
 pub mod schema;
 mod send;
 pub mod validation;
+pub mod wire;
 
 pub use auth::{AccessToken, StaticToken, TokenProvider};
 pub use client::{BuildError, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
@@ -52,6 +53,8 @@ pub use validation::{Validate, ValidationError};
 
 /// `#[derive(Setters)]`: the constructor and builder-style setters of generated types.
 pub use dingtalk_derive::Setters;
+/// `#[derive(Wire)]`: `serde::Serialize` and `serde::Deserialize` of generated types, through [`wire`].
+pub use dingtalk_derive::Wire;
 
 /// A free-form JSON value: the type of `json` fields (the new API's open maps).
 pub use serde_json::Value as JsonValue;
@@ -61,5 +64,6 @@ pub use serde_json::Value as JsonValue;
 #[doc(hidden)]
 pub mod __private {
     pub use futures_util;
+    pub use serde;
     pub use serde_json;
 }

@@ -210,13 +210,13 @@ pub fn field_schemas(fields: &[Field], scope: &Scope) -> Vec<TokenStream> {
 /// The imports a file of [`struct_item`]s needs (short derive lists, one line each).
 pub fn struct_imports() -> TokenStream {
     quote! {
-        use dingtalk_runtime::Setters;
-        use serde::{Deserialize, Serialize};
+        use dingtalk_runtime::{Setters, Wire};
     }
 }
 
-/// A struct with serde attributes and builder-style setters (`rt::Setters` writes them; with
-/// `operation`, on the operation's request builder too).
+/// A struct with its wire form (`rt::Wire` writes `Serialize` and `Deserialize` from its
+/// attributes) and builder-style setters (`rt::Setters`; with `operation`, on the
+/// operation's request builder too).
 pub fn struct_item(
     ident: &proc_macro2::Ident,
     doc: &[String],
@@ -227,16 +227,16 @@ pub fn struct_item(
 ) -> TokenStream {
     let has_secret = fields.iter().any(|f| f.secret);
     let derives = if has_secret {
-        quote! { #[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)] }
+        quote! { #[derive(Clone, Default, PartialEq, Wire, Setters)] }
     } else {
-        quote! { #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)] }
+        quote! { #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)] }
     };
     let setters_attr = operation.map(|op| quote! { #[setters(operation = #op)] });
     // The new API's wire names are camelCase: one `rename_all` instead of a rename per field,
     // when it gives every field its wire name.
     let camel = fields.iter().any(|f| names::serde_name(&rust_field_name(f)) != f.name)
         && fields.iter().all(|f| camel_case(&names::serde_name(&rust_field_name(f))) == f.name);
-    let rename_all = camel.then(|| quote! { #[serde(rename_all = "camelCase")] });
+    let rename_all = camel.then(|| quote! { #[wire(rename_all = "camelCase")] });
     let field_defs = fields.iter().map(|f| {
         let fdoc = docs::field(f);
         let ident = field_ident(f);
@@ -247,20 +247,16 @@ pub fn struct_item(
             rename_attr(f)
         };
         let is_list = matches!(f.ty, ParamType::List(_));
-        let (ty, serde_attr) = match (direction, f.required, is_list) {
-            (Direction::Input, _, _) => {
-                (quote! { Option<#ty> }, quote! { #[serde(default, skip_serializing_if = "Option::is_none")] })
-            }
-            (Direction::Output, _, true) => (ty, quote! { #[serde(default)] }),
+        // `Option` fields may be missing and are left out when `None`, without an attribute.
+        let (ty, wire_attr) = match (direction, f.required, is_list) {
+            (Direction::Input, _, _) | (Direction::Output, false, false) => (quote! { Option<#ty> }, quote! {}),
+            (Direction::Output, _, true) => (ty, quote! { #[wire(default)] }),
             (Direction::Output, true, false) => (ty, quote! {}),
-            (Direction::Output, false, false) => {
-                (quote! { Option<#ty> }, quote! { #[serde(default, skip_serializing_if = "Option::is_none")] })
-            }
         };
         quote! {
             #(#[doc = #fdoc])*
             #rename
-            #serde_attr
+            #wire_attr
             pub #ident: #ty,
         }
     });
@@ -279,7 +275,7 @@ pub fn struct_item(
     }
 }
 
-/// What serde's `rename_all = "camelCase"` makes of a field name: `state_code` → `stateCode`.
+/// What `#[wire(rename_all = "camelCase")]` (serde's rule) makes of a field name: `state_code` → `stateCode`.
 fn camel_case(field: &str) -> String {
     let mut out = String::with_capacity(field.len());
     let mut upper = false;
@@ -302,7 +298,7 @@ fn rename_attr(f: &Field) -> TokenStream {
         quote! {}
     } else {
         let wire = &f.name;
-        quote! { #[serde(rename = #wire)] }
+        quote! { #[wire(rename = #wire)] }
     }
 }
 

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/members/{memberId}`: Get one member.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get one member.
 ///
 /// `GET /v1.0/members/{memberId}`
@@ -25,44 +24,38 @@ pub type GetMemberError = rt::Error<crate::generated::service::RestCode>;
 /// Parameters of [`GetMember`]: Get one member.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetMember)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMemberRequest {
     /// A `string` value. Wire name `memberId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
     /// A `list<string>` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<String>>,
 }
 /// The response of [`GetMember`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMemberResponse {
     /// A `string` value. Wire name `memberId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
     /// A `ContactDetail` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<ContactDetail>,
     /// A `json` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<rt::JsonValue>,
 }
 impl rt::ResponseEnvelope for GetMemberResponse {}
 /// ContactDetail
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactDetail {
     /// A `string` value. Wire name `nickName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nick_name: Option<String>,
     /// A `list<string>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub tags: Vec<String>,
 }
 /// Wire schema of [`ContactDetail`].

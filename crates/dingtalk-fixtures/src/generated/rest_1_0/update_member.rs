@@ -2,8 +2,7 @@
 
 //! `PUT /v1.0/members/{memberId}`: Update one member.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Update one member.
 ///
 /// `PUT /v1.0/members/{memberId}`
@@ -25,19 +24,16 @@ pub type UpdateMemberError = rt::Error<crate::generated::service::RestCode>;
 /// Parameters of [`UpdateMember`]: Update one member.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = UpdateMember)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateMemberRequest {
     /// A `string` value. Wire name `memberId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
     /// A `string` value. Wire name `nickName`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nick_name: Option<String>,
     /// A `string` value. Wire name `appSecret`. Secret: redacted from `Debug` output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_secret: Option<String>,
 }
 impl std::fmt::Debug for UpdateMemberRequest {
@@ -50,11 +46,10 @@ impl std::fmt::Debug for UpdateMemberRequest {
     }
 }
 /// The response of [`UpdateMember`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UpdateMemberResponse {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 impl rt::ResponseEnvelope for UpdateMemberResponse {}

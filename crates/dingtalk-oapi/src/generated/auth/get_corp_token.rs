@@ -2,8 +2,7 @@
 
 //! `POST /service/get_corp_token`: Get the access token of an organization that authorized a third-party enterprise app.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get the access token of an organization that authorized a third-party enterprise app.
 ///
 /// Signed with the suite secret: `signature` is the URL-encoded Base64 of
@@ -31,36 +30,31 @@ pub type GetCorpTokenError = rt::Error<GetCorpTokenErrorCode>;
 /// Parameters of [`GetCorpToken`]: Get the access token of an organization that authorized a third-party enterprise app.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetCorpToken)]
 #[non_exhaustive]
 pub struct GetCorpTokenRequest {
     /// The suite key of the third-party app.
     ///
     /// Wire name `accessKey`. Required. Example: `"suitexxxxxxxx"`.
-    #[serde(rename = "accessKey")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "accessKey")]
     pub access_key: Option<String>,
     /// Milliseconds since the Unix epoch, used in the signature.
     ///
     /// Required. Example: `1527130370219`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<i64>,
     /// The suite ticket DingTalk pushes to the app's callback every few hours.
     ///
     /// Wire name `suiteTicket`. Required. Example: `"ticketABC"`.
-    #[serde(rename = "suiteTicket")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "suiteTicket")]
     pub suite_ticket: Option<String>,
     /// Base64 HMAC-SHA256 of `timestamp + "\n" + suiteTicket` with the suite secret.
     ///
     /// Required. Secret: redacted from `Debug` output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
     /// The corp ID of the organization that authorized the app.
     ///
     /// Required. Example: `"dingxxxxxxxx"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_corpid: Option<String>,
 }
 impl std::fmt::Debug for GetCorpTokenRequest {
@@ -75,28 +69,24 @@ impl std::fmt::Debug for GetCorpTokenRequest {
     }
 }
 /// The response of [`GetCorpToken`].
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetCorpTokenResponse {
     /// The organization's access token. Never logged.
     ///
     /// Secret: redacted from `Debug` output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// Seconds until the token expires.
     ///
     /// Example: `7200`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
     /// The return code.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errcode: Option<i64>,
     /// The return message.
     ///
     /// Example: `"ok"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errmsg: Option<String>,
 }
 impl std::fmt::Debug for GetCorpTokenResponse {

@@ -2,8 +2,7 @@
 
 //! `GET /gettoken`: Get the access token of an internal app from its app key and app secret.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get the access token of an internal app from its app key and app secret.
 ///
 /// Returns an access token valid for `expires_in` seconds (7200). Asking again before expiry
@@ -31,19 +30,17 @@ pub type GetTokenError = rt::Error<GetTokenErrorCode>;
 /// Parameters of [`GetToken`]: Get the access token of an internal app from its app key and app secret.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetToken)]
 #[non_exhaustive]
 pub struct GetTokenRequest {
     /// The app key of the internal app.
     ///
     /// Required. At most 128 characters. Example: `"dingxxxxxxxx"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appkey: Option<String>,
     /// The app secret of the internal app. Never logged.
     ///
     /// Required. At most 256 characters. Secret: redacted from `Debug` output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appsecret: Option<String>,
 }
 impl std::fmt::Debug for GetTokenRequest {
@@ -55,28 +52,24 @@ impl std::fmt::Debug for GetTokenRequest {
     }
 }
 /// The response of [`GetToken`].
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetTokenResponse {
     /// The access token. Never logged.
     ///
     /// Secret: redacted from `Debug` output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// Seconds until the token expires.
     ///
     /// Example: `7200`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
     /// The return code.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errcode: Option<i64>,
     /// The return message.
     ///
     /// Example: `"ok"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errmsg: Option<String>,
 }
 impl std::fmt::Debug for GetTokenResponse {

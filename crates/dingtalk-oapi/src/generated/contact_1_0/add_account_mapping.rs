@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/accountMappings`: Add account mapping.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Add account mapping.
 ///
 /// `POST /v1.0/contact/accountMappings`
@@ -25,29 +24,24 @@ pub type AddAccountMappingError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`AddAccountMapping`]: Add account mapping.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = AddAccountMapping)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddAccountMappingRequest {
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// A `json` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<rt::JsonValue>,
     /// A `string` value. Wire name `outId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_id: Option<String>,
     /// A `string` value. Wire name `outTenantId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_tenant_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`AddAccountMapping`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct AddAccountMappingResponse {
     /// A `bool` value. Required.

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/organizations/hides/settings`: Add contact hide by scene setting.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Add contact hide by scene setting.
 ///
 /// `POST /v1.0/contact/organizations/hides/settings`
@@ -27,71 +26,57 @@ pub type AddContactHideBySceneSettingError = rt::Error<
 /// Parameters of [`AddContactHideBySceneSetting`]: Add contact hide by scene setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = AddContactHideBySceneSetting)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddContactHideBySceneSettingRequest {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// A `list<i64>` value. Wire name `excludeDeptIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_dept_ids: Option<Vec<i64>>,
     /// A `list<i64>` value. Wire name `excludeTagIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_tag_ids: Option<Vec<i64>>,
     /// A `list<string>` value. Wire name `excludeUserIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_user_ids: Option<Vec<String>>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `AddContactHideBySceneSettingRequestNodeListSceneConfig` value. Wire name `nodeListSceneConfig`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_list_scene_config: Option<
         AddContactHideBySceneSettingRequestNodeListSceneConfig,
     >,
     /// A `list<i64>` value. Wire name `objectDeptIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_dept_ids: Option<Vec<i64>>,
     /// A `list<i64>` value. Wire name `objectTagIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_tag_ids: Option<Vec<i64>>,
     /// A `list<string>` value. Wire name `objectUserIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_user_ids: Option<Vec<String>>,
     /// A `AddContactHideBySceneSettingRequestProfileSceneConfig` value. Wire name `profileSceneConfig`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_scene_config: Option<
         AddContactHideBySceneSettingRequestProfileSceneConfig,
     >,
     /// A `AddContactHideBySceneSettingRequestSearchSceneConfig` value. Wire name `searchSceneConfig`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_scene_config: Option<
         AddContactHideBySceneSettingRequestSearchSceneConfig,
     >,
 }
 /// The response of [`AddContactHideBySceneSetting`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddContactHideBySceneSettingResponse {
     /// A `i64` value. Wire name `settingId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<i64>,
 }
 impl rt::ResponseEnvelope for AddContactHideBySceneSettingResponse {}
 /// AddContactHideBySceneSettingRequestNodeListSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddContactHideBySceneSettingRequestNodeListSceneConfig {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A `bool` value. Wire name `deptObjectIncludeEmp`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_object_include_emp: Option<bool>,
 }
 /// Wire schema of [`AddContactHideBySceneSettingRequestNodeListSceneConfig`].
@@ -103,11 +88,10 @@ pub static ADD_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_NODE_LIST_SCENE_CONFIG_SCHE
     ],
 };
 /// AddContactHideBySceneSettingRequestProfileSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct AddContactHideBySceneSettingRequestProfileSceneConfig {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
 }
 /// Wire schema of [`AddContactHideBySceneSettingRequestProfileSceneConfig`].
@@ -116,15 +100,13 @@ pub static ADD_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_PROFILE_SCENE_CONFIG_SCHEMA
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
 };
 /// AddContactHideBySceneSettingRequestSearchSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddContactHideBySceneSettingRequestSearchSceneConfig {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A `bool` value. Wire name `deptObjectIncludeEmp`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_object_include_emp: Option<bool>,
 }
 /// Wire schema of [`AddContactHideBySceneSettingRequestSearchSceneConfig`].

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/empAttributes/hides/settings`: Add emp attribute hide by scene setting.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Add emp attribute hide by scene setting.
 ///
 /// `POST /v1.0/contact/empAttributes/hides/settings`
@@ -27,70 +26,56 @@ pub type AddEmpAttributeHideBySceneSettingError = rt::Error<
 /// Parameters of [`AddEmpAttributeHideBySceneSetting`]: Add emp attribute hide by scene setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = AddEmpAttributeHideBySceneSetting)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddEmpAttributeHideBySceneSettingRequest {
     /// A `AddEmpAttributeHideBySceneSettingRequestChatSubtitleConfig` value. Wire name `chatSubtitleConfig`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_subtitle_config: Option<
         AddEmpAttributeHideBySceneSettingRequestChatSubtitleConfig,
     >,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// A `list<i64>` value. Wire name `excludeDeptIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_dept_ids: Option<Vec<i64>>,
     /// A `list<i64>` value. Wire name `excludeTagIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_tag_ids: Option<Vec<i64>>,
     /// A `list<string>` value. Wire name `excludeUserIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_user_ids: Option<Vec<String>>,
     /// A `list<string>` value. Wire name `hideFields`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_fields: Option<Vec<String>>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `list<i64>` value. Wire name `objectDeptIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_dept_ids: Option<Vec<i64>>,
     /// A `list<i64>` value. Wire name `objectTagIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_tag_ids: Option<Vec<i64>>,
     /// A `list<string>` value. Wire name `objectUserIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_user_ids: Option<Vec<String>>,
     /// A `AddEmpAttributeHideBySceneSettingRequestProfileSceneConfig` value. Wire name `profileSceneConfig`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_scene_config: Option<
         AddEmpAttributeHideBySceneSettingRequestProfileSceneConfig,
     >,
     /// A `AddEmpAttributeHideBySceneSettingRequestSearchSceneConfig` value. Wire name `searchSceneConfig`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_scene_config: Option<
         AddEmpAttributeHideBySceneSettingRequestSearchSceneConfig,
     >,
 }
 /// The response of [`AddEmpAttributeHideBySceneSetting`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddEmpAttributeHideBySceneSettingResponse {
     /// A `i64` value. Wire name `settingId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<i64>,
 }
 impl rt::ResponseEnvelope for AddEmpAttributeHideBySceneSettingResponse {}
 /// AddEmpAttributeHideBySceneSettingRequestChatSubtitleConfig
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct AddEmpAttributeHideBySceneSettingRequestChatSubtitleConfig {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
 }
 /// Wire schema of [`AddEmpAttributeHideBySceneSettingRequestChatSubtitleConfig`].
@@ -99,11 +84,10 @@ pub static ADD_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_REQUEST_CHAT_SUBTITLE_CONFIG_
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
 };
 /// AddEmpAttributeHideBySceneSettingRequestProfileSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct AddEmpAttributeHideBySceneSettingRequestProfileSceneConfig {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
 }
 /// Wire schema of [`AddEmpAttributeHideBySceneSettingRequestProfileSceneConfig`].
@@ -112,11 +96,10 @@ pub static ADD_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_REQUEST_PROFILE_SCENE_CONFIG_
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
 };
 /// AddEmpAttributeHideBySceneSettingRequestSearchSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct AddEmpAttributeHideBySceneSettingRequestSearchSceneConfig {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
 }
 /// Wire schema of [`AddEmpAttributeHideBySceneSettingRequestSearchSceneConfig`].

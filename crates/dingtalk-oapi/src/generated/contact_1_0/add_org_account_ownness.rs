@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/orgAccounts/owness`: Add org account ownness.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Add org account ownness.
 ///
 /// `POST /v1.0/contact/orgAccounts/owness`
@@ -25,36 +24,29 @@ pub type AddOrgAccountOwnnessError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`AddOrgAccountOwnness`]: Add org account ownness.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = AddOrgAccountOwnness)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddOrgAccountOwnnessRequest {
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// A `i64` value. Wire name `endTime`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
     /// A `i64` value. Wire name `ownenssType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ownenss_type: Option<i64>,
     /// A `i64` value. Wire name `ownnessId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ownness_id: Option<i64>,
     /// A `i64` value. Wire name `startTime`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<i64>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
 /// The response of [`AddOrgAccountOwnness`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct AddOrgAccountOwnnessResponse {
     /// A `i64` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<i64>,
 }
 impl rt::ResponseEnvelope for AddOrgAccountOwnnessResponse {}

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/organizations/authorities/audit`: Annual certification audit.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Annual certification audit.
 ///
 /// `POST /v1.0/contact/organizations/authorities/audit`
@@ -25,66 +24,49 @@ pub type AnnualCertificationAuditError = rt::Error<crate::generated::service::Ap
 /// Parameters of [`AnnualCertificationAudit`]: Annual certification audit.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = AnnualCertificationAudit)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AnnualCertificationAuditRequest {
     /// A `string` value. Wire name `applicantMobile`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub applicant_mobile: Option<String>,
     /// A `string` value. Wire name `applicantName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub applicant_name: Option<String>,
     /// A `string` value. Wire name `applicationLetter`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application_letter: Option<String>,
     /// A `i64` value. Wire name `authStatus`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_status: Option<i64>,
     /// A `i64` value. Wire name `certificateType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate_type: Option<i64>,
     /// A `string` value. Wire name `corpName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corp_name: Option<String>,
     /// A `string` value. Wire name `depositaryBank`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub depositary_bank: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<String>,
     /// A `string` value. Wire name `legalPerson`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_person: Option<String>,
     /// A `string` value. Wire name `licenseNumber`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_number: Option<String>,
     /// A `string` value. Wire name `licenseUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_url: Option<String>,
     /// A `string` value. Wire name `orderId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
     /// A `string` value. Wire name `publicAccount`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_account: Option<String>,
     /// A `string` value. Wire name `reasonCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason_code: Option<String>,
     /// A `string` value. Wire name `reasonMsg`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason_msg: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
 }
 /// The response of [`AnnualCertificationAudit`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct AnnualCertificationAuditResponse {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
 }
 impl rt::ResponseEnvelope for AnnualCertificationAuditResponse {}

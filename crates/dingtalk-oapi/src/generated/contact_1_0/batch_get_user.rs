@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/users/batch/get`: Batch get user.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Batch get user.
 ///
 /// `GET /v1.0/contact/users/batch/get`
@@ -25,64 +24,52 @@ pub type BatchGetUserError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`BatchGetUser`]: Batch get user.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = BatchGetUser)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchGetUserRequest {
     /// A `string` value. Wire name `permissionCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission_code: Option<String>,
     /// A `list<string>` value. Wire name `userIdList`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id_list: Option<Vec<String>>,
 }
 /// The response of [`BatchGetUser`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchGetUserResponse {
     /// A `list<string>` value. Wire name `unauthorizedUserIdList`.
-    #[serde(default)]
+    #[wire(default)]
     pub unauthorized_user_id_list: Vec<String>,
     /// A `list<BatchGetUserResponseBodyUserList>` value. Wire name `userList`.
-    #[serde(default)]
+    #[wire(default)]
     pub user_list: Vec<BatchGetUserResponseBodyUserList>,
 }
 impl rt::ResponseEnvelope for BatchGetUserResponse {}
 /// BatchGetUserResponseBodyUserList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct BatchGetUserResponseBodyUserList {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub senior: Option<bool>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_code: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unionid: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userid: Option<String>,
 }
 /// Wire schema of [`BatchGetUserResponseBodyUserList`].

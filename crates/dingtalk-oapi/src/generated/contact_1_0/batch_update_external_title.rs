@@ -2,8 +2,7 @@
 
 //! `PUT /v1.0/contact/externalTitles`: Batch update external title.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Batch update external title.
 ///
 /// `PUT /v1.0/contact/externalTitles`
@@ -25,42 +24,36 @@ pub type BatchUpdateExternalTitleError = rt::Error<crate::generated::service::Ap
 /// Parameters of [`BatchUpdateExternalTitle`]: Batch update external title.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = BatchUpdateExternalTitle)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateExternalTitleRequest {
     /// A `string` value. Wire name `operatorUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
     /// A `list<BatchUpdateExternalTitleRequestUpdateTitleModelList>` value. Wire name `updateTitleModelList`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_title_model_list: Option<
         Vec<BatchUpdateExternalTitleRequestUpdateTitleModelList>,
     >,
 }
 /// The response of [`BatchUpdateExternalTitle`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct BatchUpdateExternalTitleResponse {
     /// A `BatchUpdateExternalTitleResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<BatchUpdateExternalTitleResponseBodyResult>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 impl rt::ResponseEnvelope for BatchUpdateExternalTitleResponse {}
 /// BatchUpdateExternalTitleRequestUpdateTitleModelList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateExternalTitleRequestUpdateTitleModelList {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A `string` value. Wire name `userId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// Wire schema of [`BatchUpdateExternalTitleRequestUpdateTitleModelList`].
@@ -72,18 +65,17 @@ pub static BATCH_UPDATE_EXTERNAL_TITLE_REQUEST_UPDATE_TITLE_MODEL_LIST_SCHEMA: r
     ],
 };
 /// BatchUpdateExternalTitleResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateExternalTitleResponseBodyResult {
     /// A `list<BatchUpdateExternalTitleResponseBodyResultFailedList>` value. Wire name `failedList`.
-    #[serde(default)]
+    #[wire(default)]
     pub failed_list: Vec<BatchUpdateExternalTitleResponseBodyResultFailedList>,
     /// A `list<BatchUpdateExternalTitleResponseBodyResultModifyList>` value. Wire name `modifyList`.
-    #[serde(default)]
+    #[wire(default)]
     pub modify_list: Vec<BatchUpdateExternalTitleResponseBodyResultModifyList>,
     /// A `string` value. Wire name `modifyUser`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modify_user: Option<String>,
 }
 /// Wire schema of [`BatchUpdateExternalTitleResponseBodyResult`].
@@ -110,15 +102,13 @@ pub static BATCH_UPDATE_EXTERNAL_TITLE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSc
     ],
 };
 /// BatchUpdateExternalTitleResponseBodyResultFailedList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateExternalTitleResponseBodyResultFailedList {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A `string` value. Wire name `userId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// Wire schema of [`BatchUpdateExternalTitleResponseBodyResultFailedList`].
@@ -130,15 +120,13 @@ pub static BATCH_UPDATE_EXTERNAL_TITLE_RESPONSE_BODY_RESULT_FAILED_LIST_SCHEMA: 
     ],
 };
 /// BatchUpdateExternalTitleResponseBodyResultModifyList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateExternalTitleResponseBodyResultModifyList {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A `string` value. Wire name `userId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// Wire schema of [`BatchUpdateExternalTitleResponseBodyResultModifyList`].

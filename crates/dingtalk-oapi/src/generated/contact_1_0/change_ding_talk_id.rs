@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/orgAccounts/dingTalkIds/change`: Change ding talk id.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Change ding talk id.
 ///
 /// `POST /v1.0/contact/orgAccounts/dingTalkIds/change`
@@ -25,24 +24,21 @@ pub type ChangeDingTalkIdError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`ChangeDingTalkId`]: Change ding talk id.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ChangeDingTalkId)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChangeDingTalkIdRequest {
     /// A `string` value. Wire name `dingTalkId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ding_talk_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`ChangeDingTalkId`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ChangeDingTalkIdResponse {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
 }
 impl rt::ResponseEnvelope for ChangeDingTalkIdResponse {}

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/orgAccounts/mainAdministrators/change`: Change main admin.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Change main admin.
 ///
 /// `POST /v1.0/contact/orgAccounts/mainAdministrators/change`
@@ -25,23 +24,20 @@ pub type ChangeMainAdminError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`ChangeMainAdmin`]: Change main admin.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ChangeMainAdmin)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChangeMainAdminRequest {
     /// A `string` value. Wire name `effectCorpId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effect_corp_id: Option<String>,
     /// A `string` value. Wire name `sourceUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_user_id: Option<String>,
     /// A `string` value. Wire name `targetUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_user_id: Option<String>,
 }
 /// The response of [`ChangeMainAdmin`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ChangeMainAdminResponse {}
 impl rt::ResponseEnvelope for ChangeMainAdminResponse {}

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/orgAccounts/mainOrgs/change`: Change main org.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Change main org.
 ///
 /// `POST /v1.0/contact/orgAccounts/mainOrgs/change`
@@ -25,20 +24,18 @@ pub type ChangeMainOrgError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`ChangeMainOrg`]: Change main org.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ChangeMainOrg)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChangeMainOrgRequest {
     /// A `string` value. Wire name `newMainCorpId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_main_corp_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`ChangeMainOrg`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ChangeMainOrgResponse {}
 impl rt::ResponseEnvelope for ChangeMainOrgResponse {}

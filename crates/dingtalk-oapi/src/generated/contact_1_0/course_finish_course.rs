@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/course/finishCourse`: Course finish course.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Course finish course.
 ///
 /// `POST /v1.0/contact/course/finishCourse`
@@ -25,29 +24,24 @@ pub type CourseFinishCourseError = rt::Error<crate::generated::service::ApiCode>
 /// Parameters of [`CourseFinishCourse`]: Course finish course.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = CourseFinishCourse)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CourseFinishCourseRequest {
     /// A `string` value. Wire name `certId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cert_id: Option<String>,
     /// A `string` value. Wire name `certMediaBase64`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cert_media_base_64: Option<String>,
     /// A `string` value. Wire name `courseId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub course_id: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// A `string` value. Wire name `userId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`CourseFinishCourse`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct CourseFinishCourseResponse {
     /// A `bool` value. Required.

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/cooperateCorps`: Create cooperate org.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Create cooperate org.
 ///
 /// `POST /v1.0/contact/cooperateCorps`
@@ -25,28 +24,24 @@ pub type CreateCooperateOrgError = rt::Error<crate::generated::service::ApiCode>
 /// Parameters of [`CreateCooperateOrg`]: Create cooperate org.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = CreateCooperateOrg)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCooperateOrgRequest {
     /// A `i64` value. Wire name `industryCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub industry_code: Option<i64>,
     /// A `string` value. Wire name `logoMediaId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_media_id: Option<String>,
     /// A `string` value. Wire name `orgName`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_name: Option<String>,
 }
 /// The response of [`CreateCooperateOrg`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCooperateOrgResponse {
     /// A `string` value. Wire name `cooperateCorpId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cooperate_corp_id: Option<String>,
 }
 impl rt::ResponseEnvelope for CreateCooperateOrgResponse {}

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/managementGroups`: Create management group.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Create management group.
 ///
 /// `POST /v1.0/contact/managementGroups`
@@ -25,27 +24,23 @@ pub type CreateManagementGroupError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`CreateManagementGroup`]: Create management group.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = CreateManagementGroup)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateManagementGroupRequest {
     /// A `string` value. Wire name `groupName`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
     /// A `list<CreateManagementGroupRequestMembers>` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<CreateManagementGroupRequestMembers>>,
     /// A `list<string>` value. Wire name `resourceIds`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_ids: Option<Vec<String>>,
     /// A `CreateManagementGroupRequestScope` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<CreateManagementGroupRequestScope>,
 }
 /// The response of [`CreateManagementGroup`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateManagementGroupResponse {
     /// A `string` value. Wire name `groupId`. Required.
@@ -53,15 +48,13 @@ pub struct CreateManagementGroupResponse {
 }
 impl rt::ResponseEnvelope for CreateManagementGroupResponse {}
 /// CreateManagementGroupRequestMembers
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateManagementGroupRequestMembers {
     /// A `string` value. Wire name `memberId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
     /// A `string` value. Wire name `memberType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_type: Option<String>,
 }
 /// Wire schema of [`CreateManagementGroupRequestMembers`].
@@ -73,15 +66,13 @@ pub static CREATE_MANAGEMENT_GROUP_REQUEST_MEMBERS_SCHEMA: rt::ObjectSchema = rt
     ],
 };
 /// CreateManagementGroupRequestScope
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateManagementGroupRequestScope {
     /// A `list<i64>` value. Wire name `deptIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_ids: Option<Vec<i64>>,
     /// A `i64` value. Wire name `scopeType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope_type: Option<i64>,
 }
 /// Wire schema of [`CreateManagementGroupRequestScope`].

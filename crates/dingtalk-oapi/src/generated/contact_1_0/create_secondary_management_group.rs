@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/secondaryAdministrators/managementGroups`: Create secondary management group.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Create secondary management group.
 ///
 /// `POST /v1.0/contact/secondaryAdministrators/managementGroups`
@@ -27,30 +26,25 @@ pub type CreateSecondaryManagementGroupError = rt::Error<
 /// Parameters of [`CreateSecondaryManagementGroup`]: Create secondary management group.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = CreateSecondaryManagementGroup)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateSecondaryManagementGroupRequest {
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// A `string` value. Wire name `groupName`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
     /// A `list<CreateSecondaryManagementGroupRequestMembers>` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<CreateSecondaryManagementGroupRequestMembers>>,
     /// A `list<string>` value. Wire name `resourceIds`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_ids: Option<Vec<String>>,
     /// A `CreateSecondaryManagementGroupRequestScope` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<CreateSecondaryManagementGroupRequestScope>,
 }
 /// The response of [`CreateSecondaryManagementGroup`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateSecondaryManagementGroupResponse {
     /// A `string` value. Wire name `groupId`. Required.
@@ -58,15 +52,13 @@ pub struct CreateSecondaryManagementGroupResponse {
 }
 impl rt::ResponseEnvelope for CreateSecondaryManagementGroupResponse {}
 /// CreateSecondaryManagementGroupRequestMembers
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateSecondaryManagementGroupRequestMembers {
     /// A `string` value. Wire name `memberId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
     /// A `string` value. Wire name `memberType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_type: Option<String>,
 }
 /// Wire schema of [`CreateSecondaryManagementGroupRequestMembers`].
@@ -78,15 +70,13 @@ pub static CREATE_SECONDARY_MANAGEMENT_GROUP_REQUEST_MEMBERS_SCHEMA: rt::ObjectS
     ],
 };
 /// CreateSecondaryManagementGroupRequestScope
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateSecondaryManagementGroupRequestScope {
     /// A `list<i64>` value. Wire name `deptIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_ids: Option<Vec<i64>>,
     /// A `i64` value. Wire name `scopeType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope_type: Option<i64>,
 }
 /// Wire schema of [`CreateSecondaryManagementGroupRequestScope`].

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/userGroups/create`: Create user group.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Create user group.
 ///
 /// `POST /v1.0/contact/userGroups/create`
@@ -25,37 +24,32 @@ pub type CreateUserGroupError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`CreateUserGroup`]: Create user group.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = CreateUserGroup)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateUserGroupRequest {
     /// A `bool` value. Wire name `clientShow`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_show: Option<bool>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// The response of [`CreateUserGroup`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct CreateUserGroupResponse {
     /// A `CreateUserGroupResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<CreateUserGroupResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for CreateUserGroupResponse {}
 /// CreateUserGroupResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateUserGroupResponseBodyResult {
     /// A `string` value. Wire name `groupCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_code: Option<String>,
 }
 /// Wire schema of [`CreateUserGroupResponseBodyResult`].

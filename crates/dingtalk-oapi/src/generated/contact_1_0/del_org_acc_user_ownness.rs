@@ -2,8 +2,7 @@
 
 //! `DELETE /v1.0/contact/orgAccounts/ownness`: Del org acc user ownness.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Del org acc user ownness.
 ///
 /// `DELETE /v1.0/contact/orgAccounts/ownness`
@@ -25,23 +24,20 @@ pub type DelOrgAccUserOwnnessError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`DelOrgAccUserOwnness`]: Del org acc user ownness.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = DelOrgAccUserOwnness)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DelOrgAccUserOwnnessRequest {
     /// A `i64` value. Wire name `ownenssType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ownenss_type: Option<i64>,
     /// A `i64` value. Wire name `ownnessId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ownness_id: Option<i64>,
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`DelOrgAccUserOwnness`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DelOrgAccUserOwnnessResponse {
     /// A `bool` value. Required.

@@ -2,8 +2,7 @@
 
 //! `DELETE /v1.0/contact/organizations/hides/settings/{settingId}`: Delete contact hide by scene setting.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Delete contact hide by scene setting.
 ///
 /// `DELETE /v1.0/contact/organizations/hides/settings/{settingId}`
@@ -27,21 +26,19 @@ pub type DeleteContactHideBySceneSettingError = rt::Error<
 /// Parameters of [`DeleteContactHideBySceneSetting`]: Delete contact hide by scene setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = DeleteContactHideBySceneSetting)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteContactHideBySceneSettingRequest {
     /// A `string` value. Wire name `settingId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
 }
 /// The response of [`DeleteContactHideBySceneSetting`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DeleteContactHideBySceneSettingResponse {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 impl rt::ResponseEnvelope for DeleteContactHideBySceneSettingResponse {}

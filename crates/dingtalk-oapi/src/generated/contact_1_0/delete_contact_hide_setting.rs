@@ -2,8 +2,7 @@
 
 //! `DELETE /v1.0/contact/contactHideSettings/{settingId}`: Delete contact hide setting.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Delete contact hide setting.
 ///
 /// `DELETE /v1.0/contact/contactHideSettings/{settingId}`
@@ -25,17 +24,16 @@ pub type DeleteContactHideSettingError = rt::Error<crate::generated::service::Ap
 /// Parameters of [`DeleteContactHideSetting`]: Delete contact hide setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = DeleteContactHideSetting)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteContactHideSettingRequest {
     /// A `string` value. Wire name `settingId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
 }
 /// The response of [`DeleteContactHideSetting`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DeleteContactHideSettingResponse {}
 impl rt::ResponseEnvelope for DeleteContactHideSettingResponse {}

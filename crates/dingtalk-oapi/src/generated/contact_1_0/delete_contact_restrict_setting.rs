@@ -2,8 +2,7 @@
 
 //! `DELETE /v1.0/contact/restrictions/settings/{settingId}`: Delete contact restrict setting.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Delete contact restrict setting.
 ///
 /// `DELETE /v1.0/contact/restrictions/settings/{settingId}`
@@ -27,21 +26,19 @@ pub type DeleteContactRestrictSettingError = rt::Error<
 /// Parameters of [`DeleteContactRestrictSetting`]: Delete contact restrict setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = DeleteContactRestrictSetting)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteContactRestrictSettingRequest {
     /// A `string` value. Wire name `settingId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
 }
 /// The response of [`DeleteContactRestrictSetting`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DeleteContactRestrictSettingResponse {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
 }
 impl rt::ResponseEnvelope for DeleteContactRestrictSettingResponse {}

@@ -2,8 +2,7 @@
 
 //! `DELETE /v1.0/contact/empAttributes/hides/settings/{settingId}`: Delete emp attribute hide by scene setting.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Delete emp attribute hide by scene setting.
 ///
 /// `DELETE /v1.0/contact/empAttributes/hides/settings/{settingId}`
@@ -27,21 +26,19 @@ pub type DeleteEmpAttributeHideBySceneSettingError = rt::Error<
 /// Parameters of [`DeleteEmpAttributeHideBySceneSetting`]: Delete emp attribute hide by scene setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = DeleteEmpAttributeHideBySceneSetting)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteEmpAttributeHideBySceneSettingRequest {
     /// A `string` value. Wire name `settingId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
 }
 /// The response of [`DeleteEmpAttributeHideBySceneSetting`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DeleteEmpAttributeHideBySceneSettingResponse {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 impl rt::ResponseEnvelope for DeleteEmpAttributeHideBySceneSettingResponse {}

@@ -2,8 +2,7 @@
 
 //! `DELETE /v1.0/contact/staffAttributes/visibilitySettings/{settingId}`: Delete emp attribute visibility.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Delete emp attribute visibility.
 ///
 /// `DELETE /v1.0/contact/staffAttributes/visibilitySettings/{settingId}`
@@ -27,17 +26,16 @@ pub type DeleteEmpAttributeVisibilityError = rt::Error<
 /// Parameters of [`DeleteEmpAttributeVisibility`]: Delete emp attribute visibility.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = DeleteEmpAttributeVisibility)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteEmpAttributeVisibilityRequest {
     /// A `string` value. Wire name `settingId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
 }
 /// The response of [`DeleteEmpAttributeVisibility`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DeleteEmpAttributeVisibilityResponse {}
 impl rt::ResponseEnvelope for DeleteEmpAttributeVisibilityResponse {}

@@ -2,8 +2,7 @@
 
 //! `DELETE /v1.0/contact/managementGroups/{groupId}`: Delete management group.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Delete management group.
 ///
 /// `DELETE /v1.0/contact/managementGroups/{groupId}`
@@ -25,17 +24,16 @@ pub type DeleteManagementGroupError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`DeleteManagementGroup`]: Delete management group.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = DeleteManagementGroup)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteManagementGroupRequest {
     /// A `string` value. Wire name `groupId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
 }
 /// The response of [`DeleteManagementGroup`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DeleteManagementGroupResponse {}
 impl rt::ResponseEnvelope for DeleteManagementGroupResponse {}

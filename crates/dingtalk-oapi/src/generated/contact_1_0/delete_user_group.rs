@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/userGroups/delete`: Delete user group.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Delete user group.
 ///
 /// `POST /v1.0/contact/userGroups/delete`
@@ -25,30 +24,27 @@ pub type DeleteUserGroupError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`DeleteUserGroup`]: Delete user group.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = DeleteUserGroup)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteUserGroupRequest {
     /// A `string` value. Wire name `groupCode`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_code: Option<String>,
 }
 /// The response of [`DeleteUserGroup`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DeleteUserGroupResponse {
     /// A `DeleteUserGroupResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<DeleteUserGroupResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for DeleteUserGroupResponse {}
 /// DeleteUserGroupResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DeleteUserGroupResponseBodyResult {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 /// Wire schema of [`DeleteUserGroupResponseBodyResult`].

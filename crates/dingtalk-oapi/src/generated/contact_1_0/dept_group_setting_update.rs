@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/departmentGroup/update`: Dept group setting update.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Dept group setting update.
 ///
 /// `POST /v1.0/contact/departmentGroup/update`
@@ -25,39 +24,31 @@ pub type DeptGroupSettingUpdateError = rt::Error<crate::generated::service::ApiC
 /// Parameters of [`DeptGroupSettingUpdate`]: Dept group setting update.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = DeptGroupSettingUpdate)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeptGroupSettingUpdateRequest {
     /// A `i64` value. Wire name `deptId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_id: Option<i64>,
     /// A `bool` value. Wire name `groupContainHiddenDept`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_contain_hidden_dept: Option<bool>,
     /// A `list<string>` value. Wire name `groupContainHrmEmployeeTypeLabels`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_contain_hrm_employee_type_labels: Option<Vec<String>>,
     /// A `bool` value. Wire name `groupContainOuterDept`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_contain_outer_dept: Option<bool>,
     /// A `bool` value. Wire name `groupContainSubDept`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_contain_sub_dept: Option<bool>,
     /// A `string` value. Wire name `permissionCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission_code: Option<String>,
     /// A `bool` value. Wire name `syncMembers`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync_members: Option<bool>,
 }
 /// The response of [`DeptGroupSettingUpdate`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DeptGroupSettingUpdateResponse {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
 }
 impl rt::ResponseEnvelope for DeptGroupSettingUpdateResponse {}

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/accountMappings`: Get account mapping.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get account mapping.
 ///
 /// `GET /v1.0/contact/accountMappings`
@@ -25,42 +24,36 @@ pub type GetAccountMappingError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetAccountMapping`]: Get account mapping.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetAccountMapping)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccountMappingRequest {
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`GetAccountMapping`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetAccountMappingResponse {
     /// A `GetAccountMappingResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<GetAccountMappingResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for GetAccountMappingResponse {}
 /// GetAccountMappingResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccountMappingResponseBodyResult {
     /// A `string` value. Required.
     pub domain: String,
     /// A `json` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<rt::JsonValue>,
     /// A `string` value. Wire name `outId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_id: Option<String>,
     /// A `string` value. Wire name `outTenantId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_tenant_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
     pub user_id: String,

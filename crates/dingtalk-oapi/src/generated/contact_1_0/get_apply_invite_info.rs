@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/invites/infos`: Get apply invite info.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get apply invite info.
 ///
 /// `GET /v1.0/contact/invites/infos`
@@ -25,21 +24,19 @@ pub type GetApplyInviteInfoError = rt::Error<crate::generated::service::ApiCode>
 /// Parameters of [`GetApplyInviteInfo`]: Get apply invite info.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetApplyInviteInfo)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetApplyInviteInfoRequest {
     /// A `i64` value. Wire name `deptId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_id: Option<i64>,
     /// A `string` value. Wire name `inviterUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inviter_user_id: Option<String>,
 }
 /// The response of [`GetApplyInviteInfo`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetApplyInviteInfoResponse {
     /// A `i64` value. Wire name `auditType`. Required.
@@ -49,7 +46,6 @@ pub struct GetApplyInviteInfoResponse {
     /// A `bool` value. Wire name `inviteSwitch`. Required.
     pub invite_switch: bool,
     /// A `string` value. Wire name `inviteUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invite_url: Option<String>,
     /// A `bool` value. Wire name `linkInvite`. Required.
     pub link_invite: bool,

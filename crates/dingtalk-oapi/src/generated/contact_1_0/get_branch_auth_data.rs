@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/branchAuthDatas/search`: Get branch auth data.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get branch auth data.
 ///
 /// `POST /v1.0/contact/branchAuthDatas/search`
@@ -25,43 +24,37 @@ pub type GetBranchAuthDataError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetBranchAuthData`]: Get branch auth data.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetBranchAuthData)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetBranchAuthDataRequest {
     /// A `string` value. Wire name `branchCorpId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch_corp_id: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// A `json` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<rt::JsonValue>,
 }
 /// The response of [`GetBranchAuthData`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetBranchAuthDataResponse {
     /// A `list<GetBranchAuthDataResponseBodyResult>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub result: Vec<GetBranchAuthDataResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for GetBranchAuthDataResponse {}
 /// GetBranchAuthDataResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetBranchAuthDataResponseBodyResult {
     /// A `string` value. Wire name `fieldCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_code: Option<String>,
     /// A `string` value. Wire name `fieldName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_name: Option<String>,
     /// A `string` value. Wire name `fieldValue`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
 }
 /// Wire schema of [`GetBranchAuthDataResponseBodyResult`].

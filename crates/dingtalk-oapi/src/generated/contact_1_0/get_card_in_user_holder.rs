@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/cards/holders/infos/{cardId}`: Get card in user holder.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get card in user holder.
 ///
 /// `GET /v1.0/contact/cards/holders/infos/{cardId}`
@@ -25,51 +24,42 @@ pub type GetCardInUserHolderError = rt::Error<crate::generated::service::ApiCode
 /// Parameters of [`GetCardInUserHolder`]: Get card in user holder.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetCardInUserHolder)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInUserHolderRequest {
     /// A `string` value. Wire name `cardId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
 }
 /// The response of [`GetCardInUserHolder`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInUserHolderResponse {
     /// A `string` value. Wire name `avatarUrl`. Required.
     pub avatar_url: String,
     /// A `i64` value. Wire name `cardAcceptStatus`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_accept_status: Option<i64>,
     /// A `i64` value. Wire name `cardAcceptTimeLong`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_accept_time_long: Option<i64>,
     /// A `string` value. Wire name `cardId`. Required.
     pub card_id: String,
     /// A `i64` value. Wire name `cardSource`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_source: Option<i64>,
     /// A `json` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<rt::JsonValue>,
     /// A `string` value. Wire name `industryName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub industry_name: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub introduce: Option<String>,
     /// A `string` value. Required.
     pub name: String,
     /// A `string` value. Wire name `orgName`. Required.
     pub org_name: String,
     /// A `string` value. Wire name `templateId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 impl rt::ResponseEnvelope for GetCardInUserHolderResponse {}

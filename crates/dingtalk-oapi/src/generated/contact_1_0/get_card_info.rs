@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/cards/infos/{cardId}`: Get card info.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get card info.
 ///
 /// `GET /v1.0/contact/cards/infos/{cardId}`
@@ -25,88 +24,69 @@ pub type GetCardInfoError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetCardInfo`]: Get card info.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetCardInfo)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInfoRequest {
     /// A `string` value. Wire name `cardId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
 }
 /// The response of [`GetCardInfo`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInfoResponse {
     /// A `i64` value. Wire name `adminRole`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin_role: Option<i64>,
     /// A `string` value. Wire name `avatarUrl`. Required.
     pub avatar_url: String,
     /// A `string` value. Wire name `cardId`. Required.
     pub card_id: String,
     /// A `GetCardInfoResponseBodyExtension` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<GetCardInfoResponseBodyExtension>,
     /// A `string` value. Wire name `industryName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub industry_name: Option<String>,
     /// A `json` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub introduce: Option<rt::JsonValue>,
     /// A `string` value. Required.
     pub name: String,
     /// A `string` value. Wire name `orgName`. Required.
     pub org_name: String,
     /// A `json` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<rt::JsonValue>,
     /// A `string` value. Wire name `templateId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 impl rt::ResponseEnvelope for GetCardInfoResponse {}
 /// GetCardInfoResponseBodyExtension
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInfoResponseBodyExtension {
     /// A `GetCardInfoResponseBodyExtensionCardContactInfo` value. Wire name `cardContactInfo`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_contact_info: Option<GetCardInfoResponseBodyExtensionCardContactInfo>,
     /// A `string` value. Wire name `corpId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corp_id: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department: Option<String>,
     /// A `bool` value. Wire name `orgAuthed`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_authed: Option<bool>,
     /// A `string` value. Wire name `orgLogo`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_logo: Option<String>,
     /// A `string` value. Wire name `originCardUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_card_url: Option<String>,
     /// A `string` value. Wire name `shareContent`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_content: Option<String>,
     /// A `string` value. Wire name `thumbnailUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail_url: Option<String>,
     /// A `string` value. Wire name `videoFileName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_file_name: Option<String>,
     /// A `string` value. Wire name `videoTitle`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_title: Option<String>,
     /// A `string` value. Wire name `videoUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_url: Option<String>,
 }
 /// Wire schema of [`GetCardInfoResponseBodyExtension`].
@@ -132,24 +112,24 @@ pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_SCHEMA: rt::ObjectSchema = rt::
     ],
 };
 /// GetCardInfoResponseBodyExtensionCardContactInfo
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInfoResponseBodyExtensionCardContactInfo {
     /// A `list<GetCardInfoResponseBodyExtensionCardContactInfoAddress>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub address: Vec<GetCardInfoResponseBodyExtensionCardContactInfoAddress>,
     /// A `list<GetCardInfoResponseBodyExtensionCardContactInfoEmail>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub email: Vec<GetCardInfoResponseBodyExtensionCardContactInfoEmail>,
     /// A `list<GetCardInfoResponseBodyExtensionCardContactInfoLink>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub link: Vec<GetCardInfoResponseBodyExtensionCardContactInfoLink>,
     /// A `list<GetCardInfoResponseBodyExtensionCardContactInfoTelephone>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub telephone: Vec<GetCardInfoResponseBodyExtensionCardContactInfoTelephone>,
     /// A `list<GetCardInfoResponseBodyExtensionCardContactInfoWorkPhone>` value. Wire name `workPhone`.
-    #[serde(default)]
+    #[wire(default)]
     pub work_phone: Vec<GetCardInfoResponseBodyExtensionCardContactInfoWorkPhone>,
 }
 /// Wire schema of [`GetCardInfoResponseBodyExtensionCardContactInfo`].
@@ -199,14 +179,12 @@ pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_SCHEMA: rt::O
     ],
 };
 /// GetCardInfoResponseBodyExtensionCardContactInfoAddress
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetCardInfoResponseBodyExtensionCardContactInfoAddress {
     /// A `GetCardInfoResponseBodyExtensionCardContactInfoAddressArea` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub area: Option<GetCardInfoResponseBodyExtensionCardContactInfoAddressArea>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
 /// Wire schema of [`GetCardInfoResponseBodyExtensionCardContactInfoAddress`].
@@ -223,15 +201,13 @@ pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_ADDRESS_SCHEM
     ],
 };
 /// GetCardInfoResponseBodyExtensionCardContactInfoAddressArea
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInfoResponseBodyExtensionCardContactInfoAddressArea {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// A `string` value. Wire name `regionFullName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region_full_name: Option<String>,
 }
 /// Wire schema of [`GetCardInfoResponseBodyExtensionCardContactInfoAddressArea`].
@@ -243,14 +219,12 @@ pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_ADDRESS_AREA_
     ],
 };
 /// GetCardInfoResponseBodyExtensionCardContactInfoEmail
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetCardInfoResponseBodyExtensionCardContactInfoEmail {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 /// Wire schema of [`GetCardInfoResponseBodyExtensionCardContactInfoEmail`].
@@ -262,14 +236,12 @@ pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_EMAIL_SCHEMA:
     ],
 };
 /// GetCardInfoResponseBodyExtensionCardContactInfoLink
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetCardInfoResponseBodyExtensionCardContactInfoLink {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 /// Wire schema of [`GetCardInfoResponseBodyExtensionCardContactInfoLink`].
@@ -281,14 +253,12 @@ pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_LINK_SCHEMA: 
     ],
 };
 /// GetCardInfoResponseBodyExtensionCardContactInfoTelephone
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetCardInfoResponseBodyExtensionCardContactInfoTelephone {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 /// Wire schema of [`GetCardInfoResponseBodyExtensionCardContactInfoTelephone`].
@@ -300,14 +270,12 @@ pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_TELEPHONE_SCH
     ],
 };
 /// GetCardInfoResponseBodyExtensionCardContactInfoWorkPhone
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetCardInfoResponseBodyExtensionCardContactInfoWorkPhone {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 /// Wire schema of [`GetCardInfoResponseBodyExtensionCardContactInfoWorkPhone`].

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/organizations/hides/settings/{settingId}`: Get contact hide by scene setting.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get contact hide by scene setting.
 ///
 /// `GET /v1.0/contact/organizations/hides/settings/{settingId}`
@@ -27,74 +26,65 @@ pub type GetContactHideBySceneSettingError = rt::Error<
 /// Parameters of [`GetContactHideBySceneSetting`]: Get contact hide by scene setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetContactHideBySceneSetting)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactHideBySceneSettingRequest {
     /// A `string` value. Wire name `settingId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
 }
 /// The response of [`GetContactHideBySceneSetting`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactHideBySceneSettingResponse {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// A `list<i64>` value. Wire name `excludeDeptIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub exclude_dept_ids: Vec<i64>,
     /// A `list<i64>` value. Wire name `excludeTagIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub exclude_tag_ids: Vec<i64>,
     /// A `list<string>` value. Wire name `excludeUserIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub exclude_user_ids: Vec<String>,
     /// A `i64` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `GetContactHideBySceneSettingResponseBodyNodeListSceneConfig` value. Wire name `nodeListSceneConfig`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_list_scene_config: Option<
         GetContactHideBySceneSettingResponseBodyNodeListSceneConfig,
     >,
     /// A `list<i64>` value. Wire name `objectDeptIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub object_dept_ids: Vec<i64>,
     /// A `list<i64>` value. Wire name `objectTagIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub object_tag_ids: Vec<i64>,
     /// A `list<string>` value. Wire name `objectUserIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub object_user_ids: Vec<String>,
     /// A `GetContactHideBySceneSettingResponseBodyProfileSceneConfig` value. Wire name `profileSceneConfig`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_scene_config: Option<
         GetContactHideBySceneSettingResponseBodyProfileSceneConfig,
     >,
     /// A `GetContactHideBySceneSettingResponseBodySearchSceneConfig` value. Wire name `searchSceneConfig`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_scene_config: Option<
         GetContactHideBySceneSettingResponseBodySearchSceneConfig,
     >,
 }
 impl rt::ResponseEnvelope for GetContactHideBySceneSettingResponse {}
 /// GetContactHideBySceneSettingResponseBodyNodeListSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactHideBySceneSettingResponseBodyNodeListSceneConfig {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A `bool` value. Wire name `deptObjectIncludeEmp`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_object_include_emp: Option<bool>,
 }
 /// Wire schema of [`GetContactHideBySceneSettingResponseBodyNodeListSceneConfig`].
@@ -106,11 +96,10 @@ pub static GET_CONTACT_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_NODE_LIST_SCENE_CONFI
     ],
 };
 /// GetContactHideBySceneSettingResponseBodyProfileSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetContactHideBySceneSettingResponseBodyProfileSceneConfig {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
 }
 /// Wire schema of [`GetContactHideBySceneSettingResponseBodyProfileSceneConfig`].
@@ -119,15 +108,13 @@ pub static GET_CONTACT_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_PROFILE_SCENE_CONFIG_
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
 };
 /// GetContactHideBySceneSettingResponseBodySearchSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactHideBySceneSettingResponseBodySearchSceneConfig {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A `bool` value. Wire name `deptObjectIncludeEmp`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_object_include_emp: Option<bool>,
 }
 /// Wire schema of [`GetContactHideBySceneSettingResponseBodySearchSceneConfig`].

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/cooperateCorps/{cooperateCorpId}/inviteInfos`: Get cooperate org invite info.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get cooperate org invite info.
 ///
 /// `GET /v1.0/contact/cooperateCorps/{cooperateCorpId}/inviteInfos`
@@ -25,18 +24,17 @@ pub type GetCooperateOrgInviteInfoError = rt::Error<crate::generated::service::A
 /// Parameters of [`GetCooperateOrgInviteInfo`]: Get cooperate org invite info.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetCooperateOrgInviteInfo)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCooperateOrgInviteInfoRequest {
     /// A `string` value. Wire name `cooperateCorpId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cooperate_corp_id: Option<String>,
 }
 /// The response of [`GetCooperateOrgInviteInfo`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCooperateOrgInviteInfoResponse {
     /// A `string` value. Wire name `inviteUrl`. Required.

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/cards/styles/lists`: Get corp card style list.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get corp card style list.
 ///
 /// `GET /v1.0/contact/cards/styles/lists`
@@ -25,16 +24,16 @@ pub type GetCorpCardStyleListError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`GetCorpCardStyleList`]: Get corp card style list.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetCorpCardStyleList)]
 #[non_exhaustive]
 pub struct GetCorpCardStyleListRequest {}
 /// The response of [`GetCorpCardStyleList`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetCorpCardStyleListResponse {
     /// A `list<json>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub result: Vec<rt::JsonValue>,
 }
 impl rt::ResponseEnvelope for GetCorpCardStyleListResponse {}

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/orgAccount/getDingIdByMigrationDingIds`: Get ding id by migration ding id.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get ding id by migration ding id.
 ///
 /// `GET /v1.0/contact/orgAccount/getDingIdByMigrationDingIds`
@@ -25,22 +24,20 @@ pub type GetDingIdByMigrationDingIdError = rt::Error<crate::generated::service::
 /// Parameters of [`GetDingIdByMigrationDingId`]: Get ding id by migration ding id.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetDingIdByMigrationDingId)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetDingIdByMigrationDingIdRequest {
     /// A `string` value. Wire name `migrationDingId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migration_ding_id: Option<String>,
 }
 /// The response of [`GetDingIdByMigrationDingId`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetDingIdByMigrationDingIdResponse {
     /// A `string` value. Wire name `dingId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ding_id: Option<String>,
 }
 impl rt::ResponseEnvelope for GetDingIdByMigrationDingIdResponse {}

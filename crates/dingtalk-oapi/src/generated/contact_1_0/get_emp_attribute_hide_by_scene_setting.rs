@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/empAttributes/hides/settings/{settingId}`: Get emp attribute hide by scene setting.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get emp attribute hide by scene setting.
 ///
 /// `GET /v1.0/contact/empAttributes/hides/settings/{settingId}`
@@ -27,73 +26,65 @@ pub type GetEmpAttributeHideBySceneSettingError = rt::Error<
 /// Parameters of [`GetEmpAttributeHideBySceneSetting`]: Get emp attribute hide by scene setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetEmpAttributeHideBySceneSetting)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetEmpAttributeHideBySceneSettingRequest {
     /// A `string` value. Wire name `settingId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
 }
 /// The response of [`GetEmpAttributeHideBySceneSetting`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetEmpAttributeHideBySceneSettingResponse {
     /// A `GetEmpAttributeHideBySceneSettingResponseBodyChatSubtitleConfig` value. Wire name `chatSubtitleConfig`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_subtitle_config: Option<
         GetEmpAttributeHideBySceneSettingResponseBodyChatSubtitleConfig,
     >,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// A `list<i64>` value. Wire name `excludeDeptIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub exclude_dept_ids: Vec<i64>,
     /// A `list<i64>` value. Wire name `excludeTagIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub exclude_tag_ids: Vec<i64>,
     /// A `list<string>` value. Wire name `excludeUserIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub exclude_user_ids: Vec<String>,
     /// A `list<string>` value. Wire name `hideFields`.
-    #[serde(default)]
+    #[wire(default)]
     pub hide_fields: Vec<String>,
     /// A `i64` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `list<i64>` value. Wire name `objectDeptIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub object_dept_ids: Vec<i64>,
     /// A `list<i64>` value. Wire name `objectTagIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub object_tag_ids: Vec<i64>,
     /// A `list<string>` value. Wire name `objectUserIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub object_user_ids: Vec<String>,
     /// A `GetEmpAttributeHideBySceneSettingResponseBodyProfileSceneConfig` value. Wire name `profileSceneConfig`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_scene_config: Option<
         GetEmpAttributeHideBySceneSettingResponseBodyProfileSceneConfig,
     >,
     /// A `GetEmpAttributeHideBySceneSettingResponseBodySearchSceneConfig` value. Wire name `searchSceneConfig`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_scene_config: Option<
         GetEmpAttributeHideBySceneSettingResponseBodySearchSceneConfig,
     >,
 }
 impl rt::ResponseEnvelope for GetEmpAttributeHideBySceneSettingResponse {}
 /// GetEmpAttributeHideBySceneSettingResponseBodyChatSubtitleConfig
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetEmpAttributeHideBySceneSettingResponseBodyChatSubtitleConfig {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
 }
 /// Wire schema of [`GetEmpAttributeHideBySceneSettingResponseBodyChatSubtitleConfig`].
@@ -102,11 +93,10 @@ pub static GET_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_CHAT_SUBTITLE_C
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
 };
 /// GetEmpAttributeHideBySceneSettingResponseBodyProfileSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetEmpAttributeHideBySceneSettingResponseBodyProfileSceneConfig {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
 }
 /// Wire schema of [`GetEmpAttributeHideBySceneSettingResponseBodyProfileSceneConfig`].
@@ -115,11 +105,10 @@ pub static GET_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_PROFILE_SCENE_C
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
 };
 /// GetEmpAttributeHideBySceneSettingResponseBodySearchSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetEmpAttributeHideBySceneSettingResponseBodySearchSceneConfig {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
 }
 /// Wire schema of [`GetEmpAttributeHideBySceneSettingResponseBodySearchSceneConfig`].

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/dingIndexs`: Get latest ding index.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get latest ding index.
 ///
 /// `GET /v1.0/contact/dingIndexs`
@@ -25,13 +24,13 @@ pub type GetLatestDingIndexError = rt::Error<crate::generated::service::ApiCode>
 /// Parameters of [`GetLatestDingIndex`]: Get latest ding index.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetLatestDingIndex)]
 #[non_exhaustive]
 pub struct GetLatestDingIndexRequest {}
 /// The response of [`GetLatestDingIndex`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLatestDingIndexResponse {
     /// A `f64` value. Wire name `idxCarbon`. Required.

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/orgAccount/getMigrationDingIdByDingIds`: Get migration ding id by ding id.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get migration ding id by ding id.
 ///
 /// `GET /v1.0/contact/orgAccount/getMigrationDingIdByDingIds`
@@ -25,22 +24,20 @@ pub type GetMigrationDingIdByDingIdError = rt::Error<crate::generated::service::
 /// Parameters of [`GetMigrationDingIdByDingId`]: Get migration ding id by ding id.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetMigrationDingIdByDingId)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMigrationDingIdByDingIdRequest {
     /// A `string` value. Wire name `dingId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ding_id: Option<String>,
 }
 /// The response of [`GetMigrationDingIdByDingId`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMigrationDingIdByDingIdResponse {
     /// A `json` value. Wire name `migrationDingIdList`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migration_ding_id_list: Option<rt::JsonValue>,
 }
 impl rt::ResponseEnvelope for GetMigrationDingIdByDingIdResponse {}

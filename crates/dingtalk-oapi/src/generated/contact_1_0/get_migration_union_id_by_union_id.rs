@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/orgAccount/getMigrationUnionIdByUnionIds`: Get migration union id by union id.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get migration union id by union id.
 ///
 /// `GET /v1.0/contact/orgAccount/getMigrationUnionIdByUnionIds`
@@ -27,22 +26,20 @@ pub type GetMigrationUnionIdByUnionIdError = rt::Error<
 /// Parameters of [`GetMigrationUnionIdByUnionId`]: Get migration union id by union id.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetMigrationUnionIdByUnionId)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMigrationUnionIdByUnionIdRequest {
     /// A `string` value. Wire name `unionId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
 /// The response of [`GetMigrationUnionIdByUnionId`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMigrationUnionIdByUnionIdResponse {
     /// A `json` value. Wire name `migrationUnionIdList`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migration_union_id_list: Option<rt::JsonValue>,
 }
 impl rt::ResponseEnvelope for GetMigrationUnionIdByUnionIdResponse {}

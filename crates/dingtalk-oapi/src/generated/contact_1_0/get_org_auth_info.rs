@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/organizations/authInfos`: Get org auth info.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get org auth info.
 ///
 /// `GET /v1.0/contact/organizations/authInfos`
@@ -25,40 +24,34 @@ pub type GetOrgAuthInfoError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetOrgAuthInfo`]: Get org auth info.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetOrgAuthInfo)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOrgAuthInfoRequest {
     /// A `string` value. Wire name `targetCorpId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_corp_id: Option<String>,
 }
 /// The response of [`GetOrgAuthInfo`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOrgAuthInfoResponse {
     /// A `i64` value. Wire name `authLevel`. Required.
     pub auth_level: i64,
     /// A `string` value. Wire name `legalPerson`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_person: Option<String>,
     /// A `string` value. Wire name `licenseOrgName`. Required.
     pub license_org_name: String,
     /// A `string` value. Wire name `licenseUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_url: Option<String>,
     /// A `string` value. Wire name `orgName`. Required.
     pub org_name: String,
     /// A `string` value. Wire name `organizationCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_code: Option<String>,
     /// A `string` value. Wire name `registrationNum`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration_num: Option<String>,
     /// A `string` value. Wire name `unifiedSocialCredit`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unified_social_credit: Option<String>,
 }
 impl rt::ResponseEnvelope for GetOrgAuthInfoResponse {}

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/files/translateResults`: Get translate file job result.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get translate file job result.
 ///
 /// `GET /v1.0/contact/files/translateResults`
@@ -25,23 +24,21 @@ pub type GetTranslateFileJobResultError = rt::Error<crate::generated::service::A
 /// Parameters of [`GetTranslateFileJobResult`]: Get translate file job result.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetTranslateFileJobResult)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTranslateFileJobResultRequest {
     /// A `string` value. Wire name `jobId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<String>,
 }
 /// The response of [`GetTranslateFileJobResult`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetTranslateFileJobResultResponse {
     /// A `string` value. Required.
     pub status: String,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 impl rt::ResponseEnvelope for GetTranslateFileJobResultResponse {}

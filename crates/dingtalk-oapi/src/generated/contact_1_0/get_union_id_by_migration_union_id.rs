@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/orgAccount/getUnionIdByMigrationUnionIds`: Get union id by migration union id.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get union id by migration union id.
 ///
 /// `GET /v1.0/contact/orgAccount/getUnionIdByMigrationUnionIds`
@@ -27,22 +26,20 @@ pub type GetUnionIdByMigrationUnionIdError = rt::Error<
 /// Parameters of [`GetUnionIdByMigrationUnionId`]: Get union id by migration union id.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetUnionIdByMigrationUnionId)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUnionIdByMigrationUnionIdRequest {
     /// A `string` value. Wire name `migrationUnionId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migration_union_id: Option<String>,
 }
 /// The response of [`GetUnionIdByMigrationUnionId`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUnionIdByMigrationUnionIdResponse {
     /// A `string` value. Wire name `unionId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
 impl rt::ResponseEnvelope for GetUnionIdByMigrationUnionIdResponse {}

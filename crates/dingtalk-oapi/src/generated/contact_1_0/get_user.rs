@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/users/{unionId}`: Get user.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get user.
 ///
 /// `GET /v1.0/contact/users/{unionId}`
@@ -25,46 +24,36 @@ pub type GetUserError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetUser`]: Get user.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetUser)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserRequest {
     /// A `string` value. Wire name `unionId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
 /// The response of [`GetUser`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserResponse {
     /// A `string` value. Wire name `avatarUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// A `string` value. Wire name `loginEmail`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_email: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nick: Option<String>,
     /// A `string` value. Wire name `openId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_id: Option<String>,
     /// A `string` value. Wire name `stateCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_code: Option<String>,
     /// A `string` value. Wire name `unionId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor: Option<bool>,
 }
 impl rt::ResponseEnvelope for GetUserResponse {}

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/user/getByDingTalkId`: Get user by ding talk id.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get user by ding talk id.
 ///
 /// `GET /v1.0/contact/user/getByDingTalkId`
@@ -25,22 +24,20 @@ pub type GetUserByDingTalkIdError = rt::Error<crate::generated::service::ApiCode
 /// Parameters of [`GetUserByDingTalkId`]: Get user by ding talk id.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetUserByDingTalkId)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserByDingTalkIdRequest {
     /// A `string` value. Wire name `dingtalkId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dingtalk_id: Option<String>,
 }
 /// The response of [`GetUserByDingTalkId`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserByDingTalkIdResponse {
     /// A `string` value. Wire name `userId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 impl rt::ResponseEnvelope for GetUserByDingTalkIdResponse {}

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/cards/holders/lists`: Get user card holder list.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get user card holder list.
 ///
 /// `GET /v1.0/contact/cards/holders/lists`
@@ -25,53 +24,46 @@ pub type GetUserCardHolderListError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`GetUserCardHolderList`]: Get user card holder list.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetUserCardHolderList)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserCardHolderListRequest {
     /// A `i64` value. Wire name `maxResults`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
 /// The response of [`GetUserCardHolderList`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserCardHolderListResponse {
     /// A `bool` value. Wire name `hasMore`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// A `list<GetUserCardHolderListResponseBodyList>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub list: Vec<GetUserCardHolderListResponseBodyList>,
     /// A `i64` value. Wire name `nextToken`. Required.
     pub next_token: i64,
     /// A `i64` value. Wire name `totalCount`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
 impl rt::ResponseEnvelope for GetUserCardHolderListResponse {}
 /// GetUserCardHolderListResponseBodyList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserCardHolderListResponseBodyList {
     /// A `string` value. Wire name `avatarUrl`. Required.
     pub avatar_url: String,
     /// A `i64` value. Wire name `cardAcceptStatus`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_accept_status: Option<i64>,
     /// A `i64` value. Wire name `cardAcceptTimeLong`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_accept_time_long: Option<i64>,
     /// A `string` value. Wire name `cardId`. Required.
     pub card_id: String,
     /// A `i64` value. Wire name `cardSource`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_source: Option<i64>,
     /// A `json` value. Required.
     pub extension: rt::JsonValue,

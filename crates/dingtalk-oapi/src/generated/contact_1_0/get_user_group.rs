@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/userGroups/getUserGroup`: Get user group.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get user group.
 ///
 /// `GET /v1.0/contact/userGroups/getUserGroup`
@@ -25,52 +24,42 @@ pub type GetUserGroupError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetUserGroup`]: Get user group.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetUserGroup)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserGroupRequest {
     /// A `string` value. Wire name `groupCode`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_code: Option<String>,
 }
 /// The response of [`GetUserGroup`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetUserGroupResponse {
     /// A `GetUserGroupResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<GetUserGroupResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for GetUserGroupResponse {}
 /// GetUserGroupResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserGroupResponseBodyResult {
     /// A `bool` value. Wire name `clientShow`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_show: Option<bool>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// A `i64` value. Wire name `gmtCreate`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create: Option<i64>,
     /// A `i64` value. Wire name `gmtModified`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_modified: Option<i64>,
     /// A `string` value. Wire name `groupCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_code: Option<String>,
     /// A `string` value. Wire name `groupType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_type: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 /// Wire schema of [`GetUserGroupResponseBodyResult`].

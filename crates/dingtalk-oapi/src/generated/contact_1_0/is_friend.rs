@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/relationships/friends/judge`: Is friend.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Is friend.
 ///
 /// `POST /v1.0/contact/relationships/friends/judge`
@@ -25,25 +24,22 @@ pub type IsFriendError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`IsFriend`]: Is friend.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = IsFriend)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IsFriendRequest {
     /// A `string` value. Wire name `mobileNo`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile_no: Option<String>,
     /// A `string` value. Wire name `userId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`IsFriend`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IsFriendResponse {
     /// A `bool` value. Wire name `isFriend`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_friend: Option<bool>,
 }
 impl rt::ResponseEnvelope for IsFriendResponse {}

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/cards/events/push`: Isv card event push.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Isv card event push.
 ///
 /// `POST /v1.0/contact/cards/events/push`
@@ -25,29 +24,24 @@ pub type IsvCardEventPushError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`IsvCardEventPush`]: Isv card event push.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = IsvCardEventPush)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IsvCardEventPushRequest {
     /// A `string` value. Wire name `isvCardId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isv_card_id: Option<String>,
     /// A `string` value. Wire name `isvToken`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isv_token: Option<String>,
     /// A `string` value. Wire name `isvUid`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isv_uid: Option<String>,
     /// A `json` value. Wire name `eventParams`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_params: Option<rt::JsonValue>,
     /// A `string` value. Wire name `eventType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_type: Option<String>,
 }
 /// The response of [`IsvCardEventPush`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct IsvCardEventPushResponse {
     /// A `bool` value. Required.

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/rbac/administrativeGroups/baseInfos`: List basic role in page.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// List basic role in page.
 ///
 /// `GET /v1.0/contact/rbac/administrativeGroups/baseInfos`
@@ -25,56 +24,48 @@ pub type ListBasicRoleInPageError = rt::Error<crate::generated::service::ApiCode
 /// Parameters of [`ListBasicRoleInPage`]: List basic role in page.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ListBasicRoleInPage)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBasicRoleInPageRequest {
     /// A `string` value. Wire name `agentId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
     /// A `i64` value. Wire name `maxResults`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
 /// The response of [`ListBasicRoleInPage`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBasicRoleInPageResponse {
     /// A `bool` value. Wire name `hasMore`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// A `list<ListBasicRoleInPageResponseBodyList>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub list: Vec<ListBasicRoleInPageResponseBodyList>,
     /// A `i64` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
 impl rt::ResponseEnvelope for ListBasicRoleInPageResponse {}
 /// ListBasicRoleInPageResponseBodyList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBasicRoleInPageResponseBodyList {
     /// A `ListBasicRoleInPageResponseBodyListOpenAction` value. Wire name `openAction`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_action: Option<ListBasicRoleInPageResponseBodyListOpenAction>,
     /// A `list<ListBasicRoleInPageResponseBodyListOpenMembers>` value. Wire name `openMembers`.
-    #[serde(default)]
+    #[wire(default)]
     pub open_members: Vec<ListBasicRoleInPageResponseBodyListOpenMembers>,
     /// A `list<string>` value. Wire name `openResources`.
-    #[serde(default)]
+    #[wire(default)]
     pub open_resources: Vec<String>,
     /// A `string` value. Wire name `openRoleId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_role_id: Option<String>,
     /// A `string` value. Wire name `openRoleName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_role_name: Option<String>,
 }
 /// Wire schema of [`ListBasicRoleInPageResponseBodyList`].
@@ -104,15 +95,14 @@ pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema =
     ],
 };
 /// ListBasicRoleInPageResponseBodyListOpenAction
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBasicRoleInPageResponseBodyListOpenAction {
     /// A `list<string>` value. Wire name `actionIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub action_ids: Vec<String>,
     /// A `ListBasicRoleInPageResponseBodyListOpenActionOpenCondition` value. Wire name `openCondition`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_condition: Option<
         ListBasicRoleInPageResponseBodyListOpenActionOpenCondition,
     >,
@@ -131,12 +121,11 @@ pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_OPEN_ACTION_SCHEMA: rt::Ob
     ],
 };
 /// ListBasicRoleInPageResponseBodyListOpenActionOpenCondition
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBasicRoleInPageResponseBodyListOpenActionOpenCondition {
     /// A `ListBasicRoleInPageResponseBodyListOpenActionOpenConditionOpenContactScope` value. Wire name `openContactScope`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_contact_scope: Option<
         ListBasicRoleInPageResponseBodyListOpenActionOpenConditionOpenContactScope,
     >,
@@ -154,21 +143,19 @@ pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_OPEN_ACTION_OPEN_CONDITION
     ],
 };
 /// ListBasicRoleInPageResponseBodyListOpenActionOpenConditionOpenContactScope
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBasicRoleInPageResponseBodyListOpenActionOpenConditionOpenContactScope {
     /// A `list<i64>` value. Wire name `deptIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub dept_ids: Vec<i64>,
     /// A `bool` value. Wire name `includeMemberDepts`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_member_depts: Option<bool>,
     /// A `bool` value. Wire name `includeSelfManageDepts`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_self_manage_depts: Option<bool>,
     /// A `list<string>` value. Wire name `userIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub user_ids: Vec<String>,
 }
 /// Wire schema of [`ListBasicRoleInPageResponseBodyListOpenActionOpenConditionOpenContactScope`].
@@ -182,21 +169,17 @@ pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_OPEN_ACTION_OPEN_CONDITION
     ],
 };
 /// ListBasicRoleInPageResponseBodyListOpenMembers
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBasicRoleInPageResponseBodyListOpenMembers {
     /// A `string` value. Wire name `belongCorpId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub belong_corp_id: Option<String>,
     /// A `string` value. Wire name `memberId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
     /// A `string` value. Wire name `memberType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_type: Option<String>,
     /// A `string` value. Wire name `operateUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operate_user_id: Option<String>,
 }
 /// Wire schema of [`ListBasicRoleInPageResponseBodyListOpenMembers`].

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/contactHideSettings`: List contact hide settings.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// List contact hide settings.
 ///
 /// `GET /v1.0/contact/contactHideSettings`
@@ -25,68 +24,60 @@ pub type ListContactHideSettingsError = rt::Error<crate::generated::service::Api
 /// Parameters of [`ListContactHideSettings`]: List contact hide settings.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ListContactHideSettings)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListContactHideSettingsRequest {
     /// A `i64` value. Wire name `maxResults`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
 /// The response of [`ListContactHideSettings`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListContactHideSettingsResponse {
     /// A `bool` value. Wire name `hasMore`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// A `list<ListContactHideSettingsResponseBodyList>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub list: Vec<ListContactHideSettingsResponseBodyList>,
     /// A `i64` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
 impl rt::ResponseEnvelope for ListContactHideSettingsResponse {}
 /// ListContactHideSettingsResponseBodyList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListContactHideSettingsResponseBodyList {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// A `list<i64>` value. Wire name `excludeDeptIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub exclude_dept_ids: Vec<i64>,
     /// A `list<string>` value. Wire name `excludeStaffIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub exclude_staff_ids: Vec<String>,
     /// A `list<i64>` value. Wire name `excludeTagIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub exclude_tag_ids: Vec<i64>,
     /// A `i64` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `list<i64>` value. Wire name `objectDeptIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub object_dept_ids: Vec<i64>,
     /// A `list<string>` value. Wire name `objectStaffIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub object_staff_ids: Vec<String>,
     /// A `list<i64>` value. Wire name `objectTagIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub object_tag_ids: Vec<i64>,
 }
 /// Wire schema of [`ListContactHideSettingsResponseBodyList`].

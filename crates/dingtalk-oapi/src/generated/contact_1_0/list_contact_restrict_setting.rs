@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/restrictions/settings`: List contact restrict setting.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// List contact restrict setting.
 ///
 /// `GET /v1.0/contact/restrictions/settings`
@@ -25,77 +24,66 @@ pub type ListContactRestrictSettingError = rt::Error<crate::generated::service::
 /// Parameters of [`ListContactRestrictSetting`]: List contact restrict setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ListContactRestrictSetting)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListContactRestrictSettingRequest {
     /// A `i64` value. Wire name `maxResults`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
 /// The response of [`ListContactRestrictSetting`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListContactRestrictSettingResponse {
     /// A `bool` value. Wire name `hasMore`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// A `list<ListContactRestrictSettingResponseBodyList>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub list: Vec<ListContactRestrictSettingResponseBodyList>,
     /// A `i64` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
 impl rt::ResponseEnvelope for ListContactRestrictSettingResponse {}
 /// ListContactRestrictSettingResponseBodyList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListContactRestrictSettingResponseBodyList {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// A `list<i64>` value. Wire name `excludeDeptIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub exclude_dept_ids: Vec<i64>,
     /// A `list<i64>` value. Wire name `excludeTagIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub exclude_tag_ids: Vec<i64>,
     /// A `list<string>` value. Wire name `excludeUserIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub exclude_user_ids: Vec<String>,
     /// A `i64` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `bool` value. Wire name `restrictInSearch`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restrict_in_search: Option<bool>,
     /// A `bool` value. Wire name `restrictInUserProfile`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restrict_in_user_profile: Option<bool>,
     /// A `list<i64>` value. Wire name `subjectDeptIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub subject_dept_ids: Vec<i64>,
     /// A `list<i64>` value. Wire name `subjectTagIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub subject_tag_ids: Vec<i64>,
     /// A `list<string>` value. Wire name `subjectUserIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub subject_user_ids: Vec<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
 /// Wire schema of [`ListContactRestrictSettingResponseBodyList`].

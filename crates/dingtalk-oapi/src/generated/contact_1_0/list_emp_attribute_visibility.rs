@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/staffAttributes/visibilitySettings`: List emp attribute visibility.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// List emp attribute visibility.
 ///
 /// `GET /v1.0/contact/staffAttributes/visibilitySettings`
@@ -25,75 +24,67 @@ pub type ListEmpAttributeVisibilityError = rt::Error<crate::generated::service::
 /// Parameters of [`ListEmpAttributeVisibility`]: List emp attribute visibility.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ListEmpAttributeVisibility)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEmpAttributeVisibilityRequest {
     /// A `i64` value. Wire name `maxResults`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
 /// The response of [`ListEmpAttributeVisibility`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEmpAttributeVisibilityResponse {
     /// A `bool` value. Wire name `hasMore`. Required.
     pub has_more: bool,
     /// A `list<ListEmpAttributeVisibilityResponseBodyList>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub list: Vec<ListEmpAttributeVisibilityResponseBodyList>,
     /// A `i64` value. Wire name `nextCursor`. Required.
     pub next_cursor: i64,
 }
 impl rt::ResponseEnvelope for ListEmpAttributeVisibilityResponse {}
 /// ListEmpAttributeVisibilityResponseBodyList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEmpAttributeVisibilityResponseBodyList {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// A `list<i64>` value. Wire name `excludeDeptIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub exclude_dept_ids: Vec<i64>,
     /// A `list<string>` value. Wire name `excludeStaffIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub exclude_staff_ids: Vec<String>,
     /// A `list<i64>` value. Wire name `excludeTagIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub exclude_tag_ids: Vec<i64>,
     /// A `string` value. Wire name `gmtCreate`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create: Option<String>,
     /// A `string` value. Wire name `gmtModified`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_modified: Option<String>,
     /// A `list<string>` value. Wire name `hideFields`.
-    #[serde(default)]
+    #[wire(default)]
     pub hide_fields: Vec<String>,
     /// A `i64` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `list<i64>` value. Wire name `objectDeptIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub object_dept_ids: Vec<i64>,
     /// A `list<string>` value. Wire name `objectStaffIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub object_staff_ids: Vec<String>,
     /// A `list<i64>` value. Wire name `objectTagIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub object_tag_ids: Vec<i64>,
 }
 /// Wire schema of [`ListEmpAttributeVisibilityResponseBodyList`].

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/empLeaveRecords`: List emp leave records.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// List emp leave records.
 ///
 /// `GET /v1.0/contact/empLeaveRecords`
@@ -25,40 +24,35 @@ pub type ListEmpLeaveRecordsError = rt::Error<crate::generated::service::ApiCode
 /// Parameters of [`ListEmpLeaveRecords`]: List emp leave records.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ListEmpLeaveRecords)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEmpLeaveRecordsRequest {
     /// A `string` value. Wire name `endTime`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// A `i64` value. Wire name `maxResults`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// A `string` value. Wire name `startTime`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
 }
 /// The response of [`ListEmpLeaveRecords`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEmpLeaveRecordsResponse {
     /// A `string` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// A `list<ListEmpLeaveRecordsResponseBodyRecords>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub records: Vec<ListEmpLeaveRecordsResponseBodyRecords>,
 }
 impl rt::ResponseEnvelope for ListEmpLeaveRecordsResponse {}
 /// ListEmpLeaveRecordsResponseBodyRecords
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEmpLeaveRecordsResponseBodyRecords {
     /// A `string` value. Wire name `leaveReason`. Required.

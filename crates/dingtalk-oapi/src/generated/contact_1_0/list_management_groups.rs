@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/managementGroups`: List management groups.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// List management groups.
 ///
 /// `GET /v1.0/contact/managementGroups`
@@ -25,48 +24,44 @@ pub type ListManagementGroupsError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`ListManagementGroups`]: List management groups.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ListManagementGroups)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListManagementGroupsRequest {
     /// A `i64` value. Wire name `maxResults`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
 /// The response of [`ListManagementGroups`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListManagementGroupsResponse {
     /// A `list<ListManagementGroupsResponseBodyGroups>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub groups: Vec<ListManagementGroupsResponseBodyGroups>,
     /// A `bool` value. Wire name `hasMore`. Required.
     pub has_more: bool,
     /// A `i64` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
 }
 impl rt::ResponseEnvelope for ListManagementGroupsResponse {}
 /// ListManagementGroupsResponseBodyGroups
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListManagementGroupsResponseBodyGroups {
     /// A `string` value. Wire name `groupId`. Required.
     pub group_id: String,
     /// A `string` value. Wire name `groupName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
     /// A `list<ListManagementGroupsResponseBodyGroupsMembers>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub members: Vec<ListManagementGroupsResponseBodyGroupsMembers>,
     /// A `list<string>` value. Wire name `resourceIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub resource_ids: Vec<String>,
     /// A `ListManagementGroupsResponseBodyGroupsScope` value. Required.
     pub scope: ListManagementGroupsResponseBodyGroupsScope,
@@ -96,8 +91,8 @@ pub static LIST_MANAGEMENT_GROUPS_RESPONSE_BODY_GROUPS_SCHEMA: rt::ObjectSchema 
     ],
 };
 /// ListManagementGroupsResponseBodyGroupsMembers
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListManagementGroupsResponseBodyGroupsMembers {
     /// A `string` value. Wire name `memberId`. Required.
@@ -114,12 +109,12 @@ pub static LIST_MANAGEMENT_GROUPS_RESPONSE_BODY_GROUPS_MEMBERS_SCHEMA: rt::Objec
     ],
 };
 /// ListManagementGroupsResponseBodyGroupsScope
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListManagementGroupsResponseBodyGroupsScope {
     /// A `list<i64>` value. Wire name `deptIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub dept_ids: Vec<i64>,
     /// A `i64` value. Wire name `scopeType`. Required.
     pub scope_type: i64,

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/orgAccounts/ownedOrganizations`: List owned org by staff id.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// List owned org by staff id.
 ///
 /// `GET /v1.0/contact/orgAccounts/ownedOrganizations`
@@ -25,28 +24,27 @@ pub type ListOwnedOrgByStaffIdError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`ListOwnedOrgByStaffId`]: List owned org by staff id.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ListOwnedOrgByStaffId)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListOwnedOrgByStaffIdRequest {
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`ListOwnedOrgByStaffId`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListOwnedOrgByStaffIdResponse {
     /// A `list<ListOwnedOrgByStaffIdResponseBodyOrgList>` value. Wire name `orgList`.
-    #[serde(default)]
+    #[wire(default)]
     pub org_list: Vec<ListOwnedOrgByStaffIdResponseBodyOrgList>,
 }
 impl rt::ResponseEnvelope for ListOwnedOrgByStaffIdResponse {}
 /// ListOwnedOrgByStaffIdResponseBodyOrgList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListOwnedOrgByStaffIdResponseBodyOrgList {
     /// A `string` value. Wire name `corpId`. Required.

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/seniorSettings`: List senior settings.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// List senior settings.
 ///
 /// `GET /v1.0/contact/seniorSettings`
@@ -25,46 +24,40 @@ pub type ListSeniorSettingsError = rt::Error<crate::generated::service::ApiCode>
 /// Parameters of [`ListSeniorSettings`]: List senior settings.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ListSeniorSettings)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListSeniorSettingsRequest {
     /// A `string` value. Wire name `permissionCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission_code: Option<String>,
     /// A `string` value. Wire name `seniorStaffId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub senior_staff_id: Option<String>,
 }
 /// The response of [`ListSeniorSettings`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListSeniorSettingsResponse {
     /// A `list<string>` value. Wire name `protectScenes`.
-    #[serde(default)]
+    #[wire(default)]
     pub protect_scenes: Vec<String>,
     /// A `string` value. Wire name `seniorStaffId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub senior_staff_id: Option<String>,
     /// A `list<ListSeniorSettingsResponseBodySeniorWhiteList>` value. Wire name `seniorWhiteList`.
-    #[serde(default)]
+    #[wire(default)]
     pub senior_white_list: Vec<ListSeniorSettingsResponseBodySeniorWhiteList>,
 }
 impl rt::ResponseEnvelope for ListSeniorSettingsResponse {}
 /// ListSeniorSettingsResponseBodySeniorWhiteList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ListSeniorSettingsResponseBodySeniorWhiteList {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `i64` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<i64>,
 }
 /// Wire schema of [`ListSeniorSettingsResponseBodySeniorWhiteList`].

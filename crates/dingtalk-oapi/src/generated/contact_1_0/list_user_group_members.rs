@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/userGroups/listUserGroupMembers`: List user group members.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// List user group members.
 ///
 /// `GET /v1.0/contact/userGroups/listUserGroupMembers`
@@ -25,43 +24,37 @@ pub type ListUserGroupMembersError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`ListUserGroupMembers`]: List user group members.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ListUserGroupMembers)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListUserGroupMembersRequest {
     /// A `string` value. Wire name `groupCode`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_code: Option<String>,
     /// A `i64` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// A `i64` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
 }
 /// The response of [`ListUserGroupMembers`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ListUserGroupMembersResponse {
     /// A `ListUserGroupMembersResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<ListUserGroupMembersResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for ListUserGroupMembersResponse {}
 /// ListUserGroupMembersResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListUserGroupMembersResponseBodyResult {
     /// A `bool` value. Wire name `hasMore`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// A `list<ListUserGroupMembersResponseBodyResultMembers>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub members: Vec<ListUserGroupMembersResponseBodyResultMembers>,
     /// A `i64` value. Wire name `nextOffset`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_offset: Option<i64>,
 }
 /// Wire schema of [`ListUserGroupMembersResponseBodyResult`].
@@ -81,15 +74,13 @@ pub static LIST_USER_GROUP_MEMBERS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema
     ],
 };
 /// ListUserGroupMembersResponseBodyResultMembers
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListUserGroupMembersResponseBodyResultMembers {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value. Wire name `userId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// Wire schema of [`ListUserGroupMembersResponseBodyResultMembers`].

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/userGroups/listUserGroups`: List user groups.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// List user groups.
 ///
 /// `GET /v1.0/contact/userGroups/listUserGroups`
@@ -25,43 +24,37 @@ pub type ListUserGroupsError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`ListUserGroups`]: List user groups.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ListUserGroups)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListUserGroupsRequest {
     /// A `string` value. Wire name `groupType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_type: Option<String>,
     /// A `i64` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// A `i64` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
 }
 /// The response of [`ListUserGroups`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ListUserGroupsResponse {
     /// A `ListUserGroupsResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<ListUserGroupsResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for ListUserGroupsResponse {}
 /// ListUserGroupsResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListUserGroupsResponseBodyResult {
     /// A `list<ListUserGroupsResponseBodyResultGroups>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub groups: Vec<ListUserGroupsResponseBodyResultGroups>,
     /// A `bool` value. Wire name `hasMore`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// A `i64` value. Wire name `nextOffset`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_offset: Option<i64>,
 }
 /// Wire schema of [`ListUserGroupsResponseBodyResult`].
@@ -81,24 +74,19 @@ pub static LIST_USER_GROUPS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::
     ],
 };
 /// ListUserGroupsResponseBodyResultGroups
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListUserGroupsResponseBodyResultGroups {
     /// A `i64` value. Wire name `gmtModified`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_modified: Option<i64>,
     /// A `string` value. Wire name `groupCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_code: Option<String>,
     /// A `string` value. Wire name `groupType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_type: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 /// Wire schema of [`ListUserGroupsResponseBodyResultGroups`].

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/orgAccounts/multiOrgPermissions/auth`: Multi org permission grant.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Multi org permission grant.
 ///
 /// `POST /v1.0/contact/orgAccounts/multiOrgPermissions/auth`
@@ -25,20 +24,18 @@ pub type MultiOrgPermissionGrantError = rt::Error<crate::generated::service::Api
 /// Parameters of [`MultiOrgPermissionGrant`]: Multi org permission grant.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = MultiOrgPermissionGrant)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MultiOrgPermissionGrantRequest {
     /// A `list<i64>` value. Wire name `grantDeptIdList`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant_dept_id_list: Option<Vec<i64>>,
     /// A `string` value. Wire name `joinCorpId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub join_corp_id: Option<String>,
 }
 /// The response of [`MultiOrgPermissionGrant`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct MultiOrgPermissionGrantResponse {}
 impl rt::ResponseEnvelope for MultiOrgPermissionGrantResponse {}

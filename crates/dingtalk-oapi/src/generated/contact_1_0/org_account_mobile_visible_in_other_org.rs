@@ -2,8 +2,7 @@
 
 //! `PUT /v1.0/contact/orgAccounts/mobiles/visibleInOtherOrg`: Org account mobile visible in other org.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Org account mobile visible in other org.
 ///
 /// `PUT /v1.0/contact/orgAccounts/mobiles/visibleInOtherOrg`
@@ -27,27 +26,23 @@ pub type OrgAccountMobileVisibleInOtherOrgError = rt::Error<
 /// Parameters of [`OrgAccountMobileVisibleInOtherOrg`]: Org account mobile visible in other org.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = OrgAccountMobileVisibleInOtherOrg)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OrgAccountMobileVisibleInOtherOrgRequest {
     /// A `list<string>` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<String>>,
     /// A `string` value. Wire name `optUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opt_user_id: Option<String>,
     /// A `list<string>` value. Wire name `toCorpIds`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_corp_ids: Option<Vec<String>>,
 }
 /// The response of [`OrgAccountMobileVisibleInOtherOrg`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct OrgAccountMobileVisibleInOtherOrgResponse {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
 }
 impl rt::ResponseEnvelope for OrgAccountMobileVisibleInOtherOrgResponse {}

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/org/info`: Org info.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Org info.
 ///
 /// `POST /v1.0/contact/org/info`
@@ -25,33 +24,30 @@ pub type OrgInfoError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`OrgInfo`]: Org info.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = OrgInfo)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OrgInfoRequest {
     /// A `list<i64>` value. Wire name `orgIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_ids: Option<Vec<i64>>,
 }
 /// The response of [`OrgInfo`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct OrgInfoResponse {
     /// A `list<OrgInfoResponseBodyResult>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub result: Vec<OrgInfoResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for OrgInfoResponse {}
 /// OrgInfoResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct OrgInfoResponseBodyResult {
     /// A `i64` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// Wire schema of [`OrgInfoResponseBodyResult`].

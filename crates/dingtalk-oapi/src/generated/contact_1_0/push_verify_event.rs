@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/verifyIdentities/verifyEvents/push`: Push verify event.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Push verify event.
 ///
 /// `POST /v1.0/contact/verifyIdentities/verifyEvents/push`
@@ -25,31 +24,26 @@ pub type PushVerifyEventError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`PushVerifyEvent`]: Push verify event.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = PushVerifyEvent)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PushVerifyEventRequest {
     /// A `string` value. Wire name `callerDeviceId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller_device_id: Option<String>,
     /// A `list<string>` value. Wire name `factorCodeList`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor_code_list: Option<Vec<String>>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`PushVerifyEvent`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PushVerifyEventResponse {
     /// A `string` value. Wire name `verifyId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_id: Option<String>,
 }
 impl rt::ResponseEnvelope for PushVerifyEventResponse {}

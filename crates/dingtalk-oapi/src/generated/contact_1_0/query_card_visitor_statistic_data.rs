@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/cards/visitors/statistics`: Query card visitor statistic data.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Query card visitor statistic data.
 ///
 /// `GET /v1.0/contact/cards/visitors/statistics`
@@ -27,46 +26,36 @@ pub type QueryCardVisitorStatisticDataError = rt::Error<
 /// Parameters of [`QueryCardVisitorStatisticData`]: Query card visitor statistic data.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = QueryCardVisitorStatisticData)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCardVisitorStatisticDataRequest {
     /// A `string` value. Wire name `unionId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
 /// The response of [`QueryCardVisitorStatisticData`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCardVisitorStatisticDataResponse {
     /// A `i64` value. Wire name `cardSendCnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_send_cnt: Option<i64>,
     /// A `i64` value. Wire name `todayVisitAddCnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub today_visit_add_cnt: Option<i64>,
     /// A `i64` value. Wire name `todayVisitCnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub today_visit_cnt: Option<i64>,
     /// A `i64` value. Wire name `totalVisitAddCnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_visit_add_cnt: Option<i64>,
     /// A `i64` value. Wire name `totalVisitCnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_visit_cnt: Option<i64>,
     /// A `i64` value. Wire name `wechatTodayVisitAddCnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wechat_today_visit_add_cnt: Option<i64>,
     /// A `i64` value. Wire name `wechatTodayVisitCnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wechat_today_visit_cnt: Option<i64>,
     /// A `i64` value. Wire name `wechatTotalVisitAddCnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wechat_total_visit_add_cnt: Option<i64>,
     /// A `i64` value. Wire name `wechatTotalVisitCnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wechat_total_visit_cnt: Option<i64>,
 }
 impl rt::ResponseEnvelope for QueryCardVisitorStatisticDataResponse {}

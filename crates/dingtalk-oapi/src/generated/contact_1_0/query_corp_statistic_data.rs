@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/cards/templates/statistics/query`: Query corp statistic data.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Query corp statistic data.
 ///
 /// `POST /v1.0/contact/cards/templates/statistics/query`
@@ -25,58 +24,47 @@ pub type QueryCorpStatisticDataError = rt::Error<crate::generated::service::ApiC
 /// Parameters of [`QueryCorpStatisticData`]: Query corp statistic data.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = QueryCorpStatisticData)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCorpStatisticDataRequest {
     /// A `string` value. Wire name `endTime`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// A `string` value. Wire name `startTime`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// A `list<string>` value. Wire name `templateIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `unionId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
 /// The response of [`QueryCorpStatisticData`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct QueryCorpStatisticDataResponse {
     /// A `list<QueryCorpStatisticDataResponseBodyResult>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub result: Vec<QueryCorpStatisticDataResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for QueryCorpStatisticDataResponse {}
 /// QueryCorpStatisticDataResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCorpStatisticDataResponseBodyResult {
     /// A `i64` value. Wire name `cardBeReceivedTotalCnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_be_received_total_cnt: Option<i64>,
     /// A `i64` value. Wire name `cardReceiveTotalCnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_receive_total_cnt: Option<i64>,
     /// A `i64` value. Wire name `cardTotalBeVisitedCnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_total_be_visited_cnt: Option<i64>,
     /// A `string` value. Wire name `dataDate`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_date: Option<String>,
     /// A `i64` value. Wire name `dingTotalShareCnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ding_total_share_cnt: Option<i64>,
     /// A `i64` value. Wire name `totalSendCnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_send_cnt: Option<i64>,
     /// A `i64` value. Wire name `wechatTotalShareCnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wechat_total_share_cnt: Option<i64>,
 }
 /// Wire schema of [`QueryCorpStatisticDataResponseBodyResult`].

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/cards/users/statistics/query`: Query corp user statistic.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Query corp user statistic.
 ///
 /// `POST /v1.0/contact/cards/users/statistics/query`
@@ -25,68 +24,54 @@ pub type QueryCorpUserStatisticError = rt::Error<crate::generated::service::ApiC
 /// Parameters of [`QueryCorpUserStatistic`]: Query corp user statistic.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = QueryCorpUserStatistic)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCorpUserStatisticRequest {
     /// A `string` value. Wire name `endTime`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// A `i64` value. Wire name `maxResults`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
     /// A `string` value. Wire name `startTime`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// A `list<string>` value. Wire name `templateIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `unionId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
 /// The response of [`QueryCorpUserStatistic`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCorpUserStatisticResponse {
     /// A `bool` value. Wire name `hasMore`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// A `list<QueryCorpUserStatisticResponseBodyList>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub list: Vec<QueryCorpUserStatisticResponseBodyList>,
     /// A `i64` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
     /// A `i64` value. Wire name `totalCount`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
 impl rt::ResponseEnvelope for QueryCorpUserStatisticResponse {}
 /// QueryCorpUserStatisticResponseBodyList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCorpUserStatisticResponseBodyList {
     /// A `string` value. Wire name `avatarUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `i64` value. Wire name `receiveCnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receive_cnt: Option<i64>,
     /// A `i64` value. Wire name `sendCnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_cnt: Option<i64>,
     /// A `string` value. Wire name `unionId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
 /// Wire schema of [`QueryCorpUserStatisticResponseBodyList`].

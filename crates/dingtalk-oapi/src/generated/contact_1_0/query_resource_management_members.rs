@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/resources/{resourceId}/managementMembers`: Query resource management members.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Query resource management members.
 ///
 /// `GET /v1.0/contact/resources/{resourceId}/managementMembers`
@@ -27,34 +26,31 @@ pub type QueryResourceManagementMembersError = rt::Error<
 /// Parameters of [`QueryResourceManagementMembers`]: Query resource management members.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = QueryResourceManagementMembers)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryResourceManagementMembersRequest {
     /// A `string` value. Wire name `resourceId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
 }
 /// The response of [`QueryResourceManagementMembers`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct QueryResourceManagementMembersResponse {
     /// A `list<QueryResourceManagementMembersResponseBodyMembers>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub members: Vec<QueryResourceManagementMembersResponseBodyMembers>,
 }
 impl rt::ResponseEnvelope for QueryResourceManagementMembersResponse {}
 /// QueryResourceManagementMembersResponseBodyMembers
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryResourceManagementMembersResponseBodyMembers {
     /// A `string` value. Wire name `memberId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
     /// A `string` value. Wire name `memberType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_type: Option<String>,
 }
 /// Wire schema of [`QueryResourceManagementMembersResponseBodyMembers`].

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/users/{userId}/managemementResources`: Query user management resources.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Query user management resources.
 ///
 /// `GET /v1.0/contact/users/{userId}/managemementResources`
@@ -27,22 +26,21 @@ pub type QueryUserManagementResourcesError = rt::Error<
 /// Parameters of [`QueryUserManagementResources`]: Query user management resources.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = QueryUserManagementResources)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryUserManagementResourcesRequest {
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`QueryUserManagementResources`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryUserManagementResourcesResponse {
     /// A `list<string>` value. Wire name `resourceIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub resource_ids: Vec<String>,
 }
 impl rt::ResponseEnvelope for QueryUserManagementResourcesResponse {}

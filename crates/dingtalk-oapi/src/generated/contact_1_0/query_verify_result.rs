@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/verifyIdentities/verifyResults`: Query verify result.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Query verify result.
 ///
 /// `GET /v1.0/contact/verifyIdentities/verifyResults`
@@ -25,43 +24,34 @@ pub type QueryVerifyResultError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`QueryVerifyResult`]: Query verify result.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = QueryVerifyResult)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryVerifyResultRequest {
     /// A `string` value. Wire name `verifyId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_id: Option<String>,
 }
 /// The response of [`QueryVerifyResult`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryVerifyResultResponse {
     /// A `string` value. Wire name `corpId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corp_id: Option<String>,
     /// A `string` value. Wire name `factorCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor_code: Option<String>,
     /// A `string` value. Wire name `factorDesc`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor_desc: Option<String>,
     /// A `string` value. Wire name `resultCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_code: Option<String>,
     /// A `string` value. Wire name `resultDesc`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_desc: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// A `string` value. Wire name `userId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// A `i64` value. Wire name `verifyTimestamp`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_timestamp: Option<i64>,
 }
 impl rt::ResponseEnvelope for QueryVerifyResultResponse {}

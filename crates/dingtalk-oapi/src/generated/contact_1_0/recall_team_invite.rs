@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/invites/recall`: Recall team invite.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Recall team invite.
 ///
 /// `POST /v1.0/contact/invites/recall`
@@ -25,20 +24,18 @@ pub type RecallTeamInviteError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`RecallTeamInvite`]: Recall team invite.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = RecallTeamInvite)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecallTeamInviteRequest {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile: Option<String>,
     /// A `string` value. Wire name `optUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opt_user_id: Option<String>,
 }
 /// The response of [`RecallTeamInvite`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct RecallTeamInviteResponse {}
 impl rt::ResponseEnvelope for RecallTeamInviteResponse {}

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/departments/search`: Search department.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Search department.
 ///
 /// `POST /v1.0/contact/departments/search`
@@ -25,30 +24,27 @@ pub type SearchDepartmentError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`SearchDepartment`]: Search department.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = SearchDepartment)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchDepartmentRequest {
     /// A `i64` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// A `string` value. Wire name `queryWord`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_word: Option<String>,
     /// A `i64` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
 }
 /// The response of [`SearchDepartment`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchDepartmentResponse {
     /// A `bool` value. Wire name `hasMore`. Required.
     pub has_more: bool,
     /// A `list<i64>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub list: Vec<i64>,
     /// A `i64` value. Wire name `totalCount`. Required.
     pub total_count: i64,

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/users/search`: Search user.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Search user.
 ///
 /// `POST /v1.0/contact/users/search`
@@ -25,37 +24,31 @@ pub type SearchUserError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`SearchUser`]: Search user.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = SearchUser)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchUserRequest {
     /// A `i64` value. Wire name `fullMatchField`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_match_field: Option<i64>,
     /// A `i64` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// A `string` value. Wire name `queryWord`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_word: Option<String>,
     /// A `i64` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
 }
 /// The response of [`SearchUser`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchUserResponse {
     /// A `bool` value. Wire name `hasMore`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// A `list<string>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub list: Vec<String>,
     /// A `i64` value. Wire name `totalCount`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
 impl rt::ResponseEnvelope for SearchUserResponse {}

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/cooperateCorps/separate`: Separate branch org.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Separate branch org.
 ///
 /// `POST /v1.0/contact/cooperateCorps/separate`
@@ -25,17 +24,16 @@ pub type SeparateBranchOrgError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`SeparateBranchOrg`]: Separate branch org.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = SeparateBranchOrg)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SeparateBranchOrgRequest {
     /// A `i64` value. Wire name `attachDeptId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attach_dept_id: Option<i64>,
 }
 /// The response of [`SeparateBranchOrg`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct SeparateBranchOrgResponse {
     /// A `bool` value. Required.

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/orgAccounts/enable`: Set enable.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Set enable.
 ///
 /// `POST /v1.0/contact/orgAccounts/enable`
@@ -25,24 +24,21 @@ pub type SetEnableError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`SetEnable`]: Set enable.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = SetEnable)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetEnableRequest {
     /// A `string` value. Wire name `permissionCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission_code: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`SetEnable`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct SetEnableResponse {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
 }
 impl rt::ResponseEnvelope for SetEnableResponse {}

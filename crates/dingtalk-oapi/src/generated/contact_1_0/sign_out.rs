@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/orgAccounts/signOut`: Sign out.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Sign out.
 ///
 /// `POST /v1.0/contact/orgAccounts/signOut`
@@ -25,30 +24,25 @@ pub type SignOutError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`SignOut`]: Sign out.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = SignOut)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SignOutRequest {
     /// A `string` value. Wire name `permissionCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission_code: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// A `json` value. Wire name `reasonI18nForEmployee`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason_i18n_for_employee: Option<rt::JsonValue>,
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`SignOut`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct SignOutResponse {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
 }
 impl rt::ResponseEnvelope for SignOutResponse {}

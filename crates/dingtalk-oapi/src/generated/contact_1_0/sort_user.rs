@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/users/sort`: Sort user.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Sort user.
 ///
 /// `POST /v1.0/contact/users/sort`
@@ -25,25 +24,23 @@ pub type SortUserError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`SortUser`]: Sort user.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = SortUser)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SortUserRequest {
     /// A `i64` value. Wire name `sortType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort_type: Option<i64>,
     /// A `list<string>` value. Wire name `userIdList`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id_list: Option<Vec<String>>,
 }
 /// The response of [`SortUser`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SortUserResponse {
     /// A `list<string>` value. Wire name `userIdList`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub user_id_list: Vec<String>,
 }
 impl rt::ResponseEnvelope for SortUserResponse {}

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/assets/submitHandoverResource`: Submit handover resource.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Submit handover resource.
 ///
 /// `POST /v1.0/contact/assets/submitHandoverResource`
@@ -25,40 +24,34 @@ pub type SubmitHandoverResourceError = rt::Error<crate::generated::service::ApiC
 /// Parameters of [`SubmitHandoverResource`]: Submit handover resource.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = SubmitHandoverResource)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SubmitHandoverResourceRequest {
     /// A `list<SubmitHandoverResourceRequestTasks>` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<SubmitHandoverResourceRequestTasks>>,
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`SubmitHandoverResource`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct SubmitHandoverResourceResponse {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 impl rt::ResponseEnvelope for SubmitHandoverResourceResponse {}
 /// SubmitHandoverResourceRequestTasks
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SubmitHandoverResourceRequestTasks {
     /// A `string` value. Wire name `actionType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_type: Option<String>,
     /// A `string` value. Wire name `receiverStaffId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receiver_staff_id: Option<String>,
     /// A `i64` value. Wire name `resourceTypeId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_type_id: Option<i64>,
 }
 /// Wire schema of [`SubmitHandoverResourceRequestTasks`].

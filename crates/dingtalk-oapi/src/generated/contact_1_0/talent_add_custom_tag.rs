@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/talentTags/addCustomTag`: Talent add custom tag.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Talent add custom tag.
 ///
 /// `POST /v1.0/contact/talentTags/addCustomTag`
@@ -25,43 +24,36 @@ pub type TalentAddCustomTagError = rt::Error<crate::generated::service::ApiCode>
 /// Parameters of [`TalentAddCustomTag`]: Talent add custom tag.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = TalentAddCustomTag)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentAddCustomTagRequest {
     /// A `i64` value. Wire name `sortOrder`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort_order: Option<i64>,
     /// A `string` value. Wire name `tagCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
     /// A `string` value. Wire name `tagName`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`TalentAddCustomTag`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TalentAddCustomTagResponse {
     /// A `TalentAddCustomTagResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentAddCustomTagResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for TalentAddCustomTagResponse {}
 /// TalentAddCustomTagResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentAddCustomTagResponseBodyResult {
     /// A `string` value. Wire name `tagCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
     /// A `string` value. Wire name `tagName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
 }
 /// Wire schema of [`TalentAddCustomTagResponseBodyResult`].

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/talentTags/addPersonalityTag`: Talent add personality tag.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Talent add personality tag.
 ///
 /// `POST /v1.0/contact/talentTags/addPersonalityTag`
@@ -25,55 +24,44 @@ pub type TalentAddPersonalityTagError = rt::Error<crate::generated::service::Api
 /// Parameters of [`TalentAddPersonalityTag`]: Talent add personality tag.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = TalentAddPersonalityTag)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentAddPersonalityTagRequest {
     /// A `string` value. Wire name `categoryCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_code: Option<String>,
     /// A `string` value. Wire name `categoryName`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_name: Option<String>,
     /// A `i64` value. Wire name `categorySortOrder`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_sort_order: Option<i64>,
     /// A `i64` value. Wire name `sortOrder`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort_order: Option<i64>,
     /// A `string` value. Wire name `tagCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
     /// A `string` value. Wire name `tagName`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
 }
 /// The response of [`TalentAddPersonalityTag`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TalentAddPersonalityTagResponse {
     /// A `TalentAddPersonalityTagResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentAddPersonalityTagResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for TalentAddPersonalityTagResponse {}
 /// TalentAddPersonalityTagResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentAddPersonalityTagResponseBodyResult {
     /// A `string` value. Wire name `categoryCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_code: Option<String>,
     /// A `string` value. Wire name `categoryName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_name: Option<String>,
     /// A `string` value. Wire name `tagCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
     /// A `string` value. Wire name `tagName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
 }
 /// Wire schema of [`TalentAddPersonalityTagResponseBodyResult`].

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/talentTags/deleteCustomTagWithClearLike`: Talent delete custom tag.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Talent delete custom tag.
 ///
 /// `POST /v1.0/contact/talentTags/deleteCustomTagWithClearLike`
@@ -25,33 +24,29 @@ pub type TalentDeleteCustomTagError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`TalentDeleteCustomTag`]: Talent delete custom tag.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = TalentDeleteCustomTag)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentDeleteCustomTagRequest {
     /// A `string` value. Wire name `tagCode`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`TalentDeleteCustomTag`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TalentDeleteCustomTagResponse {
     /// A `TalentDeleteCustomTagResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentDeleteCustomTagResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for TalentDeleteCustomTagResponse {}
 /// TalentDeleteCustomTagResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TalentDeleteCustomTagResponseBodyResult {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 /// Wire schema of [`TalentDeleteCustomTagResponseBodyResult`].

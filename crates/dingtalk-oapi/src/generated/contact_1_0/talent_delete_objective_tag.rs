@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/talentTags/deleteObjectiveTag`: Talent delete objective tag.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Talent delete objective tag.
 ///
 /// `POST /v1.0/contact/talentTags/deleteObjectiveTag`
@@ -25,33 +24,29 @@ pub type TalentDeleteObjectiveTagError = rt::Error<crate::generated::service::Ap
 /// Parameters of [`TalentDeleteObjectiveTag`]: Talent delete objective tag.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = TalentDeleteObjectiveTag)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentDeleteObjectiveTagRequest {
     /// A `string` value. Wire name `tagCode`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`TalentDeleteObjectiveTag`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TalentDeleteObjectiveTagResponse {
     /// A `TalentDeleteObjectiveTagResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentDeleteObjectiveTagResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for TalentDeleteObjectiveTagResponse {}
 /// TalentDeleteObjectiveTagResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TalentDeleteObjectiveTagResponseBodyResult {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 /// Wire schema of [`TalentDeleteObjectiveTagResponseBodyResult`].

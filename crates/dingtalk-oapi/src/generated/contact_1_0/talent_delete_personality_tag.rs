@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/talentTags/deletePersonalityTag`: Talent delete personality tag.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Talent delete personality tag.
 ///
 /// `POST /v1.0/contact/talentTags/deletePersonalityTag`
@@ -25,30 +24,27 @@ pub type TalentDeletePersonalityTagError = rt::Error<crate::generated::service::
 /// Parameters of [`TalentDeletePersonalityTag`]: Talent delete personality tag.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = TalentDeletePersonalityTag)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentDeletePersonalityTagRequest {
     /// A `string` value. Wire name `tagCode`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
 }
 /// The response of [`TalentDeletePersonalityTag`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TalentDeletePersonalityTagResponse {
     /// A `TalentDeletePersonalityTagResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentDeletePersonalityTagResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for TalentDeletePersonalityTagResponse {}
 /// TalentDeletePersonalityTagResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TalentDeletePersonalityTagResponseBodyResult {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 /// Wire schema of [`TalentDeletePersonalityTagResponseBodyResult`].

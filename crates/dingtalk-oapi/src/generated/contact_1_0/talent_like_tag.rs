@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/talentTags/likeTag`: Talent like tag.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Talent like tag.
 ///
 /// `POST /v1.0/contact/talentTags/likeTag`
@@ -25,39 +24,33 @@ pub type TalentLikeTagError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`TalentLikeTag`]: Talent like tag.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = TalentLikeTag)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentLikeTagRequest {
     /// A `string` value. Wire name `actionType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_type: Option<String>,
     /// A `string` value. Wire name `operatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
     /// A `string` value. Wire name `tagCode`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`TalentLikeTag`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TalentLikeTagResponse {
     /// A `TalentLikeTagResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentLikeTagResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for TalentLikeTagResponse {}
 /// TalentLikeTagResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TalentLikeTagResponseBodyResult {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 /// Wire schema of [`TalentLikeTagResponseBodyResult`].

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/talentTags/queryCustomTag`: Talent query custom tag.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Talent query custom tag.
 ///
 /// `GET /v1.0/contact/talentTags/queryCustomTag`
@@ -25,30 +24,28 @@ pub type TalentQueryCustomTagError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`TalentQueryCustomTag`]: Talent query custom tag.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = TalentQueryCustomTag)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryCustomTagRequest {
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`TalentQueryCustomTag`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TalentQueryCustomTagResponse {
     /// A `TalentQueryCustomTagResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentQueryCustomTagResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for TalentQueryCustomTagResponse {}
 /// TalentQueryCustomTagResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TalentQueryCustomTagResponseBodyResult {
     /// A `list<TalentQueryCustomTagResponseBodyResultTags>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub tags: Vec<TalentQueryCustomTagResponseBodyResultTags>,
 }
 /// Wire schema of [`TalentQueryCustomTagResponseBodyResult`].
@@ -66,18 +63,15 @@ pub static TALENT_QUERY_CUSTOM_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema
     ],
 };
 /// TalentQueryCustomTagResponseBodyResultTags
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryCustomTagResponseBodyResultTags {
     /// A `i64` value. Wire name `sortOrder`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort_order: Option<i64>,
     /// A `string` value. Wire name `tagCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
     /// A `string` value. Wire name `tagName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
 }
 /// Wire schema of [`TalentQueryCustomTagResponseBodyResultTags`].

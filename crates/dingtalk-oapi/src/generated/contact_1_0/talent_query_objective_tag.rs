@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/talentTags/queryObjectiveTag`: Talent query objective tag.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Talent query objective tag.
 ///
 /// `GET /v1.0/contact/talentTags/queryObjectiveTag`
@@ -25,30 +24,28 @@ pub type TalentQueryObjectiveTagError = rt::Error<crate::generated::service::Api
 /// Parameters of [`TalentQueryObjectiveTag`]: Talent query objective tag.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = TalentQueryObjectiveTag)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryObjectiveTagRequest {
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`TalentQueryObjectiveTag`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TalentQueryObjectiveTagResponse {
     /// A `TalentQueryObjectiveTagResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentQueryObjectiveTagResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for TalentQueryObjectiveTagResponse {}
 /// TalentQueryObjectiveTagResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TalentQueryObjectiveTagResponseBodyResult {
     /// A `list<TalentQueryObjectiveTagResponseBodyResultTags>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub tags: Vec<TalentQueryObjectiveTagResponseBodyResultTags>,
 }
 /// Wire schema of [`TalentQueryObjectiveTagResponseBodyResult`].
@@ -66,18 +63,15 @@ pub static TALENT_QUERY_OBJECTIVE_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSch
     ],
 };
 /// TalentQueryObjectiveTagResponseBodyResultTags
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryObjectiveTagResponseBodyResultTags {
     /// A `i64` value. Wire name `sortOrder`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort_order: Option<i64>,
     /// A `string` value. Wire name `tagCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
     /// A `string` value. Wire name `tagName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
 }
 /// Wire schema of [`TalentQueryObjectiveTagResponseBodyResultTags`].

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/talentTags/queryPersonalityTag`: Talent query personality tag.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Talent query personality tag.
 ///
 /// `GET /v1.0/contact/talentTags/queryPersonalityTag`
@@ -25,25 +24,24 @@ pub type TalentQueryPersonalityTagError = rt::Error<crate::generated::service::A
 /// Parameters of [`TalentQueryPersonalityTag`]: Talent query personality tag.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = TalentQueryPersonalityTag)]
 #[non_exhaustive]
 pub struct TalentQueryPersonalityTagRequest {}
 /// The response of [`TalentQueryPersonalityTag`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TalentQueryPersonalityTagResponse {
     /// A `TalentQueryPersonalityTagResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentQueryPersonalityTagResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for TalentQueryPersonalityTagResponse {}
 /// TalentQueryPersonalityTagResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TalentQueryPersonalityTagResponseBodyResult {
     /// A `list<TalentQueryPersonalityTagResponseBodyResultTags>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub tags: Vec<TalentQueryPersonalityTagResponseBodyResultTags>,
 }
 /// Wire schema of [`TalentQueryPersonalityTagResponseBodyResult`].
@@ -61,27 +59,21 @@ pub static TALENT_QUERY_PERSONALITY_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectS
     ],
 };
 /// TalentQueryPersonalityTagResponseBodyResultTags
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryPersonalityTagResponseBodyResultTags {
     /// A `string` value. Wire name `categoryCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_code: Option<String>,
     /// A `string` value. Wire name `categoryName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_name: Option<String>,
     /// A `i64` value. Wire name `categorySortOrder`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_sort_order: Option<i64>,
     /// A `i64` value. Wire name `sortOrder`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort_order: Option<i64>,
     /// A `string` value. Wire name `tagCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
     /// A `string` value. Wire name `tagName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
 }
 /// Wire schema of [`TalentQueryPersonalityTagResponseBodyResultTags`].

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/talentTags/queryTagLikeDetailList`: Talent query tag like detail list.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Talent query tag like detail list.
 ///
 /// `GET /v1.0/contact/talentTags/queryTagLikeDetailList`
@@ -27,46 +26,39 @@ pub type TalentQueryTagLikeDetailListError = rt::Error<
 /// Parameters of [`TalentQueryTagLikeDetailList`]: Talent query tag like detail list.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = TalentQueryTagLikeDetailList)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeDetailListRequest {
     /// A `i64` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<i64>,
     /// A `i64` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// A `string` value. Wire name `tagCode`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`TalentQueryTagLikeDetailList`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeDetailListResponse {
     /// A `TalentQueryTagLikeDetailListResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentQueryTagLikeDetailListResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for TalentQueryTagLikeDetailListResponse {}
 /// TalentQueryTagLikeDetailListResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeDetailListResponseBodyResult {
     /// A `bool` value. Wire name `hasMore`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// A `list<TalentQueryTagLikeDetailListResponseBodyResultLikeDetails>` value. Wire name `likeDetails`.
-    #[serde(default)]
+    #[wire(default)]
     pub like_details: Vec<TalentQueryTagLikeDetailListResponseBodyResultLikeDetails>,
     /// A `i64` value. Wire name `nextCursor`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<i64>,
 }
 /// Wire schema of [`TalentQueryTagLikeDetailListResponseBodyResult`].
@@ -86,15 +78,13 @@ pub static TALENT_QUERY_TAG_LIKE_DETAIL_LIST_RESPONSE_BODY_RESULT_SCHEMA: rt::Ob
     ],
 };
 /// TalentQueryTagLikeDetailListResponseBodyResultLikeDetails
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeDetailListResponseBodyResultLikeDetails {
     /// A `i64` value. Wire name `likeTimestamp`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub like_timestamp: Option<i64>,
     /// A `string` value. Wire name `operatorUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
 /// Wire schema of [`TalentQueryTagLikeDetailListResponseBodyResultLikeDetails`].

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/talentTags/queryTagLikeList`: Talent query tag like list.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Talent query tag like list.
 ///
 /// `GET /v1.0/contact/talentTags/queryTagLikeList`
@@ -25,34 +24,31 @@ pub type TalentQueryTagLikeListError = rt::Error<crate::generated::service::ApiC
 /// Parameters of [`TalentQueryTagLikeList`]: Talent query tag like list.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = TalentQueryTagLikeList)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeListRequest {
     /// A `string` value. Wire name `operatorUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`TalentQueryTagLikeList`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeListResponse {
     /// A `TalentQueryTagLikeListResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TalentQueryTagLikeListResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for TalentQueryTagLikeListResponse {}
 /// TalentQueryTagLikeListResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeListResponseBodyResult {
     /// A `list<TalentQueryTagLikeListResponseBodyResultTagLikes>` value. Wire name `tagLikes`.
-    #[serde(default)]
+    #[wire(default)]
     pub tag_likes: Vec<TalentQueryTagLikeListResponseBodyResultTagLikes>,
 }
 /// Wire schema of [`TalentQueryTagLikeListResponseBodyResult`].
@@ -70,21 +66,17 @@ pub static TALENT_QUERY_TAG_LIKE_LIST_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSch
     ],
 };
 /// TalentQueryTagLikeListResponseBodyResultTagLikes
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeListResponseBodyResultTagLikes {
     /// A `bool` value. Wire name `hasLiked`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_liked: Option<bool>,
     /// A `i64` value. Wire name `likeCount`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub like_count: Option<i64>,
     /// A `string` value. Wire name `tagCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_code: Option<String>,
     /// A `string` value. Wire name `tagName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
 }
 /// Wire schema of [`TalentQueryTagLikeListResponseBodyResultTagLikes`].

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/orgAccount/transformToExclusiveAccounts`: Transform to exclusive account.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Transform to exclusive account.
 ///
 /// `POST /v1.0/contact/orgAccount/transformToExclusiveAccounts`
@@ -27,25 +26,20 @@ pub type TransformToExclusiveAccountError = rt::Error<
 /// Parameters of [`TransformToExclusiveAccount`]: Transform to exclusive account.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = TransformToExclusiveAccount)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TransformToExclusiveAccountRequest {
     /// A `bool` value. Wire name `idpDingTalk`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idp_ding_talk: Option<bool>,
     /// A `string` value. Wire name `initPassword`. Secret: redacted from `Debug` output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_password: Option<String>,
     /// A `string` value. Wire name `loginId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_id: Option<String>,
     /// A `string` value. Wire name `transformType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transform_type: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 impl std::fmt::Debug for TransformToExclusiveAccountRequest {
@@ -60,7 +54,7 @@ impl std::fmt::Debug for TransformToExclusiveAccountRequest {
     }
 }
 /// The response of [`TransformToExclusiveAccount`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TransformToExclusiveAccountResponse {}
 impl rt::ResponseEnvelope for TransformToExclusiveAccountResponse {}

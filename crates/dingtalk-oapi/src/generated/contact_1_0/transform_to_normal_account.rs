@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/orgAccounts/transformToNormalAccount`: Transform to normal account.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Transform to normal account.
 ///
 /// `POST /v1.0/contact/orgAccounts/transformToNormalAccount`
@@ -25,21 +24,19 @@ pub type TransformToNormalAccountError = rt::Error<crate::generated::service::Ap
 /// Parameters of [`TransformToNormalAccount`]: Transform to normal account.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = TransformToNormalAccount)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TransformToNormalAccountRequest {
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`TransformToNormalAccount`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TransformToNormalAccountResponse {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 impl rt::ResponseEnvelope for TransformToNormalAccountResponse {}

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/files/translate`: Translate file.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Translate file.
 ///
 /// `POST /v1.0/contact/files/translate`
@@ -25,28 +24,24 @@ pub type TranslateFileError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`TranslateFile`]: Translate file.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = TranslateFile)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TranslateFileRequest {
     /// A `json` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medias: Option<rt::JsonValue>,
     /// A `string` value. Wire name `outputFileName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_file_name: Option<String>,
     /// A `string` value. Wire name `unionId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
 /// The response of [`TranslateFile`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TranslateFileResponse {
     /// A `string` value. Wire name `jobId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<String>,
 }
 impl rt::ResponseEnvelope for TranslateFileResponse {}

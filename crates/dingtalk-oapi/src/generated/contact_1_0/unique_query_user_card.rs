@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/contact/uniques/cards`: Unique query user card.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Unique query user card.
 ///
 /// `GET /v1.0/contact/uniques/cards`
@@ -25,52 +24,40 @@ pub type UniqueQueryUserCardError = rt::Error<crate::generated::service::ApiCode
 /// Parameters of [`UniqueQueryUserCard`]: Unique query user card.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = UniqueQueryUserCard)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UniqueQueryUserCardRequest {
     /// A `string` value. Wire name `templateId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     /// A `string` value. Wire name `unionId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
 /// The response of [`UniqueQueryUserCard`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UniqueQueryUserCardResponse {
     /// A `string` value. Wire name `avatarUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
     /// A `string` value. Wire name `cardId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// A `json` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<rt::JsonValue>,
     /// A `string` value. Wire name `industryName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub industry_name: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub introduce: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value. Wire name `orgName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_name: Option<String>,
     /// A `json` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<rt::JsonValue>,
     /// A `string` value. Wire name `templateId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 impl rt::ResponseEnvelope for UniqueQueryUserCardResponse {}

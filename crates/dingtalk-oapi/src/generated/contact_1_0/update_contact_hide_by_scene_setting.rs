@@ -2,8 +2,7 @@
 
 //! `PUT /v1.0/contact/organizations/hides/settings/{settingId}`: Update contact hide by scene setting.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Update contact hide by scene setting.
 ///
 /// `PUT /v1.0/contact/organizations/hides/settings/{settingId}`
@@ -27,73 +26,58 @@ pub type UpdateContactHideBySceneSettingError = rt::Error<
 /// Parameters of [`UpdateContactHideBySceneSetting`]: Update contact hide by scene setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = UpdateContactHideBySceneSetting)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactHideBySceneSettingRequest {
     /// A `string` value. Wire name `settingId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// A `list<i64>` value. Wire name `excludeDeptIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_dept_ids: Option<Vec<i64>>,
     /// A `list<i64>` value. Wire name `excludeTagIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_tag_ids: Option<Vec<i64>>,
     /// A `list<string>` value. Wire name `excludeUserIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_user_ids: Option<Vec<String>>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `UpdateContactHideBySceneSettingRequestNodeListSceneConfig` value. Wire name `nodeListSceneConfig`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_list_scene_config: Option<
         UpdateContactHideBySceneSettingRequestNodeListSceneConfig,
     >,
     /// A `list<i64>` value. Wire name `objectDeptIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_dept_ids: Option<Vec<i64>>,
     /// A `list<i64>` value. Wire name `objectTagIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_tag_ids: Option<Vec<i64>>,
     /// A `list<string>` value. Wire name `objectUserIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_user_ids: Option<Vec<String>>,
     /// A `UpdateContactHideBySceneSettingRequestProfileSceneConfig` value. Wire name `profileSceneConfig`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_scene_config: Option<
         UpdateContactHideBySceneSettingRequestProfileSceneConfig,
     >,
     /// A `UpdateContactHideBySceneSettingRequestSearchSceneConfig` value. Wire name `searchSceneConfig`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_scene_config: Option<
         UpdateContactHideBySceneSettingRequestSearchSceneConfig,
     >,
 }
 /// The response of [`UpdateContactHideBySceneSetting`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UpdateContactHideBySceneSettingResponse {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 impl rt::ResponseEnvelope for UpdateContactHideBySceneSettingResponse {}
 /// UpdateContactHideBySceneSettingRequestNodeListSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactHideBySceneSettingRequestNodeListSceneConfig {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A `bool` value. Wire name `deptObjectIncludeEmp`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_object_include_emp: Option<bool>,
 }
 /// Wire schema of [`UpdateContactHideBySceneSettingRequestNodeListSceneConfig`].
@@ -105,11 +89,10 @@ pub static UPDATE_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_NODE_LIST_SCENE_CONFIG_S
     ],
 };
 /// UpdateContactHideBySceneSettingRequestProfileSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UpdateContactHideBySceneSettingRequestProfileSceneConfig {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
 }
 /// Wire schema of [`UpdateContactHideBySceneSettingRequestProfileSceneConfig`].
@@ -118,15 +101,13 @@ pub static UPDATE_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_PROFILE_SCENE_CONFIG_SCH
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
 };
 /// UpdateContactHideBySceneSettingRequestSearchSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactHideBySceneSettingRequestSearchSceneConfig {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A `bool` value. Wire name `deptObjectIncludeEmp`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_object_include_emp: Option<bool>,
 }
 /// Wire schema of [`UpdateContactHideBySceneSettingRequestSearchSceneConfig`].

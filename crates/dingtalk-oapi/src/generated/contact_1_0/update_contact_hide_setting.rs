@@ -2,8 +2,7 @@
 
 //! `PUT /v1.0/contact/contactHideSettings`: Update contact hide setting.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Update contact hide setting.
 ///
 /// `PUT /v1.0/contact/contactHideSettings`
@@ -25,54 +24,41 @@ pub type UpdateContactHideSettingError = rt::Error<crate::generated::service::Ap
 /// Parameters of [`UpdateContactHideSetting`]: Update contact hide setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = UpdateContactHideSetting)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactHideSettingRequest {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// A `list<i64>` value. Wire name `excludeDeptIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_dept_ids: Option<Vec<i64>>,
     /// A `list<string>` value. Wire name `excludeStaffIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_staff_ids: Option<Vec<String>>,
     /// A `list<i64>` value. Wire name `excludeTagIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_tag_ids: Option<Vec<i64>>,
     /// A `bool` value. Wire name `hideInSearch`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_in_search: Option<bool>,
     /// A `bool` value. Wire name `hideInUserProfile`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_in_user_profile: Option<bool>,
     /// A `i64` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `list<i64>` value. Wire name `objectDeptIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_dept_ids: Option<Vec<i64>>,
     /// A `list<string>` value. Wire name `objectStaffIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_staff_ids: Option<Vec<String>>,
     /// A `list<i64>` value. Wire name `objectTagIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_tag_ids: Option<Vec<i64>>,
 }
 /// The response of [`UpdateContactHideSetting`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UpdateContactHideSettingResponse {
     /// A `i64` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<i64>,
 }
 impl rt::ResponseEnvelope for UpdateContactHideSettingResponse {}

@@ -2,8 +2,7 @@
 
 //! `PUT /v1.0/contact/restrictions/settings`: Update contact restrict setting.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Update contact restrict setting.
 ///
 /// `PUT /v1.0/contact/restrictions/settings`
@@ -27,57 +26,43 @@ pub type UpdateContactRestrictSettingError = rt::Error<
 /// Parameters of [`UpdateContactRestrictSetting`]: Update contact restrict setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = UpdateContactRestrictSetting)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactRestrictSettingRequest {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// A `list<i64>` value. Wire name `excludeDeptIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_dept_ids: Option<Vec<i64>>,
     /// A `list<i64>` value. Wire name `excludeTagIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_tag_ids: Option<Vec<i64>>,
     /// A `list<string>` value. Wire name `excludeUserIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_user_ids: Option<Vec<String>>,
     /// A `i64` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `bool` value. Wire name `restrictInSearch`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restrict_in_search: Option<bool>,
     /// A `bool` value. Wire name `restrictInUserProfile`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restrict_in_user_profile: Option<bool>,
     /// A `list<i64>` value. Wire name `subjectDeptIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_dept_ids: Option<Vec<i64>>,
     /// A `list<i64>` value. Wire name `subjectTagIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_tag_ids: Option<Vec<i64>>,
     /// A `list<string>` value. Wire name `subjectUserIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_user_ids: Option<Vec<String>>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
 /// The response of [`UpdateContactRestrictSetting`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UpdateContactRestrictSettingResponse {
     /// A `i64` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<i64>,
 }
 impl rt::ResponseEnvelope for UpdateContactRestrictSettingResponse {}

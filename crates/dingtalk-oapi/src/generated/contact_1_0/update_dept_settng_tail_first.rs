@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/depts/settings/priorities`: Update dept settng tail first.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Update dept settng tail first.
 ///
 /// `POST /v1.0/contact/depts/settings/priorities`
@@ -25,16 +24,15 @@ pub type UpdateDeptSettngTailFirstError = rt::Error<crate::generated::service::A
 /// Parameters of [`UpdateDeptSettngTailFirst`]: Update dept settng tail first.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = UpdateDeptSettngTailFirst)]
 #[non_exhaustive]
 pub struct UpdateDeptSettngTailFirstRequest {
     /// A `bool` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
 }
 /// The response of [`UpdateDeptSettngTailFirst`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UpdateDeptSettngTailFirstResponse {}
 impl rt::ResponseEnvelope for UpdateDeptSettngTailFirstResponse {}

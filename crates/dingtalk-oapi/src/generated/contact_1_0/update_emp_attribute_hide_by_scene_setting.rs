@@ -2,8 +2,7 @@
 
 //! `PUT /v1.0/contact/empAttributes/hides/settings/{settingId}`: Update emp attribute hide by scene setting.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Update emp attribute hide by scene setting.
 ///
 /// `PUT /v1.0/contact/empAttributes/hides/settings/{settingId}`
@@ -27,72 +26,57 @@ pub type UpdateEmpAttributeHideBySceneSettingError = rt::Error<
 /// Parameters of [`UpdateEmpAttributeHideBySceneSetting`]: Update emp attribute hide by scene setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = UpdateEmpAttributeHideBySceneSetting)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateEmpAttributeHideBySceneSettingRequest {
     /// A `string` value. Wire name `settingId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
     /// A `UpdateEmpAttributeHideBySceneSettingRequestChatSubtitleConfig` value. Wire name `chatSubtitleConfig`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_subtitle_config: Option<
         UpdateEmpAttributeHideBySceneSettingRequestChatSubtitleConfig,
     >,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// A `list<i64>` value. Wire name `excludeDeptIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_dept_ids: Option<Vec<i64>>,
     /// A `list<i64>` value. Wire name `excludeTagIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_tag_ids: Option<Vec<i64>>,
     /// A `list<string>` value. Wire name `excludeUserIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_user_ids: Option<Vec<String>>,
     /// A `list<string>` value. Wire name `hideFields`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_fields: Option<Vec<String>>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `list<i64>` value. Wire name `objectDeptIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_dept_ids: Option<Vec<i64>>,
     /// A `list<i64>` value. Wire name `objectTagIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_tag_ids: Option<Vec<i64>>,
     /// A `list<string>` value. Wire name `objectUserIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_user_ids: Option<Vec<String>>,
     /// A `UpdateEmpAttributeHideBySceneSettingRequestProfileSceneConfig` value. Wire name `profileSceneConfig`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_scene_config: Option<
         UpdateEmpAttributeHideBySceneSettingRequestProfileSceneConfig,
     >,
     /// A `UpdateEmpAttributeHideBySceneSettingRequestSearchSceneConfig` value. Wire name `searchSceneConfig`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_scene_config: Option<
         UpdateEmpAttributeHideBySceneSettingRequestSearchSceneConfig,
     >,
 }
 /// The response of [`UpdateEmpAttributeHideBySceneSetting`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UpdateEmpAttributeHideBySceneSettingResponse {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 impl rt::ResponseEnvelope for UpdateEmpAttributeHideBySceneSettingResponse {}
 /// UpdateEmpAttributeHideBySceneSettingRequestChatSubtitleConfig
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UpdateEmpAttributeHideBySceneSettingRequestChatSubtitleConfig {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
 }
 /// Wire schema of [`UpdateEmpAttributeHideBySceneSettingRequestChatSubtitleConfig`].
@@ -101,11 +85,10 @@ pub static UPDATE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_REQUEST_CHAT_SUBTITLE_CONF
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
 };
 /// UpdateEmpAttributeHideBySceneSettingRequestProfileSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UpdateEmpAttributeHideBySceneSettingRequestProfileSceneConfig {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
 }
 /// Wire schema of [`UpdateEmpAttributeHideBySceneSettingRequestProfileSceneConfig`].
@@ -114,11 +97,10 @@ pub static UPDATE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_REQUEST_PROFILE_SCENE_CONF
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
 };
 /// UpdateEmpAttributeHideBySceneSettingRequestSearchSceneConfig
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UpdateEmpAttributeHideBySceneSettingRequestSearchSceneConfig {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
 }
 /// Wire schema of [`UpdateEmpAttributeHideBySceneSettingRequestSearchSceneConfig`].

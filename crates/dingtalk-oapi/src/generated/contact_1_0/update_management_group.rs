@@ -2,8 +2,7 @@
 
 //! `PUT /v1.0/contact/managementGroups/{groupId}`: Update management group.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Update management group.
 ///
 /// `PUT /v1.0/contact/managementGroups/{groupId}`
@@ -25,42 +24,35 @@ pub type UpdateManagementGroupError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`UpdateManagementGroup`]: Update management group.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = UpdateManagementGroup)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateManagementGroupRequest {
     /// A `string` value. Wire name `groupId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
     /// A `string` value. Wire name `groupName`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
     /// A `list<UpdateManagementGroupRequestMembers>` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<UpdateManagementGroupRequestMembers>>,
     /// A `list<string>` value. Wire name `resourceIds`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_ids: Option<Vec<String>>,
     /// A `UpdateManagementGroupRequestScope` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<UpdateManagementGroupRequestScope>,
 }
 /// The response of [`UpdateManagementGroup`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UpdateManagementGroupResponse {}
 impl rt::ResponseEnvelope for UpdateManagementGroupResponse {}
 /// UpdateManagementGroupRequestMembers
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateManagementGroupRequestMembers {
     /// A `string` value. Wire name `memberId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
     /// A `string` value. Wire name `memberType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_type: Option<String>,
 }
 /// Wire schema of [`UpdateManagementGroupRequestMembers`].
@@ -72,15 +64,13 @@ pub static UPDATE_MANAGEMENT_GROUP_REQUEST_MEMBERS_SCHEMA: rt::ObjectSchema = rt
     ],
 };
 /// UpdateManagementGroupRequestScope
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateManagementGroupRequestScope {
     /// A `list<i64>` value. Wire name `deptIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_ids: Option<Vec<i64>>,
     /// A `i64` value. Wire name `scopeType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope_type: Option<i64>,
 }
 /// Wire schema of [`UpdateManagementGroupRequestScope`].

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/seniorSettings`: Update senior setting.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Update senior setting.
 ///
 /// `POST /v1.0/contact/seniorSettings`
@@ -25,32 +24,26 @@ pub type UpdateSeniorSettingError = rt::Error<crate::generated::service::ApiCode
 /// Parameters of [`UpdateSeniorSetting`]: Update senior setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = UpdateSeniorSetting)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateSeniorSettingRequest {
     /// A `bool` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open: Option<bool>,
     /// A `list<i64>` value. Wire name `permitDeptIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permit_dept_ids: Option<Vec<i64>>,
     /// A `list<string>` value. Wire name `permitStaffIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permit_staff_ids: Option<Vec<String>>,
     /// A `list<i64>` value. Wire name `permitTagIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permit_tag_ids: Option<Vec<i64>>,
     /// A `list<string>` value. Wire name `protectScenes`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protect_scenes: Option<Vec<String>>,
     /// A `string` value. Wire name `seniorStaffId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub senior_staff_id: Option<String>,
 }
 /// The response of [`UpdateSeniorSetting`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UpdateSeniorSettingResponse {}
 impl rt::ResponseEnvelope for UpdateSeniorSettingResponse {}

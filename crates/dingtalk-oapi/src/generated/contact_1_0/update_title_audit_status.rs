@@ -2,8 +2,7 @@
 
 //! `PUT /v1.0/contact/userTitles/auditStatuses`: Update title audit status.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Update title audit status.
 ///
 /// `PUT /v1.0/contact/userTitles/auditStatuses`
@@ -25,51 +24,39 @@ pub type UpdateTitleAuditStatusError = rt::Error<crate::generated::service::ApiC
 /// Parameters of [`UpdateTitleAuditStatus`]: Update title audit status.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = UpdateTitleAuditStatus)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTitleAuditStatusRequest {
     /// A `string` value. Wire name `authStatus`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_status: Option<String>,
     /// A `string` value. Wire name `educationLevel`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub education_level: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub major: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<String>,
     /// A `string` value. Wire name `reasonCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason_code: Option<String>,
     /// A `string` value. Wire name `reasonMsg`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason_msg: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub school: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// A `string` value. Wire name `unionId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
 /// The response of [`UpdateTitleAuditStatus`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UpdateTitleAuditStatusResponse {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
 }
 impl rt::ResponseEnvelope for UpdateTitleAuditStatusResponse {}

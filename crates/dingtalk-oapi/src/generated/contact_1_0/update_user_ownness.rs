@@ -2,8 +2,7 @@
 
 //! `PUT /v1.0/contact/user/{userId}/ownness`: Update user ownness.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Update user ownness.
 ///
 /// `PUT /v1.0/contact/user/{userId}/ownness`
@@ -25,32 +24,26 @@ pub type UpdateUserOwnnessError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`UpdateUserOwnness`]: Update user ownness.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = UpdateUserOwnness)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateUserOwnnessRequest {
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// A `i64` value. Wire name `deletedFlag`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_flag: Option<i64>,
     /// A `i64` value. Wire name `endTime`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
     /// A `i64` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// A `i64` value. Wire name `ownenssType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ownenss_type: Option<i64>,
     /// A `i64` value. Wire name `startTime`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<i64>,
 }
 /// The response of [`UpdateUserOwnness`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UpdateUserOwnnessResponse {
     /// A `string` value. Required.

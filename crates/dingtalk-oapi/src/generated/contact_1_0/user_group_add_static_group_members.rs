@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/userGroups/addStaticGroupMembers`: User group add static group members.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// User group add static group members.
 ///
 /// `POST /v1.0/contact/userGroups/addStaticGroupMembers`
@@ -27,33 +26,29 @@ pub type UserGroupAddStaticGroupMembersError = rt::Error<
 /// Parameters of [`UserGroupAddStaticGroupMembers`]: User group add static group members.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = UserGroupAddStaticGroupMembers)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserGroupAddStaticGroupMembersRequest {
     /// A `string` value. Wire name `groupCode`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_code: Option<String>,
     /// A `list<string>` value. Wire name `userIds`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_ids: Option<Vec<String>>,
 }
 /// The response of [`UserGroupAddStaticGroupMembers`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UserGroupAddStaticGroupMembersResponse {
     /// A `UserGroupAddStaticGroupMembersResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<UserGroupAddStaticGroupMembersResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for UserGroupAddStaticGroupMembersResponse {}
 /// UserGroupAddStaticGroupMembersResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UserGroupAddStaticGroupMembersResponseBodyResult {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 /// Wire schema of [`UserGroupAddStaticGroupMembersResponseBodyResult`].

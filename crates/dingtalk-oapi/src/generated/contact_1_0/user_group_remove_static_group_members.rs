@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/userGroups/removeStaticGroupMembers`: User group remove static group members.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// User group remove static group members.
 ///
 /// `POST /v1.0/contact/userGroups/removeStaticGroupMembers`
@@ -27,33 +26,29 @@ pub type UserGroupRemoveStaticGroupMembersError = rt::Error<
 /// Parameters of [`UserGroupRemoveStaticGroupMembers`]: User group remove static group members.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = UserGroupRemoveStaticGroupMembers)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserGroupRemoveStaticGroupMembersRequest {
     /// A `string` value. Wire name `groupCode`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_code: Option<String>,
     /// A `list<string>` value. Wire name `userIds`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_ids: Option<Vec<String>>,
 }
 /// The response of [`UserGroupRemoveStaticGroupMembers`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UserGroupRemoveStaticGroupMembersResponse {
     /// A `UserGroupRemoveStaticGroupMembersResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<UserGroupRemoveStaticGroupMembersResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for UserGroupRemoveStaticGroupMembersResponse {}
 /// UserGroupRemoveStaticGroupMembersResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UserGroupRemoveStaticGroupMembersResponseBodyResult {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 /// Wire schema of [`UserGroupRemoveStaticGroupMembersResponseBodyResult`].

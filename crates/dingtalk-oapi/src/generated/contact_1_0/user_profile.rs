@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/contact/user/profile`: User profile.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// User profile.
 ///
 /// `POST /v1.0/contact/user/profile`
@@ -25,39 +24,34 @@ pub type UserProfileError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`UserProfile`]: User profile.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = UserProfile)]
 #[non_exhaustive]
 pub struct UserProfileRequest {
     /// A `list<i64>` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uids: Option<Vec<i64>>,
 }
 /// The response of [`UserProfile`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UserProfileResponse {
     /// A `list<UserProfileResponseBodyResult>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub result: Vec<UserProfileResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for UserProfileResponse {}
 /// UserProfileResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserProfileResponseBodyResult {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nick: Option<String>,
     /// A `string` value. Wire name `orgIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_ids: Option<String>,
     /// A `string` value. Wire name `stateCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_code: Option<String>,
 }
 /// Wire schema of [`UserProfileResponseBodyResult`].

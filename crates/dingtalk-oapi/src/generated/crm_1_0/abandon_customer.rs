@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/customers/abandon`: Abandon customer.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Abandon customer.
 ///
 /// `POST /v1.0/crm/customers/abandon`
@@ -25,31 +24,27 @@ pub type AbandonCustomerError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`AbandonCustomer`]: Abandon customer.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = AbandonCustomer)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AbandonCustomerRequest {
     /// A `string` value. Wire name `customTrackDesc`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_track_desc: Option<String>,
     /// A `list<string>` value. Wire name `instanceIdList`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id_list: Option<Vec<String>>,
     /// A `string` value. Wire name `operatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
     /// A `string` value. Wire name `optType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opt_type: Option<String>,
 }
 /// The response of [`AbandonCustomer`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AbandonCustomerResponse {
     /// A `list<string>` value. Wire name `instanceIdList`.
-    #[serde(default)]
+    #[wire(default)]
     pub instance_id_list: Vec<String>,
 }
 impl rt::ResponseEnvelope for AbandonCustomerResponse {}

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/personalCustomers`: Add crm personal customer.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Add crm personal customer.
 ///
 /// `POST /v1.0/crm/personalCustomers`
@@ -25,39 +24,31 @@ pub type AddCrmPersonalCustomerError = rt::Error<crate::generated::service::ApiC
 /// Parameters of [`AddCrmPersonalCustomer`]: Add crm personal customer.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = AddCrmPersonalCustomer)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddCrmPersonalCustomerRequest {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// A `string` value. Wire name `creatorNick`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_nick: Option<String>,
     /// A `string` value. Wire name `creatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_user_id: Option<String>,
     /// A `json` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<rt::JsonValue>,
     /// A `json` value. Wire name `extendData`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_data: Option<rt::JsonValue>,
     /// A `AddCrmPersonalCustomerRequestPermission` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<AddCrmPersonalCustomerRequestPermission>,
     /// A `string` value. Wire name `relationType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
     /// A `bool` value. Wire name `skipDuplicateCheck`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_duplicate_check: Option<bool>,
 }
 /// The response of [`AddCrmPersonalCustomer`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddCrmPersonalCustomerResponse {
     /// A `string` value. Wire name `instanceId`. Required.
@@ -65,15 +56,13 @@ pub struct AddCrmPersonalCustomerResponse {
 }
 impl rt::ResponseEnvelope for AddCrmPersonalCustomerResponse {}
 /// AddCrmPersonalCustomerRequestPermission
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddCrmPersonalCustomerRequestPermission {
     /// A `list<string>` value. Wire name `ownerStaffIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_staff_ids: Option<Vec<String>>,
     /// A `list<string>` value. Wire name `participantStaffIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant_staff_ids: Option<Vec<String>>,
 }
 /// Wire schema of [`AddCrmPersonalCustomerRequestPermission`].

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/customerTracks`: Add customer track.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Add customer track.
 ///
 /// `POST /v1.0/crm/customerTracks`
@@ -25,41 +24,32 @@ pub type AddCustomerTrackError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`AddCustomerTrack`]: Add customer track.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = AddCustomerTrack)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddCustomerTrackRequest {
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
     /// A `string` value. Wire name `customerId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// A `string` value. Wire name `extraBizInfo`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra_biz_info: Option<String>,
     /// A `string` value. Wire name `idempotentKey`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotent_key: Option<String>,
     /// A `string` value. Wire name `maskedContent`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub masked_content: Option<String>,
     /// A `string` value. Wire name `operatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
     /// A `string` value. Wire name `relationType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A `i64` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<i64>,
 }
 /// The response of [`AddCustomerTrack`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct AddCustomerTrackResponse {
     /// A `bool` value. Required.

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/leads`: Add leads.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Add leads.
 ///
 /// `POST /v1.0/crm/leads`
@@ -25,47 +24,39 @@ pub type AddLeadsError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`AddLeads`]: Add leads.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = AddLeads)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddLeadsRequest {
     /// A `i64` value. Wire name `assignTimestamp`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assign_timestamp: Option<i64>,
     /// A `string` value. Wire name `assignUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assign_user_id: Option<String>,
     /// A `string` value. Wire name `assignedUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_user_id: Option<String>,
     /// A `list<AddLeadsRequestLeads>` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leads: Option<Vec<AddLeadsRequestLeads>>,
     /// A `string` value. Wire name `outTaskId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_task_id: Option<String>,
 }
 /// The response of [`AddLeads`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddLeadsResponse {
     /// A `string` value. Wire name `outTaskId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_task_id: Option<String>,
 }
 impl rt::ResponseEnvelope for AddLeadsResponse {}
 /// AddLeadsRequestLeads
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddLeadsRequestLeads {
     /// A `string` value. Wire name `leadsName`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leads_name: Option<String>,
     /// A `string` value. Wire name `outLeadsId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_leads_id: Option<String>,
 }
 /// Wire schema of [`AddLeadsRequestLeads`].

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/relations/metas/fields`: Add relation meta field.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Add relation meta field.
 ///
 /// `POST /v1.0/crm/relations/metas/fields`
@@ -25,29 +24,25 @@ pub type AddRelationMetaFieldError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`AddRelationMetaField`]: Add relation meta field.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = AddRelationMetaField)]
 #[non_exhaustive]
 pub struct AddRelationMetaFieldRequest {
     /// A `list<AddRelationMetaFieldRequestFieldDtoList>` value. Wire name `fieldDTOList`. Required.
-    #[serde(rename = "fieldDTOList")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "fieldDTOList")]
     pub field_dtolist: Option<Vec<AddRelationMetaFieldRequestFieldDtoList>>,
     /// A `string` value. Wire name `operatorUserId`. Required.
-    #[serde(rename = "operatorUserId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "operatorUserId")]
     pub operator_user_id: Option<String>,
     /// A `string` value. Wire name `relationType`. Required.
-    #[serde(rename = "relationType")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "relationType")]
     pub relation_type: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
 }
 /// The response of [`AddRelationMetaField`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddRelationMetaFieldResponse {
     /// A `string` value. Wire name `relationType`. Required.
@@ -55,15 +50,13 @@ pub struct AddRelationMetaFieldResponse {
 }
 impl rt::ResponseEnvelope for AddRelationMetaFieldResponse {}
 /// AddRelationMetaFieldRequestFieldDtoList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddRelationMetaFieldRequestFieldDtoList {
     /// A `string` value. Wire name `componentName`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub component_name: Option<String>,
     /// A `AddRelationMetaFieldRequestFieldDtoListProps` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub props: Option<AddRelationMetaFieldRequestFieldDtoListProps>,
 }
 /// Wire schema of [`AddRelationMetaFieldRequestFieldDtoList`].
@@ -81,75 +74,53 @@ pub static ADD_RELATION_META_FIELD_REQUEST_FIELD_DTO_LIST_SCHEMA: rt::ObjectSche
     ],
 };
 /// AddRelationMetaFieldRequestFieldDtoListProps
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddRelationMetaFieldRequestFieldDtoListProps {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub align: Option<String>,
     /// A `string` value. Wire name `bizAlias`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_alias: Option<String>,
     /// A `i64` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub choice: Option<i64>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled: Option<bool>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<bool>,
     /// A `string` value. Wire name `fieldId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_id: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invisible: Option<bool>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// A `bool` value. Wire name `labelEditableFreeze`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label_editable_freeze: Option<bool>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
     /// A `string` value. Wire name `needDetail`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub need_detail: Option<String>,
     /// A `string` value. Wire name `notPrint`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_print: Option<String>,
     /// A `string` value. Wire name `notUpper`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_upper: Option<String>,
     /// A `list<AddRelationMetaFieldRequestFieldDtoListPropsOptions>` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<AddRelationMetaFieldRequestFieldDtoListPropsOptions>>,
     /// A `bool` value. Wire name `payEnable`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pay_enable: Option<bool>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
     /// A `bool` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
     /// A `bool` value. Wire name `requiredEditableFreeze`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required_editable_freeze: Option<bool>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sortable: Option<bool>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
 /// Wire schema of [`AddRelationMetaFieldRequestFieldDtoListProps`].
@@ -188,14 +159,12 @@ pub static ADD_RELATION_META_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_SCHEMA: rt::Obje
     ],
 };
 /// AddRelationMetaFieldRequestFieldDtoListPropsOptions
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct AddRelationMetaFieldRequestFieldDtoListPropsOptions {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 /// Wire schema of [`AddRelationMetaFieldRequestFieldDtoListPropsOptions`].

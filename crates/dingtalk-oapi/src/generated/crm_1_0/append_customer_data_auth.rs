@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/customers/dataAuth/append`: Append customer data auth.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Append customer data auth.
 ///
 /// `POST /v1.0/crm/customers/dataAuth/append`
@@ -25,36 +24,29 @@ pub type AppendCustomerDataAuthError = rt::Error<crate::generated::service::ApiC
 /// Parameters of [`AppendCustomerDataAuth`]: Append customer data auth.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = AppendCustomerDataAuth)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppendCustomerDataAuthRequest {
     /// A `list<string>` value. Wire name `customerIds`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_ids: Option<Vec<String>>,
     /// A `list<string>` value. Wire name `dataAuthUserIds`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_auth_user_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `formCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_code: Option<String>,
     /// A `string` value. Wire name `operateUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operate_user_id: Option<String>,
     /// A `string` value. Wire name `relationType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
     /// A `string` value. Wire name `roleType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_type: Option<String>,
 }
 /// The response of [`AppendCustomerDataAuth`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct AppendCustomerDataAuthResponse {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
 }
 impl rt::ResponseEnvelope for AppendCustomerDataAuthResponse {}

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/contacts/batch`: Batch add contacts.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Batch add contacts.
 ///
 /// `POST /v1.0/crm/contacts/batch`
@@ -25,40 +24,35 @@ pub type BatchAddContactsError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`BatchAddContacts`]: Batch add contacts.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = BatchAddContacts)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddContactsRequest {
     /// A `string` value. Wire name `operatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
     /// A `list<BatchAddContactsRequestRelationList>` value. Wire name `relationList`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_list: Option<Vec<BatchAddContactsRequestRelationList>>,
 }
 /// The response of [`BatchAddContacts`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct BatchAddContactsResponse {
     /// A `list<BatchAddContactsResponseBodyResults>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub results: Vec<BatchAddContactsResponseBodyResults>,
 }
 impl rt::ResponseEnvelope for BatchAddContactsResponse {}
 /// BatchAddContactsRequestRelationList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddContactsRequestRelationList {
     /// A `list<BatchAddContactsRequestRelationListBizDataList>` value. Wire name `bizDataList`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_data_list: Option<Vec<BatchAddContactsRequestRelationListBizDataList>>,
     /// A `json` value. Wire name `bizExtMap`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_ext_map: Option<rt::JsonValue>,
     /// A `string` value. Wire name `sourceDataId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_data_id: Option<String>,
 }
 /// Wire schema of [`BatchAddContactsRequestRelationList`].
@@ -79,18 +73,15 @@ pub static BATCH_ADD_CONTACTS_REQUEST_RELATION_LIST_SCHEMA: rt::ObjectSchema = r
     ],
 };
 /// BatchAddContactsRequestRelationListBizDataList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddContactsRequestRelationListBizDataList {
     /// A `string` value. Wire name `extendValue`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_value: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 /// Wire schema of [`BatchAddContactsRequestRelationListBizDataList`].
@@ -103,21 +94,17 @@ pub static BATCH_ADD_CONTACTS_REQUEST_RELATION_LIST_BIZ_DATA_LIST_SCHEMA: rt::Ob
     ],
 };
 /// BatchAddContactsResponseBodyResults
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddContactsResponseBodyResults {
     /// A `string` value. Wire name `errorCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A `string` value. Wire name `errorMsg`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
     /// A `string` value. Wire name `relationId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_id: Option<String>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 /// Wire schema of [`BatchAddContactsResponseBodyResults`].

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/followRecords/batch`: Batch add follow records.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Batch add follow records.
 ///
 /// `POST /v1.0/crm/followRecords/batch`
@@ -25,37 +24,33 @@ pub type BatchAddFollowRecordsError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`BatchAddFollowRecords`]: Batch add follow records.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = BatchAddFollowRecords)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddFollowRecordsRequest {
     /// A `list<BatchAddFollowRecordsRequestInstanceList>` value. Wire name `instanceList`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_list: Option<Vec<BatchAddFollowRecordsRequestInstanceList>>,
     /// A `string` value. Wire name `operatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
 /// The response of [`BatchAddFollowRecords`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct BatchAddFollowRecordsResponse {
     /// A `list<BatchAddFollowRecordsResponseBodyResults>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub results: Vec<BatchAddFollowRecordsResponseBodyResults>,
 }
 impl rt::ResponseEnvelope for BatchAddFollowRecordsResponse {}
 /// BatchAddFollowRecordsRequestInstanceList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddFollowRecordsRequestInstanceList {
     /// A `json` value. Wire name `bizExtMap`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_ext_map: Option<rt::JsonValue>,
     /// A `list<BatchAddFollowRecordsRequestInstanceListDataArray>` value. Wire name `dataArray`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_array: Option<Vec<BatchAddFollowRecordsRequestInstanceListDataArray>>,
 }
 /// Wire schema of [`BatchAddFollowRecordsRequestInstanceList`].
@@ -75,18 +70,15 @@ pub static BATCH_ADD_FOLLOW_RECORDS_REQUEST_INSTANCE_LIST_SCHEMA: rt::ObjectSche
     ],
 };
 /// BatchAddFollowRecordsRequestInstanceListDataArray
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddFollowRecordsRequestInstanceListDataArray {
     /// A `string` value. Wire name `extendValue`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_value: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 /// Wire schema of [`BatchAddFollowRecordsRequestInstanceListDataArray`].
@@ -99,21 +91,17 @@ pub static BATCH_ADD_FOLLOW_RECORDS_REQUEST_INSTANCE_LIST_DATA_ARRAY_SCHEMA: rt:
     ],
 };
 /// BatchAddFollowRecordsResponseBodyResults
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddFollowRecordsResponseBodyResults {
     /// A `string` value. Wire name `errorCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A `string` value. Wire name `errorMsg`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
     /// A `string` value. Wire name `instanceId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 /// Wire schema of [`BatchAddFollowRecordsResponseBodyResults`].

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/relationDatas/batch`: Batch add relation datas.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Batch add relation datas.
 ///
 /// `POST /v1.0/crm/relationDatas/batch`
@@ -25,54 +24,46 @@ pub type BatchAddRelationDatasError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`BatchAddRelationDatas`]: Batch add relation datas.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = BatchAddRelationDatas)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddRelationDatasRequest {
     /// A `string` value. Wire name `operatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
     /// A `list<BatchAddRelationDatasRequestRelationList>` value. Wire name `relationList`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_list: Option<Vec<BatchAddRelationDatasRequestRelationList>>,
     /// A `string` value. Wire name `relationType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
     /// A `bool` value. Wire name `skipDuplicateCheck`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_duplicate_check: Option<bool>,
 }
 /// The response of [`BatchAddRelationDatas`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct BatchAddRelationDatasResponse {
     /// A `list<BatchAddRelationDatasResponseBodyResults>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub results: Vec<BatchAddRelationDatasResponseBodyResults>,
 }
 impl rt::ResponseEnvelope for BatchAddRelationDatasResponse {}
 /// BatchAddRelationDatasRequestRelationList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct BatchAddRelationDatasRequestRelationList {
     /// A `list<BatchAddRelationDatasRequestRelationListBizDataList>` value. Wire name `bizDataList`. Required.
-    #[serde(rename = "bizDataList")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "bizDataList")]
     pub biz_data_list: Option<Vec<BatchAddRelationDatasRequestRelationListBizDataList>>,
     /// A `json` value. Wire name `bizExtMap`.
-    #[serde(rename = "bizExtMap")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "bizExtMap")]
     pub biz_ext_map: Option<rt::JsonValue>,
     /// A `BatchAddRelationDatasRequestRelationListRelationPermissionDto` value. Wire name `relationPermissionDTO`.
-    #[serde(rename = "relationPermissionDTO")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "relationPermissionDTO")]
     pub relation_permission_dto: Option<
         BatchAddRelationDatasRequestRelationListRelationPermissionDto,
     >,
     /// A `string` value. Wire name `sourceDataId`.
-    #[serde(rename = "sourceDataId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "sourceDataId")]
     pub source_data_id: Option<String>,
 }
 /// Wire schema of [`BatchAddRelationDatasRequestRelationList`].
@@ -99,18 +90,15 @@ pub static BATCH_ADD_RELATION_DATAS_REQUEST_RELATION_LIST_SCHEMA: rt::ObjectSche
     ],
 };
 /// BatchAddRelationDatasRequestRelationListBizDataList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddRelationDatasRequestRelationListBizDataList {
     /// A `string` value. Wire name `extendValue`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_value: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 /// Wire schema of [`BatchAddRelationDatasRequestRelationListBizDataList`].
@@ -123,15 +111,13 @@ pub static BATCH_ADD_RELATION_DATAS_REQUEST_RELATION_LIST_BIZ_DATA_LIST_SCHEMA: 
     ],
 };
 /// BatchAddRelationDatasRequestRelationListRelationPermissionDto
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddRelationDatasRequestRelationListRelationPermissionDto {
     /// A `list<string>` value. Wire name `participantUserIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant_user_ids: Option<Vec<String>>,
     /// A `list<string>` value. Wire name `principalUserIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_user_ids: Option<Vec<String>>,
 }
 /// Wire schema of [`BatchAddRelationDatasRequestRelationListRelationPermissionDto`].
@@ -149,24 +135,20 @@ pub static BATCH_ADD_RELATION_DATAS_REQUEST_RELATION_LIST_RELATION_PERMISSION_DT
     ],
 };
 /// BatchAddRelationDatasResponseBodyResults
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddRelationDatasResponseBodyResults {
     /// A `list<string>` value. Wire name `duplicatedRelationIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub duplicated_relation_ids: Vec<String>,
     /// A `string` value. Wire name `errorCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A `string` value. Wire name `errorMsg`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
     /// A `string` value. Wire name `relationId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_id: Option<String>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 /// Wire schema of [`BatchAddRelationDatasResponseBodyResults`].

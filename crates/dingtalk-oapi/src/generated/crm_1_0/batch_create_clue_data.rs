@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/clues/datas/batch`: Batch create clue data.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Batch create clue data.
 ///
 /// `POST /v1.0/crm/clues/datas/batch`
@@ -25,56 +24,46 @@ pub type BatchCreateClueDataError = rt::Error<crate::generated::service::ApiCode
 /// Parameters of [`BatchCreateClueData`]: Batch create clue data.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = BatchCreateClueData)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreateClueDataRequest {
     /// A `list<BatchCreateClueDataRequestDataList>` value. Wire name `dataList`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_list: Option<Vec<BatchCreateClueDataRequestDataList>>,
     /// A `bool` value. Wire name `privateSeas`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_seas: Option<bool>,
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`BatchCreateClueData`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreateClueDataResponse {
     /// A `string` value. Wire name `requestId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// A `list<BatchCreateClueDataResponseBodyResult>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub result: Vec<BatchCreateClueDataResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for BatchCreateClueDataResponse {}
 /// BatchCreateClueDataRequestDataList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreateClueDataRequestDataList {
     /// A `list<BatchCreateClueDataRequestDataListContactList>` value. Wire name `contactList`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_list: Option<Vec<BatchCreateClueDataRequestDataListContactList>>,
     /// A `BatchCreateClueDataRequestDataListEnterprise` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enterprise: Option<BatchCreateClueDataRequestDataListEnterprise>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value. Wire name `sourceId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
     /// A `string` value. Wire name `sourceType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_type: Option<String>,
     /// A `list<BatchCreateClueDataRequestDataListTagIdList>` value. Wire name `tagIdList`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_id_list: Option<Vec<BatchCreateClueDataRequestDataListTagIdList>>,
 }
 /// Wire schema of [`BatchCreateClueDataRequestDataList`].
@@ -110,27 +99,21 @@ pub static BATCH_CREATE_CLUE_DATA_REQUEST_DATA_LIST_SCHEMA: rt::ObjectSchema = r
     ],
 };
 /// BatchCreateClueDataRequestDataListContactList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreateClueDataRequestDataListContactList {
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qq: Option<String>,
     /// A `string` value. Wire name `wangWang`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wang_wang: Option<String>,
     /// A `string` value. Wire name `weChat`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub we_chat: Option<String>,
 }
 /// Wire schema of [`BatchCreateClueDataRequestDataListContactList`].
@@ -146,24 +129,19 @@ pub static BATCH_CREATE_CLUE_DATA_REQUEST_DATA_LIST_CONTACT_LIST_SCHEMA: rt::Obj
     ],
 };
 /// BatchCreateClueDataRequestDataListEnterprise
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreateClueDataRequestDataListEnterprise {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// A `string` value. Wire name `industryCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub industry_code: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// A `string` value. Wire name `unifiedSocialCreditCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unified_social_credit_code: Option<String>,
 }
 /// Wire schema of [`BatchCreateClueDataRequestDataListEnterprise`].
@@ -178,15 +156,13 @@ pub static BATCH_CREATE_CLUE_DATA_REQUEST_DATA_LIST_ENTERPRISE_SCHEMA: rt::Objec
     ],
 };
 /// BatchCreateClueDataRequestDataListTagIdList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreateClueDataRequestDataListTagIdList {
     /// A `string` value. Wire name `tagId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_id: Option<String>,
     /// A `string` value. Wire name `tagName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
 }
 /// Wire schema of [`BatchCreateClueDataRequestDataListTagIdList`].
@@ -198,18 +174,15 @@ pub static BATCH_CREATE_CLUE_DATA_REQUEST_DATA_LIST_TAG_ID_LIST_SCHEMA: rt::Obje
     ],
 };
 /// BatchCreateClueDataResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreateClueDataResponseBodyResult {
     /// A `string` value. Wire name `clueId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clue_id: Option<String>,
     /// A `string` value. Wire name `dataId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_id: Option<String>,
     /// A `string` value. Wire name `resultCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_code: Option<String>,
 }
 /// Wire schema of [`BatchCreateClueDataResponseBodyResult`].

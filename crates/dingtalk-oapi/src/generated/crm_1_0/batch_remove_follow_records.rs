@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/followRecords/batchRemove`: Batch remove follow records.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Batch remove follow records.
 ///
 /// `POST /v1.0/crm/followRecords/batchRemove`
@@ -25,43 +24,37 @@ pub type BatchRemoveFollowRecordsError = rt::Error<crate::generated::service::Ap
 /// Parameters of [`BatchRemoveFollowRecords`]: Batch remove follow records.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = BatchRemoveFollowRecords)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchRemoveFollowRecordsRequest {
     /// A `list<string>` value. Wire name `instanceIds`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `operatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
 /// The response of [`BatchRemoveFollowRecords`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct BatchRemoveFollowRecordsResponse {
     /// A `list<BatchRemoveFollowRecordsResponseBodyResults>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub results: Vec<BatchRemoveFollowRecordsResponseBodyResults>,
 }
 impl rt::ResponseEnvelope for BatchRemoveFollowRecordsResponse {}
 /// BatchRemoveFollowRecordsResponseBodyResults
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchRemoveFollowRecordsResponseBodyResults {
     /// A `string` value. Wire name `errorCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A `string` value. Wire name `errorMsg`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
     /// A `string` value. Wire name `instanceId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 /// Wire schema of [`BatchRemoveFollowRecordsResponseBodyResults`].

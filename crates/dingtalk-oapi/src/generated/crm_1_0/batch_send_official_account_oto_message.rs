@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/officialAccounts/oToMessages/batchSend`: Batch send official account oto message.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Batch send official account oto message.
 ///
 /// `POST /v1.0/crm/officialAccounts/oToMessages/batchSend`
@@ -27,56 +26,45 @@ pub type BatchSendOfficialAccountOtoMessageError = rt::Error<
 /// Parameters of [`BatchSendOfficialAccountOtoMessage`]: Batch send official account oto message.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = BatchSendOfficialAccountOtoMessage)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequest {
     /// A `string` value. Wire name `accountId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// A `string` value. Wire name `bizId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_id: Option<String>,
     /// A `BatchSendOfficialAccountOtoMessageRequestDetail` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<BatchSendOfficialAccountOtoMessageRequestDetail>,
 }
 /// The response of [`BatchSendOfficialAccountOtoMessage`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageResponse {
     /// A `string` value. Wire name `requestId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// A `BatchSendOfficialAccountOtoMessageResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<BatchSendOfficialAccountOtoMessageResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for BatchSendOfficialAccountOtoMessageResponse {}
 /// BatchSendOfficialAccountOtoMessageRequestDetail
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequestDetail {
     /// A `string` value. Wire name `bizRequestId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_request_id: Option<String>,
     /// A `BatchSendOfficialAccountOtoMessageRequestDetailMessageBody` value. Wire name `messageBody`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_body: Option<BatchSendOfficialAccountOtoMessageRequestDetailMessageBody>,
     /// A `string` value. Wire name `msgType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msg_type: Option<String>,
     /// A `bool` value. Wire name `sendToAll`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_to_all: Option<bool>,
     /// A `list<string>` value. Wire name `userIdList`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id_list: Option<Vec<String>>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageRequestDetail`].
@@ -98,25 +86,21 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_SCHEMA: rt::Ob
     ],
 };
 /// BatchSendOfficialAccountOtoMessageRequestDetailMessageBody
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBody {
     /// A `BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard` value. Wire name `actionCard`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_card: Option<
         BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard,
     >,
     /// A `BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyLink` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyLink>,
     /// A `BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub markdown: Option<
         BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown,
     >,
     /// A `BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyText` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyText>,
 }
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageRequestDetailMessageBody`].
@@ -150,31 +134,25 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_S
     ],
 };
 /// BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard {
     /// A `list<BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList>` value. Wire name `buttonList`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub button_list: Option<
         Vec<
             BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList,
         >,
     >,
     /// A `string` value. Wire name `buttonOrientation`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub button_orientation: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub markdown: Option<String>,
     /// A `string` value. Wire name `singleTitle`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_title: Option<String>,
     /// A `string` value. Wire name `singleUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_url: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard`].
@@ -197,15 +175,13 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_A
     ],
 };
 /// BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList {
     /// A `string` value. Wire name `actionUrl`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_url: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList`].
@@ -217,21 +193,17 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_A
     ],
 };
 /// BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyLink
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyLink {
     /// A `string` value. Wire name `messageUrl`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_url: Option<String>,
     /// A `string` value. Wire name `picUrl`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pic_url: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyLink`].
@@ -245,14 +217,12 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_L
     ],
 };
 /// BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown {
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown`].
@@ -264,11 +234,10 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_M
     ],
 };
 /// BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyText
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyText {
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyText`].
@@ -277,8 +246,8 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_T
     fields: &[rt::FieldSchema::new("content", rt::ParamType::String).required(true)],
 };
 /// BatchSendOfficialAccountOtoMessageResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageResponseBodyResult {
     /// A `string` value. Wire name `openPushId`. Required.

@@ -2,8 +2,7 @@
 
 //! `PUT /v1.0/crm/contacts/batch`: Batch update contacts.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Batch update contacts.
 ///
 /// `PUT /v1.0/crm/contacts/batch`
@@ -25,40 +24,35 @@ pub type BatchUpdateContactsError = rt::Error<crate::generated::service::ApiCode
 /// Parameters of [`BatchUpdateContacts`]: Batch update contacts.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = BatchUpdateContacts)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateContactsRequest {
     /// A `string` value. Wire name `operatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
     /// A `list<BatchUpdateContactsRequestRelationList>` value. Wire name `relationList`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_list: Option<Vec<BatchUpdateContactsRequestRelationList>>,
 }
 /// The response of [`BatchUpdateContacts`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct BatchUpdateContactsResponse {
     /// A `list<BatchUpdateContactsResponseBodyResults>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub results: Vec<BatchUpdateContactsResponseBodyResults>,
 }
 impl rt::ResponseEnvelope for BatchUpdateContactsResponse {}
 /// BatchUpdateContactsRequestRelationList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateContactsRequestRelationList {
     /// A `list<BatchUpdateContactsRequestRelationListBizDataList>` value. Wire name `bizDataList`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_data_list: Option<Vec<BatchUpdateContactsRequestRelationListBizDataList>>,
     /// A `json` value. Wire name `bizExtMap`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_ext_map: Option<rt::JsonValue>,
     /// A `string` value. Wire name `relationId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_id: Option<String>,
 }
 /// Wire schema of [`BatchUpdateContactsRequestRelationList`].
@@ -78,18 +72,15 @@ pub static BATCH_UPDATE_CONTACTS_REQUEST_RELATION_LIST_SCHEMA: rt::ObjectSchema 
     ],
 };
 /// BatchUpdateContactsRequestRelationListBizDataList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateContactsRequestRelationListBizDataList {
     /// A `string` value. Wire name `extendValue`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_value: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 /// Wire schema of [`BatchUpdateContactsRequestRelationListBizDataList`].
@@ -102,21 +93,17 @@ pub static BATCH_UPDATE_CONTACTS_REQUEST_RELATION_LIST_BIZ_DATA_LIST_SCHEMA: rt:
     ],
 };
 /// BatchUpdateContactsResponseBodyResults
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateContactsResponseBodyResults {
     /// A `string` value. Wire name `errorCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A `string` value. Wire name `errorMsg`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
     /// A `string` value. Wire name `relationId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_id: Option<String>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 /// Wire schema of [`BatchUpdateContactsResponseBodyResults`].

@@ -2,8 +2,7 @@
 
 //! `PUT /v1.0/crm/followRecords/batch`: Batch update follow records.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Batch update follow records.
 ///
 /// `PUT /v1.0/crm/followRecords/batch`
@@ -25,37 +24,33 @@ pub type BatchUpdateFollowRecordsError = rt::Error<crate::generated::service::Ap
 /// Parameters of [`BatchUpdateFollowRecords`]: Batch update follow records.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = BatchUpdateFollowRecords)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateFollowRecordsRequest {
     /// A `list<BatchUpdateFollowRecordsRequestInstanceList>` value. Wire name `instanceList`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_list: Option<Vec<BatchUpdateFollowRecordsRequestInstanceList>>,
     /// A `string` value. Wire name `operatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
 /// The response of [`BatchUpdateFollowRecords`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct BatchUpdateFollowRecordsResponse {
     /// A `list<BatchUpdateFollowRecordsResponseBodyResults>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub results: Vec<BatchUpdateFollowRecordsResponseBodyResults>,
 }
 impl rt::ResponseEnvelope for BatchUpdateFollowRecordsResponse {}
 /// BatchUpdateFollowRecordsRequestInstanceList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateFollowRecordsRequestInstanceList {
     /// A `list<BatchUpdateFollowRecordsRequestInstanceListDataArray>` value. Wire name `dataArray`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_array: Option<Vec<BatchUpdateFollowRecordsRequestInstanceListDataArray>>,
     /// A `string` value. Wire name `instanceId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
 }
 /// Wire schema of [`BatchUpdateFollowRecordsRequestInstanceList`].
@@ -75,18 +70,15 @@ pub static BATCH_UPDATE_FOLLOW_RECORDS_REQUEST_INSTANCE_LIST_SCHEMA: rt::ObjectS
     ],
 };
 /// BatchUpdateFollowRecordsRequestInstanceListDataArray
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateFollowRecordsRequestInstanceListDataArray {
     /// A `string` value. Wire name `extendValue`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_value: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 /// Wire schema of [`BatchUpdateFollowRecordsRequestInstanceListDataArray`].
@@ -99,21 +91,17 @@ pub static BATCH_UPDATE_FOLLOW_RECORDS_REQUEST_INSTANCE_LIST_DATA_ARRAY_SCHEMA: 
     ],
 };
 /// BatchUpdateFollowRecordsResponseBodyResults
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateFollowRecordsResponseBodyResults {
     /// A `string` value. Wire name `errorCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A `string` value. Wire name `errorMsg`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
     /// A `string` value. Wire name `instanceId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 /// Wire schema of [`BatchUpdateFollowRecordsResponseBodyResults`].

@@ -2,8 +2,7 @@
 
 //! `PUT /v1.0/crm/relationDatas/batch`: Batch update relation datas.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Batch update relation datas.
 ///
 /// `PUT /v1.0/crm/relationDatas/batch`
@@ -25,48 +24,41 @@ pub type BatchUpdateRelationDatasError = rt::Error<crate::generated::service::Ap
 /// Parameters of [`BatchUpdateRelationDatas`]: Batch update relation datas.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = BatchUpdateRelationDatas)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateRelationDatasRequest {
     /// A `string` value. Wire name `operatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
     /// A `list<BatchUpdateRelationDatasRequestRelationList>` value. Wire name `relationList`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_list: Option<Vec<BatchUpdateRelationDatasRequestRelationList>>,
     /// A `string` value. Wire name `relationType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
     /// A `bool` value. Wire name `skipDuplicateCheck`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_duplicate_check: Option<bool>,
 }
 /// The response of [`BatchUpdateRelationDatas`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct BatchUpdateRelationDatasResponse {
     /// A `list<BatchUpdateRelationDatasResponseBodyResults>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub results: Vec<BatchUpdateRelationDatasResponseBodyResults>,
 }
 impl rt::ResponseEnvelope for BatchUpdateRelationDatasResponse {}
 /// BatchUpdateRelationDatasRequestRelationList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateRelationDatasRequestRelationList {
     /// A `list<BatchUpdateRelationDatasRequestRelationListBizDataList>` value. Wire name `bizDataList`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_data_list: Option<
         Vec<BatchUpdateRelationDatasRequestRelationListBizDataList>,
     >,
     /// A `json` value. Wire name `bizExtMap`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_ext_map: Option<rt::JsonValue>,
     /// A `string` value. Wire name `relationId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_id: Option<String>,
 }
 /// Wire schema of [`BatchUpdateRelationDatasRequestRelationList`].
@@ -86,18 +78,15 @@ pub static BATCH_UPDATE_RELATION_DATAS_REQUEST_RELATION_LIST_SCHEMA: rt::ObjectS
     ],
 };
 /// BatchUpdateRelationDatasRequestRelationListBizDataList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateRelationDatasRequestRelationListBizDataList {
     /// A `string` value. Wire name `extendValue`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_value: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 /// Wire schema of [`BatchUpdateRelationDatasRequestRelationListBizDataList`].
@@ -110,24 +99,20 @@ pub static BATCH_UPDATE_RELATION_DATAS_REQUEST_RELATION_LIST_BIZ_DATA_LIST_SCHEM
     ],
 };
 /// BatchUpdateRelationDatasResponseBodyResults
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateRelationDatasResponseBodyResults {
     /// A `list<string>` value. Wire name `duplicatedRelationIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub duplicated_relation_ids: Vec<String>,
     /// A `string` value. Wire name `errorCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A `string` value. Wire name `errorMsg`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
     /// A `string` value. Wire name `relationId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_id: Option<String>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 /// Wire schema of [`BatchUpdateRelationDatasResponseBodyResults`].

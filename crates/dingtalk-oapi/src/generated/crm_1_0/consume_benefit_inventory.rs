@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/benefitInventories/consume`: Consume benefit inventory.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Consume benefit inventory.
 ///
 /// `POST /v1.0/crm/benefitInventories/consume`
@@ -25,30 +24,25 @@ pub type ConsumeBenefitInventoryError = rt::Error<crate::generated::service::Api
 /// Parameters of [`ConsumeBenefitInventory`]: Consume benefit inventory.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ConsumeBenefitInventory)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConsumeBenefitInventoryRequest {
     /// A `string` value. Wire name `benefitCode`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub benefit_code: Option<String>,
     /// A `string` value. Wire name `bizRequestId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_request_id: Option<String>,
     /// A `i64` value. Wire name `consumeQuota`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consume_quota: Option<i64>,
     /// A `string` value. Wire name `optUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opt_user_id: Option<String>,
 }
 /// The response of [`ConsumeBenefitInventory`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ConsumeBenefitInventoryResponse {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
 }
 impl rt::ResponseEnvelope for ConsumeBenefitInventoryResponse {}

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/customers`: Create customer.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Create customer.
 ///
 /// `POST /v1.0/crm/customers`
@@ -25,61 +24,50 @@ pub type CreateCustomerError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`CreateCustomer`]: Create customer.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = CreateCustomer)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomerRequest {
     /// A `list<CreateCustomerRequestContacts>` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<CreateCustomerRequestContacts>>,
     /// A `string` value. Wire name `creatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_user_id: Option<String>,
     /// A `json` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<rt::JsonValue>,
     /// A `json` value. Wire name `extendData`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_data: Option<rt::JsonValue>,
     /// A `string` value. Wire name `instanceId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// A `string` value. Wire name `objectType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_type: Option<String>,
     /// A `CreateCustomerRequestPermission` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<CreateCustomerRequestPermission>,
     /// A `CreateCustomerRequestSaveOption` value. Wire name `saveOption`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub save_option: Option<CreateCustomerRequestSaveOption>,
 }
 /// The response of [`CreateCustomer`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomerResponse {
     /// A `list<CreateCustomerResponseBodyContacts>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub contacts: Vec<CreateCustomerResponseBodyContacts>,
     /// A `string` value. Wire name `customerInstanceId`. Required.
     pub customer_instance_id: String,
     /// A `string` value. Wire name `objectType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_type: Option<String>,
 }
 impl rt::ResponseEnvelope for CreateCustomerResponse {}
 /// CreateCustomerRequestContacts
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomerRequestContacts {
     /// A `json` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<rt::JsonValue>,
     /// A `json` value. Wire name `extendData`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_data: Option<rt::JsonValue>,
 }
 /// Wire schema of [`CreateCustomerRequestContacts`].
@@ -91,15 +79,13 @@ pub static CREATE_CUSTOMER_REQUEST_CONTACTS_SCHEMA: rt::ObjectSchema = rt::Objec
     ],
 };
 /// CreateCustomerRequestPermission
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomerRequestPermission {
     /// A `list<string>` value. Wire name `ownerStaffIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_staff_ids: Option<Vec<String>>,
     /// A `list<string>` value. Wire name `participantStaffIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant_staff_ids: Option<Vec<String>>,
 }
 /// Wire schema of [`CreateCustomerRequestPermission`].
@@ -117,21 +103,17 @@ pub static CREATE_CUSTOMER_REQUEST_PERMISSION_SCHEMA: rt::ObjectSchema = rt::Obj
     ],
 };
 /// CreateCustomerRequestSaveOption
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomerRequestSaveOption {
     /// A `string` value. Wire name `customerExistedPolicy`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_existed_policy: Option<String>,
     /// A `bool` value. Wire name `skipDuplicateCheck`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_duplicate_check: Option<bool>,
     /// A `i64` value. Wire name `subscribePolicy`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscribe_policy: Option<i64>,
     /// A `bool` value. Wire name `throwExceptionWhileSavingContactFailed`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub throw_exception_while_saving_contact_failed: Option<bool>,
 }
 /// Wire schema of [`CreateCustomerRequestSaveOption`].
@@ -148,12 +130,11 @@ pub static CREATE_CUSTOMER_REQUEST_SAVE_OPTION_SCHEMA: rt::ObjectSchema = rt::Ob
     ],
 };
 /// CreateCustomerResponseBodyContacts
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomerResponseBodyContacts {
     /// A `string` value. Wire name `contactInstanceId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_instance_id: Option<String>,
 }
 /// Wire schema of [`CreateCustomerResponseBodyContacts`].

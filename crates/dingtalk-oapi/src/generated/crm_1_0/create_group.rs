@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/groups`: Create group.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Create group.
 ///
 /// `POST /v1.0/crm/groups`
@@ -25,27 +24,23 @@ pub type CreateGroupError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`CreateGroup`]: Create group.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = CreateGroup)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupRequest {
     /// A `string` value. Wire name `groupName`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
     /// A `string` value. Wire name `memberUserIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_user_ids: Option<String>,
     /// A `string` value. Wire name `ownerUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_id: Option<String>,
     /// A `string` value. Wire name `relationType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
 /// The response of [`CreateGroup`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupResponse {
     /// A `string` value. Wire name `openConversationId`. Required.

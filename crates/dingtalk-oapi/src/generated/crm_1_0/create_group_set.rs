@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/groupSets`: Create group set.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Create group set.
 ///
 /// `POST /v1.0/crm/groupSets`
@@ -25,105 +24,80 @@ pub type CreateGroupSetError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`CreateGroupSet`]: Create group set.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = CreateGroupSet)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupSetRequest {
     /// A `string` value. Wire name `creatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_user_id: Option<String>,
     /// A `string` value. Wire name `managerUserIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager_user_ids: Option<String>,
     /// A `i64` value. Wire name `memberQuota`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_quota: Option<i64>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
     /// A `i64` value. Wire name `noticeToped`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice_toped: Option<i64>,
     /// A `string` value. Wire name `ownerUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_id: Option<String>,
     /// A `string` value. Wire name `relationType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
     /// A `string` value. Wire name `templateId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub welcome: Option<String>,
 }
 /// The response of [`CreateGroupSet`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupSetResponse {
     /// A `string` value. Wire name `gmtCreate`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create: Option<String>,
     /// A `string` value. Wire name `gmtModified`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_modified: Option<String>,
     /// A `string` value. Wire name `inviteLink`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invite_link: Option<String>,
     /// A `string` value. Wire name `lastOpenConversationId`. Required.
     pub last_open_conversation_id: String,
     /// A `list<CreateGroupSetResponseBodyManager>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub manager: Vec<CreateGroupSetResponseBodyManager>,
     /// A `string` value. Wire name `managerUserIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager_user_ids: Option<String>,
     /// A `i64` value. Wire name `memberCount`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_count: Option<i64>,
     /// A `i64` value. Wire name `memberQuota`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_quota: Option<i64>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
     /// A `i64` value. Wire name `noticeToped`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice_toped: Option<i64>,
     /// A `string` value. Wire name `openGroupSetId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_group_set_id: Option<String>,
     /// A `CreateGroupSetResponseBodyOwner` value. Required.
     pub owner: CreateGroupSetResponseBodyOwner,
     /// A `string` value. Wire name `ownerUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_id: Option<String>,
     /// A `string` value. Wire name `relationType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
     /// A `string` value. Wire name `templateId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
 }
 impl rt::ResponseEnvelope for CreateGroupSetResponse {}
 /// CreateGroupSetResponseBodyManager
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupSetResponseBodyManager {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value. Wire name `userId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// Wire schema of [`CreateGroupSetResponseBodyManager`].
@@ -135,15 +109,13 @@ pub static CREATE_GROUP_SET_RESPONSE_BODY_MANAGER_SCHEMA: rt::ObjectSchema = rt:
     ],
 };
 /// CreateGroupSetResponseBodyOwner
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupSetResponseBodyOwner {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value. Wire name `userId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// Wire schema of [`CreateGroupSetResponseBodyOwner`].

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/relations/metas/create`: Create relation meta.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Create relation meta.
 ///
 /// `POST /v1.0/crm/relations/metas/create`
@@ -25,25 +24,22 @@ pub type CreateRelationMetaError = rt::Error<crate::generated::service::ApiCode>
 /// Parameters of [`CreateRelationMeta`]: Create relation meta.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = CreateRelationMeta)]
 #[non_exhaustive]
 pub struct CreateRelationMetaRequest {
     /// A `string` value. Wire name `operatorUserId`. Required.
-    #[serde(rename = "operatorUserId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "operatorUserId")]
     pub operator_user_id: Option<String>,
     /// A `CreateRelationMetaRequestRelationMetaDto` value. Wire name `relationMetaDTO`. Required.
-    #[serde(rename = "relationMetaDTO")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "relationMetaDTO")]
     pub relation_meta_dto: Option<CreateRelationMetaRequestRelationMetaDto>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
 }
 /// The response of [`CreateRelationMeta`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateRelationMetaResponse {
     /// A `string` value. Wire name `relationType`. Required.
@@ -51,21 +47,17 @@ pub struct CreateRelationMetaResponse {
 }
 impl rt::ResponseEnvelope for CreateRelationMetaResponse {}
 /// CreateRelationMetaRequestRelationMetaDto
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateRelationMetaRequestRelationMetaDto {
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desc: Option<String>,
     /// A `list<CreateRelationMetaRequestRelationMetaDtoItems>` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<CreateRelationMetaRequestRelationMetaDtoItems>>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value. Wire name `relationType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
 /// Wire schema of [`CreateRelationMetaRequestRelationMetaDto`].
@@ -87,15 +79,13 @@ pub static CREATE_RELATION_META_REQUEST_RELATION_META_DTO_SCHEMA: rt::ObjectSche
     ],
 };
 /// CreateRelationMetaRequestRelationMetaDtoItems
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateRelationMetaRequestRelationMetaDtoItems {
     /// A `string` value. Wire name `componentName`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub component_name: Option<String>,
     /// A `CreateRelationMetaRequestRelationMetaDtoItemsProps` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub props: Option<CreateRelationMetaRequestRelationMetaDtoItemsProps>,
 }
 /// Wire schema of [`CreateRelationMetaRequestRelationMetaDtoItems`].
@@ -113,75 +103,53 @@ pub static CREATE_RELATION_META_REQUEST_RELATION_META_DTO_ITEMS_SCHEMA: rt::Obje
     ],
 };
 /// CreateRelationMetaRequestRelationMetaDtoItemsProps
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateRelationMetaRequestRelationMetaDtoItemsProps {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub align: Option<String>,
     /// A `string` value. Wire name `bizAlias`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_alias: Option<String>,
     /// A `i64` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub choice: Option<i64>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled: Option<bool>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<bool>,
     /// A `string` value. Wire name `fieldId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_id: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invisible: Option<bool>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// A `bool` value. Wire name `labelEditableFreeze`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label_editable_freeze: Option<bool>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
     /// A `string` value. Wire name `needDetail`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub need_detail: Option<String>,
     /// A `string` value. Wire name `notPrint`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_print: Option<String>,
     /// A `string` value. Wire name `notUpper`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_upper: Option<String>,
     /// A `list<CreateRelationMetaRequestRelationMetaDtoItemsPropsOptions>` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<CreateRelationMetaRequestRelationMetaDtoItemsPropsOptions>>,
     /// A `bool` value. Wire name `payEnable`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pay_enable: Option<bool>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
     /// A `bool` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
     /// A `bool` value. Wire name `requiredEditableFreeze`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required_editable_freeze: Option<bool>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sortable: Option<bool>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
 /// Wire schema of [`CreateRelationMetaRequestRelationMetaDtoItemsProps`].
@@ -220,14 +188,12 @@ pub static CREATE_RELATION_META_REQUEST_RELATION_META_DTO_ITEMS_PROPS_SCHEMA: rt
     ],
 };
 /// CreateRelationMetaRequestRelationMetaDtoItemsPropsOptions
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct CreateRelationMetaRequestRelationMetaDtoItemsPropsOptions {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 /// Wire schema of [`CreateRelationMetaRequestRelationMetaDtoItemsPropsOptions`].

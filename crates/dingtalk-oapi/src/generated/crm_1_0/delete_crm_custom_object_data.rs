@@ -2,8 +2,7 @@
 
 //! `DELETE /v1.0/crm/customObjectDatas/instances/{instanceId}`: Delete crm custom object data.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Delete crm custom object data.
 ///
 /// `DELETE /v1.0/crm/customObjectDatas/instances/{instanceId}`
@@ -25,21 +24,19 @@ pub type DeleteCrmCustomObjectDataError = rt::Error<crate::generated::service::A
 /// Parameters of [`DeleteCrmCustomObjectData`]: Delete crm custom object data.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = DeleteCrmCustomObjectData)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCrmCustomObjectDataRequest {
     /// A `string` value. Wire name `instanceId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// A `string` value. Wire name `formCode`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_code: Option<String>,
 }
 /// The response of [`DeleteCrmCustomObjectData`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCrmCustomObjectDataResponse {
     /// A `string` value. Wire name `instanceId`. Required.

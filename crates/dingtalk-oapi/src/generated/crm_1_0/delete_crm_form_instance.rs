@@ -2,8 +2,7 @@
 
 //! `DELETE /v1.0/crm/formInstances/{instanceId}`: Delete crm form instance.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Delete crm form instance.
 ///
 /// `DELETE /v1.0/crm/formInstances/{instanceId}`
@@ -25,28 +24,24 @@ pub type DeleteCrmFormInstanceError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`DeleteCrmFormInstance`]: Delete crm form instance.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = DeleteCrmFormInstance)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCrmFormInstanceRequest {
     /// A `string` value. Wire name `instanceId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// A `string` value. Wire name `currentOperatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_operator_user_id: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// The response of [`DeleteCrmFormInstance`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCrmFormInstanceResponse {
     /// A `string` value. Wire name `instanceId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
 }
 impl rt::ResponseEnvelope for DeleteCrmFormInstanceResponse {}

@@ -2,8 +2,7 @@
 
 //! `DELETE /v1.0/crm/personalCustomers/{dataId}`: Delete crm personal customer.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Delete crm personal customer.
 ///
 /// `DELETE /v1.0/crm/personalCustomers/{dataId}`
@@ -25,24 +24,21 @@ pub type DeleteCrmPersonalCustomerError = rt::Error<crate::generated::service::A
 /// Parameters of [`DeleteCrmPersonalCustomer`]: Delete crm personal customer.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = DeleteCrmPersonalCustomer)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCrmPersonalCustomerRequest {
     /// A `string` value. Wire name `dataId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_id: Option<String>,
     /// A `string` value. Wire name `currentOperatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_operator_user_id: Option<String>,
     /// A `string` value. Wire name `relationType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
 /// The response of [`DeleteCrmPersonalCustomer`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCrmPersonalCustomerResponse {
     /// A `string` value. Wire name `instanceId`. Required.

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/leads/remove`: Delete leads.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Delete leads.
 ///
 /// `POST /v1.0/crm/leads/remove`
@@ -25,22 +24,21 @@ pub type DeleteLeadsError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`DeleteLeads`]: Delete leads.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = DeleteLeads)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteLeadsRequest {
     /// A `list<string>` value. Wire name `outLeadsIds`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_leads_ids: Option<Vec<String>>,
 }
 /// The response of [`DeleteLeads`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteLeadsResponse {
     /// A `list<string>` value. Wire name `outLeadsIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub out_leads_ids: Vec<String>,
 }
 impl rt::ResponseEnvelope for DeleteLeadsResponse {}

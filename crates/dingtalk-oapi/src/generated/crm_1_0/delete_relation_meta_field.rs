@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/relations/metas/fields/remove`: Delete relation meta field.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Delete relation meta field.
 ///
 /// `POST /v1.0/crm/relations/metas/fields/remove`
@@ -25,27 +24,23 @@ pub type DeleteRelationMetaFieldError = rt::Error<crate::generated::service::Api
 /// Parameters of [`DeleteRelationMetaField`]: Delete relation meta field.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = DeleteRelationMetaField)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteRelationMetaFieldRequest {
     /// A `list<string>` value. Wire name `fieldIdList`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_id_list: Option<Vec<String>>,
     /// A `string` value. Wire name `operatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
     /// A `string` value. Wire name `relationType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
 }
 /// The response of [`DeleteRelationMetaField`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteRelationMetaFieldResponse {
     /// A `string` value. Wire name `relationType`. Required.

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/crm/personalCustomers/objectMeta`: Describe crm personal customer object meta.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Describe crm personal customer object meta.
 ///
 /// `GET /v1.0/crm/personalCustomers/objectMeta`
@@ -27,82 +26,68 @@ pub type DescribeCrmPersonalCustomerObjectMetaError = rt::Error<
 /// Parameters of [`DescribeCrmPersonalCustomerObjectMeta`]: Describe crm personal customer object meta.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = DescribeCrmPersonalCustomerObjectMeta)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeCrmPersonalCustomerObjectMetaRequest {
     /// A `string` value. Wire name `relationType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
 /// The response of [`DescribeCrmPersonalCustomerObjectMeta`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeCrmPersonalCustomerObjectMetaResponse {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customized: Option<bool>,
     /// A `list<DescribeCrmPersonalCustomerObjectMetaResponseBodyFields>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub fields: Vec<DescribeCrmPersonalCustomerObjectMetaResponseBodyFields>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 impl rt::ResponseEnvelope for DescribeCrmPersonalCustomerObjectMetaResponse {}
 /// DescribeCrmPersonalCustomerObjectMetaResponseBodyFields
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFields {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customized: Option<bool>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nillable: Option<bool>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quote: Option<bool>,
     /// A `list<DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFields>` value. Wire name `referenceFields`.
-    #[serde(default)]
+    #[wire(default)]
     pub reference_fields: Vec<
         DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFields,
     >,
     /// A `string` value. Wire name `referenceTo`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_to: Option<String>,
     /// A `list<DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsRollUpSummaryFields>` value. Wire name `rollUpSummaryFields`.
-    #[serde(default)]
+    #[wire(default)]
     pub roll_up_summary_fields: Vec<
         DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsRollUpSummaryFields,
     >,
     /// A `list<DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsSelectOptions>` value. Wire name `selectOptions`.
-    #[serde(default)]
+    #[wire(default)]
     pub select_options: Vec<
         DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsSelectOptions,
     >,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
 /// Wire schema of [`DescribeCrmPersonalCustomerObjectMetaResponseBodyFields`].
@@ -145,32 +130,26 @@ pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_RESPONSE_BODY_FIELDS_SCHEM
     ],
 };
 /// DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFields
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFields {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nillable: Option<bool>,
     /// A `list<DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFieldsSelectOptions>` value. Wire name `selectOptions`.
-    #[serde(default)]
+    #[wire(default)]
     pub select_options: Vec<
         DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFieldsSelectOptions,
     >,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
 /// Wire schema of [`DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFields`].
@@ -194,14 +173,12 @@ pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_RESPONSE_BODY_FIELDS_REFER
     ],
 };
 /// DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFieldsSelectOptions
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFieldsSelectOptions {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 /// Wire schema of [`DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFieldsSelectOptions`].
@@ -213,7 +190,7 @@ pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_RESPONSE_BODY_FIELDS_REFER
     ],
 };
 /// DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsRollUpSummaryFields
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsRollUpSummaryFields {
     /// A `string` value. Required.
@@ -230,14 +207,12 @@ pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_RESPONSE_BODY_FIELDS_ROLL_
     ],
 };
 /// DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsSelectOptions
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsSelectOptions {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 /// Wire schema of [`DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsSelectOptions`].

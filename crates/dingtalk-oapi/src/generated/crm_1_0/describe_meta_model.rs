@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/metas/models/query`: Describe meta model.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Describe meta model.
 ///
 /// `POST /v1.0/crm/metas/models/query`
@@ -25,34 +24,31 @@ pub type DescribeMetaModelError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`DescribeMetaModel`]: Describe meta model.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = DescribeMetaModel)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelRequest {
     /// A `list<string>` value. Wire name `bizTypes`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_types: Option<Vec<String>>,
     /// A `string` value. Wire name `operatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
 }
 /// The response of [`DescribeMetaModel`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponse {
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoList>` value. Wire name `metaModelDTOList`. Required.
-    #[serde(rename = "metaModelDTOList")]
-    #[serde(default)]
+    #[wire(rename = "metaModelDTOList")]
+    #[wire(default)]
     pub meta_model_dtolist: Vec<DescribeMetaModelResponseBodyMetaModelDtoList>,
 }
 impl rt::ResponseEnvelope for DescribeMetaModelResponse {}
 /// DescribeMetaModelResponseBodyMetaModelDtoList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoList {
     /// A `string` value. Wire name `creatorUserId`. Required.
@@ -64,7 +60,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoList {
     /// A `string` value. Wire name `gmtModified`. Required.
     pub gmt_modified: String,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItems>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub items: Vec<DescribeMetaModelResponseBodyMetaModelDtoListItems>,
     /// A `string` value. Required.
     pub name: String,
@@ -99,12 +95,12 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_SCHEMA: rt::Obj
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItems
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItems {
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildren>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub children: Vec<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildren>,
     /// A `string` value. Wire name `componentName`. Required.
     pub component_name: String,
@@ -135,8 +131,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_SCHEMA: r
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildren
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildren {
     /// A `string` value. Wire name `componentName`. Required.
@@ -159,8 +155,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps {
     /// A `string` value. Wire name `actionName`. Required.
@@ -168,7 +164,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps {
     /// A `string` value. Required.
     pub align: String,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsAvailableTemplates>` value. Wire name `availableTemplates`.
-    #[serde(default)]
+    #[wire(default)]
     pub available_templates: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsAvailableTemplates,
     >,
@@ -179,12 +175,10 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps {
     /// A `string` value. Required.
     pub content: String,
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSource` value. Wire name `dataSource`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_source: Option<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSource,
     >,
     /// A `string` value. Wire name `defaultColor`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_color: Option<String>,
     /// A `bool` value. Required.
     pub disabled: bool,
@@ -195,7 +189,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps {
     /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub fields: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields,
     >,
@@ -222,7 +216,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps {
     /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptions>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub options: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptions,
     >,
@@ -235,7 +229,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps {
     /// A `i64` value. Required.
     pub ratio: i64,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSource>` value. Wire name `relateSource`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub relate_source: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSource,
     >,
@@ -244,14 +238,14 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps {
     /// A `bool` value. Wire name `requiredEditableFreeze`. Required.
     pub required_editable_freeze: bool,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRule>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub rule: Vec<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRule>,
     /// A `bool` value. Required.
     pub sortable: bool,
     /// A `bool` value. Required.
     pub spread: bool,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsStatField>` value. Wire name `statField`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub stat_field: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsStatField,
     >,
@@ -364,14 +358,12 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsAvailableTemplates
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsAvailableTemplates {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsAvailableTemplates`].
@@ -383,7 +375,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSource
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSource {
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParams` value. Required.
@@ -415,11 +407,11 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParams
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParams {
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParamsFilters>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub filters: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParamsFilters,
     >,
@@ -440,8 +432,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParamsFilters
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParamsFilters {
     /// A `string` value. Wire name `fieldId`. Required.
@@ -464,8 +456,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceTarget
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceTarget {
     /// A `i64` value. Wire name `appType`. Required.
@@ -488,8 +480,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields {
     /// A `string` value. Wire name `componentName`. Required.
@@ -512,8 +504,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelateProps
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelateProps {
     /// A `string` value. Required.
@@ -551,7 +543,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields
     /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptions>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub options: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptions,
     >,
@@ -568,7 +560,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields
     /// A `bool` value. Required.
     pub spread: bool,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsStatField>` value. Wire name `statField`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub stat_field: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsStatField,
     >,
@@ -631,7 +623,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptions
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptions {
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension` value. Required.
@@ -657,8 +649,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension {
     /// A `bool` value. Wire name `editFreeze`. Required.
@@ -670,8 +662,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsStatField
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsStatField {
     /// A `string` value. Wire name `fieldId`. Required.
@@ -694,7 +686,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptions
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptions {
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptionsExtension` value. Required.
@@ -720,8 +712,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptionsExtension
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptionsExtension {
     /// A `bool` value. Wire name `editFreeze`. Required.
@@ -733,19 +725,18 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSource
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSource {
     /// A `string` value. Wire name `bizType`. Required.
     pub biz_type: String,
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSource` value. Wire name `dataSource`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_source: Option<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSource,
     >,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFields>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub fields: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFields,
     >,
@@ -773,7 +764,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSource
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSource {
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParams` value. Required.
@@ -805,11 +796,11 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParams
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParams {
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub filters: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters,
     >,
@@ -830,8 +821,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters {
     /// A `string` value. Wire name `fieldId`. Required.
@@ -854,8 +845,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceTarget
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceTarget {
     /// A `i64` value. Wire name `appType`. Required.
@@ -878,8 +869,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFields
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFields {
     /// A `string` value. Wire name `componentName`. Required.
@@ -902,8 +893,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelateProps
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelateProps {
     /// A `string` value. Required.
@@ -937,7 +928,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelate
     /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub options: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions,
     >,
@@ -952,7 +943,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelate
     /// A `bool` value. Wire name `requiredEditableFreeze`. Required.
     pub required_editable_freeze: bool,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField>` value. Wire name `statField`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub stat_field: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField,
     >,
@@ -1009,7 +1000,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions {
     /// A `string` value. Required.
@@ -1026,8 +1017,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField {
     /// A `string` value. Wire name `fieldId`. Required.
@@ -1050,7 +1041,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRule
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRule {
     /// A `string` value. Required.
@@ -1067,8 +1058,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsStatField
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsStatField {
     /// A `string` value. Wire name `fieldId`. Required.
@@ -1091,8 +1082,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsProps
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsProps {
     /// A `string` value. Wire name `actionName`. Required.
@@ -1100,12 +1091,12 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsProps {
     /// A `string` value. Required.
     pub align: String,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsAvailableTemplates>` value. Wire name `availableTemplates`.
-    #[serde(default)]
+    #[wire(default)]
     pub available_templates: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsAvailableTemplates,
     >,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkage>` value. Wire name `behaviorLinkage`.
-    #[serde(default)]
+    #[wire(default)]
     pub behavior_linkage: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkage,
     >,
@@ -1116,12 +1107,10 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsProps {
     /// A `string` value. Required.
     pub content: String,
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSource` value. Wire name `dataSource`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_source: Option<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSource,
     >,
     /// A `string` value. Wire name `defaultColor`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_color: Option<String>,
     /// A `bool` value. Required.
     pub disabled: bool,
@@ -1132,7 +1121,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsProps {
     /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFields>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub fields: Vec<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFields>,
     /// A `string` value. Required.
     pub format: String,
@@ -1161,7 +1150,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsProps {
     /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptions>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub options: Vec<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptions>,
     /// A `bool` value. Wire name `payEnable`. Required.
     pub pay_enable: bool,
@@ -1172,7 +1161,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsProps {
     /// A `i64` value. Required.
     pub ratio: i64,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSource>` value. Wire name `relateSource`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub relate_source: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSource,
     >,
@@ -1181,14 +1170,14 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsProps {
     /// A `bool` value. Wire name `requiredEditableFreeze`. Required.
     pub required_editable_freeze: bool,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRule>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub rule: Vec<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRule>,
     /// A `bool` value. Required.
     pub sortable: bool,
     /// A `bool` value. Required.
     pub spread: bool,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsStatField>` value. Wire name `statField`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub stat_field: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsStatField,
     >,
@@ -1311,14 +1300,12 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_SCH
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsAvailableTemplates
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsAvailableTemplates {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsAvailableTemplates`].
@@ -1330,15 +1317,14 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_AVA
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkage
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkage {
     /// A `string` value. Wire name `optionKey`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub option_key: Option<String>,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkageTargets>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub targets: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkageTargets,
     >,
@@ -1359,15 +1345,13 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_BEH
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkageTargets
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkageTargets {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub behavior: Option<String>,
     /// A `string` value. Wire name `fieldId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_id: Option<String>,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkageTargets`].
@@ -1379,18 +1363,16 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_BEH
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSource
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSource {
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParams` value. Required.
     pub params: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParams,
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceTarget` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceTarget,
     >,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSource`].
@@ -1414,11 +1396,11 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_DAT
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParams
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParams {
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParamsFilters>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub filters: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParamsFilters,
     >,
@@ -1439,8 +1421,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_DAT
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParamsFilters
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParamsFilters {
     /// A `string` value. Wire name `fieldId`. Required.
@@ -1463,21 +1445,17 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_DAT
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceTarget
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceTarget {
     /// A `i64` value. Wire name `appType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_type: Option<i64>,
     /// A `string` value. Wire name `appUuid`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_uuid: Option<String>,
     /// A `string` value. Wire name `bizType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_type: Option<String>,
     /// A `string` value. Wire name `formCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_code: Option<String>,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceTarget`].
@@ -1491,8 +1469,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_DAT
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFields
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFields {
     /// A `string` value. Wire name `componentName`. Required.
@@ -1515,8 +1493,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIE
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelateProps
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelateProps {
     /// A `string` value. Required.
@@ -1554,7 +1532,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePr
     /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptions>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub options: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptions,
     >,
@@ -1571,7 +1549,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePr
     /// A `bool` value. Required.
     pub spread: bool,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsStatField>` value. Wire name `statField`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub stat_field: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsStatField,
     >,
@@ -1634,7 +1612,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIE
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptions
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptions {
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptionsExtension` value. Required.
@@ -1660,8 +1638,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIE
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptionsExtension
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptionsExtension {
     /// A `bool` value. Wire name `editFreeze`. Required.
@@ -1673,8 +1651,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIE
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsStatField
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsStatField {
     /// A `string` value. Wire name `fieldId`. Required.
@@ -1697,7 +1675,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIE
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptions
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptions {
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptionsExtension` value. Required.
@@ -1726,8 +1704,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_OPT
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptionsExtension
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptionsExtension {
     /// A `bool` value. Wire name `editFreeze`. Required.
@@ -1739,19 +1717,18 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_OPT
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSource
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSource {
     /// A `string` value. Wire name `bizType`. Required.
     pub biz_type: String,
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSource` value. Wire name `dataSource`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_source: Option<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSource,
     >,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFields>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub fields: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFields,
     >,
@@ -1779,7 +1756,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSource
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSource {
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParams` value. Required.
@@ -1811,11 +1788,11 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParams
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParams {
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParamsFilters>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub filters: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParamsFilters,
     >,
@@ -1836,8 +1813,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParamsFilters
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParamsFilters {
     /// A `string` value. Wire name `fieldId`. Required.
@@ -1860,8 +1837,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceTarget
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceTarget {
     /// A `i64` value. Wire name `appType`. Required.
@@ -1884,8 +1861,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFields
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFields {
     /// A `string` value. Wire name `componentName`. Required.
@@ -1908,8 +1885,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelateProps
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelateProps {
     /// A `string` value. Required.
@@ -1943,7 +1920,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFi
     /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptions>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub options: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptions,
     >,
@@ -1958,7 +1935,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFi
     /// A `bool` value. Wire name `requiredEditableFreeze`. Required.
     pub required_editable_freeze: bool,
     /// A `list<DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsStatField>` value. Wire name `statField`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub stat_field: Vec<
         DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsStatField,
     >,
@@ -2015,7 +1992,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptions
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptions {
     /// A `DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension` value. Required.
@@ -2041,8 +2018,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension {
     /// A `bool` value. Wire name `editFreeze`. Required.
@@ -2054,8 +2031,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsStatField
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsStatField {
     /// A `string` value. Wire name `fieldId`. Required.
@@ -2078,7 +2055,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_REL
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRule
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRule {
     /// A `string` value. Required.
@@ -2095,8 +2072,8 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RUL
     ],
 };
 /// DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsStatField
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsStatField {
     /// A `string` value. Wire name `fieldId`. Required.

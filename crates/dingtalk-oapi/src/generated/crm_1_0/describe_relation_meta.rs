@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/relations/metas/query`: Describe relation meta.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Describe relation meta.
 ///
 /// `POST /v1.0/crm/relations/metas/query`
@@ -25,34 +24,31 @@ pub type DescribeRelationMetaError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`DescribeRelationMeta`]: Describe relation meta.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = DescribeRelationMeta)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaRequest {
     /// A `string` value. Wire name `operatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
     /// A `list<string>` value. Wire name `relationTypes`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_types: Option<Vec<String>>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
 }
 /// The response of [`DescribeRelationMeta`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponse {
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoList>` value. Wire name `relationMetaDTOList`. Required.
-    #[serde(rename = "relationMetaDTOList")]
-    #[serde(default)]
+    #[wire(rename = "relationMetaDTOList")]
+    #[wire(default)]
     pub relation_meta_dtolist: Vec<DescribeRelationMetaResponseBodyRelationMetaDtoList>,
 }
 impl rt::ResponseEnvelope for DescribeRelationMetaResponse {}
 /// DescribeRelationMetaResponseBodyRelationMetaDtoList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoList {
     /// A `string` value. Wire name `creatorUserId`. Required.
@@ -64,7 +60,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoList {
     /// A `string` value. Wire name `gmtModified`. Required.
     pub gmt_modified: String,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItems>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub items: Vec<DescribeRelationMetaResponseBodyRelationMetaDtoListItems>,
     /// A `string` value. Required.
     pub name: String,
@@ -99,12 +95,12 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_SCHEMA: r
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItems
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItems {
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildren>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub children: Vec<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildren>,
     /// A `string` value. Wire name `componentName`. Required.
     pub component_name: String,
@@ -135,8 +131,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_SCH
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildren
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildren {
     /// A `string` value. Wire name `componentName`. Required.
@@ -159,8 +155,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps {
     /// A `string` value. Wire name `actionName`. Required.
@@ -168,7 +164,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     /// A `string` value. Required.
     pub align: String,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsAvailableTemplates>` value. Wire name `availableTemplates`.
-    #[serde(default)]
+    #[wire(default)]
     pub available_templates: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsAvailableTemplates,
     >,
@@ -179,12 +175,10 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     /// A `string` value. Required.
     pub content: String,
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSource` value. Wire name `dataSource`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_source: Option<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSource,
     >,
     /// A `string` value. Wire name `defaultColor`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_color: Option<String>,
     /// A `bool` value. Required.
     pub disabled: bool,
@@ -195,7 +189,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFields>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub fields: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFields,
     >,
@@ -222,7 +216,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptions>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub options: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptions,
     >,
@@ -235,7 +229,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     /// A `i64` value. Required.
     pub ratio: i64,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSource>` value. Wire name `relateSource`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub relate_source: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSource,
     >,
@@ -244,7 +238,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     /// A `bool` value. Wire name `requiredEditableFreeze`. Required.
     pub required_editable_freeze: bool,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRule>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub rule: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRule,
     >,
@@ -253,7 +247,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     /// A `bool` value. Required.
     pub spread: bool,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsStatField>` value. Wire name `statField`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub stat_field: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsStatField,
     >,
@@ -366,14 +360,12 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsAvailableTemplates
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsAvailableTemplates {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsAvailableTemplates`].
@@ -385,7 +377,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSource
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSource {
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParams` value. Required.
@@ -417,11 +409,11 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParams
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParams {
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParamsFilters>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub filters: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParamsFilters,
     >,
@@ -442,8 +434,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParamsFilters
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParamsFilters {
     /// A `string` value. Wire name `fieldId`. Required.
@@ -466,8 +458,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceTarget
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceTarget {
     /// A `i64` value. Wire name `appType`. Required.
@@ -490,8 +482,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFields
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFields {
     /// A `string` value. Wire name `componentName`. Required.
@@ -514,8 +506,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelateProps
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelateProps {
     /// A `string` value. Required.
@@ -553,7 +545,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptions>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub options: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptions,
     >,
@@ -570,7 +562,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     /// A `bool` value. Required.
     pub spread: bool,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsStatField>` value. Wire name `statField`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub stat_field: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsStatField,
     >,
@@ -633,7 +625,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptions
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptions {
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension` value. Required.
@@ -659,8 +651,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension {
     /// A `bool` value. Wire name `editFreeze`. Required.
@@ -672,8 +664,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsStatField
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsStatField {
     /// A `string` value. Wire name `fieldId`. Required.
@@ -696,7 +688,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptions
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptions {
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptionsExtension` value. Required.
@@ -722,8 +714,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptionsExtension
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptionsExtension {
     /// A `bool` value. Wire name `editFreeze`. Required.
@@ -735,19 +727,18 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSource
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSource {
     /// A `string` value. Wire name `bizType`. Required.
     pub biz_type: String,
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSource` value. Wire name `dataSource`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_source: Option<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSource,
     >,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFields>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub fields: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFields,
     >,
@@ -775,7 +766,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSource
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSource {
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParams` value. Required.
@@ -807,11 +798,11 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParams
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParams {
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub filters: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters,
     >,
@@ -832,8 +823,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters {
     /// A `string` value. Wire name `fieldId`. Required.
@@ -856,8 +847,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceTarget
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceTarget {
     /// A `i64` value. Wire name `appType`. Required.
@@ -880,8 +871,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFields
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFields {
     /// A `string` value. Wire name `componentName`. Required.
@@ -904,8 +895,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelateProps
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelateProps {
     /// A `string` value. Required.
@@ -939,7 +930,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub options: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions,
     >,
@@ -954,7 +945,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     /// A `bool` value. Wire name `requiredEditableFreeze`. Required.
     pub required_editable_freeze: bool,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField>` value. Wire name `statField`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub stat_field: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField,
     >,
@@ -1011,7 +1002,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions {
     /// A `string` value. Required.
@@ -1028,8 +1019,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField {
     /// A `string` value. Wire name `fieldId`. Required.
@@ -1052,7 +1043,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRule
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRule {
     /// A `string` value. Required.
@@ -1069,8 +1060,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsStatField
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsStatField {
     /// A `string` value. Wire name `fieldId`. Required.
@@ -1093,8 +1084,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHI
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps {
     /// A `string` value. Wire name `actionName`. Required.
@@ -1102,12 +1093,12 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps {
     /// A `string` value. Required.
     pub align: String,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsAvailableTemplates>` value. Wire name `availableTemplates`.
-    #[serde(default)]
+    #[wire(default)]
     pub available_templates: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsAvailableTemplates,
     >,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkage>` value. Wire name `behaviorLinkage`.
-    #[serde(default)]
+    #[wire(default)]
     pub behavior_linkage: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkage,
     >,
@@ -1118,12 +1109,10 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps {
     /// A `string` value. Required.
     pub content: String,
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSource` value. Wire name `dataSource`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_source: Option<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSource,
     >,
     /// A `string` value. Wire name `defaultColor`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_color: Option<String>,
     /// A `bool` value. Required.
     pub disabled: bool,
@@ -1134,7 +1123,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps {
     /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFields>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub fields: Vec<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFields>,
     /// A `string` value. Required.
     pub format: String,
@@ -1163,7 +1152,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps {
     /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptions>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub options: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptions,
     >,
@@ -1176,7 +1165,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps {
     /// A `i64` value. Required.
     pub ratio: i64,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSource>` value. Wire name `relateSource`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub relate_source: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSource,
     >,
@@ -1185,14 +1174,14 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps {
     /// A `bool` value. Wire name `requiredEditableFreeze`. Required.
     pub required_editable_freeze: bool,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRule>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub rule: Vec<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRule>,
     /// A `bool` value. Required.
     pub sortable: bool,
     /// A `bool` value. Required.
     pub spread: bool,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsStatField>` value. Wire name `statField`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub stat_field: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsStatField,
     >,
@@ -1315,14 +1304,12 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsAvailableTemplates
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsAvailableTemplates {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsAvailableTemplates`].
@@ -1334,15 +1321,14 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkage
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkage {
     /// A `string` value. Wire name `optionKey`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub option_key: Option<String>,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkageTargets>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub targets: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkageTargets,
     >,
@@ -1363,15 +1349,13 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkageTargets
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkageTargets {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub behavior: Option<String>,
     /// A `string` value. Wire name `fieldId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_id: Option<String>,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkageTargets`].
@@ -1383,18 +1367,16 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSource
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSource {
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParams` value. Required.
     pub params: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParams,
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceTarget` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceTarget,
     >,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSource`].
@@ -1418,11 +1400,11 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParams
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParams {
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParamsFilters>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub filters: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParamsFilters,
     >,
@@ -1443,8 +1425,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParamsFilters
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParamsFilters {
     /// A `string` value. Wire name `fieldId`. Required.
@@ -1467,21 +1449,17 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceTarget
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceTarget {
     /// A `i64` value. Wire name `appType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_type: Option<i64>,
     /// A `string` value. Wire name `appUuid`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_uuid: Option<String>,
     /// A `string` value. Wire name `bizType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_type: Option<String>,
     /// A `string` value. Wire name `formCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_code: Option<String>,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceTarget`].
@@ -1495,8 +1473,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFields
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFields {
     /// A `string` value. Wire name `componentName`. Required.
@@ -1519,8 +1497,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelateProps
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelateProps {
     /// A `string` value. Required.
@@ -1558,7 +1536,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRe
     /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptions>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub options: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptions,
     >,
@@ -1575,7 +1553,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRe
     /// A `bool` value. Required.
     pub spread: bool,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsStatField>` value. Wire name `statField`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub stat_field: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsStatField,
     >,
@@ -1638,7 +1616,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptions
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptions {
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptionsExtension` value. Required.
@@ -1664,8 +1642,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptionsExtension
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptionsExtension {
     /// A `bool` value. Wire name `editFreeze`. Required.
@@ -1677,8 +1655,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsStatField
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsStatField {
     /// A `string` value. Wire name `fieldId`. Required.
@@ -1701,7 +1679,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptions
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptions {
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptionsExtension` value. Required.
@@ -1730,8 +1708,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptionsExtension
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptionsExtension {
     /// A `bool` value. Wire name `editFreeze`. Required.
@@ -1743,19 +1721,18 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSource
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSource {
     /// A `string` value. Wire name `bizType`. Required.
     pub biz_type: String,
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSource` value. Wire name `dataSource`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_source: Option<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSource,
     >,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFields>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub fields: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFields,
     >,
@@ -1783,7 +1760,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSource
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSource {
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParams` value. Required.
@@ -1815,11 +1792,11 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParams
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParams {
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParamsFilters>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub filters: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParamsFilters,
     >,
@@ -1840,8 +1817,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParamsFilters
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParamsFilters {
     /// A `string` value. Wire name `fieldId`. Required.
@@ -1864,8 +1841,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceTarget
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceTarget {
     /// A `i64` value. Wire name `appType`. Required.
@@ -1888,8 +1865,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFields
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFields {
     /// A `string` value. Wire name `componentName`. Required.
@@ -1912,8 +1889,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelateProps
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelateProps {
     /// A `string` value. Required.
@@ -1947,7 +1924,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSo
     /// A `string` value. Wire name `notUpper`. Required.
     pub not_upper: String,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptions>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub options: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptions,
     >,
@@ -1962,7 +1939,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSo
     /// A `bool` value. Wire name `requiredEditableFreeze`. Required.
     pub required_editable_freeze: bool,
     /// A `list<DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsStatField>` value. Wire name `statField`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub stat_field: Vec<
         DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsStatField,
     >,
@@ -2019,7 +1996,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptions
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptions {
     /// A `DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension` value. Required.
@@ -2045,8 +2022,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension {
     /// A `bool` value. Wire name `editFreeze`. Required.
@@ -2058,8 +2035,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsStatField
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsStatField {
     /// A `string` value. Wire name `fieldId`. Required.
@@ -2082,7 +2059,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRule
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRule {
     /// A `string` value. Required.
@@ -2099,8 +2076,8 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsStatField
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsStatField {
     /// A `string` value. Wire name `fieldId`. Required.

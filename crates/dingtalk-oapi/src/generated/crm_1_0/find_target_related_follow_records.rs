@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/targetFollowRecords/query`: Find target related follow records.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Find target related follow records.
 ///
 /// `POST /v1.0/crm/targetFollowRecords/query`
@@ -27,46 +26,39 @@ pub type FindTargetRelatedFollowRecordsError = rt::Error<
 /// Parameters of [`FindTargetRelatedFollowRecords`]: Find target related follow records.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = FindTargetRelatedFollowRecords)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FindTargetRelatedFollowRecordsRequest {
     /// A `string` value. Wire name `followTargetDataId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_target_data_id: Option<String>,
     /// A `string` value. Wire name `followTargetType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_target_type: Option<String>,
     /// A `i64` value. Wire name `maxResults`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
 /// The response of [`FindTargetRelatedFollowRecords`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct FindTargetRelatedFollowRecordsResponse {
     /// A `FindTargetRelatedFollowRecordsResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<FindTargetRelatedFollowRecordsResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for FindTargetRelatedFollowRecordsResponse {}
 /// FindTargetRelatedFollowRecordsResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FindTargetRelatedFollowRecordsResponseBodyResult {
     /// A `bool` value. Wire name `hasMore`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// A `string` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// A `list<FindTargetRelatedFollowRecordsResponseBodyResultResultList>` value. Wire name `resultList`.
-    #[serde(default)]
+    #[wire(default)]
     pub result_list: Vec<FindTargetRelatedFollowRecordsResponseBodyResultResultList>,
 }
 /// Wire schema of [`FindTargetRelatedFollowRecordsResponseBodyResult`].
@@ -86,32 +78,26 @@ pub static FIND_TARGET_RELATED_FOLLOW_RECORDS_RESPONSE_BODY_RESULT_SCHEMA: rt::O
     ],
 };
 /// FindTargetRelatedFollowRecordsResponseBodyResultResultList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FindTargetRelatedFollowRecordsResponseBodyResultResultList {
     /// A `string` value. Wire name `creatorUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_user_id: Option<String>,
     /// A `list<FindTargetRelatedFollowRecordsResponseBodyResultResultListFollowContent>` value. Wire name `followContent`.
-    #[serde(default)]
+    #[wire(default)]
     pub follow_content: Vec<
         FindTargetRelatedFollowRecordsResponseBodyResultResultListFollowContent,
     >,
     /// A `string` value. Wire name `followTargetDataId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_target_data_id: Option<String>,
     /// A `string` value. Wire name `followTargetType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_target_type: Option<String>,
     /// A `string` value. Wire name `gmtCreateMilliseconds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create_milliseconds: Option<String>,
     /// A `string` value. Wire name `gmtModifiedMilliseconds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_modified_milliseconds: Option<String>,
     /// A `string` value. Wire name `modifierUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modifier_user_id: Option<String>,
     /// A `string` value. Wire name `recordInstId`. Required.
     pub record_inst_id: String,
@@ -138,21 +124,17 @@ pub static FIND_TARGET_RELATED_FOLLOW_RECORDS_RESPONSE_BODY_RESULT_RESULT_LIST_S
     ],
 };
 /// FindTargetRelatedFollowRecordsResponseBodyResultResultListFollowContent
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FindTargetRelatedFollowRecordsResponseBodyResultResultListFollowContent {
     /// A `string` value. Wire name `bizAlias`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_alias: Option<String>,
     /// A `string` value. Wire name `extendValue`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_value: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 /// Wire schema of [`FindTargetRelatedFollowRecordsResponseBodyResultResultListFollowContent`].

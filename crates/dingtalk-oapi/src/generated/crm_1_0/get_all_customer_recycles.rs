@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/crm/customerRecycles`: Get all customer recycles.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get all customer recycles.
 ///
 /// `GET /v1.0/crm/customerRecycles`
@@ -25,21 +24,19 @@ pub type GetAllCustomerRecyclesError = rt::Error<crate::generated::service::ApiC
 /// Parameters of [`GetAllCustomerRecycles`]: Get all customer recycles.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetAllCustomerRecycles)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAllCustomerRecyclesRequest {
     /// A `i64` value. Wire name `maxResults`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
 /// The response of [`GetAllCustomerRecycles`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAllCustomerRecyclesResponse {
     /// A `bool` value. Wire name `hasMore`. Required.
@@ -47,13 +44,13 @@ pub struct GetAllCustomerRecyclesResponse {
     /// A `string` value. Wire name `nextToken`. Required.
     pub next_token: String,
     /// A `list<GetAllCustomerRecyclesResponseBodyResultList>` value. Wire name `resultList`.
-    #[serde(default)]
+    #[wire(default)]
     pub result_list: Vec<GetAllCustomerRecyclesResponseBodyResultList>,
 }
 impl rt::ResponseEnvelope for GetAllCustomerRecyclesResponse {}
 /// GetAllCustomerRecyclesResponseBodyResultList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAllCustomerRecyclesResponseBodyResultList {
     /// A `string` value. Wire name `customerId`. Required.
@@ -61,16 +58,12 @@ pub struct GetAllCustomerRecyclesResponseBodyResultList {
     /// A `string` value. Wire name `followUpActionTime`. Required.
     pub follow_up_action_time: String,
     /// A `bool` value. Wire name `isDeleted`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_deleted: Option<bool>,
     /// A `string` value. Wire name `notifyTime`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_time: Option<String>,
     /// A `i64` value. Wire name `recycleRuleId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recycle_rule_id: Option<i64>,
     /// A `string` value. Wire name `recycleTime`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recycle_time: Option<String>,
 }
 /// Wire schema of [`GetAllCustomerRecyclesResponseBodyResultList`].

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/customObjects/contacts/datas/query`: Get contacts.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get contacts.
 ///
 /// `POST /v1.0/crm/customObjects/contacts/datas/query`
@@ -25,55 +24,45 @@ pub type GetContactsError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetContacts`]: Get contacts.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetContacts)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactsRequest {
     /// A `string` value. Wire name `currentOperatorUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_operator_user_id: Option<String>,
     /// A `i64` value. Wire name `maxResults`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// A `string` value. Wire name `objectType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_type: Option<String>,
     /// A `string` value. Wire name `providerCorpId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_corp_id: Option<String>,
     /// A `string` value. Wire name `queryDsl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_dsl: Option<String>,
 }
 /// The response of [`GetContacts`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetContactsResponse {
     /// A `GetContactsResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<GetContactsResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for GetContactsResponse {}
 /// GetContactsResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactsResponseBodyResult {
     /// A `bool` value. Wire name `hasMore`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// A `i64` value. Wire name `maxResults`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// A `list<GetContactsResponseBodyResultValues>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub values: Vec<GetContactsResponseBodyResultValues>,
 }
 /// Wire schema of [`GetContactsResponseBodyResult`].
@@ -92,33 +81,25 @@ pub static GET_CONTACTS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::Obje
     ],
 };
 /// GetContactsResponseBodyResultValues
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactsResponseBodyResultValues {
     /// A `string` value. Wire name `creatorUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_user_id: Option<String>,
     /// A `json` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<rt::JsonValue>,
     /// A `json` value. Wire name `extendData`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_data: Option<rt::JsonValue>,
     /// A `string` value. Wire name `gmtCreate`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create: Option<String>,
     /// A `string` value. Wire name `gmtModified`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_modified: Option<String>,
     /// A `string` value. Wire name `instanceId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// A `string` value. Wire name `objectType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_type: Option<String>,
     /// A `GetContactsResponseBodyResultValuesPermission` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<GetContactsResponseBodyResultValuesPermission>,
 }
 /// Wire schema of [`GetContactsResponseBodyResultValues`].
@@ -141,15 +122,15 @@ pub static GET_CONTACTS_RESPONSE_BODY_RESULT_VALUES_SCHEMA: rt::ObjectSchema = r
     ],
 };
 /// GetContactsResponseBodyResultValuesPermission
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactsResponseBodyResultValuesPermission {
     /// A `list<string>` value. Wire name `ownerUserIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub owner_user_ids: Vec<String>,
     /// A `list<string>` value. Wire name `participantUserIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub participant_user_ids: Vec<String>,
 }
 /// Wire schema of [`GetContactsResponseBodyResultValuesPermission`].

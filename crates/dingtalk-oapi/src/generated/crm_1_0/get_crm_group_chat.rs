@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/crm/crmGroupChats/{openConversationId}`: Get crm group chat.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get crm group chat.
 ///
 /// `GET /v1.0/crm/crmGroupChats/{openConversationId}`
@@ -25,46 +24,36 @@ pub type GetCrmGroupChatError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetCrmGroupChat`]: Get crm group chat.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetCrmGroupChat)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmGroupChatRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_conversation_id: Option<String>,
 }
 /// The response of [`GetCrmGroupChat`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmGroupChatResponse {
     /// A `string` value. Wire name `chatId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id: Option<String>,
     /// A `i64` value. Wire name `gmtCreate`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create: Option<i64>,
     /// A `string` value. Wire name `iconUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon_url: Option<String>,
     /// A `i64` value. Wire name `memberCount`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_count: Option<i64>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value. Wire name `openConversationId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `openGroupSetId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_group_set_id: Option<String>,
     /// A `string` value. Wire name `ownerUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_id: Option<String>,
     /// A `string` value. Wire name `ownerUserName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_name: Option<String>,
 }
 impl rt::ResponseEnvelope for GetCrmGroupChatResponse {}

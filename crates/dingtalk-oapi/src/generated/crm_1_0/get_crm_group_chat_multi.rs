@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/crmGroupChats/batchQuery`: Get crm group chat multi.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get crm group chat multi.
 ///
 /// `POST /v1.0/crm/crmGroupChats/batchQuery`
@@ -25,52 +24,43 @@ pub type GetCrmGroupChatMultiError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`GetCrmGroupChatMulti`]: Get crm group chat multi.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetCrmGroupChatMulti)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmGroupChatMultiRequest {
     /// A `list<string>` value. Wire name `openConversationIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_conversation_ids: Option<Vec<String>>,
 }
 /// The response of [`GetCrmGroupChatMulti`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetCrmGroupChatMultiResponse {
     /// A `list<GetCrmGroupChatMultiResponseBodyResult>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub result: Vec<GetCrmGroupChatMultiResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for GetCrmGroupChatMultiResponse {}
 /// GetCrmGroupChatMultiResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmGroupChatMultiResponseBodyResult {
     /// A `i64` value. Wire name `gmtCreate`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create: Option<i64>,
     /// A `string` value. Wire name `iconUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon_url: Option<String>,
     /// A `i64` value. Wire name `memberCount`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_count: Option<i64>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value. Wire name `openConversationId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `openGroupSetId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_group_set_id: Option<String>,
     /// A `string` value. Wire name `ownerUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_id: Option<String>,
     /// A `string` value. Wire name `ownerUserName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_name: Option<String>,
 }
 /// Wire schema of [`GetCrmGroupChatMultiResponseBodyResult`].

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/crmGroupChats/query`: Get crm group chat single.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get crm group chat single.
 ///
 /// `POST /v1.0/crm/crmGroupChats/query`
@@ -25,43 +24,34 @@ pub type GetCrmGroupChatSingleError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`GetCrmGroupChatSingle`]: Get crm group chat single.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetCrmGroupChatSingle)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmGroupChatSingleRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_conversation_id: Option<String>,
 }
 /// The response of [`GetCrmGroupChatSingle`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmGroupChatSingleResponse {
     /// A `i64` value. Wire name `gmtCreate`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create: Option<i64>,
     /// A `string` value. Wire name `iconUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon_url: Option<String>,
     /// A `i64` value. Wire name `memberCount`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_count: Option<i64>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value. Wire name `openConversationId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `openGroupSetId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_group_set_id: Option<String>,
     /// A `string` value. Wire name `ownerUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_id: Option<String>,
     /// A `string` value. Wire name `ownerUserName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_name: Option<String>,
 }
 impl rt::ResponseEnvelope for GetCrmGroupChatSingleResponse {}

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/crm/permissions`: Get crm role permission.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get crm role permission.
 ///
 /// `GET /v1.0/crm/permissions`
@@ -25,51 +24,49 @@ pub type GetCrmRolePermissionError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`GetCrmRolePermission`]: Get crm role permission.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetCrmRolePermission)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionRequest {
     /// A `string` value. Wire name `bizType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_type: Option<String>,
     /// A `string` value. Wire name `resourceId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
 }
 /// The response of [`GetCrmRolePermission`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionResponse {
     /// A `list<GetCrmRolePermissionResponseBodyPermissions>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub permissions: Vec<GetCrmRolePermissionResponseBodyPermissions>,
 }
 impl rt::ResponseEnvelope for GetCrmRolePermissionResponse {}
 /// GetCrmRolePermissionResponseBodyPermissions
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionResponseBodyPermissions {
     /// A `bool` value. Wire name `defaultRole`. Required.
     pub default_role: bool,
     /// A `list<GetCrmRolePermissionResponseBodyPermissionsFieldScopes>` value. Wire name `fieldScopes`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub field_scopes: Vec<GetCrmRolePermissionResponseBodyPermissionsFieldScopes>,
     /// A `list<GetCrmRolePermissionResponseBodyPermissionsManagingScopeList>` value. Wire name `managingScopeList`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub managing_scope_list: Vec<
         GetCrmRolePermissionResponseBodyPermissionsManagingScopeList,
     >,
     /// A `list<GetCrmRolePermissionResponseBodyPermissionsOperateScopes>` value. Wire name `operateScopes`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub operate_scopes: Vec<GetCrmRolePermissionResponseBodyPermissionsOperateScopes>,
     /// A `string` value. Wire name `resourceId`. Required.
     pub resource_id: String,
     /// A `f64` value. Wire name `roleId`. Required.
     pub role_id: f64,
     /// A `list<GetCrmRolePermissionResponseBodyPermissionsRoleMemberList>` value. Wire name `roleMemberList`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub role_member_list: Vec<GetCrmRolePermissionResponseBodyPermissionsRoleMemberList>,
     /// A `string` value. Wire name `roleName`. Required.
     pub role_name: String,
@@ -121,12 +118,12 @@ pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_SCHEMA: rt::ObjectS
     ],
 };
 /// GetCrmRolePermissionResponseBodyPermissionsFieldScopes
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionResponseBodyPermissionsFieldScopes {
     /// A `list<string>` value. Wire name `fieldActions`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub field_actions: Vec<String>,
     /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,
@@ -141,7 +138,7 @@ pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_FIELD_SCOPES_SCHEMA
     ],
 };
 /// GetCrmRolePermissionResponseBodyPermissionsManagingScopeList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionResponseBodyPermissionsManagingScopeList {
     /// A `GetCrmRolePermissionResponseBodyPermissionsManagingScopeListExt` value. Required.
@@ -167,15 +164,15 @@ pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_MANAGING_SCOPE_LIST
     ],
 };
 /// GetCrmRolePermissionResponseBodyPermissionsManagingScopeListExt
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionResponseBodyPermissionsManagingScopeListExt {
     /// A `list<f64>` value. Wire name `deptIdList`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub dept_id_list: Vec<f64>,
     /// A `list<string>` value. Wire name `userIdList`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub user_id_list: Vec<String>,
 }
 /// Wire schema of [`GetCrmRolePermissionResponseBodyPermissionsManagingScopeListExt`].
@@ -189,8 +186,8 @@ pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_MANAGING_SCOPE_LIST
     ],
 };
 /// GetCrmRolePermissionResponseBodyPermissionsOperateScopes
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionResponseBodyPermissionsOperateScopes {
     /// A `bool` value. Wire name `hasAuth`. Required.
@@ -207,8 +204,8 @@ pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_OPERATE_SCOPES_SCHE
     ],
 };
 /// GetCrmRolePermissionResponseBodyPermissionsRoleMemberList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionResponseBodyPermissionsRoleMemberList {
     /// A `string` value. Wire name `memberId`. Required.
@@ -218,7 +215,6 @@ pub struct GetCrmRolePermissionResponseBodyPermissionsRoleMemberList {
     /// A `string` value. Required.
     pub r#type: String,
     /// A `string` value. Wire name `userId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// Wire schema of [`GetCrmRolePermissionResponseBodyPermissionsRoleMemberList`].

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/crm/customerTracks`: Get customer tracks by relation id.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get customer tracks by relation id.
 ///
 /// `GET /v1.0/crm/customerTracks`
@@ -27,27 +26,23 @@ pub type GetCustomerTracksByRelationIdError = rt::Error<
 /// Parameters of [`GetCustomerTracksByRelationId`]: Get customer tracks by relation id.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetCustomerTracksByRelationId)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCustomerTracksByRelationIdRequest {
     /// A `i64` value. Wire name `maxResults`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// A `string` value. Wire name `relationId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_id: Option<String>,
     /// A `i64` value. Wire name `typeGroup`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_group: Option<i64>,
 }
 /// The response of [`GetCustomerTracksByRelationId`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCustomerTracksByRelationIdResponse {
     /// A `bool` value. Wire name `hasMore`. Required.
@@ -55,13 +50,13 @@ pub struct GetCustomerTracksByRelationIdResponse {
     /// A `string` value. Wire name `nextToken`. Required.
     pub next_token: String,
     /// A `list<GetCustomerTracksByRelationIdResponseBodyResultList>` value. Wire name `resultList`.
-    #[serde(default)]
+    #[wire(default)]
     pub result_list: Vec<GetCustomerTracksByRelationIdResponseBodyResultList>,
 }
 impl rt::ResponseEnvelope for GetCustomerTracksByRelationIdResponse {}
 /// GetCustomerTracksByRelationIdResponseBodyResultList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCustomerTracksByRelationIdResponseBodyResultList {
     /// A `string` value. Required.
@@ -69,20 +64,16 @@ pub struct GetCustomerTracksByRelationIdResponseBodyResultList {
     /// A `string` value. Wire name `creatorName`. Required.
     pub creator_name: String,
     /// A `json` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<rt::JsonValue>,
     /// A `string` value. Required.
     pub format: String,
     /// A `string` value. Wire name `gmtCreate`. Required.
     pub gmt_create: String,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A `GetCustomerTracksByRelationIdResponseBodyResultListIsvInfo` value. Wire name `isvInfo`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isv_info: Option<GetCustomerTracksByRelationIdResponseBodyResultListIsvInfo>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A `i64` value. Required.
     pub r#type: i64,
@@ -111,15 +102,13 @@ pub static GET_CUSTOMER_TRACKS_BY_RELATION_ID_RESPONSE_BODY_RESULT_LIST_SCHEMA: 
     ],
 };
 /// GetCustomerTracksByRelationIdResponseBodyResultListIsvInfo
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCustomerTracksByRelationIdResponseBodyResultListIsvInfo {
     /// A `string` value. Wire name `appName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_name: Option<String>,
     /// A `string` value. Wire name `orgName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_name: Option<String>,
 }
 /// Wire schema of [`GetCustomerTracksByRelationIdResponseBodyResultListIsvInfo`].

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/crm/groupSets`: Get group set.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get group set.
 ///
 /// `GET /v1.0/crm/groupSets`
@@ -25,82 +24,64 @@ pub type GetGroupSetError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetGroupSet`]: Get group set.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetGroupSet)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetGroupSetRequest {
     /// A `string` value. Wire name `openGroupSetId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_group_set_id: Option<String>,
 }
 /// The response of [`GetGroupSet`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetGroupSetResponse {
     /// A `string` value. Wire name `gmtCreate`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create: Option<String>,
     /// A `string` value. Wire name `gmtModified`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_modified: Option<String>,
     /// A `i64` value. Wire name `groupChatCount`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_chat_count: Option<i64>,
     /// A `string` value. Wire name `inviteLink`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invite_link: Option<String>,
     /// A `string` value. Wire name `lastOpenConversationId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_open_conversation_id: Option<String>,
     /// A `list<GetGroupSetResponseBodyManager>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub manager: Vec<GetGroupSetResponseBodyManager>,
     /// A `string` value. Wire name `managerUserIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager_user_ids: Option<String>,
     /// A `i64` value. Wire name `memberCount`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_count: Option<i64>,
     /// A `i64` value. Wire name `memberQuota`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_quota: Option<i64>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
     /// A `i64` value. Wire name `noticeToped`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice_toped: Option<i64>,
     /// A `string` value. Wire name `openGroupSetId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_group_set_id: Option<String>,
     /// A `GetGroupSetResponseBodyOwner` value. Required.
     pub owner: GetGroupSetResponseBodyOwner,
     /// A `string` value. Wire name `ownerUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_id: Option<String>,
     /// A `string` value. Wire name `relationType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
     /// A `string` value. Wire name `templateId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
 }
 impl rt::ResponseEnvelope for GetGroupSetResponse {}
 /// GetGroupSetResponseBodyManager
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetGroupSetResponseBodyManager {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value. Wire name `userId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// Wire schema of [`GetGroupSetResponseBodyManager`].
@@ -112,15 +93,13 @@ pub static GET_GROUP_SET_RESPONSE_BODY_MANAGER_SCHEMA: rt::ObjectSchema = rt::Ob
     ],
 };
 /// GetGroupSetResponseBodyOwner
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetGroupSetResponseBodyOwner {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value. Wire name `userId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// Wire schema of [`GetGroupSetResponseBodyOwner`].

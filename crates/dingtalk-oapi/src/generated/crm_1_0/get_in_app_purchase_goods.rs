@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/crm/inAppPurchaseGoods/infos`: Get in app purchase goods.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get in app purchase goods.
 ///
 /// `GET /v1.0/crm/inAppPurchaseGoods/infos`
@@ -25,34 +24,31 @@ pub type GetInAppPurchaseGoodsError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`GetInAppPurchaseGoods`]: Get in app purchase goods.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetInAppPurchaseGoods)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInAppPurchaseGoodsRequest {
     /// A `string` value. Wire name `userId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`GetInAppPurchaseGoods`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetInAppPurchaseGoodsResponse {
     /// A `GetInAppPurchaseGoodsResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<GetInAppPurchaseGoodsResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for GetInAppPurchaseGoodsResponse {}
 /// GetInAppPurchaseGoodsResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInAppPurchaseGoodsResponseBodyResult {
     /// A `string` value. Wire name `orderVersion`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_version: Option<String>,
     /// A `list<GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsList>` value. Wire name `purchaseGoodsList`.
-    #[serde(default)]
+    #[wire(default)]
     pub purchase_goods_list: Vec<
         GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsList,
     >,
@@ -73,52 +69,43 @@ pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSche
     ],
 };
 /// GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsList {
     /// A `list<string>` value. Wire name `applicableVersion`.
-    #[serde(default)]
+    #[wire(default)]
     pub applicable_version: Vec<String>,
     /// A `i64` value. Wire name `applyNum`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_num: Option<i64>,
     /// A `list<string>` value. Wire name `belongIndustry`.
-    #[serde(default)]
+    #[wire(default)]
     pub belong_industry: Vec<String>,
     /// A `string` value. Wire name `goodsId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_id: Option<String>,
     /// A `string` value. Wire name `goodsType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_type: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
     /// A `GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMainOperationInfo` value. Wire name `mainOperationInfo`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub main_operation_info: Option<
         GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMainOperationInfo,
     >,
     /// A `list<GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMedia>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub media: Vec<GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMedia>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price: Option<String>,
     /// A `GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListSubOperationInfo` value. Wire name `subOperationInfo`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_operation_info: Option<
         GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListSubOperationInfo,
     >,
     /// A `string` value. Wire name `subTitle`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_title: Option<String>,
     /// A `list<string>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub tag: Vec<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// Wire schema of [`GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsList`].
@@ -164,18 +151,15 @@ pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_PURCHASE_GOODS_LIST_SC
     ],
 };
 /// GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMainOperationInfo
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMainOperationInfo {
     /// A `string` value. Wire name `goodsCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_code: Option<String>,
     /// A `string` value. Wire name `originalUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_url: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 /// Wire schema of [`GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMainOperationInfo`].
@@ -188,15 +172,13 @@ pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_PURCHASE_GOODS_LIST_MA
     ],
 };
 /// GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMedia
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMedia {
     /// A `string` value. Wire name `mediaType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 /// Wire schema of [`GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMedia`].
@@ -208,18 +190,15 @@ pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_PURCHASE_GOODS_LIST_ME
     ],
 };
 /// GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListSubOperationInfo
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListSubOperationInfo {
     /// A `string` value. Wire name `goodsCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_code: Option<String>,
     /// A `string` value. Wire name `originalUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_url: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 /// Wire schema of [`GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListSubOperationInfo`].

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/crm/navigations/catalogs`: Get navigation catalog.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get navigation catalog.
 ///
 /// `GET /v1.0/crm/navigations/catalogs`
@@ -25,43 +24,37 @@ pub type GetNavigationCatalogError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`GetNavigationCatalog`]: Get navigation catalog.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetNavigationCatalog)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetNavigationCatalogRequest {
     /// A `string` value. Wire name `bizTraceId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_trace_id: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub module: Option<String>,
     /// A `string` value. Wire name `operatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
 /// The response of [`GetNavigationCatalog`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetNavigationCatalogResponse {
     /// A `GetNavigationCatalogResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<GetNavigationCatalogResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for GetNavigationCatalogResponse {}
 /// GetNavigationCatalogResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetNavigationCatalogResponseBodyResult {
     /// A `string` value. Wire name `bizTraceId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_trace_id: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub module: Option<String>,
     /// A `list<GetNavigationCatalogResponseBodyResultNavCatalog>` value. Wire name `navCatalog`.
-    #[serde(default)]
+    #[wire(default)]
     pub nav_catalog: Vec<GetNavigationCatalogResponseBodyResultNavCatalog>,
 }
 /// Wire schema of [`GetNavigationCatalogResponseBodyResult`].
@@ -81,24 +74,19 @@ pub static GET_NAVIGATION_CATALOG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema 
     ],
 };
 /// GetNavigationCatalogResponseBodyResultNavCatalog
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetNavigationCatalogResponseBodyResultNavCatalog {
     /// A `json` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<rt::JsonValue>,
     /// A `string` value. Wire name `navCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_code: Option<String>,
     /// A `string` value. Wire name `navId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_id: Option<String>,
     /// A `string` value. Wire name `navName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_name: Option<String>,
     /// A `string` value. Wire name `navType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_type: Option<String>,
 }
 /// Wire schema of [`GetNavigationCatalogResponseBodyResultNavCatalog`].

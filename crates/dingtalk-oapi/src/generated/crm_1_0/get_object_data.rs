@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/customObjects/datas/query`: Get object data.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get object data.
 ///
 /// `POST /v1.0/crm/customObjects/datas/query`
@@ -25,52 +24,43 @@ pub type GetObjectDataError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetObjectData`]: Get object data.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetObjectData)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetObjectDataRequest {
     /// A `string` value. Wire name `currentOperatorUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_operator_user_id: Option<String>,
     /// A `i64` value. Wire name `maxResults`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// A `string` value. Wire name `queryDsl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_dsl: Option<String>,
 }
 /// The response of [`GetObjectData`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetObjectDataResponse {
     /// A `GetObjectDataResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<GetObjectDataResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for GetObjectDataResponse {}
 /// GetObjectDataResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetObjectDataResponseBodyResult {
     /// A `bool` value. Wire name `hasMore`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// A `i64` value. Wire name `maxResults`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// A `list<GetObjectDataResponseBodyResultValues>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub values: Vec<GetObjectDataResponseBodyResultValues>,
 }
 /// Wire schema of [`GetObjectDataResponseBodyResult`].
@@ -91,42 +81,31 @@ pub static GET_OBJECT_DATA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::O
     ],
 };
 /// GetObjectDataResponseBodyResultValues
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetObjectDataResponseBodyResultValues {
     /// A `string` value. Wire name `creatorNick`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_nick: Option<String>,
     /// A `string` value. Wire name `creatorUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_user_id: Option<String>,
     /// A `json` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<rt::JsonValue>,
     /// A `json` value. Wire name `extendData`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_data: Option<rt::JsonValue>,
     /// A `string` value. Wire name `gmtCreate`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create: Option<String>,
     /// A `string` value. Wire name `gmtModified`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_modified: Option<String>,
     /// A `string` value. Wire name `instanceId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// A `string` value. Wire name `objectType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_type: Option<String>,
     /// A `GetObjectDataResponseBodyResultValuesPermission` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<GetObjectDataResponseBodyResultValuesPermission>,
     /// A `string` value. Wire name `procInstStatus`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proc_inst_status: Option<String>,
     /// A `string` value. Wire name `procOutResult`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proc_out_result: Option<String>,
 }
 /// Wire schema of [`GetObjectDataResponseBodyResultValues`].
@@ -152,15 +131,15 @@ pub static GET_OBJECT_DATA_RESPONSE_BODY_RESULT_VALUES_SCHEMA: rt::ObjectSchema 
     ],
 };
 /// GetObjectDataResponseBodyResultValuesPermission
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetObjectDataResponseBodyResultValuesPermission {
     /// A `list<string>` value. Wire name `ownerUserIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub owner_user_ids: Vec<String>,
     /// A `list<string>` value. Wire name `participantUserIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub participant_user_ids: Vec<String>,
 }
 /// Wire schema of [`GetObjectDataResponseBodyResultValuesPermission`].

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/crm/officialAccounts/contacts/{userId}`: Get official account contact info.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get official account contact info.
 ///
 /// `GET /v1.0/crm/officialAccounts/contacts/{userId}`
@@ -27,37 +26,32 @@ pub type GetOfficialAccountContactInfoError = rt::Error<
 /// Parameters of [`GetOfficialAccountContactInfo`]: Get official account contact info.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetOfficialAccountContactInfo)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactInfoRequest {
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`GetOfficialAccountContactInfo`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactInfoResponse {
     /// A `list<string>` value. Wire name `authItems`.
-    #[serde(default)]
+    #[wire(default)]
     pub auth_items: Vec<String>,
     /// A `string` value. Wire name `corpName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corp_name: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile: Option<String>,
     /// A `string` value. Wire name `stateCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_code: Option<String>,
     /// A `string` value. Wire name `unionId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
     /// A `list<string>` value. Wire name `userInfos`.
-    #[serde(default)]
+    #[wire(default)]
     pub user_infos: Vec<String>,
 }
 impl rt::ResponseEnvelope for GetOfficialAccountContactInfoResponse {}

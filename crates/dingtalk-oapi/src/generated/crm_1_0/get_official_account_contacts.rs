@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/crm/officialAccounts/contacts`: Get official account contacts.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get official account contacts.
 ///
 /// `GET /v1.0/crm/officialAccounts/contacts`
@@ -25,44 +24,39 @@ pub type GetOfficialAccountContactsError = rt::Error<crate::generated::service::
 /// Parameters of [`GetOfficialAccountContacts`]: Get official account contacts.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetOfficialAccountContacts)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactsRequest {
     /// A `i64` value. Wire name `maxResults`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
 /// The response of [`GetOfficialAccountContacts`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactsResponse {
     /// A `i64` value. Wire name `maxResults`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// A `list<GetOfficialAccountContactsResponseBodyValues>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub values: Vec<GetOfficialAccountContactsResponseBodyValues>,
 }
 impl rt::ResponseEnvelope for GetOfficialAccountContactsResponse {}
 /// GetOfficialAccountContactsResponseBodyValues
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactsResponseBodyValues {
     /// A `list<GetOfficialAccountContactsResponseBodyValuesContacts>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub contacts: Vec<GetOfficialAccountContactsResponseBodyValuesContacts>,
     /// A `string` value. Wire name `userId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// Wire schema of [`GetOfficialAccountContactsResponseBodyValues`].
@@ -81,33 +75,25 @@ pub static GET_OFFICIAL_ACCOUNT_CONTACTS_RESPONSE_BODY_VALUES_SCHEMA: rt::Object
     ],
 };
 /// GetOfficialAccountContactsResponseBodyValuesContacts
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactsResponseBodyValuesContacts {
     /// A `string` value. Wire name `createTime`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<String>,
     /// A `string` value. Wire name `creatorNick`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_nick: Option<String>,
     /// A `string` value. Wire name `creatorUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_user_id: Option<String>,
     /// A `json` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<rt::JsonValue>,
     /// A `json` value. Wire name `extendData`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_data: Option<rt::JsonValue>,
     /// A `string` value. Wire name `instanceId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// A `string` value. Wire name `modifyTime`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modify_time: Option<String>,
     /// A `GetOfficialAccountContactsResponseBodyValuesContactsPermission` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<
         GetOfficialAccountContactsResponseBodyValuesContactsPermission,
     >,
@@ -132,15 +118,15 @@ pub static GET_OFFICIAL_ACCOUNT_CONTACTS_RESPONSE_BODY_VALUES_CONTACTS_SCHEMA: r
     ],
 };
 /// GetOfficialAccountContactsResponseBodyValuesContactsPermission
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactsResponseBodyValuesContactsPermission {
     /// A `list<string>` value. Wire name `ownerStaffIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub owner_staff_ids: Vec<String>,
     /// A `list<string>` value. Wire name `participantStaffIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub participant_staff_ids: Vec<String>,
 }
 /// Wire schema of [`GetOfficialAccountContactsResponseBodyValuesContactsPermission`].

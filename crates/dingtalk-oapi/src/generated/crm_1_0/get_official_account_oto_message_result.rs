@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/crm/officialAccounts/oToMessages/sendResults`: Get official account oto message result.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get official account oto message result.
 ///
 /// `GET /v1.0/crm/officialAccounts/oToMessages/sendResults`
@@ -27,37 +26,34 @@ pub type GetOfficialAccountOtoMessageResultError = rt::Error<
 /// Parameters of [`GetOfficialAccountOtoMessageResult`]: Get official account oto message result.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetOfficialAccountOtoMessageResult)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountOtoMessageResultRequest {
     /// A `string` value. Wire name `accountId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// A `string` value. Wire name `openPushId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_push_id: Option<String>,
 }
 /// The response of [`GetOfficialAccountOtoMessageResult`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountOtoMessageResultResponse {
     /// A `string` value. Wire name `requestId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// A `GetOfficialAccountOtoMessageResultResponseBodyResult` value. Required.
     pub result: GetOfficialAccountOtoMessageResultResponseBodyResult,
 }
 impl rt::ResponseEnvelope for GetOfficialAccountOtoMessageResultResponse {}
 /// GetOfficialAccountOtoMessageResultResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountOtoMessageResultResponseBodyResult {
     /// A `list<string>` value. Wire name `readUserIdList`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub read_user_id_list: Vec<String>,
     /// A `i64` value. Required.
     pub status: i64,

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/formRelatedTabs/datas/query`: Get related view tab data.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get related view tab data.
 ///
 /// `POST /v1.0/crm/formRelatedTabs/datas/query`
@@ -25,45 +24,37 @@ pub type GetRelatedViewTabDataError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`GetRelatedViewTabData`]: Get related view tab data.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetRelatedViewTabData)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelatedViewTabDataRequest {
     /// A `string` value. Wire name `formCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_code: Option<String>,
     /// A `i64` value. Wire name `maxResults`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
     /// A `string` value. Wire name `relatedField`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub related_field: Option<String>,
     /// A `string` value. Wire name `relatedInstId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub related_inst_id: Option<String>,
     /// A `string` value. Wire name `viewUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_user_id: Option<String>,
 }
 /// The response of [`GetRelatedViewTabData`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetRelatedViewTabDataResponse {
     /// A `GetRelatedViewTabDataResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<GetRelatedViewTabDataResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for GetRelatedViewTabDataResponse {}
 /// GetRelatedViewTabDataResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetRelatedViewTabDataResponseBodyResult {
     /// A `GetRelatedViewTabDataResponseBodyResultPage` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<GetRelatedViewTabDataResponseBodyResultPage>,
 }
 /// Wire schema of [`GetRelatedViewTabDataResponseBodyResult`].
@@ -79,21 +70,18 @@ pub static GET_RELATED_VIEW_TAB_DATA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSche
     ],
 };
 /// GetRelatedViewTabDataResponseBodyResultPage
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelatedViewTabDataResponseBodyResultPage {
     /// A `bool` value. Wire name `hasMore`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// A `list<GetRelatedViewTabDataResponseBodyResultPageList>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub list: Vec<GetRelatedViewTabDataResponseBodyResultPageList>,
     /// A `i64` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<i64>,
     /// A `i64` value. Wire name `totalCount`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
 /// Wire schema of [`GetRelatedViewTabDataResponseBodyResultPage`].
@@ -114,18 +102,15 @@ pub static GET_RELATED_VIEW_TAB_DATA_RESPONSE_BODY_RESULT_PAGE_SCHEMA: rt::Objec
     ],
 };
 /// GetRelatedViewTabDataResponseBodyResultPageList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelatedViewTabDataResponseBodyResultPageList {
     /// A `string` value. Wire name `abstractMessage`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub abstract_message: Option<String>,
     /// A `i64` value. Wire name `createTime`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<i64>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// Wire schema of [`GetRelatedViewTabDataResponseBodyResultPageList`].

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/formRelatedTabs/meta/query`: Get related view tab meta.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get related view tab meta.
 ///
 /// `POST /v1.0/crm/formRelatedTabs/meta/query`
@@ -25,40 +24,35 @@ pub type GetRelatedViewTabMetaError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`GetRelatedViewTabMeta`]: Get related view tab meta.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetRelatedViewTabMeta)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelatedViewTabMetaRequest {
     /// A `string` value. Wire name `formCode`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_code: Option<String>,
     /// A `string` value. Wire name `viewUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_user_id: Option<String>,
 }
 /// The response of [`GetRelatedViewTabMeta`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetRelatedViewTabMetaResponse {
     /// A `list<GetRelatedViewTabMetaResponseBodyResults>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub results: Vec<GetRelatedViewTabMetaResponseBodyResults>,
 }
 impl rt::ResponseEnvelope for GetRelatedViewTabMetaResponse {}
 /// GetRelatedViewTabMetaResponseBodyResults
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelatedViewTabMetaResponseBodyResults {
     /// A `string` value. Wire name `formCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_code: Option<String>,
     /// A `string` value. Wire name `relateComponentId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relate_component_id: Option<String>,
     /// A `string` value. Wire name `tabTitle`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tab_title: Option<String>,
 }
 /// Wire schema of [`GetRelatedViewTabMetaResponseBodyResults`].

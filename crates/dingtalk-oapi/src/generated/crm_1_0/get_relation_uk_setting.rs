@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/crm/relationUkSettings`: Get relation uk setting.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get relation uk setting.
 ///
 /// `GET /v1.0/crm/relationUkSettings`
@@ -25,31 +24,29 @@ pub type GetRelationUkSettingError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`GetRelationUkSetting`]: Get relation uk setting.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetRelationUkSetting)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelationUkSettingRequest {
     /// A `string` value. Wire name `relationType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
 /// The response of [`GetRelationUkSetting`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetRelationUkSettingResponse {
     /// A `list<GetRelationUkSettingResponseBodyResult>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub result: Vec<GetRelationUkSettingResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for GetRelationUkSettingResponse {}
 /// GetRelationUkSettingResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelationUkSettingResponseBodyResult {
     /// A `string` value. Wire name `bizAlias`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_alias: Option<String>,
     /// A `string` value. Wire name `fieldId`. Required.
     pub field_id: String,

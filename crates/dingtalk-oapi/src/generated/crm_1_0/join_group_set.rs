@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/groupSets/join`: Join group set.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Join group set.
 ///
 /// `POST /v1.0/crm/groupSets/join`
@@ -25,27 +24,23 @@ pub type JoinGroupSetError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`JoinGroupSet`]: Join group set.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = JoinGroupSet)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct JoinGroupSetRequest {
     /// A `list<JoinGroupSetRequestBizDataList>` value. Wire name `bizDataList`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_data_list: Option<Vec<JoinGroupSetRequestBizDataList>>,
     /// A `string` value. Wire name `corpId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corp_id: Option<String>,
     /// A `string` value. Wire name `openGroupSetId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_group_set_id: Option<String>,
     /// A `string` value. Wire name `unionId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
 /// The response of [`JoinGroupSet`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct JoinGroupSetResponse {
     /// A `string` value. Wire name `chatId`. Required.
@@ -55,18 +50,15 @@ pub struct JoinGroupSetResponse {
 }
 impl rt::ResponseEnvelope for JoinGroupSetResponse {}
 /// JoinGroupSetRequestBizDataList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct JoinGroupSetRequestBizDataList {
     /// A `string` value. Wire name `extendValue`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_value: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 /// Wire schema of [`JoinGroupSetRequestBizDataList`].

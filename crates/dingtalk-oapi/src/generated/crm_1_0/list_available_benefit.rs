@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/benefits/lists/query`: List available benefit.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// List available benefit.
 ///
 /// `POST /v1.0/crm/benefits/lists/query`
@@ -25,48 +24,41 @@ pub type ListAvailableBenefitError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`ListAvailableBenefit`]: List available benefit.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ListAvailableBenefit)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListAvailableBenefitRequest {
     /// A `list<string>` value. Wire name `benefitCodeList`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub benefit_code_list: Option<Vec<String>>,
 }
 /// The response of [`ListAvailableBenefit`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ListAvailableBenefitResponse {
     /// A `list<ListAvailableBenefitResponseBodyResult>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub result: Vec<ListAvailableBenefitResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for ListAvailableBenefitResponse {}
 /// ListAvailableBenefitResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListAvailableBenefitResponseBodyResult {
     /// A `string` value. Wire name `benefitCode`. Required.
     pub benefit_code: String,
     /// A `i64` value. Wire name `endTime`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
     /// A `i64` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota: Option<i64>,
     /// A `i64` value. Wire name `startTime`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<i64>,
     /// A `i64` value. Wire name `usedQuota`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used_quota: Option<i64>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// A `string` value. Wire name `versionName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_name: Option<String>,
 }
 /// Wire schema of [`ListAvailableBenefitResponseBodyResult`].

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/benefitLicenses/lists/query`: List benefit license.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// List benefit license.
 ///
 /// `POST /v1.0/crm/benefitLicenses/lists/query`
@@ -25,31 +24,30 @@ pub type ListBenefitLicenseError = rt::Error<crate::generated::service::ApiCode>
 /// Parameters of [`ListBenefitLicense`]: List benefit license.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ListBenefitLicense)]
 #[non_exhaustive]
 pub struct ListBenefitLicenseRequest {
     /// A `list<string>` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domains: Option<Vec<String>>,
 }
 /// The response of [`ListBenefitLicense`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ListBenefitLicenseResponse {
     /// A `list<ListBenefitLicenseResponseBodyResult>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub result: Vec<ListBenefitLicenseResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for ListBenefitLicenseResponse {}
 /// ListBenefitLicenseResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ListBenefitLicenseResponseBodyResult {
     /// A `string` value. Required.
     pub domain: String,
     /// A `list<ListBenefitLicenseResponseBodyResultLicenses>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub licenses: Vec<ListBenefitLicenseResponseBodyResultLicenses>,
 }
 /// Wire schema of [`ListBenefitLicenseResponseBodyResult`].
@@ -69,8 +67,8 @@ pub static LIST_BENEFIT_LICENSE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = 
     ],
 };
 /// ListBenefitLicenseResponseBodyResultLicenses
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBenefitLicenseResponseBodyResultLicenses {
     /// A `string` value. Wire name `licenseUserId`. Required.

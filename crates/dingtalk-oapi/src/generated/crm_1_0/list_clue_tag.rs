@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/crm/clues/tags`: List clue tag.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// List clue tag.
 ///
 /// `GET /v1.0/crm/clues/tags`
@@ -25,29 +24,27 @@ pub type ListClueTagError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`ListClueTag`]: List clue tag.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ListClueTag)]
 #[non_exhaustive]
 pub struct ListClueTagRequest {}
 /// The response of [`ListClueTag`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ListClueTagResponse {
     /// A `list<ListClueTagResponseBodyResult>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub result: Vec<ListClueTagResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for ListClueTagResponse {}
 /// ListClueTagResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListClueTagResponseBodyResult {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value. Wire name `tagId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_id: Option<String>,
 }
 /// Wire schema of [`ListClueTagResponseBodyResult`].

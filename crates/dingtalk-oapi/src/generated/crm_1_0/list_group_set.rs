@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/crm/groupSets/lists`: List group set.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// List group set.
 ///
 /// `GET /v1.0/crm/groupSets/lists`
@@ -25,93 +24,73 @@ pub type ListGroupSetError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`ListGroupSet`]: List group set.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ListGroupSet)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListGroupSetRequest {
     /// A `i64` value. Wire name `maxResults`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// A `string` value. Wire name `queryDsl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_dsl: Option<String>,
     /// A `string` value. Wire name `relationType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
 /// The response of [`ListGroupSet`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListGroupSetResponse {
     /// A `bool` value. Wire name `hasMore`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// A `string` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// A `list<ListGroupSetResponseBodyResultList>` value. Wire name `resultList`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub result_list: Vec<ListGroupSetResponseBodyResultList>,
     /// A `i64` value. Wire name `totalCount`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
 impl rt::ResponseEnvelope for ListGroupSetResponse {}
 /// ListGroupSetResponseBodyResultList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListGroupSetResponseBodyResultList {
     /// A `string` value. Wire name `gmtCreate`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create: Option<String>,
     /// A `string` value. Wire name `gmtModified`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_modified: Option<String>,
     /// A `i64` value. Wire name `groupChatCount`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_chat_count: Option<i64>,
     /// A `string` value. Wire name `lastOpenConversationId`. Required.
     pub last_open_conversation_id: String,
     /// A `list<ListGroupSetResponseBodyResultListManager>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub manager: Vec<ListGroupSetResponseBodyResultListManager>,
     /// A `string` value. Wire name `managerUserIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager_user_ids: Option<String>,
     /// A `i64` value. Wire name `memberCount`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_count: Option<i64>,
     /// A `i64` value. Wire name `memberQuota`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_quota: Option<i64>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
     /// A `i64` value. Wire name `noticeToped`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice_toped: Option<i64>,
     /// A `string` value. Wire name `openGroupSetId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_group_set_id: Option<String>,
     /// A `ListGroupSetResponseBodyResultListOwner` value. Required.
     pub owner: ListGroupSetResponseBodyResultListOwner,
     /// A `string` value. Wire name `ownerUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_user_id: Option<String>,
     /// A `string` value. Wire name `relationType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
     /// A `string` value. Wire name `templateId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
 }
 /// Wire schema of [`ListGroupSetResponseBodyResultList`].
@@ -152,15 +131,13 @@ pub static LIST_GROUP_SET_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = r
     ],
 };
 /// ListGroupSetResponseBodyResultListManager
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListGroupSetResponseBodyResultListManager {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value. Wire name `userId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// Wire schema of [`ListGroupSetResponseBodyResultListManager`].
@@ -172,15 +149,13 @@ pub static LIST_GROUP_SET_RESPONSE_BODY_RESULT_LIST_MANAGER_SCHEMA: rt::ObjectSc
     ],
 };
 /// ListGroupSetResponseBodyResultListOwner
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListGroupSetResponseBodyResultListOwner {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value. Wire name `userId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// Wire schema of [`ListGroupSetResponseBodyResultListOwner`].

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/customerInstances`: Query all customer.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Query all customer.
 ///
 /// `POST /v1.0/crm/customerInstances`
@@ -25,46 +24,39 @@ pub type QueryAllCustomerError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`QueryAllCustomer`]: Query all customer.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = QueryAllCustomer)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllCustomerRequest {
     /// A `i64` value. Wire name `maxResults`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// A `string` value. Wire name `objectType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_type: Option<String>,
     /// A `string` value. Wire name `operatorUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
 /// The response of [`QueryAllCustomer`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct QueryAllCustomerResponse {
     /// A `QueryAllCustomerResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<QueryAllCustomerResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for QueryAllCustomerResponse {}
 /// QueryAllCustomerResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllCustomerResponseBodyResult {
     /// A `i64` value. Wire name `maxResults`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// A `list<QueryAllCustomerResponseBodyResultValues>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub values: Vec<QueryAllCustomerResponseBodyResultValues>,
 }
 /// Wire schema of [`QueryAllCustomerResponseBodyResult`].
@@ -84,42 +76,31 @@ pub static QUERY_ALL_CUSTOMER_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt
     ],
 };
 /// QueryAllCustomerResponseBodyResultValues
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllCustomerResponseBodyResultValues {
     /// A `string` value. Wire name `createTime`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<String>,
     /// A `string` value. Wire name `creatorNick`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_nick: Option<String>,
     /// A `string` value. Wire name `creatorUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_user_id: Option<String>,
     /// A `json` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<rt::JsonValue>,
     /// A `json` value. Wire name `extendData`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_data: Option<rt::JsonValue>,
     /// A `string` value. Wire name `instanceId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// A `string` value. Wire name `modifyTime`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modify_time: Option<String>,
     /// A `string` value. Wire name `objectType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_type: Option<String>,
     /// A `QueryAllCustomerResponseBodyResultValuesPermission` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<QueryAllCustomerResponseBodyResultValuesPermission>,
     /// A `string` value. Wire name `processInstanceStatus`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process_instance_status: Option<String>,
     /// A `string` value. Wire name `processOutResult`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process_out_result: Option<String>,
 }
 /// Wire schema of [`QueryAllCustomerResponseBodyResultValues`].
@@ -145,15 +126,15 @@ pub static QUERY_ALL_CUSTOMER_RESPONSE_BODY_RESULT_VALUES_SCHEMA: rt::ObjectSche
     ],
 };
 /// QueryAllCustomerResponseBodyResultValuesPermission
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllCustomerResponseBodyResultValuesPermission {
     /// A `list<string>` value. Wire name `ownerStaffIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub owner_staff_ids: Vec<String>,
     /// A `list<string>` value. Wire name `participantStaffIds`.
-    #[serde(default)]
+    #[wire(default)]
     pub participant_staff_ids: Vec<String>,
 }
 /// Wire schema of [`QueryAllCustomerResponseBodyResultValuesPermission`].

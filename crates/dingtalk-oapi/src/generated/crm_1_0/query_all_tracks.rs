@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/crm/customers/tracks`: Query all tracks.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Query all tracks.
 ///
 /// `GET /v1.0/crm/customers/tracks`
@@ -25,64 +24,52 @@ pub type QueryAllTracksError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`QueryAllTracks`]: Query all tracks.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = QueryAllTracks)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllTracksRequest {
     /// A `i64` value. Wire name `maxResults`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<String>,
 }
 /// The response of [`QueryAllTracks`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllTracksResponse {
     /// A `bool` value. Wire name `hasMore`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// A `i64` value. Wire name `maxResults`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// A `list<QueryAllTracksResponseBodyValues>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub values: Vec<QueryAllTracksResponseBodyValues>,
 }
 impl rt::ResponseEnvelope for QueryAllTracksResponse {}
 /// QueryAllTracksResponseBodyValues
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllTracksResponseBodyValues {
     /// A `string` value. Wire name `bizId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_id: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator: Option<String>,
     /// A `string` value. Wire name `customerId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// A `i64` value. Wire name `gmtCreate`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_create: Option<i64>,
     /// A `string` value. Required.
     pub id: String,
     /// A `i64` value. Wire name `subType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_type: Option<i64>,
     /// A `i64` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<i64>,
 }
 /// Wire schema of [`QueryAllTracksResponseBodyValues`].

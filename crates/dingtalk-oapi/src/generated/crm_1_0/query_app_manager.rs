@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/apps/managers/query`: Query app manager.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Query app manager.
 ///
 /// `POST /v1.0/crm/apps/managers/query`
@@ -25,37 +24,33 @@ pub type QueryAppManagerError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`QueryAppManager`]: Query app manager.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = QueryAppManager)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAppManagerRequest {
     /// A `string` value. Wire name `operatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
 /// The response of [`QueryAppManager`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct QueryAppManagerResponse {
     /// A `list<QueryAppManagerResponseBodyResult>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub result: Vec<QueryAppManagerResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for QueryAppManagerResponse {}
 /// QueryAppManagerResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAppManagerResponseBodyResult {
     /// A `string` value. Wire name `avatarUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A `string` value. Wire name `userId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// Wire schema of [`QueryAppManagerResponseBodyResult`].

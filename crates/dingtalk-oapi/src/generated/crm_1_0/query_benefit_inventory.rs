@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/benefitInventories/query`: Query benefit inventory.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Query benefit inventory.
 ///
 /// `POST /v1.0/crm/benefitInventories/query`
@@ -25,34 +24,30 @@ pub type QueryBenefitInventoryError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`QueryBenefitInventory`]: Query benefit inventory.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = QueryBenefitInventory)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryBenefitInventoryRequest {
     /// A `string` value. Wire name `benefitCode`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub benefit_code: Option<String>,
 }
 /// The response of [`QueryBenefitInventory`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct QueryBenefitInventoryResponse {
     /// A `QueryBenefitInventoryResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<QueryBenefitInventoryResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for QueryBenefitInventoryResponse {}
 /// QueryBenefitInventoryResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryBenefitInventoryResponseBodyResult {
     /// A `i64` value. Wire name `totalQuota`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_quota: Option<i64>,
     /// A `i64` value. Wire name `usedQuota`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used_quota: Option<i64>,
 }
 /// Wire schema of [`QueryBenefitInventoryResponseBodyResult`].

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/crm/clues/followStatuses`: Query clue follow status.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Query clue follow status.
 ///
 /// `GET /v1.0/crm/clues/followStatuses`
@@ -25,37 +24,33 @@ pub type QueryClueFollowStatusError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`QueryClueFollowStatus`]: Query clue follow status.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = QueryClueFollowStatus)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryClueFollowStatusRequest {
     /// A `string` value. Wire name `clueId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clue_id: Option<String>,
 }
 /// The response of [`QueryClueFollowStatus`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct QueryClueFollowStatusResponse {
     /// A `list<QueryClueFollowStatusResponseBodyResult>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub result: Vec<QueryClueFollowStatusResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for QueryClueFollowStatusResponse {}
 /// QueryClueFollowStatusResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryClueFollowStatusResponseBodyResult {
     /// A `string` value. Wire name `clueId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clue_id: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 /// Wire schema of [`QueryClueFollowStatusResponseBodyResult`].

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/crm/crmGroupChats`: Query crm group chats.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Query crm group chats.
 ///
 /// `GET /v1.0/crm/crmGroupChats`
@@ -25,45 +24,39 @@ pub type QueryCrmGroupChatsError = rt::Error<crate::generated::service::ApiCode>
 /// Parameters of [`QueryCrmGroupChats`]: Query crm group chats.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = QueryCrmGroupChats)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmGroupChatsRequest {
     /// A `i64` value. Wire name `maxResults`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// A `string` value. Wire name `queryDsl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_dsl: Option<String>,
     /// A `string` value. Wire name `relationType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
 /// The response of [`QueryCrmGroupChats`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmGroupChatsResponse {
     /// A `bool` value. Wire name `hasMore`. Required.
     pub has_more: bool,
     /// A `string` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// A `list<QueryCrmGroupChatsResponseBodyResultList>` value. Wire name `resultList`.
-    #[serde(default)]
+    #[wire(default)]
     pub result_list: Vec<QueryCrmGroupChatsResponseBodyResultList>,
     /// A `i64` value. Wire name `totalCount`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
 impl rt::ResponseEnvelope for QueryCrmGroupChatsResponse {}
 /// QueryCrmGroupChatsResponseBodyResultList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmGroupChatsResponseBodyResultList {
     /// A `i64` value. Wire name `gmtCreate`. Required.
@@ -75,7 +68,6 @@ pub struct QueryCrmGroupChatsResponseBodyResultList {
     /// A `string` value. Wire name `openConversationId`. Required.
     pub open_conversation_id: String,
     /// A `string` value. Wire name `openGroupSetId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_group_set_id: Option<String>,
     /// A `string` value. Wire name `ownerUserId`. Required.
     pub owner_user_id: String,

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/crm/personalCustomers`: Query crm personal customer.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Query crm personal customer.
 ///
 /// `GET /v1.0/crm/personalCustomers`
@@ -25,52 +24,43 @@ pub type QueryCrmPersonalCustomerError = rt::Error<crate::generated::service::Ap
 /// Parameters of [`QueryCrmPersonalCustomer`]: Query crm personal customer.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = QueryCrmPersonalCustomer)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmPersonalCustomerRequest {
     /// A `string` value. Wire name `currentOperatorUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_operator_user_id: Option<String>,
     /// A `i64` value. Wire name `maxResults`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// A `string` value. Wire name `queryDsl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_dsl: Option<String>,
     /// A `string` value. Wire name `relationType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
 /// The response of [`QueryCrmPersonalCustomer`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmPersonalCustomerResponse {
     /// A `bool` value. Wire name `hasMore`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// A `i64` value. Wire name `maxResults`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// A `i64` value. Wire name `totalCount`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
     /// A `list<QueryCrmPersonalCustomerResponseBodyValues>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub values: Vec<QueryCrmPersonalCustomerResponseBodyValues>,
 }
 impl rt::ResponseEnvelope for QueryCrmPersonalCustomerResponse {}
 /// QueryCrmPersonalCustomerResponseBodyValues
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmPersonalCustomerResponseBodyValues {
     /// A `string` value. Wire name `creatorNick`. Required.
@@ -120,15 +110,15 @@ pub static QUERY_CRM_PERSONAL_CUSTOMER_RESPONSE_BODY_VALUES_SCHEMA: rt::ObjectSc
     ],
 };
 /// QueryCrmPersonalCustomerResponseBodyValuesPermission
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmPersonalCustomerResponseBodyValuesPermission {
     /// A `list<string>` value. Wire name `ownerStaffIds`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub owner_staff_ids: Vec<String>,
     /// A `list<string>` value. Wire name `participantStaffIds`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub participant_staff_ids: Vec<String>,
 }
 /// Wire schema of [`QueryCrmPersonalCustomerResponseBodyValuesPermission`].

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/orgSettings/templates/customerBizTypes/query`: Query customer biz type.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Query customer biz type.
 ///
 /// `POST /v1.0/crm/orgSettings/templates/customerBizTypes/query`
@@ -25,31 +24,28 @@ pub type QueryCustomerBizTypeError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`QueryCustomerBizType`]: Query customer biz type.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = QueryCustomerBizType)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCustomerBizTypeRequest {
     /// A `string` value. Wire name `operatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
 /// The response of [`QueryCustomerBizType`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct QueryCustomerBizTypeResponse {
     /// A `QueryCustomerBizTypeResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<QueryCustomerBizTypeResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for QueryCustomerBizTypeResponse {}
 /// QueryCustomerBizTypeResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCustomerBizTypeResponseBodyResult {
     /// A `string` value. Wire name `customerBizType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_biz_type: Option<String>,
 }
 /// Wire schema of [`QueryCustomerBizTypeResponseBodyResult`].

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/crm/globalInfos`: Query global info.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Query global info.
 ///
 /// `GET /v1.0/crm/globalInfos`
@@ -25,35 +24,31 @@ pub type QueryGlobalInfoError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`QueryGlobalInfo`]: Query global info.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = QueryGlobalInfo)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryGlobalInfoRequest {
     /// A `string` value. Wire name `userId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`QueryGlobalInfo`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct QueryGlobalInfoResponse {
     /// A `QueryGlobalInfoResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<QueryGlobalInfoResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for QueryGlobalInfoResponse {}
 /// QueryGlobalInfoResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct QueryGlobalInfoResponseBodyResult {
     /// A `bool` value. Wire name `oemEnable`.
-    #[serde(rename = "oemEnable")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "oemEnable")]
     pub oem_enable: Option<bool>,
     /// A `bool` value. Wire name `t2t3Coexist`.
-    #[serde(rename = "t2t3Coexist")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "t2t3Coexist")]
     pub t_2t_3coexist: Option<bool>,
 }
 /// Wire schema of [`QueryGlobalInfoResponseBodyResult`].

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/apps/adminPermissions/query`: Query has app permission.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Query has app permission.
 ///
 /// `POST /v1.0/crm/apps/adminPermissions/query`
@@ -25,21 +24,19 @@ pub type QueryHasAppPermissionError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`QueryHasAppPermission`]: Query has app permission.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = QueryHasAppPermission)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryHasAppPermissionRequest {
     /// A `string` value. Wire name `operatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
 /// The response of [`QueryHasAppPermission`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct QueryHasAppPermissionResponse {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
 }
 impl rt::ResponseEnvelope for QueryHasAppPermissionResponse {}

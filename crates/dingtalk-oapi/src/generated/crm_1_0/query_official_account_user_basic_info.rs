@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/crm/officialAccounts/basics/users`: Query official account user basic info.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Query official account user basic info.
 ///
 /// `GET /v1.0/crm/officialAccounts/basics/users`
@@ -27,32 +26,29 @@ pub type QueryOfficialAccountUserBasicInfoError = rt::Error<
 /// Parameters of [`QueryOfficialAccountUserBasicInfo`]: Query official account user basic info.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = QueryOfficialAccountUserBasicInfo)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryOfficialAccountUserBasicInfoRequest {
     /// A `string` value. Wire name `bindingToken`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binding_token: Option<String>,
     /// A `string` value. Wire name `unionId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
 }
 /// The response of [`QueryOfficialAccountUserBasicInfo`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryOfficialAccountUserBasicInfoResponse {
     /// A `string` value. Wire name `requestId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// A `QueryOfficialAccountUserBasicInfoResponseBodyResult` value. Required.
     pub result: QueryOfficialAccountUserBasicInfoResponseBodyResult,
 }
 impl rt::ResponseEnvelope for QueryOfficialAccountUserBasicInfoResponse {}
 /// QueryOfficialAccountUserBasicInfoResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct QueryOfficialAccountUserBasicInfoResponseBodyResult {
     /// A `string` value. Required.

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/crm/relations/datas/targets/{targetId}`: Query relation datas by target id.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Query relation datas by target id.
 ///
 /// `GET /v1.0/crm/relations/datas/targets/{targetId}`
@@ -27,37 +26,35 @@ pub type QueryRelationDatasByTargetIdError = rt::Error<
 /// Parameters of [`QueryRelationDatasByTargetId`]: Query relation datas by target id.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = QueryRelationDatasByTargetId)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryRelationDatasByTargetIdRequest {
     /// A `string` value. Wire name `targetId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_id: Option<String>,
     /// A `string` value. Wire name `relationType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
 }
 /// The response of [`QueryRelationDatasByTargetId`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct QueryRelationDatasByTargetIdResponse {
     /// A `list<QueryRelationDatasByTargetIdResponseBodyRelations>` value. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub relations: Vec<QueryRelationDatasByTargetIdResponseBodyRelations>,
 }
 impl rt::ResponseEnvelope for QueryRelationDatasByTargetIdResponse {}
 /// QueryRelationDatasByTargetIdResponseBodyRelations
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryRelationDatasByTargetIdResponseBodyRelations {
     /// A `list<QueryRelationDatasByTargetIdResponseBodyRelationsBizDataList>` value. Wire name `bizDataList`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub biz_data_list: Vec<QueryRelationDatasByTargetIdResponseBodyRelationsBizDataList>,
     /// A `list<string>` value. Wire name `openConversationIds`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub open_conversation_ids: Vec<String>,
     /// A `string` value. Wire name `relationId`. Required.
     pub relation_id: String,
@@ -87,8 +84,8 @@ pub static QUERY_RELATION_DATAS_BY_TARGET_ID_RESPONSE_BODY_RELATIONS_SCHEMA: rt:
     ],
 };
 /// QueryRelationDatasByTargetIdResponseBodyRelationsBizDataList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryRelationDatasByTargetIdResponseBodyRelationsBizDataList {
     /// A `string` value. Wire name `extendValue`. Required.

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/officialAccounts/oToMessages/recall`: Recall official account oto message.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Recall official account oto message.
 ///
 /// `POST /v1.0/crm/officialAccounts/oToMessages/recall`
@@ -27,25 +26,22 @@ pub type RecallOfficialAccountOtoMessageError = rt::Error<
 /// Parameters of [`RecallOfficialAccountOtoMessage`]: Recall official account oto message.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = RecallOfficialAccountOtoMessage)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecallOfficialAccountOtoMessageRequest {
     /// A `string` value. Wire name `accountId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// A `string` value. Wire name `openPushId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_push_id: Option<String>,
 }
 /// The response of [`RecallOfficialAccountOtoMessage`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecallOfficialAccountOtoMessageResponse {
     /// A `string` value. Wire name `requestId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
 impl rt::ResponseEnvelope for RecallOfficialAccountOtoMessageResponse {}

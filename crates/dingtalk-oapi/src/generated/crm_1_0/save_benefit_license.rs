@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/benefitLicenses/save`: Save benefit license.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Save benefit license.
 ///
 /// `POST /v1.0/crm/benefitLicenses/save`
@@ -25,37 +24,32 @@ pub type SaveBenefitLicenseError = rt::Error<crate::generated::service::ApiCode>
 /// Parameters of [`SaveBenefitLicense`]: Save benefit license.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = SaveBenefitLicense)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SaveBenefitLicenseRequest {
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// A `list<SaveBenefitLicenseRequestLicenses>` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub licenses: Option<Vec<SaveBenefitLicenseRequestLicenses>>,
     /// A `string` value. Wire name `saveUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub save_user_id: Option<String>,
 }
 /// The response of [`SaveBenefitLicense`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct SaveBenefitLicenseResponse {
     /// A `SaveBenefitLicenseResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<SaveBenefitLicenseResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for SaveBenefitLicenseResponse {}
 /// SaveBenefitLicenseRequestLicenses
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SaveBenefitLicenseRequestLicenses {
     /// A `string` value. Wire name `licenseUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_user_id: Option<String>,
 }
 /// Wire schema of [`SaveBenefitLicenseRequestLicenses`].
@@ -64,14 +58,13 @@ pub static SAVE_BENEFIT_LICENSE_REQUEST_LICENSES_SCHEMA: rt::ObjectSchema = rt::
     fields: &[rt::FieldSchema::new("licenseUserId", rt::ParamType::String)],
 };
 /// SaveBenefitLicenseResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct SaveBenefitLicenseResponseBodyResult {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// A `list<SaveBenefitLicenseResponseBodyResultLicenses>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub licenses: Vec<SaveBenefitLicenseResponseBodyResultLicenses>,
 }
 /// Wire schema of [`SaveBenefitLicenseResponseBodyResult`].
@@ -90,12 +83,11 @@ pub static SAVE_BENEFIT_LICENSE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = 
     ],
 };
 /// SaveBenefitLicenseResponseBodyResultLicenses
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SaveBenefitLicenseResponseBodyResultLicenses {
     /// A `string` value. Wire name `licenseUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_user_id: Option<String>,
 }
 /// Wire schema of [`SaveBenefitLicenseResponseBodyResultLicenses`].

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/officialAccounts/oToMessages/send`: Send official account oto message.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Send official account oto message.
 ///
 /// `POST /v1.0/crm/officialAccounts/oToMessages/send`
@@ -27,52 +26,43 @@ pub type SendOfficialAccountOtoMessageError = rt::Error<
 /// Parameters of [`SendOfficialAccountOtoMessage`]: Send official account oto message.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = SendOfficialAccountOtoMessage)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequest {
     /// A `string` value. Wire name `accountId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// A `string` value. Wire name `bizId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_id: Option<String>,
     /// A `SendOfficialAccountOtoMessageRequestDetail` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<SendOfficialAccountOtoMessageRequestDetail>,
 }
 /// The response of [`SendOfficialAccountOtoMessage`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageResponse {
     /// A `string` value. Wire name `requestId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// A `SendOfficialAccountOtoMessageResponseBodyResult` value. Required.
     pub result: SendOfficialAccountOtoMessageResponseBodyResult,
 }
 impl rt::ResponseEnvelope for SendOfficialAccountOtoMessageResponse {}
 /// SendOfficialAccountOtoMessageRequestDetail
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetail {
     /// A `SendOfficialAccountOtoMessageRequestDetailMessageBody` value. Wire name `messageBody`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_body: Option<SendOfficialAccountOtoMessageRequestDetailMessageBody>,
     /// A `string` value. Wire name `msgType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msg_type: Option<String>,
     /// A `string` value. Wire name `unionId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_id: Option<String>,
     /// A `string` value. Wire name `userId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetail`].
@@ -93,26 +83,21 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_SCHEMA: rt::ObjectSc
     ],
 };
 /// SendOfficialAccountOtoMessageRequestDetailMessageBody
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetailMessageBody {
     /// A `SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard` value. Wire name `actionCard`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_card: Option<
         SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard,
     >,
     /// A `SendOfficialAccountOtoMessageRequestDetailMessageBodyImage` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<SendOfficialAccountOtoMessageRequestDetailMessageBodyImage>,
     /// A `SendOfficialAccountOtoMessageRequestDetailMessageBodyLink` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<SendOfficialAccountOtoMessageRequestDetailMessageBodyLink>,
     /// A `SendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub markdown: Option<SendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown>,
     /// A `SendOfficialAccountOtoMessageRequestDetailMessageBodyText` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<SendOfficialAccountOtoMessageRequestDetailMessageBodyText>,
 }
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetailMessageBody`].
@@ -152,29 +137,23 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_SCHEMA:
     ],
 };
 /// SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard {
     /// A `list<SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList>` value. Wire name `buttonList`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub button_list: Option<
         Vec<SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList>,
     >,
     /// A `string` value. Wire name `buttonOrientation`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub button_orientation: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub markdown: Option<String>,
     /// A `string` value. Wire name `singleTitle`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_title: Option<String>,
     /// A `string` value. Wire name `singleUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_url: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard`].
@@ -197,15 +176,13 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_
     ],
 };
 /// SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList {
     /// A `string` value. Wire name `actionUrl`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_url: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList`].
@@ -217,12 +194,11 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_
     ],
 };
 /// SendOfficialAccountOtoMessageRequestDetailMessageBodyImage
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyImage {
     /// A `string` value. Wire name `mediaId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_id: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetailMessageBodyImage`].
@@ -231,21 +207,17 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_IMAGE_S
     fields: &[rt::FieldSchema::new("mediaId", rt::ParamType::String)],
 };
 /// SendOfficialAccountOtoMessageRequestDetailMessageBodyLink
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyLink {
     /// A `string` value. Wire name `messageUrl`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_url: Option<String>,
     /// A `string` value. Wire name `picUrl`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pic_url: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetailMessageBodyLink`].
@@ -259,14 +231,12 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_LINK_SC
     ],
 };
 /// SendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown {
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown`].
@@ -278,11 +248,10 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_MARKDOW
     ],
 };
 /// SendOfficialAccountOtoMessageRequestDetailMessageBodyText
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyText {
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetailMessageBodyText`].
@@ -291,8 +260,8 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_TEXT_SC
     fields: &[rt::FieldSchema::new("content", rt::ParamType::String).required(true)],
 };
 /// SendOfficialAccountOtoMessageResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageResponseBodyResult {
     /// A `string` value. Wire name `openPushId`. Required.

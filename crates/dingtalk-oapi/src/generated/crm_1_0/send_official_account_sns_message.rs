@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/officialAccounts/snsMessages/send`: Send official account sns message.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Send official account sns message.
 ///
 /// `POST /v1.0/crm/officialAccounts/snsMessages/send`
@@ -27,46 +26,39 @@ pub type SendOfficialAccountSnsMessageError = rt::Error<
 /// Parameters of [`SendOfficialAccountSnsMessage`]: Send official account sns message.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = SendOfficialAccountSnsMessage)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequest {
     /// A `string` value. Wire name `bindingToken`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binding_token: Option<String>,
     /// A `string` value. Wire name `bizId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_id: Option<String>,
     /// A `SendOfficialAccountSnsMessageRequestDetail` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<SendOfficialAccountSnsMessageRequestDetail>,
 }
 /// The response of [`SendOfficialAccountSnsMessage`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageResponse {
     /// A `string` value. Wire name `requestId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// A `SendOfficialAccountSnsMessageResponseBodyResult` value. Required.
     pub result: SendOfficialAccountSnsMessageResponseBodyResult,
 }
 impl rt::ResponseEnvelope for SendOfficialAccountSnsMessageResponse {}
 /// SendOfficialAccountSnsMessageRequestDetail
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequestDetail {
     /// A `SendOfficialAccountSnsMessageRequestDetailMessageBody` value. Wire name `messageBody`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_body: Option<SendOfficialAccountSnsMessageRequestDetailMessageBody>,
     /// A `string` value. Wire name `msgType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msg_type: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountSnsMessageRequestDetail`].
@@ -85,23 +77,19 @@ pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_SCHEMA: rt::ObjectSc
     ],
 };
 /// SendOfficialAccountSnsMessageRequestDetailMessageBody
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequestDetailMessageBody {
     /// A `SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCard` value. Wire name `actionCard`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_card: Option<
         SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCard,
     >,
     /// A `SendOfficialAccountSnsMessageRequestDetailMessageBodyLink` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<SendOfficialAccountSnsMessageRequestDetailMessageBodyLink>,
     /// A `SendOfficialAccountSnsMessageRequestDetailMessageBodyMarkdown` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub markdown: Option<SendOfficialAccountSnsMessageRequestDetailMessageBodyMarkdown>,
     /// A `SendOfficialAccountSnsMessageRequestDetailMessageBodyText` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<SendOfficialAccountSnsMessageRequestDetailMessageBodyText>,
 }
 /// Wire schema of [`SendOfficialAccountSnsMessageRequestDetailMessageBody`].
@@ -135,29 +123,23 @@ pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_SCHEMA:
     ],
 };
 /// SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCard
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCard {
     /// A `list<SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCardButtonList>` value. Wire name `buttonList`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub button_list: Option<
         Vec<SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCardButtonList>,
     >,
     /// A `string` value. Wire name `buttonOrientation`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub button_orientation: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub markdown: Option<String>,
     /// A `string` value. Wire name `singleTitle`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_title: Option<String>,
     /// A `string` value. Wire name `singleUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_url: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCard`].
@@ -180,15 +162,13 @@ pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_
     ],
 };
 /// SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCardButtonList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCardButtonList {
     /// A `string` value. Wire name `actionUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_url: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCardButtonList`].
@@ -200,21 +180,17 @@ pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_
     ],
 };
 /// SendOfficialAccountSnsMessageRequestDetailMessageBodyLink
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequestDetailMessageBodyLink {
     /// A `string` value. Wire name `messageUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_url: Option<String>,
     /// A `string` value. Wire name `picUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pic_url: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountSnsMessageRequestDetailMessageBodyLink`].
@@ -228,14 +204,12 @@ pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_LINK_SC
     ],
 };
 /// SendOfficialAccountSnsMessageRequestDetailMessageBodyMarkdown
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequestDetailMessageBodyMarkdown {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountSnsMessageRequestDetailMessageBodyMarkdown`].
@@ -247,11 +221,10 @@ pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_MARKDOW
     ],
 };
 /// SendOfficialAccountSnsMessageRequestDetailMessageBodyText
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequestDetailMessageBodyText {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountSnsMessageRequestDetailMessageBodyText`].
@@ -260,8 +233,8 @@ pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_TEXT_SC
     fields: &[rt::FieldSchema::new("content", rt::ParamType::String)],
 };
 /// SendOfficialAccountSnsMessageResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageResponseBodyResult {
     /// A `string` value. Wire name `openPushId`. Required.

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/messages/batchSend`: Service window message batch push.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Service window message batch push.
 ///
 /// `POST /v1.0/crm/messages/batchSend`
@@ -27,53 +26,43 @@ pub type ServiceWindowMessageBatchPushError = rt::Error<
 /// Parameters of [`ServiceWindowMessageBatchPush`]: Service window message batch push.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ServiceWindowMessageBatchPush)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequest {
     /// A `string` value. Wire name `bizId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_id: Option<String>,
     /// A `ServiceWindowMessageBatchPushRequestDetail` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<ServiceWindowMessageBatchPushRequestDetail>,
 }
 /// The response of [`ServiceWindowMessageBatchPush`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushResponse {
     /// A `string` value. Wire name `requestId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// A `ServiceWindowMessageBatchPushResponseBodyResult` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<ServiceWindowMessageBatchPushResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for ServiceWindowMessageBatchPushResponse {}
 /// ServiceWindowMessageBatchPushRequestDetail
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequestDetail {
     /// A `string` value. Wire name `bizRequestId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_request_id: Option<String>,
     /// A `ServiceWindowMessageBatchPushRequestDetailMessageBody` value. Wire name `messageBody`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_body: Option<ServiceWindowMessageBatchPushRequestDetailMessageBody>,
     /// A `string` value. Wire name `msgType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msg_type: Option<String>,
     /// A `bool` value. Wire name `sendToAll`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_to_all: Option<bool>,
     /// A `list<string>` value. Wire name `userIdList`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id_list: Option<Vec<String>>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
 /// Wire schema of [`ServiceWindowMessageBatchPushRequestDetail`].
@@ -96,23 +85,19 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_SCHEMA: rt::ObjectSc
     ],
 };
 /// ServiceWindowMessageBatchPushRequestDetailMessageBody
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequestDetailMessageBody {
     /// A `ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCard` value. Wire name `actionCard`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_card: Option<
         ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCard,
     >,
     /// A `ServiceWindowMessageBatchPushRequestDetailMessageBodyLink` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<ServiceWindowMessageBatchPushRequestDetailMessageBodyLink>,
     /// A `ServiceWindowMessageBatchPushRequestDetailMessageBodyMarkdown` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub markdown: Option<ServiceWindowMessageBatchPushRequestDetailMessageBodyMarkdown>,
     /// A `ServiceWindowMessageBatchPushRequestDetailMessageBodyText` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<ServiceWindowMessageBatchPushRequestDetailMessageBodyText>,
 }
 /// Wire schema of [`ServiceWindowMessageBatchPushRequestDetailMessageBody`].
@@ -146,29 +131,23 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_SCHEMA:
     ],
 };
 /// ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCard
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCard {
     /// A `list<ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCardButtonList>` value. Wire name `buttonList`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub button_list: Option<
         Vec<ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCardButtonList>,
     >,
     /// A `string` value. Wire name `buttonOrientation`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub button_orientation: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub markdown: Option<String>,
     /// A `string` value. Wire name `singleTitle`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_title: Option<String>,
     /// A `string` value. Wire name `singleUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_url: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// Wire schema of [`ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCard`].
@@ -191,15 +170,13 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_ACTION_
     ],
 };
 /// ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCardButtonList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCardButtonList {
     /// A `string` value. Wire name `actionUrl`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_url: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// Wire schema of [`ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCardButtonList`].
@@ -211,21 +188,17 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_ACTION_
     ],
 };
 /// ServiceWindowMessageBatchPushRequestDetailMessageBodyLink
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyLink {
     /// A `string` value. Wire name `messageUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_url: Option<String>,
     /// A `string` value. Wire name `picUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pic_url: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// Wire schema of [`ServiceWindowMessageBatchPushRequestDetailMessageBodyLink`].
@@ -239,14 +212,12 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_LINK_SC
     ],
 };
 /// ServiceWindowMessageBatchPushRequestDetailMessageBodyMarkdown
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyMarkdown {
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 /// Wire schema of [`ServiceWindowMessageBatchPushRequestDetailMessageBodyMarkdown`].
@@ -258,11 +229,10 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_MARKDOW
     ],
 };
 /// ServiceWindowMessageBatchPushRequestDetailMessageBodyText
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyText {
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
 /// Wire schema of [`ServiceWindowMessageBatchPushRequestDetailMessageBodyText`].
@@ -271,8 +241,8 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_TEXT_SC
     fields: &[rt::FieldSchema::new("content", rt::ParamType::String).required(true)],
 };
 /// ServiceWindowMessageBatchPushResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushResponseBodyResult {
     /// A `string` value. Wire name `openPushId`. Required.

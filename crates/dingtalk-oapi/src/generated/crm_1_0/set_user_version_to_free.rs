@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/versions/set`: Set user version to free.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Set user version to free.
 ///
 /// `POST /v1.0/crm/versions/set`
@@ -25,24 +24,21 @@ pub type SetUserVersionToFreeError = rt::Error<crate::generated::service::ApiCod
 /// Parameters of [`SetUserVersionToFree`]: Set user version to free.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = SetUserVersionToFree)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetUserVersionToFreeRequest {
     /// A `string` value. Wire name `operatorUserId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
 /// The response of [`SetUserVersionToFree`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct SetUserVersionToFreeResponse {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
 }
 impl rt::ResponseEnvelope for SetUserVersionToFreeResponse {}

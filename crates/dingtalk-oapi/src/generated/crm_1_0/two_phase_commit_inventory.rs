@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/benefitInventories/twoPhases/commit`: Two phase commit inventory.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Two phase commit inventory.
 ///
 /// `POST /v1.0/crm/benefitInventories/twoPhases/commit`
@@ -25,30 +24,25 @@ pub type TwoPhaseCommitInventoryError = rt::Error<crate::generated::service::Api
 /// Parameters of [`TwoPhaseCommitInventory`]: Two phase commit inventory.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = TwoPhaseCommitInventory)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TwoPhaseCommitInventoryRequest {
     /// A `string` value. Wire name `benefitCode`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub benefit_code: Option<String>,
     /// A `string` value. Wire name `bizRequestId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_request_id: Option<String>,
     /// A `bool` value. Wire name `executeResult`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execute_result: Option<bool>,
     /// A `i64` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota: Option<i64>,
 }
 /// The response of [`TwoPhaseCommitInventory`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TwoPhaseCommitInventoryResponse {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
 }
 impl rt::ResponseEnvelope for TwoPhaseCommitInventoryResponse {}

@@ -2,8 +2,7 @@
 
 //! `PUT /v1.0/crm/personalCustomers`: Update crm personal customer.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Update crm personal customer.
 ///
 /// `PUT /v1.0/crm/personalCustomers`
@@ -25,42 +24,33 @@ pub type UpdateCrmPersonalCustomerError = rt::Error<crate::generated::service::A
 /// Parameters of [`UpdateCrmPersonalCustomer`]: Update crm personal customer.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = UpdateCrmPersonalCustomer)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCrmPersonalCustomerRequest {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// A `json` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<rt::JsonValue>,
     /// A `json` value. Wire name `extendData`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_data: Option<rt::JsonValue>,
     /// A `string` value. Wire name `instanceId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// A `string` value. Wire name `modifierNick`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modifier_nick: Option<String>,
     /// A `string` value. Wire name `modifierUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modifier_user_id: Option<String>,
     /// A `UpdateCrmPersonalCustomerRequestPermission` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<UpdateCrmPersonalCustomerRequestPermission>,
     /// A `string` value. Wire name `relationType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_type: Option<String>,
     /// A `bool` value. Wire name `skipDuplicateCheck`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_duplicate_check: Option<bool>,
 }
 /// The response of [`UpdateCrmPersonalCustomer`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCrmPersonalCustomerResponse {
     /// A `string` value. Wire name `instanceId`. Required.
@@ -68,15 +58,13 @@ pub struct UpdateCrmPersonalCustomerResponse {
 }
 impl rt::ResponseEnvelope for UpdateCrmPersonalCustomerResponse {}
 /// UpdateCrmPersonalCustomerRequestPermission
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCrmPersonalCustomerRequestPermission {
     /// A `list<string>` value. Wire name `ownerStaffIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_staff_ids: Option<Vec<String>>,
     /// A `list<string>` value. Wire name `participantStaffIds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant_staff_ids: Option<Vec<String>>,
 }
 /// Wire schema of [`UpdateCrmPersonalCustomerRequestPermission`].

@@ -2,8 +2,7 @@
 
 //! `PUT /v1.0/crm/orgSettings/templates/customerBizTypes`: Update customer biz type.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Update customer biz type.
 ///
 /// `PUT /v1.0/crm/orgSettings/templates/customerBizTypes`
@@ -25,24 +24,21 @@ pub type UpdateCustomerBizTypeError = rt::Error<crate::generated::service::ApiCo
 /// Parameters of [`UpdateCustomerBizType`]: Update customer biz type.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = UpdateCustomerBizType)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomerBizTypeRequest {
     /// A `string` value. Wire name `customerBizType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_biz_type: Option<String>,
     /// A `string` value. Wire name `operatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
 /// The response of [`UpdateCustomerBizType`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UpdateCustomerBizTypeResponse {
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
 }
 impl rt::ResponseEnvelope for UpdateCustomerBizTypeResponse {}

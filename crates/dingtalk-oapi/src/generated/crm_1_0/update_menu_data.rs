@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/crm/navigations/menus/sync`: Update menu data.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Update menu data.
 ///
 /// `POST /v1.0/crm/navigations/menus/sync`
@@ -25,94 +24,70 @@ pub type UpdateMenuDataError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`UpdateMenuData`]: Update menu data.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = UpdateMenuData)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateMenuDataRequest {
     /// A `json` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attr: Option<rt::JsonValue>,
     /// A `string` value. Wire name `bizTraceId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_trace_id: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub module: Option<String>,
     /// A `UpdateMenuDataRequestNavData` value. Wire name `navData`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_data: Option<UpdateMenuDataRequestNavData>,
     /// A `string` value. Wire name `operateType`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operate_type: Option<String>,
     /// A `string` value. Wire name `operatorUserId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_user_id: Option<String>,
 }
 /// The response of [`UpdateMenuData`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UpdateMenuDataResponse {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
 }
 impl rt::ResponseEnvelope for UpdateMenuDataResponse {}
 /// UpdateMenuDataRequestNavData
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateMenuDataRequestNavData {
     /// A `string` value. Wire name `displayStatus`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_status: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
     /// A `string` value. Wire name `iconBgColor`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon_bg_color: Option<String>,
     /// A `string` value. Wire name `iconColor`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon_color: Option<String>,
     /// A `string` value. Wire name `integrationProtocol`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integration_protocol: Option<String>,
     /// A `string` value. Wire name `mobileNavName`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile_nav_name: Option<String>,
     /// A `string` value. Wire name `mobileUrl`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile_url: Option<String>,
     /// A `string` value. Wire name `navCode`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_code: Option<String>,
     /// A `UpdateMenuDataRequestNavDataNavExtInfo` value. Wire name `navExtInfo`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_ext_info: Option<UpdateMenuDataRequestNavDataNavExtInfo>,
     /// A `string` value. Wire name `navId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_id: Option<String>,
     /// A `string` value. Wire name `navName`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_name: Option<String>,
     /// A `string` value. Wire name `navStatus`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_status: Option<String>,
     /// A `string` value. Wire name `navType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav_type: Option<String>,
     /// A `string` value. Wire name `parentNavId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_nav_id: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     /// A `i64` value. Wire name `sortNum`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort_num: Option<i64>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 /// Wire schema of [`UpdateMenuDataRequestNavData`].
@@ -142,15 +117,13 @@ pub static UPDATE_MENU_DATA_REQUEST_NAV_DATA_SCHEMA: rt::ObjectSchema = rt::Obje
     ],
 };
 /// UpdateMenuDataRequestNavDataNavExtInfo
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateMenuDataRequestNavDataNavExtInfo {
     /// A `string` value. Wire name `productMode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_mode: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
 }
 /// Wire schema of [`UpdateMenuDataRequestNavDataNavExtInfo`].

@@ -2,8 +2,7 @@
 
 //! `POST /topapi/user/count`: Get the number of employees in the organization.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get the number of employees in the organization.
 ///
 /// With `only_active: false` employees who have not activated DingTalk are counted too. Not
@@ -34,32 +33,28 @@ pub type CountUsersError = rt::Error<CountUsersErrorCode>;
 /// Parameters of [`CountUsers`]: Get the number of employees in the organization.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = CountUsers)]
 #[non_exhaustive]
 pub struct CountUsersRequest {
     /// `true` counts only employees who have activated DingTalk; `false` counts everyone.
     ///
     /// Required. Example: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub only_active: Option<bool>,
 }
 /// The response of [`CountUsers`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct CountUsersResponse {
     /// The result.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<UserCount>,
     /// The return code; 0 means success.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errcode: Option<i64>,
     /// The request ID.
     ///
     /// Example: `"o38h5bztjouc"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
 impl rt::ResponseEnvelope for CountUsersResponse {
@@ -68,13 +63,12 @@ impl rt::ResponseEnvelope for CountUsersResponse {
     }
 }
 /// The number of employees.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UserCount {
     /// The number of employees.
     ///
     /// Example: `8`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
 }
 /// Wire schema of [`UserCount`].

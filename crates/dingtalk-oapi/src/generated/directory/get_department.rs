@@ -2,8 +2,7 @@
 
 //! `POST /topapi/v2/department/get`: Get the details of one department.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get the details of one department.
 ///
 /// The root department's ID is 1. `source_identifier`, `tags` and `from_union_org` are not
@@ -34,37 +33,32 @@ pub type GetDepartmentError = rt::Error<GetDepartmentErrorCode>;
 /// Parameters of [`GetDepartment`]: Get the details of one department.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetDepartment)]
 #[non_exhaustive]
 pub struct GetDepartmentRequest {
     /// The department ID; 1 is the root department.
     ///
     /// Required. Example: `2`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_id: Option<i64>,
     /// The Contacts language: `zh_CN` (Chinese, the default) or `en_US` (English).
     ///
     /// Example: `"zh_CN"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
 }
 /// The response of [`GetDepartment`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetDepartmentResponse {
     /// The department's details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<DeptDetail>,
     /// The return code.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errcode: Option<i64>,
     /// The request ID.
     ///
     /// Example: `"4e7ljtq91rgo"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
 impl rt::ResponseEnvelope for GetDepartmentResponse {
@@ -73,78 +67,65 @@ impl rt::ResponseEnvelope for GetDepartmentResponse {
     }
 }
 /// A department's details, as `GetDepartment` returns them.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DeptDetail {
     /// The department ID.
     ///
     /// Example: `100`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_id: Option<i64>,
     /// The department name.
     ///
     /// Example: `"HR"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The parent department's ID (the root department is 1).
     ///
     /// Example: `50`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<i64>,
     /// The department's identifier field (not returned to third-party apps).
     ///
     /// Example: `"HR"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_identifier: Option<String>,
     /// Whether an organization chat tied to the department was created with it.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_dept_group: Option<bool>,
     /// Whether people who join the department are added to its chat automatically.
     ///
     /// Example: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_add_user: Option<bool>,
     /// The education-industry tag: `campus`, `period`, `grade` or `class` (not returned to third-party apps).
     ///
     /// Example: `"campus"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<String>,
     /// Whether the department comes from an associated organization (not returned to third-party apps).
     ///
     /// Example: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_union_org: Option<bool>,
     /// The department's order value within its parent.
     ///
     /// Example: `10`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<i64>,
     /// The ID of the department chat.
     ///
     /// Example: `"123"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_group_chat_id: Option<String>,
     /// Whether the department chat includes the sub-departments.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_contain_sub_dept: Option<bool>,
     /// The user ID of the department chat's owner.
     ///
     /// Example: `"80"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_dept_owner: Option<String>,
     /// The user IDs of the department's managers.
     ///
     /// Example: `["5","6"]`.
-    #[serde(default)]
+    #[wire(default)]
     pub dept_manager_userid_list: Vec<String>,
     /// Whether members of the department may only see part of the Contacts.
     ///
     /// Example: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outer_dept: Option<bool>,
 }
 /// Wire schema of [`DeptDetail`].

@@ -2,8 +2,7 @@
 
 //! `POST /topapi/v2/user/get`: Get the details of one user of the organization.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get the details of one user of the organization.
 ///
 /// Returns the profile of the user `userid`. Mobile number and email come back only when the
@@ -35,37 +34,32 @@ pub type GetUserError = rt::Error<GetUserErrorCode>;
 /// Parameters of [`GetUser`]: Get the details of one user of the organization.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetUser)]
 #[non_exhaustive]
 pub struct GetUserRequest {
     /// The user ID of the user.
     ///
     /// Required. Example: `"manager01"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userid: Option<String>,
     /// The Contacts language: `zh_CN` (Chinese, the default) or `en_US` (English).
     ///
     /// Example: `"zh_CN"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
 }
 /// The response of [`GetUser`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetUserResponse {
     /// The user's details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<UserDetail>,
     /// The return code.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errcode: Option<i64>,
     /// The request ID.
     ///
     /// Example: `"4e7exhl6pm0t"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
 impl rt::ResponseEnvelope for GetUserResponse {
@@ -74,141 +68,114 @@ impl rt::ResponseEnvelope for GetUserResponse {
     }
 }
 /// A user's full profile, as `GetUser` returns it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UserDetail {
     /// The user ID.
     ///
     /// Example: `"manager01"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userid: Option<String>,
     /// The user's unique ID within the developer's enterprise account scope.
     ///
     /// Example: `"z21HjQliSzpw0YWCNxmii6u2Os62cZ62iSZ"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unionid: Option<String>,
     /// The user's name.
     ///
     /// Example: `"Li Wei"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The profile photo URL; absent while the user keeps the default photo.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// The country calling code of the mobile number (not returned to third-party apps).
     ///
     /// Example: `"86"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_code: Option<String>,
     /// The user ID of the direct manager; present only when one is set.
     ///
     /// Example: `"user01"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager_userid: Option<String>,
     /// The mobile number (needs the phone-number permission; not returned to third-party apps).
     ///
     /// Example: `"13800138000"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile: Option<String>,
     /// Whether the number is hidden on the profile page (DING and business calls still work).
     ///
     /// Example: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_mobile: Option<bool>,
     /// The extension number (not returned to third-party apps).
     ///
     /// Example: `"010-86123456-2345"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telephone: Option<String>,
     /// The employee number.
     ///
     /// Example: `"4"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
     /// The job title.
     ///
     /// Example: `"Technical Director"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The user's email (needs the email permission).
     ///
     /// Example: `"test@xxx.com"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The work location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub work_place: Option<String>,
     /// A remark.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// The sign-in name of an Enterprise Account (exclusive account) user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_id: Option<String>,
     /// The kind of Enterprise Account, for Enterprise Account users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclusive_account_type: Option<String>,
     /// Whether the user is an Enterprise Account (exclusive account) user.
     ///
     /// Example: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclusive_account: Option<bool>,
     /// The IDs of the departments the user belongs to.
     ///
     /// Example: `[2,3]`.
-    #[serde(default)]
+    #[wire(default)]
     pub dept_id_list: Vec<i64>,
     /// The user's sort order in each department.
-    #[serde(default)]
+    #[wire(default)]
     pub dept_order_list: Vec<UserDeptOrder>,
     /// Custom profile attributes, as a JSON object in a string.
     ///
     /// Example: `"{\"Hobby\":\"Travel\"}"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<String>,
     /// The hire date, in milliseconds since the Unix epoch.
     ///
     /// Example: `1597573616828`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hired_date: Option<i64>,
     /// Whether the user has activated DingTalk.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Whether the user has completed real-name verification.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub real_authed: Option<bool>,
     /// The user's enterprise mailbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_email: Option<String>,
     /// The kind of enterprise mailbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_email_type: Option<String>,
     /// Whether the user is a senior executive.
     ///
     /// Example: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub senior: Option<bool>,
     /// Whether the user is an administrator of the organization.
     ///
     /// Example: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin: Option<bool>,
     /// Whether the user is the boss of the organization.
     ///
     /// Example: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boss: Option<bool>,
     /// Whether the user leads each of their departments.
-    #[serde(default)]
+    #[wire(default)]
     pub leader_in_dept: Vec<UserDeptLeader>,
     /// The roles of the user.
-    #[serde(default)]
+    #[wire(default)]
     pub role_list: Vec<UserRole>,
     /// The user's identities in associated (union) organizations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub union_emp_ext: Option<UnionEmpExt>,
 }
 /// Wire schema of [`UserDetail`].
@@ -261,18 +228,16 @@ pub static USER_DETAIL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     ],
 };
 /// The sort order of a user in one department.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UserDeptOrder {
     /// The department ID.
     ///
     /// Example: `2`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_id: Option<i64>,
     /// The user's sort order in that department.
     ///
     /// Example: `1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<i64>,
 }
 /// Wire schema of [`UserDeptOrder`].
@@ -284,18 +249,16 @@ pub static USER_DEPT_ORDER_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     ],
 };
 /// Whether a user leads one department.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UserDeptLeader {
     /// The department ID.
     ///
     /// Example: `2`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_id: Option<i64>,
     /// Whether the user is a leader of that department.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leader: Option<bool>,
 }
 /// Wire schema of [`UserDeptLeader`].
@@ -307,23 +270,20 @@ pub static USER_DEPT_LEADER_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     ],
 };
 /// A role held by a user.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UserRole {
     /// The role ID.
     ///
     /// Example: `100`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The role name.
     ///
     /// Example: `"Director"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The name of the role group.
     ///
     /// Example: `"Position"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
 }
 /// Wire schema of [`UserRole`].
@@ -336,17 +296,15 @@ pub static USER_ROLE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     ],
 };
 /// A user's identities in associated organizations.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UnionEmpExt {
     /// The user ID in this organization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userid: Option<String>,
     /// The corp ID of this organization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corp_id: Option<String>,
     /// The user's identities in the associated organizations.
-    #[serde(default)]
+    #[wire(default)]
     pub union_emp_map_list: Vec<UnionEmpMap>,
 }
 /// Wire schema of [`UnionEmpExt`].
@@ -362,14 +320,12 @@ pub static UNION_EMP_EXT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     ],
 };
 /// A user's identity in one associated organization.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UnionEmpMap {
     /// The user ID in the associated organization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userid: Option<String>,
     /// The corp ID of the associated organization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corp_id: Option<String>,
 }
 /// Wire schema of [`UnionEmpMap`].

@@ -2,8 +2,7 @@
 
 //! `POST /topapi/v2/user/getbymobile`: Get the user ID of an active employee by mobile number.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get the user ID of an active employee by mobile number.
 ///
 /// Employees who have left the organization are not found. With
@@ -35,37 +34,32 @@ pub type GetUserByMobileError = rt::Error<GetUserByMobileErrorCode>;
 /// Parameters of [`GetUserByMobile`]: Get the user ID of an active employee by mobile number.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetUserByMobile)]
 #[non_exhaustive]
 pub struct GetUserByMobileRequest {
     /// The user's mobile number.
     ///
     /// Required. Example: `"13800000001"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile: Option<String>,
     /// Whether to also search Enterprise Accounts created by this organization.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub support_exclusive_account_search: Option<bool>,
 }
 /// The response of [`GetUserByMobile`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetUserByMobileResponse {
     /// The result.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<UserByMobile>,
     /// The return code.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errcode: Option<i64>,
     /// The request ID.
     ///
     /// Example: `"5w82ciuur781"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
 impl rt::ResponseEnvelope for GetUserByMobileResponse {
@@ -74,18 +68,17 @@ impl rt::ResponseEnvelope for GetUserByMobileResponse {
     }
 }
 /// The user found by mobile number.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UserByMobile {
     /// The user ID of the employee.
     ///
     /// Example: `"manager01"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userid: Option<String>,
     /// The user IDs of matching Enterprise Accounts created by this organization.
     ///
     /// Example: `["zhangsan"]`.
-    #[serde(default)]
+    #[wire(default)]
     pub exclusive_account_userid_list: Vec<String>,
 }
 /// Wire schema of [`UserByMobile`].

@@ -2,8 +2,7 @@
 
 //! `POST /topapi/v2/department/listsubid`: List the IDs of a department's direct sub-departments.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// List the IDs of a department's direct sub-departments.
 ///
 /// Only the next level is returned, not the whole subtree; pass 1 for the root department. Not
@@ -34,32 +33,28 @@ pub type ListSubDepartmentIdsError = rt::Error<ListSubDepartmentIdsErrorCode>;
 /// Parameters of [`ListSubDepartmentIds`]: List the IDs of a department's direct sub-departments.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ListSubDepartmentIds)]
 #[non_exhaustive]
 pub struct ListSubDepartmentIdsRequest {
     /// The parent department's ID; 1 is the root department.
     ///
     /// Required. Example: `1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_id: Option<i64>,
 }
 /// The response of [`ListSubDepartmentIds`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ListSubDepartmentIdsResponse {
     /// The result.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<SubDeptIds>,
     /// The return code.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errcode: Option<i64>,
     /// The request ID.
     ///
     /// Example: `"48vhxdnwhve6"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
 impl rt::ResponseEnvelope for ListSubDepartmentIdsResponse {
@@ -68,13 +63,13 @@ impl rt::ResponseEnvelope for ListSubDepartmentIdsResponse {
     }
 }
 /// The IDs of a department's direct sub-departments.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct SubDeptIds {
     /// The sub-department IDs.
     ///
     /// Example: `[2,3,4,5]`.
-    #[serde(default)]
+    #[wire(default)]
     pub dept_id_list: Vec<i64>,
 }
 /// Wire schema of [`SubDeptIds`].

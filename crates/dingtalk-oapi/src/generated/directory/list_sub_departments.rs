@@ -2,8 +2,7 @@
 
 //! `POST /topapi/v2/department/listsub`: List the basic information of a department's direct sub-departments.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// List the basic information of a department's direct sub-departments.
 ///
 /// Only the next level is returned, not the whole subtree; walk the tree by calling this for
@@ -34,37 +33,33 @@ pub type ListSubDepartmentsError = rt::Error<ListSubDepartmentsErrorCode>;
 /// Parameters of [`ListSubDepartments`]: List the basic information of a department's direct sub-departments.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ListSubDepartments)]
 #[non_exhaustive]
 pub struct ListSubDepartmentsRequest {
     /// The parent department's ID; the root department (1) when omitted.
     ///
     /// Example: `1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_id: Option<i64>,
     /// The Contacts language: `zh_CN` (Chinese, the default) or `en_US` (English).
     ///
     /// Example: `"zh_CN"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
 }
 /// The response of [`ListSubDepartments`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ListSubDepartmentsResponse {
     /// The direct sub-departments.
-    #[serde(default)]
+    #[wire(default)]
     pub result: Vec<DeptBase>,
     /// The return code.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errcode: Option<i64>,
     /// The request ID.
     ///
     /// Example: `"5um7ykyaalsj"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
 impl rt::ResponseEnvelope for ListSubDepartmentsResponse {
@@ -73,33 +68,28 @@ impl rt::ResponseEnvelope for ListSubDepartmentsResponse {
     }
 }
 /// A department's basic information, as `ListSubDepartments` returns it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DeptBase {
     /// The department ID.
     ///
     /// Example: `100`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_id: Option<i64>,
     /// The department name.
     ///
     /// Example: `"HR"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The parent department's ID.
     ///
     /// Example: `50`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<i64>,
     /// Whether an organization chat tied to the department was created with it.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_dept_group: Option<bool>,
     /// Whether people who join the department are added to its chat automatically.
     ///
     /// Example: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_add_user: Option<bool>,
 }
 /// Wire schema of [`DeptBase`].

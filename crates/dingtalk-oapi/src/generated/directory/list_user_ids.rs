@@ -2,8 +2,7 @@
 
 //! `POST /topapi/user/listid`: List the user IDs of the members of one department.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// List the user IDs of the members of one department.
 ///
 /// Only direct members of the department are returned, not those of its sub-departments; pass 1
@@ -35,32 +34,28 @@ pub type ListUserIdsError = rt::Error<ListUserIdsErrorCode>;
 /// Parameters of [`ListUserIds`]: List the user IDs of the members of one department.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ListUserIds)]
 #[non_exhaustive]
 pub struct ListUserIdsRequest {
     /// The department ID; 1 is the root department.
     ///
     /// Required. Example: `2`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_id: Option<i64>,
 }
 /// The response of [`ListUserIds`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ListUserIdsResponse {
     /// The result.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<DeptUserIds>,
     /// The return code.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errcode: Option<i64>,
     /// The request ID.
     ///
     /// Example: `"4f9kasjdhop"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
 impl rt::ResponseEnvelope for ListUserIdsResponse {
@@ -69,13 +64,13 @@ impl rt::ResponseEnvelope for ListUserIdsResponse {
     }
 }
 /// The user IDs of a department's members.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DeptUserIds {
     /// The user IDs of the department's members.
     ///
     /// Example: `["manager01","user01"]`.
-    #[serde(default)]
+    #[wire(default)]
     pub userid_list: Vec<String>,
 }
 /// Wire schema of [`DeptUserIds`].

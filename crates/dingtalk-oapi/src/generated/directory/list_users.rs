@@ -2,8 +2,7 @@
 
 //! `POST /topapi/v2/user/list`: List the members of one department with their details, a page at a time.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// List the members of one department with their details, a page at a time.
 ///
 /// Only direct members of the department are returned, not those of its sub-departments; pass 1
@@ -36,57 +35,48 @@ pub type ListUsersError = rt::Error<ListUsersErrorCode>;
 /// Parameters of [`ListUsers`]: List the members of one department with their details, a page at a time.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ListUsers)]
 #[non_exhaustive]
 pub struct ListUsersRequest {
     /// The department ID; 1 is the root department.
     ///
     /// Required. Example: `2`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_id: Option<i64>,
     /// The paging cursor; 0 for the first page, then the previous `next_cursor`. (The minimum 0 is this spec's.)
     ///
     /// Required. At least 0. Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<i64>,
     /// The page size, at most 100. (See the header for the maximum; the minimum 1 is this spec's.)
     ///
     /// Required. From 1 to 100. Example: `10`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// How members are sorted: `entry_asc` / `entry_desc` (time of joining the department),
     /// `modify_asc` / `modify_desc` (time the department information changed), or `custom`
     /// (the organization's own order, by pinyin when none is set; the default).
     ///
     /// Example: `"modify_desc"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_field: Option<String>,
     /// Whether to include users whose access is restricted.
     ///
     /// Example: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contain_access_limit: Option<bool>,
     /// The Contacts language: `zh_CN` (Chinese, the default) or `en_US` (English).
     ///
     /// Example: `"zh_CN"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
 }
 /// The response of [`ListUsers`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ListUsersResponse {
     /// One page of members.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<UserListPage>,
     /// The return code.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errcode: Option<i64>,
     /// The request ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
 impl rt::ResponseEnvelope for ListUsersResponse {
@@ -95,21 +85,19 @@ impl rt::ResponseEnvelope for ListUsersResponse {
     }
 }
 /// One page of `ListUsers`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UserListPage {
     /// Whether there is another page.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// The cursor of the next page; meaningless once `has_more` is false.
     ///
     /// Example: `10`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<i64>,
     /// The members on this page.
-    #[serde(default)]
+    #[wire(default)]
     pub list: Vec<UserListItem>,
 }
 /// Wire schema of [`UserListPage`].
@@ -125,119 +113,95 @@ pub static USER_LIST_PAGE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     ],
 };
 /// A department member's details, as `ListUsers` returns them.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UserListItem {
     /// The user ID.
     ///
     /// Example: `"manager01"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userid: Option<String>,
     /// The user's unique ID within the developer's enterprise account scope.
     ///
     /// Example: `"z21HjQliSzpw0YWCNxmii6u2Os62cZ62iSZ"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unionid: Option<String>,
     /// The user's name.
     ///
     /// Example: `"Li Wei"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The profile photo URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// The country calling code of the mobile number (needs the phone-number permission; not returned to third-party apps).
     ///
     /// Example: `"86"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_code: Option<String>,
     /// The mobile number (needs the phone-number permission; not returned to third-party apps).
     ///
     /// Example: `"13800138000"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile: Option<String>,
     /// Whether the number is hidden on the profile page (DING and business calls still work).
     ///
     /// Example: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_mobile: Option<bool>,
     /// The extension number (not returned to third-party apps).
     ///
     /// Example: `"010-86123456-2345"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telephone: Option<String>,
     /// The employee number.
     ///
     /// Example: `"4"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
     /// The job title.
     ///
     /// Example: `"Technical Director"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The user's email.
     ///
     /// Example: `"test@xxx.com"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The user's enterprise mailbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_email: Option<String>,
     /// The work location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub work_place: Option<String>,
     /// A remark.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// The IDs of the departments the user belongs to.
     ///
     /// Example: `[2]`.
-    #[serde(default)]
+    #[wire(default)]
     pub dept_id_list: Vec<i64>,
     /// The user's sort order in the queried department.
     ///
     /// Example: `1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_order: Option<i64>,
     /// Custom profile attributes, as a JSON object in a string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<String>,
     /// The hire date, in milliseconds since the Unix epoch.
     ///
     /// Example: `1597573616828`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hired_date: Option<i64>,
     /// Whether the user has activated DingTalk.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Whether the user is an administrator of the organization.
     ///
     /// Example: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin: Option<bool>,
     /// Whether the user is the boss of the organization.
     ///
     /// Example: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boss: Option<bool>,
     /// Whether the user is a leader of the queried department.
     ///
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leader: Option<bool>,
     /// Whether the user is an Enterprise Account (exclusive account) user.
     ///
     /// Example: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclusive_account: Option<bool>,
     /// The sign-in name of an Enterprise Account user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_id: Option<String>,
     /// The kind of Enterprise Account, for Enterprise Account users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclusive_account_type: Option<String>,
 }
 /// Wire schema of [`UserListItem`].

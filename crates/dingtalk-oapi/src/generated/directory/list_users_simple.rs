@@ -2,8 +2,7 @@
 
 //! `POST /topapi/user/listsimple`: List the user IDs and names of the members of one department, a page at a time.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// List the user IDs and names of the members of one department, a page at a time.
 ///
 /// Only direct members of the department are returned, not those of its sub-departments; pass 1
@@ -36,57 +35,48 @@ pub type ListUsersSimpleError = rt::Error<ListUsersSimpleErrorCode>;
 /// Parameters of [`ListUsersSimple`]: List the user IDs and names of the members of one department, a page at a time.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ListUsersSimple)]
 #[non_exhaustive]
 pub struct ListUsersSimpleRequest {
     /// The department ID; 1 is the root department.
     ///
     /// Required. Example: `2`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept_id: Option<i64>,
     /// The paging cursor; 0 for the first page, then the previous `next_cursor`. (The minimum 0 is this spec's.)
     ///
     /// Required. At least 0. Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<i64>,
     /// The page size, at most 100. (The minimum 1 is this spec's; an empty page cannot advance a paginator.)
     ///
     /// Required. From 1 to 100. Example: `10`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// How members are sorted: `entry_asc` / `entry_desc` (time of joining the department),
     /// `modify_asc` / `modify_desc` (time the department information changed), or `custom`
     /// (the organization's own order, by pinyin when none is set; the default).
     ///
     /// Example: `"modify_desc"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_field: Option<String>,
     /// Whether to include users whose access is restricted.
     ///
     /// Example: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contain_access_limit: Option<bool>,
     /// The Contacts language: `zh_CN` (Chinese, the default) or `en_US` (English).
     ///
     /// Example: `"zh_CN"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
 }
 /// The response of [`ListUsersSimple`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ListUsersSimpleResponse {
     /// One page of members.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<UserSimplePage>,
     /// The return code.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errcode: Option<i64>,
     /// The request ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
 impl rt::ResponseEnvelope for ListUsersSimpleResponse {
@@ -95,21 +85,19 @@ impl rt::ResponseEnvelope for ListUsersSimpleResponse {
     }
 }
 /// One page of `ListUsersSimple`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UserSimplePage {
     /// Whether there is another page.
     ///
     /// Example: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// The cursor of the next page; meaningless once `has_more` is false.
     ///
     /// Example: `10`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<i64>,
     /// The members on this page.
-    #[serde(default)]
+    #[wire(default)]
     pub list: Vec<UserSimple>,
 }
 /// Wire schema of [`UserSimplePage`].
@@ -125,18 +113,16 @@ pub static USER_SIMPLE_PAGE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     ],
 };
 /// A department member's user ID and name.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UserSimple {
     /// The user ID.
     ///
     /// Example: `"manager01"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userid: Option<String>,
     /// The user's name.
     ///
     /// Example: `"Li Wei"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 /// Wire schema of [`UserSimple`].

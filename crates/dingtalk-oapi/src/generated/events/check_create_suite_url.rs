@@ -2,27 +2,24 @@
 
 //! The `check_create_suite_url` callback event.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// DingTalk checks the callback URL of a third-party suite (app) while it is being created.
 ///
 /// `EventType`: `check_create_suite_url`. Read by [`Event::parse`](super::Event::parse).
 ///
 /// Documentation: <https://open.dingtalk.com/document/development/test-callback-url-events>
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct CheckCreateSuiteUrl {
     /// A random string from DingTalk (the old docs ask for it, encrypted, in the reply).
     ///
     /// Wire name `Random`. Example: `"LPIdSnlF"`.
-    #[serde(rename = "Random")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "Random")]
     pub random: Option<String>,
     /// The suite key being checked; while the suite is created this is the placeholder suite4xxxxxxxxxxxxxxx.
     ///
     /// Wire name `TestSuiteKey`. Example: `"suite4xxxxxxxxxxxxxxx"`.
-    #[serde(rename = "TestSuiteKey")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "TestSuiteKey")]
     pub test_suite_key: Option<String>,
 }
 impl CheckCreateSuiteUrl {

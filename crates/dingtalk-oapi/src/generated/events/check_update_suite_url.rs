@@ -2,27 +2,24 @@
 
 //! The `check_update_suite_url` callback event.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// DingTalk checks a third-party suite's (app's) callback URL after it was changed in the developer console.
 ///
 /// `EventType`: `check_update_suite_url`. Read by [`Event::parse`](super::Event::parse).
 ///
 /// Documentation: <https://open.dingtalk.com/document/development/test-callback-url-events>
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct CheckUpdateSuiteUrl {
     /// A random string from DingTalk (the old docs ask for it, encrypted, in the reply).
     ///
     /// Wire name `Random`. Example: `"Aedr5LMW"`.
-    #[serde(rename = "Random")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "Random")]
     pub random: Option<String>,
     /// The suite key of the app whose callback URL is checked.
     ///
     /// Wire name `TestSuiteKey`. Example: `"suited6db0pze8yao1b1y"`.
-    #[serde(rename = "TestSuiteKey")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "TestSuiteKey")]
     pub test_suite_key: Option<String>,
 }
 impl CheckUpdateSuiteUrl {

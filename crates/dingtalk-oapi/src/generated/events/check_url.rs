@@ -2,14 +2,13 @@
 
 //! The `check_url` callback event.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// DingTalk checks a callback URL when it is registered, before it pushes any event to it.
 ///
 /// `EventType`: `check_url`. Read by [`Event::parse`](super::Event::parse).
 ///
 /// Documentation: <https://open.dingtalk.com/document/development/test-callback-url-events>
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct CheckUrl {}
 impl CheckUrl {

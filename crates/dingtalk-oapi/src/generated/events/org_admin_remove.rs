@@ -2,33 +2,30 @@
 
 //! The `org_admin_remove` callback event.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Users stopped being administrators of the organization.
 ///
 /// `EventType`: `org_admin_remove`. Read by [`Event::parse`](super::Event::parse).
 ///
 /// Documentation: <https://open.dingtalk.com/document/development/address-book-user-canceled-setting-administrator>
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct OrgAdminRemove {
     /// The corp ID of the organization the change happened in.
     ///
     /// Wire name `CorpId`. Example: `"dingxxxxxxxxxxxxxxxx"`.
-    #[serde(rename = "CorpId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "CorpId")]
     pub corp_id: Option<String>,
     /// When the change happened, milliseconds since the Unix epoch (as text).
     ///
     /// Wire name `TimeStamp`. Example: `"1640921671286"`.
-    #[serde(rename = "TimeStamp")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "TimeStamp")]
     pub time_stamp: Option<String>,
     /// The user IDs affected by the change.
     ///
     /// Wire name `UserId`. Example: `["184919295227658120"]`.
-    #[serde(rename = "UserId")]
-    #[serde(default)]
+    #[wire(rename = "UserId")]
+    #[wire(default)]
     pub user_id: Vec<String>,
 }
 impl OrgAdminRemove {

@@ -2,27 +2,24 @@
 
 //! The `org_change` callback event.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// The organization's own information changed (call the API to read the new values).
 ///
 /// `EventType`: `org_change`. Read by [`Event::parse`](super::Event::parse).
 ///
 /// Documentation: <https://open.dingtalk.com/document/development/enterprise-information-changes>
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct OrgChange {
     /// The corp ID of the organization the change happened in.
     ///
     /// Wire name `CorpId`. Example: `"dingxxxxxxxxxxxxxxxx"`.
-    #[serde(rename = "CorpId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "CorpId")]
     pub corp_id: Option<String>,
     /// When the change happened, milliseconds since the Unix epoch (as text).
     ///
     /// Wire name `TimeStamp`. Example: `"1640921671286"`.
-    #[serde(rename = "TimeStamp")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "TimeStamp")]
     pub time_stamp: Option<String>,
 }
 impl OrgChange {

@@ -2,33 +2,30 @@
 
 //! The `org_dept_modify` callback event.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Departments of the organization were changed.
 ///
 /// `EventType`: `org_dept_modify`. Read by [`Event::parse`](super::Event::parse).
 ///
 /// Documentation: <https://open.dingtalk.com/document/development/address-book-enterprise-department-modification>
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct OrgDeptModify {
     /// The corp ID of the organization the change happened in.
     ///
     /// Wire name `CorpId`. Example: `"dingxxxxxxxxxxxxxxxx"`.
-    #[serde(rename = "CorpId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "CorpId")]
     pub corp_id: Option<String>,
     /// The department IDs affected by the change.
     ///
     /// Wire name `DeptId`. Example: `[581208264]`.
-    #[serde(rename = "DeptId")]
-    #[serde(default)]
+    #[wire(rename = "DeptId")]
+    #[wire(default)]
     pub dept_id: Vec<i64>,
     /// When the change happened, milliseconds since the Unix epoch (as text).
     ///
     /// Wire name `TimeStamp`. Example: `"1640921671286"`.
-    #[serde(rename = "TimeStamp")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "TimeStamp")]
     pub time_stamp: Option<String>,
 }
 impl OrgDeptModify {

@@ -2,33 +2,29 @@
 
 //! The `suite_ticket` callback event.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// DingTalk pushes a new suite ticket for a third-party app (periodically; a new ticket replaces the previous one).
 ///
 /// `EventType`: `suite_ticket`. Read by [`Event::parse`](super::Event::parse).
 ///
 /// Documentation: <https://open.dingtalk.com/document/development/test-callback-url-events>
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct SuiteTicket {
     /// The suite key of the third-party app.
     ///
     /// Wire name `SuiteKey`. Example: `"suite4xxxxxxxxxxxxxxx"`.
-    #[serde(rename = "SuiteKey")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "SuiteKey")]
     pub suite_key: Option<String>,
     /// The ticket, to sign get_corp_token with.
     ///
     /// Wire name `SuiteTicket`. Example: `"QsfJCEVF1h6E9fAaGwnAzbvYzxxxxxxxx"`.
-    #[serde(rename = "SuiteTicket")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "SuiteTicket")]
     pub suite_ticket: Option<String>,
     /// When DingTalk sent it, milliseconds since the Unix epoch (as text; the docs' examples show a number).
     ///
     /// Wire name `TimeStamp`. Example: `"1602504015012"`.
-    #[serde(rename = "TimeStamp")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "TimeStamp")]
     pub time_stamp: Option<String>,
 }
 impl SuiteTicket {

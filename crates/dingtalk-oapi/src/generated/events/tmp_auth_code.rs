@@ -2,39 +2,34 @@
 
 //! The `tmp_auth_code` callback event.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// An organization authorized (opened) the third-party app; DingTalk pushes a temporary auth code to exchange for the permanent code.
 ///
 /// `EventType`: `tmp_auth_code`. Read by [`Event::parse`](super::Event::parse).
 ///
 /// Documentation: <https://open.dingtalk.com/document/development/test-callback-url-events>
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TmpAuthCode {
     /// The temporary authorization code (for get_permanent_code; usable once).
     ///
     /// Wire name `AuthCode`. Example: `"80dc451ddc173da686f7e1492axxxx"`.
-    #[serde(rename = "AuthCode")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "AuthCode")]
     pub auth_code: Option<String>,
     /// The corp ID of the organization that authorized the app.
     ///
     /// Wire name `AuthCorpId`. Example: `"ding2f5d5f95e46aa503ffe9347xxxx"`.
-    #[serde(rename = "AuthCorpId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "AuthCorpId")]
     pub auth_corp_id: Option<String>,
     /// The suite key of the third-party app.
     ///
     /// Wire name `SuiteKey`. Example: `"suitefcurkdvkc1ncxxxx"`.
-    #[serde(rename = "SuiteKey")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "SuiteKey")]
     pub suite_key: Option<String>,
     /// When DingTalk sent it, milliseconds since the Unix epoch (as text; the docs' examples show a number).
     ///
     /// Wire name `TimeStamp`. Example: `"1553709079062"`.
-    #[serde(rename = "TimeStamp")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "TimeStamp")]
     pub time_stamp: Option<String>,
 }
 impl TmpAuthCode {

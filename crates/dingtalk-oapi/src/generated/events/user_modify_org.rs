@@ -2,39 +2,35 @@
 
 //! The `user_modify_org` callback event.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Users' organization profile changed in the address book (not personal profile data such as avatar or nickname).
 ///
 /// `EventType`: `user_modify_org`. Read by [`Event::parse`](super::Event::parse).
 ///
 /// Documentation: <https://open.dingtalk.com/document/development/address-book-user-change>
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UserModifyOrg {
     /// The corp ID of the organization the change happened in.
     ///
     /// Wire name `CorpId`. Example: `"dingxxxxxxxxxxxxxxxx"`.
-    #[serde(rename = "CorpId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "CorpId")]
     pub corp_id: Option<String>,
     /// The user ID of who made the change; not always present (only seen in sample payloads, not in DingTalk docs).
     ///
     /// Wire name `OptStaffId`. Example: `"manager164"`.
-    #[serde(rename = "OptStaffId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "OptStaffId")]
     pub opt_staff_id: Option<String>,
     /// When the change happened, milliseconds since the Unix epoch (as text).
     ///
     /// Wire name `TimeStamp`. Example: `"1640921671286"`.
-    #[serde(rename = "TimeStamp")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "TimeStamp")]
     pub time_stamp: Option<String>,
     /// The user IDs affected by the change.
     ///
     /// Wire name `UserId`. Example: `["184919295227658120"]`.
-    #[serde(rename = "UserId")]
-    #[serde(default)]
+    #[wire(rename = "UserId")]
+    #[wire(default)]
     pub user_id: Vec<String>,
 }
 impl UserModifyOrg {

@@ -2,8 +2,7 @@
 
 //! `POST /topapi/extcontact/create`: Add an external contact.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Add an external contact.
 ///
 /// Returns the new contact's user ID. A write: the client never repeats it once the request
@@ -34,32 +33,28 @@ pub type CreateContactError = rt::Error<CreateContactErrorCode>;
 /// Parameters of [`CreateContact`]: Add an external contact.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = CreateContact)]
 #[non_exhaustive]
 pub struct CreateContactRequest {
     /// The contact to add.
     ///
     /// Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<NewExtContact>,
 }
 /// The response of [`CreateContact`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct CreateContactResponse {
     /// The user ID of the new contact.
     ///
     /// Example: `"012345"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userid: Option<String>,
     /// The return code.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errcode: Option<i64>,
     /// The request ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
 impl rt::ResponseEnvelope for CreateContactResponse {
@@ -68,55 +63,44 @@ impl rt::ResponseEnvelope for CreateContactResponse {
     }
 }
 /// The fields of a new external contact.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct NewExtContact {
     /// The contact's name.
     ///
     /// Required. Example: `"Zhang San"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The contact's mobile number.
     ///
     /// Required. Example: `"13800000000"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile: Option<String>,
     /// The country calling code of the mobile number.
     ///
     /// Required. Example: `"86"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_code: Option<String>,
     /// The user ID of the staff member who follows up the contact (see `GetUserByMobile`).
     ///
     /// Required. Example: `"manager01"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follower_user_id: Option<String>,
     /// The IDs of the contact's tags (see `ListLabelGroups`), at most 20.
     ///
     /// Required. At most 20 items. Example: `[1561077310]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label_ids: Option<Vec<i64>>,
     /// The contact's job title.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The departments the contact is shared with, at most 20 (see `ListSubDepartmentIds`).
     ///
     /// At most 20 items.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_dept_ids: Option<Vec<i64>>,
     /// The users the contact is shared with, at most 20.
     ///
     /// At most 20 items.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_user_ids: Option<Vec<String>>,
     /// A remark about the contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// The contact's address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// The contact's company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
 }
 /// Wire schema of [`NewExtContact`].

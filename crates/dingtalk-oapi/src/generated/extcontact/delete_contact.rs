@@ -2,8 +2,7 @@
 
 //! `POST /topapi/extcontact/delete`: Delete an external contact.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Delete an external contact.
 ///
 /// A write: never repeated once it may have reached DingTalk.
@@ -33,27 +32,24 @@ pub type DeleteContactError = rt::Error<DeleteContactErrorCode>;
 /// Parameters of [`DeleteContact`]: Delete an external contact.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = DeleteContact)]
 #[non_exhaustive]
 pub struct DeleteContactRequest {
     /// The user ID of the external contact to delete.
     ///
     /// Required. At most 64 characters. Example: `"012345"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`DeleteContact`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DeleteContactResponse {
     /// The return code.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errcode: Option<i64>,
     /// The request ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
 impl rt::ResponseEnvelope for DeleteContactResponse {

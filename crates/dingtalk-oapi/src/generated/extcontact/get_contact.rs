@@ -2,8 +2,7 @@
 
 //! `POST /topapi/extcontact/get`: Get the details of one external contact.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get the details of one external contact.
 ///
 /// `mobile` is not returned to third-party apps.
@@ -33,30 +32,26 @@ pub type GetContactError = rt::Error<GetContactErrorCode>;
 /// Parameters of [`GetContact`]: Get the details of one external contact.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetContact)]
 #[non_exhaustive]
 pub struct GetContactRequest {
     /// The user ID of the external contact.
     ///
     /// Required. At most 64 characters. Example: `"012345"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`GetContact`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetContactResponse {
     /// The external contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<super::ExtContact>,
     /// The return code.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errcode: Option<i64>,
     /// The request ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
 impl rt::ResponseEnvelope for GetContactResponse {

@@ -2,8 +2,7 @@
 
 //! `POST /topapi/extcontact/list`: List the external contacts of the organization.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// List the external contacts of the organization.
 ///
 /// Returns external contacts a page at a time; `offset` starts from 0 and `size` is 1 to 100.
@@ -35,35 +34,31 @@ pub type ListContactsError = rt::Error<ListContactsErrorCode>;
 /// Parameters of [`ListContacts`]: List the external contacts of the organization.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ListContacts)]
 #[non_exhaustive]
 pub struct ListContactsRequest {
     /// The page size, from 1 to 100.
     ///
     /// From 1 to 100. Example: `20`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// The offset of the first contact, from 0.
     ///
     /// At least 0. Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
 }
 /// The response of [`ListContacts`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ListContactsResponse {
     /// The external contacts of this page.
-    #[serde(default)]
+    #[wire(default)]
     pub results: Vec<super::ExtContact>,
     /// The return code.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errcode: Option<i64>,
     /// The request ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
 impl rt::ResponseEnvelope for ListContactsResponse {

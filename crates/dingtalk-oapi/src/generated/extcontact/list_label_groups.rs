@@ -2,8 +2,7 @@
 
 //! `POST /topapi/extcontact/listlabelgroups`: List the tag groups of external contacts in the organization.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// List the tag groups of external contacts in the organization.
 ///
 /// Call this API to get the tags of external contacts in your organization. Use this API to
@@ -37,7 +36,7 @@ pub type ListLabelGroupsError = rt::Error<ListLabelGroupsErrorCode>;
 /// Parameters of [`ListLabelGroups`]: List the tag groups of external contacts in the organization.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = ListLabelGroups)]
 #[non_exhaustive]
 pub struct ListLabelGroupsRequest {
@@ -47,31 +46,27 @@ pub struct ListLabelGroupsRequest {
     /// no items cannot advance a paginator.)
     ///
     /// From 1 to 100. Example: `20`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// Supports pagination. Takes effect only when set together with the size parameter.
     /// This parameter indicates the offset, which starts from 0.
     ///
     /// At least 0. Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
 }
 /// The response of [`ListLabelGroups`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ListLabelGroupsResponse {
     /// The query results.
-    #[serde(default)]
+    #[wire(default)]
     pub results: Vec<OpenLabelGroup>,
     /// The return code.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errcode: Option<i64>,
     /// The request ID.
     ///
     /// Example: `"8n3mksu5hqzy"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
 impl rt::ResponseEnvelope for ListLabelGroupsResponse {
@@ -80,21 +75,19 @@ impl rt::ResponseEnvelope for ListLabelGroupsResponse {
     }
 }
 /// A tag group of external contacts.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct OpenLabelGroup {
     /// The name of the tag group.
     ///
     /// Example: `"Type"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The color of the tag group, as a signed ARGB value (-15220075 is 0xFF17C295).
     ///
     /// Example: `-15220075`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<i64>,
     /// The list of tags.
-    #[serde(default)]
+    #[wire(default)]
     pub labels: Vec<OpenLabel>,
 }
 /// Wire schema of [`OpenLabelGroup`].
@@ -110,18 +103,16 @@ pub static OPEN_LABEL_GROUP_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     ],
 };
 /// A tag of external contacts.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct OpenLabel {
     /// The name of the tag.
     ///
     /// Example: `"Customer"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The tag ID.
     ///
     /// Example: `1026002`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
 }
 /// Wire schema of [`OpenLabel`].

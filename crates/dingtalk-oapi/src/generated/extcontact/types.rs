@@ -2,70 +2,59 @@
 
 //! Types shared by the operations of this group.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// An external contact, as `list` and `get` return it (13 fields).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ExtContact {
     /// The contact's user ID.
     ///
     /// Example: `"012345"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userid: Option<String>,
     /// The contact's name.
     ///
     /// Example: `"Zhang San"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The contact's mobile number (not returned to third-party apps).
     ///
     /// Example: `"13800000000"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile: Option<String>,
     /// The country calling code of the mobile number.
     ///
     /// Example: `"86"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_code: Option<String>,
     /// The user ID of the staff member who follows up the contact.
     ///
     /// Example: `"manager01"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follower_user_id: Option<String>,
     /// The IDs of the contact's tags (see `ListLabelGroups`).
     ///
     /// Example: `[1561077310]`.
-    #[serde(default)]
+    #[wire(default)]
     pub label_ids: Vec<i64>,
     /// The departments the contact is shared with.
     ///
     /// Example: `[1]`.
-    #[serde(default)]
+    #[wire(default)]
     pub share_dept_ids: Vec<i64>,
     /// The users the contact is shared with.
     ///
     /// Example: `["user01"]`.
-    #[serde(default)]
+    #[wire(default)]
     pub share_user_ids: Vec<String>,
     /// The contact's job title.
     ///
     /// Example: `"Purchasing manager"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The contact's address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// A remark about the contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// The contact's company.
     ///
     /// Example: `"Example Co."`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// The contact's email address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
 /// Wire schema of [`ExtContact`].

@@ -2,8 +2,7 @@
 
 //! `POST /topapi/extcontact/update`: Update an external contact.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Update an external contact.
 ///
 /// Replaces the given fields of the contact `contact.user_id`; the mobile number and its
@@ -34,27 +33,24 @@ pub type UpdateContactError = rt::Error<UpdateContactErrorCode>;
 /// Parameters of [`UpdateContact`]: Update an external contact.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = UpdateContact)]
 #[non_exhaustive]
 pub struct UpdateContactRequest {
     /// The contact's new fields.
     ///
     /// Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<ExtContactUpdate>,
 }
 /// The response of [`UpdateContact`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UpdateContactResponse {
     /// The return code.
     ///
     /// Example: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errcode: Option<i64>,
     /// The request ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
 impl rt::ResponseEnvelope for UpdateContactResponse {
@@ -63,50 +59,40 @@ impl rt::ResponseEnvelope for UpdateContactResponse {
     }
 }
 /// The fields of an external contact to update (no mobile or state code).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ExtContactUpdate {
     /// The user ID of the contact to update.
     ///
     /// Required. At most 64 characters. Example: `"012345"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The contact's name.
     ///
     /// Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The user ID of the staff member who follows up the contact (see `GetUserByMobile`).
     ///
     /// Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follower_user_id: Option<String>,
     /// The IDs of the contact's tags (see `ListLabelGroups`), at most 20.
     ///
     /// Required. At most 20 items.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label_ids: Option<Vec<i64>>,
     /// The contact's job title.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The departments the contact is shared with, at most 20 (see `ListSubDepartmentIds`).
     ///
     /// At most 20 items.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_dept_ids: Option<Vec<i64>>,
     /// The users the contact is shared with, at most 20.
     ///
     /// At most 20 items.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_user_ids: Option<Vec<String>>,
     /// A remark about the contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// The contact's address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// The contact's company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
 }
 /// Wire schema of [`ExtContactUpdate`].

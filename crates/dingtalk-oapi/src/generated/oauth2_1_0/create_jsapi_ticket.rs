@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/oauth2/jsapiTickets`: Create jsapi ticket.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Create jsapi ticket.
 ///
 /// `POST /v1.0/oauth2/jsapiTickets`
@@ -25,20 +24,18 @@ pub type CreateJsapiTicketError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`CreateJsapiTicket`]: Create jsapi ticket.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = CreateJsapiTicket)]
 #[non_exhaustive]
 pub struct CreateJsapiTicketRequest {}
 /// The response of [`CreateJsapiTicket`].
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateJsapiTicketResponse {
     /// A `i64` value. Wire name `expireIn`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_in: Option<i64>,
     /// A `string` value. Wire name `jsapiTicket`. Secret: redacted from `Debug` output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jsapi_ticket: Option<String>,
 }
 impl std::fmt::Debug for CreateJsapiTicketResponse {

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/oauth2/accessToken`: Get access token.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get access token.
 ///
 /// `POST /v1.0/oauth2/accessToken`
@@ -25,16 +24,14 @@ pub type GetAccessTokenError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetAccessToken`]: Get access token.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetAccessToken)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccessTokenRequest {
     /// A `string` value. Wire name `appKey`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_key: Option<String>,
     /// A `string` value. Wire name `appSecret`. Secret: redacted from `Debug` output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_secret: Option<String>,
 }
 impl std::fmt::Debug for GetAccessTokenRequest {
@@ -46,15 +43,13 @@ impl std::fmt::Debug for GetAccessTokenRequest {
     }
 }
 /// The response of [`GetAccessToken`].
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccessTokenResponse {
     /// A `string` value. Wire name `accessToken`. Secret: redacted from `Debug` output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// A `i64` value. Wire name `expireIn`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_in: Option<i64>,
 }
 impl std::fmt::Debug for GetAccessTokenResponse {

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/oauth2/apps/authInfo`: Get auth info.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get auth info.
 ///
 /// `GET /v1.0/oauth2/apps/authInfo`
@@ -25,18 +24,17 @@ pub type GetAuthInfoError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetAuthInfo`]: Get auth info.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetAuthInfo)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAuthInfoRequest {
     /// A `string` value. Wire name `authCorpId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_corp_id: Option<String>,
 }
 /// The response of [`GetAuthInfo`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAuthInfoResponse {
     /// A `GetAuthInfoResponseBodyAuthAppInfo` value. Wire name `authAppInfo`. Required.
@@ -48,12 +46,12 @@ pub struct GetAuthInfoResponse {
 }
 impl rt::ResponseEnvelope for GetAuthInfoResponse {}
 /// GetAuthInfoResponseBodyAuthAppInfo
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAuthInfoResponseBodyAuthAppInfo {
     /// A `list<GetAuthInfoResponseBodyAuthAppInfoAgentList>` value. Wire name `agentList`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub agent_list: Vec<GetAuthInfoResponseBodyAuthAppInfoAgentList>,
 }
 /// Wire schema of [`GetAuthInfoResponseBodyAuthAppInfo`].
@@ -72,12 +70,12 @@ pub static GET_AUTH_INFO_RESPONSE_BODY_AUTH_APP_INFO_SCHEMA: rt::ObjectSchema = 
     ],
 };
 /// GetAuthInfoResponseBodyAuthAppInfoAgentList
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAuthInfoResponseBodyAuthAppInfoAgentList {
     /// A `list<string>` value. Wire name `adminList`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub admin_list: Vec<String>,
     /// A `i64` value. Wire name `agentId`. Required.
     pub agent_id: i64,
@@ -98,8 +96,8 @@ pub static GET_AUTH_INFO_RESPONSE_BODY_AUTH_APP_INFO_AGENT_LIST_SCHEMA: rt::Obje
     ],
 };
 /// GetAuthInfoResponseBodyAuthCorpInfo
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAuthInfoResponseBodyAuthCorpInfo {
     /// A `string` value. Wire name `authChannel`. Required.
@@ -137,8 +135,8 @@ pub static GET_AUTH_INFO_RESPONSE_BODY_AUTH_CORP_INFO_SCHEMA: rt::ObjectSchema =
     ],
 };
 /// GetAuthInfoResponseBodyAuthUserInfo
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAuthInfoResponseBodyAuthUserInfo {
     /// A `string` value. Wire name `userId`. Required.

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/oauth2/corpAccessToken`: Get corp access token.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get corp access token.
 ///
 /// `POST /v1.0/oauth2/corpAccessToken`
@@ -25,22 +24,18 @@ pub type GetCorpAccessTokenError = rt::Error<crate::generated::service::ApiCode>
 /// Parameters of [`GetCorpAccessToken`]: Get corp access token.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetCorpAccessToken)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCorpAccessTokenRequest {
     /// A `string` value. Wire name `authCorpId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_corp_id: Option<String>,
     /// A `string` value. Wire name `suiteKey`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite_key: Option<String>,
     /// A `string` value. Wire name `suiteSecret`. Required. Secret: redacted from `Debug` output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite_secret: Option<String>,
     /// A `string` value. Wire name `suiteTicket`. Required. Secret: redacted from `Debug` output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite_ticket: Option<String>,
 }
 impl std::fmt::Debug for GetCorpAccessTokenRequest {
@@ -54,15 +49,13 @@ impl std::fmt::Debug for GetCorpAccessTokenRequest {
     }
 }
 /// The response of [`GetCorpAccessToken`].
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCorpAccessTokenResponse {
     /// A `string` value. Wire name `accessToken`. Secret: redacted from `Debug` output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// A `i64` value. Wire name `expireIn`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_in: Option<i64>,
 }
 impl std::fmt::Debug for GetCorpAccessTokenResponse {

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/oauth2/authRules/user`: Get personal auth rule.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get personal auth rule.
 ///
 /// `GET /v1.0/oauth2/authRules/user`
@@ -25,26 +24,26 @@ pub type GetPersonalAuthRuleError = rt::Error<crate::generated::service::ApiCode
 /// Parameters of [`GetPersonalAuthRule`]: Get personal auth rule.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetPersonalAuthRule)]
 #[non_exhaustive]
 pub struct GetPersonalAuthRuleRequest {}
 /// The response of [`GetPersonalAuthRule`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetPersonalAuthRuleResponse {
     /// A `list<GetPersonalAuthRuleResponseBodyResult>` value.
-    #[serde(default)]
+    #[wire(default)]
     pub result: Vec<GetPersonalAuthRuleResponseBodyResult>,
 }
 impl rt::ResponseEnvelope for GetPersonalAuthRuleResponse {}
 /// GetPersonalAuthRuleResponseBodyResult
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetPersonalAuthRuleResponseBodyResult {
     /// A `list<string>` value. Wire name `authItems`. Required.
-    #[serde(default)]
+    #[wire(default)]
     pub auth_items: Vec<String>,
     /// A `string` value. Required.
     pub resource: String,

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/oauth2/ssoAccessToken`: Get sso access token.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get sso access token.
 ///
 /// `POST /v1.0/oauth2/ssoAccessToken`
@@ -25,16 +24,14 @@ pub type GetSsoAccessTokenError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetSsoAccessToken`]: Get sso access token.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetSsoAccessToken)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSsoAccessTokenRequest {
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corpid: Option<String>,
     /// A `string` value. Wire name `ssoSecret`. Required. Secret: redacted from `Debug` output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sso_secret: Option<String>,
 }
 impl std::fmt::Debug for GetSsoAccessTokenRequest {
@@ -46,15 +43,13 @@ impl std::fmt::Debug for GetSsoAccessTokenRequest {
     }
 }
 /// The response of [`GetSsoAccessToken`].
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSsoAccessTokenResponse {
     /// A `string` value. Wire name `accessToken`. Secret: redacted from `Debug` output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// A `i64` value. Wire name `expireIn`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_in: Option<i64>,
 }
 impl std::fmt::Debug for GetSsoAccessTokenResponse {

@@ -2,8 +2,7 @@
 
 //! `GET /v1.0/oauth2/ssoUserInfo`: Get sso user info.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get sso user info.
 ///
 /// `GET /v1.0/oauth2/ssoUserInfo`
@@ -25,17 +24,16 @@ pub type GetSsoUserInfoError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetSsoUserInfo`]: Get sso user info.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetSsoUserInfo)]
 #[non_exhaustive]
 pub struct GetSsoUserInfoRequest {
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
 }
 /// The response of [`GetSsoUserInfo`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSsoUserInfoResponse {
     /// A `string` value. Required.

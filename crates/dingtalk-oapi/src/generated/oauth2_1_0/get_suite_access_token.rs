@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/oauth2/suiteAccessToken`: Get suite access token.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get suite access token.
 ///
 /// `POST /v1.0/oauth2/suiteAccessToken`
@@ -25,19 +24,16 @@ pub type GetSuiteAccessTokenError = rt::Error<crate::generated::service::ApiCode
 /// Parameters of [`GetSuiteAccessToken`]: Get suite access token.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetSuiteAccessToken)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSuiteAccessTokenRequest {
     /// A `string` value. Wire name `suiteKey`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite_key: Option<String>,
     /// A `string` value. Wire name `suiteSecret`. Required. Secret: redacted from `Debug` output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite_secret: Option<String>,
     /// A `string` value. Wire name `suiteTicket`. Required. Secret: redacted from `Debug` output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite_ticket: Option<String>,
 }
 impl std::fmt::Debug for GetSuiteAccessTokenRequest {
@@ -50,15 +46,13 @@ impl std::fmt::Debug for GetSuiteAccessTokenRequest {
     }
 }
 /// The response of [`GetSuiteAccessToken`].
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSuiteAccessTokenResponse {
     /// A `string` value. Wire name `accessToken`. Secret: redacted from `Debug` output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// A `i64` value. Wire name `expireIn`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_in: Option<i64>,
 }
 impl std::fmt::Debug for GetSuiteAccessTokenResponse {

@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/oauth2/{corpId}/token`: Get token.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get token.
 ///
 /// `POST /v1.0/oauth2/{corpId}/token`
@@ -25,22 +24,18 @@ pub type GetTokenError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetToken`]: Get token.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetToken)]
 #[non_exhaustive]
 pub struct GetTokenRequest {
     /// A `string` value. Wire name `corpId`. Required.
-    #[serde(rename = "corpId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(rename = "corpId")]
     pub corp_id: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// A `string` value. Required. Secret: redacted from `Debug` output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
     /// A `string` value. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant_type: Option<String>,
 }
 impl std::fmt::Debug for GetTokenRequest {
@@ -54,14 +49,12 @@ impl std::fmt::Debug for GetTokenRequest {
     }
 }
 /// The response of [`GetToken`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GetTokenResponse {
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// A `i64` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
 }
 impl rt::ResponseEnvelope for GetTokenResponse {}

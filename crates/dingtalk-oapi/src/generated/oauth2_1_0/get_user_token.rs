@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/oauth2/userAccessToken`: Get user token.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Get user token.
 ///
 /// `POST /v1.0/oauth2/userAccessToken`
@@ -25,25 +24,20 @@ pub type GetUserTokenError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`GetUserToken`]: Get user token.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = GetUserToken)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserTokenRequest {
     /// A `string` value. Wire name `clientId`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// A `string` value. Wire name `clientSecret`. Secret: redacted from `Debug` output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
     /// A `string` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// A `string` value. Wire name `grantType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant_type: Option<String>,
     /// A `string` value. Wire name `refreshToken`. Secret: redacted from `Debug` output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
 }
 impl std::fmt::Debug for GetUserTokenRequest {
@@ -58,21 +52,17 @@ impl std::fmt::Debug for GetUserTokenRequest {
     }
 }
 /// The response of [`GetUserToken`].
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserTokenResponse {
     /// A `string` value. Wire name `accessToken`. Secret: redacted from `Debug` output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// A `string` value. Wire name `corpId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corp_id: Option<String>,
     /// A `i64` value. Wire name `expireIn`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_in: Option<i64>,
     /// A `string` value. Wire name `refreshToken`. Secret: redacted from `Debug` output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
 }
 impl std::fmt::Debug for GetUserTokenResponse {

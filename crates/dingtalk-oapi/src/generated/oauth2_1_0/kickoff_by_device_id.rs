@@ -2,8 +2,7 @@
 
 //! `POST /v1.0/oauth2/kickoffByDeviceId`: Kickoff by device id.
 use dingtalk_runtime as rt;
-use dingtalk_runtime::Setters;
-use serde::{Deserialize, Serialize};
+use dingtalk_runtime::{Setters, Wire};
 /// Kickoff by device id.
 ///
 /// `POST /v1.0/oauth2/kickoffByDeviceId`
@@ -25,31 +24,26 @@ pub type KickoffByDeviceIdError = rt::Error<crate::generated::service::ApiCode>;
 /// Parameters of [`KickoffByDeviceId`]: Kickoff by device id.
 ///
 /// Checked against the spec's constraints before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[setters(operation = KickoffByDeviceId)]
-#[serde(rename_all = "camelCase")]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct KickoffByDeviceIdRequest {
     /// A `string` value. Wire name `openDeviceId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_device_id: Option<String>,
     /// A `string` value. Wire name `userId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 /// The response of [`KickoffByDeviceId`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Setters)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct KickoffByDeviceIdResponse {
     /// A `string` value. Wire name `errorCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A `string` value. Wire name `errorMsg`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
     /// A `bool` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 impl rt::ResponseEnvelope for KickoffByDeviceIdResponse {}

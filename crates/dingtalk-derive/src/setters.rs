@@ -1,0 +1,95 @@
+//! `#[derive(Setters)]`: the constructor and setters (see the crate documentation).
+
+use proc_macro2::TokenStream as TokenStream2;
+use quote::quote;
+use syn::{Data, DeriveInput, Fields, Path, Type};
+
+use crate::{inner_of, last_ident};
+
+pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
+    let ident = &input.ident;
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new_spanned(ident, "Setters applies to structs with named fields"));
+    };
+    let Fields::Named(fields) = &data.fields else {
+        return Err(syn::Error::new_spanned(ident, "Setters applies to structs with named fields"));
+    };
+    let operation = operation(input)?;
+    let mut own = Vec::new();
+    let mut fluent = Vec::new();
+    for field in &fields.named {
+        let name = field.ident.as_ref().expect("named fields have names");
+        let shown = name.to_string().trim_start_matches("r#").to_owned();
+        let (param, value) = setter(&field.ty);
+        let doc = format!(" Sets [`{shown}`](Self::{shown}).");
+        own.push(quote! {
+            #[doc = #doc]
+            pub fn #name(mut self, value: #param) -> Self {
+                self.#name = #value;
+                self
+            }
+        });
+        if operation.is_some() {
+            let doc = format!(" Sets [`{shown}`]({ident}::{shown}).");
+            fluent.push(quote! {
+                #[doc = #doc]
+                pub fn #name(mut self, value: #param) -> Self {
+                    self.request = self.request.#name(value);
+                    self
+                }
+            });
+        }
+    }
+    let fluent = operation.map(|op| {
+        quote! {
+            impl<C> crate::generated::RequestBuilder<#op, C> {
+                #(#fluent)*
+            }
+        }
+    });
+    Ok(quote! {
+        impl #ident {
+            /// An empty value; set fields with the methods below.
+            pub fn new() -> Self {
+                Self::default()
+            }
+            #(#own)*
+        }
+        #fluent
+    })
+}
+
+/// The `operation = Op` of a `#[setters(...)]` attribute, if any.
+fn operation(input: &DeriveInput) -> syn::Result<Option<Path>> {
+    let mut found = None;
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("setters")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("operation") {
+                found = Some(meta.value()?.parse::<Path>()?);
+                Ok(())
+            } else {
+                Err(meta.error("expected `operation = Name`"))
+            }
+        })?;
+    }
+    Ok(found)
+}
+
+/// A setter's parameter type and the expression assigned to the field.
+fn setter(ty: &Type) -> (TokenStream2, TokenStream2) {
+    match inner_of(ty, "Option") {
+        Some(inner) => {
+            let (param, value) = plain(inner);
+            (param, quote! { Some(#value) })
+        }
+        None => plain(ty),
+    }
+}
+
+fn plain(ty: &Type) -> (TokenStream2, TokenStream2) {
+    if last_ident(ty).is_some_and(|i| i == "String" || i == "Vec") {
+        (quote! { impl Into<#ty> }, quote! { value.into() })
+    } else {
+        (quote! { #ty }, quote! { value })
+    }
+}

@@ -1,0 +1,218 @@
+//! `#[derive(Wire)]`: `Serialize` and `Deserialize` of a JSON object (see the crate documentation).
+
+use proc_macro2::TokenStream as TokenStream2;
+use quote::quote;
+use syn::ext::IdentExt;
+use syn::{Attribute, Data, DeriveInput, Fields, LitStr};
+
+use crate::inner_of;
+
+/// One field as the wire sees it.
+struct WireField<'a> {
+    ident: &'a syn::Ident,
+    wire: String,
+    optional: bool,
+    required: bool,
+}
+
+pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
+    let ident = &input.ident;
+    let named = match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(fields) => Some(&fields.named),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(named) = named else {
+        return Err(syn::Error::new_spanned(ident, "Wire applies to structs with named fields"));
+    };
+    if !input.generics.params.is_empty() {
+        return Err(syn::Error::new_spanned(&input.generics, "Wire applies to structs without generics"));
+    }
+    let camel = container_rename_all(&input.attrs)?;
+    let mut fields = Vec::new();
+    for field in named {
+        let ident = field.ident.as_ref().expect("named fields have names");
+        let (rename, default) = field_attrs(&field.attrs)?;
+        let optional = inner_of(&field.ty, "Option").is_some();
+        let name = ident.unraw().to_string();
+        let wire = match rename {
+            Some(wire) => wire,
+            None if camel => camel_case(&name),
+            None => name,
+        };
+        fields.push(WireField { ident, wire, optional, required: !optional && !default });
+    }
+
+    let name = ident.to_string();
+    let wire_names = fields.iter().map(|f| &f.wire);
+    let required = fields.iter().enumerate().filter(|(_, f)| f.required).map(|(i, _)| i);
+    let reads = fields.iter().enumerate().map(|(i, f)| {
+        let field = f.ident;
+        quote! { #i => self.#field = map.next_value()?, }
+    });
+    let always = fields.iter().filter(|f| !f.optional).count();
+    let present = fields.iter().filter(|f| f.optional).map(|f| {
+        let field = f.ident;
+        quote! { + usize::from(self.#field.is_some()) }
+    });
+    let writes = fields.iter().map(|f| {
+        let (field, wire) = (f.ident, &f.wire);
+        if f.optional {
+            quote! {
+                if let Some(value) = &self.#field {
+                    _serde::ser::SerializeStruct::serialize_field(&mut state, #wire, value)?;
+                }
+            }
+        } else {
+            quote! { _serde::ser::SerializeStruct::serialize_field(&mut state, #wire, &self.#field)?; }
+        }
+    });
+    Ok(quote! {
+        const _: () = {
+            use ::dingtalk_runtime::__private::serde as _serde;
+            impl ::dingtalk_runtime::wire::WireObject for #ident {
+                const NAME: &'static str = #name;
+                const FIELDS: &'static [&'static str] = &[#(#wire_names),*];
+                const REQUIRED: &'static [usize] = &[#(#required),*];
+                fn read_field<'de, A: _serde::de::MapAccess<'de>>(
+                    &mut self,
+                    index: usize,
+                    map: &mut A,
+                ) -> ::core::result::Result<(), A::Error> {
+                    match index {
+                        #(#reads)*
+                        _ => {}
+                    }
+                    Ok(())
+                }
+            }
+            impl<'de> _serde::Deserialize<'de> for #ident {
+                fn deserialize<D: _serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                    ::dingtalk_runtime::wire::deserialize(deserializer)
+                }
+            }
+            impl _serde::Serialize for #ident {
+                fn serialize<S: _serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                    let mut state = serializer.serialize_struct(#name, #always #(#present)*)?;
+                    #(#writes)*
+                    _serde::ser::SerializeStruct::end(state)
+                }
+            }
+        };
+    })
+}
+
+/// Whether the struct says `#[wire(rename_all = "camelCase")]`.
+fn container_rename_all(attrs: &[Attribute]) -> syn::Result<bool> {
+    let mut camel = false;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("wire")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename_all") {
+                let rule: LitStr = meta.value()?.parse()?;
+                if rule.value() != "camelCase" {
+                    return Err(syn::Error::new_spanned(rule, "the one rename rule is \"camelCase\""));
+                }
+                camel = true;
+                Ok(())
+            } else {
+                Err(meta.error("expected `rename_all = \"camelCase\"` on a struct"))
+            }
+        })?;
+    }
+    Ok(camel)
+}
+
+/// A field's `#[wire(rename = "…")]` and `#[wire(default)]`.
+fn field_attrs(attrs: &[Attribute]) -> syn::Result<(Option<String>, bool)> {
+    let (mut rename, mut default) = (None, false);
+    for attr in attrs.iter().filter(|a| a.path().is_ident("wire")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                rename = Some(meta.value()?.parse::<LitStr>()?.value());
+                Ok(())
+            } else if meta.path.is_ident("default") {
+                default = true;
+                Ok(())
+            } else {
+                Err(meta.error("expected `rename = \"wireName\"` or `default` on a field"))
+            }
+        })?;
+    }
+    Ok((rename, default))
+}
+
+/// serde's `camelCase` rule for a field name, as serde_derive writes it: PascalCase (drop each
+/// `_`, capitalize what follows it and the first letter), then the first letter lowercased.
+fn camel_case(field: &str) -> String {
+    let mut pascal = String::with_capacity(field.len());
+    let mut capitalize = true;
+    for c in field.chars() {
+        if c == '_' {
+            capitalize = true;
+        } else if capitalize {
+            pascal.push(c.to_ascii_uppercase());
+            capitalize = false;
+        } else {
+            pascal.push(c);
+        }
+    }
+    match pascal.chars().next() {
+        Some(first) => first.to_ascii_lowercase().to_string() + &pascal[first.len_utf8()..],
+        None => pascal,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    fn error(input: DeriveInput) -> String {
+        expand(&input).expect_err("the input is refused").to_string()
+    }
+
+    #[test]
+    fn what_the_derive_cannot_write_is_a_compile_error_saying_what_is_accepted() {
+        assert_eq!(error(parse_quote! { enum E { A } }), "Wire applies to structs with named fields");
+        assert_eq!(error(parse_quote! { struct T(i64); }), "Wire applies to structs with named fields");
+        assert_eq!(error(parse_quote! { struct G<T> { t: T } }), "Wire applies to structs without generics");
+        assert_eq!(
+            error(parse_quote! { #[wire(rename_all = "snake_case")] struct S { a: i64 } }),
+            "the one rename rule is \"camelCase\""
+        );
+        assert_eq!(
+            error(parse_quote! { #[wire(deny_unknown_fields)] struct S { a: i64 } }),
+            "expected `rename_all = \"camelCase\"` on a struct"
+        );
+        assert_eq!(
+            error(parse_quote! { struct S { #[wire(skip)] a: i64 } }),
+            "expected `rename = \"wireName\"` or `default` on a field"
+        );
+    }
+
+    #[test]
+    fn field_table_wire_names_and_required_fields() {
+        let tokens = expand(&parse_quote! {
+            #[wire(rename_all = "camelCase")]
+            struct S { state_code: Option<i64>, r#type: i64, #[wire(default)] ids: Vec<i64>, #[wire(rename = "x_y")] xy: Option<u8> }
+        })
+        .expect("accepted")
+        .to_string();
+        assert!(
+            tokens.contains(r#"FIELDS : & 'static [& 'static str] = & ["stateCode" , "type" , "ids" , "x_y"]"#),
+            "{tokens}"
+        );
+        assert!(tokens.contains("REQUIRED : & 'static [usize] = & [1usize]"), "{tokens}");
+    }
+
+    #[test]
+    fn camel_case_is_serde_s_rule() {
+        for (field, wire) in
+            [("state_code", "stateCode"), ("a", "a"), ("_private", "private"), ("x_1_y", "x1Y"), ("", "")]
+        {
+            assert_eq!(camel_case(field), wire, "{field}");
+        }
+    }
+}

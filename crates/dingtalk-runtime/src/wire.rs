@@ -1,0 +1,203 @@
+//! The wire form of generated structs: what `#[derive(Wire)]` (re-exported as
+//! [`crate::Wire`]) builds their `serde::Serialize` and `serde::Deserialize` from.
+//!
+//! Every generated struct is a JSON object of named fields, each optional (missing means
+//! `None` or the field's default) unless the spec marks it required. For that one shape the
+//! derive writes a field table and one `match` per struct; the deserializing visitor, the
+//! field-name lookup and the duplicate and missing-field checks live here, once, instead of
+//! serde_derive's field enum, its visitor and a sequence visitor in every struct (a fifth of
+//! the lines, and about half of `cargo check`'s time on generated code; see BENCHMARKS.md).
+//!
+//! What a struct accepts is what serde's derive with the same attributes accepts from JSON:
+//! unknown fields are ignored, a duplicate field and a missing required field are errors
+//! naming the field, and the error messages are serde's.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+/// A generated struct's wire form: a JSON object with these fields. Implemented by
+/// `#[derive(Wire)]`; its `Deserialize` calls [`deserialize`].
+pub trait WireObject: Default {
+    /// The struct's name, for error messages.
+    const NAME: &'static str;
+    /// The fields' wire names, in declaration order.
+    const FIELDS: &'static [&'static str];
+    /// Positions (in [`FIELDS`](Self::FIELDS)) of the fields that must be present.
+    const REQUIRED: &'static [usize];
+
+    /// Reads the value of the field at `index` (in [`FIELDS`](Self::FIELDS)) from `map`.
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, index: usize, map: &mut A) -> Result<(), A::Error>;
+}
+
+/// Deserializes a [`WireObject`] from a map (a JSON object): starts from `T::default()` and
+/// reads each known field once.
+pub fn deserialize<'de, T: WireObject, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+    deserializer.deserialize_struct(T::NAME, T::FIELDS, ObjectVisitor(PhantomData))
+}
+
+struct ObjectVisitor<T>(PhantomData<T>);
+
+impl<'de, T: WireObject> Visitor<'de> for ObjectVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "struct {}", T::NAME)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut value = T::default();
+        let mut seen = Seen::new(T::FIELDS.len());
+        while let Some(key) = map.next_key_seed(FieldKey(T::FIELDS))? {
+            match key {
+                Some(index) => {
+                    if !seen.insert(index) {
+                        return Err(de::Error::duplicate_field(T::FIELDS[index]));
+                    }
+                    value.read_field(index, &mut map)?;
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        match T::REQUIRED.iter().find(|&&index| !seen.contains(index)) {
+            Some(&index) => Err(de::Error::missing_field(T::FIELDS[index])),
+            None => Ok(value),
+        }
+    }
+}
+
+/// A map key: the position of a known field name, `None` for any other key.
+struct FieldKey(&'static [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for FieldKey {
+    type Value = Option<usize>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_identifier(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldKey {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("field identifier")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self.0.iter().position(|name| *name == key))
+    }
+
+    fn visit_bytes<E: de::Error>(self, key: &[u8]) -> Result<Self::Value, E> {
+        Ok(self.0.iter().position(|name| name.as_bytes() == key))
+    }
+
+    fn visit_u64<E: de::Error>(self, index: u64) -> Result<Self::Value, E> {
+        Ok(usize::try_from(index).ok().filter(|&i| i < self.0.len()))
+    }
+}
+
+/// Which fields were read: bits on the stack for up to 256 fields, on the heap beyond.
+enum Seen {
+    Inline([u64; 4]),
+    Heap(Vec<u64>),
+}
+
+impl Seen {
+    fn new(fields: usize) -> Self {
+        if fields <= 256 { Seen::Inline([0; 4]) } else { Seen::Heap(vec![0; fields.div_ceil(64)]) }
+    }
+
+    fn words(&mut self) -> &mut [u64] {
+        match self {
+            Seen::Inline(words) => words,
+            Seen::Heap(words) => words,
+        }
+    }
+
+    /// Marks `index`; false when it was already marked.
+    fn insert(&mut self, index: usize) -> bool {
+        let (word, bit) = (index / 64, 1u64 << (index % 64));
+        let words = self.words();
+        let fresh = words[word] & bit == 0;
+        words[word] |= bit;
+        fresh
+    }
+
+    fn contains(&self, index: usize) -> bool {
+        let words: &[u64] = match self {
+            Seen::Inline(words) => words,
+            Seen::Heap(words) => words,
+        };
+        words[index / 64] & (1u64 << (index % 64)) != 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Default, PartialEq)]
+    struct Sample {
+        name: Option<String>,
+        ids: Vec<i64>,
+        code: i64,
+    }
+
+    impl WireObject for Sample {
+        const NAME: &'static str = "Sample";
+        const FIELDS: &'static [&'static str] = &["name", "ids", "code"];
+        const REQUIRED: &'static [usize] = &[2];
+
+        fn read_field<'de, A: MapAccess<'de>>(&mut self, index: usize, map: &mut A) -> Result<(), A::Error> {
+            match index {
+                0 => self.name = map.next_value()?,
+                1 => self.ids = map.next_value()?,
+                2 => self.code = map.next_value()?,
+                _ => {}
+            }
+            Ok(())
+        }
+    }
+
+    impl<'de> serde::Deserialize<'de> for Sample {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserialize(deserializer)
+        }
+    }
+
+    fn parse(json: &str) -> Result<Sample, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn reads_known_fields_ignores_others_and_defaults_the_missing() {
+        assert_eq!(
+            parse(r#"{"extra":{"deep":[1,2]},"code":3,"name":"x"}"#).unwrap(),
+            Sample { name: Some("x".into()), ids: vec![], code: 3 }
+        );
+        assert_eq!(parse(r#"{"code":0,"name":null,"ids":[4]}"#).unwrap(), Sample { name: None, ids: vec![4], code: 0 });
+    }
+
+    #[test]
+    fn a_missing_required_field_or_a_duplicate_is_named() {
+        assert_eq!(parse(r#"{"name":"x"}"#).unwrap_err(), "missing field `code` at line 1 column 12");
+        assert_eq!(parse(r#"{"code":1,"code":2}"#).unwrap_err(), "duplicate field `code` at line 1 column 16");
+        assert_eq!(
+            parse(r#"{"code":"1"}"#).unwrap_err(),
+            "invalid type: string \"1\", expected i64 at line 1 column 11"
+        );
+        assert_eq!(parse("[1]").unwrap_err(), "invalid type: sequence, expected struct Sample at line 1 column 1");
+    }
+
+    #[test]
+    fn many_fields_are_tracked_past_the_inline_bits() {
+        let mut seen = Seen::new(300);
+        assert!(seen.insert(299) && !seen.insert(299) && seen.contains(299) && !seen.contains(3));
+        let mut seen = Seen::new(10);
+        assert!(seen.insert(9) && !seen.insert(9) && seen.contains(9) && !seen.contains(0));
+    }
+}
