@@ -50,7 +50,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     let required = fields.iter().enumerate().filter(|(_, f)| f.required).map(|(i, _)| i);
     let reads = fields.iter().enumerate().map(|(i, f)| {
         let field = f.ident;
-        quote! { #i => self.#field = map.next_value()?, }
+        quote! { #i => ::dingtalk_runtime::wire::read(map, &mut self.#field), }
     });
     let always = fields.iter().filter(|f| !f.optional).count();
     let present = fields.iter().filter(|f| f.optional).map(|f| {
@@ -60,13 +60,9 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     let writes = fields.iter().map(|f| {
         let (field, wire) = (f.ident, &f.wire);
         if f.optional {
-            quote! {
-                if let Some(value) = &self.#field {
-                    _serde::ser::SerializeStruct::serialize_field(&mut state, #wire, value)?;
-                }
-            }
+            quote! { .optional(#wire, &self.#field) }
         } else {
-            quote! { _serde::ser::SerializeStruct::serialize_field(&mut state, #wire, &self.#field)?; }
+            quote! { .field(#wire, &self.#field) }
         }
     });
     Ok(quote! {
@@ -76,6 +72,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                 const NAME: &'static str = #name;
                 const FIELDS: &'static [&'static str] = &[#(#wire_names),*];
                 const REQUIRED: &'static [usize] = &[#(#required),*];
+                #[inline]
                 fn read_field<'de, A: _serde::de::MapAccess<'de>>(
                     &mut self,
                     index: usize,
@@ -83,9 +80,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                 ) -> ::core::result::Result<(), A::Error> {
                     match index {
                         #(#reads)*
-                        _ => {}
+                        _ => Ok(()),
                     }
-                    Ok(())
                 }
             }
             impl<'de> _serde::Deserialize<'de> for #ident {
@@ -95,9 +91,9 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             }
             impl _serde::Serialize for #ident {
                 fn serialize<S: _serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
-                    let mut state = serializer.serialize_struct(#name, #always #(#present)*)?;
-                    #(#writes)*
-                    _serde::ser::SerializeStruct::end(state)
+                    ::dingtalk_runtime::wire::Writer::new(serializer, #name, #always #(#present)*)
+                        #(#writes)*
+                        .end()
                 }
             }
         };

@@ -15,7 +15,8 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 /// A generated struct's wire form: a JSON object with these fields. Implemented by
 /// `#[derive(Wire)]`; its `Deserialize` calls [`deserialize`].
@@ -37,6 +38,53 @@ pub fn deserialize<'de, T: WireObject, D: Deserializer<'de>>(deserializer: D) ->
     deserializer.deserialize_struct(T::NAME, T::FIELDS, ObjectVisitor(PhantomData))
 }
 
+/// Reads the value of one field into its place (what `WireObject::read_field` does per field).
+#[inline]
+pub fn read<'de, A: MapAccess<'de>, T: Deserialize<'de>>(map: &mut A, slot: &mut T) -> Result<(), A::Error> {
+    *slot = map.next_value()?;
+    Ok(())
+}
+
+/// Writes a struct's fields in order, keeping the first error: the body of a `#[derive(Wire)]`
+/// `Serialize` is one chain of calls, `Writer::new(..).optional(..).field(..).end()`.
+pub struct Writer<S: Serializer> {
+    state: Result<S::SerializeStruct, S::Error>,
+}
+
+impl<S: Serializer> Writer<S> {
+    /// Starts a struct named `name` of `len` fields (those that will be written).
+    #[inline]
+    pub fn new(serializer: S, name: &'static str, len: usize) -> Self {
+        Writer { state: serializer.serialize_struct(name, len) }
+    }
+
+    /// Writes a field.
+    #[inline]
+    pub fn field<T: Serialize + ?Sized>(mut self, name: &'static str, value: &T) -> Self {
+        if let Ok(state) = &mut self.state
+            && let Err(e) = state.serialize_field(name, value)
+        {
+            self.state = Err(e);
+        }
+        self
+    }
+
+    /// Writes a field when it is `Some`, leaves it out when `None`.
+    #[inline]
+    pub fn optional<T: Serialize>(self, name: &'static str, value: &Option<T>) -> Self {
+        match value {
+            Some(value) => self.field(name, value),
+            None => self,
+        }
+    }
+
+    /// Ends the struct.
+    #[inline]
+    pub fn end(self) -> Result<S::Ok, S::Error> {
+        self.state?.end()
+    }
+}
+
 struct ObjectVisitor<T>(PhantomData<T>);
 
 impl<'de, T: WireObject> Visitor<'de> for ObjectVisitor<T> {
@@ -48,7 +96,7 @@ impl<'de, T: WireObject> Visitor<'de> for ObjectVisitor<T> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
         let mut value = T::default();
-        let mut seen = Seen::new(T::FIELDS.len());
+        let mut seen = Seen::default();
         while let Some(key) = map.next_key_seed(FieldKey(T::FIELDS))? {
             match key {
                 Some(index) => {
@@ -100,39 +148,40 @@ impl<'de> Visitor<'de> for FieldKey {
     }
 }
 
-/// Which fields were read: bits on the stack for up to 256 fields, on the heap beyond.
-enum Seen {
-    Inline([u64; 4]),
-    Heap(Vec<u64>),
+/// Which fields were read: one word for the first 64 fields (no allocation), more words only
+/// when a struct has more fields and one of those is read.
+#[derive(Default)]
+struct Seen {
+    low: u64,
+    high: Vec<u64>,
 }
 
 impl Seen {
-    fn new(fields: usize) -> Self {
-        if fields <= 256 { Seen::Inline([0; 4]) } else { Seen::Heap(vec![0; fields.div_ceil(64)]) }
-    }
-
-    fn words(&mut self) -> &mut [u64] {
-        match self {
-            Seen::Inline(words) => words,
-            Seen::Heap(words) => words,
-        }
-    }
-
     /// Marks `index`; false when it was already marked.
+    #[inline]
     fn insert(&mut self, index: usize) -> bool {
-        let (word, bit) = (index / 64, 1u64 << (index % 64));
-        let words = self.words();
-        let fresh = words[word] & bit == 0;
-        words[word] |= bit;
+        let (word, bit) = self.word_mut(index);
+        let fresh = *word & bit == 0;
+        *word |= bit;
         fresh
     }
 
+    #[inline]
+    fn word_mut(&mut self, index: usize) -> (&mut u64, u64) {
+        let bit = 1u64 << (index % 64);
+        if index < 64 {
+            return (&mut self.low, bit);
+        }
+        let at = index / 64 - 1;
+        if self.high.len() <= at {
+            self.high.resize(at + 1, 0);
+        }
+        (&mut self.high[at], bit)
+    }
+
     fn contains(&self, index: usize) -> bool {
-        let words: &[u64] = match self {
-            Seen::Inline(words) => words,
-            Seen::Heap(words) => words,
-        };
-        words[index / 64] & (1u64 << (index % 64)) != 0
+        let word = if index < 64 { self.low } else { self.high.get(index / 64 - 1).copied().unwrap_or(0) };
+        word & (1u64 << (index % 64)) != 0
     }
 }
 
@@ -195,9 +244,11 @@ mod tests {
 
     #[test]
     fn many_fields_are_tracked_past_the_inline_bits() {
-        let mut seen = Seen::new(300);
+        let mut seen = Seen::default();
+        assert!(!seen.contains(299) && !seen.contains(64));
         assert!(seen.insert(299) && !seen.insert(299) && seen.contains(299) && !seen.contains(3));
-        let mut seen = Seen::new(10);
+        assert!(!seen.contains(64) && !seen.contains(1000));
         assert!(seen.insert(9) && !seen.insert(9) && seen.contains(9) && !seen.contains(0));
+        assert!(seen.insert(63) && seen.insert(64) && seen.contains(63) && seen.contains(64));
     }
 }
