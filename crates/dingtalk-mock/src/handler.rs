@@ -39,6 +39,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let kill = parts.extensions.get::<ConnectionKill>().cloned();
     let path = parts.uri.path().to_owned();
     let route = shared.route(parts.method.as_str(), &path);
+    let new_api = shared.status_envelope(&path);
     let mut record = RecordedRequest {
         method: parts.method.as_str().to_owned(),
         path: path.clone(),
@@ -62,7 +63,8 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         Err(_) => {
             shared.record(record);
             let message = format!("request body larger than {MAX_BODY_BYTES} bytes");
-            let reply = Reply::Json(StatusCode::PAYLOAD_TOO_LARGE, json!({"errcode": 413, "errmsg": message}));
+            let body = protocol_error(new_api, StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLarge", message);
+            let reply = Reply::Json(StatusCode::PAYLOAD_TOO_LARGE, body);
             log(&reply, None);
             return into_response(reply, kill).await;
         }
@@ -102,19 +104,32 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     shared.record(record);
 
     let (reply, fault) = match route {
-        Route::NotFound => (
-            Reply::Json(StatusCode::NOT_FOUND, json!({"errcode": 404, "errmsg": format!("no such API: {path}")})),
-            None,
-        ),
+        Route::NotFound => {
+            let body = protocol_error(new_api, StatusCode::NOT_FOUND, "NotFound", format!("no such API: {path}"));
+            (Reply::Json(StatusCode::NOT_FOUND, body), None)
+        }
         Route::WrongMethod(allowed) => {
             let allowed = allowed.join(", ");
-            let errmsg = format!("method {} not allowed for {path} (use {allowed})", parts.method);
-            (Reply::MethodNotAllowed(allowed, json!({"errcode": 405, "errmsg": errmsg})), None)
+            let message = format!("method {} not allowed for {path} (use {allowed})", parts.method);
+            let body = protocol_error(new_api, StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", message);
+            (Reply::MethodNotAllowed(allowed, body), None)
         }
         Route::Op(op, _) => respond(&shared, op, token.as_deref(), &params, body_error.as_deref()).await,
     };
     log(&reply, fault);
     into_response(reply, kill).await
+}
+
+/// The body of an answer about the HTTP exchange itself (no such path, method or body size), in
+/// the envelope of the API generation the path belongs to: the old `{errcode, errmsg}` with the
+/// status as the errcode, or the new `{code, message, requestid}`. (The new API's codes for these
+/// are the fake server's own; no DingTalk page lists them.)
+fn protocol_error(new_api: bool, status: StatusCode, code: &str, message: String) -> Value {
+    if new_api {
+        json!({"code": code, "message": message, "requestid": crate::ids::request_id()})
+    } else {
+        json!({"errcode": status.as_u16(), "errmsg": message})
+    }
 }
 
 /// The answer to a routed call: an injected fault, else the operation's normal answer.

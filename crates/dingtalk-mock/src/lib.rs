@@ -21,7 +21,9 @@
 //!
 //! How the server answers, in order:
 //! 1. An unknown path gets HTTP 404 `{"errcode":404,"errmsg":"no such API: <path>"}`; a known path
-//!    with another method HTTP 405. A body over [`MAX_BODY_BYTES`] gets HTTP 413.
+//!    with another method HTTP 405. A body over [`MAX_BODY_BYTES`] gets HTTP 413. Under the new
+//!    API's first segment (`/v1.0/…`) the same statuses carry its envelope instead:
+//!    `{"code":"NotFound"|"MethodNotAllowed"|"PayloadTooLarge","message":…,"requestid":…}`.
 //! 2. The request is recorded (see [`MockServer::requests`]).
 //! 3. A fault injected for the operation is consumed (see [`Fault`]).
 //! 4. Operations that require a token check it: missing or unknown → 33009, expired or

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use dingtalk_oapi::OperationDescriptor;
 use dingtalk_oapi::generated::service::SERVICE;
-use dingtalk_oapi::runtime::{Code, MockDescriptor};
+use dingtalk_oapi::runtime::{Code, ErrorEnvelope, MockDescriptor};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
@@ -44,6 +44,8 @@ pub(crate) struct Shared {
     routes: HashMap<&'static str, Vec<&'static MockDescriptor>>,
     /// Operations whose path has `{name}` segments, with the path split into segments.
     templates: Vec<(Vec<&'static str>, &'static MockDescriptor)>,
+    /// First path segments (`v1.0`) of the operations whose errors are HTTP statuses.
+    status_prefixes: HashSet<&'static str>,
     state: Mutex<State>,
     rates: Mutex<HashMap<RateKey, (u64, u32)>>,
 }
@@ -78,7 +80,11 @@ impl Shared {
     pub(crate) fn new(config: Config, stores: HashMap<String, Vec<Value>>) -> Shared {
         let mut routes: HashMap<&'static str, Vec<&'static MockDescriptor>> = HashMap::new();
         let mut templates = Vec::new();
+        let mut status_prefixes = HashSet::new();
         for m in config.operations {
+            if m.operation.service.envelope == ErrorEnvelope::HttpStatus {
+                status_prefixes.insert(first_segment(m.operation.path));
+            }
             if m.operation.path_params.is_empty() {
                 routes.entry(m.operation.path).or_default().push(m);
             } else {
@@ -97,11 +103,25 @@ impl Shared {
             request_bytes: 0,
             issued: 0,
         };
-        Shared { config, routes, templates, state: Mutex::new(state), rates: Mutex::new(HashMap::new()) }
+        Shared {
+            config,
+            routes,
+            templates,
+            status_prefixes,
+            state: Mutex::new(state),
+            rates: Mutex::new(HashMap::new()),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether `path` belongs to the new API, whose errors are HTTP statuses with `{code,
+    /// message, requestid}`: its first segment (`v1.0`) is the first segment of an operation of
+    /// a service with that envelope. Unknown paths and methods there are answered in that form.
+    pub(crate) fn status_envelope(&self, path: &str) -> bool {
+        self.status_prefixes.contains(first_segment(path))
     }
 
     pub(crate) fn route(&self, method: &str, path: &str) -> Route {
@@ -458,6 +478,11 @@ fn match_template(template: &[&'static str], segments: &[&str]) -> Option<Map<St
         }
     }
     Some(params)
+}
+
+/// `v1.0` of `/v1.0/contact/users`.
+fn first_segment(path: &str) -> &str {
+    path.trim_start_matches('/').split('/').next().unwrap_or_default()
 }
 
 /// A new-API error: `(status, {"code", "message", "requestid"})`, the status from the spec's

@@ -246,10 +246,26 @@ async fn unknown_paths_and_wrong_methods() {
     let answer = send(reqwest::Client::new().post(format!("{base}/gettoken"))).await;
     assert_eq!((answer.status, answer.errcode()), (405, 405));
 
+    // Under the new API's first segment, the same answers in its envelope.
+    let answer = post(&base, "/v1.0/contact/nope", JSON, "{}").await;
+    assert_eq!(answer.status, 404);
+    let body = answer.json();
+    assert_eq!((&body["code"], &body["message"]), (&json!("NotFound"), &json!("no such API: /v1.0/contact/nope")));
+    assert!(body["requestid"].as_str().is_some_and(|id| !id.is_empty()), "{body}");
+    assert!(body.get("errcode").is_none(), "{body}");
+    let response = reqwest::Client::new().get(format!("{base}/v1.0/oauth2/accessToken")).send().await.unwrap();
+    assert_eq!((response.status().as_u16(), response.headers()["allow"].to_str().unwrap()), (405, "POST"));
+    let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["code"], "MethodNotAllowed", "{body}");
+    let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(dingtalk_mock::MAX_BODY_BYTES));
+    let answer = post(&base, "/v1.0/oauth2/accessToken", JSON, &huge).await;
+    assert_eq!((answer.status, answer.json()["code"].clone()), (413, json!("PayloadTooLarge")));
+
     let requests = server.requests();
-    assert_eq!(requests.len(), 3);
-    // Recorded, matching no operation.
-    assert!(requests.iter().all(|r| r.operation.is_none()));
+    assert_eq!(requests.len(), 6);
+    // Recorded, matching no operation (the too-large body is recorded with its operation).
+    assert!(requests[..5].iter().all(|r| r.operation.is_none()));
+    assert_eq!(requests[5].operation.as_deref(), Some("oauth2_1_0.GetAccessToken"));
     assert_eq!(requests[1].method, "GET");
 }
 
