@@ -21,18 +21,22 @@
 //! of named fields, through `dingtalk_runtime::wire`:
 //!
 //! - a field `Option<T>` may be missing or `null` (`None`) and is left out when `None`;
-//! - a field marked `#[wire(default)]` may be missing (its `Default`) and is always written;
+//! - any other field marked `#[wire(default)]` may be missing and is always written;
 //! - any other field is required: missing, it is an error naming it;
-//! - the wire name is the field's name, or `#[wire(rename = "wireName")]`, or the struct's
-//!   `#[wire(rename_all = "camelCase")]` applied to it (`state_code` → `stateCode`, as
-//!   serde's rule of that name);
-//! - unknown fields are ignored, a duplicate field is an error, and the struct must be
-//!   `Default` (deserializing starts from it).
+//! - the wire name is the field's name (without `r#`), or `#[wire(rename = "wireName")]`, or
+//!   the struct's `#[wire(rename_all = "camelCase")]` applied to it (`state_code` →
+//!   `stateCode`, serde's rule of that name);
+//! - unknown fields are ignored and a duplicate field is an error;
+//! - deserializing starts from the struct's `Default` and sets the fields present, so a
+//!   missing field keeps the struct's default (for a derived `Default`, the field type's);
+//! - only a map is accepted: unlike serde_derive's structs, a JSON array is refused (DingTalk
+//!   never sends one for an object, and reading one by position would be a silent mistake).
 //!
 //! That is what serde's derives write for `#[serde(default, skip_serializing_if =
 //! "Option::is_none")]`, `#[serde(default)]` and `rename`/`rename_all`, in far fewer lines: no
-//! field enum, visitor or sequence visitor per struct (the shared ones are in the runtime).
-//! Anything else in a `#[wire(...)]` attribute is a compile error naming what is accepted.
+//! field enum, visitor or sequence visitor per struct (the one map visitor is in the runtime).
+//! Anything else in a `#[wire(...)]` attribute, a repeated one, or `default` on an `Option`
+//! (which is already optional) is a compile error saying what is accepted.
 
 use proc_macro::TokenStream;
 use proc_macro2::Ident;
@@ -60,7 +64,7 @@ pub fn derive_wire(input: TokenStream) -> TokenStream {
 }
 
 fn last_ident(ty: &Type) -> Option<&Ident> {
-    match ty {
+    match ungroup(ty) {
         Type::Path(p) if p.qself.is_none() => p.path.segments.last().map(|s| &s.ident),
         _ => None,
     }
@@ -68,11 +72,22 @@ fn last_ident(ty: &Type) -> Option<&Ident> {
 
 /// `T` of `Wrapper<T>` (by the last path segment's name).
 fn inner_of<'t>(ty: &'t Type, wrapper: &str) -> Option<&'t Type> {
-    let Type::Path(p) = ty else { return None };
+    let Type::Path(p) = ungroup(ty) else { return None };
     let segment = p.path.segments.last().filter(|s| s.ident == wrapper)?;
     let PathArguments::AngleBracketed(args) = &segment.arguments else { return None };
     match args.args.first()? {
         GenericArgument::Type(inner) => Some(inner),
         _ => None,
+    }
+}
+
+/// The type inside invisible groups and parentheses (a `$t:ty` of a `macro_rules!` arrives grouped).
+fn ungroup(mut ty: &Type) -> &Type {
+    loop {
+        ty = match ty {
+            Type::Group(g) => &g.elem,
+            Type::Paren(p) => &p.elem,
+            _ => return ty,
+        };
     }
 }

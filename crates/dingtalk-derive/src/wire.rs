@@ -36,6 +36,10 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         let ident = field.ident.as_ref().expect("named fields have names");
         let (rename, default) = field_attrs(&field.attrs)?;
         let optional = inner_of(&field.ty, "Option").is_some();
+        if let (true, Some(span)) = (optional, default) {
+            return Err(syn::Error::new(span, "an `Option` field is already optional: drop `default`"));
+        }
+        let default = default.is_some();
         let name = ident.unraw().to_string();
         let wire = match rename {
             Some(wire) => wire,
@@ -45,7 +49,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         fields.push(WireField { ident, wire, optional, required: !optional && !default });
     }
 
-    let name = ident.to_string();
+    let name = ident.unraw().to_string();
     let wire_names = fields.iter().map(|f| &f.wire);
     let required = fields.iter().enumerate().filter(|(_, f)| f.required).map(|(i, _)| i);
     let reads = fields.iter().enumerate().map(|(i, f)| {
@@ -55,7 +59,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     let always = fields.iter().filter(|f| !f.optional).count();
     let present = fields.iter().filter(|f| f.optional).map(|f| {
         let field = f.ident;
-        quote! { + usize::from(self.#field.is_some()) }
+        quote! { + ::core::primitive::usize::from(self.#field.is_some()) }
     });
     let writes = fields.iter().map(|f| {
         let (field, wire) = (f.ident, &f.wire);
@@ -66,8 +70,11 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         }
     });
     Ok(quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, unused_attributes, unused_qualifications, clippy::absolute_paths)]
         const _: () = {
             use ::dingtalk_runtime::__private::serde as _serde;
+            #[automatically_derived]
             impl ::dingtalk_runtime::wire::WireObject for #ident {
                 const NAME: &'static str = #name;
                 const FIELDS: &'static [&'static str] = &[#(#wire_names),*];
@@ -80,15 +87,17 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                 ) -> ::core::result::Result<(), A::Error> {
                     match index {
                         #(#reads)*
-                        _ => Ok(()),
+                        _ => ::core::result::Result::Ok(()),
                     }
                 }
             }
+            #[automatically_derived]
             impl<'de> _serde::Deserialize<'de> for #ident {
                 fn deserialize<D: _serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
                     ::dingtalk_runtime::wire::deserialize(deserializer)
                 }
             }
+            #[automatically_derived]
             impl _serde::Serialize for #ident {
                 fn serialize<S: _serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
                     ::dingtalk_runtime::wire::Writer::new(serializer, #name, #always #(#present)*)
@@ -110,6 +119,9 @@ fn container_rename_all(attrs: &[Attribute]) -> syn::Result<bool> {
                 if rule.value() != "camelCase" {
                     return Err(syn::Error::new_spanned(rule, "the one rename rule is \"camelCase\""));
                 }
+                if camel {
+                    return Err(meta.error("`rename_all` is given twice"));
+                }
                 camel = true;
                 Ok(())
             } else {
@@ -120,16 +132,24 @@ fn container_rename_all(attrs: &[Attribute]) -> syn::Result<bool> {
     Ok(camel)
 }
 
-/// A field's `#[wire(rename = "…")]` and `#[wire(default)]`.
-fn field_attrs(attrs: &[Attribute]) -> syn::Result<(Option<String>, bool)> {
-    let (mut rename, mut default) = (None, false);
+/// A field's `#[wire(rename = "…")]`, and where it says `#[wire(default)]`.
+fn field_attrs(attrs: &[Attribute]) -> syn::Result<(Option<String>, Option<proc_macro2::Span>)> {
+    let (mut rename, mut default) = (None, None);
     for attr in attrs.iter().filter(|a| a.path().is_ident("wire")) {
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("rename") {
-                rename = Some(meta.value()?.parse::<LitStr>()?.value());
+                let wire = meta.value()?.parse::<LitStr>()?.value();
+                if rename.replace(wire).is_some() {
+                    return Err(meta.error("`rename` is given twice"));
+                }
                 Ok(())
             } else if meta.path.is_ident("default") {
-                default = true;
+                if default
+                    .replace(meta.path.get_ident().map_or_else(proc_macro2::Span::call_site, |i| i.span()))
+                    .is_some()
+                {
+                    return Err(meta.error("`default` is given twice"));
+                }
                 Ok(())
             } else {
                 Err(meta.error("expected `rename = \"wireName\"` or `default` on a field"))
@@ -185,6 +205,19 @@ mod tests {
         assert_eq!(
             error(parse_quote! { struct S { #[wire(skip)] a: i64 } }),
             "expected `rename = \"wireName\"` or `default` on a field"
+        );
+        assert_eq!(
+            error(parse_quote! { struct S { #[wire(default)] a: Option<i64> } }),
+            "an `Option` field is already optional: drop `default`"
+        );
+        assert_eq!(
+            error(parse_quote! { struct S { #[wire(rename = "a")] #[wire(rename = "b")] a: i64 } }),
+            "`rename` is given twice"
+        );
+        assert_eq!(error(parse_quote! { struct S { #[wire(default, default)] a: i64 } }), "`default` is given twice");
+        assert_eq!(
+            error(parse_quote! { #[wire(rename_all = "camelCase", rename_all = "camelCase")] struct S { a: i64 } }),
+            "`rename_all` is given twice"
         );
     }
 

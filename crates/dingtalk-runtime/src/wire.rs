@@ -10,9 +10,10 @@
 //! more than halves `cargo check` of a generated group (BENCHMARKS.md); decoding costs what
 //! serde_derive's code costs (within 1.2 % by instruction count).
 //!
-//! What a struct accepts is what serde's derive with the same attributes accepts from JSON:
-//! unknown fields are ignored, a duplicate field and a missing required field are errors
-//! naming the field, and the error messages are serde's.
+//! What a struct accepts from a JSON object is what serde's derive with the same attributes
+//! accepts: unknown fields are ignored, a duplicate field and a missing required field are
+//! errors naming the field, and the error messages are serde's. Unlike serde_derive's, a JSON
+//! array is refused rather than read by position. What it writes is what serde's derive writes.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -71,13 +72,18 @@ impl<S: Serializer> Writer<S> {
         self
     }
 
-    /// Writes a field when it is `Some`, leaves it out when `None`.
+    /// Writes a field when it is `Some` (as serde writes an `Option`), skips it when `None`.
     #[inline]
-    pub fn optional<T: Serialize>(self, name: &'static str, value: &Option<T>) -> Self {
-        match value {
-            Some(value) => self.field(name, value),
-            None => self,
+    pub fn optional<T: Serialize>(mut self, name: &'static str, value: &Option<T>) -> Self {
+        if value.is_some() {
+            return self.field(name, value);
         }
+        if let Ok(state) = &mut self.state
+            && let Err(e) = state.skip_field(name)
+        {
+            self.state = Err(e);
+        }
+        self
     }
 
     /// Ends the struct.

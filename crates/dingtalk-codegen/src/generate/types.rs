@@ -275,21 +275,26 @@ pub fn struct_item(
     }
 }
 
-/// What `#[wire(rename_all = "camelCase")]` (serde's rule) makes of a field name: `state_code` → `stateCode`.
+/// What `#[wire(rename_all = "camelCase")]` makes of a field name, by the same rule as
+/// dingtalk-derive's (serde's): PascalCase (drop each `_`, capitalize what follows it and the
+/// first letter), then the first letter lowercased: `state_code` → `stateCode`.
 fn camel_case(field: &str) -> String {
-    let mut out = String::with_capacity(field.len());
-    let mut upper = false;
+    let mut pascal = String::with_capacity(field.len());
+    let mut capitalize = true;
     for c in field.chars() {
         if c == '_' {
-            upper = !out.is_empty();
-        } else if upper {
-            out.push(c.to_ascii_uppercase());
-            upper = false;
+            capitalize = true;
+        } else if capitalize {
+            pascal.push(c.to_ascii_uppercase());
+            capitalize = false;
         } else {
-            out.push(c);
+            pascal.push(c);
         }
     }
-    out
+    match pascal.chars().next() {
+        Some(first) => first.to_ascii_lowercase().to_string() + &pascal[first.len_utf8()..],
+        None => pascal,
+    }
 }
 
 fn rename_attr(f: &Field) -> TokenStream {
@@ -318,6 +323,20 @@ fn debug_redacting(ident: &proc_macro2::Ident, fields: &[Field]) -> TokenStream 
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.debug_struct(#name) #(#entries)* .finish()
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The same table as dingtalk-derive's test of its rule: the generator leaves out a
+    /// `rename` exactly when the derive would produce the wire name itself.
+    #[test]
+    fn camel_case_is_the_derive_s_rule() {
+        for (field, wire) in
+            [("state_code", "stateCode"), ("a", "a"), ("_private", "private"), ("x_1_y", "x1Y"), ("", "")]
+        {
+            assert_eq!(super::camel_case(field), wire, "{field}");
         }
     }
 }
