@@ -15,6 +15,8 @@ pub mod directory;
 pub mod events;
 #[cfg(feature = "extcontact")]
 pub mod extcontact;
+#[cfg(feature = "hrm_1_0")]
+pub mod hrm_1_0;
 #[cfg(feature = "oauth2_1_0")]
 pub mod oauth2_1_0;
 rt::client_facade!(service::SERVICE, [service::API_SERVICE]);
@@ -37,6 +39,8 @@ pub mod groups {
     pub use super::contact_1_0;
     #[cfg(feature = "crm_1_0")]
     pub use super::crm_1_0;
+    #[cfg(feature = "hrm_1_0")]
+    pub use super::hrm_1_0;
     #[cfg(feature = "oauth2_1_0")]
     pub use super::oauth2_1_0;
 }
@@ -446,6 +450,152 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &extcontact::LIST_LABEL_GROUPS,
     #[cfg(feature = "extcontact")]
     &extcontact::UPDATE_CONTACT,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::ADD_CUSTOM_ROSTER_FIELD,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::ADD_HRM_LEGAL_ENTITY,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::ADD_HRM_PREENTRY,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::ADD_ROSTER_FIELD_FORM,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::AI_SALE_ATTACHMENT_PERMISSON,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::AI_SALE_ENTITY_CREATE,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::AI_SALE_ENTITY_DETAIL,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::AI_SALE_ENTITY_LIST,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::AI_SALE_ENTITY_UPDATE,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::AI_SALE_FLASH_MINUTES_ANALYSIS,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::AI_SALE_GET_MEMORY,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::AI_SALE_SCHEMA_GET,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::AI_SALE_SYNC_AI_TASK,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::AI_SALE_TASK_RESULT,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::CONVERT_UNION_ID,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::CREATE_RECORD,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::DELETE_CUSTOM_ROSTER_FIELD,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::DELETE_ROSTER_FIELD_FORM,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::DEVICE_MARKET_MANAGER,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::DEVICE_MARKET_ORDER_MANAGER,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::E_CERT_QUERY,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::EMP_START_DISMISSION,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::EMPLOYEE_ATTACHMENT_UPDATE,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::ESIGN_ROLLBACK,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::GET_ALL_DISMISSION_REASONS,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::GET_DISMISSION_RECORD,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::GET_EMPLOYEE_ROSTER_BY_FIELD,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::GET_FILE_TEMPLATE_LIST,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::GET_SIGN_RECORD_BY_USER_ID,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::HRM_AUTH_RESOURCES_QUERY,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::HRM_BENEFIT_QUERY,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::HRM_CORP_CONFIG_QUERY,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::HRM_MAIL_SEND,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::HRM_MOKA_EVENT,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::HRM_MOKA_OAPI,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::HRM_PROCESS_REGULAR,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::HRM_PROCESS_TERMINATION_AND_HANDOVER,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::HRM_PROCESS_TRANSFER,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::HRM_PROCESS_UPDATE_TERMINATION_INFO,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::HRM_PTS_SERVICE,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::INVALID_SIGN_RECORDS,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::MASTER_DATA_QUERY,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::MASTER_DATA_TENANT_QUEY,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::MASTER_DATAS_GET,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::MASTER_DATAS_QUERY,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::OPEN_OEM_MICRO_APP,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::QUERY_CUSTOM_ENTRY_PROCESSES,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::QUERY_DISMISSION_STAFF_ID_LIST,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::QUERY_HRM_EMPLOYEE_DISMISSION_INFO,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::QUERY_JOB_RANKS,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::QUERY_JOBS,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::QUERY_MICRO_APP_STATUS,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::QUERY_MICRO_APP_VIEW,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::QUERY_POSITION_VERSION,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::QUERY_POSITIONS,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::REVOKE_SIGN_RECORDS,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::REVOKE_TERMINATION,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::ROSTER_META_AVAILABLE_FIELD_LIST,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::ROSTER_META_FIELD_OPTIONS_UPDATE,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::SEND_ISV_CARD_MESSAGE,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::SEND_REAL_AUTH_INVITE_MESSAGE,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::SOLUTION_TASK_INIT,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::SOLUTION_TASK_SAVE,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::SYNC_SOLUTION_STATUS,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::SYNC_TASK_TEMPLATE,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::UPDATE_CUSTOM_ROSTER_FIELD,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::UPDATE_EMP_DISMISSION_INFO,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::UPDATE_HRM_LEGAL_ENTITY_NAME,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::UPDATE_HRM_LEGAL_ENTITY_WITHOUT_NAME,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::UPDATE_HRM_VERSION_ROLL_BACK_STATUS,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::UPDATE_ISV_CARD_MESSAGE,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::UPDATE_ROSTER_FIELD_FORM,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::UPLOAD_ATTACHMENT,
     #[cfg(feature = "oauth2_1_0")]
     &oauth2_1_0::CREATE_JSAPI_TICKET,
     #[cfg(feature = "oauth2_1_0")]
@@ -484,6 +634,8 @@ pub mod mock {
     pub mod directory;
     #[cfg(feature = "extcontact")]
     pub mod extcontact;
+    #[cfg(feature = "hrm_1_0")]
+    pub mod hrm_1_0;
     #[cfg(feature = "oauth2_1_0")]
     pub mod oauth2_1_0;
     /// The fake server's view of every operation of the enabled groups.
@@ -892,6 +1044,152 @@ pub mod mock {
         &extcontact::LIST_LABEL_GROUPS_MOCK,
         #[cfg(feature = "extcontact")]
         &extcontact::UPDATE_CONTACT_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::ADD_CUSTOM_ROSTER_FIELD_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::ADD_HRM_LEGAL_ENTITY_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::ADD_HRM_PREENTRY_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::ADD_ROSTER_FIELD_FORM_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::AI_SALE_ATTACHMENT_PERMISSON_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::AI_SALE_ENTITY_CREATE_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::AI_SALE_ENTITY_DETAIL_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::AI_SALE_ENTITY_LIST_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::AI_SALE_ENTITY_UPDATE_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::AI_SALE_FLASH_MINUTES_ANALYSIS_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::AI_SALE_GET_MEMORY_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::AI_SALE_SCHEMA_GET_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::AI_SALE_SYNC_AI_TASK_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::AI_SALE_TASK_RESULT_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::CONVERT_UNION_ID_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::CREATE_RECORD_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::DELETE_CUSTOM_ROSTER_FIELD_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::DELETE_ROSTER_FIELD_FORM_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::DEVICE_MARKET_MANAGER_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::DEVICE_MARKET_ORDER_MANAGER_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::E_CERT_QUERY_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::EMP_START_DISMISSION_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::EMPLOYEE_ATTACHMENT_UPDATE_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::ESIGN_ROLLBACK_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::GET_ALL_DISMISSION_REASONS_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::GET_DISMISSION_RECORD_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::GET_EMPLOYEE_ROSTER_BY_FIELD_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::GET_FILE_TEMPLATE_LIST_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::GET_SIGN_RECORD_BY_USER_ID_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::HRM_AUTH_RESOURCES_QUERY_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::HRM_BENEFIT_QUERY_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::HRM_CORP_CONFIG_QUERY_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::HRM_MAIL_SEND_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::HRM_MOKA_EVENT_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::HRM_MOKA_OAPI_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::HRM_PROCESS_REGULAR_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::HRM_PROCESS_TERMINATION_AND_HANDOVER_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::HRM_PROCESS_TRANSFER_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::HRM_PROCESS_UPDATE_TERMINATION_INFO_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::HRM_PTS_SERVICE_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::INVALID_SIGN_RECORDS_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::MASTER_DATA_QUERY_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::MASTER_DATA_TENANT_QUEY_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::MASTER_DATAS_GET_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::MASTER_DATAS_QUERY_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::OPEN_OEM_MICRO_APP_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::QUERY_CUSTOM_ENTRY_PROCESSES_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::QUERY_DISMISSION_STAFF_ID_LIST_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::QUERY_HRM_EMPLOYEE_DISMISSION_INFO_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::QUERY_JOB_RANKS_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::QUERY_JOBS_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::QUERY_MICRO_APP_STATUS_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::QUERY_MICRO_APP_VIEW_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::QUERY_POSITION_VERSION_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::QUERY_POSITIONS_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::REVOKE_SIGN_RECORDS_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::REVOKE_TERMINATION_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::ROSTER_META_AVAILABLE_FIELD_LIST_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::ROSTER_META_FIELD_OPTIONS_UPDATE_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::SEND_ISV_CARD_MESSAGE_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::SEND_REAL_AUTH_INVITE_MESSAGE_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::SOLUTION_TASK_INIT_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::SOLUTION_TASK_SAVE_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::SYNC_SOLUTION_STATUS_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::SYNC_TASK_TEMPLATE_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::UPDATE_CUSTOM_ROSTER_FIELD_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::UPDATE_EMP_DISMISSION_INFO_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::UPDATE_HRM_LEGAL_ENTITY_NAME_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::UPDATE_HRM_LEGAL_ENTITY_WITHOUT_NAME_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::UPDATE_HRM_VERSION_ROLL_BACK_STATUS_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::UPDATE_ISV_CARD_MESSAGE_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::UPDATE_ROSTER_FIELD_FORM_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::UPLOAD_ATTACHMENT_MOCK,
         #[cfg(feature = "oauth2_1_0")]
         &oauth2_1_0::CREATE_JSAPI_TICKET_MOCK,
         #[cfg(feature = "oauth2_1_0")]
@@ -938,5 +1236,6 @@ pub const GROUPS: &[&str] = &[
     "directory",
     "events",
     "extcontact",
+    "hrm_1_0",
     "oauth2_1_0",
 ];
