@@ -51,7 +51,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         impl #ident {
             /// An empty value; set fields with the methods below.
             pub fn new() -> Self {
-                Self::default()
+                <Self as ::core::default::Default>::default()
             }
             #(#own)*
         }
