@@ -178,8 +178,8 @@ pub(crate) fn kind(value: &Value) -> &'static str {
 }
 
 /// A response object made from the spec's fields, for operations with no example (the new
-/// API's, imported without any): a field named like a request parameter echoes its value,
-/// else strings are `"<field>"`, numbers 1, booleans true, lists one item; objects nest up to
+/// API's, imported without any): a field named like a request parameter echoes its value when
+/// the value fits the field's type, else strings are `"<field>"`, numbers 1, booleans true, lists one item; objects nest up to
 /// three levels.
 pub(crate) fn sample_object(
     fields: &[dingtalk_oapi::FieldSchema],
@@ -189,9 +189,15 @@ pub(crate) fn sample_object(
     fields
         .iter()
         .filter_map(|f| {
-            let value = match params.get(f.name) {
-                Some(v) if depth == 0 => v.clone(),
-                _ => sample_value(&f.ty, f.name, params, depth)?,
+            // A request value is echoed only where it fits the response field's type (a request's
+            // `result: "agree"` is no answer for a response's `result: bool`).
+            let echoed = params
+                .get(f.name)
+                .filter(|_| depth == 0)
+                .and_then(|v| dingtalk_oapi::schema::check_value(&f.ty, v, f.name, Mode::Decode).ok());
+            let value = match echoed {
+                Some(v) => v,
+                None => sample_value(&f.ty, f.name, params, depth)?,
             };
             Some((f.name.to_owned(), value))
         })
@@ -230,6 +236,15 @@ mod tests {
         assert_eq!(groups.len(), 4);
         assert_eq!(groups[0]["name"], "Type");
         assert_eq!(groups[3]["name"], "Recruitment status");
+    }
+
+    #[test]
+    fn samples_echo_request_values_only_where_they_fit() {
+        use dingtalk_oapi::{FieldSchema, ParamType};
+        let fields = [FieldSchema::new("result", ParamType::Bool), FieldSchema::new("userId", ParamType::String)];
+        let params = json!({"result": "agree", "userId": "u1"});
+        let sample = sample_object(&fields, params.as_object().unwrap(), 0);
+        assert_eq!(Value::Object(sample), json!({"result": true, "userId": "u1"}));
     }
 
     #[test]
