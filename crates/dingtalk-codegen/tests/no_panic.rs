@@ -162,21 +162,34 @@ fn real_spec_loads_and_generates() {
 #[test]
 fn mutated_specs_never_panic() {
     let originals = common::real_spec();
-    let service = originals.iter().position(|s| s.path.ends_with("service.yaml")).expect("spec/service.yaml");
+    // The service files (`service.yaml`, `service_api.yaml`): every operation names one of them.
+    let services: Vec<usize> = (0..originals.len())
+        .filter(|&i| !originals[i].path.trim_start_matches("spec/").contains('/'))
+        .filter(|&i| originals[i].path.ends_with(".yaml"))
+        .collect();
+    assert!(services.len() >= 2, "spec/ has both services");
     let smallest_operation = (0..originals.len())
-        .filter(|&i| i != service)
+        .filter(|&i| !services.contains(&i) && !originals[i].path.ends_with("types.yaml"))
         .min_by_key(|&i| originals[i].bytes.len())
         .expect("spec/ has operations");
     let mut failures = Vec::new();
     let (mut accepted, mut refused) = (0u32, 0u32);
     for iteration in 0..ITERATIONS {
         let mut rng = Lcg::new(SEED ^ iteration.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        // The mutated file with the service file (or, for the service, the smallest operation):
-        // loading the whole spec every time would make the test slow in a test build.
+        // The mutated file with the service files and its group's shared types (for a service,
+        // the smallest operation): loading the whole spec every time would make the test slow
+        // in a test build.
         let target = rng.below(originals.len());
-        let partner = if target == service { smallest_operation } else { service };
-        let mut sources = vec![originals[partner].clone(), originals[target].clone()];
-        let target = 1;
+        let mut sources: Vec<Source> =
+            services.iter().filter(|&&i| i != target).map(|&i| originals[i].clone()).collect();
+        if services.contains(&target) {
+            sources.push(originals[smallest_operation].clone());
+        } else if let Some((group, _)) = originals[target].path.rsplit_once('/') {
+            let types = format!("{group}/types.yaml");
+            sources.extend(originals.iter().filter(|s| s.path == types && s.path != originals[target].path).cloned());
+        }
+        sources.push(originals[target].clone());
+        let target = sources.len() - 1;
         let steps = mutate(&mut sources[target].bytes, &mut rng);
         // `Ok(true)`: accepted and generated; `Ok(false)`: refused; `Err`: a bad location.
         let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<bool, String> {
