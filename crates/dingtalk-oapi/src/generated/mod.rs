@@ -3,6 +3,8 @@
 //! Code generated from `spec/`: one module per group of operations, each behind the cargo feature of the same name.
 use dingtalk_runtime as rt;
 pub mod service;
+#[cfg(feature = "attendance_1_0")]
+pub mod attendance_1_0;
 #[cfg(feature = "auth")]
 pub mod auth;
 #[cfg(feature = "contact_1_0")]
@@ -19,6 +21,10 @@ pub mod extcontact;
 pub mod hrm_1_0;
 #[cfg(feature = "oauth2_1_0")]
 pub mod oauth2_1_0;
+#[cfg(feature = "todo_1_0")]
+pub mod todo_1_0;
+#[cfg(feature = "workflow_1_0")]
+pub mod workflow_1_0;
 rt::client_facade!(service::SERVICE, [service::API_SERVICE]);
 /// Every generated operation and type of the enabled groups whose names are unique
 /// across groups (the old OAPI's).
@@ -35,6 +41,8 @@ pub mod prelude {
 /// The groups whose names are scoped to them (the new API's: `contact_1_0::GetUserRequest`),
 /// as modules.
 pub mod groups {
+    #[cfg(feature = "attendance_1_0")]
+    pub use super::attendance_1_0;
     #[cfg(feature = "contact_1_0")]
     pub use super::contact_1_0;
     #[cfg(feature = "crm_1_0")]
@@ -43,9 +51,103 @@ pub mod groups {
     pub use super::hrm_1_0;
     #[cfg(feature = "oauth2_1_0")]
     pub use super::oauth2_1_0;
+    #[cfg(feature = "todo_1_0")]
+    pub use super::todo_1_0;
+    #[cfg(feature = "workflow_1_0")]
+    pub use super::workflow_1_0;
 }
 /// Every operation of the enabled groups, sorted by group and name.
 pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::ADD_LEAVE_TYPE,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::ATTENDANCE_BLE_DEVICES_ADD,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::ATTENDANCE_BLE_DEVICES_QUERY,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::ATTENDANCE_BLE_DEVICES_REMOVE,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::BATCH_BOSS_CHECK,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::CALCULATE_DURATION,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::CHECK_CLOSING_ACCOUNT,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::CHECK_WRITE_PERMISSION,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::CREATE_APPROVE,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::DELETE_LEAVE_REQUEST,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::DELETE_WATER_MARK_TEMPLATE,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::DING_TALK_SECURITY_CHECK,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::GET_ADJUSTMENTS,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::GET_AT_MANAGE_SCOPE,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::GET_CHECK_IN_SCHEMA_TEMPLATE,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::GET_CHECKIN_RECORD_BY_USER,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::GET_CLASS_WITH_DELETED,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::GET_CLOSING_ACCOUNTS,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::GET_COLUMNVALS,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::GET_LEAVE_RECORDS,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::GET_LEAVE_TYPE,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::GET_MACHINE,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::GET_MACHINE_USER,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::GET_OVERDRAFT_INFO,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::GET_OVERTIME_SETTING,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::GET_SHIFT,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::GET_SIMPLE_GROUPS,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::GET_SIMPLE_OVERTIME_SETTING,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::GET_USER_HOLIDAYS,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::GROUP_ADD,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::GROUP_UPDATE,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::INIT_AND_GET_LEAVE_A_LLOCATION_QUOTAS,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::LIST_APPROVE_BY_USERS,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::MODIFY_WATER_MARK_TEMPLATE,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::PROCESS_APPROVE_CREATE,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::PROCESS_APPROVE_FINISH,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::PROCESS_HH_OEM_UPDATE,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::REDUCE_QUOTA_WITH_LEAVE_RECORD,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::RETAIN_LEAVE_TYPES,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::REVERSE_TRIAL_ADVANCED_LEAVE,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::SALARY_THIRD_DATA_INTEGRATION,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::SAVE_CUSTOM_WATER_MARK_TEMPLATE,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::SHIFT_ADD,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::SYNC_SCHEDULE_INFO,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::UPDATE_LEAVE_TYPE,
     #[cfg(feature = "auth")]
     &auth::GET_CORP_TOKEN,
     #[cfg(feature = "auth")]
@@ -618,12 +720,228 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &oauth2_1_0::GET_USER_TOKEN,
     #[cfg(feature = "oauth2_1_0")]
     &oauth2_1_0::KICKOFF_BY_DEVICE_ID,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::COUNT_TODO_TASKS,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::CREATE_PERSONAL_TODO_TASK,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::CREATE_TODO_TASK,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::CREATE_TODO_TYPE_CONFIG,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::DELETE_PERSONAL_TODO_TASK,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::DELETE_TODO_TASK,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::GET_TODO_TASK,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::GET_TODO_TASK_BY_SOURCE_ID,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::GET_TODO_TASK_DETAIL,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::GET_TODO_TYPE_CONFIG,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::HIDE_USER_TODO_TASK,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::LIST_ALL_BIZ_CATEGORY,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::QUERY_ORG_CONFIG,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::QUERY_ORG_TODO_BY_USER,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::QUERY_ORG_TODO_TASKS,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::QUERY_TODO_TASKS,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::REMOVE_BIZ_CATEGORY,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::SET_BIZ_CATEGORY,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::SET_ORG_CONFIG,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::UPDATE_PERSONAL_TODO_TASK,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::UPDATE_PERSONAL_TODO_TASK_EXECUTOR_STATUS,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::UPDATE_TODO_TASK,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::UPDATE_TODO_TASK_EXECUTOR_STATUS,
+    #[cfg(feature = "todo_1_0")]
+    &todo_1_0::UPDATE_TODO_TYPE_CONFIG,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::ADD_APPROVE_DENTRY_AUTH,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::ADD_PROCESS_INSTANCE_COMMENT,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::ARCHIVE_PROCESS_INSTANCE,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::BATCH_EXECUTE_PROCESS_INSTANCES,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::BATCH_TASKS_REDIRECT,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::BATCH_UPDATE_PROCESS_INSTANCE,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::CANCEL_INTEGRATED_TASK,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::CLEAN_PROCESS_DATA,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::COPY_PROCESS,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::CREATE_INTEGRATED_TASK,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::DELETE_DIR,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::DELETE_PROCESS,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::EXECUTE_PROCESS_INSTANCE,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::FORM_CREATE,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::GET_ATTACHMENT_SPACE,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::GET_CONDITION_FORM_COMPONENT,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::GET_CRM_PROC_CODES,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::GET_FIELD_MODIFIED_HISTORY,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::GET_HAND_SIGN_DOWNLOAD_URL,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::GET_MANAGE_PROCESS_BY_STAFF_ID,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::GET_PROCESS_CODE_BY_NAME,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::GET_PROCESS_CONFIG,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::GET_PROCESS_INSTANCE,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::GET_PROCESS_INSTANCE_WITH_EXTRA,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::GET_SCHEMA_AND_PROCESSCONFIG_BATCHLLY,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::GET_SPACE_WITH_DOWNLOAD_AUTH,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::GET_USER_TODO_TASK_SUM,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::GRANT_CSPACE_AUTHORIZATION,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::GRANT_PROCESS_INSTANCE_FOR_DOWNLOAD_FILE,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::INSERT_OR_UPDATE_DIR,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::INSTALL_APP,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::LIST_PROCESS_INSTANCE_IDS,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::LIST_TODO_WORK_RECORDS,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::LIST_USER_VISIBLE_BPMS_PROCESSES,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PAGES_EXPORT_INSTANCES,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_ADD_APPROVE_DENTRY_AUTH,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_APPEND_TASK,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_BATCH_EXECUTE_PROCESS_INSTANCES,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_DEL_DIR,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_DELETE_FORM_INSTANCE,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_GET_ATTACHMENT_SPACE,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_GET_DONE_TASKS,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_GET_FIELD_MODIFIED_HISTORY,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_GET_FORM_INSTANCE,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_GET_FORM_INSTANCES,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_GET_FORM_SCHEMA,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_GET_INST_FIELD_SETTING,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_GET_NOTICED_INSTANCES,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_GET_PROCESS_INSTANCES,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_GET_SPACE_WITH_DOWNLOAD_AUTH,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_GET_SUBMITTED_INSTANCES,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_GET_TODO_TASKS,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_GRANT_PROCESS_INSTANCE_FOR_DOWNLOAD_FILE,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_INSERT_OR_UPDATE_DIR,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_QUERY_SCHEMA_AND_PROCESS_BY_CODE_LIST,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_QUERY_TODO_TASKS_BY_MANAGER,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_REDIRECT_TASKS_BY_MANAGER,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_REVERT_TASK,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_SAVE_FORM,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_SAVE_FORM_INSTANCE,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_SAVE_INTEGRATED_PROCESS,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_SAVE_INTEGRATED_PROCESS_INSTANCE,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_SAVE_INTEGRATED_TASK,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_UPDATE_FORM_INSTANCE,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PREMIUM_UPDATE_PROCESS_INSTANCE_VARIABLES,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::PROCESS_FORECAST,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::QUERY_ALL_FORM_INSTANCES,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::QUERY_ALL_PROCESS_INSTANCES,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::QUERY_FORM_BY_BIZ_TYPE,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::QUERY_FORM_INSTANCE,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::QUERY_INTEGRATED_TODO_TASK,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::QUERY_PROCESS_BY_BIZ_CATEGORY_ID,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::QUERY_SCHEMA_AND_PROCESS,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::QUERY_SCHEMA_BY_PROCESS_CODE,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::REDIRECT_WORKFLOW_TASK,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::SAVE_INTEGRATED_INSTANCE,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::SAVE_PROCESS,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::SET_WORKFLOW_TASK_AGENT,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::START_PROCESS_INSTANCE,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::TERMINATE_PROCESS_INSTANCE,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::TODO_TASKS,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::UPDATE_INTEGRATED_TASK,
+    #[cfg(feature = "workflow_1_0")]
+    &workflow_1_0::UPDATE_PROCESS_INSTANCE,
 ];
 /// What only the fake server and the sandbox read: each operation's examples and store
 /// behaviour, compiled with the `mock` feature only.
 #[cfg(feature = "mock")]
 pub mod mock {
     use dingtalk_runtime as rt;
+    #[cfg(feature = "attendance_1_0")]
+    pub mod attendance_1_0;
     #[cfg(feature = "auth")]
     pub mod auth;
     #[cfg(feature = "contact_1_0")]
@@ -638,8 +956,102 @@ pub mod mock {
     pub mod hrm_1_0;
     #[cfg(feature = "oauth2_1_0")]
     pub mod oauth2_1_0;
+    #[cfg(feature = "todo_1_0")]
+    pub mod todo_1_0;
+    #[cfg(feature = "workflow_1_0")]
+    pub mod workflow_1_0;
     /// The fake server's view of every operation of the enabled groups.
     pub static OPERATIONS: &[&rt::MockDescriptor] = &[
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::ADD_LEAVE_TYPE_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::ATTENDANCE_BLE_DEVICES_ADD_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::ATTENDANCE_BLE_DEVICES_QUERY_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::ATTENDANCE_BLE_DEVICES_REMOVE_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::BATCH_BOSS_CHECK_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::CALCULATE_DURATION_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::CHECK_CLOSING_ACCOUNT_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::CHECK_WRITE_PERMISSION_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::CREATE_APPROVE_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::DELETE_LEAVE_REQUEST_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::DELETE_WATER_MARK_TEMPLATE_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::DING_TALK_SECURITY_CHECK_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::GET_ADJUSTMENTS_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::GET_AT_MANAGE_SCOPE_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::GET_CHECK_IN_SCHEMA_TEMPLATE_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::GET_CHECKIN_RECORD_BY_USER_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::GET_CLASS_WITH_DELETED_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::GET_CLOSING_ACCOUNTS_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::GET_COLUMNVALS_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::GET_LEAVE_RECORDS_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::GET_LEAVE_TYPE_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::GET_MACHINE_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::GET_MACHINE_USER_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::GET_OVERDRAFT_INFO_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::GET_OVERTIME_SETTING_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::GET_SHIFT_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::GET_SIMPLE_GROUPS_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::GET_SIMPLE_OVERTIME_SETTING_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::GET_USER_HOLIDAYS_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::GROUP_ADD_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::GROUP_UPDATE_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::INIT_AND_GET_LEAVE_A_LLOCATION_QUOTAS_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::LIST_APPROVE_BY_USERS_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::MODIFY_WATER_MARK_TEMPLATE_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::PROCESS_APPROVE_CREATE_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::PROCESS_APPROVE_FINISH_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::PROCESS_HH_OEM_UPDATE_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::REDUCE_QUOTA_WITH_LEAVE_RECORD_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::RETAIN_LEAVE_TYPES_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::REVERSE_TRIAL_ADVANCED_LEAVE_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::SALARY_THIRD_DATA_INTEGRATION_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::SAVE_CUSTOM_WATER_MARK_TEMPLATE_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::SHIFT_ADD_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::SYNC_SCHEDULE_INFO_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::UPDATE_LEAVE_TYPE_MOCK,
         #[cfg(feature = "auth")]
         &auth::GET_CORP_TOKEN_MOCK,
         #[cfg(feature = "auth")]
@@ -1212,6 +1624,220 @@ pub mod mock {
         &oauth2_1_0::GET_USER_TOKEN_MOCK,
         #[cfg(feature = "oauth2_1_0")]
         &oauth2_1_0::KICKOFF_BY_DEVICE_ID_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::COUNT_TODO_TASKS_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::CREATE_PERSONAL_TODO_TASK_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::CREATE_TODO_TASK_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::CREATE_TODO_TYPE_CONFIG_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::DELETE_PERSONAL_TODO_TASK_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::DELETE_TODO_TASK_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::GET_TODO_TASK_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::GET_TODO_TASK_BY_SOURCE_ID_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::GET_TODO_TASK_DETAIL_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::GET_TODO_TYPE_CONFIG_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::HIDE_USER_TODO_TASK_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::LIST_ALL_BIZ_CATEGORY_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::QUERY_ORG_CONFIG_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::QUERY_ORG_TODO_BY_USER_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::QUERY_ORG_TODO_TASKS_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::QUERY_TODO_TASKS_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::REMOVE_BIZ_CATEGORY_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::SET_BIZ_CATEGORY_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::SET_ORG_CONFIG_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::UPDATE_PERSONAL_TODO_TASK_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::UPDATE_PERSONAL_TODO_TASK_EXECUTOR_STATUS_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::UPDATE_TODO_TASK_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::UPDATE_TODO_TASK_EXECUTOR_STATUS_MOCK,
+        #[cfg(feature = "todo_1_0")]
+        &todo_1_0::UPDATE_TODO_TYPE_CONFIG_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::ADD_APPROVE_DENTRY_AUTH_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::ADD_PROCESS_INSTANCE_COMMENT_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::ARCHIVE_PROCESS_INSTANCE_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::BATCH_EXECUTE_PROCESS_INSTANCES_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::BATCH_TASKS_REDIRECT_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::BATCH_UPDATE_PROCESS_INSTANCE_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::CANCEL_INTEGRATED_TASK_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::CLEAN_PROCESS_DATA_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::COPY_PROCESS_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::CREATE_INTEGRATED_TASK_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::DELETE_DIR_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::DELETE_PROCESS_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::EXECUTE_PROCESS_INSTANCE_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::FORM_CREATE_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::GET_ATTACHMENT_SPACE_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::GET_CONDITION_FORM_COMPONENT_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::GET_CRM_PROC_CODES_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::GET_FIELD_MODIFIED_HISTORY_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::GET_HAND_SIGN_DOWNLOAD_URL_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::GET_MANAGE_PROCESS_BY_STAFF_ID_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::GET_PROCESS_CODE_BY_NAME_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::GET_PROCESS_CONFIG_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::GET_PROCESS_INSTANCE_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::GET_PROCESS_INSTANCE_WITH_EXTRA_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::GET_SCHEMA_AND_PROCESSCONFIG_BATCHLLY_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::GET_SPACE_WITH_DOWNLOAD_AUTH_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::GET_USER_TODO_TASK_SUM_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::GRANT_CSPACE_AUTHORIZATION_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::GRANT_PROCESS_INSTANCE_FOR_DOWNLOAD_FILE_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::INSERT_OR_UPDATE_DIR_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::INSTALL_APP_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::LIST_PROCESS_INSTANCE_IDS_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::LIST_TODO_WORK_RECORDS_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::LIST_USER_VISIBLE_BPMS_PROCESSES_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PAGES_EXPORT_INSTANCES_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_ADD_APPROVE_DENTRY_AUTH_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_APPEND_TASK_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_BATCH_EXECUTE_PROCESS_INSTANCES_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_DEL_DIR_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_DELETE_FORM_INSTANCE_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_GET_ATTACHMENT_SPACE_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_GET_DONE_TASKS_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_GET_FIELD_MODIFIED_HISTORY_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_GET_FORM_INSTANCE_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_GET_FORM_INSTANCES_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_GET_FORM_SCHEMA_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_GET_INST_FIELD_SETTING_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_GET_NOTICED_INSTANCES_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_GET_PROCESS_INSTANCES_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_GET_SPACE_WITH_DOWNLOAD_AUTH_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_GET_SUBMITTED_INSTANCES_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_GET_TODO_TASKS_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_GRANT_PROCESS_INSTANCE_FOR_DOWNLOAD_FILE_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_INSERT_OR_UPDATE_DIR_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_QUERY_SCHEMA_AND_PROCESS_BY_CODE_LIST_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_QUERY_TODO_TASKS_BY_MANAGER_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_REDIRECT_TASKS_BY_MANAGER_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_REVERT_TASK_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_SAVE_FORM_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_SAVE_FORM_INSTANCE_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_SAVE_INTEGRATED_PROCESS_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_SAVE_INTEGRATED_PROCESS_INSTANCE_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_SAVE_INTEGRATED_TASK_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_UPDATE_FORM_INSTANCE_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PREMIUM_UPDATE_PROCESS_INSTANCE_VARIABLES_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::PROCESS_FORECAST_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::QUERY_ALL_FORM_INSTANCES_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::QUERY_ALL_PROCESS_INSTANCES_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::QUERY_FORM_BY_BIZ_TYPE_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::QUERY_FORM_INSTANCE_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::QUERY_INTEGRATED_TODO_TASK_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::QUERY_PROCESS_BY_BIZ_CATEGORY_ID_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::QUERY_SCHEMA_AND_PROCESS_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::QUERY_SCHEMA_BY_PROCESS_CODE_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::REDIRECT_WORKFLOW_TASK_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::SAVE_INTEGRATED_INSTANCE_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::SAVE_PROCESS_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::SET_WORKFLOW_TASK_AGENT_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::START_PROCESS_INSTANCE_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::TERMINATE_PROCESS_INSTANCE_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::TODO_TASKS_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::UPDATE_INTEGRATED_TASK_MOCK,
+        #[cfg(feature = "workflow_1_0")]
+        &workflow_1_0::UPDATE_PROCESS_INSTANCE_MOCK,
     ];
     /// What the fake server's stores hold when it starts (the spec's `sandbox:` files):
     /// (store, its objects as a JSON array).
@@ -1230,6 +1856,7 @@ pub mod mock {
 }
 /// The groups of the spec, each a cargo feature of this crate.
 pub const GROUPS: &[&str] = &[
+    "attendance_1_0",
     "auth",
     "contact_1_0",
     "crm_1_0",
@@ -1238,4 +1865,6 @@ pub const GROUPS: &[&str] = &[
     "extcontact",
     "hrm_1_0",
     "oauth2_1_0",
+    "todo_1_0",
+    "workflow_1_0",
 ];
