@@ -1296,8 +1296,22 @@ fn render_fields(s: &mut String, fields: &[Field], indent: usize) {
     }
 }
 
-/// Rust names the generated code already uses on a request and its builder.
-const RESERVED_RUST_NAMES: &[&str] = &["new", "request", "set_request", "send", "into_paginator", "collect_all"];
+/// Rust names the generated code already uses on a request and its builder, and the methods of
+/// the traits every generated type derives (a setter of that name would shadow them).
+const RESERVED_RUST_NAMES: &[&str] = &[
+    "new",
+    "request",
+    "set_request",
+    "send",
+    "into_paginator",
+    "collect_all",
+    "default",
+    "clone",
+    "clone_from",
+    "eq",
+    "ne",
+    "fmt",
+];
 
 /// Whether a string field carries a credential, by its name (`appSecret`, `accessToken`,
 /// `suiteTicket`, `password`): such fields are marked `secret` and never logged or shown.

@@ -435,7 +435,7 @@ fn the_imported_files_pass_check_spec_and_generate() {
 }
 
 #[test]
-fn credentials_are_marked_secret_and_builder_names_get_a_suffix() {
+fn credentials_are_marked_secret() {
     let package = edited_package("models.py", |text| {
         text.replace("self.open_id = open_id", "self.open_id = open_id\n        self.app_secret = app_secret")
             .replace("open_id: str = None,", "open_id: str = None,\n        app_secret: str = None,")
@@ -446,6 +446,24 @@ fn credentials_are_marked_secret_and_builder_names_get_a_suffix() {
     let text = read(&out.path().join("demo_1_0/get_user.yaml"));
     assert!(text.contains("- name: appSecret\n      type: string\n      secret: true"), "{text}");
     assert!(!text.contains("name: openId\n      type: string\n      secret"), "{text}");
+}
+
+#[test]
+fn fields_named_like_builder_or_derived_trait_methods_get_a_suffix() {
+    let package = edited_package("models.py", |text| {
+        text.replace("self.open_id = open_id", "self.open_id = open_id\n        self.default = default\n        self.send = send")
+            .replace("open_id: str = None,", "open_id: str = None,\n        default: bool = None,\n        send: str = None,")
+            .replace(
+                "result['openId'] = self.open_id",
+                "result['openId'] = self.open_id\n        if self.default is not None:\n            result['default'] = self.default\n        if self.send is not None:\n            result['send'] = self.send",
+            )
+    });
+    let out = tempfile::tempdir().unwrap();
+    import(package.path(), &demo(), out.path()).unwrap();
+    let text = read(&out.path().join("demo_1_0/get_user.yaml"));
+    // `default()` would shadow `Default::default`; `send()` the request builder's `send`.
+    assert!(text.contains("- name: default\n      rust_name: default_value\n      type: bool"), "{text}");
+    assert!(text.contains("- name: send\n      rust_name: send_value\n      type: string"), "{text}");
 }
 
 /// The whole-package proof (not run in CI: the package is not checked in). Download and unpack

@@ -12,9 +12,19 @@ use crate::names;
 /// Envelope keys every DingTalk response may carry without the endpoint declaring them.
 pub const ENVELOPE_KEYS: &[&str] = &["errcode", "errmsg", "request_id", "sub_code", "sub_msg", "success"];
 
-/// Rust names a field cannot have: every generated struct has a `new()` constructor, and its
-/// setters are named after its fields.
-const STRUCT_METHODS: &[&str] = &["new"];
+/// Rust names a field cannot have, since its setter would take that method name: every
+/// generated struct has a `new()` constructor and implements `Default`, `Clone`, `PartialEq`
+/// and `Debug`, whose methods a same-named inherent setter would shadow (`T::default()`,
+/// `x.clone()` and `x.eq(..)` would resolve to the setter).
+const STRUCT_METHODS: &[(&str, &str)] = &[
+    ("new", "the generated constructor's name"),
+    ("default", "it would shadow `Default::default`"),
+    ("clone", "it would shadow `Clone::clone`"),
+    ("clone_from", "it would shadow `Clone::clone_from`"),
+    ("eq", "it would shadow `PartialEq::eq`"),
+    ("ne", "it would shadow `PartialEq::ne`"),
+    ("fmt", "it would shadow `Debug::fmt`"),
+];
 /// Methods of the runtime's `RequestBuilder` (crates/dingtalk-oapi/src/client.rs, blocking.rs)
 /// besides `new`; the fluent setters generated for an operation's parameters live on that type.
 const BUILDER_METHODS: &[&str] = &["request", "set_request", "send", "into_paginator", "collect_all"];
@@ -793,14 +803,8 @@ fn check_field_list<'s>(
                 ),
             );
         }
-        if STRUCT_METHODS.contains(&rname.as_str()) {
-            d.error(
-                &f.loc,
-                format!(
-                    "field `{}` becomes Rust name `{rname}`, the generated constructor's name; set `rust_name:`",
-                    f.name
-                ),
-            );
+        if let Some((_, why)) = STRUCT_METHODS.iter().find(|(name, _)| *name == rname) {
+            d.error(&f.loc, format!("field `{}` becomes Rust name `{rname}`: {why}; set `rust_name:`", f.name));
         }
         if f.name.is_empty() || f.name.chars().any(|c| c.is_control() || c == '"') {
             d.error(&f.loc, format!("field name `{}` cannot be sent on the wire; use letters, digits and `_`", f.name));

@@ -43,30 +43,37 @@ pub struct GetOvertimeSettingResponse {
 impl rt::ResponseEnvelope for GetOvertimeSettingResponse {}
 /// GetOvertimeSettingResponseBodyResult
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOvertimeSettingResponseBodyResult {
-    /// A `bool` value.
-    pub default: Option<bool>,
+    /// A `bool` value. Wire name `default`.
+    #[wire(rename = "default")]
+    pub default_value: Option<bool>,
     /// A `json` value. Wire name `durationSettings`.
+    #[wire(rename = "durationSettings")]
     pub duration_settings: Option<rt::JsonValue>,
     /// A `i64` value. Required.
     pub id: i64,
     /// A `string` value.
     pub name: Option<String>,
     /// A `list<GetOvertimeSettingResponseBodyResultOvertimeDivisions>` value. Wire name `overtimeDivisions`.
+    #[wire(rename = "overtimeDivisions")]
     #[wire(default)]
     pub overtime_divisions: Vec<GetOvertimeSettingResponseBodyResultOvertimeDivisions>,
     /// A `i64` value. Wire name `settingId`.
+    #[wire(rename = "settingId")]
     pub setting_id: Option<i64>,
     /// A `i64` value. Wire name `stepType`.
+    #[wire(rename = "stepType")]
     pub step_type: Option<i64>,
     /// A `f64` value. Wire name `stepValue`.
+    #[wire(rename = "stepValue")]
     pub step_value: Option<f64>,
     /// A `list<GetOvertimeSettingResponseBodyResultWarningSettings>` value. Wire name `warningSettings`.
+    #[wire(rename = "warningSettings")]
     #[wire(default)]
     pub warning_settings: Vec<GetOvertimeSettingResponseBodyResultWarningSettings>,
     /// A `i64` value. Wire name `workMinutesPerDay`.
+    #[wire(rename = "workMinutesPerDay")]
     pub work_minutes_per_day: Option<i64>,
 }
 /// Wire schema of [`GetOvertimeSettingResponseBodyResult`].
