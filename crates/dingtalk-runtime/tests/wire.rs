@@ -204,3 +204,25 @@ fn an_option_passed_through_a_macro_is_still_optional() {
     assert_eq!(serde_json::from_str::<Grouped>("{}").unwrap().inner, None);
     assert_eq!(serde_json::to_string(&Grouped::default()).unwrap(), "{}");
 }
+
+#[test]
+fn the_declared_length_is_the_number_of_fields_written() {
+    use serde_test::{Token, assert_ser_tokens};
+    let mixed = Mixed { errcode: 7, user_id: Some("x".into()), tags: vec![], nested: None, extra: None };
+    assert_ser_tokens(
+        &mixed,
+        &[
+            Token::Struct { name: "Mixed", len: 3 },
+            Token::Str("errcode"),
+            Token::I64(7),
+            Token::Str("userId"),
+            Token::Some,
+            Token::Str("x"),
+            Token::Str("tags"),
+            Token::Seq { len: Some(0) },
+            Token::SeqEnd,
+            Token::StructEnd,
+        ],
+    );
+    assert_ser_tokens(&Camel::default(), &[Token::Struct { name: "Camel", len: 0 }, Token::StructEnd]);
+}
