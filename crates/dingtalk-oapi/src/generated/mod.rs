@@ -19,8 +19,12 @@ pub mod events;
 pub mod extcontact;
 #[cfg(feature = "hrm_1_0")]
 pub mod hrm_1_0;
+#[cfg(feature = "im_1_0")]
+pub mod im_1_0;
 #[cfg(feature = "oauth2_1_0")]
 pub mod oauth2_1_0;
+#[cfg(feature = "robot_1_0")]
+pub mod robot_1_0;
 #[cfg(feature = "todo_1_0")]
 pub mod todo_1_0;
 #[cfg(feature = "workflow_1_0")]
@@ -49,8 +53,12 @@ pub mod groups {
     pub use super::crm_1_0;
     #[cfg(feature = "hrm_1_0")]
     pub use super::hrm_1_0;
+    #[cfg(feature = "im_1_0")]
+    pub use super::im_1_0;
     #[cfg(feature = "oauth2_1_0")]
     pub use super::oauth2_1_0;
+    #[cfg(feature = "robot_1_0")]
+    pub use super::robot_1_0;
     #[cfg(feature = "todo_1_0")]
     pub use super::todo_1_0;
     #[cfg(feature = "workflow_1_0")]
@@ -698,6 +706,296 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &hrm_1_0::UPDATE_ROSTER_FIELD_FORM,
     #[cfg(feature = "hrm_1_0")]
     &hrm_1_0::UPLOAD_ATTACHMENT,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::ADD_CONV_NAV_TAB,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::ADD_GROUP_MEMBER,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::ADD_ORG_TEXT_EMOTION,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::ADD_ROBOT_TO_CONVERSATION,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::ADD_SCENE_GROUP_MEMBER,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::ADD_UNFURLING_REGISTER,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::AUTO_OPEN_DING_TALK_CONNECT,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::BATCH_QUERY_FAMILY_SCHOOL_MESSAGE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::BATCH_QUERY_GROUP_MEMBER,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::CARD_TEMPLATE_BUILD_ACTION,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::CHANGE_GROUP_OWNER,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::CHAT_ID_TO_OPEN_CONVERSATION_ID,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::CHAT_SUB_ADMIN_UPDATE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::CHECK_USER_IS_GROUP_MEMBER,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::COPY_UNFURLING_REGISTER,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::COUNT_OPEN_MSG_SCENE_GROUPS,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::COUNT_ORG_MESSAGE_OPEN_SCENE_GROUPS,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::COUNT_SCENE_GROUPS_BY_TEMPLATE_ID,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::CREATE_COUPLE_GROUP_CONVERSATION,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::CREATE_CUSTOM_GROUP_ROLE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::CREATE_CUSTOM_USER_ROLES,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::CREATE_GROUP,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::CREATE_GROUP_CONVERSATION,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::CREATE_GROUP_FROM_OLD_GROUP,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::CREATE_INTERCONNECTION,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::CREATE_SCENE_GROUP,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::CREATE_SCENE_GROUP_CONVERSATION,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::CREATE_STORE_GROUP_CONVERSATION,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::DEBUG_UNFURLING_REGISTER,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::DELETE_CONV_NAV_TAB,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::DELETE_ORG_TEXT_EMOTION,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::DISMISS_GROUP_CONVERSATION,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::DSBAND_OPEN_SCENE_GROUP,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::FREEZE_GROUP,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::GET_CONVERSATION_URL,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::GET_FAMILY_SCHOOL_CONVERSATION_MSG,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::GET_FAMILY_SCHOOL_CONVERSATIONS,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::GET_GROUP_MEMBERS_BY_USER_TOKEN,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::GET_INNER_GROUP_MEMBERS,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::GET_INTERCONNECTION_URL,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::GET_NEWEST_INNER_GROUPS,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::GET_SCENE_GROUP_DETAIL_INFO,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::GET_SCENE_GROUP_INFO,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::GET_SCENE_GROUP_MEMBERS,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::GET_SCENE_GROUP_TEMPLATE_MESSAGE_OPEN_STATUS,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::GET_SINGLE_CHAT_OPEN_CONVERSATION_ID,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::GET_SUPER_ADMIN_OPEN_SCENE_GROUP_INFO,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::GROUP_BAN_WORDS,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::GROUP_CAPACITY_INQUIRY,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::GROUP_CAPACITY_ORDER_CONFIRM,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::GROUP_CAPACITY_ORDER_PLACE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::GROUP_MANAGE_QUERY,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::GROUP_MANAGE_REDUCE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::IMPORT_GROUP_CHAT,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::IMPORT_MESSAGE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::INSTALL_ROBOT_TO_ORG,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::INTELLIGENT_SEND_CARD,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::INTERACTIVE_CARD_CREATE_INSTANCE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::LIST_CONV_NAV_TAB,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::LIST_GROUP_TEMPLATES_BY_ORG_ID,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::LIST_ORG_TEXT_EMOTION,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::LIST_SCENE_GROUPS_BY_TEMPLATE_ID,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::LOGIN_FOR_VISITOR,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::OFFLINE_UNFURLING_REGISTER,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::OPEN_GROUP_ROLE_ADD,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::OPEN_GROUP_ROLE_QUERY,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::OPEN_GROUP_ROLE_REMOVE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::OPEN_GROUP_ROLE_UPDATE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::OPEN_GROUP_USER_ROLE_QUERY,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::OPEN_INNER_GROUP_TRANSFER_TO_DEPT_GROUP,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::OPEN_SEARCH_GROUP_LIST,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::OPEN_USER_SEND_CARD_MESSAGE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::PERSONAL_SEND_CARD_MESSAGE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::PUT_MSG_CARD_TOP_BY_INTELLIGENT,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_CUSTOM_GROUP_ROLES,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_CUSTOM_GROUP_ROLES_BY_USER,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_GROUP_INFO_BY_APP_CIDS,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_GROUP_INFO_BY_MEMBER_AUTH,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_GROUP_INFO_BY_OPEN_CIDS,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_GROUP_MEMBER,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_GROUP_MEMBER_BY_APP_UIDS,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_GROUP_MEMBER_BY_MEMBER_AUTH,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_GROUP_MUTE_STATUS,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_INNER_GROUP_MEMBER_LIST,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_INNER_GROUP_RECENT_LIST,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_MEMBERS_OF_GROUP_ROLE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_MESSAGE_SEND_RESULT,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_MSG_READ_STATUS,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_OPEN_CONVERSATION_RECEIVE_USER,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_OPEN_GROUP_BASE_INFO,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_PERSONAL_MESSAGE_READ_STATUS,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_RECENT_CONVERSATIONS,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_SCENE_GROUP_TEMPLATE_ROBOT,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_SINGLE_GROUP,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_UN_READ_MESSAGE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_UNFURLING_REGISTER_CREATOR,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_UNFURLING_REGISTER_INFO,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_USER_GROUP_ALIAS_TITLE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_USER_GROUP_ROLES,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::QUERY_USER_VIEW_GROUP_LAST_MESSAGE_TIME,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::READ_PERSONAL_MESSAGE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::RECALL_MESSAGES,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::RECALL_PERSONAL_MESSAGE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::RELEASE_UNFURLING_REGISTER,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::REMOVE_CUSTOM_GROUP_ROLE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::REMOVE_CUSTOM_USER_ROLES,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::REMOVE_GROUP_MEMBER,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::REMOVE_ROBOT_FROM_CONVERSATION,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::REMOVE_SCENE_GROUP_MEMBER,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::SEARCH_INNER_GROUPS,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::SEND_DING_MESSAGE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::SEND_INTERACTIVE_CARD,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::SEND_MESSAGE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::SEND_OTO_INTERACTIVE_CARD,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::SEND_PERSONAL_MESSAGE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::SEND_ROBOT_INTERACTIVE_CARD,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::SEND_ROBOT_MESSAGE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::SEND_TEMPLATE_INTERACTIVE_CARD,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::SET_RIGHT_PANEL,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::SORT_CONV_NAV_TAB,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::SUPER_ADMIN_APPLY_TEMPLATE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::SUPER_ADMIN_CLOSE_TEMPLATE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::TOPBOX_CLOSE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::TOPBOX_OPEN,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::UPDATE_CLIENT_SERVICE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::UPDATE_CONV_NAV_TAB,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::UPDATE_CUSTOM_GROUP_ROLE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::UPDATE_GROUP,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::UPDATE_GROUP_AVATAR,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::UPDATE_GROUP_NAME,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::UPDATE_GROUP_PERMISSION,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::UPDATE_GROUP_SUB_ADMIN,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::UPDATE_INTERACTIVE_CARD,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::UPDATE_MEMBER_BAN_WORDS,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::UPDATE_MEMBER_GROUP_NICK,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::UPDATE_ROBOT_IN_ORG,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::UPDATE_ROBOT_INTERACTIVE_CARD,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::UPDATE_SCENE_GROUP,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::UPDATE_SCENE_GROUP_TEMPLATE_MESSAGE_OPEN_STATUS,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::UPDATE_THE_GROUP_ROLES_OF_GROUP_MEMBER,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::UPDATE_UNFURLING_REGISTER,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::UPDATE_UNFURLING_REGISTER_STATUS,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::UPDATE_USER_GROUP_ALIAS_TITLE,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::UPGRADE_TO_EXTERNAL_GROUP,
+    #[cfg(feature = "im_1_0")]
+    &im_1_0::UPGRADE_TO_SERVICE_GROUP,
     #[cfg(feature = "oauth2_1_0")]
     &oauth2_1_0::CREATE_JSAPI_TICKET,
     #[cfg(feature = "oauth2_1_0")]
@@ -720,6 +1018,62 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &oauth2_1_0::GET_USER_TOKEN,
     #[cfg(feature = "oauth2_1_0")]
     &oauth2_1_0::KICKOFF_BY_DEVICE_ID,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::ADD_ORG_ROBOT_INSTANCE_TO_GROUP,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::BATCH_OTO_QUERY,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::BATCH_RECALL_GROUP,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::BATCH_RECALL_PRIVATE_CHAT,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::CLEAR_ROBOT_PLUGIN,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::DELETE_CUSTOM_ROBOT,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::ENABLE_CUSTOM_ROBOT,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::EXECUTE_ROBOT_AI_SKILL,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::GET_BOT_LIST_IN_GROUP,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::MANAGE_SINGLE_CHAT_ROBOT_STATUS,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::ORG_GROUP_QUERY,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::ORG_GROUP_RECALL,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::ORG_GROUP_SEND,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::PRIVATE_CHAT_QUERY,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::PRIVATE_CHAT_SEND,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::QUERY_BOT_INSTANCE_IN_GROUP_INFO,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::QUERY_ROBOT_DING_READ_STATUS,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::QUERY_ROBOT_INSTANCE_IN_GROUP_INFO,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::QUERY_ROBOT_PLUGIN,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::ROBOT_MESSAGE_FILE_DOWNLOAD,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::ROBOT_RECALL_DING,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::ROBOT_RECALL_EMOTION,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::ROBOT_REPLY_EMOTION,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::ROBOT_SEND_DING,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::SEND_ROBOT_DING_MESSAGE,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::SET_ROBOT_PLUGIN,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::UPDATE_CUSTOM_ROBOT_OUTGOING,
+    #[cfg(feature = "robot_1_0")]
+    &robot_1_0::UPDATE_INSTALLED_ROBOT,
     #[cfg(feature = "todo_1_0")]
     &todo_1_0::COUNT_TODO_TASKS,
     #[cfg(feature = "todo_1_0")]
@@ -954,8 +1308,12 @@ pub mod mock {
     pub mod extcontact;
     #[cfg(feature = "hrm_1_0")]
     pub mod hrm_1_0;
+    #[cfg(feature = "im_1_0")]
+    pub mod im_1_0;
     #[cfg(feature = "oauth2_1_0")]
     pub mod oauth2_1_0;
+    #[cfg(feature = "robot_1_0")]
+    pub mod robot_1_0;
     #[cfg(feature = "todo_1_0")]
     pub mod todo_1_0;
     #[cfg(feature = "workflow_1_0")]
@@ -1602,6 +1960,296 @@ pub mod mock {
         &hrm_1_0::UPDATE_ROSTER_FIELD_FORM_MOCK,
         #[cfg(feature = "hrm_1_0")]
         &hrm_1_0::UPLOAD_ATTACHMENT_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::ADD_CONV_NAV_TAB_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::ADD_GROUP_MEMBER_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::ADD_ORG_TEXT_EMOTION_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::ADD_ROBOT_TO_CONVERSATION_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::ADD_SCENE_GROUP_MEMBER_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::ADD_UNFURLING_REGISTER_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::AUTO_OPEN_DING_TALK_CONNECT_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::BATCH_QUERY_FAMILY_SCHOOL_MESSAGE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::BATCH_QUERY_GROUP_MEMBER_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::CARD_TEMPLATE_BUILD_ACTION_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::CHANGE_GROUP_OWNER_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::CHAT_ID_TO_OPEN_CONVERSATION_ID_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::CHAT_SUB_ADMIN_UPDATE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::CHECK_USER_IS_GROUP_MEMBER_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::COPY_UNFURLING_REGISTER_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::COUNT_OPEN_MSG_SCENE_GROUPS_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::COUNT_ORG_MESSAGE_OPEN_SCENE_GROUPS_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::COUNT_SCENE_GROUPS_BY_TEMPLATE_ID_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::CREATE_COUPLE_GROUP_CONVERSATION_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::CREATE_CUSTOM_GROUP_ROLE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::CREATE_CUSTOM_USER_ROLES_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::CREATE_GROUP_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::CREATE_GROUP_CONVERSATION_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::CREATE_GROUP_FROM_OLD_GROUP_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::CREATE_INTERCONNECTION_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::CREATE_SCENE_GROUP_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::CREATE_SCENE_GROUP_CONVERSATION_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::CREATE_STORE_GROUP_CONVERSATION_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::DEBUG_UNFURLING_REGISTER_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::DELETE_CONV_NAV_TAB_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::DELETE_ORG_TEXT_EMOTION_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::DISMISS_GROUP_CONVERSATION_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::DSBAND_OPEN_SCENE_GROUP_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::FREEZE_GROUP_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::GET_CONVERSATION_URL_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::GET_FAMILY_SCHOOL_CONVERSATION_MSG_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::GET_FAMILY_SCHOOL_CONVERSATIONS_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::GET_GROUP_MEMBERS_BY_USER_TOKEN_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::GET_INNER_GROUP_MEMBERS_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::GET_INTERCONNECTION_URL_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::GET_NEWEST_INNER_GROUPS_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::GET_SCENE_GROUP_DETAIL_INFO_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::GET_SCENE_GROUP_INFO_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::GET_SCENE_GROUP_MEMBERS_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::GET_SCENE_GROUP_TEMPLATE_MESSAGE_OPEN_STATUS_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::GET_SINGLE_CHAT_OPEN_CONVERSATION_ID_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::GET_SUPER_ADMIN_OPEN_SCENE_GROUP_INFO_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::GROUP_BAN_WORDS_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::GROUP_CAPACITY_INQUIRY_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::GROUP_CAPACITY_ORDER_CONFIRM_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::GROUP_CAPACITY_ORDER_PLACE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::GROUP_MANAGE_QUERY_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::GROUP_MANAGE_REDUCE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::IMPORT_GROUP_CHAT_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::IMPORT_MESSAGE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::INSTALL_ROBOT_TO_ORG_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::INTELLIGENT_SEND_CARD_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::INTERACTIVE_CARD_CREATE_INSTANCE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::LIST_CONV_NAV_TAB_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::LIST_GROUP_TEMPLATES_BY_ORG_ID_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::LIST_ORG_TEXT_EMOTION_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::LIST_SCENE_GROUPS_BY_TEMPLATE_ID_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::LOGIN_FOR_VISITOR_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::OFFLINE_UNFURLING_REGISTER_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::OPEN_GROUP_ROLE_ADD_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::OPEN_GROUP_ROLE_QUERY_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::OPEN_GROUP_ROLE_REMOVE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::OPEN_GROUP_ROLE_UPDATE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::OPEN_GROUP_USER_ROLE_QUERY_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::OPEN_INNER_GROUP_TRANSFER_TO_DEPT_GROUP_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::OPEN_SEARCH_GROUP_LIST_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::OPEN_USER_SEND_CARD_MESSAGE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::PERSONAL_SEND_CARD_MESSAGE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::PUT_MSG_CARD_TOP_BY_INTELLIGENT_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_CUSTOM_GROUP_ROLES_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_CUSTOM_GROUP_ROLES_BY_USER_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_GROUP_INFO_BY_APP_CIDS_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_GROUP_INFO_BY_MEMBER_AUTH_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_GROUP_INFO_BY_OPEN_CIDS_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_GROUP_MEMBER_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_GROUP_MEMBER_BY_APP_UIDS_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_GROUP_MEMBER_BY_MEMBER_AUTH_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_GROUP_MUTE_STATUS_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_INNER_GROUP_MEMBER_LIST_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_INNER_GROUP_RECENT_LIST_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_MEMBERS_OF_GROUP_ROLE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_MESSAGE_SEND_RESULT_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_MSG_READ_STATUS_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_OPEN_CONVERSATION_RECEIVE_USER_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_OPEN_GROUP_BASE_INFO_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_PERSONAL_MESSAGE_READ_STATUS_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_RECENT_CONVERSATIONS_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_SCENE_GROUP_TEMPLATE_ROBOT_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_SINGLE_GROUP_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_UN_READ_MESSAGE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_UNFURLING_REGISTER_CREATOR_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_UNFURLING_REGISTER_INFO_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_USER_GROUP_ALIAS_TITLE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_USER_GROUP_ROLES_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::QUERY_USER_VIEW_GROUP_LAST_MESSAGE_TIME_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::READ_PERSONAL_MESSAGE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::RECALL_MESSAGES_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::RECALL_PERSONAL_MESSAGE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::RELEASE_UNFURLING_REGISTER_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::REMOVE_CUSTOM_GROUP_ROLE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::REMOVE_CUSTOM_USER_ROLES_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::REMOVE_GROUP_MEMBER_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::REMOVE_ROBOT_FROM_CONVERSATION_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::REMOVE_SCENE_GROUP_MEMBER_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::SEARCH_INNER_GROUPS_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::SEND_DING_MESSAGE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::SEND_INTERACTIVE_CARD_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::SEND_MESSAGE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::SEND_OTO_INTERACTIVE_CARD_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::SEND_PERSONAL_MESSAGE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::SEND_ROBOT_INTERACTIVE_CARD_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::SEND_ROBOT_MESSAGE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::SEND_TEMPLATE_INTERACTIVE_CARD_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::SET_RIGHT_PANEL_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::SORT_CONV_NAV_TAB_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::SUPER_ADMIN_APPLY_TEMPLATE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::SUPER_ADMIN_CLOSE_TEMPLATE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::TOPBOX_CLOSE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::TOPBOX_OPEN_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::UPDATE_CLIENT_SERVICE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::UPDATE_CONV_NAV_TAB_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::UPDATE_CUSTOM_GROUP_ROLE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::UPDATE_GROUP_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::UPDATE_GROUP_AVATAR_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::UPDATE_GROUP_NAME_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::UPDATE_GROUP_PERMISSION_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::UPDATE_GROUP_SUB_ADMIN_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::UPDATE_INTERACTIVE_CARD_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::UPDATE_MEMBER_BAN_WORDS_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::UPDATE_MEMBER_GROUP_NICK_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::UPDATE_ROBOT_IN_ORG_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::UPDATE_ROBOT_INTERACTIVE_CARD_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::UPDATE_SCENE_GROUP_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::UPDATE_SCENE_GROUP_TEMPLATE_MESSAGE_OPEN_STATUS_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::UPDATE_THE_GROUP_ROLES_OF_GROUP_MEMBER_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::UPDATE_UNFURLING_REGISTER_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::UPDATE_UNFURLING_REGISTER_STATUS_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::UPDATE_USER_GROUP_ALIAS_TITLE_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::UPGRADE_TO_EXTERNAL_GROUP_MOCK,
+        #[cfg(feature = "im_1_0")]
+        &im_1_0::UPGRADE_TO_SERVICE_GROUP_MOCK,
         #[cfg(feature = "oauth2_1_0")]
         &oauth2_1_0::CREATE_JSAPI_TICKET_MOCK,
         #[cfg(feature = "oauth2_1_0")]
@@ -1624,6 +2272,62 @@ pub mod mock {
         &oauth2_1_0::GET_USER_TOKEN_MOCK,
         #[cfg(feature = "oauth2_1_0")]
         &oauth2_1_0::KICKOFF_BY_DEVICE_ID_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::ADD_ORG_ROBOT_INSTANCE_TO_GROUP_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::BATCH_OTO_QUERY_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::BATCH_RECALL_GROUP_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::BATCH_RECALL_PRIVATE_CHAT_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::CLEAR_ROBOT_PLUGIN_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::DELETE_CUSTOM_ROBOT_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::ENABLE_CUSTOM_ROBOT_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::EXECUTE_ROBOT_AI_SKILL_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::GET_BOT_LIST_IN_GROUP_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::MANAGE_SINGLE_CHAT_ROBOT_STATUS_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::ORG_GROUP_QUERY_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::ORG_GROUP_RECALL_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::ORG_GROUP_SEND_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::PRIVATE_CHAT_QUERY_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::PRIVATE_CHAT_SEND_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::QUERY_BOT_INSTANCE_IN_GROUP_INFO_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::QUERY_ROBOT_DING_READ_STATUS_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::QUERY_ROBOT_INSTANCE_IN_GROUP_INFO_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::QUERY_ROBOT_PLUGIN_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::ROBOT_MESSAGE_FILE_DOWNLOAD_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::ROBOT_RECALL_DING_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::ROBOT_RECALL_EMOTION_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::ROBOT_REPLY_EMOTION_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::ROBOT_SEND_DING_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::SEND_ROBOT_DING_MESSAGE_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::SET_ROBOT_PLUGIN_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::UPDATE_CUSTOM_ROBOT_OUTGOING_MOCK,
+        #[cfg(feature = "robot_1_0")]
+        &robot_1_0::UPDATE_INSTALLED_ROBOT_MOCK,
         #[cfg(feature = "todo_1_0")]
         &todo_1_0::COUNT_TODO_TASKS_MOCK,
         #[cfg(feature = "todo_1_0")]
@@ -1864,7 +2568,9 @@ pub const GROUPS: &[&str] = &[
     "events",
     "extcontact",
     "hrm_1_0",
+    "im_1_0",
     "oauth2_1_0",
+    "robot_1_0",
     "todo_1_0",
     "workflow_1_0",
 ];
