@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use crate::commands::failure;
 use crate::{Failure, Output, output};
 
-/// `dingtalk call --list` or `dingtalk call OPERATION [--param NAME=VALUE]... [--json FILE|-] [--all]`.
+/// `dingtalk call --list [--group G]...` or `dingtalk call OPERATION [--param NAME=VALUE]... [--json FILE|-] [--all]`.
 #[derive(Args, Debug)]
 pub struct CallArgs {
     /// The operation, by its name in `dingtalk call --list` (e.g. `ListLabelGroups`).
@@ -20,6 +20,9 @@ pub struct CallArgs {
     /// List the operations (name, group, method, path, summary) and exit.
     #[arg(long)]
     list: bool,
+    /// With `--list`: only the operations of this group (e.g. `robot_1_0`). Repeatable.
+    #[arg(long = "group", value_name = "GROUP", requires = "list")]
+    groups: Vec<String>,
     /// A parameter by its wire name, its value read by the spec's type (numbers, true/false,
     /// JSON for lists and objects). Repeatable; wins over `--json`.
     #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
@@ -34,13 +37,13 @@ pub struct CallArgs {
 }
 
 /// `call --list`: needs no client, credentials or network.
-pub fn list_only(out: Output) -> Result<(), Failure> {
-    list(out)
+pub fn list_only(args: &CallArgs, out: Output) -> Result<(), Failure> {
+    list(&args.groups, out)
 }
 
 pub async fn run(client: &Client, args: CallArgs, out: Output, only_old_url: bool) -> Result<(), Failure> {
     if args.list {
-        return list(out);
+        return list(&args.groups, out);
     }
     let name = args.operation.as_deref().unwrap_or_default();
     let op = find_operation(OPERATIONS, name).ok_or_else(|| {
@@ -84,9 +87,16 @@ pub fn needs_client(args: &CallArgs) -> bool {
     !args.list
 }
 
-fn list(out: Output) -> Result<(), Failure> {
+fn list(groups: &[String], out: Output) -> Result<(), Failure> {
+    let mut known: Vec<&str> = OPERATIONS.iter().map(|d| d.group).collect();
+    known.sort_unstable();
+    known.dedup();
+    if let Some(unknown) = groups.iter().find(|g| !known.contains(&g.as_str())) {
+        return Err(Failure::usage(format!("unknown group `{unknown}`; known: {}", known.join(", "))));
+    }
     let rows: Vec<Value> = OPERATIONS
         .iter()
+        .filter(|d| groups.is_empty() || groups.iter().any(|g| g == d.group))
         .map(|d| {
             json!({
                 "name": d.id,

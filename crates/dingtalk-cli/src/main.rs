@@ -133,7 +133,7 @@ fn main() -> ExitCode {
     if let Command::Call(args) = &cli.command
         && !call::needs_client(args)
     {
-        return finish(call::list_only(cli.output));
+        return finish(call::list_only(args, cli.output));
     }
     if let Command::Callback(cmd) = cli.command {
         return finish(callback::run(cmd));

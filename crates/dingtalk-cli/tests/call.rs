@@ -38,6 +38,23 @@ fn list_names_every_operation_with_group_method_and_path() {
 }
 
 #[test]
+fn list_narrows_to_groups_and_names_the_known_ones_for_an_unknown_group() {
+    let ops = json_out(&dingtalk(&["call", "--list", "--group", "extcontact", "--group", "auth", "--output", "json"]));
+    let groups: Vec<&str> = ops.as_array().expect("an array").iter().map(|o| o["group"].as_str().unwrap()).collect();
+    assert_eq!(groups.len(), 8, "{ops}");
+    assert!(groups.iter().all(|g| *g == "extcontact" || *g == "auth"), "{groups:?}");
+
+    let out = dingtalk(&["call", "--list", "--group", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("unknown group `nope`; known: ") && stderr.contains("robot_1_0"), "{stderr}");
+    assert!(out.stdout.is_empty());
+    // `--group` only narrows a list.
+    let out = dingtalk(&["call", "ListLabelGroups", "--group", "extcontact"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}
+
+#[test]
 fn one_page_and_every_page_in_the_sandbox() {
     let page = json_out(&dingtalk(&[
         "--sandbox",
