@@ -35,8 +35,9 @@
 //! That is what serde's derives write for `#[serde(default, skip_serializing_if =
 //! "Option::is_none")]`, `#[serde(default)]` and `rename`/`rename_all`, in far fewer lines: no
 //! field enum, visitor or sequence visitor per struct (the one map visitor is in the runtime).
-//! Anything else in a `#[wire(...)]` attribute, a repeated one, or `default` on an `Option`
-//! (which is already optional) is a compile error saying what is accepted.
+//! Anything else in a `#[wire(...)]` attribute, a repeated one, `default` on an `Option`
+//! (which is already optional), or two fields on one wire name is a compile error saying what
+//! is accepted.
 
 use proc_macro::TokenStream;
 use proc_macro2::Ident;

@@ -3,6 +3,7 @@
 use proc_macro2::TokenStream as TokenStream2;
 use quote::quote;
 use syn::ext::IdentExt;
+use syn::spanned::Spanned;
 use syn::{Attribute, Data, DeriveInput, Fields, LitStr};
 
 use crate::inner_of;
@@ -46,6 +47,11 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             None if camel => camel_case(&name),
             None => name,
         };
+        // Two fields on one wire name: the second would never be read.
+        if let Some(first) = fields.iter().find(|f: &&WireField| f.wire == wire) {
+            let message = format!("wire name `{wire}` is also the wire name of `{}`", first.ident);
+            return Err(syn::Error::new_spanned(ident, message));
+        }
         fields.push(WireField { ident, wire, optional, required: !optional && !default });
     }
 
@@ -144,10 +150,7 @@ fn field_attrs(attrs: &[Attribute]) -> syn::Result<(Option<String>, Option<proc_
                 }
                 Ok(())
             } else if meta.path.is_ident("default") {
-                if default
-                    .replace(meta.path.get_ident().map_or_else(proc_macro2::Span::call_site, |i| i.span()))
-                    .is_some()
-                {
+                if default.replace(meta.path.span()).is_some() {
                     return Err(meta.error("`default` is given twice"));
                 }
                 Ok(())
@@ -215,6 +218,12 @@ mod tests {
             "`rename` is given twice"
         );
         assert_eq!(error(parse_quote! { struct S { #[wire(default, default)] a: i64 } }), "`default` is given twice");
+        assert_eq!(
+            error(
+                parse_quote! { #[wire(rename_all = "camelCase")] struct S { user_id: i64, #[wire(rename = "userId")] id: i64 } }
+            ),
+            "wire name `userId` is also the wire name of `user_id`"
+        );
         assert_eq!(
             error(parse_quote! { #[wire(rename_all = "camelCase", rename_all = "camelCase")] struct S { a: i64 } }),
             "`rename_all` is given twice"
