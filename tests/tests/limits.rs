@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use dingtalk_mock::MockServer;
+use dingtalk_oapi::runtime::time::VirtualTimer;
 use dingtalk_oapi::{ApiErrorCode, Client, Error, Limits, RetryPolicy};
 
 const TOKEN: &str = "limits-test-token";
@@ -59,16 +60,17 @@ async fn the_limiter_keeps_a_burst_under_the_servers_limit_at_nearly_full_rate()
 #[tokio::test]
 async fn a_throttled_call_past_its_deadline_is_a_clear_error_and_sends_nothing() {
     let server = MockServer::builder().access_token(TOKEN).start().await.unwrap();
+    // The limiter's clock starts at the beginning of a second (no sleep to get there), so both
+    // calls fall in one window.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
     let client = Client::builder()
         .base_url(server.url())
         .access_token(TOKEN)
         .retry(RetryPolicy::default().deadline(Duration::from_millis(100)))
         .limits(Limits::default().operation("ListLabelGroups", 1))
+        .timer(VirtualTimer::starting_at(Duration::from_secs(now.as_secs())))
         .build()
         .unwrap();
-    // Start at the beginning of a second so that both calls fall in one window.
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
-    tokio::time::sleep(Duration::from_millis(1000 - u64::from(now.subsec_millis()))).await;
     client.list_label_groups().send().await.expect("the first call of the second");
     let err = client.list_label_groups().send().await.expect_err("the second waits past the deadline");
     assert!(matches!(err, Error::Throttled { permits: 1, .. }), "{err:?}");

@@ -12,7 +12,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine;
-use dingtalk_runtime::auth::{AccessToken, TokenCache, TokenProvider, auth_error, expiry};
+use dingtalk_runtime::TokenProvider;
+use dingtalk_runtime::auth::{AccessToken, TokenCache, auth_error, expiry};
 use dingtalk_runtime::redact::Secret;
 use std::time::Duration;
 

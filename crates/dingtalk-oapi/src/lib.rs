@@ -54,9 +54,10 @@ pub use dingtalk_runtime as runtime;
 #[cfg(feature = "redis")]
 pub use dingtalk_runtime::limit::RedisStore;
 pub use dingtalk_runtime::{
-    AccessToken, AnyErrorCode, ApiError, ApiErrorCode, AuthError, BuildError, CallError, ClientBuilder, DecodeError,
-    DecodeErrorKind, Error, ErrorClass, ErrorCodeInfo, FieldSchema, HttpError, LimitStore, Limits, MemoryStore,
-    Operation, OperationDescriptor, OperationRequest, Paginated, Paginator, ParamType, Redacted, RetryPolicy,
-    ServiceDescriptor, StaticToken, TokenProvider, TransportError, TransportErrorKind, Validate, ValidationError,
-    decode_response, find_operation, parse_param_value, retry, schema, validation,
+    AccessToken, AnyErrorCode, ApiError, ApiErrorCode, AuthError, BuildError, CallContext, CallError, CallOptions,
+    ClientBuilder, DecodeError, DecodeErrorKind, Error, ErrorClass, ErrorCodeInfo, FieldSchema, HttpError, Interceptor,
+    InterceptorError, LimitStore, Limits, MemoryStore, Operation, OperationDescriptor, OperationRequest, Paginated,
+    Paginator, ParamType, Redacted, RetryPolicy, ServiceDescriptor, StaticToken, TokenProvider, TransportError,
+    TransportErrorKind, Validate, ValidationError, decode_response, find_operation, parse_param_value, retry, schema,
+    validation,
 };

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use futures_util::StreamExt;
 use serde_json::{Map, Value};
 
-use crate::dynamic::CallError;
-use crate::error::Error;
+use crate::error::{CallError, Error};
 use crate::operation::{Operation, OperationDescriptor, OperationRequest, Paginated};
+use crate::options::CallOptions;
 use crate::paginate::Paginator;
 
 /// A blocking client. Cheap to clone; clones share the runtime and the connection pool.
@@ -44,9 +44,12 @@ impl Client {
         self.runtime.block_on(self.inner.send::<O>(request))
     }
 
+    /// Calls a typed operation with its request and the options of this one call.
+    pub fn send_with<O: Operation>(&self, request: O::Request, options: &CallOptions) -> Outcome<O> {
+        self.runtime.block_on(self.inner.send_with::<O>(request, options))
+    }
+
     /// [`crate::Client::call`], blocking.
-    // The same error type every call returns (the async ones are generic, so not linted).
-    #[allow(clippy::result_large_err)]
     pub fn call(&self, op: &'static OperationDescriptor, params: Map<String, Value>) -> Result<Value, CallError> {
         self.runtime.block_on(self.inner.call(op, params))
     }

@@ -2,76 +2,14 @@
 //! JSON. The same path as the typed calls (the one schema checker, retries, token refresh,
 //! typed errors); what `dingtalk call` is built on.
 
-use std::fmt;
-
-use std::collections::HashSet;
-
 use serde_json::{Map, Value};
 
 use crate::client::Client;
-use crate::error::Error;
-use crate::operation::{ApiErrorCode, Code, OperationDescriptor, PageStyle, ParamType};
-use crate::paginate::{DEFAULT_MAX_PAGES, next_offset};
+use crate::error::{CallError, DecodeError, DecodeErrorKind, Error, ValidationError};
+use crate::operation::{OperationDescriptor, ParamType};
+use crate::options::CallOptions;
+use crate::paginate::{PageFacts, PageWalk};
 use crate::schema;
-
-/// The error code of a call made through [`Client::call`]: the number or string, looked up in
-/// the operation's (or the service's) table of the spec.
-#[derive(Debug, Clone)]
-pub struct AnyErrorCode {
-    code: OwnedCode,
-    operation: &'static OperationDescriptor,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum OwnedCode {
-    Num(i64),
-    Str(Box<str>),
-}
-
-impl AnyErrorCode {
-    /// The operation that answered the code.
-    pub fn operation(&self) -> &'static OperationDescriptor {
-        self.operation
-    }
-}
-
-impl PartialEq for AnyErrorCode {
-    fn eq(&self, other: &Self) -> bool {
-        self.code == other.code && std::ptr::eq(self.operation, other.operation)
-    }
-}
-
-impl Eq for AnyErrorCode {}
-
-impl ApiErrorCode for AnyErrorCode {
-    fn from_descriptor(code: Code<'_>, operation: &'static OperationDescriptor) -> Self {
-        let code = match code {
-            Code::Num(n) => OwnedCode::Num(n),
-            Code::Str(s) => OwnedCode::Str(s.into()),
-        };
-        AnyErrorCode { code, operation }
-    }
-
-    fn code(&self) -> Code<'_> {
-        match &self.code {
-            OwnedCode::Num(n) => Code::Num(*n),
-            OwnedCode::Str(s) => Code::Str(s),
-        }
-    }
-
-    fn info(&self) -> Option<&'static crate::operation::ErrorCodeInfo> {
-        self.operation.error(self.code())
-    }
-}
-
-impl fmt::Display for AnyErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.fmt_code(f)
-    }
-}
-
-/// The error of a [`Client::call`].
-pub type CallError = Error<AnyErrorCode>;
 
 /// The operation in `operations` with this name (as the spec writes it, e.g. `ListLabelGroups`).
 ///
@@ -95,21 +33,32 @@ impl Client {
     /// Parameters are checked exactly as a typed request is: an unknown name, a wrong type or
     /// a broken constraint is an [`Error::Validation`] and nothing is sent.
     pub async fn call(&self, op: &'static OperationDescriptor, params: Map<String, Value>) -> Result<Value, CallError> {
-        let response: Value = self.send_params(op, params).await?;
+        self.call_with(op, params, &CallOptions::default()).await
+    }
+
+    /// [`call`](Self::call) with the options of this one call.
+    pub async fn call_with(
+        &self,
+        op: &'static OperationDescriptor,
+        params: Map<String, Value>,
+        options: &CallOptions,
+    ) -> Result<Value, CallError> {
+        let response: Value = self.send_params(op, params, options).await?;
         project_response(op, response).map_err(|why| {
-            Error::Decode(crate::error::DecodeError {
+            Error::Decode(DecodeError {
                 operation: op.id,
                 status: 200,
                 content_type: None,
-                kind: crate::error::DecodeErrorKind::Shape(why),
+                kind: DecodeErrorKind::Shape(why),
                 snippet: String::new(),
+                headers: Default::default(),
             })
         })
     }
 
     /// Walks every page of a paginated `op` from the parameters' offset or cursor (or 0) and
-    /// returns the items of all pages, with the stopping rules of
-    /// [`Paginator`](crate::Paginator): offset style ends on an empty or short page or an
+    /// returns the items of all pages, with the stopping rules of [`PageWalk`] (the typed
+    /// [`Paginator`](crate::Paginator)'s): offset style ends on an empty or short page or an
     /// offset that would not advance; cursor style ends when a page says there is no more, and
     /// a cursor handed out twice is an [`Error::RepeatedCursor`]; more than 10,000 pages is an
     /// [`Error::PageLimit`].
@@ -119,7 +68,7 @@ impl Client {
         params: Map<String, Value>,
     ) -> Result<Vec<Value>, CallError> {
         let Some(pagination) = op.pagination else {
-            return Err(invalid(op, format!("{} is not paginated", op.id)));
+            return Err(Error::Validation(ValidationError::request(op.id, format!("{} is not paginated", op.id))));
         };
         // The parameters are checked as the first page's would be (a cursor given as text is
         // refused here rather than silently replaced).
@@ -131,11 +80,9 @@ impl Client {
             Error::Validation(e)
         })?;
         let number = |name: &str| params.get(name).and_then(Value::as_i64);
-        let mut position = number(pagination.position()).unwrap_or(0);
-        let size = number(pagination.size).unwrap_or(pagination.max_page_size);
-        let mut seen = HashSet::new();
+        let mut walk = PageWalk::new(op, number(pagination.position()), number(pagination.size));
         let mut items = Vec::new();
-        for pages in 1..=DEFAULT_MAX_PAGES {
+        while let Some((position, size)) = walk.next_page().map_err(|stop| stop.into_error(op.id))? {
             let mut page_params = params.clone();
             page_params.insert(pagination.position().to_owned(), Value::from(position));
             page_params.insert(pagination.size.to_owned(), Value::from(size));
@@ -144,43 +91,26 @@ impl Client {
                 Some(Value::Array(list)) => list.clone(),
                 _ => Vec::new(),
             };
-            let count = page_items.len();
-            items.extend(page_items);
-            let next = match pagination.style {
-                PageStyle::Offset { .. } => next_offset(position, size, count),
-                PageStyle::Cursor { next_cursor, has_more, .. } => {
-                    seen.insert(position);
-                    let more = path(&page, has_more).and_then(Value::as_bool) == Some(true);
-                    match (more, path(&page, next_cursor).and_then(Value::as_i64)) {
-                        (false, _) => None,
-                        (true, Some(next)) if seen.contains(&next) => {
-                            return Err(Error::RepeatedCursor { operation: op.id, cursor: next, pages });
-                        }
-                        (true, Some(next)) => Some(next),
-                        (true, None) => return Err(crate::paginate::missing_cursor(op.id)),
-                    }
+            let facts = match pagination.style {
+                crate::operation::PageStyle::Offset { .. } => {
+                    PageFacts { items: page_items.len(), has_more: false, next_cursor: None }
                 }
+                crate::operation::PageStyle::Cursor { next_cursor, has_more, .. } => PageFacts {
+                    items: page_items.len(),
+                    has_more: path(&page, has_more).and_then(Value::as_bool) == Some(true),
+                    next_cursor: path(&page, next_cursor).and_then(Value::as_i64),
+                },
             };
-            match next {
-                Some(next) => position = next,
-                None => return Ok(items),
-            }
+            items.extend(page_items);
+            walk.record(facts).map_err(|stop| stop.into_error(op.id))?;
         }
-        Err(Error::PageLimit { operation: op.id, pages: DEFAULT_MAX_PAGES })
+        Ok(items)
     }
 }
 
 /// The value at a dotted path through objects (`result.list`).
 pub fn path<'v>(value: &'v Value, dotted: &str) -> Option<&'v Value> {
     dotted.split('.').try_fold(value, |v, segment| v.get(segment))
-}
-
-fn invalid(op: &'static OperationDescriptor, why: String) -> CallError {
-    Error::Validation(crate::validation::ValidationError {
-        operation: Some(op.id),
-        field: String::new(),
-        problem: crate::validation::Problem::Invalid(why),
-    })
 }
 
 /// Keeps the declared fields of a successful response, each of the declared type; anything

@@ -1,9 +1,14 @@
 //! Typed errors: every way a call can fail, each with one actionable line of `Display`.
 
 use std::fmt;
+use std::sync::Arc;
 
-use crate::operation::{ApiErrorCode, Code, ErrorClass};
-use crate::validation::ValidationError;
+use http::HeaderMap;
+
+use crate::operation::{ApiErrorCode, Code, ErrorClass, ErrorCodeInfo, OperationDescriptor};
+
+/// Any error a lower layer (the HTTP stack, an interceptor) reports, kept as the `source()`.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The error of an operation whose documented error codes are `C`.
 #[derive(Debug)]
@@ -27,6 +32,8 @@ pub enum Error<C> {
     Throttled { operation: &'static str, permits: u32, window: std::time::Duration, wait: std::time::Duration },
     /// The server handed out a cursor it had handed out before: walking on would loop forever.
     RepeatedCursor { operation: &'static str, cursor: i64, pages: usize },
+    /// An interceptor refused to let the request go (nothing was sent).
+    Interceptor(InterceptorError),
 }
 
 impl<C: ApiErrorCode> Error<C> {
@@ -50,6 +57,17 @@ impl<C: ApiErrorCode> Error<C> {
     pub fn request_id(&self) -> Option<&str> {
         self.as_api().and_then(|e| e.request_id.as_deref())
     }
+
+    /// The headers of the answer that caused the error, when there was one (API, HTTP and
+    /// decode errors).
+    pub fn response_headers(&self) -> Option<&HeaderMap> {
+        match self {
+            Error::Api(e) => Some(&e.headers),
+            Error::Http(e) => Some(&e.headers),
+            Error::Decode(e) => Some(&e.headers),
+            _ => None,
+        }
+    }
 }
 
 impl<C> Error<C> {
@@ -66,6 +84,7 @@ impl<C> Error<C> {
                 request_id: e.request_id,
                 sub_code: e.sub_code,
                 sub_msg: e.sub_msg,
+                headers: e.headers,
             }),
             Error::Validation(e) => Error::Validation(e),
             Error::Auth(e) => Error::Auth(e),
@@ -77,6 +96,7 @@ impl<C> Error<C> {
             Error::Throttled { operation, permits, window, wait } => {
                 Error::Throttled { operation, permits, window, wait }
             }
+            Error::Interceptor(e) => Error::Interceptor(e),
         }
     }
 }
@@ -90,6 +110,7 @@ impl<C: ApiErrorCode> fmt::Display for Error<C> {
             Error::Transport(e) => e.fmt(f),
             Error::Http(e) => e.fmt(f),
             Error::Decode(e) => e.fmt(f),
+            Error::Interceptor(e) => e.fmt(f),
             Error::Throttled { operation, permits, window, wait } => write!(
                 f,
                 "{operation}: the client-side rate limit ({permits} per {window:?}) would hold this call {wait:?}, past its deadline; nothing was sent (raise the limit or the deadline)"
@@ -107,10 +128,13 @@ impl<C: ApiErrorCode> fmt::Display for Error<C> {
 }
 
 impl<C: ApiErrorCode> std::error::Error for Error<C> {
+    /// The error underneath: the validation problem, the HTTP stack's error (reqwest's, and
+    /// through it the I/O error), the interceptor's.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Validation(e) => Some(e),
-            Error::Transport(e) => e.source.as_deref().map(|s| s as _),
+            Error::Transport(e) => Some(e),
+            Error::Interceptor(e) => Some(e),
             _ => None,
         }
     }
@@ -132,6 +156,8 @@ pub struct ApiError<C> {
     pub request_id: Option<String>,
     pub sub_code: Option<String>,
     pub sub_msg: Option<String>,
+    /// The answer's headers (request-id and tracing headers included).
+    pub headers: HeaderMap,
 }
 
 impl<C: ApiErrorCode> ApiError<C> {
@@ -203,7 +229,7 @@ impl fmt::Display for AuthError {
 impl std::error::Error for AuthError {}
 
 /// The server could not be reached or did not answer in time. Never holds the URL's query.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct TransportError {
     pub operation: &'static str,
     pub kind: TransportErrorKind,
@@ -213,7 +239,15 @@ pub struct TransportError {
     pub detail: String,
     /// Whether the request may have reached the server (false only when connecting failed).
     pub maybe_sent: bool,
-    pub(crate) source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    /// The HTTP stack's error (reqwest's, with the URL removed), reachable through
+    /// [`source`](std::error::Error::source).
+    pub(crate) source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|s| s as _)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,7 +286,8 @@ impl fmt::Display for TransportError {
     }
 }
 
-/// The server answered with an HTTP error status (other than 200 and 400).
+/// The server answered with an HTTP error status its API generation does not read as an API
+/// error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpError {
     pub operation: &'static str,
@@ -260,6 +295,8 @@ pub struct HttpError {
     pub content_type: Option<String>,
     /// The start of the body, on one line, secrets scrubbed.
     pub snippet: String,
+    /// The answer's headers.
+    pub headers: HeaderMap,
 }
 
 impl fmt::Display for HttpError {
@@ -287,6 +324,8 @@ pub struct DecodeError {
     pub kind: DecodeErrorKind,
     /// The start of the body, on one line, secrets scrubbed.
     pub snippet: String,
+    /// The answer's headers (empty when there was no answer to speak of).
+    pub headers: HeaderMap,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -331,3 +370,155 @@ impl fmt::Display for DecodeError {
         Ok(())
     }
 }
+
+/// An interceptor's `modify_request` failed; nothing was sent.
+#[derive(Debug, Clone)]
+pub struct InterceptorError {
+    pub operation: &'static str,
+    /// What the interceptor said.
+    pub message: String,
+    pub(crate) source: Arc<dyn std::error::Error + Send + Sync>,
+}
+
+impl InterceptorError {
+    /// The interceptor's error for `operation`; `message` is its `Display`, kept free of secrets
+    /// by the interceptor that wrote it.
+    pub fn new(operation: &'static str, source: BoxError) -> Self {
+        InterceptorError { operation, message: source.to_string(), source: Arc::from(source) }
+    }
+}
+
+impl fmt::Display for InterceptorError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed: an interceptor refused the request ({}); nothing was sent", self.operation, self.message)
+    }
+}
+
+impl std::error::Error for InterceptorError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.source as _)
+    }
+}
+
+/// A request that breaks a constraint of the spec; nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    /// The operation, once known (set by the client).
+    pub operation: Option<&'static str>,
+    /// Wire path of the offending parameter, e.g. `size` or `contact.label_ids`.
+    pub field: String,
+    pub problem: Problem,
+}
+
+/// What is wrong with the parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Problem {
+    Missing,
+    BelowMin { value: i64, min: i64 },
+    AboveMax { value: i64, max: i64 },
+    TooLong { length: u64, max: u64 },
+    TooManyItems { count: u64, max: u64 },
+    Invalid(String),
+}
+
+impl ValidationError {
+    pub fn new(field: impl Into<String>, problem: Problem) -> Self {
+        ValidationError { operation: None, field: field.into(), problem }
+    }
+
+    /// A problem with the request as a whole (no one field), for `operation`.
+    pub fn request(operation: &'static str, why: impl Into<String>) -> Self {
+        ValidationError { operation: Some(operation), field: String::new(), problem: Problem::Invalid(why.into()) }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Missing => f.write_str("is required"),
+            Problem::BelowMin { value, min } => write!(f, "is {value}, below the minimum of {min}"),
+            Problem::AboveMax { value, max } => write!(f, "is {value}, above the maximum of {max}"),
+            Problem::TooLong { length, max } => write!(f, "is {length} characters long, more than the {max} allowed"),
+            Problem::TooManyItems { count, max } => write!(f, "has {count} items, more than the {max} allowed"),
+            Problem::Invalid(why) => f.write_str(why),
+        }
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("invalid request")?;
+        if let Some(op) = self.operation {
+            write!(f, " to {op}")?;
+        }
+        if self.field.is_empty() {
+            write!(f, ": {}", self.problem)?;
+        } else {
+            write!(f, ": `{}` {}", self.field, self.problem)?;
+        }
+        f.write_str(" (nothing was sent)")
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// The error code of a call the send loop makes before it knows the caller's code type, and of
+/// calls chosen at run time ([`Client::call`](crate::Client::call)): the number or string,
+/// looked up in the operation's (or the service's) table of the spec.
+#[derive(Debug, Clone)]
+pub struct AnyErrorCode {
+    code: OwnedCode,
+    operation: &'static OperationDescriptor,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum OwnedCode {
+    Num(i64),
+    Str(Box<str>),
+}
+
+impl AnyErrorCode {
+    /// The operation that answered the code.
+    pub fn operation(&self) -> &'static OperationDescriptor {
+        self.operation
+    }
+}
+
+impl PartialEq for AnyErrorCode {
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code && std::ptr::eq(self.operation, other.operation)
+    }
+}
+
+impl Eq for AnyErrorCode {}
+
+impl ApiErrorCode for AnyErrorCode {
+    fn from_descriptor(code: Code<'_>, operation: &'static OperationDescriptor) -> Self {
+        let code = match code {
+            Code::Num(n) => OwnedCode::Num(n),
+            Code::Str(s) => OwnedCode::Str(s.into()),
+        };
+        AnyErrorCode { code, operation }
+    }
+
+    fn code(&self) -> Code<'_> {
+        match &self.code {
+            OwnedCode::Num(n) => Code::Num(*n),
+            OwnedCode::Str(s) => Code::Str(s),
+        }
+    }
+
+    fn info(&self) -> Option<&'static ErrorCodeInfo> {
+        self.operation.error(self.code())
+    }
+}
+
+impl fmt::Display for AnyErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_code(f)
+    }
+}
+
+/// The error of a [`Client::call`](crate::Client::call).
+pub type CallError = Error<AnyErrorCode>;

@@ -68,11 +68,19 @@ macro_rules! client_facade {
         pub struct RequestBuilder<O: $crate::Operation, C = Client> {
             client: C,
             request: O::Request,
+            options: $crate::CallOptions,
         }
 
         impl<O: $crate::Operation, C> RequestBuilder<O, C> {
+            /// A call of `O` with an empty request, on `client`.
             pub fn new(client: C) -> Self {
-                RequestBuilder { client, request: Default::default() }
+                RequestBuilder { client, request: Default::default(), options: Default::default() }
+            }
+
+            /// Options of this call only: a timeout, a retry policy, headers, interceptors.
+            pub fn with_options(mut self, options: $crate::CallOptions) -> Self {
+                self.options = options;
+                self
             }
 
             /// The request as built so far.
@@ -92,6 +100,7 @@ macro_rules! client_facade {
                 f.debug_struct("RequestBuilder")
                     .field("operation", &O::DESCRIPTOR.name)
                     .field("request", &self.request)
+                    .field("options", &self.options)
                     .finish()
             }
         }
@@ -99,14 +108,14 @@ macro_rules! client_facade {
         impl<O: $crate::Operation> RequestBuilder<O, Client> {
             /// Sends the call.
             pub async fn send(self) -> Result<O::Response, $crate::Error<O::ErrorCode>> {
-                self.client.0.send::<O>(self.request).await
+                self.client.0.send_with::<O>(self.request, &self.options).await
             }
         }
 
         impl<O: $crate::Paginated> RequestBuilder<O, Client> {
             /// Walks every page, starting from this request's offset and size.
             pub fn into_paginator(self) -> $crate::Paginator<O> {
-                $crate::Paginator::new(self.client.0, self.request)
+                $crate::Paginator::new(self.client.0, self.request).options(self.options)
             }
         }
 
@@ -138,7 +147,7 @@ macro_rules! client_facade {
         impl<O: $crate::Operation> RequestBuilder<O, blocking::Client> {
             /// Sends the call and waits for the answer.
             pub fn send(self) -> Result<O::Response, $crate::Error<O::ErrorCode>> {
-                self.client.0.send::<O>(self.request)
+                self.client.0.send_with::<O>(self.request, &self.options)
             }
         }
 

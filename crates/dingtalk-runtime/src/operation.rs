@@ -540,7 +540,7 @@ impl ResponseEnvelope for serde_json::Value {
 /// One generated operation: its request, response and error-code types and its descriptor.
 pub trait Operation: Send + Sync + 'static {
     type Request: Serialize + Clone + Default + fmt::Debug + Send + Sync + 'static;
-    type Response: DeserializeOwned + ResponseEnvelope + fmt::Debug + Send + 'static;
+    type Response: DeserializeOwned + ResponseEnvelope + fmt::Debug + Send + Sync + 'static;
     type ErrorCode: ApiErrorCode;
     const DESCRIPTOR: &'static OperationDescriptor;
 }

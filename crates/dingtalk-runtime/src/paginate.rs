@@ -1,5 +1,9 @@
 //! Pagination over any operation the spec marks paginated: by offset and size, or by a cursor
 //! the server hands out with each page.
+//!
+//! One state machine, [`PageWalk`], decides where each page starts and when the walk ends; the
+//! typed [`Paginator`] and [`Client::call_all`](crate::Client::call_all) both drive it, so the
+//! stopping rules are written once.
 
 use std::collections::HashSet;
 
@@ -7,70 +11,179 @@ use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt, stream};
 
 use crate::client::Client;
-use crate::error::Error;
-use crate::operation::{Operation, Paginated};
+use crate::error::{DecodeError, DecodeErrorKind, Error};
+use crate::operation::{Operation, OperationDescriptor, PageStyle, Paginated};
+use crate::options::CallOptions;
 
-/// Default cap on pages one paginator fetches, so that a server that never sends a short
-/// page cannot keep it going forever.
+/// Default cap on pages one walk fetches, so that a server that never sends a short page cannot
+/// keep it going forever.
 pub const DEFAULT_MAX_PAGES: usize = 10_000;
 
-/// The offset of the page after one of `count` items fetched at `offset` with `size`, or
-/// `None` when the walk is over: the page was empty or short, or the offset would not advance.
-pub(crate) fn next_offset(offset: i64, size: i64, count: usize) -> Option<i64> {
-    let count = i64::try_from(count).unwrap_or(i64::MAX);
-    let next = offset.saturating_add(count);
-    (count > 0 && count >= size && next > offset).then_some(next)
+/// What a fetched page says about the walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageFacts {
+    /// How many items the page holds.
+    pub items: usize,
+    /// Cursor style: whether the page says another follows.
+    pub has_more: bool,
+    /// Cursor style: the cursor of the next page, as the page gives it.
+    pub next_cursor: Option<i64>,
 }
 
-/// The error when a page says more follow but gives no cursor to fetch them with.
-pub(crate) fn missing_cursor<C>(operation: &'static str) -> Error<C> {
-    Error::Decode(crate::error::DecodeError {
-        operation,
-        status: 200,
-        content_type: None,
-        kind: crate::error::DecodeErrorKind::Shape(
-            "the page says more follow (has_more) but gives no next cursor; the walk cannot go on".into(),
-        ),
-        snippet: String::new(),
-    })
-}
-
-/// Walks the pages of a paginated operation.
-///
-/// Starts at the request's offset or cursor (or 0) with the request's size (or the spec's
-/// maximum page size). Offset style: stops after an empty or short page, or when the offset
-/// would not advance. Cursor style: stops when a page says there is no more; a cursor the
-/// server already handed out is an [`Error::RepeatedCursor`]. Either way, at most
-/// `max_pages` pages (an [`Error::PageLimit`]).
-pub struct Paginator<O: Paginated> {
-    client: Client,
-    request: O::Request,
-    page_size: Option<i64>,
-    max_pages: usize,
-}
-
-struct State<O: Paginated> {
-    client: Client,
-    request: O::Request,
+/// Where the pages of one walk start and when it ends. Offset style: after an empty or short
+/// page, or when the offset would not advance. Cursor style: when a page says there is no
+/// more; a cursor handed out twice is [`Error::RepeatedCursor`], more-but-no-cursor a decode
+/// error. Either way at most `max_pages` pages ([`Error::PageLimit`]).
+#[derive(Debug, Clone)]
+pub struct PageWalk {
+    operation: &'static OperationDescriptor,
+    style: Option<PageStyle>,
     /// The offset or the cursor of the next page.
-    offset: i64,
+    position: i64,
+    size: i64,
     /// Cursors already fetched (cursor style), at most `max_pages` of them.
     seen: HashSet<i64>,
-    /// An error to end the walk with, after the page that revealed it.
-    pending: Option<Error<<O as Operation>::ErrorCode>>,
-    size: i64,
     pages: usize,
     max_pages: usize,
     done: bool,
 }
 
+/// Why a walk cannot go on after a page (the page's items are still the caller's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WalkStop {
+    RepeatedCursor { cursor: i64, pages: usize },
+    MissingCursor,
+    PageLimit { pages: usize },
+}
+
+impl WalkStop {
+    /// The error a walk of `operation` ends with.
+    pub fn into_error<C>(self, operation: &'static str) -> Error<C> {
+        match self {
+            WalkStop::RepeatedCursor { cursor, pages } => Error::RepeatedCursor { operation, cursor, pages },
+            WalkStop::PageLimit { pages } => Error::PageLimit { operation, pages },
+            WalkStop::MissingCursor => Error::Decode(DecodeError {
+                operation,
+                status: 200,
+                content_type: None,
+                kind: DecodeErrorKind::Shape(
+                    "the page says more follow (has_more) but gives no next cursor; the walk cannot go on".into(),
+                ),
+                snippet: String::new(),
+                headers: Default::default(),
+            }),
+        }
+    }
+}
+
+impl PageWalk {
+    /// A walk of `operation` from `position` (the offset or cursor; 0 when absent) in pages of
+    /// `size` (the spec's maximum when absent).
+    pub fn new(operation: &'static OperationDescriptor, position: Option<i64>, size: Option<i64>) -> Self {
+        let pagination = operation.pagination;
+        PageWalk {
+            operation,
+            style: pagination.map(|p| p.style),
+            position: position.unwrap_or(0),
+            size: size.unwrap_or_else(|| pagination.map_or(100, |p| p.max_page_size)),
+            seen: HashSet::new(),
+            pages: 0,
+            max_pages: DEFAULT_MAX_PAGES,
+            done: false,
+        }
+    }
+
+    /// Stops with [`Error::PageLimit`] after this many pages.
+    pub fn max_pages(mut self, pages: usize) -> Self {
+        self.max_pages = pages;
+        self
+    }
+
+    /// The (position, size) of the next page to fetch; `Ok(None)` when the walk is over.
+    pub fn next_page(&mut self) -> Result<Option<(i64, i64)>, WalkStop> {
+        if self.done {
+            return Ok(None);
+        }
+        if self.pages >= self.max_pages {
+            self.done = true;
+            return Err(WalkStop::PageLimit { pages: self.pages });
+        }
+        Ok(Some((self.position, self.size)))
+    }
+
+    /// Takes in the page just fetched (at the position [`next_page`](Self::next_page) gave).
+    pub fn record(&mut self, page: PageFacts) -> Result<(), WalkStop> {
+        self.pages += 1;
+        if let Some(PageStyle::Cursor { .. }) = self.style {
+            self.seen.insert(self.position);
+            return match (page.has_more, page.next_cursor) {
+                (false, _) => {
+                    self.done = true;
+                    Ok(())
+                }
+                (true, Some(next)) if self.seen.contains(&next) => {
+                    self.done = true;
+                    Err(WalkStop::RepeatedCursor { cursor: next, pages: self.pages })
+                }
+                (true, Some(next)) => {
+                    self.position = next;
+                    Ok(())
+                }
+                (true, None) => {
+                    self.done = true;
+                    Err(WalkStop::MissingCursor)
+                }
+            };
+        }
+        let count = i64::try_from(page.items).unwrap_or(i64::MAX);
+        let next = self.position.saturating_add(count);
+        if count > 0 && count >= self.size && next > self.position {
+            self.position = next;
+        } else {
+            self.done = true;
+        }
+        Ok(())
+    }
+
+    /// Ends the walk: nothing more is fetched (after a page failed).
+    pub fn finish(&mut self) {
+        self.done = true;
+    }
+
+    /// The operation walked.
+    pub fn operation(&self) -> &'static OperationDescriptor {
+        self.operation
+    }
+}
+
+/// Walks the pages of a paginated operation.
+///
+/// Starts at the request's offset or cursor (or 0) with the request's size (or the spec's
+/// maximum page size), with the stopping rules of [`PageWalk`].
+pub struct Paginator<O: Paginated> {
+    client: Client,
+    request: O::Request,
+    options: CallOptions,
+    page_size: Option<i64>,
+    max_pages: usize,
+}
+
 type PageResult<O> = Result<<O as Operation>::Response, Error<<O as Operation>::ErrorCode>>;
 type ItemResult<O> = Result<<O as Paginated>::Item, Error<<O as Operation>::ErrorCode>>;
+
+struct State<O: Paginated> {
+    client: Client,
+    request: O::Request,
+    options: CallOptions,
+    walk: PageWalk,
+    /// An error to end the walk with, after the page that revealed it.
+    pending: Option<Error<O::ErrorCode>>,
+}
 
 impl<O: Paginated> Paginator<O> {
     /// A paginator starting from `request`'s offset and size.
     pub fn new(client: Client, request: O::Request) -> Self {
-        Paginator { client, request, page_size: None, max_pages: DEFAULT_MAX_PAGES }
+        Paginator { client, request, options: CallOptions::default(), page_size: None, max_pages: DEFAULT_MAX_PAGES }
     }
 
     /// Items per page (default: the request's size, else the spec's maximum).
@@ -85,73 +198,48 @@ impl<O: Paginated> Paginator<O> {
         self
     }
 
+    /// The options of each page's call.
+    pub fn options(mut self, options: CallOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// A lazy stream of pages (boxed, so it can be polled as it is).
     pub fn send(self) -> BoxStream<'static, PageResult<O>> {
-        let (offset, size) = O::page(&self.request);
-        let max = O::DESCRIPTOR.pagination.map_or(100, |p| p.max_page_size);
-        let state = State::<O> {
-            client: self.client,
-            request: self.request,
-            offset: offset.unwrap_or(0),
-            seen: HashSet::new(),
-            pending: None,
-            size: self.page_size.or(size).unwrap_or(max),
-            pages: 0,
-            max_pages: self.max_pages,
-            done: false,
-        };
-        let pages = stream::unfold(state, |mut state| async move {
+        let (position, size) = O::page(&self.request);
+        let walk = PageWalk::new(O::DESCRIPTOR, position, self.page_size.or(size)).max_pages(self.max_pages);
+        let state =
+            State::<O> { client: self.client, request: self.request, options: self.options, walk, pending: None };
+        stream::unfold(state, |mut state| async move {
             if let Some(error) = state.pending.take() {
-                state.done = true;
                 return Some((Err(error), state));
             }
-            if state.done {
-                return None;
-            }
-            if state.pages >= state.max_pages {
-                state.done = true;
-                let error = Error::PageLimit { operation: O::DESCRIPTOR.id, pages: state.pages };
-                return Some((Err(error), state));
-            }
+            let (position, size) = match state.walk.next_page() {
+                Ok(Some(next)) => next,
+                Ok(None) => return None,
+                Err(stop) => return Some((Err(stop.into_error(O::DESCRIPTOR.id)), state)),
+            };
             let mut request = state.request.clone();
-            O::set_page(&mut request, state.offset, state.size);
-            match state.client.send::<O>(request).await {
+            O::set_page(&mut request, position, size);
+            let page = match state.client.send_with::<O>(request, &state.options).await {
+                Ok(page) => page,
                 Err(e) => {
-                    state.done = true;
-                    Some((Err(e), state))
+                    state.walk.finish();
+                    return Some((Err(e), state));
                 }
-                Ok(page) => {
-                    state.pages += 1;
-                    let cursor_style = matches!(
-                        O::DESCRIPTOR.pagination.map(|p| p.style),
-                        Some(crate::operation::PageStyle::Cursor { .. })
-                    );
-                    if cursor_style {
-                        state.seen.insert(state.offset);
-                        // The page's items are handed out first; a bad cursor ends the walk after them.
-                        match (O::has_more(&page), O::next_cursor(&page)) {
-                            (false, _) => state.done = true,
-                            (true, Some(next)) if state.seen.contains(&next) => {
-                                state.pending = Some(Error::RepeatedCursor {
-                                    operation: O::DESCRIPTOR.id,
-                                    cursor: next,
-                                    pages: state.pages,
-                                });
-                            }
-                            (true, Some(next)) => state.offset = next,
-                            (true, None) => state.pending = Some(missing_cursor(O::DESCRIPTOR.id)),
-                        }
-                    } else {
-                        match next_offset(state.offset, state.size, O::item_count(&page)) {
-                            Some(next) => state.offset = next,
-                            None => state.done = true,
-                        }
-                    }
-                    Some((Ok(page), state))
-                }
+            };
+            let facts = PageFacts {
+                items: O::item_count(&page),
+                has_more: O::has_more(&page),
+                next_cursor: O::next_cursor(&page),
+            };
+            // The page's items are handed out first; a bad cursor ends the walk after them.
+            if let Err(stop) = state.walk.record(facts) {
+                state.pending = Some(stop.into_error(O::DESCRIPTOR.id));
             }
-        });
-        pages.boxed()
+            Some((Ok(page), state))
+        })
+        .boxed()
     }
 
     /// A lazy stream of the items of every page (boxed, so it can be polled as it is).

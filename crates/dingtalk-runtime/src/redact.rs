@@ -133,9 +133,43 @@ pub fn snippet(body: &[u8], max: usize, secrets: &[&str], keys: &[&str]) -> Stri
     out.trim().to_owned()
 }
 
+/// The headers of an answer with every value that holds a secret (an echoed token, a
+/// `Location` carrying `access_token=…`) scrubbed, and values that are not text dropped from
+/// view (`<binary>`), so that an error's `Debug` output can show them.
+pub fn scrub_headers(headers: &http::HeaderMap, secrets: &[&str], keys: &[&str]) -> http::HeaderMap {
+    let mut out = http::HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let clean = match value.to_str() {
+            Ok(text) => {
+                let scrubbed = scrub(text, secrets, keys);
+                if scrubbed == text {
+                    value.clone()
+                } else {
+                    http::HeaderValue::from_str(&scrubbed).unwrap_or(http::HeaderValue::from_static("<redacted>"))
+                }
+            }
+            Err(_) => http::HeaderValue::from_static("<binary>"),
+        };
+        out.append(name.clone(), clean);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_lose_their_secrets() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("location", http::HeaderValue::from_static("https://x/gettoken?access_token=abcd1234&a=1"));
+        headers.insert("x-echo", http::HeaderValue::from_static("tok-SECRET-1"));
+        headers.insert("x-acs-request-id", http::HeaderValue::from_static("4F1C-77"));
+        let clean = scrub_headers(&headers, &["tok-SECRET-1"], &[]);
+        assert_eq!(clean["location"], "https://x/gettoken?access_token=<redacted>&a=1");
+        assert_eq!(clean["x-echo"], "<redacted>");
+        assert_eq!(clean["x-acs-request-id"], "4F1C-77");
+    }
 
     #[test]
     fn scrubs_known_secrets_and_token_parameters() {

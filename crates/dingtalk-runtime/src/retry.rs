@@ -1,8 +1,22 @@
-//! Retries: bounded attempts, exponential backoff with full jitter, an overall deadline.
+//! Retries: bounded attempts, exponential backoff with full jitter, an overall deadline, and
+//! the loop that applies them.
+//!
+//! [`RetryPolicy`] says how often and how long to wait; a [`RetryClassifier`] says what an error
+//! calls for (stop, retry, or refresh the token and try once more; [`DefaultClassifier`] is the
+//! spec-driven default); [`RetryLoop`] runs attempts under both, sleeping on an injected
+//! [`Timer`], with every attempt (token fetch and rate-limit wait included) inside the call's
+//! deadline.
 
-use std::time::Duration;
+use std::fmt;
+use std::future::Future;
+use std::time::{Duration, Instant};
 
 use rand::Rng;
+
+use crate::error::{CallError, DecodeError, DecodeErrorKind, Error, TransportErrorKind};
+use crate::operation::{ApiErrorCode, ErrorClass, OperationDescriptor};
+use crate::protocol;
+use crate::time::Timer;
 
 /// When and how long to wait before trying a call again.
 ///
@@ -96,6 +110,142 @@ impl RetryPolicy {
         }
         let nanos = rng.random_range(floor.as_nanos()..=ceiling.as_nanos());
         Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+    }
+}
+
+/// What an error calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Give up: the error is the call's.
+    Stop,
+    /// Wait and try again; `at_least` is the server's own hint of how long to wait.
+    Retry { reason: RetryReason, at_least: Option<Duration> },
+    /// The token was refused: drop it, get another, and try once more (not counted as an
+    /// attempt, at most once per call).
+    RefreshToken,
+}
+
+/// Decides what an error of a call calls for.
+pub trait RetryClassifier: Send + Sync + fmt::Debug + 'static {
+    fn classify(&self, operation: &'static OperationDescriptor, error: &CallError) -> Decision;
+}
+
+/// The spec's classes and the HTTP facts: codes classed retryable or rate-limited are retried;
+/// a refused token is refreshed once; HTTP 429/5xx, and codes the spec does not know that come
+/// with those statuses, are retried for operations marked `retry_safe`; a transport failure is
+/// retried when the operation is `retry_safe` or the request cannot have reached the server;
+/// flood protection waits the time it asks for. Everything else stops.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DefaultClassifier;
+
+impl RetryClassifier for DefaultClassifier {
+    fn classify(&self, d: &'static OperationDescriptor, e: &CallError) -> Decision {
+        if protocol::of(d.service).token_rejected(e) {
+            return Decision::RefreshToken;
+        }
+        let retry = |reason| Decision::Retry { reason, at_least: None };
+        let (transient, limited) = (retry(RetryReason::Transient), retry(RetryReason::RateLimited));
+        let safe = d.retry_safe;
+        match e {
+            Error::Api(api) => match api.class() {
+                ErrorClass::Retryable => transient,
+                ErrorClass::RateLimited => limited,
+                // A code the spec does not know, with a status that says "try later" (the new
+                // API): read like the same status without a code.
+                _ if safe && api.code.info().is_none() && api.status == 429 => limited,
+                _ if safe && api.code.info().is_none() && api.status >= 500 => transient,
+                _ => Decision::Stop,
+            },
+            Error::Http(h) if safe && h.status == 429 => limited,
+            Error::Http(h) if safe && h.status >= 500 => transient,
+            Error::Transport(t) if t.kind == TransportErrorKind::Deadline => Decision::Stop,
+            // A write is repeated only when it cannot have reached the server.
+            Error::Transport(t) if safe || !t.maybe_sent => transient,
+            Error::Decode(DecodeError { kind: DecodeErrorKind::FloodProtection { wait_seconds }, .. }) => {
+                Decision::Retry { reason: RetryReason::RateLimited, at_least: wait_seconds.map(Duration::from_secs) }
+            }
+            _ => Decision::Stop,
+        }
+    }
+}
+
+/// Runs the attempts of one call under a policy, a deadline and a timer.
+pub struct RetryLoop<'a> {
+    pub policy: &'a RetryPolicy,
+    pub timer: &'a dyn Timer,
+    /// When the call, every attempt and wait included, must be over.
+    pub deadline: Instant,
+}
+
+/// What the loop needs from the call besides its attempts.
+pub trait Attempts {
+    type Output;
+    type Error: fmt::Display;
+    /// Attempt number `attempt` (1-based, refreshes included).
+    fn attempt(&mut self, attempt: u32) -> impl Future<Output = Result<Self::Output, Self::Error>> + Send;
+    /// What `error` calls for.
+    fn classify(&self, error: &Self::Error) -> Decision;
+    /// Drops the refused token; `false` when asking again cannot give another.
+    fn refresh(&mut self) -> impl Future<Output = bool> + Send;
+    /// The error of an attempt the deadline cut short.
+    fn deadline_passed(&self) -> Self::Error;
+}
+
+impl RetryLoop<'_> {
+    /// Runs attempts until one succeeds, the classifier says stop, the attempts are used up, or
+    /// the next wait would pass the deadline. An attempt still running at the deadline is
+    /// dropped and ends the call with [`Attempts::deadline_passed`].
+    pub async fn run<A: Attempts + Send>(&self, call: &mut A) -> Result<A::Output, A::Error> {
+        let (mut attempt, mut counted, mut refreshed) = (0u32, 0u32, false);
+        loop {
+            attempt += 1;
+            counted += 1;
+            let err = match self.within_deadline(call.attempt(attempt)).await {
+                Some(Ok(output)) => return Ok(output),
+                Some(Err(e)) => e,
+                None => return Err(call.deadline_passed()),
+            };
+            let (reason, at_least) = match call.classify(&err) {
+                Decision::Stop => return Err(err),
+                Decision::RefreshToken if refreshed => return Err(err),
+                Decision::RefreshToken => {
+                    refreshed = true;
+                    if !call.refresh().await {
+                        return Err(err);
+                    }
+                    tracing::info!(error = %err, "access token rejected; refreshing it and retrying once");
+                    counted -= 1;
+                    continue;
+                }
+                Decision::Retry { reason, at_least } => (reason, at_least),
+            };
+            if counted >= self.policy.max_attempts {
+                tracing::debug!(attempt, "giving up: no attempts left");
+                return Err(err);
+            }
+            let mut wait = self.policy.backoff(counted, reason, &mut rand::rng());
+            if let Some(hint) = at_least {
+                // The server's hint, bounded: a hostile `wait` must not overflow the clock.
+                wait = wait.max(hint.min(self.policy.deadline.saturating_add(Duration::from_secs(1))));
+            }
+            if self.timer.now().checked_add(wait).is_none_or(|at| at >= self.deadline) {
+                tracing::debug!(attempt, "giving up: the next wait would pass the deadline");
+                return Err(err);
+            }
+            tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, reason = ?reason, error = %err, "retrying");
+            self.timer.sleep(wait).await;
+        }
+    }
+
+    /// The future's output, or `None` when the deadline passes first.
+    async fn within_deadline<T>(&self, work: impl Future<Output = T>) -> Option<T> {
+        let left = self.deadline.saturating_duration_since(self.timer.now());
+        let expiry = self.timer.sleep(left);
+        futures_util::pin_mut!(work);
+        match futures_util::future::select(work, expiry).await {
+            futures_util::future::Either::Left((output, _)) => Some(output),
+            futures_util::future::Either::Right(_) => None,
+        }
     }
 }
 

@@ -14,8 +14,8 @@
 
 use serde_json::{Map, Number, Value};
 
+use crate::error::{Problem, ValidationError};
 use crate::operation::{FieldSchema, OperationDescriptor, ParamType};
-use crate::validation::{Problem, ValidationError};
 
 /// How strictly values are read; see the [module documentation](self).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,9 +19,11 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use futures_util::future::BoxFuture;
+
+use crate::time::{Timer, TokioTimer};
 
 #[cfg(feature = "redis")]
 mod redis;
@@ -186,11 +188,18 @@ pub struct Limiter {
     limits: Limits,
     store: std::sync::Arc<dyn LimitStore>,
     process: MemoryStore,
+    timer: std::sync::Arc<dyn Timer>,
 }
 
 impl Limiter {
     pub fn new(limits: Limits, store: std::sync::Arc<dyn LimitStore>) -> Self {
-        Limiter { limits, store, process: MemoryStore::new() }
+        Limiter { limits, store, process: MemoryStore::new(), timer: std::sync::Arc::new(TokioTimer) }
+    }
+
+    /// The same limiter on another clock (a [`VirtualTimer`](crate::time::VirtualTimer) in tests).
+    pub fn with_timer(mut self, timer: std::sync::Arc<dyn Timer>) -> Self {
+        self.timer = timer;
+        self
     }
 
     pub fn limits(&self) -> &Limits {
@@ -212,8 +221,7 @@ impl Limiter {
             let mut refused = None;
             for (rule, shared) in [(api, true), (process, false)] {
                 let Some(rule) = rule else { continue };
-                let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-                let (id, left) = window_of(now, rule.window);
+                let (id, left) = window_of(self.timer.unix_now(), rule.window);
                 if left <= self.limits.edge_margin && rule.window > self.limits.edge_margin {
                     wait = wait.max(left);
                     refused = Some(rule);
@@ -233,11 +241,11 @@ impl Limiter {
                 }
             }
             let Some(rule) = refused else { return Ok(()) };
-            if std::time::Instant::now().checked_add(wait).is_none_or(|at| at > deadline) {
+            if self.timer.now().checked_add(wait).is_none_or(|at| at > deadline) {
                 return Err(Throttled { rule, wait });
             }
             tracing::debug!(operation, wait_ms = wait.as_millis() as u64, "waiting for a rate-limit permit");
-            tokio::time::sleep(wait).await;
+            self.timer.sleep(wait).await;
         }
     }
 
@@ -250,8 +258,8 @@ impl Limiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::VirtualTimer;
     use std::sync::Arc;
-    use std::time::Instant;
 
     #[test]
     fn windows_are_aligned_to_the_clock() {
@@ -259,16 +267,23 @@ mod tests {
         assert_eq!(window_of(Duration::from_millis(40_000), Duration::from_secs(20)), (2, Duration::from_secs(20)));
     }
 
-    #[tokio::test]
+    /// A limiter on a virtual clock that starts `offset` into a second: waits take no real time.
+    fn virtual_limiter(limits: Limits, offset: Duration) -> (Limiter, VirtualTimer) {
+        let timer = VirtualTimer::starting_at(Duration::from_secs(1_700_000_000) + offset);
+        (Limiter::new(limits, Arc::new(MemoryStore::new())).with_timer(Arc::new(timer)), timer)
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn no_second_ever_starts_more_than_the_limit() {
-        let limiter = Arc::new(Limiter::new(Limits::default().per_api(10), Arc::new(MemoryStore::new())));
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let (limiter, timer) = virtual_limiter(Limits::default().per_api(10), Duration::from_millis(700));
+        let limiter = Arc::new(limiter);
+        let deadline = timer.now() + Duration::from_secs(30);
         let tasks: Vec<_> = (0..35)
             .map(|_| {
                 let limiter = limiter.clone();
                 tokio::spawn(async move {
                     limiter.acquire("app", "ListUsers", deadline).await.unwrap();
-                    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+                    timer.unix_now().as_secs()
                 })
             })
             .collect();
@@ -278,16 +293,17 @@ mod tests {
         }
         assert!(per_second.values().all(|n| *n <= 10), "{per_second:?}");
         assert_eq!(per_second.values().sum::<u32>(), 35);
+        // 10 in the first second's 250 ms before its edge margin, then 10 a second: four seconds.
+        assert_eq!(per_second.len(), 4, "{per_second:?}");
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_wait_past_the_deadline_is_refused_and_other_keys_are_free() {
-        let limiter = Limiter::new(Limits::default().per_api(2).operation("GetUser", 1), Arc::new(MemoryStore::new()));
-        let soon = Instant::now() + Duration::from_millis(1);
-        let far = Instant::now() + Duration::from_secs(5);
-        // Align to the start of a second so that no window edge falls inside the test.
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-        tokio::time::sleep(window_of(now, Duration::from_secs(1)).1).await;
+        // At the start of a second, so that no window edge falls inside the test.
+        let limits = Limits::default().per_api(2).operation("GetUser", 1);
+        let (limiter, timer) = virtual_limiter(limits, Duration::ZERO);
+        let soon = timer.now() + Duration::from_millis(1);
+        let far = timer.now() + Duration::from_secs(5);
         limiter.acquire("app", "GetUser", far).await.unwrap();
         let err = limiter.acquire("app", "GetUser", soon).await.unwrap_err();
         assert_eq!(err.rule, Rule::per_second(1));

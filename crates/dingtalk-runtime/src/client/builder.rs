@@ -1,54 +1,20 @@
-//! The client and its builder: which server, which token, how patient.
+//! Configuring a client: which server, which token, how patient, what runs inside each call.
 
-use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
 use url::Url;
 
-use crate::auth::{AccessToken, StaticToken, TokenProvider};
-use crate::error::*;
+use super::tokens::{StaticToken, TokenProvider};
+use super::{Client, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, Inner};
+use crate::intercept::Interceptor;
 use crate::limit::{LimitStore, Limiter, Limits, MemoryStore};
-use crate::operation::{Operation, OperationRequest, ServiceDescriptor};
+use crate::operation::ServiceDescriptor;
 use crate::redact::scrub;
-use crate::retry::RetryPolicy;
-use crate::send::to_params;
-
-/// Default cap on a response body: far above any documented page, far below harm.
-pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
-
-/// A DingTalk client. Cheap to clone: clones share one connection pool and token cache.
-#[derive(Clone)]
-pub struct Client {
-    pub(crate) inner: Arc<Inner>,
-}
-
-pub(crate) struct Inner {
-    pub(crate) service: &'static ServiceDescriptor,
-    pub(crate) http: reqwest::Client,
-    pub(crate) base_url: Url,
-    /// Base URLs of other services (by service id) set on the builder.
-    pub(crate) service_urls: Vec<(String, Url)>,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) tokens: Option<Arc<dyn TokenProvider>>,
-    pub(crate) max_response_bytes: usize,
-    pub(crate) limiter: Arc<Limiter>,
-}
-
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("service", &self.inner.service.name)
-            .field("base_url", &self.inner.base_url.as_str())
-            .field("service_urls", &self.inner.service_urls.iter().map(|(id, u)| (id, u.as_str())).collect::<Vec<_>>())
-            .field("retry", &self.inner.retry)
-            .field("tokens", &self.inner.tokens)
-            .field("max_response_bytes", &self.inner.max_response_bytes)
-            .field("limits", self.inner.limiter.limits())
-            .finish()
-    }
-}
+use crate::retry::{DefaultClassifier, RetryClassifier, RetryPolicy};
+use crate::time::{Timer, TokioTimer};
+use crate::transport::{ReqwestTransport, Transport};
 
 /// Why a client could not be built.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -89,6 +55,10 @@ pub struct ClientBuilder<T = Client> {
     allow_insecure_http: bool,
     limits: Limits,
     limit_store: Option<Arc<dyn LimitStore>>,
+    transport: Option<Arc<dyn Transport>>,
+    timer: Arc<dyn Timer>,
+    classifier: Arc<dyn RetryClassifier>,
+    interceptors: Vec<Arc<dyn Interceptor>>,
 }
 
 impl<T: From<Client>> ClientBuilder<T> {
@@ -103,7 +73,7 @@ impl<T: From<Client>> ClientBuilder<T> {
             service_urls: Vec::new(),
             other_services: &[],
             connect_timeout: Duration::from_secs(15),
-            timeout: Duration::from_secs(30),
+            timeout: DEFAULT_ATTEMPT_TIMEOUT,
             retry: RetryPolicy::default(),
             user_agent: concat!("dingtalk-oapi-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
             tokens: None,
@@ -111,7 +81,39 @@ impl<T: From<Client>> ClientBuilder<T> {
             allow_insecure_http: false,
             limits: Limits::default(),
             limit_store: None,
+            transport: None,
+            timer: Arc::new(TokioTimer),
+            classifier: Arc::new(DefaultClassifier),
+            interceptors: Vec::new(),
         }
+    }
+
+    /// How requests travel (default: [`ReqwestTransport`], HTTPS with rustls, no redirects
+    /// followed). A [`ReplayTransport`](crate::transport::ReplayTransport) answers from a
+    /// script, for tests; `connect_timeout` and `user_agent` then do not apply.
+    pub fn transport(mut self, transport: impl Transport) -> Self {
+        self.transport = Some(Arc::new(transport));
+        self
+    }
+
+    /// The clocks and sleep of backoff, deadlines and the rate limiter (default:
+    /// [`TokioTimer`]; a [`VirtualTimer`](crate::time::VirtualTimer) lets tests run on Tokio's
+    /// paused clock).
+    pub fn timer(mut self, timer: impl Timer) -> Self {
+        self.timer = Arc::new(timer);
+        self
+    }
+
+    /// What each error calls for (default: [`DefaultClassifier`], the spec's classes).
+    pub fn retry_classifier(mut self, classifier: impl RetryClassifier) -> Self {
+        self.classifier = Arc::new(classifier);
+        self
+    }
+
+    /// Runs `interceptor` inside every call (after those added before it).
+    pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
+        self.interceptors.push(Arc::new(interceptor));
+        self
     }
 
     /// Client-side rate limits (default: 20 per second per app per operation, 10,000 per 20 s
@@ -170,22 +172,26 @@ impl<T: From<Client>> ClientBuilder<T> {
         self
     }
 
-    /// Time for one attempt, from sending to the end of the body (default 30 s).
+    /// Time for one attempt, from sending to the end of the body (default 30 s). The whole
+    /// call, retries included, ends within the retry policy's deadline.
     pub fn timeout(mut self, d: Duration) -> Self {
         self.timeout = d;
         self
     }
 
+    /// How often and how patiently calls are retried (default: [`RetryPolicy::default`]).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
     }
 
+    /// The `User-Agent` of requests (default `dingtalk-oapi-rust/<version>`).
     pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
         self.user_agent = ua.into();
         self
     }
 
+    /// Where access tokens come from.
     pub fn token_provider(mut self, provider: impl TokenProvider) -> Self {
         self.tokens = Some(Arc::new(provider));
         self
@@ -214,6 +220,7 @@ impl<T: From<Client>> ClientBuilder<T> {
         self
     }
 
+    /// The client, or why it cannot be built (an unknown server or service, a bad URL).
     pub fn build(self) -> Result<T, BuildError> {
         let servers = self.service.servers;
         let url_text = match (&self.base_url, &self.server) {
@@ -254,27 +261,29 @@ impl<T: From<Client>> ClientBuilder<T> {
             .iter()
             .map(|(id, url)| Ok((id.clone(), check_base_url(url, self.allow_insecure_http)?)))
             .collect::<Result<Vec<_>, BuildError>>()?;
-        let http = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
-            .user_agent(self.user_agent)
-            // A redirect could carry the call (and its token) somewhere else: never follow.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| BuildError::Http(e.without_url().to_string()))?;
+        let transport: Arc<dyn Transport> = match self.transport {
+            Some(transport) => transport,
+            // A redirect could carry the call (and its token) somewhere else: never followed.
+            None => Arc::new(
+                ReqwestTransport::build(self.connect_timeout, &self.user_agent)
+                    .map_err(|e| BuildError::Http(e.without_url().to_string()))?,
+            ),
+        };
+        let store = self.limit_store.unwrap_or_else(|| Arc::new(MemoryStore::new()));
         Ok(T::from(Client {
             inner: Arc::new(Inner {
                 service: self.service,
-                http,
+                transport,
                 base_url,
                 service_urls,
                 retry: self.retry,
+                classifier: self.classifier,
+                attempt_timeout: self.timeout,
                 tokens: self.tokens,
                 max_response_bytes: self.max_response_bytes,
-                limiter: Arc::new(Limiter::new(
-                    self.limits,
-                    self.limit_store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
-                )),
+                limiter: Arc::new(Limiter::new(self.limits, store).with_timer(self.timer.clone())),
+                timer: self.timer,
+                interceptors: self.interceptors,
             }),
         }))
     }
@@ -308,76 +317,4 @@ fn check_base_url(text: &str, allow_insecure: bool) -> Result<Url, BuildError> {
         return Err(invalid("no host"));
     }
     Ok(url)
-}
-
-impl Client {
-    /// The base URL calls go to.
-    pub fn base_url(&self) -> &str {
-        self.inner.base_url.as_str()
-    }
-
-    /// Where calls of `service` go: the base URL set for it, or (for the service the client was
-    /// built for) the chosen server, else the service's default server.
-    pub fn base_url_for(&self, service: &'static ServiceDescriptor) -> Url {
-        if std::ptr::eq(service, self.inner.service) || service.id == self.inner.service.id {
-            return self.inner.base_url.clone();
-        }
-        if let Some((_, url)) = self.inner.service_urls.iter().find(|(id, _)| id == service.id) {
-            return url.clone();
-        }
-        // The spec's default server; the generator checks it is an absolute https URL.
-        service.default_server().and_then(|s| Url::parse(s.url).ok()).unwrap_or_else(|| self.inner.base_url.clone())
-    }
-
-    /// The service the client was built for.
-    pub fn service(&self) -> &'static ServiceDescriptor {
-        self.inner.service
-    }
-
-    /// The same client (same connection pool) with another token provider, e.g. for another
-    /// organization of a third-party app.
-    pub fn with_token_provider(&self, provider: impl TokenProvider) -> Client {
-        Client {
-            inner: Arc::new(Inner {
-                service: self.inner.service,
-                http: self.inner.http.clone(),
-                base_url: self.inner.base_url.clone(),
-                service_urls: self.inner.service_urls.clone(),
-                retry: self.inner.retry.clone(),
-                tokens: Some(Arc::new(provider)),
-                max_response_bytes: self.inner.max_response_bytes,
-                limiter: self.inner.limiter.clone(),
-            }),
-        }
-    }
-
-    /// Calls the operation a request belongs to:
-    /// `client.execute(ListLabelGroupsRequest::new().size(20)).await`.
-    pub async fn execute<R: OperationRequest>(
-        &self,
-        request: R,
-    ) -> Result<<R::Operation as Operation>::Response, Error<<R::Operation as Operation>::ErrorCode>> {
-        self.send::<R::Operation>(request).await
-    }
-
-    /// Calls a typed operation with its request (what a generated `send()` does).
-    pub async fn send<O: Operation>(&self, request: O::Request) -> Result<O::Response, Error<O::ErrorCode>> {
-        let params = to_params::<O::ErrorCode>(O::DESCRIPTOR, &request)?;
-        self.send_params(O::DESCRIPTOR, params).await
-    }
-
-    /// The access token calls use now (fetching one if needed).
-    pub async fn access_token(&self) -> Result<AccessToken, AuthError> {
-        self.access_token_for(self.inner.service).await
-    }
-
-    /// The access token calls of `service` use now (fetching one if needed).
-    pub async fn access_token_for(&self, service: &'static ServiceDescriptor) -> Result<AccessToken, AuthError> {
-        match &self.inner.tokens {
-            Some(p) => p.token_for(self, service).await,
-            None => Err(AuthError::fatal(
-                "no token provider is configured; set `access_token` or `token_provider` on the client builder",
-            )),
-        }
-    }
 }

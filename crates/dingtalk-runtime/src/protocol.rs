@@ -1,0 +1,564 @@
+//! The wire protocol of each API generation, as pure functions: from a descriptor and checked
+//! parameters to an HTTP request, and from an HTTP answer (status, headers, body) to the typed
+//! response or the typed error. No client, no I/O.
+//!
+//! A service names its generation by its [`ErrorEnvelope`]; [`of`] gives the [`Protocol`] that
+//! reads it. Everything that differs between the generations (how errors are read, which
+//! answers say the token was refused, how the fake server writes an error) is a method of it,
+//! so the client, the fake server and the CLI each have one code path for both.
+
+use std::fmt;
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use http::{HeaderMap, Method};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use url::Url;
+
+use crate::error::*;
+use crate::operation::{
+    ApiErrorCode, Code, Encoding, ErrorClass, ErrorEnvelope, HttpMethod, Operation, OperationDescriptor,
+    ResponseEnvelope, ServiceDescriptor, TokenPlacement,
+};
+use crate::redact::{scrub, scrub_headers, snippet};
+
+/// How much of a body an error quotes.
+pub const SNIPPET_CHARS: usize = 160;
+
+/// A request as the HTTP stack sends it.
+pub type HttpRequest = http::Request<Bytes>;
+/// An answer as the HTTP stack received it (the body read whole, within the client's cap).
+pub type HttpResponse = http::Response<Bytes>;
+
+/// The parameters of a call, encoded once and reused by every attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Encoded {
+    /// The path with the path parameters filled in, each percent-encoded.
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    /// Content type and bytes.
+    pub body: Option<(&'static str, Bytes)>,
+}
+
+/// Splits the (checked) parameters into path, query and body as the descriptor says, and
+/// encodes the body. `Err` says why the request cannot be written.
+pub fn encode(d: &OperationDescriptor, mut params: Map<String, Value>) -> Result<Encoded, String> {
+    let path = fill_path(d.path, &mut params)?;
+    let mut query = Vec::new();
+    let mut body = Map::new();
+    for (name, value) in params {
+        if d.encoding == Encoding::Query || d.query.iter().any(|f| f.name == name) {
+            query.push((name, scalar_text(value)));
+        } else {
+            body.insert(name, value);
+        }
+    }
+    let body = match d.encoding {
+        Encoding::Query => None,
+        Encoding::Json => {
+            Some((JSON, Bytes::from(serde_json::to_vec(&body).map_err(|e| format!("cannot be serialized: {e}"))?)))
+        }
+        Encoding::Form => {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            for (k, v) in body {
+                form.append_pair(&k, &scalar_text(v));
+            }
+            Some((FORM, Bytes::from(form.finish())))
+        }
+    };
+    Ok(Encoded { path, query, body })
+}
+
+const JSON: &str = "application/json;charset=UTF-8";
+const FORM: &str = "application/x-www-form-urlencoded;charset=utf-8";
+
+/// The path with each `{name}` segment replaced by its parameter (taken out of `params`),
+/// percent-encoded so that a value stays one segment whatever it holds.
+fn fill_path(template: &str, params: &mut Map<String, Value>) -> Result<String, String> {
+    let mut path = String::with_capacity(template.len() + 16);
+    for segment in template.trim_start_matches('/').split('/') {
+        path.push('/');
+        let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) else {
+            path.push_str(segment);
+            continue;
+        };
+        let Some(value) = params.remove(name) else { return Err(format!("needs the path parameter `{name}`")) };
+        match scalar_text(value) {
+            // `.` and `..` would be read as "this" and "the parent" folder: another endpoint.
+            text if text.is_empty() || text == "." || text == ".." => {
+                return Err(format!("path parameter `{name}` cannot be `{text}`"));
+            }
+            // Everything but RFC 3986's unreserved characters is encoded (`/`, `?`, `#`, `;`,
+            // `%`, controls, non-ASCII).
+            text => path.extend(percent_encoding::utf8_percent_encode(&text, PATH_SEGMENT)),
+        }
+    }
+    Ok(path)
+}
+
+/// What a path parameter's value keeps as it is: RFC 3986's unreserved characters.
+const PATH_SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// A parameter as query or form text: strings as they are, anything else as JSON.
+fn scalar_text(value: Value) -> String {
+    match value {
+        Value::String(s) => s,
+        other => other.to_string(),
+    }
+}
+
+/// The HTTP method of an operation.
+pub fn method(m: HttpMethod) -> Method {
+    match m {
+        HttpMethod::Get => Method::GET,
+        HttpMethod::Post => Method::POST,
+        HttpMethod::Put => Method::PUT,
+        HttpMethod::Delete => Method::DELETE,
+        HttpMethod::Patch => Method::PATCH,
+    }
+}
+
+/// The request of one attempt: the encoded call at `base`, with the token where the service
+/// wants it (`None`: the operation needs none) and `headers` added. `Err` when the token cannot
+/// travel in a header or the URL is not one HTTP can carry.
+pub fn request(
+    d: &OperationDescriptor,
+    base: &Url,
+    encoded: &Encoded,
+    token: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<HttpRequest, String> {
+    let mut url = base.clone();
+    let base_path = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&format!("{base_path}{}", encoded.path));
+    let query_token = match (token, d.service.token) {
+        (Some(t), TokenPlacement::Query(name)) => Some((name, t)),
+        _ => None,
+    };
+    if query_token.is_some() || !encoded.query.is_empty() {
+        let mut pairs = url.query_pairs_mut();
+        if let Some((name, secret)) = query_token {
+            pairs.append_pair(name, secret);
+        }
+        for (k, v) in &encoded.query {
+            pairs.append_pair(k, v);
+        }
+    }
+    let body = encoded.body.as_ref().map_or_else(Bytes::new, |(_, b)| b.clone());
+    let mut request = http::Request::new(body);
+    *request.method_mut() = method(d.method);
+    *request.uri_mut() = url.as_str().parse().map_err(|_| "the URL is not one HTTP can carry".to_owned())?;
+    let out = request.headers_mut();
+    if let Some((content_type, _)) = &encoded.body {
+        out.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    if let (Some(t), TokenPlacement::Header(name)) = (token, d.service.token) {
+        let mut value = HeaderValue::from_str(t)
+            .map_err(|_| "the access token holds characters a header cannot carry".to_owned())?;
+        value.set_sensitive(true);
+        out.insert(HeaderName::from_static(name), value);
+    }
+    for (name, value) in headers {
+        out.append(name.clone(), value.clone());
+    }
+    Ok(request)
+}
+
+/// Where a successful answer goes: the typed response of the call. The protocol decides
+/// whether an answer is a success; the sink reads it into its type in the same pass.
+pub trait ResponseSink: Send + Sync {
+    /// Reads `body` and keeps it; returns the `errcode` the response declares (old OAPI).
+    fn accept(&mut self, body: &[u8]) -> Result<Option<i64>, serde_json::Error>;
+}
+
+/// A sink that keeps a `R`.
+pub struct TypedSink<R>(Option<R>);
+
+impl<R> TypedSink<R> {
+    pub fn new() -> Self {
+        TypedSink(None)
+    }
+
+    /// The response the sink took, if it took one.
+    pub fn take(self) -> Option<R> {
+        self.0
+    }
+}
+
+impl<R> Default for TypedSink<R> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<R: DeserializeOwned + ResponseEnvelope + Send + Sync> ResponseSink for TypedSink<R> {
+    fn accept(&mut self, body: &[u8]) -> Result<Option<i64>, serde_json::Error> {
+        let response = serde_json::from_slice::<R>(body)?;
+        let errcode = response.errcode();
+        self.0 = Some(response);
+        Ok(errcode)
+    }
+}
+
+/// What a protocol needs to know of the call besides the answer: its operation, and the
+/// secrets no error may quote.
+#[derive(Clone, Copy)]
+pub struct Reading<'a> {
+    pub operation: &'static OperationDescriptor,
+    /// Values (the token) scrubbed from snippets and headers.
+    pub secrets: &'a [&'a str],
+}
+
+/// An API error written by a server of this generation (the fake server's side).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    pub status: u16,
+    pub body: Value,
+}
+
+/// One API generation's wire protocol.
+pub trait Protocol: Sync + fmt::Debug {
+    /// Turns an answer into the typed response (kept by `sink`) or the typed error.
+    fn decode(&self, call: Reading<'_>, answer: &HttpResponse, sink: &mut dyn ResponseSink) -> Result<(), CallError>;
+
+    /// Whether `error` says the access token was refused: the client drops it, fetches
+    /// another and tries once more.
+    fn token_rejected(&self, error: &CallError) -> bool;
+
+    /// How a server of this generation answers an API error `code` of `op` (with the spec's
+    /// status for it, else `fallback_status`).
+    fn write_error(&self, op: &OperationDescriptor, code: Code<'_>, message: &str, request_id: &str) -> Written;
+
+    /// How a server of this generation answers an error about the HTTP exchange itself (no such
+    /// path or method, a body too large): `code` is a name (`NotFound`) for generations with
+    /// string codes; generations with numeric codes use the HTTP status.
+    fn write_protocol_error(&self, status: u16, code: &str, message: &str, request_id: &str) -> Written;
+
+    /// A successful answer with these response fields, as a server of this generation writes it.
+    fn write_success(&self, fields: Map<String, Value>, request_id: &str) -> Written;
+}
+
+/// The protocol of `service`'s generation.
+pub fn of(service: &ServiceDescriptor) -> &'static dyn Protocol {
+    match service.envelope {
+        ErrorEnvelope::Errcode => &ErrcodeProtocol,
+        ErrorEnvelope::HttpStatus => &StatusProtocol,
+    }
+}
+
+/// The old OAPI: HTTP 200 (or 400) with a numeric `errcode`, 0 for success.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrcodeProtocol;
+
+/// The new API: a 2xx with the response object, or an HTTP error status with `{"code",
+/// "message", "requestid"}`.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusProtocol;
+
+impl Protocol for ErrcodeProtocol {
+    fn decode(&self, call: Reading<'_>, answer: &HttpResponse, sink: &mut dyn ResponseSink) -> Result<(), CallError> {
+        let failure = Failure::new(call, answer);
+        let (status, body) = (answer.status().as_u16(), answer.body().as_ref());
+        // DingTalk answers API errors with 200; 400 bodies are read like normal ones.
+        if status != 200 && status != 400 {
+            return Err(failure.http());
+        }
+        // serde reads a JSON array into a struct field by field: only an object is a response.
+        if !body.trim_ascii_start().starts_with(b"{") {
+            return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+                Ok(_) => failure.decode(DecodeErrorKind::NoErrcode),
+                Err(e) => failure.not_json(&e),
+            });
+        }
+        // The common case in one pass: a success whose type declares `errcode`. Anything else
+        // (an API error, a shape mismatch) is read again below to tell which it is.
+        if let Ok(Some(0)) = sink.accept(body) {
+            return Ok(());
+        }
+        let envelope: Envelope = match serde_json::from_slice(body) {
+            Ok(e) => e,
+            Err(e) if e.is_data() => return Err(failure.decode(DecodeErrorKind::NoErrcode)),
+            Err(e) => return Err(failure.not_json(&e)),
+        };
+        let Some(errcode) = envelope.errcode.as_ref().and_then(int_of) else {
+            if envelope.status.is_some() {
+                return Err(failure.flood(envelope.wait.as_ref()));
+            }
+            return Err(failure.decode(DecodeErrorKind::NoErrcode));
+        };
+        if errcode != 0 {
+            let d = call.operation;
+            let sub_code = failure.clean(envelope.sub_code);
+            return Err(Error::Api(ApiError {
+                operation: d.id,
+                code: AnyErrorCode::from_descriptor(Code::Num(errcode), d),
+                status,
+                sub_class: sub_code.as_deref().and_then(|s| d.service.sub_code_class(errcode, s)),
+                errmsg: failure.clean(envelope.errmsg).unwrap_or_default(),
+                request_id: failure.clean(envelope.request_id),
+                sub_code,
+                sub_msg: failure.clean(envelope.sub_msg),
+                headers: failure.headers(),
+            }));
+        }
+        sink.accept(body).map(drop).map_err(|e| failure.shape(&e))
+    }
+
+    fn token_rejected(&self, error: &CallError) -> bool {
+        matches!(error, Error::Api(api) if api.class() == ErrorClass::TokenInvalid)
+    }
+
+    fn write_error(&self, _op: &OperationDescriptor, code: Code<'_>, message: &str, request_id: &str) -> Written {
+        let code = match code {
+            Code::Num(n) => Value::from(n),
+            Code::Str(s) => Value::from(s),
+        };
+        let body = serde_json::json!({"errcode": code, "errmsg": message, "request_id": request_id});
+        Written { status: 200, body }
+    }
+
+    fn write_protocol_error(&self, status: u16, _code: &str, message: &str, _request_id: &str) -> Written {
+        Written { status, body: serde_json::json!({"errcode": status, "errmsg": message}) }
+    }
+
+    fn write_success(&self, fields: Map<String, Value>, request_id: &str) -> Written {
+        let mut body = Map::new();
+        body.insert("errcode".into(), Value::from(0));
+        body.extend(fields);
+        body.insert("request_id".into(), Value::from(request_id));
+        Written { status: 200, body: Value::Object(body) }
+    }
+}
+
+impl Protocol for StatusProtocol {
+    fn decode(&self, call: Reading<'_>, answer: &HttpResponse, sink: &mut dyn ResponseSink) -> Result<(), CallError> {
+        let failure = Failure::new(call, answer);
+        let status = answer.status().as_u16();
+        let trimmed = answer.body().trim_ascii();
+        if (200..300).contains(&status) {
+            return decode_status_success(&failure, trimmed, sink);
+        }
+        let envelope = trimmed.starts_with(b"{").then(|| serde_json::from_slice::<StatusEnvelope>(trimmed).ok());
+        match envelope.flatten() {
+            Some(StatusEnvelope { code: Some(Value::String(code)), message, requestid, .. }) if !code.is_empty() => {
+                let d = call.operation;
+                let code = clean_code(&code, call.secrets, &failure.keys);
+                Err(Error::Api(ApiError {
+                    operation: d.id,
+                    code: AnyErrorCode::from_descriptor(Code::Str(&code), d),
+                    status,
+                    sub_class: None,
+                    errmsg: failure.clean(message).unwrap_or_default(),
+                    request_id: failure.clean(requestid),
+                    sub_code: None,
+                    sub_msg: None,
+                    headers: failure.headers(),
+                }))
+            }
+            Some(StatusEnvelope { status: Some(_), wait, .. }) => Err(failure.flood(wait.as_ref())),
+            _ => Err(failure.http()),
+        }
+    }
+
+    /// A code the spec classes token-invalid (`InvalidAuthentication`), or an HTTP 401 whose
+    /// body names no code, as a gateway may answer.
+    fn token_rejected(&self, error: &CallError) -> bool {
+        match error {
+            Error::Api(api) => api.class() == ErrorClass::TokenInvalid,
+            Error::Http(h) => h.status == 401,
+            _ => false,
+        }
+    }
+
+    fn write_error(&self, op: &OperationDescriptor, code: Code<'_>, message: &str, request_id: &str) -> Written {
+        let status = op.error(code).and_then(|e| e.status).unwrap_or(400);
+        let code = code.to_string();
+        Written { status, body: serde_json::json!({"code": code, "message": message, "requestid": request_id}) }
+    }
+
+    fn write_protocol_error(&self, status: u16, code: &str, message: &str, request_id: &str) -> Written {
+        Written { status, body: serde_json::json!({"code": code, "message": message, "requestid": request_id}) }
+    }
+
+    fn write_success(&self, fields: Map<String, Value>, _request_id: &str) -> Written {
+        Written { status: 200, body: Value::Object(fields) }
+    }
+}
+
+/// A 2xx of the new API: the response object, or nothing (an empty object).
+fn decode_status_success(failure: &Failure<'_>, trimmed: &[u8], sink: &mut dyn ResponseSink) -> Result<(), CallError> {
+    // Some writes answer 200 or 204 with no body: an empty response object.
+    let object: &[u8] = if trimmed.is_empty() { b"{}" } else { trimmed };
+    // Per-IP flood protection answers `{"status":1111,"wait":N}` with a 2xx too.
+    if object.len() < 256
+        && object.windows(6).any(|w| w == b"\"wait\"")
+        && let Ok(StatusEnvelope { status: Some(_), wait, code: None, .. }) = serde_json::from_slice(object)
+    {
+        return Err(failure.flood(wait.as_ref()));
+    }
+    if !object.starts_with(b"{") {
+        return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(object) {
+            Ok(_) => failure.decode(DecodeErrorKind::Shape("the response is not a JSON object".into())),
+            Err(e) => failure.not_json(&e),
+        });
+    }
+    sink.accept(object)
+        .map(drop)
+        .map_err(|e| if e.is_syntax() || e.is_eof() { failure.not_json(&e) } else { failure.shape(&e) })
+}
+
+/// Builds the errors of one unusable answer, each quoting it safely.
+struct Failure<'a> {
+    call: Reading<'a>,
+    answer: &'a HttpResponse,
+    keys: Vec<&'static str>,
+}
+
+impl<'a> Failure<'a> {
+    fn new(call: Reading<'a>, answer: &'a HttpResponse) -> Self {
+        Failure { call, answer, keys: call.operation.secret_names() }
+    }
+
+    fn content_type(&self) -> Option<String> {
+        self.answer.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    }
+
+    fn headers(&self) -> HeaderMap {
+        scrub_headers(self.answer.headers(), self.call.secrets, &self.keys)
+    }
+
+    fn snippet(&self) -> String {
+        snippet(self.answer.body(), SNIPPET_CHARS, self.call.secrets, &self.keys)
+    }
+
+    fn clean(&self, v: Option<Value>) -> Option<String> {
+        text_of(v).map(|t| scrub(&t, self.call.secrets, &self.keys))
+    }
+
+    fn decode(&self, kind: DecodeErrorKind) -> CallError {
+        Error::Decode(DecodeError {
+            operation: self.call.operation.id,
+            status: self.answer.status().as_u16(),
+            content_type: self.content_type(),
+            kind,
+            snippet: self.snippet(),
+            headers: self.headers(),
+        })
+    }
+
+    fn not_json(&self, e: &serde_json::Error) -> CallError {
+        self.decode(DecodeErrorKind::NotJson(scrub(&e.to_string(), self.call.secrets, &self.keys)))
+    }
+
+    fn shape(&self, e: &serde_json::Error) -> CallError {
+        self.decode(DecodeErrorKind::Shape(scrub(&e.to_string(), self.call.secrets, &self.keys)))
+    }
+
+    fn flood(&self, wait: Option<&Value>) -> CallError {
+        let wait_seconds = wait.and_then(int_of).and_then(|w| u64::try_from(w).ok());
+        self.decode(DecodeErrorKind::FloodProtection { wait_seconds })
+    }
+
+    fn http(&self) -> CallError {
+        Error::Http(HttpError {
+            operation: self.call.operation.id,
+            status: self.answer.status().as_u16(),
+            content_type: self.content_type(),
+            snippet: self.snippet(),
+            headers: self.headers(),
+        })
+    }
+}
+
+/// Turns a raw DingTalk answer (HTTP status, content type, body) into the operation's typed
+/// response or typed error, exactly as the client does after each attempt. Useful for answers
+/// obtained some other way (a proxy, a recorded fixture). Never panics, whatever the bytes.
+pub fn decode_response<O: Operation>(
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<O::Response, Error<O::ErrorCode>> {
+    let d = O::DESCRIPTOR;
+    let mut answer = http::Response::new(Bytes::copy_from_slice(body));
+    *answer.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::BAD_GATEWAY);
+    if let Some(value) = content_type.and_then(|ct| HeaderValue::from_str(ct).ok()) {
+        answer.headers_mut().insert(CONTENT_TYPE, value);
+    }
+    let mut sink = TypedSink::<O::Response>::new();
+    of(d.service)
+        .decode(Reading { operation: d, secrets: &[] }, &answer, &mut sink)
+        .map_err(|e| e.map_code(|code| O::ErrorCode::from_descriptor(code.code(), d)))?;
+    sink.take().ok_or_else(|| Error::Decode(no_response(d, status)))
+}
+
+/// The error for a success the sink did not keep (it cannot happen: a protocol reports success
+/// only after its sink accepted the body). Reported, never panicked.
+pub fn no_response(d: &OperationDescriptor, status: u16) -> DecodeError {
+    DecodeError {
+        operation: d.id,
+        status,
+        content_type: None,
+        kind: DecodeErrorKind::Shape("no response was decoded".into()),
+        snippet: String::new(),
+        headers: HeaderMap::new(),
+    }
+}
+
+/// A string code as it is kept and shown: DingTalk's codes are letters, digits, `.`, `_` and
+/// `-`; anything else (a newline, an echoed secret) is replaced, and the length is capped.
+fn clean_code(code: &str, secrets: &[&str], keys: &[&str]) -> String {
+    const MAX: usize = 128;
+    let scrubbed = scrub(code, secrets, keys);
+    let mut out: String = scrubbed
+        .chars()
+        .take(MAX)
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '?' })
+        .collect();
+    if scrubbed.chars().count() > MAX {
+        out.push('…');
+    }
+    out
+}
+
+/// The new API's error body. Every member may be absent or of any JSON type.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct StatusEnvelope {
+    code: Option<Value>,
+    message: Option<Value>,
+    requestid: Option<Value>,
+    status: Option<Value>,
+    wait: Option<Value>,
+}
+
+/// The old OAPI's body around `errcode`, and the flood protection's `{"status", "wait"}`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Envelope {
+    errcode: Option<Value>,
+    errmsg: Option<Value>,
+    request_id: Option<Value>,
+    sub_code: Option<Value>,
+    sub_msg: Option<Value>,
+    status: Option<Value>,
+    wait: Option<Value>,
+}
+
+fn text_of(v: Option<Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+fn int_of(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
