@@ -17,7 +17,7 @@ const TOKEN: &str = "tok-REPLAY-SECRET-77";
 const PAGE: &str = r#"{"errcode":0,"results":[{"name":"Type","color":-15220075,"labels":[]}],"request_id":"r1"}"#;
 const USER: &str = r#"{"nick":"Zhang San","unionId":"u1"}"#;
 
-fn builder(replay: &ReplayTransport) -> dingtalk_oapi::ClientBuilder<Client> {
+fn builder(replay: &ReplayTransport) -> dingtalk_oapi::ClientBuilder {
     Client::builder()
         .base_url("https://oapi.example.test")
         .api_base_url("https://api.example.test")

@@ -41,7 +41,9 @@ pub fn list_only(args: &CallArgs, out: Output) -> Result<(), Failure> {
     list(&args.groups, out)
 }
 
-pub async fn run(client: &Client, args: CallArgs, out: Output, only_old_url: bool) -> Result<(), Failure> {
+/// `pointed`: base URLs were given on the command line, so a call of a service without one is
+/// refused rather than sent to DingTalk's own server.
+pub async fn run(client: &Client, args: CallArgs, out: Output, pointed: bool) -> Result<(), Failure> {
     if args.list {
         return list(&args.groups, out);
     }
@@ -57,17 +59,35 @@ pub async fn run(client: &Client, args: CallArgs, out: Output, only_old_url: boo
         let hint = if known.is_empty() { String::new() } else { format!("; known: {}", known.join(", ")) };
         Failure::usage(format!("unknown operation `{name}`{hint} (see `dingtalk call --list`)"))
     })?;
-    if only_old_url && op.service.envelope == dingtalk_oapi::runtime::ErrorEnvelope::HttpStatus {
-        return Err(Failure::usage(format!(
-            "{} is an operation of the new API, and --base-url sets the old OAPI's server only; give \
-             --api-base-url (or DINGTALK_API_BASE_URL) too, e.g. https://api.dingtalk.com",
-            op.id
-        )));
-    }
     if args.all && op.pagination.is_none() {
         return Err(Failure::usage(format!("{} is not paginated; drop --all", op.id)));
     }
     let params = params(op, &args)?;
+    // The request's own problems first (the client checks again, with the same checker), the
+    // first page's position filled in as `--all` fills it.
+    let mut first = params.clone();
+    if let (true, Some(p)) = (args.all, op.pagination) {
+        first.entry(p.position().to_owned()).or_insert(Value::from(0));
+        first.entry(p.size.to_owned()).or_insert(Value::from(p.max_page_size));
+    }
+    if let Err(mut e) = dingtalk_oapi::schema::check_params(op, &first, dingtalk_oapi::schema::Mode::Strict) {
+        e.operation = Some(op.id);
+        return Err(failure(dingtalk_oapi::Error::<dingtalk_oapi::AnyErrorCode>::Validation(e)));
+    }
+    if pointed && !client.has_given_base_url(op.service) {
+        // `--base-url` is the main service's; `--<id>-base-url` each other service's.
+        let flag = if op.service.id == client.service().id {
+            "--base-url".to_owned()
+        } else {
+            format!("--{}-base-url", op.service.id)
+        };
+        let default = op.service.default_server().map_or("", |s| s.url);
+        return Err(Failure::usage(format!(
+            "{} is an operation of {}, whose base URL was not given while another's was; give {flag} too \
+             (DingTalk's own: {default})",
+            op.id, op.service.name
+        )));
+    }
     if args.all {
         let items = client.call_all(op, params).await.map_err(failure)?;
         return match out {

@@ -174,8 +174,8 @@ macro_rules! sandbox_hint {
 /// The built-in fake server, and a builder pointed at it.
 #[cfg(feature = "sandbox")]
 async fn start_sandbox(
-    builder: dingtalk_oapi::ClientBuilder<Client>,
-) -> Result<(dingtalk_oapi::ClientBuilder<Client>, Box<dyn std::any::Any>), Failure> {
+    builder: dingtalk_oapi::ClientBuilder,
+) -> Result<(dingtalk_oapi::ClientBuilder, Box<dyn std::any::Any>), Failure> {
     const SANDBOX_TOKEN: &str = "sandbox-access-token";
     let server = dingtalk_mock::MockServer::builder()
         .access_token(SANDBOX_TOKEN)
@@ -239,10 +239,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::ExtContact(cmd) => commands::ext_contact(&client, cmd, cli.output).await,
         Command::Call(args) => {
-            // `--base-url` alone points the old OAPI at a test server; the new API's calls (and
-            // their token) would still go to api.dingtalk.com. Say so rather than send them.
-            let only_old_url = _sandbox.is_none() && cli.base_url.is_some() && cli.api_base_url.is_none();
-            call::run(&client, args, cli.output, only_old_url).await
+            // With a base URL given for one service, a call of a service without one (and its
+            // token) would still go to DingTalk itself. Say so rather than send it.
+            let pointed = _sandbox.is_none() && (cli.base_url.is_some() || cli.api_base_url.is_some());
+            call::run(&client, args, cli.output, pointed).await
         }
         Command::Completions { .. } | Command::Callback(_) => unreachable!("handled before the runtime starts"),
     }

@@ -101,6 +101,121 @@ pub struct Service {
     /// names and types are scoped to it: the new API repeats names across groups.
     pub by_group: bool,
     pub error_codes: Vec<ErrorCode>,
+    /// The operations that issue this service's access tokens, and which of their parameters
+    /// and response fields carry what.
+    pub tokens: Vec<TokenIssuer>,
+}
+
+/// An operation that issues a service's access tokens (`tokens:` in the service file).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenIssuer {
+    pub loc: Location,
+    pub kind: TokenKind,
+    /// The operation, by group and name (`auth.GetToken`, `oauth2_1_0.GetAccessToken`).
+    pub operation: String,
+    /// Which parameter (wire name) carries which credential.
+    pub params: Vec<(CredentialRole, String, Location)>,
+    /// The response fields of the token and its lifetime in seconds.
+    pub token: String,
+    pub expires_in: String,
+    /// The code the operation answers for credentials it does not know (the fake server's
+    /// answer); the service's `invalid_parameter` code when absent.
+    pub refused: Option<CodeValue>,
+}
+
+/// Whose token an issuer gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TokenKind {
+    /// An internal app's, from its key and secret.
+    App,
+    /// A third-party app's, for one authorizing organization.
+    Corp,
+}
+
+impl TokenKind {
+    pub const ALL: [(&'static str, TokenKind); 2] = [("app", TokenKind::App), ("corp", TokenKind::Corp)];
+
+    pub fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(_, k)| *k == self).map_or("", |(n, _)| n)
+    }
+
+    pub fn variant(self) -> &'static str {
+        match self {
+            TokenKind::App => "App",
+            TokenKind::Corp => "Corp",
+        }
+    }
+}
+
+/// What a token request's parameter carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CredentialRole {
+    AppKey,
+    AppSecret,
+    SuiteKey,
+    SuiteSecret,
+    CorpId,
+    SuiteTicket,
+    /// The signing time, Unix milliseconds.
+    Timestamp,
+    /// Base64 of HMAC-SHA256(suite secret, `timestamp + "\n" + suite ticket`).
+    Signature,
+}
+
+impl CredentialRole {
+    pub const ALL: [(&'static str, CredentialRole); 8] = [
+        ("app_key", CredentialRole::AppKey),
+        ("app_secret", CredentialRole::AppSecret),
+        ("suite_key", CredentialRole::SuiteKey),
+        ("suite_secret", CredentialRole::SuiteSecret),
+        ("corp_id", CredentialRole::CorpId),
+        ("suite_ticket", CredentialRole::SuiteTicket),
+        ("timestamp", CredentialRole::Timestamp),
+        ("signature", CredentialRole::Signature),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(_, r)| *r == self).map_or("", |(n, _)| n)
+    }
+
+    pub fn variant(self) -> String {
+        crate::names::upper_camel(self.name())
+    }
+}
+
+/// What a global error code means to the machinery around the client: which code the fake
+/// server answers for a missing token, a busy system, a rate limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ErrorRole {
+    TokenMissing,
+    TokenExpired,
+    InvalidParameter,
+    Busy,
+    BusyRemote,
+    ApiRateLimited,
+    AppRateLimited,
+    QuotaExhausted,
+}
+
+impl ErrorRole {
+    pub const ALL: [(&'static str, ErrorRole); 8] = [
+        ("token_missing", ErrorRole::TokenMissing),
+        ("token_expired", ErrorRole::TokenExpired),
+        ("invalid_parameter", ErrorRole::InvalidParameter),
+        ("busy", ErrorRole::Busy),
+        ("busy_remote", ErrorRole::BusyRemote),
+        ("api_rate_limited", ErrorRole::ApiRateLimited),
+        ("app_rate_limited", ErrorRole::AppRateLimited),
+        ("quota_exhausted", ErrorRole::QuotaExhausted),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(_, r)| *r == self).map_or("", |(n, _)| n)
+    }
+
+    pub fn variant(self) -> String {
+        crate::names::upper_camel(self.name())
+    }
 }
 
 /// How a service answers an error.
@@ -193,6 +308,8 @@ pub struct ErrorCode {
     pub param: Option<String>,
     /// Sub-codes (`sub_code` in the response) that change the class, e.g. 15 + `isp.-1`.
     pub sub_codes: Vec<SubCode>,
+    /// What the code means to the machinery (global codes only).
+    pub role: Option<ErrorRole>,
 }
 
 /// An error code: a number (`errcode`) or a string (the new API's `code`).
@@ -371,7 +488,7 @@ pub struct MockBehaviour {
     /// Response field the result goes into.
     pub result: Option<String>,
     /// Error code answered when the key is unknown.
-    pub not_found: Option<i64>,
+    pub not_found: Option<CodeValue>,
     /// List and count: keep objects whose `field` matches the parameter `param`.
     pub filter: Option<MockFilter>,
     /// List: each object replaced by the value of this field.

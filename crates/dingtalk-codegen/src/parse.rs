@@ -279,6 +279,7 @@ fn read_service(node: &Node, d: &mut Diagnostics) -> Option<Service> {
         .and_then(|n| read_choice(n, d, "client_methods", &[("flat", false), ("by_group", true)]))
         .unwrap_or(false);
     let error_codes = m.take("error_codes").map(|n| read_error_codes(n, d, true)).unwrap_or_default();
+    let tokens = m.take("tokens").map(|n| read_token_issuers(n, d)).unwrap_or_default();
     m.finish(d);
     Some(Service {
         loc: node.loc.clone(),
@@ -290,7 +291,49 @@ fn read_service(node: &Node, d: &mut Diagnostics) -> Option<Service> {
         envelope,
         by_group,
         error_codes,
+        tokens,
     })
+}
+
+fn read_token_issuers(node: &Node, d: &mut Diagnostics) -> Vec<TokenIssuer> {
+    let mut out = Vec::new();
+    for item in read_seq(node, d, "tokens") {
+        let Some(mut m) = MapReader::new(item, "a token issuer", d) else { continue };
+        let kind = m.require("kind", d).and_then(|n| read_choice(n, d, "kind", &TokenKind::ALL));
+        let operation = req_str(&mut m, "operation", d);
+        let params = m.require("params", d).map(|n| read_credential_params(n, d)).unwrap_or_default();
+        let token = req_str(&mut m, "token", d);
+        let expires_in = req_str(&mut m, "expires_in", d);
+        let refused = m.take("refused").and_then(|n| read_code(n, d));
+        m.finish(d);
+        if let (Some(kind), Some(operation), Some(token), Some(expires_in)) = (kind, operation, token, expires_in) {
+            out.push(TokenIssuer { loc: item.loc.clone(), kind, operation, params, token, expires_in, refused });
+        }
+    }
+    out
+}
+
+/// `credential_role: wire_name` pairs.
+fn read_credential_params(node: &Node, d: &mut Diagnostics) -> Vec<(CredentialRole, String, Location)> {
+    let Value::Map(entries) = &node.value else {
+        d.error(
+            &node.loc,
+            format!("`params` must be a map of credential to parameter name, found {}", node.value.kind()),
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (key, value) in entries {
+        let Some((_, role)) = CredentialRole::ALL.iter().find(|(n, _)| *n == key.name) else {
+            let names: Vec<String> = CredentialRole::ALL.iter().map(|(n, _)| format!("`{n}`")).collect();
+            d.error(&key.loc, format!("`{}` is no credential; expected one of: {}", key.name, names.join(", ")));
+            continue;
+        };
+        if let Some(name) = read_str(value, d, key.name.as_str()) {
+            out.push((*role, name, value.loc.clone()));
+        }
+    }
+    out
 }
 
 fn read_servers(node: &Node, d: &mut Diagnostics) -> Vec<Server> {
@@ -349,6 +392,12 @@ fn read_error_codes(node: &Node, d: &mut Diagnostics, global: bool) -> Vec<Error
         let class = m.take("class").and_then(|n| read_choice(n, d, "class", &ErrorClass::ALL));
         let param = opt_str(&mut m, "param", d);
         let sub_codes = m.take("sub_codes").map(|n| read_sub_codes(n, d)).unwrap_or_default();
+        let role = m.take("role").and_then(|n| {
+            if !global {
+                d.error(&n.loc, "`role:` belongs to the service's global error codes, not an operation's");
+            }
+            read_choice(n, d, "role", &ErrorRole::ALL)
+        });
         m.finish(d);
         if global && class.is_none() && item_has_no_key(item, "class") {
             d.error(
@@ -367,6 +416,7 @@ fn read_error_codes(node: &Node, d: &mut Diagnostics, global: bool) -> Vec<Error
                 class,
                 param,
                 sub_codes,
+                role,
             });
         }
     }
@@ -521,7 +571,7 @@ fn read_mock(node: &Node, d: &mut Diagnostics) -> Option<MockBehaviour> {
     let param = opt_str(&mut m, "param", d);
     let object_key = opt_str(&mut m, "object_key", d);
     let result = opt_str(&mut m, "result", d);
-    let not_found = m.take("not_found").and_then(|n| read_int(n, d, "not_found"));
+    let not_found = m.take("not_found").and_then(|n| read_code(n, d));
     let filter = m.take("filter").and_then(|n| {
         let mut f = MapReader::new(n, "mock `filter`", d)?;
         let param = req_str(&mut f, "param", d);

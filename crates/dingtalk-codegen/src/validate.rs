@@ -51,6 +51,7 @@ impl<'s> TypeTable<'s> {
 pub fn validate(spec: &Spec, d: &mut Diagnostics) {
     for service in &spec.services {
         check_service(service, d);
+        check_token_issuers(spec, service, d);
     }
     for op in &spec.operations {
         if spec.service(&op.service).is_none() {
@@ -428,10 +429,89 @@ fn numeric_code_wanted(code: &str) -> String {
     )
 }
 
+/// Each `tokens:` entry names an operation of the service, parameters it has for the
+/// credentials its kind needs, and response fields it has for the token and its lifetime.
+fn check_token_issuers(spec: &Spec, service: &Service, d: &mut Diagnostics) {
+    let mut kinds = BTreeMap::new();
+    for issuer in &service.tokens {
+        if let Some(first) = kinds.insert(issuer.kind, &issuer.loc) {
+            d.error(&issuer.loc, format!("a second `{}` token issuer (the first is at {first})", issuer.kind.name()));
+        }
+        let Some((group, name)) = issuer.operation.split_once('.') else {
+            d.error(
+                &issuer.loc,
+                format!("`operation: {}` must be `group.Name`, e.g. `auth.GetToken`", issuer.operation),
+            );
+            continue;
+        };
+        let Some(op) =
+            spec.operations.iter().find(|op| op.service == service.id && op.group == group && op.name == name)
+        else {
+            // A spec read in part (one group checked alone) may not have the group at all.
+            if spec.operations.iter().any(|op| op.group == group) {
+                d.error(
+                    &issuer.loc,
+                    format!("`operation: {}` names no operation of service `{}`", issuer.operation, service.id),
+                );
+            }
+            continue;
+        };
+        let mut roles = BTreeSet::new();
+        for (role, name, loc) in &issuer.params {
+            if !roles.insert(*role) {
+                d.error(loc, format!("`{}` is given twice", role.name()));
+            }
+            if !op.path_params.iter().chain(&op.query).chain(&op.body).any(|f| &f.name == name) {
+                d.error(loc, format!("{} has no parameter `{name}`", issuer.operation));
+            }
+        }
+        let needed: &[&[CredentialRole]] = match issuer.kind {
+            TokenKind::App => &[&[CredentialRole::AppKey], &[CredentialRole::AppSecret]],
+            TokenKind::Corp => &[
+                &[CredentialRole::SuiteKey],
+                &[CredentialRole::CorpId],
+                &[CredentialRole::SuiteTicket],
+                &[CredentialRole::SuiteSecret, CredentialRole::Signature],
+            ],
+        };
+        for any_of in needed {
+            if !any_of.iter().any(|r| roles.contains(r)) {
+                let names: Vec<&str> = any_of.iter().map(|r| r.name()).collect();
+                d.error(
+                    &issuer.loc,
+                    format!("the `{}` token issuer needs `{}` in `params`", issuer.kind.name(), names.join("` or `")),
+                );
+            }
+        }
+        if roles.contains(&CredentialRole::Signature) != roles.contains(&CredentialRole::Timestamp) {
+            d.error(&issuer.loc, "`signature` and `timestamp` go together (the signature signs the timestamp)");
+        }
+        for field in [&issuer.token, &issuer.expires_in] {
+            if !op.response.iter().any(|f| &f.name == field) {
+                d.error(&issuer.loc, format!("{} has no response field `{field}`", issuer.operation));
+            }
+        }
+        if let Some(code) = &issuer.refused
+            && !service.error_codes.iter().chain(&op.errors).any(|e| &e.code == code)
+        {
+            d.error(
+                &issuer.loc,
+                format!("`refused: {code}` is documented neither by {} nor by the service", issuer.operation),
+            );
+        }
+    }
+}
+
 fn check_error_codes(codes: &[ErrorCode], d: &mut Diagnostics, owner: &str) {
     let mut by_code: BTreeMap<&CodeValue, &Location> = BTreeMap::new();
     let mut by_name: BTreeMap<String, &Location> = BTreeMap::new();
+    let mut by_role: BTreeMap<ErrorRole, &Location> = BTreeMap::new();
     for c in codes {
+        if let Some(role) = c.role
+            && let Some(first) = by_role.insert(role, &c.loc)
+        {
+            d.error(&c.loc, format!("role `{}` is given to two codes (the first at {first})", role.name()));
+        }
         if owner == "the service"
             && let Some(p) = &c.param
         {
@@ -501,9 +581,6 @@ fn check_operation<'s>(
             "operations of an `http_status` service take their codes from the service's table; list string codes there",
         );
     }
-    if service.envelope == ErrorEnvelope::HttpStatus && op.mock.is_some() {
-        d.error(&op.loc, "`mock:` store behaviour is for `errcode` services; the fake server answers this operation from its response schema");
-    }
     let what = format!("operation `{}`", op.name);
     let mut params: Vec<&Field> = op.path_params.iter().collect();
     params.extend(&op.query);
@@ -559,7 +636,7 @@ fn check_operation<'s>(
         check_pagination(op, p, table, d);
     }
     if let Some(m) = &op.mock {
-        check_mock(op, m, table, d);
+        check_mock(op, service, m, table, d);
     }
     let mut example_names = BTreeSet::new();
     for ex in &op.examples {
@@ -677,7 +754,7 @@ fn check_pagination(op: &Operation, p: &Pagination, table: &TypeTable, d: &mut D
     }
 }
 
-fn check_mock(op: &Operation, m: &MockBehaviour, table: &TypeTable, d: &mut Diagnostics) {
+fn check_mock(op: &Operation, service: &Service, m: &MockBehaviour, table: &TypeTable, d: &mut Diagnostics) {
     let params: Vec<&Field> = op.query.iter().chain(&op.body).collect();
     if let Some(p) = &m.param {
         if !params.iter().any(|f| &f.name == p) {
@@ -711,10 +788,13 @@ fn check_mock(op: &Operation, m: &MockBehaviour, table: &TypeTable, d: &mut Diag
     if m.project.is_some() && m.action != MockAction::List {
         d.error(&m.loc, "mock `project` applies to the list action");
     }
-    if let Some(code) = m.not_found
-        && !op.errors.iter().any(|e| e.code == CodeValue::Num(code))
+    if let Some(code) = &m.not_found
+        && !op.errors.iter().chain(&service.error_codes).any(|e| &e.code == code)
     {
-        d.error(&m.loc, format!("mock `not_found` is {code}, which is not among the operation's `error_codes`"));
+        d.error(
+            &m.loc,
+            format!("mock `not_found` is {code}, which is among neither the operation's nor the service's error codes"),
+        );
     }
     if let Some(k) = &m.object_key {
         let object_field = m.param.as_ref().map(|p| format!("{p}.{k}"));

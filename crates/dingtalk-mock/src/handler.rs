@@ -10,11 +10,12 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use dingtalk_oapi::generated::service::SERVICE;
-use dingtalk_oapi::runtime::{ErrorEnvelope, MockDescriptor, TokenPlacement};
+use dingtalk_oapi::runtime::protocol::{self, Written};
+use dingtalk_oapi::runtime::{ErrorRole, MockDescriptor, TokenPlacement};
 use serde_json::{Map, Value, json};
 
 use crate::server::ConnectionKill;
-use crate::state::{Route, Shared, api_error, api_status_error, message};
+use crate::state::{Route, Shared, role_error};
 use crate::{Fault, MAX_BODY_BYTES, RecordedRequest};
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -39,7 +40,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let kill = parts.extensions.get::<ConnectionKill>().cloned();
     let path = parts.uri.path().to_owned();
     let route = shared.route(parts.method.as_str(), &path);
-    let new_api = shared.status_envelope(&path);
+    let path_protocol = protocol::of(shared.service_for_path(&path));
     let mut record = RecordedRequest {
         method: parts.method.as_str().to_owned(),
         path: path.clone(),
@@ -52,6 +53,11 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         },
         params: Map::new(),
         access_token: None,
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+            .collect(),
     };
     let op_name = record.operation.clone();
     let log = |reply: &Reply, fault: Option<Fault>| {
@@ -63,8 +69,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         Err(_) => {
             shared.record(record);
             let message = format!("request body larger than {MAX_BODY_BYTES} bytes");
-            let body = protocol_error(new_api, StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLarge", message);
-            let reply = Reply::Json(StatusCode::PAYLOAD_TOO_LARGE, body);
+            let written =
+                path_protocol.write_protocol_error(413, "PayloadTooLarge", &message, &crate::ids::request_id());
+            let reply = written_reply(written);
             log(&reply, None);
             return into_response(reply, kill).await;
         }
@@ -105,14 +112,18 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
 
     let (reply, fault) = match route {
         Route::NotFound => {
-            let body = protocol_error(new_api, StatusCode::NOT_FOUND, "NotFound", format!("no such API: {path}"));
-            (Reply::Json(StatusCode::NOT_FOUND, body), None)
+            let message = format!("no such API: {path}");
+            (
+                written_reply(path_protocol.write_protocol_error(404, "NotFound", &message, &crate::ids::request_id())),
+                None,
+            )
         }
         Route::WrongMethod(allowed) => {
             let allowed = allowed.join(", ");
             let message = format!("method {} not allowed for {path} (use {allowed})", parts.method);
-            let body = protocol_error(new_api, StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", message);
-            (Reply::MethodNotAllowed(allowed, body), None)
+            let written =
+                path_protocol.write_protocol_error(405, "MethodNotAllowed", &message, &crate::ids::request_id());
+            (Reply::MethodNotAllowed(allowed, written.body), None)
         }
         Route::Op(op, _) => respond(&shared, op, token.as_deref(), &params, body_error.as_deref()).await,
     };
@@ -120,19 +131,13 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     into_response(reply, kill).await
 }
 
-/// The body of an answer about the HTTP exchange itself (no such path, method or body size), in
-/// the envelope of the API generation the path belongs to: the old `{errcode, errmsg}` with the
-/// status as the errcode, or the new `{code, message, requestid}`. (The new API's codes for these
-/// are the fake server's own; no DingTalk page lists them.)
-fn protocol_error(new_api: bool, status: StatusCode, code: &str, message: String) -> Value {
-    if new_api {
-        json!({"code": code, "message": message, "requestid": crate::ids::request_id()})
-    } else {
-        json!({"errcode": status.as_u16(), "errmsg": message})
-    }
+/// A written answer as a reply.
+fn written_reply(written: Written) -> Reply {
+    Reply::Json(StatusCode::from_u16(written.status).unwrap_or(StatusCode::BAD_REQUEST), written.body)
 }
 
-/// The answer to a routed call: an injected fault, else the operation's normal answer.
+/// The answer to a routed call: an injected fault, else the operation's normal answer, each in
+/// the protocol of the operation's generation, with the codes its service gives each role.
 async fn respond(
     shared: &Shared,
     m: &'static MockDescriptor,
@@ -141,82 +146,20 @@ async fn respond(
     body_error: Option<&str>,
 ) -> (Reply, Option<Fault>) {
     let op = m.operation;
-    if op.service.envelope == ErrorEnvelope::HttpStatus {
-        return respond_api(shared, m, token, params, body_error).await;
-    }
+    let role = |role| Some(written_reply(role_error(op, role, "")));
     if op.requires_token && shared.over_rate_limit(token, op) {
-        let reply = Reply::Json(StatusCode::OK, api_error(90018, message(op, 90018, "App rate limit exceeded")));
-        return (reply, None);
-    }
-    let fault = shared.take_fault(op);
-    let ok = |body| Reply::Json(StatusCode::OK, body);
-    let faulted = match fault {
-        None => None,
-        Some(Fault::SystemBusy) => Some(ok(api_error(-1, message(op, -1, "System busy")))),
-        Some(Fault::IspBusy) => {
-            let mut body = api_error(15, "Remote service error");
-            body["sub_code"] = json!("isp.-1");
-            body["sub_msg"] = json!("system busy");
-            Some(ok(body))
-        }
-        Some(Fault::RateLimited) => {
-            Some(ok(api_error(90002, message(op, 90002, "The API's global rate limit was hit"))))
-        }
-        Some(Fault::Http500) => {
-            Some(Reply::Text(StatusCode::INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", "Internal Server Error\n"))
-        }
-        Some(Fault::Http502Html) => {
-            Some(Reply::Text(StatusCode::BAD_GATEWAY, "text/html; charset=utf-8", BAD_GATEWAY_PAGE))
-        }
-        Some(Fault::Delay(delay)) => {
-            tokio::time::sleep(delay).await;
-            None
-        }
-        Some(Fault::TokenExpired) => {
-            shared.revoke(token);
-            Some(ok(api_error(40014, message(op, 40014, "Invalid access_token"))))
-        }
-        Some(Fault::DropConnection) => Some(Reply::Drop),
-        Some(Fault::FloodProtection) => Some(ok(json!({"status": 1111, "wait": 5}))),
-        Some(Fault::QuotaExhausted) => {
-            Some(ok(api_error(90020, message(op, 90020, "The monthly call quota is used up"))))
-        }
-    };
-    let reply = faulted.unwrap_or_else(|| ok(shared.answer(m, token, params, body_error)));
-    (reply, fault)
-}
-
-/// [`respond`] for the new API: its faults and errors as HTTP statuses with `{"code", …}`.
-async fn respond_api(
-    shared: &Shared,
-    m: &'static MockDescriptor,
-    token: Option<&str>,
-    params: &Map<String, Value>,
-    body_error: Option<&str>,
-) -> (Reply, Option<Fault>) {
-    let op = m.operation;
-    let status_reply = |(status, body): (u16, Value)| {
-        Reply::Json(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), body)
-    };
-    if op.requires_token && shared.over_rate_limit(token, op) {
-        return (status_reply(api_status_error(op, "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi", "")), None);
+        return (written_reply(role_error(op, ErrorRole::AppRateLimited, "")), None);
     }
     let fault = shared.take_fault(op);
     let faulted = match fault {
         None => None,
-        Some(Fault::SystemBusy | Fault::IspBusy) => Some(Reply::Json(
-            StatusCode::SERVICE_UNAVAILABLE,
-            json!({"code": "ServiceUnavailable", "message": "System busy", "requestid": crate::ids::request_id()}),
-        )),
-        Some(Fault::RateLimited) => {
-            Some(status_reply(api_status_error(op, "Forbidden.AccessDenied.QpsLimitForApi", "")))
-        }
-        Some(Fault::QuotaExhausted) => {
-            Some(status_reply(api_status_error(op, "Forbidden.AccessDenied.ApiCountLimitForOrg", "")))
-        }
+        Some(Fault::SystemBusy) => role(ErrorRole::Busy),
+        Some(Fault::IspBusy) => role(ErrorRole::BusyRemote),
+        Some(Fault::RateLimited) => role(ErrorRole::ApiRateLimited),
+        Some(Fault::QuotaExhausted) => role(ErrorRole::QuotaExhausted),
         Some(Fault::TokenExpired) => {
             shared.revoke(token);
-            Some(status_reply(api_status_error(op, "InvalidAuthentication", "")))
+            role(ErrorRole::TokenExpired)
         }
         Some(Fault::Http500) => {
             Some(Reply::Text(StatusCode::INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", "Internal Server Error\n"))
@@ -231,7 +174,7 @@ async fn respond_api(
         Some(Fault::DropConnection) => Some(Reply::Drop),
         Some(Fault::FloodProtection) => Some(Reply::Json(StatusCode::OK, json!({"status": 1111, "wait": 5}))),
     };
-    let reply = faulted.unwrap_or_else(|| status_reply(shared.answer_api(m, token, params, body_error)));
+    let reply = faulted.unwrap_or_else(|| written_reply(shared.answer(m, token, params, body_error)));
     (reply, fault)
 }
 

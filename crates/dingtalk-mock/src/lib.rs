@@ -4,7 +4,11 @@
 //! `dingtalk_oapi::generated::OPERATIONS` list): its method and path, where its parameters travel,
 //! their types and constraints, its documented error codes, its examples and its `mock:` behaviour.
 //! A new operation in the spec is served as soon as the code is regenerated; nothing here names an
-//! endpoint except the two that issue tokens (`GetToken`, `GetCorpToken`).
+//! endpoint. The operations that issue tokens are the spec's `tokens:` issuers, answered from that
+//! description; the codes of each answer (a missing token, a busy system, a rate limit) are the
+//! service's codes with that `role:`; and each generation's envelope is its
+//! [`Protocol`](dingtalk_oapi::runtime::protocol::Protocol), so both API generations take one
+//! answering path.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), dingtalk_mock::MockError> {
@@ -19,7 +23,8 @@
 //! # }
 //! ```
 //!
-//! How the server answers, in order:
+//! How the server answers, in order (codes as the old OAPI's; the new API answers its own, with
+//! their HTTP statuses, in `{"code","message","requestid"}`):
 //! 1. An unknown path gets HTTP 404 `{"errcode":404,"errmsg":"no such API: <path>"}`; a known path
 //!    with another method HTTP 405. A body over [`MAX_BODY_BYTES`] gets HTTP 413. Under the new
 //!    API's first segment (`/v1.0/…`) the same statuses carry its envelope instead:
@@ -27,12 +32,15 @@
 //! 2. The request is recorded (see [`MockServer::requests`]).
 //! 3. A fault injected for the operation is consumed (see [`Fault`]).
 //! 4. Operations that require a token check it: missing or unknown → 33009, expired or
-//!    invalidated → 40014.
+//!    invalidated → 40014 (the new API: `InvalidAuthentication`, HTTP 401).
 //! 5. Parameters are checked against the descriptor (required, types, min/max, max_length,
-//!    max_items, nested objects); a failure answers the operation's error code tied to that
-//!    parameter, else 40035.
-//! 6. The operation's `mock:` action runs over the in-memory stores, or, without one, the
-//!    operation's first example response is answered with a fresh `request_id`.
+//!    max_items, nested objects) and the stores they reference; a failure answers the
+//!    operation's error code tied to that parameter, else 40035 (`InvalidParameter`).
+//! 6. A token issuer of the spec checks the credentials its description names (an app's key and
+//!    secret; a suite's key with its secret or its signature of the ticket) and issues a token
+//!    per service; else the operation's `mock:` action runs over the in-memory stores; else its
+//!    first example response (or, without one, a sample built from its response schema) is
+//!    answered with a fresh `request_id`.
 
 mod data;
 mod handler;
@@ -121,6 +129,15 @@ pub struct RecordedRequest {
     /// The access token: from the query string or a form body (old OAPI), from the
     /// `x-acs-dingtalk-access-token` header (new API).
     pub access_token: Option<String>,
+    /// The request's headers, names lower-case, in order (the token header included).
+    pub headers: Vec<(String, String)>,
+}
+
+impl RecordedRequest {
+    /// The first value of the header `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
 }
 
 /// Why the server could not be set up.

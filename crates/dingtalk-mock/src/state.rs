@@ -6,8 +6,10 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use dingtalk_oapi::OperationDescriptor;
-use dingtalk_oapi::generated::service::SERVICE;
-use dingtalk_oapi::runtime::{Code, ErrorEnvelope, MockDescriptor};
+use dingtalk_oapi::runtime::protocol::{self, Written};
+use dingtalk_oapi::runtime::{
+    Code, Credential, ErrorClass, ErrorRole, MockDescriptor, ServiceDescriptor, TokenIssuer, TokenKind,
+};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
@@ -20,9 +22,6 @@ use crate::{Fault, MAX_RECORDED_REQUESTS, RecordedRequest, store};
 const MAX_TOKENS: usize = 10_000;
 /// Rough cap on the memory the recorded requests take.
 const MAX_RECORDED_BYTES: usize = 64 * 1024 * 1024;
-
-pub(crate) const GET_TOKEN: &str = "GetToken";
-pub(crate) const GET_CORP_TOKEN: &str = "GetCorpToken";
 
 pub(crate) struct Config {
     pub operations: &'static [&'static MockDescriptor],
@@ -44,8 +43,9 @@ pub(crate) struct Shared {
     routes: HashMap<&'static str, Vec<&'static MockDescriptor>>,
     /// Operations whose path has `{name}` segments, with the path split into segments.
     templates: Vec<(Vec<&'static str>, &'static MockDescriptor)>,
-    /// First path segments (`v1.0`) of the operations whose errors are HTTP statuses.
-    status_prefixes: HashSet<&'static str>,
+    /// The service of the operations under each first path segment (`v1.0`, `topapi`), for
+    /// answers to paths no operation has.
+    prefixes: HashMap<&'static str, &'static ServiceDescriptor>,
     state: Mutex<State>,
     rates: Mutex<HashMap<RateKey, (u64, u32)>>,
 }
@@ -80,11 +80,9 @@ impl Shared {
     pub(crate) fn new(config: Config, stores: HashMap<String, Vec<Value>>) -> Shared {
         let mut routes: HashMap<&'static str, Vec<&'static MockDescriptor>> = HashMap::new();
         let mut templates = Vec::new();
-        let mut status_prefixes = HashSet::new();
+        let mut prefixes = HashMap::new();
         for m in config.operations {
-            if m.operation.service.envelope == ErrorEnvelope::HttpStatus {
-                status_prefixes.insert(first_segment(m.operation.path));
-            }
+            prefixes.entry(first_segment(m.operation.path)).or_insert(m.operation.service);
             if m.operation.path_params.is_empty() {
                 routes.entry(m.operation.path).or_default().push(m);
             } else {
@@ -103,25 +101,18 @@ impl Shared {
             request_bytes: 0,
             issued: 0,
         };
-        Shared {
-            config,
-            routes,
-            templates,
-            status_prefixes,
-            state: Mutex::new(state),
-            rates: Mutex::new(HashMap::new()),
-        }
+        Shared { config, routes, templates, prefixes, state: Mutex::new(state), rates: Mutex::new(HashMap::new()) }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Whether `path` belongs to the new API, whose errors are HTTP statuses with `{code,
-    /// message, requestid}`: its first segment (`v1.0`) is the first segment of an operation of
-    /// a service with that envelope. Unknown paths and methods there are answered in that form.
-    pub(crate) fn status_envelope(&self, path: &str) -> bool {
-        self.status_prefixes.contains(first_segment(path))
+    /// The service a path belongs to: the service of the operations under its first segment
+    /// (`/v1.0/…` is the new API's), else the client's main service. Unknown paths and methods
+    /// are answered in that service's protocol.
+    pub(crate) fn service_for_path(&self, path: &str) -> &'static ServiceDescriptor {
+        self.prefixes.get(first_segment(path)).copied().unwrap_or(&dingtalk_oapi::generated::service::SERVICE)
     }
 
     pub(crate) fn route(&self, method: &str, path: &str) -> Route {
@@ -194,7 +185,8 @@ impl Shared {
         let size = 256
             + request.path.len()
             + 2 * request.body.len()
-            + request.query.iter().map(|(k, v)| k.len() + v.len() + 32).sum::<usize>();
+            + request.query.iter().map(|(k, v)| k.len() + v.len() + 32).sum::<usize>()
+            + request.headers.iter().map(|(k, v)| k.len() + v.len() + 32).sum::<usize>();
         let mut state = self.lock();
         state.requests.push_back((request, size));
         state.request_bytes += size;
@@ -234,15 +226,15 @@ impl Shared {
         }
     }
 
-    /// `Err(errcode)` unless the token is configured, or issued and still valid.
-    fn check_token(&self, token: Option<&str>) -> Result<(), i64> {
-        let Some(token) = token.filter(|t| !t.is_empty()) else { return Err(33009) };
+    /// `Err(role)` unless the token is configured, or issued and still valid.
+    fn check_token(&self, token: Option<&str>) -> Result<(), ErrorRole> {
+        let Some(token) = token.filter(|t| !t.is_empty()) else { return Err(ErrorRole::TokenMissing) };
         if self.config.static_tokens.contains(token) {
             return Ok(());
         }
         match self.lock().tokens.get(token) {
-            None => Err(33009),
-            Some(t) if t.revoked || Instant::now() >= t.expires_at => Err(40014),
+            None => Err(ErrorRole::TokenMissing),
+            Some(t) if t.revoked || Instant::now() >= t.expires_at => Err(ErrorRole::TokenExpired),
             Some(_) => Ok(()),
         }
     }
@@ -270,23 +262,25 @@ impl Shared {
         token
     }
 
-    /// The answer (HTTP 200, JSON) to a call of `op`, once routed and past any fault.
+    /// The answer to a call of `op`, once routed and past any fault, in its generation's
+    /// protocol: the token checked, the parameters validated, then the token issued (an issuer
+    /// of the spec's `tokens:`), the `mock:` action run over the stores, or an example (else a
+    /// sample built from the response's schema) answered.
     pub(crate) fn answer(
         &self,
         m: &'static MockDescriptor,
         token: Option<&str>,
         params: &Map<String, Value>,
         body_error: Option<&str>,
-    ) -> Value {
+    ) -> Written {
         let op = m.operation;
         if op.requires_token
-            && let Err(code) = self.check_token(token)
+            && let Err(role) = self.check_token(token)
         {
-            let fallback = if code == 33009 { "Invalid tokenGrantType" } else { "Invalid access_token" };
-            return api_error(code, message(op, code, fallback));
+            return role_error(op, role, "");
         }
         if let Some(why) = body_error {
-            return invalid_parameter(why);
+            return role_error(op, ErrorRole::InvalidParameter, why);
         }
         let params = match validate::check_params(op, params) {
             Ok(params) => params,
@@ -299,107 +293,79 @@ impl Shared {
                 return param_error(op, &invalid);
             }
         }
-        match op.name {
-            GET_TOKEN => self.get_token(op, &params),
-            GET_CORP_TOKEN => self.get_corp_token(&params),
-            _ => match m.behaviour {
-                Some(mock) => {
-                    let mut state = self.lock();
-                    let items = state.stores.entry(mock.store.to_owned()).or_default();
-                    match store::apply(op, &mock, &params, items) {
-                        Ok(fields) => {
-                            let mut out = Map::new();
-                            out.insert("errcode".into(), json!(0));
-                            out.extend(fields);
-                            out.insert("request_id".into(), json!(request_id()));
-                            Value::Object(trim_to_spec(op, out))
-                        }
-                        Err(failure) => api_error(failure.code, failure.message),
-                    }
-                }
-                None => example_response(m),
-            },
+        let protocol = protocol::of(op.service);
+        if let Some(issuer) = op.service.tokens.iter().find(|t| t.operation == op.id) {
+            return self.issue_token(op, issuer, &params);
+        }
+        let Some(mock) = m.behaviour else {
+            let fields =
+                crate::data::first_example(m).unwrap_or_else(|| crate::data::sample_object(op.response, &params, 0));
+            return protocol.write_success(fields, &request_id());
+        };
+        let mut state = self.lock();
+        let items = state.stores.entry(mock.store.to_owned()).or_default();
+        match store::apply(op, &mock, &params, items) {
+            Ok(fields) => protocol.write_success(trim_to_spec(op, fields), &request_id()),
+            Err(store::Failure { code: Some(code), detail }) => code_error(op, code, &detail),
+            Err(store::Failure { code: None, detail }) => role_error(op, ErrorRole::InvalidParameter, &detail),
         }
     }
 
-    /// The answer of a new-API operation (HTTP status, JSON), once routed and past any fault.
-    pub(crate) fn answer_api(
+    /// A token from an operation of the spec's `tokens:`, for the credentials it names: an
+    /// app's key and secret, a suite's key with its secret or a signature of the ticket.
+    fn issue_token(
         &self,
-        m: &'static MockDescriptor,
-        token: Option<&str>,
+        op: &'static OperationDescriptor,
+        issuer: &TokenIssuer,
         params: &Map<String, Value>,
-        body_error: Option<&str>,
-    ) -> (u16, Value) {
-        let op = m.operation;
-        if op.requires_token && self.check_token(token).is_err() {
-            return api_status_error(op, "InvalidAuthentication", "the access token is invalid or expired");
-        }
-        if let Some(why) = body_error {
-            return api_status_error(op, "InvalidParameter", why);
-        }
-        let params = match validate::check_params(op, params) {
-            Ok(params) => params,
-            Err(invalid) => {
-                return api_status_error(op, "InvalidParameter", &format!("{} {}", invalid.path, invalid.problem));
+    ) -> Written {
+        let given = |c: Credential| issuer.param(c).map(|wire| text(params, wire));
+        let refused = |detail: &str| match issuer.refused {
+            Some(code) => code_error(op, code, detail),
+            None => role_error(op, ErrorRole::InvalidParameter, detail),
+        };
+        let (key, kind) = match issuer.kind {
+            TokenKind::App => {
+                let key = given(Credential::AppKey).unwrap_or_default();
+                if self.config.apps.get(&key).is_none_or(|s| Some(s) != given(Credential::AppSecret).as_ref()) {
+                    return refused("unknown app key or wrong app secret");
+                }
+                (key, "app")
+            }
+            _ => {
+                let (suite, corp) = (given(Credential::SuiteKey).unwrap_or_default(), given(Credential::CorpId));
+                if let Err(why) = self.check_suite(&suite, &given) {
+                    return refused(why);
+                }
+                (format!("{suite}\n{}", corp.unwrap_or_default()), "corp")
             }
         };
-        match op.path {
-            APP_TOKEN_PATH => {
-                let (key, secret) = (text(&params, "appKey"), text(&params, "appSecret"));
-                if self.config.apps.get(&key).is_some_and(|s| *s == secret) {
-                    // A grant of its own: the new API's token is not the old one's.
-                    (200, self.api_token_response(self.issue(format!("api-app\n{key}"))))
-                } else {
-                    api_status_error(op, "InvalidParameter", "unknown appKey or wrong appSecret")
-                }
-            }
-            CORP_TOKEN_PATH => {
-                let (suite, corp) = (text(&params, "suiteKey"), text(&params, "authCorpId"));
-                if !self.config.suites.is_empty()
-                    && self.config.suites.get(&suite).is_none_or(|s| *s != text(&params, "suiteSecret"))
-                {
-                    return api_status_error(op, "InvalidParameter", "unknown suiteKey or wrong suiteSecret");
-                }
-                (200, self.api_token_response(self.issue(format!("api-corp\n{suite}\n{corp}"))))
-            }
-            _ => match crate::data::first_example(m) {
-                Some(example) => (200, Value::Object(example)),
-                None => (200, Value::Object(crate::data::sample_object(op.response, &params, 0))),
-            },
+        // A grant per service: one generation's token is not the other's.
+        let token = self.issue(format!("{}\n{kind}\n{key}", op.service.id));
+        let mut fields = Map::new();
+        fields.insert(issuer.token.to_owned(), json!(token));
+        fields.insert(issuer.expires_in.to_owned(), json!(self.config.ttl.as_secs()));
+        protocol::of(op.service).write_success(fields, &request_id())
+    }
+
+    /// A suite's credentials: its secret, or a signature of the timestamp and ticket with it
+    /// (checked only when the server was given suites).
+    fn check_suite(&self, suite: &str, given: &dyn Fn(Credential) -> Option<String>) -> Result<(), &'static str> {
+        if self.config.suites.is_empty() {
+            return Ok(());
         }
-    }
-
-    fn api_token_response(&self, token: String) -> Value {
-        json!({"accessToken": token, "expireIn": self.config.ttl.as_secs()})
-    }
-
-    fn token_response(&self, token: String) -> Value {
-        json!({"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": self.config.ttl.as_secs()})
-    }
-
-    fn get_token(&self, op: &OperationDescriptor, params: &Map<String, Value>) -> Value {
-        let key = text(params, "appkey");
-        let secret = text(params, "appsecret");
-        if self.config.apps.get(&key).is_some_and(|s| *s == secret) {
-            self.token_response(self.issue(format!("app\n{key}")))
-        } else {
-            api_error(40089, message(op, 40089, "Invalid appkey or appsecret"))
+        let Some(secret) = self.config.suites.get(suite) else { return Err("unknown suite key") };
+        if given(Credential::SuiteSecret).is_some_and(|s| s != *secret) {
+            return Err("wrong suite secret");
         }
-    }
-
-    fn get_corp_token(&self, params: &Map<String, Value>) -> Value {
-        let suite = text(params, "accessKey");
-        let corp = text(params, "auth_corpid");
-        if !self.config.suites.is_empty() {
-            let Some(secret) = self.config.suites.get(&suite) else {
-                return invalid_parameter("accessKey names no known suite");
-            };
-            let expected = signature(secret, &text(params, "timestamp"), &text(params, "suiteTicket"));
-            if text(params, "signature") != expected {
-                return invalid_parameter("signature does not match");
+        if let Some(signed) = given(Credential::Signature) {
+            let timestamp = given(Credential::Timestamp).unwrap_or_default();
+            let expected = signature(secret, &timestamp, &given(Credential::SuiteTicket).unwrap_or_default());
+            if signed != expected {
+                return Err("signature does not match");
             }
         }
-        self.token_response(self.issue(format!("corp\n{suite}\n{corp}")))
+        Ok(())
     }
 }
 
@@ -456,10 +422,6 @@ fn trim_to_spec(op: &OperationDescriptor, out: Map<String, Value>) -> Map<String
     trimmed
 }
 
-/// The new API's token endpoints, answered like `GetToken` and `GetCorpToken`.
-const APP_TOKEN_PATH: &str = "/v1.0/oauth2/accessToken";
-const CORP_TOKEN_PATH: &str = "/v1.0/oauth2/corpAccessToken";
-
 /// Path parameters when `segments` fit `template` (`{name}` takes any non-empty segment).
 fn match_template(template: &[&'static str], segments: &[&str]) -> Option<Map<String, Value>> {
     if template.len() != segments.len() {
@@ -485,52 +447,53 @@ fn first_segment(path: &str) -> &str {
     path.trim_start_matches('/').split('/').next().unwrap_or_default()
 }
 
-/// A new-API error: `(status, {"code", "message", "requestid"})`, the status from the spec's
-/// table (400 for a code it does not list).
-pub(crate) fn api_status_error(op: &OperationDescriptor, code: &str, detail: &str) -> (u16, Value) {
-    let info = op.error(Code::Str(code));
-    let status = info.and_then(|e| e.status).unwrap_or(400);
-    let message = match info {
-        Some(e) if !detail.is_empty() => format!("{}: {detail}", e.message),
-        Some(e) => e.message.to_owned(),
-        None => detail.to_owned(),
+/// The answer for an error of `role`, with the code the operation's service gives it (the
+/// old OAPI's `TokenMissing` is 33009, the new API has none and answers its `TokenExpired`).
+pub(crate) fn role_error(op: &OperationDescriptor, role: ErrorRole, detail: &str) -> Written {
+    let fallback = match role {
+        ErrorRole::TokenMissing => Some(ErrorRole::TokenExpired),
+        ErrorRole::BusyRemote | ErrorRole::ApiRateLimited => Some(ErrorRole::Busy),
+        _ => None,
     };
-    (status, json!({"code": code, "message": message, "requestid": request_id()}))
+    let service = op.service;
+    let Some(info) = service.code_for(role).or_else(|| fallback.and_then(|f| service.code_for(f))) else {
+        // The new API: no source names the code of a busy system; this server answers HTTP 503
+        // `ServiceUnavailable` (its own choice, documented on `Fault::SystemBusy`).
+        let (status, code, message) = match role {
+            ErrorRole::Busy | ErrorRole::BusyRemote => (503, "ServiceUnavailable", "System busy".to_owned()),
+            _ => (500, "InternalError", format!("the spec gives {} no code for {role:?}", service.name)),
+        };
+        return protocol::of(service).write_protocol_error(status, code, &message, &request_id());
+    };
+    // The old OAPI's remote-busy code carries the sub-code that makes it retryable.
+    let sub_code = match (role, info.code) {
+        (ErrorRole::BusyRemote, Code::Num(n)) => service
+            .sub_code_classes
+            .iter()
+            .find(|s| s.code == n && s.class == ErrorClass::Retryable)
+            .map(|s| (s.sub_code, "system busy")),
+        _ => None,
+    };
+    let message = with_detail(info.message, detail);
+    protocol::of(service).write_error(op, info.code, &message, sub_code, &request_id())
 }
 
-/// The documented message of `code` for `op` (its own list, else the global table).
-pub(crate) fn message(op: &OperationDescriptor, code: i64, fallback: &'static str) -> &'static str {
-    op.error(Code::Num(code)).map_or(fallback, |e| e.message)
+/// The answer for a documented `code` of `op` (its own list, else the service's table).
+pub(crate) fn code_error(op: &OperationDescriptor, code: Code<'_>, detail: &str) -> Written {
+    let message = op.error(code).map_or_else(|| detail.to_owned(), |e| with_detail(e.message, detail));
+    protocol::of(op.service).write_error(op, code, &message, None, &request_id())
 }
 
-/// `{"errcode":code,"errmsg":message,"request_id":…}`.
-pub(crate) fn api_error(code: i64, message: impl Into<String>) -> Value {
-    json!({"errcode": code, "errmsg": message.into(), "request_id": request_id()})
+fn with_detail(message: &str, detail: &str) -> String {
+    if detail.is_empty() { message.to_owned() } else { format!("{message}: {detail}") }
 }
 
-/// 40035 with the global message and the detail.
-fn invalid_parameter(detail: &str) -> Value {
-    let message = SERVICE.global_error(Code::Num(40035)).map_or("Invalid parameter", |e| e.message);
-    api_error(40035, format!("{message}: {detail}"))
-}
-
-/// The operation's error code tied to the parameter, else 40035 naming it.
-fn param_error(op: &OperationDescriptor, invalid: &Invalid) -> Value {
+/// The operation's error code tied to the parameter, else the invalid-parameter code naming it.
+fn param_error(op: &OperationDescriptor, invalid: &Invalid) -> Written {
     let tied = |name: &str| op.errors.iter().find(|e| e.param == Some(name));
     match tied(&invalid.path).or_else(|| tied(&invalid.param)) {
-        Some(e) => api_error(e.code.as_i64().unwrap_or(40035), e.message),
-        None => invalid_parameter(&format!("{} {}", invalid.path, invalid.problem)),
-    }
-}
-
-/// The first example response with a fresh `request_id`, else `{"errcode":0,"request_id":…}`.
-fn example_response(m: &MockDescriptor) -> Value {
-    match crate::data::first_example(m) {
-        Some(mut example) => {
-            example.insert("request_id".into(), json!(request_id()));
-            Value::Object(example)
-        }
-        None => json!({"errcode": 0, "request_id": request_id()}),
+        Some(e) => code_error(op, e.code, ""),
+        None => role_error(op, ErrorRole::InvalidParameter, &format!("{} {}", invalid.path, invalid.problem)),
     }
 }
 

@@ -2,7 +2,7 @@
 //! cursor), count, get, create, update and delete.
 
 use dingtalk_oapi::OperationDescriptor;
-use dingtalk_oapi::runtime::{MockAction, MockInfo, PageStyle};
+use dingtalk_oapi::runtime::{Code, MockAction, MockInfo, PageStyle};
 use serde_json::{Map, Value};
 
 use crate::ids::random_id;
@@ -11,18 +11,16 @@ use crate::validate::{is_absent, key_text, same_key};
 /// Most objects one store holds; a create beyond it fails.
 pub(crate) const MAX_STORE_ITEMS: usize = 1_000_000;
 
-/// An API error the action answers.
+/// An API error the action answers: a documented code, or (`None`) the service's code for an
+/// invalid parameter, with a detail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Failure {
-    pub code: i64,
-    pub message: String,
+    pub code: Option<Code<'static>>,
+    pub detail: String,
 }
 
 fn invalid(detail: impl std::fmt::Display) -> Failure {
-    let message = dingtalk_oapi::generated::service::SERVICE
-        .global_error(dingtalk_oapi::runtime::Code::Num(40035))
-        .map_or("Invalid parameter", |e| e.message);
-    Failure { code: 40035, message: format!("{message}: {detail}") }
+    Failure { code: None, detail: detail.to_string() }
 }
 
 /// Whether a stored object passes the action's filter (every object does without one): its
@@ -95,8 +93,11 @@ pub(crate) fn apply(
         }
         MockAction::Get => {
             let (_, index) = find_by_param(op, mock, params, items)?;
-            if let Some(result) = mock.result {
-                put(&mut out, result, items[index].clone());
+            match (mock.result, &items[index]) {
+                (Some(result), item) => put(&mut out, result, item.clone()),
+                // No `result`: the object is the answer (the new API's way).
+                (None, Value::Object(object)) => out.extend(object.clone()),
+                (None, _) => {}
             }
         }
         MockAction::Delete => {
@@ -184,16 +185,8 @@ fn object_param(mock: &MockInfo, params: &Map<String, Value>) -> Result<Map<Stri
     }
 }
 
-fn not_found(op: &OperationDescriptor, mock: &MockInfo, key: &Value) -> Failure {
-    match mock.not_found {
-        Some(code) => Failure {
-            code,
-            message: op
-                .error(dingtalk_oapi::runtime::Code::Num(code))
-                .map_or_else(|| format!("no object with {} {key}", mock.key), |e| e.message.to_owned()),
-        },
-        None => invalid(format_args!("no object with {} {key}", mock.key)),
-    }
+fn not_found(_op: &OperationDescriptor, mock: &MockInfo, key: &Value) -> Failure {
+    Failure { code: mock.not_found, detail: format!("no object with {} {key}", mock.key) }
 }
 
 /// The index of the object whose `key` field equals `wanted` (a number and its decimal text match).
@@ -235,7 +228,7 @@ mod tests {
             param,
             object_key: None,
             result,
-            not_found: Some(33012),
+            not_found: Some(Code::Num(33012)),
             filter: None,
             project: None,
         }
@@ -251,8 +244,8 @@ mod tests {
         let get = op(MockAction::Get, Some("user_id"), Some("result"));
         assert_eq!(run(&get, json!({"user_id": "7"}), &mut items).unwrap()["result"]["name"], "Seven");
         let e = run(&get, json!({"user_id": "nope"}), &mut items).unwrap_err();
-        assert_eq!(e, Failure { code: 33012, message: "Invalid userId".into() });
-        assert_eq!(run(&get, json!({}), &mut items).unwrap_err().code, 40035);
+        assert_eq!(e, Failure { code: Some(Code::Num(33012)), detail: "no object with userid \"nope\"".into() });
+        assert_eq!(run(&get, json!({}), &mut items).unwrap_err().code, None);
 
         let create = op(MockAction::Create, Some("contact"), Some("userid"));
         let out = run(&create, json!({"contact": {"name": "New"}}), &mut items).unwrap();
@@ -261,24 +254,27 @@ mod tests {
         assert_eq!(items[2], json!({"userid": key, "name": "New"}));
         let out = run(&create, json!({"contact": {"userid": "mine", "name": "Mine"}}), &mut items).unwrap();
         assert_eq!(out["userid"], "mine");
-        assert_eq!(run(&create, json!({"contact": {"userid": "mine"}}), &mut items).unwrap_err().code, 40035);
+        assert_eq!(run(&create, json!({"contact": {"userid": "mine"}}), &mut items).unwrap_err().code, None);
 
         let update = op(MockAction::Update, Some("contact"), None);
         let out = run(&update, json!({"contact": {"userid": "u1", "title": "Boss", "name": null}}), &mut items);
         assert!(out.unwrap().is_empty());
         assert_eq!(items[0], json!({"userid": "u1", "name": "One", "title": "Boss"}));
-        assert_eq!(run(&update, json!({"contact": {"userid": "zz"}}), &mut items).unwrap_err().code, 33012);
-        assert_eq!(run(&update, json!({"contact": {"name": "x"}}), &mut items).unwrap_err().code, 40035);
+        assert_eq!(
+            run(&update, json!({"contact": {"userid": "zz"}}), &mut items).unwrap_err().code,
+            Some(Code::Num(33012))
+        );
+        assert_eq!(run(&update, json!({"contact": {"name": "x"}}), &mut items).unwrap_err().code, None);
         // The key under another name inside the object (the contact update's `user_id` for `userid`).
         let renamed = MockInfo { object_key: Some("user_id"), ..op(MockAction::Update, Some("contact"), None) };
         run(&renamed, json!({"contact": {"user_id": 7, "title": "Seven up"}}), &mut items).unwrap();
-        assert_eq!(run(&renamed, json!({"contact": {"userid": 7}}), &mut items).unwrap_err().code, 40035);
+        assert_eq!(run(&renamed, json!({"contact": {"userid": 7}}), &mut items).unwrap_err().code, None);
         assert_eq!(items[1], json!({"userid": 7, "name": "Seven", "title": "Seven up"}));
 
         let delete = op(MockAction::Delete, Some("user_id"), None);
         run(&delete, json!({"user_id": "u1"}), &mut items).unwrap();
         assert_eq!(items.len(), 3);
-        assert_eq!(run(&delete, json!({"user_id": "u1"}), &mut items).unwrap_err().code, 33012);
+        assert_eq!(run(&delete, json!({"user_id": "u1"}), &mut items).unwrap_err().code, Some(Code::Num(33012)));
     }
 
     #[test]

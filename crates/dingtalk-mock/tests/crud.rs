@@ -70,7 +70,7 @@ const fn mock(action: MockAction, param: &'static str, result: Option<&'static s
         param: Some(param),
         object_key: None,
         result,
-        not_found: Some(33012),
+        not_found: Some(dingtalk_oapi::runtime::Code::Num(33012)),
         filter: None,
         project: None,
     })
@@ -205,7 +205,10 @@ async fn create_get_update_delete() {
         json!({"userid": "u1", "name": "One", "label_ids": [1], "title": "Boss"})
     );
     let missing = call(&server, "update", json!({"contact": {"userid": "nobody", "title": "x"}})).await;
-    assert_eq!((missing["errcode"].as_i64(), missing["errmsg"].as_str()), (Some(33012), Some("Invalid userId")));
+    assert_eq!(
+        (missing["errcode"].as_i64(), missing["errmsg"].as_str()),
+        (Some(33012), Some("Invalid userId: no object with userid \"nobody\""))
+    );
 
     // List pages over the store in order.
     let page = call(&server, "list", json!({"offset": 0})).await;
@@ -255,10 +258,123 @@ async fn operations_without_mock_answer_their_example() {
     assert_eq!(answer["errcode"], 33009);
     let server = MockServer::builder().operations(OPS).access_token("e").start().await.unwrap();
     let answer = post(&server.url(), "/test/bare", FORM, "access_token=e").await.json();
-    assert_eq!(answer.as_object().unwrap().len(), 2);
-    assert_eq!(answer["errcode"], 0);
+    assert_eq!(answer.as_object().unwrap().len(), 3);
+    assert_eq!((&answer["errcode"], &answer["errmsg"]), (&json!(0), &json!("ok")));
     assert!(is_request_id(&answer["request_id"]));
 
     // The spec's operations are not served.
     assert_eq!(post(&server.url(), LIST, FORM, "access_token=e").await.status, 404);
+}
+
+/// The new API's generation through the same answering path: hand-made operations of the
+/// `api` service with path parameters and `mock:` store behaviour, called by the runtime
+/// client.
+mod new_api {
+    use super::*;
+    use dingtalk_oapi::generated::service::API_SERVICE;
+    use dingtalk_oapi::runtime::Code;
+    use dingtalk_oapi::{ApiErrorCode, Client, Error};
+
+    const NOT_FOUND: &[ErrorCodeInfo] = &[ErrorCodeInfo::named(
+        "Contact.NotFound",
+        404,
+        "contact_not_found",
+        "No such contact",
+        "Check the id.",
+        ErrorClass::NotRetryable,
+    )];
+
+    static NEW_CONTACT: ObjectSchema = ObjectSchema {
+        name: "NewContact",
+        fields: &[field("contactId", ParamType::String, false), field("name", ParamType::String, true).max_length(8)],
+    };
+
+    const fn op(name: &'static str, method: HttpMethod, path: &'static str) -> OperationDescriptor {
+        OperationDescriptor {
+            name,
+            id: name,
+            group: "test_1_0",
+            summary: "",
+            service: &API_SERVICE,
+            method,
+            path,
+            encoding: if matches!(method, HttpMethod::Post) { Encoding::Json } else { Encoding::Query },
+            requires_token: true,
+            retry_safe: true,
+            path_params: &[],
+            query: &[],
+            body: &[],
+            response: &[],
+            pagination: None,
+            errors: NOT_FOUND,
+        }
+    }
+
+    const ID: &[FieldSchema] = &[field("contactId", ParamType::String, true)];
+    static CREATE: OperationDescriptor = OperationDescriptor {
+        body: &[field("contact", ParamType::Object(&NEW_CONTACT), true)],
+        response: &[field("contactId", ParamType::String, false)],
+        ..op("test_1_0.CreateContact", HttpMethod::Post, "/v1.0/test/contacts")
+    };
+    static GET: OperationDescriptor = OperationDescriptor {
+        path_params: ID,
+        response: &[field("contactId", ParamType::String, false), field("name", ParamType::String, false)],
+        ..op("test_1_0.GetContact", HttpMethod::Get, "/v1.0/test/contacts/{contactId}")
+    };
+    static DELETE: OperationDescriptor = OperationDescriptor {
+        path_params: ID,
+        ..op("test_1_0.DeleteContact", HttpMethod::Delete, "/v1.0/test/contacts/{contactId}")
+    };
+
+    const fn store(action: MockAction, param: Option<&'static str>, result: Option<&'static str>) -> Option<MockInfo> {
+        Some(MockInfo {
+            store: "new_contacts",
+            action,
+            key: "contactId",
+            param,
+            object_key: None,
+            result,
+            not_found: Some(Code::Str("Contact.NotFound")),
+            filter: None,
+            project: None,
+        })
+    }
+
+    static NEW_OPS: &[&MockDescriptor] = &[
+        &served(&CREATE, store(MockAction::Create, Some("contact"), Some("contactId"))),
+        &served(&GET, store(MockAction::Get, Some("contactId"), None)),
+        &served(&DELETE, store(MockAction::Delete, Some("contactId"), None)),
+    ];
+
+    #[tokio::test]
+    async fn store_behaviour_works_for_the_new_api_too() {
+        let server = MockServer::builder().operations(NEW_OPS).access_token("tok").start().await.unwrap();
+        let client = Client::builder().api_base_url(server.url()).access_token("tok").build().unwrap();
+        let params = |v: Value| v.as_object().unwrap().clone();
+
+        let created = client.call(&CREATE, params(json!({"contact": {"name": "Wang"}}))).await.unwrap();
+        let id = created["contactId"].as_str().unwrap().to_owned();
+        assert_eq!(server.store("new_contacts").unwrap(), [json!({"contactId": id, "name": "Wang"})]);
+        // A get answers the stored object's fields the response declares, with no errcode.
+        let got = client.call(&GET, params(json!({"contactId": id}))).await.unwrap();
+        assert_eq!(got, json!({"contactId": id, "name": "Wang"}));
+        let raw = server.requests().last().cloned().unwrap();
+        assert_eq!((raw.method.as_str(), raw.path), ("GET", format!("/v1.0/test/contacts/{id}")));
+
+        // Deleted, then not found: the documented string code with its HTTP status.
+        client.call(&DELETE, params(json!({"contactId": id}))).await.unwrap();
+        let err = client.call(&GET, params(json!({"contactId": id}))).await.unwrap_err();
+        let Error::Api(e) = &err else { panic!("{err:?}") };
+        assert_eq!((e.status, e.code.code()), (404, Code::Str("Contact.NotFound")));
+        assert!(e.errmsg.starts_with("No such contact: no object with contactId"), "{}", e.errmsg);
+
+        // A bad parameter is the service's invalid-parameter code, in the new API's envelope.
+        let err = client.call(&CREATE, params(json!({"contact": {"name": "far too long"}}))).await.unwrap_err();
+        assert!(matches!(&err, Error::Validation(_)), "checked by the client first: {err:?}");
+        let request = reqwest::Client::new().post(format!("{}/v1.0/test/contacts", server.url()));
+        let request = request.header("x-acs-dingtalk-access-token", "tok").header("content-type", JSON);
+        let answer = send(request.body(r#"{"contact":{"name":"far too long"}}"#)).await;
+        assert_eq!(answer.status, 400);
+        assert_eq!(answer.json()["code"], "InvalidParameter");
+    }
 }

@@ -159,7 +159,7 @@ async fn gettoken_issues_reuses_and_expires_tokens() {
     let wrong = get(&base, "/gettoken?appkey=dingkey&appsecret=nope").await.json();
     assert_eq!(
         (wrong["errcode"].as_i64(), wrong["errmsg"].as_str()),
-        (Some(40089), Some("Invalid appkey or appsecret"))
+        (Some(40089), Some("Invalid appkey or appsecret: unknown app key or wrong app secret"))
     );
     let wrong = get(&base, "/gettoken?appkey=other&appsecret=s3cret").await.json();
     assert_eq!(wrong["errcode"], 40089);

@@ -1,51 +1,96 @@
 //! Token providers for the apps DingTalk knows, over the runtime's [`TokenCache`]:
 //!
-//! * [`AppCredentials`]: an internal app's key and secret; tokens come from `GET /gettoken`.
+//! * [`AppCredentials`]: an internal app's key and secret.
 //! * [`SuiteCredentials`]: a third-party enterprise app; tokens for each authorizing
-//!   organization come from `POST /service/get_corp_token`, signed with the suite secret.
+//!   organization ([`SuiteCredentials::corp`]), signed with the suite secret.
 //!
-//! (A token you already have: [`StaticToken`](crate::StaticToken).) Each provider has its own
-//! cache: two apps never share a token.
+//! (A token you already have: [`StaticToken`](crate::StaticToken).) Which operation issues a
+//! service's tokens, and which of its parameters and fields carry what, is the spec's
+//! `tokens:` table ([`ServiceDescriptor::token_issuer`]): the old OAPI's come from
+//! `GET /gettoken` and `POST /service/get_corp_token`, the new API's from
+//! `POST /v1.0/oauth2/accessToken` and `POST /v1.0/oauth2/corpAccessToken`, through the same
+//! code. Each provider caches per service (DingTalk's pages do not promise that one
+//! generation's token works for the other) and per app: two apps never share a token.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
-
-use base64::Engine;
-use dingtalk_runtime::TokenProvider;
-use dingtalk_runtime::auth::{AccessToken, TokenCache, auth_error, expiry};
-use dingtalk_runtime::redact::Secret;
 use std::time::Duration;
 
+use base64::Engine;
+use dingtalk_runtime::auth::{AccessToken, TokenCache, auth_error, expiry};
 use dingtalk_runtime::limit::{LimitStore, StoreError};
-use dingtalk_runtime::{AuthError, Client};
+use dingtalk_runtime::redact::Secret;
+use dingtalk_runtime::{AuthError, Client, Credential, ServiceDescriptor, TokenKind, TokenProvider};
 use futures_util::future::BoxFuture;
 use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{Map, Value};
 use sha2::Sha256;
 
-use crate::generated::auth::{GetCorpTokenRequest, GetTokenRequest};
-use crate::generated::oauth2_1_0::{GetAccessTokenRequest, GetCorpAccessTokenRequest};
-use dingtalk_runtime::ServiceDescriptor;
+/// Caches by service id.
+type Caches = Mutex<BTreeMap<&'static str, Arc<TokenCache>>>;
 
-/// An internal app's credentials, for both API generations: the old OAPI's tokens from
-/// `GET /gettoken`, the new API's from `POST /v1.0/oauth2/accessToken`, each fetched once and
-/// cached per app (DingTalk's pages do not promise that one generation's token works for the
-/// other, so each gets its own).
+fn cache_of(caches: &Caches, service: &'static ServiceDescriptor) -> Arc<TokenCache> {
+    caches.lock().unwrap_or_else(|p| p.into_inner()).entry(service.id).or_default().clone()
+}
+
+async fn invalidate_all(caches: &Caches, stale: &AccessToken) -> bool {
+    let all: Vec<Arc<TokenCache>> = caches.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
+    let mut any = false;
+    for cache in all {
+        any |= cache.invalidate(stale).await;
+    }
+    any
+}
+
+/// Calls the operation that issues `service`'s tokens of `kind`, with each parameter the spec
+/// names for a credential taken from `credentials`; the token and its lifetime. `secrets` are
+/// kept out of any error.
+async fn issue(
+    client: &Client,
+    service: &'static ServiceDescriptor,
+    kind: TokenKind,
+    credentials: &[(Credential, &str)],
+    secrets: &[&str],
+) -> Result<(AccessToken, Duration), AuthError> {
+    let issuer = service.token_issuer(kind).ok_or_else(|| {
+        AuthError::fatal(format!("the spec names no operation issuing {kind:?} tokens of {}", service.name))
+    })?;
+    let op = crate::find_operation(crate::OPERATIONS, issuer.operation).ok_or_else(|| {
+        AuthError::fatal(format!(
+            "{} issues the tokens but is not compiled in: enable its group's cargo feature",
+            issuer.operation
+        ))
+    })?;
+    let mut params = Map::new();
+    for (credential, wire) in issuer.params {
+        let text = credentials.iter().find(|(c, _)| c == credential).map(|(_, v)| *v).ok_or_else(|| {
+            AuthError::fatal(format!("{} needs a {credential:?}, which this provider does not have", op.id))
+        })?;
+        let ty = op.param(wire).map_or(dingtalk_runtime::ParamType::String, |f| f.ty);
+        let value = crate::parse_param_value(&ty, text).map_err(|why| AuthError::fatal(format!("{}: {why}", op.id)))?;
+        params.insert((*wire).to_owned(), value);
+    }
+    let response = client.call(op, params).await.map_err(|e| auth_error(e, secrets))?;
+    let token = response
+        .get(issuer.token)
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| AuthError::fatal(format!("{} answered without `{}`", op.id, issuer.token)))?;
+    Ok((AccessToken::new(token), expiry(response.get(issuer.expires_in).and_then(Value::as_i64))))
+}
+
+/// An internal app's credentials, for every service of the spec: each service's token is
+/// fetched once from the operation the spec names for it and cached per service.
 pub struct AppCredentials {
     app_key: String,
     app_secret: Secret,
-    cache: TokenCache,
-    api_cache: TokenCache,
+    caches: Caches,
 }
 
 impl AppCredentials {
     pub fn new(app_key: impl Into<String>, app_secret: impl Into<String>) -> Self {
-        AppCredentials {
-            app_key: app_key.into(),
-            app_secret: Secret::new(app_secret),
-            cache: TokenCache::default(),
-            api_cache: TokenCache::default(),
-        }
+        AppCredentials { app_key: app_key.into(), app_secret: Secret::new(app_secret), caches: Caches::default() }
     }
 
     pub fn app_key(&self) -> &str {
@@ -61,56 +106,33 @@ impl fmt::Debug for AppCredentials {
 
 impl TokenProvider for AppCredentials {
     fn token<'a>(&'a self, client: &'a Client) -> BoxFuture<'a, Result<AccessToken, AuthError>> {
-        Box::pin(self.cache.get_or_fetch(move || async move {
-            let secret = self.app_secret.expose();
-            let request = GetTokenRequest::new().appkey(self.app_key.as_str()).appsecret(secret);
-            let response = client.execute(request).await.map_err(|e| auth_error(e, &[secret]))?;
-            let token = response
-                .access_token
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| AuthError::fatal("GetToken answered errcode 0 without an access_token"))?;
-            Ok((AccessToken::new(token), expiry(response.expires_in)))
-        }))
+        self.token_for(client, client.service())
     }
 
-    /// The new API's token for its operations, the old OAPI's for the rest.
     fn token_for<'a>(
         &'a self,
         client: &'a Client,
         service: &'static ServiceDescriptor,
     ) -> BoxFuture<'a, Result<AccessToken, AuthError>> {
-        if !new_api(service) {
-            return self.token(client);
-        }
-        Box::pin(self.api_cache.get_or_fetch(move || async move {
-            let secret = self.app_secret.expose();
-            let request = GetAccessTokenRequest::new().app_key(self.app_key.as_str()).app_secret(secret);
-            let response = client.execute(request).await.map_err(|e| auth_error(e, &[secret]))?;
-            let token = response
-                .access_token
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| AuthError::fatal("oauth2_1_0.GetAccessToken answered without an accessToken"))?;
-            Ok((AccessToken::new(token), expiry(response.expire_in)))
-        }))
+        Box::pin(async move {
+            let cache = cache_of(&self.caches, service);
+            cache
+                .get_or_fetch(|| async {
+                    let secret = self.app_secret.expose();
+                    let credentials = [(Credential::AppKey, self.app_key.as_str()), (Credential::AppSecret, secret)];
+                    issue(client, service, TokenKind::App, &credentials, &[secret]).await
+                })
+                .await
+        })
     }
 
     fn invalidate<'a>(&'a self, stale: &'a AccessToken) -> BoxFuture<'a, bool> {
-        Box::pin(async move {
-            let old = self.cache.invalidate(stale).await;
-            let new = self.api_cache.invalidate(stale).await;
-            old || new
-        })
+        Box::pin(invalidate_all(&self.caches, stale))
     }
 
     fn identity(&self) -> String {
         format!("app-{}", self.app_key)
     }
-}
-
-/// Whether `service` is the new API (its token comes from its own endpoint).
-fn new_api(service: &'static ServiceDescriptor) -> bool {
-    std::ptr::eq(service, &crate::generated::service::API_SERVICE)
-        || service.id == crate::generated::service::API_SERVICE.id
 }
 
 /// Where the suite ticket comes from: DingTalk pushes it to the app's callback every few
@@ -140,7 +162,8 @@ pub struct SuiteCredentials {
     suite_key: String,
     suite_secret: Secret,
     tickets: Tickets,
-    caches: Mutex<BTreeMap<String, Arc<TokenCache>>>,
+    /// Each organization's caches (by service), shared by its `CorpToken`s.
+    caches: Mutex<BTreeMap<String, Arc<Caches>>>,
 }
 
 /// Where a suite's tickets come from, and where corp tokens are shared.
@@ -156,14 +179,10 @@ fn ticket_key(suite_key: &str) -> String {
     format!("dingtalk:suite_ticket:{suite_key}")
 }
 
-/// The store key of an organization's token for a suite: `token\nexpires-at (Unix ms)`.
-fn corp_token_key(suite_key: &str, corp_id: &str) -> String {
-    format!("dingtalk:corp_token:{suite_key}:{corp_id}")
-}
-
-/// The store key of an organization's new-API token for a suite.
-fn api_corp_token_key(suite_key: &str, corp_id: &str) -> String {
-    format!("dingtalk:api_corp_token:{suite_key}:{corp_id}")
+/// The store key of an organization's token of a service for a suite:
+/// `token\nexpires-at (Unix ms)`.
+fn corp_token_key(service: &ServiceDescriptor, suite_key: &str, corp_id: &str) -> String {
+    format!("dingtalk:corp_token:{}:{suite_key}:{corp_id}", service.id)
 }
 
 fn unix_ms() -> u128 {
@@ -265,10 +284,8 @@ impl SuiteCredentials {
     pub fn corp(self: &Arc<Self>, corp_id: impl Into<String>) -> CorpToken {
         let corp_id = corp_id.into();
         let mut caches = self.caches.lock().unwrap_or_else(|p| p.into_inner());
-        let cache = caches.entry(corp_id.clone()).or_default().clone();
-        let api_cache = caches.entry(format!("api\n{corp_id}")).or_default().clone();
-        drop(caches);
-        CorpToken { suite: self.clone(), corp_id, cache, api_cache }
+        let caches = caches.entry(corp_id.clone()).or_default().clone();
+        CorpToken { suite: self.clone(), corp_id, caches }
     }
 }
 
@@ -277,9 +294,7 @@ impl SuiteCredentials {
 pub struct CorpToken {
     suite: Arc<SuiteCredentials>,
     corp_id: String,
-    cache: Arc<TokenCache>,
-    /// The new API's token (`POST /v1.0/oauth2/corpAccessToken`), cached in this process.
-    api_cache: Arc<TokenCache>,
+    caches: Arc<Caches>,
 }
 
 impl fmt::Debug for CorpToken {
@@ -288,78 +303,57 @@ impl fmt::Debug for CorpToken {
     }
 }
 
+impl CorpToken {
+    /// Fetches the organization's token of `service` (or takes the one another instance shared).
+    async fn fetch(
+        &self,
+        client: &Client,
+        service: &'static ServiceDescriptor,
+    ) -> Result<(AccessToken, Duration), AuthError> {
+        let suite = &self.suite;
+        // Another instance may have fetched this organization's token already.
+        let shared_key = corp_token_key(service, &suite.suite_key, &self.corp_id);
+        if let Some(shared) = suite.shared_token(&shared_key).await {
+            return Ok(shared);
+        }
+        let ticket = suite.required_ticket().await?;
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let secret = suite.suite_secret.expose();
+        // Computed whether or not the issuer asks for it: one HMAC, and one code path.
+        let signature = corp_token_signature(secret, timestamp, &ticket);
+        let timestamp = timestamp.to_string();
+        let credentials = [
+            (Credential::SuiteKey, suite.suite_key.as_str()),
+            (Credential::SuiteSecret, secret),
+            (Credential::CorpId, self.corp_id.as_str()),
+            (Credential::SuiteTicket, ticket.as_str()),
+            (Credential::Timestamp, timestamp.as_str()),
+            (Credential::Signature, signature.as_str()),
+        ];
+        let (token, life) =
+            issue(client, service, TokenKind::Corp, &credentials, &[secret, &signature, &ticket]).await?;
+        suite.share_token(&shared_key, token.secret(), life).await;
+        Ok((token, life))
+    }
+}
+
 impl TokenProvider for CorpToken {
     fn token<'a>(&'a self, client: &'a Client) -> BoxFuture<'a, Result<AccessToken, AuthError>> {
-        Box::pin(self.cache.get_or_fetch(move || async move {
-            let suite = &self.suite;
-            // Another instance may have fetched this organization's token already.
-            let shared_key = corp_token_key(&suite.suite_key, &self.corp_id);
-            if let Some(shared) = suite.shared_token(&shared_key).await {
-                return Ok(shared);
-            }
-            let ticket = suite.required_ticket().await?;
-            let timestamp = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-            let secret = suite.suite_secret.expose();
-            let signature = corp_token_signature(secret, timestamp, &ticket);
-            let request = GetCorpTokenRequest::new()
-                .access_key(suite.suite_key.as_str())
-                .timestamp(timestamp)
-                .suite_ticket(ticket.as_str())
-                .signature(signature.as_str())
-                .auth_corpid(self.corp_id.as_str());
-            let response = client.execute(request).await.map_err(|e| auth_error(e, &[secret, &signature, &ticket]))?;
-            let token = response
-                .access_token
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| AuthError::fatal("GetCorpToken answered errcode 0 without an access_token"))?;
-            let life = expiry(response.expires_in);
-            suite.share_token(&shared_key, &token, life).await;
-            Ok((AccessToken::new(token), life))
-        }))
+        self.token_for(client, client.service())
     }
 
-    /// The new API's token for its operations (from `POST /v1.0/oauth2/corpAccessToken`, with
-    /// the suite's key, secret and latest ticket), the old OAPI's for the rest.
     fn token_for<'a>(
         &'a self,
         client: &'a Client,
         service: &'static ServiceDescriptor,
     ) -> BoxFuture<'a, Result<AccessToken, AuthError>> {
-        if !new_api(service) {
-            return self.token(client);
-        }
-        Box::pin(self.api_cache.get_or_fetch(move || async move {
-            let suite = &self.suite;
-            let shared_key = api_corp_token_key(&suite.suite_key, &self.corp_id);
-            if let Some(shared) = suite.shared_token(&shared_key).await {
-                return Ok(shared);
-            }
-            let ticket = suite.required_ticket().await?;
-            let secret = suite.suite_secret.expose();
-            let request = GetCorpAccessTokenRequest::new()
-                .suite_key(suite.suite_key.as_str())
-                .suite_secret(secret)
-                .auth_corp_id(self.corp_id.as_str())
-                .suite_ticket(ticket.as_str());
-            let response = client.execute(request).await.map_err(|e| auth_error(e, &[secret, &ticket]))?;
-            let token = response
-                .access_token
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| AuthError::fatal("oauth2_1_0.GetCorpAccessToken answered without an accessToken"))?;
-            let life = expiry(response.expire_in);
-            suite.share_token(&shared_key, &token, life).await;
-            Ok((AccessToken::new(token), life))
-        }))
+        Box::pin(async move { cache_of(&self.caches, service).get_or_fetch(|| self.fetch(client, service)).await })
     }
 
     fn invalidate<'a>(&'a self, stale: &'a AccessToken) -> BoxFuture<'a, bool> {
-        Box::pin(async move {
-            let old = self.cache.invalidate(stale).await;
-            let new = self.api_cache.invalidate(stale).await;
-            old || new
-        })
+        Box::pin(invalidate_all(&self.caches, stale))
     }
 
     fn identity(&self) -> String {

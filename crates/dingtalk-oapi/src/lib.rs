@@ -46,7 +46,7 @@ pub use generated::groups::*;
 pub use generated::prelude::*;
 /// The new API's error codes (`InvalidAuthentication`, `Forbidden.AccessDenied.…`).
 pub use generated::service::ApiCode;
-pub use generated::{Client, GROUPS, OPERATIONS, RequestBuilder};
+pub use generated::{Client, ClientBuilder, GROUPS, OPERATIONS, RequestBuilder};
 
 // The runtime's vocabulary, so that users need one dependency.
 /// The generic runtime every operation runs on.
@@ -55,7 +55,7 @@ pub use dingtalk_runtime as runtime;
 pub use dingtalk_runtime::limit::RedisStore;
 pub use dingtalk_runtime::{
     AccessToken, AnyErrorCode, ApiError, ApiErrorCode, AuthError, BuildError, CallContext, CallError, CallOptions,
-    ClientBuilder, DecodeError, DecodeErrorKind, Error, ErrorClass, ErrorCodeInfo, FieldSchema, HttpError, Interceptor,
+    DecodeError, DecodeErrorKind, Error, ErrorClass, ErrorCodeInfo, FieldSchema, HttpError, Interceptor,
     InterceptorError, LimitStore, Limits, MemoryStore, Operation, OperationDescriptor, OperationRequest, Paginated,
     Paginator, ParamType, Redacted, RetryPolicy, ServiceDescriptor, StaticToken, TokenProvider, TransportError,
     TransportErrorKind, Validate, ValidationError, decode_response, find_operation, parse_param_value, retry, schema,

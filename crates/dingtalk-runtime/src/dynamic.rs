@@ -9,6 +9,7 @@ use crate::error::{CallError, DecodeError, DecodeErrorKind, Error, ValidationErr
 use crate::operation::{OperationDescriptor, ParamType};
 use crate::options::CallOptions;
 use crate::paginate::{PageFacts, PageWalk};
+use crate::protocol::SNIPPET_CHARS;
 use crate::schema;
 
 /// The operation in `operations` with this name (as the spec writes it, e.g. `ListLabelGroups`).
@@ -44,13 +45,19 @@ impl Client {
         options: &CallOptions,
     ) -> Result<Value, CallError> {
         let response: Value = self.send_params(op, params, options).await?;
-        project_response(op, response).map_err(|why| {
+        project_response(op, &response).map_err(|why| {
             Error::Decode(DecodeError {
                 operation: op.id,
                 status: 200,
                 content_type: None,
                 kind: DecodeErrorKind::Shape(why),
-                snippet: String::new(),
+                // Quoted with secret fields scrubbed.
+                snippet: crate::redact::snippet(
+                    response.to_string().as_bytes(),
+                    SNIPPET_CHARS,
+                    &[],
+                    &op.secret_names(),
+                ),
                 headers: Default::default(),
             })
         })
@@ -115,11 +122,11 @@ pub fn path<'v>(value: &'v Value, dotted: &str) -> Option<&'v Value> {
 
 /// Keeps the declared fields of a successful response, each of the declared type; anything
 /// else is what a decode error of the generated type would say.
-fn project_response(op: &'static OperationDescriptor, response: Value) -> Result<Value, String> {
+fn project_response(op: &'static OperationDescriptor, response: &Value) -> Result<Value, String> {
     let Value::Object(object) = response else {
         return Err("the response is not a JSON object".into());
     };
-    schema::check_fields(op.response, &object, "", schema::Mode::Decode)
+    schema::check_fields(op.response, object, "", schema::Mode::Decode)
         .map(Value::Object)
         .map_err(|e| format!("`{}` {}", e.field, e.problem))
 }

@@ -24,9 +24,9 @@ macro_rules! client_facade {
         impl Client {
             /// Configures a client: a server by name or any base URL, a token provider,
             /// timeouts, retries, a body cap.
-            pub fn builder() -> $crate::ClientBuilder<Client> {
+            pub fn builder() -> ClientBuilder {
                 static OTHERS: &[&$crate::ServiceDescriptor] = &[$(&$other),*];
-                $crate::ClientBuilder::new(&$service).other_services(OTHERS)
+                ClientBuilder($crate::ClientBuilder::new(&$service).other_services(OTHERS))
             }
 
             /// The runtime client underneath.
@@ -38,6 +38,44 @@ macro_rules! client_facade {
             /// another organization of a third-party app.
             pub fn with_token_provider(&self, provider: impl $crate::TokenProvider) -> Client {
                 Client(self.0.with_token_provider(provider))
+            }
+        }
+
+        /// Configures a [`Client`]: the runtime's [`ClientBuilder`]($crate::ClientBuilder) with,
+        /// besides its methods, a `<service>_base_url` method per other service of the spec.
+        #[derive(Debug)]
+        pub struct ClientBuilder($crate::ClientBuilder<Client>);
+
+        $crate::__forward_builder! {
+            limits(limits: $crate::Limits);
+            limit_store(store: std::sync::Arc<dyn $crate::LimitStore>);
+            server(name: impl Into<String>);
+            base_url(url: impl Into<String>);
+            service_base_url(service_id: impl Into<String>, url: impl Into<String>);
+            connect_timeout(d: std::time::Duration);
+            timeout(d: std::time::Duration);
+            retry(policy: $crate::RetryPolicy);
+            user_agent(ua: impl Into<String>);
+            token_provider(provider: impl $crate::TokenProvider);
+            shared_token_provider(provider: std::sync::Arc<dyn $crate::TokenProvider>);
+            access_token(token: impl Into<String>);
+            max_response_bytes(n: usize);
+            allow_insecure_http(allow: bool);
+            transport(transport: impl $crate::transport::Transport);
+            timer(timer: impl $crate::time::Timer);
+            retry_classifier(classifier: impl $crate::retry::RetryClassifier);
+            interceptor(interceptor: impl $crate::Interceptor);
+        }
+
+        impl ClientBuilder {
+            /// The client, or why it cannot be built (see [`ClientBuilder::build`]($crate::ClientBuilder::build)).
+            pub fn build(self) -> Result<Client, $crate::BuildError> {
+                self.0.build()
+            }
+
+            /// The runtime's builder underneath.
+            pub fn into_runtime(self) -> $crate::ClientBuilder<Client> {
+                self.0
             }
         }
 
@@ -167,6 +205,23 @@ macro_rules! client_facade {
             pub fn items(self) -> impl Iterator<Item = Result<O::Item, $crate::Error<O::ErrorCode>>> {
                 self.client.0.items::<O>(self.request)
             }
+        }
+    };
+}
+
+/// The methods of a generated `ClientBuilder`, each handing its arguments to the runtime's
+/// builder of the same name (whose documentation it links).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __forward_builder {
+    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {
+        impl ClientBuilder {
+            $(
+                #[doc = concat!("See [`ClientBuilder::", stringify!($name), "`](dingtalk_runtime::ClientBuilder::", stringify!($name), ").")]
+                pub fn $name(self, $($arg: $ty),*) -> Self {
+                    ClientBuilder(self.0.$name($($arg),*))
+                }
+            )*
         }
     };
 }

@@ -226,6 +226,83 @@ pub struct ErrorCodeInfo {
     pub param: Option<&'static str>,
     /// The HTTP status the code comes with (the new API's error envelope).
     pub status: Option<u16>,
+    /// What the code means to the machinery around the client (global codes only).
+    pub role: Option<ErrorRole>,
+}
+
+/// What a service's global error code means to the machinery around the client: which code a
+/// server of the service (the fake one included) answers for a missing token, a busy system, a
+/// rate limit, a bad parameter. Given in the spec (`role:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorRole {
+    /// No token, or one the server never issued.
+    TokenMissing,
+    /// A token that expired or was revoked.
+    TokenExpired,
+    /// A parameter is missing or breaks a constraint.
+    InvalidParameter,
+    /// The system is busy; try again.
+    Busy,
+    /// A service behind the API is busy (the old OAPI's 15 with `sub_code` `isp.-1`).
+    BusyRemote,
+    /// The API's global rate limit.
+    ApiRateLimited,
+    /// The app's rate limit for the API.
+    AppRateLimited,
+    /// The organization's monthly quota is used up.
+    QuotaExhausted,
+}
+
+/// Whose token an issuer gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenKind {
+    /// An internal app's, from its key and secret.
+    App,
+    /// A third-party app's, for one authorizing organization.
+    Corp,
+}
+
+/// What a token request's parameter carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Credential {
+    AppKey,
+    AppSecret,
+    SuiteKey,
+    SuiteSecret,
+    CorpId,
+    SuiteTicket,
+    /// The signing time, Unix milliseconds.
+    Timestamp,
+    /// Base64 of HMAC-SHA256(key = suite secret, `timestamp + "\n" + suite ticket`).
+    Signature,
+}
+
+/// An operation that issues a service's access tokens, as the spec's `tokens:` describes it:
+/// token providers call it, and the fake server answers it, from this description alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenIssuer {
+    pub kind: TokenKind,
+    /// The operation's id (`GetToken`, `oauth2_1_0.GetAccessToken`).
+    pub operation: &'static str,
+    /// Which parameter (wire name) carries which credential.
+    pub params: &'static [(Credential, &'static str)],
+    /// The response field of the token.
+    pub token: &'static str,
+    /// The response field of the token's lifetime, in seconds.
+    pub expires_in: &'static str,
+    /// The code answered for unknown credentials; the service's `InvalidParameter` code when
+    /// `None`.
+    pub refused: Option<Code<'static>>,
+}
+
+impl TokenIssuer {
+    /// The parameter carrying `credential`, if the operation takes it.
+    pub fn param(&self, credential: Credential) -> Option<&'static str> {
+        self.params.iter().find(|(c, _)| *c == credential).map(|(_, name)| *name)
+    }
 }
 
 impl ErrorCodeInfo {
@@ -237,7 +314,7 @@ impl ErrorCodeInfo {
         solution: &'static str,
         class: ErrorClass,
     ) -> Self {
-        ErrorCodeInfo { code: Code::Num(code), name, message, solution, class, param: None, status: None }
+        ErrorCodeInfo { code: Code::Num(code), name, message, solution, class, param: None, status: None, role: None }
     }
 
     /// A documented string code of the new API, answered with HTTP `status`.
@@ -249,12 +326,27 @@ impl ErrorCodeInfo {
         solution: &'static str,
         class: ErrorClass,
     ) -> Self {
-        ErrorCodeInfo { code: Code::Str(code), name, message, solution, class, param: None, status: Some(status) }
+        ErrorCodeInfo {
+            code: Code::Str(code),
+            name,
+            message,
+            solution,
+            class,
+            param: None,
+            status: Some(status),
+            role: None,
+        }
     }
 
     /// Ties the code to the parameter whose invalid value it reports.
     pub const fn param(mut self, param: &'static str) -> Self {
         self.param = Some(param);
+        self
+    }
+
+    /// Gives the code a role (see [`ErrorRole`]).
+    pub const fn role(mut self, role: ErrorRole) -> Self {
+        self.role = Some(role);
         self
     }
 }
@@ -384,6 +476,8 @@ pub struct ServiceDescriptor {
     /// Error codes any operation may return.
     pub errors: &'static [ErrorCodeInfo],
     pub sub_code_classes: &'static [SubCodeClass],
+    /// The operations that issue the service's tokens.
+    pub tokens: &'static [TokenIssuer],
 }
 
 impl ServiceDescriptor {
@@ -401,6 +495,16 @@ impl ServiceDescriptor {
     /// The class `sub_code` gives `code`, when the spec says it changes it.
     pub fn sub_code_class(&self, code: i64, sub_code: &str) -> Option<ErrorClass> {
         self.sub_code_classes.iter().find(|s| s.code == code && s.sub_code == sub_code).map(|s| s.class)
+    }
+
+    /// The global code with this role, if the spec gives one.
+    pub fn code_for(&self, role: ErrorRole) -> Option<&'static ErrorCodeInfo> {
+        self.errors.iter().find(|e| e.role == Some(role))
+    }
+
+    /// The operation that issues tokens of `kind`, if the spec names one.
+    pub fn token_issuer(&self, kind: TokenKind) -> Option<&'static TokenIssuer> {
+        self.tokens.iter().find(|t| t.kind == kind)
     }
 
     /// How a client should react to `code` (and its `sub_code`).
@@ -424,7 +528,7 @@ pub struct MockInfo {
     pub object_key: Option<&'static str>,
     /// Where the result goes in the response: a dotted path (`result.list`).
     pub result: Option<&'static str>,
-    pub not_found: Option<i64>,
+    pub not_found: Option<Code<'static>>,
     /// List and count: keep objects whose `field` equals (or, for a list field, contains) the
     /// value of the parameter `param`.
     pub filter: Option<MockFilter>,

@@ -228,9 +228,17 @@ pub trait Protocol: Sync + fmt::Debug {
     /// another and tries once more.
     fn token_rejected(&self, error: &CallError) -> bool;
 
-    /// How a server of this generation answers an API error `code` of `op` (with the spec's
-    /// status for it, else `fallback_status`).
-    fn write_error(&self, op: &OperationDescriptor, code: Code<'_>, message: &str, request_id: &str) -> Written;
+    /// How a server of this generation answers an API error `code` of `op` (with the status
+    /// the spec gives the code, where the generation has statuses), and the `sub_code` with its
+    /// message where the generation has sub-codes.
+    fn write_error(
+        &self,
+        op: &OperationDescriptor,
+        code: Code<'_>,
+        message: &str,
+        sub_code: Option<(&str, &str)>,
+        request_id: &str,
+    ) -> Written;
 
     /// How a server of this generation answers an error about the HTTP exchange itself (no such
     /// path or method, a body too large): `code` is a name (`NotFound`) for generations with
@@ -311,12 +319,23 @@ impl Protocol for ErrcodeProtocol {
         matches!(error, Error::Api(api) if api.class() == ErrorClass::TokenInvalid)
     }
 
-    fn write_error(&self, _op: &OperationDescriptor, code: Code<'_>, message: &str, request_id: &str) -> Written {
+    fn write_error(
+        &self,
+        _op: &OperationDescriptor,
+        code: Code<'_>,
+        message: &str,
+        sub_code: Option<(&str, &str)>,
+        request_id: &str,
+    ) -> Written {
         let code = match code {
             Code::Num(n) => Value::from(n),
             Code::Str(s) => Value::from(s),
         };
-        let body = serde_json::json!({"errcode": code, "errmsg": message, "request_id": request_id});
+        let mut body = serde_json::json!({"errcode": code, "errmsg": message, "request_id": request_id});
+        if let Some((sub_code, sub_msg)) = sub_code {
+            body["sub_code"] = Value::from(sub_code);
+            body["sub_msg"] = Value::from(sub_msg);
+        }
         Written { status: 200, body }
     }
 
@@ -324,10 +343,13 @@ impl Protocol for ErrcodeProtocol {
         Written { status, body: serde_json::json!({"errcode": status, "errmsg": message}) }
     }
 
+    /// `errcode` 0 and `errmsg` "ok" first, the fields, and a fresh `request_id` (whatever the
+    /// fields held).
     fn write_success(&self, fields: Map<String, Value>, request_id: &str) -> Written {
         let mut body = Map::new();
         body.insert("errcode".into(), Value::from(0));
-        body.extend(fields);
+        body.insert("errmsg".into(), Value::from("ok"));
+        body.extend(fields.into_iter().filter(|(k, _)| k != "errcode" && k != "request_id"));
         body.insert("request_id".into(), Value::from(request_id));
         Written { status: 200, body: Value::Object(body) }
     }
@@ -373,7 +395,14 @@ impl Protocol for StatusProtocol {
         }
     }
 
-    fn write_error(&self, op: &OperationDescriptor, code: Code<'_>, message: &str, request_id: &str) -> Written {
+    fn write_error(
+        &self,
+        op: &OperationDescriptor,
+        code: Code<'_>,
+        message: &str,
+        _sub_code: Option<(&str, &str)>,
+        request_id: &str,
+    ) -> Written {
         let status = op.error(code).and_then(|e| e.status).unwrap_or(400);
         let code = code.to_string();
         Written { status, body: serde_json::json!({"code": code, "message": message, "requestid": request_id}) }

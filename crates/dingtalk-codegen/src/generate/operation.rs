@@ -531,7 +531,14 @@ pub fn mock_descriptor(op: &Operation) -> TokenStream {
             let param = opt_str(m.param.as_deref());
             let object_key = opt_str(m.object_key.as_deref());
             let result = opt_str(m.result.as_deref());
-            let not_found = super::opt_int(m.not_found);
+            let not_found = match &m.not_found {
+                Some(CodeValue::Num(n)) => {
+                    let n = super::int(*n);
+                    quote! { Some(rt::Code::Num(#n)) }
+                }
+                Some(CodeValue::Str(c)) => quote! { Some(rt::Code::Str(#c)) },
+                None => quote! { None },
+            };
             let filter = match &m.filter {
                 Some(f) => {
                     let (p, fld) = (&f.param, &f.field);

@@ -25,9 +25,30 @@ pub fn code_enum_ident(service: &Service) -> Ident {
 
 pub fn generate(spec: &Spec) -> TokenStream {
     let services = spec.services.iter().map(|s| one(spec, s));
+    let primary = spec.primary().id.clone();
+    // `api_base_url(..)` and the like: the base URL of each other service, by its id.
+    let url_methods = spec.services.iter().filter(|s| s.id != primary).map(|s| {
+        let method = format_ident!("{}_base_url", s.id);
+        let id = &s.id;
+        let default = s.servers.iter().find(|v| v.default).map(|v| v.url.as_str()).unwrap_or_default();
+        let doc = format!(
+            " The base URL of {} (service `{id}`, default `{default}`): its operations go there. Shorthand for `service_base_url(\"{id}\", url)`.",
+            s.name
+        );
+        quote! {
+            #[doc = #doc]
+            pub fn #method(self, url: impl Into<String>) -> Self {
+                self.service_base_url(#id, url)
+            }
+        }
+    });
     quote! {
         use dingtalk_runtime as rt;
         #(#services)*
+
+        impl super::ClientBuilder {
+            #(#url_methods)*
+        }
     }
 }
 
@@ -55,6 +76,37 @@ fn one(spec: &Spec, service: &Service) -> TokenStream {
             Some(quote! { rt::SubCodeClass { code: #code, sub_code: #sub, class: #class } })
         })
     });
+    let tokens = service.tokens.iter().map(|t| {
+        let kind = format_ident!("{}", t.kind.variant());
+        // The operation's id: `group.Name` for a service whose names are scoped to groups.
+        let operation = match t.operation.split_once('.') {
+            Some((_, name)) if !service.by_group => name.to_owned(),
+            _ => t.operation.clone(),
+        };
+        let (token, expires_in) = (&t.token, &t.expires_in);
+        let params = t.params.iter().map(|(role, name, _)| {
+            let role = format_ident!("{}", role.variant());
+            quote! { (rt::Credential::#role, #name) }
+        });
+        let refused = match &t.refused {
+            Some(CodeValue::Num(n)) => {
+                let n = super::int(*n);
+                quote! { Some(rt::Code::Num(#n)) }
+            }
+            Some(CodeValue::Str(c)) => quote! { Some(rt::Code::Str(#c)) },
+            None => quote! { None },
+        };
+        quote! {
+            rt::TokenIssuer {
+                kind: rt::TokenKind::#kind,
+                operation: #operation,
+                params: &[ #(#params),* ],
+                token: #token,
+                expires_in: #expires_in,
+                refused: #refused,
+            }
+        }
+    });
     let (id, service_name) = (&service.id, &service.name);
     let service_doc = super::docs::lines(&format!("{}\n\n{}", service.name, service.description));
     let ident = static_ident(spec, service);
@@ -71,6 +123,7 @@ fn one(spec: &Spec, service: &Service) -> TokenStream {
             envelope: #envelope,
             errors: &[ #(#codes),* ],
             sub_code_classes: &[ #(#sub_codes),* ],
+            tokens: &[ #(#tokens),* ],
         };
 
         #code_enum
@@ -150,14 +203,18 @@ pub fn error_info(e: &crate::model::ErrorCode, param: &Option<String>) -> TokenS
     let (name, message, solution) = (&e.name, &e.message, &e.solution);
     let class = class_tokens(e.class.unwrap_or(ErrorClass::NotRetryable));
     let param = param.as_ref().map(|p| quote! { .param(#p) });
+    let role = e.role.map(|r| {
+        let r = format_ident!("{}", r.variant());
+        quote! { .role(rt::ErrorRole::#r) }
+    });
     match &e.code {
         CodeValue::Num(n) => {
             let code = super::int(*n);
-            quote! { rt::ErrorCodeInfo::new(#code, #name, #message, #solution, #class) #param }
+            quote! { rt::ErrorCodeInfo::new(#code, #name, #message, #solution, #class) #param #role }
         }
         CodeValue::Str(code) => {
             let status = proc_macro2::Literal::u16_unsuffixed(e.status.unwrap_or(400));
-            quote! { rt::ErrorCodeInfo::named(#code, #status, #name, #message, #solution, #class) #param }
+            quote! { rt::ErrorCodeInfo::named(#code, #status, #name, #message, #solution, #class) #param #role }
         }
     }
 }

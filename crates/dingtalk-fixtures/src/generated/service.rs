@@ -145,6 +145,7 @@ pub static SERVICE: rt::ServiceDescriptor = rt::ServiceDescriptor {
             class: rt::ErrorClass::TokenInvalid,
         },
     ],
+    tokens: &[],
 };
 /// Fixture REST service
 ///
@@ -181,6 +182,7 @@ pub static REST_SERVICE: rt::ServiceDescriptor = rt::ServiceDescriptor {
         ),
     ],
     sub_code_classes: &[],
+    tokens: &[],
 };
 /** The error codes of Fixture REST service, plus `Unknown` keeping any other code as DingTalk sent it.
 
@@ -230,5 +232,11 @@ impl rt::ApiErrorCode for RestCode {
 impl std::fmt::Display for RestCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         rt::ApiErrorCode::fmt_code(self, f)
+    }
+}
+impl super::ClientBuilder {
+    /// The base URL of Fixture REST service (service `rest`, default `https://rest.example.com`): its operations go there. Shorthand for `service_base_url("rest", url)`.
+    pub fn rest_base_url(self, url: impl Into<String>) -> Self {
+        self.service_base_url("rest", url)
     }
 }

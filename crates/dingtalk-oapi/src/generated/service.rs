@@ -34,19 +34,21 @@ pub static SERVICE: rt::ServiceDescriptor = rt::ServiceDescriptor {
     envelope: rt::ErrorEnvelope::Errcode,
     errors: &[
         rt::ErrorCodeInfo::new(
-            -1,
-            "system_busy",
-            "System busy",
-            "Try again later (at most 3 times).",
-            rt::ErrorClass::Retryable,
-        ),
+                -1,
+                "system_busy",
+                "System busy",
+                "Try again later (at most 3 times).",
+                rt::ErrorClass::Retryable,
+            )
+            .role(rt::ErrorRole::Busy),
         rt::ErrorCodeInfo::new(
-            15,
-            "remote_service_error",
-            "Remote service error; see `sub_code`",
-            "Check `sub_code` and `sub_msg`.",
-            rt::ErrorClass::NotRetryable,
-        ),
+                15,
+                "remote_service_error",
+                "Remote service error; see `sub_code`",
+                "Check `sub_code` and `sub_msg`.",
+                rt::ErrorClass::NotRetryable,
+            )
+            .role(rt::ErrorRole::BusyRemote),
         rt::ErrorCodeInfo::new(
             88,
             "business_error",
@@ -62,12 +64,13 @@ pub static SERVICE: rt::ServiceDescriptor = rt::ServiceDescriptor {
             rt::ErrorClass::TokenInvalid,
         ),
         rt::ErrorCodeInfo::new(
-            33009,
-            "invalid_token",
-            "Invalid tokenGrantType",
-            "Check whether the access_token is correct.",
-            rt::ErrorClass::TokenInvalid,
-        ),
+                33009,
+                "invalid_token",
+                "Invalid tokenGrantType",
+                "Check whether the access_token is correct.",
+                rt::ErrorClass::TokenInvalid,
+            )
+            .role(rt::ErrorRole::TokenMissing),
         rt::ErrorCodeInfo::new(
             40001,
             "invalid_credential",
@@ -76,12 +79,13 @@ pub static SERVICE: rt::ServiceDescriptor = rt::ServiceDescriptor {
             rt::ErrorClass::TokenInvalid,
         ),
         rt::ErrorCodeInfo::new(
-            40014,
-            "invalid_access_token",
-            "Invalid access_token",
-            "Get a new access_token (an expired token also returns this code).",
-            rt::ErrorClass::TokenInvalid,
-        ),
+                40014,
+                "invalid_access_token",
+                "Invalid access_token",
+                "Get a new access_token (an expired token also returns this code).",
+                rt::ErrorClass::TokenInvalid,
+            )
+            .role(rt::ErrorRole::TokenExpired),
         rt::ErrorCodeInfo::new(
             42001,
             "access_token_expired",
@@ -90,26 +94,29 @@ pub static SERVICE: rt::ServiceDescriptor = rt::ServiceDescriptor {
             rt::ErrorClass::TokenInvalid,
         ),
         rt::ErrorCodeInfo::new(
-            40035,
-            "invalid_parameter",
-            "Invalid parameter",
-            "Check the parameters against the API's documentation.",
-            rt::ErrorClass::NotRetryable,
-        ),
+                40035,
+                "invalid_parameter",
+                "Invalid parameter",
+                "Check the parameters against the API's documentation.",
+                rt::ErrorClass::NotRetryable,
+            )
+            .role(rt::ErrorRole::InvalidParameter),
         rt::ErrorCodeInfo::new(
-            90002,
-            "rate_limited",
-            "The API's global rate limit was hit",
-            "Back off exponentially (1 s, 2 s, 4 s) and retry.",
-            rt::ErrorClass::RateLimited,
-        ),
+                90002,
+                "rate_limited",
+                "The API's global rate limit was hit",
+                "Back off exponentially (1 s, 2 s, 4 s) and retry.",
+                rt::ErrorClass::RateLimited,
+            )
+            .role(rt::ErrorRole::ApiRateLimited),
         rt::ErrorCodeInfo::new(
-            90018,
-            "app_rate_limited",
-            "The app exceeded its calls per second for this API",
-            "Back off and retry; keep under the limit (20 per second for a standard organization) with the client's rate limiter.",
-            rt::ErrorClass::RateLimited,
-        ),
+                90018,
+                "app_rate_limited",
+                "The app exceeded its calls per second for this API",
+                "Back off and retry; keep under the limit (20 per second for a standard organization) with the client's rate limiter.",
+                rt::ErrorClass::RateLimited,
+            )
+            .role(rt::ErrorRole::AppRateLimited),
         rt::ErrorCodeInfo::new(
             90019,
             "third_party_rate_limited",
@@ -118,12 +125,13 @@ pub static SERVICE: rt::ServiceDescriptor = rt::ServiceDescriptor {
             rt::ErrorClass::RateLimited,
         ),
         rt::ErrorCodeInfo::new(
-            90020,
-            "monthly_quota_exhausted",
-            "The monthly call quota is used up",
-            "Do not retry; wait for the next month or raise the quota.",
-            rt::ErrorClass::NotRetryable,
-        ),
+                90020,
+                "monthly_quota_exhausted",
+                "The monthly call quota is used up",
+                "Do not retry; wait for the next month or raise the quota.",
+                rt::ErrorClass::NotRetryable,
+            )
+            .role(rt::ErrorRole::QuotaExhausted),
     ],
     sub_code_classes: &[
         rt::SubCodeClass {
@@ -150,6 +158,33 @@ pub static SERVICE: rt::ServiceDescriptor = rt::ServiceDescriptor {
             code: 88,
             sub_code: "33001",
             class: rt::ErrorClass::TokenInvalid,
+        },
+    ],
+    tokens: &[
+        rt::TokenIssuer {
+            kind: rt::TokenKind::App,
+            operation: "GetToken",
+            params: &[
+                (rt::Credential::AppKey, "appkey"),
+                (rt::Credential::AppSecret, "appsecret"),
+            ],
+            token: "access_token",
+            expires_in: "expires_in",
+            refused: Some(rt::Code::Num(40089)),
+        },
+        rt::TokenIssuer {
+            kind: rt::TokenKind::Corp,
+            operation: "GetCorpToken",
+            params: &[
+                (rt::Credential::SuiteKey, "accessKey"),
+                (rt::Credential::CorpId, "auth_corpid"),
+                (rt::Credential::SuiteTicket, "suiteTicket"),
+                (rt::Credential::Timestamp, "timestamp"),
+                (rt::Credential::Signature, "signature"),
+            ],
+            token: "access_token",
+            expires_in: "expires_in",
+            refused: None,
         },
     ],
 };
@@ -180,21 +215,23 @@ pub static API_SERVICE: rt::ServiceDescriptor = rt::ServiceDescriptor {
     envelope: rt::ErrorEnvelope::HttpStatus,
     errors: &[
         rt::ErrorCodeInfo::named(
-            "InvalidAuthentication",
-            401,
-            "invalid_authentication",
-            "The access token is invalid or expired",
-            "Get a new access token (the client refreshes it and retries once).",
-            rt::ErrorClass::TokenInvalid,
-        ),
+                "InvalidAuthentication",
+                401,
+                "invalid_authentication",
+                "The access token is invalid or expired",
+                "Get a new access token (the client refreshes it and retries once).",
+                rt::ErrorClass::TokenInvalid,
+            )
+            .role(rt::ErrorRole::TokenExpired),
         rt::ErrorCodeInfo::named(
-            "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi",
-            403,
-            "qps_limit_for_appkey_and_api",
-            "The app exceeded its calls per second for this API",
-            "Back off and retry; keep under the limit (20 per second for a standard organization) with the client's rate limiter.",
-            rt::ErrorClass::RateLimited,
-        ),
+                "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi",
+                403,
+                "qps_limit_for_appkey_and_api",
+                "The app exceeded its calls per second for this API",
+                "Back off and retry; keep under the limit (20 per second for a standard organization) with the client's rate limiter.",
+                rt::ErrorClass::RateLimited,
+            )
+            .role(rt::ErrorRole::AppRateLimited),
         rt::ErrorCodeInfo::named(
             "Forbidden.AccessDenied.QpsLimitForSuitekeyAndOrgAndApi",
             403,
@@ -204,31 +241,60 @@ pub static API_SERVICE: rt::ServiceDescriptor = rt::ServiceDescriptor {
             rt::ErrorClass::RateLimited,
         ),
         rt::ErrorCodeInfo::named(
-            "Forbidden.AccessDenied.QpsLimitForApi",
-            403,
-            "qps_limit_for_api",
-            "The API's global rate limit was hit",
-            "Back off exponentially (1 s, 2 s, 4 s) and retry.",
-            rt::ErrorClass::RateLimited,
-        ),
+                "Forbidden.AccessDenied.QpsLimitForApi",
+                403,
+                "qps_limit_for_api",
+                "The API's global rate limit was hit",
+                "Back off exponentially (1 s, 2 s, 4 s) and retry.",
+                rt::ErrorClass::RateLimited,
+            )
+            .role(rt::ErrorRole::ApiRateLimited),
         rt::ErrorCodeInfo::named(
-            "Forbidden.AccessDenied.ApiCountLimitForOrg",
-            403,
-            "api_count_limit_for_org",
-            "The monthly call quota is used up",
-            "Do not retry; wait for the next month or raise the quota.",
-            rt::ErrorClass::NotRetryable,
-        ),
+                "Forbidden.AccessDenied.ApiCountLimitForOrg",
+                403,
+                "api_count_limit_for_org",
+                "The monthly call quota is used up",
+                "Do not retry; wait for the next month or raise the quota.",
+                rt::ErrorClass::NotRetryable,
+            )
+            .role(rt::ErrorRole::QuotaExhausted),
         rt::ErrorCodeInfo::named(
-            "InvalidParameter",
-            400,
-            "invalid_parameter",
-            "A parameter is missing or invalid",
-            "Check the parameters against the operation's documentation.",
-            rt::ErrorClass::NotRetryable,
-        ),
+                "InvalidParameter",
+                400,
+                "invalid_parameter",
+                "A parameter is missing or invalid",
+                "Check the parameters against the operation's documentation.",
+                rt::ErrorClass::NotRetryable,
+            )
+            .role(rt::ErrorRole::InvalidParameter),
     ],
     sub_code_classes: &[],
+    tokens: &[
+        rt::TokenIssuer {
+            kind: rt::TokenKind::App,
+            operation: "oauth2_1_0.GetAccessToken",
+            params: &[
+                (rt::Credential::AppKey, "appKey"),
+                (rt::Credential::AppSecret, "appSecret"),
+            ],
+            token: "accessToken",
+            expires_in: "expireIn",
+            refused: None,
+        },
+        rt::TokenIssuer {
+            kind: rt::TokenKind::Corp,
+            operation: "oauth2_1_0.GetCorpAccessToken",
+            params: &[
+                (rt::Credential::SuiteKey, "suiteKey"),
+                (rt::Credential::SuiteSecret, "suiteSecret"),
+                (rt::Credential::CorpId, "authCorpId"),
+                (rt::Credential::SuiteTicket, "suiteTicket"),
+            ],
+            token: "accessToken",
+            expires_in: "expireIn",
+            refused: None,
+        },
+    ],
 };
 /** The error codes of DingTalk API, plus `Unknown` keeping any other code as DingTalk sent it.
 
@@ -302,5 +368,11 @@ impl rt::ApiErrorCode for ApiCode {
 impl std::fmt::Display for ApiCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         rt::ApiErrorCode::fmt_code(self, f)
+    }
+}
+impl super::ClientBuilder {
+    /// The base URL of DingTalk API (service `api`, default `https://api.dingtalk.com`): its operations go there. Shorthand for `service_base_url("api", url)`.
+    pub fn api_base_url(self, url: impl Into<String>) -> Self {
+        self.service_base_url("api", url)
     }
 }

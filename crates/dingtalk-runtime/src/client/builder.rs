@@ -61,6 +61,28 @@ pub struct ClientBuilder<T = Client> {
     interceptors: Vec<Arc<dyn Interceptor>>,
 }
 
+impl<T> std::fmt::Debug for ClientBuilder<T> {
+    /// The settings, with base URLs as scrubbed text and the token provider as it shows itself
+    /// (providers never show secrets).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = |u: &String| scrub(u, &[], &[]);
+        f.debug_struct("ClientBuilder")
+            .field("service", &self.service.id)
+            .field("server", &self.server)
+            .field("base_url", &self.base_url.as_ref().map(url))
+            .field("service_urls", &self.service_urls.iter().map(|(id, u)| (id, url(u))).collect::<Vec<_>>())
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("tokens", &self.tokens)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("limits", &self.limits)
+            .field("transport", &self.transport)
+            .field("interceptors", &self.interceptors)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<T: From<Client>> ClientBuilder<T> {
     /// A builder for a client of `service`, with the defaults: the service's default server,
     /// 15 s to connect, 30 s per attempt, [`RetryPolicy::default`], an 8 MiB body cap.
@@ -157,13 +179,6 @@ impl<T: From<Client>> ClientBuilder<T> {
         self.service_urls.retain(|(s, _)| *s != id);
         self.service_urls.push((id, url.into()));
         self
-    }
-
-    /// The base URL of DingTalk's new API (the service `api`, default
-    /// `https://api.dingtalk.com`), as [`base_url`](Self::base_url) sets the old OAPI's:
-    /// shorthand for `service_base_url("api", url)`.
-    pub fn api_base_url(self, url: impl Into<String>) -> Self {
-        self.service_base_url("api", url)
     }
 
     /// Time to establish a connection (default 15 s).
@@ -275,6 +290,7 @@ impl<T: From<Client>> ClientBuilder<T> {
                 service: self.service,
                 transport,
                 base_url,
+                base_url_given: self.base_url.is_some(),
                 service_urls,
                 retry: self.retry,
                 classifier: self.classifier,

@@ -42,6 +42,8 @@ pub(crate) struct Inner {
     pub(crate) service: &'static ServiceDescriptor,
     pub(crate) transport: Arc<dyn Transport>,
     pub(crate) base_url: Url,
+    /// Whether `base_url` was given (`base_url(..)`), not a server of the spec.
+    pub(crate) base_url_given: bool,
     /// Base URLs of other services (by service id) set on the builder.
     pub(crate) service_urls: Vec<(String, Url)>,
     pub(crate) retry: RetryPolicy,
@@ -92,6 +94,16 @@ impl Client {
         service.default_server().and_then(|s| Url::parse(s.url).ok()).unwrap_or_else(|| self.inner.base_url.clone())
     }
 
+    /// Whether calls of `service` go to a base URL given on the builder (`base_url`,
+    /// `service_base_url`) rather than a server of the spec: a tool pointed at a test server
+    /// refuses calls that would go to DingTalk itself.
+    pub fn has_given_base_url(&self, service: &'static ServiceDescriptor) -> bool {
+        if service.id == self.inner.service.id {
+            return self.inner.base_url_given;
+        }
+        self.inner.service_urls.iter().any(|(id, _)| id == service.id)
+    }
+
     /// The service the client was built for.
     pub fn service(&self) -> &'static ServiceDescriptor {
         self.inner.service
@@ -106,6 +118,7 @@ impl Client {
                 service: inner.service,
                 transport: inner.transport.clone(),
                 base_url: inner.base_url.clone(),
+                base_url_given: inner.base_url_given,
                 service_urls: inner.service_urls.clone(),
                 retry: inner.retry.clone(),
                 classifier: inner.classifier.clone(),
