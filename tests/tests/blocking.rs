@@ -37,9 +37,9 @@ fn blocking_calls_reach_the_new_api_through_its_groups() {
         dingtalk_oapi::Client::builder().api_base_url(server.url()).access_token("tok-blocking").build().unwrap(),
     )
     .unwrap();
-    let user = client.contact_1_0().get_user().union_id("b1").send().unwrap();
+    let user = client.contact_1_0().get_user("b1").send().unwrap();
     assert_eq!(user.union_id.as_deref(), Some("b1"));
-    let err = client.contact_1_0().get_user().send().unwrap_err();
+    let err = client.execute(dingtalk_oapi::contact_1_0::GetUserRequest::new()).unwrap_err();
     assert!(matches!(err, Error::Validation(_)));
     drop(server);
 }

@@ -17,28 +17,28 @@ async fn setup() -> (MockServer, Client) {
 #[tokio::test]
 async fn users_by_id_and_by_mobile() {
     let (_server, client) = setup().await;
-    let user = client.get_user().userid("manager01").send().await.expect("GetUser");
+    let user = client.get_user("manager01").send().await.expect("GetUser");
     let detail = user.result.expect("a result");
     assert_eq!(detail.name.as_deref(), Some("Li Wei"));
     assert_eq!(detail.dept_id_list, [2]);
 
-    let err = client.get_user().userid("nobody").send().await.expect_err("unknown user");
+    let err = client.get_user("nobody").send().await.expect_err("unknown user");
     assert_eq!(err.code(), Some(GetUserErrorCode::UserNotFound), "{err}");
 
-    let found = client.get_user_by_mobile().mobile("13800000001").send().await.expect("GetUserByMobile");
+    let found = client.get_user_by_mobile("13800000001").send().await.expect("GetUserByMobile");
     assert_eq!(found.result.and_then(|r| r.userid).as_deref(), Some("manager01"));
 }
 
 #[tokio::test]
 async fn department_members_and_counts() {
     let (_server, client) = setup().await;
-    let ids = client.list_user_ids().dept_id(5).send().await.expect("ListUserIds");
+    let ids = client.list_user_ids(5).send().await.expect("ListUserIds");
     assert_eq!(ids.result.expect("result").userid_list, ["user01", "user04"]);
 
-    let err = client.list_user_ids().dept_id(99).send().await.expect_err("unknown department");
+    let err = client.list_user_ids(99).send().await.expect_err("unknown department");
     assert_eq!(err.code(), Some(ListUserIdsErrorCode::DepartmentNotFound), "{err}");
 
-    let count = client.count_users().only_active(false).send().await.expect("CountUsers");
+    let count = client.count_users(false).send().await.expect("CountUsers");
     assert_eq!(count.result.and_then(|r| r.count), Some(8));
 }
 
@@ -46,7 +46,7 @@ async fn department_members_and_counts() {
 async fn cursor_pages_walk_a_department() {
     let (server, client) = setup().await;
     // Sales (2) holds manager01 and user01: two pages of one.
-    let users = client.list_users().dept_id(2).cursor(0).size(1).into_paginator().collect_all().await.expect("pages");
+    let users = client.list_users(2, 0, 1).into_paginator().collect_all().await.expect("pages");
     let ids: Vec<&str> = users.iter().filter_map(|u| u.userid.as_deref()).collect();
     assert_eq!(ids, ["manager01", "user01"]);
     let cursors: Vec<serde_json::Value> = server
@@ -57,27 +57,27 @@ async fn cursor_pages_walk_a_department() {
         .collect();
     assert_eq!(cursors, [json!(0), json!(1)], "the second page asks for the first page's next_cursor");
 
-    let page = client.list_users_simple().dept_id(5).cursor(0).size(1).send().await.expect("one page");
+    let page = client.list_users_simple(5, 0, 1).send().await.expect("one page");
     let result = page.result.expect("result");
     assert_eq!((result.has_more, result.next_cursor), (Some(true), Some(1)));
     assert_eq!(result.list[0].name.as_deref(), Some("Zhang Min"));
-    let all = client.list_users_simple().dept_id(5).cursor(0).size(100).into_paginator().collect_all().await.unwrap();
+    let all = client.list_users_simple(5, 0, 100).into_paginator().collect_all().await.unwrap();
     assert_eq!(all.len(), 2);
 }
 
 #[tokio::test]
 async fn departments_and_their_children() {
     let (_server, client) = setup().await;
-    let dept = client.get_department().dept_id(5).send().await.expect("GetDepartment");
+    let dept = client.get_department(5).send().await.expect("GetDepartment");
     let dept = dept.result.expect("result");
     assert_eq!((dept.name.as_deref(), dept.parent_id), (Some("Key Accounts"), Some(2)));
-    let err = client.get_department().dept_id(42).send().await.expect_err("unknown department");
+    let err = client.get_department(42).send().await.expect_err("unknown department");
     assert_eq!(err.code(), Some(GetDepartmentErrorCode::DepartmentNotFound), "{err}");
 
     let subs = client.list_sub_departments().dept_id(1).send().await.expect("ListSubDepartments");
     let names: Vec<&str> = subs.result.iter().filter_map(|d| d.name.as_deref()).collect();
     assert_eq!(names, ["Sales", "Purchasing", "Finance"]);
-    let ids = client.list_sub_department_ids().dept_id(2).send().await.expect("ListSubDepartmentIds");
+    let ids = client.list_sub_department_ids(2).send().await.expect("ListSubDepartmentIds");
     assert_eq!(ids.result.expect("result").dept_id_list, [5]);
 }
 
@@ -94,13 +94,13 @@ async fn contacts_must_name_known_owners_and_departments() {
             .share_dept_ids(vec![5])
             .share_user_ids(vec!["user04".to_owned()])
     };
-    client.create_contact().contact(contact()).send().await.expect("known owner and shares");
+    client.create_contact(contact()).send().await.expect("known owner and shares");
     for (bad, what) in [
         (contact().follower_user_id("ghost"), "contact.follower_user_id"),
         (contact().share_dept_ids(vec![5, 77]), "contact.share_dept_ids[1]"),
         (contact().share_user_ids(vec!["ghost".to_owned()]), "contact.share_user_ids[0]"),
     ] {
-        let err = client.create_contact().contact(bad).send().await.expect_err("refused");
+        let err = client.create_contact(bad).send().await.expect_err("refused");
         let Error::Api(api) = &err else { panic!("an API error, got {err:?}") };
         assert!(api.errmsg.contains(what), "{what}: {}", api.errmsg);
     }

@@ -33,7 +33,7 @@ fn client(server: &MockServer) -> Client {
 #[tokio::test]
 async fn path_parameters_travel_percent_encoded_and_the_token_in_a_header() {
     let server = mock().await;
-    let user = client(&server).contact_1_0().get_user().union_id("a/b c?").send().await.expect("call succeeds");
+    let user = client(&server).contact_1_0().get_user("a/b c?").send().await.expect("call succeeds");
     // The fake server echoes request values into the response fields of the same name.
     assert_eq!(user.union_id.as_deref(), Some("a/b c?"));
 
@@ -51,15 +51,7 @@ async fn path_parameters_travel_percent_encoded_and_the_token_in_a_header() {
 #[tokio::test]
 async fn a_body_is_json_with_wire_names() {
     let server = mock().await;
-    let found = client(&server)
-        .contact_1_0()
-        .search_user()
-        .query_word("li")
-        .offset(0)
-        .size(10)
-        .send()
-        .await
-        .expect("call succeeds");
+    let found = client(&server).contact_1_0().search_user(0, "li", 10).send().await.expect("call succeeds");
     assert_eq!(found.has_more, Some(true));
     let r = &server.requests()[0];
     assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/v1.0/contact/users/search"));
@@ -70,10 +62,12 @@ async fn a_body_is_json_with_wire_names() {
 #[tokio::test]
 async fn a_missing_path_parameter_is_a_validation_error_and_nothing_is_sent() {
     let server = mock().await;
-    let err = client(&server).contact_1_0().get_user().send().await.expect_err("unionId is required");
+    // The accessor takes `unionId`; a request built by hand may still lack it.
+    let request = dingtalk_oapi::contact_1_0::GetUserRequest::new();
+    let err = client(&server).execute(request).await.expect_err("unionId is required");
     assert!(matches!(err, Error::Validation(_)), "{err:?}");
     assert!(err.to_string().contains("unionId"), "{err}");
-    let err = client(&server).contact_1_0().get_user().union_id("..").send().await.expect_err("`..` is refused");
+    let err = client(&server).contact_1_0().get_user("..").send().await.expect_err("`..` is refused");
     assert!(err.to_string().contains("cannot be `..`"), "{err}");
     assert!(server.requests().is_empty());
 }
@@ -83,7 +77,7 @@ async fn a_bad_token_is_a_typed_error_with_the_string_code() {
     let server = mock().await;
     let c =
         Client::builder().api_base_url(server.url()).access_token("wrong-token").retry(fast_retry()).build().unwrap();
-    let err = c.contact_1_0().get_user().union_id("u1").send().await.expect_err("refused");
+    let err = c.contact_1_0().get_user("u1").send().await.expect_err("refused");
     assert_eq!(err.code(), Some(ApiCode::InvalidAuthentication));
     let api = err.as_api().expect("an API error");
     assert_eq!(api.status, 401);
@@ -108,7 +102,7 @@ async fn one_app_credentials_serves_both_generations_each_token_fetched_once() {
         .build()
         .unwrap();
     for _ in 0..3 {
-        c.contact_1_0().get_user().union_id("u1").send().await.expect("new API call");
+        c.contact_1_0().get_user("u1").send().await.expect("new API call");
         c.list_label_groups().send().await.expect("old API call");
     }
     let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
@@ -138,15 +132,15 @@ async fn invalid_authentication_refreshes_the_token_once_and_retries() {
         .retry(fast_retry())
         .build()
         .unwrap();
-    c.contact_1_0().get_user().union_id("u1").send().await.expect("first call");
+    c.contact_1_0().get_user("u1").send().await.expect("first call");
     server.inject("contact_1_0.GetUser", Fault::TokenExpired, 1);
-    c.contact_1_0().get_user().union_id("u1").send().await.expect("refreshed and retried");
+    c.contact_1_0().get_user("u1").send().await.expect("refreshed and retried");
     let fetches = server.requests().iter().filter(|r| r.path == "/v1.0/oauth2/accessToken").count();
     assert_eq!(fetches, 2, "one fetch, one refresh");
 
     // Expired again on the retry too: refreshed once only, then the error.
     server.inject("contact_1_0.GetUser", Fault::TokenExpired, 2);
-    let err = c.contact_1_0().get_user().union_id("u1").send().await.expect_err("second rejection is final");
+    let err = c.contact_1_0().get_user("u1").send().await.expect_err("second rejection is final");
     assert_eq!(err.code(), Some(ApiCode::InvalidAuthentication));
 }
 
@@ -155,12 +149,12 @@ async fn rate_limits_back_off_and_retry_the_monthly_quota_does_not() {
     let server = mock().await;
     let c = client(&server);
     server.inject("contact_1_0.SearchUser", Fault::RateLimited, 2);
-    c.contact_1_0().search_user().query_word("x").offset(0).size(1).send().await.expect("third attempt succeeds");
+    c.contact_1_0().search_user(0, "x", 1).send().await.expect("third attempt succeeds");
     assert_eq!(server.requests().len(), 3, "a rate limit is retried even for a write");
 
     server.clear_requests();
     server.inject("contact_1_0.GetUser", Fault::QuotaExhausted, 5);
-    let err = c.contact_1_0().get_user().union_id("u1").send().await.expect_err("quota is final");
+    let err = c.contact_1_0().get_user("u1").send().await.expect_err("quota is final");
     assert_eq!(err.code(), Some(ApiCode::ApiCountLimitForOrg));
     assert_eq!(err.as_api().map(|a| a.status), Some(403));
     assert_eq!(server.requests().len(), 1, "never retried");
@@ -172,13 +166,13 @@ async fn an_unknown_code_is_kept_and_a_5xx_is_retried_only_when_safe() {
     let c = client(&server);
     // GET: safe to repeat.
     server.inject("contact_1_0.GetUser", Fault::SystemBusy, 1);
-    c.contact_1_0().get_user().union_id("u1").send().await.expect("retried");
+    c.contact_1_0().get_user("u1").send().await.expect("retried");
     assert_eq!(server.requests().len(), 2);
 
     // POST: may have been done; not repeated. The code DingTalk sent is kept as it is.
     server.clear_requests();
     server.inject("contact_1_0.SearchUser", Fault::SystemBusy, 1);
-    let err = c.contact_1_0().search_user().query_word("x").offset(0).size(1).send().await.expect_err("503");
+    let err = c.contact_1_0().search_user(0, "x", 1).send().await.expect_err("503");
     assert_eq!(err.code(), Some(ApiCode::Unknown("ServiceUnavailable".into())));
     assert_eq!(err.code().map(|c| c.code().to_string()), Some("ServiceUnavailable".into()));
     assert_eq!(server.requests().len(), 1);
@@ -196,7 +190,7 @@ async fn the_fake_server_enforces_the_per_second_limit_with_403() {
         .unwrap();
     let mut refused = 0;
     for _ in 0..6 {
-        match c.contact_1_0().get_user().union_id("u1").send().await {
+        match c.contact_1_0().get_user("u1").send().await {
             Ok(_) => {}
             Err(e) => {
                 assert_eq!(e.code(), Some(ApiCode::QpsLimitForAppkeyAndApi), "{e}");
@@ -242,7 +236,7 @@ async fn a_third_party_app_gets_the_new_api_token_of_each_organization() {
         .build()
         .unwrap();
     for _ in 0..2 {
-        c.contact_1_0().get_user().union_id("u1").send().await.expect("new API call with a corp token");
+        c.contact_1_0().get_user("u1").send().await.expect("new API call with a corp token");
     }
     let fetches: Vec<_> = server.requests().into_iter().filter(|r| r.path == "/v1.0/oauth2/corpAccessToken").collect();
     assert_eq!(fetches.len(), 1, "fetched once, then cached");
@@ -254,7 +248,7 @@ async fn a_third_party_app_gets_the_new_api_token_of_each_organization() {
     // A wrong secret is an auth error that names no secret.
     let wrong = dingtalk_oapi::SuiteCredentials::new("suitekey1", "not-the-secret", || Some("ticket-abc".to_owned()));
     let c = Client::builder().api_base_url(server.url()).token_provider(wrong.corp("corp-1")).build().unwrap();
-    let err = c.contact_1_0().get_user().union_id("u1").send().await.expect_err("refused");
+    let err = c.contact_1_0().get_user("u1").send().await.expect_err("refused");
     assert!(matches!(err, Error::Auth(_)), "{err:?}");
     assert!(!err.to_string().contains("not-the-secret") && !err.to_string().contains("ticket-abc"), "{err}");
 }
@@ -271,7 +265,7 @@ async fn the_client_side_limiter_keeps_new_api_calls_under_the_servers_limit() {
         .unwrap();
     let calls = (0..12).map(|_| {
         let c = c.clone();
-        tokio::spawn(async move { c.contact_1_0().get_user().union_id("u1").send().await })
+        tokio::spawn(async move { c.contact_1_0().get_user("u1").send().await })
     });
     for call in calls.collect::<Vec<_>>() {
         call.await.unwrap().expect("no call is refused: the limiter waits instead");
@@ -292,7 +286,7 @@ async fn hostile_path_parameters_stay_in_their_segment() {
         ("-._~", "-._~"),
     ] {
         server.clear_requests();
-        let user = c.contact_1_0().get_user().union_id(value).send().await.unwrap_or_else(|e| panic!("{value:?}: {e}"));
+        let user = c.contact_1_0().get_user(value).send().await.unwrap_or_else(|e| panic!("{value:?}: {e}"));
         assert_eq!(user.union_id.as_deref(), Some(value), "the server read the value back");
         let r = &server.requests()[0];
         assert_eq!(r.path, format!("/v1.0/contact/users/{wire}"), "{value:?}");

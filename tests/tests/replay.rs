@@ -85,7 +85,7 @@ async fn a_refused_token_is_refreshed_once_and_the_call_repeated() {
         .push(token("t-second"))
         .push(Reply::json(200, USER));
     let client = builder(&replay).token_provider(AppCredentials::new("dingkey", "app-secret-9")).build().unwrap();
-    let user = client.contact_1_0().get_user().union_id("u1").send().await.unwrap();
+    let user = client.contact_1_0().get_user("u1").send().await.unwrap();
     assert_eq!(user.nick.as_deref(), Some("Zhang San"));
     assert_eq!(
         paths(&replay),
@@ -104,7 +104,7 @@ async fn a_refused_token_is_refreshed_once_and_the_call_repeated() {
     // Refused twice: one refresh only, then the error.
     let replay = ReplayTransport::new().push(token("a")).push(refused()).push(token("b")).push(refused());
     let client = builder(&replay).token_provider(AppCredentials::new("dingkey", "app-secret-9")).build().unwrap();
-    let err = client.contact_1_0().get_user().union_id("u1").send().await.unwrap_err();
+    let err = client.contact_1_0().get_user("u1").send().await.unwrap_err();
     assert!(matches!(&err, Error::Api(e) if e.status == 401), "{err:?}");
     assert_eq!(replay.remaining(), 0);
     assert_eq!(replay.requests().len(), 4);
@@ -119,7 +119,7 @@ async fn a_qps_refusal_backs_off_for_at_least_half_a_second_then_succeeds() {
         ))
         .push(Reply::json(200, USER));
     let started = now();
-    let user = client(&replay).contact_1_0().get_user().union_id("u1").send().await.unwrap();
+    let user = client(&replay).contact_1_0().get_user("u1").send().await.unwrap();
     assert_eq!(user.union_id.as_deref(), Some("u1"));
     let waited = started.elapsed();
     // A rate limit waits between half and all of the 1 s ceiling.
@@ -135,7 +135,7 @@ async fn the_deadline_covers_the_token_fetch() {
     let client = builder(&replay).token_provider(AppCredentials::new("dingkey", "app-secret-9")).build().unwrap();
     let started = now();
     let options = CallOptions::new().timeout(Duration::from_secs(2));
-    let err = client.contact_1_0().get_user().union_id("u1").with_options(options).send().await.unwrap_err();
+    let err = client.contact_1_0().get_user("u1").with_options(options).send().await.unwrap_err();
     assert!(matches!(&err, Error::Transport(t) if t.kind == TransportErrorKind::Deadline), "{err:?}");
     assert_eq!(started.elapsed(), Duration::from_secs(2));
     assert_eq!(paths(&replay), ["POST /v1.0/oauth2/accessToken"]);

@@ -203,7 +203,7 @@ pub async fn ext_contact(client: &Client, cmd: ExtContact, out: Output) -> Resul
             }
         }
         ExtContact::Get { user_id } => {
-            let response = client.get_contact().user_id(user_id).send().await.map_err(failure)?;
+            let response = client.get_contact(user_id).send().await.map_err(failure)?;
             let contact = response.result.ok_or_else(|| missing("GetContact", "result"))?;
             match out {
                 Output::Json => output::json(&contact),
@@ -223,7 +223,7 @@ pub async fn ext_contact(client: &Client, cmd: ExtContact, out: Output) -> Resul
                 contact = contact.state_code(v);
             }
             apply_fields!(contact, args.fields);
-            let response = client.create_contact().contact(contact).send().await.map_err(failure)?;
+            let response = client.create_contact(contact).send().await.map_err(failure)?;
             let user_id =
                 response.userid.filter(|id| !id.is_empty()).ok_or_else(|| missing("CreateContact", "userid"))?;
             match out {
@@ -242,14 +242,14 @@ pub async fn ext_contact(client: &Client, cmd: ExtContact, out: Output) -> Resul
             }
             apply_fields!(contact, args.fields);
             let user_id = contact.user_id.clone().unwrap_or_default();
-            client.update_contact().contact(contact).send().await.map_err(failure)?;
+            client.update_contact(contact).send().await.map_err(failure)?;
             match out {
                 Output::Json => output::json(&serde_json::json!({ "userid": user_id, "updated": true })),
                 Output::Table => output::table(&format!("updated external contact {user_id}")),
             }
         }
         ExtContact::Delete { user_id } => {
-            client.delete_contact().user_id(user_id.as_str()).send().await.map_err(failure)?;
+            client.delete_contact(user_id.as_str()).send().await.map_err(failure)?;
             match out {
                 Output::Json => output::json(&serde_json::json!({ "userid": user_id, "deleted": true })),
                 Output::Table => output::table(&format!("deleted external contact {user_id}")),

@@ -25,9 +25,12 @@ const STRUCT_METHODS: &[(&str, &str)] = &[
     ("ne", "it would shadow `PartialEq::ne`"),
     ("fmt", "it would shadow `Debug::fmt`"),
 ];
-/// Methods of the runtime's `RequestBuilder` (crates/dingtalk-oapi/src/client.rs, blocking.rs)
-/// besides `new`; the fluent setters generated for an operation's parameters live on that type.
-const BUILDER_METHODS: &[&str] = &["request", "set_request", "send", "into_paginator", "collect_all"];
+/// Methods every operation's builder has (`dingtalk_runtime::op_builder!`); the setters of its
+/// optional parameters live on the same type.
+const BUILDER_METHODS: &[&str] = &["request", "send", "with_options", "from_request"];
+
+/// Methods a paginated operation's builder has besides those.
+const PAGINATED_BUILDER_METHODS: &[&str] = &["into_paginator", "collect_all", "pages", "items"];
 
 /// Names the generated code uses unqualified (`Option<T>`, `Result<T, E>`, `Vec<T>`, `String`,
 /// `impl Into<T>`) or that are keywords: a type or operation named so would shadow them.
@@ -586,13 +589,16 @@ fn check_operation<'s>(
     params.extend(&op.query);
     params.extend(&op.body);
     check_field_list(&params, table, d, &what, used);
-    for f in &params {
+    // Optional parameters get a setter on the operation's builder (required ones are arguments
+    // of its accessor): a setter may not take the name of one of the builder's methods.
+    for f in params.iter().filter(|f| !f.required) {
         let rname = f.rust_name.clone().unwrap_or_else(|| names::field_name(&f.name));
-        if BUILDER_METHODS.contains(&rname.as_str()) {
+        let paginated = op.pagination.is_some() && PAGINATED_BUILDER_METHODS.contains(&rname.as_str());
+        if BUILDER_METHODS.contains(&rname.as_str()) || paginated {
             d.error(
                 &f.loc,
                 format!(
-                    "parameter `{}` becomes Rust name `{rname}`, a method of the request builder; set `rust_name:`",
+                    "parameter `{}` becomes Rust name `{rname}`, a method of the operation's builder; set `rust_name:`",
                     f.name
                 ),
             );

@@ -9,9 +9,11 @@
 //! - per field `f: T`, `pub fn f(mut self, value: P) -> Self`, where a field `Option<T>` is set
 //!   to `Some(value)`, and `P` is `impl Into<T>` for `String` and `Vec<…>` (so `.name("x")` and
 //!   `.ids(vec![…])` need no conversion) and `T` otherwise (so `.size(20)` needs no suffix);
-//! - with `#[setters(operation = Op)]` on a request type, the same setters on
-//!   `crate::generated::RequestBuilder<Op, C>`, each setting the request's field: the fluent
-//!   calls `client.op().size(20).send()`.
+//! - with `#[setters(builder = OpBuilder)]` on a request type, the same setters on the
+//!   operation's builder `OpBuilder<C>` (a struct with a field `inner` holding the generated
+//!   crate's `RequestBuilder`), each setting the request's field: the fluent calls
+//!   `client.op(required).size(20).send()`. Fields marked `#[setters(required)]` get no builder
+//!   setter: they are arguments of the accessor that makes the builder.
 //!
 //! Each setter's documentation links the field it sets.
 //!

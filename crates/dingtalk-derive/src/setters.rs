@@ -14,10 +14,11 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     let Fields::Named(fields) = &data.fields else {
         return Err(syn::Error::new_spanned(ident, "Setters applies to structs with named fields"));
     };
-    let operation = operation(input)?;
+    let builder = builder(input)?;
     let mut own = Vec::new();
     let mut fluent = Vec::new();
     for field in &fields.named {
+        let required = field_required(field)?;
         let name = field.ident.as_ref().expect("named fields have names");
         let shown = name.to_string().trim_start_matches("r#").to_owned();
         let (param, value) = setter(&field.ty);
@@ -29,20 +30,20 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                 self
             }
         });
-        if operation.is_some() {
+        // A required parameter is an argument of the operation's accessor, not a setter.
+        if builder.is_some() && !required {
             let doc = format!(" Sets [`{shown}`]({ident}::{shown}).");
             fluent.push(quote! {
                 #[doc = #doc]
-                pub fn #name(mut self, value: #param) -> Self {
-                    self.request = self.request.#name(value);
-                    self
+                pub fn #name(self, value: #param) -> Self {
+                    Self { inner: self.inner.map_request(|request| request.#name(value)) }
                 }
             });
         }
     }
-    let fluent = operation.map(|op| {
+    let fluent = builder.map(|builder| {
         quote! {
-            impl<C> crate::generated::RequestBuilder<#op, C> {
+            impl<C> #builder<C> {
                 #(#fluent)*
             }
         }
@@ -59,20 +60,39 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     })
 }
 
-/// The `operation = Op` of a `#[setters(...)]` attribute, if any.
-fn operation(input: &DeriveInput) -> syn::Result<Option<Path>> {
+/// The `builder = OpBuilder` of a `#[setters(...)]` attribute on the struct, if any.
+fn builder(input: &DeriveInput) -> syn::Result<Option<Path>> {
     let mut found = None;
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("setters")) {
         attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("operation") {
+            if meta.path.is_ident("builder") {
+                if found.is_some() {
+                    return Err(meta.error("`builder` is given twice"));
+                }
                 found = Some(meta.value()?.parse::<Path>()?);
                 Ok(())
             } else {
-                Err(meta.error("expected `operation = Name`"))
+                Err(meta.error("expected `builder = OperationBuilder`"))
             }
         })?;
     }
     Ok(found)
+}
+
+/// Whether a field is marked `#[setters(required)]`: set by the accessor's arguments.
+fn field_required(field: &syn::Field) -> syn::Result<bool> {
+    let mut required = false;
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("setters")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("required") {
+                required = true;
+                Ok(())
+            } else {
+                Err(meta.error("expected `required`"))
+            }
+        })?;
+    }
+    Ok(required)
 }
 
 /// A setter's parameter type and the expression assigned to the field.

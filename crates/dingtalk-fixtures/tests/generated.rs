@@ -43,9 +43,9 @@ fn fluent_setters_build_requests() {
 
     // The same through the client's request builder.
     let client = Client::builder().base_url("http://127.0.0.1:9").access_token("tok").build().expect("client");
-    let builder = client.get_contact().user_id("user123").r#type(2).verbose(false);
+    let builder = client.get_contact("user123").r#type(2).verbose(false);
     assert_eq!(builder.request(), &GetContactRequest::new().user_id("user123").r#type(2).verbose(false));
-    let builder = client.count_contacts().label_id(7).keyword(String::from("Ali"));
+    let builder = client.count_contacts(7).keyword(String::from("Ali"));
     assert_eq!(builder.request().label_id, Some(7));
     assert_eq!(builder.request().keyword.as_deref(), Some("Ali"));
 }
@@ -192,7 +192,7 @@ fn debug_output_hides_secrets() {
 
     // Through the request builder too.
     let client = Client::builder().base_url("http://127.0.0.1:9").access_token("tok").build().expect("client");
-    let builder = client.create_contact().contact(contact()).signature("very-secret-signature");
+    let builder = client.create_contact(contact()).signature("very-secret-signature");
     assert!(!format!("{builder:?}").contains("very-secret-signature"));
 }
 
@@ -313,7 +313,7 @@ async fn calls_go_through_the_runtime_with_the_generated_types() {
     let client = Client::builder().base_url(url).access_token("tok-123").build().expect("client");
 
     // GET: every parameter in the query, with its wire name.
-    let got = client.get_contact().user_id("user123").r#type(2).send().await.expect("GetContact");
+    let got = client.get_contact("user123").r#type(2).send().await.expect("GetContact");
     assert_eq!((got.result.user_id.as_str(), got.result.score), ("user123", Some(0.25)));
     let request = seen.recv().expect("the GET arrived");
     let first_line = request.head.lines().next().unwrap_or_default().to_owned();
@@ -324,7 +324,7 @@ async fn calls_go_through_the_runtime_with_the_generated_types() {
     assert!(request.body.is_empty());
 
     // Form-encoded body.
-    let count = client.count_contacts().label_id(1026002).keyword("Ali").send().await.expect("CountContacts");
+    let count = client.count_contacts(1026002).keyword("Ali").send().await.expect("CountContacts");
     assert_eq!(count.count, 3);
     let request = seen.recv().expect("the POST arrived");
     assert!(
@@ -337,7 +337,7 @@ async fn calls_go_through_the_runtime_with_the_generated_types() {
     assert_eq!(pairs, ["keyword=Ali", "label_id=1026002"]);
 
     // JSON body with a nested object, a keyword and a camelCase name.
-    let created = client.create_contact().contact(contact()).send().await.expect("CreateContact");
+    let created = client.create_contact(contact()).send().await.expect("CreateContact");
     assert_eq!(created.userid.as_deref(), Some("user123"));
     let request = seen.recv().expect("the POST arrived");
     let body: serde_json::Value = serde_json::from_str(&request.body).expect("a JSON body");
@@ -347,12 +347,13 @@ async fn calls_go_through_the_runtime_with_the_generated_types() {
     );
 
     // An API error carries the operation's typed error code.
-    let err = client.count_contacts().label_id(1).keyword("x").send().await.expect_err("errcode 41102");
+    let err = client.count_contacts(1).keyword("x").send().await.expect_err("errcode 41102");
     let dingtalk_runtime::Error::Api(api) = &err else { panic!("an API error, got {err:?}") };
     assert_eq!(api.code, CountContactsErrorCode::InvalidKeyword);
 
-    // An invalid request is refused before anything is sent.
-    let err = client.get_contact().send().await.expect_err("userId is required");
+    // An invalid request is refused before anything is sent (the accessor takes `userId`; a
+    // request built by hand may still lack it).
+    let err = client.execute(GetContactRequest::new()).await.expect_err("userId is required");
     let dingtalk_runtime::Error::Validation(v) = &err else { panic!("a validation error, got {err:?}") };
     assert_eq!((v.operation, v.field.as_str()), (Some("GetContact"), "userId"));
 }
@@ -373,7 +374,7 @@ async fn cursor_pagination_follows_next_cursor_and_refuses_a_repeated_one() {
         (page(&["m1", "m2"], Some(2), true), page(&["m3", "m4"], Some(4), true), page(&["m5"], None, false));
     let (url, seen) = serve(vec![a, b, c]);
     let client = Client::builder().base_url(url).access_token("tok").build().unwrap();
-    let all = client.list_members().team_id(7).size(2).into_paginator().collect_all().await.expect("three pages");
+    let all = client.list_members(7).size(2).into_paginator().collect_all().await.expect("three pages");
     let ids: Vec<&str> = all.iter().map(|m| m.member_id.as_str()).collect();
     assert_eq!(ids, ["m1", "m2", "m3", "m4", "m5"]);
     let cursors: Vec<serde_json::Value> = (0..3)
@@ -386,7 +387,7 @@ async fn cursor_pagination_follows_next_cursor_and_refuses_a_repeated_one() {
     let (a, b) = (page(&["m1", "m2"], Some(2), true), page(&["m3", "m4"], Some(2), true));
     let (url, _seen) = serve(vec![a, b]);
     let client = Client::builder().base_url(url).access_token("tok").build().unwrap();
-    let mut items = client.list_members().team_id(7).size(2).into_paginator().items();
+    let mut items = client.list_members(7).size(2).into_paginator().items();
     let mut got = Vec::new();
     let err = loop {
         match futures_util::StreamExt::next(&mut items).await {
@@ -402,7 +403,7 @@ async fn cursor_pagination_follows_next_cursor_and_refuses_a_repeated_one() {
     // More pages promised without a cursor to fetch them: an error, not a silently short list.
     let (url, _seen) = serve(vec![page(&["m1"], None, true)]);
     let client = Client::builder().base_url(url).access_token("tok").build().unwrap();
-    let err = client.list_members().team_id(7).into_paginator().collect_all().await.expect_err("no cursor");
+    let err = client.list_members(7).into_paginator().collect_all().await.expect_err("no cursor");
     assert!(err.to_string().contains("gives no next cursor"), "{err}");
 
     // has_more false ends the walk even when a next_cursor is present.
@@ -452,7 +453,7 @@ async fn a_by_group_service_with_path_parameters_and_status_errors() {
     let client =
         Client::builder().service_base_url("rest", url).access_token("tok-9").retry(retry).build().expect("client");
 
-    let member = client.rest_1_0().get_member().member_id("m 1/2").fields(vec!["a".to_owned()]).send().await.unwrap();
+    let member = client.rest_1_0().get_member("m 1/2").fields(vec!["a".to_owned()]).send().await.unwrap();
     let profile: &rest_1_0::ContactDetail = member.profile.as_ref().expect("the group's own ContactDetail");
     assert_eq!((profile.nick_name.as_deref(), profile.tags.as_slice()), (Some("N"), &["t".to_owned()][..]));
     assert_eq!(member.extension, Some(json!({"k": [1, 2]})));
@@ -462,7 +463,7 @@ async fn a_by_group_service_with_path_parameters_and_status_errors() {
     assert!(request.head.to_ascii_lowercase().contains("x-fixture-token: tok-9"), "{}", request.head);
 
     // A rate limit is retried (after a backoff) even for a write; the body is JSON.
-    let updated = client.rest_1_0().update_member().member_id("m1").nick_name("Neo").send().await.unwrap();
+    let updated = client.rest_1_0().update_member("m1", "Neo").send().await.unwrap();
     assert_eq!(updated.success, Some(true));
     for _ in 0..2 {
         let request = seen.recv().unwrap();
@@ -471,7 +472,7 @@ async fn a_by_group_service_with_path_parameters_and_status_errors() {
     }
 
     // A string code in its enum, with its status and class; a static token is not refreshed.
-    let err = client.rest_1_0().get_member().member_id("m1").send().await.expect_err("401");
+    let err = client.rest_1_0().get_member("m1").send().await.expect_err("401");
     assert_eq!(err.code(), Some(service::RestCode::InvalidAuthentication));
     let api = err.as_api().unwrap();
     assert_eq!((api.status, api.class(), api.request_id.as_deref()), (401, ErrorClass::TokenInvalid, Some("r2")));

@@ -100,7 +100,8 @@ macro_rules! client_facade {
             }
         }
 
-        /// A call being put together: `client.list_label_groups().size(20).send().await`.
+        /// The engine of every operation's own builder (`GetUserBuilder`, …): a client, the
+        /// request and the call's options. Use the operation's builder; this one has no setters.
         ///
         /// `C` is the client flavour: [`Client`] (async) or `blocking::Client`.
         pub struct RequestBuilder<O: $crate::Operation, C = Client> {
@@ -113,6 +114,19 @@ macro_rules! client_facade {
             /// A call of `O` with an empty request, on `client`.
             pub fn new(client: C) -> Self {
                 RequestBuilder { client, request: Default::default(), options: Default::default() }
+            }
+
+            /// A call of `O` with `request`, on `client`.
+            pub fn from_request(client: C, request: O::Request) -> Self {
+                RequestBuilder { client, request, options: Default::default() }
+            }
+
+            /// The same call with the request changed by `f` (what an operation's builder's
+            /// setters do).
+            #[doc(hidden)]
+            pub fn map_request(mut self, f: impl FnOnce(O::Request) -> O::Request) -> Self {
+                self.request = f(self.request);
+                self
             }
 
             /// Options of this call only: a timeout, a retry policy, headers, interceptors.
@@ -223,5 +237,113 @@ macro_rules! __forward_builder {
                 }
             )*
         }
+    };
+}
+
+/// The methods every operation's builder has, around the generated crate's `RequestBuilder`:
+/// `with_options`, `request`, `send` (async, and blocking with the crate's `blocking`
+/// feature) and, for a paginated operation, the paginators.
+///
+/// The generator invokes it beside each operation's builder struct (`pub struct
+/// GetUserBuilder<C> { inner: RequestBuilder<GetUser, C> }`), whose setters
+/// `#[derive(Setters)]` writes. The generated root module is `crate::generated`.
+#[doc(hidden)]
+#[macro_export]
+// `crate::generated` is meant: the crate invoking the macro, where the generator puts its code.
+#[allow(clippy::crate_in_macro_def)]
+macro_rules! op_builder {
+    ($builder:ident, $op:ident) => {
+        $crate::op_builder!(@common $builder, $op, crate::generated);
+    };
+    ($builder:ident, $op:ident, paginated) => {
+        $crate::op_builder!(@common $builder, $op, crate::generated);
+        $crate::op_builder!(@paginated $builder, $op, crate::generated);
+    };
+    (@common $builder:ident, $op:ident, $root:path) => {
+        const _: () = {
+            use $root as root;
+
+            impl<C> $builder<C> {
+                /// A call with `request` (its required parameters already set), on `client`.
+                pub fn from_request(client: C, request: <$op as $crate::Operation>::Request) -> Self {
+                    $builder { inner: root::RequestBuilder::from_request(client, request) }
+                }
+
+                /// Options of this call only: a timeout, a retry policy, headers, interceptors.
+                pub fn with_options(self, options: $crate::CallOptions) -> Self {
+                    $builder { inner: self.inner.with_options(options) }
+                }
+
+                /// The request as built so far.
+                pub fn request(&self) -> &<$op as $crate::Operation>::Request {
+                    self.inner.request()
+                }
+            }
+
+            impl $builder<root::Client> {
+                /// Sends the call.
+                pub async fn send(
+                    self,
+                ) -> Result<<$op as $crate::Operation>::Response, $crate::Error<<$op as $crate::Operation>::ErrorCode>> {
+                    self.inner.send().await
+                }
+            }
+
+            #[cfg(feature = "blocking")]
+            impl $builder<root::blocking::Client> {
+                /// Sends the call and waits for the answer.
+                pub fn send(
+                    self,
+                ) -> Result<<$op as $crate::Operation>::Response, $crate::Error<<$op as $crate::Operation>::ErrorCode>> {
+                    self.inner.send()
+                }
+            }
+
+            impl<C> std::fmt::Debug for $builder<C> {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    std::fmt::Debug::fmt(&self.inner, f)
+                }
+            }
+        };
+    };
+    (@paginated $builder:ident, $op:ident, $root:path) => {
+        const _: () = {
+            use $root as root;
+
+            impl $builder<root::Client> {
+                /// Walks every page, starting from this request's position and size.
+                pub fn into_paginator(self) -> $crate::Paginator<$op> {
+                    self.inner.into_paginator()
+                }
+            }
+
+            #[cfg(feature = "blocking")]
+            impl $builder<root::blocking::Client> {
+                /// Every item of every page, or the first error.
+                pub fn collect_all(
+                    self,
+                ) -> Result<Vec<<$op as $crate::Paginated>::Item>, $crate::Error<<$op as $crate::Operation>::ErrorCode>> {
+                    self.inner.collect_all()
+                }
+
+                /// The pages, fetched one at a time as the iterator is advanced.
+                pub fn pages(
+                    self,
+                ) -> impl Iterator<
+                    Item = Result<<$op as $crate::Operation>::Response, $crate::Error<<$op as $crate::Operation>::ErrorCode>>,
+                > {
+                    self.inner.pages()
+                }
+
+                /// The items of every page, fetched a page at a time as the iterator is advanced.
+                pub fn items(
+                    self,
+                ) -> impl Iterator<
+                    Item = Result<<$op as $crate::Paginated>::Item, $crate::Error<<$op as $crate::Operation>::ErrorCode>>,
+                > {
+                    self.inner.items()
+                }
+            }
+        };
     };
 }

@@ -5,7 +5,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::docs;
-use super::types::{Context, Direction, Scope, field_ident, field_schemas, named_types, struct_item};
+use super::types::{Context, Direction, Scope, field_ident, field_schemas, named_types, rust_field_name, struct_item};
 use crate::model::{CodeValue, ErrorClass, ErrorCode, Field, Operation, ParamType, Service};
 use crate::names;
 
@@ -31,7 +31,8 @@ pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
         "Parameters of [`{name}`]: {}\n\nChecked against the spec's constraints before anything is sent.",
         op.summary
     )]);
-    let request = struct_item(&request_ident, &request_doc, &params, Direction::Input, &scope, Some(&op_ident));
+    let builder_ident = format_ident!("{}Builder", name);
+    let request = struct_item(&request_ident, &request_doc, &params, Direction::Input, &scope, Some(&builder_ident));
     let response_doc = docs::paragraphs(&[format!("The response of [`{name}`].")]);
     let response = struct_item(&response_ident, &response_doc, &op.response, Direction::Output, &scope, None);
     let envelope = match op.response.iter().find(|f| f.name == "errcode" && f.ty.is_integer()) {
@@ -78,36 +79,8 @@ pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
     let pagination = op.pagination.as_ref().map(|p| paginated_impl(op, p, &op_ident, &scope));
 
     let imports = super::types::struct_imports();
-    let method_doc = client_method_doc(op, &method_ident, by_group);
-    let blocking_doc = format!(" {} Blocking; see [`crate::generated::Client::{method_ident}`].", op.summary);
-    let client_methods = if by_group {
-        // Reached through the group: `client.contact_1_0().get_user()`, for either client flavour.
-        quote! {
-            impl<C: Clone> super::Operations<C> {
-                #(#[doc = #method_doc])*
-                pub fn #method_ident(&self) -> crate::generated::RequestBuilder<#op_ident, C> {
-                    crate::generated::RequestBuilder::new(self.client.clone())
-                }
-            }
-        }
-    } else {
-        quote! {
-            impl crate::generated::Client {
-                #(#[doc = #method_doc])*
-                pub fn #method_ident(&self) -> crate::generated::RequestBuilder<#op_ident> {
-                    crate::generated::RequestBuilder::new(self.clone())
-                }
-            }
-
-            #[cfg(feature = "blocking")]
-            impl crate::generated::blocking::Client {
-                #[doc = #blocking_doc]
-                pub fn #method_ident(&self) -> crate::generated::RequestBuilder<#op_ident, crate::generated::blocking::Client> {
-                    crate::generated::RequestBuilder::new(self.clone())
-                }
-            }
-        }
-    };
+    let builder = builder_item(op, &op_ident, &builder_ident, &request_ident);
+    let client_methods = accessors(op, &method_ident, &builder_ident, &request_ident, &scope, by_group);
 
     quote! {
         use dingtalk_runtime as rt;
@@ -132,6 +105,7 @@ pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
         pub type #error_alias = rt::Error<#code_type>;
 
         #request
+        #builder
         #response
         #envelope
         #types
@@ -140,6 +114,91 @@ pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
         #pagination
 
         #client_methods
+    }
+}
+
+/// The operation's own builder: a struct around the generated crate's `RequestBuilder`, its
+/// common methods from `rt::op_builder!`, its setters from the request's `#[derive(Setters)]`.
+fn builder_item(op: &Operation, op_ident: &Ident, builder: &Ident, request: &Ident) -> TokenStream {
+    let doc = format!(
+        " A call of [`{op_ident}`] being put together: set its optional parameters (see [`{request}`]), then \
+         `send()` it{}.",
+        if op.pagination.is_some() { " or walk its pages with `into_paginator()`" } else { "" }
+    );
+    let paginated = op.pagination.as_ref().map(|_| quote! { , paginated });
+    quote! {
+        #[doc = #doc]
+        pub struct #builder<C = crate::generated::Client> {
+            inner: crate::generated::RequestBuilder<#op_ident, C>,
+        }
+
+        rt::op_builder!(#builder, #op_ident #paginated);
+    }
+}
+
+/// The parameters given as the accessor's arguments: the path's, then the required ones of the
+/// query and the body, in the spec's order.
+fn required_params(op: &Operation) -> Vec<&Field> {
+    op.path_params.iter().chain(&op.query).chain(&op.body).filter(|f| f.required).collect()
+}
+
+/// The methods that start a call: `client.contact_1_0().get_user(union_id)` (the new API's,
+/// through the group) or `client.list_label_groups()` (and its blocking twin), each taking the
+/// required parameters as arguments.
+fn accessors(
+    op: &Operation,
+    method: &Ident,
+    builder: &Ident,
+    request: &Ident,
+    scope: &Scope,
+    by_group: bool,
+) -> TokenStream {
+    let required = required_params(op);
+    let args: Vec<TokenStream> = required
+        .iter()
+        .map(|f| {
+            let (ident, ty) = (field_ident(f), scope.setter_type(&f.ty));
+            quote! { #ident: #ty }
+        })
+        .collect();
+    let sets = required.iter().map(|f| {
+        let ident = field_ident(f);
+        quote! { .#ident(#ident) }
+    });
+    let start = quote! { #request::new() #(#sets)* };
+    let method_doc = client_method_doc(op, method, by_group);
+    // Every required parameter is an argument, however many the operation has.
+    let many = (args.len() > 6).then(|| quote! { #[allow(clippy::too_many_arguments)] });
+    if by_group {
+        // Reached through the group, for either client flavour.
+        return quote! {
+            impl<C: Clone> super::Operations<C> {
+                #(#[doc = #method_doc])*
+                #many
+                pub fn #method(&self, #(#args),*) -> #builder<C> {
+                    #builder::from_request(self.client.clone(), #start)
+                }
+            }
+        };
+    }
+    let blocking_doc = format!(" {} Blocking; see [`crate::generated::Client::{method}`].", op.summary);
+    quote! {
+        impl crate::generated::Client {
+            #(#[doc = #method_doc])*
+            #many
+            pub fn #method(&self, #(#args),*) -> #builder {
+                #builder::from_request(self.clone(), #start)
+            }
+        }
+
+        #[cfg(feature = "blocking")]
+        impl crate::generated::blocking::Client {
+            #[doc = #blocking_doc]
+            #many
+            pub fn #method(&self, #(#args),*) -> #builder<crate::generated::blocking::Client> {
+                #builder::from_request(self.clone(), #start)
+            }
+        }
     }
 }
 
@@ -337,29 +396,63 @@ fn operation_doc(op: &Operation) -> Vec<String> {
     docs::paragraphs(&parts)
 }
 
-/// The method's doc: what it does, where the parameters and errors are, and a call with the
-/// spec's example values. (Not a doctest: thousands of operations would mean thousands of test
-/// binaries; the generator's compiled snapshot and the crate example prove such calls build.)
-fn client_method_doc(op: &Operation, method: &Ident, by_group: bool) -> Vec<String> {
-    let base = if by_group { format!("client.{}().{method}()", op.group) } else { format!("client.{method}()") };
-    let mut call = base.clone();
-    for f in op.path_params.iter().chain(&op.query).chain(&op.body) {
-        let arg = match (&f.ty, f.example.as_ref().map(|(_, v)| v)) {
-            (ParamType::String, Some(serde_json::Value::String(s))) => format!("{s:?}"),
-            (ParamType::I32 | ParamType::I64 | ParamType::F64 | ParamType::Bool, Some(v)) => v.to_string(),
-            _ => continue,
-        };
-        call.push_str(&format!(".{}({arg})", super::types::rust_field_name(f)));
-    }
-    let mut text = format!(
-        "{}\n\nSee [`{}Request`] for the parameters and [`{}Error`] for what can go wrong: `{call}.send().await?`",
+/// The accessor's doc: what it does, where the parameters and errors are, and an example call
+/// with every required argument (the spec's example value, else a placeholder of its type).
+/// The example is a doctest: it names the generated crate by `CARGO_CRATE_NAME`, so it compiles
+/// in whichever crate the code is generated into.
+fn client_method_doc(op: &Operation, method: &Ident, by_group: bool) -> Vec<TokenStream> {
+    let base = if by_group { format!("client.{}().{method}", op.group) } else { format!("client.{method}") };
+    let args: Vec<String> = required_params(op).iter().map(|f| example_arg(f)).collect();
+    let call = format!("{base}({})", args.join(", "));
+    let mut lines = docs::lines(&format!(
+        "{}\n\nSee [`{}Request`] for the parameters and [`{}Error`] for what can go wrong.",
         op.summary, op.name, op.name
-    );
+    ));
+    lines.push(String::new());
+    lines.push(" ```".to_owned());
+    let mut tail = vec![" # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {".to_owned()];
+    tail.push(format!(" let response = {call}.send().await?;"));
     if op.pagination.is_some() {
-        text.push_str(&format!("; every item: `{base}.into_paginator().collect_all().await?`"));
+        tail.push(format!(" let every_item = {call}.into_paginator().collect_all().await?;"));
     }
-    text.push('.');
-    docs::lines(&text)
+    tail.extend([" # Ok(())", " # }", " ```"].map(str::to_owned));
+    let head = lines.iter().map(|l| quote! { #l });
+    let uses = format!("::generated::{{Client, {}::*}};", op.group);
+    let tail = tail.iter().map(|l| quote! { #l });
+    head.chain(std::iter::once(quote! { concat!(" # use ", env!("CARGO_CRATE_NAME"), #uses) })).chain(tail).collect()
+}
+
+/// A value of the argument's type for an example: the spec's example when it has one of that
+/// type, else a placeholder (`"union_id"`, `0`, `false`, an empty list, a new object).
+fn example_arg(f: &Field) -> String {
+    let example = f.example.as_ref().map(|(_, v)| v);
+    match (&f.ty, example) {
+        (ParamType::String, Some(serde_json::Value::String(s))) => format!("{s:?}"),
+        (ParamType::String, _) => format!("{:?}", rust_field_name(f)),
+        (ParamType::I32 | ParamType::I64, Some(v)) if v.is_i64() => v.to_string(),
+        (ParamType::F64, Some(v)) if v.is_number() => format!("{:?}", v.as_f64().unwrap_or_default()),
+        (ParamType::Bool, Some(serde_json::Value::Bool(b))) => b.to_string(),
+        (ParamType::I32 | ParamType::I64, _) => "0".to_owned(),
+        (ParamType::F64, _) => "0.0".to_owned(),
+        (ParamType::Bool, _) => "false".to_owned(),
+        (ParamType::Json, _) => "Default::default()".to_owned(),
+        (ParamType::List(inner), _) => format!("Vec::<{}>::new()", type_text(inner)),
+        (ParamType::Named(n), _) => format!("{}::new()", names::bare(n)),
+    }
+}
+
+/// A type as an example writes it (named types by their bare name, imported by the example).
+fn type_text(ty: &ParamType) -> String {
+    match ty {
+        ParamType::String => "String".into(),
+        ParamType::Bool => "bool".into(),
+        ParamType::I32 => "i32".into(),
+        ParamType::I64 => "i64".into(),
+        ParamType::F64 => "f64".into(),
+        ParamType::Json => "dingtalk_runtime::JsonValue".into(),
+        ParamType::List(inner) => format!("Vec<{}>", type_text(inner)),
+        ParamType::Named(n) => names::bare(n).to_owned(),
+    }
 }
 
 /// The class of a code: the endpoint's own, else the service's, else not retryable.
@@ -490,6 +583,7 @@ fn descriptor(op: &Operation, scope: &Scope) -> TokenStream {
     let doc = format!(" How [`{name}`] is called: everything the generic runtime needs.");
     quote! {
         #[doc = #doc]
+        #[doc(hidden)]
         pub static #ident: rt::OperationDescriptor = rt::OperationDescriptor {
             name: #name,
             id: #id,
@@ -557,6 +651,7 @@ pub fn mock_descriptor(op: &Operation) -> TokenStream {
     );
     quote! {
         #[doc = #doc]
+        #[doc(hidden)]
         pub static #ident: rt::MockDescriptor = rt::MockDescriptor {
             operation: &crate::generated::#group::#desc,
             examples: &[ #(#examples),* ],

@@ -96,6 +96,18 @@ impl Scope<'_> {
         self.path_of(name, schema_ident(name))
     }
 
+    /// The type a setter (and an accessor's argument) takes for a field of type `ty`:
+    /// `impl Into<String>`, `impl Into<Vec<T>>`, else the type itself.
+    pub fn setter_type(&self, ty: &ParamType) -> TokenStream {
+        match ty {
+            ParamType::String | ParamType::List(_) => {
+                let ty = self.rust_type(ty);
+                quote! { impl Into<#ty> }
+            }
+            _ => self.rust_type(ty),
+        }
+    }
+
     pub fn rust_type(&self, ty: &ParamType) -> TokenStream {
         match ty {
             ParamType::String => quote! { String },
@@ -168,6 +180,7 @@ fn schema_static(name: &str, fields: &[Field], scope: &Scope) -> TokenStream {
     let doc = format!(" Wire schema of [`{name}`].");
     quote! {
         #[doc = #doc]
+        #[doc(hidden)]
         pub static #ident: rt::ObjectSchema = rt::ObjectSchema { name: #name, fields: &[ #(#fields),* ] };
     }
 }
@@ -215,15 +228,15 @@ pub fn struct_imports() -> TokenStream {
 }
 
 /// A struct with its wire form (`rt::Wire` writes `Serialize` and `Deserialize` from its
-/// attributes) and builder-style setters (`rt::Setters`; with `operation`, on the
-/// operation's request builder too).
+/// attributes) and builder-style setters (`rt::Setters`; with `builder`, the setters of the
+/// optional fields on the operation's builder too, required ones being its accessor's arguments).
 pub fn struct_item(
     ident: &proc_macro2::Ident,
     doc: &[String],
     fields: &[Field],
     direction: Direction,
     scope: &Scope,
-    operation: Option<&proc_macro2::Ident>,
+    builder: Option<&proc_macro2::Ident>,
 ) -> TokenStream {
     let has_secret = fields.iter().any(|f| f.secret);
     let derives = if has_secret {
@@ -231,7 +244,7 @@ pub fn struct_item(
     } else {
         quote! { #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)] }
     };
-    let setters_attr = operation.map(|op| quote! { #[setters(operation = #op)] });
+    let setters_attr = builder.map(|b| quote! { #[setters(builder = #b)] });
     // The new API's wire names are camelCase: one `rename_all` instead of a rename per field,
     // when it gives every field its wire name.
     let camel = fields.iter().any(|f| names::serde_name(&rust_field_name(f)) != f.name)
@@ -253,10 +266,12 @@ pub fn struct_item(
             (Direction::Output, _, true) => (ty, quote! { #[wire(default)] }),
             (Direction::Output, true, false) => (ty, quote! {}),
         };
+        let required = (builder.is_some() && f.required).then(|| quote! { #[setters(required)] });
         quote! {
             #(#[doc = #fdoc])*
             #rename
             #wire_attr
+            #required
             pub #ident: #ty,
         }
     });

@@ -31,16 +31,18 @@ pub type GetTokenError = rt::Error<GetTokenErrorCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetToken)]
+#[setters(builder = GetTokenBuilder)]
 #[non_exhaustive]
 pub struct GetTokenRequest {
     /// The app key of the internal app.
     ///
     /// Required. At most 128 characters. Example: `"dingxxxxxxxx"`.
+    #[setters(required)]
     pub appkey: Option<String>,
     /// The app secret of the internal app. Never logged.
     ///
     /// Required. At most 256 characters. Secret: redacted from `Debug` output.
+    #[setters(required)]
     pub appsecret: Option<String>,
 }
 impl std::fmt::Debug for GetTokenRequest {
@@ -51,6 +53,11 @@ impl std::fmt::Debug for GetTokenRequest {
             .finish()
     }
 }
+/// A call of [`GetToken`] being put together: set its optional parameters (see [`GetTokenRequest`]), then `send()` it.
+pub struct GetTokenBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetToken, C>,
+}
+rt::op_builder!(GetTokenBuilder, GetToken);
 /// The response of [`GetToken`].
 #[derive(Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -129,6 +136,7 @@ impl std::fmt::Display for GetTokenErrorCode {
     }
 }
 /// How [`GetToken`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetToken",
     id: "GetToken",
@@ -171,9 +179,26 @@ pub static GET_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
 impl crate::generated::Client {
     /// Get the access token of an internal app from its app key and app secret.
     ///
-    /// See [`GetTokenRequest`] for the parameters and [`GetTokenError`] for what can go wrong: `client.get_token().appkey("dingxxxxxxxx").send().await?`.
-    pub fn get_token(&self) -> crate::generated::RequestBuilder<GetToken> {
-        crate::generated::RequestBuilder::new(self.clone())
+    /// See [`GetTokenRequest`] for the parameters and [`GetTokenError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, auth::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.get_token("dingxxxxxxxx", "appsecret").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_token(
+        &self,
+        appkey: impl Into<String>,
+        appsecret: impl Into<String>,
+    ) -> GetTokenBuilder {
+        GetTokenBuilder::from_request(
+            self.clone(),
+            GetTokenRequest::new().appkey(appkey).appsecret(appsecret),
+        )
     }
 }
 #[cfg(feature = "blocking")]
@@ -181,7 +206,12 @@ impl crate::generated::blocking::Client {
     /// Get the access token of an internal app from its app key and app secret. Blocking; see [`crate::generated::Client::get_token`].
     pub fn get_token(
         &self,
-    ) -> crate::generated::RequestBuilder<GetToken, crate::generated::blocking::Client> {
-        crate::generated::RequestBuilder::new(self.clone())
+        appkey: impl Into<String>,
+        appsecret: impl Into<String>,
+    ) -> GetTokenBuilder<crate::generated::blocking::Client> {
+        GetTokenBuilder::from_request(
+            self.clone(),
+            GetTokenRequest::new().appkey(appkey).appsecret(appsecret),
+        )
     }
 }

@@ -3,6 +3,7 @@
 //! The fake server's view of the `auth` group (compiled with the `mock` feature only).
 use dingtalk_runtime as rt;
 /// The documentation's examples of [`GetCorpToken`](crate::generated::auth::GetCorpToken) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_CORP_TOKEN_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::auth::GET_CORP_TOKEN,
     examples: &[
@@ -18,6 +19,7 @@ pub static GET_CORP_TOKEN_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     behaviour: None,
 };
 /// The documentation's examples of [`GetToken`](crate::generated::auth::GetToken) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_TOKEN_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::auth::GET_TOKEN,
     examples: &[

@@ -3,6 +3,7 @@
 //! The fake server's view of the `fixture` group (compiled with the `mock` feature only).
 use dingtalk_runtime as rt;
 /// The documentation's examples of [`CountContacts`](crate::generated::fixture::CountContacts) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static COUNT_CONTACTS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::fixture::COUNT_CONTACTS,
     examples: &[
@@ -16,6 +17,7 @@ pub static COUNT_CONTACTS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     behaviour: None,
 };
 /// The documentation's examples of [`CreateContact`](crate::generated::fixture::CreateContact) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_CONTACT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::fixture::CREATE_CONTACT,
     examples: &[
@@ -33,6 +35,7 @@ pub static CREATE_CONTACT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     behaviour: None,
 };
 /// The documentation's examples of [`GetContact`](crate::generated::fixture::GetContact) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_CONTACT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::fixture::GET_CONTACT,
     examples: &[
@@ -48,6 +51,7 @@ pub static GET_CONTACT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     behaviour: None,
 };
 /// The documentation's examples of [`ListContactIds`](crate::generated::fixture::ListContactIds) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_CONTACT_IDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::fixture::LIST_CONTACT_IDS,
     examples: &[
@@ -73,6 +77,7 @@ pub static LIST_CONTACT_IDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     }),
 };
 /// The documentation's examples of [`ListMembers`](crate::generated::fixture::ListMembers) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_MEMBERS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::fixture::LIST_MEMBERS,
     examples: &[

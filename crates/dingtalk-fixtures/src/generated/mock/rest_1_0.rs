@@ -3,12 +3,14 @@
 //! The fake server's view of the `rest_1_0` group (compiled with the `mock` feature only).
 use dingtalk_runtime as rt;
 /// The documentation's examples of [`GetMember`](crate::generated::rest_1_0::GetMember) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_MEMBER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::rest_1_0::GET_MEMBER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateMember`](crate::generated::rest_1_0::UpdateMember) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_MEMBER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::rest_1_0::UPDATE_MEMBER,
     examples: &[],

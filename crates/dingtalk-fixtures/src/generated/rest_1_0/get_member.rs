@@ -25,15 +25,21 @@ pub type GetMemberError = rt::Error<crate::generated::service::RestCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetMember)]
+#[setters(builder = GetMemberBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMemberRequest {
     /// A `string` value. Wire name `memberId`. Required.
+    #[setters(required)]
     pub member_id: Option<String>,
     /// A `list<string>` value.
     pub fields: Option<Vec<String>>,
 }
+/// A call of [`GetMember`] being put together: set its optional parameters (see [`GetMemberRequest`]), then `send()` it.
+pub struct GetMemberBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetMember, C>,
+}
+rt::op_builder!(GetMemberBuilder, GetMember);
 /// The response of [`GetMember`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -59,6 +65,7 @@ pub struct ContactDetail {
     pub tags: Vec<String>,
 }
 /// Wire schema of [`ContactDetail`].
+#[doc(hidden)]
 pub static CONTACT_DETAIL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ContactDetail",
     fields: &[
@@ -67,6 +74,7 @@ pub static CONTACT_DETAIL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     ],
 };
 /// How [`GetMember`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_MEMBER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetMember",
     id: "rest_1_0.GetMember",
@@ -96,8 +104,21 @@ pub static GET_MEMBER: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Get one member.
     ///
-    /// See [`GetMemberRequest`] for the parameters and [`GetMemberError`] for what can go wrong: `client.rest_1_0().get_member().send().await?`.
-    pub fn get_member(&self) -> crate::generated::RequestBuilder<GetMember, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetMemberRequest`] for the parameters and [`GetMemberError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, rest_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.rest_1_0().get_member("member_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_member(&self, member_id: impl Into<String>) -> GetMemberBuilder<C> {
+        GetMemberBuilder::from_request(
+            self.client.clone(),
+            GetMemberRequest::new().member_id(member_id),
+        )
     }
 }

@@ -25,13 +25,15 @@ pub type UpdateMemberError = rt::Error<crate::generated::service::RestCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateMember)]
+#[setters(builder = UpdateMemberBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateMemberRequest {
     /// A `string` value. Wire name `memberId`. Required.
+    #[setters(required)]
     pub member_id: Option<String>,
     /// A `string` value. Wire name `nickName`. Required.
+    #[setters(required)]
     pub nick_name: Option<String>,
     /// A `string` value. Wire name `appSecret`. Secret: redacted from `Debug` output.
     pub app_secret: Option<String>,
@@ -45,6 +47,11 @@ impl std::fmt::Debug for UpdateMemberRequest {
             .finish()
     }
 }
+/// A call of [`UpdateMember`] being put together: set its optional parameters (see [`UpdateMemberRequest`]), then `send()` it.
+pub struct UpdateMemberBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateMember, C>,
+}
+rt::op_builder!(UpdateMemberBuilder, UpdateMember);
 /// The response of [`UpdateMember`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -54,6 +61,7 @@ pub struct UpdateMemberResponse {
 }
 impl rt::ResponseEnvelope for UpdateMemberResponse {}
 /// How [`UpdateMember`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_MEMBER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateMember",
     id: "rest_1_0.UpdateMember",
@@ -80,8 +88,25 @@ pub static UPDATE_MEMBER: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Update one member.
     ///
-    /// See [`UpdateMemberRequest`] for the parameters and [`UpdateMemberError`] for what can go wrong: `client.rest_1_0().update_member().send().await?`.
-    pub fn update_member(&self) -> crate::generated::RequestBuilder<UpdateMember, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`UpdateMemberRequest`] for the parameters and [`UpdateMemberError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, rest_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.rest_1_0().update_member("member_id", "nick_name").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn update_member(
+        &self,
+        member_id: impl Into<String>,
+        nick_name: impl Into<String>,
+    ) -> UpdateMemberBuilder<C> {
+        UpdateMemberBuilder::from_request(
+            self.client.clone(),
+            UpdateMemberRequest::new().member_id(member_id).nick_name(nick_name),
+        )
     }
 }

@@ -25,37 +25,43 @@ pub type AddLeaveTypeError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddLeaveType)]
+#[setters(builder = AddLeaveTypeBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddLeaveTypeRequest {
     /// A `string` value. Wire name `opUserId`. Required.
+    #[setters(required)]
     pub op_user_id: Option<String>,
     /// A `string` value. Wire name `bizType`. Required.
+    #[setters(required)]
     pub biz_type: Option<String>,
     /// A `string` value.
     pub extras: Option<String>,
     /// A `bool` value. Wire name `freedomLeave`.
     pub freedom_leave: Option<bool>,
     /// A `i64` value. Wire name `hoursInPerDay`. Required.
+    #[setters(required)]
     pub hours_in_per_day: Option<i64>,
     /// A `AddLeaveTypeRequestLeaveCertificate` value. Wire name `leaveCertificate`.
     pub leave_certificate: Option<AddLeaveTypeRequestLeaveCertificate>,
     /// A `string` value. Wire name `leaveHourCeil`.
     pub leave_hour_ceil: Option<String>,
     /// A `string` value. Wire name `leaveName`. Required.
+    #[setters(required)]
     pub leave_name: Option<String>,
     /// A `bool` value. Wire name `leaveTimeCeil`.
     pub leave_time_ceil: Option<bool>,
     /// A `string` value. Wire name `leaveTimeCeilMinUnit`.
     pub leave_time_ceil_min_unit: Option<String>,
     /// A `string` value. Wire name `leaveViewUnit`. Required.
+    #[setters(required)]
     pub leave_view_unit: Option<String>,
     /// A `i64` value. Wire name `maxLeaveTime`.
     pub max_leave_time: Option<i64>,
     /// A `f64` value. Wire name `minLeaveHour`.
     pub min_leave_hour: Option<f64>,
     /// A `bool` value. Wire name `naturalDayLeave`. Required.
+    #[setters(required)]
     pub natural_day_leave: Option<bool>,
     /// A `bool` value. Wire name `paidLeave`.
     pub paid_leave: Option<bool>,
@@ -66,6 +72,11 @@ pub struct AddLeaveTypeRequest {
     /// A `string` value. Wire name `whenCanLeave`.
     pub when_can_leave: Option<String>,
 }
+/// A call of [`AddLeaveType`] being put together: set its optional parameters (see [`AddLeaveTypeRequest`]), then `send()` it.
+pub struct AddLeaveTypeBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddLeaveType, C>,
+}
+rt::op_builder!(AddLeaveTypeBuilder, AddLeaveType);
 /// The response of [`AddLeaveType`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -89,6 +100,7 @@ pub struct AddLeaveTypeRequestLeaveCertificate {
     pub unit: Option<String>,
 }
 /// Wire schema of [`AddLeaveTypeRequestLeaveCertificate`].
+#[doc(hidden)]
 pub static ADD_LEAVE_TYPE_REQUEST_LEAVE_CERTIFICATE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddLeaveTypeRequestLeaveCertificate",
     fields: &[
@@ -113,6 +125,7 @@ pub struct AddLeaveTypeRequestSubmitTimeRule {
     pub time_value: Option<i64>,
 }
 /// Wire schema of [`AddLeaveTypeRequestSubmitTimeRule`].
+#[doc(hidden)]
 pub static ADD_LEAVE_TYPE_REQUEST_SUBMIT_TIME_RULE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddLeaveTypeRequestSubmitTimeRule",
     fields: &[
@@ -132,6 +145,7 @@ pub struct AddLeaveTypeRequestVisibilityRules {
     pub visible: Option<Vec<String>>,
 }
 /// Wire schema of [`AddLeaveTypeRequestVisibilityRules`].
+#[doc(hidden)]
 pub static ADD_LEAVE_TYPE_REQUEST_VISIBILITY_RULES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddLeaveTypeRequestVisibilityRules",
     fields: &[
@@ -165,6 +179,7 @@ pub struct AddLeaveTypeResponseBodyResult {
     pub visibility_rules: Vec<AddLeaveTypeResponseBodyResultVisibilityRules>,
 }
 /// Wire schema of [`AddLeaveTypeResponseBodyResult`].
+#[doc(hidden)]
 pub static ADD_LEAVE_TYPE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddLeaveTypeResponseBodyResult",
     fields: &[
@@ -211,6 +226,7 @@ pub struct AddLeaveTypeResponseBodyResultLeaveCertificate {
     pub unit: Option<String>,
 }
 /// Wire schema of [`AddLeaveTypeResponseBodyResultLeaveCertificate`].
+#[doc(hidden)]
 pub static ADD_LEAVE_TYPE_RESPONSE_BODY_RESULT_LEAVE_CERTIFICATE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddLeaveTypeResponseBodyResultLeaveCertificate",
     fields: &[
@@ -235,6 +251,7 @@ pub struct AddLeaveTypeResponseBodyResultSubmitTimeRule {
     pub time_value: Option<i64>,
 }
 /// Wire schema of [`AddLeaveTypeResponseBodyResultSubmitTimeRule`].
+#[doc(hidden)]
 pub static ADD_LEAVE_TYPE_RESPONSE_BODY_RESULT_SUBMIT_TIME_RULE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddLeaveTypeResponseBodyResultSubmitTimeRule",
     fields: &[
@@ -255,6 +272,7 @@ pub struct AddLeaveTypeResponseBodyResultVisibilityRules {
     pub visible: Vec<String>,
 }
 /// Wire schema of [`AddLeaveTypeResponseBodyResultVisibilityRules`].
+#[doc(hidden)]
 pub static ADD_LEAVE_TYPE_RESPONSE_BODY_RESULT_VISIBILITY_RULES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddLeaveTypeResponseBodyResultVisibilityRules",
     fields: &[
@@ -263,6 +281,7 @@ pub static ADD_LEAVE_TYPE_RESPONSE_BODY_RESULT_VISIBILITY_RULES_SCHEMA: rt::Obje
     ],
 };
 /// How [`AddLeaveType`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_LEAVE_TYPE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddLeaveType",
     id: "attendance_1_0.AddLeaveType",
@@ -319,8 +338,35 @@ pub static ADD_LEAVE_TYPE: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Add leave type.
     ///
-    /// See [`AddLeaveTypeRequest`] for the parameters and [`AddLeaveTypeError`] for what can go wrong: `client.attendance_1_0().add_leave_type().send().await?`.
-    pub fn add_leave_type(&self) -> crate::generated::RequestBuilder<AddLeaveType, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`AddLeaveTypeRequest`] for the parameters and [`AddLeaveTypeError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().add_leave_type("op_user_id", "biz_type", 0, "leave_name", "leave_view_unit", false).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn add_leave_type(
+        &self,
+        op_user_id: impl Into<String>,
+        biz_type: impl Into<String>,
+        hours_in_per_day: i64,
+        leave_name: impl Into<String>,
+        leave_view_unit: impl Into<String>,
+        natural_day_leave: bool,
+    ) -> AddLeaveTypeBuilder<C> {
+        AddLeaveTypeBuilder::from_request(
+            self.client.clone(),
+            AddLeaveTypeRequest::new()
+                .op_user_id(op_user_id)
+                .biz_type(biz_type)
+                .hours_in_per_day(hours_in_per_day)
+                .leave_name(leave_name)
+                .leave_view_unit(leave_view_unit)
+                .natural_day_leave(natural_day_leave),
+        )
     }
 }

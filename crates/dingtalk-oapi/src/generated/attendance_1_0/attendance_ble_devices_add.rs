@@ -25,17 +25,24 @@ pub type AttendanceBleDevicesAddError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AttendanceBleDevicesAdd)]
+#[setters(builder = AttendanceBleDevicesAddBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttendanceBleDevicesAddRequest {
     /// A `list<i64>` value. Wire name `deviceIdList`. Required.
+    #[setters(required)]
     pub device_id_list: Option<Vec<i64>>,
     /// A `string` value. Wire name `groupKey`. Required.
+    #[setters(required)]
     pub group_key: Option<String>,
     /// A `string` value. Wire name `opUserId`.
     pub op_user_id: Option<String>,
 }
+/// A call of [`AttendanceBleDevicesAdd`] being put together: set its optional parameters (see [`AttendanceBleDevicesAddRequest`]), then `send()` it.
+pub struct AttendanceBleDevicesAddBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AttendanceBleDevicesAdd, C>,
+}
+rt::op_builder!(AttendanceBleDevicesAddBuilder, AttendanceBleDevicesAdd);
 /// The response of [`AttendanceBleDevicesAdd`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -63,6 +70,7 @@ pub struct AttendanceBleDevicesAddResponseBodyErrorList {
     pub msg: Option<String>,
 }
 /// Wire schema of [`AttendanceBleDevicesAddResponseBodyErrorList`].
+#[doc(hidden)]
 pub static ATTENDANCE_BLE_DEVICES_ADD_RESPONSE_BODY_ERROR_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AttendanceBleDevicesAddResponseBodyErrorList",
     fields: &[
@@ -91,6 +99,7 @@ pub struct AttendanceBleDevicesAddResponseBodyErrorListFailureList {
     pub sn: Option<String>,
 }
 /// Wire schema of [`AttendanceBleDevicesAddResponseBodyErrorListFailureList`].
+#[doc(hidden)]
 pub static ATTENDANCE_BLE_DEVICES_ADD_RESPONSE_BODY_ERROR_LIST_FAILURE_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AttendanceBleDevicesAddResponseBodyErrorListFailureList",
     fields: &[
@@ -112,6 +121,7 @@ pub struct AttendanceBleDevicesAddResponseBodySuccessList {
     pub sn: Option<String>,
 }
 /// Wire schema of [`AttendanceBleDevicesAddResponseBodySuccessList`].
+#[doc(hidden)]
 pub static ATTENDANCE_BLE_DEVICES_ADD_RESPONSE_BODY_SUCCESS_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AttendanceBleDevicesAddResponseBodySuccessList",
     fields: &[
@@ -121,6 +131,7 @@ pub static ATTENDANCE_BLE_DEVICES_ADD_RESPONSE_BODY_SUCCESS_LIST_SCHEMA: rt::Obj
     ],
 };
 /// How [`AttendanceBleDevicesAdd`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ATTENDANCE_BLE_DEVICES_ADD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AttendanceBleDevicesAdd",
     id: "attendance_1_0.AttendanceBleDevicesAdd",
@@ -164,10 +175,27 @@ pub static ATTENDANCE_BLE_DEVICES_ADD: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Attendance ble devices add.
     ///
-    /// See [`AttendanceBleDevicesAddRequest`] for the parameters and [`AttendanceBleDevicesAddError`] for what can go wrong: `client.attendance_1_0().attendance_ble_devices_add().send().await?`.
+    /// See [`AttendanceBleDevicesAddRequest`] for the parameters and [`AttendanceBleDevicesAddError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().attendance_ble_devices_add(Vec::<i64>::new(), "group_key").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn attendance_ble_devices_add(
         &self,
-    ) -> crate::generated::RequestBuilder<AttendanceBleDevicesAdd, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        device_id_list: impl Into<Vec<i64>>,
+        group_key: impl Into<String>,
+    ) -> AttendanceBleDevicesAddBuilder<C> {
+        AttendanceBleDevicesAddBuilder::from_request(
+            self.client.clone(),
+            AttendanceBleDevicesAddRequest::new()
+                .device_id_list(device_id_list)
+                .group_key(group_key),
+        )
     }
 }

@@ -25,15 +25,21 @@ pub type AttendanceBleDevicesQueryError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AttendanceBleDevicesQuery)]
+#[setters(builder = AttendanceBleDevicesQueryBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttendanceBleDevicesQueryRequest {
     /// A `string` value. Wire name `groupKey`. Required.
+    #[setters(required)]
     pub group_key: Option<String>,
     /// A `string` value. Wire name `opUserId`.
     pub op_user_id: Option<String>,
 }
+/// A call of [`AttendanceBleDevicesQuery`] being put together: set its optional parameters (see [`AttendanceBleDevicesQueryRequest`]), then `send()` it.
+pub struct AttendanceBleDevicesQueryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AttendanceBleDevicesQuery, C>,
+}
+rt::op_builder!(AttendanceBleDevicesQueryBuilder, AttendanceBleDevicesQuery);
 /// The response of [`AttendanceBleDevicesQuery`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -56,6 +62,7 @@ pub struct AttendanceBleDevicesQueryResponseBodyResult {
     pub sn: Option<String>,
 }
 /// Wire schema of [`AttendanceBleDevicesQueryResponseBodyResult`].
+#[doc(hidden)]
 pub static ATTENDANCE_BLE_DEVICES_QUERY_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AttendanceBleDevicesQueryResponseBodyResult",
     fields: &[
@@ -65,6 +72,7 @@ pub static ATTENDANCE_BLE_DEVICES_QUERY_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectS
     ],
 };
 /// How [`AttendanceBleDevicesQuery`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ATTENDANCE_BLE_DEVICES_QUERY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AttendanceBleDevicesQuery",
     id: "attendance_1_0.AttendanceBleDevicesQuery",
@@ -98,10 +106,24 @@ pub static ATTENDANCE_BLE_DEVICES_QUERY: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Attendance ble devices query.
     ///
-    /// See [`AttendanceBleDevicesQueryRequest`] for the parameters and [`AttendanceBleDevicesQueryError`] for what can go wrong: `client.attendance_1_0().attendance_ble_devices_query().send().await?`.
+    /// See [`AttendanceBleDevicesQueryRequest`] for the parameters and [`AttendanceBleDevicesQueryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().attendance_ble_devices_query("group_key").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn attendance_ble_devices_query(
         &self,
-    ) -> crate::generated::RequestBuilder<AttendanceBleDevicesQuery, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        group_key: impl Into<String>,
+    ) -> AttendanceBleDevicesQueryBuilder<C> {
+        AttendanceBleDevicesQueryBuilder::from_request(
+            self.client.clone(),
+            AttendanceBleDevicesQueryRequest::new().group_key(group_key),
+        )
     }
 }

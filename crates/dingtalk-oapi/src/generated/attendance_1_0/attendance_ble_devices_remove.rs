@@ -25,17 +25,24 @@ pub type AttendanceBleDevicesRemoveError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AttendanceBleDevicesRemove)]
+#[setters(builder = AttendanceBleDevicesRemoveBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttendanceBleDevicesRemoveRequest {
     /// A `list<i64>` value. Wire name `deviceIdList`. Required.
+    #[setters(required)]
     pub device_id_list: Option<Vec<i64>>,
     /// A `string` value. Wire name `groupKey`. Required.
+    #[setters(required)]
     pub group_key: Option<String>,
     /// A `string` value. Wire name `opUserId`.
     pub op_user_id: Option<String>,
 }
+/// A call of [`AttendanceBleDevicesRemove`] being put together: set its optional parameters (see [`AttendanceBleDevicesRemoveRequest`]), then `send()` it.
+pub struct AttendanceBleDevicesRemoveBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AttendanceBleDevicesRemove, C>,
+}
+rt::op_builder!(AttendanceBleDevicesRemoveBuilder, AttendanceBleDevicesRemove);
 /// The response of [`AttendanceBleDevicesRemove`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -63,6 +70,7 @@ pub struct AttendanceBleDevicesRemoveResponseBodyErrorList {
     pub msg: Option<String>,
 }
 /// Wire schema of [`AttendanceBleDevicesRemoveResponseBodyErrorList`].
+#[doc(hidden)]
 pub static ATTENDANCE_BLE_DEVICES_REMOVE_RESPONSE_BODY_ERROR_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AttendanceBleDevicesRemoveResponseBodyErrorList",
     fields: &[
@@ -72,6 +80,7 @@ pub static ATTENDANCE_BLE_DEVICES_REMOVE_RESPONSE_BODY_ERROR_LIST_SCHEMA: rt::Ob
     ],
 };
 /// How [`AttendanceBleDevicesRemove`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ATTENDANCE_BLE_DEVICES_REMOVE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AttendanceBleDevicesRemove",
     id: "attendance_1_0.AttendanceBleDevicesRemove",
@@ -108,10 +117,27 @@ pub static ATTENDANCE_BLE_DEVICES_REMOVE: rt::OperationDescriptor = rt::Operatio
 impl<C: Clone> super::Operations<C> {
     /// Attendance ble devices remove.
     ///
-    /// See [`AttendanceBleDevicesRemoveRequest`] for the parameters and [`AttendanceBleDevicesRemoveError`] for what can go wrong: `client.attendance_1_0().attendance_ble_devices_remove().send().await?`.
+    /// See [`AttendanceBleDevicesRemoveRequest`] for the parameters and [`AttendanceBleDevicesRemoveError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().attendance_ble_devices_remove(Vec::<i64>::new(), "group_key").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn attendance_ble_devices_remove(
         &self,
-    ) -> crate::generated::RequestBuilder<AttendanceBleDevicesRemove, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        device_id_list: impl Into<Vec<i64>>,
+        group_key: impl Into<String>,
+    ) -> AttendanceBleDevicesRemoveBuilder<C> {
+        AttendanceBleDevicesRemoveBuilder::from_request(
+            self.client.clone(),
+            AttendanceBleDevicesRemoveRequest::new()
+                .device_id_list(device_id_list)
+                .group_key(group_key),
+        )
     }
 }

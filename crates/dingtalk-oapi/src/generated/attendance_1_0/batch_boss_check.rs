@@ -25,15 +25,21 @@ pub type BatchBossCheckError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = BatchBossCheck)]
+#[setters(builder = BatchBossCheckBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchBossCheckRequest {
     /// A `string` value. Wire name `opUserId`. Required.
+    #[setters(required)]
     pub op_user_id: Option<String>,
     /// A `list<BatchBossCheckRequestModels>` value.
     pub models: Option<Vec<BatchBossCheckRequestModels>>,
 }
+/// A call of [`BatchBossCheck`] being put together: set its optional parameters (see [`BatchBossCheckRequest`]), then `send()` it.
+pub struct BatchBossCheckBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<BatchBossCheck, C>,
+}
+rt::op_builder!(BatchBossCheckBuilder, BatchBossCheck);
 /// The response of [`BatchBossCheck`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -57,6 +63,7 @@ pub struct BatchBossCheckRequestModels {
     pub time_result: Option<String>,
 }
 /// Wire schema of [`BatchBossCheckRequestModels`].
+#[doc(hidden)]
 pub static BATCH_BOSS_CHECK_REQUEST_MODELS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchBossCheckRequestModels",
     fields: &[
@@ -67,6 +74,7 @@ pub static BATCH_BOSS_CHECK_REQUEST_MODELS_SCHEMA: rt::ObjectSchema = rt::Object
     ],
 };
 /// How [`BatchBossCheck`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static BATCH_BOSS_CHECK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchBossCheck",
     id: "attendance_1_0.BatchBossCheck",
@@ -95,10 +103,24 @@ pub static BATCH_BOSS_CHECK: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Batch boss check.
     ///
-    /// See [`BatchBossCheckRequest`] for the parameters and [`BatchBossCheckError`] for what can go wrong: `client.attendance_1_0().batch_boss_check().send().await?`.
+    /// See [`BatchBossCheckRequest`] for the parameters and [`BatchBossCheckError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().batch_boss_check("op_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn batch_boss_check(
         &self,
-    ) -> crate::generated::RequestBuilder<BatchBossCheck, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        op_user_id: impl Into<String>,
+    ) -> BatchBossCheckBuilder<C> {
+        BatchBossCheckBuilder::from_request(
+            self.client.clone(),
+            BatchBossCheckRequest::new().op_user_id(op_user_id),
+        )
     }
 }

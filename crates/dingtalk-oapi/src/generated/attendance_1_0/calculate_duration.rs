@@ -25,7 +25,7 @@ pub type CalculateDurationError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CalculateDuration)]
+#[setters(builder = CalculateDurationBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalculateDurationRequest {
@@ -46,6 +46,11 @@ pub struct CalculateDurationRequest {
     /// A `string` value. Wire name `toTime`.
     pub to_time: Option<String>,
 }
+/// A call of [`CalculateDuration`] being put together: set its optional parameters (see [`CalculateDurationRequest`]), then `send()` it.
+pub struct CalculateDurationBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CalculateDuration, C>,
+}
+rt::op_builder!(CalculateDurationBuilder, CalculateDuration);
 /// The response of [`CalculateDuration`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -68,6 +73,7 @@ pub struct CalculateDurationResponseBodyResult {
     pub duration_detail: Vec<CalculateDurationResponseBodyResultDurationDetail>,
 }
 /// Wire schema of [`CalculateDurationResponseBodyResult`].
+#[doc(hidden)]
 pub static CALCULATE_DURATION_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CalculateDurationResponseBodyResult",
     fields: &[
@@ -92,6 +98,7 @@ pub struct CalculateDurationResponseBodyResultDurationDetail {
     pub duration: Option<f64>,
 }
 /// Wire schema of [`CalculateDurationResponseBodyResultDurationDetail`].
+#[doc(hidden)]
 pub static CALCULATE_DURATION_RESPONSE_BODY_RESULT_DURATION_DETAIL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CalculateDurationResponseBodyResultDurationDetail",
     fields: &[
@@ -100,6 +107,7 @@ pub static CALCULATE_DURATION_RESPONSE_BODY_RESULT_DURATION_DETAIL_SCHEMA: rt::O
     ],
 };
 /// How [`CalculateDuration`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CALCULATE_DURATION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CalculateDuration",
     id: "attendance_1_0.CalculateDuration",
@@ -135,10 +143,21 @@ pub static CALCULATE_DURATION: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Calculate duration.
     ///
-    /// See [`CalculateDurationRequest`] for the parameters and [`CalculateDurationError`] for what can go wrong: `client.attendance_1_0().calculate_duration().send().await?`.
-    pub fn calculate_duration(
-        &self,
-    ) -> crate::generated::RequestBuilder<CalculateDuration, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`CalculateDurationRequest`] for the parameters and [`CalculateDurationError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().calculate_duration().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn calculate_duration(&self) -> CalculateDurationBuilder<C> {
+        CalculateDurationBuilder::from_request(
+            self.client.clone(),
+            CalculateDurationRequest::new(),
+        )
     }
 }

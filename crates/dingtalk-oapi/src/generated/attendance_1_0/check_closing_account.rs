@@ -25,17 +25,25 @@ pub type CheckClosingAccountError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CheckClosingAccount)]
+#[setters(builder = CheckClosingAccountBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CheckClosingAccountRequest {
     /// A `string` value. Wire name `bizCode`. Required.
+    #[setters(required)]
     pub biz_code: Option<String>,
     /// A `list<string>` value. Wire name `userIds`. Required.
+    #[setters(required)]
     pub user_ids: Option<Vec<String>>,
     /// A `list<CheckClosingAccountRequestUserTimeRange>` value. Wire name `userTimeRange`. Required.
+    #[setters(required)]
     pub user_time_range: Option<Vec<CheckClosingAccountRequestUserTimeRange>>,
 }
+/// A call of [`CheckClosingAccount`] being put together: set its optional parameters (see [`CheckClosingAccountRequest`]), then `send()` it.
+pub struct CheckClosingAccountBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CheckClosingAccount, C>,
+}
+rt::op_builder!(CheckClosingAccountBuilder, CheckClosingAccount);
 /// The response of [`CheckClosingAccount`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -60,6 +68,7 @@ pub struct CheckClosingAccountRequestUserTimeRange {
     pub start_time: Option<i64>,
 }
 /// Wire schema of [`CheckClosingAccountRequestUserTimeRange`].
+#[doc(hidden)]
 pub static CHECK_CLOSING_ACCOUNT_REQUEST_USER_TIME_RANGE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CheckClosingAccountRequestUserTimeRange",
     fields: &[
@@ -68,6 +77,7 @@ pub static CHECK_CLOSING_ACCOUNT_REQUEST_USER_TIME_RANGE_SCHEMA: rt::ObjectSchem
     ],
 };
 /// How [`CheckClosingAccount`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CHECK_CLOSING_ACCOUNT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CheckClosingAccount",
     id: "attendance_1_0.CheckClosingAccount",
@@ -106,10 +116,29 @@ pub static CHECK_CLOSING_ACCOUNT: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Check closing account.
     ///
-    /// See [`CheckClosingAccountRequest`] for the parameters and [`CheckClosingAccountError`] for what can go wrong: `client.attendance_1_0().check_closing_account().send().await?`.
+    /// See [`CheckClosingAccountRequest`] for the parameters and [`CheckClosingAccountError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().check_closing_account("biz_code", Vec::<String>::new(), Vec::<CheckClosingAccountRequestUserTimeRange>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn check_closing_account(
         &self,
-    ) -> crate::generated::RequestBuilder<CheckClosingAccount, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        biz_code: impl Into<String>,
+        user_ids: impl Into<Vec<String>>,
+        user_time_range: impl Into<Vec<CheckClosingAccountRequestUserTimeRange>>,
+    ) -> CheckClosingAccountBuilder<C> {
+        CheckClosingAccountBuilder::from_request(
+            self.client.clone(),
+            CheckClosingAccountRequest::new()
+                .biz_code(biz_code)
+                .user_ids(user_ids)
+                .user_time_range(user_time_range),
+        )
     }
 }

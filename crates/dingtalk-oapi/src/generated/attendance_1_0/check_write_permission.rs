@@ -25,19 +25,28 @@ pub type CheckWritePermissionError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CheckWritePermission)]
+#[setters(builder = CheckWritePermissionBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CheckWritePermissionRequest {
     /// A `string` value. Required.
+    #[setters(required)]
     pub category: Option<String>,
     /// A `list<i64>` value. Wire name `entityIds`. Required.
+    #[setters(required)]
     pub entity_ids: Option<Vec<i64>>,
     /// A `string` value. Wire name `opUserId`. Required.
+    #[setters(required)]
     pub op_user_id: Option<String>,
     /// A `string` value. Wire name `resourceKey`. Required.
+    #[setters(required)]
     pub resource_key: Option<String>,
 }
+/// A call of [`CheckWritePermission`] being put together: set its optional parameters (see [`CheckWritePermissionRequest`]), then `send()` it.
+pub struct CheckWritePermissionBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CheckWritePermission, C>,
+}
+rt::op_builder!(CheckWritePermissionBuilder, CheckWritePermission);
 /// The response of [`CheckWritePermission`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -48,6 +57,7 @@ pub struct CheckWritePermissionResponse {
 }
 impl rt::ResponseEnvelope for CheckWritePermissionResponse {}
 /// How [`CheckWritePermission`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CHECK_WRITE_PERMISSION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CheckWritePermission",
     id: "attendance_1_0.CheckWritePermission",
@@ -77,10 +87,31 @@ pub static CHECK_WRITE_PERMISSION: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Check write permission.
     ///
-    /// See [`CheckWritePermissionRequest`] for the parameters and [`CheckWritePermissionError`] for what can go wrong: `client.attendance_1_0().check_write_permission().send().await?`.
+    /// See [`CheckWritePermissionRequest`] for the parameters and [`CheckWritePermissionError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().check_write_permission("category", Vec::<i64>::new(), "op_user_id", "resource_key").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn check_write_permission(
         &self,
-    ) -> crate::generated::RequestBuilder<CheckWritePermission, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        category: impl Into<String>,
+        entity_ids: impl Into<Vec<i64>>,
+        op_user_id: impl Into<String>,
+        resource_key: impl Into<String>,
+    ) -> CheckWritePermissionBuilder<C> {
+        CheckWritePermissionBuilder::from_request(
+            self.client.clone(),
+            CheckWritePermissionRequest::new()
+                .category(category)
+                .entity_ids(entity_ids)
+                .op_user_id(op_user_id)
+                .resource_key(resource_key),
+        )
     }
 }

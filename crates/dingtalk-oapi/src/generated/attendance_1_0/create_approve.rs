@@ -25,7 +25,7 @@ pub type CreateApproveError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateApprove)]
+#[setters(builder = CreateApproveBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateApproveRequest {
@@ -40,8 +40,14 @@ pub struct CreateApproveRequest {
     /// A `string` value. Wire name `tagName`.
     pub tag_name: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub userid: Option<String>,
 }
+/// A call of [`CreateApprove`] being put together: set its optional parameters (see [`CreateApproveRequest`]), then `send()` it.
+pub struct CreateApproveBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateApprove, C>,
+}
+rt::op_builder!(CreateApproveBuilder, CreateApprove);
 /// The response of [`CreateApprove`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -66,6 +72,7 @@ pub struct CreateApproveRequestPunchParam {
     pub punch_time: Option<i64>,
 }
 /// Wire schema of [`CreateApproveRequestPunchParam`].
+#[doc(hidden)]
 pub static CREATE_APPROVE_REQUEST_PUNCH_PARAM_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateApproveRequestPunchParam",
     fields: &[
@@ -76,6 +83,7 @@ pub static CREATE_APPROVE_REQUEST_PUNCH_PARAM_SCHEMA: rt::ObjectSchema = rt::Obj
     ],
 };
 /// How [`CreateApprove`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_APPROVE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateApprove",
     id: "attendance_1_0.CreateApprove",
@@ -107,8 +115,21 @@ pub static CREATE_APPROVE: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Create approve.
     ///
-    /// See [`CreateApproveRequest`] for the parameters and [`CreateApproveError`] for what can go wrong: `client.attendance_1_0().create_approve().send().await?`.
-    pub fn create_approve(&self) -> crate::generated::RequestBuilder<CreateApprove, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`CreateApproveRequest`] for the parameters and [`CreateApproveError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().create_approve("userid").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn create_approve(&self, userid: impl Into<String>) -> CreateApproveBuilder<C> {
+        CreateApproveBuilder::from_request(
+            self.client.clone(),
+            CreateApproveRequest::new().userid(userid),
+        )
     }
 }

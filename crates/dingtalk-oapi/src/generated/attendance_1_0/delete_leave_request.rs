@@ -25,15 +25,22 @@ pub type DeleteLeaveRequestError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteLeaveRequest)]
+#[setters(builder = DeleteLeaveRequestBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteLeaveRequestRequest {
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
     /// A `string` value. Wire name `outerId`. Required.
+    #[setters(required)]
     pub outer_id: Option<String>,
 }
+/// A call of [`DeleteLeaveRequest`] being put together: set its optional parameters (see [`DeleteLeaveRequestRequest`]), then `send()` it.
+pub struct DeleteLeaveRequestBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteLeaveRequest, C>,
+}
+rt::op_builder!(DeleteLeaveRequestBuilder, DeleteLeaveRequest);
 /// The response of [`DeleteLeaveRequest`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +52,7 @@ pub struct DeleteLeaveRequestResponse {
 }
 impl rt::ResponseEnvelope for DeleteLeaveRequestResponse {}
 /// How [`DeleteLeaveRequest`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_LEAVE_REQUEST: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteLeaveRequest",
     id: "attendance_1_0.DeleteLeaveRequest",
@@ -71,10 +79,25 @@ pub static DELETE_LEAVE_REQUEST: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Delete leave request.
     ///
-    /// See [`DeleteLeaveRequestRequest`] for the parameters and [`DeleteLeaveRequestError`] for what can go wrong: `client.attendance_1_0().delete_leave_request().send().await?`.
+    /// See [`DeleteLeaveRequestRequest`] for the parameters and [`DeleteLeaveRequestError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().delete_leave_request("union_id", "outer_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_leave_request(
         &self,
-    ) -> crate::generated::RequestBuilder<DeleteLeaveRequest, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        union_id: impl Into<String>,
+        outer_id: impl Into<String>,
+    ) -> DeleteLeaveRequestBuilder<C> {
+        DeleteLeaveRequestBuilder::from_request(
+            self.client.clone(),
+            DeleteLeaveRequestRequest::new().union_id(union_id).outer_id(outer_id),
+        )
     }
 }

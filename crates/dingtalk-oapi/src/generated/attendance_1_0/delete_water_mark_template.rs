@@ -25,21 +25,30 @@ pub type DeleteWaterMarkTemplateError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteWaterMarkTemplate)]
+#[setters(builder = DeleteWaterMarkTemplateBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteWaterMarkTemplateRequest {
     /// A `string` value. Wire name `formCode`. Required.
+    #[setters(required)]
     pub form_code: Option<String>,
     /// A `string` value. Wire name `formContent`.
     pub form_content: Option<String>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `bool` value. Wire name `systemTemplate`. Required.
+    #[setters(required)]
     pub system_template: Option<bool>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`DeleteWaterMarkTemplate`] being put together: set its optional parameters (see [`DeleteWaterMarkTemplateRequest`]), then `send()` it.
+pub struct DeleteWaterMarkTemplateBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteWaterMarkTemplate, C>,
+}
+rt::op_builder!(DeleteWaterMarkTemplateBuilder, DeleteWaterMarkTemplate);
 /// The response of [`DeleteWaterMarkTemplate`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -49,6 +58,7 @@ pub struct DeleteWaterMarkTemplateResponse {
 }
 impl rt::ResponseEnvelope for DeleteWaterMarkTemplateResponse {}
 /// How [`DeleteWaterMarkTemplate`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_WATER_MARK_TEMPLATE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteWaterMarkTemplate",
     id: "attendance_1_0.DeleteWaterMarkTemplate",
@@ -76,10 +86,31 @@ pub static DELETE_WATER_MARK_TEMPLATE: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Delete water mark template.
     ///
-    /// See [`DeleteWaterMarkTemplateRequest`] for the parameters and [`DeleteWaterMarkTemplateError`] for what can go wrong: `client.attendance_1_0().delete_water_mark_template().send().await?`.
+    /// See [`DeleteWaterMarkTemplateRequest`] for the parameters and [`DeleteWaterMarkTemplateError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().delete_water_mark_template("form_code", "open_conversation_id", false, "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_water_mark_template(
         &self,
-    ) -> crate::generated::RequestBuilder<DeleteWaterMarkTemplate, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        form_code: impl Into<String>,
+        open_conversation_id: impl Into<String>,
+        system_template: bool,
+        user_id: impl Into<String>,
+    ) -> DeleteWaterMarkTemplateBuilder<C> {
+        DeleteWaterMarkTemplateBuilder::from_request(
+            self.client.clone(),
+            DeleteWaterMarkTemplateRequest::new()
+                .form_code(form_code)
+                .open_conversation_id(open_conversation_id)
+                .system_template(system_template)
+                .user_id(user_id),
+        )
     }
 }

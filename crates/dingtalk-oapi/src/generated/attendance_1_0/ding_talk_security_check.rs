@@ -25,21 +25,31 @@ pub type DingTalkSecurityCheckError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DingTalkSecurityCheck)]
+#[setters(builder = DingTalkSecurityCheckBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DingTalkSecurityCheckRequest {
     /// A `string` value. Wire name `clientVer`. Required.
+    #[setters(required)]
     pub client_ver: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub platform: Option<String>,
     /// A `string` value. Wire name `platformVer`. Required.
+    #[setters(required)]
     pub platform_ver: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub sec: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`DingTalkSecurityCheck`] being put together: set its optional parameters (see [`DingTalkSecurityCheckRequest`]), then `send()` it.
+pub struct DingTalkSecurityCheckBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DingTalkSecurityCheck, C>,
+}
+rt::op_builder!(DingTalkSecurityCheckBuilder, DingTalkSecurityCheck);
 /// The response of [`DingTalkSecurityCheck`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -59,6 +69,7 @@ pub struct DingTalkSecurityCheckResponseBodyResult {
     pub risk_info: Option<rt::JsonValue>,
 }
 /// Wire schema of [`DingTalkSecurityCheckResponseBodyResult`].
+#[doc(hidden)]
 pub static DING_TALK_SECURITY_CHECK_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DingTalkSecurityCheckResponseBodyResult",
     fields: &[
@@ -67,6 +78,7 @@ pub static DING_TALK_SECURITY_CHECK_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchem
     ],
 };
 /// How [`DingTalkSecurityCheck`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DING_TALK_SECURITY_CHECK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DingTalkSecurityCheck",
     id: "attendance_1_0.DingTalkSecurityCheck",
@@ -102,10 +114,33 @@ pub static DING_TALK_SECURITY_CHECK: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Ding talk security check.
     ///
-    /// See [`DingTalkSecurityCheckRequest`] for the parameters and [`DingTalkSecurityCheckError`] for what can go wrong: `client.attendance_1_0().ding_talk_security_check().send().await?`.
+    /// See [`DingTalkSecurityCheckRequest`] for the parameters and [`DingTalkSecurityCheckError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().ding_talk_security_check("client_ver", "platform", "platform_ver", "sec", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn ding_talk_security_check(
         &self,
-    ) -> crate::generated::RequestBuilder<DingTalkSecurityCheck, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        client_ver: impl Into<String>,
+        platform: impl Into<String>,
+        platform_ver: impl Into<String>,
+        sec: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> DingTalkSecurityCheckBuilder<C> {
+        DingTalkSecurityCheckBuilder::from_request(
+            self.client.clone(),
+            DingTalkSecurityCheckRequest::new()
+                .client_ver(client_ver)
+                .platform(platform)
+                .platform_ver(platform_ver)
+                .sec(sec)
+                .user_id(user_id),
+        )
     }
 }

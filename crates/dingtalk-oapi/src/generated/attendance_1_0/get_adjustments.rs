@@ -25,15 +25,22 @@ pub type GetAdjustmentsError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetAdjustments)]
+#[setters(builder = GetAdjustmentsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAdjustmentsRequest {
     /// A `i64` value. Wire name `pageNumber`. Required.
+    #[setters(required)]
     pub page_number: Option<i64>,
     /// A `i64` value. Wire name `pageSize`. Required.
+    #[setters(required)]
     pub page_size: Option<i64>,
 }
+/// A call of [`GetAdjustments`] being put together: set its optional parameters (see [`GetAdjustmentsRequest`]), then `send()` it.
+pub struct GetAdjustmentsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetAdjustments, C>,
+}
+rt::op_builder!(GetAdjustmentsBuilder, GetAdjustments);
 /// The response of [`GetAdjustments`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -56,6 +63,7 @@ pub struct GetAdjustmentsResponseBodyResult {
     pub total_page: Option<i64>,
 }
 /// Wire schema of [`GetAdjustmentsResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_ADJUSTMENTS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetAdjustmentsResponseBodyResult",
     fields: &[
@@ -84,6 +92,7 @@ pub struct GetAdjustmentsResponseBodyResultItems {
     pub setting_id: Option<i64>,
 }
 /// Wire schema of [`GetAdjustmentsResponseBodyResultItems`].
+#[doc(hidden)]
 pub static GET_ADJUSTMENTS_RESPONSE_BODY_RESULT_ITEMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetAdjustmentsResponseBodyResultItems",
     fields: &[
@@ -93,6 +102,7 @@ pub static GET_ADJUSTMENTS_RESPONSE_BODY_RESULT_ITEMS_SCHEMA: rt::ObjectSchema =
     ],
 };
 /// How [`GetAdjustments`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_ADJUSTMENTS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetAdjustments",
     id: "attendance_1_0.GetAdjustments",
@@ -122,10 +132,25 @@ pub static GET_ADJUSTMENTS: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Get adjustments.
     ///
-    /// See [`GetAdjustmentsRequest`] for the parameters and [`GetAdjustmentsError`] for what can go wrong: `client.attendance_1_0().get_adjustments().send().await?`.
+    /// See [`GetAdjustmentsRequest`] for the parameters and [`GetAdjustmentsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().get_adjustments(0, 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_adjustments(
         &self,
-    ) -> crate::generated::RequestBuilder<GetAdjustments, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        page_number: i64,
+        page_size: i64,
+    ) -> GetAdjustmentsBuilder<C> {
+        GetAdjustmentsBuilder::from_request(
+            self.client.clone(),
+            GetAdjustmentsRequest::new().page_number(page_number).page_size(page_size),
+        )
     }
 }

@@ -25,17 +25,25 @@ pub type GetAtManageScopeError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetAtManageScope)]
+#[setters(builder = GetAtManageScopeBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAtManageScopeRequest {
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`. Required.
+    #[setters(required)]
     pub next_token: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`GetAtManageScope`] being put together: set its optional parameters (see [`GetAtManageScopeRequest`]), then `send()` it.
+pub struct GetAtManageScopeBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetAtManageScope, C>,
+}
+rt::op_builder!(GetAtManageScopeBuilder, GetAtManageScope);
 /// The response of [`GetAtManageScope`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -59,6 +67,7 @@ pub struct GetAtManageScopeResponseBodyResult {
     pub user_ids: Vec<String>,
 }
 /// Wire schema of [`GetAtManageScopeResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_AT_MANAGE_SCOPE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetAtManageScopeResponseBodyResult",
     fields: &[
@@ -68,6 +77,7 @@ pub static GET_AT_MANAGE_SCOPE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = r
     ],
 };
 /// How [`GetAtManageScope`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_AT_MANAGE_SCOPE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetAtManageScope",
     id: "attendance_1_0.GetAtManageScope",
@@ -100,10 +110,29 @@ pub static GET_AT_MANAGE_SCOPE: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Get at manage scope.
     ///
-    /// See [`GetAtManageScopeRequest`] for the parameters and [`GetAtManageScopeError`] for what can go wrong: `client.attendance_1_0().get_at_manage_scope().send().await?`.
+    /// See [`GetAtManageScopeRequest`] for the parameters and [`GetAtManageScopeError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().get_at_manage_scope(0, "next_token", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_at_manage_scope(
         &self,
-    ) -> crate::generated::RequestBuilder<GetAtManageScope, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+        next_token: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> GetAtManageScopeBuilder<C> {
+        GetAtManageScopeBuilder::from_request(
+            self.client.clone(),
+            GetAtManageScopeRequest::new()
+                .max_results(max_results)
+                .next_token(next_token)
+                .user_id(user_id),
+        )
     }
 }

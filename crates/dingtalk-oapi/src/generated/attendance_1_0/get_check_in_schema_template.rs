@@ -25,19 +25,27 @@ pub type GetCheckInSchemaTemplateError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetCheckInSchemaTemplate)]
+#[setters(builder = GetCheckInSchemaTemplateBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCheckInSchemaTemplateRequest {
     /// A `string` value. Wire name `bizCode`. Required.
+    #[setters(required)]
     pub biz_code: Option<String>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `sceneCode`.
     pub scene_code: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`GetCheckInSchemaTemplate`] being put together: set its optional parameters (see [`GetCheckInSchemaTemplateRequest`]), then `send()` it.
+pub struct GetCheckInSchemaTemplateBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetCheckInSchemaTemplate, C>,
+}
+rt::op_builder!(GetCheckInSchemaTemplateBuilder, GetCheckInSchemaTemplate);
 /// The response of [`GetCheckInSchemaTemplate`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -72,6 +80,7 @@ pub struct GetCheckInSchemaTemplateResponseBodyResult {
     >,
 }
 /// Wire schema of [`GetCheckInSchemaTemplateResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_CHECK_IN_SCHEMA_TEMPLATE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCheckInSchemaTemplateResponseBodyResult",
     fields: &[
@@ -119,6 +128,7 @@ pub struct GetCheckInSchemaTemplateResponseBodyResultWaterMarkTemplateModels {
     pub water_mark_id: Option<String>,
 }
 /// Wire schema of [`GetCheckInSchemaTemplateResponseBodyResultWaterMarkTemplateModels`].
+#[doc(hidden)]
 pub static GET_CHECK_IN_SCHEMA_TEMPLATE_RESPONSE_BODY_RESULT_WATER_MARK_TEMPLATE_MODELS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCheckInSchemaTemplateResponseBodyResultWaterMarkTemplateModels",
     fields: &[
@@ -135,6 +145,7 @@ pub static GET_CHECK_IN_SCHEMA_TEMPLATE_RESPONSE_BODY_RESULT_WATER_MARK_TEMPLATE
     ],
 };
 /// How [`GetCheckInSchemaTemplate`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_CHECK_IN_SCHEMA_TEMPLATE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCheckInSchemaTemplate",
     id: "attendance_1_0.GetCheckInSchemaTemplate",
@@ -168,10 +179,29 @@ pub static GET_CHECK_IN_SCHEMA_TEMPLATE: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Get check in schema template.
     ///
-    /// See [`GetCheckInSchemaTemplateRequest`] for the parameters and [`GetCheckInSchemaTemplateError`] for what can go wrong: `client.attendance_1_0().get_check_in_schema_template().send().await?`.
+    /// See [`GetCheckInSchemaTemplateRequest`] for the parameters and [`GetCheckInSchemaTemplateError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().get_check_in_schema_template("biz_code", "open_conversation_id", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_check_in_schema_template(
         &self,
-    ) -> crate::generated::RequestBuilder<GetCheckInSchemaTemplate, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        biz_code: impl Into<String>,
+        open_conversation_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> GetCheckInSchemaTemplateBuilder<C> {
+        GetCheckInSchemaTemplateBuilder::from_request(
+            self.client.clone(),
+            GetCheckInSchemaTemplateRequest::new()
+                .biz_code(biz_code)
+                .open_conversation_id(open_conversation_id)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,23 +25,34 @@ pub type GetCheckinRecordByUserError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetCheckinRecordByUser)]
+#[setters(builder = GetCheckinRecordByUserBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCheckinRecordByUserRequest {
     /// A `i64` value. Wire name `endTime`. Required.
+    #[setters(required)]
     pub end_time: Option<i64>,
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`. Required.
+    #[setters(required)]
     pub next_token: Option<i64>,
     /// A `string` value. Wire name `operatorUserId`. Required.
+    #[setters(required)]
     pub operator_user_id: Option<String>,
     /// A `i64` value. Wire name `startTime`. Required.
+    #[setters(required)]
     pub start_time: Option<i64>,
     /// A `list<string>` value. Wire name `userIdList`. Required.
+    #[setters(required)]
     pub user_id_list: Option<Vec<String>>,
 }
+/// A call of [`GetCheckinRecordByUser`] being put together: set its optional parameters (see [`GetCheckinRecordByUserRequest`]), then `send()` it.
+pub struct GetCheckinRecordByUserBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetCheckinRecordByUser, C>,
+}
+rt::op_builder!(GetCheckinRecordByUserBuilder, GetCheckinRecordByUser);
 /// The response of [`GetCheckinRecordByUser`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -62,6 +73,7 @@ pub struct GetCheckinRecordByUserResponseBodyResult {
     pub page_list: Vec<GetCheckinRecordByUserResponseBodyResultPageList>,
 }
 /// Wire schema of [`GetCheckinRecordByUserResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_CHECKIN_RECORD_BY_USER_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCheckinRecordByUserResponseBodyResult",
     fields: &[
@@ -109,6 +121,7 @@ pub struct GetCheckinRecordByUserResponseBodyResultPageList {
     pub visit_user: Option<String>,
 }
 /// Wire schema of [`GetCheckinRecordByUserResponseBodyResultPageList`].
+#[doc(hidden)]
 pub static GET_CHECKIN_RECORD_BY_USER_RESPONSE_BODY_RESULT_PAGE_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCheckinRecordByUserResponseBodyResultPageList",
     fields: &[
@@ -144,6 +157,7 @@ pub struct GetCheckinRecordByUserResponseBodyResultPageListCustomDataList {
     pub value: Option<String>,
 }
 /// Wire schema of [`GetCheckinRecordByUserResponseBodyResultPageListCustomDataList`].
+#[doc(hidden)]
 pub static GET_CHECKIN_RECORD_BY_USER_RESPONSE_BODY_RESULT_PAGE_LIST_CUSTOM_DATA_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCheckinRecordByUserResponseBodyResultPageListCustomDataList",
     fields: &[
@@ -153,6 +167,7 @@ pub static GET_CHECKIN_RECORD_BY_USER_RESPONSE_BODY_RESULT_PAGE_LIST_CUSTOM_DATA
     ],
 };
 /// How [`GetCheckinRecordByUser`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_CHECKIN_RECORD_BY_USER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCheckinRecordByUser",
     id: "attendance_1_0.GetCheckinRecordByUser",
@@ -189,10 +204,35 @@ pub static GET_CHECKIN_RECORD_BY_USER: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Get checkin record by user.
     ///
-    /// See [`GetCheckinRecordByUserRequest`] for the parameters and [`GetCheckinRecordByUserError`] for what can go wrong: `client.attendance_1_0().get_checkin_record_by_user().send().await?`.
+    /// See [`GetCheckinRecordByUserRequest`] for the parameters and [`GetCheckinRecordByUserError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().get_checkin_record_by_user(0, 0, 0, "operator_user_id", 0, Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_checkin_record_by_user(
         &self,
-    ) -> crate::generated::RequestBuilder<GetCheckinRecordByUser, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        end_time: i64,
+        max_results: i64,
+        next_token: i64,
+        operator_user_id: impl Into<String>,
+        start_time: i64,
+        user_id_list: impl Into<Vec<String>>,
+    ) -> GetCheckinRecordByUserBuilder<C> {
+        GetCheckinRecordByUserBuilder::from_request(
+            self.client.clone(),
+            GetCheckinRecordByUserRequest::new()
+                .end_time(end_time)
+                .max_results(max_results)
+                .next_token(next_token)
+                .operator_user_id(operator_user_id)
+                .start_time(start_time)
+                .user_id_list(user_id_list),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type GetClassWithDeletedError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetClassWithDeleted)]
+#[setters(builder = GetClassWithDeletedBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetClassWithDeletedRequest {
     /// A `string` value. Wire name `classId`. Required.
+    #[setters(required)]
     pub class_id: Option<String>,
 }
+/// A call of [`GetClassWithDeleted`] being put together: set its optional parameters (see [`GetClassWithDeletedRequest`]), then `send()` it.
+pub struct GetClassWithDeletedBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetClassWithDeleted, C>,
+}
+rt::op_builder!(GetClassWithDeletedBuilder, GetClassWithDeleted);
 /// The response of [`GetClassWithDeleted`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -61,6 +67,7 @@ pub struct GetClassWithDeletedResponseBodyResult {
     pub work_days: Vec<i64>,
 }
 /// Wire schema of [`GetClassWithDeletedResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_CLASS_WITH_DELETED_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetClassWithDeletedResponseBodyResult",
     fields: &[
@@ -98,6 +105,7 @@ pub struct GetClassWithDeletedResponseBodyResultClassSetting {
     >,
 }
 /// Wire schema of [`GetClassWithDeletedResponseBodyResultClassSetting`].
+#[doc(hidden)]
 pub static GET_CLASS_WITH_DELETED_RESPONSE_BODY_RESULT_CLASS_SETTING_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetClassWithDeletedResponseBodyResultClassSetting",
     fields: &[
@@ -124,6 +132,7 @@ pub struct GetClassWithDeletedResponseBodyResultClassSettingRestTimeList {
     pub end: Option<GetClassWithDeletedResponseBodyResultClassSettingRestTimeListEnd>,
 }
 /// Wire schema of [`GetClassWithDeletedResponseBodyResultClassSettingRestTimeList`].
+#[doc(hidden)]
 pub static GET_CLASS_WITH_DELETED_RESPONSE_BODY_RESULT_CLASS_SETTING_REST_TIME_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetClassWithDeletedResponseBodyResultClassSettingRestTimeList",
     fields: &[
@@ -152,6 +161,7 @@ pub struct GetClassWithDeletedResponseBodyResultClassSettingRestTimeListBegin {
     pub check_time: Option<String>,
 }
 /// Wire schema of [`GetClassWithDeletedResponseBodyResultClassSettingRestTimeListBegin`].
+#[doc(hidden)]
 pub static GET_CLASS_WITH_DELETED_RESPONSE_BODY_RESULT_CLASS_SETTING_REST_TIME_LIST_BEGIN_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetClassWithDeletedResponseBodyResultClassSettingRestTimeListBegin",
     fields: &[
@@ -170,6 +180,7 @@ pub struct GetClassWithDeletedResponseBodyResultClassSettingRestTimeListEnd {
     pub check_time: Option<String>,
 }
 /// Wire schema of [`GetClassWithDeletedResponseBodyResultClassSettingRestTimeListEnd`].
+#[doc(hidden)]
 pub static GET_CLASS_WITH_DELETED_RESPONSE_BODY_RESULT_CLASS_SETTING_REST_TIME_LIST_END_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetClassWithDeletedResponseBodyResultClassSettingRestTimeListEnd",
     fields: &[
@@ -186,6 +197,7 @@ pub struct GetClassWithDeletedResponseBodyResultSections {
     pub times: Vec<GetClassWithDeletedResponseBodyResultSectionsTimes>,
 }
 /// Wire schema of [`GetClassWithDeletedResponseBodyResultSections`].
+#[doc(hidden)]
 pub static GET_CLASS_WITH_DELETED_RESPONSE_BODY_RESULT_SECTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetClassWithDeletedResponseBodyResultSections",
     fields: &[
@@ -216,6 +228,7 @@ pub struct GetClassWithDeletedResponseBodyResultSectionsTimes {
     pub end_min: Option<i64>,
 }
 /// Wire schema of [`GetClassWithDeletedResponseBodyResultSectionsTimes`].
+#[doc(hidden)]
 pub static GET_CLASS_WITH_DELETED_RESPONSE_BODY_RESULT_SECTIONS_TIMES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetClassWithDeletedResponseBodyResultSectionsTimes",
     fields: &[
@@ -227,6 +240,7 @@ pub static GET_CLASS_WITH_DELETED_RESPONSE_BODY_RESULT_SECTIONS_TIMES_SCHEMA: rt
     ],
 };
 /// How [`GetClassWithDeleted`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_CLASS_WITH_DELETED: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetClassWithDeleted",
     id: "attendance_1_0.GetClassWithDeleted",
@@ -255,10 +269,24 @@ pub static GET_CLASS_WITH_DELETED: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Get class with deleted.
     ///
-    /// See [`GetClassWithDeletedRequest`] for the parameters and [`GetClassWithDeletedError`] for what can go wrong: `client.attendance_1_0().get_class_with_deleted().send().await?`.
+    /// See [`GetClassWithDeletedRequest`] for the parameters and [`GetClassWithDeletedError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().get_class_with_deleted("class_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_class_with_deleted(
         &self,
-    ) -> crate::generated::RequestBuilder<GetClassWithDeleted, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        class_id: impl Into<String>,
+    ) -> GetClassWithDeletedBuilder<C> {
+        GetClassWithDeletedBuilder::from_request(
+            self.client.clone(),
+            GetClassWithDeletedRequest::new().class_id(class_id),
+        )
     }
 }

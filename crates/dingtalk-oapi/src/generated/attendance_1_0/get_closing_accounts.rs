@@ -25,13 +25,19 @@ pub type GetClosingAccountsError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetClosingAccounts)]
+#[setters(builder = GetClosingAccountsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetClosingAccountsRequest {
     /// A `list<string>` value. Wire name `userIds`. Required.
+    #[setters(required)]
     pub user_ids: Option<Vec<String>>,
 }
+/// A call of [`GetClosingAccounts`] being put together: set its optional parameters (see [`GetClosingAccountsRequest`]), then `send()` it.
+pub struct GetClosingAccountsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetClosingAccounts, C>,
+}
+rt::op_builder!(GetClosingAccountsBuilder, GetClosingAccounts);
 /// The response of [`GetClosingAccounts`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -56,6 +62,7 @@ pub struct GetClosingAccountsResponseBodyResult {
     pub user_id: String,
 }
 /// Wire schema of [`GetClosingAccountsResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_CLOSING_ACCOUNTS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetClosingAccountsResponseBodyResult",
     fields: &[
@@ -96,6 +103,7 @@ pub struct GetClosingAccountsResponseBodyResultClosingAccountModel {
     pub start_month: i64,
 }
 /// Wire schema of [`GetClosingAccountsResponseBodyResultClosingAccountModel`].
+#[doc(hidden)]
 pub static GET_CLOSING_ACCOUNTS_RESPONSE_BODY_RESULT_CLOSING_ACCOUNT_MODEL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetClosingAccountsResponseBodyResultClosingAccountModel",
     fields: &[
@@ -116,6 +124,7 @@ pub struct GetClosingAccountsResponseBodyResultUnsealClosingAccountModel {
     pub invalid_time_stamp: i64,
 }
 /// Wire schema of [`GetClosingAccountsResponseBodyResultUnsealClosingAccountModel`].
+#[doc(hidden)]
 pub static GET_CLOSING_ACCOUNTS_RESPONSE_BODY_RESULT_UNSEAL_CLOSING_ACCOUNT_MODEL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetClosingAccountsResponseBodyResultUnsealClosingAccountModel",
     fields: &[
@@ -123,6 +132,7 @@ pub static GET_CLOSING_ACCOUNTS_RESPONSE_BODY_RESULT_UNSEAL_CLOSING_ACCOUNT_MODE
     ],
 };
 /// How [`GetClosingAccounts`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_CLOSING_ACCOUNTS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetClosingAccounts",
     id: "attendance_1_0.GetClosingAccounts",
@@ -157,10 +167,24 @@ pub static GET_CLOSING_ACCOUNTS: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Get closing accounts.
     ///
-    /// See [`GetClosingAccountsRequest`] for the parameters and [`GetClosingAccountsError`] for what can go wrong: `client.attendance_1_0().get_closing_accounts().send().await?`.
+    /// See [`GetClosingAccountsRequest`] for the parameters and [`GetClosingAccountsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().get_closing_accounts(Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_closing_accounts(
         &self,
-    ) -> crate::generated::RequestBuilder<GetClosingAccounts, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_ids: impl Into<Vec<String>>,
+    ) -> GetClosingAccountsBuilder<C> {
+        GetClosingAccountsBuilder::from_request(
+            self.client.clone(),
+            GetClosingAccountsRequest::new().user_ids(user_ids),
+        )
     }
 }

@@ -25,19 +25,28 @@ pub type GetColumnvalsError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetColumnvals)]
+#[setters(builder = GetColumnvalsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetColumnvalsRequest {
     /// A `list<string>` value. Wire name `columnIdList`. Required.
+    #[setters(required)]
     pub column_id_list: Option<Vec<String>>,
     /// A `i64` value. Wire name `fromDate`. Required.
+    #[setters(required)]
     pub from_date: Option<i64>,
     /// A `i64` value. Wire name `toDate`. Required.
+    #[setters(required)]
     pub to_date: Option<i64>,
     /// A `list<string>` value. Wire name `userIds`. Required.
+    #[setters(required)]
     pub user_ids: Option<Vec<String>>,
 }
+/// A call of [`GetColumnvals`] being put together: set its optional parameters (see [`GetColumnvalsRequest`]), then `send()` it.
+pub struct GetColumnvalsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetColumnvals, C>,
+}
+rt::op_builder!(GetColumnvalsBuilder, GetColumnvals);
 /// The response of [`GetColumnvals`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -59,6 +68,7 @@ pub struct GetColumnvalsResponseBodyResult {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`GetColumnvalsResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_COLUMNVALS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetColumnvalsResponseBodyResult",
     fields: &[
@@ -87,6 +97,7 @@ pub struct GetColumnvalsResponseBodyResultColumnData {
     pub id: Option<i64>,
 }
 /// Wire schema of [`GetColumnvalsResponseBodyResultColumnData`].
+#[doc(hidden)]
 pub static GET_COLUMNVALS_RESPONSE_BODY_RESULT_COLUMN_DATA_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetColumnvalsResponseBodyResultColumnData",
     fields: &[
@@ -112,6 +123,7 @@ pub struct GetColumnvalsResponseBodyResultColumnDataColumnValues {
     pub value: Option<String>,
 }
 /// Wire schema of [`GetColumnvalsResponseBodyResultColumnDataColumnValues`].
+#[doc(hidden)]
 pub static GET_COLUMNVALS_RESPONSE_BODY_RESULT_COLUMN_DATA_COLUMN_VALUES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetColumnvalsResponseBodyResultColumnDataColumnValues",
     fields: &[
@@ -120,6 +132,7 @@ pub static GET_COLUMNVALS_RESPONSE_BODY_RESULT_COLUMN_DATA_COLUMN_VALUES_SCHEMA:
     ],
 };
 /// How [`GetColumnvals`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_COLUMNVALS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetColumnvals",
     id: "attendance_1_0.GetColumnvals",
@@ -155,8 +168,31 @@ pub static GET_COLUMNVALS: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Get columnvals.
     ///
-    /// See [`GetColumnvalsRequest`] for the parameters and [`GetColumnvalsError`] for what can go wrong: `client.attendance_1_0().get_columnvals().send().await?`.
-    pub fn get_columnvals(&self) -> crate::generated::RequestBuilder<GetColumnvals, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetColumnvalsRequest`] for the parameters and [`GetColumnvalsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().get_columnvals(Vec::<String>::new(), 0, 0, Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_columnvals(
+        &self,
+        column_id_list: impl Into<Vec<String>>,
+        from_date: i64,
+        to_date: i64,
+        user_ids: impl Into<Vec<String>>,
+    ) -> GetColumnvalsBuilder<C> {
+        GetColumnvalsBuilder::from_request(
+            self.client.clone(),
+            GetColumnvalsRequest::new()
+                .column_id_list(column_id_list)
+                .from_date(from_date)
+                .to_date(to_date)
+                .user_ids(user_ids),
+        )
     }
 }

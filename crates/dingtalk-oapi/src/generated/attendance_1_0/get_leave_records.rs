@@ -25,21 +25,31 @@ pub type GetLeaveRecordsError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetLeaveRecords)]
+#[setters(builder = GetLeaveRecordsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLeaveRecordsRequest {
     /// A `string` value. Wire name `leaveCode`. Required.
+    #[setters(required)]
     pub leave_code: Option<String>,
     /// A `string` value. Wire name `opUserId`. Required.
+    #[setters(required)]
     pub op_user_id: Option<String>,
     /// A `i64` value. Wire name `pageNumber`. Required.
+    #[setters(required)]
     pub page_number: Option<i64>,
     /// A `i64` value. Wire name `pageSize`. Required.
+    #[setters(required)]
     pub page_size: Option<i64>,
     /// A `list<string>` value. Wire name `userIds`. Required.
+    #[setters(required)]
     pub user_ids: Option<Vec<String>>,
 }
+/// A call of [`GetLeaveRecords`] being put together: set its optional parameters (see [`GetLeaveRecordsRequest`]), then `send()` it.
+pub struct GetLeaveRecordsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetLeaveRecords, C>,
+}
+rt::op_builder!(GetLeaveRecordsBuilder, GetLeaveRecords);
 /// The response of [`GetLeaveRecords`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -62,6 +72,7 @@ pub struct GetLeaveRecordsResponseBodyResult {
     pub leave_records: Vec<GetLeaveRecordsResponseBodyResultLeaveRecords>,
 }
 /// Wire schema of [`GetLeaveRecordsResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_LEAVE_RECORDS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetLeaveRecordsResponseBodyResult",
     fields: &[
@@ -115,6 +126,7 @@ pub struct GetLeaveRecordsResponseBodyResultLeaveRecords {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`GetLeaveRecordsResponseBodyResultLeaveRecords`].
+#[doc(hidden)]
 pub static GET_LEAVE_RECORDS_RESPONSE_BODY_RESULT_LEAVE_RECORDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetLeaveRecordsResponseBodyResultLeaveRecords",
     fields: &[
@@ -137,6 +149,7 @@ pub static GET_LEAVE_RECORDS_RESPONSE_BODY_RESULT_LEAVE_RECORDS_SCHEMA: rt::Obje
     ],
 };
 /// How [`GetLeaveRecords`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_LEAVE_RECORDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetLeaveRecords",
     id: "attendance_1_0.GetLeaveRecords",
@@ -171,10 +184,33 @@ pub static GET_LEAVE_RECORDS: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Get leave records.
     ///
-    /// See [`GetLeaveRecordsRequest`] for the parameters and [`GetLeaveRecordsError`] for what can go wrong: `client.attendance_1_0().get_leave_records().send().await?`.
+    /// See [`GetLeaveRecordsRequest`] for the parameters and [`GetLeaveRecordsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().get_leave_records("leave_code", "op_user_id", 0, 0, Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_leave_records(
         &self,
-    ) -> crate::generated::RequestBuilder<GetLeaveRecords, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        leave_code: impl Into<String>,
+        op_user_id: impl Into<String>,
+        page_number: i64,
+        page_size: i64,
+        user_ids: impl Into<Vec<String>>,
+    ) -> GetLeaveRecordsBuilder<C> {
+        GetLeaveRecordsBuilder::from_request(
+            self.client.clone(),
+            GetLeaveRecordsRequest::new()
+                .leave_code(leave_code)
+                .op_user_id(op_user_id)
+                .page_number(page_number)
+                .page_size(page_size)
+                .user_ids(user_ids),
+        )
     }
 }

@@ -25,15 +25,21 @@ pub type GetLeaveTypeError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetLeaveType)]
+#[setters(builder = GetLeaveTypeBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLeaveTypeRequest {
     /// A `string` value. Wire name `opUserId`. Required.
+    #[setters(required)]
     pub op_user_id: Option<String>,
     /// A `string` value. Wire name `vacationSource`.
     pub vacation_source: Option<String>,
 }
+/// A call of [`GetLeaveType`] being put together: set its optional parameters (see [`GetLeaveTypeRequest`]), then `send()` it.
+pub struct GetLeaveTypeBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetLeaveType, C>,
+}
+rt::op_builder!(GetLeaveTypeBuilder, GetLeaveType);
 /// The response of [`GetLeaveType`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -75,6 +81,7 @@ pub struct GetLeaveTypeResponseBodyResult {
     pub visibility_rules: Vec<GetLeaveTypeResponseBodyResultVisibilityRules>,
 }
 /// Wire schema of [`GetLeaveTypeResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_LEAVE_TYPE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetLeaveTypeResponseBodyResult",
     fields: &[
@@ -124,6 +131,7 @@ pub struct GetLeaveTypeResponseBodyResultLeaveCertificate {
     pub unit: Option<String>,
 }
 /// Wire schema of [`GetLeaveTypeResponseBodyResultLeaveCertificate`].
+#[doc(hidden)]
 pub static GET_LEAVE_TYPE_RESPONSE_BODY_RESULT_LEAVE_CERTIFICATE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetLeaveTypeResponseBodyResultLeaveCertificate",
     fields: &[
@@ -148,6 +156,7 @@ pub struct GetLeaveTypeResponseBodyResultSubmitTimeRule {
     pub time_value: Option<i64>,
 }
 /// Wire schema of [`GetLeaveTypeResponseBodyResultSubmitTimeRule`].
+#[doc(hidden)]
 pub static GET_LEAVE_TYPE_RESPONSE_BODY_RESULT_SUBMIT_TIME_RULE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetLeaveTypeResponseBodyResultSubmitTimeRule",
     fields: &[
@@ -168,6 +177,7 @@ pub struct GetLeaveTypeResponseBodyResultVisibilityRules {
     pub visible: Vec<String>,
 }
 /// Wire schema of [`GetLeaveTypeResponseBodyResultVisibilityRules`].
+#[doc(hidden)]
 pub static GET_LEAVE_TYPE_RESPONSE_BODY_RESULT_VISIBILITY_RULES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetLeaveTypeResponseBodyResultVisibilityRules",
     fields: &[
@@ -176,6 +186,7 @@ pub static GET_LEAVE_TYPE_RESPONSE_BODY_RESULT_VISIBILITY_RULES_SCHEMA: rt::Obje
     ],
 };
 /// How [`GetLeaveType`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_LEAVE_TYPE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetLeaveType",
     id: "attendance_1_0.GetLeaveType",
@@ -208,8 +219,24 @@ pub static GET_LEAVE_TYPE: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Get leave type.
     ///
-    /// See [`GetLeaveTypeRequest`] for the parameters and [`GetLeaveTypeError`] for what can go wrong: `client.attendance_1_0().get_leave_type().send().await?`.
-    pub fn get_leave_type(&self) -> crate::generated::RequestBuilder<GetLeaveType, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetLeaveTypeRequest`] for the parameters and [`GetLeaveTypeError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().get_leave_type("op_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_leave_type(
+        &self,
+        op_user_id: impl Into<String>,
+    ) -> GetLeaveTypeBuilder<C> {
+        GetLeaveTypeBuilder::from_request(
+            self.client.clone(),
+            GetLeaveTypeRequest::new().op_user_id(op_user_id),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type GetMachineError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetMachine)]
+#[setters(builder = GetMachineBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMachineRequest {
     /// A `string` value. Wire name `devId`. Required.
+    #[setters(required)]
     pub dev_id: Option<String>,
 }
+/// A call of [`GetMachine`] being put together: set its optional parameters (see [`GetMachineRequest`]), then `send()` it.
+pub struct GetMachineBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetMachine, C>,
+}
+rt::op_builder!(GetMachineBuilder, GetMachine);
 /// The response of [`GetMachine`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -80,6 +86,7 @@ pub struct GetMachineResponseBodyResult {
     pub voice_mode: i64,
 }
 /// Wire schema of [`GetMachineResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_MACHINE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetMachineResponseBodyResult",
     fields: &[
@@ -133,6 +140,7 @@ pub struct GetMachineResponseBodyResultMachineBluetoothVo {
     pub user_device_count: i64,
 }
 /// Wire schema of [`GetMachineResponseBodyResultMachineBluetoothVo`].
+#[doc(hidden)]
 pub static GET_MACHINE_RESPONSE_BODY_RESULT_MACHINE_BLUETOOTH_VO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetMachineResponseBodyResultMachineBluetoothVo",
     fields: &[
@@ -153,6 +161,7 @@ pub static GET_MACHINE_RESPONSE_BODY_RESULT_MACHINE_BLUETOOTH_VO_SCHEMA: rt::Obj
     ],
 };
 /// How [`GetMachine`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_MACHINE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetMachine",
     id: "attendance_1_0.GetMachine",
@@ -180,8 +189,21 @@ pub static GET_MACHINE: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Get machine.
     ///
-    /// See [`GetMachineRequest`] for the parameters and [`GetMachineError`] for what can go wrong: `client.attendance_1_0().get_machine().send().await?`.
-    pub fn get_machine(&self) -> crate::generated::RequestBuilder<GetMachine, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetMachineRequest`] for the parameters and [`GetMachineError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().get_machine("dev_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_machine(&self, dev_id: impl Into<String>) -> GetMachineBuilder<C> {
+        GetMachineBuilder::from_request(
+            self.client.clone(),
+            GetMachineRequest::new().dev_id(dev_id),
+        )
     }
 }

@@ -25,17 +25,25 @@ pub type GetMachineUserError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetMachineUser)]
+#[setters(builder = GetMachineUserBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMachineUserRequest {
     /// A `string` value. Wire name `devId`. Required.
+    #[setters(required)]
     pub dev_id: Option<String>,
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`. Required.
+    #[setters(required)]
     pub next_token: Option<String>,
 }
+/// A call of [`GetMachineUser`] being put together: set its optional parameters (see [`GetMachineUserRequest`]), then `send()` it.
+pub struct GetMachineUserBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetMachineUser, C>,
+}
+rt::op_builder!(GetMachineUserBuilder, GetMachineUser);
 /// The response of [`GetMachineUser`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -58,6 +66,7 @@ pub struct GetMachineUserResponseBodyResult {
     pub user_list: Vec<GetMachineUserResponseBodyResultUserList>,
 }
 /// Wire schema of [`GetMachineUserResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_MACHINE_USER_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetMachineUserResponseBodyResult",
     fields: &[
@@ -87,6 +96,7 @@ pub struct GetMachineUserResponseBodyResultUserList {
     pub user_id: String,
 }
 /// Wire schema of [`GetMachineUserResponseBodyResultUserList`].
+#[doc(hidden)]
 pub static GET_MACHINE_USER_RESPONSE_BODY_RESULT_USER_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetMachineUserResponseBodyResultUserList",
     fields: &[
@@ -96,6 +106,7 @@ pub static GET_MACHINE_USER_RESPONSE_BODY_RESULT_USER_LIST_SCHEMA: rt::ObjectSch
     ],
 };
 /// How [`GetMachineUser`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_MACHINE_USER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetMachineUser",
     id: "attendance_1_0.GetMachineUser",
@@ -126,10 +137,29 @@ pub static GET_MACHINE_USER: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Get machine user.
     ///
-    /// See [`GetMachineUserRequest`] for the parameters and [`GetMachineUserError`] for what can go wrong: `client.attendance_1_0().get_machine_user().send().await?`.
+    /// See [`GetMachineUserRequest`] for the parameters and [`GetMachineUserError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().get_machine_user("dev_id", 0, "next_token").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_machine_user(
         &self,
-    ) -> crate::generated::RequestBuilder<GetMachineUser, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        dev_id: impl Into<String>,
+        max_results: i64,
+        next_token: impl Into<String>,
+    ) -> GetMachineUserBuilder<C> {
+        GetMachineUserBuilder::from_request(
+            self.client.clone(),
+            GetMachineUserRequest::new()
+                .dev_id(dev_id)
+                .max_results(max_results)
+                .next_token(next_token),
+        )
     }
 }

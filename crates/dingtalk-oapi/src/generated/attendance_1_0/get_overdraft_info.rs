@@ -25,15 +25,22 @@ pub type GetOverdraftInfoError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetOverdraftInfo)]
+#[setters(builder = GetOverdraftInfoBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOverdraftInfoRequest {
     /// A `string` value. Wire name `leaveCode`. Required.
+    #[setters(required)]
     pub leave_code: Option<String>,
     /// A `list<string>` value. Wire name `userIdList`. Required.
+    #[setters(required)]
     pub user_id_list: Option<Vec<String>>,
 }
+/// A call of [`GetOverdraftInfo`] being put together: set its optional parameters (see [`GetOverdraftInfoRequest`]), then `send()` it.
+pub struct GetOverdraftInfoBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetOverdraftInfo, C>,
+}
+rt::op_builder!(GetOverdraftInfoBuilder, GetOverdraftInfo);
 /// The response of [`GetOverdraftInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -57,6 +64,7 @@ pub struct GetOverdraftInfoResponseBodyOverdraftList {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`GetOverdraftInfoResponseBodyOverdraftList`].
+#[doc(hidden)]
 pub static GET_OVERDRAFT_INFO_RESPONSE_BODY_OVERDRAFT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetOverdraftInfoResponseBodyOverdraftList",
     fields: &[
@@ -66,6 +74,7 @@ pub static GET_OVERDRAFT_INFO_RESPONSE_BODY_OVERDRAFT_LIST_SCHEMA: rt::ObjectSch
     ],
 };
 /// How [`GetOverdraftInfo`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_OVERDRAFT_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetOverdraftInfo",
     id: "attendance_1_0.GetOverdraftInfo",
@@ -100,10 +109,27 @@ pub static GET_OVERDRAFT_INFO: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Get overdraft info.
     ///
-    /// See [`GetOverdraftInfoRequest`] for the parameters and [`GetOverdraftInfoError`] for what can go wrong: `client.attendance_1_0().get_overdraft_info().send().await?`.
+    /// See [`GetOverdraftInfoRequest`] for the parameters and [`GetOverdraftInfoError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().get_overdraft_info("leave_code", Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_overdraft_info(
         &self,
-    ) -> crate::generated::RequestBuilder<GetOverdraftInfo, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        leave_code: impl Into<String>,
+        user_id_list: impl Into<Vec<String>>,
+    ) -> GetOverdraftInfoBuilder<C> {
+        GetOverdraftInfoBuilder::from_request(
+            self.client.clone(),
+            GetOverdraftInfoRequest::new()
+                .leave_code(leave_code)
+                .user_id_list(user_id_list),
+        )
     }
 }

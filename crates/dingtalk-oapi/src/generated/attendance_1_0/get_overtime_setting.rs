@@ -25,13 +25,18 @@ pub type GetOvertimeSettingError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetOvertimeSetting)]
+#[setters(builder = GetOvertimeSettingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOvertimeSettingRequest {
     /// A `list<i64>` value. Wire name `overtimeSettingIds`.
     pub overtime_setting_ids: Option<Vec<i64>>,
 }
+/// A call of [`GetOvertimeSetting`] being put together: set its optional parameters (see [`GetOvertimeSettingRequest`]), then `send()` it.
+pub struct GetOvertimeSettingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetOvertimeSetting, C>,
+}
+rt::op_builder!(GetOvertimeSettingBuilder, GetOvertimeSetting);
 /// The response of [`GetOvertimeSetting`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -77,6 +82,7 @@ pub struct GetOvertimeSettingResponseBodyResult {
     pub work_minutes_per_day: Option<i64>,
 }
 /// Wire schema of [`GetOvertimeSettingResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_OVERTIME_SETTING_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetOvertimeSettingResponseBodyResult",
     fields: &[
@@ -119,6 +125,7 @@ pub struct GetOvertimeSettingResponseBodyResultOvertimeDivisions {
     pub time_split_point: Option<String>,
 }
 /// Wire schema of [`GetOvertimeSettingResponseBodyResultOvertimeDivisions`].
+#[doc(hidden)]
 pub static GET_OVERTIME_SETTING_RESPONSE_BODY_RESULT_OVERTIME_DIVISIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetOvertimeSettingResponseBodyResultOvertimeDivisions",
     fields: &[
@@ -139,6 +146,7 @@ pub struct GetOvertimeSettingResponseBodyResultWarningSettings {
     pub time: Option<String>,
 }
 /// Wire schema of [`GetOvertimeSettingResponseBodyResultWarningSettings`].
+#[doc(hidden)]
 pub static GET_OVERTIME_SETTING_RESPONSE_BODY_RESULT_WARNING_SETTINGS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetOvertimeSettingResponseBodyResultWarningSettings",
     fields: &[
@@ -148,6 +156,7 @@ pub static GET_OVERTIME_SETTING_RESPONSE_BODY_RESULT_WARNING_SETTINGS_SCHEMA: rt
     ],
 };
 /// How [`GetOvertimeSetting`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_OVERTIME_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetOvertimeSetting",
     id: "attendance_1_0.GetOvertimeSetting",
@@ -184,10 +193,21 @@ pub static GET_OVERTIME_SETTING: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Get overtime setting.
     ///
-    /// See [`GetOvertimeSettingRequest`] for the parameters and [`GetOvertimeSettingError`] for what can go wrong: `client.attendance_1_0().get_overtime_setting().send().await?`.
-    pub fn get_overtime_setting(
-        &self,
-    ) -> crate::generated::RequestBuilder<GetOvertimeSetting, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetOvertimeSettingRequest`] for the parameters and [`GetOvertimeSettingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().get_overtime_setting().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_overtime_setting(&self) -> GetOvertimeSettingBuilder<C> {
+        GetOvertimeSettingBuilder::from_request(
+            self.client.clone(),
+            GetOvertimeSettingRequest::new(),
+        )
     }
 }

@@ -25,15 +25,21 @@ pub type GetShiftError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetShift)]
+#[setters(builder = GetShiftBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetShiftRequest {
     /// A `string` value. Wire name `opUserId`.
     pub op_user_id: Option<String>,
     /// A `i64` value. Wire name `shiftId`. Required.
+    #[setters(required)]
     pub shift_id: Option<i64>,
 }
+/// A call of [`GetShift`] being put together: set its optional parameters (see [`GetShiftRequest`]), then `send()` it.
+pub struct GetShiftBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetShift, C>,
+}
+rt::op_builder!(GetShiftBuilder, GetShift);
 /// The response of [`GetShift`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -69,6 +75,7 @@ pub struct GetShiftResponseBodyResult {
     pub shift_setting: Option<GetShiftResponseBodyResultShiftSetting>,
 }
 /// Wire schema of [`GetShiftResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_SHIFT_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetShiftResponseBodyResult",
     fields: &[
@@ -106,6 +113,7 @@ pub struct GetShiftResponseBodyResultSections {
     pub section_id: Option<i64>,
 }
 /// Wire schema of [`GetShiftResponseBodyResultSections`].
+#[doc(hidden)]
 pub static GET_SHIFT_RESPONSE_BODY_RESULT_SECTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetShiftResponseBodyResultSections",
     fields: &[
@@ -162,6 +170,7 @@ pub struct GetShiftResponseBodyResultSectionsPunches {
     pub serious_late_minutes: Option<i64>,
 }
 /// Wire schema of [`GetShiftResponseBodyResultSectionsPunches`].
+#[doc(hidden)]
 pub static GET_SHIFT_RESPONSE_BODY_RESULT_SECTIONS_PUNCHES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetShiftResponseBodyResultSectionsPunches",
     fields: &[
@@ -196,6 +205,7 @@ pub struct GetShiftResponseBodyResultSectionsPunchesLateBackSetting {
     >,
 }
 /// Wire schema of [`GetShiftResponseBodyResultSectionsPunchesLateBackSetting`].
+#[doc(hidden)]
 pub static GET_SHIFT_RESPONSE_BODY_RESULT_SECTIONS_PUNCHES_LATE_BACK_SETTING_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetShiftResponseBodyResultSectionsPunchesLateBackSetting",
     fields: &[
@@ -219,6 +229,7 @@ pub struct GetShiftResponseBodyResultSectionsPunchesLateBackSettingLateBackPairs
     pub late: Option<i64>,
 }
 /// Wire schema of [`GetShiftResponseBodyResultSectionsPunchesLateBackSettingLateBackPairs`].
+#[doc(hidden)]
 pub static GET_SHIFT_RESPONSE_BODY_RESULT_SECTIONS_PUNCHES_LATE_BACK_SETTING_LATE_BACK_PAIRS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetShiftResponseBodyResultSectionsPunchesLateBackSettingLateBackPairs",
     fields: &[
@@ -241,6 +252,7 @@ pub struct GetShiftResponseBodyResultSectionsRests {
     pub rest_id: Option<i64>,
 }
 /// Wire schema of [`GetShiftResponseBodyResultSectionsRests`].
+#[doc(hidden)]
 pub static GET_SHIFT_RESPONSE_BODY_RESULT_SECTIONS_RESTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetShiftResponseBodyResultSectionsRests",
     fields: &[
@@ -281,6 +293,7 @@ pub struct GetShiftResponseBodyResultShiftSetting {
     pub work_time_minutes: Option<i64>,
 }
 /// Wire schema of [`GetShiftResponseBodyResultShiftSetting`].
+#[doc(hidden)]
 pub static GET_SHIFT_RESPONSE_BODY_RESULT_SHIFT_SETTING_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetShiftResponseBodyResultShiftSetting",
     fields: &[
@@ -299,6 +312,7 @@ pub static GET_SHIFT_RESPONSE_BODY_RESULT_SHIFT_SETTING_SCHEMA: rt::ObjectSchema
     ],
 };
 /// How [`GetShift`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_SHIFT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetShift",
     id: "attendance_1_0.GetShift",
@@ -328,8 +342,21 @@ pub static GET_SHIFT: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Get shift.
     ///
-    /// See [`GetShiftRequest`] for the parameters and [`GetShiftError`] for what can go wrong: `client.attendance_1_0().get_shift().send().await?`.
-    pub fn get_shift(&self) -> crate::generated::RequestBuilder<GetShift, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetShiftRequest`] for the parameters and [`GetShiftError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().get_shift(0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_shift(&self, shift_id: i64) -> GetShiftBuilder<C> {
+        GetShiftBuilder::from_request(
+            self.client.clone(),
+            GetShiftRequest::new().shift_id(shift_id),
+        )
     }
 }

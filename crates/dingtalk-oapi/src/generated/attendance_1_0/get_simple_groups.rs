@@ -25,15 +25,22 @@ pub type GetSimpleGroupsError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetSimpleGroups)]
+#[setters(builder = GetSimpleGroupsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSimpleGroupsRequest {
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`. Required.
+    #[setters(required)]
     pub next_token: Option<i64>,
 }
+/// A call of [`GetSimpleGroups`] being put together: set its optional parameters (see [`GetSimpleGroupsRequest`]), then `send()` it.
+pub struct GetSimpleGroupsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetSimpleGroups, C>,
+}
+rt::op_builder!(GetSimpleGroupsBuilder, GetSimpleGroups);
 /// The response of [`GetSimpleGroups`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -54,6 +61,7 @@ pub struct GetSimpleGroupsResponseBodyResult {
     pub has_more: Option<bool>,
 }
 /// Wire schema of [`GetSimpleGroupsResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_SIMPLE_GROUPS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetSimpleGroupsResponseBodyResult",
     fields: &[
@@ -121,6 +129,7 @@ pub struct GetSimpleGroupsResponseBodyResultGroups {
     pub work_day_list: Vec<String>,
 }
 /// Wire schema of [`GetSimpleGroupsResponseBodyResultGroups`].
+#[doc(hidden)]
 pub static GET_SIMPLE_GROUPS_RESPONSE_BODY_RESULT_GROUPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetSimpleGroupsResponseBodyResultGroups",
     fields: &[
@@ -174,6 +183,7 @@ pub struct GetSimpleGroupsResponseBodyResultGroupsSelectedClass {
     pub setting: Option<GetSimpleGroupsResponseBodyResultGroupsSelectedClassSetting>,
 }
 /// Wire schema of [`GetSimpleGroupsResponseBodyResultGroupsSelectedClass`].
+#[doc(hidden)]
 pub static GET_SIMPLE_GROUPS_RESPONSE_BODY_RESULT_GROUPS_SELECTED_CLASS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetSimpleGroupsResponseBodyResultGroupsSelectedClass",
     fields: &[
@@ -204,6 +214,7 @@ pub struct GetSimpleGroupsResponseBodyResultGroupsSelectedClassSections {
     pub times: Vec<GetSimpleGroupsResponseBodyResultGroupsSelectedClassSectionsTimes>,
 }
 /// Wire schema of [`GetSimpleGroupsResponseBodyResultGroupsSelectedClassSections`].
+#[doc(hidden)]
 pub static GET_SIMPLE_GROUPS_RESPONSE_BODY_RESULT_GROUPS_SELECTED_CLASS_SECTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetSimpleGroupsResponseBodyResultGroupsSelectedClassSections",
     fields: &[
@@ -230,6 +241,7 @@ pub struct GetSimpleGroupsResponseBodyResultGroupsSelectedClassSectionsTimes {
     pub check_type: Option<String>,
 }
 /// Wire schema of [`GetSimpleGroupsResponseBodyResultGroupsSelectedClassSectionsTimes`].
+#[doc(hidden)]
 pub static GET_SIMPLE_GROUPS_RESPONSE_BODY_RESULT_GROUPS_SELECTED_CLASS_SECTIONS_TIMES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetSimpleGroupsResponseBodyResultGroupsSelectedClassSectionsTimes",
     fields: &[
@@ -262,6 +274,7 @@ pub struct GetSimpleGroupsResponseBodyResultGroupsSelectedClassSetting {
     pub work_time_minutes: Option<i64>,
 }
 /// Wire schema of [`GetSimpleGroupsResponseBodyResultGroupsSelectedClassSetting`].
+#[doc(hidden)]
 pub static GET_SIMPLE_GROUPS_RESPONSE_BODY_RESULT_GROUPS_SELECTED_CLASS_SETTING_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetSimpleGroupsResponseBodyResultGroupsSelectedClassSetting",
     fields: &[
@@ -295,6 +308,7 @@ pub struct GetSimpleGroupsResponseBodyResultGroupsSelectedClassSettingRestTimeLi
     >,
 }
 /// Wire schema of [`GetSimpleGroupsResponseBodyResultGroupsSelectedClassSettingRestTimeList`].
+#[doc(hidden)]
 pub static GET_SIMPLE_GROUPS_RESPONSE_BODY_RESULT_GROUPS_SELECTED_CLASS_SETTING_REST_TIME_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetSimpleGroupsResponseBodyResultGroupsSelectedClassSettingRestTimeList",
     fields: &[
@@ -323,6 +337,7 @@ pub struct GetSimpleGroupsResponseBodyResultGroupsSelectedClassSettingRestTimeLi
     pub check_time: Option<String>,
 }
 /// Wire schema of [`GetSimpleGroupsResponseBodyResultGroupsSelectedClassSettingRestTimeListBegin`].
+#[doc(hidden)]
 pub static GET_SIMPLE_GROUPS_RESPONSE_BODY_RESULT_GROUPS_SELECTED_CLASS_SETTING_REST_TIME_LIST_BEGIN_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetSimpleGroupsResponseBodyResultGroupsSelectedClassSettingRestTimeListBegin",
     fields: &[
@@ -341,6 +356,7 @@ pub struct GetSimpleGroupsResponseBodyResultGroupsSelectedClassSettingRestTimeLi
     pub check_time: Option<String>,
 }
 /// Wire schema of [`GetSimpleGroupsResponseBodyResultGroupsSelectedClassSettingRestTimeListEnd`].
+#[doc(hidden)]
 pub static GET_SIMPLE_GROUPS_RESPONSE_BODY_RESULT_GROUPS_SELECTED_CLASS_SETTING_REST_TIME_LIST_END_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetSimpleGroupsResponseBodyResultGroupsSelectedClassSettingRestTimeListEnd",
     fields: &[
@@ -349,6 +365,7 @@ pub static GET_SIMPLE_GROUPS_RESPONSE_BODY_RESULT_GROUPS_SELECTED_CLASS_SETTING_
     ],
 };
 /// How [`GetSimpleGroups`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_SIMPLE_GROUPS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetSimpleGroups",
     id: "attendance_1_0.GetSimpleGroups",
@@ -378,10 +395,25 @@ pub static GET_SIMPLE_GROUPS: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Get simple groups.
     ///
-    /// See [`GetSimpleGroupsRequest`] for the parameters and [`GetSimpleGroupsError`] for what can go wrong: `client.attendance_1_0().get_simple_groups().send().await?`.
+    /// See [`GetSimpleGroupsRequest`] for the parameters and [`GetSimpleGroupsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().get_simple_groups(0, 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_simple_groups(
         &self,
-    ) -> crate::generated::RequestBuilder<GetSimpleGroups, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+        next_token: i64,
+    ) -> GetSimpleGroupsBuilder<C> {
+        GetSimpleGroupsBuilder::from_request(
+            self.client.clone(),
+            GetSimpleGroupsRequest::new().max_results(max_results).next_token(next_token),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type GetSimpleOvertimeSettingError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetSimpleOvertimeSetting)]
+#[setters(builder = GetSimpleOvertimeSettingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSimpleOvertimeSettingRequest {
     /// A `i64` value. Wire name `pageNumber`. Required.
+    #[setters(required)]
     pub page_number: Option<i64>,
     /// A `i64` value. Wire name `pageSize`. Required.
+    #[setters(required)]
     pub page_size: Option<i64>,
 }
+/// A call of [`GetSimpleOvertimeSetting`] being put together: set its optional parameters (see [`GetSimpleOvertimeSettingRequest`]), then `send()` it.
+pub struct GetSimpleOvertimeSettingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetSimpleOvertimeSetting, C>,
+}
+rt::op_builder!(GetSimpleOvertimeSettingBuilder, GetSimpleOvertimeSetting);
 /// The response of [`GetSimpleOvertimeSetting`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -56,6 +63,7 @@ pub struct GetSimpleOvertimeSettingResponseBodyResult {
     pub total_page: Option<i64>,
 }
 /// Wire schema of [`GetSimpleOvertimeSettingResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_SIMPLE_OVERTIME_SETTING_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetSimpleOvertimeSettingResponseBodyResult",
     fields: &[
@@ -84,6 +92,7 @@ pub struct GetSimpleOvertimeSettingResponseBodyResultItems {
     pub setting_id: Option<i64>,
 }
 /// Wire schema of [`GetSimpleOvertimeSettingResponseBodyResultItems`].
+#[doc(hidden)]
 pub static GET_SIMPLE_OVERTIME_SETTING_RESPONSE_BODY_RESULT_ITEMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetSimpleOvertimeSettingResponseBodyResultItems",
     fields: &[
@@ -93,6 +102,7 @@ pub static GET_SIMPLE_OVERTIME_SETTING_RESPONSE_BODY_RESULT_ITEMS_SCHEMA: rt::Ob
     ],
 };
 /// How [`GetSimpleOvertimeSetting`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_SIMPLE_OVERTIME_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetSimpleOvertimeSetting",
     id: "attendance_1_0.GetSimpleOvertimeSetting",
@@ -124,10 +134,27 @@ pub static GET_SIMPLE_OVERTIME_SETTING: rt::OperationDescriptor = rt::OperationD
 impl<C: Clone> super::Operations<C> {
     /// Get simple overtime setting.
     ///
-    /// See [`GetSimpleOvertimeSettingRequest`] for the parameters and [`GetSimpleOvertimeSettingError`] for what can go wrong: `client.attendance_1_0().get_simple_overtime_setting().send().await?`.
+    /// See [`GetSimpleOvertimeSettingRequest`] for the parameters and [`GetSimpleOvertimeSettingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().get_simple_overtime_setting(0, 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_simple_overtime_setting(
         &self,
-    ) -> crate::generated::RequestBuilder<GetSimpleOvertimeSetting, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        page_number: i64,
+        page_size: i64,
+    ) -> GetSimpleOvertimeSettingBuilder<C> {
+        GetSimpleOvertimeSettingBuilder::from_request(
+            self.client.clone(),
+            GetSimpleOvertimeSettingRequest::new()
+                .page_number(page_number)
+                .page_size(page_size),
+        )
     }
 }

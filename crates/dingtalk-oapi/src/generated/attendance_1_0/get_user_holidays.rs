@@ -25,17 +25,25 @@ pub type GetUserHolidaysError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetUserHolidays)]
+#[setters(builder = GetUserHolidaysBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserHolidaysRequest {
     /// A `list<string>` value. Wire name `userIds`. Required.
+    #[setters(required)]
     pub user_ids: Option<Vec<String>>,
     /// A `i64` value. Wire name `workDateFrom`. Required.
+    #[setters(required)]
     pub work_date_from: Option<i64>,
     /// A `i64` value. Wire name `workDateTo`. Required.
+    #[setters(required)]
     pub work_date_to: Option<i64>,
 }
+/// A call of [`GetUserHolidays`] being put together: set its optional parameters (see [`GetUserHolidaysRequest`]), then `send()` it.
+pub struct GetUserHolidaysBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetUserHolidays, C>,
+}
+rt::op_builder!(GetUserHolidaysBuilder, GetUserHolidays);
 /// The response of [`GetUserHolidays`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -57,6 +65,7 @@ pub struct GetUserHolidaysResponseBodyResult {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`GetUserHolidaysResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_USER_HOLIDAYS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetUserHolidaysResponseBodyResult",
     fields: &[
@@ -86,6 +95,7 @@ pub struct GetUserHolidaysResponseBodyResultHolidays {
     pub work_date: Option<i64>,
 }
 /// Wire schema of [`GetUserHolidaysResponseBodyResultHolidays`].
+#[doc(hidden)]
 pub static GET_USER_HOLIDAYS_RESPONSE_BODY_RESULT_HOLIDAYS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetUserHolidaysResponseBodyResultHolidays",
     fields: &[
@@ -96,6 +106,7 @@ pub static GET_USER_HOLIDAYS_RESPONSE_BODY_RESULT_HOLIDAYS_SCHEMA: rt::ObjectSch
     ],
 };
 /// How [`GetUserHolidays`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_USER_HOLIDAYS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetUserHolidays",
     id: "attendance_1_0.GetUserHolidays",
@@ -129,10 +140,29 @@ pub static GET_USER_HOLIDAYS: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Get user holidays.
     ///
-    /// See [`GetUserHolidaysRequest`] for the parameters and [`GetUserHolidaysError`] for what can go wrong: `client.attendance_1_0().get_user_holidays().send().await?`.
+    /// See [`GetUserHolidaysRequest`] for the parameters and [`GetUserHolidaysError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().get_user_holidays(Vec::<String>::new(), 0, 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_user_holidays(
         &self,
-    ) -> crate::generated::RequestBuilder<GetUserHolidays, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_ids: impl Into<Vec<String>>,
+        work_date_from: i64,
+        work_date_to: i64,
+    ) -> GetUserHolidaysBuilder<C> {
+        GetUserHolidaysBuilder::from_request(
+            self.client.clone(),
+            GetUserHolidaysRequest::new()
+                .user_ids(user_ids)
+                .work_date_from(work_date_from)
+                .work_date_to(work_date_to),
+        )
     }
 }

@@ -25,11 +25,12 @@ pub type GroupAddError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GroupAdd)]
+#[setters(builder = GroupAddBuilder)]
 #[non_exhaustive]
 pub struct GroupAddRequest {
     /// A `string` value. Wire name `opUserId`. Required.
     #[wire(rename = "opUserId")]
+    #[setters(required)]
     pub op_user_id: Option<String>,
     /// A `i64` value. Wire name `adjustmentSettingId`.
     #[wire(rename = "adjustmentSettingId")]
@@ -108,6 +109,7 @@ pub struct GroupAddRequest {
     pub group_id: Option<i64>,
     /// A `string` value. Wire name `groupName`. Required.
     #[wire(rename = "groupName")]
+    #[setters(required)]
     pub group_name: Option<String>,
     /// A `list<string>` value. Wire name `managerList`.
     #[wire(rename = "managerList")]
@@ -154,6 +156,7 @@ pub struct GroupAddRequest {
     #[wire(rename = "trimDistance")]
     pub trim_distance: Option<i64>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub r#type: Option<String>,
     /// A `list<GroupAddRequestWifis>` value.
     pub wifis: Option<Vec<GroupAddRequestWifis>>,
@@ -161,6 +164,11 @@ pub struct GroupAddRequest {
     #[wire(rename = "workdayClassList")]
     pub workday_class_list: Option<Vec<i64>>,
 }
+/// A call of [`GroupAdd`] being put together: set its optional parameters (see [`GroupAddRequest`]), then `send()` it.
+pub struct GroupAddBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GroupAdd, C>,
+}
+rt::op_builder!(GroupAddBuilder, GroupAdd);
 /// The response of [`GroupAdd`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -180,6 +188,7 @@ pub struct GroupAddRequestBleDeviceList {
     pub device_id: Option<i64>,
 }
 /// Wire schema of [`GroupAddRequestBleDeviceList`].
+#[doc(hidden)]
 pub static GROUP_ADD_REQUEST_BLE_DEVICE_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GroupAddRequestBleDeviceList",
     fields: &[rt::FieldSchema::new("deviceId", rt::ParamType::I64)],
@@ -195,6 +204,7 @@ pub struct GroupAddRequestFreeCheckSetting {
     pub free_check_gap: Option<GroupAddRequestFreeCheckSettingFreeCheckGap>,
 }
 /// Wire schema of [`GroupAddRequestFreeCheckSetting`].
+#[doc(hidden)]
 pub static GROUP_ADD_REQUEST_FREE_CHECK_SETTING_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GroupAddRequestFreeCheckSetting",
     fields: &[
@@ -218,6 +228,7 @@ pub struct GroupAddRequestFreeCheckSettingFreeCheckGap {
     pub on_off_check_gap_minutes: Option<i64>,
 }
 /// Wire schema of [`GroupAddRequestFreeCheckSettingFreeCheckGap`].
+#[doc(hidden)]
 pub static GROUP_ADD_REQUEST_FREE_CHECK_SETTING_FREE_CHECK_GAP_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GroupAddRequestFreeCheckSettingFreeCheckGap",
     fields: &[
@@ -238,6 +249,7 @@ pub struct GroupAddRequestMembers {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`GroupAddRequestMembers`].
+#[doc(hidden)]
 pub static GROUP_ADD_REQUEST_MEMBERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GroupAddRequestMembers",
     fields: &[
@@ -262,6 +274,7 @@ pub struct GroupAddRequestPositions {
     pub title: Option<String>,
 }
 /// Wire schema of [`GroupAddRequestPositions`].
+#[doc(hidden)]
 pub static GROUP_ADD_REQUEST_POSITIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GroupAddRequestPositions",
     fields: &[
@@ -281,6 +294,7 @@ pub struct GroupAddRequestShiftVoList {
     pub shift_id: Option<i64>,
 }
 /// Wire schema of [`GroupAddRequestShiftVoList`].
+#[doc(hidden)]
 pub static GROUP_ADD_REQUEST_SHIFT_VO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GroupAddRequestShiftVoList",
     fields: &[rt::FieldSchema::new("shiftId", rt::ParamType::I64)],
@@ -296,6 +310,7 @@ pub struct GroupAddRequestWifis {
     pub ssid: Option<String>,
 }
 /// Wire schema of [`GroupAddRequestWifis`].
+#[doc(hidden)]
 pub static GROUP_ADD_REQUEST_WIFIS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GroupAddRequestWifis",
     fields: &[
@@ -313,6 +328,7 @@ pub struct GroupAddResponseBodyResult {
     pub name: Option<String>,
 }
 /// Wire schema of [`GroupAddResponseBodyResult`].
+#[doc(hidden)]
 pub static GROUP_ADD_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GroupAddResponseBodyResult",
     fields: &[
@@ -321,6 +337,7 @@ pub static GROUP_ADD_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectS
     ],
 };
 /// How [`GroupAdd`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GROUP_ADD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GroupAdd",
     id: "attendance_1_0.GroupAdd",
@@ -426,8 +443,29 @@ pub static GROUP_ADD: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Group add.
     ///
-    /// See [`GroupAddRequest`] for the parameters and [`GroupAddError`] for what can go wrong: `client.attendance_1_0().group_add().send().await?`.
-    pub fn group_add(&self) -> crate::generated::RequestBuilder<GroupAdd, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GroupAddRequest`] for the parameters and [`GroupAddError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().group_add("op_user_id", "group_name", "type").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn group_add(
+        &self,
+        op_user_id: impl Into<String>,
+        group_name: impl Into<String>,
+        r#type: impl Into<String>,
+    ) -> GroupAddBuilder<C> {
+        GroupAddBuilder::from_request(
+            self.client.clone(),
+            GroupAddRequest::new()
+                .op_user_id(op_user_id)
+                .group_name(group_name)
+                .r#type(r#type),
+        )
     }
 }

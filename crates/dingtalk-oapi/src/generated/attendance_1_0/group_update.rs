@@ -25,11 +25,12 @@ pub type GroupUpdateError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GroupUpdate)]
+#[setters(builder = GroupUpdateBuilder)]
 #[non_exhaustive]
 pub struct GroupUpdateRequest {
     /// A `string` value. Wire name `opUserId`. Required.
     #[wire(rename = "opUserId")]
+    #[setters(required)]
     pub op_user_id: Option<String>,
     /// A `i64` value. Wire name `adjustmentSettingId`.
     #[wire(rename = "adjustmentSettingId")]
@@ -131,6 +132,11 @@ pub struct GroupUpdateRequest {
     #[wire(rename = "workdayClassList")]
     pub workday_class_list: Option<Vec<i64>>,
 }
+/// A call of [`GroupUpdate`] being put together: set its optional parameters (see [`GroupUpdateRequest`]), then `send()` it.
+pub struct GroupUpdateBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GroupUpdate, C>,
+}
+rt::op_builder!(GroupUpdateBuilder, GroupUpdate);
 /// The response of [`GroupUpdate`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -152,6 +158,7 @@ pub struct GroupUpdateRequestFreeCheckSetting {
     pub free_check_gap: Option<GroupUpdateRequestFreeCheckSettingFreeCheckGap>,
 }
 /// Wire schema of [`GroupUpdateRequestFreeCheckSetting`].
+#[doc(hidden)]
 pub static GROUP_UPDATE_REQUEST_FREE_CHECK_SETTING_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GroupUpdateRequestFreeCheckSetting",
     fields: &[
@@ -175,6 +182,7 @@ pub struct GroupUpdateRequestFreeCheckSettingFreeCheckGap {
     pub on_off_check_gap_minutes: Option<i64>,
 }
 /// Wire schema of [`GroupUpdateRequestFreeCheckSettingFreeCheckGap`].
+#[doc(hidden)]
 pub static GROUP_UPDATE_REQUEST_FREE_CHECK_SETTING_FREE_CHECK_GAP_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GroupUpdateRequestFreeCheckSettingFreeCheckGap",
     fields: &[
@@ -198,6 +206,7 @@ pub struct GroupUpdateRequestPositions {
     pub title: Option<String>,
 }
 /// Wire schema of [`GroupUpdateRequestPositions`].
+#[doc(hidden)]
 pub static GROUP_UPDATE_REQUEST_POSITIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GroupUpdateRequestPositions",
     fields: &[
@@ -217,6 +226,7 @@ pub struct GroupUpdateRequestShiftVoList {
     pub shift_id: Option<i64>,
 }
 /// Wire schema of [`GroupUpdateRequestShiftVoList`].
+#[doc(hidden)]
 pub static GROUP_UPDATE_REQUEST_SHIFT_VO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GroupUpdateRequestShiftVoList",
     fields: &[rt::FieldSchema::new("shiftId", rt::ParamType::I64)],
@@ -231,6 +241,7 @@ pub struct GroupUpdateResponseBodyResult {
     pub name: Option<String>,
 }
 /// Wire schema of [`GroupUpdateResponseBodyResult`].
+#[doc(hidden)]
 pub static GROUP_UPDATE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GroupUpdateResponseBodyResult",
     fields: &[
@@ -239,6 +250,7 @@ pub static GROUP_UPDATE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::Obje
     ],
 };
 /// How [`GroupUpdate`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GROUP_UPDATE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GroupUpdate",
     id: "attendance_1_0.GroupUpdate",
@@ -317,8 +329,21 @@ pub static GROUP_UPDATE: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Group update.
     ///
-    /// See [`GroupUpdateRequest`] for the parameters and [`GroupUpdateError`] for what can go wrong: `client.attendance_1_0().group_update().send().await?`.
-    pub fn group_update(&self) -> crate::generated::RequestBuilder<GroupUpdate, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GroupUpdateRequest`] for the parameters and [`GroupUpdateError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().group_update("op_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn group_update(&self, op_user_id: impl Into<String>) -> GroupUpdateBuilder<C> {
+        GroupUpdateBuilder::from_request(
+            self.client.clone(),
+            GroupUpdateRequest::new().op_user_id(op_user_id),
+        )
     }
 }

@@ -27,17 +27,24 @@ pub type InitAndGetLeaveALlocationQuotasError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = InitAndGetLeaveALlocationQuotas)]
+#[setters(builder = InitAndGetLeaveALlocationQuotasBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InitAndGetLeaveALlocationQuotasRequest {
     /// A `string` value. Wire name `leaveCode`.
     pub leave_code: Option<String>,
     /// A `string` value. Wire name `opUserId`. Required.
+    #[setters(required)]
     pub op_user_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`InitAndGetLeaveALlocationQuotas`] being put together: set its optional parameters (see [`InitAndGetLeaveALlocationQuotasRequest`]), then `send()` it.
+pub struct InitAndGetLeaveALlocationQuotasBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<InitAndGetLeaveALlocationQuotas, C>,
+}
+rt::op_builder!(InitAndGetLeaveALlocationQuotasBuilder, InitAndGetLeaveALlocationQuotas);
 /// The response of [`InitAndGetLeaveALlocationQuotas`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -74,6 +81,7 @@ pub struct InitAndGetLeaveALlocationQuotasResponseBodyResult {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`InitAndGetLeaveALlocationQuotasResponseBodyResult`].
+#[doc(hidden)]
 pub static INIT_AND_GET_LEAVE_A_LLOCATION_QUOTAS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "InitAndGetLeaveALlocationQuotasResponseBodyResult",
     fields: &[
@@ -90,6 +98,7 @@ pub static INIT_AND_GET_LEAVE_A_LLOCATION_QUOTAS_RESPONSE_BODY_RESULT_SCHEMA: rt
     ],
 };
 /// How [`InitAndGetLeaveALlocationQuotas`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static INIT_AND_GET_LEAVE_A_LLOCATION_QUOTAS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "InitAndGetLeaveALlocationQuotas",
     id: "attendance_1_0.InitAndGetLeaveALlocationQuotas",
@@ -124,10 +133,27 @@ pub static INIT_AND_GET_LEAVE_A_LLOCATION_QUOTAS: rt::OperationDescriptor = rt::
 impl<C: Clone> super::Operations<C> {
     /// Init and get leave a llocation quotas.
     ///
-    /// See [`InitAndGetLeaveALlocationQuotasRequest`] for the parameters and [`InitAndGetLeaveALlocationQuotasError`] for what can go wrong: `client.attendance_1_0().init_and_get_leave_a_llocation_quotas().send().await?`.
+    /// See [`InitAndGetLeaveALlocationQuotasRequest`] for the parameters and [`InitAndGetLeaveALlocationQuotasError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().init_and_get_leave_a_llocation_quotas("op_user_id", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn init_and_get_leave_a_llocation_quotas(
         &self,
-    ) -> crate::generated::RequestBuilder<InitAndGetLeaveALlocationQuotas, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        op_user_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> InitAndGetLeaveALlocationQuotasBuilder<C> {
+        InitAndGetLeaveALlocationQuotasBuilder::from_request(
+            self.client.clone(),
+            InitAndGetLeaveALlocationQuotasRequest::new()
+                .op_user_id(op_user_id)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type ListApproveByUsersError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListApproveByUsers)]
+#[setters(builder = ListApproveByUsersBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListApproveByUsersRequest {
@@ -38,6 +38,11 @@ pub struct ListApproveByUsersRequest {
     /// A `string` value. Wire name `userIds`.
     pub user_ids: Option<String>,
 }
+/// A call of [`ListApproveByUsers`] being put together: set its optional parameters (see [`ListApproveByUsersRequest`]), then `send()` it.
+pub struct ListApproveByUsersBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListApproveByUsers, C>,
+}
+rt::op_builder!(ListApproveByUsersBuilder, ListApproveByUsers);
 /// The response of [`ListApproveByUsers`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -72,6 +77,7 @@ pub struct ListApproveByUsersResponseBodyResult {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`ListApproveByUsersResponseBodyResult`].
+#[doc(hidden)]
 pub static LIST_APPROVE_BY_USERS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListApproveByUsersResponseBodyResult",
     fields: &[
@@ -87,6 +93,7 @@ pub static LIST_APPROVE_BY_USERS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema =
     ],
 };
 /// How [`ListApproveByUsers`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_APPROVE_BY_USERS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListApproveByUsers",
     id: "attendance_1_0.ListApproveByUsers",
@@ -122,10 +129,21 @@ pub static LIST_APPROVE_BY_USERS: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// List approve by users.
     ///
-    /// See [`ListApproveByUsersRequest`] for the parameters and [`ListApproveByUsersError`] for what can go wrong: `client.attendance_1_0().list_approve_by_users().send().await?`.
-    pub fn list_approve_by_users(
-        &self,
-    ) -> crate::generated::RequestBuilder<ListApproveByUsers, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`ListApproveByUsersRequest`] for the parameters and [`ListApproveByUsersError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().list_approve_by_users().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_approve_by_users(&self) -> ListApproveByUsersBuilder<C> {
+        ListApproveByUsersBuilder::from_request(
+            self.client.clone(),
+            ListApproveByUsersRequest::new(),
+        )
     }
 }

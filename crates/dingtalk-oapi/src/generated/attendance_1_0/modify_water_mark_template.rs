@@ -25,27 +25,36 @@ pub type ModifyWaterMarkTemplateError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ModifyWaterMarkTemplate)]
+#[setters(builder = ModifyWaterMarkTemplateBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ModifyWaterMarkTemplateRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
     /// A `string` value. Wire name `formCode`. Required.
+    #[setters(required)]
     pub form_code: Option<String>,
     /// A `string` value.
     pub icon: Option<String>,
     /// A `string` value. Wire name `layoutDesignId`.
     pub layout_design_id: Option<String>,
     /// A `string` value. Wire name `schemaContent`. Required.
+    #[setters(required)]
     pub schema_content: Option<String>,
     /// A `string` value.
     pub title: Option<String>,
     /// A `string` value. Wire name `waterMarkId`.
     pub water_mark_id: Option<String>,
 }
+/// A call of [`ModifyWaterMarkTemplate`] being put together: set its optional parameters (see [`ModifyWaterMarkTemplateRequest`]), then `send()` it.
+pub struct ModifyWaterMarkTemplateBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ModifyWaterMarkTemplate, C>,
+}
+rt::op_builder!(ModifyWaterMarkTemplateBuilder, ModifyWaterMarkTemplate);
 /// The response of [`ModifyWaterMarkTemplate`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -55,6 +64,7 @@ pub struct ModifyWaterMarkTemplateResponse {
 }
 impl rt::ResponseEnvelope for ModifyWaterMarkTemplateResponse {}
 /// How [`ModifyWaterMarkTemplate`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static MODIFY_WATER_MARK_TEMPLATE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ModifyWaterMarkTemplate",
     id: "attendance_1_0.ModifyWaterMarkTemplate",
@@ -86,10 +96,31 @@ pub static MODIFY_WATER_MARK_TEMPLATE: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Modify water mark template.
     ///
-    /// See [`ModifyWaterMarkTemplateRequest`] for the parameters and [`ModifyWaterMarkTemplateError`] for what can go wrong: `client.attendance_1_0().modify_water_mark_template().send().await?`.
+    /// See [`ModifyWaterMarkTemplateRequest`] for the parameters and [`ModifyWaterMarkTemplateError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().modify_water_mark_template("open_conversation_id", "user_id", "form_code", "schema_content").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn modify_water_mark_template(
         &self,
-    ) -> crate::generated::RequestBuilder<ModifyWaterMarkTemplate, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        user_id: impl Into<String>,
+        form_code: impl Into<String>,
+        schema_content: impl Into<String>,
+    ) -> ModifyWaterMarkTemplateBuilder<C> {
+        ModifyWaterMarkTemplateBuilder::from_request(
+            self.client.clone(),
+            ModifyWaterMarkTemplateRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .user_id(user_id)
+                .form_code(form_code)
+                .schema_content(schema_content),
+        )
     }
 }

@@ -25,23 +25,34 @@ pub type ProcessApproveCreateError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ProcessApproveCreate)]
+#[setters(builder = ProcessApproveCreateBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProcessApproveCreateRequest {
     /// A `string` value. Wire name `approveId`. Required.
+    #[setters(required)]
     pub approve_id: Option<String>,
     /// A `string` value. Wire name `opUserId`. Required.
+    #[setters(required)]
     pub op_user_id: Option<String>,
     /// A `ProcessApproveCreateRequestPunchParam` value. Wire name `punchParam`. Required.
+    #[setters(required)]
     pub punch_param: Option<ProcessApproveCreateRequestPunchParam>,
     /// A `string` value. Wire name `subType`. Required.
+    #[setters(required)]
     pub sub_type: Option<String>,
     /// A `string` value. Wire name `tagName`. Required.
+    #[setters(required)]
     pub tag_name: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`ProcessApproveCreate`] being put together: set its optional parameters (see [`ProcessApproveCreateRequest`]), then `send()` it.
+pub struct ProcessApproveCreateBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ProcessApproveCreate, C>,
+}
+rt::op_builder!(ProcessApproveCreateBuilder, ProcessApproveCreate);
 /// The response of [`ProcessApproveCreate`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -65,6 +76,7 @@ pub struct ProcessApproveCreateRequestPunchParam {
     pub punch_time: Option<i64>,
 }
 /// Wire schema of [`ProcessApproveCreateRequestPunchParam`].
+#[doc(hidden)]
 pub static PROCESS_APPROVE_CREATE_REQUEST_PUNCH_PARAM_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ProcessApproveCreateRequestPunchParam",
     fields: &[
@@ -83,6 +95,7 @@ pub struct ProcessApproveCreateResponseBodyResult {
     pub dingtalk_approve_id: String,
 }
 /// Wire schema of [`ProcessApproveCreateResponseBodyResult`].
+#[doc(hidden)]
 pub static PROCESS_APPROVE_CREATE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ProcessApproveCreateResponseBodyResult",
     fields: &[
@@ -90,6 +103,7 @@ pub static PROCESS_APPROVE_CREATE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema 
     ],
 };
 /// How [`ProcessApproveCreate`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PROCESS_APPROVE_CREATE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ProcessApproveCreate",
     id: "attendance_1_0.ProcessApproveCreate",
@@ -127,10 +141,35 @@ pub static PROCESS_APPROVE_CREATE: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Process approve create.
     ///
-    /// See [`ProcessApproveCreateRequest`] for the parameters and [`ProcessApproveCreateError`] for what can go wrong: `client.attendance_1_0().process_approve_create().send().await?`.
+    /// See [`ProcessApproveCreateRequest`] for the parameters and [`ProcessApproveCreateError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().process_approve_create("approve_id", "op_user_id", ProcessApproveCreateRequestPunchParam::new(), "sub_type", "tag_name", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn process_approve_create(
         &self,
-    ) -> crate::generated::RequestBuilder<ProcessApproveCreate, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        approve_id: impl Into<String>,
+        op_user_id: impl Into<String>,
+        punch_param: ProcessApproveCreateRequestPunchParam,
+        sub_type: impl Into<String>,
+        tag_name: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> ProcessApproveCreateBuilder<C> {
+        ProcessApproveCreateBuilder::from_request(
+            self.client.clone(),
+            ProcessApproveCreateRequest::new()
+                .approve_id(approve_id)
+                .op_user_id(op_user_id)
+                .punch_param(punch_param)
+                .sub_type(sub_type)
+                .tag_name(tag_name)
+                .user_id(user_id),
+        )
     }
 }

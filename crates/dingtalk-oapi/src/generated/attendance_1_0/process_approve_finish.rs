@@ -25,7 +25,7 @@ pub type ProcessApproveFinishError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ProcessApproveFinish)]
+#[setters(builder = ProcessApproveFinishBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProcessApproveFinishRequest {
@@ -48,6 +48,11 @@ pub struct ProcessApproveFinishRequest {
         ProcessApproveFinishRequestTopCalculateApproveDurationParam,
     >,
 }
+/// A call of [`ProcessApproveFinish`] being put together: set its optional parameters (see [`ProcessApproveFinishRequest`]), then `send()` it.
+pub struct ProcessApproveFinishBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ProcessApproveFinish, C>,
+}
+rt::op_builder!(ProcessApproveFinishBuilder, ProcessApproveFinish);
 /// The response of [`ProcessApproveFinish`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -79,6 +84,7 @@ pub struct ProcessApproveFinishRequestTopCalculateApproveDurationParam {
     pub to_time: Option<String>,
 }
 /// Wire schema of [`ProcessApproveFinishRequestTopCalculateApproveDurationParam`].
+#[doc(hidden)]
 pub static PROCESS_APPROVE_FINISH_REQUEST_TOP_CALCULATE_APPROVE_DURATION_PARAM_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ProcessApproveFinishRequestTopCalculateApproveDurationParam",
     fields: &[
@@ -103,6 +109,7 @@ pub struct ProcessApproveFinishResponseBodyResult {
     pub duration_detail: Vec<ProcessApproveFinishResponseBodyResultDurationDetail>,
 }
 /// Wire schema of [`ProcessApproveFinishResponseBodyResult`].
+#[doc(hidden)]
 pub static PROCESS_APPROVE_FINISH_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ProcessApproveFinishResponseBodyResult",
     fields: &[
@@ -127,6 +134,7 @@ pub struct ProcessApproveFinishResponseBodyResultDurationDetail {
     pub duration: Option<f64>,
 }
 /// Wire schema of [`ProcessApproveFinishResponseBodyResultDurationDetail`].
+#[doc(hidden)]
 pub static PROCESS_APPROVE_FINISH_RESPONSE_BODY_RESULT_DURATION_DETAIL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ProcessApproveFinishResponseBodyResultDurationDetail",
     fields: &[
@@ -135,6 +143,7 @@ pub static PROCESS_APPROVE_FINISH_RESPONSE_BODY_RESULT_DURATION_DETAIL_SCHEMA: r
     ],
 };
 /// How [`ProcessApproveFinish`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PROCESS_APPROVE_FINISH: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ProcessApproveFinish",
     id: "attendance_1_0.ProcessApproveFinish",
@@ -175,10 +184,21 @@ pub static PROCESS_APPROVE_FINISH: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Process approve finish.
     ///
-    /// See [`ProcessApproveFinishRequest`] for the parameters and [`ProcessApproveFinishError`] for what can go wrong: `client.attendance_1_0().process_approve_finish().send().await?`.
-    pub fn process_approve_finish(
-        &self,
-    ) -> crate::generated::RequestBuilder<ProcessApproveFinish, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`ProcessApproveFinishRequest`] for the parameters and [`ProcessApproveFinishError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().process_approve_finish().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn process_approve_finish(&self) -> ProcessApproveFinishBuilder<C> {
+        ProcessApproveFinishBuilder::from_request(
+            self.client.clone(),
+            ProcessApproveFinishRequest::new(),
+        )
     }
 }

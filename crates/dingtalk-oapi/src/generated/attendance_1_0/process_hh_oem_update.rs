@@ -25,17 +25,25 @@ pub type ProcessHhOemUpdateError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ProcessHhOemUpdate)]
+#[setters(builder = ProcessHhOemUpdateBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProcessHhOemUpdateRequest {
     /// A `bool` value. Wire name `bindOemApp`. Required.
+    #[setters(required)]
     pub bind_oem_app: Option<bool>,
     /// A `list<string>` value. Wire name `corpIdList`. Required.
+    #[setters(required)]
     pub corp_id_list: Option<Vec<String>>,
     /// A `bool` value. Wire name `useOemApp`. Required.
+    #[setters(required)]
     pub use_oem_app: Option<bool>,
 }
+/// A call of [`ProcessHhOemUpdate`] being put together: set its optional parameters (see [`ProcessHhOemUpdateRequest`]), then `send()` it.
+pub struct ProcessHhOemUpdateBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ProcessHhOemUpdate, C>,
+}
+rt::op_builder!(ProcessHhOemUpdateBuilder, ProcessHhOemUpdate);
 /// The response of [`ProcessHhOemUpdate`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +53,7 @@ pub struct ProcessHhOemUpdateResponse {
 }
 impl rt::ResponseEnvelope for ProcessHhOemUpdateResponse {}
 /// How [`ProcessHhOemUpdate`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PROCESS_HH_OEM_UPDATE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ProcessHhOemUpdate",
     id: "attendance_1_0.ProcessHhOemUpdate",
@@ -71,10 +80,29 @@ pub static PROCESS_HH_OEM_UPDATE: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Process hh oem update.
     ///
-    /// See [`ProcessHhOemUpdateRequest`] for the parameters and [`ProcessHhOemUpdateError`] for what can go wrong: `client.attendance_1_0().process_hh_oem_update().send().await?`.
+    /// See [`ProcessHhOemUpdateRequest`] for the parameters and [`ProcessHhOemUpdateError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().process_hh_oem_update(false, Vec::<String>::new(), false).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn process_hh_oem_update(
         &self,
-    ) -> crate::generated::RequestBuilder<ProcessHhOemUpdate, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        bind_oem_app: bool,
+        corp_id_list: impl Into<Vec<String>>,
+        use_oem_app: bool,
+    ) -> ProcessHhOemUpdateBuilder<C> {
+        ProcessHhOemUpdateBuilder::from_request(
+            self.client.clone(),
+            ProcessHhOemUpdateRequest::new()
+                .bind_oem_app(bind_oem_app)
+                .corp_id_list(corp_id_list)
+                .use_oem_app(use_oem_app),
+        )
     }
 }

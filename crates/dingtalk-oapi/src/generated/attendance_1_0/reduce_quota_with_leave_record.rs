@@ -25,25 +25,36 @@ pub type ReduceQuotaWithLeaveRecordError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ReduceQuotaWithLeaveRecord)]
+#[setters(builder = ReduceQuotaWithLeaveRecordBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ReduceQuotaWithLeaveRecordRequest {
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
     /// A `i64` value. Wire name `endTime`. Required.
+    #[setters(required)]
     pub end_time: Option<i64>,
     /// A `string` value. Wire name `leaveCode`. Required.
+    #[setters(required)]
     pub leave_code: Option<String>,
     /// A `string` value. Wire name `outerId`. Required.
+    #[setters(required)]
     pub outer_id: Option<String>,
     /// A `i64` value. Wire name `quotaNum`. Required.
+    #[setters(required)]
     pub quota_num: Option<i64>,
     /// A `string` value.
     pub reason: Option<String>,
     /// A `i64` value. Wire name `startTime`. Required.
+    #[setters(required)]
     pub start_time: Option<i64>,
 }
+/// A call of [`ReduceQuotaWithLeaveRecord`] being put together: set its optional parameters (see [`ReduceQuotaWithLeaveRecordRequest`]), then `send()` it.
+pub struct ReduceQuotaWithLeaveRecordBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ReduceQuotaWithLeaveRecord, C>,
+}
+rt::op_builder!(ReduceQuotaWithLeaveRecordBuilder, ReduceQuotaWithLeaveRecord);
 /// The response of [`ReduceQuotaWithLeaveRecord`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -55,6 +66,7 @@ pub struct ReduceQuotaWithLeaveRecordResponse {
 }
 impl rt::ResponseEnvelope for ReduceQuotaWithLeaveRecordResponse {}
 /// How [`ReduceQuotaWithLeaveRecord`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static REDUCE_QUOTA_WITH_LEAVE_RECORD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ReduceQuotaWithLeaveRecord",
     id: "attendance_1_0.ReduceQuotaWithLeaveRecord",
@@ -88,10 +100,35 @@ pub static REDUCE_QUOTA_WITH_LEAVE_RECORD: rt::OperationDescriptor = rt::Operati
 impl<C: Clone> super::Operations<C> {
     /// Reduce quota with leave record.
     ///
-    /// See [`ReduceQuotaWithLeaveRecordRequest`] for the parameters and [`ReduceQuotaWithLeaveRecordError`] for what can go wrong: `client.attendance_1_0().reduce_quota_with_leave_record().send().await?`.
+    /// See [`ReduceQuotaWithLeaveRecordRequest`] for the parameters and [`ReduceQuotaWithLeaveRecordError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().reduce_quota_with_leave_record("union_id", 0, "leave_code", "outer_id", 0, 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn reduce_quota_with_leave_record(
         &self,
-    ) -> crate::generated::RequestBuilder<ReduceQuotaWithLeaveRecord, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        union_id: impl Into<String>,
+        end_time: i64,
+        leave_code: impl Into<String>,
+        outer_id: impl Into<String>,
+        quota_num: i64,
+        start_time: i64,
+    ) -> ReduceQuotaWithLeaveRecordBuilder<C> {
+        ReduceQuotaWithLeaveRecordBuilder::from_request(
+            self.client.clone(),
+            ReduceQuotaWithLeaveRecordRequest::new()
+                .union_id(union_id)
+                .end_time(end_time)
+                .leave_code(leave_code)
+                .outer_id(outer_id)
+                .quota_num(quota_num)
+                .start_time(start_time),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type RetainLeaveTypesError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = RetainLeaveTypes)]
+#[setters(builder = RetainLeaveTypesBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RetainLeaveTypesRequest {
@@ -34,8 +34,14 @@ pub struct RetainLeaveTypesRequest {
     /// A `string` value. Wire name `opUserId`.
     pub op_user_id: Option<String>,
     /// A `i64` value. Required.
+    #[setters(required)]
     pub source: Option<i64>,
 }
+/// A call of [`RetainLeaveTypes`] being put together: set its optional parameters (see [`RetainLeaveTypesRequest`]), then `send()` it.
+pub struct RetainLeaveTypesBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<RetainLeaveTypes, C>,
+}
+rt::op_builder!(RetainLeaveTypesBuilder, RetainLeaveTypes);
 /// The response of [`RetainLeaveTypes`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -89,6 +95,7 @@ pub struct RetainLeaveTypesResponseBodyResult {
     pub when_can_leave: Option<String>,
 }
 /// Wire schema of [`RetainLeaveTypesResponseBodyResult`].
+#[doc(hidden)]
 pub static RETAIN_LEAVE_TYPES_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "RetainLeaveTypesResponseBodyResult",
     fields: &[
@@ -144,6 +151,7 @@ pub struct RetainLeaveTypesResponseBodyResultLeaveCertificate {
     pub unit: Option<String>,
 }
 /// Wire schema of [`RetainLeaveTypesResponseBodyResultLeaveCertificate`].
+#[doc(hidden)]
 pub static RETAIN_LEAVE_TYPES_RESPONSE_BODY_RESULT_LEAVE_CERTIFICATE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "RetainLeaveTypesResponseBodyResultLeaveCertificate",
     fields: &[
@@ -168,6 +176,7 @@ pub struct RetainLeaveTypesResponseBodyResultSubmitTimeRule {
     pub time_value: Option<i64>,
 }
 /// Wire schema of [`RetainLeaveTypesResponseBodyResultSubmitTimeRule`].
+#[doc(hidden)]
 pub static RETAIN_LEAVE_TYPES_RESPONSE_BODY_RESULT_SUBMIT_TIME_RULE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "RetainLeaveTypesResponseBodyResultSubmitTimeRule",
     fields: &[
@@ -188,6 +197,7 @@ pub struct RetainLeaveTypesResponseBodyResultVisibilityRules {
     pub visible: Vec<String>,
 }
 /// Wire schema of [`RetainLeaveTypesResponseBodyResultVisibilityRules`].
+#[doc(hidden)]
 pub static RETAIN_LEAVE_TYPES_RESPONSE_BODY_RESULT_VISIBILITY_RULES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "RetainLeaveTypesResponseBodyResultVisibilityRules",
     fields: &[
@@ -196,6 +206,7 @@ pub static RETAIN_LEAVE_TYPES_RESPONSE_BODY_RESULT_VISIBILITY_RULES_SCHEMA: rt::
     ],
 };
 /// How [`RetainLeaveTypes`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static RETAIN_LEAVE_TYPES: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "RetainLeaveTypes",
     id: "attendance_1_0.RetainLeaveTypes",
@@ -228,10 +239,21 @@ pub static RETAIN_LEAVE_TYPES: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Retain leave types.
     ///
-    /// See [`RetainLeaveTypesRequest`] for the parameters and [`RetainLeaveTypesError`] for what can go wrong: `client.attendance_1_0().retain_leave_types().send().await?`.
-    pub fn retain_leave_types(
-        &self,
-    ) -> crate::generated::RequestBuilder<RetainLeaveTypes, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`RetainLeaveTypesRequest`] for the parameters and [`RetainLeaveTypesError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().retain_leave_types(0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn retain_leave_types(&self, source: i64) -> RetainLeaveTypesBuilder<C> {
+        RetainLeaveTypesBuilder::from_request(
+            self.client.clone(),
+            RetainLeaveTypesRequest::new().source(source),
+        )
     }
 }

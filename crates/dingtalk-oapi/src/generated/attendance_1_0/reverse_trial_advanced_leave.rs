@@ -25,7 +25,7 @@ pub type ReverseTrialAdvancedLeaveError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ReverseTrialAdvancedLeave)]
+#[setters(builder = ReverseTrialAdvancedLeaveBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ReverseTrialAdvancedLeaveRequest {
@@ -34,6 +34,11 @@ pub struct ReverseTrialAdvancedLeaveRequest {
     /// A `i64` value. Wire name `servCode`.
     pub serv_code: Option<i64>,
 }
+/// A call of [`ReverseTrialAdvancedLeave`] being put together: set its optional parameters (see [`ReverseTrialAdvancedLeaveRequest`]), then `send()` it.
+pub struct ReverseTrialAdvancedLeaveBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ReverseTrialAdvancedLeave, C>,
+}
+rt::op_builder!(ReverseTrialAdvancedLeaveBuilder, ReverseTrialAdvancedLeave);
 /// The response of [`ReverseTrialAdvancedLeave`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +50,7 @@ pub struct ReverseTrialAdvancedLeaveResponse {
 }
 impl rt::ResponseEnvelope for ReverseTrialAdvancedLeaveResponse {}
 /// How [`ReverseTrialAdvancedLeave`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static REVERSE_TRIAL_ADVANCED_LEAVE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ReverseTrialAdvancedLeave",
     id: "attendance_1_0.ReverseTrialAdvancedLeave",
@@ -72,10 +78,21 @@ pub static REVERSE_TRIAL_ADVANCED_LEAVE: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Reverse trial advanced leave.
     ///
-    /// See [`ReverseTrialAdvancedLeaveRequest`] for the parameters and [`ReverseTrialAdvancedLeaveError`] for what can go wrong: `client.attendance_1_0().reverse_trial_advanced_leave().send().await?`.
-    pub fn reverse_trial_advanced_leave(
-        &self,
-    ) -> crate::generated::RequestBuilder<ReverseTrialAdvancedLeave, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`ReverseTrialAdvancedLeaveRequest`] for the parameters and [`ReverseTrialAdvancedLeaveError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().reverse_trial_advanced_leave().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn reverse_trial_advanced_leave(&self) -> ReverseTrialAdvancedLeaveBuilder<C> {
+        ReverseTrialAdvancedLeaveBuilder::from_request(
+            self.client.clone(),
+            ReverseTrialAdvancedLeaveRequest::new(),
+        )
     }
 }

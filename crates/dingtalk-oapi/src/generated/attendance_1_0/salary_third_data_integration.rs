@@ -25,15 +25,21 @@ pub type SalaryThirdDataIntegrationError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SalaryThirdDataIntegration)]
+#[setters(builder = SalaryThirdDataIntegrationBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SalaryThirdDataIntegrationRequest {
     /// A `string` value. Wire name `bizType`. Required.
+    #[setters(required)]
     pub biz_type: Option<String>,
     /// A `list<SalaryThirdDataIntegrationRequestItems>` value.
     pub items: Option<Vec<SalaryThirdDataIntegrationRequestItems>>,
 }
+/// A call of [`SalaryThirdDataIntegration`] being put together: set its optional parameters (see [`SalaryThirdDataIntegrationRequest`]), then `send()` it.
+pub struct SalaryThirdDataIntegrationBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SalaryThirdDataIntegration, C>,
+}
+rt::op_builder!(SalaryThirdDataIntegrationBuilder, SalaryThirdDataIntegration);
 /// The response of [`SalaryThirdDataIntegration`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -57,6 +63,7 @@ pub struct SalaryThirdDataIntegrationRequestItems {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`SalaryThirdDataIntegrationRequestItems`].
+#[doc(hidden)]
 pub static SALARY_THIRD_DATA_INTEGRATION_REQUEST_ITEMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SalaryThirdDataIntegrationRequestItems",
     fields: &[
@@ -83,6 +90,7 @@ pub struct SalaryThirdDataIntegrationRequestItemsBizContents {
     pub value: Option<String>,
 }
 /// Wire schema of [`SalaryThirdDataIntegrationRequestItemsBizContents`].
+#[doc(hidden)]
 pub static SALARY_THIRD_DATA_INTEGRATION_REQUEST_ITEMS_BIZ_CONTENTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SalaryThirdDataIntegrationRequestItemsBizContents",
     fields: &[
@@ -98,11 +106,13 @@ pub struct SalaryThirdDataIntegrationResponseBodyResult {
     pub reason: Option<rt::JsonValue>,
 }
 /// Wire schema of [`SalaryThirdDataIntegrationResponseBodyResult`].
+#[doc(hidden)]
 pub static SALARY_THIRD_DATA_INTEGRATION_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SalaryThirdDataIntegrationResponseBodyResult",
     fields: &[rt::FieldSchema::new("reason", rt::ParamType::Json)],
 };
 /// How [`SalaryThirdDataIntegration`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SALARY_THIRD_DATA_INTEGRATION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SalaryThirdDataIntegration",
     id: "attendance_1_0.SalaryThirdDataIntegration",
@@ -141,10 +151,24 @@ pub static SALARY_THIRD_DATA_INTEGRATION: rt::OperationDescriptor = rt::Operatio
 impl<C: Clone> super::Operations<C> {
     /// Salary third data integration.
     ///
-    /// See [`SalaryThirdDataIntegrationRequest`] for the parameters and [`SalaryThirdDataIntegrationError`] for what can go wrong: `client.attendance_1_0().salary_third_data_integration().send().await?`.
+    /// See [`SalaryThirdDataIntegrationRequest`] for the parameters and [`SalaryThirdDataIntegrationError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().salary_third_data_integration("biz_type").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn salary_third_data_integration(
         &self,
-    ) -> crate::generated::RequestBuilder<SalaryThirdDataIntegration, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        biz_type: impl Into<String>,
+    ) -> SalaryThirdDataIntegrationBuilder<C> {
+        SalaryThirdDataIntegrationBuilder::from_request(
+            self.client.clone(),
+            SalaryThirdDataIntegrationRequest::new().biz_type(biz_type),
+        )
     }
 }

@@ -27,27 +27,40 @@ pub type SaveCustomWaterMarkTemplateError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SaveCustomWaterMarkTemplate)]
+#[setters(builder = SaveCustomWaterMarkTemplateBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SaveCustomWaterMarkTemplateRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
     /// A `string` value. Wire name `bizCode`. Required.
+    #[setters(required)]
     pub biz_code: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub icon: Option<String>,
     /// A `string` value. Wire name `layoutDesignId`. Required.
+    #[setters(required)]
     pub layout_design_id: Option<String>,
     /// A `string` value. Wire name `sceneCode`. Required.
+    #[setters(required)]
     pub scene_code: Option<String>,
     /// A `string` value. Wire name `schemaContent`. Required.
+    #[setters(required)]
     pub schema_content: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub title: Option<String>,
 }
+/// A call of [`SaveCustomWaterMarkTemplate`] being put together: set its optional parameters (see [`SaveCustomWaterMarkTemplateRequest`]), then `send()` it.
+pub struct SaveCustomWaterMarkTemplateBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SaveCustomWaterMarkTemplate, C>,
+}
+rt::op_builder!(SaveCustomWaterMarkTemplateBuilder, SaveCustomWaterMarkTemplate);
 /// The response of [`SaveCustomWaterMarkTemplate`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -67,6 +80,7 @@ pub struct SaveCustomWaterMarkTemplateResponseBodyResult {
     pub water_mark_id: Option<String>,
 }
 /// Wire schema of [`SaveCustomWaterMarkTemplateResponseBodyResult`].
+#[doc(hidden)]
 pub static SAVE_CUSTOM_WATER_MARK_TEMPLATE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SaveCustomWaterMarkTemplateResponseBodyResult",
     fields: &[
@@ -75,6 +89,7 @@ pub static SAVE_CUSTOM_WATER_MARK_TEMPLATE_RESPONSE_BODY_RESULT_SCHEMA: rt::Obje
     ],
 };
 /// How [`SaveCustomWaterMarkTemplate`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SAVE_CUSTOM_WATER_MARK_TEMPLATE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SaveCustomWaterMarkTemplate",
     id: "attendance_1_0.SaveCustomWaterMarkTemplate",
@@ -113,10 +128,40 @@ pub static SAVE_CUSTOM_WATER_MARK_TEMPLATE: rt::OperationDescriptor = rt::Operat
 impl<C: Clone> super::Operations<C> {
     /// Save custom water mark template.
     ///
-    /// See [`SaveCustomWaterMarkTemplateRequest`] for the parameters and [`SaveCustomWaterMarkTemplateError`] for what can go wrong: `client.attendance_1_0().save_custom_water_mark_template().send().await?`.
+    /// See [`SaveCustomWaterMarkTemplateRequest`] for the parameters and [`SaveCustomWaterMarkTemplateError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().save_custom_water_mark_template("open_conversation_id", "user_id", "biz_code", "icon", "layout_design_id", "scene_code", "schema_content", "title").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[allow(clippy::too_many_arguments)]
     pub fn save_custom_water_mark_template(
         &self,
-    ) -> crate::generated::RequestBuilder<SaveCustomWaterMarkTemplate, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        user_id: impl Into<String>,
+        biz_code: impl Into<String>,
+        icon: impl Into<String>,
+        layout_design_id: impl Into<String>,
+        scene_code: impl Into<String>,
+        schema_content: impl Into<String>,
+        title: impl Into<String>,
+    ) -> SaveCustomWaterMarkTemplateBuilder<C> {
+        SaveCustomWaterMarkTemplateBuilder::from_request(
+            self.client.clone(),
+            SaveCustomWaterMarkTemplateRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .user_id(user_id)
+                .biz_code(biz_code)
+                .icon(icon)
+                .layout_design_id(layout_design_id)
+                .scene_code(scene_code)
+                .schema_content(schema_content)
+                .title(title),
+        )
     }
 }

@@ -25,17 +25,20 @@ pub type ShiftAddError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ShiftAdd)]
+#[setters(builder = ShiftAddBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ShiftAddRequest {
     /// A `string` value. Wire name `opUserId`. Required.
+    #[setters(required)]
     pub op_user_id: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub name: Option<String>,
     /// A `string` value.
     pub owner: Option<String>,
     /// A `list<ShiftAddRequestSections>` value. Required.
+    #[setters(required)]
     pub sections: Option<Vec<ShiftAddRequestSections>>,
     /// A `i64` value. Wire name `serviceId`.
     pub service_id: Option<i64>,
@@ -44,6 +47,11 @@ pub struct ShiftAddRequest {
     /// A `i64` value. Wire name `shiftId`.
     pub shift_id: Option<i64>,
 }
+/// A call of [`ShiftAdd`] being put together: set its optional parameters (see [`ShiftAddRequest`]), then `send()` it.
+pub struct ShiftAddBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ShiftAdd, C>,
+}
+rt::op_builder!(ShiftAddBuilder, ShiftAdd);
 /// The response of [`ShiftAdd`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -62,6 +70,7 @@ pub struct ShiftAddRequestSections {
     pub times: Option<Vec<ShiftAddRequestSectionsTimes>>,
 }
 /// Wire schema of [`ShiftAddRequestSections`].
+#[doc(hidden)]
 pub static SHIFT_ADD_REQUEST_SECTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ShiftAddRequestSections",
     fields: &[
@@ -95,6 +104,7 @@ pub struct ShiftAddRequestSectionsTimes {
     pub free_check: Option<bool>,
 }
 /// Wire schema of [`ShiftAddRequestSectionsTimes`].
+#[doc(hidden)]
 pub static SHIFT_ADD_REQUEST_SECTIONS_TIMES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ShiftAddRequestSectionsTimes",
     fields: &[
@@ -146,6 +156,7 @@ pub struct ShiftAddRequestSetting {
     pub top_rest_time_list: Option<Vec<ShiftAddRequestSettingTopRestTimeList>>,
 }
 /// Wire schema of [`ShiftAddRequestSetting`].
+#[doc(hidden)]
 pub static SHIFT_ADD_REQUEST_SETTING_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ShiftAddRequestSetting",
     fields: &[
@@ -187,6 +198,7 @@ pub struct ShiftAddRequestSettingLateBackSetting {
     pub sections: Option<Vec<ShiftAddRequestSettingLateBackSettingSections>>,
 }
 /// Wire schema of [`ShiftAddRequestSettingLateBackSetting`].
+#[doc(hidden)]
 pub static SHIFT_ADD_REQUEST_SETTING_LATE_BACK_SETTING_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ShiftAddRequestSettingLateBackSetting",
     fields: &[
@@ -211,6 +223,7 @@ pub struct ShiftAddRequestSettingLateBackSettingSections {
     pub late: Option<i64>,
 }
 /// Wire schema of [`ShiftAddRequestSettingLateBackSettingSections`].
+#[doc(hidden)]
 pub static SHIFT_ADD_REQUEST_SETTING_LATE_BACK_SETTING_SECTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ShiftAddRequestSettingLateBackSettingSections",
     fields: &[
@@ -231,6 +244,7 @@ pub struct ShiftAddRequestSettingTopRestTimeList {
     pub check_type: Option<String>,
 }
 /// Wire schema of [`ShiftAddRequestSettingTopRestTimeList`].
+#[doc(hidden)]
 pub static SHIFT_ADD_REQUEST_SETTING_TOP_REST_TIME_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ShiftAddRequestSettingTopRestTimeList",
     fields: &[
@@ -250,6 +264,7 @@ pub struct ShiftAddResponseBodyResult {
     pub shift_id: Option<i64>,
 }
 /// Wire schema of [`ShiftAddResponseBodyResult`].
+#[doc(hidden)]
 pub static SHIFT_ADD_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ShiftAddResponseBodyResult",
     fields: &[
@@ -258,6 +273,7 @@ pub static SHIFT_ADD_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectS
     ],
 };
 /// How [`ShiftAdd`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SHIFT_ADD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ShiftAdd",
     id: "attendance_1_0.ShiftAdd",
@@ -301,8 +317,26 @@ pub static SHIFT_ADD: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Shift add.
     ///
-    /// See [`ShiftAddRequest`] for the parameters and [`ShiftAddError`] for what can go wrong: `client.attendance_1_0().shift_add().send().await?`.
-    pub fn shift_add(&self) -> crate::generated::RequestBuilder<ShiftAdd, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`ShiftAddRequest`] for the parameters and [`ShiftAddError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().shift_add("op_user_id", "name", Vec::<ShiftAddRequestSections>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn shift_add(
+        &self,
+        op_user_id: impl Into<String>,
+        name: impl Into<String>,
+        sections: impl Into<Vec<ShiftAddRequestSections>>,
+    ) -> ShiftAddBuilder<C> {
+        ShiftAddBuilder::from_request(
+            self.client.clone(),
+            ShiftAddRequest::new().op_user_id(op_user_id).name(name).sections(sections),
+        )
     }
 }

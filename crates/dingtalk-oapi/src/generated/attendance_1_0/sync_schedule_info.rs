@@ -25,15 +25,22 @@ pub type SyncScheduleInfoError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SyncScheduleInfo)]
+#[setters(builder = SyncScheduleInfoBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SyncScheduleInfoRequest {
     /// A `string` value. Wire name `opUserId`. Required.
+    #[setters(required)]
     pub op_user_id: Option<String>,
     /// A `list<SyncScheduleInfoRequestScheduleInfos>` value. Wire name `scheduleInfos`. Required.
+    #[setters(required)]
     pub schedule_infos: Option<Vec<SyncScheduleInfoRequestScheduleInfos>>,
 }
+/// A call of [`SyncScheduleInfo`] being put together: set its optional parameters (see [`SyncScheduleInfoRequest`]), then `send()` it.
+pub struct SyncScheduleInfoBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SyncScheduleInfo, C>,
+}
+rt::op_builder!(SyncScheduleInfoBuilder, SyncScheduleInfo);
 /// The response of [`SyncScheduleInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -54,6 +61,7 @@ pub struct SyncScheduleInfoRequestScheduleInfos {
     pub wifi_keys: Option<Vec<String>>,
 }
 /// Wire schema of [`SyncScheduleInfoRequestScheduleInfos`].
+#[doc(hidden)]
 pub static SYNC_SCHEDULE_INFO_REQUEST_SCHEDULE_INFOS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SyncScheduleInfoRequestScheduleInfos",
     fields: &[
@@ -67,6 +75,7 @@ pub static SYNC_SCHEDULE_INFO_REQUEST_SCHEDULE_INFOS_SCHEMA: rt::ObjectSchema = 
     ],
 };
 /// How [`SyncScheduleInfo`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SYNC_SCHEDULE_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SyncScheduleInfo",
     id: "attendance_1_0.SyncScheduleInfo",
@@ -99,10 +108,27 @@ pub static SYNC_SCHEDULE_INFO: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Sync schedule info.
     ///
-    /// See [`SyncScheduleInfoRequest`] for the parameters and [`SyncScheduleInfoError`] for what can go wrong: `client.attendance_1_0().sync_schedule_info().send().await?`.
+    /// See [`SyncScheduleInfoRequest`] for the parameters and [`SyncScheduleInfoError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().sync_schedule_info("op_user_id", Vec::<SyncScheduleInfoRequestScheduleInfos>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn sync_schedule_info(
         &self,
-    ) -> crate::generated::RequestBuilder<SyncScheduleInfo, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        op_user_id: impl Into<String>,
+        schedule_infos: impl Into<Vec<SyncScheduleInfoRequestScheduleInfos>>,
+    ) -> SyncScheduleInfoBuilder<C> {
+        SyncScheduleInfoBuilder::from_request(
+            self.client.clone(),
+            SyncScheduleInfoRequest::new()
+                .op_user_id(op_user_id)
+                .schedule_infos(schedule_infos),
+        )
     }
 }

@@ -25,13 +25,15 @@ pub type UpdateLeaveTypeError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateLeaveType)]
+#[setters(builder = UpdateLeaveTypeBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateLeaveTypeRequest {
     /// A `string` value. Wire name `opUserId`. Required.
+    #[setters(required)]
     pub op_user_id: Option<String>,
     /// A `string` value. Wire name `bizType`. Required.
+    #[setters(required)]
     pub biz_type: Option<String>,
     /// A `string` value.
     pub extras: Option<String>,
@@ -42,10 +44,12 @@ pub struct UpdateLeaveTypeRequest {
     /// A `UpdateLeaveTypeRequestLeaveCertificate` value. Wire name `leaveCertificate`.
     pub leave_certificate: Option<UpdateLeaveTypeRequestLeaveCertificate>,
     /// A `string` value. Wire name `leaveCode`. Required.
+    #[setters(required)]
     pub leave_code: Option<String>,
     /// A `string` value. Wire name `leaveName`.
     pub leave_name: Option<String>,
     /// A `string` value. Wire name `leaveViewUnit`. Required.
+    #[setters(required)]
     pub leave_view_unit: Option<String>,
     /// A `bool` value. Wire name `naturalDayLeave`.
     pub natural_day_leave: Option<bool>,
@@ -54,6 +58,11 @@ pub struct UpdateLeaveTypeRequest {
     /// A `list<UpdateLeaveTypeRequestVisibilityRules>` value. Wire name `visibilityRules`.
     pub visibility_rules: Option<Vec<UpdateLeaveTypeRequestVisibilityRules>>,
 }
+/// A call of [`UpdateLeaveType`] being put together: set its optional parameters (see [`UpdateLeaveTypeRequest`]), then `send()` it.
+pub struct UpdateLeaveTypeBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateLeaveType, C>,
+}
+rt::op_builder!(UpdateLeaveTypeBuilder, UpdateLeaveType);
 /// The response of [`UpdateLeaveType`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -77,6 +86,7 @@ pub struct UpdateLeaveTypeRequestLeaveCertificate {
     pub unit: Option<String>,
 }
 /// Wire schema of [`UpdateLeaveTypeRequestLeaveCertificate`].
+#[doc(hidden)]
 pub static UPDATE_LEAVE_TYPE_REQUEST_LEAVE_CERTIFICATE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateLeaveTypeRequestLeaveCertificate",
     fields: &[
@@ -101,6 +111,7 @@ pub struct UpdateLeaveTypeRequestSubmitTimeRule {
     pub time_value: Option<i64>,
 }
 /// Wire schema of [`UpdateLeaveTypeRequestSubmitTimeRule`].
+#[doc(hidden)]
 pub static UPDATE_LEAVE_TYPE_REQUEST_SUBMIT_TIME_RULE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateLeaveTypeRequestSubmitTimeRule",
     fields: &[
@@ -120,6 +131,7 @@ pub struct UpdateLeaveTypeRequestVisibilityRules {
     pub visible: Option<Vec<String>>,
 }
 /// Wire schema of [`UpdateLeaveTypeRequestVisibilityRules`].
+#[doc(hidden)]
 pub static UPDATE_LEAVE_TYPE_REQUEST_VISIBILITY_RULES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateLeaveTypeRequestVisibilityRules",
     fields: &[
@@ -155,6 +167,7 @@ pub struct UpdateLeaveTypeResponseBodyResult {
     pub visibility_rules: Vec<UpdateLeaveTypeResponseBodyResultVisibilityRules>,
 }
 /// Wire schema of [`UpdateLeaveTypeResponseBodyResult`].
+#[doc(hidden)]
 pub static UPDATE_LEAVE_TYPE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateLeaveTypeResponseBodyResult",
     fields: &[
@@ -202,6 +215,7 @@ pub struct UpdateLeaveTypeResponseBodyResultLeaveCertificate {
     pub unit: Option<String>,
 }
 /// Wire schema of [`UpdateLeaveTypeResponseBodyResultLeaveCertificate`].
+#[doc(hidden)]
 pub static UPDATE_LEAVE_TYPE_RESPONSE_BODY_RESULT_LEAVE_CERTIFICATE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateLeaveTypeResponseBodyResultLeaveCertificate",
     fields: &[
@@ -226,6 +240,7 @@ pub struct UpdateLeaveTypeResponseBodyResultSubmitTimeRule {
     pub time_value: Option<i64>,
 }
 /// Wire schema of [`UpdateLeaveTypeResponseBodyResultSubmitTimeRule`].
+#[doc(hidden)]
 pub static UPDATE_LEAVE_TYPE_RESPONSE_BODY_RESULT_SUBMIT_TIME_RULE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateLeaveTypeResponseBodyResultSubmitTimeRule",
     fields: &[
@@ -246,6 +261,7 @@ pub struct UpdateLeaveTypeResponseBodyResultVisibilityRules {
     pub visible: Vec<String>,
 }
 /// Wire schema of [`UpdateLeaveTypeResponseBodyResultVisibilityRules`].
+#[doc(hidden)]
 pub static UPDATE_LEAVE_TYPE_RESPONSE_BODY_RESULT_VISIBILITY_RULES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateLeaveTypeResponseBodyResultVisibilityRules",
     fields: &[
@@ -254,6 +270,7 @@ pub static UPDATE_LEAVE_TYPE_RESPONSE_BODY_RESULT_VISIBILITY_RULES_SCHEMA: rt::O
     ],
 };
 /// How [`UpdateLeaveType`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_LEAVE_TYPE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateLeaveType",
     id: "attendance_1_0.UpdateLeaveType",
@@ -306,10 +323,31 @@ pub static UPDATE_LEAVE_TYPE: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Update leave type.
     ///
-    /// See [`UpdateLeaveTypeRequest`] for the parameters and [`UpdateLeaveTypeError`] for what can go wrong: `client.attendance_1_0().update_leave_type().send().await?`.
+    /// See [`UpdateLeaveTypeRequest`] for the parameters and [`UpdateLeaveTypeError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, attendance_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.attendance_1_0().update_leave_type("op_user_id", "biz_type", "leave_code", "leave_view_unit").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_leave_type(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateLeaveType, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        op_user_id: impl Into<String>,
+        biz_type: impl Into<String>,
+        leave_code: impl Into<String>,
+        leave_view_unit: impl Into<String>,
+    ) -> UpdateLeaveTypeBuilder<C> {
+        UpdateLeaveTypeBuilder::from_request(
+            self.client.clone(),
+            UpdateLeaveTypeRequest::new()
+                .op_user_id(op_user_id)
+                .biz_type(biz_type)
+                .leave_code(leave_code)
+                .leave_view_unit(leave_view_unit),
+        )
     }
 }

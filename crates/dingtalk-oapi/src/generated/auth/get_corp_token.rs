@@ -31,30 +31,35 @@ pub type GetCorpTokenError = rt::Error<GetCorpTokenErrorCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetCorpToken)]
+#[setters(builder = GetCorpTokenBuilder)]
 #[non_exhaustive]
 pub struct GetCorpTokenRequest {
     /// The suite key of the third-party app.
     ///
     /// Wire name `accessKey`. Required. Example: `"suitexxxxxxxx"`.
     #[wire(rename = "accessKey")]
+    #[setters(required)]
     pub access_key: Option<String>,
     /// Milliseconds since the Unix epoch, used in the signature.
     ///
     /// Required. Example: `1527130370219`.
+    #[setters(required)]
     pub timestamp: Option<i64>,
     /// The suite ticket DingTalk pushes to the app's callback every few hours.
     ///
     /// Wire name `suiteTicket`. Required. Example: `"ticketABC"`.
     #[wire(rename = "suiteTicket")]
+    #[setters(required)]
     pub suite_ticket: Option<String>,
     /// Base64 HMAC-SHA256 of `timestamp + "\n" + suiteTicket` with the suite secret.
     ///
     /// Required. Secret: redacted from `Debug` output.
+    #[setters(required)]
     pub signature: Option<String>,
     /// The corp ID of the organization that authorized the app.
     ///
     /// Required. Example: `"dingxxxxxxxx"`.
+    #[setters(required)]
     pub auth_corpid: Option<String>,
 }
 impl std::fmt::Debug for GetCorpTokenRequest {
@@ -68,6 +73,11 @@ impl std::fmt::Debug for GetCorpTokenRequest {
             .finish()
     }
 }
+/// A call of [`GetCorpToken`] being put together: set its optional parameters (see [`GetCorpTokenRequest`]), then `send()` it.
+pub struct GetCorpTokenBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetCorpToken, C>,
+}
+rt::op_builder!(GetCorpTokenBuilder, GetCorpToken);
 /// The response of [`GetCorpToken`].
 #[derive(Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -137,6 +147,7 @@ impl std::fmt::Display for GetCorpTokenErrorCode {
     }
 }
 /// How [`GetCorpToken`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_CORP_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCorpToken",
     id: "GetCorpToken",
@@ -168,9 +179,34 @@ pub static GET_CORP_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
 impl crate::generated::Client {
     /// Get the access token of an organization that authorized a third-party enterprise app.
     ///
-    /// See [`GetCorpTokenRequest`] for the parameters and [`GetCorpTokenError`] for what can go wrong: `client.get_corp_token().access_key("suitexxxxxxxx").timestamp(1527130370219).suite_ticket("ticketABC").auth_corpid("dingxxxxxxxx").send().await?`.
-    pub fn get_corp_token(&self) -> crate::generated::RequestBuilder<GetCorpToken> {
-        crate::generated::RequestBuilder::new(self.clone())
+    /// See [`GetCorpTokenRequest`] for the parameters and [`GetCorpTokenError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, auth::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.get_corp_token("suitexxxxxxxx", 1527130370219, "ticketABC", "signature", "dingxxxxxxxx").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_corp_token(
+        &self,
+        access_key: impl Into<String>,
+        timestamp: i64,
+        suite_ticket: impl Into<String>,
+        signature: impl Into<String>,
+        auth_corpid: impl Into<String>,
+    ) -> GetCorpTokenBuilder {
+        GetCorpTokenBuilder::from_request(
+            self.clone(),
+            GetCorpTokenRequest::new()
+                .access_key(access_key)
+                .timestamp(timestamp)
+                .suite_ticket(suite_ticket)
+                .signature(signature)
+                .auth_corpid(auth_corpid),
+        )
     }
 }
 #[cfg(feature = "blocking")]
@@ -178,10 +214,20 @@ impl crate::generated::blocking::Client {
     /// Get the access token of an organization that authorized a third-party enterprise app. Blocking; see [`crate::generated::Client::get_corp_token`].
     pub fn get_corp_token(
         &self,
-    ) -> crate::generated::RequestBuilder<
-        GetCorpToken,
-        crate::generated::blocking::Client,
-    > {
-        crate::generated::RequestBuilder::new(self.clone())
+        access_key: impl Into<String>,
+        timestamp: i64,
+        suite_ticket: impl Into<String>,
+        signature: impl Into<String>,
+        auth_corpid: impl Into<String>,
+    ) -> GetCorpTokenBuilder<crate::generated::blocking::Client> {
+        GetCorpTokenBuilder::from_request(
+            self.clone(),
+            GetCorpTokenRequest::new()
+                .access_key(access_key)
+                .timestamp(timestamp)
+                .suite_ticket(suite_ticket)
+                .signature(signature)
+                .auth_corpid(auth_corpid),
+        )
     }
 }

@@ -25,21 +25,30 @@ pub type AddAccountMappingError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddAccountMapping)]
+#[setters(builder = AddAccountMappingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddAccountMappingRequest {
     /// A `string` value. Required.
+    #[setters(required)]
     pub domain: Option<String>,
     /// A `json` value.
     pub extension: Option<rt::JsonValue>,
     /// A `string` value. Wire name `outId`. Required.
+    #[setters(required)]
     pub out_id: Option<String>,
     /// A `string` value. Wire name `outTenantId`. Required.
+    #[setters(required)]
     pub out_tenant_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`AddAccountMapping`] being put together: set its optional parameters (see [`AddAccountMappingRequest`]), then `send()` it.
+pub struct AddAccountMappingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddAccountMapping, C>,
+}
+rt::op_builder!(AddAccountMappingBuilder, AddAccountMapping);
 /// The response of [`AddAccountMapping`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -49,6 +58,7 @@ pub struct AddAccountMappingResponse {
 }
 impl rt::ResponseEnvelope for AddAccountMappingResponse {}
 /// How [`AddAccountMapping`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_ACCOUNT_MAPPING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddAccountMapping",
     id: "contact_1_0.AddAccountMapping",
@@ -76,10 +86,31 @@ pub static ADD_ACCOUNT_MAPPING: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Add account mapping.
     ///
-    /// See [`AddAccountMappingRequest`] for the parameters and [`AddAccountMappingError`] for what can go wrong: `client.contact_1_0().add_account_mapping().send().await?`.
+    /// See [`AddAccountMappingRequest`] for the parameters and [`AddAccountMappingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().add_account_mapping("domain", "out_id", "out_tenant_id", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_account_mapping(
         &self,
-    ) -> crate::generated::RequestBuilder<AddAccountMapping, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        domain: impl Into<String>,
+        out_id: impl Into<String>,
+        out_tenant_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> AddAccountMappingBuilder<C> {
+        AddAccountMappingBuilder::from_request(
+            self.client.clone(),
+            AddAccountMappingRequest::new()
+                .domain(domain)
+                .out_id(out_id)
+                .out_tenant_id(out_tenant_id)
+                .user_id(user_id),
+        )
     }
 }

@@ -27,7 +27,7 @@ pub type AddContactHideBySceneSettingError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddContactHideBySceneSetting)]
+#[setters(builder = AddContactHideBySceneSettingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddContactHideBySceneSettingRequest {
@@ -60,6 +60,11 @@ pub struct AddContactHideBySceneSettingRequest {
         AddContactHideBySceneSettingRequestSearchSceneConfig,
     >,
 }
+/// A call of [`AddContactHideBySceneSetting`] being put together: set its optional parameters (see [`AddContactHideBySceneSettingRequest`]), then `send()` it.
+pub struct AddContactHideBySceneSettingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddContactHideBySceneSetting, C>,
+}
+rt::op_builder!(AddContactHideBySceneSettingBuilder, AddContactHideBySceneSetting);
 /// The response of [`AddContactHideBySceneSetting`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -80,6 +85,7 @@ pub struct AddContactHideBySceneSettingRequestNodeListSceneConfig {
     pub dept_object_include_emp: Option<bool>,
 }
 /// Wire schema of [`AddContactHideBySceneSettingRequestNodeListSceneConfig`].
+#[doc(hidden)]
 pub static ADD_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_NODE_LIST_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddContactHideBySceneSettingRequestNodeListSceneConfig",
     fields: &[
@@ -95,6 +101,7 @@ pub struct AddContactHideBySceneSettingRequestProfileSceneConfig {
     pub active: Option<bool>,
 }
 /// Wire schema of [`AddContactHideBySceneSettingRequestProfileSceneConfig`].
+#[doc(hidden)]
 pub static ADD_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_PROFILE_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddContactHideBySceneSettingRequestProfileSceneConfig",
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
@@ -110,6 +117,7 @@ pub struct AddContactHideBySceneSettingRequestSearchSceneConfig {
     pub dept_object_include_emp: Option<bool>,
 }
 /// Wire schema of [`AddContactHideBySceneSettingRequestSearchSceneConfig`].
+#[doc(hidden)]
 pub static ADD_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_SEARCH_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddContactHideBySceneSettingRequestSearchSceneConfig",
     fields: &[
@@ -118,6 +126,7 @@ pub static ADD_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_SEARCH_SCENE_CONFIG_SCHEMA:
     ],
 };
 /// How [`AddContactHideBySceneSetting`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_CONTACT_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddContactHideBySceneSetting",
     id: "contact_1_0.AddContactHideBySceneSetting",
@@ -172,10 +181,23 @@ pub static ADD_CONTACT_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::Oper
 impl<C: Clone> super::Operations<C> {
     /// Add contact hide by scene setting.
     ///
-    /// See [`AddContactHideBySceneSettingRequest`] for the parameters and [`AddContactHideBySceneSettingError`] for what can go wrong: `client.contact_1_0().add_contact_hide_by_scene_setting().send().await?`.
+    /// See [`AddContactHideBySceneSettingRequest`] for the parameters and [`AddContactHideBySceneSettingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().add_contact_hide_by_scene_setting().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_contact_hide_by_scene_setting(
         &self,
-    ) -> crate::generated::RequestBuilder<AddContactHideBySceneSetting, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    ) -> AddContactHideBySceneSettingBuilder<C> {
+        AddContactHideBySceneSettingBuilder::from_request(
+            self.client.clone(),
+            AddContactHideBySceneSettingRequest::new(),
+        )
     }
 }

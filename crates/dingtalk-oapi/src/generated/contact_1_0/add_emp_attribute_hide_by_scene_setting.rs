@@ -27,7 +27,7 @@ pub type AddEmpAttributeHideBySceneSettingError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddEmpAttributeHideBySceneSetting)]
+#[setters(builder = AddEmpAttributeHideBySceneSettingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddEmpAttributeHideBySceneSettingRequest {
@@ -62,6 +62,13 @@ pub struct AddEmpAttributeHideBySceneSettingRequest {
         AddEmpAttributeHideBySceneSettingRequestSearchSceneConfig,
     >,
 }
+/// A call of [`AddEmpAttributeHideBySceneSetting`] being put together: set its optional parameters (see [`AddEmpAttributeHideBySceneSettingRequest`]), then `send()` it.
+pub struct AddEmpAttributeHideBySceneSettingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddEmpAttributeHideBySceneSetting, C>,
+}
+rt::op_builder!(
+    AddEmpAttributeHideBySceneSettingBuilder, AddEmpAttributeHideBySceneSetting
+);
 /// The response of [`AddEmpAttributeHideBySceneSetting`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -79,6 +86,7 @@ pub struct AddEmpAttributeHideBySceneSettingRequestChatSubtitleConfig {
     pub active: Option<bool>,
 }
 /// Wire schema of [`AddEmpAttributeHideBySceneSettingRequestChatSubtitleConfig`].
+#[doc(hidden)]
 pub static ADD_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_REQUEST_CHAT_SUBTITLE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddEmpAttributeHideBySceneSettingRequestChatSubtitleConfig",
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
@@ -91,6 +99,7 @@ pub struct AddEmpAttributeHideBySceneSettingRequestProfileSceneConfig {
     pub active: Option<bool>,
 }
 /// Wire schema of [`AddEmpAttributeHideBySceneSettingRequestProfileSceneConfig`].
+#[doc(hidden)]
 pub static ADD_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_REQUEST_PROFILE_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddEmpAttributeHideBySceneSettingRequestProfileSceneConfig",
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
@@ -103,11 +112,13 @@ pub struct AddEmpAttributeHideBySceneSettingRequestSearchSceneConfig {
     pub active: Option<bool>,
 }
 /// Wire schema of [`AddEmpAttributeHideBySceneSettingRequestSearchSceneConfig`].
+#[doc(hidden)]
 pub static ADD_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_REQUEST_SEARCH_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddEmpAttributeHideBySceneSettingRequestSearchSceneConfig",
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
 };
 /// How [`AddEmpAttributeHideBySceneSetting`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddEmpAttributeHideBySceneSetting",
     id: "contact_1_0.AddEmpAttributeHideBySceneSetting",
@@ -163,10 +174,23 @@ pub static ADD_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt
 impl<C: Clone> super::Operations<C> {
     /// Add emp attribute hide by scene setting.
     ///
-    /// See [`AddEmpAttributeHideBySceneSettingRequest`] for the parameters and [`AddEmpAttributeHideBySceneSettingError`] for what can go wrong: `client.contact_1_0().add_emp_attribute_hide_by_scene_setting().send().await?`.
+    /// See [`AddEmpAttributeHideBySceneSettingRequest`] for the parameters and [`AddEmpAttributeHideBySceneSettingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().add_emp_attribute_hide_by_scene_setting().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_emp_attribute_hide_by_scene_setting(
         &self,
-    ) -> crate::generated::RequestBuilder<AddEmpAttributeHideBySceneSetting, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    ) -> AddEmpAttributeHideBySceneSettingBuilder<C> {
+        AddEmpAttributeHideBySceneSettingBuilder::from_request(
+            self.client.clone(),
+            AddEmpAttributeHideBySceneSettingRequest::new(),
+        )
     }
 }

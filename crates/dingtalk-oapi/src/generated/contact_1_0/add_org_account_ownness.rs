@@ -25,23 +25,34 @@ pub type AddOrgAccountOwnnessError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddOrgAccountOwnness)]
+#[setters(builder = AddOrgAccountOwnnessBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddOrgAccountOwnnessRequest {
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
     /// A `i64` value. Wire name `endTime`. Required.
+    #[setters(required)]
     pub end_time: Option<i64>,
     /// A `i64` value. Wire name `ownenssType`. Required.
+    #[setters(required)]
     pub ownenss_type: Option<i64>,
     /// A `i64` value. Wire name `ownnessId`. Required.
+    #[setters(required)]
     pub ownness_id: Option<i64>,
     /// A `i64` value. Wire name `startTime`. Required.
+    #[setters(required)]
     pub start_time: Option<i64>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub text: Option<String>,
 }
+/// A call of [`AddOrgAccountOwnness`] being put together: set its optional parameters (see [`AddOrgAccountOwnnessRequest`]), then `send()` it.
+pub struct AddOrgAccountOwnnessBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddOrgAccountOwnness, C>,
+}
+rt::op_builder!(AddOrgAccountOwnnessBuilder, AddOrgAccountOwnness);
 /// The response of [`AddOrgAccountOwnness`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -51,6 +62,7 @@ pub struct AddOrgAccountOwnnessResponse {
 }
 impl rt::ResponseEnvelope for AddOrgAccountOwnnessResponse {}
 /// How [`AddOrgAccountOwnness`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_ORG_ACCOUNT_OWNNESS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddOrgAccountOwnness",
     id: "contact_1_0.AddOrgAccountOwnness",
@@ -78,10 +90,35 @@ pub static ADD_ORG_ACCOUNT_OWNNESS: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Add org account ownness.
     ///
-    /// See [`AddOrgAccountOwnnessRequest`] for the parameters and [`AddOrgAccountOwnnessError`] for what can go wrong: `client.contact_1_0().add_org_account_ownness().send().await?`.
+    /// See [`AddOrgAccountOwnnessRequest`] for the parameters and [`AddOrgAccountOwnnessError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().add_org_account_ownness("user_id", 0, 0, 0, 0, "text").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_org_account_ownness(
         &self,
-    ) -> crate::generated::RequestBuilder<AddOrgAccountOwnness, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id: impl Into<String>,
+        end_time: i64,
+        ownenss_type: i64,
+        ownness_id: i64,
+        start_time: i64,
+        text: impl Into<String>,
+    ) -> AddOrgAccountOwnnessBuilder<C> {
+        AddOrgAccountOwnnessBuilder::from_request(
+            self.client.clone(),
+            AddOrgAccountOwnnessRequest::new()
+                .user_id(user_id)
+                .end_time(end_time)
+                .ownenss_type(ownenss_type)
+                .ownness_id(ownness_id)
+                .start_time(start_time)
+                .text(text),
+        )
     }
 }

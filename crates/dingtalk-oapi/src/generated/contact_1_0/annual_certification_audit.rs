@@ -25,7 +25,7 @@ pub type AnnualCertificationAuditError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AnnualCertificationAudit)]
+#[setters(builder = AnnualCertificationAuditBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AnnualCertificationAuditRequest {
@@ -36,6 +36,7 @@ pub struct AnnualCertificationAuditRequest {
     /// A `string` value. Wire name `applicationLetter`.
     pub application_letter: Option<String>,
     /// A `i64` value. Wire name `authStatus`. Required.
+    #[setters(required)]
     pub auth_status: Option<i64>,
     /// A `i64` value. Wire name `certificateType`.
     pub certificate_type: Option<i64>,
@@ -52,6 +53,7 @@ pub struct AnnualCertificationAuditRequest {
     /// A `string` value. Wire name `licenseUrl`.
     pub license_url: Option<String>,
     /// A `string` value. Wire name `orderId`. Required.
+    #[setters(required)]
     pub order_id: Option<String>,
     /// A `string` value. Wire name `publicAccount`.
     pub public_account: Option<String>,
@@ -62,6 +64,11 @@ pub struct AnnualCertificationAuditRequest {
     /// A `string` value.
     pub tag: Option<String>,
 }
+/// A call of [`AnnualCertificationAudit`] being put together: set its optional parameters (see [`AnnualCertificationAuditRequest`]), then `send()` it.
+pub struct AnnualCertificationAuditBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AnnualCertificationAudit, C>,
+}
+rt::op_builder!(AnnualCertificationAuditBuilder, AnnualCertificationAudit);
 /// The response of [`AnnualCertificationAudit`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -71,6 +78,7 @@ pub struct AnnualCertificationAuditResponse {
 }
 impl rt::ResponseEnvelope for AnnualCertificationAuditResponse {}
 /// How [`AnnualCertificationAudit`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ANNUAL_CERTIFICATION_AUDIT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AnnualCertificationAudit",
     id: "contact_1_0.AnnualCertificationAudit",
@@ -109,10 +117,27 @@ pub static ANNUAL_CERTIFICATION_AUDIT: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Annual certification audit.
     ///
-    /// See [`AnnualCertificationAuditRequest`] for the parameters and [`AnnualCertificationAuditError`] for what can go wrong: `client.contact_1_0().annual_certification_audit().send().await?`.
+    /// See [`AnnualCertificationAuditRequest`] for the parameters and [`AnnualCertificationAuditError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().annual_certification_audit(0, "order_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn annual_certification_audit(
         &self,
-    ) -> crate::generated::RequestBuilder<AnnualCertificationAudit, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        auth_status: i64,
+        order_id: impl Into<String>,
+    ) -> AnnualCertificationAuditBuilder<C> {
+        AnnualCertificationAuditBuilder::from_request(
+            self.client.clone(),
+            AnnualCertificationAuditRequest::new()
+                .auth_status(auth_status)
+                .order_id(order_id),
+        )
     }
 }

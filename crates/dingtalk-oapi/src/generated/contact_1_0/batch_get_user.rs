@@ -25,15 +25,21 @@ pub type BatchGetUserError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = BatchGetUser)]
+#[setters(builder = BatchGetUserBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchGetUserRequest {
     /// A `string` value. Wire name `permissionCode`.
     pub permission_code: Option<String>,
     /// A `list<string>` value. Wire name `userIdList`. Required.
+    #[setters(required)]
     pub user_id_list: Option<Vec<String>>,
 }
+/// A call of [`BatchGetUser`] being put together: set its optional parameters (see [`BatchGetUserRequest`]), then `send()` it.
+pub struct BatchGetUserBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<BatchGetUser, C>,
+}
+rt::op_builder!(BatchGetUserBuilder, BatchGetUser);
 /// The response of [`BatchGetUser`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -73,6 +79,7 @@ pub struct BatchGetUserResponseBodyUserList {
     pub userid: Option<String>,
 }
 /// Wire schema of [`BatchGetUserResponseBodyUserList`].
+#[doc(hidden)]
 pub static BATCH_GET_USER_RESPONSE_BODY_USER_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchGetUserResponseBodyUserList",
     fields: &[
@@ -89,6 +96,7 @@ pub static BATCH_GET_USER_RESPONSE_BODY_USER_LIST_SCHEMA: rt::ObjectSchema = rt:
     ],
 };
 /// How [`BatchGetUser`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static BATCH_GET_USER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchGetUser",
     id: "contact_1_0.BatchGetUser",
@@ -125,8 +133,24 @@ pub static BATCH_GET_USER: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Batch get user.
     ///
-    /// See [`BatchGetUserRequest`] for the parameters and [`BatchGetUserError`] for what can go wrong: `client.contact_1_0().batch_get_user().send().await?`.
-    pub fn batch_get_user(&self) -> crate::generated::RequestBuilder<BatchGetUser, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`BatchGetUserRequest`] for the parameters and [`BatchGetUserError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().batch_get_user(Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn batch_get_user(
+        &self,
+        user_id_list: impl Into<Vec<String>>,
+    ) -> BatchGetUserBuilder<C> {
+        BatchGetUserBuilder::from_request(
+            self.client.clone(),
+            BatchGetUserRequest::new().user_id_list(user_id_list),
+        )
     }
 }

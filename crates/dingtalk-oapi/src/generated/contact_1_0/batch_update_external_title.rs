@@ -25,7 +25,7 @@ pub type BatchUpdateExternalTitleError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = BatchUpdateExternalTitle)]
+#[setters(builder = BatchUpdateExternalTitleBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateExternalTitleRequest {
@@ -36,6 +36,11 @@ pub struct BatchUpdateExternalTitleRequest {
         Vec<BatchUpdateExternalTitleRequestUpdateTitleModelList>,
     >,
 }
+/// A call of [`BatchUpdateExternalTitle`] being put together: set its optional parameters (see [`BatchUpdateExternalTitleRequest`]), then `send()` it.
+pub struct BatchUpdateExternalTitleBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<BatchUpdateExternalTitle, C>,
+}
+rt::op_builder!(BatchUpdateExternalTitleBuilder, BatchUpdateExternalTitle);
 /// The response of [`BatchUpdateExternalTitle`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -57,6 +62,7 @@ pub struct BatchUpdateExternalTitleRequestUpdateTitleModelList {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`BatchUpdateExternalTitleRequestUpdateTitleModelList`].
+#[doc(hidden)]
 pub static BATCH_UPDATE_EXTERNAL_TITLE_REQUEST_UPDATE_TITLE_MODEL_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchUpdateExternalTitleRequestUpdateTitleModelList",
     fields: &[
@@ -79,6 +85,7 @@ pub struct BatchUpdateExternalTitleResponseBodyResult {
     pub modify_user: Option<String>,
 }
 /// Wire schema of [`BatchUpdateExternalTitleResponseBodyResult`].
+#[doc(hidden)]
 pub static BATCH_UPDATE_EXTERNAL_TITLE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchUpdateExternalTitleResponseBodyResult",
     fields: &[
@@ -112,6 +119,7 @@ pub struct BatchUpdateExternalTitleResponseBodyResultFailedList {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`BatchUpdateExternalTitleResponseBodyResultFailedList`].
+#[doc(hidden)]
 pub static BATCH_UPDATE_EXTERNAL_TITLE_RESPONSE_BODY_RESULT_FAILED_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchUpdateExternalTitleResponseBodyResultFailedList",
     fields: &[
@@ -130,6 +138,7 @@ pub struct BatchUpdateExternalTitleResponseBodyResultModifyList {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`BatchUpdateExternalTitleResponseBodyResultModifyList`].
+#[doc(hidden)]
 pub static BATCH_UPDATE_EXTERNAL_TITLE_RESPONSE_BODY_RESULT_MODIFY_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchUpdateExternalTitleResponseBodyResultModifyList",
     fields: &[
@@ -138,6 +147,7 @@ pub static BATCH_UPDATE_EXTERNAL_TITLE_RESPONSE_BODY_RESULT_MODIFY_LIST_SCHEMA: 
     ],
 };
 /// How [`BatchUpdateExternalTitle`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static BATCH_UPDATE_EXTERNAL_TITLE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchUpdateExternalTitle",
     id: "contact_1_0.BatchUpdateExternalTitle",
@@ -177,10 +187,21 @@ pub static BATCH_UPDATE_EXTERNAL_TITLE: rt::OperationDescriptor = rt::OperationD
 impl<C: Clone> super::Operations<C> {
     /// Batch update external title.
     ///
-    /// See [`BatchUpdateExternalTitleRequest`] for the parameters and [`BatchUpdateExternalTitleError`] for what can go wrong: `client.contact_1_0().batch_update_external_title().send().await?`.
-    pub fn batch_update_external_title(
-        &self,
-    ) -> crate::generated::RequestBuilder<BatchUpdateExternalTitle, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`BatchUpdateExternalTitleRequest`] for the parameters and [`BatchUpdateExternalTitleError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().batch_update_external_title().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn batch_update_external_title(&self) -> BatchUpdateExternalTitleBuilder<C> {
+        BatchUpdateExternalTitleBuilder::from_request(
+            self.client.clone(),
+            BatchUpdateExternalTitleRequest::new(),
+        )
     }
 }

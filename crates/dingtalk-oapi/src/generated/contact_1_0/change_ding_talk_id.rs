@@ -25,15 +25,22 @@ pub type ChangeDingTalkIdError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ChangeDingTalkId)]
+#[setters(builder = ChangeDingTalkIdBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChangeDingTalkIdRequest {
     /// A `string` value. Wire name `dingTalkId`. Required.
+    #[setters(required)]
     pub ding_talk_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`ChangeDingTalkId`] being put together: set its optional parameters (see [`ChangeDingTalkIdRequest`]), then `send()` it.
+pub struct ChangeDingTalkIdBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ChangeDingTalkId, C>,
+}
+rt::op_builder!(ChangeDingTalkIdBuilder, ChangeDingTalkId);
 /// The response of [`ChangeDingTalkId`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +50,7 @@ pub struct ChangeDingTalkIdResponse {
 }
 impl rt::ResponseEnvelope for ChangeDingTalkIdResponse {}
 /// How [`ChangeDingTalkId`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CHANGE_DING_TALK_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ChangeDingTalkId",
     id: "contact_1_0.ChangeDingTalkId",
@@ -67,10 +75,25 @@ pub static CHANGE_DING_TALK_ID: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Change ding talk id.
     ///
-    /// See [`ChangeDingTalkIdRequest`] for the parameters and [`ChangeDingTalkIdError`] for what can go wrong: `client.contact_1_0().change_ding_talk_id().send().await?`.
+    /// See [`ChangeDingTalkIdRequest`] for the parameters and [`ChangeDingTalkIdError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().change_ding_talk_id("ding_talk_id", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn change_ding_talk_id(
         &self,
-    ) -> crate::generated::RequestBuilder<ChangeDingTalkId, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        ding_talk_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> ChangeDingTalkIdBuilder<C> {
+        ChangeDingTalkIdBuilder::from_request(
+            self.client.clone(),
+            ChangeDingTalkIdRequest::new().ding_talk_id(ding_talk_id).user_id(user_id),
+        )
     }
 }

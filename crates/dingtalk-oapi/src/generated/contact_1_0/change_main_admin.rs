@@ -25,23 +25,32 @@ pub type ChangeMainAdminError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ChangeMainAdmin)]
+#[setters(builder = ChangeMainAdminBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChangeMainAdminRequest {
     /// A `string` value. Wire name `effectCorpId`. Required.
+    #[setters(required)]
     pub effect_corp_id: Option<String>,
     /// A `string` value. Wire name `sourceUserId`. Required.
+    #[setters(required)]
     pub source_user_id: Option<String>,
     /// A `string` value. Wire name `targetUserId`. Required.
+    #[setters(required)]
     pub target_user_id: Option<String>,
 }
+/// A call of [`ChangeMainAdmin`] being put together: set its optional parameters (see [`ChangeMainAdminRequest`]), then `send()` it.
+pub struct ChangeMainAdminBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ChangeMainAdmin, C>,
+}
+rt::op_builder!(ChangeMainAdminBuilder, ChangeMainAdmin);
 /// The response of [`ChangeMainAdmin`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ChangeMainAdminResponse {}
 impl rt::ResponseEnvelope for ChangeMainAdminResponse {}
 /// How [`ChangeMainAdmin`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CHANGE_MAIN_ADMIN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ChangeMainAdmin",
     id: "contact_1_0.ChangeMainAdmin",
@@ -67,10 +76,29 @@ pub static CHANGE_MAIN_ADMIN: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Change main admin.
     ///
-    /// See [`ChangeMainAdminRequest`] for the parameters and [`ChangeMainAdminError`] for what can go wrong: `client.contact_1_0().change_main_admin().send().await?`.
+    /// See [`ChangeMainAdminRequest`] for the parameters and [`ChangeMainAdminError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().change_main_admin("effect_corp_id", "source_user_id", "target_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn change_main_admin(
         &self,
-    ) -> crate::generated::RequestBuilder<ChangeMainAdmin, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        effect_corp_id: impl Into<String>,
+        source_user_id: impl Into<String>,
+        target_user_id: impl Into<String>,
+    ) -> ChangeMainAdminBuilder<C> {
+        ChangeMainAdminBuilder::from_request(
+            self.client.clone(),
+            ChangeMainAdminRequest::new()
+                .effect_corp_id(effect_corp_id)
+                .source_user_id(source_user_id)
+                .target_user_id(target_user_id),
+        )
     }
 }

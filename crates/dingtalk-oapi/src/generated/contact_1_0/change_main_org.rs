@@ -25,21 +25,29 @@ pub type ChangeMainOrgError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ChangeMainOrg)]
+#[setters(builder = ChangeMainOrgBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChangeMainOrgRequest {
     /// A `string` value. Wire name `newMainCorpId`. Required.
+    #[setters(required)]
     pub new_main_corp_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`ChangeMainOrg`] being put together: set its optional parameters (see [`ChangeMainOrgRequest`]), then `send()` it.
+pub struct ChangeMainOrgBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ChangeMainOrg, C>,
+}
+rt::op_builder!(ChangeMainOrgBuilder, ChangeMainOrg);
 /// The response of [`ChangeMainOrg`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct ChangeMainOrgResponse {}
 impl rt::ResponseEnvelope for ChangeMainOrgResponse {}
 /// How [`ChangeMainOrg`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CHANGE_MAIN_ORG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ChangeMainOrg",
     id: "contact_1_0.ChangeMainOrg",
@@ -64,8 +72,27 @@ pub static CHANGE_MAIN_ORG: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Change main org.
     ///
-    /// See [`ChangeMainOrgRequest`] for the parameters and [`ChangeMainOrgError`] for what can go wrong: `client.contact_1_0().change_main_org().send().await?`.
-    pub fn change_main_org(&self) -> crate::generated::RequestBuilder<ChangeMainOrg, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`ChangeMainOrgRequest`] for the parameters and [`ChangeMainOrgError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().change_main_org("new_main_corp_id", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn change_main_org(
+        &self,
+        new_main_corp_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> ChangeMainOrgBuilder<C> {
+        ChangeMainOrgBuilder::from_request(
+            self.client.clone(),
+            ChangeMainOrgRequest::new()
+                .new_main_corp_id(new_main_corp_id)
+                .user_id(user_id),
+        )
     }
 }

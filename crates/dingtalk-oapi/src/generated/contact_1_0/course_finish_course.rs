@@ -25,7 +25,7 @@ pub type CourseFinishCourseError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CourseFinishCourse)]
+#[setters(builder = CourseFinishCourseBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CourseFinishCourseRequest {
@@ -40,6 +40,11 @@ pub struct CourseFinishCourseRequest {
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`CourseFinishCourse`] being put together: set its optional parameters (see [`CourseFinishCourseRequest`]), then `send()` it.
+pub struct CourseFinishCourseBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CourseFinishCourse, C>,
+}
+rt::op_builder!(CourseFinishCourseBuilder, CourseFinishCourse);
 /// The response of [`CourseFinishCourse`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -49,6 +54,7 @@ pub struct CourseFinishCourseResponse {
 }
 impl rt::ResponseEnvelope for CourseFinishCourseResponse {}
 /// How [`CourseFinishCourse`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static COURSE_FINISH_COURSE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CourseFinishCourse",
     id: "contact_1_0.CourseFinishCourse",
@@ -76,10 +82,21 @@ pub static COURSE_FINISH_COURSE: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Course finish course.
     ///
-    /// See [`CourseFinishCourseRequest`] for the parameters and [`CourseFinishCourseError`] for what can go wrong: `client.contact_1_0().course_finish_course().send().await?`.
-    pub fn course_finish_course(
-        &self,
-    ) -> crate::generated::RequestBuilder<CourseFinishCourse, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`CourseFinishCourseRequest`] for the parameters and [`CourseFinishCourseError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().course_finish_course().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn course_finish_course(&self) -> CourseFinishCourseBuilder<C> {
+        CourseFinishCourseBuilder::from_request(
+            self.client.clone(),
+            CourseFinishCourseRequest::new(),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type CreateCooperateOrgError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateCooperateOrg)]
+#[setters(builder = CreateCooperateOrgBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCooperateOrgRequest {
@@ -34,8 +34,14 @@ pub struct CreateCooperateOrgRequest {
     /// A `string` value. Wire name `logoMediaId`.
     pub logo_media_id: Option<String>,
     /// A `string` value. Wire name `orgName`. Required.
+    #[setters(required)]
     pub org_name: Option<String>,
 }
+/// A call of [`CreateCooperateOrg`] being put together: set its optional parameters (see [`CreateCooperateOrgRequest`]), then `send()` it.
+pub struct CreateCooperateOrgBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateCooperateOrg, C>,
+}
+rt::op_builder!(CreateCooperateOrgBuilder, CreateCooperateOrg);
 /// The response of [`CreateCooperateOrg`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -46,6 +52,7 @@ pub struct CreateCooperateOrgResponse {
 }
 impl rt::ResponseEnvelope for CreateCooperateOrgResponse {}
 /// How [`CreateCooperateOrg`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_COOPERATE_ORG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateCooperateOrg",
     id: "contact_1_0.CreateCooperateOrg",
@@ -71,10 +78,24 @@ pub static CREATE_COOPERATE_ORG: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Create cooperate org.
     ///
-    /// See [`CreateCooperateOrgRequest`] for the parameters and [`CreateCooperateOrgError`] for what can go wrong: `client.contact_1_0().create_cooperate_org().send().await?`.
+    /// See [`CreateCooperateOrgRequest`] for the parameters and [`CreateCooperateOrgError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().create_cooperate_org("org_name").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_cooperate_org(
         &self,
-    ) -> crate::generated::RequestBuilder<CreateCooperateOrg, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        org_name: impl Into<String>,
+    ) -> CreateCooperateOrgBuilder<C> {
+        CreateCooperateOrgBuilder::from_request(
+            self.client.clone(),
+            CreateCooperateOrgRequest::new().org_name(org_name),
+        )
     }
 }

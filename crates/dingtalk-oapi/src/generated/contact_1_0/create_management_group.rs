@@ -25,19 +25,28 @@ pub type CreateManagementGroupError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateManagementGroup)]
+#[setters(builder = CreateManagementGroupBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateManagementGroupRequest {
     /// A `string` value. Wire name `groupName`. Required.
+    #[setters(required)]
     pub group_name: Option<String>,
     /// A `list<CreateManagementGroupRequestMembers>` value. Required.
+    #[setters(required)]
     pub members: Option<Vec<CreateManagementGroupRequestMembers>>,
     /// A `list<string>` value. Wire name `resourceIds`. Required.
+    #[setters(required)]
     pub resource_ids: Option<Vec<String>>,
     /// A `CreateManagementGroupRequestScope` value. Required.
+    #[setters(required)]
     pub scope: Option<CreateManagementGroupRequestScope>,
 }
+/// A call of [`CreateManagementGroup`] being put together: set its optional parameters (see [`CreateManagementGroupRequest`]), then `send()` it.
+pub struct CreateManagementGroupBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateManagementGroup, C>,
+}
+rt::op_builder!(CreateManagementGroupBuilder, CreateManagementGroup);
 /// The response of [`CreateManagementGroup`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -58,6 +67,7 @@ pub struct CreateManagementGroupRequestMembers {
     pub member_type: Option<String>,
 }
 /// Wire schema of [`CreateManagementGroupRequestMembers`].
+#[doc(hidden)]
 pub static CREATE_MANAGEMENT_GROUP_REQUEST_MEMBERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateManagementGroupRequestMembers",
     fields: &[
@@ -76,6 +86,7 @@ pub struct CreateManagementGroupRequestScope {
     pub scope_type: Option<i64>,
 }
 /// Wire schema of [`CreateManagementGroupRequestScope`].
+#[doc(hidden)]
 pub static CREATE_MANAGEMENT_GROUP_REQUEST_SCOPE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateManagementGroupRequestScope",
     fields: &[
@@ -84,6 +95,7 @@ pub static CREATE_MANAGEMENT_GROUP_REQUEST_SCOPE_SCHEMA: rt::ObjectSchema = rt::
     ],
 };
 /// How [`CreateManagementGroup`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_MANAGEMENT_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateManagementGroup",
     id: "contact_1_0.CreateManagementGroup",
@@ -123,10 +135,31 @@ pub static CREATE_MANAGEMENT_GROUP: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Create management group.
     ///
-    /// See [`CreateManagementGroupRequest`] for the parameters and [`CreateManagementGroupError`] for what can go wrong: `client.contact_1_0().create_management_group().send().await?`.
+    /// See [`CreateManagementGroupRequest`] for the parameters and [`CreateManagementGroupError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().create_management_group("group_name", Vec::<CreateManagementGroupRequestMembers>::new(), Vec::<String>::new(), CreateManagementGroupRequestScope::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_management_group(
         &self,
-    ) -> crate::generated::RequestBuilder<CreateManagementGroup, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        group_name: impl Into<String>,
+        members: impl Into<Vec<CreateManagementGroupRequestMembers>>,
+        resource_ids: impl Into<Vec<String>>,
+        scope: CreateManagementGroupRequestScope,
+    ) -> CreateManagementGroupBuilder<C> {
+        CreateManagementGroupBuilder::from_request(
+            self.client.clone(),
+            CreateManagementGroupRequest::new()
+                .group_name(group_name)
+                .members(members)
+                .resource_ids(resource_ids)
+                .scope(scope),
+        )
     }
 }

@@ -27,21 +27,31 @@ pub type CreateSecondaryManagementGroupError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateSecondaryManagementGroup)]
+#[setters(builder = CreateSecondaryManagementGroupBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateSecondaryManagementGroupRequest {
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
     /// A `string` value. Wire name `groupName`. Required.
+    #[setters(required)]
     pub group_name: Option<String>,
     /// A `list<CreateSecondaryManagementGroupRequestMembers>` value. Required.
+    #[setters(required)]
     pub members: Option<Vec<CreateSecondaryManagementGroupRequestMembers>>,
     /// A `list<string>` value. Wire name `resourceIds`. Required.
+    #[setters(required)]
     pub resource_ids: Option<Vec<String>>,
     /// A `CreateSecondaryManagementGroupRequestScope` value. Required.
+    #[setters(required)]
     pub scope: Option<CreateSecondaryManagementGroupRequestScope>,
 }
+/// A call of [`CreateSecondaryManagementGroup`] being put together: set its optional parameters (see [`CreateSecondaryManagementGroupRequest`]), then `send()` it.
+pub struct CreateSecondaryManagementGroupBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateSecondaryManagementGroup, C>,
+}
+rt::op_builder!(CreateSecondaryManagementGroupBuilder, CreateSecondaryManagementGroup);
 /// The response of [`CreateSecondaryManagementGroup`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -62,6 +72,7 @@ pub struct CreateSecondaryManagementGroupRequestMembers {
     pub member_type: Option<String>,
 }
 /// Wire schema of [`CreateSecondaryManagementGroupRequestMembers`].
+#[doc(hidden)]
 pub static CREATE_SECONDARY_MANAGEMENT_GROUP_REQUEST_MEMBERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateSecondaryManagementGroupRequestMembers",
     fields: &[
@@ -80,6 +91,7 @@ pub struct CreateSecondaryManagementGroupRequestScope {
     pub scope_type: Option<i64>,
 }
 /// Wire schema of [`CreateSecondaryManagementGroupRequestScope`].
+#[doc(hidden)]
 pub static CREATE_SECONDARY_MANAGEMENT_GROUP_REQUEST_SCOPE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateSecondaryManagementGroupRequestScope",
     fields: &[
@@ -88,6 +100,7 @@ pub static CREATE_SECONDARY_MANAGEMENT_GROUP_REQUEST_SCOPE_SCHEMA: rt::ObjectSch
     ],
 };
 /// How [`CreateSecondaryManagementGroup`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_SECONDARY_MANAGEMENT_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateSecondaryManagementGroup",
     id: "contact_1_0.CreateSecondaryManagementGroup",
@@ -129,10 +142,33 @@ pub static CREATE_SECONDARY_MANAGEMENT_GROUP: rt::OperationDescriptor = rt::Oper
 impl<C: Clone> super::Operations<C> {
     /// Create secondary management group.
     ///
-    /// See [`CreateSecondaryManagementGroupRequest`] for the parameters and [`CreateSecondaryManagementGroupError`] for what can go wrong: `client.contact_1_0().create_secondary_management_group().send().await?`.
+    /// See [`CreateSecondaryManagementGroupRequest`] for the parameters and [`CreateSecondaryManagementGroupError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().create_secondary_management_group("user_id", "group_name", Vec::<CreateSecondaryManagementGroupRequestMembers>::new(), Vec::<String>::new(), CreateSecondaryManagementGroupRequestScope::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_secondary_management_group(
         &self,
-    ) -> crate::generated::RequestBuilder<CreateSecondaryManagementGroup, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id: impl Into<String>,
+        group_name: impl Into<String>,
+        members: impl Into<Vec<CreateSecondaryManagementGroupRequestMembers>>,
+        resource_ids: impl Into<Vec<String>>,
+        scope: CreateSecondaryManagementGroupRequestScope,
+    ) -> CreateSecondaryManagementGroupBuilder<C> {
+        CreateSecondaryManagementGroupBuilder::from_request(
+            self.client.clone(),
+            CreateSecondaryManagementGroupRequest::new()
+                .user_id(user_id)
+                .group_name(group_name)
+                .members(members)
+                .resource_ids(resource_ids)
+                .scope(scope),
+        )
     }
 }

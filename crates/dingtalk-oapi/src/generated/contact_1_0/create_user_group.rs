@@ -25,17 +25,24 @@ pub type CreateUserGroupError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateUserGroup)]
+#[setters(builder = CreateUserGroupBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateUserGroupRequest {
     /// A `bool` value. Wire name `clientShow`.
     pub client_show: Option<bool>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub description: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub name: Option<String>,
 }
+/// A call of [`CreateUserGroup`] being put together: set its optional parameters (see [`CreateUserGroupRequest`]), then `send()` it.
+pub struct CreateUserGroupBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateUserGroup, C>,
+}
+rt::op_builder!(CreateUserGroupBuilder, CreateUserGroup);
 /// The response of [`CreateUserGroup`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -53,11 +60,13 @@ pub struct CreateUserGroupResponseBodyResult {
     pub group_code: Option<String>,
 }
 /// Wire schema of [`CreateUserGroupResponseBodyResult`].
+#[doc(hidden)]
 pub static CREATE_USER_GROUP_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateUserGroupResponseBodyResult",
     fields: &[rt::FieldSchema::new("groupCode", rt::ParamType::String)],
 };
 /// How [`CreateUserGroup`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_USER_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateUserGroup",
     id: "contact_1_0.CreateUserGroup",
@@ -88,10 +97,25 @@ pub static CREATE_USER_GROUP: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Create user group.
     ///
-    /// See [`CreateUserGroupRequest`] for the parameters and [`CreateUserGroupError`] for what can go wrong: `client.contact_1_0().create_user_group().send().await?`.
+    /// See [`CreateUserGroupRequest`] for the parameters and [`CreateUserGroupError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().create_user_group("description", "name").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_user_group(
         &self,
-    ) -> crate::generated::RequestBuilder<CreateUserGroup, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        description: impl Into<String>,
+        name: impl Into<String>,
+    ) -> CreateUserGroupBuilder<C> {
+        CreateUserGroupBuilder::from_request(
+            self.client.clone(),
+            CreateUserGroupRequest::new().description(description).name(name),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type DelAccountMappingError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DelAccountMapping)]
+#[setters(builder = DelAccountMappingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DelAccountMappingRequest {
     /// A `string` value. Required.
+    #[setters(required)]
     pub domain: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`DelAccountMapping`] being put together: set its optional parameters (see [`DelAccountMappingRequest`]), then `send()` it.
+pub struct DelAccountMappingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DelAccountMapping, C>,
+}
+rt::op_builder!(DelAccountMappingBuilder, DelAccountMapping);
 /// The response of [`DelAccountMapping`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +50,7 @@ pub struct DelAccountMappingResponse {
 }
 impl rt::ResponseEnvelope for DelAccountMappingResponse {}
 /// How [`DelAccountMapping`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DEL_ACCOUNT_MAPPING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DelAccountMapping",
     id: "contact_1_0.DelAccountMapping",
@@ -67,10 +75,25 @@ pub static DEL_ACCOUNT_MAPPING: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Del account mapping.
     ///
-    /// See [`DelAccountMappingRequest`] for the parameters and [`DelAccountMappingError`] for what can go wrong: `client.contact_1_0().del_account_mapping().send().await?`.
+    /// See [`DelAccountMappingRequest`] for the parameters and [`DelAccountMappingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().del_account_mapping("domain", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn del_account_mapping(
         &self,
-    ) -> crate::generated::RequestBuilder<DelAccountMapping, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        domain: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> DelAccountMappingBuilder<C> {
+        DelAccountMappingBuilder::from_request(
+            self.client.clone(),
+            DelAccountMappingRequest::new().domain(domain).user_id(user_id),
+        )
     }
 }

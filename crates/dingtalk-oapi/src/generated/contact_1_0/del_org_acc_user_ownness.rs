@@ -25,17 +25,25 @@ pub type DelOrgAccUserOwnnessError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DelOrgAccUserOwnness)]
+#[setters(builder = DelOrgAccUserOwnnessBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DelOrgAccUserOwnnessRequest {
     /// A `i64` value. Wire name `ownenssType`. Required.
+    #[setters(required)]
     pub ownenss_type: Option<i64>,
     /// A `i64` value. Wire name `ownnessId`. Required.
+    #[setters(required)]
     pub ownness_id: Option<i64>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`DelOrgAccUserOwnness`] being put together: set its optional parameters (see [`DelOrgAccUserOwnnessRequest`]), then `send()` it.
+pub struct DelOrgAccUserOwnnessBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DelOrgAccUserOwnness, C>,
+}
+rt::op_builder!(DelOrgAccUserOwnnessBuilder, DelOrgAccUserOwnness);
 /// The response of [`DelOrgAccUserOwnness`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +53,7 @@ pub struct DelOrgAccUserOwnnessResponse {
 }
 impl rt::ResponseEnvelope for DelOrgAccUserOwnnessResponse {}
 /// How [`DelOrgAccUserOwnness`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DEL_ORG_ACC_USER_OWNNESS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DelOrgAccUserOwnness",
     id: "contact_1_0.DelOrgAccUserOwnness",
@@ -70,10 +79,29 @@ pub static DEL_ORG_ACC_USER_OWNNESS: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Del org acc user ownness.
     ///
-    /// See [`DelOrgAccUserOwnnessRequest`] for the parameters and [`DelOrgAccUserOwnnessError`] for what can go wrong: `client.contact_1_0().del_org_acc_user_ownness().send().await?`.
+    /// See [`DelOrgAccUserOwnnessRequest`] for the parameters and [`DelOrgAccUserOwnnessError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().del_org_acc_user_ownness(0, 0, "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn del_org_acc_user_ownness(
         &self,
-    ) -> crate::generated::RequestBuilder<DelOrgAccUserOwnness, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        ownenss_type: i64,
+        ownness_id: i64,
+        user_id: impl Into<String>,
+    ) -> DelOrgAccUserOwnnessBuilder<C> {
+        DelOrgAccUserOwnnessBuilder::from_request(
+            self.client.clone(),
+            DelOrgAccUserOwnnessRequest::new()
+                .ownenss_type(ownenss_type)
+                .ownness_id(ownness_id)
+                .user_id(user_id),
+        )
     }
 }

@@ -27,13 +27,19 @@ pub type DeleteContactHideBySceneSettingError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteContactHideBySceneSetting)]
+#[setters(builder = DeleteContactHideBySceneSettingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteContactHideBySceneSettingRequest {
     /// A `string` value. Wire name `settingId`. Required.
+    #[setters(required)]
     pub setting_id: Option<String>,
 }
+/// A call of [`DeleteContactHideBySceneSetting`] being put together: set its optional parameters (see [`DeleteContactHideBySceneSettingRequest`]), then `send()` it.
+pub struct DeleteContactHideBySceneSettingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteContactHideBySceneSetting, C>,
+}
+rt::op_builder!(DeleteContactHideBySceneSettingBuilder, DeleteContactHideBySceneSetting);
 /// The response of [`DeleteContactHideBySceneSetting`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +49,7 @@ pub struct DeleteContactHideBySceneSettingResponse {
 }
 impl rt::ResponseEnvelope for DeleteContactHideBySceneSettingResponse {}
 /// How [`DeleteContactHideBySceneSetting`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_CONTACT_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteContactHideBySceneSetting",
     id: "contact_1_0.DeleteContactHideBySceneSetting",
@@ -66,10 +73,24 @@ pub static DELETE_CONTACT_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::O
 impl<C: Clone> super::Operations<C> {
     /// Delete contact hide by scene setting.
     ///
-    /// See [`DeleteContactHideBySceneSettingRequest`] for the parameters and [`DeleteContactHideBySceneSettingError`] for what can go wrong: `client.contact_1_0().delete_contact_hide_by_scene_setting().send().await?`.
+    /// See [`DeleteContactHideBySceneSettingRequest`] for the parameters and [`DeleteContactHideBySceneSettingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().delete_contact_hide_by_scene_setting("setting_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_contact_hide_by_scene_setting(
         &self,
-    ) -> crate::generated::RequestBuilder<DeleteContactHideBySceneSetting, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        setting_id: impl Into<String>,
+    ) -> DeleteContactHideBySceneSettingBuilder<C> {
+        DeleteContactHideBySceneSettingBuilder::from_request(
+            self.client.clone(),
+            DeleteContactHideBySceneSettingRequest::new().setting_id(setting_id),
+        )
     }
 }

@@ -25,19 +25,26 @@ pub type DeleteContactHideSettingError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteContactHideSetting)]
+#[setters(builder = DeleteContactHideSettingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteContactHideSettingRequest {
     /// A `string` value. Wire name `settingId`. Required.
+    #[setters(required)]
     pub setting_id: Option<String>,
 }
+/// A call of [`DeleteContactHideSetting`] being put together: set its optional parameters (see [`DeleteContactHideSettingRequest`]), then `send()` it.
+pub struct DeleteContactHideSettingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteContactHideSetting, C>,
+}
+rt::op_builder!(DeleteContactHideSettingBuilder, DeleteContactHideSetting);
 /// The response of [`DeleteContactHideSetting`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DeleteContactHideSettingResponse {}
 impl rt::ResponseEnvelope for DeleteContactHideSettingResponse {}
 /// How [`DeleteContactHideSetting`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_CONTACT_HIDE_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteContactHideSetting",
     id: "contact_1_0.DeleteContactHideSetting",
@@ -61,10 +68,24 @@ pub static DELETE_CONTACT_HIDE_SETTING: rt::OperationDescriptor = rt::OperationD
 impl<C: Clone> super::Operations<C> {
     /// Delete contact hide setting.
     ///
-    /// See [`DeleteContactHideSettingRequest`] for the parameters and [`DeleteContactHideSettingError`] for what can go wrong: `client.contact_1_0().delete_contact_hide_setting().send().await?`.
+    /// See [`DeleteContactHideSettingRequest`] for the parameters and [`DeleteContactHideSettingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().delete_contact_hide_setting("setting_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_contact_hide_setting(
         &self,
-    ) -> crate::generated::RequestBuilder<DeleteContactHideSetting, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        setting_id: impl Into<String>,
+    ) -> DeleteContactHideSettingBuilder<C> {
+        DeleteContactHideSettingBuilder::from_request(
+            self.client.clone(),
+            DeleteContactHideSettingRequest::new().setting_id(setting_id),
+        )
     }
 }

@@ -27,13 +27,19 @@ pub type DeleteContactRestrictSettingError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteContactRestrictSetting)]
+#[setters(builder = DeleteContactRestrictSettingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteContactRestrictSettingRequest {
     /// A `string` value. Wire name `settingId`. Required.
+    #[setters(required)]
     pub setting_id: Option<String>,
 }
+/// A call of [`DeleteContactRestrictSetting`] being put together: set its optional parameters (see [`DeleteContactRestrictSettingRequest`]), then `send()` it.
+pub struct DeleteContactRestrictSettingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteContactRestrictSetting, C>,
+}
+rt::op_builder!(DeleteContactRestrictSettingBuilder, DeleteContactRestrictSetting);
 /// The response of [`DeleteContactRestrictSetting`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +49,7 @@ pub struct DeleteContactRestrictSettingResponse {
 }
 impl rt::ResponseEnvelope for DeleteContactRestrictSettingResponse {}
 /// How [`DeleteContactRestrictSetting`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_CONTACT_RESTRICT_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteContactRestrictSetting",
     id: "contact_1_0.DeleteContactRestrictSetting",
@@ -66,10 +73,24 @@ pub static DELETE_CONTACT_RESTRICT_SETTING: rt::OperationDescriptor = rt::Operat
 impl<C: Clone> super::Operations<C> {
     /// Delete contact restrict setting.
     ///
-    /// See [`DeleteContactRestrictSettingRequest`] for the parameters and [`DeleteContactRestrictSettingError`] for what can go wrong: `client.contact_1_0().delete_contact_restrict_setting().send().await?`.
+    /// See [`DeleteContactRestrictSettingRequest`] for the parameters and [`DeleteContactRestrictSettingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().delete_contact_restrict_setting("setting_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_contact_restrict_setting(
         &self,
-    ) -> crate::generated::RequestBuilder<DeleteContactRestrictSetting, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        setting_id: impl Into<String>,
+    ) -> DeleteContactRestrictSettingBuilder<C> {
+        DeleteContactRestrictSettingBuilder::from_request(
+            self.client.clone(),
+            DeleteContactRestrictSettingRequest::new().setting_id(setting_id),
+        )
     }
 }

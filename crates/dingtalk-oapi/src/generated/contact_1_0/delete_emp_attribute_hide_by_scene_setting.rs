@@ -27,13 +27,21 @@ pub type DeleteEmpAttributeHideBySceneSettingError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteEmpAttributeHideBySceneSetting)]
+#[setters(builder = DeleteEmpAttributeHideBySceneSettingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteEmpAttributeHideBySceneSettingRequest {
     /// A `string` value. Wire name `settingId`. Required.
+    #[setters(required)]
     pub setting_id: Option<String>,
 }
+/// A call of [`DeleteEmpAttributeHideBySceneSetting`] being put together: set its optional parameters (see [`DeleteEmpAttributeHideBySceneSettingRequest`]), then `send()` it.
+pub struct DeleteEmpAttributeHideBySceneSettingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteEmpAttributeHideBySceneSetting, C>,
+}
+rt::op_builder!(
+    DeleteEmpAttributeHideBySceneSettingBuilder, DeleteEmpAttributeHideBySceneSetting
+);
 /// The response of [`DeleteEmpAttributeHideBySceneSetting`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +51,7 @@ pub struct DeleteEmpAttributeHideBySceneSettingResponse {
 }
 impl rt::ResponseEnvelope for DeleteEmpAttributeHideBySceneSettingResponse {}
 /// How [`DeleteEmpAttributeHideBySceneSetting`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteEmpAttributeHideBySceneSetting",
     id: "contact_1_0.DeleteEmpAttributeHideBySceneSetting",
@@ -66,10 +75,24 @@ pub static DELETE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor =
 impl<C: Clone> super::Operations<C> {
     /// Delete emp attribute hide by scene setting.
     ///
-    /// See [`DeleteEmpAttributeHideBySceneSettingRequest`] for the parameters and [`DeleteEmpAttributeHideBySceneSettingError`] for what can go wrong: `client.contact_1_0().delete_emp_attribute_hide_by_scene_setting().send().await?`.
+    /// See [`DeleteEmpAttributeHideBySceneSettingRequest`] for the parameters and [`DeleteEmpAttributeHideBySceneSettingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().delete_emp_attribute_hide_by_scene_setting("setting_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_emp_attribute_hide_by_scene_setting(
         &self,
-    ) -> crate::generated::RequestBuilder<DeleteEmpAttributeHideBySceneSetting, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        setting_id: impl Into<String>,
+    ) -> DeleteEmpAttributeHideBySceneSettingBuilder<C> {
+        DeleteEmpAttributeHideBySceneSettingBuilder::from_request(
+            self.client.clone(),
+            DeleteEmpAttributeHideBySceneSettingRequest::new().setting_id(setting_id),
+        )
     }
 }

@@ -27,19 +27,26 @@ pub type DeleteEmpAttributeVisibilityError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteEmpAttributeVisibility)]
+#[setters(builder = DeleteEmpAttributeVisibilityBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteEmpAttributeVisibilityRequest {
     /// A `string` value. Wire name `settingId`. Required.
+    #[setters(required)]
     pub setting_id: Option<String>,
 }
+/// A call of [`DeleteEmpAttributeVisibility`] being put together: set its optional parameters (see [`DeleteEmpAttributeVisibilityRequest`]), then `send()` it.
+pub struct DeleteEmpAttributeVisibilityBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteEmpAttributeVisibility, C>,
+}
+rt::op_builder!(DeleteEmpAttributeVisibilityBuilder, DeleteEmpAttributeVisibility);
 /// The response of [`DeleteEmpAttributeVisibility`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DeleteEmpAttributeVisibilityResponse {}
 impl rt::ResponseEnvelope for DeleteEmpAttributeVisibilityResponse {}
 /// How [`DeleteEmpAttributeVisibility`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_EMP_ATTRIBUTE_VISIBILITY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteEmpAttributeVisibility",
     id: "contact_1_0.DeleteEmpAttributeVisibility",
@@ -63,10 +70,24 @@ pub static DELETE_EMP_ATTRIBUTE_VISIBILITY: rt::OperationDescriptor = rt::Operat
 impl<C: Clone> super::Operations<C> {
     /// Delete emp attribute visibility.
     ///
-    /// See [`DeleteEmpAttributeVisibilityRequest`] for the parameters and [`DeleteEmpAttributeVisibilityError`] for what can go wrong: `client.contact_1_0().delete_emp_attribute_visibility().send().await?`.
+    /// See [`DeleteEmpAttributeVisibilityRequest`] for the parameters and [`DeleteEmpAttributeVisibilityError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().delete_emp_attribute_visibility("setting_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_emp_attribute_visibility(
         &self,
-    ) -> crate::generated::RequestBuilder<DeleteEmpAttributeVisibility, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        setting_id: impl Into<String>,
+    ) -> DeleteEmpAttributeVisibilityBuilder<C> {
+        DeleteEmpAttributeVisibilityBuilder::from_request(
+            self.client.clone(),
+            DeleteEmpAttributeVisibilityRequest::new().setting_id(setting_id),
+        )
     }
 }

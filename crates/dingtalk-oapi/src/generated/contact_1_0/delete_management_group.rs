@@ -25,19 +25,26 @@ pub type DeleteManagementGroupError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteManagementGroup)]
+#[setters(builder = DeleteManagementGroupBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteManagementGroupRequest {
     /// A `string` value. Wire name `groupId`. Required.
+    #[setters(required)]
     pub group_id: Option<String>,
 }
+/// A call of [`DeleteManagementGroup`] being put together: set its optional parameters (see [`DeleteManagementGroupRequest`]), then `send()` it.
+pub struct DeleteManagementGroupBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteManagementGroup, C>,
+}
+rt::op_builder!(DeleteManagementGroupBuilder, DeleteManagementGroup);
 /// The response of [`DeleteManagementGroup`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct DeleteManagementGroupResponse {}
 impl rt::ResponseEnvelope for DeleteManagementGroupResponse {}
 /// How [`DeleteManagementGroup`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_MANAGEMENT_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteManagementGroup",
     id: "contact_1_0.DeleteManagementGroup",
@@ -61,10 +68,24 @@ pub static DELETE_MANAGEMENT_GROUP: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Delete management group.
     ///
-    /// See [`DeleteManagementGroupRequest`] for the parameters and [`DeleteManagementGroupError`] for what can go wrong: `client.contact_1_0().delete_management_group().send().await?`.
+    /// See [`DeleteManagementGroupRequest`] for the parameters and [`DeleteManagementGroupError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().delete_management_group("group_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_management_group(
         &self,
-    ) -> crate::generated::RequestBuilder<DeleteManagementGroup, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        group_id: impl Into<String>,
+    ) -> DeleteManagementGroupBuilder<C> {
+        DeleteManagementGroupBuilder::from_request(
+            self.client.clone(),
+            DeleteManagementGroupRequest::new().group_id(group_id),
+        )
     }
 }

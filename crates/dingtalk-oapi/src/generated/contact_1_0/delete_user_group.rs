@@ -25,13 +25,19 @@ pub type DeleteUserGroupError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteUserGroup)]
+#[setters(builder = DeleteUserGroupBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteUserGroupRequest {
     /// A `string` value. Wire name `groupCode`. Required.
+    #[setters(required)]
     pub group_code: Option<String>,
 }
+/// A call of [`DeleteUserGroup`] being put together: set its optional parameters (see [`DeleteUserGroupRequest`]), then `send()` it.
+pub struct DeleteUserGroupBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteUserGroup, C>,
+}
+rt::op_builder!(DeleteUserGroupBuilder, DeleteUserGroup);
 /// The response of [`DeleteUserGroup`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -48,11 +54,13 @@ pub struct DeleteUserGroupResponseBodyResult {
     pub success: Option<bool>,
 }
 /// Wire schema of [`DeleteUserGroupResponseBodyResult`].
+#[doc(hidden)]
 pub static DELETE_USER_GROUP_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DeleteUserGroupResponseBodyResult",
     fields: &[rt::FieldSchema::new("success", rt::ParamType::Bool)],
 };
 /// How [`DeleteUserGroup`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_USER_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteUserGroup",
     id: "contact_1_0.DeleteUserGroup",
@@ -79,10 +87,24 @@ pub static DELETE_USER_GROUP: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Delete user group.
     ///
-    /// See [`DeleteUserGroupRequest`] for the parameters and [`DeleteUserGroupError`] for what can go wrong: `client.contact_1_0().delete_user_group().send().await?`.
+    /// See [`DeleteUserGroupRequest`] for the parameters and [`DeleteUserGroupError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().delete_user_group("group_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_user_group(
         &self,
-    ) -> crate::generated::RequestBuilder<DeleteUserGroup, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        group_code: impl Into<String>,
+    ) -> DeleteUserGroupBuilder<C> {
+        DeleteUserGroupBuilder::from_request(
+            self.client.clone(),
+            DeleteUserGroupRequest::new().group_code(group_code),
+        )
     }
 }

@@ -25,11 +25,12 @@ pub type DeptGroupSettingUpdateError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeptGroupSettingUpdate)]
+#[setters(builder = DeptGroupSettingUpdateBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeptGroupSettingUpdateRequest {
     /// A `i64` value. Wire name `deptId`. Required.
+    #[setters(required)]
     pub dept_id: Option<i64>,
     /// A `bool` value. Wire name `groupContainHiddenDept`.
     pub group_contain_hidden_dept: Option<bool>,
@@ -44,6 +45,11 @@ pub struct DeptGroupSettingUpdateRequest {
     /// A `bool` value. Wire name `syncMembers`.
     pub sync_members: Option<bool>,
 }
+/// A call of [`DeptGroupSettingUpdate`] being put together: set its optional parameters (see [`DeptGroupSettingUpdateRequest`]), then `send()` it.
+pub struct DeptGroupSettingUpdateBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeptGroupSettingUpdate, C>,
+}
+rt::op_builder!(DeptGroupSettingUpdateBuilder, DeptGroupSettingUpdate);
 /// The response of [`DeptGroupSettingUpdate`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -53,6 +59,7 @@ pub struct DeptGroupSettingUpdateResponse {
 }
 impl rt::ResponseEnvelope for DeptGroupSettingUpdateResponse {}
 /// How [`DeptGroupSettingUpdate`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DEPT_GROUP_SETTING_UPDATE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeptGroupSettingUpdate",
     id: "contact_1_0.DeptGroupSettingUpdate",
@@ -85,10 +92,24 @@ pub static DEPT_GROUP_SETTING_UPDATE: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Dept group setting update.
     ///
-    /// See [`DeptGroupSettingUpdateRequest`] for the parameters and [`DeptGroupSettingUpdateError`] for what can go wrong: `client.contact_1_0().dept_group_setting_update().send().await?`.
+    /// See [`DeptGroupSettingUpdateRequest`] for the parameters and [`DeptGroupSettingUpdateError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().dept_group_setting_update(0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn dept_group_setting_update(
         &self,
-    ) -> crate::generated::RequestBuilder<DeptGroupSettingUpdate, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        dept_id: i64,
+    ) -> DeptGroupSettingUpdateBuilder<C> {
+        DeptGroupSettingUpdateBuilder::from_request(
+            self.client.clone(),
+            DeptGroupSettingUpdateRequest::new().dept_id(dept_id),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type GetAccountMappingError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetAccountMapping)]
+#[setters(builder = GetAccountMappingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccountMappingRequest {
     /// A `string` value. Required.
+    #[setters(required)]
     pub domain: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`GetAccountMapping`] being put together: set its optional parameters (see [`GetAccountMappingRequest`]), then `send()` it.
+pub struct GetAccountMappingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetAccountMapping, C>,
+}
+rt::op_builder!(GetAccountMappingBuilder, GetAccountMapping);
 /// The response of [`GetAccountMapping`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -59,6 +66,7 @@ pub struct GetAccountMappingResponseBodyResult {
     pub user_id: String,
 }
 /// Wire schema of [`GetAccountMappingResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_ACCOUNT_MAPPING_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetAccountMappingResponseBodyResult",
     fields: &[
@@ -70,6 +78,7 @@ pub static GET_ACCOUNT_MAPPING_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = r
     ],
 };
 /// How [`GetAccountMapping`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_ACCOUNT_MAPPING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetAccountMapping",
     id: "contact_1_0.GetAccountMapping",
@@ -99,10 +108,25 @@ pub static GET_ACCOUNT_MAPPING: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Get account mapping.
     ///
-    /// See [`GetAccountMappingRequest`] for the parameters and [`GetAccountMappingError`] for what can go wrong: `client.contact_1_0().get_account_mapping().send().await?`.
+    /// See [`GetAccountMappingRequest`] for the parameters and [`GetAccountMappingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().get_account_mapping("domain", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_account_mapping(
         &self,
-    ) -> crate::generated::RequestBuilder<GetAccountMapping, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        domain: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> GetAccountMappingBuilder<C> {
+        GetAccountMappingBuilder::from_request(
+            self.client.clone(),
+            GetAccountMappingRequest::new().domain(domain).user_id(user_id),
+        )
     }
 }

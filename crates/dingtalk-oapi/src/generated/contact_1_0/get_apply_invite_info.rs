@@ -25,7 +25,7 @@ pub type GetApplyInviteInfoError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetApplyInviteInfo)]
+#[setters(builder = GetApplyInviteInfoBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetApplyInviteInfoRequest {
@@ -34,6 +34,11 @@ pub struct GetApplyInviteInfoRequest {
     /// A `string` value. Wire name `inviterUserId`.
     pub inviter_user_id: Option<String>,
 }
+/// A call of [`GetApplyInviteInfo`] being put together: set its optional parameters (see [`GetApplyInviteInfoRequest`]), then `send()` it.
+pub struct GetApplyInviteInfoBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetApplyInviteInfo, C>,
+}
+rt::op_builder!(GetApplyInviteInfoBuilder, GetApplyInviteInfo);
 /// The response of [`GetApplyInviteInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -56,6 +61,7 @@ pub struct GetApplyInviteInfoResponse {
 }
 impl rt::ResponseEnvelope for GetApplyInviteInfoResponse {}
 /// How [`GetApplyInviteInfo`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_APPLY_INVITE_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetApplyInviteInfo",
     id: "contact_1_0.GetApplyInviteInfo",
@@ -88,10 +94,21 @@ pub static GET_APPLY_INVITE_INFO: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Get apply invite info.
     ///
-    /// See [`GetApplyInviteInfoRequest`] for the parameters and [`GetApplyInviteInfoError`] for what can go wrong: `client.contact_1_0().get_apply_invite_info().send().await?`.
-    pub fn get_apply_invite_info(
-        &self,
-    ) -> crate::generated::RequestBuilder<GetApplyInviteInfo, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetApplyInviteInfoRequest`] for the parameters and [`GetApplyInviteInfoError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().get_apply_invite_info().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_apply_invite_info(&self) -> GetApplyInviteInfoBuilder<C> {
+        GetApplyInviteInfoBuilder::from_request(
+            self.client.clone(),
+            GetApplyInviteInfoRequest::new(),
+        )
     }
 }

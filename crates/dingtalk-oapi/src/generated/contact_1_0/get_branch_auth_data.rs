@@ -25,17 +25,24 @@ pub type GetBranchAuthDataError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetBranchAuthData)]
+#[setters(builder = GetBranchAuthDataBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetBranchAuthDataRequest {
     /// A `string` value. Wire name `branchCorpId`. Required.
+    #[setters(required)]
     pub branch_corp_id: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub code: Option<String>,
     /// A `json` value.
     pub body: Option<rt::JsonValue>,
 }
+/// A call of [`GetBranchAuthData`] being put together: set its optional parameters (see [`GetBranchAuthDataRequest`]), then `send()` it.
+pub struct GetBranchAuthDataBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetBranchAuthData, C>,
+}
+rt::op_builder!(GetBranchAuthDataBuilder, GetBranchAuthData);
 /// The response of [`GetBranchAuthData`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -58,6 +65,7 @@ pub struct GetBranchAuthDataResponseBodyResult {
     pub field_value: Option<String>,
 }
 /// Wire schema of [`GetBranchAuthDataResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_BRANCH_AUTH_DATA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetBranchAuthDataResponseBodyResult",
     fields: &[
@@ -67,6 +75,7 @@ pub static GET_BRANCH_AUTH_DATA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = 
     ],
 };
 /// How [`GetBranchAuthData`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_BRANCH_AUTH_DATA: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetBranchAuthData",
     id: "contact_1_0.GetBranchAuthData",
@@ -98,10 +107,25 @@ pub static GET_BRANCH_AUTH_DATA: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Get branch auth data.
     ///
-    /// See [`GetBranchAuthDataRequest`] for the parameters and [`GetBranchAuthDataError`] for what can go wrong: `client.contact_1_0().get_branch_auth_data().send().await?`.
+    /// See [`GetBranchAuthDataRequest`] for the parameters and [`GetBranchAuthDataError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().get_branch_auth_data("branch_corp_id", "code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_branch_auth_data(
         &self,
-    ) -> crate::generated::RequestBuilder<GetBranchAuthData, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        branch_corp_id: impl Into<String>,
+        code: impl Into<String>,
+    ) -> GetBranchAuthDataBuilder<C> {
+        GetBranchAuthDataBuilder::from_request(
+            self.client.clone(),
+            GetBranchAuthDataRequest::new().branch_corp_id(branch_corp_id).code(code),
+        )
     }
 }

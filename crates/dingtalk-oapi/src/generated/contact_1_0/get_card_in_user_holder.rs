@@ -25,13 +25,19 @@ pub type GetCardInUserHolderError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetCardInUserHolder)]
+#[setters(builder = GetCardInUserHolderBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInUserHolderRequest {
     /// A `string` value. Wire name `cardId`. Required.
+    #[setters(required)]
     pub card_id: Option<String>,
 }
+/// A call of [`GetCardInUserHolder`] being put together: set its optional parameters (see [`GetCardInUserHolderRequest`]), then `send()` it.
+pub struct GetCardInUserHolderBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetCardInUserHolder, C>,
+}
+rt::op_builder!(GetCardInUserHolderBuilder, GetCardInUserHolder);
 /// The response of [`GetCardInUserHolder`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -64,6 +70,7 @@ pub struct GetCardInUserHolderResponse {
 }
 impl rt::ResponseEnvelope for GetCardInUserHolderResponse {}
 /// How [`GetCardInUserHolder`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_CARD_IN_USER_HOLDER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCardInUserHolder",
     id: "contact_1_0.GetCardInUserHolder",
@@ -98,10 +105,24 @@ pub static GET_CARD_IN_USER_HOLDER: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Get card in user holder.
     ///
-    /// See [`GetCardInUserHolderRequest`] for the parameters and [`GetCardInUserHolderError`] for what can go wrong: `client.contact_1_0().get_card_in_user_holder().send().await?`.
+    /// See [`GetCardInUserHolderRequest`] for the parameters and [`GetCardInUserHolderError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().get_card_in_user_holder("card_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_card_in_user_holder(
         &self,
-    ) -> crate::generated::RequestBuilder<GetCardInUserHolder, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        card_id: impl Into<String>,
+    ) -> GetCardInUserHolderBuilder<C> {
+        GetCardInUserHolderBuilder::from_request(
+            self.client.clone(),
+            GetCardInUserHolderRequest::new().card_id(card_id),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type GetCardInfoError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetCardInfo)]
+#[setters(builder = GetCardInfoBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCardInfoRequest {
     /// A `string` value. Wire name `cardId`. Required.
+    #[setters(required)]
     pub card_id: Option<String>,
 }
+/// A call of [`GetCardInfo`] being put together: set its optional parameters (see [`GetCardInfoRequest`]), then `send()` it.
+pub struct GetCardInfoBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetCardInfo, C>,
+}
+rt::op_builder!(GetCardInfoBuilder, GetCardInfo);
 /// The response of [`GetCardInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -90,6 +96,7 @@ pub struct GetCardInfoResponseBodyExtension {
     pub video_url: Option<String>,
 }
 /// Wire schema of [`GetCardInfoResponseBodyExtension`].
+#[doc(hidden)]
 pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCardInfoResponseBodyExtension",
     fields: &[
@@ -133,6 +140,7 @@ pub struct GetCardInfoResponseBodyExtensionCardContactInfo {
     pub work_phone: Vec<GetCardInfoResponseBodyExtensionCardContactInfoWorkPhone>,
 }
 /// Wire schema of [`GetCardInfoResponseBodyExtensionCardContactInfo`].
+#[doc(hidden)]
 pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCardInfoResponseBodyExtensionCardContactInfo",
     fields: &[
@@ -188,6 +196,7 @@ pub struct GetCardInfoResponseBodyExtensionCardContactInfoAddress {
     pub detail: Option<String>,
 }
 /// Wire schema of [`GetCardInfoResponseBodyExtensionCardContactInfoAddress`].
+#[doc(hidden)]
 pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_ADDRESS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCardInfoResponseBodyExtensionCardContactInfoAddress",
     fields: &[
@@ -211,6 +220,7 @@ pub struct GetCardInfoResponseBodyExtensionCardContactInfoAddressArea {
     pub region_full_name: Option<String>,
 }
 /// Wire schema of [`GetCardInfoResponseBodyExtensionCardContactInfoAddressArea`].
+#[doc(hidden)]
 pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_ADDRESS_AREA_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCardInfoResponseBodyExtensionCardContactInfoAddressArea",
     fields: &[
@@ -228,6 +238,7 @@ pub struct GetCardInfoResponseBodyExtensionCardContactInfoEmail {
     pub value: Option<String>,
 }
 /// Wire schema of [`GetCardInfoResponseBodyExtensionCardContactInfoEmail`].
+#[doc(hidden)]
 pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_EMAIL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCardInfoResponseBodyExtensionCardContactInfoEmail",
     fields: &[
@@ -245,6 +256,7 @@ pub struct GetCardInfoResponseBodyExtensionCardContactInfoLink {
     pub value: Option<String>,
 }
 /// Wire schema of [`GetCardInfoResponseBodyExtensionCardContactInfoLink`].
+#[doc(hidden)]
 pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_LINK_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCardInfoResponseBodyExtensionCardContactInfoLink",
     fields: &[
@@ -262,6 +274,7 @@ pub struct GetCardInfoResponseBodyExtensionCardContactInfoTelephone {
     pub value: Option<String>,
 }
 /// Wire schema of [`GetCardInfoResponseBodyExtensionCardContactInfoTelephone`].
+#[doc(hidden)]
 pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_TELEPHONE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCardInfoResponseBodyExtensionCardContactInfoTelephone",
     fields: &[
@@ -279,6 +292,7 @@ pub struct GetCardInfoResponseBodyExtensionCardContactInfoWorkPhone {
     pub value: Option<String>,
 }
 /// Wire schema of [`GetCardInfoResponseBodyExtensionCardContactInfoWorkPhone`].
+#[doc(hidden)]
 pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_WORK_PHONE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCardInfoResponseBodyExtensionCardContactInfoWorkPhone",
     fields: &[
@@ -287,6 +301,7 @@ pub static GET_CARD_INFO_RESPONSE_BODY_EXTENSION_CARD_CONTACT_INFO_WORK_PHONE_SC
     ],
 };
 /// How [`GetCardInfo`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_CARD_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCardInfo",
     id: "contact_1_0.GetCardInfo",
@@ -323,8 +338,21 @@ pub static GET_CARD_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Get card info.
     ///
-    /// See [`GetCardInfoRequest`] for the parameters and [`GetCardInfoError`] for what can go wrong: `client.contact_1_0().get_card_info().send().await?`.
-    pub fn get_card_info(&self) -> crate::generated::RequestBuilder<GetCardInfo, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetCardInfoRequest`] for the parameters and [`GetCardInfoError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().get_card_info("card_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_card_info(&self, card_id: impl Into<String>) -> GetCardInfoBuilder<C> {
+        GetCardInfoBuilder::from_request(
+            self.client.clone(),
+            GetCardInfoRequest::new().card_id(card_id),
+        )
     }
 }

@@ -27,13 +27,19 @@ pub type GetContactHideBySceneSettingError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetContactHideBySceneSetting)]
+#[setters(builder = GetContactHideBySceneSettingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactHideBySceneSettingRequest {
     /// A `string` value. Wire name `settingId`. Required.
+    #[setters(required)]
     pub setting_id: Option<String>,
 }
+/// A call of [`GetContactHideBySceneSetting`] being put together: set its optional parameters (see [`GetContactHideBySceneSettingRequest`]), then `send()` it.
+pub struct GetContactHideBySceneSettingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetContactHideBySceneSetting, C>,
+}
+rt::op_builder!(GetContactHideBySceneSettingBuilder, GetContactHideBySceneSetting);
 /// The response of [`GetContactHideBySceneSetting`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -88,6 +94,7 @@ pub struct GetContactHideBySceneSettingResponseBodyNodeListSceneConfig {
     pub dept_object_include_emp: Option<bool>,
 }
 /// Wire schema of [`GetContactHideBySceneSettingResponseBodyNodeListSceneConfig`].
+#[doc(hidden)]
 pub static GET_CONTACT_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_NODE_LIST_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetContactHideBySceneSettingResponseBodyNodeListSceneConfig",
     fields: &[
@@ -103,6 +110,7 @@ pub struct GetContactHideBySceneSettingResponseBodyProfileSceneConfig {
     pub active: Option<bool>,
 }
 /// Wire schema of [`GetContactHideBySceneSettingResponseBodyProfileSceneConfig`].
+#[doc(hidden)]
 pub static GET_CONTACT_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_PROFILE_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetContactHideBySceneSettingResponseBodyProfileSceneConfig",
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
@@ -118,6 +126,7 @@ pub struct GetContactHideBySceneSettingResponseBodySearchSceneConfig {
     pub dept_object_include_emp: Option<bool>,
 }
 /// Wire schema of [`GetContactHideBySceneSettingResponseBodySearchSceneConfig`].
+#[doc(hidden)]
 pub static GET_CONTACT_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_SEARCH_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetContactHideBySceneSettingResponseBodySearchSceneConfig",
     fields: &[
@@ -126,6 +135,7 @@ pub static GET_CONTACT_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_SEARCH_SCENE_CONFIG_S
     ],
 };
 /// How [`GetContactHideBySceneSetting`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_CONTACT_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetContactHideBySceneSetting",
     id: "contact_1_0.GetContactHideBySceneSetting",
@@ -183,10 +193,24 @@ pub static GET_CONTACT_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::Oper
 impl<C: Clone> super::Operations<C> {
     /// Get contact hide by scene setting.
     ///
-    /// See [`GetContactHideBySceneSettingRequest`] for the parameters and [`GetContactHideBySceneSettingError`] for what can go wrong: `client.contact_1_0().get_contact_hide_by_scene_setting().send().await?`.
+    /// See [`GetContactHideBySceneSettingRequest`] for the parameters and [`GetContactHideBySceneSettingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().get_contact_hide_by_scene_setting("setting_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_contact_hide_by_scene_setting(
         &self,
-    ) -> crate::generated::RequestBuilder<GetContactHideBySceneSetting, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        setting_id: impl Into<String>,
+    ) -> GetContactHideBySceneSettingBuilder<C> {
+        GetContactHideBySceneSettingBuilder::from_request(
+            self.client.clone(),
+            GetContactHideBySceneSettingRequest::new().setting_id(setting_id),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type GetCooperateOrgInviteInfoError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetCooperateOrgInviteInfo)]
+#[setters(builder = GetCooperateOrgInviteInfoBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCooperateOrgInviteInfoRequest {
     /// A `string` value. Wire name `cooperateCorpId`. Required.
+    #[setters(required)]
     pub cooperate_corp_id: Option<String>,
 }
+/// A call of [`GetCooperateOrgInviteInfo`] being put together: set its optional parameters (see [`GetCooperateOrgInviteInfoRequest`]), then `send()` it.
+pub struct GetCooperateOrgInviteInfoBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetCooperateOrgInviteInfo, C>,
+}
+rt::op_builder!(GetCooperateOrgInviteInfoBuilder, GetCooperateOrgInviteInfo);
 /// The response of [`GetCooperateOrgInviteInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -42,6 +48,7 @@ pub struct GetCooperateOrgInviteInfoResponse {
 }
 impl rt::ResponseEnvelope for GetCooperateOrgInviteInfoResponse {}
 /// How [`GetCooperateOrgInviteInfo`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_COOPERATE_ORG_INVITE_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCooperateOrgInviteInfo",
     id: "contact_1_0.GetCooperateOrgInviteInfo",
@@ -65,10 +72,24 @@ pub static GET_COOPERATE_ORG_INVITE_INFO: rt::OperationDescriptor = rt::Operatio
 impl<C: Clone> super::Operations<C> {
     /// Get cooperate org invite info.
     ///
-    /// See [`GetCooperateOrgInviteInfoRequest`] for the parameters and [`GetCooperateOrgInviteInfoError`] for what can go wrong: `client.contact_1_0().get_cooperate_org_invite_info().send().await?`.
+    /// See [`GetCooperateOrgInviteInfoRequest`] for the parameters and [`GetCooperateOrgInviteInfoError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().get_cooperate_org_invite_info("cooperate_corp_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_cooperate_org_invite_info(
         &self,
-    ) -> crate::generated::RequestBuilder<GetCooperateOrgInviteInfo, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        cooperate_corp_id: impl Into<String>,
+    ) -> GetCooperateOrgInviteInfoBuilder<C> {
+        GetCooperateOrgInviteInfoBuilder::from_request(
+            self.client.clone(),
+            GetCooperateOrgInviteInfoRequest::new().cooperate_corp_id(cooperate_corp_id),
+        )
     }
 }

@@ -25,9 +25,14 @@ pub type GetCorpCardStyleListError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetCorpCardStyleList)]
+#[setters(builder = GetCorpCardStyleListBuilder)]
 #[non_exhaustive]
 pub struct GetCorpCardStyleListRequest {}
+/// A call of [`GetCorpCardStyleList`] being put together: set its optional parameters (see [`GetCorpCardStyleListRequest`]), then `send()` it.
+pub struct GetCorpCardStyleListBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetCorpCardStyleList, C>,
+}
+rt::op_builder!(GetCorpCardStyleListBuilder, GetCorpCardStyleList);
 /// The response of [`GetCorpCardStyleList`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -38,6 +43,7 @@ pub struct GetCorpCardStyleListResponse {
 }
 impl rt::ResponseEnvelope for GetCorpCardStyleListResponse {}
 /// How [`GetCorpCardStyleList`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_CORP_CARD_STYLE_LIST: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCorpCardStyleList",
     id: "contact_1_0.GetCorpCardStyleList",
@@ -62,10 +68,21 @@ pub static GET_CORP_CARD_STYLE_LIST: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Get corp card style list.
     ///
-    /// See [`GetCorpCardStyleListRequest`] for the parameters and [`GetCorpCardStyleListError`] for what can go wrong: `client.contact_1_0().get_corp_card_style_list().send().await?`.
-    pub fn get_corp_card_style_list(
-        &self,
-    ) -> crate::generated::RequestBuilder<GetCorpCardStyleList, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetCorpCardStyleListRequest`] for the parameters and [`GetCorpCardStyleListError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().get_corp_card_style_list().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_corp_card_style_list(&self) -> GetCorpCardStyleListBuilder<C> {
+        GetCorpCardStyleListBuilder::from_request(
+            self.client.clone(),
+            GetCorpCardStyleListRequest::new(),
+        )
     }
 }

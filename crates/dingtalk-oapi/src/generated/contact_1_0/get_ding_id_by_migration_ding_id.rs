@@ -25,13 +25,19 @@ pub type GetDingIdByMigrationDingIdError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetDingIdByMigrationDingId)]
+#[setters(builder = GetDingIdByMigrationDingIdBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetDingIdByMigrationDingIdRequest {
     /// A `string` value. Wire name `migrationDingId`. Required.
+    #[setters(required)]
     pub migration_ding_id: Option<String>,
 }
+/// A call of [`GetDingIdByMigrationDingId`] being put together: set its optional parameters (see [`GetDingIdByMigrationDingIdRequest`]), then `send()` it.
+pub struct GetDingIdByMigrationDingIdBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetDingIdByMigrationDingId, C>,
+}
+rt::op_builder!(GetDingIdByMigrationDingIdBuilder, GetDingIdByMigrationDingId);
 /// The response of [`GetDingIdByMigrationDingId`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -42,6 +48,7 @@ pub struct GetDingIdByMigrationDingIdResponse {
 }
 impl rt::ResponseEnvelope for GetDingIdByMigrationDingIdResponse {}
 /// How [`GetDingIdByMigrationDingId`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_DING_ID_BY_MIGRATION_DING_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetDingIdByMigrationDingId",
     id: "contact_1_0.GetDingIdByMigrationDingId",
@@ -65,10 +72,24 @@ pub static GET_DING_ID_BY_MIGRATION_DING_ID: rt::OperationDescriptor = rt::Opera
 impl<C: Clone> super::Operations<C> {
     /// Get ding id by migration ding id.
     ///
-    /// See [`GetDingIdByMigrationDingIdRequest`] for the parameters and [`GetDingIdByMigrationDingIdError`] for what can go wrong: `client.contact_1_0().get_ding_id_by_migration_ding_id().send().await?`.
+    /// See [`GetDingIdByMigrationDingIdRequest`] for the parameters and [`GetDingIdByMigrationDingIdError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().get_ding_id_by_migration_ding_id("migration_ding_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_ding_id_by_migration_ding_id(
         &self,
-    ) -> crate::generated::RequestBuilder<GetDingIdByMigrationDingId, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        migration_ding_id: impl Into<String>,
+    ) -> GetDingIdByMigrationDingIdBuilder<C> {
+        GetDingIdByMigrationDingIdBuilder::from_request(
+            self.client.clone(),
+            GetDingIdByMigrationDingIdRequest::new().migration_ding_id(migration_ding_id),
+        )
     }
 }

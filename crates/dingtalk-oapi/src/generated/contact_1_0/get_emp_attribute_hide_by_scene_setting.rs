@@ -27,13 +27,21 @@ pub type GetEmpAttributeHideBySceneSettingError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetEmpAttributeHideBySceneSetting)]
+#[setters(builder = GetEmpAttributeHideBySceneSettingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetEmpAttributeHideBySceneSettingRequest {
     /// A `string` value. Wire name `settingId`. Required.
+    #[setters(required)]
     pub setting_id: Option<String>,
 }
+/// A call of [`GetEmpAttributeHideBySceneSetting`] being put together: set its optional parameters (see [`GetEmpAttributeHideBySceneSettingRequest`]), then `send()` it.
+pub struct GetEmpAttributeHideBySceneSettingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetEmpAttributeHideBySceneSetting, C>,
+}
+rt::op_builder!(
+    GetEmpAttributeHideBySceneSettingBuilder, GetEmpAttributeHideBySceneSetting
+);
 /// The response of [`GetEmpAttributeHideBySceneSetting`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -88,6 +96,7 @@ pub struct GetEmpAttributeHideBySceneSettingResponseBodyChatSubtitleConfig {
     pub active: Option<bool>,
 }
 /// Wire schema of [`GetEmpAttributeHideBySceneSettingResponseBodyChatSubtitleConfig`].
+#[doc(hidden)]
 pub static GET_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_CHAT_SUBTITLE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetEmpAttributeHideBySceneSettingResponseBodyChatSubtitleConfig",
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
@@ -100,6 +109,7 @@ pub struct GetEmpAttributeHideBySceneSettingResponseBodyProfileSceneConfig {
     pub active: Option<bool>,
 }
 /// Wire schema of [`GetEmpAttributeHideBySceneSettingResponseBodyProfileSceneConfig`].
+#[doc(hidden)]
 pub static GET_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_PROFILE_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetEmpAttributeHideBySceneSettingResponseBodyProfileSceneConfig",
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
@@ -112,11 +122,13 @@ pub struct GetEmpAttributeHideBySceneSettingResponseBodySearchSceneConfig {
     pub active: Option<bool>,
 }
 /// Wire schema of [`GetEmpAttributeHideBySceneSettingResponseBodySearchSceneConfig`].
+#[doc(hidden)]
 pub static GET_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_RESPONSE_BODY_SEARCH_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetEmpAttributeHideBySceneSettingResponseBodySearchSceneConfig",
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
 };
 /// How [`GetEmpAttributeHideBySceneSetting`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetEmpAttributeHideBySceneSetting",
     id: "contact_1_0.GetEmpAttributeHideBySceneSetting",
@@ -175,10 +187,24 @@ pub static GET_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt
 impl<C: Clone> super::Operations<C> {
     /// Get emp attribute hide by scene setting.
     ///
-    /// See [`GetEmpAttributeHideBySceneSettingRequest`] for the parameters and [`GetEmpAttributeHideBySceneSettingError`] for what can go wrong: `client.contact_1_0().get_emp_attribute_hide_by_scene_setting().send().await?`.
+    /// See [`GetEmpAttributeHideBySceneSettingRequest`] for the parameters and [`GetEmpAttributeHideBySceneSettingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().get_emp_attribute_hide_by_scene_setting("setting_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_emp_attribute_hide_by_scene_setting(
         &self,
-    ) -> crate::generated::RequestBuilder<GetEmpAttributeHideBySceneSetting, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        setting_id: impl Into<String>,
+    ) -> GetEmpAttributeHideBySceneSettingBuilder<C> {
+        GetEmpAttributeHideBySceneSettingBuilder::from_request(
+            self.client.clone(),
+            GetEmpAttributeHideBySceneSettingRequest::new().setting_id(setting_id),
+        )
     }
 }

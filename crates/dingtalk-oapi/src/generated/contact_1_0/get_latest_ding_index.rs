@@ -25,9 +25,14 @@ pub type GetLatestDingIndexError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetLatestDingIndex)]
+#[setters(builder = GetLatestDingIndexBuilder)]
 #[non_exhaustive]
 pub struct GetLatestDingIndexRequest {}
+/// A call of [`GetLatestDingIndex`] being put together: set its optional parameters (see [`GetLatestDingIndexRequest`]), then `send()` it.
+pub struct GetLatestDingIndexBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetLatestDingIndex, C>,
+}
+rt::op_builder!(GetLatestDingIndexBuilder, GetLatestDingIndex);
 /// The response of [`GetLatestDingIndex`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -46,6 +51,7 @@ pub struct GetLatestDingIndexResponse {
 }
 impl rt::ResponseEnvelope for GetLatestDingIndexResponse {}
 /// How [`GetLatestDingIndex`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_LATEST_DING_INDEX: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetLatestDingIndex",
     id: "contact_1_0.GetLatestDingIndex",
@@ -73,10 +79,21 @@ pub static GET_LATEST_DING_INDEX: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Get latest ding index.
     ///
-    /// See [`GetLatestDingIndexRequest`] for the parameters and [`GetLatestDingIndexError`] for what can go wrong: `client.contact_1_0().get_latest_ding_index().send().await?`.
-    pub fn get_latest_ding_index(
-        &self,
-    ) -> crate::generated::RequestBuilder<GetLatestDingIndex, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetLatestDingIndexRequest`] for the parameters and [`GetLatestDingIndexError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().get_latest_ding_index().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_latest_ding_index(&self) -> GetLatestDingIndexBuilder<C> {
+        GetLatestDingIndexBuilder::from_request(
+            self.client.clone(),
+            GetLatestDingIndexRequest::new(),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type GetMigrationDingIdByDingIdError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetMigrationDingIdByDingId)]
+#[setters(builder = GetMigrationDingIdByDingIdBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMigrationDingIdByDingIdRequest {
     /// A `string` value. Wire name `dingId`. Required.
+    #[setters(required)]
     pub ding_id: Option<String>,
 }
+/// A call of [`GetMigrationDingIdByDingId`] being put together: set its optional parameters (see [`GetMigrationDingIdByDingIdRequest`]), then `send()` it.
+pub struct GetMigrationDingIdByDingIdBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetMigrationDingIdByDingId, C>,
+}
+rt::op_builder!(GetMigrationDingIdByDingIdBuilder, GetMigrationDingIdByDingId);
 /// The response of [`GetMigrationDingIdByDingId`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -42,6 +48,7 @@ pub struct GetMigrationDingIdByDingIdResponse {
 }
 impl rt::ResponseEnvelope for GetMigrationDingIdByDingIdResponse {}
 /// How [`GetMigrationDingIdByDingId`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_MIGRATION_DING_ID_BY_DING_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetMigrationDingIdByDingId",
     id: "contact_1_0.GetMigrationDingIdByDingId",
@@ -63,10 +70,24 @@ pub static GET_MIGRATION_DING_ID_BY_DING_ID: rt::OperationDescriptor = rt::Opera
 impl<C: Clone> super::Operations<C> {
     /// Get migration ding id by ding id.
     ///
-    /// See [`GetMigrationDingIdByDingIdRequest`] for the parameters and [`GetMigrationDingIdByDingIdError`] for what can go wrong: `client.contact_1_0().get_migration_ding_id_by_ding_id().send().await?`.
+    /// See [`GetMigrationDingIdByDingIdRequest`] for the parameters and [`GetMigrationDingIdByDingIdError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().get_migration_ding_id_by_ding_id("ding_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_migration_ding_id_by_ding_id(
         &self,
-    ) -> crate::generated::RequestBuilder<GetMigrationDingIdByDingId, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        ding_id: impl Into<String>,
+    ) -> GetMigrationDingIdByDingIdBuilder<C> {
+        GetMigrationDingIdByDingIdBuilder::from_request(
+            self.client.clone(),
+            GetMigrationDingIdByDingIdRequest::new().ding_id(ding_id),
+        )
     }
 }

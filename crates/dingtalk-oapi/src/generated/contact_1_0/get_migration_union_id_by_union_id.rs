@@ -27,13 +27,19 @@ pub type GetMigrationUnionIdByUnionIdError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetMigrationUnionIdByUnionId)]
+#[setters(builder = GetMigrationUnionIdByUnionIdBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMigrationUnionIdByUnionIdRequest {
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
 }
+/// A call of [`GetMigrationUnionIdByUnionId`] being put together: set its optional parameters (see [`GetMigrationUnionIdByUnionIdRequest`]), then `send()` it.
+pub struct GetMigrationUnionIdByUnionIdBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetMigrationUnionIdByUnionId, C>,
+}
+rt::op_builder!(GetMigrationUnionIdByUnionIdBuilder, GetMigrationUnionIdByUnionId);
 /// The response of [`GetMigrationUnionIdByUnionId`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -44,6 +50,7 @@ pub struct GetMigrationUnionIdByUnionIdResponse {
 }
 impl rt::ResponseEnvelope for GetMigrationUnionIdByUnionIdResponse {}
 /// How [`GetMigrationUnionIdByUnionId`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_MIGRATION_UNION_ID_BY_UNION_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetMigrationUnionIdByUnionId",
     id: "contact_1_0.GetMigrationUnionIdByUnionId",
@@ -65,10 +72,24 @@ pub static GET_MIGRATION_UNION_ID_BY_UNION_ID: rt::OperationDescriptor = rt::Ope
 impl<C: Clone> super::Operations<C> {
     /// Get migration union id by union id.
     ///
-    /// See [`GetMigrationUnionIdByUnionIdRequest`] for the parameters and [`GetMigrationUnionIdByUnionIdError`] for what can go wrong: `client.contact_1_0().get_migration_union_id_by_union_id().send().await?`.
+    /// See [`GetMigrationUnionIdByUnionIdRequest`] for the parameters and [`GetMigrationUnionIdByUnionIdError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().get_migration_union_id_by_union_id("union_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_migration_union_id_by_union_id(
         &self,
-    ) -> crate::generated::RequestBuilder<GetMigrationUnionIdByUnionId, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        union_id: impl Into<String>,
+    ) -> GetMigrationUnionIdByUnionIdBuilder<C> {
+        GetMigrationUnionIdByUnionIdBuilder::from_request(
+            self.client.clone(),
+            GetMigrationUnionIdByUnionIdRequest::new().union_id(union_id),
+        )
     }
 }

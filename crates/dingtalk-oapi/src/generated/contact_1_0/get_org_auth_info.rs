@@ -25,13 +25,18 @@ pub type GetOrgAuthInfoError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetOrgAuthInfo)]
+#[setters(builder = GetOrgAuthInfoBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOrgAuthInfoRequest {
     /// A `string` value. Wire name `targetCorpId`.
     pub target_corp_id: Option<String>,
 }
+/// A call of [`GetOrgAuthInfo`] being put together: set its optional parameters (see [`GetOrgAuthInfoRequest`]), then `send()` it.
+pub struct GetOrgAuthInfoBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetOrgAuthInfo, C>,
+}
+rt::op_builder!(GetOrgAuthInfoBuilder, GetOrgAuthInfo);
 /// The response of [`GetOrgAuthInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -56,6 +61,7 @@ pub struct GetOrgAuthInfoResponse {
 }
 impl rt::ResponseEnvelope for GetOrgAuthInfoResponse {}
 /// How [`GetOrgAuthInfo`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_ORG_AUTH_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetOrgAuthInfo",
     id: "contact_1_0.GetOrgAuthInfo",
@@ -86,10 +92,21 @@ pub static GET_ORG_AUTH_INFO: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Get org auth info.
     ///
-    /// See [`GetOrgAuthInfoRequest`] for the parameters and [`GetOrgAuthInfoError`] for what can go wrong: `client.contact_1_0().get_org_auth_info().send().await?`.
-    pub fn get_org_auth_info(
-        &self,
-    ) -> crate::generated::RequestBuilder<GetOrgAuthInfo, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetOrgAuthInfoRequest`] for the parameters and [`GetOrgAuthInfoError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().get_org_auth_info().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_org_auth_info(&self) -> GetOrgAuthInfoBuilder<C> {
+        GetOrgAuthInfoBuilder::from_request(
+            self.client.clone(),
+            GetOrgAuthInfoRequest::new(),
+        )
     }
 }

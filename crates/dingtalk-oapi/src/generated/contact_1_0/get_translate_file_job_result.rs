@@ -25,13 +25,19 @@ pub type GetTranslateFileJobResultError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetTranslateFileJobResult)]
+#[setters(builder = GetTranslateFileJobResultBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTranslateFileJobResultRequest {
     /// A `string` value. Wire name `jobId`. Required.
+    #[setters(required)]
     pub job_id: Option<String>,
 }
+/// A call of [`GetTranslateFileJobResult`] being put together: set its optional parameters (see [`GetTranslateFileJobResultRequest`]), then `send()` it.
+pub struct GetTranslateFileJobResultBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetTranslateFileJobResult, C>,
+}
+rt::op_builder!(GetTranslateFileJobResultBuilder, GetTranslateFileJobResult);
 /// The response of [`GetTranslateFileJobResult`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +49,7 @@ pub struct GetTranslateFileJobResultResponse {
 }
 impl rt::ResponseEnvelope for GetTranslateFileJobResultResponse {}
 /// How [`GetTranslateFileJobResult`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_TRANSLATE_FILE_JOB_RESULT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetTranslateFileJobResult",
     id: "contact_1_0.GetTranslateFileJobResult",
@@ -67,10 +74,24 @@ pub static GET_TRANSLATE_FILE_JOB_RESULT: rt::OperationDescriptor = rt::Operatio
 impl<C: Clone> super::Operations<C> {
     /// Get translate file job result.
     ///
-    /// See [`GetTranslateFileJobResultRequest`] for the parameters and [`GetTranslateFileJobResultError`] for what can go wrong: `client.contact_1_0().get_translate_file_job_result().send().await?`.
+    /// See [`GetTranslateFileJobResultRequest`] for the parameters and [`GetTranslateFileJobResultError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().get_translate_file_job_result("job_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_translate_file_job_result(
         &self,
-    ) -> crate::generated::RequestBuilder<GetTranslateFileJobResult, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        job_id: impl Into<String>,
+    ) -> GetTranslateFileJobResultBuilder<C> {
+        GetTranslateFileJobResultBuilder::from_request(
+            self.client.clone(),
+            GetTranslateFileJobResultRequest::new().job_id(job_id),
+        )
     }
 }

@@ -27,13 +27,19 @@ pub type GetUnionIdByMigrationUnionIdError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetUnionIdByMigrationUnionId)]
+#[setters(builder = GetUnionIdByMigrationUnionIdBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUnionIdByMigrationUnionIdRequest {
     /// A `string` value. Wire name `migrationUnionId`. Required.
+    #[setters(required)]
     pub migration_union_id: Option<String>,
 }
+/// A call of [`GetUnionIdByMigrationUnionId`] being put together: set its optional parameters (see [`GetUnionIdByMigrationUnionIdRequest`]), then `send()` it.
+pub struct GetUnionIdByMigrationUnionIdBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetUnionIdByMigrationUnionId, C>,
+}
+rt::op_builder!(GetUnionIdByMigrationUnionIdBuilder, GetUnionIdByMigrationUnionId);
 /// The response of [`GetUnionIdByMigrationUnionId`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -44,6 +50,7 @@ pub struct GetUnionIdByMigrationUnionIdResponse {
 }
 impl rt::ResponseEnvelope for GetUnionIdByMigrationUnionIdResponse {}
 /// How [`GetUnionIdByMigrationUnionId`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_UNION_ID_BY_MIGRATION_UNION_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetUnionIdByMigrationUnionId",
     id: "contact_1_0.GetUnionIdByMigrationUnionId",
@@ -67,10 +74,25 @@ pub static GET_UNION_ID_BY_MIGRATION_UNION_ID: rt::OperationDescriptor = rt::Ope
 impl<C: Clone> super::Operations<C> {
     /// Get union id by migration union id.
     ///
-    /// See [`GetUnionIdByMigrationUnionIdRequest`] for the parameters and [`GetUnionIdByMigrationUnionIdError`] for what can go wrong: `client.contact_1_0().get_union_id_by_migration_union_id().send().await?`.
+    /// See [`GetUnionIdByMigrationUnionIdRequest`] for the parameters and [`GetUnionIdByMigrationUnionIdError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().get_union_id_by_migration_union_id("migration_union_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_union_id_by_migration_union_id(
         &self,
-    ) -> crate::generated::RequestBuilder<GetUnionIdByMigrationUnionId, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        migration_union_id: impl Into<String>,
+    ) -> GetUnionIdByMigrationUnionIdBuilder<C> {
+        GetUnionIdByMigrationUnionIdBuilder::from_request(
+            self.client.clone(),
+            GetUnionIdByMigrationUnionIdRequest::new()
+                .migration_union_id(migration_union_id),
+        )
     }
 }

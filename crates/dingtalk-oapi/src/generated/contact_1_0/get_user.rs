@@ -25,13 +25,19 @@ pub type GetUserError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetUser)]
+#[setters(builder = GetUserBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserRequest {
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
 }
+/// A call of [`GetUser`] being put together: set its optional parameters (see [`GetUserRequest`]), then `send()` it.
+pub struct GetUserBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetUser, C>,
+}
+rt::op_builder!(GetUserBuilder, GetUser);
 /// The response of [`GetUser`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -58,6 +64,7 @@ pub struct GetUserResponse {
 }
 impl rt::ResponseEnvelope for GetUserResponse {}
 /// How [`GetUser`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_USER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetUser",
     id: "contact_1_0.GetUser",
@@ -91,8 +98,21 @@ pub static GET_USER: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Get user.
     ///
-    /// See [`GetUserRequest`] for the parameters and [`GetUserError`] for what can go wrong: `client.contact_1_0().get_user().send().await?`.
-    pub fn get_user(&self) -> crate::generated::RequestBuilder<GetUser, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetUserRequest`] for the parameters and [`GetUserError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().get_user("union_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_user(&self, union_id: impl Into<String>) -> GetUserBuilder<C> {
+        GetUserBuilder::from_request(
+            self.client.clone(),
+            GetUserRequest::new().union_id(union_id),
+        )
     }
 }

@@ -25,13 +25,18 @@ pub type GetUserByDingTalkIdError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetUserByDingTalkId)]
+#[setters(builder = GetUserByDingTalkIdBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserByDingTalkIdRequest {
     /// A `string` value. Wire name `dingtalkId`.
     pub dingtalk_id: Option<String>,
 }
+/// A call of [`GetUserByDingTalkId`] being put together: set its optional parameters (see [`GetUserByDingTalkIdRequest`]), then `send()` it.
+pub struct GetUserByDingTalkIdBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetUserByDingTalkId, C>,
+}
+rt::op_builder!(GetUserByDingTalkIdBuilder, GetUserByDingTalkId);
 /// The response of [`GetUserByDingTalkId`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -42,6 +47,7 @@ pub struct GetUserByDingTalkIdResponse {
 }
 impl rt::ResponseEnvelope for GetUserByDingTalkIdResponse {}
 /// How [`GetUserByDingTalkId`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_USER_BY_DING_TALK_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetUserByDingTalkId",
     id: "contact_1_0.GetUserByDingTalkId",
@@ -63,10 +69,21 @@ pub static GET_USER_BY_DING_TALK_ID: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Get user by ding talk id.
     ///
-    /// See [`GetUserByDingTalkIdRequest`] for the parameters and [`GetUserByDingTalkIdError`] for what can go wrong: `client.contact_1_0().get_user_by_ding_talk_id().send().await?`.
-    pub fn get_user_by_ding_talk_id(
-        &self,
-    ) -> crate::generated::RequestBuilder<GetUserByDingTalkId, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetUserByDingTalkIdRequest`] for the parameters and [`GetUserByDingTalkIdError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().get_user_by_ding_talk_id().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_user_by_ding_talk_id(&self) -> GetUserByDingTalkIdBuilder<C> {
+        GetUserByDingTalkIdBuilder::from_request(
+            self.client.clone(),
+            GetUserByDingTalkIdRequest::new(),
+        )
     }
 }

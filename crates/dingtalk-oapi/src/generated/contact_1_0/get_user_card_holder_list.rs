@@ -25,15 +25,21 @@ pub type GetUserCardHolderListError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetUserCardHolderList)]
+#[setters(builder = GetUserCardHolderListBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserCardHolderListRequest {
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`.
     pub next_token: Option<i64>,
 }
+/// A call of [`GetUserCardHolderList`] being put together: set its optional parameters (see [`GetUserCardHolderListRequest`]), then `send()` it.
+pub struct GetUserCardHolderListBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetUserCardHolderList, C>,
+}
+rt::op_builder!(GetUserCardHolderListBuilder, GetUserCardHolderList);
 /// The response of [`GetUserCardHolderList`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -81,6 +87,7 @@ pub struct GetUserCardHolderListResponseBodyList {
     pub title: String,
 }
 /// Wire schema of [`GetUserCardHolderListResponseBodyList`].
+#[doc(hidden)]
 pub static GET_USER_CARD_HOLDER_LIST_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetUserCardHolderListResponseBodyList",
     fields: &[
@@ -99,6 +106,7 @@ pub static GET_USER_CARD_HOLDER_LIST_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema
     ],
 };
 /// How [`GetUserCardHolderList`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_USER_CARD_HOLDER_LIST: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetUserCardHolderList",
     id: "contact_1_0.GetUserCardHolderList",
@@ -136,10 +144,24 @@ pub static GET_USER_CARD_HOLDER_LIST: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Get user card holder list.
     ///
-    /// See [`GetUserCardHolderListRequest`] for the parameters and [`GetUserCardHolderListError`] for what can go wrong: `client.contact_1_0().get_user_card_holder_list().send().await?`.
+    /// See [`GetUserCardHolderListRequest`] for the parameters and [`GetUserCardHolderListError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().get_user_card_holder_list(0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_user_card_holder_list(
         &self,
-    ) -> crate::generated::RequestBuilder<GetUserCardHolderList, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+    ) -> GetUserCardHolderListBuilder<C> {
+        GetUserCardHolderListBuilder::from_request(
+            self.client.clone(),
+            GetUserCardHolderListRequest::new().max_results(max_results),
+        )
     }
 }

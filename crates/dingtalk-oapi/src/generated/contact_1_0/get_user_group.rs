@@ -25,13 +25,19 @@ pub type GetUserGroupError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetUserGroup)]
+#[setters(builder = GetUserGroupBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserGroupRequest {
     /// A `string` value. Wire name `groupCode`. Required.
+    #[setters(required)]
     pub group_code: Option<String>,
 }
+/// A call of [`GetUserGroup`] being put together: set its optional parameters (see [`GetUserGroupRequest`]), then `send()` it.
+pub struct GetUserGroupBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetUserGroup, C>,
+}
+rt::op_builder!(GetUserGroupBuilder, GetUserGroup);
 /// The response of [`GetUserGroup`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -63,6 +69,7 @@ pub struct GetUserGroupResponseBodyResult {
     pub status: Option<String>,
 }
 /// Wire schema of [`GetUserGroupResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_USER_GROUP_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetUserGroupResponseBodyResult",
     fields: &[
@@ -77,6 +84,7 @@ pub static GET_USER_GROUP_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::Ob
     ],
 };
 /// How [`GetUserGroup`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_USER_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetUserGroup",
     id: "contact_1_0.GetUserGroup",
@@ -103,8 +111,24 @@ pub static GET_USER_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Get user group.
     ///
-    /// See [`GetUserGroupRequest`] for the parameters and [`GetUserGroupError`] for what can go wrong: `client.contact_1_0().get_user_group().send().await?`.
-    pub fn get_user_group(&self) -> crate::generated::RequestBuilder<GetUserGroup, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetUserGroupRequest`] for the parameters and [`GetUserGroupError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().get_user_group("group_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_user_group(
+        &self,
+        group_code: impl Into<String>,
+    ) -> GetUserGroupBuilder<C> {
+        GetUserGroupBuilder::from_request(
+            self.client.clone(),
+            GetUserGroupRequest::new().group_code(group_code),
+        )
     }
 }

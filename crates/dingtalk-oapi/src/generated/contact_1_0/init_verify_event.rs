@@ -25,19 +25,26 @@ pub type InitVerifyEventError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = InitVerifyEvent)]
+#[setters(builder = InitVerifyEventBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InitVerifyEventRequest {
     /// A `string` value. Wire name `callerDeviceId`.
     pub caller_device_id: Option<String>,
     /// A `list<string>` value. Wire name `factorCodeList`. Required.
+    #[setters(required)]
     pub factor_code_list: Option<Vec<String>>,
     /// A `string` value.
     pub state: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`InitVerifyEvent`] being put together: set its optional parameters (see [`InitVerifyEventRequest`]), then `send()` it.
+pub struct InitVerifyEventBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<InitVerifyEvent, C>,
+}
+rt::op_builder!(InitVerifyEventBuilder, InitVerifyEvent);
 /// The response of [`InitVerifyEvent`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -48,6 +55,7 @@ pub struct InitVerifyEventResponse {
 }
 impl rt::ResponseEnvelope for InitVerifyEventResponse {}
 /// How [`InitVerifyEvent`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static INIT_VERIFY_EVENT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "InitVerifyEvent",
     id: "contact_1_0.InitVerifyEvent",
@@ -78,10 +86,27 @@ pub static INIT_VERIFY_EVENT: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Init verify event.
     ///
-    /// See [`InitVerifyEventRequest`] for the parameters and [`InitVerifyEventError`] for what can go wrong: `client.contact_1_0().init_verify_event().send().await?`.
+    /// See [`InitVerifyEventRequest`] for the parameters and [`InitVerifyEventError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().init_verify_event(Vec::<String>::new(), "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn init_verify_event(
         &self,
-    ) -> crate::generated::RequestBuilder<InitVerifyEvent, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        factor_code_list: impl Into<Vec<String>>,
+        user_id: impl Into<String>,
+    ) -> InitVerifyEventBuilder<C> {
+        InitVerifyEventBuilder::from_request(
+            self.client.clone(),
+            InitVerifyEventRequest::new()
+                .factor_code_list(factor_code_list)
+                .user_id(user_id),
+        )
     }
 }

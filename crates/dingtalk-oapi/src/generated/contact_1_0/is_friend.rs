@@ -25,7 +25,7 @@ pub type IsFriendError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = IsFriend)]
+#[setters(builder = IsFriendBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IsFriendRequest {
@@ -34,6 +34,11 @@ pub struct IsFriendRequest {
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`IsFriend`] being put together: set its optional parameters (see [`IsFriendRequest`]), then `send()` it.
+pub struct IsFriendBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<IsFriend, C>,
+}
+rt::op_builder!(IsFriendBuilder, IsFriend);
 /// The response of [`IsFriend`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -44,6 +49,7 @@ pub struct IsFriendResponse {
 }
 impl rt::ResponseEnvelope for IsFriendResponse {}
 /// How [`IsFriend`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static IS_FRIEND: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "IsFriend",
     id: "contact_1_0.IsFriend",
@@ -68,8 +74,18 @@ pub static IS_FRIEND: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Is friend.
     ///
-    /// See [`IsFriendRequest`] for the parameters and [`IsFriendError`] for what can go wrong: `client.contact_1_0().is_friend().send().await?`.
-    pub fn is_friend(&self) -> crate::generated::RequestBuilder<IsFriend, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`IsFriendRequest`] for the parameters and [`IsFriendError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().is_friend().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn is_friend(&self) -> IsFriendBuilder<C> {
+        IsFriendBuilder::from_request(self.client.clone(), IsFriendRequest::new())
     }
 }

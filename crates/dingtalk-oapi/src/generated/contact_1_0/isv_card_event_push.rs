@@ -25,21 +25,31 @@ pub type IsvCardEventPushError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = IsvCardEventPush)]
+#[setters(builder = IsvCardEventPushBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IsvCardEventPushRequest {
     /// A `string` value. Wire name `isvCardId`. Required.
+    #[setters(required)]
     pub isv_card_id: Option<String>,
     /// A `string` value. Wire name `isvToken`. Required.
+    #[setters(required)]
     pub isv_token: Option<String>,
     /// A `string` value. Wire name `isvUid`. Required.
+    #[setters(required)]
     pub isv_uid: Option<String>,
     /// A `json` value. Wire name `eventParams`. Required.
+    #[setters(required)]
     pub event_params: Option<rt::JsonValue>,
     /// A `string` value. Wire name `eventType`. Required.
+    #[setters(required)]
     pub event_type: Option<String>,
 }
+/// A call of [`IsvCardEventPush`] being put together: set its optional parameters (see [`IsvCardEventPushRequest`]), then `send()` it.
+pub struct IsvCardEventPushBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<IsvCardEventPush, C>,
+}
+rt::op_builder!(IsvCardEventPushBuilder, IsvCardEventPush);
 /// The response of [`IsvCardEventPush`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -49,6 +59,7 @@ pub struct IsvCardEventPushResponse {
 }
 impl rt::ResponseEnvelope for IsvCardEventPushResponse {}
 /// How [`IsvCardEventPush`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ISV_CARD_EVENT_PUSH: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "IsvCardEventPush",
     id: "contact_1_0.IsvCardEventPush",
@@ -77,10 +88,33 @@ pub static ISV_CARD_EVENT_PUSH: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Isv card event push.
     ///
-    /// See [`IsvCardEventPushRequest`] for the parameters and [`IsvCardEventPushError`] for what can go wrong: `client.contact_1_0().isv_card_event_push().send().await?`.
+    /// See [`IsvCardEventPushRequest`] for the parameters and [`IsvCardEventPushError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().isv_card_event_push("isv_card_id", "isv_token", "isv_uid", Default::default(), "event_type").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn isv_card_event_push(
         &self,
-    ) -> crate::generated::RequestBuilder<IsvCardEventPush, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        isv_card_id: impl Into<String>,
+        isv_token: impl Into<String>,
+        isv_uid: impl Into<String>,
+        event_params: rt::JsonValue,
+        event_type: impl Into<String>,
+    ) -> IsvCardEventPushBuilder<C> {
+        IsvCardEventPushBuilder::from_request(
+            self.client.clone(),
+            IsvCardEventPushRequest::new()
+                .isv_card_id(isv_card_id)
+                .isv_token(isv_token)
+                .isv_uid(isv_uid)
+                .event_params(event_params)
+                .event_type(event_type),
+        )
     }
 }

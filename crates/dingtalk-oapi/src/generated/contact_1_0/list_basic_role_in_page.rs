@@ -25,7 +25,7 @@ pub type ListBasicRoleInPageError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListBasicRoleInPage)]
+#[setters(builder = ListBasicRoleInPageBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBasicRoleInPageRequest {
@@ -36,6 +36,11 @@ pub struct ListBasicRoleInPageRequest {
     /// A `i64` value. Wire name `nextToken`.
     pub next_token: Option<i64>,
 }
+/// A call of [`ListBasicRoleInPage`] being put together: set its optional parameters (see [`ListBasicRoleInPageRequest`]), then `send()` it.
+pub struct ListBasicRoleInPageBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListBasicRoleInPage, C>,
+}
+rt::op_builder!(ListBasicRoleInPageBuilder, ListBasicRoleInPage);
 /// The response of [`ListBasicRoleInPage`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -69,6 +74,7 @@ pub struct ListBasicRoleInPageResponseBodyList {
     pub open_role_name: Option<String>,
 }
 /// Wire schema of [`ListBasicRoleInPageResponseBodyList`].
+#[doc(hidden)]
 pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListBasicRoleInPageResponseBodyList",
     fields: &[
@@ -108,6 +114,7 @@ pub struct ListBasicRoleInPageResponseBodyListOpenAction {
     >,
 }
 /// Wire schema of [`ListBasicRoleInPageResponseBodyListOpenAction`].
+#[doc(hidden)]
 pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_OPEN_ACTION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListBasicRoleInPageResponseBodyListOpenAction",
     fields: &[
@@ -131,6 +138,7 @@ pub struct ListBasicRoleInPageResponseBodyListOpenActionOpenCondition {
     >,
 }
 /// Wire schema of [`ListBasicRoleInPageResponseBodyListOpenActionOpenCondition`].
+#[doc(hidden)]
 pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_OPEN_ACTION_OPEN_CONDITION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListBasicRoleInPageResponseBodyListOpenActionOpenCondition",
     fields: &[
@@ -159,6 +167,7 @@ pub struct ListBasicRoleInPageResponseBodyListOpenActionOpenConditionOpenContact
     pub user_ids: Vec<String>,
 }
 /// Wire schema of [`ListBasicRoleInPageResponseBodyListOpenActionOpenConditionOpenContactScope`].
+#[doc(hidden)]
 pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_OPEN_ACTION_OPEN_CONDITION_OPEN_CONTACT_SCOPE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListBasicRoleInPageResponseBodyListOpenActionOpenConditionOpenContactScope",
     fields: &[
@@ -183,6 +192,7 @@ pub struct ListBasicRoleInPageResponseBodyListOpenMembers {
     pub operate_user_id: Option<String>,
 }
 /// Wire schema of [`ListBasicRoleInPageResponseBodyListOpenMembers`].
+#[doc(hidden)]
 pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_OPEN_MEMBERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListBasicRoleInPageResponseBodyListOpenMembers",
     fields: &[
@@ -193,6 +203,7 @@ pub static LIST_BASIC_ROLE_IN_PAGE_RESPONSE_BODY_LIST_OPEN_MEMBERS_SCHEMA: rt::O
     ],
 };
 /// How [`ListBasicRoleInPage`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_BASIC_ROLE_IN_PAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListBasicRoleInPage",
     id: "contact_1_0.ListBasicRoleInPage",
@@ -229,10 +240,21 @@ pub static LIST_BASIC_ROLE_IN_PAGE: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// List basic role in page.
     ///
-    /// See [`ListBasicRoleInPageRequest`] for the parameters and [`ListBasicRoleInPageError`] for what can go wrong: `client.contact_1_0().list_basic_role_in_page().send().await?`.
-    pub fn list_basic_role_in_page(
-        &self,
-    ) -> crate::generated::RequestBuilder<ListBasicRoleInPage, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`ListBasicRoleInPageRequest`] for the parameters and [`ListBasicRoleInPageError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().list_basic_role_in_page().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_basic_role_in_page(&self) -> ListBasicRoleInPageBuilder<C> {
+        ListBasicRoleInPageBuilder::from_request(
+            self.client.clone(),
+            ListBasicRoleInPageRequest::new(),
+        )
     }
 }

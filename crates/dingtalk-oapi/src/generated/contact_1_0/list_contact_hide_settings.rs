@@ -25,7 +25,7 @@ pub type ListContactHideSettingsError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListContactHideSettings)]
+#[setters(builder = ListContactHideSettingsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListContactHideSettingsRequest {
@@ -34,6 +34,11 @@ pub struct ListContactHideSettingsRequest {
     /// A `i64` value. Wire name `nextToken`.
     pub next_token: Option<i64>,
 }
+/// A call of [`ListContactHideSettings`] being put together: set its optional parameters (see [`ListContactHideSettingsRequest`]), then `send()` it.
+pub struct ListContactHideSettingsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListContactHideSettings, C>,
+}
+rt::op_builder!(ListContactHideSettingsBuilder, ListContactHideSettings);
 /// The response of [`ListContactHideSettings`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -81,6 +86,7 @@ pub struct ListContactHideSettingsResponseBodyList {
     pub object_tag_ids: Vec<i64>,
 }
 /// Wire schema of [`ListContactHideSettingsResponseBodyList`].
+#[doc(hidden)]
 pub static LIST_CONTACT_HIDE_SETTINGS_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListContactHideSettingsResponseBodyList",
     fields: &[
@@ -103,6 +109,7 @@ pub static LIST_CONTACT_HIDE_SETTINGS_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchem
     ],
 };
 /// How [`ListContactHideSettings`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_CONTACT_HIDE_SETTINGS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListContactHideSettings",
     id: "contact_1_0.ListContactHideSettings",
@@ -138,10 +145,21 @@ pub static LIST_CONTACT_HIDE_SETTINGS: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// List contact hide settings.
     ///
-    /// See [`ListContactHideSettingsRequest`] for the parameters and [`ListContactHideSettingsError`] for what can go wrong: `client.contact_1_0().list_contact_hide_settings().send().await?`.
-    pub fn list_contact_hide_settings(
-        &self,
-    ) -> crate::generated::RequestBuilder<ListContactHideSettings, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`ListContactHideSettingsRequest`] for the parameters and [`ListContactHideSettingsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().list_contact_hide_settings().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_contact_hide_settings(&self) -> ListContactHideSettingsBuilder<C> {
+        ListContactHideSettingsBuilder::from_request(
+            self.client.clone(),
+            ListContactHideSettingsRequest::new(),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type ListContactRestrictSettingError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListContactRestrictSetting)]
+#[setters(builder = ListContactRestrictSettingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListContactRestrictSettingRequest {
@@ -34,6 +34,11 @@ pub struct ListContactRestrictSettingRequest {
     /// A `i64` value. Wire name `nextToken`.
     pub next_token: Option<i64>,
 }
+/// A call of [`ListContactRestrictSetting`] being put together: set its optional parameters (see [`ListContactRestrictSettingRequest`]), then `send()` it.
+pub struct ListContactRestrictSettingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListContactRestrictSetting, C>,
+}
+rt::op_builder!(ListContactRestrictSettingBuilder, ListContactRestrictSetting);
 /// The response of [`ListContactRestrictSetting`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -87,6 +92,7 @@ pub struct ListContactRestrictSettingResponseBodyList {
     pub r#type: Option<String>,
 }
 /// Wire schema of [`ListContactRestrictSettingResponseBodyList`].
+#[doc(hidden)]
 pub static LIST_CONTACT_RESTRICT_SETTING_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListContactRestrictSettingResponseBodyList",
     fields: &[
@@ -112,6 +118,7 @@ pub static LIST_CONTACT_RESTRICT_SETTING_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSc
     ],
 };
 /// How [`ListContactRestrictSetting`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_CONTACT_RESTRICT_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListContactRestrictSetting",
     id: "contact_1_0.ListContactRestrictSetting",
@@ -147,10 +154,21 @@ pub static LIST_CONTACT_RESTRICT_SETTING: rt::OperationDescriptor = rt::Operatio
 impl<C: Clone> super::Operations<C> {
     /// List contact restrict setting.
     ///
-    /// See [`ListContactRestrictSettingRequest`] for the parameters and [`ListContactRestrictSettingError`] for what can go wrong: `client.contact_1_0().list_contact_restrict_setting().send().await?`.
-    pub fn list_contact_restrict_setting(
-        &self,
-    ) -> crate::generated::RequestBuilder<ListContactRestrictSetting, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`ListContactRestrictSettingRequest`] for the parameters and [`ListContactRestrictSettingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().list_contact_restrict_setting().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_contact_restrict_setting(&self) -> ListContactRestrictSettingBuilder<C> {
+        ListContactRestrictSettingBuilder::from_request(
+            self.client.clone(),
+            ListContactRestrictSettingRequest::new(),
+        )
     }
 }

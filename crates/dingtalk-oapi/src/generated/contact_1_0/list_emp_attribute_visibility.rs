@@ -25,7 +25,7 @@ pub type ListEmpAttributeVisibilityError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListEmpAttributeVisibility)]
+#[setters(builder = ListEmpAttributeVisibilityBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEmpAttributeVisibilityRequest {
@@ -34,6 +34,11 @@ pub struct ListEmpAttributeVisibilityRequest {
     /// A `i64` value. Wire name `nextToken`.
     pub next_token: Option<i64>,
 }
+/// A call of [`ListEmpAttributeVisibility`] being put together: set its optional parameters (see [`ListEmpAttributeVisibilityRequest`]), then `send()` it.
+pub struct ListEmpAttributeVisibilityBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListEmpAttributeVisibility, C>,
+}
+rt::op_builder!(ListEmpAttributeVisibilityBuilder, ListEmpAttributeVisibility);
 /// The response of [`ListEmpAttributeVisibility`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -88,6 +93,7 @@ pub struct ListEmpAttributeVisibilityResponseBodyList {
     pub object_tag_ids: Vec<i64>,
 }
 /// Wire schema of [`ListEmpAttributeVisibilityResponseBodyList`].
+#[doc(hidden)]
 pub static LIST_EMP_ATTRIBUTE_VISIBILITY_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListEmpAttributeVisibilityResponseBodyList",
     fields: &[
@@ -113,6 +119,7 @@ pub static LIST_EMP_ATTRIBUTE_VISIBILITY_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSc
     ],
 };
 /// How [`ListEmpAttributeVisibility`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_EMP_ATTRIBUTE_VISIBILITY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListEmpAttributeVisibility",
     id: "contact_1_0.ListEmpAttributeVisibility",
@@ -148,10 +155,21 @@ pub static LIST_EMP_ATTRIBUTE_VISIBILITY: rt::OperationDescriptor = rt::Operatio
 impl<C: Clone> super::Operations<C> {
     /// List emp attribute visibility.
     ///
-    /// See [`ListEmpAttributeVisibilityRequest`] for the parameters and [`ListEmpAttributeVisibilityError`] for what can go wrong: `client.contact_1_0().list_emp_attribute_visibility().send().await?`.
-    pub fn list_emp_attribute_visibility(
-        &self,
-    ) -> crate::generated::RequestBuilder<ListEmpAttributeVisibility, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`ListEmpAttributeVisibilityRequest`] for the parameters and [`ListEmpAttributeVisibilityError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().list_emp_attribute_visibility().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_emp_attribute_visibility(&self) -> ListEmpAttributeVisibilityBuilder<C> {
+        ListEmpAttributeVisibilityBuilder::from_request(
+            self.client.clone(),
+            ListEmpAttributeVisibilityRequest::new(),
+        )
     }
 }

@@ -25,19 +25,26 @@ pub type ListEmpLeaveRecordsError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListEmpLeaveRecords)]
+#[setters(builder = ListEmpLeaveRecordsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEmpLeaveRecordsRequest {
     /// A `string` value. Wire name `endTime`.
     pub end_time: Option<String>,
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
     pub next_token: Option<String>,
     /// A `string` value. Wire name `startTime`. Required.
+    #[setters(required)]
     pub start_time: Option<String>,
 }
+/// A call of [`ListEmpLeaveRecords`] being put together: set its optional parameters (see [`ListEmpLeaveRecordsRequest`]), then `send()` it.
+pub struct ListEmpLeaveRecordsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListEmpLeaveRecords, C>,
+}
+rt::op_builder!(ListEmpLeaveRecordsBuilder, ListEmpLeaveRecords);
 /// The response of [`ListEmpLeaveRecords`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -69,6 +76,7 @@ pub struct ListEmpLeaveRecordsResponseBodyRecords {
     pub user_id: String,
 }
 /// Wire schema of [`ListEmpLeaveRecordsResponseBodyRecords`].
+#[doc(hidden)]
 pub static LIST_EMP_LEAVE_RECORDS_RESPONSE_BODY_RECORDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListEmpLeaveRecordsResponseBodyRecords",
     fields: &[
@@ -81,6 +89,7 @@ pub static LIST_EMP_LEAVE_RECORDS_RESPONSE_BODY_RECORDS_SCHEMA: rt::ObjectSchema
     ],
 };
 /// How [`ListEmpLeaveRecords`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_EMP_LEAVE_RECORDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListEmpLeaveRecords",
     id: "contact_1_0.ListEmpLeaveRecords",
@@ -118,10 +127,27 @@ pub static LIST_EMP_LEAVE_RECORDS: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// List emp leave records.
     ///
-    /// See [`ListEmpLeaveRecordsRequest`] for the parameters and [`ListEmpLeaveRecordsError`] for what can go wrong: `client.contact_1_0().list_emp_leave_records().send().await?`.
+    /// See [`ListEmpLeaveRecordsRequest`] for the parameters and [`ListEmpLeaveRecordsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().list_emp_leave_records(0, "start_time").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_emp_leave_records(
         &self,
-    ) -> crate::generated::RequestBuilder<ListEmpLeaveRecords, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+        start_time: impl Into<String>,
+    ) -> ListEmpLeaveRecordsBuilder<C> {
+        ListEmpLeaveRecordsBuilder::from_request(
+            self.client.clone(),
+            ListEmpLeaveRecordsRequest::new()
+                .max_results(max_results)
+                .start_time(start_time),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type ListManagementGroupsError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListManagementGroups)]
+#[setters(builder = ListManagementGroupsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListManagementGroupsRequest {
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`. Required.
+    #[setters(required)]
     pub next_token: Option<i64>,
 }
+/// A call of [`ListManagementGroups`] being put together: set its optional parameters (see [`ListManagementGroupsRequest`]), then `send()` it.
+pub struct ListManagementGroupsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListManagementGroups, C>,
+}
+rt::op_builder!(ListManagementGroupsBuilder, ListManagementGroups);
 /// The response of [`ListManagementGroups`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -67,6 +74,7 @@ pub struct ListManagementGroupsResponseBodyGroups {
     pub scope: ListManagementGroupsResponseBodyGroupsScope,
 }
 /// Wire schema of [`ListManagementGroupsResponseBodyGroups`].
+#[doc(hidden)]
 pub static LIST_MANAGEMENT_GROUPS_RESPONSE_BODY_GROUPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListManagementGroupsResponseBodyGroups",
     fields: &[
@@ -101,6 +109,7 @@ pub struct ListManagementGroupsResponseBodyGroupsMembers {
     pub member_type: String,
 }
 /// Wire schema of [`ListManagementGroupsResponseBodyGroupsMembers`].
+#[doc(hidden)]
 pub static LIST_MANAGEMENT_GROUPS_RESPONSE_BODY_GROUPS_MEMBERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListManagementGroupsResponseBodyGroupsMembers",
     fields: &[
@@ -120,6 +129,7 @@ pub struct ListManagementGroupsResponseBodyGroupsScope {
     pub scope_type: i64,
 }
 /// Wire schema of [`ListManagementGroupsResponseBodyGroupsScope`].
+#[doc(hidden)]
 pub static LIST_MANAGEMENT_GROUPS_RESPONSE_BODY_GROUPS_SCOPE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListManagementGroupsResponseBodyGroupsScope",
     fields: &[
@@ -128,6 +138,7 @@ pub static LIST_MANAGEMENT_GROUPS_RESPONSE_BODY_GROUPS_SCOPE_SCHEMA: rt::ObjectS
     ],
 };
 /// How [`ListManagementGroups`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_MANAGEMENT_GROUPS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListManagementGroups",
     id: "contact_1_0.ListManagementGroups",
@@ -164,10 +175,27 @@ pub static LIST_MANAGEMENT_GROUPS: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// List management groups.
     ///
-    /// See [`ListManagementGroupsRequest`] for the parameters and [`ListManagementGroupsError`] for what can go wrong: `client.contact_1_0().list_management_groups().send().await?`.
+    /// See [`ListManagementGroupsRequest`] for the parameters and [`ListManagementGroupsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().list_management_groups(0, 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_management_groups(
         &self,
-    ) -> crate::generated::RequestBuilder<ListManagementGroups, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+        next_token: i64,
+    ) -> ListManagementGroupsBuilder<C> {
+        ListManagementGroupsBuilder::from_request(
+            self.client.clone(),
+            ListManagementGroupsRequest::new()
+                .max_results(max_results)
+                .next_token(next_token),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type ListOwnedOrgByStaffIdError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListOwnedOrgByStaffId)]
+#[setters(builder = ListOwnedOrgByStaffIdBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListOwnedOrgByStaffIdRequest {
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`ListOwnedOrgByStaffId`] being put together: set its optional parameters (see [`ListOwnedOrgByStaffIdRequest`]), then `send()` it.
+pub struct ListOwnedOrgByStaffIdBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListOwnedOrgByStaffId, C>,
+}
+rt::op_builder!(ListOwnedOrgByStaffIdBuilder, ListOwnedOrgByStaffId);
 /// The response of [`ListOwnedOrgByStaffId`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -53,6 +59,7 @@ pub struct ListOwnedOrgByStaffIdResponseBodyOrgList {
     pub corp_name: String,
 }
 /// Wire schema of [`ListOwnedOrgByStaffIdResponseBodyOrgList`].
+#[doc(hidden)]
 pub static LIST_OWNED_ORG_BY_STAFF_ID_RESPONSE_BODY_ORG_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListOwnedOrgByStaffIdResponseBodyOrgList",
     fields: &[
@@ -61,6 +68,7 @@ pub static LIST_OWNED_ORG_BY_STAFF_ID_RESPONSE_BODY_ORG_LIST_SCHEMA: rt::ObjectS
     ],
 };
 /// How [`ListOwnedOrgByStaffId`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_OWNED_ORG_BY_STAFF_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListOwnedOrgByStaffId",
     id: "contact_1_0.ListOwnedOrgByStaffId",
@@ -91,10 +99,24 @@ pub static LIST_OWNED_ORG_BY_STAFF_ID: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// List owned org by staff id.
     ///
-    /// See [`ListOwnedOrgByStaffIdRequest`] for the parameters and [`ListOwnedOrgByStaffIdError`] for what can go wrong: `client.contact_1_0().list_owned_org_by_staff_id().send().await?`.
+    /// See [`ListOwnedOrgByStaffIdRequest`] for the parameters and [`ListOwnedOrgByStaffIdError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().list_owned_org_by_staff_id("user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_owned_org_by_staff_id(
         &self,
-    ) -> crate::generated::RequestBuilder<ListOwnedOrgByStaffId, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id: impl Into<String>,
+    ) -> ListOwnedOrgByStaffIdBuilder<C> {
+        ListOwnedOrgByStaffIdBuilder::from_request(
+            self.client.clone(),
+            ListOwnedOrgByStaffIdRequest::new().user_id(user_id),
+        )
     }
 }

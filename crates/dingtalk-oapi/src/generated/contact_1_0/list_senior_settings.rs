@@ -25,15 +25,21 @@ pub type ListSeniorSettingsError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListSeniorSettings)]
+#[setters(builder = ListSeniorSettingsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListSeniorSettingsRequest {
     /// A `string` value. Wire name `permissionCode`.
     pub permission_code: Option<String>,
     /// A `string` value. Wire name `seniorStaffId`. Required.
+    #[setters(required)]
     pub senior_staff_id: Option<String>,
 }
+/// A call of [`ListSeniorSettings`] being put together: set its optional parameters (see [`ListSeniorSettingsRequest`]), then `send()` it.
+pub struct ListSeniorSettingsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListSeniorSettings, C>,
+}
+rt::op_builder!(ListSeniorSettingsBuilder, ListSeniorSettings);
 /// The response of [`ListSeniorSettings`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -61,6 +67,7 @@ pub struct ListSeniorSettingsResponseBodySeniorWhiteList {
     pub r#type: Option<i64>,
 }
 /// Wire schema of [`ListSeniorSettingsResponseBodySeniorWhiteList`].
+#[doc(hidden)]
 pub static LIST_SENIOR_SETTINGS_RESPONSE_BODY_SENIOR_WHITE_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListSeniorSettingsResponseBodySeniorWhiteList",
     fields: &[
@@ -70,6 +77,7 @@ pub static LIST_SENIOR_SETTINGS_RESPONSE_BODY_SENIOR_WHITE_LIST_SCHEMA: rt::Obje
     ],
 };
 /// How [`ListSeniorSettings`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_SENIOR_SETTINGS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListSeniorSettings",
     id: "contact_1_0.ListSeniorSettings",
@@ -108,10 +116,24 @@ pub static LIST_SENIOR_SETTINGS: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// List senior settings.
     ///
-    /// See [`ListSeniorSettingsRequest`] for the parameters and [`ListSeniorSettingsError`] for what can go wrong: `client.contact_1_0().list_senior_settings().send().await?`.
+    /// See [`ListSeniorSettingsRequest`] for the parameters and [`ListSeniorSettingsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().list_senior_settings("senior_staff_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_senior_settings(
         &self,
-    ) -> crate::generated::RequestBuilder<ListSeniorSettings, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        senior_staff_id: impl Into<String>,
+    ) -> ListSeniorSettingsBuilder<C> {
+        ListSeniorSettingsBuilder::from_request(
+            self.client.clone(),
+            ListSeniorSettingsRequest::new().senior_staff_id(senior_staff_id),
+        )
     }
 }

@@ -25,17 +25,24 @@ pub type ListUserGroupMembersError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListUserGroupMembers)]
+#[setters(builder = ListUserGroupMembersBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListUserGroupMembersRequest {
     /// A `string` value. Wire name `groupCode`. Required.
+    #[setters(required)]
     pub group_code: Option<String>,
     /// A `i64` value.
     pub offset: Option<i64>,
     /// A `i64` value. Required.
+    #[setters(required)]
     pub size: Option<i64>,
 }
+/// A call of [`ListUserGroupMembers`] being put together: set its optional parameters (see [`ListUserGroupMembersRequest`]), then `send()` it.
+pub struct ListUserGroupMembersBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListUserGroupMembers, C>,
+}
+rt::op_builder!(ListUserGroupMembersBuilder, ListUserGroupMembers);
 /// The response of [`ListUserGroupMembers`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -58,6 +65,7 @@ pub struct ListUserGroupMembersResponseBodyResult {
     pub next_offset: Option<i64>,
 }
 /// Wire schema of [`ListUserGroupMembersResponseBodyResult`].
+#[doc(hidden)]
 pub static LIST_USER_GROUP_MEMBERS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListUserGroupMembersResponseBodyResult",
     fields: &[
@@ -84,6 +92,7 @@ pub struct ListUserGroupMembersResponseBodyResultMembers {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`ListUserGroupMembersResponseBodyResultMembers`].
+#[doc(hidden)]
 pub static LIST_USER_GROUP_MEMBERS_RESPONSE_BODY_RESULT_MEMBERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListUserGroupMembersResponseBodyResultMembers",
     fields: &[
@@ -92,6 +101,7 @@ pub static LIST_USER_GROUP_MEMBERS_RESPONSE_BODY_RESULT_MEMBERS_SCHEMA: rt::Obje
     ],
 };
 /// How [`ListUserGroupMembers`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_USER_GROUP_MEMBERS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListUserGroupMembers",
     id: "contact_1_0.ListUserGroupMembers",
@@ -122,10 +132,25 @@ pub static LIST_USER_GROUP_MEMBERS: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// List user group members.
     ///
-    /// See [`ListUserGroupMembersRequest`] for the parameters and [`ListUserGroupMembersError`] for what can go wrong: `client.contact_1_0().list_user_group_members().send().await?`.
+    /// See [`ListUserGroupMembersRequest`] for the parameters and [`ListUserGroupMembersError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().list_user_group_members("group_code", 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_user_group_members(
         &self,
-    ) -> crate::generated::RequestBuilder<ListUserGroupMembers, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        group_code: impl Into<String>,
+        size: i64,
+    ) -> ListUserGroupMembersBuilder<C> {
+        ListUserGroupMembersBuilder::from_request(
+            self.client.clone(),
+            ListUserGroupMembersRequest::new().group_code(group_code).size(size),
+        )
     }
 }

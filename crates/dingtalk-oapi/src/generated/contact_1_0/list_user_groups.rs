@@ -25,7 +25,7 @@ pub type ListUserGroupsError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListUserGroups)]
+#[setters(builder = ListUserGroupsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListUserGroupsRequest {
@@ -34,8 +34,14 @@ pub struct ListUserGroupsRequest {
     /// A `i64` value.
     pub offset: Option<i64>,
     /// A `i64` value. Required.
+    #[setters(required)]
     pub size: Option<i64>,
 }
+/// A call of [`ListUserGroups`] being put together: set its optional parameters (see [`ListUserGroupsRequest`]), then `send()` it.
+pub struct ListUserGroupsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListUserGroups, C>,
+}
+rt::op_builder!(ListUserGroupsBuilder, ListUserGroups);
 /// The response of [`ListUserGroups`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -58,6 +64,7 @@ pub struct ListUserGroupsResponseBodyResult {
     pub next_offset: Option<i64>,
 }
 /// Wire schema of [`ListUserGroupsResponseBodyResult`].
+#[doc(hidden)]
 pub static LIST_USER_GROUPS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListUserGroupsResponseBodyResult",
     fields: &[
@@ -90,6 +97,7 @@ pub struct ListUserGroupsResponseBodyResultGroups {
     pub status: Option<String>,
 }
 /// Wire schema of [`ListUserGroupsResponseBodyResultGroups`].
+#[doc(hidden)]
 pub static LIST_USER_GROUPS_RESPONSE_BODY_RESULT_GROUPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListUserGroupsResponseBodyResultGroups",
     fields: &[
@@ -101,6 +109,7 @@ pub static LIST_USER_GROUPS_RESPONSE_BODY_RESULT_GROUPS_SCHEMA: rt::ObjectSchema
     ],
 };
 /// How [`ListUserGroups`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_USER_GROUPS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListUserGroups",
     id: "contact_1_0.ListUserGroups",
@@ -131,10 +140,21 @@ pub static LIST_USER_GROUPS: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// List user groups.
     ///
-    /// See [`ListUserGroupsRequest`] for the parameters and [`ListUserGroupsError`] for what can go wrong: `client.contact_1_0().list_user_groups().send().await?`.
-    pub fn list_user_groups(
-        &self,
-    ) -> crate::generated::RequestBuilder<ListUserGroups, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`ListUserGroupsRequest`] for the parameters and [`ListUserGroupsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().list_user_groups(0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_user_groups(&self, size: i64) -> ListUserGroupsBuilder<C> {
+        ListUserGroupsBuilder::from_request(
+            self.client.clone(),
+            ListUserGroupsRequest::new().size(size),
+        )
     }
 }

@@ -25,23 +25,34 @@ pub type ModifyOrgAccUserOwnnessError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ModifyOrgAccUserOwnness)]
+#[setters(builder = ModifyOrgAccUserOwnnessBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ModifyOrgAccUserOwnnessRequest {
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
     /// A `i64` value. Wire name `endTime`. Required.
+    #[setters(required)]
     pub end_time: Option<i64>,
     /// A `i64` value. Wire name `ownenssType`. Required.
+    #[setters(required)]
     pub ownenss_type: Option<i64>,
     /// A `i64` value. Wire name `ownnessId`. Required.
+    #[setters(required)]
     pub ownness_id: Option<i64>,
     /// A `i64` value. Wire name `startTime`. Required.
+    #[setters(required)]
     pub start_time: Option<i64>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub text: Option<String>,
 }
+/// A call of [`ModifyOrgAccUserOwnness`] being put together: set its optional parameters (see [`ModifyOrgAccUserOwnnessRequest`]), then `send()` it.
+pub struct ModifyOrgAccUserOwnnessBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ModifyOrgAccUserOwnness, C>,
+}
+rt::op_builder!(ModifyOrgAccUserOwnnessBuilder, ModifyOrgAccUserOwnness);
 /// The response of [`ModifyOrgAccUserOwnness`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -51,6 +62,7 @@ pub struct ModifyOrgAccUserOwnnessResponse {
 }
 impl rt::ResponseEnvelope for ModifyOrgAccUserOwnnessResponse {}
 /// How [`ModifyOrgAccUserOwnness`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static MODIFY_ORG_ACC_USER_OWNNESS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ModifyOrgAccUserOwnness",
     id: "contact_1_0.ModifyOrgAccUserOwnness",
@@ -78,10 +90,35 @@ pub static MODIFY_ORG_ACC_USER_OWNNESS: rt::OperationDescriptor = rt::OperationD
 impl<C: Clone> super::Operations<C> {
     /// Modify org acc user ownness.
     ///
-    /// See [`ModifyOrgAccUserOwnnessRequest`] for the parameters and [`ModifyOrgAccUserOwnnessError`] for what can go wrong: `client.contact_1_0().modify_org_acc_user_ownness().send().await?`.
+    /// See [`ModifyOrgAccUserOwnnessRequest`] for the parameters and [`ModifyOrgAccUserOwnnessError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().modify_org_acc_user_ownness("user_id", 0, 0, 0, 0, "text").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn modify_org_acc_user_ownness(
         &self,
-    ) -> crate::generated::RequestBuilder<ModifyOrgAccUserOwnness, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id: impl Into<String>,
+        end_time: i64,
+        ownenss_type: i64,
+        ownness_id: i64,
+        start_time: i64,
+        text: impl Into<String>,
+    ) -> ModifyOrgAccUserOwnnessBuilder<C> {
+        ModifyOrgAccUserOwnnessBuilder::from_request(
+            self.client.clone(),
+            ModifyOrgAccUserOwnnessRequest::new()
+                .user_id(user_id)
+                .end_time(end_time)
+                .ownenss_type(ownenss_type)
+                .ownness_id(ownness_id)
+                .start_time(start_time)
+                .text(text),
+        )
     }
 }

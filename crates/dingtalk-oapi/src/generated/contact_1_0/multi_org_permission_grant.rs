@@ -25,21 +25,28 @@ pub type MultiOrgPermissionGrantError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = MultiOrgPermissionGrant)]
+#[setters(builder = MultiOrgPermissionGrantBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MultiOrgPermissionGrantRequest {
     /// A `list<i64>` value. Wire name `grantDeptIdList`.
     pub grant_dept_id_list: Option<Vec<i64>>,
     /// A `string` value. Wire name `joinCorpId`. Required.
+    #[setters(required)]
     pub join_corp_id: Option<String>,
 }
+/// A call of [`MultiOrgPermissionGrant`] being put together: set its optional parameters (see [`MultiOrgPermissionGrantRequest`]), then `send()` it.
+pub struct MultiOrgPermissionGrantBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<MultiOrgPermissionGrant, C>,
+}
+rt::op_builder!(MultiOrgPermissionGrantBuilder, MultiOrgPermissionGrant);
 /// The response of [`MultiOrgPermissionGrant`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct MultiOrgPermissionGrantResponse {}
 impl rt::ResponseEnvelope for MultiOrgPermissionGrantResponse {}
 /// How [`MultiOrgPermissionGrant`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static MULTI_ORG_PERMISSION_GRANT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "MultiOrgPermissionGrant",
     id: "contact_1_0.MultiOrgPermissionGrant",
@@ -67,10 +74,24 @@ pub static MULTI_ORG_PERMISSION_GRANT: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Multi org permission grant.
     ///
-    /// See [`MultiOrgPermissionGrantRequest`] for the parameters and [`MultiOrgPermissionGrantError`] for what can go wrong: `client.contact_1_0().multi_org_permission_grant().send().await?`.
+    /// See [`MultiOrgPermissionGrantRequest`] for the parameters and [`MultiOrgPermissionGrantError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().multi_org_permission_grant("join_corp_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn multi_org_permission_grant(
         &self,
-    ) -> crate::generated::RequestBuilder<MultiOrgPermissionGrant, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        join_corp_id: impl Into<String>,
+    ) -> MultiOrgPermissionGrantBuilder<C> {
+        MultiOrgPermissionGrantBuilder::from_request(
+            self.client.clone(),
+            MultiOrgPermissionGrantRequest::new().join_corp_id(join_corp_id),
+        )
     }
 }

@@ -27,17 +27,26 @@ pub type OrgAccountMobileVisibleInOtherOrgError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = OrgAccountMobileVisibleInOtherOrg)]
+#[setters(builder = OrgAccountMobileVisibleInOtherOrgBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OrgAccountMobileVisibleInOtherOrgRequest {
     /// A `list<string>` value.
     pub fields: Option<Vec<String>>,
     /// A `string` value. Wire name `optUserId`. Required.
+    #[setters(required)]
     pub opt_user_id: Option<String>,
     /// A `list<string>` value. Wire name `toCorpIds`. Required.
+    #[setters(required)]
     pub to_corp_ids: Option<Vec<String>>,
 }
+/// A call of [`OrgAccountMobileVisibleInOtherOrg`] being put together: set its optional parameters (see [`OrgAccountMobileVisibleInOtherOrgRequest`]), then `send()` it.
+pub struct OrgAccountMobileVisibleInOtherOrgBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<OrgAccountMobileVisibleInOtherOrg, C>,
+}
+rt::op_builder!(
+    OrgAccountMobileVisibleInOtherOrgBuilder, OrgAccountMobileVisibleInOtherOrg
+);
 /// The response of [`OrgAccountMobileVisibleInOtherOrg`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -47,6 +56,7 @@ pub struct OrgAccountMobileVisibleInOtherOrgResponse {
 }
 impl rt::ResponseEnvelope for OrgAccountMobileVisibleInOtherOrgResponse {}
 /// How [`OrgAccountMobileVisibleInOtherOrg`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ORG_ACCOUNT_MOBILE_VISIBLE_IN_OTHER_ORG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "OrgAccountMobileVisibleInOtherOrg",
     id: "contact_1_0.OrgAccountMobileVisibleInOtherOrg",
@@ -73,10 +83,27 @@ pub static ORG_ACCOUNT_MOBILE_VISIBLE_IN_OTHER_ORG: rt::OperationDescriptor = rt
 impl<C: Clone> super::Operations<C> {
     /// Org account mobile visible in other org.
     ///
-    /// See [`OrgAccountMobileVisibleInOtherOrgRequest`] for the parameters and [`OrgAccountMobileVisibleInOtherOrgError`] for what can go wrong: `client.contact_1_0().org_account_mobile_visible_in_other_org().send().await?`.
+    /// See [`OrgAccountMobileVisibleInOtherOrgRequest`] for the parameters and [`OrgAccountMobileVisibleInOtherOrgError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().org_account_mobile_visible_in_other_org("opt_user_id", Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn org_account_mobile_visible_in_other_org(
         &self,
-    ) -> crate::generated::RequestBuilder<OrgAccountMobileVisibleInOtherOrg, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        opt_user_id: impl Into<String>,
+        to_corp_ids: impl Into<Vec<String>>,
+    ) -> OrgAccountMobileVisibleInOtherOrgBuilder<C> {
+        OrgAccountMobileVisibleInOtherOrgBuilder::from_request(
+            self.client.clone(),
+            OrgAccountMobileVisibleInOtherOrgRequest::new()
+                .opt_user_id(opt_user_id)
+                .to_corp_ids(to_corp_ids),
+        )
     }
 }

@@ -25,13 +25,18 @@ pub type OrgInfoError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = OrgInfo)]
+#[setters(builder = OrgInfoBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OrgInfoRequest {
     /// A `list<i64>` value. Wire name `orgIds`.
     pub org_ids: Option<Vec<i64>>,
 }
+/// A call of [`OrgInfo`] being put together: set its optional parameters (see [`OrgInfoRequest`]), then `send()` it.
+pub struct OrgInfoBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<OrgInfo, C>,
+}
+rt::op_builder!(OrgInfoBuilder, OrgInfo);
 /// The response of [`OrgInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -51,6 +56,7 @@ pub struct OrgInfoResponseBodyResult {
     pub name: Option<String>,
 }
 /// Wire schema of [`OrgInfoResponseBodyResult`].
+#[doc(hidden)]
 pub static ORG_INFO_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "OrgInfoResponseBodyResult",
     fields: &[
@@ -59,6 +65,7 @@ pub static ORG_INFO_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSc
     ],
 };
 /// How [`OrgInfo`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ORG_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "OrgInfo",
     id: "contact_1_0.OrgInfo",
@@ -87,8 +94,18 @@ pub static ORG_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Org info.
     ///
-    /// See [`OrgInfoRequest`] for the parameters and [`OrgInfoError`] for what can go wrong: `client.contact_1_0().org_info().send().await?`.
-    pub fn org_info(&self) -> crate::generated::RequestBuilder<OrgInfo, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`OrgInfoRequest`] for the parameters and [`OrgInfoError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().org_info().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn org_info(&self) -> OrgInfoBuilder<C> {
+        OrgInfoBuilder::from_request(self.client.clone(), OrgInfoRequest::new())
     }
 }

@@ -25,19 +25,26 @@ pub type PushVerifyEventError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PushVerifyEvent)]
+#[setters(builder = PushVerifyEventBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PushVerifyEventRequest {
     /// A `string` value. Wire name `callerDeviceId`.
     pub caller_device_id: Option<String>,
     /// A `list<string>` value. Wire name `factorCodeList`. Required.
+    #[setters(required)]
     pub factor_code_list: Option<Vec<String>>,
     /// A `string` value.
     pub state: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`PushVerifyEvent`] being put together: set its optional parameters (see [`PushVerifyEventRequest`]), then `send()` it.
+pub struct PushVerifyEventBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PushVerifyEvent, C>,
+}
+rt::op_builder!(PushVerifyEventBuilder, PushVerifyEvent);
 /// The response of [`PushVerifyEvent`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -48,6 +55,7 @@ pub struct PushVerifyEventResponse {
 }
 impl rt::ResponseEnvelope for PushVerifyEventResponse {}
 /// How [`PushVerifyEvent`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PUSH_VERIFY_EVENT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PushVerifyEvent",
     id: "contact_1_0.PushVerifyEvent",
@@ -78,10 +86,27 @@ pub static PUSH_VERIFY_EVENT: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Push verify event.
     ///
-    /// See [`PushVerifyEventRequest`] for the parameters and [`PushVerifyEventError`] for what can go wrong: `client.contact_1_0().push_verify_event().send().await?`.
+    /// See [`PushVerifyEventRequest`] for the parameters and [`PushVerifyEventError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().push_verify_event(Vec::<String>::new(), "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn push_verify_event(
         &self,
-    ) -> crate::generated::RequestBuilder<PushVerifyEvent, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        factor_code_list: impl Into<Vec<String>>,
+        user_id: impl Into<String>,
+    ) -> PushVerifyEventBuilder<C> {
+        PushVerifyEventBuilder::from_request(
+            self.client.clone(),
+            PushVerifyEventRequest::new()
+                .factor_code_list(factor_code_list)
+                .user_id(user_id),
+        )
     }
 }

@@ -27,13 +27,19 @@ pub type QueryCardVisitorStatisticDataError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryCardVisitorStatisticData)]
+#[setters(builder = QueryCardVisitorStatisticDataBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCardVisitorStatisticDataRequest {
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
 }
+/// A call of [`QueryCardVisitorStatisticData`] being put together: set its optional parameters (see [`QueryCardVisitorStatisticDataRequest`]), then `send()` it.
+pub struct QueryCardVisitorStatisticDataBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryCardVisitorStatisticData, C>,
+}
+rt::op_builder!(QueryCardVisitorStatisticDataBuilder, QueryCardVisitorStatisticData);
 /// The response of [`QueryCardVisitorStatisticData`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -60,6 +66,7 @@ pub struct QueryCardVisitorStatisticDataResponse {
 }
 impl rt::ResponseEnvelope for QueryCardVisitorStatisticDataResponse {}
 /// How [`QueryCardVisitorStatisticData`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_CARD_VISITOR_STATISTIC_DATA: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryCardVisitorStatisticData",
     id: "contact_1_0.QueryCardVisitorStatisticData",
@@ -91,10 +98,24 @@ pub static QUERY_CARD_VISITOR_STATISTIC_DATA: rt::OperationDescriptor = rt::Oper
 impl<C: Clone> super::Operations<C> {
     /// Query card visitor statistic data.
     ///
-    /// See [`QueryCardVisitorStatisticDataRequest`] for the parameters and [`QueryCardVisitorStatisticDataError`] for what can go wrong: `client.contact_1_0().query_card_visitor_statistic_data().send().await?`.
+    /// See [`QueryCardVisitorStatisticDataRequest`] for the parameters and [`QueryCardVisitorStatisticDataError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().query_card_visitor_statistic_data("union_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_card_visitor_statistic_data(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryCardVisitorStatisticData, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        union_id: impl Into<String>,
+    ) -> QueryCardVisitorStatisticDataBuilder<C> {
+        QueryCardVisitorStatisticDataBuilder::from_request(
+            self.client.clone(),
+            QueryCardVisitorStatisticDataRequest::new().union_id(union_id),
+        )
     }
 }

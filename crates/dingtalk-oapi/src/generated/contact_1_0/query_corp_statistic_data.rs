@@ -25,19 +25,27 @@ pub type QueryCorpStatisticDataError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryCorpStatisticData)]
+#[setters(builder = QueryCorpStatisticDataBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCorpStatisticDataRequest {
     /// A `string` value. Wire name `endTime`. Required.
+    #[setters(required)]
     pub end_time: Option<String>,
     /// A `string` value. Wire name `startTime`. Required.
+    #[setters(required)]
     pub start_time: Option<String>,
     /// A `list<string>` value. Wire name `templateIds`.
     pub template_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
 }
+/// A call of [`QueryCorpStatisticData`] being put together: set its optional parameters (see [`QueryCorpStatisticDataRequest`]), then `send()` it.
+pub struct QueryCorpStatisticDataBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryCorpStatisticData, C>,
+}
+rt::op_builder!(QueryCorpStatisticDataBuilder, QueryCorpStatisticData);
 /// The response of [`QueryCorpStatisticData`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -68,6 +76,7 @@ pub struct QueryCorpStatisticDataResponseBodyResult {
     pub wechat_total_share_cnt: Option<i64>,
 }
 /// Wire schema of [`QueryCorpStatisticDataResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_CORP_STATISTIC_DATA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryCorpStatisticDataResponseBodyResult",
     fields: &[
@@ -81,6 +90,7 @@ pub static QUERY_CORP_STATISTIC_DATA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSche
     ],
 };
 /// How [`QueryCorpStatisticData`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_CORP_STATISTIC_DATA: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryCorpStatisticData",
     id: "contact_1_0.QueryCorpStatisticData",
@@ -116,10 +126,29 @@ pub static QUERY_CORP_STATISTIC_DATA: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Query corp statistic data.
     ///
-    /// See [`QueryCorpStatisticDataRequest`] for the parameters and [`QueryCorpStatisticDataError`] for what can go wrong: `client.contact_1_0().query_corp_statistic_data().send().await?`.
+    /// See [`QueryCorpStatisticDataRequest`] for the parameters and [`QueryCorpStatisticDataError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().query_corp_statistic_data("end_time", "start_time", "union_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_corp_statistic_data(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryCorpStatisticData, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        end_time: impl Into<String>,
+        start_time: impl Into<String>,
+        union_id: impl Into<String>,
+    ) -> QueryCorpStatisticDataBuilder<C> {
+        QueryCorpStatisticDataBuilder::from_request(
+            self.client.clone(),
+            QueryCorpStatisticDataRequest::new()
+                .end_time(end_time)
+                .start_time(start_time)
+                .union_id(union_id),
+        )
     }
 }

@@ -25,23 +25,33 @@ pub type QueryCorpUserStatisticError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryCorpUserStatistic)]
+#[setters(builder = QueryCorpUserStatisticBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCorpUserStatisticRequest {
     /// A `string` value. Wire name `endTime`. Required.
+    #[setters(required)]
     pub end_time: Option<String>,
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`. Required.
+    #[setters(required)]
     pub next_token: Option<i64>,
     /// A `string` value. Wire name `startTime`. Required.
+    #[setters(required)]
     pub start_time: Option<String>,
     /// A `list<string>` value. Wire name `templateIds`.
     pub template_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
 }
+/// A call of [`QueryCorpUserStatistic`] being put together: set its optional parameters (see [`QueryCorpUserStatisticRequest`]), then `send()` it.
+pub struct QueryCorpUserStatisticBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryCorpUserStatistic, C>,
+}
+rt::op_builder!(QueryCorpUserStatisticBuilder, QueryCorpUserStatistic);
 /// The response of [`QueryCorpUserStatistic`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -75,6 +85,7 @@ pub struct QueryCorpUserStatisticResponseBodyList {
     pub union_id: Option<String>,
 }
 /// Wire schema of [`QueryCorpUserStatisticResponseBodyList`].
+#[doc(hidden)]
 pub static QUERY_CORP_USER_STATISTIC_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryCorpUserStatisticResponseBodyList",
     fields: &[
@@ -86,6 +97,7 @@ pub static QUERY_CORP_USER_STATISTIC_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema
     ],
 };
 /// How [`QueryCorpUserStatistic`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_CORP_USER_STATISTIC: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryCorpUserStatistic",
     id: "contact_1_0.QueryCorpUserStatistic",
@@ -126,10 +138,33 @@ pub static QUERY_CORP_USER_STATISTIC: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Query corp user statistic.
     ///
-    /// See [`QueryCorpUserStatisticRequest`] for the parameters and [`QueryCorpUserStatisticError`] for what can go wrong: `client.contact_1_0().query_corp_user_statistic().send().await?`.
+    /// See [`QueryCorpUserStatisticRequest`] for the parameters and [`QueryCorpUserStatisticError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().query_corp_user_statistic("end_time", 0, 0, "start_time", "union_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_corp_user_statistic(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryCorpUserStatistic, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        end_time: impl Into<String>,
+        max_results: i64,
+        next_token: i64,
+        start_time: impl Into<String>,
+        union_id: impl Into<String>,
+    ) -> QueryCorpUserStatisticBuilder<C> {
+        QueryCorpUserStatisticBuilder::from_request(
+            self.client.clone(),
+            QueryCorpUserStatisticRequest::new()
+                .end_time(end_time)
+                .max_results(max_results)
+                .next_token(next_token)
+                .start_time(start_time)
+                .union_id(union_id),
+        )
     }
 }

@@ -27,13 +27,19 @@ pub type QueryResourceManagementMembersError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryResourceManagementMembers)]
+#[setters(builder = QueryResourceManagementMembersBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryResourceManagementMembersRequest {
     /// A `string` value. Wire name `resourceId`. Required.
+    #[setters(required)]
     pub resource_id: Option<String>,
 }
+/// A call of [`QueryResourceManagementMembers`] being put together: set its optional parameters (see [`QueryResourceManagementMembersRequest`]), then `send()` it.
+pub struct QueryResourceManagementMembersBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryResourceManagementMembers, C>,
+}
+rt::op_builder!(QueryResourceManagementMembersBuilder, QueryResourceManagementMembers);
 /// The response of [`QueryResourceManagementMembers`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -54,6 +60,7 @@ pub struct QueryResourceManagementMembersResponseBodyMembers {
     pub member_type: Option<String>,
 }
 /// Wire schema of [`QueryResourceManagementMembersResponseBodyMembers`].
+#[doc(hidden)]
 pub static QUERY_RESOURCE_MANAGEMENT_MEMBERS_RESPONSE_BODY_MEMBERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryResourceManagementMembersResponseBodyMembers",
     fields: &[
@@ -62,6 +69,7 @@ pub static QUERY_RESOURCE_MANAGEMENT_MEMBERS_RESPONSE_BODY_MEMBERS_SCHEMA: rt::O
     ],
 };
 /// How [`QueryResourceManagementMembers`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_RESOURCE_MANAGEMENT_MEMBERS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryResourceManagementMembers",
     id: "contact_1_0.QueryResourceManagementMembers",
@@ -94,10 +102,24 @@ pub static QUERY_RESOURCE_MANAGEMENT_MEMBERS: rt::OperationDescriptor = rt::Oper
 impl<C: Clone> super::Operations<C> {
     /// Query resource management members.
     ///
-    /// See [`QueryResourceManagementMembersRequest`] for the parameters and [`QueryResourceManagementMembersError`] for what can go wrong: `client.contact_1_0().query_resource_management_members().send().await?`.
+    /// See [`QueryResourceManagementMembersRequest`] for the parameters and [`QueryResourceManagementMembersError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().query_resource_management_members("resource_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_resource_management_members(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryResourceManagementMembers, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        resource_id: impl Into<String>,
+    ) -> QueryResourceManagementMembersBuilder<C> {
+        QueryResourceManagementMembersBuilder::from_request(
+            self.client.clone(),
+            QueryResourceManagementMembersRequest::new().resource_id(resource_id),
+        )
     }
 }

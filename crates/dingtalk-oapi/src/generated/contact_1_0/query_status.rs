@@ -25,15 +25,21 @@ pub type QueryStatusError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryStatus)]
+#[setters(builder = QueryStatusBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryStatusRequest {
     /// A `string` value. Wire name `permissionCode`.
     pub permission_code: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`QueryStatus`] being put together: set its optional parameters (see [`QueryStatusRequest`]), then `send()` it.
+pub struct QueryStatusBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryStatus, C>,
+}
+rt::op_builder!(QueryStatusBuilder, QueryStatus);
 /// The response of [`QueryStatus`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +49,7 @@ pub struct QueryStatusResponse {
 }
 impl rt::ResponseEnvelope for QueryStatusResponse {}
 /// How [`QueryStatus`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_STATUS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryStatus",
     id: "contact_1_0.QueryStatus",
@@ -67,8 +74,21 @@ pub static QUERY_STATUS: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Query status.
     ///
-    /// See [`QueryStatusRequest`] for the parameters and [`QueryStatusError`] for what can go wrong: `client.contact_1_0().query_status().send().await?`.
-    pub fn query_status(&self) -> crate::generated::RequestBuilder<QueryStatus, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`QueryStatusRequest`] for the parameters and [`QueryStatusError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().query_status("user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_status(&self, user_id: impl Into<String>) -> QueryStatusBuilder<C> {
+        QueryStatusBuilder::from_request(
+            self.client.clone(),
+            QueryStatusRequest::new().user_id(user_id),
+        )
     }
 }

@@ -27,13 +27,19 @@ pub type QueryUserManagementResourcesError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryUserManagementResources)]
+#[setters(builder = QueryUserManagementResourcesBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryUserManagementResourcesRequest {
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`QueryUserManagementResources`] being put together: set its optional parameters (see [`QueryUserManagementResourcesRequest`]), then `send()` it.
+pub struct QueryUserManagementResourcesBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryUserManagementResources, C>,
+}
+rt::op_builder!(QueryUserManagementResourcesBuilder, QueryUserManagementResources);
 /// The response of [`QueryUserManagementResources`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -45,6 +51,7 @@ pub struct QueryUserManagementResourcesResponse {
 }
 impl rt::ResponseEnvelope for QueryUserManagementResourcesResponse {}
 /// How [`QueryUserManagementResources`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_USER_MANAGEMENT_RESOURCES: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryUserManagementResources",
     id: "contact_1_0.QueryUserManagementResources",
@@ -68,10 +75,24 @@ pub static QUERY_USER_MANAGEMENT_RESOURCES: rt::OperationDescriptor = rt::Operat
 impl<C: Clone> super::Operations<C> {
     /// Query user management resources.
     ///
-    /// See [`QueryUserManagementResourcesRequest`] for the parameters and [`QueryUserManagementResourcesError`] for what can go wrong: `client.contact_1_0().query_user_management_resources().send().await?`.
+    /// See [`QueryUserManagementResourcesRequest`] for the parameters and [`QueryUserManagementResourcesError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().query_user_management_resources("user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_user_management_resources(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryUserManagementResources, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id: impl Into<String>,
+    ) -> QueryUserManagementResourcesBuilder<C> {
+        QueryUserManagementResourcesBuilder::from_request(
+            self.client.clone(),
+            QueryUserManagementResourcesRequest::new().user_id(user_id),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type QueryVerifyResultError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryVerifyResult)]
+#[setters(builder = QueryVerifyResultBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryVerifyResultRequest {
     /// A `string` value. Wire name `verifyId`. Required.
+    #[setters(required)]
     pub verify_id: Option<String>,
 }
+/// A call of [`QueryVerifyResult`] being put together: set its optional parameters (see [`QueryVerifyResultRequest`]), then `send()` it.
+pub struct QueryVerifyResultBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryVerifyResult, C>,
+}
+rt::op_builder!(QueryVerifyResultBuilder, QueryVerifyResult);
 /// The response of [`QueryVerifyResult`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -56,6 +62,7 @@ pub struct QueryVerifyResultResponse {
 }
 impl rt::ResponseEnvelope for QueryVerifyResultResponse {}
 /// How [`QueryVerifyResult`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_VERIFY_RESULT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryVerifyResult",
     id: "contact_1_0.QueryVerifyResult",
@@ -86,10 +93,24 @@ pub static QUERY_VERIFY_RESULT: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Query verify result.
     ///
-    /// See [`QueryVerifyResultRequest`] for the parameters and [`QueryVerifyResultError`] for what can go wrong: `client.contact_1_0().query_verify_result().send().await?`.
+    /// See [`QueryVerifyResultRequest`] for the parameters and [`QueryVerifyResultError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().query_verify_result("verify_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_verify_result(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryVerifyResult, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        verify_id: impl Into<String>,
+    ) -> QueryVerifyResultBuilder<C> {
+        QueryVerifyResultBuilder::from_request(
+            self.client.clone(),
+            QueryVerifyResultRequest::new().verify_id(verify_id),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type RecallTeamInviteError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = RecallTeamInvite)]
+#[setters(builder = RecallTeamInviteBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecallTeamInviteRequest {
@@ -34,12 +34,18 @@ pub struct RecallTeamInviteRequest {
     /// A `string` value. Wire name `optUserId`.
     pub opt_user_id: Option<String>,
 }
+/// A call of [`RecallTeamInvite`] being put together: set its optional parameters (see [`RecallTeamInviteRequest`]), then `send()` it.
+pub struct RecallTeamInviteBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<RecallTeamInvite, C>,
+}
+rt::op_builder!(RecallTeamInviteBuilder, RecallTeamInvite);
 /// The response of [`RecallTeamInvite`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct RecallTeamInviteResponse {}
 impl rt::ResponseEnvelope for RecallTeamInviteResponse {}
 /// How [`RecallTeamInvite`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static RECALL_TEAM_INVITE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "RecallTeamInvite",
     id: "contact_1_0.RecallTeamInvite",
@@ -64,10 +70,21 @@ pub static RECALL_TEAM_INVITE: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Recall team invite.
     ///
-    /// See [`RecallTeamInviteRequest`] for the parameters and [`RecallTeamInviteError`] for what can go wrong: `client.contact_1_0().recall_team_invite().send().await?`.
-    pub fn recall_team_invite(
-        &self,
-    ) -> crate::generated::RequestBuilder<RecallTeamInvite, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`RecallTeamInviteRequest`] for the parameters and [`RecallTeamInviteError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().recall_team_invite().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn recall_team_invite(&self) -> RecallTeamInviteBuilder<C> {
+        RecallTeamInviteBuilder::from_request(
+            self.client.clone(),
+            RecallTeamInviteRequest::new(),
+        )
     }
 }

@@ -25,17 +25,25 @@ pub type SearchDepartmentError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SearchDepartment)]
+#[setters(builder = SearchDepartmentBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchDepartmentRequest {
     /// A `i64` value. Required.
+    #[setters(required)]
     pub offset: Option<i64>,
     /// A `string` value. Wire name `queryWord`. Required.
+    #[setters(required)]
     pub query_word: Option<String>,
     /// A `i64` value. Required.
+    #[setters(required)]
     pub size: Option<i64>,
 }
+/// A call of [`SearchDepartment`] being put together: set its optional parameters (see [`SearchDepartmentRequest`]), then `send()` it.
+pub struct SearchDepartmentBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SearchDepartment, C>,
+}
+rt::op_builder!(SearchDepartmentBuilder, SearchDepartment);
 /// The response of [`SearchDepartment`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -51,6 +59,7 @@ pub struct SearchDepartmentResponse {
 }
 impl rt::ResponseEnvelope for SearchDepartmentResponse {}
 /// How [`SearchDepartment`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SEARCH_DEPARTMENT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SearchDepartment",
     id: "contact_1_0.SearchDepartment",
@@ -80,10 +89,29 @@ pub static SEARCH_DEPARTMENT: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Search department.
     ///
-    /// See [`SearchDepartmentRequest`] for the parameters and [`SearchDepartmentError`] for what can go wrong: `client.contact_1_0().search_department().send().await?`.
+    /// See [`SearchDepartmentRequest`] for the parameters and [`SearchDepartmentError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().search_department(0, "query_word", 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn search_department(
         &self,
-    ) -> crate::generated::RequestBuilder<SearchDepartment, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        offset: i64,
+        query_word: impl Into<String>,
+        size: i64,
+    ) -> SearchDepartmentBuilder<C> {
+        SearchDepartmentBuilder::from_request(
+            self.client.clone(),
+            SearchDepartmentRequest::new()
+                .offset(offset)
+                .query_word(query_word)
+                .size(size),
+        )
     }
 }

@@ -25,19 +25,27 @@ pub type SearchUserError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SearchUser)]
+#[setters(builder = SearchUserBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchUserRequest {
     /// A `i64` value. Wire name `fullMatchField`.
     pub full_match_field: Option<i64>,
     /// A `i64` value. Required.
+    #[setters(required)]
     pub offset: Option<i64>,
     /// A `string` value. Wire name `queryWord`. Required.
+    #[setters(required)]
     pub query_word: Option<String>,
     /// A `i64` value. Required.
+    #[setters(required)]
     pub size: Option<i64>,
 }
+/// A call of [`SearchUser`] being put together: set its optional parameters (see [`SearchUserRequest`]), then `send()` it.
+pub struct SearchUserBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SearchUser, C>,
+}
+rt::op_builder!(SearchUserBuilder, SearchUser);
 /// The response of [`SearchUser`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -53,6 +61,7 @@ pub struct SearchUserResponse {
 }
 impl rt::ResponseEnvelope for SearchUserResponse {}
 /// How [`SearchUser`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SEARCH_USER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SearchUser",
     id: "contact_1_0.SearchUser",
@@ -83,8 +92,26 @@ pub static SEARCH_USER: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Search user.
     ///
-    /// See [`SearchUserRequest`] for the parameters and [`SearchUserError`] for what can go wrong: `client.contact_1_0().search_user().send().await?`.
-    pub fn search_user(&self) -> crate::generated::RequestBuilder<SearchUser, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`SearchUserRequest`] for the parameters and [`SearchUserError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().search_user(0, "query_word", 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn search_user(
+        &self,
+        offset: i64,
+        query_word: impl Into<String>,
+        size: i64,
+    ) -> SearchUserBuilder<C> {
+        SearchUserBuilder::from_request(
+            self.client.clone(),
+            SearchUserRequest::new().offset(offset).query_word(query_word).size(size),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type SeparateBranchOrgError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SeparateBranchOrg)]
+#[setters(builder = SeparateBranchOrgBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SeparateBranchOrgRequest {
     /// A `i64` value. Wire name `attachDeptId`. Required.
+    #[setters(required)]
     pub attach_dept_id: Option<i64>,
 }
+/// A call of [`SeparateBranchOrg`] being put together: set its optional parameters (see [`SeparateBranchOrgRequest`]), then `send()` it.
+pub struct SeparateBranchOrgBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SeparateBranchOrg, C>,
+}
+rt::op_builder!(SeparateBranchOrgBuilder, SeparateBranchOrg);
 /// The response of [`SeparateBranchOrg`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -41,6 +47,7 @@ pub struct SeparateBranchOrgResponse {
 }
 impl rt::ResponseEnvelope for SeparateBranchOrgResponse {}
 /// How [`SeparateBranchOrg`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SEPARATE_BRANCH_ORG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SeparateBranchOrg",
     id: "contact_1_0.SeparateBranchOrg",
@@ -62,10 +69,24 @@ pub static SEPARATE_BRANCH_ORG: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Separate branch org.
     ///
-    /// See [`SeparateBranchOrgRequest`] for the parameters and [`SeparateBranchOrgError`] for what can go wrong: `client.contact_1_0().separate_branch_org().send().await?`.
+    /// See [`SeparateBranchOrgRequest`] for the parameters and [`SeparateBranchOrgError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().separate_branch_org(0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn separate_branch_org(
         &self,
-    ) -> crate::generated::RequestBuilder<SeparateBranchOrg, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        attach_dept_id: i64,
+    ) -> SeparateBranchOrgBuilder<C> {
+        SeparateBranchOrgBuilder::from_request(
+            self.client.clone(),
+            SeparateBranchOrgRequest::new().attach_dept_id(attach_dept_id),
+        )
     }
 }

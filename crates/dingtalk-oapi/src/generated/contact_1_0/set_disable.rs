@@ -25,7 +25,7 @@ pub type SetDisableError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SetDisable)]
+#[setters(builder = SetDisableBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetDisableRequest {
@@ -34,8 +34,14 @@ pub struct SetDisableRequest {
     /// A `string` value.
     pub reason: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`SetDisable`] being put together: set its optional parameters (see [`SetDisableRequest`]), then `send()` it.
+pub struct SetDisableBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SetDisable, C>,
+}
+rt::op_builder!(SetDisableBuilder, SetDisable);
 /// The response of [`SetDisable`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +51,7 @@ pub struct SetDisableResponse {
 }
 impl rt::ResponseEnvelope for SetDisableResponse {}
 /// How [`SetDisable`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SET_DISABLE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SetDisable",
     id: "contact_1_0.SetDisable",
@@ -70,8 +77,21 @@ pub static SET_DISABLE: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Set disable.
     ///
-    /// See [`SetDisableRequest`] for the parameters and [`SetDisableError`] for what can go wrong: `client.contact_1_0().set_disable().send().await?`.
-    pub fn set_disable(&self) -> crate::generated::RequestBuilder<SetDisable, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`SetDisableRequest`] for the parameters and [`SetDisableError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().set_disable("user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_disable(&self, user_id: impl Into<String>) -> SetDisableBuilder<C> {
+        SetDisableBuilder::from_request(
+            self.client.clone(),
+            SetDisableRequest::new().user_id(user_id),
+        )
     }
 }

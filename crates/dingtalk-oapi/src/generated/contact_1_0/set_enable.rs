@@ -25,15 +25,21 @@ pub type SetEnableError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SetEnable)]
+#[setters(builder = SetEnableBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetEnableRequest {
     /// A `string` value. Wire name `permissionCode`.
     pub permission_code: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`SetEnable`] being put together: set its optional parameters (see [`SetEnableRequest`]), then `send()` it.
+pub struct SetEnableBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SetEnable, C>,
+}
+rt::op_builder!(SetEnableBuilder, SetEnable);
 /// The response of [`SetEnable`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +49,7 @@ pub struct SetEnableResponse {
 }
 impl rt::ResponseEnvelope for SetEnableResponse {}
 /// How [`SetEnable`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SET_ENABLE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SetEnable",
     id: "contact_1_0.SetEnable",
@@ -67,8 +74,21 @@ pub static SET_ENABLE: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Set enable.
     ///
-    /// See [`SetEnableRequest`] for the parameters and [`SetEnableError`] for what can go wrong: `client.contact_1_0().set_enable().send().await?`.
-    pub fn set_enable(&self) -> crate::generated::RequestBuilder<SetEnable, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`SetEnableRequest`] for the parameters and [`SetEnableError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().set_enable("user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_enable(&self, user_id: impl Into<String>) -> SetEnableBuilder<C> {
+        SetEnableBuilder::from_request(
+            self.client.clone(),
+            SetEnableRequest::new().user_id(user_id),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type SignOutError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SignOut)]
+#[setters(builder = SignOutBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SignOutRequest {
@@ -36,8 +36,14 @@ pub struct SignOutRequest {
     /// A `json` value. Wire name `reasonI18nForEmployee`.
     pub reason_i18n_for_employee: Option<rt::JsonValue>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`SignOut`] being put together: set its optional parameters (see [`SignOutRequest`]), then `send()` it.
+pub struct SignOutBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SignOut, C>,
+}
+rt::op_builder!(SignOutBuilder, SignOut);
 /// The response of [`SignOut`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -47,6 +53,7 @@ pub struct SignOutResponse {
 }
 impl rt::ResponseEnvelope for SignOutResponse {}
 /// How [`SignOut`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SIGN_OUT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SignOut",
     id: "contact_1_0.SignOut",
@@ -73,8 +80,21 @@ pub static SIGN_OUT: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Sign out.
     ///
-    /// See [`SignOutRequest`] for the parameters and [`SignOutError`] for what can go wrong: `client.contact_1_0().sign_out().send().await?`.
-    pub fn sign_out(&self) -> crate::generated::RequestBuilder<SignOut, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`SignOutRequest`] for the parameters and [`SignOutError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().sign_out("user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn sign_out(&self, user_id: impl Into<String>) -> SignOutBuilder<C> {
+        SignOutBuilder::from_request(
+            self.client.clone(),
+            SignOutRequest::new().user_id(user_id),
+        )
     }
 }

@@ -25,15 +25,21 @@ pub type SortUserError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SortUser)]
+#[setters(builder = SortUserBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SortUserRequest {
     /// A `i64` value. Wire name `sortType`.
     pub sort_type: Option<i64>,
     /// A `list<string>` value. Wire name `userIdList`. Required.
+    #[setters(required)]
     pub user_id_list: Option<Vec<String>>,
 }
+/// A call of [`SortUser`] being put together: set its optional parameters (see [`SortUserRequest`]), then `send()` it.
+pub struct SortUserBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SortUser, C>,
+}
+rt::op_builder!(SortUserBuilder, SortUser);
 /// The response of [`SortUser`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -45,6 +51,7 @@ pub struct SortUserResponse {
 }
 impl rt::ResponseEnvelope for SortUserResponse {}
 /// How [`SortUser`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SORT_USER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SortUser",
     id: "contact_1_0.SortUser",
@@ -73,8 +80,21 @@ pub static SORT_USER: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Sort user.
     ///
-    /// See [`SortUserRequest`] for the parameters and [`SortUserError`] for what can go wrong: `client.contact_1_0().sort_user().send().await?`.
-    pub fn sort_user(&self) -> crate::generated::RequestBuilder<SortUser, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`SortUserRequest`] for the parameters and [`SortUserError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().sort_user(Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn sort_user(&self, user_id_list: impl Into<Vec<String>>) -> SortUserBuilder<C> {
+        SortUserBuilder::from_request(
+            self.client.clone(),
+            SortUserRequest::new().user_id_list(user_id_list),
+        )
     }
 }

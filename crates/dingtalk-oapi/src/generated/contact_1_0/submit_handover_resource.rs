@@ -25,15 +25,22 @@ pub type SubmitHandoverResourceError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SubmitHandoverResource)]
+#[setters(builder = SubmitHandoverResourceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SubmitHandoverResourceRequest {
     /// A `list<SubmitHandoverResourceRequestTasks>` value. Required.
+    #[setters(required)]
     pub tasks: Option<Vec<SubmitHandoverResourceRequestTasks>>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`SubmitHandoverResource`] being put together: set its optional parameters (see [`SubmitHandoverResourceRequest`]), then `send()` it.
+pub struct SubmitHandoverResourceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SubmitHandoverResource, C>,
+}
+rt::op_builder!(SubmitHandoverResourceBuilder, SubmitHandoverResource);
 /// The response of [`SubmitHandoverResource`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -55,6 +62,7 @@ pub struct SubmitHandoverResourceRequestTasks {
     pub resource_type_id: Option<i64>,
 }
 /// Wire schema of [`SubmitHandoverResourceRequestTasks`].
+#[doc(hidden)]
 pub static SUBMIT_HANDOVER_RESOURCE_REQUEST_TASKS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SubmitHandoverResourceRequestTasks",
     fields: &[
@@ -64,6 +72,7 @@ pub static SUBMIT_HANDOVER_RESOURCE_REQUEST_TASKS_SCHEMA: rt::ObjectSchema = rt:
     ],
 };
 /// How [`SubmitHandoverResource`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SUBMIT_HANDOVER_RESOURCE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SubmitHandoverResource",
     id: "contact_1_0.SubmitHandoverResource",
@@ -96,10 +105,25 @@ pub static SUBMIT_HANDOVER_RESOURCE: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Submit handover resource.
     ///
-    /// See [`SubmitHandoverResourceRequest`] for the parameters and [`SubmitHandoverResourceError`] for what can go wrong: `client.contact_1_0().submit_handover_resource().send().await?`.
+    /// See [`SubmitHandoverResourceRequest`] for the parameters and [`SubmitHandoverResourceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().submit_handover_resource(Vec::<SubmitHandoverResourceRequestTasks>::new(), "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn submit_handover_resource(
         &self,
-    ) -> crate::generated::RequestBuilder<SubmitHandoverResource, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        tasks: impl Into<Vec<SubmitHandoverResourceRequestTasks>>,
+        user_id: impl Into<String>,
+    ) -> SubmitHandoverResourceBuilder<C> {
+        SubmitHandoverResourceBuilder::from_request(
+            self.client.clone(),
+            SubmitHandoverResourceRequest::new().tasks(tasks).user_id(user_id),
+        )
     }
 }

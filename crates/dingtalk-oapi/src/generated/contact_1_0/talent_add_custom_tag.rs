@@ -25,7 +25,7 @@ pub type TalentAddCustomTagError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = TalentAddCustomTag)]
+#[setters(builder = TalentAddCustomTagBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentAddCustomTagRequest {
@@ -34,10 +34,17 @@ pub struct TalentAddCustomTagRequest {
     /// A `string` value. Wire name `tagCode`.
     pub tag_code: Option<String>,
     /// A `string` value. Wire name `tagName`. Required.
+    #[setters(required)]
     pub tag_name: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`TalentAddCustomTag`] being put together: set its optional parameters (see [`TalentAddCustomTagRequest`]), then `send()` it.
+pub struct TalentAddCustomTagBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<TalentAddCustomTag, C>,
+}
+rt::op_builder!(TalentAddCustomTagBuilder, TalentAddCustomTag);
 /// The response of [`TalentAddCustomTag`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -57,6 +64,7 @@ pub struct TalentAddCustomTagResponseBodyResult {
     pub tag_name: Option<String>,
 }
 /// Wire schema of [`TalentAddCustomTagResponseBodyResult`].
+#[doc(hidden)]
 pub static TALENT_ADD_CUSTOM_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "TalentAddCustomTagResponseBodyResult",
     fields: &[
@@ -65,6 +73,7 @@ pub static TALENT_ADD_CUSTOM_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema =
     ],
 };
 /// How [`TalentAddCustomTag`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static TALENT_ADD_CUSTOM_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentAddCustomTag",
     id: "contact_1_0.TalentAddCustomTag",
@@ -96,10 +105,25 @@ pub static TALENT_ADD_CUSTOM_TAG: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Talent add custom tag.
     ///
-    /// See [`TalentAddCustomTagRequest`] for the parameters and [`TalentAddCustomTagError`] for what can go wrong: `client.contact_1_0().talent_add_custom_tag().send().await?`.
+    /// See [`TalentAddCustomTagRequest`] for the parameters and [`TalentAddCustomTagError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().talent_add_custom_tag("tag_name", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn talent_add_custom_tag(
         &self,
-    ) -> crate::generated::RequestBuilder<TalentAddCustomTag, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        tag_name: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> TalentAddCustomTagBuilder<C> {
+        TalentAddCustomTagBuilder::from_request(
+            self.client.clone(),
+            TalentAddCustomTagRequest::new().tag_name(tag_name).user_id(user_id),
+        )
     }
 }

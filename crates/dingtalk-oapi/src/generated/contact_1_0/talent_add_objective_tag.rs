@@ -25,7 +25,7 @@ pub type TalentAddObjectiveTagError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = TalentAddObjectiveTag)]
+#[setters(builder = TalentAddObjectiveTagBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentAddObjectiveTagRequest {
@@ -34,10 +34,17 @@ pub struct TalentAddObjectiveTagRequest {
     /// A `string` value. Wire name `tagCode`.
     pub tag_code: Option<String>,
     /// A `string` value. Wire name `tagName`. Required.
+    #[setters(required)]
     pub tag_name: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`TalentAddObjectiveTag`] being put together: set its optional parameters (see [`TalentAddObjectiveTagRequest`]), then `send()` it.
+pub struct TalentAddObjectiveTagBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<TalentAddObjectiveTag, C>,
+}
+rt::op_builder!(TalentAddObjectiveTagBuilder, TalentAddObjectiveTag);
 /// The response of [`TalentAddObjectiveTag`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -57,6 +64,7 @@ pub struct TalentAddObjectiveTagResponseBodyResult {
     pub tag_name: Option<String>,
 }
 /// Wire schema of [`TalentAddObjectiveTagResponseBodyResult`].
+#[doc(hidden)]
 pub static TALENT_ADD_OBJECTIVE_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "TalentAddObjectiveTagResponseBodyResult",
     fields: &[
@@ -65,6 +73,7 @@ pub static TALENT_ADD_OBJECTIVE_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchem
     ],
 };
 /// How [`TalentAddObjectiveTag`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static TALENT_ADD_OBJECTIVE_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentAddObjectiveTag",
     id: "contact_1_0.TalentAddObjectiveTag",
@@ -96,10 +105,25 @@ pub static TALENT_ADD_OBJECTIVE_TAG: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Talent add objective tag.
     ///
-    /// See [`TalentAddObjectiveTagRequest`] for the parameters and [`TalentAddObjectiveTagError`] for what can go wrong: `client.contact_1_0().talent_add_objective_tag().send().await?`.
+    /// See [`TalentAddObjectiveTagRequest`] for the parameters and [`TalentAddObjectiveTagError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().talent_add_objective_tag("tag_name", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn talent_add_objective_tag(
         &self,
-    ) -> crate::generated::RequestBuilder<TalentAddObjectiveTag, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        tag_name: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> TalentAddObjectiveTagBuilder<C> {
+        TalentAddObjectiveTagBuilder::from_request(
+            self.client.clone(),
+            TalentAddObjectiveTagRequest::new().tag_name(tag_name).user_id(user_id),
+        )
     }
 }

@@ -25,13 +25,14 @@ pub type TalentAddPersonalityTagError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = TalentAddPersonalityTag)]
+#[setters(builder = TalentAddPersonalityTagBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentAddPersonalityTagRequest {
     /// A `string` value. Wire name `categoryCode`.
     pub category_code: Option<String>,
     /// A `string` value. Wire name `categoryName`. Required.
+    #[setters(required)]
     pub category_name: Option<String>,
     /// A `i64` value. Wire name `categorySortOrder`.
     pub category_sort_order: Option<i64>,
@@ -40,8 +41,14 @@ pub struct TalentAddPersonalityTagRequest {
     /// A `string` value. Wire name `tagCode`.
     pub tag_code: Option<String>,
     /// A `string` value. Wire name `tagName`. Required.
+    #[setters(required)]
     pub tag_name: Option<String>,
 }
+/// A call of [`TalentAddPersonalityTag`] being put together: set its optional parameters (see [`TalentAddPersonalityTagRequest`]), then `send()` it.
+pub struct TalentAddPersonalityTagBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<TalentAddPersonalityTag, C>,
+}
+rt::op_builder!(TalentAddPersonalityTagBuilder, TalentAddPersonalityTag);
 /// The response of [`TalentAddPersonalityTag`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -65,6 +72,7 @@ pub struct TalentAddPersonalityTagResponseBodyResult {
     pub tag_name: Option<String>,
 }
 /// Wire schema of [`TalentAddPersonalityTagResponseBodyResult`].
+#[doc(hidden)]
 pub static TALENT_ADD_PERSONALITY_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "TalentAddPersonalityTagResponseBodyResult",
     fields: &[
@@ -75,6 +83,7 @@ pub static TALENT_ADD_PERSONALITY_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSch
     ],
 };
 /// How [`TalentAddPersonalityTag`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static TALENT_ADD_PERSONALITY_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentAddPersonalityTag",
     id: "contact_1_0.TalentAddPersonalityTag",
@@ -110,10 +119,27 @@ pub static TALENT_ADD_PERSONALITY_TAG: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Talent add personality tag.
     ///
-    /// See [`TalentAddPersonalityTagRequest`] for the parameters and [`TalentAddPersonalityTagError`] for what can go wrong: `client.contact_1_0().talent_add_personality_tag().send().await?`.
+    /// See [`TalentAddPersonalityTagRequest`] for the parameters and [`TalentAddPersonalityTagError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().talent_add_personality_tag("category_name", "tag_name").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn talent_add_personality_tag(
         &self,
-    ) -> crate::generated::RequestBuilder<TalentAddPersonalityTag, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        category_name: impl Into<String>,
+        tag_name: impl Into<String>,
+    ) -> TalentAddPersonalityTagBuilder<C> {
+        TalentAddPersonalityTagBuilder::from_request(
+            self.client.clone(),
+            TalentAddPersonalityTagRequest::new()
+                .category_name(category_name)
+                .tag_name(tag_name),
+        )
     }
 }

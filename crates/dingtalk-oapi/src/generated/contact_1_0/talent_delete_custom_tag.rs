@@ -25,15 +25,22 @@ pub type TalentDeleteCustomTagError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = TalentDeleteCustomTag)]
+#[setters(builder = TalentDeleteCustomTagBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentDeleteCustomTagRequest {
     /// A `string` value. Wire name `tagCode`. Required.
+    #[setters(required)]
     pub tag_code: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`TalentDeleteCustomTag`] being put together: set its optional parameters (see [`TalentDeleteCustomTagRequest`]), then `send()` it.
+pub struct TalentDeleteCustomTagBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<TalentDeleteCustomTag, C>,
+}
+rt::op_builder!(TalentDeleteCustomTagBuilder, TalentDeleteCustomTag);
 /// The response of [`TalentDeleteCustomTag`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -50,11 +57,13 @@ pub struct TalentDeleteCustomTagResponseBodyResult {
     pub success: Option<bool>,
 }
 /// Wire schema of [`TalentDeleteCustomTagResponseBodyResult`].
+#[doc(hidden)]
 pub static TALENT_DELETE_CUSTOM_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "TalentDeleteCustomTagResponseBodyResult",
     fields: &[rt::FieldSchema::new("success", rt::ParamType::Bool)],
 };
 /// How [`TalentDeleteCustomTag`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static TALENT_DELETE_CUSTOM_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentDeleteCustomTag",
     id: "contact_1_0.TalentDeleteCustomTag",
@@ -84,10 +93,25 @@ pub static TALENT_DELETE_CUSTOM_TAG: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Talent delete custom tag.
     ///
-    /// See [`TalentDeleteCustomTagRequest`] for the parameters and [`TalentDeleteCustomTagError`] for what can go wrong: `client.contact_1_0().talent_delete_custom_tag().send().await?`.
+    /// See [`TalentDeleteCustomTagRequest`] for the parameters and [`TalentDeleteCustomTagError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().talent_delete_custom_tag("tag_code", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn talent_delete_custom_tag(
         &self,
-    ) -> crate::generated::RequestBuilder<TalentDeleteCustomTag, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        tag_code: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> TalentDeleteCustomTagBuilder<C> {
+        TalentDeleteCustomTagBuilder::from_request(
+            self.client.clone(),
+            TalentDeleteCustomTagRequest::new().tag_code(tag_code).user_id(user_id),
+        )
     }
 }

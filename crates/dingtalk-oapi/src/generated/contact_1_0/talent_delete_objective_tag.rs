@@ -25,15 +25,22 @@ pub type TalentDeleteObjectiveTagError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = TalentDeleteObjectiveTag)]
+#[setters(builder = TalentDeleteObjectiveTagBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentDeleteObjectiveTagRequest {
     /// A `string` value. Wire name `tagCode`. Required.
+    #[setters(required)]
     pub tag_code: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`TalentDeleteObjectiveTag`] being put together: set its optional parameters (see [`TalentDeleteObjectiveTagRequest`]), then `send()` it.
+pub struct TalentDeleteObjectiveTagBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<TalentDeleteObjectiveTag, C>,
+}
+rt::op_builder!(TalentDeleteObjectiveTagBuilder, TalentDeleteObjectiveTag);
 /// The response of [`TalentDeleteObjectiveTag`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -50,11 +57,13 @@ pub struct TalentDeleteObjectiveTagResponseBodyResult {
     pub success: Option<bool>,
 }
 /// Wire schema of [`TalentDeleteObjectiveTagResponseBodyResult`].
+#[doc(hidden)]
 pub static TALENT_DELETE_OBJECTIVE_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "TalentDeleteObjectiveTagResponseBodyResult",
     fields: &[rt::FieldSchema::new("success", rt::ParamType::Bool)],
 };
 /// How [`TalentDeleteObjectiveTag`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static TALENT_DELETE_OBJECTIVE_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentDeleteObjectiveTag",
     id: "contact_1_0.TalentDeleteObjectiveTag",
@@ -86,10 +95,25 @@ pub static TALENT_DELETE_OBJECTIVE_TAG: rt::OperationDescriptor = rt::OperationD
 impl<C: Clone> super::Operations<C> {
     /// Talent delete objective tag.
     ///
-    /// See [`TalentDeleteObjectiveTagRequest`] for the parameters and [`TalentDeleteObjectiveTagError`] for what can go wrong: `client.contact_1_0().talent_delete_objective_tag().send().await?`.
+    /// See [`TalentDeleteObjectiveTagRequest`] for the parameters and [`TalentDeleteObjectiveTagError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().talent_delete_objective_tag("tag_code", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn talent_delete_objective_tag(
         &self,
-    ) -> crate::generated::RequestBuilder<TalentDeleteObjectiveTag, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        tag_code: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> TalentDeleteObjectiveTagBuilder<C> {
+        TalentDeleteObjectiveTagBuilder::from_request(
+            self.client.clone(),
+            TalentDeleteObjectiveTagRequest::new().tag_code(tag_code).user_id(user_id),
+        )
     }
 }

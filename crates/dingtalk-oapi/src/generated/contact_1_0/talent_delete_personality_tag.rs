@@ -25,13 +25,19 @@ pub type TalentDeletePersonalityTagError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = TalentDeletePersonalityTag)]
+#[setters(builder = TalentDeletePersonalityTagBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentDeletePersonalityTagRequest {
     /// A `string` value. Wire name `tagCode`. Required.
+    #[setters(required)]
     pub tag_code: Option<String>,
 }
+/// A call of [`TalentDeletePersonalityTag`] being put together: set its optional parameters (see [`TalentDeletePersonalityTagRequest`]), then `send()` it.
+pub struct TalentDeletePersonalityTagBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<TalentDeletePersonalityTag, C>,
+}
+rt::op_builder!(TalentDeletePersonalityTagBuilder, TalentDeletePersonalityTag);
 /// The response of [`TalentDeletePersonalityTag`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -48,11 +54,13 @@ pub struct TalentDeletePersonalityTagResponseBodyResult {
     pub success: Option<bool>,
 }
 /// Wire schema of [`TalentDeletePersonalityTagResponseBodyResult`].
+#[doc(hidden)]
 pub static TALENT_DELETE_PERSONALITY_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "TalentDeletePersonalityTagResponseBodyResult",
     fields: &[rt::FieldSchema::new("success", rt::ParamType::Bool)],
 };
 /// How [`TalentDeletePersonalityTag`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static TALENT_DELETE_PERSONALITY_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentDeletePersonalityTag",
     id: "contact_1_0.TalentDeletePersonalityTag",
@@ -81,10 +89,24 @@ pub static TALENT_DELETE_PERSONALITY_TAG: rt::OperationDescriptor = rt::Operatio
 impl<C: Clone> super::Operations<C> {
     /// Talent delete personality tag.
     ///
-    /// See [`TalentDeletePersonalityTagRequest`] for the parameters and [`TalentDeletePersonalityTagError`] for what can go wrong: `client.contact_1_0().talent_delete_personality_tag().send().await?`.
+    /// See [`TalentDeletePersonalityTagRequest`] for the parameters and [`TalentDeletePersonalityTagError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().talent_delete_personality_tag("tag_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn talent_delete_personality_tag(
         &self,
-    ) -> crate::generated::RequestBuilder<TalentDeletePersonalityTag, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        tag_code: impl Into<String>,
+    ) -> TalentDeletePersonalityTagBuilder<C> {
+        TalentDeletePersonalityTagBuilder::from_request(
+            self.client.clone(),
+            TalentDeletePersonalityTagRequest::new().tag_code(tag_code),
+        )
     }
 }

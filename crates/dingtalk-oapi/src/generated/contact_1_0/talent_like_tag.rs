@@ -25,19 +25,28 @@ pub type TalentLikeTagError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = TalentLikeTag)]
+#[setters(builder = TalentLikeTagBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentLikeTagRequest {
     /// A `string` value. Wire name `actionType`. Required.
+    #[setters(required)]
     pub action_type: Option<String>,
     /// A `string` value. Wire name `operatorUserId`. Required.
+    #[setters(required)]
     pub operator_user_id: Option<String>,
     /// A `string` value. Wire name `tagCode`. Required.
+    #[setters(required)]
     pub tag_code: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`TalentLikeTag`] being put together: set its optional parameters (see [`TalentLikeTagRequest`]), then `send()` it.
+pub struct TalentLikeTagBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<TalentLikeTag, C>,
+}
+rt::op_builder!(TalentLikeTagBuilder, TalentLikeTag);
 /// The response of [`TalentLikeTag`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -54,11 +63,13 @@ pub struct TalentLikeTagResponseBodyResult {
     pub success: Option<bool>,
 }
 /// Wire schema of [`TalentLikeTagResponseBodyResult`].
+#[doc(hidden)]
 pub static TALENT_LIKE_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "TalentLikeTagResponseBodyResult",
     fields: &[rt::FieldSchema::new("success", rt::ParamType::Bool)],
 };
 /// How [`TalentLikeTag`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static TALENT_LIKE_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentLikeTag",
     id: "contact_1_0.TalentLikeTag",
@@ -90,8 +101,31 @@ pub static TALENT_LIKE_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Talent like tag.
     ///
-    /// See [`TalentLikeTagRequest`] for the parameters and [`TalentLikeTagError`] for what can go wrong: `client.contact_1_0().talent_like_tag().send().await?`.
-    pub fn talent_like_tag(&self) -> crate::generated::RequestBuilder<TalentLikeTag, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`TalentLikeTagRequest`] for the parameters and [`TalentLikeTagError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().talent_like_tag("action_type", "operator_user_id", "tag_code", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn talent_like_tag(
+        &self,
+        action_type: impl Into<String>,
+        operator_user_id: impl Into<String>,
+        tag_code: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> TalentLikeTagBuilder<C> {
+        TalentLikeTagBuilder::from_request(
+            self.client.clone(),
+            TalentLikeTagRequest::new()
+                .action_type(action_type)
+                .operator_user_id(operator_user_id)
+                .tag_code(tag_code)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type TalentQueryCustomTagError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = TalentQueryCustomTag)]
+#[setters(builder = TalentQueryCustomTagBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryCustomTagRequest {
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`TalentQueryCustomTag`] being put together: set its optional parameters (see [`TalentQueryCustomTagRequest`]), then `send()` it.
+pub struct TalentQueryCustomTagBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<TalentQueryCustomTag, C>,
+}
+rt::op_builder!(TalentQueryCustomTagBuilder, TalentQueryCustomTag);
 /// The response of [`TalentQueryCustomTag`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -49,6 +55,7 @@ pub struct TalentQueryCustomTagResponseBodyResult {
     pub tags: Vec<TalentQueryCustomTagResponseBodyResultTags>,
 }
 /// Wire schema of [`TalentQueryCustomTagResponseBodyResult`].
+#[doc(hidden)]
 pub static TALENT_QUERY_CUSTOM_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "TalentQueryCustomTagResponseBodyResult",
     fields: &[
@@ -75,6 +82,7 @@ pub struct TalentQueryCustomTagResponseBodyResultTags {
     pub tag_name: Option<String>,
 }
 /// Wire schema of [`TalentQueryCustomTagResponseBodyResultTags`].
+#[doc(hidden)]
 pub static TALENT_QUERY_CUSTOM_TAG_RESPONSE_BODY_RESULT_TAGS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "TalentQueryCustomTagResponseBodyResultTags",
     fields: &[
@@ -84,6 +92,7 @@ pub static TALENT_QUERY_CUSTOM_TAG_RESPONSE_BODY_RESULT_TAGS_SCHEMA: rt::ObjectS
     ],
 };
 /// How [`TalentQueryCustomTag`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static TALENT_QUERY_CUSTOM_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentQueryCustomTag",
     id: "contact_1_0.TalentQueryCustomTag",
@@ -110,10 +119,24 @@ pub static TALENT_QUERY_CUSTOM_TAG: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Talent query custom tag.
     ///
-    /// See [`TalentQueryCustomTagRequest`] for the parameters and [`TalentQueryCustomTagError`] for what can go wrong: `client.contact_1_0().talent_query_custom_tag().send().await?`.
+    /// See [`TalentQueryCustomTagRequest`] for the parameters and [`TalentQueryCustomTagError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().talent_query_custom_tag("user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn talent_query_custom_tag(
         &self,
-    ) -> crate::generated::RequestBuilder<TalentQueryCustomTag, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id: impl Into<String>,
+    ) -> TalentQueryCustomTagBuilder<C> {
+        TalentQueryCustomTagBuilder::from_request(
+            self.client.clone(),
+            TalentQueryCustomTagRequest::new().user_id(user_id),
+        )
     }
 }

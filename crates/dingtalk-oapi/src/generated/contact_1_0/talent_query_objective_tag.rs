@@ -25,13 +25,19 @@ pub type TalentQueryObjectiveTagError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = TalentQueryObjectiveTag)]
+#[setters(builder = TalentQueryObjectiveTagBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryObjectiveTagRequest {
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`TalentQueryObjectiveTag`] being put together: set its optional parameters (see [`TalentQueryObjectiveTagRequest`]), then `send()` it.
+pub struct TalentQueryObjectiveTagBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<TalentQueryObjectiveTag, C>,
+}
+rt::op_builder!(TalentQueryObjectiveTagBuilder, TalentQueryObjectiveTag);
 /// The response of [`TalentQueryObjectiveTag`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -49,6 +55,7 @@ pub struct TalentQueryObjectiveTagResponseBodyResult {
     pub tags: Vec<TalentQueryObjectiveTagResponseBodyResultTags>,
 }
 /// Wire schema of [`TalentQueryObjectiveTagResponseBodyResult`].
+#[doc(hidden)]
 pub static TALENT_QUERY_OBJECTIVE_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "TalentQueryObjectiveTagResponseBodyResult",
     fields: &[
@@ -75,6 +82,7 @@ pub struct TalentQueryObjectiveTagResponseBodyResultTags {
     pub tag_name: Option<String>,
 }
 /// Wire schema of [`TalentQueryObjectiveTagResponseBodyResultTags`].
+#[doc(hidden)]
 pub static TALENT_QUERY_OBJECTIVE_TAG_RESPONSE_BODY_RESULT_TAGS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "TalentQueryObjectiveTagResponseBodyResultTags",
     fields: &[
@@ -84,6 +92,7 @@ pub static TALENT_QUERY_OBJECTIVE_TAG_RESPONSE_BODY_RESULT_TAGS_SCHEMA: rt::Obje
     ],
 };
 /// How [`TalentQueryObjectiveTag`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static TALENT_QUERY_OBJECTIVE_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentQueryObjectiveTag",
     id: "contact_1_0.TalentQueryObjectiveTag",
@@ -112,10 +121,24 @@ pub static TALENT_QUERY_OBJECTIVE_TAG: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Talent query objective tag.
     ///
-    /// See [`TalentQueryObjectiveTagRequest`] for the parameters and [`TalentQueryObjectiveTagError`] for what can go wrong: `client.contact_1_0().talent_query_objective_tag().send().await?`.
+    /// See [`TalentQueryObjectiveTagRequest`] for the parameters and [`TalentQueryObjectiveTagError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().talent_query_objective_tag("user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn talent_query_objective_tag(
         &self,
-    ) -> crate::generated::RequestBuilder<TalentQueryObjectiveTag, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id: impl Into<String>,
+    ) -> TalentQueryObjectiveTagBuilder<C> {
+        TalentQueryObjectiveTagBuilder::from_request(
+            self.client.clone(),
+            TalentQueryObjectiveTagRequest::new().user_id(user_id),
+        )
     }
 }

@@ -25,9 +25,14 @@ pub type TalentQueryPersonalityTagError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = TalentQueryPersonalityTag)]
+#[setters(builder = TalentQueryPersonalityTagBuilder)]
 #[non_exhaustive]
 pub struct TalentQueryPersonalityTagRequest {}
+/// A call of [`TalentQueryPersonalityTag`] being put together: set its optional parameters (see [`TalentQueryPersonalityTagRequest`]), then `send()` it.
+pub struct TalentQueryPersonalityTagBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<TalentQueryPersonalityTag, C>,
+}
+rt::op_builder!(TalentQueryPersonalityTagBuilder, TalentQueryPersonalityTag);
 /// The response of [`TalentQueryPersonalityTag`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +50,7 @@ pub struct TalentQueryPersonalityTagResponseBodyResult {
     pub tags: Vec<TalentQueryPersonalityTagResponseBodyResultTags>,
 }
 /// Wire schema of [`TalentQueryPersonalityTagResponseBodyResult`].
+#[doc(hidden)]
 pub static TALENT_QUERY_PERSONALITY_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "TalentQueryPersonalityTagResponseBodyResult",
     fields: &[
@@ -77,6 +83,7 @@ pub struct TalentQueryPersonalityTagResponseBodyResultTags {
     pub tag_name: Option<String>,
 }
 /// Wire schema of [`TalentQueryPersonalityTagResponseBodyResultTags`].
+#[doc(hidden)]
 pub static TALENT_QUERY_PERSONALITY_TAG_RESPONSE_BODY_RESULT_TAGS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "TalentQueryPersonalityTagResponseBodyResultTags",
     fields: &[
@@ -89,6 +96,7 @@ pub static TALENT_QUERY_PERSONALITY_TAG_RESPONSE_BODY_RESULT_TAGS_SCHEMA: rt::Ob
     ],
 };
 /// How [`TalentQueryPersonalityTag`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static TALENT_QUERY_PERSONALITY_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentQueryPersonalityTag",
     id: "contact_1_0.TalentQueryPersonalityTag",
@@ -117,10 +125,21 @@ pub static TALENT_QUERY_PERSONALITY_TAG: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Talent query personality tag.
     ///
-    /// See [`TalentQueryPersonalityTagRequest`] for the parameters and [`TalentQueryPersonalityTagError`] for what can go wrong: `client.contact_1_0().talent_query_personality_tag().send().await?`.
-    pub fn talent_query_personality_tag(
-        &self,
-    ) -> crate::generated::RequestBuilder<TalentQueryPersonalityTag, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`TalentQueryPersonalityTagRequest`] for the parameters and [`TalentQueryPersonalityTagError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().talent_query_personality_tag().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn talent_query_personality_tag(&self) -> TalentQueryPersonalityTagBuilder<C> {
+        TalentQueryPersonalityTagBuilder::from_request(
+            self.client.clone(),
+            TalentQueryPersonalityTagRequest::new(),
+        )
     }
 }

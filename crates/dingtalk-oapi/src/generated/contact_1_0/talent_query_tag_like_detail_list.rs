@@ -27,7 +27,7 @@ pub type TalentQueryTagLikeDetailListError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = TalentQueryTagLikeDetailList)]
+#[setters(builder = TalentQueryTagLikeDetailListBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeDetailListRequest {
@@ -36,10 +36,17 @@ pub struct TalentQueryTagLikeDetailListRequest {
     /// A `i64` value.
     pub size: Option<i64>,
     /// A `string` value. Wire name `tagCode`. Required.
+    #[setters(required)]
     pub tag_code: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`TalentQueryTagLikeDetailList`] being put together: set its optional parameters (see [`TalentQueryTagLikeDetailListRequest`]), then `send()` it.
+pub struct TalentQueryTagLikeDetailListBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<TalentQueryTagLikeDetailList, C>,
+}
+rt::op_builder!(TalentQueryTagLikeDetailListBuilder, TalentQueryTagLikeDetailList);
 /// The response of [`TalentQueryTagLikeDetailList`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -62,6 +69,7 @@ pub struct TalentQueryTagLikeDetailListResponseBodyResult {
     pub next_cursor: Option<i64>,
 }
 /// Wire schema of [`TalentQueryTagLikeDetailListResponseBodyResult`].
+#[doc(hidden)]
 pub static TALENT_QUERY_TAG_LIKE_DETAIL_LIST_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "TalentQueryTagLikeDetailListResponseBodyResult",
     fields: &[
@@ -88,6 +96,7 @@ pub struct TalentQueryTagLikeDetailListResponseBodyResultLikeDetails {
     pub operator_user_id: Option<String>,
 }
 /// Wire schema of [`TalentQueryTagLikeDetailListResponseBodyResultLikeDetails`].
+#[doc(hidden)]
 pub static TALENT_QUERY_TAG_LIKE_DETAIL_LIST_RESPONSE_BODY_RESULT_LIKE_DETAILS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "TalentQueryTagLikeDetailListResponseBodyResultLikeDetails",
     fields: &[
@@ -96,6 +105,7 @@ pub static TALENT_QUERY_TAG_LIKE_DETAIL_LIST_RESPONSE_BODY_RESULT_LIKE_DETAILS_S
     ],
 };
 /// How [`TalentQueryTagLikeDetailList`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static TALENT_QUERY_TAG_LIKE_DETAIL_LIST: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentQueryTagLikeDetailList",
     id: "contact_1_0.TalentQueryTagLikeDetailList",
@@ -129,10 +139,27 @@ pub static TALENT_QUERY_TAG_LIKE_DETAIL_LIST: rt::OperationDescriptor = rt::Oper
 impl<C: Clone> super::Operations<C> {
     /// Talent query tag like detail list.
     ///
-    /// See [`TalentQueryTagLikeDetailListRequest`] for the parameters and [`TalentQueryTagLikeDetailListError`] for what can go wrong: `client.contact_1_0().talent_query_tag_like_detail_list().send().await?`.
+    /// See [`TalentQueryTagLikeDetailListRequest`] for the parameters and [`TalentQueryTagLikeDetailListError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().talent_query_tag_like_detail_list("tag_code", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn talent_query_tag_like_detail_list(
         &self,
-    ) -> crate::generated::RequestBuilder<TalentQueryTagLikeDetailList, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        tag_code: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> TalentQueryTagLikeDetailListBuilder<C> {
+        TalentQueryTagLikeDetailListBuilder::from_request(
+            self.client.clone(),
+            TalentQueryTagLikeDetailListRequest::new()
+                .tag_code(tag_code)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,15 +25,21 @@ pub type TalentQueryTagLikeListError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = TalentQueryTagLikeList)]
+#[setters(builder = TalentQueryTagLikeListBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TalentQueryTagLikeListRequest {
     /// A `string` value. Wire name `operatorUserId`.
     pub operator_user_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`TalentQueryTagLikeList`] being put together: set its optional parameters (see [`TalentQueryTagLikeListRequest`]), then `send()` it.
+pub struct TalentQueryTagLikeListBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<TalentQueryTagLikeList, C>,
+}
+rt::op_builder!(TalentQueryTagLikeListBuilder, TalentQueryTagLikeList);
 /// The response of [`TalentQueryTagLikeList`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -52,6 +58,7 @@ pub struct TalentQueryTagLikeListResponseBodyResult {
     pub tag_likes: Vec<TalentQueryTagLikeListResponseBodyResultTagLikes>,
 }
 /// Wire schema of [`TalentQueryTagLikeListResponseBodyResult`].
+#[doc(hidden)]
 pub static TALENT_QUERY_TAG_LIKE_LIST_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "TalentQueryTagLikeListResponseBodyResult",
     fields: &[
@@ -80,6 +87,7 @@ pub struct TalentQueryTagLikeListResponseBodyResultTagLikes {
     pub tag_name: Option<String>,
 }
 /// Wire schema of [`TalentQueryTagLikeListResponseBodyResultTagLikes`].
+#[doc(hidden)]
 pub static TALENT_QUERY_TAG_LIKE_LIST_RESPONSE_BODY_RESULT_TAG_LIKES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "TalentQueryTagLikeListResponseBodyResultTagLikes",
     fields: &[
@@ -90,6 +98,7 @@ pub static TALENT_QUERY_TAG_LIKE_LIST_RESPONSE_BODY_RESULT_TAG_LIKES_SCHEMA: rt:
     ],
 };
 /// How [`TalentQueryTagLikeList`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static TALENT_QUERY_TAG_LIKE_LIST: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TalentQueryTagLikeList",
     id: "contact_1_0.TalentQueryTagLikeList",
@@ -121,10 +130,24 @@ pub static TALENT_QUERY_TAG_LIKE_LIST: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Talent query tag like list.
     ///
-    /// See [`TalentQueryTagLikeListRequest`] for the parameters and [`TalentQueryTagLikeListError`] for what can go wrong: `client.contact_1_0().talent_query_tag_like_list().send().await?`.
+    /// See [`TalentQueryTagLikeListRequest`] for the parameters and [`TalentQueryTagLikeListError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().talent_query_tag_like_list("user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn talent_query_tag_like_list(
         &self,
-    ) -> crate::generated::RequestBuilder<TalentQueryTagLikeList, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id: impl Into<String>,
+    ) -> TalentQueryTagLikeListBuilder<C> {
+        TalentQueryTagLikeListBuilder::from_request(
+            self.client.clone(),
+            TalentQueryTagLikeListRequest::new().user_id(user_id),
+        )
     }
 }

@@ -27,7 +27,7 @@ pub type TransformToExclusiveAccountError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = TransformToExclusiveAccount)]
+#[setters(builder = TransformToExclusiveAccountBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TransformToExclusiveAccountRequest {
@@ -38,8 +38,10 @@ pub struct TransformToExclusiveAccountRequest {
     /// A `string` value. Wire name `loginId`.
     pub login_id: Option<String>,
     /// A `string` value. Wire name `transformType`. Required.
+    #[setters(required)]
     pub transform_type: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
 impl std::fmt::Debug for TransformToExclusiveAccountRequest {
@@ -53,12 +55,18 @@ impl std::fmt::Debug for TransformToExclusiveAccountRequest {
             .finish()
     }
 }
+/// A call of [`TransformToExclusiveAccount`] being put together: set its optional parameters (see [`TransformToExclusiveAccountRequest`]), then `send()` it.
+pub struct TransformToExclusiveAccountBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<TransformToExclusiveAccount, C>,
+}
+rt::op_builder!(TransformToExclusiveAccountBuilder, TransformToExclusiveAccount);
 /// The response of [`TransformToExclusiveAccount`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TransformToExclusiveAccountResponse {}
 impl rt::ResponseEnvelope for TransformToExclusiveAccountResponse {}
 /// How [`TransformToExclusiveAccount`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static TRANSFORM_TO_EXCLUSIVE_ACCOUNT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TransformToExclusiveAccount",
     id: "contact_1_0.TransformToExclusiveAccount",
@@ -86,10 +94,27 @@ pub static TRANSFORM_TO_EXCLUSIVE_ACCOUNT: rt::OperationDescriptor = rt::Operati
 impl<C: Clone> super::Operations<C> {
     /// Transform to exclusive account.
     ///
-    /// See [`TransformToExclusiveAccountRequest`] for the parameters and [`TransformToExclusiveAccountError`] for what can go wrong: `client.contact_1_0().transform_to_exclusive_account().send().await?`.
+    /// See [`TransformToExclusiveAccountRequest`] for the parameters and [`TransformToExclusiveAccountError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().transform_to_exclusive_account("transform_type", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn transform_to_exclusive_account(
         &self,
-    ) -> crate::generated::RequestBuilder<TransformToExclusiveAccount, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        transform_type: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> TransformToExclusiveAccountBuilder<C> {
+        TransformToExclusiveAccountBuilder::from_request(
+            self.client.clone(),
+            TransformToExclusiveAccountRequest::new()
+                .transform_type(transform_type)
+                .user_id(user_id),
+        )
     }
 }

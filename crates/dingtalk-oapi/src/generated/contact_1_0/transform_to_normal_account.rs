@@ -25,13 +25,19 @@ pub type TransformToNormalAccountError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = TransformToNormalAccount)]
+#[setters(builder = TransformToNormalAccountBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TransformToNormalAccountRequest {
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`TransformToNormalAccount`] being put together: set its optional parameters (see [`TransformToNormalAccountRequest`]), then `send()` it.
+pub struct TransformToNormalAccountBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<TransformToNormalAccount, C>,
+}
+rt::op_builder!(TransformToNormalAccountBuilder, TransformToNormalAccount);
 /// The response of [`TransformToNormalAccount`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -41,6 +47,7 @@ pub struct TransformToNormalAccountResponse {
 }
 impl rt::ResponseEnvelope for TransformToNormalAccountResponse {}
 /// How [`TransformToNormalAccount`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static TRANSFORM_TO_NORMAL_ACCOUNT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TransformToNormalAccount",
     id: "contact_1_0.TransformToNormalAccount",
@@ -62,10 +69,24 @@ pub static TRANSFORM_TO_NORMAL_ACCOUNT: rt::OperationDescriptor = rt::OperationD
 impl<C: Clone> super::Operations<C> {
     /// Transform to normal account.
     ///
-    /// See [`TransformToNormalAccountRequest`] for the parameters and [`TransformToNormalAccountError`] for what can go wrong: `client.contact_1_0().transform_to_normal_account().send().await?`.
+    /// See [`TransformToNormalAccountRequest`] for the parameters and [`TransformToNormalAccountError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().transform_to_normal_account("user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn transform_to_normal_account(
         &self,
-    ) -> crate::generated::RequestBuilder<TransformToNormalAccount, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id: impl Into<String>,
+    ) -> TransformToNormalAccountBuilder<C> {
+        TransformToNormalAccountBuilder::from_request(
+            self.client.clone(),
+            TransformToNormalAccountRequest::new().user_id(user_id),
+        )
     }
 }

@@ -25,17 +25,24 @@ pub type TranslateFileError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = TranslateFile)]
+#[setters(builder = TranslateFileBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TranslateFileRequest {
     /// A `json` value. Required.
+    #[setters(required)]
     pub medias: Option<rt::JsonValue>,
     /// A `string` value. Wire name `outputFileName`.
     pub output_file_name: Option<String>,
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
 }
+/// A call of [`TranslateFile`] being put together: set its optional parameters (see [`TranslateFileRequest`]), then `send()` it.
+pub struct TranslateFileBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<TranslateFile, C>,
+}
+rt::op_builder!(TranslateFileBuilder, TranslateFile);
 /// The response of [`TranslateFile`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -46,6 +53,7 @@ pub struct TranslateFileResponse {
 }
 impl rt::ResponseEnvelope for TranslateFileResponse {}
 /// How [`TranslateFile`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static TRANSLATE_FILE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TranslateFile",
     id: "contact_1_0.TranslateFile",
@@ -71,8 +79,25 @@ pub static TRANSLATE_FILE: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Translate file.
     ///
-    /// See [`TranslateFileRequest`] for the parameters and [`TranslateFileError`] for what can go wrong: `client.contact_1_0().translate_file().send().await?`.
-    pub fn translate_file(&self) -> crate::generated::RequestBuilder<TranslateFile, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`TranslateFileRequest`] for the parameters and [`TranslateFileError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().translate_file(Default::default(), "union_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn translate_file(
+        &self,
+        medias: rt::JsonValue,
+        union_id: impl Into<String>,
+    ) -> TranslateFileBuilder<C> {
+        TranslateFileBuilder::from_request(
+            self.client.clone(),
+            TranslateFileRequest::new().medias(medias).union_id(union_id),
+        )
     }
 }

@@ -25,15 +25,21 @@ pub type UniqueQueryUserCardError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UniqueQueryUserCard)]
+#[setters(builder = UniqueQueryUserCardBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UniqueQueryUserCardRequest {
     /// A `string` value. Wire name `templateId`.
     pub template_id: Option<String>,
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
 }
+/// A call of [`UniqueQueryUserCard`] being put together: set its optional parameters (see [`UniqueQueryUserCardRequest`]), then `send()` it.
+pub struct UniqueQueryUserCardBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UniqueQueryUserCard, C>,
+}
+rt::op_builder!(UniqueQueryUserCardBuilder, UniqueQueryUserCard);
 /// The response of [`UniqueQueryUserCard`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -62,6 +68,7 @@ pub struct UniqueQueryUserCardResponse {
 }
 impl rt::ResponseEnvelope for UniqueQueryUserCardResponse {}
 /// How [`UniqueQueryUserCard`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UNIQUE_QUERY_USER_CARD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UniqueQueryUserCard",
     id: "contact_1_0.UniqueQueryUserCard",
@@ -97,10 +104,24 @@ pub static UNIQUE_QUERY_USER_CARD: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Unique query user card.
     ///
-    /// See [`UniqueQueryUserCardRequest`] for the parameters and [`UniqueQueryUserCardError`] for what can go wrong: `client.contact_1_0().unique_query_user_card().send().await?`.
+    /// See [`UniqueQueryUserCardRequest`] for the parameters and [`UniqueQueryUserCardError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().unique_query_user_card("union_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn unique_query_user_card(
         &self,
-    ) -> crate::generated::RequestBuilder<UniqueQueryUserCard, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        union_id: impl Into<String>,
+    ) -> UniqueQueryUserCardBuilder<C> {
+        UniqueQueryUserCardBuilder::from_request(
+            self.client.clone(),
+            UniqueQueryUserCardRequest::new().union_id(union_id),
+        )
     }
 }

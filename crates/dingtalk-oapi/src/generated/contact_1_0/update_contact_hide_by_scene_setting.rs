@@ -27,11 +27,12 @@ pub type UpdateContactHideBySceneSettingError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateContactHideBySceneSetting)]
+#[setters(builder = UpdateContactHideBySceneSettingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactHideBySceneSettingRequest {
     /// A `string` value. Wire name `settingId`. Required.
+    #[setters(required)]
     pub setting_id: Option<String>,
     /// A `string` value.
     pub description: Option<String>,
@@ -62,6 +63,11 @@ pub struct UpdateContactHideBySceneSettingRequest {
         UpdateContactHideBySceneSettingRequestSearchSceneConfig,
     >,
 }
+/// A call of [`UpdateContactHideBySceneSetting`] being put together: set its optional parameters (see [`UpdateContactHideBySceneSettingRequest`]), then `send()` it.
+pub struct UpdateContactHideBySceneSettingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateContactHideBySceneSetting, C>,
+}
+rt::op_builder!(UpdateContactHideBySceneSettingBuilder, UpdateContactHideBySceneSetting);
 /// The response of [`UpdateContactHideBySceneSetting`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -81,6 +87,7 @@ pub struct UpdateContactHideBySceneSettingRequestNodeListSceneConfig {
     pub dept_object_include_emp: Option<bool>,
 }
 /// Wire schema of [`UpdateContactHideBySceneSettingRequestNodeListSceneConfig`].
+#[doc(hidden)]
 pub static UPDATE_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_NODE_LIST_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateContactHideBySceneSettingRequestNodeListSceneConfig",
     fields: &[
@@ -96,6 +103,7 @@ pub struct UpdateContactHideBySceneSettingRequestProfileSceneConfig {
     pub active: Option<bool>,
 }
 /// Wire schema of [`UpdateContactHideBySceneSettingRequestProfileSceneConfig`].
+#[doc(hidden)]
 pub static UPDATE_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_PROFILE_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateContactHideBySceneSettingRequestProfileSceneConfig",
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
@@ -111,6 +119,7 @@ pub struct UpdateContactHideBySceneSettingRequestSearchSceneConfig {
     pub dept_object_include_emp: Option<bool>,
 }
 /// Wire schema of [`UpdateContactHideBySceneSettingRequestSearchSceneConfig`].
+#[doc(hidden)]
 pub static UPDATE_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_SEARCH_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateContactHideBySceneSettingRequestSearchSceneConfig",
     fields: &[
@@ -119,6 +128,7 @@ pub static UPDATE_CONTACT_HIDE_BY_SCENE_SETTING_REQUEST_SEARCH_SCENE_CONFIG_SCHE
     ],
 };
 /// How [`UpdateContactHideBySceneSetting`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_CONTACT_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateContactHideBySceneSetting",
     id: "contact_1_0.UpdateContactHideBySceneSetting",
@@ -175,10 +185,24 @@ pub static UPDATE_CONTACT_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::O
 impl<C: Clone> super::Operations<C> {
     /// Update contact hide by scene setting.
     ///
-    /// See [`UpdateContactHideBySceneSettingRequest`] for the parameters and [`UpdateContactHideBySceneSettingError`] for what can go wrong: `client.contact_1_0().update_contact_hide_by_scene_setting().send().await?`.
+    /// See [`UpdateContactHideBySceneSettingRequest`] for the parameters and [`UpdateContactHideBySceneSettingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().update_contact_hide_by_scene_setting("setting_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_contact_hide_by_scene_setting(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateContactHideBySceneSetting, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        setting_id: impl Into<String>,
+    ) -> UpdateContactHideBySceneSettingBuilder<C> {
+        UpdateContactHideBySceneSettingBuilder::from_request(
+            self.client.clone(),
+            UpdateContactHideBySceneSettingRequest::new().setting_id(setting_id),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type UpdateContactHideSettingError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateContactHideSetting)]
+#[setters(builder = UpdateContactHideSettingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactHideSettingRequest {
@@ -54,6 +54,11 @@ pub struct UpdateContactHideSettingRequest {
     /// A `list<i64>` value. Wire name `objectTagIds`.
     pub object_tag_ids: Option<Vec<i64>>,
 }
+/// A call of [`UpdateContactHideSetting`] being put together: set its optional parameters (see [`UpdateContactHideSettingRequest`]), then `send()` it.
+pub struct UpdateContactHideSettingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateContactHideSetting, C>,
+}
+rt::op_builder!(UpdateContactHideSettingBuilder, UpdateContactHideSetting);
 /// The response of [`UpdateContactHideSetting`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -63,6 +68,7 @@ pub struct UpdateContactHideSettingResponse {
 }
 impl rt::ResponseEnvelope for UpdateContactHideSettingResponse {}
 /// How [`UpdateContactHideSetting`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_CONTACT_HIDE_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateContactHideSetting",
     id: "contact_1_0.UpdateContactHideSetting",
@@ -103,10 +109,21 @@ pub static UPDATE_CONTACT_HIDE_SETTING: rt::OperationDescriptor = rt::OperationD
 impl<C: Clone> super::Operations<C> {
     /// Update contact hide setting.
     ///
-    /// See [`UpdateContactHideSettingRequest`] for the parameters and [`UpdateContactHideSettingError`] for what can go wrong: `client.contact_1_0().update_contact_hide_setting().send().await?`.
-    pub fn update_contact_hide_setting(
-        &self,
-    ) -> crate::generated::RequestBuilder<UpdateContactHideSetting, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`UpdateContactHideSettingRequest`] for the parameters and [`UpdateContactHideSettingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().update_contact_hide_setting().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn update_contact_hide_setting(&self) -> UpdateContactHideSettingBuilder<C> {
+        UpdateContactHideSettingBuilder::from_request(
+            self.client.clone(),
+            UpdateContactHideSettingRequest::new(),
+        )
     }
 }

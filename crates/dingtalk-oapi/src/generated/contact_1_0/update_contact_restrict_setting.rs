@@ -27,7 +27,7 @@ pub type UpdateContactRestrictSettingError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateContactRestrictSetting)]
+#[setters(builder = UpdateContactRestrictSettingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactRestrictSettingRequest {
@@ -56,8 +56,14 @@ pub struct UpdateContactRestrictSettingRequest {
     /// A `list<string>` value. Wire name `subjectUserIds`.
     pub subject_user_ids: Option<Vec<String>>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub r#type: Option<String>,
 }
+/// A call of [`UpdateContactRestrictSetting`] being put together: set its optional parameters (see [`UpdateContactRestrictSettingRequest`]), then `send()` it.
+pub struct UpdateContactRestrictSettingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateContactRestrictSetting, C>,
+}
+rt::op_builder!(UpdateContactRestrictSettingBuilder, UpdateContactRestrictSetting);
 /// The response of [`UpdateContactRestrictSetting`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -67,6 +73,7 @@ pub struct UpdateContactRestrictSettingResponse {
 }
 impl rt::ResponseEnvelope for UpdateContactRestrictSettingResponse {}
 /// How [`UpdateContactRestrictSetting`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_CONTACT_RESTRICT_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateContactRestrictSetting",
     id: "contact_1_0.UpdateContactRestrictSetting",
@@ -108,10 +115,24 @@ pub static UPDATE_CONTACT_RESTRICT_SETTING: rt::OperationDescriptor = rt::Operat
 impl<C: Clone> super::Operations<C> {
     /// Update contact restrict setting.
     ///
-    /// See [`UpdateContactRestrictSettingRequest`] for the parameters and [`UpdateContactRestrictSettingError`] for what can go wrong: `client.contact_1_0().update_contact_restrict_setting().send().await?`.
+    /// See [`UpdateContactRestrictSettingRequest`] for the parameters and [`UpdateContactRestrictSettingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().update_contact_restrict_setting("type").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_contact_restrict_setting(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateContactRestrictSetting, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        r#type: impl Into<String>,
+    ) -> UpdateContactRestrictSettingBuilder<C> {
+        UpdateContactRestrictSettingBuilder::from_request(
+            self.client.clone(),
+            UpdateContactRestrictSettingRequest::new().r#type(r#type),
+        )
     }
 }

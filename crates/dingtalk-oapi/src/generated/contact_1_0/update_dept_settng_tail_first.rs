@@ -25,18 +25,25 @@ pub type UpdateDeptSettngTailFirstError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateDeptSettngTailFirst)]
+#[setters(builder = UpdateDeptSettngTailFirstBuilder)]
 #[non_exhaustive]
 pub struct UpdateDeptSettngTailFirstRequest {
     /// A `bool` value. Required.
+    #[setters(required)]
     pub enable: Option<bool>,
 }
+/// A call of [`UpdateDeptSettngTailFirst`] being put together: set its optional parameters (see [`UpdateDeptSettngTailFirstRequest`]), then `send()` it.
+pub struct UpdateDeptSettngTailFirstBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateDeptSettngTailFirst, C>,
+}
+rt::op_builder!(UpdateDeptSettngTailFirstBuilder, UpdateDeptSettngTailFirst);
 /// The response of [`UpdateDeptSettngTailFirst`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UpdateDeptSettngTailFirstResponse {}
 impl rt::ResponseEnvelope for UpdateDeptSettngTailFirstResponse {}
 /// How [`UpdateDeptSettngTailFirst`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_DEPT_SETTNG_TAIL_FIRST: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateDeptSettngTailFirst",
     id: "contact_1_0.UpdateDeptSettngTailFirst",
@@ -58,10 +65,24 @@ pub static UPDATE_DEPT_SETTNG_TAIL_FIRST: rt::OperationDescriptor = rt::Operatio
 impl<C: Clone> super::Operations<C> {
     /// Update dept settng tail first.
     ///
-    /// See [`UpdateDeptSettngTailFirstRequest`] for the parameters and [`UpdateDeptSettngTailFirstError`] for what can go wrong: `client.contact_1_0().update_dept_settng_tail_first().send().await?`.
+    /// See [`UpdateDeptSettngTailFirstRequest`] for the parameters and [`UpdateDeptSettngTailFirstError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().update_dept_settng_tail_first(false).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_dept_settng_tail_first(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateDeptSettngTailFirst, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        enable: bool,
+    ) -> UpdateDeptSettngTailFirstBuilder<C> {
+        UpdateDeptSettngTailFirstBuilder::from_request(
+            self.client.clone(),
+            UpdateDeptSettngTailFirstRequest::new().enable(enable),
+        )
     }
 }

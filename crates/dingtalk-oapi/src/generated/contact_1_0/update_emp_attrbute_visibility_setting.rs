@@ -27,7 +27,7 @@ pub type UpdateEmpAttrbuteVisibilitySettingError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateEmpAttrbuteVisibilitySetting)]
+#[setters(builder = UpdateEmpAttrbuteVisibilitySettingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateEmpAttrbuteVisibilitySettingRequest {
@@ -54,6 +54,13 @@ pub struct UpdateEmpAttrbuteVisibilitySettingRequest {
     /// A `list<i64>` value. Wire name `objectTagIds`.
     pub object_tag_ids: Option<Vec<i64>>,
 }
+/// A call of [`UpdateEmpAttrbuteVisibilitySetting`] being put together: set its optional parameters (see [`UpdateEmpAttrbuteVisibilitySettingRequest`]), then `send()` it.
+pub struct UpdateEmpAttrbuteVisibilitySettingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateEmpAttrbuteVisibilitySetting, C>,
+}
+rt::op_builder!(
+    UpdateEmpAttrbuteVisibilitySettingBuilder, UpdateEmpAttrbuteVisibilitySetting
+);
 /// The response of [`UpdateEmpAttrbuteVisibilitySetting`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -63,6 +70,7 @@ pub struct UpdateEmpAttrbuteVisibilitySettingResponse {
 }
 impl rt::ResponseEnvelope for UpdateEmpAttrbuteVisibilitySettingResponse {}
 /// How [`UpdateEmpAttrbuteVisibilitySetting`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_EMP_ATTRBUTE_VISIBILITY_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateEmpAttrbuteVisibilitySetting",
     id: "contact_1_0.UpdateEmpAttrbuteVisibilitySetting",
@@ -102,10 +110,23 @@ pub static UPDATE_EMP_ATTRBUTE_VISIBILITY_SETTING: rt::OperationDescriptor = rt:
 impl<C: Clone> super::Operations<C> {
     /// Update emp attrbute visibility setting.
     ///
-    /// See [`UpdateEmpAttrbuteVisibilitySettingRequest`] for the parameters and [`UpdateEmpAttrbuteVisibilitySettingError`] for what can go wrong: `client.contact_1_0().update_emp_attrbute_visibility_setting().send().await?`.
+    /// See [`UpdateEmpAttrbuteVisibilitySettingRequest`] for the parameters and [`UpdateEmpAttrbuteVisibilitySettingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().update_emp_attrbute_visibility_setting().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_emp_attrbute_visibility_setting(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateEmpAttrbuteVisibilitySetting, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    ) -> UpdateEmpAttrbuteVisibilitySettingBuilder<C> {
+        UpdateEmpAttrbuteVisibilitySettingBuilder::from_request(
+            self.client.clone(),
+            UpdateEmpAttrbuteVisibilitySettingRequest::new(),
+        )
     }
 }

@@ -27,11 +27,12 @@ pub type UpdateEmpAttributeHideBySceneSettingError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateEmpAttributeHideBySceneSetting)]
+#[setters(builder = UpdateEmpAttributeHideBySceneSettingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateEmpAttributeHideBySceneSettingRequest {
     /// A `string` value. Wire name `settingId`. Required.
+    #[setters(required)]
     pub setting_id: Option<String>,
     /// A `UpdateEmpAttributeHideBySceneSettingRequestChatSubtitleConfig` value. Wire name `chatSubtitleConfig`.
     pub chat_subtitle_config: Option<
@@ -64,6 +65,13 @@ pub struct UpdateEmpAttributeHideBySceneSettingRequest {
         UpdateEmpAttributeHideBySceneSettingRequestSearchSceneConfig,
     >,
 }
+/// A call of [`UpdateEmpAttributeHideBySceneSetting`] being put together: set its optional parameters (see [`UpdateEmpAttributeHideBySceneSettingRequest`]), then `send()` it.
+pub struct UpdateEmpAttributeHideBySceneSettingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateEmpAttributeHideBySceneSetting, C>,
+}
+rt::op_builder!(
+    UpdateEmpAttributeHideBySceneSettingBuilder, UpdateEmpAttributeHideBySceneSetting
+);
 /// The response of [`UpdateEmpAttributeHideBySceneSetting`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -80,6 +88,7 @@ pub struct UpdateEmpAttributeHideBySceneSettingRequestChatSubtitleConfig {
     pub active: Option<bool>,
 }
 /// Wire schema of [`UpdateEmpAttributeHideBySceneSettingRequestChatSubtitleConfig`].
+#[doc(hidden)]
 pub static UPDATE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_REQUEST_CHAT_SUBTITLE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateEmpAttributeHideBySceneSettingRequestChatSubtitleConfig",
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
@@ -92,6 +101,7 @@ pub struct UpdateEmpAttributeHideBySceneSettingRequestProfileSceneConfig {
     pub active: Option<bool>,
 }
 /// Wire schema of [`UpdateEmpAttributeHideBySceneSettingRequestProfileSceneConfig`].
+#[doc(hidden)]
 pub static UPDATE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_REQUEST_PROFILE_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateEmpAttributeHideBySceneSettingRequestProfileSceneConfig",
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
@@ -104,11 +114,13 @@ pub struct UpdateEmpAttributeHideBySceneSettingRequestSearchSceneConfig {
     pub active: Option<bool>,
 }
 /// Wire schema of [`UpdateEmpAttributeHideBySceneSettingRequestSearchSceneConfig`].
+#[doc(hidden)]
 pub static UPDATE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_REQUEST_SEARCH_SCENE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateEmpAttributeHideBySceneSettingRequestSearchSceneConfig",
     fields: &[rt::FieldSchema::new("active", rt::ParamType::Bool)],
 };
 /// How [`UpdateEmpAttributeHideBySceneSetting`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateEmpAttributeHideBySceneSetting",
     id: "contact_1_0.UpdateEmpAttributeHideBySceneSetting",
@@ -166,10 +178,24 @@ pub static UPDATE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor =
 impl<C: Clone> super::Operations<C> {
     /// Update emp attribute hide by scene setting.
     ///
-    /// See [`UpdateEmpAttributeHideBySceneSettingRequest`] for the parameters and [`UpdateEmpAttributeHideBySceneSettingError`] for what can go wrong: `client.contact_1_0().update_emp_attribute_hide_by_scene_setting().send().await?`.
+    /// See [`UpdateEmpAttributeHideBySceneSettingRequest`] for the parameters and [`UpdateEmpAttributeHideBySceneSettingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().update_emp_attribute_hide_by_scene_setting("setting_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_emp_attribute_hide_by_scene_setting(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateEmpAttributeHideBySceneSetting, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        setting_id: impl Into<String>,
+    ) -> UpdateEmpAttributeHideBySceneSettingBuilder<C> {
+        UpdateEmpAttributeHideBySceneSettingBuilder::from_request(
+            self.client.clone(),
+            UpdateEmpAttributeHideBySceneSettingRequest::new().setting_id(setting_id),
+        )
     }
 }

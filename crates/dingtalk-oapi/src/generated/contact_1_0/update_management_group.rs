@@ -25,21 +25,31 @@ pub type UpdateManagementGroupError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateManagementGroup)]
+#[setters(builder = UpdateManagementGroupBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateManagementGroupRequest {
     /// A `string` value. Wire name `groupId`. Required.
+    #[setters(required)]
     pub group_id: Option<String>,
     /// A `string` value. Wire name `groupName`. Required.
+    #[setters(required)]
     pub group_name: Option<String>,
     /// A `list<UpdateManagementGroupRequestMembers>` value. Required.
+    #[setters(required)]
     pub members: Option<Vec<UpdateManagementGroupRequestMembers>>,
     /// A `list<string>` value. Wire name `resourceIds`. Required.
+    #[setters(required)]
     pub resource_ids: Option<Vec<String>>,
     /// A `UpdateManagementGroupRequestScope` value. Required.
+    #[setters(required)]
     pub scope: Option<UpdateManagementGroupRequestScope>,
 }
+/// A call of [`UpdateManagementGroup`] being put together: set its optional parameters (see [`UpdateManagementGroupRequest`]), then `send()` it.
+pub struct UpdateManagementGroupBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateManagementGroup, C>,
+}
+rt::op_builder!(UpdateManagementGroupBuilder, UpdateManagementGroup);
 /// The response of [`UpdateManagementGroup`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -56,6 +66,7 @@ pub struct UpdateManagementGroupRequestMembers {
     pub member_type: Option<String>,
 }
 /// Wire schema of [`UpdateManagementGroupRequestMembers`].
+#[doc(hidden)]
 pub static UPDATE_MANAGEMENT_GROUP_REQUEST_MEMBERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateManagementGroupRequestMembers",
     fields: &[
@@ -74,6 +85,7 @@ pub struct UpdateManagementGroupRequestScope {
     pub scope_type: Option<i64>,
 }
 /// Wire schema of [`UpdateManagementGroupRequestScope`].
+#[doc(hidden)]
 pub static UPDATE_MANAGEMENT_GROUP_REQUEST_SCOPE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateManagementGroupRequestScope",
     fields: &[
@@ -82,6 +94,7 @@ pub static UPDATE_MANAGEMENT_GROUP_REQUEST_SCOPE_SCHEMA: rt::ObjectSchema = rt::
     ],
 };
 /// How [`UpdateManagementGroup`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_MANAGEMENT_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateManagementGroup",
     id: "contact_1_0.UpdateManagementGroup",
@@ -123,10 +136,33 @@ pub static UPDATE_MANAGEMENT_GROUP: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Update management group.
     ///
-    /// See [`UpdateManagementGroupRequest`] for the parameters and [`UpdateManagementGroupError`] for what can go wrong: `client.contact_1_0().update_management_group().send().await?`.
+    /// See [`UpdateManagementGroupRequest`] for the parameters and [`UpdateManagementGroupError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().update_management_group("group_id", "group_name", Vec::<UpdateManagementGroupRequestMembers>::new(), Vec::<String>::new(), UpdateManagementGroupRequestScope::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_management_group(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateManagementGroup, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        group_id: impl Into<String>,
+        group_name: impl Into<String>,
+        members: impl Into<Vec<UpdateManagementGroupRequestMembers>>,
+        resource_ids: impl Into<Vec<String>>,
+        scope: UpdateManagementGroupRequestScope,
+    ) -> UpdateManagementGroupBuilder<C> {
+        UpdateManagementGroupBuilder::from_request(
+            self.client.clone(),
+            UpdateManagementGroupRequest::new()
+                .group_id(group_id)
+                .group_name(group_name)
+                .members(members)
+                .resource_ids(resource_ids)
+                .scope(scope),
+        )
     }
 }

@@ -25,11 +25,12 @@ pub type UpdateSeniorSettingError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateSeniorSetting)]
+#[setters(builder = UpdateSeniorSettingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateSeniorSettingRequest {
     /// A `bool` value. Required.
+    #[setters(required)]
     pub open: Option<bool>,
     /// A `list<i64>` value. Wire name `permitDeptIds`.
     pub permit_dept_ids: Option<Vec<i64>>,
@@ -40,14 +41,21 @@ pub struct UpdateSeniorSettingRequest {
     /// A `list<string>` value. Wire name `protectScenes`.
     pub protect_scenes: Option<Vec<String>>,
     /// A `string` value. Wire name `seniorStaffId`. Required.
+    #[setters(required)]
     pub senior_staff_id: Option<String>,
 }
+/// A call of [`UpdateSeniorSetting`] being put together: set its optional parameters (see [`UpdateSeniorSettingRequest`]), then `send()` it.
+pub struct UpdateSeniorSettingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateSeniorSetting, C>,
+}
+rt::op_builder!(UpdateSeniorSettingBuilder, UpdateSeniorSetting);
 /// The response of [`UpdateSeniorSetting`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UpdateSeniorSettingResponse {}
 impl rt::ResponseEnvelope for UpdateSeniorSettingResponse {}
 /// How [`UpdateSeniorSetting`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_SENIOR_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateSeniorSetting",
     id: "contact_1_0.UpdateSeniorSetting",
@@ -82,10 +90,25 @@ pub static UPDATE_SENIOR_SETTING: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Update senior setting.
     ///
-    /// See [`UpdateSeniorSettingRequest`] for the parameters and [`UpdateSeniorSettingError`] for what can go wrong: `client.contact_1_0().update_senior_setting().send().await?`.
+    /// See [`UpdateSeniorSettingRequest`] for the parameters and [`UpdateSeniorSettingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().update_senior_setting(false, "senior_staff_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_senior_setting(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateSeniorSetting, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open: bool,
+        senior_staff_id: impl Into<String>,
+    ) -> UpdateSeniorSettingBuilder<C> {
+        UpdateSeniorSettingBuilder::from_request(
+            self.client.clone(),
+            UpdateSeniorSettingRequest::new().open(open).senior_staff_id(senior_staff_id),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type UpdateTitleAuditStatusError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateTitleAuditStatus)]
+#[setters(builder = UpdateTitleAuditStatusBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTitleAuditStatusRequest {
@@ -52,6 +52,11 @@ pub struct UpdateTitleAuditStatusRequest {
     /// A `string` value.
     pub uuid: Option<String>,
 }
+/// A call of [`UpdateTitleAuditStatus`] being put together: set its optional parameters (see [`UpdateTitleAuditStatusRequest`]), then `send()` it.
+pub struct UpdateTitleAuditStatusBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateTitleAuditStatus, C>,
+}
+rt::op_builder!(UpdateTitleAuditStatusBuilder, UpdateTitleAuditStatus);
 /// The response of [`UpdateTitleAuditStatus`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -61,6 +66,7 @@ pub struct UpdateTitleAuditStatusResponse {
 }
 impl rt::ResponseEnvelope for UpdateTitleAuditStatusResponse {}
 /// How [`UpdateTitleAuditStatus`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_TITLE_AUDIT_STATUS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateTitleAuditStatus",
     id: "contact_1_0.UpdateTitleAuditStatus",
@@ -94,10 +100,21 @@ pub static UPDATE_TITLE_AUDIT_STATUS: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Update title audit status.
     ///
-    /// See [`UpdateTitleAuditStatusRequest`] for the parameters and [`UpdateTitleAuditStatusError`] for what can go wrong: `client.contact_1_0().update_title_audit_status().send().await?`.
-    pub fn update_title_audit_status(
-        &self,
-    ) -> crate::generated::RequestBuilder<UpdateTitleAuditStatus, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`UpdateTitleAuditStatusRequest`] for the parameters and [`UpdateTitleAuditStatusError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().update_title_audit_status().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn update_title_audit_status(&self) -> UpdateTitleAuditStatusBuilder<C> {
+        UpdateTitleAuditStatusBuilder::from_request(
+            self.client.clone(),
+            UpdateTitleAuditStatusRequest::new(),
+        )
     }
 }

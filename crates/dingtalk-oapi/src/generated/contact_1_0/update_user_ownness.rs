@@ -25,23 +25,34 @@ pub type UpdateUserOwnnessError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateUserOwnness)]
+#[setters(builder = UpdateUserOwnnessBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateUserOwnnessRequest {
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
     /// A `i64` value. Wire name `deletedFlag`. Required.
+    #[setters(required)]
     pub deleted_flag: Option<i64>,
     /// A `i64` value. Wire name `endTime`. Required.
+    #[setters(required)]
     pub end_time: Option<i64>,
     /// A `i64` value. Required.
+    #[setters(required)]
     pub id: Option<i64>,
     /// A `i64` value. Wire name `ownenssType`. Required.
+    #[setters(required)]
     pub ownenss_type: Option<i64>,
     /// A `i64` value. Wire name `startTime`. Required.
+    #[setters(required)]
     pub start_time: Option<i64>,
 }
+/// A call of [`UpdateUserOwnness`] being put together: set its optional parameters (see [`UpdateUserOwnnessRequest`]), then `send()` it.
+pub struct UpdateUserOwnnessBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateUserOwnness, C>,
+}
+rt::op_builder!(UpdateUserOwnnessBuilder, UpdateUserOwnness);
 /// The response of [`UpdateUserOwnness`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -51,6 +62,7 @@ pub struct UpdateUserOwnnessResponse {
 }
 impl rt::ResponseEnvelope for UpdateUserOwnnessResponse {}
 /// How [`UpdateUserOwnness`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_USER_OWNNESS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateUserOwnness",
     id: "contact_1_0.UpdateUserOwnness",
@@ -78,10 +90,35 @@ pub static UPDATE_USER_OWNNESS: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Update user ownness.
     ///
-    /// See [`UpdateUserOwnnessRequest`] for the parameters and [`UpdateUserOwnnessError`] for what can go wrong: `client.contact_1_0().update_user_ownness().send().await?`.
+    /// See [`UpdateUserOwnnessRequest`] for the parameters and [`UpdateUserOwnnessError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().update_user_ownness("user_id", 0, 0, 0, 0, 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_user_ownness(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateUserOwnness, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id: impl Into<String>,
+        deleted_flag: i64,
+        end_time: i64,
+        id: i64,
+        ownenss_type: i64,
+        start_time: i64,
+    ) -> UpdateUserOwnnessBuilder<C> {
+        UpdateUserOwnnessBuilder::from_request(
+            self.client.clone(),
+            UpdateUserOwnnessRequest::new()
+                .user_id(user_id)
+                .deleted_flag(deleted_flag)
+                .end_time(end_time)
+                .id(id)
+                .ownenss_type(ownenss_type)
+                .start_time(start_time),
+        )
     }
 }

@@ -27,15 +27,22 @@ pub type UserGroupAddStaticGroupMembersError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UserGroupAddStaticGroupMembers)]
+#[setters(builder = UserGroupAddStaticGroupMembersBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserGroupAddStaticGroupMembersRequest {
     /// A `string` value. Wire name `groupCode`. Required.
+    #[setters(required)]
     pub group_code: Option<String>,
     /// A `list<string>` value. Wire name `userIds`. Required.
+    #[setters(required)]
     pub user_ids: Option<Vec<String>>,
 }
+/// A call of [`UserGroupAddStaticGroupMembers`] being put together: set its optional parameters (see [`UserGroupAddStaticGroupMembersRequest`]), then `send()` it.
+pub struct UserGroupAddStaticGroupMembersBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UserGroupAddStaticGroupMembers, C>,
+}
+rt::op_builder!(UserGroupAddStaticGroupMembersBuilder, UserGroupAddStaticGroupMembers);
 /// The response of [`UserGroupAddStaticGroupMembers`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -52,11 +59,13 @@ pub struct UserGroupAddStaticGroupMembersResponseBodyResult {
     pub success: Option<bool>,
 }
 /// Wire schema of [`UserGroupAddStaticGroupMembersResponseBodyResult`].
+#[doc(hidden)]
 pub static USER_GROUP_ADD_STATIC_GROUP_MEMBERS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UserGroupAddStaticGroupMembersResponseBodyResult",
     fields: &[rt::FieldSchema::new("success", rt::ParamType::Bool)],
 };
 /// How [`UserGroupAddStaticGroupMembers`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static USER_GROUP_ADD_STATIC_GROUP_MEMBERS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UserGroupAddStaticGroupMembers",
     id: "contact_1_0.UserGroupAddStaticGroupMembers",
@@ -89,10 +98,27 @@ pub static USER_GROUP_ADD_STATIC_GROUP_MEMBERS: rt::OperationDescriptor = rt::Op
 impl<C: Clone> super::Operations<C> {
     /// User group add static group members.
     ///
-    /// See [`UserGroupAddStaticGroupMembersRequest`] for the parameters and [`UserGroupAddStaticGroupMembersError`] for what can go wrong: `client.contact_1_0().user_group_add_static_group_members().send().await?`.
+    /// See [`UserGroupAddStaticGroupMembersRequest`] for the parameters and [`UserGroupAddStaticGroupMembersError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().user_group_add_static_group_members("group_code", Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn user_group_add_static_group_members(
         &self,
-    ) -> crate::generated::RequestBuilder<UserGroupAddStaticGroupMembers, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        group_code: impl Into<String>,
+        user_ids: impl Into<Vec<String>>,
+    ) -> UserGroupAddStaticGroupMembersBuilder<C> {
+        UserGroupAddStaticGroupMembersBuilder::from_request(
+            self.client.clone(),
+            UserGroupAddStaticGroupMembersRequest::new()
+                .group_code(group_code)
+                .user_ids(user_ids),
+        )
     }
 }

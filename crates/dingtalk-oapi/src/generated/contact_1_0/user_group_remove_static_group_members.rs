@@ -27,15 +27,24 @@ pub type UserGroupRemoveStaticGroupMembersError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UserGroupRemoveStaticGroupMembers)]
+#[setters(builder = UserGroupRemoveStaticGroupMembersBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserGroupRemoveStaticGroupMembersRequest {
     /// A `string` value. Wire name `groupCode`. Required.
+    #[setters(required)]
     pub group_code: Option<String>,
     /// A `list<string>` value. Wire name `userIds`. Required.
+    #[setters(required)]
     pub user_ids: Option<Vec<String>>,
 }
+/// A call of [`UserGroupRemoveStaticGroupMembers`] being put together: set its optional parameters (see [`UserGroupRemoveStaticGroupMembersRequest`]), then `send()` it.
+pub struct UserGroupRemoveStaticGroupMembersBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UserGroupRemoveStaticGroupMembers, C>,
+}
+rt::op_builder!(
+    UserGroupRemoveStaticGroupMembersBuilder, UserGroupRemoveStaticGroupMembers
+);
 /// The response of [`UserGroupRemoveStaticGroupMembers`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -52,11 +61,13 @@ pub struct UserGroupRemoveStaticGroupMembersResponseBodyResult {
     pub success: Option<bool>,
 }
 /// Wire schema of [`UserGroupRemoveStaticGroupMembersResponseBodyResult`].
+#[doc(hidden)]
 pub static USER_GROUP_REMOVE_STATIC_GROUP_MEMBERS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UserGroupRemoveStaticGroupMembersResponseBodyResult",
     fields: &[rt::FieldSchema::new("success", rt::ParamType::Bool)],
 };
 /// How [`UserGroupRemoveStaticGroupMembers`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static USER_GROUP_REMOVE_STATIC_GROUP_MEMBERS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UserGroupRemoveStaticGroupMembers",
     id: "contact_1_0.UserGroupRemoveStaticGroupMembers",
@@ -89,10 +100,27 @@ pub static USER_GROUP_REMOVE_STATIC_GROUP_MEMBERS: rt::OperationDescriptor = rt:
 impl<C: Clone> super::Operations<C> {
     /// User group remove static group members.
     ///
-    /// See [`UserGroupRemoveStaticGroupMembersRequest`] for the parameters and [`UserGroupRemoveStaticGroupMembersError`] for what can go wrong: `client.contact_1_0().user_group_remove_static_group_members().send().await?`.
+    /// See [`UserGroupRemoveStaticGroupMembersRequest`] for the parameters and [`UserGroupRemoveStaticGroupMembersError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().user_group_remove_static_group_members("group_code", Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn user_group_remove_static_group_members(
         &self,
-    ) -> crate::generated::RequestBuilder<UserGroupRemoveStaticGroupMembers, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        group_code: impl Into<String>,
+        user_ids: impl Into<Vec<String>>,
+    ) -> UserGroupRemoveStaticGroupMembersBuilder<C> {
+        UserGroupRemoveStaticGroupMembersBuilder::from_request(
+            self.client.clone(),
+            UserGroupRemoveStaticGroupMembersRequest::new()
+                .group_code(group_code)
+                .user_ids(user_ids),
+        )
     }
 }

@@ -25,12 +25,17 @@ pub type UserProfileError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UserProfile)]
+#[setters(builder = UserProfileBuilder)]
 #[non_exhaustive]
 pub struct UserProfileRequest {
     /// A `list<i64>` value.
     pub uids: Option<Vec<i64>>,
 }
+/// A call of [`UserProfile`] being put together: set its optional parameters (see [`UserProfileRequest`]), then `send()` it.
+pub struct UserProfileBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UserProfile, C>,
+}
+rt::op_builder!(UserProfileBuilder, UserProfile);
 /// The response of [`UserProfile`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -55,6 +60,7 @@ pub struct UserProfileResponseBodyResult {
     pub state_code: Option<String>,
 }
 /// Wire schema of [`UserProfileResponseBodyResult`].
+#[doc(hidden)]
 pub static USER_PROFILE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UserProfileResponseBodyResult",
     fields: &[
@@ -65,6 +71,7 @@ pub static USER_PROFILE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::Obje
     ],
 };
 /// How [`UserProfile`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static USER_PROFILE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UserProfile",
     id: "contact_1_0.UserProfile",
@@ -93,8 +100,18 @@ pub static USER_PROFILE: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// User profile.
     ///
-    /// See [`UserProfileRequest`] for the parameters and [`UserProfileError`] for what can go wrong: `client.contact_1_0().user_profile().send().await?`.
-    pub fn user_profile(&self) -> crate::generated::RequestBuilder<UserProfile, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`UserProfileRequest`] for the parameters and [`UserProfileError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, contact_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.contact_1_0().user_profile().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn user_profile(&self) -> UserProfileBuilder<C> {
+        UserProfileBuilder::from_request(self.client.clone(), UserProfileRequest::new())
     }
 }

@@ -25,19 +25,26 @@ pub type AbandonCustomerError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AbandonCustomer)]
+#[setters(builder = AbandonCustomerBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AbandonCustomerRequest {
     /// A `string` value. Wire name `customTrackDesc`.
     pub custom_track_desc: Option<String>,
     /// A `list<string>` value. Wire name `instanceIdList`. Required.
+    #[setters(required)]
     pub instance_id_list: Option<Vec<String>>,
     /// A `string` value. Wire name `operatorUserId`. Required.
+    #[setters(required)]
     pub operator_user_id: Option<String>,
     /// A `string` value. Wire name `optType`.
     pub opt_type: Option<String>,
 }
+/// A call of [`AbandonCustomer`] being put together: set its optional parameters (see [`AbandonCustomerRequest`]), then `send()` it.
+pub struct AbandonCustomerBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AbandonCustomer, C>,
+}
+rt::op_builder!(AbandonCustomerBuilder, AbandonCustomer);
 /// The response of [`AbandonCustomer`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -49,6 +56,7 @@ pub struct AbandonCustomerResponse {
 }
 impl rt::ResponseEnvelope for AbandonCustomerResponse {}
 /// How [`AbandonCustomer`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ABANDON_CUSTOMER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AbandonCustomer",
     id: "crm_1_0.AbandonCustomer",
@@ -84,10 +92,27 @@ pub static ABANDON_CUSTOMER: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Abandon customer.
     ///
-    /// See [`AbandonCustomerRequest`] for the parameters and [`AbandonCustomerError`] for what can go wrong: `client.crm_1_0().abandon_customer().send().await?`.
+    /// See [`AbandonCustomerRequest`] for the parameters and [`AbandonCustomerError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().abandon_customer(Vec::<String>::new(), "operator_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn abandon_customer(
         &self,
-    ) -> crate::generated::RequestBuilder<AbandonCustomer, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        instance_id_list: impl Into<Vec<String>>,
+        operator_user_id: impl Into<String>,
+    ) -> AbandonCustomerBuilder<C> {
+        AbandonCustomerBuilder::from_request(
+            self.client.clone(),
+            AbandonCustomerRequest::new()
+                .instance_id_list(instance_id_list)
+                .operator_user_id(operator_user_id),
+        )
     }
 }

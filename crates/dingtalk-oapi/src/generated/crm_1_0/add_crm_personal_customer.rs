@@ -25,7 +25,7 @@ pub type AddCrmPersonalCustomerError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddCrmPersonalCustomer)]
+#[setters(builder = AddCrmPersonalCustomerBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddCrmPersonalCustomerRequest {
@@ -34,8 +34,10 @@ pub struct AddCrmPersonalCustomerRequest {
     /// A `string` value. Wire name `creatorNick`.
     pub creator_nick: Option<String>,
     /// A `string` value. Wire name `creatorUserId`. Required.
+    #[setters(required)]
     pub creator_user_id: Option<String>,
     /// A `json` value. Required.
+    #[setters(required)]
     pub data: Option<rt::JsonValue>,
     /// A `json` value. Wire name `extendData`.
     pub extend_data: Option<rt::JsonValue>,
@@ -46,6 +48,11 @@ pub struct AddCrmPersonalCustomerRequest {
     /// A `bool` value. Wire name `skipDuplicateCheck`.
     pub skip_duplicate_check: Option<bool>,
 }
+/// A call of [`AddCrmPersonalCustomer`] being put together: set its optional parameters (see [`AddCrmPersonalCustomerRequest`]), then `send()` it.
+pub struct AddCrmPersonalCustomerBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddCrmPersonalCustomer, C>,
+}
+rt::op_builder!(AddCrmPersonalCustomerBuilder, AddCrmPersonalCustomer);
 /// The response of [`AddCrmPersonalCustomer`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -66,6 +73,7 @@ pub struct AddCrmPersonalCustomerRequestPermission {
     pub participant_staff_ids: Option<Vec<String>>,
 }
 /// Wire schema of [`AddCrmPersonalCustomerRequestPermission`].
+#[doc(hidden)]
 pub static ADD_CRM_PERSONAL_CUSTOMER_REQUEST_PERMISSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddCrmPersonalCustomerRequestPermission",
     fields: &[
@@ -80,6 +88,7 @@ pub static ADD_CRM_PERSONAL_CUSTOMER_REQUEST_PERMISSION_SCHEMA: rt::ObjectSchema
     ],
 };
 /// How [`AddCrmPersonalCustomer`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_CRM_PERSONAL_CUSTOMER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddCrmPersonalCustomer",
     id: "crm_1_0.AddCrmPersonalCustomer",
@@ -115,10 +124,27 @@ pub static ADD_CRM_PERSONAL_CUSTOMER: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Add crm personal customer.
     ///
-    /// See [`AddCrmPersonalCustomerRequest`] for the parameters and [`AddCrmPersonalCustomerError`] for what can go wrong: `client.crm_1_0().add_crm_personal_customer().send().await?`.
+    /// See [`AddCrmPersonalCustomerRequest`] for the parameters and [`AddCrmPersonalCustomerError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().add_crm_personal_customer("creator_user_id", Default::default()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_crm_personal_customer(
         &self,
-    ) -> crate::generated::RequestBuilder<AddCrmPersonalCustomer, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        creator_user_id: impl Into<String>,
+        data: rt::JsonValue,
+    ) -> AddCrmPersonalCustomerBuilder<C> {
+        AddCrmPersonalCustomerBuilder::from_request(
+            self.client.clone(),
+            AddCrmPersonalCustomerRequest::new()
+                .creator_user_id(creator_user_id)
+                .data(data),
+        )
     }
 }

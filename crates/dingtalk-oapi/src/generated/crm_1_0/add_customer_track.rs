@@ -25,13 +25,15 @@ pub type AddCustomerTrackError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddCustomerTrack)]
+#[setters(builder = AddCustomerTrackBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddCustomerTrackRequest {
     /// A `string` value. Required.
+    #[setters(required)]
     pub content: Option<String>,
     /// A `string` value. Wire name `customerId`. Required.
+    #[setters(required)]
     pub customer_id: Option<String>,
     /// A `string` value. Wire name `extraBizInfo`.
     pub extra_biz_info: Option<String>,
@@ -40,14 +42,23 @@ pub struct AddCustomerTrackRequest {
     /// A `string` value. Wire name `maskedContent`.
     pub masked_content: Option<String>,
     /// A `string` value. Wire name `operatorUserId`. Required.
+    #[setters(required)]
     pub operator_user_id: Option<String>,
     /// A `string` value. Wire name `relationType`. Required.
+    #[setters(required)]
     pub relation_type: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub title: Option<String>,
     /// A `i64` value. Required.
+    #[setters(required)]
     pub r#type: Option<i64>,
 }
+/// A call of [`AddCustomerTrack`] being put together: set its optional parameters (see [`AddCustomerTrackRequest`]), then `send()` it.
+pub struct AddCustomerTrackBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddCustomerTrack, C>,
+}
+rt::op_builder!(AddCustomerTrackBuilder, AddCustomerTrack);
 /// The response of [`AddCustomerTrack`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -57,6 +68,7 @@ pub struct AddCustomerTrackResponse {
 }
 impl rt::ResponseEnvelope for AddCustomerTrackResponse {}
 /// How [`AddCustomerTrack`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_CUSTOMER_TRACK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddCustomerTrack",
     id: "crm_1_0.AddCustomerTrack",
@@ -88,10 +100,35 @@ pub static ADD_CUSTOMER_TRACK: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Add customer track.
     ///
-    /// See [`AddCustomerTrackRequest`] for the parameters and [`AddCustomerTrackError`] for what can go wrong: `client.crm_1_0().add_customer_track().send().await?`.
+    /// See [`AddCustomerTrackRequest`] for the parameters and [`AddCustomerTrackError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().add_customer_track("content", "customer_id", "operator_user_id", "relation_type", "title", 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_customer_track(
         &self,
-    ) -> crate::generated::RequestBuilder<AddCustomerTrack, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        content: impl Into<String>,
+        customer_id: impl Into<String>,
+        operator_user_id: impl Into<String>,
+        relation_type: impl Into<String>,
+        title: impl Into<String>,
+        r#type: i64,
+    ) -> AddCustomerTrackBuilder<C> {
+        AddCustomerTrackBuilder::from_request(
+            self.client.clone(),
+            AddCustomerTrackRequest::new()
+                .content(content)
+                .customer_id(customer_id)
+                .operator_user_id(operator_user_id)
+                .relation_type(relation_type)
+                .title(title)
+                .r#type(r#type),
+        )
     }
 }

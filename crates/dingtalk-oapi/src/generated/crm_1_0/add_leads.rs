@@ -25,21 +25,30 @@ pub type AddLeadsError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddLeads)]
+#[setters(builder = AddLeadsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddLeadsRequest {
     /// A `i64` value. Wire name `assignTimestamp`.
     pub assign_timestamp: Option<i64>,
     /// A `string` value. Wire name `assignUserId`. Required.
+    #[setters(required)]
     pub assign_user_id: Option<String>,
     /// A `string` value. Wire name `assignedUserId`. Required.
+    #[setters(required)]
     pub assigned_user_id: Option<String>,
     /// A `list<AddLeadsRequestLeads>` value. Required.
+    #[setters(required)]
     pub leads: Option<Vec<AddLeadsRequestLeads>>,
     /// A `string` value. Wire name `outTaskId`. Required.
+    #[setters(required)]
     pub out_task_id: Option<String>,
 }
+/// A call of [`AddLeads`] being put together: set its optional parameters (see [`AddLeadsRequest`]), then `send()` it.
+pub struct AddLeadsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddLeads, C>,
+}
+rt::op_builder!(AddLeadsBuilder, AddLeads);
 /// The response of [`AddLeads`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -60,6 +69,7 @@ pub struct AddLeadsRequestLeads {
     pub out_leads_id: Option<String>,
 }
 /// Wire schema of [`AddLeadsRequestLeads`].
+#[doc(hidden)]
 pub static ADD_LEADS_REQUEST_LEADS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddLeadsRequestLeads",
     fields: &[
@@ -68,6 +78,7 @@ pub static ADD_LEADS_REQUEST_LEADS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     ],
 };
 /// How [`AddLeads`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_LEADS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddLeads",
     id: "crm_1_0.AddLeads",
@@ -101,8 +112,31 @@ pub static ADD_LEADS: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Add leads.
     ///
-    /// See [`AddLeadsRequest`] for the parameters and [`AddLeadsError`] for what can go wrong: `client.crm_1_0().add_leads().send().await?`.
-    pub fn add_leads(&self) -> crate::generated::RequestBuilder<AddLeads, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`AddLeadsRequest`] for the parameters and [`AddLeadsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().add_leads("assign_user_id", "assigned_user_id", Vec::<AddLeadsRequestLeads>::new(), "out_task_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn add_leads(
+        &self,
+        assign_user_id: impl Into<String>,
+        assigned_user_id: impl Into<String>,
+        leads: impl Into<Vec<AddLeadsRequestLeads>>,
+        out_task_id: impl Into<String>,
+    ) -> AddLeadsBuilder<C> {
+        AddLeadsBuilder::from_request(
+            self.client.clone(),
+            AddLeadsRequest::new()
+                .assign_user_id(assign_user_id)
+                .assigned_user_id(assigned_user_id)
+                .leads(leads)
+                .out_task_id(out_task_id),
+        )
     }
 }

@@ -25,21 +25,30 @@ pub type AddMetaModelFieldError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddMetaModelField)]
+#[setters(builder = AddMetaModelFieldBuilder)]
 #[non_exhaustive]
 pub struct AddMetaModelFieldRequest {
     /// A `string` value. Wire name `bizType`. Required.
     #[wire(rename = "bizType")]
+    #[setters(required)]
     pub biz_type: Option<String>,
     /// A `list<AddMetaModelFieldRequestFieldDtoList>` value. Wire name `fieldDTOList`. Required.
     #[wire(rename = "fieldDTOList")]
+    #[setters(required)]
     pub field_dtolist: Option<Vec<AddMetaModelFieldRequestFieldDtoList>>,
     /// A `string` value. Wire name `operatorUserId`. Required.
     #[wire(rename = "operatorUserId")]
+    #[setters(required)]
     pub operator_user_id: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub tenant: Option<String>,
 }
+/// A call of [`AddMetaModelField`] being put together: set its optional parameters (see [`AddMetaModelFieldRequest`]), then `send()` it.
+pub struct AddMetaModelFieldBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddMetaModelField, C>,
+}
+rt::op_builder!(AddMetaModelFieldBuilder, AddMetaModelField);
 /// The response of [`AddMetaModelField`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -60,6 +69,7 @@ pub struct AddMetaModelFieldRequestFieldDtoList {
     pub props: Option<AddMetaModelFieldRequestFieldDtoListProps>,
 }
 /// Wire schema of [`AddMetaModelFieldRequestFieldDtoList`].
+#[doc(hidden)]
 pub static ADD_META_MODEL_FIELD_REQUEST_FIELD_DTO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddMetaModelFieldRequestFieldDtoList",
     fields: &[
@@ -124,6 +134,7 @@ pub struct AddMetaModelFieldRequestFieldDtoListProps {
     pub unit: Option<String>,
 }
 /// Wire schema of [`AddMetaModelFieldRequestFieldDtoListProps`].
+#[doc(hidden)]
 pub static ADD_META_MODEL_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddMetaModelFieldRequestFieldDtoListProps",
     fields: &[
@@ -168,6 +179,7 @@ pub struct AddMetaModelFieldRequestFieldDtoListPropsOptions {
     pub value: Option<String>,
 }
 /// Wire schema of [`AddMetaModelFieldRequestFieldDtoListPropsOptions`].
+#[doc(hidden)]
 pub static ADD_META_MODEL_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddMetaModelFieldRequestFieldDtoListPropsOptions",
     fields: &[
@@ -176,6 +188,7 @@ pub static ADD_META_MODEL_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_OPTIONS_SCHEMA: rt:
     ],
 };
 /// How [`AddMetaModelField`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_META_MODEL_FIELD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddMetaModelField",
     id: "crm_1_0.AddMetaModelField",
@@ -210,10 +223,31 @@ pub static ADD_META_MODEL_FIELD: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Add meta model field.
     ///
-    /// See [`AddMetaModelFieldRequest`] for the parameters and [`AddMetaModelFieldError`] for what can go wrong: `client.crm_1_0().add_meta_model_field().send().await?`.
+    /// See [`AddMetaModelFieldRequest`] for the parameters and [`AddMetaModelFieldError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().add_meta_model_field("biz_type", Vec::<AddMetaModelFieldRequestFieldDtoList>::new(), "operator_user_id", "tenant").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_meta_model_field(
         &self,
-    ) -> crate::generated::RequestBuilder<AddMetaModelField, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        biz_type: impl Into<String>,
+        field_dtolist: impl Into<Vec<AddMetaModelFieldRequestFieldDtoList>>,
+        operator_user_id: impl Into<String>,
+        tenant: impl Into<String>,
+    ) -> AddMetaModelFieldBuilder<C> {
+        AddMetaModelFieldBuilder::from_request(
+            self.client.clone(),
+            AddMetaModelFieldRequest::new()
+                .biz_type(biz_type)
+                .field_dtolist(field_dtolist)
+                .operator_user_id(operator_user_id)
+                .tenant(tenant),
+        )
     }
 }

@@ -25,21 +25,30 @@ pub type AddRelationMetaFieldError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddRelationMetaField)]
+#[setters(builder = AddRelationMetaFieldBuilder)]
 #[non_exhaustive]
 pub struct AddRelationMetaFieldRequest {
     /// A `list<AddRelationMetaFieldRequestFieldDtoList>` value. Wire name `fieldDTOList`. Required.
     #[wire(rename = "fieldDTOList")]
+    #[setters(required)]
     pub field_dtolist: Option<Vec<AddRelationMetaFieldRequestFieldDtoList>>,
     /// A `string` value. Wire name `operatorUserId`. Required.
     #[wire(rename = "operatorUserId")]
+    #[setters(required)]
     pub operator_user_id: Option<String>,
     /// A `string` value. Wire name `relationType`. Required.
     #[wire(rename = "relationType")]
+    #[setters(required)]
     pub relation_type: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub tenant: Option<String>,
 }
+/// A call of [`AddRelationMetaField`] being put together: set its optional parameters (see [`AddRelationMetaFieldRequest`]), then `send()` it.
+pub struct AddRelationMetaFieldBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddRelationMetaField, C>,
+}
+rt::op_builder!(AddRelationMetaFieldBuilder, AddRelationMetaField);
 /// The response of [`AddRelationMetaField`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -60,6 +69,7 @@ pub struct AddRelationMetaFieldRequestFieldDtoList {
     pub props: Option<AddRelationMetaFieldRequestFieldDtoListProps>,
 }
 /// Wire schema of [`AddRelationMetaFieldRequestFieldDtoList`].
+#[doc(hidden)]
 pub static ADD_RELATION_META_FIELD_REQUEST_FIELD_DTO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddRelationMetaFieldRequestFieldDtoList",
     fields: &[
@@ -124,6 +134,7 @@ pub struct AddRelationMetaFieldRequestFieldDtoListProps {
     pub unit: Option<String>,
 }
 /// Wire schema of [`AddRelationMetaFieldRequestFieldDtoListProps`].
+#[doc(hidden)]
 pub static ADD_RELATION_META_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddRelationMetaFieldRequestFieldDtoListProps",
     fields: &[
@@ -168,6 +179,7 @@ pub struct AddRelationMetaFieldRequestFieldDtoListPropsOptions {
     pub value: Option<String>,
 }
 /// Wire schema of [`AddRelationMetaFieldRequestFieldDtoListPropsOptions`].
+#[doc(hidden)]
 pub static ADD_RELATION_META_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddRelationMetaFieldRequestFieldDtoListPropsOptions",
     fields: &[
@@ -176,6 +188,7 @@ pub static ADD_RELATION_META_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_OPTIONS_SCHEMA: 
     ],
 };
 /// How [`AddRelationMetaField`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_RELATION_META_FIELD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddRelationMetaField",
     id: "crm_1_0.AddRelationMetaField",
@@ -212,10 +225,31 @@ pub static ADD_RELATION_META_FIELD: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Add relation meta field.
     ///
-    /// See [`AddRelationMetaFieldRequest`] for the parameters and [`AddRelationMetaFieldError`] for what can go wrong: `client.crm_1_0().add_relation_meta_field().send().await?`.
+    /// See [`AddRelationMetaFieldRequest`] for the parameters and [`AddRelationMetaFieldError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().add_relation_meta_field(Vec::<AddRelationMetaFieldRequestFieldDtoList>::new(), "operator_user_id", "relation_type", "tenant").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_relation_meta_field(
         &self,
-    ) -> crate::generated::RequestBuilder<AddRelationMetaField, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        field_dtolist: impl Into<Vec<AddRelationMetaFieldRequestFieldDtoList>>,
+        operator_user_id: impl Into<String>,
+        relation_type: impl Into<String>,
+        tenant: impl Into<String>,
+    ) -> AddRelationMetaFieldBuilder<C> {
+        AddRelationMetaFieldBuilder::from_request(
+            self.client.clone(),
+            AddRelationMetaFieldRequest::new()
+                .field_dtolist(field_dtolist)
+                .operator_user_id(operator_user_id)
+                .relation_type(relation_type)
+                .tenant(tenant),
+        )
     }
 }

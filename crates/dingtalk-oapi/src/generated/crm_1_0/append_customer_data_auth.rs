@@ -25,23 +25,32 @@ pub type AppendCustomerDataAuthError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AppendCustomerDataAuth)]
+#[setters(builder = AppendCustomerDataAuthBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppendCustomerDataAuthRequest {
     /// A `list<string>` value. Wire name `customerIds`. Required.
+    #[setters(required)]
     pub customer_ids: Option<Vec<String>>,
     /// A `list<string>` value. Wire name `dataAuthUserIds`. Required.
+    #[setters(required)]
     pub data_auth_user_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `formCode`.
     pub form_code: Option<String>,
     /// A `string` value. Wire name `operateUserId`. Required.
+    #[setters(required)]
     pub operate_user_id: Option<String>,
     /// A `string` value. Wire name `relationType`.
     pub relation_type: Option<String>,
     /// A `string` value. Wire name `roleType`. Required.
+    #[setters(required)]
     pub role_type: Option<String>,
 }
+/// A call of [`AppendCustomerDataAuth`] being put together: set its optional parameters (see [`AppendCustomerDataAuthRequest`]), then `send()` it.
+pub struct AppendCustomerDataAuthBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AppendCustomerDataAuth, C>,
+}
+rt::op_builder!(AppendCustomerDataAuthBuilder, AppendCustomerDataAuth);
 /// The response of [`AppendCustomerDataAuth`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -51,6 +60,7 @@ pub struct AppendCustomerDataAuthResponse {
 }
 impl rt::ResponseEnvelope for AppendCustomerDataAuthResponse {}
 /// How [`AppendCustomerDataAuth`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static APPEND_CUSTOMER_DATA_AUTH: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AppendCustomerDataAuth",
     id: "crm_1_0.AppendCustomerDataAuth",
@@ -84,10 +94,31 @@ pub static APPEND_CUSTOMER_DATA_AUTH: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Append customer data auth.
     ///
-    /// See [`AppendCustomerDataAuthRequest`] for the parameters and [`AppendCustomerDataAuthError`] for what can go wrong: `client.crm_1_0().append_customer_data_auth().send().await?`.
+    /// See [`AppendCustomerDataAuthRequest`] for the parameters and [`AppendCustomerDataAuthError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().append_customer_data_auth(Vec::<String>::new(), Vec::<String>::new(), "operate_user_id", "role_type").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn append_customer_data_auth(
         &self,
-    ) -> crate::generated::RequestBuilder<AppendCustomerDataAuth, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        customer_ids: impl Into<Vec<String>>,
+        data_auth_user_ids: impl Into<Vec<String>>,
+        operate_user_id: impl Into<String>,
+        role_type: impl Into<String>,
+    ) -> AppendCustomerDataAuthBuilder<C> {
+        AppendCustomerDataAuthBuilder::from_request(
+            self.client.clone(),
+            AppendCustomerDataAuthRequest::new()
+                .customer_ids(customer_ids)
+                .data_auth_user_ids(data_auth_user_ids)
+                .operate_user_id(operate_user_id)
+                .role_type(role_type),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type BatchAddContactsError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = BatchAddContacts)]
+#[setters(builder = BatchAddContactsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddContactsRequest {
     /// A `string` value. Wire name `operatorUserId`. Required.
+    #[setters(required)]
     pub operator_user_id: Option<String>,
     /// A `list<BatchAddContactsRequestRelationList>` value. Wire name `relationList`. Required.
+    #[setters(required)]
     pub relation_list: Option<Vec<BatchAddContactsRequestRelationList>>,
 }
+/// A call of [`BatchAddContacts`] being put together: set its optional parameters (see [`BatchAddContactsRequest`]), then `send()` it.
+pub struct BatchAddContactsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<BatchAddContacts, C>,
+}
+rt::op_builder!(BatchAddContactsBuilder, BatchAddContacts);
 /// The response of [`BatchAddContacts`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -56,6 +63,7 @@ pub struct BatchAddContactsRequestRelationList {
     pub source_data_id: Option<String>,
 }
 /// Wire schema of [`BatchAddContactsRequestRelationList`].
+#[doc(hidden)]
 pub static BATCH_ADD_CONTACTS_REQUEST_RELATION_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchAddContactsRequestRelationList",
     fields: &[
@@ -85,6 +93,7 @@ pub struct BatchAddContactsRequestRelationListBizDataList {
     pub value: Option<String>,
 }
 /// Wire schema of [`BatchAddContactsRequestRelationListBizDataList`].
+#[doc(hidden)]
 pub static BATCH_ADD_CONTACTS_REQUEST_RELATION_LIST_BIZ_DATA_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchAddContactsRequestRelationListBizDataList",
     fields: &[
@@ -108,6 +117,7 @@ pub struct BatchAddContactsResponseBodyResults {
     pub success: Option<bool>,
 }
 /// Wire schema of [`BatchAddContactsResponseBodyResults`].
+#[doc(hidden)]
 pub static BATCH_ADD_CONTACTS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchAddContactsResponseBodyResults",
     fields: &[
@@ -118,6 +128,7 @@ pub static BATCH_ADD_CONTACTS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSchema = r
     ],
 };
 /// How [`BatchAddContacts`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static BATCH_ADD_CONTACTS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchAddContacts",
     id: "crm_1_0.BatchAddContacts",
@@ -157,10 +168,27 @@ pub static BATCH_ADD_CONTACTS: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Batch add contacts.
     ///
-    /// See [`BatchAddContactsRequest`] for the parameters and [`BatchAddContactsError`] for what can go wrong: `client.crm_1_0().batch_add_contacts().send().await?`.
+    /// See [`BatchAddContactsRequest`] for the parameters and [`BatchAddContactsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().batch_add_contacts("operator_user_id", Vec::<BatchAddContactsRequestRelationList>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn batch_add_contacts(
         &self,
-    ) -> crate::generated::RequestBuilder<BatchAddContacts, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        operator_user_id: impl Into<String>,
+        relation_list: impl Into<Vec<BatchAddContactsRequestRelationList>>,
+    ) -> BatchAddContactsBuilder<C> {
+        BatchAddContactsBuilder::from_request(
+            self.client.clone(),
+            BatchAddContactsRequest::new()
+                .operator_user_id(operator_user_id)
+                .relation_list(relation_list),
+        )
     }
 }

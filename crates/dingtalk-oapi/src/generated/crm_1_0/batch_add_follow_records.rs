@@ -25,15 +25,22 @@ pub type BatchAddFollowRecordsError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = BatchAddFollowRecords)]
+#[setters(builder = BatchAddFollowRecordsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddFollowRecordsRequest {
     /// A `list<BatchAddFollowRecordsRequestInstanceList>` value. Wire name `instanceList`. Required.
+    #[setters(required)]
     pub instance_list: Option<Vec<BatchAddFollowRecordsRequestInstanceList>>,
     /// A `string` value. Wire name `operatorUserId`. Required.
+    #[setters(required)]
     pub operator_user_id: Option<String>,
 }
+/// A call of [`BatchAddFollowRecords`] being put together: set its optional parameters (see [`BatchAddFollowRecordsRequest`]), then `send()` it.
+pub struct BatchAddFollowRecordsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<BatchAddFollowRecords, C>,
+}
+rt::op_builder!(BatchAddFollowRecordsBuilder, BatchAddFollowRecords);
 /// The response of [`BatchAddFollowRecords`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -54,6 +61,7 @@ pub struct BatchAddFollowRecordsRequestInstanceList {
     pub data_array: Option<Vec<BatchAddFollowRecordsRequestInstanceListDataArray>>,
 }
 /// Wire schema of [`BatchAddFollowRecordsRequestInstanceList`].
+#[doc(hidden)]
 pub static BATCH_ADD_FOLLOW_RECORDS_REQUEST_INSTANCE_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchAddFollowRecordsRequestInstanceList",
     fields: &[
@@ -82,6 +90,7 @@ pub struct BatchAddFollowRecordsRequestInstanceListDataArray {
     pub value: Option<String>,
 }
 /// Wire schema of [`BatchAddFollowRecordsRequestInstanceListDataArray`].
+#[doc(hidden)]
 pub static BATCH_ADD_FOLLOW_RECORDS_REQUEST_INSTANCE_LIST_DATA_ARRAY_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchAddFollowRecordsRequestInstanceListDataArray",
     fields: &[
@@ -105,6 +114,7 @@ pub struct BatchAddFollowRecordsResponseBodyResults {
     pub success: Option<bool>,
 }
 /// Wire schema of [`BatchAddFollowRecordsResponseBodyResults`].
+#[doc(hidden)]
 pub static BATCH_ADD_FOLLOW_RECORDS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchAddFollowRecordsResponseBodyResults",
     fields: &[
@@ -115,6 +125,7 @@ pub static BATCH_ADD_FOLLOW_RECORDS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSche
     ],
 };
 /// How [`BatchAddFollowRecords`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static BATCH_ADD_FOLLOW_RECORDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchAddFollowRecords",
     id: "crm_1_0.BatchAddFollowRecords",
@@ -156,10 +167,27 @@ pub static BATCH_ADD_FOLLOW_RECORDS: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Batch add follow records.
     ///
-    /// See [`BatchAddFollowRecordsRequest`] for the parameters and [`BatchAddFollowRecordsError`] for what can go wrong: `client.crm_1_0().batch_add_follow_records().send().await?`.
+    /// See [`BatchAddFollowRecordsRequest`] for the parameters and [`BatchAddFollowRecordsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().batch_add_follow_records(Vec::<BatchAddFollowRecordsRequestInstanceList>::new(), "operator_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn batch_add_follow_records(
         &self,
-    ) -> crate::generated::RequestBuilder<BatchAddFollowRecords, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        instance_list: impl Into<Vec<BatchAddFollowRecordsRequestInstanceList>>,
+        operator_user_id: impl Into<String>,
+    ) -> BatchAddFollowRecordsBuilder<C> {
+        BatchAddFollowRecordsBuilder::from_request(
+            self.client.clone(),
+            BatchAddFollowRecordsRequest::new()
+                .instance_list(instance_list)
+                .operator_user_id(operator_user_id),
+        )
     }
 }

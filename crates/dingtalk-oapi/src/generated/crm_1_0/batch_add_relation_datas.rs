@@ -25,19 +25,27 @@ pub type BatchAddRelationDatasError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = BatchAddRelationDatas)]
+#[setters(builder = BatchAddRelationDatasBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchAddRelationDatasRequest {
     /// A `string` value. Wire name `operatorUserId`. Required.
+    #[setters(required)]
     pub operator_user_id: Option<String>,
     /// A `list<BatchAddRelationDatasRequestRelationList>` value. Wire name `relationList`. Required.
+    #[setters(required)]
     pub relation_list: Option<Vec<BatchAddRelationDatasRequestRelationList>>,
     /// A `string` value. Wire name `relationType`. Required.
+    #[setters(required)]
     pub relation_type: Option<String>,
     /// A `bool` value. Wire name `skipDuplicateCheck`.
     pub skip_duplicate_check: Option<bool>,
 }
+/// A call of [`BatchAddRelationDatas`] being put together: set its optional parameters (see [`BatchAddRelationDatasRequest`]), then `send()` it.
+pub struct BatchAddRelationDatasBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<BatchAddRelationDatas, C>,
+}
+rt::op_builder!(BatchAddRelationDatasBuilder, BatchAddRelationDatas);
 /// The response of [`BatchAddRelationDatas`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -67,6 +75,7 @@ pub struct BatchAddRelationDatasRequestRelationList {
     pub source_data_id: Option<String>,
 }
 /// Wire schema of [`BatchAddRelationDatasRequestRelationList`].
+#[doc(hidden)]
 pub static BATCH_ADD_RELATION_DATAS_REQUEST_RELATION_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchAddRelationDatasRequestRelationList",
     fields: &[
@@ -102,6 +111,7 @@ pub struct BatchAddRelationDatasRequestRelationListBizDataList {
     pub value: Option<String>,
 }
 /// Wire schema of [`BatchAddRelationDatasRequestRelationListBizDataList`].
+#[doc(hidden)]
 pub static BATCH_ADD_RELATION_DATAS_REQUEST_RELATION_LIST_BIZ_DATA_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchAddRelationDatasRequestRelationListBizDataList",
     fields: &[
@@ -121,6 +131,7 @@ pub struct BatchAddRelationDatasRequestRelationListRelationPermissionDto {
     pub principal_user_ids: Option<Vec<String>>,
 }
 /// Wire schema of [`BatchAddRelationDatasRequestRelationListRelationPermissionDto`].
+#[doc(hidden)]
 pub static BATCH_ADD_RELATION_DATAS_REQUEST_RELATION_LIST_RELATION_PERMISSION_DTO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchAddRelationDatasRequestRelationListRelationPermissionDto",
     fields: &[
@@ -152,6 +163,7 @@ pub struct BatchAddRelationDatasResponseBodyResults {
     pub success: Option<bool>,
 }
 /// Wire schema of [`BatchAddRelationDatasResponseBodyResults`].
+#[doc(hidden)]
 pub static BATCH_ADD_RELATION_DATAS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchAddRelationDatasResponseBodyResults",
     fields: &[
@@ -166,6 +178,7 @@ pub static BATCH_ADD_RELATION_DATAS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSche
     ],
 };
 /// How [`BatchAddRelationDatas`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static BATCH_ADD_RELATION_DATAS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchAddRelationDatas",
     id: "crm_1_0.BatchAddRelationDatas",
@@ -209,10 +222,29 @@ pub static BATCH_ADD_RELATION_DATAS: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Batch add relation datas.
     ///
-    /// See [`BatchAddRelationDatasRequest`] for the parameters and [`BatchAddRelationDatasError`] for what can go wrong: `client.crm_1_0().batch_add_relation_datas().send().await?`.
+    /// See [`BatchAddRelationDatasRequest`] for the parameters and [`BatchAddRelationDatasError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().batch_add_relation_datas("operator_user_id", Vec::<BatchAddRelationDatasRequestRelationList>::new(), "relation_type").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn batch_add_relation_datas(
         &self,
-    ) -> crate::generated::RequestBuilder<BatchAddRelationDatas, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        operator_user_id: impl Into<String>,
+        relation_list: impl Into<Vec<BatchAddRelationDatasRequestRelationList>>,
+        relation_type: impl Into<String>,
+    ) -> BatchAddRelationDatasBuilder<C> {
+        BatchAddRelationDatasBuilder::from_request(
+            self.client.clone(),
+            BatchAddRelationDatasRequest::new()
+                .operator_user_id(operator_user_id)
+                .relation_list(relation_list)
+                .relation_type(relation_type),
+        )
     }
 }

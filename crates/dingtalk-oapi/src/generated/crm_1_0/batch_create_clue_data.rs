@@ -25,7 +25,7 @@ pub type BatchCreateClueDataError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = BatchCreateClueData)]
+#[setters(builder = BatchCreateClueDataBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreateClueDataRequest {
@@ -34,8 +34,14 @@ pub struct BatchCreateClueDataRequest {
     /// A `bool` value. Wire name `privateSeas`.
     pub private_seas: Option<bool>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`BatchCreateClueData`] being put together: set its optional parameters (see [`BatchCreateClueDataRequest`]), then `send()` it.
+pub struct BatchCreateClueDataBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<BatchCreateClueData, C>,
+}
+rt::op_builder!(BatchCreateClueDataBuilder, BatchCreateClueData);
 /// The response of [`BatchCreateClueData`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -67,6 +73,7 @@ pub struct BatchCreateClueDataRequestDataList {
     pub tag_id_list: Option<Vec<BatchCreateClueDataRequestDataListTagIdList>>,
 }
 /// Wire schema of [`BatchCreateClueDataRequestDataList`].
+#[doc(hidden)]
 pub static BATCH_CREATE_CLUE_DATA_REQUEST_DATA_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchCreateClueDataRequestDataList",
     fields: &[
@@ -117,6 +124,7 @@ pub struct BatchCreateClueDataRequestDataListContactList {
     pub we_chat: Option<String>,
 }
 /// Wire schema of [`BatchCreateClueDataRequestDataListContactList`].
+#[doc(hidden)]
 pub static BATCH_CREATE_CLUE_DATA_REQUEST_DATA_LIST_CONTACT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchCreateClueDataRequestDataListContactList",
     fields: &[
@@ -145,6 +153,7 @@ pub struct BatchCreateClueDataRequestDataListEnterprise {
     pub unified_social_credit_code: Option<String>,
 }
 /// Wire schema of [`BatchCreateClueDataRequestDataListEnterprise`].
+#[doc(hidden)]
 pub static BATCH_CREATE_CLUE_DATA_REQUEST_DATA_LIST_ENTERPRISE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchCreateClueDataRequestDataListEnterprise",
     fields: &[
@@ -166,6 +175,7 @@ pub struct BatchCreateClueDataRequestDataListTagIdList {
     pub tag_name: Option<String>,
 }
 /// Wire schema of [`BatchCreateClueDataRequestDataListTagIdList`].
+#[doc(hidden)]
 pub static BATCH_CREATE_CLUE_DATA_REQUEST_DATA_LIST_TAG_ID_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchCreateClueDataRequestDataListTagIdList",
     fields: &[
@@ -186,6 +196,7 @@ pub struct BatchCreateClueDataResponseBodyResult {
     pub result_code: Option<String>,
 }
 /// Wire schema of [`BatchCreateClueDataResponseBodyResult`].
+#[doc(hidden)]
 pub static BATCH_CREATE_CLUE_DATA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchCreateClueDataResponseBodyResult",
     fields: &[
@@ -195,6 +206,7 @@ pub static BATCH_CREATE_CLUE_DATA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema 
     ],
 };
 /// How [`BatchCreateClueData`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static BATCH_CREATE_CLUE_DATA: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchCreateClueData",
     id: "crm_1_0.BatchCreateClueData",
@@ -235,10 +247,24 @@ pub static BATCH_CREATE_CLUE_DATA: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Batch create clue data.
     ///
-    /// See [`BatchCreateClueDataRequest`] for the parameters and [`BatchCreateClueDataError`] for what can go wrong: `client.crm_1_0().batch_create_clue_data().send().await?`.
+    /// See [`BatchCreateClueDataRequest`] for the parameters and [`BatchCreateClueDataError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().batch_create_clue_data("user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn batch_create_clue_data(
         &self,
-    ) -> crate::generated::RequestBuilder<BatchCreateClueData, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id: impl Into<String>,
+    ) -> BatchCreateClueDataBuilder<C> {
+        BatchCreateClueDataBuilder::from_request(
+            self.client.clone(),
+            BatchCreateClueDataRequest::new().user_id(user_id),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type BatchRemoveFollowRecordsError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = BatchRemoveFollowRecords)]
+#[setters(builder = BatchRemoveFollowRecordsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchRemoveFollowRecordsRequest {
     /// A `list<string>` value. Wire name `instanceIds`. Required.
+    #[setters(required)]
     pub instance_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `operatorUserId`. Required.
+    #[setters(required)]
     pub operator_user_id: Option<String>,
 }
+/// A call of [`BatchRemoveFollowRecords`] being put together: set its optional parameters (see [`BatchRemoveFollowRecordsRequest`]), then `send()` it.
+pub struct BatchRemoveFollowRecordsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<BatchRemoveFollowRecords, C>,
+}
+rt::op_builder!(BatchRemoveFollowRecordsBuilder, BatchRemoveFollowRecords);
 /// The response of [`BatchRemoveFollowRecords`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -58,6 +65,7 @@ pub struct BatchRemoveFollowRecordsResponseBodyResults {
     pub success: Option<bool>,
 }
 /// Wire schema of [`BatchRemoveFollowRecordsResponseBodyResults`].
+#[doc(hidden)]
 pub static BATCH_REMOVE_FOLLOW_RECORDS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchRemoveFollowRecordsResponseBodyResults",
     fields: &[
@@ -68,6 +76,7 @@ pub static BATCH_REMOVE_FOLLOW_RECORDS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectS
     ],
 };
 /// How [`BatchRemoveFollowRecords`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static BATCH_REMOVE_FOLLOW_RECORDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchRemoveFollowRecords",
     id: "crm_1_0.BatchRemoveFollowRecords",
@@ -102,10 +111,27 @@ pub static BATCH_REMOVE_FOLLOW_RECORDS: rt::OperationDescriptor = rt::OperationD
 impl<C: Clone> super::Operations<C> {
     /// Batch remove follow records.
     ///
-    /// See [`BatchRemoveFollowRecordsRequest`] for the parameters and [`BatchRemoveFollowRecordsError`] for what can go wrong: `client.crm_1_0().batch_remove_follow_records().send().await?`.
+    /// See [`BatchRemoveFollowRecordsRequest`] for the parameters and [`BatchRemoveFollowRecordsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().batch_remove_follow_records(Vec::<String>::new(), "operator_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn batch_remove_follow_records(
         &self,
-    ) -> crate::generated::RequestBuilder<BatchRemoveFollowRecords, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        instance_ids: impl Into<Vec<String>>,
+        operator_user_id: impl Into<String>,
+    ) -> BatchRemoveFollowRecordsBuilder<C> {
+        BatchRemoveFollowRecordsBuilder::from_request(
+            self.client.clone(),
+            BatchRemoveFollowRecordsRequest::new()
+                .instance_ids(instance_ids)
+                .operator_user_id(operator_user_id),
+        )
     }
 }

@@ -27,7 +27,7 @@ pub type BatchSendOfficialAccountOtoMessageError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = BatchSendOfficialAccountOtoMessage)]
+#[setters(builder = BatchSendOfficialAccountOtoMessageBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchSendOfficialAccountOtoMessageRequest {
@@ -36,8 +36,16 @@ pub struct BatchSendOfficialAccountOtoMessageRequest {
     /// A `string` value. Wire name `bizId`.
     pub biz_id: Option<String>,
     /// A `BatchSendOfficialAccountOtoMessageRequestDetail` value. Required.
+    #[setters(required)]
     pub detail: Option<BatchSendOfficialAccountOtoMessageRequestDetail>,
 }
+/// A call of [`BatchSendOfficialAccountOtoMessage`] being put together: set its optional parameters (see [`BatchSendOfficialAccountOtoMessageRequest`]), then `send()` it.
+pub struct BatchSendOfficialAccountOtoMessageBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<BatchSendOfficialAccountOtoMessage, C>,
+}
+rt::op_builder!(
+    BatchSendOfficialAccountOtoMessageBuilder, BatchSendOfficialAccountOtoMessage
+);
 /// The response of [`BatchSendOfficialAccountOtoMessage`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -68,6 +76,7 @@ pub struct BatchSendOfficialAccountOtoMessageRequestDetail {
     pub uuid: Option<String>,
 }
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageRequestDetail`].
+#[doc(hidden)]
 pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchSendOfficialAccountOtoMessageRequestDetail",
     fields: &[
@@ -104,6 +113,7 @@ pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBody {
     pub text: Option<BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyText>,
 }
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageRequestDetailMessageBody`].
+#[doc(hidden)]
 pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchSendOfficialAccountOtoMessageRequestDetailMessageBody",
     fields: &[
@@ -156,6 +166,7 @@ pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard 
     pub title: Option<String>,
 }
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard`].
+#[doc(hidden)]
 pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_CARD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard",
     fields: &[
@@ -185,6 +196,7 @@ pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardB
     pub title: Option<String>,
 }
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList`].
+#[doc(hidden)]
 pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_CARD_BUTTON_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList",
     fields: &[
@@ -207,6 +219,7 @@ pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyLink {
     pub title: Option<String>,
 }
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyLink`].
+#[doc(hidden)]
 pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_LINK_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyLink",
     fields: &[
@@ -226,6 +239,7 @@ pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown {
     pub title: Option<String>,
 }
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown`].
+#[doc(hidden)]
 pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_MARKDOWN_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown",
     fields: &[
@@ -241,6 +255,7 @@ pub struct BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyText {
     pub content: Option<String>,
 }
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyText`].
+#[doc(hidden)]
 pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_TEXT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchSendOfficialAccountOtoMessageRequestDetailMessageBodyText",
     fields: &[rt::FieldSchema::new("content", rt::ParamType::String).required(true)],
@@ -254,11 +269,13 @@ pub struct BatchSendOfficialAccountOtoMessageResponseBodyResult {
     pub open_push_id: String,
 }
 /// Wire schema of [`BatchSendOfficialAccountOtoMessageResponseBodyResult`].
+#[doc(hidden)]
 pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchSendOfficialAccountOtoMessageResponseBodyResult",
     fields: &[rt::FieldSchema::new("openPushId", rt::ParamType::String).required(true)],
 };
 /// How [`BatchSendOfficialAccountOtoMessage`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchSendOfficialAccountOtoMessage",
     id: "crm_1_0.BatchSendOfficialAccountOtoMessage",
@@ -298,10 +315,24 @@ pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE: rt::OperationDescriptor = rt
 impl<C: Clone> super::Operations<C> {
     /// Batch send official account oto message.
     ///
-    /// See [`BatchSendOfficialAccountOtoMessageRequest`] for the parameters and [`BatchSendOfficialAccountOtoMessageError`] for what can go wrong: `client.crm_1_0().batch_send_official_account_oto_message().send().await?`.
+    /// See [`BatchSendOfficialAccountOtoMessageRequest`] for the parameters and [`BatchSendOfficialAccountOtoMessageError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().batch_send_official_account_oto_message(BatchSendOfficialAccountOtoMessageRequestDetail::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn batch_send_official_account_oto_message(
         &self,
-    ) -> crate::generated::RequestBuilder<BatchSendOfficialAccountOtoMessage, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        detail: BatchSendOfficialAccountOtoMessageRequestDetail,
+    ) -> BatchSendOfficialAccountOtoMessageBuilder<C> {
+        BatchSendOfficialAccountOtoMessageBuilder::from_request(
+            self.client.clone(),
+            BatchSendOfficialAccountOtoMessageRequest::new().detail(detail),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type BatchUpdateContactsError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = BatchUpdateContacts)]
+#[setters(builder = BatchUpdateContactsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateContactsRequest {
     /// A `string` value. Wire name `operatorUserId`. Required.
+    #[setters(required)]
     pub operator_user_id: Option<String>,
     /// A `list<BatchUpdateContactsRequestRelationList>` value. Wire name `relationList`. Required.
+    #[setters(required)]
     pub relation_list: Option<Vec<BatchUpdateContactsRequestRelationList>>,
 }
+/// A call of [`BatchUpdateContacts`] being put together: set its optional parameters (see [`BatchUpdateContactsRequest`]), then `send()` it.
+pub struct BatchUpdateContactsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<BatchUpdateContacts, C>,
+}
+rt::op_builder!(BatchUpdateContactsBuilder, BatchUpdateContacts);
 /// The response of [`BatchUpdateContacts`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -56,6 +63,7 @@ pub struct BatchUpdateContactsRequestRelationList {
     pub relation_id: Option<String>,
 }
 /// Wire schema of [`BatchUpdateContactsRequestRelationList`].
+#[doc(hidden)]
 pub static BATCH_UPDATE_CONTACTS_REQUEST_RELATION_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchUpdateContactsRequestRelationList",
     fields: &[
@@ -84,6 +92,7 @@ pub struct BatchUpdateContactsRequestRelationListBizDataList {
     pub value: Option<String>,
 }
 /// Wire schema of [`BatchUpdateContactsRequestRelationListBizDataList`].
+#[doc(hidden)]
 pub static BATCH_UPDATE_CONTACTS_REQUEST_RELATION_LIST_BIZ_DATA_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchUpdateContactsRequestRelationListBizDataList",
     fields: &[
@@ -107,6 +116,7 @@ pub struct BatchUpdateContactsResponseBodyResults {
     pub success: Option<bool>,
 }
 /// Wire schema of [`BatchUpdateContactsResponseBodyResults`].
+#[doc(hidden)]
 pub static BATCH_UPDATE_CONTACTS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchUpdateContactsResponseBodyResults",
     fields: &[
@@ -117,6 +127,7 @@ pub static BATCH_UPDATE_CONTACTS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSchema 
     ],
 };
 /// How [`BatchUpdateContacts`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static BATCH_UPDATE_CONTACTS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchUpdateContacts",
     id: "crm_1_0.BatchUpdateContacts",
@@ -158,10 +169,27 @@ pub static BATCH_UPDATE_CONTACTS: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Batch update contacts.
     ///
-    /// See [`BatchUpdateContactsRequest`] for the parameters and [`BatchUpdateContactsError`] for what can go wrong: `client.crm_1_0().batch_update_contacts().send().await?`.
+    /// See [`BatchUpdateContactsRequest`] for the parameters and [`BatchUpdateContactsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().batch_update_contacts("operator_user_id", Vec::<BatchUpdateContactsRequestRelationList>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn batch_update_contacts(
         &self,
-    ) -> crate::generated::RequestBuilder<BatchUpdateContacts, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        operator_user_id: impl Into<String>,
+        relation_list: impl Into<Vec<BatchUpdateContactsRequestRelationList>>,
+    ) -> BatchUpdateContactsBuilder<C> {
+        BatchUpdateContactsBuilder::from_request(
+            self.client.clone(),
+            BatchUpdateContactsRequest::new()
+                .operator_user_id(operator_user_id)
+                .relation_list(relation_list),
+        )
     }
 }

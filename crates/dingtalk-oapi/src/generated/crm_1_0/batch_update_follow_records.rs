@@ -25,15 +25,22 @@ pub type BatchUpdateFollowRecordsError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = BatchUpdateFollowRecords)]
+#[setters(builder = BatchUpdateFollowRecordsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateFollowRecordsRequest {
     /// A `list<BatchUpdateFollowRecordsRequestInstanceList>` value. Wire name `instanceList`. Required.
+    #[setters(required)]
     pub instance_list: Option<Vec<BatchUpdateFollowRecordsRequestInstanceList>>,
     /// A `string` value. Wire name `operatorUserId`. Required.
+    #[setters(required)]
     pub operator_user_id: Option<String>,
 }
+/// A call of [`BatchUpdateFollowRecords`] being put together: set its optional parameters (see [`BatchUpdateFollowRecordsRequest`]), then `send()` it.
+pub struct BatchUpdateFollowRecordsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<BatchUpdateFollowRecords, C>,
+}
+rt::op_builder!(BatchUpdateFollowRecordsBuilder, BatchUpdateFollowRecords);
 /// The response of [`BatchUpdateFollowRecords`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -54,6 +61,7 @@ pub struct BatchUpdateFollowRecordsRequestInstanceList {
     pub instance_id: Option<String>,
 }
 /// Wire schema of [`BatchUpdateFollowRecordsRequestInstanceList`].
+#[doc(hidden)]
 pub static BATCH_UPDATE_FOLLOW_RECORDS_REQUEST_INSTANCE_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchUpdateFollowRecordsRequestInstanceList",
     fields: &[
@@ -82,6 +90,7 @@ pub struct BatchUpdateFollowRecordsRequestInstanceListDataArray {
     pub value: Option<String>,
 }
 /// Wire schema of [`BatchUpdateFollowRecordsRequestInstanceListDataArray`].
+#[doc(hidden)]
 pub static BATCH_UPDATE_FOLLOW_RECORDS_REQUEST_INSTANCE_LIST_DATA_ARRAY_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchUpdateFollowRecordsRequestInstanceListDataArray",
     fields: &[
@@ -105,6 +114,7 @@ pub struct BatchUpdateFollowRecordsResponseBodyResults {
     pub success: Option<bool>,
 }
 /// Wire schema of [`BatchUpdateFollowRecordsResponseBodyResults`].
+#[doc(hidden)]
 pub static BATCH_UPDATE_FOLLOW_RECORDS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchUpdateFollowRecordsResponseBodyResults",
     fields: &[
@@ -115,6 +125,7 @@ pub static BATCH_UPDATE_FOLLOW_RECORDS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectS
     ],
 };
 /// How [`BatchUpdateFollowRecords`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static BATCH_UPDATE_FOLLOW_RECORDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchUpdateFollowRecords",
     id: "crm_1_0.BatchUpdateFollowRecords",
@@ -156,10 +167,27 @@ pub static BATCH_UPDATE_FOLLOW_RECORDS: rt::OperationDescriptor = rt::OperationD
 impl<C: Clone> super::Operations<C> {
     /// Batch update follow records.
     ///
-    /// See [`BatchUpdateFollowRecordsRequest`] for the parameters and [`BatchUpdateFollowRecordsError`] for what can go wrong: `client.crm_1_0().batch_update_follow_records().send().await?`.
+    /// See [`BatchUpdateFollowRecordsRequest`] for the parameters and [`BatchUpdateFollowRecordsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().batch_update_follow_records(Vec::<BatchUpdateFollowRecordsRequestInstanceList>::new(), "operator_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn batch_update_follow_records(
         &self,
-    ) -> crate::generated::RequestBuilder<BatchUpdateFollowRecords, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        instance_list: impl Into<Vec<BatchUpdateFollowRecordsRequestInstanceList>>,
+        operator_user_id: impl Into<String>,
+    ) -> BatchUpdateFollowRecordsBuilder<C> {
+        BatchUpdateFollowRecordsBuilder::from_request(
+            self.client.clone(),
+            BatchUpdateFollowRecordsRequest::new()
+                .instance_list(instance_list)
+                .operator_user_id(operator_user_id),
+        )
     }
 }

@@ -25,19 +25,27 @@ pub type BatchUpdateRelationDatasError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = BatchUpdateRelationDatas)]
+#[setters(builder = BatchUpdateRelationDatasBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateRelationDatasRequest {
     /// A `string` value. Wire name `operatorUserId`. Required.
+    #[setters(required)]
     pub operator_user_id: Option<String>,
     /// A `list<BatchUpdateRelationDatasRequestRelationList>` value. Wire name `relationList`. Required.
+    #[setters(required)]
     pub relation_list: Option<Vec<BatchUpdateRelationDatasRequestRelationList>>,
     /// A `string` value. Wire name `relationType`. Required.
+    #[setters(required)]
     pub relation_type: Option<String>,
     /// A `bool` value. Wire name `skipDuplicateCheck`.
     pub skip_duplicate_check: Option<bool>,
 }
+/// A call of [`BatchUpdateRelationDatas`] being put together: set its optional parameters (see [`BatchUpdateRelationDatasRequest`]), then `send()` it.
+pub struct BatchUpdateRelationDatasBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<BatchUpdateRelationDatas, C>,
+}
+rt::op_builder!(BatchUpdateRelationDatasBuilder, BatchUpdateRelationDatas);
 /// The response of [`BatchUpdateRelationDatas`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -62,6 +70,7 @@ pub struct BatchUpdateRelationDatasRequestRelationList {
     pub relation_id: Option<String>,
 }
 /// Wire schema of [`BatchUpdateRelationDatasRequestRelationList`].
+#[doc(hidden)]
 pub static BATCH_UPDATE_RELATION_DATAS_REQUEST_RELATION_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchUpdateRelationDatasRequestRelationList",
     fields: &[
@@ -90,6 +99,7 @@ pub struct BatchUpdateRelationDatasRequestRelationListBizDataList {
     pub value: Option<String>,
 }
 /// Wire schema of [`BatchUpdateRelationDatasRequestRelationListBizDataList`].
+#[doc(hidden)]
 pub static BATCH_UPDATE_RELATION_DATAS_REQUEST_RELATION_LIST_BIZ_DATA_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchUpdateRelationDatasRequestRelationListBizDataList",
     fields: &[
@@ -116,6 +126,7 @@ pub struct BatchUpdateRelationDatasResponseBodyResults {
     pub success: Option<bool>,
 }
 /// Wire schema of [`BatchUpdateRelationDatasResponseBodyResults`].
+#[doc(hidden)]
 pub static BATCH_UPDATE_RELATION_DATAS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchUpdateRelationDatasResponseBodyResults",
     fields: &[
@@ -130,6 +141,7 @@ pub static BATCH_UPDATE_RELATION_DATAS_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectS
     ],
 };
 /// How [`BatchUpdateRelationDatas`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static BATCH_UPDATE_RELATION_DATAS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchUpdateRelationDatas",
     id: "crm_1_0.BatchUpdateRelationDatas",
@@ -173,10 +185,29 @@ pub static BATCH_UPDATE_RELATION_DATAS: rt::OperationDescriptor = rt::OperationD
 impl<C: Clone> super::Operations<C> {
     /// Batch update relation datas.
     ///
-    /// See [`BatchUpdateRelationDatasRequest`] for the parameters and [`BatchUpdateRelationDatasError`] for what can go wrong: `client.crm_1_0().batch_update_relation_datas().send().await?`.
+    /// See [`BatchUpdateRelationDatasRequest`] for the parameters and [`BatchUpdateRelationDatasError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().batch_update_relation_datas("operator_user_id", Vec::<BatchUpdateRelationDatasRequestRelationList>::new(), "relation_type").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn batch_update_relation_datas(
         &self,
-    ) -> crate::generated::RequestBuilder<BatchUpdateRelationDatas, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        operator_user_id: impl Into<String>,
+        relation_list: impl Into<Vec<BatchUpdateRelationDatasRequestRelationList>>,
+        relation_type: impl Into<String>,
+    ) -> BatchUpdateRelationDatasBuilder<C> {
+        BatchUpdateRelationDatasBuilder::from_request(
+            self.client.clone(),
+            BatchUpdateRelationDatasRequest::new()
+                .operator_user_id(operator_user_id)
+                .relation_list(relation_list)
+                .relation_type(relation_type),
+        )
     }
 }

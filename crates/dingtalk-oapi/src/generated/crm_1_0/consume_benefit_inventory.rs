@@ -25,19 +25,28 @@ pub type ConsumeBenefitInventoryError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ConsumeBenefitInventory)]
+#[setters(builder = ConsumeBenefitInventoryBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConsumeBenefitInventoryRequest {
     /// A `string` value. Wire name `benefitCode`. Required.
+    #[setters(required)]
     pub benefit_code: Option<String>,
     /// A `string` value. Wire name `bizRequestId`. Required.
+    #[setters(required)]
     pub biz_request_id: Option<String>,
     /// A `i64` value. Wire name `consumeQuota`. Required.
+    #[setters(required)]
     pub consume_quota: Option<i64>,
     /// A `string` value. Wire name `optUserId`. Required.
+    #[setters(required)]
     pub opt_user_id: Option<String>,
 }
+/// A call of [`ConsumeBenefitInventory`] being put together: set its optional parameters (see [`ConsumeBenefitInventoryRequest`]), then `send()` it.
+pub struct ConsumeBenefitInventoryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ConsumeBenefitInventory, C>,
+}
+rt::op_builder!(ConsumeBenefitInventoryBuilder, ConsumeBenefitInventory);
 /// The response of [`ConsumeBenefitInventory`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -47,6 +56,7 @@ pub struct ConsumeBenefitInventoryResponse {
 }
 impl rt::ResponseEnvelope for ConsumeBenefitInventoryResponse {}
 /// How [`ConsumeBenefitInventory`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CONSUME_BENEFIT_INVENTORY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ConsumeBenefitInventory",
     id: "crm_1_0.ConsumeBenefitInventory",
@@ -73,10 +83,31 @@ pub static CONSUME_BENEFIT_INVENTORY: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Consume benefit inventory.
     ///
-    /// See [`ConsumeBenefitInventoryRequest`] for the parameters and [`ConsumeBenefitInventoryError`] for what can go wrong: `client.crm_1_0().consume_benefit_inventory().send().await?`.
+    /// See [`ConsumeBenefitInventoryRequest`] for the parameters and [`ConsumeBenefitInventoryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().consume_benefit_inventory("benefit_code", "biz_request_id", 0, "opt_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn consume_benefit_inventory(
         &self,
-    ) -> crate::generated::RequestBuilder<ConsumeBenefitInventory, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        benefit_code: impl Into<String>,
+        biz_request_id: impl Into<String>,
+        consume_quota: i64,
+        opt_user_id: impl Into<String>,
+    ) -> ConsumeBenefitInventoryBuilder<C> {
+        ConsumeBenefitInventoryBuilder::from_request(
+            self.client.clone(),
+            ConsumeBenefitInventoryRequest::new()
+                .benefit_code(benefit_code)
+                .biz_request_id(biz_request_id)
+                .consume_quota(consume_quota)
+                .opt_user_id(opt_user_id),
+        )
     }
 }

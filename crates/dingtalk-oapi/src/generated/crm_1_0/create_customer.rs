@@ -25,15 +25,17 @@ pub type CreateCustomerError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateCustomer)]
+#[setters(builder = CreateCustomerBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomerRequest {
     /// A `list<CreateCustomerRequestContacts>` value.
     pub contacts: Option<Vec<CreateCustomerRequestContacts>>,
     /// A `string` value. Wire name `creatorUserId`. Required.
+    #[setters(required)]
     pub creator_user_id: Option<String>,
     /// A `json` value. Required.
+    #[setters(required)]
     pub data: Option<rt::JsonValue>,
     /// A `json` value. Wire name `extendData`.
     pub extend_data: Option<rt::JsonValue>,
@@ -44,8 +46,14 @@ pub struct CreateCustomerRequest {
     /// A `CreateCustomerRequestPermission` value.
     pub permission: Option<CreateCustomerRequestPermission>,
     /// A `CreateCustomerRequestSaveOption` value. Wire name `saveOption`. Required.
+    #[setters(required)]
     pub save_option: Option<CreateCustomerRequestSaveOption>,
 }
+/// A call of [`CreateCustomer`] being put together: set its optional parameters (see [`CreateCustomerRequest`]), then `send()` it.
+pub struct CreateCustomerBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateCustomer, C>,
+}
+rt::op_builder!(CreateCustomerBuilder, CreateCustomer);
 /// The response of [`CreateCustomer`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -71,6 +79,7 @@ pub struct CreateCustomerRequestContacts {
     pub extend_data: Option<rt::JsonValue>,
 }
 /// Wire schema of [`CreateCustomerRequestContacts`].
+#[doc(hidden)]
 pub static CREATE_CUSTOMER_REQUEST_CONTACTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateCustomerRequestContacts",
     fields: &[
@@ -89,6 +98,7 @@ pub struct CreateCustomerRequestPermission {
     pub participant_staff_ids: Option<Vec<String>>,
 }
 /// Wire schema of [`CreateCustomerRequestPermission`].
+#[doc(hidden)]
 pub static CREATE_CUSTOMER_REQUEST_PERMISSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateCustomerRequestPermission",
     fields: &[
@@ -117,6 +127,7 @@ pub struct CreateCustomerRequestSaveOption {
     pub throw_exception_while_saving_contact_failed: Option<bool>,
 }
 /// Wire schema of [`CreateCustomerRequestSaveOption`].
+#[doc(hidden)]
 pub static CREATE_CUSTOMER_REQUEST_SAVE_OPTION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateCustomerRequestSaveOption",
     fields: &[
@@ -138,11 +149,13 @@ pub struct CreateCustomerResponseBodyContacts {
     pub contact_instance_id: Option<String>,
 }
 /// Wire schema of [`CreateCustomerResponseBodyContacts`].
+#[doc(hidden)]
 pub static CREATE_CUSTOMER_RESPONSE_BODY_CONTACTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateCustomerResponseBodyContacts",
     fields: &[rt::FieldSchema::new("contactInstanceId", rt::ParamType::String)],
 };
 /// How [`CreateCustomer`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_CUSTOMER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateCustomer",
     id: "crm_1_0.CreateCustomer",
@@ -194,10 +207,29 @@ pub static CREATE_CUSTOMER: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Create customer.
     ///
-    /// See [`CreateCustomerRequest`] for the parameters and [`CreateCustomerError`] for what can go wrong: `client.crm_1_0().create_customer().send().await?`.
+    /// See [`CreateCustomerRequest`] for the parameters and [`CreateCustomerError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().create_customer("creator_user_id", Default::default(), CreateCustomerRequestSaveOption::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_customer(
         &self,
-    ) -> crate::generated::RequestBuilder<CreateCustomer, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        creator_user_id: impl Into<String>,
+        data: rt::JsonValue,
+        save_option: CreateCustomerRequestSaveOption,
+    ) -> CreateCustomerBuilder<C> {
+        CreateCustomerBuilder::from_request(
+            self.client.clone(),
+            CreateCustomerRequest::new()
+                .creator_user_id(creator_user_id)
+                .data(data)
+                .save_option(save_option),
+        )
     }
 }

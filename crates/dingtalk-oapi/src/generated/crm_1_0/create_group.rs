@@ -25,19 +25,27 @@ pub type CreateGroupError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateGroup)]
+#[setters(builder = CreateGroupBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupRequest {
     /// A `string` value. Wire name `groupName`. Required.
+    #[setters(required)]
     pub group_name: Option<String>,
     /// A `string` value. Wire name `memberUserIds`.
     pub member_user_ids: Option<String>,
     /// A `string` value. Wire name `ownerUserId`. Required.
+    #[setters(required)]
     pub owner_user_id: Option<String>,
     /// A `string` value. Wire name `relationType`. Required.
+    #[setters(required)]
     pub relation_type: Option<String>,
 }
+/// A call of [`CreateGroup`] being put together: set its optional parameters (see [`CreateGroupRequest`]), then `send()` it.
+pub struct CreateGroupBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateGroup, C>,
+}
+rt::op_builder!(CreateGroupBuilder, CreateGroup);
 /// The response of [`CreateGroup`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -48,6 +56,7 @@ pub struct CreateGroupResponse {
 }
 impl rt::ResponseEnvelope for CreateGroupResponse {}
 /// How [`CreateGroup`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateGroup",
     id: "crm_1_0.CreateGroup",
@@ -76,8 +85,29 @@ pub static CREATE_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Create group.
     ///
-    /// See [`CreateGroupRequest`] for the parameters and [`CreateGroupError`] for what can go wrong: `client.crm_1_0().create_group().send().await?`.
-    pub fn create_group(&self) -> crate::generated::RequestBuilder<CreateGroup, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`CreateGroupRequest`] for the parameters and [`CreateGroupError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().create_group("group_name", "owner_user_id", "relation_type").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn create_group(
+        &self,
+        group_name: impl Into<String>,
+        owner_user_id: impl Into<String>,
+        relation_type: impl Into<String>,
+    ) -> CreateGroupBuilder<C> {
+        CreateGroupBuilder::from_request(
+            self.client.clone(),
+            CreateGroupRequest::new()
+                .group_name(group_name)
+                .owner_user_id(owner_user_id)
+                .relation_type(relation_type),
+        )
     }
 }

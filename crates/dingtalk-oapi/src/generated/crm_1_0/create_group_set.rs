@@ -25,31 +25,40 @@ pub type CreateGroupSetError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateGroupSet)]
+#[setters(builder = CreateGroupSetBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupSetRequest {
     /// A `string` value. Wire name `creatorUserId`. Required.
+    #[setters(required)]
     pub creator_user_id: Option<String>,
     /// A `string` value. Wire name `managerUserIds`.
     pub manager_user_ids: Option<String>,
     /// A `i64` value. Wire name `memberQuota`.
     pub member_quota: Option<i64>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub name: Option<String>,
     /// A `string` value.
     pub notice: Option<String>,
     /// A `i64` value. Wire name `noticeToped`.
     pub notice_toped: Option<i64>,
     /// A `string` value. Wire name `ownerUserId`. Required.
+    #[setters(required)]
     pub owner_user_id: Option<String>,
     /// A `string` value. Wire name `relationType`. Required.
+    #[setters(required)]
     pub relation_type: Option<String>,
     /// A `string` value. Wire name `templateId`.
     pub template_id: Option<String>,
     /// A `string` value.
     pub welcome: Option<String>,
 }
+/// A call of [`CreateGroupSet`] being put together: set its optional parameters (see [`CreateGroupSetRequest`]), then `send()` it.
+pub struct CreateGroupSetBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateGroupSet, C>,
+}
+rt::op_builder!(CreateGroupSetBuilder, CreateGroupSet);
 /// The response of [`CreateGroupSet`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -101,6 +110,7 @@ pub struct CreateGroupSetResponseBodyManager {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`CreateGroupSetResponseBodyManager`].
+#[doc(hidden)]
 pub static CREATE_GROUP_SET_RESPONSE_BODY_MANAGER_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateGroupSetResponseBodyManager",
     fields: &[
@@ -119,6 +129,7 @@ pub struct CreateGroupSetResponseBodyOwner {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`CreateGroupSetResponseBodyOwner`].
+#[doc(hidden)]
 pub static CREATE_GROUP_SET_RESPONSE_BODY_OWNER_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateGroupSetResponseBodyOwner",
     fields: &[
@@ -127,6 +138,7 @@ pub static CREATE_GROUP_SET_RESPONSE_BODY_OWNER_SCHEMA: rt::ObjectSchema = rt::O
     ],
 };
 /// How [`CreateGroupSet`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_GROUP_SET: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateGroupSet",
     id: "crm_1_0.CreateGroupSet",
@@ -189,10 +201,31 @@ pub static CREATE_GROUP_SET: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Create group set.
     ///
-    /// See [`CreateGroupSetRequest`] for the parameters and [`CreateGroupSetError`] for what can go wrong: `client.crm_1_0().create_group_set().send().await?`.
+    /// See [`CreateGroupSetRequest`] for the parameters and [`CreateGroupSetError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().create_group_set("creator_user_id", "name", "owner_user_id", "relation_type").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_group_set(
         &self,
-    ) -> crate::generated::RequestBuilder<CreateGroupSet, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        creator_user_id: impl Into<String>,
+        name: impl Into<String>,
+        owner_user_id: impl Into<String>,
+        relation_type: impl Into<String>,
+    ) -> CreateGroupSetBuilder<C> {
+        CreateGroupSetBuilder::from_request(
+            self.client.clone(),
+            CreateGroupSetRequest::new()
+                .creator_user_id(creator_user_id)
+                .name(name)
+                .owner_user_id(owner_user_id)
+                .relation_type(relation_type),
+        )
     }
 }

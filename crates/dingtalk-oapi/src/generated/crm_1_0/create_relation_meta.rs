@@ -25,18 +25,26 @@ pub type CreateRelationMetaError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateRelationMeta)]
+#[setters(builder = CreateRelationMetaBuilder)]
 #[non_exhaustive]
 pub struct CreateRelationMetaRequest {
     /// A `string` value. Wire name `operatorUserId`. Required.
     #[wire(rename = "operatorUserId")]
+    #[setters(required)]
     pub operator_user_id: Option<String>,
     /// A `CreateRelationMetaRequestRelationMetaDto` value. Wire name `relationMetaDTO`. Required.
     #[wire(rename = "relationMetaDTO")]
+    #[setters(required)]
     pub relation_meta_dto: Option<CreateRelationMetaRequestRelationMetaDto>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub tenant: Option<String>,
 }
+/// A call of [`CreateRelationMeta`] being put together: set its optional parameters (see [`CreateRelationMetaRequest`]), then `send()` it.
+pub struct CreateRelationMetaBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateRelationMeta, C>,
+}
+rt::op_builder!(CreateRelationMetaBuilder, CreateRelationMeta);
 /// The response of [`CreateRelationMeta`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -61,6 +69,7 @@ pub struct CreateRelationMetaRequestRelationMetaDto {
     pub relation_type: Option<String>,
 }
 /// Wire schema of [`CreateRelationMetaRequestRelationMetaDto`].
+#[doc(hidden)]
 pub static CREATE_RELATION_META_REQUEST_RELATION_META_DTO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateRelationMetaRequestRelationMetaDto",
     fields: &[
@@ -89,6 +98,7 @@ pub struct CreateRelationMetaRequestRelationMetaDtoItems {
     pub props: Option<CreateRelationMetaRequestRelationMetaDtoItemsProps>,
 }
 /// Wire schema of [`CreateRelationMetaRequestRelationMetaDtoItems`].
+#[doc(hidden)]
 pub static CREATE_RELATION_META_REQUEST_RELATION_META_DTO_ITEMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateRelationMetaRequestRelationMetaDtoItems",
     fields: &[
@@ -153,6 +163,7 @@ pub struct CreateRelationMetaRequestRelationMetaDtoItemsProps {
     pub unit: Option<String>,
 }
 /// Wire schema of [`CreateRelationMetaRequestRelationMetaDtoItemsProps`].
+#[doc(hidden)]
 pub static CREATE_RELATION_META_REQUEST_RELATION_META_DTO_ITEMS_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateRelationMetaRequestRelationMetaDtoItemsProps",
     fields: &[
@@ -197,6 +208,7 @@ pub struct CreateRelationMetaRequestRelationMetaDtoItemsPropsOptions {
     pub value: Option<String>,
 }
 /// Wire schema of [`CreateRelationMetaRequestRelationMetaDtoItemsPropsOptions`].
+#[doc(hidden)]
 pub static CREATE_RELATION_META_REQUEST_RELATION_META_DTO_ITEMS_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateRelationMetaRequestRelationMetaDtoItemsPropsOptions",
     fields: &[
@@ -205,6 +217,7 @@ pub static CREATE_RELATION_META_REQUEST_RELATION_META_DTO_ITEMS_PROPS_OPTIONS_SC
     ],
 };
 /// How [`CreateRelationMeta`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_RELATION_META: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateRelationMeta",
     id: "crm_1_0.CreateRelationMeta",
@@ -238,10 +251,29 @@ pub static CREATE_RELATION_META: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Create relation meta.
     ///
-    /// See [`CreateRelationMetaRequest`] for the parameters and [`CreateRelationMetaError`] for what can go wrong: `client.crm_1_0().create_relation_meta().send().await?`.
+    /// See [`CreateRelationMetaRequest`] for the parameters and [`CreateRelationMetaError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().create_relation_meta("operator_user_id", CreateRelationMetaRequestRelationMetaDto::new(), "tenant").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_relation_meta(
         &self,
-    ) -> crate::generated::RequestBuilder<CreateRelationMeta, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        operator_user_id: impl Into<String>,
+        relation_meta_dto: CreateRelationMetaRequestRelationMetaDto,
+        tenant: impl Into<String>,
+    ) -> CreateRelationMetaBuilder<C> {
+        CreateRelationMetaBuilder::from_request(
+            self.client.clone(),
+            CreateRelationMetaRequest::new()
+                .operator_user_id(operator_user_id)
+                .relation_meta_dto(relation_meta_dto)
+                .tenant(tenant),
+        )
     }
 }

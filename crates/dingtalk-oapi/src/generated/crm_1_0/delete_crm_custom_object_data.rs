@@ -25,15 +25,22 @@ pub type DeleteCrmCustomObjectDataError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteCrmCustomObjectData)]
+#[setters(builder = DeleteCrmCustomObjectDataBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCrmCustomObjectDataRequest {
     /// A `string` value. Wire name `instanceId`. Required.
+    #[setters(required)]
     pub instance_id: Option<String>,
     /// A `string` value. Wire name `formCode`. Required.
+    #[setters(required)]
     pub form_code: Option<String>,
 }
+/// A call of [`DeleteCrmCustomObjectData`] being put together: set its optional parameters (see [`DeleteCrmCustomObjectDataRequest`]), then `send()` it.
+pub struct DeleteCrmCustomObjectDataBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteCrmCustomObjectData, C>,
+}
+rt::op_builder!(DeleteCrmCustomObjectDataBuilder, DeleteCrmCustomObjectData);
 /// The response of [`DeleteCrmCustomObjectData`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -44,6 +51,7 @@ pub struct DeleteCrmCustomObjectDataResponse {
 }
 impl rt::ResponseEnvelope for DeleteCrmCustomObjectDataResponse {}
 /// How [`DeleteCrmCustomObjectData`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_CRM_CUSTOM_OBJECT_DATA: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteCrmCustomObjectData",
     id: "crm_1_0.DeleteCrmCustomObjectData",
@@ -69,10 +77,27 @@ pub static DELETE_CRM_CUSTOM_OBJECT_DATA: rt::OperationDescriptor = rt::Operatio
 impl<C: Clone> super::Operations<C> {
     /// Delete crm custom object data.
     ///
-    /// See [`DeleteCrmCustomObjectDataRequest`] for the parameters and [`DeleteCrmCustomObjectDataError`] for what can go wrong: `client.crm_1_0().delete_crm_custom_object_data().send().await?`.
+    /// See [`DeleteCrmCustomObjectDataRequest`] for the parameters and [`DeleteCrmCustomObjectDataError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().delete_crm_custom_object_data("instance_id", "form_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_crm_custom_object_data(
         &self,
-    ) -> crate::generated::RequestBuilder<DeleteCrmCustomObjectData, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        instance_id: impl Into<String>,
+        form_code: impl Into<String>,
+    ) -> DeleteCrmCustomObjectDataBuilder<C> {
+        DeleteCrmCustomObjectDataBuilder::from_request(
+            self.client.clone(),
+            DeleteCrmCustomObjectDataRequest::new()
+                .instance_id(instance_id)
+                .form_code(form_code),
+        )
     }
 }

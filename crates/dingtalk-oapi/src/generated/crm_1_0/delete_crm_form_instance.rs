@@ -25,17 +25,25 @@ pub type DeleteCrmFormInstanceError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteCrmFormInstance)]
+#[setters(builder = DeleteCrmFormInstanceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCrmFormInstanceRequest {
     /// A `string` value. Wire name `instanceId`. Required.
+    #[setters(required)]
     pub instance_id: Option<String>,
     /// A `string` value. Wire name `currentOperatorUserId`. Required.
+    #[setters(required)]
     pub current_operator_user_id: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub name: Option<String>,
 }
+/// A call of [`DeleteCrmFormInstance`] being put together: set its optional parameters (see [`DeleteCrmFormInstanceRequest`]), then `send()` it.
+pub struct DeleteCrmFormInstanceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteCrmFormInstance, C>,
+}
+rt::op_builder!(DeleteCrmFormInstanceBuilder, DeleteCrmFormInstance);
 /// The response of [`DeleteCrmFormInstance`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -46,6 +54,7 @@ pub struct DeleteCrmFormInstanceResponse {
 }
 impl rt::ResponseEnvelope for DeleteCrmFormInstanceResponse {}
 /// How [`DeleteCrmFormInstance`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_CRM_FORM_INSTANCE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteCrmFormInstance",
     id: "crm_1_0.DeleteCrmFormInstance",
@@ -73,10 +82,29 @@ pub static DELETE_CRM_FORM_INSTANCE: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Delete crm form instance.
     ///
-    /// See [`DeleteCrmFormInstanceRequest`] for the parameters and [`DeleteCrmFormInstanceError`] for what can go wrong: `client.crm_1_0().delete_crm_form_instance().send().await?`.
+    /// See [`DeleteCrmFormInstanceRequest`] for the parameters and [`DeleteCrmFormInstanceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().delete_crm_form_instance("instance_id", "current_operator_user_id", "name").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_crm_form_instance(
         &self,
-    ) -> crate::generated::RequestBuilder<DeleteCrmFormInstance, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        instance_id: impl Into<String>,
+        current_operator_user_id: impl Into<String>,
+        name: impl Into<String>,
+    ) -> DeleteCrmFormInstanceBuilder<C> {
+        DeleteCrmFormInstanceBuilder::from_request(
+            self.client.clone(),
+            DeleteCrmFormInstanceRequest::new()
+                .instance_id(instance_id)
+                .current_operator_user_id(current_operator_user_id)
+                .name(name),
+        )
     }
 }

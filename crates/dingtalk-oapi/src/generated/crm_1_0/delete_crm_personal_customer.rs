@@ -25,17 +25,24 @@ pub type DeleteCrmPersonalCustomerError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteCrmPersonalCustomer)]
+#[setters(builder = DeleteCrmPersonalCustomerBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCrmPersonalCustomerRequest {
     /// A `string` value. Wire name `dataId`. Required.
+    #[setters(required)]
     pub data_id: Option<String>,
     /// A `string` value. Wire name `currentOperatorUserId`. Required.
+    #[setters(required)]
     pub current_operator_user_id: Option<String>,
     /// A `string` value. Wire name `relationType`.
     pub relation_type: Option<String>,
 }
+/// A call of [`DeleteCrmPersonalCustomer`] being put together: set its optional parameters (see [`DeleteCrmPersonalCustomerRequest`]), then `send()` it.
+pub struct DeleteCrmPersonalCustomerBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteCrmPersonalCustomer, C>,
+}
+rt::op_builder!(DeleteCrmPersonalCustomerBuilder, DeleteCrmPersonalCustomer);
 /// The response of [`DeleteCrmPersonalCustomer`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -46,6 +53,7 @@ pub struct DeleteCrmPersonalCustomerResponse {
 }
 impl rt::ResponseEnvelope for DeleteCrmPersonalCustomerResponse {}
 /// How [`DeleteCrmPersonalCustomer`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_CRM_PERSONAL_CUSTOMER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteCrmPersonalCustomer",
     id: "crm_1_0.DeleteCrmPersonalCustomer",
@@ -73,10 +81,27 @@ pub static DELETE_CRM_PERSONAL_CUSTOMER: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Delete crm personal customer.
     ///
-    /// See [`DeleteCrmPersonalCustomerRequest`] for the parameters and [`DeleteCrmPersonalCustomerError`] for what can go wrong: `client.crm_1_0().delete_crm_personal_customer().send().await?`.
+    /// See [`DeleteCrmPersonalCustomerRequest`] for the parameters and [`DeleteCrmPersonalCustomerError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().delete_crm_personal_customer("data_id", "current_operator_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_crm_personal_customer(
         &self,
-    ) -> crate::generated::RequestBuilder<DeleteCrmPersonalCustomer, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        data_id: impl Into<String>,
+        current_operator_user_id: impl Into<String>,
+    ) -> DeleteCrmPersonalCustomerBuilder<C> {
+        DeleteCrmPersonalCustomerBuilder::from_request(
+            self.client.clone(),
+            DeleteCrmPersonalCustomerRequest::new()
+                .data_id(data_id)
+                .current_operator_user_id(current_operator_user_id),
+        )
     }
 }

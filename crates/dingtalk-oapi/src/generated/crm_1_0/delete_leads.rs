@@ -25,13 +25,19 @@ pub type DeleteLeadsError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteLeads)]
+#[setters(builder = DeleteLeadsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteLeadsRequest {
     /// A `list<string>` value. Wire name `outLeadsIds`. Required.
+    #[setters(required)]
     pub out_leads_ids: Option<Vec<String>>,
 }
+/// A call of [`DeleteLeads`] being put together: set its optional parameters (see [`DeleteLeadsRequest`]), then `send()` it.
+pub struct DeleteLeadsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteLeads, C>,
+}
+rt::op_builder!(DeleteLeadsBuilder, DeleteLeads);
 /// The response of [`DeleteLeads`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -43,6 +49,7 @@ pub struct DeleteLeadsResponse {
 }
 impl rt::ResponseEnvelope for DeleteLeadsResponse {}
 /// How [`DeleteLeads`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_LEADS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteLeads",
     id: "crm_1_0.DeleteLeads",
@@ -69,8 +76,24 @@ pub static DELETE_LEADS: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Delete leads.
     ///
-    /// See [`DeleteLeadsRequest`] for the parameters and [`DeleteLeadsError`] for what can go wrong: `client.crm_1_0().delete_leads().send().await?`.
-    pub fn delete_leads(&self) -> crate::generated::RequestBuilder<DeleteLeads, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`DeleteLeadsRequest`] for the parameters and [`DeleteLeadsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().delete_leads(Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn delete_leads(
+        &self,
+        out_leads_ids: impl Into<Vec<String>>,
+    ) -> DeleteLeadsBuilder<C> {
+        DeleteLeadsBuilder::from_request(
+            self.client.clone(),
+            DeleteLeadsRequest::new().out_leads_ids(out_leads_ids),
+        )
     }
 }

@@ -25,19 +25,28 @@ pub type DeleteRelationMetaFieldError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteRelationMetaField)]
+#[setters(builder = DeleteRelationMetaFieldBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteRelationMetaFieldRequest {
     /// A `list<string>` value. Wire name `fieldIdList`. Required.
+    #[setters(required)]
     pub field_id_list: Option<Vec<String>>,
     /// A `string` value. Wire name `operatorUserId`. Required.
+    #[setters(required)]
     pub operator_user_id: Option<String>,
     /// A `string` value. Wire name `relationType`. Required.
+    #[setters(required)]
     pub relation_type: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub tenant: Option<String>,
 }
+/// A call of [`DeleteRelationMetaField`] being put together: set its optional parameters (see [`DeleteRelationMetaFieldRequest`]), then `send()` it.
+pub struct DeleteRelationMetaFieldBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteRelationMetaField, C>,
+}
+rt::op_builder!(DeleteRelationMetaFieldBuilder, DeleteRelationMetaField);
 /// The response of [`DeleteRelationMetaField`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -48,6 +57,7 @@ pub struct DeleteRelationMetaFieldResponse {
 }
 impl rt::ResponseEnvelope for DeleteRelationMetaFieldResponse {}
 /// How [`DeleteRelationMetaField`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_RELATION_META_FIELD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteRelationMetaField",
     id: "crm_1_0.DeleteRelationMetaField",
@@ -77,10 +87,31 @@ pub static DELETE_RELATION_META_FIELD: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Delete relation meta field.
     ///
-    /// See [`DeleteRelationMetaFieldRequest`] for the parameters and [`DeleteRelationMetaFieldError`] for what can go wrong: `client.crm_1_0().delete_relation_meta_field().send().await?`.
+    /// See [`DeleteRelationMetaFieldRequest`] for the parameters and [`DeleteRelationMetaFieldError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().delete_relation_meta_field(Vec::<String>::new(), "operator_user_id", "relation_type", "tenant").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_relation_meta_field(
         &self,
-    ) -> crate::generated::RequestBuilder<DeleteRelationMetaField, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        field_id_list: impl Into<Vec<String>>,
+        operator_user_id: impl Into<String>,
+        relation_type: impl Into<String>,
+        tenant: impl Into<String>,
+    ) -> DeleteRelationMetaFieldBuilder<C> {
+        DeleteRelationMetaFieldBuilder::from_request(
+            self.client.clone(),
+            DeleteRelationMetaFieldRequest::new()
+                .field_id_list(field_id_list)
+                .operator_user_id(operator_user_id)
+                .relation_type(relation_type)
+                .tenant(tenant),
+        )
     }
 }

@@ -27,13 +27,20 @@ pub type DescribeCrmPersonalCustomerObjectMetaError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DescribeCrmPersonalCustomerObjectMeta)]
+#[setters(builder = DescribeCrmPersonalCustomerObjectMetaBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeCrmPersonalCustomerObjectMetaRequest {
     /// A `string` value. Wire name `relationType`.
     pub relation_type: Option<String>,
 }
+/// A call of [`DescribeCrmPersonalCustomerObjectMeta`] being put together: set its optional parameters (see [`DescribeCrmPersonalCustomerObjectMetaRequest`]), then `send()` it.
+pub struct DescribeCrmPersonalCustomerObjectMetaBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DescribeCrmPersonalCustomerObjectMeta, C>,
+}
+rt::op_builder!(
+    DescribeCrmPersonalCustomerObjectMetaBuilder, DescribeCrmPersonalCustomerObjectMeta
+);
 /// The response of [`DescribeCrmPersonalCustomerObjectMeta`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -91,6 +98,7 @@ pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFields {
     pub unit: Option<String>,
 }
 /// Wire schema of [`DescribeCrmPersonalCustomerObjectMetaResponseBodyFields`].
+#[doc(hidden)]
 pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_RESPONSE_BODY_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeCrmPersonalCustomerObjectMetaResponseBodyFields",
     fields: &[
@@ -153,6 +161,7 @@ pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceField
     pub unit: Option<String>,
 }
 /// Wire schema of [`DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFields`].
+#[doc(hidden)]
 pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_RESPONSE_BODY_FIELDS_REFERENCE_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFields",
     fields: &[
@@ -182,6 +191,7 @@ pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceField
     pub value: Option<String>,
 }
 /// Wire schema of [`DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFieldsSelectOptions`].
+#[doc(hidden)]
 pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_RESPONSE_BODY_FIELDS_REFERENCE_FIELDS_SELECT_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsReferenceFieldsSelectOptions",
     fields: &[
@@ -199,6 +209,7 @@ pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsRollUpSummaryF
     pub name: String,
 }
 /// Wire schema of [`DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsRollUpSummaryFields`].
+#[doc(hidden)]
 pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_RESPONSE_BODY_FIELDS_ROLL_UP_SUMMARY_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsRollUpSummaryFields",
     fields: &[
@@ -216,6 +227,7 @@ pub struct DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsSelectOptions 
     pub value: Option<String>,
 }
 /// Wire schema of [`DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsSelectOptions`].
+#[doc(hidden)]
 pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_RESPONSE_BODY_FIELDS_SELECT_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeCrmPersonalCustomerObjectMetaResponseBodyFieldsSelectOptions",
     fields: &[
@@ -224,6 +236,7 @@ pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_RESPONSE_BODY_FIELDS_SELEC
     ],
 };
 /// How [`DescribeCrmPersonalCustomerObjectMeta`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DescribeCrmPersonalCustomerObjectMeta",
     id: "crm_1_0.DescribeCrmPersonalCustomerObjectMeta",
@@ -258,10 +271,23 @@ pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META: rt::OperationDescriptor =
 impl<C: Clone> super::Operations<C> {
     /// Describe crm personal customer object meta.
     ///
-    /// See [`DescribeCrmPersonalCustomerObjectMetaRequest`] for the parameters and [`DescribeCrmPersonalCustomerObjectMetaError`] for what can go wrong: `client.crm_1_0().describe_crm_personal_customer_object_meta().send().await?`.
+    /// See [`DescribeCrmPersonalCustomerObjectMetaRequest`] for the parameters and [`DescribeCrmPersonalCustomerObjectMetaError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().describe_crm_personal_customer_object_meta().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn describe_crm_personal_customer_object_meta(
         &self,
-    ) -> crate::generated::RequestBuilder<DescribeCrmPersonalCustomerObjectMeta, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    ) -> DescribeCrmPersonalCustomerObjectMetaBuilder<C> {
+        DescribeCrmPersonalCustomerObjectMetaBuilder::from_request(
+            self.client.clone(),
+            DescribeCrmPersonalCustomerObjectMetaRequest::new(),
+        )
     }
 }

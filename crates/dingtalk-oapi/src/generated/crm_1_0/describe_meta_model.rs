@@ -25,17 +25,25 @@ pub type DescribeMetaModelError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DescribeMetaModel)]
+#[setters(builder = DescribeMetaModelBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeMetaModelRequest {
     /// A `list<string>` value. Wire name `bizTypes`. Required.
+    #[setters(required)]
     pub biz_types: Option<Vec<String>>,
     /// A `string` value. Wire name `operatorUserId`. Required.
+    #[setters(required)]
     pub operator_user_id: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub tenant: Option<String>,
 }
+/// A call of [`DescribeMetaModel`] being put together: set its optional parameters (see [`DescribeMetaModelRequest`]), then `send()` it.
+pub struct DescribeMetaModelBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DescribeMetaModel, C>,
+}
+rt::op_builder!(DescribeMetaModelBuilder, DescribeMetaModel);
 /// The response of [`DescribeMetaModel`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -72,6 +80,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoList {
     pub relation_type: String,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoList`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoList",
     fields: &[
@@ -108,6 +117,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItems {
     pub props: DescribeMetaModelResponseBodyMetaModelDtoListItemsProps,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItems`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItems",
     fields: &[
@@ -141,6 +151,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildren {
     pub props: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildren`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildren",
     fields: &[
@@ -259,6 +270,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps {
     pub watermark: bool,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenProps",
     fields: &[
@@ -367,6 +379,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsAvaila
     pub name: Option<String>,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsAvailableTemplates`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_AVAILABLE_TEMPLATES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsAvailableTemplates",
     fields: &[
@@ -386,6 +399,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSo
     pub r#type: String,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSource`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_DATA_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSource",
     fields: &[
@@ -417,6 +431,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSo
     >,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParams`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_DATA_SOURCE_PARAMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParams",
     fields: &[
@@ -446,6 +461,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSo
     pub value_type: String,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParamsFilters`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_DATA_SOURCE_PARAMS_FILTERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceParamsFilters",
     fields: &[
@@ -470,6 +486,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSo
     pub form_code: String,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceTarget`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_DATA_SOURCE_TARGET_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsDataSourceTarget",
     fields: &[
@@ -490,6 +507,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields
     pub relate_props: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelateProps,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields",
     fields: &[
@@ -572,6 +590,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields
     pub watermark: bool,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelateProps`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_FIELDS_RELATE_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelateProps",
     fields: &[
@@ -634,6 +653,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields
     pub value: String,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptions`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_FIELDS_RELATE_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptions",
     fields: &[
@@ -657,6 +677,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields
     pub edit_freeze: bool,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_FIELDS_RELATE_PROPS_OPTIONS_EXTENSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension",
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
@@ -676,6 +697,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFields
     pub upper: bool,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsStatField`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_FIELDS_RELATE_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsFieldsRelatePropsStatField",
     fields: &[
@@ -697,6 +719,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOption
     pub value: String,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptions`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptions",
     fields: &[
@@ -720,6 +743,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOption
     pub edit_freeze: bool,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptionsExtension`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_OPTIONS_EXTENSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsOptionsExtension",
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
@@ -742,6 +766,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelate
     >,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSource`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSource",
     fields: &[
@@ -775,6 +800,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelate
     pub r#type: String,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSource`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_DATA_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSource",
     fields: &[
@@ -806,6 +832,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelate
     >,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParams`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_DATA_SOURCE_PARAMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParams",
     fields: &[
@@ -835,6 +862,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelate
     pub value_type: String,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_DATA_SOURCE_PARAMS_FILTERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters",
     fields: &[
@@ -859,6 +887,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelate
     pub form_code: String,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceTarget`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_DATA_SOURCE_TARGET_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceDataSourceTarget",
     fields: &[
@@ -879,6 +908,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelate
     pub relate_props: DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelateProps,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFields`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFields",
     fields: &[
@@ -953,6 +983,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelate
     pub vertical_print: bool,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelateProps`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelateProps",
     fields: &[
@@ -1009,6 +1040,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelate
     pub value: String,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions",
     fields: &[
@@ -1031,6 +1063,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelate
     pub upper: bool,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField",
     fields: &[
@@ -1050,6 +1083,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRule {
     pub value: String,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRule`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_RULE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsRule",
     fields: &[
@@ -1072,6 +1106,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsStatFi
     pub upper: bool,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsStatField`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_CHILDREN_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsChildrenPropsStatField",
     fields: &[
@@ -1191,6 +1226,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsProps {
     pub watermark: bool,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsProps`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsProps",
     fields: &[
@@ -1309,6 +1345,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsAvailableTempl
     pub name: Option<String>,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsAvailableTemplates`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_AVAILABLE_TEMPLATES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsAvailableTemplates",
     fields: &[
@@ -1330,6 +1367,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkag
     >,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkage`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_BEHAVIOR_LINKAGE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkage",
     fields: &[
@@ -1355,6 +1393,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkag
     pub field_id: Option<String>,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkageTargets`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_BEHAVIOR_LINKAGE_TARGETS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsBehaviorLinkageTargets",
     fields: &[
@@ -1376,6 +1415,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSource {
     pub r#type: Option<String>,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSource`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_DATA_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSource",
     fields: &[
@@ -1406,6 +1446,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourcePara
     >,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParams`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_DATA_SOURCE_PARAMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParams",
     fields: &[
@@ -1435,6 +1476,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourcePara
     pub value_type: String,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParamsFilters`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_DATA_SOURCE_PARAMS_FILTERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceParamsFilters",
     fields: &[
@@ -1459,6 +1501,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceTarg
     pub form_code: Option<String>,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceTarget`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_DATA_SOURCE_TARGET_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsDataSourceTarget",
     fields: &[
@@ -1479,6 +1522,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFields {
     pub relate_props: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelateProps,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFields`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFields",
     fields: &[
@@ -1561,6 +1605,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePr
     pub watermark: bool,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelateProps`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIELDS_RELATE_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelateProps",
     fields: &[
@@ -1623,6 +1668,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePr
     pub value: String,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptions`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIELDS_RELATE_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptions",
     fields: &[
@@ -1646,6 +1692,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePr
     pub edit_freeze: bool,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptionsExtension`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIELDS_RELATE_PROPS_OPTIONS_EXTENSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsOptionsExtension",
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
@@ -1665,6 +1712,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePr
     pub upper: bool,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsStatField`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_FIELDS_RELATE_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsFieldsRelatePropsStatField",
     fields: &[
@@ -1688,6 +1736,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptions {
     pub warn: bool,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptions`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptions",
     fields: &[
@@ -1712,6 +1761,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptionsExtensi
     pub edit_freeze: bool,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptionsExtension`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_OPTIONS_EXTENSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsOptionsExtension",
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
@@ -1734,6 +1784,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSource {
     >,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSource`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSource",
     fields: &[
@@ -1767,6 +1818,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDa
     pub r#type: String,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSource`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_DATA_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSource",
     fields: &[
@@ -1798,6 +1850,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDa
     >,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParams`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_DATA_SOURCE_PARAMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParams",
     fields: &[
@@ -1827,6 +1880,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDa
     pub value_type: String,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParamsFilters`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_DATA_SOURCE_PARAMS_FILTERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceParamsFilters",
     fields: &[
@@ -1851,6 +1905,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDa
     pub form_code: String,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceTarget`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_DATA_SOURCE_TARGET_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceDataSourceTarget",
     fields: &[
@@ -1871,6 +1926,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFi
     pub relate_props: DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelateProps,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFields`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFields",
     fields: &[
@@ -1945,6 +2001,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFi
     pub vertical_print: bool,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelateProps`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelateProps",
     fields: &[
@@ -2003,6 +2060,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFi
     pub value: String,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptions`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptions",
     fields: &[
@@ -2026,6 +2084,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFi
     pub edit_freeze: bool,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_OPTIONS_EXTENSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension",
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
@@ -2045,6 +2104,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFi
     pub upper: bool,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsStatField`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRelateSourceFieldsRelatePropsStatField",
     fields: &[
@@ -2064,6 +2124,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRule {
     pub value: String,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRule`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_RULE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsRule",
     fields: &[
@@ -2086,6 +2147,7 @@ pub struct DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsStatField {
     pub upper: bool,
 }
 /// Wire schema of [`DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsStatField`].
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeMetaModelResponseBodyMetaModelDtoListItemsPropsStatField",
     fields: &[
@@ -2096,6 +2158,7 @@ pub static DESCRIBE_META_MODEL_RESPONSE_BODY_META_MODEL_DTO_LIST_ITEMS_PROPS_STA
     ],
 };
 /// How [`DescribeMetaModel`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DescribeMetaModel",
     id: "crm_1_0.DescribeMetaModel",
@@ -2132,10 +2195,29 @@ pub static DESCRIBE_META_MODEL: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Describe meta model.
     ///
-    /// See [`DescribeMetaModelRequest`] for the parameters and [`DescribeMetaModelError`] for what can go wrong: `client.crm_1_0().describe_meta_model().send().await?`.
+    /// See [`DescribeMetaModelRequest`] for the parameters and [`DescribeMetaModelError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().describe_meta_model(Vec::<String>::new(), "operator_user_id", "tenant").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn describe_meta_model(
         &self,
-    ) -> crate::generated::RequestBuilder<DescribeMetaModel, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        biz_types: impl Into<Vec<String>>,
+        operator_user_id: impl Into<String>,
+        tenant: impl Into<String>,
+    ) -> DescribeMetaModelBuilder<C> {
+        DescribeMetaModelBuilder::from_request(
+            self.client.clone(),
+            DescribeMetaModelRequest::new()
+                .biz_types(biz_types)
+                .operator_user_id(operator_user_id)
+                .tenant(tenant),
+        )
     }
 }

@@ -25,17 +25,25 @@ pub type DescribeRelationMetaError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DescribeRelationMeta)]
+#[setters(builder = DescribeRelationMetaBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DescribeRelationMetaRequest {
     /// A `string` value. Wire name `operatorUserId`. Required.
+    #[setters(required)]
     pub operator_user_id: Option<String>,
     /// A `list<string>` value. Wire name `relationTypes`. Required.
+    #[setters(required)]
     pub relation_types: Option<Vec<String>>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub tenant: Option<String>,
 }
+/// A call of [`DescribeRelationMeta`] being put together: set its optional parameters (see [`DescribeRelationMetaRequest`]), then `send()` it.
+pub struct DescribeRelationMetaBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DescribeRelationMeta, C>,
+}
+rt::op_builder!(DescribeRelationMetaBuilder, DescribeRelationMeta);
 /// The response of [`DescribeRelationMeta`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -72,6 +80,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoList {
     pub relation_type: String,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoList`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoList",
     fields: &[
@@ -108,6 +117,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItems {
     pub props: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItems`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItems",
     fields: &[
@@ -141,6 +151,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildren {
     pub props: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildren`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildren",
     fields: &[
@@ -261,6 +272,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub watermark: bool,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps",
     fields: &[
@@ -369,6 +381,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub name: Option<String>,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsAvailableTemplates`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_AVAILABLE_TEMPLATES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsAvailableTemplates",
     fields: &[
@@ -388,6 +401,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub r#type: String,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSource`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_DATA_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSource",
     fields: &[
@@ -419,6 +433,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     >,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParams`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_DATA_SOURCE_PARAMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParams",
     fields: &[
@@ -448,6 +463,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub value_type: String,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParamsFilters`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_DATA_SOURCE_PARAMS_FILTERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceParamsFilters",
     fields: &[
@@ -472,6 +488,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub form_code: String,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceTarget`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_DATA_SOURCE_TARGET_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsDataSourceTarget",
     fields: &[
@@ -492,6 +509,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub relate_props: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelateProps,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFields`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFields",
     fields: &[
@@ -574,6 +592,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub watermark: bool,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelateProps`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_FIELDS_RELATE_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelateProps",
     fields: &[
@@ -636,6 +655,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub value: String,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptions`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_FIELDS_RELATE_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptions",
     fields: &[
@@ -659,6 +679,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub edit_freeze: bool,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_FIELDS_RELATE_PROPS_OPTIONS_EXTENSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsOptionsExtension",
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
@@ -678,6 +699,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub upper: bool,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsStatField`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_FIELDS_RELATE_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsFieldsRelatePropsStatField",
     fields: &[
@@ -699,6 +721,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub value: String,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptions`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptions",
     fields: &[
@@ -722,6 +745,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub edit_freeze: bool,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptionsExtension`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_OPTIONS_EXTENSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsOptionsExtension",
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
@@ -744,6 +768,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     >,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSource`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSource",
     fields: &[
@@ -777,6 +802,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub r#type: String,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSource`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_DATA_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSource",
     fields: &[
@@ -808,6 +834,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     >,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParams`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_DATA_SOURCE_PARAMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParams",
     fields: &[
@@ -837,6 +864,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub value_type: String,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_DATA_SOURCE_PARAMS_FILTERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceParamsFilters",
     fields: &[
@@ -861,6 +889,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub form_code: String,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceTarget`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_DATA_SOURCE_TARGET_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceDataSourceTarget",
     fields: &[
@@ -881,6 +910,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub relate_props: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelateProps,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFields`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFields",
     fields: &[
@@ -955,6 +985,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub vertical_print: bool,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelateProps`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelateProps",
     fields: &[
@@ -1011,6 +1042,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub value: String,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsOptions",
     fields: &[
@@ -1033,6 +1065,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub upper: bool,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRelateSourceFieldsRelatePropsStatField",
     fields: &[
@@ -1052,6 +1085,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub value: String,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRule`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_RULE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsRule",
     fields: &[
@@ -1074,6 +1108,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenProps
     pub upper: bool,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsStatField`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_CHILDREN_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsChildrenPropsStatField",
     fields: &[
@@ -1195,6 +1230,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps {
     pub watermark: bool,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsProps",
     fields: &[
@@ -1313,6 +1349,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsAvailabl
     pub name: Option<String>,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsAvailableTemplates`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_AVAILABLE_TEMPLATES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsAvailableTemplates",
     fields: &[
@@ -1334,6 +1371,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehavior
     >,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkage`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_BEHAVIOR_LINKAGE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkage",
     fields: &[
@@ -1359,6 +1397,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehavior
     pub field_id: Option<String>,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkageTargets`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_BEHAVIOR_LINKAGE_TARGETS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsBehaviorLinkageTargets",
     fields: &[
@@ -1380,6 +1419,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSour
     pub r#type: Option<String>,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSource`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_DATA_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSource",
     fields: &[
@@ -1410,6 +1450,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSour
     >,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParams`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_DATA_SOURCE_PARAMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParams",
     fields: &[
@@ -1439,6 +1480,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSour
     pub value_type: String,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParamsFilters`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_DATA_SOURCE_PARAMS_FILTERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceParamsFilters",
     fields: &[
@@ -1463,6 +1505,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSour
     pub form_code: Option<String>,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceTarget`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_DATA_SOURCE_TARGET_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsDataSourceTarget",
     fields: &[
@@ -1483,6 +1526,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFields {
     pub relate_props: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelateProps,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFields`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFields",
     fields: &[
@@ -1565,6 +1609,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRe
     pub watermark: bool,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelateProps`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_FIELDS_RELATE_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelateProps",
     fields: &[
@@ -1627,6 +1672,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRe
     pub value: String,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptions`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_FIELDS_RELATE_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptions",
     fields: &[
@@ -1650,6 +1696,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRe
     pub edit_freeze: bool,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptionsExtension`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_FIELDS_RELATE_PROPS_OPTIONS_EXTENSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsOptionsExtension",
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
@@ -1669,6 +1716,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRe
     pub upper: bool,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsStatField`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_FIELDS_RELATE_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsFieldsRelatePropsStatField",
     fields: &[
@@ -1692,6 +1740,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptions 
     pub warn: bool,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptions`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptions",
     fields: &[
@@ -1716,6 +1765,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptionsE
     pub edit_freeze: bool,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptionsExtension`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_OPTIONS_EXTENSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsOptionsExtension",
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
@@ -1738,6 +1788,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSo
     >,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSource`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSource",
     fields: &[
@@ -1771,6 +1822,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSo
     pub r#type: String,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSource`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_DATA_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSource",
     fields: &[
@@ -1802,6 +1854,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSo
     >,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParams`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_DATA_SOURCE_PARAMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParams",
     fields: &[
@@ -1831,6 +1884,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSo
     pub value_type: String,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParamsFilters`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_DATA_SOURCE_PARAMS_FILTERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceParamsFilters",
     fields: &[
@@ -1855,6 +1909,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSo
     pub form_code: String,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceTarget`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_DATA_SOURCE_TARGET_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceDataSourceTarget",
     fields: &[
@@ -1875,6 +1930,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSo
     pub relate_props: DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelateProps,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFields`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFields",
     fields: &[
@@ -1949,6 +2005,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSo
     pub vertical_print: bool,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelateProps`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelateProps",
     fields: &[
@@ -2007,6 +2064,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSo
     pub value: String,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptions`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptions",
     fields: &[
@@ -2030,6 +2088,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSo
     pub edit_freeze: bool,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_OPTIONS_EXTENSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsOptionsExtension",
     fields: &[rt::FieldSchema::new("editFreeze", rt::ParamType::Bool).required(true)],
@@ -2049,6 +2108,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSo
     pub upper: bool,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsStatField`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_RELATE_SOURCE_FIELDS_RELATE_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRelateSourceFieldsRelatePropsStatField",
     fields: &[
@@ -2068,6 +2128,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRule {
     pub value: String,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRule`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_RULE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsRule",
     fields: &[
@@ -2090,6 +2151,7 @@ pub struct DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsStatFiel
     pub upper: bool,
 }
 /// Wire schema of [`DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsStatField`].
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DescribeRelationMetaResponseBodyRelationMetaDtoListItemsPropsStatField",
     fields: &[
@@ -2100,6 +2162,7 @@ pub static DESCRIBE_RELATION_META_RESPONSE_BODY_RELATION_META_DTO_LIST_ITEMS_PRO
     ],
 };
 /// How [`DescribeRelationMeta`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DescribeRelationMeta",
     id: "crm_1_0.DescribeRelationMeta",
@@ -2139,10 +2202,29 @@ pub static DESCRIBE_RELATION_META: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Describe relation meta.
     ///
-    /// See [`DescribeRelationMetaRequest`] for the parameters and [`DescribeRelationMetaError`] for what can go wrong: `client.crm_1_0().describe_relation_meta().send().await?`.
+    /// See [`DescribeRelationMetaRequest`] for the parameters and [`DescribeRelationMetaError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().describe_relation_meta("operator_user_id", Vec::<String>::new(), "tenant").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn describe_relation_meta(
         &self,
-    ) -> crate::generated::RequestBuilder<DescribeRelationMeta, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        operator_user_id: impl Into<String>,
+        relation_types: impl Into<Vec<String>>,
+        tenant: impl Into<String>,
+    ) -> DescribeRelationMetaBuilder<C> {
+        DescribeRelationMetaBuilder::from_request(
+            self.client.clone(),
+            DescribeRelationMetaRequest::new()
+                .operator_user_id(operator_user_id)
+                .relation_types(relation_types)
+                .tenant(tenant),
+        )
     }
 }

@@ -27,19 +27,27 @@ pub type FindTargetRelatedFollowRecordsError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = FindTargetRelatedFollowRecords)]
+#[setters(builder = FindTargetRelatedFollowRecordsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FindTargetRelatedFollowRecordsRequest {
     /// A `string` value. Wire name `followTargetDataId`. Required.
+    #[setters(required)]
     pub follow_target_data_id: Option<String>,
     /// A `string` value. Wire name `followTargetType`. Required.
+    #[setters(required)]
     pub follow_target_type: Option<String>,
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
     pub next_token: Option<String>,
 }
+/// A call of [`FindTargetRelatedFollowRecords`] being put together: set its optional parameters (see [`FindTargetRelatedFollowRecordsRequest`]), then `send()` it.
+pub struct FindTargetRelatedFollowRecordsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<FindTargetRelatedFollowRecords, C>,
+}
+rt::op_builder!(FindTargetRelatedFollowRecordsBuilder, FindTargetRelatedFollowRecords);
 /// The response of [`FindTargetRelatedFollowRecords`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -62,6 +70,7 @@ pub struct FindTargetRelatedFollowRecordsResponseBodyResult {
     pub result_list: Vec<FindTargetRelatedFollowRecordsResponseBodyResultResultList>,
 }
 /// Wire schema of [`FindTargetRelatedFollowRecordsResponseBodyResult`].
+#[doc(hidden)]
 pub static FIND_TARGET_RELATED_FOLLOW_RECORDS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "FindTargetRelatedFollowRecordsResponseBodyResult",
     fields: &[
@@ -103,6 +112,7 @@ pub struct FindTargetRelatedFollowRecordsResponseBodyResultResultList {
     pub record_inst_id: String,
 }
 /// Wire schema of [`FindTargetRelatedFollowRecordsResponseBodyResultResultList`].
+#[doc(hidden)]
 pub static FIND_TARGET_RELATED_FOLLOW_RECORDS_RESPONSE_BODY_RESULT_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "FindTargetRelatedFollowRecordsResponseBodyResultResultList",
     fields: &[
@@ -138,6 +148,7 @@ pub struct FindTargetRelatedFollowRecordsResponseBodyResultResultListFollowConte
     pub value: Option<String>,
 }
 /// Wire schema of [`FindTargetRelatedFollowRecordsResponseBodyResultResultListFollowContent`].
+#[doc(hidden)]
 pub static FIND_TARGET_RELATED_FOLLOW_RECORDS_RESPONSE_BODY_RESULT_RESULT_LIST_FOLLOW_CONTENT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "FindTargetRelatedFollowRecordsResponseBodyResultResultListFollowContent",
     fields: &[
@@ -148,6 +159,7 @@ pub static FIND_TARGET_RELATED_FOLLOW_RECORDS_RESPONSE_BODY_RESULT_RESULT_LIST_F
     ],
 };
 /// How [`FindTargetRelatedFollowRecords`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static FIND_TARGET_RELATED_FOLLOW_RECORDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "FindTargetRelatedFollowRecords",
     id: "crm_1_0.FindTargetRelatedFollowRecords",
@@ -181,10 +193,29 @@ pub static FIND_TARGET_RELATED_FOLLOW_RECORDS: rt::OperationDescriptor = rt::Ope
 impl<C: Clone> super::Operations<C> {
     /// Find target related follow records.
     ///
-    /// See [`FindTargetRelatedFollowRecordsRequest`] for the parameters and [`FindTargetRelatedFollowRecordsError`] for what can go wrong: `client.crm_1_0().find_target_related_follow_records().send().await?`.
+    /// See [`FindTargetRelatedFollowRecordsRequest`] for the parameters and [`FindTargetRelatedFollowRecordsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().find_target_related_follow_records("follow_target_data_id", "follow_target_type", 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn find_target_related_follow_records(
         &self,
-    ) -> crate::generated::RequestBuilder<FindTargetRelatedFollowRecords, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        follow_target_data_id: impl Into<String>,
+        follow_target_type: impl Into<String>,
+        max_results: i64,
+    ) -> FindTargetRelatedFollowRecordsBuilder<C> {
+        FindTargetRelatedFollowRecordsBuilder::from_request(
+            self.client.clone(),
+            FindTargetRelatedFollowRecordsRequest::new()
+                .follow_target_data_id(follow_target_data_id)
+                .follow_target_type(follow_target_type)
+                .max_results(max_results),
+        )
     }
 }

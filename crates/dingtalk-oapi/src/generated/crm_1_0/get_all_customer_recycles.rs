@@ -25,7 +25,7 @@ pub type GetAllCustomerRecyclesError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetAllCustomerRecycles)]
+#[setters(builder = GetAllCustomerRecyclesBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAllCustomerRecyclesRequest {
@@ -34,6 +34,11 @@ pub struct GetAllCustomerRecyclesRequest {
     /// A `string` value. Wire name `nextToken`.
     pub next_token: Option<String>,
 }
+/// A call of [`GetAllCustomerRecycles`] being put together: set its optional parameters (see [`GetAllCustomerRecyclesRequest`]), then `send()` it.
+pub struct GetAllCustomerRecyclesBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetAllCustomerRecycles, C>,
+}
+rt::op_builder!(GetAllCustomerRecyclesBuilder, GetAllCustomerRecycles);
 /// The response of [`GetAllCustomerRecycles`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -67,6 +72,7 @@ pub struct GetAllCustomerRecyclesResponseBodyResultList {
     pub recycle_time: Option<String>,
 }
 /// Wire schema of [`GetAllCustomerRecyclesResponseBodyResultList`].
+#[doc(hidden)]
 pub static GET_ALL_CUSTOMER_RECYCLES_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetAllCustomerRecyclesResponseBodyResultList",
     fields: &[
@@ -79,6 +85,7 @@ pub static GET_ALL_CUSTOMER_RECYCLES_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::Objec
     ],
 };
 /// How [`GetAllCustomerRecycles`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_ALL_CUSTOMER_RECYCLES: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetAllCustomerRecycles",
     id: "crm_1_0.GetAllCustomerRecycles",
@@ -114,10 +121,21 @@ pub static GET_ALL_CUSTOMER_RECYCLES: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Get all customer recycles.
     ///
-    /// See [`GetAllCustomerRecyclesRequest`] for the parameters and [`GetAllCustomerRecyclesError`] for what can go wrong: `client.crm_1_0().get_all_customer_recycles().send().await?`.
-    pub fn get_all_customer_recycles(
-        &self,
-    ) -> crate::generated::RequestBuilder<GetAllCustomerRecycles, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetAllCustomerRecyclesRequest`] for the parameters and [`GetAllCustomerRecyclesError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().get_all_customer_recycles().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_all_customer_recycles(&self) -> GetAllCustomerRecyclesBuilder<C> {
+        GetAllCustomerRecyclesBuilder::from_request(
+            self.client.clone(),
+            GetAllCustomerRecyclesRequest::new(),
+        )
     }
 }

@@ -25,13 +25,14 @@ pub type GetContactsError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetContacts)]
+#[setters(builder = GetContactsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactsRequest {
     /// A `string` value. Wire name `currentOperatorUserId`.
     pub current_operator_user_id: Option<String>,
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
     pub next_token: Option<String>,
@@ -42,6 +43,11 @@ pub struct GetContactsRequest {
     /// A `string` value. Wire name `queryDsl`.
     pub query_dsl: Option<String>,
 }
+/// A call of [`GetContacts`] being put together: set its optional parameters (see [`GetContactsRequest`]), then `send()` it.
+pub struct GetContactsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetContacts, C>,
+}
+rt::op_builder!(GetContactsBuilder, GetContacts);
 /// The response of [`GetContacts`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -66,6 +72,7 @@ pub struct GetContactsResponseBodyResult {
     pub values: Vec<GetContactsResponseBodyResultValues>,
 }
 /// Wire schema of [`GetContactsResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_CONTACTS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetContactsResponseBodyResult",
     fields: &[
@@ -103,6 +110,7 @@ pub struct GetContactsResponseBodyResultValues {
     pub permission: Option<GetContactsResponseBodyResultValuesPermission>,
 }
 /// Wire schema of [`GetContactsResponseBodyResultValues`].
+#[doc(hidden)]
 pub static GET_CONTACTS_RESPONSE_BODY_RESULT_VALUES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetContactsResponseBodyResultValues",
     fields: &[
@@ -134,6 +142,7 @@ pub struct GetContactsResponseBodyResultValuesPermission {
     pub participant_user_ids: Vec<String>,
 }
 /// Wire schema of [`GetContactsResponseBodyResultValuesPermission`].
+#[doc(hidden)]
 pub static GET_CONTACTS_RESPONSE_BODY_RESULT_VALUES_PERMISSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetContactsResponseBodyResultValuesPermission",
     fields: &[
@@ -148,6 +157,7 @@ pub static GET_CONTACTS_RESPONSE_BODY_RESULT_VALUES_PERMISSION_SCHEMA: rt::Objec
     ],
 };
 /// How [`GetContacts`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_CONTACTS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetContacts",
     id: "crm_1_0.GetContacts",
@@ -181,8 +191,21 @@ pub static GET_CONTACTS: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Get contacts.
     ///
-    /// See [`GetContactsRequest`] for the parameters and [`GetContactsError`] for what can go wrong: `client.crm_1_0().get_contacts().send().await?`.
-    pub fn get_contacts(&self) -> crate::generated::RequestBuilder<GetContacts, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetContactsRequest`] for the parameters and [`GetContactsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().get_contacts(0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_contacts(&self, max_results: i64) -> GetContactsBuilder<C> {
+        GetContactsBuilder::from_request(
+            self.client.clone(),
+            GetContactsRequest::new().max_results(max_results),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type GetCrmGroupChatError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetCrmGroupChat)]
+#[setters(builder = GetCrmGroupChatBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmGroupChatRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
 }
+/// A call of [`GetCrmGroupChat`] being put together: set its optional parameters (see [`GetCrmGroupChatRequest`]), then `send()` it.
+pub struct GetCrmGroupChatBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetCrmGroupChat, C>,
+}
+rt::op_builder!(GetCrmGroupChatBuilder, GetCrmGroupChat);
 /// The response of [`GetCrmGroupChat`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -58,6 +64,7 @@ pub struct GetCrmGroupChatResponse {
 }
 impl rt::ResponseEnvelope for GetCrmGroupChatResponse {}
 /// How [`GetCrmGroupChat`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_CRM_GROUP_CHAT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCrmGroupChat",
     id: "crm_1_0.GetCrmGroupChat",
@@ -91,10 +98,24 @@ pub static GET_CRM_GROUP_CHAT: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Get crm group chat.
     ///
-    /// See [`GetCrmGroupChatRequest`] for the parameters and [`GetCrmGroupChatError`] for what can go wrong: `client.crm_1_0().get_crm_group_chat().send().await?`.
+    /// See [`GetCrmGroupChatRequest`] for the parameters and [`GetCrmGroupChatError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().get_crm_group_chat("open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_crm_group_chat(
         &self,
-    ) -> crate::generated::RequestBuilder<GetCrmGroupChat, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+    ) -> GetCrmGroupChatBuilder<C> {
+        GetCrmGroupChatBuilder::from_request(
+            self.client.clone(),
+            GetCrmGroupChatRequest::new().open_conversation_id(open_conversation_id),
+        )
     }
 }

@@ -25,13 +25,18 @@ pub type GetCrmGroupChatMultiError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetCrmGroupChatMulti)]
+#[setters(builder = GetCrmGroupChatMultiBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmGroupChatMultiRequest {
     /// A `list<string>` value. Wire name `openConversationIds`.
     pub open_conversation_ids: Option<Vec<String>>,
 }
+/// A call of [`GetCrmGroupChatMulti`] being put together: set its optional parameters (see [`GetCrmGroupChatMultiRequest`]), then `send()` it.
+pub struct GetCrmGroupChatMultiBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetCrmGroupChatMulti, C>,
+}
+rt::op_builder!(GetCrmGroupChatMultiBuilder, GetCrmGroupChatMulti);
 /// The response of [`GetCrmGroupChatMulti`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -64,6 +69,7 @@ pub struct GetCrmGroupChatMultiResponseBodyResult {
     pub owner_user_name: Option<String>,
 }
 /// Wire schema of [`GetCrmGroupChatMultiResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_CRM_GROUP_CHAT_MULTI_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCrmGroupChatMultiResponseBodyResult",
     fields: &[
@@ -78,6 +84,7 @@ pub static GET_CRM_GROUP_CHAT_MULTI_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchem
     ],
 };
 /// How [`GetCrmGroupChatMulti`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_CRM_GROUP_CHAT_MULTI: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCrmGroupChatMulti",
     id: "crm_1_0.GetCrmGroupChatMulti",
@@ -113,10 +120,21 @@ pub static GET_CRM_GROUP_CHAT_MULTI: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Get crm group chat multi.
     ///
-    /// See [`GetCrmGroupChatMultiRequest`] for the parameters and [`GetCrmGroupChatMultiError`] for what can go wrong: `client.crm_1_0().get_crm_group_chat_multi().send().await?`.
-    pub fn get_crm_group_chat_multi(
-        &self,
-    ) -> crate::generated::RequestBuilder<GetCrmGroupChatMulti, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetCrmGroupChatMultiRequest`] for the parameters and [`GetCrmGroupChatMultiError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().get_crm_group_chat_multi().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_crm_group_chat_multi(&self) -> GetCrmGroupChatMultiBuilder<C> {
+        GetCrmGroupChatMultiBuilder::from_request(
+            self.client.clone(),
+            GetCrmGroupChatMultiRequest::new(),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type GetCrmGroupChatSingleError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetCrmGroupChatSingle)]
+#[setters(builder = GetCrmGroupChatSingleBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmGroupChatSingleRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
 }
+/// A call of [`GetCrmGroupChatSingle`] being put together: set its optional parameters (see [`GetCrmGroupChatSingleRequest`]), then `send()` it.
+pub struct GetCrmGroupChatSingleBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetCrmGroupChatSingle, C>,
+}
+rt::op_builder!(GetCrmGroupChatSingleBuilder, GetCrmGroupChatSingle);
 /// The response of [`GetCrmGroupChatSingle`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -56,6 +62,7 @@ pub struct GetCrmGroupChatSingleResponse {
 }
 impl rt::ResponseEnvelope for GetCrmGroupChatSingleResponse {}
 /// How [`GetCrmGroupChatSingle`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_CRM_GROUP_CHAT_SINGLE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCrmGroupChatSingle",
     id: "crm_1_0.GetCrmGroupChatSingle",
@@ -88,10 +95,25 @@ pub static GET_CRM_GROUP_CHAT_SINGLE: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Get crm group chat single.
     ///
-    /// See [`GetCrmGroupChatSingleRequest`] for the parameters and [`GetCrmGroupChatSingleError`] for what can go wrong: `client.crm_1_0().get_crm_group_chat_single().send().await?`.
+    /// See [`GetCrmGroupChatSingleRequest`] for the parameters and [`GetCrmGroupChatSingleError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().get_crm_group_chat_single("open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_crm_group_chat_single(
         &self,
-    ) -> crate::generated::RequestBuilder<GetCrmGroupChatSingle, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+    ) -> GetCrmGroupChatSingleBuilder<C> {
+        GetCrmGroupChatSingleBuilder::from_request(
+            self.client.clone(),
+            GetCrmGroupChatSingleRequest::new()
+                .open_conversation_id(open_conversation_id),
+        )
     }
 }

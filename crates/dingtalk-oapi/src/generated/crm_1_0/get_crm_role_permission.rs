@@ -25,7 +25,7 @@ pub type GetCrmRolePermissionError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetCrmRolePermission)]
+#[setters(builder = GetCrmRolePermissionBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCrmRolePermissionRequest {
@@ -34,6 +34,11 @@ pub struct GetCrmRolePermissionRequest {
     /// A `string` value. Wire name `resourceId`.
     pub resource_id: Option<String>,
 }
+/// A call of [`GetCrmRolePermission`] being put together: set its optional parameters (see [`GetCrmRolePermissionRequest`]), then `send()` it.
+pub struct GetCrmRolePermissionBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetCrmRolePermission, C>,
+}
+rt::op_builder!(GetCrmRolePermissionBuilder, GetCrmRolePermission);
 /// The response of [`GetCrmRolePermission`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -72,6 +77,7 @@ pub struct GetCrmRolePermissionResponseBodyPermissions {
     pub role_name: String,
 }
 /// Wire schema of [`GetCrmRolePermissionResponseBodyPermissions`].
+#[doc(hidden)]
 pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCrmRolePermissionResponseBodyPermissions",
     fields: &[
@@ -129,6 +135,7 @@ pub struct GetCrmRolePermissionResponseBodyPermissionsFieldScopes {
     pub field_id: String,
 }
 /// Wire schema of [`GetCrmRolePermissionResponseBodyPermissionsFieldScopes`].
+#[doc(hidden)]
 pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_FIELD_SCOPES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCrmRolePermissionResponseBodyPermissionsFieldScopes",
     fields: &[
@@ -149,6 +156,7 @@ pub struct GetCrmRolePermissionResponseBodyPermissionsManagingScopeList {
     pub r#type: String,
 }
 /// Wire schema of [`GetCrmRolePermissionResponseBodyPermissionsManagingScopeList`].
+#[doc(hidden)]
 pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_MANAGING_SCOPE_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCrmRolePermissionResponseBodyPermissionsManagingScopeList",
     fields: &[
@@ -176,6 +184,7 @@ pub struct GetCrmRolePermissionResponseBodyPermissionsManagingScopeListExt {
     pub user_id_list: Vec<String>,
 }
 /// Wire schema of [`GetCrmRolePermissionResponseBodyPermissionsManagingScopeListExt`].
+#[doc(hidden)]
 pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_MANAGING_SCOPE_LIST_EXT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCrmRolePermissionResponseBodyPermissionsManagingScopeListExt",
     fields: &[
@@ -196,6 +205,7 @@ pub struct GetCrmRolePermissionResponseBodyPermissionsOperateScopes {
     pub r#type: String,
 }
 /// Wire schema of [`GetCrmRolePermissionResponseBodyPermissionsOperateScopes`].
+#[doc(hidden)]
 pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_OPERATE_SCOPES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCrmRolePermissionResponseBodyPermissionsOperateScopes",
     fields: &[
@@ -218,6 +228,7 @@ pub struct GetCrmRolePermissionResponseBodyPermissionsRoleMemberList {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`GetCrmRolePermissionResponseBodyPermissionsRoleMemberList`].
+#[doc(hidden)]
 pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_ROLE_MEMBER_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCrmRolePermissionResponseBodyPermissionsRoleMemberList",
     fields: &[
@@ -228,6 +239,7 @@ pub static GET_CRM_ROLE_PERMISSION_RESPONSE_BODY_PERMISSIONS_ROLE_MEMBER_LIST_SC
     ],
 };
 /// How [`GetCrmRolePermission`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_CRM_ROLE_PERMISSION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCrmRolePermission",
     id: "crm_1_0.GetCrmRolePermission",
@@ -262,10 +274,21 @@ pub static GET_CRM_ROLE_PERMISSION: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Get crm role permission.
     ///
-    /// See [`GetCrmRolePermissionRequest`] for the parameters and [`GetCrmRolePermissionError`] for what can go wrong: `client.crm_1_0().get_crm_role_permission().send().await?`.
-    pub fn get_crm_role_permission(
-        &self,
-    ) -> crate::generated::RequestBuilder<GetCrmRolePermission, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetCrmRolePermissionRequest`] for the parameters and [`GetCrmRolePermissionError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().get_crm_role_permission().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_crm_role_permission(&self) -> GetCrmRolePermissionBuilder<C> {
+        GetCrmRolePermissionBuilder::from_request(
+            self.client.clone(),
+            GetCrmRolePermissionRequest::new(),
+        )
     }
 }

@@ -27,7 +27,7 @@ pub type GetCustomerTracksByRelationIdError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetCustomerTracksByRelationId)]
+#[setters(builder = GetCustomerTracksByRelationIdBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCustomerTracksByRelationIdRequest {
@@ -36,10 +36,16 @@ pub struct GetCustomerTracksByRelationIdRequest {
     /// A `string` value. Wire name `nextToken`.
     pub next_token: Option<String>,
     /// A `string` value. Wire name `relationId`. Required.
+    #[setters(required)]
     pub relation_id: Option<String>,
     /// A `i64` value. Wire name `typeGroup`.
     pub type_group: Option<i64>,
 }
+/// A call of [`GetCustomerTracksByRelationId`] being put together: set its optional parameters (see [`GetCustomerTracksByRelationIdRequest`]), then `send()` it.
+pub struct GetCustomerTracksByRelationIdBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetCustomerTracksByRelationId, C>,
+}
+rt::op_builder!(GetCustomerTracksByRelationIdBuilder, GetCustomerTracksByRelationId);
 /// The response of [`GetCustomerTracksByRelationId`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -81,6 +87,7 @@ pub struct GetCustomerTracksByRelationIdResponseBodyResultList {
     pub type_group: i64,
 }
 /// Wire schema of [`GetCustomerTracksByRelationIdResponseBodyResultList`].
+#[doc(hidden)]
 pub static GET_CUSTOMER_TRACKS_BY_RELATION_ID_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCustomerTracksByRelationIdResponseBodyResultList",
     fields: &[
@@ -112,6 +119,7 @@ pub struct GetCustomerTracksByRelationIdResponseBodyResultListIsvInfo {
     pub org_name: Option<String>,
 }
 /// Wire schema of [`GetCustomerTracksByRelationIdResponseBodyResultListIsvInfo`].
+#[doc(hidden)]
 pub static GET_CUSTOMER_TRACKS_BY_RELATION_ID_RESPONSE_BODY_RESULT_LIST_ISV_INFO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetCustomerTracksByRelationIdResponseBodyResultListIsvInfo",
     fields: &[
@@ -120,6 +128,7 @@ pub static GET_CUSTOMER_TRACKS_BY_RELATION_ID_RESPONSE_BODY_RESULT_LIST_ISV_INFO
     ],
 };
 /// How [`GetCustomerTracksByRelationId`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_CUSTOMER_TRACKS_BY_RELATION_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCustomerTracksByRelationId",
     id: "crm_1_0.GetCustomerTracksByRelationId",
@@ -157,10 +166,24 @@ pub static GET_CUSTOMER_TRACKS_BY_RELATION_ID: rt::OperationDescriptor = rt::Ope
 impl<C: Clone> super::Operations<C> {
     /// Get customer tracks by relation id.
     ///
-    /// See [`GetCustomerTracksByRelationIdRequest`] for the parameters and [`GetCustomerTracksByRelationIdError`] for what can go wrong: `client.crm_1_0().get_customer_tracks_by_relation_id().send().await?`.
+    /// See [`GetCustomerTracksByRelationIdRequest`] for the parameters and [`GetCustomerTracksByRelationIdError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().get_customer_tracks_by_relation_id("relation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_customer_tracks_by_relation_id(
         &self,
-    ) -> crate::generated::RequestBuilder<GetCustomerTracksByRelationId, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        relation_id: impl Into<String>,
+    ) -> GetCustomerTracksByRelationIdBuilder<C> {
+        GetCustomerTracksByRelationIdBuilder::from_request(
+            self.client.clone(),
+            GetCustomerTracksByRelationIdRequest::new().relation_id(relation_id),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type GetGroupSetError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetGroupSet)]
+#[setters(builder = GetGroupSetBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetGroupSetRequest {
     /// A `string` value. Wire name `openGroupSetId`. Required.
+    #[setters(required)]
     pub open_group_set_id: Option<String>,
 }
+/// A call of [`GetGroupSet`] being put together: set its optional parameters (see [`GetGroupSetRequest`]), then `send()` it.
+pub struct GetGroupSetBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetGroupSet, C>,
+}
+rt::op_builder!(GetGroupSetBuilder, GetGroupSet);
 /// The response of [`GetGroupSet`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -85,6 +91,7 @@ pub struct GetGroupSetResponseBodyManager {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`GetGroupSetResponseBodyManager`].
+#[doc(hidden)]
 pub static GET_GROUP_SET_RESPONSE_BODY_MANAGER_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetGroupSetResponseBodyManager",
     fields: &[
@@ -103,6 +110,7 @@ pub struct GetGroupSetResponseBodyOwner {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`GetGroupSetResponseBodyOwner`].
+#[doc(hidden)]
 pub static GET_GROUP_SET_RESPONSE_BODY_OWNER_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetGroupSetResponseBodyOwner",
     fields: &[
@@ -111,6 +119,7 @@ pub static GET_GROUP_SET_RESPONSE_BODY_OWNER_SCHEMA: rt::ObjectSchema = rt::Obje
     ],
 };
 /// How [`GetGroupSet`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_GROUP_SET: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetGroupSet",
     id: "crm_1_0.GetGroupSet",
@@ -162,8 +171,24 @@ pub static GET_GROUP_SET: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Get group set.
     ///
-    /// See [`GetGroupSetRequest`] for the parameters and [`GetGroupSetError`] for what can go wrong: `client.crm_1_0().get_group_set().send().await?`.
-    pub fn get_group_set(&self) -> crate::generated::RequestBuilder<GetGroupSet, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetGroupSetRequest`] for the parameters and [`GetGroupSetError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().get_group_set("open_group_set_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_group_set(
+        &self,
+        open_group_set_id: impl Into<String>,
+    ) -> GetGroupSetBuilder<C> {
+        GetGroupSetBuilder::from_request(
+            self.client.clone(),
+            GetGroupSetRequest::new().open_group_set_id(open_group_set_id),
+        )
     }
 }

@@ -25,13 +25,18 @@ pub type GetInAppPurchaseGoodsError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetInAppPurchaseGoods)]
+#[setters(builder = GetInAppPurchaseGoodsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInAppPurchaseGoodsRequest {
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`GetInAppPurchaseGoods`] being put together: set its optional parameters (see [`GetInAppPurchaseGoodsRequest`]), then `send()` it.
+pub struct GetInAppPurchaseGoodsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetInAppPurchaseGoods, C>,
+}
+rt::op_builder!(GetInAppPurchaseGoodsBuilder, GetInAppPurchaseGoods);
 /// The response of [`GetInAppPurchaseGoods`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -54,6 +59,7 @@ pub struct GetInAppPurchaseGoodsResponseBodyResult {
     >,
 }
 /// Wire schema of [`GetInAppPurchaseGoodsResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetInAppPurchaseGoodsResponseBodyResult",
     fields: &[
@@ -109,6 +115,7 @@ pub struct GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsList {
     pub title: Option<String>,
 }
 /// Wire schema of [`GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsList`].
+#[doc(hidden)]
 pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_PURCHASE_GOODS_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsList",
     fields: &[
@@ -163,6 +170,7 @@ pub struct GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMainOperation
     pub url: Option<String>,
 }
 /// Wire schema of [`GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMainOperationInfo`].
+#[doc(hidden)]
 pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_PURCHASE_GOODS_LIST_MAIN_OPERATION_INFO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMainOperationInfo",
     fields: &[
@@ -182,6 +190,7 @@ pub struct GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMedia {
     pub url: Option<String>,
 }
 /// Wire schema of [`GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMedia`].
+#[doc(hidden)]
 pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_PURCHASE_GOODS_LIST_MEDIA_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListMedia",
     fields: &[
@@ -202,6 +211,7 @@ pub struct GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListSubOperationI
     pub url: Option<String>,
 }
 /// Wire schema of [`GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListSubOperationInfo`].
+#[doc(hidden)]
 pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_PURCHASE_GOODS_LIST_SUB_OPERATION_INFO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetInAppPurchaseGoodsResponseBodyResultPurchaseGoodsListSubOperationInfo",
     fields: &[
@@ -211,6 +221,7 @@ pub static GET_IN_APP_PURCHASE_GOODS_RESPONSE_BODY_RESULT_PURCHASE_GOODS_LIST_SU
     ],
 };
 /// How [`GetInAppPurchaseGoods`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_IN_APP_PURCHASE_GOODS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetInAppPurchaseGoods",
     id: "crm_1_0.GetInAppPurchaseGoods",
@@ -237,10 +248,21 @@ pub static GET_IN_APP_PURCHASE_GOODS: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Get in app purchase goods.
     ///
-    /// See [`GetInAppPurchaseGoodsRequest`] for the parameters and [`GetInAppPurchaseGoodsError`] for what can go wrong: `client.crm_1_0().get_in_app_purchase_goods().send().await?`.
-    pub fn get_in_app_purchase_goods(
-        &self,
-    ) -> crate::generated::RequestBuilder<GetInAppPurchaseGoods, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetInAppPurchaseGoodsRequest`] for the parameters and [`GetInAppPurchaseGoodsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().get_in_app_purchase_goods().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_in_app_purchase_goods(&self) -> GetInAppPurchaseGoodsBuilder<C> {
+        GetInAppPurchaseGoodsBuilder::from_request(
+            self.client.clone(),
+            GetInAppPurchaseGoodsRequest::new(),
+        )
     }
 }

@@ -25,17 +25,25 @@ pub type GetNavigationCatalogError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetNavigationCatalog)]
+#[setters(builder = GetNavigationCatalogBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetNavigationCatalogRequest {
     /// A `string` value. Wire name `bizTraceId`. Required.
+    #[setters(required)]
     pub biz_trace_id: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub module: Option<String>,
     /// A `string` value. Wire name `operatorUserId`. Required.
+    #[setters(required)]
     pub operator_user_id: Option<String>,
 }
+/// A call of [`GetNavigationCatalog`] being put together: set its optional parameters (see [`GetNavigationCatalogRequest`]), then `send()` it.
+pub struct GetNavigationCatalogBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetNavigationCatalog, C>,
+}
+rt::op_builder!(GetNavigationCatalogBuilder, GetNavigationCatalog);
 /// The response of [`GetNavigationCatalog`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -58,6 +66,7 @@ pub struct GetNavigationCatalogResponseBodyResult {
     pub nav_catalog: Vec<GetNavigationCatalogResponseBodyResultNavCatalog>,
 }
 /// Wire schema of [`GetNavigationCatalogResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_NAVIGATION_CATALOG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetNavigationCatalogResponseBodyResult",
     fields: &[
@@ -90,6 +99,7 @@ pub struct GetNavigationCatalogResponseBodyResultNavCatalog {
     pub nav_type: Option<String>,
 }
 /// Wire schema of [`GetNavigationCatalogResponseBodyResultNavCatalog`].
+#[doc(hidden)]
 pub static GET_NAVIGATION_CATALOG_RESPONSE_BODY_RESULT_NAV_CATALOG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetNavigationCatalogResponseBodyResultNavCatalog",
     fields: &[
@@ -101,6 +111,7 @@ pub static GET_NAVIGATION_CATALOG_RESPONSE_BODY_RESULT_NAV_CATALOG_SCHEMA: rt::O
     ],
 };
 /// How [`GetNavigationCatalog`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_NAVIGATION_CATALOG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetNavigationCatalog",
     id: "crm_1_0.GetNavigationCatalog",
@@ -131,10 +142,29 @@ pub static GET_NAVIGATION_CATALOG: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Get navigation catalog.
     ///
-    /// See [`GetNavigationCatalogRequest`] for the parameters and [`GetNavigationCatalogError`] for what can go wrong: `client.crm_1_0().get_navigation_catalog().send().await?`.
+    /// See [`GetNavigationCatalogRequest`] for the parameters and [`GetNavigationCatalogError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().get_navigation_catalog("biz_trace_id", "module", "operator_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_navigation_catalog(
         &self,
-    ) -> crate::generated::RequestBuilder<GetNavigationCatalog, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        biz_trace_id: impl Into<String>,
+        module: impl Into<String>,
+        operator_user_id: impl Into<String>,
+    ) -> GetNavigationCatalogBuilder<C> {
+        GetNavigationCatalogBuilder::from_request(
+            self.client.clone(),
+            GetNavigationCatalogRequest::new()
+                .biz_trace_id(biz_trace_id)
+                .module(module)
+                .operator_user_id(operator_user_id),
+        )
     }
 }

@@ -25,21 +25,28 @@ pub type GetObjectDataError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetObjectData)]
+#[setters(builder = GetObjectDataBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetObjectDataRequest {
     /// A `string` value. Wire name `currentOperatorUserId`.
     pub current_operator_user_id: Option<String>,
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub name: Option<String>,
     /// A `string` value. Wire name `nextToken`.
     pub next_token: Option<String>,
     /// A `string` value. Wire name `queryDsl`.
     pub query_dsl: Option<String>,
 }
+/// A call of [`GetObjectData`] being put together: set its optional parameters (see [`GetObjectDataRequest`]), then `send()` it.
+pub struct GetObjectDataBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetObjectData, C>,
+}
+rt::op_builder!(GetObjectDataBuilder, GetObjectData);
 /// The response of [`GetObjectData`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -64,6 +71,7 @@ pub struct GetObjectDataResponseBodyResult {
     pub values: Vec<GetObjectDataResponseBodyResultValues>,
 }
 /// Wire schema of [`GetObjectDataResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_OBJECT_DATA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetObjectDataResponseBodyResult",
     fields: &[
@@ -109,6 +117,7 @@ pub struct GetObjectDataResponseBodyResultValues {
     pub proc_out_result: Option<String>,
 }
 /// Wire schema of [`GetObjectDataResponseBodyResultValues`].
+#[doc(hidden)]
 pub static GET_OBJECT_DATA_RESPONSE_BODY_RESULT_VALUES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetObjectDataResponseBodyResultValues",
     fields: &[
@@ -143,6 +152,7 @@ pub struct GetObjectDataResponseBodyResultValuesPermission {
     pub participant_user_ids: Vec<String>,
 }
 /// Wire schema of [`GetObjectDataResponseBodyResultValuesPermission`].
+#[doc(hidden)]
 pub static GET_OBJECT_DATA_RESPONSE_BODY_RESULT_VALUES_PERMISSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetObjectDataResponseBodyResultValuesPermission",
     fields: &[
@@ -157,6 +167,7 @@ pub static GET_OBJECT_DATA_RESPONSE_BODY_RESULT_VALUES_PERMISSION_SCHEMA: rt::Ob
     ],
 };
 /// How [`GetObjectData`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_OBJECT_DATA: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetObjectData",
     id: "crm_1_0.GetObjectData",
@@ -189,8 +200,25 @@ pub static GET_OBJECT_DATA: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Get object data.
     ///
-    /// See [`GetObjectDataRequest`] for the parameters and [`GetObjectDataError`] for what can go wrong: `client.crm_1_0().get_object_data().send().await?`.
-    pub fn get_object_data(&self) -> crate::generated::RequestBuilder<GetObjectData, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetObjectDataRequest`] for the parameters and [`GetObjectDataError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().get_object_data(0, "name").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_object_data(
+        &self,
+        max_results: i64,
+        name: impl Into<String>,
+    ) -> GetObjectDataBuilder<C> {
+        GetObjectDataBuilder::from_request(
+            self.client.clone(),
+            GetObjectDataRequest::new().max_results(max_results).name(name),
+        )
     }
 }

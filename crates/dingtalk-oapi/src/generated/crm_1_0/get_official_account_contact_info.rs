@@ -27,13 +27,19 @@ pub type GetOfficialAccountContactInfoError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetOfficialAccountContactInfo)]
+#[setters(builder = GetOfficialAccountContactInfoBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactInfoRequest {
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`GetOfficialAccountContactInfo`] being put together: set its optional parameters (see [`GetOfficialAccountContactInfoRequest`]), then `send()` it.
+pub struct GetOfficialAccountContactInfoBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetOfficialAccountContactInfo, C>,
+}
+rt::op_builder!(GetOfficialAccountContactInfoBuilder, GetOfficialAccountContactInfo);
 /// The response of [`GetOfficialAccountContactInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -56,6 +62,7 @@ pub struct GetOfficialAccountContactInfoResponse {
 }
 impl rt::ResponseEnvelope for GetOfficialAccountContactInfoResponse {}
 /// How [`GetOfficialAccountContactInfo`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_OFFICIAL_ACCOUNT_CONTACT_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetOfficialAccountContactInfo",
     id: "crm_1_0.GetOfficialAccountContactInfo",
@@ -84,10 +91,24 @@ pub static GET_OFFICIAL_ACCOUNT_CONTACT_INFO: rt::OperationDescriptor = rt::Oper
 impl<C: Clone> super::Operations<C> {
     /// Get official account contact info.
     ///
-    /// See [`GetOfficialAccountContactInfoRequest`] for the parameters and [`GetOfficialAccountContactInfoError`] for what can go wrong: `client.crm_1_0().get_official_account_contact_info().send().await?`.
+    /// See [`GetOfficialAccountContactInfoRequest`] for the parameters and [`GetOfficialAccountContactInfoError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().get_official_account_contact_info("user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_official_account_contact_info(
         &self,
-    ) -> crate::generated::RequestBuilder<GetOfficialAccountContactInfo, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id: impl Into<String>,
+    ) -> GetOfficialAccountContactInfoBuilder<C> {
+        GetOfficialAccountContactInfoBuilder::from_request(
+            self.client.clone(),
+            GetOfficialAccountContactInfoRequest::new().user_id(user_id),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type GetOfficialAccountContactsError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetOfficialAccountContacts)]
+#[setters(builder = GetOfficialAccountContactsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountContactsRequest {
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`. Required.
+    #[setters(required)]
     pub next_token: Option<String>,
 }
+/// A call of [`GetOfficialAccountContacts`] being put together: set its optional parameters (see [`GetOfficialAccountContactsRequest`]), then `send()` it.
+pub struct GetOfficialAccountContactsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetOfficialAccountContacts, C>,
+}
+rt::op_builder!(GetOfficialAccountContactsBuilder, GetOfficialAccountContacts);
 /// The response of [`GetOfficialAccountContacts`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -60,6 +67,7 @@ pub struct GetOfficialAccountContactsResponseBodyValues {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`GetOfficialAccountContactsResponseBodyValues`].
+#[doc(hidden)]
 pub static GET_OFFICIAL_ACCOUNT_CONTACTS_RESPONSE_BODY_VALUES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetOfficialAccountContactsResponseBodyValues",
     fields: &[
@@ -99,6 +107,7 @@ pub struct GetOfficialAccountContactsResponseBodyValuesContacts {
     >,
 }
 /// Wire schema of [`GetOfficialAccountContactsResponseBodyValuesContacts`].
+#[doc(hidden)]
 pub static GET_OFFICIAL_ACCOUNT_CONTACTS_RESPONSE_BODY_VALUES_CONTACTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetOfficialAccountContactsResponseBodyValuesContacts",
     fields: &[
@@ -130,6 +139,7 @@ pub struct GetOfficialAccountContactsResponseBodyValuesContactsPermission {
     pub participant_staff_ids: Vec<String>,
 }
 /// Wire schema of [`GetOfficialAccountContactsResponseBodyValuesContactsPermission`].
+#[doc(hidden)]
 pub static GET_OFFICIAL_ACCOUNT_CONTACTS_RESPONSE_BODY_VALUES_CONTACTS_PERMISSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetOfficialAccountContactsResponseBodyValuesContactsPermission",
     fields: &[
@@ -144,6 +154,7 @@ pub static GET_OFFICIAL_ACCOUNT_CONTACTS_RESPONSE_BODY_VALUES_CONTACTS_PERMISSIO
     ],
 };
 /// How [`GetOfficialAccountContacts`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_OFFICIAL_ACCOUNT_CONTACTS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetOfficialAccountContacts",
     id: "crm_1_0.GetOfficialAccountContacts",
@@ -179,10 +190,27 @@ pub static GET_OFFICIAL_ACCOUNT_CONTACTS: rt::OperationDescriptor = rt::Operatio
 impl<C: Clone> super::Operations<C> {
     /// Get official account contacts.
     ///
-    /// See [`GetOfficialAccountContactsRequest`] for the parameters and [`GetOfficialAccountContactsError`] for what can go wrong: `client.crm_1_0().get_official_account_contacts().send().await?`.
+    /// See [`GetOfficialAccountContactsRequest`] for the parameters and [`GetOfficialAccountContactsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().get_official_account_contacts(0, "next_token").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_official_account_contacts(
         &self,
-    ) -> crate::generated::RequestBuilder<GetOfficialAccountContacts, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+        next_token: impl Into<String>,
+    ) -> GetOfficialAccountContactsBuilder<C> {
+        GetOfficialAccountContactsBuilder::from_request(
+            self.client.clone(),
+            GetOfficialAccountContactsRequest::new()
+                .max_results(max_results)
+                .next_token(next_token),
+        )
     }
 }

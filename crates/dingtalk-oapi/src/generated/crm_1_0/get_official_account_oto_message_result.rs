@@ -27,15 +27,23 @@ pub type GetOfficialAccountOtoMessageResultError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetOfficialAccountOtoMessageResult)]
+#[setters(builder = GetOfficialAccountOtoMessageResultBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOfficialAccountOtoMessageResultRequest {
     /// A `string` value. Wire name `accountId`.
     pub account_id: Option<String>,
     /// A `string` value. Wire name `openPushId`. Required.
+    #[setters(required)]
     pub open_push_id: Option<String>,
 }
+/// A call of [`GetOfficialAccountOtoMessageResult`] being put together: set its optional parameters (see [`GetOfficialAccountOtoMessageResultRequest`]), then `send()` it.
+pub struct GetOfficialAccountOtoMessageResultBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetOfficialAccountOtoMessageResult, C>,
+}
+rt::op_builder!(
+    GetOfficialAccountOtoMessageResultBuilder, GetOfficialAccountOtoMessageResult
+);
 /// The response of [`GetOfficialAccountOtoMessageResult`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -59,6 +67,7 @@ pub struct GetOfficialAccountOtoMessageResultResponseBodyResult {
     pub status: i64,
 }
 /// Wire schema of [`GetOfficialAccountOtoMessageResultResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_OFFICIAL_ACCOUNT_OTO_MESSAGE_RESULT_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetOfficialAccountOtoMessageResultResponseBodyResult",
     fields: &[
@@ -71,6 +80,7 @@ pub static GET_OFFICIAL_ACCOUNT_OTO_MESSAGE_RESULT_RESPONSE_BODY_RESULT_SCHEMA: 
     ],
 };
 /// How [`GetOfficialAccountOtoMessageResult`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_OFFICIAL_ACCOUNT_OTO_MESSAGE_RESULT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetOfficialAccountOtoMessageResult",
     id: "crm_1_0.GetOfficialAccountOtoMessageResult",
@@ -104,10 +114,24 @@ pub static GET_OFFICIAL_ACCOUNT_OTO_MESSAGE_RESULT: rt::OperationDescriptor = rt
 impl<C: Clone> super::Operations<C> {
     /// Get official account oto message result.
     ///
-    /// See [`GetOfficialAccountOtoMessageResultRequest`] for the parameters and [`GetOfficialAccountOtoMessageResultError`] for what can go wrong: `client.crm_1_0().get_official_account_oto_message_result().send().await?`.
+    /// See [`GetOfficialAccountOtoMessageResultRequest`] for the parameters and [`GetOfficialAccountOtoMessageResultError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().get_official_account_oto_message_result("open_push_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_official_account_oto_message_result(
         &self,
-    ) -> crate::generated::RequestBuilder<GetOfficialAccountOtoMessageResult, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_push_id: impl Into<String>,
+    ) -> GetOfficialAccountOtoMessageResultBuilder<C> {
+        GetOfficialAccountOtoMessageResultBuilder::from_request(
+            self.client.clone(),
+            GetOfficialAccountOtoMessageResultRequest::new().open_push_id(open_push_id),
+        )
     }
 }

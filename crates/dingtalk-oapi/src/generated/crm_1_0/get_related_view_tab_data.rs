@@ -25,7 +25,7 @@ pub type GetRelatedViewTabDataError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetRelatedViewTabData)]
+#[setters(builder = GetRelatedViewTabDataBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelatedViewTabDataRequest {
@@ -42,6 +42,11 @@ pub struct GetRelatedViewTabDataRequest {
     /// A `string` value. Wire name `viewUserId`.
     pub view_user_id: Option<String>,
 }
+/// A call of [`GetRelatedViewTabData`] being put together: set its optional parameters (see [`GetRelatedViewTabDataRequest`]), then `send()` it.
+pub struct GetRelatedViewTabDataBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetRelatedViewTabData, C>,
+}
+rt::op_builder!(GetRelatedViewTabDataBuilder, GetRelatedViewTabData);
 /// The response of [`GetRelatedViewTabData`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -58,6 +63,7 @@ pub struct GetRelatedViewTabDataResponseBodyResult {
     pub page: Option<GetRelatedViewTabDataResponseBodyResultPage>,
 }
 /// Wire schema of [`GetRelatedViewTabDataResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_RELATED_VIEW_TAB_DATA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetRelatedViewTabDataResponseBodyResult",
     fields: &[
@@ -85,6 +91,7 @@ pub struct GetRelatedViewTabDataResponseBodyResultPage {
     pub total_count: Option<i64>,
 }
 /// Wire schema of [`GetRelatedViewTabDataResponseBodyResultPage`].
+#[doc(hidden)]
 pub static GET_RELATED_VIEW_TAB_DATA_RESPONSE_BODY_RESULT_PAGE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetRelatedViewTabDataResponseBodyResultPage",
     fields: &[
@@ -114,6 +121,7 @@ pub struct GetRelatedViewTabDataResponseBodyResultPageList {
     pub title: Option<String>,
 }
 /// Wire schema of [`GetRelatedViewTabDataResponseBodyResultPageList`].
+#[doc(hidden)]
 pub static GET_RELATED_VIEW_TAB_DATA_RESPONSE_BODY_RESULT_PAGE_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetRelatedViewTabDataResponseBodyResultPageList",
     fields: &[
@@ -123,6 +131,7 @@ pub static GET_RELATED_VIEW_TAB_DATA_RESPONSE_BODY_RESULT_PAGE_LIST_SCHEMA: rt::
     ],
 };
 /// How [`GetRelatedViewTabData`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_RELATED_VIEW_TAB_DATA: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetRelatedViewTabData",
     id: "crm_1_0.GetRelatedViewTabData",
@@ -156,10 +165,21 @@ pub static GET_RELATED_VIEW_TAB_DATA: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Get related view tab data.
     ///
-    /// See [`GetRelatedViewTabDataRequest`] for the parameters and [`GetRelatedViewTabDataError`] for what can go wrong: `client.crm_1_0().get_related_view_tab_data().send().await?`.
-    pub fn get_related_view_tab_data(
-        &self,
-    ) -> crate::generated::RequestBuilder<GetRelatedViewTabData, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetRelatedViewTabDataRequest`] for the parameters and [`GetRelatedViewTabDataError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().get_related_view_tab_data().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_related_view_tab_data(&self) -> GetRelatedViewTabDataBuilder<C> {
+        GetRelatedViewTabDataBuilder::from_request(
+            self.client.clone(),
+            GetRelatedViewTabDataRequest::new(),
+        )
     }
 }

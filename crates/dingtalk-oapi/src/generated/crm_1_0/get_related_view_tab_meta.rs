@@ -25,15 +25,22 @@ pub type GetRelatedViewTabMetaError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetRelatedViewTabMeta)]
+#[setters(builder = GetRelatedViewTabMetaBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelatedViewTabMetaRequest {
     /// A `string` value. Wire name `formCode`. Required.
+    #[setters(required)]
     pub form_code: Option<String>,
     /// A `string` value. Wire name `viewUserId`. Required.
+    #[setters(required)]
     pub view_user_id: Option<String>,
 }
+/// A call of [`GetRelatedViewTabMeta`] being put together: set its optional parameters (see [`GetRelatedViewTabMetaRequest`]), then `send()` it.
+pub struct GetRelatedViewTabMetaBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetRelatedViewTabMeta, C>,
+}
+rt::op_builder!(GetRelatedViewTabMetaBuilder, GetRelatedViewTabMeta);
 /// The response of [`GetRelatedViewTabMeta`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -56,6 +63,7 @@ pub struct GetRelatedViewTabMetaResponseBodyResults {
     pub tab_title: Option<String>,
 }
 /// Wire schema of [`GetRelatedViewTabMetaResponseBodyResults`].
+#[doc(hidden)]
 pub static GET_RELATED_VIEW_TAB_META_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetRelatedViewTabMetaResponseBodyResults",
     fields: &[
@@ -65,6 +73,7 @@ pub static GET_RELATED_VIEW_TAB_META_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSch
     ],
 };
 /// How [`GetRelatedViewTabMeta`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_RELATED_VIEW_TAB_META: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetRelatedViewTabMeta",
     id: "crm_1_0.GetRelatedViewTabMeta",
@@ -98,10 +107,27 @@ pub static GET_RELATED_VIEW_TAB_META: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Get related view tab meta.
     ///
-    /// See [`GetRelatedViewTabMetaRequest`] for the parameters and [`GetRelatedViewTabMetaError`] for what can go wrong: `client.crm_1_0().get_related_view_tab_meta().send().await?`.
+    /// See [`GetRelatedViewTabMetaRequest`] for the parameters and [`GetRelatedViewTabMetaError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().get_related_view_tab_meta("form_code", "view_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_related_view_tab_meta(
         &self,
-    ) -> crate::generated::RequestBuilder<GetRelatedViewTabMeta, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        form_code: impl Into<String>,
+        view_user_id: impl Into<String>,
+    ) -> GetRelatedViewTabMetaBuilder<C> {
+        GetRelatedViewTabMetaBuilder::from_request(
+            self.client.clone(),
+            GetRelatedViewTabMetaRequest::new()
+                .form_code(form_code)
+                .view_user_id(view_user_id),
+        )
     }
 }

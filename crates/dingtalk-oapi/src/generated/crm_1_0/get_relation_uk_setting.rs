@@ -25,13 +25,19 @@ pub type GetRelationUkSettingError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetRelationUkSetting)]
+#[setters(builder = GetRelationUkSettingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetRelationUkSettingRequest {
     /// A `string` value. Wire name `relationType`. Required.
+    #[setters(required)]
     pub relation_type: Option<String>,
 }
+/// A call of [`GetRelationUkSetting`] being put together: set its optional parameters (see [`GetRelationUkSettingRequest`]), then `send()` it.
+pub struct GetRelationUkSettingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetRelationUkSetting, C>,
+}
+rt::op_builder!(GetRelationUkSettingBuilder, GetRelationUkSetting);
 /// The response of [`GetRelationUkSetting`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -52,6 +58,7 @@ pub struct GetRelationUkSettingResponseBodyResult {
     pub field_id: String,
 }
 /// Wire schema of [`GetRelationUkSettingResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_RELATION_UK_SETTING_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetRelationUkSettingResponseBodyResult",
     fields: &[
@@ -60,6 +67,7 @@ pub static GET_RELATION_UK_SETTING_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema
     ],
 };
 /// How [`GetRelationUkSetting`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_RELATION_UK_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetRelationUkSetting",
     id: "crm_1_0.GetRelationUkSetting",
@@ -90,10 +98,24 @@ pub static GET_RELATION_UK_SETTING: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Get relation uk setting.
     ///
-    /// See [`GetRelationUkSettingRequest`] for the parameters and [`GetRelationUkSettingError`] for what can go wrong: `client.crm_1_0().get_relation_uk_setting().send().await?`.
+    /// See [`GetRelationUkSettingRequest`] for the parameters and [`GetRelationUkSettingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().get_relation_uk_setting("relation_type").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_relation_uk_setting(
         &self,
-    ) -> crate::generated::RequestBuilder<GetRelationUkSetting, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        relation_type: impl Into<String>,
+    ) -> GetRelationUkSettingBuilder<C> {
+        GetRelationUkSettingBuilder::from_request(
+            self.client.clone(),
+            GetRelationUkSettingRequest::new().relation_type(relation_type),
+        )
     }
 }

@@ -25,19 +25,27 @@ pub type JoinGroupSetError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = JoinGroupSet)]
+#[setters(builder = JoinGroupSetBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct JoinGroupSetRequest {
     /// A `list<JoinGroupSetRequestBizDataList>` value. Wire name `bizDataList`.
     pub biz_data_list: Option<Vec<JoinGroupSetRequestBizDataList>>,
     /// A `string` value. Wire name `corpId`. Required.
+    #[setters(required)]
     pub corp_id: Option<String>,
     /// A `string` value. Wire name `openGroupSetId`. Required.
+    #[setters(required)]
     pub open_group_set_id: Option<String>,
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
 }
+/// A call of [`JoinGroupSet`] being put together: set its optional parameters (see [`JoinGroupSetRequest`]), then `send()` it.
+pub struct JoinGroupSetBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<JoinGroupSet, C>,
+}
+rt::op_builder!(JoinGroupSetBuilder, JoinGroupSet);
 /// The response of [`JoinGroupSet`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -62,6 +70,7 @@ pub struct JoinGroupSetRequestBizDataList {
     pub value: Option<String>,
 }
 /// Wire schema of [`JoinGroupSetRequestBizDataList`].
+#[doc(hidden)]
 pub static JOIN_GROUP_SET_REQUEST_BIZ_DATA_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "JoinGroupSetRequestBizDataList",
     fields: &[
@@ -71,6 +80,7 @@ pub static JOIN_GROUP_SET_REQUEST_BIZ_DATA_LIST_SCHEMA: rt::ObjectSchema = rt::O
     ],
 };
 /// How [`JoinGroupSet`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static JOIN_GROUP_SET: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "JoinGroupSet",
     id: "crm_1_0.JoinGroupSet",
@@ -105,8 +115,29 @@ pub static JOIN_GROUP_SET: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Join group set.
     ///
-    /// See [`JoinGroupSetRequest`] for the parameters and [`JoinGroupSetError`] for what can go wrong: `client.crm_1_0().join_group_set().send().await?`.
-    pub fn join_group_set(&self) -> crate::generated::RequestBuilder<JoinGroupSet, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`JoinGroupSetRequest`] for the parameters and [`JoinGroupSetError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().join_group_set("corp_id", "open_group_set_id", "union_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn join_group_set(
+        &self,
+        corp_id: impl Into<String>,
+        open_group_set_id: impl Into<String>,
+        union_id: impl Into<String>,
+    ) -> JoinGroupSetBuilder<C> {
+        JoinGroupSetBuilder::from_request(
+            self.client.clone(),
+            JoinGroupSetRequest::new()
+                .corp_id(corp_id)
+                .open_group_set_id(open_group_set_id)
+                .union_id(union_id),
+        )
     }
 }

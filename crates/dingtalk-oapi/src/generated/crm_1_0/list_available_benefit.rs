@@ -25,13 +25,19 @@ pub type ListAvailableBenefitError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListAvailableBenefit)]
+#[setters(builder = ListAvailableBenefitBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListAvailableBenefitRequest {
     /// A `list<string>` value. Wire name `benefitCodeList`. Required.
+    #[setters(required)]
     pub benefit_code_list: Option<Vec<String>>,
 }
+/// A call of [`ListAvailableBenefit`] being put together: set its optional parameters (see [`ListAvailableBenefitRequest`]), then `send()` it.
+pub struct ListAvailableBenefitBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListAvailableBenefit, C>,
+}
+rt::op_builder!(ListAvailableBenefitBuilder, ListAvailableBenefit);
 /// The response of [`ListAvailableBenefit`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -62,6 +68,7 @@ pub struct ListAvailableBenefitResponseBodyResult {
     pub version_name: Option<String>,
 }
 /// Wire schema of [`ListAvailableBenefitResponseBodyResult`].
+#[doc(hidden)]
 pub static LIST_AVAILABLE_BENEFIT_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListAvailableBenefitResponseBodyResult",
     fields: &[
@@ -75,6 +82,7 @@ pub static LIST_AVAILABLE_BENEFIT_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema 
     ],
 };
 /// How [`ListAvailableBenefit`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_AVAILABLE_BENEFIT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListAvailableBenefit",
     id: "crm_1_0.ListAvailableBenefit",
@@ -112,10 +120,24 @@ pub static LIST_AVAILABLE_BENEFIT: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// List available benefit.
     ///
-    /// See [`ListAvailableBenefitRequest`] for the parameters and [`ListAvailableBenefitError`] for what can go wrong: `client.crm_1_0().list_available_benefit().send().await?`.
+    /// See [`ListAvailableBenefitRequest`] for the parameters and [`ListAvailableBenefitError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().list_available_benefit(Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_available_benefit(
         &self,
-    ) -> crate::generated::RequestBuilder<ListAvailableBenefit, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        benefit_code_list: impl Into<Vec<String>>,
+    ) -> ListAvailableBenefitBuilder<C> {
+        ListAvailableBenefitBuilder::from_request(
+            self.client.clone(),
+            ListAvailableBenefitRequest::new().benefit_code_list(benefit_code_list),
+        )
     }
 }

@@ -25,12 +25,18 @@ pub type ListBenefitLicenseError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListBenefitLicense)]
+#[setters(builder = ListBenefitLicenseBuilder)]
 #[non_exhaustive]
 pub struct ListBenefitLicenseRequest {
     /// A `list<string>` value. Required.
+    #[setters(required)]
     pub domains: Option<Vec<String>>,
 }
+/// A call of [`ListBenefitLicense`] being put together: set its optional parameters (see [`ListBenefitLicenseRequest`]), then `send()` it.
+pub struct ListBenefitLicenseBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListBenefitLicense, C>,
+}
+rt::op_builder!(ListBenefitLicenseBuilder, ListBenefitLicense);
 /// The response of [`ListBenefitLicense`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -51,6 +57,7 @@ pub struct ListBenefitLicenseResponseBodyResult {
     pub licenses: Vec<ListBenefitLicenseResponseBodyResultLicenses>,
 }
 /// Wire schema of [`ListBenefitLicenseResponseBodyResult`].
+#[doc(hidden)]
 pub static LIST_BENEFIT_LICENSE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListBenefitLicenseResponseBodyResult",
     fields: &[
@@ -75,6 +82,7 @@ pub struct ListBenefitLicenseResponseBodyResultLicenses {
     pub license_user_id: String,
 }
 /// Wire schema of [`ListBenefitLicenseResponseBodyResultLicenses`].
+#[doc(hidden)]
 pub static LIST_BENEFIT_LICENSE_RESPONSE_BODY_RESULT_LICENSES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListBenefitLicenseResponseBodyResultLicenses",
     fields: &[
@@ -82,6 +90,7 @@ pub static LIST_BENEFIT_LICENSE_RESPONSE_BODY_RESULT_LICENSES_SCHEMA: rt::Object
     ],
 };
 /// How [`ListBenefitLicense`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_BENEFIT_LICENSE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListBenefitLicense",
     id: "crm_1_0.ListBenefitLicense",
@@ -116,10 +125,24 @@ pub static LIST_BENEFIT_LICENSE: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// List benefit license.
     ///
-    /// See [`ListBenefitLicenseRequest`] for the parameters and [`ListBenefitLicenseError`] for what can go wrong: `client.crm_1_0().list_benefit_license().send().await?`.
+    /// See [`ListBenefitLicenseRequest`] for the parameters and [`ListBenefitLicenseError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().list_benefit_license(Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_benefit_license(
         &self,
-    ) -> crate::generated::RequestBuilder<ListBenefitLicense, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        domains: impl Into<Vec<String>>,
+    ) -> ListBenefitLicenseBuilder<C> {
+        ListBenefitLicenseBuilder::from_request(
+            self.client.clone(),
+            ListBenefitLicenseRequest::new().domains(domains),
+        )
     }
 }

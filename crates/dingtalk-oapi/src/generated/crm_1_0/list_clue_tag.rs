@@ -25,9 +25,14 @@ pub type ListClueTagError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListClueTag)]
+#[setters(builder = ListClueTagBuilder)]
 #[non_exhaustive]
 pub struct ListClueTagRequest {}
+/// A call of [`ListClueTag`] being put together: set its optional parameters (see [`ListClueTagRequest`]), then `send()` it.
+pub struct ListClueTagBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListClueTag, C>,
+}
+rt::op_builder!(ListClueTagBuilder, ListClueTag);
 /// The response of [`ListClueTag`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -48,6 +53,7 @@ pub struct ListClueTagResponseBodyResult {
     pub tag_id: Option<String>,
 }
 /// Wire schema of [`ListClueTagResponseBodyResult`].
+#[doc(hidden)]
 pub static LIST_CLUE_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListClueTagResponseBodyResult",
     fields: &[
@@ -56,6 +62,7 @@ pub static LIST_CLUE_TAG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::Obj
     ],
 };
 /// How [`ListClueTag`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_CLUE_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListClueTag",
     id: "crm_1_0.ListClueTag",
@@ -84,8 +91,18 @@ pub static LIST_CLUE_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// List clue tag.
     ///
-    /// See [`ListClueTagRequest`] for the parameters and [`ListClueTagError`] for what can go wrong: `client.crm_1_0().list_clue_tag().send().await?`.
-    pub fn list_clue_tag(&self) -> crate::generated::RequestBuilder<ListClueTag, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`ListClueTagRequest`] for the parameters and [`ListClueTagError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().list_clue_tag().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_clue_tag(&self) -> ListClueTagBuilder<C> {
+        ListClueTagBuilder::from_request(self.client.clone(), ListClueTagRequest::new())
     }
 }

@@ -25,7 +25,7 @@ pub type ListGroupSetError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListGroupSet)]
+#[setters(builder = ListGroupSetBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListGroupSetRequest {
@@ -36,8 +36,14 @@ pub struct ListGroupSetRequest {
     /// A `string` value. Wire name `queryDsl`.
     pub query_dsl: Option<String>,
     /// A `string` value. Wire name `relationType`. Required.
+    #[setters(required)]
     pub relation_type: Option<String>,
 }
+/// A call of [`ListGroupSet`] being put together: set its optional parameters (see [`ListGroupSetRequest`]), then `send()` it.
+pub struct ListGroupSetBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListGroupSet, C>,
+}
+rt::op_builder!(ListGroupSetBuilder, ListGroupSet);
 /// The response of [`ListGroupSet`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -94,6 +100,7 @@ pub struct ListGroupSetResponseBodyResultList {
     pub template_id: Option<String>,
 }
 /// Wire schema of [`ListGroupSetResponseBodyResultList`].
+#[doc(hidden)]
 pub static LIST_GROUP_SET_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListGroupSetResponseBodyResultList",
     fields: &[
@@ -141,6 +148,7 @@ pub struct ListGroupSetResponseBodyResultListManager {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`ListGroupSetResponseBodyResultListManager`].
+#[doc(hidden)]
 pub static LIST_GROUP_SET_RESPONSE_BODY_RESULT_LIST_MANAGER_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListGroupSetResponseBodyResultListManager",
     fields: &[
@@ -159,6 +167,7 @@ pub struct ListGroupSetResponseBodyResultListOwner {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`ListGroupSetResponseBodyResultListOwner`].
+#[doc(hidden)]
 pub static LIST_GROUP_SET_RESPONSE_BODY_RESULT_LIST_OWNER_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListGroupSetResponseBodyResultListOwner",
     fields: &[
@@ -167,6 +176,7 @@ pub static LIST_GROUP_SET_RESPONSE_BODY_RESULT_LIST_OWNER_SCHEMA: rt::ObjectSche
     ],
 };
 /// How [`ListGroupSet`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_GROUP_SET: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListGroupSet",
     id: "crm_1_0.ListGroupSet",
@@ -206,8 +216,24 @@ pub static LIST_GROUP_SET: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// List group set.
     ///
-    /// See [`ListGroupSetRequest`] for the parameters and [`ListGroupSetError`] for what can go wrong: `client.crm_1_0().list_group_set().send().await?`.
-    pub fn list_group_set(&self) -> crate::generated::RequestBuilder<ListGroupSet, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`ListGroupSetRequest`] for the parameters and [`ListGroupSetError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().list_group_set("relation_type").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_group_set(
+        &self,
+        relation_type: impl Into<String>,
+    ) -> ListGroupSetBuilder<C> {
+        ListGroupSetBuilder::from_request(
+            self.client.clone(),
+            ListGroupSetRequest::new().relation_type(relation_type),
+        )
     }
 }

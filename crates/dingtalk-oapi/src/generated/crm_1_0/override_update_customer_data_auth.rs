@@ -27,23 +27,32 @@ pub type OverrideUpdateCustomerDataAuthError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = OverrideUpdateCustomerDataAuth)]
+#[setters(builder = OverrideUpdateCustomerDataAuthBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OverrideUpdateCustomerDataAuthRequest {
     /// A `list<string>` value. Wire name `customerIds`. Required.
+    #[setters(required)]
     pub customer_ids: Option<Vec<String>>,
     /// A `list<string>` value. Wire name `dataAuthUserIds`. Required.
+    #[setters(required)]
     pub data_auth_user_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `formCode`.
     pub form_code: Option<String>,
     /// A `string` value. Wire name `operateUserId`. Required.
+    #[setters(required)]
     pub operate_user_id: Option<String>,
     /// A `string` value. Wire name `relationType`.
     pub relation_type: Option<String>,
     /// A `string` value. Wire name `roleType`. Required.
+    #[setters(required)]
     pub role_type: Option<String>,
 }
+/// A call of [`OverrideUpdateCustomerDataAuth`] being put together: set its optional parameters (see [`OverrideUpdateCustomerDataAuthRequest`]), then `send()` it.
+pub struct OverrideUpdateCustomerDataAuthBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<OverrideUpdateCustomerDataAuth, C>,
+}
+rt::op_builder!(OverrideUpdateCustomerDataAuthBuilder, OverrideUpdateCustomerDataAuth);
 /// The response of [`OverrideUpdateCustomerDataAuth`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -53,6 +62,7 @@ pub struct OverrideUpdateCustomerDataAuthResponse {
 }
 impl rt::ResponseEnvelope for OverrideUpdateCustomerDataAuthResponse {}
 /// How [`OverrideUpdateCustomerDataAuth`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static OVERRIDE_UPDATE_CUSTOMER_DATA_AUTH: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "OverrideUpdateCustomerDataAuth",
     id: "crm_1_0.OverrideUpdateCustomerDataAuth",
@@ -86,10 +96,31 @@ pub static OVERRIDE_UPDATE_CUSTOMER_DATA_AUTH: rt::OperationDescriptor = rt::Ope
 impl<C: Clone> super::Operations<C> {
     /// Override update customer data auth.
     ///
-    /// See [`OverrideUpdateCustomerDataAuthRequest`] for the parameters and [`OverrideUpdateCustomerDataAuthError`] for what can go wrong: `client.crm_1_0().override_update_customer_data_auth().send().await?`.
+    /// See [`OverrideUpdateCustomerDataAuthRequest`] for the parameters and [`OverrideUpdateCustomerDataAuthError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().override_update_customer_data_auth(Vec::<String>::new(), Vec::<String>::new(), "operate_user_id", "role_type").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn override_update_customer_data_auth(
         &self,
-    ) -> crate::generated::RequestBuilder<OverrideUpdateCustomerDataAuth, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        customer_ids: impl Into<Vec<String>>,
+        data_auth_user_ids: impl Into<Vec<String>>,
+        operate_user_id: impl Into<String>,
+        role_type: impl Into<String>,
+    ) -> OverrideUpdateCustomerDataAuthBuilder<C> {
+        OverrideUpdateCustomerDataAuthBuilder::from_request(
+            self.client.clone(),
+            OverrideUpdateCustomerDataAuthRequest::new()
+                .customer_ids(customer_ids)
+                .data_auth_user_ids(data_auth_user_ids)
+                .operate_user_id(operate_user_id)
+                .role_type(role_type),
+        )
     }
 }

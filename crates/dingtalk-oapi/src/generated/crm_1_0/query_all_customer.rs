@@ -25,7 +25,7 @@ pub type QueryAllCustomerError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryAllCustomer)]
+#[setters(builder = QueryAllCustomerBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllCustomerRequest {
@@ -38,6 +38,11 @@ pub struct QueryAllCustomerRequest {
     /// A `string` value. Wire name `operatorUserId`.
     pub operator_user_id: Option<String>,
 }
+/// A call of [`QueryAllCustomer`] being put together: set its optional parameters (see [`QueryAllCustomerRequest`]), then `send()` it.
+pub struct QueryAllCustomerBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryAllCustomer, C>,
+}
+rt::op_builder!(QueryAllCustomerBuilder, QueryAllCustomer);
 /// The response of [`QueryAllCustomer`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -60,6 +65,7 @@ pub struct QueryAllCustomerResponseBodyResult {
     pub values: Vec<QueryAllCustomerResponseBodyResultValues>,
 }
 /// Wire schema of [`QueryAllCustomerResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_ALL_CUSTOMER_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryAllCustomerResponseBodyResult",
     fields: &[
@@ -104,6 +110,7 @@ pub struct QueryAllCustomerResponseBodyResultValues {
     pub process_out_result: Option<String>,
 }
 /// Wire schema of [`QueryAllCustomerResponseBodyResultValues`].
+#[doc(hidden)]
 pub static QUERY_ALL_CUSTOMER_RESPONSE_BODY_RESULT_VALUES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryAllCustomerResponseBodyResultValues",
     fields: &[
@@ -138,6 +145,7 @@ pub struct QueryAllCustomerResponseBodyResultValuesPermission {
     pub participant_staff_ids: Vec<String>,
 }
 /// Wire schema of [`QueryAllCustomerResponseBodyResultValuesPermission`].
+#[doc(hidden)]
 pub static QUERY_ALL_CUSTOMER_RESPONSE_BODY_RESULT_VALUES_PERMISSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryAllCustomerResponseBodyResultValuesPermission",
     fields: &[
@@ -152,6 +160,7 @@ pub static QUERY_ALL_CUSTOMER_RESPONSE_BODY_RESULT_VALUES_PERMISSION_SCHEMA: rt:
     ],
 };
 /// How [`QueryAllCustomer`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_ALL_CUSTOMER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryAllCustomer",
     id: "crm_1_0.QueryAllCustomer",
@@ -183,10 +192,21 @@ pub static QUERY_ALL_CUSTOMER: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Query all customer.
     ///
-    /// See [`QueryAllCustomerRequest`] for the parameters and [`QueryAllCustomerError`] for what can go wrong: `client.crm_1_0().query_all_customer().send().await?`.
-    pub fn query_all_customer(
-        &self,
-    ) -> crate::generated::RequestBuilder<QueryAllCustomer, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`QueryAllCustomerRequest`] for the parameters and [`QueryAllCustomerError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().query_all_customer().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_all_customer(&self) -> QueryAllCustomerBuilder<C> {
+        QueryAllCustomerBuilder::from_request(
+            self.client.clone(),
+            QueryAllCustomerRequest::new(),
+        )
     }
 }

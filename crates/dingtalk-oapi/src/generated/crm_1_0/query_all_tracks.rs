@@ -25,17 +25,23 @@ pub type QueryAllTracksError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryAllTracks)]
+#[setters(builder = QueryAllTracksBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllTracksRequest {
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
     pub next_token: Option<String>,
     /// A `string` value.
     pub order: Option<String>,
 }
+/// A call of [`QueryAllTracks`] being put together: set its optional parameters (see [`QueryAllTracksRequest`]), then `send()` it.
+pub struct QueryAllTracksBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryAllTracks, C>,
+}
+rt::op_builder!(QueryAllTracksBuilder, QueryAllTracks);
 /// The response of [`QueryAllTracks`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -73,6 +79,7 @@ pub struct QueryAllTracksResponseBodyValues {
     pub r#type: Option<i64>,
 }
 /// Wire schema of [`QueryAllTracksResponseBodyValues`].
+#[doc(hidden)]
 pub static QUERY_ALL_TRACKS_RESPONSE_BODY_VALUES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryAllTracksResponseBodyValues",
     fields: &[
@@ -86,6 +93,7 @@ pub static QUERY_ALL_TRACKS_RESPONSE_BODY_VALUES_SCHEMA: rt::ObjectSchema = rt::
     ],
 };
 /// How [`QueryAllTracks`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_ALL_TRACKS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryAllTracks",
     id: "crm_1_0.QueryAllTracks",
@@ -121,10 +129,21 @@ pub static QUERY_ALL_TRACKS: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Query all tracks.
     ///
-    /// See [`QueryAllTracksRequest`] for the parameters and [`QueryAllTracksError`] for what can go wrong: `client.crm_1_0().query_all_tracks().send().await?`.
-    pub fn query_all_tracks(
-        &self,
-    ) -> crate::generated::RequestBuilder<QueryAllTracks, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`QueryAllTracksRequest`] for the parameters and [`QueryAllTracksError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().query_all_tracks(0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_all_tracks(&self, max_results: i64) -> QueryAllTracksBuilder<C> {
+        QueryAllTracksBuilder::from_request(
+            self.client.clone(),
+            QueryAllTracksRequest::new().max_results(max_results),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type QueryAppManagerError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryAppManager)]
+#[setters(builder = QueryAppManagerBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAppManagerRequest {
     /// A `string` value. Wire name `operatorUserId`. Required.
+    #[setters(required)]
     pub operator_user_id: Option<String>,
 }
+/// A call of [`QueryAppManager`] being put together: set its optional parameters (see [`QueryAppManagerRequest`]), then `send()` it.
+pub struct QueryAppManagerBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryAppManager, C>,
+}
+rt::op_builder!(QueryAppManagerBuilder, QueryAppManager);
 /// The response of [`QueryAppManager`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -54,6 +60,7 @@ pub struct QueryAppManagerResponseBodyResult {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`QueryAppManagerResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_APP_MANAGER_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryAppManagerResponseBodyResult",
     fields: &[
@@ -63,6 +70,7 @@ pub static QUERY_APP_MANAGER_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt:
     ],
 };
 /// How [`QueryAppManager`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_APP_MANAGER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryAppManager",
     id: "crm_1_0.QueryAppManager",
@@ -93,10 +101,24 @@ pub static QUERY_APP_MANAGER: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Query app manager.
     ///
-    /// See [`QueryAppManagerRequest`] for the parameters and [`QueryAppManagerError`] for what can go wrong: `client.crm_1_0().query_app_manager().send().await?`.
+    /// See [`QueryAppManagerRequest`] for the parameters and [`QueryAppManagerError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().query_app_manager("operator_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_app_manager(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryAppManager, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        operator_user_id: impl Into<String>,
+    ) -> QueryAppManagerBuilder<C> {
+        QueryAppManagerBuilder::from_request(
+            self.client.clone(),
+            QueryAppManagerRequest::new().operator_user_id(operator_user_id),
+        )
     }
 }

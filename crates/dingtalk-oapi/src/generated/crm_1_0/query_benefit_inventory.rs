@@ -25,13 +25,19 @@ pub type QueryBenefitInventoryError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryBenefitInventory)]
+#[setters(builder = QueryBenefitInventoryBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryBenefitInventoryRequest {
     /// A `string` value. Wire name `benefitCode`. Required.
+    #[setters(required)]
     pub benefit_code: Option<String>,
 }
+/// A call of [`QueryBenefitInventory`] being put together: set its optional parameters (see [`QueryBenefitInventoryRequest`]), then `send()` it.
+pub struct QueryBenefitInventoryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryBenefitInventory, C>,
+}
+rt::op_builder!(QueryBenefitInventoryBuilder, QueryBenefitInventory);
 /// The response of [`QueryBenefitInventory`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -51,6 +57,7 @@ pub struct QueryBenefitInventoryResponseBodyResult {
     pub used_quota: Option<i64>,
 }
 /// Wire schema of [`QueryBenefitInventoryResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_BENEFIT_INVENTORY_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryBenefitInventoryResponseBodyResult",
     fields: &[
@@ -59,6 +66,7 @@ pub static QUERY_BENEFIT_INVENTORY_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema
     ],
 };
 /// How [`QueryBenefitInventory`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_BENEFIT_INVENTORY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryBenefitInventory",
     id: "crm_1_0.QueryBenefitInventory",
@@ -85,10 +93,24 @@ pub static QUERY_BENEFIT_INVENTORY: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Query benefit inventory.
     ///
-    /// See [`QueryBenefitInventoryRequest`] for the parameters and [`QueryBenefitInventoryError`] for what can go wrong: `client.crm_1_0().query_benefit_inventory().send().await?`.
+    /// See [`QueryBenefitInventoryRequest`] for the parameters and [`QueryBenefitInventoryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().query_benefit_inventory("benefit_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_benefit_inventory(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryBenefitInventory, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        benefit_code: impl Into<String>,
+    ) -> QueryBenefitInventoryBuilder<C> {
+        QueryBenefitInventoryBuilder::from_request(
+            self.client.clone(),
+            QueryBenefitInventoryRequest::new().benefit_code(benefit_code),
+        )
     }
 }

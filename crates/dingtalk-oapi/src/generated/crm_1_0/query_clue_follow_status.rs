@@ -25,13 +25,18 @@ pub type QueryClueFollowStatusError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryClueFollowStatus)]
+#[setters(builder = QueryClueFollowStatusBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryClueFollowStatusRequest {
     /// A `string` value. Wire name `clueId`.
     pub clue_id: Option<String>,
 }
+/// A call of [`QueryClueFollowStatus`] being put together: set its optional parameters (see [`QueryClueFollowStatusRequest`]), then `send()` it.
+pub struct QueryClueFollowStatusBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryClueFollowStatus, C>,
+}
+rt::op_builder!(QueryClueFollowStatusBuilder, QueryClueFollowStatus);
 /// The response of [`QueryClueFollowStatus`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -54,6 +59,7 @@ pub struct QueryClueFollowStatusResponseBodyResult {
     pub status: Option<String>,
 }
 /// Wire schema of [`QueryClueFollowStatusResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_CLUE_FOLLOW_STATUS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryClueFollowStatusResponseBodyResult",
     fields: &[
@@ -63,6 +69,7 @@ pub static QUERY_CLUE_FOLLOW_STATUS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchem
     ],
 };
 /// How [`QueryClueFollowStatus`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_CLUE_FOLLOW_STATUS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryClueFollowStatus",
     id: "crm_1_0.QueryClueFollowStatus",
@@ -93,10 +100,21 @@ pub static QUERY_CLUE_FOLLOW_STATUS: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Query clue follow status.
     ///
-    /// See [`QueryClueFollowStatusRequest`] for the parameters and [`QueryClueFollowStatusError`] for what can go wrong: `client.crm_1_0().query_clue_follow_status().send().await?`.
-    pub fn query_clue_follow_status(
-        &self,
-    ) -> crate::generated::RequestBuilder<QueryClueFollowStatus, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`QueryClueFollowStatusRequest`] for the parameters and [`QueryClueFollowStatusError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().query_clue_follow_status().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_clue_follow_status(&self) -> QueryClueFollowStatusBuilder<C> {
+        QueryClueFollowStatusBuilder::from_request(
+            self.client.clone(),
+            QueryClueFollowStatusRequest::new(),
+        )
     }
 }

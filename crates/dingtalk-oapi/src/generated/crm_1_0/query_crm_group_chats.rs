@@ -25,19 +25,26 @@ pub type QueryCrmGroupChatsError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryCrmGroupChats)]
+#[setters(builder = QueryCrmGroupChatsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmGroupChatsRequest {
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
     pub next_token: Option<String>,
     /// A `string` value. Wire name `queryDsl`.
     pub query_dsl: Option<String>,
     /// A `string` value. Wire name `relationType`. Required.
+    #[setters(required)]
     pub relation_type: Option<String>,
 }
+/// A call of [`QueryCrmGroupChats`] being put together: set its optional parameters (see [`QueryCrmGroupChatsRequest`]), then `send()` it.
+pub struct QueryCrmGroupChatsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryCrmGroupChats, C>,
+}
+rt::op_builder!(QueryCrmGroupChatsBuilder, QueryCrmGroupChats);
 /// The response of [`QueryCrmGroupChats`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -75,6 +82,7 @@ pub struct QueryCrmGroupChatsResponseBodyResultList {
     pub owner_user_name: String,
 }
 /// Wire schema of [`QueryCrmGroupChatsResponseBodyResultList`].
+#[doc(hidden)]
 pub static QUERY_CRM_GROUP_CHATS_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryCrmGroupChatsResponseBodyResultList",
     fields: &[
@@ -88,6 +96,7 @@ pub static QUERY_CRM_GROUP_CHATS_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSch
     ],
 };
 /// How [`QueryCrmGroupChats`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_CRM_GROUP_CHATS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryCrmGroupChats",
     id: "crm_1_0.QueryCrmGroupChats",
@@ -126,10 +135,27 @@ pub static QUERY_CRM_GROUP_CHATS: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Query crm group chats.
     ///
-    /// See [`QueryCrmGroupChatsRequest`] for the parameters and [`QueryCrmGroupChatsError`] for what can go wrong: `client.crm_1_0().query_crm_group_chats().send().await?`.
+    /// See [`QueryCrmGroupChatsRequest`] for the parameters and [`QueryCrmGroupChatsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().query_crm_group_chats(0, "relation_type").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_crm_group_chats(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryCrmGroupChats, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+        relation_type: impl Into<String>,
+    ) -> QueryCrmGroupChatsBuilder<C> {
+        QueryCrmGroupChatsBuilder::from_request(
+            self.client.clone(),
+            QueryCrmGroupChatsRequest::new()
+                .max_results(max_results)
+                .relation_type(relation_type),
+        )
     }
 }

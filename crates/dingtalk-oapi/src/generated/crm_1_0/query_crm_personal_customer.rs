@@ -25,13 +25,14 @@ pub type QueryCrmPersonalCustomerError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryCrmPersonalCustomer)]
+#[setters(builder = QueryCrmPersonalCustomerBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCrmPersonalCustomerRequest {
     /// A `string` value. Wire name `currentOperatorUserId`.
     pub current_operator_user_id: Option<String>,
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
     pub next_token: Option<String>,
@@ -40,6 +41,11 @@ pub struct QueryCrmPersonalCustomerRequest {
     /// A `string` value. Wire name `relationType`.
     pub relation_type: Option<String>,
 }
+/// A call of [`QueryCrmPersonalCustomer`] being put together: set its optional parameters (see [`QueryCrmPersonalCustomerRequest`]), then `send()` it.
+pub struct QueryCrmPersonalCustomerBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryCrmPersonalCustomer, C>,
+}
+rt::op_builder!(QueryCrmPersonalCustomerBuilder, QueryCrmPersonalCustomer);
 /// The response of [`QueryCrmPersonalCustomer`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -87,6 +93,7 @@ pub struct QueryCrmPersonalCustomerResponseBodyValues {
     pub proc_out_result: String,
 }
 /// Wire schema of [`QueryCrmPersonalCustomerResponseBodyValues`].
+#[doc(hidden)]
 pub static QUERY_CRM_PERSONAL_CUSTOMER_RESPONSE_BODY_VALUES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryCrmPersonalCustomerResponseBodyValues",
     fields: &[
@@ -122,6 +129,7 @@ pub struct QueryCrmPersonalCustomerResponseBodyValuesPermission {
     pub participant_staff_ids: Vec<String>,
 }
 /// Wire schema of [`QueryCrmPersonalCustomerResponseBodyValuesPermission`].
+#[doc(hidden)]
 pub static QUERY_CRM_PERSONAL_CUSTOMER_RESPONSE_BODY_VALUES_PERMISSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryCrmPersonalCustomerResponseBodyValuesPermission",
     fields: &[
@@ -138,6 +146,7 @@ pub static QUERY_CRM_PERSONAL_CUSTOMER_RESPONSE_BODY_VALUES_PERMISSION_SCHEMA: r
     ],
 };
 /// How [`QueryCrmPersonalCustomer`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_CRM_PERSONAL_CUSTOMER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryCrmPersonalCustomer",
     id: "crm_1_0.QueryCrmPersonalCustomer",
@@ -178,10 +187,24 @@ pub static QUERY_CRM_PERSONAL_CUSTOMER: rt::OperationDescriptor = rt::OperationD
 impl<C: Clone> super::Operations<C> {
     /// Query crm personal customer.
     ///
-    /// See [`QueryCrmPersonalCustomerRequest`] for the parameters and [`QueryCrmPersonalCustomerError`] for what can go wrong: `client.crm_1_0().query_crm_personal_customer().send().await?`.
+    /// See [`QueryCrmPersonalCustomerRequest`] for the parameters and [`QueryCrmPersonalCustomerError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().query_crm_personal_customer(0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_crm_personal_customer(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryCrmPersonalCustomer, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+    ) -> QueryCrmPersonalCustomerBuilder<C> {
+        QueryCrmPersonalCustomerBuilder::from_request(
+            self.client.clone(),
+            QueryCrmPersonalCustomerRequest::new().max_results(max_results),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type QueryCustomerBizTypeError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryCustomerBizType)]
+#[setters(builder = QueryCustomerBizTypeBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCustomerBizTypeRequest {
     /// A `string` value. Wire name `operatorUserId`. Required.
+    #[setters(required)]
     pub operator_user_id: Option<String>,
 }
+/// A call of [`QueryCustomerBizType`] being put together: set its optional parameters (see [`QueryCustomerBizTypeRequest`]), then `send()` it.
+pub struct QueryCustomerBizTypeBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryCustomerBizType, C>,
+}
+rt::op_builder!(QueryCustomerBizTypeBuilder, QueryCustomerBizType);
 /// The response of [`QueryCustomerBizType`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -49,11 +55,13 @@ pub struct QueryCustomerBizTypeResponseBodyResult {
     pub customer_biz_type: Option<String>,
 }
 /// Wire schema of [`QueryCustomerBizTypeResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_CUSTOMER_BIZ_TYPE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryCustomerBizTypeResponseBodyResult",
     fields: &[rt::FieldSchema::new("customerBizType", rt::ParamType::String)],
 };
 /// How [`QueryCustomerBizType`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_CUSTOMER_BIZ_TYPE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryCustomerBizType",
     id: "crm_1_0.QueryCustomerBizType",
@@ -82,10 +90,24 @@ pub static QUERY_CUSTOMER_BIZ_TYPE: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Query customer biz type.
     ///
-    /// See [`QueryCustomerBizTypeRequest`] for the parameters and [`QueryCustomerBizTypeError`] for what can go wrong: `client.crm_1_0().query_customer_biz_type().send().await?`.
+    /// See [`QueryCustomerBizTypeRequest`] for the parameters and [`QueryCustomerBizTypeError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().query_customer_biz_type("operator_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_customer_biz_type(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryCustomerBizType, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        operator_user_id: impl Into<String>,
+    ) -> QueryCustomerBizTypeBuilder<C> {
+        QueryCustomerBizTypeBuilder::from_request(
+            self.client.clone(),
+            QueryCustomerBizTypeRequest::new().operator_user_id(operator_user_id),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type QueryGlobalInfoError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryGlobalInfo)]
+#[setters(builder = QueryGlobalInfoBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryGlobalInfoRequest {
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`QueryGlobalInfo`] being put together: set its optional parameters (see [`QueryGlobalInfoRequest`]), then `send()` it.
+pub struct QueryGlobalInfoBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryGlobalInfo, C>,
+}
+rt::op_builder!(QueryGlobalInfoBuilder, QueryGlobalInfo);
 /// The response of [`QueryGlobalInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -52,6 +58,7 @@ pub struct QueryGlobalInfoResponseBodyResult {
     pub t_2t_3coexist: Option<bool>,
 }
 /// Wire schema of [`QueryGlobalInfoResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_GLOBAL_INFO_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryGlobalInfoResponseBodyResult",
     fields: &[
@@ -60,6 +67,7 @@ pub static QUERY_GLOBAL_INFO_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt:
     ],
 };
 /// How [`QueryGlobalInfo`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_GLOBAL_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryGlobalInfo",
     id: "crm_1_0.QueryGlobalInfo",
@@ -86,10 +94,24 @@ pub static QUERY_GLOBAL_INFO: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Query global info.
     ///
-    /// See [`QueryGlobalInfoRequest`] for the parameters and [`QueryGlobalInfoError`] for what can go wrong: `client.crm_1_0().query_global_info().send().await?`.
+    /// See [`QueryGlobalInfoRequest`] for the parameters and [`QueryGlobalInfoError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().query_global_info("user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_global_info(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryGlobalInfo, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id: impl Into<String>,
+    ) -> QueryGlobalInfoBuilder<C> {
+        QueryGlobalInfoBuilder::from_request(
+            self.client.clone(),
+            QueryGlobalInfoRequest::new().user_id(user_id),
+        )
     }
 }

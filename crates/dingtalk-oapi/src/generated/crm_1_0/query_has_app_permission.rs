@@ -25,13 +25,19 @@ pub type QueryHasAppPermissionError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryHasAppPermission)]
+#[setters(builder = QueryHasAppPermissionBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryHasAppPermissionRequest {
     /// A `string` value. Wire name `operatorUserId`. Required.
+    #[setters(required)]
     pub operator_user_id: Option<String>,
 }
+/// A call of [`QueryHasAppPermission`] being put together: set its optional parameters (see [`QueryHasAppPermissionRequest`]), then `send()` it.
+pub struct QueryHasAppPermissionBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryHasAppPermission, C>,
+}
+rt::op_builder!(QueryHasAppPermissionBuilder, QueryHasAppPermission);
 /// The response of [`QueryHasAppPermission`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -41,6 +47,7 @@ pub struct QueryHasAppPermissionResponse {
 }
 impl rt::ResponseEnvelope for QueryHasAppPermissionResponse {}
 /// How [`QueryHasAppPermission`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_HAS_APP_PERMISSION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryHasAppPermission",
     id: "crm_1_0.QueryHasAppPermission",
@@ -64,10 +71,24 @@ pub static QUERY_HAS_APP_PERMISSION: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Query has app permission.
     ///
-    /// See [`QueryHasAppPermissionRequest`] for the parameters and [`QueryHasAppPermissionError`] for what can go wrong: `client.crm_1_0().query_has_app_permission().send().await?`.
+    /// See [`QueryHasAppPermissionRequest`] for the parameters and [`QueryHasAppPermissionError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().query_has_app_permission("operator_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_has_app_permission(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryHasAppPermission, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        operator_user_id: impl Into<String>,
+    ) -> QueryHasAppPermissionBuilder<C> {
+        QueryHasAppPermissionBuilder::from_request(
+            self.client.clone(),
+            QueryHasAppPermissionRequest::new().operator_user_id(operator_user_id),
+        )
     }
 }

@@ -27,15 +27,24 @@ pub type QueryOfficialAccountUserBasicInfoError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryOfficialAccountUserBasicInfo)]
+#[setters(builder = QueryOfficialAccountUserBasicInfoBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryOfficialAccountUserBasicInfoRequest {
     /// A `string` value. Wire name `bindingToken`. Required.
+    #[setters(required)]
     pub binding_token: Option<String>,
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
 }
+/// A call of [`QueryOfficialAccountUserBasicInfo`] being put together: set its optional parameters (see [`QueryOfficialAccountUserBasicInfoRequest`]), then `send()` it.
+pub struct QueryOfficialAccountUserBasicInfoBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryOfficialAccountUserBasicInfo, C>,
+}
+rt::op_builder!(
+    QueryOfficialAccountUserBasicInfoBuilder, QueryOfficialAccountUserBasicInfo
+);
 /// The response of [`QueryOfficialAccountUserBasicInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -55,11 +64,13 @@ pub struct QueryOfficialAccountUserBasicInfoResponseBodyResult {
     pub status: String,
 }
 /// Wire schema of [`QueryOfficialAccountUserBasicInfoResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_OFFICIAL_ACCOUNT_USER_BASIC_INFO_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryOfficialAccountUserBasicInfoResponseBodyResult",
     fields: &[rt::FieldSchema::new("status", rt::ParamType::String).required(true)],
 };
 /// How [`QueryOfficialAccountUserBasicInfo`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_OFFICIAL_ACCOUNT_USER_BASIC_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryOfficialAccountUserBasicInfo",
     id: "crm_1_0.QueryOfficialAccountUserBasicInfo",
@@ -93,10 +104,27 @@ pub static QUERY_OFFICIAL_ACCOUNT_USER_BASIC_INFO: rt::OperationDescriptor = rt:
 impl<C: Clone> super::Operations<C> {
     /// Query official account user basic info.
     ///
-    /// See [`QueryOfficialAccountUserBasicInfoRequest`] for the parameters and [`QueryOfficialAccountUserBasicInfoError`] for what can go wrong: `client.crm_1_0().query_official_account_user_basic_info().send().await?`.
+    /// See [`QueryOfficialAccountUserBasicInfoRequest`] for the parameters and [`QueryOfficialAccountUserBasicInfoError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().query_official_account_user_basic_info("binding_token", "union_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_official_account_user_basic_info(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryOfficialAccountUserBasicInfo, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        binding_token: impl Into<String>,
+        union_id: impl Into<String>,
+    ) -> QueryOfficialAccountUserBasicInfoBuilder<C> {
+        QueryOfficialAccountUserBasicInfoBuilder::from_request(
+            self.client.clone(),
+            QueryOfficialAccountUserBasicInfoRequest::new()
+                .binding_token(binding_token)
+                .union_id(union_id),
+        )
     }
 }

@@ -27,15 +27,22 @@ pub type QueryRelationDatasByTargetIdError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryRelationDatasByTargetId)]
+#[setters(builder = QueryRelationDatasByTargetIdBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryRelationDatasByTargetIdRequest {
     /// A `string` value. Wire name `targetId`. Required.
+    #[setters(required)]
     pub target_id: Option<String>,
     /// A `string` value. Wire name `relationType`. Required.
+    #[setters(required)]
     pub relation_type: Option<String>,
 }
+/// A call of [`QueryRelationDatasByTargetId`] being put together: set its optional parameters (see [`QueryRelationDatasByTargetIdRequest`]), then `send()` it.
+pub struct QueryRelationDatasByTargetIdBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryRelationDatasByTargetId, C>,
+}
+rt::op_builder!(QueryRelationDatasByTargetIdBuilder, QueryRelationDatasByTargetId);
 /// The response of [`QueryRelationDatasByTargetId`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -62,6 +69,7 @@ pub struct QueryRelationDatasByTargetIdResponseBodyRelations {
     pub relation_type: String,
 }
 /// Wire schema of [`QueryRelationDatasByTargetIdResponseBodyRelations`].
+#[doc(hidden)]
 pub static QUERY_RELATION_DATAS_BY_TARGET_ID_RESPONSE_BODY_RELATIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryRelationDatasByTargetIdResponseBodyRelations",
     fields: &[
@@ -96,6 +104,7 @@ pub struct QueryRelationDatasByTargetIdResponseBodyRelationsBizDataList {
     pub value: String,
 }
 /// Wire schema of [`QueryRelationDatasByTargetIdResponseBodyRelationsBizDataList`].
+#[doc(hidden)]
 pub static QUERY_RELATION_DATAS_BY_TARGET_ID_RESPONSE_BODY_RELATIONS_BIZ_DATA_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryRelationDatasByTargetIdResponseBodyRelationsBizDataList",
     fields: &[
@@ -105,6 +114,7 @@ pub static QUERY_RELATION_DATAS_BY_TARGET_ID_RESPONSE_BODY_RELATIONS_BIZ_DATA_LI
     ],
 };
 /// How [`QueryRelationDatasByTargetId`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_RELATION_DATAS_BY_TARGET_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryRelationDatasByTargetId",
     id: "crm_1_0.QueryRelationDatasByTargetId",
@@ -138,10 +148,27 @@ pub static QUERY_RELATION_DATAS_BY_TARGET_ID: rt::OperationDescriptor = rt::Oper
 impl<C: Clone> super::Operations<C> {
     /// Query relation datas by target id.
     ///
-    /// See [`QueryRelationDatasByTargetIdRequest`] for the parameters and [`QueryRelationDatasByTargetIdError`] for what can go wrong: `client.crm_1_0().query_relation_datas_by_target_id().send().await?`.
+    /// See [`QueryRelationDatasByTargetIdRequest`] for the parameters and [`QueryRelationDatasByTargetIdError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().query_relation_datas_by_target_id("target_id", "relation_type").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_relation_datas_by_target_id(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryRelationDatasByTargetId, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        target_id: impl Into<String>,
+        relation_type: impl Into<String>,
+    ) -> QueryRelationDatasByTargetIdBuilder<C> {
+        QueryRelationDatasByTargetIdBuilder::from_request(
+            self.client.clone(),
+            QueryRelationDatasByTargetIdRequest::new()
+                .target_id(target_id)
+                .relation_type(relation_type),
+        )
     }
 }

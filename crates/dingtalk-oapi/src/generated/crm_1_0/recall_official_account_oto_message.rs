@@ -27,15 +27,21 @@ pub type RecallOfficialAccountOtoMessageError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = RecallOfficialAccountOtoMessage)]
+#[setters(builder = RecallOfficialAccountOtoMessageBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecallOfficialAccountOtoMessageRequest {
     /// A `string` value. Wire name `accountId`.
     pub account_id: Option<String>,
     /// A `string` value. Wire name `openPushId`. Required.
+    #[setters(required)]
     pub open_push_id: Option<String>,
 }
+/// A call of [`RecallOfficialAccountOtoMessage`] being put together: set its optional parameters (see [`RecallOfficialAccountOtoMessageRequest`]), then `send()` it.
+pub struct RecallOfficialAccountOtoMessageBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<RecallOfficialAccountOtoMessage, C>,
+}
+rt::op_builder!(RecallOfficialAccountOtoMessageBuilder, RecallOfficialAccountOtoMessage);
 /// The response of [`RecallOfficialAccountOtoMessage`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -46,6 +52,7 @@ pub struct RecallOfficialAccountOtoMessageResponse {
 }
 impl rt::ResponseEnvelope for RecallOfficialAccountOtoMessageResponse {}
 /// How [`RecallOfficialAccountOtoMessage`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static RECALL_OFFICIAL_ACCOUNT_OTO_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "RecallOfficialAccountOtoMessage",
     id: "crm_1_0.RecallOfficialAccountOtoMessage",
@@ -70,10 +77,24 @@ pub static RECALL_OFFICIAL_ACCOUNT_OTO_MESSAGE: rt::OperationDescriptor = rt::Op
 impl<C: Clone> super::Operations<C> {
     /// Recall official account oto message.
     ///
-    /// See [`RecallOfficialAccountOtoMessageRequest`] for the parameters and [`RecallOfficialAccountOtoMessageError`] for what can go wrong: `client.crm_1_0().recall_official_account_oto_message().send().await?`.
+    /// See [`RecallOfficialAccountOtoMessageRequest`] for the parameters and [`RecallOfficialAccountOtoMessageError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().recall_official_account_oto_message("open_push_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn recall_official_account_oto_message(
         &self,
-    ) -> crate::generated::RequestBuilder<RecallOfficialAccountOtoMessage, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_push_id: impl Into<String>,
+    ) -> RecallOfficialAccountOtoMessageBuilder<C> {
+        RecallOfficialAccountOtoMessageBuilder::from_request(
+            self.client.clone(),
+            RecallOfficialAccountOtoMessageRequest::new().open_push_id(open_push_id),
+        )
     }
 }

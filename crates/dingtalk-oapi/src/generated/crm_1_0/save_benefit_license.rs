@@ -25,17 +25,25 @@ pub type SaveBenefitLicenseError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SaveBenefitLicense)]
+#[setters(builder = SaveBenefitLicenseBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SaveBenefitLicenseRequest {
     /// A `string` value. Required.
+    #[setters(required)]
     pub domain: Option<String>,
     /// A `list<SaveBenefitLicenseRequestLicenses>` value. Required.
+    #[setters(required)]
     pub licenses: Option<Vec<SaveBenefitLicenseRequestLicenses>>,
     /// A `string` value. Wire name `saveUserId`. Required.
+    #[setters(required)]
     pub save_user_id: Option<String>,
 }
+/// A call of [`SaveBenefitLicense`] being put together: set its optional parameters (see [`SaveBenefitLicenseRequest`]), then `send()` it.
+pub struct SaveBenefitLicenseBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SaveBenefitLicense, C>,
+}
+rt::op_builder!(SaveBenefitLicenseBuilder, SaveBenefitLicense);
 /// The response of [`SaveBenefitLicense`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -53,6 +61,7 @@ pub struct SaveBenefitLicenseRequestLicenses {
     pub license_user_id: Option<String>,
 }
 /// Wire schema of [`SaveBenefitLicenseRequestLicenses`].
+#[doc(hidden)]
 pub static SAVE_BENEFIT_LICENSE_REQUEST_LICENSES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SaveBenefitLicenseRequestLicenses",
     fields: &[rt::FieldSchema::new("licenseUserId", rt::ParamType::String)],
@@ -68,6 +77,7 @@ pub struct SaveBenefitLicenseResponseBodyResult {
     pub licenses: Vec<SaveBenefitLicenseResponseBodyResultLicenses>,
 }
 /// Wire schema of [`SaveBenefitLicenseResponseBodyResult`].
+#[doc(hidden)]
 pub static SAVE_BENEFIT_LICENSE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SaveBenefitLicenseResponseBodyResult",
     fields: &[
@@ -91,11 +101,13 @@ pub struct SaveBenefitLicenseResponseBodyResultLicenses {
     pub license_user_id: Option<String>,
 }
 /// Wire schema of [`SaveBenefitLicenseResponseBodyResultLicenses`].
+#[doc(hidden)]
 pub static SAVE_BENEFIT_LICENSE_RESPONSE_BODY_RESULT_LICENSES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SaveBenefitLicenseResponseBodyResultLicenses",
     fields: &[rt::FieldSchema::new("licenseUserId", rt::ParamType::String)],
 };
 /// How [`SaveBenefitLicense`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SAVE_BENEFIT_LICENSE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SaveBenefitLicense",
     id: "crm_1_0.SaveBenefitLicense",
@@ -132,10 +144,29 @@ pub static SAVE_BENEFIT_LICENSE: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Save benefit license.
     ///
-    /// See [`SaveBenefitLicenseRequest`] for the parameters and [`SaveBenefitLicenseError`] for what can go wrong: `client.crm_1_0().save_benefit_license().send().await?`.
+    /// See [`SaveBenefitLicenseRequest`] for the parameters and [`SaveBenefitLicenseError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().save_benefit_license("domain", Vec::<SaveBenefitLicenseRequestLicenses>::new(), "save_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn save_benefit_license(
         &self,
-    ) -> crate::generated::RequestBuilder<SaveBenefitLicense, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        domain: impl Into<String>,
+        licenses: impl Into<Vec<SaveBenefitLicenseRequestLicenses>>,
+        save_user_id: impl Into<String>,
+    ) -> SaveBenefitLicenseBuilder<C> {
+        SaveBenefitLicenseBuilder::from_request(
+            self.client.clone(),
+            SaveBenefitLicenseRequest::new()
+                .domain(domain)
+                .licenses(licenses)
+                .save_user_id(save_user_id),
+        )
     }
 }

@@ -27,7 +27,7 @@ pub type SendOfficialAccountOtoMessageError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SendOfficialAccountOtoMessage)]
+#[setters(builder = SendOfficialAccountOtoMessageBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountOtoMessageRequest {
@@ -36,8 +36,14 @@ pub struct SendOfficialAccountOtoMessageRequest {
     /// A `string` value. Wire name `bizId`.
     pub biz_id: Option<String>,
     /// A `SendOfficialAccountOtoMessageRequestDetail` value. Required.
+    #[setters(required)]
     pub detail: Option<SendOfficialAccountOtoMessageRequestDetail>,
 }
+/// A call of [`SendOfficialAccountOtoMessage`] being put together: set its optional parameters (see [`SendOfficialAccountOtoMessageRequest`]), then `send()` it.
+pub struct SendOfficialAccountOtoMessageBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SendOfficialAccountOtoMessage, C>,
+}
+rt::op_builder!(SendOfficialAccountOtoMessageBuilder, SendOfficialAccountOtoMessage);
 /// The response of [`SendOfficialAccountOtoMessage`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -66,6 +72,7 @@ pub struct SendOfficialAccountOtoMessageRequestDetail {
     pub uuid: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetail`].
+#[doc(hidden)]
 pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountOtoMessageRequestDetail",
     fields: &[
@@ -101,6 +108,7 @@ pub struct SendOfficialAccountOtoMessageRequestDetailMessageBody {
     pub text: Option<SendOfficialAccountOtoMessageRequestDetailMessageBodyText>,
 }
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetailMessageBody`].
+#[doc(hidden)]
 pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountOtoMessageRequestDetailMessageBody",
     fields: &[
@@ -157,6 +165,7 @@ pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard {
     pub title: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard`].
+#[doc(hidden)]
 pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_CARD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCard",
     fields: &[
@@ -186,6 +195,7 @@ pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButton
     pub title: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList`].
+#[doc(hidden)]
 pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_CARD_BUTTON_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountOtoMessageRequestDetailMessageBodyActionCardButtonList",
     fields: &[
@@ -202,6 +212,7 @@ pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyImage {
     pub media_id: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetailMessageBodyImage`].
+#[doc(hidden)]
 pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_IMAGE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountOtoMessageRequestDetailMessageBodyImage",
     fields: &[rt::FieldSchema::new("mediaId", rt::ParamType::String)],
@@ -221,6 +232,7 @@ pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyLink {
     pub title: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetailMessageBodyLink`].
+#[doc(hidden)]
 pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_LINK_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountOtoMessageRequestDetailMessageBodyLink",
     fields: &[
@@ -240,6 +252,7 @@ pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown {
     pub title: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown`].
+#[doc(hidden)]
 pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_MARKDOWN_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountOtoMessageRequestDetailMessageBodyMarkdown",
     fields: &[
@@ -255,6 +268,7 @@ pub struct SendOfficialAccountOtoMessageRequestDetailMessageBodyText {
     pub content: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountOtoMessageRequestDetailMessageBodyText`].
+#[doc(hidden)]
 pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_TEXT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountOtoMessageRequestDetailMessageBodyText",
     fields: &[rt::FieldSchema::new("content", rt::ParamType::String).required(true)],
@@ -268,11 +282,13 @@ pub struct SendOfficialAccountOtoMessageResponseBodyResult {
     pub open_push_id: String,
 }
 /// Wire schema of [`SendOfficialAccountOtoMessageResponseBodyResult`].
+#[doc(hidden)]
 pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountOtoMessageResponseBodyResult",
     fields: &[rt::FieldSchema::new("openPushId", rt::ParamType::String).required(true)],
 };
 /// How [`SendOfficialAccountOtoMessage`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SendOfficialAccountOtoMessage",
     id: "crm_1_0.SendOfficialAccountOtoMessage",
@@ -313,10 +329,24 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE: rt::OperationDescriptor = rt::Oper
 impl<C: Clone> super::Operations<C> {
     /// Send official account oto message.
     ///
-    /// See [`SendOfficialAccountOtoMessageRequest`] for the parameters and [`SendOfficialAccountOtoMessageError`] for what can go wrong: `client.crm_1_0().send_official_account_oto_message().send().await?`.
+    /// See [`SendOfficialAccountOtoMessageRequest`] for the parameters and [`SendOfficialAccountOtoMessageError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().send_official_account_oto_message(SendOfficialAccountOtoMessageRequestDetail::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn send_official_account_oto_message(
         &self,
-    ) -> crate::generated::RequestBuilder<SendOfficialAccountOtoMessage, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        detail: SendOfficialAccountOtoMessageRequestDetail,
+    ) -> SendOfficialAccountOtoMessageBuilder<C> {
+        SendOfficialAccountOtoMessageBuilder::from_request(
+            self.client.clone(),
+            SendOfficialAccountOtoMessageRequest::new().detail(detail),
+        )
     }
 }

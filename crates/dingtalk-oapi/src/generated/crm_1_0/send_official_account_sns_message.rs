@@ -27,17 +27,24 @@ pub type SendOfficialAccountSnsMessageError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SendOfficialAccountSnsMessage)]
+#[setters(builder = SendOfficialAccountSnsMessageBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOfficialAccountSnsMessageRequest {
     /// A `string` value. Wire name `bindingToken`. Required.
+    #[setters(required)]
     pub binding_token: Option<String>,
     /// A `string` value. Wire name `bizId`.
     pub biz_id: Option<String>,
     /// A `SendOfficialAccountSnsMessageRequestDetail` value. Required.
+    #[setters(required)]
     pub detail: Option<SendOfficialAccountSnsMessageRequestDetail>,
 }
+/// A call of [`SendOfficialAccountSnsMessage`] being put together: set its optional parameters (see [`SendOfficialAccountSnsMessageRequest`]), then `send()` it.
+pub struct SendOfficialAccountSnsMessageBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SendOfficialAccountSnsMessage, C>,
+}
+rt::op_builder!(SendOfficialAccountSnsMessageBuilder, SendOfficialAccountSnsMessage);
 /// The response of [`SendOfficialAccountSnsMessage`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -62,6 +69,7 @@ pub struct SendOfficialAccountSnsMessageRequestDetail {
     pub uuid: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountSnsMessageRequestDetail`].
+#[doc(hidden)]
 pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountSnsMessageRequestDetail",
     fields: &[
@@ -93,6 +101,7 @@ pub struct SendOfficialAccountSnsMessageRequestDetailMessageBody {
     pub text: Option<SendOfficialAccountSnsMessageRequestDetailMessageBodyText>,
 }
 /// Wire schema of [`SendOfficialAccountSnsMessageRequestDetailMessageBody`].
+#[doc(hidden)]
 pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountSnsMessageRequestDetailMessageBody",
     fields: &[
@@ -143,6 +152,7 @@ pub struct SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCard {
     pub title: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCard`].
+#[doc(hidden)]
 pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_CARD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCard",
     fields: &[
@@ -172,6 +182,7 @@ pub struct SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCardButton
     pub title: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCardButtonList`].
+#[doc(hidden)]
 pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_ACTION_CARD_BUTTON_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountSnsMessageRequestDetailMessageBodyActionCardButtonList",
     fields: &[
@@ -194,6 +205,7 @@ pub struct SendOfficialAccountSnsMessageRequestDetailMessageBodyLink {
     pub title: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountSnsMessageRequestDetailMessageBodyLink`].
+#[doc(hidden)]
 pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_LINK_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountSnsMessageRequestDetailMessageBodyLink",
     fields: &[
@@ -213,6 +225,7 @@ pub struct SendOfficialAccountSnsMessageRequestDetailMessageBodyMarkdown {
     pub title: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountSnsMessageRequestDetailMessageBodyMarkdown`].
+#[doc(hidden)]
 pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_MARKDOWN_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountSnsMessageRequestDetailMessageBodyMarkdown",
     fields: &[
@@ -228,6 +241,7 @@ pub struct SendOfficialAccountSnsMessageRequestDetailMessageBodyText {
     pub content: Option<String>,
 }
 /// Wire schema of [`SendOfficialAccountSnsMessageRequestDetailMessageBodyText`].
+#[doc(hidden)]
 pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_REQUEST_DETAIL_MESSAGE_BODY_TEXT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountSnsMessageRequestDetailMessageBodyText",
     fields: &[rt::FieldSchema::new("content", rt::ParamType::String)],
@@ -241,11 +255,13 @@ pub struct SendOfficialAccountSnsMessageResponseBodyResult {
     pub open_push_id: String,
 }
 /// Wire schema of [`SendOfficialAccountSnsMessageResponseBodyResult`].
+#[doc(hidden)]
 pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOfficialAccountSnsMessageResponseBodyResult",
     fields: &[rt::FieldSchema::new("openPushId", rt::ParamType::String).required(true)],
 };
 /// How [`SendOfficialAccountSnsMessage`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SendOfficialAccountSnsMessage",
     id: "crm_1_0.SendOfficialAccountSnsMessage",
@@ -286,10 +302,27 @@ pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE: rt::OperationDescriptor = rt::Oper
 impl<C: Clone> super::Operations<C> {
     /// Send official account sns message.
     ///
-    /// See [`SendOfficialAccountSnsMessageRequest`] for the parameters and [`SendOfficialAccountSnsMessageError`] for what can go wrong: `client.crm_1_0().send_official_account_sns_message().send().await?`.
+    /// See [`SendOfficialAccountSnsMessageRequest`] for the parameters and [`SendOfficialAccountSnsMessageError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().send_official_account_sns_message("binding_token", SendOfficialAccountSnsMessageRequestDetail::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn send_official_account_sns_message(
         &self,
-    ) -> crate::generated::RequestBuilder<SendOfficialAccountSnsMessage, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        binding_token: impl Into<String>,
+        detail: SendOfficialAccountSnsMessageRequestDetail,
+    ) -> SendOfficialAccountSnsMessageBuilder<C> {
+        SendOfficialAccountSnsMessageBuilder::from_request(
+            self.client.clone(),
+            SendOfficialAccountSnsMessageRequest::new()
+                .binding_token(binding_token)
+                .detail(detail),
+        )
     }
 }

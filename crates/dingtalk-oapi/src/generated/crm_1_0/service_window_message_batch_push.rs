@@ -27,15 +27,21 @@ pub type ServiceWindowMessageBatchPushError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ServiceWindowMessageBatchPush)]
+#[setters(builder = ServiceWindowMessageBatchPushBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceWindowMessageBatchPushRequest {
     /// A `string` value. Wire name `bizId`.
     pub biz_id: Option<String>,
     /// A `ServiceWindowMessageBatchPushRequestDetail` value. Required.
+    #[setters(required)]
     pub detail: Option<ServiceWindowMessageBatchPushRequestDetail>,
 }
+/// A call of [`ServiceWindowMessageBatchPush`] being put together: set its optional parameters (see [`ServiceWindowMessageBatchPushRequest`]), then `send()` it.
+pub struct ServiceWindowMessageBatchPushBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ServiceWindowMessageBatchPush, C>,
+}
+rt::op_builder!(ServiceWindowMessageBatchPushBuilder, ServiceWindowMessageBatchPush);
 /// The response of [`ServiceWindowMessageBatchPush`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -66,6 +72,7 @@ pub struct ServiceWindowMessageBatchPushRequestDetail {
     pub uuid: Option<String>,
 }
 /// Wire schema of [`ServiceWindowMessageBatchPushRequestDetail`].
+#[doc(hidden)]
 pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ServiceWindowMessageBatchPushRequestDetail",
     fields: &[
@@ -101,6 +108,7 @@ pub struct ServiceWindowMessageBatchPushRequestDetailMessageBody {
     pub text: Option<ServiceWindowMessageBatchPushRequestDetailMessageBodyText>,
 }
 /// Wire schema of [`ServiceWindowMessageBatchPushRequestDetailMessageBody`].
+#[doc(hidden)]
 pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ServiceWindowMessageBatchPushRequestDetailMessageBody",
     fields: &[
@@ -151,6 +159,7 @@ pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCard {
     pub title: Option<String>,
 }
 /// Wire schema of [`ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCard`].
+#[doc(hidden)]
 pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_ACTION_CARD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCard",
     fields: &[
@@ -180,6 +189,7 @@ pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCardButton
     pub title: Option<String>,
 }
 /// Wire schema of [`ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCardButtonList`].
+#[doc(hidden)]
 pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_ACTION_CARD_BUTTON_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ServiceWindowMessageBatchPushRequestDetailMessageBodyActionCardButtonList",
     fields: &[
@@ -202,6 +212,7 @@ pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyLink {
     pub title: Option<String>,
 }
 /// Wire schema of [`ServiceWindowMessageBatchPushRequestDetailMessageBodyLink`].
+#[doc(hidden)]
 pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_LINK_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ServiceWindowMessageBatchPushRequestDetailMessageBodyLink",
     fields: &[
@@ -221,6 +232,7 @@ pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyMarkdown {
     pub title: Option<String>,
 }
 /// Wire schema of [`ServiceWindowMessageBatchPushRequestDetailMessageBodyMarkdown`].
+#[doc(hidden)]
 pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_MARKDOWN_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ServiceWindowMessageBatchPushRequestDetailMessageBodyMarkdown",
     fields: &[
@@ -236,6 +248,7 @@ pub struct ServiceWindowMessageBatchPushRequestDetailMessageBodyText {
     pub content: Option<String>,
 }
 /// Wire schema of [`ServiceWindowMessageBatchPushRequestDetailMessageBodyText`].
+#[doc(hidden)]
 pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_REQUEST_DETAIL_MESSAGE_BODY_TEXT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ServiceWindowMessageBatchPushRequestDetailMessageBodyText",
     fields: &[rt::FieldSchema::new("content", rt::ParamType::String).required(true)],
@@ -249,11 +262,13 @@ pub struct ServiceWindowMessageBatchPushResponseBodyResult {
     pub open_push_id: String,
 }
 /// Wire schema of [`ServiceWindowMessageBatchPushResponseBodyResult`].
+#[doc(hidden)]
 pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ServiceWindowMessageBatchPushResponseBodyResult",
     fields: &[rt::FieldSchema::new("openPushId", rt::ParamType::String).required(true)],
 };
 /// How [`ServiceWindowMessageBatchPush`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ServiceWindowMessageBatchPush",
     id: "crm_1_0.ServiceWindowMessageBatchPush",
@@ -292,10 +307,24 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH: rt::OperationDescriptor = rt::Oper
 impl<C: Clone> super::Operations<C> {
     /// Service window message batch push.
     ///
-    /// See [`ServiceWindowMessageBatchPushRequest`] for the parameters and [`ServiceWindowMessageBatchPushError`] for what can go wrong: `client.crm_1_0().service_window_message_batch_push().send().await?`.
+    /// See [`ServiceWindowMessageBatchPushRequest`] for the parameters and [`ServiceWindowMessageBatchPushError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().service_window_message_batch_push(ServiceWindowMessageBatchPushRequestDetail::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn service_window_message_batch_push(
         &self,
-    ) -> crate::generated::RequestBuilder<ServiceWindowMessageBatchPush, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        detail: ServiceWindowMessageBatchPushRequestDetail,
+    ) -> ServiceWindowMessageBatchPushBuilder<C> {
+        ServiceWindowMessageBatchPushBuilder::from_request(
+            self.client.clone(),
+            ServiceWindowMessageBatchPushRequest::new().detail(detail),
+        )
     }
 }

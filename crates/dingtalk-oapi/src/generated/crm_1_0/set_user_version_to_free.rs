@@ -25,7 +25,7 @@ pub type SetUserVersionToFreeError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SetUserVersionToFree)]
+#[setters(builder = SetUserVersionToFreeBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetUserVersionToFreeRequest {
@@ -34,6 +34,11 @@ pub struct SetUserVersionToFreeRequest {
     /// A `string` value.
     pub version: Option<String>,
 }
+/// A call of [`SetUserVersionToFree`] being put together: set its optional parameters (see [`SetUserVersionToFreeRequest`]), then `send()` it.
+pub struct SetUserVersionToFreeBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SetUserVersionToFree, C>,
+}
+rt::op_builder!(SetUserVersionToFreeBuilder, SetUserVersionToFree);
 /// The response of [`SetUserVersionToFree`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +48,7 @@ pub struct SetUserVersionToFreeResponse {
 }
 impl rt::ResponseEnvelope for SetUserVersionToFreeResponse {}
 /// How [`SetUserVersionToFree`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SET_USER_VERSION_TO_FREE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SetUserVersionToFree",
     id: "crm_1_0.SetUserVersionToFree",
@@ -67,10 +73,21 @@ pub static SET_USER_VERSION_TO_FREE: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Set user version to free.
     ///
-    /// See [`SetUserVersionToFreeRequest`] for the parameters and [`SetUserVersionToFreeError`] for what can go wrong: `client.crm_1_0().set_user_version_to_free().send().await?`.
-    pub fn set_user_version_to_free(
-        &self,
-    ) -> crate::generated::RequestBuilder<SetUserVersionToFree, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`SetUserVersionToFreeRequest`] for the parameters and [`SetUserVersionToFreeError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().set_user_version_to_free().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_user_version_to_free(&self) -> SetUserVersionToFreeBuilder<C> {
+        SetUserVersionToFreeBuilder::from_request(
+            self.client.clone(),
+            SetUserVersionToFreeRequest::new(),
+        )
     }
 }

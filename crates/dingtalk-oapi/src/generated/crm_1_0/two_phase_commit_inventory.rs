@@ -25,19 +25,27 @@ pub type TwoPhaseCommitInventoryError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = TwoPhaseCommitInventory)]
+#[setters(builder = TwoPhaseCommitInventoryBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TwoPhaseCommitInventoryRequest {
     /// A `string` value. Wire name `benefitCode`. Required.
+    #[setters(required)]
     pub benefit_code: Option<String>,
     /// A `string` value. Wire name `bizRequestId`. Required.
+    #[setters(required)]
     pub biz_request_id: Option<String>,
     /// A `bool` value. Wire name `executeResult`. Required.
+    #[setters(required)]
     pub execute_result: Option<bool>,
     /// A `i64` value.
     pub quota: Option<i64>,
 }
+/// A call of [`TwoPhaseCommitInventory`] being put together: set its optional parameters (see [`TwoPhaseCommitInventoryRequest`]), then `send()` it.
+pub struct TwoPhaseCommitInventoryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<TwoPhaseCommitInventory, C>,
+}
+rt::op_builder!(TwoPhaseCommitInventoryBuilder, TwoPhaseCommitInventory);
 /// The response of [`TwoPhaseCommitInventory`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -47,6 +55,7 @@ pub struct TwoPhaseCommitInventoryResponse {
 }
 impl rt::ResponseEnvelope for TwoPhaseCommitInventoryResponse {}
 /// How [`TwoPhaseCommitInventory`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static TWO_PHASE_COMMIT_INVENTORY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TwoPhaseCommitInventory",
     id: "crm_1_0.TwoPhaseCommitInventory",
@@ -73,10 +82,29 @@ pub static TWO_PHASE_COMMIT_INVENTORY: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Two phase commit inventory.
     ///
-    /// See [`TwoPhaseCommitInventoryRequest`] for the parameters and [`TwoPhaseCommitInventoryError`] for what can go wrong: `client.crm_1_0().two_phase_commit_inventory().send().await?`.
+    /// See [`TwoPhaseCommitInventoryRequest`] for the parameters and [`TwoPhaseCommitInventoryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().two_phase_commit_inventory("benefit_code", "biz_request_id", false).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn two_phase_commit_inventory(
         &self,
-    ) -> crate::generated::RequestBuilder<TwoPhaseCommitInventory, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        benefit_code: impl Into<String>,
+        biz_request_id: impl Into<String>,
+        execute_result: bool,
+    ) -> TwoPhaseCommitInventoryBuilder<C> {
+        TwoPhaseCommitInventoryBuilder::from_request(
+            self.client.clone(),
+            TwoPhaseCommitInventoryRequest::new()
+                .benefit_code(benefit_code)
+                .biz_request_id(biz_request_id)
+                .execute_result(execute_result),
+        )
     }
 }

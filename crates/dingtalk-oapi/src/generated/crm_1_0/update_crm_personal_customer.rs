@@ -25,21 +25,24 @@ pub type UpdateCrmPersonalCustomerError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateCrmPersonalCustomer)]
+#[setters(builder = UpdateCrmPersonalCustomerBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCrmPersonalCustomerRequest {
     /// A `string` value.
     pub action: Option<String>,
     /// A `json` value. Required.
+    #[setters(required)]
     pub data: Option<rt::JsonValue>,
     /// A `json` value. Wire name `extendData`.
     pub extend_data: Option<rt::JsonValue>,
     /// A `string` value. Wire name `instanceId`. Required.
+    #[setters(required)]
     pub instance_id: Option<String>,
     /// A `string` value. Wire name `modifierNick`.
     pub modifier_nick: Option<String>,
     /// A `string` value. Wire name `modifierUserId`. Required.
+    #[setters(required)]
     pub modifier_user_id: Option<String>,
     /// A `UpdateCrmPersonalCustomerRequestPermission` value.
     pub permission: Option<UpdateCrmPersonalCustomerRequestPermission>,
@@ -48,6 +51,11 @@ pub struct UpdateCrmPersonalCustomerRequest {
     /// A `bool` value. Wire name `skipDuplicateCheck`.
     pub skip_duplicate_check: Option<bool>,
 }
+/// A call of [`UpdateCrmPersonalCustomer`] being put together: set its optional parameters (see [`UpdateCrmPersonalCustomerRequest`]), then `send()` it.
+pub struct UpdateCrmPersonalCustomerBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateCrmPersonalCustomer, C>,
+}
+rt::op_builder!(UpdateCrmPersonalCustomerBuilder, UpdateCrmPersonalCustomer);
 /// The response of [`UpdateCrmPersonalCustomer`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -68,6 +76,7 @@ pub struct UpdateCrmPersonalCustomerRequestPermission {
     pub participant_staff_ids: Option<Vec<String>>,
 }
 /// Wire schema of [`UpdateCrmPersonalCustomerRequestPermission`].
+#[doc(hidden)]
 pub static UPDATE_CRM_PERSONAL_CUSTOMER_REQUEST_PERMISSION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateCrmPersonalCustomerRequestPermission",
     fields: &[
@@ -82,6 +91,7 @@ pub static UPDATE_CRM_PERSONAL_CUSTOMER_REQUEST_PERMISSION_SCHEMA: rt::ObjectSch
     ],
 };
 /// How [`UpdateCrmPersonalCustomer`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_CRM_PERSONAL_CUSTOMER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateCrmPersonalCustomer",
     id: "crm_1_0.UpdateCrmPersonalCustomer",
@@ -120,10 +130,29 @@ pub static UPDATE_CRM_PERSONAL_CUSTOMER: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Update crm personal customer.
     ///
-    /// See [`UpdateCrmPersonalCustomerRequest`] for the parameters and [`UpdateCrmPersonalCustomerError`] for what can go wrong: `client.crm_1_0().update_crm_personal_customer().send().await?`.
+    /// See [`UpdateCrmPersonalCustomerRequest`] for the parameters and [`UpdateCrmPersonalCustomerError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().update_crm_personal_customer(Default::default(), "instance_id", "modifier_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_crm_personal_customer(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateCrmPersonalCustomer, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        data: rt::JsonValue,
+        instance_id: impl Into<String>,
+        modifier_user_id: impl Into<String>,
+    ) -> UpdateCrmPersonalCustomerBuilder<C> {
+        UpdateCrmPersonalCustomerBuilder::from_request(
+            self.client.clone(),
+            UpdateCrmPersonalCustomerRequest::new()
+                .data(data)
+                .instance_id(instance_id)
+                .modifier_user_id(modifier_user_id),
+        )
     }
 }

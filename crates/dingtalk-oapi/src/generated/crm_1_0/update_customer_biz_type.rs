@@ -25,15 +25,22 @@ pub type UpdateCustomerBizTypeError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateCustomerBizType)]
+#[setters(builder = UpdateCustomerBizTypeBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomerBizTypeRequest {
     /// A `string` value. Wire name `customerBizType`. Required.
+    #[setters(required)]
     pub customer_biz_type: Option<String>,
     /// A `string` value. Wire name `operatorUserId`. Required.
+    #[setters(required)]
     pub operator_user_id: Option<String>,
 }
+/// A call of [`UpdateCustomerBizType`] being put together: set its optional parameters (see [`UpdateCustomerBizTypeRequest`]), then `send()` it.
+pub struct UpdateCustomerBizTypeBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateCustomerBizType, C>,
+}
+rt::op_builder!(UpdateCustomerBizTypeBuilder, UpdateCustomerBizType);
 /// The response of [`UpdateCustomerBizType`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +50,7 @@ pub struct UpdateCustomerBizTypeResponse {
 }
 impl rt::ResponseEnvelope for UpdateCustomerBizTypeResponse {}
 /// How [`UpdateCustomerBizType`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_CUSTOMER_BIZ_TYPE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateCustomerBizType",
     id: "crm_1_0.UpdateCustomerBizType",
@@ -67,10 +75,27 @@ pub static UPDATE_CUSTOMER_BIZ_TYPE: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Update customer biz type.
     ///
-    /// See [`UpdateCustomerBizTypeRequest`] for the parameters and [`UpdateCustomerBizTypeError`] for what can go wrong: `client.crm_1_0().update_customer_biz_type().send().await?`.
+    /// See [`UpdateCustomerBizTypeRequest`] for the parameters and [`UpdateCustomerBizTypeError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().update_customer_biz_type("customer_biz_type", "operator_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_customer_biz_type(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateCustomerBizType, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        customer_biz_type: impl Into<String>,
+        operator_user_id: impl Into<String>,
+    ) -> UpdateCustomerBizTypeBuilder<C> {
+        UpdateCustomerBizTypeBuilder::from_request(
+            self.client.clone(),
+            UpdateCustomerBizTypeRequest::new()
+                .customer_biz_type(customer_biz_type)
+                .operator_user_id(operator_user_id),
+        )
     }
 }

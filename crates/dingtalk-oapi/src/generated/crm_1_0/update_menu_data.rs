@@ -25,23 +25,33 @@ pub type UpdateMenuDataError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateMenuData)]
+#[setters(builder = UpdateMenuDataBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateMenuDataRequest {
     /// A `json` value.
     pub attr: Option<rt::JsonValue>,
     /// A `string` value. Wire name `bizTraceId`. Required.
+    #[setters(required)]
     pub biz_trace_id: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub module: Option<String>,
     /// A `UpdateMenuDataRequestNavData` value. Wire name `navData`. Required.
+    #[setters(required)]
     pub nav_data: Option<UpdateMenuDataRequestNavData>,
     /// A `string` value. Wire name `operateType`. Required.
+    #[setters(required)]
     pub operate_type: Option<String>,
     /// A `string` value. Wire name `operatorUserId`. Required.
+    #[setters(required)]
     pub operator_user_id: Option<String>,
 }
+/// A call of [`UpdateMenuData`] being put together: set its optional parameters (see [`UpdateMenuDataRequest`]), then `send()` it.
+pub struct UpdateMenuDataBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateMenuData, C>,
+}
+rt::op_builder!(UpdateMenuDataBuilder, UpdateMenuData);
 /// The response of [`UpdateMenuData`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -91,6 +101,7 @@ pub struct UpdateMenuDataRequestNavData {
     pub url: Option<String>,
 }
 /// Wire schema of [`UpdateMenuDataRequestNavData`].
+#[doc(hidden)]
 pub static UPDATE_MENU_DATA_REQUEST_NAV_DATA_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateMenuDataRequestNavData",
     fields: &[
@@ -127,6 +138,7 @@ pub struct UpdateMenuDataRequestNavDataNavExtInfo {
     pub provider: Option<String>,
 }
 /// Wire schema of [`UpdateMenuDataRequestNavDataNavExtInfo`].
+#[doc(hidden)]
 pub static UPDATE_MENU_DATA_REQUEST_NAV_DATA_NAV_EXT_INFO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateMenuDataRequestNavDataNavExtInfo",
     fields: &[
@@ -135,6 +147,7 @@ pub static UPDATE_MENU_DATA_REQUEST_NAV_DATA_NAV_EXT_INFO_SCHEMA: rt::ObjectSche
     ],
 };
 /// How [`UpdateMenuData`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_MENU_DATA: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateMenuData",
     id: "crm_1_0.UpdateMenuData",
@@ -167,10 +180,33 @@ pub static UPDATE_MENU_DATA: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Update menu data.
     ///
-    /// See [`UpdateMenuDataRequest`] for the parameters and [`UpdateMenuDataError`] for what can go wrong: `client.crm_1_0().update_menu_data().send().await?`.
+    /// See [`UpdateMenuDataRequest`] for the parameters and [`UpdateMenuDataError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().update_menu_data("biz_trace_id", "module", UpdateMenuDataRequestNavData::new(), "operate_type", "operator_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_menu_data(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateMenuData, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        biz_trace_id: impl Into<String>,
+        module: impl Into<String>,
+        nav_data: UpdateMenuDataRequestNavData,
+        operate_type: impl Into<String>,
+        operator_user_id: impl Into<String>,
+    ) -> UpdateMenuDataBuilder<C> {
+        UpdateMenuDataBuilder::from_request(
+            self.client.clone(),
+            UpdateMenuDataRequest::new()
+                .biz_trace_id(biz_trace_id)
+                .module(module)
+                .nav_data(nav_data)
+                .operate_type(operate_type)
+                .operator_user_id(operator_user_id),
+        )
     }
 }

@@ -25,21 +25,30 @@ pub type UpdateMetaModelFieldError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateMetaModelField)]
+#[setters(builder = UpdateMetaModelFieldBuilder)]
 #[non_exhaustive]
 pub struct UpdateMetaModelFieldRequest {
     /// A `string` value. Wire name `bizType`. Required.
     #[wire(rename = "bizType")]
+    #[setters(required)]
     pub biz_type: Option<String>,
     /// A `list<UpdateMetaModelFieldRequestFieldDtoList>` value. Wire name `fieldDTOList`. Required.
     #[wire(rename = "fieldDTOList")]
+    #[setters(required)]
     pub field_dtolist: Option<Vec<UpdateMetaModelFieldRequestFieldDtoList>>,
     /// A `string` value. Wire name `operatorUserId`. Required.
     #[wire(rename = "operatorUserId")]
+    #[setters(required)]
     pub operator_user_id: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub tenant: Option<String>,
 }
+/// A call of [`UpdateMetaModelField`] being put together: set its optional parameters (see [`UpdateMetaModelFieldRequest`]), then `send()` it.
+pub struct UpdateMetaModelFieldBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateMetaModelField, C>,
+}
+rt::op_builder!(UpdateMetaModelFieldBuilder, UpdateMetaModelField);
 /// The response of [`UpdateMetaModelField`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -60,6 +69,7 @@ pub struct UpdateMetaModelFieldRequestFieldDtoList {
     pub props: Option<UpdateMetaModelFieldRequestFieldDtoListProps>,
 }
 /// Wire schema of [`UpdateMetaModelFieldRequestFieldDtoList`].
+#[doc(hidden)]
 pub static UPDATE_META_MODEL_FIELD_REQUEST_FIELD_DTO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateMetaModelFieldRequestFieldDtoList",
     fields: &[
@@ -124,6 +134,7 @@ pub struct UpdateMetaModelFieldRequestFieldDtoListProps {
     pub unit: Option<String>,
 }
 /// Wire schema of [`UpdateMetaModelFieldRequestFieldDtoListProps`].
+#[doc(hidden)]
 pub static UPDATE_META_MODEL_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateMetaModelFieldRequestFieldDtoListProps",
     fields: &[
@@ -168,6 +179,7 @@ pub struct UpdateMetaModelFieldRequestFieldDtoListPropsOptions {
     pub value: Option<String>,
 }
 /// Wire schema of [`UpdateMetaModelFieldRequestFieldDtoListPropsOptions`].
+#[doc(hidden)]
 pub static UPDATE_META_MODEL_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateMetaModelFieldRequestFieldDtoListPropsOptions",
     fields: &[
@@ -176,6 +188,7 @@ pub static UPDATE_META_MODEL_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_OPTIONS_SCHEMA: 
     ],
 };
 /// How [`UpdateMetaModelField`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_META_MODEL_FIELD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateMetaModelField",
     id: "crm_1_0.UpdateMetaModelField",
@@ -210,10 +223,31 @@ pub static UPDATE_META_MODEL_FIELD: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Update meta model field.
     ///
-    /// See [`UpdateMetaModelFieldRequest`] for the parameters and [`UpdateMetaModelFieldError`] for what can go wrong: `client.crm_1_0().update_meta_model_field().send().await?`.
+    /// See [`UpdateMetaModelFieldRequest`] for the parameters and [`UpdateMetaModelFieldError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().update_meta_model_field("biz_type", Vec::<UpdateMetaModelFieldRequestFieldDtoList>::new(), "operator_user_id", "tenant").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_meta_model_field(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateMetaModelField, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        biz_type: impl Into<String>,
+        field_dtolist: impl Into<Vec<UpdateMetaModelFieldRequestFieldDtoList>>,
+        operator_user_id: impl Into<String>,
+        tenant: impl Into<String>,
+    ) -> UpdateMetaModelFieldBuilder<C> {
+        UpdateMetaModelFieldBuilder::from_request(
+            self.client.clone(),
+            UpdateMetaModelFieldRequest::new()
+                .biz_type(biz_type)
+                .field_dtolist(field_dtolist)
+                .operator_user_id(operator_user_id)
+                .tenant(tenant),
+        )
     }
 }

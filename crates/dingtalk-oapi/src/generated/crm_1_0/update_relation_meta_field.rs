@@ -25,21 +25,30 @@ pub type UpdateRelationMetaFieldError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateRelationMetaField)]
+#[setters(builder = UpdateRelationMetaFieldBuilder)]
 #[non_exhaustive]
 pub struct UpdateRelationMetaFieldRequest {
     /// A `list<UpdateRelationMetaFieldRequestFieldDtoList>` value. Wire name `fieldDTOList`. Required.
     #[wire(rename = "fieldDTOList")]
+    #[setters(required)]
     pub field_dtolist: Option<Vec<UpdateRelationMetaFieldRequestFieldDtoList>>,
     /// A `string` value. Wire name `operatorUserId`. Required.
     #[wire(rename = "operatorUserId")]
+    #[setters(required)]
     pub operator_user_id: Option<String>,
     /// A `string` value. Wire name `relationType`. Required.
     #[wire(rename = "relationType")]
+    #[setters(required)]
     pub relation_type: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub tenant: Option<String>,
 }
+/// A call of [`UpdateRelationMetaField`] being put together: set its optional parameters (see [`UpdateRelationMetaFieldRequest`]), then `send()` it.
+pub struct UpdateRelationMetaFieldBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateRelationMetaField, C>,
+}
+rt::op_builder!(UpdateRelationMetaFieldBuilder, UpdateRelationMetaField);
 /// The response of [`UpdateRelationMetaField`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -60,6 +69,7 @@ pub struct UpdateRelationMetaFieldRequestFieldDtoList {
     pub props: Option<UpdateRelationMetaFieldRequestFieldDtoListProps>,
 }
 /// Wire schema of [`UpdateRelationMetaFieldRequestFieldDtoList`].
+#[doc(hidden)]
 pub static UPDATE_RELATION_META_FIELD_REQUEST_FIELD_DTO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateRelationMetaFieldRequestFieldDtoList",
     fields: &[
@@ -124,6 +134,7 @@ pub struct UpdateRelationMetaFieldRequestFieldDtoListProps {
     pub unit: Option<String>,
 }
 /// Wire schema of [`UpdateRelationMetaFieldRequestFieldDtoListProps`].
+#[doc(hidden)]
 pub static UPDATE_RELATION_META_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateRelationMetaFieldRequestFieldDtoListProps",
     fields: &[
@@ -168,6 +179,7 @@ pub struct UpdateRelationMetaFieldRequestFieldDtoListPropsOptions {
     pub value: Option<String>,
 }
 /// Wire schema of [`UpdateRelationMetaFieldRequestFieldDtoListPropsOptions`].
+#[doc(hidden)]
 pub static UPDATE_RELATION_META_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateRelationMetaFieldRequestFieldDtoListPropsOptions",
     fields: &[
@@ -176,6 +188,7 @@ pub static UPDATE_RELATION_META_FIELD_REQUEST_FIELD_DTO_LIST_PROPS_OPTIONS_SCHEM
     ],
 };
 /// How [`UpdateRelationMetaField`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_RELATION_META_FIELD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateRelationMetaField",
     id: "crm_1_0.UpdateRelationMetaField",
@@ -212,10 +225,31 @@ pub static UPDATE_RELATION_META_FIELD: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Update relation meta field.
     ///
-    /// See [`UpdateRelationMetaFieldRequest`] for the parameters and [`UpdateRelationMetaFieldError`] for what can go wrong: `client.crm_1_0().update_relation_meta_field().send().await?`.
+    /// See [`UpdateRelationMetaFieldRequest`] for the parameters and [`UpdateRelationMetaFieldError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, crm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.crm_1_0().update_relation_meta_field(Vec::<UpdateRelationMetaFieldRequestFieldDtoList>::new(), "operator_user_id", "relation_type", "tenant").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_relation_meta_field(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateRelationMetaField, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        field_dtolist: impl Into<Vec<UpdateRelationMetaFieldRequestFieldDtoList>>,
+        operator_user_id: impl Into<String>,
+        relation_type: impl Into<String>,
+        tenant: impl Into<String>,
+    ) -> UpdateRelationMetaFieldBuilder<C> {
+        UpdateRelationMetaFieldBuilder::from_request(
+            self.client.clone(),
+            UpdateRelationMetaFieldRequest::new()
+                .field_dtolist(field_dtolist)
+                .operator_user_id(operator_user_id)
+                .relation_type(relation_type)
+                .tenant(tenant),
+        )
     }
 }

@@ -34,14 +34,20 @@ pub type CountUsersError = rt::Error<CountUsersErrorCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CountUsers)]
+#[setters(builder = CountUsersBuilder)]
 #[non_exhaustive]
 pub struct CountUsersRequest {
     /// `true` counts only employees who have activated DingTalk; `false` counts everyone.
     ///
     /// Required. Example: `false`.
+    #[setters(required)]
     pub only_active: Option<bool>,
 }
+/// A call of [`CountUsers`] being put together: set its optional parameters (see [`CountUsersRequest`]), then `send()` it.
+pub struct CountUsersBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CountUsers, C>,
+}
+rt::op_builder!(CountUsersBuilder, CountUsers);
 /// The response of [`CountUsers`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -72,6 +78,7 @@ pub struct UserCount {
     pub count: Option<i64>,
 }
 /// Wire schema of [`UserCount`].
+#[doc(hidden)]
 pub static USER_COUNT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UserCount",
     fields: &[rt::FieldSchema::new("count", rt::ParamType::I64)],
@@ -126,6 +133,7 @@ impl std::fmt::Display for CountUsersErrorCode {
     }
 }
 /// How [`CountUsers`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static COUNT_USERS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CountUsers",
     id: "CountUsers",
@@ -174,9 +182,22 @@ pub static COUNT_USERS: rt::OperationDescriptor = rt::OperationDescriptor {
 impl crate::generated::Client {
     /// Get the number of employees in the organization.
     ///
-    /// See [`CountUsersRequest`] for the parameters and [`CountUsersError`] for what can go wrong: `client.count_users().only_active(false).send().await?`.
-    pub fn count_users(&self) -> crate::generated::RequestBuilder<CountUsers> {
-        crate::generated::RequestBuilder::new(self.clone())
+    /// See [`CountUsersRequest`] for the parameters and [`CountUsersError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, directory::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.count_users(false).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn count_users(&self, only_active: bool) -> CountUsersBuilder {
+        CountUsersBuilder::from_request(
+            self.clone(),
+            CountUsersRequest::new().only_active(only_active),
+        )
     }
 }
 #[cfg(feature = "blocking")]
@@ -184,10 +205,11 @@ impl crate::generated::blocking::Client {
     /// Get the number of employees in the organization. Blocking; see [`crate::generated::Client::count_users`].
     pub fn count_users(
         &self,
-    ) -> crate::generated::RequestBuilder<
-        CountUsers,
-        crate::generated::blocking::Client,
-    > {
-        crate::generated::RequestBuilder::new(self.clone())
+        only_active: bool,
+    ) -> CountUsersBuilder<crate::generated::blocking::Client> {
+        CountUsersBuilder::from_request(
+            self.clone(),
+            CountUsersRequest::new().only_active(only_active),
+        )
     }
 }

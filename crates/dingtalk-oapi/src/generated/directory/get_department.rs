@@ -34,18 +34,24 @@ pub type GetDepartmentError = rt::Error<GetDepartmentErrorCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetDepartment)]
+#[setters(builder = GetDepartmentBuilder)]
 #[non_exhaustive]
 pub struct GetDepartmentRequest {
     /// The department ID; 1 is the root department.
     ///
     /// Required. Example: `2`.
+    #[setters(required)]
     pub dept_id: Option<i64>,
     /// The Contacts language: `zh_CN` (Chinese, the default) or `en_US` (English).
     ///
     /// Example: `"zh_CN"`.
     pub language: Option<String>,
 }
+/// A call of [`GetDepartment`] being put together: set its optional parameters (see [`GetDepartmentRequest`]), then `send()` it.
+pub struct GetDepartmentBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetDepartment, C>,
+}
+rt::op_builder!(GetDepartmentBuilder, GetDepartment);
 /// The response of [`GetDepartment`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -129,6 +135,7 @@ pub struct DeptDetail {
     pub outer_dept: Option<bool>,
 }
 /// Wire schema of [`DeptDetail`].
+#[doc(hidden)]
 pub static DEPT_DETAIL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DeptDetail",
     fields: &[
@@ -201,6 +208,7 @@ impl std::fmt::Display for GetDepartmentErrorCode {
     }
 }
 /// How [`GetDepartment`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_DEPARTMENT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetDepartment",
     id: "GetDepartment",
@@ -254,9 +262,22 @@ pub static GET_DEPARTMENT: rt::OperationDescriptor = rt::OperationDescriptor {
 impl crate::generated::Client {
     /// Get the details of one department.
     ///
-    /// See [`GetDepartmentRequest`] for the parameters and [`GetDepartmentError`] for what can go wrong: `client.get_department().dept_id(2).language("zh_CN").send().await?`.
-    pub fn get_department(&self) -> crate::generated::RequestBuilder<GetDepartment> {
-        crate::generated::RequestBuilder::new(self.clone())
+    /// See [`GetDepartmentRequest`] for the parameters and [`GetDepartmentError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, directory::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.get_department(2).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_department(&self, dept_id: i64) -> GetDepartmentBuilder {
+        GetDepartmentBuilder::from_request(
+            self.clone(),
+            GetDepartmentRequest::new().dept_id(dept_id),
+        )
     }
 }
 #[cfg(feature = "blocking")]
@@ -264,10 +285,11 @@ impl crate::generated::blocking::Client {
     /// Get the details of one department. Blocking; see [`crate::generated::Client::get_department`].
     pub fn get_department(
         &self,
-    ) -> crate::generated::RequestBuilder<
-        GetDepartment,
-        crate::generated::blocking::Client,
-    > {
-        crate::generated::RequestBuilder::new(self.clone())
+        dept_id: i64,
+    ) -> GetDepartmentBuilder<crate::generated::blocking::Client> {
+        GetDepartmentBuilder::from_request(
+            self.clone(),
+            GetDepartmentRequest::new().dept_id(dept_id),
+        )
     }
 }

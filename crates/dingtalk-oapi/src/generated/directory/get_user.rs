@@ -35,18 +35,24 @@ pub type GetUserError = rt::Error<GetUserErrorCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetUser)]
+#[setters(builder = GetUserBuilder)]
 #[non_exhaustive]
 pub struct GetUserRequest {
     /// The user ID of the user.
     ///
     /// Required. Example: `"manager01"`.
+    #[setters(required)]
     pub userid: Option<String>,
     /// The Contacts language: `zh_CN` (Chinese, the default) or `en_US` (English).
     ///
     /// Example: `"zh_CN"`.
     pub language: Option<String>,
 }
+/// A call of [`GetUser`] being put together: set its optional parameters (see [`GetUserRequest`]), then `send()` it.
+pub struct GetUserBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetUser, C>,
+}
+rt::op_builder!(GetUserBuilder, GetUser);
 /// The response of [`GetUser`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -179,6 +185,7 @@ pub struct UserDetail {
     pub union_emp_ext: Option<UnionEmpExt>,
 }
 /// Wire schema of [`UserDetail`].
+#[doc(hidden)]
 pub static USER_DETAIL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UserDetail",
     fields: &[
@@ -241,6 +248,7 @@ pub struct UserDeptOrder {
     pub order: Option<i64>,
 }
 /// Wire schema of [`UserDeptOrder`].
+#[doc(hidden)]
 pub static USER_DEPT_ORDER_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UserDeptOrder",
     fields: &[
@@ -262,6 +270,7 @@ pub struct UserDeptLeader {
     pub leader: Option<bool>,
 }
 /// Wire schema of [`UserDeptLeader`].
+#[doc(hidden)]
 pub static USER_DEPT_LEADER_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UserDeptLeader",
     fields: &[
@@ -287,6 +296,7 @@ pub struct UserRole {
     pub group_name: Option<String>,
 }
 /// Wire schema of [`UserRole`].
+#[doc(hidden)]
 pub static USER_ROLE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UserRole",
     fields: &[
@@ -308,6 +318,7 @@ pub struct UnionEmpExt {
     pub union_emp_map_list: Vec<UnionEmpMap>,
 }
 /// Wire schema of [`UnionEmpExt`].
+#[doc(hidden)]
 pub static UNION_EMP_EXT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UnionEmpExt",
     fields: &[
@@ -329,6 +340,7 @@ pub struct UnionEmpMap {
     pub corp_id: Option<String>,
 }
 /// Wire schema of [`UnionEmpMap`].
+#[doc(hidden)]
 pub static UNION_EMP_MAP_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UnionEmpMap",
     fields: &[
@@ -386,6 +398,7 @@ impl std::fmt::Display for GetUserErrorCode {
     }
 }
 /// How [`GetUser`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_USER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetUser",
     id: "GetUser",
@@ -439,9 +452,19 @@ pub static GET_USER: rt::OperationDescriptor = rt::OperationDescriptor {
 impl crate::generated::Client {
     /// Get the details of one user of the organization.
     ///
-    /// See [`GetUserRequest`] for the parameters and [`GetUserError`] for what can go wrong: `client.get_user().userid("manager01").language("zh_CN").send().await?`.
-    pub fn get_user(&self) -> crate::generated::RequestBuilder<GetUser> {
-        crate::generated::RequestBuilder::new(self.clone())
+    /// See [`GetUserRequest`] for the parameters and [`GetUserError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, directory::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.get_user("manager01").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_user(&self, userid: impl Into<String>) -> GetUserBuilder {
+        GetUserBuilder::from_request(self.clone(), GetUserRequest::new().userid(userid))
     }
 }
 #[cfg(feature = "blocking")]
@@ -449,7 +472,8 @@ impl crate::generated::blocking::Client {
     /// Get the details of one user of the organization. Blocking; see [`crate::generated::Client::get_user`].
     pub fn get_user(
         &self,
-    ) -> crate::generated::RequestBuilder<GetUser, crate::generated::blocking::Client> {
-        crate::generated::RequestBuilder::new(self.clone())
+        userid: impl Into<String>,
+    ) -> GetUserBuilder<crate::generated::blocking::Client> {
+        GetUserBuilder::from_request(self.clone(), GetUserRequest::new().userid(userid))
     }
 }

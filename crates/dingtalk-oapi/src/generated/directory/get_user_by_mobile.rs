@@ -35,18 +35,24 @@ pub type GetUserByMobileError = rt::Error<GetUserByMobileErrorCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetUserByMobile)]
+#[setters(builder = GetUserByMobileBuilder)]
 #[non_exhaustive]
 pub struct GetUserByMobileRequest {
     /// The user's mobile number.
     ///
     /// Required. Example: `"13800000001"`.
+    #[setters(required)]
     pub mobile: Option<String>,
     /// Whether to also search Enterprise Accounts created by this organization.
     ///
     /// Example: `true`.
     pub support_exclusive_account_search: Option<bool>,
 }
+/// A call of [`GetUserByMobile`] being put together: set its optional parameters (see [`GetUserByMobileRequest`]), then `send()` it.
+pub struct GetUserByMobileBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetUserByMobile, C>,
+}
+rt::op_builder!(GetUserByMobileBuilder, GetUserByMobile);
 /// The response of [`GetUserByMobile`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -82,6 +88,7 @@ pub struct UserByMobile {
     pub exclusive_account_userid_list: Vec<String>,
 }
 /// Wire schema of [`UserByMobile`].
+#[doc(hidden)]
 pub static USER_BY_MOBILE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UserByMobile",
     fields: &[
@@ -146,6 +153,7 @@ impl std::fmt::Display for GetUserByMobileErrorCode {
     }
 }
 /// How [`GetUserByMobile`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_USER_BY_MOBILE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetUserByMobile",
     id: "GetUserByMobile",
@@ -204,11 +212,25 @@ pub static GET_USER_BY_MOBILE: rt::OperationDescriptor = rt::OperationDescriptor
 impl crate::generated::Client {
     /// Get the user ID of an active employee by mobile number.
     ///
-    /// See [`GetUserByMobileRequest`] for the parameters and [`GetUserByMobileError`] for what can go wrong: `client.get_user_by_mobile().mobile("13800000001").support_exclusive_account_search(true).send().await?`.
+    /// See [`GetUserByMobileRequest`] for the parameters and [`GetUserByMobileError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, directory::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.get_user_by_mobile("13800000001").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_user_by_mobile(
         &self,
-    ) -> crate::generated::RequestBuilder<GetUserByMobile> {
-        crate::generated::RequestBuilder::new(self.clone())
+        mobile: impl Into<String>,
+    ) -> GetUserByMobileBuilder {
+        GetUserByMobileBuilder::from_request(
+            self.clone(),
+            GetUserByMobileRequest::new().mobile(mobile),
+        )
     }
 }
 #[cfg(feature = "blocking")]
@@ -216,10 +238,11 @@ impl crate::generated::blocking::Client {
     /// Get the user ID of an active employee by mobile number. Blocking; see [`crate::generated::Client::get_user_by_mobile`].
     pub fn get_user_by_mobile(
         &self,
-    ) -> crate::generated::RequestBuilder<
-        GetUserByMobile,
-        crate::generated::blocking::Client,
-    > {
-        crate::generated::RequestBuilder::new(self.clone())
+        mobile: impl Into<String>,
+    ) -> GetUserByMobileBuilder<crate::generated::blocking::Client> {
+        GetUserByMobileBuilder::from_request(
+            self.clone(),
+            GetUserByMobileRequest::new().mobile(mobile),
+        )
     }
 }

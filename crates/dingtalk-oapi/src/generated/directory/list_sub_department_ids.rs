@@ -34,14 +34,20 @@ pub type ListSubDepartmentIdsError = rt::Error<ListSubDepartmentIdsErrorCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListSubDepartmentIds)]
+#[setters(builder = ListSubDepartmentIdsBuilder)]
 #[non_exhaustive]
 pub struct ListSubDepartmentIdsRequest {
     /// The parent department's ID; 1 is the root department.
     ///
     /// Required. Example: `1`.
+    #[setters(required)]
     pub dept_id: Option<i64>,
 }
+/// A call of [`ListSubDepartmentIds`] being put together: set its optional parameters (see [`ListSubDepartmentIdsRequest`]), then `send()` it.
+pub struct ListSubDepartmentIdsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListSubDepartmentIds, C>,
+}
+rt::op_builder!(ListSubDepartmentIdsBuilder, ListSubDepartmentIds);
 /// The response of [`ListSubDepartmentIds`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -73,6 +79,7 @@ pub struct SubDeptIds {
     pub dept_id_list: Vec<i64>,
 }
 /// Wire schema of [`SubDeptIds`].
+#[doc(hidden)]
 pub static SUB_DEPT_IDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SubDeptIds",
     fields: &[
@@ -129,6 +136,7 @@ impl std::fmt::Display for ListSubDepartmentIdsErrorCode {
     }
 }
 /// How [`ListSubDepartmentIds`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_SUB_DEPARTMENT_IDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListSubDepartmentIds",
     id: "ListSubDepartmentIds",
@@ -181,11 +189,22 @@ pub static LIST_SUB_DEPARTMENT_IDS: rt::OperationDescriptor = rt::OperationDescr
 impl crate::generated::Client {
     /// List the IDs of a department's direct sub-departments.
     ///
-    /// See [`ListSubDepartmentIdsRequest`] for the parameters and [`ListSubDepartmentIdsError`] for what can go wrong: `client.list_sub_department_ids().dept_id(1).send().await?`.
-    pub fn list_sub_department_ids(
-        &self,
-    ) -> crate::generated::RequestBuilder<ListSubDepartmentIds> {
-        crate::generated::RequestBuilder::new(self.clone())
+    /// See [`ListSubDepartmentIdsRequest`] for the parameters and [`ListSubDepartmentIdsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, directory::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.list_sub_department_ids(1).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_sub_department_ids(&self, dept_id: i64) -> ListSubDepartmentIdsBuilder {
+        ListSubDepartmentIdsBuilder::from_request(
+            self.clone(),
+            ListSubDepartmentIdsRequest::new().dept_id(dept_id),
+        )
     }
 }
 #[cfg(feature = "blocking")]
@@ -193,10 +212,11 @@ impl crate::generated::blocking::Client {
     /// List the IDs of a department's direct sub-departments. Blocking; see [`crate::generated::Client::list_sub_department_ids`].
     pub fn list_sub_department_ids(
         &self,
-    ) -> crate::generated::RequestBuilder<
-        ListSubDepartmentIds,
-        crate::generated::blocking::Client,
-    > {
-        crate::generated::RequestBuilder::new(self.clone())
+        dept_id: i64,
+    ) -> ListSubDepartmentIdsBuilder<crate::generated::blocking::Client> {
+        ListSubDepartmentIdsBuilder::from_request(
+            self.clone(),
+            ListSubDepartmentIdsRequest::new().dept_id(dept_id),
+        )
     }
 }

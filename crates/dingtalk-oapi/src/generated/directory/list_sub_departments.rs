@@ -34,7 +34,7 @@ pub type ListSubDepartmentsError = rt::Error<ListSubDepartmentsErrorCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListSubDepartments)]
+#[setters(builder = ListSubDepartmentsBuilder)]
 #[non_exhaustive]
 pub struct ListSubDepartmentsRequest {
     /// The parent department's ID; the root department (1) when omitted.
@@ -46,6 +46,11 @@ pub struct ListSubDepartmentsRequest {
     /// Example: `"zh_CN"`.
     pub language: Option<String>,
 }
+/// A call of [`ListSubDepartments`] being put together: set its optional parameters (see [`ListSubDepartmentsRequest`]), then `send()` it.
+pub struct ListSubDepartmentsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListSubDepartments, C>,
+}
+rt::op_builder!(ListSubDepartmentsBuilder, ListSubDepartments);
 /// The response of [`ListSubDepartments`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -93,6 +98,7 @@ pub struct DeptBase {
     pub auto_add_user: Option<bool>,
 }
 /// Wire schema of [`DeptBase`].
+#[doc(hidden)]
 pub static DEPT_BASE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DeptBase",
     fields: &[
@@ -153,6 +159,7 @@ impl std::fmt::Display for ListSubDepartmentsErrorCode {
     }
 }
 /// How [`ListSubDepartments`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_SUB_DEPARTMENTS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListSubDepartments",
     id: "ListSubDepartments",
@@ -208,11 +215,22 @@ pub static LIST_SUB_DEPARTMENTS: rt::OperationDescriptor = rt::OperationDescript
 impl crate::generated::Client {
     /// List the basic information of a department's direct sub-departments.
     ///
-    /// See [`ListSubDepartmentsRequest`] for the parameters and [`ListSubDepartmentsError`] for what can go wrong: `client.list_sub_departments().dept_id(1).language("zh_CN").send().await?`.
-    pub fn list_sub_departments(
-        &self,
-    ) -> crate::generated::RequestBuilder<ListSubDepartments> {
-        crate::generated::RequestBuilder::new(self.clone())
+    /// See [`ListSubDepartmentsRequest`] for the parameters and [`ListSubDepartmentsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, directory::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.list_sub_departments().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_sub_departments(&self) -> ListSubDepartmentsBuilder {
+        ListSubDepartmentsBuilder::from_request(
+            self.clone(),
+            ListSubDepartmentsRequest::new(),
+        )
     }
 }
 #[cfg(feature = "blocking")]
@@ -220,10 +238,10 @@ impl crate::generated::blocking::Client {
     /// List the basic information of a department's direct sub-departments. Blocking; see [`crate::generated::Client::list_sub_departments`].
     pub fn list_sub_departments(
         &self,
-    ) -> crate::generated::RequestBuilder<
-        ListSubDepartments,
-        crate::generated::blocking::Client,
-    > {
-        crate::generated::RequestBuilder::new(self.clone())
+    ) -> ListSubDepartmentsBuilder<crate::generated::blocking::Client> {
+        ListSubDepartmentsBuilder::from_request(
+            self.clone(),
+            ListSubDepartmentsRequest::new(),
+        )
     }
 }

@@ -35,14 +35,20 @@ pub type ListUserIdsError = rt::Error<ListUserIdsErrorCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListUserIds)]
+#[setters(builder = ListUserIdsBuilder)]
 #[non_exhaustive]
 pub struct ListUserIdsRequest {
     /// The department ID; 1 is the root department.
     ///
     /// Required. Example: `2`.
+    #[setters(required)]
     pub dept_id: Option<i64>,
 }
+/// A call of [`ListUserIds`] being put together: set its optional parameters (see [`ListUserIdsRequest`]), then `send()` it.
+pub struct ListUserIdsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListUserIds, C>,
+}
+rt::op_builder!(ListUserIdsBuilder, ListUserIds);
 /// The response of [`ListUserIds`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -74,6 +80,7 @@ pub struct DeptUserIds {
     pub userid_list: Vec<String>,
 }
 /// Wire schema of [`DeptUserIds`].
+#[doc(hidden)]
 pub static DEPT_USER_IDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DeptUserIds",
     fields: &[
@@ -130,6 +137,7 @@ impl std::fmt::Display for ListUserIdsErrorCode {
     }
 }
 /// How [`ListUserIds`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_USER_IDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListUserIds",
     id: "ListUserIds",
@@ -182,9 +190,22 @@ pub static LIST_USER_IDS: rt::OperationDescriptor = rt::OperationDescriptor {
 impl crate::generated::Client {
     /// List the user IDs of the members of one department.
     ///
-    /// See [`ListUserIdsRequest`] for the parameters and [`ListUserIdsError`] for what can go wrong: `client.list_user_ids().dept_id(2).send().await?`.
-    pub fn list_user_ids(&self) -> crate::generated::RequestBuilder<ListUserIds> {
-        crate::generated::RequestBuilder::new(self.clone())
+    /// See [`ListUserIdsRequest`] for the parameters and [`ListUserIdsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, directory::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.list_user_ids(2).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_user_ids(&self, dept_id: i64) -> ListUserIdsBuilder {
+        ListUserIdsBuilder::from_request(
+            self.clone(),
+            ListUserIdsRequest::new().dept_id(dept_id),
+        )
     }
 }
 #[cfg(feature = "blocking")]
@@ -192,10 +213,11 @@ impl crate::generated::blocking::Client {
     /// List the user IDs of the members of one department. Blocking; see [`crate::generated::Client::list_user_ids`].
     pub fn list_user_ids(
         &self,
-    ) -> crate::generated::RequestBuilder<
-        ListUserIds,
-        crate::generated::blocking::Client,
-    > {
-        crate::generated::RequestBuilder::new(self.clone())
+        dept_id: i64,
+    ) -> ListUserIdsBuilder<crate::generated::blocking::Client> {
+        ListUserIdsBuilder::from_request(
+            self.clone(),
+            ListUserIdsRequest::new().dept_id(dept_id),
+        )
     }
 }

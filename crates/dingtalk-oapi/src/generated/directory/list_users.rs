@@ -36,20 +36,23 @@ pub type ListUsersError = rt::Error<ListUsersErrorCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListUsers)]
+#[setters(builder = ListUsersBuilder)]
 #[non_exhaustive]
 pub struct ListUsersRequest {
     /// The department ID; 1 is the root department.
     ///
     /// Required. Example: `2`.
+    #[setters(required)]
     pub dept_id: Option<i64>,
     /// The paging cursor; 0 for the first page, then the previous `next_cursor`. (The minimum 0 is this spec's.)
     ///
     /// Required. At least 0. Example: `0`.
+    #[setters(required)]
     pub cursor: Option<i64>,
     /// The page size, at most 100. (See the header for the maximum; the minimum 1 is this spec's.)
     ///
     /// Required. From 1 to 100. Example: `10`.
+    #[setters(required)]
     pub size: Option<i64>,
     /// How members are sorted: `entry_asc` / `entry_desc` (time of joining the department),
     /// `modify_asc` / `modify_desc` (time the department information changed), or `custom`
@@ -66,6 +69,11 @@ pub struct ListUsersRequest {
     /// Example: `"zh_CN"`.
     pub language: Option<String>,
 }
+/// A call of [`ListUsers`] being put together: set its optional parameters (see [`ListUsersRequest`]), then `send()` it or walk its pages with `into_paginator()`.
+pub struct ListUsersBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListUsers, C>,
+}
+rt::op_builder!(ListUsersBuilder, ListUsers, paginated);
 /// The response of [`ListUsers`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -101,6 +109,7 @@ pub struct UserListPage {
     pub list: Vec<UserListItem>,
 }
 /// Wire schema of [`UserListPage`].
+#[doc(hidden)]
 pub static USER_LIST_PAGE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UserListPage",
     fields: &[
@@ -205,6 +214,7 @@ pub struct UserListItem {
     pub exclusive_account_type: Option<String>,
 }
 /// Wire schema of [`UserListItem`].
+#[doc(hidden)]
 pub static USER_LIST_ITEM_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UserListItem",
     fields: &[
@@ -285,6 +295,7 @@ impl std::fmt::Display for ListUsersErrorCode {
     }
 }
 /// How [`ListUsers`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_USERS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListUsers",
     id: "ListUsers",
@@ -377,9 +388,23 @@ impl rt::Paginated for ListUsers {
 impl crate::generated::Client {
     /// List the members of one department with their details, a page at a time.
     ///
-    /// See [`ListUsersRequest`] for the parameters and [`ListUsersError`] for what can go wrong: `client.list_users().dept_id(2).cursor(0).size(10).order_field("modify_desc").contain_access_limit(false).language("zh_CN").send().await?`; every item: `client.list_users().into_paginator().collect_all().await?`.
-    pub fn list_users(&self) -> crate::generated::RequestBuilder<ListUsers> {
-        crate::generated::RequestBuilder::new(self.clone())
+    /// See [`ListUsersRequest`] for the parameters and [`ListUsersError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, directory::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.list_users(2, 0, 10).send().await?;
+    /// let every_item = client.list_users(2, 0, 10).into_paginator().collect_all().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_users(&self, dept_id: i64, cursor: i64, size: i64) -> ListUsersBuilder {
+        ListUsersBuilder::from_request(
+            self.clone(),
+            ListUsersRequest::new().dept_id(dept_id).cursor(cursor).size(size),
+        )
     }
 }
 #[cfg(feature = "blocking")]
@@ -387,10 +412,13 @@ impl crate::generated::blocking::Client {
     /// List the members of one department with their details, a page at a time. Blocking; see [`crate::generated::Client::list_users`].
     pub fn list_users(
         &self,
-    ) -> crate::generated::RequestBuilder<
-        ListUsers,
-        crate::generated::blocking::Client,
-    > {
-        crate::generated::RequestBuilder::new(self.clone())
+        dept_id: i64,
+        cursor: i64,
+        size: i64,
+    ) -> ListUsersBuilder<crate::generated::blocking::Client> {
+        ListUsersBuilder::from_request(
+            self.clone(),
+            ListUsersRequest::new().dept_id(dept_id).cursor(cursor).size(size),
+        )
     }
 }

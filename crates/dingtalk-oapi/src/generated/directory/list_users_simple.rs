@@ -36,20 +36,23 @@ pub type ListUsersSimpleError = rt::Error<ListUsersSimpleErrorCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListUsersSimple)]
+#[setters(builder = ListUsersSimpleBuilder)]
 #[non_exhaustive]
 pub struct ListUsersSimpleRequest {
     /// The department ID; 1 is the root department.
     ///
     /// Required. Example: `2`.
+    #[setters(required)]
     pub dept_id: Option<i64>,
     /// The paging cursor; 0 for the first page, then the previous `next_cursor`. (The minimum 0 is this spec's.)
     ///
     /// Required. At least 0. Example: `0`.
+    #[setters(required)]
     pub cursor: Option<i64>,
     /// The page size, at most 100. (The minimum 1 is this spec's; an empty page cannot advance a paginator.)
     ///
     /// Required. From 1 to 100. Example: `10`.
+    #[setters(required)]
     pub size: Option<i64>,
     /// How members are sorted: `entry_asc` / `entry_desc` (time of joining the department),
     /// `modify_asc` / `modify_desc` (time the department information changed), or `custom`
@@ -66,6 +69,11 @@ pub struct ListUsersSimpleRequest {
     /// Example: `"zh_CN"`.
     pub language: Option<String>,
 }
+/// A call of [`ListUsersSimple`] being put together: set its optional parameters (see [`ListUsersSimpleRequest`]), then `send()` it or walk its pages with `into_paginator()`.
+pub struct ListUsersSimpleBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListUsersSimple, C>,
+}
+rt::op_builder!(ListUsersSimpleBuilder, ListUsersSimple, paginated);
 /// The response of [`ListUsersSimple`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -101,6 +109,7 @@ pub struct UserSimplePage {
     pub list: Vec<UserSimple>,
 }
 /// Wire schema of [`UserSimplePage`].
+#[doc(hidden)]
 pub static USER_SIMPLE_PAGE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UserSimplePage",
     fields: &[
@@ -126,6 +135,7 @@ pub struct UserSimple {
     pub name: Option<String>,
 }
 /// Wire schema of [`UserSimple`].
+#[doc(hidden)]
 pub static USER_SIMPLE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UserSimple",
     fields: &[
@@ -183,6 +193,7 @@ impl std::fmt::Display for ListUsersSimpleErrorCode {
     }
 }
 /// How [`ListUsersSimple`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_USERS_SIMPLE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListUsersSimple",
     id: "ListUsersSimple",
@@ -275,11 +286,28 @@ impl rt::Paginated for ListUsersSimple {
 impl crate::generated::Client {
     /// List the user IDs and names of the members of one department, a page at a time.
     ///
-    /// See [`ListUsersSimpleRequest`] for the parameters and [`ListUsersSimpleError`] for what can go wrong: `client.list_users_simple().dept_id(2).cursor(0).size(10).order_field("modify_desc").contain_access_limit(false).language("zh_CN").send().await?`; every item: `client.list_users_simple().into_paginator().collect_all().await?`.
+    /// See [`ListUsersSimpleRequest`] for the parameters and [`ListUsersSimpleError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, directory::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.list_users_simple(2, 0, 10).send().await?;
+    /// let every_item = client.list_users_simple(2, 0, 10).into_paginator().collect_all().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_users_simple(
         &self,
-    ) -> crate::generated::RequestBuilder<ListUsersSimple> {
-        crate::generated::RequestBuilder::new(self.clone())
+        dept_id: i64,
+        cursor: i64,
+        size: i64,
+    ) -> ListUsersSimpleBuilder {
+        ListUsersSimpleBuilder::from_request(
+            self.clone(),
+            ListUsersSimpleRequest::new().dept_id(dept_id).cursor(cursor).size(size),
+        )
     }
 }
 #[cfg(feature = "blocking")]
@@ -287,10 +315,13 @@ impl crate::generated::blocking::Client {
     /// List the user IDs and names of the members of one department, a page at a time. Blocking; see [`crate::generated::Client::list_users_simple`].
     pub fn list_users_simple(
         &self,
-    ) -> crate::generated::RequestBuilder<
-        ListUsersSimple,
-        crate::generated::blocking::Client,
-    > {
-        crate::generated::RequestBuilder::new(self.clone())
+        dept_id: i64,
+        cursor: i64,
+        size: i64,
+    ) -> ListUsersSimpleBuilder<crate::generated::blocking::Client> {
+        ListUsersSimpleBuilder::from_request(
+            self.clone(),
+            ListUsersSimpleRequest::new().dept_id(dept_id).cursor(cursor).size(size),
+        )
     }
 }

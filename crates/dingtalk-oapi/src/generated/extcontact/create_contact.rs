@@ -34,14 +34,20 @@ pub type CreateContactError = rt::Error<CreateContactErrorCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateContact)]
+#[setters(builder = CreateContactBuilder)]
 #[non_exhaustive]
 pub struct CreateContactRequest {
     /// The contact to add.
     ///
     /// Required.
+    #[setters(required)]
     pub contact: Option<NewExtContact>,
 }
+/// A call of [`CreateContact`] being put together: set its optional parameters (see [`CreateContactRequest`]), then `send()` it.
+pub struct CreateContactBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateContact, C>,
+}
+rt::op_builder!(CreateContactBuilder, CreateContact);
 /// The response of [`CreateContact`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -104,6 +110,7 @@ pub struct NewExtContact {
     pub company_name: Option<String>,
 }
 /// Wire schema of [`NewExtContact`].
+#[doc(hidden)]
 pub static NEW_EXT_CONTACT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "NewExtContact",
     fields: &[
@@ -174,6 +181,7 @@ impl std::fmt::Display for CreateContactErrorCode {
     }
 }
 /// How [`CreateContact`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateContact",
     id: "CreateContact",
@@ -210,9 +218,22 @@ pub static CREATE_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
 impl crate::generated::Client {
     /// Add an external contact.
     ///
-    /// See [`CreateContactRequest`] for the parameters and [`CreateContactError`] for what can go wrong: `client.create_contact().send().await?`.
-    pub fn create_contact(&self) -> crate::generated::RequestBuilder<CreateContact> {
-        crate::generated::RequestBuilder::new(self.clone())
+    /// See [`CreateContactRequest`] for the parameters and [`CreateContactError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, extcontact::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.create_contact(NewExtContact::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn create_contact(&self, contact: NewExtContact) -> CreateContactBuilder {
+        CreateContactBuilder::from_request(
+            self.clone(),
+            CreateContactRequest::new().contact(contact),
+        )
     }
 }
 #[cfg(feature = "blocking")]
@@ -220,10 +241,11 @@ impl crate::generated::blocking::Client {
     /// Add an external contact. Blocking; see [`crate::generated::Client::create_contact`].
     pub fn create_contact(
         &self,
-    ) -> crate::generated::RequestBuilder<
-        CreateContact,
-        crate::generated::blocking::Client,
-    > {
-        crate::generated::RequestBuilder::new(self.clone())
+        contact: NewExtContact,
+    ) -> CreateContactBuilder<crate::generated::blocking::Client> {
+        CreateContactBuilder::from_request(
+            self.clone(),
+            CreateContactRequest::new().contact(contact),
+        )
     }
 }

@@ -33,14 +33,20 @@ pub type DeleteContactError = rt::Error<DeleteContactErrorCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteContact)]
+#[setters(builder = DeleteContactBuilder)]
 #[non_exhaustive]
 pub struct DeleteContactRequest {
     /// The user ID of the external contact to delete.
     ///
     /// Required. At most 64 characters. Example: `"012345"`.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`DeleteContact`] being put together: set its optional parameters (see [`DeleteContactRequest`]), then `send()` it.
+pub struct DeleteContactBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteContact, C>,
+}
+rt::op_builder!(DeleteContactBuilder, DeleteContact);
 /// The response of [`DeleteContact`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -111,6 +117,7 @@ impl std::fmt::Display for DeleteContactErrorCode {
     }
 }
 /// How [`DeleteContact`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteContact",
     id: "DeleteContact",
@@ -169,9 +176,22 @@ pub static DELETE_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
 impl crate::generated::Client {
     /// Delete an external contact.
     ///
-    /// See [`DeleteContactRequest`] for the parameters and [`DeleteContactError`] for what can go wrong: `client.delete_contact().user_id("012345").send().await?`.
-    pub fn delete_contact(&self) -> crate::generated::RequestBuilder<DeleteContact> {
-        crate::generated::RequestBuilder::new(self.clone())
+    /// See [`DeleteContactRequest`] for the parameters and [`DeleteContactError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, extcontact::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.delete_contact("012345").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn delete_contact(&self, user_id: impl Into<String>) -> DeleteContactBuilder {
+        DeleteContactBuilder::from_request(
+            self.clone(),
+            DeleteContactRequest::new().user_id(user_id),
+        )
     }
 }
 #[cfg(feature = "blocking")]
@@ -179,10 +199,11 @@ impl crate::generated::blocking::Client {
     /// Delete an external contact. Blocking; see [`crate::generated::Client::delete_contact`].
     pub fn delete_contact(
         &self,
-    ) -> crate::generated::RequestBuilder<
-        DeleteContact,
-        crate::generated::blocking::Client,
-    > {
-        crate::generated::RequestBuilder::new(self.clone())
+        user_id: impl Into<String>,
+    ) -> DeleteContactBuilder<crate::generated::blocking::Client> {
+        DeleteContactBuilder::from_request(
+            self.clone(),
+            DeleteContactRequest::new().user_id(user_id),
+        )
     }
 }

@@ -33,14 +33,20 @@ pub type GetContactError = rt::Error<GetContactErrorCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetContact)]
+#[setters(builder = GetContactBuilder)]
 #[non_exhaustive]
 pub struct GetContactRequest {
     /// The user ID of the external contact.
     ///
     /// Required. At most 64 characters. Example: `"012345"`.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`GetContact`] being put together: set its optional parameters (see [`GetContactRequest`]), then `send()` it.
+pub struct GetContactBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetContact, C>,
+}
+rt::op_builder!(GetContactBuilder, GetContact);
 /// The response of [`GetContact`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -105,6 +111,7 @@ impl std::fmt::Display for GetContactErrorCode {
     }
 }
 /// How [`GetContact`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetContact",
     id: "GetContact",
@@ -153,9 +160,22 @@ pub static GET_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
 impl crate::generated::Client {
     /// Get the details of one external contact.
     ///
-    /// See [`GetContactRequest`] for the parameters and [`GetContactError`] for what can go wrong: `client.get_contact().user_id("012345").send().await?`.
-    pub fn get_contact(&self) -> crate::generated::RequestBuilder<GetContact> {
-        crate::generated::RequestBuilder::new(self.clone())
+    /// See [`GetContactRequest`] for the parameters and [`GetContactError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, extcontact::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.get_contact("012345").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_contact(&self, user_id: impl Into<String>) -> GetContactBuilder {
+        GetContactBuilder::from_request(
+            self.clone(),
+            GetContactRequest::new().user_id(user_id),
+        )
     }
 }
 #[cfg(feature = "blocking")]
@@ -163,10 +183,11 @@ impl crate::generated::blocking::Client {
     /// Get the details of one external contact. Blocking; see [`crate::generated::Client::get_contact`].
     pub fn get_contact(
         &self,
-    ) -> crate::generated::RequestBuilder<
-        GetContact,
-        crate::generated::blocking::Client,
-    > {
-        crate::generated::RequestBuilder::new(self.clone())
+        user_id: impl Into<String>,
+    ) -> GetContactBuilder<crate::generated::blocking::Client> {
+        GetContactBuilder::from_request(
+            self.clone(),
+            GetContactRequest::new().user_id(user_id),
+        )
     }
 }

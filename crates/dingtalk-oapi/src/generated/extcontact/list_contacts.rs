@@ -35,7 +35,7 @@ pub type ListContactsError = rt::Error<ListContactsErrorCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListContacts)]
+#[setters(builder = ListContactsBuilder)]
 #[non_exhaustive]
 pub struct ListContactsRequest {
     /// The page size, from 1 to 100.
@@ -47,6 +47,11 @@ pub struct ListContactsRequest {
     /// At least 0. Example: `0`.
     pub offset: Option<i64>,
 }
+/// A call of [`ListContacts`] being put together: set its optional parameters (see [`ListContactsRequest`]), then `send()` it or walk its pages with `into_paginator()`.
+pub struct ListContactsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListContacts, C>,
+}
+rt::op_builder!(ListContactsBuilder, ListContacts, paginated);
 /// The response of [`ListContacts`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -116,6 +121,7 @@ impl std::fmt::Display for ListContactsErrorCode {
     }
 }
 /// How [`ListContacts`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_CONTACTS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListContacts",
     id: "ListContacts",
@@ -187,9 +193,20 @@ impl rt::Paginated for ListContacts {
 impl crate::generated::Client {
     /// List the external contacts of the organization.
     ///
-    /// See [`ListContactsRequest`] for the parameters and [`ListContactsError`] for what can go wrong: `client.list_contacts().size(20).offset(0).send().await?`; every item: `client.list_contacts().into_paginator().collect_all().await?`.
-    pub fn list_contacts(&self) -> crate::generated::RequestBuilder<ListContacts> {
-        crate::generated::RequestBuilder::new(self.clone())
+    /// See [`ListContactsRequest`] for the parameters and [`ListContactsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, extcontact::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.list_contacts().send().await?;
+    /// let every_item = client.list_contacts().into_paginator().collect_all().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_contacts(&self) -> ListContactsBuilder {
+        ListContactsBuilder::from_request(self.clone(), ListContactsRequest::new())
     }
 }
 #[cfg(feature = "blocking")]
@@ -197,10 +214,7 @@ impl crate::generated::blocking::Client {
     /// List the external contacts of the organization. Blocking; see [`crate::generated::Client::list_contacts`].
     pub fn list_contacts(
         &self,
-    ) -> crate::generated::RequestBuilder<
-        ListContacts,
-        crate::generated::blocking::Client,
-    > {
-        crate::generated::RequestBuilder::new(self.clone())
+    ) -> ListContactsBuilder<crate::generated::blocking::Client> {
+        ListContactsBuilder::from_request(self.clone(), ListContactsRequest::new())
     }
 }

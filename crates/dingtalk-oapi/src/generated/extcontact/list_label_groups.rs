@@ -37,7 +37,7 @@ pub type ListLabelGroupsError = rt::Error<ListLabelGroupsErrorCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListLabelGroups)]
+#[setters(builder = ListLabelGroupsBuilder)]
 #[non_exhaustive]
 pub struct ListLabelGroupsRequest {
     /// Supports pagination. Takes effect only when set together with the offset parameter.
@@ -53,6 +53,11 @@ pub struct ListLabelGroupsRequest {
     /// At least 0. Example: `0`.
     pub offset: Option<i64>,
 }
+/// A call of [`ListLabelGroups`] being put together: set its optional parameters (see [`ListLabelGroupsRequest`]), then `send()` it or walk its pages with `into_paginator()`.
+pub struct ListLabelGroupsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListLabelGroups, C>,
+}
+rt::op_builder!(ListLabelGroupsBuilder, ListLabelGroups, paginated);
 /// The response of [`ListLabelGroups`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -91,6 +96,7 @@ pub struct OpenLabelGroup {
     pub labels: Vec<OpenLabel>,
 }
 /// Wire schema of [`OpenLabelGroup`].
+#[doc(hidden)]
 pub static OPEN_LABEL_GROUP_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "OpenLabelGroup",
     fields: &[
@@ -116,6 +122,7 @@ pub struct OpenLabel {
     pub id: Option<i64>,
 }
 /// Wire schema of [`OpenLabel`].
+#[doc(hidden)]
 pub static OPEN_LABEL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "OpenLabel",
     fields: &[
@@ -181,6 +188,7 @@ impl std::fmt::Display for ListLabelGroupsErrorCode {
     }
 }
 /// How [`ListLabelGroups`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_LABEL_GROUPS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListLabelGroups",
     id: "ListLabelGroups",
@@ -266,11 +274,20 @@ impl rt::Paginated for ListLabelGroups {
 impl crate::generated::Client {
     /// List the tag groups of external contacts in the organization.
     ///
-    /// See [`ListLabelGroupsRequest`] for the parameters and [`ListLabelGroupsError`] for what can go wrong: `client.list_label_groups().size(20).offset(0).send().await?`; every item: `client.list_label_groups().into_paginator().collect_all().await?`.
-    pub fn list_label_groups(
-        &self,
-    ) -> crate::generated::RequestBuilder<ListLabelGroups> {
-        crate::generated::RequestBuilder::new(self.clone())
+    /// See [`ListLabelGroupsRequest`] for the parameters and [`ListLabelGroupsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, extcontact::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.list_label_groups().send().await?;
+    /// let every_item = client.list_label_groups().into_paginator().collect_all().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_label_groups(&self) -> ListLabelGroupsBuilder {
+        ListLabelGroupsBuilder::from_request(self.clone(), ListLabelGroupsRequest::new())
     }
 }
 #[cfg(feature = "blocking")]
@@ -278,10 +295,7 @@ impl crate::generated::blocking::Client {
     /// List the tag groups of external contacts in the organization. Blocking; see [`crate::generated::Client::list_label_groups`].
     pub fn list_label_groups(
         &self,
-    ) -> crate::generated::RequestBuilder<
-        ListLabelGroups,
-        crate::generated::blocking::Client,
-    > {
-        crate::generated::RequestBuilder::new(self.clone())
+    ) -> ListLabelGroupsBuilder<crate::generated::blocking::Client> {
+        ListLabelGroupsBuilder::from_request(self.clone(), ListLabelGroupsRequest::new())
     }
 }

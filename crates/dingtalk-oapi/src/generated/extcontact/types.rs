@@ -58,6 +58,7 @@ pub struct ExtContact {
     pub email: Option<String>,
 }
 /// Wire schema of [`ExtContact`].
+#[doc(hidden)]
 pub static EXT_CONTACT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ExtContact",
     fields: &[

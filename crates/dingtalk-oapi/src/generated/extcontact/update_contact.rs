@@ -34,14 +34,20 @@ pub type UpdateContactError = rt::Error<UpdateContactErrorCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateContact)]
+#[setters(builder = UpdateContactBuilder)]
 #[non_exhaustive]
 pub struct UpdateContactRequest {
     /// The contact's new fields.
     ///
     /// Required.
+    #[setters(required)]
     pub contact: Option<ExtContactUpdate>,
 }
+/// A call of [`UpdateContact`] being put together: set its optional parameters (see [`UpdateContactRequest`]), then `send()` it.
+pub struct UpdateContactBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateContact, C>,
+}
+rt::op_builder!(UpdateContactBuilder, UpdateContact);
 /// The response of [`UpdateContact`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -96,6 +102,7 @@ pub struct ExtContactUpdate {
     pub company_name: Option<String>,
 }
 /// Wire schema of [`ExtContactUpdate`].
+#[doc(hidden)]
 pub static EXT_CONTACT_UPDATE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ExtContactUpdate",
     fields: &[
@@ -171,6 +178,7 @@ impl std::fmt::Display for UpdateContactErrorCode {
     }
 }
 /// How [`UpdateContact`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateContact",
     id: "UpdateContact",
@@ -217,9 +225,22 @@ pub static UPDATE_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
 impl crate::generated::Client {
     /// Update an external contact.
     ///
-    /// See [`UpdateContactRequest`] for the parameters and [`UpdateContactError`] for what can go wrong: `client.update_contact().send().await?`.
-    pub fn update_contact(&self) -> crate::generated::RequestBuilder<UpdateContact> {
-        crate::generated::RequestBuilder::new(self.clone())
+    /// See [`UpdateContactRequest`] for the parameters and [`UpdateContactError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, extcontact::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.update_contact(ExtContactUpdate::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn update_contact(&self, contact: ExtContactUpdate) -> UpdateContactBuilder {
+        UpdateContactBuilder::from_request(
+            self.clone(),
+            UpdateContactRequest::new().contact(contact),
+        )
     }
 }
 #[cfg(feature = "blocking")]
@@ -227,10 +248,11 @@ impl crate::generated::blocking::Client {
     /// Update an external contact. Blocking; see [`crate::generated::Client::update_contact`].
     pub fn update_contact(
         &self,
-    ) -> crate::generated::RequestBuilder<
-        UpdateContact,
-        crate::generated::blocking::Client,
-    > {
-        crate::generated::RequestBuilder::new(self.clone())
+        contact: ExtContactUpdate,
+    ) -> UpdateContactBuilder<crate::generated::blocking::Client> {
+        UpdateContactBuilder::from_request(
+            self.clone(),
+            UpdateContactRequest::new().contact(contact),
+        )
     }
 }

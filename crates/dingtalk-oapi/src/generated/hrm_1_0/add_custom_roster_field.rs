@@ -25,19 +25,24 @@ pub type AddCustomRosterFieldError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddCustomRosterField)]
+#[setters(builder = AddCustomRosterFieldBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddCustomRosterFieldRequest {
     /// A `bool` value. Wire name `editFromEmployeeFlag`. Required.
+    #[setters(required)]
     pub edit_from_employee_flag: Option<bool>,
     /// A `string` value. Wire name `fieldName`. Required.
+    #[setters(required)]
     pub field_name: Option<String>,
     /// A `string` value. Wire name `fieldType`. Required.
+    #[setters(required)]
     pub field_type: Option<String>,
     /// A `string` value. Wire name `groupId`. Required.
+    #[setters(required)]
     pub group_id: Option<String>,
     /// A `bool` value. Wire name `hiddenFromEmployeeFlag`. Required.
+    #[setters(required)]
     pub hidden_from_employee_flag: Option<bool>,
     /// A `string` value.
     pub hint: Option<String>,
@@ -52,10 +57,17 @@ pub struct AddCustomRosterFieldRequest {
     /// A `string` value. Wire name `optionText`.
     pub option_text: Option<String>,
     /// A `bool` value. Required.
+    #[setters(required)]
     pub required: Option<bool>,
     /// A `bool` value. Wire name `visibleByEmp`. Required.
+    #[setters(required)]
     pub visible_by_emp: Option<bool>,
 }
+/// A call of [`AddCustomRosterField`] being put together: set its optional parameters (see [`AddCustomRosterFieldRequest`]), then `send()` it.
+pub struct AddCustomRosterFieldBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddCustomRosterField, C>,
+}
+rt::op_builder!(AddCustomRosterFieldBuilder, AddCustomRosterField);
 /// The response of [`AddCustomRosterField`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -138,6 +150,7 @@ pub struct AddCustomRosterFieldResponseBodyResult {
     pub visible_by_emp: Option<bool>,
 }
 /// Wire schema of [`AddCustomRosterFieldResponseBodyResult`].
+#[doc(hidden)]
 pub static ADD_CUSTOM_ROSTER_FIELD_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddCustomRosterFieldResponseBodyResult",
     fields: &[
@@ -174,6 +187,7 @@ pub static ADD_CUSTOM_ROSTER_FIELD_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema
     ],
 };
 /// How [`AddCustomRosterField`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_CUSTOM_ROSTER_FIELD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddCustomRosterField",
     id: "hrm_1_0.AddCustomRosterField",
@@ -218,10 +232,38 @@ pub static ADD_CUSTOM_ROSTER_FIELD: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Add custom roster field.
     ///
-    /// See [`AddCustomRosterFieldRequest`] for the parameters and [`AddCustomRosterFieldError`] for what can go wrong: `client.hrm_1_0().add_custom_roster_field().send().await?`.
+    /// See [`AddCustomRosterFieldRequest`] for the parameters and [`AddCustomRosterFieldError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().add_custom_roster_field(false, "field_name", "field_type", "group_id", false, false, false).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[allow(clippy::too_many_arguments)]
     pub fn add_custom_roster_field(
         &self,
-    ) -> crate::generated::RequestBuilder<AddCustomRosterField, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        edit_from_employee_flag: bool,
+        field_name: impl Into<String>,
+        field_type: impl Into<String>,
+        group_id: impl Into<String>,
+        hidden_from_employee_flag: bool,
+        required: bool,
+        visible_by_emp: bool,
+    ) -> AddCustomRosterFieldBuilder<C> {
+        AddCustomRosterFieldBuilder::from_request(
+            self.client.clone(),
+            AddCustomRosterFieldRequest::new()
+                .edit_from_employee_flag(edit_from_employee_flag)
+                .field_name(field_name)
+                .field_type(field_type)
+                .group_id(group_id)
+                .hidden_from_employee_flag(hidden_from_employee_flag)
+                .required(required)
+                .visible_by_emp(visible_by_emp),
+        )
     }
 }

@@ -25,27 +25,35 @@ pub type AddHrmLegalEntityError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddHrmLegalEntity)]
+#[setters(builder = AddHrmLegalEntityBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddHrmLegalEntityRequest {
     /// A `i64` value. Wire name `dingTenantId`.
     pub ding_tenant_id: Option<i64>,
     /// A `string` value. Wire name `corpId`. Required.
+    #[setters(required)]
     pub corp_id: Option<String>,
     /// A `string` value. Wire name `createUserId`.
     pub create_user_id: Option<String>,
     /// A `AddHrmLegalEntityRequestExt` value.
     pub ext: Option<AddHrmLegalEntityRequestExt>,
     /// A `string` value. Wire name `legalEntityName`. Required.
+    #[setters(required)]
     pub legal_entity_name: Option<String>,
     /// A `string` value. Wire name `legalEntityShortName`.
     pub legal_entity_short_name: Option<String>,
     /// A `i64` value. Wire name `legalEntityStatus`. Required.
+    #[setters(required)]
     pub legal_entity_status: Option<i64>,
     /// A `string` value. Wire name `legalPersonName`.
     pub legal_person_name: Option<String>,
 }
+/// A call of [`AddHrmLegalEntity`] being put together: set its optional parameters (see [`AddHrmLegalEntityRequest`]), then `send()` it.
+pub struct AddHrmLegalEntityBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddHrmLegalEntity, C>,
+}
+rt::op_builder!(AddHrmLegalEntityBuilder, AddHrmLegalEntity);
 /// The response of [`AddHrmLegalEntity`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -79,6 +87,7 @@ pub struct AddHrmLegalEntityRequestExt {
     pub zip_code: Option<String>,
 }
 /// Wire schema of [`AddHrmLegalEntityRequestExt`].
+#[doc(hidden)]
 pub static ADD_HRM_LEGAL_ENTITY_REQUEST_EXT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddHrmLegalEntityRequestExt",
     fields: &[
@@ -129,6 +138,7 @@ pub struct AddHrmLegalEntityRequestExtManageAddress {
     pub province_name: Option<String>,
 }
 /// Wire schema of [`AddHrmLegalEntityRequestExtManageAddress`].
+#[doc(hidden)]
 pub static ADD_HRM_LEGAL_ENTITY_REQUEST_EXT_MANAGE_ADDRESS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddHrmLegalEntityRequestExtManageAddress",
     fields: &[
@@ -171,6 +181,7 @@ pub struct AddHrmLegalEntityRequestExtRegistrationAddress {
     pub province_name: Option<String>,
 }
 /// Wire schema of [`AddHrmLegalEntityRequestExtRegistrationAddress`].
+#[doc(hidden)]
 pub static ADD_HRM_LEGAL_ENTITY_REQUEST_EXT_REGISTRATION_ADDRESS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddHrmLegalEntityRequestExtRegistrationAddress",
     fields: &[
@@ -209,6 +220,7 @@ pub struct AddHrmLegalEntityResponseBodyResult {
     pub legal_person_name: Option<String>,
 }
 /// Wire schema of [`AddHrmLegalEntityResponseBodyResult`].
+#[doc(hidden)]
 pub static ADD_HRM_LEGAL_ENTITY_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddHrmLegalEntityResponseBodyResult",
     fields: &[
@@ -223,6 +235,7 @@ pub static ADD_HRM_LEGAL_ENTITY_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = 
     ],
 };
 /// How [`AddHrmLegalEntity`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_HRM_LEGAL_ENTITY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddHrmLegalEntity",
     id: "hrm_1_0.AddHrmLegalEntity",
@@ -261,10 +274,29 @@ pub static ADD_HRM_LEGAL_ENTITY: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Add hrm legal entity.
     ///
-    /// See [`AddHrmLegalEntityRequest`] for the parameters and [`AddHrmLegalEntityError`] for what can go wrong: `client.hrm_1_0().add_hrm_legal_entity().send().await?`.
+    /// See [`AddHrmLegalEntityRequest`] for the parameters and [`AddHrmLegalEntityError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().add_hrm_legal_entity("corp_id", "legal_entity_name", 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_hrm_legal_entity(
         &self,
-    ) -> crate::generated::RequestBuilder<AddHrmLegalEntity, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        corp_id: impl Into<String>,
+        legal_entity_name: impl Into<String>,
+        legal_entity_status: i64,
+    ) -> AddHrmLegalEntityBuilder<C> {
+        AddHrmLegalEntityBuilder::from_request(
+            self.client.clone(),
+            AddHrmLegalEntityRequest::new()
+                .corp_id(corp_id)
+                .legal_entity_name(legal_entity_name)
+                .legal_entity_status(legal_entity_status),
+        )
     }
 }

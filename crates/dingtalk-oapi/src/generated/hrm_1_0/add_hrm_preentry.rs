@@ -25,7 +25,7 @@ pub type AddHrmPreentryError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddHrmPreentry)]
+#[setters(builder = AddHrmPreentryBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddHrmPreentryRequest {
@@ -34,14 +34,21 @@ pub struct AddHrmPreentryRequest {
     /// A `list<AddHrmPreentryRequestGroups>` value.
     pub groups: Option<Vec<AddHrmPreentryRequestGroups>>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub mobile: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub name: Option<String>,
     /// A `bool` value. Wire name `needSendPreEntryMsg`.
     pub need_send_pre_entry_msg: Option<bool>,
     /// A `i64` value. Wire name `preEntryTime`.
     pub pre_entry_time: Option<i64>,
 }
+/// A call of [`AddHrmPreentry`] being put together: set its optional parameters (see [`AddHrmPreentryRequest`]), then `send()` it.
+pub struct AddHrmPreentryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddHrmPreentry, C>,
+}
+rt::op_builder!(AddHrmPreentryBuilder, AddHrmPreentry);
 /// The response of [`AddHrmPreentry`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -62,6 +69,7 @@ pub struct AddHrmPreentryRequestGroups {
     pub sections: Option<Vec<AddHrmPreentryRequestGroupsSections>>,
 }
 /// Wire schema of [`AddHrmPreentryRequestGroups`].
+#[doc(hidden)]
 pub static ADD_HRM_PREENTRY_REQUEST_GROUPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddHrmPreentryRequestGroups",
     fields: &[
@@ -86,6 +94,7 @@ pub struct AddHrmPreentryRequestGroupsSections {
     pub old_index: Option<i64>,
 }
 /// Wire schema of [`AddHrmPreentryRequestGroupsSections`].
+#[doc(hidden)]
 pub static ADD_HRM_PREENTRY_REQUEST_GROUPS_SECTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddHrmPreentryRequestGroupsSections",
     fields: &[
@@ -111,6 +120,7 @@ pub struct AddHrmPreentryRequestGroupsSectionsEmpFieldVoList {
     pub value: Option<String>,
 }
 /// Wire schema of [`AddHrmPreentryRequestGroupsSectionsEmpFieldVoList`].
+#[doc(hidden)]
 pub static ADD_HRM_PREENTRY_REQUEST_GROUPS_SECTIONS_EMP_FIELD_VO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddHrmPreentryRequestGroupsSectionsEmpFieldVoList",
     fields: &[
@@ -119,6 +129,7 @@ pub static ADD_HRM_PREENTRY_REQUEST_GROUPS_SECTIONS_EMP_FIELD_VO_LIST_SCHEMA: rt
     ],
 };
 /// How [`AddHrmPreentry`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_HRM_PREENTRY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddHrmPreentry",
     id: "hrm_1_0.AddHrmPreentry",
@@ -152,10 +163,25 @@ pub static ADD_HRM_PREENTRY: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Add hrm preentry.
     ///
-    /// See [`AddHrmPreentryRequest`] for the parameters and [`AddHrmPreentryError`] for what can go wrong: `client.hrm_1_0().add_hrm_preentry().send().await?`.
+    /// See [`AddHrmPreentryRequest`] for the parameters and [`AddHrmPreentryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().add_hrm_preentry("mobile", "name").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_hrm_preentry(
         &self,
-    ) -> crate::generated::RequestBuilder<AddHrmPreentry, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        mobile: impl Into<String>,
+        name: impl Into<String>,
+    ) -> AddHrmPreentryBuilder<C> {
+        AddHrmPreentryBuilder::from_request(
+            self.client.clone(),
+            AddHrmPreentryRequest::new().mobile(mobile).name(name),
+        )
     }
 }

@@ -25,14 +25,21 @@ pub type AddRosterFieldFormError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddRosterFieldForm)]
+#[setters(builder = AddRosterFieldFormBuilder)]
 #[non_exhaustive]
 pub struct AddRosterFieldFormRequest {
     /// A `bool` value. Required.
+    #[setters(required)]
     pub detail: Option<bool>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub name: Option<String>,
 }
+/// A call of [`AddRosterFieldForm`] being put together: set its optional parameters (see [`AddRosterFieldFormRequest`]), then `send()` it.
+pub struct AddRosterFieldFormBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddRosterFieldForm, C>,
+}
+rt::op_builder!(AddRosterFieldFormBuilder, AddRosterFieldForm);
 /// The response of [`AddRosterFieldForm`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -83,6 +90,7 @@ pub struct AddRosterFieldFormResponseBodyResult {
     pub version_id: Option<i64>,
 }
 /// Wire schema of [`AddRosterFieldFormResponseBodyResult`].
+#[doc(hidden)]
 pub static ADD_ROSTER_FIELD_FORM_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddRosterFieldFormResponseBodyResult",
     fields: &[
@@ -103,6 +111,7 @@ pub static ADD_ROSTER_FIELD_FORM_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema =
     ],
 };
 /// How [`AddRosterFieldForm`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_ROSTER_FIELD_FORM: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddRosterFieldForm",
     id: "hrm_1_0.AddRosterFieldForm",
@@ -135,10 +144,25 @@ pub static ADD_ROSTER_FIELD_FORM: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Add roster field form.
     ///
-    /// See [`AddRosterFieldFormRequest`] for the parameters and [`AddRosterFieldFormError`] for what can go wrong: `client.hrm_1_0().add_roster_field_form().send().await?`.
+    /// See [`AddRosterFieldFormRequest`] for the parameters and [`AddRosterFieldFormError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().add_roster_field_form(false, "name").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_roster_field_form(
         &self,
-    ) -> crate::generated::RequestBuilder<AddRosterFieldForm, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        detail: bool,
+        name: impl Into<String>,
+    ) -> AddRosterFieldFormBuilder<C> {
+        AddRosterFieldFormBuilder::from_request(
+            self.client.clone(),
+            AddRosterFieldFormRequest::new().detail(detail).name(name),
+        )
     }
 }

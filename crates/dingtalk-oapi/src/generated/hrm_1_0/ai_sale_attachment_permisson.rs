@@ -25,7 +25,7 @@ pub type AiSaleAttachmentPermissonError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AiSaleAttachmentPermisson)]
+#[setters(builder = AiSaleAttachmentPermissonBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AiSaleAttachmentPermissonRequest {
@@ -36,6 +36,11 @@ pub struct AiSaleAttachmentPermissonRequest {
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`AiSaleAttachmentPermisson`] being put together: set its optional parameters (see [`AiSaleAttachmentPermissonRequest`]), then `send()` it.
+pub struct AiSaleAttachmentPermissonBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AiSaleAttachmentPermisson, C>,
+}
+rt::op_builder!(AiSaleAttachmentPermissonBuilder, AiSaleAttachmentPermisson);
 /// The response of [`AiSaleAttachmentPermisson`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -52,6 +57,7 @@ pub struct AiSaleAttachmentPermissonResponse {
 }
 impl rt::ResponseEnvelope for AiSaleAttachmentPermissonResponse {}
 /// How [`AiSaleAttachmentPermisson`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static AI_SALE_ATTACHMENT_PERMISSON: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AiSaleAttachmentPermisson",
     id: "hrm_1_0.AiSaleAttachmentPermisson",
@@ -82,10 +88,21 @@ pub static AI_SALE_ATTACHMENT_PERMISSON: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Ai sale attachment permisson.
     ///
-    /// See [`AiSaleAttachmentPermissonRequest`] for the parameters and [`AiSaleAttachmentPermissonError`] for what can go wrong: `client.hrm_1_0().ai_sale_attachment_permisson().send().await?`.
-    pub fn ai_sale_attachment_permisson(
-        &self,
-    ) -> crate::generated::RequestBuilder<AiSaleAttachmentPermisson, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`AiSaleAttachmentPermissonRequest`] for the parameters and [`AiSaleAttachmentPermissonError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().ai_sale_attachment_permisson().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn ai_sale_attachment_permisson(&self) -> AiSaleAttachmentPermissonBuilder<C> {
+        AiSaleAttachmentPermissonBuilder::from_request(
+            self.client.clone(),
+            AiSaleAttachmentPermissonRequest::new(),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type AiSaleEntityCreateError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AiSaleEntityCreate)]
+#[setters(builder = AiSaleEntityCreateBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AiSaleEntityCreateRequest {
@@ -40,6 +40,11 @@ pub struct AiSaleEntityCreateRequest {
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`AiSaleEntityCreate`] being put together: set its optional parameters (see [`AiSaleEntityCreateRequest`]), then `send()` it.
+pub struct AiSaleEntityCreateBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AiSaleEntityCreate, C>,
+}
+rt::op_builder!(AiSaleEntityCreateBuilder, AiSaleEntityCreate);
 /// The response of [`AiSaleEntityCreate`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -66,6 +71,7 @@ pub struct AiSaleEntityCreateRequestFieldInstances {
     pub field_value: Option<String>,
 }
 /// Wire schema of [`AiSaleEntityCreateRequestFieldInstances`].
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_CREATE_REQUEST_FIELD_INSTANCES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleEntityCreateRequestFieldInstances",
     fields: &[
@@ -87,6 +93,7 @@ pub struct AiSaleEntityCreateResponseBodyResult {
     pub field_instances: Vec<AiSaleEntityCreateResponseBodyResultFieldInstances>,
 }
 /// Wire schema of [`AiSaleEntityCreateResponseBodyResult`].
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_CREATE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleEntityCreateResponseBodyResult",
     fields: &[
@@ -128,6 +135,7 @@ pub struct AiSaleEntityCreateResponseBodyResultFieldInstances {
     pub source: Option<String>,
 }
 /// Wire schema of [`AiSaleEntityCreateResponseBodyResultFieldInstances`].
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_CREATE_RESPONSE_BODY_RESULT_FIELD_INSTANCES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleEntityCreateResponseBodyResultFieldInstances",
     fields: &[
@@ -159,6 +167,7 @@ pub struct AiSaleEntityCreateResponseBodyResultFieldInstancesOptions {
     pub value: Option<String>,
 }
 /// Wire schema of [`AiSaleEntityCreateResponseBodyResultFieldInstancesOptions`].
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_CREATE_RESPONSE_BODY_RESULT_FIELD_INSTANCES_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleEntityCreateResponseBodyResultFieldInstancesOptions",
     fields: &[
@@ -167,6 +176,7 @@ pub static AI_SALE_ENTITY_CREATE_RESPONSE_BODY_RESULT_FIELD_INSTANCES_OPTIONS_SC
     ],
 };
 /// How [`AiSaleEntityCreate`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_CREATE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AiSaleEntityCreate",
     id: "hrm_1_0.AiSaleEntityCreate",
@@ -209,10 +219,21 @@ pub static AI_SALE_ENTITY_CREATE: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Ai sale entity create.
     ///
-    /// See [`AiSaleEntityCreateRequest`] for the parameters and [`AiSaleEntityCreateError`] for what can go wrong: `client.hrm_1_0().ai_sale_entity_create().send().await?`.
-    pub fn ai_sale_entity_create(
-        &self,
-    ) -> crate::generated::RequestBuilder<AiSaleEntityCreate, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`AiSaleEntityCreateRequest`] for the parameters and [`AiSaleEntityCreateError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().ai_sale_entity_create().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn ai_sale_entity_create(&self) -> AiSaleEntityCreateBuilder<C> {
+        AiSaleEntityCreateBuilder::from_request(
+            self.client.clone(),
+            AiSaleEntityCreateRequest::new(),
+        )
     }
 }

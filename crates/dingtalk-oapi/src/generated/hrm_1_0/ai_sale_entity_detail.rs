@@ -25,7 +25,7 @@ pub type AiSaleEntityDetailError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AiSaleEntityDetail)]
+#[setters(builder = AiSaleEntityDetailBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AiSaleEntityDetailRequest {
@@ -36,6 +36,11 @@ pub struct AiSaleEntityDetailRequest {
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`AiSaleEntityDetail`] being put together: set its optional parameters (see [`AiSaleEntityDetailRequest`]), then `send()` it.
+pub struct AiSaleEntityDetailBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AiSaleEntityDetail, C>,
+}
+rt::op_builder!(AiSaleEntityDetailBuilder, AiSaleEntityDetail);
 /// The response of [`AiSaleEntityDetail`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -67,6 +72,7 @@ pub struct AiSaleEntityDetailResponseBodyResult {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`AiSaleEntityDetailResponseBodyResult`].
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_DETAIL_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleEntityDetailResponseBodyResult",
     fields: &[
@@ -112,6 +118,7 @@ pub struct AiSaleEntityDetailResponseBodyResultFieldInstances {
     pub sub_fields: Vec<AiSaleEntityDetailResponseBodyResultFieldInstancesSubFields>,
 }
 /// Wire schema of [`AiSaleEntityDetailResponseBodyResultFieldInstances`].
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_DETAIL_RESPONSE_BODY_RESULT_FIELD_INSTANCES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleEntityDetailResponseBodyResultFieldInstances",
     fields: &[
@@ -151,6 +158,7 @@ pub struct AiSaleEntityDetailResponseBodyResultFieldInstancesOptions {
     pub value: Option<String>,
 }
 /// Wire schema of [`AiSaleEntityDetailResponseBodyResultFieldInstancesOptions`].
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_DETAIL_RESPONSE_BODY_RESULT_FIELD_INSTANCES_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleEntityDetailResponseBodyResultFieldInstancesOptions",
     fields: &[
@@ -182,6 +190,7 @@ pub struct AiSaleEntityDetailResponseBodyResultFieldInstancesSubFields {
     pub source: Option<String>,
 }
 /// Wire schema of [`AiSaleEntityDetailResponseBodyResultFieldInstancesSubFields`].
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_DETAIL_RESPONSE_BODY_RESULT_FIELD_INSTANCES_SUB_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleEntityDetailResponseBodyResultFieldInstancesSubFields",
     fields: &[
@@ -212,6 +221,7 @@ pub struct AiSaleEntityDetailResponseBodyResultFieldInstancesSubFieldsOptions {
     pub value: Option<String>,
 }
 /// Wire schema of [`AiSaleEntityDetailResponseBodyResultFieldInstancesSubFieldsOptions`].
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_DETAIL_RESPONSE_BODY_RESULT_FIELD_INSTANCES_SUB_FIELDS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleEntityDetailResponseBodyResultFieldInstancesSubFieldsOptions",
     fields: &[
@@ -220,6 +230,7 @@ pub static AI_SALE_ENTITY_DETAIL_RESPONSE_BODY_RESULT_FIELD_INSTANCES_SUB_FIELDS
     ],
 };
 /// How [`AiSaleEntityDetail`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_DETAIL: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AiSaleEntityDetail",
     id: "hrm_1_0.AiSaleEntityDetail",
@@ -253,10 +264,21 @@ pub static AI_SALE_ENTITY_DETAIL: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Ai sale entity detail.
     ///
-    /// See [`AiSaleEntityDetailRequest`] for the parameters and [`AiSaleEntityDetailError`] for what can go wrong: `client.hrm_1_0().ai_sale_entity_detail().send().await?`.
-    pub fn ai_sale_entity_detail(
-        &self,
-    ) -> crate::generated::RequestBuilder<AiSaleEntityDetail, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`AiSaleEntityDetailRequest`] for the parameters and [`AiSaleEntityDetailError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().ai_sale_entity_detail().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn ai_sale_entity_detail(&self) -> AiSaleEntityDetailBuilder<C> {
+        AiSaleEntityDetailBuilder::from_request(
+            self.client.clone(),
+            AiSaleEntityDetailRequest::new(),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type AiSaleEntityListError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AiSaleEntityList)]
+#[setters(builder = AiSaleEntityListBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AiSaleEntityListRequest {
@@ -40,6 +40,11 @@ pub struct AiSaleEntityListRequest {
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`AiSaleEntityList`] being put together: set its optional parameters (see [`AiSaleEntityListRequest`]), then `send()` it.
+pub struct AiSaleEntityListBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AiSaleEntityList, C>,
+}
+rt::op_builder!(AiSaleEntityListBuilder, AiSaleEntityList);
 /// The response of [`AiSaleEntityList`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -68,6 +73,7 @@ pub struct AiSaleEntityListRequestConditions {
     pub value: Option<String>,
 }
 /// Wire schema of [`AiSaleEntityListRequestConditions`].
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_LIST_REQUEST_CONDITIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleEntityListRequestConditions",
     fields: &[
@@ -92,6 +98,7 @@ pub struct AiSaleEntityListResponseBodyResult {
     pub page_size: Option<i64>,
 }
 /// Wire schema of [`AiSaleEntityListResponseBodyResult`].
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_LIST_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleEntityListResponseBodyResult",
     fields: &[
@@ -122,6 +129,7 @@ pub struct AiSaleEntityListResponseBodyResultData {
     pub field_instances: Vec<AiSaleEntityListResponseBodyResultDataFieldInstances>,
 }
 /// Wire schema of [`AiSaleEntityListResponseBodyResultData`].
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_LIST_RESPONSE_BODY_RESULT_DATA_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleEntityListResponseBodyResultData",
     fields: &[
@@ -166,6 +174,7 @@ pub struct AiSaleEntityListResponseBodyResultDataFieldInstances {
     pub sub_fields: Vec<AiSaleEntityListResponseBodyResultDataFieldInstancesSubFields>,
 }
 /// Wire schema of [`AiSaleEntityListResponseBodyResultDataFieldInstances`].
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_LIST_RESPONSE_BODY_RESULT_DATA_FIELD_INSTANCES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleEntityListResponseBodyResultDataFieldInstances",
     fields: &[
@@ -205,6 +214,7 @@ pub struct AiSaleEntityListResponseBodyResultDataFieldInstancesOptions {
     pub value: Option<String>,
 }
 /// Wire schema of [`AiSaleEntityListResponseBodyResultDataFieldInstancesOptions`].
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_LIST_RESPONSE_BODY_RESULT_DATA_FIELD_INSTANCES_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleEntityListResponseBodyResultDataFieldInstancesOptions",
     fields: &[
@@ -236,6 +246,7 @@ pub struct AiSaleEntityListResponseBodyResultDataFieldInstancesSubFields {
     pub source: Option<String>,
 }
 /// Wire schema of [`AiSaleEntityListResponseBodyResultDataFieldInstancesSubFields`].
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_LIST_RESPONSE_BODY_RESULT_DATA_FIELD_INSTANCES_SUB_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleEntityListResponseBodyResultDataFieldInstancesSubFields",
     fields: &[
@@ -265,6 +276,7 @@ pub struct AiSaleEntityListResponseBodyResultDataFieldInstancesSubFieldsOptions 
     pub value: Option<String>,
 }
 /// Wire schema of [`AiSaleEntityListResponseBodyResultDataFieldInstancesSubFieldsOptions`].
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_LIST_RESPONSE_BODY_RESULT_DATA_FIELD_INSTANCES_SUB_FIELDS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleEntityListResponseBodyResultDataFieldInstancesSubFieldsOptions",
     fields: &[
@@ -273,6 +285,7 @@ pub static AI_SALE_ENTITY_LIST_RESPONSE_BODY_RESULT_DATA_FIELD_INSTANCES_SUB_FIE
     ],
 };
 /// How [`AiSaleEntityList`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_LIST: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AiSaleEntityList",
     id: "hrm_1_0.AiSaleEntityList",
@@ -313,10 +326,21 @@ pub static AI_SALE_ENTITY_LIST: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Ai sale entity list.
     ///
-    /// See [`AiSaleEntityListRequest`] for the parameters and [`AiSaleEntityListError`] for what can go wrong: `client.hrm_1_0().ai_sale_entity_list().send().await?`.
-    pub fn ai_sale_entity_list(
-        &self,
-    ) -> crate::generated::RequestBuilder<AiSaleEntityList, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`AiSaleEntityListRequest`] for the parameters and [`AiSaleEntityListError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().ai_sale_entity_list().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn ai_sale_entity_list(&self) -> AiSaleEntityListBuilder<C> {
+        AiSaleEntityListBuilder::from_request(
+            self.client.clone(),
+            AiSaleEntityListRequest::new(),
+        )
     }
 }

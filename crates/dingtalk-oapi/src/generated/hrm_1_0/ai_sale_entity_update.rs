@@ -25,7 +25,7 @@ pub type AiSaleEntityUpdateError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AiSaleEntityUpdate)]
+#[setters(builder = AiSaleEntityUpdateBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AiSaleEntityUpdateRequest {
@@ -40,6 +40,11 @@ pub struct AiSaleEntityUpdateRequest {
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`AiSaleEntityUpdate`] being put together: set its optional parameters (see [`AiSaleEntityUpdateRequest`]), then `send()` it.
+pub struct AiSaleEntityUpdateBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AiSaleEntityUpdate, C>,
+}
+rt::op_builder!(AiSaleEntityUpdateBuilder, AiSaleEntityUpdate);
 /// The response of [`AiSaleEntityUpdate`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -66,6 +71,7 @@ pub struct AiSaleEntityUpdateRequestFieldInstances {
     pub field_value: Option<String>,
 }
 /// Wire schema of [`AiSaleEntityUpdateRequestFieldInstances`].
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_UPDATE_REQUEST_FIELD_INSTANCES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleEntityUpdateRequestFieldInstances",
     fields: &[
@@ -89,6 +95,7 @@ pub struct AiSaleEntityUpdateResponseBodyResult {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`AiSaleEntityUpdateResponseBodyResult`].
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_UPDATE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleEntityUpdateResponseBodyResult",
     fields: &[
@@ -131,6 +138,7 @@ pub struct AiSaleEntityUpdateResponseBodyResultFieldInstances {
     pub source: Option<String>,
 }
 /// Wire schema of [`AiSaleEntityUpdateResponseBodyResultFieldInstances`].
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_UPDATE_RESPONSE_BODY_RESULT_FIELD_INSTANCES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleEntityUpdateResponseBodyResultFieldInstances",
     fields: &[
@@ -162,6 +170,7 @@ pub struct AiSaleEntityUpdateResponseBodyResultFieldInstancesOptions {
     pub value: Option<String>,
 }
 /// Wire schema of [`AiSaleEntityUpdateResponseBodyResultFieldInstancesOptions`].
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_UPDATE_RESPONSE_BODY_RESULT_FIELD_INSTANCES_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleEntityUpdateResponseBodyResultFieldInstancesOptions",
     fields: &[
@@ -170,6 +179,7 @@ pub static AI_SALE_ENTITY_UPDATE_RESPONSE_BODY_RESULT_FIELD_INSTANCES_OPTIONS_SC
     ],
 };
 /// How [`AiSaleEntityUpdate`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_UPDATE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AiSaleEntityUpdate",
     id: "hrm_1_0.AiSaleEntityUpdate",
@@ -212,10 +222,21 @@ pub static AI_SALE_ENTITY_UPDATE: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Ai sale entity update.
     ///
-    /// See [`AiSaleEntityUpdateRequest`] for the parameters and [`AiSaleEntityUpdateError`] for what can go wrong: `client.hrm_1_0().ai_sale_entity_update().send().await?`.
-    pub fn ai_sale_entity_update(
-        &self,
-    ) -> crate::generated::RequestBuilder<AiSaleEntityUpdate, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`AiSaleEntityUpdateRequest`] for the parameters and [`AiSaleEntityUpdateError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().ai_sale_entity_update().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn ai_sale_entity_update(&self) -> AiSaleEntityUpdateBuilder<C> {
+        AiSaleEntityUpdateBuilder::from_request(
+            self.client.clone(),
+            AiSaleEntityUpdateRequest::new(),
+        )
     }
 }

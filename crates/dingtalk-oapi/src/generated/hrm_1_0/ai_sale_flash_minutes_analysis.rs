@@ -25,7 +25,7 @@ pub type AiSaleFlashMinutesAnalysisError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AiSaleFlashMinutesAnalysis)]
+#[setters(builder = AiSaleFlashMinutesAnalysisBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AiSaleFlashMinutesAnalysisRequest {
@@ -34,6 +34,11 @@ pub struct AiSaleFlashMinutesAnalysisRequest {
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`AiSaleFlashMinutesAnalysis`] being put together: set its optional parameters (see [`AiSaleFlashMinutesAnalysisRequest`]), then `send()` it.
+pub struct AiSaleFlashMinutesAnalysisBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AiSaleFlashMinutesAnalysis, C>,
+}
+rt::op_builder!(AiSaleFlashMinutesAnalysisBuilder, AiSaleFlashMinutesAnalysis);
 /// The response of [`AiSaleFlashMinutesAnalysis`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -50,6 +55,7 @@ pub struct AiSaleFlashMinutesAnalysisResponse {
 }
 impl rt::ResponseEnvelope for AiSaleFlashMinutesAnalysisResponse {}
 /// How [`AiSaleFlashMinutesAnalysis`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static AI_SALE_FLASH_MINUTES_ANALYSIS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AiSaleFlashMinutesAnalysis",
     id: "hrm_1_0.AiSaleFlashMinutesAnalysis",
@@ -79,10 +85,23 @@ pub static AI_SALE_FLASH_MINUTES_ANALYSIS: rt::OperationDescriptor = rt::Operati
 impl<C: Clone> super::Operations<C> {
     /// Ai sale flash minutes analysis.
     ///
-    /// See [`AiSaleFlashMinutesAnalysisRequest`] for the parameters and [`AiSaleFlashMinutesAnalysisError`] for what can go wrong: `client.hrm_1_0().ai_sale_flash_minutes_analysis().send().await?`.
+    /// See [`AiSaleFlashMinutesAnalysisRequest`] for the parameters and [`AiSaleFlashMinutesAnalysisError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().ai_sale_flash_minutes_analysis().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn ai_sale_flash_minutes_analysis(
         &self,
-    ) -> crate::generated::RequestBuilder<AiSaleFlashMinutesAnalysis, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    ) -> AiSaleFlashMinutesAnalysisBuilder<C> {
+        AiSaleFlashMinutesAnalysisBuilder::from_request(
+            self.client.clone(),
+            AiSaleFlashMinutesAnalysisRequest::new(),
+        )
     }
 }

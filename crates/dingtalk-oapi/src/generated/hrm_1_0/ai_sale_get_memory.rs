@@ -25,7 +25,7 @@ pub type AiSaleGetMemoryError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AiSaleGetMemory)]
+#[setters(builder = AiSaleGetMemoryBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AiSaleGetMemoryRequest {
@@ -52,6 +52,11 @@ pub struct AiSaleGetMemoryRequest {
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`AiSaleGetMemory`] being put together: set its optional parameters (see [`AiSaleGetMemoryRequest`]), then `send()` it.
+pub struct AiSaleGetMemoryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AiSaleGetMemory, C>,
+}
+rt::op_builder!(AiSaleGetMemoryBuilder, AiSaleGetMemory);
 /// The response of [`AiSaleGetMemory`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -85,6 +90,7 @@ pub struct AiSaleGetMemoryResponseBodyResult {
     pub total: Option<i64>,
 }
 /// Wire schema of [`AiSaleGetMemoryResponseBodyResult`].
+#[doc(hidden)]
 pub static AI_SALE_GET_MEMORY_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleGetMemoryResponseBodyResult",
     fields: &[
@@ -144,6 +150,7 @@ pub struct AiSaleGetMemoryResponseBodyResultData {
     pub tags: Vec<String>,
 }
 /// Wire schema of [`AiSaleGetMemoryResponseBodyResultData`].
+#[doc(hidden)]
 pub static AI_SALE_GET_MEMORY_RESPONSE_BODY_RESULT_DATA_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleGetMemoryResponseBodyResultData",
     fields: &[
@@ -167,6 +174,7 @@ pub static AI_SALE_GET_MEMORY_RESPONSE_BODY_RESULT_DATA_SCHEMA: rt::ObjectSchema
     ],
 };
 /// How [`AiSaleGetMemory`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static AI_SALE_GET_MEMORY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AiSaleGetMemory",
     id: "hrm_1_0.AiSaleGetMemory",
@@ -208,10 +216,21 @@ pub static AI_SALE_GET_MEMORY: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Ai sale get memory.
     ///
-    /// See [`AiSaleGetMemoryRequest`] for the parameters and [`AiSaleGetMemoryError`] for what can go wrong: `client.hrm_1_0().ai_sale_get_memory().send().await?`.
-    pub fn ai_sale_get_memory(
-        &self,
-    ) -> crate::generated::RequestBuilder<AiSaleGetMemory, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`AiSaleGetMemoryRequest`] for the parameters and [`AiSaleGetMemoryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().ai_sale_get_memory().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn ai_sale_get_memory(&self) -> AiSaleGetMemoryBuilder<C> {
+        AiSaleGetMemoryBuilder::from_request(
+            self.client.clone(),
+            AiSaleGetMemoryRequest::new(),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type AiSaleSchemaGetError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AiSaleSchemaGet)]
+#[setters(builder = AiSaleSchemaGetBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AiSaleSchemaGetRequest {
@@ -34,6 +34,11 @@ pub struct AiSaleSchemaGetRequest {
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`AiSaleSchemaGet`] being put together: set its optional parameters (see [`AiSaleSchemaGetRequest`]), then `send()` it.
+pub struct AiSaleSchemaGetBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AiSaleSchemaGet, C>,
+}
+rt::op_builder!(AiSaleSchemaGetBuilder, AiSaleSchemaGet);
 /// The response of [`AiSaleSchemaGet`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -61,6 +66,7 @@ pub struct AiSaleSchemaGetResponseBodyResult {
     pub fields: Vec<AiSaleSchemaGetResponseBodyResultFields>,
 }
 /// Wire schema of [`AiSaleSchemaGetResponseBodyResult`].
+#[doc(hidden)]
 pub static AI_SALE_SCHEMA_GET_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleSchemaGetResponseBodyResult",
     fields: &[
@@ -112,6 +118,7 @@ pub struct AiSaleSchemaGetResponseBodyResultFields {
     pub sub_fields: Vec<AiSaleSchemaGetResponseBodyResultFieldsSubFields>,
 }
 /// Wire schema of [`AiSaleSchemaGetResponseBodyResultFields`].
+#[doc(hidden)]
 pub static AI_SALE_SCHEMA_GET_RESPONSE_BODY_RESULT_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleSchemaGetResponseBodyResultFields",
     fields: &[
@@ -155,6 +162,7 @@ pub struct AiSaleSchemaGetResponseBodyResultFieldsOptions {
     pub value: Option<String>,
 }
 /// Wire schema of [`AiSaleSchemaGetResponseBodyResultFieldsOptions`].
+#[doc(hidden)]
 pub static AI_SALE_SCHEMA_GET_RESPONSE_BODY_RESULT_FIELDS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleSchemaGetResponseBodyResultFieldsOptions",
     fields: &[
@@ -180,6 +188,7 @@ pub struct AiSaleSchemaGetResponseBodyResultFieldsSubFields {
     pub required: Option<bool>,
 }
 /// Wire schema of [`AiSaleSchemaGetResponseBodyResultFieldsSubFields`].
+#[doc(hidden)]
 pub static AI_SALE_SCHEMA_GET_RESPONSE_BODY_RESULT_FIELDS_SUB_FIELDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleSchemaGetResponseBodyResultFieldsSubFields",
     fields: &[
@@ -207,6 +216,7 @@ pub struct AiSaleSchemaGetResponseBodyResultFieldsSubFieldsOptions {
     pub value: Option<String>,
 }
 /// Wire schema of [`AiSaleSchemaGetResponseBodyResultFieldsSubFieldsOptions`].
+#[doc(hidden)]
 pub static AI_SALE_SCHEMA_GET_RESPONSE_BODY_RESULT_FIELDS_SUB_FIELDS_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleSchemaGetResponseBodyResultFieldsSubFieldsOptions",
     fields: &[
@@ -215,6 +225,7 @@ pub static AI_SALE_SCHEMA_GET_RESPONSE_BODY_RESULT_FIELDS_SUB_FIELDS_OPTIONS_SCH
     ],
 };
 /// How [`AiSaleSchemaGet`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static AI_SALE_SCHEMA_GET: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AiSaleSchemaGet",
     id: "hrm_1_0.AiSaleSchemaGet",
@@ -247,10 +258,21 @@ pub static AI_SALE_SCHEMA_GET: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Ai sale schema get.
     ///
-    /// See [`AiSaleSchemaGetRequest`] for the parameters and [`AiSaleSchemaGetError`] for what can go wrong: `client.hrm_1_0().ai_sale_schema_get().send().await?`.
-    pub fn ai_sale_schema_get(
-        &self,
-    ) -> crate::generated::RequestBuilder<AiSaleSchemaGet, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`AiSaleSchemaGetRequest`] for the parameters and [`AiSaleSchemaGetError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().ai_sale_schema_get().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn ai_sale_schema_get(&self) -> AiSaleSchemaGetBuilder<C> {
+        AiSaleSchemaGetBuilder::from_request(
+            self.client.clone(),
+            AiSaleSchemaGetRequest::new(),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type AiSaleSyncAiTaskError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AiSaleSyncAiTask)]
+#[setters(builder = AiSaleSyncAiTaskBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AiSaleSyncAiTaskRequest {
@@ -38,6 +38,11 @@ pub struct AiSaleSyncAiTaskRequest {
     /// A `json` value.
     pub variables: Option<rt::JsonValue>,
 }
+/// A call of [`AiSaleSyncAiTask`] being put together: set its optional parameters (see [`AiSaleSyncAiTaskRequest`]), then `send()` it.
+pub struct AiSaleSyncAiTaskBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AiSaleSyncAiTask, C>,
+}
+rt::op_builder!(AiSaleSyncAiTaskBuilder, AiSaleSyncAiTask);
 /// The response of [`AiSaleSyncAiTask`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -61,11 +66,13 @@ pub struct AiSaleSyncAiTaskResponseBodyResult {
     pub content: Option<String>,
 }
 /// Wire schema of [`AiSaleSyncAiTaskResponseBodyResult`].
+#[doc(hidden)]
 pub static AI_SALE_SYNC_AI_TASK_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleSyncAiTaskResponseBodyResult",
     fields: &[rt::FieldSchema::new("content", rt::ParamType::String)],
 };
 /// How [`AiSaleSyncAiTask`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static AI_SALE_SYNC_AI_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AiSaleSyncAiTask",
     id: "hrm_1_0.AiSaleSyncAiTask",
@@ -100,10 +107,21 @@ pub static AI_SALE_SYNC_AI_TASK: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Ai sale sync ai task.
     ///
-    /// See [`AiSaleSyncAiTaskRequest`] for the parameters and [`AiSaleSyncAiTaskError`] for what can go wrong: `client.hrm_1_0().ai_sale_sync_ai_task().send().await?`.
-    pub fn ai_sale_sync_ai_task(
-        &self,
-    ) -> crate::generated::RequestBuilder<AiSaleSyncAiTask, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`AiSaleSyncAiTaskRequest`] for the parameters and [`AiSaleSyncAiTaskError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().ai_sale_sync_ai_task().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn ai_sale_sync_ai_task(&self) -> AiSaleSyncAiTaskBuilder<C> {
+        AiSaleSyncAiTaskBuilder::from_request(
+            self.client.clone(),
+            AiSaleSyncAiTaskRequest::new(),
+        )
     }
 }

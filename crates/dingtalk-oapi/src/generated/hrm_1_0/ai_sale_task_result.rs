@@ -25,7 +25,7 @@ pub type AiSaleTaskResultError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AiSaleTaskResult)]
+#[setters(builder = AiSaleTaskResultBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AiSaleTaskResultRequest {
@@ -34,6 +34,11 @@ pub struct AiSaleTaskResultRequest {
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`AiSaleTaskResult`] being put together: set its optional parameters (see [`AiSaleTaskResultRequest`]), then `send()` it.
+pub struct AiSaleTaskResultBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AiSaleTaskResult, C>,
+}
+rt::op_builder!(AiSaleTaskResultBuilder, AiSaleTaskResult);
 /// The response of [`AiSaleTaskResult`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -60,6 +65,7 @@ pub struct AiSaleTaskResultResponseBodyResult {
     pub task_status: Option<i64>,
 }
 /// Wire schema of [`AiSaleTaskResultResponseBodyResult`].
+#[doc(hidden)]
 pub static AI_SALE_TASK_RESULT_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AiSaleTaskResultResponseBodyResult",
     fields: &[
@@ -68,6 +74,7 @@ pub static AI_SALE_TASK_RESULT_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = r
     ],
 };
 /// How [`AiSaleTaskResult`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static AI_SALE_TASK_RESULT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AiSaleTaskResult",
     id: "hrm_1_0.AiSaleTaskResult",
@@ -100,10 +107,21 @@ pub static AI_SALE_TASK_RESULT: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Ai sale task result.
     ///
-    /// See [`AiSaleTaskResultRequest`] for the parameters and [`AiSaleTaskResultError`] for what can go wrong: `client.hrm_1_0().ai_sale_task_result().send().await?`.
-    pub fn ai_sale_task_result(
-        &self,
-    ) -> crate::generated::RequestBuilder<AiSaleTaskResult, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`AiSaleTaskResultRequest`] for the parameters and [`AiSaleTaskResultError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().ai_sale_task_result().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn ai_sale_task_result(&self) -> AiSaleTaskResultBuilder<C> {
+        AiSaleTaskResultBuilder::from_request(
+            self.client.clone(),
+            AiSaleTaskResultRequest::new(),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type ConvertUnionIdError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ConvertUnionId)]
+#[setters(builder = ConvertUnionIdBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConvertUnionIdRequest {
@@ -34,6 +34,11 @@ pub struct ConvertUnionIdRequest {
     /// A `list<string>` value. Wire name `userIdList`.
     pub user_id_list: Option<Vec<String>>,
 }
+/// A call of [`ConvertUnionId`] being put together: set its optional parameters (see [`ConvertUnionIdRequest`]), then `send()` it.
+pub struct ConvertUnionIdBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ConvertUnionId, C>,
+}
+rt::op_builder!(ConvertUnionIdBuilder, ConvertUnionId);
 /// The response of [`ConvertUnionId`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -59,6 +64,7 @@ pub struct ConvertUnionIdResponseBodyResult {
     >,
 }
 /// Wire schema of [`ConvertUnionIdResponseBodyResult`].
+#[doc(hidden)]
 pub static CONVERT_UNION_ID_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ConvertUnionIdResponseBodyResult",
     fields: &[
@@ -84,6 +90,7 @@ pub struct ConvertUnionIdResponseBodyResultIsvUserUnionIdVoList {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`ConvertUnionIdResponseBodyResultIsvUserUnionIdVoList`].
+#[doc(hidden)]
 pub static CONVERT_UNION_ID_RESPONSE_BODY_RESULT_ISV_USER_UNION_ID_VO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ConvertUnionIdResponseBodyResultIsvUserUnionIdVoList",
     fields: &[
@@ -92,6 +99,7 @@ pub static CONVERT_UNION_ID_RESPONSE_BODY_RESULT_ISV_USER_UNION_ID_VO_LIST_SCHEM
     ],
 };
 /// How [`ConvertUnionId`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CONVERT_UNION_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ConvertUnionId",
     id: "hrm_1_0.ConvertUnionId",
@@ -122,10 +130,21 @@ pub static CONVERT_UNION_ID: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Convert union id.
     ///
-    /// See [`ConvertUnionIdRequest`] for the parameters and [`ConvertUnionIdError`] for what can go wrong: `client.hrm_1_0().convert_union_id().send().await?`.
-    pub fn convert_union_id(
-        &self,
-    ) -> crate::generated::RequestBuilder<ConvertUnionId, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`ConvertUnionIdRequest`] for the parameters and [`ConvertUnionIdError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().convert_union_id().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn convert_union_id(&self) -> ConvertUnionIdBuilder<C> {
+        ConvertUnionIdBuilder::from_request(
+            self.client.clone(),
+            ConvertUnionIdRequest::new(),
+        )
     }
 }

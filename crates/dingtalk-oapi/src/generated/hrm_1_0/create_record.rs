@@ -25,7 +25,7 @@ pub type CreateRecordError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateRecord)]
+#[setters(builder = CreateRecordBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateRecordRequest {
@@ -46,14 +46,23 @@ pub struct CreateRecordRequest {
     /// A `string` value. Wire name `signLegalEntityName`.
     pub sign_legal_entity_name: Option<String>,
     /// A `string` value. Wire name `signSource`. Required.
+    #[setters(required)]
     pub sign_source: Option<String>,
     /// A `string` value. Wire name `signStartUserId`. Required.
+    #[setters(required)]
     pub sign_start_user_id: Option<String>,
     /// A `string` value. Wire name `signUserId`. Required.
+    #[setters(required)]
     pub sign_user_id: Option<String>,
     /// A `string` value. Wire name `templateId`. Required.
+    #[setters(required)]
     pub template_id: Option<String>,
 }
+/// A call of [`CreateRecord`] being put together: set its optional parameters (see [`CreateRecordRequest`]), then `send()` it.
+pub struct CreateRecordBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateRecord, C>,
+}
+rt::op_builder!(CreateRecordBuilder, CreateRecord);
 /// The response of [`CreateRecord`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -81,6 +90,7 @@ pub struct CreateRecordRequestAttachmentList {
     pub group_id: Option<String>,
 }
 /// Wire schema of [`CreateRecordRequestAttachmentList`].
+#[doc(hidden)]
 pub static CREATE_RECORD_REQUEST_ATTACHMENT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateRecordRequestAttachmentList",
     fields: &[
@@ -116,6 +126,7 @@ pub struct CreateRecordRequestFieldList {
     pub user_custom_field: Option<bool>,
 }
 /// Wire schema of [`CreateRecordRequestFieldList`].
+#[doc(hidden)]
 pub static CREATE_RECORD_REQUEST_FIELD_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateRecordRequestFieldList",
     fields: &[
@@ -145,6 +156,7 @@ pub struct CreateRecordRequestGroupList {
     pub group_name: Option<String>,
 }
 /// Wire schema of [`CreateRecordRequestGroupList`].
+#[doc(hidden)]
 pub static CREATE_RECORD_REQUEST_GROUP_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateRecordRequestGroupList",
     fields: &[
@@ -184,6 +196,7 @@ pub struct CreateRecordRequestGroupListFieldList {
     pub group_id: Option<String>,
 }
 /// Wire schema of [`CreateRecordRequestGroupListFieldList`].
+#[doc(hidden)]
 pub static CREATE_RECORD_REQUEST_GROUP_LIST_FIELD_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateRecordRequestGroupListFieldList",
     fields: &[
@@ -209,6 +222,7 @@ pub struct CreateRecordResponseBodyResult {
     pub r#type: Option<String>,
 }
 /// Wire schema of [`CreateRecordResponseBodyResult`].
+#[doc(hidden)]
 pub static CREATE_RECORD_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateRecordResponseBodyResult",
     fields: &[
@@ -218,6 +232,7 @@ pub static CREATE_RECORD_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::Obj
     ],
 };
 /// How [`CreateRecord`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_RECORD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateRecord",
     id: "hrm_1_0.CreateRecord",
@@ -273,8 +288,31 @@ pub static CREATE_RECORD: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Create record.
     ///
-    /// See [`CreateRecordRequest`] for the parameters and [`CreateRecordError`] for what can go wrong: `client.hrm_1_0().create_record().send().await?`.
-    pub fn create_record(&self) -> crate::generated::RequestBuilder<CreateRecord, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`CreateRecordRequest`] for the parameters and [`CreateRecordError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().create_record("sign_source", "sign_start_user_id", "sign_user_id", "template_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn create_record(
+        &self,
+        sign_source: impl Into<String>,
+        sign_start_user_id: impl Into<String>,
+        sign_user_id: impl Into<String>,
+        template_id: impl Into<String>,
+    ) -> CreateRecordBuilder<C> {
+        CreateRecordBuilder::from_request(
+            self.client.clone(),
+            CreateRecordRequest::new()
+                .sign_source(sign_source)
+                .sign_start_user_id(sign_start_user_id)
+                .sign_user_id(sign_user_id)
+                .template_id(template_id),
+        )
     }
 }

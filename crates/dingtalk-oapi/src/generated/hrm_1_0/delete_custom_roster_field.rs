@@ -25,15 +25,22 @@ pub type DeleteCustomRosterFieldError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteCustomRosterField)]
+#[setters(builder = DeleteCustomRosterFieldBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCustomRosterFieldRequest {
     /// A `string` value. Wire name `fieldCode`. Required.
+    #[setters(required)]
     pub field_code: Option<String>,
     /// A `string` value. Wire name `groupId`. Required.
+    #[setters(required)]
     pub group_id: Option<String>,
 }
+/// A call of [`DeleteCustomRosterField`] being put together: set its optional parameters (see [`DeleteCustomRosterFieldRequest`]), then `send()` it.
+pub struct DeleteCustomRosterFieldBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteCustomRosterField, C>,
+}
+rt::op_builder!(DeleteCustomRosterFieldBuilder, DeleteCustomRosterField);
 /// The response of [`DeleteCustomRosterField`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -50,6 +57,7 @@ pub struct DeleteCustomRosterFieldResponse {
 }
 impl rt::ResponseEnvelope for DeleteCustomRosterFieldResponse {}
 /// How [`DeleteCustomRosterField`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_CUSTOM_ROSTER_FIELD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteCustomRosterField",
     id: "hrm_1_0.DeleteCustomRosterField",
@@ -79,10 +87,27 @@ pub static DELETE_CUSTOM_ROSTER_FIELD: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Delete custom roster field.
     ///
-    /// See [`DeleteCustomRosterFieldRequest`] for the parameters and [`DeleteCustomRosterFieldError`] for what can go wrong: `client.hrm_1_0().delete_custom_roster_field().send().await?`.
+    /// See [`DeleteCustomRosterFieldRequest`] for the parameters and [`DeleteCustomRosterFieldError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().delete_custom_roster_field("field_code", "group_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_custom_roster_field(
         &self,
-    ) -> crate::generated::RequestBuilder<DeleteCustomRosterField, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        field_code: impl Into<String>,
+        group_id: impl Into<String>,
+    ) -> DeleteCustomRosterFieldBuilder<C> {
+        DeleteCustomRosterFieldBuilder::from_request(
+            self.client.clone(),
+            DeleteCustomRosterFieldRequest::new()
+                .field_code(field_code)
+                .group_id(group_id),
+        )
     }
 }

@@ -25,15 +25,21 @@ pub type DeleteRosterFieldFormError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteRosterFieldForm)]
+#[setters(builder = DeleteRosterFieldFormBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteRosterFieldFormRequest {
     /// A `string` value. Wire name `formId`. Required.
+    #[setters(required)]
     pub form_id: Option<String>,
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`DeleteRosterFieldForm`] being put together: set its optional parameters (see [`DeleteRosterFieldFormRequest`]), then `send()` it.
+pub struct DeleteRosterFieldFormBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteRosterFieldForm, C>,
+}
+rt::op_builder!(DeleteRosterFieldFormBuilder, DeleteRosterFieldForm);
 /// The response of [`DeleteRosterFieldForm`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -50,6 +56,7 @@ pub struct DeleteRosterFieldFormResponse {
 }
 impl rt::ResponseEnvelope for DeleteRosterFieldFormResponse {}
 /// How [`DeleteRosterFieldForm`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_ROSTER_FIELD_FORM: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteRosterFieldForm",
     id: "hrm_1_0.DeleteRosterFieldForm",
@@ -79,10 +86,24 @@ pub static DELETE_ROSTER_FIELD_FORM: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Delete roster field form.
     ///
-    /// See [`DeleteRosterFieldFormRequest`] for the parameters and [`DeleteRosterFieldFormError`] for what can go wrong: `client.hrm_1_0().delete_roster_field_form().send().await?`.
+    /// See [`DeleteRosterFieldFormRequest`] for the parameters and [`DeleteRosterFieldFormError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().delete_roster_field_form("form_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_roster_field_form(
         &self,
-    ) -> crate::generated::RequestBuilder<DeleteRosterFieldForm, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        form_id: impl Into<String>,
+    ) -> DeleteRosterFieldFormBuilder<C> {
+        DeleteRosterFieldFormBuilder::from_request(
+            self.client.clone(),
+            DeleteRosterFieldFormRequest::new().form_id(form_id),
+        )
     }
 }

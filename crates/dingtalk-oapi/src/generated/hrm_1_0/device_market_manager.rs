@@ -25,9 +25,14 @@ pub type DeviceMarketManagerError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeviceMarketManager)]
+#[setters(builder = DeviceMarketManagerBuilder)]
 #[non_exhaustive]
 pub struct DeviceMarketManagerRequest {}
+/// A call of [`DeviceMarketManager`] being put together: set its optional parameters (see [`DeviceMarketManagerRequest`]), then `send()` it.
+pub struct DeviceMarketManagerBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeviceMarketManager, C>,
+}
+rt::op_builder!(DeviceMarketManagerBuilder, DeviceMarketManager);
 /// The response of [`DeviceMarketManager`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -38,6 +43,7 @@ pub struct DeviceMarketManagerResponse {
 }
 impl rt::ResponseEnvelope for DeviceMarketManagerResponse {}
 /// How [`DeviceMarketManager`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DEVICE_MARKET_MANAGER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeviceMarketManager",
     id: "hrm_1_0.DeviceMarketManager",
@@ -59,10 +65,21 @@ pub static DEVICE_MARKET_MANAGER: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Device market manager.
     ///
-    /// See [`DeviceMarketManagerRequest`] for the parameters and [`DeviceMarketManagerError`] for what can go wrong: `client.hrm_1_0().device_market_manager().send().await?`.
-    pub fn device_market_manager(
-        &self,
-    ) -> crate::generated::RequestBuilder<DeviceMarketManager, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`DeviceMarketManagerRequest`] for the parameters and [`DeviceMarketManagerError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().device_market_manager().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn device_market_manager(&self) -> DeviceMarketManagerBuilder<C> {
+        DeviceMarketManagerBuilder::from_request(
+            self.client.clone(),
+            DeviceMarketManagerRequest::new(),
+        )
     }
 }

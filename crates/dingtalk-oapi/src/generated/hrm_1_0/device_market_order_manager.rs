@@ -25,9 +25,14 @@ pub type DeviceMarketOrderManagerError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeviceMarketOrderManager)]
+#[setters(builder = DeviceMarketOrderManagerBuilder)]
 #[non_exhaustive]
 pub struct DeviceMarketOrderManagerRequest {}
+/// A call of [`DeviceMarketOrderManager`] being put together: set its optional parameters (see [`DeviceMarketOrderManagerRequest`]), then `send()` it.
+pub struct DeviceMarketOrderManagerBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeviceMarketOrderManager, C>,
+}
+rt::op_builder!(DeviceMarketOrderManagerBuilder, DeviceMarketOrderManager);
 /// The response of [`DeviceMarketOrderManager`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -38,6 +43,7 @@ pub struct DeviceMarketOrderManagerResponse {
 }
 impl rt::ResponseEnvelope for DeviceMarketOrderManagerResponse {}
 /// How [`DeviceMarketOrderManager`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DEVICE_MARKET_ORDER_MANAGER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeviceMarketOrderManager",
     id: "hrm_1_0.DeviceMarketOrderManager",
@@ -59,10 +65,21 @@ pub static DEVICE_MARKET_ORDER_MANAGER: rt::OperationDescriptor = rt::OperationD
 impl<C: Clone> super::Operations<C> {
     /// Device market order manager.
     ///
-    /// See [`DeviceMarketOrderManagerRequest`] for the parameters and [`DeviceMarketOrderManagerError`] for what can go wrong: `client.hrm_1_0().device_market_order_manager().send().await?`.
-    pub fn device_market_order_manager(
-        &self,
-    ) -> crate::generated::RequestBuilder<DeviceMarketOrderManager, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`DeviceMarketOrderManagerRequest`] for the parameters and [`DeviceMarketOrderManagerError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().device_market_order_manager().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn device_market_order_manager(&self) -> DeviceMarketOrderManagerBuilder<C> {
+        DeviceMarketOrderManagerBuilder::from_request(
+            self.client.clone(),
+            DeviceMarketOrderManagerRequest::new(),
+        )
     }
 }

@@ -25,13 +25,18 @@ pub type ECertQueryError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ECertQuery)]
+#[setters(builder = ECertQueryBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ECertQueryRequest {
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`ECertQuery`] being put together: set its optional parameters (see [`ECertQueryRequest`]), then `send()` it.
+pub struct ECertQueryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ECertQuery, C>,
+}
+rt::op_builder!(ECertQueryBuilder, ECertQuery);
 /// The response of [`ECertQuery`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -85,6 +90,7 @@ pub struct ECertQueryResponse {
 }
 impl rt::ResponseEnvelope for ECertQueryResponse {}
 /// How [`ECertQuery`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static E_CERT_QUERY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ECertQuery",
     id: "hrm_1_0.ECertQuery",
@@ -128,8 +134,18 @@ pub static E_CERT_QUERY: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// E cert query.
     ///
-    /// See [`ECertQueryRequest`] for the parameters and [`ECertQueryError`] for what can go wrong: `client.hrm_1_0().e_cert_query().send().await?`.
-    pub fn e_cert_query(&self) -> crate::generated::RequestBuilder<ECertQuery, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`ECertQueryRequest`] for the parameters and [`ECertQueryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().e_cert_query().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn e_cert_query(&self) -> ECertQueryBuilder<C> {
+        ECertQueryBuilder::from_request(self.client.clone(), ECertQueryRequest::new())
     }
 }

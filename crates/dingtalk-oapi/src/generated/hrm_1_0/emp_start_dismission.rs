@@ -25,11 +25,12 @@ pub type EmpStartDismissionError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = EmpStartDismission)]
+#[setters(builder = EmpStartDismissionBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EmpStartDismissionRequest {
     /// A `i64` value. Wire name `lastWorkDate`. Required.
+    #[setters(required)]
     pub last_work_date: Option<i64>,
     /// A `bool` value.
     pub partner: Option<bool>,
@@ -46,8 +47,14 @@ pub struct EmpStartDismissionRequest {
     /// A `bool` value. Wire name `toHrmBlackList`.
     pub to_hrm_black_list: Option<bool>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`EmpStartDismission`] being put together: set its optional parameters (see [`EmpStartDismissionRequest`]), then `send()` it.
+pub struct EmpStartDismissionBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<EmpStartDismission, C>,
+}
+rt::op_builder!(EmpStartDismissionBuilder, EmpStartDismission);
 /// The response of [`EmpStartDismission`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -62,6 +69,7 @@ pub struct EmpStartDismissionResponse {
 }
 impl rt::ResponseEnvelope for EmpStartDismissionResponse {}
 /// How [`EmpStartDismission`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static EMP_START_DISMISSION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "EmpStartDismission",
     id: "hrm_1_0.EmpStartDismission",
@@ -103,10 +111,27 @@ pub static EMP_START_DISMISSION: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Emp start dismission.
     ///
-    /// See [`EmpStartDismissionRequest`] for the parameters and [`EmpStartDismissionError`] for what can go wrong: `client.hrm_1_0().emp_start_dismission().send().await?`.
+    /// See [`EmpStartDismissionRequest`] for the parameters and [`EmpStartDismissionError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().emp_start_dismission(0, "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn emp_start_dismission(
         &self,
-    ) -> crate::generated::RequestBuilder<EmpStartDismission, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        last_work_date: i64,
+        user_id: impl Into<String>,
+    ) -> EmpStartDismissionBuilder<C> {
+        EmpStartDismissionBuilder::from_request(
+            self.client.clone(),
+            EmpStartDismissionRequest::new()
+                .last_work_date(last_work_date)
+                .user_id(user_id),
+        )
     }
 }

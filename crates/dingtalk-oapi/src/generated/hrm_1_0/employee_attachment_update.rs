@@ -25,21 +25,30 @@ pub type EmployeeAttachmentUpdateError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = EmployeeAttachmentUpdate)]
+#[setters(builder = EmployeeAttachmentUpdateBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EmployeeAttachmentUpdateRequest {
     /// A `i64` value. Wire name `appAgentId`. Required.
+    #[setters(required)]
     pub app_agent_id: Option<i64>,
     /// A `string` value. Wire name `fieldCode`. Required.
+    #[setters(required)]
     pub field_code: Option<String>,
     /// A `string` value. Wire name `fileSuffix`.
     pub file_suffix: Option<String>,
     /// A `string` value. Wire name `mediaId`. Required.
+    #[setters(required)]
     pub media_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`EmployeeAttachmentUpdate`] being put together: set its optional parameters (see [`EmployeeAttachmentUpdateRequest`]), then `send()` it.
+pub struct EmployeeAttachmentUpdateBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<EmployeeAttachmentUpdate, C>,
+}
+rt::op_builder!(EmployeeAttachmentUpdateBuilder, EmployeeAttachmentUpdate);
 /// The response of [`EmployeeAttachmentUpdate`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -51,6 +60,7 @@ pub struct EmployeeAttachmentUpdateResponse {
 }
 impl rt::ResponseEnvelope for EmployeeAttachmentUpdateResponse {}
 /// How [`EmployeeAttachmentUpdate`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static EMPLOYEE_ATTACHMENT_UPDATE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "EmployeeAttachmentUpdate",
     id: "hrm_1_0.EmployeeAttachmentUpdate",
@@ -80,10 +90,31 @@ pub static EMPLOYEE_ATTACHMENT_UPDATE: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Employee attachment update.
     ///
-    /// See [`EmployeeAttachmentUpdateRequest`] for the parameters and [`EmployeeAttachmentUpdateError`] for what can go wrong: `client.hrm_1_0().employee_attachment_update().send().await?`.
+    /// See [`EmployeeAttachmentUpdateRequest`] for the parameters and [`EmployeeAttachmentUpdateError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().employee_attachment_update(0, "field_code", "media_id", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn employee_attachment_update(
         &self,
-    ) -> crate::generated::RequestBuilder<EmployeeAttachmentUpdate, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        app_agent_id: i64,
+        field_code: impl Into<String>,
+        media_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> EmployeeAttachmentUpdateBuilder<C> {
+        EmployeeAttachmentUpdateBuilder::from_request(
+            self.client.clone(),
+            EmployeeAttachmentUpdateRequest::new()
+                .app_agent_id(app_agent_id)
+                .field_code(field_code)
+                .media_id(media_id)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type EsignRollbackError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = EsignRollback)]
+#[setters(builder = EsignRollbackBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EsignRollbackRequest {
     /// A `string` value. Wire name `optUserId`. Required.
+    #[setters(required)]
     pub opt_user_id: Option<String>,
 }
+/// A call of [`EsignRollback`] being put together: set its optional parameters (see [`EsignRollbackRequest`]), then `send()` it.
+pub struct EsignRollbackBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<EsignRollback, C>,
+}
+rt::op_builder!(EsignRollbackBuilder, EsignRollback);
 /// The response of [`EsignRollback`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -41,6 +47,7 @@ pub struct EsignRollbackResponse {
 }
 impl rt::ResponseEnvelope for EsignRollbackResponse {}
 /// How [`EsignRollback`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ESIGN_ROLLBACK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "EsignRollback",
     id: "hrm_1_0.EsignRollback",
@@ -62,8 +69,24 @@ pub static ESIGN_ROLLBACK: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Esign rollback.
     ///
-    /// See [`EsignRollbackRequest`] for the parameters and [`EsignRollbackError`] for what can go wrong: `client.hrm_1_0().esign_rollback().send().await?`.
-    pub fn esign_rollback(&self) -> crate::generated::RequestBuilder<EsignRollback, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`EsignRollbackRequest`] for the parameters and [`EsignRollbackError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().esign_rollback("opt_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn esign_rollback(
+        &self,
+        opt_user_id: impl Into<String>,
+    ) -> EsignRollbackBuilder<C> {
+        EsignRollbackBuilder::from_request(
+            self.client.clone(),
+            EsignRollbackRequest::new().opt_user_id(opt_user_id),
+        )
     }
 }

@@ -25,9 +25,14 @@ pub type GetAllDismissionReasonsError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetAllDismissionReasons)]
+#[setters(builder = GetAllDismissionReasonsBuilder)]
 #[non_exhaustive]
 pub struct GetAllDismissionReasonsRequest {}
+/// A call of [`GetAllDismissionReasons`] being put together: set its optional parameters (see [`GetAllDismissionReasonsRequest`]), then `send()` it.
+pub struct GetAllDismissionReasonsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetAllDismissionReasons, C>,
+}
+rt::op_builder!(GetAllDismissionReasonsBuilder, GetAllDismissionReasons);
 /// The response of [`GetAllDismissionReasons`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -54,6 +59,7 @@ pub struct GetAllDismissionReasonsResponseBodyResult {
     pub voluntary_list: Vec<GetAllDismissionReasonsResponseBodyResultVoluntaryList>,
 }
 /// Wire schema of [`GetAllDismissionReasonsResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_ALL_DISMISSION_REASONS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetAllDismissionReasonsResponseBodyResult",
     fields: &[
@@ -85,6 +91,7 @@ pub struct GetAllDismissionReasonsResponseBodyResultPassiveList {
     pub name: Option<String>,
 }
 /// Wire schema of [`GetAllDismissionReasonsResponseBodyResultPassiveList`].
+#[doc(hidden)]
 pub static GET_ALL_DISMISSION_REASONS_RESPONSE_BODY_RESULT_PASSIVE_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetAllDismissionReasonsResponseBodyResultPassiveList",
     fields: &[
@@ -102,6 +109,7 @@ pub struct GetAllDismissionReasonsResponseBodyResultVoluntaryList {
     pub name: Option<String>,
 }
 /// Wire schema of [`GetAllDismissionReasonsResponseBodyResultVoluntaryList`].
+#[doc(hidden)]
 pub static GET_ALL_DISMISSION_REASONS_RESPONSE_BODY_RESULT_VOLUNTARY_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetAllDismissionReasonsResponseBodyResultVoluntaryList",
     fields: &[
@@ -110,6 +118,7 @@ pub static GET_ALL_DISMISSION_REASONS_RESPONSE_BODY_RESULT_VOLUNTARY_LIST_SCHEMA
     ],
 };
 /// How [`GetAllDismissionReasons`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_ALL_DISMISSION_REASONS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetAllDismissionReasons",
     id: "hrm_1_0.GetAllDismissionReasons",
@@ -140,10 +149,21 @@ pub static GET_ALL_DISMISSION_REASONS: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Get all dismission reasons.
     ///
-    /// See [`GetAllDismissionReasonsRequest`] for the parameters and [`GetAllDismissionReasonsError`] for what can go wrong: `client.hrm_1_0().get_all_dismission_reasons().send().await?`.
-    pub fn get_all_dismission_reasons(
-        &self,
-    ) -> crate::generated::RequestBuilder<GetAllDismissionReasons, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetAllDismissionReasonsRequest`] for the parameters and [`GetAllDismissionReasonsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().get_all_dismission_reasons().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_all_dismission_reasons(&self) -> GetAllDismissionReasonsBuilder<C> {
+        GetAllDismissionReasonsBuilder::from_request(
+            self.client.clone(),
+            GetAllDismissionReasonsRequest::new(),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type GetDismissionRecordError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetDismissionRecord)]
+#[setters(builder = GetDismissionRecordBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetDismissionRecordRequest {
@@ -34,6 +34,11 @@ pub struct GetDismissionRecordRequest {
     /// A `i64` value.
     pub size: Option<i64>,
 }
+/// A call of [`GetDismissionRecord`] being put together: set its optional parameters (see [`GetDismissionRecordRequest`]), then `send()` it.
+pub struct GetDismissionRecordBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetDismissionRecord, C>,
+}
+rt::op_builder!(GetDismissionRecordBuilder, GetDismissionRecord);
 /// The response of [`GetDismissionRecord`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -58,6 +63,7 @@ pub struct GetDismissionRecordResponseBodyResult {
     pub next_cursor: Option<i64>,
 }
 /// Wire schema of [`GetDismissionRecordResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_DISMISSION_RECORD_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetDismissionRecordResponseBodyResult",
     fields: &[
@@ -84,6 +90,7 @@ pub struct GetDismissionRecordResponseBodyResultList {
     pub staff_id: Option<String>,
 }
 /// Wire schema of [`GetDismissionRecordResponseBodyResultList`].
+#[doc(hidden)]
 pub static GET_DISMISSION_RECORD_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetDismissionRecordResponseBodyResultList",
     fields: &[
@@ -92,6 +99,7 @@ pub static GET_DISMISSION_RECORD_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSch
     ],
 };
 /// How [`GetDismissionRecord`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_DISMISSION_RECORD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetDismissionRecord",
     id: "hrm_1_0.GetDismissionRecord",
@@ -122,10 +130,21 @@ pub static GET_DISMISSION_RECORD: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Get dismission record.
     ///
-    /// See [`GetDismissionRecordRequest`] for the parameters and [`GetDismissionRecordError`] for what can go wrong: `client.hrm_1_0().get_dismission_record().send().await?`.
-    pub fn get_dismission_record(
-        &self,
-    ) -> crate::generated::RequestBuilder<GetDismissionRecord, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetDismissionRecordRequest`] for the parameters and [`GetDismissionRecordError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().get_dismission_record().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_dismission_record(&self) -> GetDismissionRecordBuilder<C> {
+        GetDismissionRecordBuilder::from_request(
+            self.client.clone(),
+            GetDismissionRecordRequest::new(),
+        )
     }
 }

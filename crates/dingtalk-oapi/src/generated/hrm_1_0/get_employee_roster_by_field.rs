@@ -25,11 +25,12 @@ pub type GetEmployeeRosterByFieldError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetEmployeeRosterByField)]
+#[setters(builder = GetEmployeeRosterByFieldBuilder)]
 #[non_exhaustive]
 pub struct GetEmployeeRosterByFieldRequest {
     /// A `i64` value. Wire name `appAgentId`. Required.
     #[wire(rename = "appAgentId")]
+    #[setters(required)]
     pub app_agent_id: Option<i64>,
     /// A `list<string>` value. Wire name `fieldFilterList`.
     #[wire(rename = "fieldFilterList")]
@@ -39,8 +40,14 @@ pub struct GetEmployeeRosterByFieldRequest {
     pub text_2select_convert: Option<bool>,
     /// A `list<string>` value. Wire name `userIdList`. Required.
     #[wire(rename = "userIdList")]
+    #[setters(required)]
     pub user_id_list: Option<Vec<String>>,
 }
+/// A call of [`GetEmployeeRosterByField`] being put together: set its optional parameters (see [`GetEmployeeRosterByFieldRequest`]), then `send()` it.
+pub struct GetEmployeeRosterByFieldBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetEmployeeRosterByField, C>,
+}
+rt::op_builder!(GetEmployeeRosterByFieldBuilder, GetEmployeeRosterByField);
 /// The response of [`GetEmployeeRosterByField`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -66,6 +73,7 @@ pub struct GetEmployeeRosterByFieldResponseBodyResult {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`GetEmployeeRosterByFieldResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_EMPLOYEE_ROSTER_BY_FIELD_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetEmployeeRosterByFieldResponseBodyResult",
     fields: &[
@@ -100,6 +108,7 @@ pub struct GetEmployeeRosterByFieldResponseBodyResultFieldDataList {
     pub group_id: Option<String>,
 }
 /// Wire schema of [`GetEmployeeRosterByFieldResponseBodyResultFieldDataList`].
+#[doc(hidden)]
 pub static GET_EMPLOYEE_ROSTER_BY_FIELD_RESPONSE_BODY_RESULT_FIELD_DATA_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetEmployeeRosterByFieldResponseBodyResultFieldDataList",
     fields: &[
@@ -129,6 +138,7 @@ pub struct GetEmployeeRosterByFieldResponseBodyResultFieldDataListFieldValueList
     pub value: Option<String>,
 }
 /// Wire schema of [`GetEmployeeRosterByFieldResponseBodyResultFieldDataListFieldValueList`].
+#[doc(hidden)]
 pub static GET_EMPLOYEE_ROSTER_BY_FIELD_RESPONSE_BODY_RESULT_FIELD_DATA_LIST_FIELD_VALUE_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetEmployeeRosterByFieldResponseBodyResultFieldDataListFieldValueList",
     fields: &[
@@ -138,6 +148,7 @@ pub static GET_EMPLOYEE_ROSTER_BY_FIELD_RESPONSE_BODY_RESULT_FIELD_DATA_LIST_FIE
     ],
 };
 /// How [`GetEmployeeRosterByField`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_EMPLOYEE_ROSTER_BY_FIELD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetEmployeeRosterByField",
     id: "hrm_1_0.GetEmployeeRosterByField",
@@ -177,10 +188,27 @@ pub static GET_EMPLOYEE_ROSTER_BY_FIELD: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Get employee roster by field.
     ///
-    /// See [`GetEmployeeRosterByFieldRequest`] for the parameters and [`GetEmployeeRosterByFieldError`] for what can go wrong: `client.hrm_1_0().get_employee_roster_by_field().send().await?`.
+    /// See [`GetEmployeeRosterByFieldRequest`] for the parameters and [`GetEmployeeRosterByFieldError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().get_employee_roster_by_field(0, Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_employee_roster_by_field(
         &self,
-    ) -> crate::generated::RequestBuilder<GetEmployeeRosterByField, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        app_agent_id: i64,
+        user_id_list: impl Into<Vec<String>>,
+    ) -> GetEmployeeRosterByFieldBuilder<C> {
+        GetEmployeeRosterByFieldBuilder::from_request(
+            self.client.clone(),
+            GetEmployeeRosterByFieldRequest::new()
+                .app_agent_id(app_agent_id)
+                .user_id_list(user_id_list),
+        )
     }
 }

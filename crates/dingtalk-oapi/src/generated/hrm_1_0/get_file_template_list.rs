@@ -25,7 +25,7 @@ pub type GetFileTemplateListError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetFileTemplateList)]
+#[setters(builder = GetFileTemplateListBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetFileTemplateListRequest {
@@ -34,12 +34,18 @@ pub struct GetFileTemplateListRequest {
     /// A `i64` value. Wire name `nextToken`.
     pub next_token: Option<i64>,
     /// A `string` value. Wire name `signSource`. Required.
+    #[setters(required)]
     pub sign_source: Option<String>,
     /// A `i64` value. Wire name `templateStatus`.
     pub template_status: Option<i64>,
     /// A `list<string>` value. Wire name `templateTypeList`.
     pub template_type_list: Option<Vec<String>>,
 }
+/// A call of [`GetFileTemplateList`] being put together: set its optional parameters (see [`GetFileTemplateListRequest`]), then `send()` it.
+pub struct GetFileTemplateListBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetFileTemplateList, C>,
+}
+rt::op_builder!(GetFileTemplateListBuilder, GetFileTemplateList);
 /// The response of [`GetFileTemplateList`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -64,6 +70,7 @@ pub struct GetFileTemplateListResponseBodyResult {
     pub next_token: Option<i64>,
 }
 /// Wire schema of [`GetFileTemplateListResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_FILE_TEMPLATE_LIST_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetFileTemplateListResponseBodyResult",
     fields: &[
@@ -113,6 +120,7 @@ pub struct GetFileTemplateListResponseBodyResultData {
     pub tenant_id: Option<i64>,
 }
 /// Wire schema of [`GetFileTemplateListResponseBodyResultData`].
+#[doc(hidden)]
 pub static GET_FILE_TEMPLATE_LIST_RESPONSE_BODY_RESULT_DATA_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetFileTemplateListResponseBodyResultData",
     fields: &[
@@ -172,6 +180,7 @@ pub struct GetFileTemplateListResponseBodyResultDataAttachmentList {
     pub user_custom_field: Option<bool>,
 }
 /// Wire schema of [`GetFileTemplateListResponseBodyResultDataAttachmentList`].
+#[doc(hidden)]
 pub static GET_FILE_TEMPLATE_LIST_RESPONSE_BODY_RESULT_DATA_ATTACHMENT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetFileTemplateListResponseBodyResultDataAttachmentList",
     fields: &[
@@ -205,6 +214,7 @@ pub struct GetFileTemplateListResponseBodyResultDataFieldList {
     pub user_custom_field: Option<bool>,
 }
 /// Wire schema of [`GetFileTemplateListResponseBodyResultDataFieldList`].
+#[doc(hidden)]
 pub static GET_FILE_TEMPLATE_LIST_RESPONSE_BODY_RESULT_DATA_FIELD_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetFileTemplateListResponseBodyResultDataFieldList",
     fields: &[
@@ -233,6 +243,7 @@ pub struct GetFileTemplateListResponseBodyResultDataGroupList {
     pub group_name: Option<String>,
 }
 /// Wire schema of [`GetFileTemplateListResponseBodyResultDataGroupList`].
+#[doc(hidden)]
 pub static GET_FILE_TEMPLATE_LIST_RESPONSE_BODY_RESULT_DATA_GROUP_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetFileTemplateListResponseBodyResultDataGroupList",
     fields: &[
@@ -270,6 +281,7 @@ pub struct GetFileTemplateListResponseBodyResultDataGroupListFieldList {
     pub user_custom_field: Option<bool>,
 }
 /// Wire schema of [`GetFileTemplateListResponseBodyResultDataGroupListFieldList`].
+#[doc(hidden)]
 pub static GET_FILE_TEMPLATE_LIST_RESPONSE_BODY_RESULT_DATA_GROUP_LIST_FIELD_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetFileTemplateListResponseBodyResultDataGroupListFieldList",
     fields: &[
@@ -283,6 +295,7 @@ pub static GET_FILE_TEMPLATE_LIST_RESPONSE_BODY_RESULT_DATA_GROUP_LIST_FIELD_LIS
     ],
 };
 /// How [`GetFileTemplateList`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_FILE_TEMPLATE_LIST: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetFileTemplateList",
     id: "hrm_1_0.GetFileTemplateList",
@@ -319,10 +332,24 @@ pub static GET_FILE_TEMPLATE_LIST: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Get file template list.
     ///
-    /// See [`GetFileTemplateListRequest`] for the parameters and [`GetFileTemplateListError`] for what can go wrong: `client.hrm_1_0().get_file_template_list().send().await?`.
+    /// See [`GetFileTemplateListRequest`] for the parameters and [`GetFileTemplateListError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().get_file_template_list("sign_source").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_file_template_list(
         &self,
-    ) -> crate::generated::RequestBuilder<GetFileTemplateList, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        sign_source: impl Into<String>,
+    ) -> GetFileTemplateListBuilder<C> {
+        GetFileTemplateListBuilder::from_request(
+            self.client.clone(),
+            GetFileTemplateListRequest::new().sign_source(sign_source),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type GetSignRecordByUserIdError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetSignRecordByUserId)]
+#[setters(builder = GetSignRecordByUserIdBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSignRecordByUserIdRequest {
@@ -36,8 +36,14 @@ pub struct GetSignRecordByUserIdRequest {
     /// A `list<string>` value. Wire name `signStatus`.
     pub sign_status: Option<Vec<String>>,
     /// A `string` value. Wire name `signUserId`. Required.
+    #[setters(required)]
     pub sign_user_id: Option<String>,
 }
+/// A call of [`GetSignRecordByUserId`] being put together: set its optional parameters (see [`GetSignRecordByUserIdRequest`]), then `send()` it.
+pub struct GetSignRecordByUserIdBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetSignRecordByUserId, C>,
+}
+rt::op_builder!(GetSignRecordByUserIdBuilder, GetSignRecordByUserId);
 /// The response of [`GetSignRecordByUserId`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -62,6 +68,7 @@ pub struct GetSignRecordByUserIdResponseBodyResult {
     pub next_token: Option<i64>,
 }
 /// Wire schema of [`GetSignRecordByUserIdResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_SIGN_RECORD_BY_USER_ID_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetSignRecordByUserIdResponseBodyResult",
     fields: &[
@@ -116,6 +123,7 @@ pub struct GetSignRecordByUserIdResponseBodyResultData {
     pub sign_way: Option<String>,
 }
 /// Wire schema of [`GetSignRecordByUserIdResponseBodyResultData`].
+#[doc(hidden)]
 pub static GET_SIGN_RECORD_BY_USER_ID_RESPONSE_BODY_RESULT_DATA_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetSignRecordByUserIdResponseBodyResultData",
     fields: &[
@@ -138,6 +146,7 @@ pub static GET_SIGN_RECORD_BY_USER_ID_RESPONSE_BODY_RESULT_DATA_SCHEMA: rt::Obje
     ],
 };
 /// How [`GetSignRecordByUserId`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_SIGN_RECORD_BY_USER_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetSignRecordByUserId",
     id: "hrm_1_0.GetSignRecordByUserId",
@@ -172,10 +181,24 @@ pub static GET_SIGN_RECORD_BY_USER_ID: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Get sign record by user id.
     ///
-    /// See [`GetSignRecordByUserIdRequest`] for the parameters and [`GetSignRecordByUserIdError`] for what can go wrong: `client.hrm_1_0().get_sign_record_by_user_id().send().await?`.
+    /// See [`GetSignRecordByUserIdRequest`] for the parameters and [`GetSignRecordByUserIdError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().get_sign_record_by_user_id("sign_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_sign_record_by_user_id(
         &self,
-    ) -> crate::generated::RequestBuilder<GetSignRecordByUserId, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        sign_user_id: impl Into<String>,
+    ) -> GetSignRecordByUserIdBuilder<C> {
+        GetSignRecordByUserIdBuilder::from_request(
+            self.client.clone(),
+            GetSignRecordByUserIdRequest::new().sign_user_id(sign_user_id),
+        )
     }
 }

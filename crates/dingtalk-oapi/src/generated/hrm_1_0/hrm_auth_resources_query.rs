@@ -25,15 +25,22 @@ pub type HrmAuthResourcesQueryError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = HrmAuthResourcesQuery)]
+#[setters(builder = HrmAuthResourcesQueryBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct HrmAuthResourcesQueryRequest {
     /// A `list<string>` value. Wire name `authResourceIds`. Required.
+    #[setters(required)]
     pub auth_resource_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`HrmAuthResourcesQuery`] being put together: set its optional parameters (see [`HrmAuthResourcesQueryRequest`]), then `send()` it.
+pub struct HrmAuthResourcesQueryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<HrmAuthResourcesQuery, C>,
+}
+rt::op_builder!(HrmAuthResourcesQueryBuilder, HrmAuthResourcesQuery);
 /// The response of [`HrmAuthResourcesQuery`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -54,6 +61,7 @@ pub struct HrmAuthResourcesQueryResponseBodyResult {
     pub resource_id: Option<String>,
 }
 /// Wire schema of [`HrmAuthResourcesQueryResponseBodyResult`].
+#[doc(hidden)]
 pub static HRM_AUTH_RESOURCES_QUERY_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "HrmAuthResourcesQueryResponseBodyResult",
     fields: &[
@@ -62,6 +70,7 @@ pub static HRM_AUTH_RESOURCES_QUERY_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchem
     ],
 };
 /// How [`HrmAuthResourcesQuery`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static HRM_AUTH_RESOURCES_QUERY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "HrmAuthResourcesQuery",
     id: "hrm_1_0.HrmAuthResourcesQuery",
@@ -99,10 +108,27 @@ pub static HRM_AUTH_RESOURCES_QUERY: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Hrm auth resources query.
     ///
-    /// See [`HrmAuthResourcesQueryRequest`] for the parameters and [`HrmAuthResourcesQueryError`] for what can go wrong: `client.hrm_1_0().hrm_auth_resources_query().send().await?`.
+    /// See [`HrmAuthResourcesQueryRequest`] for the parameters and [`HrmAuthResourcesQueryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().hrm_auth_resources_query(Vec::<String>::new(), "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn hrm_auth_resources_query(
         &self,
-    ) -> crate::generated::RequestBuilder<HrmAuthResourcesQuery, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        auth_resource_ids: impl Into<Vec<String>>,
+        user_id: impl Into<String>,
+    ) -> HrmAuthResourcesQueryBuilder<C> {
+        HrmAuthResourcesQueryBuilder::from_request(
+            self.client.clone(),
+            HrmAuthResourcesQueryRequest::new()
+                .auth_resource_ids(auth_resource_ids)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type HrmBenefitQueryError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = HrmBenefitQuery)]
+#[setters(builder = HrmBenefitQueryBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct HrmBenefitQueryRequest {
     /// A `list<string>` value. Wire name `benefitCodes`. Required.
+    #[setters(required)]
     pub benefit_codes: Option<Vec<String>>,
 }
+/// A call of [`HrmBenefitQuery`] being put together: set its optional parameters (see [`HrmBenefitQueryRequest`]), then `send()` it.
+pub struct HrmBenefitQueryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<HrmBenefitQuery, C>,
+}
+rt::op_builder!(HrmBenefitQueryBuilder, HrmBenefitQuery);
 /// The response of [`HrmBenefitQuery`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -41,6 +47,7 @@ pub struct HrmBenefitQueryResponse {
 }
 impl rt::ResponseEnvelope for HrmBenefitQueryResponse {}
 /// How [`HrmBenefitQuery`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static HRM_BENEFIT_QUERY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "HrmBenefitQuery",
     id: "hrm_1_0.HrmBenefitQuery",
@@ -65,10 +72,24 @@ pub static HRM_BENEFIT_QUERY: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Hrm benefit query.
     ///
-    /// See [`HrmBenefitQueryRequest`] for the parameters and [`HrmBenefitQueryError`] for what can go wrong: `client.hrm_1_0().hrm_benefit_query().send().await?`.
+    /// See [`HrmBenefitQueryRequest`] for the parameters and [`HrmBenefitQueryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().hrm_benefit_query(Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn hrm_benefit_query(
         &self,
-    ) -> crate::generated::RequestBuilder<HrmBenefitQuery, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        benefit_codes: impl Into<Vec<String>>,
+    ) -> HrmBenefitQueryBuilder<C> {
+        HrmBenefitQueryBuilder::from_request(
+            self.client.clone(),
+            HrmBenefitQueryRequest::new().benefit_codes(benefit_codes),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type HrmCorpConfigQueryError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = HrmCorpConfigQuery)]
+#[setters(builder = HrmCorpConfigQueryBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct HrmCorpConfigQueryRequest {
     /// A `string` value. Wire name `subType`. Required.
+    #[setters(required)]
     pub sub_type: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub r#type: Option<String>,
 }
+/// A call of [`HrmCorpConfigQuery`] being put together: set its optional parameters (see [`HrmCorpConfigQueryRequest`]), then `send()` it.
+pub struct HrmCorpConfigQueryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<HrmCorpConfigQuery, C>,
+}
+rt::op_builder!(HrmCorpConfigQueryBuilder, HrmCorpConfigQuery);
 /// The response of [`HrmCorpConfigQuery`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +50,7 @@ pub struct HrmCorpConfigQueryResponse {
 }
 impl rt::ResponseEnvelope for HrmCorpConfigQueryResponse {}
 /// How [`HrmCorpConfigQuery`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static HRM_CORP_CONFIG_QUERY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "HrmCorpConfigQuery",
     id: "hrm_1_0.HrmCorpConfigQuery",
@@ -67,10 +75,25 @@ pub static HRM_CORP_CONFIG_QUERY: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Hrm corp config query.
     ///
-    /// See [`HrmCorpConfigQueryRequest`] for the parameters and [`HrmCorpConfigQueryError`] for what can go wrong: `client.hrm_1_0().hrm_corp_config_query().send().await?`.
+    /// See [`HrmCorpConfigQueryRequest`] for the parameters and [`HrmCorpConfigQueryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().hrm_corp_config_query("sub_type", "type").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn hrm_corp_config_query(
         &self,
-    ) -> crate::generated::RequestBuilder<HrmCorpConfigQuery, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        sub_type: impl Into<String>,
+        r#type: impl Into<String>,
+    ) -> HrmCorpConfigQueryBuilder<C> {
+        HrmCorpConfigQueryBuilder::from_request(
+            self.client.clone(),
+            HrmCorpConfigQueryRequest::new().sub_type(sub_type).r#type(r#type),
+        )
     }
 }

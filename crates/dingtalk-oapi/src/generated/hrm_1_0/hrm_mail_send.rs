@@ -25,14 +25,21 @@ pub type HrmMailSendError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = HrmMailSend)]
+#[setters(builder = HrmMailSendBuilder)]
 #[non_exhaustive]
 pub struct HrmMailSendRequest {
     /// A `HrmMailSendRequestMail` value. Required.
+    #[setters(required)]
     pub mail: Option<HrmMailSendRequestMail>,
     /// A `HrmMailSendRequestOperator` value. Required.
+    #[setters(required)]
     pub operator: Option<HrmMailSendRequestOperator>,
 }
+/// A call of [`HrmMailSend`] being put together: set its optional parameters (see [`HrmMailSendRequest`]), then `send()` it.
+pub struct HrmMailSendBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<HrmMailSend, C>,
+}
+rt::op_builder!(HrmMailSendBuilder, HrmMailSend);
 /// The response of [`HrmMailSend`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -64,6 +71,7 @@ pub struct HrmMailSendRequestMail {
     pub subject: Option<String>,
 }
 /// Wire schema of [`HrmMailSendRequestMail`].
+#[doc(hidden)]
 pub static HRM_MAIL_SEND_REQUEST_MAIL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "HrmMailSendRequestMail",
     fields: &[
@@ -97,6 +105,7 @@ pub struct HrmMailSendRequestMailAttachments {
     pub r#type: Option<String>,
 }
 /// Wire schema of [`HrmMailSendRequestMailAttachments`].
+#[doc(hidden)]
 pub static HRM_MAIL_SEND_REQUEST_MAIL_ATTACHMENTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "HrmMailSendRequestMailAttachments",
     fields: &[
@@ -134,6 +143,7 @@ pub struct HrmMailSendRequestMailMeeting {
     pub uuid: Option<String>,
 }
 /// Wire schema of [`HrmMailSendRequestMailMeeting`].
+#[doc(hidden)]
 pub static HRM_MAIL_SEND_REQUEST_MAIL_MEETING_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "HrmMailSendRequestMailMeeting",
     fields: &[
@@ -176,6 +186,7 @@ pub struct HrmMailSendRequestMailMeetingAlarm {
     pub alarm_summary: Option<String>,
 }
 /// Wire schema of [`HrmMailSendRequestMailMeetingAlarm`].
+#[doc(hidden)]
 pub static HRM_MAIL_SEND_REQUEST_MAIL_MEETING_ALARM_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "HrmMailSendRequestMailMeetingAlarm",
     fields: &[
@@ -194,6 +205,7 @@ pub struct HrmMailSendRequestMailMeetingAttendees {
     pub name: Option<String>,
 }
 /// Wire schema of [`HrmMailSendRequestMailMeetingAttendees`].
+#[doc(hidden)]
 pub static HRM_MAIL_SEND_REQUEST_MAIL_MEETING_ATTENDEES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "HrmMailSendRequestMailMeetingAttendees",
     fields: &[
@@ -211,6 +223,7 @@ pub struct HrmMailSendRequestMailMeetingOrganizer {
     pub name: Option<String>,
 }
 /// Wire schema of [`HrmMailSendRequestMailMeetingOrganizer`].
+#[doc(hidden)]
 pub static HRM_MAIL_SEND_REQUEST_MAIL_MEETING_ORGANIZER_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "HrmMailSendRequestMailMeetingOrganizer",
     fields: &[
@@ -231,6 +244,7 @@ pub struct HrmMailSendRequestOperator {
     pub token: Option<String>,
 }
 /// Wire schema of [`HrmMailSendRequestOperator`].
+#[doc(hidden)]
 pub static HRM_MAIL_SEND_REQUEST_OPERATOR_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "HrmMailSendRequestOperator",
     fields: &[
@@ -240,6 +254,7 @@ pub static HRM_MAIL_SEND_REQUEST_OPERATOR_SCHEMA: rt::ObjectSchema = rt::ObjectS
     ],
 };
 /// How [`HrmMailSend`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static HRM_MAIL_SEND: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "HrmMailSend",
     id: "hrm_1_0.HrmMailSend",
@@ -272,8 +287,25 @@ pub static HRM_MAIL_SEND: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Hrm mail send.
     ///
-    /// See [`HrmMailSendRequest`] for the parameters and [`HrmMailSendError`] for what can go wrong: `client.hrm_1_0().hrm_mail_send().send().await?`.
-    pub fn hrm_mail_send(&self) -> crate::generated::RequestBuilder<HrmMailSend, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`HrmMailSendRequest`] for the parameters and [`HrmMailSendError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().hrm_mail_send(HrmMailSendRequestMail::new(), HrmMailSendRequestOperator::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn hrm_mail_send(
+        &self,
+        mail: HrmMailSendRequestMail,
+        operator: HrmMailSendRequestOperator,
+    ) -> HrmMailSendBuilder<C> {
+        HrmMailSendBuilder::from_request(
+            self.client.clone(),
+            HrmMailSendRequest::new().mail(mail).operator(operator),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type HrmMokaEventError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = HrmMokaEvent)]
+#[setters(builder = HrmMokaEventBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct HrmMokaEventRequest {
     /// A `string` value. Wire name `bizId`. Required.
+    #[setters(required)]
     pub biz_id: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub content: Option<String>,
 }
+/// A call of [`HrmMokaEvent`] being put together: set its optional parameters (see [`HrmMokaEventRequest`]), then `send()` it.
+pub struct HrmMokaEventBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<HrmMokaEvent, C>,
+}
+rt::op_builder!(HrmMokaEventBuilder, HrmMokaEvent);
 /// The response of [`HrmMokaEvent`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +50,7 @@ pub struct HrmMokaEventResponse {
 }
 impl rt::ResponseEnvelope for HrmMokaEventResponse {}
 /// How [`HrmMokaEvent`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static HRM_MOKA_EVENT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "HrmMokaEvent",
     id: "hrm_1_0.HrmMokaEvent",
@@ -67,8 +75,25 @@ pub static HRM_MOKA_EVENT: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Hrm moka event.
     ///
-    /// See [`HrmMokaEventRequest`] for the parameters and [`HrmMokaEventError`] for what can go wrong: `client.hrm_1_0().hrm_moka_event().send().await?`.
-    pub fn hrm_moka_event(&self) -> crate::generated::RequestBuilder<HrmMokaEvent, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`HrmMokaEventRequest`] for the parameters and [`HrmMokaEventError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().hrm_moka_event("biz_id", "content").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn hrm_moka_event(
+        &self,
+        biz_id: impl Into<String>,
+        content: impl Into<String>,
+    ) -> HrmMokaEventBuilder<C> {
+        HrmMokaEventBuilder::from_request(
+            self.client.clone(),
+            HrmMokaEventRequest::new().biz_id(biz_id).content(content),
+        )
     }
 }

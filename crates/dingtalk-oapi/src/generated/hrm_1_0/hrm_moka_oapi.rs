@@ -25,15 +25,21 @@ pub type HrmMokaOapiError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = HrmMokaOapi)]
+#[setters(builder = HrmMokaOapiBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct HrmMokaOapiRequest {
     /// A `string` value. Wire name `apiCode`. Required.
+    #[setters(required)]
     pub api_code: Option<String>,
     /// A `json` value.
     pub params: Option<rt::JsonValue>,
 }
+/// A call of [`HrmMokaOapi`] being put together: set its optional parameters (see [`HrmMokaOapiRequest`]), then `send()` it.
+pub struct HrmMokaOapiBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<HrmMokaOapi, C>,
+}
+rt::op_builder!(HrmMokaOapiBuilder, HrmMokaOapi);
 /// The response of [`HrmMokaOapi`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -50,6 +56,7 @@ pub struct HrmMokaOapiResponse {
 }
 impl rt::ResponseEnvelope for HrmMokaOapiResponse {}
 /// How [`HrmMokaOapi`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static HRM_MOKA_OAPI: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "HrmMokaOapi",
     id: "hrm_1_0.HrmMokaOapi",
@@ -79,8 +86,21 @@ pub static HRM_MOKA_OAPI: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Hrm moka oapi.
     ///
-    /// See [`HrmMokaOapiRequest`] for the parameters and [`HrmMokaOapiError`] for what can go wrong: `client.hrm_1_0().hrm_moka_oapi().send().await?`.
-    pub fn hrm_moka_oapi(&self) -> crate::generated::RequestBuilder<HrmMokaOapi, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`HrmMokaOapiRequest`] for the parameters and [`HrmMokaOapiError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().hrm_moka_oapi("api_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn hrm_moka_oapi(&self, api_code: impl Into<String>) -> HrmMokaOapiBuilder<C> {
+        HrmMokaOapiBuilder::from_request(
+            self.client.clone(),
+            HrmMokaOapiRequest::new().api_code(api_code),
+        )
     }
 }

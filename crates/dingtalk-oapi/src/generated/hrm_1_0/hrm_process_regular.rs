@@ -25,19 +25,27 @@ pub type HrmProcessRegularError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = HrmProcessRegular)]
+#[setters(builder = HrmProcessRegularBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct HrmProcessRegularRequest {
     /// A `string` value. Wire name `operationId`. Required.
+    #[setters(required)]
     pub operation_id: Option<String>,
     /// A `i64` value. Wire name `regularDate`. Required.
+    #[setters(required)]
     pub regular_date: Option<i64>,
     /// A `string` value.
     pub remark: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`HrmProcessRegular`] being put together: set its optional parameters (see [`HrmProcessRegularRequest`]), then `send()` it.
+pub struct HrmProcessRegularBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<HrmProcessRegular, C>,
+}
+rt::op_builder!(HrmProcessRegularBuilder, HrmProcessRegular);
 /// The response of [`HrmProcessRegular`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -47,6 +55,7 @@ pub struct HrmProcessRegularResponse {
 }
 impl rt::ResponseEnvelope for HrmProcessRegularResponse {}
 /// How [`HrmProcessRegular`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static HRM_PROCESS_REGULAR: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "HrmProcessRegular",
     id: "hrm_1_0.HrmProcessRegular",
@@ -73,10 +82,29 @@ pub static HRM_PROCESS_REGULAR: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Hrm process regular.
     ///
-    /// See [`HrmProcessRegularRequest`] for the parameters and [`HrmProcessRegularError`] for what can go wrong: `client.hrm_1_0().hrm_process_regular().send().await?`.
+    /// See [`HrmProcessRegularRequest`] for the parameters and [`HrmProcessRegularError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().hrm_process_regular("operation_id", 0, "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn hrm_process_regular(
         &self,
-    ) -> crate::generated::RequestBuilder<HrmProcessRegular, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        operation_id: impl Into<String>,
+        regular_date: i64,
+        user_id: impl Into<String>,
+    ) -> HrmProcessRegularBuilder<C> {
+        HrmProcessRegularBuilder::from_request(
+            self.client.clone(),
+            HrmProcessRegularRequest::new()
+                .operation_id(operation_id)
+                .regular_date(regular_date)
+                .user_id(user_id),
+        )
     }
 }

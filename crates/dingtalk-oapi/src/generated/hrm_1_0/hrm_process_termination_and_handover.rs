@@ -27,7 +27,7 @@ pub type HrmProcessTerminationAndHandoverError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = HrmProcessTerminationAndHandover)]
+#[setters(builder = HrmProcessTerminationAndHandoverBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct HrmProcessTerminationAndHandoverRequest {
@@ -38,14 +38,17 @@ pub struct HrmProcessTerminationAndHandoverRequest {
     /// A `string` value. Wire name `directSubordinatesHandoverUserId`.
     pub direct_subordinates_handover_user_id: Option<String>,
     /// A `string` value. Wire name `dismissionMemo`. Required.
+    #[setters(required)]
     pub dismission_memo: Option<String>,
     /// A `i64` value. Wire name `dismissionReason`.
     pub dismission_reason: Option<i64>,
     /// A `string` value. Wire name `docNoteHandoverUserId`.
     pub doc_note_handover_user_id: Option<String>,
     /// A `i64` value. Wire name `lastWorkDate`. Required.
+    #[setters(required)]
     pub last_work_date: Option<i64>,
     /// A `string` value. Wire name `optUserId`. Required.
+    #[setters(required)]
     pub opt_user_id: Option<String>,
     /// A `string` value. Wire name `permissionHandoverUserId`.
     pub permission_handover_user_id: Option<String>,
@@ -54,8 +57,16 @@ pub struct HrmProcessTerminationAndHandoverRequest {
     /// A `list<string>` value. Wire name `terminationReasonVoluntary`.
     pub termination_reason_voluntary: Option<Vec<String>>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`HrmProcessTerminationAndHandover`] being put together: set its optional parameters (see [`HrmProcessTerminationAndHandoverRequest`]), then `send()` it.
+pub struct HrmProcessTerminationAndHandoverBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<HrmProcessTerminationAndHandover, C>,
+}
+rt::op_builder!(
+    HrmProcessTerminationAndHandoverBuilder, HrmProcessTerminationAndHandover
+);
 /// The response of [`HrmProcessTerminationAndHandover`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -65,6 +76,7 @@ pub struct HrmProcessTerminationAndHandoverResponse {
 }
 impl rt::ResponseEnvelope for HrmProcessTerminationAndHandoverResponse {}
 /// How [`HrmProcessTerminationAndHandover`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static HRM_PROCESS_TERMINATION_AND_HANDOVER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "HrmProcessTerminationAndHandover",
     id: "hrm_1_0.HrmProcessTerminationAndHandover",
@@ -105,10 +117,31 @@ pub static HRM_PROCESS_TERMINATION_AND_HANDOVER: rt::OperationDescriptor = rt::O
 impl<C: Clone> super::Operations<C> {
     /// Hrm process termination and handover.
     ///
-    /// See [`HrmProcessTerminationAndHandoverRequest`] for the parameters and [`HrmProcessTerminationAndHandoverError`] for what can go wrong: `client.hrm_1_0().hrm_process_termination_and_handover().send().await?`.
+    /// See [`HrmProcessTerminationAndHandoverRequest`] for the parameters and [`HrmProcessTerminationAndHandoverError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().hrm_process_termination_and_handover("dismission_memo", 0, "opt_user_id", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn hrm_process_termination_and_handover(
         &self,
-    ) -> crate::generated::RequestBuilder<HrmProcessTerminationAndHandover, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        dismission_memo: impl Into<String>,
+        last_work_date: i64,
+        opt_user_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> HrmProcessTerminationAndHandoverBuilder<C> {
+        HrmProcessTerminationAndHandoverBuilder::from_request(
+            self.client.clone(),
+            HrmProcessTerminationAndHandoverRequest::new()
+                .dismission_memo(dismission_memo)
+                .last_work_date(last_work_date)
+                .opt_user_id(opt_user_id)
+                .user_id(user_id),
+        )
     }
 }

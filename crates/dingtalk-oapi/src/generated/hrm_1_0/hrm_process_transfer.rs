@@ -25,7 +25,7 @@ pub type HrmProcessTransferError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = HrmProcessTransfer)]
+#[setters(builder = HrmProcessTransferBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct HrmProcessTransferRequest {
@@ -46,8 +46,14 @@ pub struct HrmProcessTransferRequest {
     /// A `string` value. Wire name `rankIdAfterTransfer`.
     pub rank_id_after_transfer: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`HrmProcessTransfer`] being put together: set its optional parameters (see [`HrmProcessTransferRequest`]), then `send()` it.
+pub struct HrmProcessTransferBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<HrmProcessTransfer, C>,
+}
+rt::op_builder!(HrmProcessTransferBuilder, HrmProcessTransfer);
 /// The response of [`HrmProcessTransfer`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -57,6 +63,7 @@ pub struct HrmProcessTransferResponse {
 }
 impl rt::ResponseEnvelope for HrmProcessTransferResponse {}
 /// How [`HrmProcessTransfer`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static HRM_PROCESS_TRANSFER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "HrmProcessTransfer",
     id: "hrm_1_0.HrmProcessTransfer",
@@ -91,10 +98,24 @@ pub static HRM_PROCESS_TRANSFER: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Hrm process transfer.
     ///
-    /// See [`HrmProcessTransferRequest`] for the parameters and [`HrmProcessTransferError`] for what can go wrong: `client.hrm_1_0().hrm_process_transfer().send().await?`.
+    /// See [`HrmProcessTransferRequest`] for the parameters and [`HrmProcessTransferError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().hrm_process_transfer("user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn hrm_process_transfer(
         &self,
-    ) -> crate::generated::RequestBuilder<HrmProcessTransfer, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id: impl Into<String>,
+    ) -> HrmProcessTransferBuilder<C> {
+        HrmProcessTransferBuilder::from_request(
+            self.client.clone(),
+            HrmProcessTransferRequest::new().user_id(user_id),
+        )
     }
 }

@@ -27,17 +27,25 @@ pub type HrmProcessUpdateTerminationInfoError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = HrmProcessUpdateTerminationInfo)]
+#[setters(builder = HrmProcessUpdateTerminationInfoBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct HrmProcessUpdateTerminationInfoRequest {
     /// A `string` value. Wire name `dismissionMemo`. Required.
+    #[setters(required)]
     pub dismission_memo: Option<String>,
     /// A `i64` value. Wire name `lastWorkDate`. Required.
+    #[setters(required)]
     pub last_work_date: Option<i64>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`HrmProcessUpdateTerminationInfo`] being put together: set its optional parameters (see [`HrmProcessUpdateTerminationInfoRequest`]), then `send()` it.
+pub struct HrmProcessUpdateTerminationInfoBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<HrmProcessUpdateTerminationInfo, C>,
+}
+rt::op_builder!(HrmProcessUpdateTerminationInfoBuilder, HrmProcessUpdateTerminationInfo);
 /// The response of [`HrmProcessUpdateTerminationInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -47,6 +55,7 @@ pub struct HrmProcessUpdateTerminationInfoResponse {
 }
 impl rt::ResponseEnvelope for HrmProcessUpdateTerminationInfoResponse {}
 /// How [`HrmProcessUpdateTerminationInfo`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static HRM_PROCESS_UPDATE_TERMINATION_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "HrmProcessUpdateTerminationInfo",
     id: "hrm_1_0.HrmProcessUpdateTerminationInfo",
@@ -72,10 +81,29 @@ pub static HRM_PROCESS_UPDATE_TERMINATION_INFO: rt::OperationDescriptor = rt::Op
 impl<C: Clone> super::Operations<C> {
     /// Hrm process update termination info.
     ///
-    /// See [`HrmProcessUpdateTerminationInfoRequest`] for the parameters and [`HrmProcessUpdateTerminationInfoError`] for what can go wrong: `client.hrm_1_0().hrm_process_update_termination_info().send().await?`.
+    /// See [`HrmProcessUpdateTerminationInfoRequest`] for the parameters and [`HrmProcessUpdateTerminationInfoError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().hrm_process_update_termination_info("dismission_memo", 0, "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn hrm_process_update_termination_info(
         &self,
-    ) -> crate::generated::RequestBuilder<HrmProcessUpdateTerminationInfo, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        dismission_memo: impl Into<String>,
+        last_work_date: i64,
+        user_id: impl Into<String>,
+    ) -> HrmProcessUpdateTerminationInfoBuilder<C> {
+        HrmProcessUpdateTerminationInfoBuilder::from_request(
+            self.client.clone(),
+            HrmProcessUpdateTerminationInfoRequest::new()
+                .dismission_memo(dismission_memo)
+                .last_work_date(last_work_date)
+                .user_id(user_id),
+        )
     }
 }

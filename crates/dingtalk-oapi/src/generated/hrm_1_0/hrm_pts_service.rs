@@ -25,21 +25,29 @@ pub type HrmPtsServiceError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = HrmPtsService)]
+#[setters(builder = HrmPtsServiceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct HrmPtsServiceRequest {
     /// A `string` value. Required.
+    #[setters(required)]
     pub env: Option<String>,
     /// A `string` value.
     pub method: Option<String>,
     /// A `string` value. Wire name `outerId`. Required.
+    #[setters(required)]
     pub outer_id: Option<String>,
     /// A `json` value.
     pub params: Option<rt::JsonValue>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub path: Option<String>,
 }
+/// A call of [`HrmPtsService`] being put together: set its optional parameters (see [`HrmPtsServiceRequest`]), then `send()` it.
+pub struct HrmPtsServiceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<HrmPtsService, C>,
+}
+rt::op_builder!(HrmPtsServiceBuilder, HrmPtsService);
 /// The response of [`HrmPtsService`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -56,6 +64,7 @@ pub struct HrmPtsServiceResponse {
 }
 impl rt::ResponseEnvelope for HrmPtsServiceResponse {}
 /// How [`HrmPtsService`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static HRM_PTS_SERVICE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "HrmPtsService",
     id: "hrm_1_0.HrmPtsService",
@@ -88,8 +97,26 @@ pub static HRM_PTS_SERVICE: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Hrm pts service.
     ///
-    /// See [`HrmPtsServiceRequest`] for the parameters and [`HrmPtsServiceError`] for what can go wrong: `client.hrm_1_0().hrm_pts_service().send().await?`.
-    pub fn hrm_pts_service(&self) -> crate::generated::RequestBuilder<HrmPtsService, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`HrmPtsServiceRequest`] for the parameters and [`HrmPtsServiceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().hrm_pts_service("env", "outer_id", "path").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn hrm_pts_service(
+        &self,
+        env: impl Into<String>,
+        outer_id: impl Into<String>,
+        path: impl Into<String>,
+    ) -> HrmPtsServiceBuilder<C> {
+        HrmPtsServiceBuilder::from_request(
+            self.client.clone(),
+            HrmPtsServiceRequest::new().env(env).outer_id(outer_id).path(path),
+        )
     }
 }

@@ -25,17 +25,25 @@ pub type InvalidSignRecordsError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = InvalidSignRecords)]
+#[setters(builder = InvalidSignRecordsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InvalidSignRecordsRequest {
     /// A `string` value. Wire name `invalidUserId`. Required.
+    #[setters(required)]
     pub invalid_user_id: Option<String>,
     /// A `list<string>` value. Wire name `signRecordIds`. Required.
+    #[setters(required)]
     pub sign_record_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `statusRemark`. Required.
+    #[setters(required)]
     pub status_remark: Option<String>,
 }
+/// A call of [`InvalidSignRecords`] being put together: set its optional parameters (see [`InvalidSignRecordsRequest`]), then `send()` it.
+pub struct InvalidSignRecordsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<InvalidSignRecords, C>,
+}
+rt::op_builder!(InvalidSignRecordsBuilder, InvalidSignRecords);
 /// The response of [`InvalidSignRecords`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -59,6 +67,7 @@ pub struct InvalidSignRecordsResponseBodyResult {
     pub success_items: Vec<InvalidSignRecordsResponseBodyResultSuccessItems>,
 }
 /// Wire schema of [`InvalidSignRecordsResponseBodyResult`].
+#[doc(hidden)]
 pub static INVALID_SIGN_RECORDS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "InvalidSignRecordsResponseBodyResult",
     fields: &[
@@ -91,6 +100,7 @@ pub struct InvalidSignRecordsResponseBodyResultFailItems {
     pub r#type: Option<String>,
 }
 /// Wire schema of [`InvalidSignRecordsResponseBodyResultFailItems`].
+#[doc(hidden)]
 pub static INVALID_SIGN_RECORDS_RESPONSE_BODY_RESULT_FAIL_ITEMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "InvalidSignRecordsResponseBodyResultFailItems",
     fields: &[
@@ -107,11 +117,13 @@ pub struct InvalidSignRecordsResponseBodyResultSuccessItems {
     pub item_id: Option<String>,
 }
 /// Wire schema of [`InvalidSignRecordsResponseBodyResultSuccessItems`].
+#[doc(hidden)]
 pub static INVALID_SIGN_RECORDS_RESPONSE_BODY_RESULT_SUCCESS_ITEMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "InvalidSignRecordsResponseBodyResultSuccessItems",
     fields: &[rt::FieldSchema::new("itemId", rt::ParamType::String)],
 };
 /// How [`InvalidSignRecords`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static INVALID_SIGN_RECORDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "InvalidSignRecords",
     id: "hrm_1_0.InvalidSignRecords",
@@ -147,10 +159,29 @@ pub static INVALID_SIGN_RECORDS: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Invalid sign records.
     ///
-    /// See [`InvalidSignRecordsRequest`] for the parameters and [`InvalidSignRecordsError`] for what can go wrong: `client.hrm_1_0().invalid_sign_records().send().await?`.
+    /// See [`InvalidSignRecordsRequest`] for the parameters and [`InvalidSignRecordsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().invalid_sign_records("invalid_user_id", Vec::<String>::new(), "status_remark").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn invalid_sign_records(
         &self,
-    ) -> crate::generated::RequestBuilder<InvalidSignRecords, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        invalid_user_id: impl Into<String>,
+        sign_record_ids: impl Into<Vec<String>>,
+        status_remark: impl Into<String>,
+    ) -> InvalidSignRecordsBuilder<C> {
+        InvalidSignRecordsBuilder::from_request(
+            self.client.clone(),
+            InvalidSignRecordsRequest::new()
+                .invalid_user_id(invalid_user_id)
+                .sign_record_ids(sign_record_ids)
+                .status_remark(status_remark),
+        )
     }
 }

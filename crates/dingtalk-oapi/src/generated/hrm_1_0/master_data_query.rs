@@ -25,7 +25,7 @@ pub type MasterDataQueryError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = MasterDataQuery)]
+#[setters(builder = MasterDataQueryBuilder)]
 #[non_exhaustive]
 pub struct MasterDataQueryRequest {
     /// A `string` value. Wire name `bizUK`.
@@ -33,9 +33,11 @@ pub struct MasterDataQueryRequest {
     pub biz_uk: Option<String>,
     /// A `i64` value. Wire name `maxResults`. Required.
     #[wire(rename = "maxResults")]
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`. Required.
     #[wire(rename = "nextToken")]
+    #[setters(required)]
     pub next_token: Option<i64>,
     /// A `string` value. Wire name `optUserId`.
     #[wire(rename = "optUserId")]
@@ -45,17 +47,26 @@ pub struct MasterDataQueryRequest {
     pub query_params: Option<Vec<MasterDataQueryRequestQueryParams>>,
     /// A `list<string>` value. Wire name `relationIds`. Required.
     #[wire(rename = "relationIds")]
+    #[setters(required)]
     pub relation_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `scopeCode`. Required.
     #[wire(rename = "scopeCode")]
+    #[setters(required)]
     pub scope_code: Option<String>,
     /// A `i64` value. Wire name `tenantId`. Required.
     #[wire(rename = "tenantId")]
+    #[setters(required)]
     pub tenant_id: Option<i64>,
     /// A `string` value. Wire name `viewEntityCode`. Required.
     #[wire(rename = "viewEntityCode")]
+    #[setters(required)]
     pub view_entity_code: Option<String>,
 }
+/// A call of [`MasterDataQuery`] being put together: set its optional parameters (see [`MasterDataQueryRequest`]), then `send()` it.
+pub struct MasterDataQueryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<MasterDataQuery, C>,
+}
+rt::op_builder!(MasterDataQueryBuilder, MasterDataQuery);
 /// The response of [`MasterDataQuery`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -87,6 +98,7 @@ pub struct MasterDataQueryRequestQueryParams {
     pub join_type: Option<String>,
 }
 /// Wire schema of [`MasterDataQueryRequestQueryParams`].
+#[doc(hidden)]
 pub static MASTER_DATA_QUERY_REQUEST_QUERY_PARAMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "MasterDataQueryRequestQueryParams",
     fields: &[
@@ -112,6 +124,7 @@ pub struct MasterDataQueryRequestQueryParamsConditionList {
     pub value: Option<String>,
 }
 /// Wire schema of [`MasterDataQueryRequestQueryParamsConditionList`].
+#[doc(hidden)]
 pub static MASTER_DATA_QUERY_REQUEST_QUERY_PARAMS_CONDITION_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "MasterDataQueryRequestQueryParamsConditionList",
     fields: &[
@@ -143,6 +156,7 @@ pub struct MasterDataQueryResponseBodyResult {
     >,
 }
 /// Wire schema of [`MasterDataQueryResponseBodyResult`].
+#[doc(hidden)]
 pub static MASTER_DATA_QUERY_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "MasterDataQueryResponseBodyResult",
     fields: &[
@@ -180,6 +194,7 @@ pub struct MasterDataQueryResponseBodyResultViewEntityFieldVoList {
     pub field_type: Option<String>,
 }
 /// Wire schema of [`MasterDataQueryResponseBodyResultViewEntityFieldVoList`].
+#[doc(hidden)]
 pub static MASTER_DATA_QUERY_RESPONSE_BODY_RESULT_VIEW_ENTITY_FIELD_VO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "MasterDataQueryResponseBodyResultViewEntityFieldVoList",
     fields: &[
@@ -204,6 +219,7 @@ pub struct MasterDataQueryResponseBodyResultViewEntityFieldVoListFieldDataVo {
     pub value: Option<String>,
 }
 /// Wire schema of [`MasterDataQueryResponseBodyResultViewEntityFieldVoListFieldDataVo`].
+#[doc(hidden)]
 pub static MASTER_DATA_QUERY_RESPONSE_BODY_RESULT_VIEW_ENTITY_FIELD_VO_LIST_FIELD_DATA_VO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "MasterDataQueryResponseBodyResultViewEntityFieldVoListFieldDataVo",
     fields: &[
@@ -212,6 +228,7 @@ pub static MASTER_DATA_QUERY_RESPONSE_BODY_RESULT_VIEW_ENTITY_FIELD_VO_LIST_FIEL
     ],
 };
 /// How [`MasterDataQuery`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static MASTER_DATA_QUERY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "MasterDataQuery",
     id: "hrm_1_0.MasterDataQuery",
@@ -263,10 +280,35 @@ pub static MASTER_DATA_QUERY: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Master data query.
     ///
-    /// See [`MasterDataQueryRequest`] for the parameters and [`MasterDataQueryError`] for what can go wrong: `client.hrm_1_0().master_data_query().send().await?`.
+    /// See [`MasterDataQueryRequest`] for the parameters and [`MasterDataQueryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().master_data_query(0, 0, Vec::<String>::new(), "scope_code", 0, "view_entity_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn master_data_query(
         &self,
-    ) -> crate::generated::RequestBuilder<MasterDataQuery, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+        next_token: i64,
+        relation_ids: impl Into<Vec<String>>,
+        scope_code: impl Into<String>,
+        tenant_id: i64,
+        view_entity_code: impl Into<String>,
+    ) -> MasterDataQueryBuilder<C> {
+        MasterDataQueryBuilder::from_request(
+            self.client.clone(),
+            MasterDataQueryRequest::new()
+                .max_results(max_results)
+                .next_token(next_token)
+                .relation_ids(relation_ids)
+                .scope_code(scope_code)
+                .tenant_id(tenant_id)
+                .view_entity_code(view_entity_code),
+        )
     }
 }

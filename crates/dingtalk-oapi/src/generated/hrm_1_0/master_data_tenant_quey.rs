@@ -25,15 +25,22 @@ pub type MasterDataTenantQueyError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = MasterDataTenantQuey)]
+#[setters(builder = MasterDataTenantQueyBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MasterDataTenantQueyRequest {
     /// A `string` value. Wire name `entityCode`. Required.
+    #[setters(required)]
     pub entity_code: Option<String>,
     /// A `string` value. Wire name `scopeCode`. Required.
+    #[setters(required)]
     pub scope_code: Option<String>,
 }
+/// A call of [`MasterDataTenantQuey`] being put together: set its optional parameters (see [`MasterDataTenantQueyRequest`]), then `send()` it.
+pub struct MasterDataTenantQueyBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<MasterDataTenantQuey, C>,
+}
+rt::op_builder!(MasterDataTenantQueyBuilder, MasterDataTenantQuey);
 /// The response of [`MasterDataTenantQuey`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -62,6 +69,7 @@ pub struct MasterDataTenantQueyResponseBodyResult {
     pub r#type: i64,
 }
 /// Wire schema of [`MasterDataTenantQueyResponseBodyResult`].
+#[doc(hidden)]
 pub static MASTER_DATA_TENANT_QUEY_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "MasterDataTenantQueyResponseBodyResult",
     fields: &[
@@ -74,6 +82,7 @@ pub static MASTER_DATA_TENANT_QUEY_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema
     ],
 };
 /// How [`MasterDataTenantQuey`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static MASTER_DATA_TENANT_QUEY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "MasterDataTenantQuey",
     id: "hrm_1_0.MasterDataTenantQuey",
@@ -108,10 +117,27 @@ pub static MASTER_DATA_TENANT_QUEY: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Master data tenant quey.
     ///
-    /// See [`MasterDataTenantQueyRequest`] for the parameters and [`MasterDataTenantQueyError`] for what can go wrong: `client.hrm_1_0().master_data_tenant_quey().send().await?`.
+    /// See [`MasterDataTenantQueyRequest`] for the parameters and [`MasterDataTenantQueyError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().master_data_tenant_quey("entity_code", "scope_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn master_data_tenant_quey(
         &self,
-    ) -> crate::generated::RequestBuilder<MasterDataTenantQuey, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        entity_code: impl Into<String>,
+        scope_code: impl Into<String>,
+    ) -> MasterDataTenantQueyBuilder<C> {
+        MasterDataTenantQueyBuilder::from_request(
+            self.client.clone(),
+            MasterDataTenantQueyRequest::new()
+                .entity_code(entity_code)
+                .scope_code(scope_code),
+        )
     }
 }

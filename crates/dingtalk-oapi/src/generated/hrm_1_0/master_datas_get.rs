@@ -25,19 +25,28 @@ pub type MasterDatasGetError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = MasterDatasGet)]
+#[setters(builder = MasterDatasGetBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MasterDatasGetRequest {
     /// A `string` value. Wire name `objId`. Required.
+    #[setters(required)]
     pub obj_id: Option<String>,
     /// A `string` value. Wire name `scopeCode`. Required.
+    #[setters(required)]
     pub scope_code: Option<String>,
     /// A `i64` value. Wire name `tenantId`. Required.
+    #[setters(required)]
     pub tenant_id: Option<i64>,
     /// A `string` value. Wire name `viewEntityCode`. Required.
+    #[setters(required)]
     pub view_entity_code: Option<String>,
 }
+/// A call of [`MasterDatasGet`] being put together: set its optional parameters (see [`MasterDatasGetRequest`]), then `send()` it.
+pub struct MasterDatasGetBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<MasterDatasGet, C>,
+}
+rt::op_builder!(MasterDatasGetBuilder, MasterDatasGet);
 /// The response of [`MasterDatasGet`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -70,6 +79,7 @@ pub struct MasterDatasGetResponseBodyResult {
     >,
 }
 /// Wire schema of [`MasterDatasGetResponseBodyResult`].
+#[doc(hidden)]
 pub static MASTER_DATAS_GET_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "MasterDatasGetResponseBodyResult",
     fields: &[
@@ -107,6 +117,7 @@ pub struct MasterDatasGetResponseBodyResultViewEntityFieldVoList {
     pub field_type: Option<String>,
 }
 /// Wire schema of [`MasterDatasGetResponseBodyResultViewEntityFieldVoList`].
+#[doc(hidden)]
 pub static MASTER_DATAS_GET_RESPONSE_BODY_RESULT_VIEW_ENTITY_FIELD_VO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "MasterDatasGetResponseBodyResultViewEntityFieldVoList",
     fields: &[
@@ -131,6 +142,7 @@ pub struct MasterDatasGetResponseBodyResultViewEntityFieldVoListFieldDataVo {
     pub value: Option<String>,
 }
 /// Wire schema of [`MasterDatasGetResponseBodyResultViewEntityFieldVoListFieldDataVo`].
+#[doc(hidden)]
 pub static MASTER_DATAS_GET_RESPONSE_BODY_RESULT_VIEW_ENTITY_FIELD_VO_LIST_FIELD_DATA_VO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "MasterDatasGetResponseBodyResultViewEntityFieldVoListFieldDataVo",
     fields: &[
@@ -139,6 +151,7 @@ pub static MASTER_DATAS_GET_RESPONSE_BODY_RESULT_VIEW_ENTITY_FIELD_VO_LIST_FIELD
     ],
 };
 /// How [`MasterDatasGet`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static MASTER_DATAS_GET: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "MasterDatasGet",
     id: "hrm_1_0.MasterDatasGet",
@@ -170,10 +183,31 @@ pub static MASTER_DATAS_GET: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Master datas get.
     ///
-    /// See [`MasterDatasGetRequest`] for the parameters and [`MasterDatasGetError`] for what can go wrong: `client.hrm_1_0().master_datas_get().send().await?`.
+    /// See [`MasterDatasGetRequest`] for the parameters and [`MasterDatasGetError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().master_datas_get("obj_id", "scope_code", 0, "view_entity_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn master_datas_get(
         &self,
-    ) -> crate::generated::RequestBuilder<MasterDatasGet, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        obj_id: impl Into<String>,
+        scope_code: impl Into<String>,
+        tenant_id: i64,
+        view_entity_code: impl Into<String>,
+    ) -> MasterDatasGetBuilder<C> {
+        MasterDatasGetBuilder::from_request(
+            self.client.clone(),
+            MasterDatasGetRequest::new()
+                .obj_id(obj_id)
+                .scope_code(scope_code)
+                .tenant_id(tenant_id)
+                .view_entity_code(view_entity_code),
+        )
     }
 }

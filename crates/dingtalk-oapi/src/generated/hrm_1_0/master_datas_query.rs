@@ -25,7 +25,7 @@ pub type MasterDatasQueryError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = MasterDatasQuery)]
+#[setters(builder = MasterDatasQueryBuilder)]
 #[non_exhaustive]
 pub struct MasterDatasQueryRequest {
     /// A `string` value. Wire name `bizUK`.
@@ -33,26 +33,37 @@ pub struct MasterDatasQueryRequest {
     pub biz_uk: Option<String>,
     /// A `i64` value. Wire name `maxResults`. Required.
     #[wire(rename = "maxResults")]
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`. Required.
     #[wire(rename = "nextToken")]
+    #[setters(required)]
     pub next_token: Option<i64>,
     /// A `list<MasterDatasQueryRequestQueryParams>` value. Wire name `queryParams`.
     #[wire(rename = "queryParams")]
     pub query_params: Option<Vec<MasterDatasQueryRequestQueryParams>>,
     /// A `list<string>` value. Wire name `relationIds`. Required.
     #[wire(rename = "relationIds")]
+    #[setters(required)]
     pub relation_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `scopeCode`. Required.
     #[wire(rename = "scopeCode")]
+    #[setters(required)]
     pub scope_code: Option<String>,
     /// A `i64` value. Wire name `tenantId`. Required.
     #[wire(rename = "tenantId")]
+    #[setters(required)]
     pub tenant_id: Option<i64>,
     /// A `string` value. Wire name `viewEntityCode`. Required.
     #[wire(rename = "viewEntityCode")]
+    #[setters(required)]
     pub view_entity_code: Option<String>,
 }
+/// A call of [`MasterDatasQuery`] being put together: set its optional parameters (see [`MasterDatasQueryRequest`]), then `send()` it.
+pub struct MasterDatasQueryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<MasterDatasQuery, C>,
+}
+rt::op_builder!(MasterDatasQueryBuilder, MasterDatasQuery);
 /// The response of [`MasterDatasQuery`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -84,6 +95,7 @@ pub struct MasterDatasQueryRequestQueryParams {
     pub join_type: Option<String>,
 }
 /// Wire schema of [`MasterDatasQueryRequestQueryParams`].
+#[doc(hidden)]
 pub static MASTER_DATAS_QUERY_REQUEST_QUERY_PARAMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "MasterDatasQueryRequestQueryParams",
     fields: &[
@@ -109,6 +121,7 @@ pub struct MasterDatasQueryRequestQueryParamsConditionList {
     pub value: Option<String>,
 }
 /// Wire schema of [`MasterDatasQueryRequestQueryParamsConditionList`].
+#[doc(hidden)]
 pub static MASTER_DATAS_QUERY_REQUEST_QUERY_PARAMS_CONDITION_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "MasterDatasQueryRequestQueryParamsConditionList",
     fields: &[
@@ -140,6 +153,7 @@ pub struct MasterDatasQueryResponseBodyResult {
     >,
 }
 /// Wire schema of [`MasterDatasQueryResponseBodyResult`].
+#[doc(hidden)]
 pub static MASTER_DATAS_QUERY_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "MasterDatasQueryResponseBodyResult",
     fields: &[
@@ -177,6 +191,7 @@ pub struct MasterDatasQueryResponseBodyResultViewEntityFieldVoList {
     pub field_type: Option<String>,
 }
 /// Wire schema of [`MasterDatasQueryResponseBodyResultViewEntityFieldVoList`].
+#[doc(hidden)]
 pub static MASTER_DATAS_QUERY_RESPONSE_BODY_RESULT_VIEW_ENTITY_FIELD_VO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "MasterDatasQueryResponseBodyResultViewEntityFieldVoList",
     fields: &[
@@ -201,6 +216,7 @@ pub struct MasterDatasQueryResponseBodyResultViewEntityFieldVoListFieldDataVo {
     pub value: Option<String>,
 }
 /// Wire schema of [`MasterDatasQueryResponseBodyResultViewEntityFieldVoListFieldDataVo`].
+#[doc(hidden)]
 pub static MASTER_DATAS_QUERY_RESPONSE_BODY_RESULT_VIEW_ENTITY_FIELD_VO_LIST_FIELD_DATA_VO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "MasterDatasQueryResponseBodyResultViewEntityFieldVoListFieldDataVo",
     fields: &[
@@ -209,6 +225,7 @@ pub static MASTER_DATAS_QUERY_RESPONSE_BODY_RESULT_VIEW_ENTITY_FIELD_VO_LIST_FIE
     ],
 };
 /// How [`MasterDatasQuery`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static MASTER_DATAS_QUERY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "MasterDatasQuery",
     id: "hrm_1_0.MasterDatasQuery",
@@ -256,10 +273,35 @@ pub static MASTER_DATAS_QUERY: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Master datas query.
     ///
-    /// See [`MasterDatasQueryRequest`] for the parameters and [`MasterDatasQueryError`] for what can go wrong: `client.hrm_1_0().master_datas_query().send().await?`.
+    /// See [`MasterDatasQueryRequest`] for the parameters and [`MasterDatasQueryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().master_datas_query(0, 0, Vec::<String>::new(), "scope_code", 0, "view_entity_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn master_datas_query(
         &self,
-    ) -> crate::generated::RequestBuilder<MasterDatasQuery, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+        next_token: i64,
+        relation_ids: impl Into<Vec<String>>,
+        scope_code: impl Into<String>,
+        tenant_id: i64,
+        view_entity_code: impl Into<String>,
+    ) -> MasterDatasQueryBuilder<C> {
+        MasterDatasQueryBuilder::from_request(
+            self.client.clone(),
+            MasterDatasQueryRequest::new()
+                .max_results(max_results)
+                .next_token(next_token)
+                .relation_ids(relation_ids)
+                .scope_code(scope_code)
+                .tenant_id(tenant_id)
+                .view_entity_code(view_entity_code),
+        )
     }
 }

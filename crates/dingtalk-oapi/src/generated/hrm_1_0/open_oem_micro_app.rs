@@ -25,13 +25,18 @@ pub type OpenOemMicroAppError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = OpenOemMicroApp)]
+#[setters(builder = OpenOemMicroAppBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OpenOemMicroAppRequest {
     /// A `i64` value. Wire name `tenantId`.
     pub tenant_id: Option<i64>,
 }
+/// A call of [`OpenOemMicroApp`] being put together: set its optional parameters (see [`OpenOemMicroAppRequest`]), then `send()` it.
+pub struct OpenOemMicroAppBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<OpenOemMicroApp, C>,
+}
+rt::op_builder!(OpenOemMicroAppBuilder, OpenOemMicroApp);
 /// The response of [`OpenOemMicroApp`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -44,6 +49,7 @@ pub struct OpenOemMicroAppResponse {
 }
 impl rt::ResponseEnvelope for OpenOemMicroAppResponse {}
 /// How [`OpenOemMicroApp`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static OPEN_OEM_MICRO_APP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "OpenOemMicroApp",
     id: "hrm_1_0.OpenOemMicroApp",
@@ -68,10 +74,21 @@ pub static OPEN_OEM_MICRO_APP: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Open oem micro app.
     ///
-    /// See [`OpenOemMicroAppRequest`] for the parameters and [`OpenOemMicroAppError`] for what can go wrong: `client.hrm_1_0().open_oem_micro_app().send().await?`.
-    pub fn open_oem_micro_app(
-        &self,
-    ) -> crate::generated::RequestBuilder<OpenOemMicroApp, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`OpenOemMicroAppRequest`] for the parameters and [`OpenOemMicroAppError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().open_oem_micro_app().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn open_oem_micro_app(&self) -> OpenOemMicroAppBuilder<C> {
+        OpenOemMicroAppBuilder::from_request(
+            self.client.clone(),
+            OpenOemMicroAppRequest::new(),
+        )
     }
 }

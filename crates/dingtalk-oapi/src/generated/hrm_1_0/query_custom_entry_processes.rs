@@ -25,7 +25,7 @@ pub type QueryCustomEntryProcessesError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryCustomEntryProcesses)]
+#[setters(builder = QueryCustomEntryProcessesBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCustomEntryProcessesRequest {
@@ -36,6 +36,11 @@ pub struct QueryCustomEntryProcessesRequest {
     /// A `string` value. Wire name `operateUserId`.
     pub operate_user_id: Option<String>,
 }
+/// A call of [`QueryCustomEntryProcesses`] being put together: set its optional parameters (see [`QueryCustomEntryProcessesRequest`]), then `send()` it.
+pub struct QueryCustomEntryProcessesBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryCustomEntryProcesses, C>,
+}
+rt::op_builder!(QueryCustomEntryProcessesBuilder, QueryCustomEntryProcesses);
 /// The response of [`QueryCustomEntryProcesses`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -65,6 +70,7 @@ pub struct QueryCustomEntryProcessesResponseBodyList {
     pub short_url: Option<String>,
 }
 /// Wire schema of [`QueryCustomEntryProcessesResponseBodyList`].
+#[doc(hidden)]
 pub static QUERY_CUSTOM_ENTRY_PROCESSES_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryCustomEntryProcessesResponseBodyList",
     fields: &[
@@ -75,6 +81,7 @@ pub static QUERY_CUSTOM_ENTRY_PROCESSES_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSch
     ],
 };
 /// How [`QueryCustomEntryProcesses`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_CUSTOM_ENTRY_PROCESSES: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryCustomEntryProcesses",
     id: "hrm_1_0.QueryCustomEntryProcesses",
@@ -111,10 +118,21 @@ pub static QUERY_CUSTOM_ENTRY_PROCESSES: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Query custom entry processes.
     ///
-    /// See [`QueryCustomEntryProcessesRequest`] for the parameters and [`QueryCustomEntryProcessesError`] for what can go wrong: `client.hrm_1_0().query_custom_entry_processes().send().await?`.
-    pub fn query_custom_entry_processes(
-        &self,
-    ) -> crate::generated::RequestBuilder<QueryCustomEntryProcesses, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`QueryCustomEntryProcessesRequest`] for the parameters and [`QueryCustomEntryProcessesError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().query_custom_entry_processes().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_custom_entry_processes(&self) -> QueryCustomEntryProcessesBuilder<C> {
+        QueryCustomEntryProcessesBuilder::from_request(
+            self.client.clone(),
+            QueryCustomEntryProcessesRequest::new(),
+        )
     }
 }

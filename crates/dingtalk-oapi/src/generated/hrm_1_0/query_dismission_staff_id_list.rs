@@ -25,7 +25,7 @@ pub type QueryDismissionStaffIdListError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryDismissionStaffIdList)]
+#[setters(builder = QueryDismissionStaffIdListBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryDismissionStaffIdListRequest {
@@ -34,6 +34,11 @@ pub struct QueryDismissionStaffIdListRequest {
     /// A `i64` value. Wire name `nextToken`.
     pub next_token: Option<i64>,
 }
+/// A call of [`QueryDismissionStaffIdList`] being put together: set its optional parameters (see [`QueryDismissionStaffIdListRequest`]), then `send()` it.
+pub struct QueryDismissionStaffIdListBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryDismissionStaffIdList, C>,
+}
+rt::op_builder!(QueryDismissionStaffIdListBuilder, QueryDismissionStaffIdList);
 /// The response of [`QueryDismissionStaffIdList`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -49,6 +54,7 @@ pub struct QueryDismissionStaffIdListResponse {
 }
 impl rt::ResponseEnvelope for QueryDismissionStaffIdListResponse {}
 /// How [`QueryDismissionStaffIdList`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_DISMISSION_STAFF_ID_LIST: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryDismissionStaffIdList",
     id: "hrm_1_0.QueryDismissionStaffIdList",
@@ -77,10 +83,23 @@ pub static QUERY_DISMISSION_STAFF_ID_LIST: rt::OperationDescriptor = rt::Operati
 impl<C: Clone> super::Operations<C> {
     /// Query dismission staff id list.
     ///
-    /// See [`QueryDismissionStaffIdListRequest`] for the parameters and [`QueryDismissionStaffIdListError`] for what can go wrong: `client.hrm_1_0().query_dismission_staff_id_list().send().await?`.
+    /// See [`QueryDismissionStaffIdListRequest`] for the parameters and [`QueryDismissionStaffIdListError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().query_dismission_staff_id_list().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_dismission_staff_id_list(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryDismissionStaffIdList, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    ) -> QueryDismissionStaffIdListBuilder<C> {
+        QueryDismissionStaffIdListBuilder::from_request(
+            self.client.clone(),
+            QueryDismissionStaffIdListRequest::new(),
+        )
     }
 }

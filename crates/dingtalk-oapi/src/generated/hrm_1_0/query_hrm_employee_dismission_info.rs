@@ -27,13 +27,19 @@ pub type QueryHrmEmployeeDismissionInfoError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryHrmEmployeeDismissionInfo)]
+#[setters(builder = QueryHrmEmployeeDismissionInfoBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryHrmEmployeeDismissionInfoRequest {
     /// A `list<string>` value. Wire name `userIdList`. Required.
+    #[setters(required)]
     pub user_id_list: Option<Vec<String>>,
 }
+/// A call of [`QueryHrmEmployeeDismissionInfo`] being put together: set its optional parameters (see [`QueryHrmEmployeeDismissionInfoRequest`]), then `send()` it.
+pub struct QueryHrmEmployeeDismissionInfoBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryHrmEmployeeDismissionInfo, C>,
+}
+rt::op_builder!(QueryHrmEmployeeDismissionInfoBuilder, QueryHrmEmployeeDismissionInfo);
 /// The response of [`QueryHrmEmployeeDismissionInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -77,6 +83,7 @@ pub struct QueryHrmEmployeeDismissionInfoResponseBodyResult {
     pub voluntary_reason: Vec<String>,
 }
 /// Wire schema of [`QueryHrmEmployeeDismissionInfoResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_HRM_EMPLOYEE_DISMISSION_INFO_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryHrmEmployeeDismissionInfoResponseBodyResult",
     fields: &[
@@ -117,6 +124,7 @@ pub struct QueryHrmEmployeeDismissionInfoResponseBodyResultDeptList {
     pub dept_path: Option<String>,
 }
 /// Wire schema of [`QueryHrmEmployeeDismissionInfoResponseBodyResultDeptList`].
+#[doc(hidden)]
 pub static QUERY_HRM_EMPLOYEE_DISMISSION_INFO_RESPONSE_BODY_RESULT_DEPT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryHrmEmployeeDismissionInfoResponseBodyResultDeptList",
     fields: &[
@@ -125,6 +133,7 @@ pub static QUERY_HRM_EMPLOYEE_DISMISSION_INFO_RESPONSE_BODY_RESULT_DEPT_LIST_SCH
     ],
 };
 /// How [`QueryHrmEmployeeDismissionInfo`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_HRM_EMPLOYEE_DISMISSION_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryHrmEmployeeDismissionInfo",
     id: "hrm_1_0.QueryHrmEmployeeDismissionInfo",
@@ -158,10 +167,24 @@ pub static QUERY_HRM_EMPLOYEE_DISMISSION_INFO: rt::OperationDescriptor = rt::Ope
 impl<C: Clone> super::Operations<C> {
     /// Query hrm employee dismission info.
     ///
-    /// See [`QueryHrmEmployeeDismissionInfoRequest`] for the parameters and [`QueryHrmEmployeeDismissionInfoError`] for what can go wrong: `client.hrm_1_0().query_hrm_employee_dismission_info().send().await?`.
+    /// See [`QueryHrmEmployeeDismissionInfoRequest`] for the parameters and [`QueryHrmEmployeeDismissionInfoError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().query_hrm_employee_dismission_info(Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_hrm_employee_dismission_info(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryHrmEmployeeDismissionInfo, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id_list: impl Into<Vec<String>>,
+    ) -> QueryHrmEmployeeDismissionInfoBuilder<C> {
+        QueryHrmEmployeeDismissionInfoBuilder::from_request(
+            self.client.clone(),
+            QueryHrmEmployeeDismissionInfoRequest::new().user_id_list(user_id_list),
+        )
     }
 }

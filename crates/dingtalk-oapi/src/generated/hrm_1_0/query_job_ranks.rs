@@ -25,13 +25,15 @@ pub type QueryJobRanksError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryJobRanks)]
+#[setters(builder = QueryJobRanksBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryJobRanksRequest {
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`. Required.
+    #[setters(required)]
     pub next_token: Option<i64>,
     /// A `string` value. Wire name `rankCategoryId`.
     pub rank_category_id: Option<String>,
@@ -40,6 +42,11 @@ pub struct QueryJobRanksRequest {
     /// A `string` value. Wire name `rankName`.
     pub rank_name: Option<String>,
 }
+/// A call of [`QueryJobRanks`] being put together: set its optional parameters (see [`QueryJobRanksRequest`]), then `send()` it.
+pub struct QueryJobRanksBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryJobRanks, C>,
+}
+rt::op_builder!(QueryJobRanksBuilder, QueryJobRanks);
 /// The response of [`QueryJobRanks`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -75,6 +82,7 @@ pub struct QueryJobRanksResponseBodyList {
     pub rank_name: Option<String>,
 }
 /// Wire schema of [`QueryJobRanksResponseBodyList`].
+#[doc(hidden)]
 pub static QUERY_JOB_RANKS_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryJobRanksResponseBodyList",
     fields: &[
@@ -88,6 +96,7 @@ pub static QUERY_JOB_RANKS_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema = rt::Obj
     ],
 };
 /// How [`QueryJobRanks`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_JOB_RANKS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryJobRanks",
     id: "hrm_1_0.QueryJobRanks",
@@ -124,8 +133,25 @@ pub static QUERY_JOB_RANKS: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Query job ranks.
     ///
-    /// See [`QueryJobRanksRequest`] for the parameters and [`QueryJobRanksError`] for what can go wrong: `client.hrm_1_0().query_job_ranks().send().await?`.
-    pub fn query_job_ranks(&self) -> crate::generated::RequestBuilder<QueryJobRanks, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`QueryJobRanksRequest`] for the parameters and [`QueryJobRanksError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().query_job_ranks(0, 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_job_ranks(
+        &self,
+        max_results: i64,
+        next_token: i64,
+    ) -> QueryJobRanksBuilder<C> {
+        QueryJobRanksBuilder::from_request(
+            self.client.clone(),
+            QueryJobRanksRequest::new().max_results(max_results).next_token(next_token),
+        )
     }
 }

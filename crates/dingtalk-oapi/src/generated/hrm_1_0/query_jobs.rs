@@ -25,17 +25,24 @@ pub type QueryJobsError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryJobs)]
+#[setters(builder = QueryJobsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryJobsRequest {
     /// A `string` value. Wire name `jobName`.
     pub job_name: Option<String>,
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`. Required.
+    #[setters(required)]
     pub next_token: Option<i64>,
 }
+/// A call of [`QueryJobs`] being put together: set its optional parameters (see [`QueryJobsRequest`]), then `send()` it.
+pub struct QueryJobsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryJobs, C>,
+}
+rt::op_builder!(QueryJobsBuilder, QueryJobs);
 /// The response of [`QueryJobs`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -63,6 +70,7 @@ pub struct QueryJobsResponseBodyList {
     pub job_name: Option<String>,
 }
 /// Wire schema of [`QueryJobsResponseBodyList`].
+#[doc(hidden)]
 pub static QUERY_JOBS_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryJobsResponseBodyList",
     fields: &[
@@ -72,6 +80,7 @@ pub static QUERY_JOBS_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSc
     ],
 };
 /// How [`QueryJobs`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_JOBS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryJobs",
     id: "hrm_1_0.QueryJobs",
@@ -106,8 +115,21 @@ pub static QUERY_JOBS: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Query jobs.
     ///
-    /// See [`QueryJobsRequest`] for the parameters and [`QueryJobsError`] for what can go wrong: `client.hrm_1_0().query_jobs().send().await?`.
-    pub fn query_jobs(&self) -> crate::generated::RequestBuilder<QueryJobs, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`QueryJobsRequest`] for the parameters and [`QueryJobsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().query_jobs(0, 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_jobs(&self, max_results: i64, next_token: i64) -> QueryJobsBuilder<C> {
+        QueryJobsBuilder::from_request(
+            self.client.clone(),
+            QueryJobsRequest::new().max_results(max_results).next_token(next_token),
+        )
     }
 }

@@ -25,13 +25,18 @@ pub type QueryMicroAppStatusError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryMicroAppStatus)]
+#[setters(builder = QueryMicroAppStatusBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryMicroAppStatusRequest {
     /// A `list<i64>` value. Wire name `tenantIdList`.
     pub tenant_id_list: Option<Vec<i64>>,
 }
+/// A call of [`QueryMicroAppStatus`] being put together: set its optional parameters (see [`QueryMicroAppStatusRequest`]), then `send()` it.
+pub struct QueryMicroAppStatusBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryMicroAppStatus, C>,
+}
+rt::op_builder!(QueryMicroAppStatusBuilder, QueryMicroAppStatus);
 /// The response of [`QueryMicroAppStatus`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -46,6 +51,7 @@ pub struct QueryMicroAppStatusResponse {
 }
 impl rt::ResponseEnvelope for QueryMicroAppStatusResponse {}
 /// How [`QueryMicroAppStatus`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_MICRO_APP_STATUS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryMicroAppStatus",
     id: "hrm_1_0.QueryMicroAppStatus",
@@ -73,10 +79,21 @@ pub static QUERY_MICRO_APP_STATUS: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Query micro app status.
     ///
-    /// See [`QueryMicroAppStatusRequest`] for the parameters and [`QueryMicroAppStatusError`] for what can go wrong: `client.hrm_1_0().query_micro_app_status().send().await?`.
-    pub fn query_micro_app_status(
-        &self,
-    ) -> crate::generated::RequestBuilder<QueryMicroAppStatus, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`QueryMicroAppStatusRequest`] for the parameters and [`QueryMicroAppStatusError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().query_micro_app_status().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_micro_app_status(&self) -> QueryMicroAppStatusBuilder<C> {
+        QueryMicroAppStatusBuilder::from_request(
+            self.client.clone(),
+            QueryMicroAppStatusRequest::new(),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type QueryMicroAppViewError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryMicroAppView)]
+#[setters(builder = QueryMicroAppViewBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryMicroAppViewRequest {
@@ -34,6 +34,11 @@ pub struct QueryMicroAppViewRequest {
     /// A `string` value. Wire name `viewUserId`.
     pub view_user_id: Option<String>,
 }
+/// A call of [`QueryMicroAppView`] being put together: set its optional parameters (see [`QueryMicroAppViewRequest`]), then `send()` it.
+pub struct QueryMicroAppViewBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryMicroAppView, C>,
+}
+rt::op_builder!(QueryMicroAppViewBuilder, QueryMicroAppView);
 /// The response of [`QueryMicroAppView`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -48,6 +53,7 @@ pub struct QueryMicroAppViewResponse {
 }
 impl rt::ResponseEnvelope for QueryMicroAppViewResponse {}
 /// How [`QueryMicroAppView`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_MICRO_APP_VIEW: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryMicroAppView",
     id: "hrm_1_0.QueryMicroAppView",
@@ -76,10 +82,21 @@ pub static QUERY_MICRO_APP_VIEW: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Query micro app view.
     ///
-    /// See [`QueryMicroAppViewRequest`] for the parameters and [`QueryMicroAppViewError`] for what can go wrong: `client.hrm_1_0().query_micro_app_view().send().await?`.
-    pub fn query_micro_app_view(
-        &self,
-    ) -> crate::generated::RequestBuilder<QueryMicroAppView, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`QueryMicroAppViewRequest`] for the parameters and [`QueryMicroAppViewError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().query_micro_app_view().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_micro_app_view(&self) -> QueryMicroAppViewBuilder<C> {
+        QueryMicroAppViewBuilder::from_request(
+            self.client.clone(),
+            QueryMicroAppViewRequest::new(),
+        )
     }
 }

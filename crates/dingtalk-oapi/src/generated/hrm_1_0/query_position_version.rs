@@ -25,9 +25,14 @@ pub type QueryPositionVersionError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryPositionVersion)]
+#[setters(builder = QueryPositionVersionBuilder)]
 #[non_exhaustive]
 pub struct QueryPositionVersionRequest {}
+/// A call of [`QueryPositionVersion`] being put together: set its optional parameters (see [`QueryPositionVersionRequest`]), then `send()` it.
+pub struct QueryPositionVersionBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryPositionVersion, C>,
+}
+rt::op_builder!(QueryPositionVersionBuilder, QueryPositionVersion);
 /// The response of [`QueryPositionVersion`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -37,6 +42,7 @@ pub struct QueryPositionVersionResponse {
 }
 impl rt::ResponseEnvelope for QueryPositionVersionResponse {}
 /// How [`QueryPositionVersion`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_POSITION_VERSION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryPositionVersion",
     id: "hrm_1_0.QueryPositionVersion",
@@ -58,10 +64,21 @@ pub static QUERY_POSITION_VERSION: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Query position version.
     ///
-    /// See [`QueryPositionVersionRequest`] for the parameters and [`QueryPositionVersionError`] for what can go wrong: `client.hrm_1_0().query_position_version().send().await?`.
-    pub fn query_position_version(
-        &self,
-    ) -> crate::generated::RequestBuilder<QueryPositionVersion, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`QueryPositionVersionRequest`] for the parameters and [`QueryPositionVersionError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().query_position_version().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_position_version(&self) -> QueryPositionVersionBuilder<C> {
+        QueryPositionVersionBuilder::from_request(
+            self.client.clone(),
+            QueryPositionVersionRequest::new(),
+        )
     }
 }

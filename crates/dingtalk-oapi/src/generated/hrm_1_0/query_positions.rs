@@ -25,13 +25,15 @@ pub type QueryPositionsError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryPositions)]
+#[setters(builder = QueryPositionsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryPositionsRequest {
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`. Required.
+    #[setters(required)]
     pub next_token: Option<i64>,
     /// A `i64` value. Wire name `deptId`.
     pub dept_id: Option<i64>,
@@ -42,6 +44,11 @@ pub struct QueryPositionsRequest {
     /// A `string` value. Wire name `positionName`.
     pub position_name: Option<String>,
 }
+/// A call of [`QueryPositions`] being put together: set its optional parameters (see [`QueryPositionsRequest`]), then `send()` it.
+pub struct QueryPositionsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryPositions, C>,
+}
+rt::op_builder!(QueryPositionsBuilder, QueryPositions);
 /// The response of [`QueryPositions`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -78,6 +85,7 @@ pub struct QueryPositionsResponseBodyList {
     pub status: Option<i64>,
 }
 /// Wire schema of [`QueryPositionsResponseBodyList`].
+#[doc(hidden)]
 pub static QUERY_POSITIONS_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryPositionsResponseBodyList",
     fields: &[
@@ -91,6 +99,7 @@ pub static QUERY_POSITIONS_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema = rt::Obj
     ],
 };
 /// How [`QueryPositions`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_POSITIONS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryPositions",
     id: "hrm_1_0.QueryPositions",
@@ -135,10 +144,25 @@ pub static QUERY_POSITIONS: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Query positions.
     ///
-    /// See [`QueryPositionsRequest`] for the parameters and [`QueryPositionsError`] for what can go wrong: `client.hrm_1_0().query_positions().send().await?`.
+    /// See [`QueryPositionsRequest`] for the parameters and [`QueryPositionsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().query_positions(0, 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_positions(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryPositions, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+        next_token: i64,
+    ) -> QueryPositionsBuilder<C> {
+        QueryPositionsBuilder::from_request(
+            self.client.clone(),
+            QueryPositionsRequest::new().max_results(max_results).next_token(next_token),
+        )
     }
 }

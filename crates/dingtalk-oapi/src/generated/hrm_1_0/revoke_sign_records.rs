@@ -25,17 +25,25 @@ pub type RevokeSignRecordsError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = RevokeSignRecords)]
+#[setters(builder = RevokeSignRecordsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RevokeSignRecordsRequest {
     /// A `string` value. Wire name `revokeUserId`. Required.
+    #[setters(required)]
     pub revoke_user_id: Option<String>,
     /// A `list<string>` value. Wire name `signRecordIds`. Required.
+    #[setters(required)]
     pub sign_record_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `statusRemark`. Required.
+    #[setters(required)]
     pub status_remark: Option<String>,
 }
+/// A call of [`RevokeSignRecords`] being put together: set its optional parameters (see [`RevokeSignRecordsRequest`]), then `send()` it.
+pub struct RevokeSignRecordsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<RevokeSignRecords, C>,
+}
+rt::op_builder!(RevokeSignRecordsBuilder, RevokeSignRecords);
 /// The response of [`RevokeSignRecords`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -59,6 +67,7 @@ pub struct RevokeSignRecordsResponseBodyResult {
     pub success_items: Vec<RevokeSignRecordsResponseBodyResultSuccessItems>,
 }
 /// Wire schema of [`RevokeSignRecordsResponseBodyResult`].
+#[doc(hidden)]
 pub static REVOKE_SIGN_RECORDS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "RevokeSignRecordsResponseBodyResult",
     fields: &[
@@ -91,6 +100,7 @@ pub struct RevokeSignRecordsResponseBodyResultFailItems {
     pub r#type: Option<String>,
 }
 /// Wire schema of [`RevokeSignRecordsResponseBodyResultFailItems`].
+#[doc(hidden)]
 pub static REVOKE_SIGN_RECORDS_RESPONSE_BODY_RESULT_FAIL_ITEMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "RevokeSignRecordsResponseBodyResultFailItems",
     fields: &[
@@ -107,11 +117,13 @@ pub struct RevokeSignRecordsResponseBodyResultSuccessItems {
     pub item_id: Option<String>,
 }
 /// Wire schema of [`RevokeSignRecordsResponseBodyResultSuccessItems`].
+#[doc(hidden)]
 pub static REVOKE_SIGN_RECORDS_RESPONSE_BODY_RESULT_SUCCESS_ITEMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "RevokeSignRecordsResponseBodyResultSuccessItems",
     fields: &[rt::FieldSchema::new("itemId", rt::ParamType::String)],
 };
 /// How [`RevokeSignRecords`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static REVOKE_SIGN_RECORDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "RevokeSignRecords",
     id: "hrm_1_0.RevokeSignRecords",
@@ -147,10 +159,29 @@ pub static REVOKE_SIGN_RECORDS: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Revoke sign records.
     ///
-    /// See [`RevokeSignRecordsRequest`] for the parameters and [`RevokeSignRecordsError`] for what can go wrong: `client.hrm_1_0().revoke_sign_records().send().await?`.
+    /// See [`RevokeSignRecordsRequest`] for the parameters and [`RevokeSignRecordsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().revoke_sign_records("revoke_user_id", Vec::<String>::new(), "status_remark").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn revoke_sign_records(
         &self,
-    ) -> crate::generated::RequestBuilder<RevokeSignRecords, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        revoke_user_id: impl Into<String>,
+        sign_record_ids: impl Into<Vec<String>>,
+        status_remark: impl Into<String>,
+    ) -> RevokeSignRecordsBuilder<C> {
+        RevokeSignRecordsBuilder::from_request(
+            self.client.clone(),
+            RevokeSignRecordsRequest::new()
+                .revoke_user_id(revoke_user_id)
+                .sign_record_ids(sign_record_ids)
+                .status_remark(status_remark),
+        )
     }
 }

@@ -25,13 +25,18 @@ pub type RevokeTerminationError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = RevokeTermination)]
+#[setters(builder = RevokeTerminationBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RevokeTerminationRequest {
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`RevokeTermination`] being put together: set its optional parameters (see [`RevokeTerminationRequest`]), then `send()` it.
+pub struct RevokeTerminationBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<RevokeTermination, C>,
+}
+rt::op_builder!(RevokeTerminationBuilder, RevokeTermination);
 /// The response of [`RevokeTermination`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -46,6 +51,7 @@ pub struct RevokeTerminationResponse {
 }
 impl rt::ResponseEnvelope for RevokeTerminationResponse {}
 /// How [`RevokeTermination`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static REVOKE_TERMINATION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "RevokeTermination",
     id: "hrm_1_0.RevokeTermination",
@@ -71,10 +77,21 @@ pub static REVOKE_TERMINATION: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Revoke termination.
     ///
-    /// See [`RevokeTerminationRequest`] for the parameters and [`RevokeTerminationError`] for what can go wrong: `client.hrm_1_0().revoke_termination().send().await?`.
-    pub fn revoke_termination(
-        &self,
-    ) -> crate::generated::RequestBuilder<RevokeTermination, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`RevokeTerminationRequest`] for the parameters and [`RevokeTerminationError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().revoke_termination().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn revoke_termination(&self) -> RevokeTerminationBuilder<C> {
+        RevokeTerminationBuilder::from_request(
+            self.client.clone(),
+            RevokeTerminationRequest::new(),
+        )
     }
 }

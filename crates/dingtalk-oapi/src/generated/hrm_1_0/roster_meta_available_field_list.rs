@@ -27,13 +27,19 @@ pub type RosterMetaAvailableFieldListError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = RosterMetaAvailableFieldList)]
+#[setters(builder = RosterMetaAvailableFieldListBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RosterMetaAvailableFieldListRequest {
     /// A `i64` value. Wire name `appAgentId`. Required.
+    #[setters(required)]
     pub app_agent_id: Option<i64>,
 }
+/// A call of [`RosterMetaAvailableFieldList`] being put together: set its optional parameters (see [`RosterMetaAvailableFieldListRequest`]), then `send()` it.
+pub struct RosterMetaAvailableFieldListBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<RosterMetaAvailableFieldList, C>,
+}
+rt::op_builder!(RosterMetaAvailableFieldListBuilder, RosterMetaAvailableFieldList);
 /// The response of [`RosterMetaAvailableFieldList`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -58,6 +64,7 @@ pub struct RosterMetaAvailableFieldListResponseBodyResult {
     pub option_text: Option<String>,
 }
 /// Wire schema of [`RosterMetaAvailableFieldListResponseBodyResult`].
+#[doc(hidden)]
 pub static ROSTER_META_AVAILABLE_FIELD_LIST_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "RosterMetaAvailableFieldListResponseBodyResult",
     fields: &[
@@ -68,6 +75,7 @@ pub static ROSTER_META_AVAILABLE_FIELD_LIST_RESPONSE_BODY_RESULT_SCHEMA: rt::Obj
     ],
 };
 /// How [`RosterMetaAvailableFieldList`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ROSTER_META_AVAILABLE_FIELD_LIST: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "RosterMetaAvailableFieldList",
     id: "hrm_1_0.RosterMetaAvailableFieldList",
@@ -98,10 +106,24 @@ pub static ROSTER_META_AVAILABLE_FIELD_LIST: rt::OperationDescriptor = rt::Opera
 impl<C: Clone> super::Operations<C> {
     /// Roster meta available field list.
     ///
-    /// See [`RosterMetaAvailableFieldListRequest`] for the parameters and [`RosterMetaAvailableFieldListError`] for what can go wrong: `client.hrm_1_0().roster_meta_available_field_list().send().await?`.
+    /// See [`RosterMetaAvailableFieldListRequest`] for the parameters and [`RosterMetaAvailableFieldListError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().roster_meta_available_field_list(0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn roster_meta_available_field_list(
         &self,
-    ) -> crate::generated::RequestBuilder<RosterMetaAvailableFieldList, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        app_agent_id: i64,
+    ) -> RosterMetaAvailableFieldListBuilder<C> {
+        RosterMetaAvailableFieldListBuilder::from_request(
+            self.client.clone(),
+            RosterMetaAvailableFieldListRequest::new().app_agent_id(app_agent_id),
+        )
     }
 }

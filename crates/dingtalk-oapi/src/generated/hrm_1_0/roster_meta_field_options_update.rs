@@ -27,21 +27,30 @@ pub type RosterMetaFieldOptionsUpdateError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = RosterMetaFieldOptionsUpdate)]
+#[setters(builder = RosterMetaFieldOptionsUpdateBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RosterMetaFieldOptionsUpdateRequest {
     /// A `i64` value. Wire name `appAgentId`.
     pub app_agent_id: Option<i64>,
     /// A `string` value. Wire name `fieldCode`. Required.
+    #[setters(required)]
     pub field_code: Option<String>,
     /// A `string` value. Wire name `groupId`. Required.
+    #[setters(required)]
     pub group_id: Option<String>,
     /// A `list<string>` value. Required.
+    #[setters(required)]
     pub labels: Option<Vec<String>>,
     /// A `string` value. Wire name `modifyType`. Required.
+    #[setters(required)]
     pub modify_type: Option<String>,
 }
+/// A call of [`RosterMetaFieldOptionsUpdate`] being put together: set its optional parameters (see [`RosterMetaFieldOptionsUpdateRequest`]), then `send()` it.
+pub struct RosterMetaFieldOptionsUpdateBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<RosterMetaFieldOptionsUpdate, C>,
+}
+rt::op_builder!(RosterMetaFieldOptionsUpdateBuilder, RosterMetaFieldOptionsUpdate);
 /// The response of [`RosterMetaFieldOptionsUpdate`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -51,6 +60,7 @@ pub struct RosterMetaFieldOptionsUpdateResponse {
 }
 impl rt::ResponseEnvelope for RosterMetaFieldOptionsUpdateResponse {}
 /// How [`RosterMetaFieldOptionsUpdate`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ROSTER_META_FIELD_OPTIONS_UPDATE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "RosterMetaFieldOptionsUpdate",
     id: "hrm_1_0.RosterMetaFieldOptionsUpdate",
@@ -78,10 +88,31 @@ pub static ROSTER_META_FIELD_OPTIONS_UPDATE: rt::OperationDescriptor = rt::Opera
 impl<C: Clone> super::Operations<C> {
     /// Roster meta field options update.
     ///
-    /// See [`RosterMetaFieldOptionsUpdateRequest`] for the parameters and [`RosterMetaFieldOptionsUpdateError`] for what can go wrong: `client.hrm_1_0().roster_meta_field_options_update().send().await?`.
+    /// See [`RosterMetaFieldOptionsUpdateRequest`] for the parameters and [`RosterMetaFieldOptionsUpdateError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().roster_meta_field_options_update("field_code", "group_id", Vec::<String>::new(), "modify_type").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn roster_meta_field_options_update(
         &self,
-    ) -> crate::generated::RequestBuilder<RosterMetaFieldOptionsUpdate, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        field_code: impl Into<String>,
+        group_id: impl Into<String>,
+        labels: impl Into<Vec<String>>,
+        modify_type: impl Into<String>,
+    ) -> RosterMetaFieldOptionsUpdateBuilder<C> {
+        RosterMetaFieldOptionsUpdateBuilder::from_request(
+            self.client.clone(),
+            RosterMetaFieldOptionsUpdateRequest::new()
+                .field_code(field_code)
+                .group_id(group_id)
+                .labels(labels)
+                .modify_type(modify_type),
+        )
     }
 }

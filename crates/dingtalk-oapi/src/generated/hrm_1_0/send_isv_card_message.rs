@@ -25,27 +25,39 @@ pub type SendIsvCardMessageError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SendIsvCardMessage)]
+#[setters(builder = SendIsvCardMessageBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendIsvCardMessageRequest {
     /// A `i64` value. Wire name `agentId`. Required.
+    #[setters(required)]
     pub agent_id: Option<i64>,
     /// A `string` value. Wire name `bizId`. Required.
+    #[setters(required)]
     pub biz_id: Option<String>,
     /// A `string` value. Wire name `messageType`. Required.
+    #[setters(required)]
     pub message_type: Option<String>,
     /// A `list<string>` value. Wire name `receiverUserIds`. Required.
+    #[setters(required)]
     pub receiver_user_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `sceneType`. Required.
+    #[setters(required)]
     pub scene_type: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub scope: Option<String>,
     /// A `string` value. Wire name `senderUserId`. Required.
+    #[setters(required)]
     pub sender_user_id: Option<String>,
     /// A `json` value. Wire name `valueMap`.
     pub value_map: Option<rt::JsonValue>,
 }
+/// A call of [`SendIsvCardMessage`] being put together: set its optional parameters (see [`SendIsvCardMessageRequest`]), then `send()` it.
+pub struct SendIsvCardMessageBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SendIsvCardMessage, C>,
+}
+rt::op_builder!(SendIsvCardMessageBuilder, SendIsvCardMessage);
 /// The response of [`SendIsvCardMessage`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -78,6 +90,7 @@ pub struct SendIsvCardMessageResponseBodyHrmInteractiveCardSendResult {
     pub error_msg: Option<String>,
 }
 /// Wire schema of [`SendIsvCardMessageResponseBodyHrmInteractiveCardSendResult`].
+#[doc(hidden)]
 pub static SEND_ISV_CARD_MESSAGE_RESPONSE_BODY_HRM_INTERACTIVE_CARD_SEND_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendIsvCardMessageResponseBodyHrmInteractiveCardSendResult",
     fields: &[
@@ -87,6 +100,7 @@ pub static SEND_ISV_CARD_MESSAGE_RESPONSE_BODY_HRM_INTERACTIVE_CARD_SEND_RESULT_
     ],
 };
 /// How [`SendIsvCardMessage`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SEND_ISV_CARD_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SendIsvCardMessage",
     id: "hrm_1_0.SendIsvCardMessage",
@@ -131,10 +145,38 @@ pub static SEND_ISV_CARD_MESSAGE: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Send isv card message.
     ///
-    /// See [`SendIsvCardMessageRequest`] for the parameters and [`SendIsvCardMessageError`] for what can go wrong: `client.hrm_1_0().send_isv_card_message().send().await?`.
+    /// See [`SendIsvCardMessageRequest`] for the parameters and [`SendIsvCardMessageError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().send_isv_card_message(0, "biz_id", "message_type", Vec::<String>::new(), "scene_type", "scope", "sender_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[allow(clippy::too_many_arguments)]
     pub fn send_isv_card_message(
         &self,
-    ) -> crate::generated::RequestBuilder<SendIsvCardMessage, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        agent_id: i64,
+        biz_id: impl Into<String>,
+        message_type: impl Into<String>,
+        receiver_user_ids: impl Into<Vec<String>>,
+        scene_type: impl Into<String>,
+        scope: impl Into<String>,
+        sender_user_id: impl Into<String>,
+    ) -> SendIsvCardMessageBuilder<C> {
+        SendIsvCardMessageBuilder::from_request(
+            self.client.clone(),
+            SendIsvCardMessageRequest::new()
+                .agent_id(agent_id)
+                .biz_id(biz_id)
+                .message_type(message_type)
+                .receiver_user_ids(receiver_user_ids)
+                .scene_type(scene_type)
+                .scope(scope)
+                .sender_user_id(sender_user_id),
+        )
     }
 }

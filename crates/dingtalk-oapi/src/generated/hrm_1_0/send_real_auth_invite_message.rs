@@ -25,18 +25,25 @@ pub type SendRealAuthInviteMessageError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SendRealAuthInviteMessage)]
+#[setters(builder = SendRealAuthInviteMessageBuilder)]
 #[non_exhaustive]
 pub struct SendRealAuthInviteMessageRequest {
     /// A `string` value. Wire name `inviterId`. Required.
     #[wire(rename = "inviterId")]
+    #[setters(required)]
     pub inviter_id: Option<String>,
     /// A `SendRealAuthInviteMessageRequestOnWorkingEmpSearchVo` value. Wire name `onWorkingEmpSearchVO`. Required.
     #[wire(rename = "onWorkingEmpSearchVO")]
+    #[setters(required)]
     pub on_working_emp_search_vo: Option<
         SendRealAuthInviteMessageRequestOnWorkingEmpSearchVo,
     >,
 }
+/// A call of [`SendRealAuthInviteMessage`] being put together: set its optional parameters (see [`SendRealAuthInviteMessageRequest`]), then `send()` it.
+pub struct SendRealAuthInviteMessageBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SendRealAuthInviteMessage, C>,
+}
+rt::op_builder!(SendRealAuthInviteMessageBuilder, SendRealAuthInviteMessage);
 /// The response of [`SendRealAuthInviteMessage`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -61,6 +68,7 @@ pub struct SendRealAuthInviteMessageRequestOnWorkingEmpSearchVo {
     pub user_ids: Option<Vec<String>>,
 }
 /// Wire schema of [`SendRealAuthInviteMessageRequestOnWorkingEmpSearchVo`].
+#[doc(hidden)]
 pub static SEND_REAL_AUTH_INVITE_MESSAGE_REQUEST_ON_WORKING_EMP_SEARCH_VO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendRealAuthInviteMessageRequestOnWorkingEmpSearchVo",
     fields: &[
@@ -81,6 +89,7 @@ pub struct SendRealAuthInviteMessageResponseBodyResult {
     pub success_num: Option<i64>,
 }
 /// Wire schema of [`SendRealAuthInviteMessageResponseBodyResult`].
+#[doc(hidden)]
 pub static SEND_REAL_AUTH_INVITE_MESSAGE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendRealAuthInviteMessageResponseBodyResult",
     fields: &[
@@ -90,6 +99,7 @@ pub static SEND_REAL_AUTH_INVITE_MESSAGE_RESPONSE_BODY_RESULT_SCHEMA: rt::Object
     ],
 };
 /// How [`SendRealAuthInviteMessage`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SEND_REAL_AUTH_INVITE_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SendRealAuthInviteMessage",
     id: "hrm_1_0.SendRealAuthInviteMessage",
@@ -130,10 +140,27 @@ pub static SEND_REAL_AUTH_INVITE_MESSAGE: rt::OperationDescriptor = rt::Operatio
 impl<C: Clone> super::Operations<C> {
     /// Send real auth invite message.
     ///
-    /// See [`SendRealAuthInviteMessageRequest`] for the parameters and [`SendRealAuthInviteMessageError`] for what can go wrong: `client.hrm_1_0().send_real_auth_invite_message().send().await?`.
+    /// See [`SendRealAuthInviteMessageRequest`] for the parameters and [`SendRealAuthInviteMessageError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().send_real_auth_invite_message("inviter_id", SendRealAuthInviteMessageRequestOnWorkingEmpSearchVo::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn send_real_auth_invite_message(
         &self,
-    ) -> crate::generated::RequestBuilder<SendRealAuthInviteMessage, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        inviter_id: impl Into<String>,
+        on_working_emp_search_vo: SendRealAuthInviteMessageRequestOnWorkingEmpSearchVo,
+    ) -> SendRealAuthInviteMessageBuilder<C> {
+        SendRealAuthInviteMessageBuilder::from_request(
+            self.client.clone(),
+            SendRealAuthInviteMessageRequest::new()
+                .inviter_id(inviter_id)
+                .on_working_emp_search_vo(on_working_emp_search_vo),
+        )
     }
 }

@@ -25,13 +25,15 @@ pub type SolutionTaskInitError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SolutionTaskInit)]
+#[setters(builder = SolutionTaskInitBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SolutionTaskInitRequest {
     /// A `string` value. Wire name `solutionType`. Required.
+    #[setters(required)]
     pub solution_type: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub category: Option<String>,
     /// A `i64` value. Wire name `claimTime`.
     pub claim_time: Option<i64>,
@@ -40,14 +42,23 @@ pub struct SolutionTaskInitRequest {
     /// A `i64` value. Wire name `finishTime`.
     pub finish_time: Option<i64>,
     /// A `string` value. Wire name `outerId`. Required.
+    #[setters(required)]
     pub outer_id: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub status: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub title: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`SolutionTaskInit`] being put together: set its optional parameters (see [`SolutionTaskInitRequest`]), then `send()` it.
+pub struct SolutionTaskInitBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SolutionTaskInit, C>,
+}
+rt::op_builder!(SolutionTaskInitBuilder, SolutionTaskInit);
 /// The response of [`SolutionTaskInit`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -57,6 +68,7 @@ pub struct SolutionTaskInitResponse {
 }
 impl rt::ResponseEnvelope for SolutionTaskInitResponse {}
 /// How [`SolutionTaskInit`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SOLUTION_TASK_INIT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SolutionTaskInit",
     id: "hrm_1_0.SolutionTaskInit",
@@ -87,10 +99,35 @@ pub static SOLUTION_TASK_INIT: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Solution task init.
     ///
-    /// See [`SolutionTaskInitRequest`] for the parameters and [`SolutionTaskInitError`] for what can go wrong: `client.hrm_1_0().solution_task_init().send().await?`.
+    /// See [`SolutionTaskInitRequest`] for the parameters and [`SolutionTaskInitError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().solution_task_init("solution_type", "category", "outer_id", "status", "title", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn solution_task_init(
         &self,
-    ) -> crate::generated::RequestBuilder<SolutionTaskInit, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        solution_type: impl Into<String>,
+        category: impl Into<String>,
+        outer_id: impl Into<String>,
+        status: impl Into<String>,
+        title: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> SolutionTaskInitBuilder<C> {
+        SolutionTaskInitBuilder::from_request(
+            self.client.clone(),
+            SolutionTaskInitRequest::new()
+                .solution_type(solution_type)
+                .category(category)
+                .outer_id(outer_id)
+                .status(status)
+                .title(title)
+                .user_id(user_id),
+        )
     }
 }

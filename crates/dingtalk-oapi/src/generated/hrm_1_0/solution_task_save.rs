@@ -25,11 +25,12 @@ pub type SolutionTaskSaveError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SolutionTaskSave)]
+#[setters(builder = SolutionTaskSaveBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SolutionTaskSaveRequest {
     /// A `string` value. Wire name `solutionType`. Required.
+    #[setters(required)]
     pub solution_type: Option<String>,
     /// A `i64` value. Wire name `claimTime`.
     pub claim_time: Option<i64>,
@@ -38,22 +39,33 @@ pub struct SolutionTaskSaveRequest {
     /// A `i64` value. Wire name `finishTime`.
     pub finish_time: Option<i64>,
     /// A `string` value. Wire name `outerId`. Required.
+    #[setters(required)]
     pub outer_id: Option<String>,
     /// A `string` value. Wire name `solutionInstanceId`. Required.
+    #[setters(required)]
     pub solution_instance_id: Option<String>,
     /// A `i64` value. Wire name `startTime`.
     pub start_time: Option<i64>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub status: Option<String>,
     /// A `string` value. Wire name `taskType`. Required.
+    #[setters(required)]
     pub task_type: Option<String>,
     /// A `string` value. Wire name `templateOuterId`.
     pub template_outer_id: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub title: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`SolutionTaskSave`] being put together: set its optional parameters (see [`SolutionTaskSaveRequest`]), then `send()` it.
+pub struct SolutionTaskSaveBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SolutionTaskSave, C>,
+}
+rt::op_builder!(SolutionTaskSaveBuilder, SolutionTaskSave);
 /// The response of [`SolutionTaskSave`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -63,6 +75,7 @@ pub struct SolutionTaskSaveResponse {
 }
 impl rt::ResponseEnvelope for SolutionTaskSaveResponse {}
 /// How [`SolutionTaskSave`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SOLUTION_TASK_SAVE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SolutionTaskSave",
     id: "hrm_1_0.SolutionTaskSave",
@@ -96,10 +109,38 @@ pub static SOLUTION_TASK_SAVE: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Solution task save.
     ///
-    /// See [`SolutionTaskSaveRequest`] for the parameters and [`SolutionTaskSaveError`] for what can go wrong: `client.hrm_1_0().solution_task_save().send().await?`.
+    /// See [`SolutionTaskSaveRequest`] for the parameters and [`SolutionTaskSaveError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().solution_task_save("solution_type", "outer_id", "solution_instance_id", "status", "task_type", "title", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[allow(clippy::too_many_arguments)]
     pub fn solution_task_save(
         &self,
-    ) -> crate::generated::RequestBuilder<SolutionTaskSave, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        solution_type: impl Into<String>,
+        outer_id: impl Into<String>,
+        solution_instance_id: impl Into<String>,
+        status: impl Into<String>,
+        task_type: impl Into<String>,
+        title: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> SolutionTaskSaveBuilder<C> {
+        SolutionTaskSaveBuilder::from_request(
+            self.client.clone(),
+            SolutionTaskSaveRequest::new()
+                .solution_type(solution_type)
+                .outer_id(outer_id)
+                .solution_instance_id(solution_instance_id)
+                .status(status)
+                .task_type(task_type)
+                .title(title)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,21 +25,31 @@ pub type SyncSolutionStatusError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SyncSolutionStatus)]
+#[setters(builder = SyncSolutionStatusBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SyncSolutionStatusRequest {
     /// A `string` value. Wire name `bizId`. Required.
+    #[setters(required)]
     pub biz_id: Option<String>,
     /// A `string` value. Wire name `solutionStatus`. Required.
+    #[setters(required)]
     pub solution_status: Option<String>,
     /// A `string` value. Wire name `solutionType`. Required.
+    #[setters(required)]
     pub solution_type: Option<String>,
     /// A `i64` value. Wire name `tenantId`. Required.
+    #[setters(required)]
     pub tenant_id: Option<i64>,
     /// A `list<string>` value. Wire name `userIds`. Required.
+    #[setters(required)]
     pub user_ids: Option<Vec<String>>,
 }
+/// A call of [`SyncSolutionStatus`] being put together: set its optional parameters (see [`SyncSolutionStatusRequest`]), then `send()` it.
+pub struct SyncSolutionStatusBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SyncSolutionStatus, C>,
+}
+rt::op_builder!(SyncSolutionStatusBuilder, SyncSolutionStatus);
 /// The response of [`SyncSolutionStatus`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -49,6 +59,7 @@ pub struct SyncSolutionStatusResponse {
 }
 impl rt::ResponseEnvelope for SyncSolutionStatusResponse {}
 /// How [`SyncSolutionStatus`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SYNC_SOLUTION_STATUS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SyncSolutionStatus",
     id: "hrm_1_0.SyncSolutionStatus",
@@ -77,10 +88,33 @@ pub static SYNC_SOLUTION_STATUS: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Sync solution status.
     ///
-    /// See [`SyncSolutionStatusRequest`] for the parameters and [`SyncSolutionStatusError`] for what can go wrong: `client.hrm_1_0().sync_solution_status().send().await?`.
+    /// See [`SyncSolutionStatusRequest`] for the parameters and [`SyncSolutionStatusError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().sync_solution_status("biz_id", "solution_status", "solution_type", 0, Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn sync_solution_status(
         &self,
-    ) -> crate::generated::RequestBuilder<SyncSolutionStatus, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        biz_id: impl Into<String>,
+        solution_status: impl Into<String>,
+        solution_type: impl Into<String>,
+        tenant_id: i64,
+        user_ids: impl Into<Vec<String>>,
+    ) -> SyncSolutionStatusBuilder<C> {
+        SyncSolutionStatusBuilder::from_request(
+            self.client.clone(),
+            SyncSolutionStatusRequest::new()
+                .biz_id(biz_id)
+                .solution_status(solution_status)
+                .solution_type(solution_type)
+                .tenant_id(tenant_id)
+                .user_ids(user_ids),
+        )
     }
 }

@@ -25,11 +25,12 @@ pub type SyncTaskTemplateError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SyncTaskTemplate)]
+#[setters(builder = SyncTaskTemplateBuilder)]
 #[non_exhaustive]
 pub struct SyncTaskTemplateRequest {
     /// A `string` value. Wire name `solutionType`. Required.
     #[wire(rename = "solutionType")]
+    #[setters(required)]
     pub solution_type: Option<String>,
     /// A `bool` value.
     pub delete: Option<bool>,
@@ -38,20 +39,29 @@ pub struct SyncTaskTemplateRequest {
     /// A `string` value.
     pub ext: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub name: Option<String>,
     /// A `string` value. Wire name `optUserId`. Required.
     #[wire(rename = "optUserId")]
+    #[setters(required)]
     pub opt_user_id: Option<String>,
     /// A `string` value. Wire name `outerId`. Required.
     #[wire(rename = "outerId")]
+    #[setters(required)]
     pub outer_id: Option<String>,
     /// A `SyncTaskTemplateRequestTaskScopeVo` value. Wire name `taskScopeVO`.
     #[wire(rename = "taskScopeVO")]
     pub task_scope_vo: Option<SyncTaskTemplateRequestTaskScopeVo>,
     /// A `string` value. Wire name `taskType`. Required.
     #[wire(rename = "taskType")]
+    #[setters(required)]
     pub task_type: Option<String>,
 }
+/// A call of [`SyncTaskTemplate`] being put together: set its optional parameters (see [`SyncTaskTemplateRequest`]), then `send()` it.
+pub struct SyncTaskTemplateBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SyncTaskTemplate, C>,
+}
+rt::op_builder!(SyncTaskTemplateBuilder, SyncTaskTemplate);
 /// The response of [`SyncTaskTemplate`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -75,6 +85,7 @@ pub struct SyncTaskTemplateRequestTaskScopeVo {
     pub user_ids: Option<Vec<String>>,
 }
 /// Wire schema of [`SyncTaskTemplateRequestTaskScopeVo`].
+#[doc(hidden)]
 pub static SYNC_TASK_TEMPLATE_REQUEST_TASK_SCOPE_VO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SyncTaskTemplateRequestTaskScopeVo",
     fields: &[
@@ -85,6 +96,7 @@ pub static SYNC_TASK_TEMPLATE_REQUEST_TASK_SCOPE_VO_SCHEMA: rt::ObjectSchema = r
     ],
 };
 /// How [`SyncTaskTemplate`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SYNC_TASK_TEMPLATE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SyncTaskTemplate",
     id: "hrm_1_0.SyncTaskTemplate",
@@ -118,10 +130,33 @@ pub static SYNC_TASK_TEMPLATE: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Sync task template.
     ///
-    /// See [`SyncTaskTemplateRequest`] for the parameters and [`SyncTaskTemplateError`] for what can go wrong: `client.hrm_1_0().sync_task_template().send().await?`.
+    /// See [`SyncTaskTemplateRequest`] for the parameters and [`SyncTaskTemplateError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().sync_task_template("solution_type", "name", "opt_user_id", "outer_id", "task_type").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn sync_task_template(
         &self,
-    ) -> crate::generated::RequestBuilder<SyncTaskTemplate, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        solution_type: impl Into<String>,
+        name: impl Into<String>,
+        opt_user_id: impl Into<String>,
+        outer_id: impl Into<String>,
+        task_type: impl Into<String>,
+    ) -> SyncTaskTemplateBuilder<C> {
+        SyncTaskTemplateBuilder::from_request(
+            self.client.clone(),
+            SyncTaskTemplateRequest::new()
+                .solution_type(solution_type)
+                .name(name)
+                .opt_user_id(opt_user_id)
+                .outer_id(outer_id)
+                .task_type(task_type),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type UpdateCustomRosterFieldError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateCustomRosterField)]
+#[setters(builder = UpdateCustomRosterFieldBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomRosterFieldRequest {
@@ -44,20 +44,26 @@ pub struct UpdateCustomRosterFieldRequest {
     /// A `i64` value.
     pub disabled: Option<i64>,
     /// A `bool` value. Wire name `editFromEmployeeFlag`. Required.
+    #[setters(required)]
     pub edit_from_employee_flag: Option<bool>,
     /// A `bool` value. Wire name `editableByHr`.
     pub editable_by_hr: Option<bool>,
     /// A `string` value. Wire name `fieldCode`. Required.
+    #[setters(required)]
     pub field_code: Option<String>,
     /// A `string` value. Wire name `fieldName`. Required.
+    #[setters(required)]
     pub field_name: Option<String>,
     /// A `string` value. Wire name `fieldTip`.
     pub field_tip: Option<String>,
     /// A `string` value. Wire name `fieldType`. Required.
+    #[setters(required)]
     pub field_type: Option<String>,
     /// A `string` value. Wire name `groupId`. Required.
+    #[setters(required)]
     pub group_id: Option<String>,
     /// A `bool` value. Wire name `hiddenFromEmployeeFlag`. Required.
+    #[setters(required)]
     pub hidden_from_employee_flag: Option<bool>,
     /// A `string` value.
     pub hint: Option<String>,
@@ -78,6 +84,7 @@ pub struct UpdateCustomRosterFieldRequest {
     /// A `string` value. Wire name `optionText`.
     pub option_text: Option<String>,
     /// A `bool` value. Required.
+    #[setters(required)]
     pub required: Option<bool>,
     /// A `string` value. Wire name `sourceFieldCode`.
     pub source_field_code: Option<String>,
@@ -86,12 +93,19 @@ pub struct UpdateCustomRosterFieldRequest {
     /// A `bool` value. Wire name `textToSelectField`.
     pub text_to_select_field: Option<bool>,
     /// A `string` value. Wire name `updateUserId`. Required.
+    #[setters(required)]
     pub update_user_id: Option<String>,
     /// A `string` value.
     pub value: Option<String>,
     /// A `bool` value. Wire name `visibleByEmp`. Required.
+    #[setters(required)]
     pub visible_by_emp: Option<bool>,
 }
+/// A call of [`UpdateCustomRosterField`] being put together: set its optional parameters (see [`UpdateCustomRosterFieldRequest`]), then `send()` it.
+pub struct UpdateCustomRosterFieldBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateCustomRosterField, C>,
+}
+rt::op_builder!(UpdateCustomRosterFieldBuilder, UpdateCustomRosterField);
 /// The response of [`UpdateCustomRosterField`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -174,6 +188,7 @@ pub struct UpdateCustomRosterFieldResponseBodyResult {
     pub visible_by_emp: Option<bool>,
 }
 /// Wire schema of [`UpdateCustomRosterFieldResponseBodyResult`].
+#[doc(hidden)]
 pub static UPDATE_CUSTOM_ROSTER_FIELD_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateCustomRosterFieldResponseBodyResult",
     fields: &[
@@ -210,6 +225,7 @@ pub static UPDATE_CUSTOM_ROSTER_FIELD_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSch
     ],
 };
 /// How [`UpdateCustomRosterField`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_CUSTOM_ROSTER_FIELD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateCustomRosterField",
     id: "hrm_1_0.UpdateCustomRosterField",
@@ -274,10 +290,42 @@ pub static UPDATE_CUSTOM_ROSTER_FIELD: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Update custom roster field.
     ///
-    /// See [`UpdateCustomRosterFieldRequest`] for the parameters and [`UpdateCustomRosterFieldError`] for what can go wrong: `client.hrm_1_0().update_custom_roster_field().send().await?`.
+    /// See [`UpdateCustomRosterFieldRequest`] for the parameters and [`UpdateCustomRosterFieldError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().update_custom_roster_field(false, "field_code", "field_name", "field_type", "group_id", false, false, "update_user_id", false).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[allow(clippy::too_many_arguments)]
     pub fn update_custom_roster_field(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateCustomRosterField, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        edit_from_employee_flag: bool,
+        field_code: impl Into<String>,
+        field_name: impl Into<String>,
+        field_type: impl Into<String>,
+        group_id: impl Into<String>,
+        hidden_from_employee_flag: bool,
+        required: bool,
+        update_user_id: impl Into<String>,
+        visible_by_emp: bool,
+    ) -> UpdateCustomRosterFieldBuilder<C> {
+        UpdateCustomRosterFieldBuilder::from_request(
+            self.client.clone(),
+            UpdateCustomRosterFieldRequest::new()
+                .edit_from_employee_flag(edit_from_employee_flag)
+                .field_code(field_code)
+                .field_name(field_name)
+                .field_type(field_type)
+                .group_id(group_id)
+                .hidden_from_employee_flag(hidden_from_employee_flag)
+                .required(required)
+                .update_user_id(update_user_id)
+                .visible_by_emp(visible_by_emp),
+        )
     }
 }

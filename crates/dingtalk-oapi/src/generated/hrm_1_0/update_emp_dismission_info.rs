@@ -25,13 +25,14 @@ pub type UpdateEmpDismissionInfoError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateEmpDismissionInfo)]
+#[setters(builder = UpdateEmpDismissionInfoBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateEmpDismissionInfoRequest {
     /// A `string` value. Wire name `dismissionMemo`.
     pub dismission_memo: Option<String>,
     /// A `i64` value. Wire name `lastWorkDate`. Required.
+    #[setters(required)]
     pub last_work_date: Option<i64>,
     /// A `bool` value.
     pub partner: Option<bool>,
@@ -40,8 +41,14 @@ pub struct UpdateEmpDismissionInfoRequest {
     /// A `list<string>` value. Wire name `terminationReasonVoluntary`.
     pub termination_reason_voluntary: Option<Vec<String>>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`UpdateEmpDismissionInfo`] being put together: set its optional parameters (see [`UpdateEmpDismissionInfoRequest`]), then `send()` it.
+pub struct UpdateEmpDismissionInfoBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateEmpDismissionInfo, C>,
+}
+rt::op_builder!(UpdateEmpDismissionInfoBuilder, UpdateEmpDismissionInfo);
 /// The response of [`UpdateEmpDismissionInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -56,6 +63,7 @@ pub struct UpdateEmpDismissionInfoResponse {
 }
 impl rt::ResponseEnvelope for UpdateEmpDismissionInfoResponse {}
 /// How [`UpdateEmpDismissionInfo`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_EMP_DISMISSION_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateEmpDismissionInfo",
     id: "hrm_1_0.UpdateEmpDismissionInfo",
@@ -94,10 +102,27 @@ pub static UPDATE_EMP_DISMISSION_INFO: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Update emp dismission info.
     ///
-    /// See [`UpdateEmpDismissionInfoRequest`] for the parameters and [`UpdateEmpDismissionInfoError`] for what can go wrong: `client.hrm_1_0().update_emp_dismission_info().send().await?`.
+    /// See [`UpdateEmpDismissionInfoRequest`] for the parameters and [`UpdateEmpDismissionInfoError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().update_emp_dismission_info(0, "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_emp_dismission_info(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateEmpDismissionInfo, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        last_work_date: i64,
+        user_id: impl Into<String>,
+    ) -> UpdateEmpDismissionInfoBuilder<C> {
+        UpdateEmpDismissionInfoBuilder::from_request(
+            self.client.clone(),
+            UpdateEmpDismissionInfoRequest::new()
+                .last_work_date(last_work_date)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,17 +25,24 @@ pub type UpdateHrmLegalEntityNameError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateHrmLegalEntityName)]
+#[setters(builder = UpdateHrmLegalEntityNameBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateHrmLegalEntityNameRequest {
     /// A `i64` value. Wire name `dingTenantId`.
     pub ding_tenant_id: Option<i64>,
     /// A `string` value. Wire name `legalEntityName`. Required.
+    #[setters(required)]
     pub legal_entity_name: Option<String>,
     /// A `string` value. Wire name `originLegalEntityName`. Required.
+    #[setters(required)]
     pub origin_legal_entity_name: Option<String>,
 }
+/// A call of [`UpdateHrmLegalEntityName`] being put together: set its optional parameters (see [`UpdateHrmLegalEntityNameRequest`]), then `send()` it.
+pub struct UpdateHrmLegalEntityNameBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateHrmLegalEntityName, C>,
+}
+rt::op_builder!(UpdateHrmLegalEntityNameBuilder, UpdateHrmLegalEntityName);
 /// The response of [`UpdateHrmLegalEntityName`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -69,6 +76,7 @@ pub struct UpdateHrmLegalEntityNameResponseBodyResult {
     pub legal_person_name: Option<String>,
 }
 /// Wire schema of [`UpdateHrmLegalEntityNameResponseBodyResult`].
+#[doc(hidden)]
 pub static UPDATE_HRM_LEGAL_ENTITY_NAME_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateHrmLegalEntityNameResponseBodyResult",
     fields: &[
@@ -83,6 +91,7 @@ pub static UPDATE_HRM_LEGAL_ENTITY_NAME_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectS
     ],
 };
 /// How [`UpdateHrmLegalEntityName`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_HRM_LEGAL_ENTITY_NAME: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateHrmLegalEntityName",
     id: "hrm_1_0.UpdateHrmLegalEntityName",
@@ -117,10 +126,27 @@ pub static UPDATE_HRM_LEGAL_ENTITY_NAME: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Update hrm legal entity name.
     ///
-    /// See [`UpdateHrmLegalEntityNameRequest`] for the parameters and [`UpdateHrmLegalEntityNameError`] for what can go wrong: `client.hrm_1_0().update_hrm_legal_entity_name().send().await?`.
+    /// See [`UpdateHrmLegalEntityNameRequest`] for the parameters and [`UpdateHrmLegalEntityNameError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().update_hrm_legal_entity_name("legal_entity_name", "origin_legal_entity_name").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_hrm_legal_entity_name(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateHrmLegalEntityName, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        legal_entity_name: impl Into<String>,
+        origin_legal_entity_name: impl Into<String>,
+    ) -> UpdateHrmLegalEntityNameBuilder<C> {
+        UpdateHrmLegalEntityNameBuilder::from_request(
+            self.client.clone(),
+            UpdateHrmLegalEntityNameRequest::new()
+                .legal_entity_name(legal_entity_name)
+                .origin_legal_entity_name(origin_legal_entity_name),
+        )
     }
 }

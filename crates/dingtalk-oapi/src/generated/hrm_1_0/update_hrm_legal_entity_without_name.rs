@@ -27,27 +27,35 @@ pub type UpdateHrmLegalEntityWithoutNameError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateHrmLegalEntityWithoutName)]
+#[setters(builder = UpdateHrmLegalEntityWithoutNameBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateHrmLegalEntityWithoutNameRequest {
     /// A `i64` value. Wire name `dingTenantId`.
     pub ding_tenant_id: Option<i64>,
     /// A `string` value. Wire name `corpId`. Required.
+    #[setters(required)]
     pub corp_id: Option<String>,
     /// A `string` value. Wire name `createUserId`.
     pub create_user_id: Option<String>,
     /// A `UpdateHrmLegalEntityWithoutNameRequestExt` value.
     pub ext: Option<UpdateHrmLegalEntityWithoutNameRequestExt>,
     /// A `string` value. Wire name `legalEntityName`. Required.
+    #[setters(required)]
     pub legal_entity_name: Option<String>,
     /// A `string` value. Wire name `legalEntityShortName`.
     pub legal_entity_short_name: Option<String>,
     /// A `i64` value. Wire name `legalEntityStatus`. Required.
+    #[setters(required)]
     pub legal_entity_status: Option<i64>,
     /// A `string` value. Wire name `legalPersonName`.
     pub legal_person_name: Option<String>,
 }
+/// A call of [`UpdateHrmLegalEntityWithoutName`] being put together: set its optional parameters (see [`UpdateHrmLegalEntityWithoutNameRequest`]), then `send()` it.
+pub struct UpdateHrmLegalEntityWithoutNameBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateHrmLegalEntityWithoutName, C>,
+}
+rt::op_builder!(UpdateHrmLegalEntityWithoutNameBuilder, UpdateHrmLegalEntityWithoutName);
 /// The response of [`UpdateHrmLegalEntityWithoutName`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -83,6 +91,7 @@ pub struct UpdateHrmLegalEntityWithoutNameRequestExt {
     pub zip_code: Option<String>,
 }
 /// Wire schema of [`UpdateHrmLegalEntityWithoutNameRequestExt`].
+#[doc(hidden)]
 pub static UPDATE_HRM_LEGAL_ENTITY_WITHOUT_NAME_REQUEST_EXT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateHrmLegalEntityWithoutNameRequestExt",
     fields: &[
@@ -133,6 +142,7 @@ pub struct UpdateHrmLegalEntityWithoutNameRequestExtManageAddress {
     pub province_name: Option<String>,
 }
 /// Wire schema of [`UpdateHrmLegalEntityWithoutNameRequestExtManageAddress`].
+#[doc(hidden)]
 pub static UPDATE_HRM_LEGAL_ENTITY_WITHOUT_NAME_REQUEST_EXT_MANAGE_ADDRESS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateHrmLegalEntityWithoutNameRequestExtManageAddress",
     fields: &[
@@ -175,6 +185,7 @@ pub struct UpdateHrmLegalEntityWithoutNameRequestExtRegistrationAddress {
     pub province_name: Option<String>,
 }
 /// Wire schema of [`UpdateHrmLegalEntityWithoutNameRequestExtRegistrationAddress`].
+#[doc(hidden)]
 pub static UPDATE_HRM_LEGAL_ENTITY_WITHOUT_NAME_REQUEST_EXT_REGISTRATION_ADDRESS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateHrmLegalEntityWithoutNameRequestExtRegistrationAddress",
     fields: &[
@@ -213,6 +224,7 @@ pub struct UpdateHrmLegalEntityWithoutNameResponseBodyResult {
     pub legal_person_name: Option<String>,
 }
 /// Wire schema of [`UpdateHrmLegalEntityWithoutNameResponseBodyResult`].
+#[doc(hidden)]
 pub static UPDATE_HRM_LEGAL_ENTITY_WITHOUT_NAME_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateHrmLegalEntityWithoutNameResponseBodyResult",
     fields: &[
@@ -227,6 +239,7 @@ pub static UPDATE_HRM_LEGAL_ENTITY_WITHOUT_NAME_RESPONSE_BODY_RESULT_SCHEMA: rt:
     ],
 };
 /// How [`UpdateHrmLegalEntityWithoutName`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_HRM_LEGAL_ENTITY_WITHOUT_NAME: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateHrmLegalEntityWithoutName",
     id: "hrm_1_0.UpdateHrmLegalEntityWithoutName",
@@ -269,10 +282,29 @@ pub static UPDATE_HRM_LEGAL_ENTITY_WITHOUT_NAME: rt::OperationDescriptor = rt::O
 impl<C: Clone> super::Operations<C> {
     /// Update hrm legal entity without name.
     ///
-    /// See [`UpdateHrmLegalEntityWithoutNameRequest`] for the parameters and [`UpdateHrmLegalEntityWithoutNameError`] for what can go wrong: `client.hrm_1_0().update_hrm_legal_entity_without_name().send().await?`.
+    /// See [`UpdateHrmLegalEntityWithoutNameRequest`] for the parameters and [`UpdateHrmLegalEntityWithoutNameError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().update_hrm_legal_entity_without_name("corp_id", "legal_entity_name", 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_hrm_legal_entity_without_name(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateHrmLegalEntityWithoutName, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        corp_id: impl Into<String>,
+        legal_entity_name: impl Into<String>,
+        legal_entity_status: i64,
+    ) -> UpdateHrmLegalEntityWithoutNameBuilder<C> {
+        UpdateHrmLegalEntityWithoutNameBuilder::from_request(
+            self.client.clone(),
+            UpdateHrmLegalEntityWithoutNameRequest::new()
+                .corp_id(corp_id)
+                .legal_entity_name(legal_entity_name)
+                .legal_entity_status(legal_entity_status),
+        )
     }
 }

@@ -27,7 +27,7 @@ pub type UpdateHrmVersionRollBackStatusError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateHrmVersionRollBackStatus)]
+#[setters(builder = UpdateHrmVersionRollBackStatusBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateHrmVersionRollBackStatusRequest {
@@ -36,6 +36,11 @@ pub struct UpdateHrmVersionRollBackStatusRequest {
     /// A `string` value. Wire name `optUserId`.
     pub opt_user_id: Option<String>,
 }
+/// A call of [`UpdateHrmVersionRollBackStatus`] being put together: set its optional parameters (see [`UpdateHrmVersionRollBackStatusRequest`]), then `send()` it.
+pub struct UpdateHrmVersionRollBackStatusBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateHrmVersionRollBackStatus, C>,
+}
+rt::op_builder!(UpdateHrmVersionRollBackStatusBuilder, UpdateHrmVersionRollBackStatus);
 /// The response of [`UpdateHrmVersionRollBackStatus`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -50,6 +55,7 @@ pub struct UpdateHrmVersionRollBackStatusResponse {
 }
 impl rt::ResponseEnvelope for UpdateHrmVersionRollBackStatusResponse {}
 /// How [`UpdateHrmVersionRollBackStatus`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_HRM_VERSION_ROLL_BACK_STATUS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateHrmVersionRollBackStatus",
     id: "hrm_1_0.UpdateHrmVersionRollBackStatus",
@@ -78,10 +84,23 @@ pub static UPDATE_HRM_VERSION_ROLL_BACK_STATUS: rt::OperationDescriptor = rt::Op
 impl<C: Clone> super::Operations<C> {
     /// Update hrm version roll back status.
     ///
-    /// See [`UpdateHrmVersionRollBackStatusRequest`] for the parameters and [`UpdateHrmVersionRollBackStatusError`] for what can go wrong: `client.hrm_1_0().update_hrm_version_roll_back_status().send().await?`.
+    /// See [`UpdateHrmVersionRollBackStatusRequest`] for the parameters and [`UpdateHrmVersionRollBackStatusError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().update_hrm_version_roll_back_status().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_hrm_version_roll_back_status(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateHrmVersionRollBackStatus, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    ) -> UpdateHrmVersionRollBackStatusBuilder<C> {
+        UpdateHrmVersionRollBackStatusBuilder::from_request(
+            self.client.clone(),
+            UpdateHrmVersionRollBackStatusRequest::new(),
+        )
     }
 }

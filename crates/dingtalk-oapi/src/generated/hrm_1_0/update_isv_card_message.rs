@@ -25,23 +25,33 @@ pub type UpdateIsvCardMessageError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateIsvCardMessage)]
+#[setters(builder = UpdateIsvCardMessageBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateIsvCardMessageRequest {
     /// A `i64` value. Wire name `agentId`.
     pub agent_id: Option<i64>,
     /// A `string` value. Wire name `bizId`. Required.
+    #[setters(required)]
     pub biz_id: Option<String>,
     /// A `string` value. Wire name `messageType`. Required.
+    #[setters(required)]
     pub message_type: Option<String>,
     /// A `string` value. Wire name `sceneType`. Required.
+    #[setters(required)]
     pub scene_type: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub scope: Option<String>,
     /// A `json` value. Wire name `valueMap`. Required.
+    #[setters(required)]
     pub value_map: Option<rt::JsonValue>,
 }
+/// A call of [`UpdateIsvCardMessage`] being put together: set its optional parameters (see [`UpdateIsvCardMessageRequest`]), then `send()` it.
+pub struct UpdateIsvCardMessageBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateIsvCardMessage, C>,
+}
+rt::op_builder!(UpdateIsvCardMessageBuilder, UpdateIsvCardMessage);
 /// The response of [`UpdateIsvCardMessage`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -58,6 +68,7 @@ pub struct UpdateIsvCardMessageResponse {
 }
 impl rt::ResponseEnvelope for UpdateIsvCardMessageResponse {}
 /// How [`UpdateIsvCardMessage`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_ISV_CARD_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateIsvCardMessage",
     id: "hrm_1_0.UpdateIsvCardMessage",
@@ -90,10 +101,33 @@ pub static UPDATE_ISV_CARD_MESSAGE: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Update isv card message.
     ///
-    /// See [`UpdateIsvCardMessageRequest`] for the parameters and [`UpdateIsvCardMessageError`] for what can go wrong: `client.hrm_1_0().update_isv_card_message().send().await?`.
+    /// See [`UpdateIsvCardMessageRequest`] for the parameters and [`UpdateIsvCardMessageError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().update_isv_card_message("biz_id", "message_type", "scene_type", "scope", Default::default()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_isv_card_message(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateIsvCardMessage, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        biz_id: impl Into<String>,
+        message_type: impl Into<String>,
+        scene_type: impl Into<String>,
+        scope: impl Into<String>,
+        value_map: rt::JsonValue,
+    ) -> UpdateIsvCardMessageBuilder<C> {
+        UpdateIsvCardMessageBuilder::from_request(
+            self.client.clone(),
+            UpdateIsvCardMessageRequest::new()
+                .biz_id(biz_id)
+                .message_type(message_type)
+                .scene_type(scene_type)
+                .scope(scope)
+                .value_map(value_map),
+        )
     }
 }

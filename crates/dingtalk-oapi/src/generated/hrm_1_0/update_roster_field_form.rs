@@ -25,19 +25,27 @@ pub type UpdateRosterFieldFormError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateRosterFieldForm)]
+#[setters(builder = UpdateRosterFieldFormBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateRosterFieldFormRequest {
     /// A `bool` value. Required.
+    #[setters(required)]
     pub detail: Option<bool>,
     /// A `string` value. Wire name `formId`. Required.
+    #[setters(required)]
     pub form_id: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub name: Option<String>,
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`UpdateRosterFieldForm`] being put together: set its optional parameters (see [`UpdateRosterFieldFormRequest`]), then `send()` it.
+pub struct UpdateRosterFieldFormBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateRosterFieldForm, C>,
+}
+rt::op_builder!(UpdateRosterFieldFormBuilder, UpdateRosterFieldForm);
 /// The response of [`UpdateRosterFieldForm`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -54,6 +62,7 @@ pub struct UpdateRosterFieldFormResponse {
 }
 impl rt::ResponseEnvelope for UpdateRosterFieldFormResponse {}
 /// How [`UpdateRosterFieldForm`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_ROSTER_FIELD_FORM: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateRosterFieldForm",
     id: "hrm_1_0.UpdateRosterFieldForm",
@@ -85,10 +94,29 @@ pub static UPDATE_ROSTER_FIELD_FORM: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Update roster field form.
     ///
-    /// See [`UpdateRosterFieldFormRequest`] for the parameters and [`UpdateRosterFieldFormError`] for what can go wrong: `client.hrm_1_0().update_roster_field_form().send().await?`.
+    /// See [`UpdateRosterFieldFormRequest`] for the parameters and [`UpdateRosterFieldFormError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().update_roster_field_form(false, "form_id", "name").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_roster_field_form(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateRosterFieldForm, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        detail: bool,
+        form_id: impl Into<String>,
+        name: impl Into<String>,
+    ) -> UpdateRosterFieldFormBuilder<C> {
+        UpdateRosterFieldFormBuilder::from_request(
+            self.client.clone(),
+            UpdateRosterFieldFormRequest::new()
+                .detail(detail)
+                .form_id(form_id)
+                .name(name),
+        )
     }
 }

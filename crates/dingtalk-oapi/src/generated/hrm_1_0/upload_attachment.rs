@@ -25,7 +25,7 @@ pub type UploadAttachmentError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UploadAttachment)]
+#[setters(builder = UploadAttachmentBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UploadAttachmentRequest {
@@ -34,6 +34,11 @@ pub struct UploadAttachmentRequest {
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`UploadAttachment`] being put together: set its optional parameters (see [`UploadAttachmentRequest`]), then `send()` it.
+pub struct UploadAttachmentBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UploadAttachment, C>,
+}
+rt::op_builder!(UploadAttachmentBuilder, UploadAttachment);
 /// The response of [`UploadAttachment`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +50,7 @@ pub struct UploadAttachmentResponse {
 }
 impl rt::ResponseEnvelope for UploadAttachmentResponse {}
 /// How [`UploadAttachment`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPLOAD_ATTACHMENT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UploadAttachment",
     id: "hrm_1_0.UploadAttachment",
@@ -72,10 +78,21 @@ pub static UPLOAD_ATTACHMENT: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Upload attachment.
     ///
-    /// See [`UploadAttachmentRequest`] for the parameters and [`UploadAttachmentError`] for what can go wrong: `client.hrm_1_0().upload_attachment().send().await?`.
-    pub fn upload_attachment(
-        &self,
-    ) -> crate::generated::RequestBuilder<UploadAttachment, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`UploadAttachmentRequest`] for the parameters and [`UploadAttachmentError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, hrm_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.hrm_1_0().upload_attachment().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn upload_attachment(&self) -> UploadAttachmentBuilder<C> {
+        UploadAttachmentBuilder::from_request(
+            self.client.clone(),
+            UploadAttachmentRequest::new(),
+        )
     }
 }

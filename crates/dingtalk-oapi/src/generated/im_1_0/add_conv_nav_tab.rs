@@ -25,7 +25,7 @@ pub type AddConvNavTabError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddConvNavTab)]
+#[setters(builder = AddConvNavTabBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddConvNavTabRequest {
@@ -40,6 +40,11 @@ pub struct AddConvNavTabRequest {
     /// A `bool` value. Wire name `userEditable`.
     pub user_editable: Option<bool>,
 }
+/// A call of [`AddConvNavTab`] being put together: set its optional parameters (see [`AddConvNavTabRequest`]), then `send()` it.
+pub struct AddConvNavTabBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddConvNavTab, C>,
+}
+rt::op_builder!(AddConvNavTabBuilder, AddConvNavTab);
 /// The response of [`AddConvNavTab`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -59,11 +64,13 @@ pub struct AddConvNavTabResponseBodyResult {
     pub tab_id: Option<String>,
 }
 /// Wire schema of [`AddConvNavTabResponseBodyResult`].
+#[doc(hidden)]
 pub static ADD_CONV_NAV_TAB_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddConvNavTabResponseBodyResult",
     fields: &[rt::FieldSchema::new("tabId", rt::ParamType::String)],
 };
 /// How [`AddConvNavTab`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_CONV_NAV_TAB: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddConvNavTab",
     id: "im_1_0.AddConvNavTab",
@@ -97,10 +104,21 @@ pub static ADD_CONV_NAV_TAB: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Add conv nav tab.
     ///
-    /// See [`AddConvNavTabRequest`] for the parameters and [`AddConvNavTabError`] for what can go wrong: `client.im_1_0().add_conv_nav_tab().send().await?`.
-    pub fn add_conv_nav_tab(
-        &self,
-    ) -> crate::generated::RequestBuilder<AddConvNavTab, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`AddConvNavTabRequest`] for the parameters and [`AddConvNavTabError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().add_conv_nav_tab().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn add_conv_nav_tab(&self) -> AddConvNavTabBuilder<C> {
+        AddConvNavTabBuilder::from_request(
+            self.client.clone(),
+            AddConvNavTabRequest::new(),
+        )
     }
 }

@@ -25,19 +25,26 @@ pub type AddGroupMemberError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddGroupMember)]
+#[setters(builder = AddGroupMemberBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddGroupMemberRequest {
     /// A `list<string>` value. Wire name `appUserIds`.
     pub app_user_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `operatorId`. Required.
+    #[setters(required)]
     pub operator_id: Option<String>,
     /// A `list<string>` value. Wire name `userIds`.
     pub user_ids: Option<Vec<String>>,
 }
+/// A call of [`AddGroupMember`] being put together: set its optional parameters (see [`AddGroupMemberRequest`]), then `send()` it.
+pub struct AddGroupMemberBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddGroupMember, C>,
+}
+rt::op_builder!(AddGroupMemberBuilder, AddGroupMember);
 /// The response of [`AddGroupMember`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -52,6 +59,7 @@ pub struct AddGroupMemberResponse {
 }
 impl rt::ResponseEnvelope for AddGroupMemberResponse {}
 /// How [`AddGroupMember`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_GROUP_MEMBER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddGroupMember",
     id: "im_1_0.AddGroupMember",
@@ -83,10 +91,27 @@ pub static ADD_GROUP_MEMBER: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Add group member.
     ///
-    /// See [`AddGroupMemberRequest`] for the parameters and [`AddGroupMemberError`] for what can go wrong: `client.im_1_0().add_group_member().send().await?`.
+    /// See [`AddGroupMemberRequest`] for the parameters and [`AddGroupMemberError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().add_group_member("open_conversation_id", "operator_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_group_member(
         &self,
-    ) -> crate::generated::RequestBuilder<AddGroupMember, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        operator_id: impl Into<String>,
+    ) -> AddGroupMemberBuilder<C> {
+        AddGroupMemberBuilder::from_request(
+            self.client.clone(),
+            AddGroupMemberRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .operator_id(operator_id),
+        )
     }
 }

@@ -25,19 +25,28 @@ pub type AddOrgTextEmotionError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddOrgTextEmotion)]
+#[setters(builder = AddOrgTextEmotionBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddOrgTextEmotionRequest {
     /// A `string` value. Wire name `backgroundMediaId`. Required.
+    #[setters(required)]
     pub background_media_id: Option<String>,
     /// A `string` value. Wire name `backgroundMediaIdForPanel`. Required.
+    #[setters(required)]
     pub background_media_id_for_panel: Option<String>,
     /// A `i64` value. Wire name `deptId`. Required.
+    #[setters(required)]
     pub dept_id: Option<i64>,
     /// A `string` value. Wire name `emotionName`. Required.
+    #[setters(required)]
     pub emotion_name: Option<String>,
 }
+/// A call of [`AddOrgTextEmotion`] being put together: set its optional parameters (see [`AddOrgTextEmotionRequest`]), then `send()` it.
+pub struct AddOrgTextEmotionBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddOrgTextEmotion, C>,
+}
+rt::op_builder!(AddOrgTextEmotionBuilder, AddOrgTextEmotion);
 /// The response of [`AddOrgTextEmotion`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -57,11 +66,13 @@ pub struct AddOrgTextEmotionResponseBodyResult {
     pub emotion_id: Option<String>,
 }
 /// Wire schema of [`AddOrgTextEmotionResponseBodyResult`].
+#[doc(hidden)]
 pub static ADD_ORG_TEXT_EMOTION_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddOrgTextEmotionResponseBodyResult",
     fields: &[rt::FieldSchema::new("emotionId", rt::ParamType::String)],
 };
 /// How [`AddOrgTextEmotion`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_ORG_TEXT_EMOTION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddOrgTextEmotion",
     id: "im_1_0.AddOrgTextEmotion",
@@ -95,10 +106,31 @@ pub static ADD_ORG_TEXT_EMOTION: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Add org text emotion.
     ///
-    /// See [`AddOrgTextEmotionRequest`] for the parameters and [`AddOrgTextEmotionError`] for what can go wrong: `client.im_1_0().add_org_text_emotion().send().await?`.
+    /// See [`AddOrgTextEmotionRequest`] for the parameters and [`AddOrgTextEmotionError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().add_org_text_emotion("background_media_id", "background_media_id_for_panel", 0, "emotion_name").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_org_text_emotion(
         &self,
-    ) -> crate::generated::RequestBuilder<AddOrgTextEmotion, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        background_media_id: impl Into<String>,
+        background_media_id_for_panel: impl Into<String>,
+        dept_id: i64,
+        emotion_name: impl Into<String>,
+    ) -> AddOrgTextEmotionBuilder<C> {
+        AddOrgTextEmotionBuilder::from_request(
+            self.client.clone(),
+            AddOrgTextEmotionRequest::new()
+                .background_media_id(background_media_id)
+                .background_media_id_for_panel(background_media_id_for_panel)
+                .dept_id(dept_id)
+                .emotion_name(emotion_name),
+        )
     }
 }

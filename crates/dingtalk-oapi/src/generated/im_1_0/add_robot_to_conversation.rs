@@ -25,7 +25,7 @@ pub type AddRobotToConversationError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddRobotToConversation)]
+#[setters(builder = AddRobotToConversationBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddRobotToConversationRequest {
@@ -34,10 +34,17 @@ pub struct AddRobotToConversationRequest {
     /// A `string` value.
     pub name: Option<String>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
 }
+/// A call of [`AddRobotToConversation`] being put together: set its optional parameters (see [`AddRobotToConversationRequest`]), then `send()` it.
+pub struct AddRobotToConversationBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddRobotToConversation, C>,
+}
+rt::op_builder!(AddRobotToConversationBuilder, AddRobotToConversation);
 /// The response of [`AddRobotToConversation`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -48,6 +55,7 @@ pub struct AddRobotToConversationResponse {
 }
 impl rt::ResponseEnvelope for AddRobotToConversationResponse {}
 /// How [`AddRobotToConversation`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_ROBOT_TO_CONVERSATION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddRobotToConversation",
     id: "im_1_0.AddRobotToConversation",
@@ -74,10 +82,27 @@ pub static ADD_ROBOT_TO_CONVERSATION: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Add robot to conversation.
     ///
-    /// See [`AddRobotToConversationRequest`] for the parameters and [`AddRobotToConversationError`] for what can go wrong: `client.im_1_0().add_robot_to_conversation().send().await?`.
+    /// See [`AddRobotToConversationRequest`] for the parameters and [`AddRobotToConversationError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().add_robot_to_conversation("open_conversation_id", "robot_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_robot_to_conversation(
         &self,
-    ) -> crate::generated::RequestBuilder<AddRobotToConversation, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        robot_code: impl Into<String>,
+    ) -> AddRobotToConversationBuilder<C> {
+        AddRobotToConversationBuilder::from_request(
+            self.client.clone(),
+            AddRobotToConversationRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .robot_code(robot_code),
+        )
     }
 }

@@ -25,16 +25,22 @@ pub type AddSceneGroupMemberError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddSceneGroupMember)]
+#[setters(builder = AddSceneGroupMemberBuilder)]
 #[non_exhaustive]
 pub struct AddSceneGroupMemberRequest {
     /// A `string` value. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `list<string>` value.
     pub union_ids: Option<Vec<String>>,
     /// A `list<string>` value.
     pub user_ids: Option<Vec<String>>,
 }
+/// A call of [`AddSceneGroupMember`] being put together: set its optional parameters (see [`AddSceneGroupMemberRequest`]), then `send()` it.
+pub struct AddSceneGroupMemberBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddSceneGroupMember, C>,
+}
+rt::op_builder!(AddSceneGroupMemberBuilder, AddSceneGroupMember);
 /// The response of [`AddSceneGroupMember`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -44,6 +50,7 @@ pub struct AddSceneGroupMemberResponse {
 }
 impl rt::ResponseEnvelope for AddSceneGroupMemberResponse {}
 /// How [`AddSceneGroupMember`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_SCENE_GROUP_MEMBER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddSceneGroupMember",
     id: "im_1_0.AddSceneGroupMember",
@@ -70,10 +77,24 @@ pub static ADD_SCENE_GROUP_MEMBER: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Add scene group member.
     ///
-    /// See [`AddSceneGroupMemberRequest`] for the parameters and [`AddSceneGroupMemberError`] for what can go wrong: `client.im_1_0().add_scene_group_member().send().await?`.
+    /// See [`AddSceneGroupMemberRequest`] for the parameters and [`AddSceneGroupMemberError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().add_scene_group_member("open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_scene_group_member(
         &self,
-    ) -> crate::generated::RequestBuilder<AddSceneGroupMember, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+    ) -> AddSceneGroupMemberBuilder<C> {
+        AddSceneGroupMemberBuilder::from_request(
+            self.client.clone(),
+            AddSceneGroupMemberRequest::new().open_conversation_id(open_conversation_id),
+        )
     }
 }

@@ -25,29 +25,37 @@ pub type AddUnfurlingRegisterError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddUnfurlingRegister)]
+#[setters(builder = AddUnfurlingRegisterBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddUnfurlingRegisterRequest {
     /// A `string` value. Wire name `apiSecret`. Required. Secret: redacted from `Debug` output.
+    #[setters(required)]
     pub api_secret: Option<String>,
     /// A `string` value. Wire name `appId`. Required.
+    #[setters(required)]
     pub app_id: Option<String>,
     /// A `i64` value. Wire name `callbackType`.
     pub callback_type: Option<i64>,
     /// A `string` value. Wire name `callbackUrl`. Required.
+    #[setters(required)]
     pub callback_url: Option<String>,
     /// A `string` value. Wire name `cardTemplateId`. Required.
+    #[setters(required)]
     pub card_template_id: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub domain: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub path: Option<String>,
     /// A `string` value. Wire name `ruleDesc`.
     pub rule_desc: Option<String>,
     /// A `i64` value. Wire name `ruleMatchType`. Required.
+    #[setters(required)]
     pub rule_match_type: Option<i64>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
 impl std::fmt::Debug for AddUnfurlingRegisterRequest {
@@ -66,6 +74,11 @@ impl std::fmt::Debug for AddUnfurlingRegisterRequest {
             .finish()
     }
 }
+/// A call of [`AddUnfurlingRegister`] being put together: set its optional parameters (see [`AddUnfurlingRegisterRequest`]), then `send()` it.
+pub struct AddUnfurlingRegisterBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddUnfurlingRegister, C>,
+}
+rt::op_builder!(AddUnfurlingRegisterBuilder, AddUnfurlingRegister);
 /// The response of [`AddUnfurlingRegister`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -77,6 +90,7 @@ pub struct AddUnfurlingRegisterResponse {
 }
 impl rt::ResponseEnvelope for AddUnfurlingRegisterResponse {}
 /// How [`AddUnfurlingRegister`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_UNFURLING_REGISTER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddUnfurlingRegister",
     id: "im_1_0.AddUnfurlingRegister",
@@ -112,10 +126,40 @@ pub static ADD_UNFURLING_REGISTER: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Add unfurling register.
     ///
-    /// See [`AddUnfurlingRegisterRequest`] for the parameters and [`AddUnfurlingRegisterError`] for what can go wrong: `client.im_1_0().add_unfurling_register().send().await?`.
+    /// See [`AddUnfurlingRegisterRequest`] for the parameters and [`AddUnfurlingRegisterError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().add_unfurling_register("api_secret", "app_id", "callback_url", "card_template_id", "domain", "path", 0, "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[allow(clippy::too_many_arguments)]
     pub fn add_unfurling_register(
         &self,
-    ) -> crate::generated::RequestBuilder<AddUnfurlingRegister, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        api_secret: impl Into<String>,
+        app_id: impl Into<String>,
+        callback_url: impl Into<String>,
+        card_template_id: impl Into<String>,
+        domain: impl Into<String>,
+        path: impl Into<String>,
+        rule_match_type: i64,
+        user_id: impl Into<String>,
+    ) -> AddUnfurlingRegisterBuilder<C> {
+        AddUnfurlingRegisterBuilder::from_request(
+            self.client.clone(),
+            AddUnfurlingRegisterRequest::new()
+                .api_secret(api_secret)
+                .app_id(app_id)
+                .callback_url(callback_url)
+                .card_template_id(card_template_id)
+                .domain(domain)
+                .path(path)
+                .rule_match_type(rule_match_type)
+                .user_id(user_id),
+        )
     }
 }

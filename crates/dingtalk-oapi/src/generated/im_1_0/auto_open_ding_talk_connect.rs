@@ -25,9 +25,14 @@ pub type AutoOpenDingTalkConnectError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AutoOpenDingTalkConnect)]
+#[setters(builder = AutoOpenDingTalkConnectBuilder)]
 #[non_exhaustive]
 pub struct AutoOpenDingTalkConnectRequest {}
+/// A call of [`AutoOpenDingTalkConnect`] being put together: set its optional parameters (see [`AutoOpenDingTalkConnectRequest`]), then `send()` it.
+pub struct AutoOpenDingTalkConnectBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AutoOpenDingTalkConnect, C>,
+}
+rt::op_builder!(AutoOpenDingTalkConnectBuilder, AutoOpenDingTalkConnect);
 /// The response of [`AutoOpenDingTalkConnect`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -37,6 +42,7 @@ pub struct AutoOpenDingTalkConnectResponse {
 }
 impl rt::ResponseEnvelope for AutoOpenDingTalkConnectResponse {}
 /// How [`AutoOpenDingTalkConnect`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static AUTO_OPEN_DING_TALK_CONNECT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AutoOpenDingTalkConnect",
     id: "im_1_0.AutoOpenDingTalkConnect",
@@ -58,10 +64,21 @@ pub static AUTO_OPEN_DING_TALK_CONNECT: rt::OperationDescriptor = rt::OperationD
 impl<C: Clone> super::Operations<C> {
     /// Auto open ding talk connect.
     ///
-    /// See [`AutoOpenDingTalkConnectRequest`] for the parameters and [`AutoOpenDingTalkConnectError`] for what can go wrong: `client.im_1_0().auto_open_ding_talk_connect().send().await?`.
-    pub fn auto_open_ding_talk_connect(
-        &self,
-    ) -> crate::generated::RequestBuilder<AutoOpenDingTalkConnect, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`AutoOpenDingTalkConnectRequest`] for the parameters and [`AutoOpenDingTalkConnectError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().auto_open_ding_talk_connect().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn auto_open_ding_talk_connect(&self) -> AutoOpenDingTalkConnectBuilder<C> {
+        AutoOpenDingTalkConnectBuilder::from_request(
+            self.client.clone(),
+            AutoOpenDingTalkConnectRequest::new(),
+        )
     }
 }

@@ -27,17 +27,25 @@ pub type BatchQueryFamilySchoolMessageError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = BatchQueryFamilySchoolMessage)]
+#[setters(builder = BatchQueryFamilySchoolMessageBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchQueryFamilySchoolMessageRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `list<string>` value. Wire name `openMessageIds`. Required.
+    #[setters(required)]
     pub open_message_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
 }
+/// A call of [`BatchQueryFamilySchoolMessage`] being put together: set its optional parameters (see [`BatchQueryFamilySchoolMessageRequest`]), then `send()` it.
+pub struct BatchQueryFamilySchoolMessageBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<BatchQueryFamilySchoolMessage, C>,
+}
+rt::op_builder!(BatchQueryFamilySchoolMessageBuilder, BatchQueryFamilySchoolMessage);
 /// The response of [`BatchQueryFamilySchoolMessage`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -63,6 +71,7 @@ pub struct BatchQueryFamilySchoolMessageResponseBodyMessages {
     pub open_msg_id: Option<String>,
 }
 /// Wire schema of [`BatchQueryFamilySchoolMessageResponseBodyMessages`].
+#[doc(hidden)]
 pub static BATCH_QUERY_FAMILY_SCHOOL_MESSAGE_RESPONSE_BODY_MESSAGES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchQueryFamilySchoolMessageResponseBodyMessages",
     fields: &[
@@ -98,6 +107,7 @@ pub struct BatchQueryFamilySchoolMessageResponseBodyMessagesMediaModels {
     pub video_pic_media_id: Option<String>,
 }
 /// Wire schema of [`BatchQueryFamilySchoolMessageResponseBodyMessagesMediaModels`].
+#[doc(hidden)]
 pub static BATCH_QUERY_FAMILY_SCHOOL_MESSAGE_RESPONSE_BODY_MESSAGES_MEDIA_MODELS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchQueryFamilySchoolMessageResponseBodyMessagesMediaModels",
     fields: &[
@@ -110,6 +120,7 @@ pub static BATCH_QUERY_FAMILY_SCHOOL_MESSAGE_RESPONSE_BODY_MESSAGES_MEDIA_MODELS
     ],
 };
 /// How [`BatchQueryFamilySchoolMessage`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static BATCH_QUERY_FAMILY_SCHOOL_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchQueryFamilySchoolMessage",
     id: "im_1_0.BatchQueryFamilySchoolMessage",
@@ -148,10 +159,29 @@ pub static BATCH_QUERY_FAMILY_SCHOOL_MESSAGE: rt::OperationDescriptor = rt::Oper
 impl<C: Clone> super::Operations<C> {
     /// Batch query family school message.
     ///
-    /// See [`BatchQueryFamilySchoolMessageRequest`] for the parameters and [`BatchQueryFamilySchoolMessageError`] for what can go wrong: `client.im_1_0().batch_query_family_school_message().send().await?`.
+    /// See [`BatchQueryFamilySchoolMessageRequest`] for the parameters and [`BatchQueryFamilySchoolMessageError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().batch_query_family_school_message("open_conversation_id", Vec::<String>::new(), "union_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn batch_query_family_school_message(
         &self,
-    ) -> crate::generated::RequestBuilder<BatchQueryFamilySchoolMessage, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        open_message_ids: impl Into<Vec<String>>,
+        union_id: impl Into<String>,
+    ) -> BatchQueryFamilySchoolMessageBuilder<C> {
+        BatchQueryFamilySchoolMessageBuilder::from_request(
+            self.client.clone(),
+            BatchQueryFamilySchoolMessageRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .open_message_ids(open_message_ids)
+                .union_id(union_id),
+        )
     }
 }

@@ -25,19 +25,26 @@ pub type BatchQueryGroupMemberError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = BatchQueryGroupMember)]
+#[setters(builder = BatchQueryGroupMemberBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchQueryGroupMemberRequest {
     /// A `string` value. Wire name `coolAppCode`.
     pub cool_app_code: Option<String>,
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
     pub next_token: Option<String>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
 }
+/// A call of [`BatchQueryGroupMember`] being put together: set its optional parameters (see [`BatchQueryGroupMemberRequest`]), then `send()` it.
+pub struct BatchQueryGroupMemberBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<BatchQueryGroupMember, C>,
+}
+rt::op_builder!(BatchQueryGroupMemberBuilder, BatchQueryGroupMember);
 /// The response of [`BatchQueryGroupMember`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -62,6 +69,7 @@ pub struct BatchQueryGroupMemberResponse {
 }
 impl rt::ResponseEnvelope for BatchQueryGroupMemberResponse {}
 /// How [`BatchQueryGroupMember`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static BATCH_QUERY_GROUP_MEMBER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchQueryGroupMember",
     id: "im_1_0.BatchQueryGroupMember",
@@ -99,10 +107,27 @@ pub static BATCH_QUERY_GROUP_MEMBER: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Batch query group member.
     ///
-    /// See [`BatchQueryGroupMemberRequest`] for the parameters and [`BatchQueryGroupMemberError`] for what can go wrong: `client.im_1_0().batch_query_group_member().send().await?`.
+    /// See [`BatchQueryGroupMemberRequest`] for the parameters and [`BatchQueryGroupMemberError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().batch_query_group_member(0, "open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn batch_query_group_member(
         &self,
-    ) -> crate::generated::RequestBuilder<BatchQueryGroupMember, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+        open_conversation_id: impl Into<String>,
+    ) -> BatchQueryGroupMemberBuilder<C> {
+        BatchQueryGroupMemberBuilder::from_request(
+            self.client.clone(),
+            BatchQueryGroupMemberRequest::new()
+                .max_results(max_results)
+                .open_conversation_id(open_conversation_id),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type CardTemplateBuildActionError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CardTemplateBuildAction)]
+#[setters(builder = CardTemplateBuildActionBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CardTemplateBuildActionRequest {
     /// A `string` value. Required.
+    #[setters(required)]
     pub action: Option<String>,
     /// A `string` value. Wire name `cardTemplateJson`. Required.
+    #[setters(required)]
     pub card_template_json: Option<String>,
 }
+/// A call of [`CardTemplateBuildAction`] being put together: set its optional parameters (see [`CardTemplateBuildActionRequest`]), then `send()` it.
+pub struct CardTemplateBuildActionBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CardTemplateBuildAction, C>,
+}
+rt::op_builder!(CardTemplateBuildActionBuilder, CardTemplateBuildAction);
 /// The response of [`CardTemplateBuildAction`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -44,6 +51,7 @@ pub struct CardTemplateBuildActionResponse {
 }
 impl rt::ResponseEnvelope for CardTemplateBuildActionResponse {}
 /// How [`CardTemplateBuildAction`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CARD_TEMPLATE_BUILD_ACTION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CardTemplateBuildAction",
     id: "im_1_0.CardTemplateBuildAction",
@@ -68,10 +76,27 @@ pub static CARD_TEMPLATE_BUILD_ACTION: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Card template build action.
     ///
-    /// See [`CardTemplateBuildActionRequest`] for the parameters and [`CardTemplateBuildActionError`] for what can go wrong: `client.im_1_0().card_template_build_action().send().await?`.
+    /// See [`CardTemplateBuildActionRequest`] for the parameters and [`CardTemplateBuildActionError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().card_template_build_action("action", "card_template_json").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn card_template_build_action(
         &self,
-    ) -> crate::generated::RequestBuilder<CardTemplateBuildAction, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        action: impl Into<String>,
+        card_template_json: impl Into<String>,
+    ) -> CardTemplateBuildActionBuilder<C> {
+        CardTemplateBuildActionBuilder::from_request(
+            self.client.clone(),
+            CardTemplateBuildActionRequest::new()
+                .action(action)
+                .card_template_json(card_template_json),
+        )
     }
 }

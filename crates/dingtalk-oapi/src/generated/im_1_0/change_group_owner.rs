@@ -25,17 +25,25 @@ pub type ChangeGroupOwnerError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ChangeGroupOwner)]
+#[setters(builder = ChangeGroupOwnerBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChangeGroupOwnerRequest {
     /// A `string` value. Wire name `groupOwnerId`. Required.
+    #[setters(required)]
     pub group_owner_id: Option<String>,
     /// A `i64` value. Wire name `groupOwnerType`. Required.
+    #[setters(required)]
     pub group_owner_type: Option<i64>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
 }
+/// A call of [`ChangeGroupOwner`] being put together: set its optional parameters (see [`ChangeGroupOwnerRequest`]), then `send()` it.
+pub struct ChangeGroupOwnerBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ChangeGroupOwner, C>,
+}
+rt::op_builder!(ChangeGroupOwnerBuilder, ChangeGroupOwner);
 /// The response of [`ChangeGroupOwner`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -48,6 +56,7 @@ pub struct ChangeGroupOwnerResponse {
 }
 impl rt::ResponseEnvelope for ChangeGroupOwnerResponse {}
 /// How [`ChangeGroupOwner`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CHANGE_GROUP_OWNER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ChangeGroupOwner",
     id: "im_1_0.ChangeGroupOwner",
@@ -76,10 +85,29 @@ pub static CHANGE_GROUP_OWNER: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Change group owner.
     ///
-    /// See [`ChangeGroupOwnerRequest`] for the parameters and [`ChangeGroupOwnerError`] for what can go wrong: `client.im_1_0().change_group_owner().send().await?`.
+    /// See [`ChangeGroupOwnerRequest`] for the parameters and [`ChangeGroupOwnerError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().change_group_owner("group_owner_id", 0, "open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn change_group_owner(
         &self,
-    ) -> crate::generated::RequestBuilder<ChangeGroupOwner, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        group_owner_id: impl Into<String>,
+        group_owner_type: i64,
+        open_conversation_id: impl Into<String>,
+    ) -> ChangeGroupOwnerBuilder<C> {
+        ChangeGroupOwnerBuilder::from_request(
+            self.client.clone(),
+            ChangeGroupOwnerRequest::new()
+                .group_owner_id(group_owner_id)
+                .group_owner_type(group_owner_type)
+                .open_conversation_id(open_conversation_id),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type ChatIdToOpenConversationIdError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ChatIdToOpenConversationId)]
+#[setters(builder = ChatIdToOpenConversationIdBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChatIdToOpenConversationIdRequest {
     /// A `string` value. Wire name `chatId`. Required.
+    #[setters(required)]
     pub chat_id: Option<String>,
 }
+/// A call of [`ChatIdToOpenConversationId`] being put together: set its optional parameters (see [`ChatIdToOpenConversationIdRequest`]), then `send()` it.
+pub struct ChatIdToOpenConversationIdBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ChatIdToOpenConversationId, C>,
+}
+rt::op_builder!(ChatIdToOpenConversationIdBuilder, ChatIdToOpenConversationId);
 /// The response of [`ChatIdToOpenConversationId`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -42,6 +48,7 @@ pub struct ChatIdToOpenConversationIdResponse {
 }
 impl rt::ResponseEnvelope for ChatIdToOpenConversationIdResponse {}
 /// How [`ChatIdToOpenConversationId`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CHAT_ID_TO_OPEN_CONVERSATION_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ChatIdToOpenConversationId",
     id: "im_1_0.ChatIdToOpenConversationId",
@@ -65,10 +72,24 @@ pub static CHAT_ID_TO_OPEN_CONVERSATION_ID: rt::OperationDescriptor = rt::Operat
 impl<C: Clone> super::Operations<C> {
     /// Chat id to open conversation id.
     ///
-    /// See [`ChatIdToOpenConversationIdRequest`] for the parameters and [`ChatIdToOpenConversationIdError`] for what can go wrong: `client.im_1_0().chat_id_to_open_conversation_id().send().await?`.
+    /// See [`ChatIdToOpenConversationIdRequest`] for the parameters and [`ChatIdToOpenConversationIdError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().chat_id_to_open_conversation_id("chat_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn chat_id_to_open_conversation_id(
         &self,
-    ) -> crate::generated::RequestBuilder<ChatIdToOpenConversationId, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        chat_id: impl Into<String>,
+    ) -> ChatIdToOpenConversationIdBuilder<C> {
+        ChatIdToOpenConversationIdBuilder::from_request(
+            self.client.clone(),
+            ChatIdToOpenConversationIdRequest::new().chat_id(chat_id),
+        )
     }
 }

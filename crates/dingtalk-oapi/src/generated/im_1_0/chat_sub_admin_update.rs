@@ -25,17 +25,25 @@ pub type ChatSubAdminUpdateError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ChatSubAdminUpdate)]
+#[setters(builder = ChatSubAdminUpdateBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChatSubAdminUpdateRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `i64` value. Required.
+    #[setters(required)]
     pub role: Option<i64>,
     /// A `list<string>` value. Wire name `userIds`. Required.
+    #[setters(required)]
     pub user_ids: Option<Vec<String>>,
 }
+/// A call of [`ChatSubAdminUpdate`] being put together: set its optional parameters (see [`ChatSubAdminUpdateRequest`]), then `send()` it.
+pub struct ChatSubAdminUpdateBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ChatSubAdminUpdate, C>,
+}
+rt::op_builder!(ChatSubAdminUpdateBuilder, ChatSubAdminUpdate);
 /// The response of [`ChatSubAdminUpdate`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +53,7 @@ pub struct ChatSubAdminUpdateResponse {
 }
 impl rt::ResponseEnvelope for ChatSubAdminUpdateResponse {}
 /// How [`ChatSubAdminUpdate`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CHAT_SUB_ADMIN_UPDATE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ChatSubAdminUpdate",
     id: "im_1_0.ChatSubAdminUpdate",
@@ -71,10 +80,29 @@ pub static CHAT_SUB_ADMIN_UPDATE: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Chat sub admin update.
     ///
-    /// See [`ChatSubAdminUpdateRequest`] for the parameters and [`ChatSubAdminUpdateError`] for what can go wrong: `client.im_1_0().chat_sub_admin_update().send().await?`.
+    /// See [`ChatSubAdminUpdateRequest`] for the parameters and [`ChatSubAdminUpdateError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().chat_sub_admin_update("open_conversation_id", 0, Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn chat_sub_admin_update(
         &self,
-    ) -> crate::generated::RequestBuilder<ChatSubAdminUpdate, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        role: i64,
+        user_ids: impl Into<Vec<String>>,
+    ) -> ChatSubAdminUpdateBuilder<C> {
+        ChatSubAdminUpdateBuilder::from_request(
+            self.client.clone(),
+            ChatSubAdminUpdateRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .role(role)
+                .user_ids(user_ids),
+        )
     }
 }

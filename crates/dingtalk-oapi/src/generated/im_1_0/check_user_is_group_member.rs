@@ -25,15 +25,22 @@ pub type CheckUserIsGroupMemberError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CheckUserIsGroupMember)]
+#[setters(builder = CheckUserIsGroupMemberBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CheckUserIsGroupMemberRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`CheckUserIsGroupMember`] being put together: set its optional parameters (see [`CheckUserIsGroupMemberRequest`]), then `send()` it.
+pub struct CheckUserIsGroupMemberBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CheckUserIsGroupMember, C>,
+}
+rt::op_builder!(CheckUserIsGroupMemberBuilder, CheckUserIsGroupMember);
 /// The response of [`CheckUserIsGroupMember`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +50,7 @@ pub struct CheckUserIsGroupMemberResponse {
 }
 impl rt::ResponseEnvelope for CheckUserIsGroupMemberResponse {}
 /// How [`CheckUserIsGroupMember`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CHECK_USER_IS_GROUP_MEMBER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CheckUserIsGroupMember",
     id: "im_1_0.CheckUserIsGroupMember",
@@ -67,10 +75,27 @@ pub static CHECK_USER_IS_GROUP_MEMBER: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Check user is group member.
     ///
-    /// See [`CheckUserIsGroupMemberRequest`] for the parameters and [`CheckUserIsGroupMemberError`] for what can go wrong: `client.im_1_0().check_user_is_group_member().send().await?`.
+    /// See [`CheckUserIsGroupMemberRequest`] for the parameters and [`CheckUserIsGroupMemberError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().check_user_is_group_member("open_conversation_id", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn check_user_is_group_member(
         &self,
-    ) -> crate::generated::RequestBuilder<CheckUserIsGroupMember, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> CheckUserIsGroupMemberBuilder<C> {
+        CheckUserIsGroupMemberBuilder::from_request(
+            self.client.clone(),
+            CheckUserIsGroupMemberRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,17 +25,25 @@ pub type CopyUnfurlingRegisterError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CopyUnfurlingRegister)]
+#[setters(builder = CopyUnfurlingRegisterBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CopyUnfurlingRegisterRequest {
     /// A `string` value. Wire name `appId`. Required.
+    #[setters(required)]
     pub app_id: Option<String>,
     /// A `i64` value. Required.
+    #[setters(required)]
     pub id: Option<i64>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`CopyUnfurlingRegister`] being put together: set its optional parameters (see [`CopyUnfurlingRegisterRequest`]), then `send()` it.
+pub struct CopyUnfurlingRegisterBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CopyUnfurlingRegister, C>,
+}
+rt::op_builder!(CopyUnfurlingRegisterBuilder, CopyUnfurlingRegister);
 /// The response of [`CopyUnfurlingRegister`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -47,6 +55,7 @@ pub struct CopyUnfurlingRegisterResponse {
 }
 impl rt::ResponseEnvelope for CopyUnfurlingRegisterResponse {}
 /// How [`CopyUnfurlingRegister`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static COPY_UNFURLING_REGISTER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CopyUnfurlingRegister",
     id: "im_1_0.CopyUnfurlingRegister",
@@ -75,10 +84,26 @@ pub static COPY_UNFURLING_REGISTER: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Copy unfurling register.
     ///
-    /// See [`CopyUnfurlingRegisterRequest`] for the parameters and [`CopyUnfurlingRegisterError`] for what can go wrong: `client.im_1_0().copy_unfurling_register().send().await?`.
+    /// See [`CopyUnfurlingRegisterRequest`] for the parameters and [`CopyUnfurlingRegisterError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().copy_unfurling_register("app_id", 0, "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn copy_unfurling_register(
         &self,
-    ) -> crate::generated::RequestBuilder<CopyUnfurlingRegister, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        app_id: impl Into<String>,
+        id: i64,
+        user_id: impl Into<String>,
+    ) -> CopyUnfurlingRegisterBuilder<C> {
+        CopyUnfurlingRegisterBuilder::from_request(
+            self.client.clone(),
+            CopyUnfurlingRegisterRequest::new().app_id(app_id).id(id).user_id(user_id),
+        )
     }
 }

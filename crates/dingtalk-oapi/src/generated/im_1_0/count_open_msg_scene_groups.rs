@@ -25,13 +25,19 @@ pub type CountOpenMsgSceneGroupsError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CountOpenMsgSceneGroups)]
+#[setters(builder = CountOpenMsgSceneGroupsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CountOpenMsgSceneGroupsRequest {
     /// A `string` value. Wire name `templateId`. Required.
+    #[setters(required)]
     pub template_id: Option<String>,
 }
+/// A call of [`CountOpenMsgSceneGroups`] being put together: set its optional parameters (see [`CountOpenMsgSceneGroupsRequest`]), then `send()` it.
+pub struct CountOpenMsgSceneGroupsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CountOpenMsgSceneGroups, C>,
+}
+rt::op_builder!(CountOpenMsgSceneGroupsBuilder, CountOpenMsgSceneGroups);
 /// The response of [`CountOpenMsgSceneGroups`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -50,11 +56,13 @@ pub struct CountOpenMsgSceneGroupsResponseBodyResult {
     pub count: Option<i64>,
 }
 /// Wire schema of [`CountOpenMsgSceneGroupsResponseBodyResult`].
+#[doc(hidden)]
 pub static COUNT_OPEN_MSG_SCENE_GROUPS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CountOpenMsgSceneGroupsResponseBodyResult",
     fields: &[rt::FieldSchema::new("count", rt::ParamType::I64)],
 };
 /// How [`CountOpenMsgSceneGroups`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static COUNT_OPEN_MSG_SCENE_GROUPS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CountOpenMsgSceneGroups",
     id: "im_1_0.CountOpenMsgSceneGroups",
@@ -84,10 +92,24 @@ pub static COUNT_OPEN_MSG_SCENE_GROUPS: rt::OperationDescriptor = rt::OperationD
 impl<C: Clone> super::Operations<C> {
     /// Count open msg scene groups.
     ///
-    /// See [`CountOpenMsgSceneGroupsRequest`] for the parameters and [`CountOpenMsgSceneGroupsError`] for what can go wrong: `client.im_1_0().count_open_msg_scene_groups().send().await?`.
+    /// See [`CountOpenMsgSceneGroupsRequest`] for the parameters and [`CountOpenMsgSceneGroupsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().count_open_msg_scene_groups("template_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn count_open_msg_scene_groups(
         &self,
-    ) -> crate::generated::RequestBuilder<CountOpenMsgSceneGroups, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        template_id: impl Into<String>,
+    ) -> CountOpenMsgSceneGroupsBuilder<C> {
+        CountOpenMsgSceneGroupsBuilder::from_request(
+            self.client.clone(),
+            CountOpenMsgSceneGroupsRequest::new().template_id(template_id),
+        )
     }
 }

@@ -27,9 +27,14 @@ pub type CountOrgMessageOpenSceneGroupsError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CountOrgMessageOpenSceneGroups)]
+#[setters(builder = CountOrgMessageOpenSceneGroupsBuilder)]
 #[non_exhaustive]
 pub struct CountOrgMessageOpenSceneGroupsRequest {}
+/// A call of [`CountOrgMessageOpenSceneGroups`] being put together: set its optional parameters (see [`CountOrgMessageOpenSceneGroupsRequest`]), then `send()` it.
+pub struct CountOrgMessageOpenSceneGroupsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CountOrgMessageOpenSceneGroups, C>,
+}
+rt::op_builder!(CountOrgMessageOpenSceneGroupsBuilder, CountOrgMessageOpenSceneGroups);
 /// The response of [`CountOrgMessageOpenSceneGroups`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -41,6 +46,7 @@ pub struct CountOrgMessageOpenSceneGroupsResponse {
 }
 impl rt::ResponseEnvelope for CountOrgMessageOpenSceneGroupsResponse {}
 /// How [`CountOrgMessageOpenSceneGroups`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static COUNT_ORG_MESSAGE_OPEN_SCENE_GROUPS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CountOrgMessageOpenSceneGroups",
     id: "im_1_0.CountOrgMessageOpenSceneGroups",
@@ -65,10 +71,23 @@ pub static COUNT_ORG_MESSAGE_OPEN_SCENE_GROUPS: rt::OperationDescriptor = rt::Op
 impl<C: Clone> super::Operations<C> {
     /// Count org message open scene groups.
     ///
-    /// See [`CountOrgMessageOpenSceneGroupsRequest`] for the parameters and [`CountOrgMessageOpenSceneGroupsError`] for what can go wrong: `client.im_1_0().count_org_message_open_scene_groups().send().await?`.
+    /// See [`CountOrgMessageOpenSceneGroupsRequest`] for the parameters and [`CountOrgMessageOpenSceneGroupsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().count_org_message_open_scene_groups().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn count_org_message_open_scene_groups(
         &self,
-    ) -> crate::generated::RequestBuilder<CountOrgMessageOpenSceneGroups, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    ) -> CountOrgMessageOpenSceneGroupsBuilder<C> {
+        CountOrgMessageOpenSceneGroupsBuilder::from_request(
+            self.client.clone(),
+            CountOrgMessageOpenSceneGroupsRequest::new(),
+        )
     }
 }

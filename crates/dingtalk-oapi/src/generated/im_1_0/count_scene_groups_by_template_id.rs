@@ -27,13 +27,19 @@ pub type CountSceneGroupsByTemplateIdError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CountSceneGroupsByTemplateId)]
+#[setters(builder = CountSceneGroupsByTemplateIdBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CountSceneGroupsByTemplateIdRequest {
     /// A `string` value. Wire name `templateId`. Required.
+    #[setters(required)]
     pub template_id: Option<String>,
 }
+/// A call of [`CountSceneGroupsByTemplateId`] being put together: set its optional parameters (see [`CountSceneGroupsByTemplateIdRequest`]), then `send()` it.
+pub struct CountSceneGroupsByTemplateIdBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CountSceneGroupsByTemplateId, C>,
+}
+rt::op_builder!(CountSceneGroupsByTemplateIdBuilder, CountSceneGroupsByTemplateId);
 /// The response of [`CountSceneGroupsByTemplateId`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +51,7 @@ pub struct CountSceneGroupsByTemplateIdResponse {
 }
 impl rt::ResponseEnvelope for CountSceneGroupsByTemplateIdResponse {}
 /// How [`CountSceneGroupsByTemplateId`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static COUNT_SCENE_GROUPS_BY_TEMPLATE_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CountSceneGroupsByTemplateId",
     id: "im_1_0.CountSceneGroupsByTemplateId",
@@ -71,10 +78,24 @@ pub static COUNT_SCENE_GROUPS_BY_TEMPLATE_ID: rt::OperationDescriptor = rt::Oper
 impl<C: Clone> super::Operations<C> {
     /// Count scene groups by template id.
     ///
-    /// See [`CountSceneGroupsByTemplateIdRequest`] for the parameters and [`CountSceneGroupsByTemplateIdError`] for what can go wrong: `client.im_1_0().count_scene_groups_by_template_id().send().await?`.
+    /// See [`CountSceneGroupsByTemplateIdRequest`] for the parameters and [`CountSceneGroupsByTemplateIdError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().count_scene_groups_by_template_id("template_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn count_scene_groups_by_template_id(
         &self,
-    ) -> crate::generated::RequestBuilder<CountSceneGroupsByTemplateId, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        template_id: impl Into<String>,
+    ) -> CountSceneGroupsByTemplateIdBuilder<C> {
+        CountSceneGroupsByTemplateIdBuilder::from_request(
+            self.client.clone(),
+            CountSceneGroupsByTemplateIdRequest::new().template_id(template_id),
+        )
     }
 }

@@ -27,23 +27,33 @@ pub type CreateCoupleGroupConversationError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateCoupleGroupConversation)]
+#[setters(builder = CreateCoupleGroupConversationBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCoupleGroupConversationRequest {
     /// A `string` value. Wire name `appUserId`. Required.
+    #[setters(required)]
     pub app_user_id: Option<String>,
     /// A `string` value. Wire name `groupAvatar`.
     pub group_avatar: Option<String>,
     /// A `string` value. Wire name `groupName`. Required.
+    #[setters(required)]
     pub group_name: Option<String>,
     /// A `string` value. Wire name `groupOwnerId`. Required.
+    #[setters(required)]
     pub group_owner_id: Option<String>,
     /// A `string` value. Wire name `groupTemplateId`. Required.
+    #[setters(required)]
     pub group_template_id: Option<String>,
     /// A `string` value. Wire name `operatorId`. Required.
+    #[setters(required)]
     pub operator_id: Option<String>,
 }
+/// A call of [`CreateCoupleGroupConversation`] being put together: set its optional parameters (see [`CreateCoupleGroupConversationRequest`]), then `send()` it.
+pub struct CreateCoupleGroupConversationBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateCoupleGroupConversation, C>,
+}
+rt::op_builder!(CreateCoupleGroupConversationBuilder, CreateCoupleGroupConversation);
 /// The response of [`CreateCoupleGroupConversation`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -56,6 +66,7 @@ pub struct CreateCoupleGroupConversationResponse {
 }
 impl rt::ResponseEnvelope for CreateCoupleGroupConversationResponse {}
 /// How [`CreateCoupleGroupConversation`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_COUPLE_GROUP_CONVERSATION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateCoupleGroupConversation",
     id: "im_1_0.CreateCoupleGroupConversation",
@@ -87,10 +98,33 @@ pub static CREATE_COUPLE_GROUP_CONVERSATION: rt::OperationDescriptor = rt::Opera
 impl<C: Clone> super::Operations<C> {
     /// Create couple group conversation.
     ///
-    /// See [`CreateCoupleGroupConversationRequest`] for the parameters and [`CreateCoupleGroupConversationError`] for what can go wrong: `client.im_1_0().create_couple_group_conversation().send().await?`.
+    /// See [`CreateCoupleGroupConversationRequest`] for the parameters and [`CreateCoupleGroupConversationError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().create_couple_group_conversation("app_user_id", "group_name", "group_owner_id", "group_template_id", "operator_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_couple_group_conversation(
         &self,
-    ) -> crate::generated::RequestBuilder<CreateCoupleGroupConversation, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        app_user_id: impl Into<String>,
+        group_name: impl Into<String>,
+        group_owner_id: impl Into<String>,
+        group_template_id: impl Into<String>,
+        operator_id: impl Into<String>,
+    ) -> CreateCoupleGroupConversationBuilder<C> {
+        CreateCoupleGroupConversationBuilder::from_request(
+            self.client.clone(),
+            CreateCoupleGroupConversationRequest::new()
+                .app_user_id(app_user_id)
+                .group_name(group_name)
+                .group_owner_id(group_owner_id)
+                .group_template_id(group_template_id)
+                .operator_id(operator_id),
+        )
     }
 }

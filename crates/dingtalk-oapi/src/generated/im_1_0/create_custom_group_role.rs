@@ -25,17 +25,25 @@ pub type CreateCustomGroupRoleError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateCustomGroupRole)]
+#[setters(builder = CreateCustomGroupRoleBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomGroupRoleRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `roleName`. Required.
+    #[setters(required)]
     pub role_name: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`CreateCustomGroupRole`] being put together: set its optional parameters (see [`CreateCustomGroupRoleRequest`]), then `send()` it.
+pub struct CreateCustomGroupRoleBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateCustomGroupRole, C>,
+}
+rt::op_builder!(CreateCustomGroupRoleBuilder, CreateCustomGroupRole);
 /// The response of [`CreateCustomGroupRole`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -55,11 +63,13 @@ pub struct CreateCustomGroupRoleResponseBodyResult {
     pub open_role_id: Option<String>,
 }
 /// Wire schema of [`CreateCustomGroupRoleResponseBodyResult`].
+#[doc(hidden)]
 pub static CREATE_CUSTOM_GROUP_ROLE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateCustomGroupRoleResponseBodyResult",
     fields: &[rt::FieldSchema::new("openRoleId", rt::ParamType::String)],
 };
 /// How [`CreateCustomGroupRole`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_CUSTOM_GROUP_ROLE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateCustomGroupRole",
     id: "im_1_0.CreateCustomGroupRole",
@@ -91,10 +101,29 @@ pub static CREATE_CUSTOM_GROUP_ROLE: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Create custom group role.
     ///
-    /// See [`CreateCustomGroupRoleRequest`] for the parameters and [`CreateCustomGroupRoleError`] for what can go wrong: `client.im_1_0().create_custom_group_role().send().await?`.
+    /// See [`CreateCustomGroupRoleRequest`] for the parameters and [`CreateCustomGroupRoleError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().create_custom_group_role("open_conversation_id", "role_name", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_custom_group_role(
         &self,
-    ) -> crate::generated::RequestBuilder<CreateCustomGroupRole, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        role_name: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> CreateCustomGroupRoleBuilder<C> {
+        CreateCustomGroupRoleBuilder::from_request(
+            self.client.clone(),
+            CreateCustomGroupRoleRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .role_name(role_name)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,19 +25,28 @@ pub type CreateCustomUserRolesError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateCustomUserRoles)]
+#[setters(builder = CreateCustomUserRolesBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomUserRolesRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `list<string>` value. Wire name `openRoleIds`. Required.
+    #[setters(required)]
     pub open_role_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `targetUserId`. Required.
+    #[setters(required)]
     pub target_user_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`CreateCustomUserRoles`] being put together: set its optional parameters (see [`CreateCustomUserRolesRequest`]), then `send()` it.
+pub struct CreateCustomUserRolesBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateCustomUserRoles, C>,
+}
+rt::op_builder!(CreateCustomUserRolesBuilder, CreateCustomUserRoles);
 /// The response of [`CreateCustomUserRoles`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -47,6 +56,7 @@ pub struct CreateCustomUserRolesResponse {
 }
 impl rt::ResponseEnvelope for CreateCustomUserRolesResponse {}
 /// How [`CreateCustomUserRoles`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_CUSTOM_USER_ROLES: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateCustomUserRoles",
     id: "im_1_0.CreateCustomUserRoles",
@@ -74,10 +84,31 @@ pub static CREATE_CUSTOM_USER_ROLES: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Create custom user roles.
     ///
-    /// See [`CreateCustomUserRolesRequest`] for the parameters and [`CreateCustomUserRolesError`] for what can go wrong: `client.im_1_0().create_custom_user_roles().send().await?`.
+    /// See [`CreateCustomUserRolesRequest`] for the parameters and [`CreateCustomUserRolesError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().create_custom_user_roles("open_conversation_id", Vec::<String>::new(), "target_user_id", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_custom_user_roles(
         &self,
-    ) -> crate::generated::RequestBuilder<CreateCustomUserRoles, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        open_role_ids: impl Into<Vec<String>>,
+        target_user_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> CreateCustomUserRolesBuilder<C> {
+        CreateCustomUserRolesBuilder::from_request(
+            self.client.clone(),
+            CreateCustomUserRolesRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .open_role_ids(open_role_ids)
+                .target_user_id(target_user_id)
+                .user_id(user_id),
+        )
     }
 }

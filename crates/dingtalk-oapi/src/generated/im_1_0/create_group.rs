@@ -25,7 +25,7 @@ pub type CreateGroupError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateGroup)]
+#[setters(builder = CreateGroupBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupRequest {
@@ -38,14 +38,22 @@ pub struct CreateGroupRequest {
     /// A `CreateGroupRequestManagementOptions` value. Wire name `managementOptions`.
     pub management_options: Option<CreateGroupRequestManagementOptions>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub name: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub owner: Option<String>,
     /// A `string` value. Wire name `ownerType`.
     pub owner_type: Option<String>,
     /// A `list<string>` value. Required.
+    #[setters(required)]
     pub useridlist: Option<Vec<String>>,
 }
+/// A call of [`CreateGroup`] being put together: set its optional parameters (see [`CreateGroupRequest`]), then `send()` it.
+pub struct CreateGroupBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateGroup, C>,
+}
+rt::op_builder!(CreateGroupBuilder, CreateGroup);
 /// The response of [`CreateGroup`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -78,6 +86,7 @@ pub struct CreateGroupRequestManagementOptions {
     pub validation_type: Option<i64>,
 }
 /// Wire schema of [`CreateGroupRequestManagementOptions`].
+#[doc(hidden)]
 pub static CREATE_GROUP_REQUEST_MANAGEMENT_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateGroupRequestManagementOptions",
     fields: &[
@@ -90,6 +99,7 @@ pub static CREATE_GROUP_REQUEST_MANAGEMENT_OPTIONS_SCHEMA: rt::ObjectSchema = rt
     ],
 };
 /// How [`CreateGroup`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateGroup",
     id: "im_1_0.CreateGroup",
@@ -128,8 +138,26 @@ pub static CREATE_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Create group.
     ///
-    /// See [`CreateGroupRequest`] for the parameters and [`CreateGroupError`] for what can go wrong: `client.im_1_0().create_group().send().await?`.
-    pub fn create_group(&self) -> crate::generated::RequestBuilder<CreateGroup, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`CreateGroupRequest`] for the parameters and [`CreateGroupError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().create_group("name", "owner", Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn create_group(
+        &self,
+        name: impl Into<String>,
+        owner: impl Into<String>,
+        useridlist: impl Into<Vec<String>>,
+    ) -> CreateGroupBuilder<C> {
+        CreateGroupBuilder::from_request(
+            self.client.clone(),
+            CreateGroupRequest::new().name(name).owner(owner).useridlist(useridlist),
+        )
     }
 }

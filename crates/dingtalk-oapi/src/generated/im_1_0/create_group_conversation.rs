@@ -25,7 +25,7 @@ pub type CreateGroupConversationError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateGroupConversation)]
+#[setters(builder = CreateGroupConversationBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupConversationRequest {
@@ -34,18 +34,27 @@ pub struct CreateGroupConversationRequest {
     /// A `string` value. Wire name `groupAvatar`.
     pub group_avatar: Option<String>,
     /// A `string` value. Wire name `groupName`. Required.
+    #[setters(required)]
     pub group_name: Option<String>,
     /// A `string` value. Wire name `groupOwnerId`. Required.
+    #[setters(required)]
     pub group_owner_id: Option<String>,
     /// A `i64` value. Wire name `groupOwnerType`.
     pub group_owner_type: Option<i64>,
     /// A `string` value. Wire name `groupTemplateId`. Required.
+    #[setters(required)]
     pub group_template_id: Option<String>,
     /// A `string` value. Wire name `operatorId`. Required.
+    #[setters(required)]
     pub operator_id: Option<String>,
     /// A `list<string>` value. Wire name `userIds`.
     pub user_ids: Option<Vec<String>>,
 }
+/// A call of [`CreateGroupConversation`] being put together: set its optional parameters (see [`CreateGroupConversationRequest`]), then `send()` it.
+pub struct CreateGroupConversationBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateGroupConversation, C>,
+}
+rt::op_builder!(CreateGroupConversationBuilder, CreateGroupConversation);
 /// The response of [`CreateGroupConversation`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -64,6 +73,7 @@ pub struct CreateGroupConversationResponse {
 }
 impl rt::ResponseEnvelope for CreateGroupConversationResponse {}
 /// How [`CreateGroupConversation`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_GROUP_CONVERSATION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateGroupConversation",
     id: "im_1_0.CreateGroupConversation",
@@ -101,10 +111,31 @@ pub static CREATE_GROUP_CONVERSATION: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Create group conversation.
     ///
-    /// See [`CreateGroupConversationRequest`] for the parameters and [`CreateGroupConversationError`] for what can go wrong: `client.im_1_0().create_group_conversation().send().await?`.
+    /// See [`CreateGroupConversationRequest`] for the parameters and [`CreateGroupConversationError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().create_group_conversation("group_name", "group_owner_id", "group_template_id", "operator_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_group_conversation(
         &self,
-    ) -> crate::generated::RequestBuilder<CreateGroupConversation, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        group_name: impl Into<String>,
+        group_owner_id: impl Into<String>,
+        group_template_id: impl Into<String>,
+        operator_id: impl Into<String>,
+    ) -> CreateGroupConversationBuilder<C> {
+        CreateGroupConversationBuilder::from_request(
+            self.client.clone(),
+            CreateGroupConversationRequest::new()
+                .group_name(group_name)
+                .group_owner_id(group_owner_id)
+                .group_template_id(group_template_id)
+                .operator_id(operator_id),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type CreateGroupFromOldGroupError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateGroupFromOldGroup)]
+#[setters(builder = CreateGroupFromOldGroupBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGroupFromOldGroupRequest {
@@ -34,12 +34,20 @@ pub struct CreateGroupFromOldGroupRequest {
     /// A `string` value. Wire name `srcCorpId`.
     pub src_corp_id: Option<String>,
     /// A `string` value. Wire name `srcOpenConversationId`. Required.
+    #[setters(required)]
     pub src_open_conversation_id: Option<String>,
     /// A `string` value. Wire name `templateId`. Required.
+    #[setters(required)]
     pub template_id: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub uuid: Option<String>,
 }
+/// A call of [`CreateGroupFromOldGroup`] being put together: set its optional parameters (see [`CreateGroupFromOldGroupRequest`]), then `send()` it.
+pub struct CreateGroupFromOldGroupBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateGroupFromOldGroup, C>,
+}
+rt::op_builder!(CreateGroupFromOldGroupBuilder, CreateGroupFromOldGroup);
 /// The response of [`CreateGroupFromOldGroup`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -52,6 +60,7 @@ pub struct CreateGroupFromOldGroupResponse {
 }
 impl rt::ResponseEnvelope for CreateGroupFromOldGroupResponse {}
 /// How [`CreateGroupFromOldGroup`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_GROUP_FROM_OLD_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateGroupFromOldGroup",
     id: "im_1_0.CreateGroupFromOldGroup",
@@ -83,10 +92,29 @@ pub static CREATE_GROUP_FROM_OLD_GROUP: rt::OperationDescriptor = rt::OperationD
 impl<C: Clone> super::Operations<C> {
     /// Create group from old group.
     ///
-    /// See [`CreateGroupFromOldGroupRequest`] for the parameters and [`CreateGroupFromOldGroupError`] for what can go wrong: `client.im_1_0().create_group_from_old_group().send().await?`.
+    /// See [`CreateGroupFromOldGroupRequest`] for the parameters and [`CreateGroupFromOldGroupError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().create_group_from_old_group("src_open_conversation_id", "template_id", "uuid").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_group_from_old_group(
         &self,
-    ) -> crate::generated::RequestBuilder<CreateGroupFromOldGroup, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        src_open_conversation_id: impl Into<String>,
+        template_id: impl Into<String>,
+        uuid: impl Into<String>,
+    ) -> CreateGroupFromOldGroupBuilder<C> {
+        CreateGroupFromOldGroupBuilder::from_request(
+            self.client.clone(),
+            CreateGroupFromOldGroupRequest::new()
+                .src_open_conversation_id(src_open_conversation_id)
+                .template_id(template_id)
+                .uuid(uuid),
+        )
     }
 }

@@ -25,12 +25,18 @@ pub type CreateInterconnectionError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateInterconnection)]
+#[setters(builder = CreateInterconnectionBuilder)]
 #[non_exhaustive]
 pub struct CreateInterconnectionRequest {
     /// A `list<CreateInterconnectionRequestInterconnections>` value. Required.
+    #[setters(required)]
     pub interconnections: Option<Vec<CreateInterconnectionRequestInterconnections>>,
 }
+/// A call of [`CreateInterconnection`] being put together: set its optional parameters (see [`CreateInterconnectionRequest`]), then `send()` it.
+pub struct CreateInterconnectionBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateInterconnection, C>,
+}
+rt::op_builder!(CreateInterconnectionBuilder, CreateInterconnection);
 /// The response of [`CreateInterconnection`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -63,6 +69,7 @@ pub struct CreateInterconnectionRequestInterconnections {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`CreateInterconnectionRequestInterconnections`].
+#[doc(hidden)]
 pub static CREATE_INTERCONNECTION_REQUEST_INTERCONNECTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateInterconnectionRequestInterconnections",
     fields: &[
@@ -89,6 +96,7 @@ pub struct CreateInterconnectionResponseBodyResults {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`CreateInterconnectionResponseBodyResults`].
+#[doc(hidden)]
 pub static CREATE_INTERCONNECTION_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateInterconnectionResponseBodyResults",
     fields: &[
@@ -98,6 +106,7 @@ pub static CREATE_INTERCONNECTION_RESPONSE_BODY_RESULTS_SCHEMA: rt::ObjectSchema
     ],
 };
 /// How [`CreateInterconnection`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_INTERCONNECTION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateInterconnection",
     id: "im_1_0.CreateInterconnection",
@@ -138,10 +147,24 @@ pub static CREATE_INTERCONNECTION: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Create interconnection.
     ///
-    /// See [`CreateInterconnectionRequest`] for the parameters and [`CreateInterconnectionError`] for what can go wrong: `client.im_1_0().create_interconnection().send().await?`.
+    /// See [`CreateInterconnectionRequest`] for the parameters and [`CreateInterconnectionError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().create_interconnection(Vec::<CreateInterconnectionRequestInterconnections>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_interconnection(
         &self,
-    ) -> crate::generated::RequestBuilder<CreateInterconnection, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        interconnections: impl Into<Vec<CreateInterconnectionRequestInterconnections>>,
+    ) -> CreateInterconnectionBuilder<C> {
+        CreateInterconnectionBuilder::from_request(
+            self.client.clone(),
+            CreateInterconnectionRequest::new().interconnections(interconnections),
+        )
     }
 }

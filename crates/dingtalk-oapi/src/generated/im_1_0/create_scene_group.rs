@@ -25,7 +25,7 @@ pub type CreateSceneGroupError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateSceneGroup)]
+#[setters(builder = CreateSceneGroupBuilder)]
 #[non_exhaustive]
 pub struct CreateSceneGroupRequest {
     /// A `string` value.
@@ -33,18 +33,26 @@ pub struct CreateSceneGroupRequest {
     /// A `CreateSceneGroupRequestManagementOptions` value.
     pub management_options: Option<CreateSceneGroupRequestManagementOptions>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub owner_user_id: Option<String>,
     /// A `list<string>` value.
     pub subadmin_ids: Option<Vec<String>>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub template_id: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub title: Option<String>,
     /// A `list<string>` value.
     pub user_ids: Option<Vec<String>>,
     /// A `string` value.
     pub uuid: Option<String>,
 }
+/// A call of [`CreateSceneGroup`] being put together: set its optional parameters (see [`CreateSceneGroupRequest`]), then `send()` it.
+pub struct CreateSceneGroupBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateSceneGroup, C>,
+}
+rt::op_builder!(CreateSceneGroupBuilder, CreateSceneGroup);
 /// The response of [`CreateSceneGroup`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -93,6 +101,7 @@ pub struct CreateSceneGroupRequestManagementOptions {
     pub validation_type: Option<i64>,
 }
 /// Wire schema of [`CreateSceneGroupRequestManagementOptions`].
+#[doc(hidden)]
 pub static CREATE_SCENE_GROUP_REQUEST_MANAGEMENT_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateSceneGroupRequestManagementOptions",
     fields: &[
@@ -115,6 +124,7 @@ pub static CREATE_SCENE_GROUP_REQUEST_MANAGEMENT_OPTIONS_SCHEMA: rt::ObjectSchem
     ],
 };
 /// How [`CreateSceneGroup`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_SCENE_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateSceneGroup",
     id: "im_1_0.CreateSceneGroup",
@@ -155,10 +165,29 @@ pub static CREATE_SCENE_GROUP: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Create scene group.
     ///
-    /// See [`CreateSceneGroupRequest`] for the parameters and [`CreateSceneGroupError`] for what can go wrong: `client.im_1_0().create_scene_group().send().await?`.
+    /// See [`CreateSceneGroupRequest`] for the parameters and [`CreateSceneGroupError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().create_scene_group("owner_user_id", "template_id", "title").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_scene_group(
         &self,
-    ) -> crate::generated::RequestBuilder<CreateSceneGroup, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        owner_user_id: impl Into<String>,
+        template_id: impl Into<String>,
+        title: impl Into<String>,
+    ) -> CreateSceneGroupBuilder<C> {
+        CreateSceneGroupBuilder::from_request(
+            self.client.clone(),
+            CreateSceneGroupRequest::new()
+                .owner_user_id(owner_user_id)
+                .template_id(template_id)
+                .title(title),
+        )
     }
 }

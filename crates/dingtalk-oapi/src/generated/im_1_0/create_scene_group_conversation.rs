@@ -27,27 +27,35 @@ pub type CreateSceneGroupConversationError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateSceneGroupConversation)]
+#[setters(builder = CreateSceneGroupConversationBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateSceneGroupConversationRequest {
     /// A `json` value.
     pub features: Option<rt::JsonValue>,
     /// A `string` value. Wire name `groupName`. Required.
+    #[setters(required)]
     pub group_name: Option<String>,
     /// A `string` value. Wire name `groupOwnerId`. Required.
+    #[setters(required)]
     pub group_owner_id: Option<String>,
     /// A `string` value.
     pub icon: Option<String>,
     /// A `CreateSceneGroupConversationRequestManagementOptions` value. Wire name `managementOptions`.
     pub management_options: Option<CreateSceneGroupConversationRequestManagementOptions>,
     /// A `string` value. Wire name `templateId`. Required.
+    #[setters(required)]
     pub template_id: Option<String>,
     /// A `list<string>` value. Wire name `userIdList`.
     pub user_id_list: Option<Vec<String>>,
     /// A `string` value.
     pub uuid: Option<String>,
 }
+/// A call of [`CreateSceneGroupConversation`] being put together: set its optional parameters (see [`CreateSceneGroupConversationRequest`]), then `send()` it.
+pub struct CreateSceneGroupConversationBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateSceneGroupConversation, C>,
+}
+rt::op_builder!(CreateSceneGroupConversationBuilder, CreateSceneGroupConversation);
 /// The response of [`CreateSceneGroupConversation`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -76,6 +84,7 @@ pub struct CreateSceneGroupConversationRequestManagementOptions {
     pub validation_type: Option<i64>,
 }
 /// Wire schema of [`CreateSceneGroupConversationRequestManagementOptions`].
+#[doc(hidden)]
 pub static CREATE_SCENE_GROUP_CONVERSATION_REQUEST_MANAGEMENT_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateSceneGroupConversationRequestManagementOptions",
     fields: &[
@@ -88,6 +97,7 @@ pub static CREATE_SCENE_GROUP_CONVERSATION_REQUEST_MANAGEMENT_OPTIONS_SCHEMA: rt
     ],
 };
 /// How [`CreateSceneGroupConversation`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_SCENE_GROUP_CONVERSATION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateSceneGroupConversation",
     id: "im_1_0.CreateSceneGroupConversation",
@@ -125,10 +135,29 @@ pub static CREATE_SCENE_GROUP_CONVERSATION: rt::OperationDescriptor = rt::Operat
 impl<C: Clone> super::Operations<C> {
     /// Create scene group conversation.
     ///
-    /// See [`CreateSceneGroupConversationRequest`] for the parameters and [`CreateSceneGroupConversationError`] for what can go wrong: `client.im_1_0().create_scene_group_conversation().send().await?`.
+    /// See [`CreateSceneGroupConversationRequest`] for the parameters and [`CreateSceneGroupConversationError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().create_scene_group_conversation("group_name", "group_owner_id", "template_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_scene_group_conversation(
         &self,
-    ) -> crate::generated::RequestBuilder<CreateSceneGroupConversation, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        group_name: impl Into<String>,
+        group_owner_id: impl Into<String>,
+        template_id: impl Into<String>,
+    ) -> CreateSceneGroupConversationBuilder<C> {
+        CreateSceneGroupConversationBuilder::from_request(
+            self.client.clone(),
+            CreateSceneGroupConversationRequest::new()
+                .group_name(group_name)
+                .group_owner_id(group_owner_id)
+                .template_id(template_id),
+        )
     }
 }

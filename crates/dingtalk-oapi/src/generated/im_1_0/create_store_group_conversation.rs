@@ -27,25 +27,35 @@ pub type CreateStoreGroupConversationError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateStoreGroupConversation)]
+#[setters(builder = CreateStoreGroupConversationBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateStoreGroupConversationRequest {
     /// A `string` value. Wire name `appUserId`. Required.
+    #[setters(required)]
     pub app_user_id: Option<String>,
     /// A `string` value. Wire name `businessUniqueKey`. Required.
+    #[setters(required)]
     pub business_unique_key: Option<String>,
     /// A `string` value. Wire name `groupAvatar`.
     pub group_avatar: Option<String>,
     /// A `string` value. Wire name `groupName`. Required.
+    #[setters(required)]
     pub group_name: Option<String>,
     /// A `string` value. Wire name `groupTemplateId`. Required.
+    #[setters(required)]
     pub group_template_id: Option<String>,
     /// A `string` value. Wire name `operatorId`. Required.
+    #[setters(required)]
     pub operator_id: Option<String>,
     /// A `list<string>` value. Wire name `userIds`.
     pub user_ids: Option<Vec<String>>,
 }
+/// A call of [`CreateStoreGroupConversation`] being put together: set its optional parameters (see [`CreateStoreGroupConversationRequest`]), then `send()` it.
+pub struct CreateStoreGroupConversationBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateStoreGroupConversation, C>,
+}
+rt::op_builder!(CreateStoreGroupConversationBuilder, CreateStoreGroupConversation);
 /// The response of [`CreateStoreGroupConversation`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -58,6 +68,7 @@ pub struct CreateStoreGroupConversationResponse {
 }
 impl rt::ResponseEnvelope for CreateStoreGroupConversationResponse {}
 /// How [`CreateStoreGroupConversation`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_STORE_GROUP_CONVERSATION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateStoreGroupConversation",
     id: "im_1_0.CreateStoreGroupConversation",
@@ -90,10 +101,33 @@ pub static CREATE_STORE_GROUP_CONVERSATION: rt::OperationDescriptor = rt::Operat
 impl<C: Clone> super::Operations<C> {
     /// Create store group conversation.
     ///
-    /// See [`CreateStoreGroupConversationRequest`] for the parameters and [`CreateStoreGroupConversationError`] for what can go wrong: `client.im_1_0().create_store_group_conversation().send().await?`.
+    /// See [`CreateStoreGroupConversationRequest`] for the parameters and [`CreateStoreGroupConversationError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().create_store_group_conversation("app_user_id", "business_unique_key", "group_name", "group_template_id", "operator_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_store_group_conversation(
         &self,
-    ) -> crate::generated::RequestBuilder<CreateStoreGroupConversation, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        app_user_id: impl Into<String>,
+        business_unique_key: impl Into<String>,
+        group_name: impl Into<String>,
+        group_template_id: impl Into<String>,
+        operator_id: impl Into<String>,
+    ) -> CreateStoreGroupConversationBuilder<C> {
+        CreateStoreGroupConversationBuilder::from_request(
+            self.client.clone(),
+            CreateStoreGroupConversationRequest::new()
+                .app_user_id(app_user_id)
+                .business_unique_key(business_unique_key)
+                .group_name(group_name)
+                .group_template_id(group_template_id)
+                .operator_id(operator_id),
+        )
     }
 }

@@ -25,21 +25,29 @@ pub type DebugUnfurlingRegisterError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DebugUnfurlingRegister)]
+#[setters(builder = DebugUnfurlingRegisterBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DebugUnfurlingRegisterRequest {
     /// A `string` value. Wire name `appId`. Required.
+    #[setters(required)]
     pub app_id: Option<String>,
     /// A `list<string>` value. Wire name `grayGroupIdList`.
     pub gray_group_id_list: Option<Vec<String>>,
     /// A `list<string>` value. Wire name `grayUserIdList`.
     pub gray_user_id_list: Option<Vec<String>>,
     /// A `i64` value. Required.
+    #[setters(required)]
     pub id: Option<i64>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`DebugUnfurlingRegister`] being put together: set its optional parameters (see [`DebugUnfurlingRegisterRequest`]), then `send()` it.
+pub struct DebugUnfurlingRegisterBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DebugUnfurlingRegister, C>,
+}
+rt::op_builder!(DebugUnfurlingRegisterBuilder, DebugUnfurlingRegister);
 /// The response of [`DebugUnfurlingRegister`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -49,6 +57,7 @@ pub struct DebugUnfurlingRegisterResponse {
 }
 impl rt::ResponseEnvelope for DebugUnfurlingRegisterResponse {}
 /// How [`DebugUnfurlingRegister`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DEBUG_UNFURLING_REGISTER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DebugUnfurlingRegister",
     id: "im_1_0.DebugUnfurlingRegister",
@@ -82,10 +91,26 @@ pub static DEBUG_UNFURLING_REGISTER: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Debug unfurling register.
     ///
-    /// See [`DebugUnfurlingRegisterRequest`] for the parameters and [`DebugUnfurlingRegisterError`] for what can go wrong: `client.im_1_0().debug_unfurling_register().send().await?`.
+    /// See [`DebugUnfurlingRegisterRequest`] for the parameters and [`DebugUnfurlingRegisterError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().debug_unfurling_register("app_id", 0, "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn debug_unfurling_register(
         &self,
-    ) -> crate::generated::RequestBuilder<DebugUnfurlingRegister, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        app_id: impl Into<String>,
+        id: i64,
+        user_id: impl Into<String>,
+    ) -> DebugUnfurlingRegisterBuilder<C> {
+        DebugUnfurlingRegisterBuilder::from_request(
+            self.client.clone(),
+            DebugUnfurlingRegisterRequest::new().app_id(app_id).id(id).user_id(user_id),
+        )
     }
 }

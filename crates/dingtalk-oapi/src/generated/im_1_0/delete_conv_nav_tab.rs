@@ -25,7 +25,7 @@ pub type DeleteConvNavTabError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteConvNavTab)]
+#[setters(builder = DeleteConvNavTabBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteConvNavTabRequest {
@@ -34,6 +34,11 @@ pub struct DeleteConvNavTabRequest {
     /// A `list<string>` value. Wire name `tabIds`.
     pub tab_ids: Option<Vec<String>>,
 }
+/// A call of [`DeleteConvNavTab`] being put together: set its optional parameters (see [`DeleteConvNavTabRequest`]), then `send()` it.
+pub struct DeleteConvNavTabBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteConvNavTab, C>,
+}
+rt::op_builder!(DeleteConvNavTabBuilder, DeleteConvNavTab);
 /// The response of [`DeleteConvNavTab`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +48,7 @@ pub struct DeleteConvNavTabResponse {
 }
 impl rt::ResponseEnvelope for DeleteConvNavTabResponse {}
 /// How [`DeleteConvNavTab`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_CONV_NAV_TAB: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteConvNavTab",
     id: "im_1_0.DeleteConvNavTab",
@@ -67,10 +73,21 @@ pub static DELETE_CONV_NAV_TAB: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Delete conv nav tab.
     ///
-    /// See [`DeleteConvNavTabRequest`] for the parameters and [`DeleteConvNavTabError`] for what can go wrong: `client.im_1_0().delete_conv_nav_tab().send().await?`.
-    pub fn delete_conv_nav_tab(
-        &self,
-    ) -> crate::generated::RequestBuilder<DeleteConvNavTab, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`DeleteConvNavTabRequest`] for the parameters and [`DeleteConvNavTabError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().delete_conv_nav_tab().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn delete_conv_nav_tab(&self) -> DeleteConvNavTabBuilder<C> {
+        DeleteConvNavTabBuilder::from_request(
+            self.client.clone(),
+            DeleteConvNavTabRequest::new(),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type DeleteOrgTextEmotionError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteOrgTextEmotion)]
+#[setters(builder = DeleteOrgTextEmotionBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteOrgTextEmotionRequest {
     /// A `i64` value. Wire name `deptId`. Required.
+    #[setters(required)]
     pub dept_id: Option<i64>,
     /// A `list<string>` value. Wire name `emotionIds`. Required.
+    #[setters(required)]
     pub emotion_ids: Option<Vec<String>>,
 }
+/// A call of [`DeleteOrgTextEmotion`] being put together: set its optional parameters (see [`DeleteOrgTextEmotionRequest`]), then `send()` it.
+pub struct DeleteOrgTextEmotionBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteOrgTextEmotion, C>,
+}
+rt::op_builder!(DeleteOrgTextEmotionBuilder, DeleteOrgTextEmotion);
 /// The response of [`DeleteOrgTextEmotion`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +50,7 @@ pub struct DeleteOrgTextEmotionResponse {
 }
 impl rt::ResponseEnvelope for DeleteOrgTextEmotionResponse {}
 /// How [`DeleteOrgTextEmotion`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_ORG_TEXT_EMOTION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteOrgTextEmotion",
     id: "im_1_0.DeleteOrgTextEmotion",
@@ -68,10 +76,25 @@ pub static DELETE_ORG_TEXT_EMOTION: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Delete org text emotion.
     ///
-    /// See [`DeleteOrgTextEmotionRequest`] for the parameters and [`DeleteOrgTextEmotionError`] for what can go wrong: `client.im_1_0().delete_org_text_emotion().send().await?`.
+    /// See [`DeleteOrgTextEmotionRequest`] for the parameters and [`DeleteOrgTextEmotionError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().delete_org_text_emotion(0, Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_org_text_emotion(
         &self,
-    ) -> crate::generated::RequestBuilder<DeleteOrgTextEmotion, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        dept_id: i64,
+        emotion_ids: impl Into<Vec<String>>,
+    ) -> DeleteOrgTextEmotionBuilder<C> {
+        DeleteOrgTextEmotionBuilder::from_request(
+            self.client.clone(),
+            DeleteOrgTextEmotionRequest::new().dept_id(dept_id).emotion_ids(emotion_ids),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type DismissGroupConversationError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DismissGroupConversation)]
+#[setters(builder = DismissGroupConversationBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DismissGroupConversationRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
 }
+/// A call of [`DismissGroupConversation`] being put together: set its optional parameters (see [`DismissGroupConversationRequest`]), then `send()` it.
+pub struct DismissGroupConversationBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DismissGroupConversation, C>,
+}
+rt::op_builder!(DismissGroupConversationBuilder, DismissGroupConversation);
 /// The response of [`DismissGroupConversation`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -42,6 +48,7 @@ pub struct DismissGroupConversationResponse {
 }
 impl rt::ResponseEnvelope for DismissGroupConversationResponse {}
 /// How [`DismissGroupConversation`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DISMISS_GROUP_CONVERSATION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DismissGroupConversation",
     id: "im_1_0.DismissGroupConversation",
@@ -65,10 +72,25 @@ pub static DISMISS_GROUP_CONVERSATION: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Dismiss group conversation.
     ///
-    /// See [`DismissGroupConversationRequest`] for the parameters and [`DismissGroupConversationError`] for what can go wrong: `client.im_1_0().dismiss_group_conversation().send().await?`.
+    /// See [`DismissGroupConversationRequest`] for the parameters and [`DismissGroupConversationError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().dismiss_group_conversation("open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn dismiss_group_conversation(
         &self,
-    ) -> crate::generated::RequestBuilder<DismissGroupConversation, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+    ) -> DismissGroupConversationBuilder<C> {
+        DismissGroupConversationBuilder::from_request(
+            self.client.clone(),
+            DismissGroupConversationRequest::new()
+                .open_conversation_id(open_conversation_id),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type DsbandOpenSceneGroupError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DsbandOpenSceneGroup)]
+#[setters(builder = DsbandOpenSceneGroupBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DsbandOpenSceneGroupRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
 }
+/// A call of [`DsbandOpenSceneGroup`] being put together: set its optional parameters (see [`DsbandOpenSceneGroupRequest`]), then `send()` it.
+pub struct DsbandOpenSceneGroupBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DsbandOpenSceneGroup, C>,
+}
+rt::op_builder!(DsbandOpenSceneGroupBuilder, DsbandOpenSceneGroup);
 /// The response of [`DsbandOpenSceneGroup`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -41,6 +47,7 @@ pub struct DsbandOpenSceneGroupResponse {
 }
 impl rt::ResponseEnvelope for DsbandOpenSceneGroupResponse {}
 /// How [`DsbandOpenSceneGroup`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DSBAND_OPEN_SCENE_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DsbandOpenSceneGroup",
     id: "im_1_0.DsbandOpenSceneGroup",
@@ -64,10 +71,24 @@ pub static DSBAND_OPEN_SCENE_GROUP: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Dsband open scene group.
     ///
-    /// See [`DsbandOpenSceneGroupRequest`] for the parameters and [`DsbandOpenSceneGroupError`] for what can go wrong: `client.im_1_0().dsband_open_scene_group().send().await?`.
+    /// See [`DsbandOpenSceneGroupRequest`] for the parameters and [`DsbandOpenSceneGroupError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().dsband_open_scene_group("open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn dsband_open_scene_group(
         &self,
-    ) -> crate::generated::RequestBuilder<DsbandOpenSceneGroup, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+    ) -> DsbandOpenSceneGroupBuilder<C> {
+        DsbandOpenSceneGroupBuilder::from_request(
+            self.client.clone(),
+            DsbandOpenSceneGroupRequest::new().open_conversation_id(open_conversation_id),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type FreezeGroupError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = FreezeGroup)]
+#[setters(builder = FreezeGroupBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FreezeGroupRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
 }
+/// A call of [`FreezeGroup`] being put together: set its optional parameters (see [`FreezeGroupRequest`]), then `send()` it.
+pub struct FreezeGroupBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<FreezeGroup, C>,
+}
+rt::op_builder!(FreezeGroupBuilder, FreezeGroup);
 /// The response of [`FreezeGroup`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -41,6 +47,7 @@ pub struct FreezeGroupResponse {
 }
 impl rt::ResponseEnvelope for FreezeGroupResponse {}
 /// How [`FreezeGroup`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static FREEZE_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "FreezeGroup",
     id: "im_1_0.FreezeGroup",
@@ -64,8 +71,24 @@ pub static FREEZE_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Freeze group.
     ///
-    /// See [`FreezeGroupRequest`] for the parameters and [`FreezeGroupError`] for what can go wrong: `client.im_1_0().freeze_group().send().await?`.
-    pub fn freeze_group(&self) -> crate::generated::RequestBuilder<FreezeGroup, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`FreezeGroupRequest`] for the parameters and [`FreezeGroupError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().freeze_group("open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn freeze_group(
+        &self,
+        open_conversation_id: impl Into<String>,
+    ) -> FreezeGroupBuilder<C> {
+        FreezeGroupBuilder::from_request(
+            self.client.clone(),
+            FreezeGroupRequest::new().open_conversation_id(open_conversation_id),
+        )
     }
 }

@@ -25,13 +25,15 @@ pub type GetConversationUrlError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetConversationUrl)]
+#[setters(builder = GetConversationUrlBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetConversationUrlRequest {
     /// A `string` value. Wire name `appUserId`. Required.
+    #[setters(required)]
     pub app_user_id: Option<String>,
     /// A `string` value. Wire name `channelCode`. Required.
+    #[setters(required)]
     pub channel_code: Option<String>,
     /// A `string` value. Wire name `deviceId`.
     pub device_id: Option<String>,
@@ -40,6 +42,11 @@ pub struct GetConversationUrlRequest {
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`GetConversationUrl`] being put together: set its optional parameters (see [`GetConversationUrlRequest`]), then `send()` it.
+pub struct GetConversationUrlBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetConversationUrl, C>,
+}
+rt::op_builder!(GetConversationUrlBuilder, GetConversationUrl);
 /// The response of [`GetConversationUrl`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -49,6 +56,7 @@ pub struct GetConversationUrlResponse {
 }
 impl rt::ResponseEnvelope for GetConversationUrlResponse {}
 /// How [`GetConversationUrl`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_CONVERSATION_URL: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetConversationUrl",
     id: "im_1_0.GetConversationUrl",
@@ -76,10 +84,27 @@ pub static GET_CONVERSATION_URL: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Get conversation url.
     ///
-    /// See [`GetConversationUrlRequest`] for the parameters and [`GetConversationUrlError`] for what can go wrong: `client.im_1_0().get_conversation_url().send().await?`.
+    /// See [`GetConversationUrlRequest`] for the parameters and [`GetConversationUrlError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().get_conversation_url("app_user_id", "channel_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_conversation_url(
         &self,
-    ) -> crate::generated::RequestBuilder<GetConversationUrl, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        app_user_id: impl Into<String>,
+        channel_code: impl Into<String>,
+    ) -> GetConversationUrlBuilder<C> {
+        GetConversationUrlBuilder::from_request(
+            self.client.clone(),
+            GetConversationUrlRequest::new()
+                .app_user_id(app_user_id)
+                .channel_code(channel_code),
+        )
     }
 }

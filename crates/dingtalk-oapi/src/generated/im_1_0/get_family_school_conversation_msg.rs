@@ -27,21 +27,31 @@ pub type GetFamilySchoolConversationMsgError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetFamilySchoolConversationMsg)]
+#[setters(builder = GetFamilySchoolConversationMsgBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetFamilySchoolConversationMsgRequest {
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `list<i64>` value. Wire name `msgTypes`. Required.
+    #[setters(required)]
     pub msg_types: Option<Vec<i64>>,
     /// A `i64` value. Wire name `nextToken`. Required.
+    #[setters(required)]
     pub next_token: Option<i64>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
 }
+/// A call of [`GetFamilySchoolConversationMsg`] being put together: set its optional parameters (see [`GetFamilySchoolConversationMsgRequest`]), then `send()` it.
+pub struct GetFamilySchoolConversationMsgBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetFamilySchoolConversationMsg, C>,
+}
+rt::op_builder!(GetFamilySchoolConversationMsgBuilder, GetFamilySchoolConversationMsg);
 /// The response of [`GetFamilySchoolConversationMsg`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -76,6 +86,7 @@ pub struct GetFamilySchoolConversationMsgResponseBodyMessages {
     pub open_msg_id: Option<String>,
 }
 /// Wire schema of [`GetFamilySchoolConversationMsgResponseBodyMessages`].
+#[doc(hidden)]
 pub static GET_FAMILY_SCHOOL_CONVERSATION_MSG_RESPONSE_BODY_MESSAGES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetFamilySchoolConversationMsgResponseBodyMessages",
     fields: &[
@@ -111,6 +122,7 @@ pub struct GetFamilySchoolConversationMsgResponseBodyMessagesMediaModels {
     pub video_pic_media_id: Option<String>,
 }
 /// Wire schema of [`GetFamilySchoolConversationMsgResponseBodyMessagesMediaModels`].
+#[doc(hidden)]
 pub static GET_FAMILY_SCHOOL_CONVERSATION_MSG_RESPONSE_BODY_MESSAGES_MEDIA_MODELS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetFamilySchoolConversationMsgResponseBodyMessagesMediaModels",
     fields: &[
@@ -123,6 +135,7 @@ pub static GET_FAMILY_SCHOOL_CONVERSATION_MSG_RESPONSE_BODY_MESSAGES_MEDIA_MODEL
     ],
 };
 /// How [`GetFamilySchoolConversationMsg`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_FAMILY_SCHOOL_CONVERSATION_MSG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetFamilySchoolConversationMsg",
     id: "im_1_0.GetFamilySchoolConversationMsg",
@@ -164,10 +177,33 @@ pub static GET_FAMILY_SCHOOL_CONVERSATION_MSG: rt::OperationDescriptor = rt::Ope
 impl<C: Clone> super::Operations<C> {
     /// Get family school conversation msg.
     ///
-    /// See [`GetFamilySchoolConversationMsgRequest`] for the parameters and [`GetFamilySchoolConversationMsgError`] for what can go wrong: `client.im_1_0().get_family_school_conversation_msg().send().await?`.
+    /// See [`GetFamilySchoolConversationMsgRequest`] for the parameters and [`GetFamilySchoolConversationMsgError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().get_family_school_conversation_msg(0, Vec::<i64>::new(), 0, "open_conversation_id", "union_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_family_school_conversation_msg(
         &self,
-    ) -> crate::generated::RequestBuilder<GetFamilySchoolConversationMsg, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+        msg_types: impl Into<Vec<i64>>,
+        next_token: i64,
+        open_conversation_id: impl Into<String>,
+        union_id: impl Into<String>,
+    ) -> GetFamilySchoolConversationMsgBuilder<C> {
+        GetFamilySchoolConversationMsgBuilder::from_request(
+            self.client.clone(),
+            GetFamilySchoolConversationMsgRequest::new()
+                .max_results(max_results)
+                .msg_types(msg_types)
+                .next_token(next_token)
+                .open_conversation_id(open_conversation_id)
+                .union_id(union_id),
+        )
     }
 }

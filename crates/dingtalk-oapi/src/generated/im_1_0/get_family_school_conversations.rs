@@ -27,17 +27,25 @@ pub type GetFamilySchoolConversationsError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetFamilySchoolConversations)]
+#[setters(builder = GetFamilySchoolConversationsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetFamilySchoolConversationsRequest {
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`. Required.
+    #[setters(required)]
     pub next_token: Option<i64>,
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
 }
+/// A call of [`GetFamilySchoolConversations`] being put together: set its optional parameters (see [`GetFamilySchoolConversationsRequest`]), then `send()` it.
+pub struct GetFamilySchoolConversationsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetFamilySchoolConversations, C>,
+}
+rt::op_builder!(GetFamilySchoolConversationsBuilder, GetFamilySchoolConversations);
 /// The response of [`GetFamilySchoolConversations`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -72,6 +80,7 @@ pub struct GetFamilySchoolConversationsResponseBodyGroupInfoList {
     pub open_conversation_id: Option<String>,
 }
 /// Wire schema of [`GetFamilySchoolConversationsResponseBodyGroupInfoList`].
+#[doc(hidden)]
 pub static GET_FAMILY_SCHOOL_CONVERSATIONS_RESPONSE_BODY_GROUP_INFO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetFamilySchoolConversationsResponseBodyGroupInfoList",
     fields: &[
@@ -87,6 +96,7 @@ pub static GET_FAMILY_SCHOOL_CONVERSATIONS_RESPONSE_BODY_GROUP_INFO_LIST_SCHEMA:
     ],
 };
 /// How [`GetFamilySchoolConversations`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_FAMILY_SCHOOL_CONVERSATIONS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetFamilySchoolConversations",
     id: "im_1_0.GetFamilySchoolConversations",
@@ -123,10 +133,29 @@ pub static GET_FAMILY_SCHOOL_CONVERSATIONS: rt::OperationDescriptor = rt::Operat
 impl<C: Clone> super::Operations<C> {
     /// Get family school conversations.
     ///
-    /// See [`GetFamilySchoolConversationsRequest`] for the parameters and [`GetFamilySchoolConversationsError`] for what can go wrong: `client.im_1_0().get_family_school_conversations().send().await?`.
+    /// See [`GetFamilySchoolConversationsRequest`] for the parameters and [`GetFamilySchoolConversationsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().get_family_school_conversations(0, 0, "union_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_family_school_conversations(
         &self,
-    ) -> crate::generated::RequestBuilder<GetFamilySchoolConversations, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+        next_token: i64,
+        union_id: impl Into<String>,
+    ) -> GetFamilySchoolConversationsBuilder<C> {
+        GetFamilySchoolConversationsBuilder::from_request(
+            self.client.clone(),
+            GetFamilySchoolConversationsRequest::new()
+                .max_results(max_results)
+                .next_token(next_token)
+                .union_id(union_id),
+        )
     }
 }

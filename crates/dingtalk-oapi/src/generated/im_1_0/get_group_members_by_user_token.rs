@@ -25,17 +25,24 @@ pub type GetGroupMembersByUserTokenError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetGroupMembersByUserToken)]
+#[setters(builder = GetGroupMembersByUserTokenBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetGroupMembersByUserTokenRequest {
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
     pub next_token: Option<String>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
 }
+/// A call of [`GetGroupMembersByUserToken`] being put together: set its optional parameters (see [`GetGroupMembersByUserTokenRequest`]), then `send()` it.
+pub struct GetGroupMembersByUserTokenBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetGroupMembersByUserToken, C>,
+}
+rt::op_builder!(GetGroupMembersByUserTokenBuilder, GetGroupMembersByUserToken);
 /// The response of [`GetGroupMembersByUserToken`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -60,6 +67,7 @@ pub struct GetGroupMembersByUserTokenResponse {
 }
 impl rt::ResponseEnvelope for GetGroupMembersByUserTokenResponse {}
 /// How [`GetGroupMembersByUserToken`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_GROUP_MEMBERS_BY_USER_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetGroupMembersByUserToken",
     id: "im_1_0.GetGroupMembersByUserToken",
@@ -99,10 +107,27 @@ pub static GET_GROUP_MEMBERS_BY_USER_TOKEN: rt::OperationDescriptor = rt::Operat
 impl<C: Clone> super::Operations<C> {
     /// Get group members by user token.
     ///
-    /// See [`GetGroupMembersByUserTokenRequest`] for the parameters and [`GetGroupMembersByUserTokenError`] for what can go wrong: `client.im_1_0().get_group_members_by_user_token().send().await?`.
+    /// See [`GetGroupMembersByUserTokenRequest`] for the parameters and [`GetGroupMembersByUserTokenError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().get_group_members_by_user_token(0, "open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_group_members_by_user_token(
         &self,
-    ) -> crate::generated::RequestBuilder<GetGroupMembersByUserToken, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+        open_conversation_id: impl Into<String>,
+    ) -> GetGroupMembersByUserTokenBuilder<C> {
+        GetGroupMembersByUserTokenBuilder::from_request(
+            self.client.clone(),
+            GetGroupMembersByUserTokenRequest::new()
+                .max_results(max_results)
+                .open_conversation_id(open_conversation_id),
+        )
     }
 }

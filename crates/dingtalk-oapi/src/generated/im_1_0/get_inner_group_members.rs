@@ -25,19 +25,27 @@ pub type GetInnerGroupMembersError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetInnerGroupMembers)]
+#[setters(builder = GetInnerGroupMembersBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInnerGroupMembersRequest {
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
     pub next_token: Option<String>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`GetInnerGroupMembers`] being put together: set its optional parameters (see [`GetInnerGroupMembersRequest`]), then `send()` it.
+pub struct GetInnerGroupMembersBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetInnerGroupMembers, C>,
+}
+rt::op_builder!(GetInnerGroupMembersBuilder, GetInnerGroupMembers);
 /// The response of [`GetInnerGroupMembers`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -53,6 +61,7 @@ pub struct GetInnerGroupMembersResponse {
 }
 impl rt::ResponseEnvelope for GetInnerGroupMembersResponse {}
 /// How [`GetInnerGroupMembers`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_INNER_GROUP_MEMBERS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetInnerGroupMembers",
     id: "im_1_0.GetInnerGroupMembers",
@@ -83,10 +92,29 @@ pub static GET_INNER_GROUP_MEMBERS: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Get inner group members.
     ///
-    /// See [`GetInnerGroupMembersRequest`] for the parameters and [`GetInnerGroupMembersError`] for what can go wrong: `client.im_1_0().get_inner_group_members().send().await?`.
+    /// See [`GetInnerGroupMembersRequest`] for the parameters and [`GetInnerGroupMembersError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().get_inner_group_members(0, "open_conversation_id", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_inner_group_members(
         &self,
-    ) -> crate::generated::RequestBuilder<GetInnerGroupMembers, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+        open_conversation_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> GetInnerGroupMembersBuilder<C> {
+        GetInnerGroupMembersBuilder::from_request(
+            self.client.clone(),
+            GetInnerGroupMembersRequest::new()
+                .max_results(max_results)
+                .open_conversation_id(open_conversation_id)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type GetInterconnectionUrlError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetInterconnectionUrl)]
+#[setters(builder = GetInterconnectionUrlBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInterconnectionUrlRequest {
@@ -34,24 +34,36 @@ pub struct GetInterconnectionUrlRequest {
     /// A `i64` value. Wire name `appUserAvatarType`.
     pub app_user_avatar_type: Option<i64>,
     /// A `string` value. Wire name `appUserId`. Required.
+    #[setters(required)]
     pub app_user_id: Option<String>,
     /// A `string` value. Wire name `appUserMobileNumber`. Required.
+    #[setters(required)]
     pub app_user_mobile_number: Option<String>,
     /// A `string` value. Wire name `appUserName`. Required.
+    #[setters(required)]
     pub app_user_name: Option<String>,
     /// A `i64` value. Wire name `msgPageType`. Required.
+    #[setters(required)]
     pub msg_page_type: Option<i64>,
     /// A `string` value. Wire name `qrCode`.
     pub qr_code: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub signature: Option<String>,
     /// A `string` value. Wire name `sourceCode`. Required.
+    #[setters(required)]
     pub source_code: Option<String>,
     /// A `i64` value. Wire name `sourceType`. Required.
+    #[setters(required)]
     pub source_type: Option<i64>,
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`GetInterconnectionUrl`] being put together: set its optional parameters (see [`GetInterconnectionUrlRequest`]), then `send()` it.
+pub struct GetInterconnectionUrlBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetInterconnectionUrl, C>,
+}
+rt::op_builder!(GetInterconnectionUrlBuilder, GetInterconnectionUrl);
 /// The response of [`GetInterconnectionUrl`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -61,6 +73,7 @@ pub struct GetInterconnectionUrlResponse {
 }
 impl rt::ResponseEnvelope for GetInterconnectionUrlResponse {}
 /// How [`GetInterconnectionUrl`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_INTERCONNECTION_URL: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetInterconnectionUrl",
     id: "im_1_0.GetInterconnectionUrl",
@@ -95,10 +108,38 @@ pub static GET_INTERCONNECTION_URL: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Get interconnection url.
     ///
-    /// See [`GetInterconnectionUrlRequest`] for the parameters and [`GetInterconnectionUrlError`] for what can go wrong: `client.im_1_0().get_interconnection_url().send().await?`.
+    /// See [`GetInterconnectionUrlRequest`] for the parameters and [`GetInterconnectionUrlError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().get_interconnection_url("app_user_id", "app_user_mobile_number", "app_user_name", 0, "signature", "source_code", 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[allow(clippy::too_many_arguments)]
     pub fn get_interconnection_url(
         &self,
-    ) -> crate::generated::RequestBuilder<GetInterconnectionUrl, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        app_user_id: impl Into<String>,
+        app_user_mobile_number: impl Into<String>,
+        app_user_name: impl Into<String>,
+        msg_page_type: i64,
+        signature: impl Into<String>,
+        source_code: impl Into<String>,
+        source_type: i64,
+    ) -> GetInterconnectionUrlBuilder<C> {
+        GetInterconnectionUrlBuilder::from_request(
+            self.client.clone(),
+            GetInterconnectionUrlRequest::new()
+                .app_user_id(app_user_id)
+                .app_user_mobile_number(app_user_mobile_number)
+                .app_user_name(app_user_name)
+                .msg_page_type(msg_page_type)
+                .signature(signature)
+                .source_code(source_code)
+                .source_type(source_type),
+        )
     }
 }

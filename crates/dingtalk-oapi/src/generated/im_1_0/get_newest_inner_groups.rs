@@ -25,13 +25,19 @@ pub type GetNewestInnerGroupsError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetNewestInnerGroups)]
+#[setters(builder = GetNewestInnerGroupsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetNewestInnerGroupsRequest {
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`GetNewestInnerGroups`] being put together: set its optional parameters (see [`GetNewestInnerGroupsRequest`]), then `send()` it.
+pub struct GetNewestInnerGroupsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetNewestInnerGroups, C>,
+}
+rt::op_builder!(GetNewestInnerGroupsBuilder, GetNewestInnerGroups);
 /// The response of [`GetNewestInnerGroups`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -57,6 +63,7 @@ pub struct GetNewestInnerGroupsResponseBodyGroupInfos {
     pub title: Option<String>,
 }
 /// Wire schema of [`GetNewestInnerGroupsResponseBodyGroupInfos`].
+#[doc(hidden)]
 pub static GET_NEWEST_INNER_GROUPS_RESPONSE_BODY_GROUP_INFOS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetNewestInnerGroupsResponseBodyGroupInfos",
     fields: &[
@@ -67,6 +74,7 @@ pub static GET_NEWEST_INNER_GROUPS_RESPONSE_BODY_GROUP_INFOS_SCHEMA: rt::ObjectS
     ],
 };
 /// How [`GetNewestInnerGroups`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_NEWEST_INNER_GROUPS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetNewestInnerGroups",
     id: "im_1_0.GetNewestInnerGroups",
@@ -97,10 +105,24 @@ pub static GET_NEWEST_INNER_GROUPS: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Get newest inner groups.
     ///
-    /// See [`GetNewestInnerGroupsRequest`] for the parameters and [`GetNewestInnerGroupsError`] for what can go wrong: `client.im_1_0().get_newest_inner_groups().send().await?`.
+    /// See [`GetNewestInnerGroupsRequest`] for the parameters and [`GetNewestInnerGroupsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().get_newest_inner_groups("user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_newest_inner_groups(
         &self,
-    ) -> crate::generated::RequestBuilder<GetNewestInnerGroups, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id: impl Into<String>,
+    ) -> GetNewestInnerGroupsBuilder<C> {
+        GetNewestInnerGroupsBuilder::from_request(
+            self.client.clone(),
+            GetNewestInnerGroupsRequest::new().user_id(user_id),
+        )
     }
 }

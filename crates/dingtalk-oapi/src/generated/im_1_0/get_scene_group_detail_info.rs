@@ -25,17 +25,23 @@ pub type GetSceneGroupDetailInfoError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetSceneGroupDetailInfo)]
+#[setters(builder = GetSceneGroupDetailInfoBuilder)]
 #[non_exhaustive]
 pub struct GetSceneGroupDetailInfoRequest {
     /// A `string` value.
     pub cool_app_code: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `permissionCode`.
     #[wire(rename = "permissionCode")]
     pub permission_code: Option<String>,
 }
+/// A call of [`GetSceneGroupDetailInfo`] being put together: set its optional parameters (see [`GetSceneGroupDetailInfoRequest`]), then `send()` it.
+pub struct GetSceneGroupDetailInfoBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetSceneGroupDetailInfo, C>,
+}
+rt::op_builder!(GetSceneGroupDetailInfoBuilder, GetSceneGroupDetailInfo);
 /// The response of [`GetSceneGroupDetailInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -94,6 +100,7 @@ pub struct GetSceneGroupDetailInfoResponseBodyManagementOptions {
     pub validation_type: Option<String>,
 }
 /// Wire schema of [`GetSceneGroupDetailInfoResponseBodyManagementOptions`].
+#[doc(hidden)]
 pub static GET_SCENE_GROUP_DETAIL_INFO_RESPONSE_BODY_MANAGEMENT_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetSceneGroupDetailInfoResponseBodyManagementOptions",
     fields: &[
@@ -108,6 +115,7 @@ pub static GET_SCENE_GROUP_DETAIL_INFO_RESPONSE_BODY_MANAGEMENT_OPTIONS_SCHEMA: 
     ],
 };
 /// How [`GetSceneGroupDetailInfo`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_SCENE_GROUP_DETAIL_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetSceneGroupDetailInfo",
     id: "im_1_0.GetSceneGroupDetailInfo",
@@ -160,10 +168,25 @@ pub static GET_SCENE_GROUP_DETAIL_INFO: rt::OperationDescriptor = rt::OperationD
 impl<C: Clone> super::Operations<C> {
     /// Get scene group detail info.
     ///
-    /// See [`GetSceneGroupDetailInfoRequest`] for the parameters and [`GetSceneGroupDetailInfoError`] for what can go wrong: `client.im_1_0().get_scene_group_detail_info().send().await?`.
+    /// See [`GetSceneGroupDetailInfoRequest`] for the parameters and [`GetSceneGroupDetailInfoError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().get_scene_group_detail_info("open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_scene_group_detail_info(
         &self,
-    ) -> crate::generated::RequestBuilder<GetSceneGroupDetailInfo, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+    ) -> GetSceneGroupDetailInfoBuilder<C> {
+        GetSceneGroupDetailInfoBuilder::from_request(
+            self.client.clone(),
+            GetSceneGroupDetailInfoRequest::new()
+                .open_conversation_id(open_conversation_id),
+        )
     }
 }

@@ -25,15 +25,21 @@ pub type GetSceneGroupInfoError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetSceneGroupInfo)]
+#[setters(builder = GetSceneGroupInfoBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSceneGroupInfoRequest {
     /// A `string` value. Wire name `coolAppCode`.
     pub cool_app_code: Option<String>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
 }
+/// A call of [`GetSceneGroupInfo`] being put together: set its optional parameters (see [`GetSceneGroupInfoRequest`]), then `send()` it.
+pub struct GetSceneGroupInfoBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetSceneGroupInfo, C>,
+}
+rt::op_builder!(GetSceneGroupInfoBuilder, GetSceneGroupInfo);
 /// The response of [`GetSceneGroupInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -58,6 +64,7 @@ pub struct GetSceneGroupInfoResponse {
 }
 impl rt::ResponseEnvelope for GetSceneGroupInfoResponse {}
 /// How [`GetSceneGroupInfo`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_SCENE_GROUP_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetSceneGroupInfo",
     id: "im_1_0.GetSceneGroupInfo",
@@ -91,10 +98,24 @@ pub static GET_SCENE_GROUP_INFO: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Get scene group info.
     ///
-    /// See [`GetSceneGroupInfoRequest`] for the parameters and [`GetSceneGroupInfoError`] for what can go wrong: `client.im_1_0().get_scene_group_info().send().await?`.
+    /// See [`GetSceneGroupInfoRequest`] for the parameters and [`GetSceneGroupInfoError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().get_scene_group_info("open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_scene_group_info(
         &self,
-    ) -> crate::generated::RequestBuilder<GetSceneGroupInfo, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+    ) -> GetSceneGroupInfoBuilder<C> {
+        GetSceneGroupInfoBuilder::from_request(
+            self.client.clone(),
+            GetSceneGroupInfoRequest::new().open_conversation_id(open_conversation_id),
+        )
     }
 }

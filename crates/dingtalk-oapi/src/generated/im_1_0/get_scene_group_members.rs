@@ -25,19 +25,28 @@ pub type GetSceneGroupMembersError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetSceneGroupMembers)]
+#[setters(builder = GetSceneGroupMembersBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSceneGroupMembersRequest {
     /// A `string` value. Wire name `coolAppCode`. Required.
+    #[setters(required)]
     pub cool_app_code: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub cursor: Option<String>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `i64` value. Required.
+    #[setters(required)]
     pub size: Option<i64>,
 }
+/// A call of [`GetSceneGroupMembers`] being put together: set its optional parameters (see [`GetSceneGroupMembersRequest`]), then `send()` it.
+pub struct GetSceneGroupMembersBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetSceneGroupMembers, C>,
+}
+rt::op_builder!(GetSceneGroupMembersBuilder, GetSceneGroupMembers);
 /// The response of [`GetSceneGroupMembers`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -55,6 +64,7 @@ pub struct GetSceneGroupMembersResponse {
 }
 impl rt::ResponseEnvelope for GetSceneGroupMembersResponse {}
 /// How [`GetSceneGroupMembers`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_SCENE_GROUP_MEMBERS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetSceneGroupMembers",
     id: "im_1_0.GetSceneGroupMembers",
@@ -89,10 +99,31 @@ pub static GET_SCENE_GROUP_MEMBERS: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Get scene group members.
     ///
-    /// See [`GetSceneGroupMembersRequest`] for the parameters and [`GetSceneGroupMembersError`] for what can go wrong: `client.im_1_0().get_scene_group_members().send().await?`.
+    /// See [`GetSceneGroupMembersRequest`] for the parameters and [`GetSceneGroupMembersError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().get_scene_group_members("cool_app_code", "cursor", "open_conversation_id", 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_scene_group_members(
         &self,
-    ) -> crate::generated::RequestBuilder<GetSceneGroupMembers, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        cool_app_code: impl Into<String>,
+        cursor: impl Into<String>,
+        open_conversation_id: impl Into<String>,
+        size: i64,
+    ) -> GetSceneGroupMembersBuilder<C> {
+        GetSceneGroupMembersBuilder::from_request(
+            self.client.clone(),
+            GetSceneGroupMembersRequest::new()
+                .cool_app_code(cool_app_code)
+                .cursor(cursor)
+                .open_conversation_id(open_conversation_id)
+                .size(size),
+        )
     }
 }

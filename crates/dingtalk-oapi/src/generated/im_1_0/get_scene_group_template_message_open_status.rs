@@ -27,13 +27,21 @@ pub type GetSceneGroupTemplateMessageOpenStatusError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetSceneGroupTemplateMessageOpenStatus)]
+#[setters(builder = GetSceneGroupTemplateMessageOpenStatusBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSceneGroupTemplateMessageOpenStatusRequest {
     /// A `string` value. Wire name `templateId`. Required.
+    #[setters(required)]
     pub template_id: Option<String>,
 }
+/// A call of [`GetSceneGroupTemplateMessageOpenStatus`] being put together: set its optional parameters (see [`GetSceneGroupTemplateMessageOpenStatusRequest`]), then `send()` it.
+pub struct GetSceneGroupTemplateMessageOpenStatusBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetSceneGroupTemplateMessageOpenStatus, C>,
+}
+rt::op_builder!(
+    GetSceneGroupTemplateMessageOpenStatusBuilder, GetSceneGroupTemplateMessageOpenStatus
+);
 /// The response of [`GetSceneGroupTemplateMessageOpenStatus`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +53,7 @@ pub struct GetSceneGroupTemplateMessageOpenStatusResponse {
 }
 impl rt::ResponseEnvelope for GetSceneGroupTemplateMessageOpenStatusResponse {}
 /// How [`GetSceneGroupTemplateMessageOpenStatus`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_SCENE_GROUP_TEMPLATE_MESSAGE_OPEN_STATUS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetSceneGroupTemplateMessageOpenStatus",
     id: "im_1_0.GetSceneGroupTemplateMessageOpenStatus",
@@ -71,10 +80,24 @@ pub static GET_SCENE_GROUP_TEMPLATE_MESSAGE_OPEN_STATUS: rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Get scene group template message open status.
     ///
-    /// See [`GetSceneGroupTemplateMessageOpenStatusRequest`] for the parameters and [`GetSceneGroupTemplateMessageOpenStatusError`] for what can go wrong: `client.im_1_0().get_scene_group_template_message_open_status().send().await?`.
+    /// See [`GetSceneGroupTemplateMessageOpenStatusRequest`] for the parameters and [`GetSceneGroupTemplateMessageOpenStatusError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().get_scene_group_template_message_open_status("template_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_scene_group_template_message_open_status(
         &self,
-    ) -> crate::generated::RequestBuilder<GetSceneGroupTemplateMessageOpenStatus, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        template_id: impl Into<String>,
+    ) -> GetSceneGroupTemplateMessageOpenStatusBuilder<C> {
+        GetSceneGroupTemplateMessageOpenStatusBuilder::from_request(
+            self.client.clone(),
+            GetSceneGroupTemplateMessageOpenStatusRequest::new().template_id(template_id),
+        )
     }
 }

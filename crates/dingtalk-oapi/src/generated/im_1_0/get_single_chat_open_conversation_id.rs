@@ -27,15 +27,22 @@ pub type GetSingleChatOpenConversationIdError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetSingleChatOpenConversationId)]
+#[setters(builder = GetSingleChatOpenConversationIdBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSingleChatOpenConversationIdRequest {
     /// A `string` value. Wire name `userId1`. Required.
+    #[setters(required)]
     pub user_id_1: Option<String>,
     /// A `string` value. Wire name `userId2`. Required.
+    #[setters(required)]
     pub user_id_2: Option<String>,
 }
+/// A call of [`GetSingleChatOpenConversationId`] being put together: set its optional parameters (see [`GetSingleChatOpenConversationIdRequest`]), then `send()` it.
+pub struct GetSingleChatOpenConversationIdBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetSingleChatOpenConversationId, C>,
+}
+rt::op_builder!(GetSingleChatOpenConversationIdBuilder, GetSingleChatOpenConversationId);
 /// The response of [`GetSingleChatOpenConversationId`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -55,11 +62,13 @@ pub struct GetSingleChatOpenConversationIdResponseBodyResult {
     pub open_conversation_id: Option<String>,
 }
 /// Wire schema of [`GetSingleChatOpenConversationIdResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_SINGLE_CHAT_OPEN_CONVERSATION_ID_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetSingleChatOpenConversationIdResponseBodyResult",
     fields: &[rt::FieldSchema::new("openConversationId", rt::ParamType::String)],
 };
 /// How [`GetSingleChatOpenConversationId`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_SINGLE_CHAT_OPEN_CONVERSATION_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetSingleChatOpenConversationId",
     id: "im_1_0.GetSingleChatOpenConversationId",
@@ -92,10 +101,27 @@ pub static GET_SINGLE_CHAT_OPEN_CONVERSATION_ID: rt::OperationDescriptor = rt::O
 impl<C: Clone> super::Operations<C> {
     /// Get single chat open conversation id.
     ///
-    /// See [`GetSingleChatOpenConversationIdRequest`] for the parameters and [`GetSingleChatOpenConversationIdError`] for what can go wrong: `client.im_1_0().get_single_chat_open_conversation_id().send().await?`.
+    /// See [`GetSingleChatOpenConversationIdRequest`] for the parameters and [`GetSingleChatOpenConversationIdError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().get_single_chat_open_conversation_id("user_id_1", "user_id_2").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_single_chat_open_conversation_id(
         &self,
-    ) -> crate::generated::RequestBuilder<GetSingleChatOpenConversationId, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id_1: impl Into<String>,
+        user_id_2: impl Into<String>,
+    ) -> GetSingleChatOpenConversationIdBuilder<C> {
+        GetSingleChatOpenConversationIdBuilder::from_request(
+            self.client.clone(),
+            GetSingleChatOpenConversationIdRequest::new()
+                .user_id_1(user_id_1)
+                .user_id_2(user_id_2),
+        )
     }
 }

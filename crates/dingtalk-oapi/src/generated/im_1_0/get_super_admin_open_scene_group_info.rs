@@ -27,13 +27,19 @@ pub type GetSuperAdminOpenSceneGroupInfoError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetSuperAdminOpenSceneGroupInfo)]
+#[setters(builder = GetSuperAdminOpenSceneGroupInfoBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSuperAdminOpenSceneGroupInfoRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
 }
+/// A call of [`GetSuperAdminOpenSceneGroupInfo`] being put together: set its optional parameters (see [`GetSuperAdminOpenSceneGroupInfoRequest`]), then `send()` it.
+pub struct GetSuperAdminOpenSceneGroupInfoBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetSuperAdminOpenSceneGroupInfo, C>,
+}
+rt::op_builder!(GetSuperAdminOpenSceneGroupInfoBuilder, GetSuperAdminOpenSceneGroupInfo);
 /// The response of [`GetSuperAdminOpenSceneGroupInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -81,6 +87,7 @@ pub struct GetSuperAdminOpenSceneGroupInfoResponseBodyManagementOptions {
     pub validation_type: Option<String>,
 }
 /// Wire schema of [`GetSuperAdminOpenSceneGroupInfoResponseBodyManagementOptions`].
+#[doc(hidden)]
 pub static GET_SUPER_ADMIN_OPEN_SCENE_GROUP_INFO_RESPONSE_BODY_MANAGEMENT_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetSuperAdminOpenSceneGroupInfoResponseBodyManagementOptions",
     fields: &[
@@ -93,6 +100,7 @@ pub static GET_SUPER_ADMIN_OPEN_SCENE_GROUP_INFO_RESPONSE_BODY_MANAGEMENT_OPTION
     ],
 };
 /// How [`GetSuperAdminOpenSceneGroupInfo`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_SUPER_ADMIN_OPEN_SCENE_GROUP_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetSuperAdminOpenSceneGroupInfo",
     id: "im_1_0.GetSuperAdminOpenSceneGroupInfo",
@@ -134,10 +142,25 @@ pub static GET_SUPER_ADMIN_OPEN_SCENE_GROUP_INFO: rt::OperationDescriptor = rt::
 impl<C: Clone> super::Operations<C> {
     /// Get super admin open scene group info.
     ///
-    /// See [`GetSuperAdminOpenSceneGroupInfoRequest`] for the parameters and [`GetSuperAdminOpenSceneGroupInfoError`] for what can go wrong: `client.im_1_0().get_super_admin_open_scene_group_info().send().await?`.
+    /// See [`GetSuperAdminOpenSceneGroupInfoRequest`] for the parameters and [`GetSuperAdminOpenSceneGroupInfoError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().get_super_admin_open_scene_group_info("open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_super_admin_open_scene_group_info(
         &self,
-    ) -> crate::generated::RequestBuilder<GetSuperAdminOpenSceneGroupInfo, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+    ) -> GetSuperAdminOpenSceneGroupInfoBuilder<C> {
+        GetSuperAdminOpenSceneGroupInfoBuilder::from_request(
+            self.client.clone(),
+            GetSuperAdminOpenSceneGroupInfoRequest::new()
+                .open_conversation_id(open_conversation_id),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type GroupBanWordsError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GroupBanWords)]
+#[setters(builder = GroupBanWordsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GroupBanWordsRequest {
@@ -36,12 +36,18 @@ pub struct GroupBanWordsRequest {
     /// A `json` value.
     pub options: Option<rt::JsonValue>,
 }
+/// A call of [`GroupBanWords`] being put together: set its optional parameters (see [`GroupBanWordsRequest`]), then `send()` it.
+pub struct GroupBanWordsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GroupBanWords, C>,
+}
+rt::op_builder!(GroupBanWordsBuilder, GroupBanWords);
 /// The response of [`GroupBanWords`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GroupBanWordsResponse {}
 impl rt::ResponseEnvelope for GroupBanWordsResponse {}
 /// How [`GroupBanWords`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GROUP_BAN_WORDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GroupBanWords",
     id: "im_1_0.GroupBanWords",
@@ -67,8 +73,21 @@ pub static GROUP_BAN_WORDS: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Group ban words.
     ///
-    /// See [`GroupBanWordsRequest`] for the parameters and [`GroupBanWordsError`] for what can go wrong: `client.im_1_0().group_ban_words().send().await?`.
-    pub fn group_ban_words(&self) -> crate::generated::RequestBuilder<GroupBanWords, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GroupBanWordsRequest`] for the parameters and [`GroupBanWordsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().group_ban_words().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn group_ban_words(&self) -> GroupBanWordsBuilder<C> {
+        GroupBanWordsBuilder::from_request(
+            self.client.clone(),
+            GroupBanWordsRequest::new(),
+        )
     }
 }

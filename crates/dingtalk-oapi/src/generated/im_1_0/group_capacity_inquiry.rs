@@ -25,7 +25,7 @@ pub type GroupCapacityInquiryError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GroupCapacityInquiry)]
+#[setters(builder = GroupCapacityInquiryBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GroupCapacityInquiryRequest {
@@ -40,6 +40,11 @@ pub struct GroupCapacityInquiryRequest {
     /// A `i64` value. Wire name `targetCapacity`.
     pub target_capacity: Option<i64>,
 }
+/// A call of [`GroupCapacityInquiry`] being put together: set its optional parameters (see [`GroupCapacityInquiryRequest`]), then `send()` it.
+pub struct GroupCapacityInquiryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GroupCapacityInquiry, C>,
+}
+rt::op_builder!(GroupCapacityInquiryBuilder, GroupCapacityInquiry);
 /// The response of [`GroupCapacityInquiry`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -78,6 +83,7 @@ pub struct GroupCapacityInquiryResponse {
 }
 impl rt::ResponseEnvelope for GroupCapacityInquiryResponse {}
 /// How [`GroupCapacityInquiry`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GROUP_CAPACITY_INQUIRY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GroupCapacityInquiry",
     id: "im_1_0.GroupCapacityInquiry",
@@ -121,10 +127,21 @@ pub static GROUP_CAPACITY_INQUIRY: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Group capacity inquiry.
     ///
-    /// See [`GroupCapacityInquiryRequest`] for the parameters and [`GroupCapacityInquiryError`] for what can go wrong: `client.im_1_0().group_capacity_inquiry().send().await?`.
-    pub fn group_capacity_inquiry(
-        &self,
-    ) -> crate::generated::RequestBuilder<GroupCapacityInquiry, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GroupCapacityInquiryRequest`] for the parameters and [`GroupCapacityInquiryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().group_capacity_inquiry().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn group_capacity_inquiry(&self) -> GroupCapacityInquiryBuilder<C> {
+        GroupCapacityInquiryBuilder::from_request(
+            self.client.clone(),
+            GroupCapacityInquiryRequest::new(),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type GroupCapacityOrderConfirmError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GroupCapacityOrderConfirm)]
+#[setters(builder = GroupCapacityOrderConfirmBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GroupCapacityOrderConfirmRequest {
@@ -34,6 +34,11 @@ pub struct GroupCapacityOrderConfirmRequest {
     /// A `string` value. Wire name `orderId`.
     pub order_id: Option<String>,
 }
+/// A call of [`GroupCapacityOrderConfirm`] being put together: set its optional parameters (see [`GroupCapacityOrderConfirmRequest`]), then `send()` it.
+pub struct GroupCapacityOrderConfirmBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GroupCapacityOrderConfirm, C>,
+}
+rt::op_builder!(GroupCapacityOrderConfirmBuilder, GroupCapacityOrderConfirm);
 /// The response of [`GroupCapacityOrderConfirm`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +48,7 @@ pub struct GroupCapacityOrderConfirmResponse {
 }
 impl rt::ResponseEnvelope for GroupCapacityOrderConfirmResponse {}
 /// How [`GroupCapacityOrderConfirm`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GROUP_CAPACITY_ORDER_CONFIRM: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GroupCapacityOrderConfirm",
     id: "im_1_0.GroupCapacityOrderConfirm",
@@ -67,10 +73,21 @@ pub static GROUP_CAPACITY_ORDER_CONFIRM: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Group capacity order confirm.
     ///
-    /// See [`GroupCapacityOrderConfirmRequest`] for the parameters and [`GroupCapacityOrderConfirmError`] for what can go wrong: `client.im_1_0().group_capacity_order_confirm().send().await?`.
-    pub fn group_capacity_order_confirm(
-        &self,
-    ) -> crate::generated::RequestBuilder<GroupCapacityOrderConfirm, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GroupCapacityOrderConfirmRequest`] for the parameters and [`GroupCapacityOrderConfirmError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().group_capacity_order_confirm().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn group_capacity_order_confirm(&self) -> GroupCapacityOrderConfirmBuilder<C> {
+        GroupCapacityOrderConfirmBuilder::from_request(
+            self.client.clone(),
+            GroupCapacityOrderConfirmRequest::new(),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type GroupCapacityOrderPlaceError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GroupCapacityOrderPlace)]
+#[setters(builder = GroupCapacityOrderPlaceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GroupCapacityOrderPlaceRequest {
@@ -52,6 +52,11 @@ pub struct GroupCapacityOrderPlaceRequest {
     /// A `string` value.
     pub token: Option<String>,
 }
+/// A call of [`GroupCapacityOrderPlace`] being put together: set its optional parameters (see [`GroupCapacityOrderPlaceRequest`]), then `send()` it.
+pub struct GroupCapacityOrderPlaceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GroupCapacityOrderPlace, C>,
+}
+rt::op_builder!(GroupCapacityOrderPlaceBuilder, GroupCapacityOrderPlace);
 /// The response of [`GroupCapacityOrderPlace`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -84,6 +89,7 @@ pub struct GroupCapacityOrderPlaceResponse {
 }
 impl rt::ResponseEnvelope for GroupCapacityOrderPlaceResponse {}
 /// How [`GroupCapacityOrderPlace`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GROUP_CAPACITY_ORDER_PLACE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GroupCapacityOrderPlace",
     id: "im_1_0.GroupCapacityOrderPlace",
@@ -130,10 +136,21 @@ pub static GROUP_CAPACITY_ORDER_PLACE: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Group capacity order place.
     ///
-    /// See [`GroupCapacityOrderPlaceRequest`] for the parameters and [`GroupCapacityOrderPlaceError`] for what can go wrong: `client.im_1_0().group_capacity_order_place().send().await?`.
-    pub fn group_capacity_order_place(
-        &self,
-    ) -> crate::generated::RequestBuilder<GroupCapacityOrderPlace, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GroupCapacityOrderPlaceRequest`] for the parameters and [`GroupCapacityOrderPlaceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().group_capacity_order_place().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn group_capacity_order_place(&self) -> GroupCapacityOrderPlaceBuilder<C> {
+        GroupCapacityOrderPlaceBuilder::from_request(
+            self.client.clone(),
+            GroupCapacityOrderPlaceRequest::new(),
+        )
     }
 }

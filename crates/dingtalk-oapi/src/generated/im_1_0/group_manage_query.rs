@@ -25,7 +25,7 @@ pub type GroupManageQueryError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GroupManageQuery)]
+#[setters(builder = GroupManageQueryBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GroupManageQueryRequest {
@@ -50,6 +50,11 @@ pub struct GroupManageQueryRequest {
     /// A `string` value. Wire name `openConversationId`.
     pub open_conversation_id: Option<String>,
 }
+/// A call of [`GroupManageQuery`] being put together: set its optional parameters (see [`GroupManageQueryRequest`]), then `send()` it.
+pub struct GroupManageQueryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GroupManageQuery, C>,
+}
+rt::op_builder!(GroupManageQueryBuilder, GroupManageQuery);
 /// The response of [`GroupManageQuery`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -92,6 +97,7 @@ pub struct GroupManageQueryResponseBodyGroupInfoList {
     pub r#type: Option<String>,
 }
 /// Wire schema of [`GroupManageQueryResponseBodyGroupInfoList`].
+#[doc(hidden)]
 pub static GROUP_MANAGE_QUERY_RESPONSE_BODY_GROUP_INFO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GroupManageQueryResponseBodyGroupInfoList",
     fields: &[
@@ -111,6 +117,7 @@ pub static GROUP_MANAGE_QUERY_RESPONSE_BODY_GROUP_INFO_LIST_SCHEMA: rt::ObjectSc
     ],
 };
 /// How [`GroupManageQuery`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GROUP_MANAGE_QUERY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GroupManageQuery",
     id: "im_1_0.GroupManageQuery",
@@ -160,10 +167,21 @@ pub static GROUP_MANAGE_QUERY: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Group manage query.
     ///
-    /// See [`GroupManageQueryRequest`] for the parameters and [`GroupManageQueryError`] for what can go wrong: `client.im_1_0().group_manage_query().send().await?`.
-    pub fn group_manage_query(
-        &self,
-    ) -> crate::generated::RequestBuilder<GroupManageQuery, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GroupManageQueryRequest`] for the parameters and [`GroupManageQueryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().group_manage_query().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn group_manage_query(&self) -> GroupManageQueryBuilder<C> {
+        GroupManageQueryBuilder::from_request(
+            self.client.clone(),
+            GroupManageQueryRequest::new(),
+        )
     }
 }

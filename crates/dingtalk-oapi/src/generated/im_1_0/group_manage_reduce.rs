@@ -25,7 +25,7 @@ pub type GroupManageReduceError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GroupManageReduce)]
+#[setters(builder = GroupManageReduceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GroupManageReduceRequest {
@@ -36,12 +36,18 @@ pub struct GroupManageReduceRequest {
     /// A `json` value.
     pub options: Option<rt::JsonValue>,
 }
+/// A call of [`GroupManageReduce`] being put together: set its optional parameters (see [`GroupManageReduceRequest`]), then `send()` it.
+pub struct GroupManageReduceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GroupManageReduce, C>,
+}
+rt::op_builder!(GroupManageReduceBuilder, GroupManageReduce);
 /// The response of [`GroupManageReduce`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GroupManageReduceResponse {}
 impl rt::ResponseEnvelope for GroupManageReduceResponse {}
 /// How [`GroupManageReduce`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GROUP_MANAGE_REDUCE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GroupManageReduce",
     id: "im_1_0.GroupManageReduce",
@@ -67,10 +73,21 @@ pub static GROUP_MANAGE_REDUCE: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Group manage reduce.
     ///
-    /// See [`GroupManageReduceRequest`] for the parameters and [`GroupManageReduceError`] for what can go wrong: `client.im_1_0().group_manage_reduce().send().await?`.
-    pub fn group_manage_reduce(
-        &self,
-    ) -> crate::generated::RequestBuilder<GroupManageReduce, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GroupManageReduceRequest`] for the parameters and [`GroupManageReduceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().group_manage_reduce().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn group_manage_reduce(&self) -> GroupManageReduceBuilder<C> {
+        GroupManageReduceBuilder::from_request(
+            self.client.clone(),
+            GroupManageReduceRequest::new(),
+        )
     }
 }

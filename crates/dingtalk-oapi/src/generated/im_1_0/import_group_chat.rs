@@ -25,7 +25,7 @@ pub type ImportGroupChatError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ImportGroupChat)]
+#[setters(builder = ImportGroupChatBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ImportGroupChatRequest {
@@ -36,16 +36,25 @@ pub struct ImportGroupChatRequest {
     /// A `string` value.
     pub icon: Option<String>,
     /// A `string` value. Wire name `importUuid`. Required.
+    #[setters(required)]
     pub import_uuid: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub owner: Option<String>,
     /// A `string` value. Wire name `templateId`.
     pub template_id: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub title: Option<String>,
     /// A `json` value. Wire name `userList`. Required.
+    #[setters(required)]
     pub user_list: Option<rt::JsonValue>,
 }
+/// A call of [`ImportGroupChat`] being put together: set its optional parameters (see [`ImportGroupChatRequest`]), then `send()` it.
+pub struct ImportGroupChatBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ImportGroupChat, C>,
+}
+rt::op_builder!(ImportGroupChatBuilder, ImportGroupChat);
 /// The response of [`ImportGroupChat`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -65,11 +74,13 @@ pub struct ImportGroupChatResponseBodyResult {
     pub open_conversation_id: Option<String>,
 }
 /// Wire schema of [`ImportGroupChatResponseBodyResult`].
+#[doc(hidden)]
 pub static IMPORT_GROUP_CHAT_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ImportGroupChatResponseBodyResult",
     fields: &[rt::FieldSchema::new("openConversationId", rt::ParamType::String)],
 };
 /// How [`ImportGroupChat`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static IMPORT_GROUP_CHAT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ImportGroupChat",
     id: "im_1_0.ImportGroupChat",
@@ -106,10 +117,31 @@ pub static IMPORT_GROUP_CHAT: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Import group chat.
     ///
-    /// See [`ImportGroupChatRequest`] for the parameters and [`ImportGroupChatError`] for what can go wrong: `client.im_1_0().import_group_chat().send().await?`.
+    /// See [`ImportGroupChatRequest`] for the parameters and [`ImportGroupChatError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().import_group_chat("import_uuid", "owner", "title", Default::default()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn import_group_chat(
         &self,
-    ) -> crate::generated::RequestBuilder<ImportGroupChat, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        import_uuid: impl Into<String>,
+        owner: impl Into<String>,
+        title: impl Into<String>,
+        user_list: rt::JsonValue,
+    ) -> ImportGroupChatBuilder<C> {
+        ImportGroupChatBuilder::from_request(
+            self.client.clone(),
+            ImportGroupChatRequest::new()
+                .import_uuid(import_uuid)
+                .owner(owner)
+                .title(title)
+                .user_list(user_list),
+        )
     }
 }

@@ -25,27 +25,38 @@ pub type ImportMessageError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ImportMessage)]
+#[setters(builder = ImportMessageBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ImportMessageRequest {
     /// A `string` value. Required.
+    #[setters(required)]
     pub content: Option<String>,
     /// A `i64` value. Wire name `createTime`. Required.
+    #[setters(required)]
     pub create_time: Option<i64>,
     /// A `string` value. Wire name `importUuid`. Required.
+    #[setters(required)]
     pub import_uuid: Option<String>,
     /// A `bool` value. Wire name `msgReadStatusSetting`.
     pub msg_read_status_setting: Option<bool>,
     /// A `string` value. Wire name `msgType`. Required.
+    #[setters(required)]
     pub msg_type: Option<String>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `list<string>` value.
     pub receivers: Option<Vec<String>>,
     /// A `string` value. Wire name `senderId`. Required.
+    #[setters(required)]
     pub sender_id: Option<String>,
 }
+/// A call of [`ImportMessage`] being put together: set its optional parameters (see [`ImportMessageRequest`]), then `send()` it.
+pub struct ImportMessageBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ImportMessage, C>,
+}
+rt::op_builder!(ImportMessageBuilder, ImportMessage);
 /// The response of [`ImportMessage`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -65,11 +76,13 @@ pub struct ImportMessageResponseBodyResult {
     pub open_task_id: Option<String>,
 }
 /// Wire schema of [`ImportMessageResponseBodyResult`].
+#[doc(hidden)]
 pub static IMPORT_MESSAGE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ImportMessageResponseBodyResult",
     fields: &[rt::FieldSchema::new("openTaskId", rt::ParamType::String)],
 };
 /// How [`ImportMessage`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static IMPORT_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ImportMessage",
     id: "im_1_0.ImportMessage",
@@ -106,8 +119,35 @@ pub static IMPORT_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Import message.
     ///
-    /// See [`ImportMessageRequest`] for the parameters and [`ImportMessageError`] for what can go wrong: `client.im_1_0().import_message().send().await?`.
-    pub fn import_message(&self) -> crate::generated::RequestBuilder<ImportMessage, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`ImportMessageRequest`] for the parameters and [`ImportMessageError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().import_message("content", 0, "import_uuid", "msg_type", "open_conversation_id", "sender_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn import_message(
+        &self,
+        content: impl Into<String>,
+        create_time: i64,
+        import_uuid: impl Into<String>,
+        msg_type: impl Into<String>,
+        open_conversation_id: impl Into<String>,
+        sender_id: impl Into<String>,
+    ) -> ImportMessageBuilder<C> {
+        ImportMessageBuilder::from_request(
+            self.client.clone(),
+            ImportMessageRequest::new()
+                .content(content)
+                .create_time(create_time)
+                .import_uuid(import_uuid)
+                .msg_type(msg_type)
+                .open_conversation_id(open_conversation_id)
+                .sender_id(sender_id),
+        )
     }
 }

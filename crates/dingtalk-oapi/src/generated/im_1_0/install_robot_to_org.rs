@@ -25,27 +25,40 @@ pub type InstallRobotToOrgError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = InstallRobotToOrg)]
+#[setters(builder = InstallRobotToOrgBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InstallRobotToOrgRequest {
     /// A `string` value. Required.
+    #[setters(required)]
     pub brief: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub description: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub icon: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub name: Option<String>,
     /// A `string` value. Wire name `outgoingToken`. Required.
+    #[setters(required)]
     pub outgoing_token: Option<String>,
     /// A `string` value. Wire name `outgoingUrl`. Required.
+    #[setters(required)]
     pub outgoing_url: Option<String>,
     /// A `string` value. Wire name `previewMediaId`. Required.
+    #[setters(required)]
     pub preview_media_id: Option<String>,
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
 }
+/// A call of [`InstallRobotToOrg`] being put together: set its optional parameters (see [`InstallRobotToOrgRequest`]), then `send()` it.
+pub struct InstallRobotToOrgBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<InstallRobotToOrg, C>,
+}
+rt::op_builder!(InstallRobotToOrgBuilder, InstallRobotToOrg);
 /// The response of [`InstallRobotToOrg`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -56,6 +69,7 @@ pub struct InstallRobotToOrgResponse {
 }
 impl rt::ResponseEnvelope for InstallRobotToOrgResponse {}
 /// How [`InstallRobotToOrg`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static INSTALL_ROBOT_TO_ORG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "InstallRobotToOrg",
     id: "im_1_0.InstallRobotToOrg",
@@ -86,10 +100,40 @@ pub static INSTALL_ROBOT_TO_ORG: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Install robot to org.
     ///
-    /// See [`InstallRobotToOrgRequest`] for the parameters and [`InstallRobotToOrgError`] for what can go wrong: `client.im_1_0().install_robot_to_org().send().await?`.
+    /// See [`InstallRobotToOrgRequest`] for the parameters and [`InstallRobotToOrgError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().install_robot_to_org("brief", "description", "icon", "name", "outgoing_token", "outgoing_url", "preview_media_id", "robot_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[allow(clippy::too_many_arguments)]
     pub fn install_robot_to_org(
         &self,
-    ) -> crate::generated::RequestBuilder<InstallRobotToOrg, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        brief: impl Into<String>,
+        description: impl Into<String>,
+        icon: impl Into<String>,
+        name: impl Into<String>,
+        outgoing_token: impl Into<String>,
+        outgoing_url: impl Into<String>,
+        preview_media_id: impl Into<String>,
+        robot_code: impl Into<String>,
+    ) -> InstallRobotToOrgBuilder<C> {
+        InstallRobotToOrgBuilder::from_request(
+            self.client.clone(),
+            InstallRobotToOrgRequest::new()
+                .brief(brief)
+                .description(description)
+                .icon(icon)
+                .name(name)
+                .outgoing_token(outgoing_token)
+                .outgoing_url(outgoing_url)
+                .preview_media_id(preview_media_id)
+                .robot_code(robot_code),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type IntelligentSendCardError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = IntelligentSendCard)]
+#[setters(builder = IntelligentSendCardBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IntelligentSendCardRequest {
@@ -48,6 +48,11 @@ pub struct IntelligentSendCardRequest {
     /// A `string` value.
     pub uuid: Option<String>,
 }
+/// A call of [`IntelligentSendCard`] being put together: set its optional parameters (see [`IntelligentSendCardRequest`]), then `send()` it.
+pub struct IntelligentSendCardBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<IntelligentSendCard, C>,
+}
+rt::op_builder!(IntelligentSendCardBuilder, IntelligentSendCard);
 /// The response of [`IntelligentSendCard`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -67,11 +72,13 @@ pub struct IntelligentSendCardResponseBodyResult {
     pub open_task_id: Option<String>,
 }
 /// Wire schema of [`IntelligentSendCardResponseBodyResult`].
+#[doc(hidden)]
 pub static INTELLIGENT_SEND_CARD_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "IntelligentSendCardResponseBodyResult",
     fields: &[rt::FieldSchema::new("openTaskId", rt::ParamType::String)],
 };
 /// How [`IntelligentSendCard`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static INTELLIGENT_SEND_CARD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "IntelligentSendCard",
     id: "im_1_0.IntelligentSendCard",
@@ -112,10 +119,21 @@ pub static INTELLIGENT_SEND_CARD: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Intelligent send card.
     ///
-    /// See [`IntelligentSendCardRequest`] for the parameters and [`IntelligentSendCardError`] for what can go wrong: `client.im_1_0().intelligent_send_card().send().await?`.
-    pub fn intelligent_send_card(
-        &self,
-    ) -> crate::generated::RequestBuilder<IntelligentSendCard, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`IntelligentSendCardRequest`] for the parameters and [`IntelligentSendCardError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().intelligent_send_card().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn intelligent_send_card(&self) -> IntelligentSendCardBuilder<C> {
+        IntelligentSendCardBuilder::from_request(
+            self.client.clone(),
+            IntelligentSendCardRequest::new(),
+        )
     }
 }

@@ -27,23 +27,27 @@ pub type InteractiveCardCreateInstanceError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = InteractiveCardCreateInstance)]
+#[setters(builder = InteractiveCardCreateInstanceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InteractiveCardCreateInstanceRequest {
     /// A `string` value. Wire name `callbackRouteKey`.
     pub callback_route_key: Option<String>,
     /// A `InteractiveCardCreateInstanceRequestCardData` value. Wire name `cardData`. Required.
+    #[setters(required)]
     pub card_data: Option<InteractiveCardCreateInstanceRequestCardData>,
     /// A `string` value. Wire name `cardTemplateId`. Required.
+    #[setters(required)]
     pub card_template_id: Option<String>,
     /// A `string` value. Wire name `chatBotId`.
     pub chat_bot_id: Option<String>,
     /// A `i64` value. Wire name `conversationType`. Required.
+    #[setters(required)]
     pub conversation_type: Option<i64>,
     /// A `string` value. Wire name `openConversationId`.
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `outTrackId`. Required.
+    #[setters(required)]
     pub out_track_id: Option<String>,
     /// A `json` value. Wire name `privateData`.
     pub private_data: Option<rt::JsonValue>,
@@ -56,6 +60,11 @@ pub struct InteractiveCardCreateInstanceRequest {
     /// A `i64` value. Wire name `userIdType`.
     pub user_id_type: Option<i64>,
 }
+/// A call of [`InteractiveCardCreateInstance`] being put together: set its optional parameters (see [`InteractiveCardCreateInstanceRequest`]), then `send()` it.
+pub struct InteractiveCardCreateInstanceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<InteractiveCardCreateInstance, C>,
+}
+rt::op_builder!(InteractiveCardCreateInstanceBuilder, InteractiveCardCreateInstance);
 /// The response of [`InteractiveCardCreateInstance`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -76,6 +85,7 @@ pub struct InteractiveCardCreateInstanceRequestCardData {
     pub card_param_map: Option<rt::JsonValue>,
 }
 /// Wire schema of [`InteractiveCardCreateInstanceRequestCardData`].
+#[doc(hidden)]
 pub static INTERACTIVE_CARD_CREATE_INSTANCE_REQUEST_CARD_DATA_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "InteractiveCardCreateInstanceRequestCardData",
     fields: &[
@@ -84,6 +94,7 @@ pub static INTERACTIVE_CARD_CREATE_INSTANCE_REQUEST_CARD_DATA_SCHEMA: rt::Object
     ],
 };
 /// How [`InteractiveCardCreateInstance`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static INTERACTIVE_CARD_CREATE_INSTANCE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "InteractiveCardCreateInstance",
     id: "im_1_0.InteractiveCardCreateInstance",
@@ -127,10 +138,31 @@ pub static INTERACTIVE_CARD_CREATE_INSTANCE: rt::OperationDescriptor = rt::Opera
 impl<C: Clone> super::Operations<C> {
     /// Interactive card create instance.
     ///
-    /// See [`InteractiveCardCreateInstanceRequest`] for the parameters and [`InteractiveCardCreateInstanceError`] for what can go wrong: `client.im_1_0().interactive_card_create_instance().send().await?`.
+    /// See [`InteractiveCardCreateInstanceRequest`] for the parameters and [`InteractiveCardCreateInstanceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().interactive_card_create_instance(InteractiveCardCreateInstanceRequestCardData::new(), "card_template_id", 0, "out_track_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn interactive_card_create_instance(
         &self,
-    ) -> crate::generated::RequestBuilder<InteractiveCardCreateInstance, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        card_data: InteractiveCardCreateInstanceRequestCardData,
+        card_template_id: impl Into<String>,
+        conversation_type: i64,
+        out_track_id: impl Into<String>,
+    ) -> InteractiveCardCreateInstanceBuilder<C> {
+        InteractiveCardCreateInstanceBuilder::from_request(
+            self.client.clone(),
+            InteractiveCardCreateInstanceRequest::new()
+                .card_data(card_data)
+                .card_template_id(card_template_id)
+                .conversation_type(conversation_type)
+                .out_track_id(out_track_id),
+        )
     }
 }

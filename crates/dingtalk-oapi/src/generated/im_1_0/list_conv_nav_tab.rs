@@ -25,13 +25,18 @@ pub type ListConvNavTabError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListConvNavTab)]
+#[setters(builder = ListConvNavTabBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListConvNavTabRequest {
     /// A `string` value. Wire name `openConversationId`.
     pub open_conversation_id: Option<String>,
 }
+/// A call of [`ListConvNavTab`] being put together: set its optional parameters (see [`ListConvNavTabRequest`]), then `send()` it.
+pub struct ListConvNavTabBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListConvNavTab, C>,
+}
+rt::op_builder!(ListConvNavTabBuilder, ListConvNavTab);
 /// The response of [`ListConvNavTab`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -52,6 +57,7 @@ pub struct ListConvNavTabResponseBodyResult {
     pub conv_nav_tab_infos: Vec<ListConvNavTabResponseBodyResultConvNavTabInfos>,
 }
 /// Wire schema of [`ListConvNavTabResponseBodyResult`].
+#[doc(hidden)]
 pub static LIST_CONV_NAV_TAB_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListConvNavTabResponseBodyResult",
     fields: &[
@@ -84,6 +90,7 @@ pub struct ListConvNavTabResponseBodyResultConvNavTabInfos {
     pub user_editable: Option<bool>,
 }
 /// Wire schema of [`ListConvNavTabResponseBodyResultConvNavTabInfos`].
+#[doc(hidden)]
 pub static LIST_CONV_NAV_TAB_RESPONSE_BODY_RESULT_CONV_NAV_TAB_INFOS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListConvNavTabResponseBodyResultConvNavTabInfos",
     fields: &[
@@ -96,6 +103,7 @@ pub static LIST_CONV_NAV_TAB_RESPONSE_BODY_RESULT_CONV_NAV_TAB_INFOS_SCHEMA: rt:
     ],
 };
 /// How [`ListConvNavTab`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_CONV_NAV_TAB: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListConvNavTab",
     id: "im_1_0.ListConvNavTab",
@@ -123,10 +131,21 @@ pub static LIST_CONV_NAV_TAB: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// List conv nav tab.
     ///
-    /// See [`ListConvNavTabRequest`] for the parameters and [`ListConvNavTabError`] for what can go wrong: `client.im_1_0().list_conv_nav_tab().send().await?`.
-    pub fn list_conv_nav_tab(
-        &self,
-    ) -> crate::generated::RequestBuilder<ListConvNavTab, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`ListConvNavTabRequest`] for the parameters and [`ListConvNavTabError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().list_conv_nav_tab().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_conv_nav_tab(&self) -> ListConvNavTabBuilder<C> {
+        ListConvNavTabBuilder::from_request(
+            self.client.clone(),
+            ListConvNavTabRequest::new(),
+        )
     }
 }

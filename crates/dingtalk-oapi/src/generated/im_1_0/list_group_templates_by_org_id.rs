@@ -25,15 +25,21 @@ pub type ListGroupTemplatesByOrgIdError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListGroupTemplatesByOrgId)]
+#[setters(builder = ListGroupTemplatesByOrgIdBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListGroupTemplatesByOrgIdRequest {
     /// A `i64` value. Wire name `pageNumber`. Required.
+    #[setters(required)]
     pub page_number: Option<i64>,
     /// A `i64` value. Wire name `pageSize`.
     pub page_size: Option<i64>,
 }
+/// A call of [`ListGroupTemplatesByOrgId`] being put together: set its optional parameters (see [`ListGroupTemplatesByOrgIdRequest`]), then `send()` it.
+pub struct ListGroupTemplatesByOrgIdBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListGroupTemplatesByOrgId, C>,
+}
+rt::op_builder!(ListGroupTemplatesByOrgIdBuilder, ListGroupTemplatesByOrgId);
 /// The response of [`ListGroupTemplatesByOrgId`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -69,6 +75,7 @@ pub struct ListGroupTemplatesByOrgIdResponseBodySceneGroupDetailModels {
     pub template_name: Option<String>,
 }
 /// Wire schema of [`ListGroupTemplatesByOrgIdResponseBodySceneGroupDetailModels`].
+#[doc(hidden)]
 pub static LIST_GROUP_TEMPLATES_BY_ORG_ID_RESPONSE_BODY_SCENE_GROUP_DETAIL_MODELS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListGroupTemplatesByOrgIdResponseBodySceneGroupDetailModels",
     fields: &[
@@ -81,6 +88,7 @@ pub static LIST_GROUP_TEMPLATES_BY_ORG_ID_RESPONSE_BODY_SCENE_GROUP_DETAIL_MODEL
     ],
 };
 /// How [`ListGroupTemplatesByOrgId`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_GROUP_TEMPLATES_BY_ORG_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListGroupTemplatesByOrgId",
     id: "im_1_0.ListGroupTemplatesByOrgId",
@@ -116,10 +124,24 @@ pub static LIST_GROUP_TEMPLATES_BY_ORG_ID: rt::OperationDescriptor = rt::Operati
 impl<C: Clone> super::Operations<C> {
     /// List group templates by org id.
     ///
-    /// See [`ListGroupTemplatesByOrgIdRequest`] for the parameters and [`ListGroupTemplatesByOrgIdError`] for what can go wrong: `client.im_1_0().list_group_templates_by_org_id().send().await?`.
+    /// See [`ListGroupTemplatesByOrgIdRequest`] for the parameters and [`ListGroupTemplatesByOrgIdError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().list_group_templates_by_org_id(0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_group_templates_by_org_id(
         &self,
-    ) -> crate::generated::RequestBuilder<ListGroupTemplatesByOrgId, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        page_number: i64,
+    ) -> ListGroupTemplatesByOrgIdBuilder<C> {
+        ListGroupTemplatesByOrgIdBuilder::from_request(
+            self.client.clone(),
+            ListGroupTemplatesByOrgIdRequest::new().page_number(page_number),
+        )
     }
 }

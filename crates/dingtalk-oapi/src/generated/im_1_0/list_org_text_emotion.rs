@@ -25,9 +25,14 @@ pub type ListOrgTextEmotionError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListOrgTextEmotion)]
+#[setters(builder = ListOrgTextEmotionBuilder)]
 #[non_exhaustive]
 pub struct ListOrgTextEmotionRequest {}
+/// A call of [`ListOrgTextEmotion`] being put together: set its optional parameters (see [`ListOrgTextEmotionRequest`]), then `send()` it.
+pub struct ListOrgTextEmotionBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListOrgTextEmotion, C>,
+}
+rt::op_builder!(ListOrgTextEmotionBuilder, ListOrgTextEmotion);
 /// The response of [`ListOrgTextEmotion`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -47,6 +52,7 @@ pub struct ListOrgTextEmotionResponseBodyResult {
     pub emotions: Vec<ListOrgTextEmotionResponseBodyResultEmotions>,
 }
 /// Wire schema of [`ListOrgTextEmotionResponseBodyResult`].
+#[doc(hidden)]
 pub static LIST_ORG_TEXT_EMOTION_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListOrgTextEmotionResponseBodyResult",
     fields: &[
@@ -79,6 +85,7 @@ pub struct ListOrgTextEmotionResponseBodyResultEmotions {
     pub status: Option<i64>,
 }
 /// Wire schema of [`ListOrgTextEmotionResponseBodyResultEmotions`].
+#[doc(hidden)]
 pub static LIST_ORG_TEXT_EMOTION_RESPONSE_BODY_RESULT_EMOTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListOrgTextEmotionResponseBodyResultEmotions",
     fields: &[
@@ -91,6 +98,7 @@ pub static LIST_ORG_TEXT_EMOTION_RESPONSE_BODY_RESULT_EMOTIONS_SCHEMA: rt::Objec
     ],
 };
 /// How [`ListOrgTextEmotion`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_ORG_TEXT_EMOTION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListOrgTextEmotion",
     id: "im_1_0.ListOrgTextEmotion",
@@ -118,10 +126,21 @@ pub static LIST_ORG_TEXT_EMOTION: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// List org text emotion.
     ///
-    /// See [`ListOrgTextEmotionRequest`] for the parameters and [`ListOrgTextEmotionError`] for what can go wrong: `client.im_1_0().list_org_text_emotion().send().await?`.
-    pub fn list_org_text_emotion(
-        &self,
-    ) -> crate::generated::RequestBuilder<ListOrgTextEmotion, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`ListOrgTextEmotionRequest`] for the parameters and [`ListOrgTextEmotionError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().list_org_text_emotion().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_org_text_emotion(&self) -> ListOrgTextEmotionBuilder<C> {
+        ListOrgTextEmotionBuilder::from_request(
+            self.client.clone(),
+            ListOrgTextEmotionRequest::new(),
+        )
     }
 }

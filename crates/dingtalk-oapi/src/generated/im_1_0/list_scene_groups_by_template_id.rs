@@ -27,17 +27,24 @@ pub type ListSceneGroupsByTemplateIdError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListSceneGroupsByTemplateId)]
+#[setters(builder = ListSceneGroupsByTemplateIdBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListSceneGroupsByTemplateIdRequest {
     /// A `string` value. Wire name `templateId`. Required.
+    #[setters(required)]
     pub template_id: Option<String>,
     /// A `i64` value. Wire name `pageNumber`. Required.
+    #[setters(required)]
     pub page_number: Option<i64>,
     /// A `i64` value. Wire name `pageSize`.
     pub page_size: Option<i64>,
 }
+/// A call of [`ListSceneGroupsByTemplateId`] being put together: set its optional parameters (see [`ListSceneGroupsByTemplateIdRequest`]), then `send()` it.
+pub struct ListSceneGroupsByTemplateIdBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListSceneGroupsByTemplateId, C>,
+}
+rt::op_builder!(ListSceneGroupsByTemplateIdBuilder, ListSceneGroupsByTemplateId);
 /// The response of [`ListSceneGroupsByTemplateId`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -51,6 +58,7 @@ pub struct ListSceneGroupsByTemplateIdResponse {
 }
 impl rt::ResponseEnvelope for ListSceneGroupsByTemplateIdResponse {}
 /// How [`ListSceneGroupsByTemplateId`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_SCENE_GROUPS_BY_TEMPLATE_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListSceneGroupsByTemplateId",
     id: "im_1_0.ListSceneGroupsByTemplateId",
@@ -83,10 +91,27 @@ pub static LIST_SCENE_GROUPS_BY_TEMPLATE_ID: rt::OperationDescriptor = rt::Opera
 impl<C: Clone> super::Operations<C> {
     /// List scene groups by template id.
     ///
-    /// See [`ListSceneGroupsByTemplateIdRequest`] for the parameters and [`ListSceneGroupsByTemplateIdError`] for what can go wrong: `client.im_1_0().list_scene_groups_by_template_id().send().await?`.
+    /// See [`ListSceneGroupsByTemplateIdRequest`] for the parameters and [`ListSceneGroupsByTemplateIdError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().list_scene_groups_by_template_id("template_id", 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_scene_groups_by_template_id(
         &self,
-    ) -> crate::generated::RequestBuilder<ListSceneGroupsByTemplateId, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        template_id: impl Into<String>,
+        page_number: i64,
+    ) -> ListSceneGroupsByTemplateIdBuilder<C> {
+        ListSceneGroupsByTemplateIdBuilder::from_request(
+            self.client.clone(),
+            ListSceneGroupsByTemplateIdRequest::new()
+                .template_id(template_id)
+                .page_number(page_number),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type LoginForVisitorError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = LoginForVisitor)]
+#[setters(builder = LoginForVisitorBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LoginForVisitorRequest {
@@ -45,6 +45,11 @@ impl std::fmt::Debug for LoginForVisitorRequest {
             .finish()
     }
 }
+/// A call of [`LoginForVisitor`] being put together: set its optional parameters (see [`LoginForVisitorRequest`]), then `send()` it.
+pub struct LoginForVisitorBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<LoginForVisitor, C>,
+}
+rt::op_builder!(LoginForVisitorBuilder, LoginForVisitor);
 /// The response of [`LoginForVisitor`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -85,6 +90,7 @@ pub struct LoginForVisitorResponseBodyAimInfo {
     pub app_name: Option<String>,
 }
 /// Wire schema of [`LoginForVisitorResponseBodyAimInfo`].
+#[doc(hidden)]
 pub static LOGIN_FOR_VISITOR_RESPONSE_BODY_AIM_INFO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "LoginForVisitorResponseBodyAimInfo",
     fields: &[
@@ -117,6 +123,7 @@ impl std::fmt::Debug for LoginForVisitorResponseBodyAimToken {
     }
 }
 /// Wire schema of [`LoginForVisitorResponseBodyAimToken`].
+#[doc(hidden)]
 pub static LOGIN_FOR_VISITOR_RESPONSE_BODY_AIM_TOKEN_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "LoginForVisitorResponseBodyAimToken",
     fields: &[
@@ -127,6 +134,7 @@ pub static LOGIN_FOR_VISITOR_RESPONSE_BODY_AIM_TOKEN_SCHEMA: rt::ObjectSchema = 
     ],
 };
 /// How [`LoginForVisitor`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LOGIN_FOR_VISITOR: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "LoginForVisitor",
     id: "im_1_0.LoginForVisitor",
@@ -171,10 +179,21 @@ pub static LOGIN_FOR_VISITOR: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Login for visitor.
     ///
-    /// See [`LoginForVisitorRequest`] for the parameters and [`LoginForVisitorError`] for what can go wrong: `client.im_1_0().login_for_visitor().send().await?`.
-    pub fn login_for_visitor(
-        &self,
-    ) -> crate::generated::RequestBuilder<LoginForVisitor, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`LoginForVisitorRequest`] for the parameters and [`LoginForVisitorError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().login_for_visitor().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn login_for_visitor(&self) -> LoginForVisitorBuilder<C> {
+        LoginForVisitorBuilder::from_request(
+            self.client.clone(),
+            LoginForVisitorRequest::new(),
+        )
     }
 }

@@ -25,17 +25,24 @@ pub type OfflineUnfurlingRegisterError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = OfflineUnfurlingRegister)]
+#[setters(builder = OfflineUnfurlingRegisterBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OfflineUnfurlingRegisterRequest {
     /// A `string` value. Wire name `appId`. Required.
+    #[setters(required)]
     pub app_id: Option<String>,
     /// A `i64` value. Required.
+    #[setters(required)]
     pub id: Option<i64>,
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`OfflineUnfurlingRegister`] being put together: set its optional parameters (see [`OfflineUnfurlingRegisterRequest`]), then `send()` it.
+pub struct OfflineUnfurlingRegisterBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<OfflineUnfurlingRegister, C>,
+}
+rt::op_builder!(OfflineUnfurlingRegisterBuilder, OfflineUnfurlingRegister);
 /// The response of [`OfflineUnfurlingRegister`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +52,7 @@ pub struct OfflineUnfurlingRegisterResponse {
 }
 impl rt::ResponseEnvelope for OfflineUnfurlingRegisterResponse {}
 /// How [`OfflineUnfurlingRegister`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static OFFLINE_UNFURLING_REGISTER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "OfflineUnfurlingRegister",
     id: "im_1_0.OfflineUnfurlingRegister",
@@ -70,10 +78,25 @@ pub static OFFLINE_UNFURLING_REGISTER: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Offline unfurling register.
     ///
-    /// See [`OfflineUnfurlingRegisterRequest`] for the parameters and [`OfflineUnfurlingRegisterError`] for what can go wrong: `client.im_1_0().offline_unfurling_register().send().await?`.
+    /// See [`OfflineUnfurlingRegisterRequest`] for the parameters and [`OfflineUnfurlingRegisterError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().offline_unfurling_register("app_id", 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn offline_unfurling_register(
         &self,
-    ) -> crate::generated::RequestBuilder<OfflineUnfurlingRegister, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        app_id: impl Into<String>,
+        id: i64,
+    ) -> OfflineUnfurlingRegisterBuilder<C> {
+        OfflineUnfurlingRegisterBuilder::from_request(
+            self.client.clone(),
+            OfflineUnfurlingRegisterRequest::new().app_id(app_id).id(id),
+        )
     }
 }

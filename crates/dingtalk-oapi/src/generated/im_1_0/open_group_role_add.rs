@@ -25,17 +25,25 @@ pub type OpenGroupRoleAddError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = OpenGroupRoleAdd)]
+#[setters(builder = OpenGroupRoleAddBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OpenGroupRoleAddRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `roleName`. Required.
+    #[setters(required)]
     pub role_name: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`OpenGroupRoleAdd`] being put together: set its optional parameters (see [`OpenGroupRoleAddRequest`]), then `send()` it.
+pub struct OpenGroupRoleAddBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<OpenGroupRoleAdd, C>,
+}
+rt::op_builder!(OpenGroupRoleAddBuilder, OpenGroupRoleAdd);
 /// The response of [`OpenGroupRoleAdd`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -55,11 +63,13 @@ pub struct OpenGroupRoleAddResponseBodyResult {
     pub open_role_id: Option<String>,
 }
 /// Wire schema of [`OpenGroupRoleAddResponseBodyResult`].
+#[doc(hidden)]
 pub static OPEN_GROUP_ROLE_ADD_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "OpenGroupRoleAddResponseBodyResult",
     fields: &[rt::FieldSchema::new("openRoleId", rt::ParamType::String)],
 };
 /// How [`OpenGroupRoleAdd`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static OPEN_GROUP_ROLE_ADD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "OpenGroupRoleAdd",
     id: "im_1_0.OpenGroupRoleAdd",
@@ -91,10 +101,29 @@ pub static OPEN_GROUP_ROLE_ADD: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Open group role add.
     ///
-    /// See [`OpenGroupRoleAddRequest`] for the parameters and [`OpenGroupRoleAddError`] for what can go wrong: `client.im_1_0().open_group_role_add().send().await?`.
+    /// See [`OpenGroupRoleAddRequest`] for the parameters and [`OpenGroupRoleAddError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().open_group_role_add("open_conversation_id", "role_name", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn open_group_role_add(
         &self,
-    ) -> crate::generated::RequestBuilder<OpenGroupRoleAdd, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        role_name: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> OpenGroupRoleAddBuilder<C> {
+        OpenGroupRoleAddBuilder::from_request(
+            self.client.clone(),
+            OpenGroupRoleAddRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .role_name(role_name)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type OpenGroupRoleQueryError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = OpenGroupRoleQuery)]
+#[setters(builder = OpenGroupRoleQueryBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OpenGroupRoleQueryRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`OpenGroupRoleQuery`] being put together: set its optional parameters (see [`OpenGroupRoleQueryRequest`]), then `send()` it.
+pub struct OpenGroupRoleQueryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<OpenGroupRoleQuery, C>,
+}
+rt::op_builder!(OpenGroupRoleQueryBuilder, OpenGroupRoleQuery);
 /// The response of [`OpenGroupRoleQuery`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -54,6 +61,7 @@ pub struct OpenGroupRoleQueryResponseBodyResult {
     pub group_roles: Vec<OpenGroupRoleQueryResponseBodyResultGroupRoles>,
 }
 /// Wire schema of [`OpenGroupRoleQueryResponseBodyResult`].
+#[doc(hidden)]
 pub static OPEN_GROUP_ROLE_QUERY_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "OpenGroupRoleQueryResponseBodyResult",
     fields: &[
@@ -78,6 +86,7 @@ pub struct OpenGroupRoleQueryResponseBodyResultGroupRoles {
     pub role_name: Option<String>,
 }
 /// Wire schema of [`OpenGroupRoleQueryResponseBodyResultGroupRoles`].
+#[doc(hidden)]
 pub static OPEN_GROUP_ROLE_QUERY_RESPONSE_BODY_RESULT_GROUP_ROLES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "OpenGroupRoleQueryResponseBodyResultGroupRoles",
     fields: &[
@@ -86,6 +95,7 @@ pub static OPEN_GROUP_ROLE_QUERY_RESPONSE_BODY_RESULT_GROUP_ROLES_SCHEMA: rt::Ob
     ],
 };
 /// How [`OpenGroupRoleQuery`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static OPEN_GROUP_ROLE_QUERY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "OpenGroupRoleQuery",
     id: "im_1_0.OpenGroupRoleQuery",
@@ -116,10 +126,27 @@ pub static OPEN_GROUP_ROLE_QUERY: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Open group role query.
     ///
-    /// See [`OpenGroupRoleQueryRequest`] for the parameters and [`OpenGroupRoleQueryError`] for what can go wrong: `client.im_1_0().open_group_role_query().send().await?`.
+    /// See [`OpenGroupRoleQueryRequest`] for the parameters and [`OpenGroupRoleQueryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().open_group_role_query("open_conversation_id", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn open_group_role_query(
         &self,
-    ) -> crate::generated::RequestBuilder<OpenGroupRoleQuery, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> OpenGroupRoleQueryBuilder<C> {
+        OpenGroupRoleQueryBuilder::from_request(
+            self.client.clone(),
+            OpenGroupRoleQueryRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .user_id(user_id),
+        )
     }
 }

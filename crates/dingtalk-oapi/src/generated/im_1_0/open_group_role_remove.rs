@@ -25,17 +25,25 @@ pub type OpenGroupRoleRemoveError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = OpenGroupRoleRemove)]
+#[setters(builder = OpenGroupRoleRemoveBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OpenGroupRoleRemoveRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `openRoleId`. Required.
+    #[setters(required)]
     pub open_role_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`OpenGroupRoleRemove`] being put together: set its optional parameters (see [`OpenGroupRoleRemoveRequest`]), then `send()` it.
+pub struct OpenGroupRoleRemoveBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<OpenGroupRoleRemove, C>,
+}
+rt::op_builder!(OpenGroupRoleRemoveBuilder, OpenGroupRoleRemove);
 /// The response of [`OpenGroupRoleRemove`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -47,6 +55,7 @@ pub struct OpenGroupRoleRemoveResponse {
 }
 impl rt::ResponseEnvelope for OpenGroupRoleRemoveResponse {}
 /// How [`OpenGroupRoleRemove`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static OPEN_GROUP_ROLE_REMOVE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "OpenGroupRoleRemove",
     id: "im_1_0.OpenGroupRoleRemove",
@@ -75,10 +84,29 @@ pub static OPEN_GROUP_ROLE_REMOVE: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Open group role remove.
     ///
-    /// See [`OpenGroupRoleRemoveRequest`] for the parameters and [`OpenGroupRoleRemoveError`] for what can go wrong: `client.im_1_0().open_group_role_remove().send().await?`.
+    /// See [`OpenGroupRoleRemoveRequest`] for the parameters and [`OpenGroupRoleRemoveError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().open_group_role_remove("open_conversation_id", "open_role_id", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn open_group_role_remove(
         &self,
-    ) -> crate::generated::RequestBuilder<OpenGroupRoleRemove, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        open_role_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> OpenGroupRoleRemoveBuilder<C> {
+        OpenGroupRoleRemoveBuilder::from_request(
+            self.client.clone(),
+            OpenGroupRoleRemoveRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .open_role_id(open_role_id)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,19 +25,28 @@ pub type OpenGroupRoleUpdateError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = OpenGroupRoleUpdate)]
+#[setters(builder = OpenGroupRoleUpdateBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OpenGroupRoleUpdateRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `openRoleId`. Required.
+    #[setters(required)]
     pub open_role_id: Option<String>,
     /// A `string` value. Wire name `roleName`. Required.
+    #[setters(required)]
     pub role_name: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`OpenGroupRoleUpdate`] being put together: set its optional parameters (see [`OpenGroupRoleUpdateRequest`]), then `send()` it.
+pub struct OpenGroupRoleUpdateBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<OpenGroupRoleUpdate, C>,
+}
+rt::op_builder!(OpenGroupRoleUpdateBuilder, OpenGroupRoleUpdate);
 /// The response of [`OpenGroupRoleUpdate`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -49,6 +58,7 @@ pub struct OpenGroupRoleUpdateResponse {
 }
 impl rt::ResponseEnvelope for OpenGroupRoleUpdateResponse {}
 /// How [`OpenGroupRoleUpdate`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static OPEN_GROUP_ROLE_UPDATE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "OpenGroupRoleUpdate",
     id: "im_1_0.OpenGroupRoleUpdate",
@@ -78,10 +88,31 @@ pub static OPEN_GROUP_ROLE_UPDATE: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Open group role update.
     ///
-    /// See [`OpenGroupRoleUpdateRequest`] for the parameters and [`OpenGroupRoleUpdateError`] for what can go wrong: `client.im_1_0().open_group_role_update().send().await?`.
+    /// See [`OpenGroupRoleUpdateRequest`] for the parameters and [`OpenGroupRoleUpdateError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().open_group_role_update("open_conversation_id", "open_role_id", "role_name", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn open_group_role_update(
         &self,
-    ) -> crate::generated::RequestBuilder<OpenGroupRoleUpdate, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        open_role_id: impl Into<String>,
+        role_name: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> OpenGroupRoleUpdateBuilder<C> {
+        OpenGroupRoleUpdateBuilder::from_request(
+            self.client.clone(),
+            OpenGroupRoleUpdateRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .open_role_id(open_role_id)
+                .role_name(role_name)
+                .user_id(user_id),
+        )
     }
 }

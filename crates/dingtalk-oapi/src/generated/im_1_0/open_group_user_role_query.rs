@@ -25,17 +25,25 @@ pub type OpenGroupUserRoleQueryError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = OpenGroupUserRoleQuery)]
+#[setters(builder = OpenGroupUserRoleQueryBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OpenGroupUserRoleQueryRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
     /// A `string` value. Wire name `viewedUserId`. Required.
+    #[setters(required)]
     pub viewed_user_id: Option<String>,
 }
+/// A call of [`OpenGroupUserRoleQuery`] being put together: set its optional parameters (see [`OpenGroupUserRoleQueryRequest`]), then `send()` it.
+pub struct OpenGroupUserRoleQueryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<OpenGroupUserRoleQuery, C>,
+}
+rt::op_builder!(OpenGroupUserRoleQueryBuilder, OpenGroupUserRoleQuery);
 /// The response of [`OpenGroupUserRoleQuery`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -56,6 +64,7 @@ pub struct OpenGroupUserRoleQueryResponseBodyResult {
     pub group_roles: Vec<OpenGroupUserRoleQueryResponseBodyResultGroupRoles>,
 }
 /// Wire schema of [`OpenGroupUserRoleQueryResponseBodyResult`].
+#[doc(hidden)]
 pub static OPEN_GROUP_USER_ROLE_QUERY_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "OpenGroupUserRoleQueryResponseBodyResult",
     fields: &[
@@ -80,6 +89,7 @@ pub struct OpenGroupUserRoleQueryResponseBodyResultGroupRoles {
     pub role_name: Option<String>,
 }
 /// Wire schema of [`OpenGroupUserRoleQueryResponseBodyResultGroupRoles`].
+#[doc(hidden)]
 pub static OPEN_GROUP_USER_ROLE_QUERY_RESPONSE_BODY_RESULT_GROUP_ROLES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "OpenGroupUserRoleQueryResponseBodyResultGroupRoles",
     fields: &[
@@ -88,6 +98,7 @@ pub static OPEN_GROUP_USER_ROLE_QUERY_RESPONSE_BODY_RESULT_GROUP_ROLES_SCHEMA: r
     ],
 };
 /// How [`OpenGroupUserRoleQuery`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static OPEN_GROUP_USER_ROLE_QUERY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "OpenGroupUserRoleQuery",
     id: "im_1_0.OpenGroupUserRoleQuery",
@@ -121,10 +132,29 @@ pub static OPEN_GROUP_USER_ROLE_QUERY: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Open group user role query.
     ///
-    /// See [`OpenGroupUserRoleQueryRequest`] for the parameters and [`OpenGroupUserRoleQueryError`] for what can go wrong: `client.im_1_0().open_group_user_role_query().send().await?`.
+    /// See [`OpenGroupUserRoleQueryRequest`] for the parameters and [`OpenGroupUserRoleQueryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().open_group_user_role_query("open_conversation_id", "user_id", "viewed_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn open_group_user_role_query(
         &self,
-    ) -> crate::generated::RequestBuilder<OpenGroupUserRoleQuery, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        user_id: impl Into<String>,
+        viewed_user_id: impl Into<String>,
+    ) -> OpenGroupUserRoleQueryBuilder<C> {
+        OpenGroupUserRoleQueryBuilder::from_request(
+            self.client.clone(),
+            OpenGroupUserRoleQueryRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .user_id(user_id)
+                .viewed_user_id(viewed_user_id),
+        )
     }
 }

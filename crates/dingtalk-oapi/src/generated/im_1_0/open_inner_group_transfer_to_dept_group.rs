@@ -27,15 +27,24 @@ pub type OpenInnerGroupTransferToDeptGroupError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = OpenInnerGroupTransferToDeptGroup)]
+#[setters(builder = OpenInnerGroupTransferToDeptGroupBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OpenInnerGroupTransferToDeptGroupRequest {
     /// A `i64` value. Wire name `deptId`. Required.
+    #[setters(required)]
     pub dept_id: Option<i64>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
 }
+/// A call of [`OpenInnerGroupTransferToDeptGroup`] being put together: set its optional parameters (see [`OpenInnerGroupTransferToDeptGroupRequest`]), then `send()` it.
+pub struct OpenInnerGroupTransferToDeptGroupBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<OpenInnerGroupTransferToDeptGroup, C>,
+}
+rt::op_builder!(
+    OpenInnerGroupTransferToDeptGroupBuilder, OpenInnerGroupTransferToDeptGroup
+);
 /// The response of [`OpenInnerGroupTransferToDeptGroup`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +54,7 @@ pub struct OpenInnerGroupTransferToDeptGroupResponse {
 }
 impl rt::ResponseEnvelope for OpenInnerGroupTransferToDeptGroupResponse {}
 /// How [`OpenInnerGroupTransferToDeptGroup`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static OPEN_INNER_GROUP_TRANSFER_TO_DEPT_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "OpenInnerGroupTransferToDeptGroup",
     id: "im_1_0.OpenInnerGroupTransferToDeptGroup",
@@ -69,10 +79,27 @@ pub static OPEN_INNER_GROUP_TRANSFER_TO_DEPT_GROUP: rt::OperationDescriptor = rt
 impl<C: Clone> super::Operations<C> {
     /// Open inner group transfer to dept group.
     ///
-    /// See [`OpenInnerGroupTransferToDeptGroupRequest`] for the parameters and [`OpenInnerGroupTransferToDeptGroupError`] for what can go wrong: `client.im_1_0().open_inner_group_transfer_to_dept_group().send().await?`.
+    /// See [`OpenInnerGroupTransferToDeptGroupRequest`] for the parameters and [`OpenInnerGroupTransferToDeptGroupError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().open_inner_group_transfer_to_dept_group(0, "open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn open_inner_group_transfer_to_dept_group(
         &self,
-    ) -> crate::generated::RequestBuilder<OpenInnerGroupTransferToDeptGroup, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        dept_id: i64,
+        open_conversation_id: impl Into<String>,
+    ) -> OpenInnerGroupTransferToDeptGroupBuilder<C> {
+        OpenInnerGroupTransferToDeptGroupBuilder::from_request(
+            self.client.clone(),
+            OpenInnerGroupTransferToDeptGroupRequest::new()
+                .dept_id(dept_id)
+                .open_conversation_id(open_conversation_id),
+        )
     }
 }

@@ -25,15 +25,21 @@ pub type OpenSearchGroupListError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = OpenSearchGroupList)]
+#[setters(builder = OpenSearchGroupListBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OpenSearchGroupListRequest {
     /// A `string` value.
     pub keyword: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`OpenSearchGroupList`] being put together: set its optional parameters (see [`OpenSearchGroupListRequest`]), then `send()` it.
+pub struct OpenSearchGroupListBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<OpenSearchGroupList, C>,
+}
+rt::op_builder!(OpenSearchGroupListBuilder, OpenSearchGroupList);
 /// The response of [`OpenSearchGroupList`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -54,6 +60,7 @@ pub struct OpenSearchGroupListResponseBodyResult {
     pub group_list: Vec<OpenSearchGroupListResponseBodyResultGroupList>,
 }
 /// Wire schema of [`OpenSearchGroupListResponseBodyResult`].
+#[doc(hidden)]
 pub static OPEN_SEARCH_GROUP_LIST_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "OpenSearchGroupListResponseBodyResult",
     fields: &[
@@ -84,6 +91,7 @@ pub struct OpenSearchGroupListResponseBodyResultGroupList {
     pub title: Option<String>,
 }
 /// Wire schema of [`OpenSearchGroupListResponseBodyResultGroupList`].
+#[doc(hidden)]
 pub static OPEN_SEARCH_GROUP_LIST_RESPONSE_BODY_RESULT_GROUP_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "OpenSearchGroupListResponseBodyResultGroupList",
     fields: &[
@@ -95,6 +103,7 @@ pub static OPEN_SEARCH_GROUP_LIST_RESPONSE_BODY_RESULT_GROUP_LIST_SCHEMA: rt::Ob
     ],
 };
 /// How [`OpenSearchGroupList`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static OPEN_SEARCH_GROUP_LIST: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "OpenSearchGroupList",
     id: "im_1_0.OpenSearchGroupList",
@@ -125,10 +134,24 @@ pub static OPEN_SEARCH_GROUP_LIST: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Open search group list.
     ///
-    /// See [`OpenSearchGroupListRequest`] for the parameters and [`OpenSearchGroupListError`] for what can go wrong: `client.im_1_0().open_search_group_list().send().await?`.
+    /// See [`OpenSearchGroupListRequest`] for the parameters and [`OpenSearchGroupListError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().open_search_group_list("user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn open_search_group_list(
         &self,
-    ) -> crate::generated::RequestBuilder<OpenSearchGroupList, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id: impl Into<String>,
+    ) -> OpenSearchGroupListBuilder<C> {
+        OpenSearchGroupListBuilder::from_request(
+            self.client.clone(),
+            OpenSearchGroupListRequest::new().user_id(user_id),
+        )
     }
 }

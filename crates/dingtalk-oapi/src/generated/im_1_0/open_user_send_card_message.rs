@@ -25,19 +25,26 @@ pub type OpenUserSendCardMessageError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = OpenUserSendCardMessage)]
+#[setters(builder = OpenUserSendCardMessageBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OpenUserSendCardMessageRequest {
     /// A `OpenUserSendCardMessageRequestCardContent` value. Wire name `cardContent`. Required.
+    #[setters(required)]
     pub card_content: Option<OpenUserSendCardMessageRequestCardContent>,
     /// A `string` value. Wire name `openConversationId`.
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `receiveUserId`.
     pub receive_user_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`OpenUserSendCardMessage`] being put together: set its optional parameters (see [`OpenUserSendCardMessageRequest`]), then `send()` it.
+pub struct OpenUserSendCardMessageBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<OpenUserSendCardMessage, C>,
+}
+rt::op_builder!(OpenUserSendCardMessageBuilder, OpenUserSendCardMessage);
 /// The response of [`OpenUserSendCardMessage`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -59,6 +66,7 @@ pub struct OpenUserSendCardMessageRequestCardContent {
     pub out_track_id: Option<String>,
 }
 /// Wire schema of [`OpenUserSendCardMessageRequestCardContent`].
+#[doc(hidden)]
 pub static OPEN_USER_SEND_CARD_MESSAGE_REQUEST_CARD_CONTENT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "OpenUserSendCardMessageRequestCardContent",
     fields: &[
@@ -75,11 +83,13 @@ pub struct OpenUserSendCardMessageResponseBodyResult {
     pub open_task_id: Option<String>,
 }
 /// Wire schema of [`OpenUserSendCardMessageResponseBodyResult`].
+#[doc(hidden)]
 pub static OPEN_USER_SEND_CARD_MESSAGE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "OpenUserSendCardMessageResponseBodyResult",
     fields: &[rt::FieldSchema::new("openTaskId", rt::ParamType::String)],
 };
 /// How [`OpenUserSendCardMessage`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static OPEN_USER_SEND_CARD_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "OpenUserSendCardMessage",
     id: "im_1_0.OpenUserSendCardMessage",
@@ -120,10 +130,27 @@ pub static OPEN_USER_SEND_CARD_MESSAGE: rt::OperationDescriptor = rt::OperationD
 impl<C: Clone> super::Operations<C> {
     /// Open user send card message.
     ///
-    /// See [`OpenUserSendCardMessageRequest`] for the parameters and [`OpenUserSendCardMessageError`] for what can go wrong: `client.im_1_0().open_user_send_card_message().send().await?`.
+    /// See [`OpenUserSendCardMessageRequest`] for the parameters and [`OpenUserSendCardMessageError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().open_user_send_card_message(OpenUserSendCardMessageRequestCardContent::new(), "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn open_user_send_card_message(
         &self,
-    ) -> crate::generated::RequestBuilder<OpenUserSendCardMessage, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        card_content: OpenUserSendCardMessageRequestCardContent,
+        user_id: impl Into<String>,
+    ) -> OpenUserSendCardMessageBuilder<C> {
+        OpenUserSendCardMessageBuilder::from_request(
+            self.client.clone(),
+            OpenUserSendCardMessageRequest::new()
+                .card_content(card_content)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type PersonalSendCardMessageError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PersonalSendCardMessage)]
+#[setters(builder = PersonalSendCardMessageBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PersonalSendCardMessageRequest {
@@ -38,6 +38,11 @@ pub struct PersonalSendCardMessageRequest {
     /// A `string` value. Wire name `receiveUserId`.
     pub receive_user_id: Option<String>,
 }
+/// A call of [`PersonalSendCardMessage`] being put together: set its optional parameters (see [`PersonalSendCardMessageRequest`]), then `send()` it.
+pub struct PersonalSendCardMessageBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PersonalSendCardMessage, C>,
+}
+rt::op_builder!(PersonalSendCardMessageBuilder, PersonalSendCardMessage);
 /// The response of [`PersonalSendCardMessage`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -59,6 +64,7 @@ pub struct PersonalSendCardMessageRequestCardContent {
     pub out_track_id: Option<String>,
 }
 /// Wire schema of [`PersonalSendCardMessageRequestCardContent`].
+#[doc(hidden)]
 pub static PERSONAL_SEND_CARD_MESSAGE_REQUEST_CARD_CONTENT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PersonalSendCardMessageRequestCardContent",
     fields: &[
@@ -75,11 +81,13 @@ pub struct PersonalSendCardMessageResponseBodyResult {
     pub open_task_id: Option<String>,
 }
 /// Wire schema of [`PersonalSendCardMessageResponseBodyResult`].
+#[doc(hidden)]
 pub static PERSONAL_SEND_CARD_MESSAGE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PersonalSendCardMessageResponseBodyResult",
     fields: &[rt::FieldSchema::new("openTaskId", rt::ParamType::String)],
 };
 /// How [`PersonalSendCardMessage`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PERSONAL_SEND_CARD_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PersonalSendCardMessage",
     id: "im_1_0.PersonalSendCardMessage",
@@ -119,10 +127,21 @@ pub static PERSONAL_SEND_CARD_MESSAGE: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Personal send card message.
     ///
-    /// See [`PersonalSendCardMessageRequest`] for the parameters and [`PersonalSendCardMessageError`] for what can go wrong: `client.im_1_0().personal_send_card_message().send().await?`.
-    pub fn personal_send_card_message(
-        &self,
-    ) -> crate::generated::RequestBuilder<PersonalSendCardMessage, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`PersonalSendCardMessageRequest`] for the parameters and [`PersonalSendCardMessageError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().personal_send_card_message().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn personal_send_card_message(&self) -> PersonalSendCardMessageBuilder<C> {
+        PersonalSendCardMessageBuilder::from_request(
+            self.client.clone(),
+            PersonalSendCardMessageRequest::new(),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type PutMsgCardTopByIntelligentError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PutMsgCardTopByIntelligent)]
+#[setters(builder = PutMsgCardTopByIntelligentBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PutMsgCardTopByIntelligentRequest {
@@ -34,6 +34,11 @@ pub struct PutMsgCardTopByIntelligentRequest {
     /// A `string` value. Wire name `openTaskId`.
     pub open_task_id: Option<String>,
 }
+/// A call of [`PutMsgCardTopByIntelligent`] being put together: set its optional parameters (see [`PutMsgCardTopByIntelligentRequest`]), then `send()` it.
+pub struct PutMsgCardTopByIntelligentBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PutMsgCardTopByIntelligent, C>,
+}
+rt::op_builder!(PutMsgCardTopByIntelligentBuilder, PutMsgCardTopByIntelligent);
 /// The response of [`PutMsgCardTopByIntelligent`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +48,7 @@ pub struct PutMsgCardTopByIntelligentResponse {
 }
 impl rt::ResponseEnvelope for PutMsgCardTopByIntelligentResponse {}
 /// How [`PutMsgCardTopByIntelligent`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PUT_MSG_CARD_TOP_BY_INTELLIGENT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PutMsgCardTopByIntelligent",
     id: "im_1_0.PutMsgCardTopByIntelligent",
@@ -67,10 +73,23 @@ pub static PUT_MSG_CARD_TOP_BY_INTELLIGENT: rt::OperationDescriptor = rt::Operat
 impl<C: Clone> super::Operations<C> {
     /// Put msg card top by intelligent.
     ///
-    /// See [`PutMsgCardTopByIntelligentRequest`] for the parameters and [`PutMsgCardTopByIntelligentError`] for what can go wrong: `client.im_1_0().put_msg_card_top_by_intelligent().send().await?`.
+    /// See [`PutMsgCardTopByIntelligentRequest`] for the parameters and [`PutMsgCardTopByIntelligentError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().put_msg_card_top_by_intelligent().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn put_msg_card_top_by_intelligent(
         &self,
-    ) -> crate::generated::RequestBuilder<PutMsgCardTopByIntelligent, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    ) -> PutMsgCardTopByIntelligentBuilder<C> {
+        PutMsgCardTopByIntelligentBuilder::from_request(
+            self.client.clone(),
+            PutMsgCardTopByIntelligentRequest::new(),
+        )
     }
 }

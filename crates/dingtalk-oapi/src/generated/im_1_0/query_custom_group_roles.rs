@@ -25,15 +25,22 @@ pub type QueryCustomGroupRolesError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryCustomGroupRoles)]
+#[setters(builder = QueryCustomGroupRolesBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCustomGroupRolesRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`QueryCustomGroupRoles`] being put together: set its optional parameters (see [`QueryCustomGroupRolesRequest`]), then `send()` it.
+pub struct QueryCustomGroupRolesBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryCustomGroupRoles, C>,
+}
+rt::op_builder!(QueryCustomGroupRolesBuilder, QueryCustomGroupRoles);
 /// The response of [`QueryCustomGroupRoles`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -54,6 +61,7 @@ pub struct QueryCustomGroupRolesResponseBodyResult {
     pub group_roles: Vec<QueryCustomGroupRolesResponseBodyResultGroupRoles>,
 }
 /// Wire schema of [`QueryCustomGroupRolesResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_CUSTOM_GROUP_ROLES_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryCustomGroupRolesResponseBodyResult",
     fields: &[
@@ -78,6 +86,7 @@ pub struct QueryCustomGroupRolesResponseBodyResultGroupRoles {
     pub role_name: Option<String>,
 }
 /// Wire schema of [`QueryCustomGroupRolesResponseBodyResultGroupRoles`].
+#[doc(hidden)]
 pub static QUERY_CUSTOM_GROUP_ROLES_RESPONSE_BODY_RESULT_GROUP_ROLES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryCustomGroupRolesResponseBodyResultGroupRoles",
     fields: &[
@@ -86,6 +95,7 @@ pub static QUERY_CUSTOM_GROUP_ROLES_RESPONSE_BODY_RESULT_GROUP_ROLES_SCHEMA: rt:
     ],
 };
 /// How [`QueryCustomGroupRoles`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_CUSTOM_GROUP_ROLES: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryCustomGroupRoles",
     id: "im_1_0.QueryCustomGroupRoles",
@@ -116,10 +126,27 @@ pub static QUERY_CUSTOM_GROUP_ROLES: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Query custom group roles.
     ///
-    /// See [`QueryCustomGroupRolesRequest`] for the parameters and [`QueryCustomGroupRolesError`] for what can go wrong: `client.im_1_0().query_custom_group_roles().send().await?`.
+    /// See [`QueryCustomGroupRolesRequest`] for the parameters and [`QueryCustomGroupRolesError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_custom_group_roles("open_conversation_id", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_custom_group_roles(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryCustomGroupRoles, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> QueryCustomGroupRolesBuilder<C> {
+        QueryCustomGroupRolesBuilder::from_request(
+            self.client.clone(),
+            QueryCustomGroupRolesRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .user_id(user_id),
+        )
     }
 }

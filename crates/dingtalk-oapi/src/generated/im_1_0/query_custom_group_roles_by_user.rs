@@ -27,17 +27,25 @@ pub type QueryCustomGroupRolesByUserError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryCustomGroupRolesByUser)]
+#[setters(builder = QueryCustomGroupRolesByUserBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryCustomGroupRolesByUserRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
     /// A `string` value. Wire name `viewedUserId`. Required.
+    #[setters(required)]
     pub viewed_user_id: Option<String>,
 }
+/// A call of [`QueryCustomGroupRolesByUser`] being put together: set its optional parameters (see [`QueryCustomGroupRolesByUserRequest`]), then `send()` it.
+pub struct QueryCustomGroupRolesByUserBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryCustomGroupRolesByUser, C>,
+}
+rt::op_builder!(QueryCustomGroupRolesByUserBuilder, QueryCustomGroupRolesByUser);
 /// The response of [`QueryCustomGroupRolesByUser`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -58,6 +66,7 @@ pub struct QueryCustomGroupRolesByUserResponseBodyResult {
     pub group_roles: Vec<QueryCustomGroupRolesByUserResponseBodyResultGroupRoles>,
 }
 /// Wire schema of [`QueryCustomGroupRolesByUserResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_CUSTOM_GROUP_ROLES_BY_USER_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryCustomGroupRolesByUserResponseBodyResult",
     fields: &[
@@ -82,6 +91,7 @@ pub struct QueryCustomGroupRolesByUserResponseBodyResultGroupRoles {
     pub role_name: Option<String>,
 }
 /// Wire schema of [`QueryCustomGroupRolesByUserResponseBodyResultGroupRoles`].
+#[doc(hidden)]
 pub static QUERY_CUSTOM_GROUP_ROLES_BY_USER_RESPONSE_BODY_RESULT_GROUP_ROLES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryCustomGroupRolesByUserResponseBodyResultGroupRoles",
     fields: &[
@@ -90,6 +100,7 @@ pub static QUERY_CUSTOM_GROUP_ROLES_BY_USER_RESPONSE_BODY_RESULT_GROUP_ROLES_SCH
     ],
 };
 /// How [`QueryCustomGroupRolesByUser`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_CUSTOM_GROUP_ROLES_BY_USER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryCustomGroupRolesByUser",
     id: "im_1_0.QueryCustomGroupRolesByUser",
@@ -123,10 +134,29 @@ pub static QUERY_CUSTOM_GROUP_ROLES_BY_USER: rt::OperationDescriptor = rt::Opera
 impl<C: Clone> super::Operations<C> {
     /// Query custom group roles by user.
     ///
-    /// See [`QueryCustomGroupRolesByUserRequest`] for the parameters and [`QueryCustomGroupRolesByUserError`] for what can go wrong: `client.im_1_0().query_custom_group_roles_by_user().send().await?`.
+    /// See [`QueryCustomGroupRolesByUserRequest`] for the parameters and [`QueryCustomGroupRolesByUserError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_custom_group_roles_by_user("open_conversation_id", "user_id", "viewed_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_custom_group_roles_by_user(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryCustomGroupRolesByUser, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        user_id: impl Into<String>,
+        viewed_user_id: impl Into<String>,
+    ) -> QueryCustomGroupRolesByUserBuilder<C> {
+        QueryCustomGroupRolesByUserBuilder::from_request(
+            self.client.clone(),
+            QueryCustomGroupRolesByUserRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .user_id(user_id)
+                .viewed_user_id(viewed_user_id),
+        )
     }
 }

@@ -25,13 +25,18 @@ pub type QueryGroupInfoByAppCidsError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryGroupInfoByAppCids)]
+#[setters(builder = QueryGroupInfoByAppCidsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryGroupInfoByAppCidsRequest {
     /// A `list<string>` value. Wire name `appCids`.
     pub app_cids: Option<Vec<String>>,
 }
+/// A call of [`QueryGroupInfoByAppCids`] being put together: set its optional parameters (see [`QueryGroupInfoByAppCidsRequest`]), then `send()` it.
+pub struct QueryGroupInfoByAppCidsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryGroupInfoByAppCids, C>,
+}
+rt::op_builder!(QueryGroupInfoByAppCidsBuilder, QueryGroupInfoByAppCids);
 /// The response of [`QueryGroupInfoByAppCids`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -61,6 +66,7 @@ pub struct QueryGroupInfoByAppCidsResponseBodyGroupInfoList {
     pub open_conversation_id: Option<String>,
 }
 /// Wire schema of [`QueryGroupInfoByAppCidsResponseBodyGroupInfoList`].
+#[doc(hidden)]
 pub static QUERY_GROUP_INFO_BY_APP_CIDS_RESPONSE_BODY_GROUP_INFO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryGroupInfoByAppCidsResponseBodyGroupInfoList",
     fields: &[
@@ -73,6 +79,7 @@ pub static QUERY_GROUP_INFO_BY_APP_CIDS_RESPONSE_BODY_GROUP_INFO_LIST_SCHEMA: rt
     ],
 };
 /// How [`QueryGroupInfoByAppCids`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_GROUP_INFO_BY_APP_CIDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryGroupInfoByAppCids",
     id: "im_1_0.QueryGroupInfoByAppCids",
@@ -106,10 +113,21 @@ pub static QUERY_GROUP_INFO_BY_APP_CIDS: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Query group info by app cids.
     ///
-    /// See [`QueryGroupInfoByAppCidsRequest`] for the parameters and [`QueryGroupInfoByAppCidsError`] for what can go wrong: `client.im_1_0().query_group_info_by_app_cids().send().await?`.
-    pub fn query_group_info_by_app_cids(
-        &self,
-    ) -> crate::generated::RequestBuilder<QueryGroupInfoByAppCids, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`QueryGroupInfoByAppCidsRequest`] for the parameters and [`QueryGroupInfoByAppCidsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_group_info_by_app_cids().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_group_info_by_app_cids(&self) -> QueryGroupInfoByAppCidsBuilder<C> {
+        QueryGroupInfoByAppCidsBuilder::from_request(
+            self.client.clone(),
+            QueryGroupInfoByAppCidsRequest::new(),
+        )
     }
 }

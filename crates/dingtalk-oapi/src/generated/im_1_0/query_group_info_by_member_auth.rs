@@ -25,15 +25,22 @@ pub type QueryGroupInfoByMemberAuthError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryGroupInfoByMemberAuth)]
+#[setters(builder = QueryGroupInfoByMemberAuthBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryGroupInfoByMemberAuthRequest {
     /// A `string` value. Wire name `coolAppCode`. Required.
+    #[setters(required)]
     pub cool_app_code: Option<String>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
 }
+/// A call of [`QueryGroupInfoByMemberAuth`] being put together: set its optional parameters (see [`QueryGroupInfoByMemberAuthRequest`]), then `send()` it.
+pub struct QueryGroupInfoByMemberAuthBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryGroupInfoByMemberAuth, C>,
+}
+rt::op_builder!(QueryGroupInfoByMemberAuthBuilder, QueryGroupInfoByMemberAuth);
 /// The response of [`QueryGroupInfoByMemberAuth`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -44,6 +51,7 @@ pub struct QueryGroupInfoByMemberAuthResponse {
 }
 impl rt::ResponseEnvelope for QueryGroupInfoByMemberAuthResponse {}
 /// How [`QueryGroupInfoByMemberAuth`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_GROUP_INFO_BY_MEMBER_AUTH: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryGroupInfoByMemberAuth",
     id: "im_1_0.QueryGroupInfoByMemberAuth",
@@ -68,10 +76,27 @@ pub static QUERY_GROUP_INFO_BY_MEMBER_AUTH: rt::OperationDescriptor = rt::Operat
 impl<C: Clone> super::Operations<C> {
     /// Query group info by member auth.
     ///
-    /// See [`QueryGroupInfoByMemberAuthRequest`] for the parameters and [`QueryGroupInfoByMemberAuthError`] for what can go wrong: `client.im_1_0().query_group_info_by_member_auth().send().await?`.
+    /// See [`QueryGroupInfoByMemberAuthRequest`] for the parameters and [`QueryGroupInfoByMemberAuthError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_group_info_by_member_auth("cool_app_code", "open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_group_info_by_member_auth(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryGroupInfoByMemberAuth, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        cool_app_code: impl Into<String>,
+        open_conversation_id: impl Into<String>,
+    ) -> QueryGroupInfoByMemberAuthBuilder<C> {
+        QueryGroupInfoByMemberAuthBuilder::from_request(
+            self.client.clone(),
+            QueryGroupInfoByMemberAuthRequest::new()
+                .cool_app_code(cool_app_code)
+                .open_conversation_id(open_conversation_id),
+        )
     }
 }

@@ -25,13 +25,18 @@ pub type QueryGroupInfoByOpenCidsError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryGroupInfoByOpenCids)]
+#[setters(builder = QueryGroupInfoByOpenCidsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryGroupInfoByOpenCidsRequest {
     /// A `list<string>` value. Wire name `openConversationIds`.
     pub open_conversation_ids: Option<Vec<String>>,
 }
+/// A call of [`QueryGroupInfoByOpenCids`] being put together: set its optional parameters (see [`QueryGroupInfoByOpenCidsRequest`]), then `send()` it.
+pub struct QueryGroupInfoByOpenCidsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryGroupInfoByOpenCids, C>,
+}
+rt::op_builder!(QueryGroupInfoByOpenCidsBuilder, QueryGroupInfoByOpenCids);
 /// The response of [`QueryGroupInfoByOpenCids`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -61,6 +66,7 @@ pub struct QueryGroupInfoByOpenCidsResponseBodyGroupInfoList {
     pub open_conversation_id: Option<String>,
 }
 /// Wire schema of [`QueryGroupInfoByOpenCidsResponseBodyGroupInfoList`].
+#[doc(hidden)]
 pub static QUERY_GROUP_INFO_BY_OPEN_CIDS_RESPONSE_BODY_GROUP_INFO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryGroupInfoByOpenCidsResponseBodyGroupInfoList",
     fields: &[
@@ -73,6 +79,7 @@ pub static QUERY_GROUP_INFO_BY_OPEN_CIDS_RESPONSE_BODY_GROUP_INFO_LIST_SCHEMA: r
     ],
 };
 /// How [`QueryGroupInfoByOpenCids`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_GROUP_INFO_BY_OPEN_CIDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryGroupInfoByOpenCids",
     id: "im_1_0.QueryGroupInfoByOpenCids",
@@ -109,10 +116,21 @@ pub static QUERY_GROUP_INFO_BY_OPEN_CIDS: rt::OperationDescriptor = rt::Operatio
 impl<C: Clone> super::Operations<C> {
     /// Query group info by open cids.
     ///
-    /// See [`QueryGroupInfoByOpenCidsRequest`] for the parameters and [`QueryGroupInfoByOpenCidsError`] for what can go wrong: `client.im_1_0().query_group_info_by_open_cids().send().await?`.
-    pub fn query_group_info_by_open_cids(
-        &self,
-    ) -> crate::generated::RequestBuilder<QueryGroupInfoByOpenCids, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`QueryGroupInfoByOpenCidsRequest`] for the parameters and [`QueryGroupInfoByOpenCidsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_group_info_by_open_cids().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_group_info_by_open_cids(&self) -> QueryGroupInfoByOpenCidsBuilder<C> {
+        QueryGroupInfoByOpenCidsBuilder::from_request(
+            self.client.clone(),
+            QueryGroupInfoByOpenCidsRequest::new(),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type QueryGroupMemberError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryGroupMember)]
+#[setters(builder = QueryGroupMemberBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryGroupMemberRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
 }
+/// A call of [`QueryGroupMember`] being put together: set its optional parameters (see [`QueryGroupMemberRequest`]), then `send()` it.
+pub struct QueryGroupMemberBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryGroupMember, C>,
+}
+rt::op_builder!(QueryGroupMemberBuilder, QueryGroupMember);
 /// The response of [`QueryGroupMember`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -67,6 +73,7 @@ pub struct QueryGroupMemberResponseBodyGroupMembers {
     pub group_member_type_v2: i64,
 }
 /// Wire schema of [`QueryGroupMemberResponseBodyGroupMembers`].
+#[doc(hidden)]
 pub static QUERY_GROUP_MEMBER_RESPONSE_BODY_GROUP_MEMBERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryGroupMemberResponseBodyGroupMembers",
     fields: &[
@@ -81,6 +88,7 @@ pub static QUERY_GROUP_MEMBER_RESPONSE_BODY_GROUP_MEMBERS_SCHEMA: rt::ObjectSche
     ],
 };
 /// How [`QueryGroupMember`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_GROUP_MEMBER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryGroupMember",
     id: "im_1_0.QueryGroupMember",
@@ -115,10 +123,24 @@ pub static QUERY_GROUP_MEMBER: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Query group member.
     ///
-    /// See [`QueryGroupMemberRequest`] for the parameters and [`QueryGroupMemberError`] for what can go wrong: `client.im_1_0().query_group_member().send().await?`.
+    /// See [`QueryGroupMemberRequest`] for the parameters and [`QueryGroupMemberError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_group_member("open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_group_member(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryGroupMember, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+    ) -> QueryGroupMemberBuilder<C> {
+        QueryGroupMemberBuilder::from_request(
+            self.client.clone(),
+            QueryGroupMemberRequest::new().open_conversation_id(open_conversation_id),
+        )
     }
 }

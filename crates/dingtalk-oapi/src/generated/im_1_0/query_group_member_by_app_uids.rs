@@ -25,13 +25,18 @@ pub type QueryGroupMemberByAppUidsError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryGroupMemberByAppUids)]
+#[setters(builder = QueryGroupMemberByAppUidsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryGroupMemberByAppUidsRequest {
     /// A `list<i64>` value. Wire name `appUids`.
     pub app_uids: Option<Vec<i64>>,
 }
+/// A call of [`QueryGroupMemberByAppUids`] being put together: set its optional parameters (see [`QueryGroupMemberByAppUidsRequest`]), then `send()` it.
+pub struct QueryGroupMemberByAppUidsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryGroupMemberByAppUids, C>,
+}
+rt::op_builder!(QueryGroupMemberByAppUidsBuilder, QueryGroupMemberByAppUids);
 /// The response of [`QueryGroupMemberByAppUids`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -65,6 +70,7 @@ pub struct QueryGroupMemberByAppUidsResponseBodyGroupMembers {
     pub group_member_type_v2: i64,
 }
 /// Wire schema of [`QueryGroupMemberByAppUidsResponseBodyGroupMembers`].
+#[doc(hidden)]
 pub static QUERY_GROUP_MEMBER_BY_APP_UIDS_RESPONSE_BODY_GROUP_MEMBERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryGroupMemberByAppUidsResponseBodyGroupMembers",
     fields: &[
@@ -79,6 +85,7 @@ pub static QUERY_GROUP_MEMBER_BY_APP_UIDS_RESPONSE_BODY_GROUP_MEMBERS_SCHEMA: rt
     ],
 };
 /// How [`QueryGroupMemberByAppUids`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_GROUP_MEMBER_BY_APP_UIDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryGroupMemberByAppUids",
     id: "im_1_0.QueryGroupMemberByAppUids",
@@ -110,10 +117,21 @@ pub static QUERY_GROUP_MEMBER_BY_APP_UIDS: rt::OperationDescriptor = rt::Operati
 impl<C: Clone> super::Operations<C> {
     /// Query group member by app uids.
     ///
-    /// See [`QueryGroupMemberByAppUidsRequest`] for the parameters and [`QueryGroupMemberByAppUidsError`] for what can go wrong: `client.im_1_0().query_group_member_by_app_uids().send().await?`.
-    pub fn query_group_member_by_app_uids(
-        &self,
-    ) -> crate::generated::RequestBuilder<QueryGroupMemberByAppUids, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`QueryGroupMemberByAppUidsRequest`] for the parameters and [`QueryGroupMemberByAppUidsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_group_member_by_app_uids().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_group_member_by_app_uids(&self) -> QueryGroupMemberByAppUidsBuilder<C> {
+        QueryGroupMemberByAppUidsBuilder::from_request(
+            self.client.clone(),
+            QueryGroupMemberByAppUidsRequest::new(),
+        )
     }
 }

@@ -27,15 +27,22 @@ pub type QueryGroupMemberByMemberAuthError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryGroupMemberByMemberAuth)]
+#[setters(builder = QueryGroupMemberByMemberAuthBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryGroupMemberByMemberAuthRequest {
     /// A `string` value. Wire name `coolAppCode`. Required.
+    #[setters(required)]
     pub cool_app_code: Option<String>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
 }
+/// A call of [`QueryGroupMemberByMemberAuth`] being put together: set its optional parameters (see [`QueryGroupMemberByMemberAuthRequest`]), then `send()` it.
+pub struct QueryGroupMemberByMemberAuthBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryGroupMemberByMemberAuth, C>,
+}
+rt::op_builder!(QueryGroupMemberByMemberAuthBuilder, QueryGroupMemberByMemberAuth);
 /// The response of [`QueryGroupMemberByMemberAuth`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -61,6 +68,7 @@ pub struct QueryGroupMemberByMemberAuthResponseBodyGroupMemberList {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`QueryGroupMemberByMemberAuthResponseBodyGroupMemberList`].
+#[doc(hidden)]
 pub static QUERY_GROUP_MEMBER_BY_MEMBER_AUTH_RESPONSE_BODY_GROUP_MEMBER_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryGroupMemberByMemberAuthResponseBodyGroupMemberList",
     fields: &[
@@ -71,6 +79,7 @@ pub static QUERY_GROUP_MEMBER_BY_MEMBER_AUTH_RESPONSE_BODY_GROUP_MEMBER_LIST_SCH
     ],
 };
 /// How [`QueryGroupMemberByMemberAuth`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_GROUP_MEMBER_BY_MEMBER_AUTH: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryGroupMemberByMemberAuth",
     id: "im_1_0.QueryGroupMemberByMemberAuth",
@@ -104,10 +113,27 @@ pub static QUERY_GROUP_MEMBER_BY_MEMBER_AUTH: rt::OperationDescriptor = rt::Oper
 impl<C: Clone> super::Operations<C> {
     /// Query group member by member auth.
     ///
-    /// See [`QueryGroupMemberByMemberAuthRequest`] for the parameters and [`QueryGroupMemberByMemberAuthError`] for what can go wrong: `client.im_1_0().query_group_member_by_member_auth().send().await?`.
+    /// See [`QueryGroupMemberByMemberAuthRequest`] for the parameters and [`QueryGroupMemberByMemberAuthError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_group_member_by_member_auth("cool_app_code", "open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_group_member_by_member_auth(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryGroupMemberByMemberAuth, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        cool_app_code: impl Into<String>,
+        open_conversation_id: impl Into<String>,
+    ) -> QueryGroupMemberByMemberAuthBuilder<C> {
+        QueryGroupMemberByMemberAuthBuilder::from_request(
+            self.client.clone(),
+            QueryGroupMemberByMemberAuthRequest::new()
+                .cool_app_code(cool_app_code)
+                .open_conversation_id(open_conversation_id),
+        )
     }
 }

@@ -25,17 +25,24 @@ pub type QueryGroupMuteStatusError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryGroupMuteStatus)]
+#[setters(builder = QueryGroupMuteStatusBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryGroupMuteStatusRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `permissionCode`.
     pub permission_code: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`QueryGroupMuteStatus`] being put together: set its optional parameters (see [`QueryGroupMuteStatusRequest`]), then `send()` it.
+pub struct QueryGroupMuteStatusBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryGroupMuteStatus, C>,
+}
+rt::op_builder!(QueryGroupMuteStatusBuilder, QueryGroupMuteStatus);
 /// The response of [`QueryGroupMuteStatus`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -60,6 +67,7 @@ pub struct QueryGroupMuteStatusResponseBodyUserMuteResult {
     pub user_mute_mode: bool,
 }
 /// Wire schema of [`QueryGroupMuteStatusResponseBodyUserMuteResult`].
+#[doc(hidden)]
 pub static QUERY_GROUP_MUTE_STATUS_RESPONSE_BODY_USER_MUTE_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryGroupMuteStatusResponseBodyUserMuteResult",
     fields: &[
@@ -69,6 +77,7 @@ pub static QUERY_GROUP_MUTE_STATUS_RESPONSE_BODY_USER_MUTE_RESULT_SCHEMA: rt::Ob
     ],
 };
 /// How [`QueryGroupMuteStatus`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_GROUP_MUTE_STATUS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryGroupMuteStatus",
     id: "im_1_0.QueryGroupMuteStatus",
@@ -103,10 +112,27 @@ pub static QUERY_GROUP_MUTE_STATUS: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Query group mute status.
     ///
-    /// See [`QueryGroupMuteStatusRequest`] for the parameters and [`QueryGroupMuteStatusError`] for what can go wrong: `client.im_1_0().query_group_mute_status().send().await?`.
+    /// See [`QueryGroupMuteStatusRequest`] for the parameters and [`QueryGroupMuteStatusError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_group_mute_status("open_conversation_id", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_group_mute_status(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryGroupMuteStatus, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> QueryGroupMuteStatusBuilder<C> {
+        QueryGroupMuteStatusBuilder::from_request(
+            self.client.clone(),
+            QueryGroupMuteStatusRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,19 +25,28 @@ pub type QueryInnerGroupMemberListError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryInnerGroupMemberList)]
+#[setters(builder = QueryInnerGroupMemberListBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryInnerGroupMemberListRequest {
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`. Required.
+    #[setters(required)]
     pub next_token: Option<i64>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`QueryInnerGroupMemberList`] being put together: set its optional parameters (see [`QueryInnerGroupMemberListRequest`]), then `send()` it.
+pub struct QueryInnerGroupMemberListBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryInnerGroupMemberList, C>,
+}
+rt::op_builder!(QueryInnerGroupMemberListBuilder, QueryInnerGroupMemberList);
 /// The response of [`QueryInnerGroupMemberList`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -69,6 +78,7 @@ pub struct QueryInnerGroupMemberListResponseBodyList {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`QueryInnerGroupMemberListResponseBodyList`].
+#[doc(hidden)]
 pub static QUERY_INNER_GROUP_MEMBER_LIST_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryInnerGroupMemberListResponseBodyList",
     fields: &[
@@ -79,6 +89,7 @@ pub static QUERY_INNER_GROUP_MEMBER_LIST_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSc
     ],
 };
 /// How [`QueryInnerGroupMemberList`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_INNER_GROUP_MEMBER_LIST: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryInnerGroupMemberList",
     id: "im_1_0.QueryInnerGroupMemberList",
@@ -117,10 +128,31 @@ pub static QUERY_INNER_GROUP_MEMBER_LIST: rt::OperationDescriptor = rt::Operatio
 impl<C: Clone> super::Operations<C> {
     /// Query inner group member list.
     ///
-    /// See [`QueryInnerGroupMemberListRequest`] for the parameters and [`QueryInnerGroupMemberListError`] for what can go wrong: `client.im_1_0().query_inner_group_member_list().send().await?`.
+    /// See [`QueryInnerGroupMemberListRequest`] for the parameters and [`QueryInnerGroupMemberListError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_inner_group_member_list(0, 0, "open_conversation_id", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_inner_group_member_list(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryInnerGroupMemberList, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+        next_token: i64,
+        open_conversation_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> QueryInnerGroupMemberListBuilder<C> {
+        QueryInnerGroupMemberListBuilder::from_request(
+            self.client.clone(),
+            QueryInnerGroupMemberListRequest::new()
+                .max_results(max_results)
+                .next_token(next_token)
+                .open_conversation_id(open_conversation_id)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type QueryInnerGroupRecentListError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryInnerGroupRecentList)]
+#[setters(builder = QueryInnerGroupRecentListBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryInnerGroupRecentListRequest {
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`QueryInnerGroupRecentList`] being put together: set its optional parameters (see [`QueryInnerGroupRecentListRequest`]), then `send()` it.
+pub struct QueryInnerGroupRecentListBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryInnerGroupRecentList, C>,
+}
+rt::op_builder!(QueryInnerGroupRecentListBuilder, QueryInnerGroupRecentList);
 /// The response of [`QueryInnerGroupRecentList`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -59,6 +65,7 @@ pub struct QueryInnerGroupRecentListResponseBodyGroupInfos {
     pub title: Option<String>,
 }
 /// Wire schema of [`QueryInnerGroupRecentListResponseBodyGroupInfos`].
+#[doc(hidden)]
 pub static QUERY_INNER_GROUP_RECENT_LIST_RESPONSE_BODY_GROUP_INFOS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryInnerGroupRecentListResponseBodyGroupInfos",
     fields: &[
@@ -69,6 +76,7 @@ pub static QUERY_INNER_GROUP_RECENT_LIST_RESPONSE_BODY_GROUP_INFOS_SCHEMA: rt::O
     ],
 };
 /// How [`QueryInnerGroupRecentList`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_INNER_GROUP_RECENT_LIST: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryInnerGroupRecentList",
     id: "im_1_0.QueryInnerGroupRecentList",
@@ -100,10 +108,24 @@ pub static QUERY_INNER_GROUP_RECENT_LIST: rt::OperationDescriptor = rt::Operatio
 impl<C: Clone> super::Operations<C> {
     /// Query inner group recent list.
     ///
-    /// See [`QueryInnerGroupRecentListRequest`] for the parameters and [`QueryInnerGroupRecentListError`] for what can go wrong: `client.im_1_0().query_inner_group_recent_list().send().await?`.
+    /// See [`QueryInnerGroupRecentListRequest`] for the parameters and [`QueryInnerGroupRecentListError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_inner_group_recent_list("user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_inner_group_recent_list(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryInnerGroupRecentList, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id: impl Into<String>,
+    ) -> QueryInnerGroupRecentListBuilder<C> {
+        QueryInnerGroupRecentListBuilder::from_request(
+            self.client.clone(),
+            QueryInnerGroupRecentListRequest::new().user_id(user_id),
+        )
     }
 }

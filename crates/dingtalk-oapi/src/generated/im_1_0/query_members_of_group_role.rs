@@ -25,17 +25,24 @@ pub type QueryMembersOfGroupRoleError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryMembersOfGroupRole)]
+#[setters(builder = QueryMembersOfGroupRoleBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryMembersOfGroupRoleRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `openRoleId`. Required.
+    #[setters(required)]
     pub open_role_id: Option<String>,
     /// A `i64` value.
     pub timestamp: Option<i64>,
 }
+/// A call of [`QueryMembersOfGroupRole`] being put together: set its optional parameters (see [`QueryMembersOfGroupRoleRequest`]), then `send()` it.
+pub struct QueryMembersOfGroupRoleBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryMembersOfGroupRole, C>,
+}
+rt::op_builder!(QueryMembersOfGroupRoleBuilder, QueryMembersOfGroupRole);
 /// The response of [`QueryMembersOfGroupRole`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -47,6 +54,7 @@ pub struct QueryMembersOfGroupRoleResponse {
 }
 impl rt::ResponseEnvelope for QueryMembersOfGroupRoleResponse {}
 /// How [`QueryMembersOfGroupRole`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_MEMBERS_OF_GROUP_ROLE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryMembersOfGroupRole",
     id: "im_1_0.QueryMembersOfGroupRole",
@@ -74,10 +82,27 @@ pub static QUERY_MEMBERS_OF_GROUP_ROLE: rt::OperationDescriptor = rt::OperationD
 impl<C: Clone> super::Operations<C> {
     /// Query members of group role.
     ///
-    /// See [`QueryMembersOfGroupRoleRequest`] for the parameters and [`QueryMembersOfGroupRoleError`] for what can go wrong: `client.im_1_0().query_members_of_group_role().send().await?`.
+    /// See [`QueryMembersOfGroupRoleRequest`] for the parameters and [`QueryMembersOfGroupRoleError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_members_of_group_role("open_conversation_id", "open_role_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_members_of_group_role(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryMembersOfGroupRole, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        open_role_id: impl Into<String>,
+    ) -> QueryMembersOfGroupRoleBuilder<C> {
+        QueryMembersOfGroupRoleBuilder::from_request(
+            self.client.clone(),
+            QueryMembersOfGroupRoleRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .open_role_id(open_role_id),
+        )
     }
 }

@@ -25,13 +25,18 @@ pub type QueryMessageSendResultError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryMessageSendResult)]
+#[setters(builder = QueryMessageSendResultBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryMessageSendResultRequest {
     /// A `string` value. Wire name `openTaskId`.
     pub open_task_id: Option<String>,
 }
+/// A call of [`QueryMessageSendResult`] being put together: set its optional parameters (see [`QueryMessageSendResultRequest`]), then `send()` it.
+pub struct QueryMessageSendResultBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryMessageSendResult, C>,
+}
+rt::op_builder!(QueryMessageSendResultBuilder, QueryMessageSendResult);
 /// The response of [`QueryMessageSendResult`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -53,6 +58,7 @@ pub struct QueryMessageSendResultResponseBodyResult {
     pub send_status: Option<i64>,
 }
 /// Wire schema of [`QueryMessageSendResultResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_MESSAGE_SEND_RESULT_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryMessageSendResultResponseBodyResult",
     fields: &[
@@ -61,6 +67,7 @@ pub static QUERY_MESSAGE_SEND_RESULT_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSche
     ],
 };
 /// How [`QueryMessageSendResult`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_MESSAGE_SEND_RESULT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryMessageSendResult",
     id: "im_1_0.QueryMessageSendResult",
@@ -88,10 +95,21 @@ pub static QUERY_MESSAGE_SEND_RESULT: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Query message send result.
     ///
-    /// See [`QueryMessageSendResultRequest`] for the parameters and [`QueryMessageSendResultError`] for what can go wrong: `client.im_1_0().query_message_send_result().send().await?`.
-    pub fn query_message_send_result(
-        &self,
-    ) -> crate::generated::RequestBuilder<QueryMessageSendResult, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`QueryMessageSendResultRequest`] for the parameters and [`QueryMessageSendResultError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_message_send_result().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_message_send_result(&self) -> QueryMessageSendResultBuilder<C> {
+        QueryMessageSendResultBuilder::from_request(
+            self.client.clone(),
+            QueryMessageSendResultRequest::new(),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type QueryMsgReadStatusError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryMsgReadStatus)]
+#[setters(builder = QueryMsgReadStatusBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryMsgReadStatusRequest {
@@ -38,6 +38,11 @@ pub struct QueryMsgReadStatusRequest {
     /// A `i64` value. Wire name `pageSize`.
     pub page_size: Option<i64>,
 }
+/// A call of [`QueryMsgReadStatus`] being put together: set its optional parameters (see [`QueryMsgReadStatusRequest`]), then `send()` it.
+pub struct QueryMsgReadStatusBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryMsgReadStatus, C>,
+}
+rt::op_builder!(QueryMsgReadStatusBuilder, QueryMsgReadStatus);
 /// The response of [`QueryMsgReadStatus`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -69,6 +74,7 @@ pub struct QueryMsgReadStatusResponseBodyResult {
     pub status: Option<String>,
 }
 /// Wire schema of [`QueryMsgReadStatusResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_MSG_READ_STATUS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryMsgReadStatusResponseBodyResult",
     fields: &[
@@ -84,6 +90,7 @@ pub static QUERY_MSG_READ_STATUS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema =
     ],
 };
 /// How [`QueryMsgReadStatus`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_MSG_READ_STATUS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryMsgReadStatus",
     id: "im_1_0.QueryMsgReadStatus",
@@ -116,10 +123,21 @@ pub static QUERY_MSG_READ_STATUS: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Query msg read status.
     ///
-    /// See [`QueryMsgReadStatusRequest`] for the parameters and [`QueryMsgReadStatusError`] for what can go wrong: `client.im_1_0().query_msg_read_status().send().await?`.
-    pub fn query_msg_read_status(
-        &self,
-    ) -> crate::generated::RequestBuilder<QueryMsgReadStatus, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`QueryMsgReadStatusRequest`] for the parameters and [`QueryMsgReadStatusError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_msg_read_status().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_msg_read_status(&self) -> QueryMsgReadStatusBuilder<C> {
+        QueryMsgReadStatusBuilder::from_request(
+            self.client.clone(),
+            QueryMsgReadStatusRequest::new(),
+        )
     }
 }

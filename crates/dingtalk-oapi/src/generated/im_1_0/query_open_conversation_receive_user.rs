@@ -27,7 +27,7 @@ pub type QueryOpenConversationReceiveUserError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryOpenConversationReceiveUser)]
+#[setters(builder = QueryOpenConversationReceiveUserBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryOpenConversationReceiveUserRequest {
@@ -36,6 +36,13 @@ pub struct QueryOpenConversationReceiveUserRequest {
     /// A `string` value. Wire name `sendUserId`.
     pub send_user_id: Option<String>,
 }
+/// A call of [`QueryOpenConversationReceiveUser`] being put together: set its optional parameters (see [`QueryOpenConversationReceiveUserRequest`]), then `send()` it.
+pub struct QueryOpenConversationReceiveUserBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryOpenConversationReceiveUser, C>,
+}
+rt::op_builder!(
+    QueryOpenConversationReceiveUserBuilder, QueryOpenConversationReceiveUser
+);
 /// The response of [`QueryOpenConversationReceiveUser`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -57,6 +64,7 @@ pub struct QueryOpenConversationReceiveUserResponseBodyResult {
     >,
 }
 /// Wire schema of [`QueryOpenConversationReceiveUserResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_OPEN_CONVERSATION_RECEIVE_USER_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryOpenConversationReceiveUserResponseBodyResult",
     fields: &[
@@ -83,6 +91,7 @@ pub struct QueryOpenConversationReceiveUserResponseBodyResultReceiveUser {
     pub user_id: String,
 }
 /// Wire schema of [`QueryOpenConversationReceiveUserResponseBodyResultReceiveUser`].
+#[doc(hidden)]
 pub static QUERY_OPEN_CONVERSATION_RECEIVE_USER_RESPONSE_BODY_RESULT_RECEIVE_USER_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryOpenConversationReceiveUserResponseBodyResultReceiveUser",
     fields: &[
@@ -93,6 +102,7 @@ pub static QUERY_OPEN_CONVERSATION_RECEIVE_USER_RESPONSE_BODY_RESULT_RECEIVE_USE
     ],
 };
 /// How [`QueryOpenConversationReceiveUser`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_OPEN_CONVERSATION_RECEIVE_USER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryOpenConversationReceiveUser",
     id: "im_1_0.QueryOpenConversationReceiveUser",
@@ -125,10 +135,23 @@ pub static QUERY_OPEN_CONVERSATION_RECEIVE_USER: rt::OperationDescriptor = rt::O
 impl<C: Clone> super::Operations<C> {
     /// Query open conversation receive user.
     ///
-    /// See [`QueryOpenConversationReceiveUserRequest`] for the parameters and [`QueryOpenConversationReceiveUserError`] for what can go wrong: `client.im_1_0().query_open_conversation_receive_user().send().await?`.
+    /// See [`QueryOpenConversationReceiveUserRequest`] for the parameters and [`QueryOpenConversationReceiveUserError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_open_conversation_receive_user().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_open_conversation_receive_user(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryOpenConversationReceiveUser, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    ) -> QueryOpenConversationReceiveUserBuilder<C> {
+        QueryOpenConversationReceiveUserBuilder::from_request(
+            self.client.clone(),
+            QueryOpenConversationReceiveUserRequest::new(),
+        )
     }
 }

@@ -25,13 +25,18 @@ pub type QueryOpenGroupBaseInfoError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryOpenGroupBaseInfo)]
+#[setters(builder = QueryOpenGroupBaseInfoBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryOpenGroupBaseInfoRequest {
     /// A `string` value. Wire name `openConversationId`.
     pub open_conversation_id: Option<String>,
 }
+/// A call of [`QueryOpenGroupBaseInfo`] being put together: set its optional parameters (see [`QueryOpenGroupBaseInfoRequest`]), then `send()` it.
+pub struct QueryOpenGroupBaseInfoBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryOpenGroupBaseInfo, C>,
+}
+rt::op_builder!(QueryOpenGroupBaseInfoBuilder, QueryOpenGroupBaseInfo);
 /// The response of [`QueryOpenGroupBaseInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -59,6 +64,7 @@ pub struct QueryOpenGroupBaseInfoResponseBodyResult {
     pub title: Option<String>,
 }
 /// Wire schema of [`QueryOpenGroupBaseInfoResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_OPEN_GROUP_BASE_INFO_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryOpenGroupBaseInfoResponseBodyResult",
     fields: &[
@@ -70,6 +76,7 @@ pub static QUERY_OPEN_GROUP_BASE_INFO_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSch
     ],
 };
 /// How [`QueryOpenGroupBaseInfo`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_OPEN_GROUP_BASE_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryOpenGroupBaseInfo",
     id: "im_1_0.QueryOpenGroupBaseInfo",
@@ -99,10 +106,21 @@ pub static QUERY_OPEN_GROUP_BASE_INFO: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Query open group base info.
     ///
-    /// See [`QueryOpenGroupBaseInfoRequest`] for the parameters and [`QueryOpenGroupBaseInfoError`] for what can go wrong: `client.im_1_0().query_open_group_base_info().send().await?`.
-    pub fn query_open_group_base_info(
-        &self,
-    ) -> crate::generated::RequestBuilder<QueryOpenGroupBaseInfo, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`QueryOpenGroupBaseInfoRequest`] for the parameters and [`QueryOpenGroupBaseInfoError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_open_group_base_info().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_open_group_base_info(&self) -> QueryOpenGroupBaseInfoBuilder<C> {
+        QueryOpenGroupBaseInfoBuilder::from_request(
+            self.client.clone(),
+            QueryOpenGroupBaseInfoRequest::new(),
+        )
     }
 }

@@ -27,15 +27,22 @@ pub type QueryPersonalMessageReadStatusError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryPersonalMessageReadStatus)]
+#[setters(builder = QueryPersonalMessageReadStatusBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryPersonalMessageReadStatusRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `openMessageId`. Required.
+    #[setters(required)]
     pub open_message_id: Option<String>,
 }
+/// A call of [`QueryPersonalMessageReadStatus`] being put together: set its optional parameters (see [`QueryPersonalMessageReadStatusRequest`]), then `send()` it.
+pub struct QueryPersonalMessageReadStatusBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryPersonalMessageReadStatus, C>,
+}
+rt::op_builder!(QueryPersonalMessageReadStatusBuilder, QueryPersonalMessageReadStatus);
 /// The response of [`QueryPersonalMessageReadStatus`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -58,6 +65,7 @@ pub struct QueryPersonalMessageReadStatusResponseBodyResult {
     >,
 }
 /// Wire schema of [`QueryPersonalMessageReadStatusResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_PERSONAL_MESSAGE_READ_STATUS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryPersonalMessageReadStatusResponseBodyResult",
     fields: &[
@@ -82,6 +90,7 @@ pub struct QueryPersonalMessageReadStatusResponseBodyResultMessageReadInfoList {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`QueryPersonalMessageReadStatusResponseBodyResultMessageReadInfoList`].
+#[doc(hidden)]
 pub static QUERY_PERSONAL_MESSAGE_READ_STATUS_RESPONSE_BODY_RESULT_MESSAGE_READ_INFO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryPersonalMessageReadStatusResponseBodyResultMessageReadInfoList",
     fields: &[
@@ -90,6 +99,7 @@ pub static QUERY_PERSONAL_MESSAGE_READ_STATUS_RESPONSE_BODY_RESULT_MESSAGE_READ_
     ],
 };
 /// How [`QueryPersonalMessageReadStatus`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_PERSONAL_MESSAGE_READ_STATUS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryPersonalMessageReadStatus",
     id: "im_1_0.QueryPersonalMessageReadStatus",
@@ -122,10 +132,27 @@ pub static QUERY_PERSONAL_MESSAGE_READ_STATUS: rt::OperationDescriptor = rt::Ope
 impl<C: Clone> super::Operations<C> {
     /// Query personal message read status.
     ///
-    /// See [`QueryPersonalMessageReadStatusRequest`] for the parameters and [`QueryPersonalMessageReadStatusError`] for what can go wrong: `client.im_1_0().query_personal_message_read_status().send().await?`.
+    /// See [`QueryPersonalMessageReadStatusRequest`] for the parameters and [`QueryPersonalMessageReadStatusError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_personal_message_read_status("open_conversation_id", "open_message_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_personal_message_read_status(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryPersonalMessageReadStatus, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        open_message_id: impl Into<String>,
+    ) -> QueryPersonalMessageReadStatusBuilder<C> {
+        QueryPersonalMessageReadStatusBuilder::from_request(
+            self.client.clone(),
+            QueryPersonalMessageReadStatusRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .open_message_id(open_message_id),
+        )
     }
 }

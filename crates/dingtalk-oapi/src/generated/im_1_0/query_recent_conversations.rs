@@ -25,7 +25,7 @@ pub type QueryRecentConversationsError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryRecentConversations)]
+#[setters(builder = QueryRecentConversationsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryRecentConversationsRequest {
@@ -36,6 +36,11 @@ pub struct QueryRecentConversationsRequest {
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`QueryRecentConversations`] being put together: set its optional parameters (see [`QueryRecentConversationsRequest`]), then `send()` it.
+pub struct QueryRecentConversationsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryRecentConversations, C>,
+}
+rt::op_builder!(QueryRecentConversationsBuilder, QueryRecentConversations);
 /// The response of [`QueryRecentConversations`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -58,6 +63,7 @@ pub struct QueryRecentConversationsResponseBodyResult {
     >,
 }
 /// Wire schema of [`QueryRecentConversationsResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_RECENT_CONVERSATIONS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryRecentConversationsResponseBodyResult",
     fields: &[
@@ -94,6 +100,7 @@ pub struct QueryRecentConversationsResponseBodyResultConversationList {
     pub user_id: String,
 }
 /// Wire schema of [`QueryRecentConversationsResponseBodyResultConversationList`].
+#[doc(hidden)]
 pub static QUERY_RECENT_CONVERSATIONS_RESPONSE_BODY_RESULT_CONVERSATION_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryRecentConversationsResponseBodyResultConversationList",
     fields: &[
@@ -108,6 +115,7 @@ pub static QUERY_RECENT_CONVERSATIONS_RESPONSE_BODY_RESULT_CONVERSATION_LIST_SCH
     ],
 };
 /// How [`QueryRecentConversations`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_RECENT_CONVERSATIONS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryRecentConversations",
     id: "im_1_0.QueryRecentConversations",
@@ -141,10 +149,21 @@ pub static QUERY_RECENT_CONVERSATIONS: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Query recent conversations.
     ///
-    /// See [`QueryRecentConversationsRequest`] for the parameters and [`QueryRecentConversationsError`] for what can go wrong: `client.im_1_0().query_recent_conversations().send().await?`.
-    pub fn query_recent_conversations(
-        &self,
-    ) -> crate::generated::RequestBuilder<QueryRecentConversations, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`QueryRecentConversationsRequest`] for the parameters and [`QueryRecentConversationsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_recent_conversations().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_recent_conversations(&self) -> QueryRecentConversationsBuilder<C> {
+        QueryRecentConversationsBuilder::from_request(
+            self.client.clone(),
+            QueryRecentConversationsRequest::new(),
+        )
     }
 }

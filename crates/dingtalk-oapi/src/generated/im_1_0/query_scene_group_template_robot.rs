@@ -27,7 +27,7 @@ pub type QuerySceneGroupTemplateRobotError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QuerySceneGroupTemplateRobot)]
+#[setters(builder = QuerySceneGroupTemplateRobotBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QuerySceneGroupTemplateRobotRequest {
@@ -36,6 +36,11 @@ pub struct QuerySceneGroupTemplateRobotRequest {
     /// A `string` value. Wire name `robotCode`.
     pub robot_code: Option<String>,
 }
+/// A call of [`QuerySceneGroupTemplateRobot`] being put together: set its optional parameters (see [`QuerySceneGroupTemplateRobotRequest`]), then `send()` it.
+pub struct QuerySceneGroupTemplateRobotBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QuerySceneGroupTemplateRobot, C>,
+}
+rt::op_builder!(QuerySceneGroupTemplateRobotBuilder, QuerySceneGroupTemplateRobot);
 /// The response of [`QuerySceneGroupTemplateRobot`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -57,6 +62,7 @@ pub struct QuerySceneGroupTemplateRobotResponseBodyResult {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`QuerySceneGroupTemplateRobotResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_SCENE_GROUP_TEMPLATE_ROBOT_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QuerySceneGroupTemplateRobotResponseBodyResult",
     fields: &[
@@ -65,6 +71,7 @@ pub static QUERY_SCENE_GROUP_TEMPLATE_ROBOT_RESPONSE_BODY_RESULT_SCHEMA: rt::Obj
     ],
 };
 /// How [`QuerySceneGroupTemplateRobot`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_SCENE_GROUP_TEMPLATE_ROBOT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QuerySceneGroupTemplateRobot",
     id: "im_1_0.QuerySceneGroupTemplateRobot",
@@ -97,10 +104,23 @@ pub static QUERY_SCENE_GROUP_TEMPLATE_ROBOT: rt::OperationDescriptor = rt::Opera
 impl<C: Clone> super::Operations<C> {
     /// Query scene group template robot.
     ///
-    /// See [`QuerySceneGroupTemplateRobotRequest`] for the parameters and [`QuerySceneGroupTemplateRobotError`] for what can go wrong: `client.im_1_0().query_scene_group_template_robot().send().await?`.
+    /// See [`QuerySceneGroupTemplateRobotRequest`] for the parameters and [`QuerySceneGroupTemplateRobotError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_scene_group_template_robot().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_scene_group_template_robot(
         &self,
-    ) -> crate::generated::RequestBuilder<QuerySceneGroupTemplateRobot, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    ) -> QuerySceneGroupTemplateRobotBuilder<C> {
+        QuerySceneGroupTemplateRobotBuilder::from_request(
+            self.client.clone(),
+            QuerySceneGroupTemplateRobotRequest::new(),
+        )
     }
 }

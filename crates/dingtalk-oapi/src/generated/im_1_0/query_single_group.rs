@@ -25,15 +25,22 @@ pub type QuerySingleGroupError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QuerySingleGroup)]
+#[setters(builder = QuerySingleGroupBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QuerySingleGroupRequest {
     /// A `list<QuerySingleGroupRequestGroupMembers>` value. Wire name `groupMembers`. Required.
+    #[setters(required)]
     pub group_members: Option<Vec<QuerySingleGroupRequestGroupMembers>>,
     /// A `string` value. Wire name `groupTemplateId`. Required.
+    #[setters(required)]
     pub group_template_id: Option<String>,
 }
+/// A call of [`QuerySingleGroup`] being put together: set its optional parameters (see [`QuerySingleGroupRequest`]), then `send()` it.
+pub struct QuerySingleGroupBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QuerySingleGroup, C>,
+}
+rt::op_builder!(QuerySingleGroupBuilder, QuerySingleGroup);
 /// The response of [`QuerySingleGroup`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -55,6 +62,7 @@ pub struct QuerySingleGroupRequestGroupMembers {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`QuerySingleGroupRequestGroupMembers`].
+#[doc(hidden)]
 pub static QUERY_SINGLE_GROUP_REQUEST_GROUP_MEMBERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QuerySingleGroupRequestGroupMembers",
     fields: &[
@@ -75,6 +83,7 @@ pub struct QuerySingleGroupResponseBodyOpenConversations {
     pub user_id: String,
 }
 /// Wire schema of [`QuerySingleGroupResponseBodyOpenConversations`].
+#[doc(hidden)]
 pub static QUERY_SINGLE_GROUP_RESPONSE_BODY_OPEN_CONVERSATIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QuerySingleGroupResponseBodyOpenConversations",
     fields: &[
@@ -84,6 +93,7 @@ pub static QUERY_SINGLE_GROUP_RESPONSE_BODY_OPEN_CONVERSATIONS_SCHEMA: rt::Objec
     ],
 };
 /// How [`QuerySingleGroup`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_SINGLE_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QuerySingleGroup",
     id: "im_1_0.QuerySingleGroup",
@@ -126,10 +136,27 @@ pub static QUERY_SINGLE_GROUP: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Query single group.
     ///
-    /// See [`QuerySingleGroupRequest`] for the parameters and [`QuerySingleGroupError`] for what can go wrong: `client.im_1_0().query_single_group().send().await?`.
+    /// See [`QuerySingleGroupRequest`] for the parameters and [`QuerySingleGroupError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_single_group(Vec::<QuerySingleGroupRequestGroupMembers>::new(), "group_template_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_single_group(
         &self,
-    ) -> crate::generated::RequestBuilder<QuerySingleGroup, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        group_members: impl Into<Vec<QuerySingleGroupRequestGroupMembers>>,
+        group_template_id: impl Into<String>,
+    ) -> QuerySingleGroupBuilder<C> {
+        QuerySingleGroupBuilder::from_request(
+            self.client.clone(),
+            QuerySingleGroupRequest::new()
+                .group_members(group_members)
+                .group_template_id(group_template_id),
+        )
     }
 }

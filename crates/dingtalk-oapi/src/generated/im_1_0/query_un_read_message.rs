@@ -25,15 +25,21 @@ pub type QueryUnReadMessageError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryUnReadMessage)]
+#[setters(builder = QueryUnReadMessageBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryUnReadMessageRequest {
     /// A `string` value. Wire name `appUserId`. Required.
+    #[setters(required)]
     pub app_user_id: Option<String>,
     /// A `list<string>` value. Wire name `openConversationIds`.
     pub open_conversation_ids: Option<Vec<String>>,
 }
+/// A call of [`QueryUnReadMessage`] being put together: set its optional parameters (see [`QueryUnReadMessageRequest`]), then `send()` it.
+pub struct QueryUnReadMessageBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryUnReadMessage, C>,
+}
+rt::op_builder!(QueryUnReadMessageBuilder, QueryUnReadMessage);
 /// The response of [`QueryUnReadMessage`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -57,6 +63,7 @@ pub struct QueryUnReadMessageResponseBodyUnReadItems {
     pub un_read_count: Option<i64>,
 }
 /// Wire schema of [`QueryUnReadMessageResponseBodyUnReadItems`].
+#[doc(hidden)]
 pub static QUERY_UN_READ_MESSAGE_RESPONSE_BODY_UN_READ_ITEMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryUnReadMessageResponseBodyUnReadItems",
     fields: &[
@@ -65,6 +72,7 @@ pub static QUERY_UN_READ_MESSAGE_RESPONSE_BODY_UN_READ_ITEMS_SCHEMA: rt::ObjectS
     ],
 };
 /// How [`QueryUnReadMessage`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_UN_READ_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryUnReadMessage",
     id: "im_1_0.QueryUnReadMessage",
@@ -102,10 +110,24 @@ pub static QUERY_UN_READ_MESSAGE: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Query un read message.
     ///
-    /// See [`QueryUnReadMessageRequest`] for the parameters and [`QueryUnReadMessageError`] for what can go wrong: `client.im_1_0().query_un_read_message().send().await?`.
+    /// See [`QueryUnReadMessageRequest`] for the parameters and [`QueryUnReadMessageError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_un_read_message("app_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_un_read_message(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryUnReadMessage, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        app_user_id: impl Into<String>,
+    ) -> QueryUnReadMessageBuilder<C> {
+        QueryUnReadMessageBuilder::from_request(
+            self.client.clone(),
+            QueryUnReadMessageRequest::new().app_user_id(app_user_id),
+        )
     }
 }

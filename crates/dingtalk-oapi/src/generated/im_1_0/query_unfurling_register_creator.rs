@@ -27,14 +27,21 @@ pub type QueryUnfurlingRegisterCreatorError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryUnfurlingRegisterCreator)]
+#[setters(builder = QueryUnfurlingRegisterCreatorBuilder)]
 #[non_exhaustive]
 pub struct QueryUnfurlingRegisterCreatorRequest {
     /// A `string` value. Required.
+    #[setters(required)]
     pub domain: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub path: Option<String>,
 }
+/// A call of [`QueryUnfurlingRegisterCreator`] being put together: set its optional parameters (see [`QueryUnfurlingRegisterCreatorRequest`]), then `send()` it.
+pub struct QueryUnfurlingRegisterCreatorBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryUnfurlingRegisterCreator, C>,
+}
+rt::op_builder!(QueryUnfurlingRegisterCreatorBuilder, QueryUnfurlingRegisterCreator);
 /// The response of [`QueryUnfurlingRegisterCreator`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -58,6 +65,7 @@ pub struct QueryUnfurlingRegisterCreatorResponseBodyData {
     pub id: Option<i64>,
 }
 /// Wire schema of [`QueryUnfurlingRegisterCreatorResponseBodyData`].
+#[doc(hidden)]
 pub static QUERY_UNFURLING_REGISTER_CREATOR_RESPONSE_BODY_DATA_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryUnfurlingRegisterCreatorResponseBodyData",
     fields: &[
@@ -67,6 +75,7 @@ pub static QUERY_UNFURLING_REGISTER_CREATOR_RESPONSE_BODY_DATA_SCHEMA: rt::Objec
     ],
 };
 /// How [`QueryUnfurlingRegisterCreator`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_UNFURLING_REGISTER_CREATOR: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryUnfurlingRegisterCreator",
     id: "im_1_0.QueryUnfurlingRegisterCreator",
@@ -99,10 +108,25 @@ pub static QUERY_UNFURLING_REGISTER_CREATOR: rt::OperationDescriptor = rt::Opera
 impl<C: Clone> super::Operations<C> {
     /// Query unfurling register creator.
     ///
-    /// See [`QueryUnfurlingRegisterCreatorRequest`] for the parameters and [`QueryUnfurlingRegisterCreatorError`] for what can go wrong: `client.im_1_0().query_unfurling_register_creator().send().await?`.
+    /// See [`QueryUnfurlingRegisterCreatorRequest`] for the parameters and [`QueryUnfurlingRegisterCreatorError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_unfurling_register_creator("domain", "path").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_unfurling_register_creator(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryUnfurlingRegisterCreator, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        domain: impl Into<String>,
+        path: impl Into<String>,
+    ) -> QueryUnfurlingRegisterCreatorBuilder<C> {
+        QueryUnfurlingRegisterCreatorBuilder::from_request(
+            self.client.clone(),
+            QueryUnfurlingRegisterCreatorRequest::new().domain(domain).path(path),
+        )
     }
 }

@@ -25,17 +25,23 @@ pub type QueryUnfurlingRegisterInfoError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryUnfurlingRegisterInfo)]
+#[setters(builder = QueryUnfurlingRegisterInfoBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryUnfurlingRegisterInfoRequest {
     /// A `string` value. Wire name `appId`. Required.
+    #[setters(required)]
     pub app_id: Option<String>,
     /// A `i64` value. Wire name `maxResults`.
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`.
     pub next_token: Option<i64>,
 }
+/// A call of [`QueryUnfurlingRegisterInfo`] being put together: set its optional parameters (see [`QueryUnfurlingRegisterInfoRequest`]), then `send()` it.
+pub struct QueryUnfurlingRegisterInfoBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryUnfurlingRegisterInfo, C>,
+}
+rt::op_builder!(QueryUnfurlingRegisterInfoBuilder, QueryUnfurlingRegisterInfo);
 /// The response of [`QueryUnfurlingRegisterInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -121,6 +127,7 @@ impl std::fmt::Debug for QueryUnfurlingRegisterInfoResponseBodyList {
     }
 }
 /// Wire schema of [`QueryUnfurlingRegisterInfoResponseBodyList`].
+#[doc(hidden)]
 pub static QUERY_UNFURLING_REGISTER_INFO_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryUnfurlingRegisterInfoResponseBodyList",
     fields: &[
@@ -151,6 +158,7 @@ pub static QUERY_UNFURLING_REGISTER_INFO_RESPONSE_BODY_LIST_SCHEMA: rt::ObjectSc
     ],
 };
 /// How [`QueryUnfurlingRegisterInfo`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_UNFURLING_REGISTER_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryUnfurlingRegisterInfo",
     id: "im_1_0.QueryUnfurlingRegisterInfo",
@@ -188,10 +196,24 @@ pub static QUERY_UNFURLING_REGISTER_INFO: rt::OperationDescriptor = rt::Operatio
 impl<C: Clone> super::Operations<C> {
     /// Query unfurling register info.
     ///
-    /// See [`QueryUnfurlingRegisterInfoRequest`] for the parameters and [`QueryUnfurlingRegisterInfoError`] for what can go wrong: `client.im_1_0().query_unfurling_register_info().send().await?`.
+    /// See [`QueryUnfurlingRegisterInfoRequest`] for the parameters and [`QueryUnfurlingRegisterInfoError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_unfurling_register_info("app_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_unfurling_register_info(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryUnfurlingRegisterInfo, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        app_id: impl Into<String>,
+    ) -> QueryUnfurlingRegisterInfoBuilder<C> {
+        QueryUnfurlingRegisterInfoBuilder::from_request(
+            self.client.clone(),
+            QueryUnfurlingRegisterInfoRequest::new().app_id(app_id),
+        )
     }
 }

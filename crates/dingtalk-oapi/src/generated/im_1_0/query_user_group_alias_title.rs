@@ -25,15 +25,22 @@ pub type QueryUserGroupAliasTitleError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryUserGroupAliasTitle)]
+#[setters(builder = QueryUserGroupAliasTitleBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryUserGroupAliasTitleRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`QueryUserGroupAliasTitle`] being put together: set its optional parameters (see [`QueryUserGroupAliasTitleRequest`]), then `send()` it.
+pub struct QueryUserGroupAliasTitleBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryUserGroupAliasTitle, C>,
+}
+rt::op_builder!(QueryUserGroupAliasTitleBuilder, QueryUserGroupAliasTitle);
 /// The response of [`QueryUserGroupAliasTitle`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -52,11 +59,13 @@ pub struct QueryUserGroupAliasTitleResponseBodyResult {
     pub title: Option<String>,
 }
 /// Wire schema of [`QueryUserGroupAliasTitleResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_USER_GROUP_ALIAS_TITLE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryUserGroupAliasTitleResponseBodyResult",
     fields: &[rt::FieldSchema::new("title", rt::ParamType::String)],
 };
 /// How [`QueryUserGroupAliasTitle`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_USER_GROUP_ALIAS_TITLE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryUserGroupAliasTitle",
     id: "im_1_0.QueryUserGroupAliasTitle",
@@ -89,10 +98,27 @@ pub static QUERY_USER_GROUP_ALIAS_TITLE: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Query user group alias title.
     ///
-    /// See [`QueryUserGroupAliasTitleRequest`] for the parameters and [`QueryUserGroupAliasTitleError`] for what can go wrong: `client.im_1_0().query_user_group_alias_title().send().await?`.
+    /// See [`QueryUserGroupAliasTitleRequest`] for the parameters and [`QueryUserGroupAliasTitleError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_user_group_alias_title("open_conversation_id", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_user_group_alias_title(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryUserGroupAliasTitle, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> QueryUserGroupAliasTitleBuilder<C> {
+        QueryUserGroupAliasTitleBuilder::from_request(
+            self.client.clone(),
+            QueryUserGroupAliasTitleRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .user_id(user_id),
+        )
     }
 }

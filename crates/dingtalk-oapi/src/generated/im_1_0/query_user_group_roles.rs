@@ -25,7 +25,7 @@ pub type QueryUserGroupRolesError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryUserGroupRoles)]
+#[setters(builder = QueryUserGroupRolesBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryUserGroupRolesRequest {
@@ -36,6 +36,11 @@ pub struct QueryUserGroupRolesRequest {
     /// A `string` value. Wire name `viewedUserId`.
     pub viewed_user_id: Option<String>,
 }
+/// A call of [`QueryUserGroupRoles`] being put together: set its optional parameters (see [`QueryUserGroupRolesRequest`]), then `send()` it.
+pub struct QueryUserGroupRolesBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryUserGroupRoles, C>,
+}
+rt::op_builder!(QueryUserGroupRolesBuilder, QueryUserGroupRoles);
 /// The response of [`QueryUserGroupRoles`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -56,6 +61,7 @@ pub struct QueryUserGroupRolesResponseBodyResult {
     pub group_roles: Vec<QueryUserGroupRolesResponseBodyResultGroupRoles>,
 }
 /// Wire schema of [`QueryUserGroupRolesResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_USER_GROUP_ROLES_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryUserGroupRolesResponseBodyResult",
     fields: &[
@@ -80,6 +86,7 @@ pub struct QueryUserGroupRolesResponseBodyResultGroupRoles {
     pub role_name: Option<String>,
 }
 /// Wire schema of [`QueryUserGroupRolesResponseBodyResultGroupRoles`].
+#[doc(hidden)]
 pub static QUERY_USER_GROUP_ROLES_RESPONSE_BODY_RESULT_GROUP_ROLES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryUserGroupRolesResponseBodyResultGroupRoles",
     fields: &[
@@ -88,6 +95,7 @@ pub static QUERY_USER_GROUP_ROLES_RESPONSE_BODY_RESULT_GROUP_ROLES_SCHEMA: rt::O
     ],
 };
 /// How [`QueryUserGroupRoles`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_USER_GROUP_ROLES: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryUserGroupRoles",
     id: "im_1_0.QueryUserGroupRoles",
@@ -119,10 +127,21 @@ pub static QUERY_USER_GROUP_ROLES: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Query user group roles.
     ///
-    /// See [`QueryUserGroupRolesRequest`] for the parameters and [`QueryUserGroupRolesError`] for what can go wrong: `client.im_1_0().query_user_group_roles().send().await?`.
-    pub fn query_user_group_roles(
-        &self,
-    ) -> crate::generated::RequestBuilder<QueryUserGroupRoles, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`QueryUserGroupRolesRequest`] for the parameters and [`QueryUserGroupRolesError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_user_group_roles().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_user_group_roles(&self) -> QueryUserGroupRolesBuilder<C> {
+        QueryUserGroupRolesBuilder::from_request(
+            self.client.clone(),
+            QueryUserGroupRolesRequest::new(),
+        )
     }
 }

@@ -27,13 +27,21 @@ pub type QueryUserViewGroupLastMessageTimeError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryUserViewGroupLastMessageTime)]
+#[setters(builder = QueryUserViewGroupLastMessageTimeBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryUserViewGroupLastMessageTimeRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
 }
+/// A call of [`QueryUserViewGroupLastMessageTime`] being put together: set its optional parameters (see [`QueryUserViewGroupLastMessageTimeRequest`]), then `send()` it.
+pub struct QueryUserViewGroupLastMessageTimeBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryUserViewGroupLastMessageTime, C>,
+}
+rt::op_builder!(
+    QueryUserViewGroupLastMessageTimeBuilder, QueryUserViewGroupLastMessageTime
+);
 /// The response of [`QueryUserViewGroupLastMessageTime`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -52,11 +60,13 @@ pub struct QueryUserViewGroupLastMessageTimeResponseBodyResult {
     pub time: Option<i64>,
 }
 /// Wire schema of [`QueryUserViewGroupLastMessageTimeResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_USER_VIEW_GROUP_LAST_MESSAGE_TIME_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryUserViewGroupLastMessageTimeResponseBodyResult",
     fields: &[rt::FieldSchema::new("time", rt::ParamType::I64)],
 };
 /// How [`QueryUserViewGroupLastMessageTime`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_USER_VIEW_GROUP_LAST_MESSAGE_TIME: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryUserViewGroupLastMessageTime",
     id: "im_1_0.QueryUserViewGroupLastMessageTime",
@@ -88,10 +98,25 @@ pub static QUERY_USER_VIEW_GROUP_LAST_MESSAGE_TIME: rt::OperationDescriptor = rt
 impl<C: Clone> super::Operations<C> {
     /// Query user view group last message time.
     ///
-    /// See [`QueryUserViewGroupLastMessageTimeRequest`] for the parameters and [`QueryUserViewGroupLastMessageTimeError`] for what can go wrong: `client.im_1_0().query_user_view_group_last_message_time().send().await?`.
+    /// See [`QueryUserViewGroupLastMessageTimeRequest`] for the parameters and [`QueryUserViewGroupLastMessageTimeError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().query_user_view_group_last_message_time("open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_user_view_group_last_message_time(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryUserViewGroupLastMessageTime, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+    ) -> QueryUserViewGroupLastMessageTimeBuilder<C> {
+        QueryUserViewGroupLastMessageTimeBuilder::from_request(
+            self.client.clone(),
+            QueryUserViewGroupLastMessageTimeRequest::new()
+                .open_conversation_id(open_conversation_id),
+        )
     }
 }

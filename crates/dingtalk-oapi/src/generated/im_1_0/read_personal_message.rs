@@ -25,15 +25,21 @@ pub type ReadPersonalMessageError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ReadPersonalMessage)]
+#[setters(builder = ReadPersonalMessageBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ReadPersonalMessageRequest {
     /// A `list<ReadPersonalMessageRequestDingOpenConversationMessageIdArray>` value. Wire name `dingOpenConversationMessageIdArray`. Required.
+    #[setters(required)]
     pub ding_open_conversation_message_id_array: Option<
         Vec<ReadPersonalMessageRequestDingOpenConversationMessageIdArray>,
     >,
 }
+/// A call of [`ReadPersonalMessage`] being put together: set its optional parameters (see [`ReadPersonalMessageRequest`]), then `send()` it.
+pub struct ReadPersonalMessageBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ReadPersonalMessage, C>,
+}
+rt::op_builder!(ReadPersonalMessageBuilder, ReadPersonalMessage);
 /// The response of [`ReadPersonalMessage`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -53,6 +59,7 @@ pub struct ReadPersonalMessageRequestDingOpenConversationMessageIdArray {
     pub open_message_id: Option<String>,
 }
 /// Wire schema of [`ReadPersonalMessageRequestDingOpenConversationMessageIdArray`].
+#[doc(hidden)]
 pub static READ_PERSONAL_MESSAGE_REQUEST_DING_OPEN_CONVERSATION_MESSAGE_ID_ARRAY_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ReadPersonalMessageRequestDingOpenConversationMessageIdArray",
     fields: &[
@@ -61,6 +68,7 @@ pub static READ_PERSONAL_MESSAGE_REQUEST_DING_OPEN_CONVERSATION_MESSAGE_ID_ARRAY
     ],
 };
 /// How [`ReadPersonalMessage`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static READ_PERSONAL_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ReadPersonalMessage",
     id: "im_1_0.ReadPersonalMessage",
@@ -92,10 +100,29 @@ pub static READ_PERSONAL_MESSAGE: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Read personal message.
     ///
-    /// See [`ReadPersonalMessageRequest`] for the parameters and [`ReadPersonalMessageError`] for what can go wrong: `client.im_1_0().read_personal_message().send().await?`.
+    /// See [`ReadPersonalMessageRequest`] for the parameters and [`ReadPersonalMessageError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().read_personal_message(Vec::<ReadPersonalMessageRequestDingOpenConversationMessageIdArray>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn read_personal_message(
         &self,
-    ) -> crate::generated::RequestBuilder<ReadPersonalMessage, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        ding_open_conversation_message_id_array: impl Into<
+            Vec<ReadPersonalMessageRequestDingOpenConversationMessageIdArray>,
+        >,
+    ) -> ReadPersonalMessageBuilder<C> {
+        ReadPersonalMessageBuilder::from_request(
+            self.client.clone(),
+            ReadPersonalMessageRequest::new()
+                .ding_open_conversation_message_id_array(
+                    ding_open_conversation_message_id_array,
+                ),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type RecallMessagesError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = RecallMessages)]
+#[setters(builder = RecallMessagesBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecallMessagesRequest {
@@ -34,6 +34,11 @@ pub struct RecallMessagesRequest {
     /// A `string` value. Wire name `openTaskId`.
     pub open_task_id: Option<String>,
 }
+/// A call of [`RecallMessages`] being put together: set its optional parameters (see [`RecallMessagesRequest`]), then `send()` it.
+pub struct RecallMessagesBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<RecallMessages, C>,
+}
+rt::op_builder!(RecallMessagesBuilder, RecallMessages);
 /// The response of [`RecallMessages`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +48,7 @@ pub struct RecallMessagesResponse {
 }
 impl rt::ResponseEnvelope for RecallMessagesResponse {}
 /// How [`RecallMessages`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static RECALL_MESSAGES: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "RecallMessages",
     id: "im_1_0.RecallMessages",
@@ -67,10 +73,21 @@ pub static RECALL_MESSAGES: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Recall messages.
     ///
-    /// See [`RecallMessagesRequest`] for the parameters and [`RecallMessagesError`] for what can go wrong: `client.im_1_0().recall_messages().send().await?`.
-    pub fn recall_messages(
-        &self,
-    ) -> crate::generated::RequestBuilder<RecallMessages, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`RecallMessagesRequest`] for the parameters and [`RecallMessagesError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().recall_messages().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn recall_messages(&self) -> RecallMessagesBuilder<C> {
+        RecallMessagesBuilder::from_request(
+            self.client.clone(),
+            RecallMessagesRequest::new(),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type RecallPersonalMessageError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = RecallPersonalMessage)]
+#[setters(builder = RecallPersonalMessageBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecallPersonalMessageRequest {
@@ -34,6 +34,11 @@ pub struct RecallPersonalMessageRequest {
     /// A `string` value. Wire name `openMessageId`.
     pub open_message_id: Option<String>,
 }
+/// A call of [`RecallPersonalMessage`] being put together: set its optional parameters (see [`RecallPersonalMessageRequest`]), then `send()` it.
+pub struct RecallPersonalMessageBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<RecallPersonalMessage, C>,
+}
+rt::op_builder!(RecallPersonalMessageBuilder, RecallPersonalMessage);
 /// The response of [`RecallPersonalMessage`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +48,7 @@ pub struct RecallPersonalMessageResponse {
 }
 impl rt::ResponseEnvelope for RecallPersonalMessageResponse {}
 /// How [`RecallPersonalMessage`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static RECALL_PERSONAL_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "RecallPersonalMessage",
     id: "im_1_0.RecallPersonalMessage",
@@ -67,10 +73,21 @@ pub static RECALL_PERSONAL_MESSAGE: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Recall personal message.
     ///
-    /// See [`RecallPersonalMessageRequest`] for the parameters and [`RecallPersonalMessageError`] for what can go wrong: `client.im_1_0().recall_personal_message().send().await?`.
-    pub fn recall_personal_message(
-        &self,
-    ) -> crate::generated::RequestBuilder<RecallPersonalMessage, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`RecallPersonalMessageRequest`] for the parameters and [`RecallPersonalMessageError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().recall_personal_message().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn recall_personal_message(&self) -> RecallPersonalMessageBuilder<C> {
+        RecallPersonalMessageBuilder::from_request(
+            self.client.clone(),
+            RecallPersonalMessageRequest::new(),
+        )
     }
 }

@@ -25,17 +25,25 @@ pub type ReleaseUnfurlingRegisterError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ReleaseUnfurlingRegister)]
+#[setters(builder = ReleaseUnfurlingRegisterBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ReleaseUnfurlingRegisterRequest {
     /// A `string` value. Wire name `appId`. Required.
+    #[setters(required)]
     pub app_id: Option<String>,
     /// A `i64` value. Required.
+    #[setters(required)]
     pub id: Option<i64>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`ReleaseUnfurlingRegister`] being put together: set its optional parameters (see [`ReleaseUnfurlingRegisterRequest`]), then `send()` it.
+pub struct ReleaseUnfurlingRegisterBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ReleaseUnfurlingRegister, C>,
+}
+rt::op_builder!(ReleaseUnfurlingRegisterBuilder, ReleaseUnfurlingRegister);
 /// The response of [`ReleaseUnfurlingRegister`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +53,7 @@ pub struct ReleaseUnfurlingRegisterResponse {
 }
 impl rt::ResponseEnvelope for ReleaseUnfurlingRegisterResponse {}
 /// How [`ReleaseUnfurlingRegister`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static RELEASE_UNFURLING_REGISTER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ReleaseUnfurlingRegister",
     id: "im_1_0.ReleaseUnfurlingRegister",
@@ -70,10 +79,26 @@ pub static RELEASE_UNFURLING_REGISTER: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Release unfurling register.
     ///
-    /// See [`ReleaseUnfurlingRegisterRequest`] for the parameters and [`ReleaseUnfurlingRegisterError`] for what can go wrong: `client.im_1_0().release_unfurling_register().send().await?`.
+    /// See [`ReleaseUnfurlingRegisterRequest`] for the parameters and [`ReleaseUnfurlingRegisterError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().release_unfurling_register("app_id", 0, "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn release_unfurling_register(
         &self,
-    ) -> crate::generated::RequestBuilder<ReleaseUnfurlingRegister, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        app_id: impl Into<String>,
+        id: i64,
+        user_id: impl Into<String>,
+    ) -> ReleaseUnfurlingRegisterBuilder<C> {
+        ReleaseUnfurlingRegisterBuilder::from_request(
+            self.client.clone(),
+            ReleaseUnfurlingRegisterRequest::new().app_id(app_id).id(id).user_id(user_id),
+        )
     }
 }

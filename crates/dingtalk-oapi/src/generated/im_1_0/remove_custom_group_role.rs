@@ -25,17 +25,25 @@ pub type RemoveCustomGroupRoleError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = RemoveCustomGroupRole)]
+#[setters(builder = RemoveCustomGroupRoleBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RemoveCustomGroupRoleRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `openRoleId`. Required.
+    #[setters(required)]
     pub open_role_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`RemoveCustomGroupRole`] being put together: set its optional parameters (see [`RemoveCustomGroupRoleRequest`]), then `send()` it.
+pub struct RemoveCustomGroupRoleBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<RemoveCustomGroupRole, C>,
+}
+rt::op_builder!(RemoveCustomGroupRoleBuilder, RemoveCustomGroupRole);
 /// The response of [`RemoveCustomGroupRole`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +53,7 @@ pub struct RemoveCustomGroupRoleResponse {
 }
 impl rt::ResponseEnvelope for RemoveCustomGroupRoleResponse {}
 /// How [`RemoveCustomGroupRole`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static REMOVE_CUSTOM_GROUP_ROLE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "RemoveCustomGroupRole",
     id: "im_1_0.RemoveCustomGroupRole",
@@ -70,10 +79,29 @@ pub static REMOVE_CUSTOM_GROUP_ROLE: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Remove custom group role.
     ///
-    /// See [`RemoveCustomGroupRoleRequest`] for the parameters and [`RemoveCustomGroupRoleError`] for what can go wrong: `client.im_1_0().remove_custom_group_role().send().await?`.
+    /// See [`RemoveCustomGroupRoleRequest`] for the parameters and [`RemoveCustomGroupRoleError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().remove_custom_group_role("open_conversation_id", "open_role_id", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn remove_custom_group_role(
         &self,
-    ) -> crate::generated::RequestBuilder<RemoveCustomGroupRole, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        open_role_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> RemoveCustomGroupRoleBuilder<C> {
+        RemoveCustomGroupRoleBuilder::from_request(
+            self.client.clone(),
+            RemoveCustomGroupRoleRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .open_role_id(open_role_id)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,19 +25,26 @@ pub type RemoveGroupMemberError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = RemoveGroupMember)]
+#[setters(builder = RemoveGroupMemberBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RemoveGroupMemberRequest {
     /// A `list<string>` value. Wire name `appUserIds`.
     pub app_user_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `operatorId`. Required.
+    #[setters(required)]
     pub operator_id: Option<String>,
     /// A `list<string>` value. Wire name `userIds`.
     pub user_ids: Option<Vec<String>>,
 }
+/// A call of [`RemoveGroupMember`] being put together: set its optional parameters (see [`RemoveGroupMemberRequest`]), then `send()` it.
+pub struct RemoveGroupMemberBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<RemoveGroupMember, C>,
+}
+rt::op_builder!(RemoveGroupMemberBuilder, RemoveGroupMember);
 /// The response of [`RemoveGroupMember`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -47,6 +54,7 @@ pub struct RemoveGroupMemberResponse {
 }
 impl rt::ResponseEnvelope for RemoveGroupMemberResponse {}
 /// How [`RemoveGroupMember`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static REMOVE_GROUP_MEMBER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "RemoveGroupMember",
     id: "im_1_0.RemoveGroupMember",
@@ -73,10 +81,27 @@ pub static REMOVE_GROUP_MEMBER: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Remove group member.
     ///
-    /// See [`RemoveGroupMemberRequest`] for the parameters and [`RemoveGroupMemberError`] for what can go wrong: `client.im_1_0().remove_group_member().send().await?`.
+    /// See [`RemoveGroupMemberRequest`] for the parameters and [`RemoveGroupMemberError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().remove_group_member("open_conversation_id", "operator_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn remove_group_member(
         &self,
-    ) -> crate::generated::RequestBuilder<RemoveGroupMember, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        operator_id: impl Into<String>,
+    ) -> RemoveGroupMemberBuilder<C> {
+        RemoveGroupMemberBuilder::from_request(
+            self.client.clone(),
+            RemoveGroupMemberRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .operator_id(operator_id),
+        )
     }
 }

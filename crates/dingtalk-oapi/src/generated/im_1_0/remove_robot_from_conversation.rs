@@ -27,15 +27,22 @@ pub type RemoveRobotFromConversationError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = RemoveRobotFromConversation)]
+#[setters(builder = RemoveRobotFromConversationBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RemoveRobotFromConversationRequest {
     /// A `string` value. Wire name `chatBotUserId`. Required.
+    #[setters(required)]
     pub chat_bot_user_id: Option<String>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
 }
+/// A call of [`RemoveRobotFromConversation`] being put together: set its optional parameters (see [`RemoveRobotFromConversationRequest`]), then `send()` it.
+pub struct RemoveRobotFromConversationBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<RemoveRobotFromConversation, C>,
+}
+rt::op_builder!(RemoveRobotFromConversationBuilder, RemoveRobotFromConversation);
 /// The response of [`RemoveRobotFromConversation`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -46,6 +53,7 @@ pub struct RemoveRobotFromConversationResponse {
 }
 impl rt::ResponseEnvelope for RemoveRobotFromConversationResponse {}
 /// How [`RemoveRobotFromConversation`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static REMOVE_ROBOT_FROM_CONVERSATION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "RemoveRobotFromConversation",
     id: "im_1_0.RemoveRobotFromConversation",
@@ -70,10 +78,27 @@ pub static REMOVE_ROBOT_FROM_CONVERSATION: rt::OperationDescriptor = rt::Operati
 impl<C: Clone> super::Operations<C> {
     /// Remove robot from conversation.
     ///
-    /// See [`RemoveRobotFromConversationRequest`] for the parameters and [`RemoveRobotFromConversationError`] for what can go wrong: `client.im_1_0().remove_robot_from_conversation().send().await?`.
+    /// See [`RemoveRobotFromConversationRequest`] for the parameters and [`RemoveRobotFromConversationError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().remove_robot_from_conversation("chat_bot_user_id", "open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn remove_robot_from_conversation(
         &self,
-    ) -> crate::generated::RequestBuilder<RemoveRobotFromConversation, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        chat_bot_user_id: impl Into<String>,
+        open_conversation_id: impl Into<String>,
+    ) -> RemoveRobotFromConversationBuilder<C> {
+        RemoveRobotFromConversationBuilder::from_request(
+            self.client.clone(),
+            RemoveRobotFromConversationRequest::new()
+                .chat_bot_user_id(chat_bot_user_id)
+                .open_conversation_id(open_conversation_id),
+        )
     }
 }

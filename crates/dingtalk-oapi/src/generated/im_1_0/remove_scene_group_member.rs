@@ -25,16 +25,22 @@ pub type RemoveSceneGroupMemberError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = RemoveSceneGroupMember)]
+#[setters(builder = RemoveSceneGroupMemberBuilder)]
 #[non_exhaustive]
 pub struct RemoveSceneGroupMemberRequest {
     /// A `string` value. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `list<string>` value.
     pub union_ids: Option<Vec<String>>,
     /// A `list<string>` value.
     pub user_ids: Option<Vec<String>>,
 }
+/// A call of [`RemoveSceneGroupMember`] being put together: set its optional parameters (see [`RemoveSceneGroupMemberRequest`]), then `send()` it.
+pub struct RemoveSceneGroupMemberBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<RemoveSceneGroupMember, C>,
+}
+rt::op_builder!(RemoveSceneGroupMemberBuilder, RemoveSceneGroupMember);
 /// The response of [`RemoveSceneGroupMember`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -44,6 +50,7 @@ pub struct RemoveSceneGroupMemberResponse {
 }
 impl rt::ResponseEnvelope for RemoveSceneGroupMemberResponse {}
 /// How [`RemoveSceneGroupMember`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static REMOVE_SCENE_GROUP_MEMBER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "RemoveSceneGroupMember",
     id: "im_1_0.RemoveSceneGroupMember",
@@ -70,10 +77,25 @@ pub static REMOVE_SCENE_GROUP_MEMBER: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Remove scene group member.
     ///
-    /// See [`RemoveSceneGroupMemberRequest`] for the parameters and [`RemoveSceneGroupMemberError`] for what can go wrong: `client.im_1_0().remove_scene_group_member().send().await?`.
+    /// See [`RemoveSceneGroupMemberRequest`] for the parameters and [`RemoveSceneGroupMemberError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().remove_scene_group_member("open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn remove_scene_group_member(
         &self,
-    ) -> crate::generated::RequestBuilder<RemoveSceneGroupMember, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+    ) -> RemoveSceneGroupMemberBuilder<C> {
+        RemoveSceneGroupMemberBuilder::from_request(
+            self.client.clone(),
+            RemoveSceneGroupMemberRequest::new()
+                .open_conversation_id(open_conversation_id),
+        )
     }
 }

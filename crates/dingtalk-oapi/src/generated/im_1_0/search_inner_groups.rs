@@ -25,17 +25,25 @@ pub type SearchInnerGroupsError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SearchInnerGroups)]
+#[setters(builder = SearchInnerGroupsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchInnerGroupsRequest {
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `searchKey`. Required.
+    #[setters(required)]
     pub search_key: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`SearchInnerGroups`] being put together: set its optional parameters (see [`SearchInnerGroupsRequest`]), then `send()` it.
+pub struct SearchInnerGroupsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SearchInnerGroups, C>,
+}
+rt::op_builder!(SearchInnerGroupsBuilder, SearchInnerGroups);
 /// The response of [`SearchInnerGroups`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -61,6 +69,7 @@ pub struct SearchInnerGroupsResponseBodyGroupInfos {
     pub title: Option<String>,
 }
 /// Wire schema of [`SearchInnerGroupsResponseBodyGroupInfos`].
+#[doc(hidden)]
 pub static SEARCH_INNER_GROUPS_RESPONSE_BODY_GROUP_INFOS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SearchInnerGroupsResponseBodyGroupInfos",
     fields: &[
@@ -71,6 +80,7 @@ pub static SEARCH_INNER_GROUPS_RESPONSE_BODY_GROUP_INFOS_SCHEMA: rt::ObjectSchem
     ],
 };
 /// How [`SearchInnerGroups`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SEARCH_INNER_GROUPS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SearchInnerGroups",
     id: "im_1_0.SearchInnerGroups",
@@ -105,10 +115,29 @@ pub static SEARCH_INNER_GROUPS: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Search inner groups.
     ///
-    /// See [`SearchInnerGroupsRequest`] for the parameters and [`SearchInnerGroupsError`] for what can go wrong: `client.im_1_0().search_inner_groups().send().await?`.
+    /// See [`SearchInnerGroupsRequest`] for the parameters and [`SearchInnerGroupsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().search_inner_groups(0, "search_key", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn search_inner_groups(
         &self,
-    ) -> crate::generated::RequestBuilder<SearchInnerGroups, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+        search_key: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> SearchInnerGroupsBuilder<C> {
+        SearchInnerGroupsBuilder::from_request(
+            self.client.clone(),
+            SearchInnerGroupsRequest::new()
+                .max_results(max_results)
+                .search_key(search_key)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,23 +25,32 @@ pub type SendDingMessageError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SendDingMessage)]
+#[setters(builder = SendDingMessageBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendDingMessageRequest {
     /// A `string` value. Required.
+    #[setters(required)]
     pub code: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub message: Option<String>,
     /// A `string` value. Wire name `messageType`. Required.
+    #[setters(required)]
     pub message_type: Option<String>,
     /// A `string` value. Wire name `openConversationId`.
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `receiverId`.
     pub receiver_id: Option<String>,
     /// A `string` value. Wire name `senderId`. Required.
+    #[setters(required)]
     pub sender_id: Option<String>,
 }
+/// A call of [`SendDingMessage`] being put together: set its optional parameters (see [`SendDingMessageRequest`]), then `send()` it.
+pub struct SendDingMessageBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SendDingMessage, C>,
+}
+rt::op_builder!(SendDingMessageBuilder, SendDingMessage);
 /// The response of [`SendDingMessage`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -52,6 +61,7 @@ pub struct SendDingMessageResponse {
 }
 impl rt::ResponseEnvelope for SendDingMessageResponse {}
 /// How [`SendDingMessage`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SEND_DING_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SendDingMessage",
     id: "im_1_0.SendDingMessage",
@@ -80,10 +90,31 @@ pub static SEND_DING_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Send ding message.
     ///
-    /// See [`SendDingMessageRequest`] for the parameters and [`SendDingMessageError`] for what can go wrong: `client.im_1_0().send_ding_message().send().await?`.
+    /// See [`SendDingMessageRequest`] for the parameters and [`SendDingMessageError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().send_ding_message("code", "message", "message_type", "sender_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn send_ding_message(
         &self,
-    ) -> crate::generated::RequestBuilder<SendDingMessage, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        code: impl Into<String>,
+        message: impl Into<String>,
+        message_type: impl Into<String>,
+        sender_id: impl Into<String>,
+    ) -> SendDingMessageBuilder<C> {
+        SendDingMessageBuilder::from_request(
+            self.client.clone(),
+            SendDingMessageRequest::new()
+                .code(code)
+                .message(message)
+                .message_type(message_type)
+                .sender_id(sender_id),
+        )
     }
 }

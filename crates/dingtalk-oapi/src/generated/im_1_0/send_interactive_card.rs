@@ -25,7 +25,7 @@ pub type SendInteractiveCardError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SendInteractiveCard)]
+#[setters(builder = SendInteractiveCardBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendInteractiveCardRequest {
@@ -34,20 +34,24 @@ pub struct SendInteractiveCardRequest {
     /// A `string` value. Wire name `callbackRouteKey`.
     pub callback_route_key: Option<String>,
     /// A `SendInteractiveCardRequestCardData` value. Wire name `cardData`. Required.
+    #[setters(required)]
     pub card_data: Option<SendInteractiveCardRequestCardData>,
     /// A `SendInteractiveCardRequestCardOptions` value. Wire name `cardOptions`.
     pub card_options: Option<SendInteractiveCardRequestCardOptions>,
     /// A `string` value. Wire name `cardTemplateId`. Required.
+    #[setters(required)]
     pub card_template_id: Option<String>,
     /// A `string` value. Wire name `chatBotId`.
     pub chat_bot_id: Option<String>,
     /// A `i64` value. Wire name `conversationType`. Required.
+    #[setters(required)]
     pub conversation_type: Option<i64>,
     /// A `string` value. Wire name `digitalWorkerCode`.
     pub digital_worker_code: Option<String>,
     /// A `string` value. Wire name `openConversationId`.
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `outTrackId`. Required.
+    #[setters(required)]
     pub out_track_id: Option<String>,
     /// A `json` value. Wire name `privateData`.
     pub private_data: Option<rt::JsonValue>,
@@ -60,6 +64,11 @@ pub struct SendInteractiveCardRequest {
     /// A `i64` value. Wire name `userIdType`.
     pub user_id_type: Option<i64>,
 }
+/// A call of [`SendInteractiveCard`] being put together: set its optional parameters (see [`SendInteractiveCardRequest`]), then `send()` it.
+pub struct SendInteractiveCardBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SendInteractiveCard, C>,
+}
+rt::op_builder!(SendInteractiveCardBuilder, SendInteractiveCard);
 /// The response of [`SendInteractiveCard`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -81,6 +90,7 @@ pub struct SendInteractiveCardRequestCardData {
     pub card_param_map: Option<rt::JsonValue>,
 }
 /// Wire schema of [`SendInteractiveCardRequestCardData`].
+#[doc(hidden)]
 pub static SEND_INTERACTIVE_CARD_REQUEST_CARD_DATA_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendInteractiveCardRequestCardData",
     fields: &[
@@ -97,6 +107,7 @@ pub struct SendInteractiveCardRequestCardOptions {
     pub support_forward: Option<bool>,
 }
 /// Wire schema of [`SendInteractiveCardRequestCardOptions`].
+#[doc(hidden)]
 pub static SEND_INTERACTIVE_CARD_REQUEST_CARD_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendInteractiveCardRequestCardOptions",
     fields: &[rt::FieldSchema::new("supportForward", rt::ParamType::Bool)],
@@ -110,6 +121,7 @@ pub struct SendInteractiveCardResponseBodyResult {
     pub process_query_key: String,
 }
 /// Wire schema of [`SendInteractiveCardResponseBodyResult`].
+#[doc(hidden)]
 pub static SEND_INTERACTIVE_CARD_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendInteractiveCardResponseBodyResult",
     fields: &[
@@ -117,6 +129,7 @@ pub static SEND_INTERACTIVE_CARD_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema =
     ],
 };
 /// How [`SendInteractiveCard`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SEND_INTERACTIVE_CARD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SendInteractiveCard",
     id: "im_1_0.SendInteractiveCard",
@@ -170,10 +183,31 @@ pub static SEND_INTERACTIVE_CARD: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Send interactive card.
     ///
-    /// See [`SendInteractiveCardRequest`] for the parameters and [`SendInteractiveCardError`] for what can go wrong: `client.im_1_0().send_interactive_card().send().await?`.
+    /// See [`SendInteractiveCardRequest`] for the parameters and [`SendInteractiveCardError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().send_interactive_card(SendInteractiveCardRequestCardData::new(), "card_template_id", 0, "out_track_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn send_interactive_card(
         &self,
-    ) -> crate::generated::RequestBuilder<SendInteractiveCard, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        card_data: SendInteractiveCardRequestCardData,
+        card_template_id: impl Into<String>,
+        conversation_type: i64,
+        out_track_id: impl Into<String>,
+    ) -> SendInteractiveCardBuilder<C> {
+        SendInteractiveCardBuilder::from_request(
+            self.client.clone(),
+            SendInteractiveCardRequest::new()
+                .card_data(card_data)
+                .card_template_id(card_template_id)
+                .conversation_type(conversation_type)
+                .out_track_id(out_track_id),
+        )
     }
 }

@@ -25,23 +25,31 @@ pub type SendMessageError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SendMessage)]
+#[setters(builder = SendMessageBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendMessageRequest {
     /// A `string` value. Required.
+    #[setters(required)]
     pub message: Option<String>,
     /// A `string` value. Wire name `messageType`. Required.
+    #[setters(required)]
     pub message_type: Option<String>,
     /// A `string` value. Wire name `openConversationId`.
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `receiverId`.
     pub receiver_id: Option<String>,
     /// A `string` value. Wire name `senderId`. Required.
+    #[setters(required)]
     pub sender_id: Option<String>,
     /// A `json` value. Wire name `sourceInfos`.
     pub source_infos: Option<rt::JsonValue>,
 }
+/// A call of [`SendMessage`] being put together: set its optional parameters (see [`SendMessageRequest`]), then `send()` it.
+pub struct SendMessageBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SendMessage, C>,
+}
+rt::op_builder!(SendMessageBuilder, SendMessage);
 /// The response of [`SendMessage`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -52,6 +60,7 @@ pub struct SendMessageResponse {
 }
 impl rt::ResponseEnvelope for SendMessageResponse {}
 /// How [`SendMessage`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SEND_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SendMessage",
     id: "im_1_0.SendMessage",
@@ -80,8 +89,29 @@ pub static SEND_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Send message.
     ///
-    /// See [`SendMessageRequest`] for the parameters and [`SendMessageError`] for what can go wrong: `client.im_1_0().send_message().send().await?`.
-    pub fn send_message(&self) -> crate::generated::RequestBuilder<SendMessage, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`SendMessageRequest`] for the parameters and [`SendMessageError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().send_message("message", "message_type", "sender_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn send_message(
+        &self,
+        message: impl Into<String>,
+        message_type: impl Into<String>,
+        sender_id: impl Into<String>,
+    ) -> SendMessageBuilder<C> {
+        SendMessageBuilder::from_request(
+            self.client.clone(),
+            SendMessageRequest::new()
+                .message(message)
+                .message_type(message_type)
+                .sender_id(sender_id),
+        )
     }
 }

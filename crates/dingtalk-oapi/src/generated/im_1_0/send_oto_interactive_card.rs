@@ -25,7 +25,7 @@ pub type SendOtoInteractiveCardError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SendOtoInteractiveCard)]
+#[setters(builder = SendOtoInteractiveCardBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendOtoInteractiveCardRequest {
@@ -34,14 +34,17 @@ pub struct SendOtoInteractiveCardRequest {
     /// A `string` value. Wire name `callbackRouteKey`.
     pub callback_route_key: Option<String>,
     /// A `SendOtoInteractiveCardRequestCardData` value. Wire name `cardData`. Required.
+    #[setters(required)]
     pub card_data: Option<SendOtoInteractiveCardRequestCardData>,
     /// A `SendOtoInteractiveCardRequestCardOptions` value. Wire name `cardOptions`.
     pub card_options: Option<SendOtoInteractiveCardRequestCardOptions>,
     /// A `string` value. Wire name `cardTemplateId`. Required.
+    #[setters(required)]
     pub card_template_id: Option<String>,
     /// A `string` value. Wire name `openConversationId`.
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `outTrackId`. Required.
+    #[setters(required)]
     pub out_track_id: Option<String>,
     /// A `json` value. Wire name `privateData`.
     pub private_data: Option<rt::JsonValue>,
@@ -54,6 +57,11 @@ pub struct SendOtoInteractiveCardRequest {
     /// A `i64` value. Wire name `userIdType`.
     pub user_id_type: Option<i64>,
 }
+/// A call of [`SendOtoInteractiveCard`] being put together: set its optional parameters (see [`SendOtoInteractiveCardRequest`]), then `send()` it.
+pub struct SendOtoInteractiveCardBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SendOtoInteractiveCard, C>,
+}
+rt::op_builder!(SendOtoInteractiveCardBuilder, SendOtoInteractiveCard);
 /// The response of [`SendOtoInteractiveCard`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -73,6 +81,7 @@ pub struct SendOtoInteractiveCardRequestCardData {
     pub card_param_map: Option<rt::JsonValue>,
 }
 /// Wire schema of [`SendOtoInteractiveCardRequestCardData`].
+#[doc(hidden)]
 pub static SEND_OTO_INTERACTIVE_CARD_REQUEST_CARD_DATA_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOtoInteractiveCardRequestCardData",
     fields: &[rt::FieldSchema::new("cardParamMap", rt::ParamType::Json)],
@@ -86,6 +95,7 @@ pub struct SendOtoInteractiveCardRequestCardOptions {
     pub support_forward: Option<bool>,
 }
 /// Wire schema of [`SendOtoInteractiveCardRequestCardOptions`].
+#[doc(hidden)]
 pub static SEND_OTO_INTERACTIVE_CARD_REQUEST_CARD_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOtoInteractiveCardRequestCardOptions",
     fields: &[rt::FieldSchema::new("supportForward", rt::ParamType::Bool)],
@@ -99,6 +109,7 @@ pub struct SendOtoInteractiveCardResponseBodyResult {
     pub process_query_key: String,
 }
 /// Wire schema of [`SendOtoInteractiveCardResponseBodyResult`].
+#[doc(hidden)]
 pub static SEND_OTO_INTERACTIVE_CARD_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendOtoInteractiveCardResponseBodyResult",
     fields: &[
@@ -106,6 +117,7 @@ pub static SEND_OTO_INTERACTIVE_CARD_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSche
     ],
 };
 /// How [`SendOtoInteractiveCard`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SEND_OTO_INTERACTIVE_CARD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SendOtoInteractiveCard",
     id: "im_1_0.SendOtoInteractiveCard",
@@ -158,10 +170,29 @@ pub static SEND_OTO_INTERACTIVE_CARD: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Send oto interactive card.
     ///
-    /// See [`SendOtoInteractiveCardRequest`] for the parameters and [`SendOtoInteractiveCardError`] for what can go wrong: `client.im_1_0().send_oto_interactive_card().send().await?`.
+    /// See [`SendOtoInteractiveCardRequest`] for the parameters and [`SendOtoInteractiveCardError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().send_oto_interactive_card(SendOtoInteractiveCardRequestCardData::new(), "card_template_id", "out_track_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn send_oto_interactive_card(
         &self,
-    ) -> crate::generated::RequestBuilder<SendOtoInteractiveCard, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        card_data: SendOtoInteractiveCardRequestCardData,
+        card_template_id: impl Into<String>,
+        out_track_id: impl Into<String>,
+    ) -> SendOtoInteractiveCardBuilder<C> {
+        SendOtoInteractiveCardBuilder::from_request(
+            self.client.clone(),
+            SendOtoInteractiveCardRequest::new()
+                .card_data(card_data)
+                .card_template_id(card_template_id)
+                .out_track_id(out_track_id),
+        )
     }
 }

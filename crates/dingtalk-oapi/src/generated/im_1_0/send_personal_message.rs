@@ -25,19 +25,26 @@ pub type SendPersonalMessageError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SendPersonalMessage)]
+#[setters(builder = SendPersonalMessageBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendPersonalMessageRequest {
     /// A `string` value. Required.
+    #[setters(required)]
     pub content: Option<String>,
     /// A `string` value. Wire name `msgType`. Required.
+    #[setters(required)]
     pub msg_type: Option<String>,
     /// A `string` value. Wire name `openConversationId`.
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `receiverUserId`.
     pub receiver_user_id: Option<String>,
 }
+/// A call of [`SendPersonalMessage`] being put together: set its optional parameters (see [`SendPersonalMessageRequest`]), then `send()` it.
+pub struct SendPersonalMessageBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SendPersonalMessage, C>,
+}
+rt::op_builder!(SendPersonalMessageBuilder, SendPersonalMessage);
 /// The response of [`SendPersonalMessage`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -57,11 +64,13 @@ pub struct SendPersonalMessageResponseBodyResult {
     pub open_task_id: Option<String>,
 }
 /// Wire schema of [`SendPersonalMessageResponseBodyResult`].
+#[doc(hidden)]
 pub static SEND_PERSONAL_MESSAGE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendPersonalMessageResponseBodyResult",
     fields: &[rt::FieldSchema::new("openTaskId", rt::ParamType::String)],
 };
 /// How [`SendPersonalMessage`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SEND_PERSONAL_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SendPersonalMessage",
     id: "im_1_0.SendPersonalMessage",
@@ -94,10 +103,25 @@ pub static SEND_PERSONAL_MESSAGE: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Send personal message.
     ///
-    /// See [`SendPersonalMessageRequest`] for the parameters and [`SendPersonalMessageError`] for what can go wrong: `client.im_1_0().send_personal_message().send().await?`.
+    /// See [`SendPersonalMessageRequest`] for the parameters and [`SendPersonalMessageError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().send_personal_message("content", "msg_type").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn send_personal_message(
         &self,
-    ) -> crate::generated::RequestBuilder<SendPersonalMessage, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        content: impl Into<String>,
+        msg_type: impl Into<String>,
+    ) -> SendPersonalMessageBuilder<C> {
+        SendPersonalMessageBuilder::from_request(
+            self.client.clone(),
+            SendPersonalMessageRequest::new().content(content).msg_type(msg_type),
+        )
     }
 }

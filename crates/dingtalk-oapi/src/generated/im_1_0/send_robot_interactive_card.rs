@@ -25,23 +25,27 @@ pub type SendRobotInteractiveCardError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SendRobotInteractiveCard)]
+#[setters(builder = SendRobotInteractiveCardBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendRobotInteractiveCardRequest {
     /// A `string` value. Wire name `callbackUrl`.
     pub callback_url: Option<String>,
     /// A `string` value. Wire name `cardBizId`. Required.
+    #[setters(required)]
     pub card_biz_id: Option<String>,
     /// A `string` value. Wire name `cardData`. Required.
+    #[setters(required)]
     pub card_data: Option<String>,
     /// A `string` value. Wire name `cardTemplateId`. Required.
+    #[setters(required)]
     pub card_template_id: Option<String>,
     /// A `string` value. Wire name `openConversationId`.
     pub open_conversation_id: Option<String>,
     /// A `bool` value. Wire name `pullStrategy`.
     pub pull_strategy: Option<bool>,
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
     /// A `SendRobotInteractiveCardRequestSendOptions` value. Wire name `sendOptions`.
     pub send_options: Option<SendRobotInteractiveCardRequestSendOptions>,
@@ -52,6 +56,11 @@ pub struct SendRobotInteractiveCardRequest {
     /// A `string` value. Wire name `userIdPrivateDataMap`.
     pub user_id_private_data_map: Option<String>,
 }
+/// A call of [`SendRobotInteractiveCard`] being put together: set its optional parameters (see [`SendRobotInteractiveCardRequest`]), then `send()` it.
+pub struct SendRobotInteractiveCardBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SendRobotInteractiveCard, C>,
+}
+rt::op_builder!(SendRobotInteractiveCardBuilder, SendRobotInteractiveCard);
 /// The response of [`SendRobotInteractiveCard`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -76,6 +85,7 @@ pub struct SendRobotInteractiveCardRequestSendOptions {
     pub receiver_list_json: Option<String>,
 }
 /// Wire schema of [`SendRobotInteractiveCardRequestSendOptions`].
+#[doc(hidden)]
 pub static SEND_ROBOT_INTERACTIVE_CARD_REQUEST_SEND_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendRobotInteractiveCardRequestSendOptions",
     fields: &[
@@ -86,6 +96,7 @@ pub static SEND_ROBOT_INTERACTIVE_CARD_REQUEST_SEND_OPTIONS_SCHEMA: rt::ObjectSc
     ],
 };
 /// How [`SendRobotInteractiveCard`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SEND_ROBOT_INTERACTIVE_CARD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SendRobotInteractiveCard",
     id: "im_1_0.SendRobotInteractiveCard",
@@ -124,10 +135,31 @@ pub static SEND_ROBOT_INTERACTIVE_CARD: rt::OperationDescriptor = rt::OperationD
 impl<C: Clone> super::Operations<C> {
     /// Send robot interactive card.
     ///
-    /// See [`SendRobotInteractiveCardRequest`] for the parameters and [`SendRobotInteractiveCardError`] for what can go wrong: `client.im_1_0().send_robot_interactive_card().send().await?`.
+    /// See [`SendRobotInteractiveCardRequest`] for the parameters and [`SendRobotInteractiveCardError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().send_robot_interactive_card("card_biz_id", "card_data", "card_template_id", "robot_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn send_robot_interactive_card(
         &self,
-    ) -> crate::generated::RequestBuilder<SendRobotInteractiveCard, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        card_biz_id: impl Into<String>,
+        card_data: impl Into<String>,
+        card_template_id: impl Into<String>,
+        robot_code: impl Into<String>,
+    ) -> SendRobotInteractiveCardBuilder<C> {
+        SendRobotInteractiveCardBuilder::from_request(
+            self.client.clone(),
+            SendRobotInteractiveCardRequest::new()
+                .card_biz_id(card_biz_id)
+                .card_data(card_data)
+                .card_template_id(card_template_id)
+                .robot_code(robot_code),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type SendRobotMessageError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SendRobotMessage)]
+#[setters(builder = SendRobotMessageBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendRobotMessageRequest {
@@ -36,14 +36,22 @@ pub struct SendRobotMessageRequest {
     /// A `string` value. Wire name `atDingUserId`.
     pub at_ding_user_id: Option<String>,
     /// A `string` value. Wire name `msgContent`. Required.
+    #[setters(required)]
     pub msg_content: Option<String>,
     /// A `string` value. Wire name `msgType`. Required.
+    #[setters(required)]
     pub msg_type: Option<String>,
     /// A `list<string>` value. Wire name `openConversationIds`. Required.
+    #[setters(required)]
     pub open_conversation_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `robotCode`.
     pub robot_code: Option<String>,
 }
+/// A call of [`SendRobotMessage`] being put together: set its optional parameters (see [`SendRobotMessageRequest`]), then `send()` it.
+pub struct SendRobotMessageBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SendRobotMessage, C>,
+}
+rt::op_builder!(SendRobotMessageBuilder, SendRobotMessage);
 /// The response of [`SendRobotMessage`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -53,6 +61,7 @@ pub struct SendRobotMessageResponse {
 }
 impl rt::ResponseEnvelope for SendRobotMessageResponse {}
 /// How [`SendRobotMessage`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SEND_ROBOT_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SendRobotMessage",
     id: "im_1_0.SendRobotMessage",
@@ -86,10 +95,29 @@ pub static SEND_ROBOT_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Send robot message.
     ///
-    /// See [`SendRobotMessageRequest`] for the parameters and [`SendRobotMessageError`] for what can go wrong: `client.im_1_0().send_robot_message().send().await?`.
+    /// See [`SendRobotMessageRequest`] for the parameters and [`SendRobotMessageError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().send_robot_message("msg_content", "msg_type", Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn send_robot_message(
         &self,
-    ) -> crate::generated::RequestBuilder<SendRobotMessage, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        msg_content: impl Into<String>,
+        msg_type: impl Into<String>,
+        open_conversation_ids: impl Into<Vec<String>>,
+    ) -> SendRobotMessageBuilder<C> {
+        SendRobotMessageBuilder::from_request(
+            self.client.clone(),
+            SendRobotMessageRequest::new()
+                .msg_content(msg_content)
+                .msg_type(msg_type)
+                .open_conversation_ids(open_conversation_ids),
+        )
     }
 }

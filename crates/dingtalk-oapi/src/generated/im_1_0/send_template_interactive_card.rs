@@ -27,27 +27,36 @@ pub type SendTemplateInteractiveCardError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SendTemplateInteractiveCard)]
+#[setters(builder = SendTemplateInteractiveCardBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendTemplateInteractiveCardRequest {
     /// A `string` value. Wire name `callbackUrl`.
     pub callback_url: Option<String>,
     /// A `string` value. Wire name `cardData`. Required.
+    #[setters(required)]
     pub card_data: Option<String>,
     /// A `string` value. Wire name `cardTemplateId`. Required.
+    #[setters(required)]
     pub card_template_id: Option<String>,
     /// A `string` value. Wire name `openConversationId`.
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `outTrackId`. Required.
+    #[setters(required)]
     pub out_track_id: Option<String>,
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
     /// A `SendTemplateInteractiveCardRequestSendOptions` value. Wire name `sendOptions`.
     pub send_options: Option<SendTemplateInteractiveCardRequestSendOptions>,
     /// A `string` value. Wire name `singleChatReceiver`.
     pub single_chat_receiver: Option<String>,
 }
+/// A call of [`SendTemplateInteractiveCard`] being put together: set its optional parameters (see [`SendTemplateInteractiveCardRequest`]), then `send()` it.
+pub struct SendTemplateInteractiveCardBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SendTemplateInteractiveCard, C>,
+}
+rt::op_builder!(SendTemplateInteractiveCardBuilder, SendTemplateInteractiveCard);
 /// The response of [`SendTemplateInteractiveCard`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -72,6 +81,7 @@ pub struct SendTemplateInteractiveCardRequestSendOptions {
     pub receiver_list_json: Option<String>,
 }
 /// Wire schema of [`SendTemplateInteractiveCardRequestSendOptions`].
+#[doc(hidden)]
 pub static SEND_TEMPLATE_INTERACTIVE_CARD_REQUEST_SEND_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SendTemplateInteractiveCardRequestSendOptions",
     fields: &[
@@ -82,6 +92,7 @@ pub static SEND_TEMPLATE_INTERACTIVE_CARD_REQUEST_SEND_OPTIONS_SCHEMA: rt::Objec
     ],
 };
 /// How [`SendTemplateInteractiveCard`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SEND_TEMPLATE_INTERACTIVE_CARD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SendTemplateInteractiveCard",
     id: "im_1_0.SendTemplateInteractiveCard",
@@ -117,10 +128,31 @@ pub static SEND_TEMPLATE_INTERACTIVE_CARD: rt::OperationDescriptor = rt::Operati
 impl<C: Clone> super::Operations<C> {
     /// Send template interactive card.
     ///
-    /// See [`SendTemplateInteractiveCardRequest`] for the parameters and [`SendTemplateInteractiveCardError`] for what can go wrong: `client.im_1_0().send_template_interactive_card().send().await?`.
+    /// See [`SendTemplateInteractiveCardRequest`] for the parameters and [`SendTemplateInteractiveCardError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().send_template_interactive_card("card_data", "card_template_id", "out_track_id", "robot_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn send_template_interactive_card(
         &self,
-    ) -> crate::generated::RequestBuilder<SendTemplateInteractiveCard, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        card_data: impl Into<String>,
+        card_template_id: impl Into<String>,
+        out_track_id: impl Into<String>,
+        robot_code: impl Into<String>,
+    ) -> SendTemplateInteractiveCardBuilder<C> {
+        SendTemplateInteractiveCardBuilder::from_request(
+            self.client.clone(),
+            SendTemplateInteractiveCardRequest::new()
+                .card_data(card_data)
+                .card_template_id(card_template_id)
+                .out_track_id(out_track_id)
+                .robot_code(robot_code),
+        )
     }
 }

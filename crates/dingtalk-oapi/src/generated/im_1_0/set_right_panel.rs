@@ -25,7 +25,7 @@ pub type SetRightPanelError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SetRightPanel)]
+#[setters(builder = SetRightPanelBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetRightPanelRequest {
@@ -34,18 +34,29 @@ pub struct SetRightPanelRequest {
     /// A `bool` value. Wire name `isQtWnd`.
     pub is_qt_wnd: Option<bool>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `bool` value. Wire name `rightPanelClosePermitted`. Required.
+    #[setters(required)]
     pub right_panel_close_permitted: Option<bool>,
     /// A `i64` value. Wire name `rightPanelOpenStatus`. Required.
+    #[setters(required)]
     pub right_panel_open_status: Option<i64>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub title: Option<String>,
     /// A `SetRightPanelRequestWebWndParams` value. Wire name `webWndParams`. Required.
+    #[setters(required)]
     pub web_wnd_params: Option<SetRightPanelRequestWebWndParams>,
     /// A `i64` value. Required.
+    #[setters(required)]
     pub width: Option<i64>,
 }
+/// A call of [`SetRightPanel`] being put together: set its optional parameters (see [`SetRightPanelRequest`]), then `send()` it.
+pub struct SetRightPanelBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SetRightPanel, C>,
+}
+rt::op_builder!(SetRightPanelBuilder, SetRightPanel);
 /// The response of [`SetRightPanel`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -66,6 +77,7 @@ pub struct SetRightPanelRequestWebWndParams {
     pub target_url: Option<String>,
 }
 /// Wire schema of [`SetRightPanelRequestWebWndParams`].
+#[doc(hidden)]
 pub static SET_RIGHT_PANEL_REQUEST_WEB_WND_PARAMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SetRightPanelRequestWebWndParams",
     fields: &[
@@ -74,6 +86,7 @@ pub static SET_RIGHT_PANEL_REQUEST_WEB_WND_PARAMS_SCHEMA: rt::ObjectSchema = rt:
     ],
 };
 /// How [`SetRightPanel`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SET_RIGHT_PANEL: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SetRightPanel",
     id: "im_1_0.SetRightPanel",
@@ -109,8 +122,35 @@ pub static SET_RIGHT_PANEL: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Set right panel.
     ///
-    /// See [`SetRightPanelRequest`] for the parameters and [`SetRightPanelError`] for what can go wrong: `client.im_1_0().set_right_panel().send().await?`.
-    pub fn set_right_panel(&self) -> crate::generated::RequestBuilder<SetRightPanel, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`SetRightPanelRequest`] for the parameters and [`SetRightPanelError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().set_right_panel("open_conversation_id", false, 0, "title", SetRightPanelRequestWebWndParams::new(), 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_right_panel(
+        &self,
+        open_conversation_id: impl Into<String>,
+        right_panel_close_permitted: bool,
+        right_panel_open_status: i64,
+        title: impl Into<String>,
+        web_wnd_params: SetRightPanelRequestWebWndParams,
+        width: i64,
+    ) -> SetRightPanelBuilder<C> {
+        SetRightPanelBuilder::from_request(
+            self.client.clone(),
+            SetRightPanelRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .right_panel_close_permitted(right_panel_close_permitted)
+                .right_panel_open_status(right_panel_open_status)
+                .title(title)
+                .web_wnd_params(web_wnd_params)
+                .width(width),
+        )
     }
 }

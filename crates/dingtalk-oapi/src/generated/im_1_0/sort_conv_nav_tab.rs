@@ -25,7 +25,7 @@ pub type SortConvNavTabError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SortConvNavTab)]
+#[setters(builder = SortConvNavTabBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SortConvNavTabRequest {
@@ -34,6 +34,11 @@ pub struct SortConvNavTabRequest {
     /// A `list<string>` value. Wire name `sortedIds`.
     pub sorted_ids: Option<Vec<String>>,
 }
+/// A call of [`SortConvNavTab`] being put together: set its optional parameters (see [`SortConvNavTabRequest`]), then `send()` it.
+pub struct SortConvNavTabBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SortConvNavTab, C>,
+}
+rt::op_builder!(SortConvNavTabBuilder, SortConvNavTab);
 /// The response of [`SortConvNavTab`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +48,7 @@ pub struct SortConvNavTabResponse {
 }
 impl rt::ResponseEnvelope for SortConvNavTabResponse {}
 /// How [`SortConvNavTab`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SORT_CONV_NAV_TAB: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SortConvNavTab",
     id: "im_1_0.SortConvNavTab",
@@ -67,10 +73,21 @@ pub static SORT_CONV_NAV_TAB: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Sort conv nav tab.
     ///
-    /// See [`SortConvNavTabRequest`] for the parameters and [`SortConvNavTabError`] for what can go wrong: `client.im_1_0().sort_conv_nav_tab().send().await?`.
-    pub fn sort_conv_nav_tab(
-        &self,
-    ) -> crate::generated::RequestBuilder<SortConvNavTab, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`SortConvNavTabRequest`] for the parameters and [`SortConvNavTabError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().sort_conv_nav_tab().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn sort_conv_nav_tab(&self) -> SortConvNavTabBuilder<C> {
+        SortConvNavTabBuilder::from_request(
+            self.client.clone(),
+            SortConvNavTabRequest::new(),
+        )
     }
 }

@@ -25,17 +25,25 @@ pub type SuperAdminApplyTemplateError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SuperAdminApplyTemplate)]
+#[setters(builder = SuperAdminApplyTemplateBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SuperAdminApplyTemplateRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `ownerUserId`. Required.
+    #[setters(required)]
     pub owner_user_id: Option<String>,
     /// A `string` value. Wire name `templateId`. Required.
+    #[setters(required)]
     pub template_id: Option<String>,
 }
+/// A call of [`SuperAdminApplyTemplate`] being put together: set its optional parameters (see [`SuperAdminApplyTemplateRequest`]), then `send()` it.
+pub struct SuperAdminApplyTemplateBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SuperAdminApplyTemplate, C>,
+}
+rt::op_builder!(SuperAdminApplyTemplateBuilder, SuperAdminApplyTemplate);
 /// The response of [`SuperAdminApplyTemplate`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +53,7 @@ pub struct SuperAdminApplyTemplateResponse {
 }
 impl rt::ResponseEnvelope for SuperAdminApplyTemplateResponse {}
 /// How [`SuperAdminApplyTemplate`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SUPER_ADMIN_APPLY_TEMPLATE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SuperAdminApplyTemplate",
     id: "im_1_0.SuperAdminApplyTemplate",
@@ -70,10 +79,29 @@ pub static SUPER_ADMIN_APPLY_TEMPLATE: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Super admin apply template.
     ///
-    /// See [`SuperAdminApplyTemplateRequest`] for the parameters and [`SuperAdminApplyTemplateError`] for what can go wrong: `client.im_1_0().super_admin_apply_template().send().await?`.
+    /// See [`SuperAdminApplyTemplateRequest`] for the parameters and [`SuperAdminApplyTemplateError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().super_admin_apply_template("open_conversation_id", "owner_user_id", "template_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn super_admin_apply_template(
         &self,
-    ) -> crate::generated::RequestBuilder<SuperAdminApplyTemplate, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        owner_user_id: impl Into<String>,
+        template_id: impl Into<String>,
+    ) -> SuperAdminApplyTemplateBuilder<C> {
+        SuperAdminApplyTemplateBuilder::from_request(
+            self.client.clone(),
+            SuperAdminApplyTemplateRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .owner_user_id(owner_user_id)
+                .template_id(template_id),
+        )
     }
 }

@@ -25,17 +25,25 @@ pub type SuperAdminCloseTemplateError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SuperAdminCloseTemplate)]
+#[setters(builder = SuperAdminCloseTemplateBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SuperAdminCloseTemplateRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `ownerUserId`. Required.
+    #[setters(required)]
     pub owner_user_id: Option<String>,
     /// A `string` value. Wire name `templateId`. Required.
+    #[setters(required)]
     pub template_id: Option<String>,
 }
+/// A call of [`SuperAdminCloseTemplate`] being put together: set its optional parameters (see [`SuperAdminCloseTemplateRequest`]), then `send()` it.
+pub struct SuperAdminCloseTemplateBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SuperAdminCloseTemplate, C>,
+}
+rt::op_builder!(SuperAdminCloseTemplateBuilder, SuperAdminCloseTemplate);
 /// The response of [`SuperAdminCloseTemplate`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +53,7 @@ pub struct SuperAdminCloseTemplateResponse {
 }
 impl rt::ResponseEnvelope for SuperAdminCloseTemplateResponse {}
 /// How [`SuperAdminCloseTemplate`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SUPER_ADMIN_CLOSE_TEMPLATE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SuperAdminCloseTemplate",
     id: "im_1_0.SuperAdminCloseTemplate",
@@ -70,10 +79,29 @@ pub static SUPER_ADMIN_CLOSE_TEMPLATE: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Super admin close template.
     ///
-    /// See [`SuperAdminCloseTemplateRequest`] for the parameters and [`SuperAdminCloseTemplateError`] for what can go wrong: `client.im_1_0().super_admin_close_template().send().await?`.
+    /// See [`SuperAdminCloseTemplateRequest`] for the parameters and [`SuperAdminCloseTemplateError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().super_admin_close_template("open_conversation_id", "owner_user_id", "template_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn super_admin_close_template(
         &self,
-    ) -> crate::generated::RequestBuilder<SuperAdminCloseTemplate, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        owner_user_id: impl Into<String>,
+        template_id: impl Into<String>,
+    ) -> SuperAdminCloseTemplateBuilder<C> {
+        SuperAdminCloseTemplateBuilder::from_request(
+            self.client.clone(),
+            SuperAdminCloseTemplateRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .owner_user_id(owner_user_id)
+                .template_id(template_id),
+        )
     }
 }

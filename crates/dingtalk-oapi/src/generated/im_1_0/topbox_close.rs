@@ -25,7 +25,7 @@ pub type TopboxCloseError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = TopboxClose)]
+#[setters(builder = TopboxCloseBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TopboxCloseRequest {
@@ -36,18 +36,25 @@ pub struct TopboxCloseRequest {
     /// A `string` value. Wire name `openConversationId`.
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `outTrackId`. Required.
+    #[setters(required)]
     pub out_track_id: Option<String>,
     /// A `list<string>` value. Wire name `receiverUserIdList`.
     pub receiver_user_id_list: Option<Vec<String>>,
     /// A `string` value. Wire name `robotCode`.
     pub robot_code: Option<String>,
 }
+/// A call of [`TopboxClose`] being put together: set its optional parameters (see [`TopboxCloseRequest`]), then `send()` it.
+pub struct TopboxCloseBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<TopboxClose, C>,
+}
+rt::op_builder!(TopboxCloseBuilder, TopboxClose);
 /// The response of [`TopboxClose`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TopboxCloseResponse {}
 impl rt::ResponseEnvelope for TopboxCloseResponse {}
 /// How [`TopboxClose`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static TOPBOX_CLOSE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TopboxClose",
     id: "im_1_0.TopboxClose",
@@ -79,8 +86,24 @@ pub static TOPBOX_CLOSE: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Topbox close.
     ///
-    /// See [`TopboxCloseRequest`] for the parameters and [`TopboxCloseError`] for what can go wrong: `client.im_1_0().topbox_close().send().await?`.
-    pub fn topbox_close(&self) -> crate::generated::RequestBuilder<TopboxClose, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`TopboxCloseRequest`] for the parameters and [`TopboxCloseError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().topbox_close("out_track_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn topbox_close(
+        &self,
+        out_track_id: impl Into<String>,
+    ) -> TopboxCloseBuilder<C> {
+        TopboxCloseBuilder::from_request(
+            self.client.clone(),
+            TopboxCloseRequest::new().out_track_id(out_track_id),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type TopboxOpenError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = TopboxOpen)]
+#[setters(builder = TopboxOpenBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TopboxOpenRequest {
@@ -38,6 +38,7 @@ pub struct TopboxOpenRequest {
     /// A `string` value. Wire name `openConversationId`.
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `outTrackId`. Required.
+    #[setters(required)]
     pub out_track_id: Option<String>,
     /// A `string` value.
     pub platforms: Option<String>,
@@ -46,12 +47,18 @@ pub struct TopboxOpenRequest {
     /// A `string` value. Wire name `robotCode`.
     pub robot_code: Option<String>,
 }
+/// A call of [`TopboxOpen`] being put together: set its optional parameters (see [`TopboxOpenRequest`]), then `send()` it.
+pub struct TopboxOpenBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<TopboxOpen, C>,
+}
+rt::op_builder!(TopboxOpenBuilder, TopboxOpen);
 /// The response of [`TopboxOpen`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct TopboxOpenResponse {}
 impl rt::ResponseEnvelope for TopboxOpenResponse {}
 /// How [`TopboxOpen`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static TOPBOX_OPEN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TopboxOpen",
     id: "im_1_0.TopboxOpen",
@@ -85,8 +92,21 @@ pub static TOPBOX_OPEN: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Topbox open.
     ///
-    /// See [`TopboxOpenRequest`] for the parameters and [`TopboxOpenError`] for what can go wrong: `client.im_1_0().topbox_open().send().await?`.
-    pub fn topbox_open(&self) -> crate::generated::RequestBuilder<TopboxOpen, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`TopboxOpenRequest`] for the parameters and [`TopboxOpenError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().topbox_open("out_track_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn topbox_open(&self, out_track_id: impl Into<String>) -> TopboxOpenBuilder<C> {
+        TopboxOpenBuilder::from_request(
+            self.client.clone(),
+            TopboxOpenRequest::new().out_track_id(out_track_id),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type UpdateClientServiceError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateClientService)]
+#[setters(builder = UpdateClientServiceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateClientServiceRequest {
@@ -36,10 +36,16 @@ pub struct UpdateClientServiceRequest {
     /// A `bool` value. Wire name `resetUserName`.
     pub reset_user_name: Option<bool>,
     /// A `list<string>` value. Wire name `userIds`. Required.
+    #[setters(required)]
     pub user_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `userName`.
     pub user_name: Option<String>,
 }
+/// A call of [`UpdateClientService`] being put together: set its optional parameters (see [`UpdateClientServiceRequest`]), then `send()` it.
+pub struct UpdateClientServiceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateClientService, C>,
+}
+rt::op_builder!(UpdateClientServiceBuilder, UpdateClientService);
 /// The response of [`UpdateClientService`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -49,6 +55,7 @@ pub struct UpdateClientServiceResponse {
 }
 impl rt::ResponseEnvelope for UpdateClientServiceResponse {}
 /// How [`UpdateClientService`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_CLIENT_SERVICE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateClientService",
     id: "im_1_0.UpdateClientService",
@@ -77,10 +84,24 @@ pub static UPDATE_CLIENT_SERVICE: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Update client service.
     ///
-    /// See [`UpdateClientServiceRequest`] for the parameters and [`UpdateClientServiceError`] for what can go wrong: `client.im_1_0().update_client_service().send().await?`.
+    /// See [`UpdateClientServiceRequest`] for the parameters and [`UpdateClientServiceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().update_client_service(Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_client_service(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateClientService, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_ids: impl Into<Vec<String>>,
+    ) -> UpdateClientServiceBuilder<C> {
+        UpdateClientServiceBuilder::from_request(
+            self.client.clone(),
+            UpdateClientServiceRequest::new().user_ids(user_ids),
+        )
     }
 }

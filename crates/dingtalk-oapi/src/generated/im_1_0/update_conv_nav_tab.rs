@@ -25,7 +25,7 @@ pub type UpdateConvNavTabError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateConvNavTab)]
+#[setters(builder = UpdateConvNavTabBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateConvNavTabRequest {
@@ -42,6 +42,11 @@ pub struct UpdateConvNavTabRequest {
     /// A `bool` value. Wire name `userEditable`.
     pub user_editable: Option<bool>,
 }
+/// A call of [`UpdateConvNavTab`] being put together: set its optional parameters (see [`UpdateConvNavTabRequest`]), then `send()` it.
+pub struct UpdateConvNavTabBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateConvNavTab, C>,
+}
+rt::op_builder!(UpdateConvNavTabBuilder, UpdateConvNavTab);
 /// The response of [`UpdateConvNavTab`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -51,6 +56,7 @@ pub struct UpdateConvNavTabResponse {
 }
 impl rt::ResponseEnvelope for UpdateConvNavTabResponse {}
 /// How [`UpdateConvNavTab`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_CONV_NAV_TAB: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateConvNavTab",
     id: "im_1_0.UpdateConvNavTab",
@@ -79,10 +85,21 @@ pub static UPDATE_CONV_NAV_TAB: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Update conv nav tab.
     ///
-    /// See [`UpdateConvNavTabRequest`] for the parameters and [`UpdateConvNavTabError`] for what can go wrong: `client.im_1_0().update_conv_nav_tab().send().await?`.
-    pub fn update_conv_nav_tab(
-        &self,
-    ) -> crate::generated::RequestBuilder<UpdateConvNavTab, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`UpdateConvNavTabRequest`] for the parameters and [`UpdateConvNavTabError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().update_conv_nav_tab().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn update_conv_nav_tab(&self) -> UpdateConvNavTabBuilder<C> {
+        UpdateConvNavTabBuilder::from_request(
+            self.client.clone(),
+            UpdateConvNavTabRequest::new(),
+        )
     }
 }

@@ -25,19 +25,28 @@ pub type UpdateCustomGroupRoleError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateCustomGroupRole)]
+#[setters(builder = UpdateCustomGroupRoleBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomGroupRoleRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `openRoleId`. Required.
+    #[setters(required)]
     pub open_role_id: Option<String>,
     /// A `string` value. Wire name `roleName`. Required.
+    #[setters(required)]
     pub role_name: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`UpdateCustomGroupRole`] being put together: set its optional parameters (see [`UpdateCustomGroupRoleRequest`]), then `send()` it.
+pub struct UpdateCustomGroupRoleBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateCustomGroupRole, C>,
+}
+rt::op_builder!(UpdateCustomGroupRoleBuilder, UpdateCustomGroupRole);
 /// The response of [`UpdateCustomGroupRole`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -47,6 +56,7 @@ pub struct UpdateCustomGroupRoleResponse {
 }
 impl rt::ResponseEnvelope for UpdateCustomGroupRoleResponse {}
 /// How [`UpdateCustomGroupRole`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_CUSTOM_GROUP_ROLE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateCustomGroupRole",
     id: "im_1_0.UpdateCustomGroupRole",
@@ -73,10 +83,31 @@ pub static UPDATE_CUSTOM_GROUP_ROLE: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Update custom group role.
     ///
-    /// See [`UpdateCustomGroupRoleRequest`] for the parameters and [`UpdateCustomGroupRoleError`] for what can go wrong: `client.im_1_0().update_custom_group_role().send().await?`.
+    /// See [`UpdateCustomGroupRoleRequest`] for the parameters and [`UpdateCustomGroupRoleError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().update_custom_group_role("open_conversation_id", "open_role_id", "role_name", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_custom_group_role(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateCustomGroupRole, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        open_role_id: impl Into<String>,
+        role_name: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> UpdateCustomGroupRoleBuilder<C> {
+        UpdateCustomGroupRoleBuilder::from_request(
+            self.client.clone(),
+            UpdateCustomGroupRoleRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .open_role_id(open_role_id)
+                .role_name(role_name)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type UpdateGroupError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateGroup)]
+#[setters(builder = UpdateGroupBuilder)]
 #[non_exhaustive]
 pub struct UpdateGroupRequest {
     /// A `list<string>` value.
@@ -33,6 +33,7 @@ pub struct UpdateGroupRequest {
     /// A `list<string>` value.
     pub add_useridlist: Option<Vec<String>>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub chatid: Option<String>,
     /// A `list<string>` value.
     pub del_extidlist: Option<Vec<String>>,
@@ -51,6 +52,11 @@ pub struct UpdateGroupRequest {
     #[wire(rename = "ownerType")]
     pub owner_type: Option<String>,
 }
+/// A call of [`UpdateGroup`] being put together: set its optional parameters (see [`UpdateGroupRequest`]), then `send()` it.
+pub struct UpdateGroupBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateGroup, C>,
+}
+rt::op_builder!(UpdateGroupBuilder, UpdateGroup);
 /// The response of [`UpdateGroup`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -78,6 +84,7 @@ pub struct UpdateGroupRequestManagementOptions {
     pub validation_type: Option<i64>,
 }
 /// Wire schema of [`UpdateGroupRequestManagementOptions`].
+#[doc(hidden)]
 pub static UPDATE_GROUP_REQUEST_MANAGEMENT_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateGroupRequestManagementOptions",
     fields: &[
@@ -90,6 +97,7 @@ pub static UPDATE_GROUP_REQUEST_MANAGEMENT_OPTIONS_SCHEMA: rt::ObjectSchema = rt
     ],
 };
 /// How [`UpdateGroup`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateGroup",
     id: "im_1_0.UpdateGroup",
@@ -137,8 +145,21 @@ pub static UPDATE_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Update group.
     ///
-    /// See [`UpdateGroupRequest`] for the parameters and [`UpdateGroupError`] for what can go wrong: `client.im_1_0().update_group().send().await?`.
-    pub fn update_group(&self) -> crate::generated::RequestBuilder<UpdateGroup, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`UpdateGroupRequest`] for the parameters and [`UpdateGroupError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().update_group("chatid").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn update_group(&self, chatid: impl Into<String>) -> UpdateGroupBuilder<C> {
+        UpdateGroupBuilder::from_request(
+            self.client.clone(),
+            UpdateGroupRequest::new().chatid(chatid),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type UpdateGroupAvatarError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateGroupAvatar)]
+#[setters(builder = UpdateGroupAvatarBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateGroupAvatarRequest {
     /// A `string` value. Wire name `groupAvatar`. Required.
+    #[setters(required)]
     pub group_avatar: Option<String>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
 }
+/// A call of [`UpdateGroupAvatar`] being put together: set its optional parameters (see [`UpdateGroupAvatarRequest`]), then `send()` it.
+pub struct UpdateGroupAvatarBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateGroupAvatar, C>,
+}
+rt::op_builder!(UpdateGroupAvatarBuilder, UpdateGroupAvatar);
 /// The response of [`UpdateGroupAvatar`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -44,6 +51,7 @@ pub struct UpdateGroupAvatarResponse {
 }
 impl rt::ResponseEnvelope for UpdateGroupAvatarResponse {}
 /// How [`UpdateGroupAvatar`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_GROUP_AVATAR: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateGroupAvatar",
     id: "im_1_0.UpdateGroupAvatar",
@@ -70,10 +78,27 @@ pub static UPDATE_GROUP_AVATAR: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Update group avatar.
     ///
-    /// See [`UpdateGroupAvatarRequest`] for the parameters and [`UpdateGroupAvatarError`] for what can go wrong: `client.im_1_0().update_group_avatar().send().await?`.
+    /// See [`UpdateGroupAvatarRequest`] for the parameters and [`UpdateGroupAvatarError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().update_group_avatar("group_avatar", "open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_group_avatar(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateGroupAvatar, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        group_avatar: impl Into<String>,
+        open_conversation_id: impl Into<String>,
+    ) -> UpdateGroupAvatarBuilder<C> {
+        UpdateGroupAvatarBuilder::from_request(
+            self.client.clone(),
+            UpdateGroupAvatarRequest::new()
+                .group_avatar(group_avatar)
+                .open_conversation_id(open_conversation_id),
+        )
     }
 }

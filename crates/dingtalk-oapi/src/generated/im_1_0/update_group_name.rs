@@ -25,15 +25,22 @@ pub type UpdateGroupNameError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateGroupName)]
+#[setters(builder = UpdateGroupNameBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateGroupNameRequest {
     /// A `string` value. Wire name `groupName`. Required.
+    #[setters(required)]
     pub group_name: Option<String>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
 }
+/// A call of [`UpdateGroupName`] being put together: set its optional parameters (see [`UpdateGroupNameRequest`]), then `send()` it.
+pub struct UpdateGroupNameBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateGroupName, C>,
+}
+rt::op_builder!(UpdateGroupNameBuilder, UpdateGroupName);
 /// The response of [`UpdateGroupName`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -44,6 +51,7 @@ pub struct UpdateGroupNameResponse {
 }
 impl rt::ResponseEnvelope for UpdateGroupNameResponse {}
 /// How [`UpdateGroupName`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_GROUP_NAME: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateGroupName",
     id: "im_1_0.UpdateGroupName",
@@ -68,10 +76,27 @@ pub static UPDATE_GROUP_NAME: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Update group name.
     ///
-    /// See [`UpdateGroupNameRequest`] for the parameters and [`UpdateGroupNameError`] for what can go wrong: `client.im_1_0().update_group_name().send().await?`.
+    /// See [`UpdateGroupNameRequest`] for the parameters and [`UpdateGroupNameError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().update_group_name("group_name", "open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_group_name(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateGroupName, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        group_name: impl Into<String>,
+        open_conversation_id: impl Into<String>,
+    ) -> UpdateGroupNameBuilder<C> {
+        UpdateGroupNameBuilder::from_request(
+            self.client.clone(),
+            UpdateGroupNameRequest::new()
+                .group_name(group_name)
+                .open_conversation_id(open_conversation_id),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type UpdateGroupPermissionError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateGroupPermission)]
+#[setters(builder = UpdateGroupPermissionBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateGroupPermissionRequest {
@@ -36,6 +36,11 @@ pub struct UpdateGroupPermissionRequest {
     /// A `string` value.
     pub status: Option<String>,
 }
+/// A call of [`UpdateGroupPermission`] being put together: set its optional parameters (see [`UpdateGroupPermissionRequest`]), then `send()` it.
+pub struct UpdateGroupPermissionBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateGroupPermission, C>,
+}
+rt::op_builder!(UpdateGroupPermissionBuilder, UpdateGroupPermission);
 /// The response of [`UpdateGroupPermission`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +50,7 @@ pub struct UpdateGroupPermissionResponse {
 }
 impl rt::ResponseEnvelope for UpdateGroupPermissionResponse {}
 /// How [`UpdateGroupPermission`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_GROUP_PERMISSION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateGroupPermission",
     id: "im_1_0.UpdateGroupPermission",
@@ -70,10 +76,21 @@ pub static UPDATE_GROUP_PERMISSION: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Update group permission.
     ///
-    /// See [`UpdateGroupPermissionRequest`] for the parameters and [`UpdateGroupPermissionError`] for what can go wrong: `client.im_1_0().update_group_permission().send().await?`.
-    pub fn update_group_permission(
-        &self,
-    ) -> crate::generated::RequestBuilder<UpdateGroupPermission, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`UpdateGroupPermissionRequest`] for the parameters and [`UpdateGroupPermissionError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().update_group_permission().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn update_group_permission(&self) -> UpdateGroupPermissionBuilder<C> {
+        UpdateGroupPermissionBuilder::from_request(
+            self.client.clone(),
+            UpdateGroupPermissionRequest::new(),
+        )
     }
 }

@@ -25,19 +25,26 @@ pub type UpdateGroupSubAdminError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateGroupSubAdmin)]
+#[setters(builder = UpdateGroupSubAdminBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateGroupSubAdminRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `i64` value. Required.
+    #[setters(required)]
     pub role: Option<i64>,
     /// A `list<string>` value. Wire name `unionIds`.
     pub union_ids: Option<Vec<String>>,
     /// A `list<string>` value. Wire name `userIds`.
     pub user_ids: Option<Vec<String>>,
 }
+/// A call of [`UpdateGroupSubAdmin`] being put together: set its optional parameters (see [`UpdateGroupSubAdminRequest`]), then `send()` it.
+pub struct UpdateGroupSubAdminBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateGroupSubAdmin, C>,
+}
+rt::op_builder!(UpdateGroupSubAdminBuilder, UpdateGroupSubAdmin);
 /// The response of [`UpdateGroupSubAdmin`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -47,6 +54,7 @@ pub struct UpdateGroupSubAdminResponse {
 }
 impl rt::ResponseEnvelope for UpdateGroupSubAdminResponse {}
 /// How [`UpdateGroupSubAdmin`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_GROUP_SUB_ADMIN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateGroupSubAdmin",
     id: "im_1_0.UpdateGroupSubAdmin",
@@ -73,10 +81,27 @@ pub static UPDATE_GROUP_SUB_ADMIN: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Update group sub admin.
     ///
-    /// See [`UpdateGroupSubAdminRequest`] for the parameters and [`UpdateGroupSubAdminError`] for what can go wrong: `client.im_1_0().update_group_sub_admin().send().await?`.
+    /// See [`UpdateGroupSubAdminRequest`] for the parameters and [`UpdateGroupSubAdminError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().update_group_sub_admin("open_conversation_id", 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_group_sub_admin(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateGroupSubAdmin, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        role: i64,
+    ) -> UpdateGroupSubAdminBuilder<C> {
+        UpdateGroupSubAdminBuilder::from_request(
+            self.client.clone(),
+            UpdateGroupSubAdminRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .role(role),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type UpdateInteractiveCardError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateInteractiveCard)]
+#[setters(builder = UpdateInteractiveCardBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateInteractiveCardRequest {
@@ -40,6 +40,11 @@ pub struct UpdateInteractiveCardRequest {
     /// A `i64` value. Wire name `userIdType`.
     pub user_id_type: Option<i64>,
 }
+/// A call of [`UpdateInteractiveCard`] being put together: set its optional parameters (see [`UpdateInteractiveCardRequest`]), then `send()` it.
+pub struct UpdateInteractiveCardBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateInteractiveCard, C>,
+}
+rt::op_builder!(UpdateInteractiveCardBuilder, UpdateInteractiveCard);
 /// The response of [`UpdateInteractiveCard`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -59,6 +64,7 @@ pub struct UpdateInteractiveCardRequestCardData {
     pub card_param_map: Option<rt::JsonValue>,
 }
 /// Wire schema of [`UpdateInteractiveCardRequestCardData`].
+#[doc(hidden)]
 pub static UPDATE_INTERACTIVE_CARD_REQUEST_CARD_DATA_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateInteractiveCardRequestCardData",
     fields: &[
@@ -77,6 +83,7 @@ pub struct UpdateInteractiveCardRequestCardOptions {
     pub update_private_data_by_key: Option<bool>,
 }
 /// Wire schema of [`UpdateInteractiveCardRequestCardOptions`].
+#[doc(hidden)]
 pub static UPDATE_INTERACTIVE_CARD_REQUEST_CARD_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateInteractiveCardRequestCardOptions",
     fields: &[
@@ -85,6 +92,7 @@ pub static UPDATE_INTERACTIVE_CARD_REQUEST_CARD_OPTIONS_SCHEMA: rt::ObjectSchema
     ],
 };
 /// How [`UpdateInteractiveCard`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_INTERACTIVE_CARD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateInteractiveCard",
     id: "im_1_0.UpdateInteractiveCard",
@@ -118,10 +126,21 @@ pub static UPDATE_INTERACTIVE_CARD: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Update interactive card.
     ///
-    /// See [`UpdateInteractiveCardRequest`] for the parameters and [`UpdateInteractiveCardError`] for what can go wrong: `client.im_1_0().update_interactive_card().send().await?`.
-    pub fn update_interactive_card(
-        &self,
-    ) -> crate::generated::RequestBuilder<UpdateInteractiveCard, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`UpdateInteractiveCardRequest`] for the parameters and [`UpdateInteractiveCardError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().update_interactive_card().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn update_interactive_card(&self) -> UpdateInteractiveCardBuilder<C> {
+        UpdateInteractiveCardBuilder::from_request(
+            self.client.clone(),
+            UpdateInteractiveCardRequest::new(),
+        )
     }
 }

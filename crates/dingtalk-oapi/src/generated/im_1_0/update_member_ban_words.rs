@@ -25,27 +25,36 @@ pub type UpdateMemberBanWordsError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateMemberBanWords)]
+#[setters(builder = UpdateMemberBanWordsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateMemberBanWordsRequest {
     /// A `i64` value. Wire name `muteDuration`. Required.
+    #[setters(required)]
     pub mute_duration: Option<i64>,
     /// A `i64` value. Wire name `muteStatus`. Required.
+    #[setters(required)]
     pub mute_status: Option<i64>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `list<string>` value. Wire name `unionIds`.
     pub union_ids: Option<Vec<String>>,
     /// A `list<string>` value. Wire name `userIdList`.
     pub user_id_list: Option<Vec<String>>,
 }
+/// A call of [`UpdateMemberBanWords`] being put together: set its optional parameters (see [`UpdateMemberBanWordsRequest`]), then `send()` it.
+pub struct UpdateMemberBanWordsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateMemberBanWords, C>,
+}
+rt::op_builder!(UpdateMemberBanWordsBuilder, UpdateMemberBanWords);
 /// The response of [`UpdateMemberBanWords`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct UpdateMemberBanWordsResponse {}
 impl rt::ResponseEnvelope for UpdateMemberBanWordsResponse {}
 /// How [`UpdateMemberBanWords`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_MEMBER_BAN_WORDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateMemberBanWords",
     id: "im_1_0.UpdateMemberBanWords",
@@ -73,10 +82,29 @@ pub static UPDATE_MEMBER_BAN_WORDS: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Update member ban words.
     ///
-    /// See [`UpdateMemberBanWordsRequest`] for the parameters and [`UpdateMemberBanWordsError`] for what can go wrong: `client.im_1_0().update_member_ban_words().send().await?`.
+    /// See [`UpdateMemberBanWordsRequest`] for the parameters and [`UpdateMemberBanWordsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().update_member_ban_words(0, 0, "open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_member_ban_words(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateMemberBanWords, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        mute_duration: i64,
+        mute_status: i64,
+        open_conversation_id: impl Into<String>,
+    ) -> UpdateMemberBanWordsBuilder<C> {
+        UpdateMemberBanWordsBuilder::from_request(
+            self.client.clone(),
+            UpdateMemberBanWordsRequest::new()
+                .mute_duration(mute_duration)
+                .mute_status(mute_status)
+                .open_conversation_id(open_conversation_id),
+        )
     }
 }

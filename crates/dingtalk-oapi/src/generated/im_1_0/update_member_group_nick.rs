@@ -25,17 +25,25 @@ pub type UpdateMemberGroupNickError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateMemberGroupNick)]
+#[setters(builder = UpdateMemberGroupNickBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateMemberGroupNickRequest {
     /// A `string` value. Wire name `groupNick`. Required.
+    #[setters(required)]
     pub group_nick: Option<String>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`UpdateMemberGroupNick`] being put together: set its optional parameters (see [`UpdateMemberGroupNickRequest`]), then `send()` it.
+pub struct UpdateMemberGroupNickBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateMemberGroupNick, C>,
+}
+rt::op_builder!(UpdateMemberGroupNickBuilder, UpdateMemberGroupNick);
 /// The response of [`UpdateMemberGroupNick`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +53,7 @@ pub struct UpdateMemberGroupNickResponse {
 }
 impl rt::ResponseEnvelope for UpdateMemberGroupNickResponse {}
 /// How [`UpdateMemberGroupNick`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_MEMBER_GROUP_NICK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateMemberGroupNick",
     id: "im_1_0.UpdateMemberGroupNick",
@@ -70,10 +79,29 @@ pub static UPDATE_MEMBER_GROUP_NICK: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Update member group nick.
     ///
-    /// See [`UpdateMemberGroupNickRequest`] for the parameters and [`UpdateMemberGroupNickError`] for what can go wrong: `client.im_1_0().update_member_group_nick().send().await?`.
+    /// See [`UpdateMemberGroupNickRequest`] for the parameters and [`UpdateMemberGroupNickError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().update_member_group_nick("group_nick", "open_conversation_id", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_member_group_nick(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateMemberGroupNick, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        group_nick: impl Into<String>,
+        open_conversation_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> UpdateMemberGroupNickBuilder<C> {
+        UpdateMemberGroupNickBuilder::from_request(
+            self.client.clone(),
+            UpdateMemberGroupNickRequest::new()
+                .group_nick(group_nick)
+                .open_conversation_id(open_conversation_id)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type UpdateRobotInOrgError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateRobotInOrg)]
+#[setters(builder = UpdateRobotInOrgBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateRobotInOrgRequest {
@@ -44,8 +44,14 @@ pub struct UpdateRobotInOrgRequest {
     /// A `string` value. Wire name `previewMediaId`.
     pub preview_media_id: Option<String>,
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
 }
+/// A call of [`UpdateRobotInOrg`] being put together: set its optional parameters (see [`UpdateRobotInOrgRequest`]), then `send()` it.
+pub struct UpdateRobotInOrgBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateRobotInOrg, C>,
+}
+rt::op_builder!(UpdateRobotInOrgBuilder, UpdateRobotInOrg);
 /// The response of [`UpdateRobotInOrg`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -56,6 +62,7 @@ pub struct UpdateRobotInOrgResponse {
 }
 impl rt::ResponseEnvelope for UpdateRobotInOrgResponse {}
 /// How [`UpdateRobotInOrg`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_ROBOT_IN_ORG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateRobotInOrg",
     id: "im_1_0.UpdateRobotInOrg",
@@ -86,10 +93,24 @@ pub static UPDATE_ROBOT_IN_ORG: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Update robot in org.
     ///
-    /// See [`UpdateRobotInOrgRequest`] for the parameters and [`UpdateRobotInOrgError`] for what can go wrong: `client.im_1_0().update_robot_in_org().send().await?`.
+    /// See [`UpdateRobotInOrgRequest`] for the parameters and [`UpdateRobotInOrgError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().update_robot_in_org("robot_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_robot_in_org(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateRobotInOrg, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        robot_code: impl Into<String>,
+    ) -> UpdateRobotInOrgBuilder<C> {
+        UpdateRobotInOrgBuilder::from_request(
+            self.client.clone(),
+            UpdateRobotInOrgRequest::new().robot_code(robot_code),
+        )
     }
 }

@@ -25,11 +25,12 @@ pub type UpdateRobotInteractiveCardError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateRobotInteractiveCard)]
+#[setters(builder = UpdateRobotInteractiveCardBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateRobotInteractiveCardRequest {
     /// A `string` value. Wire name `cardBizId`. Required.
+    #[setters(required)]
     pub card_biz_id: Option<String>,
     /// A `string` value. Wire name `cardData`.
     pub card_data: Option<String>,
@@ -40,6 +41,11 @@ pub struct UpdateRobotInteractiveCardRequest {
     /// A `string` value. Wire name `userIdPrivateDataMap`.
     pub user_id_private_data_map: Option<String>,
 }
+/// A call of [`UpdateRobotInteractiveCard`] being put together: set its optional parameters (see [`UpdateRobotInteractiveCardRequest`]), then `send()` it.
+pub struct UpdateRobotInteractiveCardBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateRobotInteractiveCard, C>,
+}
+rt::op_builder!(UpdateRobotInteractiveCardBuilder, UpdateRobotInteractiveCard);
 /// The response of [`UpdateRobotInteractiveCard`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -60,6 +66,7 @@ pub struct UpdateRobotInteractiveCardRequestUpdateOptions {
     pub update_private_data_by_key: Option<bool>,
 }
 /// Wire schema of [`UpdateRobotInteractiveCardRequestUpdateOptions`].
+#[doc(hidden)]
 pub static UPDATE_ROBOT_INTERACTIVE_CARD_REQUEST_UPDATE_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateRobotInteractiveCardRequestUpdateOptions",
     fields: &[
@@ -68,6 +75,7 @@ pub static UPDATE_ROBOT_INTERACTIVE_CARD_REQUEST_UPDATE_OPTIONS_SCHEMA: rt::Obje
     ],
 };
 /// How [`UpdateRobotInteractiveCard`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_ROBOT_INTERACTIVE_CARD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateRobotInteractiveCard",
     id: "im_1_0.UpdateRobotInteractiveCard",
@@ -100,10 +108,24 @@ pub static UPDATE_ROBOT_INTERACTIVE_CARD: rt::OperationDescriptor = rt::Operatio
 impl<C: Clone> super::Operations<C> {
     /// Update robot interactive card.
     ///
-    /// See [`UpdateRobotInteractiveCardRequest`] for the parameters and [`UpdateRobotInteractiveCardError`] for what can go wrong: `client.im_1_0().update_robot_interactive_card().send().await?`.
+    /// See [`UpdateRobotInteractiveCardRequest`] for the parameters and [`UpdateRobotInteractiveCardError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().update_robot_interactive_card("card_biz_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_robot_interactive_card(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateRobotInteractiveCard, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        card_biz_id: impl Into<String>,
+    ) -> UpdateRobotInteractiveCardBuilder<C> {
+        UpdateRobotInteractiveCardBuilder::from_request(
+            self.client.clone(),
+            UpdateRobotInteractiveCardRequest::new().card_biz_id(card_biz_id),
+        )
     }
 }

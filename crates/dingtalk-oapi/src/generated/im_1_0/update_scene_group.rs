@@ -25,7 +25,7 @@ pub type UpdateSceneGroupError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateSceneGroup)]
+#[setters(builder = UpdateSceneGroupBuilder)]
 #[non_exhaustive]
 pub struct UpdateSceneGroupRequest {
     /// A `string` value.
@@ -33,6 +33,7 @@ pub struct UpdateSceneGroupRequest {
     /// A `UpdateSceneGroupRequestManagementOptions` value.
     pub management_options: Option<UpdateSceneGroupRequestManagementOptions>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value.
     pub owner_union_id: Option<String>,
@@ -41,6 +42,11 @@ pub struct UpdateSceneGroupRequest {
     /// A `string` value.
     pub title: Option<String>,
 }
+/// A call of [`UpdateSceneGroup`] being put together: set its optional parameters (see [`UpdateSceneGroupRequest`]), then `send()` it.
+pub struct UpdateSceneGroupBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateSceneGroup, C>,
+}
+rt::op_builder!(UpdateSceneGroupBuilder, UpdateSceneGroup);
 /// The response of [`UpdateSceneGroup`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -89,6 +95,7 @@ pub struct UpdateSceneGroupRequestManagementOptions {
     pub validation_type: Option<i64>,
 }
 /// Wire schema of [`UpdateSceneGroupRequestManagementOptions`].
+#[doc(hidden)]
 pub static UPDATE_SCENE_GROUP_REQUEST_MANAGEMENT_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateSceneGroupRequestManagementOptions",
     fields: &[
@@ -112,6 +119,7 @@ pub static UPDATE_SCENE_GROUP_REQUEST_MANAGEMENT_OPTIONS_SCHEMA: rt::ObjectSchem
     ],
 };
 /// How [`UpdateSceneGroup`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_SCENE_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateSceneGroup",
     id: "im_1_0.UpdateSceneGroup",
@@ -144,10 +152,24 @@ pub static UPDATE_SCENE_GROUP: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Update scene group.
     ///
-    /// See [`UpdateSceneGroupRequest`] for the parameters and [`UpdateSceneGroupError`] for what can go wrong: `client.im_1_0().update_scene_group().send().await?`.
+    /// See [`UpdateSceneGroupRequest`] for the parameters and [`UpdateSceneGroupError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().update_scene_group("open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_scene_group(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateSceneGroup, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+    ) -> UpdateSceneGroupBuilder<C> {
+        UpdateSceneGroupBuilder::from_request(
+            self.client.clone(),
+            UpdateSceneGroupRequest::new().open_conversation_id(open_conversation_id),
+        )
     }
 }

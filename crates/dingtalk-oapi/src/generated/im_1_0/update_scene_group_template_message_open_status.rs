@@ -27,17 +27,33 @@ pub type UpdateSceneGroupTemplateMessageOpenStatusError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateSceneGroupTemplateMessageOpenStatus)]
+#[setters(builder = UpdateSceneGroupTemplateMessageOpenStatusBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateSceneGroupTemplateMessageOpenStatusRequest {
     /// A `i64` value. Required.
+    #[setters(required)]
     pub status: Option<i64>,
     /// A `list<string>` value. Wire name `templateIdList`. Required.
+    #[setters(required)]
     pub template_id_list: Option<Vec<String>>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`UpdateSceneGroupTemplateMessageOpenStatus`] being put together: set its optional parameters (see [`UpdateSceneGroupTemplateMessageOpenStatusRequest`]), then `send()` it.
+pub struct UpdateSceneGroupTemplateMessageOpenStatusBuilder<
+    C = crate::generated::Client,
+> {
+    inner: crate::generated::RequestBuilder<
+        UpdateSceneGroupTemplateMessageOpenStatus,
+        C,
+    >,
+}
+rt::op_builder!(
+    UpdateSceneGroupTemplateMessageOpenStatusBuilder,
+    UpdateSceneGroupTemplateMessageOpenStatus
+);
 /// The response of [`UpdateSceneGroupTemplateMessageOpenStatus`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -47,6 +63,7 @@ pub struct UpdateSceneGroupTemplateMessageOpenStatusResponse {
 }
 impl rt::ResponseEnvelope for UpdateSceneGroupTemplateMessageOpenStatusResponse {}
 /// How [`UpdateSceneGroupTemplateMessageOpenStatus`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_SCENE_GROUP_TEMPLATE_MESSAGE_OPEN_STATUS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateSceneGroupTemplateMessageOpenStatus",
     id: "im_1_0.UpdateSceneGroupTemplateMessageOpenStatus",
@@ -76,10 +93,29 @@ pub static UPDATE_SCENE_GROUP_TEMPLATE_MESSAGE_OPEN_STATUS: rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Update scene group template message open status.
     ///
-    /// See [`UpdateSceneGroupTemplateMessageOpenStatusRequest`] for the parameters and [`UpdateSceneGroupTemplateMessageOpenStatusError`] for what can go wrong: `client.im_1_0().update_scene_group_template_message_open_status().send().await?`.
+    /// See [`UpdateSceneGroupTemplateMessageOpenStatusRequest`] for the parameters and [`UpdateSceneGroupTemplateMessageOpenStatusError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().update_scene_group_template_message_open_status(0, Vec::<String>::new(), "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_scene_group_template_message_open_status(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateSceneGroupTemplateMessageOpenStatus, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        status: i64,
+        template_id_list: impl Into<Vec<String>>,
+        user_id: impl Into<String>,
+    ) -> UpdateSceneGroupTemplateMessageOpenStatusBuilder<C> {
+        UpdateSceneGroupTemplateMessageOpenStatusBuilder::from_request(
+            self.client.clone(),
+            UpdateSceneGroupTemplateMessageOpenStatusRequest::new()
+                .status(status)
+                .template_id_list(template_id_list)
+                .user_id(user_id),
+        )
     }
 }

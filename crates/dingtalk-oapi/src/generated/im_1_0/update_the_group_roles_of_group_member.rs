@@ -27,17 +27,26 @@ pub type UpdateTheGroupRolesOfGroupMemberError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateTheGroupRolesOfGroupMember)]
+#[setters(builder = UpdateTheGroupRolesOfGroupMemberBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTheGroupRolesOfGroupMemberRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `list<string>` value. Wire name `openRoleIds`.
     pub open_role_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`UpdateTheGroupRolesOfGroupMember`] being put together: set its optional parameters (see [`UpdateTheGroupRolesOfGroupMemberRequest`]), then `send()` it.
+pub struct UpdateTheGroupRolesOfGroupMemberBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateTheGroupRolesOfGroupMember, C>,
+}
+rt::op_builder!(
+    UpdateTheGroupRolesOfGroupMemberBuilder, UpdateTheGroupRolesOfGroupMember
+);
 /// The response of [`UpdateTheGroupRolesOfGroupMember`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -47,6 +56,7 @@ pub struct UpdateTheGroupRolesOfGroupMemberResponse {
 }
 impl rt::ResponseEnvelope for UpdateTheGroupRolesOfGroupMemberResponse {}
 /// How [`UpdateTheGroupRolesOfGroupMember`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_THE_GROUP_ROLES_OF_GROUP_MEMBER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateTheGroupRolesOfGroupMember",
     id: "im_1_0.UpdateTheGroupRolesOfGroupMember",
@@ -72,10 +82,27 @@ pub static UPDATE_THE_GROUP_ROLES_OF_GROUP_MEMBER: rt::OperationDescriptor = rt:
 impl<C: Clone> super::Operations<C> {
     /// Update the group roles of group member.
     ///
-    /// See [`UpdateTheGroupRolesOfGroupMemberRequest`] for the parameters and [`UpdateTheGroupRolesOfGroupMemberError`] for what can go wrong: `client.im_1_0().update_the_group_roles_of_group_member().send().await?`.
+    /// See [`UpdateTheGroupRolesOfGroupMemberRequest`] for the parameters and [`UpdateTheGroupRolesOfGroupMemberError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().update_the_group_roles_of_group_member("open_conversation_id", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_the_group_roles_of_group_member(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateTheGroupRolesOfGroupMember, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> UpdateTheGroupRolesOfGroupMemberBuilder<C> {
+        UpdateTheGroupRolesOfGroupMemberBuilder::from_request(
+            self.client.clone(),
+            UpdateTheGroupRolesOfGroupMemberRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,31 +25,40 @@ pub type UpdateUnfurlingRegisterError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateUnfurlingRegister)]
+#[setters(builder = UpdateUnfurlingRegisterBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateUnfurlingRegisterRequest {
     /// A `string` value. Wire name `apiSecret`. Required. Secret: redacted from `Debug` output.
+    #[setters(required)]
     pub api_secret: Option<String>,
     /// A `string` value. Wire name `appId`. Required.
+    #[setters(required)]
     pub app_id: Option<String>,
     /// A `i64` value. Wire name `callbackType`.
     pub callback_type: Option<i64>,
     /// A `string` value. Wire name `callbackUrl`. Required.
+    #[setters(required)]
     pub callback_url: Option<String>,
     /// A `string` value. Wire name `cardTemplateId`. Required.
+    #[setters(required)]
     pub card_template_id: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub domain: Option<String>,
     /// A `i64` value. Required.
+    #[setters(required)]
     pub id: Option<i64>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub path: Option<String>,
     /// A `string` value. Wire name `ruleDesc`.
     pub rule_desc: Option<String>,
     /// A `i64` value. Wire name `ruleMatchType`. Required.
+    #[setters(required)]
     pub rule_match_type: Option<i64>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
 impl std::fmt::Debug for UpdateUnfurlingRegisterRequest {
@@ -69,6 +78,11 @@ impl std::fmt::Debug for UpdateUnfurlingRegisterRequest {
             .finish()
     }
 }
+/// A call of [`UpdateUnfurlingRegister`] being put together: set its optional parameters (see [`UpdateUnfurlingRegisterRequest`]), then `send()` it.
+pub struct UpdateUnfurlingRegisterBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateUnfurlingRegister, C>,
+}
+rt::op_builder!(UpdateUnfurlingRegisterBuilder, UpdateUnfurlingRegister);
 /// The response of [`UpdateUnfurlingRegister`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -78,6 +92,7 @@ pub struct UpdateUnfurlingRegisterResponse {
 }
 impl rt::ResponseEnvelope for UpdateUnfurlingRegisterResponse {}
 /// How [`UpdateUnfurlingRegister`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_UNFURLING_REGISTER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateUnfurlingRegister",
     id: "im_1_0.UpdateUnfurlingRegister",
@@ -111,10 +126,42 @@ pub static UPDATE_UNFURLING_REGISTER: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Update unfurling register.
     ///
-    /// See [`UpdateUnfurlingRegisterRequest`] for the parameters and [`UpdateUnfurlingRegisterError`] for what can go wrong: `client.im_1_0().update_unfurling_register().send().await?`.
+    /// See [`UpdateUnfurlingRegisterRequest`] for the parameters and [`UpdateUnfurlingRegisterError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().update_unfurling_register("api_secret", "app_id", "callback_url", "card_template_id", "domain", 0, "path", 0, "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[allow(clippy::too_many_arguments)]
     pub fn update_unfurling_register(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateUnfurlingRegister, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        api_secret: impl Into<String>,
+        app_id: impl Into<String>,
+        callback_url: impl Into<String>,
+        card_template_id: impl Into<String>,
+        domain: impl Into<String>,
+        id: i64,
+        path: impl Into<String>,
+        rule_match_type: i64,
+        user_id: impl Into<String>,
+    ) -> UpdateUnfurlingRegisterBuilder<C> {
+        UpdateUnfurlingRegisterBuilder::from_request(
+            self.client.clone(),
+            UpdateUnfurlingRegisterRequest::new()
+                .api_secret(api_secret)
+                .app_id(app_id)
+                .callback_url(callback_url)
+                .card_template_id(card_template_id)
+                .domain(domain)
+                .id(id)
+                .path(path)
+                .rule_match_type(rule_match_type)
+                .user_id(user_id),
+        )
     }
 }

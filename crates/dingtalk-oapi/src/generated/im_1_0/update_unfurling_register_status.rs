@@ -27,19 +27,27 @@ pub type UpdateUnfurlingRegisterStatusError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateUnfurlingRegisterStatus)]
+#[setters(builder = UpdateUnfurlingRegisterStatusBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateUnfurlingRegisterStatusRequest {
     /// A `string` value. Wire name `appId`. Required.
+    #[setters(required)]
     pub app_id: Option<String>,
     /// A `i64` value. Required.
+    #[setters(required)]
     pub id: Option<i64>,
     /// A `i64` value. Required.
+    #[setters(required)]
     pub status: Option<i64>,
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`UpdateUnfurlingRegisterStatus`] being put together: set its optional parameters (see [`UpdateUnfurlingRegisterStatusRequest`]), then `send()` it.
+pub struct UpdateUnfurlingRegisterStatusBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateUnfurlingRegisterStatus, C>,
+}
+rt::op_builder!(UpdateUnfurlingRegisterStatusBuilder, UpdateUnfurlingRegisterStatus);
 /// The response of [`UpdateUnfurlingRegisterStatus`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -49,6 +57,7 @@ pub struct UpdateUnfurlingRegisterStatusResponse {
 }
 impl rt::ResponseEnvelope for UpdateUnfurlingRegisterStatusResponse {}
 /// How [`UpdateUnfurlingRegisterStatus`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_UNFURLING_REGISTER_STATUS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateUnfurlingRegisterStatus",
     id: "im_1_0.UpdateUnfurlingRegisterStatus",
@@ -75,10 +84,29 @@ pub static UPDATE_UNFURLING_REGISTER_STATUS: rt::OperationDescriptor = rt::Opera
 impl<C: Clone> super::Operations<C> {
     /// Update unfurling register status.
     ///
-    /// See [`UpdateUnfurlingRegisterStatusRequest`] for the parameters and [`UpdateUnfurlingRegisterStatusError`] for what can go wrong: `client.im_1_0().update_unfurling_register_status().send().await?`.
+    /// See [`UpdateUnfurlingRegisterStatusRequest`] for the parameters and [`UpdateUnfurlingRegisterStatusError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().update_unfurling_register_status("app_id", 0, 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_unfurling_register_status(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateUnfurlingRegisterStatus, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        app_id: impl Into<String>,
+        id: i64,
+        status: i64,
+    ) -> UpdateUnfurlingRegisterStatusBuilder<C> {
+        UpdateUnfurlingRegisterStatusBuilder::from_request(
+            self.client.clone(),
+            UpdateUnfurlingRegisterStatusRequest::new()
+                .app_id(app_id)
+                .id(id)
+                .status(status),
+        )
     }
 }

@@ -25,17 +25,25 @@ pub type UpdateUserGroupAliasTitleError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateUserGroupAliasTitle)]
+#[setters(builder = UpdateUserGroupAliasTitleBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateUserGroupAliasTitleRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub title: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`UpdateUserGroupAliasTitle`] being put together: set its optional parameters (see [`UpdateUserGroupAliasTitleRequest`]), then `send()` it.
+pub struct UpdateUserGroupAliasTitleBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateUserGroupAliasTitle, C>,
+}
+rt::op_builder!(UpdateUserGroupAliasTitleBuilder, UpdateUserGroupAliasTitle);
 /// The response of [`UpdateUserGroupAliasTitle`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +53,7 @@ pub struct UpdateUserGroupAliasTitleResponse {
 }
 impl rt::ResponseEnvelope for UpdateUserGroupAliasTitleResponse {}
 /// How [`UpdateUserGroupAliasTitle`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_USER_GROUP_ALIAS_TITLE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateUserGroupAliasTitle",
     id: "im_1_0.UpdateUserGroupAliasTitle",
@@ -70,10 +79,29 @@ pub static UPDATE_USER_GROUP_ALIAS_TITLE: rt::OperationDescriptor = rt::Operatio
 impl<C: Clone> super::Operations<C> {
     /// Update user group alias title.
     ///
-    /// See [`UpdateUserGroupAliasTitleRequest`] for the parameters and [`UpdateUserGroupAliasTitleError`] for what can go wrong: `client.im_1_0().update_user_group_alias_title().send().await?`.
+    /// See [`UpdateUserGroupAliasTitleRequest`] for the parameters and [`UpdateUserGroupAliasTitleError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().update_user_group_alias_title("open_conversation_id", "title", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_user_group_alias_title(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateUserGroupAliasTitle, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        title: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> UpdateUserGroupAliasTitleBuilder<C> {
+        UpdateUserGroupAliasTitleBuilder::from_request(
+            self.client.clone(),
+            UpdateUserGroupAliasTitleRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .title(title)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type UpgradeToExternalGroupError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpgradeToExternalGroup)]
+#[setters(builder = UpgradeToExternalGroupBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpgradeToExternalGroupRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `templateId`. Required.
+    #[setters(required)]
     pub template_id: Option<String>,
 }
+/// A call of [`UpgradeToExternalGroup`] being put together: set its optional parameters (see [`UpgradeToExternalGroupRequest`]), then `send()` it.
+pub struct UpgradeToExternalGroupBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpgradeToExternalGroup, C>,
+}
+rt::op_builder!(UpgradeToExternalGroupBuilder, UpgradeToExternalGroup);
 /// The response of [`UpgradeToExternalGroup`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +50,7 @@ pub struct UpgradeToExternalGroupResponse {
 }
 impl rt::ResponseEnvelope for UpgradeToExternalGroupResponse {}
 /// How [`UpgradeToExternalGroup`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPGRADE_TO_EXTERNAL_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpgradeToExternalGroup",
     id: "im_1_0.UpgradeToExternalGroup",
@@ -67,10 +75,27 @@ pub static UPGRADE_TO_EXTERNAL_GROUP: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Upgrade to external group.
     ///
-    /// See [`UpgradeToExternalGroupRequest`] for the parameters and [`UpgradeToExternalGroupError`] for what can go wrong: `client.im_1_0().upgrade_to_external_group().send().await?`.
+    /// See [`UpgradeToExternalGroupRequest`] for the parameters and [`UpgradeToExternalGroupError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().upgrade_to_external_group("open_conversation_id", "template_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn upgrade_to_external_group(
         &self,
-    ) -> crate::generated::RequestBuilder<UpgradeToExternalGroup, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        template_id: impl Into<String>,
+    ) -> UpgradeToExternalGroupBuilder<C> {
+        UpgradeToExternalGroupBuilder::from_request(
+            self.client.clone(),
+            UpgradeToExternalGroupRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .template_id(template_id),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type UpgradeToServiceGroupError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpgradeToServiceGroup)]
+#[setters(builder = UpgradeToServiceGroupBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpgradeToServiceGroupRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `templateId`. Required.
+    #[setters(required)]
     pub template_id: Option<String>,
 }
+/// A call of [`UpgradeToServiceGroup`] being put together: set its optional parameters (see [`UpgradeToServiceGroupRequest`]), then `send()` it.
+pub struct UpgradeToServiceGroupBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpgradeToServiceGroup, C>,
+}
+rt::op_builder!(UpgradeToServiceGroupBuilder, UpgradeToServiceGroup);
 /// The response of [`UpgradeToServiceGroup`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +50,7 @@ pub struct UpgradeToServiceGroupResponse {
 }
 impl rt::ResponseEnvelope for UpgradeToServiceGroupResponse {}
 /// How [`UpgradeToServiceGroup`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPGRADE_TO_SERVICE_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpgradeToServiceGroup",
     id: "im_1_0.UpgradeToServiceGroup",
@@ -67,10 +75,27 @@ pub static UPGRADE_TO_SERVICE_GROUP: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Upgrade to service group.
     ///
-    /// See [`UpgradeToServiceGroupRequest`] for the parameters and [`UpgradeToServiceGroupError`] for what can go wrong: `client.im_1_0().upgrade_to_service_group().send().await?`.
+    /// See [`UpgradeToServiceGroupRequest`] for the parameters and [`UpgradeToServiceGroupError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, im_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.im_1_0().upgrade_to_service_group("open_conversation_id", "template_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn upgrade_to_service_group(
         &self,
-    ) -> crate::generated::RequestBuilder<UpgradeToServiceGroup, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        template_id: impl Into<String>,
+    ) -> UpgradeToServiceGroupBuilder<C> {
+        UpgradeToServiceGroupBuilder::from_request(
+            self.client.clone(),
+            UpgradeToServiceGroupRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .template_id(template_id),
+        )
     }
 }

@@ -3,270 +3,315 @@
 //! The fake server's view of the `attendance_1_0` group (compiled with the `mock` feature only).
 use dingtalk_runtime as rt;
 /// The documentation's examples of [`AddLeaveType`](crate::generated::attendance_1_0::AddLeaveType) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_LEAVE_TYPE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::ADD_LEAVE_TYPE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AttendanceBleDevicesAdd`](crate::generated::attendance_1_0::AttendanceBleDevicesAdd) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ATTENDANCE_BLE_DEVICES_ADD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::ATTENDANCE_BLE_DEVICES_ADD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AttendanceBleDevicesQuery`](crate::generated::attendance_1_0::AttendanceBleDevicesQuery) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ATTENDANCE_BLE_DEVICES_QUERY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::ATTENDANCE_BLE_DEVICES_QUERY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AttendanceBleDevicesRemove`](crate::generated::attendance_1_0::AttendanceBleDevicesRemove) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ATTENDANCE_BLE_DEVICES_REMOVE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::ATTENDANCE_BLE_DEVICES_REMOVE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`BatchBossCheck`](crate::generated::attendance_1_0::BatchBossCheck) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static BATCH_BOSS_CHECK_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::BATCH_BOSS_CHECK,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CalculateDuration`](crate::generated::attendance_1_0::CalculateDuration) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CALCULATE_DURATION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::CALCULATE_DURATION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CheckClosingAccount`](crate::generated::attendance_1_0::CheckClosingAccount) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CHECK_CLOSING_ACCOUNT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::CHECK_CLOSING_ACCOUNT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CheckWritePermission`](crate::generated::attendance_1_0::CheckWritePermission) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CHECK_WRITE_PERMISSION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::CHECK_WRITE_PERMISSION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateApprove`](crate::generated::attendance_1_0::CreateApprove) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_APPROVE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::CREATE_APPROVE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeleteLeaveRequest`](crate::generated::attendance_1_0::DeleteLeaveRequest) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_LEAVE_REQUEST_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::DELETE_LEAVE_REQUEST,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeleteWaterMarkTemplate`](crate::generated::attendance_1_0::DeleteWaterMarkTemplate) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_WATER_MARK_TEMPLATE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::DELETE_WATER_MARK_TEMPLATE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DingTalkSecurityCheck`](crate::generated::attendance_1_0::DingTalkSecurityCheck) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DING_TALK_SECURITY_CHECK_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::DING_TALK_SECURITY_CHECK,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetAdjustments`](crate::generated::attendance_1_0::GetAdjustments) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_ADJUSTMENTS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::GET_ADJUSTMENTS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetAtManageScope`](crate::generated::attendance_1_0::GetAtManageScope) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_AT_MANAGE_SCOPE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::GET_AT_MANAGE_SCOPE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetCheckInSchemaTemplate`](crate::generated::attendance_1_0::GetCheckInSchemaTemplate) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_CHECK_IN_SCHEMA_TEMPLATE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::GET_CHECK_IN_SCHEMA_TEMPLATE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetCheckinRecordByUser`](crate::generated::attendance_1_0::GetCheckinRecordByUser) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_CHECKIN_RECORD_BY_USER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::GET_CHECKIN_RECORD_BY_USER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetClassWithDeleted`](crate::generated::attendance_1_0::GetClassWithDeleted) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_CLASS_WITH_DELETED_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::GET_CLASS_WITH_DELETED,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetClosingAccounts`](crate::generated::attendance_1_0::GetClosingAccounts) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_CLOSING_ACCOUNTS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::GET_CLOSING_ACCOUNTS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetColumnvals`](crate::generated::attendance_1_0::GetColumnvals) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_COLUMNVALS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::GET_COLUMNVALS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetLeaveRecords`](crate::generated::attendance_1_0::GetLeaveRecords) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_LEAVE_RECORDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::GET_LEAVE_RECORDS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetLeaveType`](crate::generated::attendance_1_0::GetLeaveType) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_LEAVE_TYPE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::GET_LEAVE_TYPE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetMachine`](crate::generated::attendance_1_0::GetMachine) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_MACHINE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::GET_MACHINE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetMachineUser`](crate::generated::attendance_1_0::GetMachineUser) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_MACHINE_USER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::GET_MACHINE_USER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetOverdraftInfo`](crate::generated::attendance_1_0::GetOverdraftInfo) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_OVERDRAFT_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::GET_OVERDRAFT_INFO,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetOvertimeSetting`](crate::generated::attendance_1_0::GetOvertimeSetting) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_OVERTIME_SETTING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::GET_OVERTIME_SETTING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetShift`](crate::generated::attendance_1_0::GetShift) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_SHIFT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::GET_SHIFT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetSimpleGroups`](crate::generated::attendance_1_0::GetSimpleGroups) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_SIMPLE_GROUPS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::GET_SIMPLE_GROUPS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetSimpleOvertimeSetting`](crate::generated::attendance_1_0::GetSimpleOvertimeSetting) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_SIMPLE_OVERTIME_SETTING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::GET_SIMPLE_OVERTIME_SETTING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetUserHolidays`](crate::generated::attendance_1_0::GetUserHolidays) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_USER_HOLIDAYS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::GET_USER_HOLIDAYS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GroupAdd`](crate::generated::attendance_1_0::GroupAdd) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GROUP_ADD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::GROUP_ADD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GroupUpdate`](crate::generated::attendance_1_0::GroupUpdate) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GROUP_UPDATE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::GROUP_UPDATE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`InitAndGetLeaveALlocationQuotas`](crate::generated::attendance_1_0::InitAndGetLeaveALlocationQuotas) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static INIT_AND_GET_LEAVE_A_LLOCATION_QUOTAS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::INIT_AND_GET_LEAVE_A_LLOCATION_QUOTAS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListApproveByUsers`](crate::generated::attendance_1_0::ListApproveByUsers) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_APPROVE_BY_USERS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::LIST_APPROVE_BY_USERS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ModifyWaterMarkTemplate`](crate::generated::attendance_1_0::ModifyWaterMarkTemplate) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static MODIFY_WATER_MARK_TEMPLATE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::MODIFY_WATER_MARK_TEMPLATE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ProcessApproveCreate`](crate::generated::attendance_1_0::ProcessApproveCreate) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PROCESS_APPROVE_CREATE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::PROCESS_APPROVE_CREATE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ProcessApproveFinish`](crate::generated::attendance_1_0::ProcessApproveFinish) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PROCESS_APPROVE_FINISH_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::PROCESS_APPROVE_FINISH,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ProcessHhOemUpdate`](crate::generated::attendance_1_0::ProcessHhOemUpdate) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PROCESS_HH_OEM_UPDATE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::PROCESS_HH_OEM_UPDATE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ReduceQuotaWithLeaveRecord`](crate::generated::attendance_1_0::ReduceQuotaWithLeaveRecord) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static REDUCE_QUOTA_WITH_LEAVE_RECORD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::REDUCE_QUOTA_WITH_LEAVE_RECORD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`RetainLeaveTypes`](crate::generated::attendance_1_0::RetainLeaveTypes) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static RETAIN_LEAVE_TYPES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::RETAIN_LEAVE_TYPES,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ReverseTrialAdvancedLeave`](crate::generated::attendance_1_0::ReverseTrialAdvancedLeave) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static REVERSE_TRIAL_ADVANCED_LEAVE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::REVERSE_TRIAL_ADVANCED_LEAVE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SalaryThirdDataIntegration`](crate::generated::attendance_1_0::SalaryThirdDataIntegration) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SALARY_THIRD_DATA_INTEGRATION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::SALARY_THIRD_DATA_INTEGRATION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SaveCustomWaterMarkTemplate`](crate::generated::attendance_1_0::SaveCustomWaterMarkTemplate) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SAVE_CUSTOM_WATER_MARK_TEMPLATE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::SAVE_CUSTOM_WATER_MARK_TEMPLATE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ShiftAdd`](crate::generated::attendance_1_0::ShiftAdd) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SHIFT_ADD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::SHIFT_ADD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SyncScheduleInfo`](crate::generated::attendance_1_0::SyncScheduleInfo) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SYNC_SCHEDULE_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::SYNC_SCHEDULE_INFO,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateLeaveType`](crate::generated::attendance_1_0::UpdateLeaveType) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_LEAVE_TYPE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::attendance_1_0::UPDATE_LEAVE_TYPE,
     examples: &[],

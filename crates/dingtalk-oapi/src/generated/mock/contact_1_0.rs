@@ -3,648 +3,756 @@
 //! The fake server's view of the `contact_1_0` group (compiled with the `mock` feature only).
 use dingtalk_runtime as rt;
 /// The documentation's examples of [`AddAccountMapping`](crate::generated::contact_1_0::AddAccountMapping) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_ACCOUNT_MAPPING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::ADD_ACCOUNT_MAPPING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AddContactHideBySceneSetting`](crate::generated::contact_1_0::AddContactHideBySceneSetting) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_CONTACT_HIDE_BY_SCENE_SETTING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::ADD_CONTACT_HIDE_BY_SCENE_SETTING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AddEmpAttributeHideBySceneSetting`](crate::generated::contact_1_0::AddEmpAttributeHideBySceneSetting) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::ADD_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AddOrgAccountOwnness`](crate::generated::contact_1_0::AddOrgAccountOwnness) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_ORG_ACCOUNT_OWNNESS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::ADD_ORG_ACCOUNT_OWNNESS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AnnualCertificationAudit`](crate::generated::contact_1_0::AnnualCertificationAudit) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ANNUAL_CERTIFICATION_AUDIT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::ANNUAL_CERTIFICATION_AUDIT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`BatchGetUser`](crate::generated::contact_1_0::BatchGetUser) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static BATCH_GET_USER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::BATCH_GET_USER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`BatchUpdateExternalTitle`](crate::generated::contact_1_0::BatchUpdateExternalTitle) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static BATCH_UPDATE_EXTERNAL_TITLE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::BATCH_UPDATE_EXTERNAL_TITLE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ChangeDingTalkId`](crate::generated::contact_1_0::ChangeDingTalkId) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CHANGE_DING_TALK_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::CHANGE_DING_TALK_ID,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ChangeMainAdmin`](crate::generated::contact_1_0::ChangeMainAdmin) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CHANGE_MAIN_ADMIN_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::CHANGE_MAIN_ADMIN,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ChangeMainOrg`](crate::generated::contact_1_0::ChangeMainOrg) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CHANGE_MAIN_ORG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::CHANGE_MAIN_ORG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CourseFinishCourse`](crate::generated::contact_1_0::CourseFinishCourse) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static COURSE_FINISH_COURSE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::COURSE_FINISH_COURSE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateCooperateOrg`](crate::generated::contact_1_0::CreateCooperateOrg) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_COOPERATE_ORG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::CREATE_COOPERATE_ORG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateManagementGroup`](crate::generated::contact_1_0::CreateManagementGroup) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_MANAGEMENT_GROUP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::CREATE_MANAGEMENT_GROUP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateSecondaryManagementGroup`](crate::generated::contact_1_0::CreateSecondaryManagementGroup) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_SECONDARY_MANAGEMENT_GROUP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::CREATE_SECONDARY_MANAGEMENT_GROUP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateUserGroup`](crate::generated::contact_1_0::CreateUserGroup) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_USER_GROUP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::CREATE_USER_GROUP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DelAccountMapping`](crate::generated::contact_1_0::DelAccountMapping) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DEL_ACCOUNT_MAPPING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::DEL_ACCOUNT_MAPPING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DelOrgAccUserOwnness`](crate::generated::contact_1_0::DelOrgAccUserOwnness) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DEL_ORG_ACC_USER_OWNNESS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::DEL_ORG_ACC_USER_OWNNESS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeleteContactHideBySceneSetting`](crate::generated::contact_1_0::DeleteContactHideBySceneSetting) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_CONTACT_HIDE_BY_SCENE_SETTING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::DELETE_CONTACT_HIDE_BY_SCENE_SETTING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeleteContactHideSetting`](crate::generated::contact_1_0::DeleteContactHideSetting) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_CONTACT_HIDE_SETTING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::DELETE_CONTACT_HIDE_SETTING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeleteContactRestrictSetting`](crate::generated::contact_1_0::DeleteContactRestrictSetting) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_CONTACT_RESTRICT_SETTING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::DELETE_CONTACT_RESTRICT_SETTING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeleteEmpAttributeHideBySceneSetting`](crate::generated::contact_1_0::DeleteEmpAttributeHideBySceneSetting) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::DELETE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeleteEmpAttributeVisibility`](crate::generated::contact_1_0::DeleteEmpAttributeVisibility) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_EMP_ATTRIBUTE_VISIBILITY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::DELETE_EMP_ATTRIBUTE_VISIBILITY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeleteManagementGroup`](crate::generated::contact_1_0::DeleteManagementGroup) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_MANAGEMENT_GROUP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::DELETE_MANAGEMENT_GROUP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeleteUserGroup`](crate::generated::contact_1_0::DeleteUserGroup) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_USER_GROUP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::DELETE_USER_GROUP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeptGroupSettingUpdate`](crate::generated::contact_1_0::DeptGroupSettingUpdate) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DEPT_GROUP_SETTING_UPDATE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::DEPT_GROUP_SETTING_UPDATE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetAccountMapping`](crate::generated::contact_1_0::GetAccountMapping) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_ACCOUNT_MAPPING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::GET_ACCOUNT_MAPPING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetApplyInviteInfo`](crate::generated::contact_1_0::GetApplyInviteInfo) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_APPLY_INVITE_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::GET_APPLY_INVITE_INFO,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetBranchAuthData`](crate::generated::contact_1_0::GetBranchAuthData) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_BRANCH_AUTH_DATA_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::GET_BRANCH_AUTH_DATA,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetCardInUserHolder`](crate::generated::contact_1_0::GetCardInUserHolder) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_CARD_IN_USER_HOLDER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::GET_CARD_IN_USER_HOLDER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetCardInfo`](crate::generated::contact_1_0::GetCardInfo) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_CARD_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::GET_CARD_INFO,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetContactHideBySceneSetting`](crate::generated::contact_1_0::GetContactHideBySceneSetting) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_CONTACT_HIDE_BY_SCENE_SETTING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::GET_CONTACT_HIDE_BY_SCENE_SETTING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetCooperateOrgInviteInfo`](crate::generated::contact_1_0::GetCooperateOrgInviteInfo) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_COOPERATE_ORG_INVITE_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::GET_COOPERATE_ORG_INVITE_INFO,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetCorpCardStyleList`](crate::generated::contact_1_0::GetCorpCardStyleList) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_CORP_CARD_STYLE_LIST_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::GET_CORP_CARD_STYLE_LIST,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetDingIdByMigrationDingId`](crate::generated::contact_1_0::GetDingIdByMigrationDingId) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_DING_ID_BY_MIGRATION_DING_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::GET_DING_ID_BY_MIGRATION_DING_ID,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetEmpAttributeHideBySceneSetting`](crate::generated::contact_1_0::GetEmpAttributeHideBySceneSetting) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::GET_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetLatestDingIndex`](crate::generated::contact_1_0::GetLatestDingIndex) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_LATEST_DING_INDEX_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::GET_LATEST_DING_INDEX,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetMigrationDingIdByDingId`](crate::generated::contact_1_0::GetMigrationDingIdByDingId) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_MIGRATION_DING_ID_BY_DING_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::GET_MIGRATION_DING_ID_BY_DING_ID,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetMigrationUnionIdByUnionId`](crate::generated::contact_1_0::GetMigrationUnionIdByUnionId) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_MIGRATION_UNION_ID_BY_UNION_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::GET_MIGRATION_UNION_ID_BY_UNION_ID,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetOrgAuthInfo`](crate::generated::contact_1_0::GetOrgAuthInfo) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_ORG_AUTH_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::GET_ORG_AUTH_INFO,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetTranslateFileJobResult`](crate::generated::contact_1_0::GetTranslateFileJobResult) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_TRANSLATE_FILE_JOB_RESULT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::GET_TRANSLATE_FILE_JOB_RESULT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetUnionIdByMigrationUnionId`](crate::generated::contact_1_0::GetUnionIdByMigrationUnionId) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_UNION_ID_BY_MIGRATION_UNION_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::GET_UNION_ID_BY_MIGRATION_UNION_ID,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetUser`](crate::generated::contact_1_0::GetUser) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_USER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::GET_USER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetUserByDingTalkId`](crate::generated::contact_1_0::GetUserByDingTalkId) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_USER_BY_DING_TALK_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::GET_USER_BY_DING_TALK_ID,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetUserCardHolderList`](crate::generated::contact_1_0::GetUserCardHolderList) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_USER_CARD_HOLDER_LIST_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::GET_USER_CARD_HOLDER_LIST,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetUserGroup`](crate::generated::contact_1_0::GetUserGroup) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_USER_GROUP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::GET_USER_GROUP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`InitVerifyEvent`](crate::generated::contact_1_0::InitVerifyEvent) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static INIT_VERIFY_EVENT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::INIT_VERIFY_EVENT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`IsFriend`](crate::generated::contact_1_0::IsFriend) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static IS_FRIEND_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::IS_FRIEND,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`IsvCardEventPush`](crate::generated::contact_1_0::IsvCardEventPush) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ISV_CARD_EVENT_PUSH_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::ISV_CARD_EVENT_PUSH,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListBasicRoleInPage`](crate::generated::contact_1_0::ListBasicRoleInPage) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_BASIC_ROLE_IN_PAGE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::LIST_BASIC_ROLE_IN_PAGE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListContactHideSettings`](crate::generated::contact_1_0::ListContactHideSettings) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_CONTACT_HIDE_SETTINGS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::LIST_CONTACT_HIDE_SETTINGS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListContactRestrictSetting`](crate::generated::contact_1_0::ListContactRestrictSetting) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_CONTACT_RESTRICT_SETTING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::LIST_CONTACT_RESTRICT_SETTING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListEmpAttributeVisibility`](crate::generated::contact_1_0::ListEmpAttributeVisibility) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_EMP_ATTRIBUTE_VISIBILITY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::LIST_EMP_ATTRIBUTE_VISIBILITY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListEmpLeaveRecords`](crate::generated::contact_1_0::ListEmpLeaveRecords) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_EMP_LEAVE_RECORDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::LIST_EMP_LEAVE_RECORDS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListManagementGroups`](crate::generated::contact_1_0::ListManagementGroups) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_MANAGEMENT_GROUPS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::LIST_MANAGEMENT_GROUPS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListOwnedOrgByStaffId`](crate::generated::contact_1_0::ListOwnedOrgByStaffId) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_OWNED_ORG_BY_STAFF_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::LIST_OWNED_ORG_BY_STAFF_ID,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListSeniorSettings`](crate::generated::contact_1_0::ListSeniorSettings) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_SENIOR_SETTINGS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::LIST_SENIOR_SETTINGS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListUserGroupMembers`](crate::generated::contact_1_0::ListUserGroupMembers) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_USER_GROUP_MEMBERS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::LIST_USER_GROUP_MEMBERS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListUserGroups`](crate::generated::contact_1_0::ListUserGroups) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_USER_GROUPS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::LIST_USER_GROUPS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ModifyOrgAccUserOwnness`](crate::generated::contact_1_0::ModifyOrgAccUserOwnness) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static MODIFY_ORG_ACC_USER_OWNNESS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::MODIFY_ORG_ACC_USER_OWNNESS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`MultiOrgPermissionGrant`](crate::generated::contact_1_0::MultiOrgPermissionGrant) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static MULTI_ORG_PERMISSION_GRANT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::MULTI_ORG_PERMISSION_GRANT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`OrgAccountMobileVisibleInOtherOrg`](crate::generated::contact_1_0::OrgAccountMobileVisibleInOtherOrg) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ORG_ACCOUNT_MOBILE_VISIBLE_IN_OTHER_ORG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::ORG_ACCOUNT_MOBILE_VISIBLE_IN_OTHER_ORG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`OrgInfo`](crate::generated::contact_1_0::OrgInfo) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ORG_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::ORG_INFO,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PushVerifyEvent`](crate::generated::contact_1_0::PushVerifyEvent) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PUSH_VERIFY_EVENT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::PUSH_VERIFY_EVENT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryCardVisitorStatisticData`](crate::generated::contact_1_0::QueryCardVisitorStatisticData) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_CARD_VISITOR_STATISTIC_DATA_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::QUERY_CARD_VISITOR_STATISTIC_DATA,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryCorpStatisticData`](crate::generated::contact_1_0::QueryCorpStatisticData) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_CORP_STATISTIC_DATA_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::QUERY_CORP_STATISTIC_DATA,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryCorpUserStatistic`](crate::generated::contact_1_0::QueryCorpUserStatistic) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_CORP_USER_STATISTIC_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::QUERY_CORP_USER_STATISTIC,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryResourceManagementMembers`](crate::generated::contact_1_0::QueryResourceManagementMembers) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_RESOURCE_MANAGEMENT_MEMBERS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::QUERY_RESOURCE_MANAGEMENT_MEMBERS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryStatus`](crate::generated::contact_1_0::QueryStatus) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_STATUS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::QUERY_STATUS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryUserManagementResources`](crate::generated::contact_1_0::QueryUserManagementResources) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_USER_MANAGEMENT_RESOURCES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::QUERY_USER_MANAGEMENT_RESOURCES,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryVerifyResult`](crate::generated::contact_1_0::QueryVerifyResult) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_VERIFY_RESULT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::QUERY_VERIFY_RESULT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`RecallTeamInvite`](crate::generated::contact_1_0::RecallTeamInvite) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static RECALL_TEAM_INVITE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::RECALL_TEAM_INVITE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SearchDepartment`](crate::generated::contact_1_0::SearchDepartment) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SEARCH_DEPARTMENT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::SEARCH_DEPARTMENT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SearchUser`](crate::generated::contact_1_0::SearchUser) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SEARCH_USER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::SEARCH_USER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SeparateBranchOrg`](crate::generated::contact_1_0::SeparateBranchOrg) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SEPARATE_BRANCH_ORG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::SEPARATE_BRANCH_ORG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SetDisable`](crate::generated::contact_1_0::SetDisable) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SET_DISABLE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::SET_DISABLE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SetEnable`](crate::generated::contact_1_0::SetEnable) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SET_ENABLE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::SET_ENABLE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SignOut`](crate::generated::contact_1_0::SignOut) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SIGN_OUT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::SIGN_OUT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SortUser`](crate::generated::contact_1_0::SortUser) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SORT_USER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::SORT_USER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SubmitHandoverResource`](crate::generated::contact_1_0::SubmitHandoverResource) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SUBMIT_HANDOVER_RESOURCE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::SUBMIT_HANDOVER_RESOURCE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`TalentAddCustomTag`](crate::generated::contact_1_0::TalentAddCustomTag) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static TALENT_ADD_CUSTOM_TAG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::TALENT_ADD_CUSTOM_TAG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`TalentAddObjectiveTag`](crate::generated::contact_1_0::TalentAddObjectiveTag) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static TALENT_ADD_OBJECTIVE_TAG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::TALENT_ADD_OBJECTIVE_TAG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`TalentAddPersonalityTag`](crate::generated::contact_1_0::TalentAddPersonalityTag) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static TALENT_ADD_PERSONALITY_TAG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::TALENT_ADD_PERSONALITY_TAG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`TalentDeleteCustomTag`](crate::generated::contact_1_0::TalentDeleteCustomTag) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static TALENT_DELETE_CUSTOM_TAG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::TALENT_DELETE_CUSTOM_TAG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`TalentDeleteObjectiveTag`](crate::generated::contact_1_0::TalentDeleteObjectiveTag) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static TALENT_DELETE_OBJECTIVE_TAG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::TALENT_DELETE_OBJECTIVE_TAG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`TalentDeletePersonalityTag`](crate::generated::contact_1_0::TalentDeletePersonalityTag) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static TALENT_DELETE_PERSONALITY_TAG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::TALENT_DELETE_PERSONALITY_TAG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`TalentLikeTag`](crate::generated::contact_1_0::TalentLikeTag) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static TALENT_LIKE_TAG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::TALENT_LIKE_TAG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`TalentQueryCustomTag`](crate::generated::contact_1_0::TalentQueryCustomTag) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static TALENT_QUERY_CUSTOM_TAG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::TALENT_QUERY_CUSTOM_TAG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`TalentQueryObjectiveTag`](crate::generated::contact_1_0::TalentQueryObjectiveTag) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static TALENT_QUERY_OBJECTIVE_TAG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::TALENT_QUERY_OBJECTIVE_TAG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`TalentQueryPersonalityTag`](crate::generated::contact_1_0::TalentQueryPersonalityTag) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static TALENT_QUERY_PERSONALITY_TAG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::TALENT_QUERY_PERSONALITY_TAG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`TalentQueryTagLikeDetailList`](crate::generated::contact_1_0::TalentQueryTagLikeDetailList) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static TALENT_QUERY_TAG_LIKE_DETAIL_LIST_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::TALENT_QUERY_TAG_LIKE_DETAIL_LIST,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`TalentQueryTagLikeList`](crate::generated::contact_1_0::TalentQueryTagLikeList) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static TALENT_QUERY_TAG_LIKE_LIST_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::TALENT_QUERY_TAG_LIKE_LIST,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`TransformToExclusiveAccount`](crate::generated::contact_1_0::TransformToExclusiveAccount) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static TRANSFORM_TO_EXCLUSIVE_ACCOUNT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::TRANSFORM_TO_EXCLUSIVE_ACCOUNT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`TransformToNormalAccount`](crate::generated::contact_1_0::TransformToNormalAccount) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static TRANSFORM_TO_NORMAL_ACCOUNT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::TRANSFORM_TO_NORMAL_ACCOUNT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`TranslateFile`](crate::generated::contact_1_0::TranslateFile) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static TRANSLATE_FILE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::TRANSLATE_FILE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UniqueQueryUserCard`](crate::generated::contact_1_0::UniqueQueryUserCard) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UNIQUE_QUERY_USER_CARD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::UNIQUE_QUERY_USER_CARD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateContactHideBySceneSetting`](crate::generated::contact_1_0::UpdateContactHideBySceneSetting) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_CONTACT_HIDE_BY_SCENE_SETTING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::UPDATE_CONTACT_HIDE_BY_SCENE_SETTING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateContactHideSetting`](crate::generated::contact_1_0::UpdateContactHideSetting) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_CONTACT_HIDE_SETTING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::UPDATE_CONTACT_HIDE_SETTING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateContactRestrictSetting`](crate::generated::contact_1_0::UpdateContactRestrictSetting) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_CONTACT_RESTRICT_SETTING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::UPDATE_CONTACT_RESTRICT_SETTING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateDeptSettngTailFirst`](crate::generated::contact_1_0::UpdateDeptSettngTailFirst) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_DEPT_SETTNG_TAIL_FIRST_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::UPDATE_DEPT_SETTNG_TAIL_FIRST,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateEmpAttrbuteVisibilitySetting`](crate::generated::contact_1_0::UpdateEmpAttrbuteVisibilitySetting) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_EMP_ATTRBUTE_VISIBILITY_SETTING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::UPDATE_EMP_ATTRBUTE_VISIBILITY_SETTING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateEmpAttributeHideBySceneSetting`](crate::generated::contact_1_0::UpdateEmpAttributeHideBySceneSetting) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::UPDATE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateManagementGroup`](crate::generated::contact_1_0::UpdateManagementGroup) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_MANAGEMENT_GROUP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::UPDATE_MANAGEMENT_GROUP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateSeniorSetting`](crate::generated::contact_1_0::UpdateSeniorSetting) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_SENIOR_SETTING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::UPDATE_SENIOR_SETTING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateTitleAuditStatus`](crate::generated::contact_1_0::UpdateTitleAuditStatus) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_TITLE_AUDIT_STATUS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::UPDATE_TITLE_AUDIT_STATUS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateUserOwnness`](crate::generated::contact_1_0::UpdateUserOwnness) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_USER_OWNNESS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::UPDATE_USER_OWNNESS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UserGroupAddStaticGroupMembers`](crate::generated::contact_1_0::UserGroupAddStaticGroupMembers) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static USER_GROUP_ADD_STATIC_GROUP_MEMBERS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::USER_GROUP_ADD_STATIC_GROUP_MEMBERS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UserGroupRemoveStaticGroupMembers`](crate::generated::contact_1_0::UserGroupRemoveStaticGroupMembers) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static USER_GROUP_REMOVE_STATIC_GROUP_MEMBERS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::USER_GROUP_REMOVE_STATIC_GROUP_MEMBERS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UserProfile`](crate::generated::contact_1_0::UserProfile) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static USER_PROFILE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::USER_PROFILE,
     examples: &[],

@@ -3,462 +3,539 @@
 //! The fake server's view of the `crm_1_0` group (compiled with the `mock` feature only).
 use dingtalk_runtime as rt;
 /// The documentation's examples of [`AbandonCustomer`](crate::generated::crm_1_0::AbandonCustomer) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ABANDON_CUSTOMER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::ABANDON_CUSTOMER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AddCrmPersonalCustomer`](crate::generated::crm_1_0::AddCrmPersonalCustomer) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_CRM_PERSONAL_CUSTOMER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::ADD_CRM_PERSONAL_CUSTOMER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AddCustomerTrack`](crate::generated::crm_1_0::AddCustomerTrack) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_CUSTOMER_TRACK_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::ADD_CUSTOMER_TRACK,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AddLeads`](crate::generated::crm_1_0::AddLeads) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_LEADS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::ADD_LEADS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AddMetaModelField`](crate::generated::crm_1_0::AddMetaModelField) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_META_MODEL_FIELD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::ADD_META_MODEL_FIELD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AddRelationMetaField`](crate::generated::crm_1_0::AddRelationMetaField) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_RELATION_META_FIELD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::ADD_RELATION_META_FIELD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AppendCustomerDataAuth`](crate::generated::crm_1_0::AppendCustomerDataAuth) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static APPEND_CUSTOMER_DATA_AUTH_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::APPEND_CUSTOMER_DATA_AUTH,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`BatchAddContacts`](crate::generated::crm_1_0::BatchAddContacts) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static BATCH_ADD_CONTACTS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::BATCH_ADD_CONTACTS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`BatchAddFollowRecords`](crate::generated::crm_1_0::BatchAddFollowRecords) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static BATCH_ADD_FOLLOW_RECORDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::BATCH_ADD_FOLLOW_RECORDS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`BatchAddRelationDatas`](crate::generated::crm_1_0::BatchAddRelationDatas) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static BATCH_ADD_RELATION_DATAS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::BATCH_ADD_RELATION_DATAS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`BatchCreateClueData`](crate::generated::crm_1_0::BatchCreateClueData) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static BATCH_CREATE_CLUE_DATA_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::BATCH_CREATE_CLUE_DATA,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`BatchRemoveFollowRecords`](crate::generated::crm_1_0::BatchRemoveFollowRecords) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static BATCH_REMOVE_FOLLOW_RECORDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::BATCH_REMOVE_FOLLOW_RECORDS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`BatchSendOfficialAccountOtoMessage`](crate::generated::crm_1_0::BatchSendOfficialAccountOtoMessage) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::BATCH_SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`BatchUpdateContacts`](crate::generated::crm_1_0::BatchUpdateContacts) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static BATCH_UPDATE_CONTACTS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::BATCH_UPDATE_CONTACTS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`BatchUpdateFollowRecords`](crate::generated::crm_1_0::BatchUpdateFollowRecords) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static BATCH_UPDATE_FOLLOW_RECORDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::BATCH_UPDATE_FOLLOW_RECORDS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`BatchUpdateRelationDatas`](crate::generated::crm_1_0::BatchUpdateRelationDatas) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static BATCH_UPDATE_RELATION_DATAS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::BATCH_UPDATE_RELATION_DATAS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ConsumeBenefitInventory`](crate::generated::crm_1_0::ConsumeBenefitInventory) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CONSUME_BENEFIT_INVENTORY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::CONSUME_BENEFIT_INVENTORY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateCustomer`](crate::generated::crm_1_0::CreateCustomer) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_CUSTOMER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::CREATE_CUSTOMER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateGroup`](crate::generated::crm_1_0::CreateGroup) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_GROUP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::CREATE_GROUP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateGroupSet`](crate::generated::crm_1_0::CreateGroupSet) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_GROUP_SET_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::CREATE_GROUP_SET,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateRelationMeta`](crate::generated::crm_1_0::CreateRelationMeta) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_RELATION_META_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::CREATE_RELATION_META,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeleteCrmCustomObjectData`](crate::generated::crm_1_0::DeleteCrmCustomObjectData) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_CRM_CUSTOM_OBJECT_DATA_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::DELETE_CRM_CUSTOM_OBJECT_DATA,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeleteCrmFormInstance`](crate::generated::crm_1_0::DeleteCrmFormInstance) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_CRM_FORM_INSTANCE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::DELETE_CRM_FORM_INSTANCE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeleteCrmPersonalCustomer`](crate::generated::crm_1_0::DeleteCrmPersonalCustomer) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_CRM_PERSONAL_CUSTOMER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::DELETE_CRM_PERSONAL_CUSTOMER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeleteLeads`](crate::generated::crm_1_0::DeleteLeads) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_LEADS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::DELETE_LEADS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeleteRelationMetaField`](crate::generated::crm_1_0::DeleteRelationMetaField) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_RELATION_META_FIELD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::DELETE_RELATION_META_FIELD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DescribeCrmPersonalCustomerObjectMeta`](crate::generated::crm_1_0::DescribeCrmPersonalCustomerObjectMeta) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DescribeMetaModel`](crate::generated::crm_1_0::DescribeMetaModel) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DESCRIBE_META_MODEL_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::DESCRIBE_META_MODEL,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DescribeRelationMeta`](crate::generated::crm_1_0::DescribeRelationMeta) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DESCRIBE_RELATION_META_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::DESCRIBE_RELATION_META,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`FindTargetRelatedFollowRecords`](crate::generated::crm_1_0::FindTargetRelatedFollowRecords) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static FIND_TARGET_RELATED_FOLLOW_RECORDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::FIND_TARGET_RELATED_FOLLOW_RECORDS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetAllCustomerRecycles`](crate::generated::crm_1_0::GetAllCustomerRecycles) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_ALL_CUSTOMER_RECYCLES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::GET_ALL_CUSTOMER_RECYCLES,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetContacts`](crate::generated::crm_1_0::GetContacts) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_CONTACTS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::GET_CONTACTS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetCrmGroupChat`](crate::generated::crm_1_0::GetCrmGroupChat) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_CRM_GROUP_CHAT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::GET_CRM_GROUP_CHAT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetCrmGroupChatMulti`](crate::generated::crm_1_0::GetCrmGroupChatMulti) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_CRM_GROUP_CHAT_MULTI_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::GET_CRM_GROUP_CHAT_MULTI,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetCrmGroupChatSingle`](crate::generated::crm_1_0::GetCrmGroupChatSingle) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_CRM_GROUP_CHAT_SINGLE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::GET_CRM_GROUP_CHAT_SINGLE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetCrmRolePermission`](crate::generated::crm_1_0::GetCrmRolePermission) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_CRM_ROLE_PERMISSION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::GET_CRM_ROLE_PERMISSION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetCustomerTracksByRelationId`](crate::generated::crm_1_0::GetCustomerTracksByRelationId) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_CUSTOMER_TRACKS_BY_RELATION_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::GET_CUSTOMER_TRACKS_BY_RELATION_ID,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetGroupSet`](crate::generated::crm_1_0::GetGroupSet) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_GROUP_SET_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::GET_GROUP_SET,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetInAppPurchaseGoods`](crate::generated::crm_1_0::GetInAppPurchaseGoods) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_IN_APP_PURCHASE_GOODS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::GET_IN_APP_PURCHASE_GOODS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetNavigationCatalog`](crate::generated::crm_1_0::GetNavigationCatalog) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_NAVIGATION_CATALOG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::GET_NAVIGATION_CATALOG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetObjectData`](crate::generated::crm_1_0::GetObjectData) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_OBJECT_DATA_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::GET_OBJECT_DATA,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetOfficialAccountContactInfo`](crate::generated::crm_1_0::GetOfficialAccountContactInfo) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_OFFICIAL_ACCOUNT_CONTACT_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::GET_OFFICIAL_ACCOUNT_CONTACT_INFO,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetOfficialAccountContacts`](crate::generated::crm_1_0::GetOfficialAccountContacts) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_OFFICIAL_ACCOUNT_CONTACTS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::GET_OFFICIAL_ACCOUNT_CONTACTS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetOfficialAccountOtoMessageResult`](crate::generated::crm_1_0::GetOfficialAccountOtoMessageResult) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_OFFICIAL_ACCOUNT_OTO_MESSAGE_RESULT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::GET_OFFICIAL_ACCOUNT_OTO_MESSAGE_RESULT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetRelatedViewTabData`](crate::generated::crm_1_0::GetRelatedViewTabData) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_RELATED_VIEW_TAB_DATA_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::GET_RELATED_VIEW_TAB_DATA,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetRelatedViewTabMeta`](crate::generated::crm_1_0::GetRelatedViewTabMeta) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_RELATED_VIEW_TAB_META_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::GET_RELATED_VIEW_TAB_META,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetRelationUkSetting`](crate::generated::crm_1_0::GetRelationUkSetting) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_RELATION_UK_SETTING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::GET_RELATION_UK_SETTING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`JoinGroupSet`](crate::generated::crm_1_0::JoinGroupSet) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static JOIN_GROUP_SET_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::JOIN_GROUP_SET,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListAvailableBenefit`](crate::generated::crm_1_0::ListAvailableBenefit) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_AVAILABLE_BENEFIT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::LIST_AVAILABLE_BENEFIT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListBenefitLicense`](crate::generated::crm_1_0::ListBenefitLicense) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_BENEFIT_LICENSE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::LIST_BENEFIT_LICENSE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListClueTag`](crate::generated::crm_1_0::ListClueTag) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_CLUE_TAG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::LIST_CLUE_TAG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListGroupSet`](crate::generated::crm_1_0::ListGroupSet) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_GROUP_SET_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::LIST_GROUP_SET,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`OverrideUpdateCustomerDataAuth`](crate::generated::crm_1_0::OverrideUpdateCustomerDataAuth) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static OVERRIDE_UPDATE_CUSTOMER_DATA_AUTH_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::OVERRIDE_UPDATE_CUSTOMER_DATA_AUTH,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryAllCustomer`](crate::generated::crm_1_0::QueryAllCustomer) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_ALL_CUSTOMER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::QUERY_ALL_CUSTOMER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryAllTracks`](crate::generated::crm_1_0::QueryAllTracks) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_ALL_TRACKS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::QUERY_ALL_TRACKS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryAppManager`](crate::generated::crm_1_0::QueryAppManager) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_APP_MANAGER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::QUERY_APP_MANAGER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryBenefitInventory`](crate::generated::crm_1_0::QueryBenefitInventory) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_BENEFIT_INVENTORY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::QUERY_BENEFIT_INVENTORY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryClueFollowStatus`](crate::generated::crm_1_0::QueryClueFollowStatus) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_CLUE_FOLLOW_STATUS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::QUERY_CLUE_FOLLOW_STATUS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryCrmGroupChats`](crate::generated::crm_1_0::QueryCrmGroupChats) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_CRM_GROUP_CHATS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::QUERY_CRM_GROUP_CHATS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryCrmPersonalCustomer`](crate::generated::crm_1_0::QueryCrmPersonalCustomer) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_CRM_PERSONAL_CUSTOMER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::QUERY_CRM_PERSONAL_CUSTOMER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryCustomerBizType`](crate::generated::crm_1_0::QueryCustomerBizType) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_CUSTOMER_BIZ_TYPE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::QUERY_CUSTOMER_BIZ_TYPE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryGlobalInfo`](crate::generated::crm_1_0::QueryGlobalInfo) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_GLOBAL_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::QUERY_GLOBAL_INFO,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryHasAppPermission`](crate::generated::crm_1_0::QueryHasAppPermission) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_HAS_APP_PERMISSION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::QUERY_HAS_APP_PERMISSION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryOfficialAccountUserBasicInfo`](crate::generated::crm_1_0::QueryOfficialAccountUserBasicInfo) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_OFFICIAL_ACCOUNT_USER_BASIC_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::QUERY_OFFICIAL_ACCOUNT_USER_BASIC_INFO,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryRelationDatasByTargetId`](crate::generated::crm_1_0::QueryRelationDatasByTargetId) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_RELATION_DATAS_BY_TARGET_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::QUERY_RELATION_DATAS_BY_TARGET_ID,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`RecallOfficialAccountOtoMessage`](crate::generated::crm_1_0::RecallOfficialAccountOtoMessage) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static RECALL_OFFICIAL_ACCOUNT_OTO_MESSAGE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::RECALL_OFFICIAL_ACCOUNT_OTO_MESSAGE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SaveBenefitLicense`](crate::generated::crm_1_0::SaveBenefitLicense) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SAVE_BENEFIT_LICENSE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::SAVE_BENEFIT_LICENSE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SendOfficialAccountOtoMessage`](crate::generated::crm_1_0::SendOfficialAccountOtoMessage) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SendOfficialAccountSnsMessage`](crate::generated::crm_1_0::SendOfficialAccountSnsMessage) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ServiceWindowMessageBatchPush`](crate::generated::crm_1_0::ServiceWindowMessageBatchPush) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::SERVICE_WINDOW_MESSAGE_BATCH_PUSH,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SetUserVersionToFree`](crate::generated::crm_1_0::SetUserVersionToFree) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SET_USER_VERSION_TO_FREE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::SET_USER_VERSION_TO_FREE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`TwoPhaseCommitInventory`](crate::generated::crm_1_0::TwoPhaseCommitInventory) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static TWO_PHASE_COMMIT_INVENTORY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::TWO_PHASE_COMMIT_INVENTORY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateCrmPersonalCustomer`](crate::generated::crm_1_0::UpdateCrmPersonalCustomer) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_CRM_PERSONAL_CUSTOMER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::UPDATE_CRM_PERSONAL_CUSTOMER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateCustomerBizType`](crate::generated::crm_1_0::UpdateCustomerBizType) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_CUSTOMER_BIZ_TYPE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::UPDATE_CUSTOMER_BIZ_TYPE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateMenuData`](crate::generated::crm_1_0::UpdateMenuData) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_MENU_DATA_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::UPDATE_MENU_DATA,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateMetaModelField`](crate::generated::crm_1_0::UpdateMetaModelField) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_META_MODEL_FIELD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::UPDATE_META_MODEL_FIELD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateRelationMetaField`](crate::generated::crm_1_0::UpdateRelationMetaField) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_RELATION_META_FIELD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::UPDATE_RELATION_META_FIELD,
     examples: &[],

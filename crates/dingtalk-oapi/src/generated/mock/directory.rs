@@ -3,6 +3,7 @@
 //! The fake server's view of the `directory` group (compiled with the `mock` feature only).
 use dingtalk_runtime as rt;
 /// The documentation's examples of [`CountUsers`](crate::generated::directory::CountUsers) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static COUNT_USERS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::directory::COUNT_USERS,
     examples: &[
@@ -28,6 +29,7 @@ pub static COUNT_USERS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     }),
 };
 /// The documentation's examples of [`GetDepartment`](crate::generated::directory::GetDepartment) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_DEPARTMENT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::directory::GET_DEPARTMENT,
     examples: &[
@@ -53,6 +55,7 @@ pub static GET_DEPARTMENT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     }),
 };
 /// The documentation's examples of [`GetUser`](crate::generated::directory::GetUser) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_USER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::directory::GET_USER,
     examples: &[
@@ -78,6 +81,7 @@ pub static GET_USER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     }),
 };
 /// The documentation's examples of [`GetUserByMobile`](crate::generated::directory::GetUserByMobile) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_USER_BY_MOBILE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::directory::GET_USER_BY_MOBILE,
     examples: &[
@@ -103,6 +107,7 @@ pub static GET_USER_BY_MOBILE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     }),
 };
 /// The documentation's examples of [`ListSubDepartmentIds`](crate::generated::directory::ListSubDepartmentIds) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_SUB_DEPARTMENT_IDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::directory::LIST_SUB_DEPARTMENT_IDS,
     examples: &[
@@ -131,6 +136,7 @@ pub static LIST_SUB_DEPARTMENT_IDS_MOCK: rt::MockDescriptor = rt::MockDescriptor
     }),
 };
 /// The documentation's examples of [`ListSubDepartments`](crate::generated::directory::ListSubDepartments) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_SUB_DEPARTMENTS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::directory::LIST_SUB_DEPARTMENTS,
     examples: &[
@@ -159,6 +165,7 @@ pub static LIST_SUB_DEPARTMENTS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     }),
 };
 /// The documentation's examples of [`ListUserIds`](crate::generated::directory::ListUserIds) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_USER_IDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::directory::LIST_USER_IDS,
     examples: &[
@@ -187,6 +194,7 @@ pub static LIST_USER_IDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     }),
 };
 /// The documentation's examples of [`ListUsers`](crate::generated::directory::ListUsers) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_USERS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::directory::LIST_USERS,
     examples: &[
@@ -215,6 +223,7 @@ pub static LIST_USERS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     }),
 };
 /// The documentation's examples of [`ListUsersSimple`](crate::generated::directory::ListUsersSimple) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_USERS_SIMPLE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::directory::LIST_USERS_SIMPLE,
     examples: &[

@@ -3,6 +3,7 @@
 //! The fake server's view of the `extcontact` group (compiled with the `mock` feature only).
 use dingtalk_runtime as rt;
 /// The documentation's examples of [`CreateContact`](crate::generated::extcontact::CreateContact) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_CONTACT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::extcontact::CREATE_CONTACT,
     examples: &[
@@ -30,6 +31,7 @@ pub static CREATE_CONTACT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     }),
 };
 /// The documentation's examples of [`DeleteContact`](crate::generated::extcontact::DeleteContact) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_CONTACT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::extcontact::DELETE_CONTACT,
     examples: &[],
@@ -46,6 +48,7 @@ pub static DELETE_CONTACT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     }),
 };
 /// The documentation's examples of [`GetContact`](crate::generated::extcontact::GetContact) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_CONTACT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::extcontact::GET_CONTACT,
     examples: &[],
@@ -62,6 +65,7 @@ pub static GET_CONTACT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     }),
 };
 /// The documentation's examples of [`ListContacts`](crate::generated::extcontact::ListContacts) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_CONTACTS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::extcontact::LIST_CONTACTS,
     examples: &[
@@ -87,6 +91,7 @@ pub static LIST_CONTACTS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     }),
 };
 /// The documentation's examples of [`ListLabelGroups`](crate::generated::extcontact::ListLabelGroups) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_LABEL_GROUPS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::extcontact::LIST_LABEL_GROUPS,
     examples: &[
@@ -114,6 +119,7 @@ pub static LIST_LABEL_GROUPS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     }),
 };
 /// The documentation's examples of [`UpdateContact`](crate::generated::extcontact::UpdateContact) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_CONTACT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::extcontact::UPDATE_CONTACT,
     examples: &[],

@@ -3,438 +3,511 @@
 //! The fake server's view of the `hrm_1_0` group (compiled with the `mock` feature only).
 use dingtalk_runtime as rt;
 /// The documentation's examples of [`AddCustomRosterField`](crate::generated::hrm_1_0::AddCustomRosterField) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_CUSTOM_ROSTER_FIELD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::ADD_CUSTOM_ROSTER_FIELD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AddHrmLegalEntity`](crate::generated::hrm_1_0::AddHrmLegalEntity) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_HRM_LEGAL_ENTITY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::ADD_HRM_LEGAL_ENTITY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AddHrmPreentry`](crate::generated::hrm_1_0::AddHrmPreentry) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_HRM_PREENTRY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::ADD_HRM_PREENTRY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AddRosterFieldForm`](crate::generated::hrm_1_0::AddRosterFieldForm) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_ROSTER_FIELD_FORM_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::ADD_ROSTER_FIELD_FORM,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AiSaleAttachmentPermisson`](crate::generated::hrm_1_0::AiSaleAttachmentPermisson) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static AI_SALE_ATTACHMENT_PERMISSON_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::AI_SALE_ATTACHMENT_PERMISSON,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AiSaleEntityCreate`](crate::generated::hrm_1_0::AiSaleEntityCreate) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_CREATE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::AI_SALE_ENTITY_CREATE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AiSaleEntityDetail`](crate::generated::hrm_1_0::AiSaleEntityDetail) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_DETAIL_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::AI_SALE_ENTITY_DETAIL,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AiSaleEntityList`](crate::generated::hrm_1_0::AiSaleEntityList) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_LIST_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::AI_SALE_ENTITY_LIST,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AiSaleEntityUpdate`](crate::generated::hrm_1_0::AiSaleEntityUpdate) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static AI_SALE_ENTITY_UPDATE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::AI_SALE_ENTITY_UPDATE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AiSaleFlashMinutesAnalysis`](crate::generated::hrm_1_0::AiSaleFlashMinutesAnalysis) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static AI_SALE_FLASH_MINUTES_ANALYSIS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::AI_SALE_FLASH_MINUTES_ANALYSIS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AiSaleGetMemory`](crate::generated::hrm_1_0::AiSaleGetMemory) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static AI_SALE_GET_MEMORY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::AI_SALE_GET_MEMORY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AiSaleSchemaGet`](crate::generated::hrm_1_0::AiSaleSchemaGet) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static AI_SALE_SCHEMA_GET_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::AI_SALE_SCHEMA_GET,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AiSaleSyncAiTask`](crate::generated::hrm_1_0::AiSaleSyncAiTask) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static AI_SALE_SYNC_AI_TASK_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::AI_SALE_SYNC_AI_TASK,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AiSaleTaskResult`](crate::generated::hrm_1_0::AiSaleTaskResult) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static AI_SALE_TASK_RESULT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::AI_SALE_TASK_RESULT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ConvertUnionId`](crate::generated::hrm_1_0::ConvertUnionId) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CONVERT_UNION_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::CONVERT_UNION_ID,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateRecord`](crate::generated::hrm_1_0::CreateRecord) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_RECORD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::CREATE_RECORD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeleteCustomRosterField`](crate::generated::hrm_1_0::DeleteCustomRosterField) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_CUSTOM_ROSTER_FIELD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::DELETE_CUSTOM_ROSTER_FIELD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeleteRosterFieldForm`](crate::generated::hrm_1_0::DeleteRosterFieldForm) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_ROSTER_FIELD_FORM_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::DELETE_ROSTER_FIELD_FORM,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeviceMarketManager`](crate::generated::hrm_1_0::DeviceMarketManager) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DEVICE_MARKET_MANAGER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::DEVICE_MARKET_MANAGER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeviceMarketOrderManager`](crate::generated::hrm_1_0::DeviceMarketOrderManager) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DEVICE_MARKET_ORDER_MANAGER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::DEVICE_MARKET_ORDER_MANAGER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ECertQuery`](crate::generated::hrm_1_0::ECertQuery) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static E_CERT_QUERY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::E_CERT_QUERY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`EmpStartDismission`](crate::generated::hrm_1_0::EmpStartDismission) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static EMP_START_DISMISSION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::EMP_START_DISMISSION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`EmployeeAttachmentUpdate`](crate::generated::hrm_1_0::EmployeeAttachmentUpdate) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static EMPLOYEE_ATTACHMENT_UPDATE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::EMPLOYEE_ATTACHMENT_UPDATE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`EsignRollback`](crate::generated::hrm_1_0::EsignRollback) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ESIGN_ROLLBACK_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::ESIGN_ROLLBACK,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetAllDismissionReasons`](crate::generated::hrm_1_0::GetAllDismissionReasons) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_ALL_DISMISSION_REASONS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::GET_ALL_DISMISSION_REASONS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetDismissionRecord`](crate::generated::hrm_1_0::GetDismissionRecord) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_DISMISSION_RECORD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::GET_DISMISSION_RECORD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetEmployeeRosterByField`](crate::generated::hrm_1_0::GetEmployeeRosterByField) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_EMPLOYEE_ROSTER_BY_FIELD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::GET_EMPLOYEE_ROSTER_BY_FIELD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetFileTemplateList`](crate::generated::hrm_1_0::GetFileTemplateList) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_FILE_TEMPLATE_LIST_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::GET_FILE_TEMPLATE_LIST,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetSignRecordByUserId`](crate::generated::hrm_1_0::GetSignRecordByUserId) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_SIGN_RECORD_BY_USER_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::GET_SIGN_RECORD_BY_USER_ID,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`HrmAuthResourcesQuery`](crate::generated::hrm_1_0::HrmAuthResourcesQuery) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static HRM_AUTH_RESOURCES_QUERY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::HRM_AUTH_RESOURCES_QUERY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`HrmBenefitQuery`](crate::generated::hrm_1_0::HrmBenefitQuery) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static HRM_BENEFIT_QUERY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::HRM_BENEFIT_QUERY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`HrmCorpConfigQuery`](crate::generated::hrm_1_0::HrmCorpConfigQuery) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static HRM_CORP_CONFIG_QUERY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::HRM_CORP_CONFIG_QUERY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`HrmMailSend`](crate::generated::hrm_1_0::HrmMailSend) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static HRM_MAIL_SEND_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::HRM_MAIL_SEND,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`HrmMokaEvent`](crate::generated::hrm_1_0::HrmMokaEvent) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static HRM_MOKA_EVENT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::HRM_MOKA_EVENT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`HrmMokaOapi`](crate::generated::hrm_1_0::HrmMokaOapi) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static HRM_MOKA_OAPI_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::HRM_MOKA_OAPI,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`HrmProcessRegular`](crate::generated::hrm_1_0::HrmProcessRegular) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static HRM_PROCESS_REGULAR_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::HRM_PROCESS_REGULAR,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`HrmProcessTerminationAndHandover`](crate::generated::hrm_1_0::HrmProcessTerminationAndHandover) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static HRM_PROCESS_TERMINATION_AND_HANDOVER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::HRM_PROCESS_TERMINATION_AND_HANDOVER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`HrmProcessTransfer`](crate::generated::hrm_1_0::HrmProcessTransfer) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static HRM_PROCESS_TRANSFER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::HRM_PROCESS_TRANSFER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`HrmProcessUpdateTerminationInfo`](crate::generated::hrm_1_0::HrmProcessUpdateTerminationInfo) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static HRM_PROCESS_UPDATE_TERMINATION_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::HRM_PROCESS_UPDATE_TERMINATION_INFO,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`HrmPtsService`](crate::generated::hrm_1_0::HrmPtsService) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static HRM_PTS_SERVICE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::HRM_PTS_SERVICE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`InvalidSignRecords`](crate::generated::hrm_1_0::InvalidSignRecords) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static INVALID_SIGN_RECORDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::INVALID_SIGN_RECORDS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`MasterDataQuery`](crate::generated::hrm_1_0::MasterDataQuery) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static MASTER_DATA_QUERY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::MASTER_DATA_QUERY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`MasterDataTenantQuey`](crate::generated::hrm_1_0::MasterDataTenantQuey) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static MASTER_DATA_TENANT_QUEY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::MASTER_DATA_TENANT_QUEY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`MasterDatasGet`](crate::generated::hrm_1_0::MasterDatasGet) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static MASTER_DATAS_GET_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::MASTER_DATAS_GET,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`MasterDatasQuery`](crate::generated::hrm_1_0::MasterDatasQuery) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static MASTER_DATAS_QUERY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::MASTER_DATAS_QUERY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`OpenOemMicroApp`](crate::generated::hrm_1_0::OpenOemMicroApp) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static OPEN_OEM_MICRO_APP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::OPEN_OEM_MICRO_APP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryCustomEntryProcesses`](crate::generated::hrm_1_0::QueryCustomEntryProcesses) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_CUSTOM_ENTRY_PROCESSES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::QUERY_CUSTOM_ENTRY_PROCESSES,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryDismissionStaffIdList`](crate::generated::hrm_1_0::QueryDismissionStaffIdList) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_DISMISSION_STAFF_ID_LIST_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::QUERY_DISMISSION_STAFF_ID_LIST,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryHrmEmployeeDismissionInfo`](crate::generated::hrm_1_0::QueryHrmEmployeeDismissionInfo) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_HRM_EMPLOYEE_DISMISSION_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::QUERY_HRM_EMPLOYEE_DISMISSION_INFO,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryJobRanks`](crate::generated::hrm_1_0::QueryJobRanks) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_JOB_RANKS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::QUERY_JOB_RANKS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryJobs`](crate::generated::hrm_1_0::QueryJobs) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_JOBS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::QUERY_JOBS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryMicroAppStatus`](crate::generated::hrm_1_0::QueryMicroAppStatus) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_MICRO_APP_STATUS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::QUERY_MICRO_APP_STATUS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryMicroAppView`](crate::generated::hrm_1_0::QueryMicroAppView) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_MICRO_APP_VIEW_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::QUERY_MICRO_APP_VIEW,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryPositionVersion`](crate::generated::hrm_1_0::QueryPositionVersion) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_POSITION_VERSION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::QUERY_POSITION_VERSION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryPositions`](crate::generated::hrm_1_0::QueryPositions) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_POSITIONS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::QUERY_POSITIONS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`RevokeSignRecords`](crate::generated::hrm_1_0::RevokeSignRecords) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static REVOKE_SIGN_RECORDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::REVOKE_SIGN_RECORDS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`RevokeTermination`](crate::generated::hrm_1_0::RevokeTermination) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static REVOKE_TERMINATION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::REVOKE_TERMINATION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`RosterMetaAvailableFieldList`](crate::generated::hrm_1_0::RosterMetaAvailableFieldList) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ROSTER_META_AVAILABLE_FIELD_LIST_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::ROSTER_META_AVAILABLE_FIELD_LIST,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`RosterMetaFieldOptionsUpdate`](crate::generated::hrm_1_0::RosterMetaFieldOptionsUpdate) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ROSTER_META_FIELD_OPTIONS_UPDATE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::ROSTER_META_FIELD_OPTIONS_UPDATE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SendIsvCardMessage`](crate::generated::hrm_1_0::SendIsvCardMessage) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SEND_ISV_CARD_MESSAGE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::SEND_ISV_CARD_MESSAGE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SendRealAuthInviteMessage`](crate::generated::hrm_1_0::SendRealAuthInviteMessage) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SEND_REAL_AUTH_INVITE_MESSAGE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::SEND_REAL_AUTH_INVITE_MESSAGE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SolutionTaskInit`](crate::generated::hrm_1_0::SolutionTaskInit) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SOLUTION_TASK_INIT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::SOLUTION_TASK_INIT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SolutionTaskSave`](crate::generated::hrm_1_0::SolutionTaskSave) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SOLUTION_TASK_SAVE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::SOLUTION_TASK_SAVE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SyncSolutionStatus`](crate::generated::hrm_1_0::SyncSolutionStatus) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SYNC_SOLUTION_STATUS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::SYNC_SOLUTION_STATUS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SyncTaskTemplate`](crate::generated::hrm_1_0::SyncTaskTemplate) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SYNC_TASK_TEMPLATE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::SYNC_TASK_TEMPLATE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateCustomRosterField`](crate::generated::hrm_1_0::UpdateCustomRosterField) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_CUSTOM_ROSTER_FIELD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::UPDATE_CUSTOM_ROSTER_FIELD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateEmpDismissionInfo`](crate::generated::hrm_1_0::UpdateEmpDismissionInfo) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_EMP_DISMISSION_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::UPDATE_EMP_DISMISSION_INFO,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateHrmLegalEntityName`](crate::generated::hrm_1_0::UpdateHrmLegalEntityName) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_HRM_LEGAL_ENTITY_NAME_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::UPDATE_HRM_LEGAL_ENTITY_NAME,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateHrmLegalEntityWithoutName`](crate::generated::hrm_1_0::UpdateHrmLegalEntityWithoutName) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_HRM_LEGAL_ENTITY_WITHOUT_NAME_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::UPDATE_HRM_LEGAL_ENTITY_WITHOUT_NAME,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateHrmVersionRollBackStatus`](crate::generated::hrm_1_0::UpdateHrmVersionRollBackStatus) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_HRM_VERSION_ROLL_BACK_STATUS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::UPDATE_HRM_VERSION_ROLL_BACK_STATUS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateIsvCardMessage`](crate::generated::hrm_1_0::UpdateIsvCardMessage) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_ISV_CARD_MESSAGE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::UPDATE_ISV_CARD_MESSAGE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateRosterFieldForm`](crate::generated::hrm_1_0::UpdateRosterFieldForm) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_ROSTER_FIELD_FORM_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::UPDATE_ROSTER_FIELD_FORM,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UploadAttachment`](crate::generated::hrm_1_0::UploadAttachment) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPLOAD_ATTACHMENT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::UPLOAD_ATTACHMENT,
     examples: &[],

@@ -3,870 +3,1015 @@
 //! The fake server's view of the `im_1_0` group (compiled with the `mock` feature only).
 use dingtalk_runtime as rt;
 /// The documentation's examples of [`AddConvNavTab`](crate::generated::im_1_0::AddConvNavTab) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_CONV_NAV_TAB_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::ADD_CONV_NAV_TAB,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AddGroupMember`](crate::generated::im_1_0::AddGroupMember) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_GROUP_MEMBER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::ADD_GROUP_MEMBER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AddOrgTextEmotion`](crate::generated::im_1_0::AddOrgTextEmotion) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_ORG_TEXT_EMOTION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::ADD_ORG_TEXT_EMOTION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AddRobotToConversation`](crate::generated::im_1_0::AddRobotToConversation) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_ROBOT_TO_CONVERSATION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::ADD_ROBOT_TO_CONVERSATION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AddSceneGroupMember`](crate::generated::im_1_0::AddSceneGroupMember) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_SCENE_GROUP_MEMBER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::ADD_SCENE_GROUP_MEMBER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AddUnfurlingRegister`](crate::generated::im_1_0::AddUnfurlingRegister) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_UNFURLING_REGISTER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::ADD_UNFURLING_REGISTER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AutoOpenDingTalkConnect`](crate::generated::im_1_0::AutoOpenDingTalkConnect) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static AUTO_OPEN_DING_TALK_CONNECT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::AUTO_OPEN_DING_TALK_CONNECT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`BatchQueryFamilySchoolMessage`](crate::generated::im_1_0::BatchQueryFamilySchoolMessage) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static BATCH_QUERY_FAMILY_SCHOOL_MESSAGE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::BATCH_QUERY_FAMILY_SCHOOL_MESSAGE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`BatchQueryGroupMember`](crate::generated::im_1_0::BatchQueryGroupMember) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static BATCH_QUERY_GROUP_MEMBER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::BATCH_QUERY_GROUP_MEMBER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CardTemplateBuildAction`](crate::generated::im_1_0::CardTemplateBuildAction) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CARD_TEMPLATE_BUILD_ACTION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::CARD_TEMPLATE_BUILD_ACTION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ChangeGroupOwner`](crate::generated::im_1_0::ChangeGroupOwner) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CHANGE_GROUP_OWNER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::CHANGE_GROUP_OWNER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ChatIdToOpenConversationId`](crate::generated::im_1_0::ChatIdToOpenConversationId) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CHAT_ID_TO_OPEN_CONVERSATION_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::CHAT_ID_TO_OPEN_CONVERSATION_ID,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ChatSubAdminUpdate`](crate::generated::im_1_0::ChatSubAdminUpdate) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CHAT_SUB_ADMIN_UPDATE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::CHAT_SUB_ADMIN_UPDATE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CheckUserIsGroupMember`](crate::generated::im_1_0::CheckUserIsGroupMember) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CHECK_USER_IS_GROUP_MEMBER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::CHECK_USER_IS_GROUP_MEMBER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CopyUnfurlingRegister`](crate::generated::im_1_0::CopyUnfurlingRegister) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static COPY_UNFURLING_REGISTER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::COPY_UNFURLING_REGISTER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CountOpenMsgSceneGroups`](crate::generated::im_1_0::CountOpenMsgSceneGroups) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static COUNT_OPEN_MSG_SCENE_GROUPS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::COUNT_OPEN_MSG_SCENE_GROUPS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CountOrgMessageOpenSceneGroups`](crate::generated::im_1_0::CountOrgMessageOpenSceneGroups) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static COUNT_ORG_MESSAGE_OPEN_SCENE_GROUPS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::COUNT_ORG_MESSAGE_OPEN_SCENE_GROUPS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CountSceneGroupsByTemplateId`](crate::generated::im_1_0::CountSceneGroupsByTemplateId) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static COUNT_SCENE_GROUPS_BY_TEMPLATE_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::COUNT_SCENE_GROUPS_BY_TEMPLATE_ID,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateCoupleGroupConversation`](crate::generated::im_1_0::CreateCoupleGroupConversation) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_COUPLE_GROUP_CONVERSATION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::CREATE_COUPLE_GROUP_CONVERSATION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateCustomGroupRole`](crate::generated::im_1_0::CreateCustomGroupRole) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_CUSTOM_GROUP_ROLE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::CREATE_CUSTOM_GROUP_ROLE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateCustomUserRoles`](crate::generated::im_1_0::CreateCustomUserRoles) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_CUSTOM_USER_ROLES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::CREATE_CUSTOM_USER_ROLES,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateGroup`](crate::generated::im_1_0::CreateGroup) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_GROUP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::CREATE_GROUP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateGroupConversation`](crate::generated::im_1_0::CreateGroupConversation) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_GROUP_CONVERSATION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::CREATE_GROUP_CONVERSATION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateGroupFromOldGroup`](crate::generated::im_1_0::CreateGroupFromOldGroup) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_GROUP_FROM_OLD_GROUP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::CREATE_GROUP_FROM_OLD_GROUP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateInterconnection`](crate::generated::im_1_0::CreateInterconnection) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_INTERCONNECTION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::CREATE_INTERCONNECTION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateSceneGroup`](crate::generated::im_1_0::CreateSceneGroup) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_SCENE_GROUP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::CREATE_SCENE_GROUP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateSceneGroupConversation`](crate::generated::im_1_0::CreateSceneGroupConversation) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_SCENE_GROUP_CONVERSATION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::CREATE_SCENE_GROUP_CONVERSATION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateStoreGroupConversation`](crate::generated::im_1_0::CreateStoreGroupConversation) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_STORE_GROUP_CONVERSATION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::CREATE_STORE_GROUP_CONVERSATION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DebugUnfurlingRegister`](crate::generated::im_1_0::DebugUnfurlingRegister) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DEBUG_UNFURLING_REGISTER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::DEBUG_UNFURLING_REGISTER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeleteConvNavTab`](crate::generated::im_1_0::DeleteConvNavTab) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_CONV_NAV_TAB_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::DELETE_CONV_NAV_TAB,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeleteOrgTextEmotion`](crate::generated::im_1_0::DeleteOrgTextEmotion) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_ORG_TEXT_EMOTION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::DELETE_ORG_TEXT_EMOTION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DismissGroupConversation`](crate::generated::im_1_0::DismissGroupConversation) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DISMISS_GROUP_CONVERSATION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::DISMISS_GROUP_CONVERSATION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DsbandOpenSceneGroup`](crate::generated::im_1_0::DsbandOpenSceneGroup) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DSBAND_OPEN_SCENE_GROUP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::DSBAND_OPEN_SCENE_GROUP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`FreezeGroup`](crate::generated::im_1_0::FreezeGroup) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static FREEZE_GROUP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::FREEZE_GROUP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetConversationUrl`](crate::generated::im_1_0::GetConversationUrl) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_CONVERSATION_URL_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::GET_CONVERSATION_URL,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetFamilySchoolConversationMsg`](crate::generated::im_1_0::GetFamilySchoolConversationMsg) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_FAMILY_SCHOOL_CONVERSATION_MSG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::GET_FAMILY_SCHOOL_CONVERSATION_MSG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetFamilySchoolConversations`](crate::generated::im_1_0::GetFamilySchoolConversations) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_FAMILY_SCHOOL_CONVERSATIONS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::GET_FAMILY_SCHOOL_CONVERSATIONS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetGroupMembersByUserToken`](crate::generated::im_1_0::GetGroupMembersByUserToken) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_GROUP_MEMBERS_BY_USER_TOKEN_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::GET_GROUP_MEMBERS_BY_USER_TOKEN,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetInnerGroupMembers`](crate::generated::im_1_0::GetInnerGroupMembers) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_INNER_GROUP_MEMBERS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::GET_INNER_GROUP_MEMBERS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetInterconnectionUrl`](crate::generated::im_1_0::GetInterconnectionUrl) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_INTERCONNECTION_URL_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::GET_INTERCONNECTION_URL,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetNewestInnerGroups`](crate::generated::im_1_0::GetNewestInnerGroups) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_NEWEST_INNER_GROUPS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::GET_NEWEST_INNER_GROUPS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetSceneGroupDetailInfo`](crate::generated::im_1_0::GetSceneGroupDetailInfo) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_SCENE_GROUP_DETAIL_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::GET_SCENE_GROUP_DETAIL_INFO,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetSceneGroupInfo`](crate::generated::im_1_0::GetSceneGroupInfo) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_SCENE_GROUP_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::GET_SCENE_GROUP_INFO,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetSceneGroupMembers`](crate::generated::im_1_0::GetSceneGroupMembers) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_SCENE_GROUP_MEMBERS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::GET_SCENE_GROUP_MEMBERS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetSceneGroupTemplateMessageOpenStatus`](crate::generated::im_1_0::GetSceneGroupTemplateMessageOpenStatus) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_SCENE_GROUP_TEMPLATE_MESSAGE_OPEN_STATUS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::GET_SCENE_GROUP_TEMPLATE_MESSAGE_OPEN_STATUS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetSingleChatOpenConversationId`](crate::generated::im_1_0::GetSingleChatOpenConversationId) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_SINGLE_CHAT_OPEN_CONVERSATION_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::GET_SINGLE_CHAT_OPEN_CONVERSATION_ID,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetSuperAdminOpenSceneGroupInfo`](crate::generated::im_1_0::GetSuperAdminOpenSceneGroupInfo) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_SUPER_ADMIN_OPEN_SCENE_GROUP_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::GET_SUPER_ADMIN_OPEN_SCENE_GROUP_INFO,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GroupBanWords`](crate::generated::im_1_0::GroupBanWords) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GROUP_BAN_WORDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::GROUP_BAN_WORDS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GroupCapacityInquiry`](crate::generated::im_1_0::GroupCapacityInquiry) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GROUP_CAPACITY_INQUIRY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::GROUP_CAPACITY_INQUIRY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GroupCapacityOrderConfirm`](crate::generated::im_1_0::GroupCapacityOrderConfirm) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GROUP_CAPACITY_ORDER_CONFIRM_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::GROUP_CAPACITY_ORDER_CONFIRM,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GroupCapacityOrderPlace`](crate::generated::im_1_0::GroupCapacityOrderPlace) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GROUP_CAPACITY_ORDER_PLACE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::GROUP_CAPACITY_ORDER_PLACE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GroupManageQuery`](crate::generated::im_1_0::GroupManageQuery) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GROUP_MANAGE_QUERY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::GROUP_MANAGE_QUERY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GroupManageReduce`](crate::generated::im_1_0::GroupManageReduce) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GROUP_MANAGE_REDUCE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::GROUP_MANAGE_REDUCE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ImportGroupChat`](crate::generated::im_1_0::ImportGroupChat) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static IMPORT_GROUP_CHAT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::IMPORT_GROUP_CHAT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ImportMessage`](crate::generated::im_1_0::ImportMessage) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static IMPORT_MESSAGE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::IMPORT_MESSAGE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`InstallRobotToOrg`](crate::generated::im_1_0::InstallRobotToOrg) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static INSTALL_ROBOT_TO_ORG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::INSTALL_ROBOT_TO_ORG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`IntelligentSendCard`](crate::generated::im_1_0::IntelligentSendCard) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static INTELLIGENT_SEND_CARD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::INTELLIGENT_SEND_CARD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`InteractiveCardCreateInstance`](crate::generated::im_1_0::InteractiveCardCreateInstance) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static INTERACTIVE_CARD_CREATE_INSTANCE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::INTERACTIVE_CARD_CREATE_INSTANCE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListConvNavTab`](crate::generated::im_1_0::ListConvNavTab) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_CONV_NAV_TAB_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::LIST_CONV_NAV_TAB,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListGroupTemplatesByOrgId`](crate::generated::im_1_0::ListGroupTemplatesByOrgId) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_GROUP_TEMPLATES_BY_ORG_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::LIST_GROUP_TEMPLATES_BY_ORG_ID,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListOrgTextEmotion`](crate::generated::im_1_0::ListOrgTextEmotion) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_ORG_TEXT_EMOTION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::LIST_ORG_TEXT_EMOTION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListSceneGroupsByTemplateId`](crate::generated::im_1_0::ListSceneGroupsByTemplateId) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_SCENE_GROUPS_BY_TEMPLATE_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::LIST_SCENE_GROUPS_BY_TEMPLATE_ID,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`LoginForVisitor`](crate::generated::im_1_0::LoginForVisitor) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LOGIN_FOR_VISITOR_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::LOGIN_FOR_VISITOR,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`OfflineUnfurlingRegister`](crate::generated::im_1_0::OfflineUnfurlingRegister) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static OFFLINE_UNFURLING_REGISTER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::OFFLINE_UNFURLING_REGISTER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`OpenGroupRoleAdd`](crate::generated::im_1_0::OpenGroupRoleAdd) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static OPEN_GROUP_ROLE_ADD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::OPEN_GROUP_ROLE_ADD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`OpenGroupRoleQuery`](crate::generated::im_1_0::OpenGroupRoleQuery) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static OPEN_GROUP_ROLE_QUERY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::OPEN_GROUP_ROLE_QUERY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`OpenGroupRoleRemove`](crate::generated::im_1_0::OpenGroupRoleRemove) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static OPEN_GROUP_ROLE_REMOVE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::OPEN_GROUP_ROLE_REMOVE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`OpenGroupRoleUpdate`](crate::generated::im_1_0::OpenGroupRoleUpdate) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static OPEN_GROUP_ROLE_UPDATE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::OPEN_GROUP_ROLE_UPDATE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`OpenGroupUserRoleQuery`](crate::generated::im_1_0::OpenGroupUserRoleQuery) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static OPEN_GROUP_USER_ROLE_QUERY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::OPEN_GROUP_USER_ROLE_QUERY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`OpenInnerGroupTransferToDeptGroup`](crate::generated::im_1_0::OpenInnerGroupTransferToDeptGroup) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static OPEN_INNER_GROUP_TRANSFER_TO_DEPT_GROUP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::OPEN_INNER_GROUP_TRANSFER_TO_DEPT_GROUP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`OpenSearchGroupList`](crate::generated::im_1_0::OpenSearchGroupList) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static OPEN_SEARCH_GROUP_LIST_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::OPEN_SEARCH_GROUP_LIST,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`OpenUserSendCardMessage`](crate::generated::im_1_0::OpenUserSendCardMessage) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static OPEN_USER_SEND_CARD_MESSAGE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::OPEN_USER_SEND_CARD_MESSAGE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PersonalSendCardMessage`](crate::generated::im_1_0::PersonalSendCardMessage) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PERSONAL_SEND_CARD_MESSAGE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::PERSONAL_SEND_CARD_MESSAGE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PutMsgCardTopByIntelligent`](crate::generated::im_1_0::PutMsgCardTopByIntelligent) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PUT_MSG_CARD_TOP_BY_INTELLIGENT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::PUT_MSG_CARD_TOP_BY_INTELLIGENT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryCustomGroupRoles`](crate::generated::im_1_0::QueryCustomGroupRoles) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_CUSTOM_GROUP_ROLES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_CUSTOM_GROUP_ROLES,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryCustomGroupRolesByUser`](crate::generated::im_1_0::QueryCustomGroupRolesByUser) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_CUSTOM_GROUP_ROLES_BY_USER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_CUSTOM_GROUP_ROLES_BY_USER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryGroupInfoByAppCids`](crate::generated::im_1_0::QueryGroupInfoByAppCids) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_GROUP_INFO_BY_APP_CIDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_GROUP_INFO_BY_APP_CIDS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryGroupInfoByMemberAuth`](crate::generated::im_1_0::QueryGroupInfoByMemberAuth) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_GROUP_INFO_BY_MEMBER_AUTH_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_GROUP_INFO_BY_MEMBER_AUTH,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryGroupInfoByOpenCids`](crate::generated::im_1_0::QueryGroupInfoByOpenCids) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_GROUP_INFO_BY_OPEN_CIDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_GROUP_INFO_BY_OPEN_CIDS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryGroupMember`](crate::generated::im_1_0::QueryGroupMember) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_GROUP_MEMBER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_GROUP_MEMBER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryGroupMemberByAppUids`](crate::generated::im_1_0::QueryGroupMemberByAppUids) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_GROUP_MEMBER_BY_APP_UIDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_GROUP_MEMBER_BY_APP_UIDS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryGroupMemberByMemberAuth`](crate::generated::im_1_0::QueryGroupMemberByMemberAuth) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_GROUP_MEMBER_BY_MEMBER_AUTH_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_GROUP_MEMBER_BY_MEMBER_AUTH,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryGroupMuteStatus`](crate::generated::im_1_0::QueryGroupMuteStatus) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_GROUP_MUTE_STATUS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_GROUP_MUTE_STATUS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryInnerGroupMemberList`](crate::generated::im_1_0::QueryInnerGroupMemberList) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_INNER_GROUP_MEMBER_LIST_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_INNER_GROUP_MEMBER_LIST,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryInnerGroupRecentList`](crate::generated::im_1_0::QueryInnerGroupRecentList) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_INNER_GROUP_RECENT_LIST_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_INNER_GROUP_RECENT_LIST,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryMembersOfGroupRole`](crate::generated::im_1_0::QueryMembersOfGroupRole) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_MEMBERS_OF_GROUP_ROLE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_MEMBERS_OF_GROUP_ROLE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryMessageSendResult`](crate::generated::im_1_0::QueryMessageSendResult) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_MESSAGE_SEND_RESULT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_MESSAGE_SEND_RESULT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryMsgReadStatus`](crate::generated::im_1_0::QueryMsgReadStatus) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_MSG_READ_STATUS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_MSG_READ_STATUS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryOpenConversationReceiveUser`](crate::generated::im_1_0::QueryOpenConversationReceiveUser) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_OPEN_CONVERSATION_RECEIVE_USER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_OPEN_CONVERSATION_RECEIVE_USER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryOpenGroupBaseInfo`](crate::generated::im_1_0::QueryOpenGroupBaseInfo) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_OPEN_GROUP_BASE_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_OPEN_GROUP_BASE_INFO,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryPersonalMessageReadStatus`](crate::generated::im_1_0::QueryPersonalMessageReadStatus) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_PERSONAL_MESSAGE_READ_STATUS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_PERSONAL_MESSAGE_READ_STATUS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryRecentConversations`](crate::generated::im_1_0::QueryRecentConversations) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_RECENT_CONVERSATIONS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_RECENT_CONVERSATIONS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QuerySceneGroupTemplateRobot`](crate::generated::im_1_0::QuerySceneGroupTemplateRobot) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_SCENE_GROUP_TEMPLATE_ROBOT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_SCENE_GROUP_TEMPLATE_ROBOT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QuerySingleGroup`](crate::generated::im_1_0::QuerySingleGroup) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_SINGLE_GROUP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_SINGLE_GROUP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryUnReadMessage`](crate::generated::im_1_0::QueryUnReadMessage) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_UN_READ_MESSAGE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_UN_READ_MESSAGE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryUnfurlingRegisterCreator`](crate::generated::im_1_0::QueryUnfurlingRegisterCreator) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_UNFURLING_REGISTER_CREATOR_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_UNFURLING_REGISTER_CREATOR,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryUnfurlingRegisterInfo`](crate::generated::im_1_0::QueryUnfurlingRegisterInfo) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_UNFURLING_REGISTER_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_UNFURLING_REGISTER_INFO,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryUserGroupAliasTitle`](crate::generated::im_1_0::QueryUserGroupAliasTitle) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_USER_GROUP_ALIAS_TITLE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_USER_GROUP_ALIAS_TITLE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryUserGroupRoles`](crate::generated::im_1_0::QueryUserGroupRoles) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_USER_GROUP_ROLES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_USER_GROUP_ROLES,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryUserViewGroupLastMessageTime`](crate::generated::im_1_0::QueryUserViewGroupLastMessageTime) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_USER_VIEW_GROUP_LAST_MESSAGE_TIME_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::QUERY_USER_VIEW_GROUP_LAST_MESSAGE_TIME,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ReadPersonalMessage`](crate::generated::im_1_0::ReadPersonalMessage) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static READ_PERSONAL_MESSAGE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::READ_PERSONAL_MESSAGE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`RecallMessages`](crate::generated::im_1_0::RecallMessages) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static RECALL_MESSAGES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::RECALL_MESSAGES,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`RecallPersonalMessage`](crate::generated::im_1_0::RecallPersonalMessage) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static RECALL_PERSONAL_MESSAGE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::RECALL_PERSONAL_MESSAGE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ReleaseUnfurlingRegister`](crate::generated::im_1_0::ReleaseUnfurlingRegister) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static RELEASE_UNFURLING_REGISTER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::RELEASE_UNFURLING_REGISTER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`RemoveCustomGroupRole`](crate::generated::im_1_0::RemoveCustomGroupRole) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static REMOVE_CUSTOM_GROUP_ROLE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::REMOVE_CUSTOM_GROUP_ROLE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`RemoveCustomUserRoles`](crate::generated::im_1_0::RemoveCustomUserRoles) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static REMOVE_CUSTOM_USER_ROLES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::REMOVE_CUSTOM_USER_ROLES,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`RemoveGroupMember`](crate::generated::im_1_0::RemoveGroupMember) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static REMOVE_GROUP_MEMBER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::REMOVE_GROUP_MEMBER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`RemoveRobotFromConversation`](crate::generated::im_1_0::RemoveRobotFromConversation) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static REMOVE_ROBOT_FROM_CONVERSATION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::REMOVE_ROBOT_FROM_CONVERSATION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`RemoveSceneGroupMember`](crate::generated::im_1_0::RemoveSceneGroupMember) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static REMOVE_SCENE_GROUP_MEMBER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::REMOVE_SCENE_GROUP_MEMBER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SearchInnerGroups`](crate::generated::im_1_0::SearchInnerGroups) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SEARCH_INNER_GROUPS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::SEARCH_INNER_GROUPS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SendDingMessage`](crate::generated::im_1_0::SendDingMessage) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SEND_DING_MESSAGE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::SEND_DING_MESSAGE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SendInteractiveCard`](crate::generated::im_1_0::SendInteractiveCard) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SEND_INTERACTIVE_CARD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::SEND_INTERACTIVE_CARD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SendMessage`](crate::generated::im_1_0::SendMessage) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SEND_MESSAGE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::SEND_MESSAGE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SendOtoInteractiveCard`](crate::generated::im_1_0::SendOtoInteractiveCard) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SEND_OTO_INTERACTIVE_CARD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::SEND_OTO_INTERACTIVE_CARD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SendPersonalMessage`](crate::generated::im_1_0::SendPersonalMessage) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SEND_PERSONAL_MESSAGE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::SEND_PERSONAL_MESSAGE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SendRobotInteractiveCard`](crate::generated::im_1_0::SendRobotInteractiveCard) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SEND_ROBOT_INTERACTIVE_CARD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::SEND_ROBOT_INTERACTIVE_CARD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SendRobotMessage`](crate::generated::im_1_0::SendRobotMessage) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SEND_ROBOT_MESSAGE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::SEND_ROBOT_MESSAGE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SendTemplateInteractiveCard`](crate::generated::im_1_0::SendTemplateInteractiveCard) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SEND_TEMPLATE_INTERACTIVE_CARD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::SEND_TEMPLATE_INTERACTIVE_CARD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SetRightPanel`](crate::generated::im_1_0::SetRightPanel) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SET_RIGHT_PANEL_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::SET_RIGHT_PANEL,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SortConvNavTab`](crate::generated::im_1_0::SortConvNavTab) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SORT_CONV_NAV_TAB_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::SORT_CONV_NAV_TAB,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SuperAdminApplyTemplate`](crate::generated::im_1_0::SuperAdminApplyTemplate) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SUPER_ADMIN_APPLY_TEMPLATE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::SUPER_ADMIN_APPLY_TEMPLATE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SuperAdminCloseTemplate`](crate::generated::im_1_0::SuperAdminCloseTemplate) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SUPER_ADMIN_CLOSE_TEMPLATE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::SUPER_ADMIN_CLOSE_TEMPLATE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`TopboxClose`](crate::generated::im_1_0::TopboxClose) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static TOPBOX_CLOSE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::TOPBOX_CLOSE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`TopboxOpen`](crate::generated::im_1_0::TopboxOpen) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static TOPBOX_OPEN_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::TOPBOX_OPEN,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateClientService`](crate::generated::im_1_0::UpdateClientService) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_CLIENT_SERVICE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::UPDATE_CLIENT_SERVICE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateConvNavTab`](crate::generated::im_1_0::UpdateConvNavTab) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_CONV_NAV_TAB_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::UPDATE_CONV_NAV_TAB,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateCustomGroupRole`](crate::generated::im_1_0::UpdateCustomGroupRole) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_CUSTOM_GROUP_ROLE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::UPDATE_CUSTOM_GROUP_ROLE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateGroup`](crate::generated::im_1_0::UpdateGroup) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_GROUP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::UPDATE_GROUP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateGroupAvatar`](crate::generated::im_1_0::UpdateGroupAvatar) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_GROUP_AVATAR_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::UPDATE_GROUP_AVATAR,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateGroupName`](crate::generated::im_1_0::UpdateGroupName) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_GROUP_NAME_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::UPDATE_GROUP_NAME,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateGroupPermission`](crate::generated::im_1_0::UpdateGroupPermission) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_GROUP_PERMISSION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::UPDATE_GROUP_PERMISSION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateGroupSubAdmin`](crate::generated::im_1_0::UpdateGroupSubAdmin) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_GROUP_SUB_ADMIN_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::UPDATE_GROUP_SUB_ADMIN,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateInteractiveCard`](crate::generated::im_1_0::UpdateInteractiveCard) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_INTERACTIVE_CARD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::UPDATE_INTERACTIVE_CARD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateMemberBanWords`](crate::generated::im_1_0::UpdateMemberBanWords) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_MEMBER_BAN_WORDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::UPDATE_MEMBER_BAN_WORDS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateMemberGroupNick`](crate::generated::im_1_0::UpdateMemberGroupNick) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_MEMBER_GROUP_NICK_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::UPDATE_MEMBER_GROUP_NICK,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateRobotInOrg`](crate::generated::im_1_0::UpdateRobotInOrg) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_ROBOT_IN_ORG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::UPDATE_ROBOT_IN_ORG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateRobotInteractiveCard`](crate::generated::im_1_0::UpdateRobotInteractiveCard) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_ROBOT_INTERACTIVE_CARD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::UPDATE_ROBOT_INTERACTIVE_CARD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateSceneGroup`](crate::generated::im_1_0::UpdateSceneGroup) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_SCENE_GROUP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::UPDATE_SCENE_GROUP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateSceneGroupTemplateMessageOpenStatus`](crate::generated::im_1_0::UpdateSceneGroupTemplateMessageOpenStatus) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_SCENE_GROUP_TEMPLATE_MESSAGE_OPEN_STATUS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::UPDATE_SCENE_GROUP_TEMPLATE_MESSAGE_OPEN_STATUS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateTheGroupRolesOfGroupMember`](crate::generated::im_1_0::UpdateTheGroupRolesOfGroupMember) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_THE_GROUP_ROLES_OF_GROUP_MEMBER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::UPDATE_THE_GROUP_ROLES_OF_GROUP_MEMBER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateUnfurlingRegister`](crate::generated::im_1_0::UpdateUnfurlingRegister) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_UNFURLING_REGISTER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::UPDATE_UNFURLING_REGISTER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateUnfurlingRegisterStatus`](crate::generated::im_1_0::UpdateUnfurlingRegisterStatus) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_UNFURLING_REGISTER_STATUS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::UPDATE_UNFURLING_REGISTER_STATUS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateUserGroupAliasTitle`](crate::generated::im_1_0::UpdateUserGroupAliasTitle) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_USER_GROUP_ALIAS_TITLE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::UPDATE_USER_GROUP_ALIAS_TITLE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpgradeToExternalGroup`](crate::generated::im_1_0::UpgradeToExternalGroup) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPGRADE_TO_EXTERNAL_GROUP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::UPGRADE_TO_EXTERNAL_GROUP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpgradeToServiceGroup`](crate::generated::im_1_0::UpgradeToServiceGroup) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPGRADE_TO_SERVICE_GROUP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::im_1_0::UPGRADE_TO_SERVICE_GROUP,
     examples: &[],

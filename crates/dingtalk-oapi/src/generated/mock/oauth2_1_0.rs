@@ -3,66 +3,77 @@
 //! The fake server's view of the `oauth2_1_0` group (compiled with the `mock` feature only).
 use dingtalk_runtime as rt;
 /// The documentation's examples of [`CreateJsapiTicket`](crate::generated::oauth2_1_0::CreateJsapiTicket) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_JSAPI_TICKET_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::oauth2_1_0::CREATE_JSAPI_TICKET,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetAccessToken`](crate::generated::oauth2_1_0::GetAccessToken) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_ACCESS_TOKEN_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::oauth2_1_0::GET_ACCESS_TOKEN,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetAuthInfo`](crate::generated::oauth2_1_0::GetAuthInfo) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_AUTH_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::oauth2_1_0::GET_AUTH_INFO,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetCorpAccessToken`](crate::generated::oauth2_1_0::GetCorpAccessToken) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_CORP_ACCESS_TOKEN_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::oauth2_1_0::GET_CORP_ACCESS_TOKEN,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetPersonalAuthRule`](crate::generated::oauth2_1_0::GetPersonalAuthRule) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_PERSONAL_AUTH_RULE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::oauth2_1_0::GET_PERSONAL_AUTH_RULE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetSsoAccessToken`](crate::generated::oauth2_1_0::GetSsoAccessToken) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_SSO_ACCESS_TOKEN_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::oauth2_1_0::GET_SSO_ACCESS_TOKEN,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetSsoUserInfo`](crate::generated::oauth2_1_0::GetSsoUserInfo) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_SSO_USER_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::oauth2_1_0::GET_SSO_USER_INFO,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetSuiteAccessToken`](crate::generated::oauth2_1_0::GetSuiteAccessToken) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_SUITE_ACCESS_TOKEN_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::oauth2_1_0::GET_SUITE_ACCESS_TOKEN,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetToken`](crate::generated::oauth2_1_0::GetToken) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_TOKEN_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::oauth2_1_0::GET_TOKEN,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetUserToken`](crate::generated::oauth2_1_0::GetUserToken) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_USER_TOKEN_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::oauth2_1_0::GET_USER_TOKEN,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`KickoffByDeviceId`](crate::generated::oauth2_1_0::KickoffByDeviceId) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static KICKOFF_BY_DEVICE_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::oauth2_1_0::KICKOFF_BY_DEVICE_ID,
     examples: &[],

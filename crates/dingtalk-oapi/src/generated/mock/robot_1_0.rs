@@ -3,168 +3,196 @@
 //! The fake server's view of the `robot_1_0` group (compiled with the `mock` feature only).
 use dingtalk_runtime as rt;
 /// The documentation's examples of [`AddOrgRobotInstanceToGroup`](crate::generated::robot_1_0::AddOrgRobotInstanceToGroup) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_ORG_ROBOT_INSTANCE_TO_GROUP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::ADD_ORG_ROBOT_INSTANCE_TO_GROUP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`BatchOtoQuery`](crate::generated::robot_1_0::BatchOtoQuery) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static BATCH_OTO_QUERY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::BATCH_OTO_QUERY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`BatchRecallGroup`](crate::generated::robot_1_0::BatchRecallGroup) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static BATCH_RECALL_GROUP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::BATCH_RECALL_GROUP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`BatchRecallPrivateChat`](crate::generated::robot_1_0::BatchRecallPrivateChat) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static BATCH_RECALL_PRIVATE_CHAT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::BATCH_RECALL_PRIVATE_CHAT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ClearRobotPlugin`](crate::generated::robot_1_0::ClearRobotPlugin) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CLEAR_ROBOT_PLUGIN_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::CLEAR_ROBOT_PLUGIN,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeleteCustomRobot`](crate::generated::robot_1_0::DeleteCustomRobot) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_CUSTOM_ROBOT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::DELETE_CUSTOM_ROBOT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`EnableCustomRobot`](crate::generated::robot_1_0::EnableCustomRobot) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ENABLE_CUSTOM_ROBOT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::ENABLE_CUSTOM_ROBOT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ExecuteRobotAiSkill`](crate::generated::robot_1_0::ExecuteRobotAiSkill) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static EXECUTE_ROBOT_AI_SKILL_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::EXECUTE_ROBOT_AI_SKILL,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetBotListInGroup`](crate::generated::robot_1_0::GetBotListInGroup) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_BOT_LIST_IN_GROUP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::GET_BOT_LIST_IN_GROUP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ManageSingleChatRobotStatus`](crate::generated::robot_1_0::ManageSingleChatRobotStatus) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static MANAGE_SINGLE_CHAT_ROBOT_STATUS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::MANAGE_SINGLE_CHAT_ROBOT_STATUS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`OrgGroupQuery`](crate::generated::robot_1_0::OrgGroupQuery) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ORG_GROUP_QUERY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::ORG_GROUP_QUERY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`OrgGroupRecall`](crate::generated::robot_1_0::OrgGroupRecall) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ORG_GROUP_RECALL_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::ORG_GROUP_RECALL,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`OrgGroupSend`](crate::generated::robot_1_0::OrgGroupSend) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ORG_GROUP_SEND_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::ORG_GROUP_SEND,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PrivateChatQuery`](crate::generated::robot_1_0::PrivateChatQuery) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PRIVATE_CHAT_QUERY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::PRIVATE_CHAT_QUERY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PrivateChatSend`](crate::generated::robot_1_0::PrivateChatSend) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PRIVATE_CHAT_SEND_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::PRIVATE_CHAT_SEND,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryBotInstanceInGroupInfo`](crate::generated::robot_1_0::QueryBotInstanceInGroupInfo) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_BOT_INSTANCE_IN_GROUP_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::QUERY_BOT_INSTANCE_IN_GROUP_INFO,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryRobotDingReadStatus`](crate::generated::robot_1_0::QueryRobotDingReadStatus) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_ROBOT_DING_READ_STATUS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::QUERY_ROBOT_DING_READ_STATUS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryRobotInstanceInGroupInfo`](crate::generated::robot_1_0::QueryRobotInstanceInGroupInfo) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_ROBOT_INSTANCE_IN_GROUP_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::QUERY_ROBOT_INSTANCE_IN_GROUP_INFO,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryRobotPlugin`](crate::generated::robot_1_0::QueryRobotPlugin) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_ROBOT_PLUGIN_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::QUERY_ROBOT_PLUGIN,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`RobotMessageFileDownload`](crate::generated::robot_1_0::RobotMessageFileDownload) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ROBOT_MESSAGE_FILE_DOWNLOAD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::ROBOT_MESSAGE_FILE_DOWNLOAD,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`RobotRecallDing`](crate::generated::robot_1_0::RobotRecallDing) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ROBOT_RECALL_DING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::ROBOT_RECALL_DING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`RobotRecallEmotion`](crate::generated::robot_1_0::RobotRecallEmotion) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ROBOT_RECALL_EMOTION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::ROBOT_RECALL_EMOTION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`RobotReplyEmotion`](crate::generated::robot_1_0::RobotReplyEmotion) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ROBOT_REPLY_EMOTION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::ROBOT_REPLY_EMOTION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`RobotSendDing`](crate::generated::robot_1_0::RobotSendDing) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ROBOT_SEND_DING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::ROBOT_SEND_DING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SendRobotDingMessage`](crate::generated::robot_1_0::SendRobotDingMessage) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SEND_ROBOT_DING_MESSAGE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::SEND_ROBOT_DING_MESSAGE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SetRobotPlugin`](crate::generated::robot_1_0::SetRobotPlugin) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SET_ROBOT_PLUGIN_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::SET_ROBOT_PLUGIN,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateCustomRobotOutgoing`](crate::generated::robot_1_0::UpdateCustomRobotOutgoing) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_CUSTOM_ROBOT_OUTGOING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::UPDATE_CUSTOM_ROBOT_OUTGOING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateInstalledRobot`](crate::generated::robot_1_0::UpdateInstalledRobot) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_INSTALLED_ROBOT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::robot_1_0::UPDATE_INSTALLED_ROBOT,
     examples: &[],

@@ -3,144 +3,168 @@
 //! The fake server's view of the `todo_1_0` group (compiled with the `mock` feature only).
 use dingtalk_runtime as rt;
 /// The documentation's examples of [`CountTodoTasks`](crate::generated::todo_1_0::CountTodoTasks) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static COUNT_TODO_TASKS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::COUNT_TODO_TASKS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreatePersonalTodoTask`](crate::generated::todo_1_0::CreatePersonalTodoTask) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_PERSONAL_TODO_TASK_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::CREATE_PERSONAL_TODO_TASK,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateTodoTask`](crate::generated::todo_1_0::CreateTodoTask) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_TODO_TASK_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::CREATE_TODO_TASK,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateTodoTypeConfig`](crate::generated::todo_1_0::CreateTodoTypeConfig) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_TODO_TYPE_CONFIG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::CREATE_TODO_TYPE_CONFIG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeletePersonalTodoTask`](crate::generated::todo_1_0::DeletePersonalTodoTask) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_PERSONAL_TODO_TASK_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::DELETE_PERSONAL_TODO_TASK,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeleteTodoTask`](crate::generated::todo_1_0::DeleteTodoTask) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_TODO_TASK_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::DELETE_TODO_TASK,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetTodoTask`](crate::generated::todo_1_0::GetTodoTask) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_TODO_TASK_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::GET_TODO_TASK,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetTodoTaskBySourceId`](crate::generated::todo_1_0::GetTodoTaskBySourceId) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_TODO_TASK_BY_SOURCE_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::GET_TODO_TASK_BY_SOURCE_ID,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetTodoTaskDetail`](crate::generated::todo_1_0::GetTodoTaskDetail) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_TODO_TASK_DETAIL_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::GET_TODO_TASK_DETAIL,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetTodoTypeConfig`](crate::generated::todo_1_0::GetTodoTypeConfig) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_TODO_TYPE_CONFIG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::GET_TODO_TYPE_CONFIG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`HideUserTodoTask`](crate::generated::todo_1_0::HideUserTodoTask) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static HIDE_USER_TODO_TASK_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::HIDE_USER_TODO_TASK,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListAllBizCategory`](crate::generated::todo_1_0::ListAllBizCategory) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_ALL_BIZ_CATEGORY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::LIST_ALL_BIZ_CATEGORY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryOrgConfig`](crate::generated::todo_1_0::QueryOrgConfig) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_ORG_CONFIG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::QUERY_ORG_CONFIG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryOrgTodoByUser`](crate::generated::todo_1_0::QueryOrgTodoByUser) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_ORG_TODO_BY_USER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::QUERY_ORG_TODO_BY_USER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryOrgTodoTasks`](crate::generated::todo_1_0::QueryOrgTodoTasks) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_ORG_TODO_TASKS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::QUERY_ORG_TODO_TASKS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryTodoTasks`](crate::generated::todo_1_0::QueryTodoTasks) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_TODO_TASKS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::QUERY_TODO_TASKS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`RemoveBizCategory`](crate::generated::todo_1_0::RemoveBizCategory) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static REMOVE_BIZ_CATEGORY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::REMOVE_BIZ_CATEGORY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SetBizCategory`](crate::generated::todo_1_0::SetBizCategory) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SET_BIZ_CATEGORY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::SET_BIZ_CATEGORY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SetOrgConfig`](crate::generated::todo_1_0::SetOrgConfig) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SET_ORG_CONFIG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::SET_ORG_CONFIG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdatePersonalTodoTask`](crate::generated::todo_1_0::UpdatePersonalTodoTask) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_PERSONAL_TODO_TASK_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::UPDATE_PERSONAL_TODO_TASK,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdatePersonalTodoTaskExecutorStatus`](crate::generated::todo_1_0::UpdatePersonalTodoTaskExecutorStatus) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_PERSONAL_TODO_TASK_EXECUTOR_STATUS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::UPDATE_PERSONAL_TODO_TASK_EXECUTOR_STATUS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateTodoTask`](crate::generated::todo_1_0::UpdateTodoTask) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_TODO_TASK_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::UPDATE_TODO_TASK,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateTodoTaskExecutorStatus`](crate::generated::todo_1_0::UpdateTodoTaskExecutorStatus) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_TODO_TASK_EXECUTOR_STATUS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::UPDATE_TODO_TASK_EXECUTOR_STATUS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateTodoTypeConfig`](crate::generated::todo_1_0::UpdateTodoTypeConfig) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_TODO_TYPE_CONFIG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::todo_1_0::UPDATE_TODO_TYPE_CONFIG,
     examples: &[],

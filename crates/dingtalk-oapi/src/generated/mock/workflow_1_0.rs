@@ -3,498 +3,581 @@
 //! The fake server's view of the `workflow_1_0` group (compiled with the `mock` feature only).
 use dingtalk_runtime as rt;
 /// The documentation's examples of [`AddApproveDentryAuth`](crate::generated::workflow_1_0::AddApproveDentryAuth) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_APPROVE_DENTRY_AUTH_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::ADD_APPROVE_DENTRY_AUTH,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`AddProcessInstanceComment`](crate::generated::workflow_1_0::AddProcessInstanceComment) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ADD_PROCESS_INSTANCE_COMMENT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::ADD_PROCESS_INSTANCE_COMMENT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ArchiveProcessInstance`](crate::generated::workflow_1_0::ArchiveProcessInstance) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static ARCHIVE_PROCESS_INSTANCE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::ARCHIVE_PROCESS_INSTANCE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`BatchExecuteProcessInstances`](crate::generated::workflow_1_0::BatchExecuteProcessInstances) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static BATCH_EXECUTE_PROCESS_INSTANCES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::BATCH_EXECUTE_PROCESS_INSTANCES,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`BatchTasksRedirect`](crate::generated::workflow_1_0::BatchTasksRedirect) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static BATCH_TASKS_REDIRECT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::BATCH_TASKS_REDIRECT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`BatchUpdateProcessInstance`](crate::generated::workflow_1_0::BatchUpdateProcessInstance) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static BATCH_UPDATE_PROCESS_INSTANCE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::BATCH_UPDATE_PROCESS_INSTANCE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CancelIntegratedTask`](crate::generated::workflow_1_0::CancelIntegratedTask) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CANCEL_INTEGRATED_TASK_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::CANCEL_INTEGRATED_TASK,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CleanProcessData`](crate::generated::workflow_1_0::CleanProcessData) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CLEAN_PROCESS_DATA_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::CLEAN_PROCESS_DATA,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CopyProcess`](crate::generated::workflow_1_0::CopyProcess) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static COPY_PROCESS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::COPY_PROCESS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`CreateIntegratedTask`](crate::generated::workflow_1_0::CreateIntegratedTask) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static CREATE_INTEGRATED_TASK_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::CREATE_INTEGRATED_TASK,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeleteDir`](crate::generated::workflow_1_0::DeleteDir) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_DIR_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::DELETE_DIR,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`DeleteProcess`](crate::generated::workflow_1_0::DeleteProcess) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static DELETE_PROCESS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::DELETE_PROCESS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ExecuteProcessInstance`](crate::generated::workflow_1_0::ExecuteProcessInstance) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static EXECUTE_PROCESS_INSTANCE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::EXECUTE_PROCESS_INSTANCE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`FormCreate`](crate::generated::workflow_1_0::FormCreate) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static FORM_CREATE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::FORM_CREATE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetAttachmentSpace`](crate::generated::workflow_1_0::GetAttachmentSpace) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_ATTACHMENT_SPACE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::GET_ATTACHMENT_SPACE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetConditionFormComponent`](crate::generated::workflow_1_0::GetConditionFormComponent) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_CONDITION_FORM_COMPONENT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::GET_CONDITION_FORM_COMPONENT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetCrmProcCodes`](crate::generated::workflow_1_0::GetCrmProcCodes) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_CRM_PROC_CODES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::GET_CRM_PROC_CODES,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetFieldModifiedHistory`](crate::generated::workflow_1_0::GetFieldModifiedHistory) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_FIELD_MODIFIED_HISTORY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::GET_FIELD_MODIFIED_HISTORY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetHandSignDownloadUrl`](crate::generated::workflow_1_0::GetHandSignDownloadUrl) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_HAND_SIGN_DOWNLOAD_URL_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::GET_HAND_SIGN_DOWNLOAD_URL,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetManageProcessByStaffId`](crate::generated::workflow_1_0::GetManageProcessByStaffId) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_MANAGE_PROCESS_BY_STAFF_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::GET_MANAGE_PROCESS_BY_STAFF_ID,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetProcessCodeByName`](crate::generated::workflow_1_0::GetProcessCodeByName) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_PROCESS_CODE_BY_NAME_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::GET_PROCESS_CODE_BY_NAME,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetProcessConfig`](crate::generated::workflow_1_0::GetProcessConfig) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_PROCESS_CONFIG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::GET_PROCESS_CONFIG,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetProcessInstance`](crate::generated::workflow_1_0::GetProcessInstance) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_PROCESS_INSTANCE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::GET_PROCESS_INSTANCE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetProcessInstanceWithExtra`](crate::generated::workflow_1_0::GetProcessInstanceWithExtra) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_PROCESS_INSTANCE_WITH_EXTRA_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::GET_PROCESS_INSTANCE_WITH_EXTRA,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetSchemaAndProcessconfigBatchlly`](crate::generated::workflow_1_0::GetSchemaAndProcessconfigBatchlly) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_SCHEMA_AND_PROCESSCONFIG_BATCHLLY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::GET_SCHEMA_AND_PROCESSCONFIG_BATCHLLY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetSpaceWithDownloadAuth`](crate::generated::workflow_1_0::GetSpaceWithDownloadAuth) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_SPACE_WITH_DOWNLOAD_AUTH_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::GET_SPACE_WITH_DOWNLOAD_AUTH,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GetUserTodoTaskSum`](crate::generated::workflow_1_0::GetUserTodoTaskSum) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GET_USER_TODO_TASK_SUM_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::GET_USER_TODO_TASK_SUM,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GrantCspaceAuthorization`](crate::generated::workflow_1_0::GrantCspaceAuthorization) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GRANT_CSPACE_AUTHORIZATION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::GRANT_CSPACE_AUTHORIZATION,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`GrantProcessInstanceForDownloadFile`](crate::generated::workflow_1_0::GrantProcessInstanceForDownloadFile) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static GRANT_PROCESS_INSTANCE_FOR_DOWNLOAD_FILE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::GRANT_PROCESS_INSTANCE_FOR_DOWNLOAD_FILE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`InsertOrUpdateDir`](crate::generated::workflow_1_0::InsertOrUpdateDir) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static INSERT_OR_UPDATE_DIR_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::INSERT_OR_UPDATE_DIR,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`InstallApp`](crate::generated::workflow_1_0::InstallApp) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static INSTALL_APP_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::INSTALL_APP,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListProcessInstanceIds`](crate::generated::workflow_1_0::ListProcessInstanceIds) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_PROCESS_INSTANCE_IDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::LIST_PROCESS_INSTANCE_IDS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListTodoWorkRecords`](crate::generated::workflow_1_0::ListTodoWorkRecords) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_TODO_WORK_RECORDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::LIST_TODO_WORK_RECORDS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ListUserVisibleBpmsProcesses`](crate::generated::workflow_1_0::ListUserVisibleBpmsProcesses) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static LIST_USER_VISIBLE_BPMS_PROCESSES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::LIST_USER_VISIBLE_BPMS_PROCESSES,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PagesExportInstances`](crate::generated::workflow_1_0::PagesExportInstances) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PAGES_EXPORT_INSTANCES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PAGES_EXPORT_INSTANCES,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumAddApproveDentryAuth`](crate::generated::workflow_1_0::PremiumAddApproveDentryAuth) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_ADD_APPROVE_DENTRY_AUTH_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_ADD_APPROVE_DENTRY_AUTH,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumAppendTask`](crate::generated::workflow_1_0::PremiumAppendTask) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_APPEND_TASK_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_APPEND_TASK,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumBatchExecuteProcessInstances`](crate::generated::workflow_1_0::PremiumBatchExecuteProcessInstances) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_BATCH_EXECUTE_PROCESS_INSTANCES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_BATCH_EXECUTE_PROCESS_INSTANCES,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumDelDir`](crate::generated::workflow_1_0::PremiumDelDir) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_DEL_DIR_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_DEL_DIR,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumDeleteFormInstance`](crate::generated::workflow_1_0::PremiumDeleteFormInstance) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_DELETE_FORM_INSTANCE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_DELETE_FORM_INSTANCE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumGetAttachmentSpace`](crate::generated::workflow_1_0::PremiumGetAttachmentSpace) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_GET_ATTACHMENT_SPACE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_GET_ATTACHMENT_SPACE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumGetDoneTasks`](crate::generated::workflow_1_0::PremiumGetDoneTasks) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_GET_DONE_TASKS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_GET_DONE_TASKS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumGetFieldModifiedHistory`](crate::generated::workflow_1_0::PremiumGetFieldModifiedHistory) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_GET_FIELD_MODIFIED_HISTORY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_GET_FIELD_MODIFIED_HISTORY,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumGetFormInstance`](crate::generated::workflow_1_0::PremiumGetFormInstance) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_GET_FORM_INSTANCE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_GET_FORM_INSTANCE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumGetFormInstances`](crate::generated::workflow_1_0::PremiumGetFormInstances) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_GET_FORM_INSTANCES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_GET_FORM_INSTANCES,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumGetFormSchema`](crate::generated::workflow_1_0::PremiumGetFormSchema) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_GET_FORM_SCHEMA_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_GET_FORM_SCHEMA,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumGetInstFieldSetting`](crate::generated::workflow_1_0::PremiumGetInstFieldSetting) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_GET_INST_FIELD_SETTING_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_GET_INST_FIELD_SETTING,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumGetNoticedInstances`](crate::generated::workflow_1_0::PremiumGetNoticedInstances) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_GET_NOTICED_INSTANCES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_GET_NOTICED_INSTANCES,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumGetProcessInstances`](crate::generated::workflow_1_0::PremiumGetProcessInstances) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_GET_PROCESS_INSTANCES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_GET_PROCESS_INSTANCES,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumGetSpaceWithDownloadAuth`](crate::generated::workflow_1_0::PremiumGetSpaceWithDownloadAuth) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_GET_SPACE_WITH_DOWNLOAD_AUTH_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_GET_SPACE_WITH_DOWNLOAD_AUTH,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumGetSubmittedInstances`](crate::generated::workflow_1_0::PremiumGetSubmittedInstances) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_GET_SUBMITTED_INSTANCES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_GET_SUBMITTED_INSTANCES,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumGetTodoTasks`](crate::generated::workflow_1_0::PremiumGetTodoTasks) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_GET_TODO_TASKS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_GET_TODO_TASKS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumGrantProcessInstanceForDownloadFile`](crate::generated::workflow_1_0::PremiumGrantProcessInstanceForDownloadFile) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_GRANT_PROCESS_INSTANCE_FOR_DOWNLOAD_FILE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_GRANT_PROCESS_INSTANCE_FOR_DOWNLOAD_FILE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumInsertOrUpdateDir`](crate::generated::workflow_1_0::PremiumInsertOrUpdateDir) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_INSERT_OR_UPDATE_DIR_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_INSERT_OR_UPDATE_DIR,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumQuerySchemaAndProcessByCodeList`](crate::generated::workflow_1_0::PremiumQuerySchemaAndProcessByCodeList) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_QUERY_SCHEMA_AND_PROCESS_BY_CODE_LIST_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_QUERY_SCHEMA_AND_PROCESS_BY_CODE_LIST,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumQueryTodoTasksByManager`](crate::generated::workflow_1_0::PremiumQueryTodoTasksByManager) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_QUERY_TODO_TASKS_BY_MANAGER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_QUERY_TODO_TASKS_BY_MANAGER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumRedirectTasksByManager`](crate::generated::workflow_1_0::PremiumRedirectTasksByManager) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_REDIRECT_TASKS_BY_MANAGER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_REDIRECT_TASKS_BY_MANAGER,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumRevertTask`](crate::generated::workflow_1_0::PremiumRevertTask) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_REVERT_TASK_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_REVERT_TASK,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumSaveForm`](crate::generated::workflow_1_0::PremiumSaveForm) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_SAVE_FORM_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_SAVE_FORM,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumSaveFormInstance`](crate::generated::workflow_1_0::PremiumSaveFormInstance) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_SAVE_FORM_INSTANCE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_SAVE_FORM_INSTANCE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumSaveIntegratedProcess`](crate::generated::workflow_1_0::PremiumSaveIntegratedProcess) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_PROCESS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_SAVE_INTEGRATED_PROCESS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumSaveIntegratedProcessInstance`](crate::generated::workflow_1_0::PremiumSaveIntegratedProcessInstance) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_PROCESS_INSTANCE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_SAVE_INTEGRATED_PROCESS_INSTANCE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumSaveIntegratedTask`](crate::generated::workflow_1_0::PremiumSaveIntegratedTask) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_TASK_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_SAVE_INTEGRATED_TASK,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumUpdateFormInstance`](crate::generated::workflow_1_0::PremiumUpdateFormInstance) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_UPDATE_FORM_INSTANCE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_UPDATE_FORM_INSTANCE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`PremiumUpdateProcessInstanceVariables`](crate::generated::workflow_1_0::PremiumUpdateProcessInstanceVariables) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PREMIUM_UPDATE_PROCESS_INSTANCE_VARIABLES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PREMIUM_UPDATE_PROCESS_INSTANCE_VARIABLES,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`ProcessForecast`](crate::generated::workflow_1_0::ProcessForecast) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static PROCESS_FORECAST_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::PROCESS_FORECAST,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryAllFormInstances`](crate::generated::workflow_1_0::QueryAllFormInstances) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_ALL_FORM_INSTANCES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::QUERY_ALL_FORM_INSTANCES,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryAllProcessInstances`](crate::generated::workflow_1_0::QueryAllProcessInstances) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_ALL_PROCESS_INSTANCES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::QUERY_ALL_PROCESS_INSTANCES,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryFormByBizType`](crate::generated::workflow_1_0::QueryFormByBizType) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_FORM_BY_BIZ_TYPE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::QUERY_FORM_BY_BIZ_TYPE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryFormInstance`](crate::generated::workflow_1_0::QueryFormInstance) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_FORM_INSTANCE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::QUERY_FORM_INSTANCE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryIntegratedTodoTask`](crate::generated::workflow_1_0::QueryIntegratedTodoTask) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_INTEGRATED_TODO_TASK_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::QUERY_INTEGRATED_TODO_TASK,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QueryProcessByBizCategoryId`](crate::generated::workflow_1_0::QueryProcessByBizCategoryId) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_PROCESS_BY_BIZ_CATEGORY_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::QUERY_PROCESS_BY_BIZ_CATEGORY_ID,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QuerySchemaAndProcess`](crate::generated::workflow_1_0::QuerySchemaAndProcess) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_SCHEMA_AND_PROCESS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::QUERY_SCHEMA_AND_PROCESS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`QuerySchemaByProcessCode`](crate::generated::workflow_1_0::QuerySchemaByProcessCode) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static QUERY_SCHEMA_BY_PROCESS_CODE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::QUERY_SCHEMA_BY_PROCESS_CODE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`RedirectWorkflowTask`](crate::generated::workflow_1_0::RedirectWorkflowTask) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static REDIRECT_WORKFLOW_TASK_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::REDIRECT_WORKFLOW_TASK,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SaveIntegratedInstance`](crate::generated::workflow_1_0::SaveIntegratedInstance) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SAVE_INTEGRATED_INSTANCE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::SAVE_INTEGRATED_INSTANCE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SaveProcess`](crate::generated::workflow_1_0::SaveProcess) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SAVE_PROCESS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::SAVE_PROCESS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`SetWorkflowTaskAgent`](crate::generated::workflow_1_0::SetWorkflowTaskAgent) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static SET_WORKFLOW_TASK_AGENT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::SET_WORKFLOW_TASK_AGENT,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`StartProcessInstance`](crate::generated::workflow_1_0::StartProcessInstance) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static START_PROCESS_INSTANCE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::START_PROCESS_INSTANCE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`TerminateProcessInstance`](crate::generated::workflow_1_0::TerminateProcessInstance) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static TERMINATE_PROCESS_INSTANCE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::TERMINATE_PROCESS_INSTANCE,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`TodoTasks`](crate::generated::workflow_1_0::TodoTasks) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static TODO_TASKS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::TODO_TASKS,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateIntegratedTask`](crate::generated::workflow_1_0::UpdateIntegratedTask) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_INTEGRATED_TASK_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::UPDATE_INTEGRATED_TASK,
     examples: &[],
     behaviour: None,
 };
 /// The documentation's examples of [`UpdateProcessInstance`](crate::generated::workflow_1_0::UpdateProcessInstance) and how the fake server stores its objects.
+#[doc(hidden)]
 pub static UPDATE_PROCESS_INSTANCE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::workflow_1_0::UPDATE_PROCESS_INSTANCE,
     examples: &[],

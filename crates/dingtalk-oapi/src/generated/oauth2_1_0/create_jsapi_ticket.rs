@@ -25,9 +25,14 @@ pub type CreateJsapiTicketError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateJsapiTicket)]
+#[setters(builder = CreateJsapiTicketBuilder)]
 #[non_exhaustive]
 pub struct CreateJsapiTicketRequest {}
+/// A call of [`CreateJsapiTicket`] being put together: set its optional parameters (see [`CreateJsapiTicketRequest`]), then `send()` it.
+pub struct CreateJsapiTicketBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateJsapiTicket, C>,
+}
+rt::op_builder!(CreateJsapiTicketBuilder, CreateJsapiTicket);
 /// The response of [`CreateJsapiTicket`].
 #[derive(Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -48,6 +53,7 @@ impl std::fmt::Debug for CreateJsapiTicketResponse {
 }
 impl rt::ResponseEnvelope for CreateJsapiTicketResponse {}
 /// How [`CreateJsapiTicket`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_JSAPI_TICKET: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateJsapiTicket",
     id: "oauth2_1_0.CreateJsapiTicket",
@@ -72,10 +78,21 @@ pub static CREATE_JSAPI_TICKET: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Create jsapi ticket.
     ///
-    /// See [`CreateJsapiTicketRequest`] for the parameters and [`CreateJsapiTicketError`] for what can go wrong: `client.oauth2_1_0().create_jsapi_ticket().send().await?`.
-    pub fn create_jsapi_ticket(
-        &self,
-    ) -> crate::generated::RequestBuilder<CreateJsapiTicket, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`CreateJsapiTicketRequest`] for the parameters and [`CreateJsapiTicketError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, oauth2_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.oauth2_1_0().create_jsapi_ticket().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn create_jsapi_ticket(&self) -> CreateJsapiTicketBuilder<C> {
+        CreateJsapiTicketBuilder::from_request(
+            self.client.clone(),
+            CreateJsapiTicketRequest::new(),
+        )
     }
 }

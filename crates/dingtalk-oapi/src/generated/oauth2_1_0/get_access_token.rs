@@ -25,11 +25,12 @@ pub type GetAccessTokenError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetAccessToken)]
+#[setters(builder = GetAccessTokenBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccessTokenRequest {
     /// A `string` value. Wire name `appKey`. Required.
+    #[setters(required)]
     pub app_key: Option<String>,
     /// A `string` value. Wire name `appSecret`. Secret: redacted from `Debug` output.
     pub app_secret: Option<String>,
@@ -42,6 +43,11 @@ impl std::fmt::Debug for GetAccessTokenRequest {
             .finish()
     }
 }
+/// A call of [`GetAccessToken`] being put together: set its optional parameters (see [`GetAccessTokenRequest`]), then `send()` it.
+pub struct GetAccessTokenBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetAccessToken, C>,
+}
+rt::op_builder!(GetAccessTokenBuilder, GetAccessToken);
 /// The response of [`GetAccessToken`].
 #[derive(Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -62,6 +68,7 @@ impl std::fmt::Debug for GetAccessTokenResponse {
 }
 impl rt::ResponseEnvelope for GetAccessTokenResponse {}
 /// How [`GetAccessToken`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_ACCESS_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetAccessToken",
     id: "oauth2_1_0.GetAccessToken",
@@ -89,10 +96,24 @@ pub static GET_ACCESS_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Get access token.
     ///
-    /// See [`GetAccessTokenRequest`] for the parameters and [`GetAccessTokenError`] for what can go wrong: `client.oauth2_1_0().get_access_token().send().await?`.
+    /// See [`GetAccessTokenRequest`] for the parameters and [`GetAccessTokenError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, oauth2_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.oauth2_1_0().get_access_token("app_key").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_access_token(
         &self,
-    ) -> crate::generated::RequestBuilder<GetAccessToken, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        app_key: impl Into<String>,
+    ) -> GetAccessTokenBuilder<C> {
+        GetAccessTokenBuilder::from_request(
+            self.client.clone(),
+            GetAccessTokenRequest::new().app_key(app_key),
+        )
     }
 }

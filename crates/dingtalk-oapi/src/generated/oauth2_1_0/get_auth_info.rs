@@ -25,13 +25,19 @@ pub type GetAuthInfoError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetAuthInfo)]
+#[setters(builder = GetAuthInfoBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAuthInfoRequest {
     /// A `string` value. Wire name `authCorpId`. Required.
+    #[setters(required)]
     pub auth_corp_id: Option<String>,
 }
+/// A call of [`GetAuthInfo`] being put together: set its optional parameters (see [`GetAuthInfoRequest`]), then `send()` it.
+pub struct GetAuthInfoBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetAuthInfo, C>,
+}
+rt::op_builder!(GetAuthInfoBuilder, GetAuthInfo);
 /// The response of [`GetAuthInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -55,6 +61,7 @@ pub struct GetAuthInfoResponseBodyAuthAppInfo {
     pub agent_list: Vec<GetAuthInfoResponseBodyAuthAppInfoAgentList>,
 }
 /// Wire schema of [`GetAuthInfoResponseBodyAuthAppInfo`].
+#[doc(hidden)]
 pub static GET_AUTH_INFO_RESPONSE_BODY_AUTH_APP_INFO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetAuthInfoResponseBodyAuthAppInfo",
     fields: &[
@@ -85,6 +92,7 @@ pub struct GetAuthInfoResponseBodyAuthAppInfoAgentList {
     pub app_id: i64,
 }
 /// Wire schema of [`GetAuthInfoResponseBodyAuthAppInfoAgentList`].
+#[doc(hidden)]
 pub static GET_AUTH_INFO_RESPONSE_BODY_AUTH_APP_INFO_AGENT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetAuthInfoResponseBodyAuthAppInfoAgentList",
     fields: &[
@@ -120,6 +128,7 @@ pub struct GetAuthInfoResponseBodyAuthCorpInfo {
     pub license_code: String,
 }
 /// Wire schema of [`GetAuthInfoResponseBodyAuthCorpInfo`].
+#[doc(hidden)]
 pub static GET_AUTH_INFO_RESPONSE_BODY_AUTH_CORP_INFO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetAuthInfoResponseBodyAuthCorpInfo",
     fields: &[
@@ -143,11 +152,13 @@ pub struct GetAuthInfoResponseBodyAuthUserInfo {
     pub user_id: String,
 }
 /// Wire schema of [`GetAuthInfoResponseBodyAuthUserInfo`].
+#[doc(hidden)]
 pub static GET_AUTH_INFO_RESPONSE_BODY_AUTH_USER_INFO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetAuthInfoResponseBodyAuthUserInfo",
     fields: &[rt::FieldSchema::new("userId", rt::ParamType::String).required(true)],
 };
 /// How [`GetAuthInfo`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_AUTH_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetAuthInfo",
     id: "oauth2_1_0.GetAuthInfo",
@@ -185,8 +196,24 @@ pub static GET_AUTH_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Get auth info.
     ///
-    /// See [`GetAuthInfoRequest`] for the parameters and [`GetAuthInfoError`] for what can go wrong: `client.oauth2_1_0().get_auth_info().send().await?`.
-    pub fn get_auth_info(&self) -> crate::generated::RequestBuilder<GetAuthInfo, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetAuthInfoRequest`] for the parameters and [`GetAuthInfoError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, oauth2_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.oauth2_1_0().get_auth_info("auth_corp_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_auth_info(
+        &self,
+        auth_corp_id: impl Into<String>,
+    ) -> GetAuthInfoBuilder<C> {
+        GetAuthInfoBuilder::from_request(
+            self.client.clone(),
+            GetAuthInfoRequest::new().auth_corp_id(auth_corp_id),
+        )
     }
 }

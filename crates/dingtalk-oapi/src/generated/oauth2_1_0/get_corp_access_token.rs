@@ -25,17 +25,21 @@ pub type GetCorpAccessTokenError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetCorpAccessToken)]
+#[setters(builder = GetCorpAccessTokenBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCorpAccessTokenRequest {
     /// A `string` value. Wire name `authCorpId`. Required.
+    #[setters(required)]
     pub auth_corp_id: Option<String>,
     /// A `string` value. Wire name `suiteKey`. Required.
+    #[setters(required)]
     pub suite_key: Option<String>,
     /// A `string` value. Wire name `suiteSecret`. Required. Secret: redacted from `Debug` output.
+    #[setters(required)]
     pub suite_secret: Option<String>,
     /// A `string` value. Wire name `suiteTicket`. Required. Secret: redacted from `Debug` output.
+    #[setters(required)]
     pub suite_ticket: Option<String>,
 }
 impl std::fmt::Debug for GetCorpAccessTokenRequest {
@@ -48,6 +52,11 @@ impl std::fmt::Debug for GetCorpAccessTokenRequest {
             .finish()
     }
 }
+/// A call of [`GetCorpAccessToken`] being put together: set its optional parameters (see [`GetCorpAccessTokenRequest`]), then `send()` it.
+pub struct GetCorpAccessTokenBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetCorpAccessToken, C>,
+}
+rt::op_builder!(GetCorpAccessTokenBuilder, GetCorpAccessToken);
 /// The response of [`GetCorpAccessToken`].
 #[derive(Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -68,6 +77,7 @@ impl std::fmt::Debug for GetCorpAccessTokenResponse {
 }
 impl rt::ResponseEnvelope for GetCorpAccessTokenResponse {}
 /// How [`GetCorpAccessToken`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_CORP_ACCESS_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCorpAccessToken",
     id: "oauth2_1_0.GetCorpAccessToken",
@@ -101,10 +111,31 @@ pub static GET_CORP_ACCESS_TOKEN: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Get corp access token.
     ///
-    /// See [`GetCorpAccessTokenRequest`] for the parameters and [`GetCorpAccessTokenError`] for what can go wrong: `client.oauth2_1_0().get_corp_access_token().send().await?`.
+    /// See [`GetCorpAccessTokenRequest`] for the parameters and [`GetCorpAccessTokenError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, oauth2_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.oauth2_1_0().get_corp_access_token("auth_corp_id", "suite_key", "suite_secret", "suite_ticket").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_corp_access_token(
         &self,
-    ) -> crate::generated::RequestBuilder<GetCorpAccessToken, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        auth_corp_id: impl Into<String>,
+        suite_key: impl Into<String>,
+        suite_secret: impl Into<String>,
+        suite_ticket: impl Into<String>,
+    ) -> GetCorpAccessTokenBuilder<C> {
+        GetCorpAccessTokenBuilder::from_request(
+            self.client.clone(),
+            GetCorpAccessTokenRequest::new()
+                .auth_corp_id(auth_corp_id)
+                .suite_key(suite_key)
+                .suite_secret(suite_secret)
+                .suite_ticket(suite_ticket),
+        )
     }
 }

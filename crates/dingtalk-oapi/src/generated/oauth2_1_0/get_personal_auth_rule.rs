@@ -25,9 +25,14 @@ pub type GetPersonalAuthRuleError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetPersonalAuthRule)]
+#[setters(builder = GetPersonalAuthRuleBuilder)]
 #[non_exhaustive]
 pub struct GetPersonalAuthRuleRequest {}
+/// A call of [`GetPersonalAuthRule`] being put together: set its optional parameters (see [`GetPersonalAuthRuleRequest`]), then `send()` it.
+pub struct GetPersonalAuthRuleBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetPersonalAuthRule, C>,
+}
+rt::op_builder!(GetPersonalAuthRuleBuilder, GetPersonalAuthRule);
 /// The response of [`GetPersonalAuthRule`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -49,6 +54,7 @@ pub struct GetPersonalAuthRuleResponseBodyResult {
     pub resource: String,
 }
 /// Wire schema of [`GetPersonalAuthRuleResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_PERSONAL_AUTH_RULE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetPersonalAuthRuleResponseBodyResult",
     fields: &[
@@ -58,6 +64,7 @@ pub static GET_PERSONAL_AUTH_RULE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema 
     ],
 };
 /// How [`GetPersonalAuthRule`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_PERSONAL_AUTH_RULE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetPersonalAuthRule",
     id: "oauth2_1_0.GetPersonalAuthRule",
@@ -88,10 +95,21 @@ pub static GET_PERSONAL_AUTH_RULE: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Get personal auth rule.
     ///
-    /// See [`GetPersonalAuthRuleRequest`] for the parameters and [`GetPersonalAuthRuleError`] for what can go wrong: `client.oauth2_1_0().get_personal_auth_rule().send().await?`.
-    pub fn get_personal_auth_rule(
-        &self,
-    ) -> crate::generated::RequestBuilder<GetPersonalAuthRule, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetPersonalAuthRuleRequest`] for the parameters and [`GetPersonalAuthRuleError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, oauth2_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.oauth2_1_0().get_personal_auth_rule().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_personal_auth_rule(&self) -> GetPersonalAuthRuleBuilder<C> {
+        GetPersonalAuthRuleBuilder::from_request(
+            self.client.clone(),
+            GetPersonalAuthRuleRequest::new(),
+        )
     }
 }

@@ -25,13 +25,15 @@ pub type GetSsoAccessTokenError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetSsoAccessToken)]
+#[setters(builder = GetSsoAccessTokenBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSsoAccessTokenRequest {
     /// A `string` value. Required.
+    #[setters(required)]
     pub corpid: Option<String>,
     /// A `string` value. Wire name `ssoSecret`. Required. Secret: redacted from `Debug` output.
+    #[setters(required)]
     pub sso_secret: Option<String>,
 }
 impl std::fmt::Debug for GetSsoAccessTokenRequest {
@@ -42,6 +44,11 @@ impl std::fmt::Debug for GetSsoAccessTokenRequest {
             .finish()
     }
 }
+/// A call of [`GetSsoAccessToken`] being put together: set its optional parameters (see [`GetSsoAccessTokenRequest`]), then `send()` it.
+pub struct GetSsoAccessTokenBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetSsoAccessToken, C>,
+}
+rt::op_builder!(GetSsoAccessTokenBuilder, GetSsoAccessToken);
 /// The response of [`GetSsoAccessToken`].
 #[derive(Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -62,6 +69,7 @@ impl std::fmt::Debug for GetSsoAccessTokenResponse {
 }
 impl rt::ResponseEnvelope for GetSsoAccessTokenResponse {}
 /// How [`GetSsoAccessToken`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_SSO_ACCESS_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetSsoAccessToken",
     id: "oauth2_1_0.GetSsoAccessToken",
@@ -89,10 +97,25 @@ pub static GET_SSO_ACCESS_TOKEN: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Get sso access token.
     ///
-    /// See [`GetSsoAccessTokenRequest`] for the parameters and [`GetSsoAccessTokenError`] for what can go wrong: `client.oauth2_1_0().get_sso_access_token().send().await?`.
+    /// See [`GetSsoAccessTokenRequest`] for the parameters and [`GetSsoAccessTokenError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, oauth2_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.oauth2_1_0().get_sso_access_token("corpid", "sso_secret").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_sso_access_token(
         &self,
-    ) -> crate::generated::RequestBuilder<GetSsoAccessToken, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        corpid: impl Into<String>,
+        sso_secret: impl Into<String>,
+    ) -> GetSsoAccessTokenBuilder<C> {
+        GetSsoAccessTokenBuilder::from_request(
+            self.client.clone(),
+            GetSsoAccessTokenRequest::new().corpid(corpid).sso_secret(sso_secret),
+        )
     }
 }

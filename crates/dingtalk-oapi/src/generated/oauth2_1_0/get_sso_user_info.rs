@@ -25,12 +25,18 @@ pub type GetSsoUserInfoError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetSsoUserInfo)]
+#[setters(builder = GetSsoUserInfoBuilder)]
 #[non_exhaustive]
 pub struct GetSsoUserInfoRequest {
     /// A `string` value. Required.
+    #[setters(required)]
     pub code: Option<String>,
 }
+/// A call of [`GetSsoUserInfo`] being put together: set its optional parameters (see [`GetSsoUserInfoRequest`]), then `send()` it.
+pub struct GetSsoUserInfoBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetSsoUserInfo, C>,
+}
+rt::op_builder!(GetSsoUserInfoBuilder, GetSsoUserInfo);
 /// The response of [`GetSsoUserInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -53,6 +59,7 @@ pub struct GetSsoUserInfoResponse {
 }
 impl rt::ResponseEnvelope for GetSsoUserInfoResponse {}
 /// How [`GetSsoUserInfo`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_SSO_USER_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetSsoUserInfo",
     id: "oauth2_1_0.GetSsoUserInfo",
@@ -82,10 +89,24 @@ pub static GET_SSO_USER_INFO: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Get sso user info.
     ///
-    /// See [`GetSsoUserInfoRequest`] for the parameters and [`GetSsoUserInfoError`] for what can go wrong: `client.oauth2_1_0().get_sso_user_info().send().await?`.
+    /// See [`GetSsoUserInfoRequest`] for the parameters and [`GetSsoUserInfoError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, oauth2_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.oauth2_1_0().get_sso_user_info("code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_sso_user_info(
         &self,
-    ) -> crate::generated::RequestBuilder<GetSsoUserInfo, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        code: impl Into<String>,
+    ) -> GetSsoUserInfoBuilder<C> {
+        GetSsoUserInfoBuilder::from_request(
+            self.client.clone(),
+            GetSsoUserInfoRequest::new().code(code),
+        )
     }
 }

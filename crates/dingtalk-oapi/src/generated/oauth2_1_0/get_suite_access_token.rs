@@ -25,15 +25,18 @@ pub type GetSuiteAccessTokenError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetSuiteAccessToken)]
+#[setters(builder = GetSuiteAccessTokenBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSuiteAccessTokenRequest {
     /// A `string` value. Wire name `suiteKey`. Required.
+    #[setters(required)]
     pub suite_key: Option<String>,
     /// A `string` value. Wire name `suiteSecret`. Required. Secret: redacted from `Debug` output.
+    #[setters(required)]
     pub suite_secret: Option<String>,
     /// A `string` value. Wire name `suiteTicket`. Required. Secret: redacted from `Debug` output.
+    #[setters(required)]
     pub suite_ticket: Option<String>,
 }
 impl std::fmt::Debug for GetSuiteAccessTokenRequest {
@@ -45,6 +48,11 @@ impl std::fmt::Debug for GetSuiteAccessTokenRequest {
             .finish()
     }
 }
+/// A call of [`GetSuiteAccessToken`] being put together: set its optional parameters (see [`GetSuiteAccessTokenRequest`]), then `send()` it.
+pub struct GetSuiteAccessTokenBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetSuiteAccessToken, C>,
+}
+rt::op_builder!(GetSuiteAccessTokenBuilder, GetSuiteAccessToken);
 /// The response of [`GetSuiteAccessToken`].
 #[derive(Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -65,6 +73,7 @@ impl std::fmt::Debug for GetSuiteAccessTokenResponse {
 }
 impl rt::ResponseEnvelope for GetSuiteAccessTokenResponse {}
 /// How [`GetSuiteAccessToken`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_SUITE_ACCESS_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetSuiteAccessToken",
     id: "oauth2_1_0.GetSuiteAccessToken",
@@ -97,10 +106,29 @@ pub static GET_SUITE_ACCESS_TOKEN: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Get suite access token.
     ///
-    /// See [`GetSuiteAccessTokenRequest`] for the parameters and [`GetSuiteAccessTokenError`] for what can go wrong: `client.oauth2_1_0().get_suite_access_token().send().await?`.
+    /// See [`GetSuiteAccessTokenRequest`] for the parameters and [`GetSuiteAccessTokenError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, oauth2_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.oauth2_1_0().get_suite_access_token("suite_key", "suite_secret", "suite_ticket").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_suite_access_token(
         &self,
-    ) -> crate::generated::RequestBuilder<GetSuiteAccessToken, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        suite_key: impl Into<String>,
+        suite_secret: impl Into<String>,
+        suite_ticket: impl Into<String>,
+    ) -> GetSuiteAccessTokenBuilder<C> {
+        GetSuiteAccessTokenBuilder::from_request(
+            self.client.clone(),
+            GetSuiteAccessTokenRequest::new()
+                .suite_key(suite_key)
+                .suite_secret(suite_secret)
+                .suite_ticket(suite_ticket),
+        )
     }
 }

@@ -25,17 +25,21 @@ pub type GetTokenError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetToken)]
+#[setters(builder = GetTokenBuilder)]
 #[non_exhaustive]
 pub struct GetTokenRequest {
     /// A `string` value. Wire name `corpId`. Required.
     #[wire(rename = "corpId")]
+    #[setters(required)]
     pub corp_id: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub client_id: Option<String>,
     /// A `string` value. Required. Secret: redacted from `Debug` output.
+    #[setters(required)]
     pub client_secret: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub grant_type: Option<String>,
 }
 impl std::fmt::Debug for GetTokenRequest {
@@ -48,6 +52,11 @@ impl std::fmt::Debug for GetTokenRequest {
             .finish()
     }
 }
+/// A call of [`GetToken`] being put together: set its optional parameters (see [`GetTokenRequest`]), then `send()` it.
+pub struct GetTokenBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetToken, C>,
+}
+rt::op_builder!(GetTokenBuilder, GetToken);
 /// The response of [`GetToken`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -59,6 +68,7 @@ pub struct GetTokenResponse {
 }
 impl rt::ResponseEnvelope for GetTokenResponse {}
 /// How [`GetToken`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetToken",
     id: "oauth2_1_0.GetToken",
@@ -89,8 +99,31 @@ pub static GET_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Get token.
     ///
-    /// See [`GetTokenRequest`] for the parameters and [`GetTokenError`] for what can go wrong: `client.oauth2_1_0().get_token().send().await?`.
-    pub fn get_token(&self) -> crate::generated::RequestBuilder<GetToken, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetTokenRequest`] for the parameters and [`GetTokenError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, oauth2_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.oauth2_1_0().get_token("corp_id", "client_id", "client_secret", "grant_type").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_token(
+        &self,
+        corp_id: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+        grant_type: impl Into<String>,
+    ) -> GetTokenBuilder<C> {
+        GetTokenBuilder::from_request(
+            self.client.clone(),
+            GetTokenRequest::new()
+                .corp_id(corp_id)
+                .client_id(client_id)
+                .client_secret(client_secret)
+                .grant_type(grant_type),
+        )
     }
 }

@@ -25,11 +25,12 @@ pub type GetUserTokenError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetUserToken)]
+#[setters(builder = GetUserTokenBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserTokenRequest {
     /// A `string` value. Wire name `clientId`. Required.
+    #[setters(required)]
     pub client_id: Option<String>,
     /// A `string` value. Wire name `clientSecret`. Secret: redacted from `Debug` output.
     pub client_secret: Option<String>,
@@ -51,6 +52,11 @@ impl std::fmt::Debug for GetUserTokenRequest {
             .finish()
     }
 }
+/// A call of [`GetUserToken`] being put together: set its optional parameters (see [`GetUserTokenRequest`]), then `send()` it.
+pub struct GetUserTokenBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetUserToken, C>,
+}
+rt::op_builder!(GetUserTokenBuilder, GetUserToken);
 /// The response of [`GetUserToken`].
 #[derive(Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -77,6 +83,7 @@ impl std::fmt::Debug for GetUserTokenResponse {
 }
 impl rt::ResponseEnvelope for GetUserTokenResponse {}
 /// How [`GetUserToken`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_USER_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetUserToken",
     id: "oauth2_1_0.GetUserToken",
@@ -109,8 +116,24 @@ pub static GET_USER_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Get user token.
     ///
-    /// See [`GetUserTokenRequest`] for the parameters and [`GetUserTokenError`] for what can go wrong: `client.oauth2_1_0().get_user_token().send().await?`.
-    pub fn get_user_token(&self) -> crate::generated::RequestBuilder<GetUserToken, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetUserTokenRequest`] for the parameters and [`GetUserTokenError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, oauth2_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.oauth2_1_0().get_user_token("client_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_user_token(
+        &self,
+        client_id: impl Into<String>,
+    ) -> GetUserTokenBuilder<C> {
+        GetUserTokenBuilder::from_request(
+            self.client.clone(),
+            GetUserTokenRequest::new().client_id(client_id),
+        )
     }
 }

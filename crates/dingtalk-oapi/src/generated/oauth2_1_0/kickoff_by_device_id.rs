@@ -25,7 +25,7 @@ pub type KickoffByDeviceIdError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = KickoffByDeviceId)]
+#[setters(builder = KickoffByDeviceIdBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct KickoffByDeviceIdRequest {
@@ -34,6 +34,11 @@ pub struct KickoffByDeviceIdRequest {
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`KickoffByDeviceId`] being put together: set its optional parameters (see [`KickoffByDeviceIdRequest`]), then `send()` it.
+pub struct KickoffByDeviceIdBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<KickoffByDeviceId, C>,
+}
+rt::op_builder!(KickoffByDeviceIdBuilder, KickoffByDeviceId);
 /// The response of [`KickoffByDeviceId`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -48,6 +53,7 @@ pub struct KickoffByDeviceIdResponse {
 }
 impl rt::ResponseEnvelope for KickoffByDeviceIdResponse {}
 /// How [`KickoffByDeviceId`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static KICKOFF_BY_DEVICE_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "KickoffByDeviceId",
     id: "oauth2_1_0.KickoffByDeviceId",
@@ -76,10 +82,21 @@ pub static KICKOFF_BY_DEVICE_ID: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Kickoff by device id.
     ///
-    /// See [`KickoffByDeviceIdRequest`] for the parameters and [`KickoffByDeviceIdError`] for what can go wrong: `client.oauth2_1_0().kickoff_by_device_id().send().await?`.
-    pub fn kickoff_by_device_id(
-        &self,
-    ) -> crate::generated::RequestBuilder<KickoffByDeviceId, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`KickoffByDeviceIdRequest`] for the parameters and [`KickoffByDeviceIdError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, oauth2_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.oauth2_1_0().kickoff_by_device_id().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn kickoff_by_device_id(&self) -> KickoffByDeviceIdBuilder<C> {
+        KickoffByDeviceIdBuilder::from_request(
+            self.client.clone(),
+            KickoffByDeviceIdRequest::new(),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type AddOrgRobotInstanceToGroupError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddOrgRobotInstanceToGroup)]
+#[setters(builder = AddOrgRobotInstanceToGroupBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddOrgRobotInstanceToGroupRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
 }
+/// A call of [`AddOrgRobotInstanceToGroup`] being put together: set its optional parameters (see [`AddOrgRobotInstanceToGroupRequest`]), then `send()` it.
+pub struct AddOrgRobotInstanceToGroupBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddOrgRobotInstanceToGroup, C>,
+}
+rt::op_builder!(AddOrgRobotInstanceToGroupBuilder, AddOrgRobotInstanceToGroup);
 /// The response of [`AddOrgRobotInstanceToGroup`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +50,7 @@ pub struct AddOrgRobotInstanceToGroupResponse {
 }
 impl rt::ResponseEnvelope for AddOrgRobotInstanceToGroupResponse {}
 /// How [`AddOrgRobotInstanceToGroup`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_ORG_ROBOT_INSTANCE_TO_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddOrgRobotInstanceToGroup",
     id: "robot_1_0.AddOrgRobotInstanceToGroup",
@@ -67,10 +75,27 @@ pub static ADD_ORG_ROBOT_INSTANCE_TO_GROUP: rt::OperationDescriptor = rt::Operat
 impl<C: Clone> super::Operations<C> {
     /// Add org robot instance to group.
     ///
-    /// See [`AddOrgRobotInstanceToGroupRequest`] for the parameters and [`AddOrgRobotInstanceToGroupError`] for what can go wrong: `client.robot_1_0().add_org_robot_instance_to_group().send().await?`.
+    /// See [`AddOrgRobotInstanceToGroupRequest`] for the parameters and [`AddOrgRobotInstanceToGroupError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().add_org_robot_instance_to_group("open_conversation_id", "robot_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_org_robot_instance_to_group(
         &self,
-    ) -> crate::generated::RequestBuilder<AddOrgRobotInstanceToGroup, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        robot_code: impl Into<String>,
+    ) -> AddOrgRobotInstanceToGroupBuilder<C> {
+        AddOrgRobotInstanceToGroupBuilder::from_request(
+            self.client.clone(),
+            AddOrgRobotInstanceToGroupRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .robot_code(robot_code),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type BatchOtoQueryError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = BatchOtoQuery)]
+#[setters(builder = BatchOtoQueryBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchOtoQueryRequest {
     /// A `string` value. Wire name `processQueryKey`. Required.
+    #[setters(required)]
     pub process_query_key: Option<String>,
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
 }
+/// A call of [`BatchOtoQuery`] being put together: set its optional parameters (see [`BatchOtoQueryRequest`]), then `send()` it.
+pub struct BatchOtoQueryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<BatchOtoQuery, C>,
+}
+rt::op_builder!(BatchOtoQueryBuilder, BatchOtoQuery);
 /// The response of [`BatchOtoQuery`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -61,6 +68,7 @@ pub struct BatchOtoQueryResponseBodyMessageReadInfoList {
     pub user_id: String,
 }
 /// Wire schema of [`BatchOtoQueryResponseBodyMessageReadInfoList`].
+#[doc(hidden)]
 pub static BATCH_OTO_QUERY_RESPONSE_BODY_MESSAGE_READ_INFO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchOtoQueryResponseBodyMessageReadInfoList",
     fields: &[
@@ -71,6 +79,7 @@ pub static BATCH_OTO_QUERY_RESPONSE_BODY_MESSAGE_READ_INFO_LIST_SCHEMA: rt::Obje
     ],
 };
 /// How [`BatchOtoQuery`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static BATCH_OTO_QUERY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchOtoQuery",
     id: "robot_1_0.BatchOtoQuery",
@@ -105,8 +114,27 @@ pub static BATCH_OTO_QUERY: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Batch oto query.
     ///
-    /// See [`BatchOtoQueryRequest`] for the parameters and [`BatchOtoQueryError`] for what can go wrong: `client.robot_1_0().batch_oto_query().send().await?`.
-    pub fn batch_oto_query(&self) -> crate::generated::RequestBuilder<BatchOtoQuery, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`BatchOtoQueryRequest`] for the parameters and [`BatchOtoQueryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().batch_oto_query("process_query_key", "robot_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn batch_oto_query(
+        &self,
+        process_query_key: impl Into<String>,
+        robot_code: impl Into<String>,
+    ) -> BatchOtoQueryBuilder<C> {
+        BatchOtoQueryBuilder::from_request(
+            self.client.clone(),
+            BatchOtoQueryRequest::new()
+                .process_query_key(process_query_key)
+                .robot_code(robot_code),
+        )
     }
 }

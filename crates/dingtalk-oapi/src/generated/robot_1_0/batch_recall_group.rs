@@ -25,17 +25,25 @@ pub type BatchRecallGroupError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = BatchRecallGroup)]
+#[setters(builder = BatchRecallGroupBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchRecallGroupRequest {
     /// A `string` value. Wire name `chatbotId`. Required.
+    #[setters(required)]
     pub chatbot_id: Option<String>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `list<string>` value. Wire name `processQueryKeys`. Required.
+    #[setters(required)]
     pub process_query_keys: Option<Vec<String>>,
 }
+/// A call of [`BatchRecallGroup`] being put together: set its optional parameters (see [`BatchRecallGroupRequest`]), then `send()` it.
+pub struct BatchRecallGroupBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<BatchRecallGroup, C>,
+}
+rt::op_builder!(BatchRecallGroupBuilder, BatchRecallGroup);
 /// The response of [`BatchRecallGroup`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -49,6 +57,7 @@ pub struct BatchRecallGroupResponse {
 }
 impl rt::ResponseEnvelope for BatchRecallGroupResponse {}
 /// How [`BatchRecallGroup`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static BATCH_RECALL_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchRecallGroup",
     id: "robot_1_0.BatchRecallGroup",
@@ -85,10 +94,29 @@ pub static BATCH_RECALL_GROUP: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Batch recall group.
     ///
-    /// See [`BatchRecallGroupRequest`] for the parameters and [`BatchRecallGroupError`] for what can go wrong: `client.robot_1_0().batch_recall_group().send().await?`.
+    /// See [`BatchRecallGroupRequest`] for the parameters and [`BatchRecallGroupError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().batch_recall_group("chatbot_id", "open_conversation_id", Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn batch_recall_group(
         &self,
-    ) -> crate::generated::RequestBuilder<BatchRecallGroup, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        chatbot_id: impl Into<String>,
+        open_conversation_id: impl Into<String>,
+        process_query_keys: impl Into<Vec<String>>,
+    ) -> BatchRecallGroupBuilder<C> {
+        BatchRecallGroupBuilder::from_request(
+            self.client.clone(),
+            BatchRecallGroupRequest::new()
+                .chatbot_id(chatbot_id)
+                .open_conversation_id(open_conversation_id)
+                .process_query_keys(process_query_keys),
+        )
     }
 }

@@ -25,17 +25,25 @@ pub type BatchRecallPrivateChatError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = BatchRecallPrivateChat)]
+#[setters(builder = BatchRecallPrivateChatBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchRecallPrivateChatRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `list<string>` value. Wire name `processQueryKeys`. Required.
+    #[setters(required)]
     pub process_query_keys: Option<Vec<String>>,
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
 }
+/// A call of [`BatchRecallPrivateChat`] being put together: set its optional parameters (see [`BatchRecallPrivateChatRequest`]), then `send()` it.
+pub struct BatchRecallPrivateChatBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<BatchRecallPrivateChat, C>,
+}
+rt::op_builder!(BatchRecallPrivateChatBuilder, BatchRecallPrivateChat);
 /// The response of [`BatchRecallPrivateChat`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -49,6 +57,7 @@ pub struct BatchRecallPrivateChatResponse {
 }
 impl rt::ResponseEnvelope for BatchRecallPrivateChatResponse {}
 /// How [`BatchRecallPrivateChat`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static BATCH_RECALL_PRIVATE_CHAT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchRecallPrivateChat",
     id: "robot_1_0.BatchRecallPrivateChat",
@@ -85,10 +94,29 @@ pub static BATCH_RECALL_PRIVATE_CHAT: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Batch recall private chat.
     ///
-    /// See [`BatchRecallPrivateChatRequest`] for the parameters and [`BatchRecallPrivateChatError`] for what can go wrong: `client.robot_1_0().batch_recall_private_chat().send().await?`.
+    /// See [`BatchRecallPrivateChatRequest`] for the parameters and [`BatchRecallPrivateChatError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().batch_recall_private_chat("open_conversation_id", Vec::<String>::new(), "robot_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn batch_recall_private_chat(
         &self,
-    ) -> crate::generated::RequestBuilder<BatchRecallPrivateChat, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        process_query_keys: impl Into<Vec<String>>,
+        robot_code: impl Into<String>,
+    ) -> BatchRecallPrivateChatBuilder<C> {
+        BatchRecallPrivateChatBuilder::from_request(
+            self.client.clone(),
+            BatchRecallPrivateChatRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .process_query_keys(process_query_keys)
+                .robot_code(robot_code),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type ClearRobotPluginError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ClearRobotPlugin)]
+#[setters(builder = ClearRobotPluginBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ClearRobotPluginRequest {
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
 }
+/// A call of [`ClearRobotPlugin`] being put together: set its optional parameters (see [`ClearRobotPluginRequest`]), then `send()` it.
+pub struct ClearRobotPluginBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ClearRobotPlugin, C>,
+}
+rt::op_builder!(ClearRobotPluginBuilder, ClearRobotPlugin);
 /// The response of [`ClearRobotPlugin`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -41,6 +47,7 @@ pub struct ClearRobotPluginResponse {
 }
 impl rt::ResponseEnvelope for ClearRobotPluginResponse {}
 /// How [`ClearRobotPlugin`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CLEAR_ROBOT_PLUGIN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ClearRobotPlugin",
     id: "robot_1_0.ClearRobotPlugin",
@@ -62,10 +69,24 @@ pub static CLEAR_ROBOT_PLUGIN: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Clear robot plugin.
     ///
-    /// See [`ClearRobotPluginRequest`] for the parameters and [`ClearRobotPluginError`] for what can go wrong: `client.robot_1_0().clear_robot_plugin().send().await?`.
+    /// See [`ClearRobotPluginRequest`] for the parameters and [`ClearRobotPluginError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().clear_robot_plugin("robot_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn clear_robot_plugin(
         &self,
-    ) -> crate::generated::RequestBuilder<ClearRobotPlugin, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        robot_code: impl Into<String>,
+    ) -> ClearRobotPluginBuilder<C> {
+        ClearRobotPluginBuilder::from_request(
+            self.client.clone(),
+            ClearRobotPluginRequest::new().robot_code(robot_code),
+        )
     }
 }

@@ -25,17 +25,25 @@ pub type DeleteCustomRobotError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteCustomRobot)]
+#[setters(builder = DeleteCustomRobotBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCustomRobotRequest {
     /// A `string` value. Wire name `actionType`. Required.
+    #[setters(required)]
     pub action_type: Option<String>,
     /// A `bool` value. Wire name `sendNotification`. Required.
+    #[setters(required)]
     pub send_notification: Option<bool>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub token: Option<String>,
 }
+/// A call of [`DeleteCustomRobot`] being put together: set its optional parameters (see [`DeleteCustomRobotRequest`]), then `send()` it.
+pub struct DeleteCustomRobotBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteCustomRobot, C>,
+}
+rt::op_builder!(DeleteCustomRobotBuilder, DeleteCustomRobot);
 /// The response of [`DeleteCustomRobot`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +53,7 @@ pub struct DeleteCustomRobotResponse {
 }
 impl rt::ResponseEnvelope for DeleteCustomRobotResponse {}
 /// How [`DeleteCustomRobot`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_CUSTOM_ROBOT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteCustomRobot",
     id: "robot_1_0.DeleteCustomRobot",
@@ -70,10 +79,29 @@ pub static DELETE_CUSTOM_ROBOT: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Delete custom robot.
     ///
-    /// See [`DeleteCustomRobotRequest`] for the parameters and [`DeleteCustomRobotError`] for what can go wrong: `client.robot_1_0().delete_custom_robot().send().await?`.
+    /// See [`DeleteCustomRobotRequest`] for the parameters and [`DeleteCustomRobotError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().delete_custom_robot("action_type", false, "token").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_custom_robot(
         &self,
-    ) -> crate::generated::RequestBuilder<DeleteCustomRobot, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        action_type: impl Into<String>,
+        send_notification: bool,
+        token: impl Into<String>,
+    ) -> DeleteCustomRobotBuilder<C> {
+        DeleteCustomRobotBuilder::from_request(
+            self.client.clone(),
+            DeleteCustomRobotRequest::new()
+                .action_type(action_type)
+                .send_notification(send_notification)
+                .token(token),
+        )
     }
 }

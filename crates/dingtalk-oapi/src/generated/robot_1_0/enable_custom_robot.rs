@@ -25,17 +25,25 @@ pub type EnableCustomRobotError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = EnableCustomRobot)]
+#[setters(builder = EnableCustomRobotBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EnableCustomRobotRequest {
     /// A `string` value. Wire name `actionType`. Required.
+    #[setters(required)]
     pub action_type: Option<String>,
     /// A `bool` value. Wire name `sendNotification`. Required.
+    #[setters(required)]
     pub send_notification: Option<bool>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub token: Option<String>,
 }
+/// A call of [`EnableCustomRobot`] being put together: set its optional parameters (see [`EnableCustomRobotRequest`]), then `send()` it.
+pub struct EnableCustomRobotBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<EnableCustomRobot, C>,
+}
+rt::op_builder!(EnableCustomRobotBuilder, EnableCustomRobot);
 /// The response of [`EnableCustomRobot`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +53,7 @@ pub struct EnableCustomRobotResponse {
 }
 impl rt::ResponseEnvelope for EnableCustomRobotResponse {}
 /// How [`EnableCustomRobot`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ENABLE_CUSTOM_ROBOT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "EnableCustomRobot",
     id: "robot_1_0.EnableCustomRobot",
@@ -70,10 +79,29 @@ pub static ENABLE_CUSTOM_ROBOT: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Enable custom robot.
     ///
-    /// See [`EnableCustomRobotRequest`] for the parameters and [`EnableCustomRobotError`] for what can go wrong: `client.robot_1_0().enable_custom_robot().send().await?`.
+    /// See [`EnableCustomRobotRequest`] for the parameters and [`EnableCustomRobotError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().enable_custom_robot("action_type", false, "token").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn enable_custom_robot(
         &self,
-    ) -> crate::generated::RequestBuilder<EnableCustomRobot, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        action_type: impl Into<String>,
+        send_notification: bool,
+        token: impl Into<String>,
+    ) -> EnableCustomRobotBuilder<C> {
+        EnableCustomRobotBuilder::from_request(
+            self.client.clone(),
+            EnableCustomRobotRequest::new()
+                .action_type(action_type)
+                .send_notification(send_notification)
+                .token(token),
+        )
     }
 }

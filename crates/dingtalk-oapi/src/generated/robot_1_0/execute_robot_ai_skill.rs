@@ -25,19 +25,26 @@ pub type ExecuteRobotAiSkillError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ExecuteRobotAiSkill)]
+#[setters(builder = ExecuteRobotAiSkillBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ExecuteRobotAiSkillRequest {
     /// A `json` value.
     pub context: Option<rt::JsonValue>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub input: Option<String>,
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
     /// A `string` value. Wire name `skillId`.
     pub skill_id: Option<String>,
 }
+/// A call of [`ExecuteRobotAiSkill`] being put together: set its optional parameters (see [`ExecuteRobotAiSkillRequest`]), then `send()` it.
+pub struct ExecuteRobotAiSkillBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ExecuteRobotAiSkill, C>,
+}
+rt::op_builder!(ExecuteRobotAiSkillBuilder, ExecuteRobotAiSkill);
 /// The response of [`ExecuteRobotAiSkill`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -50,6 +57,7 @@ pub struct ExecuteRobotAiSkillResponse {
 }
 impl rt::ResponseEnvelope for ExecuteRobotAiSkillResponse {}
 /// How [`ExecuteRobotAiSkill`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static EXECUTE_ROBOT_AI_SKILL: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ExecuteRobotAiSkill",
     id: "robot_1_0.ExecuteRobotAiSkill",
@@ -79,10 +87,25 @@ pub static EXECUTE_ROBOT_AI_SKILL: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Execute robot ai skill.
     ///
-    /// See [`ExecuteRobotAiSkillRequest`] for the parameters and [`ExecuteRobotAiSkillError`] for what can go wrong: `client.robot_1_0().execute_robot_ai_skill().send().await?`.
+    /// See [`ExecuteRobotAiSkillRequest`] for the parameters and [`ExecuteRobotAiSkillError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().execute_robot_ai_skill("input", "robot_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn execute_robot_ai_skill(
         &self,
-    ) -> crate::generated::RequestBuilder<ExecuteRobotAiSkill, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        input: impl Into<String>,
+        robot_code: impl Into<String>,
+    ) -> ExecuteRobotAiSkillBuilder<C> {
+        ExecuteRobotAiSkillBuilder::from_request(
+            self.client.clone(),
+            ExecuteRobotAiSkillRequest::new().input(input).robot_code(robot_code),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type GetBotListInGroupError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetBotListInGroup)]
+#[setters(builder = GetBotListInGroupBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetBotListInGroupRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
 }
+/// A call of [`GetBotListInGroup`] being put together: set its optional parameters (see [`GetBotListInGroupRequest`]), then `send()` it.
+pub struct GetBotListInGroupBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetBotListInGroup, C>,
+}
+rt::op_builder!(GetBotListInGroupBuilder, GetBotListInGroup);
 /// The response of [`GetBotListInGroup`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -62,6 +68,7 @@ pub struct GetBotListInGroupResponseBodyChatbotInstanceVoList {
     pub robot_code: Option<String>,
 }
 /// Wire schema of [`GetBotListInGroupResponseBodyChatbotInstanceVoList`].
+#[doc(hidden)]
 pub static GET_BOT_LIST_IN_GROUP_RESPONSE_BODY_CHATBOT_INSTANCE_VO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetBotListInGroupResponseBodyChatbotInstanceVoList",
     fields: &[
@@ -73,6 +80,7 @@ pub static GET_BOT_LIST_IN_GROUP_RESPONSE_BODY_CHATBOT_INSTANCE_VO_LIST_SCHEMA: 
     ],
 };
 /// How [`GetBotListInGroup`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_BOT_LIST_IN_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetBotListInGroup",
     id: "robot_1_0.GetBotListInGroup",
@@ -105,10 +113,24 @@ pub static GET_BOT_LIST_IN_GROUP: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// Get bot list in group.
     ///
-    /// See [`GetBotListInGroupRequest`] for the parameters and [`GetBotListInGroupError`] for what can go wrong: `client.robot_1_0().get_bot_list_in_group().send().await?`.
+    /// See [`GetBotListInGroupRequest`] for the parameters and [`GetBotListInGroupError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().get_bot_list_in_group("open_conversation_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_bot_list_in_group(
         &self,
-    ) -> crate::generated::RequestBuilder<GetBotListInGroup, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+    ) -> GetBotListInGroupBuilder<C> {
+        GetBotListInGroupBuilder::from_request(
+            self.client.clone(),
+            GetBotListInGroupRequest::new().open_conversation_id(open_conversation_id),
+        )
     }
 }

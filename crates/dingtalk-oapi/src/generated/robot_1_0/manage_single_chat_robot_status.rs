@@ -27,15 +27,22 @@ pub type ManageSingleChatRobotStatusError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ManageSingleChatRobotStatus)]
+#[setters(builder = ManageSingleChatRobotStatusBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ManageSingleChatRobotStatusRequest {
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub status: Option<String>,
 }
+/// A call of [`ManageSingleChatRobotStatus`] being put together: set its optional parameters (see [`ManageSingleChatRobotStatusRequest`]), then `send()` it.
+pub struct ManageSingleChatRobotStatusBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ManageSingleChatRobotStatus, C>,
+}
+rt::op_builder!(ManageSingleChatRobotStatusBuilder, ManageSingleChatRobotStatus);
 /// The response of [`ManageSingleChatRobotStatus`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +52,7 @@ pub struct ManageSingleChatRobotStatusResponse {
 }
 impl rt::ResponseEnvelope for ManageSingleChatRobotStatusResponse {}
 /// How [`ManageSingleChatRobotStatus`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static MANAGE_SINGLE_CHAT_ROBOT_STATUS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ManageSingleChatRobotStatus",
     id: "robot_1_0.ManageSingleChatRobotStatus",
@@ -69,10 +77,27 @@ pub static MANAGE_SINGLE_CHAT_ROBOT_STATUS: rt::OperationDescriptor = rt::Operat
 impl<C: Clone> super::Operations<C> {
     /// Manage single chat robot status.
     ///
-    /// See [`ManageSingleChatRobotStatusRequest`] for the parameters and [`ManageSingleChatRobotStatusError`] for what can go wrong: `client.robot_1_0().manage_single_chat_robot_status().send().await?`.
+    /// See [`ManageSingleChatRobotStatusRequest`] for the parameters and [`ManageSingleChatRobotStatusError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().manage_single_chat_robot_status("robot_code", "status").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn manage_single_chat_robot_status(
         &self,
-    ) -> crate::generated::RequestBuilder<ManageSingleChatRobotStatus, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        robot_code: impl Into<String>,
+        status: impl Into<String>,
+    ) -> ManageSingleChatRobotStatusBuilder<C> {
+        ManageSingleChatRobotStatusBuilder::from_request(
+            self.client.clone(),
+            ManageSingleChatRobotStatusRequest::new()
+                .robot_code(robot_code)
+                .status(status),
+        )
     }
 }

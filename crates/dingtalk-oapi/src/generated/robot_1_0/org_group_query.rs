@@ -25,7 +25,7 @@ pub type OrgGroupQueryError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = OrgGroupQuery)]
+#[setters(builder = OrgGroupQueryBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OrgGroupQueryRequest {
@@ -36,12 +36,18 @@ pub struct OrgGroupQueryRequest {
     /// A `string` value. Wire name `openConversationId`.
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `processQueryKey`. Required.
+    #[setters(required)]
     pub process_query_key: Option<String>,
     /// A `string` value. Wire name `robotCode`.
     pub robot_code: Option<String>,
     /// A `string` value.
     pub token: Option<String>,
 }
+/// A call of [`OrgGroupQuery`] being put together: set its optional parameters (see [`OrgGroupQueryRequest`]), then `send()` it.
+pub struct OrgGroupQueryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<OrgGroupQuery, C>,
+}
+rt::op_builder!(OrgGroupQueryBuilder, OrgGroupQuery);
 /// The response of [`OrgGroupQuery`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -72,6 +78,7 @@ pub struct OrgGroupQueryResponseBodyReadUsers {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`OrgGroupQueryResponseBodyReadUsers`].
+#[doc(hidden)]
 pub static ORG_GROUP_QUERY_RESPONSE_BODY_READ_USERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "OrgGroupQueryResponseBodyReadUsers",
     fields: &[
@@ -80,6 +87,7 @@ pub static ORG_GROUP_QUERY_RESPONSE_BODY_READ_USERS_SCHEMA: rt::ObjectSchema = r
     ],
 };
 /// How [`OrgGroupQuery`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ORG_GROUP_QUERY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "OrgGroupQuery",
     id: "robot_1_0.OrgGroupQuery",
@@ -119,8 +127,24 @@ pub static ORG_GROUP_QUERY: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Org group query.
     ///
-    /// See [`OrgGroupQueryRequest`] for the parameters and [`OrgGroupQueryError`] for what can go wrong: `client.robot_1_0().org_group_query().send().await?`.
-    pub fn org_group_query(&self) -> crate::generated::RequestBuilder<OrgGroupQuery, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`OrgGroupQueryRequest`] for the parameters and [`OrgGroupQueryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().org_group_query("process_query_key").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn org_group_query(
+        &self,
+        process_query_key: impl Into<String>,
+    ) -> OrgGroupQueryBuilder<C> {
+        OrgGroupQueryBuilder::from_request(
+            self.client.clone(),
+            OrgGroupQueryRequest::new().process_query_key(process_query_key),
+        )
     }
 }

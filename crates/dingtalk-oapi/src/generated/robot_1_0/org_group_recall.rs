@@ -25,17 +25,25 @@ pub type OrgGroupRecallError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = OrgGroupRecall)]
+#[setters(builder = OrgGroupRecallBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OrgGroupRecallRequest {
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `list<string>` value. Wire name `processQueryKeys`. Required.
+    #[setters(required)]
     pub process_query_keys: Option<Vec<String>>,
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
 }
+/// A call of [`OrgGroupRecall`] being put together: set its optional parameters (see [`OrgGroupRecallRequest`]), then `send()` it.
+pub struct OrgGroupRecallBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<OrgGroupRecall, C>,
+}
+rt::op_builder!(OrgGroupRecallBuilder, OrgGroupRecall);
 /// The response of [`OrgGroupRecall`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -49,6 +57,7 @@ pub struct OrgGroupRecallResponse {
 }
 impl rt::ResponseEnvelope for OrgGroupRecallResponse {}
 /// How [`OrgGroupRecall`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ORG_GROUP_RECALL: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "OrgGroupRecall",
     id: "robot_1_0.OrgGroupRecall",
@@ -85,10 +94,29 @@ pub static ORG_GROUP_RECALL: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Org group recall.
     ///
-    /// See [`OrgGroupRecallRequest`] for the parameters and [`OrgGroupRecallError`] for what can go wrong: `client.robot_1_0().org_group_recall().send().await?`.
+    /// See [`OrgGroupRecallRequest`] for the parameters and [`OrgGroupRecallError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().org_group_recall("open_conversation_id", Vec::<String>::new(), "robot_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn org_group_recall(
         &self,
-    ) -> crate::generated::RequestBuilder<OrgGroupRecall, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        process_query_keys: impl Into<Vec<String>>,
+        robot_code: impl Into<String>,
+    ) -> OrgGroupRecallBuilder<C> {
+        OrgGroupRecallBuilder::from_request(
+            self.client.clone(),
+            OrgGroupRecallRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .process_query_keys(process_query_keys)
+                .robot_code(robot_code),
+        )
     }
 }

@@ -25,15 +25,17 @@ pub type OrgGroupSendError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = OrgGroupSend)]
+#[setters(builder = OrgGroupSendBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OrgGroupSendRequest {
     /// A `string` value. Wire name `coolAppCode`.
     pub cool_app_code: Option<String>,
     /// A `string` value. Wire name `msgKey`. Required.
+    #[setters(required)]
     pub msg_key: Option<String>,
     /// A `string` value. Wire name `msgParam`. Required.
+    #[setters(required)]
     pub msg_param: Option<String>,
     /// A `string` value. Wire name `openConversationId`.
     pub open_conversation_id: Option<String>,
@@ -42,6 +44,11 @@ pub struct OrgGroupSendRequest {
     /// A `string` value.
     pub token: Option<String>,
 }
+/// A call of [`OrgGroupSend`] being put together: set its optional parameters (see [`OrgGroupSendRequest`]), then `send()` it.
+pub struct OrgGroupSendBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<OrgGroupSend, C>,
+}
+rt::op_builder!(OrgGroupSendBuilder, OrgGroupSend);
 /// The response of [`OrgGroupSend`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -52,6 +59,7 @@ pub struct OrgGroupSendResponse {
 }
 impl rt::ResponseEnvelope for OrgGroupSendResponse {}
 /// How [`OrgGroupSend`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ORG_GROUP_SEND: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "OrgGroupSend",
     id: "robot_1_0.OrgGroupSend",
@@ -82,8 +90,25 @@ pub static ORG_GROUP_SEND: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Org group send.
     ///
-    /// See [`OrgGroupSendRequest`] for the parameters and [`OrgGroupSendError`] for what can go wrong: `client.robot_1_0().org_group_send().send().await?`.
-    pub fn org_group_send(&self) -> crate::generated::RequestBuilder<OrgGroupSend, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`OrgGroupSendRequest`] for the parameters and [`OrgGroupSendError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().org_group_send("msg_key", "msg_param").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn org_group_send(
+        &self,
+        msg_key: impl Into<String>,
+        msg_param: impl Into<String>,
+    ) -> OrgGroupSendBuilder<C> {
+        OrgGroupSendBuilder::from_request(
+            self.client.clone(),
+            OrgGroupSendRequest::new().msg_key(msg_key).msg_param(msg_param),
+        )
     }
 }

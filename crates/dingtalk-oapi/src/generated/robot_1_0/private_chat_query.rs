@@ -25,7 +25,7 @@ pub type PrivateChatQueryError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PrivateChatQuery)]
+#[setters(builder = PrivateChatQueryBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PrivateChatQueryRequest {
@@ -36,10 +36,16 @@ pub struct PrivateChatQueryRequest {
     /// A `string` value. Wire name `openConversationId`.
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `processQueryKey`. Required.
+    #[setters(required)]
     pub process_query_key: Option<String>,
     /// A `string` value. Wire name `robotCode`.
     pub robot_code: Option<String>,
 }
+/// A call of [`PrivateChatQuery`] being put together: set its optional parameters (see [`PrivateChatQueryRequest`]), then `send()` it.
+pub struct PrivateChatQueryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PrivateChatQuery, C>,
+}
+rt::op_builder!(PrivateChatQueryBuilder, PrivateChatQuery);
 /// The response of [`PrivateChatQuery`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -57,6 +63,7 @@ pub struct PrivateChatQueryResponse {
 }
 impl rt::ResponseEnvelope for PrivateChatQueryResponse {}
 /// How [`PrivateChatQuery`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PRIVATE_CHAT_QUERY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PrivateChatQuery",
     id: "robot_1_0.PrivateChatQuery",
@@ -89,10 +96,24 @@ pub static PRIVATE_CHAT_QUERY: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Private chat query.
     ///
-    /// See [`PrivateChatQueryRequest`] for the parameters and [`PrivateChatQueryError`] for what can go wrong: `client.robot_1_0().private_chat_query().send().await?`.
+    /// See [`PrivateChatQueryRequest`] for the parameters and [`PrivateChatQueryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().private_chat_query("process_query_key").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn private_chat_query(
         &self,
-    ) -> crate::generated::RequestBuilder<PrivateChatQuery, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        process_query_key: impl Into<String>,
+    ) -> PrivateChatQueryBuilder<C> {
+        PrivateChatQueryBuilder::from_request(
+            self.client.clone(),
+            PrivateChatQueryRequest::new().process_query_key(process_query_key),
+        )
     }
 }

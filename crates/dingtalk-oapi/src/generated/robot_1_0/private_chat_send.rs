@@ -25,21 +25,28 @@ pub type PrivateChatSendError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PrivateChatSend)]
+#[setters(builder = PrivateChatSendBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PrivateChatSendRequest {
     /// A `string` value. Wire name `coolAppCode`.
     pub cool_app_code: Option<String>,
     /// A `string` value. Wire name `msgKey`. Required.
+    #[setters(required)]
     pub msg_key: Option<String>,
     /// A `string` value. Wire name `msgParam`. Required.
+    #[setters(required)]
     pub msg_param: Option<String>,
     /// A `string` value. Wire name `openConversationId`.
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `robotCode`.
     pub robot_code: Option<String>,
 }
+/// A call of [`PrivateChatSend`] being put together: set its optional parameters (see [`PrivateChatSendRequest`]), then `send()` it.
+pub struct PrivateChatSendBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PrivateChatSend, C>,
+}
+rt::op_builder!(PrivateChatSendBuilder, PrivateChatSend);
 /// The response of [`PrivateChatSend`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -50,6 +57,7 @@ pub struct PrivateChatSendResponse {
 }
 impl rt::ResponseEnvelope for PrivateChatSendResponse {}
 /// How [`PrivateChatSend`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PRIVATE_CHAT_SEND: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PrivateChatSend",
     id: "robot_1_0.PrivateChatSend",
@@ -79,10 +87,25 @@ pub static PRIVATE_CHAT_SEND: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Private chat send.
     ///
-    /// See [`PrivateChatSendRequest`] for the parameters and [`PrivateChatSendError`] for what can go wrong: `client.robot_1_0().private_chat_send().send().await?`.
+    /// See [`PrivateChatSendRequest`] for the parameters and [`PrivateChatSendError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().private_chat_send("msg_key", "msg_param").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn private_chat_send(
         &self,
-    ) -> crate::generated::RequestBuilder<PrivateChatSend, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        msg_key: impl Into<String>,
+        msg_param: impl Into<String>,
+    ) -> PrivateChatSendBuilder<C> {
+        PrivateChatSendBuilder::from_request(
+            self.client.clone(),
+            PrivateChatSendRequest::new().msg_key(msg_key).msg_param(msg_param),
+        )
     }
 }

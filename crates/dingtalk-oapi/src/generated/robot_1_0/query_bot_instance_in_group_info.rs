@@ -27,17 +27,25 @@ pub type QueryBotInstanceInGroupInfoError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryBotInstanceInGroupInfo)]
+#[setters(builder = QueryBotInstanceInGroupInfoBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryBotInstanceInGroupInfoRequest {
     /// A `i64` value. Wire name `pageNumber`. Required.
+    #[setters(required)]
     pub page_number: Option<i64>,
     /// A `i64` value. Wire name `pageSize`. Required.
+    #[setters(required)]
     pub page_size: Option<i64>,
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
 }
+/// A call of [`QueryBotInstanceInGroupInfo`] being put together: set its optional parameters (see [`QueryBotInstanceInGroupInfoRequest`]), then `send()` it.
+pub struct QueryBotInstanceInGroupInfoBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryBotInstanceInGroupInfo, C>,
+}
+rt::op_builder!(QueryBotInstanceInGroupInfoBuilder, QueryBotInstanceInGroupInfo);
 /// The response of [`QueryBotInstanceInGroupInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -51,6 +59,7 @@ pub struct QueryBotInstanceInGroupInfoResponse {
 }
 impl rt::ResponseEnvelope for QueryBotInstanceInGroupInfoResponse {}
 /// How [`QueryBotInstanceInGroupInfo`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_BOT_INSTANCE_IN_GROUP_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryBotInstanceInGroupInfo",
     id: "robot_1_0.QueryBotInstanceInGroupInfo",
@@ -82,10 +91,29 @@ pub static QUERY_BOT_INSTANCE_IN_GROUP_INFO: rt::OperationDescriptor = rt::Opera
 impl<C: Clone> super::Operations<C> {
     /// Query bot instance in group info.
     ///
-    /// See [`QueryBotInstanceInGroupInfoRequest`] for the parameters and [`QueryBotInstanceInGroupInfoError`] for what can go wrong: `client.robot_1_0().query_bot_instance_in_group_info().send().await?`.
+    /// See [`QueryBotInstanceInGroupInfoRequest`] for the parameters and [`QueryBotInstanceInGroupInfoError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().query_bot_instance_in_group_info(0, 0, "robot_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_bot_instance_in_group_info(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryBotInstanceInGroupInfo, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        page_number: i64,
+        page_size: i64,
+        robot_code: impl Into<String>,
+    ) -> QueryBotInstanceInGroupInfoBuilder<C> {
+        QueryBotInstanceInGroupInfoBuilder::from_request(
+            self.client.clone(),
+            QueryBotInstanceInGroupInfoRequest::new()
+                .page_number(page_number)
+                .page_size(page_size)
+                .robot_code(robot_code),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type QueryRobotDingReadStatusError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryRobotDingReadStatus)]
+#[setters(builder = QueryRobotDingReadStatusBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryRobotDingReadStatusRequest {
     /// A `string` value. Wire name `openDingId`. Required.
+    #[setters(required)]
     pub open_ding_id: Option<String>,
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
 }
+/// A call of [`QueryRobotDingReadStatus`] being put together: set its optional parameters (see [`QueryRobotDingReadStatusRequest`]), then `send()` it.
+pub struct QueryRobotDingReadStatusBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryRobotDingReadStatus, C>,
+}
+rt::op_builder!(QueryRobotDingReadStatusBuilder, QueryRobotDingReadStatus);
 /// The response of [`QueryRobotDingReadStatus`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -56,6 +63,7 @@ pub struct QueryRobotDingReadStatusResponseBodyResult {
     >,
 }
 /// Wire schema of [`QueryRobotDingReadStatusResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_ROBOT_DING_READ_STATUS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryRobotDingReadStatusResponseBodyResult",
     fields: &[
@@ -80,6 +88,7 @@ pub struct QueryRobotDingReadStatusResponseBodyResultRobotDingReadInfoList {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`QueryRobotDingReadStatusResponseBodyResultRobotDingReadInfoList`].
+#[doc(hidden)]
 pub static QUERY_ROBOT_DING_READ_STATUS_RESPONSE_BODY_RESULT_ROBOT_DING_READ_INFO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryRobotDingReadStatusResponseBodyResultRobotDingReadInfoList",
     fields: &[
@@ -88,6 +97,7 @@ pub static QUERY_ROBOT_DING_READ_STATUS_RESPONSE_BODY_RESULT_ROBOT_DING_READ_INF
     ],
 };
 /// How [`QueryRobotDingReadStatus`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_ROBOT_DING_READ_STATUS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryRobotDingReadStatus",
     id: "robot_1_0.QueryRobotDingReadStatus",
@@ -120,10 +130,27 @@ pub static QUERY_ROBOT_DING_READ_STATUS: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Query robot ding read status.
     ///
-    /// See [`QueryRobotDingReadStatusRequest`] for the parameters and [`QueryRobotDingReadStatusError`] for what can go wrong: `client.robot_1_0().query_robot_ding_read_status().send().await?`.
+    /// See [`QueryRobotDingReadStatusRequest`] for the parameters and [`QueryRobotDingReadStatusError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().query_robot_ding_read_status("open_ding_id", "robot_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_robot_ding_read_status(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryRobotDingReadStatus, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_ding_id: impl Into<String>,
+        robot_code: impl Into<String>,
+    ) -> QueryRobotDingReadStatusBuilder<C> {
+        QueryRobotDingReadStatusBuilder::from_request(
+            self.client.clone(),
+            QueryRobotDingReadStatusRequest::new()
+                .open_ding_id(open_ding_id)
+                .robot_code(robot_code),
+        )
     }
 }

@@ -27,17 +27,24 @@ pub type QueryRobotInstanceInGroupInfoError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryRobotInstanceInGroupInfo)]
+#[setters(builder = QueryRobotInstanceInGroupInfoBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryRobotInstanceInGroupInfoRequest {
     /// A `i64` value. Wire name `maxResult`. Required.
+    #[setters(required)]
     pub max_result: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
     pub next_token: Option<String>,
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
 }
+/// A call of [`QueryRobotInstanceInGroupInfo`] being put together: set its optional parameters (see [`QueryRobotInstanceInGroupInfoRequest`]), then `send()` it.
+pub struct QueryRobotInstanceInGroupInfoBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryRobotInstanceInGroupInfo, C>,
+}
+rt::op_builder!(QueryRobotInstanceInGroupInfoBuilder, QueryRobotInstanceInGroupInfo);
 /// The response of [`QueryRobotInstanceInGroupInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -53,6 +60,7 @@ pub struct QueryRobotInstanceInGroupInfoResponse {
 }
 impl rt::ResponseEnvelope for QueryRobotInstanceInGroupInfoResponse {}
 /// How [`QueryRobotInstanceInGroupInfo`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_ROBOT_INSTANCE_IN_GROUP_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryRobotInstanceInGroupInfo",
     id: "robot_1_0.QueryRobotInstanceInGroupInfo",
@@ -85,10 +93,27 @@ pub static QUERY_ROBOT_INSTANCE_IN_GROUP_INFO: rt::OperationDescriptor = rt::Ope
 impl<C: Clone> super::Operations<C> {
     /// Query robot instance in group info.
     ///
-    /// See [`QueryRobotInstanceInGroupInfoRequest`] for the parameters and [`QueryRobotInstanceInGroupInfoError`] for what can go wrong: `client.robot_1_0().query_robot_instance_in_group_info().send().await?`.
+    /// See [`QueryRobotInstanceInGroupInfoRequest`] for the parameters and [`QueryRobotInstanceInGroupInfoError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().query_robot_instance_in_group_info(0, "robot_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_robot_instance_in_group_info(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryRobotInstanceInGroupInfo, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_result: i64,
+        robot_code: impl Into<String>,
+    ) -> QueryRobotInstanceInGroupInfoBuilder<C> {
+        QueryRobotInstanceInGroupInfoBuilder::from_request(
+            self.client.clone(),
+            QueryRobotInstanceInGroupInfoRequest::new()
+                .max_result(max_result)
+                .robot_code(robot_code),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type QueryRobotPluginError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryRobotPlugin)]
+#[setters(builder = QueryRobotPluginBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryRobotPluginRequest {
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
 }
+/// A call of [`QueryRobotPlugin`] being put together: set its optional parameters (see [`QueryRobotPluginRequest`]), then `send()` it.
+pub struct QueryRobotPluginBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryRobotPlugin, C>,
+}
+rt::op_builder!(QueryRobotPluginBuilder, QueryRobotPlugin);
 /// The response of [`QueryRobotPlugin`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -57,6 +63,7 @@ pub struct QueryRobotPluginResponseBodyPluginInfoList {
     pub pc_url: Option<String>,
 }
 /// Wire schema of [`QueryRobotPluginResponseBodyPluginInfoList`].
+#[doc(hidden)]
 pub static QUERY_ROBOT_PLUGIN_RESPONSE_BODY_PLUGIN_INFO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryRobotPluginResponseBodyPluginInfoList",
     fields: &[
@@ -67,6 +74,7 @@ pub static QUERY_ROBOT_PLUGIN_RESPONSE_BODY_PLUGIN_INFO_LIST_SCHEMA: rt::ObjectS
     ],
 };
 /// How [`QueryRobotPlugin`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_ROBOT_PLUGIN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryRobotPlugin",
     id: "robot_1_0.QueryRobotPlugin",
@@ -97,10 +105,24 @@ pub static QUERY_ROBOT_PLUGIN: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Query robot plugin.
     ///
-    /// See [`QueryRobotPluginRequest`] for the parameters and [`QueryRobotPluginError`] for what can go wrong: `client.robot_1_0().query_robot_plugin().send().await?`.
+    /// See [`QueryRobotPluginRequest`] for the parameters and [`QueryRobotPluginError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().query_robot_plugin("robot_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_robot_plugin(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryRobotPlugin, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        robot_code: impl Into<String>,
+    ) -> QueryRobotPluginBuilder<C> {
+        QueryRobotPluginBuilder::from_request(
+            self.client.clone(),
+            QueryRobotPluginRequest::new().robot_code(robot_code),
+        )
     }
 }

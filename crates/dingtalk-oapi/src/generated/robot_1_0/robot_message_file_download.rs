@@ -25,15 +25,22 @@ pub type RobotMessageFileDownloadError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = RobotMessageFileDownload)]
+#[setters(builder = RobotMessageFileDownloadBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RobotMessageFileDownloadRequest {
     /// A `string` value. Wire name `downloadCode`. Required.
+    #[setters(required)]
     pub download_code: Option<String>,
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
 }
+/// A call of [`RobotMessageFileDownload`] being put together: set its optional parameters (see [`RobotMessageFileDownloadRequest`]), then `send()` it.
+pub struct RobotMessageFileDownloadBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<RobotMessageFileDownload, C>,
+}
+rt::op_builder!(RobotMessageFileDownloadBuilder, RobotMessageFileDownload);
 /// The response of [`RobotMessageFileDownload`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -44,6 +51,7 @@ pub struct RobotMessageFileDownloadResponse {
 }
 impl rt::ResponseEnvelope for RobotMessageFileDownloadResponse {}
 /// How [`RobotMessageFileDownload`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ROBOT_MESSAGE_FILE_DOWNLOAD: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "RobotMessageFileDownload",
     id: "robot_1_0.RobotMessageFileDownload",
@@ -70,10 +78,27 @@ pub static ROBOT_MESSAGE_FILE_DOWNLOAD: rt::OperationDescriptor = rt::OperationD
 impl<C: Clone> super::Operations<C> {
     /// Robot message file download.
     ///
-    /// See [`RobotMessageFileDownloadRequest`] for the parameters and [`RobotMessageFileDownloadError`] for what can go wrong: `client.robot_1_0().robot_message_file_download().send().await?`.
+    /// See [`RobotMessageFileDownloadRequest`] for the parameters and [`RobotMessageFileDownloadError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().robot_message_file_download("download_code", "robot_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn robot_message_file_download(
         &self,
-    ) -> crate::generated::RequestBuilder<RobotMessageFileDownload, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        download_code: impl Into<String>,
+        robot_code: impl Into<String>,
+    ) -> RobotMessageFileDownloadBuilder<C> {
+        RobotMessageFileDownloadBuilder::from_request(
+            self.client.clone(),
+            RobotMessageFileDownloadRequest::new()
+                .download_code(download_code)
+                .robot_code(robot_code),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type RobotRecallDingError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = RobotRecallDing)]
+#[setters(builder = RobotRecallDingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RobotRecallDingRequest {
     /// A `string` value. Wire name `openDingId`. Required.
+    #[setters(required)]
     pub open_ding_id: Option<String>,
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
 }
+/// A call of [`RobotRecallDing`] being put together: set its optional parameters (see [`RobotRecallDingRequest`]), then `send()` it.
+pub struct RobotRecallDingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<RobotRecallDing, C>,
+}
+rt::op_builder!(RobotRecallDingBuilder, RobotRecallDing);
 /// The response of [`RobotRecallDing`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -44,6 +51,7 @@ pub struct RobotRecallDingResponse {
 }
 impl rt::ResponseEnvelope for RobotRecallDingResponse {}
 /// How [`RobotRecallDing`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ROBOT_RECALL_DING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "RobotRecallDing",
     id: "robot_1_0.RobotRecallDing",
@@ -68,10 +76,27 @@ pub static ROBOT_RECALL_DING: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Robot recall ding.
     ///
-    /// See [`RobotRecallDingRequest`] for the parameters and [`RobotRecallDingError`] for what can go wrong: `client.robot_1_0().robot_recall_ding().send().await?`.
+    /// See [`RobotRecallDingRequest`] for the parameters and [`RobotRecallDingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().robot_recall_ding("open_ding_id", "robot_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn robot_recall_ding(
         &self,
-    ) -> crate::generated::RequestBuilder<RobotRecallDing, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_ding_id: impl Into<String>,
+        robot_code: impl Into<String>,
+    ) -> RobotRecallDingBuilder<C> {
+        RobotRecallDingBuilder::from_request(
+            self.client.clone(),
+            RobotRecallDingRequest::new()
+                .open_ding_id(open_ding_id)
+                .robot_code(robot_code),
+        )
     }
 }

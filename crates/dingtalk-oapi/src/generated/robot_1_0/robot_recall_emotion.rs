@@ -25,7 +25,7 @@ pub type RobotRecallEmotionError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = RobotRecallEmotion)]
+#[setters(builder = RobotRecallEmotionBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RobotRecallEmotionRequest {
@@ -34,14 +34,22 @@ pub struct RobotRecallEmotionRequest {
     /// A `i64` value. Wire name `emotionType`.
     pub emotion_type: Option<i64>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `openMsgId`. Required.
+    #[setters(required)]
     pub open_msg_id: Option<String>,
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
     /// A `RobotRecallEmotionRequestTextEmotion` value. Wire name `textEmotion`.
     pub text_emotion: Option<RobotRecallEmotionRequestTextEmotion>,
 }
+/// A call of [`RobotRecallEmotion`] being put together: set its optional parameters (see [`RobotRecallEmotionRequest`]), then `send()` it.
+pub struct RobotRecallEmotionBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<RobotRecallEmotion, C>,
+}
+rt::op_builder!(RobotRecallEmotionBuilder, RobotRecallEmotion);
 /// The response of [`RobotRecallEmotion`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -65,6 +73,7 @@ pub struct RobotRecallEmotionRequestTextEmotion {
     pub text: Option<String>,
 }
 /// Wire schema of [`RobotRecallEmotionRequestTextEmotion`].
+#[doc(hidden)]
 pub static ROBOT_RECALL_EMOTION_REQUEST_TEXT_EMOTION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "RobotRecallEmotionRequestTextEmotion",
     fields: &[
@@ -75,6 +84,7 @@ pub static ROBOT_RECALL_EMOTION_REQUEST_TEXT_EMOTION_SCHEMA: rt::ObjectSchema = 
     ],
 };
 /// How [`RobotRecallEmotion`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ROBOT_RECALL_EMOTION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "RobotRecallEmotion",
     id: "robot_1_0.RobotRecallEmotion",
@@ -106,10 +116,29 @@ pub static ROBOT_RECALL_EMOTION: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Robot recall emotion.
     ///
-    /// See [`RobotRecallEmotionRequest`] for the parameters and [`RobotRecallEmotionError`] for what can go wrong: `client.robot_1_0().robot_recall_emotion().send().await?`.
+    /// See [`RobotRecallEmotionRequest`] for the parameters and [`RobotRecallEmotionError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().robot_recall_emotion("open_conversation_id", "open_msg_id", "robot_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn robot_recall_emotion(
         &self,
-    ) -> crate::generated::RequestBuilder<RobotRecallEmotion, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        open_msg_id: impl Into<String>,
+        robot_code: impl Into<String>,
+    ) -> RobotRecallEmotionBuilder<C> {
+        RobotRecallEmotionBuilder::from_request(
+            self.client.clone(),
+            RobotRecallEmotionRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .open_msg_id(open_msg_id)
+                .robot_code(robot_code),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type RobotReplyEmotionError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = RobotReplyEmotion)]
+#[setters(builder = RobotReplyEmotionBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RobotReplyEmotionRequest {
@@ -34,14 +34,22 @@ pub struct RobotReplyEmotionRequest {
     /// A `i64` value. Wire name `emotionType`.
     pub emotion_type: Option<i64>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `string` value. Wire name `openMsgId`. Required.
+    #[setters(required)]
     pub open_msg_id: Option<String>,
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
     /// A `RobotReplyEmotionRequestTextEmotion` value. Wire name `textEmotion`.
     pub text_emotion: Option<RobotReplyEmotionRequestTextEmotion>,
 }
+/// A call of [`RobotReplyEmotion`] being put together: set its optional parameters (see [`RobotReplyEmotionRequest`]), then `send()` it.
+pub struct RobotReplyEmotionBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<RobotReplyEmotion, C>,
+}
+rt::op_builder!(RobotReplyEmotionBuilder, RobotReplyEmotion);
 /// The response of [`RobotReplyEmotion`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -65,6 +73,7 @@ pub struct RobotReplyEmotionRequestTextEmotion {
     pub text: Option<String>,
 }
 /// Wire schema of [`RobotReplyEmotionRequestTextEmotion`].
+#[doc(hidden)]
 pub static ROBOT_REPLY_EMOTION_REQUEST_TEXT_EMOTION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "RobotReplyEmotionRequestTextEmotion",
     fields: &[
@@ -75,6 +84,7 @@ pub static ROBOT_REPLY_EMOTION_REQUEST_TEXT_EMOTION_SCHEMA: rt::ObjectSchema = r
     ],
 };
 /// How [`RobotReplyEmotion`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ROBOT_REPLY_EMOTION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "RobotReplyEmotion",
     id: "robot_1_0.RobotReplyEmotion",
@@ -106,10 +116,29 @@ pub static ROBOT_REPLY_EMOTION: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Robot reply emotion.
     ///
-    /// See [`RobotReplyEmotionRequest`] for the parameters and [`RobotReplyEmotionError`] for what can go wrong: `client.robot_1_0().robot_reply_emotion().send().await?`.
+    /// See [`RobotReplyEmotionRequest`] for the parameters and [`RobotReplyEmotionError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().robot_reply_emotion("open_conversation_id", "open_msg_id", "robot_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn robot_reply_emotion(
         &self,
-    ) -> crate::generated::RequestBuilder<RobotReplyEmotion, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        open_conversation_id: impl Into<String>,
+        open_msg_id: impl Into<String>,
+        robot_code: impl Into<String>,
+    ) -> RobotReplyEmotionBuilder<C> {
+        RobotReplyEmotionBuilder::from_request(
+            self.client.clone(),
+            RobotReplyEmotionRequest::new()
+                .open_conversation_id(open_conversation_id)
+                .open_msg_id(open_msg_id)
+                .robot_code(robot_code),
+        )
     }
 }

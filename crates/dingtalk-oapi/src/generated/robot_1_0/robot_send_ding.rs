@@ -25,21 +25,30 @@ pub type RobotSendDingError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = RobotSendDing)]
+#[setters(builder = RobotSendDingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RobotSendDingRequest {
     /// A `string` value. Wire name `callVoice`.
     pub call_voice: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub content: Option<String>,
     /// A `list<string>` value. Wire name `receiverUserIdList`. Required.
+    #[setters(required)]
     pub receiver_user_id_list: Option<Vec<String>>,
     /// A `i64` value. Wire name `remindType`. Required.
+    #[setters(required)]
     pub remind_type: Option<i64>,
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
 }
+/// A call of [`RobotSendDing`] being put together: set its optional parameters (see [`RobotSendDingRequest`]), then `send()` it.
+pub struct RobotSendDingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<RobotSendDing, C>,
+}
+rt::op_builder!(RobotSendDingBuilder, RobotSendDing);
 /// The response of [`RobotSendDing`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -52,6 +61,7 @@ pub struct RobotSendDingResponse {
 }
 impl rt::ResponseEnvelope for RobotSendDingResponse {}
 /// How [`RobotSendDing`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ROBOT_SEND_DING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "RobotSendDing",
     id: "robot_1_0.RobotSendDing",
@@ -86,8 +96,31 @@ pub static ROBOT_SEND_DING: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Robot send ding.
     ///
-    /// See [`RobotSendDingRequest`] for the parameters and [`RobotSendDingError`] for what can go wrong: `client.robot_1_0().robot_send_ding().send().await?`.
-    pub fn robot_send_ding(&self) -> crate::generated::RequestBuilder<RobotSendDing, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`RobotSendDingRequest`] for the parameters and [`RobotSendDingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().robot_send_ding("content", Vec::<String>::new(), 0, "robot_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn robot_send_ding(
+        &self,
+        content: impl Into<String>,
+        receiver_user_id_list: impl Into<Vec<String>>,
+        remind_type: i64,
+        robot_code: impl Into<String>,
+    ) -> RobotSendDingBuilder<C> {
+        RobotSendDingBuilder::from_request(
+            self.client.clone(),
+            RobotSendDingRequest::new()
+                .content(content)
+                .receiver_user_id_list(receiver_user_id_list)
+                .remind_type(remind_type)
+                .robot_code(robot_code),
+        )
     }
 }

@@ -25,21 +25,31 @@ pub type SendRobotDingMessageError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SendRobotDingMessage)]
+#[setters(builder = SendRobotDingMessageBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendRobotDingMessageRequest {
     /// A `json` value. Wire name `contentParams`. Required.
+    #[setters(required)]
     pub content_params: Option<rt::JsonValue>,
     /// A `string` value. Wire name `dingTemplateId`. Required.
+    #[setters(required)]
     pub ding_template_id: Option<String>,
     /// A `string` value. Wire name `openConversationId`. Required.
+    #[setters(required)]
     pub open_conversation_id: Option<String>,
     /// A `list<string>` value. Wire name `receiverUserIdList`. Required.
+    #[setters(required)]
     pub receiver_user_id_list: Option<Vec<String>>,
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
 }
+/// A call of [`SendRobotDingMessage`] being put together: set its optional parameters (see [`SendRobotDingMessageRequest`]), then `send()` it.
+pub struct SendRobotDingMessageBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SendRobotDingMessage, C>,
+}
+rt::op_builder!(SendRobotDingMessageBuilder, SendRobotDingMessage);
 /// The response of [`SendRobotDingMessage`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -50,6 +60,7 @@ pub struct SendRobotDingMessageResponse {
 }
 impl rt::ResponseEnvelope for SendRobotDingMessageResponse {}
 /// How [`SendRobotDingMessage`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SEND_ROBOT_DING_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SendRobotDingMessage",
     id: "robot_1_0.SendRobotDingMessage",
@@ -83,10 +94,33 @@ pub static SEND_ROBOT_DING_MESSAGE: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Send robot ding message.
     ///
-    /// See [`SendRobotDingMessageRequest`] for the parameters and [`SendRobotDingMessageError`] for what can go wrong: `client.robot_1_0().send_robot_ding_message().send().await?`.
+    /// See [`SendRobotDingMessageRequest`] for the parameters and [`SendRobotDingMessageError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().send_robot_ding_message(Default::default(), "ding_template_id", "open_conversation_id", Vec::<String>::new(), "robot_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn send_robot_ding_message(
         &self,
-    ) -> crate::generated::RequestBuilder<SendRobotDingMessage, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        content_params: rt::JsonValue,
+        ding_template_id: impl Into<String>,
+        open_conversation_id: impl Into<String>,
+        receiver_user_id_list: impl Into<Vec<String>>,
+        robot_code: impl Into<String>,
+    ) -> SendRobotDingMessageBuilder<C> {
+        SendRobotDingMessageBuilder::from_request(
+            self.client.clone(),
+            SendRobotDingMessageRequest::new()
+                .content_params(content_params)
+                .ding_template_id(ding_template_id)
+                .open_conversation_id(open_conversation_id)
+                .receiver_user_id_list(receiver_user_id_list)
+                .robot_code(robot_code),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type SetRobotPluginError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SetRobotPlugin)]
+#[setters(builder = SetRobotPluginBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetRobotPluginRequest {
@@ -34,6 +34,11 @@ pub struct SetRobotPluginRequest {
     /// A `string` value. Wire name `robotCode`.
     pub robot_code: Option<String>,
 }
+/// A call of [`SetRobotPlugin`] being put together: set its optional parameters (see [`SetRobotPluginRequest`]), then `send()` it.
+pub struct SetRobotPluginBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SetRobotPlugin, C>,
+}
+rt::op_builder!(SetRobotPluginBuilder, SetRobotPlugin);
 /// The response of [`SetRobotPlugin`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -57,6 +62,7 @@ pub struct SetRobotPluginRequestPluginInfoList {
     pub pc_url: Option<String>,
 }
 /// Wire schema of [`SetRobotPluginRequestPluginInfoList`].
+#[doc(hidden)]
 pub static SET_ROBOT_PLUGIN_REQUEST_PLUGIN_INFO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SetRobotPluginRequestPluginInfoList",
     fields: &[
@@ -67,6 +73,7 @@ pub static SET_ROBOT_PLUGIN_REQUEST_PLUGIN_INFO_LIST_SCHEMA: rt::ObjectSchema = 
     ],
 };
 /// How [`SetRobotPlugin`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SET_ROBOT_PLUGIN: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SetRobotPlugin",
     id: "robot_1_0.SetRobotPlugin",
@@ -96,10 +103,21 @@ pub static SET_ROBOT_PLUGIN: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Set robot plugin.
     ///
-    /// See [`SetRobotPluginRequest`] for the parameters and [`SetRobotPluginError`] for what can go wrong: `client.robot_1_0().set_robot_plugin().send().await?`.
-    pub fn set_robot_plugin(
-        &self,
-    ) -> crate::generated::RequestBuilder<SetRobotPlugin, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`SetRobotPluginRequest`] for the parameters and [`SetRobotPluginError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().set_robot_plugin().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_robot_plugin(&self) -> SetRobotPluginBuilder<C> {
+        SetRobotPluginBuilder::from_request(
+            self.client.clone(),
+            SetRobotPluginRequest::new(),
+        )
     }
 }

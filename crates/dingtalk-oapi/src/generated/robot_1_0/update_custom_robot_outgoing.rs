@@ -25,17 +25,24 @@ pub type UpdateCustomRobotOutgoingError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateCustomRobotOutgoing)]
+#[setters(builder = UpdateCustomRobotOutgoingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomRobotOutgoingRequest {
     /// A `string` value. Wire name `outgoingUrl`. Required.
+    #[setters(required)]
     pub outgoing_url: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub token: Option<String>,
     /// A `string` value. Wire name `userCustomToken`.
     pub user_custom_token: Option<String>,
 }
+/// A call of [`UpdateCustomRobotOutgoing`] being put together: set its optional parameters (see [`UpdateCustomRobotOutgoingRequest`]), then `send()` it.
+pub struct UpdateCustomRobotOutgoingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateCustomRobotOutgoing, C>,
+}
+rt::op_builder!(UpdateCustomRobotOutgoingBuilder, UpdateCustomRobotOutgoing);
 /// The response of [`UpdateCustomRobotOutgoing`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -50,6 +57,7 @@ pub struct UpdateCustomRobotOutgoingResponse {
 }
 impl rt::ResponseEnvelope for UpdateCustomRobotOutgoingResponse {}
 /// How [`UpdateCustomRobotOutgoing`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_CUSTOM_ROBOT_OUTGOING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateCustomRobotOutgoing",
     id: "robot_1_0.UpdateCustomRobotOutgoing",
@@ -79,10 +87,27 @@ pub static UPDATE_CUSTOM_ROBOT_OUTGOING: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Update custom robot outgoing.
     ///
-    /// See [`UpdateCustomRobotOutgoingRequest`] for the parameters and [`UpdateCustomRobotOutgoingError`] for what can go wrong: `client.robot_1_0().update_custom_robot_outgoing().send().await?`.
+    /// See [`UpdateCustomRobotOutgoingRequest`] for the parameters and [`UpdateCustomRobotOutgoingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().update_custom_robot_outgoing("outgoing_url", "token").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_custom_robot_outgoing(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateCustomRobotOutgoing, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        outgoing_url: impl Into<String>,
+        token: impl Into<String>,
+    ) -> UpdateCustomRobotOutgoingBuilder<C> {
+        UpdateCustomRobotOutgoingBuilder::from_request(
+            self.client.clone(),
+            UpdateCustomRobotOutgoingRequest::new()
+                .outgoing_url(outgoing_url)
+                .token(token),
+        )
     }
 }

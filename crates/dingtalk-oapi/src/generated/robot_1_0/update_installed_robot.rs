@@ -25,7 +25,7 @@ pub type UpdateInstalledRobotError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateInstalledRobot)]
+#[setters(builder = UpdateInstalledRobotBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateInstalledRobotRequest {
@@ -38,10 +38,17 @@ pub struct UpdateInstalledRobotRequest {
     /// A `string` value.
     pub name: Option<String>,
     /// A `string` value. Wire name `robotCode`. Required.
+    #[setters(required)]
     pub robot_code: Option<String>,
     /// A `i64` value. Wire name `updateType`. Required.
+    #[setters(required)]
     pub update_type: Option<i64>,
 }
+/// A call of [`UpdateInstalledRobot`] being put together: set its optional parameters (see [`UpdateInstalledRobotRequest`]), then `send()` it.
+pub struct UpdateInstalledRobotBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateInstalledRobot, C>,
+}
+rt::op_builder!(UpdateInstalledRobotBuilder, UpdateInstalledRobot);
 /// The response of [`UpdateInstalledRobot`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -51,6 +58,7 @@ pub struct UpdateInstalledRobotResponse {
 }
 impl rt::ResponseEnvelope for UpdateInstalledRobotResponse {}
 /// How [`UpdateInstalledRobot`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_INSTALLED_ROBOT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateInstalledRobot",
     id: "robot_1_0.UpdateInstalledRobot",
@@ -79,10 +87,27 @@ pub static UPDATE_INSTALLED_ROBOT: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Update installed robot.
     ///
-    /// See [`UpdateInstalledRobotRequest`] for the parameters and [`UpdateInstalledRobotError`] for what can go wrong: `client.robot_1_0().update_installed_robot().send().await?`.
+    /// See [`UpdateInstalledRobotRequest`] for the parameters and [`UpdateInstalledRobotError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, robot_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.robot_1_0().update_installed_robot("robot_code", 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_installed_robot(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateInstalledRobot, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        robot_code: impl Into<String>,
+        update_type: i64,
+    ) -> UpdateInstalledRobotBuilder<C> {
+        UpdateInstalledRobotBuilder::from_request(
+            self.client.clone(),
+            UpdateInstalledRobotRequest::new()
+                .robot_code(robot_code)
+                .update_type(update_type),
+        )
     }
 }

@@ -25,11 +25,12 @@ pub type CountTodoTasksError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CountTodoTasks)]
+#[setters(builder = CountTodoTasksBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CountTodoTasksRequest {
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
     /// A `i64` value. Wire name `fromDueTime`.
     pub from_due_time: Option<i64>,
@@ -44,6 +45,11 @@ pub struct CountTodoTasksRequest {
     /// A `string` value. Wire name `todoType`.
     pub todo_type: Option<String>,
 }
+/// A call of [`CountTodoTasks`] being put together: set its optional parameters (see [`CountTodoTasksRequest`]), then `send()` it.
+pub struct CountTodoTasksBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CountTodoTasks, C>,
+}
+rt::op_builder!(CountTodoTasksBuilder, CountTodoTasks);
 /// The response of [`CountTodoTasks`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -53,6 +59,7 @@ pub struct CountTodoTasksResponse {
 }
 impl rt::ResponseEnvelope for CountTodoTasksResponse {}
 /// How [`CountTodoTasks`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static COUNT_TODO_TASKS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CountTodoTasks",
     id: "todo_1_0.CountTodoTasks",
@@ -86,10 +93,24 @@ pub static COUNT_TODO_TASKS: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Count todo tasks.
     ///
-    /// See [`CountTodoTasksRequest`] for the parameters and [`CountTodoTasksError`] for what can go wrong: `client.todo_1_0().count_todo_tasks().send().await?`.
+    /// See [`CountTodoTasksRequest`] for the parameters and [`CountTodoTasksError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().count_todo_tasks("union_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn count_todo_tasks(
         &self,
-    ) -> crate::generated::RequestBuilder<CountTodoTasks, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        union_id: impl Into<String>,
+    ) -> CountTodoTasksBuilder<C> {
+        CountTodoTasksBuilder::from_request(
+            self.client.clone(),
+            CountTodoTasksRequest::new().union_id(union_id),
+        )
     }
 }

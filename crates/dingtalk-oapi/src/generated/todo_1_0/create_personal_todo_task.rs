@@ -25,7 +25,7 @@ pub type CreatePersonalTodoTaskError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreatePersonalTodoTask)]
+#[setters(builder = CreatePersonalTodoTaskBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatePersonalTodoTaskRequest {
@@ -34,6 +34,7 @@ pub struct CreatePersonalTodoTaskRequest {
     /// A `i64` value. Wire name `dueTime`.
     pub due_time: Option<i64>,
     /// A `list<string>` value. Wire name `executorIds`. Required.
+    #[setters(required)]
     pub executor_ids: Option<Vec<String>>,
     /// A `CreatePersonalTodoTaskRequestNotifyConfigs` value. Wire name `notifyConfigs`.
     pub notify_configs: Option<CreatePersonalTodoTaskRequestNotifyConfigs>,
@@ -42,8 +43,14 @@ pub struct CreatePersonalTodoTaskRequest {
     /// A `i64` value. Wire name `reminderTimeStamp`.
     pub reminder_time_stamp: Option<i64>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub subject: Option<String>,
 }
+/// A call of [`CreatePersonalTodoTask`] being put together: set its optional parameters (see [`CreatePersonalTodoTaskRequest`]), then `send()` it.
+pub struct CreatePersonalTodoTaskBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreatePersonalTodoTask, C>,
+}
+rt::op_builder!(CreatePersonalTodoTaskBuilder, CreatePersonalTodoTask);
 /// The response of [`CreatePersonalTodoTask`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -64,11 +71,13 @@ pub struct CreatePersonalTodoTaskRequestNotifyConfigs {
     pub ding_notify: Option<String>,
 }
 /// Wire schema of [`CreatePersonalTodoTaskRequestNotifyConfigs`].
+#[doc(hidden)]
 pub static CREATE_PERSONAL_TODO_TASK_REQUEST_NOTIFY_CONFIGS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreatePersonalTodoTaskRequestNotifyConfigs",
     fields: &[rt::FieldSchema::new("dingNotify", rt::ParamType::String)],
 };
 /// How [`CreatePersonalTodoTask`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_PERSONAL_TODO_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreatePersonalTodoTask",
     id: "todo_1_0.CreatePersonalTodoTask",
@@ -110,10 +119,27 @@ pub static CREATE_PERSONAL_TODO_TASK: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Create personal todo task.
     ///
-    /// See [`CreatePersonalTodoTaskRequest`] for the parameters and [`CreatePersonalTodoTaskError`] for what can go wrong: `client.todo_1_0().create_personal_todo_task().send().await?`.
+    /// See [`CreatePersonalTodoTaskRequest`] for the parameters and [`CreatePersonalTodoTaskError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().create_personal_todo_task(Vec::<String>::new(), "subject").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_personal_todo_task(
         &self,
-    ) -> crate::generated::RequestBuilder<CreatePersonalTodoTask, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        executor_ids: impl Into<Vec<String>>,
+        subject: impl Into<String>,
+    ) -> CreatePersonalTodoTaskBuilder<C> {
+        CreatePersonalTodoTaskBuilder::from_request(
+            self.client.clone(),
+            CreatePersonalTodoTaskRequest::new()
+                .executor_ids(executor_ids)
+                .subject(subject),
+        )
     }
 }

@@ -25,11 +25,12 @@ pub type CreateTodoTaskError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateTodoTask)]
+#[setters(builder = CreateTodoTaskBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateTodoTaskRequest {
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
     /// A `string` value. Wire name `operatorId`.
     pub operator_id: Option<String>,
@@ -64,12 +65,18 @@ pub struct CreateTodoTaskRequest {
     /// A `string` value. Wire name `sourceId`.
     pub source_id: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub subject: Option<String>,
     /// A `json` value. Wire name `thirdExtension`.
     pub third_extension: Option<rt::JsonValue>,
     /// A `string` value. Wire name `todoType`.
     pub todo_type: Option<String>,
 }
+/// A call of [`CreateTodoTask`] being put together: set its optional parameters (see [`CreateTodoTaskRequest`]), then `send()` it.
+pub struct CreateTodoTaskBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateTodoTask, C>,
+}
+rt::op_builder!(CreateTodoTaskBuilder, CreateTodoTask);
 /// The response of [`CreateTodoTask`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -143,6 +150,7 @@ pub struct CreateTodoTaskRequestActionList {
     pub url: Option<String>,
 }
 /// Wire schema of [`CreateTodoTaskRequestActionList`].
+#[doc(hidden)]
 pub static CREATE_TODO_TASK_REQUEST_ACTION_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateTodoTaskRequestActionList",
     fields: &[
@@ -167,6 +175,7 @@ pub struct CreateTodoTaskRequestActionListParam {
     pub header: Option<rt::JsonValue>,
 }
 /// Wire schema of [`CreateTodoTaskRequestActionListParam`].
+#[doc(hidden)]
 pub static CREATE_TODO_TASK_REQUEST_ACTION_LIST_PARAM_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateTodoTaskRequestActionListParam",
     fields: &[
@@ -185,6 +194,7 @@ pub struct CreateTodoTaskRequestContentFieldList {
     pub field_value: Option<String>,
 }
 /// Wire schema of [`CreateTodoTaskRequestContentFieldList`].
+#[doc(hidden)]
 pub static CREATE_TODO_TASK_REQUEST_CONTENT_FIELD_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateTodoTaskRequestContentFieldList",
     fields: &[
@@ -203,6 +213,7 @@ pub struct CreateTodoTaskRequestDetailUrl {
     pub pc_url: Option<String>,
 }
 /// Wire schema of [`CreateTodoTaskRequestDetailUrl`].
+#[doc(hidden)]
 pub static CREATE_TODO_TASK_REQUEST_DETAIL_URL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateTodoTaskRequestDetailUrl",
     fields: &[
@@ -223,6 +234,7 @@ pub struct CreateTodoTaskRequestNotifyConfigs {
     pub send_todo_apn: Option<String>,
 }
 /// Wire schema of [`CreateTodoTaskRequestNotifyConfigs`].
+#[doc(hidden)]
 pub static CREATE_TODO_TASK_REQUEST_NOTIFY_CONFIGS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateTodoTaskRequestNotifyConfigs",
     fields: &[
@@ -242,6 +254,7 @@ pub struct CreateTodoTaskRequestRemindNotifyConfigs {
     pub send_todo_apn: Option<String>,
 }
 /// Wire schema of [`CreateTodoTaskRequestRemindNotifyConfigs`].
+#[doc(hidden)]
 pub static CREATE_TODO_TASK_REQUEST_REMIND_NOTIFY_CONFIGS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateTodoTaskRequestRemindNotifyConfigs",
     fields: &[
@@ -260,6 +273,7 @@ pub struct CreateTodoTaskResponseBodyContentFieldList {
     pub field_value: Option<String>,
 }
 /// Wire schema of [`CreateTodoTaskResponseBodyContentFieldList`].
+#[doc(hidden)]
 pub static CREATE_TODO_TASK_RESPONSE_BODY_CONTENT_FIELD_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateTodoTaskResponseBodyContentFieldList",
     fields: &[
@@ -278,6 +292,7 @@ pub struct CreateTodoTaskResponseBodyDetailUrl {
     pub pc_url: Option<String>,
 }
 /// Wire schema of [`CreateTodoTaskResponseBodyDetailUrl`].
+#[doc(hidden)]
 pub static CREATE_TODO_TASK_RESPONSE_BODY_DETAIL_URL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateTodoTaskResponseBodyDetailUrl",
     fields: &[
@@ -294,11 +309,13 @@ pub struct CreateTodoTaskResponseBodyNotifyConfigs {
     pub ding_notify: Option<String>,
 }
 /// Wire schema of [`CreateTodoTaskResponseBodyNotifyConfigs`].
+#[doc(hidden)]
 pub static CREATE_TODO_TASK_RESPONSE_BODY_NOTIFY_CONFIGS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateTodoTaskResponseBodyNotifyConfigs",
     fields: &[rt::FieldSchema::new("dingNotify", rt::ParamType::String)],
 };
 /// How [`CreateTodoTask`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_TODO_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateTodoTask",
     id: "todo_1_0.CreateTodoTask",
@@ -404,10 +421,25 @@ pub static CREATE_TODO_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Create todo task.
     ///
-    /// See [`CreateTodoTaskRequest`] for the parameters and [`CreateTodoTaskError`] for what can go wrong: `client.todo_1_0().create_todo_task().send().await?`.
+    /// See [`CreateTodoTaskRequest`] for the parameters and [`CreateTodoTaskError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().create_todo_task("union_id", "subject").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_todo_task(
         &self,
-    ) -> crate::generated::RequestBuilder<CreateTodoTask, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        union_id: impl Into<String>,
+        subject: impl Into<String>,
+    ) -> CreateTodoTaskBuilder<C> {
+        CreateTodoTaskBuilder::from_request(
+            self.client.clone(),
+            CreateTodoTaskRequest::new().union_id(union_id).subject(subject),
+        )
     }
 }

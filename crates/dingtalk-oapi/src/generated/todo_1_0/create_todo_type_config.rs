@@ -25,27 +25,36 @@ pub type CreateTodoTypeConfigError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateTodoTypeConfig)]
+#[setters(builder = CreateTodoTypeConfigBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateTodoTypeConfigRequest {
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
     /// A `string` value. Wire name `operatorId`.
     pub operator_id: Option<String>,
     /// A `list<CreateTodoTypeConfigRequestActionList>` value. Wire name `actionList`.
     pub action_list: Option<Vec<CreateTodoTypeConfigRequestActionList>>,
     /// A `i64` value. Wire name `cardType`. Required.
+    #[setters(required)]
     pub card_type: Option<i64>,
     /// A `list<CreateTodoTypeConfigRequestContentFieldList>` value. Wire name `contentFieldList`.
     pub content_field_list: Option<Vec<CreateTodoTypeConfigRequestContentFieldList>>,
     /// A `string` value.
     pub description: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub icon: Option<String>,
     /// A `string` value. Wire name `pcDetailUrlOpenMode`. Required.
+    #[setters(required)]
     pub pc_detail_url_open_mode: Option<String>,
 }
+/// A call of [`CreateTodoTypeConfig`] being put together: set its optional parameters (see [`CreateTodoTypeConfigRequest`]), then `send()` it.
+pub struct CreateTodoTypeConfigBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateTodoTypeConfig, C>,
+}
+rt::op_builder!(CreateTodoTypeConfigBuilder, CreateTodoTypeConfig);
 /// The response of [`CreateTodoTypeConfig`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -98,6 +107,7 @@ pub struct CreateTodoTypeConfigRequestActionList {
     pub url: Option<String>,
 }
 /// Wire schema of [`CreateTodoTypeConfigRequestActionList`].
+#[doc(hidden)]
 pub static CREATE_TODO_TYPE_CONFIG_REQUEST_ACTION_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateTodoTypeConfigRequestActionList",
     fields: &[
@@ -121,6 +131,7 @@ pub struct CreateTodoTypeConfigRequestContentFieldList {
     pub name_i18n: Option<rt::JsonValue>,
 }
 /// Wire schema of [`CreateTodoTypeConfigRequestContentFieldList`].
+#[doc(hidden)]
 pub static CREATE_TODO_TYPE_CONFIG_REQUEST_CONTENT_FIELD_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateTodoTypeConfigRequestContentFieldList",
     fields: &[
@@ -146,6 +157,7 @@ pub struct CreateTodoTypeConfigResponseBodyActionList {
     pub url: Option<String>,
 }
 /// Wire schema of [`CreateTodoTypeConfigResponseBodyActionList`].
+#[doc(hidden)]
 pub static CREATE_TODO_TYPE_CONFIG_RESPONSE_BODY_ACTION_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateTodoTypeConfigResponseBodyActionList",
     fields: &[
@@ -169,6 +181,7 @@ pub struct CreateTodoTypeConfigResponseBodyContentFieldList {
     pub name_i18n: Option<rt::JsonValue>,
 }
 /// Wire schema of [`CreateTodoTypeConfigResponseBodyContentFieldList`].
+#[doc(hidden)]
 pub static CREATE_TODO_TYPE_CONFIG_RESPONSE_BODY_CONTENT_FIELD_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateTodoTypeConfigResponseBodyContentFieldList",
     fields: &[
@@ -178,6 +191,7 @@ pub static CREATE_TODO_TYPE_CONFIG_RESPONSE_BODY_CONTENT_FIELD_LIST_SCHEMA: rt::
     ],
 };
 /// How [`CreateTodoTypeConfig`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_TODO_TYPE_CONFIG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateTodoTypeConfig",
     id: "todo_1_0.CreateTodoTypeConfig",
@@ -250,10 +264,31 @@ pub static CREATE_TODO_TYPE_CONFIG: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Create todo type config.
     ///
-    /// See [`CreateTodoTypeConfigRequest`] for the parameters and [`CreateTodoTypeConfigError`] for what can go wrong: `client.todo_1_0().create_todo_type_config().send().await?`.
+    /// See [`CreateTodoTypeConfigRequest`] for the parameters and [`CreateTodoTypeConfigError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().create_todo_type_config("union_id", 0, "icon", "pc_detail_url_open_mode").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_todo_type_config(
         &self,
-    ) -> crate::generated::RequestBuilder<CreateTodoTypeConfig, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        union_id: impl Into<String>,
+        card_type: i64,
+        icon: impl Into<String>,
+        pc_detail_url_open_mode: impl Into<String>,
+    ) -> CreateTodoTypeConfigBuilder<C> {
+        CreateTodoTypeConfigBuilder::from_request(
+            self.client.clone(),
+            CreateTodoTypeConfigRequest::new()
+                .union_id(union_id)
+                .card_type(card_type)
+                .icon(icon)
+                .pc_detail_url_open_mode(pc_detail_url_open_mode),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type DeletePersonalTodoTaskError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeletePersonalTodoTask)]
+#[setters(builder = DeletePersonalTodoTaskBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePersonalTodoTaskRequest {
     /// A `string` value. Wire name `taskId`. Required.
+    #[setters(required)]
     pub task_id: Option<String>,
 }
+/// A call of [`DeletePersonalTodoTask`] being put together: set its optional parameters (see [`DeletePersonalTodoTaskRequest`]), then `send()` it.
+pub struct DeletePersonalTodoTaskBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeletePersonalTodoTask, C>,
+}
+rt::op_builder!(DeletePersonalTodoTaskBuilder, DeletePersonalTodoTask);
 /// The response of [`DeletePersonalTodoTask`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -41,6 +47,7 @@ pub struct DeletePersonalTodoTaskResponse {
 }
 impl rt::ResponseEnvelope for DeletePersonalTodoTaskResponse {}
 /// How [`DeletePersonalTodoTask`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_PERSONAL_TODO_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeletePersonalTodoTask",
     id: "todo_1_0.DeletePersonalTodoTask",
@@ -62,10 +69,24 @@ pub static DELETE_PERSONAL_TODO_TASK: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Delete personal todo task.
     ///
-    /// See [`DeletePersonalTodoTaskRequest`] for the parameters and [`DeletePersonalTodoTaskError`] for what can go wrong: `client.todo_1_0().delete_personal_todo_task().send().await?`.
+    /// See [`DeletePersonalTodoTaskRequest`] for the parameters and [`DeletePersonalTodoTaskError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().delete_personal_todo_task("task_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_personal_todo_task(
         &self,
-    ) -> crate::generated::RequestBuilder<DeletePersonalTodoTask, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        task_id: impl Into<String>,
+    ) -> DeletePersonalTodoTaskBuilder<C> {
+        DeletePersonalTodoTaskBuilder::from_request(
+            self.client.clone(),
+            DeletePersonalTodoTaskRequest::new().task_id(task_id),
+        )
     }
 }

@@ -25,17 +25,24 @@ pub type DeleteTodoTaskError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteTodoTask)]
+#[setters(builder = DeleteTodoTaskBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteTodoTaskRequest {
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
     /// A `string` value. Wire name `taskId`. Required.
+    #[setters(required)]
     pub task_id: Option<String>,
     /// A `string` value. Wire name `operatorId`.
     pub operator_id: Option<String>,
 }
+/// A call of [`DeleteTodoTask`] being put together: set its optional parameters (see [`DeleteTodoTaskRequest`]), then `send()` it.
+pub struct DeleteTodoTaskBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteTodoTask, C>,
+}
+rt::op_builder!(DeleteTodoTaskBuilder, DeleteTodoTask);
 /// The response of [`DeleteTodoTask`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -48,6 +55,7 @@ pub struct DeleteTodoTaskResponse {
 }
 impl rt::ResponseEnvelope for DeleteTodoTaskResponse {}
 /// How [`DeleteTodoTask`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_TODO_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteTodoTask",
     id: "todo_1_0.DeleteTodoTask",
@@ -75,10 +83,25 @@ pub static DELETE_TODO_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Delete todo task.
     ///
-    /// See [`DeleteTodoTaskRequest`] for the parameters and [`DeleteTodoTaskError`] for what can go wrong: `client.todo_1_0().delete_todo_task().send().await?`.
+    /// See [`DeleteTodoTaskRequest`] for the parameters and [`DeleteTodoTaskError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().delete_todo_task("union_id", "task_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_todo_task(
         &self,
-    ) -> crate::generated::RequestBuilder<DeleteTodoTask, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        union_id: impl Into<String>,
+        task_id: impl Into<String>,
+    ) -> DeleteTodoTaskBuilder<C> {
+        DeleteTodoTaskBuilder::from_request(
+            self.client.clone(),
+            DeleteTodoTaskRequest::new().union_id(union_id).task_id(task_id),
+        )
     }
 }

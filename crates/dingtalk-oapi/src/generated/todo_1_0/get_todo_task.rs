@@ -25,15 +25,22 @@ pub type GetTodoTaskError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetTodoTask)]
+#[setters(builder = GetTodoTaskBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTodoTaskRequest {
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
     /// A `string` value. Wire name `taskId`. Required.
+    #[setters(required)]
     pub task_id: Option<String>,
 }
+/// A call of [`GetTodoTask`] being put together: set its optional parameters (see [`GetTodoTaskRequest`]), then `send()` it.
+pub struct GetTodoTaskBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetTodoTask, C>,
+}
+rt::op_builder!(GetTodoTaskBuilder, GetTodoTask);
 /// The response of [`GetTodoTask`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -100,6 +107,7 @@ pub struct GetTodoTaskResponseBodyDetailUrl {
     pub pc_url: Option<String>,
 }
 /// Wire schema of [`GetTodoTaskResponseBodyDetailUrl`].
+#[doc(hidden)]
 pub static GET_TODO_TASK_RESPONSE_BODY_DETAIL_URL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetTodoTaskResponseBodyDetailUrl",
     fields: &[
@@ -108,6 +116,7 @@ pub static GET_TODO_TASK_RESPONSE_BODY_DETAIL_URL_SCHEMA: rt::ObjectSchema = rt:
     ],
 };
 /// How [`GetTodoTask`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_TODO_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetTodoTask",
     id: "todo_1_0.GetTodoTask",
@@ -162,8 +171,25 @@ pub static GET_TODO_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Get todo task.
     ///
-    /// See [`GetTodoTaskRequest`] for the parameters and [`GetTodoTaskError`] for what can go wrong: `client.todo_1_0().get_todo_task().send().await?`.
-    pub fn get_todo_task(&self) -> crate::generated::RequestBuilder<GetTodoTask, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetTodoTaskRequest`] for the parameters and [`GetTodoTaskError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().get_todo_task("union_id", "task_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_todo_task(
+        &self,
+        union_id: impl Into<String>,
+        task_id: impl Into<String>,
+    ) -> GetTodoTaskBuilder<C> {
+        GetTodoTaskBuilder::from_request(
+            self.client.clone(),
+            GetTodoTaskRequest::new().union_id(union_id).task_id(task_id),
+        )
     }
 }

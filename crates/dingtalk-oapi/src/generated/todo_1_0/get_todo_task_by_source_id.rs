@@ -25,15 +25,22 @@ pub type GetTodoTaskBySourceIdError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetTodoTaskBySourceId)]
+#[setters(builder = GetTodoTaskBySourceIdBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTodoTaskBySourceIdRequest {
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
     /// A `string` value. Wire name `sourceId`. Required.
+    #[setters(required)]
     pub source_id: Option<String>,
 }
+/// A call of [`GetTodoTaskBySourceId`] being put together: set its optional parameters (see [`GetTodoTaskBySourceIdRequest`]), then `send()` it.
+pub struct GetTodoTaskBySourceIdBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetTodoTaskBySourceId, C>,
+}
+rt::op_builder!(GetTodoTaskBySourceIdBuilder, GetTodoTaskBySourceId);
 /// The response of [`GetTodoTaskBySourceId`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -98,6 +105,7 @@ pub struct GetTodoTaskBySourceIdResponseBodyDetailUrl {
     pub pc_url: Option<String>,
 }
 /// Wire schema of [`GetTodoTaskBySourceIdResponseBodyDetailUrl`].
+#[doc(hidden)]
 pub static GET_TODO_TASK_BY_SOURCE_ID_RESPONSE_BODY_DETAIL_URL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetTodoTaskBySourceIdResponseBodyDetailUrl",
     fields: &[
@@ -106,6 +114,7 @@ pub static GET_TODO_TASK_BY_SOURCE_ID_RESPONSE_BODY_DETAIL_URL_SCHEMA: rt::Objec
     ],
 };
 /// How [`GetTodoTaskBySourceId`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_TODO_TASK_BY_SOURCE_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetTodoTaskBySourceId",
     id: "todo_1_0.GetTodoTaskBySourceId",
@@ -161,10 +170,25 @@ pub static GET_TODO_TASK_BY_SOURCE_ID: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Get todo task by source id.
     ///
-    /// See [`GetTodoTaskBySourceIdRequest`] for the parameters and [`GetTodoTaskBySourceIdError`] for what can go wrong: `client.todo_1_0().get_todo_task_by_source_id().send().await?`.
+    /// See [`GetTodoTaskBySourceIdRequest`] for the parameters and [`GetTodoTaskBySourceIdError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().get_todo_task_by_source_id("union_id", "source_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_todo_task_by_source_id(
         &self,
-    ) -> crate::generated::RequestBuilder<GetTodoTaskBySourceId, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        union_id: impl Into<String>,
+        source_id: impl Into<String>,
+    ) -> GetTodoTaskBySourceIdBuilder<C> {
+        GetTodoTaskBySourceIdBuilder::from_request(
+            self.client.clone(),
+            GetTodoTaskBySourceIdRequest::new().union_id(union_id).source_id(source_id),
+        )
     }
 }

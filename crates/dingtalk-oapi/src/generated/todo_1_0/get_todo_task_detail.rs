@@ -25,15 +25,22 @@ pub type GetTodoTaskDetailError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetTodoTaskDetail)]
+#[setters(builder = GetTodoTaskDetailBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTodoTaskDetailRequest {
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
     /// A `string` value. Wire name `taskId`. Required.
+    #[setters(required)]
     pub task_id: Option<String>,
 }
+/// A call of [`GetTodoTaskDetail`] being put together: set its optional parameters (see [`GetTodoTaskDetailRequest`]), then `send()` it.
+pub struct GetTodoTaskDetailBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetTodoTaskDetail, C>,
+}
+rt::op_builder!(GetTodoTaskDetailBuilder, GetTodoTaskDetail);
 /// The response of [`GetTodoTaskDetail`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -109,6 +116,7 @@ pub struct GetTodoTaskDetailResponseBodyDetailUrl {
     pub pc_url: Option<String>,
 }
 /// Wire schema of [`GetTodoTaskDetailResponseBodyDetailUrl`].
+#[doc(hidden)]
 pub static GET_TODO_TASK_DETAIL_RESPONSE_BODY_DETAIL_URL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetTodoTaskDetailResponseBodyDetailUrl",
     fields: &[
@@ -129,6 +137,7 @@ pub struct GetTodoTaskDetailResponseBodyExecutorStatus {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`GetTodoTaskDetailResponseBodyExecutorStatus`].
+#[doc(hidden)]
 pub static GET_TODO_TASK_DETAIL_RESPONSE_BODY_EXECUTOR_STATUS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetTodoTaskDetailResponseBodyExecutorStatus",
     fields: &[
@@ -148,6 +157,7 @@ pub struct GetTodoTaskDetailResponseBodyOrgInfo {
     pub name: Option<String>,
 }
 /// Wire schema of [`GetTodoTaskDetailResponseBodyOrgInfo`].
+#[doc(hidden)]
 pub static GET_TODO_TASK_DETAIL_RESPONSE_BODY_ORG_INFO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetTodoTaskDetailResponseBodyOrgInfo",
     fields: &[
@@ -184,6 +194,7 @@ pub struct GetTodoTaskDetailResponseBodyTodoCardView {
     pub todo_card_title: Option<String>,
 }
 /// Wire schema of [`GetTodoTaskDetailResponseBodyTodoCardView`].
+#[doc(hidden)]
 pub static GET_TODO_TASK_DETAIL_RESPONSE_BODY_TODO_CARD_VIEW_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetTodoTaskDetailResponseBodyTodoCardView",
     fields: &[
@@ -213,6 +224,7 @@ pub struct GetTodoTaskDetailResponseBodyTodoCardViewTodoCardContentList {
     pub value: Option<String>,
 }
 /// Wire schema of [`GetTodoTaskDetailResponseBodyTodoCardViewTodoCardContentList`].
+#[doc(hidden)]
 pub static GET_TODO_TASK_DETAIL_RESPONSE_BODY_TODO_CARD_VIEW_TODO_CARD_CONTENT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetTodoTaskDetailResponseBodyTodoCardViewTodoCardContentList",
     fields: &[
@@ -221,6 +233,7 @@ pub static GET_TODO_TASK_DETAIL_RESPONSE_BODY_TODO_CARD_VIEW_TODO_CARD_CONTENT_L
     ],
 };
 /// How [`GetTodoTaskDetail`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_TODO_TASK_DETAIL: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetTodoTaskDetail",
     id: "todo_1_0.GetTodoTaskDetail",
@@ -294,10 +307,25 @@ pub static GET_TODO_TASK_DETAIL: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Get todo task detail.
     ///
-    /// See [`GetTodoTaskDetailRequest`] for the parameters and [`GetTodoTaskDetailError`] for what can go wrong: `client.todo_1_0().get_todo_task_detail().send().await?`.
+    /// See [`GetTodoTaskDetailRequest`] for the parameters and [`GetTodoTaskDetailError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().get_todo_task_detail("union_id", "task_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_todo_task_detail(
         &self,
-    ) -> crate::generated::RequestBuilder<GetTodoTaskDetail, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        union_id: impl Into<String>,
+        task_id: impl Into<String>,
+    ) -> GetTodoTaskDetailBuilder<C> {
+        GetTodoTaskDetailBuilder::from_request(
+            self.client.clone(),
+            GetTodoTaskDetailRequest::new().union_id(union_id).task_id(task_id),
+        )
     }
 }

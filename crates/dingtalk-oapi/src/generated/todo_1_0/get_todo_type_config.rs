@@ -25,15 +25,22 @@ pub type GetTodoTypeConfigError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetTodoTypeConfig)]
+#[setters(builder = GetTodoTypeConfigBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTodoTypeConfigRequest {
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
     /// A `string` value. Wire name `cardTypeId`. Required.
+    #[setters(required)]
     pub card_type_id: Option<String>,
 }
+/// A call of [`GetTodoTypeConfig`] being put together: set its optional parameters (see [`GetTodoTypeConfigRequest`]), then `send()` it.
+pub struct GetTodoTypeConfigBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetTodoTypeConfig, C>,
+}
+rt::op_builder!(GetTodoTypeConfigBuilder, GetTodoTypeConfig);
 /// The response of [`GetTodoTypeConfig`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -86,6 +93,7 @@ pub struct GetTodoTypeConfigResponseBodyActionList {
     pub url: Option<String>,
 }
 /// Wire schema of [`GetTodoTypeConfigResponseBodyActionList`].
+#[doc(hidden)]
 pub static GET_TODO_TYPE_CONFIG_RESPONSE_BODY_ACTION_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetTodoTypeConfigResponseBodyActionList",
     fields: &[
@@ -109,6 +117,7 @@ pub struct GetTodoTypeConfigResponseBodyContentFieldList {
     pub name_i18n: Option<rt::JsonValue>,
 }
 /// Wire schema of [`GetTodoTypeConfigResponseBodyContentFieldList`].
+#[doc(hidden)]
 pub static GET_TODO_TYPE_CONFIG_RESPONSE_BODY_CONTENT_FIELD_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetTodoTypeConfigResponseBodyContentFieldList",
     fields: &[
@@ -118,6 +127,7 @@ pub static GET_TODO_TYPE_CONFIG_RESPONSE_BODY_CONTENT_FIELD_LIST_SCHEMA: rt::Obj
     ],
 };
 /// How [`GetTodoTypeConfig`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_TODO_TYPE_CONFIG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetTodoTypeConfig",
     id: "todo_1_0.GetTodoTypeConfig",
@@ -170,10 +180,25 @@ pub static GET_TODO_TYPE_CONFIG: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Get todo type config.
     ///
-    /// See [`GetTodoTypeConfigRequest`] for the parameters and [`GetTodoTypeConfigError`] for what can go wrong: `client.todo_1_0().get_todo_type_config().send().await?`.
+    /// See [`GetTodoTypeConfigRequest`] for the parameters and [`GetTodoTypeConfigError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().get_todo_type_config("union_id", "card_type_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_todo_type_config(
         &self,
-    ) -> crate::generated::RequestBuilder<GetTodoTypeConfig, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        union_id: impl Into<String>,
+        card_type_id: impl Into<String>,
+    ) -> GetTodoTypeConfigBuilder<C> {
+        GetTodoTypeConfigBuilder::from_request(
+            self.client.clone(),
+            GetTodoTypeConfigRequest::new().union_id(union_id).card_type_id(card_type_id),
+        )
     }
 }

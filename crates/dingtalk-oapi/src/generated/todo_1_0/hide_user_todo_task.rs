@@ -25,15 +25,22 @@ pub type HideUserTodoTaskError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = HideUserTodoTask)]
+#[setters(builder = HideUserTodoTaskBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct HideUserTodoTaskRequest {
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
     /// A `string` value. Wire name `taskId`. Required.
+    #[setters(required)]
     pub task_id: Option<String>,
 }
+/// A call of [`HideUserTodoTask`] being put together: set its optional parameters (see [`HideUserTodoTaskRequest`]), then `send()` it.
+pub struct HideUserTodoTaskBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<HideUserTodoTask, C>,
+}
+rt::op_builder!(HideUserTodoTaskBuilder, HideUserTodoTask);
 /// The response of [`HideUserTodoTask`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +50,7 @@ pub struct HideUserTodoTaskResponse {
 }
 impl rt::ResponseEnvelope for HideUserTodoTaskResponse {}
 /// How [`HideUserTodoTask`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static HIDE_USER_TODO_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "HideUserTodoTask",
     id: "todo_1_0.HideUserTodoTask",
@@ -67,10 +75,25 @@ pub static HIDE_USER_TODO_TASK: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Hide user todo task.
     ///
-    /// See [`HideUserTodoTaskRequest`] for the parameters and [`HideUserTodoTaskError`] for what can go wrong: `client.todo_1_0().hide_user_todo_task().send().await?`.
+    /// See [`HideUserTodoTaskRequest`] for the parameters and [`HideUserTodoTaskError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().hide_user_todo_task("union_id", "task_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn hide_user_todo_task(
         &self,
-    ) -> crate::generated::RequestBuilder<HideUserTodoTask, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        union_id: impl Into<String>,
+        task_id: impl Into<String>,
+    ) -> HideUserTodoTaskBuilder<C> {
+        HideUserTodoTaskBuilder::from_request(
+            self.client.clone(),
+            HideUserTodoTaskRequest::new().union_id(union_id).task_id(task_id),
+        )
     }
 }

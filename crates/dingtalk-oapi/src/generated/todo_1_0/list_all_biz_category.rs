@@ -25,9 +25,14 @@ pub type ListAllBizCategoryError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListAllBizCategory)]
+#[setters(builder = ListAllBizCategoryBuilder)]
 #[non_exhaustive]
 pub struct ListAllBizCategoryRequest {}
+/// A call of [`ListAllBizCategory`] being put together: set its optional parameters (see [`ListAllBizCategoryRequest`]), then `send()` it.
+pub struct ListAllBizCategoryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListAllBizCategory, C>,
+}
+rt::op_builder!(ListAllBizCategoryBuilder, ListAllBizCategory);
 /// The response of [`ListAllBizCategory`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -55,6 +60,7 @@ pub struct ListAllBizCategoryResponseBodyBizCategories {
     pub name: Option<String>,
 }
 /// Wire schema of [`ListAllBizCategoryResponseBodyBizCategories`].
+#[doc(hidden)]
 pub static LIST_ALL_BIZ_CATEGORY_RESPONSE_BODY_BIZ_CATEGORIES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListAllBizCategoryResponseBodyBizCategories",
     fields: &[
@@ -66,6 +72,7 @@ pub static LIST_ALL_BIZ_CATEGORY_RESPONSE_BODY_BIZ_CATEGORIES_SCHEMA: rt::Object
     ],
 };
 /// How [`ListAllBizCategory`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_ALL_BIZ_CATEGORY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListAllBizCategory",
     id: "todo_1_0.ListAllBizCategory",
@@ -96,10 +103,21 @@ pub static LIST_ALL_BIZ_CATEGORY: rt::OperationDescriptor = rt::OperationDescrip
 impl<C: Clone> super::Operations<C> {
     /// List all biz category.
     ///
-    /// See [`ListAllBizCategoryRequest`] for the parameters and [`ListAllBizCategoryError`] for what can go wrong: `client.todo_1_0().list_all_biz_category().send().await?`.
-    pub fn list_all_biz_category(
-        &self,
-    ) -> crate::generated::RequestBuilder<ListAllBizCategory, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`ListAllBizCategoryRequest`] for the parameters and [`ListAllBizCategoryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().list_all_biz_category().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_all_biz_category(&self) -> ListAllBizCategoryBuilder<C> {
+        ListAllBizCategoryBuilder::from_request(
+            self.client.clone(),
+            ListAllBizCategoryRequest::new(),
+        )
     }
 }

@@ -25,9 +25,14 @@ pub type QueryOrgConfigError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryOrgConfig)]
+#[setters(builder = QueryOrgConfigBuilder)]
 #[non_exhaustive]
 pub struct QueryOrgConfigRequest {}
+/// A call of [`QueryOrgConfig`] being put together: set its optional parameters (see [`QueryOrgConfigRequest`]), then `send()` it.
+pub struct QueryOrgConfigBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryOrgConfig, C>,
+}
+rt::op_builder!(QueryOrgConfigBuilder, QueryOrgConfig);
 /// The response of [`QueryOrgConfig`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -47,6 +52,7 @@ pub struct QueryOrgConfigResponse {
 }
 impl rt::ResponseEnvelope for QueryOrgConfigResponse {}
 /// How [`QueryOrgConfig`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_ORG_CONFIG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryOrgConfig",
     id: "todo_1_0.QueryOrgConfig",
@@ -77,10 +83,21 @@ pub static QUERY_ORG_CONFIG: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Query org config.
     ///
-    /// See [`QueryOrgConfigRequest`] for the parameters and [`QueryOrgConfigError`] for what can go wrong: `client.todo_1_0().query_org_config().send().await?`.
-    pub fn query_org_config(
-        &self,
-    ) -> crate::generated::RequestBuilder<QueryOrgConfig, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`QueryOrgConfigRequest`] for the parameters and [`QueryOrgConfigError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().query_org_config().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_org_config(&self) -> QueryOrgConfigBuilder<C> {
+        QueryOrgConfigBuilder::from_request(
+            self.client.clone(),
+            QueryOrgConfigRequest::new(),
+        )
     }
 }

@@ -25,11 +25,12 @@ pub type QueryOrgTodoByUserError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryOrgTodoByUser)]
+#[setters(builder = QueryOrgTodoByUserBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryOrgTodoByUserRequest {
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
     /// A `i64` value. Wire name `fromDueTime`.
     pub from_due_time: Option<i64>,
@@ -54,6 +55,11 @@ pub struct QueryOrgTodoByUserRequest {
     /// A `string` value. Wire name `todoType`.
     pub todo_type: Option<String>,
 }
+/// A call of [`QueryOrgTodoByUser`] being put together: set its optional parameters (see [`QueryOrgTodoByUserRequest`]), then `send()` it.
+pub struct QueryOrgTodoByUserBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryOrgTodoByUser, C>,
+}
+rt::op_builder!(QueryOrgTodoByUserBuilder, QueryOrgTodoByUser);
 /// The response of [`QueryOrgTodoByUser`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -101,6 +107,7 @@ pub struct QueryOrgTodoByUserResponseBodyTodoCards {
     pub todo_type: Option<String>,
 }
 /// Wire schema of [`QueryOrgTodoByUserResponseBodyTodoCards`].
+#[doc(hidden)]
 pub static QUERY_ORG_TODO_BY_USER_RESPONSE_BODY_TODO_CARDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryOrgTodoByUserResponseBodyTodoCards",
     fields: &[
@@ -135,6 +142,7 @@ pub struct QueryOrgTodoByUserResponseBodyTodoCardsDetailUrl {
     pub pc_url: Option<String>,
 }
 /// Wire schema of [`QueryOrgTodoByUserResponseBodyTodoCardsDetailUrl`].
+#[doc(hidden)]
 pub static QUERY_ORG_TODO_BY_USER_RESPONSE_BODY_TODO_CARDS_DETAIL_URL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryOrgTodoByUserResponseBodyTodoCardsDetailUrl",
     fields: &[
@@ -143,6 +151,7 @@ pub static QUERY_ORG_TODO_BY_USER_RESPONSE_BODY_TODO_CARDS_DETAIL_URL_SCHEMA: rt
     ],
 };
 /// How [`QueryOrgTodoByUser`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_ORG_TODO_BY_USER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryOrgTodoByUser",
     id: "todo_1_0.QueryOrgTodoByUser",
@@ -192,10 +201,24 @@ pub static QUERY_ORG_TODO_BY_USER: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Query org todo by user.
     ///
-    /// See [`QueryOrgTodoByUserRequest`] for the parameters and [`QueryOrgTodoByUserError`] for what can go wrong: `client.todo_1_0().query_org_todo_by_user().send().await?`.
+    /// See [`QueryOrgTodoByUserRequest`] for the parameters and [`QueryOrgTodoByUserError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().query_org_todo_by_user("union_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_org_todo_by_user(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryOrgTodoByUser, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        union_id: impl Into<String>,
+    ) -> QueryOrgTodoByUserBuilder<C> {
+        QueryOrgTodoByUserBuilder::from_request(
+            self.client.clone(),
+            QueryOrgTodoByUserRequest::new().union_id(union_id),
+        )
     }
 }

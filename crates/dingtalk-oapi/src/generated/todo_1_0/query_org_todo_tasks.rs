@@ -25,11 +25,12 @@ pub type QueryOrgTodoTasksError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryOrgTodoTasks)]
+#[setters(builder = QueryOrgTodoTasksBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryOrgTodoTasksRequest {
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
     /// A `bool` value. Wire name `isDone`.
     pub is_done: Option<bool>,
@@ -40,6 +41,11 @@ pub struct QueryOrgTodoTasksRequest {
     /// A `string` value. Wire name `todoType`.
     pub todo_type: Option<String>,
 }
+/// A call of [`QueryOrgTodoTasks`] being put together: set its optional parameters (see [`QueryOrgTodoTasksRequest`]), then `send()` it.
+pub struct QueryOrgTodoTasksBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryOrgTodoTasks, C>,
+}
+rt::op_builder!(QueryOrgTodoTasksBuilder, QueryOrgTodoTasks);
 /// The response of [`QueryOrgTodoTasks`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -83,6 +89,7 @@ pub struct QueryOrgTodoTasksResponseBodyTodoCards {
     pub todo_type: Option<String>,
 }
 /// Wire schema of [`QueryOrgTodoTasksResponseBodyTodoCards`].
+#[doc(hidden)]
 pub static QUERY_ORG_TODO_TASKS_RESPONSE_BODY_TODO_CARDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryOrgTodoTasksResponseBodyTodoCards",
     fields: &[
@@ -116,6 +123,7 @@ pub struct QueryOrgTodoTasksResponseBodyTodoCardsDetailUrl {
     pub pc_url: Option<String>,
 }
 /// Wire schema of [`QueryOrgTodoTasksResponseBodyTodoCardsDetailUrl`].
+#[doc(hidden)]
 pub static QUERY_ORG_TODO_TASKS_RESPONSE_BODY_TODO_CARDS_DETAIL_URL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryOrgTodoTasksResponseBodyTodoCardsDetailUrl",
     fields: &[
@@ -124,6 +132,7 @@ pub static QUERY_ORG_TODO_TASKS_RESPONSE_BODY_TODO_CARDS_DETAIL_URL_SCHEMA: rt::
     ],
 };
 /// How [`QueryOrgTodoTasks`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_ORG_TODO_TASKS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryOrgTodoTasks",
     id: "todo_1_0.QueryOrgTodoTasks",
@@ -165,10 +174,24 @@ pub static QUERY_ORG_TODO_TASKS: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Query org todo tasks.
     ///
-    /// See [`QueryOrgTodoTasksRequest`] for the parameters and [`QueryOrgTodoTasksError`] for what can go wrong: `client.todo_1_0().query_org_todo_tasks().send().await?`.
+    /// See [`QueryOrgTodoTasksRequest`] for the parameters and [`QueryOrgTodoTasksError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().query_org_todo_tasks("union_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_org_todo_tasks(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryOrgTodoTasks, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        union_id: impl Into<String>,
+    ) -> QueryOrgTodoTasksBuilder<C> {
+        QueryOrgTodoTasksBuilder::from_request(
+            self.client.clone(),
+            QueryOrgTodoTasksRequest::new().union_id(union_id),
+        )
     }
 }

@@ -25,11 +25,12 @@ pub type QueryTodoTasksError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryTodoTasks)]
+#[setters(builder = QueryTodoTasksBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryTodoTasksRequest {
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
     /// A `string` value.
     pub category: Option<String>,
@@ -50,6 +51,11 @@ pub struct QueryTodoTasksRequest {
     /// A `i64` value. Wire name `toDueTime`.
     pub to_due_time: Option<i64>,
 }
+/// A call of [`QueryTodoTasks`] being put together: set its optional parameters (see [`QueryTodoTasksRequest`]), then `send()` it.
+pub struct QueryTodoTasksBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryTodoTasks, C>,
+}
+rt::op_builder!(QueryTodoTasksBuilder, QueryTodoTasks);
 /// The response of [`QueryTodoTasks`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -103,6 +109,7 @@ pub struct QueryTodoTasksResponseBodyTodoCards {
     pub todo_status: Option<String>,
 }
 /// Wire schema of [`QueryTodoTasksResponseBodyTodoCards`].
+#[doc(hidden)]
 pub static QUERY_TODO_TASKS_RESPONSE_BODY_TODO_CARDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryTodoTasksResponseBodyTodoCards",
     fields: &[
@@ -155,6 +162,7 @@ pub struct QueryTodoTasksResponseBodyTodoCardsDetailUrl {
     pub pc_url: Option<String>,
 }
 /// Wire schema of [`QueryTodoTasksResponseBodyTodoCardsDetailUrl`].
+#[doc(hidden)]
 pub static QUERY_TODO_TASKS_RESPONSE_BODY_TODO_CARDS_DETAIL_URL_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryTodoTasksResponseBodyTodoCardsDetailUrl",
     fields: &[
@@ -173,6 +181,7 @@ pub struct QueryTodoTasksResponseBodyTodoCardsOrgInfo {
     pub name: Option<String>,
 }
 /// Wire schema of [`QueryTodoTasksResponseBodyTodoCardsOrgInfo`].
+#[doc(hidden)]
 pub static QUERY_TODO_TASKS_RESPONSE_BODY_TODO_CARDS_ORG_INFO_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryTodoTasksResponseBodyTodoCardsOrgInfo",
     fields: &[
@@ -189,6 +198,7 @@ pub struct QueryTodoTasksResponseBodyTodoCardsOriginalSource {
     pub source_title: Option<String>,
 }
 /// Wire schema of [`QueryTodoTasksResponseBodyTodoCardsOriginalSource`].
+#[doc(hidden)]
 pub static QUERY_TODO_TASKS_RESPONSE_BODY_TODO_CARDS_ORIGINAL_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryTodoTasksResponseBodyTodoCardsOriginalSource",
     fields: &[rt::FieldSchema::new("sourceTitle", rt::ParamType::String)],
@@ -222,6 +232,7 @@ pub struct QueryTodoTasksResponseBodyTodoCardsTodoCardView {
     pub todo_card_title: Option<String>,
 }
 /// Wire schema of [`QueryTodoTasksResponseBodyTodoCardsTodoCardView`].
+#[doc(hidden)]
 pub static QUERY_TODO_TASKS_RESPONSE_BODY_TODO_CARDS_TODO_CARD_VIEW_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryTodoTasksResponseBodyTodoCardsTodoCardView",
     fields: &[
@@ -251,6 +262,7 @@ pub struct QueryTodoTasksResponseBodyTodoCardsTodoCardViewTodoCardContentList {
     pub value: Option<String>,
 }
 /// Wire schema of [`QueryTodoTasksResponseBodyTodoCardsTodoCardViewTodoCardContentList`].
+#[doc(hidden)]
 pub static QUERY_TODO_TASKS_RESPONSE_BODY_TODO_CARDS_TODO_CARD_VIEW_TODO_CARD_CONTENT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryTodoTasksResponseBodyTodoCardsTodoCardViewTodoCardContentList",
     fields: &[
@@ -259,6 +271,7 @@ pub static QUERY_TODO_TASKS_RESPONSE_BODY_TODO_CARDS_TODO_CARD_VIEW_TODO_CARD_CO
     ],
 };
 /// How [`QueryTodoTasks`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_TODO_TASKS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryTodoTasks",
     id: "todo_1_0.QueryTodoTasks",
@@ -304,10 +317,24 @@ pub static QUERY_TODO_TASKS: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Query todo tasks.
     ///
-    /// See [`QueryTodoTasksRequest`] for the parameters and [`QueryTodoTasksError`] for what can go wrong: `client.todo_1_0().query_todo_tasks().send().await?`.
+    /// See [`QueryTodoTasksRequest`] for the parameters and [`QueryTodoTasksError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().query_todo_tasks("union_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_todo_tasks(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryTodoTasks, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        union_id: impl Into<String>,
+    ) -> QueryTodoTasksBuilder<C> {
+        QueryTodoTasksBuilder::from_request(
+            self.client.clone(),
+            QueryTodoTasksRequest::new().union_id(union_id),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type RemoveBizCategoryError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = RemoveBizCategory)]
+#[setters(builder = RemoveBizCategoryBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RemoveBizCategoryRequest {
     /// A `string` value. Wire name `bizCategoryId`. Required.
+    #[setters(required)]
     pub biz_category_id: Option<String>,
     /// A `string` value. Wire name `operatorId`. Required.
+    #[setters(required)]
     pub operator_id: Option<String>,
 }
+/// A call of [`RemoveBizCategory`] being put together: set its optional parameters (see [`RemoveBizCategoryRequest`]), then `send()` it.
+pub struct RemoveBizCategoryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<RemoveBizCategory, C>,
+}
+rt::op_builder!(RemoveBizCategoryBuilder, RemoveBizCategory);
 /// The response of [`RemoveBizCategory`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +50,7 @@ pub struct RemoveBizCategoryResponse {
 }
 impl rt::ResponseEnvelope for RemoveBizCategoryResponse {}
 /// How [`RemoveBizCategory`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static REMOVE_BIZ_CATEGORY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "RemoveBizCategory",
     id: "todo_1_0.RemoveBizCategory",
@@ -67,10 +75,27 @@ pub static REMOVE_BIZ_CATEGORY: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Remove biz category.
     ///
-    /// See [`RemoveBizCategoryRequest`] for the parameters and [`RemoveBizCategoryError`] for what can go wrong: `client.todo_1_0().remove_biz_category().send().await?`.
+    /// See [`RemoveBizCategoryRequest`] for the parameters and [`RemoveBizCategoryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().remove_biz_category("biz_category_id", "operator_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn remove_biz_category(
         &self,
-    ) -> crate::generated::RequestBuilder<RemoveBizCategory, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        biz_category_id: impl Into<String>,
+        operator_id: impl Into<String>,
+    ) -> RemoveBizCategoryBuilder<C> {
+        RemoveBizCategoryBuilder::from_request(
+            self.client.clone(),
+            RemoveBizCategoryRequest::new()
+                .biz_category_id(biz_category_id)
+                .operator_id(operator_id),
+        )
     }
 }

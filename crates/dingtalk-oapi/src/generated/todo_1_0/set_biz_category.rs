@@ -25,19 +25,27 @@ pub type SetBizCategoryError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SetBizCategory)]
+#[setters(builder = SetBizCategoryBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetBizCategoryRequest {
     /// A `string` value. Wire name `bizCategoryId`. Required.
+    #[setters(required)]
     pub biz_category_id: Option<String>,
     /// A `string` value.
     pub description: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub name: Option<String>,
     /// A `string` value. Wire name `operatorId`. Required.
+    #[setters(required)]
     pub operator_id: Option<String>,
 }
+/// A call of [`SetBizCategory`] being put together: set its optional parameters (see [`SetBizCategoryRequest`]), then `send()` it.
+pub struct SetBizCategoryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SetBizCategory, C>,
+}
+rt::op_builder!(SetBizCategoryBuilder, SetBizCategory);
 /// The response of [`SetBizCategory`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -47,6 +55,7 @@ pub struct SetBizCategoryResponse {
 }
 impl rt::ResponseEnvelope for SetBizCategoryResponse {}
 /// How [`SetBizCategory`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SET_BIZ_CATEGORY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SetBizCategory",
     id: "todo_1_0.SetBizCategory",
@@ -73,10 +82,29 @@ pub static SET_BIZ_CATEGORY: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Set biz category.
     ///
-    /// See [`SetBizCategoryRequest`] for the parameters and [`SetBizCategoryError`] for what can go wrong: `client.todo_1_0().set_biz_category().send().await?`.
+    /// See [`SetBizCategoryRequest`] for the parameters and [`SetBizCategoryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().set_biz_category("biz_category_id", "name", "operator_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn set_biz_category(
         &self,
-    ) -> crate::generated::RequestBuilder<SetBizCategory, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        biz_category_id: impl Into<String>,
+        name: impl Into<String>,
+        operator_id: impl Into<String>,
+    ) -> SetBizCategoryBuilder<C> {
+        SetBizCategoryBuilder::from_request(
+            self.client.clone(),
+            SetBizCategoryRequest::new()
+                .biz_category_id(biz_category_id)
+                .name(name)
+                .operator_id(operator_id),
+        )
     }
 }

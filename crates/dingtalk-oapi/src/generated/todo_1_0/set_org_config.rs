@@ -25,7 +25,7 @@ pub type SetOrgConfigError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SetOrgConfig)]
+#[setters(builder = SetOrgConfigBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetOrgConfigRequest {
@@ -34,10 +34,17 @@ pub struct SetOrgConfigRequest {
     /// A `list<string>` value. Wire name `homepageCatalogs`.
     pub homepage_catalogs: Option<Vec<String>>,
     /// A `string` value. Wire name `operatorId`. Required.
+    #[setters(required)]
     pub operator_id: Option<String>,
     /// A `i64` value. Required.
+    #[setters(required)]
     pub status: Option<i64>,
 }
+/// A call of [`SetOrgConfig`] being put together: set its optional parameters (see [`SetOrgConfigRequest`]), then `send()` it.
+pub struct SetOrgConfigBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SetOrgConfig, C>,
+}
+rt::op_builder!(SetOrgConfigBuilder, SetOrgConfig);
 /// The response of [`SetOrgConfig`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -47,6 +54,7 @@ pub struct SetOrgConfigResponse {
 }
 impl rt::ResponseEnvelope for SetOrgConfigResponse {}
 /// How [`SetOrgConfig`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SET_ORG_CONFIG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SetOrgConfig",
     id: "todo_1_0.SetOrgConfig",
@@ -76,8 +84,25 @@ pub static SET_ORG_CONFIG: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Set org config.
     ///
-    /// See [`SetOrgConfigRequest`] for the parameters and [`SetOrgConfigError`] for what can go wrong: `client.todo_1_0().set_org_config().send().await?`.
-    pub fn set_org_config(&self) -> crate::generated::RequestBuilder<SetOrgConfig, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`SetOrgConfigRequest`] for the parameters and [`SetOrgConfigError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().set_org_config("operator_id", 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_org_config(
+        &self,
+        operator_id: impl Into<String>,
+        status: i64,
+    ) -> SetOrgConfigBuilder<C> {
+        SetOrgConfigBuilder::from_request(
+            self.client.clone(),
+            SetOrgConfigRequest::new().operator_id(operator_id).status(status),
+        )
     }
 }

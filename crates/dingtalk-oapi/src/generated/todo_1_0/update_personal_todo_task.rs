@@ -25,11 +25,12 @@ pub type UpdatePersonalTodoTaskError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdatePersonalTodoTask)]
+#[setters(builder = UpdatePersonalTodoTaskBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdatePersonalTodoTaskRequest {
     /// A `string` value. Wire name `taskId`. Required.
+    #[setters(required)]
     pub task_id: Option<String>,
     /// A `string` value.
     pub description: Option<String>,
@@ -44,6 +45,11 @@ pub struct UpdatePersonalTodoTaskRequest {
     /// A `string` value.
     pub subject: Option<String>,
 }
+/// A call of [`UpdatePersonalTodoTask`] being put together: set its optional parameters (see [`UpdatePersonalTodoTaskRequest`]), then `send()` it.
+pub struct UpdatePersonalTodoTaskBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdatePersonalTodoTask, C>,
+}
+rt::op_builder!(UpdatePersonalTodoTaskBuilder, UpdatePersonalTodoTask);
 /// The response of [`UpdatePersonalTodoTask`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -53,6 +59,7 @@ pub struct UpdatePersonalTodoTaskResponse {
 }
 impl rt::ResponseEnvelope for UpdatePersonalTodoTaskResponse {}
 /// How [`UpdatePersonalTodoTask`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_PERSONAL_TODO_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdatePersonalTodoTask",
     id: "todo_1_0.UpdatePersonalTodoTask",
@@ -84,10 +91,24 @@ pub static UPDATE_PERSONAL_TODO_TASK: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Update personal todo task.
     ///
-    /// See [`UpdatePersonalTodoTaskRequest`] for the parameters and [`UpdatePersonalTodoTaskError`] for what can go wrong: `client.todo_1_0().update_personal_todo_task().send().await?`.
+    /// See [`UpdatePersonalTodoTaskRequest`] for the parameters and [`UpdatePersonalTodoTaskError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().update_personal_todo_task("task_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_personal_todo_task(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdatePersonalTodoTask, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        task_id: impl Into<String>,
+    ) -> UpdatePersonalTodoTaskBuilder<C> {
+        UpdatePersonalTodoTaskBuilder::from_request(
+            self.client.clone(),
+            UpdatePersonalTodoTaskRequest::new().task_id(task_id),
+        )
     }
 }

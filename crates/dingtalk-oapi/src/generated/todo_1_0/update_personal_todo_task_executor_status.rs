@@ -27,15 +27,23 @@ pub type UpdatePersonalTodoTaskExecutorStatusError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdatePersonalTodoTaskExecutorStatus)]
+#[setters(builder = UpdatePersonalTodoTaskExecutorStatusBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdatePersonalTodoTaskExecutorStatusRequest {
     /// A `string` value. Wire name `taskId`. Required.
+    #[setters(required)]
     pub task_id: Option<String>,
     /// A `bool` value.
     pub done: Option<bool>,
 }
+/// A call of [`UpdatePersonalTodoTaskExecutorStatus`] being put together: set its optional parameters (see [`UpdatePersonalTodoTaskExecutorStatusRequest`]), then `send()` it.
+pub struct UpdatePersonalTodoTaskExecutorStatusBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdatePersonalTodoTaskExecutorStatus, C>,
+}
+rt::op_builder!(
+    UpdatePersonalTodoTaskExecutorStatusBuilder, UpdatePersonalTodoTaskExecutorStatus
+);
 /// The response of [`UpdatePersonalTodoTaskExecutorStatus`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +53,7 @@ pub struct UpdatePersonalTodoTaskExecutorStatusResponse {
 }
 impl rt::ResponseEnvelope for UpdatePersonalTodoTaskExecutorStatusResponse {}
 /// How [`UpdatePersonalTodoTaskExecutorStatus`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_PERSONAL_TODO_TASK_EXECUTOR_STATUS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdatePersonalTodoTaskExecutorStatus",
     id: "todo_1_0.UpdatePersonalTodoTaskExecutorStatus",
@@ -66,10 +75,24 @@ pub static UPDATE_PERSONAL_TODO_TASK_EXECUTOR_STATUS: rt::OperationDescriptor = 
 impl<C: Clone> super::Operations<C> {
     /// Update personal todo task executor status.
     ///
-    /// See [`UpdatePersonalTodoTaskExecutorStatusRequest`] for the parameters and [`UpdatePersonalTodoTaskExecutorStatusError`] for what can go wrong: `client.todo_1_0().update_personal_todo_task_executor_status().send().await?`.
+    /// See [`UpdatePersonalTodoTaskExecutorStatusRequest`] for the parameters and [`UpdatePersonalTodoTaskExecutorStatusError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().update_personal_todo_task_executor_status("task_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_personal_todo_task_executor_status(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdatePersonalTodoTaskExecutorStatus, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        task_id: impl Into<String>,
+    ) -> UpdatePersonalTodoTaskExecutorStatusBuilder<C> {
+        UpdatePersonalTodoTaskExecutorStatusBuilder::from_request(
+            self.client.clone(),
+            UpdatePersonalTodoTaskExecutorStatusRequest::new().task_id(task_id),
+        )
     }
 }

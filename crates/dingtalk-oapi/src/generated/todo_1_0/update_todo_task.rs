@@ -25,13 +25,15 @@ pub type UpdateTodoTaskError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateTodoTask)]
+#[setters(builder = UpdateTodoTaskBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTodoTaskRequest {
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
     /// A `string` value. Wire name `taskId`. Required.
+    #[setters(required)]
     pub task_id: Option<String>,
     /// A `string` value. Wire name `operatorId`.
     pub operator_id: Option<String>,
@@ -50,6 +52,11 @@ pub struct UpdateTodoTaskRequest {
     /// A `string` value.
     pub subject: Option<String>,
 }
+/// A call of [`UpdateTodoTask`] being put together: set its optional parameters (see [`UpdateTodoTaskRequest`]), then `send()` it.
+pub struct UpdateTodoTaskBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateTodoTask, C>,
+}
+rt::op_builder!(UpdateTodoTaskBuilder, UpdateTodoTask);
 /// The response of [`UpdateTodoTask`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -69,6 +76,7 @@ pub struct UpdateTodoTaskRequestContentFieldList {
     pub field_value: Option<String>,
 }
 /// Wire schema of [`UpdateTodoTaskRequestContentFieldList`].
+#[doc(hidden)]
 pub static UPDATE_TODO_TASK_REQUEST_CONTENT_FIELD_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateTodoTaskRequestContentFieldList",
     fields: &[
@@ -77,6 +85,7 @@ pub static UPDATE_TODO_TASK_REQUEST_CONTENT_FIELD_LIST_SCHEMA: rt::ObjectSchema 
     ],
 };
 /// How [`UpdateTodoTask`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_TODO_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateTodoTask",
     id: "todo_1_0.UpdateTodoTask",
@@ -119,10 +128,25 @@ pub static UPDATE_TODO_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Update todo task.
     ///
-    /// See [`UpdateTodoTaskRequest`] for the parameters and [`UpdateTodoTaskError`] for what can go wrong: `client.todo_1_0().update_todo_task().send().await?`.
+    /// See [`UpdateTodoTaskRequest`] for the parameters and [`UpdateTodoTaskError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().update_todo_task("union_id", "task_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_todo_task(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateTodoTask, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        union_id: impl Into<String>,
+        task_id: impl Into<String>,
+    ) -> UpdateTodoTaskBuilder<C> {
+        UpdateTodoTaskBuilder::from_request(
+            self.client.clone(),
+            UpdateTodoTaskRequest::new().union_id(union_id).task_id(task_id),
+        )
     }
 }

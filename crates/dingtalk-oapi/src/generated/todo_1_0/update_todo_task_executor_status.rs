@@ -27,13 +27,15 @@ pub type UpdateTodoTaskExecutorStatusError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateTodoTaskExecutorStatus)]
+#[setters(builder = UpdateTodoTaskExecutorStatusBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTodoTaskExecutorStatusRequest {
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
     /// A `string` value. Wire name `taskId`. Required.
+    #[setters(required)]
     pub task_id: Option<String>,
     /// A `string` value. Wire name `operatorId`.
     pub operator_id: Option<String>,
@@ -42,6 +44,11 @@ pub struct UpdateTodoTaskExecutorStatusRequest {
         Vec<UpdateTodoTaskExecutorStatusRequestExecutorStatusList>,
     >,
 }
+/// A call of [`UpdateTodoTaskExecutorStatus`] being put together: set its optional parameters (see [`UpdateTodoTaskExecutorStatusRequest`]), then `send()` it.
+pub struct UpdateTodoTaskExecutorStatusBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateTodoTaskExecutorStatus, C>,
+}
+rt::op_builder!(UpdateTodoTaskExecutorStatusBuilder, UpdateTodoTaskExecutorStatus);
 /// The response of [`UpdateTodoTaskExecutorStatus`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -61,6 +68,7 @@ pub struct UpdateTodoTaskExecutorStatusRequestExecutorStatusList {
     pub is_done: Option<bool>,
 }
 /// Wire schema of [`UpdateTodoTaskExecutorStatusRequestExecutorStatusList`].
+#[doc(hidden)]
 pub static UPDATE_TODO_TASK_EXECUTOR_STATUS_REQUEST_EXECUTOR_STATUS_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateTodoTaskExecutorStatusRequestExecutorStatusList",
     fields: &[
@@ -69,6 +77,7 @@ pub static UPDATE_TODO_TASK_EXECUTOR_STATUS_REQUEST_EXECUTOR_STATUS_LIST_SCHEMA:
     ],
 };
 /// How [`UpdateTodoTaskExecutorStatus`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_TODO_TASK_EXECUTOR_STATUS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateTodoTaskExecutorStatus",
     id: "todo_1_0.UpdateTodoTaskExecutorStatus",
@@ -102,10 +111,27 @@ pub static UPDATE_TODO_TASK_EXECUTOR_STATUS: rt::OperationDescriptor = rt::Opera
 impl<C: Clone> super::Operations<C> {
     /// Update todo task executor status.
     ///
-    /// See [`UpdateTodoTaskExecutorStatusRequest`] for the parameters and [`UpdateTodoTaskExecutorStatusError`] for what can go wrong: `client.todo_1_0().update_todo_task_executor_status().send().await?`.
+    /// See [`UpdateTodoTaskExecutorStatusRequest`] for the parameters and [`UpdateTodoTaskExecutorStatusError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().update_todo_task_executor_status("union_id", "task_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_todo_task_executor_status(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateTodoTaskExecutorStatus, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        union_id: impl Into<String>,
+        task_id: impl Into<String>,
+    ) -> UpdateTodoTaskExecutorStatusBuilder<C> {
+        UpdateTodoTaskExecutorStatusBuilder::from_request(
+            self.client.clone(),
+            UpdateTodoTaskExecutorStatusRequest::new()
+                .union_id(union_id)
+                .task_id(task_id),
+        )
     }
 }

@@ -25,13 +25,15 @@ pub type UpdateTodoTypeConfigError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateTodoTypeConfig)]
+#[setters(builder = UpdateTodoTypeConfigBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTodoTypeConfigRequest {
     /// A `string` value. Wire name `unionId`. Required.
+    #[setters(required)]
     pub union_id: Option<String>,
     /// A `string` value. Wire name `cardTypeId`. Required.
+    #[setters(required)]
     pub card_type_id: Option<String>,
     /// A `string` value. Wire name `operatorId`.
     pub operator_id: Option<String>,
@@ -48,6 +50,11 @@ pub struct UpdateTodoTypeConfigRequest {
     /// A `string` value. Wire name `pcDetailUrlOpenMode`.
     pub pc_detail_url_open_mode: Option<String>,
 }
+/// A call of [`UpdateTodoTypeConfig`] being put together: set its optional parameters (see [`UpdateTodoTypeConfigRequest`]), then `send()` it.
+pub struct UpdateTodoTypeConfigBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateTodoTypeConfig, C>,
+}
+rt::op_builder!(UpdateTodoTypeConfigBuilder, UpdateTodoTypeConfig);
 /// The response of [`UpdateTodoTypeConfig`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -73,6 +80,7 @@ pub struct UpdateTodoTypeConfigRequestActionList {
     pub url: Option<String>,
 }
 /// Wire schema of [`UpdateTodoTypeConfigRequestActionList`].
+#[doc(hidden)]
 pub static UPDATE_TODO_TYPE_CONFIG_REQUEST_ACTION_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateTodoTypeConfigRequestActionList",
     fields: &[
@@ -96,6 +104,7 @@ pub struct UpdateTodoTypeConfigRequestContentFieldList {
     pub name_i18n: Option<rt::JsonValue>,
 }
 /// Wire schema of [`UpdateTodoTypeConfigRequestContentFieldList`].
+#[doc(hidden)]
 pub static UPDATE_TODO_TYPE_CONFIG_REQUEST_CONTENT_FIELD_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateTodoTypeConfigRequestContentFieldList",
     fields: &[
@@ -105,6 +114,7 @@ pub static UPDATE_TODO_TYPE_CONFIG_REQUEST_CONTENT_FIELD_LIST_SCHEMA: rt::Object
     ],
 };
 /// How [`UpdateTodoTypeConfig`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_TODO_TYPE_CONFIG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateTodoTypeConfig",
     id: "todo_1_0.UpdateTodoTypeConfig",
@@ -150,10 +160,27 @@ pub static UPDATE_TODO_TYPE_CONFIG: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Update todo type config.
     ///
-    /// See [`UpdateTodoTypeConfigRequest`] for the parameters and [`UpdateTodoTypeConfigError`] for what can go wrong: `client.todo_1_0().update_todo_type_config().send().await?`.
+    /// See [`UpdateTodoTypeConfigRequest`] for the parameters and [`UpdateTodoTypeConfigError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, todo_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.todo_1_0().update_todo_type_config("union_id", "card_type_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_todo_type_config(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateTodoTypeConfig, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        union_id: impl Into<String>,
+        card_type_id: impl Into<String>,
+    ) -> UpdateTodoTypeConfigBuilder<C> {
+        UpdateTodoTypeConfigBuilder::from_request(
+            self.client.clone(),
+            UpdateTodoTypeConfigRequest::new()
+                .union_id(union_id)
+                .card_type_id(card_type_id),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type AddApproveDentryAuthError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddApproveDentryAuth)]
+#[setters(builder = AddApproveDentryAuthBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddApproveDentryAuthRequest {
     /// A `list<AddApproveDentryAuthRequestFileInfos>` value. Wire name `fileInfos`. Required.
+    #[setters(required)]
     pub file_infos: Option<Vec<AddApproveDentryAuthRequestFileInfos>>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`AddApproveDentryAuth`] being put together: set its optional parameters (see [`AddApproveDentryAuthRequest`]), then `send()` it.
+pub struct AddApproveDentryAuthBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddApproveDentryAuth, C>,
+}
+rt::op_builder!(AddApproveDentryAuthBuilder, AddApproveDentryAuth);
 /// The response of [`AddApproveDentryAuth`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -55,6 +62,7 @@ pub struct AddApproveDentryAuthRequestFileInfos {
     pub space_id: Option<i64>,
 }
 /// Wire schema of [`AddApproveDentryAuthRequestFileInfos`].
+#[doc(hidden)]
 pub static ADD_APPROVE_DENTRY_AUTH_REQUEST_FILE_INFOS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddApproveDentryAuthRequestFileInfos",
     fields: &[
@@ -63,6 +71,7 @@ pub static ADD_APPROVE_DENTRY_AUTH_REQUEST_FILE_INFOS_SCHEMA: rt::ObjectSchema =
     ],
 };
 /// How [`AddApproveDentryAuth`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_APPROVE_DENTRY_AUTH: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddApproveDentryAuth",
     id: "workflow_1_0.AddApproveDentryAuth",
@@ -98,10 +107,25 @@ pub static ADD_APPROVE_DENTRY_AUTH: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Add approve dentry auth.
     ///
-    /// See [`AddApproveDentryAuthRequest`] for the parameters and [`AddApproveDentryAuthError`] for what can go wrong: `client.workflow_1_0().add_approve_dentry_auth().send().await?`.
+    /// See [`AddApproveDentryAuthRequest`] for the parameters and [`AddApproveDentryAuthError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().add_approve_dentry_auth(Vec::<AddApproveDentryAuthRequestFileInfos>::new(), "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_approve_dentry_auth(
         &self,
-    ) -> crate::generated::RequestBuilder<AddApproveDentryAuth, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        file_infos: impl Into<Vec<AddApproveDentryAuthRequestFileInfos>>,
+        user_id: impl Into<String>,
+    ) -> AddApproveDentryAuthBuilder<C> {
+        AddApproveDentryAuthBuilder::from_request(
+            self.client.clone(),
+            AddApproveDentryAuthRequest::new().file_infos(file_infos).user_id(user_id),
+        )
     }
 }

@@ -25,19 +25,27 @@ pub type AddProcessInstanceCommentError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = AddProcessInstanceComment)]
+#[setters(builder = AddProcessInstanceCommentBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddProcessInstanceCommentRequest {
     /// A `string` value. Wire name `commentUserId`. Required.
+    #[setters(required)]
     pub comment_user_id: Option<String>,
     /// A `AddProcessInstanceCommentRequestFile` value.
     pub file: Option<AddProcessInstanceCommentRequestFile>,
     /// A `string` value. Wire name `processInstanceId`. Required.
+    #[setters(required)]
     pub process_instance_id: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub text: Option<String>,
 }
+/// A call of [`AddProcessInstanceComment`] being put together: set its optional parameters (see [`AddProcessInstanceCommentRequest`]), then `send()` it.
+pub struct AddProcessInstanceCommentBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<AddProcessInstanceComment, C>,
+}
+rt::op_builder!(AddProcessInstanceCommentBuilder, AddProcessInstanceComment);
 /// The response of [`AddProcessInstanceComment`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -58,6 +66,7 @@ pub struct AddProcessInstanceCommentRequestFile {
     pub photos: Option<Vec<String>>,
 }
 /// Wire schema of [`AddProcessInstanceCommentRequestFile`].
+#[doc(hidden)]
 pub static ADD_PROCESS_INSTANCE_COMMENT_REQUEST_FILE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddProcessInstanceCommentRequestFile",
     fields: &[
@@ -89,6 +98,7 @@ pub struct AddProcessInstanceCommentRequestFileAttachments {
     pub space_id: Option<String>,
 }
 /// Wire schema of [`AddProcessInstanceCommentRequestFileAttachments`].
+#[doc(hidden)]
 pub static ADD_PROCESS_INSTANCE_COMMENT_REQUEST_FILE_ATTACHMENTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AddProcessInstanceCommentRequestFileAttachments",
     fields: &[
@@ -100,6 +110,7 @@ pub static ADD_PROCESS_INSTANCE_COMMENT_REQUEST_FILE_ATTACHMENTS_SCHEMA: rt::Obj
     ],
 };
 /// How [`AddProcessInstanceComment`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ADD_PROCESS_INSTANCE_COMMENT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "AddProcessInstanceComment",
     id: "workflow_1_0.AddProcessInstanceComment",
@@ -132,10 +143,29 @@ pub static ADD_PROCESS_INSTANCE_COMMENT: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Add process instance comment.
     ///
-    /// See [`AddProcessInstanceCommentRequest`] for the parameters and [`AddProcessInstanceCommentError`] for what can go wrong: `client.workflow_1_0().add_process_instance_comment().send().await?`.
+    /// See [`AddProcessInstanceCommentRequest`] for the parameters and [`AddProcessInstanceCommentError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().add_process_instance_comment("comment_user_id", "process_instance_id", "text").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_process_instance_comment(
         &self,
-    ) -> crate::generated::RequestBuilder<AddProcessInstanceComment, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        comment_user_id: impl Into<String>,
+        process_instance_id: impl Into<String>,
+        text: impl Into<String>,
+    ) -> AddProcessInstanceCommentBuilder<C> {
+        AddProcessInstanceCommentBuilder::from_request(
+            self.client.clone(),
+            AddProcessInstanceCommentRequest::new()
+                .comment_user_id(comment_user_id)
+                .process_instance_id(process_instance_id)
+                .text(text),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type ArchiveProcessInstanceError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ArchiveProcessInstance)]
+#[setters(builder = ArchiveProcessInstanceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ArchiveProcessInstanceRequest {
     /// A `string` value. Wire name `opUserId`. Required.
+    #[setters(required)]
     pub op_user_id: Option<String>,
     /// A `string` value. Wire name `processInstanceId`. Required.
+    #[setters(required)]
     pub process_instance_id: Option<String>,
 }
+/// A call of [`ArchiveProcessInstance`] being put together: set its optional parameters (see [`ArchiveProcessInstanceRequest`]), then `send()` it.
+pub struct ArchiveProcessInstanceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ArchiveProcessInstance, C>,
+}
+rt::op_builder!(ArchiveProcessInstanceBuilder, ArchiveProcessInstance);
 /// The response of [`ArchiveProcessInstance`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +52,7 @@ pub struct ArchiveProcessInstanceResponse {
 }
 impl rt::ResponseEnvelope for ArchiveProcessInstanceResponse {}
 /// How [`ArchiveProcessInstance`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static ARCHIVE_PROCESS_INSTANCE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ArchiveProcessInstance",
     id: "workflow_1_0.ArchiveProcessInstance",
@@ -72,10 +80,27 @@ pub static ARCHIVE_PROCESS_INSTANCE: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Archive process instance.
     ///
-    /// See [`ArchiveProcessInstanceRequest`] for the parameters and [`ArchiveProcessInstanceError`] for what can go wrong: `client.workflow_1_0().archive_process_instance().send().await?`.
+    /// See [`ArchiveProcessInstanceRequest`] for the parameters and [`ArchiveProcessInstanceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().archive_process_instance("op_user_id", "process_instance_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn archive_process_instance(
         &self,
-    ) -> crate::generated::RequestBuilder<ArchiveProcessInstance, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        op_user_id: impl Into<String>,
+        process_instance_id: impl Into<String>,
+    ) -> ArchiveProcessInstanceBuilder<C> {
+        ArchiveProcessInstanceBuilder::from_request(
+            self.client.clone(),
+            ArchiveProcessInstanceRequest::new()
+                .op_user_id(op_user_id)
+                .process_instance_id(process_instance_id),
+        )
     }
 }

@@ -27,19 +27,27 @@ pub type BatchExecuteProcessInstancesError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = BatchExecuteProcessInstances)]
+#[setters(builder = BatchExecuteProcessInstancesBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchExecuteProcessInstancesRequest {
     /// A `string` value. Wire name `actionerUserId`. Required.
+    #[setters(required)]
     pub actioner_user_id: Option<String>,
     /// A `string` value.
     pub remark: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub result: Option<String>,
     /// A `list<BatchExecuteProcessInstancesRequestTaskInfoList>` value. Wire name `taskInfoList`. Required.
+    #[setters(required)]
     pub task_info_list: Option<Vec<BatchExecuteProcessInstancesRequestTaskInfoList>>,
 }
+/// A call of [`BatchExecuteProcessInstances`] being put together: set its optional parameters (see [`BatchExecuteProcessInstancesRequest`]), then `send()` it.
+pub struct BatchExecuteProcessInstancesBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<BatchExecuteProcessInstances, C>,
+}
+rt::op_builder!(BatchExecuteProcessInstancesBuilder, BatchExecuteProcessInstances);
 /// The response of [`BatchExecuteProcessInstances`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -61,6 +69,7 @@ pub struct BatchExecuteProcessInstancesRequestTaskInfoList {
     pub task_id: Option<i64>,
 }
 /// Wire schema of [`BatchExecuteProcessInstancesRequestTaskInfoList`].
+#[doc(hidden)]
 pub static BATCH_EXECUTE_PROCESS_INSTANCES_REQUEST_TASK_INFO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchExecuteProcessInstancesRequestTaskInfoList",
     fields: &[
@@ -69,6 +78,7 @@ pub static BATCH_EXECUTE_PROCESS_INSTANCES_REQUEST_TASK_INFO_LIST_SCHEMA: rt::Ob
     ],
 };
 /// How [`BatchExecuteProcessInstances`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static BATCH_EXECUTE_PROCESS_INSTANCES: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchExecuteProcessInstances",
     id: "workflow_1_0.BatchExecuteProcessInstances",
@@ -106,10 +116,29 @@ pub static BATCH_EXECUTE_PROCESS_INSTANCES: rt::OperationDescriptor = rt::Operat
 impl<C: Clone> super::Operations<C> {
     /// Batch execute process instances.
     ///
-    /// See [`BatchExecuteProcessInstancesRequest`] for the parameters and [`BatchExecuteProcessInstancesError`] for what can go wrong: `client.workflow_1_0().batch_execute_process_instances().send().await?`.
+    /// See [`BatchExecuteProcessInstancesRequest`] for the parameters and [`BatchExecuteProcessInstancesError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().batch_execute_process_instances("actioner_user_id", "result", Vec::<BatchExecuteProcessInstancesRequestTaskInfoList>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn batch_execute_process_instances(
         &self,
-    ) -> crate::generated::RequestBuilder<BatchExecuteProcessInstances, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        actioner_user_id: impl Into<String>,
+        result: impl Into<String>,
+        task_info_list: impl Into<Vec<BatchExecuteProcessInstancesRequestTaskInfoList>>,
+    ) -> BatchExecuteProcessInstancesBuilder<C> {
+        BatchExecuteProcessInstancesBuilder::from_request(
+            self.client.clone(),
+            BatchExecuteProcessInstancesRequest::new()
+                .actioner_user_id(actioner_user_id)
+                .result(result)
+                .task_info_list(task_info_list),
+        )
     }
 }

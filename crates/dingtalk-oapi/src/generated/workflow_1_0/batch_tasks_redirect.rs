@@ -25,19 +25,28 @@ pub type BatchTasksRedirectError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = BatchTasksRedirect)]
+#[setters(builder = BatchTasksRedirectBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchTasksRedirectRequest {
     /// A `string` value. Wire name `handoverUserId`. Required.
+    #[setters(required)]
     pub handover_user_id: Option<String>,
     /// A `string` value. Wire name `managerUserId`. Required.
+    #[setters(required)]
     pub manager_user_id: Option<String>,
     /// A `list<i64>` value. Wire name `taskIds`. Required.
+    #[setters(required)]
     pub task_ids: Option<Vec<i64>>,
     /// A `string` value. Wire name `transfereeUserId`. Required.
+    #[setters(required)]
     pub transferee_user_id: Option<String>,
 }
+/// A call of [`BatchTasksRedirect`] being put together: set its optional parameters (see [`BatchTasksRedirectRequest`]), then `send()` it.
+pub struct BatchTasksRedirectBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<BatchTasksRedirect, C>,
+}
+rt::op_builder!(BatchTasksRedirectBuilder, BatchTasksRedirect);
 /// The response of [`BatchTasksRedirect`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -62,6 +71,7 @@ pub struct BatchTasksRedirectResponseBodyResult {
     pub total_count: i64,
 }
 /// Wire schema of [`BatchTasksRedirectResponseBodyResult`].
+#[doc(hidden)]
 pub static BATCH_TASKS_REDIRECT_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchTasksRedirectResponseBodyResult",
     fields: &[
@@ -91,6 +101,7 @@ pub struct BatchTasksRedirectResponseBodyResultRedirectResults {
     pub task_id: i64,
 }
 /// Wire schema of [`BatchTasksRedirectResponseBodyResultRedirectResults`].
+#[doc(hidden)]
 pub static BATCH_TASKS_REDIRECT_RESPONSE_BODY_RESULT_REDIRECT_RESULTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchTasksRedirectResponseBodyResultRedirectResults",
     fields: &[
@@ -100,6 +111,7 @@ pub static BATCH_TASKS_REDIRECT_RESPONSE_BODY_RESULT_REDIRECT_RESULTS_SCHEMA: rt
     ],
 };
 /// How [`BatchTasksRedirect`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static BATCH_TASKS_REDIRECT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchTasksRedirect",
     id: "workflow_1_0.BatchTasksRedirect",
@@ -133,10 +145,31 @@ pub static BATCH_TASKS_REDIRECT: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Batch tasks redirect.
     ///
-    /// See [`BatchTasksRedirectRequest`] for the parameters and [`BatchTasksRedirectError`] for what can go wrong: `client.workflow_1_0().batch_tasks_redirect().send().await?`.
+    /// See [`BatchTasksRedirectRequest`] for the parameters and [`BatchTasksRedirectError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().batch_tasks_redirect("handover_user_id", "manager_user_id", Vec::<i64>::new(), "transferee_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn batch_tasks_redirect(
         &self,
-    ) -> crate::generated::RequestBuilder<BatchTasksRedirect, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        handover_user_id: impl Into<String>,
+        manager_user_id: impl Into<String>,
+        task_ids: impl Into<Vec<i64>>,
+        transferee_user_id: impl Into<String>,
+    ) -> BatchTasksRedirectBuilder<C> {
+        BatchTasksRedirectBuilder::from_request(
+            self.client.clone(),
+            BatchTasksRedirectRequest::new()
+                .handover_user_id(handover_user_id)
+                .manager_user_id(manager_user_id)
+                .task_ids(task_ids)
+                .transferee_user_id(transferee_user_id),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type BatchUpdateProcessInstanceError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = BatchUpdateProcessInstance)]
+#[setters(builder = BatchUpdateProcessInstanceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchUpdateProcessInstanceRequest {
@@ -34,6 +34,11 @@ pub struct BatchUpdateProcessInstanceRequest {
         Vec<BatchUpdateProcessInstanceRequestUpdateProcessInstanceRequests>,
     >,
 }
+/// A call of [`BatchUpdateProcessInstance`] being put together: set its optional parameters (see [`BatchUpdateProcessInstanceRequest`]), then `send()` it.
+pub struct BatchUpdateProcessInstanceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<BatchUpdateProcessInstance, C>,
+}
+rt::op_builder!(BatchUpdateProcessInstanceBuilder, BatchUpdateProcessInstance);
 /// The response of [`BatchUpdateProcessInstance`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -59,6 +64,7 @@ pub struct BatchUpdateProcessInstanceRequestUpdateProcessInstanceRequests {
     pub status: Option<String>,
 }
 /// Wire schema of [`BatchUpdateProcessInstanceRequestUpdateProcessInstanceRequests`].
+#[doc(hidden)]
 pub static BATCH_UPDATE_PROCESS_INSTANCE_REQUEST_UPDATE_PROCESS_INSTANCE_REQUESTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchUpdateProcessInstanceRequestUpdateProcessInstanceRequests",
     fields: &[
@@ -84,11 +90,13 @@ pub struct BatchUpdateProcessInstanceRequestUpdateProcessInstanceRequestsNotifie
     pub user_id: Option<String>,
 }
 /// Wire schema of [`BatchUpdateProcessInstanceRequestUpdateProcessInstanceRequestsNotifiers`].
+#[doc(hidden)]
 pub static BATCH_UPDATE_PROCESS_INSTANCE_REQUEST_UPDATE_PROCESS_INSTANCE_REQUESTS_NOTIFIERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "BatchUpdateProcessInstanceRequestUpdateProcessInstanceRequestsNotifiers",
     fields: &[rt::FieldSchema::new("userId", rt::ParamType::String).required(true)],
 };
 /// How [`BatchUpdateProcessInstance`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static BATCH_UPDATE_PROCESS_INSTANCE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "BatchUpdateProcessInstance",
     id: "workflow_1_0.BatchUpdateProcessInstance",
@@ -119,10 +127,21 @@ pub static BATCH_UPDATE_PROCESS_INSTANCE: rt::OperationDescriptor = rt::Operatio
 impl<C: Clone> super::Operations<C> {
     /// Batch update process instance.
     ///
-    /// See [`BatchUpdateProcessInstanceRequest`] for the parameters and [`BatchUpdateProcessInstanceError`] for what can go wrong: `client.workflow_1_0().batch_update_process_instance().send().await?`.
-    pub fn batch_update_process_instance(
-        &self,
-    ) -> crate::generated::RequestBuilder<BatchUpdateProcessInstance, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`BatchUpdateProcessInstanceRequest`] for the parameters and [`BatchUpdateProcessInstanceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().batch_update_process_instance().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn batch_update_process_instance(&self) -> BatchUpdateProcessInstanceBuilder<C> {
+        BatchUpdateProcessInstanceBuilder::from_request(
+            self.client.clone(),
+            BatchUpdateProcessInstanceRequest::new(),
+        )
     }
 }

@@ -25,17 +25,24 @@ pub type CancelIntegratedTaskError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CancelIntegratedTask)]
+#[setters(builder = CancelIntegratedTaskBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CancelIntegratedTaskRequest {
     /// A `string` value. Wire name `activityId`. Required.
+    #[setters(required)]
     pub activity_id: Option<String>,
     /// A `list<string>` value. Wire name `activityIds`.
     pub activity_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `processInstanceId`. Required.
+    #[setters(required)]
     pub process_instance_id: Option<String>,
 }
+/// A call of [`CancelIntegratedTask`] being put together: set its optional parameters (see [`CancelIntegratedTaskRequest`]), then `send()` it.
+pub struct CancelIntegratedTaskBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CancelIntegratedTask, C>,
+}
+rt::op_builder!(CancelIntegratedTaskBuilder, CancelIntegratedTask);
 /// The response of [`CancelIntegratedTask`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +52,7 @@ pub struct CancelIntegratedTaskResponse {
 }
 impl rt::ResponseEnvelope for CancelIntegratedTaskResponse {}
 /// How [`CancelIntegratedTask`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CANCEL_INTEGRATED_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CancelIntegratedTask",
     id: "workflow_1_0.CancelIntegratedTask",
@@ -70,10 +78,27 @@ pub static CANCEL_INTEGRATED_TASK: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Cancel integrated task.
     ///
-    /// See [`CancelIntegratedTaskRequest`] for the parameters and [`CancelIntegratedTaskError`] for what can go wrong: `client.workflow_1_0().cancel_integrated_task().send().await?`.
+    /// See [`CancelIntegratedTaskRequest`] for the parameters and [`CancelIntegratedTaskError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().cancel_integrated_task("activity_id", "process_instance_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn cancel_integrated_task(
         &self,
-    ) -> crate::generated::RequestBuilder<CancelIntegratedTask, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        activity_id: impl Into<String>,
+        process_instance_id: impl Into<String>,
+    ) -> CancelIntegratedTaskBuilder<C> {
+        CancelIntegratedTaskBuilder::from_request(
+            self.client.clone(),
+            CancelIntegratedTaskRequest::new()
+                .activity_id(activity_id)
+                .process_instance_id(process_instance_id),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type CleanProcessDataError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CleanProcessData)]
+#[setters(builder = CleanProcessDataBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CleanProcessDataRequest {
     /// A `string` value. Wire name `corpId`. Required.
+    #[setters(required)]
     pub corp_id: Option<String>,
     /// A `string` value. Wire name `processCode`. Required.
+    #[setters(required)]
     pub process_code: Option<String>,
 }
+/// A call of [`CleanProcessData`] being put together: set its optional parameters (see [`CleanProcessDataRequest`]), then `send()` it.
+pub struct CleanProcessDataBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CleanProcessData, C>,
+}
+rt::op_builder!(CleanProcessDataBuilder, CleanProcessData);
 /// The response of [`CleanProcessData`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +50,7 @@ pub struct CleanProcessDataResponse {
 }
 impl rt::ResponseEnvelope for CleanProcessDataResponse {}
 /// How [`CleanProcessData`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CLEAN_PROCESS_DATA: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CleanProcessData",
     id: "workflow_1_0.CleanProcessData",
@@ -67,10 +75,25 @@ pub static CLEAN_PROCESS_DATA: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Clean process data.
     ///
-    /// See [`CleanProcessDataRequest`] for the parameters and [`CleanProcessDataError`] for what can go wrong: `client.workflow_1_0().clean_process_data().send().await?`.
+    /// See [`CleanProcessDataRequest`] for the parameters and [`CleanProcessDataError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().clean_process_data("corp_id", "process_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn clean_process_data(
         &self,
-    ) -> crate::generated::RequestBuilder<CleanProcessData, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        corp_id: impl Into<String>,
+        process_code: impl Into<String>,
+    ) -> CleanProcessDataBuilder<C> {
+        CleanProcessDataBuilder::from_request(
+            self.client.clone(),
+            CleanProcessDataRequest::new().corp_id(corp_id).process_code(process_code),
+        )
     }
 }

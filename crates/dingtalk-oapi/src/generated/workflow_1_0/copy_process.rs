@@ -25,7 +25,7 @@ pub type CopyProcessError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CopyProcess)]
+#[setters(builder = CopyProcessBuilder)]
 #[non_exhaustive]
 pub struct CopyProcessRequest {
     /// A `CopyProcessRequestCopyOptions` value. Wire name `copyOptions`.
@@ -33,11 +33,18 @@ pub struct CopyProcessRequest {
     pub copy_options: Option<CopyProcessRequestCopyOptions>,
     /// A `string` value. Wire name `sourceCorpId`. Required.
     #[wire(rename = "sourceCorpId")]
+    #[setters(required)]
     pub source_corp_id: Option<String>,
     /// A `list<CopyProcessRequestSourceProcessVoList>` value. Wire name `sourceProcessVOList`. Required.
     #[wire(rename = "sourceProcessVOList")]
+    #[setters(required)]
     pub source_process_volist: Option<Vec<CopyProcessRequestSourceProcessVoList>>,
 }
+/// A call of [`CopyProcess`] being put together: set its optional parameters (see [`CopyProcessRequest`]), then `send()` it.
+pub struct CopyProcessBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CopyProcess, C>,
+}
+rt::op_builder!(CopyProcessBuilder, CopyProcess);
 /// The response of [`CopyProcess`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -56,6 +63,7 @@ pub struct CopyProcessRequestCopyOptions {
     pub copy_type: Option<i64>,
 }
 /// Wire schema of [`CopyProcessRequestCopyOptions`].
+#[doc(hidden)]
 pub static COPY_PROCESS_REQUEST_COPY_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CopyProcessRequestCopyOptions",
     fields: &[rt::FieldSchema::new("copyType", rt::ParamType::I64)],
@@ -73,6 +81,7 @@ pub struct CopyProcessRequestSourceProcessVoList {
     pub process_code: Option<String>,
 }
 /// Wire schema of [`CopyProcessRequestSourceProcessVoList`].
+#[doc(hidden)]
 pub static COPY_PROCESS_REQUEST_SOURCE_PROCESS_VO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CopyProcessRequestSourceProcessVoList",
     fields: &[
@@ -94,6 +103,7 @@ pub struct CopyProcessResponseBodyResult {
     pub process_code: Option<String>,
 }
 /// Wire schema of [`CopyProcessResponseBodyResult`].
+#[doc(hidden)]
 pub static COPY_PROCESS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CopyProcessResponseBodyResult",
     fields: &[
@@ -103,6 +113,7 @@ pub static COPY_PROCESS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::Obje
     ],
 };
 /// How [`CopyProcess`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static COPY_PROCESS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CopyProcess",
     id: "workflow_1_0.CopyProcess",
@@ -146,8 +157,27 @@ pub static COPY_PROCESS: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Copy process.
     ///
-    /// See [`CopyProcessRequest`] for the parameters and [`CopyProcessError`] for what can go wrong: `client.workflow_1_0().copy_process().send().await?`.
-    pub fn copy_process(&self) -> crate::generated::RequestBuilder<CopyProcess, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`CopyProcessRequest`] for the parameters and [`CopyProcessError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().copy_process("source_corp_id", Vec::<CopyProcessRequestSourceProcessVoList>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn copy_process(
+        &self,
+        source_corp_id: impl Into<String>,
+        source_process_volist: impl Into<Vec<CopyProcessRequestSourceProcessVoList>>,
+    ) -> CopyProcessBuilder<C> {
+        CopyProcessBuilder::from_request(
+            self.client.clone(),
+            CopyProcessRequest::new()
+                .source_corp_id(source_corp_id)
+                .source_process_volist(source_process_volist),
+        )
     }
 }

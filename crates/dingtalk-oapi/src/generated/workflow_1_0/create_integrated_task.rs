@@ -25,7 +25,7 @@ pub type CreateIntegratedTaskError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = CreateIntegratedTask)]
+#[setters(builder = CreateIntegratedTaskBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateIntegratedTaskRequest {
@@ -34,10 +34,17 @@ pub struct CreateIntegratedTaskRequest {
     /// A `CreateIntegratedTaskRequestFeatureConfig` value. Wire name `featureConfig`.
     pub feature_config: Option<CreateIntegratedTaskRequestFeatureConfig>,
     /// A `string` value. Wire name `processInstanceId`. Required.
+    #[setters(required)]
     pub process_instance_id: Option<String>,
     /// A `list<CreateIntegratedTaskRequestTasks>` value. Required.
+    #[setters(required)]
     pub tasks: Option<Vec<CreateIntegratedTaskRequestTasks>>,
 }
+/// A call of [`CreateIntegratedTask`] being put together: set its optional parameters (see [`CreateIntegratedTaskRequest`]), then `send()` it.
+pub struct CreateIntegratedTaskBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<CreateIntegratedTask, C>,
+}
+rt::op_builder!(CreateIntegratedTaskBuilder, CreateIntegratedTask);
 /// The response of [`CreateIntegratedTask`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -57,6 +64,7 @@ pub struct CreateIntegratedTaskRequestFeatureConfig {
     pub features: Option<Vec<CreateIntegratedTaskRequestFeatureConfigFeatures>>,
 }
 /// Wire schema of [`CreateIntegratedTaskRequestFeatureConfig`].
+#[doc(hidden)]
 pub static CREATE_INTEGRATED_TASK_REQUEST_FEATURE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateIntegratedTaskRequestFeatureConfig",
     fields: &[
@@ -89,6 +97,7 @@ pub struct CreateIntegratedTaskRequestFeatureConfigFeatures {
     pub run_type: Option<String>,
 }
 /// Wire schema of [`CreateIntegratedTaskRequestFeatureConfigFeatures`].
+#[doc(hidden)]
 pub static CREATE_INTEGRATED_TASK_REQUEST_FEATURE_CONFIG_FEATURES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateIntegratedTaskRequestFeatureConfigFeatures",
     fields: &[
@@ -118,6 +127,7 @@ pub struct CreateIntegratedTaskRequestFeatureConfigFeaturesCallback {
     pub version: Option<String>,
 }
 /// Wire schema of [`CreateIntegratedTaskRequestFeatureConfigFeaturesCallback`].
+#[doc(hidden)]
 pub static CREATE_INTEGRATED_TASK_REQUEST_FEATURE_CONFIG_FEATURES_CALLBACK_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateIntegratedTaskRequestFeatureConfigFeaturesCallback",
     fields: &[
@@ -141,6 +151,7 @@ pub struct CreateIntegratedTaskRequestTasks {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`CreateIntegratedTaskRequestTasks`].
+#[doc(hidden)]
 pub static CREATE_INTEGRATED_TASK_REQUEST_TASKS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateIntegratedTaskRequestTasks",
     fields: &[
@@ -161,6 +172,7 @@ pub struct CreateIntegratedTaskResponseBodyResult {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`CreateIntegratedTaskResponseBodyResult`].
+#[doc(hidden)]
 pub static CREATE_INTEGRATED_TASK_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "CreateIntegratedTaskResponseBodyResult",
     fields: &[
@@ -169,6 +181,7 @@ pub static CREATE_INTEGRATED_TASK_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema 
     ],
 };
 /// How [`CreateIntegratedTask`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static CREATE_INTEGRATED_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "CreateIntegratedTask",
     id: "workflow_1_0.CreateIntegratedTask",
@@ -214,10 +227,27 @@ pub static CREATE_INTEGRATED_TASK: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Create integrated task.
     ///
-    /// See [`CreateIntegratedTaskRequest`] for the parameters and [`CreateIntegratedTaskError`] for what can go wrong: `client.workflow_1_0().create_integrated_task().send().await?`.
+    /// See [`CreateIntegratedTaskRequest`] for the parameters and [`CreateIntegratedTaskError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().create_integrated_task("process_instance_id", Vec::<CreateIntegratedTaskRequestTasks>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_integrated_task(
         &self,
-    ) -> crate::generated::RequestBuilder<CreateIntegratedTask, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        process_instance_id: impl Into<String>,
+        tasks: impl Into<Vec<CreateIntegratedTaskRequestTasks>>,
+    ) -> CreateIntegratedTaskBuilder<C> {
+        CreateIntegratedTaskBuilder::from_request(
+            self.client.clone(),
+            CreateIntegratedTaskRequest::new()
+                .process_instance_id(process_instance_id)
+                .tasks(tasks),
+        )
     }
 }

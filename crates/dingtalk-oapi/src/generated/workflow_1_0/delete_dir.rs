@@ -25,15 +25,21 @@ pub type DeleteDirError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteDir)]
+#[setters(builder = DeleteDirBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteDirRequest {
     /// A `string` value. Wire name `dirId`.
     pub dir_id: Option<String>,
     /// A `string` value. Wire name `operateUserId`. Required.
+    #[setters(required)]
     pub operate_user_id: Option<String>,
 }
+/// A call of [`DeleteDir`] being put together: set its optional parameters (see [`DeleteDirRequest`]), then `send()` it.
+pub struct DeleteDirBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteDir, C>,
+}
+rt::op_builder!(DeleteDirBuilder, DeleteDir);
 /// The response of [`DeleteDir`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +49,7 @@ pub struct DeleteDirResponse {
 }
 impl rt::ResponseEnvelope for DeleteDirResponse {}
 /// How [`DeleteDir`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_DIR: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteDir",
     id: "workflow_1_0.DeleteDir",
@@ -67,8 +74,21 @@ pub static DELETE_DIR: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Delete dir.
     ///
-    /// See [`DeleteDirRequest`] for the parameters and [`DeleteDirError`] for what can go wrong: `client.workflow_1_0().delete_dir().send().await?`.
-    pub fn delete_dir(&self) -> crate::generated::RequestBuilder<DeleteDir, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`DeleteDirRequest`] for the parameters and [`DeleteDirError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().delete_dir("operate_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn delete_dir(&self, operate_user_id: impl Into<String>) -> DeleteDirBuilder<C> {
+        DeleteDirBuilder::from_request(
+            self.client.clone(),
+            DeleteDirRequest::new().operate_user_id(operate_user_id),
+        )
     }
 }

@@ -25,15 +25,21 @@ pub type DeleteProcessError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = DeleteProcess)]
+#[setters(builder = DeleteProcessBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteProcessRequest {
     /// A `bool` value. Wire name `cleanRunningTask`.
     pub clean_running_task: Option<bool>,
     /// A `string` value. Wire name `processCode`. Required.
+    #[setters(required)]
     pub process_code: Option<String>,
 }
+/// A call of [`DeleteProcess`] being put together: set its optional parameters (see [`DeleteProcessRequest`]), then `send()` it.
+pub struct DeleteProcessBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<DeleteProcess, C>,
+}
+rt::op_builder!(DeleteProcessBuilder, DeleteProcess);
 /// The response of [`DeleteProcess`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -51,11 +57,13 @@ pub struct DeleteProcessResponseBodyResult {
     pub process_code: Option<String>,
 }
 /// Wire schema of [`DeleteProcessResponseBodyResult`].
+#[doc(hidden)]
 pub static DELETE_PROCESS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "DeleteProcessResponseBodyResult",
     fields: &[rt::FieldSchema::new("processCode", rt::ParamType::String)],
 };
 /// How [`DeleteProcess`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static DELETE_PROCESS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "DeleteProcess",
     id: "workflow_1_0.DeleteProcess",
@@ -85,8 +93,24 @@ pub static DELETE_PROCESS: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Delete process.
     ///
-    /// See [`DeleteProcessRequest`] for the parameters and [`DeleteProcessError`] for what can go wrong: `client.workflow_1_0().delete_process().send().await?`.
-    pub fn delete_process(&self) -> crate::generated::RequestBuilder<DeleteProcess, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`DeleteProcessRequest`] for the parameters and [`DeleteProcessError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().delete_process("process_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn delete_process(
+        &self,
+        process_code: impl Into<String>,
+    ) -> DeleteProcessBuilder<C> {
+        DeleteProcessBuilder::from_request(
+            self.client.clone(),
+            DeleteProcessRequest::new().process_code(process_code),
+        )
     }
 }

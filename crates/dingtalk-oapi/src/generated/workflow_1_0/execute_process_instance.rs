@@ -25,23 +25,32 @@ pub type ExecuteProcessInstanceError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ExecuteProcessInstance)]
+#[setters(builder = ExecuteProcessInstanceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ExecuteProcessInstanceRequest {
     /// A `string` value. Wire name `actionerUserId`. Required.
+    #[setters(required)]
     pub actioner_user_id: Option<String>,
     /// A `ExecuteProcessInstanceRequestFile` value.
     pub file: Option<ExecuteProcessInstanceRequestFile>,
     /// A `string` value. Wire name `processInstanceId`. Required.
+    #[setters(required)]
     pub process_instance_id: Option<String>,
     /// A `string` value.
     pub remark: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub result: Option<String>,
     /// A `i64` value. Wire name `taskId`. Required.
+    #[setters(required)]
     pub task_id: Option<i64>,
 }
+/// A call of [`ExecuteProcessInstance`] being put together: set its optional parameters (see [`ExecuteProcessInstanceRequest`]), then `send()` it.
+pub struct ExecuteProcessInstanceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ExecuteProcessInstance, C>,
+}
+rt::op_builder!(ExecuteProcessInstanceBuilder, ExecuteProcessInstance);
 /// The response of [`ExecuteProcessInstance`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -62,6 +71,7 @@ pub struct ExecuteProcessInstanceRequestFile {
     pub photos: Option<Vec<String>>,
 }
 /// Wire schema of [`ExecuteProcessInstanceRequestFile`].
+#[doc(hidden)]
 pub static EXECUTE_PROCESS_INSTANCE_REQUEST_FILE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ExecuteProcessInstanceRequestFile",
     fields: &[
@@ -93,6 +103,7 @@ pub struct ExecuteProcessInstanceRequestFileAttachments {
     pub space_id: Option<String>,
 }
 /// Wire schema of [`ExecuteProcessInstanceRequestFileAttachments`].
+#[doc(hidden)]
 pub static EXECUTE_PROCESS_INSTANCE_REQUEST_FILE_ATTACHMENTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ExecuteProcessInstanceRequestFileAttachments",
     fields: &[
@@ -104,6 +115,7 @@ pub static EXECUTE_PROCESS_INSTANCE_REQUEST_FILE_ATTACHMENTS_SCHEMA: rt::ObjectS
     ],
 };
 /// How [`ExecuteProcessInstance`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static EXECUTE_PROCESS_INSTANCE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ExecuteProcessInstance",
     id: "workflow_1_0.ExecuteProcessInstance",
@@ -138,10 +150,31 @@ pub static EXECUTE_PROCESS_INSTANCE: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Execute process instance.
     ///
-    /// See [`ExecuteProcessInstanceRequest`] for the parameters and [`ExecuteProcessInstanceError`] for what can go wrong: `client.workflow_1_0().execute_process_instance().send().await?`.
+    /// See [`ExecuteProcessInstanceRequest`] for the parameters and [`ExecuteProcessInstanceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().execute_process_instance("actioner_user_id", "process_instance_id", "result", 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn execute_process_instance(
         &self,
-    ) -> crate::generated::RequestBuilder<ExecuteProcessInstance, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        actioner_user_id: impl Into<String>,
+        process_instance_id: impl Into<String>,
+        result: impl Into<String>,
+        task_id: i64,
+    ) -> ExecuteProcessInstanceBuilder<C> {
+        ExecuteProcessInstanceBuilder::from_request(
+            self.client.clone(),
+            ExecuteProcessInstanceRequest::new()
+                .actioner_user_id(actioner_user_id)
+                .process_instance_id(process_instance_id)
+                .result(result)
+                .task_id(task_id),
+        )
     }
 }

@@ -25,21 +25,28 @@ pub type FormCreateError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = FormCreate)]
+#[setters(builder = FormCreateBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FormCreateRequest {
     /// A `string` value.
     pub description: Option<String>,
     /// A `list<FormComponent>` value. Wire name `formComponents`. Required.
+    #[setters(required)]
     pub form_components: Option<Vec<super::FormComponent>>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub name: Option<String>,
     /// A `string` value. Wire name `processCode`.
     pub process_code: Option<String>,
     /// A `FormCreateRequestTemplateConfig` value. Wire name `templateConfig`.
     pub template_config: Option<FormCreateRequestTemplateConfig>,
 }
+/// A call of [`FormCreate`] being put together: set its optional parameters (see [`FormCreateRequest`]), then `send()` it.
+pub struct FormCreateBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<FormCreate, C>,
+}
+rt::op_builder!(FormCreateBuilder, FormCreate);
 /// The response of [`FormCreate`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -71,6 +78,7 @@ pub struct FormCreateRequestTemplateConfig {
     pub origin_dir_id: Option<String>,
 }
 /// Wire schema of [`FormCreateRequestTemplateConfig`].
+#[doc(hidden)]
 pub static FORM_CREATE_REQUEST_TEMPLATE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "FormCreateRequestTemplateConfig",
     fields: &[
@@ -93,11 +101,13 @@ pub struct FormCreateResponseBodyResult {
     pub process_code: String,
 }
 /// Wire schema of [`FormCreateResponseBodyResult`].
+#[doc(hidden)]
 pub static FORM_CREATE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "FormCreateResponseBodyResult",
     fields: &[rt::FieldSchema::new("processCode", rt::ParamType::String).required(true)],
 };
 /// How [`FormCreate`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static FORM_CREATE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "FormCreate",
     id: "workflow_1_0.FormCreate",
@@ -139,8 +149,25 @@ pub static FORM_CREATE: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Form create.
     ///
-    /// See [`FormCreateRequest`] for the parameters and [`FormCreateError`] for what can go wrong: `client.workflow_1_0().form_create().send().await?`.
-    pub fn form_create(&self) -> crate::generated::RequestBuilder<FormCreate, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`FormCreateRequest`] for the parameters and [`FormCreateError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().form_create(Vec::<FormComponent>::new(), "name").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn form_create(
+        &self,
+        form_components: impl Into<Vec<super::FormComponent>>,
+        name: impl Into<String>,
+    ) -> FormCreateBuilder<C> {
+        FormCreateBuilder::from_request(
+            self.client.clone(),
+            FormCreateRequest::new().form_components(form_components).name(name),
+        )
     }
 }

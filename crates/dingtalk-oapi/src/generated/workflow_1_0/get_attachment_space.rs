@@ -25,15 +25,21 @@ pub type GetAttachmentSpaceError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetAttachmentSpace)]
+#[setters(builder = GetAttachmentSpaceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAttachmentSpaceRequest {
     /// A `i64` value. Wire name `agentId`.
     pub agent_id: Option<i64>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`GetAttachmentSpace`] being put together: set its optional parameters (see [`GetAttachmentSpaceRequest`]), then `send()` it.
+pub struct GetAttachmentSpaceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetAttachmentSpace, C>,
+}
+rt::op_builder!(GetAttachmentSpaceBuilder, GetAttachmentSpace);
 /// The response of [`GetAttachmentSpace`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -53,11 +59,13 @@ pub struct GetAttachmentSpaceResponseBodyResult {
     pub space_id: Option<i64>,
 }
 /// Wire schema of [`GetAttachmentSpaceResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_ATTACHMENT_SPACE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetAttachmentSpaceResponseBodyResult",
     fields: &[rt::FieldSchema::new("spaceId", rt::ParamType::I64)],
 };
 /// How [`GetAttachmentSpace`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_ATTACHMENT_SPACE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetAttachmentSpace",
     id: "workflow_1_0.GetAttachmentSpace",
@@ -88,10 +96,24 @@ pub static GET_ATTACHMENT_SPACE: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Get attachment space.
     ///
-    /// See [`GetAttachmentSpaceRequest`] for the parameters and [`GetAttachmentSpaceError`] for what can go wrong: `client.workflow_1_0().get_attachment_space().send().await?`.
+    /// See [`GetAttachmentSpaceRequest`] for the parameters and [`GetAttachmentSpaceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().get_attachment_space("user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_attachment_space(
         &self,
-    ) -> crate::generated::RequestBuilder<GetAttachmentSpace, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id: impl Into<String>,
+    ) -> GetAttachmentSpaceBuilder<C> {
+        GetAttachmentSpaceBuilder::from_request(
+            self.client.clone(),
+            GetAttachmentSpaceRequest::new().user_id(user_id),
+        )
     }
 }

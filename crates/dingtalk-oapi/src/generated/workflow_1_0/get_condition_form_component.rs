@@ -25,15 +25,21 @@ pub type GetConditionFormComponentError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetConditionFormComponent)]
+#[setters(builder = GetConditionFormComponentBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetConditionFormComponentRequest {
     /// A `i64` value. Wire name `agentId`.
     pub agent_id: Option<i64>,
     /// A `string` value. Wire name `processCode`. Required.
+    #[setters(required)]
     pub process_code: Option<String>,
 }
+/// A call of [`GetConditionFormComponent`] being put together: set its optional parameters (see [`GetConditionFormComponentRequest`]), then `send()` it.
+pub struct GetConditionFormComponentBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetConditionFormComponent, C>,
+}
+rt::op_builder!(GetConditionFormComponentBuilder, GetConditionFormComponent);
 /// The response of [`GetConditionFormComponent`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -53,6 +59,7 @@ pub struct GetConditionFormComponentResponseBodyResult {
     pub label: String,
 }
 /// Wire schema of [`GetConditionFormComponentResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_CONDITION_FORM_COMPONENT_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetConditionFormComponentResponseBodyResult",
     fields: &[
@@ -61,6 +68,7 @@ pub static GET_CONDITION_FORM_COMPONENT_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectS
     ],
 };
 /// How [`GetConditionFormComponent`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_CONDITION_FORM_COMPONENT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetConditionFormComponent",
     id: "workflow_1_0.GetConditionFormComponent",
@@ -94,10 +102,24 @@ pub static GET_CONDITION_FORM_COMPONENT: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Get condition form component.
     ///
-    /// See [`GetConditionFormComponentRequest`] for the parameters and [`GetConditionFormComponentError`] for what can go wrong: `client.workflow_1_0().get_condition_form_component().send().await?`.
+    /// See [`GetConditionFormComponentRequest`] for the parameters and [`GetConditionFormComponentError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().get_condition_form_component("process_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_condition_form_component(
         &self,
-    ) -> crate::generated::RequestBuilder<GetConditionFormComponent, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        process_code: impl Into<String>,
+    ) -> GetConditionFormComponentBuilder<C> {
+        GetConditionFormComponentBuilder::from_request(
+            self.client.clone(),
+            GetConditionFormComponentRequest::new().process_code(process_code),
+        )
     }
 }

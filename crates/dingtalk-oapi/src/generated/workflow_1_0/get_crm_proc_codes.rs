@@ -25,9 +25,14 @@ pub type GetCrmProcCodesError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetCrmProcCodes)]
+#[setters(builder = GetCrmProcCodesBuilder)]
 #[non_exhaustive]
 pub struct GetCrmProcCodesRequest {}
+/// A call of [`GetCrmProcCodes`] being put together: set its optional parameters (see [`GetCrmProcCodesRequest`]), then `send()` it.
+pub struct GetCrmProcCodesBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetCrmProcCodes, C>,
+}
+rt::op_builder!(GetCrmProcCodesBuilder, GetCrmProcCodes);
 /// The response of [`GetCrmProcCodes`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -38,6 +43,7 @@ pub struct GetCrmProcCodesResponse {
 }
 impl rt::ResponseEnvelope for GetCrmProcCodesResponse {}
 /// How [`GetCrmProcCodes`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_CRM_PROC_CODES: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetCrmProcCodes",
     id: "workflow_1_0.GetCrmProcCodes",
@@ -61,10 +67,21 @@ pub static GET_CRM_PROC_CODES: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Get crm proc codes.
     ///
-    /// See [`GetCrmProcCodesRequest`] for the parameters and [`GetCrmProcCodesError`] for what can go wrong: `client.workflow_1_0().get_crm_proc_codes().send().await?`.
-    pub fn get_crm_proc_codes(
-        &self,
-    ) -> crate::generated::RequestBuilder<GetCrmProcCodes, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`GetCrmProcCodesRequest`] for the parameters and [`GetCrmProcCodesError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().get_crm_proc_codes().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_crm_proc_codes(&self) -> GetCrmProcCodesBuilder<C> {
+        GetCrmProcCodesBuilder::from_request(
+            self.client.clone(),
+            GetCrmProcCodesRequest::new(),
+        )
     }
 }

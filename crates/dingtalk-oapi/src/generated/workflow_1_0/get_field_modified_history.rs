@@ -25,15 +25,22 @@ pub type GetFieldModifiedHistoryError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetFieldModifiedHistory)]
+#[setters(builder = GetFieldModifiedHistoryBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetFieldModifiedHistoryRequest {
     /// A `string` value. Wire name `fieldId`. Required.
+    #[setters(required)]
     pub field_id: Option<String>,
     /// A `string` value. Wire name `processInstanceId`. Required.
+    #[setters(required)]
     pub process_instance_id: Option<String>,
 }
+/// A call of [`GetFieldModifiedHistory`] being put together: set its optional parameters (see [`GetFieldModifiedHistoryRequest`]), then `send()` it.
+pub struct GetFieldModifiedHistoryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetFieldModifiedHistory, C>,
+}
+rt::op_builder!(GetFieldModifiedHistoryBuilder, GetFieldModifiedHistory);
 /// The response of [`GetFieldModifiedHistory`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -62,6 +69,7 @@ pub struct GetFieldModifiedHistoryResponseBodyResult {
     pub value: Option<String>,
 }
 /// Wire schema of [`GetFieldModifiedHistoryResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_FIELD_MODIFIED_HISTORY_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetFieldModifiedHistoryResponseBodyResult",
     fields: &[
@@ -73,6 +81,7 @@ pub static GET_FIELD_MODIFIED_HISTORY_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSch
     ],
 };
 /// How [`GetFieldModifiedHistory`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_FIELD_MODIFIED_HISTORY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetFieldModifiedHistory",
     id: "workflow_1_0.GetFieldModifiedHistory",
@@ -107,10 +116,27 @@ pub static GET_FIELD_MODIFIED_HISTORY: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Get field modified history.
     ///
-    /// See [`GetFieldModifiedHistoryRequest`] for the parameters and [`GetFieldModifiedHistoryError`] for what can go wrong: `client.workflow_1_0().get_field_modified_history().send().await?`.
+    /// See [`GetFieldModifiedHistoryRequest`] for the parameters and [`GetFieldModifiedHistoryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().get_field_modified_history("field_id", "process_instance_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_field_modified_history(
         &self,
-    ) -> crate::generated::RequestBuilder<GetFieldModifiedHistory, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        field_id: impl Into<String>,
+        process_instance_id: impl Into<String>,
+    ) -> GetFieldModifiedHistoryBuilder<C> {
+        GetFieldModifiedHistoryBuilder::from_request(
+            self.client.clone(),
+            GetFieldModifiedHistoryRequest::new()
+                .field_id(field_id)
+                .process_instance_id(process_instance_id),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type GetHandSignDownloadUrlError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetHandSignDownloadUrl)]
+#[setters(builder = GetHandSignDownloadUrlBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetHandSignDownloadUrlRequest {
     /// A `string` value. Wire name `handSignToken`. Required.
+    #[setters(required)]
     pub hand_sign_token: Option<String>,
     /// A `string` value. Wire name `processInstanceId`. Required.
+    #[setters(required)]
     pub process_instance_id: Option<String>,
 }
+/// A call of [`GetHandSignDownloadUrl`] being put together: set its optional parameters (see [`GetHandSignDownloadUrlRequest`]), then `send()` it.
+pub struct GetHandSignDownloadUrlBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetHandSignDownloadUrl, C>,
+}
+rt::op_builder!(GetHandSignDownloadUrlBuilder, GetHandSignDownloadUrl);
 /// The response of [`GetHandSignDownloadUrl`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -55,6 +62,7 @@ pub struct GetHandSignDownloadUrlResponseBodyResult {
     pub expire_in: Option<i64>,
 }
 /// Wire schema of [`GetHandSignDownloadUrlResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_HAND_SIGN_DOWNLOAD_URL_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetHandSignDownloadUrlResponseBodyResult",
     fields: &[
@@ -63,6 +71,7 @@ pub static GET_HAND_SIGN_DOWNLOAD_URL_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSch
     ],
 };
 /// How [`GetHandSignDownloadUrl`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_HAND_SIGN_DOWNLOAD_URL: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetHandSignDownloadUrl",
     id: "workflow_1_0.GetHandSignDownloadUrl",
@@ -95,10 +104,27 @@ pub static GET_HAND_SIGN_DOWNLOAD_URL: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Get hand sign download url.
     ///
-    /// See [`GetHandSignDownloadUrlRequest`] for the parameters and [`GetHandSignDownloadUrlError`] for what can go wrong: `client.workflow_1_0().get_hand_sign_download_url().send().await?`.
+    /// See [`GetHandSignDownloadUrlRequest`] for the parameters and [`GetHandSignDownloadUrlError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().get_hand_sign_download_url("hand_sign_token", "process_instance_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_hand_sign_download_url(
         &self,
-    ) -> crate::generated::RequestBuilder<GetHandSignDownloadUrl, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        hand_sign_token: impl Into<String>,
+        process_instance_id: impl Into<String>,
+    ) -> GetHandSignDownloadUrlBuilder<C> {
+        GetHandSignDownloadUrlBuilder::from_request(
+            self.client.clone(),
+            GetHandSignDownloadUrlRequest::new()
+                .hand_sign_token(hand_sign_token)
+                .process_instance_id(process_instance_id),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type GetManageProcessByStaffIdError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetManageProcessByStaffId)]
+#[setters(builder = GetManageProcessByStaffIdBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetManageProcessByStaffIdRequest {
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`GetManageProcessByStaffId`] being put together: set its optional parameters (see [`GetManageProcessByStaffIdRequest`]), then `send()` it.
+pub struct GetManageProcessByStaffIdBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetManageProcessByStaffId, C>,
+}
+rt::op_builder!(GetManageProcessByStaffIdBuilder, GetManageProcessByStaffId);
 /// The response of [`GetManageProcessByStaffId`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -64,6 +70,7 @@ pub struct GetManageProcessByStaffIdResponseBodyResult {
     pub process_code: Option<String>,
 }
 /// Wire schema of [`GetManageProcessByStaffIdResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_MANAGE_PROCESS_BY_STAFF_ID_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetManageProcessByStaffIdResponseBodyResult",
     fields: &[
@@ -77,6 +84,7 @@ pub static GET_MANAGE_PROCESS_BY_STAFF_ID_RESPONSE_BODY_RESULT_SCHEMA: rt::Objec
     ],
 };
 /// How [`GetManageProcessByStaffId`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_MANAGE_PROCESS_BY_STAFF_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetManageProcessByStaffId",
     id: "workflow_1_0.GetManageProcessByStaffId",
@@ -108,10 +116,24 @@ pub static GET_MANAGE_PROCESS_BY_STAFF_ID: rt::OperationDescriptor = rt::Operati
 impl<C: Clone> super::Operations<C> {
     /// Get manage process by staff id.
     ///
-    /// See [`GetManageProcessByStaffIdRequest`] for the parameters and [`GetManageProcessByStaffIdError`] for what can go wrong: `client.workflow_1_0().get_manage_process_by_staff_id().send().await?`.
+    /// See [`GetManageProcessByStaffIdRequest`] for the parameters and [`GetManageProcessByStaffIdError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().get_manage_process_by_staff_id("user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_manage_process_by_staff_id(
         &self,
-    ) -> crate::generated::RequestBuilder<GetManageProcessByStaffId, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id: impl Into<String>,
+    ) -> GetManageProcessByStaffIdBuilder<C> {
+        GetManageProcessByStaffIdBuilder::from_request(
+            self.client.clone(),
+            GetManageProcessByStaffIdRequest::new().user_id(user_id),
+        )
     }
 }

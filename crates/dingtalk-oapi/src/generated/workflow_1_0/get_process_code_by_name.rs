@@ -25,12 +25,18 @@ pub type GetProcessCodeByNameError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetProcessCodeByName)]
+#[setters(builder = GetProcessCodeByNameBuilder)]
 #[non_exhaustive]
 pub struct GetProcessCodeByNameRequest {
     /// A `string` value. Required.
+    #[setters(required)]
     pub name: Option<String>,
 }
+/// A call of [`GetProcessCodeByName`] being put together: set its optional parameters (see [`GetProcessCodeByNameRequest`]), then `send()` it.
+pub struct GetProcessCodeByNameBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetProcessCodeByName, C>,
+}
+rt::op_builder!(GetProcessCodeByNameBuilder, GetProcessCodeByName);
 /// The response of [`GetProcessCodeByName`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -50,6 +56,7 @@ pub struct GetProcessCodeByNameResponseBodyResult {
     pub process_code: String,
 }
 /// Wire schema of [`GetProcessCodeByNameResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_PROCESS_CODE_BY_NAME_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetProcessCodeByNameResponseBodyResult",
     fields: &[
@@ -58,6 +65,7 @@ pub static GET_PROCESS_CODE_BY_NAME_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchem
     ],
 };
 /// How [`GetProcessCodeByName`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_PROCESS_CODE_BY_NAME: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetProcessCodeByName",
     id: "workflow_1_0.GetProcessCodeByName",
@@ -84,10 +92,24 @@ pub static GET_PROCESS_CODE_BY_NAME: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Get process code by name.
     ///
-    /// See [`GetProcessCodeByNameRequest`] for the parameters and [`GetProcessCodeByNameError`] for what can go wrong: `client.workflow_1_0().get_process_code_by_name().send().await?`.
+    /// See [`GetProcessCodeByNameRequest`] for the parameters and [`GetProcessCodeByNameError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().get_process_code_by_name("name").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_process_code_by_name(
         &self,
-    ) -> crate::generated::RequestBuilder<GetProcessCodeByName, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        name: impl Into<String>,
+    ) -> GetProcessCodeByNameBuilder<C> {
+        GetProcessCodeByNameBuilder::from_request(
+            self.client.clone(),
+            GetProcessCodeByNameRequest::new().name(name),
+        )
     }
 }

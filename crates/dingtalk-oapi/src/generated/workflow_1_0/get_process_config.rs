@@ -25,13 +25,19 @@ pub type GetProcessConfigError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetProcessConfig)]
+#[setters(builder = GetProcessConfigBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetProcessConfigRequest {
     /// A `string` value. Wire name `procCode`. Required.
+    #[setters(required)]
     pub proc_code: Option<String>,
 }
+/// A call of [`GetProcessConfig`] being put together: set its optional parameters (see [`GetProcessConfigRequest`]), then `send()` it.
+pub struct GetProcessConfigBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetProcessConfig, C>,
+}
+rt::op_builder!(GetProcessConfigBuilder, GetProcessConfig);
 /// The response of [`GetProcessConfig`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -90,6 +96,7 @@ pub struct GetProcessConfigResponseBodyResult {
     pub visibility: Vec<GetProcessConfigResponseBodyResultVisibility>,
 }
 /// Wire schema of [`GetProcessConfigResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_PROCESS_CONFIG_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetProcessConfigResponseBodyResult",
     fields: &[
@@ -157,6 +164,7 @@ pub struct GetProcessConfigResponseBodyResultCommentConf {
     pub comment_required: Option<bool>,
 }
 /// Wire schema of [`GetProcessConfigResponseBodyResultCommentConf`].
+#[doc(hidden)]
 pub static GET_PROCESS_CONFIG_RESPONSE_BODY_RESULT_COMMENT_CONF_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetProcessConfigResponseBodyResultCommentConf",
     fields: &[
@@ -176,6 +184,7 @@ pub struct GetProcessConfigResponseBodyResultHandSignConf {
     pub resign_enable: Option<bool>,
 }
 /// Wire schema of [`GetProcessConfigResponseBodyResultHandSignConf`].
+#[doc(hidden)]
 pub static GET_PROCESS_CONFIG_RESPONSE_BODY_RESULT_HAND_SIGN_CONF_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetProcessConfigResponseBodyResultHandSignConf",
     fields: &[
@@ -197,6 +206,7 @@ pub struct GetProcessConfigResponseBodyResultSubstituteSubmitConf {
     >,
 }
 /// Wire schema of [`GetProcessConfigResponseBodyResultSubstituteSubmitConf`].
+#[doc(hidden)]
 pub static GET_PROCESS_CONFIG_RESPONSE_BODY_RESULT_SUBSTITUTE_SUBMIT_CONF_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetProcessConfigResponseBodyResultSubstituteSubmitConf",
     fields: &[
@@ -223,6 +233,7 @@ pub struct GetProcessConfigResponseBodyResultSubstituteSubmitConfSubmitterList {
     pub value: Option<String>,
 }
 /// Wire schema of [`GetProcessConfigResponseBodyResultSubstituteSubmitConfSubmitterList`].
+#[doc(hidden)]
 pub static GET_PROCESS_CONFIG_RESPONSE_BODY_RESULT_SUBSTITUTE_SUBMIT_CONF_SUBMITTER_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetProcessConfigResponseBodyResultSubstituteSubmitConfSubmitterList",
     fields: &[
@@ -241,6 +252,7 @@ pub struct GetProcessConfigResponseBodyResultTitleGenRule {
     pub r#type: Option<i64>,
 }
 /// Wire schema of [`GetProcessConfigResponseBodyResultTitleGenRule`].
+#[doc(hidden)]
 pub static GET_PROCESS_CONFIG_RESPONSE_BODY_RESULT_TITLE_GEN_RULE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetProcessConfigResponseBodyResultTitleGenRule",
     fields: &[
@@ -258,6 +270,7 @@ pub struct GetProcessConfigResponseBodyResultVisibility {
     pub value: Option<String>,
 }
 /// Wire schema of [`GetProcessConfigResponseBodyResultVisibility`].
+#[doc(hidden)]
 pub static GET_PROCESS_CONFIG_RESPONSE_BODY_RESULT_VISIBILITY_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetProcessConfigResponseBodyResultVisibility",
     fields: &[
@@ -266,6 +279,7 @@ pub static GET_PROCESS_CONFIG_RESPONSE_BODY_RESULT_VISIBILITY_SCHEMA: rt::Object
     ],
 };
 /// How [`GetProcessConfig`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_PROCESS_CONFIG: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetProcessConfig",
     id: "workflow_1_0.GetProcessConfig",
@@ -292,10 +306,24 @@ pub static GET_PROCESS_CONFIG: rt::OperationDescriptor = rt::OperationDescriptor
 impl<C: Clone> super::Operations<C> {
     /// Get process config.
     ///
-    /// See [`GetProcessConfigRequest`] for the parameters and [`GetProcessConfigError`] for what can go wrong: `client.workflow_1_0().get_process_config().send().await?`.
+    /// See [`GetProcessConfigRequest`] for the parameters and [`GetProcessConfigError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().get_process_config("proc_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_process_config(
         &self,
-    ) -> crate::generated::RequestBuilder<GetProcessConfig, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        proc_code: impl Into<String>,
+    ) -> GetProcessConfigBuilder<C> {
+        GetProcessConfigBuilder::from_request(
+            self.client.clone(),
+            GetProcessConfigRequest::new().proc_code(proc_code),
+        )
     }
 }

@@ -25,13 +25,19 @@ pub type GetProcessInstanceError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetProcessInstance)]
+#[setters(builder = GetProcessInstanceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetProcessInstanceRequest {
     /// A `string` value. Wire name `processInstanceId`. Required.
+    #[setters(required)]
     pub process_instance_id: Option<String>,
 }
+/// A call of [`GetProcessInstance`] being put together: set its optional parameters (see [`GetProcessInstanceRequest`]), then `send()` it.
+pub struct GetProcessInstanceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetProcessInstance, C>,
+}
+rt::op_builder!(GetProcessInstanceBuilder, GetProcessInstance);
 /// The response of [`GetProcessInstance`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -93,6 +99,7 @@ pub struct GetProcessInstanceResponseBodyResult {
     pub title: Option<String>,
 }
 /// Wire schema of [`GetProcessInstanceResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_PROCESS_INSTANCE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetProcessInstanceResponseBodyResult",
     fields: &[
@@ -162,6 +169,7 @@ pub struct GetProcessInstanceResponseBodyResultFormComponentValues {
     pub value: Option<String>,
 }
 /// Wire schema of [`GetProcessInstanceResponseBodyResultFormComponentValues`].
+#[doc(hidden)]
 pub static GET_PROCESS_INSTANCE_RESPONSE_BODY_RESULT_FORM_COMPONENT_VALUES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetProcessInstanceResponseBodyResultFormComponentValues",
     fields: &[
@@ -205,6 +213,7 @@ pub struct GetProcessInstanceResponseBodyResultOperationRecords {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`GetProcessInstanceResponseBodyResultOperationRecords`].
+#[doc(hidden)]
 pub static GET_PROCESS_INSTANCE_RESPONSE_BODY_RESULT_OPERATION_RECORDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetProcessInstanceResponseBodyResultOperationRecords",
     fields: &[
@@ -244,6 +253,7 @@ pub struct GetProcessInstanceResponseBodyResultOperationRecordsAttachments {
     pub space_id: Option<String>,
 }
 /// Wire schema of [`GetProcessInstanceResponseBodyResultOperationRecordsAttachments`].
+#[doc(hidden)]
 pub static GET_PROCESS_INSTANCE_RESPONSE_BODY_RESULT_OPERATION_RECORDS_ATTACHMENTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetProcessInstanceResponseBodyResultOperationRecordsAttachments",
     fields: &[
@@ -283,6 +293,7 @@ pub struct GetProcessInstanceResponseBodyResultTasks {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`GetProcessInstanceResponseBodyResultTasks`].
+#[doc(hidden)]
 pub static GET_PROCESS_INSTANCE_RESPONSE_BODY_RESULT_TASKS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetProcessInstanceResponseBodyResultTasks",
     fields: &[
@@ -300,6 +311,7 @@ pub static GET_PROCESS_INSTANCE_RESPONSE_BODY_RESULT_TASKS_SCHEMA: rt::ObjectSch
     ],
 };
 /// How [`GetProcessInstance`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_PROCESS_INSTANCE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetProcessInstance",
     id: "workflow_1_0.GetProcessInstance",
@@ -329,10 +341,24 @@ pub static GET_PROCESS_INSTANCE: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Get process instance.
     ///
-    /// See [`GetProcessInstanceRequest`] for the parameters and [`GetProcessInstanceError`] for what can go wrong: `client.workflow_1_0().get_process_instance().send().await?`.
+    /// See [`GetProcessInstanceRequest`] for the parameters and [`GetProcessInstanceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().get_process_instance("process_instance_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_process_instance(
         &self,
-    ) -> crate::generated::RequestBuilder<GetProcessInstance, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        process_instance_id: impl Into<String>,
+    ) -> GetProcessInstanceBuilder<C> {
+        GetProcessInstanceBuilder::from_request(
+            self.client.clone(),
+            GetProcessInstanceRequest::new().process_instance_id(process_instance_id),
+        )
     }
 }

@@ -27,13 +27,19 @@ pub type GetProcessInstanceWithExtraError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetProcessInstanceWithExtra)]
+#[setters(builder = GetProcessInstanceWithExtraBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetProcessInstanceWithExtraRequest {
     /// A `string` value. Wire name `processInstanceId`. Required.
+    #[setters(required)]
     pub process_instance_id: Option<String>,
 }
+/// A call of [`GetProcessInstanceWithExtra`] being put together: set its optional parameters (see [`GetProcessInstanceWithExtraRequest`]), then `send()` it.
+pub struct GetProcessInstanceWithExtraBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetProcessInstanceWithExtra, C>,
+}
+rt::op_builder!(GetProcessInstanceWithExtraBuilder, GetProcessInstanceWithExtra);
 /// The response of [`GetProcessInstanceWithExtra`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -97,6 +103,7 @@ pub struct GetProcessInstanceWithExtraResponseBodyResult {
     pub title: Option<String>,
 }
 /// Wire schema of [`GetProcessInstanceWithExtraResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_PROCESS_INSTANCE_WITH_EXTRA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetProcessInstanceWithExtraResponseBodyResult",
     fields: &[
@@ -166,6 +173,7 @@ pub struct GetProcessInstanceWithExtraResponseBodyResultFormComponentValues {
     pub value: Option<String>,
 }
 /// Wire schema of [`GetProcessInstanceWithExtraResponseBodyResultFormComponentValues`].
+#[doc(hidden)]
 pub static GET_PROCESS_INSTANCE_WITH_EXTRA_RESPONSE_BODY_RESULT_FORM_COMPONENT_VALUES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetProcessInstanceWithExtraResponseBodyResultFormComponentValues",
     fields: &[
@@ -211,6 +219,7 @@ pub struct GetProcessInstanceWithExtraResponseBodyResultOperationRecords {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`GetProcessInstanceWithExtraResponseBodyResultOperationRecords`].
+#[doc(hidden)]
 pub static GET_PROCESS_INSTANCE_WITH_EXTRA_RESPONSE_BODY_RESULT_OPERATION_RECORDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetProcessInstanceWithExtraResponseBodyResultOperationRecords",
     fields: &[
@@ -251,6 +260,7 @@ pub struct GetProcessInstanceWithExtraResponseBodyResultOperationRecordsAttachme
     pub space_id: Option<String>,
 }
 /// Wire schema of [`GetProcessInstanceWithExtraResponseBodyResultOperationRecordsAttachments`].
+#[doc(hidden)]
 pub static GET_PROCESS_INSTANCE_WITH_EXTRA_RESPONSE_BODY_RESULT_OPERATION_RECORDS_ATTACHMENTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetProcessInstanceWithExtraResponseBodyResultOperationRecordsAttachments",
     fields: &[
@@ -288,6 +298,7 @@ pub struct GetProcessInstanceWithExtraResponseBodyResultTasks {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`GetProcessInstanceWithExtraResponseBodyResultTasks`].
+#[doc(hidden)]
 pub static GET_PROCESS_INSTANCE_WITH_EXTRA_RESPONSE_BODY_RESULT_TASKS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetProcessInstanceWithExtraResponseBodyResultTasks",
     fields: &[
@@ -304,6 +315,7 @@ pub static GET_PROCESS_INSTANCE_WITH_EXTRA_RESPONSE_BODY_RESULT_TASKS_SCHEMA: rt
     ],
 };
 /// How [`GetProcessInstanceWithExtra`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_PROCESS_INSTANCE_WITH_EXTRA: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetProcessInstanceWithExtra",
     id: "workflow_1_0.GetProcessInstanceWithExtra",
@@ -335,10 +347,25 @@ pub static GET_PROCESS_INSTANCE_WITH_EXTRA: rt::OperationDescriptor = rt::Operat
 impl<C: Clone> super::Operations<C> {
     /// Get process instance with extra.
     ///
-    /// See [`GetProcessInstanceWithExtraRequest`] for the parameters and [`GetProcessInstanceWithExtraError`] for what can go wrong: `client.workflow_1_0().get_process_instance_with_extra().send().await?`.
+    /// See [`GetProcessInstanceWithExtraRequest`] for the parameters and [`GetProcessInstanceWithExtraError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().get_process_instance_with_extra("process_instance_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_process_instance_with_extra(
         &self,
-    ) -> crate::generated::RequestBuilder<GetProcessInstanceWithExtra, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        process_instance_id: impl Into<String>,
+    ) -> GetProcessInstanceWithExtraBuilder<C> {
+        GetProcessInstanceWithExtraBuilder::from_request(
+            self.client.clone(),
+            GetProcessInstanceWithExtraRequest::new()
+                .process_instance_id(process_instance_id),
+        )
     }
 }

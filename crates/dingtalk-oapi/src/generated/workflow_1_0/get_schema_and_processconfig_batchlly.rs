@@ -27,13 +27,20 @@ pub type GetSchemaAndProcessconfigBatchllyError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetSchemaAndProcessconfigBatchlly)]
+#[setters(builder = GetSchemaAndProcessconfigBatchllyBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSchemaAndProcessconfigBatchllyRequest {
     /// A `list<string>` value. Wire name `processCodes`.
     pub process_codes: Option<Vec<String>>,
 }
+/// A call of [`GetSchemaAndProcessconfigBatchlly`] being put together: set its optional parameters (see [`GetSchemaAndProcessconfigBatchllyRequest`]), then `send()` it.
+pub struct GetSchemaAndProcessconfigBatchllyBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetSchemaAndProcessconfigBatchlly, C>,
+}
+rt::op_builder!(
+    GetSchemaAndProcessconfigBatchllyBuilder, GetSchemaAndProcessconfigBatchlly
+);
 /// The response of [`GetSchemaAndProcessconfigBatchlly`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -78,6 +85,7 @@ pub struct GetSchemaAndProcessconfigBatchllyResponseBodyResult {
     pub visible_scope: Option<String>,
 }
 /// Wire schema of [`GetSchemaAndProcessconfigBatchllyResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_SCHEMA_AND_PROCESSCONFIG_BATCHLLY_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetSchemaAndProcessconfigBatchllyResponseBodyResult",
     fields: &[
@@ -98,6 +106,7 @@ pub static GET_SCHEMA_AND_PROCESSCONFIG_BATCHLLY_RESPONSE_BODY_RESULT_SCHEMA: rt
     ],
 };
 /// How [`GetSchemaAndProcessconfigBatchlly`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_SCHEMA_AND_PROCESSCONFIG_BATCHLLY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetSchemaAndProcessconfigBatchlly",
     id: "workflow_1_0.GetSchemaAndProcessconfigBatchlly",
@@ -130,10 +139,23 @@ pub static GET_SCHEMA_AND_PROCESSCONFIG_BATCHLLY: rt::OperationDescriptor = rt::
 impl<C: Clone> super::Operations<C> {
     /// Get schema and processconfig batchlly.
     ///
-    /// See [`GetSchemaAndProcessconfigBatchllyRequest`] for the parameters and [`GetSchemaAndProcessconfigBatchllyError`] for what can go wrong: `client.workflow_1_0().get_schema_and_processconfig_batchlly().send().await?`.
+    /// See [`GetSchemaAndProcessconfigBatchllyRequest`] for the parameters and [`GetSchemaAndProcessconfigBatchllyError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().get_schema_and_processconfig_batchlly().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_schema_and_processconfig_batchlly(
         &self,
-    ) -> crate::generated::RequestBuilder<GetSchemaAndProcessconfigBatchlly, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    ) -> GetSchemaAndProcessconfigBatchllyBuilder<C> {
+        GetSchemaAndProcessconfigBatchllyBuilder::from_request(
+            self.client.clone(),
+            GetSchemaAndProcessconfigBatchllyRequest::new(),
+        )
     }
 }

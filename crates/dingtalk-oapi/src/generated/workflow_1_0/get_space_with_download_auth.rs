@@ -25,23 +25,31 @@ pub type GetSpaceWithDownloadAuthError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetSpaceWithDownloadAuth)]
+#[setters(builder = GetSpaceWithDownloadAuthBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSpaceWithDownloadAuthRequest {
     /// A `i64` value. Wire name `agentId`.
     pub agent_id: Option<i64>,
     /// A `string` value. Wire name `fileId`. Required.
+    #[setters(required)]
     pub file_id: Option<String>,
     /// A `list<string>` value. Wire name `fileIdList`.
     pub file_id_list: Option<Vec<String>>,
     /// A `string` value. Wire name `processInstanceId`. Required.
+    #[setters(required)]
     pub process_instance_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
     /// A `bool` value. Wire name `withCommentAttatchment`.
     pub with_comment_attatchment: Option<bool>,
 }
+/// A call of [`GetSpaceWithDownloadAuth`] being put together: set its optional parameters (see [`GetSpaceWithDownloadAuthRequest`]), then `send()` it.
+pub struct GetSpaceWithDownloadAuthBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetSpaceWithDownloadAuth, C>,
+}
+rt::op_builder!(GetSpaceWithDownloadAuthBuilder, GetSpaceWithDownloadAuth);
 /// The response of [`GetSpaceWithDownloadAuth`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -61,11 +69,13 @@ pub struct GetSpaceWithDownloadAuthResponseBodyResult {
     pub space_id: Option<i64>,
 }
 /// Wire schema of [`GetSpaceWithDownloadAuthResponseBodyResult`].
+#[doc(hidden)]
 pub static GET_SPACE_WITH_DOWNLOAD_AUTH_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GetSpaceWithDownloadAuthResponseBodyResult",
     fields: &[rt::FieldSchema::new("spaceId", rt::ParamType::I64)],
 };
 /// How [`GetSpaceWithDownloadAuth`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_SPACE_WITH_DOWNLOAD_AUTH: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetSpaceWithDownloadAuth",
     id: "workflow_1_0.GetSpaceWithDownloadAuth",
@@ -102,10 +112,29 @@ pub static GET_SPACE_WITH_DOWNLOAD_AUTH: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Get space with download auth.
     ///
-    /// See [`GetSpaceWithDownloadAuthRequest`] for the parameters and [`GetSpaceWithDownloadAuthError`] for what can go wrong: `client.workflow_1_0().get_space_with_download_auth().send().await?`.
+    /// See [`GetSpaceWithDownloadAuthRequest`] for the parameters and [`GetSpaceWithDownloadAuthError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().get_space_with_download_auth("file_id", "process_instance_id", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_space_with_download_auth(
         &self,
-    ) -> crate::generated::RequestBuilder<GetSpaceWithDownloadAuth, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        file_id: impl Into<String>,
+        process_instance_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> GetSpaceWithDownloadAuthBuilder<C> {
+        GetSpaceWithDownloadAuthBuilder::from_request(
+            self.client.clone(),
+            GetSpaceWithDownloadAuthRequest::new()
+                .file_id(file_id)
+                .process_instance_id(process_instance_id)
+                .user_id(user_id),
+        )
     }
 }

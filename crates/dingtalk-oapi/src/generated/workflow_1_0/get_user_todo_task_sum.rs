@@ -25,13 +25,19 @@ pub type GetUserTodoTaskSumError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GetUserTodoTaskSum)]
+#[setters(builder = GetUserTodoTaskSumBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUserTodoTaskSumRequest {
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`GetUserTodoTaskSum`] being put together: set its optional parameters (see [`GetUserTodoTaskSumRequest`]), then `send()` it.
+pub struct GetUserTodoTaskSumBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GetUserTodoTaskSum, C>,
+}
+rt::op_builder!(GetUserTodoTaskSumBuilder, GetUserTodoTaskSum);
 /// The response of [`GetUserTodoTaskSum`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -41,6 +47,7 @@ pub struct GetUserTodoTaskSumResponse {
 }
 impl rt::ResponseEnvelope for GetUserTodoTaskSumResponse {}
 /// How [`GetUserTodoTaskSum`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GET_USER_TODO_TASK_SUM: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GetUserTodoTaskSum",
     id: "workflow_1_0.GetUserTodoTaskSum",
@@ -62,10 +69,24 @@ pub static GET_USER_TODO_TASK_SUM: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Get user todo task sum.
     ///
-    /// See [`GetUserTodoTaskSumRequest`] for the parameters and [`GetUserTodoTaskSumError`] for what can go wrong: `client.workflow_1_0().get_user_todo_task_sum().send().await?`.
+    /// See [`GetUserTodoTaskSumRequest`] for the parameters and [`GetUserTodoTaskSumError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().get_user_todo_task_sum("user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_user_todo_task_sum(
         &self,
-    ) -> crate::generated::RequestBuilder<GetUserTodoTaskSum, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id: impl Into<String>,
+    ) -> GetUserTodoTaskSumBuilder<C> {
+        GetUserTodoTaskSumBuilder::from_request(
+            self.client.clone(),
+            GetUserTodoTaskSumRequest::new().user_id(user_id),
+        )
     }
 }

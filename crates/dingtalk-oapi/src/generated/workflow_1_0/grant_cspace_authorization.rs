@@ -25,25 +25,34 @@ pub type GrantCspaceAuthorizationError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GrantCspaceAuthorization)]
+#[setters(builder = GrantCspaceAuthorizationBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GrantCspaceAuthorizationRequest {
     /// A `i64` value. Wire name `durationSeconds`.
     pub duration_seconds: Option<i64>,
     /// A `string` value. Wire name `spaceId`. Required.
+    #[setters(required)]
     pub space_id: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub r#type: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`GrantCspaceAuthorization`] being put together: set its optional parameters (see [`GrantCspaceAuthorizationRequest`]), then `send()` it.
+pub struct GrantCspaceAuthorizationBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GrantCspaceAuthorization, C>,
+}
+rt::op_builder!(GrantCspaceAuthorizationBuilder, GrantCspaceAuthorization);
 /// The response of [`GrantCspaceAuthorization`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
 pub struct GrantCspaceAuthorizationResponse {}
 impl rt::ResponseEnvelope for GrantCspaceAuthorizationResponse {}
 /// How [`GrantCspaceAuthorization`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GRANT_CSPACE_AUTHORIZATION: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GrantCspaceAuthorization",
     id: "workflow_1_0.GrantCspaceAuthorization",
@@ -70,10 +79,29 @@ pub static GRANT_CSPACE_AUTHORIZATION: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Grant cspace authorization.
     ///
-    /// See [`GrantCspaceAuthorizationRequest`] for the parameters and [`GrantCspaceAuthorizationError`] for what can go wrong: `client.workflow_1_0().grant_cspace_authorization().send().await?`.
+    /// See [`GrantCspaceAuthorizationRequest`] for the parameters and [`GrantCspaceAuthorizationError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().grant_cspace_authorization("space_id", "type", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn grant_cspace_authorization(
         &self,
-    ) -> crate::generated::RequestBuilder<GrantCspaceAuthorization, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        space_id: impl Into<String>,
+        r#type: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> GrantCspaceAuthorizationBuilder<C> {
+        GrantCspaceAuthorizationBuilder::from_request(
+            self.client.clone(),
+            GrantCspaceAuthorizationRequest::new()
+                .space_id(space_id)
+                .r#type(r#type)
+                .user_id(user_id),
+        )
     }
 }

@@ -27,17 +27,26 @@ pub type GrantProcessInstanceForDownloadFileError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = GrantProcessInstanceForDownloadFile)]
+#[setters(builder = GrantProcessInstanceForDownloadFileBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GrantProcessInstanceForDownloadFileRequest {
     /// A `string` value. Wire name `fileId`. Required.
+    #[setters(required)]
     pub file_id: Option<String>,
     /// A `string` value. Wire name `processInstanceId`. Required.
+    #[setters(required)]
     pub process_instance_id: Option<String>,
     /// A `bool` value. Wire name `withCommentAttatchment`.
     pub with_comment_attatchment: Option<bool>,
 }
+/// A call of [`GrantProcessInstanceForDownloadFile`] being put together: set its optional parameters (see [`GrantProcessInstanceForDownloadFileRequest`]), then `send()` it.
+pub struct GrantProcessInstanceForDownloadFileBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<GrantProcessInstanceForDownloadFile, C>,
+}
+rt::op_builder!(
+    GrantProcessInstanceForDownloadFileBuilder, GrantProcessInstanceForDownloadFile
+);
 /// The response of [`GrantProcessInstanceForDownloadFile`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -61,6 +70,7 @@ pub struct GrantProcessInstanceForDownloadFileResponseBodyResult {
     pub space_id: Option<i64>,
 }
 /// Wire schema of [`GrantProcessInstanceForDownloadFileResponseBodyResult`].
+#[doc(hidden)]
 pub static GRANT_PROCESS_INSTANCE_FOR_DOWNLOAD_FILE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "GrantProcessInstanceForDownloadFileResponseBodyResult",
     fields: &[
@@ -70,6 +80,7 @@ pub static GRANT_PROCESS_INSTANCE_FOR_DOWNLOAD_FILE_RESPONSE_BODY_RESULT_SCHEMA:
     ],
 };
 /// How [`GrantProcessInstanceForDownloadFile`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static GRANT_PROCESS_INSTANCE_FOR_DOWNLOAD_FILE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "GrantProcessInstanceForDownloadFile",
     id: "workflow_1_0.GrantProcessInstanceForDownloadFile",
@@ -103,10 +114,27 @@ pub static GRANT_PROCESS_INSTANCE_FOR_DOWNLOAD_FILE: rt::OperationDescriptor = r
 impl<C: Clone> super::Operations<C> {
     /// Grant process instance for download file.
     ///
-    /// See [`GrantProcessInstanceForDownloadFileRequest`] for the parameters and [`GrantProcessInstanceForDownloadFileError`] for what can go wrong: `client.workflow_1_0().grant_process_instance_for_download_file().send().await?`.
+    /// See [`GrantProcessInstanceForDownloadFileRequest`] for the parameters and [`GrantProcessInstanceForDownloadFileError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().grant_process_instance_for_download_file("file_id", "process_instance_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn grant_process_instance_for_download_file(
         &self,
-    ) -> crate::generated::RequestBuilder<GrantProcessInstanceForDownloadFile, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        file_id: impl Into<String>,
+        process_instance_id: impl Into<String>,
+    ) -> GrantProcessInstanceForDownloadFileBuilder<C> {
+        GrantProcessInstanceForDownloadFileBuilder::from_request(
+            self.client.clone(),
+            GrantProcessInstanceForDownloadFileRequest::new()
+                .file_id(file_id)
+                .process_instance_id(process_instance_id),
+        )
     }
 }

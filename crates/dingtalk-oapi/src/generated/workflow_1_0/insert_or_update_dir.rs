@@ -25,7 +25,7 @@ pub type InsertOrUpdateDirError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = InsertOrUpdateDir)]
+#[setters(builder = InsertOrUpdateDirBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InsertOrUpdateDirRequest {
@@ -36,10 +36,17 @@ pub struct InsertOrUpdateDirRequest {
     /// A `string` value.
     pub name: Option<String>,
     /// A `string` value. Wire name `name18n`. Required.
+    #[setters(required)]
     pub name_18n: Option<String>,
     /// A `string` value. Wire name `operateUserId`. Required.
+    #[setters(required)]
     pub operate_user_id: Option<String>,
 }
+/// A call of [`InsertOrUpdateDir`] being put together: set its optional parameters (see [`InsertOrUpdateDirRequest`]), then `send()` it.
+pub struct InsertOrUpdateDirBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<InsertOrUpdateDir, C>,
+}
+rt::op_builder!(InsertOrUpdateDirBuilder, InsertOrUpdateDir);
 /// The response of [`InsertOrUpdateDir`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -61,6 +68,7 @@ pub struct InsertOrUpdateDirResponseBodyResult {
     pub dir_id: Option<String>,
 }
 /// Wire schema of [`InsertOrUpdateDirResponseBodyResult`].
+#[doc(hidden)]
 pub static INSERT_OR_UPDATE_DIR_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "InsertOrUpdateDirResponseBodyResult",
     fields: &[
@@ -69,6 +77,7 @@ pub static INSERT_OR_UPDATE_DIR_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = 
     ],
 };
 /// How [`InsertOrUpdateDir`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static INSERT_OR_UPDATE_DIR: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "InsertOrUpdateDir",
     id: "workflow_1_0.InsertOrUpdateDir",
@@ -102,10 +111,27 @@ pub static INSERT_OR_UPDATE_DIR: rt::OperationDescriptor = rt::OperationDescript
 impl<C: Clone> super::Operations<C> {
     /// Insert or update dir.
     ///
-    /// See [`InsertOrUpdateDirRequest`] for the parameters and [`InsertOrUpdateDirError`] for what can go wrong: `client.workflow_1_0().insert_or_update_dir().send().await?`.
+    /// See [`InsertOrUpdateDirRequest`] for the parameters and [`InsertOrUpdateDirError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().insert_or_update_dir("name_18n", "operate_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn insert_or_update_dir(
         &self,
-    ) -> crate::generated::RequestBuilder<InsertOrUpdateDir, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        name_18n: impl Into<String>,
+        operate_user_id: impl Into<String>,
+    ) -> InsertOrUpdateDirBuilder<C> {
+        InsertOrUpdateDirBuilder::from_request(
+            self.client.clone(),
+            InsertOrUpdateDirRequest::new()
+                .name_18n(name_18n)
+                .operate_user_id(operate_user_id),
+        )
     }
 }

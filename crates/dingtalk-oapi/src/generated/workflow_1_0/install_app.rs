@@ -25,17 +25,24 @@ pub type InstallAppError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = InstallApp)]
+#[setters(builder = InstallAppBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InstallAppRequest {
     /// A `string` value. Wire name `bizGroup`.
     pub biz_group: Option<String>,
     /// A `InstallAppRequestInstallOption` value. Wire name `installOption`. Required.
+    #[setters(required)]
     pub install_option: Option<InstallAppRequestInstallOption>,
     /// A `string` value. Wire name `sourceDirName`. Required.
+    #[setters(required)]
     pub source_dir_name: Option<String>,
 }
+/// A call of [`InstallApp`] being put together: set its optional parameters (see [`InstallAppRequest`]), then `send()` it.
+pub struct InstallAppBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<InstallApp, C>,
+}
+rt::op_builder!(InstallAppBuilder, InstallApp);
 /// The response of [`InstallApp`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -54,6 +61,7 @@ pub struct InstallAppRequestInstallOption {
     pub is_sync: Option<bool>,
 }
 /// Wire schema of [`InstallAppRequestInstallOption`].
+#[doc(hidden)]
 pub static INSTALL_APP_REQUEST_INSTALL_OPTION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "InstallAppRequestInstallOption",
     fields: &[rt::FieldSchema::new("isSync", rt::ParamType::Bool)],
@@ -71,6 +79,7 @@ pub struct InstallAppResponseBodyResult {
     pub process_code: Option<String>,
 }
 /// Wire schema of [`InstallAppResponseBodyResult`].
+#[doc(hidden)]
 pub static INSTALL_APP_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "InstallAppResponseBodyResult",
     fields: &[
@@ -80,6 +89,7 @@ pub static INSTALL_APP_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::Objec
     ],
 };
 /// How [`InstallApp`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static INSTALL_APP: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "InstallApp",
     id: "workflow_1_0.InstallApp",
@@ -116,8 +126,27 @@ pub static INSTALL_APP: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Install app.
     ///
-    /// See [`InstallAppRequest`] for the parameters and [`InstallAppError`] for what can go wrong: `client.workflow_1_0().install_app().send().await?`.
-    pub fn install_app(&self) -> crate::generated::RequestBuilder<InstallApp, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`InstallAppRequest`] for the parameters and [`InstallAppError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().install_app(InstallAppRequestInstallOption::new(), "source_dir_name").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn install_app(
+        &self,
+        install_option: InstallAppRequestInstallOption,
+        source_dir_name: impl Into<String>,
+    ) -> InstallAppBuilder<C> {
+        InstallAppBuilder::from_request(
+            self.client.clone(),
+            InstallAppRequest::new()
+                .install_option(install_option)
+                .source_dir_name(source_dir_name),
+        )
     }
 }

@@ -25,25 +25,34 @@ pub type ListProcessInstanceIdsError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListProcessInstanceIds)]
+#[setters(builder = ListProcessInstanceIdsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListProcessInstanceIdsRequest {
     /// A `i64` value. Wire name `endTime`.
     pub end_time: Option<i64>,
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`. Required.
+    #[setters(required)]
     pub next_token: Option<i64>,
     /// A `string` value. Wire name `processCode`. Required.
+    #[setters(required)]
     pub process_code: Option<String>,
     /// A `i64` value. Wire name `startTime`. Required.
+    #[setters(required)]
     pub start_time: Option<i64>,
     /// A `list<string>` value.
     pub statuses: Option<Vec<String>>,
     /// A `list<string>` value. Wire name `userIds`.
     pub user_ids: Option<Vec<String>>,
 }
+/// A call of [`ListProcessInstanceIds`] being put together: set its optional parameters (see [`ListProcessInstanceIdsRequest`]), then `send()` it.
+pub struct ListProcessInstanceIdsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListProcessInstanceIds, C>,
+}
+rt::op_builder!(ListProcessInstanceIdsBuilder, ListProcessInstanceIds);
 /// The response of [`ListProcessInstanceIds`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -66,6 +75,7 @@ pub struct ListProcessInstanceIdsResponseBodyResult {
     pub next_token: Option<String>,
 }
 /// Wire schema of [`ListProcessInstanceIdsResponseBodyResult`].
+#[doc(hidden)]
 pub static LIST_PROCESS_INSTANCE_IDS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListProcessInstanceIdsResponseBodyResult",
     fields: &[
@@ -74,6 +84,7 @@ pub static LIST_PROCESS_INSTANCE_IDS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSche
     ],
 };
 /// How [`ListProcessInstanceIds`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_PROCESS_INSTANCE_IDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListProcessInstanceIds",
     id: "workflow_1_0.ListProcessInstanceIds",
@@ -109,10 +120,31 @@ pub static LIST_PROCESS_INSTANCE_IDS: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// List process instance ids.
     ///
-    /// See [`ListProcessInstanceIdsRequest`] for the parameters and [`ListProcessInstanceIdsError`] for what can go wrong: `client.workflow_1_0().list_process_instance_ids().send().await?`.
+    /// See [`ListProcessInstanceIdsRequest`] for the parameters and [`ListProcessInstanceIdsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().list_process_instance_ids(0, 0, "process_code", 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_process_instance_ids(
         &self,
-    ) -> crate::generated::RequestBuilder<ListProcessInstanceIds, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+        next_token: i64,
+        process_code: impl Into<String>,
+        start_time: i64,
+    ) -> ListProcessInstanceIdsBuilder<C> {
+        ListProcessInstanceIdsBuilder::from_request(
+            self.client.clone(),
+            ListProcessInstanceIdsRequest::new()
+                .max_results(max_results)
+                .next_token(next_token)
+                .process_code(process_code)
+                .start_time(start_time),
+        )
     }
 }

@@ -25,19 +25,28 @@ pub type ListTodoWorkRecordsError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListTodoWorkRecords)]
+#[setters(builder = ListTodoWorkRecordsBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListTodoWorkRecordsRequest {
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`. Required.
+    #[setters(required)]
     pub next_token: Option<i64>,
     /// A `i64` value. Required.
+    #[setters(required)]
     pub status: Option<i64>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`ListTodoWorkRecords`] being put together: set its optional parameters (see [`ListTodoWorkRecordsRequest`]), then `send()` it.
+pub struct ListTodoWorkRecordsBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListTodoWorkRecords, C>,
+}
+rt::op_builder!(ListTodoWorkRecordsBuilder, ListTodoWorkRecords);
 /// The response of [`ListTodoWorkRecords`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -58,6 +67,7 @@ pub struct ListTodoWorkRecordsResponseBodyResult {
     pub next_token: Option<i64>,
 }
 /// Wire schema of [`ListTodoWorkRecordsResponseBodyResult`].
+#[doc(hidden)]
 pub static LIST_TODO_WORK_RECORDS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListTodoWorkRecordsResponseBodyResult",
     fields: &[
@@ -90,6 +100,7 @@ pub struct ListTodoWorkRecordsResponseBodyResultList {
     pub url: Option<String>,
 }
 /// Wire schema of [`ListTodoWorkRecordsResponseBodyResultList`].
+#[doc(hidden)]
 pub static LIST_TODO_WORK_RECORDS_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListTodoWorkRecordsResponseBodyResultList",
     fields: &[
@@ -117,6 +128,7 @@ pub struct ListTodoWorkRecordsResponseBodyResultListForms {
     pub title: Option<String>,
 }
 /// Wire schema of [`ListTodoWorkRecordsResponseBodyResultListForms`].
+#[doc(hidden)]
 pub static LIST_TODO_WORK_RECORDS_RESPONSE_BODY_RESULT_LIST_FORMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListTodoWorkRecordsResponseBodyResultListForms",
     fields: &[
@@ -125,6 +137,7 @@ pub static LIST_TODO_WORK_RECORDS_RESPONSE_BODY_RESULT_LIST_FORMS_SCHEMA: rt::Ob
     ],
 };
 /// How [`ListTodoWorkRecords`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_TODO_WORK_RECORDS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListTodoWorkRecords",
     id: "workflow_1_0.ListTodoWorkRecords",
@@ -156,10 +169,31 @@ pub static LIST_TODO_WORK_RECORDS: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// List todo work records.
     ///
-    /// See [`ListTodoWorkRecordsRequest`] for the parameters and [`ListTodoWorkRecordsError`] for what can go wrong: `client.workflow_1_0().list_todo_work_records().send().await?`.
+    /// See [`ListTodoWorkRecordsRequest`] for the parameters and [`ListTodoWorkRecordsError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().list_todo_work_records(0, 0, 0, "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_todo_work_records(
         &self,
-    ) -> crate::generated::RequestBuilder<ListTodoWorkRecords, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+        next_token: i64,
+        status: i64,
+        user_id: impl Into<String>,
+    ) -> ListTodoWorkRecordsBuilder<C> {
+        ListTodoWorkRecordsBuilder::from_request(
+            self.client.clone(),
+            ListTodoWorkRecordsRequest::new()
+                .max_results(max_results)
+                .next_token(next_token)
+                .status(status)
+                .user_id(user_id),
+        )
     }
 }

@@ -27,17 +27,24 @@ pub type ListUserVisibleBpmsProcessesError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ListUserVisibleBpmsProcesses)]
+#[setters(builder = ListUserVisibleBpmsProcessesBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListUserVisibleBpmsProcessesRequest {
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`. Required.
+    #[setters(required)]
     pub next_token: Option<i64>,
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`ListUserVisibleBpmsProcesses`] being put together: set its optional parameters (see [`ListUserVisibleBpmsProcessesRequest`]), then `send()` it.
+pub struct ListUserVisibleBpmsProcessesBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ListUserVisibleBpmsProcesses, C>,
+}
+rt::op_builder!(ListUserVisibleBpmsProcessesBuilder, ListUserVisibleBpmsProcesses);
 /// The response of [`ListUserVisibleBpmsProcesses`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -58,6 +65,7 @@ pub struct ListUserVisibleBpmsProcessesResponseBodyResult {
     pub process_list: Vec<ListUserVisibleBpmsProcessesResponseBodyResultProcessList>,
 }
 /// Wire schema of [`ListUserVisibleBpmsProcessesResponseBodyResult`].
+#[doc(hidden)]
 pub static LIST_USER_VISIBLE_BPMS_PROCESSES_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListUserVisibleBpmsProcessesResponseBodyResult",
     fields: &[
@@ -91,6 +99,7 @@ pub struct ListUserVisibleBpmsProcessesResponseBodyResultProcessList {
     pub url: Option<String>,
 }
 /// Wire schema of [`ListUserVisibleBpmsProcessesResponseBodyResultProcessList`].
+#[doc(hidden)]
 pub static LIST_USER_VISIBLE_BPMS_PROCESSES_RESPONSE_BODY_RESULT_PROCESS_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ListUserVisibleBpmsProcessesResponseBodyResultProcessList",
     fields: &[
@@ -103,6 +112,7 @@ pub static LIST_USER_VISIBLE_BPMS_PROCESSES_RESPONSE_BODY_RESULT_PROCESS_LIST_SC
     ],
 };
 /// How [`ListUserVisibleBpmsProcesses`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static LIST_USER_VISIBLE_BPMS_PROCESSES: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ListUserVisibleBpmsProcesses",
     id: "workflow_1_0.ListUserVisibleBpmsProcesses",
@@ -135,10 +145,27 @@ pub static LIST_USER_VISIBLE_BPMS_PROCESSES: rt::OperationDescriptor = rt::Opera
 impl<C: Clone> super::Operations<C> {
     /// List user visible bpms processes.
     ///
-    /// See [`ListUserVisibleBpmsProcessesRequest`] for the parameters and [`ListUserVisibleBpmsProcessesError`] for what can go wrong: `client.workflow_1_0().list_user_visible_bpms_processes().send().await?`.
+    /// See [`ListUserVisibleBpmsProcessesRequest`] for the parameters and [`ListUserVisibleBpmsProcessesError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().list_user_visible_bpms_processes(0, 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_user_visible_bpms_processes(
         &self,
-    ) -> crate::generated::RequestBuilder<ListUserVisibleBpmsProcesses, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+        next_token: i64,
+    ) -> ListUserVisibleBpmsProcessesBuilder<C> {
+        ListUserVisibleBpmsProcessesBuilder::from_request(
+            self.client.clone(),
+            ListUserVisibleBpmsProcessesRequest::new()
+                .max_results(max_results)
+                .next_token(next_token),
+        )
     }
 }

@@ -25,25 +25,34 @@ pub type PagesExportInstancesError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PagesExportInstances)]
+#[setters(builder = PagesExportInstancesBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PagesExportInstancesRequest {
     /// A `i64` value. Wire name `endTimeInMills`.
     pub end_time_in_mills: Option<i64>,
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`. Required.
+    #[setters(required)]
     pub next_token: Option<String>,
     /// A `string` value. Wire name `orderBy`.
     pub order_by: Option<String>,
     /// A `string` value. Wire name `processCode`. Required.
+    #[setters(required)]
     pub process_code: Option<String>,
     /// A `i64` value. Wire name `startTimeInMills`. Required.
+    #[setters(required)]
     pub start_time_in_mills: Option<i64>,
     /// A `string` value.
     pub status: Option<String>,
 }
+/// A call of [`PagesExportInstances`] being put together: set its optional parameters (see [`PagesExportInstancesRequest`]), then `send()` it.
+pub struct PagesExportInstancesBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PagesExportInstances, C>,
+}
+rt::op_builder!(PagesExportInstancesBuilder, PagesExportInstances);
 /// The response of [`PagesExportInstances`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -66,6 +75,7 @@ pub struct PagesExportInstancesResponseBodyResult {
     pub next_token: String,
 }
 /// Wire schema of [`PagesExportInstancesResponseBodyResult`].
+#[doc(hidden)]
 pub static PAGES_EXPORT_INSTANCES_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PagesExportInstancesResponseBodyResult",
     fields: &[
@@ -123,6 +133,7 @@ pub struct PagesExportInstancesResponseBodyResultList {
     pub title: String,
 }
 /// Wire schema of [`PagesExportInstancesResponseBodyResultList`].
+#[doc(hidden)]
 pub static PAGES_EXPORT_INSTANCES_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PagesExportInstancesResponseBodyResultList",
     fields: &[
@@ -183,6 +194,7 @@ pub struct PagesExportInstancesResponseBodyResultListFormComponentValues {
     pub value: String,
 }
 /// Wire schema of [`PagesExportInstancesResponseBodyResultListFormComponentValues`].
+#[doc(hidden)]
 pub static PAGES_EXPORT_INSTANCES_RESPONSE_BODY_RESULT_LIST_FORM_COMPONENT_VALUES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PagesExportInstancesResponseBodyResultListFormComponentValues",
     fields: &[
@@ -222,6 +234,7 @@ pub struct PagesExportInstancesResponseBodyResultListOperationRecords {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`PagesExportInstancesResponseBodyResultListOperationRecords`].
+#[doc(hidden)]
 pub static PAGES_EXPORT_INSTANCES_RESPONSE_BODY_RESULT_LIST_OPERATION_RECORDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PagesExportInstancesResponseBodyResultListOperationRecords",
     fields: &[
@@ -258,6 +271,7 @@ pub struct PagesExportInstancesResponseBodyResultListOperationRecordsAttachments
     pub file_type: Option<String>,
 }
 /// Wire schema of [`PagesExportInstancesResponseBodyResultListOperationRecordsAttachments`].
+#[doc(hidden)]
 pub static PAGES_EXPORT_INSTANCES_RESPONSE_BODY_RESULT_LIST_OPERATION_RECORDS_ATTACHMENTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PagesExportInstancesResponseBodyResultListOperationRecordsAttachments",
     fields: &[
@@ -288,6 +302,7 @@ pub struct PagesExportInstancesResponseBodyResultListTasks {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`PagesExportInstancesResponseBodyResultListTasks`].
+#[doc(hidden)]
 pub static PAGES_EXPORT_INSTANCES_RESPONSE_BODY_RESULT_LIST_TASKS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PagesExportInstancesResponseBodyResultListTasks",
     fields: &[
@@ -301,6 +316,7 @@ pub static PAGES_EXPORT_INSTANCES_RESPONSE_BODY_RESULT_LIST_TASKS_SCHEMA: rt::Ob
     ],
 };
 /// How [`PagesExportInstances`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PAGES_EXPORT_INSTANCES: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PagesExportInstances",
     id: "workflow_1_0.PagesExportInstances",
@@ -335,10 +351,31 @@ pub static PAGES_EXPORT_INSTANCES: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Pages export instances.
     ///
-    /// See [`PagesExportInstancesRequest`] for the parameters and [`PagesExportInstancesError`] for what can go wrong: `client.workflow_1_0().pages_export_instances().send().await?`.
+    /// See [`PagesExportInstancesRequest`] for the parameters and [`PagesExportInstancesError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().pages_export_instances(0, "next_token", "process_code", 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn pages_export_instances(
         &self,
-    ) -> crate::generated::RequestBuilder<PagesExportInstances, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+        next_token: impl Into<String>,
+        process_code: impl Into<String>,
+        start_time_in_mills: i64,
+    ) -> PagesExportInstancesBuilder<C> {
+        PagesExportInstancesBuilder::from_request(
+            self.client.clone(),
+            PagesExportInstancesRequest::new()
+                .max_results(max_results)
+                .next_token(next_token)
+                .process_code(process_code)
+                .start_time_in_mills(start_time_in_mills),
+        )
     }
 }

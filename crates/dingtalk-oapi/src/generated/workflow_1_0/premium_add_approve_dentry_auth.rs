@@ -27,15 +27,22 @@ pub type PremiumAddApproveDentryAuthError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumAddApproveDentryAuth)]
+#[setters(builder = PremiumAddApproveDentryAuthBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumAddApproveDentryAuthRequest {
     /// A `list<PremiumAddApproveDentryAuthRequestFileInfos>` value. Wire name `fileInfos`. Required.
+    #[setters(required)]
     pub file_infos: Option<Vec<PremiumAddApproveDentryAuthRequestFileInfos>>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`PremiumAddApproveDentryAuth`] being put together: set its optional parameters (see [`PremiumAddApproveDentryAuthRequest`]), then `send()` it.
+pub struct PremiumAddApproveDentryAuthBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumAddApproveDentryAuth, C>,
+}
+rt::op_builder!(PremiumAddApproveDentryAuthBuilder, PremiumAddApproveDentryAuth);
 /// The response of [`PremiumAddApproveDentryAuth`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -57,6 +64,7 @@ pub struct PremiumAddApproveDentryAuthRequestFileInfos {
     pub space_id: Option<i64>,
 }
 /// Wire schema of [`PremiumAddApproveDentryAuthRequestFileInfos`].
+#[doc(hidden)]
 pub static PREMIUM_ADD_APPROVE_DENTRY_AUTH_REQUEST_FILE_INFOS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumAddApproveDentryAuthRequestFileInfos",
     fields: &[
@@ -65,6 +73,7 @@ pub static PREMIUM_ADD_APPROVE_DENTRY_AUTH_REQUEST_FILE_INFOS_SCHEMA: rt::Object
     ],
 };
 /// How [`PremiumAddApproveDentryAuth`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_ADD_APPROVE_DENTRY_AUTH: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumAddApproveDentryAuth",
     id: "workflow_1_0.PremiumAddApproveDentryAuth",
@@ -100,10 +109,27 @@ pub static PREMIUM_ADD_APPROVE_DENTRY_AUTH: rt::OperationDescriptor = rt::Operat
 impl<C: Clone> super::Operations<C> {
     /// Premium add approve dentry auth.
     ///
-    /// See [`PremiumAddApproveDentryAuthRequest`] for the parameters and [`PremiumAddApproveDentryAuthError`] for what can go wrong: `client.workflow_1_0().premium_add_approve_dentry_auth().send().await?`.
+    /// See [`PremiumAddApproveDentryAuthRequest`] for the parameters and [`PremiumAddApproveDentryAuthError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_add_approve_dentry_auth(Vec::<PremiumAddApproveDentryAuthRequestFileInfos>::new(), "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_add_approve_dentry_auth(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumAddApproveDentryAuth, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        file_infos: impl Into<Vec<PremiumAddApproveDentryAuthRequestFileInfos>>,
+        user_id: impl Into<String>,
+    ) -> PremiumAddApproveDentryAuthBuilder<C> {
+        PremiumAddApproveDentryAuthBuilder::from_request(
+            self.client.clone(),
+            PremiumAddApproveDentryAuthRequest::new()
+                .file_infos(file_infos)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,27 +25,38 @@ pub type PremiumAppendTaskError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumAppendTask)]
+#[setters(builder = PremiumAppendTaskBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumAppendTaskRequest {
     /// A `string` value. Wire name `activateType`. Required.
+    #[setters(required)]
     pub activate_type: Option<String>,
     /// A `bool` value. Wire name `agreeAll`.
     pub agree_all: Option<bool>,
     /// A `list<string>` value. Wire name `appenderUserIds`. Required.
+    #[setters(required)]
     pub appender_user_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `operateUserId`. Required.
+    #[setters(required)]
     pub operate_user_id: Option<String>,
     /// A `string` value. Wire name `processInstanceId`. Required.
+    #[setters(required)]
     pub process_instance_id: Option<String>,
     /// A `string` value.
     pub remark: Option<String>,
     /// A `i64` value. Wire name `taskId`. Required.
+    #[setters(required)]
     pub task_id: Option<i64>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub r#type: Option<String>,
 }
+/// A call of [`PremiumAppendTask`] being put together: set its optional parameters (see [`PremiumAppendTaskRequest`]), then `send()` it.
+pub struct PremiumAppendTaskBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumAppendTask, C>,
+}
+rt::op_builder!(PremiumAppendTaskBuilder, PremiumAppendTask);
 /// The response of [`PremiumAppendTask`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -55,6 +66,7 @@ pub struct PremiumAppendTaskResponse {
 }
 impl rt::ResponseEnvelope for PremiumAppendTaskResponse {}
 /// How [`PremiumAppendTask`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_APPEND_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumAppendTask",
     id: "workflow_1_0.PremiumAppendTask",
@@ -89,10 +101,35 @@ pub static PREMIUM_APPEND_TASK: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Premium append task.
     ///
-    /// See [`PremiumAppendTaskRequest`] for the parameters and [`PremiumAppendTaskError`] for what can go wrong: `client.workflow_1_0().premium_append_task().send().await?`.
+    /// See [`PremiumAppendTaskRequest`] for the parameters and [`PremiumAppendTaskError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_append_task("activate_type", Vec::<String>::new(), "operate_user_id", "process_instance_id", 0, "type").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_append_task(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumAppendTask, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        activate_type: impl Into<String>,
+        appender_user_ids: impl Into<Vec<String>>,
+        operate_user_id: impl Into<String>,
+        process_instance_id: impl Into<String>,
+        task_id: i64,
+        r#type: impl Into<String>,
+    ) -> PremiumAppendTaskBuilder<C> {
+        PremiumAppendTaskBuilder::from_request(
+            self.client.clone(),
+            PremiumAppendTaskRequest::new()
+                .activate_type(activate_type)
+                .appender_user_ids(appender_user_ids)
+                .operate_user_id(operate_user_id)
+                .process_instance_id(process_instance_id)
+                .task_id(task_id)
+                .r#type(r#type),
+        )
     }
 }

@@ -27,21 +27,31 @@ pub type PremiumBatchExecuteProcessInstancesError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumBatchExecuteProcessInstances)]
+#[setters(builder = PremiumBatchExecuteProcessInstancesBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumBatchExecuteProcessInstancesRequest {
     /// A `string` value. Wire name `actionerUserId`. Required.
+    #[setters(required)]
     pub actioner_user_id: Option<String>,
     /// A `string` value.
     pub remark: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub result: Option<String>,
     /// A `list<PremiumBatchExecuteProcessInstancesRequestTaskInfoList>` value. Wire name `taskInfoList`. Required.
+    #[setters(required)]
     pub task_info_list: Option<
         Vec<PremiumBatchExecuteProcessInstancesRequestTaskInfoList>,
     >,
 }
+/// A call of [`PremiumBatchExecuteProcessInstances`] being put together: set its optional parameters (see [`PremiumBatchExecuteProcessInstancesRequest`]), then `send()` it.
+pub struct PremiumBatchExecuteProcessInstancesBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumBatchExecuteProcessInstances, C>,
+}
+rt::op_builder!(
+    PremiumBatchExecuteProcessInstancesBuilder, PremiumBatchExecuteProcessInstances
+);
 /// The response of [`PremiumBatchExecuteProcessInstances`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -63,6 +73,7 @@ pub struct PremiumBatchExecuteProcessInstancesRequestTaskInfoList {
     pub task_id: Option<i64>,
 }
 /// Wire schema of [`PremiumBatchExecuteProcessInstancesRequestTaskInfoList`].
+#[doc(hidden)]
 pub static PREMIUM_BATCH_EXECUTE_PROCESS_INSTANCES_REQUEST_TASK_INFO_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumBatchExecuteProcessInstancesRequestTaskInfoList",
     fields: &[
@@ -71,6 +82,7 @@ pub static PREMIUM_BATCH_EXECUTE_PROCESS_INSTANCES_REQUEST_TASK_INFO_LIST_SCHEMA
     ],
 };
 /// How [`PremiumBatchExecuteProcessInstances`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_BATCH_EXECUTE_PROCESS_INSTANCES: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumBatchExecuteProcessInstances",
     id: "workflow_1_0.PremiumBatchExecuteProcessInstances",
@@ -108,10 +120,31 @@ pub static PREMIUM_BATCH_EXECUTE_PROCESS_INSTANCES: rt::OperationDescriptor = rt
 impl<C: Clone> super::Operations<C> {
     /// Premium batch execute process instances.
     ///
-    /// See [`PremiumBatchExecuteProcessInstancesRequest`] for the parameters and [`PremiumBatchExecuteProcessInstancesError`] for what can go wrong: `client.workflow_1_0().premium_batch_execute_process_instances().send().await?`.
+    /// See [`PremiumBatchExecuteProcessInstancesRequest`] for the parameters and [`PremiumBatchExecuteProcessInstancesError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_batch_execute_process_instances("actioner_user_id", "result", Vec::<PremiumBatchExecuteProcessInstancesRequestTaskInfoList>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_batch_execute_process_instances(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumBatchExecuteProcessInstances, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        actioner_user_id: impl Into<String>,
+        result: impl Into<String>,
+        task_info_list: impl Into<
+            Vec<PremiumBatchExecuteProcessInstancesRequestTaskInfoList>,
+        >,
+    ) -> PremiumBatchExecuteProcessInstancesBuilder<C> {
+        PremiumBatchExecuteProcessInstancesBuilder::from_request(
+            self.client.clone(),
+            PremiumBatchExecuteProcessInstancesRequest::new()
+                .actioner_user_id(actioner_user_id)
+                .result(result)
+                .task_info_list(task_info_list),
+        )
     }
 }

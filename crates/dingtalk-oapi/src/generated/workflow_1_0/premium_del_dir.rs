@@ -25,15 +25,22 @@ pub type PremiumDelDirError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumDelDir)]
+#[setters(builder = PremiumDelDirBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumDelDirRequest {
     /// A `string` value. Wire name `dirId`. Required.
+    #[setters(required)]
     pub dir_id: Option<String>,
     /// A `string` value. Wire name `operateUserId`. Required.
+    #[setters(required)]
     pub operate_user_id: Option<String>,
 }
+/// A call of [`PremiumDelDir`] being put together: set its optional parameters (see [`PremiumDelDirRequest`]), then `send()` it.
+pub struct PremiumDelDirBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumDelDir, C>,
+}
+rt::op_builder!(PremiumDelDirBuilder, PremiumDelDir);
 /// The response of [`PremiumDelDir`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -43,6 +50,7 @@ pub struct PremiumDelDirResponse {
 }
 impl rt::ResponseEnvelope for PremiumDelDirResponse {}
 /// How [`PremiumDelDir`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_DEL_DIR: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumDelDir",
     id: "workflow_1_0.PremiumDelDir",
@@ -67,8 +75,25 @@ pub static PREMIUM_DEL_DIR: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Premium del dir.
     ///
-    /// See [`PremiumDelDirRequest`] for the parameters and [`PremiumDelDirError`] for what can go wrong: `client.workflow_1_0().premium_del_dir().send().await?`.
-    pub fn premium_del_dir(&self) -> crate::generated::RequestBuilder<PremiumDelDir, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`PremiumDelDirRequest`] for the parameters and [`PremiumDelDirError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_del_dir("dir_id", "operate_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn premium_del_dir(
+        &self,
+        dir_id: impl Into<String>,
+        operate_user_id: impl Into<String>,
+    ) -> PremiumDelDirBuilder<C> {
+        PremiumDelDirBuilder::from_request(
+            self.client.clone(),
+            PremiumDelDirRequest::new().dir_id(dir_id).operate_user_id(operate_user_id),
+        )
     }
 }

@@ -25,17 +25,23 @@ pub type PremiumDeleteFormInstanceError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumDeleteFormInstance)]
+#[setters(builder = PremiumDeleteFormInstanceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumDeleteFormInstanceRequest {
     /// A `list<string>` value. Wire name `formInstanceIds`.
     pub form_instance_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `processCode`. Required.
+    #[setters(required)]
     pub process_code: Option<String>,
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`PremiumDeleteFormInstance`] being put together: set its optional parameters (see [`PremiumDeleteFormInstanceRequest`]), then `send()` it.
+pub struct PremiumDeleteFormInstanceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumDeleteFormInstance, C>,
+}
+rt::op_builder!(PremiumDeleteFormInstanceBuilder, PremiumDeleteFormInstance);
 /// The response of [`PremiumDeleteFormInstance`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -45,6 +51,7 @@ pub struct PremiumDeleteFormInstanceResponse {
 }
 impl rt::ResponseEnvelope for PremiumDeleteFormInstanceResponse {}
 /// How [`PremiumDeleteFormInstance`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_DELETE_FORM_INSTANCE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumDeleteFormInstance",
     id: "workflow_1_0.PremiumDeleteFormInstance",
@@ -73,10 +80,24 @@ pub static PREMIUM_DELETE_FORM_INSTANCE: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Premium delete form instance.
     ///
-    /// See [`PremiumDeleteFormInstanceRequest`] for the parameters and [`PremiumDeleteFormInstanceError`] for what can go wrong: `client.workflow_1_0().premium_delete_form_instance().send().await?`.
+    /// See [`PremiumDeleteFormInstanceRequest`] for the parameters and [`PremiumDeleteFormInstanceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_delete_form_instance("process_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_delete_form_instance(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumDeleteFormInstance, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        process_code: impl Into<String>,
+    ) -> PremiumDeleteFormInstanceBuilder<C> {
+        PremiumDeleteFormInstanceBuilder::from_request(
+            self.client.clone(),
+            PremiumDeleteFormInstanceRequest::new().process_code(process_code),
+        )
     }
 }

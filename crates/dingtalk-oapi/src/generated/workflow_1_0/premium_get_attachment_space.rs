@@ -25,15 +25,21 @@ pub type PremiumGetAttachmentSpaceError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumGetAttachmentSpace)]
+#[setters(builder = PremiumGetAttachmentSpaceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumGetAttachmentSpaceRequest {
     /// A `i64` value. Wire name `agentId`.
     pub agent_id: Option<i64>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`PremiumGetAttachmentSpace`] being put together: set its optional parameters (see [`PremiumGetAttachmentSpaceRequest`]), then `send()` it.
+pub struct PremiumGetAttachmentSpaceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumGetAttachmentSpace, C>,
+}
+rt::op_builder!(PremiumGetAttachmentSpaceBuilder, PremiumGetAttachmentSpace);
 /// The response of [`PremiumGetAttachmentSpace`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -53,11 +59,13 @@ pub struct PremiumGetAttachmentSpaceResponseBodyResult {
     pub space_id: Option<i64>,
 }
 /// Wire schema of [`PremiumGetAttachmentSpaceResponseBodyResult`].
+#[doc(hidden)]
 pub static PREMIUM_GET_ATTACHMENT_SPACE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetAttachmentSpaceResponseBodyResult",
     fields: &[rt::FieldSchema::new("spaceId", rt::ParamType::I64)],
 };
 /// How [`PremiumGetAttachmentSpace`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_GET_ATTACHMENT_SPACE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumGetAttachmentSpace",
     id: "workflow_1_0.PremiumGetAttachmentSpace",
@@ -90,10 +98,24 @@ pub static PREMIUM_GET_ATTACHMENT_SPACE: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Premium get attachment space.
     ///
-    /// See [`PremiumGetAttachmentSpaceRequest`] for the parameters and [`PremiumGetAttachmentSpaceError`] for what can go wrong: `client.workflow_1_0().premium_get_attachment_space().send().await?`.
+    /// See [`PremiumGetAttachmentSpaceRequest`] for the parameters and [`PremiumGetAttachmentSpaceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_get_attachment_space("user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_get_attachment_space(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumGetAttachmentSpace, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        user_id: impl Into<String>,
+    ) -> PremiumGetAttachmentSpaceBuilder<C> {
+        PremiumGetAttachmentSpaceBuilder::from_request(
+            self.client.clone(),
+            PremiumGetAttachmentSpaceRequest::new().user_id(user_id),
+        )
     }
 }

@@ -25,17 +25,25 @@ pub type PremiumGetDoneTasksError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumGetDoneTasks)]
+#[setters(builder = PremiumGetDoneTasksBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumGetDoneTasksRequest {
     /// A `i64` value. Wire name `pageNumber`. Required.
+    #[setters(required)]
     pub page_number: Option<i64>,
     /// A `i64` value. Wire name `pageSize`. Required.
+    #[setters(required)]
     pub page_size: Option<i64>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`PremiumGetDoneTasks`] being put together: set its optional parameters (see [`PremiumGetDoneTasksRequest`]), then `send()` it.
+pub struct PremiumGetDoneTasksBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumGetDoneTasks, C>,
+}
+rt::op_builder!(PremiumGetDoneTasksBuilder, PremiumGetDoneTasks);
 /// The response of [`PremiumGetDoneTasks`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -58,6 +66,7 @@ pub struct PremiumGetDoneTasksResponseBodyResult {
     pub list: Vec<PremiumGetDoneTasksResponseBodyResultList>,
 }
 /// Wire schema of [`PremiumGetDoneTasksResponseBodyResult`].
+#[doc(hidden)]
 pub static PREMIUM_GET_DONE_TASKS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetDoneTasksResponseBodyResult",
     fields: &[
@@ -107,6 +116,7 @@ pub struct PremiumGetDoneTasksResponseBodyResultList {
     pub url: Option<String>,
 }
 /// Wire schema of [`PremiumGetDoneTasksResponseBodyResultList`].
+#[doc(hidden)]
 pub static PREMIUM_GET_DONE_TASKS_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetDoneTasksResponseBodyResultList",
     fields: &[
@@ -127,6 +137,7 @@ pub static PREMIUM_GET_DONE_TASKS_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSc
     ],
 };
 /// How [`PremiumGetDoneTasks`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_GET_DONE_TASKS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumGetDoneTasks",
     id: "workflow_1_0.PremiumGetDoneTasks",
@@ -158,10 +169,29 @@ pub static PREMIUM_GET_DONE_TASKS: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Premium get done tasks.
     ///
-    /// See [`PremiumGetDoneTasksRequest`] for the parameters and [`PremiumGetDoneTasksError`] for what can go wrong: `client.workflow_1_0().premium_get_done_tasks().send().await?`.
+    /// See [`PremiumGetDoneTasksRequest`] for the parameters and [`PremiumGetDoneTasksError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_get_done_tasks(0, 0, "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_get_done_tasks(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumGetDoneTasks, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        page_number: i64,
+        page_size: i64,
+        user_id: impl Into<String>,
+    ) -> PremiumGetDoneTasksBuilder<C> {
+        PremiumGetDoneTasksBuilder::from_request(
+            self.client.clone(),
+            PremiumGetDoneTasksRequest::new()
+                .page_number(page_number)
+                .page_size(page_size)
+                .user_id(user_id),
+        )
     }
 }

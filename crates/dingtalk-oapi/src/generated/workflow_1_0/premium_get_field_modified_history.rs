@@ -27,15 +27,22 @@ pub type PremiumGetFieldModifiedHistoryError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumGetFieldModifiedHistory)]
+#[setters(builder = PremiumGetFieldModifiedHistoryBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumGetFieldModifiedHistoryRequest {
     /// A `string` value. Wire name `fieldId`. Required.
+    #[setters(required)]
     pub field_id: Option<String>,
     /// A `string` value. Wire name `processInstanceId`. Required.
+    #[setters(required)]
     pub process_instance_id: Option<String>,
 }
+/// A call of [`PremiumGetFieldModifiedHistory`] being put together: set its optional parameters (see [`PremiumGetFieldModifiedHistoryRequest`]), then `send()` it.
+pub struct PremiumGetFieldModifiedHistoryBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumGetFieldModifiedHistory, C>,
+}
+rt::op_builder!(PremiumGetFieldModifiedHistoryBuilder, PremiumGetFieldModifiedHistory);
 /// The response of [`PremiumGetFieldModifiedHistory`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -64,6 +71,7 @@ pub struct PremiumGetFieldModifiedHistoryResponseBodyResult {
     pub value: Option<String>,
 }
 /// Wire schema of [`PremiumGetFieldModifiedHistoryResponseBodyResult`].
+#[doc(hidden)]
 pub static PREMIUM_GET_FIELD_MODIFIED_HISTORY_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetFieldModifiedHistoryResponseBodyResult",
     fields: &[
@@ -75,6 +83,7 @@ pub static PREMIUM_GET_FIELD_MODIFIED_HISTORY_RESPONSE_BODY_RESULT_SCHEMA: rt::O
     ],
 };
 /// How [`PremiumGetFieldModifiedHistory`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_GET_FIELD_MODIFIED_HISTORY: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumGetFieldModifiedHistory",
     id: "workflow_1_0.PremiumGetFieldModifiedHistory",
@@ -109,10 +118,27 @@ pub static PREMIUM_GET_FIELD_MODIFIED_HISTORY: rt::OperationDescriptor = rt::Ope
 impl<C: Clone> super::Operations<C> {
     /// Premium get field modified history.
     ///
-    /// See [`PremiumGetFieldModifiedHistoryRequest`] for the parameters and [`PremiumGetFieldModifiedHistoryError`] for what can go wrong: `client.workflow_1_0().premium_get_field_modified_history().send().await?`.
+    /// See [`PremiumGetFieldModifiedHistoryRequest`] for the parameters and [`PremiumGetFieldModifiedHistoryError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_get_field_modified_history("field_id", "process_instance_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_get_field_modified_history(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumGetFieldModifiedHistory, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        field_id: impl Into<String>,
+        process_instance_id: impl Into<String>,
+    ) -> PremiumGetFieldModifiedHistoryBuilder<C> {
+        PremiumGetFieldModifiedHistoryBuilder::from_request(
+            self.client.clone(),
+            PremiumGetFieldModifiedHistoryRequest::new()
+                .field_id(field_id)
+                .process_instance_id(process_instance_id),
+        )
     }
 }

@@ -25,17 +25,24 @@ pub type PremiumGetFormInstanceError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumGetFormInstance)]
+#[setters(builder = PremiumGetFormInstanceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumGetFormInstanceRequest {
     /// A `string` value. Wire name `appUuid`.
     pub app_uuid: Option<String>,
     /// A `string` value. Wire name `formCode`. Required.
+    #[setters(required)]
     pub form_code: Option<String>,
     /// A `string` value. Wire name `formInstanceId`. Required.
+    #[setters(required)]
     pub form_instance_id: Option<String>,
 }
+/// A call of [`PremiumGetFormInstance`] being put together: set its optional parameters (see [`PremiumGetFormInstanceRequest`]), then `send()` it.
+pub struct PremiumGetFormInstanceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumGetFormInstance, C>,
+}
+rt::op_builder!(PremiumGetFormInstanceBuilder, PremiumGetFormInstance);
 /// The response of [`PremiumGetFormInstance`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -87,6 +94,7 @@ pub struct PremiumGetFormInstanceResponseBodyFormInstDataList {
     pub value: String,
 }
 /// Wire schema of [`PremiumGetFormInstanceResponseBodyFormInstDataList`].
+#[doc(hidden)]
 pub static PREMIUM_GET_FORM_INSTANCE_RESPONSE_BODY_FORM_INST_DATA_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetFormInstanceResponseBodyFormInstDataList",
     fields: &[
@@ -99,6 +107,7 @@ pub static PREMIUM_GET_FORM_INSTANCE_RESPONSE_BODY_FORM_INST_DATA_LIST_SCHEMA: r
     ],
 };
 /// How [`PremiumGetFormInstance`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_GET_FORM_INSTANCE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumGetFormInstance",
     id: "workflow_1_0.PremiumGetFormInstance",
@@ -145,10 +154,27 @@ pub static PREMIUM_GET_FORM_INSTANCE: rt::OperationDescriptor = rt::OperationDes
 impl<C: Clone> super::Operations<C> {
     /// Premium get form instance.
     ///
-    /// See [`PremiumGetFormInstanceRequest`] for the parameters and [`PremiumGetFormInstanceError`] for what can go wrong: `client.workflow_1_0().premium_get_form_instance().send().await?`.
+    /// See [`PremiumGetFormInstanceRequest`] for the parameters and [`PremiumGetFormInstanceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_get_form_instance("form_code", "form_instance_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_get_form_instance(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumGetFormInstance, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        form_code: impl Into<String>,
+        form_instance_id: impl Into<String>,
+    ) -> PremiumGetFormInstanceBuilder<C> {
+        PremiumGetFormInstanceBuilder::from_request(
+            self.client.clone(),
+            PremiumGetFormInstanceRequest::new()
+                .form_code(form_code)
+                .form_instance_id(form_instance_id),
+        )
     }
 }

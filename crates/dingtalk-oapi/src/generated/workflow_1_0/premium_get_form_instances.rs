@@ -25,19 +25,26 @@ pub type PremiumGetFormInstancesError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumGetFormInstances)]
+#[setters(builder = PremiumGetFormInstancesBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumGetFormInstancesRequest {
     /// A `string` value. Wire name `appUuid`.
     pub app_uuid: Option<String>,
     /// A `string` value. Wire name `formCode`. Required.
+    #[setters(required)]
     pub form_code: Option<String>,
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
     pub next_token: Option<String>,
 }
+/// A call of [`PremiumGetFormInstances`] being put together: set its optional parameters (see [`PremiumGetFormInstancesRequest`]), then `send()` it.
+pub struct PremiumGetFormInstancesBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumGetFormInstances, C>,
+}
+rt::op_builder!(PremiumGetFormInstancesBuilder, PremiumGetFormInstances);
 /// The response of [`PremiumGetFormInstances`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -62,6 +69,7 @@ pub struct PremiumGetFormInstancesResponseBodyResult {
     pub values: Vec<PremiumGetFormInstancesResponseBodyResultValues>,
 }
 /// Wire schema of [`PremiumGetFormInstancesResponseBodyResult`].
+#[doc(hidden)]
 pub static PREMIUM_GET_FORM_INSTANCES_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetFormInstancesResponseBodyResult",
     fields: &[
@@ -113,6 +121,7 @@ pub struct PremiumGetFormInstancesResponseBodyResultValues {
     pub title: String,
 }
 /// Wire schema of [`PremiumGetFormInstancesResponseBodyResultValues`].
+#[doc(hidden)]
 pub static PREMIUM_GET_FORM_INSTANCES_RESPONSE_BODY_RESULT_VALUES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetFormInstancesResponseBodyResultValues",
     fields: &[
@@ -157,6 +166,7 @@ pub struct PremiumGetFormInstancesResponseBodyResultValuesFormInstDataList {
     pub value: String,
 }
 /// Wire schema of [`PremiumGetFormInstancesResponseBodyResultValuesFormInstDataList`].
+#[doc(hidden)]
 pub static PREMIUM_GET_FORM_INSTANCES_RESPONSE_BODY_RESULT_VALUES_FORM_INST_DATA_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetFormInstancesResponseBodyResultValuesFormInstDataList",
     fields: &[
@@ -169,6 +179,7 @@ pub static PREMIUM_GET_FORM_INSTANCES_RESPONSE_BODY_RESULT_VALUES_FORM_INST_DATA
     ],
 };
 /// How [`PremiumGetFormInstances`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_GET_FORM_INSTANCES: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumGetFormInstances",
     id: "workflow_1_0.PremiumGetFormInstances",
@@ -203,10 +214,27 @@ pub static PREMIUM_GET_FORM_INSTANCES: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Premium get form instances.
     ///
-    /// See [`PremiumGetFormInstancesRequest`] for the parameters and [`PremiumGetFormInstancesError`] for what can go wrong: `client.workflow_1_0().premium_get_form_instances().send().await?`.
+    /// See [`PremiumGetFormInstancesRequest`] for the parameters and [`PremiumGetFormInstancesError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_get_form_instances("form_code", 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_get_form_instances(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumGetFormInstances, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        form_code: impl Into<String>,
+        max_results: i64,
+    ) -> PremiumGetFormInstancesBuilder<C> {
+        PremiumGetFormInstancesBuilder::from_request(
+            self.client.clone(),
+            PremiumGetFormInstancesRequest::new()
+                .form_code(form_code)
+                .max_results(max_results),
+        )
     }
 }

@@ -25,15 +25,21 @@ pub type PremiumGetFormSchemaError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumGetFormSchema)]
+#[setters(builder = PremiumGetFormSchemaBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumGetFormSchemaRequest {
     /// A `string` value. Wire name `appUuid`.
     pub app_uuid: Option<String>,
     /// A `string` value. Wire name `processCode`. Required.
+    #[setters(required)]
     pub process_code: Option<String>,
 }
+/// A call of [`PremiumGetFormSchema`] being put together: set its optional parameters (see [`PremiumGetFormSchemaRequest`]), then `send()` it.
+pub struct PremiumGetFormSchemaBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumGetFormSchema, C>,
+}
+rt::op_builder!(PremiumGetFormSchemaBuilder, PremiumGetFormSchema);
 /// The response of [`PremiumGetFormSchema`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -69,6 +75,7 @@ pub struct PremiumGetFormSchemaResponseBodyResult {
     pub status: Option<String>,
 }
 /// Wire schema of [`PremiumGetFormSchemaResponseBodyResult`].
+#[doc(hidden)]
 pub static PREMIUM_GET_FORM_SCHEMA_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetFormSchemaResponseBodyResult",
     fields: &[
@@ -103,6 +110,7 @@ pub struct PremiumGetFormSchemaResponseBodyResultSchemaContent {
     pub title: String,
 }
 /// Wire schema of [`PremiumGetFormSchemaResponseBodyResultSchemaContent`].
+#[doc(hidden)]
 pub static PREMIUM_GET_FORM_SCHEMA_RESPONSE_BODY_RESULT_SCHEMA_CONTENT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetFormSchemaResponseBodyResultSchemaContent",
     fields: &[
@@ -133,6 +141,7 @@ pub struct PremiumGetFormSchemaResponseBodyResultSchemaContentItems {
     pub props: PremiumGetFormSchemaResponseBodyResultSchemaContentItemsProps,
 }
 /// Wire schema of [`PremiumGetFormSchemaResponseBodyResultSchemaContentItems`].
+#[doc(hidden)]
 pub static PREMIUM_GET_FORM_SCHEMA_RESPONSE_BODY_RESULT_SCHEMA_CONTENT_ITEMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetFormSchemaResponseBodyResultSchemaContentItems",
     fields: &[
@@ -165,6 +174,7 @@ pub struct PremiumGetFormSchemaResponseBodyResultSchemaContentItemsChildren {
     pub props: PremiumGetFormSchemaResponseBodyResultSchemaContentItemsChildrenProps,
 }
 /// Wire schema of [`PremiumGetFormSchemaResponseBodyResultSchemaContentItemsChildren`].
+#[doc(hidden)]
 pub static PREMIUM_GET_FORM_SCHEMA_RESPONSE_BODY_RESULT_SCHEMA_CONTENT_ITEMS_CHILDREN_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetFormSchemaResponseBodyResultSchemaContentItemsChildren",
     fields: &[
@@ -196,6 +206,7 @@ pub struct PremiumGetFormSchemaResponseBodyResultSchemaContentItemsChildrenProps
     pub required: Option<bool>,
 }
 /// Wire schema of [`PremiumGetFormSchemaResponseBodyResultSchemaContentItemsChildrenProps`].
+#[doc(hidden)]
 pub static PREMIUM_GET_FORM_SCHEMA_RESPONSE_BODY_RESULT_SCHEMA_CONTENT_ITEMS_CHILDREN_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetFormSchemaResponseBodyResultSchemaContentItemsChildrenProps",
     fields: &[
@@ -316,6 +327,7 @@ pub struct PremiumGetFormSchemaResponseBodyResultSchemaContentItemsProps {
     pub vertical_print: Option<bool>,
 }
 /// Wire schema of [`PremiumGetFormSchemaResponseBodyResultSchemaContentItemsProps`].
+#[doc(hidden)]
 pub static PREMIUM_GET_FORM_SCHEMA_RESPONSE_BODY_RESULT_SCHEMA_CONTENT_ITEMS_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetFormSchemaResponseBodyResultSchemaContentItemsProps",
     fields: &[
@@ -409,6 +421,7 @@ pub struct PremiumGetFormSchemaResponseBodyResultSchemaContentItemsPropsBehavior
     pub value: Option<String>,
 }
 /// Wire schema of [`PremiumGetFormSchemaResponseBodyResultSchemaContentItemsPropsBehaviorLinkage`].
+#[doc(hidden)]
 pub static PREMIUM_GET_FORM_SCHEMA_RESPONSE_BODY_RESULT_SCHEMA_CONTENT_ITEMS_PROPS_BEHAVIOR_LINKAGE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetFormSchemaResponseBodyResultSchemaContentItemsPropsBehaviorLinkage",
     fields: &[
@@ -434,6 +447,7 @@ pub struct PremiumGetFormSchemaResponseBodyResultSchemaContentItemsPropsBehavior
     pub field_id: Option<String>,
 }
 /// Wire schema of [`PremiumGetFormSchemaResponseBodyResultSchemaContentItemsPropsBehaviorLinkageTargets`].
+#[doc(hidden)]
 pub static PREMIUM_GET_FORM_SCHEMA_RESPONSE_BODY_RESULT_SCHEMA_CONTENT_ITEMS_PROPS_BEHAVIOR_LINKAGE_TARGETS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetFormSchemaResponseBodyResultSchemaContentItemsPropsBehaviorLinkageTargets",
     fields: &[
@@ -449,6 +463,7 @@ pub struct PremiumGetFormSchemaResponseBodyResultSchemaContentItemsPropsObjOptio
     pub value: Option<String>,
 }
 /// Wire schema of [`PremiumGetFormSchemaResponseBodyResultSchemaContentItemsPropsObjOptions`].
+#[doc(hidden)]
 pub static PREMIUM_GET_FORM_SCHEMA_RESPONSE_BODY_RESULT_SCHEMA_CONTENT_ITEMS_PROPS_OBJ_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetFormSchemaResponseBodyResultSchemaContentItemsPropsObjOptions",
     fields: &[rt::FieldSchema::new("value", rt::ParamType::String)],
@@ -466,6 +481,7 @@ pub struct PremiumGetFormSchemaResponseBodyResultSchemaContentItemsPropsPush {
     pub push_tag: Option<String>,
 }
 /// Wire schema of [`PremiumGetFormSchemaResponseBodyResultSchemaContentItemsPropsPush`].
+#[doc(hidden)]
 pub static PREMIUM_GET_FORM_SCHEMA_RESPONSE_BODY_RESULT_SCHEMA_CONTENT_ITEMS_PROPS_PUSH_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetFormSchemaResponseBodyResultSchemaContentItemsPropsPush",
     fields: &[
@@ -488,6 +504,7 @@ pub struct PremiumGetFormSchemaResponseBodyResultSchemaContentItemsPropsStatFiel
     pub upper: Option<bool>,
 }
 /// Wire schema of [`PremiumGetFormSchemaResponseBodyResultSchemaContentItemsPropsStatField`].
+#[doc(hidden)]
 pub static PREMIUM_GET_FORM_SCHEMA_RESPONSE_BODY_RESULT_SCHEMA_CONTENT_ITEMS_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetFormSchemaResponseBodyResultSchemaContentItemsPropsStatField",
     fields: &[
@@ -498,6 +515,7 @@ pub static PREMIUM_GET_FORM_SCHEMA_RESPONSE_BODY_RESULT_SCHEMA_CONTENT_ITEMS_PRO
     ],
 };
 /// How [`PremiumGetFormSchema`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_GET_FORM_SCHEMA: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumGetFormSchema",
     id: "workflow_1_0.PremiumGetFormSchema",
@@ -530,10 +548,24 @@ pub static PREMIUM_GET_FORM_SCHEMA: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Premium get form schema.
     ///
-    /// See [`PremiumGetFormSchemaRequest`] for the parameters and [`PremiumGetFormSchemaError`] for what can go wrong: `client.workflow_1_0().premium_get_form_schema().send().await?`.
+    /// See [`PremiumGetFormSchemaRequest`] for the parameters and [`PremiumGetFormSchemaError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_get_form_schema("process_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_get_form_schema(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumGetFormSchema, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        process_code: impl Into<String>,
+    ) -> PremiumGetFormSchemaBuilder<C> {
+        PremiumGetFormSchemaBuilder::from_request(
+            self.client.clone(),
+            PremiumGetFormSchemaRequest::new().process_code(process_code),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type PremiumGetInstFieldSettingError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumGetInstFieldSetting)]
+#[setters(builder = PremiumGetInstFieldSettingBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumGetInstFieldSettingRequest {
     /// A `string` value. Wire name `processInstanceId`. Required.
+    #[setters(required)]
     pub process_instance_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`PremiumGetInstFieldSetting`] being put together: set its optional parameters (see [`PremiumGetInstFieldSettingRequest`]), then `send()` it.
+pub struct PremiumGetInstFieldSettingBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumGetInstFieldSetting, C>,
+}
+rt::op_builder!(PremiumGetInstFieldSettingBuilder, PremiumGetInstFieldSetting);
 /// The response of [`PremiumGetInstFieldSetting`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -58,6 +65,7 @@ pub struct PremiumGetInstFieldSettingResponseBodyResult {
     pub field_id: Option<String>,
 }
 /// Wire schema of [`PremiumGetInstFieldSettingResponseBodyResult`].
+#[doc(hidden)]
 pub static PREMIUM_GET_INST_FIELD_SETTING_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetInstFieldSettingResponseBodyResult",
     fields: &[
@@ -67,6 +75,7 @@ pub static PREMIUM_GET_INST_FIELD_SETTING_RESPONSE_BODY_RESULT_SCHEMA: rt::Objec
     ],
 };
 /// How [`PremiumGetInstFieldSetting`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_GET_INST_FIELD_SETTING: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumGetInstFieldSetting",
     id: "workflow_1_0.PremiumGetInstFieldSetting",
@@ -101,10 +110,27 @@ pub static PREMIUM_GET_INST_FIELD_SETTING: rt::OperationDescriptor = rt::Operati
 impl<C: Clone> super::Operations<C> {
     /// Premium get inst field setting.
     ///
-    /// See [`PremiumGetInstFieldSettingRequest`] for the parameters and [`PremiumGetInstFieldSettingError`] for what can go wrong: `client.workflow_1_0().premium_get_inst_field_setting().send().await?`.
+    /// See [`PremiumGetInstFieldSettingRequest`] for the parameters and [`PremiumGetInstFieldSettingError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_get_inst_field_setting("process_instance_id", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_get_inst_field_setting(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumGetInstFieldSetting, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        process_instance_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> PremiumGetInstFieldSettingBuilder<C> {
+        PremiumGetInstFieldSettingBuilder::from_request(
+            self.client.clone(),
+            PremiumGetInstFieldSettingRequest::new()
+                .process_instance_id(process_instance_id)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,17 +25,25 @@ pub type PremiumGetNoticedInstancesError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumGetNoticedInstances)]
+#[setters(builder = PremiumGetNoticedInstancesBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumGetNoticedInstancesRequest {
     /// A `i64` value. Wire name `pageNumber`. Required.
+    #[setters(required)]
     pub page_number: Option<i64>,
     /// A `i64` value. Wire name `pageSize`. Required.
+    #[setters(required)]
     pub page_size: Option<i64>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`PremiumGetNoticedInstances`] being put together: set its optional parameters (see [`PremiumGetNoticedInstancesRequest`]), then `send()` it.
+pub struct PremiumGetNoticedInstancesBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumGetNoticedInstances, C>,
+}
+rt::op_builder!(PremiumGetNoticedInstancesBuilder, PremiumGetNoticedInstances);
 /// The response of [`PremiumGetNoticedInstances`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -58,6 +66,7 @@ pub struct PremiumGetNoticedInstancesResponseBodyResult {
     pub list: Vec<PremiumGetNoticedInstancesResponseBodyResultList>,
 }
 /// Wire schema of [`PremiumGetNoticedInstancesResponseBodyResult`].
+#[doc(hidden)]
 pub static PREMIUM_GET_NOTICED_INSTANCES_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetNoticedInstancesResponseBodyResult",
     fields: &[
@@ -103,6 +112,7 @@ pub struct PremiumGetNoticedInstancesResponseBodyResultList {
     pub url: Option<String>,
 }
 /// Wire schema of [`PremiumGetNoticedInstancesResponseBodyResultList`].
+#[doc(hidden)]
 pub static PREMIUM_GET_NOTICED_INSTANCES_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetNoticedInstancesResponseBodyResultList",
     fields: &[
@@ -121,6 +131,7 @@ pub static PREMIUM_GET_NOTICED_INSTANCES_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::O
     ],
 };
 /// How [`PremiumGetNoticedInstances`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_GET_NOTICED_INSTANCES: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumGetNoticedInstances",
     id: "workflow_1_0.PremiumGetNoticedInstances",
@@ -154,10 +165,29 @@ pub static PREMIUM_GET_NOTICED_INSTANCES: rt::OperationDescriptor = rt::Operatio
 impl<C: Clone> super::Operations<C> {
     /// Premium get noticed instances.
     ///
-    /// See [`PremiumGetNoticedInstancesRequest`] for the parameters and [`PremiumGetNoticedInstancesError`] for what can go wrong: `client.workflow_1_0().premium_get_noticed_instances().send().await?`.
+    /// See [`PremiumGetNoticedInstancesRequest`] for the parameters and [`PremiumGetNoticedInstancesError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_get_noticed_instances(0, 0, "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_get_noticed_instances(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumGetNoticedInstances, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        page_number: i64,
+        page_size: i64,
+        user_id: impl Into<String>,
+    ) -> PremiumGetNoticedInstancesBuilder<C> {
+        PremiumGetNoticedInstancesBuilder::from_request(
+            self.client.clone(),
+            PremiumGetNoticedInstancesRequest::new()
+                .page_number(page_number)
+                .page_size(page_size)
+                .user_id(user_id),
+        )
     }
 }

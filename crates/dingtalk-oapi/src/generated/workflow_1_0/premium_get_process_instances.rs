@@ -25,7 +25,7 @@ pub type PremiumGetProcessInstancesError = rt::Error<crate::generated::service::
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumGetProcessInstances)]
+#[setters(builder = PremiumGetProcessInstancesBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumGetProcessInstancesRequest {
@@ -34,14 +34,22 @@ pub struct PremiumGetProcessInstancesRequest {
     /// A `i64` value. Wire name `endTimeInMills`.
     pub end_time_in_mills: Option<i64>,
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
     pub next_token: Option<String>,
     /// A `string` value. Wire name `processCode`. Required.
+    #[setters(required)]
     pub process_code: Option<String>,
     /// A `i64` value. Wire name `startTimeInMills`. Required.
+    #[setters(required)]
     pub start_time_in_mills: Option<i64>,
 }
+/// A call of [`PremiumGetProcessInstances`] being put together: set its optional parameters (see [`PremiumGetProcessInstancesRequest`]), then `send()` it.
+pub struct PremiumGetProcessInstancesBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumGetProcessInstances, C>,
+}
+rt::op_builder!(PremiumGetProcessInstancesBuilder, PremiumGetProcessInstances);
 /// The response of [`PremiumGetProcessInstances`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -66,6 +74,7 @@ pub struct PremiumGetProcessInstancesResponseBodyResult {
     pub next_token: String,
 }
 /// Wire schema of [`PremiumGetProcessInstancesResponseBodyResult`].
+#[doc(hidden)]
 pub static PREMIUM_GET_PROCESS_INSTANCES_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetProcessInstancesResponseBodyResult",
     fields: &[
@@ -128,6 +137,7 @@ pub struct PremiumGetProcessInstancesResponseBodyResultList {
     pub title: String,
 }
 /// Wire schema of [`PremiumGetProcessInstancesResponseBodyResultList`].
+#[doc(hidden)]
 pub static PREMIUM_GET_PROCESS_INSTANCES_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetProcessInstancesResponseBodyResultList",
     fields: &[
@@ -188,6 +198,7 @@ pub struct PremiumGetProcessInstancesResponseBodyResultListFormComponentValues {
     pub value: String,
 }
 /// Wire schema of [`PremiumGetProcessInstancesResponseBodyResultListFormComponentValues`].
+#[doc(hidden)]
 pub static PREMIUM_GET_PROCESS_INSTANCES_RESPONSE_BODY_RESULT_LIST_FORM_COMPONENT_VALUES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetProcessInstancesResponseBodyResultListFormComponentValues",
     fields: &[
@@ -219,6 +230,7 @@ pub struct PremiumGetProcessInstancesResponseBodyResultListOperationRecords {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`PremiumGetProcessInstancesResponseBodyResultListOperationRecords`].
+#[doc(hidden)]
 pub static PREMIUM_GET_PROCESS_INSTANCES_RESPONSE_BODY_RESULT_LIST_OPERATION_RECORDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetProcessInstancesResponseBodyResultListOperationRecords",
     fields: &[
@@ -252,6 +264,7 @@ pub struct PremiumGetProcessInstancesResponseBodyResultListOperationRecordsAttac
     pub file_type: Option<String>,
 }
 /// Wire schema of [`PremiumGetProcessInstancesResponseBodyResultListOperationRecordsAttachments`].
+#[doc(hidden)]
 pub static PREMIUM_GET_PROCESS_INSTANCES_RESPONSE_BODY_RESULT_LIST_OPERATION_RECORDS_ATTACHMENTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetProcessInstancesResponseBodyResultListOperationRecordsAttachments",
     fields: &[
@@ -282,6 +295,7 @@ pub struct PremiumGetProcessInstancesResponseBodyResultListTasks {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`PremiumGetProcessInstancesResponseBodyResultListTasks`].
+#[doc(hidden)]
 pub static PREMIUM_GET_PROCESS_INSTANCES_RESPONSE_BODY_RESULT_LIST_TASKS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetProcessInstancesResponseBodyResultListTasks",
     fields: &[
@@ -295,6 +309,7 @@ pub static PREMIUM_GET_PROCESS_INSTANCES_RESPONSE_BODY_RESULT_LIST_TASKS_SCHEMA:
     ],
 };
 /// How [`PremiumGetProcessInstances`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_GET_PROCESS_INSTANCES: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumGetProcessInstances",
     id: "workflow_1_0.PremiumGetProcessInstances",
@@ -330,10 +345,29 @@ pub static PREMIUM_GET_PROCESS_INSTANCES: rt::OperationDescriptor = rt::Operatio
 impl<C: Clone> super::Operations<C> {
     /// Premium get process instances.
     ///
-    /// See [`PremiumGetProcessInstancesRequest`] for the parameters and [`PremiumGetProcessInstancesError`] for what can go wrong: `client.workflow_1_0().premium_get_process_instances().send().await?`.
+    /// See [`PremiumGetProcessInstancesRequest`] for the parameters and [`PremiumGetProcessInstancesError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_get_process_instances(0, "process_code", 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_get_process_instances(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumGetProcessInstances, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+        process_code: impl Into<String>,
+        start_time_in_mills: i64,
+    ) -> PremiumGetProcessInstancesBuilder<C> {
+        PremiumGetProcessInstancesBuilder::from_request(
+            self.client.clone(),
+            PremiumGetProcessInstancesRequest::new()
+                .max_results(max_results)
+                .process_code(process_code)
+                .start_time_in_mills(start_time_in_mills),
+        )
     }
 }

@@ -27,23 +27,31 @@ pub type PremiumGetSpaceWithDownloadAuthError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumGetSpaceWithDownloadAuth)]
+#[setters(builder = PremiumGetSpaceWithDownloadAuthBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumGetSpaceWithDownloadAuthRequest {
     /// A `i64` value. Wire name `agentId`.
     pub agent_id: Option<i64>,
     /// A `string` value. Wire name `fileId`. Required.
+    #[setters(required)]
     pub file_id: Option<String>,
     /// A `list<string>` value. Wire name `fileIdList`.
     pub file_id_list: Option<Vec<String>>,
     /// A `string` value. Wire name `processInstanceId`. Required.
+    #[setters(required)]
     pub process_instance_id: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
     /// A `bool` value. Wire name `withCommentAttatchment`.
     pub with_comment_attatchment: Option<bool>,
 }
+/// A call of [`PremiumGetSpaceWithDownloadAuth`] being put together: set its optional parameters (see [`PremiumGetSpaceWithDownloadAuthRequest`]), then `send()` it.
+pub struct PremiumGetSpaceWithDownloadAuthBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumGetSpaceWithDownloadAuth, C>,
+}
+rt::op_builder!(PremiumGetSpaceWithDownloadAuthBuilder, PremiumGetSpaceWithDownloadAuth);
 /// The response of [`PremiumGetSpaceWithDownloadAuth`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -63,11 +71,13 @@ pub struct PremiumGetSpaceWithDownloadAuthResponseBodyResult {
     pub space_id: Option<i64>,
 }
 /// Wire schema of [`PremiumGetSpaceWithDownloadAuthResponseBodyResult`].
+#[doc(hidden)]
 pub static PREMIUM_GET_SPACE_WITH_DOWNLOAD_AUTH_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetSpaceWithDownloadAuthResponseBodyResult",
     fields: &[rt::FieldSchema::new("spaceId", rt::ParamType::I64)],
 };
 /// How [`PremiumGetSpaceWithDownloadAuth`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_GET_SPACE_WITH_DOWNLOAD_AUTH: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumGetSpaceWithDownloadAuth",
     id: "workflow_1_0.PremiumGetSpaceWithDownloadAuth",
@@ -104,10 +114,29 @@ pub static PREMIUM_GET_SPACE_WITH_DOWNLOAD_AUTH: rt::OperationDescriptor = rt::O
 impl<C: Clone> super::Operations<C> {
     /// Premium get space with download auth.
     ///
-    /// See [`PremiumGetSpaceWithDownloadAuthRequest`] for the parameters and [`PremiumGetSpaceWithDownloadAuthError`] for what can go wrong: `client.workflow_1_0().premium_get_space_with_download_auth().send().await?`.
+    /// See [`PremiumGetSpaceWithDownloadAuthRequest`] for the parameters and [`PremiumGetSpaceWithDownloadAuthError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_get_space_with_download_auth("file_id", "process_instance_id", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_get_space_with_download_auth(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumGetSpaceWithDownloadAuth, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        file_id: impl Into<String>,
+        process_instance_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> PremiumGetSpaceWithDownloadAuthBuilder<C> {
+        PremiumGetSpaceWithDownloadAuthBuilder::from_request(
+            self.client.clone(),
+            PremiumGetSpaceWithDownloadAuthRequest::new()
+                .file_id(file_id)
+                .process_instance_id(process_instance_id)
+                .user_id(user_id),
+        )
     }
 }

@@ -27,17 +27,25 @@ pub type PremiumGetSubmittedInstancesError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumGetSubmittedInstances)]
+#[setters(builder = PremiumGetSubmittedInstancesBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumGetSubmittedInstancesRequest {
     /// A `i64` value. Wire name `pageNumber`. Required.
+    #[setters(required)]
     pub page_number: Option<i64>,
     /// A `i64` value. Wire name `pageSize`. Required.
+    #[setters(required)]
     pub page_size: Option<i64>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`PremiumGetSubmittedInstances`] being put together: set its optional parameters (see [`PremiumGetSubmittedInstancesRequest`]), then `send()` it.
+pub struct PremiumGetSubmittedInstancesBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumGetSubmittedInstances, C>,
+}
+rt::op_builder!(PremiumGetSubmittedInstancesBuilder, PremiumGetSubmittedInstances);
 /// The response of [`PremiumGetSubmittedInstances`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -60,6 +68,7 @@ pub struct PremiumGetSubmittedInstancesResponseBodyResult {
     pub list: Vec<PremiumGetSubmittedInstancesResponseBodyResultList>,
 }
 /// Wire schema of [`PremiumGetSubmittedInstancesResponseBodyResult`].
+#[doc(hidden)]
 pub static PREMIUM_GET_SUBMITTED_INSTANCES_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetSubmittedInstancesResponseBodyResult",
     fields: &[
@@ -107,6 +116,7 @@ pub struct PremiumGetSubmittedInstancesResponseBodyResultList {
     pub url: Option<String>,
 }
 /// Wire schema of [`PremiumGetSubmittedInstancesResponseBodyResultList`].
+#[doc(hidden)]
 pub static PREMIUM_GET_SUBMITTED_INSTANCES_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetSubmittedInstancesResponseBodyResultList",
     fields: &[
@@ -126,6 +136,7 @@ pub static PREMIUM_GET_SUBMITTED_INSTANCES_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt:
     ],
 };
 /// How [`PremiumGetSubmittedInstances`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_GET_SUBMITTED_INSTANCES: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumGetSubmittedInstances",
     id: "workflow_1_0.PremiumGetSubmittedInstances",
@@ -159,10 +170,29 @@ pub static PREMIUM_GET_SUBMITTED_INSTANCES: rt::OperationDescriptor = rt::Operat
 impl<C: Clone> super::Operations<C> {
     /// Premium get submitted instances.
     ///
-    /// See [`PremiumGetSubmittedInstancesRequest`] for the parameters and [`PremiumGetSubmittedInstancesError`] for what can go wrong: `client.workflow_1_0().premium_get_submitted_instances().send().await?`.
+    /// See [`PremiumGetSubmittedInstancesRequest`] for the parameters and [`PremiumGetSubmittedInstancesError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_get_submitted_instances(0, 0, "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_get_submitted_instances(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumGetSubmittedInstances, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        page_number: i64,
+        page_size: i64,
+        user_id: impl Into<String>,
+    ) -> PremiumGetSubmittedInstancesBuilder<C> {
+        PremiumGetSubmittedInstancesBuilder::from_request(
+            self.client.clone(),
+            PremiumGetSubmittedInstancesRequest::new()
+                .page_number(page_number)
+                .page_size(page_size)
+                .user_id(user_id),
+        )
     }
 }

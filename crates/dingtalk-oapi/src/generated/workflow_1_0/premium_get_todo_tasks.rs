@@ -25,19 +25,27 @@ pub type PremiumGetTodoTasksError = rt::Error<crate::generated::service::ApiCode
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumGetTodoTasks)]
+#[setters(builder = PremiumGetTodoTasksBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumGetTodoTasksRequest {
     /// A `string` value. Wire name `createBefore`.
     pub create_before: Option<String>,
     /// A `i64` value. Wire name `pageNumber`. Required.
+    #[setters(required)]
     pub page_number: Option<i64>,
     /// A `i64` value. Wire name `pageSize`. Required.
+    #[setters(required)]
     pub page_size: Option<i64>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`PremiumGetTodoTasks`] being put together: set its optional parameters (see [`PremiumGetTodoTasksRequest`]), then `send()` it.
+pub struct PremiumGetTodoTasksBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumGetTodoTasks, C>,
+}
+rt::op_builder!(PremiumGetTodoTasksBuilder, PremiumGetTodoTasks);
 /// The response of [`PremiumGetTodoTasks`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -60,6 +68,7 @@ pub struct PremiumGetTodoTasksResponseBodyResult {
     pub success: Option<bool>,
 }
 /// Wire schema of [`PremiumGetTodoTasksResponseBodyResult`].
+#[doc(hidden)]
 pub static PREMIUM_GET_TODO_TASKS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetTodoTasksResponseBodyResult",
     fields: &[
@@ -110,6 +119,7 @@ pub struct PremiumGetTodoTasksResponseBodyResultList {
     pub url: Option<String>,
 }
 /// Wire schema of [`PremiumGetTodoTasksResponseBodyResultList`].
+#[doc(hidden)]
 pub static PREMIUM_GET_TODO_TASKS_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGetTodoTasksResponseBodyResultList",
     fields: &[
@@ -130,6 +140,7 @@ pub static PREMIUM_GET_TODO_TASKS_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSc
     ],
 };
 /// How [`PremiumGetTodoTasks`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_GET_TODO_TASKS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumGetTodoTasks",
     id: "workflow_1_0.PremiumGetTodoTasks",
@@ -161,10 +172,29 @@ pub static PREMIUM_GET_TODO_TASKS: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Premium get todo tasks.
     ///
-    /// See [`PremiumGetTodoTasksRequest`] for the parameters and [`PremiumGetTodoTasksError`] for what can go wrong: `client.workflow_1_0().premium_get_todo_tasks().send().await?`.
+    /// See [`PremiumGetTodoTasksRequest`] for the parameters and [`PremiumGetTodoTasksError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_get_todo_tasks(0, 0, "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_get_todo_tasks(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumGetTodoTasks, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        page_number: i64,
+        page_size: i64,
+        user_id: impl Into<String>,
+    ) -> PremiumGetTodoTasksBuilder<C> {
+        PremiumGetTodoTasksBuilder::from_request(
+            self.client.clone(),
+            PremiumGetTodoTasksRequest::new()
+                .page_number(page_number)
+                .page_size(page_size)
+                .user_id(user_id),
+        )
     }
 }

@@ -27,17 +27,32 @@ pub type PremiumGrantProcessInstanceForDownloadFileError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumGrantProcessInstanceForDownloadFile)]
+#[setters(builder = PremiumGrantProcessInstanceForDownloadFileBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumGrantProcessInstanceForDownloadFileRequest {
     /// A `string` value. Wire name `fileId`. Required.
+    #[setters(required)]
     pub file_id: Option<String>,
     /// A `string` value. Wire name `processInstanceId`. Required.
+    #[setters(required)]
     pub process_instance_id: Option<String>,
     /// A `bool` value. Wire name `withCommentAttatchment`.
     pub with_comment_attatchment: Option<bool>,
 }
+/// A call of [`PremiumGrantProcessInstanceForDownloadFile`] being put together: set its optional parameters (see [`PremiumGrantProcessInstanceForDownloadFileRequest`]), then `send()` it.
+pub struct PremiumGrantProcessInstanceForDownloadFileBuilder<
+    C = crate::generated::Client,
+> {
+    inner: crate::generated::RequestBuilder<
+        PremiumGrantProcessInstanceForDownloadFile,
+        C,
+    >,
+}
+rt::op_builder!(
+    PremiumGrantProcessInstanceForDownloadFileBuilder,
+    PremiumGrantProcessInstanceForDownloadFile
+);
 /// The response of [`PremiumGrantProcessInstanceForDownloadFile`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -61,6 +76,7 @@ pub struct PremiumGrantProcessInstanceForDownloadFileResponseBodyResult {
     pub space_id: Option<i64>,
 }
 /// Wire schema of [`PremiumGrantProcessInstanceForDownloadFileResponseBodyResult`].
+#[doc(hidden)]
 pub static PREMIUM_GRANT_PROCESS_INSTANCE_FOR_DOWNLOAD_FILE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumGrantProcessInstanceForDownloadFileResponseBodyResult",
     fields: &[
@@ -70,6 +86,7 @@ pub static PREMIUM_GRANT_PROCESS_INSTANCE_FOR_DOWNLOAD_FILE_RESPONSE_BODY_RESULT
     ],
 };
 /// How [`PremiumGrantProcessInstanceForDownloadFile`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_GRANT_PROCESS_INSTANCE_FOR_DOWNLOAD_FILE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumGrantProcessInstanceForDownloadFile",
     id: "workflow_1_0.PremiumGrantProcessInstanceForDownloadFile",
@@ -103,13 +120,27 @@ pub static PREMIUM_GRANT_PROCESS_INSTANCE_FOR_DOWNLOAD_FILE: rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Premium grant process instance for download file.
     ///
-    /// See [`PremiumGrantProcessInstanceForDownloadFileRequest`] for the parameters and [`PremiumGrantProcessInstanceForDownloadFileError`] for what can go wrong: `client.workflow_1_0().premium_grant_process_instance_for_download_file().send().await?`.
+    /// See [`PremiumGrantProcessInstanceForDownloadFileRequest`] for the parameters and [`PremiumGrantProcessInstanceForDownloadFileError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_grant_process_instance_for_download_file("file_id", "process_instance_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_grant_process_instance_for_download_file(
         &self,
-    ) -> crate::generated::RequestBuilder<
-        PremiumGrantProcessInstanceForDownloadFile,
-        C,
-    > {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        file_id: impl Into<String>,
+        process_instance_id: impl Into<String>,
+    ) -> PremiumGrantProcessInstanceForDownloadFileBuilder<C> {
+        PremiumGrantProcessInstanceForDownloadFileBuilder::from_request(
+            self.client.clone(),
+            PremiumGrantProcessInstanceForDownloadFileRequest::new()
+                .file_id(file_id)
+                .process_instance_id(process_instance_id),
+        )
     }
 }

@@ -25,21 +25,30 @@ pub type PremiumInsertOrUpdateDirError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumInsertOrUpdateDir)]
+#[setters(builder = PremiumInsertOrUpdateDirBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumInsertOrUpdateDirRequest {
     /// A `string` value. Wire name `bizGroup`. Required.
+    #[setters(required)]
     pub biz_group: Option<String>,
     /// A `string` value.
     pub description: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub name: Option<String>,
     /// A `string` value. Wire name `name18n`. Required.
+    #[setters(required)]
     pub name_18n: Option<String>,
     /// A `string` value. Wire name `operateUserId`. Required.
+    #[setters(required)]
     pub operate_user_id: Option<String>,
 }
+/// A call of [`PremiumInsertOrUpdateDir`] being put together: set its optional parameters (see [`PremiumInsertOrUpdateDirRequest`]), then `send()` it.
+pub struct PremiumInsertOrUpdateDirBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumInsertOrUpdateDir, C>,
+}
+rt::op_builder!(PremiumInsertOrUpdateDirBuilder, PremiumInsertOrUpdateDir);
 /// The response of [`PremiumInsertOrUpdateDir`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -61,6 +70,7 @@ pub struct PremiumInsertOrUpdateDirResponseBodyResult {
     pub dir_id: Option<String>,
 }
 /// Wire schema of [`PremiumInsertOrUpdateDirResponseBodyResult`].
+#[doc(hidden)]
 pub static PREMIUM_INSERT_OR_UPDATE_DIR_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumInsertOrUpdateDirResponseBodyResult",
     fields: &[
@@ -69,6 +79,7 @@ pub static PREMIUM_INSERT_OR_UPDATE_DIR_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectS
     ],
 };
 /// How [`PremiumInsertOrUpdateDir`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_INSERT_OR_UPDATE_DIR: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumInsertOrUpdateDir",
     id: "workflow_1_0.PremiumInsertOrUpdateDir",
@@ -104,10 +115,31 @@ pub static PREMIUM_INSERT_OR_UPDATE_DIR: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Premium insert or update dir.
     ///
-    /// See [`PremiumInsertOrUpdateDirRequest`] for the parameters and [`PremiumInsertOrUpdateDirError`] for what can go wrong: `client.workflow_1_0().premium_insert_or_update_dir().send().await?`.
+    /// See [`PremiumInsertOrUpdateDirRequest`] for the parameters and [`PremiumInsertOrUpdateDirError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_insert_or_update_dir("biz_group", "name", "name_18n", "operate_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_insert_or_update_dir(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumInsertOrUpdateDir, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        biz_group: impl Into<String>,
+        name: impl Into<String>,
+        name_18n: impl Into<String>,
+        operate_user_id: impl Into<String>,
+    ) -> PremiumInsertOrUpdateDirBuilder<C> {
+        PremiumInsertOrUpdateDirBuilder::from_request(
+            self.client.clone(),
+            PremiumInsertOrUpdateDirRequest::new()
+                .biz_group(biz_group)
+                .name(name)
+                .name_18n(name_18n)
+                .operate_user_id(operate_user_id),
+        )
     }
 }

@@ -27,13 +27,21 @@ pub type PremiumQuerySchemaAndProcessByCodeListError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumQuerySchemaAndProcessByCodeList)]
+#[setters(builder = PremiumQuerySchemaAndProcessByCodeListBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumQuerySchemaAndProcessByCodeListRequest {
     /// A `list<string>` value. Wire name `processCodes`. Required.
+    #[setters(required)]
     pub process_codes: Option<Vec<String>>,
 }
+/// A call of [`PremiumQuerySchemaAndProcessByCodeList`] being put together: set its optional parameters (see [`PremiumQuerySchemaAndProcessByCodeListRequest`]), then `send()` it.
+pub struct PremiumQuerySchemaAndProcessByCodeListBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumQuerySchemaAndProcessByCodeList, C>,
+}
+rt::op_builder!(
+    PremiumQuerySchemaAndProcessByCodeListBuilder, PremiumQuerySchemaAndProcessByCodeList
+);
 /// The response of [`PremiumQuerySchemaAndProcessByCodeList`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -82,6 +90,7 @@ pub struct PremiumQuerySchemaAndProcessByCodeListResponseBodyResult {
     pub status: Option<String>,
 }
 /// Wire schema of [`PremiumQuerySchemaAndProcessByCodeListResponseBodyResult`].
+#[doc(hidden)]
 pub static PREMIUM_QUERY_SCHEMA_AND_PROCESS_BY_CODE_LIST_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumQuerySchemaAndProcessByCodeListResponseBodyResult",
     fields: &[
@@ -103,6 +112,7 @@ pub static PREMIUM_QUERY_SCHEMA_AND_PROCESS_BY_CODE_LIST_RESPONSE_BODY_RESULT_SC
     ],
 };
 /// How [`PremiumQuerySchemaAndProcessByCodeList`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_QUERY_SCHEMA_AND_PROCESS_BY_CODE_LIST: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumQuerySchemaAndProcessByCodeList",
     id: "workflow_1_0.PremiumQuerySchemaAndProcessByCodeList",
@@ -137,10 +147,25 @@ pub static PREMIUM_QUERY_SCHEMA_AND_PROCESS_BY_CODE_LIST: rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Premium query schema and process by code list.
     ///
-    /// See [`PremiumQuerySchemaAndProcessByCodeListRequest`] for the parameters and [`PremiumQuerySchemaAndProcessByCodeListError`] for what can go wrong: `client.workflow_1_0().premium_query_schema_and_process_by_code_list().send().await?`.
+    /// See [`PremiumQuerySchemaAndProcessByCodeListRequest`] for the parameters and [`PremiumQuerySchemaAndProcessByCodeListError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_query_schema_and_process_by_code_list(Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_query_schema_and_process_by_code_list(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumQuerySchemaAndProcessByCodeList, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        process_codes: impl Into<Vec<String>>,
+    ) -> PremiumQuerySchemaAndProcessByCodeListBuilder<C> {
+        PremiumQuerySchemaAndProcessByCodeListBuilder::from_request(
+            self.client.clone(),
+            PremiumQuerySchemaAndProcessByCodeListRequest::new()
+                .process_codes(process_codes),
+        )
     }
 }

@@ -27,19 +27,28 @@ pub type PremiumQueryTodoTasksByManagerError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumQueryTodoTasksByManager)]
+#[setters(builder = PremiumQueryTodoTasksByManagerBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumQueryTodoTasksByManagerRequest {
     /// A `string` value. Wire name `actionerUserId`. Required.
+    #[setters(required)]
     pub actioner_user_id: Option<String>,
     /// A `string` value. Wire name `managerUserId`. Required.
+    #[setters(required)]
     pub manager_user_id: Option<String>,
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`. Required.
+    #[setters(required)]
     pub next_token: Option<i64>,
 }
+/// A call of [`PremiumQueryTodoTasksByManager`] being put together: set its optional parameters (see [`PremiumQueryTodoTasksByManagerRequest`]), then `send()` it.
+pub struct PremiumQueryTodoTasksByManagerBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumQueryTodoTasksByManager, C>,
+}
+rt::op_builder!(PremiumQueryTodoTasksByManagerBuilder, PremiumQueryTodoTasksByManager);
 /// The response of [`PremiumQueryTodoTasksByManager`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -60,6 +69,7 @@ pub struct PremiumQueryTodoTasksByManagerResponseBodyResult {
     pub list: Vec<PremiumQueryTodoTasksByManagerResponseBodyResultList>,
 }
 /// Wire schema of [`PremiumQueryTodoTasksByManagerResponseBodyResult`].
+#[doc(hidden)]
 pub static PREMIUM_QUERY_TODO_TASKS_BY_MANAGER_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumQueryTodoTasksByManagerResponseBodyResult",
     fields: &[
@@ -97,6 +107,7 @@ pub struct PremiumQueryTodoTasksByManagerResponseBodyResultList {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`PremiumQueryTodoTasksByManagerResponseBodyResultList`].
+#[doc(hidden)]
 pub static PREMIUM_QUERY_TODO_TASKS_BY_MANAGER_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumQueryTodoTasksByManagerResponseBodyResultList",
     fields: &[
@@ -111,6 +122,7 @@ pub static PREMIUM_QUERY_TODO_TASKS_BY_MANAGER_RESPONSE_BODY_RESULT_LIST_SCHEMA:
     ],
 };
 /// How [`PremiumQueryTodoTasksByManager`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_QUERY_TODO_TASKS_BY_MANAGER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumQueryTodoTasksByManager",
     id: "workflow_1_0.PremiumQueryTodoTasksByManager",
@@ -144,10 +156,31 @@ pub static PREMIUM_QUERY_TODO_TASKS_BY_MANAGER: rt::OperationDescriptor = rt::Op
 impl<C: Clone> super::Operations<C> {
     /// Premium query todo tasks by manager.
     ///
-    /// See [`PremiumQueryTodoTasksByManagerRequest`] for the parameters and [`PremiumQueryTodoTasksByManagerError`] for what can go wrong: `client.workflow_1_0().premium_query_todo_tasks_by_manager().send().await?`.
+    /// See [`PremiumQueryTodoTasksByManagerRequest`] for the parameters and [`PremiumQueryTodoTasksByManagerError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_query_todo_tasks_by_manager("actioner_user_id", "manager_user_id", 0, 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_query_todo_tasks_by_manager(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumQueryTodoTasksByManager, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        actioner_user_id: impl Into<String>,
+        manager_user_id: impl Into<String>,
+        max_results: i64,
+        next_token: i64,
+    ) -> PremiumQueryTodoTasksByManagerBuilder<C> {
+        PremiumQueryTodoTasksByManagerBuilder::from_request(
+            self.client.clone(),
+            PremiumQueryTodoTasksByManagerRequest::new()
+                .actioner_user_id(actioner_user_id)
+                .manager_user_id(manager_user_id)
+                .max_results(max_results)
+                .next_token(next_token),
+        )
     }
 }

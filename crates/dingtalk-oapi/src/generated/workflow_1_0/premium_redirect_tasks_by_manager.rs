@@ -27,19 +27,28 @@ pub type PremiumRedirectTasksByManagerError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumRedirectTasksByManager)]
+#[setters(builder = PremiumRedirectTasksByManagerBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumRedirectTasksByManagerRequest {
     /// A `string` value. Wire name `handoverUserId`. Required.
+    #[setters(required)]
     pub handover_user_id: Option<String>,
     /// A `string` value. Wire name `managerUserId`. Required.
+    #[setters(required)]
     pub manager_user_id: Option<String>,
     /// A `list<i64>` value. Wire name `taskIds`. Required.
+    #[setters(required)]
     pub task_ids: Option<Vec<i64>>,
     /// A `string` value. Wire name `transfereeUserId`. Required.
+    #[setters(required)]
     pub transferee_user_id: Option<String>,
 }
+/// A call of [`PremiumRedirectTasksByManager`] being put together: set its optional parameters (see [`PremiumRedirectTasksByManagerRequest`]), then `send()` it.
+pub struct PremiumRedirectTasksByManagerBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumRedirectTasksByManager, C>,
+}
+rt::op_builder!(PremiumRedirectTasksByManagerBuilder, PremiumRedirectTasksByManager);
 /// The response of [`PremiumRedirectTasksByManager`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -66,6 +75,7 @@ pub struct PremiumRedirectTasksByManagerResponseBodyResult {
     pub total_count: i64,
 }
 /// Wire schema of [`PremiumRedirectTasksByManagerResponseBodyResult`].
+#[doc(hidden)]
 pub static PREMIUM_REDIRECT_TASKS_BY_MANAGER_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumRedirectTasksByManagerResponseBodyResult",
     fields: &[
@@ -95,6 +105,7 @@ pub struct PremiumRedirectTasksByManagerResponseBodyResultRedirectResults {
     pub task_id: i64,
 }
 /// Wire schema of [`PremiumRedirectTasksByManagerResponseBodyResultRedirectResults`].
+#[doc(hidden)]
 pub static PREMIUM_REDIRECT_TASKS_BY_MANAGER_RESPONSE_BODY_RESULT_REDIRECT_RESULTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumRedirectTasksByManagerResponseBodyResultRedirectResults",
     fields: &[
@@ -104,6 +115,7 @@ pub static PREMIUM_REDIRECT_TASKS_BY_MANAGER_RESPONSE_BODY_RESULT_REDIRECT_RESUL
     ],
 };
 /// How [`PremiumRedirectTasksByManager`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_REDIRECT_TASKS_BY_MANAGER: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumRedirectTasksByManager",
     id: "workflow_1_0.PremiumRedirectTasksByManager",
@@ -139,10 +151,31 @@ pub static PREMIUM_REDIRECT_TASKS_BY_MANAGER: rt::OperationDescriptor = rt::Oper
 impl<C: Clone> super::Operations<C> {
     /// Premium redirect tasks by manager.
     ///
-    /// See [`PremiumRedirectTasksByManagerRequest`] for the parameters and [`PremiumRedirectTasksByManagerError`] for what can go wrong: `client.workflow_1_0().premium_redirect_tasks_by_manager().send().await?`.
+    /// See [`PremiumRedirectTasksByManagerRequest`] for the parameters and [`PremiumRedirectTasksByManagerError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_redirect_tasks_by_manager("handover_user_id", "manager_user_id", Vec::<i64>::new(), "transferee_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_redirect_tasks_by_manager(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumRedirectTasksByManager, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        handover_user_id: impl Into<String>,
+        manager_user_id: impl Into<String>,
+        task_ids: impl Into<Vec<i64>>,
+        transferee_user_id: impl Into<String>,
+    ) -> PremiumRedirectTasksByManagerBuilder<C> {
+        PremiumRedirectTasksByManagerBuilder::from_request(
+            self.client.clone(),
+            PremiumRedirectTasksByManagerRequest::new()
+                .handover_user_id(handover_user_id)
+                .manager_user_id(manager_user_id)
+                .task_ids(task_ids)
+                .transferee_user_id(transferee_user_id),
+        )
     }
 }

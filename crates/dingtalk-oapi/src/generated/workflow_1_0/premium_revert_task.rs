@@ -25,23 +25,33 @@ pub type PremiumRevertTaskError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumRevertTask)]
+#[setters(builder = PremiumRevertTaskBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumRevertTaskRequest {
     /// A `string` value. Wire name `operateUserId`. Required.
+    #[setters(required)]
     pub operate_user_id: Option<String>,
     /// A `string` value. Wire name `processInstanceId`. Required.
+    #[setters(required)]
     pub process_instance_id: Option<String>,
     /// A `string` value.
     pub remark: Option<String>,
     /// A `string` value. Wire name `revertAction`. Required.
+    #[setters(required)]
     pub revert_action: Option<String>,
     /// A `string` value. Wire name `targetActivityId`. Required.
+    #[setters(required)]
     pub target_activity_id: Option<String>,
     /// A `i64` value. Wire name `taskId`. Required.
+    #[setters(required)]
     pub task_id: Option<i64>,
 }
+/// A call of [`PremiumRevertTask`] being put together: set its optional parameters (see [`PremiumRevertTaskRequest`]), then `send()` it.
+pub struct PremiumRevertTaskBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumRevertTask, C>,
+}
+rt::op_builder!(PremiumRevertTaskBuilder, PremiumRevertTask);
 /// The response of [`PremiumRevertTask`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -51,6 +61,7 @@ pub struct PremiumRevertTaskResponse {
 }
 impl rt::ResponseEnvelope for PremiumRevertTaskResponse {}
 /// How [`PremiumRevertTask`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_REVERT_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumRevertTask",
     id: "workflow_1_0.PremiumRevertTask",
@@ -79,10 +90,33 @@ pub static PREMIUM_REVERT_TASK: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Premium revert task.
     ///
-    /// See [`PremiumRevertTaskRequest`] for the parameters and [`PremiumRevertTaskError`] for what can go wrong: `client.workflow_1_0().premium_revert_task().send().await?`.
+    /// See [`PremiumRevertTaskRequest`] for the parameters and [`PremiumRevertTaskError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_revert_task("operate_user_id", "process_instance_id", "revert_action", "target_activity_id", 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_revert_task(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumRevertTask, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        operate_user_id: impl Into<String>,
+        process_instance_id: impl Into<String>,
+        revert_action: impl Into<String>,
+        target_activity_id: impl Into<String>,
+        task_id: i64,
+    ) -> PremiumRevertTaskBuilder<C> {
+        PremiumRevertTaskBuilder::from_request(
+            self.client.clone(),
+            PremiumRevertTaskRequest::new()
+                .operate_user_id(operate_user_id)
+                .process_instance_id(process_instance_id)
+                .revert_action(revert_action)
+                .target_activity_id(target_activity_id)
+                .task_id(task_id),
+        )
     }
 }

@@ -25,21 +25,29 @@ pub type PremiumSaveFormError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumSaveForm)]
+#[setters(builder = PremiumSaveFormBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumSaveFormRequest {
     /// A `string` value.
     pub description: Option<String>,
     /// A `list<FormComponent>` value. Wire name `formComponents`. Required.
+    #[setters(required)]
     pub form_components: Option<Vec<super::FormComponent>>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub name: Option<String>,
     /// A `string` value. Wire name `processCode`.
     pub process_code: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`PremiumSaveForm`] being put together: set its optional parameters (see [`PremiumSaveFormRequest`]), then `send()` it.
+pub struct PremiumSaveFormBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumSaveForm, C>,
+}
+rt::op_builder!(PremiumSaveFormBuilder, PremiumSaveForm);
 /// The response of [`PremiumSaveForm`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -57,11 +65,13 @@ pub struct PremiumSaveFormResponseBodyResult {
     pub process_code: String,
 }
 /// Wire schema of [`PremiumSaveFormResponseBodyResult`].
+#[doc(hidden)]
 pub static PREMIUM_SAVE_FORM_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumSaveFormResponseBodyResult",
     fields: &[rt::FieldSchema::new("processCode", rt::ParamType::String).required(true)],
 };
 /// How [`PremiumSaveForm`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_SAVE_FORM: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumSaveForm",
     id: "workflow_1_0.PremiumSaveForm",
@@ -100,10 +110,29 @@ pub static PREMIUM_SAVE_FORM: rt::OperationDescriptor = rt::OperationDescriptor 
 impl<C: Clone> super::Operations<C> {
     /// Premium save form.
     ///
-    /// See [`PremiumSaveFormRequest`] for the parameters and [`PremiumSaveFormError`] for what can go wrong: `client.workflow_1_0().premium_save_form().send().await?`.
+    /// See [`PremiumSaveFormRequest`] for the parameters and [`PremiumSaveFormError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_save_form(Vec::<FormComponent>::new(), "name", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_save_form(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumSaveForm, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        form_components: impl Into<Vec<super::FormComponent>>,
+        name: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> PremiumSaveFormBuilder<C> {
+        PremiumSaveFormBuilder::from_request(
+            self.client.clone(),
+            PremiumSaveFormRequest::new()
+                .form_components(form_components)
+                .name(name)
+                .user_id(user_id),
+        )
     }
 }

@@ -25,19 +25,27 @@ pub type PremiumSaveFormInstanceError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumSaveFormInstance)]
+#[setters(builder = PremiumSaveFormInstanceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumSaveFormInstanceRequest {
     /// A `list<PremiumSaveFormInstanceRequestFormComponentValueList>` value. Wire name `formComponentValueList`. Required.
+    #[setters(required)]
     pub form_component_value_list: Option<
         Vec<PremiumSaveFormInstanceRequestFormComponentValueList>,
     >,
     /// A `string` value. Wire name `originatorUserId`. Required.
+    #[setters(required)]
     pub originator_user_id: Option<String>,
     /// A `string` value. Wire name `processCode`. Required.
+    #[setters(required)]
     pub process_code: Option<String>,
 }
+/// A call of [`PremiumSaveFormInstance`] being put together: set its optional parameters (see [`PremiumSaveFormInstanceRequest`]), then `send()` it.
+pub struct PremiumSaveFormInstanceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumSaveFormInstance, C>,
+}
+rt::op_builder!(PremiumSaveFormInstanceBuilder, PremiumSaveFormInstance);
 /// The response of [`PremiumSaveFormInstance`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -70,6 +78,7 @@ pub struct PremiumSaveFormInstanceRequestFormComponentValueList {
     pub value: Option<String>,
 }
 /// Wire schema of [`PremiumSaveFormInstanceRequestFormComponentValueList`].
+#[doc(hidden)]
 pub static PREMIUM_SAVE_FORM_INSTANCE_REQUEST_FORM_COMPONENT_VALUE_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumSaveFormInstanceRequestFormComponentValueList",
     fields: &[
@@ -110,6 +119,7 @@ pub struct PremiumSaveFormInstanceRequestFormComponentValueListDetails {
     pub value: Option<String>,
 }
 /// Wire schema of [`PremiumSaveFormInstanceRequestFormComponentValueListDetails`].
+#[doc(hidden)]
 pub static PREMIUM_SAVE_FORM_INSTANCE_REQUEST_FORM_COMPONENT_VALUE_LIST_DETAILS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumSaveFormInstanceRequestFormComponentValueListDetails",
     fields: &[
@@ -147,6 +157,7 @@ pub struct PremiumSaveFormInstanceRequestFormComponentValueListDetailsDetails {
     pub value: Option<String>,
 }
 /// Wire schema of [`PremiumSaveFormInstanceRequestFormComponentValueListDetailsDetails`].
+#[doc(hidden)]
 pub static PREMIUM_SAVE_FORM_INSTANCE_REQUEST_FORM_COMPONENT_VALUE_LIST_DETAILS_DETAILS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumSaveFormInstanceRequestFormComponentValueListDetailsDetails",
     fields: &[
@@ -159,6 +170,7 @@ pub static PREMIUM_SAVE_FORM_INSTANCE_REQUEST_FORM_COMPONENT_VALUE_LIST_DETAILS_
     ],
 };
 /// How [`PremiumSaveFormInstance`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_SAVE_FORM_INSTANCE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumSaveFormInstance",
     id: "workflow_1_0.PremiumSaveFormInstance",
@@ -194,10 +206,31 @@ pub static PREMIUM_SAVE_FORM_INSTANCE: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Premium save form instance.
     ///
-    /// See [`PremiumSaveFormInstanceRequest`] for the parameters and [`PremiumSaveFormInstanceError`] for what can go wrong: `client.workflow_1_0().premium_save_form_instance().send().await?`.
+    /// See [`PremiumSaveFormInstanceRequest`] for the parameters and [`PremiumSaveFormInstanceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_save_form_instance(Vec::<PremiumSaveFormInstanceRequestFormComponentValueList>::new(), "originator_user_id", "process_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_save_form_instance(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumSaveFormInstance, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        form_component_value_list: impl Into<
+            Vec<PremiumSaveFormInstanceRequestFormComponentValueList>,
+        >,
+        originator_user_id: impl Into<String>,
+        process_code: impl Into<String>,
+    ) -> PremiumSaveFormInstanceBuilder<C> {
+        PremiumSaveFormInstanceBuilder::from_request(
+            self.client.clone(),
+            PremiumSaveFormInstanceRequest::new()
+                .form_component_value_list(form_component_value_list)
+                .originator_user_id(originator_user_id)
+                .process_code(process_code),
+        )
     }
 }

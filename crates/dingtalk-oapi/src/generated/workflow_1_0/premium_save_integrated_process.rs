@@ -27,15 +27,17 @@ pub type PremiumSaveIntegratedProcessError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumSaveIntegratedProcess)]
+#[setters(builder = PremiumSaveIntegratedProcessBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumSaveIntegratedProcessRequest {
     /// A `string` value.
     pub description: Option<String>,
     /// A `list<FormComponent>` value. Wire name `formComponents`. Required.
+    #[setters(required)]
     pub form_components: Option<Vec<super::FormComponent>>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub name: Option<String>,
     /// A `string` value. Wire name `processCode`.
     pub process_code: Option<String>,
@@ -46,6 +48,11 @@ pub struct PremiumSaveIntegratedProcessRequest {
     /// A `PremiumSaveIntegratedProcessRequestTemplateConfig` value. Wire name `templateConfig`.
     pub template_config: Option<PremiumSaveIntegratedProcessRequestTemplateConfig>,
 }
+/// A call of [`PremiumSaveIntegratedProcess`] being put together: set its optional parameters (see [`PremiumSaveIntegratedProcessRequest`]), then `send()` it.
+pub struct PremiumSaveIntegratedProcessBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumSaveIntegratedProcess, C>,
+}
+rt::op_builder!(PremiumSaveIntegratedProcessBuilder, PremiumSaveIntegratedProcess);
 /// The response of [`PremiumSaveIntegratedProcess`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -64,6 +71,7 @@ pub struct PremiumSaveIntegratedProcessRequestProcessFeatureConfig {
     >,
 }
 /// Wire schema of [`PremiumSaveIntegratedProcessRequestProcessFeatureConfig`].
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_PROCESS_REQUEST_PROCESS_FEATURE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumSaveIntegratedProcessRequestProcessFeatureConfig",
     fields: &[
@@ -96,6 +104,7 @@ pub struct PremiumSaveIntegratedProcessRequestProcessFeatureConfigFeatures {
     pub run_type: Option<String>,
 }
 /// Wire schema of [`PremiumSaveIntegratedProcessRequestProcessFeatureConfigFeatures`].
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_PROCESS_REQUEST_PROCESS_FEATURE_CONFIG_FEATURES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumSaveIntegratedProcessRequestProcessFeatureConfigFeatures",
     fields: &[
@@ -124,6 +133,7 @@ pub struct PremiumSaveIntegratedProcessRequestProcessFeatureConfigFeaturesCallba
     pub version: Option<String>,
 }
 /// Wire schema of [`PremiumSaveIntegratedProcessRequestProcessFeatureConfigFeaturesCallback`].
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_PROCESS_REQUEST_PROCESS_FEATURE_CONFIG_FEATURES_CALLBACK_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumSaveIntegratedProcessRequestProcessFeatureConfigFeaturesCallback",
     fields: &[
@@ -149,6 +159,7 @@ pub struct PremiumSaveIntegratedProcessRequestTemplateConfig {
     pub template_edit_url: Option<String>,
 }
 /// Wire schema of [`PremiumSaveIntegratedProcessRequestTemplateConfig`].
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_PROCESS_REQUEST_TEMPLATE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumSaveIntegratedProcessRequestTemplateConfig",
     fields: &[
@@ -168,11 +179,13 @@ pub struct PremiumSaveIntegratedProcessResponseBodyResult {
     pub process_code: String,
 }
 /// Wire schema of [`PremiumSaveIntegratedProcessResponseBodyResult`].
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_PROCESS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumSaveIntegratedProcessResponseBodyResult",
     fields: &[rt::FieldSchema::new("processCode", rt::ParamType::String).required(true)],
 };
 /// How [`PremiumSaveIntegratedProcess`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_PROCESS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumSaveIntegratedProcess",
     id: "workflow_1_0.PremiumSaveIntegratedProcess",
@@ -224,10 +237,27 @@ pub static PREMIUM_SAVE_INTEGRATED_PROCESS: rt::OperationDescriptor = rt::Operat
 impl<C: Clone> super::Operations<C> {
     /// Premium save integrated process.
     ///
-    /// See [`PremiumSaveIntegratedProcessRequest`] for the parameters and [`PremiumSaveIntegratedProcessError`] for what can go wrong: `client.workflow_1_0().premium_save_integrated_process().send().await?`.
+    /// See [`PremiumSaveIntegratedProcessRequest`] for the parameters and [`PremiumSaveIntegratedProcessError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_save_integrated_process(Vec::<FormComponent>::new(), "name").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_save_integrated_process(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumSaveIntegratedProcess, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        form_components: impl Into<Vec<super::FormComponent>>,
+        name: impl Into<String>,
+    ) -> PremiumSaveIntegratedProcessBuilder<C> {
+        PremiumSaveIntegratedProcessBuilder::from_request(
+            self.client.clone(),
+            PremiumSaveIntegratedProcessRequest::new()
+                .form_components(form_components)
+                .name(name),
+        )
     }
 }

@@ -27,7 +27,7 @@ pub type PremiumSaveIntegratedProcessInstanceError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumSaveIntegratedProcessInstance)]
+#[setters(builder = PremiumSaveIntegratedProcessInstanceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumSaveIntegratedProcessInstanceRequest {
@@ -42,14 +42,24 @@ pub struct PremiumSaveIntegratedProcessInstanceRequest {
     /// A `list<PremiumSaveIntegratedProcessInstanceRequestNotifiers>` value.
     pub notifiers: Option<Vec<PremiumSaveIntegratedProcessInstanceRequestNotifiers>>,
     /// A `string` value. Wire name `originatorUserId`. Required.
+    #[setters(required)]
     pub originator_user_id: Option<String>,
     /// A `string` value. Wire name `processCode`. Required.
+    #[setters(required)]
     pub process_code: Option<String>,
     /// A `string` value.
     pub title: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub url: Option<String>,
 }
+/// A call of [`PremiumSaveIntegratedProcessInstance`] being put together: set its optional parameters (see [`PremiumSaveIntegratedProcessInstanceRequest`]), then `send()` it.
+pub struct PremiumSaveIntegratedProcessInstanceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumSaveIntegratedProcessInstance, C>,
+}
+rt::op_builder!(
+    PremiumSaveIntegratedProcessInstanceBuilder, PremiumSaveIntegratedProcessInstance
+);
 /// The response of [`PremiumSaveIntegratedProcessInstance`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -68,6 +78,7 @@ pub struct PremiumSaveIntegratedProcessInstanceRequestFeatureConfig {
     >,
 }
 /// Wire schema of [`PremiumSaveIntegratedProcessInstanceRequestFeatureConfig`].
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_PROCESS_INSTANCE_REQUEST_FEATURE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumSaveIntegratedProcessInstanceRequestFeatureConfig",
     fields: &[
@@ -102,6 +113,7 @@ pub struct PremiumSaveIntegratedProcessInstanceRequestFeatureConfigFeatures {
     pub run_type: Option<String>,
 }
 /// Wire schema of [`PremiumSaveIntegratedProcessInstanceRequestFeatureConfigFeatures`].
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_PROCESS_INSTANCE_REQUEST_FEATURE_CONFIG_FEATURES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumSaveIntegratedProcessInstanceRequestFeatureConfigFeatures",
     fields: &[
@@ -131,6 +143,7 @@ pub struct PremiumSaveIntegratedProcessInstanceRequestFeatureConfigFeaturesCallb
     pub version: Option<String>,
 }
 /// Wire schema of [`PremiumSaveIntegratedProcessInstanceRequestFeatureConfigFeaturesCallback`].
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_PROCESS_INSTANCE_REQUEST_FEATURE_CONFIG_FEATURES_CALLBACK_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumSaveIntegratedProcessInstanceRequestFeatureConfigFeaturesCallback",
     fields: &[
@@ -158,6 +171,7 @@ pub struct PremiumSaveIntegratedProcessInstanceRequestFormComponentValueList {
     pub value: Option<String>,
 }
 /// Wire schema of [`PremiumSaveIntegratedProcessInstanceRequestFormComponentValueList`].
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_PROCESS_INSTANCE_REQUEST_FORM_COMPONENT_VALUE_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumSaveIntegratedProcessInstanceRequestFormComponentValueList",
     fields: &[
@@ -179,6 +193,7 @@ pub struct PremiumSaveIntegratedProcessInstanceRequestNotifiers {
     pub userid: Option<String>,
 }
 /// Wire schema of [`PremiumSaveIntegratedProcessInstanceRequestNotifiers`].
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_PROCESS_INSTANCE_REQUEST_NOTIFIERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumSaveIntegratedProcessInstanceRequestNotifiers",
     fields: &[
@@ -195,11 +210,13 @@ pub struct PremiumSaveIntegratedProcessInstanceResponseBodyResult {
     pub process_instance_id: Option<String>,
 }
 /// Wire schema of [`PremiumSaveIntegratedProcessInstanceResponseBodyResult`].
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_PROCESS_INSTANCE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumSaveIntegratedProcessInstanceResponseBodyResult",
     fields: &[rt::FieldSchema::new("processInstanceId", rt::ParamType::String)],
 };
 /// How [`PremiumSaveIntegratedProcessInstance`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_PROCESS_INSTANCE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumSaveIntegratedProcessInstance",
     id: "workflow_1_0.PremiumSaveIntegratedProcessInstance",
@@ -256,10 +273,29 @@ pub static PREMIUM_SAVE_INTEGRATED_PROCESS_INSTANCE: rt::OperationDescriptor = r
 impl<C: Clone> super::Operations<C> {
     /// Premium save integrated process instance.
     ///
-    /// See [`PremiumSaveIntegratedProcessInstanceRequest`] for the parameters and [`PremiumSaveIntegratedProcessInstanceError`] for what can go wrong: `client.workflow_1_0().premium_save_integrated_process_instance().send().await?`.
+    /// See [`PremiumSaveIntegratedProcessInstanceRequest`] for the parameters and [`PremiumSaveIntegratedProcessInstanceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_save_integrated_process_instance("originator_user_id", "process_code", "url").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_save_integrated_process_instance(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumSaveIntegratedProcessInstance, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        originator_user_id: impl Into<String>,
+        process_code: impl Into<String>,
+        url: impl Into<String>,
+    ) -> PremiumSaveIntegratedProcessInstanceBuilder<C> {
+        PremiumSaveIntegratedProcessInstanceBuilder::from_request(
+            self.client.clone(),
+            PremiumSaveIntegratedProcessInstanceRequest::new()
+                .originator_user_id(originator_user_id)
+                .process_code(process_code)
+                .url(url),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type PremiumSaveIntegratedTaskError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumSaveIntegratedTask)]
+#[setters(builder = PremiumSaveIntegratedTaskBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumSaveIntegratedTaskRequest {
@@ -34,12 +34,19 @@ pub struct PremiumSaveIntegratedTaskRequest {
     /// A `PremiumSaveIntegratedTaskRequestFeatureConfig` value. Wire name `featureConfig`.
     pub feature_config: Option<PremiumSaveIntegratedTaskRequestFeatureConfig>,
     /// A `string` value. Wire name `processInstanceId`. Required.
+    #[setters(required)]
     pub process_instance_id: Option<String>,
     /// A `PremiumSaveIntegratedTaskRequestTaskConfig` value. Wire name `taskConfig`.
     pub task_config: Option<PremiumSaveIntegratedTaskRequestTaskConfig>,
     /// A `list<PremiumSaveIntegratedTaskRequestTasks>` value. Required.
+    #[setters(required)]
     pub tasks: Option<Vec<PremiumSaveIntegratedTaskRequestTasks>>,
 }
+/// A call of [`PremiumSaveIntegratedTask`] being put together: set its optional parameters (see [`PremiumSaveIntegratedTaskRequest`]), then `send()` it.
+pub struct PremiumSaveIntegratedTaskBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumSaveIntegratedTask, C>,
+}
+rt::op_builder!(PremiumSaveIntegratedTaskBuilder, PremiumSaveIntegratedTask);
 /// The response of [`PremiumSaveIntegratedTask`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -59,6 +66,7 @@ pub struct PremiumSaveIntegratedTaskRequestFeatureConfig {
     pub features: Option<Vec<PremiumSaveIntegratedTaskRequestFeatureConfigFeatures>>,
 }
 /// Wire schema of [`PremiumSaveIntegratedTaskRequestFeatureConfig`].
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_TASK_REQUEST_FEATURE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumSaveIntegratedTaskRequestFeatureConfig",
     fields: &[
@@ -91,6 +99,7 @@ pub struct PremiumSaveIntegratedTaskRequestFeatureConfigFeatures {
     pub run_type: Option<String>,
 }
 /// Wire schema of [`PremiumSaveIntegratedTaskRequestFeatureConfigFeatures`].
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_TASK_REQUEST_FEATURE_CONFIG_FEATURES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumSaveIntegratedTaskRequestFeatureConfigFeatures",
     fields: &[
@@ -120,6 +129,7 @@ pub struct PremiumSaveIntegratedTaskRequestFeatureConfigFeaturesCallback {
     pub version: Option<String>,
 }
 /// Wire schema of [`PremiumSaveIntegratedTaskRequestFeatureConfigFeaturesCallback`].
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_TASK_REQUEST_FEATURE_CONFIG_FEATURES_CALLBACK_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumSaveIntegratedTaskRequestFeatureConfigFeaturesCallback",
     fields: &[
@@ -137,6 +147,7 @@ pub struct PremiumSaveIntegratedTaskRequestTaskConfig {
     pub disable_send_card: Option<bool>,
 }
 /// Wire schema of [`PremiumSaveIntegratedTaskRequestTaskConfig`].
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_TASK_REQUEST_TASK_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumSaveIntegratedTaskRequestTaskConfig",
     fields: &[rt::FieldSchema::new("disableSendCard", rt::ParamType::Bool)],
@@ -156,6 +167,7 @@ pub struct PremiumSaveIntegratedTaskRequestTasks {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`PremiumSaveIntegratedTaskRequestTasks`].
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_TASK_REQUEST_TASKS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumSaveIntegratedTaskRequestTasks",
     fields: &[
@@ -176,6 +188,7 @@ pub struct PremiumSaveIntegratedTaskResponseBodyResult {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`PremiumSaveIntegratedTaskResponseBodyResult`].
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_TASK_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumSaveIntegratedTaskResponseBodyResult",
     fields: &[
@@ -184,6 +197,7 @@ pub static PREMIUM_SAVE_INTEGRATED_TASK_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectS
     ],
 };
 /// How [`PremiumSaveIntegratedTask`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_SAVE_INTEGRATED_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumSaveIntegratedTask",
     id: "workflow_1_0.PremiumSaveIntegratedTask",
@@ -239,10 +253,27 @@ pub static PREMIUM_SAVE_INTEGRATED_TASK: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Premium save integrated task.
     ///
-    /// See [`PremiumSaveIntegratedTaskRequest`] for the parameters and [`PremiumSaveIntegratedTaskError`] for what can go wrong: `client.workflow_1_0().premium_save_integrated_task().send().await?`.
+    /// See [`PremiumSaveIntegratedTaskRequest`] for the parameters and [`PremiumSaveIntegratedTaskError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_save_integrated_task("process_instance_id", Vec::<PremiumSaveIntegratedTaskRequestTasks>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_save_integrated_task(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumSaveIntegratedTask, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        process_instance_id: impl Into<String>,
+        tasks: impl Into<Vec<PremiumSaveIntegratedTaskRequestTasks>>,
+    ) -> PremiumSaveIntegratedTaskBuilder<C> {
+        PremiumSaveIntegratedTaskBuilder::from_request(
+            self.client.clone(),
+            PremiumSaveIntegratedTaskRequest::new()
+                .process_instance_id(process_instance_id)
+                .tasks(tasks),
+        )
     }
 }

@@ -25,21 +25,29 @@ pub type PremiumUpdateFormInstanceError = rt::Error<crate::generated::service::A
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumUpdateFormInstance)]
+#[setters(builder = PremiumUpdateFormInstanceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumUpdateFormInstanceRequest {
     /// A `list<PremiumUpdateFormInstanceRequestFormComponentValueList>` value. Wire name `formComponentValueList`. Required.
+    #[setters(required)]
     pub form_component_value_list: Option<
         Vec<PremiumUpdateFormInstanceRequestFormComponentValueList>,
     >,
     /// A `list<string>` value. Wire name `formInstanceIds`.
     pub form_instance_ids: Option<Vec<String>>,
     /// A `string` value. Wire name `originatorUserId`. Required.
+    #[setters(required)]
     pub originator_user_id: Option<String>,
     /// A `string` value. Wire name `processCode`. Required.
+    #[setters(required)]
     pub process_code: Option<String>,
 }
+/// A call of [`PremiumUpdateFormInstance`] being put together: set its optional parameters (see [`PremiumUpdateFormInstanceRequest`]), then `send()` it.
+pub struct PremiumUpdateFormInstanceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumUpdateFormInstance, C>,
+}
+rt::op_builder!(PremiumUpdateFormInstanceBuilder, PremiumUpdateFormInstance);
 /// The response of [`PremiumUpdateFormInstance`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -72,6 +80,7 @@ pub struct PremiumUpdateFormInstanceRequestFormComponentValueList {
     pub value: Option<String>,
 }
 /// Wire schema of [`PremiumUpdateFormInstanceRequestFormComponentValueList`].
+#[doc(hidden)]
 pub static PREMIUM_UPDATE_FORM_INSTANCE_REQUEST_FORM_COMPONENT_VALUE_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumUpdateFormInstanceRequestFormComponentValueList",
     fields: &[
@@ -112,6 +121,7 @@ pub struct PremiumUpdateFormInstanceRequestFormComponentValueListDetails {
     pub value: Option<String>,
 }
 /// Wire schema of [`PremiumUpdateFormInstanceRequestFormComponentValueListDetails`].
+#[doc(hidden)]
 pub static PREMIUM_UPDATE_FORM_INSTANCE_REQUEST_FORM_COMPONENT_VALUE_LIST_DETAILS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumUpdateFormInstanceRequestFormComponentValueListDetails",
     fields: &[
@@ -149,6 +159,7 @@ pub struct PremiumUpdateFormInstanceRequestFormComponentValueListDetailsDetails 
     pub value: Option<String>,
 }
 /// Wire schema of [`PremiumUpdateFormInstanceRequestFormComponentValueListDetailsDetails`].
+#[doc(hidden)]
 pub static PREMIUM_UPDATE_FORM_INSTANCE_REQUEST_FORM_COMPONENT_VALUE_LIST_DETAILS_DETAILS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumUpdateFormInstanceRequestFormComponentValueListDetailsDetails",
     fields: &[
@@ -161,6 +172,7 @@ pub static PREMIUM_UPDATE_FORM_INSTANCE_REQUEST_FORM_COMPONENT_VALUE_LIST_DETAIL
     ],
 };
 /// How [`PremiumUpdateFormInstance`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_UPDATE_FORM_INSTANCE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumUpdateFormInstance",
     id: "workflow_1_0.PremiumUpdateFormInstance",
@@ -198,10 +210,31 @@ pub static PREMIUM_UPDATE_FORM_INSTANCE: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Premium update form instance.
     ///
-    /// See [`PremiumUpdateFormInstanceRequest`] for the parameters and [`PremiumUpdateFormInstanceError`] for what can go wrong: `client.workflow_1_0().premium_update_form_instance().send().await?`.
+    /// See [`PremiumUpdateFormInstanceRequest`] for the parameters and [`PremiumUpdateFormInstanceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_update_form_instance(Vec::<PremiumUpdateFormInstanceRequestFormComponentValueList>::new(), "originator_user_id", "process_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_update_form_instance(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumUpdateFormInstance, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        form_component_value_list: impl Into<
+            Vec<PremiumUpdateFormInstanceRequestFormComponentValueList>,
+        >,
+        originator_user_id: impl Into<String>,
+        process_code: impl Into<String>,
+    ) -> PremiumUpdateFormInstanceBuilder<C> {
+        PremiumUpdateFormInstanceBuilder::from_request(
+            self.client.clone(),
+            PremiumUpdateFormInstanceRequest::new()
+                .form_component_value_list(form_component_value_list)
+                .originator_user_id(originator_user_id)
+                .process_code(process_code),
+        )
     }
 }

@@ -27,21 +27,31 @@ pub type PremiumUpdateProcessInstanceVariablesError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = PremiumUpdateProcessInstanceVariables)]
+#[setters(builder = PremiumUpdateProcessInstanceVariablesBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PremiumUpdateProcessInstanceVariablesRequest {
     /// A `string` value. Wire name `opUserId`. Required.
+    #[setters(required)]
     pub op_user_id: Option<String>,
     /// A `string` value. Wire name `processCode`.
     pub process_code: Option<String>,
     /// A `string` value. Wire name `processInstanceId`. Required.
+    #[setters(required)]
     pub process_instance_id: Option<String>,
     /// A `string` value.
     pub remark: Option<String>,
     /// A `list<PremiumUpdateProcessInstanceVariablesRequestVariables>` value. Required.
+    #[setters(required)]
     pub variables: Option<Vec<PremiumUpdateProcessInstanceVariablesRequestVariables>>,
 }
+/// A call of [`PremiumUpdateProcessInstanceVariables`] being put together: set its optional parameters (see [`PremiumUpdateProcessInstanceVariablesRequest`]), then `send()` it.
+pub struct PremiumUpdateProcessInstanceVariablesBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<PremiumUpdateProcessInstanceVariables, C>,
+}
+rt::op_builder!(
+    PremiumUpdateProcessInstanceVariablesBuilder, PremiumUpdateProcessInstanceVariables
+);
 /// The response of [`PremiumUpdateProcessInstanceVariables`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -65,6 +75,7 @@ pub struct PremiumUpdateProcessInstanceVariablesRequestVariables {
     pub value: Option<String>,
 }
 /// Wire schema of [`PremiumUpdateProcessInstanceVariablesRequestVariables`].
+#[doc(hidden)]
 pub static PREMIUM_UPDATE_PROCESS_INSTANCE_VARIABLES_REQUEST_VARIABLES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "PremiumUpdateProcessInstanceVariablesRequestVariables",
     fields: &[
@@ -75,6 +86,7 @@ pub static PREMIUM_UPDATE_PROCESS_INSTANCE_VARIABLES_REQUEST_VARIABLES_SCHEMA: r
     ],
 };
 /// How [`PremiumUpdateProcessInstanceVariables`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PREMIUM_UPDATE_PROCESS_INSTANCE_VARIABLES: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "PremiumUpdateProcessInstanceVariables",
     id: "workflow_1_0.PremiumUpdateProcessInstanceVariables",
@@ -110,10 +122,29 @@ pub static PREMIUM_UPDATE_PROCESS_INSTANCE_VARIABLES: rt::OperationDescriptor = 
 impl<C: Clone> super::Operations<C> {
     /// Premium update process instance variables.
     ///
-    /// See [`PremiumUpdateProcessInstanceVariablesRequest`] for the parameters and [`PremiumUpdateProcessInstanceVariablesError`] for what can go wrong: `client.workflow_1_0().premium_update_process_instance_variables().send().await?`.
+    /// See [`PremiumUpdateProcessInstanceVariablesRequest`] for the parameters and [`PremiumUpdateProcessInstanceVariablesError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().premium_update_process_instance_variables("op_user_id", "process_instance_id", Vec::<PremiumUpdateProcessInstanceVariablesRequestVariables>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn premium_update_process_instance_variables(
         &self,
-    ) -> crate::generated::RequestBuilder<PremiumUpdateProcessInstanceVariables, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        op_user_id: impl Into<String>,
+        process_instance_id: impl Into<String>,
+        variables: impl Into<Vec<PremiumUpdateProcessInstanceVariablesRequestVariables>>,
+    ) -> PremiumUpdateProcessInstanceVariablesBuilder<C> {
+        PremiumUpdateProcessInstanceVariablesBuilder::from_request(
+            self.client.clone(),
+            PremiumUpdateProcessInstanceVariablesRequest::new()
+                .op_user_id(op_user_id)
+                .process_instance_id(process_instance_id)
+                .variables(variables),
+        )
     }
 }

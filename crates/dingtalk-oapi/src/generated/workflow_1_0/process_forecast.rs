@@ -25,19 +25,28 @@ pub type ProcessForecastError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = ProcessForecast)]
+#[setters(builder = ProcessForecastBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProcessForecastRequest {
     /// A `i64` value. Wire name `deptId`. Required.
+    #[setters(required)]
     pub dept_id: Option<i64>,
     /// A `list<ProcessForecastRequestFormComponentValues>` value. Wire name `formComponentValues`. Required.
+    #[setters(required)]
     pub form_component_values: Option<Vec<ProcessForecastRequestFormComponentValues>>,
     /// A `string` value. Wire name `processCode`. Required.
+    #[setters(required)]
     pub process_code: Option<String>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`ProcessForecast`] being put together: set its optional parameters (see [`ProcessForecastRequest`]), then `send()` it.
+pub struct ProcessForecastBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<ProcessForecast, C>,
+}
+rt::op_builder!(ProcessForecastBuilder, ProcessForecast);
 /// The response of [`ProcessForecast`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -67,6 +76,7 @@ pub struct ProcessForecastRequestFormComponentValues {
     pub value: Option<String>,
 }
 /// Wire schema of [`ProcessForecastRequestFormComponentValues`].
+#[doc(hidden)]
 pub static PROCESS_FORECAST_REQUEST_FORM_COMPONENT_VALUES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ProcessForecastRequestFormComponentValues",
     fields: &[
@@ -105,6 +115,7 @@ pub struct ProcessForecastRequestFormComponentValuesDetails {
     pub value: Option<String>,
 }
 /// Wire schema of [`ProcessForecastRequestFormComponentValuesDetails`].
+#[doc(hidden)]
 pub static PROCESS_FORECAST_REQUEST_FORM_COMPONENT_VALUES_DETAILS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ProcessForecastRequestFormComponentValuesDetails",
     fields: &[
@@ -142,6 +153,7 @@ pub struct ProcessForecastRequestFormComponentValuesDetailsDetails {
     pub value: Option<String>,
 }
 /// Wire schema of [`ProcessForecastRequestFormComponentValuesDetailsDetails`].
+#[doc(hidden)]
 pub static PROCESS_FORECAST_REQUEST_FORM_COMPONENT_VALUES_DETAILS_DETAILS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ProcessForecastRequestFormComponentValuesDetailsDetails",
     fields: &[
@@ -180,6 +192,7 @@ pub struct ProcessForecastResponseBodyResult {
     >,
 }
 /// Wire schema of [`ProcessForecastResponseBodyResult`].
+#[doc(hidden)]
 pub static PROCESS_FORECAST_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ProcessForecastResponseBodyResult",
     fields: &[
@@ -233,6 +246,7 @@ pub struct ProcessForecastResponseBodyResultWorkflowActivityRules {
     >,
 }
 /// Wire schema of [`ProcessForecastResponseBodyResultWorkflowActivityRules`].
+#[doc(hidden)]
 pub static PROCESS_FORECAST_RESPONSE_BODY_RESULT_WORKFLOW_ACTIVITY_RULES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ProcessForecastResponseBodyResultWorkflowActivityRules",
     fields: &[
@@ -270,6 +284,7 @@ pub struct ProcessForecastResponseBodyResultWorkflowActivityRulesActivityActione
     pub user_id: Option<String>,
 }
 /// Wire schema of [`ProcessForecastResponseBodyResultWorkflowActivityRulesActivityActioners`].
+#[doc(hidden)]
 pub static PROCESS_FORECAST_RESPONSE_BODY_RESULT_WORKFLOW_ACTIVITY_RULES_ACTIVITY_ACTIONERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ProcessForecastResponseBodyResultWorkflowActivityRulesActivityActioners",
     fields: &[
@@ -305,6 +320,7 @@ pub struct ProcessForecastResponseBodyResultWorkflowActivityRulesWorkflowActor {
     pub required: Option<bool>,
 }
 /// Wire schema of [`ProcessForecastResponseBodyResultWorkflowActivityRulesWorkflowActor`].
+#[doc(hidden)]
 pub static PROCESS_FORECAST_RESPONSE_BODY_RESULT_WORKFLOW_ACTIVITY_RULES_WORKFLOW_ACTOR_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ProcessForecastResponseBodyResultWorkflowActivityRulesWorkflowActor",
     fields: &[
@@ -340,6 +356,7 @@ pub struct ProcessForecastResponseBodyResultWorkflowActivityRulesWorkflowActorAc
     >,
 }
 /// Wire schema of [`ProcessForecastResponseBodyResultWorkflowActivityRulesWorkflowActorActorSelectionRange`].
+#[doc(hidden)]
 pub static PROCESS_FORECAST_RESPONSE_BODY_RESULT_WORKFLOW_ACTIVITY_RULES_WORKFLOW_ACTOR_ACTOR_SELECTION_RANGE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ProcessForecastResponseBodyResultWorkflowActivityRulesWorkflowActorActorSelectionRange",
     fields: &[
@@ -372,6 +389,7 @@ pub struct ProcessForecastResponseBodyResultWorkflowActivityRulesWorkflowActorAc
     pub work_no: Option<String>,
 }
 /// Wire schema of [`ProcessForecastResponseBodyResultWorkflowActivityRulesWorkflowActorActorSelectionRangeApprovals`].
+#[doc(hidden)]
 pub static PROCESS_FORECAST_RESPONSE_BODY_RESULT_WORKFLOW_ACTIVITY_RULES_WORKFLOW_ACTOR_ACTOR_SELECTION_RANGE_APPROVALS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ProcessForecastResponseBodyResultWorkflowActivityRulesWorkflowActorActorSelectionRangeApprovals",
     fields: &[
@@ -390,6 +408,7 @@ pub struct ProcessForecastResponseBodyResultWorkflowActivityRulesWorkflowActorAc
     pub labels: Option<String>,
 }
 /// Wire schema of [`ProcessForecastResponseBodyResultWorkflowActivityRulesWorkflowActorActorSelectionRangeLabels`].
+#[doc(hidden)]
 pub static PROCESS_FORECAST_RESPONSE_BODY_RESULT_WORKFLOW_ACTIVITY_RULES_WORKFLOW_ACTOR_ACTOR_SELECTION_RANGE_LABELS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ProcessForecastResponseBodyResultWorkflowActivityRulesWorkflowActorActorSelectionRangeLabels",
     fields: &[
@@ -408,6 +427,7 @@ pub struct ProcessForecastResponseBodyResultWorkflowForecastNodes {
     pub out_id: String,
 }
 /// Wire schema of [`ProcessForecastResponseBodyResultWorkflowForecastNodes`].
+#[doc(hidden)]
 pub static PROCESS_FORECAST_RESPONSE_BODY_RESULT_WORKFLOW_FORECAST_NODES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "ProcessForecastResponseBodyResultWorkflowForecastNodes",
     fields: &[
@@ -416,6 +436,7 @@ pub static PROCESS_FORECAST_RESPONSE_BODY_RESULT_WORKFLOW_FORECAST_NODES_SCHEMA:
     ],
 };
 /// How [`ProcessForecast`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static PROCESS_FORECAST: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "ProcessForecast",
     id: "workflow_1_0.ProcessForecast",
@@ -455,10 +476,31 @@ pub static PROCESS_FORECAST: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Process forecast.
     ///
-    /// See [`ProcessForecastRequest`] for the parameters and [`ProcessForecastError`] for what can go wrong: `client.workflow_1_0().process_forecast().send().await?`.
+    /// See [`ProcessForecastRequest`] for the parameters and [`ProcessForecastError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().process_forecast(0, Vec::<ProcessForecastRequestFormComponentValues>::new(), "process_code", "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn process_forecast(
         &self,
-    ) -> crate::generated::RequestBuilder<ProcessForecast, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        dept_id: i64,
+        form_component_values: impl Into<Vec<ProcessForecastRequestFormComponentValues>>,
+        process_code: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> ProcessForecastBuilder<C> {
+        ProcessForecastBuilder::from_request(
+            self.client.clone(),
+            ProcessForecastRequest::new()
+                .dept_id(dept_id)
+                .form_component_values(form_component_values)
+                .process_code(process_code)
+                .user_id(user_id),
+        )
     }
 }

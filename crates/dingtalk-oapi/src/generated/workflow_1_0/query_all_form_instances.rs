@@ -25,19 +25,26 @@ pub type QueryAllFormInstancesError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryAllFormInstances)]
+#[setters(builder = QueryAllFormInstancesBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllFormInstancesRequest {
     /// A `string` value. Wire name `appUuid`.
     pub app_uuid: Option<String>,
     /// A `string` value. Wire name `formCode`. Required.
+    #[setters(required)]
     pub form_code: Option<String>,
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
     pub next_token: Option<String>,
 }
+/// A call of [`QueryAllFormInstances`] being put together: set its optional parameters (see [`QueryAllFormInstancesRequest`]), then `send()` it.
+pub struct QueryAllFormInstancesBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryAllFormInstances, C>,
+}
+rt::op_builder!(QueryAllFormInstancesBuilder, QueryAllFormInstances);
 /// The response of [`QueryAllFormInstances`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -62,6 +69,7 @@ pub struct QueryAllFormInstancesResponseBodyResult {
     pub values: Vec<QueryAllFormInstancesResponseBodyResultValues>,
 }
 /// Wire schema of [`QueryAllFormInstancesResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_ALL_FORM_INSTANCES_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryAllFormInstancesResponseBodyResult",
     fields: &[
@@ -113,6 +121,7 @@ pub struct QueryAllFormInstancesResponseBodyResultValues {
     pub title: String,
 }
 /// Wire schema of [`QueryAllFormInstancesResponseBodyResultValues`].
+#[doc(hidden)]
 pub static QUERY_ALL_FORM_INSTANCES_RESPONSE_BODY_RESULT_VALUES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryAllFormInstancesResponseBodyResultValues",
     fields: &[
@@ -157,6 +166,7 @@ pub struct QueryAllFormInstancesResponseBodyResultValuesFormInstDataList {
     pub value: String,
 }
 /// Wire schema of [`QueryAllFormInstancesResponseBodyResultValuesFormInstDataList`].
+#[doc(hidden)]
 pub static QUERY_ALL_FORM_INSTANCES_RESPONSE_BODY_RESULT_VALUES_FORM_INST_DATA_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryAllFormInstancesResponseBodyResultValuesFormInstDataList",
     fields: &[
@@ -169,6 +179,7 @@ pub static QUERY_ALL_FORM_INSTANCES_RESPONSE_BODY_RESULT_VALUES_FORM_INST_DATA_L
     ],
 };
 /// How [`QueryAllFormInstances`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_ALL_FORM_INSTANCES: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryAllFormInstances",
     id: "workflow_1_0.QueryAllFormInstances",
@@ -203,10 +214,27 @@ pub static QUERY_ALL_FORM_INSTANCES: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Query all form instances.
     ///
-    /// See [`QueryAllFormInstancesRequest`] for the parameters and [`QueryAllFormInstancesError`] for what can go wrong: `client.workflow_1_0().query_all_form_instances().send().await?`.
+    /// See [`QueryAllFormInstancesRequest`] for the parameters and [`QueryAllFormInstancesError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().query_all_form_instances("form_code", 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_all_form_instances(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryAllFormInstances, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        form_code: impl Into<String>,
+        max_results: i64,
+    ) -> QueryAllFormInstancesBuilder<C> {
+        QueryAllFormInstancesBuilder::from_request(
+            self.client.clone(),
+            QueryAllFormInstancesRequest::new()
+                .form_code(form_code)
+                .max_results(max_results),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type QueryAllProcessInstancesError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryAllProcessInstances)]
+#[setters(builder = QueryAllProcessInstancesBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryAllProcessInstancesRequest {
@@ -34,14 +34,22 @@ pub struct QueryAllProcessInstancesRequest {
     /// A `i64` value. Wire name `endTimeInMills`.
     pub end_time_in_mills: Option<i64>,
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `string` value. Wire name `nextToken`.
     pub next_token: Option<String>,
     /// A `string` value. Wire name `processCode`. Required.
+    #[setters(required)]
     pub process_code: Option<String>,
     /// A `i64` value. Wire name `startTimeInMills`. Required.
+    #[setters(required)]
     pub start_time_in_mills: Option<i64>,
 }
+/// A call of [`QueryAllProcessInstances`] being put together: set its optional parameters (see [`QueryAllProcessInstancesRequest`]), then `send()` it.
+pub struct QueryAllProcessInstancesBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryAllProcessInstances, C>,
+}
+rt::op_builder!(QueryAllProcessInstancesBuilder, QueryAllProcessInstances);
 /// The response of [`QueryAllProcessInstances`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -66,6 +74,7 @@ pub struct QueryAllProcessInstancesResponseBodyResult {
     pub next_token: String,
 }
 /// Wire schema of [`QueryAllProcessInstancesResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_ALL_PROCESS_INSTANCES_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryAllProcessInstancesResponseBodyResult",
     fields: &[
@@ -124,6 +133,7 @@ pub struct QueryAllProcessInstancesResponseBodyResultList {
     pub title: String,
 }
 /// Wire schema of [`QueryAllProcessInstancesResponseBodyResultList`].
+#[doc(hidden)]
 pub static QUERY_ALL_PROCESS_INSTANCES_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryAllProcessInstancesResponseBodyResultList",
     fields: &[
@@ -182,6 +192,7 @@ pub struct QueryAllProcessInstancesResponseBodyResultListFormComponentValues {
     pub value: String,
 }
 /// Wire schema of [`QueryAllProcessInstancesResponseBodyResultListFormComponentValues`].
+#[doc(hidden)]
 pub static QUERY_ALL_PROCESS_INSTANCES_RESPONSE_BODY_RESULT_LIST_FORM_COMPONENT_VALUES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryAllProcessInstancesResponseBodyResultListFormComponentValues",
     fields: &[
@@ -213,6 +224,7 @@ pub struct QueryAllProcessInstancesResponseBodyResultListOperationRecords {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`QueryAllProcessInstancesResponseBodyResultListOperationRecords`].
+#[doc(hidden)]
 pub static QUERY_ALL_PROCESS_INSTANCES_RESPONSE_BODY_RESULT_LIST_OPERATION_RECORDS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryAllProcessInstancesResponseBodyResultListOperationRecords",
     fields: &[
@@ -246,6 +258,7 @@ pub struct QueryAllProcessInstancesResponseBodyResultListOperationRecordsAttachm
     pub file_type: Option<String>,
 }
 /// Wire schema of [`QueryAllProcessInstancesResponseBodyResultListOperationRecordsAttachments`].
+#[doc(hidden)]
 pub static QUERY_ALL_PROCESS_INSTANCES_RESPONSE_BODY_RESULT_LIST_OPERATION_RECORDS_ATTACHMENTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryAllProcessInstancesResponseBodyResultListOperationRecordsAttachments",
     fields: &[
@@ -276,6 +289,7 @@ pub struct QueryAllProcessInstancesResponseBodyResultListTasks {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`QueryAllProcessInstancesResponseBodyResultListTasks`].
+#[doc(hidden)]
 pub static QUERY_ALL_PROCESS_INSTANCES_RESPONSE_BODY_RESULT_LIST_TASKS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryAllProcessInstancesResponseBodyResultListTasks",
     fields: &[
@@ -289,6 +303,7 @@ pub static QUERY_ALL_PROCESS_INSTANCES_RESPONSE_BODY_RESULT_LIST_TASKS_SCHEMA: r
     ],
 };
 /// How [`QueryAllProcessInstances`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_ALL_PROCESS_INSTANCES: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryAllProcessInstances",
     id: "workflow_1_0.QueryAllProcessInstances",
@@ -324,10 +339,29 @@ pub static QUERY_ALL_PROCESS_INSTANCES: rt::OperationDescriptor = rt::OperationD
 impl<C: Clone> super::Operations<C> {
     /// Query all process instances.
     ///
-    /// See [`QueryAllProcessInstancesRequest`] for the parameters and [`QueryAllProcessInstancesError`] for what can go wrong: `client.workflow_1_0().query_all_process_instances().send().await?`.
+    /// See [`QueryAllProcessInstancesRequest`] for the parameters and [`QueryAllProcessInstancesError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().query_all_process_instances(0, "process_code", 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_all_process_instances(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryAllProcessInstances, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        max_results: i64,
+        process_code: impl Into<String>,
+        start_time_in_mills: i64,
+    ) -> QueryAllProcessInstancesBuilder<C> {
+        QueryAllProcessInstancesBuilder::from_request(
+            self.client.clone(),
+            QueryAllProcessInstancesRequest::new()
+                .max_results(max_results)
+                .process_code(process_code)
+                .start_time_in_mills(start_time_in_mills),
+        )
     }
 }

@@ -25,15 +25,22 @@ pub type QueryFormByBizTypeError = rt::Error<crate::generated::service::ApiCode>
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryFormByBizType)]
+#[setters(builder = QueryFormByBizTypeBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryFormByBizTypeRequest {
     /// A `string` value. Wire name `appUuid`. Required.
+    #[setters(required)]
     pub app_uuid: Option<String>,
     /// A `list<string>` value. Wire name `bizTypes`. Required.
+    #[setters(required)]
     pub biz_types: Option<Vec<String>>,
 }
+/// A call of [`QueryFormByBizType`] being put together: set its optional parameters (see [`QueryFormByBizTypeRequest`]), then `send()` it.
+pub struct QueryFormByBizTypeBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryFormByBizType, C>,
+}
+rt::op_builder!(QueryFormByBizTypeBuilder, QueryFormByBizType);
 /// The response of [`QueryFormByBizType`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -76,6 +83,7 @@ pub struct QueryFormByBizTypeResponseBodyResult {
     pub status: String,
 }
 /// Wire schema of [`QueryFormByBizTypeResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_FORM_BY_BIZ_TYPE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryFormByBizTypeResponseBodyResult",
     fields: &[
@@ -95,6 +103,7 @@ pub static QUERY_FORM_BY_BIZ_TYPE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema 
     ],
 };
 /// How [`QueryFormByBizType`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_FORM_BY_BIZ_TYPE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryFormByBizType",
     id: "workflow_1_0.QueryFormByBizType",
@@ -129,10 +138,25 @@ pub static QUERY_FORM_BY_BIZ_TYPE: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Query form by biz type.
     ///
-    /// See [`QueryFormByBizTypeRequest`] for the parameters and [`QueryFormByBizTypeError`] for what can go wrong: `client.workflow_1_0().query_form_by_biz_type().send().await?`.
+    /// See [`QueryFormByBizTypeRequest`] for the parameters and [`QueryFormByBizTypeError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().query_form_by_biz_type("app_uuid", Vec::<String>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_form_by_biz_type(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryFormByBizType, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        app_uuid: impl Into<String>,
+        biz_types: impl Into<Vec<String>>,
+    ) -> QueryFormByBizTypeBuilder<C> {
+        QueryFormByBizTypeBuilder::from_request(
+            self.client.clone(),
+            QueryFormByBizTypeRequest::new().app_uuid(app_uuid).biz_types(biz_types),
+        )
     }
 }

@@ -25,17 +25,24 @@ pub type QueryFormInstanceError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryFormInstance)]
+#[setters(builder = QueryFormInstanceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryFormInstanceRequest {
     /// A `string` value. Wire name `appUuid`.
     pub app_uuid: Option<String>,
     /// A `string` value. Wire name `formCode`. Required.
+    #[setters(required)]
     pub form_code: Option<String>,
     /// A `string` value. Wire name `formInstanceId`. Required.
+    #[setters(required)]
     pub form_instance_id: Option<String>,
 }
+/// A call of [`QueryFormInstance`] being put together: set its optional parameters (see [`QueryFormInstanceRequest`]), then `send()` it.
+pub struct QueryFormInstanceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryFormInstance, C>,
+}
+rt::op_builder!(QueryFormInstanceBuilder, QueryFormInstance);
 /// The response of [`QueryFormInstance`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -87,6 +94,7 @@ pub struct QueryFormInstanceResponseBodyFormInstDataList {
     pub value: String,
 }
 /// Wire schema of [`QueryFormInstanceResponseBodyFormInstDataList`].
+#[doc(hidden)]
 pub static QUERY_FORM_INSTANCE_RESPONSE_BODY_FORM_INST_DATA_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryFormInstanceResponseBodyFormInstDataList",
     fields: &[
@@ -99,6 +107,7 @@ pub static QUERY_FORM_INSTANCE_RESPONSE_BODY_FORM_INST_DATA_LIST_SCHEMA: rt::Obj
     ],
 };
 /// How [`QueryFormInstance`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_FORM_INSTANCE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryFormInstance",
     id: "workflow_1_0.QueryFormInstance",
@@ -145,10 +154,27 @@ pub static QUERY_FORM_INSTANCE: rt::OperationDescriptor = rt::OperationDescripto
 impl<C: Clone> super::Operations<C> {
     /// Query form instance.
     ///
-    /// See [`QueryFormInstanceRequest`] for the parameters and [`QueryFormInstanceError`] for what can go wrong: `client.workflow_1_0().query_form_instance().send().await?`.
+    /// See [`QueryFormInstanceRequest`] for the parameters and [`QueryFormInstanceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().query_form_instance("form_code", "form_instance_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_form_instance(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryFormInstance, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        form_code: impl Into<String>,
+        form_instance_id: impl Into<String>,
+    ) -> QueryFormInstanceBuilder<C> {
+        QueryFormInstanceBuilder::from_request(
+            self.client.clone(),
+            QueryFormInstanceRequest::new()
+                .form_code(form_code)
+                .form_instance_id(form_instance_id),
+        )
     }
 }

@@ -25,19 +25,27 @@ pub type QueryIntegratedTodoTaskError = rt::Error<crate::generated::service::Api
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryIntegratedTodoTask)]
+#[setters(builder = QueryIntegratedTodoTaskBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryIntegratedTodoTaskRequest {
     /// A `i64` value. Wire name `createBefore`.
     pub create_before: Option<i64>,
     /// A `i64` value. Wire name `pageNumber`. Required.
+    #[setters(required)]
     pub page_number: Option<i64>,
     /// A `i64` value. Wire name `pageSize`. Required.
+    #[setters(required)]
     pub page_size: Option<i64>,
     /// A `string` value. Wire name `userId`. Required.
+    #[setters(required)]
     pub user_id: Option<String>,
 }
+/// A call of [`QueryIntegratedTodoTask`] being put together: set its optional parameters (see [`QueryIntegratedTodoTaskRequest`]), then `send()` it.
+pub struct QueryIntegratedTodoTaskBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryIntegratedTodoTask, C>,
+}
+rt::op_builder!(QueryIntegratedTodoTaskBuilder, QueryIntegratedTodoTask);
 /// The response of [`QueryIntegratedTodoTask`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -58,6 +66,7 @@ pub struct QueryIntegratedTodoTaskResponseBodyResult {
     pub list: Vec<QueryIntegratedTodoTaskResponseBodyResultList>,
 }
 /// Wire schema of [`QueryIntegratedTodoTaskResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_INTEGRATED_TODO_TASK_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryIntegratedTodoTaskResponseBodyResult",
     fields: &[
@@ -95,6 +104,7 @@ pub struct QueryIntegratedTodoTaskResponseBodyResultList {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`QueryIntegratedTodoTaskResponseBodyResultList`].
+#[doc(hidden)]
 pub static QUERY_INTEGRATED_TODO_TASK_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryIntegratedTodoTaskResponseBodyResultList",
     fields: &[
@@ -109,6 +119,7 @@ pub static QUERY_INTEGRATED_TODO_TASK_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::Obje
     ],
 };
 /// How [`QueryIntegratedTodoTask`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_INTEGRATED_TODO_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryIntegratedTodoTask",
     id: "workflow_1_0.QueryIntegratedTodoTask",
@@ -142,10 +153,29 @@ pub static QUERY_INTEGRATED_TODO_TASK: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Query integrated todo task.
     ///
-    /// See [`QueryIntegratedTodoTaskRequest`] for the parameters and [`QueryIntegratedTodoTaskError`] for what can go wrong: `client.workflow_1_0().query_integrated_todo_task().send().await?`.
+    /// See [`QueryIntegratedTodoTaskRequest`] for the parameters and [`QueryIntegratedTodoTaskError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().query_integrated_todo_task(0, 0, "user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_integrated_todo_task(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryIntegratedTodoTask, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        page_number: i64,
+        page_size: i64,
+        user_id: impl Into<String>,
+    ) -> QueryIntegratedTodoTaskBuilder<C> {
+        QueryIntegratedTodoTaskBuilder::from_request(
+            self.client.clone(),
+            QueryIntegratedTodoTaskRequest::new()
+                .page_number(page_number)
+                .page_size(page_size)
+                .user_id(user_id),
+        )
     }
 }

@@ -27,15 +27,21 @@ pub type QueryProcessByBizCategoryIdError = rt::Error<
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QueryProcessByBizCategoryId)]
+#[setters(builder = QueryProcessByBizCategoryIdBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueryProcessByBizCategoryIdRequest {
     /// A `string` value. Wire name `bizType`. Required.
+    #[setters(required)]
     pub biz_type: Option<String>,
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
+/// A call of [`QueryProcessByBizCategoryId`] being put together: set its optional parameters (see [`QueryProcessByBizCategoryIdRequest`]), then `send()` it.
+pub struct QueryProcessByBizCategoryIdBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QueryProcessByBizCategoryId, C>,
+}
+rt::op_builder!(QueryProcessByBizCategoryIdBuilder, QueryProcessByBizCategoryId);
 /// The response of [`QueryProcessByBizCategoryId`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -60,6 +66,7 @@ pub struct QueryProcessByBizCategoryIdResponseBodyResult {
     pub status: Option<String>,
 }
 /// Wire schema of [`QueryProcessByBizCategoryIdResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_PROCESS_BY_BIZ_CATEGORY_ID_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QueryProcessByBizCategoryIdResponseBodyResult",
     fields: &[
@@ -70,6 +77,7 @@ pub static QUERY_PROCESS_BY_BIZ_CATEGORY_ID_RESPONSE_BODY_RESULT_SCHEMA: rt::Obj
     ],
 };
 /// How [`QueryProcessByBizCategoryId`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_PROCESS_BY_BIZ_CATEGORY_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QueryProcessByBizCategoryId",
     id: "workflow_1_0.QueryProcessByBizCategoryId",
@@ -103,10 +111,24 @@ pub static QUERY_PROCESS_BY_BIZ_CATEGORY_ID: rt::OperationDescriptor = rt::Opera
 impl<C: Clone> super::Operations<C> {
     /// Query process by biz category id.
     ///
-    /// See [`QueryProcessByBizCategoryIdRequest`] for the parameters and [`QueryProcessByBizCategoryIdError`] for what can go wrong: `client.workflow_1_0().query_process_by_biz_category_id().send().await?`.
+    /// See [`QueryProcessByBizCategoryIdRequest`] for the parameters and [`QueryProcessByBizCategoryIdError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().query_process_by_biz_category_id("biz_type").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_process_by_biz_category_id(
         &self,
-    ) -> crate::generated::RequestBuilder<QueryProcessByBizCategoryId, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        biz_type: impl Into<String>,
+    ) -> QueryProcessByBizCategoryIdBuilder<C> {
+        QueryProcessByBizCategoryIdBuilder::from_request(
+            self.client.clone(),
+            QueryProcessByBizCategoryIdRequest::new().biz_type(biz_type),
+        )
     }
 }

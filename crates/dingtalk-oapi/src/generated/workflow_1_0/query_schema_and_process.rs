@@ -25,15 +25,21 @@ pub type QuerySchemaAndProcessError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QuerySchemaAndProcess)]
+#[setters(builder = QuerySchemaAndProcessBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QuerySchemaAndProcessRequest {
     /// A `string` value. Wire name `appUuid`.
     pub app_uuid: Option<String>,
     /// A `string` value. Wire name `processCode`. Required.
+    #[setters(required)]
     pub process_code: Option<String>,
 }
+/// A call of [`QuerySchemaAndProcess`] being put together: set its optional parameters (see [`QuerySchemaAndProcessRequest`]), then `send()` it.
+pub struct QuerySchemaAndProcessBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QuerySchemaAndProcess, C>,
+}
+rt::op_builder!(QuerySchemaAndProcessBuilder, QuerySchemaAndProcess);
 /// The response of [`QuerySchemaAndProcess`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -61,6 +67,7 @@ pub struct QuerySchemaAndProcessResponseBodyResult {
     pub process_config: Option<String>,
 }
 /// Wire schema of [`QuerySchemaAndProcessResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_SCHEMA_AND_PROCESS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QuerySchemaAndProcessResponseBodyResult",
     fields: &[
@@ -73,6 +80,7 @@ pub static QUERY_SCHEMA_AND_PROCESS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchem
     ],
 };
 /// How [`QuerySchemaAndProcess`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_SCHEMA_AND_PROCESS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QuerySchemaAndProcess",
     id: "workflow_1_0.QuerySchemaAndProcess",
@@ -102,10 +110,24 @@ pub static QUERY_SCHEMA_AND_PROCESS: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Query schema and process.
     ///
-    /// See [`QuerySchemaAndProcessRequest`] for the parameters and [`QuerySchemaAndProcessError`] for what can go wrong: `client.workflow_1_0().query_schema_and_process().send().await?`.
+    /// See [`QuerySchemaAndProcessRequest`] for the parameters and [`QuerySchemaAndProcessError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().query_schema_and_process("process_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_schema_and_process(
         &self,
-    ) -> crate::generated::RequestBuilder<QuerySchemaAndProcess, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        process_code: impl Into<String>,
+    ) -> QuerySchemaAndProcessBuilder<C> {
+        QuerySchemaAndProcessBuilder::from_request(
+            self.client.clone(),
+            QuerySchemaAndProcessRequest::new().process_code(process_code),
+        )
     }
 }

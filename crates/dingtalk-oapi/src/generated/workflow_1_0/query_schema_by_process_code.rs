@@ -25,15 +25,21 @@ pub type QuerySchemaByProcessCodeError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = QuerySchemaByProcessCode)]
+#[setters(builder = QuerySchemaByProcessCodeBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QuerySchemaByProcessCodeRequest {
     /// A `string` value. Wire name `appUuid`.
     pub app_uuid: Option<String>,
     /// A `string` value. Wire name `processCode`. Required.
+    #[setters(required)]
     pub process_code: Option<String>,
 }
+/// A call of [`QuerySchemaByProcessCode`] being put together: set its optional parameters (see [`QuerySchemaByProcessCodeRequest`]), then `send()` it.
+pub struct QuerySchemaByProcessCodeBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<QuerySchemaByProcessCode, C>,
+}
+rt::op_builder!(QuerySchemaByProcessCodeBuilder, QuerySchemaByProcessCode);
 /// The response of [`QuerySchemaByProcessCode`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -87,6 +93,7 @@ pub struct QuerySchemaByProcessCodeResponseBodyResult {
     pub visible_range: Option<String>,
 }
 /// Wire schema of [`QuerySchemaByProcessCodeResponseBodyResult`].
+#[doc(hidden)]
 pub static QUERY_SCHEMA_BY_PROCESS_CODE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QuerySchemaByProcessCodeResponseBodyResult",
     fields: &[
@@ -130,6 +137,7 @@ pub struct QuerySchemaByProcessCodeResponseBodyResultSchemaContent {
     pub title: String,
 }
 /// Wire schema of [`QuerySchemaByProcessCodeResponseBodyResultSchemaContent`].
+#[doc(hidden)]
 pub static QUERY_SCHEMA_BY_PROCESS_CODE_RESPONSE_BODY_RESULT_SCHEMA_CONTENT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QuerySchemaByProcessCodeResponseBodyResultSchemaContent",
     fields: &[
@@ -162,6 +170,7 @@ pub struct QuerySchemaByProcessCodeResponseBodyResultSchemaContentItems {
     pub props: QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsProps,
 }
 /// Wire schema of [`QuerySchemaByProcessCodeResponseBodyResultSchemaContentItems`].
+#[doc(hidden)]
 pub static QUERY_SCHEMA_BY_PROCESS_CODE_RESPONSE_BODY_RESULT_SCHEMA_CONTENT_ITEMS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QuerySchemaByProcessCodeResponseBodyResultSchemaContentItems",
     fields: &[
@@ -194,6 +203,7 @@ pub struct QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsChildren 
     pub props: QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsChildrenProps,
 }
 /// Wire schema of [`QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsChildren`].
+#[doc(hidden)]
 pub static QUERY_SCHEMA_BY_PROCESS_CODE_RESPONSE_BODY_RESULT_SCHEMA_CONTENT_ITEMS_CHILDREN_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsChildren",
     fields: &[
@@ -225,6 +235,7 @@ pub struct QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsChildrenP
     pub required: Option<bool>,
 }
 /// Wire schema of [`QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsChildrenProps`].
+#[doc(hidden)]
 pub static QUERY_SCHEMA_BY_PROCESS_CODE_RESPONSE_BODY_RESULT_SCHEMA_CONTENT_ITEMS_CHILDREN_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsChildrenProps",
     fields: &[
@@ -347,6 +358,7 @@ pub struct QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsProps {
     pub vertical_print: Option<bool>,
 }
 /// Wire schema of [`QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsProps`].
+#[doc(hidden)]
 pub static QUERY_SCHEMA_BY_PROCESS_CODE_RESPONSE_BODY_RESULT_SCHEMA_CONTENT_ITEMS_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsProps",
     fields: &[
@@ -440,6 +452,7 @@ pub struct QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsPropsBeha
     pub value: Option<String>,
 }
 /// Wire schema of [`QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsPropsBehaviorLinkage`].
+#[doc(hidden)]
 pub static QUERY_SCHEMA_BY_PROCESS_CODE_RESPONSE_BODY_RESULT_SCHEMA_CONTENT_ITEMS_PROPS_BEHAVIOR_LINKAGE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsPropsBehaviorLinkage",
     fields: &[
@@ -465,6 +478,7 @@ pub struct QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsPropsBeha
     pub field_id: Option<String>,
 }
 /// Wire schema of [`QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsPropsBehaviorLinkageTargets`].
+#[doc(hidden)]
 pub static QUERY_SCHEMA_BY_PROCESS_CODE_RESPONSE_BODY_RESULT_SCHEMA_CONTENT_ITEMS_PROPS_BEHAVIOR_LINKAGE_TARGETS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsPropsBehaviorLinkageTargets",
     fields: &[
@@ -480,6 +494,7 @@ pub struct QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsPropsObjO
     pub value: Option<String>,
 }
 /// Wire schema of [`QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsPropsObjOptions`].
+#[doc(hidden)]
 pub static QUERY_SCHEMA_BY_PROCESS_CODE_RESPONSE_BODY_RESULT_SCHEMA_CONTENT_ITEMS_PROPS_OBJ_OPTIONS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsPropsObjOptions",
     fields: &[rt::FieldSchema::new("value", rt::ParamType::String)],
@@ -497,6 +512,7 @@ pub struct QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsPropsPush
     pub push_tag: Option<String>,
 }
 /// Wire schema of [`QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsPropsPush`].
+#[doc(hidden)]
 pub static QUERY_SCHEMA_BY_PROCESS_CODE_RESPONSE_BODY_RESULT_SCHEMA_CONTENT_ITEMS_PROPS_PUSH_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsPropsPush",
     fields: &[
@@ -519,6 +535,7 @@ pub struct QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsPropsStat
     pub upper: Option<bool>,
 }
 /// Wire schema of [`QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsPropsStatField`].
+#[doc(hidden)]
 pub static QUERY_SCHEMA_BY_PROCESS_CODE_RESPONSE_BODY_RESULT_SCHEMA_CONTENT_ITEMS_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "QuerySchemaByProcessCodeResponseBodyResultSchemaContentItemsPropsStatField",
     fields: &[
@@ -529,6 +546,7 @@ pub static QUERY_SCHEMA_BY_PROCESS_CODE_RESPONSE_BODY_RESULT_SCHEMA_CONTENT_ITEM
     ],
 };
 /// How [`QuerySchemaByProcessCode`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static QUERY_SCHEMA_BY_PROCESS_CODE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "QuerySchemaByProcessCode",
     id: "workflow_1_0.QuerySchemaByProcessCode",
@@ -561,10 +579,24 @@ pub static QUERY_SCHEMA_BY_PROCESS_CODE: rt::OperationDescriptor = rt::Operation
 impl<C: Clone> super::Operations<C> {
     /// Query schema by process code.
     ///
-    /// See [`QuerySchemaByProcessCodeRequest`] for the parameters and [`QuerySchemaByProcessCodeError`] for what can go wrong: `client.workflow_1_0().query_schema_by_process_code().send().await?`.
+    /// See [`QuerySchemaByProcessCodeRequest`] for the parameters and [`QuerySchemaByProcessCodeError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().query_schema_by_process_code("process_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_schema_by_process_code(
         &self,
-    ) -> crate::generated::RequestBuilder<QuerySchemaByProcessCode, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        process_code: impl Into<String>,
+    ) -> QuerySchemaByProcessCodeBuilder<C> {
+        QuerySchemaByProcessCodeBuilder::from_request(
+            self.client.clone(),
+            QuerySchemaByProcessCodeRequest::new().process_code(process_code),
+        )
     }
 }

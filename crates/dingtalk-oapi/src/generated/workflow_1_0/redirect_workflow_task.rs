@@ -25,7 +25,7 @@ pub type RedirectWorkflowTaskError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = RedirectWorkflowTask)]
+#[setters(builder = RedirectWorkflowTaskBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RedirectWorkflowTaskRequest {
@@ -34,14 +34,22 @@ pub struct RedirectWorkflowTaskRequest {
     /// A `RedirectWorkflowTaskRequestFile` value.
     pub file: Option<RedirectWorkflowTaskRequestFile>,
     /// A `string` value. Wire name `operateUserId`. Required.
+    #[setters(required)]
     pub operate_user_id: Option<String>,
     /// A `string` value.
     pub remark: Option<String>,
     /// A `i64` value. Wire name `taskId`. Required.
+    #[setters(required)]
     pub task_id: Option<i64>,
     /// A `string` value. Wire name `toUserId`. Required.
+    #[setters(required)]
     pub to_user_id: Option<String>,
 }
+/// A call of [`RedirectWorkflowTask`] being put together: set its optional parameters (see [`RedirectWorkflowTaskRequest`]), then `send()` it.
+pub struct RedirectWorkflowTaskBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<RedirectWorkflowTask, C>,
+}
+rt::op_builder!(RedirectWorkflowTaskBuilder, RedirectWorkflowTask);
 /// The response of [`RedirectWorkflowTask`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -60,6 +68,7 @@ pub struct RedirectWorkflowTaskRequestFile {
     pub photos: Option<Vec<String>>,
 }
 /// Wire schema of [`RedirectWorkflowTaskRequestFile`].
+#[doc(hidden)]
 pub static REDIRECT_WORKFLOW_TASK_REQUEST_FILE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "RedirectWorkflowTaskRequestFile",
     fields: &[
@@ -91,6 +100,7 @@ pub struct RedirectWorkflowTaskRequestFileAttachments {
     pub space_id: Option<String>,
 }
 /// Wire schema of [`RedirectWorkflowTaskRequestFileAttachments`].
+#[doc(hidden)]
 pub static REDIRECT_WORKFLOW_TASK_REQUEST_FILE_ATTACHMENTS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "RedirectWorkflowTaskRequestFileAttachments",
     fields: &[
@@ -102,6 +112,7 @@ pub static REDIRECT_WORKFLOW_TASK_REQUEST_FILE_ATTACHMENTS_SCHEMA: rt::ObjectSch
     ],
 };
 /// How [`RedirectWorkflowTask`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static REDIRECT_WORKFLOW_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "RedirectWorkflowTask",
     id: "workflow_1_0.RedirectWorkflowTask",
@@ -133,10 +144,29 @@ pub static REDIRECT_WORKFLOW_TASK: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Redirect workflow task.
     ///
-    /// See [`RedirectWorkflowTaskRequest`] for the parameters and [`RedirectWorkflowTaskError`] for what can go wrong: `client.workflow_1_0().redirect_workflow_task().send().await?`.
+    /// See [`RedirectWorkflowTaskRequest`] for the parameters and [`RedirectWorkflowTaskError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().redirect_workflow_task("operate_user_id", 0, "to_user_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn redirect_workflow_task(
         &self,
-    ) -> crate::generated::RequestBuilder<RedirectWorkflowTask, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        operate_user_id: impl Into<String>,
+        task_id: i64,
+        to_user_id: impl Into<String>,
+    ) -> RedirectWorkflowTaskBuilder<C> {
+        RedirectWorkflowTaskBuilder::from_request(
+            self.client.clone(),
+            RedirectWorkflowTaskRequest::new()
+                .operate_user_id(operate_user_id)
+                .task_id(task_id)
+                .to_user_id(to_user_id),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type SaveIntegratedInstanceError = rt::Error<crate::generated::service::ApiC
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SaveIntegratedInstance)]
+#[setters(builder = SaveIntegratedInstanceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SaveIntegratedInstanceRequest {
@@ -40,14 +40,22 @@ pub struct SaveIntegratedInstanceRequest {
     /// A `list<SaveIntegratedInstanceRequestNotifiers>` value.
     pub notifiers: Option<Vec<SaveIntegratedInstanceRequestNotifiers>>,
     /// A `string` value. Wire name `originatorUserId`. Required.
+    #[setters(required)]
     pub originator_user_id: Option<String>,
     /// A `string` value. Wire name `processCode`. Required.
+    #[setters(required)]
     pub process_code: Option<String>,
     /// A `string` value.
     pub title: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub url: Option<String>,
 }
+/// A call of [`SaveIntegratedInstance`] being put together: set its optional parameters (see [`SaveIntegratedInstanceRequest`]), then `send()` it.
+pub struct SaveIntegratedInstanceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SaveIntegratedInstance, C>,
+}
+rt::op_builder!(SaveIntegratedInstanceBuilder, SaveIntegratedInstance);
 /// The response of [`SaveIntegratedInstance`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -64,6 +72,7 @@ pub struct SaveIntegratedInstanceRequestFeatureConfig {
     pub features: Option<Vec<SaveIntegratedInstanceRequestFeatureConfigFeatures>>,
 }
 /// Wire schema of [`SaveIntegratedInstanceRequestFeatureConfig`].
+#[doc(hidden)]
 pub static SAVE_INTEGRATED_INSTANCE_REQUEST_FEATURE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SaveIntegratedInstanceRequestFeatureConfig",
     fields: &[
@@ -96,6 +105,7 @@ pub struct SaveIntegratedInstanceRequestFeatureConfigFeatures {
     pub run_type: Option<String>,
 }
 /// Wire schema of [`SaveIntegratedInstanceRequestFeatureConfigFeatures`].
+#[doc(hidden)]
 pub static SAVE_INTEGRATED_INSTANCE_REQUEST_FEATURE_CONFIG_FEATURES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SaveIntegratedInstanceRequestFeatureConfigFeatures",
     fields: &[
@@ -125,6 +135,7 @@ pub struct SaveIntegratedInstanceRequestFeatureConfigFeaturesCallback {
     pub version: Option<String>,
 }
 /// Wire schema of [`SaveIntegratedInstanceRequestFeatureConfigFeaturesCallback`].
+#[doc(hidden)]
 pub static SAVE_INTEGRATED_INSTANCE_REQUEST_FEATURE_CONFIG_FEATURES_CALLBACK_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SaveIntegratedInstanceRequestFeatureConfigFeaturesCallback",
     fields: &[
@@ -152,6 +163,7 @@ pub struct SaveIntegratedInstanceRequestFormComponentValueList {
     pub value: Option<String>,
 }
 /// Wire schema of [`SaveIntegratedInstanceRequestFormComponentValueList`].
+#[doc(hidden)]
 pub static SAVE_INTEGRATED_INSTANCE_REQUEST_FORM_COMPONENT_VALUE_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SaveIntegratedInstanceRequestFormComponentValueList",
     fields: &[
@@ -173,6 +185,7 @@ pub struct SaveIntegratedInstanceRequestNotifiers {
     pub userid: Option<String>,
 }
 /// Wire schema of [`SaveIntegratedInstanceRequestNotifiers`].
+#[doc(hidden)]
 pub static SAVE_INTEGRATED_INSTANCE_REQUEST_NOTIFIERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SaveIntegratedInstanceRequestNotifiers",
     fields: &[
@@ -189,11 +202,13 @@ pub struct SaveIntegratedInstanceResponseBodyResult {
     pub process_instance_id: Option<String>,
 }
 /// Wire schema of [`SaveIntegratedInstanceResponseBodyResult`].
+#[doc(hidden)]
 pub static SAVE_INTEGRATED_INSTANCE_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SaveIntegratedInstanceResponseBodyResult",
     fields: &[rt::FieldSchema::new("processInstanceId", rt::ParamType::String)],
 };
 /// How [`SaveIntegratedInstance`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SAVE_INTEGRATED_INSTANCE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SaveIntegratedInstance",
     id: "workflow_1_0.SaveIntegratedInstance",
@@ -248,10 +263,29 @@ pub static SAVE_INTEGRATED_INSTANCE: rt::OperationDescriptor = rt::OperationDesc
 impl<C: Clone> super::Operations<C> {
     /// Save integrated instance.
     ///
-    /// See [`SaveIntegratedInstanceRequest`] for the parameters and [`SaveIntegratedInstanceError`] for what can go wrong: `client.workflow_1_0().save_integrated_instance().send().await?`.
+    /// See [`SaveIntegratedInstanceRequest`] for the parameters and [`SaveIntegratedInstanceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().save_integrated_instance("originator_user_id", "process_code", "url").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn save_integrated_instance(
         &self,
-    ) -> crate::generated::RequestBuilder<SaveIntegratedInstance, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        originator_user_id: impl Into<String>,
+        process_code: impl Into<String>,
+        url: impl Into<String>,
+    ) -> SaveIntegratedInstanceBuilder<C> {
+        SaveIntegratedInstanceBuilder::from_request(
+            self.client.clone(),
+            SaveIntegratedInstanceRequest::new()
+                .originator_user_id(originator_user_id)
+                .process_code(process_code)
+                .url(url),
+        )
     }
 }

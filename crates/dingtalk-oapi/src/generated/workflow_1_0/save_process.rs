@@ -25,15 +25,17 @@ pub type SaveProcessError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SaveProcess)]
+#[setters(builder = SaveProcessBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SaveProcessRequest {
     /// A `string` value.
     pub description: Option<String>,
     /// A `list<FormComponent>` value. Wire name `formComponents`. Required.
+    #[setters(required)]
     pub form_components: Option<Vec<super::FormComponent>>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub name: Option<String>,
     /// A `string` value. Wire name `processCode`.
     pub process_code: Option<String>,
@@ -42,6 +44,11 @@ pub struct SaveProcessRequest {
     /// A `SaveProcessRequestTemplateConfig` value. Wire name `templateConfig`.
     pub template_config: Option<SaveProcessRequestTemplateConfig>,
 }
+/// A call of [`SaveProcess`] being put together: set its optional parameters (see [`SaveProcessRequest`]), then `send()` it.
+pub struct SaveProcessBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SaveProcess, C>,
+}
+rt::op_builder!(SaveProcessBuilder, SaveProcess);
 /// The response of [`SaveProcess`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -58,6 +65,7 @@ pub struct SaveProcessRequestProcessFeatureConfig {
     pub features: Option<Vec<SaveProcessRequestProcessFeatureConfigFeatures>>,
 }
 /// Wire schema of [`SaveProcessRequestProcessFeatureConfig`].
+#[doc(hidden)]
 pub static SAVE_PROCESS_REQUEST_PROCESS_FEATURE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SaveProcessRequestProcessFeatureConfig",
     fields: &[
@@ -90,6 +98,7 @@ pub struct SaveProcessRequestProcessFeatureConfigFeatures {
     pub run_type: Option<String>,
 }
 /// Wire schema of [`SaveProcessRequestProcessFeatureConfigFeatures`].
+#[doc(hidden)]
 pub static SAVE_PROCESS_REQUEST_PROCESS_FEATURE_CONFIG_FEATURES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SaveProcessRequestProcessFeatureConfigFeatures",
     fields: &[
@@ -119,6 +128,7 @@ pub struct SaveProcessRequestProcessFeatureConfigFeaturesCallback {
     pub version: Option<String>,
 }
 /// Wire schema of [`SaveProcessRequestProcessFeatureConfigFeaturesCallback`].
+#[doc(hidden)]
 pub static SAVE_PROCESS_REQUEST_PROCESS_FEATURE_CONFIG_FEATURES_CALLBACK_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SaveProcessRequestProcessFeatureConfigFeaturesCallback",
     fields: &[
@@ -144,6 +154,7 @@ pub struct SaveProcessRequestTemplateConfig {
     pub template_edit_url: Option<String>,
 }
 /// Wire schema of [`SaveProcessRequestTemplateConfig`].
+#[doc(hidden)]
 pub static SAVE_PROCESS_REQUEST_TEMPLATE_CONFIG_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SaveProcessRequestTemplateConfig",
     fields: &[
@@ -163,11 +174,13 @@ pub struct SaveProcessResponseBodyResult {
     pub process_code: String,
 }
 /// Wire schema of [`SaveProcessResponseBodyResult`].
+#[doc(hidden)]
 pub static SAVE_PROCESS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SaveProcessResponseBodyResult",
     fields: &[rt::FieldSchema::new("processCode", rt::ParamType::String).required(true)],
 };
 /// How [`SaveProcess`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SAVE_PROCESS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SaveProcess",
     id: "workflow_1_0.SaveProcess",
@@ -213,8 +226,25 @@ pub static SAVE_PROCESS: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Save process.
     ///
-    /// See [`SaveProcessRequest`] for the parameters and [`SaveProcessError`] for what can go wrong: `client.workflow_1_0().save_process().send().await?`.
-    pub fn save_process(&self) -> crate::generated::RequestBuilder<SaveProcess, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`SaveProcessRequest`] for the parameters and [`SaveProcessError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().save_process(Vec::<FormComponent>::new(), "name").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn save_process(
+        &self,
+        form_components: impl Into<Vec<super::FormComponent>>,
+        name: impl Into<String>,
+    ) -> SaveProcessBuilder<C> {
+        SaveProcessBuilder::from_request(
+            self.client.clone(),
+            SaveProcessRequest::new().form_components(form_components).name(name),
+        )
     }
 }

@@ -25,27 +25,38 @@ pub type SetWorkflowTaskAgentError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = SetWorkflowTaskAgent)]
+#[setters(builder = SetWorkflowTaskAgentBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetWorkflowTaskAgentRequest {
     /// A `string` value. Wire name `agentStaffId`. Required.
+    #[setters(required)]
     pub agent_staff_id: Option<String>,
     /// A `bool` value. Required.
+    #[setters(required)]
     pub all: Option<bool>,
     /// A `string` value. Wire name `endDate`. Required.
+    #[setters(required)]
     pub end_date: Option<String>,
     /// A `string` value. Wire name `fromStaffId`. Required.
+    #[setters(required)]
     pub from_staff_id: Option<String>,
     /// A `string` value. Wire name `managerStaffId`. Required.
+    #[setters(required)]
     pub manager_staff_id: Option<String>,
     /// A `list<string>` value. Wire name `processCodes`.
     pub process_codes: Option<Vec<String>>,
     /// A `string` value. Wire name `requestId`.
     pub request_id: Option<String>,
     /// A `string` value. Wire name `startDate`. Required.
+    #[setters(required)]
     pub start_date: Option<String>,
 }
+/// A call of [`SetWorkflowTaskAgent`] being put together: set its optional parameters (see [`SetWorkflowTaskAgentRequest`]), then `send()` it.
+pub struct SetWorkflowTaskAgentBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<SetWorkflowTaskAgent, C>,
+}
+rt::op_builder!(SetWorkflowTaskAgentBuilder, SetWorkflowTaskAgent);
 /// The response of [`SetWorkflowTaskAgent`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -62,6 +73,7 @@ pub struct SetWorkflowTaskAgentResponse {
 }
 impl rt::ResponseEnvelope for SetWorkflowTaskAgentResponse {}
 /// How [`SetWorkflowTaskAgent`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static SET_WORKFLOW_TASK_AGENT: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "SetWorkflowTaskAgent",
     id: "workflow_1_0.SetWorkflowTaskAgent",
@@ -100,10 +112,35 @@ pub static SET_WORKFLOW_TASK_AGENT: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Set workflow task agent.
     ///
-    /// See [`SetWorkflowTaskAgentRequest`] for the parameters and [`SetWorkflowTaskAgentError`] for what can go wrong: `client.workflow_1_0().set_workflow_task_agent().send().await?`.
+    /// See [`SetWorkflowTaskAgentRequest`] for the parameters and [`SetWorkflowTaskAgentError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().set_workflow_task_agent("agent_staff_id", false, "end_date", "from_staff_id", "manager_staff_id", "start_date").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn set_workflow_task_agent(
         &self,
-    ) -> crate::generated::RequestBuilder<SetWorkflowTaskAgent, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        agent_staff_id: impl Into<String>,
+        all: bool,
+        end_date: impl Into<String>,
+        from_staff_id: impl Into<String>,
+        manager_staff_id: impl Into<String>,
+        start_date: impl Into<String>,
+    ) -> SetWorkflowTaskAgentBuilder<C> {
+        SetWorkflowTaskAgentBuilder::from_request(
+            self.client.clone(),
+            SetWorkflowTaskAgentRequest::new()
+                .agent_staff_id(agent_staff_id)
+                .all(all)
+                .end_date(end_date)
+                .from_staff_id(from_staff_id)
+                .manager_staff_id(manager_staff_id)
+                .start_date(start_date),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub type StartProcessInstanceError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = StartProcessInstance)]
+#[setters(builder = StartProcessInstanceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StartProcessInstanceRequest {
@@ -40,20 +40,28 @@ pub struct StartProcessInstanceRequest {
     /// A `i64` value. Wire name `deptId`.
     pub dept_id: Option<i64>,
     /// A `list<StartProcessInstanceRequestFormComponentValues>` value. Wire name `formComponentValues`. Required.
+    #[setters(required)]
     pub form_component_values: Option<
         Vec<StartProcessInstanceRequestFormComponentValues>,
     >,
     /// A `i64` value. Wire name `microappAgentId`.
     pub microapp_agent_id: Option<i64>,
     /// A `string` value. Wire name `originatorUserId`. Required.
+    #[setters(required)]
     pub originator_user_id: Option<String>,
     /// A `string` value. Wire name `processCode`. Required.
+    #[setters(required)]
     pub process_code: Option<String>,
     /// A `list<StartProcessInstanceRequestTargetSelectActioners>` value. Wire name `targetSelectActioners`.
     pub target_select_actioners: Option<
         Vec<StartProcessInstanceRequestTargetSelectActioners>,
     >,
 }
+/// A call of [`StartProcessInstance`] being put together: set its optional parameters (see [`StartProcessInstanceRequest`]), then `send()` it.
+pub struct StartProcessInstanceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<StartProcessInstance, C>,
+}
+rt::op_builder!(StartProcessInstanceBuilder, StartProcessInstance);
 /// The response of [`StartProcessInstance`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -74,6 +82,7 @@ pub struct StartProcessInstanceRequestApprovers {
     pub user_ids: Option<Vec<String>>,
 }
 /// Wire schema of [`StartProcessInstanceRequestApprovers`].
+#[doc(hidden)]
 pub static START_PROCESS_INSTANCE_REQUEST_APPROVERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "StartProcessInstanceRequestApprovers",
     fields: &[
@@ -102,6 +111,7 @@ pub struct StartProcessInstanceRequestFormComponentValues {
     pub value: Option<String>,
 }
 /// Wire schema of [`StartProcessInstanceRequestFormComponentValues`].
+#[doc(hidden)]
 pub static START_PROCESS_INSTANCE_REQUEST_FORM_COMPONENT_VALUES_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "StartProcessInstanceRequestFormComponentValues",
     fields: &[
@@ -142,6 +152,7 @@ pub struct StartProcessInstanceRequestFormComponentValuesDetails {
     pub value: Option<String>,
 }
 /// Wire schema of [`StartProcessInstanceRequestFormComponentValuesDetails`].
+#[doc(hidden)]
 pub static START_PROCESS_INSTANCE_REQUEST_FORM_COMPONENT_VALUES_DETAILS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "StartProcessInstanceRequestFormComponentValuesDetails",
     fields: &[
@@ -179,6 +190,7 @@ pub struct StartProcessInstanceRequestFormComponentValuesDetailsDetails {
     pub value: Option<String>,
 }
 /// Wire schema of [`StartProcessInstanceRequestFormComponentValuesDetailsDetails`].
+#[doc(hidden)]
 pub static START_PROCESS_INSTANCE_REQUEST_FORM_COMPONENT_VALUES_DETAILS_DETAILS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "StartProcessInstanceRequestFormComponentValuesDetailsDetails",
     fields: &[
@@ -201,6 +213,7 @@ pub struct StartProcessInstanceRequestTargetSelectActioners {
     pub actioner_user_ids: Option<Vec<String>>,
 }
 /// Wire schema of [`StartProcessInstanceRequestTargetSelectActioners`].
+#[doc(hidden)]
 pub static START_PROCESS_INSTANCE_REQUEST_TARGET_SELECT_ACTIONERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "StartProcessInstanceRequestTargetSelectActioners",
     fields: &[
@@ -212,6 +225,7 @@ pub static START_PROCESS_INSTANCE_REQUEST_TARGET_SELECT_ACTIONERS_SCHEMA: rt::Ob
     ],
 };
 /// How [`StartProcessInstance`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static START_PROCESS_INSTANCE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "StartProcessInstance",
     id: "workflow_1_0.StartProcessInstance",
@@ -266,10 +280,31 @@ pub static START_PROCESS_INSTANCE: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Start process instance.
     ///
-    /// See [`StartProcessInstanceRequest`] for the parameters and [`StartProcessInstanceError`] for what can go wrong: `client.workflow_1_0().start_process_instance().send().await?`.
+    /// See [`StartProcessInstanceRequest`] for the parameters and [`StartProcessInstanceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().start_process_instance(Vec::<StartProcessInstanceRequestFormComponentValues>::new(), "originator_user_id", "process_code").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn start_process_instance(
         &self,
-    ) -> crate::generated::RequestBuilder<StartProcessInstance, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        form_component_values: impl Into<
+            Vec<StartProcessInstanceRequestFormComponentValues>,
+        >,
+        originator_user_id: impl Into<String>,
+        process_code: impl Into<String>,
+    ) -> StartProcessInstanceBuilder<C> {
+        StartProcessInstanceBuilder::from_request(
+            self.client.clone(),
+            StartProcessInstanceRequest::new()
+                .form_component_values(form_component_values)
+                .originator_user_id(originator_user_id)
+                .process_code(process_code),
+        )
     }
 }

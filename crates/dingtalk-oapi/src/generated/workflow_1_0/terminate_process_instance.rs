@@ -25,7 +25,7 @@ pub type TerminateProcessInstanceError = rt::Error<crate::generated::service::Ap
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = TerminateProcessInstance)]
+#[setters(builder = TerminateProcessInstanceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TerminateProcessInstanceRequest {
@@ -34,10 +34,16 @@ pub struct TerminateProcessInstanceRequest {
     /// A `string` value. Wire name `operatingUserId`.
     pub operating_user_id: Option<String>,
     /// A `string` value. Wire name `processInstanceId`. Required.
+    #[setters(required)]
     pub process_instance_id: Option<String>,
     /// A `string` value.
     pub remark: Option<String>,
 }
+/// A call of [`TerminateProcessInstance`] being put together: set its optional parameters (see [`TerminateProcessInstanceRequest`]), then `send()` it.
+pub struct TerminateProcessInstanceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<TerminateProcessInstance, C>,
+}
+rt::op_builder!(TerminateProcessInstanceBuilder, TerminateProcessInstance);
 /// The response of [`TerminateProcessInstance`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -49,6 +55,7 @@ pub struct TerminateProcessInstanceResponse {
 }
 impl rt::ResponseEnvelope for TerminateProcessInstanceResponse {}
 /// How [`TerminateProcessInstance`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static TERMINATE_PROCESS_INSTANCE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TerminateProcessInstance",
     id: "workflow_1_0.TerminateProcessInstance",
@@ -78,10 +85,25 @@ pub static TERMINATE_PROCESS_INSTANCE: rt::OperationDescriptor = rt::OperationDe
 impl<C: Clone> super::Operations<C> {
     /// Terminate process instance.
     ///
-    /// See [`TerminateProcessInstanceRequest`] for the parameters and [`TerminateProcessInstanceError`] for what can go wrong: `client.workflow_1_0().terminate_process_instance().send().await?`.
+    /// See [`TerminateProcessInstanceRequest`] for the parameters and [`TerminateProcessInstanceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().terminate_process_instance("process_instance_id").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn terminate_process_instance(
         &self,
-    ) -> crate::generated::RequestBuilder<TerminateProcessInstance, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        process_instance_id: impl Into<String>,
+    ) -> TerminateProcessInstanceBuilder<C> {
+        TerminateProcessInstanceBuilder::from_request(
+            self.client.clone(),
+            TerminateProcessInstanceRequest::new()
+                .process_instance_id(process_instance_id),
+        )
     }
 }

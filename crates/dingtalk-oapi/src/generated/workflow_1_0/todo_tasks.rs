@@ -25,19 +25,28 @@ pub type TodoTasksError = rt::Error<crate::generated::service::ApiCode>;
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = TodoTasks)]
+#[setters(builder = TodoTasksBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TodoTasksRequest {
     /// A `string` value. Wire name `actionerUserId`. Required.
+    #[setters(required)]
     pub actioner_user_id: Option<String>,
     /// A `string` value. Wire name `managerUserId`. Required.
+    #[setters(required)]
     pub manager_user_id: Option<String>,
     /// A `i64` value. Wire name `maxResults`. Required.
+    #[setters(required)]
     pub max_results: Option<i64>,
     /// A `i64` value. Wire name `nextToken`. Required.
+    #[setters(required)]
     pub next_token: Option<i64>,
 }
+/// A call of [`TodoTasks`] being put together: set its optional parameters (see [`TodoTasksRequest`]), then `send()` it.
+pub struct TodoTasksBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<TodoTasks, C>,
+}
+rt::op_builder!(TodoTasksBuilder, TodoTasks);
 /// The response of [`TodoTasks`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -58,6 +67,7 @@ pub struct TodoTasksResponseBodyResult {
     pub list: Vec<TodoTasksResponseBodyResultList>,
 }
 /// Wire schema of [`TodoTasksResponseBodyResult`].
+#[doc(hidden)]
 pub static TODO_TASKS_RESPONSE_BODY_RESULT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "TodoTasksResponseBodyResult",
     fields: &[
@@ -93,6 +103,7 @@ pub struct TodoTasksResponseBodyResultList {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`TodoTasksResponseBodyResultList`].
+#[doc(hidden)]
 pub static TODO_TASKS_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "TodoTasksResponseBodyResultList",
     fields: &[
@@ -107,6 +118,7 @@ pub static TODO_TASKS_RESPONSE_BODY_RESULT_LIST_SCHEMA: rt::ObjectSchema = rt::O
     ],
 };
 /// How [`TodoTasks`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static TODO_TASKS: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "TodoTasks",
     id: "workflow_1_0.TodoTasks",
@@ -138,8 +150,31 @@ pub static TODO_TASKS: rt::OperationDescriptor = rt::OperationDescriptor {
 impl<C: Clone> super::Operations<C> {
     /// Todo tasks.
     ///
-    /// See [`TodoTasksRequest`] for the parameters and [`TodoTasksError`] for what can go wrong: `client.workflow_1_0().todo_tasks().send().await?`.
-    pub fn todo_tasks(&self) -> crate::generated::RequestBuilder<TodoTasks, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+    /// See [`TodoTasksRequest`] for the parameters and [`TodoTasksError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().todo_tasks("actioner_user_id", "manager_user_id", 0, 0).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn todo_tasks(
+        &self,
+        actioner_user_id: impl Into<String>,
+        manager_user_id: impl Into<String>,
+        max_results: i64,
+        next_token: i64,
+    ) -> TodoTasksBuilder<C> {
+        TodoTasksBuilder::from_request(
+            self.client.clone(),
+            TodoTasksRequest::new()
+                .actioner_user_id(actioner_user_id)
+                .manager_user_id(manager_user_id)
+                .max_results(max_results)
+                .next_token(next_token),
+        )
     }
 }

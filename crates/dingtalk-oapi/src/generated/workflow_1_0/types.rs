@@ -14,6 +14,7 @@ pub struct AvaliableTemplate {
     pub process_code: Option<String>,
 }
 /// Wire schema of [`AvaliableTemplate`].
+#[doc(hidden)]
 pub static AVALIABLE_TEMPLATE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "AvaliableTemplate",
     fields: &[
@@ -34,6 +35,7 @@ pub struct FormComponent {
     pub props: Option<FormComponentProps>,
 }
 /// Wire schema of [`FormComponent`].
+#[doc(hidden)]
 pub static FORM_COMPONENT_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "FormComponent",
     fields: &[
@@ -124,6 +126,7 @@ pub struct FormComponentProps {
     pub vertical_print: Option<bool>,
 }
 /// Wire schema of [`FormComponentProps`].
+#[doc(hidden)]
 pub static FORM_COMPONENT_PROPS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "FormComponentProps",
     fields: &[
@@ -190,6 +193,7 @@ pub struct FormComponentPropsStatField {
     pub upper: Option<String>,
 }
 /// Wire schema of [`FormComponentPropsStatField`].
+#[doc(hidden)]
 pub static FORM_COMPONENT_PROPS_STAT_FIELD_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "FormComponentPropsStatField",
     fields: &[
@@ -208,6 +212,7 @@ pub struct FormDataSource {
     pub r#type: Option<String>,
 }
 /// Wire schema of [`FormDataSource`].
+#[doc(hidden)]
 pub static FORM_DATA_SOURCE_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "FormDataSource",
     fields: &[
@@ -234,6 +239,7 @@ pub struct FormDataSourceTarget {
     pub form_code: Option<String>,
 }
 /// Wire schema of [`FormDataSourceTarget`].
+#[doc(hidden)]
 pub static FORM_DATA_SOURCE_TARGET_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "FormDataSourceTarget",
     fields: &[
@@ -253,6 +259,7 @@ pub struct SelectOption {
     pub value: Option<String>,
 }
 /// Wire schema of [`SelectOption`].
+#[doc(hidden)]
 pub static SELECT_OPTION_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "SelectOption",
     fields: &[

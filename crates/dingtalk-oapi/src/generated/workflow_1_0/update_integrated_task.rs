@@ -25,15 +25,21 @@ pub type UpdateIntegratedTaskError = rt::Error<crate::generated::service::ApiCod
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateIntegratedTask)]
+#[setters(builder = UpdateIntegratedTaskBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateIntegratedTaskRequest {
     /// A `string` value. Wire name `processInstanceId`.
     pub process_instance_id: Option<String>,
     /// A `list<UpdateIntegratedTaskRequestTasks>` value. Required.
+    #[setters(required)]
     pub tasks: Option<Vec<UpdateIntegratedTaskRequestTasks>>,
 }
+/// A call of [`UpdateIntegratedTask`] being put together: set its optional parameters (see [`UpdateIntegratedTaskRequest`]), then `send()` it.
+pub struct UpdateIntegratedTaskBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateIntegratedTask, C>,
+}
+rt::op_builder!(UpdateIntegratedTaskBuilder, UpdateIntegratedTask);
 /// The response of [`UpdateIntegratedTask`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -55,6 +61,7 @@ pub struct UpdateIntegratedTaskRequestTasks {
     pub task_id: Option<i64>,
 }
 /// Wire schema of [`UpdateIntegratedTaskRequestTasks`].
+#[doc(hidden)]
 pub static UPDATE_INTEGRATED_TASK_REQUEST_TASKS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateIntegratedTaskRequestTasks",
     fields: &[
@@ -64,6 +71,7 @@ pub static UPDATE_INTEGRATED_TASK_REQUEST_TASKS_SCHEMA: rt::ObjectSchema = rt::O
     ],
 };
 /// How [`UpdateIntegratedTask`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_INTEGRATED_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateIntegratedTask",
     id: "workflow_1_0.UpdateIntegratedTask",
@@ -94,10 +102,24 @@ pub static UPDATE_INTEGRATED_TASK: rt::OperationDescriptor = rt::OperationDescri
 impl<C: Clone> super::Operations<C> {
     /// Update integrated task.
     ///
-    /// See [`UpdateIntegratedTaskRequest`] for the parameters and [`UpdateIntegratedTaskError`] for what can go wrong: `client.workflow_1_0().update_integrated_task().send().await?`.
+    /// See [`UpdateIntegratedTaskRequest`] for the parameters and [`UpdateIntegratedTaskError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().update_integrated_task(Vec::<UpdateIntegratedTaskRequestTasks>::new()).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_integrated_task(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateIntegratedTask, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        tasks: impl Into<Vec<UpdateIntegratedTaskRequestTasks>>,
+    ) -> UpdateIntegratedTaskBuilder<C> {
+        UpdateIntegratedTaskBuilder::from_request(
+            self.client.clone(),
+            UpdateIntegratedTaskRequest::new().tasks(tasks),
+        )
     }
 }

@@ -25,19 +25,26 @@ pub type UpdateProcessInstanceError = rt::Error<crate::generated::service::ApiCo
 ///
 /// Checked against the spec's constraints before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
-#[setters(operation = UpdateProcessInstance)]
+#[setters(builder = UpdateProcessInstanceBuilder)]
 #[wire(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateProcessInstanceRequest {
     /// A `list<UpdateProcessInstanceRequestNotifiers>` value.
     pub notifiers: Option<Vec<UpdateProcessInstanceRequestNotifiers>>,
     /// A `string` value. Wire name `processInstanceId`. Required.
+    #[setters(required)]
     pub process_instance_id: Option<String>,
     /// A `string` value.
     pub result: Option<String>,
     /// A `string` value. Required.
+    #[setters(required)]
     pub status: Option<String>,
 }
+/// A call of [`UpdateProcessInstance`] being put together: set its optional parameters (see [`UpdateProcessInstanceRequest`]), then `send()` it.
+pub struct UpdateProcessInstanceBuilder<C = crate::generated::Client> {
+    inner: crate::generated::RequestBuilder<UpdateProcessInstance, C>,
+}
+rt::op_builder!(UpdateProcessInstanceBuilder, UpdateProcessInstance);
 /// The response of [`UpdateProcessInstance`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -55,11 +62,13 @@ pub struct UpdateProcessInstanceRequestNotifiers {
     pub user_id: Option<String>,
 }
 /// Wire schema of [`UpdateProcessInstanceRequestNotifiers`].
+#[doc(hidden)]
 pub static UPDATE_PROCESS_INSTANCE_REQUEST_NOTIFIERS_SCHEMA: rt::ObjectSchema = rt::ObjectSchema {
     name: "UpdateProcessInstanceRequestNotifiers",
     fields: &[rt::FieldSchema::new("userId", rt::ParamType::String).required(true)],
 };
 /// How [`UpdateProcessInstance`] is called: everything the generic runtime needs.
+#[doc(hidden)]
 pub static UPDATE_PROCESS_INSTANCE: rt::OperationDescriptor = rt::OperationDescriptor {
     name: "UpdateProcessInstance",
     id: "workflow_1_0.UpdateProcessInstance",
@@ -91,10 +100,27 @@ pub static UPDATE_PROCESS_INSTANCE: rt::OperationDescriptor = rt::OperationDescr
 impl<C: Clone> super::Operations<C> {
     /// Update process instance.
     ///
-    /// See [`UpdateProcessInstanceRequest`] for the parameters and [`UpdateProcessInstanceError`] for what can go wrong: `client.workflow_1_0().update_process_instance().send().await?`.
+    /// See [`UpdateProcessInstanceRequest`] for the parameters and [`UpdateProcessInstanceError`] for what can go wrong.
+    ///
+    /// ```
+    #[doc = concat!(
+        " # use ", env!("CARGO_CRATE_NAME"), "::generated::{Client, workflow_1_0::*};"
+    )]
+    /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.workflow_1_0().update_process_instance("process_instance_id", "status").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_process_instance(
         &self,
-    ) -> crate::generated::RequestBuilder<UpdateProcessInstance, C> {
-        crate::generated::RequestBuilder::new(self.client.clone())
+        process_instance_id: impl Into<String>,
+        status: impl Into<String>,
+    ) -> UpdateProcessInstanceBuilder<C> {
+        UpdateProcessInstanceBuilder::from_request(
+            self.client.clone(),
+            UpdateProcessInstanceRequest::new()
+                .process_instance_id(process_instance_id)
+                .status(status),
+        )
     }
 }
