@@ -1296,13 +1296,15 @@ fn render_fields(s: &mut String, fields: &[Field], indent: usize) {
     }
 }
 
-/// Rust names the generated code already uses on a request and its builder, and the methods of
-/// the traits every generated type derives (a setter of that name would shadow them).
+/// Rust names the generated code already uses on a request and its operation's builder, and the
+/// methods of the traits every generated type derives (a setter of that name would shadow them).
 const RESERVED_RUST_NAMES: &[&str] = &[
     "new",
     "request",
     "set_request",
     "send",
+    "with_options",
+    "from_request",
     "into_paginator",
     "collect_all",
     "default",

@@ -8,8 +8,20 @@ use dingtalk_oapi::generated::OPERATIONS;
 use dingtalk_oapi::{Client, OperationDescriptor, find_operation, parse_param_value};
 use serde_json::{Map, Value, json};
 
-use crate::commands::failure;
-use crate::{Failure, Output, output};
+use dingtalk_oapi::{ApiErrorCode, Error};
+
+use crate::{Failure, Output, exit, output};
+
+/// Maps a client error to the command's exit code and one line for stderr.
+pub fn failure<C: ApiErrorCode>(e: Error<C>) -> Failure {
+    let code = match &e {
+        Error::Validation(_) => exit::USAGE,
+        Error::Api(_) => exit::API,
+        Error::Auth(a) if a.errcode.is_some() || a.code.is_some() => exit::API,
+        _ => exit::TRANSPORT,
+    };
+    Failure { code, message: e.to_string() }
+}
 
 /// `dingtalk call --list [--group G]...` or `dingtalk call OPERATION [--param NAME=VALUE]... [--json FILE|-] [--all]`.
 #[derive(Args, Debug)]
@@ -59,14 +71,27 @@ pub async fn run(client: &Client, args: CallArgs, out: Output, pointed: bool) ->
         let hint = if known.is_empty() { String::new() } else { format!("; known: {}", known.join(", ")) };
         Failure::usage(format!("unknown operation `{name}`{hint} (see `dingtalk call --list`)"))
     })?;
-    if args.all && op.pagination.is_none() {
+    let params = params(op, &args)?;
+    execute(client, op, params, args.all, out, pointed).await
+}
+
+/// Runs `op` with `params` (wire names) and prints the answer: what `call` and the friendly
+/// commands share, so both print the same shape. `all`: walk every page and print the items.
+pub async fn execute(
+    client: &Client,
+    op: &'static OperationDescriptor,
+    params: Map<String, Value>,
+    all: bool,
+    out: Output,
+    pointed: bool,
+) -> Result<(), Failure> {
+    if all && op.pagination.is_none() {
         return Err(Failure::usage(format!("{} is not paginated; drop --all", op.id)));
     }
-    let params = params(op, &args)?;
     // The request's own problems first (the client checks again, with the same checker), the
     // first page's position filled in as `--all` fills it.
     let mut first = params.clone();
-    if let (true, Some(p)) = (args.all, op.pagination) {
+    if let (true, Some(p)) = (all, op.pagination) {
         first.entry(p.position().to_owned()).or_insert(Value::from(0));
         first.entry(p.size.to_owned()).or_insert(Value::from(p.max_page_size));
     }
@@ -88,7 +113,7 @@ pub async fn run(client: &Client, args: CallArgs, out: Output, pointed: bool) ->
             op.id, op.service.name
         )));
     }
-    if args.all {
+    if all {
         let items = client.call_all(op, params).await.map_err(failure)?;
         return match out {
             Output::Json => output::json(&items),
@@ -131,19 +156,16 @@ fn list(groups: &[String], out: Output) -> Result<(), Failure> {
     match out {
         Output::Json => output::json(&rows),
         Output::Table => {
-            let width = |key: &str| rows.iter().map(|r| r[key].as_str().map_or(0, str::len)).max().unwrap_or(0);
-            let (wn, wg, wm, wp) = (width("name"), width("group"), width("method").max(6), width("path"));
-            let mut text = format!("{:<wn$}  {:<wg$}  {:<wm$}  {:<wp$}  SUMMARY\n", "NAME", "GROUP", "METHOD", "PATH");
+            let width = |key: &str| rows.iter().map(|r| output::width(r[key].as_str().unwrap_or_default())).max();
+            let widths = ["name", "group", "method", "path"].map(|k| width(k).unwrap_or(0).max(6));
+            let line = |cells: [&str; 5]| {
+                let padded: Vec<String> = cells[..4].iter().zip(widths).map(|(c, w)| output::pad(c, w)).collect();
+                format!("{}  {}\n", padded.join("  "), cells[4])
+            };
+            let mut text = line(["NAME", "GROUP", "METHOD", "PATH", "SUMMARY"]);
             for r in &rows {
-                let s = |k: &str| r[k].as_str().unwrap_or_default().to_owned();
-                text.push_str(&format!(
-                    "{:<wn$}  {:<wg$}  {:<wm$}  {:<wp$}  {}\n",
-                    s("name"),
-                    s("group"),
-                    s("method"),
-                    s("path"),
-                    s("summary")
-                ));
+                let s = |k: &str| r[k].as_str().unwrap_or_default();
+                text.push_str(&line([s("name"), s("group"), s("method"), s("path"), s("summary")]));
             }
             output::print(&text)
         }
@@ -155,24 +177,7 @@ fn list(groups: &[String], out: Output) -> Result<(), Failure> {
 fn params(op: &'static OperationDescriptor, args: &CallArgs) -> Result<Map<String, Value>, Failure> {
     let mut params = match &args.json {
         None => Map::new(),
-        Some(path) => {
-            let (text, source) = if path.as_os_str() == "-" {
-                let mut text = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut text)
-                    .map_err(|e| Failure::usage(format!("cannot read standard input: {e}")))?;
-                (text, "standard input".to_owned())
-            } else {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
-                (text, path.display().to_string())
-            };
-            match serde_json::from_str(&text) {
-                Ok(Value::Object(map)) => map,
-                Ok(_) => return Err(Failure::usage(format!("{source}: the request must be a JSON object"))),
-                Err(e) => return Err(Failure::usage(format!("{source} is not JSON: {e}"))),
-            }
-        }
+        Some(path) => read_request(path)?,
     };
     for pair in &args.params {
         let Some((name, text)) = pair.split_once('=') else {
@@ -188,6 +193,26 @@ fn params(op: &'static OperationDescriptor, args: &CallArgs) -> Result<Map<Strin
         params.insert(name.to_owned(), value);
     }
     Ok(params)
+}
+
+/// A whole request as a JSON object, from a file or `-` (standard input).
+pub fn read_request(path: &PathBuf) -> Result<Map<String, Value>, Failure> {
+    let (text, source) = if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Failure::usage(format!("cannot read standard input: {e}")))?;
+        (text, "standard input".to_owned())
+    } else {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
+        (text, path.display().to_string())
+    };
+    match serde_json::from_str(&text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(Failure::usage(format!("{source}: the request must be a JSON object"))),
+        Err(e) => Err(Failure::usage(format!("{source} is not JSON: {e}"))),
+    }
 }
 
 fn type_name(field: &dingtalk_oapi::FieldSchema) -> String {

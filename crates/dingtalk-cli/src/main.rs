@@ -3,16 +3,17 @@
 //! ```text
 //! dingtalk [--base-url URL] [--access-token TOKEN] [--app-key KEY --app-secret SECRET] [--sandbox]
 //!          [--output table|json] [--timeout SECS] [--max-attempts N] [-v]
-//!          ext-contact list-label-groups [--size N] [--offset N] [--all]
+//!          call OPERATION [--param NAME=VALUE]... [--all]
+//! dingtalk ext-contact list-label-groups [--size N] [--offset N] [--all]   (the spec's `cli:` commands)
 //! dingtalk completions <shell>
 //! ```
 //!
 //! Exit codes: 0 success; 2 usage or validation error (nothing sent); 3 DingTalk API error;
 //! 4 transport, HTTP or decode error.
 
+mod alias;
 mod call;
 mod callback;
-mod commands;
 mod output;
 
 use std::io::{IsTerminal, Write};
@@ -32,7 +33,13 @@ pub mod exit {
 
 /// Not `Debug`: it holds the access token and app secret.
 #[derive(Parser)]
-#[command(name = "dingtalk", version, about = "Call DingTalk's server API (OAPI) from the shell")]
+#[command(
+    name = "dingtalk",
+    version,
+    about = "Call DingTalk's server API (OAPI) from the shell",
+    after_help = "Friendly commands from the spec (each runs `call` with flags for its parameters): \
+                  `dingtalk ext-contact --help`."
+)]
 pub struct Cli {
     /// Base URL of the old API, OAPI (default: the spec's default server).
     #[arg(long, global = true, env = "DINGTALK_BASE_URL")]
@@ -88,9 +95,9 @@ pub enum Output {
 enum Command {
     /// Any operation in the spec, by name: `call --list`, `call NAME --param k=v [--all]`.
     Call(call::CallArgs),
-    /// External contacts (friendly aliases of `call`).
-    #[command(subcommand)]
-    ExtContact(commands::ExtContact),
+    /// A friendly command of the spec's `cli:` table (`ext-contact list-label-groups …`).
+    #[command(external_subcommand)]
+    Alias(Vec<String>),
     /// Decrypt or encrypt callback (event push) bodies, for debugging a callback URL.
     #[command(subcommand)]
     Callback(callback::Callback),
@@ -125,7 +132,8 @@ fn main() -> ExitCode {
     }
     if let Command::Completions { shell } = cli.command {
         let mut script = Vec::new();
-        clap_complete::generate(shell, &mut Cli::command(), "dingtalk", &mut script);
+        let mut command = Cli::command().subcommands(alias::commands());
+        clap_complete::generate(shell, &mut command, "dingtalk", &mut script);
         // A closed pipe (`| head`) is not an error worth a message.
         let _ = std::io::stdout().write_all(&script);
         return ExitCode::SUCCESS;
@@ -138,6 +146,15 @@ fn main() -> ExitCode {
     if let Command::Callback(cmd) = cli.command {
         return finish(callback::run(cmd));
     }
+    // A friendly command's flags are checked (and its help printed) before any client exists.
+    let alias = match &cli.command {
+        Command::Alias(argv) => match alias::parse(argv) {
+            Ok(Some(parsed)) => Some(parsed),
+            Ok(None) => return ExitCode::SUCCESS,
+            Err(f) => return finish(Err(f)),
+        },
+        _ => None,
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -145,7 +162,7 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::TRANSPORT);
         }
     };
-    finish(runtime.block_on(run(cli)))
+    finish(runtime.block_on(run(cli, alias)))
 }
 
 fn finish(result: Result<(), Failure>) -> ExitCode {
@@ -186,7 +203,7 @@ async fn start_sandbox(
     Ok((builder, Box::new(server)))
 }
 
-async fn run(cli: Cli) -> Result<(), Failure> {
+async fn run(cli: Cli, alias: Option<alias::Parsed>) -> Result<(), Failure> {
     // Keeps the sandbox server alive for the whole command.
     let mut _sandbox: Option<Box<dyn std::any::Any>> = None;
     let mut builder = Client::builder();
@@ -236,14 +253,15 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         builder = builder.retry(RetryPolicy::default().max_attempts(n));
     }
     let client = builder.build().map_err(|e| Failure::usage(e.to_string()))?;
+    // With a base URL given for one service, a call of a service without one (and its token)
+    // would still go to DingTalk itself. Say so rather than send it.
+    let pointed = _sandbox.is_none() && (cli.base_url.is_some() || cli.api_base_url.is_some());
     match cli.command {
-        Command::ExtContact(cmd) => commands::ext_contact(&client, cmd, cli.output).await,
-        Command::Call(args) => {
-            // With a base URL given for one service, a call of a service without one (and its
-            // token) would still go to DingTalk itself. Say so rather than send it.
-            let pointed = _sandbox.is_none() && (cli.base_url.is_some() || cli.api_base_url.is_some());
-            call::run(&client, args, cli.output, pointed).await
+        Command::Alias(_) => {
+            let Some(a) = alias else { return Err(Failure::usage("no command given")) };
+            call::execute(&client, a.command.operation, a.params, a.all, a.output.unwrap_or(cli.output), pointed).await
         }
+        Command::Call(args) => call::run(&client, args, cli.output, pointed).await,
         Command::Completions { .. } | Command::Callback(_) => unreachable!("handled before the runtime starts"),
     }
 }

@@ -2,7 +2,6 @@
 
 use std::io::Write;
 
-use dingtalk_oapi::{ExtContact, OpenLabelGroup};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -78,7 +77,7 @@ fn is_flat(value: &Value) -> bool {
 }
 
 /// Objects of scalars as a table, a column per member in first-seen order.
-fn object_table(items: &[Value], pad: &str, out: &mut String) {
+fn object_table(items: &[Value], indent: &str, out: &mut String) {
     let mut columns: Vec<&str> = Vec::new();
     for item in items {
         for key in item.as_object().into_iter().flat_map(|m| m.keys()) {
@@ -94,11 +93,11 @@ fn object_table(items: &[Value], pad: &str, out: &mut String) {
     let widths: Vec<usize> = columns
         .iter()
         .enumerate()
-        .map(|(i, c)| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0).max(c.chars().count()))
+        .map(|(i, c)| rows.iter().map(|r| width(&r[i])).max().unwrap_or(0).max(width(c)))
         .collect();
     let line = |cells: Vec<String>| {
-        let text: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        format!("{pad}{}\n", text.join("  ").trim_end())
+        let text: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| pad(c, *w)).collect();
+        format!("{indent}{}\n", text.join("  ").trim_end())
     };
     out.push_str(&line(columns.iter().map(|c| c.to_uppercase()).collect()));
     for row in rows {
@@ -125,94 +124,17 @@ fn print_line(text: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `#RRGGBB` of a signed ARGB colour (DingTalk sends e.g. -15220075 for 0xFF17C295).
-pub fn rgb_hex(argb: i64) -> String {
-    format!("#{:06X}", (argb as u64) & 0x00FF_FFFF)
+/// Display columns of a text in a terminal: CJK and other wide characters take two, combining
+/// marks none (DingTalk's data is mostly Chinese).
+pub fn width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
 }
 
-/// The label groups as a table: each group with its colour, then its labels with ids.
-pub fn label_groups_table(groups: &[OpenLabelGroup]) -> String {
-    let mut out = String::new();
-    if groups.is_empty() {
-        out.push_str("(no label groups)\n");
-    }
-    for (i, g) in groups.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        let name = g.name.as_deref().unwrap_or("(unnamed)");
-        match g.color {
-            Some(c) => out.push_str(&format!("{name}  color {c} {}\n", rgb_hex(c))),
-            None => out.push_str(&format!("{name}\n")),
-        }
-        let width = g.labels.iter().map(|l| l.id.map_or(1, |id| id.to_string().len())).max().unwrap_or(2).max(2);
-        out.push_str(&format!("  {:<width$}  LABEL\n", "ID"));
-        for l in &g.labels {
-            let id = l.id.map_or_else(|| "-".to_owned(), |id| id.to_string());
-            out.push_str(&format!("  {id:<width$}  {}\n", l.name.as_deref().unwrap_or("")));
-        }
-    }
+/// `text` followed by spaces up to `columns` display columns.
+pub fn pad(text: &str, columns: usize) -> String {
+    let mut out = text.to_owned();
+    out.extend(std::iter::repeat_n(' ', columns.saturating_sub(width(text))));
     out
-}
-
-/// External contacts, one per line.
-pub fn contacts_table(contacts: &[ExtContact]) -> String {
-    if contacts.is_empty() {
-        return "(no external contacts)\n".to_owned();
-    }
-    let rows: Vec<[String; 5]> = contacts
-        .iter()
-        .map(|c| {
-            let text = |v: &Option<String>| v.clone().unwrap_or_default();
-            let labels = c.label_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-            [text(&c.userid), text(&c.name), text(&c.mobile), text(&c.company_name), labels]
-        })
-        .collect();
-    let header = ["USERID", "NAME", "MOBILE", "COMPANY", "LABELS"].map(str::to_owned);
-    let mut widths = header.clone().map(|h| h.chars().count());
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for row in std::iter::once(&header).chain(&rows) {
-        let cells: Vec<String> = row.iter().zip(widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-/// One external contact, a field per line.
-pub fn contact_details(c: &ExtContact) -> String {
-    let join_ids = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    let fields = [
-        ("userid", c.userid.clone()),
-        ("name", c.name.clone()),
-        ("mobile", c.mobile.clone()),
-        ("state_code", c.state_code.clone()),
-        ("follower_user_id", c.follower_user_id.clone()),
-        ("label_ids", Some(join_ids(&c.label_ids))),
-        ("share_dept_ids", Some(join_ids(&c.share_dept_ids))),
-        ("share_user_ids", Some(c.share_user_ids.join(","))),
-        ("title", c.title.clone()),
-        ("address", c.address.clone()),
-        ("remark", c.remark.clone()),
-        ("company_name", c.company_name.clone()),
-        ("email", c.email.clone()),
-    ];
-    let mut out = String::new();
-    for (name, value) in fields {
-        if let Some(v) = value.filter(|v| !v.is_empty()) {
-            out.push_str(&format!("{name:<17} {v}\n"));
-        }
-    }
-    out
-}
-
-pub fn table(text: &str) -> Result<(), Failure> {
-    print_line(text.trim_end())
 }
 
 #[cfg(test)]
@@ -220,9 +142,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn colours_are_argb() {
-        assert_eq!(rgb_hex(-15220075), "#17C295");
-        assert_eq!(rgb_hex(-11687445), "#4DA9EB");
-        assert_eq!(rgb_hex(-543394), "#F7B55E");
+    fn columns_line_up_with_chinese_text() {
+        let items = serde_json::json!([{"name": "张三", "dept": "销售部"}, {"name": "Li Si", "dept": "R&D"}]);
+        let table = value_table(&items);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines, ["NAME   DEPT", "张三   销售部", "Li Si  R&D"]);
+        // Each column starts at the same display column on every line.
+        let dept_at = |line: &str| width(&line[..line.find(['销', 'R', 'D']).unwrap()]);
+        assert_eq!(dept_at(lines[1]), dept_at(lines[2]));
+        assert_eq!(pad("中文", 5), "中文 ");
+        assert_eq!(width("中文ab"), 6);
     }
 }

@@ -434,6 +434,39 @@ pub struct Operation {
     pub examples: Vec<Example>,
     /// How the fake server treats the operation.
     pub mock: Option<MockBehaviour>,
+    /// A friendly command of the `dingtalk` CLI for the operation (`cli:`).
+    pub cli: Option<CliAlias>,
+}
+
+impl Operation {
+    /// The flags of the operation's CLI command: one per parameter (its wire name in
+    /// kebab-case: `user_id` → `user-id`, `unionId` → `union-id`), then the spec's own, each
+    /// with the dotted wire path it sets.
+    pub fn cli_flags(&self) -> Vec<(String, String)> {
+        let Some(cli) = &self.cli else { return Vec::new() };
+        let params = self.path_params.iter().chain(&self.query).chain(&self.body);
+        let mut flags: Vec<(String, String)> = params.map(|f| (kebab(&f.name), f.name.clone())).collect();
+        flags.extend(cli.flags.iter().map(|(flag, path, _)| (flag.clone(), path.clone())));
+        flags
+    }
+}
+
+/// `user_id` and `unionId` → `user-id` and `union-id`.
+pub fn kebab(name: &str) -> String {
+    use heck::ToKebabCase;
+    name.to_kebab_case()
+}
+
+/// A friendly CLI command for an operation: `dingtalk ext-contact list-label-groups --size 20`
+/// runs what `dingtalk call ListLabelGroups --param size=20` runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CliAlias {
+    pub loc: Location,
+    /// The command's two words (`ext-contact`, `list-label-groups`), kebab-case.
+    pub words: Vec<String>,
+    /// Flags beyond one per parameter (its wire name in kebab-case): a flag name and the dotted
+    /// wire path it sets (`name` → `contact.name`).
+    pub flags: Vec<(String, String, Location)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -501,6 +501,7 @@ fn read_operation(node: &Node, d: &mut Diagnostics) -> Option<Operation> {
     let errors = m.take("error_codes").map(|n| read_error_codes(n, d, false)).unwrap_or_default();
     let examples = m.take("examples").map(|n| read_examples(n, d)).unwrap_or_default();
     let mock = m.take("mock").and_then(|n| read_mock(n, d));
+    let cli = m.take("cli").and_then(|n| read_cli(n, d));
     m.finish(d);
     Some(Operation {
         loc: node.loc.clone(),
@@ -527,7 +528,39 @@ fn read_operation(node: &Node, d: &mut Diagnostics) -> Option<Operation> {
         errors,
         examples,
         mock,
+        cli,
     })
+}
+
+/// `cli: {command: "ext-contact list-label-groups", flags: {name: contact.name}}`.
+fn read_cli(node: &Node, d: &mut Diagnostics) -> Option<CliAlias> {
+    let mut m = MapReader::new(node, "`cli`", d)?;
+    let command = m.require("command", d).and_then(|n| Some((read_str(n, d, "command")?, n.loc.clone())));
+    let flags = match m.take("flags") {
+        Some(n) => match &n.value {
+            Value::Map(entries) => entries
+                .iter()
+                .filter_map(|(key, value)| Some((key.name.clone(), read_str(value, d, &key.name)?, key.loc.clone())))
+                .collect(),
+            other => {
+                d.error(&n.loc, format!("`flags` must be a map of flag name to wire path, found {}", other.kind()));
+                Vec::new()
+            }
+        },
+        None => Vec::new(),
+    };
+    m.finish(d);
+    let (command, loc) = command?;
+    let words: Vec<String> = command.split_whitespace().map(str::to_owned).collect();
+    let kebab = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if words.len() != 2 || !words.iter().all(|w| kebab(w) && !w.starts_with('-')) {
+        d.error(
+            &loc,
+            format!("`command: {command}` must be two kebab-case words, e.g. `ext-contact list-label-groups`"),
+        );
+        return None;
+    }
+    Some(CliAlias { loc: node.loc.clone(), words, flags })
 }
 
 #[derive(Clone, Copy)]

@@ -56,6 +56,12 @@ pub fn validate(spec: &Spec, d: &mut Diagnostics) {
         check_service(service, d);
         check_token_issuers(spec, service, d);
     }
+    let mut commands: BTreeMap<&[String], &Location> = BTreeMap::new();
+    for cli in spec.operations.iter().filter_map(|op| op.cli.as_ref()) {
+        if let Some(first) = commands.insert(&cli.words, &cli.loc) {
+            d.error(&cli.loc, format!("the CLI command `{}` is given twice (first at {first})", cli.words.join(" ")));
+        }
+    }
     for op in &spec.operations {
         if spec.service(&op.service).is_none() {
             let known: Vec<&str> = spec.services.iter().map(|s| s.id.as_str()).collect();
@@ -644,6 +650,9 @@ fn check_operation<'s>(
     if let Some(m) = &op.mock {
         check_mock(op, service, m, table, d);
     }
+    if let Some(cli) = &op.cli {
+        check_cli(op, cli, table, d);
+    }
     let mut example_names = BTreeSet::new();
     for ex in &op.examples {
         if !example_names.insert(&ex.name) {
@@ -758,6 +767,48 @@ fn check_pagination(op: &Operation, p: &Pagination, table: &TypeTable, d: &mut D
             }
         }
     }
+}
+
+/// Flags the `dingtalk` CLI gives every alias itself.
+const CLI_OWN_FLAGS: &[&str] = &["all", "json", "output", "help"];
+/// The CLI's own commands, which an alias may not shadow.
+const CLI_COMMANDS: &[&str] = &["call", "callback", "completions", "help"];
+
+/// A CLI alias: kebab-case flags, each setting a parameter (or a field of one) of the operation,
+/// none twice and none of the CLI's own.
+fn check_cli(op: &Operation, cli: &CliAlias, table: &TypeTable, d: &mut Diagnostics) {
+    if CLI_COMMANDS.contains(&cli.words[0].as_str()) {
+        d.error(&cli.loc, format!("`{}` is a command of the CLI itself; pick another first word", cli.words[0]));
+    }
+    let mut seen = BTreeSet::new();
+    for (flag, path) in op.cli_flags() {
+        let loc = cli.flags.iter().find(|(f, _, _)| *f == flag).map_or(&cli.loc, |(_, _, l)| l);
+        let kebab = !flag.is_empty() && flag.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !kebab || flag.starts_with('-') {
+            d.error(loc, format!("flag `{flag}` must be kebab-case, e.g. `user-id`"));
+        }
+        if CLI_OWN_FLAGS.contains(&flag.as_str()) {
+            d.error(loc, format!("flag `--{flag}` is the CLI's own; give the parameter another flag under `flags:`"));
+        }
+        if !seen.insert(flag.clone()) {
+            d.error(loc, format!("flag `--{flag}` is given twice (every parameter has a flag of its wire name)"));
+        }
+        if resolve_param_path(op, &path, table).is_none() {
+            d.error(loc, format!("`{path}` is no parameter of {} (nor a field of one)", op.name));
+        }
+    }
+}
+
+/// The field a dotted wire path names: a parameter, or a field of an object parameter.
+fn resolve_param_path<'s>(op: &'s Operation, path: &str, table: &TypeTable<'s>) -> Option<&'s Field> {
+    let mut segments = path.split('.');
+    let first = segments.next()?;
+    let mut field = op.path_params.iter().chain(&op.query).chain(&op.body).find(|f| f.name == first)?;
+    for segment in segments {
+        let ParamType::Named(name) = &field.ty else { return None };
+        field = table.get(name)?.fields.iter().find(|f| f.name == segment)?;
+    }
+    Some(field)
 }
 
 fn check_mock(op: &Operation, service: &Service, m: &MockBehaviour, table: &TypeTable, d: &mut Diagnostics) {

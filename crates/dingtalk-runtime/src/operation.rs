@@ -654,6 +654,17 @@ pub trait OperationRequest: Sized {
     type Operation: Operation<Request = Self>;
 }
 
+/// A friendly command of the `dingtalk` CLI (the spec's `cli:`): its words run `operation`,
+/// each flag setting the parameter (or the field of one) at a dotted wire path.
+#[derive(Debug, Clone, Copy)]
+pub struct CliCommand {
+    /// `["ext-contact", "list-label-groups"]`.
+    pub words: &'static [&'static str],
+    pub operation: &'static OperationDescriptor,
+    /// (flag without `--`, dotted wire path).
+    pub flags: &'static [(&'static str, &'static str)],
+}
+
 /// An operation paginated by offset and size.
 pub trait Paginated: Operation {
     type Item: Send + 'static;

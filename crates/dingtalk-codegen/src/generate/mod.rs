@@ -160,6 +160,17 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
         })
     });
     let others: Vec<_> = spec.services.iter().skip(1).map(|s| service::static_ident(spec, s)).collect();
+    let cli_commands = spec.operations.iter().filter(|op| op.cli.is_some()).map(|op| {
+        let group = format_ident!("{}", op.group);
+        let feature = &op.group;
+        let stat = operation::descriptor_ident(op);
+        let words = op.cli.as_ref().map(|c| c.words.clone()).unwrap_or_default();
+        let flags = op.cli_flags().into_iter().map(|(flag, path)| quote! { (#flag, #path) });
+        quote! {
+            #[cfg(feature = #feature)]
+            rt::CliCommand { words: &[ #(#words),* ], operation: &#group::#stat, flags: &[ #(#flags),* ] }
+        }
+    });
     let descriptors = entries("", quote! {});
     let mocks = entries("_MOCK", quote! {});
     let root = quote! {
@@ -184,6 +195,10 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
 
         /// Every operation of the enabled groups, sorted by group and name.
         pub static OPERATIONS: &[&rt::OperationDescriptor] = &[ #( #descriptors ),* ];
+
+        /// The `dingtalk` CLI's friendly commands (the spec's `cli:`) of the enabled groups.
+        #[doc(hidden)]
+        pub static CLI_COMMANDS: &[rt::CliCommand] = &[ #( #cli_commands ),* ];
 
         /// What only the fake server and the sandbox read: each operation's examples and store
         /// behaviour, compiled with the `mock` feature only.

@@ -1289,6 +1289,71 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     #[cfg(feature = "workflow_1_0")]
     &workflow_1_0::UPDATE_PROCESS_INSTANCE,
 ];
+/// The `dingtalk` CLI's friendly commands (the spec's `cli:`) of the enabled groups.
+#[doc(hidden)]
+pub static CLI_COMMANDS: &[rt::CliCommand] = &[
+    #[cfg(feature = "extcontact")]
+    rt::CliCommand {
+        words: &["ext-contact", "create"],
+        operation: &extcontact::CREATE_CONTACT,
+        flags: &[
+            ("contact", "contact"),
+            ("name", "contact.name"),
+            ("mobile", "contact.mobile"),
+            ("state-code", "contact.state_code"),
+            ("follower-user-id", "contact.follower_user_id"),
+            ("label-id", "contact.label_ids"),
+            ("share-dept-id", "contact.share_dept_ids"),
+            ("share-user-id", "contact.share_user_ids"),
+            ("title", "contact.title"),
+            ("address", "contact.address"),
+            ("remark", "contact.remark"),
+            ("company-name", "contact.company_name"),
+        ],
+    },
+    #[cfg(feature = "extcontact")]
+    rt::CliCommand {
+        words: &["ext-contact", "delete"],
+        operation: &extcontact::DELETE_CONTACT,
+        flags: &[("user-id", "user_id")],
+    },
+    #[cfg(feature = "extcontact")]
+    rt::CliCommand {
+        words: &["ext-contact", "get"],
+        operation: &extcontact::GET_CONTACT,
+        flags: &[("user-id", "user_id")],
+    },
+    #[cfg(feature = "extcontact")]
+    rt::CliCommand {
+        words: &["ext-contact", "list"],
+        operation: &extcontact::LIST_CONTACTS,
+        flags: &[("size", "size"), ("offset", "offset")],
+    },
+    #[cfg(feature = "extcontact")]
+    rt::CliCommand {
+        words: &["ext-contact", "list-label-groups"],
+        operation: &extcontact::LIST_LABEL_GROUPS,
+        flags: &[("size", "size"), ("offset", "offset")],
+    },
+    #[cfg(feature = "extcontact")]
+    rt::CliCommand {
+        words: &["ext-contact", "update"],
+        operation: &extcontact::UPDATE_CONTACT,
+        flags: &[
+            ("contact", "contact"),
+            ("user-id", "contact.user_id"),
+            ("name", "contact.name"),
+            ("follower-user-id", "contact.follower_user_id"),
+            ("label-id", "contact.label_ids"),
+            ("share-dept-id", "contact.share_dept_ids"),
+            ("share-user-id", "contact.share_user_ids"),
+            ("title", "contact.title"),
+            ("address", "contact.address"),
+            ("remark", "contact.remark"),
+            ("company-name", "contact.company_name"),
+        ],
+    },
+];
 /// What only the fake server and the sandbox read: each operation's examples and store
 /// behaviour, compiled with the `mock` feature only.
 #[cfg(feature = "mock")]
