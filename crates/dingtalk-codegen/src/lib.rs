@@ -8,6 +8,8 @@
 //!
 //! File I/O lives in `xtask`; this crate never touches the file system.
 
+#![warn(missing_docs)]
+
 pub mod diag;
 pub mod generate;
 pub mod layout;
@@ -24,11 +26,14 @@ pub use model::Spec;
 /// One spec file as read from disk: its display path and raw bytes.
 #[derive(Debug, Clone)]
 pub struct Source {
+    /// The path shown in diagnostics.
     pub path: String,
+    /// The file's contents, not yet checked to be UTF-8.
     pub bytes: Vec<u8>,
 }
 
 impl Source {
+    /// A spec file named `path` with the contents `bytes`.
     pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
         Source { path: path.into(), bytes: bytes.into() }
     }

@@ -55,14 +55,19 @@ pub const DEFAULT_SERVICE: &str = "oapi";
 /// An `event:` file: one type of callback DingTalk pushes, told apart by its `EventType`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
+    /// Where the event is declared.
     pub loc: Location,
     /// UpperCamelCase, e.g. `SuiteTicket`.
     pub name: String,
+    /// The module the event is generated into (`events`).
     pub group: String,
     /// The `EventType` value, e.g. `suite_ticket`.
     pub event_type: String,
+    /// Where `event_type` is written.
     pub event_type_loc: Location,
+    /// One line saying what DingTalk pushes and when; it heads the generated docs.
     pub summary: String,
+    /// A link to the official page.
     pub docs: Option<String>,
     /// The payload's members besides `EventType`.
     pub fields: Vec<Field>,
@@ -73,33 +78,49 @@ pub struct Event {
 /// A `sandbox:` file: objects the fake server's stores hold when it starts, for one group.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sandbox {
+    /// Where the sandbox is declared.
     pub loc: Location,
+    /// The group whose operations' stores the data fills.
     pub group: String,
+    /// What the data depicts (`A small trading company.`); may be empty.
     pub description: String,
+    /// The stores it fills, in source order.
     pub stores: Vec<SandboxStore>,
 }
 
+/// One store of a `sandbox:` file and the objects it starts with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SandboxStore {
+    /// Where the store's name is written.
     pub loc: Location,
+    /// The store's name, as operations' `mock: store:` give it (`departments`).
     pub name: String,
     /// The objects (a JSON array in the file).
     pub items: Vec<serde_json::Value>,
 }
 
+/// A `service:` file: where a service is served, how its access token travels and how it answers
+/// errors.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Service {
+    /// Where the service is declared.
     pub loc: Location,
     /// Short name operations refer to it by (`service: api`); `oapi` when the file names none.
     pub id: String,
+    /// The display name, e.g. `DingTalk OAPI`.
     pub name: String,
+    /// What the service is, for the generated docs; may be empty.
     pub description: String,
+    /// The servers users pick from by name, one of them the default.
     pub servers: Vec<Server>,
+    /// How the access token is attached to calls.
     pub auth: AuthScheme,
+    /// How the service answers an error.
     pub envelope: ErrorEnvelope,
     /// Operations are reached through their group (`client_methods: by_group`), and their
     /// names and types are scoped to it: the new API repeats names across groups.
     pub by_group: bool,
+    /// The error codes any operation of the service may return.
     pub error_codes: Vec<ErrorCode>,
     /// The operations that issue this service's access tokens, and which of their parameters
     /// and response fields carry what.
@@ -109,7 +130,9 @@ pub struct Service {
 /// An operation that issues a service's access tokens (`tokens:` in the service file).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenIssuer {
+    /// Where the issuer is declared.
     pub loc: Location,
+    /// Whose token it issues.
     pub kind: TokenKind,
     /// The operation, by group and name (`auth.GetToken`, `oauth2_1_0.GetAccessToken`).
     pub operation: String,
@@ -117,6 +140,7 @@ pub struct TokenIssuer {
     pub params: Vec<(CredentialRole, String, Location)>,
     /// The response fields of the token and its lifetime in seconds.
     pub token: String,
+    /// The response field of the token's lifetime, in seconds.
     pub expires_in: String,
     /// The code the operation answers for credentials it does not know (the fake server's
     /// answer); the service's `invalid_parameter` code when absent.
@@ -133,12 +157,15 @@ pub enum TokenKind {
 }
 
 impl TokenKind {
+    /// Each kind with its spec spelling (`kind:`).
     pub const ALL: [(&'static str, TokenKind); 2] = [("app", TokenKind::App), ("corp", TokenKind::Corp)];
 
+    /// The spec spelling (`app`, `corp`).
     pub fn name(self) -> &'static str {
         Self::ALL.iter().find(|(_, k)| *k == self).map_or("", |(n, _)| n)
     }
 
+    /// The runtime's variant name.
     pub fn variant(self) -> &'static str {
         match self {
             TokenKind::App => "App",
@@ -150,11 +177,17 @@ impl TokenKind {
 /// What a token request's parameter carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum CredentialRole {
+    /// An internal app's key.
     AppKey,
+    /// An internal app's secret.
     AppSecret,
+    /// A third-party app's suite key.
     SuiteKey,
+    /// A third-party app's suite secret.
     SuiteSecret,
+    /// The authorizing organization's corp id.
     CorpId,
+    /// The suite ticket DingTalk last pushed.
     SuiteTicket,
     /// The signing time, Unix milliseconds.
     Timestamp,
@@ -163,6 +196,7 @@ pub enum CredentialRole {
 }
 
 impl CredentialRole {
+    /// Each role with its spec spelling (a key of `params:`).
     pub const ALL: [(&'static str, CredentialRole); 8] = [
         ("app_key", CredentialRole::AppKey),
         ("app_secret", CredentialRole::AppSecret),
@@ -174,10 +208,12 @@ impl CredentialRole {
         ("signature", CredentialRole::Signature),
     ];
 
+    /// The spec spelling (`app_key`, `suite_ticket`, …).
     pub fn name(self) -> &'static str {
         Self::ALL.iter().find(|(_, r)| *r == self).map_or("", |(n, _)| n)
     }
 
+    /// The runtime's `Credential` variant name.
     pub fn variant(self) -> String {
         crate::names::upper_camel(self.name())
     }
@@ -187,17 +223,26 @@ impl CredentialRole {
 /// server answers for a missing token, a busy system, a rate limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ErrorRole {
+    /// No token, or one the server never issued.
     TokenMissing,
+    /// A token that expired or was revoked.
     TokenExpired,
+    /// A parameter is missing or breaks a constraint.
     InvalidParameter,
+    /// The system is busy; try again.
     Busy,
+    /// A service behind the API is busy (the old OAPI's 15 with `sub_code` `isp.-1`).
     BusyRemote,
+    /// The API's global rate limit.
     ApiRateLimited,
+    /// The app's rate limit for the API.
     AppRateLimited,
+    /// The organization's monthly quota is used up.
     QuotaExhausted,
 }
 
 impl ErrorRole {
+    /// Each role with its spec spelling (`role:`).
     pub const ALL: [(&'static str, ErrorRole); 8] = [
         ("token_missing", ErrorRole::TokenMissing),
         ("token_expired", ErrorRole::TokenExpired),
@@ -209,10 +254,12 @@ impl ErrorRole {
         ("quota_exhausted", ErrorRole::QuotaExhausted),
     ];
 
+    /// The spec spelling (`token_missing`, `busy`, …).
     pub fn name(self) -> &'static str {
         Self::ALL.iter().find(|(_, r)| *r == self).map_or("", |(n, _)| n)
     }
 
+    /// The runtime's `ErrorRole` variant name.
     pub fn variant(self) -> String {
         crate::names::upper_camel(self.name())
     }
@@ -228,6 +275,7 @@ pub enum ErrorEnvelope {
 }
 
 impl ErrorEnvelope {
+    /// Each envelope with its spec spelling (`error_envelope:`).
     pub const ALL: [(&'static str, ErrorEnvelope); 2] =
         [("errcode", ErrorEnvelope::Errcode), ("http_status", ErrorEnvelope::HttpStatus)];
 }
@@ -235,27 +283,37 @@ impl ErrorEnvelope {
 /// Where the access token travels.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TokenPlacement {
+    /// A query parameter of this name (`query_param:`).
     Query(String),
+    /// A header of this name (`header:`).
     Header(String),
 }
 
+/// A server a service is served from (`servers:`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Server {
+    /// Where the server is declared.
     pub loc: Location,
     /// Short name users pick the server by, e.g. `international`.
     pub name: String,
+    /// Scheme and host, e.g. `https://oapi.dingtalk.io`.
     pub url: String,
+    /// What the server is for; may be empty.
     pub description: String,
+    /// Whether it is used when the user names none.
     pub default: bool,
 }
 
 /// How an access token is attached to calls that need one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthScheme {
+    /// Where the scheme is declared.
     pub loc: Location,
     /// The query parameter `access_token` (old OAPI) or the header `x-acs-dingtalk-access-token`.
     pub placement: TokenPlacement,
+    /// More about the token, for the generated docs; may be empty.
     pub description: String,
+    /// An example token, as the documentation shows one.
     pub example: Option<String>,
 }
 
@@ -273,6 +331,7 @@ pub enum ErrorClass {
 }
 
 impl ErrorClass {
+    /// Each class with its spec spelling (`class:`).
     pub const ALL: [(&'static str, ErrorClass); 4] = [
         ("retryable", ErrorClass::Retryable),
         ("rate-limited", ErrorClass::RateLimited),
@@ -280,6 +339,7 @@ impl ErrorClass {
         ("not-retryable", ErrorClass::NotRetryable),
     ];
 
+    /// The runtime's variant name.
     pub fn variant(self) -> &'static str {
         match self {
             ErrorClass::Retryable => "Retryable",
@@ -293,13 +353,17 @@ impl ErrorClass {
 /// A documented error code, global (service file) or of one endpoint.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ErrorCode {
+    /// Where the code is declared.
     pub loc: Location,
+    /// The code: a number, or a string for the new API.
     pub code: CodeValue,
     /// The HTTP status the code comes with (string codes of the new API).
     pub status: Option<u16>,
     /// snake_case name; the enum variant is its UpperCamelCase form.
     pub name: String,
+    /// What the code means, as documented.
     pub message: String,
+    /// What to do about it, as documented; may be empty.
     pub solution: String,
     /// `None` on an endpoint code means "as the global table says, else not retryable".
     pub class: Option<ErrorClass>,
@@ -315,7 +379,9 @@ pub struct ErrorCode {
 /// An error code: a number (`errcode`) or a string (the new API's `code`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum CodeValue {
+    /// A number (`40014`).
     Num(i64),
+    /// A string (`InvalidAuthentication`).
     Str(String),
 }
 
@@ -328,24 +394,36 @@ impl std::fmt::Display for CodeValue {
     }
 }
 
+/// A `sub_code` that changes the class of the code it comes with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubCode {
+    /// Where the sub-code is declared.
     pub loc: Location,
+    /// The `sub_code` value, e.g. `isp.-1`.
     pub sub_code: String,
+    /// The class the code takes with it.
     pub class: ErrorClass,
+    /// What it means; may be empty.
     pub description: String,
 }
 
+/// HTTP method of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HttpMethod {
+    /// `GET`.
     Get,
+    /// `POST`.
     Post,
+    /// `PUT`.
     Put,
+    /// `DELETE`.
     Delete,
+    /// `PATCH`.
     Patch,
 }
 
 impl HttpMethod {
+    /// Each method with its spec spelling (`method:`).
     pub const ALL: [(&'static str, HttpMethod); 5] = [
         ("GET", HttpMethod::Get),
         ("POST", HttpMethod::Post),
@@ -354,6 +432,7 @@ impl HttpMethod {
         ("PATCH", HttpMethod::Patch),
     ];
 
+    /// The method as sent (`GET`).
     pub fn as_str(self) -> &'static str {
         match self {
             HttpMethod::Get => "GET",
@@ -388,9 +467,11 @@ pub enum Encoding {
 }
 
 impl Encoding {
+    /// Each encoding with its spec spelling (`encoding:`).
     pub const ALL: [(&'static str, Encoding); 3] =
         [("json", Encoding::Json), ("form", Encoding::Form), ("query", Encoding::Query)];
 
+    /// The runtime's variant name.
     pub fn variant(self) -> &'static str {
         match self {
             Encoding::Json => "Json",
@@ -400,8 +481,10 @@ impl Encoding {
     }
 }
 
+/// An `operation:` file: one endpoint, with everything the generator and the fake server need.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Operation {
+    /// Where the operation is declared.
     pub loc: Location,
     /// UpperCamelCase, e.g. `ListLabelGroups`.
     pub name: String,
@@ -411,26 +494,41 @@ pub struct Operation {
     pub service: String,
     /// Where the facts come from when imported (`alibabacloud-dingtalk 2.2.65`).
     pub source: Option<String>,
+    /// One line saying what the call does; it heads the generated docs.
     pub summary: String,
+    /// More about the call, for the generated docs; may be empty.
     pub description: String,
+    /// A link to the official page.
     pub docs: Option<String>,
+    /// The HTTP method.
     pub method: HttpMethod,
+    /// The path; each `{name}` segment is filled from a path parameter.
     pub path: String,
+    /// How the non-auth parameters travel.
     pub encoding: Encoding,
     /// Whether the call carries the service's access token.
     pub requires_token: bool,
+    /// The kinds of app that may call it (`internal`, `third_party_enterprise`).
     pub app_types: Vec<String>,
+    /// The permission the app needs, if the documentation names one.
     pub permission: Option<Permission>,
     /// Whether the call may be repeated after it may have reached the server.
     pub retry_safe: bool,
     /// Parameters filling `{name}` segments of the path.
     pub path_params: Vec<Field>,
+    /// Query parameters.
     pub query: Vec<Field>,
+    /// Body parameters.
     pub body: Vec<Field>,
+    /// How pages are walked, for a paginated operation.
     pub pagination: Option<Pagination>,
+    /// The response's fields.
     pub response: Vec<Field>,
+    /// Named object types declared by this operation.
     pub types: Vec<NamedType>,
+    /// The error codes the endpoint documents.
     pub errors: Vec<ErrorCode>,
+    /// Examples from the documentation.
     pub examples: Vec<Example>,
     /// How the fake server treats the operation.
     pub mock: Option<MockBehaviour>,
@@ -469,19 +567,27 @@ pub struct CliAlias {
     pub flags: Vec<(String, String, Location)>,
 }
 
+/// The permission an app needs to call an operation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Permission {
+    /// Its name, e.g. `qyapi_ext_read`.
     pub name: String,
+    /// What it grants; may be empty.
     pub description: String,
 }
 
+/// How an operation's pages are walked (`pagination:`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pagination {
+    /// Where the pagination is declared.
     pub loc: Location,
+    /// Where the next page starts.
     pub style: PageStyle,
+    /// The parameter carrying the page size.
     pub size: String,
     /// Response path (`results`, `result.list`) of the page's items (a list).
     pub items: String,
+    /// The page size used when the request gives none; at most the size parameter's `max`.
     pub max_page_size: i64,
 }
 
@@ -489,10 +595,20 @@ pub struct Pagination {
 #[derive(Debug, Clone, PartialEq)]
 pub enum PageStyle {
     /// The parameter `offset` is the index of the page's first item.
-    Offset { offset: String },
+    Offset {
+        /// The parameter carrying the offset.
+        offset: String,
+    },
     /// The parameter `cursor` comes from the previous page's `next_cursor` (a response path)
     /// while its `has_more` (a response path) is true.
-    Cursor { cursor: String, next_cursor: String, has_more: String },
+    Cursor {
+        /// The parameter carrying the cursor.
+        cursor: String,
+        /// The response path of the next page's cursor.
+        next_cursor: String,
+        /// The response path of whether another page follows.
+        has_more: String,
+    },
 }
 
 impl Pagination {
@@ -508,9 +624,11 @@ impl Pagination {
 /// What the fake server does for an operation beyond validating it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MockBehaviour {
+    /// Where the behaviour is declared.
     pub loc: Location,
     /// Name of the in-memory collection the operation works on.
     pub store: String,
+    /// What the operation does to the store.
     pub action: MockAction,
     /// Field of the stored object that identifies it.
     pub key: String,
@@ -528,23 +646,35 @@ pub struct MockBehaviour {
     pub project: Option<String>,
 }
 
+/// Keeps stored objects whose `field` equals (or, for a list field, contains) the parameter
+/// `param`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MockFilter {
+    /// The request parameter whose value is matched.
     pub param: String,
+    /// The stored objects' field it is matched against.
     pub field: String,
 }
 
+/// What an operation does to its store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MockAction {
+    /// Answers the stored objects that pass the filter, a page at a time when paginated.
     List,
+    /// Answers the object whose key the parameter carries.
     Get,
+    /// Stores the object the parameter carries (with a fresh key when it has none).
     Create,
+    /// Sets the non-null fields of the object the parameter carries on the stored one with its key.
     Update,
+    /// Removes the object whose key the parameter carries.
     Delete,
+    /// Answers how many stored objects pass the filter.
     Count,
 }
 
 impl MockAction {
+    /// Each action with its spec spelling (`action:`).
     pub const ALL: [(&'static str, MockAction); 6] = [
         ("list", MockAction::List),
         ("get", MockAction::Get),
@@ -554,6 +684,7 @@ impl MockAction {
         ("count", MockAction::Count),
     ];
 
+    /// The runtime's variant name.
     pub fn variant(self) -> &'static str {
         match self {
             MockAction::List => "List",
@@ -569,33 +700,47 @@ impl MockAction {
 /// Types that `types:` files declare for a group.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SharedTypes {
+    /// Where the types are declared.
     pub loc: Location,
+    /// The group whose operations share them.
     pub group: String,
+    /// The types, in source order.
     pub types: Vec<NamedType>,
 }
 
 /// A named object type (a Rust struct).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NamedType {
+    /// Where the type's name is written.
     pub loc: Location,
+    /// UpperCamelCase; `group::Name` once loaded, in a `by_group` group.
     pub name: String,
+    /// What the type is, for the generated docs; may be empty.
     pub description: String,
+    /// Its fields, in source order.
     pub fields: Vec<Field>,
 }
 
 /// A parameter or object field.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {
+    /// Where the field is declared.
     pub loc: Location,
     /// Name on the wire.
     pub name: String,
     /// Rust name when it must differ from the snake_case of the wire name.
     pub rust_name: Option<String>,
+    /// Its type.
     pub ty: ParamType,
+    /// Where its `type:` is written.
     pub ty_loc: Location,
+    /// Whether it must be present; otherwise it is an `Option`.
     pub required: bool,
+    /// What it means, for the generated docs; may be empty.
     pub description: String,
+    /// An example value, with where it is written; checked against the type and constraints.
     pub example: Option<(Location, serde_json::Value)>,
+    /// Bounds on its value, length or item count.
     pub constraints: Constraints,
     /// Secrets are redacted from `Debug` output and never logged.
     pub secret: bool,
@@ -603,23 +748,35 @@ pub struct Field {
     pub references: Option<(Location, String)>,
 }
 
+/// Bounds a field's value must keep.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Constraints {
+    /// Least value of an integer, inclusive.
     pub min: Option<i64>,
+    /// Greatest value of an integer, inclusive.
     pub max: Option<i64>,
+    /// Most characters of a string.
     pub max_length: Option<u64>,
+    /// Most items of a list.
     pub max_items: Option<u64>,
 }
 
+/// A field's type, as the spec spells it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParamType {
+    /// `string`.
     String,
+    /// `bool`.
     Bool,
+    /// `i32`.
     I32,
+    /// `i64` (DingTalk's Number).
     I64,
+    /// `f64`.
     F64,
     /// Any JSON value (the new API's free-form maps).
     Json,
+    /// `list<T>`: a `Vec` of the inner type.
     List(Box<ParamType>),
     /// A named object type. In a group whose names are scoped to it (`by_group`), the loader
     /// qualifies the name as `group::Name`; [`crate::names::bare`] gives the Rust name.
@@ -627,6 +784,7 @@ pub enum ParamType {
 }
 
 impl ParamType {
+    /// Whether the type is `i32` or `i64`.
     pub fn is_integer(&self) -> bool {
         matches!(self, ParamType::I32 | ParamType::I64)
     }
@@ -646,11 +804,16 @@ impl ParamType {
     }
 }
 
+/// An example from the documentation (`examples:`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Example {
+    /// Where the example is declared.
     pub loc: Location,
+    /// snake_case, e.g. `first_page`.
     pub name: String,
+    /// What the example shows; may be empty.
     pub description: String,
+    /// The request it sends, checked against the parameters.
     pub request: Option<ExampleRequest>,
     /// A shell command that performs the request, verbatim from the documentation.
     pub curl: Option<String>,
@@ -664,12 +827,17 @@ pub struct Example {
     pub snippets: Vec<(String, String)>,
 }
 
+/// An example's request: how it travels and the parameter values it sends.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExampleRequest {
+    /// Where the request is declared.
     pub loc: Location,
+    /// How the example sends it.
     pub encoding: Encoding,
+    /// The access token it sends, if any.
     pub access_token: Option<String>,
     /// Query parameters other than the access token.
     pub query: serde_json::Map<String, serde_json::Value>,
+    /// Body parameters.
     pub body: serde_json::Map<String, serde_json::Value>,
 }

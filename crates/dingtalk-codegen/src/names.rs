@@ -18,10 +18,14 @@ pub fn bare(name: &str) -> &str {
     name.rsplit("::").next().unwrap_or(name)
 }
 
+/// The snake_case form of `text`, with characters an identifier cannot hold replaced by `_`
+/// (and `_` before a leading digit).
 pub fn snake(text: &str) -> String {
     sanitize(&text.to_snake_case())
 }
 
+/// The UpperCamelCase form of `text`, with characters an identifier cannot hold replaced by `_`
+/// (and `_` before a leading digit).
 pub fn upper_camel(text: &str) -> String {
     sanitize(&text.to_upper_camel_case())
 }
@@ -34,6 +38,8 @@ fn sanitize(text: &str) -> String {
     out
 }
 
+/// Whether `text` is already a snake_case identifier (lowercase ASCII, digits and `_`, not `_`
+/// alone).
 pub fn is_snake_ident(text: &str) -> bool {
     !text.is_empty()
         && text.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
@@ -41,6 +47,7 @@ pub fn is_snake_ident(text: &str) -> bool {
         && text != "_"
 }
 
+/// Whether `text` is already an UpperCamelCase identifier (ASCII letters and digits, in that case).
 pub fn is_upper_camel_ident(text: &str) -> bool {
     text.starts_with(|c: char| c.is_ascii_uppercase())
         && text.chars().all(|c| c.is_ascii_alphanumeric())

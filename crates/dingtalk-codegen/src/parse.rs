@@ -11,10 +11,15 @@ use crate::yaml::{Key, Node, Resolved, Value};
 /// What a spec file declares.
 #[derive(Debug)]
 pub enum SpecFile {
+    /// A `service:` file.
     Service(Service),
+    /// An `operation:` file.
     Operation(Box<Operation>),
+    /// A `types:` file, with its `group:`.
     Types(SharedTypes),
+    /// A `sandbox:` file.
     Sandbox(Sandbox),
+    /// An `event:` file.
     Event(Box<Event>),
 }
 
@@ -89,6 +94,8 @@ pub struct MapReader<'n> {
 }
 
 impl<'n> MapReader<'n> {
+    /// A reader of `node`, called `what` in messages; `None` (with the problem in `d`) when `node`
+    /// is not a mapping.
     pub fn new(node: &'n Node, what: &'static str, d: &mut Diagnostics) -> Option<Self> {
         match &node.value {
             Value::Map(entries) => Some(MapReader { node, what, entries, asked: Vec::new() }),
@@ -99,11 +106,13 @@ impl<'n> MapReader<'n> {
         }
     }
 
+    /// The value of `key`, if present; either way `key` counts as known.
     pub fn take(&mut self, key: &'static str) -> Option<&'n Node> {
         self.asked.push(key);
         self.entries.iter().find(|(k, _)| k.name == key).map(|(_, v)| v)
     }
 
+    /// The value of `key`, or an error in `d` saying it is missing.
     pub fn require(&mut self, key: &'static str, d: &mut Diagnostics) -> Option<&'n Node> {
         let found = self.take(key);
         if found.is_none() {
@@ -112,6 +121,7 @@ impl<'n> MapReader<'n> {
         found
     }
 
+    /// Reports every key that was never asked for, with the closest known key as a hint.
     pub fn finish(self, d: &mut Diagnostics) {
         for (key, _) in self.entries {
             if !self.asked.contains(&key.name.as_str()) {
@@ -153,6 +163,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// Reads a string scalar; anything else (a number, a list, …) is an error naming the key `what`.
 pub fn read_str(node: &Node, d: &mut Diagnostics, what: &str) -> Option<String> {
     match &node.value {
         Value::Scalar(s) => match s.resolve() {
@@ -238,9 +249,12 @@ fn read_choice<T: Copy>(node: &Node, d: &mut Diagnostics, what: &str, choices: &
     None
 }
 
+/// The case a name read from the spec must already be in.
 #[derive(Clone, Copy, PartialEq)]
 pub enum IdentCase {
+    /// `snake_case`, as groups, service ids, stores and error code names are.
     Snake,
+    /// `UpperCamelCase`, as operation and event names are.
     UpperCamel,
 }
 

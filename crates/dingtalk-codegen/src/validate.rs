@@ -42,15 +42,18 @@ const RESERVED_GROUPS: &[&str] = &["service", "prelude", "groups", "mock"];
 
 /// Where named types are declared: name → (group, location, fields).
 pub struct TypeTable<'s> {
+    /// Each declared type by name, with the group that declares it.
     pub types: BTreeMap<&'s str, (&'s str, &'s NamedType)>,
 }
 
 impl<'s> TypeTable<'s> {
+    /// The type declared under `name`.
     pub fn get(&self, name: &str) -> Option<&'s NamedType> {
         self.types.get(name).map(|(_, t)| *t)
     }
 }
 
+/// Checks the whole spec once every file has been read, recording every problem in `d`.
 pub fn validate(spec: &Spec, d: &mut Diagnostics) {
     for service in &spec.services {
         check_service(service, d);

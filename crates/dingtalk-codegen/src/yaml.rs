@@ -22,27 +22,36 @@ pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
 /// A YAML value with the place it was written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
+    /// Where the value starts.
     pub loc: Location,
+    /// The value.
     pub value: Value,
 }
 
+/// A YAML value: a scalar, a sequence or a mapping.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// A scalar (text, number, boolean or null).
     Scalar(Scalar),
+    /// A sequence, in source order.
     Seq(Vec<Node>),
     /// Keys in source order; duplicates have already been rejected.
     Map(Vec<(Key, Node)>),
 }
 
+/// A mapping's key (a scalar, kept as its text) with the place it was written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Key {
+    /// The key's text.
     pub name: String,
+    /// Where the key was written.
     pub loc: Location,
 }
 
 /// A scalar as written, with how YAML 1.2's core schema resolves a plain scalar.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scalar {
+    /// The text, with quotes, escapes and block indentation already resolved.
     pub text: String,
     /// `true` for plain (unquoted) scalars, which may resolve to numbers, booleans or null.
     pub plain: bool,
@@ -53,14 +62,20 @@ pub struct Scalar {
 /// What a scalar means under the YAML 1.2 core schema.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Resolved<'a> {
+    /// `null`, `~` or an empty plain scalar.
     Null,
+    /// `true` or `false` (or their capitalised forms).
     Bool(bool),
+    /// A whole number that fits an `i64`.
     Int(i64),
+    /// A number with a fraction or an exponent, or a whole number too large for an `i64`.
     Float(f64),
+    /// Anything else, and every quoted or block scalar.
     Str(&'a str),
 }
 
 impl Scalar {
+    /// What the scalar means: a quoted or block scalar is always a string.
     pub fn resolve(&self) -> Resolved<'_> {
         if !self.plain {
             return Resolved::Str(&self.text);
@@ -105,6 +120,7 @@ fn looks_like_float(t: &str) -> bool {
 }
 
 impl Value {
+    /// What the value is, for messages (`a string`, `a list`, `a mapping`, …).
     pub fn kind(&self) -> &'static str {
         match self {
             Value::Scalar(s) => match s.resolve() {

@@ -41,6 +41,8 @@
 //! (which is already optional), or two fields on one wire name is a compile error saying what
 //! is accepted.
 
+#![warn(missing_docs)]
+
 use proc_macro::TokenStream;
 use proc_macro2::Ident;
 use syn::{DeriveInput, GenericArgument, PathArguments, Type, parse_macro_input};
@@ -48,6 +50,8 @@ use syn::{DeriveInput, GenericArgument, PathArguments, Type, parse_macro_input};
 mod setters;
 mod wire;
 
+/// `#[derive(Setters)]`: `new()` and a setter per field (on the operation's builder too, with
+/// `#[setters(builder = …)]`); see the crate documentation.
 #[proc_macro_derive(Setters, attributes(setters))]
 pub fn derive_setters(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -57,6 +61,8 @@ pub fn derive_setters(input: TokenStream) -> TokenStream {
     }
 }
 
+/// `#[derive(Wire)]`: `serde::Serialize` and `serde::Deserialize` as a JSON object of named
+/// fields; see the crate documentation.
 #[proc_macro_derive(Wire, attributes(wire))]
 pub fn derive_wire(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

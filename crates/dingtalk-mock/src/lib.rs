@@ -42,6 +42,8 @@
 //!    first example response (or, without one, a sample built from its response schema) is
 //!    answered with a fresh `request_id`.
 
+#![warn(missing_docs)]
+
 mod data;
 mod handler;
 mod ids;
@@ -113,11 +115,13 @@ pub enum Fault {
 /// One request as the server received it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RecordedRequest {
+    /// The HTTP method, e.g. `POST`.
     pub method: String,
     /// The path, without the query string.
     pub path: String,
     /// The query string's pairs, decoded, in order (including `access_token` if it was there).
     pub query: Vec<(String, String)>,
+    /// The `Content-Type` header, if any.
     pub content_type: Option<String>,
     /// The body, as text (invalid UTF-8 replaced); empty for a body over [`MAX_BODY_BYTES`].
     pub body: String,
@@ -144,14 +148,36 @@ impl RecordedRequest {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum MockError {
+    /// A data file could not be read.
     #[error("cannot read data file {}: {source}", path.display())]
-    ReadDataFile { path: PathBuf, source: std::io::Error },
+    ReadDataFile {
+        /// The file.
+        path: PathBuf,
+        /// Why it could not be read.
+        source: std::io::Error,
+    },
+    /// A data file is not valid JSON, or its data do not fit the stores.
     #[error("bad data file {}: {reason}", path.display())]
-    DataFile { path: PathBuf, reason: String },
+    DataFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Data given in code do not fit the stores.
     #[error("bad mock data: {reason}")]
-    Data { reason: String },
+    Data {
+        /// What is wrong with them.
+        reason: String,
+    },
+    /// The server could not listen.
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: String, source: std::io::Error },
+    Bind {
+        /// The address it tried.
+        addr: String,
+        /// Why it could not.
+        source: std::io::Error,
+    },
 }
 
 /// Contents given to [`MockBuilder::data`] for one store, and where they came from.
@@ -361,6 +387,7 @@ impl MockServer {
         }
     }
 
+    /// Configures a server; [`MockBuilder::start`] starts it.
     pub fn builder() -> MockBuilder {
         MockBuilder::default()
     }
@@ -387,8 +414,6 @@ impl MockServer {
         }
     }
 
-    /// The requests received, in arrival order (the last [`MAX_RECORDED_REQUESTS`] at most, and
-    /// fewer if their bodies are very large).
     /// Pushes an event (its JSON message) to the configured callback URL as DingTalk does, and
     /// returns the decrypted reply (`success` from a well-behaved endpoint).
     pub async fn push_event(&self, message: &str) -> Result<String, PushError> {
@@ -398,10 +423,13 @@ impl MockServer {
         push::push_event(url, crypto, message).await
     }
 
+    /// The requests received, in arrival order (the last [`MAX_RECORDED_REQUESTS`] at most, and
+    /// fewer if their bodies are very large).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.requests()
     }
 
+    /// Forgets the requests received so far.
     pub fn clear_requests(&self) {
         self.shared.clear_requests();
     }

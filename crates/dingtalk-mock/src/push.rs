@@ -11,16 +11,27 @@ use dingtalk_oapi::callback::{CallbackCrypto, EncryptedReply, random_nonce};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PushError {
+    /// No callback URL was configured ([`MockBuilder::callback`](crate::MockBuilder::callback)).
     #[error("no callback URL is configured; set one with MockBuilder::callback")]
     NotConfigured,
+    /// The event could not be encrypted.
     #[error("cannot encrypt the event: {0}")]
     Encrypt(String),
+    /// The callback URL could not be reached, or its answer not read.
     #[error("cannot reach the callback URL: {0}")]
     Transport(String),
+    /// The callback answered an HTTP status other than 200.
     #[error("the callback answered HTTP {status}: {body}")]
-    Status { status: u16, body: String },
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// The start of the body (200 characters at most).
+        body: String,
+    },
+    /// The reply is not DingTalk's reply object (`msg_signature`, `timeStamp`, `nonce`, `encrypt`).
     #[error("the callback's reply is not DingTalk's reply object: {0}")]
     Reply(String),
+    /// The reply's signature does not verify, or it does not decrypt.
     #[error("the callback's reply does not verify or decrypt: {0}")]
     ReplyCrypto(String),
 }

@@ -89,10 +89,12 @@ pub struct AppCredentials {
 }
 
 impl AppCredentials {
+    /// Credentials of the app with this key and secret (from the developer console).
     pub fn new(app_key: impl Into<String>, app_secret: impl Into<String>) -> Self {
         AppCredentials { app_key: app_key.into(), app_secret: Secret::new(app_secret), caches: Caches::default() }
     }
 
+    /// The app's key (not a secret).
     pub fn app_key(&self) -> &str {
         &self.app_key
     }
@@ -138,6 +140,7 @@ impl TokenProvider for AppCredentials {
 /// Where the suite ticket comes from: DingTalk pushes it to the app's callback every few
 /// hours, and the app keeps the latest one.
 pub trait SuiteTicketSource: Send + Sync + 'static {
+    /// The latest suite ticket, or `None` when none has arrived yet.
     fn suite_ticket(&self) -> Option<String>;
 }
 
@@ -199,6 +202,7 @@ impl fmt::Debug for SuiteCredentials {
 }
 
 impl SuiteCredentials {
+    /// A suite with this key and secret, whose tickets come from `tickets`.
     pub fn new(
         suite_key: impl Into<String>,
         suite_secret: impl Into<String>,

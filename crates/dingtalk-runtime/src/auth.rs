@@ -21,6 +21,7 @@ use crate::redact::scrub;
 pub struct AccessToken(Arc<str>);
 
 impl AccessToken {
+    /// A token with this value.
     pub fn new(token: impl Into<String>) -> Self {
         AccessToken(Arc::from(token.into()))
     }

@@ -24,6 +24,7 @@ pub struct Client {
 type Outcome<O> = Result<<O as Operation>::Response, Error<<O as Operation>::ErrorCode>>;
 
 impl Client {
+    /// A blocking client over `inner`, on a private current-thread runtime.
     pub fn new(inner: crate::Client) -> std::io::Result<Self> {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         Ok(Client { inner, runtime: Arc::new(runtime) })

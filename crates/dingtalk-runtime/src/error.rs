@@ -27,11 +27,32 @@ pub enum Error<C> {
     /// The server's answer is not a DingTalk response.
     Decode(DecodeError),
     /// A paginator stopped at its page cap before the last page.
-    PageLimit { operation: &'static str, pages: usize },
+    PageLimit {
+        /// The operation's id.
+        operation: &'static str,
+        /// The pages fetched.
+        pages: usize,
+    },
     /// The client-side rate limit would have held the call past its deadline; nothing was sent.
-    Throttled { operation: &'static str, permits: u32, window: std::time::Duration, wait: std::time::Duration },
+    Throttled {
+        /// The operation's id.
+        operation: &'static str,
+        /// The calls the refusing rule allows per window.
+        permits: u32,
+        /// The refusing rule's window.
+        window: std::time::Duration,
+        /// How long the call would have had to wait.
+        wait: std::time::Duration,
+    },
     /// The server handed out a cursor it had handed out before: walking on would loop forever.
-    RepeatedCursor { operation: &'static str, cursor: i64, pages: usize },
+    RepeatedCursor {
+        /// The operation's id.
+        operation: &'static str,
+        /// The cursor handed out again.
+        cursor: i64,
+        /// The pages fetched.
+        pages: usize,
+    },
     /// An interceptor refused to let the request go (nothing was sent).
     Interceptor(InterceptorError),
 }
@@ -145,7 +166,9 @@ impl<C: ApiErrorCode> std::error::Error for Error<C> {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ApiError<C> {
+    /// The operation's id (`ListLabelGroups`, `contact_1_0.GetUser`).
     pub operation: &'static str,
+    /// The typed code.
     pub code: C,
     /// The HTTP status (200 for the old OAPI's `errcode` answers).
     pub status: u16,
@@ -153,8 +176,11 @@ pub struct ApiError<C> {
     pub sub_class: Option<ErrorClass>,
     /// `errmsg` (old OAPI) or `message` (new API).
     pub errmsg: String,
+    /// The request id DingTalk gave, for support tickets.
     pub request_id: Option<String>,
+    /// The `sub_code`, when the answer carries one.
     pub sub_code: Option<String>,
+    /// The `sub_msg`, when the answer carries one.
     pub sub_msg: Option<String>,
     /// The answer's headers (request-id and tracing headers included).
     pub headers: HeaderMap,
@@ -231,7 +257,9 @@ impl std::error::Error for AuthError {}
 /// The server could not be reached or did not answer in time. Never holds the URL's query.
 #[derive(Debug, Clone)]
 pub struct TransportError {
+    /// The operation's id.
     pub operation: &'static str,
+    /// What went wrong.
     pub kind: TransportErrorKind,
     /// Method and URL without its query string (where the token travels).
     pub target: String,
@@ -250,10 +278,13 @@ impl std::error::Error for TransportError {
     }
 }
 
+/// What went wrong in a [`TransportError`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TransportErrorKind {
+    /// Connecting failed: the request cannot have reached the server.
     Connect,
+    /// No complete answer within the attempt's timeout.
     Timeout,
     /// The connection broke while sending or receiving.
     Connection,
@@ -290,8 +321,11 @@ impl fmt::Display for TransportError {
 /// error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpError {
+    /// The operation's id.
     pub operation: &'static str,
+    /// The HTTP status.
     pub status: u16,
+    /// The answer's `Content-Type`, if any.
     pub content_type: Option<String>,
     /// The start of the body, on one line, secrets scrubbed.
     pub snippet: String,
@@ -318,9 +352,13 @@ impl fmt::Display for HttpError {
 /// The answer is not a DingTalk response the spec describes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecodeError {
+    /// The operation's id.
     pub operation: &'static str,
+    /// The HTTP status.
     pub status: u16,
+    /// The answer's `Content-Type`, if any.
     pub content_type: Option<String>,
+    /// What is wrong with the answer.
     pub kind: DecodeErrorKind,
     /// The start of the body, on one line, secrets scrubbed.
     pub snippet: String,
@@ -328,6 +366,7 @@ pub struct DecodeError {
     pub headers: HeaderMap,
 }
 
+/// What is wrong with an answer in a [`DecodeError`].
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum DecodeErrorKind {
@@ -336,11 +375,17 @@ pub enum DecodeErrorKind {
     /// JSON without an `errcode`.
     NoErrcode,
     /// Per-IP flood protection answered `{"status":1111,"wait":N}`.
-    FloodProtection { wait_seconds: Option<u64> },
+    FloodProtection {
+        /// How long it asks the caller to wait (`wait`), in seconds.
+        wait_seconds: Option<u64>,
+    },
     /// `errcode` was 0 but the fields do not match the spec's types.
     Shape(String),
     /// The body was larger than the client's cap.
-    TooLarge { limit: usize },
+    TooLarge {
+        /// The cap, in bytes.
+        limit: usize,
+    },
 }
 
 impl fmt::Display for DecodeError {
@@ -374,6 +419,7 @@ impl fmt::Display for DecodeError {
 /// An interceptor's `modify_request` failed; nothing was sent.
 #[derive(Debug, Clone)]
 pub struct InterceptorError {
+    /// The operation's id.
     pub operation: &'static str,
     /// What the interceptor said.
     pub message: String,
@@ -407,6 +453,7 @@ pub struct ValidationError {
     pub operation: Option<&'static str>,
     /// Wire path of the offending parameter, e.g. `size` or `contact.label_ids`.
     pub field: String,
+    /// What is wrong with it.
     pub problem: Problem,
 }
 
@@ -414,15 +461,42 @@ pub struct ValidationError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Problem {
+    /// The parameter is required but absent.
     Missing,
-    BelowMin { value: i64, min: i64 },
-    AboveMax { value: i64, max: i64 },
-    TooLong { length: u64, max: u64 },
-    TooManyItems { count: u64, max: u64 },
+    /// An integer below the spec's `min`.
+    BelowMin {
+        /// The value given.
+        value: i64,
+        /// The least value allowed.
+        min: i64,
+    },
+    /// An integer above the spec's `max`.
+    AboveMax {
+        /// The value given.
+        value: i64,
+        /// The greatest value allowed.
+        max: i64,
+    },
+    /// A string longer than the spec's `max_length`.
+    TooLong {
+        /// Its length, in characters.
+        length: u64,
+        /// The most characters allowed.
+        max: u64,
+    },
+    /// A list longer than the spec's `max_items`.
+    TooManyItems {
+        /// Its items.
+        count: u64,
+        /// The most items allowed.
+        max: u64,
+    },
+    /// Anything else: the sentence says what.
     Invalid(String),
 }
 
 impl ValidationError {
+    /// A problem with the parameter at wire path `field`; the client sets the operation.
     pub fn new(field: impl Into<String>, problem: Problem) -> Self {
         ValidationError { operation: None, field: field.into(), problem }
     }

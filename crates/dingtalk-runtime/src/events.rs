@@ -8,10 +8,12 @@ use std::fmt;
 pub struct EventError {
     /// The message's `EventType`, when it could be read.
     pub event_type: String,
+    /// What does not fit, or why the message is not JSON.
     pub reason: String,
 }
 
 impl EventError {
+    /// An error reading the event `event_type` (empty when unknown), for `reason`.
     pub fn new(event_type: &str, reason: impl fmt::Display) -> Self {
         EventError { event_type: event_type.to_owned(), reason: reason.to_string() }
     }

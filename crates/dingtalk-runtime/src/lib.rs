@@ -23,6 +23,7 @@
 //! - [`client_facade!`]: the `Client` and `RequestBuilder` types a generated crate exposes,
 //!   so that generated fluent methods have local types to live on.
 
+#![warn(missing_docs)]
 // Every call returns `Error<C>`, built at most once per attempt and moved once: its size (the
 // answer's headers included) costs nothing next to the HTTP exchange, so the lint is off here.
 #![allow(clippy::result_large_err)]

@@ -9,14 +9,20 @@ use serde::de::DeserializeOwned;
 /// HTTP method of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HttpMethod {
+    /// `GET`.
     Get,
+    /// `POST`.
     Post,
+    /// `PUT`.
     Put,
+    /// `DELETE`.
     Delete,
+    /// `PATCH`.
     Patch,
 }
 
 impl HttpMethod {
+    /// The method as sent (`GET`).
     pub fn as_str(self) -> &'static str {
         match self {
             HttpMethod::Get => "GET",
@@ -32,7 +38,9 @@ impl HttpMethod {
 /// string in an HTTP error envelope (the new API: `InvalidAuthentication`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Code<'a> {
+    /// A numeric code (`40014`).
     Num(i64),
+    /// A string code (`InvalidAuthentication`).
     Str(&'a str),
 }
 
@@ -117,21 +125,32 @@ impl fmt::Display for ErrorClass {
 /// A server the API is served from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Server {
+    /// Short name users pick the server by, e.g. `international`.
     pub name: &'static str,
+    /// Scheme and host, e.g. `https://oapi.dingtalk.io`.
     pub url: &'static str,
+    /// What the server is for; may be empty.
     pub description: &'static str,
+    /// Whether it is used when the user names none.
     pub default: bool,
 }
 
 /// The wire type of a parameter or field.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ParamType {
+    /// A JSON string.
     String,
+    /// A JSON boolean.
     Bool,
+    /// A whole number that fits an `i32`.
     I32,
+    /// A whole number that fits an `i64` (DingTalk's Number).
     I64,
+    /// Any JSON number.
     F64,
+    /// A JSON array of the inner type.
     List(&'static ParamType),
+    /// A JSON object of a named type.
     Object(&'static ObjectSchema),
     /// Any JSON value (the new API's free-form maps and `Any`).
     Json,
@@ -140,7 +159,9 @@ pub enum ParamType {
 /// The wire shape of a named object type.
 #[derive(Debug, PartialEq)]
 pub struct ObjectSchema {
+    /// The type's name.
     pub name: &'static str,
+    /// Its fields.
     pub fields: &'static [FieldSchema],
 }
 
@@ -149,11 +170,17 @@ pub struct ObjectSchema {
 pub struct FieldSchema {
     /// Name on the wire.
     pub name: &'static str,
+    /// The wire type.
     pub ty: ParamType,
+    /// Whether the field must be present.
     pub required: bool,
+    /// Least value of an integer, inclusive.
     pub min: Option<i64>,
+    /// Greatest value of an integer, inclusive.
     pub max: Option<i64>,
+    /// Most characters of a string.
     pub max_length: Option<i64>,
+    /// Most items of a list.
     pub max_items: Option<i64>,
     /// Never logged; redacted from `Debug`.
     pub secret: bool,
@@ -177,6 +204,7 @@ impl FieldSchema {
         }
     }
 
+    /// Whether the field must be present.
     pub const fn required(mut self, required: bool) -> Self {
         self.required = required;
         self
@@ -217,10 +245,15 @@ impl FieldSchema {
 /// A documented error code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ErrorCodeInfo {
+    /// The code: a number, or a string for the new API.
     pub code: Code<'static>,
+    /// snake_case name; the generated enum's variant is its UpperCamelCase form.
     pub name: &'static str,
+    /// What the code means, as documented.
     pub message: &'static str,
+    /// What to do about it, as documented; may be empty.
     pub solution: &'static str,
+    /// How a client should react to it.
     pub class: ErrorClass,
     /// The parameter whose invalid value this code reports, if the spec ties it to one.
     pub param: Option<&'static str>,
@@ -268,11 +301,17 @@ pub enum TokenKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Credential {
+    /// An internal app's key.
     AppKey,
+    /// An internal app's secret.
     AppSecret,
+    /// A third-party app's suite key.
     SuiteKey,
+    /// A third-party app's suite secret.
     SuiteSecret,
+    /// The authorizing organization's corp id.
     CorpId,
+    /// The suite ticket DingTalk last pushed.
     SuiteTicket,
     /// The signing time, Unix milliseconds.
     Timestamp,
@@ -284,6 +323,7 @@ pub enum Credential {
 /// token providers call it, and the fake server answers it, from this description alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TokenIssuer {
+    /// Whose token it issues.
     pub kind: TokenKind,
     /// The operation's id (`GetToken`, `oauth2_1_0.GetAccessToken`).
     pub operation: &'static str,
@@ -354,11 +394,13 @@ impl ErrorCodeInfo {
 /// How an operation's pages are walked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pagination {
+    /// Where the next page starts.
     pub style: PageStyle,
     /// Parameter carrying the page size.
     pub size: &'static str,
     /// Response field holding the page's items: a dotted path through objects (`result.list`).
     pub items: &'static str,
+    /// The page size used when the request gives none.
     pub max_page_size: i64,
 }
 
@@ -366,10 +408,20 @@ pub struct Pagination {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PageStyle {
     /// `offset` is the index of a page's first item: the next page starts after this one's items.
-    Offset { offset: &'static str },
+    Offset {
+        /// The parameter carrying the offset.
+        offset: &'static str,
+    },
     /// `cursor` (0 for the first page) comes from the previous page's `next_cursor` while its
     /// `has_more` is true (both dotted response paths).
-    Cursor { cursor: &'static str, next_cursor: &'static str, has_more: &'static str },
+    Cursor {
+        /// The parameter carrying the cursor.
+        cursor: &'static str,
+        /// The response path of the next page's cursor.
+        next_cursor: &'static str,
+        /// The response path of whether another page follows.
+        has_more: &'static str,
+    },
 }
 
 impl Pagination {
@@ -402,9 +454,11 @@ impl Pagination {
 /// An example from the documentation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExampleInfo {
+    /// snake_case name, e.g. `first_page`.
     pub name: &'static str,
     /// The body parameters of the example request, as JSON.
     pub request_body: Option<&'static str>,
+    /// A shell command that performs the request, verbatim from the documentation.
     pub curl: Option<&'static str>,
     /// The response body, verbatim.
     pub response: Option<&'static str>,
@@ -413,10 +467,15 @@ pub struct ExampleInfo {
 /// What the fake server does for an operation, beyond validating it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MockAction {
+    /// Answers the stored objects that pass the filter, a page at a time when paginated.
     List,
+    /// Answers the object whose key the parameter carries.
     Get,
+    /// Stores the object the parameter carries (with a fresh key when it has none).
     Create,
+    /// Sets the non-null fields of the object the parameter carries on the stored one with its key.
     Update,
+    /// Removes the object whose key the parameter carries.
     Delete,
     /// How many stored objects (pass the filter).
     Count,
@@ -427,16 +486,22 @@ pub enum MockAction {
 /// feature, so the shipped client carries none of it.
 #[derive(Debug)]
 pub struct MockDescriptor {
+    /// The operation described.
     pub operation: &'static OperationDescriptor,
+    /// The documentation's examples.
     pub examples: &'static [ExampleInfo],
+    /// How it stores objects, when the spec says (`mock:`).
     pub behaviour: Option<MockInfo>,
 }
 
 /// A code whose `sub_code` changes its class (DingTalk's 88 and 15 wrap other codes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SubCodeClass {
+    /// The numeric code that wraps others.
     pub code: i64,
+    /// The `sub_code` that changes its class, e.g. `isp.-1`.
     pub sub_code: &'static str,
+    /// The class the code takes with that `sub_code`.
     pub class: ErrorClass,
 }
 
@@ -466,6 +531,7 @@ pub struct ServiceDescriptor {
     /// Short name of the service in the spec (`oapi`, `api`); a client's base URL for the
     /// service is set by it.
     pub id: &'static str,
+    /// The display name, e.g. `DingTalk OAPI`.
     pub name: &'static str,
     /// The servers, exactly one of them the default.
     pub servers: &'static [Server],
@@ -475,6 +541,7 @@ pub struct ServiceDescriptor {
     pub envelope: ErrorEnvelope,
     /// Error codes any operation may return.
     pub errors: &'static [ErrorCodeInfo],
+    /// Codes whose `sub_code` changes their class.
     pub sub_code_classes: &'static [SubCodeClass],
     /// The operations that issue the service's tokens.
     pub tokens: &'static [TokenIssuer],
@@ -520,14 +587,19 @@ impl ServiceDescriptor {
 /// How the fake server stores an operation's objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MockInfo {
+    /// Name of the in-memory collection the operation works on.
     pub store: &'static str,
+    /// What the operation does to the store.
     pub action: MockAction,
+    /// Field of the stored object that identifies it.
     pub key: &'static str,
+    /// Request parameter carrying the key (get/delete) or the object (create/update).
     pub param: Option<&'static str>,
     /// The key's name inside the request object (update), when it differs from `key`.
     pub object_key: Option<&'static str>,
     /// Where the result goes in the response: a dotted path (`result.list`).
     pub result: Option<&'static str>,
+    /// Error code answered when the key is unknown.
     pub not_found: Option<Code<'static>>,
     /// List and count: keep objects whose `field` equals (or, for a list field, contains) the
     /// value of the parameter `param`.
@@ -539,7 +611,9 @@ pub struct MockInfo {
 /// Keeps stored objects whose `field` matches the parameter `param`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MockFilter {
+    /// The request parameter whose value is matched.
     pub param: &'static str,
+    /// The stored objects' field it is matched against.
     pub field: &'static str,
 }
 
@@ -552,22 +626,33 @@ pub struct OperationDescriptor {
     /// and `dingtalk call`: `name` for the old OAPI (its names are unique), `group.Name` for the
     /// new API (`contact_1_0.GetUser`), whose groups repeat names.
     pub id: &'static str,
+    /// snake_case module the operation is generated into, e.g. `extcontact`.
     pub group: &'static str,
+    /// One line saying what the call does.
     pub summary: &'static str,
+    /// The service the operation belongs to.
     pub service: &'static ServiceDescriptor,
+    /// The HTTP method.
     pub method: HttpMethod,
     /// The path; `{name}` segments are filled from `path_params`, each percent-encoded.
     pub path: &'static str,
+    /// How the parameters travel.
     pub encoding: Encoding,
     /// Whether the call carries an access token.
     pub requires_token: bool,
     /// Whether the call may be repeated after it may have reached the server.
     pub retry_safe: bool,
+    /// Parameters filling `{name}` segments of the path.
     pub path_params: &'static [FieldSchema],
+    /// Query parameters.
     pub query: &'static [FieldSchema],
+    /// Body parameters (sent in the query string under the `Query` encoding).
     pub body: &'static [FieldSchema],
+    /// The response's fields.
     pub response: &'static [FieldSchema],
+    /// How pages are walked, for a paginated operation.
     pub pagination: Option<Pagination>,
+    /// The error codes the endpoint documents.
     pub errors: &'static [ErrorCodeInfo],
 }
 
@@ -600,6 +685,7 @@ impl OperationDescriptor {
 pub trait ApiErrorCode: Clone + fmt::Debug + fmt::Display + PartialEq + Send + Sync + 'static {
     /// The code as `op` answered it.
     fn from_descriptor(code: Code<'_>, op: &'static OperationDescriptor) -> Self;
+    /// The code as the service answered it: a number or a string.
     fn code(&self) -> Code<'_>;
     /// The spec's entry for the code: the operation's own, else the service's global one.
     fn info(&self) -> Option<&'static ErrorCodeInfo>;
@@ -629,6 +715,7 @@ pub trait ApiErrorCode: Clone + fmt::Debug + fmt::Display + PartialEq + Send + S
 /// Implemented by generated responses: the `errcode` they carry, when the spec declares one, so
 /// that a successful answer is decoded in a single pass.
 pub trait ResponseEnvelope {
+    /// The `errcode` the response carries, if its type declares one; `None` by default.
     fn errcode(&self) -> Option<i64> {
         None
     }
@@ -643,14 +730,19 @@ impl ResponseEnvelope for serde_json::Value {
 
 /// One generated operation: its request, response and error-code types and its descriptor.
 pub trait Operation: Send + Sync + 'static {
+    /// The request type.
     type Request: Serialize + Clone + Default + fmt::Debug + Send + Sync + 'static;
+    /// The response type.
     type Response: DeserializeOwned + ResponseEnvelope + fmt::Debug + Send + Sync + 'static;
+    /// The error-code enum.
     type ErrorCode: ApiErrorCode;
+    /// How the call is made.
     const DESCRIPTOR: &'static OperationDescriptor;
 }
 
 /// Ties a request type back to its operation, so `client.execute(request)` knows what to call.
 pub trait OperationRequest: Sized {
+    /// The operation the request belongs to.
     type Operation: Operation<Request = Self>;
 }
 
@@ -667,11 +759,14 @@ pub struct CliCommand {
 
 /// An operation paginated by offset and size.
 pub trait Paginated: Operation {
+    /// One item of a page.
     type Item: Send + 'static;
     /// The request's (position, size): the position is the offset or the cursor, as the
     /// descriptor's [`PageStyle`] says.
     fn page(request: &Self::Request) -> (Option<i64>, Option<i64>);
+    /// Sets the request's position (the offset or the cursor) and page size.
     fn set_page(request: &mut Self::Request, position: i64, size: i64);
+    /// The page's items, taken out of the response.
     fn into_items(response: Self::Response) -> Vec<Self::Item>;
     /// How many items a page holds, without taking them out.
     fn item_count(response: &Self::Response) -> usize;

@@ -51,9 +51,20 @@ pub struct PageWalk {
 /// Why a walk cannot go on after a page (the page's items are still the caller's).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WalkStop {
-    RepeatedCursor { cursor: i64, pages: usize },
+    /// A page handed out a cursor already fetched ([`Error::RepeatedCursor`]).
+    RepeatedCursor {
+        /// The cursor handed out again.
+        cursor: i64,
+        /// The pages fetched.
+        pages: usize,
+    },
+    /// A page says more follow but gives no next cursor.
     MissingCursor,
-    PageLimit { pages: usize },
+    /// The walk reached its page cap ([`Error::PageLimit`]).
+    PageLimit {
+        /// The pages fetched.
+        pages: usize,
+    },
 }
 
 impl WalkStop {

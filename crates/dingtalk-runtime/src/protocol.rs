@@ -37,6 +37,8 @@ pub type HttpResponse = http::Response<Bytes>;
 pub struct Encoded {
     /// The path with the path parameters filled in, each percent-encoded.
     pub path: String,
+    /// The query parameters (name, text), not yet percent-encoded; the access token is not among
+    /// them.
     pub query: Vec<(String, String)>,
     /// Content type and bytes.
     pub body: Option<(&'static str, Bytes)>,
@@ -178,6 +180,7 @@ pub trait ResponseSink: Send + Sync {
 pub struct TypedSink<R>(Option<R>);
 
 impl<R> TypedSink<R> {
+    /// A sink that has taken nothing yet.
     pub fn new() -> Self {
         TypedSink(None)
     }
@@ -207,6 +210,7 @@ impl<R: DeserializeOwned + ResponseEnvelope + Send + Sync> ResponseSink for Type
 /// secrets no error may quote.
 #[derive(Clone, Copy)]
 pub struct Reading<'a> {
+    /// The operation called.
     pub operation: &'static OperationDescriptor,
     /// Values (the token) scrubbed from snippets and headers.
     pub secrets: &'a [&'a str],
@@ -215,7 +219,9 @@ pub struct Reading<'a> {
 /// An API error written by a server of this generation (the fake server's side).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Written {
+    /// The HTTP status.
     pub status: u16,
+    /// The JSON body.
     pub body: Value,
 }
 

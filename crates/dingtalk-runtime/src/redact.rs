@@ -6,6 +6,7 @@ use std::fmt;
 pub struct Redacted<'a, T>(&'a T);
 
 impl<'a, T> Redacted<'a, T> {
+    /// Shows `value` as `<redacted>`.
     pub fn of(value: &'a T) -> Self {
         Redacted(value)
     }
@@ -31,6 +32,7 @@ impl fmt::Debug for Redacted<'_, String> {
 pub struct Secret(String);
 
 impl Secret {
+    /// Keeps `value` secret.
     pub fn new(value: impl Into<String>) -> Self {
         Secret(value.into())
     }

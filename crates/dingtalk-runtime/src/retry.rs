@@ -51,7 +51,9 @@ impl Default for RetryPolicy {
 /// Why a call is being retried; rate limits back off longer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryReason {
+    /// A transient fault (a busy system, a 5xx, a broken connection).
     Transient,
+    /// A rate limit.
     RateLimited,
 }
 
@@ -61,26 +63,31 @@ impl RetryPolicy {
         RetryPolicy { max_attempts: 1, ..Self::default() }
     }
 
+    /// Attempts in all, the first included; at least 1.
     pub fn max_attempts(mut self, n: u32) -> Self {
         self.max_attempts = n.max(1);
         self
     }
 
+    /// Backoff ceiling before the first retry.
     pub fn initial_backoff(mut self, d: Duration) -> Self {
         self.initial_backoff = d;
         self
     }
 
+    /// Backoff ceiling before the first retry after a rate-limit error.
     pub fn rate_limit_backoff(mut self, d: Duration) -> Self {
         self.rate_limit_backoff = d;
         self
     }
 
+    /// The longest single wait.
     pub fn max_backoff(mut self, d: Duration) -> Self {
         self.max_backoff = d;
         self
     }
 
+    /// How long all attempts of one call, waits included, may take.
     pub fn deadline(mut self, d: Duration) -> Self {
         self.deadline = d;
         self
@@ -119,7 +126,12 @@ pub enum Decision {
     /// Give up: the error is the call's.
     Stop,
     /// Wait and try again; `at_least` is the server's own hint of how long to wait.
-    Retry { reason: RetryReason, at_least: Option<Duration> },
+    Retry {
+        /// Why: rate limits back off longer.
+        reason: RetryReason,
+        /// The server's hint of the least wait.
+        at_least: Option<Duration>,
+    },
     /// The token was refused: drop it, get another, and try once more (not counted as an
     /// attempt, at most once per call).
     RefreshToken,
@@ -127,6 +139,7 @@ pub enum Decision {
 
 /// Decides what an error of a call calls for.
 pub trait RetryClassifier: Send + Sync + fmt::Debug + 'static {
+    /// What `error`, from a call of `operation`, calls for.
     fn classify(&self, operation: &'static OperationDescriptor, error: &CallError) -> Decision;
 }
 
@@ -171,7 +184,9 @@ impl RetryClassifier for DefaultClassifier {
 
 /// Runs the attempts of one call under a policy, a deadline and a timer.
 pub struct RetryLoop<'a> {
+    /// How often to try and how long to wait.
     pub policy: &'a RetryPolicy,
+    /// The clock the waits sleep on.
     pub timer: &'a dyn Timer,
     /// When the call, every attempt and wait included, must be over.
     pub deadline: Instant,
@@ -179,7 +194,9 @@ pub struct RetryLoop<'a> {
 
 /// What the loop needs from the call besides its attempts.
 pub trait Attempts {
+    /// What a successful attempt gives.
     type Output;
+    /// What a failed attempt gives.
     type Error: fmt::Display;
     /// Attempt number `attempt` (1-based, refreshes included).
     fn attempt(&mut self, attempt: u32) -> impl Future<Output = Result<Self::Output, Self::Error>> + Send;

@@ -20,8 +20,11 @@ use crate::operation::{FieldSchema, OperationDescriptor, ParamType};
 /// How strictly values are read; see the [module documentation](self).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
+    /// What the client sends: exact JSON types, undeclared names refused.
     Strict,
+    /// What DingTalk's server accepts: numeric strings, JSON text, undeclared names kept.
     Lenient,
+    /// What a generated response type reads: exact JSON types, no `required` or constraints.
     Decode,
 }
 

@@ -47,6 +47,7 @@ impl TransportFailure {
 
 /// Sends a request and reads the answer.
 pub trait Transport: Send + Sync + fmt::Debug + 'static {
+    /// Sends `request` and reads the whole answer, within `limits`.
     fn send(
         &self,
         request: HttpRequest,
@@ -205,6 +206,7 @@ struct ReplayInner {
 }
 
 impl ReplayTransport {
+    /// A transport with an empty script.
     pub fn new() -> Self {
         Self::default()
     }

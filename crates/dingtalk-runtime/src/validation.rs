@@ -9,6 +9,7 @@ use crate::schema;
 /// Checks a request against its operation's spec before anything is sent; the client runs the
 /// same check on every call, through the one [schema checker](crate::schema).
 pub trait Validate {
+    /// `Ok` when the request keeps every constraint, else the first one it breaks.
     fn validate(&self) -> Result<(), ValidationError>;
 }
 

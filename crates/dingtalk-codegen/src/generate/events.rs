@@ -56,7 +56,12 @@ pub fn event_enum(events: &[&Event]) -> TokenStream {
         pub enum Event {
             #( #[doc = #docs] #variants(#variants), )*
             /// An `EventType` the spec does not declare, with the message as it came.
-            Unknown { event_type: String, raw: serde_json::Value },
+            Unknown {
+                /// The message's `EventType`.
+                event_type: String,
+                /// The whole message, as JSON.
+                raw: serde_json::Value,
+            },
         }
 
         impl Event {

@@ -23,7 +23,9 @@ pub const REGENERATE: &str = "cargo xtask codegen";
 /// One generated file, with its path relative to the generated folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedFile {
+    /// The path, relative to the generated folder (`extcontact/list_label_groups.rs`).
     pub path: String,
+    /// The formatted Rust source.
     pub contents: String,
 }
 

@@ -38,30 +38,49 @@ pub const MAX_ENCRYPTED_LEN: usize = 4 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CryptoError {
+    /// The message does not fit the frame.
     #[error("900001: the plaintext cannot be encrypted: {0}")]
     Plaintext(String),
+    /// The timestamp is empty.
     #[error("900002: the timestamp is empty")]
     Timestamp,
+    /// The nonce is empty.
     #[error("900003: the nonce is empty")]
     Nonce,
+    /// The EncodingAESKey is unusable (not 43 base64 characters that decode to 32 bytes).
     #[error("900004: invalid EncodingAESKey: {0}")]
     Key(String),
+    /// The signature does not match.
     #[error(
         "900005: the signature does not match (check the token, and that timestamp, nonce and encrypt are the request's)"
     )]
     Signature,
+    /// AES encryption failed.
     #[error("900007: cannot encrypt: {0}")]
     Encrypt(String),
+    /// `encrypt` does not decrypt to a well-formed frame (base64, blocks, padding, UTF-8).
     #[error("900008: cannot decrypt `encrypt`: {0} (a wrong EncodingAESKey shows up here)")]
     Decrypt(String),
+    /// The frame's length field claims more bytes than follow.
     #[error(
         "900009: the frame's length field says {claimed} bytes but only {available} follow (a wrong key or a tampered body)"
     )]
-    Length { claimed: u64, available: usize },
+    Length {
+        /// The length the frame claims.
+        claimed: u64,
+        /// The bytes that follow.
+        available: usize,
+    },
+    /// The message is for another owner key.
     #[error(
         "900010: the message is for owner key `{found}`, not `{expected}` (the corpId, appKey or suiteKey this callback belongs to)"
     )]
-    OwnerKey { expected: String, found: String },
+    OwnerKey {
+        /// This registration's owner key.
+        expected: String,
+        /// The message's owner key (64 characters at most).
+        found: String,
+    },
 }
 
 impl CryptoError {
@@ -85,10 +104,14 @@ impl CryptoError {
 /// Serializes with DingTalk's field names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct EncryptedReply {
+    /// The signature of `timeStamp`, `nonce` and `encrypt` with the token (`msg_signature`).
     pub msg_signature: String,
+    /// The signing time (`timeStamp`).
     #[serde(rename = "timeStamp")]
     pub time_stamp: String,
+    /// A random string, part of the signature (`nonce`).
     pub nonce: String,
+    /// The encrypted answer, base64 (`encrypt`).
     pub encrypt: String,
 }
 

@@ -20,18 +20,42 @@ use crate::transport::{ReqwestTransport, Transport};
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
+    /// The spec names no server `name`.
     #[error("unknown server `{name}`; known servers: {known}; or give a base URL")]
-    UnknownServer { name: String, known: String },
+    UnknownServer {
+        /// The name given.
+        name: String,
+        /// The spec's servers (name and URL), comma-separated.
+        known: String,
+    },
+    /// A base URL was given for a service the spec does not have.
     #[error(
         "no service `{id}` to set a base URL for; the spec's other services: {known} (the main service's is `base_url`)"
     )]
-    UnknownService { id: String, known: String },
+    UnknownService {
+        /// The service id given.
+        id: String,
+        /// The spec's other services' ids, comma-separated (`none` when it has none).
+        known: String,
+    },
+    /// A base URL that cannot be used.
     #[error("invalid base URL `{url}`: {reason}")]
-    InvalidUrl { url: String, reason: String },
+    InvalidUrl {
+        /// The URL given, with secret values scrubbed.
+        url: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// A plain `http` base URL to a host that is not a loopback address, without
+    /// `allow_insecure_http(true)`.
     #[error(
         "refusing plain http to `{host}`: the access token would travel unencrypted; use https, a loopback address, or `allow_insecure_http(true)`"
     )]
-    InsecureHttp { host: String },
+    InsecureHttp {
+        /// The host.
+        host: String,
+    },
+    /// The HTTP stack could not be set up (reqwest's reason).
     #[error("could not set up HTTP: {0}")]
     Http(String),
 }

@@ -45,6 +45,7 @@ pub trait TokenProvider: Send + Sync + fmt::Debug + 'static {
 pub struct StaticToken(AccessToken);
 
 impl StaticToken {
+    /// Always this token.
     pub fn new(token: impl Into<String>) -> Self {
         StaticToken(AccessToken::new(token))
     }

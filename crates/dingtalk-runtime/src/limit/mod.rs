@@ -33,7 +33,9 @@ pub use self::redis::{RedisStore, redact_url};
 /// At most `permits` calls start in each aligned window of `window`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
+    /// Calls that may start in one window.
     pub permits: u32,
+    /// The window's length; windows are aligned to the Unix clock.
     pub window: Duration,
 }
 
@@ -121,6 +123,7 @@ pub struct MemoryStore {
 const SWEEP_AT: usize = 10_000;
 
 impl MemoryStore {
+    /// An empty store.
     pub fn new() -> Self {
         Self::default()
     }
@@ -168,6 +171,7 @@ impl LimitStore for MemoryStore {
 /// Why a call did not get a permit in time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Throttled {
+    /// The rule that refused the call.
     pub rule: Rule,
     /// How long the call would have had to wait.
     pub wait: Duration,
@@ -192,6 +196,8 @@ pub struct Limiter {
 }
 
 impl Limiter {
+    /// A limiter keeping `limits`: per-API counts in `store`, the per-process rule in memory, on
+    /// the Tokio clock.
     pub fn new(limits: Limits, store: std::sync::Arc<dyn LimitStore>) -> Self {
         Limiter { limits, store, process: MemoryStore::new(), timer: std::sync::Arc::new(TokioTimer) }
     }
@@ -202,6 +208,7 @@ impl Limiter {
         self
     }
 
+    /// The limits it keeps.
     pub fn limits(&self) -> &Limits {
         &self.limits
     }

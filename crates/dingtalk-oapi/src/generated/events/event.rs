@@ -56,7 +56,12 @@ pub enum Event {
     /// `user_modify_org`: Users' organization profile changed in the address book (not personal profile data such as avatar or nickname).
     UserModifyOrg(UserModifyOrg),
     /// An `EventType` the spec does not declare, with the message as it came.
-    Unknown { event_type: String, raw: serde_json::Value },
+    Unknown {
+        /// The message's `EventType`.
+        event_type: String,
+        /// The whole message, as JSON.
+        raw: serde_json::Value,
+    },
 }
 impl Event {
     /// Reads a decrypted callback message (JSON), as leniently as DingTalk writes it
