@@ -559,6 +559,7 @@ pub fn kebab(name: &str) -> String {
 /// runs what `dingtalk call ListLabelGroups --param size=20` runs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CliAlias {
+    /// Where the `cli:` entry is.
     pub loc: Location,
     /// The command's two words (`ext-contact`, `list-label-groups`), kebab-case.
     pub words: Vec<String>,

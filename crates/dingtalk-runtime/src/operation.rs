@@ -752,6 +752,7 @@ pub trait OperationRequest: Sized {
 pub struct CliCommand {
     /// `["ext-contact", "list-label-groups"]`.
     pub words: &'static [&'static str],
+    /// The operation the command runs.
     pub operation: &'static OperationDescriptor,
     /// (flag without `--`, dotted wire path).
     pub flags: &'static [(&'static str, &'static str)],
