@@ -133,26 +133,33 @@ pub fn request(
     token: Option<&str>,
     headers: &HeaderMap,
 ) -> Result<HttpRequest, String> {
-    let mut url = base.clone();
-    let base_path = url.path().trim_end_matches('/').to_owned();
-    url.set_path(&format!("{base_path}{}", encoded.path));
+    // The URI as text, built once: the base (its path kept, without a trailing `/`), the
+    // encoded path, then the token and the query, form-encoded as `Url::query_pairs_mut` does.
+    let base = base.as_str();
+    let base = base.strip_suffix('/').unwrap_or(base);
+    let mut uri = String::with_capacity(base.len() + encoded.path.len() + 64);
+    uri.push_str(base);
+    uri.push_str(&encoded.path);
     let query_token = match (token, d.service.token) {
         (Some(t), TokenPlacement::Query(name)) => Some((name, t)),
         _ => None,
     };
     if query_token.is_some() || !encoded.query.is_empty() {
-        let mut pairs = url.query_pairs_mut();
+        uri.push('?');
+        let start = uri.len();
+        let mut pairs = url::form_urlencoded::Serializer::for_suffix(uri, start);
         if let Some((name, secret)) = query_token {
             pairs.append_pair(name, secret);
         }
         for (k, v) in &encoded.query {
             pairs.append_pair(k, v);
         }
+        uri = pairs.finish();
     }
     let body = encoded.body.as_ref().map_or_else(Bytes::new, |(_, b)| b.clone());
     let mut request = http::Request::new(body);
     *request.method_mut() = method(d.method);
-    *request.uri_mut() = url.as_str().parse().map_err(|_| "the URL is not one HTTP can carry".to_owned())?;
+    *request.uri_mut() = uri.parse().map_err(|_| "the URL is not one HTTP can carry".to_owned())?;
     let out = request.headers_mut();
     if let Some((content_type, _)) = &encoded.body {
         out.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -373,7 +380,7 @@ impl Protocol for StatusProtocol {
         match envelope.flatten() {
             Some(StatusEnvelope { code: Some(Value::String(code)), message, requestid, .. }) if !code.is_empty() => {
                 let d = call.operation;
-                let code = clean_code(&code, call.secrets, &failure.keys);
+                let code = clean_code(&code, call.secrets, failure.keys());
                 Err(Error::Api(ApiError {
                     operation: d.id,
                     code: AnyErrorCode::from_descriptor(Code::Str(&code), d),
@@ -445,16 +452,21 @@ fn decode_status_success(failure: &Failure<'_>, trimmed: &[u8], sink: &mut dyn R
         .map_err(|e| if e.is_syntax() || e.is_eof() { failure.not_json(&e) } else { failure.shape(&e) })
 }
 
-/// Builds the errors of one unusable answer, each quoting it safely.
+/// Builds the errors of one unusable answer, each quoting it safely. The names of secret
+/// fields are looked up only when an error is built (never on a success).
 struct Failure<'a> {
     call: Reading<'a>,
     answer: &'a HttpResponse,
-    keys: Vec<&'static str>,
+    keys: std::cell::OnceCell<Vec<&'static str>>,
 }
 
 impl<'a> Failure<'a> {
     fn new(call: Reading<'a>, answer: &'a HttpResponse) -> Self {
-        Failure { call, answer, keys: call.operation.secret_names() }
+        Failure { call, answer, keys: std::cell::OnceCell::new() }
+    }
+
+    fn keys(&self) -> &[&'static str] {
+        self.keys.get_or_init(|| self.call.operation.secret_names())
     }
 
     fn content_type(&self) -> Option<String> {
@@ -462,15 +474,15 @@ impl<'a> Failure<'a> {
     }
 
     fn headers(&self) -> HeaderMap {
-        scrub_headers(self.answer.headers(), self.call.secrets, &self.keys)
+        scrub_headers(self.answer.headers(), self.call.secrets, self.keys())
     }
 
     fn snippet(&self) -> String {
-        snippet(self.answer.body(), SNIPPET_CHARS, self.call.secrets, &self.keys)
+        snippet(self.answer.body(), SNIPPET_CHARS, self.call.secrets, self.keys())
     }
 
     fn clean(&self, v: Option<Value>) -> Option<String> {
-        text_of(v).map(|t| scrub(&t, self.call.secrets, &self.keys))
+        text_of(v).map(|t| scrub(&t, self.call.secrets, self.keys()))
     }
 
     fn decode(&self, kind: DecodeErrorKind) -> CallError {
@@ -485,11 +497,11 @@ impl<'a> Failure<'a> {
     }
 
     fn not_json(&self, e: &serde_json::Error) -> CallError {
-        self.decode(DecodeErrorKind::NotJson(scrub(&e.to_string(), self.call.secrets, &self.keys)))
+        self.decode(DecodeErrorKind::NotJson(scrub(&e.to_string(), self.call.secrets, self.keys())))
     }
 
     fn shape(&self, e: &serde_json::Error) -> CallError {
-        self.decode(DecodeErrorKind::Shape(scrub(&e.to_string(), self.call.secrets, &self.keys)))
+        self.decode(DecodeErrorKind::Shape(scrub(&e.to_string(), self.call.secrets, self.keys())))
     }
 
     fn flood(&self, wait: Option<&Value>) -> CallError {

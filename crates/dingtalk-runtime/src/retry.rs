@@ -204,23 +204,26 @@ pub trait Attempts {
     fn classify(&self, error: &Self::Error) -> Decision;
     /// Drops the refused token; `false` when asking again cannot give another.
     fn refresh(&mut self) -> impl Future<Output = bool> + Send;
-    /// The error of an attempt the deadline cut short.
+    /// The error of a call whose deadline passed.
     fn deadline_passed(&self) -> Self::Error;
 }
 
 impl RetryLoop<'_> {
     /// Runs attempts until one succeeds, the classifier says stop, the attempts are used up, or
-    /// the next wait would pass the deadline. An attempt still running at the deadline is
-    /// dropped and ends the call with [`Attempts::deadline_passed`].
+    /// the next wait would pass the deadline. Each attempt is given the deadline and keeps it
+    /// itself (every wait in it bounded by [`within_deadline`], the exchange by a timeout of
+    /// at most the time left): no timer per attempt is needed here.
     pub async fn run<A: Attempts + Send>(&self, call: &mut A) -> Result<A::Output, A::Error> {
         let (mut attempt, mut counted, mut refreshed) = (0u32, 0u32, false);
         loop {
             attempt += 1;
             counted += 1;
-            let err = match self.within_deadline(call.attempt(attempt)).await {
-                Some(Ok(output)) => return Ok(output),
-                Some(Err(e)) => e,
-                None => return Err(call.deadline_passed()),
+            if self.timer.now() >= self.deadline {
+                return Err(call.deadline_passed());
+            }
+            let err = match call.attempt(attempt).await {
+                Ok(output) => return Ok(output),
+                Err(e) => e,
             };
             let (reason, at_least) = match call.classify(&err) {
                 Decision::Stop => return Err(err),
@@ -253,16 +256,21 @@ impl RetryLoop<'_> {
             self.timer.sleep(wait).await;
         }
     }
+}
 
-    /// The future's output, or `None` when the deadline passes first.
-    async fn within_deadline<T>(&self, work: impl Future<Output = T>) -> Option<T> {
-        let left = self.deadline.saturating_duration_since(self.timer.now());
-        let expiry = self.timer.sleep(left);
-        futures_util::pin_mut!(work);
-        match futures_util::future::select(work, expiry).await {
-            futures_util::future::Either::Left((output, _)) => Some(output),
-            futures_util::future::Either::Right(_) => None,
-        }
+/// The future's output, or `None` when `deadline` passes first. A future that is ready at once
+/// (a cached token) costs no timer: it is polled once before the deadline's sleep is made.
+pub async fn within_deadline<T>(timer: &dyn Timer, deadline: Instant, work: impl Future<Output = T>) -> Option<T> {
+    let mut work = std::pin::pin!(work);
+    // One poll with the task's own context: a ready future needs no timer.
+    let first = std::future::poll_fn(|cx| std::task::Poll::Ready(work.as_mut().poll(cx))).await;
+    if let std::task::Poll::Ready(output) = first {
+        return Some(output);
+    }
+    let expiry = timer.sleep(deadline.saturating_duration_since(timer.now()));
+    match futures_util::future::select(work, expiry).await {
+        futures_util::future::Either::Left((output, _)) => Some(output),
+        futures_util::future::Either::Right(_) => None,
     }
 }
 

@@ -45,6 +45,9 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     #[cfg(feature = "rest_1_0")]
     &rest_1_0::UPDATE_MEMBER,
 ];
+/// The `dingtalk` CLI's friendly commands (the spec's `cli:`) of the enabled groups.
+#[doc(hidden)]
+pub static CLI_COMMANDS: &[rt::CliCommand] = &[];
 /// What only the fake server and the sandbox read: each operation's examples and store
 /// behaviour, compiled with the `mock` feature only.
 #[cfg(feature = "mock")]

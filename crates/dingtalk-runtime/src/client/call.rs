@@ -17,7 +17,7 @@ use crate::operation::{ApiErrorCode, Operation, OperationDescriptor, OperationRe
 use crate::options::CallOptions;
 use crate::protocol::{self, Encoded, HttpResponse, Reading, ResponseSink, TypedSink};
 use crate::redact::scrub;
-use crate::retry::{Attempts, Decision, RetryLoop};
+use crate::retry::{Attempts, Decision, RetryLoop, within_deadline};
 use crate::schema;
 use crate::time::deadline_after;
 use crate::transport::{SendLimits, TransportFailure};
@@ -187,31 +187,49 @@ impl Attempts for Call<'_> {
 }
 
 impl Call<'_> {
-    /// One attempt: token, permit, request, interceptors, exchange, decoding.
+    /// One attempt: token, permit, request, interceptors, exchange, decoding, each within the
+    /// call's deadline.
     async fn try_once(&mut self, attempt: u32) -> Result<(), CallError> {
         let (client, d) = (self.client, self.d);
+        let timer = &*client.inner.timer;
         self.token = match d.requires_token {
-            true => Some(client.access_token_for(d.service).await.map_err(Error::Auth)?),
+            true => {
+                let token = within_deadline(timer, self.deadline, client.access_token_for(d.service));
+                Some(token.await.ok_or_else(|| self.deadline_passed())?.map_err(Error::Auth)?)
+            }
             false => None,
         };
         self.permit().await?;
         let secret = self.token.as_ref().map(AccessToken::secret);
         let secrets: Vec<&str> = secret.into_iter().collect();
         let context = CallContext { operation: d, attempt, secrets: &secrets };
-        let base = client.base_url_for(d.service);
-        let mut request = protocol::request(d, &base, &self.encoded, secret, &self.options.headers)
+        let owned;
+        let base = match client.given_base_url(d.service) {
+            Some(url) => url,
+            None => {
+                owned = client.base_url_for(d.service);
+                &owned
+            }
+        };
+        let mut request = protocol::request(d, base, &self.encoded, secret, &self.options.headers)
             .map_err(|why| Error::Auth(AuthError::fatal(why)))?;
         for interceptor in self.interceptors() {
             interceptor
                 .modify_request(&context, &mut request)
                 .map_err(|e| Error::Interceptor(InterceptorError::new(d.id, e)))?;
         }
-        let limits = SendLimits {
-            timeout: Some(self.options.attempt_timeout.unwrap_or(client.inner.attempt_timeout)),
-            max_body_bytes: client.inner.max_response_bytes,
-        };
+        // The exchange's own timeout, cut to the time the call has left: the deadline is kept
+        // by the transport's timer, with no second one here.
+        let attempt_timeout = self.options.attempt_timeout.unwrap_or(client.inner.attempt_timeout);
+        let left = self.deadline.saturating_duration_since(timer.now());
+        let limits =
+            SendLimits { timeout: Some(attempt_timeout.min(left)), max_body_bytes: client.inner.max_response_bytes };
         tracing::debug!(method = d.method.as_str(), path = d.path, "sending request");
-        let answer = client.inner.transport.send(request, limits).await.map_err(|f| self.failure(f, &secrets))?;
+        let answer = match client.inner.transport.send(request, limits).await {
+            Ok(answer) => answer,
+            Err(TransportFailure::Timeout(_)) if left <= attempt_timeout => return Err(self.deadline_passed()),
+            Err(f) => return Err(self.failure(f, &secrets)),
+        };
         tracing::debug!(status = answer.status().as_u16(), bytes = answer.body().len(), "response received");
         for interceptor in self.interceptors() {
             interceptor.read_response(&context, &answer);
@@ -222,6 +240,9 @@ impl Call<'_> {
     /// Waits for the client-side rate limit, or fails when the wait would pass the deadline.
     async fn permit(&self) -> Result<(), CallError> {
         let inner = &self.client.inner;
+        if inner.limiter.is_off() {
+            return Ok(());
+        }
         let identity = inner.tokens.as_ref().map_or_else(|| "default".to_owned(), |p| p.identity());
         inner.limiter.acquire(&identity, self.d.id, self.deadline).await.map_err(|t| Error::Throttled {
             operation: self.d.id,

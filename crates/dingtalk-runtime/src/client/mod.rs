@@ -84,14 +84,22 @@ impl Client {
     /// Where calls of `service` go: the base URL set for it, or (for the service the client was
     /// built for) the chosen server, else the service's default server.
     pub fn base_url_for(&self, service: &'static ServiceDescriptor) -> Url {
+        match self.given_base_url(service) {
+            Some(url) => url.clone(),
+            // The spec's default server; the generator checks it is an absolute https URL.
+            None => service
+                .default_server()
+                .and_then(|s| Url::parse(s.url).ok())
+                .unwrap_or_else(|| self.inner.base_url.clone()),
+        }
+    }
+
+    /// The base URL set for `service` (or chosen for the client's own), if any.
+    pub(crate) fn given_base_url(&self, service: &'static ServiceDescriptor) -> Option<&Url> {
         if std::ptr::eq(service, self.inner.service) || service.id == self.inner.service.id {
-            return self.inner.base_url.clone();
+            return Some(&self.inner.base_url);
         }
-        if let Some((_, url)) = self.inner.service_urls.iter().find(|(id, _)| id == service.id) {
-            return url.clone();
-        }
-        // The spec's default server; the generator checks it is an absolute https URL.
-        service.default_server().and_then(|s| Url::parse(s.url).ok()).unwrap_or_else(|| self.inner.base_url.clone())
+        self.inner.service_urls.iter().find(|(id, _)| id == service.id).map(|(_, url)| url)
     }
 
     /// Whether calls of `service` go to a base URL given on the builder (`base_url`,

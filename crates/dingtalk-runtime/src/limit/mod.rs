@@ -213,6 +213,11 @@ impl Limiter {
         &self.limits
     }
 
+    /// Whether no rule applies at all ([`Limits::off`]): calls need no permit.
+    pub fn is_off(&self) -> bool {
+        self.limits.per_api.is_none() && self.limits.per_operation.is_empty() && self.limits.per_process.is_none()
+    }
+
     /// Waits for a permit to start a call of `operation` for `identity` (an app or an app and
     /// organization), or fails when the wait would end after `deadline`.
     pub async fn acquire(

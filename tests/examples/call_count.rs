@@ -1,0 +1,121 @@
+//! A deterministic companion to the call-overhead benchmark: N calls of one page of
+//! `ListLabelGroups`, typed through the client or hand-written with reqwest + serde, against
+//! the in-process fake server (`loopback`) or, with no socket at all, a replay of the same
+//! answer (`replay`: the client's encode, token, protocol and decode path, against a
+//! hand-written encode and decode). For `valgrind --tool=callgrind`, whose instruction counts
+//! repeat run after run (see BENCHMARKS.md):
+//!
+//! `cargo build --release -p dingtalk-tests --example call_count`
+//! `valgrind --tool=callgrind target/release/examples/call_count loopback typed 200`
+
+use std::hint::black_box;
+
+use dingtalk_mock::MockServer;
+use dingtalk_oapi::runtime::transport::{ReplayTransport, Reply};
+use dingtalk_oapi::{Client, Limits, RetryPolicy};
+use serde::Deserialize;
+
+const TOKEN: &str = "bench-token";
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct HandPage {
+    errcode: i64,
+    #[serde(default)]
+    errmsg: Option<String>,
+    #[serde(default)]
+    results: Vec<HandGroup>,
+    #[serde(default)]
+    request_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct HandGroup {
+    name: Option<String>,
+    color: Option<i64>,
+    #[serde(default)]
+    labels: Vec<HandLabel>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct HandLabel {
+    name: Option<String>,
+    id: Option<i64>,
+}
+
+/// `n` groups of five labels each, as the fake server's data or a page's `results`.
+fn groups(n: usize) -> Vec<serde_json::Value> {
+    (0..n)
+        .map(|i| {
+            let labels: Vec<_> = (0..5)
+                .map(|j| serde_json::json!({"name": format!("label {i}.{j}"), "id": 1_561_077_310i64 + (i * 5 + j) as i64}))
+                .collect();
+            serde_json::json!({"name": format!("group {i}"), "color": -15220075, "labels": labels})
+        })
+        .collect()
+}
+
+fn client(builder: dingtalk_oapi::ClientBuilder) -> Client {
+    builder.access_token(TOKEN).retry(RetryPolicy::none()).limits(Limits::off()).build().unwrap()
+}
+
+async fn hand_call(http: &reqwest::Client, url: &str) -> usize {
+    let body = format!("{{\"offset\":{},\"size\":{}}}", 0, 100);
+    let response = http
+        .post(format!("{url}/topapi/extcontact/listlabelgroups?access_token={TOKEN}"))
+        .header("content-type", "application/json;charset=UTF-8")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let bytes = response.bytes().await.unwrap();
+    let page: HandPage = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(page.errcode, 0);
+    page.results.len()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (place, who, n) = (args[1].as_str(), args[2].as_str(), args[3].parse::<usize>().unwrap());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        match place {
+            "loopback" => {
+                let data = serde_json::Value::Array(groups(100));
+                let server = MockServer::builder().access_token(TOKEN).data(data).unwrap().start().await.unwrap();
+                let url = server.url();
+                let http = reqwest::Client::new();
+                let typed = client(Client::builder().base_url(&url));
+                for _ in 0..n {
+                    let count = match who {
+                        "hand" => hand_call(&http, &url).await,
+                        _ => typed.list_label_groups().size(100).offset(0).send().await.unwrap().results.len(),
+                    };
+                    assert_eq!(black_box(count), 100);
+                }
+            }
+            _ => {
+                let page = serde_json::json!({"errcode": 0, "results": groups(100), "request_id": "51jof1jt5f4t"});
+                let body = serde_json::to_vec(&page).unwrap();
+                let mut replay = ReplayTransport::new();
+                for _ in 0..n {
+                    replay = replay.push(Reply::json(200, body.clone()));
+                }
+                let typed = client(Client::builder().base_url("https://oapi.example.test").transport(replay));
+                for _ in 0..n {
+                    let count = match who {
+                        "hand" => {
+                            let request = format!("{{\"offset\":{},\"size\":{}}}", 0, 100);
+                            black_box(request);
+                            serde_json::from_slice::<HandPage>(black_box(&body)).unwrap().results.len()
+                        }
+                        _ => typed.list_label_groups().size(100).offset(0).send().await.unwrap().results.len(),
+                    };
+                    assert_eq!(black_box(count), 100);
+                }
+            }
+        }
+    });
+}
