@@ -76,26 +76,53 @@ async fn hand_call(http: &reqwest::Client, url: &str, offset: i64, size: i64) ->
     page
 }
 
+/// One typed call against the in-process fake server beside the same call written by hand with
+/// reqwest + serde, in the same run: a page of the documentation's 4 groups (`small`), and a
+/// page of 100 groups of 5 labels (`page_100`, a full page as DingTalk sends it).
 fn call_overhead(c: &mut Criterion) {
-    let rt = runtime();
-    let server = rt.block_on(MockServer::builder().access_token(TOKEN).start()).unwrap();
-    let url = server.url();
-    // The client-side rate limiter (20 calls a second by default) would pace the benchmark: off,
-    // as in the hand-written call (its own cost is the limiter benchmark's).
-    let client = Client::builder()
-        .base_url(&url)
-        .access_token(TOKEN)
-        .retry(RetryPolicy::none())
-        .limits(Limits::off())
-        .build()
-        .unwrap();
-    let http = reqwest::Client::new();
-    let mut group = c.benchmark_group("call_overhead");
-    group.bench_function("baseline_reqwest_serde", |b| b.to_async(&rt).iter(|| hand_call(&http, &url, 0, 20)));
-    group.bench_function("generated_client", |b| {
-        b.to_async(&rt)
-            .iter(|| async { black_box(client.list_label_groups().size(20).offset(0).send().await.unwrap()) })
-    });
+    call_overhead_with(c, "call_overhead", None, 20);
+    call_overhead_with(c, "call_overhead_page_100", Some(groups(100)), 100);
+}
+
+fn call_overhead_with(c: &mut Criterion, name: &str, data: Option<serde_json::Value>, size: i64) {
+    // Each side gets a fresh runtime and server: what one side left behind (the server's record of
+    // thousands of requests, a warm heap) must not weigh on the other.
+    let fresh = || {
+        let rt = runtime();
+        let server = rt
+            .block_on(async {
+                let builder = MockServer::builder().access_token(TOKEN);
+                let builder = match &data {
+                    Some(data) => builder.data(data.clone()).unwrap(),
+                    None => builder,
+                };
+                builder.start().await
+            })
+            .unwrap();
+        (rt, server)
+    };
+    let mut group = c.benchmark_group(name);
+    {
+        let (rt, server) = fresh();
+        let (url, http) = (server.url(), reqwest::Client::new());
+        group.bench_function("baseline_reqwest_serde", |b| b.to_async(&rt).iter(|| hand_call(&http, &url, 0, size)));
+    }
+    {
+        let (rt, server) = fresh();
+        // The client-side rate limiter (20 calls a second by default) would pace the benchmark:
+        // off, as in the hand-written call (its own cost is the limiter benchmark's).
+        let client = Client::builder()
+            .base_url(server.url())
+            .access_token(TOKEN)
+            .retry(RetryPolicy::none())
+            .limits(Limits::off())
+            .build()
+            .unwrap();
+        group.bench_function("generated_client", |b| {
+            b.to_async(&rt)
+                .iter(|| async { black_box(client.list_label_groups().size(size).offset(0).send().await.unwrap()) })
+        });
+    }
     group.finish();
 }
 

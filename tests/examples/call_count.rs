@@ -79,11 +79,17 @@ async fn hand_call(http: &reqwest::Client, url: &str) -> usize {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (place, who, n) = (args[1].as_str(), args[2].as_str(), args[3].parse::<usize>().unwrap());
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    // `CALL_COUNT_GROUPS=4`: a small page instead of 100 groups.
+    let size: usize = std::env::var("CALL_COUNT_GROUPS").ok().and_then(|n| n.parse().ok()).unwrap_or(100);
+    // `CALL_COUNT_THREADS=2`: a two-worker runtime, as the criterion benchmark uses.
+    let rt = match std::env::var("CALL_COUNT_THREADS").ok().and_then(|n| n.parse().ok()) {
+        Some(n) => tokio::runtime::Builder::new_multi_thread().worker_threads(n).enable_all().build().unwrap(),
+        None => tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap(),
+    };
     rt.block_on(async {
         match place {
             "loopback" => {
-                let data = serde_json::Value::Array(groups(100));
+                let data = serde_json::Value::Array(groups(size));
                 let server = MockServer::builder().access_token(TOKEN).data(data).unwrap().start().await.unwrap();
                 let url = server.url();
                 let http = reqwest::Client::new();
@@ -93,11 +99,11 @@ fn main() {
                         "hand" => hand_call(&http, &url).await,
                         _ => typed.list_label_groups().size(100).offset(0).send().await.unwrap().results.len(),
                     };
-                    assert_eq!(black_box(count), 100);
+                    assert_eq!(black_box(count), size);
                 }
             }
             _ => {
-                let page = serde_json::json!({"errcode": 0, "results": groups(100), "request_id": "51jof1jt5f4t"});
+                let page = serde_json::json!({"errcode": 0, "results": groups(size), "request_id": "51jof1jt5f4t"});
                 let body = serde_json::to_vec(&page).unwrap();
                 let mut replay = ReplayTransport::new();
                 for _ in 0..n {
@@ -113,7 +119,7 @@ fn main() {
                         }
                         _ => typed.list_label_groups().size(100).offset(0).send().await.unwrap().results.len(),
                     };
-                    assert_eq!(black_box(count), 100);
+                    assert_eq!(black_box(count), size);
                 }
             }
         }

@@ -1,6 +1,6 @@
 //! A faithful fake DingTalk OAPI server, for tests.
 //!
-//! Every operation of the spec is served from its generated [`OperationDescriptor`] (the
+//! Every operation of the spec is served from its generated [`OperationDescriptor`](dingtalk_oapi::OperationDescriptor) (the
 //! `dingtalk_oapi::generated::OPERATIONS` list): its method and path, where its parameters travel,
 //! their types and constraints, its documented error codes, its examples and its `mock:` behaviour.
 //! A new operation in the spec is served as soon as the code is regenerated; nothing here names an
