@@ -12,65 +12,18 @@ use std::time::{Duration, Instant};
 
 use dingtalk_mock::MockServer;
 use dingtalk_oapi::{Client, Limits, RetryPolicy};
-use serde::Deserialize;
+use dingtalk_tests::hand::groups as hand_groups;
 
 const TOKEN: &str = "bench-token";
 const ROUNDS: usize = 120;
 const BATCH: usize = 20;
 
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct HandPage {
-    errcode: i64,
-    #[serde(default)]
-    errmsg: Option<String>,
-    #[serde(default)]
-    results: Vec<HandGroup>,
-    #[serde(default)]
-    request_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct HandGroup {
-    name: Option<String>,
-    color: Option<i64>,
-    #[serde(default)]
-    labels: Vec<HandLabel>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct HandLabel {
-    name: Option<String>,
-    id: Option<i64>,
-}
-
 fn groups(n: usize) -> serde_json::Value {
-    let items: Vec<_> = (0..n)
-        .map(|i| {
-            let labels: Vec<_> = (0..5)
-                .map(|j| serde_json::json!({"name": format!("label {i}.{j}"), "id": 1_561_077_310i64 + (i * 5 + j) as i64}))
-                .collect();
-            serde_json::json!({"name": format!("group {i}"), "color": -15220075, "labels": labels})
-        })
-        .collect();
-    serde_json::json!({ "label_groups": items })
+    serde_json::json!({ "label_groups": hand_groups(n) })
 }
 
 async fn hand_call(http: &reqwest::Client, url: &str, size: i64) -> usize {
-    let body = format!("{{\"offset\":0,\"size\":{size}}}");
-    let response = http
-        .post(format!("{url}/topapi/extcontact/listlabelgroups?access_token={TOKEN}"))
-        .header("content-type", "application/json;charset=UTF-8")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let bytes = response.bytes().await.unwrap();
-    let page: HandPage = serde_json::from_slice(&bytes).unwrap();
-    assert_eq!(page.errcode, 0);
-    page.results.len()
+    dingtalk_tests::hand::hand_call(http, url, TOKEN, 0, size).await.results.len()
 }
 
 fn quartiles(mut values: Vec<f64>) -> (f64, f64, f64) {

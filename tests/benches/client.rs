@@ -7,47 +7,12 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use dingtalk_mock::MockServer;
 use dingtalk_oapi::{Client, Limits, ListLabelGroups, ListLabelGroupsResponse, RetryPolicy, decode_response};
-use serde::Deserialize;
+use dingtalk_tests::hand::{HandPage, groups as hand_groups};
 
 const TOKEN: &str = "bench-token";
 
-/// What a careful hand-written client would declare for the same endpoint.
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct HandPage {
-    errcode: i64,
-    #[serde(default)]
-    errmsg: Option<String>,
-    #[serde(default)]
-    results: Vec<HandGroup>,
-    #[serde(default)]
-    request_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct HandGroup {
-    name: Option<String>,
-    color: Option<i64>,
-    #[serde(default)]
-    labels: Vec<HandLabel>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct HandLabel {
-    name: Option<String>,
-    id: Option<i64>,
-}
-
 fn groups(n: usize) -> serde_json::Value {
-    let items: Vec<_> = (0..n)
-        .map(|i| {
-            let labels: Vec<_> = (0..5).map(|j| serde_json::json!({"name": format!("label {i}.{j}"), "id": 1_561_077_310i64 + (i * 5 + j) as i64})).collect();
-            serde_json::json!({"name": format!("group {i}"), "color": -15220075, "labels": labels})
-        })
-        .collect();
-    serde_json::json!({ "label_groups": items })
+    serde_json::json!({ "label_groups": hand_groups(n) })
 }
 
 fn page_body(n: usize) -> Vec<u8> {
@@ -60,20 +25,8 @@ fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
 }
 
-/// A minimal hand-written call: one POST with reqwest, one serde decode, no retries.
 async fn hand_call(http: &reqwest::Client, url: &str, offset: i64, size: i64) -> HandPage {
-    let body = format!("{{\"offset\":{offset},\"size\":{size}}}");
-    let response = http
-        .post(format!("{url}/topapi/extcontact/listlabelgroups?access_token={TOKEN}"))
-        .header("content-type", "application/json;charset=UTF-8")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let bytes = response.bytes().await.unwrap();
-    let page: HandPage = serde_json::from_slice(&bytes).unwrap();
-    assert_eq!(page.errcode, 0);
-    page
+    dingtalk_tests::hand::hand_call(http, url, TOKEN, offset, size).await
 }
 
 /// One typed call against the in-process fake server beside the same call written by hand with

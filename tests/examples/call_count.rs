@@ -13,67 +13,16 @@ use std::hint::black_box;
 use dingtalk_mock::MockServer;
 use dingtalk_oapi::runtime::transport::{ReplayTransport, Reply};
 use dingtalk_oapi::{Client, Limits, RetryPolicy};
-use serde::Deserialize;
+use dingtalk_tests::hand::{HandPage, groups as hand_groups};
 
 const TOKEN: &str = "bench-token";
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct HandPage {
-    errcode: i64,
-    #[serde(default)]
-    errmsg: Option<String>,
-    #[serde(default)]
-    results: Vec<HandGroup>,
-    #[serde(default)]
-    request_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct HandGroup {
-    name: Option<String>,
-    color: Option<i64>,
-    #[serde(default)]
-    labels: Vec<HandLabel>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct HandLabel {
-    name: Option<String>,
-    id: Option<i64>,
-}
-
-/// `n` groups of five labels each, as the fake server's data or a page's `results`.
-fn groups(n: usize) -> Vec<serde_json::Value> {
-    (0..n)
-        .map(|i| {
-            let labels: Vec<_> = (0..5)
-                .map(|j| serde_json::json!({"name": format!("label {i}.{j}"), "id": 1_561_077_310i64 + (i * 5 + j) as i64}))
-                .collect();
-            serde_json::json!({"name": format!("group {i}"), "color": -15220075, "labels": labels})
-        })
-        .collect()
-}
 
 fn client(builder: dingtalk_oapi::ClientBuilder) -> Client {
     builder.access_token(TOKEN).retry(RetryPolicy::none()).limits(Limits::off()).build().unwrap()
 }
 
 async fn hand_call(http: &reqwest::Client, url: &str) -> usize {
-    let body = format!("{{\"offset\":{},\"size\":{}}}", 0, 100);
-    let response = http
-        .post(format!("{url}/topapi/extcontact/listlabelgroups?access_token={TOKEN}"))
-        .header("content-type", "application/json;charset=UTF-8")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let bytes = response.bytes().await.unwrap();
-    let page: HandPage = serde_json::from_slice(&bytes).unwrap();
-    assert_eq!(page.errcode, 0);
-    page.results.len()
+    dingtalk_tests::hand::hand_call(http, url, TOKEN, 0, 100).await.results.len()
 }
 
 fn main() {
@@ -89,7 +38,7 @@ fn main() {
     rt.block_on(async {
         match place {
             "loopback" => {
-                let data = serde_json::Value::Array(groups(size));
+                let data = serde_json::Value::Array(hand_groups(size));
                 let server = MockServer::builder().access_token(TOKEN).data(data).unwrap().start().await.unwrap();
                 let url = server.url();
                 let http = reqwest::Client::new();
@@ -103,7 +52,8 @@ fn main() {
                 }
             }
             _ => {
-                let page = serde_json::json!({"errcode": 0, "results": groups(size), "request_id": "51jof1jt5f4t"});
+                let page =
+                    serde_json::json!({"errcode": 0, "results": hand_groups(size), "request_id": "51jof1jt5f4t"});
                 let body = serde_json::to_vec(&page).unwrap();
                 let mut replay = ReplayTransport::new();
                 for _ in 0..n {

@@ -7,35 +7,7 @@
 
 use std::hint::black_box;
 
-use serde::Deserialize;
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct HandPage {
-    errcode: i64,
-    #[serde(default)]
-    errmsg: Option<String>,
-    #[serde(default)]
-    results: Vec<HandGroup>,
-    #[serde(default)]
-    request_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct HandGroup {
-    name: Option<String>,
-    color: Option<i64>,
-    #[serde(default)]
-    labels: Vec<HandLabel>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct HandLabel {
-    name: Option<String>,
-    id: Option<i64>,
-}
+use dingtalk_tests::hand::HandPage;
 
 fn page(n: usize) -> Vec<u8> {
     let results: Vec<_> = (0..n)

@@ -8,30 +8,7 @@
 
 use dingtalk_mock::MockServer;
 use dingtalk_oapi::{Client, RetryPolicy};
-use serde::Deserialize;
-
-#[derive(Deserialize)]
-struct HandPage {
-    errcode: i64,
-    #[serde(default)]
-    results: Vec<HandGroup>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct HandGroup {
-    name: Option<String>,
-    color: Option<i64>,
-    #[serde(default)]
-    labels: Vec<HandLabel>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct HandLabel {
-    name: Option<String>,
-    id: Option<i64>,
-}
+use dingtalk_tests::hand::HandPage;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {

@@ -1,5 +1,7 @@
 //! Helpers for the cross-crate tests in `tests/tests/`.
 
+pub mod hand;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
