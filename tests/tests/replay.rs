@@ -282,3 +282,65 @@ async fn a_transport_error_keeps_the_http_stacks_error_as_its_source() {
     );
     assert!(!format!("{err:?}").contains(TOKEN));
 }
+
+#[tokio::test(start_paused = true)]
+async fn no_retries_keeps_the_clients_deadline_and_a_calls_header_replaces_its_namesake() {
+    let replay = ReplayTransport::new().push(Reply::json(200, PAGE).after(Duration::from_secs(4)));
+    let client = builder(&replay)
+        .access_token(TOKEN)
+        .retry(RetryPolicy::default().deadline(Duration::from_secs(3)))
+        .build()
+        .unwrap();
+    let started = now();
+    let err = client.list_label_groups().with_options(CallOptions::new().no_retries()).send().await.unwrap_err();
+    assert!(matches!(&err, Error::Transport(t) if t.kind == TransportErrorKind::Deadline), "{err:?}");
+    assert_eq!(started.elapsed(), Duration::from_secs(3), "the client's 3 s deadline, not the default 60 s");
+
+    let replay = ReplayTransport::new().push(Reply::json(200, PAGE));
+    let options = CallOptions::new().header("content-type", "application/json");
+    client_with(&replay).list_label_groups().with_options(options).send().await.unwrap();
+    let sent = &replay.requests()[0];
+    assert_eq!(sent.headers().get_all("content-type").iter().collect::<Vec<_>>(), ["application/json"]);
+}
+
+fn client_with(replay: &ReplayTransport) -> Client {
+    client(replay)
+}
+
+/// Sees the secrets of each call.
+#[derive(Debug, Default)]
+struct SecretsSeen(Mutex<Vec<Vec<String>>>);
+
+impl Interceptor for SecretsSeen {
+    fn modify_request(&self, context: &CallContext<'_>, _: &mut HttpRequest) -> Result<(), BoxError> {
+        self.0.lock().unwrap().push(context.secrets.iter().map(|s| s.to_string()).collect());
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone)]
+struct SharedSecrets(Arc<SecretsSeen>);
+
+impl Interceptor for SharedSecrets {
+    fn modify_request(&self, context: &CallContext<'_>, request: &mut HttpRequest) -> Result<(), BoxError> {
+        self.0.modify_request(context, request)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_interceptor_is_told_the_app_secret_of_a_token_request_is_secret() {
+    let seen = Arc::new(SecretsSeen::default());
+    let replay = ReplayTransport::new()
+        .push(Reply::json(200, r#"{"accessToken":"t-1","expireIn":7200}"#))
+        .push(Reply::json(200, USER));
+    let client = builder(&replay)
+        .token_provider(AppCredentials::new("dingkey", "app-secret-9"))
+        .interceptor(SharedSecrets(seen.clone()))
+        .build()
+        .unwrap();
+    client.contact_1_0().get_user("u1").send().await.unwrap();
+    let seen = seen.0.lock().unwrap().clone();
+    assert_eq!(seen, [vec!["app-secret-9".to_owned()], vec!["t-1".to_owned()]]);
+    // The replay keeps the requests (the secret in a body) but never shows them.
+    assert!(!format!("{replay:?}").contains("app-secret-9"));
+}

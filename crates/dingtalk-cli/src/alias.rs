@@ -67,6 +67,47 @@ pub fn parse(argv: &[String]) -> Result<Option<Parsed>, Failure> {
     Ok(Some(Parsed { command, params, all: sub.get_flag("all"), output }))
 }
 
+/// The command line with the global flags given after a friendly command's words (`dingtalk
+/// ext-contact list --sandbox`) moved before them, where clap reads global flags: everything
+/// after an external subcommand's name is otherwise handed to it unread. `globals`: the long
+/// names of the global flags, each with whether it takes a value.
+pub fn hoist_globals(argv: Vec<String>, globals: &[(String, bool)]) -> Vec<String> {
+    let flag = |arg: &str| {
+        let name = arg.strip_prefix("--")?;
+        let name = name.split_once('=').map_or(name, |(n, _)| n);
+        globals.iter().find(|(g, _)| g == name).map(|(_, takes)| *takes && !arg.contains('='))
+    };
+    // The first word that is a group of friendly commands, past the global flags and values.
+    let mut i = 1;
+    let start = loop {
+        let Some(arg) = argv.get(i) else { return argv };
+        match flag(arg) {
+            Some(true) => i += 2,
+            Some(false) => i += 1,
+            None if arg == "-v" => i += 1,
+            None if groups().contains(&arg.as_str()) => break i,
+            None => return argv,
+        }
+    };
+    let (mut head, mut tail) = (argv[..start].to_vec(), Vec::new());
+    let mut rest = argv[start..].iter();
+    while let Some(arg) = rest.next() {
+        match flag(arg) {
+            // `--output` is the friendly command's own too: left where it is.
+            Some(_) if arg.starts_with("--output") => tail.push(arg.clone()),
+            Some(true) => {
+                head.push(arg.clone());
+                head.extend(rest.next().cloned());
+            }
+            Some(false) => head.push(arg.clone()),
+            None if arg == "-v" => head.push(arg.clone()),
+            None => tail.push(arg.clone()),
+        }
+    }
+    head.extend(tail);
+    head
+}
+
 /// Every group of friendly commands as a clap command (for shell completions).
 pub fn commands() -> Vec<Command> {
     groups().into_iter().map(group_command).collect()

@@ -121,7 +121,13 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let globals: Vec<(String, bool)> = Cli::command()
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .filter_map(|a| Some((a.get_long()?.to_owned(), a.get_action().takes_values())))
+        .collect();
+    let argv = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+    let cli = Cli::parse_from(alias::hoist_globals(argv, &globals));
     if cli.verbose {
         tracing_subscriber::fmt()
             .with_writer(std::io::stderr)

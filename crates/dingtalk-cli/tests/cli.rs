@@ -292,3 +292,12 @@ fn contact_validation_failures_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("cannot read /nonexistent/contact.json"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn global_flags_may_follow_a_friendly_command() {
+    let out = dingtalk(&["ext-contact", "list-label-groups", "--size", "1", "--sandbox", "--output", "json", "-v"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let page: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(page["results"].as_array().map(Vec::len), Some(1));
+    assert!(text(&out.stderr).contains("sending request"), "-v after the command still logs");
+}

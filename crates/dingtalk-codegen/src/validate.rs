@@ -468,6 +468,12 @@ fn check_token_issuers(spec: &Spec, service: &Service, d: &mut Diagnostics) {
             }
             continue;
         };
+        if op.requires_token {
+            d.error(
+                &issuer.loc,
+                format!("{} issues tokens, so it cannot need one: give it `auth: none`", issuer.operation),
+            );
+        }
         let mut roles = BTreeSet::new();
         for (role, name, loc) in &issuer.params {
             if !roles.insert(*role) {

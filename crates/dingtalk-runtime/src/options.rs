@@ -26,6 +26,8 @@ pub struct CallOptions {
     pub(crate) timeout: Option<Duration>,
     pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) retry: Option<RetryPolicy>,
+    /// Attempts in all, overriding the policy's (`no_retries`).
+    pub(crate) max_attempts: Option<u32>,
     pub(crate) headers: HeaderMap,
     /// A header that could not be set, reported (as a validation error) when the call is sent.
     pub(crate) invalid_header: Option<String>,
@@ -59,9 +61,11 @@ impl CallOptions {
         self
     }
 
-    /// No retries: one attempt (a refused token is still refreshed once).
-    pub fn no_retries(self) -> Self {
-        self.retry(RetryPolicy::none())
+    /// No retries: one attempt (a refused token is still refreshed once). The rest of the
+    /// policy (its deadline) stays the client's, or the one given with [`retry`](Self::retry).
+    pub fn no_retries(mut self) -> Self {
+        self.max_attempts = Some(1);
+        self
     }
 
     /// Adds a header to the request. A name or value HTTP cannot carry fails the call before
@@ -104,6 +108,7 @@ impl fmt::Debug for CallOptions {
             .field("timeout", &self.timeout)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("retry", &self.retry)
+            .field("max_attempts", &self.max_attempts)
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
             .field("interceptors", &self.interceptors)
             .finish()

@@ -168,7 +168,13 @@ pub fn request(
         let mut value = HeaderValue::from_str(t)
             .map_err(|_| "the access token holds characters a header cannot carry".to_owned())?;
         value.set_sensitive(true);
-        out.insert(HeaderName::from_static(name), value);
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("the spec's token header `{name}` is not a valid header name"))?;
+        out.insert(name, value);
+    }
+    // The call's own headers replace those of the same name (a content type of its own).
+    for name in headers.keys() {
+        out.remove(name);
     }
     for (name, value) in headers {
         out.append(name.clone(), value.clone());

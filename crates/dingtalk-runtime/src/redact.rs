@@ -52,13 +52,16 @@ impl fmt::Debug for Secret {
 /// Parameter and field names whose values are always secret, whatever the operation.
 const SECRET_KEYS: &[&str] = &[
     "access_token",
+    "accessToken",
     "appsecret",
     "app_secret",
+    "appSecret",
     "corpsecret",
     "signature",
     "suiteTicket",
     "suite_ticket",
     "suite_secret",
+    "suiteSecret",
 ];
 
 /// Replaces every occurrence of each secret in `text` with `<redacted>`, and the value of every

@@ -230,8 +230,11 @@ impl RetryLoop<'_> {
                 Decision::RefreshToken if refreshed => return Err(err),
                 Decision::RefreshToken => {
                     refreshed = true;
-                    if !call.refresh().await {
-                        return Err(err);
+                    // Dropping a token waits for a fetch in flight: within the deadline too.
+                    match within_deadline(self.timer, self.deadline, call.refresh()).await {
+                        Some(true) => {}
+                        Some(false) => return Err(err),
+                        None => return Err(call.deadline_passed()),
                     }
                     tracing::info!(error = %err, "access token rejected; refreshing it and retrying once");
                     counted -= 1;

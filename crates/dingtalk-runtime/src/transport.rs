@@ -46,6 +46,9 @@ impl TransportFailure {
 }
 
 /// Sends a request and reads the answer.
+///
+/// A transport must keep [`SendLimits::timeout`]: the client cuts it to the time its call has
+/// left, and relies on it to end an exchange at the call's deadline.
 pub trait Transport: Send + Sync + fmt::Debug + 'static {
     /// Sends `request` and reads the whole answer, within `limits`.
     fn send(
@@ -194,9 +197,19 @@ impl Reply {
 /// script runs out, each further request fails as a broken connection whose message says so.
 ///
 /// It honours the exchange's timeout and the body cap as the real transport does.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ReplayTransport {
     inner: Arc<ReplayInner>,
+}
+
+impl fmt::Debug for ReplayTransport {
+    /// Counts only: the recorded requests carry tokens and secrets.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReplayTransport")
+            .field("replies_left", &self.remaining())
+            .field("requests", &self.inner.requests.lock().unwrap_or_else(PoisonError::into_inner).len())
+            .finish()
+    }
 }
 
 #[derive(Debug, Default)]

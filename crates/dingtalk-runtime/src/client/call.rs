@@ -85,12 +85,27 @@ impl Client {
             elapsed_ms = Empty
         );
         async move {
-            let encoded = prepare(d, params, options)?;
-            let policy = options.retry.as_ref().unwrap_or(&self.inner.retry);
+            let (encoded, secret_params) = prepare(d, params, options)?;
+            let mut policy = std::borrow::Cow::Borrowed(options.retry.as_ref().unwrap_or(&self.inner.retry));
+            if let Some(n) = options.max_attempts {
+                policy.to_mut().max_attempts = n.max(1);
+            }
+            let policy = &*policy;
             let timer = &*self.inner.timer;
             let started = timer.now();
             let deadline = deadline_after(started, options.timeout.unwrap_or(policy.deadline));
-            let mut call = Call { client: self, d, encoded, options, sink, token: None, started, deadline };
+            let mut call = Call {
+                client: self,
+                d,
+                encoded,
+                secret_params,
+                options,
+                sink,
+                token: None,
+                started,
+                deadline,
+                sent: false,
+            };
             RetryLoop { policy, timer, deadline }.run(&mut call).await
         }
         .instrument(span)
@@ -98,12 +113,14 @@ impl Client {
     }
 }
 
-/// Checks the parameters against the spec and encodes them, once for every attempt.
+/// Checks the parameters against the spec and encodes them, once for every attempt; with the
+/// values of the parameters the spec marks secret (an app secret sent to a token issuer), which
+/// no error, log or interceptor may show.
 fn prepare(
     d: &'static OperationDescriptor,
     params: Map<String, Value>,
     options: &CallOptions,
-) -> Result<Encoded, CallError> {
+) -> Result<(Encoded, Vec<String>), CallError> {
     if let Some(name) = &options.invalid_header {
         let why = format!("the header `{name}` has a name or value HTTP cannot carry");
         return Err(Error::Validation(ValidationError::request(d.id, why)));
@@ -112,7 +129,13 @@ fn prepare(
         e.operation = Some(d.id);
         Error::Validation(e)
     })?;
-    protocol::encode(d, params).map_err(|why| Error::Validation(ValidationError::request(d.id, why)))
+    let secrets = d
+        .params()
+        .filter(|f| f.secret)
+        .filter_map(|f| params.get(f.name).and_then(Value::as_str).map(str::to_owned))
+        .collect();
+    let encoded = protocol::encode(d, params).map_err(|why| Error::Validation(ValidationError::request(d.id, why)))?;
+    Ok((encoded, secrets))
 }
 
 /// A request as the JSON object of its wire parameters.
@@ -132,12 +155,16 @@ struct Call<'a> {
     client: &'a Client,
     d: &'static OperationDescriptor,
     encoded: Encoded,
+    /// Values of secret parameters, kept out of errors and shown to interceptors as secrets.
+    secret_params: Vec<String>,
     options: &'a CallOptions,
     sink: &'a mut dyn ResponseSink,
     /// The token of the last attempt, to drop if DingTalk refuses it.
     token: Option<AccessToken>,
     started: Instant,
     deadline: Instant,
+    /// Whether a request has gone to the transport (a deadline before that sent nothing).
+    sent: bool,
 }
 
 impl Attempts for Call<'_> {
@@ -180,7 +207,7 @@ impl Attempts for Call<'_> {
             kind: TransportErrorKind::Deadline,
             target: target(self.client, self.d),
             detail: format!("the call's deadline of {limit:?} passed"),
-            maybe_sent: true,
+            maybe_sent: self.sent,
             source: None,
         })
     }
@@ -201,7 +228,7 @@ impl Call<'_> {
         };
         self.permit().await?;
         let secret = self.token.as_ref().map(AccessToken::secret);
-        let secrets: Vec<&str> = secret.into_iter().collect();
+        let secrets: Vec<&str> = secret.into_iter().chain(self.secret_params.iter().map(String::as_str)).collect();
         let context = CallContext { operation: d, attempt, secrets: &secrets };
         let owned;
         let base = match client.given_base_url(d.service) {
@@ -225,9 +252,10 @@ impl Call<'_> {
         let limits =
             SendLimits { timeout: Some(attempt_timeout.min(left)), max_body_bytes: client.inner.max_response_bytes };
         tracing::debug!(method = d.method.as_str(), path = d.path, "sending request");
+        self.sent = true;
         let answer = match client.inner.transport.send(request, limits).await {
             Ok(answer) => answer,
-            Err(TransportFailure::Timeout(_)) if left <= attempt_timeout => return Err(self.deadline_passed()),
+            Err(TransportFailure::Timeout(_)) if timer.now() >= self.deadline => return Err(self.deadline_passed()),
             Err(f) => return Err(self.failure(f, &secrets)),
         };
         tracing::debug!(status = answer.status().as_u16(), bytes = answer.body().len(), "response received");
