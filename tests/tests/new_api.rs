@@ -381,3 +381,34 @@ fn a_base_url_for_an_unknown_service_is_refused() {
     assert!(err.to_string().contains("`base_url`"), "{err}");
     Client::builder().api_base_url("http://127.0.0.1:1").build().expect("the new API's id is known");
 }
+
+/// Every paginated new-API list walks to its end against the fake server, through the path
+/// `dingtalk call --all` takes: several pages at a page size of 2, no page fetched twice, and
+/// the made-up items each different.
+#[tokio::test]
+async fn every_paginated_new_api_list_walks_to_its_end() {
+    use dingtalk_oapi::runtime::{ErrorEnvelope, PageStyle};
+    let server = mock().await;
+    let c = client(&server);
+    let mut walked = 0;
+    for op in dingtalk_oapi::OPERATIONS.iter().filter(|d| d.service.envelope == ErrorEnvelope::HttpStatus) {
+        let Some(p) = op.pagination else { continue };
+        assert!(matches!(p.style, PageStyle::Token { .. }), "{}: the new API pages by token", op.id);
+        let mut params: serde_json::Map<String, serde_json::Value> =
+            op.params().filter(|f| f.required).map(|f| (f.name.to_owned(), sample(&f.ty))).collect();
+        params.remove(p.position());
+        // Pages of 2 where the operation takes a size; else the server's (20).
+        if let Some(size) = p.size {
+            params.insert(size.to_owned(), serde_json::json!(2));
+        }
+        let before = server.requests().len();
+        let items = c.call_all(op, params).await.unwrap_or_else(|e| panic!("{}: {e}", op.id));
+        let pages = server.requests().len() - before;
+        assert_eq!(items.len(), 7, "{}: every made-up item, once", op.id);
+        assert_eq!(pages, if p.size.is_some() { 4 } else { 1 }, "{}: 7 items in pages of 2", op.id);
+        let distinct: std::collections::BTreeSet<String> = items.iter().map(|i| i.to_string()).collect();
+        assert_eq!(distinct.len(), items.len(), "{}: items differ: {items:?}", op.id);
+        walked += 1;
+    }
+    assert!(walked >= 40, "{walked} paginated lists walked");
+}

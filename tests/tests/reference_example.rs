@@ -81,7 +81,7 @@ fn the_descriptor_matches_the_reference_page() {
     );
     assert_eq!(
         d.pagination.map(|p| (p.position(), p.size, p.items, p.max_page_size)),
-        Some(("offset", "size", "results", 100))
+        Some(("offset", Some("size"), "results", Some(100)))
     );
     let curl = LIST_LABEL_GROUPS_MOCK.examples[0].curl.expect("curl example");
     assert!(curl.contains("-d 'access_token=e6eaxxxxa401'") && curl.contains("-d 'size=20'"));

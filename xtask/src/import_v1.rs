@@ -841,8 +841,102 @@ struct Operation {
     body: Vec<Field>,
     response: Vec<Field>,
     types: BTreeMap<String, Vec<Field>>,
+    /// Token pagination, where the request takes a next token and the response hands one out.
+    pagination: Option<TokenPages>,
     /// Facts the file does not carry, for the report.
     notes: Vec<String>,
+}
+
+/// `pagination:` of style `token`, as inferred (every value a wire name or a response path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TokenPages {
+    token: String,
+    size: Option<String>,
+    items: String,
+    next_token: String,
+    has_more: Option<String>,
+    /// The first page's token, for a required integer token (DingTalk's start at 0).
+    first: Option<i64>,
+}
+
+/// Request parameters that carry a page token (the new API's cursors are tokens too: the first
+/// page leaves them out).
+const TOKEN_PARAMS: &[&str] = &["nextToken", "cursor", "pageToken"];
+/// Response fields that hand out the next page's token.
+const NEXT_TOKEN_FIELDS: &[&str] = &["nextToken", "nextCursor", "nextPageToken"];
+/// Request parameters that carry the page size.
+const SIZE_PARAMS: &[&str] = &["maxResults", "pageSize", "size", "maxResult"];
+
+/// Token pagination of an operation: `Ok(None)` when the request takes no page token or the
+/// response hands out none (not a list walked by token); `Err` says why an operation that does
+/// both is not paginated.
+fn infer_pagination(
+    query: &[Field],
+    body: &[Field],
+    response: &[Field],
+    types: &BTreeMap<String, Vec<Field>>,
+) -> Result<Option<TokenPages>, String> {
+    let scalar_token = |f: &&Field| f.ty == "string" || f.ty == "i64";
+    let Some(token) = query.iter().chain(body).filter(scalar_token).find(|f| TOKEN_PARAMS.contains(&f.name.as_str()))
+    else {
+        return Ok(None);
+    };
+    // The object that hands out the next token: the response itself, or one of its object fields.
+    let next_in = |fields: &[Field]| {
+        fields
+            .iter()
+            .filter(scalar_token)
+            .find(|f| NEXT_TOKEN_FIELDS.contains(&f.name.as_str()))
+            .map(|f| f.name.clone())
+    };
+    let container = match next_in(response) {
+        Some(next) => Some((String::new(), response, next)),
+        None => response.iter().find_map(|f| {
+            let inner = types.get(&f.ty)?;
+            Some((format!("{}.", f.name), inner.as_slice(), next_in(inner)?))
+        }),
+    };
+    let Some((prefix, fields, next)) = container else {
+        return Ok(None);
+    };
+    let lists = |fields: &[Field]| {
+        fields.iter().filter(|f| f.ty.starts_with("list<")).map(|f| f.name.clone()).collect::<Vec<_>>()
+    };
+    let mut items: Vec<String> = lists(fields).into_iter().map(|l| format!("{prefix}{l}")).collect();
+    if items.is_empty() && !prefix.is_empty() {
+        items = lists(response);
+    }
+    let items = match items.as_slice() {
+        [one] => one.clone(),
+        [] => return Err(format!("the response hands out `{prefix}{next}` but holds no list of items")),
+        more => {
+            return Err(format!(
+                "the response hands out `{prefix}{next}` beside {} lists (`{}`); which one holds the items is not clear",
+                more.len(),
+                more.join("`, `")
+            ));
+        }
+    };
+    // A required integer token starts at 0 (DingTalk's convention); a required text token has
+    // no first value the package states.
+    let first = match (token.required, token.ty.as_str()) {
+        (false, _) => None,
+        (true, "i64") => Some(0),
+        (true, _) => {
+            return Err(format!("`{}` is required text, and the package gives no first value", token.name));
+        }
+    };
+    // Without a size parameter the server picks the page size.
+    let size = query.iter().chain(body).find(|f| f.ty == "i64" && SIZE_PARAMS.contains(&f.name.as_str()));
+    let has_more = fields.iter().find(|f| f.name == "hasMore" && f.ty == "bool").map(|f| format!("{prefix}{}", f.name));
+    Ok(Some(TokenPages {
+        token: token.name.clone(),
+        size: size.map(|s| s.name.clone()),
+        items,
+        next_token: format!("{prefix}{next}"),
+        has_more,
+        first,
+    }))
 }
 
 #[derive(Debug)]
@@ -1048,6 +1142,13 @@ fn convert(raw: &RawOperation, models: &Models, labels: &Labels<'_>) -> Result<O
     if method == "GET" && !body.is_empty() {
         return Err(format!("{}: a GET that sends a body, which HTTP clients do not send", at(raw.line)));
     }
+    let pagination = match infer_pagination(&query, &body, &response, &types) {
+        Ok(pagination) => pagination,
+        Err(why) => {
+            notes.push(format!("not paginated: {why}"));
+            None
+        }
+    };
     let encoding = match (body.is_empty(), raw.req_body_type.as_deref()) {
         (true, _) => "query",
         (false, Some("formData")) => "form",
@@ -1066,6 +1167,7 @@ fn convert(raw: &RawOperation, models: &Models, labels: &Labels<'_>) -> Result<O
         body,
         response,
         types,
+        pagination,
         notes,
     })
 }
@@ -1268,6 +1370,21 @@ fn render(op: &Operation, group: &str, version: &str) -> String {
             s.push_str("  response: []\n");
         }
     }
+    if let Some(p) = &op.pagination {
+        s.push_str("  pagination:\n    style: token\n");
+        let size = p.size.as_ref().map(|s| ("size", s));
+        let has_more = p.has_more.as_ref().map(|h| ("has_more", h));
+        for (key, value) in std::iter::once(("token", &p.token))
+            .chain(size)
+            .chain([("items", &p.items), ("next_token", &p.next_token)])
+            .chain(has_more)
+        {
+            let _ = writeln!(s, "    {key}: {}", scalar(value));
+        }
+        if let Some(first) = p.first {
+            let _ = writeln!(s, "    first: {first}");
+        }
+    }
     if !op.types.is_empty() {
         s.push_str("  types:\n");
         render_types(&mut s, &op.types, 4);
@@ -1374,6 +1491,59 @@ mod tests {
         assert_eq!(lower_camel("userid"), "userid");
         assert_eq!(rust_name("unionId", "union_id"), None);
         assert_eq!(rust_name("OAUserId", "oauser_id"), Some("oauser_id".into()));
+    }
+
+    fn field(name: &str, ty: &str, required: bool) -> Field {
+        Field { name: name.to_owned(), rust_name: None, ty: ty.to_owned(), required }
+    }
+
+    #[test]
+    fn token_pagination_is_inferred_where_a_token_goes_in_and_comes_out() {
+        let query = [field("nextToken", "string", false), field("maxResults", "i64", false)];
+        let top = [field("list", "list<Item>", false), field("nextToken", "string", false)];
+        let found = infer_pagination(&query, &[], &top, &BTreeMap::new()).unwrap().unwrap();
+        assert_eq!(
+            found,
+            TokenPages {
+                token: "nextToken".into(),
+                size: Some("maxResults".into()),
+                items: "list".into(),
+                next_token: "nextToken".into(),
+                has_more: None,
+                first: None,
+            }
+        );
+
+        // Inside one object field, with `hasMore`; a required integer cursor starts at 0.
+        let body = [field("cursor", "i64", true), field("pageSize", "i64", false)];
+        let nested = [field("result", "Page", false)];
+        let types = BTreeMap::from([(
+            "Page".to_owned(),
+            vec![
+                field("values", "list<string>", false),
+                field("nextCursor", "i64", false),
+                field("hasMore", "bool", false),
+            ],
+        )]);
+        let found = infer_pagination(&[], &body, &nested, &types).unwrap().unwrap();
+        assert_eq!(
+            (found.items.as_str(), found.next_token.as_str(), found.has_more.as_deref(), found.first),
+            ("result.values", "result.nextCursor", Some("result.hasMore"), Some(0))
+        );
+
+        // Not a token walk: no token in, or none out.
+        assert_eq!(infer_pagination(&[field("maxResults", "i64", false)], &[], &top, &BTreeMap::new()), Ok(None));
+        assert_eq!(infer_pagination(&query, &[], &[field("list", "list<Item>", false)], &BTreeMap::new()), Ok(None));
+
+        // A walk that cannot be described says why.
+        let two =
+            [field("a", "list<string>", false), field("b", "list<string>", false), field("nextToken", "string", false)];
+        let why = infer_pagination(&query, &[], &two, &BTreeMap::new()).unwrap_err();
+        assert!(why.contains("beside 2 lists (`a`, `b`)"), "{why}");
+        let why = infer_pagination(&[field("nextToken", "string", true)], &[], &top, &BTreeMap::new()).unwrap_err();
+        assert!(why.contains("required text"), "{why}");
+        let sizeless = infer_pagination(&[field("nextToken", "string", false)], &[], &top, &BTreeMap::new());
+        assert_eq!(sizeless.unwrap().unwrap().size, None, "the server picks the page size");
     }
 
     #[test]

@@ -520,6 +520,15 @@ fn whole_package_imports_validates_and_generates() {
         (imported + validated + generated).as_secs_f64(),
     );
     assert!(loaded.operations.len() > 3000, "{} operations", loaded.operations.len());
+
+    // Token pagination: every list walked by token is paginated, or the report says why not.
+    let paginated = loaded.operations.iter().filter(|op| op.service == "api" && op.pagination.is_some()).count();
+    let unpaginated = report.notes.iter().filter(|n| n.contains("not paginated:")).count();
+    println!(
+        "token pagination: {paginated} operations paginated, {unpaginated} not (the report says why): {:.1} %",
+        100.0 * paginated as f64 / (paginated + unpaginated).max(1) as f64
+    );
+    assert!(paginated * 10 >= (paginated + unpaginated) * 9, "at least 90 % paginated");
 }
 
 /// What the runtime would send wrongly is left out: an extra header it cannot send, a list in

@@ -91,9 +91,8 @@ pub async fn execute(
     // The request's own problems first (the client checks again, with the same checker), the
     // first page's position filled in as `--all` fills it.
     let mut first = params.clone();
-    if let (true, Some(p)) = (all, op.pagination) {
-        first.entry(p.position().to_owned()).or_insert(Value::from(0));
-        first.entry(p.size.to_owned()).or_insert(Value::from(p.max_page_size));
+    if all {
+        dingtalk_oapi::fill_first_page(op, &mut first);
     }
     if let Err(mut e) = dingtalk_oapi::schema::check_params(op, &first, dingtalk_oapi::schema::Mode::Strict) {
         e.operation = Some(op.id);

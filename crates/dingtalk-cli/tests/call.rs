@@ -264,7 +264,7 @@ fn a_server_that_repeats_a_cursor_is_an_error_not_an_endless_walk() {
     let out =
         dingtalk(&["--base-url", &url, "--access-token", TOKEN, "call", "ListUsersSimple", "-p", "dept_id=1", "--all"]);
     assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("returned cursor 1 a second time"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("returned the cursor (or next token) 1 a second time"), "{}", text(&out.stderr));
     assert_eq!(server.join().unwrap(), 2, "two pages, then the repeat is caught");
 }
 
@@ -425,4 +425,33 @@ fn base_url_alone_does_not_send_new_api_calls_to_the_real_host() {
     let out = server.run(&["call", "contact_1_0.GetUser", "-p", "unionId=u1"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("--api-base-url"), "{}", text(&out.stderr));
+}
+
+/// A new-API list pages by `nextToken`: `--all` walks the sandbox's pages to the end and prints
+/// one JSON array; `call --list` marks the operation paginated.
+#[test]
+fn all_walks_a_new_api_list_by_next_token() {
+    let all = json_out(&dingtalk(&[
+        "--sandbox",
+        "--output",
+        "json",
+        "call",
+        "crm_1_0.QueryAllCustomer",
+        "--param",
+        "maxResults=1",
+        "--all",
+    ]));
+    let all = all.as_array().expect("one JSON array of the items of every page");
+    assert_eq!(all.len(), 7, "{all:#?}");
+    let ids: std::collections::BTreeSet<&str> = all.iter().map(|c| c["instanceId"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 7, "each item once: {ids:?}");
+
+    let list = json_out(&dingtalk(&["--output", "json", "call", "--list"]));
+    let entry = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "crm_1_0.QueryAllCustomer" || e["id"] == "crm_1_0.QueryAllCustomer")
+        .expect("listed");
+    assert_eq!(entry["paginated"], true, "{entry}");
 }

@@ -584,12 +584,14 @@ pub struct Pagination {
     pub loc: Location,
     /// Where the next page starts.
     pub style: PageStyle,
-    /// The parameter carrying the page size.
-    pub size: String,
+    /// The parameter carrying the page size: required for offsets and cursors; a token walk
+    /// may have none (the server picks).
+    pub size: Option<String>,
     /// Response path (`results`, `result.list`) of the page's items (a list).
     pub items: String,
     /// The page size used when the request gives none; at most the size parameter's `max`.
-    pub max_page_size: i64,
+    /// Required for offsets and cursors; without it a token walk leaves the size to the server.
+    pub max_page_size: Option<i64>,
 }
 
 /// Where the next page starts.
@@ -610,14 +612,29 @@ pub enum PageStyle {
         /// The response path of whether another page follows.
         has_more: String,
     },
+    /// The new API's style: the parameter `token` is left out for the first page, then takes
+    /// the previous page's `next_token` (a response path; text or an integer) until a page
+    /// hands out none or its `has_more` (a response path, where there is one) is false.
+    Token {
+        /// The parameter carrying the token.
+        token: String,
+        /// The response path of the next page's token.
+        next_token: String,
+        /// The response path of whether another page follows, where the response has one.
+        has_more: Option<String>,
+        /// The token of the first page, for a required integer token parameter (DingTalk's
+        /// start at 0); without it the first page leaves the parameter out.
+        first: Option<i64>,
+    },
 }
 
 impl Pagination {
-    /// The parameter carrying the page's position: the offset or the cursor.
+    /// The parameter carrying the page's position: the offset, the cursor or the token.
     pub fn position(&self) -> &str {
         match &self.style {
             PageStyle::Offset { offset } => offset,
             PageStyle::Cursor { cursor, .. } => cursor,
+            PageStyle::Token { token, .. } => token,
         }
     }
 }

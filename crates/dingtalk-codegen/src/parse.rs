@@ -581,13 +581,14 @@ fn read_cli(node: &Node, d: &mut Diagnostics) -> Option<CliAlias> {
 enum Style {
     Offset,
     Cursor,
+    Token,
 }
 
 fn read_pagination(node: &Node, d: &mut Diagnostics) -> Option<Pagination> {
     let mut m = MapReader::new(node, "`pagination`", d)?;
-    let style = m
-        .require("style", d)
-        .and_then(|n| read_choice(n, d, "style", &[("offset", Style::Offset), ("cursor", Style::Cursor)]));
+    let style = m.require("style", d).and_then(|n| {
+        read_choice(n, d, "style", &[("offset", Style::Offset), ("cursor", Style::Cursor), ("token", Style::Token)])
+    });
     let style = match style {
         Some(Style::Offset) => req_str(&mut m, "offset", d).map(|offset| PageStyle::Offset { offset }),
         Some(Style::Cursor) => {
@@ -601,13 +602,39 @@ fn read_pagination(node: &Node, d: &mut Diagnostics) -> Option<Pagination> {
                 _ => None,
             }
         }
+        Some(Style::Token) => {
+            let token = req_str(&mut m, "token", d);
+            let next_token = req_str(&mut m, "next_token", d);
+            let has_more = opt_str(&mut m, "has_more", d);
+            let first = m.take("first").and_then(|n| read_int(n, d, "first"));
+            match (token, next_token) {
+                (Some(token), Some(next_token)) => Some(PageStyle::Token { token, next_token, has_more, first }),
+                _ => None,
+            }
+        }
         None => None,
     };
-    let size = req_str(&mut m, "size", d);
+    let size = opt_str(&mut m, "size", d);
     let items = req_str(&mut m, "items", d);
-    let max_page_size = m.require("max_page_size", d).and_then(|n| read_int(n, d, "max_page_size"));
+    // Offsets and cursors need a page size to send; a token walk may leave it to the server.
+    let max_node = m.take("max_page_size");
+    let max_page_size = max_node.and_then(|n| read_int(n, d, "max_page_size"));
+    let offset_or_cursor = matches!(style, Some(PageStyle::Offset { .. } | PageStyle::Cursor { .. }));
+    let missing = offset_or_cursor && max_node.is_none();
+    if missing {
+        d.error(&node.loc, "this `pagination` style needs `max_page_size` (the page size sent by default)");
+    }
+    if offset_or_cursor && size.is_none() {
+        d.error(&node.loc, "this `pagination` style needs `size` (the page size parameter)");
+    }
     m.finish(d);
-    Some(Pagination { loc: node.loc.clone(), style: style?, size: size?, items: items?, max_page_size: max_page_size? })
+    if missing || (max_node.is_some() && max_page_size.is_none()) {
+        return None;
+    }
+    if offset_or_cursor && size.is_none() {
+        return None;
+    }
+    Some(Pagination { loc: node.loc.clone(), style: style?, size, items: items?, max_page_size })
 }
 
 fn read_mock(node: &Node, d: &mut Diagnostics) -> Option<MockBehaviour> {

@@ -723,35 +723,54 @@ pub fn response_path<'s>(op: &'s Operation, path: &str, table: &TypeTable<'s>) -
 
 fn check_pagination(op: &Operation, p: &Pagination, table: &TypeTable, d: &mut Diagnostics) {
     let find = |name: &str| op.query.iter().chain(&op.body).find(|f| f.name == name);
-    let position = match &p.style {
-        PageStyle::Offset { offset } => ("offset", offset),
-        PageStyle::Cursor { cursor, .. } => ("cursor", cursor),
+    let position: (&str, &String, fn(&ParamType) -> bool, &str) = match &p.style {
+        PageStyle::Offset { offset } => ("offset", offset, is_integer, "an integer"),
+        PageStyle::Cursor { cursor, .. } => ("cursor", cursor, is_integer, "an integer"),
+        PageStyle::Token { token, .. } => ("token", token, is_token, "a string or an integer"),
     };
-    for (role, name) in [position, ("size", &p.size)] {
+    let size = p.size.as_ref().map(|s| ("size", s, is_integer as fn(&ParamType) -> bool, "an integer"));
+    if size.is_none() && p.max_page_size.is_some() {
+        d.error(&p.loc, "`max_page_size` needs `size`, the parameter that carries it");
+    }
+    for (role, name, ok, wanted) in std::iter::once(position).chain(size) {
         match find(name) {
             None => d.error(
                 &p.loc,
                 format!("pagination `{role}` names `{name}`, which is not a parameter of `{}`", op.name),
             ),
-            Some(f) if !f.ty.is_integer() => d.error(
+            Some(f) if !ok(&f.ty) => d.error(
                 &f.ty_loc,
-                format!("pagination `{role}` parameter `{name}` must be an integer, not `{}`", f.ty.spelling()),
+                format!("pagination `{role}` parameter `{name}` must be {wanted}, not `{}`", f.ty.spelling()),
             ),
             Some(f) if role == "size" => {
-                if let Some(max) = f.constraints.max
-                    && p.max_page_size > max
+                if let (Some(max), Some(default)) = (f.constraints.max, p.max_page_size)
+                    && default > max
                 {
-                    d.error(
-                        &p.loc,
-                        format!("`max_page_size` {} exceeds the `max: {max}` of `{name}`", p.max_page_size),
-                    );
+                    d.error(&p.loc, format!("`max_page_size` {default} exceeds the `max: {max}` of `{name}`"));
                 }
             }
             Some(_) => {}
         }
     }
-    if p.max_page_size < 1 {
-        d.error(&p.loc, format!("`max_page_size` must be at least 1, found {}", p.max_page_size));
+    if let PageStyle::Token { token, first, .. } = &p.style
+        && let Some(f) = find(token)
+    {
+        match first {
+            Some(_) if !f.ty.is_integer() => d.error(
+                &p.loc,
+                format!("pagination `first` needs an integer token parameter; `{token}` is `{}`", f.ty.spelling()),
+            ),
+            None if f.required => d.error(
+                &p.loc,
+                format!("`{token}` is required, so the first page cannot leave it out: give `first` (its first value)"),
+            ),
+            _ => {}
+        }
+    }
+    if let Some(default) = p.max_page_size
+        && default < 1
+    {
+        d.error(&p.loc, format!("`max_page_size` must be at least 1, found {default}"));
     }
     match response_path(op, &p.items, table) {
         Err(why) => d.error(&p.loc, format!("pagination `items` names `{}`: {why}", p.items)),
@@ -761,21 +780,44 @@ fn check_pagination(op: &Operation, p: &Pagination, table: &TypeTable, d: &mut D
         ),
         Ok(_) => {}
     }
-    if let PageStyle::Cursor { next_cursor, has_more, .. } = &p.style {
-        for (role, path, wanted, ok) in [
-            ("next_cursor", next_cursor, "an integer", (|t: &ParamType| t.is_integer()) as fn(&ParamType) -> bool),
-            ("has_more", has_more, "a bool", |t: &ParamType| *t == ParamType::Bool),
-        ] {
-            match response_path(op, path, table) {
-                Err(why) => d.error(&p.loc, format!("pagination `{role}` names `{path}`: {why}")),
-                Ok(f) if !ok(&f.ty) => d.error(
-                    &f.ty_loc,
-                    format!("pagination `{role}` field `{}` must be {wanted}, not `{}`", f.name, f.ty.spelling()),
-                ),
-                Ok(_) => {}
-            }
+    let paths: Vec<PathCheck<'_>> = match &p.style {
+        PageStyle::Offset { .. } => Vec::new(),
+        PageStyle::Cursor { next_cursor, has_more, .. } => {
+            vec![("next_cursor", next_cursor, "an integer", is_integer), ("has_more", has_more, "a bool", is_bool)]
+        }
+        PageStyle::Token { next_token, has_more, .. } => {
+            let mut paths =
+                vec![("next_token", next_token, "a string or an integer", is_token as fn(&ParamType) -> bool)];
+            paths.extend(has_more.iter().map(|h| ("has_more", h, "a bool", is_bool as fn(&ParamType) -> bool)));
+            paths
+        }
+    };
+    for (role, path, wanted, ok) in paths {
+        match response_path(op, path, table) {
+            Err(why) => d.error(&p.loc, format!("pagination `{role}` names `{path}`: {why}")),
+            Ok(f) if !ok(&f.ty) => d.error(
+                &f.ty_loc,
+                format!("pagination `{role}` field `{}` must be {wanted}, not `{}`", f.name, f.ty.spelling()),
+            ),
+            Ok(_) => {}
         }
     }
+}
+
+/// A response path of a pagination: its role, the path, the type wanted, and the check.
+type PathCheck<'a> = (&'a str, &'a String, &'a str, fn(&ParamType) -> bool);
+
+fn is_integer(ty: &ParamType) -> bool {
+    ty.is_integer()
+}
+
+fn is_bool(ty: &ParamType) -> bool {
+    *ty == ParamType::Bool
+}
+
+/// A page token: text, or an integer where the package declares one.
+fn is_token(ty: &ParamType) -> bool {
+    ty.is_integer() || *ty == ParamType::String
 }
 
 /// Flags the `dingtalk` CLI gives every alias itself.

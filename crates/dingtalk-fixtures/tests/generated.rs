@@ -14,7 +14,7 @@ use dingtalk_fixtures::{
 };
 use dingtalk_runtime::validation::Problem;
 use dingtalk_runtime::{
-    ApiErrorCode, Encoding, ErrorClass, HttpMethod, Operation, Paginated, Validate, ValidationError,
+    ApiErrorCode, Encoding, ErrorClass, HttpMethod, Operation, PagePosition, Paginated, Validate, ValidationError,
 };
 use serde_json::json;
 
@@ -210,6 +210,7 @@ fn descriptors_describe_the_operations() {
             "ListContactIds",
             "ListMembers",
             "rest_1_0.GetMember",
+            "rest_1_0.ListMemberPages",
             "rest_1_0.UpdateMember"
         ],
         "sorted by group, then name"
@@ -246,10 +247,11 @@ fn descriptors_describe_the_operations() {
 fn pagination_converts_i32_parameters() {
     let mut request = ListContactIdsRequest::new();
     assert_eq!(<ListContactIds as Paginated>::page(&request), (None, None));
-    <ListContactIds as Paginated>::set_page(&mut request, 40, 20);
+    <ListContactIds as Paginated>::set_page(&mut request, Some(40.into()), Some(20));
     assert_eq!((request.offset, request.size), (Some(40), Some(20)));
-    assert_eq!(<ListContactIds as Paginated>::page(&request), (Some(40), Some(20)));
-    <ListContactIds as Paginated>::set_page(&mut request, i64::MAX, 20);
+    assert_eq!(<ListContactIds as Paginated>::page(&request), (Some(40.into()), Some(20)));
+    <ListContactIds as Paginated>::set_page(&mut request, Some(i64::MAX.into()), None);
+    assert_eq!(request.size, Some(20), "no size leaves the request's");
     assert_eq!(request.offset, Some(i32::MAX), "saturates instead of wrapping");
     let page = ListContactIdsResponse::new().userids(vec!["a".to_owned(), "b".to_owned()]);
     assert_eq!(<ListContactIds as Paginated>::item_count(&page), 2);
@@ -397,8 +399,11 @@ async fn cursor_pagination_follows_next_cursor_and_refuses_a_repeated_one() {
         }
     };
     assert_eq!(got, ["m1", "m2", "m3", "m4"], "no page's items are lost");
-    assert!(matches!(err, dingtalk_runtime::Error::RepeatedCursor { cursor: 2, pages: 2, .. }), "{err:?}");
-    assert!(err.to_string().contains("returned cursor 2 a second time"), "{err}");
+    assert!(
+        matches!(&err, dingtalk_runtime::Error::RepeatedCursor { cursor: PagePosition::Int(2), pages: 2, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("returned the cursor (or next token) 2 a second time"), "{err}");
 
     // More pages promised without a cursor to fetch them: an error, not a silently short list.
     let (url, _seen) = serve(vec![page(&["m1"], None, true)]);
@@ -408,8 +413,65 @@ async fn cursor_pagination_follows_next_cursor_and_refuses_a_repeated_one() {
 
     // has_more false ends the walk even when a next_cursor is present.
     let last: dingtalk_fixtures::ListMembersResponse = serde_json::from_str(page(&["x"], Some(9), false)).unwrap();
-    assert!(!<ListMembers as Paginated>::has_more(&last));
-    assert!(!<ListMembers as Paginated>::has_more(&serde_json::from_str("{\"errcode\":0}").unwrap()));
+    assert_eq!(<ListMembers as Paginated>::has_more(&last), Some(false));
+    assert_eq!(<ListMembers as Paginated>::has_more(&serde_json::from_str("{\"errcode\":0}").unwrap()), None);
+}
+
+/// The new API's token walk: the first page leaves `nextToken` out, each next one sends the
+/// token the previous page handed out, and the walk ends on a page without one (or an empty
+/// one). A token handed out twice ends the walk with an error after that page's items.
+#[tokio::test]
+async fn token_pagination_leaves_the_first_token_out_and_follows_next_token() {
+    use dingtalk_fixtures::generated::rest_1_0::ListMemberPages;
+    let page = |ids: &[&str], next: Option<&str>| {
+        let mut body = json!({ "list": ids });
+        if let Some(next) = next {
+            body["nextToken"] = json!(next);
+        }
+        &*body.to_string().leak()
+    };
+    let query = |seen: &mpsc::Receiver<Seen>| {
+        let head = seen.recv().expect("a request").head;
+        head.lines().next().unwrap_or_default().split(' ').nth(1).unwrap_or_default().to_owned()
+    };
+    let (url, seen) =
+        serve(vec![page(&["a", "b"], Some("t/2")), page(&["c", "d"], Some("t4")), page(&["e"], Some(""))]);
+    let client = Client::builder().service_base_url("rest", url).access_token("tok").build().unwrap();
+    let all = client.rest_1_0().list_member_pages().max_results(2).into_paginator().collect_all().await.unwrap();
+    assert_eq!(all, ["a", "b", "c", "d", "e"], "an empty next token ends the walk");
+    let targets: Vec<String> = (0..3).map(|_| query(&seen)).collect();
+    assert_eq!(
+        targets,
+        [
+            "/v1.0/members?maxResults=2",
+            "/v1.0/members?nextToken=t%2F2&maxResults=2",
+            "/v1.0/members?nextToken=t4&maxResults=2"
+        ],
+        "no token on the first page, then each handed-out token, percent-encoded"
+    );
+
+    // Without a size the request leaves it to the server (the spec gives no default).
+    let (url, seen) = serve(vec![page(&["a"], None)]);
+    let client = Client::builder().service_base_url("rest", url).access_token("tok").build().unwrap();
+    let all = client.rest_1_0().list_member_pages().into_paginator().collect_all().await.unwrap();
+    assert_eq!((all.len(), query(&seen).as_str()), (1, "/v1.0/members"), "no token, no size");
+
+    // A token handed out again: the items arrive, then the error.
+    let (url, _seen) = serve(vec![page(&["a"], Some("x")), page(&["b"], Some("x"))]);
+    let client = Client::builder().service_base_url("rest", url).access_token("tok").build().unwrap();
+    let mut items = client.rest_1_0().list_member_pages().into_paginator().items();
+    let mut got = Vec::new();
+    let err = loop {
+        match futures_util::StreamExt::next(&mut items).await {
+            Some(Ok(item)) => got.push(item),
+            Some(Err(e)) => break e,
+            None => panic!("the walk must end with an error"),
+        }
+    };
+    assert_eq!(got, ["a", "b"]);
+    let dingtalk_runtime::Error::RepeatedCursor { cursor, pages, .. } = &err else { panic!("{err:?}") };
+    assert_eq!((cursor, *pages), (&PagePosition::Str("x".into()), 2));
+    assert_eq!(<ListMemberPages as Operation>::DESCRIPTOR.pagination.and_then(|p| p.first_position()), None);
 }
 
 #[test]

@@ -179,12 +179,14 @@ pub(crate) fn kind(value: &Value) -> &'static str {
 
 /// A response object made from the spec's fields, for operations with no example (the new
 /// API's, imported without any): a field named like a request parameter echoes its value when
-/// the value fits the field's type, else strings are `"<field>"`, numbers 1, booleans true, lists one item; objects nest up to
-/// three levels.
+/// the value fits the field's type, else a value of its type made from its name (see
+/// [`sample_text`]), numbers counting from `seed`, booleans true, lists one item; objects nest
+/// up to three levels.
 pub(crate) fn sample_object(
     fields: &[dingtalk_oapi::FieldSchema],
     params: &serde_json::Map<String, Value>,
     depth: usize,
+    seed: usize,
 ) -> serde_json::Map<String, Value> {
     fields
         .iter()
@@ -197,11 +199,40 @@ pub(crate) fn sample_object(
                 .and_then(|v| dingtalk_oapi::schema::check_value(&f.ty, v, f.name, Mode::Decode).ok());
             let value = match echoed {
                 Some(v) => v,
-                None => sample_value(&f.ty, f.name, params, depth)?,
+                None => sample_value(&f.ty, f.name, params, depth, seed)?,
             };
             Some((f.name.to_owned(), value))
         })
         .collect()
+}
+
+/// How many items the fake server's made-up list of a paginated operation holds (without a
+/// store behind it): enough for several pages at a small page size.
+pub(crate) const SAMPLE_ITEMS: usize = 7;
+
+/// The answer of a paginated operation without a store: the sample response with
+/// [`SAMPLE_ITEMS`] made-up items (each different), one page of them and, while more follow,
+/// the next page's token.
+pub(crate) fn sample_page(
+    op: &dingtalk_oapi::OperationDescriptor,
+    pagination: &dingtalk_oapi::runtime::Pagination,
+    params: &serde_json::Map<String, Value>,
+) -> Result<serde_json::Map<String, Value>, crate::store::Failure> {
+    let mut out = sample_object(op.response, params, 0, 1);
+    for path in [pagination.next_position(), pagination.has_more()].into_iter().flatten() {
+        crate::store::remove(&mut out, path);
+    }
+    let items = match crate::store::response_type(op, pagination.items) {
+        Some(dingtalk_oapi::ParamType::List(inner)) => {
+            let name = pagination.items.rsplit('.').next().unwrap_or(pagination.items);
+            (1..=SAMPLE_ITEMS).filter_map(|n| sample_value(inner, name, params, 1, n)).collect()
+        }
+        _ => Vec::new(),
+    };
+    for (path, value) in crate::store::page(op, pagination, params, items)? {
+        out.insert(path, value);
+    }
+    Ok(out)
 }
 
 fn sample_value(
@@ -209,18 +240,57 @@ fn sample_value(
     name: &str,
     params: &serde_json::Map<String, Value>,
     depth: usize,
+    seed: usize,
 ) -> Option<Value> {
     use dingtalk_oapi::ParamType as T;
     Some(match ty {
-        T::String => Value::String(format!("<{name}>")),
+        T::String => Value::String(sample_text(name, seed)),
         T::Bool => Value::Bool(true),
-        T::I32 | T::I64 => Value::from(1),
-        T::F64 => Value::from(1.5),
+        T::I32 | T::I64 => Value::from(seed as u64),
+        T::F64 => Value::from(seed as f64 + 0.5),
         T::Json => Value::Object(serde_json::Map::new()),
-        T::List(inner) => Value::Array(sample_value(inner, name, params, depth).into_iter().collect()),
+        T::List(inner) => Value::Array(sample_value(inner, name, params, depth, seed).into_iter().collect()),
         T::Object(_) if depth >= 3 => return None,
-        T::Object(schema) => Value::Object(sample_object(schema.fields, params, depth + 1)),
+        T::Object(schema) => Value::Object(sample_object(schema.fields, params, depth + 1, seed)),
     })
+}
+
+/// Text that reads like a value of the field `name`: an id (`userId` → `user_0003`), a time
+/// (ISO 8601), a URL, a mobile number, an e-mail address, a name (`Sample name 3`), or else the
+/// field's name with the seed (`status 3`).
+pub(crate) fn sample_text(name: &str, seed: usize) -> String {
+    let lower = name.to_ascii_lowercase();
+    let ends = |suffix: &str| lower.ends_with(suffix);
+    if ends("id") || ends("ids") || ends("code") || ends("key") {
+        let stem = lower.trim_end_matches('s').trim_end_matches("id").trim_end_matches("code").trim_end_matches("key");
+        let stem = stem.trim_end_matches(['_', '-']);
+        let stem = if stem.is_empty() { "id" } else { stem };
+        format!("{stem}_{seed:04}")
+    } else if lower.contains("time") || lower.contains("date") {
+        format!("2026-11-{:02}T09:30:00Z", 1 + seed % 28)
+    } else if ends("url") || lower.contains("link") {
+        format!("https://example.com/{lower}/{seed}")
+    } else if lower.contains("mobile") || lower.contains("phone") {
+        format!("138{seed:08}")
+    } else if lower.contains("email") {
+        format!("user{seed}@example.com")
+    } else if lower.contains("name") || lower.contains("nick") || lower.contains("title") {
+        format!("Sample {} {seed}", words(name))
+    } else {
+        format!("{} {seed}", words(name))
+    }
+}
+
+/// `createTime` → `create time`.
+fn words(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.push(if c == '_' { ' ' } else { c.to_ascii_lowercase() });
+    }
+    out
 }
 
 #[cfg(test)]
@@ -243,7 +313,7 @@ mod tests {
         use dingtalk_oapi::{FieldSchema, ParamType};
         let fields = [FieldSchema::new("result", ParamType::Bool), FieldSchema::new("userId", ParamType::String)];
         let params = json!({"result": "agree", "userId": "u1"});
-        let sample = sample_object(&fields, params.as_object().unwrap(), 0);
+        let sample = sample_object(&fields, params.as_object().unwrap(), 0, 1);
         assert_eq!(Value::Object(sample), json!({"result": true, "userId": "u1"}));
     }
 

@@ -298,8 +298,14 @@ impl Shared {
             return self.issue_token(op, issuer, &params);
         }
         let Some(mock) = m.behaviour else {
-            let fields =
-                crate::data::first_example(m).unwrap_or_else(|| crate::data::sample_object(op.response, &params, 0));
+            let fields = match (crate::data::first_example(m), op.pagination) {
+                (Some(example), _) => example,
+                (None, Some(p)) => match crate::data::sample_page(op, &p, &params) {
+                    Ok(fields) => fields,
+                    Err(failure) => return role_error(op, ErrorRole::InvalidParameter, &failure.detail),
+                },
+                (None, None) => crate::data::sample_object(op.response, &params, 0, 1),
+            };
             return protocol.write_success(fields, &request_id());
         };
         let mut state = self.lock();

@@ -1,8 +1,8 @@
-//! The `mock:` actions over one store: list (filtered, projected, paginated by offset or
-//! cursor), count, get, create, update and delete.
+//! The `mock:` actions over one store: list (filtered, projected, paginated by offset,
+//! cursor or token), count, get, create, update and delete.
 
 use dingtalk_oapi::OperationDescriptor;
-use dingtalk_oapi::runtime::{Code, MockAction, MockInfo, PageStyle};
+use dingtalk_oapi::runtime::{Code, MockAction, MockInfo, PagePosition, Pagination, ParamType};
 use serde_json::{Map, Value};
 
 use crate::ids::random_id;
@@ -52,6 +52,88 @@ pub(crate) fn put(out: &mut Map<String, Value>, path: &str, value: Value) {
     map.insert(last.to_owned(), value);
 }
 
+/// One page of `items` as a paginated operation answers it. The position is an offset, or a
+/// cursor or token that is the offset of the page's first item (a token as decimal text where
+/// the response's token is text); a token this server did not hand out is refused.
+pub(crate) fn page(
+    op: &OperationDescriptor,
+    p: &Pagination,
+    params: &Map<String, Value>,
+    items: Vec<Value>,
+) -> Result<Map<String, Value>, Failure> {
+    let mut out = Map::new();
+    let start = match params.get(p.position()).filter(|v| !is_absent(v)) {
+        None => 0,
+        Some(at) => {
+            match PagePosition::from_json(at).and_then(|at| at.to_int()).and_then(|n| usize::try_from(n).ok()) {
+                Some(n) => n,
+                None => {
+                    return Err(invalid(format_args!(
+                        "{} {at} is not a position this server handed out",
+                        p.position()
+                    )));
+                }
+            }
+        }
+    }
+    .min(items.len());
+    let size = params
+        .get(p.size.unwrap_or_default())
+        .and_then(Value::as_i64)
+        .or(p.max_page_size)
+        .unwrap_or(DEFAULT_PAGE_SIZE)
+        .clamp(0, MAX_PAGE_SIZE);
+    let end = start.saturating_add(usize::try_from(size).unwrap_or(0)).min(items.len());
+    let more = end < items.len();
+    let page: Vec<Value> = items.into_iter().skip(start).take(end - start).collect();
+    put(&mut out, p.items, Value::Array(page));
+    if let Some(has_more) = p.has_more() {
+        put(&mut out, has_more, Value::Bool(more));
+    }
+    if let Some(next) = p.next_position().filter(|_| more) {
+        // Text or a number, as the response declares the token.
+        let text = matches!(response_type(op, next), Some(ParamType::String));
+        put(&mut out, next, if text { Value::String(end.to_string()) } else { Value::from(end as u64) });
+    }
+    Ok(out)
+}
+
+/// A token walk asks for this many items when neither the request nor the spec says.
+const DEFAULT_PAGE_SIZE: i64 = 20;
+/// Most items one page holds, whatever the request asks.
+const MAX_PAGE_SIZE: i64 = 1_000;
+
+/// The type of the response field at a dotted path.
+pub(crate) fn response_type(op: &OperationDescriptor, path: &str) -> Option<ParamType> {
+    let mut fields = op.response;
+    let mut segments = path.split('.').peekable();
+    while let Some(segment) = segments.next() {
+        let field = fields.iter().find(|f| f.name == segment)?;
+        if segments.peek().is_none() {
+            return Some(field.ty);
+        }
+        match field.ty {
+            ParamType::Object(schema) => fields = schema.fields,
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Removes the value at a dotted path of the response, if there is one.
+pub(crate) fn remove(out: &mut Map<String, Value>, path: &str) {
+    match path.split_once('.') {
+        None => {
+            out.remove(path);
+        }
+        Some((first, rest)) => {
+            if let Some(Value::Object(inner)) = out.get_mut(first) {
+                remove(inner, rest);
+            }
+        }
+    }
+}
+
 /// Runs the action over `items` with checked parameters; returns the response fields besides
 /// `errcode` and `request_id`.
 pub(crate) fn apply(
@@ -73,19 +155,8 @@ pub(crate) fn apply(
                 put(&mut out, mock.result.unwrap_or("results"), Value::Array(all));
                 return Ok(out);
             };
-            // The position is an offset, or a cursor that is the offset of the page's first item.
-            let position = params.get(p.position()).and_then(Value::as_i64).unwrap_or(0);
-            let size = params.get(p.size).and_then(Value::as_i64).unwrap_or(p.max_page_size);
-            let start = usize::try_from(position).unwrap_or(0).min(kept.len());
-            let end = start.saturating_add(usize::try_from(size).unwrap_or(0)).min(kept.len());
-            put(&mut out, p.items, Value::Array(kept[start..end].iter().map(|item| project(item)).collect()));
-            if let PageStyle::Cursor { next_cursor, has_more, .. } = p.style {
-                let more = end < kept.len();
-                put(&mut out, has_more, Value::Bool(more));
-                if more {
-                    put(&mut out, next_cursor, Value::from(end as u64));
-                }
-            }
+            let kept: Vec<Value> = kept.iter().map(|item| project(item)).collect();
+            out = page(op, &p, params, kept)?;
         }
         MockAction::Count => {
             let count = items.iter().filter(|item| passes(mock, params, item)).count();

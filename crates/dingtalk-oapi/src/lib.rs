@@ -58,8 +58,8 @@ pub use dingtalk_runtime::limit::RedisStore;
 pub use dingtalk_runtime::{
     AccessToken, AnyErrorCode, ApiError, ApiErrorCode, AuthError, BuildError, CallContext, CallError, CallOptions,
     DecodeError, DecodeErrorKind, Error, ErrorClass, ErrorCodeInfo, FieldSchema, HttpError, Interceptor,
-    InterceptorError, LimitStore, Limits, MemoryStore, Operation, OperationDescriptor, OperationRequest, Paginated,
-    Paginator, ParamType, Redacted, RetryPolicy, ServiceDescriptor, StaticToken, TokenProvider, TransportError,
-    TransportErrorKind, Validate, ValidationError, decode_response, find_operation, parse_param_value, retry, schema,
-    validation,
+    InterceptorError, LimitStore, Limits, MemoryStore, Operation, OperationDescriptor, OperationRequest, PagePosition,
+    Paginated, Paginator, ParamType, Redacted, RetryPolicy, ServiceDescriptor, StaticToken, TokenProvider,
+    TransportError, TransportErrorKind, Validate, ValidationError, decode_response, fill_first_page, find_operation,
+    parse_param_value, retry, schema, validation,
 };

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::client::Client;
 use crate::error::{CallError, DecodeError, DecodeErrorKind, Error, ValidationError};
-use crate::operation::{OperationDescriptor, ParamType};
+use crate::operation::{OperationDescriptor, PagePosition, ParamType};
 use crate::options::CallOptions;
 use crate::paginate::{PageFacts, PageWalk};
 use crate::protocol::SNIPPET_CHARS;
@@ -63,12 +63,13 @@ impl Client {
         })
     }
 
-    /// Walks every page of a paginated `op` from the parameters' offset or cursor (or 0) and
-    /// returns the items of all pages, with the stopping rules of [`PageWalk`] (the typed
-    /// [`Paginator`](crate::Paginator)'s): offset style ends on an empty or short page or an
-    /// offset that would not advance; cursor style ends when a page says there is no more, and
-    /// a cursor handed out twice is an [`Error::RepeatedCursor`]; more than 10,000 pages is an
-    /// [`Error::PageLimit`].
+    /// Walks every page of a paginated `op` from the parameters' offset, cursor or token (or
+    /// the first page) and returns the items of all pages, with the stopping rules of
+    /// [`PageWalk`] (the typed [`Paginator`](crate::Paginator)'s): offset style ends on an
+    /// empty or short page or an offset that would not advance; cursor style ends when a page
+    /// says there is no more; token style when a page hands out no next token (or says there is
+    /// no more). A cursor or token handed out twice is an [`Error::RepeatedCursor`]; more than
+    /// 10,000 pages is an [`Error::PageLimit`].
     pub async fn call_all(
         &self,
         op: &'static OperationDescriptor,
@@ -77,41 +78,54 @@ impl Client {
         let Some(pagination) = op.pagination else {
             return Err(Error::Validation(ValidationError::request(op.id, format!("{} is not paginated", op.id))));
         };
+        let position_ty = op.param(pagination.position()).map(|f| f.ty).unwrap_or(ParamType::String);
         // The parameters are checked as the first page's would be (a cursor given as text is
         // refused here rather than silently replaced).
         let mut first = params;
-        first.entry(pagination.position().to_owned()).or_insert(Value::from(0));
-        first.entry(pagination.size.to_owned()).or_insert(Value::from(pagination.max_page_size));
-        let params = schema::check_params(op, &first, schema::Mode::Strict).map_err(|mut e| {
+        fill_first_page(op, &mut first);
+        let mut params = schema::check_params(op, &first, schema::Mode::Strict).map_err(|mut e| {
             e.operation = Some(op.id);
             Error::Validation(e)
         })?;
-        let number = |name: &str| params.get(name).and_then(Value::as_i64);
-        let mut walk = PageWalk::new(op, number(pagination.position()), number(pagination.size));
+        let position = params.get(pagination.position()).and_then(PagePosition::from_json);
+        let size = pagination.size.and_then(|s| params.get(s)).and_then(Value::as_i64);
+        let mut walk = PageWalk::new(op, position, size);
         let mut items = Vec::new();
         while let Some((position, size)) = walk.next_page().map_err(|stop| stop.into_error(op.id))? {
-            let mut page_params = params.clone();
-            page_params.insert(pagination.position().to_owned(), Value::from(position));
-            page_params.insert(pagination.size.to_owned(), Value::from(size));
-            let page = self.call(op, page_params).await?;
+            match position.and_then(|p| p.to_json(&position_ty)) {
+                Some(at) => params.insert(pagination.position().to_owned(), at),
+                None => params.remove(pagination.position()),
+            };
+            if let (Some(name), Some(size)) = (pagination.size, size) {
+                params.insert(name.to_owned(), Value::from(size));
+            }
+            let page = self.call(op, params.clone()).await?;
             let page_items = match path(&page, pagination.items) {
                 Some(Value::Array(list)) => list.clone(),
                 _ => Vec::new(),
             };
-            let facts = match pagination.style {
-                crate::operation::PageStyle::Offset { .. } => {
-                    PageFacts { items: page_items.len(), has_more: false, next_cursor: None }
-                }
-                crate::operation::PageStyle::Cursor { next_cursor, has_more, .. } => PageFacts {
-                    items: page_items.len(),
-                    has_more: path(&page, has_more).and_then(Value::as_bool) == Some(true),
-                    next_cursor: path(&page, next_cursor).and_then(Value::as_i64),
-                },
+            let facts = PageFacts {
+                items: page_items.len(),
+                has_more: pagination.has_more().and_then(|p| path(&page, p)).and_then(Value::as_bool),
+                next: pagination.next_position().and_then(|p| path(&page, p)).and_then(PagePosition::from_json),
             };
             items.extend(page_items);
             walk.record(facts).map_err(|stop| stop.into_error(op.id))?;
         }
         Ok(items)
+    }
+}
+
+/// Fills in what the first page of a walk of `op` sends when `params` do not say: the first
+/// position (0 for offsets and cursors; nothing for tokens) and the default page size.
+pub fn fill_first_page(op: &OperationDescriptor, params: &mut Map<String, Value>) {
+    let Some(pagination) = op.pagination else { return };
+    let position_ty = op.param(pagination.position()).map(|f| f.ty).unwrap_or(ParamType::String);
+    if let Some(start) = pagination.first_position().and_then(|p| p.to_json(&position_ty)) {
+        params.entry(pagination.position().to_owned()).or_insert(start);
+    }
+    if let (Some(name), Some(size)) = (pagination.size, pagination.max_page_size) {
+        params.entry(name.to_owned()).or_insert(Value::from(size));
     }
 }
 

@@ -44,12 +44,13 @@ pub enum Error<C> {
         /// How long the call would have had to wait.
         wait: std::time::Duration,
     },
-    /// The server handed out a cursor it had handed out before: walking on would loop forever.
+    /// The server handed out a cursor (or a next token) it had handed out before: walking on
+    /// would loop forever.
     RepeatedCursor {
         /// The operation's id.
         operation: &'static str,
-        /// The cursor handed out again.
-        cursor: i64,
+        /// The cursor or token handed out again.
+        cursor: crate::operation::PagePosition,
         /// The pages fetched.
         pages: usize,
     },
@@ -138,7 +139,7 @@ impl<C: ApiErrorCode> fmt::Display for Error<C> {
             ),
             Error::RepeatedCursor { operation, cursor, pages } => write!(
                 f,
-                "{operation}: after {pages} pages the server returned cursor {cursor} a second time; stopped rather than loop forever"
+                "{operation}: after {pages} pages the server returned the cursor (or next token) {cursor} a second time; stopped rather than loop forever"
             ),
             Error::PageLimit { operation, pages } => write!(
                 f,

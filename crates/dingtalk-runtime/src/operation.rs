@@ -396,12 +396,14 @@ impl ErrorCodeInfo {
 pub struct Pagination {
     /// Where the next page starts.
     pub style: PageStyle,
-    /// Parameter carrying the page size.
-    pub size: &'static str,
+    /// Parameter carrying the page size (`None`, token style only: the operation takes none,
+    /// the server picks).
+    pub size: Option<&'static str>,
     /// Response field holding the page's items: a dotted path through objects (`result.list`).
     pub items: &'static str,
-    /// The page size used when the request gives none.
-    pub max_page_size: i64,
+    /// The page size used when the request gives none; `None` (token style only): the
+    /// server's default, the size is then not sent.
+    pub max_page_size: Option<i64>,
 }
 
 /// Where the next page starts.
@@ -422,12 +424,90 @@ pub enum PageStyle {
         /// The response path of whether another page follows.
         has_more: &'static str,
     },
+    /// The new API's style: the first page is asked for without `token`, each next one with
+    /// the token (a string or an integer) the previous page handed out at `next_token`. The
+    /// walk ends when a page hands out none (or an empty string) or, where the response has
+    /// `has_more`, when it is false.
+    Token {
+        /// The parameter carrying the token (`nextToken`).
+        token: &'static str,
+        /// The response path of the next page's token (`nextToken`, `result.nextToken`).
+        next_token: &'static str,
+        /// The response path of whether another page follows, where the response has one.
+        has_more: Option<&'static str>,
+        /// The token of the first page, where the parameter is required (DingTalk's integer
+        /// tokens start at 0); `None`: the first page leaves it out.
+        first: Option<i64>,
+    },
+}
+
+/// Where one page starts: an offset or a cursor (numbers), or a token handed out by the
+/// previous page (the new API's `nextToken`: text, or a number where the package says so).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PagePosition {
+    /// An offset, a cursor or an integer token.
+    Int(i64),
+    /// A text token.
+    Str(String),
+}
+
+impl PagePosition {
+    /// The position as an integer: an integer, or text that is one.
+    pub fn to_int(&self) -> Option<i64> {
+        match self {
+            PagePosition::Int(n) => Some(*n),
+            PagePosition::Str(s) => s.trim().parse().ok(),
+        }
+    }
+
+    /// The position as text (an integer in decimal).
+    pub fn to_text(&self) -> String {
+        match self {
+            PagePosition::Int(n) => n.to_string(),
+            PagePosition::Str(s) => s.clone(),
+        }
+    }
+
+    /// A position read from a JSON value: an integer, or a non-empty string; else `None`
+    /// (an empty string, `null` or anything else hands out no next page).
+    pub fn from_json(value: &serde_json::Value) -> Option<Self> {
+        match value {
+            serde_json::Value::Number(n) => n.as_i64().map(PagePosition::Int),
+            serde_json::Value::String(s) if !s.is_empty() => Some(PagePosition::Str(s.clone())),
+            _ => None,
+        }
+    }
+
+    /// The position as the JSON value of a parameter of type `ty`: a number for an integer
+    /// parameter (`None` for text that is not one), text for any other.
+    pub fn to_json(&self, ty: &ParamType) -> Option<serde_json::Value> {
+        if matches!(ty, ParamType::I32 | ParamType::I64) {
+            self.to_int().map(serde_json::Value::from)
+        } else {
+            Some(serde_json::Value::String(self.to_text()))
+        }
+    }
+}
+
+impl fmt::Display for PagePosition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PagePosition::Int(n) => write!(f, "{n}"),
+            PagePosition::Str(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+impl From<i64> for PagePosition {
+    fn from(n: i64) -> Self {
+        PagePosition::Int(n)
+    }
 }
 
 impl Pagination {
     /// Offset/size pagination.
     pub const fn offset(offset: &'static str, size: &'static str, items: &'static str, max_page_size: i64) -> Self {
-        Pagination { style: PageStyle::Offset { offset }, size, items, max_page_size }
+        Pagination { style: PageStyle::Offset { offset }, size: Some(size), items, max_page_size: Some(max_page_size) }
     }
 
     /// Cursor pagination.
@@ -439,14 +519,60 @@ impl Pagination {
         has_more: &'static str,
         max_page_size: i64,
     ) -> Self {
-        Pagination { style: PageStyle::Cursor { cursor, next_cursor, has_more }, size, items, max_page_size }
+        Pagination {
+            style: PageStyle::Cursor { cursor, next_cursor, has_more },
+            size: Some(size),
+            items,
+            max_page_size: Some(max_page_size),
+        }
     }
 
-    /// The parameter carrying the page's position: the offset or the cursor.
+    /// Token pagination (the new API's `nextToken` and `maxResults`).
+    pub const fn token(
+        token: &'static str,
+        size: Option<&'static str>,
+        items: &'static str,
+        next_token: &'static str,
+        has_more: Option<&'static str>,
+        first: Option<i64>,
+        max_page_size: Option<i64>,
+    ) -> Self {
+        Pagination { style: PageStyle::Token { token, next_token, has_more, first }, size, items, max_page_size }
+    }
+
+    /// The parameter carrying the page's position: the offset, the cursor or the token.
     pub fn position(&self) -> &'static str {
         match self.style {
             PageStyle::Offset { offset } => offset,
             PageStyle::Cursor { cursor, .. } => cursor,
+            PageStyle::Token { token, .. } => token,
+        }
+    }
+
+    /// The response path of the next page's cursor or token (none for offsets).
+    pub fn next_position(&self) -> Option<&'static str> {
+        match self.style {
+            PageStyle::Offset { .. } => None,
+            PageStyle::Cursor { next_cursor, .. } => Some(next_cursor),
+            PageStyle::Token { next_token, .. } => Some(next_token),
+        }
+    }
+
+    /// The response path of whether another page follows, where there is one.
+    pub fn has_more(&self) -> Option<&'static str> {
+        match self.style {
+            PageStyle::Offset { .. } => None,
+            PageStyle::Cursor { has_more, .. } => Some(has_more),
+            PageStyle::Token { has_more, .. } => has_more,
+        }
+    }
+
+    /// The position of the first page when a request gives none: 0 for offsets and cursors;
+    /// for tokens the spec's `first`, else nothing (the parameter left out).
+    pub fn first_position(&self) -> Option<PagePosition> {
+        match self.style {
+            PageStyle::Token { first, .. } => first.map(PagePosition::Int),
+            _ => Some(PagePosition::Int(0)),
         }
     }
 }
@@ -758,26 +884,26 @@ pub struct CliCommand {
     pub flags: &'static [(&'static str, &'static str)],
 }
 
-/// An operation paginated by offset and size.
+/// An operation whose pages can be walked (by offset, cursor or token).
 pub trait Paginated: Operation {
     /// One item of a page.
     type Item: Send + 'static;
-    /// The request's (position, size): the position is the offset or the cursor, as the
-    /// descriptor's [`PageStyle`] says.
-    fn page(request: &Self::Request) -> (Option<i64>, Option<i64>);
-    /// Sets the request's position (the offset or the cursor) and page size.
-    fn set_page(request: &mut Self::Request, position: i64, size: i64);
+    /// The request's (position, size): the position is the offset, the cursor or the token,
+    /// as the descriptor's [`PageStyle`] says.
+    fn page(request: &Self::Request) -> (Option<PagePosition>, Option<i64>);
+    /// Sets the request's position and page size (`None` leaves the parameter out).
+    fn set_page(request: &mut Self::Request, position: Option<PagePosition>, size: Option<i64>);
     /// The page's items, taken out of the response.
     fn into_items(response: Self::Response) -> Vec<Self::Item>;
     /// How many items a page holds, without taking them out.
     fn item_count(response: &Self::Response) -> usize;
-    /// Cursor style: whether the page says another one follows.
-    fn has_more(response: &Self::Response) -> bool {
+    /// Cursor and token styles: whether the page says another one follows, where it says.
+    fn has_more(response: &Self::Response) -> Option<bool> {
         let _ = response;
-        false
+        None
     }
-    /// Cursor style: the cursor of the next page, as the page gives it.
-    fn next_cursor(response: &Self::Response) -> Option<i64> {
+    /// Cursor and token styles: where the next page starts, as the page hands it out.
+    fn next_position(response: &Self::Response) -> Option<PagePosition> {
         let _ = response;
         None
     }

@@ -1,5 +1,5 @@
-//! Pagination over any operation the spec marks paginated: by offset and size, or by a cursor
-//! the server hands out with each page.
+//! Pagination over any operation the spec marks paginated: by offset and size, by a cursor
+//! the server hands out with each page, or by the new API's next token.
 //!
 //! One state machine, [`PageWalk`], decides where each page starts and when the walk ends; the
 //! typed [`Paginator`] and [`Client::call_all`](crate::Client::call_all) both drive it, so the
@@ -12,7 +12,7 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 
 use crate::client::Client;
 use crate::error::{DecodeError, DecodeErrorKind, Error};
-use crate::operation::{Operation, OperationDescriptor, PageStyle, Paginated};
+use crate::operation::{Operation, OperationDescriptor, PagePosition, PageStyle, Paginated};
 use crate::options::CallOptions;
 
 /// Default cap on pages one walk fetches, so that a server that never sends a short page cannot
@@ -20,29 +20,36 @@ use crate::options::CallOptions;
 pub const DEFAULT_MAX_PAGES: usize = 10_000;
 
 /// What a fetched page says about the walk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageFacts {
     /// How many items the page holds.
     pub items: usize,
-    /// Cursor style: whether the page says another follows.
-    pub has_more: bool,
-    /// Cursor style: the cursor of the next page, as the page gives it.
-    pub next_cursor: Option<i64>,
+    /// Cursor and token styles: whether the page says another follows, where it says.
+    pub has_more: Option<bool>,
+    /// Cursor and token styles: where the next page starts, as the page hands it out (an
+    /// empty token is none).
+    pub next: Option<PagePosition>,
 }
 
-/// Where the pages of one walk start and when it ends. Offset style: after an empty or short
-/// page, or when the offset would not advance. Cursor style: when a page says there is no
-/// more; a cursor handed out twice is [`Error::RepeatedCursor`], more-but-no-cursor a decode
-/// error. Either way at most `max_pages` pages ([`Error::PageLimit`]).
+/// Where the pages of one walk start and when it ends.
+///
+/// - Offset style: after an empty or short page, or when the offset would not advance.
+/// - Cursor style: when a page says there is no more (`has_more` false or absent).
+/// - Token style: when a page hands out no next token (absent or empty) or, where the
+///   response has `has_more`, says false.
+///
+/// A cursor or token handed out twice is [`Error::RepeatedCursor`]; more-but-no-cursor a
+/// decode error. Either way at most `max_pages` pages ([`Error::PageLimit`]).
 #[derive(Debug, Clone)]
 pub struct PageWalk {
     operation: &'static OperationDescriptor,
     style: Option<PageStyle>,
-    /// The offset or the cursor of the next page.
-    position: i64,
-    size: i64,
-    /// Cursors already fetched (cursor style), at most `max_pages` of them.
-    seen: HashSet<i64>,
+    /// The offset, cursor or token of the next page (`None`: the first page of a token walk).
+    position: Option<PagePosition>,
+    /// The page size sent (`None`: the server's default, token style only).
+    size: Option<i64>,
+    /// Cursors or tokens already fetched, at most `max_pages` of them.
+    seen: HashSet<PagePosition>,
     pages: usize,
     max_pages: usize,
     done: bool,
@@ -51,14 +58,14 @@ pub struct PageWalk {
 /// Why a walk cannot go on after a page (the page's items are still the caller's).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WalkStop {
-    /// A page handed out a cursor already fetched ([`Error::RepeatedCursor`]).
+    /// A page handed out a cursor or token already fetched ([`Error::RepeatedCursor`]).
     RepeatedCursor {
-        /// The cursor handed out again.
-        cursor: i64,
+        /// The cursor or token handed out again.
+        cursor: PagePosition,
         /// The pages fetched.
         pages: usize,
     },
-    /// A page says more follow but gives no next cursor.
+    /// A page says more follow but gives no next cursor or token.
     MissingCursor,
     /// The walk reached its page cap ([`Error::PageLimit`]).
     PageLimit {
@@ -78,7 +85,8 @@ impl WalkStop {
                 status: 200,
                 content_type: None,
                 kind: DecodeErrorKind::Shape(
-                    "the page says more follow (has_more) but gives no next cursor; the walk cannot go on".into(),
+                    "the page says more follow (has_more) but gives no next cursor or token; the walk cannot go on"
+                        .into(),
                 ),
                 snippet: String::new(),
                 headers: Default::default(),
@@ -88,15 +96,16 @@ impl WalkStop {
 }
 
 impl PageWalk {
-    /// A walk of `operation` from `position` (the offset or cursor; 0 when absent) in pages of
-    /// `size` (the spec's maximum when absent).
-    pub fn new(operation: &'static OperationDescriptor, position: Option<i64>, size: Option<i64>) -> Self {
+    /// A walk of `operation` from `position` (the offset, cursor or token; when absent 0 for
+    /// offsets and cursors, none for tokens) in pages of `size` (when absent the spec's
+    /// default page size, if it has one).
+    pub fn new(operation: &'static OperationDescriptor, position: Option<PagePosition>, size: Option<i64>) -> Self {
         let pagination = operation.pagination;
         PageWalk {
             operation,
             style: pagination.map(|p| p.style),
-            position: position.unwrap_or(0),
-            size: size.unwrap_or_else(|| pagination.map_or(100, |p| p.max_page_size)),
+            position: position.or_else(|| pagination.map_or(Some(PagePosition::Int(0)), |p| p.first_position())),
+            size: size.or_else(|| pagination.map_or(Some(100), |p| p.max_page_size)),
             seen: HashSet::new(),
             pages: 0,
             max_pages: DEFAULT_MAX_PAGES,
@@ -110,8 +119,10 @@ impl PageWalk {
         self
     }
 
-    /// The (position, size) of the next page to fetch; `Ok(None)` when the walk is over.
-    pub fn next_page(&mut self) -> Result<Option<(i64, i64)>, WalkStop> {
+    /// The (position, size) of the next page to fetch; `Ok(None)` when the walk is over. A
+    /// `None` inside leaves that parameter out of the request.
+    #[allow(clippy::type_complexity)]
+    pub fn next_page(&mut self) -> Result<Option<(Option<PagePosition>, Option<i64>)>, WalkStop> {
         if self.done {
             return Ok(None);
         }
@@ -119,37 +130,48 @@ impl PageWalk {
             self.done = true;
             return Err(WalkStop::PageLimit { pages: self.pages });
         }
-        Ok(Some((self.position, self.size)))
+        Ok(Some((self.position.clone(), self.size)))
     }
 
     /// Takes in the page just fetched (at the position [`next_page`](Self::next_page) gave).
     pub fn record(&mut self, page: PageFacts) -> Result<(), WalkStop> {
         self.pages += 1;
-        if let Some(PageStyle::Cursor { .. }) = self.style {
-            self.seen.insert(self.position);
-            return match (page.has_more, page.next_cursor) {
-                (false, _) => {
-                    self.done = true;
-                    Ok(())
-                }
-                (true, Some(next)) if self.seen.contains(&next) => {
-                    self.done = true;
-                    Err(WalkStop::RepeatedCursor { cursor: next, pages: self.pages })
-                }
-                (true, Some(next)) => {
-                    self.position = next;
-                    Ok(())
-                }
-                (true, None) => {
-                    self.done = true;
-                    Err(WalkStop::MissingCursor)
-                }
-            };
+        let more = match self.style {
+            Some(PageStyle::Cursor { .. }) => page.has_more == Some(true),
+            Some(PageStyle::Token { .. }) => page.has_more.unwrap_or(page.next.is_some()),
+            Some(PageStyle::Offset { .. }) | None => return self.record_offset(page.items),
+        };
+        if let Some(position) = self.position.take() {
+            self.seen.insert(position);
         }
-        let count = i64::try_from(page.items).unwrap_or(i64::MAX);
-        let next = self.position.saturating_add(count);
-        if count > 0 && count >= self.size && next > self.position {
-            self.position = next;
+        match (more, page.next) {
+            (false, _) => {
+                self.done = true;
+                Ok(())
+            }
+            (true, Some(next)) if self.seen.contains(&next) => {
+                self.done = true;
+                Err(WalkStop::RepeatedCursor { cursor: next, pages: self.pages })
+            }
+            (true, Some(next)) => {
+                self.position = Some(next);
+                Ok(())
+            }
+            (true, None) => {
+                self.done = true;
+                Err(WalkStop::MissingCursor)
+            }
+        }
+    }
+
+    fn record_offset(&mut self, items: usize) -> Result<(), WalkStop> {
+        let count = i64::try_from(items).unwrap_or(i64::MAX);
+        let at = self.position.as_ref().and_then(PagePosition::to_int).unwrap_or(0);
+        let next = at.saturating_add(count);
+        // Without a size any non-empty page may have a successor; an empty one ends the walk.
+        let full = self.size.is_none_or(|size| count >= size);
+        if count > 0 && full && next > at {
+            self.position = Some(PagePosition::Int(next));
         } else {
             self.done = true;
         }
@@ -169,7 +191,7 @@ impl PageWalk {
 
 /// Walks the pages of a paginated operation.
 ///
-/// Starts at the request's offset or cursor (or 0) with the request's size (or the spec's
+/// Starts at the request's offset, cursor or token (or the first page) with the request's size (or the spec's
 /// maximum page size), with the stopping rules of [`PageWalk`].
 pub struct Paginator<O: Paginated> {
     client: Client,
@@ -239,11 +261,8 @@ impl<O: Paginated> Paginator<O> {
                     return Some((Err(e), state));
                 }
             };
-            let facts = PageFacts {
-                items: O::item_count(&page),
-                has_more: O::has_more(&page),
-                next_cursor: O::next_cursor(&page),
-            };
+            let facts =
+                PageFacts { items: O::item_count(&page), has_more: O::has_more(&page), next: O::next_position(&page) };
             // The page's items are handed out first; a bad cursor ends the walk after them.
             if let Err(stop) = state.walk.record(facts) {
                 state.pending = Some(stop.into_error(O::DESCRIPTOR.id));

@@ -254,21 +254,28 @@ fn walk_by_ref(steps: &[Step]) -> (TokenStream, bool) {
     (expr, in_option)
 }
 
-/// Reads the value at the end of `steps` from `response` (a reference) as an `Option` of it.
+/// Reads the value at the end of `steps` from `response` (a reference) as an `Option` of a
+/// reference to it.
 fn read_path(steps: &[Step]) -> TokenStream {
     let (last, intermediate) = steps.split_last().expect("a path has a field");
     let (expr, in_option) = walk_by_ref(intermediate);
     let f = field_ident(last.field);
-    let widen = if last.field.ty == ParamType::I32 {
-        quote! { .map(i64::from) }
-    } else {
-        quote! {}
-    };
     match (in_option, last.optional) {
-        (false, false) => quote! { Some(#expr.#f) #widen },
-        (false, true) => quote! { #expr.#f #widen },
-        (true, false) => quote! { #expr.map(|v| v.#f) #widen },
-        (true, true) => quote! { #expr.and_then(|v| v.#f) #widen },
+        (false, false) => quote! { Some(&#expr.#f) },
+        (false, true) => quote! { #expr.#f.as_ref() },
+        (true, false) => quote! { #expr.map(|v| &v.#f) },
+        (true, true) => quote! { #expr.and_then(|v| v.#f.as_ref()) },
+    }
+}
+
+/// The next page's position from a reference to the response field at `steps`: an integer, or
+/// non-empty text.
+fn read_position(steps: &[Step]) -> TokenStream {
+    let value = read_path(steps);
+    match steps.last().expect("a path has a field").field.ty {
+        ParamType::String => quote! { #value.filter(|t| !t.is_empty()).map(|t| rt::PagePosition::Str(t.clone())) },
+        ParamType::I32 => quote! { #value.map(|v| rt::PagePosition::Int(i64::from(*v))) },
+        _ => quote! { #value.map(|v| rt::PagePosition::Int(*v)) },
     }
 }
 
@@ -276,23 +283,53 @@ fn read_path(steps: &[Step]) -> TokenStream {
 /// cursor) in the response.
 fn paginated_impl(op: &Operation, p: &crate::model::Pagination, op_ident: &Ident, scope: &Scope) -> TokenStream {
     let param = |name: &str| op.query.iter().chain(&op.body).find(|f| f.name == name).expect("validated");
-    let (position, size) = (param(p.position()), param(&p.size));
-    let (pi, si) = (field_ident(position), field_ident(size));
+    let position = param(p.position());
+    let pi = field_ident(position);
     let steps = response_steps(op, &p.items, scope.ctx);
     let item_ty = match &steps.last().expect("a path").field.ty {
         ParamType::List(inner) => scope.rust_type(inner),
         _ => unreachable!("validated: pagination items is a list"),
     };
-    let read = |f: &Field, i: &Ident| match f.ty {
-        ParamType::I32 => quote! { request.#i.map(i64::from) },
-        _ => quote! { request.#i },
+    // The size, where the operation takes one.
+    let (rs, ws) = match p.size.as_deref().map(param) {
+        None => (quote! { None }, quote! { let _ = size; }),
+        Some(size) => {
+            let si = field_ident(size);
+            match size.ty {
+                ParamType::I32 => (
+                    quote! { request.#si.map(i64::from) },
+                    quote! {
+                        if let Some(size) = size {
+                            request.#si = Some(i32::try_from(size).unwrap_or(i32::MAX));
+                        }
+                    },
+                ),
+                _ => (
+                    quote! { request.#si },
+                    quote! {
+                        if let Some(size) = size {
+                            request.#si = Some(size);
+                        }
+                    },
+                ),
+            }
+        }
     };
-    let write = |f: &Field, i: &Ident, v: TokenStream| match f.ty {
-        ParamType::I32 => quote! { request.#i = Some(i32::try_from(#v).unwrap_or(i32::MAX)); },
-        _ => quote! { request.#i = Some(#v); },
+    // The position: an integer (offset, cursor, integer token) or text (a token).
+    let (rp, wp) = match position.ty {
+        ParamType::String => (
+            quote! { request.#pi.clone().map(rt::PagePosition::Str) },
+            quote! { request.#pi = position.map(|p| p.to_text()); },
+        ),
+        ParamType::I32 => (
+            quote! { request.#pi.map(|v| rt::PagePosition::Int(i64::from(v))) },
+            quote! { request.#pi = position.and_then(|p| p.to_int()).map(|v| i32::try_from(v).unwrap_or(i32::MAX)); },
+        ),
+        _ => (
+            quote! { request.#pi.map(rt::PagePosition::Int) },
+            quote! { request.#pi = position.and_then(|p| p.to_int()); },
+        ),
     };
-    let (rp, rs) = (read(position, &pi), read(size, &si));
-    let (wp, ws) = (write(position, &pi, quote! { position }), write(size, &si, quote! { size }));
     let (items, count) = if steps.len() == 1 {
         let ii = field_ident(steps[0].field);
         (quote! { response.#ii }, quote! { response.#ii.len() })
@@ -324,31 +361,36 @@ fn paginated_impl(op: &Operation, p: &crate::model::Pagination, op_ident: &Ident
         };
         (items, count)
     };
-    let next_cursor = match &p.style {
-        crate::model::PageStyle::Offset { .. } => quote! {},
-        crate::model::PageStyle::Cursor { next_cursor, has_more, .. } => {
-            let next = read_path(&response_steps(op, next_cursor, scope.ctx));
-            let more = read_path(&response_steps(op, has_more, scope.ctx));
-            quote! {
-                fn has_more(response: &Self::Response) -> bool {
-                    #more == Some(true)
-                }
-
-                fn next_cursor(response: &Self::Response) -> Option<i64> {
-                    #next
-                }
+    let (next, more) = match &p.style {
+        crate::model::PageStyle::Offset { .. } => (None, None),
+        crate::model::PageStyle::Cursor { next_cursor, has_more, .. } => (Some(next_cursor), Some(has_more)),
+        crate::model::PageStyle::Token { next_token, has_more, .. } => (Some(next_token), has_more.as_ref()),
+    };
+    let next = next.map(|path| {
+        let next = read_position(&response_steps(op, path, scope.ctx));
+        quote! {
+            fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+                #next
             }
         }
-    };
+    });
+    let more = more.map(|path| {
+        let more = read_path(&response_steps(op, path, scope.ctx));
+        quote! {
+            fn has_more(response: &Self::Response) -> Option<bool> {
+                #more.copied()
+            }
+        }
+    });
     quote! {
         impl rt::Paginated for #op_ident {
             type Item = #item_ty;
 
-            fn page(request: &Self::Request) -> (Option<i64>, Option<i64>) {
+            fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
                 (#rp, #rs)
             }
 
-            fn set_page(request: &mut Self::Request, position: i64, size: i64) {
+            fn set_page(request: &mut Self::Request, position: Option<rt::PagePosition>, size: Option<i64>) {
                 #wp
                 #ws
             }
@@ -361,7 +403,9 @@ fn paginated_impl(op: &Operation, p: &crate::model::Pagination, op_ident: &Ident
                 #count
             }
 
-            #next_cursor
+            #more
+
+            #next
         }
     }
 }
@@ -380,12 +424,27 @@ fn operation_doc(op: &Operation) -> Vec<String> {
     if let Some(p) = &op.pagination {
         facts.push(match &p.style {
             crate::model::PageStyle::Offset { offset } => format!(
-                "Paginated by `{offset}`/`{}` over `{}`, at most {} per page.",
-                p.size, p.items, p.max_page_size
+                "Paginated by `{offset}`/`{}` over `{}`, {} per page unless the request says.",
+                p.size.as_deref().unwrap_or_default(),
+                p.items,
+                p.max_page_size.unwrap_or_default()
             ),
             crate::model::PageStyle::Cursor { cursor, next_cursor, has_more } => format!(
-                "Paginated by cursor: `{cursor}` (0 first) takes `{next_cursor}` while `{has_more}` is true; `{}` items per page, at most {}, in `{}`.",
-                p.size, p.max_page_size, p.items
+                "Paginated by cursor: `{cursor}` (0 first) takes `{next_cursor}` while `{has_more}` is true; `{}` items per page ({} unless the request says), in `{}`.",
+                p.size.as_deref().unwrap_or_default(),
+                p.max_page_size.unwrap_or_default(),
+                p.items
+            ),
+            crate::model::PageStyle::Token { token, next_token, has_more, first } => format!(
+                "Paginated by token: `{token}` ({} for the first page) takes `{next_token}` until a page hands out none{}; {}, in `{}`.",
+                first.map_or_else(|| "left out".to_owned(), |f| f.to_string()),
+                has_more.as_ref().map(|h| format!(" or `{h}` is false")).unwrap_or_default(),
+                match (&p.size, p.max_page_size) {
+                    (Some(size), Some(m)) => format!("`{size}` items per page ({m} unless the request says)"),
+                    (Some(size), None) => format!("`{size}` items per page (the server's default unless the request says)"),
+                    (None, _) => "as many items per page as the server picks".to_owned(),
+                },
+                p.items
             ),
         });
     }
@@ -558,13 +617,37 @@ fn descriptor(op: &Operation, scope: &Scope) -> TokenStream {
     let response = field_schemas(&op.response, scope);
     let pagination = match &op.pagination {
         Some(p) => {
-            let (s, i, m) = (&p.size, &p.items, super::int(p.max_page_size));
+            let i = &p.items;
+            let s = p.size.as_deref().unwrap_or_default();
+            let m = p.max_page_size.map(super::int);
             match &p.style {
                 crate::model::PageStyle::Offset { offset } => {
                     quote! { Some(rt::Pagination::offset(#offset, #s, #i, #m)) }
                 }
                 crate::model::PageStyle::Cursor { cursor, next_cursor, has_more } => {
                     quote! { Some(rt::Pagination::cursor(#cursor, #s, #i, #next_cursor, #has_more, #m)) }
+                }
+                crate::model::PageStyle::Token { token, next_token, has_more, first } => {
+                    let first = match first {
+                        Some(f) => {
+                            let f = super::int(*f);
+                            quote! { Some(#f) }
+                        }
+                        None => quote! { None },
+                    };
+                    let has_more = match has_more {
+                        Some(h) => quote! { Some(#h) },
+                        None => quote! { None },
+                    };
+                    let m = match m {
+                        Some(m) => quote! { Some(#m) },
+                        None => quote! { None },
+                    };
+                    let s = match &p.size {
+                        Some(s) => quote! { Some(#s) },
+                        None => quote! { None },
+                    };
+                    quote! { Some(rt::Pagination::token(#token, #s, #i, #next_token, #has_more, #first, #m)) }
                 }
             }
         }

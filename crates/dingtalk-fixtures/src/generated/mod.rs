@@ -43,6 +43,8 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     #[cfg(feature = "rest_1_0")]
     &rest_1_0::GET_MEMBER,
     #[cfg(feature = "rest_1_0")]
+    &rest_1_0::LIST_MEMBER_PAGES,
+    #[cfg(feature = "rest_1_0")]
     &rest_1_0::UPDATE_MEMBER,
 ];
 /// The `dingtalk` CLI's friendly commands (the spec's `cli:`) of the enabled groups.
@@ -77,6 +79,8 @@ pub mod mock {
         &fixture::LIST_MEMBERS_MOCK,
         #[cfg(feature = "rest_1_0")]
         &rest_1_0::GET_MEMBER_MOCK,
+        #[cfg(feature = "rest_1_0")]
+        &rest_1_0::LIST_MEMBER_PAGES_MOCK,
         #[cfg(feature = "rest_1_0")]
         &rest_1_0::UPDATE_MEMBER_MOCK,
     ];

@@ -9,6 +9,13 @@ pub static GET_MEMBER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     examples: &[],
     behaviour: None,
 };
+/// The documentation's examples of [`ListMemberPages`](crate::generated::rest_1_0::ListMemberPages) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static LIST_MEMBER_PAGES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::rest_1_0::LIST_MEMBER_PAGES,
+    examples: &[],
+    behaviour: None,
+};
 /// The documentation's examples of [`UpdateMember`](crate::generated::rest_1_0::UpdateMember) and how the fake server stores its objects.
 #[doc(hidden)]
 pub static UPDATE_MEMBER_MOCK: rt::MockDescriptor = rt::MockDescriptor {

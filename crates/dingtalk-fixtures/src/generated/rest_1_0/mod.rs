@@ -2,8 +2,10 @@
 
 //! Operations and types of the `rest_1_0` group.
 mod get_member;
+mod list_member_pages;
 mod update_member;
 pub use get_member::*;
+pub use list_member_pages::*;
 pub use update_member::*;
 /// The operations of the `rest_1_0` group: `client.rest_1_0().get_user()`.
 #[derive(Clone, Debug)]

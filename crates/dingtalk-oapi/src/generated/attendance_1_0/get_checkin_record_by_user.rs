@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `POST /v1.0/attendance/checkin/records/query`
 ///
 /// Not retried once it may have reached the server.
+///
+/// Paginated by token: `nextToken` (0 for the first page) takes `result.nextToken` until a page hands out none; `maxResults` items per page (the server's default unless the request says), in `result.pageList`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GetCheckinRecordByUser;
 impl rt::Operation for GetCheckinRecordByUser {
@@ -48,11 +50,11 @@ pub struct GetCheckinRecordByUserRequest {
     #[setters(required)]
     pub user_id_list: Option<Vec<String>>,
 }
-/// A call of [`GetCheckinRecordByUser`] being put together: set its optional parameters (see [`GetCheckinRecordByUserRequest`]), then `send()` it.
+/// A call of [`GetCheckinRecordByUser`] being put together: set its optional parameters (see [`GetCheckinRecordByUserRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct GetCheckinRecordByUserBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<GetCheckinRecordByUser, C>,
 }
-rt::op_builder!(GetCheckinRecordByUserBuilder, GetCheckinRecordByUser);
+rt::op_builder!(GetCheckinRecordByUserBuilder, GetCheckinRecordByUser, paginated);
 /// The response of [`GetCheckinRecordByUser`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -198,9 +200,48 @@ pub static GET_CHECKIN_RECORD_BY_USER: rt::OperationDescriptor = rt::OperationDe
             ),
         ),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "result.pageList",
+            "result.nextToken",
+            None,
+            Some(0),
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for GetCheckinRecordByUser {
+    type Item = GetCheckinRecordByUserResponseBodyResultPageList;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.map(rt::PagePosition::Int), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.result.map(|v| v.page_list).unwrap_or_default()
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.result.as_ref().map_or(0, |v| v.page_list.len())
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .result
+            .as_ref()
+            .and_then(|v| v.next_token.as_ref())
+            .map(|v| rt::PagePosition::Int(*v))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Get checkin record by user.
     ///
@@ -212,6 +253,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.attendance_1_0().get_checkin_record_by_user(0, 0, 0, "operator_user_id", 0, Vec::<String>::new()).send().await?;
+    /// let every_item = client.attendance_1_0().get_checkin_record_by_user(0, 0, 0, "operator_user_id", 0, Vec::<String>::new()).into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

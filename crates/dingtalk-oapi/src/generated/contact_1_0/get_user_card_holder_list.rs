@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `GET /v1.0/contact/cards/holders/lists`
 ///
 /// Safe to retry.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `nextToken` until a page hands out none or `hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `list`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GetUserCardHolderList;
 impl rt::Operation for GetUserCardHolderList {
@@ -35,11 +37,11 @@ pub struct GetUserCardHolderListRequest {
     /// A `i64` value. Wire name `nextToken`.
     pub next_token: Option<i64>,
 }
-/// A call of [`GetUserCardHolderList`] being put together: set its optional parameters (see [`GetUserCardHolderListRequest`]), then `send()` it.
+/// A call of [`GetUserCardHolderList`] being put together: set its optional parameters (see [`GetUserCardHolderListRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct GetUserCardHolderListBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<GetUserCardHolderList, C>,
 }
-rt::op_builder!(GetUserCardHolderListBuilder, GetUserCardHolderList);
+rt::op_builder!(GetUserCardHolderListBuilder, GetUserCardHolderList, paginated);
 /// The response of [`GetUserCardHolderList`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -138,9 +140,47 @@ pub static GET_USER_CARD_HOLDER_LIST: rt::OperationDescriptor = rt::OperationDes
         rt::FieldSchema::new("nextToken", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("totalCount", rt::ParamType::I64),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "list",
+            "nextToken",
+            Some("hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for GetUserCardHolderList {
+    type Item = GetUserCardHolderListResponseBodyList;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.map(rt::PagePosition::Int), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.list
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.list.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.has_more.as_ref().copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        Some(&response.next_token).map(|v| rt::PagePosition::Int(*v))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Get user card holder list.
     ///
@@ -152,6 +192,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.contact_1_0().get_user_card_holder_list(0).send().await?;
+    /// let every_item = client.contact_1_0().get_user_card_holder_list(0).into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

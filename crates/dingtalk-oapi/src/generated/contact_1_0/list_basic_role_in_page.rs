@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `GET /v1.0/contact/rbac/administrativeGroups/baseInfos`
 ///
 /// Safe to retry.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `nextToken` until a page hands out none or `hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `list`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ListBasicRoleInPage;
 impl rt::Operation for ListBasicRoleInPage {
@@ -36,11 +38,11 @@ pub struct ListBasicRoleInPageRequest {
     /// A `i64` value. Wire name `nextToken`.
     pub next_token: Option<i64>,
 }
-/// A call of [`ListBasicRoleInPage`] being put together: set its optional parameters (see [`ListBasicRoleInPageRequest`]), then `send()` it.
+/// A call of [`ListBasicRoleInPage`] being put together: set its optional parameters (see [`ListBasicRoleInPageRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct ListBasicRoleInPageBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<ListBasicRoleInPage, C>,
 }
-rt::op_builder!(ListBasicRoleInPageBuilder, ListBasicRoleInPage);
+rt::op_builder!(ListBasicRoleInPageBuilder, ListBasicRoleInPage, paginated);
 /// The response of [`ListBasicRoleInPage`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -234,9 +236,47 @@ pub static LIST_BASIC_ROLE_IN_PAGE: rt::OperationDescriptor = rt::OperationDescr
         ),
         rt::FieldSchema::new("nextToken", rt::ParamType::I64),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "list",
+            "nextToken",
+            Some("hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for ListBasicRoleInPage {
+    type Item = ListBasicRoleInPageResponseBodyList;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.map(rt::PagePosition::Int), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.list
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.list.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.has_more.as_ref().copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response.next_token.as_ref().map(|v| rt::PagePosition::Int(*v))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// List basic role in page.
     ///
@@ -248,6 +288,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.contact_1_0().list_basic_role_in_page().send().await?;
+    /// let every_item = client.contact_1_0().list_basic_role_in_page().into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

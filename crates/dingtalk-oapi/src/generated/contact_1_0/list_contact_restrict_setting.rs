@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `GET /v1.0/contact/restrictions/settings`
 ///
 /// Safe to retry.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `nextToken` until a page hands out none or `hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `list`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ListContactRestrictSetting;
 impl rt::Operation for ListContactRestrictSetting {
@@ -34,11 +36,13 @@ pub struct ListContactRestrictSettingRequest {
     /// A `i64` value. Wire name `nextToken`.
     pub next_token: Option<i64>,
 }
-/// A call of [`ListContactRestrictSetting`] being put together: set its optional parameters (see [`ListContactRestrictSettingRequest`]), then `send()` it.
+/// A call of [`ListContactRestrictSetting`] being put together: set its optional parameters (see [`ListContactRestrictSettingRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct ListContactRestrictSettingBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<ListContactRestrictSetting, C>,
 }
-rt::op_builder!(ListContactRestrictSettingBuilder, ListContactRestrictSetting);
+rt::op_builder!(
+    ListContactRestrictSettingBuilder, ListContactRestrictSetting, paginated
+);
 /// The response of [`ListContactRestrictSetting`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -148,9 +152,47 @@ pub static LIST_CONTACT_RESTRICT_SETTING: rt::OperationDescriptor = rt::Operatio
         ),
         rt::FieldSchema::new("nextToken", rt::ParamType::I64),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "list",
+            "nextToken",
+            Some("hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for ListContactRestrictSetting {
+    type Item = ListContactRestrictSettingResponseBodyList;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.map(rt::PagePosition::Int), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.list
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.list.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.has_more.as_ref().copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response.next_token.as_ref().map(|v| rt::PagePosition::Int(*v))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// List contact restrict setting.
     ///
@@ -162,6 +204,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.contact_1_0().list_contact_restrict_setting().send().await?;
+    /// let every_item = client.contact_1_0().list_contact_restrict_setting().into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

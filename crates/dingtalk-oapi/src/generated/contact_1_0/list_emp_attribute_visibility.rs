@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `GET /v1.0/contact/staffAttributes/visibilitySettings`
 ///
 /// Safe to retry.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `nextCursor` until a page hands out none or `hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `list`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ListEmpAttributeVisibility;
 impl rt::Operation for ListEmpAttributeVisibility {
@@ -34,11 +36,13 @@ pub struct ListEmpAttributeVisibilityRequest {
     /// A `i64` value. Wire name `nextToken`.
     pub next_token: Option<i64>,
 }
-/// A call of [`ListEmpAttributeVisibility`] being put together: set its optional parameters (see [`ListEmpAttributeVisibilityRequest`]), then `send()` it.
+/// A call of [`ListEmpAttributeVisibility`] being put together: set its optional parameters (see [`ListEmpAttributeVisibilityRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct ListEmpAttributeVisibilityBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<ListEmpAttributeVisibility, C>,
 }
-rt::op_builder!(ListEmpAttributeVisibilityBuilder, ListEmpAttributeVisibility);
+rt::op_builder!(
+    ListEmpAttributeVisibilityBuilder, ListEmpAttributeVisibility, paginated
+);
 /// The response of [`ListEmpAttributeVisibility`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -149,9 +153,47 @@ pub static LIST_EMP_ATTRIBUTE_VISIBILITY: rt::OperationDescriptor = rt::Operatio
         ),
         rt::FieldSchema::new("nextCursor", rt::ParamType::I64).required(true),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "list",
+            "nextCursor",
+            Some("hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for ListEmpAttributeVisibility {
+    type Item = ListEmpAttributeVisibilityResponseBodyList;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.map(rt::PagePosition::Int), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.list
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.list.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        Some(&response.has_more).copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        Some(&response.next_cursor).map(|v| rt::PagePosition::Int(*v))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// List emp attribute visibility.
     ///
@@ -163,6 +205,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.contact_1_0().list_emp_attribute_visibility().send().await?;
+    /// let every_item = client.contact_1_0().list_emp_attribute_visibility().into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

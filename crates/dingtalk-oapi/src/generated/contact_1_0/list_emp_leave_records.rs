@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `GET /v1.0/contact/empLeaveRecords`
 ///
 /// Safe to retry.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `nextToken` until a page hands out none; `maxResults` items per page (the server's default unless the request says), in `records`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ListEmpLeaveRecords;
 impl rt::Operation for ListEmpLeaveRecords {
@@ -40,11 +42,11 @@ pub struct ListEmpLeaveRecordsRequest {
     #[setters(required)]
     pub start_time: Option<String>,
 }
-/// A call of [`ListEmpLeaveRecords`] being put together: set its optional parameters (see [`ListEmpLeaveRecordsRequest`]), then `send()` it.
+/// A call of [`ListEmpLeaveRecords`] being put together: set its optional parameters (see [`ListEmpLeaveRecordsRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct ListEmpLeaveRecordsBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<ListEmpLeaveRecords, C>,
 }
-rt::op_builder!(ListEmpLeaveRecordsBuilder, ListEmpLeaveRecords);
+rt::op_builder!(ListEmpLeaveRecordsBuilder, ListEmpLeaveRecords, paginated);
 /// The response of [`ListEmpLeaveRecords`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -121,9 +123,48 @@ pub static LIST_EMP_LEAVE_RECORDS: rt::OperationDescriptor = rt::OperationDescri
             )
             .required(true),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "records",
+            "nextToken",
+            None,
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for ListEmpLeaveRecords {
+    type Item = ListEmpLeaveRecordsResponseBodyRecords;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.clone().map(rt::PagePosition::Str), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.map(|p| p.to_text());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.records
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.records.len()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .next_token
+            .as_ref()
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// List emp leave records.
     ///
@@ -135,6 +176,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.contact_1_0().list_emp_leave_records(0, "start_time").send().await?;
+    /// let every_item = client.contact_1_0().list_emp_leave_records(0, "start_time").into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `GET /v1.0/contact/managementGroups`
 ///
 /// Safe to retry.
+///
+/// Paginated by token: `nextToken` (0 for the first page) takes `nextToken` until a page hands out none or `hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `groups`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ListManagementGroups;
 impl rt::Operation for ListManagementGroups {
@@ -36,11 +38,11 @@ pub struct ListManagementGroupsRequest {
     #[setters(required)]
     pub next_token: Option<i64>,
 }
-/// A call of [`ListManagementGroups`] being put together: set its optional parameters (see [`ListManagementGroupsRequest`]), then `send()` it.
+/// A call of [`ListManagementGroups`] being put together: set its optional parameters (see [`ListManagementGroupsRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct ListManagementGroupsBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<ListManagementGroups, C>,
 }
-rt::op_builder!(ListManagementGroupsBuilder, ListManagementGroups);
+rt::op_builder!(ListManagementGroupsBuilder, ListManagementGroups, paginated);
 /// The response of [`ListManagementGroups`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -169,9 +171,47 @@ pub static LIST_MANAGEMENT_GROUPS: rt::OperationDescriptor = rt::OperationDescri
         rt::FieldSchema::new("hasMore", rt::ParamType::Bool).required(true),
         rt::FieldSchema::new("nextToken", rt::ParamType::I64),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "groups",
+            "nextToken",
+            Some("hasMore"),
+            Some(0),
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for ListManagementGroups {
+    type Item = ListManagementGroupsResponseBodyGroups;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.map(rt::PagePosition::Int), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.groups
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.groups.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        Some(&response.has_more).copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response.next_token.as_ref().map(|v| rt::PagePosition::Int(*v))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// List management groups.
     ///
@@ -183,6 +223,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.contact_1_0().list_management_groups(0, 0).send().await?;
+    /// let every_item = client.contact_1_0().list_management_groups(0, 0).into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

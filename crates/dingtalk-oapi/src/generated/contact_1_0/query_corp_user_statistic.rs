@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `POST /v1.0/contact/cards/users/statistics/query`
 ///
 /// Not retried once it may have reached the server.
+///
+/// Paginated by token: `nextToken` (0 for the first page) takes `nextToken` until a page hands out none or `hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `list`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct QueryCorpUserStatistic;
 impl rt::Operation for QueryCorpUserStatistic {
@@ -47,11 +49,11 @@ pub struct QueryCorpUserStatisticRequest {
     #[setters(required)]
     pub union_id: Option<String>,
 }
-/// A call of [`QueryCorpUserStatistic`] being put together: set its optional parameters (see [`QueryCorpUserStatisticRequest`]), then `send()` it.
+/// A call of [`QueryCorpUserStatistic`] being put together: set its optional parameters (see [`QueryCorpUserStatisticRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct QueryCorpUserStatisticBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<QueryCorpUserStatistic, C>,
 }
-rt::op_builder!(QueryCorpUserStatisticBuilder, QueryCorpUserStatistic);
+rt::op_builder!(QueryCorpUserStatisticBuilder, QueryCorpUserStatistic, paginated);
 /// The response of [`QueryCorpUserStatistic`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -132,9 +134,47 @@ pub static QUERY_CORP_USER_STATISTIC: rt::OperationDescriptor = rt::OperationDes
         rt::FieldSchema::new("nextToken", rt::ParamType::I64),
         rt::FieldSchema::new("totalCount", rt::ParamType::I64),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "list",
+            "nextToken",
+            Some("hasMore"),
+            Some(0),
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for QueryCorpUserStatistic {
+    type Item = QueryCorpUserStatisticResponseBodyList;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.map(rt::PagePosition::Int), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.list
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.list.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.has_more.as_ref().copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response.next_token.as_ref().map(|v| rt::PagePosition::Int(*v))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Query corp user statistic.
     ///
@@ -146,6 +186,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.contact_1_0().query_corp_user_statistic("end_time", 0, 0, "start_time", "union_id").send().await?;
+    /// let every_item = client.contact_1_0().query_corp_user_statistic("end_time", 0, 0, "start_time", "union_id").into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

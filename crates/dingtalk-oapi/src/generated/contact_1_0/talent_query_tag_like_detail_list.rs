@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `GET /v1.0/contact/talentTags/queryTagLikeDetailList`
 ///
 /// Safe to retry.
+///
+/// Paginated by token: `cursor` (left out for the first page) takes `result.nextCursor` until a page hands out none or `result.hasMore` is false; `size` items per page (the server's default unless the request says), in `result.likeDetails`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TalentQueryTagLikeDetailList;
 impl rt::Operation for TalentQueryTagLikeDetailList {
@@ -42,11 +44,13 @@ pub struct TalentQueryTagLikeDetailListRequest {
     #[setters(required)]
     pub user_id: Option<String>,
 }
-/// A call of [`TalentQueryTagLikeDetailList`] being put together: set its optional parameters (see [`TalentQueryTagLikeDetailListRequest`]), then `send()` it.
+/// A call of [`TalentQueryTagLikeDetailList`] being put together: set its optional parameters (see [`TalentQueryTagLikeDetailListRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct TalentQueryTagLikeDetailListBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<TalentQueryTagLikeDetailList, C>,
 }
-rt::op_builder!(TalentQueryTagLikeDetailListBuilder, TalentQueryTagLikeDetailList);
+rt::op_builder!(
+    TalentQueryTagLikeDetailListBuilder, TalentQueryTagLikeDetailList, paginated
+);
 /// The response of [`TalentQueryTagLikeDetailList`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -133,9 +137,51 @@ pub static TALENT_QUERY_TAG_LIKE_DETAIL_LIST: rt::OperationDescriptor = rt::Oper
             ),
         ),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "cursor",
+            Some("size"),
+            "result.likeDetails",
+            "result.nextCursor",
+            Some("result.hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for TalentQueryTagLikeDetailList {
+    type Item = TalentQueryTagLikeDetailListResponseBodyResultLikeDetails;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.cursor.map(rt::PagePosition::Int), request.size)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.cursor = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.size = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.result.map(|v| v.like_details).unwrap_or_default()
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.result.as_ref().map_or(0, |v| v.like_details.len())
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.result.as_ref().and_then(|v| v.has_more.as_ref()).copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .result
+            .as_ref()
+            .and_then(|v| v.next_cursor.as_ref())
+            .map(|v| rt::PagePosition::Int(*v))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Talent query tag like detail list.
     ///
@@ -147,6 +193,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.contact_1_0().talent_query_tag_like_detail_list("tag_code", "user_id").send().await?;
+    /// let every_item = client.contact_1_0().talent_query_tag_like_detail_list("tag_code", "user_id").into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `POST /v1.0/crm/targetFollowRecords/query`
 ///
 /// Not retried once it may have reached the server.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `result.nextToken` until a page hands out none or `result.hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `result.resultList`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FindTargetRelatedFollowRecords;
 impl rt::Operation for FindTargetRelatedFollowRecords {
@@ -43,11 +45,13 @@ pub struct FindTargetRelatedFollowRecordsRequest {
     /// A `string` value. Wire name `nextToken`.
     pub next_token: Option<String>,
 }
-/// A call of [`FindTargetRelatedFollowRecords`] being put together: set its optional parameters (see [`FindTargetRelatedFollowRecordsRequest`]), then `send()` it.
+/// A call of [`FindTargetRelatedFollowRecords`] being put together: set its optional parameters (see [`FindTargetRelatedFollowRecordsRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct FindTargetRelatedFollowRecordsBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<FindTargetRelatedFollowRecords, C>,
 }
-rt::op_builder!(FindTargetRelatedFollowRecordsBuilder, FindTargetRelatedFollowRecords);
+rt::op_builder!(
+    FindTargetRelatedFollowRecordsBuilder, FindTargetRelatedFollowRecords, paginated
+);
 /// The response of [`FindTargetRelatedFollowRecords`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -187,9 +191,52 @@ pub static FIND_TARGET_RELATED_FOLLOW_RECORDS: rt::OperationDescriptor = rt::Ope
             ),
         ),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "result.resultList",
+            "result.nextToken",
+            Some("result.hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for FindTargetRelatedFollowRecords {
+    type Item = FindTargetRelatedFollowRecordsResponseBodyResultResultList;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.clone().map(rt::PagePosition::Str), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.map(|p| p.to_text());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.result.map(|v| v.result_list).unwrap_or_default()
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.result.as_ref().map_or(0, |v| v.result_list.len())
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.result.as_ref().and_then(|v| v.has_more.as_ref()).copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .result
+            .as_ref()
+            .and_then(|v| v.next_token.as_ref())
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Find target related follow records.
     ///
@@ -201,6 +248,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.crm_1_0().find_target_related_follow_records("follow_target_data_id", "follow_target_type", 0).send().await?;
+    /// let every_item = client.crm_1_0().find_target_related_follow_records("follow_target_data_id", "follow_target_type", 0).into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

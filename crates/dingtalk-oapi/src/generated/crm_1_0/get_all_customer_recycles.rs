@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `GET /v1.0/crm/customerRecycles`
 ///
 /// Safe to retry.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `nextToken` until a page hands out none or `hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `resultList`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GetAllCustomerRecycles;
 impl rt::Operation for GetAllCustomerRecycles {
@@ -34,11 +36,11 @@ pub struct GetAllCustomerRecyclesRequest {
     /// A `string` value. Wire name `nextToken`.
     pub next_token: Option<String>,
 }
-/// A call of [`GetAllCustomerRecycles`] being put together: set its optional parameters (see [`GetAllCustomerRecyclesRequest`]), then `send()` it.
+/// A call of [`GetAllCustomerRecycles`] being put together: set its optional parameters (see [`GetAllCustomerRecyclesRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct GetAllCustomerRecyclesBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<GetAllCustomerRecycles, C>,
 }
-rt::op_builder!(GetAllCustomerRecyclesBuilder, GetAllCustomerRecycles);
+rt::op_builder!(GetAllCustomerRecyclesBuilder, GetAllCustomerRecycles, paginated);
 /// The response of [`GetAllCustomerRecycles`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -115,9 +117,49 @@ pub static GET_ALL_CUSTOMER_RECYCLES: rt::OperationDescriptor = rt::OperationDes
             ),
         ),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "resultList",
+            "nextToken",
+            Some("hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for GetAllCustomerRecycles {
+    type Item = GetAllCustomerRecyclesResponseBodyResultList;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.clone().map(rt::PagePosition::Str), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.map(|p| p.to_text());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.result_list
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.result_list.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        Some(&response.has_more).copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        Some(&response.next_token)
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Get all customer recycles.
     ///
@@ -129,6 +171,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.crm_1_0().get_all_customer_recycles().send().await?;
+    /// let every_item = client.crm_1_0().get_all_customer_recycles().into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `POST /v1.0/crm/customObjects/contacts/datas/query`
 ///
 /// Not retried once it may have reached the server.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `result.nextToken` until a page hands out none or `result.hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `result.values`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GetContacts;
 impl rt::Operation for GetContacts {
@@ -43,11 +45,11 @@ pub struct GetContactsRequest {
     /// A `string` value. Wire name `queryDsl`.
     pub query_dsl: Option<String>,
 }
-/// A call of [`GetContacts`] being put together: set its optional parameters (see [`GetContactsRequest`]), then `send()` it.
+/// A call of [`GetContacts`] being put together: set its optional parameters (see [`GetContactsRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct GetContactsBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<GetContacts, C>,
 }
-rt::op_builder!(GetContactsBuilder, GetContacts);
+rt::op_builder!(GetContactsBuilder, GetContacts, paginated);
 /// The response of [`GetContacts`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -185,9 +187,52 @@ pub static GET_CONTACTS: rt::OperationDescriptor = rt::OperationDescriptor {
             rt::ParamType::Object(&GET_CONTACTS_RESPONSE_BODY_RESULT_SCHEMA),
         ),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "result.values",
+            "result.nextToken",
+            Some("result.hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for GetContacts {
+    type Item = GetContactsResponseBodyResultValues;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.clone().map(rt::PagePosition::Str), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.map(|p| p.to_text());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.result.map(|v| v.values).unwrap_or_default()
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.result.as_ref().map_or(0, |v| v.values.len())
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.result.as_ref().and_then(|v| v.has_more.as_ref()).copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .result
+            .as_ref()
+            .and_then(|v| v.next_token.as_ref())
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Get contacts.
     ///
@@ -199,6 +244,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.crm_1_0().get_contacts(0).send().await?;
+    /// let every_item = client.crm_1_0().get_contacts(0).into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

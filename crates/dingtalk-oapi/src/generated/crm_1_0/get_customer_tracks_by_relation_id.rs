@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `GET /v1.0/crm/customerTracks`
 ///
 /// Safe to retry.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `nextToken` until a page hands out none or `hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `resultList`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GetCustomerTracksByRelationId;
 impl rt::Operation for GetCustomerTracksByRelationId {
@@ -41,11 +43,13 @@ pub struct GetCustomerTracksByRelationIdRequest {
     /// A `i64` value. Wire name `typeGroup`.
     pub type_group: Option<i64>,
 }
-/// A call of [`GetCustomerTracksByRelationId`] being put together: set its optional parameters (see [`GetCustomerTracksByRelationIdRequest`]), then `send()` it.
+/// A call of [`GetCustomerTracksByRelationId`] being put together: set its optional parameters (see [`GetCustomerTracksByRelationIdRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct GetCustomerTracksByRelationIdBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<GetCustomerTracksByRelationId, C>,
 }
-rt::op_builder!(GetCustomerTracksByRelationIdBuilder, GetCustomerTracksByRelationId);
+rt::op_builder!(
+    GetCustomerTracksByRelationIdBuilder, GetCustomerTracksByRelationId, paginated
+);
 /// The response of [`GetCustomerTracksByRelationId`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -160,9 +164,49 @@ pub static GET_CUSTOMER_TRACKS_BY_RELATION_ID: rt::OperationDescriptor = rt::Ope
             ),
         ),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "resultList",
+            "nextToken",
+            Some("hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for GetCustomerTracksByRelationId {
+    type Item = GetCustomerTracksByRelationIdResponseBodyResultList;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.clone().map(rt::PagePosition::Str), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.map(|p| p.to_text());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.result_list
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.result_list.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        Some(&response.has_more).copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        Some(&response.next_token)
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Get customer tracks by relation id.
     ///
@@ -174,6 +218,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.crm_1_0().get_customer_tracks_by_relation_id("relation_id").send().await?;
+    /// let every_item = client.crm_1_0().get_customer_tracks_by_relation_id("relation_id").into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

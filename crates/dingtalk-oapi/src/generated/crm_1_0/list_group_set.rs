@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `GET /v1.0/crm/groupSets/lists`
 ///
 /// Safe to retry.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `nextToken` until a page hands out none or `hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `resultList`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ListGroupSet;
 impl rt::Operation for ListGroupSet {
@@ -39,11 +41,11 @@ pub struct ListGroupSetRequest {
     #[setters(required)]
     pub relation_type: Option<String>,
 }
-/// A call of [`ListGroupSet`] being put together: set its optional parameters (see [`ListGroupSetRequest`]), then `send()` it.
+/// A call of [`ListGroupSet`] being put together: set its optional parameters (see [`ListGroupSetRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct ListGroupSetBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<ListGroupSet, C>,
 }
-rt::op_builder!(ListGroupSetBuilder, ListGroupSet);
+rt::op_builder!(ListGroupSetBuilder, ListGroupSet, paginated);
 /// The response of [`ListGroupSet`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -210,9 +212,51 @@ pub static LIST_GROUP_SET: rt::OperationDescriptor = rt::OperationDescriptor {
             .required(true),
         rt::FieldSchema::new("totalCount", rt::ParamType::I64),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "resultList",
+            "nextToken",
+            Some("hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for ListGroupSet {
+    type Item = ListGroupSetResponseBodyResultList;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.clone().map(rt::PagePosition::Str), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.map(|p| p.to_text());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.result_list
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.result_list.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.has_more.as_ref().copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .next_token
+            .as_ref()
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// List group set.
     ///
@@ -224,6 +268,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.crm_1_0().list_group_set("relation_type").send().await?;
+    /// let every_item = client.crm_1_0().list_group_set("relation_type").into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `POST /v1.0/crm/customerInstances`
 ///
 /// Not retried once it may have reached the server.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `result.nextToken` until a page hands out none; `maxResults` items per page (the server's default unless the request says), in `result.values`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct QueryAllCustomer;
 impl rt::Operation for QueryAllCustomer {
@@ -38,11 +40,11 @@ pub struct QueryAllCustomerRequest {
     /// A `string` value. Wire name `operatorUserId`.
     pub operator_user_id: Option<String>,
 }
-/// A call of [`QueryAllCustomer`] being put together: set its optional parameters (see [`QueryAllCustomerRequest`]), then `send()` it.
+/// A call of [`QueryAllCustomer`] being put together: set its optional parameters (see [`QueryAllCustomerRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct QueryAllCustomerBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<QueryAllCustomer, C>,
 }
-rt::op_builder!(QueryAllCustomerBuilder, QueryAllCustomer);
+rt::op_builder!(QueryAllCustomerBuilder, QueryAllCustomer, paginated);
 /// The response of [`QueryAllCustomer`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -186,9 +188,49 @@ pub static QUERY_ALL_CUSTOMER: rt::OperationDescriptor = rt::OperationDescriptor
             rt::ParamType::Object(&QUERY_ALL_CUSTOMER_RESPONSE_BODY_RESULT_SCHEMA),
         ),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "result.values",
+            "result.nextToken",
+            None,
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for QueryAllCustomer {
+    type Item = QueryAllCustomerResponseBodyResultValues;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.clone().map(rt::PagePosition::Str), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.map(|p| p.to_text());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.result.map(|v| v.values).unwrap_or_default()
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.result.as_ref().map_or(0, |v| v.values.len())
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .result
+            .as_ref()
+            .and_then(|v| v.next_token.as_ref())
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Query all customer.
     ///
@@ -200,6 +242,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.crm_1_0().query_all_customer().send().await?;
+    /// let every_item = client.crm_1_0().query_all_customer().into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `GET /v1.0/crm/customers/tracks`
 ///
 /// Safe to retry.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `nextToken` until a page hands out none or `hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `values`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct QueryAllTracks;
 impl rt::Operation for QueryAllTracks {
@@ -37,11 +39,11 @@ pub struct QueryAllTracksRequest {
     /// A `string` value.
     pub order: Option<String>,
 }
-/// A call of [`QueryAllTracks`] being put together: set its optional parameters (see [`QueryAllTracksRequest`]), then `send()` it.
+/// A call of [`QueryAllTracks`] being put together: set its optional parameters (see [`QueryAllTracksRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct QueryAllTracksBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<QueryAllTracks, C>,
 }
-rt::op_builder!(QueryAllTracksBuilder, QueryAllTracks);
+rt::op_builder!(QueryAllTracksBuilder, QueryAllTracks, paginated);
 /// The response of [`QueryAllTracks`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -123,9 +125,51 @@ pub static QUERY_ALL_TRACKS: rt::OperationDescriptor = rt::OperationDescriptor {
             ),
         ),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "values",
+            "nextToken",
+            Some("hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for QueryAllTracks {
+    type Item = QueryAllTracksResponseBodyValues;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.clone().map(rt::PagePosition::Str), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.map(|p| p.to_text());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.values
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.values.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.has_more.as_ref().copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .next_token
+            .as_ref()
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Query all tracks.
     ///
@@ -137,6 +181,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.crm_1_0().query_all_tracks(0).send().await?;
+    /// let every_item = client.crm_1_0().query_all_tracks(0).into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `GET /v1.0/crm/crmGroupChats`
 ///
 /// Safe to retry.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `nextToken` until a page hands out none or `hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `resultList`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct QueryCrmGroupChats;
 impl rt::Operation for QueryCrmGroupChats {
@@ -40,11 +42,11 @@ pub struct QueryCrmGroupChatsRequest {
     #[setters(required)]
     pub relation_type: Option<String>,
 }
-/// A call of [`QueryCrmGroupChats`] being put together: set its optional parameters (see [`QueryCrmGroupChatsRequest`]), then `send()` it.
+/// A call of [`QueryCrmGroupChats`] being put together: set its optional parameters (see [`QueryCrmGroupChatsRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct QueryCrmGroupChatsBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<QueryCrmGroupChats, C>,
 }
-rt::op_builder!(QueryCrmGroupChatsBuilder, QueryCrmGroupChats);
+rt::op_builder!(QueryCrmGroupChatsBuilder, QueryCrmGroupChats, paginated);
 /// The response of [`QueryCrmGroupChats`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -129,9 +131,51 @@ pub static QUERY_CRM_GROUP_CHATS: rt::OperationDescriptor = rt::OperationDescrip
         ),
         rt::FieldSchema::new("totalCount", rt::ParamType::I64),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "resultList",
+            "nextToken",
+            Some("hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for QueryCrmGroupChats {
+    type Item = QueryCrmGroupChatsResponseBodyResultList;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.clone().map(rt::PagePosition::Str), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.map(|p| p.to_text());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.result_list
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.result_list.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        Some(&response.has_more).copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .next_token
+            .as_ref()
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Query crm group chats.
     ///
@@ -143,6 +187,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.crm_1_0().query_crm_group_chats(0, "relation_type").send().await?;
+    /// let every_item = client.crm_1_0().query_crm_group_chats(0, "relation_type").into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

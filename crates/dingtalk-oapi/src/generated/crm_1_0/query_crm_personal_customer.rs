@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `GET /v1.0/crm/personalCustomers`
 ///
 /// Safe to retry.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `nextToken` until a page hands out none or `hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `values`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct QueryCrmPersonalCustomer;
 impl rt::Operation for QueryCrmPersonalCustomer {
@@ -41,11 +43,11 @@ pub struct QueryCrmPersonalCustomerRequest {
     /// A `string` value. Wire name `relationType`.
     pub relation_type: Option<String>,
 }
-/// A call of [`QueryCrmPersonalCustomer`] being put together: set its optional parameters (see [`QueryCrmPersonalCustomerRequest`]), then `send()` it.
+/// A call of [`QueryCrmPersonalCustomer`] being put together: set its optional parameters (see [`QueryCrmPersonalCustomerRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct QueryCrmPersonalCustomerBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<QueryCrmPersonalCustomer, C>,
 }
-rt::op_builder!(QueryCrmPersonalCustomerBuilder, QueryCrmPersonalCustomer);
+rt::op_builder!(QueryCrmPersonalCustomerBuilder, QueryCrmPersonalCustomer, paginated);
 /// The response of [`QueryCrmPersonalCustomer`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -181,9 +183,51 @@ pub static QUERY_CRM_PERSONAL_CUSTOMER: rt::OperationDescriptor = rt::OperationD
             ),
         ),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "values",
+            "nextToken",
+            Some("hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for QueryCrmPersonalCustomer {
+    type Item = QueryCrmPersonalCustomerResponseBodyValues;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.clone().map(rt::PagePosition::Str), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.map(|p| p.to_text());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.values
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.values.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.has_more.as_ref().copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .next_token
+            .as_ref()
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Query crm personal customer.
     ///
@@ -195,6 +239,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.crm_1_0().query_crm_personal_customer(0).send().await?;
+    /// let every_item = client.crm_1_0().query_crm_personal_customer(0).into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

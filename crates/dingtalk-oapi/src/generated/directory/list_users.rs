@@ -16,7 +16,7 @@ use dingtalk_runtime::{Setters, Wire};
 ///
 /// Safe to retry.
 ///
-/// Paginated by cursor: `cursor` (0 first) takes `result.next_cursor` while `result.has_more` is true; `size` items per page, at most 100, in `result.list`.
+/// Paginated by cursor: `cursor` (0 first) takes `result.next_cursor` while `result.has_more` is true; `size` items per page (100 unless the request says), in `result.list`.
 ///
 /// Documentation: <https://help.dingtalk.io/open/development/queries-the-complete-information-of-a-department-user>
 #[derive(Debug, Clone, Copy, Default)]
@@ -365,12 +365,18 @@ pub static LIST_USERS: rt::OperationDescriptor = rt::OperationDescriptor {
 };
 impl rt::Paginated for ListUsers {
     type Item = UserListItem;
-    fn page(request: &Self::Request) -> (Option<i64>, Option<i64>) {
-        (request.cursor, request.size)
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.cursor.map(rt::PagePosition::Int), request.size)
     }
-    fn set_page(request: &mut Self::Request, position: i64, size: i64) {
-        request.cursor = Some(position);
-        request.size = Some(size);
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.cursor = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.size = Some(size);
+        }
     }
     fn into_items(response: Self::Response) -> Vec<Self::Item> {
         response.result.map(|v| v.list).unwrap_or_default()
@@ -378,11 +384,15 @@ impl rt::Paginated for ListUsers {
     fn item_count(response: &Self::Response) -> usize {
         response.result.as_ref().map_or(0, |v| v.list.len())
     }
-    fn has_more(response: &Self::Response) -> bool {
-        response.result.as_ref().and_then(|v| v.has_more) == Some(true)
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.result.as_ref().and_then(|v| v.has_more.as_ref()).copied()
     }
-    fn next_cursor(response: &Self::Response) -> Option<i64> {
-        response.result.as_ref().and_then(|v| v.next_cursor)
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .result
+            .as_ref()
+            .and_then(|v| v.next_cursor.as_ref())
+            .map(|v| rt::PagePosition::Int(*v))
     }
 }
 impl crate::generated::Client {

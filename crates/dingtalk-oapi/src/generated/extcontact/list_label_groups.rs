@@ -17,7 +17,7 @@ use dingtalk_runtime::{Setters, Wire};
 ///
 /// Safe to retry.
 ///
-/// Paginated by `offset`/`size` over `results`, at most 100 per page.
+/// Paginated by `offset`/`size` over `results`, 100 per page unless the request says.
 ///
 /// Documentation: <https://help.dingtalk.io/open/development/obtains-a-list-of-external-contact-tags>
 #[derive(Debug, Clone, Copy, Default)]
@@ -257,12 +257,18 @@ pub static LIST_LABEL_GROUPS: rt::OperationDescriptor = rt::OperationDescriptor 
 };
 impl rt::Paginated for ListLabelGroups {
     type Item = OpenLabelGroup;
-    fn page(request: &Self::Request) -> (Option<i64>, Option<i64>) {
-        (request.offset, request.size)
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.offset.map(rt::PagePosition::Int), request.size)
     }
-    fn set_page(request: &mut Self::Request, position: i64, size: i64) {
-        request.offset = Some(position);
-        request.size = Some(size);
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.offset = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.size = Some(size);
+        }
     }
     fn into_items(response: Self::Response) -> Vec<Self::Item> {
         response.results

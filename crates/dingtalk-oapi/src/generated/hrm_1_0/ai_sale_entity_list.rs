@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `POST /v1.0/hrm/ai-sale/api/v1/entity/list`
 ///
 /// Not retried once it may have reached the server.
+///
+/// Paginated by token: `cursor` (left out for the first page) takes `result.nextCursor` until a page hands out none or `result.hasMore` is false; `pageSize` items per page (the server's default unless the request says), in `result.data`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AiSaleEntityList;
 impl rt::Operation for AiSaleEntityList {
@@ -40,11 +42,11 @@ pub struct AiSaleEntityListRequest {
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
-/// A call of [`AiSaleEntityList`] being put together: set its optional parameters (see [`AiSaleEntityListRequest`]), then `send()` it.
+/// A call of [`AiSaleEntityList`] being put together: set its optional parameters (see [`AiSaleEntityListRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct AiSaleEntityListBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<AiSaleEntityList, C>,
 }
-rt::op_builder!(AiSaleEntityListBuilder, AiSaleEntityList);
+rt::op_builder!(AiSaleEntityListBuilder, AiSaleEntityList, paginated);
 /// The response of [`AiSaleEntityList`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -320,9 +322,52 @@ pub static AI_SALE_ENTITY_LIST: rt::OperationDescriptor = rt::OperationDescripto
         ),
         rt::FieldSchema::new("success", rt::ParamType::Bool),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "cursor",
+            Some("pageSize"),
+            "result.data",
+            "result.nextCursor",
+            Some("result.hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for AiSaleEntityList {
+    type Item = AiSaleEntityListResponseBodyResultData;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.cursor.clone().map(rt::PagePosition::Str), request.page_size)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.cursor = position.map(|p| p.to_text());
+        if let Some(size) = size {
+            request.page_size = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.result.map(|v| v.data).unwrap_or_default()
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.result.as_ref().map_or(0, |v| v.data.len())
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.result.as_ref().and_then(|v| v.has_more.as_ref()).copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .result
+            .as_ref()
+            .and_then(|v| v.next_cursor.as_ref())
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Ai sale entity list.
     ///
@@ -334,6 +379,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.hrm_1_0().ai_sale_entity_list().send().await?;
+    /// let every_item = client.hrm_1_0().ai_sale_entity_list().into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

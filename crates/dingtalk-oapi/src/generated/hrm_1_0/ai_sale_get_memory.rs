@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `POST /v1.0/hrm/ai-sale/api/v1/memory/list`
 ///
 /// Not retried once it may have reached the server.
+///
+/// Paginated by token: `cursor` (left out for the first page) takes `result.nextCursor` until a page hands out none or `result.hasMore` is false; `pageSize` items per page (the server's default unless the request says), in `result.data`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AiSaleGetMemory;
 impl rt::Operation for AiSaleGetMemory {
@@ -52,11 +54,11 @@ pub struct AiSaleGetMemoryRequest {
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
-/// A call of [`AiSaleGetMemory`] being put together: set its optional parameters (see [`AiSaleGetMemoryRequest`]), then `send()` it.
+/// A call of [`AiSaleGetMemory`] being put together: set its optional parameters (see [`AiSaleGetMemoryRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct AiSaleGetMemoryBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<AiSaleGetMemory, C>,
 }
-rt::op_builder!(AiSaleGetMemoryBuilder, AiSaleGetMemory);
+rt::op_builder!(AiSaleGetMemoryBuilder, AiSaleGetMemory, paginated);
 /// The response of [`AiSaleGetMemory`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -210,9 +212,52 @@ pub static AI_SALE_GET_MEMORY: rt::OperationDescriptor = rt::OperationDescriptor
         ),
         rt::FieldSchema::new("success", rt::ParamType::Bool),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "cursor",
+            Some("pageSize"),
+            "result.data",
+            "result.nextCursor",
+            Some("result.hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for AiSaleGetMemory {
+    type Item = AiSaleGetMemoryResponseBodyResultData;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.cursor.clone().map(rt::PagePosition::Str), request.page_size)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.cursor = position.map(|p| p.to_text());
+        if let Some(size) = size {
+            request.page_size = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.result.map(|v| v.data).unwrap_or_default()
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.result.as_ref().map_or(0, |v| v.data.len())
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.result.as_ref().and_then(|v| v.has_more.as_ref()).copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .result
+            .as_ref()
+            .and_then(|v| v.next_cursor.as_ref())
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Ai sale get memory.
     ///
@@ -224,6 +269,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.hrm_1_0().ai_sale_get_memory().send().await?;
+    /// let every_item = client.hrm_1_0().ai_sale_get_memory().into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

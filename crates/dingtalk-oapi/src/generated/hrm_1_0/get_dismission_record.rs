@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `GET /v1.0/hrm/dismission/record/get`
 ///
 /// Safe to retry.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `result.nextCursor` until a page hands out none or `result.hasMore` is false; `size` items per page (the server's default unless the request says), in `result.list`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GetDismissionRecord;
 impl rt::Operation for GetDismissionRecord {
@@ -34,11 +36,11 @@ pub struct GetDismissionRecordRequest {
     /// A `i64` value.
     pub size: Option<i64>,
 }
-/// A call of [`GetDismissionRecord`] being put together: set its optional parameters (see [`GetDismissionRecordRequest`]), then `send()` it.
+/// A call of [`GetDismissionRecord`] being put together: set its optional parameters (see [`GetDismissionRecordRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct GetDismissionRecordBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<GetDismissionRecord, C>,
 }
-rt::op_builder!(GetDismissionRecordBuilder, GetDismissionRecord);
+rt::op_builder!(GetDismissionRecordBuilder, GetDismissionRecord, paginated);
 /// The response of [`GetDismissionRecord`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -124,9 +126,51 @@ pub static GET_DISMISSION_RECORD: rt::OperationDescriptor = rt::OperationDescrip
         ),
         rt::FieldSchema::new("success", rt::ParamType::Bool),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("size"),
+            "result.list",
+            "result.nextCursor",
+            Some("result.hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for GetDismissionRecord {
+    type Item = GetDismissionRecordResponseBodyResultList;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.map(rt::PagePosition::Int), request.size)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.size = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.result.map(|v| v.list).unwrap_or_default()
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.result.as_ref().map_or(0, |v| v.list.len())
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.result.as_ref().and_then(|v| v.has_more.as_ref()).copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .result
+            .as_ref()
+            .and_then(|v| v.next_cursor.as_ref())
+            .map(|v| rt::PagePosition::Int(*v))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Get dismission record.
     ///
@@ -138,6 +182,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.hrm_1_0().get_dismission_record().send().await?;
+    /// let every_item = client.hrm_1_0().get_dismission_record().into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

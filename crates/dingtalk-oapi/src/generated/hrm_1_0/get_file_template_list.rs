@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `POST /v1.0/hrm/masters/fileTemplates/lists/query`
 ///
 /// Not retried once it may have reached the server.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `result.nextToken` until a page hands out none or `result.hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `result.data`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GetFileTemplateList;
 impl rt::Operation for GetFileTemplateList {
@@ -41,11 +43,11 @@ pub struct GetFileTemplateListRequest {
     /// A `list<string>` value. Wire name `templateTypeList`.
     pub template_type_list: Option<Vec<String>>,
 }
-/// A call of [`GetFileTemplateList`] being put together: set its optional parameters (see [`GetFileTemplateListRequest`]), then `send()` it.
+/// A call of [`GetFileTemplateList`] being put together: set its optional parameters (see [`GetFileTemplateListRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct GetFileTemplateListBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<GetFileTemplateList, C>,
 }
-rt::op_builder!(GetFileTemplateListBuilder, GetFileTemplateList);
+rt::op_builder!(GetFileTemplateListBuilder, GetFileTemplateList, paginated);
 /// The response of [`GetFileTemplateList`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -326,9 +328,51 @@ pub static GET_FILE_TEMPLATE_LIST: rt::OperationDescriptor = rt::OperationDescri
         ),
         rt::FieldSchema::new("success", rt::ParamType::Bool),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "result.data",
+            "result.nextToken",
+            Some("result.hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for GetFileTemplateList {
+    type Item = GetFileTemplateListResponseBodyResultData;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.map(rt::PagePosition::Int), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.result.map(|v| v.data).unwrap_or_default()
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.result.as_ref().map_or(0, |v| v.data.len())
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.result.as_ref().map(|v| &v.has_more).copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .result
+            .as_ref()
+            .and_then(|v| v.next_token.as_ref())
+            .map(|v| rt::PagePosition::Int(*v))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Get file template list.
     ///
@@ -340,6 +384,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.hrm_1_0().get_file_template_list("sign_source").send().await?;
+    /// let every_item = client.hrm_1_0().get_file_template_list("sign_source").into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `POST /v1.0/hrm/masters/signCenters/users/records/query`
 ///
 /// Not retried once it may have reached the server.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `result.nextToken` until a page hands out none or `result.hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `result.data`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GetSignRecordByUserId;
 impl rt::Operation for GetSignRecordByUserId {
@@ -39,11 +41,11 @@ pub struct GetSignRecordByUserIdRequest {
     #[setters(required)]
     pub sign_user_id: Option<String>,
 }
-/// A call of [`GetSignRecordByUserId`] being put together: set its optional parameters (see [`GetSignRecordByUserIdRequest`]), then `send()` it.
+/// A call of [`GetSignRecordByUserId`] being put together: set its optional parameters (see [`GetSignRecordByUserIdRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct GetSignRecordByUserIdBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<GetSignRecordByUserId, C>,
 }
-rt::op_builder!(GetSignRecordByUserIdBuilder, GetSignRecordByUserId);
+rt::op_builder!(GetSignRecordByUserIdBuilder, GetSignRecordByUserId, paginated);
 /// The response of [`GetSignRecordByUserId`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -175,9 +177,51 @@ pub static GET_SIGN_RECORD_BY_USER_ID: rt::OperationDescriptor = rt::OperationDe
         ),
         rt::FieldSchema::new("success", rt::ParamType::Bool),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "result.data",
+            "result.nextToken",
+            Some("result.hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for GetSignRecordByUserId {
+    type Item = GetSignRecordByUserIdResponseBodyResultData;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.map(rt::PagePosition::Int), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.result.map(|v| v.data).unwrap_or_default()
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.result.as_ref().map_or(0, |v| v.data.len())
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.result.as_ref().and_then(|v| v.has_more.as_ref()).copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .result
+            .as_ref()
+            .and_then(|v| v.next_token.as_ref())
+            .map(|v| rt::PagePosition::Int(*v))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Get sign record by user id.
     ///
@@ -189,6 +233,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.hrm_1_0().get_sign_record_by_user_id("sign_user_id").send().await?;
+    /// let every_item = client.hrm_1_0().get_sign_record_by_user_id("sign_user_id").into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `POST /v1.0/hrm/masterDatas/query`
 ///
 /// Not retried once it may have reached the server.
+///
+/// Paginated by token: `nextToken` (0 for the first page) takes `nextToken` until a page hands out none or `hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `result`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MasterDatasQuery;
 impl rt::Operation for MasterDatasQuery {
@@ -59,11 +61,11 @@ pub struct MasterDatasQueryRequest {
     #[setters(required)]
     pub view_entity_code: Option<String>,
 }
-/// A call of [`MasterDatasQuery`] being put together: set its optional parameters (see [`MasterDatasQueryRequest`]), then `send()` it.
+/// A call of [`MasterDatasQuery`] being put together: set its optional parameters (see [`MasterDatasQueryRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct MasterDatasQueryBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<MasterDatasQuery, C>,
 }
-rt::op_builder!(MasterDatasQueryBuilder, MasterDatasQuery);
+rt::op_builder!(MasterDatasQueryBuilder, MasterDatasQuery, paginated);
 /// The response of [`MasterDatasQuery`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -267,9 +269,47 @@ pub static MASTER_DATAS_QUERY: rt::OperationDescriptor = rt::OperationDescriptor
         rt::FieldSchema::new("success", rt::ParamType::Bool).required(true),
         rt::FieldSchema::new("total", rt::ParamType::I64),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "result",
+            "nextToken",
+            Some("hasMore"),
+            Some(0),
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for MasterDatasQuery {
+    type Item = MasterDatasQueryResponseBodyResult;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.map(rt::PagePosition::Int), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.result
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.result.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.has_more.as_ref().copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response.next_token.as_ref().map(|v| rt::PagePosition::Int(*v))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Master datas query.
     ///
@@ -281,6 +321,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.hrm_1_0().master_datas_query(0, 0, Vec::<String>::new(), "scope_code", 0, "view_entity_code").send().await?;
+    /// let every_item = client.hrm_1_0().master_datas_query(0, 0, Vec::<String>::new(), "scope_code", 0, "view_entity_code").into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

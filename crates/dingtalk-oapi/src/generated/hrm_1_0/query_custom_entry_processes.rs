@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `GET /v1.0/hrm/customEntryProcesses`
 ///
 /// Safe to retry.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `nextToken` until a page hands out none or `hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `list`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct QueryCustomEntryProcesses;
 impl rt::Operation for QueryCustomEntryProcesses {
@@ -36,11 +38,11 @@ pub struct QueryCustomEntryProcessesRequest {
     /// A `string` value. Wire name `operateUserId`.
     pub operate_user_id: Option<String>,
 }
-/// A call of [`QueryCustomEntryProcesses`] being put together: set its optional parameters (see [`QueryCustomEntryProcessesRequest`]), then `send()` it.
+/// A call of [`QueryCustomEntryProcesses`] being put together: set its optional parameters (see [`QueryCustomEntryProcessesRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct QueryCustomEntryProcessesBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<QueryCustomEntryProcesses, C>,
 }
-rt::op_builder!(QueryCustomEntryProcessesBuilder, QueryCustomEntryProcesses);
+rt::op_builder!(QueryCustomEntryProcessesBuilder, QueryCustomEntryProcesses, paginated);
 /// The response of [`QueryCustomEntryProcesses`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -112,9 +114,47 @@ pub static QUERY_CUSTOM_ENTRY_PROCESSES: rt::OperationDescriptor = rt::Operation
         ),
         rt::FieldSchema::new("nextToken", rt::ParamType::I64),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "list",
+            "nextToken",
+            Some("hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for QueryCustomEntryProcesses {
+    type Item = QueryCustomEntryProcessesResponseBodyList;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.map(rt::PagePosition::Int), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.list
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.list.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.has_more.as_ref().copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response.next_token.as_ref().map(|v| rt::PagePosition::Int(*v))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Query custom entry processes.
     ///
@@ -126,6 +166,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.hrm_1_0().query_custom_entry_processes().send().await?;
+    /// let every_item = client.hrm_1_0().query_custom_entry_processes().into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

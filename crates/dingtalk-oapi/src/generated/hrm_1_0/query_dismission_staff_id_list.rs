@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `GET /v1.0/hrm/employees/dismissions`
 ///
 /// Safe to retry.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `nextToken` until a page hands out none or `hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `userIdList`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct QueryDismissionStaffIdList;
 impl rt::Operation for QueryDismissionStaffIdList {
@@ -34,11 +36,13 @@ pub struct QueryDismissionStaffIdListRequest {
     /// A `i64` value. Wire name `nextToken`.
     pub next_token: Option<i64>,
 }
-/// A call of [`QueryDismissionStaffIdList`] being put together: set its optional parameters (see [`QueryDismissionStaffIdListRequest`]), then `send()` it.
+/// A call of [`QueryDismissionStaffIdList`] being put together: set its optional parameters (see [`QueryDismissionStaffIdListRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct QueryDismissionStaffIdListBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<QueryDismissionStaffIdList, C>,
 }
-rt::op_builder!(QueryDismissionStaffIdListBuilder, QueryDismissionStaffIdList);
+rt::op_builder!(
+    QueryDismissionStaffIdListBuilder, QueryDismissionStaffIdList, paginated
+);
 /// The response of [`QueryDismissionStaffIdList`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -77,9 +81,47 @@ pub static QUERY_DISMISSION_STAFF_ID_LIST: rt::OperationDescriptor = rt::Operati
         rt::FieldSchema::new("nextToken", rt::ParamType::I64),
         rt::FieldSchema::new("userIdList", rt::ParamType::List(&rt::ParamType::String)),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "userIdList",
+            "nextToken",
+            Some("hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for QueryDismissionStaffIdList {
+    type Item = String;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.map(rt::PagePosition::Int), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.user_id_list
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.user_id_list.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.has_more.as_ref().copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response.next_token.as_ref().map(|v| rt::PagePosition::Int(*v))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Query dismission staff id list.
     ///
@@ -91,6 +133,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.hrm_1_0().query_dismission_staff_id_list().send().await?;
+    /// let every_item = client.hrm_1_0().query_dismission_staff_id_list().into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `GET /v1.0/hrm/jobs`
 ///
 /// Safe to retry.
+///
+/// Paginated by token: `nextToken` (0 for the first page) takes `nextToken` until a page hands out none or `hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `list`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct QueryJobs;
 impl rt::Operation for QueryJobs {
@@ -38,11 +40,11 @@ pub struct QueryJobsRequest {
     #[setters(required)]
     pub next_token: Option<i64>,
 }
-/// A call of [`QueryJobs`] being put together: set its optional parameters (see [`QueryJobsRequest`]), then `send()` it.
+/// A call of [`QueryJobs`] being put together: set its optional parameters (see [`QueryJobsRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct QueryJobsBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<QueryJobs, C>,
 }
-rt::op_builder!(QueryJobsBuilder, QueryJobs);
+rt::op_builder!(QueryJobsBuilder, QueryJobs, paginated);
 /// The response of [`QueryJobs`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -109,9 +111,47 @@ pub static QUERY_JOBS: rt::OperationDescriptor = rt::OperationDescriptor {
         ),
         rt::FieldSchema::new("nextToken", rt::ParamType::I64),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "list",
+            "nextToken",
+            Some("hasMore"),
+            Some(0),
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for QueryJobs {
+    type Item = QueryJobsResponseBodyList;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.map(rt::PagePosition::Int), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.list
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.list.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.has_more.as_ref().copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response.next_token.as_ref().map(|v| rt::PagePosition::Int(*v))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Query jobs.
     ///
@@ -123,6 +163,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.hrm_1_0().query_jobs(0, 0).send().await?;
+    /// let every_item = client.hrm_1_0().query_jobs(0, 0).into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

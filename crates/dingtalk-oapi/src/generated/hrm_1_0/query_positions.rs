@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `POST /v1.0/hrm/positions/query`
 ///
 /// Not retried once it may have reached the server.
+///
+/// Paginated by token: `nextToken` (0 for the first page) takes `nextToken` until a page hands out none or `hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `list`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct QueryPositions;
 impl rt::Operation for QueryPositions {
@@ -44,11 +46,11 @@ pub struct QueryPositionsRequest {
     /// A `string` value. Wire name `positionName`.
     pub position_name: Option<String>,
 }
-/// A call of [`QueryPositions`] being put together: set its optional parameters (see [`QueryPositionsRequest`]), then `send()` it.
+/// A call of [`QueryPositions`] being put together: set its optional parameters (see [`QueryPositionsRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct QueryPositionsBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<QueryPositions, C>,
 }
-rt::op_builder!(QueryPositionsBuilder, QueryPositions);
+rt::op_builder!(QueryPositionsBuilder, QueryPositions, paginated);
 /// The response of [`QueryPositions`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -138,9 +140,47 @@ pub static QUERY_POSITIONS: rt::OperationDescriptor = rt::OperationDescriptor {
         ),
         rt::FieldSchema::new("nextToken", rt::ParamType::I64),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "list",
+            "nextToken",
+            Some("hasMore"),
+            Some(0),
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for QueryPositions {
+    type Item = QueryPositionsResponseBodyList;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.map(rt::PagePosition::Int), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.list
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.list.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.has_more.as_ref().copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response.next_token.as_ref().map(|v| rt::PagePosition::Int(*v))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Query positions.
     ///
@@ -152,6 +192,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.hrm_1_0().query_positions(0, 0).send().await?;
+    /// let every_item = client.hrm_1_0().query_positions(0, 0).into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `POST /v1.0/im/conversations/familySchools/messages/query`
 ///
 /// Not retried once it may have reached the server.
+///
+/// Paginated by token: `nextToken` (0 for the first page) takes `nextToken` until a page hands out none; `maxResults` items per page (the server's default unless the request says), in `messages`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GetFamilySchoolConversationMsg;
 impl rt::Operation for GetFamilySchoolConversationMsg {
@@ -47,11 +49,13 @@ pub struct GetFamilySchoolConversationMsgRequest {
     #[setters(required)]
     pub union_id: Option<String>,
 }
-/// A call of [`GetFamilySchoolConversationMsg`] being put together: set its optional parameters (see [`GetFamilySchoolConversationMsgRequest`]), then `send()` it.
+/// A call of [`GetFamilySchoolConversationMsg`] being put together: set its optional parameters (see [`GetFamilySchoolConversationMsgRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct GetFamilySchoolConversationMsgBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<GetFamilySchoolConversationMsg, C>,
 }
-rt::op_builder!(GetFamilySchoolConversationMsgBuilder, GetFamilySchoolConversationMsg);
+rt::op_builder!(
+    GetFamilySchoolConversationMsgBuilder, GetFamilySchoolConversationMsg, paginated
+);
 /// The response of [`GetFamilySchoolConversationMsg`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -171,9 +175,48 @@ pub static GET_FAMILY_SCHOOL_CONVERSATION_MSG: rt::OperationDescriptor = rt::Ope
         rt::FieldSchema::new("nextToken", rt::ParamType::String),
         rt::FieldSchema::new("openConversationId", rt::ParamType::String),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "messages",
+            "nextToken",
+            None,
+            Some(0),
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for GetFamilySchoolConversationMsg {
+    type Item = GetFamilySchoolConversationMsgResponseBodyMessages;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.map(rt::PagePosition::Int), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.messages
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.messages.len()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .next_token
+            .as_ref()
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Get family school conversation msg.
     ///
@@ -185,6 +228,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.im_1_0().get_family_school_conversation_msg(0, Vec::<i64>::new(), 0, "open_conversation_id", "union_id").send().await?;
+    /// let every_item = client.im_1_0().get_family_school_conversation_msg(0, Vec::<i64>::new(), 0, "open_conversation_id", "union_id").into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `POST /v1.0/im/conversations/familySchools/query`
 ///
 /// Not retried once it may have reached the server.
+///
+/// Paginated by token: `nextToken` (0 for the first page) takes `nextToken` until a page hands out none; `maxResults` items per page (the server's default unless the request says), in `groupInfoList`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GetFamilySchoolConversations;
 impl rt::Operation for GetFamilySchoolConversations {
@@ -41,11 +43,13 @@ pub struct GetFamilySchoolConversationsRequest {
     #[setters(required)]
     pub union_id: Option<String>,
 }
-/// A call of [`GetFamilySchoolConversations`] being put together: set its optional parameters (see [`GetFamilySchoolConversationsRequest`]), then `send()` it.
+/// A call of [`GetFamilySchoolConversations`] being put together: set its optional parameters (see [`GetFamilySchoolConversationsRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct GetFamilySchoolConversationsBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<GetFamilySchoolConversations, C>,
 }
-rt::op_builder!(GetFamilySchoolConversationsBuilder, GetFamilySchoolConversations);
+rt::op_builder!(
+    GetFamilySchoolConversationsBuilder, GetFamilySchoolConversations, paginated
+);
 /// The response of [`GetFamilySchoolConversations`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -127,9 +131,48 @@ pub static GET_FAMILY_SCHOOL_CONVERSATIONS: rt::OperationDescriptor = rt::Operat
         rt::FieldSchema::new("hasMore", rt::ParamType::String),
         rt::FieldSchema::new("nextToken", rt::ParamType::String),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "groupInfoList",
+            "nextToken",
+            None,
+            Some(0),
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for GetFamilySchoolConversations {
+    type Item = GetFamilySchoolConversationsResponseBodyGroupInfoList;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.map(rt::PagePosition::Int), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.group_info_list
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.group_info_list.len()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .next_token
+            .as_ref()
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Get family school conversations.
     ///
@@ -141,6 +184,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.im_1_0().get_family_school_conversations(0, 0, "union_id").send().await?;
+    /// let every_item = client.im_1_0().get_family_school_conversations(0, 0, "union_id").into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

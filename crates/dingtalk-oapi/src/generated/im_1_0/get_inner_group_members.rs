@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `POST /v1.0/im/innerGroups/members/query`
 ///
 /// Not retried once it may have reached the server.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `nextToken` until a page hands out none or `hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `userIds`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GetInnerGroupMembers;
 impl rt::Operation for GetInnerGroupMembers {
@@ -41,11 +43,11 @@ pub struct GetInnerGroupMembersRequest {
     #[setters(required)]
     pub user_id: Option<String>,
 }
-/// A call of [`GetInnerGroupMembers`] being put together: set its optional parameters (see [`GetInnerGroupMembersRequest`]), then `send()` it.
+/// A call of [`GetInnerGroupMembers`] being put together: set its optional parameters (see [`GetInnerGroupMembersRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct GetInnerGroupMembersBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<GetInnerGroupMembers, C>,
 }
-rt::op_builder!(GetInnerGroupMembersBuilder, GetInnerGroupMembers);
+rt::op_builder!(GetInnerGroupMembersBuilder, GetInnerGroupMembers, paginated);
 /// The response of [`GetInnerGroupMembers`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -86,9 +88,51 @@ pub static GET_INNER_GROUP_MEMBERS: rt::OperationDescriptor = rt::OperationDescr
         rt::FieldSchema::new("nextToken", rt::ParamType::String),
         rt::FieldSchema::new("userIds", rt::ParamType::List(&rt::ParamType::String)),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "userIds",
+            "nextToken",
+            Some("hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for GetInnerGroupMembers {
+    type Item = String;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.clone().map(rt::PagePosition::Str), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.map(|p| p.to_text());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.user_ids
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.user_ids.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.has_more.as_ref().copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .next_token
+            .as_ref()
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Get inner group members.
     ///
@@ -100,6 +144,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.im_1_0().get_inner_group_members(0, "open_conversation_id", "user_id").send().await?;
+    /// let every_item = client.im_1_0().get_inner_group_members(0, "open_conversation_id", "user_id").into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

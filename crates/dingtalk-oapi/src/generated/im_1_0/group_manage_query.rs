@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `POST /v1.0/im/groups/managements/query`
 ///
 /// Not retried once it may have reached the server.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `nextToken` until a page hands out none or `hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `groupInfoList`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GroupManageQuery;
 impl rt::Operation for GroupManageQuery {
@@ -50,11 +52,11 @@ pub struct GroupManageQueryRequest {
     /// A `string` value. Wire name `openConversationId`.
     pub open_conversation_id: Option<String>,
 }
-/// A call of [`GroupManageQuery`] being put together: set its optional parameters (see [`GroupManageQueryRequest`]), then `send()` it.
+/// A call of [`GroupManageQuery`] being put together: set its optional parameters (see [`GroupManageQueryRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct GroupManageQueryBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<GroupManageQuery, C>,
 }
-rt::op_builder!(GroupManageQueryBuilder, GroupManageQuery);
+rt::op_builder!(GroupManageQueryBuilder, GroupManageQuery, paginated);
 /// The response of [`GroupManageQuery`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -161,9 +163,51 @@ pub static GROUP_MANAGE_QUERY: rt::OperationDescriptor = rt::OperationDescriptor
         rt::FieldSchema::new("hasMore", rt::ParamType::Bool),
         rt::FieldSchema::new("nextToken", rt::ParamType::String),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "groupInfoList",
+            "nextToken",
+            Some("hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for GroupManageQuery {
+    type Item = GroupManageQueryResponseBodyGroupInfoList;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.clone().map(rt::PagePosition::Str), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.map(|p| p.to_text());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.group_info_list
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.group_info_list.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.has_more.as_ref().copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .next_token
+            .as_ref()
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Group manage query.
     ///
@@ -175,6 +219,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.im_1_0().group_manage_query().send().await?;
+    /// let every_item = client.im_1_0().group_manage_query().into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `POST /v1.0/im/innerGroups/memberLists/query`
 ///
 /// Not retried once it may have reached the server.
+///
+/// Paginated by token: `nextToken` (0 for the first page) takes `nextToken` until a page hands out none or `hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `list`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct QueryInnerGroupMemberList;
 impl rt::Operation for QueryInnerGroupMemberList {
@@ -42,11 +44,11 @@ pub struct QueryInnerGroupMemberListRequest {
     #[setters(required)]
     pub user_id: Option<String>,
 }
-/// A call of [`QueryInnerGroupMemberList`] being put together: set its optional parameters (see [`QueryInnerGroupMemberListRequest`]), then `send()` it.
+/// A call of [`QueryInnerGroupMemberList`] being put together: set its optional parameters (see [`QueryInnerGroupMemberListRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct QueryInnerGroupMemberListBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<QueryInnerGroupMemberList, C>,
 }
-rt::op_builder!(QueryInnerGroupMemberListBuilder, QueryInnerGroupMemberList);
+rt::op_builder!(QueryInnerGroupMemberListBuilder, QueryInnerGroupMemberList, paginated);
 /// The response of [`QueryInnerGroupMemberList`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -122,9 +124,47 @@ pub static QUERY_INNER_GROUP_MEMBER_LIST: rt::OperationDescriptor = rt::Operatio
         rt::FieldSchema::new("nextToken", rt::ParamType::I64),
         rt::FieldSchema::new("success", rt::ParamType::Bool),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "list",
+            "nextToken",
+            Some("hasMore"),
+            Some(0),
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for QueryInnerGroupMemberList {
+    type Item = QueryInnerGroupMemberListResponseBodyList;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.map(rt::PagePosition::Int), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.list
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.list.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.has_more.as_ref().copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response.next_token.as_ref().map(|v| rt::PagePosition::Int(*v))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Query inner group member list.
     ///
@@ -136,6 +176,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.im_1_0().query_inner_group_member_list(0, 0, "open_conversation_id", "user_id").send().await?;
+    /// let every_item = client.im_1_0().query_inner_group_member_list(0, 0, "open_conversation_id", "user_id").into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `POST /v1.0/robot/privateChatMessages/query`
 ///
 /// Not retried once it may have reached the server.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `nextToken` until a page hands out none or `hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `readUserIds`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PrivateChatQuery;
 impl rt::Operation for PrivateChatQuery {
@@ -41,11 +43,11 @@ pub struct PrivateChatQueryRequest {
     /// A `string` value. Wire name `robotCode`.
     pub robot_code: Option<String>,
 }
-/// A call of [`PrivateChatQuery`] being put together: set its optional parameters (see [`PrivateChatQueryRequest`]), then `send()` it.
+/// A call of [`PrivateChatQuery`] being put together: set its optional parameters (see [`PrivateChatQueryRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct PrivateChatQueryBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<PrivateChatQuery, C>,
 }
-rt::op_builder!(PrivateChatQueryBuilder, PrivateChatQuery);
+rt::op_builder!(PrivateChatQueryBuilder, PrivateChatQuery, paginated);
 /// The response of [`PrivateChatQuery`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -90,9 +92,51 @@ pub static PRIVATE_CHAT_QUERY: rt::OperationDescriptor = rt::OperationDescriptor
         rt::FieldSchema::new("readUserIds", rt::ParamType::List(&rt::ParamType::String)),
         rt::FieldSchema::new("sendStatus", rt::ParamType::String),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "readUserIds",
+            "nextToken",
+            Some("hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for PrivateChatQuery {
+    type Item = String;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.clone().map(rt::PagePosition::Str), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.map(|p| p.to_text());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.read_user_ids
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.read_user_ids.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.has_more.as_ref().copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .next_token
+            .as_ref()
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Private chat query.
     ///
@@ -104,6 +148,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.robot_1_0().private_chat_query("process_query_key").send().await?;
+    /// let every_item = client.robot_1_0().private_chat_query("process_query_key").into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `POST /v1.0/robot/installed/groups/query`
 ///
 /// Not retried once it may have reached the server.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `nextToken` until a page hands out none or `hasMore` is false; `maxResult` items per page (the server's default unless the request says), in `openConversationIds`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct QueryRobotInstanceInGroupInfo;
 impl rt::Operation for QueryRobotInstanceInGroupInfo {
@@ -40,11 +42,13 @@ pub struct QueryRobotInstanceInGroupInfoRequest {
     #[setters(required)]
     pub robot_code: Option<String>,
 }
-/// A call of [`QueryRobotInstanceInGroupInfo`] being put together: set its optional parameters (see [`QueryRobotInstanceInGroupInfoRequest`]), then `send()` it.
+/// A call of [`QueryRobotInstanceInGroupInfo`] being put together: set its optional parameters (see [`QueryRobotInstanceInGroupInfoRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct QueryRobotInstanceInGroupInfoBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<QueryRobotInstanceInGroupInfo, C>,
 }
-rt::op_builder!(QueryRobotInstanceInGroupInfoBuilder, QueryRobotInstanceInGroupInfo);
+rt::op_builder!(
+    QueryRobotInstanceInGroupInfoBuilder, QueryRobotInstanceInGroupInfo, paginated
+);
 /// The response of [`QueryRobotInstanceInGroupInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -87,9 +91,51 @@ pub static QUERY_ROBOT_INSTANCE_IN_GROUP_INFO: rt::OperationDescriptor = rt::Ope
             rt::ParamType::List(&rt::ParamType::String),
         ),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResult"),
+            "openConversationIds",
+            "nextToken",
+            Some("hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for QueryRobotInstanceInGroupInfo {
+    type Item = String;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.clone().map(rt::PagePosition::Str), request.max_result)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.map(|p| p.to_text());
+        if let Some(size) = size {
+            request.max_result = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.open_conversation_ids
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.open_conversation_ids.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.has_more.as_ref().copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .next_token
+            .as_ref()
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Query robot instance in group info.
     ///
@@ -101,6 +147,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.robot_1_0().query_robot_instance_in_group_info(0, "robot_code").send().await?;
+    /// let every_item = client.robot_1_0().query_robot_instance_in_group_info(0, "robot_code").into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `POST /v1.0/todo/users/{unionId}/organizations/tasks/query`
 ///
 /// Not retried once it may have reached the server.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `nextToken` until a page hands out none; `maxResults` items per page (the server's default unless the request says), in `todoCards`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct QueryOrgTodoByUser;
 impl rt::Operation for QueryOrgTodoByUser {
@@ -55,11 +57,11 @@ pub struct QueryOrgTodoByUserRequest {
     /// A `string` value. Wire name `todoType`.
     pub todo_type: Option<String>,
 }
-/// A call of [`QueryOrgTodoByUser`] being put together: set its optional parameters (see [`QueryOrgTodoByUserRequest`]), then `send()` it.
+/// A call of [`QueryOrgTodoByUser`] being put together: set its optional parameters (see [`QueryOrgTodoByUserRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct QueryOrgTodoByUserBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<QueryOrgTodoByUser, C>,
 }
-rt::op_builder!(QueryOrgTodoByUserBuilder, QueryOrgTodoByUser);
+rt::op_builder!(QueryOrgTodoByUserBuilder, QueryOrgTodoByUser, paginated);
 /// The response of [`QueryOrgTodoByUser`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -195,9 +197,48 @@ pub static QUERY_ORG_TODO_BY_USER: rt::OperationDescriptor = rt::OperationDescri
             ),
         ),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "todoCards",
+            "nextToken",
+            None,
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for QueryOrgTodoByUser {
+    type Item = QueryOrgTodoByUserResponseBodyTodoCards;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.clone().map(rt::PagePosition::Str), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.map(|p| p.to_text());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.todo_cards
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.todo_cards.len()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .next_token
+            .as_ref()
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Query org todo by user.
     ///
@@ -209,6 +250,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.todo_1_0().query_org_todo_by_user("union_id").send().await?;
+    /// let every_item = client.todo_1_0().query_org_todo_by_user("union_id").into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `POST /v1.0/todo/users/{unionId}/org/tasks/query`
 ///
 /// Not retried once it may have reached the server.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `nextToken` until a page hands out none; as many items per page as the server picks, in `todoCards`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct QueryOrgTodoTasks;
 impl rt::Operation for QueryOrgTodoTasks {
@@ -41,11 +43,11 @@ pub struct QueryOrgTodoTasksRequest {
     /// A `string` value. Wire name `todoType`.
     pub todo_type: Option<String>,
 }
-/// A call of [`QueryOrgTodoTasks`] being put together: set its optional parameters (see [`QueryOrgTodoTasksRequest`]), then `send()` it.
+/// A call of [`QueryOrgTodoTasks`] being put together: set its optional parameters (see [`QueryOrgTodoTasksRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct QueryOrgTodoTasksBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<QueryOrgTodoTasks, C>,
 }
-rt::op_builder!(QueryOrgTodoTasksBuilder, QueryOrgTodoTasks);
+rt::op_builder!(QueryOrgTodoTasksBuilder, QueryOrgTodoTasks, paginated);
 /// The response of [`QueryOrgTodoTasks`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -168,9 +170,46 @@ pub static QUERY_ORG_TODO_TASKS: rt::OperationDescriptor = rt::OperationDescript
             ),
         ),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            None,
+            "todoCards",
+            "nextToken",
+            None,
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for QueryOrgTodoTasks {
+    type Item = QueryOrgTodoTasksResponseBodyTodoCards;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.clone().map(rt::PagePosition::Str), None)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.map(|p| p.to_text());
+        let _ = size;
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.todo_cards
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.todo_cards.len()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .next_token
+            .as_ref()
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Query org todo tasks.
     ///
@@ -182,6 +221,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.todo_1_0().query_org_todo_tasks("union_id").send().await?;
+    /// let every_item = client.todo_1_0().query_org_todo_tasks("union_id").into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

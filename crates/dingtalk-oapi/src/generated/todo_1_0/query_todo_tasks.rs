@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `POST /v1.0/todo/users/{unionId}/tasks/list`
 ///
 /// Not retried once it may have reached the server.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `nextToken` until a page hands out none; as many items per page as the server picks, in `todoCards`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct QueryTodoTasks;
 impl rt::Operation for QueryTodoTasks {
@@ -51,11 +53,11 @@ pub struct QueryTodoTasksRequest {
     /// A `i64` value. Wire name `toDueTime`.
     pub to_due_time: Option<i64>,
 }
-/// A call of [`QueryTodoTasks`] being put together: set its optional parameters (see [`QueryTodoTasksRequest`]), then `send()` it.
+/// A call of [`QueryTodoTasks`] being put together: set its optional parameters (see [`QueryTodoTasksRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct QueryTodoTasksBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<QueryTodoTasks, C>,
 }
-rt::op_builder!(QueryTodoTasksBuilder, QueryTodoTasks);
+rt::op_builder!(QueryTodoTasksBuilder, QueryTodoTasks, paginated);
 /// The response of [`QueryTodoTasks`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[wire(rename_all = "camelCase")]
@@ -311,9 +313,46 @@ pub static QUERY_TODO_TASKS: rt::OperationDescriptor = rt::OperationDescriptor {
         ),
         rt::FieldSchema::new("totalCount", rt::ParamType::I64),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            None,
+            "todoCards",
+            "nextToken",
+            None,
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for QueryTodoTasks {
+    type Item = QueryTodoTasksResponseBodyTodoCards;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.clone().map(rt::PagePosition::Str), None)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.map(|p| p.to_text());
+        let _ = size;
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.todo_cards
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.todo_cards.len()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .next_token
+            .as_ref()
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Query todo tasks.
     ///
@@ -325,6 +364,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.todo_1_0().query_todo_tasks("union_id").send().await?;
+    /// let every_item = client.todo_1_0().query_todo_tasks("union_id").into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `POST /v1.0/workflow/processes/instanceIds/query`
 ///
 /// Not retried once it may have reached the server.
+///
+/// Paginated by token: `nextToken` (0 for the first page) takes `result.nextToken` until a page hands out none; `maxResults` items per page (the server's default unless the request says), in `result.list`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ListProcessInstanceIds;
 impl rt::Operation for ListProcessInstanceIds {
@@ -48,11 +50,11 @@ pub struct ListProcessInstanceIdsRequest {
     /// A `list<string>` value. Wire name `userIds`.
     pub user_ids: Option<Vec<String>>,
 }
-/// A call of [`ListProcessInstanceIds`] being put together: set its optional parameters (see [`ListProcessInstanceIdsRequest`]), then `send()` it.
+/// A call of [`ListProcessInstanceIds`] being put together: set its optional parameters (see [`ListProcessInstanceIdsRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct ListProcessInstanceIdsBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<ListProcessInstanceIds, C>,
 }
-rt::op_builder!(ListProcessInstanceIdsBuilder, ListProcessInstanceIds);
+rt::op_builder!(ListProcessInstanceIdsBuilder, ListProcessInstanceIds, paginated);
 /// The response of [`ListProcessInstanceIds`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -114,9 +116,49 @@ pub static LIST_PROCESS_INSTANCE_IDS: rt::OperationDescriptor = rt::OperationDes
         ),
         rt::FieldSchema::new("success", rt::ParamType::Bool),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "result.list",
+            "result.nextToken",
+            None,
+            Some(0),
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for ListProcessInstanceIds {
+    type Item = String;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.map(rt::PagePosition::Int), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.result.map(|v| v.list).unwrap_or_default()
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.result.as_ref().map_or(0, |v| v.list.len())
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .result
+            .as_ref()
+            .and_then(|v| v.next_token.as_ref())
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// List process instance ids.
     ///
@@ -128,6 +170,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.workflow_1_0().list_process_instance_ids(0, 0, "process_code", 0).send().await?;
+    /// let every_item = client.workflow_1_0().list_process_instance_ids(0, 0, "process_code", 0).into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `GET /v1.0/workflow/workRecords/todoTasks`
 ///
 /// Safe to retry.
+///
+/// Paginated by token: `nextToken` (0 for the first page) takes `result.nextToken` until a page hands out none; `maxResults` items per page (the server's default unless the request says), in `result.list`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ListTodoWorkRecords;
 impl rt::Operation for ListTodoWorkRecords {
@@ -42,11 +44,11 @@ pub struct ListTodoWorkRecordsRequest {
     #[setters(required)]
     pub user_id: Option<String>,
 }
-/// A call of [`ListTodoWorkRecords`] being put together: set its optional parameters (see [`ListTodoWorkRecordsRequest`]), then `send()` it.
+/// A call of [`ListTodoWorkRecords`] being put together: set its optional parameters (see [`ListTodoWorkRecordsRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct ListTodoWorkRecordsBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<ListTodoWorkRecords, C>,
 }
-rt::op_builder!(ListTodoWorkRecordsBuilder, ListTodoWorkRecords);
+rt::op_builder!(ListTodoWorkRecordsBuilder, ListTodoWorkRecords, paginated);
 /// The response of [`ListTodoWorkRecords`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -163,9 +165,48 @@ pub static LIST_TODO_WORK_RECORDS: rt::OperationDescriptor = rt::OperationDescri
             rt::ParamType::Object(&LIST_TODO_WORK_RECORDS_RESPONSE_BODY_RESULT_SCHEMA),
         ),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "result.list",
+            "result.nextToken",
+            None,
+            Some(0),
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for ListTodoWorkRecords {
+    type Item = ListTodoWorkRecordsResponseBodyResultList;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.map(rt::PagePosition::Int), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.result.map(|v| v.list).unwrap_or_default()
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.result.as_ref().map_or(0, |v| v.list.len())
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .result
+            .as_ref()
+            .and_then(|v| v.next_token.as_ref())
+            .map(|v| rt::PagePosition::Int(*v))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// List todo work records.
     ///
@@ -177,6 +218,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.workflow_1_0().list_todo_work_records(0, 0, 0, "user_id").send().await?;
+    /// let every_item = client.workflow_1_0().list_todo_work_records(0, 0, 0, "user_id").into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `GET /v1.0/workflow/processes/userVisibilities/templates`
 ///
 /// Safe to retry.
+///
+/// Paginated by token: `nextToken` (0 for the first page) takes `result.nextToken` until a page hands out none; `maxResults` items per page (the server's default unless the request says), in `result.processList`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ListUserVisibleBpmsProcesses;
 impl rt::Operation for ListUserVisibleBpmsProcesses {
@@ -40,11 +42,13 @@ pub struct ListUserVisibleBpmsProcessesRequest {
     /// A `string` value. Wire name `userId`.
     pub user_id: Option<String>,
 }
-/// A call of [`ListUserVisibleBpmsProcesses`] being put together: set its optional parameters (see [`ListUserVisibleBpmsProcessesRequest`]), then `send()` it.
+/// A call of [`ListUserVisibleBpmsProcesses`] being put together: set its optional parameters (see [`ListUserVisibleBpmsProcessesRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct ListUserVisibleBpmsProcessesBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<ListUserVisibleBpmsProcesses, C>,
 }
-rt::op_builder!(ListUserVisibleBpmsProcessesBuilder, ListUserVisibleBpmsProcesses);
+rt::op_builder!(
+    ListUserVisibleBpmsProcessesBuilder, ListUserVisibleBpmsProcesses, paginated
+);
 /// The response of [`ListUserVisibleBpmsProcesses`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -139,9 +143,48 @@ pub static LIST_USER_VISIBLE_BPMS_PROCESSES: rt::OperationDescriptor = rt::Opera
             ),
         ),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "result.processList",
+            "result.nextToken",
+            None,
+            Some(0),
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for ListUserVisibleBpmsProcesses {
+    type Item = ListUserVisibleBpmsProcessesResponseBodyResultProcessList;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.map(rt::PagePosition::Int), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.and_then(|p| p.to_int());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.result.map(|v| v.process_list).unwrap_or_default()
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.result.as_ref().map_or(0, |v| v.process_list.len())
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .result
+            .as_ref()
+            .and_then(|v| v.next_token.as_ref())
+            .map(|v| rt::PagePosition::Int(*v))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// List user visible bpms processes.
     ///
@@ -153,6 +196,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.workflow_1_0().list_user_visible_bpms_processes(0, 0).send().await?;
+    /// let every_item = client.workflow_1_0().list_user_visible_bpms_processes(0, 0).into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

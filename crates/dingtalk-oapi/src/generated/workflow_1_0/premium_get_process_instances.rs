@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `GET /v1.0/workflow/premium/processes/pages/instances`
 ///
 /// Safe to retry.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `result.nextToken` until a page hands out none or `result.hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `result.list`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PremiumGetProcessInstances;
 impl rt::Operation for PremiumGetProcessInstances {
@@ -45,11 +47,13 @@ pub struct PremiumGetProcessInstancesRequest {
     #[setters(required)]
     pub start_time_in_mills: Option<i64>,
 }
-/// A call of [`PremiumGetProcessInstances`] being put together: set its optional parameters (see [`PremiumGetProcessInstancesRequest`]), then `send()` it.
+/// A call of [`PremiumGetProcessInstances`] being put together: set its optional parameters (see [`PremiumGetProcessInstancesRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct PremiumGetProcessInstancesBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<PremiumGetProcessInstances, C>,
 }
-rt::op_builder!(PremiumGetProcessInstancesBuilder, PremiumGetProcessInstances);
+rt::op_builder!(
+    PremiumGetProcessInstancesBuilder, PremiumGetProcessInstances, paginated
+);
 /// The response of [`PremiumGetProcessInstances`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -339,9 +343,52 @@ pub static PREMIUM_GET_PROCESS_INSTANCES: rt::OperationDescriptor = rt::Operatio
             ),
         ),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "result.list",
+            "result.nextToken",
+            Some("result.hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for PremiumGetProcessInstances {
+    type Item = PremiumGetProcessInstancesResponseBodyResultList;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.clone().map(rt::PagePosition::Str), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.map(|p| p.to_text());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.result.map(|v| v.list).unwrap_or_default()
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.result.as_ref().map_or(0, |v| v.list.len())
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        response.result.as_ref().map(|v| &v.has_more).copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        response
+            .result
+            .as_ref()
+            .map(|v| &v.next_token)
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Premium get process instances.
     ///
@@ -353,6 +400,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.workflow_1_0().premium_get_process_instances(0, "process_code", 0).send().await?;
+    /// let every_item = client.workflow_1_0().premium_get_process_instances(0, "process_code", 0).into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -8,6 +8,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// `GET /v1.0/workflow/forms/pages/instances`
 ///
 /// Safe to retry.
+///
+/// Paginated by token: `nextToken` (left out for the first page) takes `result.nextToken` until a page hands out none or `result.hasMore` is false; `maxResults` items per page (the server's default unless the request says), in `result.values`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct QueryAllFormInstances;
 impl rt::Operation for QueryAllFormInstances {
@@ -40,11 +42,11 @@ pub struct QueryAllFormInstancesRequest {
     /// A `string` value. Wire name `nextToken`.
     pub next_token: Option<String>,
 }
-/// A call of [`QueryAllFormInstances`] being put together: set its optional parameters (see [`QueryAllFormInstancesRequest`]), then `send()` it.
+/// A call of [`QueryAllFormInstances`] being put together: set its optional parameters (see [`QueryAllFormInstancesRequest`]), then `send()` it or walk its pages with `into_paginator()`.
 pub struct QueryAllFormInstancesBuilder<C = crate::generated::Client> {
     inner: crate::generated::RequestBuilder<QueryAllFormInstances, C>,
 }
-rt::op_builder!(QueryAllFormInstancesBuilder, QueryAllFormInstances);
+rt::op_builder!(QueryAllFormInstancesBuilder, QueryAllFormInstances, paginated);
 /// The response of [`QueryAllFormInstances`].
 #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
 #[non_exhaustive]
@@ -208,9 +210,49 @@ pub static QUERY_ALL_FORM_INSTANCES: rt::OperationDescriptor = rt::OperationDesc
             )
             .required(true),
     ],
-    pagination: None,
+    pagination: Some(
+        rt::Pagination::token(
+            "nextToken",
+            Some("maxResults"),
+            "result.values",
+            "result.nextToken",
+            Some("result.hasMore"),
+            None,
+            None,
+        ),
+    ),
     errors: &[],
 };
+impl rt::Paginated for QueryAllFormInstances {
+    type Item = QueryAllFormInstancesResponseBodyResultValues;
+    fn page(request: &Self::Request) -> (Option<rt::PagePosition>, Option<i64>) {
+        (request.next_token.clone().map(rt::PagePosition::Str), request.max_results)
+    }
+    fn set_page(
+        request: &mut Self::Request,
+        position: Option<rt::PagePosition>,
+        size: Option<i64>,
+    ) {
+        request.next_token = position.map(|p| p.to_text());
+        if let Some(size) = size {
+            request.max_results = Some(size);
+        }
+    }
+    fn into_items(response: Self::Response) -> Vec<Self::Item> {
+        response.result.values
+    }
+    fn item_count(response: &Self::Response) -> usize {
+        response.result.values.len()
+    }
+    fn has_more(response: &Self::Response) -> Option<bool> {
+        Some(&response.result.has_more).copied()
+    }
+    fn next_position(response: &Self::Response) -> Option<rt::PagePosition> {
+        Some(&response.result.next_token)
+            .filter(|t| !t.is_empty())
+            .map(|t| rt::PagePosition::Str(t.clone()))
+    }
+}
 impl<C: Clone> super::Operations<C> {
     /// Query all form instances.
     ///
@@ -222,6 +264,7 @@ impl<C: Clone> super::Operations<C> {
     )]
     /// # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.workflow_1_0().query_all_form_instances("form_code", 0).send().await?;
+    /// let every_item = client.workflow_1_0().query_all_form_instances("form_code", 0).into_paginator().collect_all().await?;
     /// # Ok(())
     /// # }
     /// ```
