@@ -359,7 +359,7 @@ async fn every_new_api_operation_is_served_through_call() {
         let params = op.params().filter(|f| f.required).map(|f| (f.name.to_owned(), sample(&f.ty))).collect();
         match c.call(op, params).await {
             Ok(response) => {
-                assert!(response.is_object(), "{}: {response}", op.id);
+                assert!(response.is_object() || op.response_value, "{}: {response}", op.id);
                 ok += 1;
             }
             Err(Error::Api(e)) => api_errors.push(format!("{}: {e}", op.id)),
@@ -411,4 +411,98 @@ async fn every_paginated_new_api_list_walks_to_its_end() {
         walked += 1;
     }
     assert!(walked >= 40, "{walked} paginated lists walked");
+}
+
+/// A header parameter of the spec (`headers:`, here calendar's `x-client-token`) travels as an
+/// HTTP header, from the typed builder and from `Client::call`; the fake server reads it back
+/// as a parameter. A value no header can carry is refused before anything is sent.
+#[tokio::test]
+async fn header_parameters_travel_as_headers() {
+    let server = mock().await;
+    let c = client(&server);
+    c.calendar_1_0()
+        .delete_event("u1", "primary", "e1")
+        .x_client_token("idem-7")
+        .push_notification(false)
+        .send()
+        .await
+        .expect("DeleteEvent");
+    let seen = server.requests().pop().expect("a request");
+    assert_eq!(seen.header("x-client-token"), Some("idem-7"));
+    assert_eq!(seen.params.get("x-client-token"), Some(&serde_json::json!("idem-7")));
+    assert!(!seen.path.contains("idem-7"), "not in the URL: {}", seen.path);
+    assert!(seen.body.is_empty(), "not in the body: {}", seen.body);
+
+    let op = dingtalk_oapi::find_operation(dingtalk_oapi::OPERATIONS, "calendar_1_0.DeleteEvent").unwrap();
+    let params =
+        serde_json::json!({"userId": "u1", "calendarId": "primary", "eventId": "e2", "x-client-token": "idem-8"});
+    c.call(op, params.as_object().unwrap().clone()).await.expect("dynamic DeleteEvent");
+    assert_eq!(server.requests().pop().unwrap().header("x-client-token"), Some("idem-8"));
+
+    let before = server.requests().len();
+    let err = c
+        .calendar_1_0()
+        .delete_event("u1", "primary", "e3")
+        .x_client_token("two\nlines")
+        .send()
+        .await
+        .expect_err("a newline cannot travel in a header");
+    assert!(err.to_string().contains("x-client-token"), "{err}");
+    assert_eq!(server.requests().len(), before, "nothing was sent");
+}
+
+/// A whole-value body (`encoding: json_value`): the one body parameter's value is the JSON body
+/// itself (here an array), and the fake server reads it back as that parameter.
+#[tokio::test]
+async fn a_whole_value_body_is_the_parameter_itself() {
+    let server = mock().await;
+    let c = client(&server);
+    c.contact_1_0()
+        .org_account_mobile_visible_permisson(vec!["u1".to_owned(), "u2".to_owned()])
+        .send()
+        .await
+        .expect("the fake server accepts the array body");
+    let seen = server.requests().pop().expect("a request");
+    assert_eq!(seen.method, "PUT");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&seen.body).unwrap(), serde_json::json!(["u1", "u2"]));
+    assert_eq!(seen.params.get("body"), Some(&serde_json::json!(["u1", "u2"])));
+
+    // A body that is not the declared list is refused by the fake server, as DingTalk would.
+    let raw = reqwest::Client::new()
+        .put(format!("{}/v1.0/contact/orgAccounts/mobiles/visiblePermissions", server.url()))
+        .header("x-acs-dingtalk-access-token", TOKEN)
+        .header("content-type", "application/json")
+        .body(r#"{"body": ["u1"]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 400, "an object is not the array the operation takes");
+}
+
+/// A response that is one value (`response_value: true`, here a bare `true`): the typed response
+/// holds it, `Client::call` answers it as it is, and an object where the value belongs is a
+/// decode error naming the status.
+#[tokio::test]
+async fn a_response_that_is_one_value_is_read_as_that_value() {
+    let server = mock().await;
+    let c = client(&server);
+    let updated = c.crm_1_0().update_group_set("gs1").name("VIP").send().await.expect("UpdateGroupSet");
+    assert_eq!(updated.value, Some(true));
+    let seen = server.requests().pop().unwrap();
+    assert_eq!(seen.method, "PUT");
+
+    let op = dingtalk_oapi::find_operation(dingtalk_oapi::OPERATIONS, "crm_1_0.UpdateGroupSet").unwrap();
+    assert!(op.response_value);
+    let params = serde_json::json!({"openGroupSetId": "gs1"}).as_object().unwrap().clone();
+    let answer = c.call(op, params).await.expect("dynamic UpdateGroupSet");
+    assert_eq!(answer, serde_json::json!(true));
+
+    use dingtalk_oapi::crm_1_0::UpdateGroupSet;
+    let json = Some("application/json");
+    let no_body = dingtalk_oapi::decode_response::<UpdateGroupSet>(204, None, b"").expect("no body is no value");
+    assert_eq!(no_body.value, None);
+    let err = dingtalk_oapi::decode_response::<UpdateGroupSet>(200, json, br#"{"value":true}"#).unwrap_err();
+    let Error::Decode(decode) = &err else { panic!("a decode error, got {err:?}") };
+    assert_eq!(decode.status, 200);
+    assert!(decode.snippet.contains("value"), "{decode:?}");
 }

@@ -73,6 +73,36 @@ fn worker(base_url: &str, redis: &str, qps: u32, calls: usize, attempts: u32) ->
         .expect("start limited-calls")
 }
 
+/// Waits (at most 60 s) for the worker's `ready` line; the rest of its stderr is collected by
+/// the returned thread.
+fn ready(child: &mut std::process::Child) -> std::thread::JoinHandle<String> {
+    use std::io::BufRead;
+    let stderr = child.stderr.take().expect("piped stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let collect = std::thread::spawn(move || {
+        let mut text = String::new();
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line == "ready" {
+                let _ = tx.send(());
+            } else {
+                text.push_str(&line);
+                text.push('\n');
+            }
+        }
+        text
+    });
+    rx.recv_timeout(Duration::from_secs(60)).expect("the worker connects to Redis");
+    collect
+}
+
+/// The report of a worker whose stderr [`ready`] took.
+fn report_with(child: std::process::Child, stderr: std::thread::JoinHandle<String>) -> Value {
+    let out = child.wait_with_output().expect("limited-calls ran");
+    let stderr = stderr.join().unwrap_or_default();
+    assert!(out.status.success(), "{stderr}");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
 fn report(child: std::process::Child) -> Value {
     let out = child.wait_with_output().expect("limited-calls ran");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -111,11 +141,16 @@ async fn redis_going_away_fails_no_call_and_coming_back_resumes_sharing() {
     // Two processes mid-run when Redis dies: every call still succeeds (retries absorb the
     // server's refusals while each process counts alone).
     let server = MockServer::builder().access_token(TOKEN).qps_limit(20).start().await.unwrap();
-    let workers: Vec<_> = (0..2).map(|_| worker(&server.url(), &redis.url(), 20, 40, 5)).collect();
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    let mut workers: Vec<_> = (0..2).map(|_| worker(&server.url(), &redis.url(), 20, 40, 5)).collect();
+    // Both connected to Redis (however slowly the machine starts them) and calling.
+    let stderr: Vec<_> = tokio::task::block_in_place(|| workers.iter_mut().map(ready).collect());
+    tokio::time::sleep(Duration::from_millis(300)).await;
     redis.kill();
-    let reports: Vec<Value> =
-        tokio::task::spawn_blocking(move || workers.into_iter().map(report).collect()).await.unwrap();
+    let reports: Vec<Value> = tokio::task::spawn_blocking(move || {
+        workers.into_iter().zip(stderr).map(|(child, stderr)| report_with(child, stderr)).collect()
+    })
+    .await
+    .unwrap();
     for r in &reports {
         assert_eq!((r["ok"].as_u64(), r["errors"].as_u64()), (Some(40), Some(0)), "{r}");
     }

@@ -8,8 +8,11 @@
 //! names). Only facts are taken: names, paths, methods, parameters, types and required flags. No
 //! prose is copied; the summary is made from the operation name.
 //!
-//! An operation that cannot be expressed (a file upload, a response body that is not an object, a
-//! whole-array request body) or cannot be read is skipped and reported, never guessed. A models
+//! Headers besides the token become header parameters (`headers:`), typed from the operation's
+//! headers model; a whole-value request body (`body=UtilClient.to_array(request.body)`) becomes
+//! `encoding: json_value`; a list walked by next token gets token `pagination:`. An operation
+//! that cannot be expressed (a file upload, a response body that is not an object) or cannot be
+//! read is skipped and reported, never guessed. A models
 //! file that does not have the expected shape is an error naming its file and line.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -490,8 +493,6 @@ struct ModelField {
     /// The Python attribute name.
     py: String,
     ty: PyType,
-    /// The annotation as written, for messages.
-    ty_text: String,
     required: bool,
     wire: String,
     /// 1-based line of the `__init__` parameter.
@@ -635,14 +636,7 @@ fn parse_model(label: &str, name: &str, lines: &[&str], start: usize, end: usize
                 at + 1
             ));
         };
-        fields.push(ModelField {
-            required: required.contains(&py),
-            ty: parse_type(&ty_text),
-            py,
-            ty_text,
-            wire,
-            line: at + 1,
-        });
+        fields.push(ModelField { required: required.contains(&py), ty: parse_type(&ty_text), py, wire, line: at + 1 });
     }
     Ok(Model { name: name.to_owned(), fields })
 }
@@ -695,7 +689,8 @@ struct RawOperation {
     /// `body=<expr>` other than the `body` dict: (expr, line).
     whole_body: Option<(String, usize)>,
     token: bool,
-    extra_headers: Vec<String>,
+    /// Headers besides the token: (header name, attribute of the headers model, line).
+    extra_headers: Vec<Sent>,
     action: Option<String>,
     pathname: Option<(String, usize)>,
     method: Option<String>,
@@ -786,8 +781,15 @@ fn parse_operation(label: &str, lines: &[&str], start: usize, end: usize, py_nam
         } else if let Some((key, _)) = quoted_key(t, "real_headers") {
             if key == TOKEN_HEADER {
                 op.token = true;
-            } else if !op.extra_headers.iter().any(|h| h == key) {
-                op.extra_headers.push(key.to_owned());
+            } else if !op.extra_headers.iter().any(|h| h.wire == key) {
+                // `real_headers['k'] = UtilClient.to_jsonstring(headers.attr)`
+                let attr = t.split_once("(headers.").map(|(_, r)| r.trim_end_matches(')'));
+                match attr.filter(|a| is_py_ident(a)) {
+                    Some(attr) => {
+                        op.extra_headers.push(Sent { wire: key.to_owned(), attr: attr.to_owned(), line: here + 1 })
+                    }
+                    None => op.problems.push(format!("{}: cannot read `{t}`", at(here))),
+                }
             }
         } else if let Some(rest) = t.strip_prefix("request.")
             && let Some((shrunk, value)) = rest.split_once(" = ")
@@ -838,8 +840,11 @@ struct Operation {
     auth: &'static str,
     path_params: Vec<Field>,
     query: Vec<Field>,
+    headers: Vec<Field>,
     body: Vec<Field>,
     response: Vec<Field>,
+    /// The response body is the one response field's value (a list or a scalar).
+    response_value: bool,
     types: BTreeMap<String, Vec<Field>>,
     /// Token pagination, where the request takes a next token and the response hands one out.
     pagination: Option<TokenPages>,
@@ -964,16 +969,11 @@ fn convert(raw: &RawOperation, models: &Models, labels: &Labels<'_>) -> Result<O
     if !matches!(method.as_str(), "GET" | "POST" | "PUT" | "DELETE" | "PATCH") {
         return Err(format!("{}: the method `{method}` is not GET, POST, PUT, DELETE or PATCH", at(raw.line)));
     }
-    if let Some((expr, line)) = &raw.whole_body {
-        return Err(format!(
-            "{}: the request body is `{expr}` as a whole (a top-level array or value), not named fields",
-            at(*line)
-        ));
-    }
     let name = upper_camel(&action);
 
     // Arguments: the request model, and the path arguments.
     let mut request: Option<(&str, &Model)> = None;
+    let mut headers_model: Option<(&str, &Model)> = None;
     let mut path_args: Vec<(&str, PyType, usize)> = Vec::new();
     for (arg, ty, line) in &raw.params {
         match arg.as_str() {
@@ -984,7 +984,11 @@ fn convert(raw: &RawOperation, models: &Models, labels: &Labels<'_>) -> Result<O
                 })?;
                 request = Some((class, model));
             }
-            "headers" | "runtime" => {}
+            "headers" => {
+                let class = ty.rsplit('.').next().unwrap_or(ty);
+                headers_model = models.get(class).map(|m| (class, m));
+            }
+            "runtime" => {}
             _ => path_args.push((arg, parse_type(ty), *line)),
         }
     }
@@ -995,20 +999,28 @@ fn convert(raw: &RawOperation, models: &Models, labels: &Labels<'_>) -> Result<O
     let response_model = models.get(response_class).ok_or_else(|| {
         format!("{}: the response type `{response_class}` is not a class of {}", at(raw.line), labels.models)
     })?;
-    let body_model = match response_model.fields.iter().find(|f| f.py == "body") {
-        None => None,
+    // The body: an object (a model class), or one value (a list or a scalar: `response_value`).
+    let (body_model, body_value) = match response_model.fields.iter().find(|f| f.py == "body") {
+        None => (None, None),
         Some(f) => match &f.ty {
-            PyType::Model(class) => Some(models.get(class).ok_or_else(|| {
-                format!("{}:{}: the response body type `{class}` is not a class of that file", labels.models, f.line)
-            })?),
-            _ => {
-                return Err(format!(
-                    "{}:{}: the response body is `{}`, not an object with named fields",
-                    labels.models, f.line, f.ty_text
-                ));
-            }
+            PyType::Model(class) => (
+                Some(models.get(class).ok_or_else(|| {
+                    format!(
+                        "{}:{}: the response body type `{class}` is not a class of that file",
+                        labels.models, f.line
+                    )
+                })?),
+                None,
+            ),
+            _ => (None, Some(f)),
         },
     };
+    if let Some(f) = body_value {
+        let mut seen = BTreeSet::new();
+        if let Some(kind) = direct_binary(&f.ty).or_else(|| binary(&f.ty, models, &mut seen).map(|(k, _, _)| k)) {
+            return Err(format!("{}:{}: the response body holds `{kind}` (a file download)", labels.models, f.line));
+        }
+    }
 
     // No file uploads (or downloads), wherever they appear.
     let mut seen = BTreeSet::new();
@@ -1071,13 +1083,28 @@ fn convert(raw: &RawOperation, models: &Models, labels: &Labels<'_>) -> Result<O
     for (arg, _, line) in path_args.iter().filter(|(a, _, _)| !pathname.contains(&format!("{{{a}}}"))) {
         notes.push(format!("takes the argument `{arg}`, which the request never sends; left out ({})", at(*line)));
     }
-    if !raw.extra_headers.is_empty() {
-        // The spec cannot carry them and the runtime would not send them: a call would fail.
-        return Err(format!(
-            "{}: also sends the header(s) `{}`, which the spec cannot express",
-            at(raw.line),
-            raw.extra_headers.join("`, `")
-        ));
+    // Headers besides the token are header parameters, typed from the headers model.
+    let mut headers = Vec::with_capacity(raw.extra_headers.len());
+    for h in &raw.extra_headers {
+        let Some((class, model)) = headers_model else {
+            return Err(format!("{}: sends the header `{}` but takes no headers model", at(h.line), h.wire));
+        };
+        let field = model
+            .fields
+            .iter()
+            .find(|f| f.py == h.attr)
+            .ok_or_else(|| format!("{}: `{}` is not a field of {class}", at(h.line), h.attr))?;
+        let ty = spec_type(&field.ty, models, &mut named, labels)
+            .map_err(|e| format!("{}: the header `{}`: {e}", at(h.line), h.wire))?;
+        if !matches!(ty.as_str(), "string" | "i64" | "bool" | "f64") {
+            return Err(format!("{}: sends the {ty} `{}` as a header, which takes only scalars", at(h.line), h.wire));
+        }
+        headers.push(Field {
+            name: h.wire.clone(),
+            rust_name: rust_name(&h.wire, &h.attr),
+            ty,
+            required: field.required,
+        });
     }
 
     // Query and body: in the order of the client.py lines, typed from the request model.
@@ -1119,10 +1146,40 @@ fn convert(raw: &RawOperation, models: &Models, labels: &Labels<'_>) -> Result<O
             ));
         }
     }
-    let body = sent(&raw.body)?;
-    let response = match body_model {
-        Some(model) => model_fields(model, models, &mut named, labels)?,
-        None => Vec::new(),
+    let mut body = sent(&raw.body)?;
+    // A whole-value body (`body=UtilClient.to_array(request.body)`, `body=request.body`): one
+    // parameter whose value is the body.
+    let whole_body = match &raw.whole_body {
+        None => false,
+        Some((expr, line)) => {
+            let attr = expr.strip_prefix("UtilClient.to_array(").and_then(|r| r.strip_suffix(')')).unwrap_or(expr);
+            let attr = attr.strip_prefix("request.").filter(|a| is_py_ident(a));
+            let (Some(attr), true) = (attr, body.is_empty()) else {
+                return Err(format!("{}: cannot read the whole-value body `{expr}`", at(*line)));
+            };
+            body = sent(&[Sent { wire: String::new(), attr: attr.to_owned(), line: *line }])?;
+            // The wire name: the model's key for the field (the parameter's name in the spec).
+            if let (Some(f), Some((_, model))) = (body.first_mut(), request) {
+                let wire = model.fields.iter().find(|m| m.py == attr).map_or(attr, |m| m.wire.as_str());
+                f.name = wire.to_owned();
+                f.rust_name = rust_name(wire, attr);
+            }
+            true
+        }
+    };
+    if let Some(h) = headers.iter().find(|h| path_params.iter().chain(&query).chain(&body).any(|p| p.name == h.name)) {
+        return Err(format!("{}: the header `{}` has the name of another parameter", at(raw.line), h.name));
+    }
+    let response = match (body_model, body_value) {
+        (Some(model), _) => model_fields(model, models, &mut named, labels)?,
+        (None, Some(f)) => vec![Field {
+            name: "value".to_owned(),
+            rust_name: None,
+            ty: spec_type(&f.ty, models, &mut named, labels)
+                .map_err(|e| format!("{}:{}: the response body: {e}", labels.models, f.line))?,
+            required: f.required,
+        }],
+        (None, None) => Vec::new(),
     };
 
     // Named types, each once: render until no new one appears.
@@ -1150,6 +1207,7 @@ fn convert(raw: &RawOperation, models: &Models, labels: &Labels<'_>) -> Result<O
         }
     };
     let encoding = match (body.is_empty(), raw.req_body_type.as_deref()) {
+        _ if whole_body => "json_value",
         (true, _) => "query",
         (false, Some("formData")) => "form",
         (false, _) => "json",
@@ -1164,8 +1222,10 @@ fn convert(raw: &RawOperation, models: &Models, labels: &Labels<'_>) -> Result<O
         auth: if raw.token { "access_token" } else { "none" },
         path_params,
         query,
+        headers,
         body,
         response,
+        response_value: body_value.is_some(),
         types,
         pagination,
         notes,
@@ -1359,9 +1419,16 @@ fn render(op: &Operation, group: &str, version: &str) -> String {
         let value = if key == "retry_safe" { value.to_owned() } else { scalar(value) };
         let _ = writeln!(s, "  {key}: {value}");
     }
-    for (key, fields) in
-        [("path_params", &op.path_params), ("query", &op.query), ("body", &op.body), ("response", &op.response)]
-    {
+    if op.response_value {
+        s.push_str("  response_value: true\n");
+    }
+    for (key, fields) in [
+        ("path_params", &op.path_params),
+        ("query", &op.query),
+        ("headers", &op.headers),
+        ("body", &op.body),
+        ("response", &op.response),
+    ] {
         if !fields.is_empty() {
             let _ = writeln!(s, "  {key}:");
             render_fields(&mut s, fields, 4);

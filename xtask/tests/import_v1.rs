@@ -191,28 +191,34 @@ fn a_shrink_field_is_the_original_field_with_its_original_type() {
 }
 
 #[test]
-fn file_uploads_and_bodies_that_are_not_objects_are_skipped_and_reported() {
+fn file_uploads_are_skipped_and_reported_and_a_body_that_is_one_value_is_a_response_value() {
     let out = tempfile::tempdir().unwrap();
     let report = run(&fixture(), out.path());
-    assert_eq!(report.imported, 3);
+    assert_eq!(report.imported, 4);
     assert_eq!(report.groups, demo());
     assert_eq!(report.version, "2.2.65");
     let skipped: Vec<String> = report.skipped.iter().map(ToString::to_string).collect();
-    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
     assert!(
         skipped[0].starts_with("skipped demo_1_0 AlignObjective: demo_1_0/models.py:")
             && skipped[0].contains("AlignObjectiveResponseBodyData.align_id is `BinaryIO`"),
         "{skipped:?}"
     );
-    assert!(
-        skipped[1].starts_with("skipped demo_1_0 UpdateGroupSet: demo_1_0/models.py:")
-            && skipped[1].contains("the response body is `bool`"),
-        "{skipped:?}"
-    );
     let files: Vec<String> = tree(out.path()).into_keys().collect();
-    assert_eq!(files, ["demo_1_0/add_account_mapping.yaml", "demo_1_0/batch_get_user.yaml", "demo_1_0/get_user.yaml"]);
+    assert_eq!(
+        files,
+        [
+            "demo_1_0/add_account_mapping.yaml",
+            "demo_1_0/batch_get_user.yaml",
+            "demo_1_0/get_user.yaml",
+            "demo_1_0/update_group_set.yaml"
+        ]
+    );
+    let update = read(&out.path().join("demo_1_0/update_group_set.yaml"));
+    assert!(update.contains("  response_value: true\n"), "{update}");
+    assert!(update.contains("  response:\n    - name: value\n      type: bool\n"), "{update}");
     let summary = report.summary();
-    assert!(summary.starts_with("imported 3 operations in 1 groups (2 skipped) in "), "{summary}");
+    assert!(summary.starts_with("imported 4 operations in 1 groups (1 skipped) in "), "{summary}");
     assert!(summary.ends_with('s'), "{summary}");
 }
 
@@ -233,7 +239,7 @@ fn the_import_is_deterministic_and_a_reimport_changes_nothing() {
     let first = run(&fixture(), a.path());
     run(&fixture(), b.path());
     assert_eq!(tree(a.path()), tree(b.path()));
-    assert_eq!(first.written.len(), 3);
+    assert_eq!(first.written.len(), 4);
 
     let again = run(&fixture(), a.path());
     assert!(again.written.is_empty() && again.removed.is_empty(), "{again:?}");
@@ -317,7 +323,7 @@ fn an_operation_that_cannot_be_read_is_skipped_with_its_line() {
     });
     let out = tempfile::tempdir().unwrap();
     let report = run(package.path(), out.path());
-    assert_eq!(report.imported, 2);
+    assert_eq!(report.imported, 3);
     let skipped = report.skipped.iter().find(|s| s.action == "AddAccountMapping").expect("skipped");
     assert_eq!(
         skipped.reason,
@@ -373,10 +379,9 @@ fn the_subcommand_prints_skips_and_a_summary() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 3, "{stderr}");
+    assert_eq!(lines.len(), 2, "{stderr}");
     assert!(lines[0].starts_with("skipped demo_1_0 AlignObjective: "), "{stderr}");
-    assert!(lines[1].starts_with("skipped demo_1_0 UpdateGroupSet: "), "{stderr}");
-    assert!(lines[2].starts_with("imported 3 operations in 1 groups (2 skipped) in "), "{stderr}");
+    assert!(lines[1].starts_with("imported 4 operations in 1 groups (1 skipped) in "), "{stderr}");
     assert_eq!(read(&out.path().join("demo_1_0/get_user.yaml")), GET_USER);
 }
 
@@ -416,7 +421,7 @@ fn the_imported_files_pass_check_spec_and_generate() {
         panic!("{}", diagnostics.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))
     });
     let ops: Vec<&str> = loaded.operations.iter().map(|o| o.name.as_str()).collect();
-    assert_eq!(ops, ["AddAccountMapping", "BatchGetUser", "GetUser"]);
+    assert_eq!(ops, ["AddAccountMapping", "BatchGetUser", "GetUser", "UpdateGroupSet"]);
     assert!(
         loaded
             .operations
@@ -521,6 +526,15 @@ fn whole_package_imports_validates_and_generates() {
     );
     assert!(loaded.operations.len() > 3000, "{} operations", loaded.operations.len());
 
+    // Header parameters and whole-value bodies are imported, not skipped.
+    let skipped: Vec<String> = report.skipped.iter().map(ToString::to_string).collect();
+    assert!(!skipped.iter().any(|s| s.contains("header") || s.contains("as a whole")), "{skipped:#?}");
+    let headers = loaded.operations.iter().filter(|op| !op.headers.is_empty()).count();
+    let value_bodies =
+        loaded.operations.iter().filter(|op| op.encoding == dingtalk_codegen::model::Encoding::JsonValue).count();
+    println!("{headers} operations with header parameters, {value_bodies} with a whole-value body");
+    assert!(headers >= 50 && value_bodies >= 40, "{headers} with headers, {value_bodies} with whole-value bodies");
+
     // Token pagination: every list walked by token is paginated, or the report says why not.
     let paginated = loaded.operations.iter().filter(|op| op.service == "api" && op.pagination.is_some()).count();
     let unpaginated = report.notes.iter().filter(|n| n.contains("not paginated:")).count();
@@ -534,22 +548,37 @@ fn whole_package_imports_validates_and_generates() {
 /// What the runtime would send wrongly is left out: an extra header it cannot send, a list in
 /// the query written in another style than JSON text.
 #[test]
-fn extra_headers_and_non_json_query_lists_are_skipped() {
+fn non_json_query_lists_are_skipped_and_extra_headers_are_header_parameters() {
     let package = edited_package("client.py", |text| {
         let header = "            real_headers['x-acs-dingtalk-access-token'] = UtilClient.to_jsonstring(headers.x_acs_dingtalk_access_token)\n";
-        let with_extra = format!("{header}            real_headers['x-client-token'] = 'abc'\n");
+        let with_extra = format!(
+            "{header}            real_headers['x-client-token'] = UtilClient.to_jsonstring(headers.x_client_token)\n"
+        );
         text.replacen(header, &with_extra, 1)
             .replace("tmp_req.user_id_list, 'userIdList', 'json')", "tmp_req.user_id_list, 'userIdList', 'simple')")
     });
+    // The headers model of the first operation (AddAccountMapping) declares the header.
+    let models = package.path().join("alibabacloud_dingtalk/demo_1_0/models.py");
+    let text = read(&models);
+    let (before, class) = text.split_once("class AddAccountMappingHeaders(").expect("the class");
+    let class = class
+        .replacen(
+            "        x_acs_dingtalk_access_token: str = None,\n    ):\n        self.common_headers = common_headers\n",
+            "        x_acs_dingtalk_access_token: str = None,\n        x_client_token: str = None,\n    ):\n        self.common_headers = common_headers\n        self.x_client_token = x_client_token\n",
+            1,
+        )
+        .replacen(
+            "            result['x-acs-dingtalk-access-token'] = self.x_acs_dingtalk_access_token\n",
+            "            result['x-acs-dingtalk-access-token'] = self.x_acs_dingtalk_access_token\n        if self.x_client_token is not None:\n            result['x-client-token'] = self.x_client_token\n",
+            1,
+        );
+    std::fs::write(&models, format!("{before}class AddAccountMappingHeaders({class}")).unwrap();
     let out = tempfile::tempdir().unwrap();
     let report = import(package.path(), &demo(), out.path()).unwrap();
     let skipped: Vec<String> = report.skipped.iter().map(ToString::to_string).collect();
-    assert!(
-        skipped
-            .iter()
-            .any(|s| s.contains("AddAccountMapping") && s.contains("`x-client-token`, which the spec cannot express")),
-        "{skipped:?}"
-    );
+    assert!(!skipped.iter().any(|s| s.contains("AddAccountMapping")), "{skipped:?}");
+    let file = read(&out.path().join("demo_1_0/add_account_mapping.yaml"));
+    assert!(file.contains("  headers:\n    - name: x-client-token\n      type: string\n"), "{file}");
     assert!(
         skipped.iter().any(|s| s.contains("BatchGetUser") && s.contains("`userIdList` in the query in style `simple`")),
         "{skipped:?}"

@@ -464,12 +464,19 @@ pub enum Encoding {
     Form,
     /// Everything in the query string (GET).
     Query,
+    /// The one body parameter's value is the whole JSON body (an array or a scalar, as the new
+    /// API's `UtilClient.to_array(request.body)`).
+    JsonValue,
 }
 
 impl Encoding {
     /// Each encoding with its spec spelling (`encoding:`).
-    pub const ALL: [(&'static str, Encoding); 3] =
-        [("json", Encoding::Json), ("form", Encoding::Form), ("query", Encoding::Query)];
+    pub const ALL: [(&'static str, Encoding); 4] = [
+        ("json", Encoding::Json),
+        ("form", Encoding::Form),
+        ("query", Encoding::Query),
+        ("json_value", Encoding::JsonValue),
+    ];
 
     /// The runtime's variant name.
     pub fn variant(self) -> &'static str {
@@ -477,6 +484,7 @@ impl Encoding {
             Encoding::Json => "Json",
             Encoding::Form => "Form",
             Encoding::Query => "Query",
+            Encoding::JsonValue => "JsonValue",
         }
     }
 }
@@ -518,12 +526,17 @@ pub struct Operation {
     pub path_params: Vec<Field>,
     /// Query parameters.
     pub query: Vec<Field>,
+    /// Header parameters (`headers:`): scalars sent as HTTP headers, the wire name the header's.
+    pub headers: Vec<Field>,
     /// Body parameters.
     pub body: Vec<Field>,
     /// How pages are walked, for a paginated operation.
     pub pagination: Option<Pagination>,
     /// The response's fields.
     pub response: Vec<Field>,
+    /// `response_value: true`: the response body is the one response field's value (a JSON
+    /// array or scalar), not an object of fields.
+    pub response_value: bool,
     /// Named object types declared by this operation.
     pub types: Vec<NamedType>,
     /// The error codes the endpoint documents.
@@ -537,12 +550,17 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// Every parameter: path, query, headers, body, in that order.
+    pub fn params(&self) -> impl Iterator<Item = &Field> {
+        self.path_params.iter().chain(&self.query).chain(&self.headers).chain(&self.body)
+    }
+
     /// The flags of the operation's CLI command: one per parameter (its wire name in
     /// kebab-case: `user_id` → `user-id`, `unionId` → `union-id`), then the spec's own, each
     /// with the dotted wire path it sets.
     pub fn cli_flags(&self) -> Vec<(String, String)> {
         let Some(cli) = &self.cli else { return Vec::new() };
-        let params = self.path_params.iter().chain(&self.query).chain(&self.body);
+        let params = self.params();
         let mut flags: Vec<(String, String)> = params.map(|f| (kebab(&f.name), f.name.clone())).collect();
         flags.extend(cli.flags.iter().map(|(flag, path, _)| (flag.clone(), path.clone())));
         flags

@@ -506,8 +506,10 @@ fn read_operation(node: &Node, d: &mut Diagnostics) -> Option<Operation> {
         Some(Permission { name: name?, description })
     });
     let retry_safe = m.require("retry_safe", d).and_then(|n| read_bool(n, d, "retry_safe"));
+    let response_value = m.take("response_value").and_then(|n| read_bool(n, d, "response_value")).unwrap_or(false);
     let path_params = m.take("path_params").map(|n| read_fields(n, d, "path_params")).unwrap_or_default();
     let query = m.take("query").map(|n| read_fields(n, d, "query")).unwrap_or_default();
+    let headers = m.take("headers").map(|n| read_fields(n, d, "headers")).unwrap_or_default();
     let body = m.take("body").map(|n| read_fields(n, d, "body")).unwrap_or_default();
     let pagination = m.take("pagination").and_then(|n| read_pagination(n, d));
     let response = m.require("response", d).map(|n| read_fields(n, d, "response")).unwrap_or_default();
@@ -533,8 +535,10 @@ fn read_operation(node: &Node, d: &mut Diagnostics) -> Option<Operation> {
         app_types,
         permission,
         retry_safe: retry_safe?,
+        response_value,
         path_params,
         query,
+        headers,
         body,
         pagination,
         response,

@@ -202,7 +202,7 @@ pub fn validate(spec: &Spec, d: &mut Diagnostics) {
     let all_fields = spec
         .operations
         .iter()
-        .flat_map(|o| o.query.iter().chain(&o.body))
+        .flat_map(|o| o.query.iter().chain(&o.headers).chain(&o.body))
         .chain(table.types.values().flat_map(|(_, t)| &t.fields));
     for f in all_fields {
         if let Some((loc, reference)) = &f.references
@@ -479,7 +479,7 @@ fn check_token_issuers(spec: &Spec, service: &Service, d: &mut Diagnostics) {
             if !roles.insert(*role) {
                 d.error(loc, format!("`{}` is given twice", role.name()));
             }
-            if !op.path_params.iter().chain(&op.query).chain(&op.body).any(|f| &f.name == name) {
+            if !op.params().any(|f| &f.name == name) {
                 d.error(loc, format!("{} has no parameter `{name}`", issuer.operation));
             }
         }
@@ -571,7 +571,14 @@ fn check_operation<'s>(
         );
     }
     match (op.method, op.encoding) {
-        (HttpMethod::Get, Encoding::Json | Encoding::Form) => {
+        (_, Encoding::JsonValue) if op.body.len() != 1 => d.error(
+            &op.loc,
+            format!(
+                "`encoding: json_value` sends one body parameter's value as the whole body; `body:` holds {}",
+                op.body.len()
+            ),
+        ),
+        (HttpMethod::Get, Encoding::Json | Encoding::Form | Encoding::JsonValue) => {
             d.error(&op.loc, "a GET operation sends its parameters in the query: use `encoding: query`")
         }
         (HttpMethod::Get, Encoding::Query) if !op.body.is_empty() => {
@@ -600,9 +607,7 @@ fn check_operation<'s>(
         );
     }
     let what = format!("operation `{}`", op.name);
-    let mut params: Vec<&Field> = op.path_params.iter().collect();
-    params.extend(&op.query);
-    params.extend(&op.body);
+    let params: Vec<&Field> = op.params().collect();
     check_field_list(&params, table, d, &what, used);
     // Optional parameters get a setter on the operation's builder (required ones are arguments
     // of its accessor): a setter may not take the name of one of the builder's methods.
@@ -630,6 +635,19 @@ fn check_operation<'s>(
             d.error(&f.ty_loc, "query parameters must be scalars (string, bool, i32, i64, f64)");
         }
     }
+    for f in &op.headers {
+        if !matches!(f.ty, ParamType::String | ParamType::Bool | ParamType::I32 | ParamType::I64 | ParamType::F64) {
+            d.error(&f.ty_loc, "header parameters must be scalars (string, bool, i32, i64, f64)");
+        }
+        if !is_header_name(&f.name) {
+            d.error(&f.loc, format!("`{}` is not a valid HTTP header name (letters, digits, `-` and `_`)", f.name));
+        }
+        if let TokenPlacement::Header(token) = &service.auth.placement
+            && token.eq_ignore_ascii_case(&f.name)
+        {
+            d.error(&f.loc, format!("`{}` is added by `auth: access_token`; do not list it as a parameter", f.name));
+        }
+    }
     if op.encoding == Encoding::Form {
         for f in &op.body {
             if matches!(f.ty, ParamType::Named(_)) {
@@ -638,6 +656,20 @@ fn check_operation<'s>(
         }
     }
     check_fields(&op.response, table, d, &format!("the response of `{}`", op.name), used);
+    if op.response_value {
+        if op.response.len() != 1 {
+            d.error(
+                &op.loc,
+                format!(
+                    "`response_value: true` reads the body as the one response field's value; `response:` holds {}",
+                    op.response.len()
+                ),
+            );
+        }
+        if service.envelope == ErrorEnvelope::Errcode {
+            d.error(&op.loc, "`response_value` is for the new API: an `errcode` answer is always an object");
+        }
+    }
     check_error_codes(&op.errors, d, &what);
     for e in &op.errors {
         if let Some(p) = &e.param
@@ -804,6 +836,11 @@ fn check_pagination(op: &Operation, p: &Pagination, table: &TypeTable, d: &mut D
     }
 }
 
+/// A name an HTTP header can have (a subset of RFC 9110's token: what DingTalk's use).
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// A response path of a pagination: its role, the path, the type wanted, and the check.
 type PathCheck<'a> = (&'a str, &'a String, &'a str, fn(&ParamType) -> bool);
 
@@ -854,7 +891,7 @@ fn check_cli(op: &Operation, cli: &CliAlias, table: &TypeTable, d: &mut Diagnost
 fn resolve_param_path<'s>(op: &'s Operation, path: &str, table: &TypeTable<'s>) -> Option<&'s Field> {
     let mut segments = path.split('.');
     let first = segments.next()?;
-    let mut field = op.path_params.iter().chain(&op.query).chain(&op.body).find(|f| f.name == first)?;
+    let mut field = op.params().find(|f| f.name == first)?;
     for segment in segments {
         let ParamType::Named(name) = &field.ty else { return None };
         field = table.get(name)?.fields.iter().find(|f| f.name == segment)?;

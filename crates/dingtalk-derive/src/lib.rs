@@ -37,6 +37,11 @@
 //! That is what serde's derives write for `#[serde(default, skip_serializing_if =
 //! "Option::is_none")]`, `#[serde(default)]` and `rename`/`rename_all`, in far fewer lines: no
 //! field enum, visitor or sequence visitor per struct (the one map visitor is in the runtime).
+//!
+//! `#[wire(transparent)]` on a struct of exactly one field makes its wire form that field's: a
+//! JSON array or scalar (the new API's responses that are not objects), as serde's
+//! `#[serde(transparent)]`.
+//!
 //! Anything else in a `#[wire(...)]` attribute, a repeated one, `default` on an `Option`
 //! (which is already optional), or two fields on one wire name is a compile error saying what
 //! is accepted.

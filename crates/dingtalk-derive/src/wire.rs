@@ -31,7 +31,10 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     if !input.generics.params.is_empty() {
         return Err(syn::Error::new_spanned(&input.generics, "Wire applies to structs without generics"));
     }
-    let camel = container_rename_all(&input.attrs)?;
+    let (camel, transparent) = container_attrs(&input.attrs)?;
+    if transparent {
+        return transparent_impls(ident, named);
+    }
     let mut fields = Vec::new();
     for field in named {
         let ident = field.ident.as_ref().expect("named fields have names");
@@ -115,12 +118,53 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     })
 }
 
-/// Whether the struct says `#[wire(rename_all = "camelCase")]`.
-fn container_rename_all(attrs: &[Attribute]) -> syn::Result<bool> {
-    let mut camel = false;
+/// `#[wire(transparent)]` on a struct of one field: its wire form is that field's (a JSON array
+/// or scalar as a whole response body), not an object.
+fn transparent_impls(
+    ident: &syn::Ident,
+    named: &syn::punctuated::Punctuated<syn::Field, syn::token::Comma>,
+) -> syn::Result<TokenStream2> {
+    let mut fields = named.iter();
+    let (Some(field), None) = (fields.next(), fields.next()) else {
+        return Err(syn::Error::new_spanned(ident, "`#[wire(transparent)]` needs exactly one field"));
+    };
+    if let Some(attr) = field.attrs.iter().find(|a| a.path().is_ident("wire")) {
+        return Err(syn::Error::new_spanned(attr, "the field of a `#[wire(transparent)]` struct has no wire name"));
+    }
+    let field = field.ident.as_ref().expect("named fields have names");
+    Ok(quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, unused_attributes, unused_qualifications, clippy::absolute_paths)]
+        const _: () = {
+            use ::dingtalk_runtime::__private::serde as _serde;
+            #[automatically_derived]
+            impl<'de> _serde::Deserialize<'de> for #ident {
+                fn deserialize<D: _serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                    ::core::result::Result::Ok(Self { #field: _serde::Deserialize::deserialize(deserializer)? })
+                }
+            }
+            #[automatically_derived]
+            impl _serde::Serialize for #ident {
+                fn serialize<S: _serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                    _serde::Serialize::serialize(&self.#field, serializer)
+                }
+            }
+        };
+    })
+}
+
+/// Whether the struct says `#[wire(rename_all = "camelCase")]`, and `#[wire(transparent)]`.
+fn container_attrs(attrs: &[Attribute]) -> syn::Result<(bool, bool)> {
+    let (mut camel, mut transparent) = (false, false);
     for attr in attrs.iter().filter(|a| a.path().is_ident("wire")) {
         attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename_all") {
+            if meta.path.is_ident("transparent") {
+                if transparent {
+                    return Err(meta.error("`transparent` is given twice"));
+                }
+                transparent = true;
+                Ok(())
+            } else if meta.path.is_ident("rename_all") {
                 let rule: LitStr = meta.value()?.parse()?;
                 if rule.value() != "camelCase" {
                     return Err(syn::Error::new_spanned(rule, "the one rename rule is \"camelCase\""));
@@ -131,11 +175,11 @@ fn container_rename_all(attrs: &[Attribute]) -> syn::Result<bool> {
                 camel = true;
                 Ok(())
             } else {
-                Err(meta.error("expected `rename_all = \"camelCase\"` on a struct"))
+                Err(meta.error("expected `rename_all = \"camelCase\"` or `transparent` on a struct"))
             }
         })?;
     }
-    Ok(camel)
+    Ok((camel, transparent))
 }
 
 /// A field's `#[wire(rename = "…")]`, and where it says `#[wire(default)]`.
@@ -203,7 +247,15 @@ mod tests {
         );
         assert_eq!(
             error(parse_quote! { #[wire(deny_unknown_fields)] struct S { a: i64 } }),
-            "expected `rename_all = \"camelCase\"` on a struct"
+            "expected `rename_all = \"camelCase\"` or `transparent` on a struct"
+        );
+        assert_eq!(
+            error(parse_quote! { #[wire(transparent)] struct S { a: i64, b: i64 } }),
+            "`#[wire(transparent)]` needs exactly one field"
+        );
+        assert_eq!(
+            error(parse_quote! { #[wire(transparent)] struct S { #[wire(rename = "x")] a: i64 } }),
+            "the field of a `#[wire(transparent)]` struct has no wire name"
         );
         assert_eq!(
             error(parse_quote! { struct S { #[wire(skip)] a: i64 } }),

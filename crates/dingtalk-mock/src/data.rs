@@ -206,6 +206,12 @@ pub(crate) fn sample_object(
         .collect()
 }
 
+/// A made-up value of one field (a response that is one value): the request's value of the
+/// same name where it fits, else one of the field's type.
+pub(crate) fn sample_field(field: &dingtalk_oapi::FieldSchema, params: &serde_json::Map<String, Value>) -> Value {
+    sample_object(std::slice::from_ref(field), params, 0, 1).remove(field.name).unwrap_or(Value::Null)
+}
+
 /// How many items the fake server's made-up list of a paginated operation holds (without a
 /// store behind it): enough for several pages at a small page size.
 pub(crate) const SAMPLE_ITEMS: usize = 7;

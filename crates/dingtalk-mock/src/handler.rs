@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use dingtalk_oapi::generated::service::SERVICE;
 use dingtalk_oapi::runtime::protocol::{self, Written};
-use dingtalk_oapi::runtime::{ErrorRole, MockDescriptor, TokenPlacement};
+use dingtalk_oapi::runtime::{Encoding, ErrorRole, MockDescriptor, TokenPlacement};
 use serde_json::{Map, Value, json};
 
 use crate::server::ConnectionKill;
@@ -77,7 +77,19 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         }
     };
 
-    let (body_params, body_token, body_error) = match parse_body(record.content_type.as_deref(), &bytes) {
+    // A whole-value body (`encoding: json_value`) is the value of the one body parameter.
+    let value_body = match &route {
+        Route::Op(m, _) if m.operation.encoding == Encoding::JsonValue => m.operation.body.first().map(|f| f.name),
+        _ => None,
+    };
+    let parsed = match value_body {
+        Some(name) => parse_value_body(&bytes).map(|value| match value {
+            None => ParsedBody::Empty,
+            Some(value) => ParsedBody::Json(Map::from_iter([(name.to_owned(), value)])),
+        }),
+        None => parse_body(record.content_type.as_deref(), &bytes),
+    };
+    let (body_params, body_token, body_error) = match parsed {
         Ok(ParsedBody::Empty) => (Map::new(), None, None),
         Ok(ParsedBody::Form(pairs)) => (pairs_to_map(&pairs), token_of(&pairs), None),
         Ok(ParsedBody::Json(mut map)) => {
@@ -102,8 +114,14 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     };
     let mut params = pairs_to_map(&record.query);
     params.extend(body_params);
-    if let Route::Op(_, path_params) = &route {
+    if let Route::Op(m, path_params) = &route {
         params.extend(path_params.clone());
+        // Header parameters arrive as headers, as text (checked leniently, as the query is).
+        for field in m.operation.headers {
+            if let Some(value) = parts.headers.get(field.name).and_then(|v| v.to_str().ok()) {
+                params.insert(field.name.to_owned(), Value::String(value.to_owned()));
+            }
+        }
     }
     record.body = String::from_utf8_lossy(&bytes).into_owned();
     record.params = params.clone();
@@ -276,6 +294,14 @@ fn parse_body(content_type: Option<&str>, bytes: &[u8]) -> Result<ParsedBody, St
         Ok(other) => Err(format!("the JSON body must be an object, not {}", crate::data::kind(&other))),
         Err(e) => Err(format!("the body is not valid JSON ({e})")),
     }
+}
+
+/// A whole-value JSON body: any JSON value (`None` when the body is empty).
+fn parse_value_body(bytes: &[u8]) -> Result<Option<Value>, String> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(bytes).map(Some).map_err(|e| format!("the body is not valid JSON ({e})"))
 }
 
 fn parse_pairs(bytes: &[u8]) -> Vec<(String, String)> {

@@ -297,6 +297,9 @@ impl Shared {
         if let Some(issuer) = op.service.tokens.iter().find(|t| t.operation == op.id) {
             return self.issue_token(op, issuer, &params);
         }
+        if let (true, Some(field)) = (op.response_value, op.response.first()) {
+            return protocol.write_value(crate::data::sample_field(field, &params), &request_id());
+        }
         let Some(mock) = m.behaviour else {
             let fields = match (crate::data::first_example(m), op.pagination) {
                 (Some(example), _) => example,

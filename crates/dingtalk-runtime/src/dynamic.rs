@@ -137,6 +137,14 @@ pub fn path<'v>(value: &'v Value, dotted: &str) -> Option<&'v Value> {
 /// Keeps the declared fields of a successful response, each of the declared type; anything
 /// else is what a decode error of the generated type would say.
 fn project_response(op: &'static OperationDescriptor, response: &Value) -> Result<Value, String> {
+    // A response that is one value (an array or a scalar): that value, checked.
+    if let (true, Some(field)) = (op.response_value, op.response.first()) {
+        if response.is_null() && !field.required {
+            return Ok(Value::Null);
+        }
+        return schema::check_value(&field.ty, response, field.name, schema::Mode::Decode)
+            .map_err(|e| format!("`{}` {}", e.field, e.problem));
+    }
     let Value::Object(object) = response else {
         return Err("the response is not a JSON object".into());
     };

@@ -96,6 +96,9 @@ pub enum Encoding {
     Form,
     /// Every parameter in the query string.
     Query,
+    /// The one body parameter's value is the whole JSON body (an array or a scalar); the other
+    /// parameters travel in the path, the query and the headers.
+    JsonValue,
 }
 
 /// How a client should react to an error code.
@@ -772,10 +775,15 @@ pub struct OperationDescriptor {
     pub path_params: &'static [FieldSchema],
     /// Query parameters.
     pub query: &'static [FieldSchema],
+    /// Header parameters: scalars sent as HTTP headers named by their wire names.
+    pub headers: &'static [FieldSchema],
     /// Body parameters (sent in the query string under the `Query` encoding).
     pub body: &'static [FieldSchema],
     /// The response's fields.
     pub response: &'static [FieldSchema],
+    /// Whether the response body is the one response field's value (a JSON array or scalar),
+    /// not an object of fields.
+    pub response_value: bool,
     /// How pages are walked, for a paginated operation.
     pub pagination: Option<Pagination>,
     /// The error codes the endpoint documents.
@@ -783,12 +791,12 @@ pub struct OperationDescriptor {
 }
 
 impl OperationDescriptor {
-    /// Every parameter: path, query, body.
+    /// Every parameter: path, query, headers, body.
     pub fn params(&self) -> impl Iterator<Item = &'static FieldSchema> {
-        self.path_params.iter().chain(self.query).chain(self.body)
+        self.path_params.iter().chain(self.query).chain(self.headers).chain(self.body)
     }
 
-    /// The parameter with this wire name, in the path, the query or the body.
+    /// The parameter with this wire name, in the path, the query, the headers or the body.
     pub fn param(&self, name: &str) -> Option<&'static FieldSchema> {
         self.params().find(|f| f.name == name)
     }

@@ -40,6 +40,8 @@ pub struct Encoded {
     /// The query parameters (name, text), not yet percent-encoded; the access token is not among
     /// them.
     pub query: Vec<(String, String)>,
+    /// The header parameters (name, text); the access token is not among them.
+    pub headers: Vec<(&'static str, String)>,
     /// Content type and bytes.
     pub body: Option<(&'static str, Bytes)>,
 }
@@ -49,9 +51,12 @@ pub struct Encoded {
 pub fn encode(d: &OperationDescriptor, mut params: Map<String, Value>) -> Result<Encoded, String> {
     let path = fill_path(d.path, &mut params)?;
     let mut query = Vec::new();
+    let mut headers = Vec::new();
     let mut body = Map::new();
     for (name, value) in params {
-        if d.encoding == Encoding::Query || d.query.iter().any(|f| f.name == name) {
+        if let Some(header) = d.headers.iter().find(|f| f.name == name) {
+            headers.push((header.name, scalar_text(value)));
+        } else if d.encoding == Encoding::Query || d.query.iter().any(|f| f.name == name) {
             query.push((name, scalar_text(value)));
         } else {
             body.insert(name, value);
@@ -59,6 +64,13 @@ pub fn encode(d: &OperationDescriptor, mut params: Map<String, Value>) -> Result
     }
     let body = match d.encoding {
         Encoding::Query => None,
+        // The one body parameter is the body (none when it is absent).
+        Encoding::JsonValue => match body.into_iter().next() {
+            None => None,
+            Some((_, value)) => {
+                Some((JSON, Bytes::from(serde_json::to_vec(&value).map_err(|e| format!("cannot be serialized: {e}"))?)))
+            }
+        },
         Encoding::Json => {
             Some((JSON, Bytes::from(serde_json::to_vec(&body).map_err(|e| format!("cannot be serialized: {e}"))?)))
         }
@@ -70,7 +82,7 @@ pub fn encode(d: &OperationDescriptor, mut params: Map<String, Value>) -> Result
             Some((FORM, Bytes::from(form.finish())))
         }
     };
-    Ok(Encoded { path, query, body })
+    Ok(Encoded { path, query, headers, body })
 }
 
 const JSON: &str = "application/json;charset=UTF-8";
@@ -172,7 +184,16 @@ pub fn request(
             .map_err(|_| format!("the spec's token header `{name}` is not a valid header name"))?;
         out.insert(name, value);
     }
-    // The call's own headers replace those of the same name (a content type of its own).
+    // The header parameters, then the call's own headers, which replace those of the same name
+    // (a content type of its own).
+    for (name, text) in &encoded.headers {
+        let header = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("the spec's header parameter `{name}` is not a valid header name"))?;
+        let mut value = HeaderValue::from_str(text)
+            .map_err(|_| format!("the header parameter `{name}` holds characters a header cannot carry"))?;
+        value.set_sensitive(d.param(name).is_some_and(|f| f.secret));
+        out.insert(header, value);
+    }
     for name in headers.keys() {
         out.remove(name);
     }
@@ -266,6 +287,9 @@ pub trait Protocol: Sync + fmt::Debug {
 
     /// A successful answer with these response fields, as a server of this generation writes it.
     fn write_success(&self, fields: Map<String, Value>, request_id: &str) -> Written;
+
+    /// A successful answer of an operation whose response is one value (`response_value`).
+    fn write_value(&self, value: Value, request_id: &str) -> Written;
 }
 
 /// The protocol of `service`'s generation.
@@ -372,6 +396,11 @@ impl Protocol for ErrcodeProtocol {
         body.insert("request_id".into(), Value::from(request_id));
         Written { status: 200, body: Value::Object(body) }
     }
+
+    /// The old API answers objects only: the value as `result`.
+    fn write_value(&self, value: Value, request_id: &str) -> Written {
+        self.write_success(Map::from_iter([("result".to_owned(), value)]), request_id)
+    }
 }
 
 impl Protocol for StatusProtocol {
@@ -434,12 +463,22 @@ impl Protocol for StatusProtocol {
     fn write_success(&self, fields: Map<String, Value>, _request_id: &str) -> Written {
         Written { status: 200, body: Value::Object(fields) }
     }
+
+    fn write_value(&self, value: Value, _request_id: &str) -> Written {
+        Written { status: 200, body: value }
+    }
 }
 
-/// A 2xx of the new API: the response object, or nothing (an empty object).
+/// A 2xx of the new API: the response object, or nothing (an empty object); for an operation
+/// whose response is one value (`response_value`), that value (nothing is `null`).
 fn decode_status_success(failure: &Failure<'_>, trimmed: &[u8], sink: &mut dyn ResponseSink) -> Result<(), CallError> {
+    let whole_value = failure.call.operation.response_value;
     // Some writes answer 200 or 204 with no body: an empty response object.
-    let object: &[u8] = if trimmed.is_empty() { b"{}" } else { trimmed };
+    let object: &[u8] = match (trimmed.is_empty(), whole_value) {
+        (true, true) => b"null",
+        (true, false) => b"{}",
+        (false, _) => trimmed,
+    };
     // Per-IP flood protection answers `{"status":1111,"wait":N}` with a 2xx too.
     if object.len() < 256
         && object.windows(6).any(|w| w == b"\"wait\"")
@@ -447,7 +486,7 @@ fn decode_status_success(failure: &Failure<'_>, trimmed: &[u8], sink: &mut dyn R
     {
         return Err(failure.flood(wait.as_ref()));
     }
-    if !object.starts_with(b"{") {
+    if !whole_value && !object.starts_with(b"{") {
         return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(object) {
             Ok(_) => failure.decode(DecodeErrorKind::Shape("the response is not a JSON object".into())),
             Err(e) => failure.not_json(&e),

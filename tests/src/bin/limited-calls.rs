@@ -2,6 +2,8 @@
 //! multi-process limiter tests. Prints one JSON line: how many calls succeeded, were refused by
 //! the server's rate limit (90018), or failed otherwise, and when the first and last started.
 //!
+//! Once connected to Redis (and before its first call) it prints `ready` on stderr.
+//!
 //! `limited-calls BASE_URL TOKEN REDIS_URL|- QPS CALLS ATTEMPTS`
 
 use std::sync::Arc;
@@ -31,6 +33,7 @@ async fn main() {
         let store = RedisStore::connect(redis_url, Duration::from_millis(200)).await.expect("Redis at start");
         builder = builder.limit_store(Arc::new(store));
     }
+    eprintln!("ready");
     let client = builder.build().expect("client");
     let tasks: Vec<_> = (0..calls)
         .map(|_| {

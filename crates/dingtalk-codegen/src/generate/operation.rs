@@ -22,7 +22,7 @@ pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
     let code_ident = format_ident!("{}ErrorCode", name);
     let error_alias = format_ident!("{}Error", name);
     let method_ident = names::ident(&names::snake(name));
-    let params: Vec<Field> = op.path_params.iter().chain(&op.query).chain(&op.body).cloned().collect();
+    let params: Vec<Field> = op.params().cloned().collect();
     let service = ctx.spec.service_of(op);
     let by_group = service.by_group;
     let status_codes = service.envelope == crate::model::ErrorEnvelope::HttpStatus;
@@ -34,7 +34,10 @@ pub fn generate<'s>(op: &'s Operation, ctx: &'s Context<'s>) -> TokenStream {
     let builder_ident = format_ident!("{}Builder", name);
     let request = struct_item(&request_ident, &request_doc, &params, Direction::Input, &scope, Some(&builder_ident));
     let response_doc = docs::paragraphs(&[format!("The response of [`{name}`].")]);
-    let response = struct_item(&response_ident, &response_doc, &op.response, Direction::Output, &scope, None);
+    let response = match (op.response_value, op.response.first()) {
+        (true, Some(f)) => value_response(&response_ident, &response_doc, f, &scope),
+        _ => struct_item(&response_ident, &response_doc, &op.response, Direction::Output, &scope, None),
+    };
     let envelope = match op.response.iter().find(|f| f.name == "errcode" && f.ty.is_integer()) {
         Some(f) => {
             let field = field_ident(f);
@@ -139,7 +142,7 @@ fn builder_item(op: &Operation, op_ident: &Ident, builder: &Ident, request: &Ide
 /// The parameters given as the accessor's arguments: the path's, then the required ones of the
 /// query and the body, in the spec's order.
 fn required_params(op: &Operation) -> Vec<&Field> {
-    op.path_params.iter().chain(&op.query).chain(&op.body).filter(|f| f.required).collect()
+    op.params().filter(|f| f.required).collect()
 }
 
 /// The methods that start a call: `client.contact_1_0().get_user(union_id)` (the new API's,
@@ -252,6 +255,28 @@ fn walk_by_ref(steps: &[Step]) -> (TokenStream, bool) {
         in_option |= step.optional;
     }
     (expr, in_option)
+}
+
+/// The response of an operation whose body is one value (an array or a scalar): a struct of
+/// that one field, read and written as the field itself.
+fn value_response(ident: &Ident, doc: &[String], f: &Field, scope: &Scope) -> TokenStream {
+    let fdoc = docs::field(f);
+    let field = field_ident(f);
+    let ty = scope.rust_type(&f.ty);
+    let ty = match (&f.ty, f.required) {
+        (ParamType::List(_), _) | (_, true) => ty,
+        _ => quote! { Option<#ty> },
+    };
+    quote! {
+        #(#[doc = #doc])*
+        #[derive(Debug, Clone, Default, PartialEq, Wire, Setters)]
+        #[wire(transparent)]
+        #[non_exhaustive]
+        pub struct #ident {
+            #(#[doc = #fdoc])*
+            pub #field: #ty,
+        }
+    }
 }
 
 /// Reads the value at the end of `steps` from `response` (a reference) as an `Option` of a
@@ -611,8 +636,9 @@ fn descriptor(op: &Operation, scope: &Scope) -> TokenStream {
     let service_static = super::service::static_ident(scope.ctx.spec, service);
     let path_params = field_schemas(&op.path_params, scope);
     let encoding = format_ident!("{}", op.encoding.variant());
-    let (requires_token, retry_safe) = (op.requires_token, op.retry_safe);
+    let (requires_token, retry_safe, response_value) = (op.requires_token, op.retry_safe, op.response_value);
     let query = field_schemas(&op.query, scope);
+    let headers = field_schemas(&op.headers, scope);
     let body = field_schemas(&op.body, scope);
     let response = field_schemas(&op.response, scope);
     let pagination = match &op.pagination {
@@ -678,8 +704,10 @@ fn descriptor(op: &Operation, scope: &Scope) -> TokenStream {
             encoding: rt::Encoding::#encoding,
             requires_token: #requires_token,
             retry_safe: #retry_safe,
+            response_value: #response_value,
             path_params: &[ #(#path_params),* ],
             query: &[ #(#query),* ],
+            headers: &[ #(#headers),* ],
             body: &[ #(#body),* ],
             response: &[ #(#response),* ],
             pagination: #pagination,

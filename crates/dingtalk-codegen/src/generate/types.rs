@@ -24,7 +24,7 @@ pub fn input_types(spec: &Spec) -> BTreeSet<String> {
         spec.shared_types.iter().flat_map(|s| &s.types).chain(spec.operations.iter().flat_map(|o| &o.types)).collect();
     let mut out = BTreeSet::new();
     let mut stack: Vec<&ParamType> =
-        spec.operations.iter().flat_map(|o| o.query.iter().chain(&o.body)).map(|f| &f.ty).collect();
+        spec.operations.iter().flat_map(|o| o.query.iter().chain(&o.headers).chain(&o.body)).map(|f| &f.ty).collect();
     while let Some(ty) = stack.pop() {
         match ty {
             ParamType::List(inner) => stack.push(inner),

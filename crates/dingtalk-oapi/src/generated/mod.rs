@@ -7,6 +7,8 @@ pub mod service;
 pub mod attendance_1_0;
 #[cfg(feature = "auth")]
 pub mod auth;
+#[cfg(feature = "calendar_1_0")]
+pub mod calendar_1_0;
 #[cfg(feature = "contact_1_0")]
 pub mod contact_1_0;
 #[cfg(feature = "crm_1_0")]
@@ -47,6 +49,8 @@ pub mod prelude {
 pub mod groups {
     #[cfg(feature = "attendance_1_0")]
     pub use super::attendance_1_0;
+    #[cfg(feature = "calendar_1_0")]
+    pub use super::calendar_1_0;
     #[cfg(feature = "contact_1_0")]
     pub use super::contact_1_0;
     #[cfg(feature = "crm_1_0")]
@@ -156,10 +160,102 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &attendance_1_0::SYNC_SCHEDULE_INFO,
     #[cfg(feature = "attendance_1_0")]
     &attendance_1_0::UPDATE_LEAVE_TYPE,
+    #[cfg(feature = "attendance_1_0")]
+    &attendance_1_0::UPDATE_VACATION_QUOTA,
     #[cfg(feature = "auth")]
     &auth::GET_CORP_TOKEN,
     #[cfg(feature = "auth")]
     &auth::GET_TOKEN,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::ADD_ATTENDEE,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::ADD_MEETING_ROOMS,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::CANCEL_EVENT,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::CHECK_IN,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::CONVERT_LEGACY_EVENT_ID,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::CREATE_ACLS,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::CREATE_EVENT,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::CREATE_EVENT_BY_ME,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::CREATE_SUBSCRIBED_CALENDAR,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::DELETE_ACL,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::DELETE_EVENT,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::DELETE_SUBSCRIBED_CALENDAR,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::GENERATE_CALDAV_ACCOUNT,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::GET_EVENT,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::GET_MEETING_ROOMS_SCHEDULE,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::GET_SCHEDULE,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::GET_SCHEDULE_BY_ME,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::GET_SIGN_IN_LINK,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::GET_SIGN_IN_LIST,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::GET_SIGN_OUT_LINK,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::GET_SIGN_OUT_LIST,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::GET_SUBSCRIBED_CALENDAR,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::LIST_ACLS,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::LIST_AI_MINUTES,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::LIST_ATTENDEES,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::LIST_CALENDARS,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::LIST_CATEGORIES,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::LIST_EVENTS,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::LIST_EVENTS_INSTANCES,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::LIST_EVENTS_VIEW,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::LIST_EVENTS_VIEW_BY_ME,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::LIST_INSTANCES,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::LIST_ORG_PLUGINS,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::MEETING_ROOM_RESPOND,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::PATCH_EVENT,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::REMOVE_ATTENDEE,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::REMOVE_MEETING_ROOMS,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::RESPOND_EVENT,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::SIGN_IN,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::SIGN_OUT,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::SUBSCRIBE_CALENDAR,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::TRANSFER_EVENT,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::UNSUBSCRIBE_CALENDAR,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::UPDATE_ORG_PLUGIN_SUBSCRIBERS,
+    #[cfg(feature = "calendar_1_0")]
+    &calendar_1_0::UPDATE_SUBSCRIBED_CALENDARS,
     #[cfg(feature = "contact_1_0")]
     &contact_1_0::ADD_ACCOUNT_MAPPING,
     #[cfg(feature = "contact_1_0")]
@@ -170,6 +266,8 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &contact_1_0::ADD_ORG_ACCOUNT_OWNNESS,
     #[cfg(feature = "contact_1_0")]
     &contact_1_0::ANNUAL_CERTIFICATION_AUDIT,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::BATCH_APPROVE_UNION_APPLY,
     #[cfg(feature = "contact_1_0")]
     &contact_1_0::BATCH_GET_USER,
     #[cfg(feature = "contact_1_0")]
@@ -283,6 +381,8 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     #[cfg(feature = "contact_1_0")]
     &contact_1_0::ORG_ACCOUNT_MOBILE_VISIBLE_IN_OTHER_ORG,
     #[cfg(feature = "contact_1_0")]
+    &contact_1_0::ORG_ACCOUNT_MOBILE_VISIBLE_PERMISSON,
+    #[cfg(feature = "contact_1_0")]
     &contact_1_0::ORG_INFO,
     #[cfg(feature = "contact_1_0")]
     &contact_1_0::PUSH_VERIFY_EVENT,
@@ -350,6 +450,10 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &contact_1_0::TRANSLATE_FILE,
     #[cfg(feature = "contact_1_0")]
     &contact_1_0::UNIQUE_QUERY_USER_CARD,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::UPDATE_BRANCH_ATTRIBUTES_IN_COOPERATE,
+    #[cfg(feature = "contact_1_0")]
+    &contact_1_0::UPDATE_BRANCH_VISIBLE_SETTING_IN_COOPERATE,
     #[cfg(feature = "contact_1_0")]
     &contact_1_0::UPDATE_CONTACT_HIDE_BY_SCENE_SETTING,
     #[cfg(feature = "contact_1_0")]
@@ -479,6 +583,8 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     #[cfg(feature = "crm_1_0")]
     &crm_1_0::LIST_CLUE_TAG,
     #[cfg(feature = "crm_1_0")]
+    &crm_1_0::LIST_CRM_PERSONAL_CUSTOMERS,
+    #[cfg(feature = "crm_1_0")]
     &crm_1_0::LIST_GROUP_SET,
     #[cfg(feature = "crm_1_0")]
     &crm_1_0::OVERRIDE_UPDATE_CUSTOMER_DATA_AUTH,
@@ -524,6 +630,8 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &crm_1_0::UPDATE_CRM_PERSONAL_CUSTOMER,
     #[cfg(feature = "crm_1_0")]
     &crm_1_0::UPDATE_CUSTOMER_BIZ_TYPE,
+    #[cfg(feature = "crm_1_0")]
+    &crm_1_0::UPDATE_GROUP_SET,
     #[cfg(feature = "crm_1_0")]
     &crm_1_0::UPDATE_MENU_DATA,
     #[cfg(feature = "crm_1_0")]
@@ -617,7 +725,11 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     #[cfg(feature = "hrm_1_0")]
     &hrm_1_0::GET_FILE_TEMPLATE_LIST,
     #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::GET_SIGN_RECORD_BY_ID,
+    #[cfg(feature = "hrm_1_0")]
     &hrm_1_0::GET_SIGN_RECORD_BY_USER_ID,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::GET_USER_SIGNED_RECORDS_BY_OUTER_ID,
     #[cfg(feature = "hrm_1_0")]
     &hrm_1_0::HRM_AUTH_RESOURCES_QUERY,
     #[cfg(feature = "hrm_1_0")]
@@ -643,7 +755,11 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     #[cfg(feature = "hrm_1_0")]
     &hrm_1_0::INVALID_SIGN_RECORDS,
     #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::MASTER_DATA_DELETE,
+    #[cfg(feature = "hrm_1_0")]
     &hrm_1_0::MASTER_DATA_QUERY,
+    #[cfg(feature = "hrm_1_0")]
+    &hrm_1_0::MASTER_DATA_SAVE,
     #[cfg(feature = "hrm_1_0")]
     &hrm_1_0::MASTER_DATA_TENANT_QUEY,
     #[cfg(feature = "hrm_1_0")]
@@ -1363,6 +1479,8 @@ pub mod mock {
     pub mod attendance_1_0;
     #[cfg(feature = "auth")]
     pub mod auth;
+    #[cfg(feature = "calendar_1_0")]
+    pub mod calendar_1_0;
     #[cfg(feature = "contact_1_0")]
     pub mod contact_1_0;
     #[cfg(feature = "crm_1_0")]
@@ -1475,10 +1593,102 @@ pub mod mock {
         &attendance_1_0::SYNC_SCHEDULE_INFO_MOCK,
         #[cfg(feature = "attendance_1_0")]
         &attendance_1_0::UPDATE_LEAVE_TYPE_MOCK,
+        #[cfg(feature = "attendance_1_0")]
+        &attendance_1_0::UPDATE_VACATION_QUOTA_MOCK,
         #[cfg(feature = "auth")]
         &auth::GET_CORP_TOKEN_MOCK,
         #[cfg(feature = "auth")]
         &auth::GET_TOKEN_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::ADD_ATTENDEE_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::ADD_MEETING_ROOMS_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::CANCEL_EVENT_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::CHECK_IN_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::CONVERT_LEGACY_EVENT_ID_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::CREATE_ACLS_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::CREATE_EVENT_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::CREATE_EVENT_BY_ME_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::CREATE_SUBSCRIBED_CALENDAR_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::DELETE_ACL_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::DELETE_EVENT_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::DELETE_SUBSCRIBED_CALENDAR_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::GENERATE_CALDAV_ACCOUNT_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::GET_EVENT_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::GET_MEETING_ROOMS_SCHEDULE_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::GET_SCHEDULE_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::GET_SCHEDULE_BY_ME_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::GET_SIGN_IN_LINK_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::GET_SIGN_IN_LIST_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::GET_SIGN_OUT_LINK_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::GET_SIGN_OUT_LIST_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::GET_SUBSCRIBED_CALENDAR_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::LIST_ACLS_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::LIST_AI_MINUTES_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::LIST_ATTENDEES_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::LIST_CALENDARS_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::LIST_CATEGORIES_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::LIST_EVENTS_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::LIST_EVENTS_INSTANCES_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::LIST_EVENTS_VIEW_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::LIST_EVENTS_VIEW_BY_ME_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::LIST_INSTANCES_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::LIST_ORG_PLUGINS_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::MEETING_ROOM_RESPOND_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::PATCH_EVENT_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::REMOVE_ATTENDEE_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::REMOVE_MEETING_ROOMS_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::RESPOND_EVENT_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::SIGN_IN_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::SIGN_OUT_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::SUBSCRIBE_CALENDAR_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::TRANSFER_EVENT_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::UNSUBSCRIBE_CALENDAR_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::UPDATE_ORG_PLUGIN_SUBSCRIBERS_MOCK,
+        #[cfg(feature = "calendar_1_0")]
+        &calendar_1_0::UPDATE_SUBSCRIBED_CALENDARS_MOCK,
         #[cfg(feature = "contact_1_0")]
         &contact_1_0::ADD_ACCOUNT_MAPPING_MOCK,
         #[cfg(feature = "contact_1_0")]
@@ -1489,6 +1699,8 @@ pub mod mock {
         &contact_1_0::ADD_ORG_ACCOUNT_OWNNESS_MOCK,
         #[cfg(feature = "contact_1_0")]
         &contact_1_0::ANNUAL_CERTIFICATION_AUDIT_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::BATCH_APPROVE_UNION_APPLY_MOCK,
         #[cfg(feature = "contact_1_0")]
         &contact_1_0::BATCH_GET_USER_MOCK,
         #[cfg(feature = "contact_1_0")]
@@ -1602,6 +1814,8 @@ pub mod mock {
         #[cfg(feature = "contact_1_0")]
         &contact_1_0::ORG_ACCOUNT_MOBILE_VISIBLE_IN_OTHER_ORG_MOCK,
         #[cfg(feature = "contact_1_0")]
+        &contact_1_0::ORG_ACCOUNT_MOBILE_VISIBLE_PERMISSON_MOCK,
+        #[cfg(feature = "contact_1_0")]
         &contact_1_0::ORG_INFO_MOCK,
         #[cfg(feature = "contact_1_0")]
         &contact_1_0::PUSH_VERIFY_EVENT_MOCK,
@@ -1669,6 +1883,10 @@ pub mod mock {
         &contact_1_0::TRANSLATE_FILE_MOCK,
         #[cfg(feature = "contact_1_0")]
         &contact_1_0::UNIQUE_QUERY_USER_CARD_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::UPDATE_BRANCH_ATTRIBUTES_IN_COOPERATE_MOCK,
+        #[cfg(feature = "contact_1_0")]
+        &contact_1_0::UPDATE_BRANCH_VISIBLE_SETTING_IN_COOPERATE_MOCK,
         #[cfg(feature = "contact_1_0")]
         &contact_1_0::UPDATE_CONTACT_HIDE_BY_SCENE_SETTING_MOCK,
         #[cfg(feature = "contact_1_0")]
@@ -1798,6 +2016,8 @@ pub mod mock {
         #[cfg(feature = "crm_1_0")]
         &crm_1_0::LIST_CLUE_TAG_MOCK,
         #[cfg(feature = "crm_1_0")]
+        &crm_1_0::LIST_CRM_PERSONAL_CUSTOMERS_MOCK,
+        #[cfg(feature = "crm_1_0")]
         &crm_1_0::LIST_GROUP_SET_MOCK,
         #[cfg(feature = "crm_1_0")]
         &crm_1_0::OVERRIDE_UPDATE_CUSTOMER_DATA_AUTH_MOCK,
@@ -1843,6 +2063,8 @@ pub mod mock {
         &crm_1_0::UPDATE_CRM_PERSONAL_CUSTOMER_MOCK,
         #[cfg(feature = "crm_1_0")]
         &crm_1_0::UPDATE_CUSTOMER_BIZ_TYPE_MOCK,
+        #[cfg(feature = "crm_1_0")]
+        &crm_1_0::UPDATE_GROUP_SET_MOCK,
         #[cfg(feature = "crm_1_0")]
         &crm_1_0::UPDATE_MENU_DATA_MOCK,
         #[cfg(feature = "crm_1_0")]
@@ -1936,7 +2158,11 @@ pub mod mock {
         #[cfg(feature = "hrm_1_0")]
         &hrm_1_0::GET_FILE_TEMPLATE_LIST_MOCK,
         #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::GET_SIGN_RECORD_BY_ID_MOCK,
+        #[cfg(feature = "hrm_1_0")]
         &hrm_1_0::GET_SIGN_RECORD_BY_USER_ID_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::GET_USER_SIGNED_RECORDS_BY_OUTER_ID_MOCK,
         #[cfg(feature = "hrm_1_0")]
         &hrm_1_0::HRM_AUTH_RESOURCES_QUERY_MOCK,
         #[cfg(feature = "hrm_1_0")]
@@ -1962,7 +2188,11 @@ pub mod mock {
         #[cfg(feature = "hrm_1_0")]
         &hrm_1_0::INVALID_SIGN_RECORDS_MOCK,
         #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::MASTER_DATA_DELETE_MOCK,
+        #[cfg(feature = "hrm_1_0")]
         &hrm_1_0::MASTER_DATA_QUERY_MOCK,
+        #[cfg(feature = "hrm_1_0")]
+        &hrm_1_0::MASTER_DATA_SAVE_MOCK,
         #[cfg(feature = "hrm_1_0")]
         &hrm_1_0::MASTER_DATA_TENANT_QUEY_MOCK,
         #[cfg(feature = "hrm_1_0")]
@@ -2627,6 +2857,7 @@ pub mod mock {
 pub const GROUPS: &[&str] = &[
     "attendance_1_0",
     "auth",
+    "calendar_1_0",
     "contact_1_0",
     "crm_1_0",
     "directory",

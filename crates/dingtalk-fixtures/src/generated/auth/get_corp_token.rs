@@ -159,6 +159,7 @@ pub static GET_CORP_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: false,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("accessKey", rt::ParamType::String).required(true),
@@ -166,6 +167,7 @@ pub static GET_CORP_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
         rt::FieldSchema::new("suiteTicket", rt::ParamType::String).required(true),
         rt::FieldSchema::new("signature", rt::ParamType::String).required(true).secret(),
     ],
+    headers: &[],
     body: &[rt::FieldSchema::new("auth_corpid", rt::ParamType::String).required(true)],
     response: &[
         rt::FieldSchema::new("access_token", rt::ParamType::String).secret(),

@@ -148,6 +148,7 @@ pub static GET_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: false,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("appkey", rt::ParamType::String)
@@ -158,6 +159,7 @@ pub static GET_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
             .max_length(256)
             .secret(),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("access_token", rt::ParamType::String).secret(),

@@ -86,12 +86,14 @@ pub static GET_MEMBER: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("memberId", rt::ParamType::String).required(true),
     ],
     query: &[
         rt::FieldSchema::new("fields", rt::ParamType::List(&rt::ParamType::String)),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("memberId", rt::ParamType::String),

@@ -66,11 +66,13 @@ pub static LIST_MEMBER_PAGES: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("nextToken", rt::ParamType::String),
         rt::FieldSchema::new("maxResults", rt::ParamType::I64),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("list", rt::ParamType::List(&rt::ParamType::String)),

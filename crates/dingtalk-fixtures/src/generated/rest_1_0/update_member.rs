@@ -73,10 +73,12 @@ pub static UPDATE_MEMBER: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("memberId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("nickName", rt::ParamType::String).required(true),
         rt::FieldSchema::new("appSecret", rt::ParamType::String).secret(),

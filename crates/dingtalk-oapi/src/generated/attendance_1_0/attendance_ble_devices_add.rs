@@ -143,8 +143,10 @@ pub static ATTENDANCE_BLE_DEVICES_ADD: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("deviceIdList", rt::ParamType::List(&rt::ParamType::I64))
             .required(true),

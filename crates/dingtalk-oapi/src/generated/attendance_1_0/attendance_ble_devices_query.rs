@@ -84,8 +84,10 @@ pub static ATTENDANCE_BLE_DEVICES_QUERY: rt::OperationDescriptor = rt::Operation
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("groupKey", rt::ParamType::String).required(true),
         rt::FieldSchema::new("opUserId", rt::ParamType::String),

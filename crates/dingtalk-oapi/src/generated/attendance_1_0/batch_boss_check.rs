@@ -86,8 +86,10 @@ pub static BATCH_BOSS_CHECK: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("opUserId", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[
         rt::FieldSchema::new(
             "models",

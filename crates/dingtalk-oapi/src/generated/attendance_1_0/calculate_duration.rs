@@ -119,8 +119,10 @@ pub static CALCULATE_DURATION: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("userId", rt::ParamType::String)],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("bizType", rt::ParamType::I64),
         rt::FieldSchema::new("calculateModel", rt::ParamType::I64),

@@ -89,8 +89,10 @@ pub static CHECK_CLOSING_ACCOUNT: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("bizCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("userIds", rt::ParamType::List(&rt::ParamType::String))

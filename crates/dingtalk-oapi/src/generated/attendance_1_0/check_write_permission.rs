@@ -69,8 +69,10 @@ pub static CHECK_WRITE_PERMISSION: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("category", rt::ParamType::String).required(true),
         rt::FieldSchema::new("entityIds", rt::ParamType::List(&rt::ParamType::I64))

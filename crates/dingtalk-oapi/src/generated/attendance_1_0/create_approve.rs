@@ -95,8 +95,10 @@ pub static CREATE_APPROVE: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("approveId", rt::ParamType::String),
         rt::FieldSchema::new("opUserid", rt::ParamType::String),

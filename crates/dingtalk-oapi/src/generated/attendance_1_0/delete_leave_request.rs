@@ -64,10 +64,12 @@ pub static DELETE_LEAVE_REQUEST: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("unionId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[rt::FieldSchema::new("outerId", rt::ParamType::String).required(true)],
     response: &[
         rt::FieldSchema::new("result", rt::ParamType::Bool),

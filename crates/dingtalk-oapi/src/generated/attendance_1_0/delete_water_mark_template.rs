@@ -70,6 +70,7 @@ pub static DELETE_WATER_MARK_TEMPLATE: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("formCode", rt::ParamType::String).required(true),
@@ -78,6 +79,7 @@ pub static DELETE_WATER_MARK_TEMPLATE: rt::OperationDescriptor = rt::OperationDe
         rt::FieldSchema::new("systemTemplate", rt::ParamType::Bool).required(true),
         rt::FieldSchema::new("userId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[rt::FieldSchema::new("result", rt::ParamType::String)],
     pagination: None,

@@ -90,8 +90,10 @@ pub static DING_TALK_SECURITY_CHECK: rt::OperationDescriptor = rt::OperationDesc
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("clientVer", rt::ParamType::String).required(true),
         rt::FieldSchema::new("platform", rt::ParamType::String).required(true),

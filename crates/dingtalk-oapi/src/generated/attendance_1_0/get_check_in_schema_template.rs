@@ -157,6 +157,7 @@ pub static GET_CHECK_IN_SCHEMA_TEMPLATE: rt::OperationDescriptor = rt::Operation
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("bizCode", rt::ParamType::String).required(true),
@@ -164,6 +165,7 @@ pub static GET_CHECK_IN_SCHEMA_TEMPLATE: rt::OperationDescriptor = rt::Operation
         rt::FieldSchema::new("sceneCode", rt::ParamType::String),
         rt::FieldSchema::new("userId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -181,8 +181,10 @@ pub static GET_CHECKIN_RECORD_BY_USER: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("endTime", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("maxResults", rt::ParamType::I64).required(true),

@@ -252,10 +252,12 @@ pub static GET_CLASS_WITH_DELETED: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("classId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -144,8 +144,10 @@ pub static GET_CLOSING_ACCOUNTS: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("userIds", rt::ParamType::List(&rt::ParamType::String))
             .required(true),

@@ -144,8 +144,10 @@ pub static GET_COLUMNVALS: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("columnIdList", rt::ParamType::List(&rt::ParamType::String))
             .required(true),

@@ -161,8 +161,10 @@ pub static GET_LEAVE_RECORDS: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("leaveCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("opUserId", rt::ParamType::String).required(true),

@@ -198,11 +198,13 @@ pub static GET_LEAVE_TYPE: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("opUserId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("vacationSource", rt::ParamType::String),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

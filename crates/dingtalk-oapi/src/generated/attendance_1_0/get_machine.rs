@@ -173,8 +173,10 @@ pub static GET_MACHINE: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[rt::FieldSchema::new("devId", rt::ParamType::String).required(true)],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -118,11 +118,13 @@ pub static GET_MACHINE_USER: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[rt::FieldSchema::new("devId", rt::ParamType::String).required(true)],
     query: &[
         rt::FieldSchema::new("maxResults", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("nextToken", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

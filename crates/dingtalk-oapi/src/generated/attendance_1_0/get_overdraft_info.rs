@@ -86,8 +86,10 @@ pub static GET_OVERDRAFT_INFO: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("leaveCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("userIdList", rt::ParamType::List(&rt::ParamType::String))

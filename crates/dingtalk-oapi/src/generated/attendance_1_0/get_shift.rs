@@ -324,11 +324,13 @@ pub static GET_SHIFT: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("opUserId", rt::ParamType::String),
         rt::FieldSchema::new("shiftId", rt::ParamType::I64).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

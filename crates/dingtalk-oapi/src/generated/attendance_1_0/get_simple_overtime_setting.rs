@@ -114,11 +114,13 @@ pub static GET_SIMPLE_OVERTIME_SETTING: rt::OperationDescriptor = rt::OperationD
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("pageNumber", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("pageSize", rt::ParamType::I64).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

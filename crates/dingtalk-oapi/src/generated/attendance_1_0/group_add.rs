@@ -349,8 +349,10 @@ pub static GROUP_ADD: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("opUserId", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("adjustmentSettingId", rt::ParamType::I64),
         rt::FieldSchema::new(

@@ -110,12 +110,14 @@ pub static INIT_AND_GET_LEAVE_A_LLOCATION_QUOTAS: rt::OperationDescriptor = rt::
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("leaveCode", rt::ParamType::String),
         rt::FieldSchema::new("opUserId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("userId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

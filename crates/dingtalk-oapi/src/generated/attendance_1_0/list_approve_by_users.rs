@@ -105,8 +105,10 @@ pub static LIST_APPROVE_BY_USERS: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("bizTypes", rt::ParamType::List(&rt::ParamType::I64)),
         rt::FieldSchema::new("fromDateTime", rt::ParamType::I64),

@@ -46,6 +46,7 @@ mod save_custom_water_mark_template;
 mod shift_add;
 mod sync_schedule_info;
 mod update_leave_type;
+mod update_vacation_quota;
 pub use add_leave_type::*;
 pub use attendance_ble_devices_add::*;
 pub use attendance_ble_devices_query::*;
@@ -91,6 +92,7 @@ pub use save_custom_water_mark_template::*;
 pub use shift_add::*;
 pub use sync_schedule_info::*;
 pub use update_leave_type::*;
+pub use update_vacation_quota::*;
 /// The operations of the `attendance_1_0` group: `client.attendance_1_0().get_user()`.
 #[derive(Clone, Debug)]
 pub struct Operations<C = crate::generated::Client> {

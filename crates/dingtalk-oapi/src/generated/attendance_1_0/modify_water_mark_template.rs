@@ -76,11 +76,13 @@ pub static MODIFY_WATER_MARK_TEMPLATE: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("userId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("formCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("icon", rt::ParamType::String),

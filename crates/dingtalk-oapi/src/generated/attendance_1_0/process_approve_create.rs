@@ -115,8 +115,10 @@ pub static PROCESS_APPROVE_CREATE: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("approveId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("opUserId", rt::ParamType::String).required(true),

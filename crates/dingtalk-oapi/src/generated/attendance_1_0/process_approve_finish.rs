@@ -155,8 +155,10 @@ pub static PROCESS_APPROVE_FINISH: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("userId", rt::ParamType::String)],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("approveId", rt::ParamType::String),
         rt::FieldSchema::new("jumpUrl", rt::ParamType::String),

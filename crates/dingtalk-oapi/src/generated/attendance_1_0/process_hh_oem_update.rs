@@ -65,8 +65,10 @@ pub static PROCESS_HH_OEM_UPDATE: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("bindOemApp", rt::ParamType::Bool).required(true),
         rt::FieldSchema::new("corpIdList", rt::ParamType::List(&rt::ParamType::String))

@@ -78,10 +78,12 @@ pub static REDUCE_QUOTA_WITH_LEAVE_RECORD: rt::OperationDescriptor = rt::Operati
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("unionId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("endTime", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("leaveCode", rt::ParamType::String).required(true),

@@ -218,8 +218,10 @@ pub static RETAIN_LEAVE_TYPES: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("leaveCodes", rt::ParamType::List(&rt::ParamType::String)),
         rt::FieldSchema::new("opUserId", rt::ParamType::String),

@@ -62,11 +62,13 @@ pub static REVERSE_TRIAL_ADVANCED_LEAVE: rt::OperationDescriptor = rt::Operation
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("opUserId", rt::ParamType::String),
         rt::FieldSchema::new("servCode", rt::ParamType::I64),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("result", rt::ParamType::Bool),

@@ -124,8 +124,10 @@ pub static SALARY_THIRD_DATA_INTEGRATION: rt::OperationDescriptor = rt::Operatio
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("bizType", rt::ParamType::String).required(true),
         rt::FieldSchema::new(

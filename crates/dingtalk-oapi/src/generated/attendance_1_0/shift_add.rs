@@ -285,8 +285,10 @@ pub static SHIFT_ADD: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("opUserId", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("name", rt::ParamType::String).required(true),
         rt::FieldSchema::new("owner", rt::ParamType::String),

@@ -87,8 +87,10 @@ pub static SYNC_SCHEDULE_INFO: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("opUserId", rt::ParamType::String).required(true),
         rt::FieldSchema::new(

@@ -282,8 +282,10 @@ pub static UPDATE_LEAVE_TYPE: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("opUserId", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("bizType", rt::ParamType::String).required(true),
         rt::FieldSchema::new("extras", rt::ParamType::String),

@@ -70,8 +70,10 @@ pub static ADD_ACCOUNT_MAPPING: rt::OperationDescriptor = rt::OperationDescripto
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("domain", rt::ParamType::String).required(true),
         rt::FieldSchema::new("extension", rt::ParamType::Json),

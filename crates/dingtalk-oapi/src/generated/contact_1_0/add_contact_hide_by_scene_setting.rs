@@ -138,8 +138,10 @@ pub static ADD_CONTACT_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::Oper
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("description", rt::ParamType::String),
         rt::FieldSchema::new("excludeDeptIds", rt::ParamType::List(&rt::ParamType::I64)),

@@ -130,8 +130,10 @@ pub static ADD_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new(
             "chatSubtitleConfig",

@@ -90,8 +90,10 @@ pub static ANNUAL_CERTIFICATION_AUDIT: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("applicantMobile", rt::ParamType::String),
         rt::FieldSchema::new("applicantName", rt::ParamType::String),

@@ -108,12 +108,14 @@ pub static BATCH_GET_USER: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("permissionCode", rt::ParamType::String),
         rt::FieldSchema::new("userIdList", rt::ParamType::List(&rt::ParamType::String))
             .required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -62,8 +62,10 @@ pub static CHANGE_DING_TALK_ID: rt::OperationDescriptor = rt::OperationDescripto
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("dingTalkId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("userId", rt::ParamType::String).required(true),

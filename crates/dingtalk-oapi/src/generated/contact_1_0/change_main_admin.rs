@@ -62,8 +62,10 @@ pub static CHANGE_MAIN_ADMIN: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("effectCorpId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("sourceUserId", rt::ParamType::String).required(true),

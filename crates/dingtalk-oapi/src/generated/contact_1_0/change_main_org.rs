@@ -59,8 +59,10 @@ pub static CHANGE_MAIN_ORG: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("newMainCorpId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("userId", rt::ParamType::String).required(true),

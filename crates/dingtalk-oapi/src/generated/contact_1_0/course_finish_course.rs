@@ -66,8 +66,10 @@ pub static COURSE_FINISH_COURSE: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("certId", rt::ParamType::String),
         rt::FieldSchema::new("certMediaBase64", rt::ParamType::String),

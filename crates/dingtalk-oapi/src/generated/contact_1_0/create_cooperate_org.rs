@@ -64,8 +64,10 @@ pub static CREATE_COOPERATE_ORG: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("industryCode", rt::ParamType::I64),
         rt::FieldSchema::new("logoMediaId", rt::ParamType::String),

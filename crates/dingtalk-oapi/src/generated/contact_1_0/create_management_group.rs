@@ -107,8 +107,10 @@ pub static CREATE_MANAGEMENT_GROUP: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("groupName", rt::ParamType::String).required(true),
         rt::FieldSchema::new(

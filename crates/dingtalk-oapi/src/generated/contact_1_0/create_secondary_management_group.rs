@@ -112,8 +112,10 @@ pub static CREATE_SECONDARY_MANAGEMENT_GROUP: rt::OperationDescriptor = rt::Oper
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("userId", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("groupName", rt::ParamType::String).required(true),
         rt::FieldSchema::new(

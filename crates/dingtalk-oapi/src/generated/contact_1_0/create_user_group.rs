@@ -78,8 +78,10 @@ pub static CREATE_USER_GROUP: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("clientShow", rt::ParamType::Bool),
         rt::FieldSchema::new("description", rt::ParamType::String).required(true),

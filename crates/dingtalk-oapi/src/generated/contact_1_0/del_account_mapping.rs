@@ -62,11 +62,13 @@ pub static DEL_ACCOUNT_MAPPING: rt::OperationDescriptor = rt::OperationDescripto
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("domain", rt::ParamType::String).required(true),
         rt::FieldSchema::new("userId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[rt::FieldSchema::new("result", rt::ParamType::Bool)],
     pagination: None,

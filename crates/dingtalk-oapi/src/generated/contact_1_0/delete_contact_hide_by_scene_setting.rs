@@ -61,10 +61,12 @@ pub static DELETE_CONTACT_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::O
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("settingId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[rt::FieldSchema::new("success", rt::ParamType::Bool)],
     pagination: None,

@@ -56,10 +56,12 @@ pub static DELETE_CONTACT_HIDE_SETTING: rt::OperationDescriptor = rt::OperationD
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("settingId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[],
     pagination: None,

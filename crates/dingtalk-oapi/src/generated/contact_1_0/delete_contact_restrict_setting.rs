@@ -61,10 +61,12 @@ pub static DELETE_CONTACT_RESTRICT_SETTING: rt::OperationDescriptor = rt::Operat
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("settingId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[rt::FieldSchema::new("result", rt::ParamType::Bool)],
     pagination: None,

@@ -58,10 +58,12 @@ pub static DELETE_EMP_ATTRIBUTE_VISIBILITY: rt::OperationDescriptor = rt::Operat
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("settingId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[],
     pagination: None,

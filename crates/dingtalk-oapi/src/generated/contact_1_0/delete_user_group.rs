@@ -72,8 +72,10 @@ pub static DELETE_USER_GROUP: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[rt::FieldSchema::new("groupCode", rt::ParamType::String).required(true)],
     response: &[
         rt::FieldSchema::new(

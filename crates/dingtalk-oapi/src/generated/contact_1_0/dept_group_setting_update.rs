@@ -71,8 +71,10 @@ pub static DEPT_GROUP_SETTING_UPDATE: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("deptId", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("groupContainHiddenDept", rt::ParamType::Bool),

@@ -90,11 +90,13 @@ pub static GET_ACCOUNT_MAPPING: rt::OperationDescriptor = rt::OperationDescripto
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("domain", rt::ParamType::String).required(true),
         rt::FieldSchema::new("userId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -73,11 +73,13 @@ pub static GET_APPLY_INVITE_INFO: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("deptId", rt::ParamType::I64),
         rt::FieldSchema::new("inviterUserId", rt::ParamType::String),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("auditType", rt::ParamType::I64).required(true),

@@ -87,11 +87,13 @@ pub static GET_BRANCH_AUTH_DATA: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("branchCorpId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("code", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[rt::FieldSchema::new("body", rt::ParamType::Json)],
     response: &[
         rt::FieldSchema::new(

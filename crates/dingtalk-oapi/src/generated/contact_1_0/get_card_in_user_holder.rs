@@ -82,8 +82,10 @@ pub static GET_CARD_IN_USER_HOLDER: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[rt::FieldSchema::new("cardId", rt::ParamType::String).required(true)],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("avatarUrl", rt::ParamType::String).required(true),

@@ -147,10 +147,12 @@ pub static GET_CONTACT_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::Oper
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("settingId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("description", rt::ParamType::String),

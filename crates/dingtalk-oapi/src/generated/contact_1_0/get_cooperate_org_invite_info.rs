@@ -60,10 +60,12 @@ pub static GET_COOPERATE_ORG_INVITE_INFO: rt::OperationDescriptor = rt::Operatio
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("cooperateCorpId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[rt::FieldSchema::new("inviteUrl", rt::ParamType::String).required(true)],
     pagination: None,

@@ -55,8 +55,10 @@ pub static GET_CORP_CARD_STYLE_LIST: rt::OperationDescriptor = rt::OperationDesc
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("result", rt::ParamType::List(&rt::ParamType::Json))

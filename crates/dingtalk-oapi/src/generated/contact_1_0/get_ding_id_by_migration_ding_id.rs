@@ -60,10 +60,12 @@ pub static GET_DING_ID_BY_MIGRATION_DING_ID: rt::OperationDescriptor = rt::Opera
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("migrationDingId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[rt::FieldSchema::new("dingId", rt::ParamType::String)],
     pagination: None,

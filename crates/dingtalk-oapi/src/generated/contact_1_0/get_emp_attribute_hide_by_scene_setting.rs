@@ -140,10 +140,12 @@ pub static GET_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("settingId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -63,8 +63,10 @@ pub static GET_LATEST_DING_INDEX: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("idxCarbon", rt::ParamType::F64).required(true),

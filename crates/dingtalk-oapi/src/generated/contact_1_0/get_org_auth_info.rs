@@ -73,8 +73,10 @@ pub static GET_ORG_AUTH_INFO: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("targetCorpId", rt::ParamType::String)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("authLevel", rt::ParamType::I64).required(true),

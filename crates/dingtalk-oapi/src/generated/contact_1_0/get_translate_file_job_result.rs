@@ -61,8 +61,10 @@ pub static GET_TRANSLATE_FILE_JOB_RESULT: rt::OperationDescriptor = rt::Operatio
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("jobId", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("status", rt::ParamType::String).required(true),

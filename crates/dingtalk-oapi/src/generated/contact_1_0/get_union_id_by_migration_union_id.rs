@@ -62,10 +62,12 @@ pub static GET_UNION_ID_BY_MIGRATION_UNION_ID: rt::OperationDescriptor = rt::Ope
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("migrationUnionId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[rt::FieldSchema::new("unionId", rt::ParamType::String)],
     pagination: None,

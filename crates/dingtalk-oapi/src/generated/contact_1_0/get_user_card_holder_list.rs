@@ -120,11 +120,13 @@ pub static GET_USER_CARD_HOLDER_LIST: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("maxResults", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("nextToken", rt::ParamType::I64),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("hasMore", rt::ParamType::Bool),

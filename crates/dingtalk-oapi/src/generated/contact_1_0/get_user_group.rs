@@ -96,8 +96,10 @@ pub static GET_USER_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("groupCode", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

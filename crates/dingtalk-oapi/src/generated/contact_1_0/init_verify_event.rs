@@ -67,8 +67,10 @@ pub static INIT_VERIFY_EVENT: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("callerDeviceId", rt::ParamType::String),
         rt::FieldSchema::new(

@@ -71,12 +71,14 @@ pub static ISV_CARD_EVENT_PUSH: rt::OperationDescriptor = rt::OperationDescripto
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("isvCardId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("isvToken", rt::ParamType::String).required(true),
         rt::FieldSchema::new("isvUid", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("eventParams", rt::ParamType::Json).required(true),
         rt::FieldSchema::new("eventType", rt::ParamType::String).required(true),

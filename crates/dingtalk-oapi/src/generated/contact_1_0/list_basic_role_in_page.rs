@@ -217,12 +217,14 @@ pub static LIST_BASIC_ROLE_IN_PAGE: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("agentId", rt::ParamType::String),
         rt::FieldSchema::new("maxResults", rt::ParamType::I64),
         rt::FieldSchema::new("nextToken", rt::ParamType::I64),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("hasMore", rt::ParamType::Bool),

@@ -123,11 +123,13 @@ pub static LIST_CONTACT_HIDE_SETTINGS: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("maxResults", rt::ParamType::I64),
         rt::FieldSchema::new("nextToken", rt::ParamType::I64),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("hasMore", rt::ParamType::Bool),

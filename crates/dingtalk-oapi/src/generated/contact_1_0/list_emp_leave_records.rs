@@ -103,6 +103,7 @@ pub static LIST_EMP_LEAVE_RECORDS: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("endTime", rt::ParamType::String),
@@ -110,6 +111,7 @@ pub static LIST_EMP_LEAVE_RECORDS: rt::OperationDescriptor = rt::OperationDescri
         rt::FieldSchema::new("nextToken", rt::ParamType::String),
         rt::FieldSchema::new("startTime", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("nextToken", rt::ParamType::String),

@@ -80,8 +80,10 @@ pub static LIST_OWNED_ORG_BY_STAFF_ID: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("userId", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

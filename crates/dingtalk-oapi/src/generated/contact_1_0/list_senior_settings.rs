@@ -89,11 +89,13 @@ pub static LIST_SENIOR_SETTINGS: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("permissionCode", rt::ParamType::String),
         rt::FieldSchema::new("seniorStaffId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

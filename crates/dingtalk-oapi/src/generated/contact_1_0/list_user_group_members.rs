@@ -113,12 +113,14 @@ pub static LIST_USER_GROUP_MEMBERS: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("groupCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("offset", rt::ParamType::I64),
         rt::FieldSchema::new("size", rt::ParamType::I64).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -121,12 +121,14 @@ pub static LIST_USER_GROUPS: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("groupType", rt::ParamType::String),
         rt::FieldSchema::new("offset", rt::ParamType::I64),
         rt::FieldSchema::new("size", rt::ParamType::I64).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

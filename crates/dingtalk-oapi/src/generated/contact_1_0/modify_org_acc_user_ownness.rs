@@ -74,8 +74,10 @@ pub static MODIFY_ORG_ACC_USER_OWNNESS: rt::OperationDescriptor = rt::OperationD
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("userId", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("endTime", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("ownenssType", rt::ParamType::I64).required(true),

@@ -58,8 +58,10 @@ pub static MULTI_ORG_PERMISSION_GRANT: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new(
             "grantDeptIdList",

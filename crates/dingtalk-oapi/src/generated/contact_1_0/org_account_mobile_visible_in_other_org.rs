@@ -68,8 +68,10 @@ pub static ORG_ACCOUNT_MOBILE_VISIBLE_IN_OTHER_ORG: rt::OperationDescriptor = rt
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("fields", rt::ParamType::List(&rt::ParamType::String)),
         rt::FieldSchema::new("optUserId", rt::ParamType::String).required(true),

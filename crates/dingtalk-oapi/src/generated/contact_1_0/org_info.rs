@@ -77,8 +77,10 @@ pub static ORG_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("orgIds", rt::ParamType::List(&rt::ParamType::I64))],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -78,8 +78,10 @@ pub static QUERY_CARD_VISITOR_STATISTIC_DATA: rt::OperationDescriptor = rt::Oper
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("unionId", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("cardSendCnt", rt::ParamType::I64),

@@ -102,8 +102,10 @@ pub static QUERY_CORP_STATISTIC_DATA: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("endTime", rt::ParamType::String).required(true),
         rt::FieldSchema::new("startTime", rt::ParamType::String).required(true),

@@ -111,8 +111,10 @@ pub static QUERY_CORP_USER_STATISTIC: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("endTime", rt::ParamType::String).required(true),
         rt::FieldSchema::new("maxResults", rt::ParamType::I64).required(true),

@@ -81,10 +81,12 @@ pub static QUERY_RESOURCE_MANAGEMENT_MEMBERS: rt::OperationDescriptor = rt::Oper
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("resourceId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

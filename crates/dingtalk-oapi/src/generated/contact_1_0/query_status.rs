@@ -61,11 +61,13 @@ pub static QUERY_STATUS: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("permissionCode", rt::ParamType::String),
         rt::FieldSchema::new("userId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[rt::FieldSchema::new("disable", rt::ParamType::Bool).required(true)],
     pagination: None,

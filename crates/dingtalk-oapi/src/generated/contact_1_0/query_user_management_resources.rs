@@ -63,8 +63,10 @@ pub static QUERY_USER_MANAGEMENT_RESOURCES: rt::OperationDescriptor = rt::Operat
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[rt::FieldSchema::new("userId", rt::ParamType::String).required(true)],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("resourceIds", rt::ParamType::List(&rt::ParamType::String)),

@@ -74,8 +74,10 @@ pub static QUERY_VERIFY_RESULT: rt::OperationDescriptor = rt::OperationDescripto
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("verifyId", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("corpId", rt::ParamType::String),

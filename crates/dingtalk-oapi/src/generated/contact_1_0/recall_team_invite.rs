@@ -57,11 +57,13 @@ pub static RECALL_TEAM_INVITE: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("mobile", rt::ParamType::String),
         rt::FieldSchema::new("optUserId", rt::ParamType::String),
     ],
+    headers: &[],
     body: &[],
     response: &[],
     pagination: None,

@@ -71,8 +71,10 @@ pub static SEARCH_DEPARTMENT: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("offset", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("queryWord", rt::ParamType::String).required(true),

@@ -73,8 +73,10 @@ pub static SEARCH_USER: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("fullMatchField", rt::ParamType::I64),
         rt::FieldSchema::new("offset", rt::ParamType::I64).required(true),

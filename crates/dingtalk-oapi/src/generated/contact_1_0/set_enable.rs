@@ -61,8 +61,10 @@ pub static SET_ENABLE: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("permissionCode", rt::ParamType::String),
         rt::FieldSchema::new("userId", rt::ParamType::String).required(true),

@@ -65,8 +65,10 @@ pub static SIGN_OUT: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("permissionCode", rt::ParamType::String),
         rt::FieldSchema::new("reason", rt::ParamType::String),

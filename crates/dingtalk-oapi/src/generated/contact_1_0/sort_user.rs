@@ -63,8 +63,10 @@ pub static SORT_USER: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("sortType", rt::ParamType::I64),
         rt::FieldSchema::new("userIdList", rt::ParamType::List(&rt::ParamType::String))

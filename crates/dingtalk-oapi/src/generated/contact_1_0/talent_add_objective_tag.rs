@@ -85,8 +85,10 @@ pub static TALENT_ADD_OBJECTIVE_TAG: rt::OperationDescriptor = rt::OperationDesc
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("sortOrder", rt::ParamType::I64),
         rt::FieldSchema::new("tagCode", rt::ParamType::String),

@@ -95,8 +95,10 @@ pub static TALENT_ADD_PERSONALITY_TAG: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("categoryCode", rt::ParamType::String),
         rt::FieldSchema::new("categoryName", rt::ParamType::String).required(true),

@@ -75,8 +75,10 @@ pub static TALENT_DELETE_CUSTOM_TAG: rt::OperationDescriptor = rt::OperationDesc
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("tagCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("userId", rt::ParamType::String).required(true),

@@ -72,8 +72,10 @@ pub static TALENT_DELETE_PERSONALITY_TAG: rt::OperationDescriptor = rt::Operatio
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[rt::FieldSchema::new("tagCode", rt::ParamType::String).required(true)],
     response: &[
         rt::FieldSchema::new(

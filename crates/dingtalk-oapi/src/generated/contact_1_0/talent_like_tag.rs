@@ -81,8 +81,10 @@ pub static TALENT_LIKE_TAG: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("actionType", rt::ParamType::String).required(true),
         rt::FieldSchema::new("operatorUserId", rt::ParamType::String).required(true),

@@ -121,6 +121,7 @@ pub static TALENT_QUERY_TAG_LIKE_DETAIL_LIST: rt::OperationDescriptor = rt::Oper
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("cursor", rt::ParamType::I64),
@@ -128,6 +129,7 @@ pub static TALENT_QUERY_TAG_LIKE_DETAIL_LIST: rt::OperationDescriptor = rt::Oper
         rt::FieldSchema::new("tagCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("userId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

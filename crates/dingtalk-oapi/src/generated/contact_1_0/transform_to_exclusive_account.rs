@@ -78,8 +78,10 @@ pub static TRANSFORM_TO_EXCLUSIVE_ACCOUNT: rt::OperationDescriptor = rt::Operati
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("idpDingTalk", rt::ParamType::Bool),
         rt::FieldSchema::new("initPassword", rt::ParamType::String).secret(),

@@ -65,8 +65,10 @@ pub static TRANSLATE_FILE: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("medias", rt::ParamType::Json).required(true),
         rt::FieldSchema::new("outputFileName", rt::ParamType::String),

@@ -80,11 +80,13 @@ pub static UNIQUE_QUERY_USER_CARD: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("templateId", rt::ParamType::String),
         rt::FieldSchema::new("unionId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("avatarUrl", rt::ParamType::String),

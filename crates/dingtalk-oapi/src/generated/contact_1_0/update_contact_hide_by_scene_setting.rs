@@ -140,10 +140,12 @@ pub static UPDATE_CONTACT_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor = rt::O
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("settingId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("description", rt::ParamType::String),
         rt::FieldSchema::new("excludeDeptIds", rt::ParamType::List(&rt::ParamType::I64)),

@@ -80,8 +80,10 @@ pub static UPDATE_CONTACT_HIDE_SETTING: rt::OperationDescriptor = rt::OperationD
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("active", rt::ParamType::Bool),
         rt::FieldSchema::new("description", rt::ParamType::String),

@@ -85,8 +85,10 @@ pub static UPDATE_CONTACT_RESTRICT_SETTING: rt::OperationDescriptor = rt::Operat
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("active", rt::ParamType::Bool),
         rt::FieldSchema::new("description", rt::ParamType::String),

@@ -82,8 +82,10 @@ pub static UPDATE_EMP_ATTRBUTE_VISIBILITY_SETTING: rt::OperationDescriptor = rt:
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("active", rt::ParamType::Bool),
         rt::FieldSchema::new("description", rt::ParamType::String),

@@ -132,10 +132,12 @@ pub static UPDATE_EMP_ATTRIBUTE_HIDE_BY_SCENE_SETTING: rt::OperationDescriptor =
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("settingId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new(
             "chatSubtitleConfig",

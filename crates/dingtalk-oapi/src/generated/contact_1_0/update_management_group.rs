@@ -106,10 +106,12 @@ pub static UPDATE_MANAGEMENT_GROUP: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("groupId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("groupName", rt::ParamType::String).required(true),
         rt::FieldSchema::new(

@@ -67,8 +67,10 @@ pub static UPDATE_SENIOR_SETTING: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("open", rt::ParamType::Bool).required(true),
         rt::FieldSchema::new("permitDeptIds", rt::ParamType::List(&rt::ParamType::I64)),

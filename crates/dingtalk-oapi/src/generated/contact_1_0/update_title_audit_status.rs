@@ -78,8 +78,10 @@ pub static UPDATE_TITLE_AUDIT_STATUS: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("authStatus", rt::ParamType::String),
         rt::FieldSchema::new("educationLevel", rt::ParamType::String),

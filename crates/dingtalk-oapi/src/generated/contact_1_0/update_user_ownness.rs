@@ -74,8 +74,10 @@ pub static UPDATE_USER_OWNNESS: rt::OperationDescriptor = rt::OperationDescripto
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[rt::FieldSchema::new("userId", rt::ParamType::String).required(true)],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("deletedFlag", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("endTime", rt::ParamType::I64).required(true),

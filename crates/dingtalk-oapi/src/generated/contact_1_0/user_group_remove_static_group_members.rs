@@ -79,8 +79,10 @@ pub static USER_GROUP_REMOVE_STATIC_GROUP_MEMBERS: rt::OperationDescriptor = rt:
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("groupCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("userIds", rt::ParamType::List(&rt::ParamType::String))

@@ -83,8 +83,10 @@ pub static USER_PROFILE: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("uids", rt::ParamType::List(&rt::ParamType::I64))],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -68,8 +68,10 @@ pub static ABANDON_CUSTOMER: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("customTrackDesc", rt::ParamType::String),
         rt::FieldSchema::new(

@@ -100,8 +100,10 @@ pub static ADD_CRM_PERSONAL_CUSTOMER: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("action", rt::ParamType::String),
         rt::FieldSchema::new("creatorNick", rt::ParamType::String),

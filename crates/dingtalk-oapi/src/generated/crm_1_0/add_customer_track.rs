@@ -80,8 +80,10 @@ pub static ADD_CUSTOMER_TRACK: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("content", rt::ParamType::String).required(true),
         rt::FieldSchema::new("customerId", rt::ParamType::String).required(true),

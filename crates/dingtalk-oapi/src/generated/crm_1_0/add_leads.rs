@@ -90,8 +90,10 @@ pub static ADD_LEADS: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("assignTimestamp", rt::ParamType::I64),
         rt::FieldSchema::new("assignUserId", rt::ParamType::String).required(true),

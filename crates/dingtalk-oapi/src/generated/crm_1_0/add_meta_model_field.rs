@@ -200,8 +200,10 @@ pub static ADD_META_MODEL_FIELD: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("bizType", rt::ParamType::String).required(true),
         rt::FieldSchema::new(

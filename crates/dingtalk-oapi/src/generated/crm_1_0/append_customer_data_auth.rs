@@ -72,8 +72,10 @@ pub static APPEND_CUSTOMER_DATA_AUTH: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("customerIds", rt::ParamType::List(&rt::ParamType::String))
             .required(true),

@@ -137,8 +137,10 @@ pub static BATCH_ADD_FOLLOW_RECORDS: rt::OperationDescriptor = rt::OperationDesc
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new(
                 "instanceList",

@@ -88,8 +88,10 @@ pub static BATCH_REMOVE_FOLLOW_RECORDS: rt::OperationDescriptor = rt::OperationD
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("instanceIds", rt::ParamType::List(&rt::ParamType::String))
             .required(true),

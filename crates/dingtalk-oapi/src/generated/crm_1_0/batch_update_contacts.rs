@@ -139,8 +139,10 @@ pub static BATCH_UPDATE_CONTACTS: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("operatorUserId", rt::ParamType::String).required(true),
         rt::FieldSchema::new(

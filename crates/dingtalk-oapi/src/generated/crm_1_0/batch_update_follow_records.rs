@@ -137,8 +137,10 @@ pub static BATCH_UPDATE_FOLLOW_RECORDS: rt::OperationDescriptor = rt::OperationD
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new(
                 "instanceList",

@@ -68,8 +68,10 @@ pub static CONSUME_BENEFIT_INVENTORY: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("benefitCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("bizRequestId", rt::ParamType::String).required(true),

@@ -68,8 +68,10 @@ pub static CREATE_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("groupName", rt::ParamType::String).required(true),
         rt::FieldSchema::new("memberUserIds", rt::ParamType::String),

@@ -150,8 +150,10 @@ pub static CREATE_GROUP_SET: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("creatorUserId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("managerUserIds", rt::ParamType::String),

@@ -63,10 +63,12 @@ pub static DELETE_CRM_CUSTOM_OBJECT_DATA: rt::OperationDescriptor = rt::Operatio
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("instanceId", rt::ParamType::String).required(true),
     ],
     query: &[rt::FieldSchema::new("formCode", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("instanceId", rt::ParamType::String).required(true),

@@ -66,6 +66,7 @@ pub static DELETE_CRM_FORM_INSTANCE: rt::OperationDescriptor = rt::OperationDesc
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("instanceId", rt::ParamType::String).required(true),
     ],
@@ -74,6 +75,7 @@ pub static DELETE_CRM_FORM_INSTANCE: rt::OperationDescriptor = rt::OperationDesc
             .required(true),
         rt::FieldSchema::new("name", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[rt::FieldSchema::new("instanceId", rt::ParamType::String)],
     pagination: None,

@@ -65,12 +65,14 @@ pub static DELETE_CRM_PERSONAL_CUSTOMER: rt::OperationDescriptor = rt::Operation
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[rt::FieldSchema::new("dataId", rt::ParamType::String).required(true)],
     query: &[
         rt::FieldSchema::new("currentOperatorUserId", rt::ParamType::String)
             .required(true),
         rt::FieldSchema::new("relationType", rt::ParamType::String),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("instanceId", rt::ParamType::String).required(true),

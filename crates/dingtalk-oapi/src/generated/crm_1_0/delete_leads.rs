@@ -61,8 +61,10 @@ pub static DELETE_LEADS: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("outLeadsIds", rt::ParamType::List(&rt::ParamType::String))
             .required(true),

@@ -69,8 +69,10 @@ pub static DELETE_RELATION_META_FIELD: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("fieldIdList", rt::ParamType::List(&rt::ParamType::String))
             .required(true),

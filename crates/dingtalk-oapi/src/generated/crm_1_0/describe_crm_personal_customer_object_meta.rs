@@ -248,8 +248,10 @@ pub static DESCRIBE_CRM_PERSONAL_CUSTOMER_OBJECT_META: rt::OperationDescriptor =
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("relationType", rt::ParamType::String)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("code", rt::ParamType::String),

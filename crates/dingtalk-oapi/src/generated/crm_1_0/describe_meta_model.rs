@@ -2170,8 +2170,10 @@ pub static DESCRIBE_META_MODEL: rt::OperationDescriptor = rt::OperationDescripto
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("bizTypes", rt::ParamType::List(&rt::ParamType::String))
             .required(true),

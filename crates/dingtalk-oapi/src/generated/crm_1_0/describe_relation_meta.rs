@@ -2174,8 +2174,10 @@ pub static DESCRIBE_RELATION_META: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("operatorUserId", rt::ParamType::String).required(true),
         rt::FieldSchema::new(

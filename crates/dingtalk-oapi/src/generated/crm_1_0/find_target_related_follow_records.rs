@@ -175,8 +175,10 @@ pub static FIND_TARGET_RELATED_FOLLOW_RECORDS: rt::OperationDescriptor = rt::Ope
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("followTargetDataId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("followTargetType", rt::ParamType::String).required(true),

@@ -99,11 +99,13 @@ pub static GET_ALL_CUSTOMER_RECYCLES: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("maxResults", rt::ParamType::I64),
         rt::FieldSchema::new("nextToken", rt::ParamType::String),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("hasMore", rt::ParamType::Bool).required(true),

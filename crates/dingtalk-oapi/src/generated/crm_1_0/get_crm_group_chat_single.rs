@@ -74,10 +74,12 @@ pub static GET_CRM_GROUP_CHAT_SINGLE: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("gmtCreate", rt::ParamType::I64),

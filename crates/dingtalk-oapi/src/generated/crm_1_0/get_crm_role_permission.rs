@@ -251,11 +251,13 @@ pub static GET_CRM_ROLE_PERMISSION: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("bizType", rt::ParamType::String),
         rt::FieldSchema::new("resourceId", rt::ParamType::String),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

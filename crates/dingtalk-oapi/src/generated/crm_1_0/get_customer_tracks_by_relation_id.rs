@@ -144,6 +144,7 @@ pub static GET_CUSTOMER_TRACKS_BY_RELATION_ID: rt::OperationDescriptor = rt::Ope
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("maxResults", rt::ParamType::I64),
@@ -151,6 +152,7 @@ pub static GET_CUSTOMER_TRACKS_BY_RELATION_ID: rt::OperationDescriptor = rt::Ope
         rt::FieldSchema::new("relationId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("typeGroup", rt::ParamType::I64),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("hasMore", rt::ParamType::Bool).required(true),

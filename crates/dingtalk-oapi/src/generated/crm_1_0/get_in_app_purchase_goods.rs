@@ -233,8 +233,10 @@ pub static GET_IN_APP_PURCHASE_GOODS: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("userId", rt::ParamType::String)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

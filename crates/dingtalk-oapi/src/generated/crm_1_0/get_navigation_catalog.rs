@@ -123,12 +123,14 @@ pub static GET_NAVIGATION_CATALOG: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("bizTraceId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("module", rt::ParamType::String).required(true),
         rt::FieldSchema::new("operatorUserId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

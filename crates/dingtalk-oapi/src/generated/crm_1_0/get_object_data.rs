@@ -181,8 +181,10 @@ pub static GET_OBJECT_DATA: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("currentOperatorUserId", rt::ParamType::String),
         rt::FieldSchema::new("maxResults", rt::ParamType::I64).required(true),

@@ -74,8 +74,10 @@ pub static GET_OFFICIAL_ACCOUNT_CONTACT_INFO: rt::OperationDescriptor = rt::Oper
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[rt::FieldSchema::new("userId", rt::ParamType::String).required(true)],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("authItems", rt::ParamType::List(&rt::ParamType::String)),

@@ -166,11 +166,13 @@ pub static GET_OFFICIAL_ACCOUNT_CONTACTS: rt::OperationDescriptor = rt::Operatio
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("maxResults", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("nextToken", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("maxResults", rt::ParamType::I64),

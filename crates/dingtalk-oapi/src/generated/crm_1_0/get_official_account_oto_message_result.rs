@@ -92,11 +92,13 @@ pub static GET_OFFICIAL_ACCOUNT_OTO_MESSAGE_RESULT: rt::OperationDescriptor = rt
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("accountId", rt::ParamType::String),
         rt::FieldSchema::new("openPushId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("requestId", rt::ParamType::String),

@@ -143,8 +143,10 @@ pub static GET_RELATED_VIEW_TAB_DATA: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("formCode", rt::ParamType::String),
         rt::FieldSchema::new("maxResults", rt::ParamType::I64),

@@ -85,8 +85,10 @@ pub static GET_RELATED_VIEW_TAB_META: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("formCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("viewUserId", rt::ParamType::String).required(true),

@@ -94,8 +94,10 @@ pub static LIST_AVAILABLE_BENEFIT: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new(
                 "benefitCodeList",

@@ -102,8 +102,10 @@ pub static LIST_BENEFIT_LICENSE: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("domains", rt::ParamType::List(&rt::ParamType::String))
             .required(true),

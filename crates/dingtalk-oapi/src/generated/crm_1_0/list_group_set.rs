@@ -190,6 +190,7 @@ pub static LIST_GROUP_SET: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("maxResults", rt::ParamType::I64),
@@ -197,6 +198,7 @@ pub static LIST_GROUP_SET: rt::OperationDescriptor = rt::OperationDescriptor {
         rt::FieldSchema::new("queryDsl", rt::ParamType::String),
         rt::FieldSchema::new("relationType", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("hasMore", rt::ParamType::Bool),

@@ -74,8 +74,10 @@ pub static OVERRIDE_UPDATE_CUSTOMER_DATA_AUTH: rt::OperationDescriptor = rt::Ope
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("customerIds", rt::ParamType::List(&rt::ParamType::String))
             .required(true),

@@ -174,8 +174,10 @@ pub static QUERY_ALL_CUSTOMER: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("maxResults", rt::ParamType::I64),
         rt::FieldSchema::new("nextToken", rt::ParamType::String),

@@ -82,8 +82,10 @@ pub static QUERY_APP_MANAGER: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("operatorUserId", rt::ParamType::String).required(true),
     ],

@@ -78,8 +78,10 @@ pub static QUERY_BENEFIT_INVENTORY: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[rt::FieldSchema::new("benefitCode", rt::ParamType::String).required(true)],
     response: &[
         rt::FieldSchema::new(

@@ -81,8 +81,10 @@ pub static QUERY_CLUE_FOLLOW_STATUS: rt::OperationDescriptor = rt::OperationDesc
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("clueId", rt::ParamType::String)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

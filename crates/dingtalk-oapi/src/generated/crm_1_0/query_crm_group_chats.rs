@@ -110,6 +110,7 @@ pub static QUERY_CRM_GROUP_CHATS: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("maxResults", rt::ParamType::I64).required(true),
@@ -117,6 +118,7 @@ pub static QUERY_CRM_GROUP_CHATS: rt::OperationDescriptor = rt::OperationDescrip
         rt::FieldSchema::new("queryDsl", rt::ParamType::String),
         rt::FieldSchema::new("relationType", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("hasMore", rt::ParamType::Bool).required(true),

@@ -160,6 +160,7 @@ pub static QUERY_CRM_PERSONAL_CUSTOMER: rt::OperationDescriptor = rt::OperationD
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("currentOperatorUserId", rt::ParamType::String),
@@ -168,6 +169,7 @@ pub static QUERY_CRM_PERSONAL_CUSTOMER: rt::OperationDescriptor = rt::OperationD
         rt::FieldSchema::new("queryDsl", rt::ParamType::String),
         rt::FieldSchema::new("relationType", rt::ParamType::String),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("hasMore", rt::ParamType::Bool),

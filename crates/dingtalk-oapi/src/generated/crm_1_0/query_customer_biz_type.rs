@@ -73,8 +73,10 @@ pub static QUERY_CUSTOMER_BIZ_TYPE: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("operatorUserId", rt::ParamType::String).required(true),
     ],

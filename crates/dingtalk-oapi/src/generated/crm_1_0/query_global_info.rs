@@ -79,8 +79,10 @@ pub static QUERY_GLOBAL_INFO: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("userId", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -82,11 +82,13 @@ pub static QUERY_OFFICIAL_ACCOUNT_USER_BASIC_INFO: rt::OperationDescriptor = rt:
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("bindingToken", rt::ParamType::String).required(true),
         rt::FieldSchema::new("unionId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("requestId", rt::ParamType::String),

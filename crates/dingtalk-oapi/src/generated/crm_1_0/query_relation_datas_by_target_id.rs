@@ -126,10 +126,12 @@ pub static QUERY_RELATION_DATAS_BY_TARGET_ID: rt::OperationDescriptor = rt::Oper
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("targetId", rt::ParamType::String).required(true),
     ],
     query: &[rt::FieldSchema::new("relationType", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -64,8 +64,10 @@ pub static RECALL_OFFICIAL_ACCOUNT_OTO_MESSAGE: rt::OperationDescriptor = rt::Op
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("accountId", rt::ParamType::String),
         rt::FieldSchema::new("openPushId", rt::ParamType::String).required(true),

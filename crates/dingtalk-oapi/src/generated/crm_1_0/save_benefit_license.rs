@@ -119,8 +119,10 @@ pub static SAVE_BENEFIT_LICENSE: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("domain", rt::ParamType::String).required(true),
         rt::FieldSchema::new(

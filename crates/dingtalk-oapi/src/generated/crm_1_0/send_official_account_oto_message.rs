@@ -300,8 +300,10 @@ pub static SEND_OFFICIAL_ACCOUNT_OTO_MESSAGE: rt::OperationDescriptor = rt::Oper
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("accountId", rt::ParamType::String),
         rt::FieldSchema::new("bizId", rt::ParamType::String),

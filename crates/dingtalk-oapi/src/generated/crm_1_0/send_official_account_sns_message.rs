@@ -273,8 +273,10 @@ pub static SEND_OFFICIAL_ACCOUNT_SNS_MESSAGE: rt::OperationDescriptor = rt::Oper
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("bindingToken", rt::ParamType::String).required(true),
         rt::FieldSchema::new("bizId", rt::ParamType::String),

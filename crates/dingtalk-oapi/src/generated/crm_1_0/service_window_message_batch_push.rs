@@ -280,8 +280,10 @@ pub static SERVICE_WINDOW_MESSAGE_BATCH_PUSH: rt::OperationDescriptor = rt::Oper
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("bizId", rt::ParamType::String),
         rt::FieldSchema::new(

@@ -60,8 +60,10 @@ pub static SET_USER_VERSION_TO_FREE: rt::OperationDescriptor = rt::OperationDesc
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("operatorUserId", rt::ParamType::String),
         rt::FieldSchema::new("version", rt::ParamType::String),

@@ -67,8 +67,10 @@ pub static TWO_PHASE_COMMIT_INVENTORY: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("benefitCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("bizRequestId", rt::ParamType::String).required(true),

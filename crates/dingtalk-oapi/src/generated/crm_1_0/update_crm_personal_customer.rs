@@ -103,8 +103,10 @@ pub static UPDATE_CRM_PERSONAL_CUSTOMER: rt::OperationDescriptor = rt::Operation
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("action", rt::ParamType::String),
         rt::FieldSchema::new("data", rt::ParamType::Json).required(true),

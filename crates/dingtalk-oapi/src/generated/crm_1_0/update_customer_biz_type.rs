@@ -62,8 +62,10 @@ pub static UPDATE_CUSTOMER_BIZ_TYPE: rt::OperationDescriptor = rt::OperationDesc
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("customerBizType", rt::ParamType::String).required(true),
         rt::FieldSchema::new("operatorUserId", rt::ParamType::String).required(true),

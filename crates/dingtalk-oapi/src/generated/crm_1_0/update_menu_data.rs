@@ -159,8 +159,10 @@ pub static UPDATE_MENU_DATA: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("attr", rt::ParamType::Json),
         rt::FieldSchema::new("bizTraceId", rt::ParamType::String).required(true),

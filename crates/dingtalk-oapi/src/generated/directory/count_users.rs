@@ -145,8 +145,10 @@ pub static COUNT_USERS: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[rt::FieldSchema::new("only_active", rt::ParamType::Bool).required(true)],
     response: &[
         rt::FieldSchema::new("result", rt::ParamType::Object(&USER_COUNT_SCHEMA)),

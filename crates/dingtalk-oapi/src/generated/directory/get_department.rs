@@ -220,8 +220,10 @@ pub static GET_DEPARTMENT: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("dept_id", rt::ParamType::I64)
             .required(true)

@@ -165,8 +165,10 @@ pub static GET_USER_BY_MOBILE: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("mobile", rt::ParamType::String).required(true),
         rt::FieldSchema::new("support_exclusive_account_search", rt::ParamType::Bool),

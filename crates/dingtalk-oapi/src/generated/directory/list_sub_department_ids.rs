@@ -148,8 +148,10 @@ pub static LIST_SUB_DEPARTMENT_IDS: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("dept_id", rt::ParamType::I64)
             .required(true)

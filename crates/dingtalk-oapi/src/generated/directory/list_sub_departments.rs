@@ -171,8 +171,10 @@ pub static LIST_SUB_DEPARTMENTS: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("dept_id", rt::ParamType::I64)
             .references("departments.dept_id"),

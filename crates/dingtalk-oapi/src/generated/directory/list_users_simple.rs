@@ -205,8 +205,10 @@ pub static LIST_USERS_SIMPLE: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("dept_id", rt::ParamType::I64)
             .required(true)

@@ -193,8 +193,10 @@ pub static CREATE_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("contact", rt::ParamType::Object(&NEW_EXT_CONTACT_SCHEMA))
             .required(true),

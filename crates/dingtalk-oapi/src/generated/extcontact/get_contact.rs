@@ -123,8 +123,10 @@ pub static GET_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("user_id", rt::ParamType::String)
             .required(true)

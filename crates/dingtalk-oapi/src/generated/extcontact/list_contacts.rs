@@ -133,8 +133,10 @@ pub static LIST_CONTACTS: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("size", rt::ParamType::I64).range(Some(1), Some(100)),
         rt::FieldSchema::new("offset", rt::ParamType::I64).range(Some(0), None),

@@ -190,8 +190,10 @@ pub static UPDATE_CONTACT: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new(
                 "contact",

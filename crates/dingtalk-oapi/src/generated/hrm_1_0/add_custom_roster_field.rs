@@ -199,8 +199,10 @@ pub static ADD_CUSTOM_ROSTER_FIELD: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("editFromEmployeeFlag", rt::ParamType::Bool).required(true),
         rt::FieldSchema::new("fieldName", rt::ParamType::String).required(true),

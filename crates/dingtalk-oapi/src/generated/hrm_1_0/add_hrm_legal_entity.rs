@@ -247,8 +247,10 @@ pub static ADD_HRM_LEGAL_ENTITY: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("dingTenantId", rt::ParamType::I64)],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("corpId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("createUserId", rt::ParamType::String),

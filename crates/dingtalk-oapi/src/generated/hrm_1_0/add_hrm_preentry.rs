@@ -141,8 +141,10 @@ pub static ADD_HRM_PREENTRY: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("agentId", rt::ParamType::I64),
         rt::FieldSchema::new(

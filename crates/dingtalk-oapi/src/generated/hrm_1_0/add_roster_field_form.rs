@@ -123,8 +123,10 @@ pub static ADD_ROSTER_FIELD_FORM: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("detail", rt::ParamType::Bool).required(true),
         rt::FieldSchema::new("name", rt::ParamType::String).required(true),

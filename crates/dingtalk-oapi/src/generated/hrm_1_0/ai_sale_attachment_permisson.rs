@@ -69,8 +69,10 @@ pub static AI_SALE_ATTACHMENT_PERMISSON: rt::OperationDescriptor = rt::Operation
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("fileId", rt::ParamType::String),
         rt::FieldSchema::new("spaceId", rt::ParamType::String),

@@ -242,8 +242,10 @@ pub static AI_SALE_ENTITY_DETAIL: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("entityId", rt::ParamType::String),
         rt::FieldSchema::new("entityType", rt::ParamType::String),

@@ -67,8 +67,10 @@ pub static AI_SALE_FLASH_MINUTES_ANALYSIS: rt::OperationDescriptor = rt::Operati
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("entityId", rt::ParamType::String),
         rt::FieldSchema::new("userId", rt::ParamType::String),

@@ -188,8 +188,10 @@ pub static AI_SALE_GET_MEMORY: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("creatorId", rt::ParamType::String),
         rt::FieldSchema::new("cursor", rt::ParamType::String),

@@ -237,8 +237,10 @@ pub static AI_SALE_SCHEMA_GET: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("entityType", rt::ParamType::String),
         rt::FieldSchema::new("userId", rt::ParamType::String),

@@ -84,8 +84,10 @@ pub static AI_SALE_SYNC_AI_TASK: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("scenarioCode", rt::ParamType::String),
         rt::FieldSchema::new("userId", rt::ParamType::String),

@@ -86,8 +86,10 @@ pub static AI_SALE_TASK_RESULT: rt::OperationDescriptor = rt::OperationDescripto
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("taskId", rt::ParamType::String),
         rt::FieldSchema::new("userId", rt::ParamType::String),

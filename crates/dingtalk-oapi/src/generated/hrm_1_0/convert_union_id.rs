@@ -111,8 +111,10 @@ pub static CONVERT_UNION_ID: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("unionIdList", rt::ParamType::List(&rt::ParamType::String)),
         rt::FieldSchema::new("userIdList", rt::ParamType::List(&rt::ParamType::String)),

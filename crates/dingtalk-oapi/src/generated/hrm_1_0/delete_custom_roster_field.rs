@@ -69,8 +69,10 @@ pub static DELETE_CUSTOM_ROSTER_FIELD: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("fieldCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("groupId", rt::ParamType::String).required(true),

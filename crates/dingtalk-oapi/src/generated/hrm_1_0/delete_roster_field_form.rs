@@ -68,8 +68,10 @@ pub static DELETE_ROSTER_FIELD_FORM: rt::OperationDescriptor = rt::OperationDesc
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("formId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("userId", rt::ParamType::String),

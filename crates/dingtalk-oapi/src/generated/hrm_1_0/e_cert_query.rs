@@ -102,8 +102,10 @@ pub static E_CERT_QUERY: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("userId", rt::ParamType::String)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("certNO", rt::ParamType::String),

@@ -81,8 +81,10 @@ pub static EMP_START_DISMISSION: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("lastWorkDate", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("partner", rt::ParamType::Bool),

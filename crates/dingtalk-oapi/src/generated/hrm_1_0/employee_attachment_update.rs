@@ -72,8 +72,10 @@ pub static EMPLOYEE_ATTACHMENT_UPDATE: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("appAgentId", rt::ParamType::I64).required(true)],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("fieldCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("fileSuffix", rt::ParamType::String),

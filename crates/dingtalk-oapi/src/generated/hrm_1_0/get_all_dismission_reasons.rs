@@ -130,8 +130,10 @@ pub static GET_ALL_DISMISSION_REASONS: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("requestId", rt::ParamType::String),

@@ -113,11 +113,13 @@ pub static GET_DISMISSION_RECORD: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("nextToken", rt::ParamType::I64),
         rt::FieldSchema::new("size", rt::ParamType::I64),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

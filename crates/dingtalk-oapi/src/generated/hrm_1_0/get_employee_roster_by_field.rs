@@ -160,8 +160,10 @@ pub static GET_EMPLOYEE_ROSTER_BY_FIELD: rt::OperationDescriptor = rt::Operation
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("appAgentId", rt::ParamType::I64).required(true),
         rt::FieldSchema::new(

@@ -82,8 +82,10 @@ pub static HRM_AUTH_RESOURCES_QUERY: rt::OperationDescriptor = rt::OperationDesc
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new(
                 "authResourceIds",

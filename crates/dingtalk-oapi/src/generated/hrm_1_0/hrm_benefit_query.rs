@@ -59,8 +59,10 @@ pub static HRM_BENEFIT_QUERY: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("benefitCodes", rt::ParamType::List(&rt::ParamType::String))
             .required(true),

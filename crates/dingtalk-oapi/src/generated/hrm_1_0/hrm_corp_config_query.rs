@@ -62,8 +62,10 @@ pub static HRM_CORP_CONFIG_QUERY: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("subType", rt::ParamType::String).required(true),
         rt::FieldSchema::new("type", rt::ParamType::String).required(true),

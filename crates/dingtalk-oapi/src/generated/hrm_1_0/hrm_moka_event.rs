@@ -62,8 +62,10 @@ pub static HRM_MOKA_EVENT: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("bizId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("content", rt::ParamType::String).required(true),

@@ -68,8 +68,10 @@ pub static HRM_MOKA_OAPI: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("apiCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("params", rt::ParamType::Json),

@@ -67,8 +67,10 @@ pub static HRM_PROCESS_REGULAR: rt::OperationDescriptor = rt::OperationDescripto
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("operationId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("regularDate", rt::ParamType::I64).required(true),

@@ -88,8 +88,10 @@ pub static HRM_PROCESS_TERMINATION_AND_HANDOVER: rt::OperationDescriptor = rt::O
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("aflowHandOverUserId", rt::ParamType::String),
         rt::FieldSchema::new("dingPanHandoverUserId", rt::ParamType::String),

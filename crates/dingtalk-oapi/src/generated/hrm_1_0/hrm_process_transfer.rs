@@ -75,8 +75,10 @@ pub static HRM_PROCESS_TRANSFER: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new(
             "deptIdsAfterTransfer",

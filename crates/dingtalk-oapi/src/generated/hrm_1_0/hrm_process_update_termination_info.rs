@@ -67,8 +67,10 @@ pub static HRM_PROCESS_UPDATE_TERMINATION_INFO: rt::OperationDescriptor = rt::Op
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("dismissionMemo", rt::ParamType::String).required(true),
         rt::FieldSchema::new("lastWorkDate", rt::ParamType::I64).required(true),

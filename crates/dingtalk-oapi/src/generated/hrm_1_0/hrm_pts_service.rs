@@ -76,8 +76,10 @@ pub static HRM_PTS_SERVICE: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("env", rt::ParamType::String).required(true),
         rt::FieldSchema::new("method", rt::ParamType::String),

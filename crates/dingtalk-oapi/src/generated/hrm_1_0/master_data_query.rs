@@ -242,8 +242,10 @@ pub static MASTER_DATA_QUERY: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("bizUK", rt::ParamType::String),
         rt::FieldSchema::new("maxResults", rt::ParamType::I64).required(true),

@@ -94,11 +94,13 @@ pub static MASTER_DATA_TENANT_QUEY: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("entityCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("scopeCode", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

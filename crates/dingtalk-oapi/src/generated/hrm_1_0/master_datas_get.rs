@@ -163,8 +163,10 @@ pub static MASTER_DATAS_GET: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("objId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("scopeCode", rt::ParamType::String).required(true),

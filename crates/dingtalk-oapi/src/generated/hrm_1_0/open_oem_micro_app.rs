@@ -61,8 +61,10 @@ pub static OPEN_OEM_MICRO_APP: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("tenantId", rt::ParamType::I64)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("requestId", rt::ParamType::String),

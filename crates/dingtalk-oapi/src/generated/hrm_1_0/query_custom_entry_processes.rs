@@ -95,12 +95,14 @@ pub static QUERY_CUSTOM_ENTRY_PROCESSES: rt::OperationDescriptor = rt::Operation
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("maxResults", rt::ParamType::I64),
         rt::FieldSchema::new("nextToken", rt::ParamType::I64),
         rt::FieldSchema::new("operateUserId", rt::ParamType::String),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("hasMore", rt::ParamType::Bool),

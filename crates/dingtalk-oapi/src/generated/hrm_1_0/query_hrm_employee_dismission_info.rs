@@ -145,11 +145,13 @@ pub static QUERY_HRM_EMPLOYEE_DISMISSION_INFO: rt::OperationDescriptor = rt::Ope
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("userIdList", rt::ParamType::List(&rt::ParamType::String))
             .required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -110,6 +110,7 @@ pub static QUERY_JOB_RANKS: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("maxResults", rt::ParamType::I64).required(true),
@@ -118,6 +119,7 @@ pub static QUERY_JOB_RANKS: rt::OperationDescriptor = rt::OperationDescriptor {
         rt::FieldSchema::new("rankCode", rt::ParamType::String),
         rt::FieldSchema::new("rankName", rt::ParamType::String),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("hasMore", rt::ParamType::Bool),

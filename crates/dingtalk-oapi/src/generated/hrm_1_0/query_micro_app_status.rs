@@ -63,8 +63,10 @@ pub static QUERY_MICRO_APP_STATUS: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("tenantIdList", rt::ParamType::List(&rt::ParamType::I64)),
     ],

@@ -65,8 +65,10 @@ pub static QUERY_MICRO_APP_VIEW: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("tenantIdList", rt::ParamType::List(&rt::ParamType::I64)),
         rt::FieldSchema::new("viewUserId", rt::ParamType::String),

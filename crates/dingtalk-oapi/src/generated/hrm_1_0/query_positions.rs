@@ -113,11 +113,13 @@ pub static QUERY_POSITIONS: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("maxResults", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("nextToken", rt::ParamType::I64).required(true),
     ],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("deptId", rt::ParamType::I64),
         rt::FieldSchema::new(

@@ -135,8 +135,10 @@ pub static REVOKE_SIGN_RECORDS: rt::OperationDescriptor = rt::OperationDescripto
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("revokeUserId", rt::ParamType::String).required(true),
         rt::FieldSchema::new(

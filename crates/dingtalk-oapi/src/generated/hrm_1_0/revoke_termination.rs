@@ -63,8 +63,10 @@ pub static REVOKE_TERMINATION: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[rt::FieldSchema::new("userId", rt::ParamType::String)],
     response: &[
         rt::FieldSchema::new("requestId", rt::ParamType::String),

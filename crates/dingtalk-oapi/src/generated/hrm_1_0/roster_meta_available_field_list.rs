@@ -87,8 +87,10 @@ pub static ROSTER_META_AVAILABLE_FIELD_LIST: rt::OperationDescriptor = rt::Opera
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("appAgentId", rt::ParamType::I64).required(true)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -72,8 +72,10 @@ pub static ROSTER_META_FIELD_OPTIONS_UPDATE: rt::OperationDescriptor = rt::Opera
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("appAgentId", rt::ParamType::I64)],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("fieldCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("groupId", rt::ParamType::String).required(true),

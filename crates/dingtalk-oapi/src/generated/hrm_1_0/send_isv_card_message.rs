@@ -112,8 +112,10 @@ pub static SEND_ISV_CARD_MESSAGE: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("agentId", rt::ParamType::I64).required(true)],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("bizId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("messageType", rt::ParamType::String).required(true),

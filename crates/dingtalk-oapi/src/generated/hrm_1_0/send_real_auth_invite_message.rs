@@ -111,8 +111,10 @@ pub static SEND_REAL_AUTH_INVITE_MESSAGE: rt::OperationDescriptor = rt::Operatio
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("inviterId", rt::ParamType::String).required(true),
         rt::FieldSchema::new(

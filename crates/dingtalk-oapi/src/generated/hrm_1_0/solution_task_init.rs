@@ -80,8 +80,10 @@ pub static SOLUTION_TASK_INIT: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("solutionType", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("category", rt::ParamType::String).required(true),
         rt::FieldSchema::new("claimTime", rt::ParamType::I64),

@@ -87,8 +87,10 @@ pub static SOLUTION_TASK_SAVE: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("solutionType", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("claimTime", rt::ParamType::I64),
         rt::FieldSchema::new("description", rt::ParamType::String),

@@ -71,8 +71,10 @@ pub static SYNC_SOLUTION_STATUS: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("bizId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("solutionStatus", rt::ParamType::String).required(true),

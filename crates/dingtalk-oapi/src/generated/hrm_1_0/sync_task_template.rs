@@ -108,8 +108,10 @@ pub static SYNC_TASK_TEMPLATE: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("solutionType", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("delete", rt::ParamType::Bool),
         rt::FieldSchema::new("des", rt::ParamType::String),

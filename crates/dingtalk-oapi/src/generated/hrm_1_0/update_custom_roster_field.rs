@@ -237,8 +237,10 @@ pub static UPDATE_CUSTOM_ROSTER_FIELD: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("contactClientFlag", rt::ParamType::Bool),
         rt::FieldSchema::new("contactFlag", rt::ParamType::Bool),

@@ -75,8 +75,10 @@ pub static UPDATE_EMP_DISMISSION_INFO: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("dismissionMemo", rt::ParamType::String),
         rt::FieldSchema::new("lastWorkDate", rt::ParamType::I64).required(true),

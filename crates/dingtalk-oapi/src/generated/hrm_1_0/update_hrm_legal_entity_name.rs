@@ -103,6 +103,7 @@ pub static UPDATE_HRM_LEGAL_ENTITY_NAME: rt::OperationDescriptor = rt::Operation
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("dingTenantId", rt::ParamType::I64),
@@ -110,6 +111,7 @@ pub static UPDATE_HRM_LEGAL_ENTITY_NAME: rt::OperationDescriptor = rt::Operation
         rt::FieldSchema::new("originLegalEntityName", rt::ParamType::String)
             .required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -251,8 +251,10 @@ pub static UPDATE_HRM_LEGAL_ENTITY_WITHOUT_NAME: rt::OperationDescriptor = rt::O
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("dingTenantId", rt::ParamType::I64)],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("corpId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("createUserId", rt::ParamType::String),

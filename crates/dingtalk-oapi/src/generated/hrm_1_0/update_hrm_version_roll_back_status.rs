@@ -67,8 +67,10 @@ pub static UPDATE_HRM_VERSION_ROLL_BACK_STATUS: rt::OperationDescriptor = rt::Op
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("configValue", rt::ParamType::String),
         rt::FieldSchema::new("optUserId", rt::ParamType::String),

@@ -80,8 +80,10 @@ pub static UPDATE_ISV_CARD_MESSAGE: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("agentId", rt::ParamType::I64)],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("bizId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("messageType", rt::ParamType::String).required(true),

@@ -74,8 +74,10 @@ pub static UPDATE_ROSTER_FIELD_FORM: rt::OperationDescriptor = rt::OperationDesc
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("detail", rt::ParamType::Bool).required(true),
         rt::FieldSchema::new("formId", rt::ParamType::String).required(true),

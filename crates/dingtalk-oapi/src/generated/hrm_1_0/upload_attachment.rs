@@ -62,8 +62,10 @@ pub static UPLOAD_ATTACHMENT: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("mediaId", rt::ParamType::String),
         rt::FieldSchema::new("userId", rt::ParamType::String),

@@ -71,8 +71,10 @@ pub static ADD_GROUP_MEMBER: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("appUserIds", rt::ParamType::List(&rt::ParamType::String)),
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),

@@ -84,8 +84,10 @@ pub static ADD_ORG_TEXT_EMOTION: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("backgroundMediaId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("backgroundMediaIdForPanel", rt::ParamType::String)

@@ -67,8 +67,10 @@ pub static ADD_ROBOT_TO_CONVERSATION: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("icon", rt::ParamType::String),
         rt::FieldSchema::new("name", rt::ParamType::String),

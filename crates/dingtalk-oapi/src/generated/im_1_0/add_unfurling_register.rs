@@ -102,8 +102,10 @@ pub static ADD_UNFURLING_REGISTER: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("apiSecret", rt::ParamType::String).required(true).secret(),
         rt::FieldSchema::new("appId", rt::ParamType::String).required(true),

@@ -81,8 +81,10 @@ pub static BATCH_QUERY_GROUP_MEMBER: rt::OperationDescriptor = rt::OperationDesc
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("coolAppCode", rt::ParamType::String),
         rt::FieldSchema::new("maxResults", rt::ParamType::I64).required(true),

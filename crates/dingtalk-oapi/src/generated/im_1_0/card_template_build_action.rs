@@ -63,8 +63,10 @@ pub static CARD_TEMPLATE_BUILD_ACTION: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("action", rt::ParamType::String).required(true),
         rt::FieldSchema::new("cardTemplateJson", rt::ParamType::String).required(true),

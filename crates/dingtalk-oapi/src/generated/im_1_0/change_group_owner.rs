@@ -68,8 +68,10 @@ pub static CHANGE_GROUP_OWNER: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("groupOwnerId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("groupOwnerType", rt::ParamType::I64).required(true),

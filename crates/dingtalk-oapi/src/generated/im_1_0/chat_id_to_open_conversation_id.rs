@@ -60,8 +60,10 @@ pub static CHAT_ID_TO_OPEN_CONVERSATION_ID: rt::OperationDescriptor = rt::Operat
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[rt::FieldSchema::new("chatId", rt::ParamType::String).required(true)],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),

@@ -74,8 +74,10 @@ pub static COUNT_OPEN_MSG_SCENE_GROUPS: rt::OperationDescriptor = rt::OperationD
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[rt::FieldSchema::new("templateId", rt::ParamType::String).required(true)],
     response: &[
         rt::FieldSchema::new(

@@ -58,8 +58,10 @@ pub static COUNT_ORG_MESSAGE_OPEN_SCENE_GROUPS: rt::OperationDescriptor = rt::Op
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("count", rt::ParamType::I64),

@@ -63,10 +63,12 @@ pub static COUNT_SCENE_GROUPS_BY_TEMPLATE_ID: rt::OperationDescriptor = rt::Oper
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("templateId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("count", rt::ParamType::I64),

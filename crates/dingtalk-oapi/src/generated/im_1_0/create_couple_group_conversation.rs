@@ -78,8 +78,10 @@ pub static CREATE_COUPLE_GROUP_CONVERSATION: rt::OperationDescriptor = rt::Opera
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("appUserId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("groupAvatar", rt::ParamType::String),

@@ -111,8 +111,10 @@ pub static CREATE_GROUP: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("conversationTag", rt::ParamType::I64),
         rt::FieldSchema::new("extidlist", rt::ParamType::List(&rt::ParamType::String)),

@@ -85,8 +85,10 @@ pub static CREATE_GROUP_CONVERSATION: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("appUserIds", rt::ParamType::List(&rt::ParamType::String)),
         rt::FieldSchema::new("groupAvatar", rt::ParamType::String),

@@ -72,8 +72,10 @@ pub static CREATE_GROUP_FROM_OLD_GROUP: rt::OperationDescriptor = rt::OperationD
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("notQuitWhenEmpLeave", rt::ParamType::I64),
         rt::FieldSchema::new("srcCorpId", rt::ParamType::String),

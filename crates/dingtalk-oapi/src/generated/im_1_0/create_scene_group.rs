@@ -136,8 +136,10 @@ pub static CREATE_SCENE_GROUP: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("icon", rt::ParamType::String),
         rt::FieldSchema::new(

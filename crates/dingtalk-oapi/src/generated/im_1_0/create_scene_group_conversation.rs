@@ -109,8 +109,10 @@ pub static CREATE_SCENE_GROUP_CONVERSATION: rt::OperationDescriptor = rt::Operat
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("features", rt::ParamType::Json),
         rt::FieldSchema::new("groupName", rt::ParamType::String).required(true),

@@ -80,8 +80,10 @@ pub static CREATE_STORE_GROUP_CONVERSATION: rt::OperationDescriptor = rt::Operat
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("appUserId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("businessUniqueKey", rt::ParamType::String).required(true),

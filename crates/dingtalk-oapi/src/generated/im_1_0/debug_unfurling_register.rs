@@ -69,8 +69,10 @@ pub static DEBUG_UNFURLING_REGISTER: rt::OperationDescriptor = rt::OperationDesc
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("appId", rt::ParamType::String).required(true),
         rt::FieldSchema::new(

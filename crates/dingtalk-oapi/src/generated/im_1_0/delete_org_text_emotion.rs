@@ -62,8 +62,10 @@ pub static DELETE_ORG_TEXT_EMOTION: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("deptId", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("emotionIds", rt::ParamType::List(&rt::ParamType::String))

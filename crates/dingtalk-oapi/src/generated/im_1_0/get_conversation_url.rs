@@ -68,8 +68,10 @@ pub static GET_CONVERSATION_URL: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("appUserId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("channelCode", rt::ParamType::String).required(true),

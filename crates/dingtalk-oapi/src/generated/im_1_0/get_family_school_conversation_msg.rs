@@ -151,8 +151,10 @@ pub static GET_FAMILY_SCHOOL_CONVERSATION_MSG: rt::OperationDescriptor = rt::Ope
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("maxResults", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("msgTypes", rt::ParamType::List(&rt::ParamType::I64))

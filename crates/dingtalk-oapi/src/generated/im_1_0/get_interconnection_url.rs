@@ -85,8 +85,10 @@ pub static GET_INTERCONNECTION_URL: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("appUserAvatar", rt::ParamType::String),
         rt::FieldSchema::new("appUserAvatarType", rt::ParamType::I64),

@@ -86,8 +86,10 @@ pub static GET_NEWEST_INNER_GROUPS: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("userId", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -127,8 +127,10 @@ pub static GET_SCENE_GROUP_DETAIL_INFO: rt::OperationDescriptor = rt::OperationD
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("cool_app_code", rt::ParamType::String),
         rt::FieldSchema::new("open_conversation_id", rt::ParamType::String)

@@ -76,8 +76,10 @@ pub static GET_SCENE_GROUP_INFO: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("coolAppCode", rt::ParamType::String),
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),

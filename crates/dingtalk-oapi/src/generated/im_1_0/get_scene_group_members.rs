@@ -76,8 +76,10 @@ pub static GET_SCENE_GROUP_MEMBERS: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("coolAppCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("cursor", rt::ParamType::String).required(true),

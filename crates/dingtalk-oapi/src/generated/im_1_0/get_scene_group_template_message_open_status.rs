@@ -65,10 +65,12 @@ pub static GET_SCENE_GROUP_TEMPLATE_MESSAGE_OPEN_STATUS: rt::OperationDescriptor
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("templateId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("status", rt::ParamType::I64),

@@ -80,8 +80,10 @@ pub static GET_SINGLE_CHAT_OPEN_CONVERSATION_ID: rt::OperationDescriptor = rt::O
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("userId1", rt::ParamType::String).required(true),
         rt::FieldSchema::new("userId2", rt::ParamType::String).required(true),

@@ -112,10 +112,12 @@ pub static GET_SUPER_ADMIN_OPEN_SCENE_GROUP_INFO: rt::OperationDescriptor = rt::
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("groupUrl", rt::ParamType::String),

@@ -59,8 +59,10 @@ pub static GROUP_BAN_WORDS: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("banWordsMode", rt::ParamType::I64),
         rt::FieldSchema::new("openConversationId", rt::ParamType::String),

@@ -95,8 +95,10 @@ pub static GROUP_CAPACITY_INQUIRY: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("effectiveDuration", rt::ParamType::String),
         rt::FieldSchema::new("openConversationId", rt::ParamType::String),

@@ -60,8 +60,10 @@ pub static GROUP_CAPACITY_ORDER_CONFIRM: rt::OperationDescriptor = rt::Operation
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("operator", rt::ParamType::String),
         rt::FieldSchema::new("orderId", rt::ParamType::String),

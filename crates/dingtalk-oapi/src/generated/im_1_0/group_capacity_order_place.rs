@@ -101,8 +101,10 @@ pub static GROUP_CAPACITY_ORDER_PLACE: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("actualPrice", rt::ParamType::I64),
         rt::FieldSchema::new("currentCapacity", rt::ParamType::I64),

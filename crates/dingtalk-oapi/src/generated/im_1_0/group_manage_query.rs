@@ -131,8 +131,10 @@ pub static GROUP_MANAGE_QUERY: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("createdAfter", rt::ParamType::I64),
         rt::FieldSchema::new("groupId", rt::ParamType::String),

@@ -59,8 +59,10 @@ pub static GROUP_MANAGE_REDUCE: rt::OperationDescriptor = rt::OperationDescripto
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("capacityLimit", rt::ParamType::I64),
         rt::FieldSchema::new("openConversationId", rt::ParamType::String),

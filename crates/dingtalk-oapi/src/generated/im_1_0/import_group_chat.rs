@@ -92,8 +92,10 @@ pub static IMPORT_GROUP_CHAT: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("adminIds", rt::ParamType::List(&rt::ParamType::String)),
         rt::FieldSchema::new("createAt", rt::ParamType::I64),

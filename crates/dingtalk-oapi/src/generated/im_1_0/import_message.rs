@@ -94,8 +94,10 @@ pub static IMPORT_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("content", rt::ParamType::String).required(true),
         rt::FieldSchema::new("createTime", rt::ParamType::I64).required(true),

@@ -81,8 +81,10 @@ pub static INSTALL_ROBOT_TO_ORG: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("brief", rt::ParamType::String).required(true),
         rt::FieldSchema::new("description", rt::ParamType::String).required(true),

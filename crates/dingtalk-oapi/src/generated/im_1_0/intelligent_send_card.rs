@@ -90,8 +90,10 @@ pub static INTELLIGENT_SEND_CARD: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("atAll", rt::ParamType::Bool),
         rt::FieldSchema::new(

@@ -106,8 +106,10 @@ pub static INTERACTIVE_CARD_CREATE_INSTANCE: rt::OperationDescriptor = rt::Opera
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("callbackRouteKey", rt::ParamType::String),
         rt::FieldSchema::new(

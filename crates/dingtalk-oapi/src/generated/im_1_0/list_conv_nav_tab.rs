@@ -115,8 +115,10 @@ pub static LIST_CONV_NAV_TAB: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[rt::FieldSchema::new("openConversationId", rt::ParamType::String)],
     response: &[
         rt::FieldSchema::new(

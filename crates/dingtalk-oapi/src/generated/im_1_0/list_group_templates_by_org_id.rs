@@ -100,11 +100,13 @@ pub static LIST_GROUP_TEMPLATES_BY_ORG_ID: rt::OperationDescriptor = rt::Operati
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("pageNumber", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("pageSize", rt::ParamType::I64),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("count", rt::ParamType::I64),

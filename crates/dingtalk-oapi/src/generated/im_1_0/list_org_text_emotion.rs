@@ -110,8 +110,10 @@ pub static LIST_ORG_TEXT_EMOTION: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -70,6 +70,7 @@ pub static LIST_SCENE_GROUPS_BY_TEMPLATE_ID: rt::OperationDescriptor = rt::Opera
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("templateId", rt::ParamType::String).required(true),
     ],
@@ -77,6 +78,7 @@ pub static LIST_SCENE_GROUPS_BY_TEMPLATE_ID: rt::OperationDescriptor = rt::Opera
         rt::FieldSchema::new("pageNumber", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("pageSize", rt::ParamType::I64),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -146,8 +146,10 @@ pub static LOGIN_FOR_VISITOR: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("appUserId", rt::ParamType::String),
         rt::FieldSchema::new("channelCode", rt::ParamType::String),

@@ -66,8 +66,10 @@ pub static OPEN_INNER_GROUP_TRANSFER_TO_DEPT_GROUP: rt::OperationDescriptor = rt
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("deptId", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),

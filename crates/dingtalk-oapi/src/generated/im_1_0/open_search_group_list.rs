@@ -115,8 +115,10 @@ pub static OPEN_SEARCH_GROUP_LIST: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("keyword", rt::ParamType::String),
         rt::FieldSchema::new("userId", rt::ParamType::String).required(true),

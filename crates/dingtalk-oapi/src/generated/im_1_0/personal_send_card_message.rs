@@ -99,8 +99,10 @@ pub static PERSONAL_SEND_CARD_MESSAGE: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("atUserIds", rt::ParamType::List(&rt::ParamType::String)),
         rt::FieldSchema::new(

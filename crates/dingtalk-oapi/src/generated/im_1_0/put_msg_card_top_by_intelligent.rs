@@ -60,8 +60,10 @@ pub static PUT_MSG_CARD_TOP_BY_INTELLIGENT: rt::OperationDescriptor = rt::Operat
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("openConversationId", rt::ParamType::String),
         rt::FieldSchema::new("openTaskId", rt::ParamType::String),

@@ -91,8 +91,10 @@ pub static QUERY_GROUP_INFO_BY_APP_CIDS: rt::OperationDescriptor = rt::Operation
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("appCids", rt::ParamType::List(&rt::ParamType::String)),
     ],

@@ -63,8 +63,10 @@ pub static QUERY_GROUP_INFO_BY_MEMBER_AUTH: rt::OperationDescriptor = rt::Operat
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("coolAppCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),

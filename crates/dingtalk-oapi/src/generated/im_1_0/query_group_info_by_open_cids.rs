@@ -91,8 +91,10 @@ pub static QUERY_GROUP_INFO_BY_OPEN_CIDS: rt::OperationDescriptor = rt::Operatio
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new(
             "openConversationIds",

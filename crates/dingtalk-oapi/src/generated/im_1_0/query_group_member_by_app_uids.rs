@@ -97,8 +97,10 @@ pub static QUERY_GROUP_MEMBER_BY_APP_UIDS: rt::OperationDescriptor = rt::Operati
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[rt::FieldSchema::new("appUids", rt::ParamType::List(&rt::ParamType::I64))],
     response: &[
         rt::FieldSchema::new(

@@ -89,12 +89,14 @@ pub static QUERY_GROUP_MUTE_STATUS: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("permissionCode", rt::ParamType::String),
         rt::FieldSchema::new("userId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("groupMuteMode", rt::ParamType::Bool).required(true),

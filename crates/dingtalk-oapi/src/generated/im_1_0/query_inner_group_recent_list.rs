@@ -88,8 +88,10 @@ pub static QUERY_INNER_GROUP_RECENT_LIST: rt::OperationDescriptor = rt::Operatio
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("userId", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -66,8 +66,10 @@ pub static QUERY_MEMBERS_OF_GROUP_ROLE: rt::OperationDescriptor = rt::OperationD
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("openRoleId", rt::ParamType::String).required(true),

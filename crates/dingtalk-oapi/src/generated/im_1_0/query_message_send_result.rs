@@ -79,8 +79,10 @@ pub static QUERY_MESSAGE_SEND_RESULT: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[rt::FieldSchema::new("openTaskId", rt::ParamType::String)],
     response: &[
         rt::FieldSchema::new(

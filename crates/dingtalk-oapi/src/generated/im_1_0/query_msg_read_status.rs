@@ -102,8 +102,10 @@ pub static QUERY_MSG_READ_STATUS: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("cursor", rt::ParamType::I64),
         rt::FieldSchema::new("openConversationId", rt::ParamType::String),

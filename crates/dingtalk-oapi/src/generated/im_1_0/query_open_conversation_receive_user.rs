@@ -114,8 +114,10 @@ pub static QUERY_OPEN_CONVERSATION_RECEIVE_USER: rt::OperationDescriptor = rt::O
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("openConversationId", rt::ParamType::String),
         rt::FieldSchema::new("sendUserId", rt::ParamType::String),

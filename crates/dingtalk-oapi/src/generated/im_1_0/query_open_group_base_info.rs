@@ -88,8 +88,10 @@ pub static QUERY_OPEN_GROUP_BASE_INFO: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[rt::FieldSchema::new("openConversationId", rt::ParamType::String)],
     response: &[
         rt::FieldSchema::new(

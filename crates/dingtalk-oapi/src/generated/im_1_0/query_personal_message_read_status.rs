@@ -111,8 +111,10 @@ pub static QUERY_PERSONAL_MESSAGE_READ_STATUS: rt::OperationDescriptor = rt::Ope
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("openMessageId", rt::ParamType::String).required(true),

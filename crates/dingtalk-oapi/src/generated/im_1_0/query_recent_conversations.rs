@@ -127,8 +127,10 @@ pub static QUERY_RECENT_CONVERSATIONS: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("onlyHuman", rt::ParamType::Bool),
         rt::FieldSchema::new("onlyInnerGroup", rt::ParamType::Bool),

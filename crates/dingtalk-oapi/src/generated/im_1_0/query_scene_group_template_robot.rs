@@ -83,11 +83,13 @@ pub static QUERY_SCENE_GROUP_TEMPLATE_ROBOT: rt::OperationDescriptor = rt::Opera
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("openConversationId", rt::ParamType::String),
         rt::FieldSchema::new("robotCode", rt::ParamType::String),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

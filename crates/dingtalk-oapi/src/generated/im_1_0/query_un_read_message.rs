@@ -84,8 +84,10 @@ pub static QUERY_UN_READ_MESSAGE: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("appUserId", rt::ParamType::String).required(true),
         rt::FieldSchema::new(

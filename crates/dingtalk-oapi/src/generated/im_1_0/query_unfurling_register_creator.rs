@@ -87,11 +87,13 @@ pub static QUERY_UNFURLING_REGISTER_CREATOR: rt::OperationDescriptor = rt::Opera
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("domain", rt::ParamType::String).required(true),
         rt::FieldSchema::new("path", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

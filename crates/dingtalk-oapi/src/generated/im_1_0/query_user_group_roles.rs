@@ -107,8 +107,10 @@ pub static QUERY_USER_GROUP_ROLES: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("openConversationId", rt::ParamType::String),
         rt::FieldSchema::new("userId", rt::ParamType::String),

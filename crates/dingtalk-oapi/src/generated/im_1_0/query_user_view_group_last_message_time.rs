@@ -78,8 +78,10 @@ pub static QUERY_USER_VIEW_GROUP_LAST_MESSAGE_TIME: rt::OperationDescriptor = rt
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),
     ],

@@ -80,8 +80,10 @@ pub static READ_PERSONAL_MESSAGE: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new(
                 "dingOpenConversationMessageIdArray",

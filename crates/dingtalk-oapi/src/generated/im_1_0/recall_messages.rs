@@ -60,8 +60,10 @@ pub static RECALL_MESSAGES: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("openConversationId", rt::ParamType::String),
         rt::FieldSchema::new("openTaskId", rt::ParamType::String),

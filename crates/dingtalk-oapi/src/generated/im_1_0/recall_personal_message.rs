@@ -60,8 +60,10 @@ pub static RECALL_PERSONAL_MESSAGE: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("openConversationId", rt::ParamType::String),
         rt::FieldSchema::new("openMessageId", rt::ParamType::String),

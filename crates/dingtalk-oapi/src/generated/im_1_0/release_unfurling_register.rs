@@ -65,8 +65,10 @@ pub static RELEASE_UNFURLING_REGISTER: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("appId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("id", rt::ParamType::I64).required(true),

@@ -65,8 +65,10 @@ pub static REMOVE_CUSTOM_GROUP_ROLE: rt::OperationDescriptor = rt::OperationDesc
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("openRoleId", rt::ParamType::String).required(true),

@@ -66,8 +66,10 @@ pub static REMOVE_GROUP_MEMBER: rt::OperationDescriptor = rt::OperationDescripto
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("appUserIds", rt::ParamType::List(&rt::ParamType::String)),
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),

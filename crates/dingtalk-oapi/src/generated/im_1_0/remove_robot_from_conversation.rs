@@ -65,8 +65,10 @@ pub static REMOVE_ROBOT_FROM_CONVERSATION: rt::OperationDescriptor = rt::Operati
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("chatBotUserId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),

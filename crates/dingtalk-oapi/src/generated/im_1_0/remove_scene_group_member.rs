@@ -62,8 +62,10 @@ pub static REMOVE_SCENE_GROUP_MEMBER: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("open_conversation_id", rt::ParamType::String)
             .required(true),

@@ -92,8 +92,10 @@ pub static SEARCH_INNER_GROUPS: rt::OperationDescriptor = rt::OperationDescripto
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("maxResults", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("searchKey", rt::ParamType::String).required(true),

@@ -73,8 +73,10 @@ pub static SEND_DING_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("code", rt::ParamType::String).required(true),
         rt::FieldSchema::new("message", rt::ParamType::String).required(true),

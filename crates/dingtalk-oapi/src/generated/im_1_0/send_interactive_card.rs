@@ -141,8 +141,10 @@ pub static SEND_INTERACTIVE_CARD: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("atOpenIds", rt::ParamType::Json),
         rt::FieldSchema::new("callbackRouteKey", rt::ParamType::String),

@@ -72,8 +72,10 @@ pub static SEND_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("message", rt::ParamType::String).required(true),
         rt::FieldSchema::new("messageType", rt::ParamType::String).required(true),

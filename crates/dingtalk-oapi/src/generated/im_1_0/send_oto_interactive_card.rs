@@ -129,8 +129,10 @@ pub static SEND_OTO_INTERACTIVE_CARD: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("atOpenIds", rt::ParamType::Json),
         rt::FieldSchema::new("callbackRouteKey", rt::ParamType::String),

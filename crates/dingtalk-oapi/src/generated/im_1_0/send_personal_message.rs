@@ -82,8 +82,10 @@ pub static SEND_PERSONAL_MESSAGE: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("content", rt::ParamType::String).required(true),
         rt::FieldSchema::new("msgType", rt::ParamType::String).required(true),

@@ -108,8 +108,10 @@ pub static SEND_ROBOT_INTERACTIVE_CARD: rt::OperationDescriptor = rt::OperationD
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("callbackUrl", rt::ParamType::String),
         rt::FieldSchema::new("cardBizId", rt::ParamType::String).required(true),

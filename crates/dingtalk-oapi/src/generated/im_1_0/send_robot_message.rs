@@ -73,8 +73,10 @@ pub static SEND_ROBOT_MESSAGE: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("atAll", rt::ParamType::Bool),
         rt::FieldSchema::new("atAppUserId", rt::ParamType::String),

@@ -104,8 +104,10 @@ pub static SEND_TEMPLATE_INTERACTIVE_CARD: rt::OperationDescriptor = rt::Operati
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("callbackUrl", rt::ParamType::String),
         rt::FieldSchema::new("cardData", rt::ParamType::String).required(true),

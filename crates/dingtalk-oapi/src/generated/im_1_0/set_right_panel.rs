@@ -98,8 +98,10 @@ pub static SET_RIGHT_PANEL: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("forceExpand", rt::ParamType::Bool),
         rt::FieldSchema::new("isQtWnd", rt::ParamType::Bool),

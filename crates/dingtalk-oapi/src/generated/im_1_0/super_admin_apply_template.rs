@@ -65,8 +65,10 @@ pub static SUPER_ADMIN_APPLY_TEMPLATE: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("ownerUserId", rt::ParamType::String).required(true),

@@ -70,8 +70,10 @@ pub static TOPBOX_OPEN: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("conversationType", rt::ParamType::I64),
         rt::FieldSchema::new("coolAppCode", rt::ParamType::String),

@@ -67,8 +67,10 @@ pub static UPDATE_CLIENT_SERVICE: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("avatarUrl", rt::ParamType::String),
         rt::FieldSchema::new("resetAvatar", rt::ParamType::Bool),

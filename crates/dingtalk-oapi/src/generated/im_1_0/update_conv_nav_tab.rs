@@ -68,8 +68,10 @@ pub static UPDATE_CONV_NAV_TAB: rt::OperationDescriptor = rt::OperationDescripto
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("mobileUrl", rt::ParamType::String),
         rt::FieldSchema::new("openConversationId", rt::ParamType::String),

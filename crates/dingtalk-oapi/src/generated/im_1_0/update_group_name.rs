@@ -63,8 +63,10 @@ pub static UPDATE_GROUP_NAME: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("groupName", rt::ParamType::String).required(true),
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),

@@ -62,8 +62,10 @@ pub static UPDATE_GROUP_PERMISSION: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("openConversationId", rt::ParamType::String),
         rt::FieldSchema::new("permissionGroup", rt::ParamType::String),

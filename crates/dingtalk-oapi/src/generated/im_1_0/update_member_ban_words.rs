@@ -66,8 +66,10 @@ pub static UPDATE_MEMBER_BAN_WORDS: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("muteDuration", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("muteStatus", rt::ParamType::I64).required(true),

@@ -65,8 +65,10 @@ pub static UPDATE_MEMBER_GROUP_NICK: rt::OperationDescriptor = rt::OperationDesc
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("groupNick", rt::ParamType::String).required(true),
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),

@@ -74,8 +74,10 @@ pub static UPDATE_ROBOT_IN_ORG: rt::OperationDescriptor = rt::OperationDescripto
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("brief", rt::ParamType::String),
         rt::FieldSchema::new("description", rt::ParamType::String),

@@ -87,8 +87,10 @@ pub static UPDATE_ROBOT_INTERACTIVE_CARD: rt::OperationDescriptor = rt::Operatio
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("cardBizId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("cardData", rt::ParamType::String),

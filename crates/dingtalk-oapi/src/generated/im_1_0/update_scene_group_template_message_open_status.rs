@@ -75,8 +75,10 @@ pub static UPDATE_SCENE_GROUP_TEMPLATE_MESSAGE_OPEN_STATUS: rt::OperationDescrip
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("status", rt::ParamType::I64).required(true),
         rt::FieldSchema::new(

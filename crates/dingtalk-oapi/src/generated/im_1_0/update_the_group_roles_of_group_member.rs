@@ -68,8 +68,10 @@ pub static UPDATE_THE_GROUP_ROLES_OF_GROUP_MEMBER: rt::OperationDescriptor = rt:
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("openRoleIds", rt::ParamType::List(&rt::ParamType::String)),

@@ -104,8 +104,10 @@ pub static UPDATE_UNFURLING_REGISTER: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("apiSecret", rt::ParamType::String).required(true).secret(),
         rt::FieldSchema::new("appId", rt::ParamType::String).required(true),

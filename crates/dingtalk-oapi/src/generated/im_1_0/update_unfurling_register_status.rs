@@ -69,8 +69,10 @@ pub static UPDATE_UNFURLING_REGISTER_STATUS: rt::OperationDescriptor = rt::Opera
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("appId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("id", rt::ParamType::I64).required(true),

@@ -65,8 +65,10 @@ pub static UPDATE_USER_GROUP_ALIAS_TITLE: rt::OperationDescriptor = rt::Operatio
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("title", rt::ParamType::String).required(true),

@@ -317,3 +317,10 @@ pub static UPDATE_LEAVE_TYPE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     examples: &[],
     behaviour: None,
 };
+/// The documentation's examples of [`UpdateVacationQuota`](crate::generated::attendance_1_0::UpdateVacationQuota) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static UPDATE_VACATION_QUOTA_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::attendance_1_0::UPDATE_VACATION_QUOTA,
+    examples: &[],
+    behaviour: None,
+};

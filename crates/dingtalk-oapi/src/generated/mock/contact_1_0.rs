@@ -37,6 +37,13 @@ pub static ANNUAL_CERTIFICATION_AUDIT_MOCK: rt::MockDescriptor = rt::MockDescrip
     examples: &[],
     behaviour: None,
 };
+/// The documentation's examples of [`BatchApproveUnionApply`](crate::generated::contact_1_0::BatchApproveUnionApply) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static BATCH_APPROVE_UNION_APPLY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::contact_1_0::BATCH_APPROVE_UNION_APPLY,
+    examples: &[],
+    behaviour: None,
+};
 /// The documentation's examples of [`BatchGetUser`](crate::generated::contact_1_0::BatchGetUser) and how the fake server stores its objects.
 #[doc(hidden)]
 pub static BATCH_GET_USER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
@@ -429,6 +436,13 @@ pub static ORG_ACCOUNT_MOBILE_VISIBLE_IN_OTHER_ORG_MOCK: rt::MockDescriptor = rt
     examples: &[],
     behaviour: None,
 };
+/// The documentation's examples of [`OrgAccountMobileVisiblePermisson`](crate::generated::contact_1_0::OrgAccountMobileVisiblePermisson) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static ORG_ACCOUNT_MOBILE_VISIBLE_PERMISSON_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::contact_1_0::ORG_ACCOUNT_MOBILE_VISIBLE_PERMISSON,
+    examples: &[],
+    behaviour: None,
+};
 /// The documentation's examples of [`OrgInfo`](crate::generated::contact_1_0::OrgInfo) and how the fake server stores its objects.
 #[doc(hidden)]
 pub static ORG_INFO_MOCK: rt::MockDescriptor = rt::MockDescriptor {
@@ -664,6 +678,20 @@ pub static TRANSLATE_FILE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
 #[doc(hidden)]
 pub static UNIQUE_QUERY_USER_CARD_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::contact_1_0::UNIQUE_QUERY_USER_CARD,
+    examples: &[],
+    behaviour: None,
+};
+/// The documentation's examples of [`UpdateBranchAttributesInCooperate`](crate::generated::contact_1_0::UpdateBranchAttributesInCooperate) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static UPDATE_BRANCH_ATTRIBUTES_IN_COOPERATE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::contact_1_0::UPDATE_BRANCH_ATTRIBUTES_IN_COOPERATE,
+    examples: &[],
+    behaviour: None,
+};
+/// The documentation's examples of [`UpdateBranchVisibleSettingInCooperate`](crate::generated::contact_1_0::UpdateBranchVisibleSettingInCooperate) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static UPDATE_BRANCH_VISIBLE_SETTING_IN_COOPERATE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::contact_1_0::UPDATE_BRANCH_VISIBLE_SETTING_IN_COOPERATE,
     examples: &[],
     behaviour: None,
 };

@@ -359,6 +359,13 @@ pub static LIST_CLUE_TAG_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     examples: &[],
     behaviour: None,
 };
+/// The documentation's examples of [`ListCrmPersonalCustomers`](crate::generated::crm_1_0::ListCrmPersonalCustomers) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static LIST_CRM_PERSONAL_CUSTOMERS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::crm_1_0::LIST_CRM_PERSONAL_CUSTOMERS,
+    examples: &[],
+    behaviour: None,
+};
 /// The documentation's examples of [`ListGroupSet`](crate::generated::crm_1_0::ListGroupSet) and how the fake server stores its objects.
 #[doc(hidden)]
 pub static LIST_GROUP_SET_MOCK: rt::MockDescriptor = rt::MockDescriptor {
@@ -517,6 +524,13 @@ pub static UPDATE_CRM_PERSONAL_CUSTOMER_MOCK: rt::MockDescriptor = rt::MockDescr
 #[doc(hidden)]
 pub static UPDATE_CUSTOMER_BIZ_TYPE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::crm_1_0::UPDATE_CUSTOMER_BIZ_TYPE,
+    examples: &[],
+    behaviour: None,
+};
+/// The documentation's examples of [`UpdateGroupSet`](crate::generated::crm_1_0::UpdateGroupSet) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static UPDATE_GROUP_SET_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::crm_1_0::UPDATE_GROUP_SET,
     examples: &[],
     behaviour: None,
 };

@@ -198,10 +198,24 @@ pub static GET_FILE_TEMPLATE_LIST_MOCK: rt::MockDescriptor = rt::MockDescriptor 
     examples: &[],
     behaviour: None,
 };
+/// The documentation's examples of [`GetSignRecordById`](crate::generated::hrm_1_0::GetSignRecordById) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static GET_SIGN_RECORD_BY_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::hrm_1_0::GET_SIGN_RECORD_BY_ID,
+    examples: &[],
+    behaviour: None,
+};
 /// The documentation's examples of [`GetSignRecordByUserId`](crate::generated::hrm_1_0::GetSignRecordByUserId) and how the fake server stores its objects.
 #[doc(hidden)]
 pub static GET_SIGN_RECORD_BY_USER_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::GET_SIGN_RECORD_BY_USER_ID,
+    examples: &[],
+    behaviour: None,
+};
+/// The documentation's examples of [`GetUserSignedRecordsByOuterId`](crate::generated::hrm_1_0::GetUserSignedRecordsByOuterId) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static GET_USER_SIGNED_RECORDS_BY_OUTER_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::hrm_1_0::GET_USER_SIGNED_RECORDS_BY_OUTER_ID,
     examples: &[],
     behaviour: None,
 };
@@ -289,10 +303,24 @@ pub static INVALID_SIGN_RECORDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     examples: &[],
     behaviour: None,
 };
+/// The documentation's examples of [`MasterDataDelete`](crate::generated::hrm_1_0::MasterDataDelete) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static MASTER_DATA_DELETE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::hrm_1_0::MASTER_DATA_DELETE,
+    examples: &[],
+    behaviour: None,
+};
 /// The documentation's examples of [`MasterDataQuery`](crate::generated::hrm_1_0::MasterDataQuery) and how the fake server stores its objects.
 #[doc(hidden)]
 pub static MASTER_DATA_QUERY_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     operation: &crate::generated::hrm_1_0::MASTER_DATA_QUERY,
+    examples: &[],
+    behaviour: None,
+};
+/// The documentation's examples of [`MasterDataSave`](crate::generated::hrm_1_0::MasterDataSave) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static MASTER_DATA_SAVE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::hrm_1_0::MASTER_DATA_SAVE,
     examples: &[],
     behaviour: None,
 };

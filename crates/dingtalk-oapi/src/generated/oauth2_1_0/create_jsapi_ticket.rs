@@ -65,8 +65,10 @@ pub static CREATE_JSAPI_TICKET: rt::OperationDescriptor = rt::OperationDescripto
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("expireIn", rt::ParamType::I64),

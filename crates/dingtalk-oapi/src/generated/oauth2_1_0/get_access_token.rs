@@ -80,8 +80,10 @@ pub static GET_ACCESS_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: false,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("appKey", rt::ParamType::String).required(true),
         rt::FieldSchema::new("appSecret", rt::ParamType::String).secret(),

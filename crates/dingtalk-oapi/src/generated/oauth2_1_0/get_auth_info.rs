@@ -170,8 +170,10 @@ pub static GET_AUTH_INFO: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("authCorpId", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -89,8 +89,10 @@ pub static GET_CORP_ACCESS_TOKEN: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Json,
     requires_token: false,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("authCorpId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("suiteKey", rt::ParamType::String).required(true),

@@ -76,8 +76,10 @@ pub static GET_PERSONAL_AUTH_RULE: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -81,8 +81,10 @@ pub static GET_SSO_ACCESS_TOKEN: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: false,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("corpid", rt::ParamType::String).required(true),
         rt::FieldSchema::new("ssoSecret", rt::ParamType::String).required(true).secret(),

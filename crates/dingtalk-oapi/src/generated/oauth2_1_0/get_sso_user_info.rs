@@ -71,8 +71,10 @@ pub static GET_SSO_USER_INFO: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("code", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("avatar", rt::ParamType::String).required(true),

@@ -85,8 +85,10 @@ pub static GET_SUITE_ACCESS_TOKEN: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Json,
     requires_token: false,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("suiteKey", rt::ParamType::String).required(true),
         rt::FieldSchema::new("suiteSecret", rt::ParamType::String)

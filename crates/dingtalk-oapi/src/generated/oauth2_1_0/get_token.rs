@@ -80,8 +80,10 @@ pub static GET_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: false,
     retry_safe: false,
+    response_value: false,
     path_params: &[rt::FieldSchema::new("corpId", rt::ParamType::String).required(true)],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("client_id", rt::ParamType::String).required(true),
         rt::FieldSchema::new("client_secret", rt::ParamType::String)

@@ -95,8 +95,10 @@ pub static GET_USER_TOKEN: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: false,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("clientId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("clientSecret", rt::ParamType::String).secret(),

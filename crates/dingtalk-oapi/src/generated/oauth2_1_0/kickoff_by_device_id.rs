@@ -65,8 +65,10 @@ pub static KICKOFF_BY_DEVICE_ID: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("openDeviceId", rt::ParamType::String),
         rt::FieldSchema::new("userId", rt::ParamType::String),

@@ -62,8 +62,10 @@ pub static ADD_ORG_ROBOT_INSTANCE_TO_GROUP: rt::OperationDescriptor = rt::Operat
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("robotCode", rt::ParamType::String).required(true),

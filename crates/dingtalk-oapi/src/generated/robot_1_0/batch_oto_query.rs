@@ -91,11 +91,13 @@ pub static BATCH_OTO_QUERY: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("processQueryKey", rt::ParamType::String).required(true),
         rt::FieldSchema::new("robotCode", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

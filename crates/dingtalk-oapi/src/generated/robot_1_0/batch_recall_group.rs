@@ -69,8 +69,10 @@ pub static BATCH_RECALL_GROUP: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("chatbotId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),

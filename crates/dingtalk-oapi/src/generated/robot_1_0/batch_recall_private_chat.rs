@@ -69,8 +69,10 @@ pub static BATCH_RECALL_PRIVATE_CHAT: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("openConversationId", rt::ParamType::String).required(true),
         rt::FieldSchema::new(

@@ -65,8 +65,10 @@ pub static DELETE_CUSTOM_ROBOT: rt::OperationDescriptor = rt::OperationDescripto
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("actionType", rt::ParamType::String).required(true),
         rt::FieldSchema::new("sendNotification", rt::ParamType::Bool).required(true),

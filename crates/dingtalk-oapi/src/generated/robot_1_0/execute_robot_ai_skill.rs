@@ -69,8 +69,10 @@ pub static EXECUTE_ROBOT_AI_SKILL: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("context", rt::ParamType::Json),
         rt::FieldSchema::new("input", rt::ParamType::String).required(true),

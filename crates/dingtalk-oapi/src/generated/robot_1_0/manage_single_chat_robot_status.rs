@@ -64,8 +64,10 @@ pub static MANAGE_SINGLE_CHAT_ROBOT_STATUS: rt::OperationDescriptor = rt::Operat
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("robotCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("status", rt::ParamType::String).required(true),

@@ -71,8 +71,10 @@ pub static ORG_GROUP_SEND: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("coolAppCode", rt::ParamType::String),
         rt::FieldSchema::new("msgKey", rt::ParamType::String).required(true),

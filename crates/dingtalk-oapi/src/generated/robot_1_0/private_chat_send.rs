@@ -69,8 +69,10 @@ pub static PRIVATE_CHAT_SEND: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("coolAppCode", rt::ParamType::String),
         rt::FieldSchema::new("msgKey", rt::ParamType::String).required(true),

@@ -71,8 +71,10 @@ pub static QUERY_BOT_INSTANCE_IN_GROUP_INFO: rt::OperationDescriptor = rt::Opera
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("pageNumber", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("pageSize", rt::ParamType::I64).required(true),

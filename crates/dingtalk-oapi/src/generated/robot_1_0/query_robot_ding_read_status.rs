@@ -109,8 +109,10 @@ pub static QUERY_ROBOT_DING_READ_STATUS: rt::OperationDescriptor = rt::Operation
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("openDingId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("robotCode", rt::ParamType::String).required(true),

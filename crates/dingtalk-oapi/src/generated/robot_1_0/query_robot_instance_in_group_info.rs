@@ -76,8 +76,10 @@ pub static QUERY_ROBOT_INSTANCE_IN_GROUP_INFO: rt::OperationDescriptor = rt::Ope
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("maxResult", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("nextToken", rt::ParamType::String),

@@ -86,8 +86,10 @@ pub static QUERY_ROBOT_PLUGIN: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[rt::FieldSchema::new("robotCode", rt::ParamType::String).required(true)],
     response: &[
         rt::FieldSchema::new(

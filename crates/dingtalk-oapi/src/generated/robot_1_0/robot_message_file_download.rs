@@ -63,8 +63,10 @@ pub static ROBOT_MESSAGE_FILE_DOWNLOAD: rt::OperationDescriptor = rt::OperationD
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("downloadCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("robotCode", rt::ParamType::String).required(true),

@@ -63,8 +63,10 @@ pub static ROBOT_RECALL_DING: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("openDingId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("robotCode", rt::ParamType::String).required(true),

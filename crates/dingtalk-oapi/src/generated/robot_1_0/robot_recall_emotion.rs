@@ -96,8 +96,10 @@ pub static ROBOT_RECALL_EMOTION: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("emotionName", rt::ParamType::String),
         rt::FieldSchema::new("emotionType", rt::ParamType::I64),

@@ -73,8 +73,10 @@ pub static ROBOT_SEND_DING: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("callVoice", rt::ParamType::String),
         rt::FieldSchema::new("content", rt::ParamType::String).required(true),

@@ -72,8 +72,10 @@ pub static SEND_ROBOT_DING_MESSAGE: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("contentParams", rt::ParamType::Json).required(true),
         rt::FieldSchema::new("dingTemplateId", rt::ParamType::String).required(true),

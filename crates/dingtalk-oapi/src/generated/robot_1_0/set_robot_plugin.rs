@@ -85,8 +85,10 @@ pub static SET_ROBOT_PLUGIN: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new(
             "pluginInfoList",

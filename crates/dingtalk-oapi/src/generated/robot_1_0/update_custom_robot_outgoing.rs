@@ -69,8 +69,10 @@ pub static UPDATE_CUSTOM_ROBOT_OUTGOING: rt::OperationDescriptor = rt::Operation
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("outgoingUrl", rt::ParamType::String).required(true),
         rt::FieldSchema::new("token", rt::ParamType::String).required(true),

@@ -70,8 +70,10 @@ pub static UPDATE_INSTALLED_ROBOT: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("brief", rt::ParamType::String),
         rt::FieldSchema::new("description", rt::ParamType::String),

@@ -71,10 +71,12 @@ pub static COUNT_TODO_TASKS: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("unionId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("fromDueTime", rt::ParamType::I64),
         rt::FieldSchema::new("isDone", rt::ParamType::Bool),

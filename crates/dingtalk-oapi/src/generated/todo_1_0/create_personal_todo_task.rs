@@ -89,8 +89,10 @@ pub static CREATE_PERSONAL_TODO_TASK: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("description", rt::ParamType::String),
         rt::FieldSchema::new("dueTime", rt::ParamType::I64),

@@ -327,10 +327,12 @@ pub static CREATE_TODO_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("unionId", rt::ParamType::String).required(true),
     ],
     query: &[rt::FieldSchema::new("operatorId", rt::ParamType::String)],
+    headers: &[],
     body: &[
         rt::FieldSchema::new(
             "actionList",

@@ -203,10 +203,12 @@ pub static CREATE_TODO_TYPE_CONFIG: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("unionId", rt::ParamType::String).required(true),
     ],
     query: &[rt::FieldSchema::new("operatorId", rt::ParamType::String)],
+    headers: &[],
     body: &[
         rt::FieldSchema::new(
             "actionList",

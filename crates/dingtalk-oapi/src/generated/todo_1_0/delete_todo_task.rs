@@ -67,11 +67,13 @@ pub static DELETE_TODO_TASK: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("unionId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("taskId", rt::ParamType::String).required(true),
     ],
     query: &[rt::FieldSchema::new("operatorId", rt::ParamType::String)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("requestId", rt::ParamType::String),

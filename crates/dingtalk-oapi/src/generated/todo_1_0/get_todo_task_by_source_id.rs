@@ -126,11 +126,13 @@ pub static GET_TODO_TASK_BY_SOURCE_ID: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("unionId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("sourceId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("bizTag", rt::ParamType::String),

@@ -139,11 +139,13 @@ pub static GET_TODO_TYPE_CONFIG: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("unionId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("cardTypeId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

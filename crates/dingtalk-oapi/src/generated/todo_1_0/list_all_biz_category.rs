@@ -84,8 +84,10 @@ pub static LIST_ALL_BIZ_CATEGORY: rt::OperationDescriptor = rt::OperationDescrip
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -64,8 +64,10 @@ pub static QUERY_ORG_CONFIG: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("appDisplayStyle", rt::ParamType::String),

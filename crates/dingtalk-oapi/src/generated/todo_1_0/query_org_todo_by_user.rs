@@ -165,10 +165,12 @@ pub static QUERY_ORG_TODO_BY_USER: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("unionId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("fromDueTime", rt::ParamType::I64),
         rt::FieldSchema::new("isDone", rt::ParamType::Bool),

@@ -146,10 +146,12 @@ pub static QUERY_ORG_TODO_TASKS: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("unionId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("isDone", rt::ParamType::Bool),
         rt::FieldSchema::new("nextToken", rt::ParamType::String),

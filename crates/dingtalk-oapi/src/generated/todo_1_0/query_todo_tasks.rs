@@ -285,10 +285,12 @@ pub static QUERY_TODO_TASKS: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("unionId", rt::ParamType::String).required(true),
     ],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("category", rt::ParamType::String),
         rt::FieldSchema::new("fromDueTime", rt::ParamType::I64),

@@ -62,11 +62,13 @@ pub static REMOVE_BIZ_CATEGORY: rt::OperationDescriptor = rt::OperationDescripto
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("bizCategoryId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("operatorId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[rt::FieldSchema::new("success", rt::ParamType::Bool)],
     pagination: None,

@@ -67,6 +67,7 @@ pub static SET_BIZ_CATEGORY: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("bizCategoryId", rt::ParamType::String).required(true),
@@ -74,6 +75,7 @@ pub static SET_BIZ_CATEGORY: rt::OperationDescriptor = rt::OperationDescriptor {
         rt::FieldSchema::new("name", rt::ParamType::String).required(true),
         rt::FieldSchema::new("operatorId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[rt::FieldSchema::new("success", rt::ParamType::Bool)],
     pagination: None,

@@ -66,8 +66,10 @@ pub static SET_ORG_CONFIG: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("appDisplayStyle", rt::ParamType::I64),
         rt::FieldSchema::new(

@@ -71,8 +71,10 @@ pub static UPDATE_PERSONAL_TODO_TASK: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[rt::FieldSchema::new("taskId", rt::ParamType::String).required(true)],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("description", rt::ParamType::String),
         rt::FieldSchema::new("done", rt::ParamType::Bool),

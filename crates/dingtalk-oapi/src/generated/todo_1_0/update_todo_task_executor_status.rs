@@ -89,11 +89,13 @@ pub static UPDATE_TODO_TASK_EXECUTOR_STATUS: rt::OperationDescriptor = rt::Opera
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[
         rt::FieldSchema::new("unionId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("taskId", rt::ParamType::String).required(true),
     ],
     query: &[rt::FieldSchema::new("operatorId", rt::ParamType::String)],
+    headers: &[],
     body: &[
         rt::FieldSchema::new(
             "executorStatusList",

@@ -122,8 +122,10 @@ pub static ADD_PROCESS_INSTANCE_COMMENT: rt::OperationDescriptor = rt::Operation
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("commentUserId", rt::ParamType::String).required(true),
         rt::FieldSchema::new(

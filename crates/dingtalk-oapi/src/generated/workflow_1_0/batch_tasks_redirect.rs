@@ -123,8 +123,10 @@ pub static BATCH_TASKS_REDIRECT: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("handoverUserId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("managerUserId", rt::ParamType::String).required(true),

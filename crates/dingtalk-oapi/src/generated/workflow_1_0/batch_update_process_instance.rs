@@ -108,8 +108,10 @@ pub static BATCH_UPDATE_PROCESS_INSTANCE: rt::OperationDescriptor = rt::Operatio
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new(
             "updateProcessInstanceRequests",

@@ -64,8 +64,10 @@ pub static CANCEL_INTEGRATED_TASK: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("activityId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("activityIds", rt::ParamType::List(&rt::ParamType::String)),

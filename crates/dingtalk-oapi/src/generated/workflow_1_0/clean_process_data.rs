@@ -62,8 +62,10 @@ pub static CLEAN_PROCESS_DATA: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("corpId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("processCode", rt::ParamType::String).required(true),

@@ -193,8 +193,10 @@ pub static CREATE_INTEGRATED_TASK: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("activityId", rt::ParamType::String),
         rt::FieldSchema::new(

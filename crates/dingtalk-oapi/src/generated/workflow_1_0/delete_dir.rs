@@ -61,11 +61,13 @@ pub static DELETE_DIR: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("dirId", rt::ParamType::String),
         rt::FieldSchema::new("operateUserId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[rt::FieldSchema::new("success", rt::ParamType::Bool)],
     pagination: None,

@@ -127,8 +127,10 @@ pub static EXECUTE_PROCESS_INSTANCE: rt::OperationDescriptor = rt::OperationDesc
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("actionerUserId", rt::ParamType::String).required(true),
         rt::FieldSchema::new(

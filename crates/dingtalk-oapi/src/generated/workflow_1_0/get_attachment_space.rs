@@ -77,8 +77,10 @@ pub static GET_ATTACHMENT_SPACE: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("agentId", rt::ParamType::I64),
         rt::FieldSchema::new("userId", rt::ParamType::String).required(true),

@@ -80,11 +80,13 @@ pub static GET_CONDITION_FORM_COMPONENT: rt::OperationDescriptor = rt::Operation
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("agentId", rt::ParamType::I64),
         rt::FieldSchema::new("processCode", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -55,8 +55,10 @@ pub static GET_CRM_PROC_CODES: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("result", rt::ParamType::List(&rt::ParamType::String)),

@@ -93,8 +93,10 @@ pub static GET_FIELD_MODIFIED_HISTORY: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("fieldId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("processInstanceId", rt::ParamType::String).required(true),

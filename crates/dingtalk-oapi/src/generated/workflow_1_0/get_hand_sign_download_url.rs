@@ -83,8 +83,10 @@ pub static GET_HAND_SIGN_DOWNLOAD_URL: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("handSignToken", rt::ParamType::String).required(true),
         rt::FieldSchema::new("processInstanceId", rt::ParamType::String).required(true),

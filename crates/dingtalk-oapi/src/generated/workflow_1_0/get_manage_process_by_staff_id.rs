@@ -96,8 +96,10 @@ pub static GET_MANAGE_PROCESS_BY_STAFF_ID: rt::OperationDescriptor = rt::Operati
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("userId", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

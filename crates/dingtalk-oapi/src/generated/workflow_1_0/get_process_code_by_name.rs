@@ -77,8 +77,10 @@ pub static GET_PROCESS_CODE_BY_NAME: rt::OperationDescriptor = rt::OperationDesc
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("name", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -291,8 +291,10 @@ pub static GET_PROCESS_CONFIG: rt::OperationDescriptor = rt::OperationDescriptor
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[rt::FieldSchema::new("procCode", rt::ParamType::String).required(true)],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

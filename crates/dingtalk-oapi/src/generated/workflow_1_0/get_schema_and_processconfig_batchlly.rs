@@ -118,10 +118,12 @@ pub static GET_SCHEMA_AND_PROCESSCONFIG_BATCHLLY: rt::OperationDescriptor = rt::
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("processCodes", rt::ParamType::List(&rt::ParamType::String)),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -87,8 +87,10 @@ pub static GET_SPACE_WITH_DOWNLOAD_AUTH: rt::OperationDescriptor = rt::Operation
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("agentId", rt::ParamType::I64),
         rt::FieldSchema::new("fileId", rt::ParamType::String).required(true),

@@ -64,8 +64,10 @@ pub static GRANT_CSPACE_AUTHORIZATION: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("durationSeconds", rt::ParamType::I64),
         rt::FieldSchema::new("spaceId", rt::ParamType::String).required(true),

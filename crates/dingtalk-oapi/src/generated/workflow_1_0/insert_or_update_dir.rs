@@ -89,8 +89,10 @@ pub static INSERT_OR_UPDATE_DIR: rt::OperationDescriptor = rt::OperationDescript
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("bizGroup", rt::ParamType::String),
         rt::FieldSchema::new("description", rt::ParamType::String),

@@ -101,8 +101,10 @@ pub static INSTALL_APP: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("bizGroup", rt::ParamType::String),
         rt::FieldSchema::new(

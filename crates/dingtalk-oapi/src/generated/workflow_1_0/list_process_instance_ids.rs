@@ -98,8 +98,10 @@ pub static LIST_PROCESS_INSTANCE_IDS: rt::OperationDescriptor = rt::OperationDes
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("endTime", rt::ParamType::I64),
         rt::FieldSchema::new("maxResults", rt::ParamType::I64).required(true),

@@ -151,6 +151,7 @@ pub static LIST_TODO_WORK_RECORDS: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("maxResults", rt::ParamType::I64).required(true),
@@ -158,6 +159,7 @@ pub static LIST_TODO_WORK_RECORDS: rt::OperationDescriptor = rt::OperationDescri
         rt::FieldSchema::new("status", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("userId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -128,12 +128,14 @@ pub static LIST_USER_VISIBLE_BPMS_PROCESSES: rt::OperationDescriptor = rt::Opera
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("maxResults", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("nextToken", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("userId", rt::ParamType::String),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

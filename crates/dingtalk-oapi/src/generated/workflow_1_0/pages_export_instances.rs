@@ -328,6 +328,7 @@ pub static PAGES_EXPORT_INSTANCES: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("endTimeInMills", rt::ParamType::I64),
@@ -338,6 +339,7 @@ pub static PAGES_EXPORT_INSTANCES: rt::OperationDescriptor = rt::OperationDescri
         rt::FieldSchema::new("startTimeInMills", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("status", rt::ParamType::String),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

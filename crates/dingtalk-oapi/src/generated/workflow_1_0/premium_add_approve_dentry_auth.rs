@@ -85,8 +85,10 @@ pub static PREMIUM_ADD_APPROVE_DENTRY_AUTH: rt::OperationDescriptor = rt::Operat
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new(
                 "fileInfos",

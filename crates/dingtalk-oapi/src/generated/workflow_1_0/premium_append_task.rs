@@ -78,8 +78,10 @@ pub static PREMIUM_APPEND_TASK: rt::OperationDescriptor = rt::OperationDescripto
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("activateType", rt::ParamType::String).required(true),
         rt::FieldSchema::new("agreeAll", rt::ParamType::Bool),

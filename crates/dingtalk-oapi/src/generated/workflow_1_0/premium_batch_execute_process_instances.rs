@@ -94,8 +94,10 @@ pub static PREMIUM_BATCH_EXECUTE_PROCESS_INSTANCES: rt::OperationDescriptor = rt
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("actionerUserId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("remark", rt::ParamType::String),

@@ -63,8 +63,10 @@ pub static PREMIUM_DELETE_FORM_INSTANCE: rt::OperationDescriptor = rt::Operation
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new(
             "formInstanceIds",

@@ -95,8 +95,10 @@ pub static PREMIUM_GET_FIELD_MODIFIED_HISTORY: rt::OperationDescriptor = rt::Ope
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("fieldId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("processInstanceId", rt::ParamType::String).required(true),

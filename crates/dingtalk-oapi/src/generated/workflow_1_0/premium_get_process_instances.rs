@@ -325,6 +325,7 @@ pub static PREMIUM_GET_PROCESS_INSTANCES: rt::OperationDescriptor = rt::Operatio
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("appUuid", rt::ParamType::String),
@@ -334,6 +335,7 @@ pub static PREMIUM_GET_PROCESS_INSTANCES: rt::OperationDescriptor = rt::Operatio
         rt::FieldSchema::new("processCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("startTimeInMills", rt::ParamType::I64).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

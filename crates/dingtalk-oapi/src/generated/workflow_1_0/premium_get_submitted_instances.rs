@@ -148,12 +148,14 @@ pub static PREMIUM_GET_SUBMITTED_INSTANCES: rt::OperationDescriptor = rt::Operat
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("pageNumber", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("pageSize", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("userId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

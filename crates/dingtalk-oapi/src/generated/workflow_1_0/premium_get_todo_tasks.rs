@@ -152,6 +152,7 @@ pub static PREMIUM_GET_TODO_TASKS: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("createBefore", rt::ParamType::String),
@@ -159,6 +160,7 @@ pub static PREMIUM_GET_TODO_TASKS: rt::OperationDescriptor = rt::OperationDescri
         rt::FieldSchema::new("pageSize", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("userId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -98,8 +98,10 @@ pub static PREMIUM_GRANT_PROCESS_INSTANCE_FOR_DOWNLOAD_FILE: rt::OperationDescri
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("fileId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("processInstanceId", rt::ParamType::String).required(true),

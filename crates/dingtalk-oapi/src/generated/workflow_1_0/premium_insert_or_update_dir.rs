@@ -91,8 +91,10 @@ pub static PREMIUM_INSERT_OR_UPDATE_DIR: rt::OperationDescriptor = rt::Operation
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("bizGroup", rt::ParamType::String).required(true),
         rt::FieldSchema::new("description", rt::ParamType::String),

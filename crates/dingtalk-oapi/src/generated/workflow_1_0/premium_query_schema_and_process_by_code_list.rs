@@ -124,8 +124,10 @@ pub static PREMIUM_QUERY_SCHEMA_AND_PROCESS_BY_CODE_LIST: rt::OperationDescripto
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("processCodes", rt::ParamType::List(&rt::ParamType::String))
             .required(true),

@@ -134,6 +134,7 @@ pub static PREMIUM_QUERY_TODO_TASKS_BY_MANAGER: rt::OperationDescriptor = rt::Op
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("actionerUserId", rt::ParamType::String).required(true),
@@ -141,6 +142,7 @@ pub static PREMIUM_QUERY_TODO_TASKS_BY_MANAGER: rt::OperationDescriptor = rt::Op
         rt::FieldSchema::new("maxResults", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("nextToken", rt::ParamType::I64).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -127,8 +127,10 @@ pub static PREMIUM_REDIRECT_TASKS_BY_MANAGER: rt::OperationDescriptor = rt::Oper
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("handoverUserId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("managerUserId", rt::ParamType::String).required(true),

@@ -73,8 +73,10 @@ pub static PREMIUM_REVERT_TASK: rt::OperationDescriptor = rt::OperationDescripto
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("operateUserId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("processInstanceId", rt::ParamType::String).required(true),

@@ -83,8 +83,10 @@ pub static PREMIUM_SAVE_FORM: rt::OperationDescriptor = rt::OperationDescriptor 
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("description", rt::ParamType::String),
         rt::FieldSchema::new(

@@ -182,8 +182,10 @@ pub static PREMIUM_SAVE_FORM_INSTANCE: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new(
                 "formComponentValueList",

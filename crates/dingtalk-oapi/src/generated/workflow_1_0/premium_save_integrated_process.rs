@@ -197,8 +197,10 @@ pub static PREMIUM_SAVE_INTEGRATED_PROCESS: rt::OperationDescriptor = rt::Operat
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("description", rt::ParamType::String),
         rt::FieldSchema::new(

@@ -228,8 +228,10 @@ pub static PREMIUM_SAVE_INTEGRATED_PROCESS_INSTANCE: rt::OperationDescriptor = r
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("bizData", rt::ParamType::String),
         rt::FieldSchema::new(

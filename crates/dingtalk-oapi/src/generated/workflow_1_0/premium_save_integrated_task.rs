@@ -209,8 +209,10 @@ pub static PREMIUM_SAVE_INTEGRATED_TASK: rt::OperationDescriptor = rt::Operation
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("activityId", rt::ParamType::String),
         rt::FieldSchema::new(

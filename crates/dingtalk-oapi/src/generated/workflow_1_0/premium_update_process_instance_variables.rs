@@ -98,8 +98,10 @@ pub static PREMIUM_UPDATE_PROCESS_INSTANCE_VARIABLES: rt::OperationDescriptor = 
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("opUserId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("processCode", rt::ParamType::String),

@@ -448,8 +448,10 @@ pub static PROCESS_FORECAST: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("deptId", rt::ParamType::I64).required(true),
         rt::FieldSchema::new(

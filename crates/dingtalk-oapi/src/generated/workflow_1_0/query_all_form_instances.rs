@@ -193,6 +193,7 @@ pub static QUERY_ALL_FORM_INSTANCES: rt::OperationDescriptor = rt::OperationDesc
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("appUuid", rt::ParamType::String),
@@ -200,6 +201,7 @@ pub static QUERY_ALL_FORM_INSTANCES: rt::OperationDescriptor = rt::OperationDesc
         rt::FieldSchema::new("maxResults", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("nextToken", rt::ParamType::String),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -317,6 +317,7 @@ pub static QUERY_ALL_PROCESS_INSTANCES: rt::OperationDescriptor = rt::OperationD
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("appUuid", rt::ParamType::String),
@@ -326,6 +327,7 @@ pub static QUERY_ALL_PROCESS_INSTANCES: rt::OperationDescriptor = rt::OperationD
         rt::FieldSchema::new("processCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("startTimeInMills", rt::ParamType::I64).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

@@ -115,8 +115,10 @@ pub static QUERY_FORM_BY_BIZ_TYPE: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("appUuid", rt::ParamType::String).required(true),
         rt::FieldSchema::new("bizTypes", rt::ParamType::List(&rt::ParamType::String))

@@ -119,12 +119,14 @@ pub static QUERY_FORM_INSTANCE: rt::OperationDescriptor = rt::OperationDescripto
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("appUuid", rt::ParamType::String),
         rt::FieldSchema::new("formCode", rt::ParamType::String).required(true),
         rt::FieldSchema::new("formInstanceId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new("appUuid", rt::ParamType::String),

@@ -131,6 +131,7 @@ pub static QUERY_INTEGRATED_TODO_TASK: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("createBefore", rt::ParamType::I64),
@@ -138,6 +139,7 @@ pub static QUERY_INTEGRATED_TODO_TASK: rt::OperationDescriptor = rt::OperationDe
         rt::FieldSchema::new("pageSize", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("userId", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

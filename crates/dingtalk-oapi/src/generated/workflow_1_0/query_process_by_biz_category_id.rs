@@ -89,11 +89,13 @@ pub static QUERY_PROCESS_BY_BIZ_CATEGORY_ID: rt::OperationDescriptor = rt::Opera
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("bizType", rt::ParamType::String).required(true),
         rt::FieldSchema::new("userId", rt::ParamType::String),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

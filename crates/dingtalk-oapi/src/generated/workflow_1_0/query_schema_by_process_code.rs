@@ -558,11 +558,13 @@ pub static QUERY_SCHEMA_BY_PROCESS_CODE: rt::OperationDescriptor = rt::Operation
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("appUuid", rt::ParamType::String),
         rt::FieldSchema::new("processCode", rt::ParamType::String).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

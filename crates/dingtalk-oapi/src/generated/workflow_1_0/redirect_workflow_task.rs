@@ -124,8 +124,10 @@ pub static REDIRECT_WORKFLOW_TASK: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("actionName", rt::ParamType::String),
         rt::FieldSchema::new(

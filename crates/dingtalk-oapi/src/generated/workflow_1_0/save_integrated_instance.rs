@@ -220,8 +220,10 @@ pub static SAVE_INTEGRATED_INSTANCE: rt::OperationDescriptor = rt::OperationDesc
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("bizData", rt::ParamType::String),
         rt::FieldSchema::new(

@@ -85,8 +85,10 @@ pub static SET_WORKFLOW_TASK_AGENT: rt::OperationDescriptor = rt::OperationDescr
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("agentStaffId", rt::ParamType::String).required(true),
         rt::FieldSchema::new("all", rt::ParamType::Bool).required(true),

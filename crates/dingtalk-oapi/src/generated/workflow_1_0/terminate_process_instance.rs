@@ -67,8 +67,10 @@ pub static TERMINATE_PROCESS_INSTANCE: rt::OperationDescriptor = rt::OperationDe
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("isSystem", rt::ParamType::Bool),
         rt::FieldSchema::new("operatingUserId", rt::ParamType::String),

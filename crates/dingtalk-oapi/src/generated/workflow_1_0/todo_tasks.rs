@@ -130,6 +130,7 @@ pub static TODO_TASKS: rt::OperationDescriptor = rt::OperationDescriptor {
     encoding: rt::Encoding::Query,
     requires_token: true,
     retry_safe: true,
+    response_value: false,
     path_params: &[],
     query: &[
         rt::FieldSchema::new("actionerUserId", rt::ParamType::String).required(true),
@@ -137,6 +138,7 @@ pub static TODO_TASKS: rt::OperationDescriptor = rt::OperationDescriptor {
         rt::FieldSchema::new("maxResults", rt::ParamType::I64).required(true),
         rt::FieldSchema::new("nextToken", rt::ParamType::I64).required(true),
     ],
+    headers: &[],
     body: &[],
     response: &[
         rt::FieldSchema::new(

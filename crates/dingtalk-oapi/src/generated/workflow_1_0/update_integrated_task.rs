@@ -83,8 +83,10 @@ pub static UPDATE_INTEGRATED_TASK: rt::OperationDescriptor = rt::OperationDescri
     encoding: rt::Encoding::Json,
     requires_token: true,
     retry_safe: false,
+    response_value: false,
     path_params: &[],
     query: &[],
+    headers: &[],
     body: &[
         rt::FieldSchema::new("processInstanceId", rt::ParamType::String),
         rt::FieldSchema::new(
