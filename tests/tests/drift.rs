@@ -109,3 +109,39 @@ fn a_new_group_gets_its_cargo_feature() {
     xtask::codegen(tmp.path(), true).expect("in sync after codegen");
     assert!(tmp.path().join(xtask::GENERATED_DIR).join("lookup/get_contact.rs").exists());
 }
+
+/// README's "What the spec covers" table stays true to the spec: a row per group (cargo
+/// feature), each new-API row's count is the group's operation count, and each old-API row
+/// names every operation of its group.
+#[test]
+fn the_readme_coverage_table_matches_the_spec() {
+    let root = xtask::workspace_root().unwrap();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let table = readme.split("## What the spec covers").nth(1).expect("the section");
+    let rows: Vec<(String, String)> = table
+        .lines()
+        .skip_while(|l| !l.starts_with("| `"))
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.trim_matches('|').split(" | ").collect();
+            let group = cells.first()?.split('`').nth(1)?.to_owned();
+            Some((group, cells.get(1)?.to_string()))
+        })
+        .collect();
+    let groups: Vec<&str> = rows.iter().map(|(g, _)| g.as_str()).collect();
+    let mut sorted = groups.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, dingtalk_oapi::GROUPS, "one row per group of the spec");
+    for (group, text) in &rows {
+        let ops: Vec<&str> =
+            dingtalk_oapi::OPERATIONS.iter().filter(|op| op.group == group).map(|op| op.name).collect();
+        if let Some(count) = text.split(" operations").next().and_then(|n| n.parse::<usize>().ok()) {
+            assert_eq!(count, ops.len(), "README says {count} operations for `{group}`; the spec has {}", ops.len());
+        } else if !ops.is_empty() {
+            let named: std::collections::BTreeSet<&str> = text.split('`').skip(1).step_by(2).collect();
+            let spec: std::collections::BTreeSet<&str> = ops.iter().copied().collect();
+            let missing: Vec<&&str> = spec.difference(&named).collect();
+            assert!(missing.is_empty(), "README's row of `{group}` does not name {missing:?}");
+        }
+    }
+}
