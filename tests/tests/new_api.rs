@@ -447,7 +447,10 @@ async fn header_parameters_travel_as_headers() {
         .send()
         .await
         .expect_err("a newline cannot travel in a header");
+    assert!(matches!(err, Error::Validation(_)), "{err:?}");
     assert!(err.to_string().contains("x-client-token"), "{err}");
+    let err = c.calendar_1_0().delete_event("u1", "primary", "e3").x_client_token("钉钉").send().await.unwrap_err();
+    assert!(matches!(err, Error::Validation(_)), "past ASCII, servers read bytes differently: {err:?}");
     assert_eq!(server.requests().len(), before, "nothing was sent");
 }
 
@@ -505,4 +508,56 @@ async fn a_response_that_is_one_value_is_read_as_that_value() {
     let Error::Decode(decode) = &err else { panic!("a decode error, got {err:?}") };
     assert_eq!(decode.status, 200);
     assert!(decode.snippet.contains("value"), "{decode:?}");
+}
+
+/// A next token the request's integer parameter cannot carry (ListProcessInstanceIds takes an
+/// integer `nextToken`, its response declares text) ends the walk with a decode error after
+/// the page's items, rather than restarting from the first page.
+#[tokio::test]
+async fn a_text_token_for_an_integer_parameter_is_a_decode_error() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let pages = [r#"{"result":{"list":["p1"],"nextToken":"7"}}"#, r#"{"result":{"list":["p2"],"nextToken":"abc"}}"#];
+    let server = std::thread::spawn(move || {
+        let mut targets = Vec::new();
+        for page in pages {
+            let (mut stream, _) = listener.accept().unwrap();
+            // The whole request: the head, then as many body bytes as it says.
+            let mut seen = Vec::new();
+            let mut buf = [0; 4096];
+            let complete = |seen: &[u8]| {
+                let text = String::from_utf8_lossy(seen);
+                let Some((head, body)) = text.split_once("\r\n\r\n") else { return false };
+                let length = head
+                    .lines()
+                    .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_owned()))
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .unwrap_or(0);
+                body.len() >= length
+            };
+            while !complete(&seen) {
+                let n = stream.read(&mut buf).unwrap();
+                assert!(n > 0, "the request ended early");
+                seen.extend_from_slice(&buf[..n]);
+            }
+            targets.push(String::from_utf8_lossy(&seen).into_owned());
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+                page.len()
+            );
+            stream.write_all(reply.as_bytes()).unwrap();
+        }
+        targets
+    });
+    let c = Client::builder().api_base_url(url).access_token(TOKEN).retry(fast_retry()).build().unwrap();
+    let op = dingtalk_oapi::find_operation(dingtalk_oapi::OPERATIONS, "workflow_1_0.ListProcessInstanceIds").unwrap();
+    let params = serde_json::json!({"processCode": "PROC-1", "startTime": 1, "maxResults": 1});
+    let err = c.call_all(op, params.as_object().unwrap().clone()).await.expect_err("the walk cannot go on");
+    let Error::Decode(decode) = &err else { panic!("a decode error, got {err:?}") };
+    assert!(err.to_string().contains("cannot carry"), "{err}");
+    assert_eq!(decode.status, 200);
+    let targets = server.join().unwrap();
+    assert!(targets[0].contains(r#""nextToken":0"#), "the required token starts at 0: {}", targets[0]);
+    assert!(targets[1].contains(r#""nextToken":7"#), "numeric text is the integer: {}", targets[1]);
 }

@@ -911,6 +911,14 @@ fn infer_pagination(
     if items.is_empty() && !prefix.is_empty() {
         items = lists(response);
     }
+    // A token at the top may hand out the pages of a list one object down (`result.list`).
+    if items.is_empty() && prefix.is_empty() {
+        items = response
+            .iter()
+            .filter_map(|f| Some((f, types.get(&f.ty)?)))
+            .flat_map(|(f, inner)| lists(inner).into_iter().map(move |l| format!("{}.{l}", f.name)))
+            .collect();
+    }
     let items = match items.as_slice() {
         [one] => one.clone(),
         [] => return Err(format!("the response hands out `{prefix}{next}` but holds no list of items")),

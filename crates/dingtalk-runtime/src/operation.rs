@@ -428,9 +428,9 @@ pub enum PageStyle {
         has_more: &'static str,
     },
     /// The new API's style: the first page is asked for without `token`, each next one with
-    /// the token (a string or an integer) the previous page handed out at `next_token`. The
-    /// walk ends when a page hands out none (or an empty string) or, where the response has
-    /// `has_more`, when it is false.
+    /// the token (a string or an integer) the previous page handed out at `next_token`. Where
+    /// the response has `has_more`, the walk ends when it is false (and `has_more` true without a
+    /// token is an error); without it, when a page hands out no token (or an empty string).
     Token {
         /// The parameter carrying the token (`nextToken`).
         token: &'static str,

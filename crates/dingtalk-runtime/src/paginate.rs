@@ -12,7 +12,7 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 
 use crate::client::Client;
 use crate::error::{DecodeError, DecodeErrorKind, Error};
-use crate::operation::{Operation, OperationDescriptor, PagePosition, PageStyle, Paginated};
+use crate::operation::{Operation, OperationDescriptor, PagePosition, PageStyle, Paginated, ParamType};
 use crate::options::CallOptions;
 
 /// Default cap on pages one walk fetches, so that a server that never sends a short page cannot
@@ -35,8 +35,9 @@ pub struct PageFacts {
 ///
 /// - Offset style: after an empty or short page, or when the offset would not advance.
 /// - Cursor style: when a page says there is no more (`has_more` false or absent).
-/// - Token style: when a page hands out no next token (absent or empty) or, where the
-///   response has `has_more`, says false.
+/// - Token style: where the response has `has_more`, when it says false; without it, when a
+///   page hands out no next token (absent or empty). A token an integer parameter cannot carry
+///   is a decode error.
 ///
 /// A cursor or token handed out twice is [`Error::RepeatedCursor`]; more-but-no-cursor a
 /// decode error. Either way at most `max_pages` pages ([`Error::PageLimit`]).
@@ -48,6 +49,8 @@ pub struct PageWalk {
     position: Option<PagePosition>,
     /// The page size sent (`None`: the server's default, token style only).
     size: Option<i64>,
+    /// Whether the position parameter is an integer (else text).
+    integer_position: bool,
     /// Cursors or tokens already fetched, at most `max_pages` of them.
     seen: HashSet<PagePosition>,
     pages: usize,
@@ -72,6 +75,11 @@ pub enum WalkStop {
         /// The pages fetched.
         pages: usize,
     },
+    /// A page handed out a token the request's integer parameter cannot carry.
+    UnusableToken {
+        /// The token handed out.
+        token: PagePosition,
+    },
 }
 
 impl WalkStop {
@@ -80,19 +88,29 @@ impl WalkStop {
         match self {
             WalkStop::RepeatedCursor { cursor, pages } => Error::RepeatedCursor { operation, cursor, pages },
             WalkStop::PageLimit { pages } => Error::PageLimit { operation, pages },
-            WalkStop::MissingCursor => Error::Decode(DecodeError {
+            WalkStop::MissingCursor => walk_decode_error(
                 operation,
-                status: 200,
-                content_type: None,
-                kind: DecodeErrorKind::Shape(
-                    "the page says more follow (has_more) but gives no next cursor or token; the walk cannot go on"
-                        .into(),
+                "the page says more follow (has_more) but gives no next cursor or token; the walk cannot go on".into(),
+            ),
+            WalkStop::UnusableToken { token } => walk_decode_error(
+                operation,
+                format!(
+                    "the page hands out the next token {token}, which the request's integer parameter cannot carry"
                 ),
-                snippet: String::new(),
-                headers: Default::default(),
-            }),
+            ),
         }
     }
+}
+
+fn walk_decode_error<C>(operation: &'static str, why: String) -> Error<C> {
+    Error::Decode(DecodeError {
+        operation,
+        status: 200,
+        content_type: None,
+        kind: DecodeErrorKind::Shape(why),
+        snippet: String::new(),
+        headers: Default::default(),
+    })
 }
 
 impl PageWalk {
@@ -106,6 +124,9 @@ impl PageWalk {
             style: pagination.map(|p| p.style),
             position: position.or_else(|| pagination.map_or(Some(PagePosition::Int(0)), |p| p.first_position())),
             size: size.or_else(|| pagination.map_or(Some(100), |p| p.max_page_size)),
+            integer_position: pagination
+                .and_then(|p| operation.param(p.position()))
+                .is_none_or(|f| matches!(f.ty, ParamType::I32 | ParamType::I64)),
             seen: HashSet::new(),
             pages: 0,
             max_pages: DEFAULT_MAX_PAGES,
@@ -144,7 +165,20 @@ impl PageWalk {
         if let Some(position) = self.position.take() {
             self.seen.insert(position);
         }
-        match (more, page.next) {
+        // The next position in the form the request's parameter takes (an integer parameter an
+        // integer, a text one text), so that a repeat is seen whatever form the page used.
+        let next = match page.next {
+            Some(next) if self.integer_position => match next.to_int() {
+                Some(n) => Some(PagePosition::Int(n)),
+                None => {
+                    self.done = true;
+                    return Err(WalkStop::UnusableToken { token: next });
+                }
+            },
+            Some(next) => Some(PagePosition::Str(next.to_text())),
+            None => None,
+        };
+        match (more, next) {
             (false, _) => {
                 self.done = true;
                 Ok(())

@@ -19,7 +19,7 @@ use url::Url;
 
 use crate::error::*;
 use crate::operation::{
-    ApiErrorCode, Code, Encoding, ErrorClass, ErrorEnvelope, HttpMethod, Operation, OperationDescriptor,
+    ApiErrorCode, Code, Encoding, ErrorClass, ErrorEnvelope, HttpMethod, Operation, OperationDescriptor, ParamType,
     ResponseEnvelope, ServiceDescriptor, TokenPlacement,
 };
 use crate::redact::{scrub, scrub_headers, snippet};
@@ -55,7 +55,16 @@ pub fn encode(d: &OperationDescriptor, mut params: Map<String, Value>) -> Result
     let mut body = Map::new();
     for (name, value) in params {
         if let Some(header) = d.headers.iter().find(|f| f.name == name) {
-            headers.push((header.name, scalar_text(value)));
+            // Visible ASCII and spaces only: what every HTTP stack carries the same way (a line
+            // break would end the header; bytes past ASCII are read differently by servers).
+            let text = scalar_text(value);
+            if !text.bytes().all(|b| b.is_ascii_graphic() || b == b' ' || b == b'\t') {
+                return Err(format!(
+                    "the header parameter `{}` may hold only visible ASCII characters and spaces",
+                    header.name
+                ));
+            }
+            headers.push((header.name, text));
         } else if d.encoding == Encoding::Query || d.query.iter().any(|f| f.name == name) {
             query.push((name, scalar_text(value)));
         } else {
@@ -474,7 +483,9 @@ impl Protocol for StatusProtocol {
 fn decode_status_success(failure: &Failure<'_>, trimmed: &[u8], sink: &mut dyn ResponseSink) -> Result<(), CallError> {
     let whole_value = failure.call.operation.response_value;
     // Some writes answer 200 or 204 with no body: an empty response object.
+    let list = matches!(failure.call.operation.response.first().map(|f| f.ty), Some(ParamType::List(_)));
     let object: &[u8] = match (trimmed.is_empty(), whole_value) {
+        (true, true) if list => b"[]",
         (true, true) => b"null",
         (true, false) => b"{}",
         (false, _) => trimmed,
