@@ -42,7 +42,7 @@ fn measure(name: &str, data: Option<serde_json::Value>, size: i64) {
         };
         let server = builder.start().await.unwrap();
         let url = server.url();
-        let http = reqwest::Client::new();
+        let http = dingtalk_oapi::runtime::transport::http_client();
         let client = Client::builder()
             .base_url(&url)
             .access_token(TOKEN)

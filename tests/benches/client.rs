@@ -57,7 +57,7 @@ fn call_overhead_with(c: &mut Criterion, name: &str, data: Option<serde_json::Va
     let mut group = c.benchmark_group(name);
     {
         let (rt, server) = fresh();
-        let (url, http) = (server.url(), reqwest::Client::new());
+        let (url, http) = (server.url(), dingtalk_oapi::runtime::transport::http_client());
         group.bench_function("baseline_reqwest_serde", |b| b.to_async(&rt).iter(|| hand_call(&http, &url, 0, size)));
     }
     {
@@ -119,7 +119,7 @@ fn pagination(c: &mut Criterion) {
         .limits(Limits::off())
         .build()
         .unwrap();
-    let http = reqwest::Client::new();
+    let http = dingtalk_oapi::runtime::transport::http_client();
     let mut group = c.benchmark_group("pagination_10k_groups");
     group.sample_size(10);
     group.throughput(Throughput::Elements(10_000));

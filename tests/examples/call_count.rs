@@ -41,7 +41,7 @@ fn main() {
                 let data = serde_json::Value::Array(hand_groups(size));
                 let server = MockServer::builder().access_token(TOKEN).data(data).unwrap().start().await.unwrap();
                 let url = server.url();
-                let http = reqwest::Client::new();
+                let http = dingtalk_oapi::runtime::transport::http_client();
                 let typed = client(Client::builder().base_url(&url));
                 for _ in 0..n {
                     let count = match who {

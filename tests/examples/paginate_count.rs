@@ -31,7 +31,7 @@ async fn main() {
             client.list_label_groups().into_paginator().collect_all().await.unwrap().len()
         }
         "hand" => {
-            let http = reqwest::Client::new();
+            let http = dingtalk_oapi::runtime::transport::http_client();
             let (mut offset, mut all) = (0, 0);
             loop {
                 let bytes = http

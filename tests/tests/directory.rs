@@ -109,7 +109,7 @@ async fn contacts_must_name_known_owners_and_departments() {
 #[tokio::test]
 async fn answers_carry_only_what_the_endpoint_returns() {
     let (server, _client) = setup().await;
-    let body = reqwest::Client::new()
+    let body = dingtalk_oapi::runtime::transport::http_client()
         .post(format!("{}/topapi/v2/user/getbymobile?access_token={TOKEN}", server.url()))
         .header("content-type", "application/json")
         .body(r#"{"mobile":"13800000001"}"#)

@@ -471,7 +471,7 @@ async fn a_whole_value_body_is_the_parameter_itself() {
     assert_eq!(seen.params.get("body"), Some(&serde_json::json!(["u1", "u2"])));
 
     // A body that is not the declared list is refused by the fake server, as DingTalk would.
-    let raw = reqwest::Client::new()
+    let raw = dingtalk_oapi::runtime::transport::http_client()
         .put(format!("{}/v1.0/contact/orgAccounts/mobiles/visiblePermissions", server.url()))
         .header("x-acs-dingtalk-access-token", TOKEN)
         .header("content-type", "application/json")

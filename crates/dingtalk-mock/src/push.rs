@@ -44,6 +44,7 @@ pub async fn push_event(url: &str, crypto: &CallbackCrypto, message: &str) -> Re
     let nonce = random_nonce();
     let encrypt = crypto.encrypt(message).map_err(|e| PushError::Encrypt(e.to_string()))?;
     let signature = crypto.signature(&timestamp, &nonce, &encrypt);
+    dingtalk_oapi::runtime::transport::install_crypto_provider();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()

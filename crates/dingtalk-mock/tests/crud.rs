@@ -375,7 +375,8 @@ mod new_api {
         // A bad parameter is the service's invalid-parameter code, in the new API's envelope.
         let err = client.call(&CREATE, params(json!({"contact": {"name": "far too long"}}))).await.unwrap_err();
         assert!(matches!(&err, Error::Validation(_)), "checked by the client first: {err:?}");
-        let request = reqwest::Client::new().post(format!("{}/v1.0/test/contacts", server.url()));
+        let request =
+            dingtalk_oapi::runtime::transport::http_client().post(format!("{}/v1.0/test/contacts", server.url()));
         let request = request.header("x-acs-dingtalk-access-token", "tok").header("content-type", JSON);
         let answer = send(request.body(r#"{"contact":{"name":"far too long"}}"#)).await;
         assert_eq!(answer.status, 400);

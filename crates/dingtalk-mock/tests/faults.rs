@@ -123,7 +123,7 @@ async fn drop_connection_sends_nothing() {
     let server = server().await;
     let base = server.url();
     server.inject(OP, Fault::DropConnection, 1);
-    let client = reqwest::Client::new();
+    let client = dingtalk_oapi::runtime::transport::http_client();
     let result = client.post(format!("{base}{LIST}?access_token=tok")).body("{}").send().await;
     let error = result.expect_err("the connection should be dropped");
     assert!(!error.is_status() && !error.is_timeout(), "{error:?}");

@@ -43,10 +43,16 @@ async fn json_bodies_with_numbers_or_numeric_strings() {
     assert_eq!(names(&list(&base, "tok", json!({"offset": null, "size": ""})).await).len(), 4);
     assert_eq!(names(&list(&base, "tok", json!({})).await).len(), 4);
     // No body at all.
-    let answer = send(reqwest::Client::new().post(format!("{base}{LIST}?access_token=tok"))).await;
+    let answer =
+        send(dingtalk_oapi::runtime::transport::http_client().post(format!("{base}{LIST}?access_token=tok"))).await;
     assert_eq!(names(&answer).len(), 4);
     // A JSON body without a content type is sniffed.
-    let answer = send(reqwest::Client::new().post(format!("{base}{LIST}?access_token=tok")).body("{\"size\":1}")).await;
+    let answer = send(
+        dingtalk_oapi::runtime::transport::http_client()
+            .post(format!("{base}{LIST}?access_token=tok"))
+            .body("{\"size\":1}"),
+    )
+    .await;
     assert_eq!(names(&answer), ["Type"]);
     // A form body with the token in the query.
     let answer = post(&base, &format!("{LIST}?access_token=tok"), FORM, "offset=3&size=5").await;
@@ -240,10 +246,10 @@ async fn unknown_paths_and_wrong_methods() {
     assert_eq!(answer.status, 404);
     assert_eq!(answer.json(), json!({"errcode": 404, "errmsg": "no such API: /topapi/nope"}));
 
-    let response = reqwest::Client::new().get(format!("{base}{LIST}")).send().await.unwrap();
+    let response = dingtalk_oapi::runtime::transport::http_client().get(format!("{base}{LIST}")).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 405);
     assert_eq!(response.headers()["allow"], "POST");
-    let answer = send(reqwest::Client::new().post(format!("{base}/gettoken"))).await;
+    let answer = send(dingtalk_oapi::runtime::transport::http_client().post(format!("{base}/gettoken"))).await;
     assert_eq!((answer.status, answer.errcode()), (405, 405));
 
     // Under the new API's first segment, the same answers in its envelope.
@@ -253,7 +259,11 @@ async fn unknown_paths_and_wrong_methods() {
     assert_eq!((&body["code"], &body["message"]), (&json!("NotFound"), &json!("no such API: /v1.0/contact/nope")));
     assert!(body["requestid"].as_str().is_some_and(|id| !id.is_empty()), "{body}");
     assert!(body.get("errcode").is_none(), "{body}");
-    let response = reqwest::Client::new().get(format!("{base}/v1.0/oauth2/accessToken")).send().await.unwrap();
+    let response = dingtalk_oapi::runtime::transport::http_client()
+        .get(format!("{base}/v1.0/oauth2/accessToken"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!((response.status().as_u16(), response.headers()["allow"].to_str().unwrap()), (405, "POST"));
     let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
     assert_eq!(body["code"], "MethodNotAllowed", "{body}");
@@ -309,7 +319,7 @@ async fn requests_are_recorded() {
 async fn the_record_keeps_the_last_ten_thousand() {
     let server = MockServer::start().await;
     let base = server.url();
-    let client = reqwest::Client::new();
+    let client = dingtalk_oapi::runtime::transport::http_client();
     for i in 0..10_005 {
         client.get(format!("{base}/x{i}")).send().await.unwrap();
     }
@@ -376,21 +386,21 @@ async fn bind_failures_and_shutdown() {
 
     let url = server.url();
     server.shutdown().await;
-    assert!(reqwest::Client::new().get(format!("{url}/gettoken")).send().await.is_err());
+    assert!(dingtalk_oapi::runtime::transport::http_client().get(format!("{url}/gettoken")).send().await.is_err());
 
     // Dropping stops it too.
     let server = MockServer::start().await;
     let url = server.url();
     drop(server);
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(reqwest::Client::new().get(format!("{url}/gettoken")).send().await.is_err());
+    assert!(dingtalk_oapi::runtime::transport::http_client().get(format!("{url}/gettoken")).send().await.is_err());
 }
 
 #[tokio::test]
 async fn every_operation_of_the_spec_is_served() {
     let server = MockServer::builder().access_token("tok").start().await.unwrap();
     let base = server.url();
-    let client = reqwest::Client::new();
+    let client = dingtalk_oapi::runtime::transport::http_client();
     use dingtalk_oapi::runtime::{Encoding, ErrorEnvelope, HttpMethod, ParamType};
     for op in dingtalk_oapi::generated::OPERATIONS {
         if op.service.envelope == ErrorEnvelope::HttpStatus {

@@ -58,6 +58,22 @@ pub trait Transport: Send + Sync + fmt::Debug + 'static {
     ) -> BoxFuture<'static, Result<HttpResponse, TransportFailure>>;
 }
 
+/// Makes ring the process's rustls crypto provider, unless one is installed already (reqwest is
+/// built without one, so that no C build of aws-lc comes with it). Every reqwest client of
+/// the process needs a provider: call this (or [`http_client`]) before building one yourself.
+pub fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Another thread may have installed one meanwhile: either is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+/// A reqwest client with reqwest's defaults (the crypto provider installed first).
+pub fn http_client() -> reqwest::Client {
+    install_crypto_provider();
+    reqwest::Client::new()
+}
+
 /// HTTP over reqwest (rustls), with the body read in chunks up to the cap.
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {
@@ -73,6 +89,7 @@ impl ReqwestTransport {
 
     /// The client's own: no redirects followed, `connect_timeout` to connect, `user_agent`.
     pub fn build(connect_timeout: Duration, user_agent: &str) -> Result<Self, reqwest::Error> {
+        install_crypto_provider();
         let http = reqwest::Client::builder()
             .connect_timeout(connect_timeout)
             .user_agent(user_agent)

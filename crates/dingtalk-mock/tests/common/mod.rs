@@ -34,12 +34,12 @@ pub async fn send(request: reqwest::RequestBuilder) -> Answer {
 }
 
 pub async fn post(base: &str, path_and_query: &str, content_type: &str, body: impl Into<String>) -> Answer {
-    let client = reqwest::Client::new();
+    let client = dingtalk_oapi::runtime::transport::http_client();
     send(client.post(format!("{base}{path_and_query}")).header("content-type", content_type).body(body.into())).await
 }
 
 pub async fn get(base: &str, path_and_query: &str) -> Answer {
-    send(reqwest::Client::new().get(format!("{base}{path_and_query}"))).await
+    send(dingtalk_oapi::runtime::transport::http_client().get(format!("{base}{path_and_query}"))).await
 }
 
 /// POST a JSON body to the list operation with the token in the query.
