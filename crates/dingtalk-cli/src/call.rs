@@ -182,13 +182,13 @@ fn params(op: &'static OperationDescriptor, args: &CallArgs) -> Result<Map<Strin
         let Some((name, text)) = pair.split_once('=') else {
             return Err(Failure::usage(format!("--param `{pair}`: expected NAME=VALUE")));
         };
-        let Some(field) = op.param(name) else {
-            let known: Vec<&str> = op.params().map(|f| f.name).collect();
+        let Some(ty) = op.wire_type(name) else {
+            let known: Vec<&str> = op.params().flat_map(|f| f.keys()).collect();
             let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
             return Err(Failure::usage(format!("{} has no parameter `{name}`; known: {known}", op.name)));
         };
-        let value = parse_param_value(&field.ty, text)
-            .map_err(|why| Failure::usage(format!("--param {name}: {why} (the spec says {})", type_name(field))))?;
+        let value = parse_param_value(&ty, text)
+            .map_err(|why| Failure::usage(format!("--param {name}: {why} (the spec says {})", type_name(&ty))))?;
         params.insert(name.to_owned(), value);
     }
     Ok(params)
@@ -214,7 +214,7 @@ pub fn read_request(path: &PathBuf) -> Result<Map<String, Value>, Failure> {
     }
 }
 
-fn type_name(field: &dingtalk_oapi::FieldSchema) -> String {
+fn type_name(ty: &dingtalk_oapi::ParamType) -> String {
     fn name(ty: &dingtalk_oapi::ParamType) -> String {
         use dingtalk_oapi::ParamType::*;
         match ty {
@@ -224,8 +224,9 @@ fn type_name(field: &dingtalk_oapi::FieldSchema) -> String {
             F64 => "a number".into(),
             List(inner) => format!("a JSON list, each item {}", name(inner)),
             Object(schema) => format!("a JSON `{}` object", schema.name),
+            Union(schema) => format!("a JSON `{}` object (`{}` names its kind)", schema.name, schema.tag),
             Json => "any JSON value".into(),
         }
     }
-    name(&field.ty)
+    name(ty)
 }

@@ -744,7 +744,7 @@ pub struct SharedTypes {
     pub types: Vec<NamedType>,
 }
 
-/// A named object type (a Rust struct).
+/// A named object type (a Rust struct), or a tagged union (a Rust enum).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NamedType {
     /// Where the type's name is written.
@@ -753,8 +753,23 @@ pub struct NamedType {
     pub name: String,
     /// What the type is, for the generated docs; may be empty.
     pub description: String,
-    /// Its fields, in source order.
+    /// Its fields, in source order; a union's variants (each one's name is the tag's value and
+    /// the field holding the variant's value).
     pub fields: Vec<Field>,
+    /// A union's tag field (`msgtype`), with where it is written; `None` for an object type.
+    pub tag: Option<(Location, String)>,
+}
+
+impl NamedType {
+    /// Whether the type is a tagged union.
+    pub fn is_union(&self) -> bool {
+        self.tag.is_some()
+    }
+
+    /// The wire names a union takes in its object, tag first.
+    pub fn union_keys(&self) -> Vec<&str> {
+        self.tag.iter().map(|(_, t)| t.as_str()).chain(self.fields.iter().map(|f| f.name.as_str())).collect()
+    }
 }
 
 /// A parameter or object field.
@@ -782,6 +797,8 @@ pub struct Field {
     pub secret: bool,
     /// Values must exist in a mock store: `store.field(.field)*`, e.g. `label_groups.labels.id`.
     pub references: Option<(Location, String)>,
+    /// A union field whose tag and variant fields sit in the enclosing object (`flatten: true`).
+    pub flatten: bool,
 }
 
 /// Bounds a field's value must keep.

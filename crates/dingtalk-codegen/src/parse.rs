@@ -693,10 +693,15 @@ fn read_types(node: &Node, d: &mut Diagnostics) -> Vec<NamedType> {
         }
         let Some(mut m) = MapReader::new(value, "a type", d) else { continue };
         let description = opt_str(&mut m, "description", d).unwrap_or_default();
-        let fields = m.require("fields", d).map(|n| read_fields(n, d, "fields")).unwrap_or_default();
+        // A tagged union has `tag:` and `variants:`; an object type `fields:`.
+        let tag = m.take("tag").and_then(|n| read_str(n, d, "tag").map(|t| (n.loc.clone(), t)));
+        let fields = match &tag {
+            Some(_) => m.require("variants", d).map(|n| read_fields(n, d, "variants")).unwrap_or_default(),
+            None => m.require("fields", d).map(|n| read_fields(n, d, "fields")).unwrap_or_default(),
+        };
         m.finish(d);
         if name_ok {
-            out.push(NamedType { loc: key.loc.clone(), name: key.name.clone(), description, fields });
+            out.push(NamedType { loc: key.loc.clone(), name: key.name.clone(), description, fields, tag });
         }
     }
     out
@@ -738,6 +743,7 @@ fn read_field(node: &Node, d: &mut Diagnostics) -> Option<Field> {
     };
     let secret = m.take("secret").and_then(|n| read_bool(n, d, "secret")).unwrap_or(false);
     let references = m.take("references").and_then(|n| read_str(n, d, "references").map(|r| (n.loc.clone(), r)));
+    let flatten = m.take("flatten").and_then(|n| read_bool(n, d, "flatten")).unwrap_or(false);
     m.finish(d);
     Some(Field {
         loc: node.loc.clone(),
@@ -751,6 +757,7 @@ fn read_field(node: &Node, d: &mut Diagnostics) -> Option<Field> {
         constraints,
         secret,
         references,
+        flatten,
     })
 }
 

@@ -159,7 +159,10 @@ pub fn validate(spec: &Spec, d: &mut Diagnostics) {
 
     let mut used: BTreeSet<&str> = BTreeSet::new();
     for t in table.types.values() {
-        check_fields(&t.1.fields, &table, d, &format!("type `{}`", t.1.name), &mut used);
+        match &t.1.tag {
+            Some(tag) => check_union(t.1, tag, &table, d, &mut used),
+            None => check_fields(&t.1.fields, &table, d, &format!("type `{}`", t.1.name), &mut used),
+        }
     }
     check_recursion(&table, d);
 
@@ -635,6 +638,14 @@ fn check_operation<'s>(
             d.error(&f.ty_loc, "query parameters must be scalars (string, bool, i32, i64, f64)");
         }
     }
+    for f in op.path_params.iter().chain(&op.query).chain(&op.headers).filter(|f| f.flatten) {
+        d.error(&f.loc, "`flatten: true` applies to body parameters and fields: a union cannot be written into the path, query or headers");
+    }
+    if op.encoding == Encoding::JsonValue
+        && let Some(f) = op.body.iter().find(|f| f.flatten)
+    {
+        d.error(&f.loc, "`encoding: json_value` sends the parameter's value as the body: it cannot be flattened");
+    }
     for f in &op.headers {
         if !matches!(f.ty, ParamType::String | ParamType::Bool | ParamType::I32 | ParamType::I64 | ParamType::F64) {
             d.error(&f.ty_loc, "header parameters must be scalars (string, bool, i32, i64, f64)");
@@ -992,6 +1003,37 @@ fn check_path_params(op: &Operation, d: &mut Diagnostics) {
     }
 }
 
+/// A tagged union: a valid tag name, at least one variant, each holding an object type under a
+/// name that is not the tag's.
+fn check_union<'s>(
+    t: &'s NamedType,
+    (tag_loc, tag): &(Location, String),
+    table: &TypeTable<'s>,
+    d: &mut Diagnostics,
+    used: &mut BTreeSet<&'s str>,
+) {
+    if tag.is_empty() || tag.chars().any(|c| c.is_control() || c == '"') {
+        d.error(tag_loc, format!("tag `{tag}` cannot be sent on the wire; use letters, digits and `_`"));
+    }
+    if t.fields.is_empty() {
+        d.error(&t.loc, format!("union `{}` needs at least one variant under `variants:`", t.name));
+    }
+    let owner = format!("union `{}`", t.name);
+    check_fields(&t.fields, table, d, &owner, used);
+    for v in &t.fields {
+        if &v.name == tag {
+            d.error(&v.loc, format!("variant `{tag}` has the tag's own name; the tag holds the variant's name"));
+        }
+        let object = matches!(&v.ty, ParamType::Named(n) if table.get(n).is_some_and(|t| !t.is_union()));
+        if !object {
+            d.error(&v.ty_loc, format!("variant `{}` must hold an object type (one with `fields:`)", v.name));
+        }
+        if v.required || v.flatten || v.example.is_some() || v.constraints != Constraints::default() {
+            d.error(&v.loc, "a variant takes `name`, `type`, `description` and `rust_name` only");
+        }
+    }
+}
+
 fn check_fields<'s>(
     fields: &'s [Field],
     table: &TypeTable<'s>,
@@ -1001,6 +1043,14 @@ fn check_fields<'s>(
 ) {
     let refs: Vec<&Field> = fields.iter().collect();
     check_field_list(&refs, table, d, owner, used);
+}
+
+/// The wire names a flattened union field writes into its object (none for another field).
+fn flat_keys<'s>(f: &Field, table: &TypeTable<'s>) -> Vec<&'s str> {
+    match &f.ty {
+        ParamType::Named(n) if f.flatten => table.get(n).map(NamedType::union_keys).unwrap_or_default(),
+        _ => Vec::new(),
+    }
 }
 
 fn check_field_list<'s>(
@@ -1015,6 +1065,25 @@ fn check_field_list<'s>(
     for f in fields {
         if let Some(first) = wire.insert(&f.name, &f.loc) {
             d.error(&f.loc, format!("field `{}` is declared twice in {owner} (first at {first})", f.name));
+        }
+        if f.flatten {
+            match &f.ty {
+                ParamType::Named(n) if table.get(n).is_some_and(NamedType::is_union) => {
+                    let union = table.get(n).expect("checked above");
+                    for key in union.union_keys() {
+                        if let Some(other) = fields.iter().find(|g| {
+                            (!g.flatten && g.name == key)
+                                || (g.flatten && !std::ptr::eq::<Field>(**g, *f) && flat_keys(g, table).contains(&key))
+                        }) {
+                            d.error(
+                                &f.loc,
+                                format!("flattened union `{n}` writes `{key}` into {owner}, which `{}` (at {}) uses too", other.name, other.loc),
+                            );
+                        }
+                    }
+                }
+                _ => d.error(&f.ty_loc, "`flatten: true` applies to a union type (one declared with `tag:` and `variants:`)"),
+            }
         }
         let rname = f.rust_name.clone().unwrap_or_else(|| names::field_name(&f.name));
         if let Some(first) = rust.insert(rname.clone(), &f.loc)
@@ -1213,10 +1282,39 @@ pub fn check_value(
         ParamType::Named(name) => {
             let Some(t) = table.get(name) else { return };
             match value.as_object() {
+                Some(obj) if t.is_union() => check_union_value(obj, t, table, path, out),
                 Some(obj) => check_object(obj, &t.fields, table, path, &[], out),
                 None => out.push(format!("`{path}` should be a `{name}` object, found {found}")),
             }
         }
+    }
+}
+
+/// A union's object: the tag names a variant whose field holds its value; nothing else.
+fn check_union_value(
+    obj: &serde_json::Map<String, J>,
+    t: &NamedType,
+    table: &TypeTable,
+    path: &str,
+    out: &mut Vec<String>,
+) {
+    let Some((_, tag)) = &t.tag else { return };
+    let at = |key: &str| if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") };
+    let names: Vec<&str> = t.fields.iter().map(|f| f.name.as_str()).collect();
+    let Some(chosen) = obj.get(tag).and_then(J::as_str) else {
+        out.push(format!("`{}` should name the variant, one of: {}", at(tag), names.join(", ")));
+        return;
+    };
+    let Some(variant) = t.fields.iter().find(|f| f.name == chosen) else {
+        out.push(format!("`{}` is `{chosen}`, not one of: {}", at(tag), names.join(", ")));
+        return;
+    };
+    match obj.get(&variant.name) {
+        Some(value) => check_value(value, &variant.ty, None, table, &at(&variant.name), out),
+        None => out.push(format!("`{}` is missing: `{tag}` is `{chosen}`", at(&variant.name))),
+    }
+    for key in obj.keys().filter(|k| *k != tag && **k != variant.name) {
+        out.push(format!("`{}` does not belong to variant `{chosen}`", at(key)));
     }
 }
 
@@ -1228,12 +1326,30 @@ fn check_object(
     allowed_extra: &[&str],
     out: &mut Vec<String>,
 ) {
+    let mut flat: Vec<(&Field, &NamedType)> = Vec::new();
+    for f in fields.iter().filter(|f| f.flatten) {
+        if let ParamType::Named(n) = &f.ty
+            && let Some(t) = table.get(n)
+        {
+            flat.push((f, t));
+        }
+    }
     for (key, value) in obj {
         let sub = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
-        match fields.iter().find(|f| &f.name == key) {
+        match fields.iter().find(|f| &f.name == key && !f.flatten) {
             Some(f) => check_value(value, &f.ty, Some(&f.constraints), table, &sub, out),
             None if allowed_extra.contains(&key.as_str()) => {}
+            None if flat.iter().any(|(_, t)| t.union_keys().contains(&key.as_str())) => {}
             None => out.push(format!("`{sub}` is not a declared field; add it to the spec or fix the name")),
+        }
+    }
+    // A flattened union's members are checked together, as one union object.
+    for (_, t) in flat {
+        let keys = t.union_keys();
+        let own: serde_json::Map<String, J> =
+            obj.iter().filter(|(k, _)| keys.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+        if !own.is_empty() {
+            check_union_value(&own, t, table, path, out);
         }
     }
 }

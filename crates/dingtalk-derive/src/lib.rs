@@ -42,6 +42,14 @@
 //! JSON array or scalar (the new API's responses that are not objects), as serde's
 //! `#[serde(transparent)]`.
 //!
+//! `#[wire(tag = "msgtype")]` on an enum whose variants each hold one value makes it a tagged
+//! union: its wire form is an object whose `msgtype` names the variant (its
+//! `#[wire(rename = "…")]`, else its name) and whose field of that name holds the value
+//! (`{"msgtype": "text", "text": {…}}`, DingTalk's form). Reading, the variant is the one whose
+//! field is present; a tag that names another is an error, a missing tag is inferred. On a
+//! struct field `Option<U>` of such a union, `#[wire(flatten = "msgtype text link")]` (the tag,
+//! then every variant's wire name) writes the union's tag and value into the struct itself.
+//!
 //! Anything else in a `#[wire(...)]` attribute, a repeated one, `default` on an `Option`
 //! (which is already optional), or two fields on one wire name is a compile error saying what
 //! is accepted.

@@ -14,10 +14,23 @@ struct WireField<'a> {
     wire: String,
     optional: bool,
     required: bool,
+    /// A flattened union: its wire names (tag first) and type.
+    flatten: Option<(Vec<String>, &'a syn::Type)>,
+}
+
+/// A field's `#[wire(...)]` attributes.
+#[derive(Default)]
+struct FieldAttrs {
+    rename: Option<String>,
+    default: Option<proc_macro2::Span>,
+    flatten: Option<(Vec<String>, proc_macro2::Span)>,
 }
 
 pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     let ident = &input.ident;
+    if let Data::Enum(data) = &input.data {
+        return union_impls(input, data);
+    }
     let named = match &input.data {
         Data::Struct(data) => match &data.fields {
             Fields::Named(fields) => Some(&fields.named),
@@ -26,20 +39,42 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         _ => None,
     };
     let Some(named) = named else {
-        return Err(syn::Error::new_spanned(ident, "Wire applies to structs with named fields"));
+        return Err(syn::Error::new_spanned(
+            ident,
+            "Wire applies to structs with named fields and to enums of one-field variants with `#[wire(tag = \"…\")]`",
+        ));
     };
     if !input.generics.params.is_empty() {
         return Err(syn::Error::new_spanned(&input.generics, "Wire applies to structs without generics"));
     }
-    let (camel, transparent) = container_attrs(&input.attrs)?;
+    let (camel, transparent, tag) = container_attrs(&input.attrs)?;
+    if let Some(tag) = tag {
+        return Err(syn::Error::new_spanned(tag, "`tag` applies to enums"));
+    }
     if transparent {
         return transparent_impls(ident, named);
     }
     let mut fields = Vec::new();
     for field in named {
         let ident = field.ident.as_ref().expect("named fields have names");
-        let (rename, default) = field_attrs(&field.attrs)?;
+        let FieldAttrs { rename, default, flatten } = field_attrs(&field.attrs)?;
         let optional = inner_of(&field.ty, "Option").is_some();
+        if let Some((names, span)) = flatten {
+            let Some(inner) = inner_of(&field.ty, "Option") else {
+                return Err(syn::Error::new(span, "a flattened union is an `Option` field"));
+            };
+            if rename.is_some() || default.is_some() {
+                return Err(syn::Error::new(span, "a flattened field has no `rename` or `default`"));
+            }
+            for wire in &names {
+                if let Some(first) = fields.iter().find(|f: &&WireField| f.wire_names().contains(&wire.as_str())) {
+                    let message = format!("wire name `{wire}` is also the wire name of `{}`", first.ident);
+                    return Err(syn::Error::new_spanned(ident, message));
+                }
+            }
+            fields.push(WireField { ident, wire: String::new(), optional, required: false, flatten: Some((names, inner)) });
+            continue;
+        }
         if let (true, Some(span)) = (optional, default) {
             return Err(syn::Error::new(span, "an `Option` field is already optional: drop `default`"));
         }
@@ -51,28 +86,60 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             None => name,
         };
         // Two fields on one wire name: the second would never be read.
-        if let Some(first) = fields.iter().find(|f: &&WireField| f.wire == wire) {
+        if let Some(first) = fields.iter().find(|f: &&WireField| f.wire_names().contains(&wire.as_str())) {
             let message = format!("wire name `{wire}` is also the wire name of `{}`", first.ident);
             return Err(syn::Error::new_spanned(ident, message));
         }
-        fields.push(WireField { ident, wire, optional, required: !optional && !default });
+        fields.push(WireField { ident, wire, optional, required: !optional && !default, flatten: None });
     }
 
     let name = ident.unraw().to_string();
-    let wire_names = fields.iter().map(|f| &f.wire);
-    let required = fields.iter().enumerate().filter(|(_, f)| f.required).map(|(i, _)| i);
-    let reads = fields.iter().enumerate().map(|(i, f)| {
+    let wire_names: Vec<&str> = fields.iter().flat_map(|f| f.wire_names()).collect();
+    // Positions in the field table: a flattened union takes one per wire name.
+    let mut reads = Vec::new();
+    let mut required = Vec::new();
+    let mut index = 0usize;
+    for f in &fields {
         let field = f.ident;
-        quote! { #i => ::dingtalk_runtime::wire::read(map, &mut self.#field), }
-    });
+        match &f.flatten {
+            Some((names, ty)) => {
+                let tag = index;
+                reads.push(quote! { #tag => ::dingtalk_runtime::wire::read_tag::<#ty, A>(map), });
+                for at in index + 1..index + names.len() {
+                    reads.push(quote! {
+                        #at => {
+                            self.#field = ::core::option::Option::Some(
+                                <#ty as ::dingtalk_runtime::wire::WireUnion>::read_named(
+                                    <Self as ::dingtalk_runtime::wire::WireObject>::FIELDS[#at],
+                                    map,
+                                )?,
+                            );
+                            ::core::result::Result::Ok(())
+                        }
+                    });
+                }
+                index += names.len();
+            }
+            None => {
+                if f.required {
+                    required.push(index);
+                }
+                reads.push(quote! { #index => ::dingtalk_runtime::wire::read(map, &mut self.#field), });
+                index += 1;
+            }
+        }
+    }
     let always = fields.iter().filter(|f| !f.optional).count();
     let present = fields.iter().filter(|f| f.optional).map(|f| {
         let field = f.ident;
-        quote! { + ::core::primitive::usize::from(self.#field.is_some()) }
+        let width = if f.flatten.is_some() { 2usize } else { 1 };
+        quote! { + #width * ::core::primitive::usize::from(self.#field.is_some()) }
     });
     let writes = fields.iter().map(|f| {
         let (field, wire) = (f.ident, &f.wire);
-        if f.optional {
+        if f.flatten.is_some() {
+            quote! { .flatten(&self.#field) }
+        } else if f.optional {
             quote! { .optional(#wire, &self.#field) }
         } else {
             quote! { .field(#wire, &self.#field) }
@@ -153,12 +220,19 @@ fn transparent_impls(
     })
 }
 
-/// Whether the struct says `#[wire(rename_all = "camelCase")]`, and `#[wire(transparent)]`.
-fn container_attrs(attrs: &[Attribute]) -> syn::Result<(bool, bool)> {
-    let (mut camel, mut transparent) = (false, false);
+/// Whether the struct says `#[wire(rename_all = "camelCase")]`, `#[wire(transparent)]`, and
+/// an enum's `#[wire(tag = "…")]`.
+fn container_attrs(attrs: &[Attribute]) -> syn::Result<(bool, bool, Option<LitStr>)> {
+    let (mut camel, mut transparent, mut tag) = (false, false, None);
     for attr in attrs.iter().filter(|a| a.path().is_ident("wire")) {
         attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("transparent") {
+            if meta.path.is_ident("tag") {
+                let value: LitStr = meta.value()?.parse()?;
+                if tag.replace(value).is_some() {
+                    return Err(meta.error("`tag` is given twice"));
+                }
+                Ok(())
+            } else if meta.path.is_ident("transparent") {
                 if transparent {
                     return Err(meta.error("`transparent` is given twice"));
                 }
@@ -175,35 +249,136 @@ fn container_attrs(attrs: &[Attribute]) -> syn::Result<(bool, bool)> {
                 camel = true;
                 Ok(())
             } else {
-                Err(meta.error("expected `rename_all = \"camelCase\"` or `transparent` on a struct"))
+                Err(meta.error(
+                    "expected `rename_all = \"camelCase\"` or `transparent` on a struct, `tag = \"…\"` on an enum",
+                ))
             }
         })?;
     }
-    Ok((camel, transparent))
+    Ok((camel, transparent, tag))
 }
 
-/// A field's `#[wire(rename = "…")]`, and where it says `#[wire(default)]`.
-fn field_attrs(attrs: &[Attribute]) -> syn::Result<(Option<String>, Option<proc_macro2::Span>)> {
-    let (mut rename, mut default) = (None, None);
+/// A field's `#[wire(rename = "…")]`, where it says `#[wire(default)]`, and its
+/// `#[wire(flatten = "tag variant…")]` (a union's wire names, space-separated, tag first).
+fn field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
+    let mut out = FieldAttrs::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("wire")) {
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("rename") {
                 let wire = meta.value()?.parse::<LitStr>()?.value();
-                if rename.replace(wire).is_some() {
+                if out.rename.replace(wire).is_some() {
                     return Err(meta.error("`rename` is given twice"));
                 }
                 Ok(())
             } else if meta.path.is_ident("default") {
-                if default.replace(meta.path.span()).is_some() {
+                if out.default.replace(meta.path.span()).is_some() {
                     return Err(meta.error("`default` is given twice"));
                 }
                 Ok(())
+            } else if meta.path.is_ident("flatten") {
+                let names = meta.value()?.parse::<LitStr>()?;
+                let list: Vec<String> = names.value().split_whitespace().map(str::to_owned).collect();
+                if list.len() < 2 {
+                    return Err(syn::Error::new_spanned(names, "`flatten` names the union's tag, then its variants"));
+                }
+                if out.flatten.replace((list, names.span())).is_some() {
+                    return Err(meta.error("`flatten` is given twice"));
+                }
+                Ok(())
             } else {
-                Err(meta.error("expected `rename = \"wireName\"` or `default` on a field"))
+                Err(meta.error("expected `rename = \"wireName\"`, `default` or `flatten = \"tag variant…\"` on a field"))
             }
         })?;
     }
-    Ok((rename, default))
+    Ok(out)
+}
+
+impl WireField<'_> {
+    /// The wire names the field takes in its object.
+    fn wire_names(&self) -> Vec<&str> {
+        match &self.flatten {
+            Some((names, _)) => names.iter().map(String::as_str).collect(),
+            None => vec![self.wire.as_str()],
+        }
+    }
+}
+
+/// `#[derive(Wire)]` on an enum with `#[wire(tag = "…")]`: a tagged union whose variants each
+/// hold one value, named on the wire by `#[wire(rename = "…")]` or the variant's name.
+fn union_impls(input: &DeriveInput, data: &syn::DataEnum) -> syn::Result<TokenStream2> {
+    let ident = &input.ident;
+    let (camel, transparent, tag) = container_attrs(&input.attrs)?;
+    let Some(tag) = tag else {
+        return Err(syn::Error::new_spanned(ident, "an enum needs `#[wire(tag = \"…\")]`: the field naming the variant"));
+    };
+    if camel || transparent {
+        return Err(syn::Error::new_spanned(ident, "an enum takes only `tag`"));
+    }
+    if !input.generics.params.is_empty() {
+        return Err(syn::Error::new_spanned(&input.generics, "Wire applies to enums without generics"));
+    }
+    let mut names = Vec::new();
+    let mut idents = Vec::new();
+    for variant in &data.variants {
+        let Fields::Unnamed(one) = &variant.fields else {
+            return Err(syn::Error::new_spanned(variant, "each variant holds one value: `Variant(Type)`"));
+        };
+        if one.unnamed.len() != 1 {
+            return Err(syn::Error::new_spanned(variant, "each variant holds one value: `Variant(Type)`"));
+        }
+        let FieldAttrs { rename, default, flatten } = field_attrs(&variant.attrs)?;
+        if default.is_some() || flatten.is_some() {
+            return Err(syn::Error::new_spanned(variant, "a variant takes only `rename`"));
+        }
+        let wire = rename.unwrap_or_else(|| variant.ident.to_string());
+        if wire == tag.value() || names.contains(&wire) {
+            return Err(syn::Error::new_spanned(variant, format!("wire name `{wire}` is used twice")));
+        }
+        names.push(wire);
+        idents.push(&variant.ident);
+    }
+    let name = ident.unraw().to_string();
+    let positions = 0..idents.len();
+    let positions2 = 0..idents.len();
+    let (idents2, idents3) = (idents.clone(), idents.clone());
+    let writes = names.iter().map(|n| n.as_str());
+    Ok(quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, unused_attributes, unused_qualifications, clippy::absolute_paths)]
+        const _: () = {
+            use ::dingtalk_runtime::__private::serde as _serde;
+            #[automatically_derived]
+            impl ::dingtalk_runtime::wire::WireUnion for #ident {
+                const NAME: &'static str = #name;
+                const TAG: &'static str = #tag;
+                const VARIANTS: &'static [&'static str] = &[#(#names),*];
+                fn variant(&self) -> usize {
+                    match self { #(Self::#idents(_) => #positions,)* }
+                }
+                fn write_value<S: _serde::ser::SerializeStruct>(&self, state: &mut S) -> ::core::result::Result<(), S::Error> {
+                    match self { #(Self::#idents2(value) => state.serialize_field(#writes, value),)* }
+                }
+                fn read_value<'de, A: _serde::de::MapAccess<'de>>(index: usize, map: &mut A) -> ::core::result::Result<Self, A::Error> {
+                    match index {
+                        #(#positions2 => map.next_value().map(Self::#idents3),)*
+                        _ => ::core::result::Result::Err(_serde::de::Error::custom("no such variant")),
+                    }
+                }
+            }
+            #[automatically_derived]
+            impl<'de> _serde::Deserialize<'de> for #ident {
+                fn deserialize<D: _serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                    ::dingtalk_runtime::wire::deserialize_union(deserializer)
+                }
+            }
+            #[automatically_derived]
+            impl _serde::Serialize for #ident {
+                fn serialize<S: _serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                    ::dingtalk_runtime::wire::serialize_union(self, serializer)
+                }
+            }
+        };
+    })
 }
 
 /// serde's `camelCase` rule for a field name, as serde_derive writes it: PascalCase (drop each
@@ -238,8 +413,25 @@ mod tests {
 
     #[test]
     fn what_the_derive_cannot_write_is_a_compile_error_saying_what_is_accepted() {
-        assert_eq!(error(parse_quote! { enum E { A } }), "Wire applies to structs with named fields");
-        assert_eq!(error(parse_quote! { struct T(i64); }), "Wire applies to structs with named fields");
+        assert_eq!(
+            error(parse_quote! { enum E { A(i64) } }),
+            "an enum needs `#[wire(tag = \"…\")]`: the field naming the variant"
+        );
+        assert_eq!(error(parse_quote! { #[wire(tag = "t")] enum E { A } }), "each variant holds one value: `Variant(Type)`");
+        assert_eq!(
+            error(parse_quote! { #[wire(tag = "t")] enum E { #[wire(rename = "t")] A(i64) } }),
+            "wire name `t` is used twice"
+        );
+        assert_eq!(error(parse_quote! { #[wire(tag = "t")] struct S { a: i64 } }), "`tag` applies to enums");
+        assert_eq!(
+            error(parse_quote! { struct S { #[wire(flatten = "t a")] u: i64 } }),
+            "a flattened union is an `Option` field"
+        );
+        assert_eq!(
+            error(parse_quote! { struct S { t: i64, #[wire(flatten = "t a")] u: Option<U> } }),
+            "wire name `t` is also the wire name of `t`"
+        );
+        assert!(error(parse_quote! { struct T(i64); }).starts_with("Wire applies to structs with named fields"));
         assert_eq!(error(parse_quote! { struct G<T> { t: T } }), "Wire applies to structs without generics");
         assert_eq!(
             error(parse_quote! { #[wire(rename_all = "snake_case")] struct S { a: i64 } }),
@@ -247,7 +439,7 @@ mod tests {
         );
         assert_eq!(
             error(parse_quote! { #[wire(deny_unknown_fields)] struct S { a: i64 } }),
-            "expected `rename_all = \"camelCase\"` or `transparent` on a struct"
+            "expected `rename_all = \"camelCase\"` or `transparent` on a struct, `tag = \"…\"` on an enum"
         );
         assert_eq!(
             error(parse_quote! { #[wire(transparent)] struct S { a: i64, b: i64 } }),
@@ -259,7 +451,7 @@ mod tests {
         );
         assert_eq!(
             error(parse_quote! { struct S { #[wire(skip)] a: i64 } }),
-            "expected `rename = \"wireName\"` or `default` on a field"
+            "expected `rename = \"wireName\"`, `default` or `flatten = \"tag variant…\"` on a field"
         );
         assert_eq!(
             error(parse_quote! { struct S { #[wire(default)] a: Option<i64> } }),

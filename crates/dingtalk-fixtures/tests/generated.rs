@@ -543,3 +543,76 @@ async fn a_by_group_service_with_path_parameters_and_status_errors() {
     let secret = rest_1_0::UpdateMemberRequest::new().nick_name("n").app_secret("s3cr3t-value");
     assert!(!format!("{secret:?}").contains("s3cr3t-value"));
 }
+
+mod unions {
+    use dingtalk_fixtures::{LinkNotice, Notice, PlainNotice, PostNoticeRequest};
+    use dingtalk_runtime::validation::Problem;
+    use dingtalk_runtime::{Validate, schema};
+    use serde_json::json;
+
+    fn plain(text: &str) -> Notice {
+        PlainNotice::new().content(text).into()
+    }
+
+    #[test]
+    fn a_flattened_union_is_written_into_the_body_and_a_nested_one_as_its_object() {
+        let link = Notice::LinkCard(LinkNotice::new().title("Menu").url("https://example.com/menu"));
+        let request = PostNoticeRequest::new().notice(plain("Lunch")).pinned(true).follow_up(link);
+        assert_eq!(
+            serde_json::to_value(&request).unwrap(),
+            json!({
+                "kind": "plain", "plain": {"content": "Lunch"}, "pinned": true,
+                "follow_up": {"kind": "linkCard", "linkCard": {"title": "Menu", "url": "https://example.com/menu"}}
+            })
+        );
+        assert_eq!(request.validate(), Ok(()));
+        // Read back, the variant is the one whose field is present.
+        let back: PostNoticeRequest = serde_json::from_value(serde_json::to_value(&request).unwrap()).unwrap();
+        assert_eq!(back, request);
+    }
+
+    #[test]
+    fn the_checker_follows_the_tag_into_the_variant() {
+        let missing = PostNoticeRequest::new().pinned(true);
+        assert_eq!(missing.validate().unwrap_err().field, "kind");
+        assert_eq!(missing.validate().unwrap_err().problem, Problem::Missing);
+        let long = PostNoticeRequest::new().notice(plain("far more than twenty characters"));
+        let e = long.validate().unwrap_err();
+        assert_eq!((e.field.as_str(), e.problem), ("plain.content", Problem::TooLong { length: 31, max: 20 }));
+        let nested = PostNoticeRequest::new().notice(plain("ok")).follow_up(Notice::LinkCard(LinkNotice::new()));
+        assert_eq!(nested.validate().unwrap_err().field, "follow_up.linkCard.title");
+
+        let op = <dingtalk_fixtures::PostNotice as dingtalk_runtime::Operation>::DESCRIPTOR;
+        let check = |v: serde_json::Value, mode| {
+            let serde_json::Value::Object(map) = v else { unreachable!() };
+            schema::check_params(op, &map, mode).map_err(|e| format!("{}: {}", e.field, e.problem))
+        };
+        // An unknown kind names the known ones; two variants' fields together are refused.
+        let e = check(json!({"kind": "video"}), schema::Mode::Strict).unwrap_err();
+        assert!(e.starts_with("kind: is `video`, not one of: plain, linkCard"), "{e}");
+        let e = check(json!({"kind": "plain", "plain": {"content": "a"}, "linkCard": {}}), schema::Mode::Strict)
+            .unwrap_err();
+        assert!(e.starts_with("linkCard: belongs to another variant"), "{e}");
+        let e = check(json!({"kind": "plain"}), schema::Mode::Strict).unwrap_err();
+        assert_eq!(e, "plain: is required");
+        // Reading, a missing tag is inferred from the one variant present.
+        let read = check(json!({"linkCard": {"title": "t", "url": "u"}, "other": 1}), schema::Mode::Decode).unwrap();
+        assert_eq!(serde_json::Value::Object(read), json!({"kind": "linkCard", "linkCard": {"title": "t", "url": "u"}}));
+    }
+
+    #[test]
+    fn decoding_a_union_refuses_contradictions() {
+        let ok: Notice = serde_json::from_value(json!({"kind": "plain", "plain": {"content": "x"}, "extra": 1})).unwrap();
+        assert_eq!(ok, plain("x"));
+        let untagged: Notice = serde_json::from_value(json!({"plain": {"content": "x"}})).unwrap();
+        assert_eq!(untagged, plain("x"));
+        let e = serde_json::from_value::<Notice>(json!({"kind": "linkCard", "plain": {"content": "x"}})).unwrap_err();
+        assert_eq!(e.to_string(), "`kind` is `linkCard` but the value is in `plain`");
+        let e = serde_json::from_value::<Notice>(json!({"plain": {}, "linkCard": {}})).unwrap_err();
+        assert_eq!(e.to_string(), "both `plain` and `linkCard` are given");
+        let e = serde_json::from_value::<Notice>(json!({"kind": "plain"})).unwrap_err();
+        assert_eq!(e.to_string(), "missing field `the variant's value`");
+        let e = serde_json::from_value::<PostNoticeRequest>(json!({"kind": "memo", "plain": {}})).unwrap_err();
+        assert!(e.to_string().starts_with("unknown variant `memo`, expected `plain` or `linkCard`"), "{e}");
+    }
+}

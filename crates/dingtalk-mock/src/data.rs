@@ -188,22 +188,31 @@ pub(crate) fn sample_object(
     depth: usize,
     seed: usize,
 ) -> serde_json::Map<String, Value> {
-    fields
-        .iter()
-        .filter_map(|f| {
-            // A request value is echoed only where it fits the response field's type (a request's
-            // `result: "agree"` is no answer for a response's `result: bool`).
-            let echoed = params
-                .get(f.name)
-                .filter(|_| depth == 0)
-                .and_then(|v| dingtalk_oapi::schema::check_value(&f.ty, v, f.name, Mode::Decode).ok());
-            let value = match echoed {
+    let mut out = serde_json::Map::new();
+    for f in fields {
+        // A flattened union's tag and value are members of this object.
+        if f.flat_union().is_some() {
+            if let Some(Value::Object(members)) = sample_value(&f.ty, f.name, params, depth, seed) {
+                out.extend(members);
+            }
+            continue;
+        }
+        // A request value is echoed only where it fits the response field's type (a request's
+        // `result: "agree"` is no answer for a response's `result: bool`).
+        let echoed = params
+            .get(f.name)
+            .filter(|_| depth == 0)
+            .and_then(|v| dingtalk_oapi::schema::check_value(&f.ty, v, f.name, Mode::Decode).ok());
+        let value = match echoed {
+            Some(v) => v,
+            None => match sample_value(&f.ty, f.name, params, depth, seed) {
                 Some(v) => v,
-                None => sample_value(&f.ty, f.name, params, depth, seed)?,
-            };
-            Some((f.name.to_owned(), value))
-        })
-        .collect()
+                None => continue,
+            },
+        };
+        out.insert(f.name.to_owned(), value);
+    }
+    out
 }
 
 /// A made-up value of one field (a response that is one value): the request's value of the
@@ -258,6 +267,12 @@ fn sample_value(
         T::List(inner) => Value::Array(sample_value(inner, name, params, depth, seed).into_iter().collect()),
         T::Object(_) if depth >= 3 => return None,
         T::Object(schema) => Value::Object(sample_object(schema.fields, params, depth + 1, seed)),
+        // The first variant, tagged.
+        T::Union(union) => {
+            let variant = union.variants.first()?;
+            let value = sample_value(&variant.ty, variant.name, params, depth, seed)?;
+            serde_json::json!({ union.tag: variant.name, variant.name: value })
+        }
     })
 }
 

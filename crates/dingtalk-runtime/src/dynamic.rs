@@ -173,7 +173,7 @@ pub fn parse_param_value(ty: &ParamType, text: &str) -> Result<Value, String> {
             .and_then(serde_json::Number::from_f64)
             .map(Value::Number)
             .ok_or_else(|| format!("`{text}` is not a number")),
-        ParamType::List(_) | ParamType::Object(_) => {
+        ParamType::List(_) | ParamType::Object(_) | ParamType::Union(_) => {
             serde_json::from_str(text).map_err(|e| format!("`{text}` is not JSON: {e}"))
         }
         // Free-form: JSON when it parses, else the text as a string.

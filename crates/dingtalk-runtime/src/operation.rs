@@ -155,6 +155,8 @@ pub enum ParamType {
     List(&'static ParamType),
     /// A JSON object of a named type.
     Object(&'static ObjectSchema),
+    /// One of several object types, told apart by a tag field (a tagged union).
+    Union(&'static UnionSchema),
     /// Any JSON value (the new API's free-form maps and `Any`).
     Json,
 }
@@ -166,6 +168,31 @@ pub struct ObjectSchema {
     pub name: &'static str,
     /// Its fields.
     pub fields: &'static [FieldSchema],
+}
+
+/// The wire shape of a tagged union: an object whose `tag` field names the variant and whose
+/// field of that same name holds the variant's value, as DingTalk's messages are written
+/// (`{"msgtype": "text", "text": {"content": "…"}}`).
+#[derive(Debug, PartialEq)]
+pub struct UnionSchema {
+    /// The type's name.
+    pub name: &'static str,
+    /// The tag field's wire name (`msgtype`).
+    pub tag: &'static str,
+    /// The variants: each one's name is both the tag's value and the field holding its value.
+    pub variants: &'static [FieldSchema],
+}
+
+impl UnionSchema {
+    /// The variant whose tag value is `name`.
+    pub fn variant(&self, name: &str) -> Option<&'static FieldSchema> {
+        self.variants.iter().find(|v| v.name == name)
+    }
+
+    /// Whether `key` is a name the union's wire form uses (its tag or a variant's field).
+    pub fn uses_key(&self, key: &str) -> bool {
+        key == self.tag || self.variant(key).is_some()
+    }
 }
 
 /// A parameter or field with its constraints, as the spec declares it.
@@ -189,6 +216,9 @@ pub struct FieldSchema {
     pub secret: bool,
     /// Values must exist in the fake server's store: `store.field(.field)*`.
     pub references: Option<&'static str>,
+    /// A union whose tag and variant fields sit in the enclosing object itself, not in a field
+    /// of this name (the robot webhook's body: `msgtype`, `text`, … beside `at`).
+    pub flatten: bool,
 }
 
 impl FieldSchema {
@@ -204,6 +234,7 @@ impl FieldSchema {
             max_items: None,
             secret: false,
             references: None,
+            flatten: false,
         }
     }
 
@@ -242,6 +273,37 @@ impl FieldSchema {
     pub const fn references(mut self, path: &'static str) -> Self {
         self.references = Some(path);
         self
+    }
+
+    /// The field is a union written into the enclosing object (see [`flatten`](Self::flatten)).
+    pub const fn flattened(mut self) -> Self {
+        self.flatten = true;
+        self
+    }
+
+    /// The union of a flattened field.
+    pub fn flat_union(&self) -> Option<&'static UnionSchema> {
+        match self.ty {
+            ParamType::Union(u) if self.flatten => Some(u),
+            _ => None,
+        }
+    }
+
+    /// The names the field takes in its object: its own, or (flattened) its union's tag and
+    /// variants.
+    pub fn keys(&self) -> Vec<&'static str> {
+        match self.flat_union() {
+            Some(u) => std::iter::once(u.tag).chain(u.variants.iter().map(|v| v.name)).collect(),
+            None => vec![self.name],
+        }
+    }
+
+    /// Whether `key` is this field's name in an object, or (flattened) one its union uses.
+    pub fn owns_key(&self, key: &str) -> bool {
+        match self.flat_union() {
+            Some(u) => u.uses_key(key),
+            None => self.name == key,
+        }
     }
 }
 
@@ -799,6 +861,16 @@ impl OperationDescriptor {
     /// The parameter with this wire name, in the path, the query, the headers or the body.
     pub fn param(&self, name: &str) -> Option<&'static FieldSchema> {
         self.params().find(|f| f.name == name)
+    }
+
+    /// The type of a top-level wire name of the request: a parameter's, or a flattened union's
+    /// tag (a string) or variant.
+    pub fn wire_type(&self, name: &str) -> Option<ParamType> {
+        self.params().find_map(|f| match f.flat_union() {
+            Some(u) if u.tag == name => Some(ParamType::String),
+            Some(u) => u.variant(name).map(|v| v.ty),
+            None => (f.name == name).then_some(f.ty),
+        })
     }
 
     /// Wire names of the parameters and response fields the spec marks secret.

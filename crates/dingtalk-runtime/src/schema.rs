@@ -15,7 +15,7 @@
 use serde_json::{Map, Number, Value};
 
 use crate::error::{Problem, ValidationError};
-use crate::operation::{FieldSchema, OperationDescriptor, ParamType};
+use crate::operation::{FieldSchema, OperationDescriptor, ParamType, UnionSchema};
 
 /// How strictly values are read; see the [module documentation](self).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,20 +85,89 @@ fn check_object(
     mode: Mode,
 ) -> Result<Map<String, Value>, ValidationError> {
     if mode == Mode::Strict
-        && let Some(unknown) = object.keys().find(|k| !fields.iter().any(|f| f.name == k.as_str()))
+        && let Some(unknown) = object.keys().find(|k| !fields.iter().any(|f| f.owns_key(k)))
     {
-        let known: Vec<&str> = fields.iter().map(|f| f.name).collect();
+        let known: Vec<&str> = fields.iter().flat_map(|f| f.keys()).collect();
         let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
         return fail(&join(path, unknown), Problem::Invalid(format!("is not a known name; known: {known}")));
     }
     let mut out = if mode == Mode::Decode { Map::new() } else { object.clone() };
     for field in fields {
+        if let Some(union) = field.flat_union() {
+            check_flattened(field, union, object, path, mode, &mut out)?;
+            continue;
+        }
         let at = join(path, field.name);
         match check_field(field, object.get(field.name), &at, mode)? {
             Some(v) => out.insert(field.name.to_owned(), v),
             None => out.remove(field.name),
         };
     }
+    Ok(out)
+}
+
+/// A flattened union: its tag and variant fields are members of `object` itself.
+fn check_flattened(
+    field: &FieldSchema,
+    union: &UnionSchema,
+    object: &Map<String, Value>,
+    path: &str,
+    mode: Mode,
+    out: &mut Map<String, Value>,
+) -> Result<(), ValidationError> {
+    let own: Map<String, Value> =
+        object.iter().filter(|(k, v)| union.uses_key(k) && !is_absent(v, mode)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    for key in own.keys() {
+        out.remove(key);
+    }
+    if own.is_empty() {
+        return if field.required && mode != Mode::Decode { fail(&join(path, union.tag), Problem::Missing) } else { Ok(()) };
+    }
+    out.extend(check_union(union, &own, path, mode)?);
+    Ok(())
+}
+
+/// A tagged union's object: the tag names a variant, whose field holds its value; another
+/// variant's field beside it is refused when sending (it would be ignored) and dropped when
+/// reading. Reading, a missing tag is inferred from the one variant field present.
+fn check_union(
+    union: &UnionSchema,
+    object: &Map<String, Value>,
+    path: &str,
+    mode: Mode,
+) -> Result<Map<String, Value>, ValidationError> {
+    let tag_at = join(path, union.tag);
+    let names = || union.variants.iter().map(|v| v.name).collect::<Vec<_>>().join(", ");
+    let tag = match object.get(union.tag).filter(|v| !is_absent(v, mode)) {
+        Some(Value::String(tag)) => tag.clone(),
+        Some(_) => return invalid(&tag_at, &format!("must be a string, one of: {}", names())),
+        None if mode == Mode::Decode => {
+            let mut present = union.variants.iter().filter(|v| object.contains_key(v.name));
+            match (present.next(), present.next()) {
+                (Some(only), None) => only.name.to_owned(),
+                _ => return Ok(Map::new()),
+            }
+        }
+        None => return fail(&tag_at, Problem::Missing),
+    };
+    let Some(variant) = union.variant(&tag) else {
+        return invalid(&tag_at, &format!("is `{tag}`, not one of: {}", names()));
+    };
+    if mode == Mode::Strict
+        && let Some(other) = object.keys().find(|k| k.as_str() != variant.name && union.variant(k).is_some())
+    {
+        return invalid(&join(path, other), &format!("belongs to another variant than `{}` = `{tag}`", union.tag));
+    }
+    let mut out = match mode {
+        Mode::Decode => Map::new(),
+        _ => object.clone(),
+    };
+    out.insert(union.tag.to_owned(), Value::String(tag));
+    let payload = FieldSchema { required: mode != Mode::Decode, ..*variant };
+    match check_field(&payload, object.get(variant.name), &join(path, variant.name), mode)? {
+        Some(v) => out.insert(variant.name.to_owned(), v),
+        None => out.remove(variant.name),
+    };
     Ok(out)
 }
 
@@ -193,21 +262,36 @@ fn value(ty: &ParamType, raw: &Value, path: &str, mode: Mode) -> Result<Value, V
             _ => Ok(raw.clone()),
         },
         ParamType::Object(schema) => {
-            let parsed;
-            let object = match raw {
-                Value::Object(object) => object,
-                Value::String(s) if lenient && s.trim_start().starts_with('{') => match serde_json::from_str(s) {
-                    Ok(Value::Object(object)) => {
-                        parsed = object;
-                        &parsed
-                    }
-                    _ => return invalid(path, "must be a JSON object"),
-                },
-                _ => return invalid(path, "must be a JSON object"),
-            };
+            let object = as_object(raw, path, mode)?;
             let fields: Vec<&FieldSchema> = schema.fields.iter().collect();
-            Ok(Value::Object(check_object(&fields, object, path, mode)?))
+            Ok(Value::Object(check_object(&fields, &object, path, mode)?))
         }
+        ParamType::Union(union) => {
+            let object = as_object(raw, path, mode)?;
+            if mode == Mode::Strict
+                && let Some(unknown) = object.keys().find(|k| !union.uses_key(k))
+            {
+                let known = std::iter::once(union.tag).chain(union.variants.iter().map(|v| v.name)).collect::<Vec<_>>();
+                return invalid(&join(path, unknown), &format!("is not a known name; known: {}", known.join(", ")));
+            }
+            Ok(Value::Object(check_union(union, &object, path, mode)?))
+        }
+    }
+}
+
+/// An object: a JSON object; leniently also JSON text of one.
+fn as_object<'v>(
+    raw: &'v Value,
+    path: &str,
+    mode: Mode,
+) -> Result<std::borrow::Cow<'v, Map<String, Value>>, ValidationError> {
+    match raw {
+        Value::Object(object) => Ok(std::borrow::Cow::Borrowed(object)),
+        Value::String(s) if mode == Mode::Lenient && s.trim_start().starts_with('{') => match serde_json::from_str(s) {
+            Ok(Value::Object(object)) => Ok(std::borrow::Cow::Owned(object)),
+            _ => invalid(path, "must be a JSON object"),
+        },
+        _ => invalid(path, "must be a JSON object"),
     }
 }
 

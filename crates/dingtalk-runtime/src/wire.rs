@@ -21,6 +21,100 @@ use std::marker::PhantomData;
 use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
+/// A generated tagged union's wire form: an object whose [`TAG`](Self::TAG) field names the
+/// variant and whose field of the same name holds the variant's value
+/// (`{"msgtype": "text", "text": {…}}`). Implemented by `#[derive(Wire)]` on an enum with
+/// `#[wire(tag = "…")]`; a struct field `#[wire(flatten = "…")]` writes it into the struct.
+pub trait WireUnion: Sized {
+    /// The enum's name, for error messages.
+    const NAME: &'static str;
+    /// The tag field's wire name.
+    const TAG: &'static str;
+    /// The variants' wire names (the tag's values), in declaration order.
+    const VARIANTS: &'static [&'static str];
+
+    /// The position of this value's variant in [`VARIANTS`](Self::VARIANTS).
+    fn variant(&self) -> usize;
+
+    /// Writes the variant's value as the field named after the variant.
+    fn write_value<S: SerializeStruct>(&self, state: &mut S) -> Result<(), S::Error>;
+
+    /// Reads the value of the variant at `index` (in [`VARIANTS`](Self::VARIANTS)).
+    fn read_value<'de, A: MapAccess<'de>>(index: usize, map: &mut A) -> Result<Self, A::Error>;
+
+    /// Reads the value of the variant named `name` (a field name of the enclosing object).
+    fn read_named<'de, A: MapAccess<'de>>(name: &str, map: &mut A) -> Result<Self, A::Error> {
+        match Self::VARIANTS.iter().position(|v| *v == name) {
+            Some(index) => Self::read_value(index, map),
+            None => Err(de::Error::unknown_variant(name, Self::VARIANTS)),
+        }
+    }
+}
+
+/// Serializes a [`WireUnion`] as its object: the tag, then the variant's field.
+pub fn serialize_union<U: WireUnion, S: Serializer>(value: &U, serializer: S) -> Result<S::Ok, S::Error> {
+    let mut state = serializer.serialize_struct(U::NAME, 2)?;
+    state.serialize_field(U::TAG, U::VARIANTS[value.variant()])?;
+    value.write_value(&mut state)?;
+    state.end()
+}
+
+/// Deserializes a [`WireUnion`] from its object. The variant is the one whose field is
+/// present; the tag, when present, must name it (a missing tag is inferred). Unknown fields
+/// are ignored; two variants' fields, or none, are errors.
+pub fn deserialize_union<'de, U: WireUnion, D: Deserializer<'de>>(deserializer: D) -> Result<U, D::Error> {
+    deserializer.deserialize_map(UnionVisitor(PhantomData))
+}
+
+/// Reads a flattened union's tag inside its enclosing object: it must name a variant (which
+/// variant the object holds is told by the variant field present).
+pub fn read_tag<'de, U: WireUnion, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+    let tag: String = map.next_value()?;
+    match U::VARIANTS.contains(&tag.as_str()) {
+        true => Ok(()),
+        false => Err(de::Error::unknown_variant(&tag, U::VARIANTS)),
+    }
+}
+
+struct UnionVisitor<U>(PhantomData<U>);
+
+impl<'de, U: WireUnion> Visitor<'de> for UnionVisitor<U> {
+    type Value = U;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a {} object with `{}`", U::NAME, U::TAG)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<U, A::Error> {
+        let (mut tag, mut value): (Option<String>, Option<U>) = (None, None);
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == U::TAG {
+                if tag.is_some() {
+                    return Err(de::Error::duplicate_field(U::TAG));
+                }
+                tag = Some(map.next_value()?);
+            } else if let Some(index) = U::VARIANTS.iter().position(|v| *v == key) {
+                if let Some(first) = &value {
+                    let message = format!("both `{}` and `{key}` are given", U::VARIANTS[first.variant()]);
+                    return Err(de::Error::custom(message));
+                }
+                value = Some(U::read_value(index, &mut map)?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        match (tag, value) {
+            (_, None) => Err(de::Error::missing_field("the variant's value")),
+            (Some(tag), Some(value)) if tag != U::VARIANTS[value.variant()] => Err(de::Error::custom(format!(
+                "`{}` is `{tag}` but the value is in `{}`",
+                U::TAG,
+                U::VARIANTS[value.variant()]
+            ))),
+            (_, Some(value)) => Ok(value),
+        }
+    }
+}
+
 /// A generated struct's wire form: a JSON object with these fields. Implemented by
 /// `#[derive(Wire)]`; its `Deserialize` calls [`deserialize`].
 pub trait WireObject: Default {
@@ -80,6 +174,19 @@ impl<S: Serializer> Writer<S> {
         }
         if let Ok(state) = &mut self.state
             && let Err(e) = state.skip_field(name)
+        {
+            self.state = Err(e);
+        }
+        self
+    }
+
+    /// Writes a flattened union, when `Some`: its tag and its variant's field, as fields of the
+    /// struct being written.
+    #[inline]
+    pub fn flatten<U: WireUnion>(mut self, value: &Option<U>) -> Self {
+        if let (Ok(state), Some(value)) = (&mut self.state, value)
+            && let Err(e) =
+                state.serialize_field(U::TAG, U::VARIANTS[value.variant()]).and_then(|()| value.write_value(state))
         {
             self.state = Err(e);
         }

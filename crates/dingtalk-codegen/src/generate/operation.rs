@@ -169,7 +169,7 @@ fn accessors(
         quote! { .#ident(#ident) }
     });
     let start = quote! { #request::new() #(#sets)* };
-    let method_doc = client_method_doc(op, method, by_group);
+    let method_doc = client_method_doc(op, method, by_group, &scope.ctx.unions);
     // Every required parameter is an argument, however many the operation has.
     let many = (args.len() > 6).then(|| quote! { #[allow(clippy::too_many_arguments)] });
     if by_group {
@@ -484,9 +484,14 @@ fn operation_doc(op: &Operation) -> Vec<String> {
 /// with every required argument (the spec's example value, else a placeholder of its type).
 /// The example is a doctest: it names the generated crate by `CARGO_CRATE_NAME`, so it compiles
 /// in whichever crate the code is generated into.
-fn client_method_doc(op: &Operation, method: &Ident, by_group: bool) -> Vec<TokenStream> {
+fn client_method_doc(
+    op: &Operation,
+    method: &Ident,
+    by_group: bool,
+    unions: &std::collections::BTreeMap<&str, (String, &str)>,
+) -> Vec<TokenStream> {
     let base = if by_group { format!("client.{}().{method}", op.group) } else { format!("client.{method}") };
-    let args: Vec<String> = required_params(op).iter().map(|f| example_arg(f)).collect();
+    let args: Vec<String> = required_params(op).iter().map(|f| example_arg(f, unions)).collect();
     let call = format!("{base}({})", args.join(", "));
     let mut lines = docs::lines(&format!(
         "{}\n\nSee [`{}Request`] for the parameters and [`{}Error`] for what can go wrong.",
@@ -508,8 +513,13 @@ fn client_method_doc(op: &Operation, method: &Ident, by_group: bool) -> Vec<Toke
 
 /// A value of the argument's type for an example: the spec's example when it has one of that
 /// type, else a placeholder (`"union_id"`, `0`, `false`, an empty list, a new object).
-fn example_arg(f: &Field) -> String {
+fn example_arg(f: &Field, unions: &std::collections::BTreeMap<&str, (String, &str)>) -> String {
     let example = f.example.as_ref().map(|(_, v)| v);
+    if let ParamType::Named(n) = &f.ty
+        && let Some((variant, value)) = unions.get(n.as_str())
+    {
+        return format!("{}::{variant}({}::new())", names::bare(n), names::bare(value));
+    }
     match (&f.ty, example) {
         (ParamType::String, Some(serde_json::Value::String(s))) => format!("{s:?}"),
         (ParamType::String, _) => format!("{:?}", rust_field_name(f)),

@@ -48,6 +48,8 @@ pub struct Context<'s> {
     pub inputs: BTreeSet<String>,
     /// The group each named type is declared in.
     pub groups: BTreeMap<&'s str, &'s str>,
+    /// Each tagged union by name: its first variant's Rust name and value type (for examples).
+    pub unions: BTreeMap<&'s str, (String, &'s str)>,
 }
 
 impl<'s> Context<'s> {
@@ -59,7 +61,19 @@ impl<'s> Context<'s> {
         for o in &spec.operations {
             groups.extend(o.types.iter().map(|t| (t.name.as_str(), o.group.as_str())));
         }
-        Context { spec, inputs: input_types(spec), groups }
+        let unions = spec
+            .shared_types
+            .iter()
+            .flat_map(|s| &s.types)
+            .chain(spec.operations.iter().flat_map(|o| &o.types))
+            .filter(|t| t.is_union())
+            .filter_map(|t| {
+                let first = t.fields.first()?;
+                let ParamType::Named(value) = &first.ty else { return None };
+                Some((t.name.as_str(), (variant_name(first), value.as_str())))
+            })
+            .collect();
+        Context { spec, inputs: input_types(spec), groups, unions }
     }
 }
 
@@ -108,6 +122,13 @@ impl Scope<'_> {
         }
     }
 
+    /// A union's wire names, tag first, space-separated (`#[wire(flatten = "…")]`).
+    pub fn union_keys(&self, name: &str) -> String {
+        let all = self.ctx.spec.shared_types.iter().flat_map(|s| &s.types);
+        let all = all.chain(self.ctx.spec.operations.iter().flat_map(|o| &o.types));
+        all.filter(|t| t.name == name).flat_map(NamedType::union_keys).collect::<Vec<_>>().join(" ")
+    }
+
     pub fn rust_type(&self, ty: &ParamType) -> TokenStream {
         match ty {
             ParamType::String => quote! { String },
@@ -137,6 +158,10 @@ impl Scope<'_> {
                 let inner = self.param_type(inner);
                 quote! { rt::ParamType::List(&#inner) }
             }
+            ParamType::Named(n) if self.ctx.unions.contains_key(n.as_str()) => {
+                let path = self.schema_path(n);
+                quote! { rt::ParamType::Union(&#path) }
+            }
             ParamType::Named(n) => {
                 let path = self.schema_path(n);
                 quote! { rt::ParamType::Object(&#path) }
@@ -165,11 +190,67 @@ pub fn named_types<'s>(types: &'s [NamedType], group: &'s str, ctx: &'s Context<
         let bare = names::bare(&t.name);
         let doc = docs::lines(if t.description.is_empty() { bare } else { &t.description });
         let ident = format_ident!("{}", bare);
+        if let Some((_, tag)) = &t.tag {
+            return union_item(&ident, &doc, t, tag, &scope);
+        }
         let strukt = struct_item(&ident, &doc, &t.fields, direction, &scope, None);
         let schema = schema_static(&t.name, &t.fields, &scope);
         quote! { #strukt #schema }
     });
     quote! { #(#items)* }
+}
+
+/// The Rust name of a union's variant: its wire name in UpperCamelCase (`actionCard` →
+/// `ActionCard`), or its `rust_name`'s.
+pub fn variant_name(f: &Field) -> String {
+    names::upper_camel(f.rust_name.as_deref().unwrap_or(&f.name))
+}
+
+/// A tagged union: an enum of one-value variants (`#[derive(Wire)]` with `#[wire(tag)]` writes
+/// its wire form), `From` each value type where no two variants share one, and its schema.
+fn union_item(ident: &proc_macro2::Ident, doc: &[String], t: &NamedType, tag: &str, scope: &Scope) -> TokenStream {
+    let variants: Vec<proc_macro2::Ident> = t.fields.iter().map(|f| format_ident!("{}", variant_name(f))).collect();
+    let types: Vec<TokenStream> = t.fields.iter().map(|f| scope.rust_type(&f.ty)).collect();
+    let defs = t.fields.iter().zip(&variants).zip(&types).map(|((f, v), ty)| {
+        let fdoc = docs::lines(if f.description.is_empty() { &f.name } else { &f.description });
+        let wire = &f.name;
+        quote! {
+            #(#[doc = #fdoc])*
+            #[wire(rename = #wire)]
+            #v(#ty),
+        }
+    });
+    let distinct: BTreeSet<String> = types.iter().map(ToString::to_string).collect();
+    let froms = (distinct.len() == types.len()).then(|| {
+        let (variants, types) = (variants.iter(), types.iter());
+        quote! {
+            #(impl From<#types> for #ident {
+                fn from(value: #types) -> Self {
+                    Self::#variants(value)
+                }
+            })*
+        }
+    });
+    let schema = schema_ident(&t.name);
+    let name = names::bare(&t.name);
+    let fields = field_schemas(&t.fields, scope);
+    let schema_doc = format!(" Wire schema of [`{name}`].");
+    let tag_doc = format!(" On the wire, an object whose `{tag}` names the variant and whose field of that name holds its value.");
+    quote! {
+        #(#[doc = #doc])*
+        ///
+        #[doc = #tag_doc]
+        #[derive(Debug, Clone, PartialEq, Wire)]
+        #[wire(tag = #tag)]
+        #[non_exhaustive]
+        pub enum #ident {
+            #(#defs)*
+        }
+        #froms
+        #[doc = #schema_doc]
+        #[doc(hidden)]
+        pub static #schema: rt::UnionSchema = rt::UnionSchema { name: #name, tag: #tag, variants: &[ #(#fields),* ] };
+    }
 }
 
 /// `pub static X_SCHEMA: rt::ObjectSchema` describing a named type, for the fake server and tools.
@@ -215,6 +296,9 @@ pub fn field_schemas(fields: &[Field], scope: &Scope) -> Vec<TokenStream> {
             if let Some((_, r)) = &f.references {
                 calls.push(quote! { .references(#r) });
             }
+            if f.flatten {
+                calls.push(quote! { .flattened() });
+            }
             quote! { rt::FieldSchema::new(#name, #ty) #(#calls)* }
         })
         .collect()
@@ -254,15 +338,25 @@ pub fn struct_item(
         let fdoc = docs::field(f);
         let ident = field_ident(f);
         let ty = scope.rust_type(&f.ty);
-        let rename = if camel {
+        let rename = if camel || f.flatten {
             quote! {}
         } else {
             rename_attr(f)
         };
+        let flatten = f.flatten.then(|| {
+            let keys = match &f.ty {
+                ParamType::Named(n) => scope.union_keys(n),
+                _ => String::new(),
+            };
+            quote! { #[wire(flatten = #keys)] }
+        });
+        // A union has no default value: a response's union field is an `Option` even when required.
+        let union = matches!(&f.ty, ParamType::Named(n) if scope.ctx.unions.contains_key(n.as_str()));
         let is_list = matches!(f.ty, ParamType::List(_));
         // `Option` fields may be missing and are left out when `None`, without an attribute.
         let (ty, wire_attr) = match (direction, f.required, is_list) {
             (Direction::Input, _, _) | (Direction::Output, false, false) => (quote! { Option<#ty> }, quote! {}),
+            (Direction::Output, true, false) if union => (quote! { Option<#ty> }, quote! {}),
             (Direction::Output, _, true) => (ty, quote! { #[wire(default)] }),
             (Direction::Output, true, false) => (ty, quote! {}),
         };
@@ -270,6 +364,7 @@ pub fn struct_item(
         quote! {
             #(#[doc = #fdoc])*
             #rename
+            #flatten
             #wire_attr
             #required
             pub #ident: #ty,

@@ -40,6 +40,8 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &fixture::LIST_CONTACT_IDS,
     #[cfg(feature = "fixture")]
     &fixture::LIST_MEMBERS,
+    #[cfg(feature = "fixture")]
+    &fixture::POST_NOTICE,
     #[cfg(feature = "rest_1_0")]
     &rest_1_0::GET_MEMBER,
     #[cfg(feature = "rest_1_0")]
@@ -77,6 +79,8 @@ pub mod mock {
         &fixture::LIST_CONTACT_IDS_MOCK,
         #[cfg(feature = "fixture")]
         &fixture::LIST_MEMBERS_MOCK,
+        #[cfg(feature = "fixture")]
+        &fixture::POST_NOTICE_MOCK,
         #[cfg(feature = "rest_1_0")]
         &rest_1_0::GET_MEMBER_MOCK,
         #[cfg(feature = "rest_1_0")]

@@ -105,3 +105,19 @@ pub static LIST_MEMBERS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
         project: None,
     }),
 };
+/// The documentation's examples of [`PostNotice`](crate::generated::fixture::PostNotice) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static POST_NOTICE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::fixture::POST_NOTICE,
+    examples: &[
+        rt::ExampleInfo {
+            name: "plain",
+            request_body: Some(
+                "{\"kind\":\"plain\",\"plain\":{\"content\":\"Lunch at noon\"},\"pinned\":true,\"follow_up\":{\"kind\":\"linkCard\",\"linkCard\":{\"title\":\"Menu\",\"url\":\"https://example.com/menu\"}}}",
+            ),
+            curl: None,
+            response: Some("{\"errcode\":0,\"errmsg\":\"ok\",\"notice_id\":\"n1\"}\n"),
+        },
+    ],
+    behaviour: None,
+};
