@@ -343,6 +343,10 @@ fn sample(ty: &dingtalk_oapi::ParamType) -> serde_json::Value {
         T::Object(schema) => serde_json::Value::Object(
             schema.fields.iter().filter(|f| f.required).map(|f| (f.name.to_owned(), sample(&f.ty))).collect(),
         ),
+        T::Union(union) => {
+            let first = &union.variants[0];
+            serde_json::json!({ union.tag: first.name, first.name: sample(&first.ty) })
+        }
     }
 }
 

@@ -5,16 +5,20 @@
 //!          [--output table|json] [--timeout SECS] [--max-attempts N] [-v]
 //!          call OPERATION [--param NAME=VALUE]... [--all]
 //! dingtalk ext-contact list-label-groups [--size N] [--offset N] [--all]   (the spec's `cli:` commands)
+//! dingtalk robot send --webhook URL [--secret SECRET] (--text TEXT | --markdown TITLE TEXT | --json FILE|-)
+//!          [--at-mobile M]... [--at-user-id U]... [--at-all] [--msg-uuid ID]
 //! dingtalk completions <shell>
 //! ```
 //!
 //! Exit codes: 0 success; 2 usage or validation error (nothing sent); 3 DingTalk API error;
-//! 4 transport, HTTP or decode error.
+//! 4 transport, HTTP or decode error, or a deadline passed (a rate-limit wait past `--timeout`
+//! sends nothing).
 
 mod alias;
 mod call;
 mod callback;
 mod output;
+mod robot;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -64,7 +68,8 @@ pub struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Output::Table)]
     output: Output,
-    /// Seconds one attempt may take.
+    /// Seconds one attempt may take (`robot send`: the whole send, the wait for room under the
+    /// robot's limit included).
     #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..=3600))]
     timeout: Option<u64>,
     /// Attempts per call, the first included (1 disables retries).
@@ -101,6 +106,9 @@ enum Command {
     /// Decrypt or encrypt callback (event push) bodies, for debugging a callback URL.
     #[command(subcommand)]
     Callback(callback::Callback),
+    /// Send group messages through a custom robot's webhook.
+    #[command(subcommand)]
+    Robot(robot::Robot),
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]
@@ -194,6 +202,12 @@ macro_rules! sandbox_hint {
     };
 }
 
+/// The sandbox's custom robot: its webhook's token and its secret.
+#[cfg(feature = "sandbox")]
+const SANDBOX_ROBOT_TOKEN: &str = "sandbox-robot-token";
+#[cfg(feature = "sandbox")]
+const SANDBOX_ROBOT_SECRET: &str = "SECsandbox-robot-secret";
+
 /// The built-in fake server, and a builder pointed at it.
 #[cfg(feature = "sandbox")]
 async fn start_sandbox(
@@ -202,6 +216,7 @@ async fn start_sandbox(
     const SANDBOX_TOKEN: &str = "sandbox-access-token";
     let server = dingtalk_mock::MockServer::builder()
         .access_token(SANDBOX_TOKEN)
+        .robot("sandbox", SANDBOX_ROBOT_TOKEN, Some(SANDBOX_ROBOT_SECRET))
         .start()
         .await
         .map_err(|e| Failure { code: exit::TRANSPORT, message: format!("cannot start the sandbox: {e}") })?;
@@ -213,13 +228,32 @@ async fn run(cli: Cli, alias: Option<alias::Parsed>) -> Result<(), Failure> {
     // Keeps the sandbox server alive for the whole command.
     let mut _sandbox: Option<Box<dyn std::any::Any>> = None;
     let mut builder = Client::builder();
+    #[allow(unused_mut)]
+    let mut sandbox_url: Option<String> = None;
     #[cfg(feature = "sandbox")]
     {
         if cli.sandbox {
             let (b, server) = start_sandbox(builder).await?;
+            sandbox_url = server.downcast_ref::<dingtalk_mock::MockServer>().map(|s| s.url());
             builder = b;
             _sandbox = Some(server);
         }
+    }
+    if let Command::Robot(command) = cli.command {
+        #[cfg(feature = "sandbox")]
+        let sandbox = sandbox_url.map(|url| {
+            (format!("{url}/robot/send?access_token={SANDBOX_ROBOT_TOKEN}"), SANDBOX_ROBOT_SECRET.to_owned())
+        });
+        #[cfg(not(feature = "sandbox"))]
+        let sandbox = sandbox_url.map(|url| (url, String::new()));
+        let globals = robot::Globals {
+            output: cli.output,
+            timeout: cli.timeout,
+            max_attempts: cli.max_attempts,
+            redis_url: cli.redis_url.clone(),
+            sandbox,
+        };
+        return robot::run(command, globals).await;
     }
     if _sandbox.is_none() {
         if let Some(url) = &cli.base_url {
@@ -268,6 +302,8 @@ async fn run(cli: Cli, alias: Option<alias::Parsed>) -> Result<(), Failure> {
             call::execute(&client, a.command.operation, a.params, a.all, a.output.unwrap_or(cli.output), pointed).await
         }
         Command::Call(args) => call::run(&client, args, cli.output, pointed).await,
-        Command::Completions { .. } | Command::Callback(_) => unreachable!("handled before the runtime starts"),
+        Command::Completions { .. } | Command::Callback(_) | Command::Robot(_) => {
+            unreachable!("handled before the client is built")
+        }
     }
 }

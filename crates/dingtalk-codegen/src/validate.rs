@@ -1077,12 +1077,18 @@ fn check_field_list<'s>(
                         }) {
                             d.error(
                                 &f.loc,
-                                format!("flattened union `{n}` writes `{key}` into {owner}, which `{}` (at {}) uses too", other.name, other.loc),
+                                format!(
+                                    "flattened union `{n}` writes `{key}` into {owner}, which `{}` (at {}) uses too",
+                                    other.name, other.loc
+                                ),
                             );
                         }
                     }
                 }
-                _ => d.error(&f.ty_loc, "`flatten: true` applies to a union type (one declared with `tag:` and `variants:`)"),
+                _ => d.error(
+                    &f.ty_loc,
+                    "`flatten: true` applies to a union type (one declared with `tag:` and `variants:`)",
+                ),
             }
         }
         let rname = f.rust_name.clone().unwrap_or_else(|| names::field_name(&f.name));

@@ -72,7 +72,13 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                     return Err(syn::Error::new_spanned(ident, message));
                 }
             }
-            fields.push(WireField { ident, wire: String::new(), optional, required: false, flatten: Some((names, inner)) });
+            fields.push(WireField {
+                ident,
+                wire: String::new(),
+                optional,
+                required: false,
+                flatten: Some((names, inner)),
+            });
             continue;
         }
         if let (true, Some(span)) = (optional, default) {
@@ -286,7 +292,8 @@ fn field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
                 }
                 Ok(())
             } else {
-                Err(meta.error("expected `rename = \"wireName\"`, `default` or `flatten = \"tag variant…\"` on a field"))
+                Err(meta
+                    .error("expected `rename = \"wireName\"`, `default` or `flatten = \"tag variant…\"` on a field"))
             }
         })?;
     }
@@ -309,7 +316,10 @@ fn union_impls(input: &DeriveInput, data: &syn::DataEnum) -> syn::Result<TokenSt
     let ident = &input.ident;
     let (camel, transparent, tag) = container_attrs(&input.attrs)?;
     let Some(tag) = tag else {
-        return Err(syn::Error::new_spanned(ident, "an enum needs `#[wire(tag = \"…\")]`: the field naming the variant"));
+        return Err(syn::Error::new_spanned(
+            ident,
+            "an enum needs `#[wire(tag = \"…\")]`: the field naming the variant",
+        ));
     };
     if camel || transparent {
         return Err(syn::Error::new_spanned(ident, "an enum takes only `tag`"));
@@ -417,7 +427,10 @@ mod tests {
             error(parse_quote! { enum E { A(i64) } }),
             "an enum needs `#[wire(tag = \"…\")]`: the field naming the variant"
         );
-        assert_eq!(error(parse_quote! { #[wire(tag = "t")] enum E { A } }), "each variant holds one value: `Variant(Type)`");
+        assert_eq!(
+            error(parse_quote! { #[wire(tag = "t")] enum E { A } }),
+            "each variant holds one value: `Variant(Type)`"
+        );
         assert_eq!(
             error(parse_quote! { #[wire(tag = "t")] enum E { #[wire(rename = "t")] A(i64) } }),
             "wire name `t` is used twice"

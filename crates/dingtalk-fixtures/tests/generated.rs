@@ -142,6 +142,7 @@ fn responses_deserialize_from_the_documented_examples() {
                 "CountContacts" => serde_json::from_str::<dingtalk_fixtures::CountContactsResponse>(text).map(drop),
                 "ListContactIds" => serde_json::from_str::<ListContactIdsResponse>(text).map(drop),
                 "ListMembers" => serde_json::from_str::<dingtalk_fixtures::ListMembersResponse>(text).map(drop),
+                "PostNotice" => serde_json::from_str::<dingtalk_fixtures::PostNoticeResponse>(text).map(drop),
                 other => panic!("no response type listed for {other}"),
             };
             decoded.unwrap_or_else(|e| panic!("{} example `{}`: {e}", op.name, example.name));
@@ -209,6 +210,7 @@ fn descriptors_describe_the_operations() {
             "GetContact",
             "ListContactIds",
             "ListMembers",
+            "PostNotice",
             "rest_1_0.GetMember",
             "rest_1_0.ListMemberPages",
             "rest_1_0.UpdateMember"
@@ -597,12 +599,16 @@ mod unions {
         assert_eq!(e, "plain: is required");
         // Reading, a missing tag is inferred from the one variant present.
         let read = check(json!({"linkCard": {"title": "t", "url": "u"}, "other": 1}), schema::Mode::Decode).unwrap();
-        assert_eq!(serde_json::Value::Object(read), json!({"kind": "linkCard", "linkCard": {"title": "t", "url": "u"}}));
+        assert_eq!(
+            serde_json::Value::Object(read),
+            json!({"kind": "linkCard", "linkCard": {"title": "t", "url": "u"}})
+        );
     }
 
     #[test]
     fn decoding_a_union_refuses_contradictions() {
-        let ok: Notice = serde_json::from_value(json!({"kind": "plain", "plain": {"content": "x"}, "extra": 1})).unwrap();
+        let ok: Notice =
+            serde_json::from_value(json!({"kind": "plain", "plain": {"content": "x"}, "extra": 1})).unwrap();
         assert_eq!(ok, plain("x"));
         let untagged: Notice = serde_json::from_value(json!({"plain": {"content": "x"}})).unwrap();
         assert_eq!(untagged, plain("x"));

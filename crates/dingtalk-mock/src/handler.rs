@@ -19,7 +19,13 @@ use crate::state::{Route, Shared, role_error};
 use crate::{Fault, MAX_BODY_BYTES, RecordedRequest};
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new().fallback(handle).with_state(shared)
+    Router::new().route("/mock/robot/messages", axum::routing::get(robot_messages)).fallback(handle).with_state(shared)
+}
+
+/// `GET /mock/robot/messages`: what the robots accepted, oldest first (for tests in another
+/// process and demos).
+async fn robot_messages(State(shared): State<Arc<Shared>>) -> axum::Json<Vec<crate::RobotMessage>> {
+    axum::Json(shared.robots().accepted())
 }
 
 /// What to send back.
@@ -123,6 +129,8 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             }
         }
     }
+    let content_type = record.content_type.clone();
+    let query = record.query.clone();
     record.body = String::from_utf8_lossy(&bytes).into_owned();
     record.params = params.clone();
     record.access_token = token.clone();
@@ -142,6 +150,18 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             let written =
                 path_protocol.write_protocol_error(405, "MethodNotAllowed", &message, &crate::ids::request_id());
             (Reply::MethodNotAllowed(allowed, written.body), None)
+        }
+        Route::Op(op, _) if crate::robot::Robots::serves(op.operation) => {
+            let delivery = crate::robot::Delivery {
+                token: token.as_deref(),
+                content_type: content_type.as_deref(),
+                query: &query,
+                params: &params,
+            };
+            match shared.robots().check(op.operation, &delivery) {
+                Err(refused) => (written_reply(refused), None),
+                Ok(()) => respond(&shared, op, token.as_deref(), &params, body_error.as_deref()).await,
+            }
         }
         Route::Op(op, _) => respond(&shared, op, token.as_deref(), &params, body_error.as_deref()).await,
     };

@@ -32,7 +32,10 @@
 //! 2. The request is recorded (see [`MockServer::requests`]).
 //! 3. A fault injected for the operation is consumed (see [`Fault`]).
 //! 4. Operations that require a token check it: missing or unknown → 33009, expired or
-//!    invalidated → 40014 (the new API: `InvalidAuthentication`, HTTP 401).
+//!    invalidated → 40014 (the new API: `InvalidAuthentication`, HTTP 401). A webhook's
+//!    operation (its service issues no tokens: the custom robot's) is checked by the robot the
+//!    token names instead: signature, `Content-Type`, message type and 20 messages a minute (see
+//!    [`MockServer::robot_messages`]).
 //! 5. Parameters are checked against the descriptor (required, types, min/max, max_length,
 //!    max_items, nested objects) and the stores they reference; a failure answers the
 //!    operation's error code tied to that parameter, else 40035 (`InvalidParameter`).
@@ -48,6 +51,8 @@ mod data;
 mod handler;
 mod ids;
 mod push;
+mod redis_server;
+mod robot;
 mod server;
 mod state;
 mod store;
@@ -69,6 +74,8 @@ use tokio::task::JoinHandle;
 use crate::state::{Config, Shared};
 
 pub use push::{PushError, push_event};
+pub use redis_server::RedisServer;
+pub use robot::RobotMessage;
 
 /// `expires_in` of issued tokens unless [`MockBuilder::token_ttl`] says otherwise.
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(7200);
@@ -199,6 +206,9 @@ pub struct MockBuilder {
     data: Vec<StoreData>,
     callback: Option<(String, dingtalk_oapi::callback::CallbackCrypto)>,
     operations: &'static [&'static MockDescriptor],
+    /// (name, token, secret).
+    robots: Vec<(String, String, Option<String>)>,
+    robot_penalty: Duration,
 }
 
 impl fmt::Debug for MockBuilder {
@@ -211,6 +221,7 @@ impl fmt::Debug for MockBuilder {
             .field("token_ttl", &self.ttl)
             .field("stores", &self.data.iter().map(|d| (&d.store, d.items.len())).collect::<Vec<_>>())
             .field("operations", &self.operations.len())
+            .field("robots", &self.robots.iter().map(|(name, ..)| name).collect::<Vec<_>>())
             .finish()
     }
 }
@@ -227,6 +238,8 @@ impl Default for MockBuilder {
             data: Vec::new(),
             callback: None,
             operations: dingtalk_oapi::generated::mock::OPERATIONS,
+            robots: Vec::new(),
+            robot_penalty: robot::DEFAULT_PENALTY,
         }
     }
 }
@@ -264,6 +277,21 @@ impl MockBuilder {
     /// registration's token, EncodingAESKey and owner key in `crypto`.
     pub fn callback(mut self, url: impl Into<String>, crypto: dingtalk_oapi::callback::CallbackCrypto) -> Self {
         self.callback = Some((url.into(), crypto));
+        self
+    }
+
+    /// A custom robot: its webhook (`{url}/robot/send?access_token={token}`) accepts messages
+    /// as DingTalk's does (see [`RobotMessage`] and the checks listed on
+    /// [`robot_messages`](MockServer::robot_messages)); with a `secret`, only signed ones.
+    pub fn robot(mut self, name: impl Into<String>, token: impl Into<String>, secret: Option<&str>) -> Self {
+        self.robots.push((name.into(), token.into(), secret.map(str::to_owned)));
+        self
+    }
+
+    /// How long a robot that sent more than 20 messages in a minute stays throttled (default
+    /// 10 minutes, DingTalk's).
+    pub fn robot_penalty(mut self, penalty: Duration) -> Self {
+        self.robot_penalty = penalty;
         self
     }
 
@@ -346,6 +374,7 @@ impl MockBuilder {
             apps: self.apps.into_iter().collect(),
             suites: self.suites.into_iter().collect(),
             ttl: self.ttl,
+            robots: robot::Robots::new(self.robots, self.robot_penalty),
             qps_limit: self.qps_limit,
         };
         let shared = Arc::new(Shared::new(config, stores));
@@ -438,6 +467,15 @@ impl MockServer {
     /// counts, including one that hands out the same still-valid token again.
     pub fn issued_tokens(&self) -> usize {
         self.shared.issued_tokens()
+    }
+
+    /// The messages the robots accepted, oldest first (the last 10,000). A robot's webhook
+    /// refuses an unknown token (400101), a body not sent as `application/json` (43004), a
+    /// missing, stale (over an hour) or wrong signature when it has a secret (310000), an unknown
+    /// `msgtype` (400105), and the 21st message in any minute (410100, after which it stays
+    /// throttled for the penalty).
+    pub fn robot_messages(&self) -> Vec<RobotMessage> {
+        self.shared.robots().accepted()
     }
 
     /// The current contents of a store, or `None` if no operation uses it.

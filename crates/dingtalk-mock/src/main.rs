@@ -35,6 +35,13 @@ struct Args {
     token_ttl: u64,
     /// Refuse calls past N per second per token and path, as DingTalk does: errcode 90018 (old
     /// OAPI), HTTP 403 `Forbidden.AccessDenied.QpsLimitForAppkeyAndApi` (new API).
+    /// A custom robot whose webhook (`/robot/send?access_token=TOKEN`) accepts messages, signed
+    /// with SECRET when given (repeatable); `GET /mock/robot/messages` lists what they accepted.
+    #[arg(long, value_name = "NAME:TOKEN[:SECRET]")]
+    robot: Vec<String>,
+    /// Seconds a robot that sent more than 20 messages in a minute stays throttled.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    robot_penalty: u64,
     #[arg(long, value_name = "N", env = "DINGTALK_MOCK_QPS_LIMIT")]
     qps_limit: Option<u32>,
 }
@@ -98,6 +105,23 @@ async fn build(args: Args) -> Result<MockServer, MockError> {
     }
     for token in args.access_token {
         builder = builder.access_token(token);
+    }
+    builder = builder.robot_penalty(Duration::from_secs(args.robot_penalty));
+    for robot in &args.robot {
+        let mut parts = robot.splitn(3, ':');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(name), Some(token), secret) if !name.is_empty() && !token.is_empty() => {
+                builder = builder.robot(name, token, secret.filter(|s| !s.is_empty()));
+            }
+            _ => {
+                return Err(MockError::Data {
+                    reason: format!(
+                        "--robot takes NAME:TOKEN[:SECRET], not `{}`",
+                        robot.split(':').next().unwrap_or_default()
+                    ),
+                });
+            }
+        }
     }
     builder.start().await
 }

@@ -29,6 +29,8 @@ pub(crate) struct Config {
     pub apps: HashMap<String, String>,
     pub suites: HashMap<String, String>,
     pub ttl: Duration,
+    /// The custom robots' webhooks.
+    pub robots: crate::robot::Robots,
     /// Calls accepted per token per path in each wall-clock second; more are answered 90018
     /// (old OAPI) or 403 (new API).
     pub qps_limit: Option<u32>,
@@ -226,6 +228,11 @@ impl Shared {
         }
     }
 
+    /// The custom robots' webhooks.
+    pub(crate) fn robots(&self) -> &crate::robot::Robots {
+        &self.config.robots
+    }
+
     /// `Err(role)` unless the token is configured, or issued and still valid.
     fn check_token(&self, token: Option<&str>) -> Result<(), ErrorRole> {
         let Some(token) = token.filter(|t| !t.is_empty()) else { return Err(ErrorRole::TokenMissing) };
@@ -274,7 +281,9 @@ impl Shared {
         body_error: Option<&str>,
     ) -> Written {
         let op = m.operation;
+        // A webhook's token was checked by its robot.
         if op.requires_token
+            && !crate::robot::Robots::serves(op)
             && let Err(role) = self.check_token(token)
         {
             return role_error(op, role, "");
@@ -495,6 +504,11 @@ pub(crate) fn code_error(op: &OperationDescriptor, code: Code<'_>, detail: &str)
 
 fn with_detail(message: &str, detail: &str) -> String {
     if detail.is_empty() { message.to_owned() } else { format!("{message}: {detail}") }
+}
+
+/// The parameters checked against the operation's spec, or the answer refusing them.
+pub(crate) fn check_params(op: &OperationDescriptor, params: &Map<String, Value>) -> Result<(), Written> {
+    validate::check_params(op, params).map(drop).map_err(|invalid| param_error(op, &invalid))
 }
 
 /// The operation's error code tied to the parameter, else the invalid-parameter code naming it.

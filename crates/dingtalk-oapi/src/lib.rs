@@ -36,6 +36,8 @@ pub mod auth;
 pub mod callback;
 #[rustfmt::skip]
 pub mod generated;
+#[cfg(feature = "robot")]
+pub mod robot_webhook;
 
 #[cfg(feature = "auth")]
 pub use auth::{AppCredentials, CorpToken, SuiteCredentials, SuiteTicketSource, corp_token_signature};
@@ -49,6 +51,8 @@ pub use generated::prelude::*;
 /// The new API's error codes (`InvalidAuthentication`, `Forbidden.AccessDenied.…`).
 pub use generated::service::ApiCode;
 pub use generated::{Client, ClientBuilder, GROUPS, OPERATIONS, RequestBuilder};
+#[cfg(feature = "robot")]
+pub use robot_webhook::{RobotWebhook, RobotWebhookBuilder};
 
 // The runtime's vocabulary, so that users need one dependency.
 /// The generic runtime every operation runs on.

@@ -115,13 +115,20 @@ fn check_flattened(
     mode: Mode,
     out: &mut Map<String, Value>,
 ) -> Result<(), ValidationError> {
-    let own: Map<String, Value> =
-        object.iter().filter(|(k, v)| union.uses_key(k) && !is_absent(v, mode)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let own: Map<String, Value> = object
+        .iter()
+        .filter(|(k, v)| union.uses_key(k) && !is_absent(v, mode))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     for key in own.keys() {
         out.remove(key);
     }
     if own.is_empty() {
-        return if field.required && mode != Mode::Decode { fail(&join(path, union.tag), Problem::Missing) } else { Ok(()) };
+        return if field.required && mode != Mode::Decode {
+            fail(&join(path, union.tag), Problem::Missing)
+        } else {
+            Ok(())
+        };
     }
     out.extend(check_union(union, &own, path, mode)?);
     Ok(())

@@ -19,6 +19,8 @@ pub fn command() -> Command {
         "DINGTALK_REDIS_URL",
         "DINGTALK_CALLBACK_TOKEN",
         "DINGTALK_CALLBACK_AES_KEY",
+        "DINGTALK_ROBOT_WEBHOOK",
+        "DINGTALK_ROBOT_SECRET",
     ] {
         cmd.env_remove(var);
     }
@@ -78,6 +80,20 @@ impl MockProcess {
     /// `dingtalk --base-url <this server> --access-token <its token> ARGS…`.
     pub fn run(&self, args: &[&str]) -> Output {
         command().args(["--base-url", &self.url, "--access-token", &self.token]).args(args).output().unwrap()
+    }
+}
+
+impl MockProcess {
+    /// `GET path` on this server, the body as JSON.
+    pub fn get_json(&self, path: &str) -> serde_json::Value {
+        use std::io::{Read, Write};
+        let addr = self.url.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(addr).expect("connect to the fake server");
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        let body = answer.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or_default();
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {answer}"))
     }
 }
 

@@ -166,7 +166,10 @@ fn accessors(
         .collect();
     let sets = required.iter().map(|f| {
         let ident = field_ident(f);
-        quote! { .#ident(#ident) }
+        match &f.ty {
+            ParamType::Named(n) if scope.ctx.unions.contains_key(n.as_str()) => quote! { .#ident(#ident.into()) },
+            _ => quote! { .#ident(#ident) },
+        }
     });
     let start = quote! { #request::new() #(#sets)* };
     let method_doc = client_method_doc(op, method, by_group, &scope.ctx.unions);

@@ -111,9 +111,14 @@ impl Scope<'_> {
     }
 
     /// The type a setter (and an accessor's argument) takes for a field of type `ty`:
-    /// `impl Into<String>`, `impl Into<Vec<T>>`, else the type itself.
+    /// `impl Into<String>`, `impl Into<Vec<T>>`, `impl Into<Union>` (each variant's value converts),
+    /// else the type itself.
     pub fn setter_type(&self, ty: &ParamType) -> TokenStream {
         match ty {
+            ParamType::Named(n) if self.ctx.unions.contains_key(n.as_str()) => {
+                let ty = self.rust_type(ty);
+                quote! { impl Into<#ty> }
+            }
             ParamType::String | ParamType::List(_) => {
                 let ty = self.rust_type(ty);
                 quote! { impl Into<#ty> }
@@ -235,7 +240,9 @@ fn union_item(ident: &proc_macro2::Ident, doc: &[String], t: &NamedType, tag: &s
     let name = names::bare(&t.name);
     let fields = field_schemas(&t.fields, scope);
     let schema_doc = format!(" Wire schema of [`{name}`].");
-    let tag_doc = format!(" On the wire, an object whose `{tag}` names the variant and whose field of that name holds its value.");
+    let tag_doc = format!(
+        " On the wire, an object whose `{tag}` names the variant and whose field of that name holds its value."
+    );
     quote! {
         #(#[doc = #doc])*
         ///

@@ -25,13 +25,15 @@ pub mod hrm_1_0;
 pub mod im_1_0;
 #[cfg(feature = "oauth2_1_0")]
 pub mod oauth2_1_0;
+#[cfg(feature = "robot")]
+pub mod robot;
 #[cfg(feature = "robot_1_0")]
 pub mod robot_1_0;
 #[cfg(feature = "todo_1_0")]
 pub mod todo_1_0;
 #[cfg(feature = "workflow_1_0")]
 pub mod workflow_1_0;
-rt::client_facade!(service::SERVICE, [service::API_SERVICE]);
+rt::client_facade!(service::SERVICE, [service::API_SERVICE, service::ROBOT_SERVICE]);
 /// Every generated operation and type of the enabled groups whose names are unique
 /// across groups (the old OAPI's).
 pub mod prelude {
@@ -61,6 +63,8 @@ pub mod groups {
     pub use super::im_1_0;
     #[cfg(feature = "oauth2_1_0")]
     pub use super::oauth2_1_0;
+    #[cfg(feature = "robot")]
+    pub use super::robot;
     #[cfg(feature = "robot_1_0")]
     pub use super::robot_1_0;
     #[cfg(feature = "todo_1_0")]
@@ -1134,6 +1138,8 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &oauth2_1_0::GET_USER_TOKEN,
     #[cfg(feature = "oauth2_1_0")]
     &oauth2_1_0::KICKOFF_BY_DEVICE_ID,
+    #[cfg(feature = "robot")]
+    &robot::SEND,
     #[cfg(feature = "robot_1_0")]
     &robot_1_0::ADD_ORG_ROBOT_INSTANCE_TO_GROUP,
     #[cfg(feature = "robot_1_0")]
@@ -1495,6 +1501,8 @@ pub mod mock {
     pub mod im_1_0;
     #[cfg(feature = "oauth2_1_0")]
     pub mod oauth2_1_0;
+    #[cfg(feature = "robot")]
+    pub mod robot;
     #[cfg(feature = "robot_1_0")]
     pub mod robot_1_0;
     #[cfg(feature = "todo_1_0")]
@@ -2567,6 +2575,8 @@ pub mod mock {
         &oauth2_1_0::GET_USER_TOKEN_MOCK,
         #[cfg(feature = "oauth2_1_0")]
         &oauth2_1_0::KICKOFF_BY_DEVICE_ID_MOCK,
+        #[cfg(feature = "robot")]
+        &robot::SEND_MOCK,
         #[cfg(feature = "robot_1_0")]
         &robot_1_0::ADD_ORG_ROBOT_INSTANCE_TO_GROUP_MOCK,
         #[cfg(feature = "robot_1_0")]
@@ -2866,6 +2876,7 @@ pub const GROUPS: &[&str] = &[
     "hrm_1_0",
     "im_1_0",
     "oauth2_1_0",
+    "robot",
     "robot_1_0",
     "todo_1_0",
     "workflow_1_0",

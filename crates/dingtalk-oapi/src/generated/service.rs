@@ -370,9 +370,74 @@ impl std::fmt::Display for ApiCode {
         rt::ApiErrorCode::fmt_code(self, f)
     }
 }
+/// DingTalk custom robot webhook
+///
+/// A custom robot's webhook. Its token is the robot's own (the `access_token` of the webhook URL,
+/// shown when the robot is added to a group), not an app's: no API issues it, so these calls go
+/// through `dingtalk_oapi::robot::RobotWebhook`, which also signs each call when the robot's
+/// security setting is "signature" and keeps the robot under DingTalk's 20 messages per minute.
+/// Errors are the old OAPI's: HTTP 200 with a non-zero `errcode`.
+///
+/// The access token travels as the `access_token` query parameter.
+///
+/// The robot's access token: the `access_token` value of its webhook URL.
+pub static ROBOT_SERVICE: rt::ServiceDescriptor = rt::ServiceDescriptor {
+    id: "robot",
+    name: "DingTalk custom robot webhook",
+    servers: &[
+        rt::Server {
+            name: "default",
+            url: "https://oapi.dingtalk.com",
+            description: "The host of every robot webhook URL.",
+            default: true,
+        },
+    ],
+    token: rt::TokenPlacement::Query("access_token"),
+    envelope: rt::ErrorEnvelope::Errcode,
+    errors: &[
+        rt::ErrorCodeInfo::new(
+                -1,
+                "system_busy",
+                "System busy",
+                "Try again later.",
+                rt::ErrorClass::Retryable,
+            )
+            .role(rt::ErrorRole::Busy),
+        rt::ErrorCodeInfo::new(
+                40035,
+                "missing_json",
+                "The JSON body is missing",
+                "Send the message as a JSON body.",
+                rt::ErrorClass::NotRetryable,
+            )
+            .role(rt::ErrorRole::InvalidParameter),
+        rt::ErrorCodeInfo::new(
+                400101,
+                "access_token_not_found",
+                "The access_token does not exist",
+                "Check the webhook URL's access_token.",
+                rt::ErrorClass::NotRetryable,
+            )
+            .role(rt::ErrorRole::TokenMissing),
+        rt::ErrorCodeInfo::new(
+                410100,
+                "sending_too_fast",
+                "Sending too fast; the robot is throttled",
+                "Send at most 20 messages per minute; past that the robot is throttled for 10 minutes.",
+                rt::ErrorClass::RateLimited,
+            )
+            .role(rt::ErrorRole::AppRateLimited),
+    ],
+    sub_code_classes: &[],
+    tokens: &[],
+};
 impl super::ClientBuilder {
     /// The base URL of DingTalk API (service `api`, default `https://api.dingtalk.com`): its operations go there. Shorthand for `service_base_url("api", url)`.
     pub fn api_base_url(self, url: impl Into<String>) -> Self {
         self.service_base_url("api", url)
+    }
+    /// The base URL of DingTalk custom robot webhook (service `robot`, default `https://oapi.dingtalk.com`): its operations go there. Shorthand for `service_base_url("robot", url)`.
+    pub fn robot_base_url(self, url: impl Into<String>) -> Self {
+        self.service_base_url("robot", url)
     }
 }

@@ -30,19 +30,29 @@ mod redis;
 #[cfg(feature = "redis")]
 pub use self::redis::{RedisStore, redact_url};
 
-/// At most `permits` calls start in each aligned window of `window`.
+/// At most `permits` calls start in each aligned window of `window` or, `sliding`, in any
+/// `window` at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
     /// Calls that may start in one window.
     pub permits: u32,
-    /// The window's length; windows are aligned to the Unix clock.
+    /// The window's length; windows are aligned to the Unix clock unless `sliding`.
     pub window: Duration,
+    /// Counted over the last `window` before each call (a log of start times) instead of aligned
+    /// windows: for limits DingTalk counts that way, such as a custom robot's 20 messages per
+    /// minute, where two aligned minutes could hold 40 messages within two seconds.
+    pub sliding: bool,
 }
 
 impl Rule {
     /// `permits` per second.
     pub const fn per_second(permits: u32) -> Self {
-        Rule { permits, window: Duration::from_secs(1) }
+        Rule { permits, window: Duration::from_secs(1), sliding: false }
+    }
+
+    /// At most `permits` starts in any `window` (e.g. 20 in any 60 s).
+    pub const fn sliding(permits: u32, window: Duration) -> Self {
+        Rule { permits, window, sliding: true }
     }
 }
 
@@ -64,7 +74,7 @@ impl Default for Limits {
         Limits {
             per_api: Some(Rule::per_second(20)),
             per_operation: HashMap::new(),
-            per_process: Some(Rule { permits: 10_000, window: Duration::from_secs(20) }),
+            per_process: Some(Rule { permits: 10_000, window: Duration::from_secs(20), sliding: false }),
             edge_margin: Duration::from_millis(50),
         }
     }
@@ -89,6 +99,12 @@ impl Limits {
         self
     }
 
+    /// `rule` for the operation named `name` instead of the per-API one.
+    pub fn operation_rule(mut self, name: impl Into<String>, rule: Rule) -> Self {
+        self.per_operation.insert(name.into(), rule);
+        self
+    }
+
     fn rule_for(&self, operation: &str) -> Option<Rule> {
         self.per_operation.get(operation).copied().or(self.per_api)
     }
@@ -110,6 +126,21 @@ pub trait LimitStore: Send + Sync + fmt::Debug + 'static {
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<String>, StoreError>>;
     /// Sets a shared value, forgotten after `ttl` when given.
     fn set<'a>(&'a self, key: &'a str, value: &'a str, ttl: Option<Duration>) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// A sliding-window start for `key`: granted (`None`) when fewer than `permits` starts were
+    /// granted in the `window` before `now` (Unix time), and then recorded; else how long until
+    /// the oldest of them leaves the window. A store that cannot keep such a log answers an
+    /// error, and the limiter keeps it in process instead (the default).
+    fn admit<'a>(
+        &'a self,
+        key: &'a str,
+        permits: u32,
+        window: Duration,
+        now: Duration,
+    ) -> BoxFuture<'a, Result<Option<Duration>, StoreError>> {
+        let _ = (key, permits, window, now);
+        Box::pin(async { Err(StoreError("this store keeps no sliding windows".to_owned())) })
+    }
 }
 
 /// Counters in this process: the default store.
@@ -117,6 +148,8 @@ pub trait LimitStore: Send + Sync + fmt::Debug + 'static {
 pub struct MemoryStore {
     counters: Mutex<HashMap<String, (u64, SystemTime)>>,
     values: Mutex<HashMap<String, (String, Option<SystemTime>)>>,
+    /// Sliding windows: each key's start times (at most its `permits` of them).
+    logs: Mutex<HashMap<String, std::collections::VecDeque<Duration>>>,
 }
 
 /// Most counters kept before expired ones are swept.
@@ -138,6 +171,24 @@ impl MemoryStore {
         let entry = counters.entry(key.to_owned()).or_insert((0, now + ttl));
         entry.0 += 1;
         entry.0
+    }
+
+    /// A sliding-window start (synchronous; see [`LimitStore::admit`]).
+    pub fn admit_now(&self, key: &str, permits: u32, window: Duration, now: Duration) -> Option<Duration> {
+        let mut logs = self.logs.lock().unwrap_or_else(|p| p.into_inner());
+        if logs.len() >= SWEEP_AT {
+            logs.retain(|_, starts| starts.back().is_some_and(|last| *last + window > now));
+        }
+        let starts = logs.entry(key.to_owned()).or_default();
+        while starts.front().is_some_and(|first| *first + window <= now) {
+            starts.pop_front();
+        }
+        if starts.len() < permits as usize {
+            starts.push_back(now);
+            return None;
+        }
+        // Full: the oldest start leaves the window first (permits 0: never).
+        Some(starts.front().map_or(window, |first| (*first + window).saturating_sub(now)).max(Duration::from_millis(1)))
     }
 
     fn get_now(&self, key: &str) -> Option<String> {
@@ -165,6 +216,17 @@ impl LimitStore for MemoryStore {
     fn set<'a>(&'a self, key: &'a str, value: &'a str, ttl: Option<Duration>) -> BoxFuture<'a, Result<(), StoreError>> {
         self.set_now(key, value, ttl);
         Box::pin(async { Ok(()) })
+    }
+
+    fn admit<'a>(
+        &'a self,
+        key: &'a str,
+        permits: u32,
+        window: Duration,
+        now: Duration,
+    ) -> BoxFuture<'a, Result<Option<Duration>, StoreError>> {
+        let wait = self.admit_now(key, permits, window, now);
+        Box::pin(async move { Ok(wait) })
     }
 }
 
@@ -233,6 +295,24 @@ impl Limiter {
             let mut refused = None;
             for (rule, shared) in [(api, true), (process, false)] {
                 let Some(rule) = rule else { continue };
+                if rule.sliding {
+                    // The window is taken a margin longer: a call granted now may reach DingTalk a
+                    // little later, and its log is kept by DingTalk's clock.
+                    let window = rule.window + self.limits.edge_margin;
+                    let key = format!("dingtalk:limit:{identity}:{operation}:sliding:{}", rule.window.as_millis());
+                    let now = self.timer.unix_now();
+                    let store = if shared { &*self.store } else { &self.process as &dyn LimitStore };
+                    let admitted = match store.admit(&key, rule.permits, window, now).await {
+                        Ok(admitted) => admitted,
+                        Err(_) => self.process.admit_now(&key, rule.permits, window, now),
+                    };
+                    if let Some(left) = admitted {
+                        wait = wait.max(left);
+                        refused = Some(rule);
+                        break;
+                    }
+                    continue;
+                }
                 let (id, left) = window_of(self.timer.unix_now(), rule.window);
                 if left <= self.limits.edge_margin && rule.window > self.limits.edge_margin {
                     wait = wait.max(left);
@@ -283,6 +363,48 @@ mod tests {
     fn virtual_limiter(limits: Limits, offset: Duration) -> (Limiter, VirtualTimer) {
         let timer = VirtualTimer::starting_at(Duration::from_secs(1_700_000_000) + offset);
         (Limiter::new(limits, Arc::new(MemoryStore::new())).with_timer(Arc::new(timer)), timer)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_sliding_rule_holds_in_every_window_not_just_aligned_ones() {
+        // Starting 59.9 s into a minute: aligned minutes would grant 20 now and 20 at 60 s.
+        let limits = Limits { edge_margin: Duration::from_millis(50), ..Limits::off() }
+            .operation_rule("robot.Send", Rule::sliding(20, Duration::from_secs(60)));
+        let (limiter, timer) = virtual_limiter(limits, Duration::from_millis(59_900));
+        let limiter = Arc::new(limiter);
+        let start = timer.unix_now();
+        let deadline = timer.now() + Duration::from_secs(300);
+        let tasks: Vec<_> = (0..45)
+            .map(|_| {
+                let limiter = limiter.clone();
+                tokio::spawn(async move {
+                    limiter.acquire("robot-a", "robot.Send", deadline).await.unwrap();
+                    timer.unix_now() - start
+                })
+            })
+            .collect();
+        let mut at = Vec::new();
+        for t in tasks {
+            at.push(t.await.unwrap());
+        }
+        at.sort();
+        assert!(at[..20].iter().all(|t| *t == Duration::ZERO), "the first 20 go at once: {at:?}");
+        // The 21st waits until the first has left the window (60 s and the margin).
+        assert_eq!(at[20], Duration::from_millis(60_050));
+        for (i, t) in at.iter().enumerate() {
+            let in_window = at.iter().filter(|u| **u >= *t && **u < *t + Duration::from_secs(60)).count();
+            assert!(in_window <= 20, "{in_window} starts in the minute from start {i} ({t:?})");
+        }
+        // Another robot has its own window.
+        limiter.acquire("robot-b", "robot.Send", timer.now()).await.expect("robot-b waits for nothing");
+        // A wait past the deadline is refused at once, with how long it would have been: the last
+        // 5 of the 45 started just now, so 15 more go and the next would wait.
+        let soon = timer.now() + Duration::from_secs(1);
+        for _ in 0..15 {
+            limiter.acquire("robot-a", "robot.Send", soon).await.expect("room for 15 more");
+        }
+        let refused = limiter.acquire("robot-a", "robot.Send", soon).await.unwrap_err();
+        assert!(refused.rule.sliding && refused.wait > Duration::from_secs(1), "{refused:?}");
     }
 
     #[tokio::test(start_paused = true)]

@@ -22,6 +22,25 @@ if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n
 ";
 
+/// A sliding-window start: drop starts older than the window, grant when fewer than the
+/// permits remain (recording this one, keyed by a unique member), else answer the
+/// milliseconds until the oldest leaves. KEYS[1]: the log; ARGV: now (ms), window (ms),
+/// permits, member.
+const ADMIT: &str = r"
+local now, window, permits = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < permits then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return -1
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local wait = window
+if oldest[2] then wait = tonumber(oldest[2]) + window - now end
+if wait < 1 then wait = 1 end
+return wait
+";
+
 /// How often Redis is tried again during an outage.
 const PROBE_EVERY: Duration = Duration::from_secs(1);
 
@@ -29,6 +48,7 @@ const PROBE_EVERY: Duration = Duration::from_secs(1);
 pub struct RedisStore {
     manager: ConnectionManager,
     script: redis::Script,
+    admit: redis::Script,
     /// The URL without its password, for messages.
     shown: String,
     timeout: Duration,
@@ -77,6 +97,7 @@ impl RedisStore {
         Ok(RedisStore {
             manager,
             script: redis::Script::new(HIT),
+            admit: redis::Script::new(ADMIT),
             shown,
             timeout,
             fallback: MemoryStore::new(),
@@ -176,6 +197,28 @@ impl LimitStore for RedisStore {
                 Some(()) => Ok(()),
                 None => Err(StoreError(format!("Redis at {} is unreachable; kept in this process only", self.shown))),
             }
+        })
+    }
+
+    fn admit<'a>(
+        &'a self,
+        key: &'a str,
+        permits: u32,
+        window: Duration,
+        now: Duration,
+    ) -> BoxFuture<'a, Result<Option<Duration>, StoreError>> {
+        Box::pin(async move {
+            let mut conn = self.manager.clone();
+            let (now_ms, window_ms) = (now.as_millis() as u64, (window.as_millis() as u64).max(1));
+            // Unique per start, whichever process records it.
+            let member = format!("{now_ms}-{:016x}", rand::random::<u64>());
+            let mut invocation = self.admit.prepare_invoke();
+            invocation.key(key).arg(now_ms).arg(window_ms).arg(permits).arg(member);
+            Ok(match self.run(invocation.invoke_async::<i64>(&mut conn)).await {
+                Some(wait) if wait < 0 => None,
+                Some(wait) => Some(Duration::from_millis(wait as u64)),
+                None => self.fallback.admit_now(key, permits, window, now),
+            })
         })
     }
 }
