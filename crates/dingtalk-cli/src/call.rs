@@ -187,7 +187,11 @@ fn params(op: &'static OperationDescriptor, args: &CallArgs) -> Result<Map<Strin
             let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
             return Err(Failure::usage(format!("{} has no parameter `{name}`; known: {known}", op.name)));
         };
-        let value = parse_param_value(&ty, text)
+        let parsed = match op.param(name) {
+            Some(field) => dingtalk_oapi::runtime::parse_field_value(field, text),
+            None => parse_param_value(&ty, text),
+        };
+        let value = parsed
             .map_err(|why| Failure::usage(format!("--param {name}: {why} (the spec says {})", type_name(&ty))))?;
         params.insert(name.to_owned(), value);
     }

@@ -455,3 +455,64 @@ fn all_walks_a_new_api_list_by_next_token() {
         .expect("listed");
     assert_eq!(entry["paginated"], true, "{entry}");
 }
+
+#[test]
+fn a_work_notification_is_sent_followed_and_recalled_from_the_shell() {
+    let server = MockProcess::start(TOKEN, &[]);
+    let msg = r#"msg={"msgtype":"markdown","markdown":{"title":"Report","text":"**Sales**: 12 new customers"}}"#;
+    let sent = json_out(&server.run(&[
+        "call",
+        "AsyncSendV2",
+        "--param",
+        "agent_id=836390886",
+        "--param",
+        "userid_list=manager01,user123",
+        "--param",
+        "dept_id_list=2,3",
+        "--param",
+        msg,
+        "--output",
+        "json",
+    ]));
+    let task_id = sent["task_id"].as_i64().expect("a numeric task ID").to_string();
+    let task = format!("task_id={task_id}");
+    let progress = json_out(&server.run(&[
+        "call",
+        "GetSendProgress",
+        "--param",
+        "agent_id=836390886",
+        "--param",
+        &task,
+        "--output",
+        "json",
+    ]));
+    assert_eq!(progress["progress"], json!({"progress_in_percent": 100, "status": 2}));
+    let result = json_out(&server.run(&[
+        "call",
+        "GetSendResult",
+        "--param",
+        "agent_id=836390886",
+        "--param",
+        &task,
+        "--output",
+        "json",
+    ]));
+    assert_eq!(result["send_result"]["forbidden_user_id_list"], json!([]));
+    let recall =
+        server.run(&["call", "Recall", "--param", "agent_id=836390886", "--param", &format!("msg_task_id={task_id}")]);
+    assert!(recall.status.success(), "{}", text(&recall.stderr));
+    let gone = server.run(&["call", "GetSendProgress", "--param", "agent_id=836390886", "--param", &task]);
+    assert_eq!(gone.status.code(), Some(3), "{}", text(&gone.stderr));
+    assert!(text(&gone.stderr).contains("40035"), "{}", text(&gone.stderr));
+
+    // A message over 2,048 bytes is refused before sending.
+    let big = format!(r#"msg={{"msgtype":"text","text":{{"content":"{}"}}}}"#, "x".repeat(2100));
+    let out =
+        server.run(&["call", "AsyncSendV2", "--param", "agent_id=1", "--param", "to_all_user=true", "--param", &big]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("`msg` is 2140 bytes as JSON, more than the 2048 allowed"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -678,8 +678,10 @@ pub struct MockBehaviour {
     pub not_found: Option<CodeValue>,
     /// List and count: keep objects whose `field` matches the parameter `param`.
     pub filter: Option<MockFilter>,
-    /// List: each object replaced by the value of this field.
+    /// List: each object replaced by the value of this field; get: that field of the object.
     pub project: Option<String>,
+    /// Create: fields a new object starts with (a JSON object, as text), e.g. a task's progress.
+    pub defaults: Option<(Location, String)>,
 }
 
 /// Keeps stored objects whose `field` equals (or, for a list field, contains) the parameter
@@ -799,6 +801,8 @@ pub struct Field {
     pub references: Option<(Location, String)>,
     /// A union field whose tag and variant fields sit in the enclosing object (`flatten: true`).
     pub flatten: bool,
+    /// A list parameter sent as one comma-joined string (`style: comma`: `user1,user2`).
+    pub comma: bool,
 }
 
 /// Bounds a field's value must keep.
@@ -812,6 +816,8 @@ pub struct Constraints {
     pub max_length: Option<u64>,
     /// Most items of a list.
     pub max_items: Option<u64>,
+    /// Most bytes of the value's JSON text (DingTalk's 2,048 of a work notification's `msg`).
+    pub max_json_bytes: Option<u64>,
 }
 
 /// A field's type, as the spec spells it.

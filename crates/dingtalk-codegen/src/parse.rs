@@ -658,6 +658,7 @@ fn read_mock(node: &Node, d: &mut Diagnostics) -> Option<MockBehaviour> {
         Some(MockFilter { param: param?, field: field? })
     });
     let project = opt_str(&mut m, "project", d);
+    let defaults = m.take("defaults").and_then(|n| read_str(n, d, "defaults").map(|t| (n.loc.clone(), t)));
     m.finish(d);
     Some(MockBehaviour {
         loc: node.loc.clone(),
@@ -670,6 +671,7 @@ fn read_mock(node: &Node, d: &mut Diagnostics) -> Option<MockBehaviour> {
         not_found,
         filter,
         project,
+        defaults,
     })
 }
 
@@ -740,10 +742,25 @@ fn read_field(node: &Node, d: &mut Diagnostics) -> Option<Field> {
         max: m.take("max").and_then(|n| read_int(n, d, "max")),
         max_length: m.take("max_length").and_then(|n| read_count(n, d, "max_length")),
         max_items: m.take("max_items").and_then(|n| read_count(n, d, "max_items")),
+        max_json_bytes: m.take("max_json_bytes").and_then(|n| read_count(n, d, "max_json_bytes")),
     };
     let secret = m.take("secret").and_then(|n| read_bool(n, d, "secret")).unwrap_or(false);
     let references = m.take("references").and_then(|n| read_str(n, d, "references").map(|r| (n.loc.clone(), r)));
     let flatten = m.take("flatten").and_then(|n| read_bool(n, d, "flatten")).unwrap_or(false);
+    let comma = match m.take("style") {
+        None => false,
+        Some(n) => match read_str(n, d, "style").as_deref() {
+            Some("comma") => true,
+            Some(other) => {
+                d.error(
+                    &n.loc,
+                    format!("`style: {other}` is not a list style; the one style is `comma` (a list sent as `a,b,c`)"),
+                );
+                false
+            }
+            None => false,
+        },
+    };
     m.finish(d);
     Some(Field {
         loc: node.loc.clone(),
@@ -758,6 +775,7 @@ fn read_field(node: &Node, d: &mut Diagnostics) -> Option<Field> {
         secret,
         references,
         flatten,
+        comma,
     })
 }
 

@@ -158,6 +158,9 @@ pub fn validate(spec: &Spec, d: &mut Diagnostics) {
     let table = TypeTable { types };
 
     let mut used: BTreeSet<&str> = BTreeSet::new();
+    for f in table.types.values().flat_map(|(_, t)| &t.fields).filter(|f| f.comma) {
+        d.error(&f.loc, "`style: comma` applies to query and body parameters, not fields of types");
+    }
     for t in table.types.values() {
         match &t.1.tag {
             Some(tag) => check_union(t.1, tag, &table, d, &mut used),
@@ -638,6 +641,9 @@ fn check_operation<'s>(
             d.error(&f.ty_loc, "query parameters must be scalars (string, bool, i32, i64, f64)");
         }
     }
+    for f in op.path_params.iter().chain(&op.headers).chain(&op.response).filter(|f| f.comma) {
+        d.error(&f.loc, "`style: comma` applies to query and body parameters: a list DingTalk takes as `a,b,c`");
+    }
     for f in op.path_params.iter().chain(&op.query).chain(&op.headers).filter(|f| f.flatten) {
         d.error(&f.loc, "`flatten: true` applies to body parameters and fields: a union cannot be written into the path, query or headers");
     }
@@ -916,8 +922,16 @@ fn check_mock(op: &Operation, service: &Service, m: &MockBehaviour, table: &Type
         if !params.iter().any(|f| &f.name == p) {
             d.error(&m.loc, format!("mock `param` names `{p}`, which is not a parameter of `{}`", op.name));
         }
-    } else if matches!(m.action, MockAction::Get | MockAction::Delete | MockAction::Create | MockAction::Update) {
-        d.error(&m.loc, "mock actions get, delete, create and update need `param:` naming the key or object parameter");
+    } else if matches!(m.action, MockAction::Get | MockAction::Delete) && !params.iter().any(|f| f.name == m.key) {
+        // Without `param:`, get and delete take the key from the parameter named like it, and
+        // create and update take the whole request as the object.
+        d.error(
+            &m.loc,
+            format!(
+                "mock actions get and delete need `param:` naming the key's parameter (no parameter is named `{}`)",
+                m.key
+            ),
+        );
     }
     if let Some(r) = &m.result {
         match response_path(op, r, table) {
@@ -941,8 +955,18 @@ fn check_mock(op: &Operation, service: &Service, m: &MockBehaviour, table: &Type
             d.error(&m.loc, "mock `filter` applies to the list and count actions");
         }
     }
-    if m.project.is_some() && m.action != MockAction::List {
-        d.error(&m.loc, "mock `project` applies to the list action");
+    if m.project.is_some() && !matches!(m.action, MockAction::List | MockAction::Get) {
+        d.error(&m.loc, "mock `project` applies to the list and get actions");
+    }
+    if let Some((loc, text)) = &m.defaults {
+        if m.action != MockAction::Create {
+            d.error(loc, "mock `defaults` applies to the create action: the fields a new object starts with");
+        }
+        match serde_json::from_str::<J>(text) {
+            Ok(J::Object(_)) => {}
+            Ok(other) => d.error(loc, format!("mock `defaults` must be a JSON object, found {}", json_kind(&other))),
+            Err(e) => d.error(loc, format!("mock `defaults` is not valid JSON: {e}")),
+        }
     }
     if let Some(code) = &m.not_found
         && !op.errors.iter().chain(&service.error_codes).any(|e| &e.code == code)
@@ -1183,6 +1207,17 @@ fn check_constraints(f: &Field, d: &mut Diagnostics) {
     if c.max_items.is_some() && !matches!(f.ty, ParamType::List(_)) {
         d.error(&f.loc, format!("`max_items` applies to lists, but `{}` is `{}`", f.name, f.ty.spelling()));
     }
+    let scalar = |t: &ParamType| matches!(t, ParamType::String | ParamType::I32 | ParamType::I64);
+    if f.comma && !matches!(&f.ty, ParamType::List(inner) if scalar(inner)) {
+        d.error(
+            &f.loc,
+            format!(
+                "`style: comma` applies to lists of strings or integers, but `{}` is `{}`",
+                f.name,
+                f.ty.spelling()
+            ),
+        );
+    }
     if f.ty == ParamType::I32 {
         for (k, v) in [("min", c.min), ("max", c.max)] {
             if let Some(v) = v
@@ -1229,6 +1264,12 @@ pub fn check_value(
     path: &str,
     out: &mut Vec<String>,
 ) {
+    if let Some(max) = constraints.and_then(|c| c.max_json_bytes) {
+        let bytes = value.to_string().len() as u64;
+        if bytes > max {
+            out.push(format!("`{path}` is {bytes} bytes of JSON, more than `max_json_bytes` {max}"));
+        }
+    }
     if out.len() >= 20 {
         return;
     }
@@ -1343,6 +1384,15 @@ fn check_object(
     for (key, value) in obj {
         let sub = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
         match fields.iter().find(|f| &f.name == key && !f.flatten) {
+            // A comma list as DingTalk's pages write it: `"user123,user456"`.
+            Some(f) if f.comma && value.is_string() => {
+                let text = value.as_str().unwrap_or_default();
+                let items = text.split(',').map(|item| match item.trim().parse::<i64>() {
+                    Ok(n) if matches!(&f.ty, ParamType::List(inner) if inner.is_integer()) => J::from(n),
+                    _ => J::String(item.trim().to_owned()),
+                });
+                check_value(&J::Array(items.collect()), &f.ty, Some(&f.constraints), table, &sub, out);
+            }
             Some(f) => check_value(value, &f.ty, Some(&f.constraints), table, &sub, out),
             None if allowed_extra.contains(&key.as_str()) => {}
             None if flat.iter().any(|(_, t)| t.union_keys().contains(&key.as_str())) => {}

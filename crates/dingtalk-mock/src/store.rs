@@ -162,7 +162,15 @@ pub(crate) fn apply(
         }
         MockAction::Get => {
             let (_, index) = find_by_param(op, mock, params, items)?;
-            match (mock.result, &items[index]) {
+            let projected;
+            let item = match mock.project {
+                Some(field) => {
+                    projected = items[index].get(field).cloned().unwrap_or(Value::Null);
+                    &projected
+                }
+                None => &items[index],
+            };
+            match (mock.result, item) {
                 (Some(result), item) => put(&mut out, result, item.clone()),
                 // No `result`: the object is the answer (the new API's way).
                 (None, Value::Object(object)) => out.extend(object.clone()),
@@ -175,7 +183,9 @@ pub(crate) fn apply(
             insert_result(&mut out, mock, key);
         }
         MockAction::Create => {
-            let mut object = object_param(mock, params)?;
+            let mut object: Map<String, Value> =
+                mock.defaults.and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
+            object.extend(object_param(mock, params)?);
             let key = match object.get(mock.key).filter(|v| !is_absent(v)) {
                 Some(key) => {
                     let key = key.clone();
@@ -185,7 +195,12 @@ pub(crate) fn apply(
                     key
                 }
                 None => {
-                    let key = Value::String(random_id(16));
+                    // A key the response gives as a number (a task ID) is made a number.
+                    let numeric = mock
+                        .result
+                        .and_then(|r| response_type(op, r))
+                        .is_some_and(|t| matches!(t, ParamType::I32 | ParamType::I64));
+                    let key = if numeric { Value::from(numeric_id()) } else { Value::String(random_id(16)) };
                     object.insert(mock.key.to_owned(), key.clone());
                     key
                 }
@@ -215,6 +230,14 @@ pub(crate) fn apply(
         }
     }
     Ok(out)
+}
+
+/// A new numeric key: the milliseconds of the Unix clock, and a count, so never repeated.
+fn numeric_id() -> i64 {
+    static NEXT: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+    let start = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let _ = NEXT.compare_exchange(0, start, std::sync::atomic::Ordering::SeqCst, std::sync::atomic::Ordering::SeqCst);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
 }
 
 fn insert_result(out: &mut Map<String, Value>, mock: &MockInfo, key: Value) {
@@ -302,6 +325,7 @@ mod tests {
             not_found: Some(Code::Num(33012)),
             filter: None,
             project: None,
+            defaults: None,
         }
     }
 

@@ -75,6 +75,7 @@ const fn mock(action: MockAction, param: &'static str, result: Option<&'static s
         not_found: Some(dingtalk_oapi::runtime::Code::Num(33012)),
         filter: None,
         project: None,
+        defaults: None,
     })
 }
 
@@ -126,6 +127,7 @@ static OPS: &[&MockDescriptor] = &[
             not_found: None,
             filter: None,
             project: None,
+            defaults: None,
         }),
     },
     &served(&GET_CONTACT, mock(MockAction::Get, "user_id", Some("result"))),
@@ -341,6 +343,7 @@ mod new_api {
             not_found: Some(Code::Str("Contact.NotFound")),
             filter: None,
             project: None,
+            defaults: None,
         })
     }
 

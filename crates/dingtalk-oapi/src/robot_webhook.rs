@@ -27,7 +27,7 @@
 //!   minutes, which could let 40 through in two seconds), counted per robot token; with a
 //!   [`LimitStore`] shared through Redis ([`RobotWebhookBuilder::limit_store`]), across every
 //!   process sending as that robot. A message past the limit waits for room, or, when the wait
-//!   would pass the call's deadline, fails with [`Error::Throttled`] without being sent.
+//!   would pass the call's deadline, fails with [`Error::Throttled`](crate::Error::Throttled) without being sent.
 //! - **No retry into a penalty.** A rate-limited answer (410100, 130101) is never retried: the
 //!   robot is blocked for 10 minutes and each try would be refused too. A busy system (-1) is
 //!   retried only where the call is safe to repeat, which a message is not unless it carries a
@@ -127,7 +127,7 @@ impl RobotWebhookBuilder {
         self
     }
 
-    /// Where the per-robot count is kept: a [`RedisStore`](crate::RedisStore) shares it with
+    /// Where the per-robot count is kept: a `RedisStore` (feature `redis`) shares it with
     /// every process sending as the same robot (default: this process).
     pub fn limit_store(mut self, store: Arc<dyn LimitStore>) -> Self {
         self.store = Some(store);

@@ -153,6 +153,19 @@ fn project_response(op: &'static OperationDescriptor, response: &Value) -> Resul
         .map_err(|e| format!("`{}` {}", e.field, e.problem))
 }
 
+/// Parses a command-line value of `field` (`--param NAME=VALUE`): a comma-separated list
+/// (`style: comma`) also as `a,b,c`, anything else by [`parse_param_value`].
+pub fn parse_field_value(field: &crate::operation::FieldSchema, text: &str) -> Result<Value, String> {
+    match field.ty {
+        ParamType::List(inner) if field.comma && !text.trim_start().starts_with('[') => text
+            .split(',')
+            .map(|item| parse_param_value(inner, item.trim()))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+        ty => parse_param_value(&ty, text),
+    }
+}
+
 /// Parses a command-line value (`--param NAME=VALUE`) by the parameter's spec type: numbers
 /// and booleans as such, strings as they are, lists and objects as JSON.
 pub fn parse_param_value(ty: &ParamType, text: &str) -> Result<Value, String> {

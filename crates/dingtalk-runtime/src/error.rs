@@ -492,6 +492,13 @@ pub enum Problem {
         /// The most items allowed.
         max: u64,
     },
+    /// A value whose JSON text is longer than the spec's `max_json_bytes`.
+    TooManyBytes {
+        /// Its JSON text's length, in bytes.
+        bytes: u64,
+        /// The most bytes allowed.
+        max: u64,
+    },
     /// Anything else: the sentence says what.
     Invalid(String),
 }
@@ -516,6 +523,9 @@ impl fmt::Display for Problem {
             Problem::AboveMax { value, max } => write!(f, "is {value}, above the maximum of {max}"),
             Problem::TooLong { length, max } => write!(f, "is {length} characters long, more than the {max} allowed"),
             Problem::TooManyItems { count, max } => write!(f, "has {count} items, more than the {max} allowed"),
+            Problem::TooManyBytes { bytes, max } => {
+                write!(f, "is {bytes} bytes as JSON, more than the {max} allowed")
+            }
             Problem::Invalid(why) => f.write_str(why),
         }
     }

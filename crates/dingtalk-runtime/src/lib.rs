@@ -57,7 +57,7 @@ pub use auth::AccessToken;
 pub use client::{
     BuildError, Client, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, StaticToken, TokenProvider,
 };
-pub use dynamic::{fill_first_page, find_operation, parse_param_value};
+pub use dynamic::{fill_first_page, find_operation, parse_field_value, parse_param_value};
 pub use error::{
     AnyErrorCode, ApiError, AuthError, BoxError, CallError, DecodeError, DecodeErrorKind, Error, HttpError,
     InterceptorError, TransportError, TransportErrorKind,

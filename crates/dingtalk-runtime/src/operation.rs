@@ -219,6 +219,10 @@ pub struct FieldSchema {
     /// A union whose tag and variant fields sit in the enclosing object itself, not in a field
     /// of this name (the robot webhook's body: `msgtype`, `text`, … beside `at`).
     pub flatten: bool,
+    /// A list parameter sent as one comma-joined string (`user1,user2`).
+    pub comma: bool,
+    /// Most bytes of the value's JSON text.
+    pub max_json_bytes: Option<i64>,
 }
 
 impl FieldSchema {
@@ -235,6 +239,8 @@ impl FieldSchema {
             secret: false,
             references: None,
             flatten: false,
+            comma: false,
+            max_json_bytes: None,
         }
     }
 
@@ -278,6 +284,18 @@ impl FieldSchema {
     /// The field is a union written into the enclosing object (see [`flatten`](Self::flatten)).
     pub const fn flattened(mut self) -> Self {
         self.flatten = true;
+        self
+    }
+
+    /// The list is sent as one comma-joined string.
+    pub const fn comma_separated(mut self) -> Self {
+        self.comma = true;
+        self
+    }
+
+    /// Most bytes of the value's JSON text.
+    pub const fn max_json_bytes(mut self, max: i64) -> Self {
+        self.max_json_bytes = Some(max);
         self
     }
 
@@ -795,8 +813,11 @@ pub struct MockInfo {
     /// List and count: keep objects whose `field` equals (or, for a list field, contains) the
     /// value of the parameter `param`.
     pub filter: Option<MockFilter>,
-    /// List: each object replaced by the value of this field (`userid_list`).
+    /// List: each object replaced by the value of this field (`userid_list`); get: that field
+    /// of the object.
     pub project: Option<&'static str>,
+    /// Create: the fields a new object starts with, as JSON text (a task's progress).
+    pub defaults: Option<&'static str>,
 }
 
 /// Keeps stored objects whose `field` matches the parameter `param`.

@@ -66,7 +66,10 @@ pub fn encode(d: &OperationDescriptor, mut params: Map<String, Value>) -> Result
             }
             headers.push((header.name, text));
         } else if d.encoding == Encoding::Query || d.query.iter().any(|f| f.name == name) {
+            let value = if d.param(&name).is_some_and(|f| f.comma) { comma_joined(value) } else { value };
             query.push((name, scalar_text(value)));
+        } else if d.body.iter().any(|f| f.name == name && f.comma) {
+            body.insert(name, comma_joined(value));
         } else {
             body.insert(name, value);
         }
@@ -124,6 +127,14 @@ fn fill_path(template: &str, params: &mut Map<String, Value>) -> Result<String, 
 /// What a path parameter's value keeps as it is: RFC 3986's unreserved characters.
 const PATH_SEGMENT: &percent_encoding::AsciiSet =
     &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// A list as the one string DingTalk takes for it: its items' text joined by commas.
+fn comma_joined(value: Value) -> Value {
+    match value {
+        Value::Array(items) => Value::String(items.into_iter().map(scalar_text).collect::<Vec<_>>().join(",")),
+        other => other,
+    }
+}
 
 /// A parameter as query or form text: strings as they are, anything else as JSON.
 fn scalar_text(value: Value) -> String {

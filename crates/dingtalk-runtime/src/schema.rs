@@ -216,6 +216,12 @@ fn check_field(
             return fail(path, Problem::AboveMax { value: n, max });
         }
     }
+    if let Some(max) = field.max_json_bytes {
+        let bytes = serde_json::to_vec(&value).map_or(0, |b| b.len()) as u64;
+        if bytes > u64::try_from(max).unwrap_or(0) {
+            return fail(path, Problem::TooManyBytes { bytes, max: max as u64 });
+        }
+    }
     if let (Value::String(s), Some(max)) = (&value, field.max_length) {
         let length = s.chars().count() as u64;
         if length > u64::try_from(max).unwrap_or(0) {

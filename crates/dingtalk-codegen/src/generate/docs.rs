@@ -45,6 +45,12 @@ pub fn field(f: &Field) -> Vec<String> {
     if let Some(n) = c.max_items {
         facts.push(format!("At most {n} items."));
     }
+    if let Some(n) = c.max_json_bytes {
+        facts.push(format!("At most {n} bytes as JSON."));
+    }
+    if f.comma {
+        facts.push("Sent as one comma-separated string.".to_owned());
+    }
     if f.secret {
         facts.push("Secret: redacted from `Debug` output.".to_owned());
     }

@@ -765,7 +765,8 @@ pub fn mock_descriptor(op: &Operation) -> TokenStream {
                 None => quote! { None },
             };
             let project = opt_str(m.project.as_deref());
-            quote! { Some(rt::MockInfo { store: #store, action: rt::MockAction::#action, key: #key, param: #param, object_key: #object_key, result: #result, not_found: #not_found, filter: #filter, project: #project }) }
+            let defaults = opt_str(m.defaults.as_ref().map(|(_, t)| t.as_str()));
+            quote! { Some(rt::MockInfo { store: #store, action: rt::MockAction::#action, key: #key, param: #param, object_key: #object_key, result: #result, not_found: #not_found, filter: #filter, project: #project, defaults: #defaults }) }
         }
         None => quote! { None },
     };

@@ -306,6 +306,12 @@ pub fn field_schemas(fields: &[Field], scope: &Scope) -> Vec<TokenStream> {
             if f.flatten {
                 calls.push(quote! { .flattened() });
             }
+            if f.comma {
+                calls.push(quote! { .comma_separated() });
+            }
+            if let Some(max) = c.max_json_bytes.map(int) {
+                calls.push(quote! { .max_json_bytes(#max) });
+            }
             quote! { rt::FieldSchema::new(#name, #ty) #(#calls)* }
         })
         .collect()

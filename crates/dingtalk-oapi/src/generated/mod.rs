@@ -23,6 +23,8 @@ pub mod extcontact;
 pub mod hrm_1_0;
 #[cfg(feature = "im_1_0")]
 pub mod im_1_0;
+#[cfg(feature = "message")]
+pub mod message;
 #[cfg(feature = "oauth2_1_0")]
 pub mod oauth2_1_0;
 #[cfg(feature = "robot")]
@@ -45,6 +47,8 @@ pub mod prelude {
     pub use super::events::*;
     #[cfg(feature = "extcontact")]
     pub use super::extcontact::*;
+    #[cfg(feature = "message")]
+    pub use super::message::*;
 }
 /// The groups whose names are scoped to them (the new API's: `contact_1_0::GetUserRequest`),
 /// as modules.
@@ -1116,6 +1120,18 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &im_1_0::UPGRADE_TO_EXTERNAL_GROUP,
     #[cfg(feature = "im_1_0")]
     &im_1_0::UPGRADE_TO_SERVICE_GROUP,
+    #[cfg(feature = "message")]
+    &message::ASYNC_SEND_V2,
+    #[cfg(feature = "message")]
+    &message::GET_SEND_PROGRESS,
+    #[cfg(feature = "message")]
+    &message::GET_SEND_RESULT,
+    #[cfg(feature = "message")]
+    &message::RECALL,
+    #[cfg(feature = "message")]
+    &message::SEND_BY_TEMPLATE,
+    #[cfg(feature = "message")]
+    &message::UPDATE_STATUS_BAR,
     #[cfg(feature = "oauth2_1_0")]
     &oauth2_1_0::CREATE_JSAPI_TICKET,
     #[cfg(feature = "oauth2_1_0")]
@@ -1499,6 +1515,8 @@ pub mod mock {
     pub mod hrm_1_0;
     #[cfg(feature = "im_1_0")]
     pub mod im_1_0;
+    #[cfg(feature = "message")]
+    pub mod message;
     #[cfg(feature = "oauth2_1_0")]
     pub mod oauth2_1_0;
     #[cfg(feature = "robot")]
@@ -2553,6 +2571,18 @@ pub mod mock {
         &im_1_0::UPGRADE_TO_EXTERNAL_GROUP_MOCK,
         #[cfg(feature = "im_1_0")]
         &im_1_0::UPGRADE_TO_SERVICE_GROUP_MOCK,
+        #[cfg(feature = "message")]
+        &message::ASYNC_SEND_V2_MOCK,
+        #[cfg(feature = "message")]
+        &message::GET_SEND_PROGRESS_MOCK,
+        #[cfg(feature = "message")]
+        &message::GET_SEND_RESULT_MOCK,
+        #[cfg(feature = "message")]
+        &message::RECALL_MOCK,
+        #[cfg(feature = "message")]
+        &message::SEND_BY_TEMPLATE_MOCK,
+        #[cfg(feature = "message")]
+        &message::UPDATE_STATUS_BAR_MOCK,
         #[cfg(feature = "oauth2_1_0")]
         &oauth2_1_0::CREATE_JSAPI_TICKET_MOCK,
         #[cfg(feature = "oauth2_1_0")]
@@ -2875,6 +2905,7 @@ pub const GROUPS: &[&str] = &[
     "extcontact",
     "hrm_1_0",
     "im_1_0",
+    "message",
     "oauth2_1_0",
     "robot",
     "robot_1_0",

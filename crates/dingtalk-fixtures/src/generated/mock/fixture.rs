@@ -74,6 +74,7 @@ pub static LIST_CONTACT_IDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
         not_found: None,
         filter: None,
         project: None,
+        defaults: None,
     }),
 };
 /// The documentation's examples of [`ListMembers`](crate::generated::fixture::ListMembers) and how the fake server stores its objects.
@@ -103,6 +104,7 @@ pub static LIST_MEMBERS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
             field: "team_ids",
         }),
         project: None,
+        defaults: None,
     }),
 };
 /// The documentation's examples of [`PostNotice`](crate::generated::fixture::PostNotice) and how the fake server stores its objects.

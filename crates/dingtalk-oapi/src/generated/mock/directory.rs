@@ -26,6 +26,7 @@ pub static COUNT_USERS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
         not_found: None,
         filter: None,
         project: None,
+        defaults: None,
     }),
 };
 /// The documentation's examples of [`GetDepartment`](crate::generated::directory::GetDepartment) and how the fake server stores its objects.
@@ -52,6 +53,7 @@ pub static GET_DEPARTMENT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
         not_found: Some(rt::Code::Num(60003)),
         filter: None,
         project: None,
+        defaults: None,
     }),
 };
 /// The documentation's examples of [`GetUser`](crate::generated::directory::GetUser) and how the fake server stores its objects.
@@ -78,6 +80,7 @@ pub static GET_USER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
         not_found: Some(rt::Code::Num(60121)),
         filter: None,
         project: None,
+        defaults: None,
     }),
 };
 /// The documentation's examples of [`GetUserByMobile`](crate::generated::directory::GetUserByMobile) and how the fake server stores its objects.
@@ -104,6 +107,7 @@ pub static GET_USER_BY_MOBILE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
         not_found: Some(rt::Code::Num(60121)),
         filter: None,
         project: None,
+        defaults: None,
     }),
 };
 /// The documentation's examples of [`ListSubDepartmentIds`](crate::generated::directory::ListSubDepartmentIds) and how the fake server stores its objects.
@@ -133,6 +137,7 @@ pub static LIST_SUB_DEPARTMENT_IDS_MOCK: rt::MockDescriptor = rt::MockDescriptor
             field: "parent_id",
         }),
         project: Some("dept_id"),
+        defaults: None,
     }),
 };
 /// The documentation's examples of [`ListSubDepartments`](crate::generated::directory::ListSubDepartments) and how the fake server stores its objects.
@@ -162,6 +167,7 @@ pub static LIST_SUB_DEPARTMENTS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
             field: "parent_id",
         }),
         project: None,
+        defaults: None,
     }),
 };
 /// The documentation's examples of [`ListUserIds`](crate::generated::directory::ListUserIds) and how the fake server stores its objects.
@@ -191,6 +197,7 @@ pub static LIST_USER_IDS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
             field: "dept_id_list",
         }),
         project: Some("userid"),
+        defaults: None,
     }),
 };
 /// The documentation's examples of [`ListUsers`](crate::generated::directory::ListUsers) and how the fake server stores its objects.
@@ -220,6 +227,7 @@ pub static LIST_USERS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
             field: "dept_id_list",
         }),
         project: None,
+        defaults: None,
     }),
 };
 /// The documentation's examples of [`ListUsersSimple`](crate::generated::directory::ListUsersSimple) and how the fake server stores its objects.
@@ -249,5 +257,6 @@ pub static LIST_USERS_SIMPLE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
             field: "dept_id_list",
         }),
         project: None,
+        defaults: None,
     }),
 };

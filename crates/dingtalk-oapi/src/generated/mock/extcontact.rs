@@ -28,6 +28,7 @@ pub static CREATE_CONTACT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
         not_found: None,
         filter: None,
         project: None,
+        defaults: None,
     }),
 };
 /// The documentation's examples of [`DeleteContact`](crate::generated::extcontact::DeleteContact) and how the fake server stores its objects.
@@ -45,6 +46,7 @@ pub static DELETE_CONTACT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
         not_found: Some(rt::Code::Num(33012)),
         filter: None,
         project: None,
+        defaults: None,
     }),
 };
 /// The documentation's examples of [`GetContact`](crate::generated::extcontact::GetContact) and how the fake server stores its objects.
@@ -62,6 +64,7 @@ pub static GET_CONTACT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
         not_found: Some(rt::Code::Num(33012)),
         filter: None,
         project: None,
+        defaults: None,
     }),
 };
 /// The documentation's examples of [`ListContacts`](crate::generated::extcontact::ListContacts) and how the fake server stores its objects.
@@ -88,6 +91,7 @@ pub static LIST_CONTACTS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
         not_found: None,
         filter: None,
         project: None,
+        defaults: None,
     }),
 };
 /// The documentation's examples of [`ListLabelGroups`](crate::generated::extcontact::ListLabelGroups) and how the fake server stores its objects.
@@ -116,6 +120,7 @@ pub static LIST_LABEL_GROUPS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
         not_found: None,
         filter: None,
         project: None,
+        defaults: None,
     }),
 };
 /// The documentation's examples of [`UpdateContact`](crate::generated::extcontact::UpdateContact) and how the fake server stores its objects.
@@ -133,5 +138,6 @@ pub static UPDATE_CONTACT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
         not_found: Some(rt::Code::Num(33012)),
         filter: None,
         project: None,
+        defaults: None,
     }),
 };
