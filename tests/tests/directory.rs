@@ -123,3 +123,77 @@ async fn answers_carry_only_what_the_endpoint_returns() {
     assert_eq!(answer["result"]["userid"], "manager01");
     assert!(answer["result"].get("mobile").is_none() && answer["result"].get("name").is_none(), "{answer}");
 }
+
+#[tokio::test]
+async fn writes_change_what_the_reads_answer() {
+    let (server, client) = setup().await;
+    let before = client.count_users(false).send().await.expect("CountUsers").result.and_then(|r| r.count);
+
+    // A department under the root, renamed.
+    let created = client.create_department("Research", 1).order(3).send().await.expect("CreateDepartment");
+    let dept_id = created.result.and_then(|r| r.dept_id).expect("a new department ID");
+    let dept = client.get_department(dept_id).send().await.expect("GetDepartment").result.expect("result");
+    assert_eq!((dept.name.as_deref(), dept.parent_id, dept.order), (Some("Research"), Some(1), Some(3)));
+    client.update_department(dept_id).name("R&D").send().await.expect("UpdateDepartment");
+    let dept = client.get_department(dept_id).send().await.expect("GetDepartment").result.expect("result");
+    assert_eq!((dept.name.as_deref(), dept.order), (Some("R&D"), Some(3)), "an update keeps what it does not name");
+
+    // A user in it: listed there, counted, found, updated, then deleted.
+    let user = client
+        .create_user("Chen Jie", "13800000099", vec![dept_id])
+        .title("Researcher")
+        .send()
+        .await
+        .expect("CreateUser");
+    let userid = user.result.and_then(|r| r.userid).expect("a new user ID");
+    let ids = client.list_user_ids(dept_id).send().await.expect("ListUserIds").result.expect("result");
+    assert_eq!(ids.userid_list, std::slice::from_ref(&userid));
+    let after = client.count_users(false).send().await.expect("CountUsers").result.and_then(|r| r.count);
+    assert_eq!(after, before.map(|n| n + 1));
+    client.update_user(&userid).title("Lead researcher").send().await.expect("UpdateUser");
+    let found = client.get_user(&userid).send().await.expect("GetUser").result.expect("result");
+    assert_eq!((found.name.as_deref(), found.title.as_deref()), (Some("Chen Jie"), Some("Lead researcher")));
+
+    // A user ID that exists is refused; so is an update of one that does not.
+    let taken = client.create_user("Someone", "13800000098", vec![1]).userid("manager01").send().await;
+    assert!(matches!(taken, Err(Error::Api(_))), "{taken:?}");
+    let missing = client.update_user("nobody").title("x").send().await.expect_err("unknown user");
+    assert_eq!(missing.code(), Some(dingtalk_oapi::UpdateUserErrorCode::UserNotFound), "{missing}");
+
+    client.delete_user(&userid).send().await.expect("DeleteUser");
+    let gone = client.get_user(&userid).send().await.expect_err("deleted user");
+    assert_eq!(gone.code(), Some(GetUserErrorCode::UserNotFound), "{gone}");
+    let again = client.delete_user(&userid).send().await.expect_err("deleted twice");
+    assert_eq!(again.code(), Some(dingtalk_oapi::DeleteUserErrorCode::InvalidUserId), "{again}");
+
+    client.delete_department(dept_id).send().await.expect("DeleteDepartment");
+    let gone = client.get_department(dept_id).send().await.expect_err("deleted department");
+    assert_eq!(gone.code(), Some(GetDepartmentErrorCode::DepartmentNotFound), "{gone}");
+    assert!(!server.store("departments").expect("departments").iter().any(|d| d["dept_id"] == json!(dept_id)));
+}
+
+#[tokio::test]
+async fn login_codes_identify_the_signed_in_user() {
+    let (server, client) = setup().await;
+    // A code the fake server issues for a user, as a client's requestAuthCode would.
+    let code = server.issue_login_code("user02").expect("a sandbox user");
+    let info = client.get_user_info_by_code(&code).send().await.expect("GetUserInfoByCode").result.expect("result");
+    assert_eq!(
+        (info.userid.as_deref(), info.name.as_deref(), info.sys),
+        (Some("user02"), Some("Wang Fang"), Some(false))
+    );
+    // Its unionid leads back to the same user.
+    let unionid = info.unionid.expect("a unionid");
+    let by_union = client.get_user_by_union_id(unionid).send().await.expect("GetUserByUnionId").result.expect("result");
+    assert_eq!(by_union.userid.as_deref(), Some("user02"));
+
+    // The sandbox's fixed codes: the boss is a super administrator (sys_level 100).
+    let boss = client.get_user_info_by_code("login-code-boss01").send().await.expect("boss").result.expect("result");
+    assert_eq!((boss.userid.as_deref(), boss.sys, boss.sys_level), (Some("boss01"), Some(true), Some(100)));
+
+    let unknown = client.get_user_info_by_code("no-such-code").send().await.expect_err("unknown code");
+    assert_eq!(unknown.code(), Some(dingtalk_oapi::GetUserInfoByCodeErrorCode::CodeNotFound), "{unknown}");
+    let nobody = client.get_user_by_union_id("iSZnobody").send().await.expect_err("unknown unionid");
+    assert_eq!(nobody.code(), Some(dingtalk_oapi::GetUserByUnionIdErrorCode::UserNotFound), "{nobody}");
+    assert_eq!(server.issue_login_code("nobody"), None);
+}

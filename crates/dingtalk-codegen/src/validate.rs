@@ -377,7 +377,14 @@ fn check_sandbox(sandbox: &Sandbox, spec: &Spec, table: &TypeTable, d: &mut Diag
         let mut problems = Vec::new();
         for (i, item) in store.items.iter().enumerate() {
             let at = format!("{}[{i}]", store.name);
-            check_value(item, &ParamType::Named(type_name.to_owned()), None, table, &at, &mut problems);
+            // The key may be a request parameter the stored type does not answer (a login code).
+            let mut item = item.clone();
+            let unanswered_key = table.get(type_name).is_some_and(|t| !t.fields.iter().any(|f| f.name == key));
+            let key_value = if unanswered_key { item.as_object_mut().and_then(|o| o.remove(key)) } else { None };
+            check_value(&item, &ParamType::Named(type_name.to_owned()), None, table, &at, &mut problems);
+            if let (Some(k), Some(o)) = (key_value, item.as_object_mut()) {
+                o.insert(key.to_owned(), k);
+            }
             match item.get(key).map(|k| k.to_string()) {
                 None => problems.push(format!("`{at}` has no key field `{key}`")),
                 Some(k) if !keys.insert(k.clone()) => problems.push(format!("`{at}` repeats the key `{key}` {k}")),

@@ -141,8 +141,14 @@ fn check_location(d: &Diagnostic, sources: &[Source]) -> Result<(), String> {
     let Some(source) = sources.iter().find(|s| s.path == d.loc.path) else {
         return if d.loc.path == "spec" { Ok(()) } else { Err(format!("names a file that was not given: {d}")) };
     };
-    // An error at the end of the input may point just past the last line.
-    let lines = source.bytes.split(|&b| b == b'\n').count() + 1;
+    // Lines as YAML counts them (a line break is CR LF, LF or a lone CR); an error at the end
+    // of the input may point just past the last line.
+    let breaks = source
+        .bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && source.bytes.get(i + 1) != Some(&b'\n')));
+    let lines = breaks.count() + 2;
     if d.loc.line > lines {
         return Err(format!("line {} is past the end of the file ({lines} lines): {d}", d.loc.line));
     }

@@ -478,6 +478,13 @@ impl MockServer {
         self.shared.robots().accepted()
     }
 
+    /// A fresh in-app login code (what a client's `requestAuthCode` gives) for the user `userid`
+    /// of the directory: `GetUserInfoByCode` answers that user for it. `None` for an unknown user.
+    /// The sandbox also has one fixed code per user, `login-code-<userid>`.
+    pub fn issue_login_code(&self, userid: &str) -> Option<String> {
+        self.shared.issue_login_code(userid)
+    }
+
     /// The current contents of a store, or `None` if no operation uses it.
     pub fn store(&self, name: &str) -> Option<Vec<Value>> {
         self.shared.store(name)

@@ -219,6 +219,29 @@ impl Shared {
         self.lock().stores.get(name).cloned()
     }
 
+    /// A fresh in-app login code for the user `userid` of the `users` store, kept in the
+    /// `login_codes` store `GetUserInfoByCode` reads; `None` for an unknown user or when no
+    /// operation uses those stores.
+    pub(crate) fn issue_login_code(&self, userid: &str) -> Option<String> {
+        let mut state = self.lock();
+        let user =
+            state.stores.get("users")?.iter().find(|u| u.get("userid").and_then(Value::as_str) == Some(userid))?;
+        let field = |name: &str| user.get(name).cloned().unwrap_or(Value::Null);
+        let (admin, boss) = (field("admin") == Value::Bool(true), field("boss") == Value::Bool(true));
+        let code = random_id(24);
+        let entry = json!({
+            "code": code, "userid": userid, "name": field("name"), "unionid": field("unionid"),
+            "associated_unionid": field("unionid"), "device_id": random_id(12),
+            "sys": admin || boss, "sys_level": if boss { 100 } else if admin { 1 } else { 0 },
+        });
+        let codes = state.stores.get_mut("login_codes")?;
+        if codes.len() >= 10_000 {
+            codes.remove(0);
+        }
+        codes.push(entry);
+        Some(code)
+    }
+
     /// Invalidates an issued token (a configured one stays valid).
     pub(crate) fn revoke(&self, token: Option<&str>) {
         if let Some(token) = token

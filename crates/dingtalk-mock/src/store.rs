@@ -242,7 +242,7 @@ fn numeric_id() -> i64 {
 
 fn insert_result(out: &mut Map<String, Value>, mock: &MockInfo, key: Value) {
     if let Some(result) = mock.result {
-        out.insert(result.to_owned(), key);
+        put(out, result, key);
     }
 }
 

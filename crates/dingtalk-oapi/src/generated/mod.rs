@@ -3,10 +3,14 @@
 //! Code generated from `spec/`: one module per group of operations, each behind the cargo feature of the same name.
 use dingtalk_runtime as rt;
 pub mod service;
+#[cfg(feature = "attendance")]
+pub mod attendance;
 #[cfg(feature = "attendance_1_0")]
 pub mod attendance_1_0;
 #[cfg(feature = "auth")]
 pub mod auth;
+#[cfg(feature = "blackboard")]
+pub mod blackboard;
 #[cfg(feature = "calendar_1_0")]
 pub mod calendar_1_0;
 #[cfg(feature = "contact_1_0")]
@@ -23,14 +27,22 @@ pub mod extcontact;
 pub mod hrm_1_0;
 #[cfg(feature = "im_1_0")]
 pub mod im_1_0;
+#[cfg(feature = "isv")]
+pub mod isv;
 #[cfg(feature = "message")]
 pub mod message;
 #[cfg(feature = "oauth2_1_0")]
 pub mod oauth2_1_0;
+#[cfg(feature = "report")]
+pub mod report;
 #[cfg(feature = "robot")]
 pub mod robot;
 #[cfg(feature = "robot_1_0")]
 pub mod robot_1_0;
+#[cfg(feature = "role")]
+pub mod role;
+#[cfg(feature = "smartwork")]
+pub mod smartwork;
 #[cfg(feature = "todo_1_0")]
 pub mod todo_1_0;
 #[cfg(feature = "workflow_1_0")]
@@ -39,16 +51,28 @@ rt::client_facade!(service::SERVICE, [service::API_SERVICE, service::ROBOT_SERVI
 /// Every generated operation and type of the enabled groups whose names are unique
 /// across groups (the old OAPI's).
 pub mod prelude {
+    #[cfg(feature = "attendance")]
+    pub use super::attendance::*;
     #[cfg(feature = "auth")]
     pub use super::auth::*;
+    #[cfg(feature = "blackboard")]
+    pub use super::blackboard::*;
     #[cfg(feature = "directory")]
     pub use super::directory::*;
     #[cfg(feature = "events")]
     pub use super::events::*;
     #[cfg(feature = "extcontact")]
     pub use super::extcontact::*;
+    #[cfg(feature = "isv")]
+    pub use super::isv::*;
     #[cfg(feature = "message")]
     pub use super::message::*;
+    #[cfg(feature = "report")]
+    pub use super::report::*;
+    #[cfg(feature = "role")]
+    pub use super::role::*;
+    #[cfg(feature = "smartwork")]
+    pub use super::smartwork::*;
 }
 /// The groups whose names are scoped to them (the new API's: `contact_1_0::GetUserRequest`),
 /// as modules.
@@ -78,6 +102,18 @@ pub mod groups {
 }
 /// Every operation of the enabled groups, sorted by group and name.
 pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
+    #[cfg(feature = "attendance")]
+    &attendance::GET_LEAVE_STATUS,
+    #[cfg(feature = "attendance")]
+    &attendance::GET_USER_ATTENDANCE_GROUP,
+    #[cfg(feature = "attendance")]
+    &attendance::LIST_ATTENDANCE,
+    #[cfg(feature = "attendance")]
+    &attendance::LIST_ATTENDANCE_RECORDS,
+    #[cfg(feature = "attendance")]
+    &attendance::LIST_ATTENDANCE_SCHEDULES,
+    #[cfg(feature = "attendance")]
+    &attendance::LIST_SIMPLE_ATTENDANCE_GROUPS,
     #[cfg(feature = "attendance_1_0")]
     &attendance_1_0::ADD_LEAVE_TYPE,
     #[cfg(feature = "attendance_1_0")]
@@ -174,6 +210,8 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &auth::GET_CORP_TOKEN,
     #[cfg(feature = "auth")]
     &auth::GET_TOKEN,
+    #[cfg(feature = "blackboard")]
+    &blackboard::LIST_TOP_TEN_ANNOUNCEMENTS,
     #[cfg(feature = "calendar_1_0")]
     &calendar_1_0::ADD_ATTENDEE,
     #[cfg(feature = "calendar_1_0")]
@@ -649,11 +687,27 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     #[cfg(feature = "directory")]
     &directory::COUNT_USERS,
     #[cfg(feature = "directory")]
+    &directory::CREATE_DEPARTMENT,
+    #[cfg(feature = "directory")]
+    &directory::CREATE_USER,
+    #[cfg(feature = "directory")]
+    &directory::DELETE_DEPARTMENT,
+    #[cfg(feature = "directory")]
+    &directory::DELETE_USER,
+    #[cfg(feature = "directory")]
+    &directory::GET_ADMIN_SCOPE,
+    #[cfg(feature = "directory")]
+    &directory::GET_AUTH_SCOPES,
+    #[cfg(feature = "directory")]
     &directory::GET_DEPARTMENT,
     #[cfg(feature = "directory")]
     &directory::GET_USER,
     #[cfg(feature = "directory")]
     &directory::GET_USER_BY_MOBILE,
+    #[cfg(feature = "directory")]
+    &directory::GET_USER_BY_UNION_ID,
+    #[cfg(feature = "directory")]
+    &directory::GET_USER_INFO_BY_CODE,
     #[cfg(feature = "directory")]
     &directory::LIST_SUB_DEPARTMENT_IDS,
     #[cfg(feature = "directory")]
@@ -664,6 +718,10 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &directory::LIST_USERS,
     #[cfg(feature = "directory")]
     &directory::LIST_USERS_SIMPLE,
+    #[cfg(feature = "directory")]
+    &directory::UPDATE_DEPARTMENT,
+    #[cfg(feature = "directory")]
+    &directory::UPDATE_USER,
     #[cfg(feature = "extcontact")]
     &extcontact::CREATE_CONTACT,
     #[cfg(feature = "extcontact")]
@@ -1120,6 +1178,10 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &im_1_0::UPGRADE_TO_EXTERNAL_GROUP,
     #[cfg(feature = "im_1_0")]
     &im_1_0::UPGRADE_TO_SERVICE_GROUP,
+    #[cfg(feature = "isv")]
+    &isv::GET_AUTH_INFO,
+    #[cfg(feature = "isv")]
+    &isv::GET_PERMANENT_CODE,
     #[cfg(feature = "message")]
     &message::ASYNC_SEND_V2,
     #[cfg(feature = "message")]
@@ -1154,6 +1216,8 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &oauth2_1_0::GET_USER_TOKEN,
     #[cfg(feature = "oauth2_1_0")]
     &oauth2_1_0::KICKOFF_BY_DEVICE_ID,
+    #[cfg(feature = "report")]
+    &report::LIST_REPORTS,
     #[cfg(feature = "robot")]
     &robot::SEND,
     #[cfg(feature = "robot_1_0")]
@@ -1212,6 +1276,16 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &robot_1_0::UPDATE_CUSTOM_ROBOT_OUTGOING,
     #[cfg(feature = "robot_1_0")]
     &robot_1_0::UPDATE_INSTALLED_ROBOT,
+    #[cfg(feature = "role")]
+    &role::GET_ROLE,
+    #[cfg(feature = "role")]
+    &role::GET_ROLE_GROUP,
+    #[cfg(feature = "role")]
+    &role::LIST_ROLE_SIMPLE,
+    #[cfg(feature = "role")]
+    &role::LIST_ROLES,
+    #[cfg(feature = "smartwork")]
+    &smartwork::QUERY_ON_JOB_EMPLOYEES,
     #[cfg(feature = "todo_1_0")]
     &todo_1_0::COUNT_TODO_TASKS,
     #[cfg(feature = "todo_1_0")]
@@ -1497,10 +1571,14 @@ pub static CLI_COMMANDS: &[rt::CliCommand] = &[
 #[cfg(feature = "mock")]
 pub mod mock {
     use dingtalk_runtime as rt;
+    #[cfg(feature = "attendance")]
+    pub mod attendance;
     #[cfg(feature = "attendance_1_0")]
     pub mod attendance_1_0;
     #[cfg(feature = "auth")]
     pub mod auth;
+    #[cfg(feature = "blackboard")]
+    pub mod blackboard;
     #[cfg(feature = "calendar_1_0")]
     pub mod calendar_1_0;
     #[cfg(feature = "contact_1_0")]
@@ -1515,20 +1593,40 @@ pub mod mock {
     pub mod hrm_1_0;
     #[cfg(feature = "im_1_0")]
     pub mod im_1_0;
+    #[cfg(feature = "isv")]
+    pub mod isv;
     #[cfg(feature = "message")]
     pub mod message;
     #[cfg(feature = "oauth2_1_0")]
     pub mod oauth2_1_0;
+    #[cfg(feature = "report")]
+    pub mod report;
     #[cfg(feature = "robot")]
     pub mod robot;
     #[cfg(feature = "robot_1_0")]
     pub mod robot_1_0;
+    #[cfg(feature = "role")]
+    pub mod role;
+    #[cfg(feature = "smartwork")]
+    pub mod smartwork;
     #[cfg(feature = "todo_1_0")]
     pub mod todo_1_0;
     #[cfg(feature = "workflow_1_0")]
     pub mod workflow_1_0;
     /// The fake server's view of every operation of the enabled groups.
     pub static OPERATIONS: &[&rt::MockDescriptor] = &[
+        #[cfg(feature = "attendance")]
+        &attendance::GET_LEAVE_STATUS_MOCK,
+        #[cfg(feature = "attendance")]
+        &attendance::GET_USER_ATTENDANCE_GROUP_MOCK,
+        #[cfg(feature = "attendance")]
+        &attendance::LIST_ATTENDANCE_MOCK,
+        #[cfg(feature = "attendance")]
+        &attendance::LIST_ATTENDANCE_RECORDS_MOCK,
+        #[cfg(feature = "attendance")]
+        &attendance::LIST_ATTENDANCE_SCHEDULES_MOCK,
+        #[cfg(feature = "attendance")]
+        &attendance::LIST_SIMPLE_ATTENDANCE_GROUPS_MOCK,
         #[cfg(feature = "attendance_1_0")]
         &attendance_1_0::ADD_LEAVE_TYPE_MOCK,
         #[cfg(feature = "attendance_1_0")]
@@ -1625,6 +1723,8 @@ pub mod mock {
         &auth::GET_CORP_TOKEN_MOCK,
         #[cfg(feature = "auth")]
         &auth::GET_TOKEN_MOCK,
+        #[cfg(feature = "blackboard")]
+        &blackboard::LIST_TOP_TEN_ANNOUNCEMENTS_MOCK,
         #[cfg(feature = "calendar_1_0")]
         &calendar_1_0::ADD_ATTENDEE_MOCK,
         #[cfg(feature = "calendar_1_0")]
@@ -2100,11 +2200,27 @@ pub mod mock {
         #[cfg(feature = "directory")]
         &directory::COUNT_USERS_MOCK,
         #[cfg(feature = "directory")]
+        &directory::CREATE_DEPARTMENT_MOCK,
+        #[cfg(feature = "directory")]
+        &directory::CREATE_USER_MOCK,
+        #[cfg(feature = "directory")]
+        &directory::DELETE_DEPARTMENT_MOCK,
+        #[cfg(feature = "directory")]
+        &directory::DELETE_USER_MOCK,
+        #[cfg(feature = "directory")]
+        &directory::GET_ADMIN_SCOPE_MOCK,
+        #[cfg(feature = "directory")]
+        &directory::GET_AUTH_SCOPES_MOCK,
+        #[cfg(feature = "directory")]
         &directory::GET_DEPARTMENT_MOCK,
         #[cfg(feature = "directory")]
         &directory::GET_USER_MOCK,
         #[cfg(feature = "directory")]
         &directory::GET_USER_BY_MOBILE_MOCK,
+        #[cfg(feature = "directory")]
+        &directory::GET_USER_BY_UNION_ID_MOCK,
+        #[cfg(feature = "directory")]
+        &directory::GET_USER_INFO_BY_CODE_MOCK,
         #[cfg(feature = "directory")]
         &directory::LIST_SUB_DEPARTMENT_IDS_MOCK,
         #[cfg(feature = "directory")]
@@ -2115,6 +2231,10 @@ pub mod mock {
         &directory::LIST_USERS_MOCK,
         #[cfg(feature = "directory")]
         &directory::LIST_USERS_SIMPLE_MOCK,
+        #[cfg(feature = "directory")]
+        &directory::UPDATE_DEPARTMENT_MOCK,
+        #[cfg(feature = "directory")]
+        &directory::UPDATE_USER_MOCK,
         #[cfg(feature = "extcontact")]
         &extcontact::CREATE_CONTACT_MOCK,
         #[cfg(feature = "extcontact")]
@@ -2571,6 +2691,10 @@ pub mod mock {
         &im_1_0::UPGRADE_TO_EXTERNAL_GROUP_MOCK,
         #[cfg(feature = "im_1_0")]
         &im_1_0::UPGRADE_TO_SERVICE_GROUP_MOCK,
+        #[cfg(feature = "isv")]
+        &isv::GET_AUTH_INFO_MOCK,
+        #[cfg(feature = "isv")]
+        &isv::GET_PERMANENT_CODE_MOCK,
         #[cfg(feature = "message")]
         &message::ASYNC_SEND_V2_MOCK,
         #[cfg(feature = "message")]
@@ -2605,6 +2729,8 @@ pub mod mock {
         &oauth2_1_0::GET_USER_TOKEN_MOCK,
         #[cfg(feature = "oauth2_1_0")]
         &oauth2_1_0::KICKOFF_BY_DEVICE_ID_MOCK,
+        #[cfg(feature = "report")]
+        &report::LIST_REPORTS_MOCK,
         #[cfg(feature = "robot")]
         &robot::SEND_MOCK,
         #[cfg(feature = "robot_1_0")]
@@ -2663,6 +2789,16 @@ pub mod mock {
         &robot_1_0::UPDATE_CUSTOM_ROBOT_OUTGOING_MOCK,
         #[cfg(feature = "robot_1_0")]
         &robot_1_0::UPDATE_INSTALLED_ROBOT_MOCK,
+        #[cfg(feature = "role")]
+        &role::GET_ROLE_MOCK,
+        #[cfg(feature = "role")]
+        &role::GET_ROLE_GROUP_MOCK,
+        #[cfg(feature = "role")]
+        &role::LIST_ROLE_SIMPLE_MOCK,
+        #[cfg(feature = "role")]
+        &role::LIST_ROLES_MOCK,
+        #[cfg(feature = "smartwork")]
+        &smartwork::QUERY_ON_JOB_EMPLOYEES_MOCK,
         #[cfg(feature = "todo_1_0")]
         &todo_1_0::COUNT_TODO_TASKS_MOCK,
         #[cfg(feature = "todo_1_0")]
@@ -2891,12 +3027,19 @@ pub mod mock {
             "users",
             "[{\"userid\":\"boss01\",\"unionid\":\"iSZboss01xxxx\",\"name\":\"Zhao Lei\",\"state_code\":\"86\",\"mobile\":\"13800000000\",\"hide_mobile\":false,\"job_number\":\"1000\",\"title\":\"Chief Executive Officer\",\"email\":\"zhao.lei@acme.example\",\"dept_id_list\":[1],\"dept_order_list\":[{\"dept_id\":1,\"order\":1}],\"hired_date\":1420070400000,\"active\":true,\"real_authed\":true,\"senior\":true,\"admin\":true,\"boss\":true,\"leader_in_dept\":[{\"dept_id\":1,\"leader\":true}],\"exclusive_account\":false},{\"userid\":\"manager01\",\"unionid\":\"iSZmanager01xxxx\",\"name\":\"Li Wei\",\"state_code\":\"86\",\"mobile\":\"13800000001\",\"hide_mobile\":false,\"job_number\":\"1001\",\"title\":\"Sales Manager\",\"email\":\"li.wei@acme.example\",\"dept_id_list\":[2],\"dept_order_list\":[{\"dept_id\":2,\"order\":1}],\"hired_date\":1597573616828,\"active\":true,\"real_authed\":true,\"senior\":false,\"admin\":true,\"boss\":false,\"leader_in_dept\":[{\"dept_id\":2,\"leader\":true}],\"exclusive_account\":false,\"manager_userid\":\"boss01\"},{\"userid\":\"manager02\",\"unionid\":\"iSZmanager02xxxx\",\"name\":\"Chen Jing\",\"state_code\":\"86\",\"mobile\":\"13800000002\",\"hide_mobile\":false,\"job_number\":\"1002\",\"title\":\"Purchasing Manager\",\"email\":\"chen.jing@acme.example\",\"dept_id_list\":[3],\"dept_order_list\":[{\"dept_id\":3,\"order\":1}],\"hired_date\":1601510400000,\"active\":true,\"real_authed\":true,\"senior\":false,\"admin\":false,\"boss\":false,\"leader_in_dept\":[{\"dept_id\":3,\"leader\":true}],\"exclusive_account\":false,\"manager_userid\":\"boss01\"},{\"userid\":\"manager03\",\"unionid\":\"iSZmanager03xxxx\",\"name\":\"Sun Hui\",\"state_code\":\"86\",\"mobile\":\"13800000003\",\"hide_mobile\":false,\"job_number\":\"1003\",\"title\":\"Finance Manager\",\"email\":\"sun.hui@acme.example\",\"dept_id_list\":[4],\"dept_order_list\":[{\"dept_id\":4,\"order\":1}],\"hired_date\":1609459200000,\"active\":true,\"real_authed\":true,\"senior\":false,\"admin\":false,\"boss\":false,\"leader_in_dept\":[{\"dept_id\":4,\"leader\":true}],\"exclusive_account\":false,\"manager_userid\":\"boss01\"},{\"userid\":\"user01\",\"unionid\":\"iSZuser01xxxx\",\"name\":\"Zhang Min\",\"state_code\":\"86\",\"mobile\":\"13800000011\",\"hide_mobile\":false,\"job_number\":\"2001\",\"title\":\"Sales Representative\",\"email\":\"zhang.min@acme.example\",\"dept_id_list\":[2,5],\"dept_order_list\":[{\"dept_id\":2,\"order\":2},{\"dept_id\":5,\"order\":2}],\"hired_date\":1625097600000,\"active\":true,\"real_authed\":true,\"senior\":false,\"admin\":false,\"boss\":false,\"leader_in_dept\":[{\"dept_id\":2,\"leader\":false},{\"dept_id\":5,\"leader\":false}],\"exclusive_account\":false,\"manager_userid\":\"manager01\"},{\"userid\":\"user02\",\"unionid\":\"iSZuser02xxxx\",\"name\":\"Wang Fang\",\"state_code\":\"86\",\"mobile\":\"13800000012\",\"hide_mobile\":false,\"job_number\":\"2002\",\"title\":\"Purchasing Assistant\",\"email\":\"wang.fang@acme.example\",\"dept_id_list\":[3],\"dept_order_list\":[{\"dept_id\":3,\"order\":2}],\"hired_date\":1633046400000,\"active\":true,\"real_authed\":true,\"senior\":false,\"admin\":false,\"boss\":false,\"leader_in_dept\":[{\"dept_id\":3,\"leader\":false}],\"exclusive_account\":false,\"manager_userid\":\"manager02\"},{\"userid\":\"user03\",\"unionid\":\"iSZuser03xxxx\",\"name\":\"Liu Yang\",\"state_code\":\"86\",\"mobile\":\"13800000013\",\"hide_mobile\":false,\"job_number\":\"2003\",\"title\":\"Accountant\",\"email\":\"liu.yang@acme.example\",\"dept_id_list\":[4],\"dept_order_list\":[{\"dept_id\":4,\"order\":2}],\"hired_date\":1640995200000,\"active\":true,\"real_authed\":true,\"senior\":false,\"admin\":false,\"boss\":false,\"leader_in_dept\":[{\"dept_id\":4,\"leader\":false}],\"exclusive_account\":false,\"manager_userid\":\"manager03\"},{\"userid\":\"user04\",\"unionid\":\"iSZuser04xxxx\",\"name\":\"Zhou Qiang\",\"state_code\":\"86\",\"mobile\":\"13800000014\",\"hide_mobile\":false,\"job_number\":\"2004\",\"title\":\"Key Account Manager\",\"email\":\"zhou.qiang@acme.example\",\"dept_id_list\":[5],\"dept_order_list\":[{\"dept_id\":5,\"order\":1}],\"hired_date\":1648771200000,\"active\":true,\"real_authed\":true,\"senior\":false,\"admin\":false,\"boss\":false,\"leader_in_dept\":[{\"dept_id\":5,\"leader\":true}],\"exclusive_account\":false,\"manager_userid\":\"manager01\"}]",
         ),
+        #[cfg(feature = "directory")]
+        (
+            "login_codes",
+            "[{\"code\":\"login-code-boss01\",\"userid\":\"boss01\",\"unionid\":\"iSZboss01xxxx\",\"associated_unionid\":\"iSZboss01xxxx\",\"name\":\"Zhao Lei\",\"sys\":true,\"sys_level\":100,\"device_id\":\"device-boss01\"},{\"code\":\"login-code-manager01\",\"userid\":\"manager01\",\"unionid\":\"iSZmanager01xxxx\",\"associated_unionid\":\"iSZmanager01xxxx\",\"name\":\"Li Wei\",\"sys\":true,\"sys_level\":1,\"device_id\":\"device-manager01\"},{\"code\":\"login-code-user01\",\"userid\":\"user01\",\"unionid\":\"iSZuser01xxxx\",\"associated_unionid\":\"iSZuser01xxxx\",\"name\":\"Zhang Min\",\"sys\":false,\"sys_level\":0,\"device_id\":\"device-user01\"},{\"code\":\"login-code-user02\",\"userid\":\"user02\",\"unionid\":\"iSZuser02xxxx\",\"associated_unionid\":\"iSZuser02xxxx\",\"name\":\"Wang Fang\",\"sys\":false,\"sys_level\":0,\"device_id\":\"device-user02\"}]",
+        ),
     ];
 }
 /// The groups of the spec, each a cargo feature of this crate.
 pub const GROUPS: &[&str] = &[
+    "attendance",
     "attendance_1_0",
     "auth",
+    "blackboard",
     "calendar_1_0",
     "contact_1_0",
     "crm_1_0",
@@ -2905,10 +3048,14 @@ pub const GROUPS: &[&str] = &[
     "extcontact",
     "hrm_1_0",
     "im_1_0",
+    "isv",
     "message",
     "oauth2_1_0",
+    "report",
     "robot",
     "robot_1_0",
+    "role",
+    "smartwork",
     "todo_1_0",
     "workflow_1_0",
 ];

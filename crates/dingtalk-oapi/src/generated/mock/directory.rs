@@ -29,6 +29,150 @@ pub static COUNT_USERS_MOCK: rt::MockDescriptor = rt::MockDescriptor {
         defaults: None,
     }),
 };
+/// The documentation's examples of [`CreateDepartment`](crate::generated::directory::CreateDepartment) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static CREATE_DEPARTMENT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::directory::CREATE_DEPARTMENT,
+    examples: &[
+        rt::ExampleInfo {
+            name: "hidden_hr",
+            request_body: Some(
+                "{\"parent_id\":10,\"outer_dept\":true,\"hide_dept\":true,\"create_dept_group\":true,\"order\":10,\"name\":\"HR\",\"source_identifier\":\"HR部门\",\"dept_permits\":\"3,4,5\",\"user_permits\":\"100,200\",\"outer_permit_users\":\"500,600\",\"outer_permit_depts\":\"6,7,8\",\"outer_dept_only_self\":true}",
+            ),
+            curl: None,
+            response: Some(
+                "{\n  \"errcode\": 0,\n  \"errmsg\":\"ok\",\n  \"result\": {\n    \"dept_id\": 41000076\n  },\n  \"request_id\": \"6iq4zcul5zjp\"\n}\n",
+            ),
+        },
+    ],
+    behaviour: Some(rt::MockInfo {
+        store: "departments",
+        action: rt::MockAction::Create,
+        key: "dept_id",
+        param: None,
+        object_key: None,
+        result: Some("result.dept_id"),
+        not_found: None,
+        filter: None,
+        project: None,
+        defaults: None,
+    }),
+};
+/// The documentation's examples of [`CreateUser`](crate::generated::directory::CreateUser) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static CREATE_USER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::directory::CREATE_USER,
+    examples: &[
+        rt::ExampleInfo {
+            name: "minimal",
+            request_body: Some(
+                "{\"name\":\"Zhang San\",\"mobile\":\"13800000021\",\"dept_id_list\":\"2,3,4\"}",
+            ),
+            curl: None,
+            response: Some(
+                "{\n  \"errcode\":0,\n  \"result\":{\n    \"unionId\":\"xxxx\",\n    \"userid\":\"zhangsan\"\n  },\n  \"errmsg\":\"ok\"\n}\n",
+            ),
+        },
+    ],
+    behaviour: Some(rt::MockInfo {
+        store: "users",
+        action: rt::MockAction::Create,
+        key: "userid",
+        param: None,
+        object_key: None,
+        result: Some("result.userid"),
+        not_found: None,
+        filter: None,
+        project: None,
+        defaults: None,
+    }),
+};
+/// The documentation's examples of [`DeleteDepartment`](crate::generated::directory::DeleteDepartment) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static DELETE_DEPARTMENT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::directory::DELETE_DEPARTMENT,
+    examples: &[
+        rt::ExampleInfo {
+            name: "delete",
+            request_body: Some("{\"dept_id\":100}"),
+            curl: None,
+            response: Some(
+                "{\n \"errcode\":0,\n \"errmsg\": \"ok\",\n \"request_id\": \"6iq4zcul5zjp\"\n}\n",
+            ),
+        },
+    ],
+    behaviour: Some(rt::MockInfo {
+        store: "departments",
+        action: rt::MockAction::Delete,
+        key: "dept_id",
+        param: Some("dept_id"),
+        object_key: None,
+        result: None,
+        not_found: Some(rt::Code::Num(60003)),
+        filter: None,
+        project: None,
+        defaults: None,
+    }),
+};
+/// The documentation's examples of [`DeleteUser`](crate::generated::directory::DeleteUser) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static DELETE_USER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::directory::DELETE_USER,
+    examples: &[
+        rt::ExampleInfo {
+            name: "delete",
+            request_body: Some("{\"userid\":\"zhangsan\"}"),
+            curl: None,
+            response: Some(
+                "{\n  \"errcode\": 0,\n  \"errmsg\":\"ok\",\n  \"request_id\": \"4f9md9obopn2\"\n}\n",
+            ),
+        },
+    ],
+    behaviour: Some(rt::MockInfo {
+        store: "users",
+        action: rt::MockAction::Delete,
+        key: "userid",
+        param: Some("userid"),
+        object_key: None,
+        result: None,
+        not_found: Some(rt::Code::Num(33012)),
+        filter: None,
+        project: None,
+        defaults: None,
+    }),
+};
+/// The documentation's examples of [`GetAdminScope`](crate::generated::directory::GetAdminScope) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static GET_ADMIN_SCOPE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::directory::GET_ADMIN_SCOPE,
+    examples: &[
+        rt::ExampleInfo {
+            name: "root_scope",
+            request_body: Some("{\"userid\":\"manger123\"}"),
+            curl: None,
+            response: Some(
+                "{\n  \"dept_ids\": [\n    1\n  ],\n  \"errcode\": 0,\n  \"errmsg\": \"ok\",\n  \"request_id\": \"zpucraudovy0\"\n}\n",
+            ),
+        },
+    ],
+    behaviour: None,
+};
+/// The documentation's examples of [`GetAuthScopes`](crate::generated::directory::GetAuthScopes) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static GET_AUTH_SCOPES_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::directory::GET_AUTH_SCOPES,
+    examples: &[
+        rt::ExampleInfo {
+            name: "whole_organization",
+            request_body: Some("{}"),
+            curl: None,
+            response: Some(
+                "{\n        \"errcode\":0,\n        \"condition_field\":[],\n        \"auth_user_field\":[\n                \"jobnumber\",\n                \"isLeader\",\n                \"name\",\n                \"position\",\n                \"isAdmin\",\n                \"avatar\",\n                \"department\",\n                \"userid\",\n                \"deviceId\",\n                \"isHide\"\n        ],\n        \"auth_org_scopes\":{\n                \"authed_user\":[],\n                \"authed_dept\":[\n                        1\n                ]\n        },\n        \"errmsg\":\"ok\"\n}\n",
+            ),
+        },
+    ],
+    behaviour: None,
+};
 /// The documentation's examples of [`GetDepartment`](crate::generated::directory::GetDepartment) and how the fake server stores its objects.
 #[doc(hidden)]
 pub static GET_DEPARTMENT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
@@ -105,6 +249,60 @@ pub static GET_USER_BY_MOBILE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
         object_key: None,
         result: Some("result"),
         not_found: Some(rt::Code::Num(60121)),
+        filter: None,
+        project: None,
+        defaults: None,
+    }),
+};
+/// The documentation's examples of [`GetUserByUnionId`](crate::generated::directory::GetUserByUnionId) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static GET_USER_BY_UNION_ID_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::directory::GET_USER_BY_UNION_ID,
+    examples: &[
+        rt::ExampleInfo {
+            name: "employee",
+            request_body: Some("{\"unionid\":\"z21HjQliSzpw0Yxxxx\"}"),
+            curl: None,
+            response: Some(
+                "{\n  \"errcode\":0,\n  \"errmsg\":\"ok\",\n  \"result\":{\n   \"contact_type\":0,\n   \"userid\":\"zhangsan\"\n  },\n  \"request_id\": \"zcqi5450rpit\"\n}\n",
+            ),
+        },
+    ],
+    behaviour: Some(rt::MockInfo {
+        store: "users",
+        action: rt::MockAction::Get,
+        key: "unionid",
+        param: Some("unionid"),
+        object_key: None,
+        result: Some("result"),
+        not_found: Some(rt::Code::Num(60121)),
+        filter: None,
+        project: None,
+        defaults: None,
+    }),
+};
+/// The documentation's examples of [`GetUserInfoByCode`](crate::generated::directory::GetUserInfoByCode) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static GET_USER_INFO_BY_CODE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::directory::GET_USER_INFO_BY_CODE,
+    examples: &[
+        rt::ExampleInfo {
+            name: "admin",
+            request_body: Some("{\"code\":\"bab02f63c1e030fbbxxxx\"}"),
+            curl: None,
+            response: Some(
+                "{\n  \"errcode\": 0, \n  \"result\": {\n    \"associated_unionid\": \"N2o5U3axxxx\", \n    \"unionid\": \"gliiW0piiii02zBUjUxxxx\", \n    \"device_id\": \"12drtfxxxxx\", \n    \"sys_level\": 1, \n    \"name\": \"张xx\", \n    \"sys\": true, \n    \"userid\": \"userid123\"\n  }, \n  \"errmsg\": \"ok\"\n}\n",
+            ),
+        },
+    ],
+    behaviour: Some(rt::MockInfo {
+        store: "login_codes",
+        action: rt::MockAction::Get,
+        key: "code",
+        param: Some("code"),
+        object_key: None,
+        result: Some("result"),
+        not_found: Some(rt::Code::Num(40078)),
         filter: None,
         project: None,
         defaults: None,
@@ -256,6 +454,64 @@ pub static LIST_USERS_SIMPLE_MOCK: rt::MockDescriptor = rt::MockDescriptor {
             param: "dept_id",
             field: "dept_id_list",
         }),
+        project: None,
+        defaults: None,
+    }),
+};
+/// The documentation's examples of [`UpdateDepartment`](crate::generated::directory::UpdateDepartment) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static UPDATE_DEPARTMENT_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::directory::UPDATE_DEPARTMENT,
+    examples: &[
+        rt::ExampleInfo {
+            name: "hide",
+            request_body: Some(
+                "{\"dept_id\":100,\"parent_id\":2,\"hide_dept\":true,\"user_permits\":\"100,200\",\"dept_permits\":\"3,4,5\",\"language\":\"zh_CN\",\"code\":\"10000\"}",
+            ),
+            curl: None,
+            response: Some(
+                "{\n \"errcode\":0,\n \"errmsg\":\"ok\",\n \"request_id\": \"6iq4zcul5zjp\"\n}\n",
+            ),
+        },
+    ],
+    behaviour: Some(rt::MockInfo {
+        store: "departments",
+        action: rt::MockAction::Update,
+        key: "dept_id",
+        param: None,
+        object_key: None,
+        result: None,
+        not_found: Some(rt::Code::Num(60003)),
+        filter: None,
+        project: None,
+        defaults: None,
+    }),
+};
+/// The documentation's examples of [`UpdateUser`](crate::generated::directory::UpdateUser) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static UPDATE_USER_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::directory::UPDATE_USER,
+    examples: &[
+        rt::ExampleInfo {
+            name: "rename",
+            request_body: Some(
+                "{\"userid\":\"zhangsan\",\"name\":\"张三\",\"telephone\":\"010-86123456-2345\",\"hide_mobile\":false}",
+            ),
+            curl: None,
+            response: Some(
+                "{\n  \"errcode\": 0,\n  \"request_id\": \"55o5i31j4cg8\"\n}\n",
+            ),
+        },
+    ],
+    behaviour: Some(rt::MockInfo {
+        store: "users",
+        action: rt::MockAction::Update,
+        key: "userid",
+        param: None,
+        object_key: None,
+        result: None,
+        not_found: Some(rt::Code::Num(60121)),
+        filter: None,
         project: None,
         defaults: None,
     }),
