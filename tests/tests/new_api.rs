@@ -339,6 +339,7 @@ fn sample(ty: &dingtalk_oapi::ParamType) -> serde_json::Value {
         T::I32 | T::I64 => serde_json::json!(1),
         T::F64 => serde_json::json!(1.5),
         T::Json => serde_json::json!({}),
+        T::File => serde_json::json!({"file_name": "x1.txt", "base64": "eDE="}),
         T::List(inner) => serde_json::json!([sample(inner)]),
         T::Object(schema) => serde_json::Value::Object(
             schema.fields.iter().filter(|f| f.required).map(|f| (f.name.to_owned(), sample(&f.ty))).collect(),

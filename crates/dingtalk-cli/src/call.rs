@@ -43,6 +43,10 @@ pub struct CallArgs {
     /// for standard input.
     #[arg(long = "json", value_name = "FILE|-")]
     json: Option<PathBuf>,
+    /// A file parameter (a multipart upload: `UploadMedia --file media=report.pdf`), by its
+    /// wire name and the path of the file, read when the call is made. Repeatable.
+    #[arg(long = "file", short = 'f', value_name = "NAME=PATH")]
+    files: Vec<String>,
     /// Walk every page of a paginated operation and print the items of all pages.
     #[arg(long)]
     all: bool,
@@ -195,6 +199,21 @@ fn params(op: &'static OperationDescriptor, args: &CallArgs) -> Result<Map<Strin
             .map_err(|why| Failure::usage(format!("--param {name}: {why} (the spec says {})", type_name(&ty))))?;
         params.insert(name.to_owned(), value);
     }
+    for pair in &args.files {
+        let Some((name, path)) = pair.split_once('=').filter(|(n, p)| !n.is_empty() && !p.is_empty()) else {
+            return Err(Failure::usage(format!("--file `{pair}`: expected NAME=PATH")));
+        };
+        let files: Vec<&str> =
+            op.params().filter(|f| matches!(f.ty, dingtalk_oapi::ParamType::File)).map(|f| f.name).collect();
+        if !files.contains(&name) {
+            let known = if files.is_empty() { "none".to_owned() } else { files.join(", ") };
+            return Err(Failure::usage(format!(
+                "{} has no file parameter `{name}`; its file parameters: {known}",
+                op.name
+            )));
+        }
+        params.insert(name.to_owned(), serde_json::json!({ "path": path }));
+    }
     Ok(params)
 }
 
@@ -230,6 +249,7 @@ fn type_name(ty: &dingtalk_oapi::ParamType) -> String {
             Object(schema) => format!("a JSON `{}` object", schema.name),
             Union(schema) => format!("a JSON `{}` object (`{}` names its kind)", schema.name, schema.tag),
             Json => "any JSON value".into(),
+            File => "the path of a file (`--file NAME=PATH`)".into(),
         }
     }
     name(ty)

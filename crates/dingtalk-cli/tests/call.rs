@@ -516,3 +516,58 @@ fn a_work_notification_is_sent_followed_and_recalled_from_the_shell() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn a_file_is_uploaded_from_the_shell_and_its_media_id_sent_in_a_work_notification() {
+    let server = MockProcess::start(TOKEN, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("minutes.docx");
+    std::fs::write(&path, b"PK\x03\x04 minutes of the meeting").unwrap();
+    let file = format!("media={}", path.display());
+    let uploaded =
+        json_out(&server.run(&["call", "UploadMedia", "--param", "type=file", "--file", &file, "--output", "json"]));
+    assert_eq!(uploaded["type"], "file", "{uploaded}");
+    let media_id = uploaded["media_id"].as_str().expect("a media_id").to_owned();
+    let msg = format!(r#"msg={{"msgtype":"file","file":{{"media_id":"{media_id}"}}}}"#);
+    let sent = json_out(&server.run(&[
+        "call",
+        "AsyncSendV2",
+        "--param",
+        "agent_id=836390886",
+        "--param",
+        "to_all_user=true",
+        "--param",
+        &msg,
+        "--output",
+        "json",
+    ]));
+    assert!(sent["task_id"].is_i64(), "{sent}");
+
+    // `--param media=PATH` reads the path too; a voice over 2 MB is refused before sending;
+    // a missing file and a parameter that is not a file are usage errors.
+    let big = dir.path().join("long.amr");
+    std::fs::write(&big, vec![0u8; 2 * 1024 * 1024 + 10]).unwrap();
+    let uploads = server.get_json("/mock/uploads");
+    assert_eq!(uploads[0]["file_name"], "minutes.docx", "{uploads}");
+    assert_eq!(uploads[0]["size"], 27, "{uploads}");
+    for (args, message) in [
+        (
+            vec!["--param", "type=voice", "--param", &format!("media={}", big.display())],
+            "`media` is a file of 2097162 bytes, more than the 2097152 allowed",
+        ),
+        (
+            vec!["--param", "type=file", "--file", "media=/no/such/file.pdf"],
+            "the file `media` cannot be read from /no/such/file.pdf",
+        ),
+        (
+            vec!["--param", "type=file", "--file", "type=x.pdf"],
+            "UploadMedia has no file parameter `type`; its file parameters: media",
+        ),
+        (vec!["--param", "type=file", "--file", "media"], "--file `media`: expected NAME=PATH"),
+    ] {
+        let out = server.run(&[&["call", "UploadMedia"], args.as_slice()].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(message), "{args:?}: {}", text(&out.stderr));
+    }
+    assert_eq!(server.get_json("/mock/uploads").as_array().map(Vec::len), Some(1), "nothing else was sent");
+}

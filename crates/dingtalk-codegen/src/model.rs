@@ -467,15 +467,18 @@ pub enum Encoding {
     /// The one body parameter's value is the whole JSON body (an array or a scalar, as the new
     /// API's `UtilClient.to_array(request.body)`).
     JsonValue,
+    /// A `multipart/form-data` body: a text part per scalar, a file part per `file` parameter.
+    Multipart,
 }
 
 impl Encoding {
     /// Each encoding with its spec spelling (`encoding:`).
-    pub const ALL: [(&'static str, Encoding); 4] = [
+    pub const ALL: [(&'static str, Encoding); 5] = [
         ("json", Encoding::Json),
         ("form", Encoding::Form),
         ("query", Encoding::Query),
         ("json_value", Encoding::JsonValue),
+        ("multipart", Encoding::Multipart),
     ];
 
     /// The runtime's variant name.
@@ -485,6 +488,7 @@ impl Encoding {
             Encoding::Form => "Form",
             Encoding::Query => "Query",
             Encoding::JsonValue => "JsonValue",
+            Encoding::Multipart => "Multipart",
         }
     }
 }
@@ -818,6 +822,22 @@ pub struct Constraints {
     pub max_items: Option<u64>,
     /// Most bytes of the value's JSON text (DingTalk's 2,048 of a work notification's `msg`).
     pub max_json_bytes: Option<u64>,
+    /// Most bytes of a file.
+    pub max_bytes: Option<u64>,
+    /// A file's own limits for values of another parameter (`max_bytes_by:`).
+    pub max_bytes_by: Option<BytesBy>,
+}
+
+/// `max_bytes_by: {param: type, limits: {voice: 2097152}}`: a file's limit when another
+/// parameter has one of these values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BytesBy {
+    /// Where it is declared.
+    pub loc: Location,
+    /// The deciding parameter.
+    pub param: String,
+    /// (value, most bytes), in declaration order.
+    pub limits: Vec<(String, u64)>,
 }
 
 /// A field's type, as the spec spells it.
@@ -835,6 +855,8 @@ pub enum ParamType {
     F64,
     /// Any JSON value (the new API's free-form maps).
     Json,
+    /// `file`: a file uploaded in a multipart body (`rt::Upload`).
+    File,
     /// `list<T>`: a `Vec` of the inner type.
     List(Box<ParamType>),
     /// A named object type. In a group whose names are scoped to it (`by_group`), the loader
@@ -857,6 +879,7 @@ impl ParamType {
             ParamType::I64 => "i64".into(),
             ParamType::F64 => "f64".into(),
             ParamType::Json => "json".into(),
+            ParamType::File => "file".into(),
             ParamType::List(inner) => format!("list<{}>", inner.spelling()),
             ParamType::Named(n) => n.clone(),
         }

@@ -743,6 +743,8 @@ fn read_field(node: &Node, d: &mut Diagnostics) -> Option<Field> {
         max_length: m.take("max_length").and_then(|n| read_count(n, d, "max_length")),
         max_items: m.take("max_items").and_then(|n| read_count(n, d, "max_items")),
         max_json_bytes: m.take("max_json_bytes").and_then(|n| read_count(n, d, "max_json_bytes")),
+        max_bytes: m.take("max_bytes").and_then(|n| read_count(n, d, "max_bytes")),
+        max_bytes_by: m.take("max_bytes_by").and_then(|n| read_bytes_by(n, d)),
     };
     let secret = m.take("secret").and_then(|n| read_bool(n, d, "secret")).unwrap_or(false);
     let references = m.take("references").and_then(|n| read_str(n, d, "references").map(|r| (n.loc.clone(), r)));
@@ -779,6 +781,28 @@ fn read_field(node: &Node, d: &mut Diagnostics) -> Option<Field> {
     })
 }
 
+/// `max_bytes_by: {param: type, limits: {voice: 2097152}}`.
+fn read_bytes_by(node: &Node, d: &mut Diagnostics) -> Option<BytesBy> {
+    let mut m = MapReader::new(node, "`max_bytes_by`", d)?;
+    let param = req_str(&mut m, "param", d);
+    let limits_node = m.require("limits", d);
+    m.finish(d);
+    let mut limits = Vec::new();
+    if let Some(n) = limits_node {
+        match &n.value {
+            Value::Map(entries) if !entries.is_empty() => {
+                for (key, value) in entries {
+                    if let Some(max) = read_count(value, d, "a `max_bytes_by` limit") {
+                        limits.push((key.name.clone(), max));
+                    }
+                }
+            }
+            _ => d.error(&n.loc, "`limits` must map values of the parameter to bytes, e.g. `{voice: 2097152}`"),
+        }
+    }
+    Some(BytesBy { loc: node.loc.clone(), param: param?, limits })
+}
+
 /// Parses the type syntax: `string`, `bool`, `i32`, `i64`, `f64`, `list<T>` or a type name.
 pub fn parse_type(text: &str) -> Result<ParamType, String> {
     let t = text.trim();
@@ -789,6 +813,7 @@ pub fn parse_type(text: &str) -> Result<ParamType, String> {
         "i64" => ParamType::I64,
         "f64" => ParamType::F64,
         "json" => ParamType::Json,
+        "file" => ParamType::File,
         _ => {
             if let Some(inner) = t.strip_prefix("list<").and_then(|r| r.strip_suffix('>')) {
                 ParamType::List(Box::new(parse_type(inner)?))

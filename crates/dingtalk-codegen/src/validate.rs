@@ -604,6 +604,7 @@ fn check_operation<'s>(
         _ => {}
     }
     check_path_params(op, d);
+    check_files(op, d);
     if service.envelope == ErrorEnvelope::Errcode {
         for e in &op.errors {
             if let CodeValue::Str(code) = &e.code {
@@ -1074,6 +1075,76 @@ fn check_fields<'s>(
 ) {
     let refs: Vec<&Field> = fields.iter().collect();
     check_field_list(&refs, table, d, owner, used);
+    for f in fields.iter().filter(|f| holds_file(&f.ty)) {
+        d.error(
+            &f.ty_loc,
+            format!("`file` is the type of a body parameter of a multipart operation, not of a field of {owner}"),
+        );
+    }
+}
+
+/// `file` parameters: top-level body parameters of a multipart operation, whose other body
+/// parameters are scalars; `max_bytes` and `max_bytes_by` only on them.
+fn check_files(op: &Operation, d: &mut Diagnostics) {
+    let multipart = op.encoding == Encoding::Multipart;
+    if multipart && op.method == HttpMethod::Get {
+        d.error(&op.loc, "a GET operation has no body: a multipart operation is a POST (or PUT)");
+    }
+    for f in op.path_params.iter().chain(&op.query).chain(&op.headers) {
+        if holds_file(&f.ty) {
+            d.error(
+                &f.ty_loc,
+                "a `file` travels in a multipart body: declare it under `body:` with `encoding: multipart`",
+            );
+        }
+    }
+    for f in &op.body {
+        match &f.ty {
+            ParamType::File if !multipart => d.error(
+                &f.ty_loc,
+                format!("`{}` is a `file`: the operation needs `encoding: multipart` to send it", f.name),
+            ),
+            ParamType::List(inner) if holds_file(inner) => {
+                d.error(&f.ty_loc, "a list of files cannot be sent: declare one `file` parameter per part")
+            }
+            ParamType::Named(_) | ParamType::Json if multipart => d.error(
+                &f.ty_loc,
+                "a multipart body carries text and files: its parameters are scalars, comma lists or `file`",
+            ),
+            _ => {}
+        }
+        if multipart && f.flatten {
+            d.error(&f.loc, "a multipart body has no object to flatten a union into");
+        }
+    }
+    for f in op.params().chain(&op.response) {
+        let c = &f.constraints;
+        if f.ty != ParamType::File && (c.max_bytes.is_some() || c.max_bytes_by.is_some()) {
+            d.error(&f.loc, "`max_bytes` and `max_bytes_by` limit a `file`; for a JSON value use `max_json_bytes`");
+        }
+        if let Some(by) = &c.max_bytes_by {
+            match op.params().find(|p| p.name == by.param) {
+                None => d.error(
+                    &by.loc,
+                    format!("`max_bytes_by` names `{}`, which is not a parameter of `{}`", by.param, op.name),
+                ),
+                Some(p) if p.ty != ParamType::String => d.error(
+                    &by.loc,
+                    format!("`max_bytes_by` decides by `{}`, which must be a string parameter", by.param),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+/// Whether a type is or holds `file`.
+fn holds_file(ty: &ParamType) -> bool {
+    match ty {
+        ParamType::File => true,
+        ParamType::List(inner) => holds_file(inner),
+        _ => false,
+    }
 }
 
 /// The wire names a flattened union field writes into its object (none for another field).
@@ -1320,6 +1391,12 @@ pub fn check_value(
             }
         }
         ParamType::Json => {}
+        // A documentation example names the file it uploads (`C:/Users/Desktop/222.png`).
+        ParamType::File => {
+            if !value.is_string() {
+                out.push(format!("`{path}` should be the name or path of a file, found {found}"));
+            }
+        }
         ParamType::List(inner) => match value.as_array() {
             Some(items) => {
                 if let Some(max) = constraints.and_then(|c| c.max_items)

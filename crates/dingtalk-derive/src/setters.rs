@@ -107,7 +107,7 @@ fn setter(ty: &Type) -> (TokenStream2, TokenStream2) {
 }
 
 fn plain(ty: &Type) -> (TokenStream2, TokenStream2) {
-    if last_ident(ty).is_some_and(|i| i == "String" || i == "Vec") {
+    if last_ident(ty).is_some_and(|i| i == "String" || i == "Vec" || i == "Upload") {
         (quote! { impl Into<#ty> }, quote! { value.into() })
     } else {
         (quote! { #ty }, quote! { value })

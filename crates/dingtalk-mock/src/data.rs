@@ -264,6 +264,8 @@ fn sample_value(
         T::I32 | T::I64 => Value::from(seed as u64),
         T::F64 => Value::from(seed as f64 + 0.5),
         T::Json => Value::Object(serde_json::Map::new()),
+        // Files are never answered (the spec refuses `file` outside request bodies).
+        T::File => return None,
         T::List(inner) => Value::Array(sample_value(inner, name, params, depth, seed).into_iter().collect()),
         T::Object(_) if depth >= 3 => return None,
         T::Object(schema) => Value::Object(sample_object(schema.fields, params, depth + 1, seed)),

@@ -16,16 +16,25 @@ use serde_json::{Map, Value, json};
 
 use crate::server::ConnectionKill;
 use crate::state::{Route, Shared, role_error};
-use crate::{Fault, MAX_BODY_BYTES, RecordedRequest};
+use crate::{Fault, MAX_BODY_BYTES, MAX_UPLOAD_BODY_BYTES, RecordedRequest, multipart};
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new().route("/mock/robot/messages", axum::routing::get(robot_messages)).fallback(handle).with_state(shared)
+    Router::new()
+        .route("/mock/robot/messages", axum::routing::get(robot_messages))
+        .route("/mock/uploads", axum::routing::get(uploads))
+        .fallback(handle)
+        .with_state(shared)
 }
 
 /// `GET /mock/robot/messages`: what the robots accepted, oldest first (for tests in another
 /// process and demos).
 async fn robot_messages(State(shared): State<Arc<Shared>>) -> axum::Json<Vec<crate::RobotMessage>> {
     axum::Json(shared.robots().accepted())
+}
+
+/// The files received in multipart bodies, without their bytes (`GET /mock/uploads`).
+async fn uploads(State(shared): State<Arc<Shared>>) -> axum::Json<Vec<crate::ReceivedFile>> {
+    axum::Json(shared.uploads())
 }
 
 /// What to send back.
@@ -70,11 +79,15 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         log_line(&record_line(&parts.method, &path, &op_name), reply, fault, started)
     };
 
-    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+    let limit = match &route {
+        Route::Op(m, _) if m.operation.encoding == Encoding::Multipart => MAX_UPLOAD_BODY_BYTES,
+        _ => MAX_BODY_BYTES,
+    };
+    let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(bytes) => bytes,
         Err(_) => {
             shared.record(record);
-            let message = format!("request body larger than {MAX_BODY_BYTES} bytes");
+            let message = format!("request body larger than {limit} bytes");
             let written =
                 path_protocol.write_protocol_error(413, "PayloadTooLarge", &message, &crate::ids::request_id());
             let reply = written_reply(written);
@@ -88,15 +101,26 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         Route::Op(m, _) if m.operation.encoding == Encoding::JsonValue => m.operation.body.first().map(|f| f.name),
         _ => None,
     };
-    let parsed = match value_body {
-        Some(name) => parse_value_body(&bytes).map(|value| match value {
+    let mut received = Vec::new();
+    let parsed = match (value_body, multipart::boundary(record.content_type.as_deref())) {
+        (Some(name), _) => parse_value_body(&bytes).map(|value| match value {
             None => ParsedBody::Empty,
             Some(value) => ParsedBody::Json(Map::from_iter([(name.to_owned(), value)])),
         }),
-        None => parse_body(record.content_type.as_deref(), &bytes),
+        (None, Some(Err(why))) => Err(why),
+        (None, Some(Ok(boundary))) => multipart::parse(boundary, bytes.clone()).await.map(|parts| {
+            received = parts.files;
+            ParsedBody::Multipart(parts.params)
+        }),
+        (None, None) => parse_body(record.content_type.as_deref(), &bytes),
     };
     let (body_params, body_token, body_error) = match parsed {
         Ok(ParsedBody::Empty) => (Map::new(), None, None),
+        Ok(ParsedBody::Multipart(mut map)) => {
+            // The documentation's curl sends the token as a form field.
+            let token = map.remove(query_token_param()).and_then(|v| v.as_str().map(str::to_owned));
+            (map, token.filter(|t| !t.is_empty()), None)
+        }
         Ok(ParsedBody::Form(pairs)) => (pairs_to_map(&pairs), token_of(&pairs), None),
         Ok(ParsedBody::Json(mut map)) => {
             map.remove(query_token_param());
@@ -131,7 +155,17 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     }
     let content_type = record.content_type.clone();
     let query = record.query.clone();
-    record.body = String::from_utf8_lossy(&bytes).into_owned();
+    record.body = if received.is_empty() {
+        String::from_utf8_lossy(&bytes).into_owned()
+    } else {
+        // The files are kept whole in `uploads()`; the record keeps the head of the body.
+        let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).into_owned();
+        format!("{head}… ({} bytes of multipart/form-data)", bytes.len())
+    };
+    for file in &mut received {
+        file.operation = record.operation.clone();
+    }
+    shared.record_uploads(received);
     record.params = params.clone();
     record.access_token = token.clone();
     shared.record(record);
@@ -292,6 +326,8 @@ fn log_line(request: &str, reply: &Reply, fault: Option<Fault>, started: Instant
 enum ParsedBody {
     Empty,
     Json(Map<String, Value>),
+    /// Text parts as strings, files as `{"file_name", "size", "content_type"}`.
+    Multipart(Map<String, Value>),
     Form(Vec<(String, String)>),
 }
 

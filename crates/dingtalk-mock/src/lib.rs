@@ -50,6 +50,7 @@
 mod data;
 mod handler;
 mod ids;
+mod multipart;
 mod push;
 mod redis_server;
 mod robot;
@@ -73,6 +74,7 @@ use tokio::task::JoinHandle;
 
 use crate::state::{Config, Shared};
 
+pub use multipart::ReceivedFile;
 pub use push::{PushError, push_event};
 pub use redis_server::RedisServer;
 pub use robot::RobotMessage;
@@ -81,6 +83,8 @@ pub use robot::RobotMessage;
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(7200);
 /// Largest request body accepted; a larger one gets HTTP 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Largest body of a multipart operation (an upload: `/media/upload` takes files of 20 MB).
+pub const MAX_UPLOAD_BODY_BYTES: usize = 24 * 1024 * 1024;
 /// How many requests [`MockServer::requests`] keeps (the most recent ones).
 pub const MAX_RECORDED_REQUESTS: usize = 10_000;
 /// The store a bare JSON array given to [`MockBuilder::data`] fills.
@@ -476,6 +480,12 @@ impl MockServer {
     /// throttled for the penalty).
     pub fn robot_messages(&self) -> Vec<RobotMessage> {
         self.shared.robots().accepted()
+    }
+
+    /// The files received in multipart bodies (uploads), oldest first: the last 64, at most
+    /// 64 MiB of them together.
+    pub fn uploads(&self) -> Vec<ReceivedFile> {
+        self.shared.uploads()
     }
 
     /// A fresh in-app login code (what a client's `requestAuthCode` gives) for the user `userid`

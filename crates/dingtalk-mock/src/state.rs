@@ -15,8 +15,14 @@ use serde_json::{Map, Value, json};
 use sha2::Sha256;
 
 use crate::ids::{random_id, request_id};
+use crate::multipart::ReceivedFile;
 use crate::validate::{self, Invalid};
 use crate::{Fault, MAX_RECORDED_REQUESTS, RecordedRequest, store};
+
+/// How many received files [`Shared::uploads`] keeps (the most recent ones).
+const MAX_KEPT_UPLOADS: usize = 64;
+/// How many bytes of received files it keeps together (always the last file).
+const MAX_KEPT_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
 
 /// Most tokens remembered at once; past it, expired and invalidated ones are forgotten first.
 const MAX_TOKENS: usize = 10_000;
@@ -61,6 +67,7 @@ struct State {
     faults: HashMap<(&'static str, &'static str), VecDeque<(Fault, usize)>>,
     requests: VecDeque<(RecordedRequest, usize)>,
     request_bytes: usize,
+    uploads: VecDeque<ReceivedFile>,
     issued: usize,
 }
 
@@ -101,6 +108,7 @@ impl Shared {
             faults: HashMap::new(),
             requests: VecDeque::new(),
             request_bytes: 0,
+            uploads: VecDeque::new(),
             issued: 0,
         };
         Shared { config, routes, templates, prefixes, state: Mutex::new(state), rates: Mutex::new(HashMap::new()) }
@@ -181,6 +189,25 @@ impl Shared {
             queue.pop_front();
         }
         Some(fault)
+    }
+
+    /// Keeps the files of a request: the last [`MAX_KEPT_UPLOADS`], at most
+    /// [`MAX_KEPT_UPLOAD_BYTES`] of them together.
+    pub(crate) fn record_uploads(&self, files: Vec<ReceivedFile>) {
+        if files.is_empty() {
+            return;
+        }
+        let mut state = self.lock();
+        state.uploads.extend(files);
+        while state.uploads.len() > MAX_KEPT_UPLOADS
+            || (state.uploads.iter().map(|f| f.size).sum::<usize>() > MAX_KEPT_UPLOAD_BYTES && state.uploads.len() > 1)
+        {
+            state.uploads.pop_front();
+        }
+    }
+
+    pub(crate) fn uploads(&self) -> Vec<ReceivedFile> {
+        self.lock().uploads.iter().cloned().collect()
     }
 
     pub(crate) fn record(&self, request: RecordedRequest) {

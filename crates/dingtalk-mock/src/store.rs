@@ -208,6 +208,12 @@ pub(crate) fn apply(
             if items.len() >= MAX_STORE_ITEMS {
                 return Err(invalid(format_args!("the store `{}` is full ({MAX_STORE_ITEMS} objects)", mock.store)));
             }
+            // Top-level response fields the new object holds are answered too (an upload's `type`).
+            for field in op.response.iter().filter(|f| f.name != mock.key) {
+                if let Some(value) = object.get(field.name).filter(|v| !is_absent(v)) {
+                    out.insert(field.name.to_owned(), value.clone());
+                }
+            }
             items.push(Value::Object(object));
             insert_result(&mut out, mock, key);
         }

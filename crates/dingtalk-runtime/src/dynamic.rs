@@ -189,6 +189,8 @@ pub fn parse_param_value(ty: &ParamType, text: &str) -> Result<Value, String> {
         ParamType::List(_) | ParamType::Object(_) | ParamType::Union(_) => {
             serde_json::from_str(text).map_err(|e| format!("`{text}` is not JSON: {e}"))
         }
+        // A file: the path of the file to upload.
+        ParamType::File => Ok(serde_json::json!({ "path": text })),
         // Free-form: JSON when it parses, else the text as a string.
         ParamType::Json => Ok(serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))),
     }

@@ -499,6 +499,13 @@ pub enum Problem {
         /// The most bytes allowed.
         max: u64,
     },
+    /// A file larger than the spec's `max_bytes` (or its `max_bytes_by` for the call).
+    FileTooLarge {
+        /// Its size, in bytes.
+        size: u64,
+        /// The most bytes allowed.
+        max: u64,
+    },
     /// Anything else: the sentence says what.
     Invalid(String),
 }
@@ -526,6 +533,7 @@ impl fmt::Display for Problem {
             Problem::TooManyBytes { bytes, max } => {
                 write!(f, "is {bytes} bytes as JSON, more than the {max} allowed")
             }
+            Problem::FileTooLarge { size, max } => write!(f, "is a file of {size} bytes, more than the {max} allowed"),
             Problem::Invalid(why) => f.write_str(why),
         }
     }

@@ -50,6 +50,7 @@ pub mod retry;
 pub mod schema;
 pub mod time;
 pub mod transport;
+pub mod upload;
 pub mod validation;
 pub mod wire;
 
@@ -71,6 +72,7 @@ pub use paginate::{DEFAULT_MAX_PAGES, PageFacts, PageWalk, Paginator, WalkStop};
 pub use protocol::{HttpRequest, HttpResponse, decode_response};
 pub use redact::Redacted;
 pub use retry::RetryPolicy;
+pub use upload::{FilePart, Upload};
 pub use validation::{Validate, ValidationError};
 
 /// The `http` crate the transport and interceptors speak (`http::Request`, `HeaderValue`).

@@ -99,6 +99,9 @@ pub enum Encoding {
     /// The one body parameter's value is the whole JSON body (an array or a scalar); the other
     /// parameters travel in the path, the query and the headers.
     JsonValue,
+    /// Body parameters as `multipart/form-data`: each scalar a text part, each
+    /// [`ParamType::File`] a file part (`/media/upload`).
+    Multipart,
 }
 
 /// How a client should react to an error code.
@@ -159,6 +162,10 @@ pub enum ParamType {
     Union(&'static UnionSchema),
     /// Any JSON value (the new API's free-form maps and `Any`).
     Json,
+    /// A file sent as a part of a `multipart/form-data` body: in a request, an
+    /// [`Upload`](crate::Upload) (a path or bytes); once read, `{"file_name", "size",
+    /// "content_type"}` with the bytes beside the parameters.
+    File,
 }
 
 /// The wire shape of a named object type.
@@ -223,6 +230,20 @@ pub struct FieldSchema {
     pub comma: bool,
     /// Most bytes of the value's JSON text.
     pub max_json_bytes: Option<i64>,
+    /// Most bytes of a file.
+    pub max_bytes: Option<i64>,
+    /// A file's own limit for some values of another parameter (2 MB for a voice).
+    pub max_bytes_by: Option<&'static BytesBy>,
+}
+
+/// A file's size limit that depends on another parameter's value: `/media/upload` takes
+/// 20 MB of an image but 2 MB of a voice, by its `type`.
+#[derive(Debug, PartialEq)]
+pub struct BytesBy {
+    /// The parameter whose value decides.
+    pub param: &'static str,
+    /// (value, most bytes) pairs; a value not listed has the field's `max_bytes`.
+    pub limits: &'static [(&'static str, i64)],
 }
 
 impl FieldSchema {
@@ -241,6 +262,8 @@ impl FieldSchema {
             flatten: false,
             comma: false,
             max_json_bytes: None,
+            max_bytes: None,
+            max_bytes_by: None,
         }
     }
 
@@ -297,6 +320,28 @@ impl FieldSchema {
     pub const fn max_json_bytes(mut self, max: i64) -> Self {
         self.max_json_bytes = Some(max);
         self
+    }
+
+    /// Most bytes of a file.
+    pub const fn max_bytes(mut self, max: i64) -> Self {
+        self.max_bytes = Some(max);
+        self
+    }
+
+    /// A file's own limit for some values of another parameter.
+    pub const fn max_bytes_by(mut self, by: &'static BytesBy) -> Self {
+        self.max_bytes_by = Some(by);
+        self
+    }
+
+    /// The most bytes a file may hold, given the other parameters of its call: the limit of
+    /// `max_bytes_by` for the deciding parameter's value, else `max_bytes`.
+    pub fn file_limit(&self, params: &serde_json::Map<String, serde_json::Value>) -> Option<u64> {
+        let by = self.max_bytes_by.and_then(|by| {
+            let value = params.get(by.param)?.as_str()?;
+            by.limits.iter().find(|(v, _)| *v == value).map(|(_, max)| *max)
+        });
+        by.or(self.max_bytes).map(|max| u64::try_from(max).unwrap_or(0))
     }
 
     /// The union of a flattened field.

@@ -7,6 +7,7 @@
 //! answers say the token was refused, how the fake server writes an error) is a method of it,
 //! so the client, the fake server and the CLI each have one code path for both.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use bytes::Bytes;
@@ -23,6 +24,7 @@ use crate::operation::{
     ResponseEnvelope, ServiceDescriptor, TokenPlacement,
 };
 use crate::redact::{scrub, scrub_headers, snippet};
+use crate::upload::FilePart;
 
 /// How much of a body an error quotes.
 pub const SNIPPET_CHARS: usize = 160;
@@ -43,12 +45,13 @@ pub struct Encoded {
     /// The header parameters (name, text); the access token is not among them.
     pub headers: Vec<(&'static str, String)>,
     /// Content type and bytes.
-    pub body: Option<(&'static str, Bytes)>,
+    pub body: Option<(Cow<'static, str>, Bytes)>,
 }
 
 /// Splits the (checked) parameters into path, query and body as the descriptor says, and
-/// encodes the body. `Err` says why the request cannot be written.
-pub fn encode(d: &OperationDescriptor, mut params: Map<String, Value>) -> Result<Encoded, String> {
+/// encodes the body; `files` are the file parameters' contents (read by the client), sent as
+/// parts of a multipart body. `Err` says why the request cannot be written.
+pub fn encode(d: &OperationDescriptor, mut params: Map<String, Value>, files: &[FilePart]) -> Result<Encoded, String> {
     let path = fill_path(d.path, &mut params)?;
     let mut query = Vec::new();
     let mut headers = Vec::new();
@@ -79,22 +82,76 @@ pub fn encode(d: &OperationDescriptor, mut params: Map<String, Value>) -> Result
         // The one body parameter is the body (none when it is absent).
         Encoding::JsonValue => match body.into_iter().next() {
             None => None,
-            Some((_, value)) => {
-                Some((JSON, Bytes::from(serde_json::to_vec(&value).map_err(|e| format!("cannot be serialized: {e}"))?)))
-            }
+            Some((_, value)) => Some((
+                Cow::Borrowed(JSON),
+                Bytes::from(serde_json::to_vec(&value).map_err(|e| format!("cannot be serialized: {e}"))?),
+            )),
         },
-        Encoding::Json => {
-            Some((JSON, Bytes::from(serde_json::to_vec(&body).map_err(|e| format!("cannot be serialized: {e}"))?)))
-        }
+        Encoding::Json => Some((
+            Cow::Borrowed(JSON),
+            Bytes::from(serde_json::to_vec(&body).map_err(|e| format!("cannot be serialized: {e}"))?),
+        )),
         Encoding::Form => {
             let mut form = url::form_urlencoded::Serializer::new(String::new());
             for (k, v) in body {
                 form.append_pair(&k, &scalar_text(v));
             }
-            Some((FORM, Bytes::from(form.finish())))
+            Some((Cow::Borrowed(FORM), Bytes::from(form.finish())))
         }
+        Encoding::Multipart => Some(multipart(d, body, files)?),
     };
     Ok(Encoded { path, query, headers, body })
+}
+
+/// A `multipart/form-data` body (RFC 7578): a text part per body parameter, then a file part
+/// per file parameter, between boundaries no part can contain.
+fn multipart(
+    d: &OperationDescriptor,
+    body: Map<String, Value>,
+    files: &[FilePart],
+) -> Result<(Cow<'static, str>, Bytes), String> {
+    let boundary = loop {
+        let candidate = format!("dingtalk-{:032x}", rand::random::<u128>());
+        let needle = candidate.as_bytes();
+        if !files.iter().any(|f| f.bytes.windows(needle.len()).any(|w| w == needle)) {
+            break candidate;
+        }
+    };
+    let size = files.iter().map(|f| f.bytes.len() + 256).sum::<usize>() + body.len() * 128;
+    let mut out = Vec::with_capacity(size);
+    for (name, value) in body {
+        if d.body.iter().any(|f| f.name == name && matches!(f.ty, ParamType::File)) {
+            continue; // its summary; the bytes are in `files`
+        }
+        let text = scalar_text(value);
+        if text.contains(boundary.as_str()) {
+            return Err(format!("the parameter `{name}` holds the multipart boundary"));
+        }
+        out.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n", quoted(&name)).as_bytes(),
+        );
+        out.extend_from_slice(text.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    for file in files {
+        let head = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+            quoted(file.field),
+            quoted(&file.file_name),
+            file.content_type.replace(['\r', '\n'], " ")
+        );
+        out.extend_from_slice(head.as_bytes());
+        out.extend_from_slice(&file.bytes);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    Ok((Cow::Owned(format!("multipart/form-data; boundary={boundary}")), Bytes::from(out)))
+}
+
+/// A name or file name inside a quoted `Content-Disposition` parameter: `"`, CR and LF
+/// percent-encoded, as browsers write them (WHATWG HTML, multipart/form-data encoding).
+fn quoted(text: &str) -> String {
+    text.replace('"', "%22").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 const JSON: &str = "application/json;charset=UTF-8";
@@ -194,7 +251,13 @@ pub fn request(
     *request.uri_mut() = uri.parse().map_err(|_| "the URL is not one HTTP can carry".to_owned())?;
     let out = request.headers_mut();
     if let Some((content_type, _)) = &encoded.body {
-        out.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        let value = match content_type {
+            Cow::Borrowed(text) => HeaderValue::from_static(text),
+            Cow::Owned(text) => {
+                HeaderValue::from_str(text).map_err(|_| "the content type is not a header value".to_owned())?
+            }
+        };
+        out.insert(CONTENT_TYPE, value);
     }
     if let (Some(t), TokenPlacement::Header(name)) = (token, d.service.token) {
         let mut value = HeaderValue::from_str(t)

@@ -103,6 +103,17 @@ fn check_object(
             None => out.remove(field.name),
         };
     }
+    if mode != Mode::Decode {
+        // A file's limit may depend on a sibling (`type`), so it is checked once they all are.
+        for field in fields.iter().filter(|f| matches!(f.ty, ParamType::File)) {
+            let size = out.get(field.name).and_then(|v| v.get("size")).and_then(Value::as_u64);
+            if let (Some(size), Some(max)) = (size, field.file_limit(&out))
+                && size > max
+            {
+                return fail(&join(path, field.name), Problem::FileTooLarge { size, max });
+            }
+        }
+    }
     Ok(out)
 }
 
@@ -279,6 +290,11 @@ fn value(ty: &ParamType, raw: &Value, path: &str, mode: Mode) -> Result<Value, V
             let fields: Vec<&FieldSchema> = schema.fields.iter().collect();
             Ok(Value::Object(check_object(&fields, &object, path, mode)?))
         }
+        ParamType::File => {
+            let object = as_object(raw, path, mode)?;
+            check_file(&object, path, mode)?;
+            Ok(Value::Object(object.into_owned()))
+        }
         ParamType::Union(union) => {
             let object = as_object(raw, path, mode)?;
             if mode == Mode::Strict
@@ -290,6 +306,31 @@ fn value(ty: &ParamType, raw: &Value, path: &str, mode: Mode) -> Result<Value, V
             Ok(Value::Object(check_union(union, &object, path, mode)?))
         }
     }
+}
+
+/// A file: an upload (`path` or `base64`) or one read (`size`), exactly one of them, with an
+/// optional `file_name` and `content_type` (see [`crate::upload`]).
+fn check_file(object: &Map<String, Value>, path: &str, mode: Mode) -> Result<(), ValidationError> {
+    if mode == Mode::Decode {
+        return Ok(());
+    }
+    const KEYS: [&str; 5] = ["path", "base64", "size", "file_name", "content_type"];
+    if let Some(unknown) = object.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        return invalid(&join(path, unknown), &format!("is not a known name of a file; known: {}", KEYS.join(", ")));
+    }
+    let sources = ["path", "base64", "size"].iter().filter(|k| object.contains_key(**k)).count();
+    if sources != 1 {
+        return invalid(path, "must be a file: a path, or bytes with a file name");
+    }
+    for key in ["path", "base64", "file_name", "content_type"] {
+        if object.get(key).is_some_and(|v| !v.is_string()) {
+            return invalid(&join(path, key), "must be a string");
+        }
+    }
+    if object.get("size").is_some_and(|v| v.as_u64().is_none()) {
+        return invalid(&join(path, "size"), "must be a whole number of bytes");
+    }
+    Ok(())
 }
 
 /// An object: a JSON object; leniently also JSON text of one.

@@ -13,7 +13,7 @@ use syn::visit::Visit;
 
 /// Lowest first. A module may import modules of lower layers only (not its own layer).
 const LAYERS: &[&[&str]] = &[
-    &["operation", "redact", "time", "wire", "events"],
+    &["operation", "redact", "time", "wire", "events", "upload"],
     &["error"],
     &["schema", "auth", "limit"],
     &["validation", "protocol"],

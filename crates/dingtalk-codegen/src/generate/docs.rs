@@ -48,6 +48,13 @@ pub fn field(f: &Field) -> Vec<String> {
     if let Some(n) = c.max_json_bytes {
         facts.push(format!("At most {n} bytes as JSON."));
     }
+    if let Some(n) = c.max_bytes {
+        facts.push(format!("At most {n} bytes, checked before it is read."));
+    }
+    if let Some(by) = &c.max_bytes_by {
+        let limits: Vec<String> = by.limits.iter().map(|(v, n)| format!("{n} when `{}` is `{v}`", by.param)).collect();
+        facts.push(format!("At most {}.", limits.join(", ")));
+    }
     if f.comma {
         facts.push("Sent as one comma-separated string.".to_owned());
     }

@@ -533,6 +533,8 @@ fn example_arg(f: &Field, unions: &std::collections::BTreeMap<&str, (String, &st
         (ParamType::F64, _) => "0.0".to_owned(),
         (ParamType::Bool, _) => "false".to_owned(),
         (ParamType::Json, _) => "Default::default()".to_owned(),
+        (ParamType::File, Some(serde_json::Value::String(s))) => format!("dingtalk_runtime::Upload::path({s:?})"),
+        (ParamType::File, _) => format!("dingtalk_runtime::Upload::path({:?})", rust_field_name(f)),
         (ParamType::List(inner), _) => format!("Vec::<{}>::new()", type_text(inner)),
         (ParamType::Named(n), _) => format!("{}::new()", names::bare(n)),
     }
@@ -547,6 +549,7 @@ fn type_text(ty: &ParamType) -> String {
         ParamType::I64 => "i64".into(),
         ParamType::F64 => "f64".into(),
         ParamType::Json => "dingtalk_runtime::JsonValue".into(),
+        ParamType::File => "dingtalk_runtime::Upload".into(),
         ParamType::List(inner) => format!("Vec<{}>", type_text(inner)),
         ParamType::Named(n) => names::bare(n).to_owned(),
     }

@@ -119,7 +119,7 @@ impl Scope<'_> {
                 let ty = self.rust_type(ty);
                 quote! { impl Into<#ty> }
             }
-            ParamType::String | ParamType::List(_) => {
+            ParamType::String | ParamType::List(_) | ParamType::File => {
                 let ty = self.rust_type(ty);
                 quote! { impl Into<#ty> }
             }
@@ -142,6 +142,7 @@ impl Scope<'_> {
             ParamType::I64 => quote! { i64 },
             ParamType::F64 => quote! { f64 },
             ParamType::Json => quote! { rt::JsonValue },
+            ParamType::File => quote! { rt::Upload },
             ParamType::List(inner) => {
                 let inner = self.rust_type(inner);
                 quote! { Vec<#inner> }
@@ -159,6 +160,7 @@ impl Scope<'_> {
             ParamType::I64 => quote! { rt::ParamType::I64 },
             ParamType::F64 => quote! { rt::ParamType::F64 },
             ParamType::Json => quote! { rt::ParamType::Json },
+            ParamType::File => quote! { rt::ParamType::File },
             ParamType::List(inner) => {
                 let inner = self.param_type(inner);
                 quote! { rt::ParamType::List(&#inner) }
@@ -311,6 +313,17 @@ pub fn field_schemas(fields: &[Field], scope: &Scope) -> Vec<TokenStream> {
             }
             if let Some(max) = c.max_json_bytes.map(int) {
                 calls.push(quote! { .max_json_bytes(#max) });
+            }
+            if let Some(max) = c.max_bytes.map(int) {
+                calls.push(quote! { .max_bytes(#max) });
+            }
+            if let Some(by) = &c.max_bytes_by {
+                let param = &by.param;
+                let limits = by.limits.iter().map(|(value, max)| {
+                    let max = int(*max);
+                    quote! { (#value, #max) }
+                });
+                calls.push(quote! { .max_bytes_by(&rt::BytesBy { param: #param, limits: &[#(#limits),*] }) });
             }
             quote! { rt::FieldSchema::new(#name, #ty) #(#calls)* }
         })

@@ -29,6 +29,8 @@ pub mod hrm_1_0;
 pub mod im_1_0;
 #[cfg(feature = "isv")]
 pub mod isv;
+#[cfg(feature = "media")]
+pub mod media;
 #[cfg(feature = "message")]
 pub mod message;
 #[cfg(feature = "oauth2_1_0")]
@@ -65,6 +67,8 @@ pub mod prelude {
     pub use super::extcontact::*;
     #[cfg(feature = "isv")]
     pub use super::isv::*;
+    #[cfg(feature = "media")]
+    pub use super::media::*;
     #[cfg(feature = "message")]
     pub use super::message::*;
     #[cfg(feature = "report")]
@@ -1182,6 +1186,8 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &isv::GET_AUTH_INFO,
     #[cfg(feature = "isv")]
     &isv::GET_PERMANENT_CODE,
+    #[cfg(feature = "media")]
+    &media::UPLOAD_MEDIA,
     #[cfg(feature = "message")]
     &message::ASYNC_SEND_V2,
     #[cfg(feature = "message")]
@@ -1595,6 +1601,8 @@ pub mod mock {
     pub mod im_1_0;
     #[cfg(feature = "isv")]
     pub mod isv;
+    #[cfg(feature = "media")]
+    pub mod media;
     #[cfg(feature = "message")]
     pub mod message;
     #[cfg(feature = "oauth2_1_0")]
@@ -2695,6 +2703,8 @@ pub mod mock {
         &isv::GET_AUTH_INFO_MOCK,
         #[cfg(feature = "isv")]
         &isv::GET_PERMANENT_CODE_MOCK,
+        #[cfg(feature = "media")]
+        &media::UPLOAD_MEDIA_MOCK,
         #[cfg(feature = "message")]
         &message::ASYNC_SEND_V2_MOCK,
         #[cfg(feature = "message")]
@@ -3049,6 +3059,7 @@ pub const GROUPS: &[&str] = &[
     "hrm_1_0",
     "im_1_0",
     "isv",
+    "media",
     "message",
     "oauth2_1_0",
     "report",

@@ -13,7 +13,7 @@ use super::Client;
 use crate::auth::AccessToken;
 use crate::error::*;
 use crate::intercept::{CallContext, Interceptor};
-use crate::operation::{ApiErrorCode, Operation, OperationDescriptor, OperationRequest, ResponseEnvelope};
+use crate::operation::{ApiErrorCode, Operation, OperationDescriptor, OperationRequest, ParamType, ResponseEnvelope};
 use crate::options::CallOptions;
 use crate::protocol::{self, Encoded, HttpResponse, Reading, ResponseSink, TypedSink};
 use crate::redact::scrub;
@@ -21,6 +21,7 @@ use crate::retry::{Attempts, Decision, RetryLoop, within_deadline};
 use crate::schema;
 use crate::time::deadline_after;
 use crate::transport::{SendLimits, TransportFailure};
+use crate::upload::{self, FilePart, ReadError};
 
 impl Client {
     /// Calls the operation a request belongs to:
@@ -85,7 +86,8 @@ impl Client {
             elapsed_ms = Empty
         );
         async move {
-            let (encoded, secret_params) = prepare(d, params, options)?;
+            let (params, files) = read_files(d, params).await?;
+            let (encoded, secret_params) = prepare(d, params, &files, options)?;
             let mut policy = std::borrow::Cow::Borrowed(options.retry.as_ref().unwrap_or(&self.inner.retry));
             if let Some(n) = options.max_attempts {
                 policy.to_mut().max_attempts = n.max(1);
@@ -119,6 +121,7 @@ impl Client {
 fn prepare(
     d: &'static OperationDescriptor,
     params: Map<String, Value>,
+    files: &[FilePart],
     options: &CallOptions,
 ) -> Result<(Encoded, Vec<String>), CallError> {
     if let Some(name) = &options.invalid_header {
@@ -134,8 +137,40 @@ fn prepare(
         .filter(|f| f.secret)
         .filter_map(|f| params.get(f.name).and_then(Value::as_str).map(str::to_owned))
         .collect();
-    let encoded = protocol::encode(d, params).map_err(|why| Error::Validation(ValidationError::request(d.id, why)))?;
+    let encoded =
+        protocol::encode(d, params, files).map_err(|why| Error::Validation(ValidationError::request(d.id, why)))?;
     Ok((encoded, secrets))
+}
+
+/// Reads the call's uploads (its file parameters), each refused before it is read when it is
+/// larger than the spec allows; in the parameters each is replaced by what the schema checks
+/// of a file read (`{"file_name", "size", "content_type"}`). Once per call: every attempt sends
+/// the same bytes.
+async fn read_files(
+    d: &'static OperationDescriptor,
+    mut params: Map<String, Value>,
+) -> Result<(Map<String, Value>, Vec<FilePart>), CallError> {
+    let mut files = Vec::new();
+    for field in d.body.iter().filter(|f| matches!(f.ty, ParamType::File)) {
+        let Some(raw) = params.get(field.name).filter(|v| !v.is_null()) else { continue };
+        if raw.get("size").is_some() {
+            let why = format!("the file `{}` has no contents: pass an Upload (a path or bytes)", field.name);
+            return Err(Error::Validation(ValidationError::request(d.id, why)));
+        }
+        let part = upload::read(field.name, raw, field.file_limit(&params)).await.map_err(|e| {
+            Error::Validation(match e {
+                ReadError::TooLarge { size, max } => ValidationError {
+                    operation: Some(d.id),
+                    field: field.name.to_owned(),
+                    problem: Problem::FileTooLarge { size, max },
+                },
+                ReadError::Unreadable(why) => ValidationError::request(d.id, why),
+            })
+        })?;
+        params.insert(field.name.to_owned(), part.summary());
+        files.push(part);
+    }
+    Ok((params, files))
 }
 
 /// A request as the JSON object of its wire parameters.
