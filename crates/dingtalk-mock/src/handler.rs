@@ -22,6 +22,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/mock/robot/messages", axum::routing::get(robot_messages))
         .route("/mock/uploads", axum::routing::get(uploads))
+        .route(crate::stream::OPEN_PATH, axum::routing::post(crate::stream::open))
+        .route(crate::stream::CONNECT_PATH, axum::routing::get(crate::stream::connect))
         .fallback(handle)
         .with_state(shared)
 }
@@ -49,23 +51,19 @@ enum Reply {
 const BAD_GATEWAY_PAGE: &str = "<!DOCTYPE html>\n<html>\n<head><title>502 Bad Gateway</title></head>\n<body>\n\
 <center><h1>502 Bad Gateway</h1></center>\n<hr><center>Tengine</center>\n</body>\n</html>\n";
 
-async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
-    let started = Instant::now();
-    let (parts, body) = request.into_parts();
-    let kill = parts.extensions.get::<ConnectionKill>().cloned();
-    let path = parts.uri.path().to_owned();
-    let route = shared.route(parts.method.as_str(), &path);
-    let path_protocol = protocol::of(shared.service_for_path(&path));
-    let mut record = RecordedRequest {
+/// A request as recorded before its body is read: method, path, query, headers.
+pub(crate) fn record_of(
+    parts: &axum::http::request::Parts,
+    path: String,
+    operation: Option<String>,
+) -> RecordedRequest {
+    RecordedRequest {
         method: parts.method.as_str().to_owned(),
-        path: path.clone(),
+        path,
         query: parse_pairs(parts.uri.query().unwrap_or_default().as_bytes()),
         content_type: parts.headers.get(header::CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into()),
         body: String::new(),
-        operation: match &route {
-            Route::Op(m, _) => Some(m.operation.id.to_owned()),
-            _ => None,
-        },
+        operation,
         params: Map::new(),
         access_token: None,
         headers: parts
@@ -73,7 +71,21 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             .iter()
             .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
             .collect(),
+    }
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let kill = parts.extensions.get::<ConnectionKill>().cloned();
+    let path = parts.uri.path().to_owned();
+    let route = shared.route(parts.method.as_str(), &path);
+    let path_protocol = protocol::of(shared.service_for_path(&path));
+    let operation = match &route {
+        Route::Op(m, _) => Some(m.operation.id.to_owned()),
+        _ => None,
     };
+    let mut record = record_of(&parts, path.clone(), operation);
     let op_name = record.operation.clone();
     let log = |reply: &Reply, fault: Option<Fault>| {
         log_line(&record_line(&parts.method, &path, &op_name), reply, fault, started)

@@ -45,6 +45,12 @@
 //!    first example response (or, without one, a sample built from its response schema) is
 //!    answered with a fresh `request_id`.
 
+//!
+//! The server is also a Stream-mode gateway: `POST /v1.0/gateway/connections/open` hands out a
+//! one-time ticket for `ws://<its address>/connect`, where tests push EVENT and CALLBACK frames,
+//! pings and disconnects to a client and read its acks (see [`MockServer::push_stream_event`]
+//! and the `stream_*` methods).
+
 #![warn(missing_docs)]
 
 mod data;
@@ -57,6 +63,7 @@ mod robot;
 mod server;
 mod state;
 mod store;
+mod stream;
 mod validate;
 
 use std::collections::BTreeSet;
@@ -78,6 +85,12 @@ pub use multipart::ReceivedFile;
 pub use push::{PushError, push_event};
 pub use redis_server::RedisServer;
 pub use robot::RobotMessage;
+pub use stream::{
+    DEFAULT_STREAM_DISCONNECT_GRACE, DEFAULT_STREAM_REDELIVERY_AFTER, DEFAULT_STREAM_REDELIVERY_ATTEMPTS,
+    DEFAULT_STREAM_TICKET_TTL, MAX_QUEUED_STREAM_FRAMES, MAX_STREAM_ACKS, MAX_STREAM_FRAME_BYTES,
+    STREAM_DISCONNECT_REASON, STREAM_EVENT_CORP_ID, STREAM_UNIFIED_APP_ID, StreamAck, StreamFrameType, StreamOpen,
+    StreamSubscription,
+};
 
 /// `expires_in` of issued tokens unless [`MockBuilder::token_ttl`] says otherwise.
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(7200);
@@ -213,6 +226,7 @@ pub struct MockBuilder {
     /// (name, token, secret).
     robots: Vec<(String, String, Option<String>)>,
     robot_penalty: Duration,
+    stream: stream::StreamSettings,
 }
 
 impl fmt::Debug for MockBuilder {
@@ -226,6 +240,7 @@ impl fmt::Debug for MockBuilder {
             .field("stores", &self.data.iter().map(|d| (&d.store, d.items.len())).collect::<Vec<_>>())
             .field("operations", &self.operations.len())
             .field("robots", &self.robots.iter().map(|(name, ..)| name).collect::<Vec<_>>())
+            .field("stream", &self.stream)
             .finish()
     }
 }
@@ -244,6 +259,7 @@ impl Default for MockBuilder {
             operations: dingtalk_oapi::generated::mock::OPERATIONS,
             robots: Vec::new(),
             robot_penalty: robot::DEFAULT_PENALTY,
+            stream: stream::StreamSettings::default(),
         }
     }
 }
@@ -264,7 +280,9 @@ impl MockBuilder {
         self
     }
 
-    /// App credentials `GET /gettoken` accepts; may be called several times.
+    /// App credentials `GET /gettoken` accepts; may be called several times. The Stream-mode
+    /// gateway's open call (`POST /v1.0/gateway/connections/open`) accepts them as `clientId`
+    /// and `clientSecret`; without any, it accepts any non-empty pair.
     pub fn app(mut self, app_key: impl Into<String>, app_secret: impl Into<String>) -> Self {
         self.apps.push((app_key.into(), app_secret.into()));
         self
@@ -346,6 +364,38 @@ impl MockBuilder {
         self
     }
 
+    /// How long a Stream-mode ticket (from `POST /v1.0/gateway/connections/open`) stays good
+    /// for its one connection; default [`DEFAULT_STREAM_TICKET_TTL`], 90 s as DingTalk's.
+    pub fn stream_ticket_ttl(mut self, ttl: Duration) -> Self {
+        self.stream.ticket_ttl = ttl;
+        self
+    }
+
+    /// How long a Stream connection stays open (still taking acks, getting no new pushes) after
+    /// [`MockServer::stream_disconnect`] sent its SYSTEM `disconnect`; default
+    /// [`DEFAULT_STREAM_DISCONNECT_GRACE`], 10 s.
+    pub fn stream_disconnect_grace(mut self, grace: Duration) -> Self {
+        self.stream.disconnect_grace = grace;
+        self
+    }
+
+    /// Sends every Stream connection a SYSTEM `ping` this often (see
+    /// [`MockServer::stream_ping`]); off by default, as the real interval is unknown.
+    pub fn stream_ping_interval(mut self, every: Duration) -> Self {
+        self.stream.ping_interval = Some(every);
+        self
+    }
+
+    /// When a Stream EVENT is sent again: `after` its delivery with no ack, or `after` an ack
+    /// with status `LATER`; at most `max_attempts` deliveries in all, the first included.
+    /// Defaults [`DEFAULT_STREAM_REDELIVERY_AFTER`] (60 s) and
+    /// [`DEFAULT_STREAM_REDELIVERY_ATTEMPTS`] (3); DingTalk's own schedule is unknown.
+    pub fn stream_redelivery(mut self, after: Duration, max_attempts: u32) -> Self {
+        self.stream.redelivery_after = after;
+        self.stream.redelivery_attempts = max_attempts;
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving on the current Tokio runtime.
     pub async fn start(self) -> Result<MockServer, MockError> {
         let known: BTreeSet<&str> = data::known_stores(self.operations);
@@ -372,22 +422,24 @@ impl MockBuilder {
             stores.insert(d.store, d.items);
         }
         let static_tokens = if self.tokens.is_empty() { data::example_tokens(self.operations) } else { self.tokens };
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        let listener =
+            TcpListener::bind(addr).await.map_err(|source| MockError::Bind { addr: addr.to_string(), source })?;
+        let addr = listener.local_addr().map_err(|source| MockError::Bind { addr: addr.to_string(), source })?;
+        let (stop, stop_rx) = watch::channel(false);
+        let apps: std::collections::HashMap<String, String> = self.apps.into_iter().collect();
         let config = Config {
             operations: self.operations,
             static_tokens: static_tokens.into_iter().collect(),
-            apps: self.apps.into_iter().collect(),
+            stream: stream::Gateway::new(self.stream, apps.clone(), addr, stop_rx.clone()),
+            apps,
             suites: self.suites.into_iter().collect(),
             ttl: self.ttl,
             robots: robot::Robots::new(self.robots, self.robot_penalty),
             qps_limit: self.qps_limit,
         };
         let shared = Arc::new(Shared::new(config, stores));
-
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
-        let listener =
-            TcpListener::bind(addr).await.map_err(|source| MockError::Bind { addr: addr.to_string(), source })?;
-        let addr = listener.local_addr().map_err(|source| MockError::Bind { addr: addr.to_string(), source })?;
-        let (stop, stop_rx) = watch::channel(false);
+        stream::spawn(shared.clone());
         let task = tokio::spawn(server::serve(listener, handler::router(shared.clone()), stop_rx));
         Ok(MockServer { addr, shared, stop, task: Some(task), callback: self.callback })
     }
@@ -493,6 +545,77 @@ impl MockServer {
     /// The sandbox also has one fixed code per user, `login-code-<userid>`.
     pub fn issue_login_code(&self, userid: &str) -> Option<String> {
         self.shared.issue_login_code(userid)
+    }
+
+    /// How many Stream-mode WebSocket connections are open now (counted from the handshake's
+    /// answer until the connection closes).
+    pub fn stream_connections(&self) -> usize {
+        self.shared.stream().connections()
+    }
+
+    /// The well-formed `POST /v1.0/gateway/connections/open` calls, oldest first (the last
+    /// 1,000), refused ones included; never their secrets.
+    pub fn stream_opens(&self) -> Vec<StreamOpen> {
+        self.shared.stream().opens()
+    }
+
+    /// Sends an EVENT frame of type `event_type` (e.g. `user_add_org`) with `data` to one
+    /// Stream connection subscribed to EVENT `*`, chosen at random as DingTalk does; with none,
+    /// the frame waits (up to [`MAX_QUEUED_STREAM_FRAMES`], the oldest dropped past it) and goes
+    /// to the next one that connects. Returns its `messageId`.
+    ///
+    /// Until it is acked with status `SUCCESS` it is sent again, with the same messageId (see
+    /// [`MockBuilder::stream_redelivery`]). A connection sent `disconnect` gets no new frames.
+    pub fn push_stream_event(&self, event_type: &str, data: Value) -> String {
+        self.shared.stream().push_event(event_type, &data)
+    }
+
+    /// Sends a CALLBACK frame on `topic` (e.g. `/v1.0/im/bot/messages/get`) with `data` to one
+    /// Stream connection subscribed to that topic, as [`push_stream_event`](Self::push_stream_event)
+    /// does, but never again (whether DingTalk redelivers callbacks is unknown). Returns its
+    /// `messageId`.
+    pub fn push_stream_callback(&self, topic: &str, data: Value) -> String {
+        self.shared.stream().push(StreamFrameType::Callback, topic, serde_json::Map::new(), &data)
+    }
+
+    /// The frames the Stream clients sent, oldest first (the last [`MAX_STREAM_ACKS`]): acks,
+    /// pongs (acks of a `ping`, with their latency) and invalid frames (`valid: false`, with a
+    /// reason).
+    pub fn stream_acks(&self) -> Vec<StreamAck> {
+        self.shared.stream().acks()
+    }
+
+    /// The first kept ack of `message_id`, waiting up to `timeout` for it.
+    pub async fn wait_for_stream_ack(&self, message_id: &str, timeout: Duration) -> Option<StreamAck> {
+        self.shared.stream().wait_for_acks(message_id, 1, timeout).await.into_iter().next()
+    }
+
+    /// The kept acks of `message_id` once there are `count` of them (an EVENT acked `LATER`
+    /// and then `SUCCESS` has two), or those there are after `timeout`.
+    pub async fn wait_for_stream_acks(&self, message_id: &str, count: usize, timeout: Duration) -> Vec<StreamAck> {
+        self.shared.stream().wait_for_acks(message_id, count, timeout).await
+    }
+
+    /// Sends a SYSTEM `ping` with a fresh `opaque` to every Stream connection; returns their
+    /// messageIds. The client must answer code 200 with the same messageId and data echoing the
+    /// opaque: the answer is a [`StreamAck`] with topic `ping` and its round trip in `latency`
+    /// (invalid otherwise). Also sent periodically with [`MockBuilder::stream_ping_interval`].
+    pub fn stream_ping(&self) -> Vec<String> {
+        self.shared.stream().ping()
+    }
+
+    /// Sends a SYSTEM `disconnect` (`{"reason":"persistent connection is timeout"}`) to every
+    /// Stream connection, then closes each after the grace
+    /// ([`MockBuilder::stream_disconnect_grace`]); meanwhile it still takes acks but gets no new
+    /// frames. Returns how many connections were told.
+    pub fn stream_disconnect(&self) -> usize {
+        self.shared.stream().disconnect()
+    }
+
+    /// Closes every Stream connection abruptly (the TCP connection, with no close frame), as a
+    /// network failure would; returns how many there were.
+    pub fn drop_stream_connections(&self) -> usize {
+        self.shared.stream().drop_all()
     }
 
     /// The current contents of a store, or `None` if no operation uses it.

@@ -1,7 +1,8 @@
 //! `dingtalk-mock`: runs the fake DingTalk server until Ctrl-C or SIGTERM.
 //!
 //! Prints the base URL as the first line of standard output; logs one line per request to
-//! standard error (set `RUST_LOG` to change the level).
+//! standard error (set `RUST_LOG` to change the level). The Stream-mode gateway is always on:
+//! `POST /v1.0/gateway/connections/open` hands out tickets for `ws://<address>/connect`.
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
@@ -21,10 +22,11 @@ struct Args {
     /// JSON file with the stores' contents: {"label_groups": [...]} or a bare array of label groups.
     #[arg(long, value_name = "FILE", env = "DINGTALK_MOCK_DATA")]
     data: Option<PathBuf>,
-    /// App key that GET /gettoken and POST /v1.0/oauth2/accessToken accept (with --app-secret).
+    /// App key that GET /gettoken, POST /v1.0/oauth2/accessToken and the Stream-mode gateway's
+    /// POST /v1.0/gateway/connections/open accept (with --app-secret).
     #[arg(long, value_name = "KEY", requires = "app_secret", env = "DINGTALK_MOCK_APP_KEY")]
     app_key: Option<String>,
-    /// App secret that GET /gettoken accepts (with --app-key).
+    /// App secret of --app-key.
     #[arg(long, value_name = "SECRET", requires = "app_key", env = "DINGTALK_MOCK_APP_SECRET", hide_env_values = true)]
     app_secret: Option<String>,
     /// A token accepted forever (may be repeated). Without one, the tokens of the spec's examples are accepted.

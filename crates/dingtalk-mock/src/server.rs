@@ -73,7 +73,8 @@ async fn connection(stream: TcpStream, router: Router, mut stop: watch::Receiver
     });
     let mut builder = http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
-    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    // With upgrades: the Stream-mode gateway's `/connect` turns the connection into a WebSocket.
+    let connection = builder.serve_connection(TokioIo::new(stream), service).with_upgrades();
     tokio::pin!(connection);
     tokio::select! {
         _ = connection.as_mut() => {}

@@ -40,6 +40,8 @@ pub(crate) struct Config {
     /// Calls accepted per token per path in each wall-clock second; more are answered 90018
     /// (old OAPI) or 403 (new API).
     pub qps_limit: Option<u32>,
+    /// The Stream-mode gateway.
+    pub stream: crate::stream::Gateway,
 }
 
 /// (token, group, operation) of the per-second call counters: each maps to (the Unix second,
@@ -112,6 +114,11 @@ impl Shared {
             issued: 0,
         };
         Shared { config, routes, templates, prefixes, state: Mutex::new(state), rates: Mutex::new(HashMap::new()) }
+    }
+
+    /// The Stream-mode gateway.
+    pub(crate) fn stream(&self) -> &crate::stream::Gateway {
+        &self.config.stream
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

@@ -23,6 +23,8 @@ pub mod directory;
 pub mod events;
 #[cfg(feature = "extcontact")]
 pub mod extcontact;
+#[cfg(feature = "gateway_1_0")]
+pub mod gateway_1_0;
 #[cfg(feature = "hrm_1_0")]
 pub mod hrm_1_0;
 #[cfg(feature = "im_1_0")]
@@ -89,6 +91,8 @@ pub mod groups {
     pub use super::contact_1_0;
     #[cfg(feature = "crm_1_0")]
     pub use super::crm_1_0;
+    #[cfg(feature = "gateway_1_0")]
+    pub use super::gateway_1_0;
     #[cfg(feature = "hrm_1_0")]
     pub use super::hrm_1_0;
     #[cfg(feature = "im_1_0")]
@@ -738,6 +742,8 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &extcontact::LIST_LABEL_GROUPS,
     #[cfg(feature = "extcontact")]
     &extcontact::UPDATE_CONTACT,
+    #[cfg(feature = "gateway_1_0")]
+    &gateway_1_0::OPEN_CONNECTION,
     #[cfg(feature = "hrm_1_0")]
     &hrm_1_0::ADD_CUSTOM_ROSTER_FIELD,
     #[cfg(feature = "hrm_1_0")]
@@ -1595,6 +1601,8 @@ pub mod mock {
     pub mod directory;
     #[cfg(feature = "extcontact")]
     pub mod extcontact;
+    #[cfg(feature = "gateway_1_0")]
+    pub mod gateway_1_0;
     #[cfg(feature = "hrm_1_0")]
     pub mod hrm_1_0;
     #[cfg(feature = "im_1_0")]
@@ -2255,6 +2263,8 @@ pub mod mock {
         &extcontact::LIST_LABEL_GROUPS_MOCK,
         #[cfg(feature = "extcontact")]
         &extcontact::UPDATE_CONTACT_MOCK,
+        #[cfg(feature = "gateway_1_0")]
+        &gateway_1_0::OPEN_CONNECTION_MOCK,
         #[cfg(feature = "hrm_1_0")]
         &hrm_1_0::ADD_CUSTOM_ROSTER_FIELD_MOCK,
         #[cfg(feature = "hrm_1_0")]
@@ -3056,6 +3066,7 @@ pub const GROUPS: &[&str] = &[
     "directory",
     "events",
     "extcontact",
+    "gateway_1_0",
     "hrm_1_0",
     "im_1_0",
     "isv",
