@@ -19,6 +19,7 @@ mod call;
 mod callback;
 mod output;
 mod robot;
+mod stream;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -109,6 +110,9 @@ enum Command {
     /// Send group messages through a custom robot's webhook.
     #[command(subcommand)]
     Robot(robot::Robot),
+    /// Stream mode: events, robot messages and callbacks over one outbound WebSocket.
+    #[command(subcommand)]
+    Stream(stream::Stream),
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]
@@ -208,6 +212,12 @@ const SANDBOX_ROBOT_TOKEN: &str = "sandbox-robot-token";
 #[cfg(feature = "sandbox")]
 const SANDBOX_ROBOT_SECRET: &str = "SECsandbox-robot-secret";
 
+/// The sandbox's app (Stream mode's open call takes its key and secret).
+#[cfg(feature = "sandbox")]
+const SANDBOX_APP_KEY: &str = "sandbox-app-key";
+#[cfg(feature = "sandbox")]
+const SANDBOX_APP_SECRET: &str = "sandbox-app-secret";
+
 /// The built-in fake server, and a builder pointed at it.
 #[cfg(feature = "sandbox")]
 async fn start_sandbox(
@@ -216,12 +226,13 @@ async fn start_sandbox(
     const SANDBOX_TOKEN: &str = "sandbox-access-token";
     let server = dingtalk_mock::MockServer::builder()
         .access_token(SANDBOX_TOKEN)
+        .app(SANDBOX_APP_KEY, SANDBOX_APP_SECRET)
         .robot("sandbox", SANDBOX_ROBOT_TOKEN, Some(SANDBOX_ROBOT_SECRET))
         .start()
         .await
         .map_err(|e| Failure { code: exit::TRANSPORT, message: format!("cannot start the sandbox: {e}") })?;
     let builder = builder.base_url(server.url()).api_base_url(server.url()).access_token(SANDBOX_TOKEN);
-    Ok((builder, Box::new(server)))
+    Ok((builder, Box::new(std::sync::Arc::new(server))))
 }
 
 async fn run(cli: Cli, alias: Option<alias::Parsed>) -> Result<(), Failure> {
@@ -234,10 +245,37 @@ async fn run(cli: Cli, alias: Option<alias::Parsed>) -> Result<(), Failure> {
     {
         if cli.sandbox {
             let (b, server) = start_sandbox(builder).await?;
-            sandbox_url = server.downcast_ref::<dingtalk_mock::MockServer>().map(|s| s.url());
+            sandbox_url = server.downcast_ref::<std::sync::Arc<dingtalk_mock::MockServer>>().map(|s| s.url());
             builder = b;
             _sandbox = Some(server);
         }
+    }
+    if let Command::Stream(command) = cli.command {
+        #[allow(unused_mut)]
+        let mut globals = stream::Globals {
+            app_key: cli.app_key.clone(),
+            app_secret: cli.app_secret.clone(),
+            api_base_url: cli.api_base_url.clone(),
+            on_connect: None,
+        };
+        #[cfg(feature = "sandbox")]
+        if let Some(server) =
+            _sandbox.as_ref().and_then(|s| s.downcast_ref::<std::sync::Arc<dingtalk_mock::MockServer>>())
+        {
+            // The sandbox's app, and a sample event and robot message once connected.
+            globals.app_key = Some(SANDBOX_APP_KEY.to_owned());
+            globals.app_secret = Some(SANDBOX_APP_SECRET.to_owned());
+            globals.api_base_url = Some(server.url());
+            let server = server.clone();
+            globals.on_connect = Some(Box::new(move || {
+                server.push_stream_event(
+                    "user_add_org",
+                    serde_json::json!({"userId": ["user01"], "timeStamp": 1700000000000i64}),
+                );
+                server.push_robot_message("hello", "user01", "2");
+            }));
+        }
+        return stream::run(command, globals).await;
     }
     if let Command::Robot(command) = cli.command {
         #[cfg(feature = "sandbox")]
@@ -302,7 +340,7 @@ async fn run(cli: Cli, alias: Option<alias::Parsed>) -> Result<(), Failure> {
             call::execute(&client, a.command.operation, a.params, a.all, a.output.unwrap_or(cli.output), pointed).await
         }
         Command::Call(args) => call::run(&client, args, cli.output, pointed).await,
-        Command::Completions { .. } | Command::Callback(_) | Command::Robot(_) => {
+        Command::Completions { .. } | Command::Callback(_) | Command::Robot(_) | Command::Stream(_) => {
             unreachable!("handled before the client is built")
         }
     }

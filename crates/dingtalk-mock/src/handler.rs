@@ -21,7 +21,12 @@ use crate::{Fault, MAX_BODY_BYTES, MAX_UPLOAD_BODY_BYTES, RecordedRequest, multi
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/mock/robot/messages", axum::routing::get(robot_messages))
+        .route("/mock/robot/sessions/messages", axum::routing::get(session_messages))
         .route("/mock/uploads", axum::routing::get(uploads))
+        .route("/mock/stream/push", axum::routing::post(crate::control::push))
+        .route("/mock/stream/acks", axum::routing::get(crate::control::acks))
+        .route("/mock/stream/replies", axum::routing::get(crate::control::replies))
+        .route("/mock/stream/disconnect", axum::routing::post(crate::control::disconnect))
         .route(crate::stream::OPEN_PATH, axum::routing::post(crate::stream::open))
         .route(crate::stream::CONNECT_PATH, axum::routing::get(crate::stream::connect))
         .fallback(handle)
@@ -32,6 +37,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 /// process and demos).
 async fn robot_messages(State(shared): State<Arc<Shared>>) -> axum::Json<Vec<crate::RobotMessage>> {
     axum::Json(shared.robots().accepted())
+}
+
+/// `GET /mock/robot/sessions/messages`: what the session webhooks accepted, oldest first.
+async fn session_messages(State(shared): State<Arc<Shared>>) -> axum::Json<Vec<crate::SessionMessage>> {
+    axum::Json(shared.sessions().messages())
 }
 
 /// The files received in multipart bodies, without their bytes (`GET /mock/uploads`).
@@ -207,6 +217,20 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             match shared.robots().check(op.operation, &delivery) {
                 Err(refused) => (written_reply(refused), None),
                 Ok(()) => respond(&shared, op, token.as_deref(), &params, body_error.as_deref()).await,
+            }
+        }
+        Route::Op(op, _) if crate::session::Sessions::serves(op.operation) => {
+            match shared.sessions().check(op.operation, &query, content_type.as_deref(), &params, body_error.as_deref())
+            {
+                Err(refused) => (written_reply(refused), None),
+                // Past an injected fault, DingTalk's answer (§8 of the Stream reference; the
+                // descriptor has no example to answer).
+                Ok(()) => match respond(&shared, op, token.as_deref(), &params, None).await {
+                    (Reply::Json(StatusCode::OK, body), fault) if body.get("errcode") == Some(&json!(0)) => {
+                        (Reply::Json(StatusCode::OK, json!({"errcode": 0, "errmsg": "ok"})), fault)
+                    }
+                    other => other,
+                },
             }
         }
         Route::Op(op, _) => respond(&shared, op, token.as_deref(), &params, body_error.as_deref()).await,

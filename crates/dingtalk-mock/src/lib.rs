@@ -49,11 +49,16 @@
 //! The server is also a Stream-mode gateway: `POST /v1.0/gateway/connections/open` hands out a
 //! one-time ticket for `ws://<its address>/connect`, where tests push EVENT and CALLBACK frames,
 //! pings and disconnects to a client and read its acks (see [`MockServer::push_stream_event`]
-//! and the `stream_*` methods).
+//! and the `stream_*` methods). It sends robot messages ([`MockServer::push_robot_message`])
+//! whose `sessionWebhook` takes replies ([`MockServer::robot_session`],
+//! [`MockServer::session_messages`]), and address-book EVENTs when a call changes the
+//! directory (see [`MockBuilder::stream_store_events`]).
 
 #![warn(missing_docs)]
 
+mod control;
 mod data;
+mod events;
 mod handler;
 mod ids;
 mod multipart;
@@ -61,6 +66,7 @@ mod push;
 mod redis_server;
 mod robot;
 mod server;
+mod session;
 mod state;
 mod store;
 mod stream;
@@ -85,6 +91,7 @@ pub use multipart::ReceivedFile;
 pub use push::{PushError, push_event};
 pub use redis_server::RedisServer;
 pub use robot::RobotMessage;
+pub use session::{MAX_ROBOT_SESSIONS, MAX_SESSION_MESSAGES, SessionMessage};
 pub use stream::{
     DEFAULT_STREAM_DISCONNECT_GRACE, DEFAULT_STREAM_REDELIVERY_AFTER, DEFAULT_STREAM_REDELIVERY_ATTEMPTS,
     DEFAULT_STREAM_TICKET_TTL, MAX_QUEUED_STREAM_FRAMES, MAX_STREAM_ACKS, MAX_STREAM_FRAME_BYTES,
@@ -396,6 +403,24 @@ impl MockBuilder {
         self
     }
 
+    /// Whether a call that changes the directory through a `mock:` create, update or delete
+    /// (the stores `users`, `departments` and `contacts`) pushes the matching Stream EVENT
+    /// (`user_add_org`/`user_modify_org`/`user_leave_org`,
+    /// `org_dept_create`/`org_dept_modify`/`org_dept_remove`) to a Stream connection subscribed
+    /// to EVENT `*`, as [`MockServer::push_stream_event`] does.
+    ///
+    /// By default (not called) they are pushed once such a connection has ever connected, so a
+    /// server nobody listens to queues nothing. `true` pushes them from the start (they wait in
+    /// the queue, up to [`MAX_QUEUED_STREAM_FRAMES`], for the first subscriber); `false` never.
+    /// The event's data is `{"userId": [id], "timeStamp": ms}` (users, external contacts) or
+    /// `{"deptId": [id], "timeStamp": ms}` (departments); the external-contact event types
+    /// (`ext_contact_add`, `ext_contact_modify`, `ext_contact_remove`) are UNCONFIRMED.
+    /// Pushing never delays the call.
+    pub fn stream_store_events(mut self, on: bool) -> Self {
+        self.stream.store_events = Some(on);
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving on the current Tokio runtime.
     pub async fn start(self) -> Result<MockServer, MockError> {
         let known: BTreeSet<&str> = data::known_stores(self.operations);
@@ -432,6 +457,7 @@ impl MockBuilder {
             operations: self.operations,
             static_tokens: static_tokens.into_iter().collect(),
             stream: stream::Gateway::new(self.stream, apps.clone(), addr, stop_rx.clone()),
+            sessions: session::Sessions::new(format!("http://{addr}")),
             apps,
             suites: self.suites.into_iter().collect(),
             ttl: self.ttl,
@@ -616,6 +642,56 @@ impl MockServer {
     /// network failure would; returns how many there were.
     pub fn drop_stream_connections(&self) -> usize {
         self.shared.stream().drop_all()
+    }
+
+    /// Issues a robot session webhook living `ttl`, as a robot message's `sessionWebhook`:
+    /// its full URL (`{url}/robot/sendBySession?session=…`) and its expiry in milliseconds
+    /// since the Unix epoch (`sessionWebhookExpiredTime`). DingTalk's sessions live about
+    /// 90 minutes (reference §8).
+    ///
+    /// The webhook takes `POST` with `Content-Type: application/json` and a `text`, `markdown`
+    /// or `actionCard` message, with an optional `at`; it answers `{"errcode":0,"errmsg":"ok",…}`
+    /// and keeps the message (see [`session_messages`](Self::session_messages)). It refuses an
+    /// unknown or expired session (400101), another content type (43004), a body that is not a
+    /// JSON object or lacks what its type needs (40035) and another `msgtype` (400105): the
+    /// custom robot's codes, as the real ones are UNCONFIRMED. Served while the operations
+    /// include the spec's `SendBySession`.
+    pub fn robot_session(&self, ttl: Duration) -> (String, i64) {
+        self.shared.sessions().issue(ttl)
+    }
+
+    /// The messages the session webhooks accepted, oldest first (the last
+    /// [`MAX_SESSION_MESSAGES`], 64 MiB of them at most); also
+    /// `GET /mock/robot/sessions/messages`.
+    pub fn session_messages(&self) -> Vec<SessionMessage> {
+        self.shared.sessions().messages()
+    }
+
+    /// Sends a robot message, as DingTalk does when someone writes to the robot: a CALLBACK on
+    /// `/v1.0/im/bot/messages/get` (see [`push_stream_callback`](Self::push_stream_callback))
+    /// whose data has the fields of reference §8, a `text` message with `text` as its content,
+    /// from the user `sender_staff_id` (its `senderNick` and `isAdmin` from the `users` store
+    /// when it is there), in a 1:1 chat (`conversation_type` `"1"`) or a group (`"2"`, where the
+    /// robot is @-mentioned), with a fresh [`robot_session`](Self::robot_session) of 90 minutes
+    /// as its `sessionWebhook`. Returns the frame's messageId.
+    ///
+    /// The ids (`conversationId`, `msgId`, `senderId`, `chatbotUserId`) are made up in the
+    /// shapes DingTalk's have; `robotCode` is the first app key given to
+    /// [`MockBuilder::app`] (an internal app's robot code is its app key), else
+    /// `dingmockrobot0000000`.
+    pub fn push_robot_message(&self, text: &str, sender_staff_id: &str, conversation_type: &str) -> String {
+        let users = self.shared.store("users").unwrap_or_default();
+        let user = users.iter().find(|u| u.get("userid").and_then(Value::as_str) == Some(sender_staff_id));
+        let data = session::robot_message(session::RobotMessageParts {
+            text,
+            sender_staff_id,
+            conversation_type,
+            sender_nick: user.and_then(|u| u.get("name")).and_then(Value::as_str),
+            is_admin: user.and_then(|u| u.get("admin")).and_then(Value::as_bool).unwrap_or(false),
+            robot_code: self.shared.stream().first_app(),
+            session: self.robot_session(Duration::from_secs(90 * 60)),
+        });
+        self.push_stream_callback(session::ROBOT_TOPIC, data)
     }
 
     /// The current contents of a store, or `None` if no operation uses it.

@@ -42,6 +42,8 @@ pub(crate) struct Config {
     pub qps_limit: Option<u32>,
     /// The Stream-mode gateway.
     pub stream: crate::stream::Gateway,
+    /// The robots' session webhooks.
+    pub sessions: crate::session::Sessions,
 }
 
 /// (token, group, operation) of the per-second call counters: each maps to (the Unix second,
@@ -290,6 +292,11 @@ impl Shared {
         &self.config.robots
     }
 
+    /// The robots' session webhooks.
+    pub(crate) fn sessions(&self) -> &crate::session::Sessions {
+        &self.config.sessions
+    }
+
     /// `Err(role)` unless the token is configured, or issued and still valid.
     fn check_token(&self, token: Option<&str>) -> Result<(), ErrorRole> {
         let Some(token) = token.filter(|t| !t.is_empty()) else { return Err(ErrorRole::TokenMissing) };
@@ -380,7 +387,14 @@ impl Shared {
         let mut state = self.lock();
         let items = state.stores.entry(mock.store.to_owned()).or_default();
         match store::apply(op, &mock, &params, items) {
-            Ok(fields) => protocol.write_success(trim_to_spec(op, fields), &request_id()),
+            Ok(fields) => {
+                // Pushed under the stores' lock, so events follow the changes' order; the
+                // gateway never takes this lock, and a push only queues (never waits).
+                if let Some(key) = crate::events::changed_key(&mock, &params, items) {
+                    crate::events::store_changed(self.stream(), mock.store, mock.action, &key);
+                }
+                protocol.write_success(trim_to_spec(op, fields), &request_id())
+            }
             Err(store::Failure { code: Some(code), detail }) => code_error(op, code, &detail),
             Err(store::Failure { code: None, detail }) => role_error(op, ErrorRole::InvalidParameter, &detail),
         }

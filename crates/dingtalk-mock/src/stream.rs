@@ -184,6 +184,9 @@ pub(crate) struct StreamSettings {
     pub ping_interval: Option<Duration>,
     pub redelivery_after: Duration,
     pub redelivery_attempts: u32,
+    /// EVENTs on store changes: `None` once an EVENT subscriber has connected, `Some` always
+    /// or never (see `events.rs`).
+    pub store_events: Option<bool>,
 }
 
 impl Default for StreamSettings {
@@ -194,6 +197,7 @@ impl Default for StreamSettings {
             ping_interval: None,
             redelivery_after: DEFAULT_STREAM_REDELIVERY_AFTER,
             redelivery_attempts: DEFAULT_STREAM_REDELIVERY_ATTEMPTS,
+            store_events: None,
         }
     }
 }
@@ -266,6 +270,8 @@ struct Inner {
     tracked_order: VecDeque<String>,
     acks: VecDeque<StreamAck>,
     ack_bytes: usize,
+    /// Whether a connection subscribed to EVENT `*` has ever connected.
+    event_subscriber_seen: bool,
 }
 
 /// The Stream-mode gateway: tickets, connections, frames sent and acks received.
@@ -366,6 +372,9 @@ impl Gateway {
         inner.connected += 1;
         let id = inner.connected;
         let (outbox, rx) = mpsc::channel(OUTBOX);
+        if ticket.subscriptions.iter().any(|s| s.kind == StreamFrameType::Event) {
+            inner.event_subscriber_seen = true;
+        }
         tracing::info!("stream: connection {id} of {} subscribed to {:?}", ticket.client_id, ticket.subscriptions);
         inner.connections.insert(id, Connection { subscriptions: ticket.subscriptions, outbox, closing: false });
         let queued = std::mem::take(&mut inner.queue);
@@ -529,6 +538,16 @@ impl Gateway {
             let _ = connection.outbox.try_send(Command::Drop);
         }
         dropped
+    }
+
+    /// Whether a change of a store sends its EVENT now (see `events.rs`).
+    pub(crate) fn store_events_on(&self) -> bool {
+        self.settings.store_events.unwrap_or_else(|| self.lock().event_subscriber_seen)
+    }
+
+    /// The key of the first app the open call accepts (sorted), if any were configured.
+    pub(crate) fn first_app(&self) -> Option<String> {
+        self.apps.keys().min().cloned()
     }
 
     pub(crate) fn connections(&self) -> usize {

@@ -38,8 +38,10 @@
 mod client;
 mod dedup;
 pub mod frame;
+mod reply;
 
 pub use client::{
     Callback, Event, HandlerError, StreamBuilder, StreamClient, StreamError, StreamHandle, TOPIC_CARD_CALLBACK,
     TOPIC_ROBOT_MESSAGES,
 };
+pub use reply::{ReplyError, RobotReply};

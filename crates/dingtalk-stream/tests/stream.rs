@@ -18,7 +18,7 @@ async fn server() -> MockServer {
     MockServer::builder()
         .app(KEY, SECRET)
         .stream_redelivery(Duration::from_millis(300), 3)
-        .stream_disconnect_grace(Duration::from_millis(800))
+        .stream_disconnect_grace(Duration::from_secs(2))
         .start()
         .await
         .unwrap()
@@ -86,13 +86,15 @@ async fn events_are_acked_success_and_a_failure_later_then_redelivered() {
 async fn pings_are_answered_while_every_handler_is_busy() {
     let server = server().await;
     let gate = Arc::new(tokio::sync::Notify::new());
-    let wait = gate.clone();
+    let started = Arc::new(tokio::sync::Notify::new());
+    let (wait, begun) = (gate.clone(), started.clone());
     let handle = StreamClient::builder(KEY, SECRET)
         .api_base_url(server.url())
         .max_in_flight(1)
         .on_event(move |_| {
-            let wait = wait.clone();
+            let (wait, begun) = (wait.clone(), begun.clone());
             async move {
+                begun.notify_one();
                 wait.notified().await;
                 Ok(())
             }
@@ -102,14 +104,14 @@ async fn pings_are_answered_while_every_handler_is_busy() {
         .start();
     let handle = connected(handle).await;
     let busy = server.push_stream_event("slow", json!({}));
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    tokio::time::timeout(WAIT, started.notified()).await.expect("the handler starts");
     for ping in server.stream_ping() {
-        let pong = server.wait_for_stream_ack(&ping, Duration::from_secs(2)).await.expect("a pong while busy");
+        let pong = server.wait_for_stream_ack(&ping, WAIT).await.expect("a pong while busy");
         assert!(pong.valid, "{pong:?}");
         assert_eq!(pong.code, Some(200));
     }
     assert!(server.stream_acks().iter().all(|a| a.message_id != busy), "the slow event is not acked yet");
-    gate.notify_waiters();
+    gate.notify_one();
     let ack = server.wait_for_stream_ack(&busy, WAIT).await.expect("acked once done");
     assert_eq!(ack.data.unwrap()["status"], "SUCCESS");
     handle.stop(Duration::from_secs(2)).await.unwrap();
@@ -209,11 +211,17 @@ async fn refused_credentials_end_the_listener_with_the_servers_code() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_lets_handlers_finish_and_a_panic_is_a_failed_callback() {
     let server = server().await;
+    let started = Arc::new(tokio::sync::Notify::new());
+    let begun = started.clone();
     let handle = StreamClient::builder(KEY, SECRET)
         .api_base_url(server.url())
-        .on_event(|_| async {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            Ok(())
+        .on_event(move |_| {
+            let begun = begun.clone();
+            async move {
+                begun.notify_one();
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                Ok(())
+            }
         })
         .on_callback("/v1.0/card/instances/callback", |card| async move {
             if card.data["panic"] == true {
@@ -234,7 +242,7 @@ async fn a_stop_lets_handlers_finish_and_a_panic_is_a_failed_callback() {
 
     // A stop while an event is in flight: its ack still goes out before the close.
     let slow = server.push_stream_event("slow", json!({}));
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    tokio::time::timeout(WAIT, started.notified()).await.expect("the handler starts");
     handle.stop(Duration::from_secs(5)).await.unwrap();
     let ack = server.stream_acks().into_iter().find(|a| a.message_id == slow).expect("acked before closing");
     assert_eq!(ack.data.unwrap()["status"], "SUCCESS");
@@ -293,4 +301,51 @@ async fn a_silent_peer_is_detected_and_replaced() {
     .await
     .expect("each silent connection is given up and replaced");
     handle.stop(Duration::from_secs(1)).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_robot_message_is_answered_through_its_session_webhook_until_it_expires() {
+    use dingtalk_stream::{ReplyError, RobotReply};
+    let server = server().await;
+    let handle = StreamClient::builder(KEY, SECRET)
+        .api_base_url(server.url())
+        .on_callback(TOPIC_ROBOT_MESSAGES, |message| async move {
+            let reply = message.reply()?;
+            let sender = reply.sender_staff_id().unwrap_or_default().to_owned();
+            let text = message.data["text"]["content"].as_str().unwrap_or_default().trim().to_owned();
+            reply.reply_text(format!("echo: {text}"), &[&sender]).await?;
+            Ok(serde_json::Value::Null)
+        })
+        .build()
+        .unwrap()
+        .start();
+    let handle = connected(handle).await;
+    let id = server.push_robot_message("hello", "user01", "2");
+    let ack = server.wait_for_stream_ack(&id, WAIT).await.expect("acked");
+    assert_eq!(ack.code, Some(200), "the reply was sent before the ack: {ack:?}");
+    let sent = server.session_messages();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].body["msgtype"], "text");
+    assert_eq!(sent[0].body["text"]["content"], "echo: hello");
+    assert_eq!(sent[0].body["at"]["atUserIds"], json!(["user01"]));
+
+    // A webhook past its expiry: refused here, nothing sent.
+    let (webhook, _) = server.robot_session(Duration::from_secs(60));
+    let expired = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64 - 1;
+    let late = RobotReply::new(&webhook, Some(expired)).unwrap();
+    let err = late.reply_markdown("Late", "**too late**", &[]).await.unwrap_err();
+    assert!(matches!(err, ReplyError::Expired { expired_at_ms } if expired_at_ms == expired), "{err:?}");
+    assert_eq!(server.session_messages().len(), 1);
+    let session = webhook.split("session=").nth(1).unwrap().to_owned();
+    assert!(!format!("{late:?}").contains(&session), "the session is the webhook's credential");
+
+    // A live one takes an action card too.
+    let card = dingtalk_oapi::robot::RobotActionCard::new()
+        .title("Deploy")
+        .text("v2 is live")
+        .single_title("Open")
+        .single_url("https://example.com");
+    RobotReply::new(&webhook, None).unwrap().reply_action_card(card).await.unwrap();
+    assert_eq!(server.session_messages()[1].body["msgtype"], "actionCard");
+    handle.stop(Duration::from_secs(2)).await.unwrap();
 }

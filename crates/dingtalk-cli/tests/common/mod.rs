@@ -84,6 +84,24 @@ impl MockProcess {
 }
 
 impl MockProcess {
+    /// `POST path` on this server with a JSON body; the answer's body as JSON.
+    pub fn post_json(&self, path: &str, body: &serde_json::Value) -> serde_json::Value {
+        use std::io::{Read, Write};
+        let addr = self.url.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(addr).expect("connect to the fake server");
+        let body = body.to_string();
+        write!(
+            stream,
+            "POST {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        let body = answer.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or_default();
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {answer}"))
+    }
+
     /// `GET path` on this server, the body as JSON.
     pub fn get_json(&self, path: &str) -> serde_json::Value {
         use std::io::{Read, Write};

@@ -1232,6 +1232,8 @@ pub static OPERATIONS: &[&rt::OperationDescriptor] = &[
     &report::LIST_REPORTS,
     #[cfg(feature = "robot")]
     &robot::SEND,
+    #[cfg(feature = "robot")]
+    &robot::SEND_BY_SESSION,
     #[cfg(feature = "robot_1_0")]
     &robot_1_0::ADD_ORG_ROBOT_INSTANCE_TO_GROUP,
     #[cfg(feature = "robot_1_0")]
@@ -2753,6 +2755,8 @@ pub mod mock {
         &report::LIST_REPORTS_MOCK,
         #[cfg(feature = "robot")]
         &robot::SEND_MOCK,
+        #[cfg(feature = "robot")]
+        &robot::SEND_BY_SESSION_MOCK,
         #[cfg(feature = "robot_1_0")]
         &robot_1_0::ADD_ORG_ROBOT_INSTANCE_TO_GROUP_MOCK,
         #[cfg(feature = "robot_1_0")]

@@ -14,6 +14,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// App types: third_party_enterprise.
 ///
 /// Safe to retry.
+///
+/// Documentation: <https://open.dingtalk.com/document/development/obtain-isvapp-token>
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GetCorpToken;
 impl rt::Operation for GetCorpToken {

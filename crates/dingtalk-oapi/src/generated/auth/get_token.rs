@@ -14,6 +14,8 @@ use dingtalk_runtime::{Setters, Wire};
 /// App types: internal.
 ///
 /// Safe to retry.
+///
+/// Documentation: <https://open.dingtalk.com/document/development/obtain-orgapp-token>
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GetToken;
 impl rt::Operation for GetToken {

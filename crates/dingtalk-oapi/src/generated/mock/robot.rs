@@ -18,3 +18,10 @@ pub static SEND_MOCK: rt::MockDescriptor = rt::MockDescriptor {
     ],
     behaviour: None,
 };
+/// The documentation's examples of [`SendBySession`](crate::generated::robot::SendBySession) and how the fake server stores its objects.
+#[doc(hidden)]
+pub static SEND_BY_SESSION_MOCK: rt::MockDescriptor = rt::MockDescriptor {
+    operation: &crate::generated::robot::SEND_BY_SESSION,
+    examples: &[],
+    behaviour: None,
+};

@@ -2,7 +2,9 @@
 
 //! Operations and types of the `robot` group.
 mod send;
+mod send_by_session;
 pub use send::*;
+pub use send_by_session::*;
 /// The operations of the `robot` group: `client.robot().get_user()`.
 #[derive(Clone, Debug)]
 pub struct Operations<C = crate::generated::Client> {
