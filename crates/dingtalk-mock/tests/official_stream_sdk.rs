@@ -1,7 +1,8 @@
 //! DingTalk's official Python Stream SDK (`dingtalk-stream` 0.24.3, from PyPI, in a virtualenv
 //! this test makes under the target directory) against the fake gateway, so that the fake stays
 //! what that SDK expects of DingTalk: its open call is accepted, it reads our EVENT, CALLBACK
-//! and SYSTEM frames, answers pings, and reconnects after `disconnect`.
+//! and SYSTEM frames (an event caused by a write through the API among them), its `reply_text`
+//! reaches the message's session webhook, it answers pings, and reconnects after `disconnect`.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use serde_json::{Value, json};
 const SDK: &str = "dingtalk-stream==0.24.3";
 const KEY: &str = "dingpythonsdkkey";
 const SECRET: &str = "python-sdk-secret";
+const TOKEN: &str = "python-sdk-test-token";
 const WAIT: Duration = Duration::from_secs(20);
 
 /// A virtualenv with the SDK: made (and the SDK installed from PyPI) on the first run, reused after.
@@ -89,6 +91,7 @@ async fn the_official_python_sdk_reads_the_fake_gateway_as_dingtalk() {
     let python = tokio::task::spawn_blocking(python_with_sdk).await.unwrap();
     let server = MockServer::builder()
         .app(KEY, SECRET)
+        .access_token(TOKEN)
         .stream_disconnect_grace(Duration::from_millis(500))
         .stream_redelivery(Duration::from_secs(600), 1)
         .start()
@@ -116,17 +119,37 @@ async fn the_official_python_sdk_reads_the_fake_gateway_as_dingtalk() {
     assert!(!ack.valid && ack.reason.as_deref().is_some_and(|r| r.contains("status")), "{ack:?}");
 
     // A robot message, parsed by the SDK's ChatbotMessage; its ack carries `response`.
+    let (webhook, expires) = server.robot_session(Duration::from_secs(5400));
     let message = json!({
         "conversationId": "cid1", "conversationType": "2", "msgId": "msg1", "senderNick": "Zhang Min",
         "senderStaffId": "user01", "robotCode": "dingrobot", "createAt": 1700000000000i64,
-        "sessionWebhook": "https://oapi.dingtalk.com/robot/sendBySession?session=s1",
-        "sessionWebhookExpiredTime": 1700005400000i64, "msgtype": "text", "text": {"content": " hello"},
+        "sessionWebhook": webhook, "sessionWebhookExpiredTime": expires,
+        "msgtype": "text", "text": {"content": " hello"},
     });
     let callback = server.push_stream_callback("/v1.0/im/bot/messages/get", message);
     let seen = listener.next();
     assert_eq!((seen["robot"].as_str(), seen["sender"].as_str()), (Some(" hello"), Some("user01")));
     let ack = server.wait_for_stream_ack(&callback, WAIT).await.expect("the SDK acks the message");
     assert!(ack.valid && ack.code == Some(200), "{ack:?}");
+    // Its reply_text went to the session webhook, mentioning the sender.
+    let replies = server.session_messages();
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert_eq!(replies[0].body["msgtype"], "text");
+    assert_eq!(replies[0].body["text"]["content"], "pong: hello");
+    assert_eq!(replies[0].body["at"]["atUserIds"], json!(["user01"]));
+
+    // An external contact created through the API: the SDK is handed the event it causes.
+    let client = dingtalk_oapi::Client::builder().base_url(server.url()).access_token(TOKEN).build().unwrap();
+    let contact = dingtalk_oapi::NewExtContact::new()
+        .name("Li Si")
+        .mobile("13900000000")
+        .state_code("86")
+        .follower_user_id("manager01")
+        .label_ids([1561077310, 1561077318]);
+    let created = client.create_contact(contact).send().await.unwrap().userid.expect("a userid");
+    let seen = listener.next();
+    assert_eq!(seen["event"], "ext_contact_add", "{seen}");
+    assert_eq!(seen["data"]["userId"], json!([created]));
 
     // A ping: answered with the same messageId and the opaque echoed.
     for ping in server.stream_ping() {

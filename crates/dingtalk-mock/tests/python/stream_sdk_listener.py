@@ -19,6 +19,8 @@ class Events(dingtalk_stream.EventHandler):
 class Robot(dingtalk_stream.ChatbotHandler):
     async def process(self, callback):
         message = dingtalk_stream.ChatbotMessage.from_dict(callback.data)
+        # The SDK's own reply: a POST to the message's sessionWebhook.
+        self.reply_text("pong:" + message.text.content, message)
         print(json.dumps({"robot": message.text.content, "sender": message.sender_staff_id}), flush=True)
         return AckMessage.STATUS_OK, "OK"
 
