@@ -144,7 +144,10 @@ async fn the_fake_server_refuses_what_dingtalk_refuses() {
     let cut = b"--B\r\nContent-Disposition: form-data; na".to_vec();
     let answer = post(cut, "B").await.unwrap().bytes().await.unwrap();
     assert_ne!(errcode(&answer), Some(0));
-    assert!(server.uploads().iter().all(|u| u.size <= 2 * 1024 * 1024 + 1));
+    // Only the voice arrived as a file (the text part named `media` is no file); nothing was kept.
+    let uploads = server.uploads();
+    assert_eq!(uploads.len(), 1, "{uploads:?}");
+    assert_eq!((uploads[0].file_name.as_str(), uploads[0].size), ("a.amr", 2 * 1024 * 1024 + 1));
     assert!(server.store("media").unwrap().is_empty());
 }
 

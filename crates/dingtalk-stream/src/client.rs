@@ -41,6 +41,10 @@ type CallbackFn = Arc<dyn Fn(Callback) -> BoxFuture<Result<Value, HandlerError>>
 /// How long a connection the gateway retired (`disconnect`) is still read, for the frames that
 /// arrive on it meanwhile (the gateway closes it about 10 s after its notice).
 const RETIRED_GRACE: Duration = Duration::from_secs(15);
+/// The longest wait before a reconnect that `backoff` accepts.
+const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+/// The longest stop deadline taken (a larger one is this).
+const MAX_STOP_DEADLINE: Duration = Duration::from_secs(24 * 3600);
 /// The longest a WebSocket handshake may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// A message larger than this ends the connection (a frame over `max_frame_bytes` but under
@@ -185,15 +189,17 @@ impl StreamBuilder {
     /// After `idle` without a frame, a WebSocket ping is sent; without an answer (or any frame)
     /// within `pong_timeout` the connection is taken for dead and replaced. Defaults: 60 s, 5 s.
     pub fn keepalive(mut self, idle: Duration, pong_timeout: Duration) -> Self {
-        self.idle = idle.max(Duration::from_millis(10));
-        self.pong_timeout = pong_timeout.max(Duration::from_millis(10));
+        self.idle = idle.clamp(Duration::from_millis(10), Duration::from_secs(24 * 3600));
+        self.pong_timeout = pong_timeout.clamp(Duration::from_millis(10), Duration::from_secs(3600));
         self
     }
 
     /// The wait before reconnecting: `initial`, doubling per failure, at most `max`, plus up to
     /// 20 % jitter; back to `initial` after a healthy connection. Defaults: 1 s, 60 s.
+    /// Both are capped at an hour (a larger wait would only look like a hang).
     pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
-        self.backoff = (initial, max.max(initial));
+        let initial = initial.min(MAX_BACKOFF);
+        self.backoff = (initial, max.clamp(initial, MAX_BACKOFF));
         self
     }
 
@@ -335,7 +341,7 @@ impl StreamHandle {
     /// sent), closes each connection with 1000 and returns how the listener ended (an
     /// [`StreamError::Auth`] if DingTalk refused the credentials before any connection).
     pub async fn stop(self, deadline: Duration) -> Result<(), StreamError> {
-        let _ = self.stop.send(Some(Instant::now() + deadline));
+        let _ = self.stop.send(Some(Instant::now() + deadline.min(MAX_STOP_DEADLINE)));
         match self.task.await {
             Ok(result) => result,
             Err(e) => Err(StreamError::Config(format!("the listener task failed: {e}"))),
@@ -745,5 +751,35 @@ fn failure_ack(message_id: &str, event: bool) -> String {
         ack(message_id, 200, "OK", &json!({"status": "LATER", "message": "later"}))
     } else {
         ack(message_id, 500, "handler failed", &json!({"response": null}))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_settings_are_capped_not_a_panic() {
+        let builder = StreamClient::builder("k", "s").backoff(Duration::MAX, Duration::MAX);
+        for failures in [0, 5, 40, u32::MAX] {
+            assert!(backoff(&builder, failures) <= MAX_BACKOFF.mul_f64(1.2));
+        }
+        let builder = StreamClient::builder("k", "s").backoff(Duration::from_millis(100), Duration::from_secs(1));
+        assert!(
+            backoff(&builder, 0) >= Duration::from_millis(100) && backoff(&builder, 0) <= Duration::from_millis(120)
+        );
+        assert!(backoff(&builder, 30) <= Duration::from_millis(1200));
+    }
+
+    #[tokio::test]
+    async fn a_stop_with_a_huge_deadline_is_not_a_panic() {
+        let handle = StreamClient::builder("k", "s")
+            .api_base_url("http://127.0.0.1:9")
+            .backoff(Duration::from_secs(3600), Duration::from_secs(3600))
+            .on_event(|_| async { Ok(()) })
+            .build()
+            .unwrap()
+            .start();
+        handle.stop(Duration::MAX).await.unwrap();
     }
 }
